@@ -1,0 +1,141 @@
+// Runs the built portal (`next build` first; turbo does it before `test`) against a fake gateway.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+
+const portalDir = fileURLToPath(new URL('..', import.meta.url));
+const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
+const READY_LIMIT_MS = 30_000;
+
+let gateway;
+let gatewayPort;
+let portal;
+let portalUrl;
+let portalLog = '';
+
+before(async () => {
+  assert.ok(
+    existsSync(new URL('../.next/BUILD_ID', import.meta.url)),
+    'no production build in apps/portal/.next: run `next build` first',
+  );
+
+  gateway = createServer((req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok' }));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  gateway.listen(0, '127.0.0.1');
+  await once(gateway, 'listening');
+  gatewayPort = gateway.address().port;
+
+  const port = await freePort();
+  portalUrl = `http://127.0.0.1:${port}`;
+  portal = spawn(process.execPath, [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: portalDir,
+    env: {
+      ...process.env,
+      NEXT_TELEMETRY_DISABLED: '1',
+      NODE_ENV: 'production',
+      KINEO_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
+    },
+    // Own process group, so `after` can stop anything next start spawns as well.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  portal.stdout.on('data', (d) => (portalLog += d));
+  portal.stderr.on('data', (d) => (portalLog += d));
+  await waitUntilServing();
+});
+
+after(async () => {
+  if (portal && portal.exitCode === null && portal.signalCode === null) {
+    const exited = once(portal, 'exit');
+    try {
+      process.kill(-portal.pid, 'SIGTERM');
+    } catch {
+      portal.kill('SIGTERM');
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-portal.pid, 'SIGKILL');
+      } catch {}
+    }, 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  if (gateway?.listening) await stopGateway();
+});
+
+test('the landing page names the product and shows the gateway is up', async () => {
+  const html = await page('/');
+  assert.match(html, /Kineo Analytics/);
+  assert.match(html, /Gateway: up/);
+  assert.match(html, /status: ok/);
+});
+
+test('the portal answers its own health check', async () => {
+  const res = await fetch(`${portalUrl}/api/health`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+  assert.deepEqual(await res.json(), { status: 'ok', service: 'portal' });
+  assert.equal(res.headers.get('x-powered-by'), null);
+});
+
+test('the landing page still renders, showing down and a hint, when the gateway is unreachable', async () => {
+  await stopGateway();
+  const html = await page('/');
+  assert.match(html, /Kineo Analytics/);
+  assert.match(html, /Gateway: down/);
+  assert.doesNotMatch(html, /Gateway: up/);
+  assert.match(html, /KINEO_GATEWAY_URL/);
+});
+
+async function page(path) {
+  const res = await fetch(`${portalUrl}${path}`);
+  const body = await res.text();
+  assert.equal(res.status, 200, `GET ${path} answered ${res.status}\n${portalLog}`);
+  // React splits adjacent text nodes with comment markers; the user sees them as one line.
+  return body.replaceAll('<!-- -->', '');
+}
+
+async function stopGateway() {
+  const closed = once(gateway, 'close');
+  gateway.close();
+  gateway.closeAllConnections();
+  await closed;
+}
+
+async function freePort() {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address();
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+async function waitUntilServing() {
+  const exited = once(portal, 'exit').then(([code, signal]) => {
+    throw new Error(`next start exited (${signal ?? code}) before serving:\n${portalLog}`);
+  });
+  exited.catch(() => {});
+  const deadline = Date.now() + READY_LIMIT_MS;
+  while (Date.now() < deadline) {
+    const ok = await Promise.race([
+      fetch(`${portalUrl}/api/health`).then((r) => r.ok, () => false),
+      exited,
+    ]);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`next start did not serve within ${READY_LIMIT_MS / 1000}s:\n${portalLog}`);
+}

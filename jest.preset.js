@@ -1,0 +1,23 @@
+// Shared Jest settings: every workspace runs TypeScript through SWC (decorator metadata on),
+// and NestJS 12's ESM-only packages are transformed so CommonJS tests can load them.
+const swc = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    keepClassNames: true,
+    target: 'es2023',
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+};
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j)s$': ['@swc/jest', swc] },
+  transformIgnorePatterns: [
+    '/node_modules/(?!(?:.*/node_modules/)?(?:@nestjs|content-disposition|cookie|@fastify/otel)/)',
+  ],
+  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testTimeout: 120000,
+};

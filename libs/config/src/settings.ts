@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Every setting the platform reads from its environment, in one place. */
+export const settingsSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KINEO_DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: z
+    .string()
+    .url()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// or postgresql:// URL')
+    .default('postgresql://postgres:postgres@127.0.0.1:54329/kineo'),
+  REDIS_URL: z
+    .string()
+    .url()
+    .refine((u) => /^rediss?:\/\//.test(u), 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:63799'),
+  GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+  GATEWAY_PORT: port.default(4000),
+  WAREHOUSE_ENGINE: z.enum(['duckdb', 'databricks']).default('duckdb'),
+  SECRET_STORE: z.enum(['env', 'file', 'keyvault']).default('file'),
+  KEY_VAULT_URL: z.string().url().optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  METRICS_ENABLED: bool.default(true),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment once. Throws a ConfigError naming every bad variable, so a
+ * process fails at start-up rather than on the first request that needs the setting.
+ */
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(settingsSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = settingsSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(settings)'),
+        message: `${issue.message}${input[String(issue.path[0])] !== undefined ? ` (got "${input[String(issue.path[0])]}")` : ''}`,
+      })),
+    );
+  }
+  const settings = parsed.data;
+  if (settings.SECRET_STORE === 'keyvault' && !settings.KEY_VAULT_URL) {
+    throw new ConfigError([
+      { variable: 'KEY_VAULT_URL', message: 'is required when SECRET_STORE=keyvault' },
+    ]);
+  }
+  return settings;
+}
+
+/** The discrete connection fields Prisma's pg adapter and embedded tools need. */
+export interface PostgresConnection {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export function postgresConnection(databaseUrl: string): PostgresConnection {
+  const url = new URL(databaseUrl);
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 5432,
+    user: decodeURIComponent(url.username || 'postgres'),
+    password: decodeURIComponent(url.password),
+    database: decodeURIComponent(url.pathname.replace(/^\//, '') || 'postgres'),
+  };
+}

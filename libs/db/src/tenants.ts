@@ -1,0 +1,168 @@
+import { DomainError, DatabaseUnavailableError, connectionFailureCode } from './errors';
+import { namespaceForTenantSeq } from './namespace';
+import type { PrismaClient } from './client';
+import { Prisma } from './generated/prisma/client';
+import type { Tenant, Subscription, Plan } from './generated/prisma/client';
+
+export const SLUG_PATTERN = /^[a-z][a-z0-9-]*[a-z0-9]$/;
+export const SLUG_MIN = 3;
+export const SLUG_MAX = 40;
+
+export class TenantError extends DomainError {
+  constructor(code: string, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details);
+    this.name = 'TenantError';
+  }
+}
+
+/** Returns why a slug is unacceptable, or undefined when it is fine. */
+export function slugProblem(slug: string): string | undefined {
+  if (slug.length < SLUG_MIN || slug.length > SLUG_MAX) {
+    return `is ${slug.length} characters long; a slug has ${SLUG_MIN} to ${SLUG_MAX}`;
+  }
+  if (/\s/.test(slug)) return 'contains spaces; use hyphens between words (for example "acme-health")';
+  if (/[A-Z]/.test(slug)) return `contains upper-case letters; use "${slug.toLowerCase()}"`;
+  if (!SLUG_PATTERN.test(slug)) {
+    return 'may contain only lower-case letters, digits and hyphens, must start with a letter and must not end with a hyphen';
+  }
+  if (slug.includes('--')) return 'must not contain two hyphens in a row';
+  return undefined;
+}
+
+export interface CreateTenantInput {
+  slug: string;
+  name: string;
+  planCode?: string;
+  fiscalYearStartMonth?: number;
+  warehouseEngine?: 'duckdb' | 'databricks';
+  /** Who asked, for the audit log: a user id or a system actor such as "cli:root". */
+  actor: string;
+}
+
+export type TenantWithSubscription = Tenant & { subscriptions: (Subscription & { plan: Plan })[] };
+
+export const DEFAULT_PLAN = 'starter';
+
+/** Tenants as ops and the CLI see them: create, list, look up. */
+export class TenantService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async create(input: CreateTenantInput): Promise<TenantWithSubscription> {
+    const slug = input.slug;
+    const problem = slugProblem(slug);
+    if (problem) {
+      throw new TenantError('TENANT_SLUG_INVALID', `Invalid tenant slug "${slug}": it ${problem}.`, { slug });
+    }
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 200) {
+      throw new TenantError('TENANT_NAME_INVALID', 'A tenant name must have 1 to 200 characters.', { name });
+    }
+    const month = input.fiscalYearStartMonth ?? 1;
+    if (!Number.isInteger(month) || month < 1 || month > 12) {
+      throw new TenantError('TENANT_FISCAL_MONTH_INVALID', `Fiscal-year start month must be 1 to 12, got ${month}.`);
+    }
+    const planCode = input.planCode ?? DEFAULT_PLAN;
+
+    return dbCall(async () => {
+      const plan = await this.prisma.plan.findUnique({ where: { code: planCode } });
+      if (!plan) {
+        const plans = await this.prisma.plan.findMany({ select: { code: true }, orderBy: { code: 'asc' } });
+        throw new TenantError(
+          'PLAN_UNKNOWN',
+          `Unknown plan "${planCode}". Plans: ${plans.map((p) => p.code).join(', ')}.`,
+          { planCode },
+        );
+      }
+      if (await this.prisma.tenant.findUnique({ where: { slug }, select: { id: true } })) {
+        throw slugTaken(slug);
+      }
+      try {
+        return await this.prisma.$transaction(async (tx) => {
+          const [{ seq }] = await tx.$queryRaw<{ seq: bigint }[]>`
+            select nextval(pg_get_serial_sequence('tenant', 'seq')) as seq`;
+          const tenant = await tx.tenant.create({
+            data: {
+              seq: Number(seq),
+              slug,
+              name,
+              namespace: namespaceForTenantSeq(Number(seq)),
+              fiscalYearStartMonth: month,
+              warehouseEngine: input.warehouseEngine ?? 'duckdb',
+              subscriptions: { create: { planCode: plan.code, status: 'active', periodStart: new Date() } },
+            },
+            include: { subscriptions: { include: { plan: true } } },
+          });
+          await tx.auditEvent.create({
+            data: {
+              actor: input.actor,
+              action: 'tenant.created',
+              tenantId: tenant.id,
+              details: { slug, name, plan: plan.code, namespace: tenant.namespace },
+            },
+          });
+          return tenant;
+        });
+      } catch (error) {
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') throw slugTaken(slug);
+        throw error;
+      }
+    });
+  }
+
+  list(): Promise<TenantWithSubscription[]> {
+    return dbCall(() =>
+      this.prisma.tenant.findMany({
+        orderBy: { slug: 'asc' },
+        include: { subscriptions: { include: { plan: true }, orderBy: { periodStart: 'desc' } } },
+      }),
+    );
+  }
+
+  async get(slug: string): Promise<TenantWithSubscription> {
+    const tenant = await dbCall(() =>
+      this.prisma.tenant.findUnique({
+        where: { slug },
+        include: { subscriptions: { include: { plan: true }, orderBy: { periodStart: 'desc' } } },
+      }),
+    );
+    if (!tenant) throw new TenantError('TENANT_NOT_FOUND', `No tenant with slug "${slug}".`, { slug });
+    return tenant;
+  }
+
+  async markActive(tenantId: string, actor: string): Promise<Tenant> {
+    return dbCall(() =>
+      this.prisma.$transaction(async (tx) => {
+        const tenant = await tx.tenant.update({ where: { id: tenantId }, data: { status: 'active' } });
+        await tx.auditEvent.create({
+          data: { actor, action: 'tenant.activated', tenantId, details: { namespace: tenant.namespace } },
+        });
+        return tenant;
+      }),
+    );
+  }
+}
+
+function slugTaken(slug: string): TenantError {
+  return new TenantError('TENANT_SLUG_TAKEN', `A tenant with slug "${slug}" already exists.`, { slug });
+}
+
+/** Runs a database call, turning an unreachable database into a clear DatabaseUnavailableError. */
+export async function dbCall<T>(fn: () => Promise<T>, where = describeDatabase()): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    const code = connectionFailureCode(error);
+    if (code) throw new DatabaseUnavailableError(where, code);
+    throw error;
+  }
+}
+
+function describeDatabase(): string {
+  try {
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    return `${url.hostname}:${url.port || 5432}${url.pathname}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
+}

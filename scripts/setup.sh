@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine is missing, and nothing when it is all there:
+# npm dependencies, and redis-server from Debian packages unless REDIS_URL points elsewhere.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies"
+  npm ci --no-audit --no-fund
+fi
+
+if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null 2>&1; then
+  echo "setup: redis-server not found; installing it from Debian packages"
+  SUDO=""
+  if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+  # The package starts a system-wide Redis on 6379; the platform runs its own on chosen ports.
+  ($SUDO service redis-server stop || true) >/dev/null 2>&1
+fi
