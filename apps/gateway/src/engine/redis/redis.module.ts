@@ -1,0 +1,55 @@
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Settings } from '@kineo/config';
+import { Redis } from 'ioredis';
+import { SETTINGS } from '../config/settings.module';
+
+/** The process's one Redis connection for commands (cache, rate limits); queues bring their own. */
+export const REDIS = Symbol('kineo.redis');
+
+export const InjectRedis = (): ParameterDecorator => Inject(REDIS);
+
+export function createRedisClient(url: string, logger = new Logger('Redis')): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: false,
+    // Fail a command fast while Redis is away instead of queueing it through every reconnect.
+    maxRetriesPerRequest: 1,
+    connectionName: 'kineo-gateway',
+  });
+  // ioredis reports every failed reconnect; one line per outage is enough to act on.
+  let down = false;
+  redis.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn(`Redis connection lost: ${error.message}`);
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.log('Redis connection restored');
+  });
+  return redis;
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      inject: [SETTINGS],
+      useFactory: (settings: Settings): Redis => createRedisClient(settings.REDIS_URL),
+    },
+  ],
+  exports: [REDIS],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(@InjectRedis() private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis.status === 'ready') {
+      await this.redis.quit().catch(() => this.redis.disconnect());
+    } else {
+      // QUIT would wait in the offline queue for a connection that may never come back.
+      this.redis.disconnect();
+    }
+  }
+}

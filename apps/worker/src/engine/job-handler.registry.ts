@@ -1,0 +1,53 @@
+import type { Job } from 'bullmq';
+import type { JobDefinition, JobPayload } from '@kineo/jobs';
+import type { Logger } from 'pino';
+
+export interface JobContext {
+  job: Job;
+  log: Logger;
+  /** Reports progress (0-100, or a stage object) to whoever watches the job. */
+  progress(value: number | object): Promise<void>;
+}
+
+export type JobHandler<D extends JobDefinition = JobDefinition> = (
+  payload: JobPayload<D>,
+  context: JobContext,
+) => Promise<unknown>;
+
+export class JobRegistryError extends Error {
+  readonly code = 'JOB_REGISTRY_INVALID';
+}
+
+/** Maps job names to their one handler, and proves at boot that every known job has one. */
+export class JobHandlerRegistry {
+  private readonly handlers = new Map<string, { definition: JobDefinition; handler: JobHandler }[]>();
+
+  register<D extends JobDefinition>(definition: D, handler: JobHandler<D>): this {
+    const list = this.handlers.get(definition.name) ?? [];
+    list.push({ definition, handler: handler as JobHandler });
+    this.handlers.set(definition.name, list);
+    return this;
+  }
+
+  /** Throws, naming each job, unless every definition has exactly one handler and no handler is orphaned. */
+  assertComplete(definitions: readonly JobDefinition[]): void {
+    const problems: string[] = [];
+    for (const definition of definitions) {
+      const count = this.handlers.get(definition.name)?.length ?? 0;
+      if (count === 0) problems.push(`job "${definition.name}" has no handler`);
+      if (count > 1) problems.push(`job "${definition.name}" has ${count} handlers`);
+    }
+    for (const name of this.handlers.keys()) {
+      if (!definitions.some((d) => d.name === name)) problems.push(`handler registered for unknown job "${name}"`);
+    }
+    if (problems.length > 0) throw new JobRegistryError(`Worker cannot start: ${problems.join('; ')}.`);
+  }
+
+  get(name: string): { definition: JobDefinition; handler: JobHandler } | undefined {
+    return this.handlers.get(name)?.[0];
+  }
+
+  queues(): Set<JobDefinition['queue']> {
+    return new Set([...this.handlers.values()].map((list) => list[0].definition.queue));
+  }
+}

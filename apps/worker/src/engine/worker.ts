@@ -1,0 +1,84 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import { bullConnection, JobPayloadError, parsePayload, QUEUE_PREFIX, type JobDefinition } from '@kineo/jobs';
+import type { Logger } from 'pino';
+import type { JobHandlerRegistry } from './job-handler.registry';
+
+export interface WorkerOptions {
+  redisUrl: string;
+  registry: JobHandlerRegistry;
+  definitions: readonly JobDefinition[];
+  log: Logger;
+  concurrency?: number;
+  /** How long shutdown waits for jobs in hand before releasing them back to the queue. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningWorker {
+  queues: string[];
+  /** Finishes the jobs in hand (or, after the grace period, releases them for retry) and disconnects. */
+  close(): Promise<void>;
+}
+
+/** One BullMQ worker per queue that has handlers; refuses to start with an incomplete registry. */
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  options.registry.assertComplete(options.definitions);
+  const workers: Worker[] = [];
+  for (const queue of options.registry.queues()) {
+    const worker = new Worker(
+      queue,
+      async (job) => {
+        const entry = options.registry.get(job.name);
+        if (!entry) throw new UnrecoverableError(`no handler for job "${job.name}" on queue "${queue}"`);
+        let payload;
+        try {
+          payload = parsePayload(entry.definition, job.data);
+        } catch (error) {
+          // A payload that fails validation will fail every retry too.
+          if (error instanceof JobPayloadError) throw new UnrecoverableError(error.message);
+          throw error;
+        }
+        const log = options.log.child({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, tenantId: (payload as { tenantId?: string }).tenantId });
+        log.info('job started');
+        const started = Date.now();
+        try {
+          const result = await entry.handler(payload, { job, log, progress: (p) => job.updateProgress(p) });
+          log.info({ durationMs: Date.now() - started }, 'job finished');
+          return result;
+        } catch (error) {
+          log.error({ err: error, durationMs: Date.now() - started }, 'job failed');
+          throw error;
+        }
+      },
+      {
+        connection: bullConnection(options.redisUrl),
+        prefix: QUEUE_PREFIX,
+        concurrency: options.concurrency ?? 2,
+        autorun: true,
+      },
+    );
+    worker.on('error', (err) => options.log.error({ err, queue }, 'queue connection error'));
+    await worker.waitUntilReady();
+    workers.push(worker);
+  }
+  options.log.info({ queues: [...options.registry.queues()] }, 'worker ready');
+
+  let closing: Promise<void> | undefined;
+  return {
+    queues: [...options.registry.queues()],
+    close() {
+      closing ??= (async () => {
+        const grace = options.shutdownGraceMs ?? 30_000;
+        let timer: NodeJS.Timeout | undefined;
+        const graceful = Promise.all(workers.map((w) => w.close())).then(() => 'closed' as const);
+        const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), grace)));
+        const outcome = await Promise.race([graceful, timeout]);
+        clearTimeout(timer);
+        if (outcome === 'timeout') {
+          options.log.warn({ graceMs: grace }, 'jobs still running after the grace period; releasing them for retry');
+          await Promise.all(workers.map((w) => w.close(true)));
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import path from 'node:path';
+import pino from 'pino';
+import { ConfigError, loadSettings } from '@kineo/config';
+import { createPrismaClient } from '@kineo/db';
+import { JOB_DEFINITIONS } from '@kineo/jobs';
+import { buildRegistry } from './handlers';
+import { startWorker } from './engine/worker';
+
+async function main() {
+  let settings;
+  try {
+    settings = loadSettings();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`worker: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const log = pino({ level: settings.LOG_LEVEL, base: { service: 'worker' } });
+  const prisma = createPrismaClient(settings.DATABASE_URL);
+  const worker = await startWorker({
+    redisUrl: settings.REDIS_URL,
+    registry: buildRegistry({ prisma, dataDir: path.resolve(settings.KINEO_DATA_DIR) }),
+    definitions: JOB_DEFINITIONS,
+    concurrency: settings.WORKER_CONCURRENCY,
+    log,
+  });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing jobs in hand');
+    await worker.close();
+    await prisma.$disconnect();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error) => {
+  process.stderr.write(`worker: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

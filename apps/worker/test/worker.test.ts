@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { QueueEvents } from 'bullmq';
+import pino from 'pino';
+import { z } from 'zod';
+import { createPrismaClient, TenantService, type PrismaClient } from '@kineo/db';
+import {
+  bullConnection,
+  defineJob,
+  JOB_DEFINITIONS,
+  JobQueues,
+  provisionTenantJob,
+  QUEUE_PREFIX,
+  JobPayloadError,
+} from '@kineo/jobs';
+import { startTestStack, type TestStack } from '@kineo/testkit';
+import { buildRegistry, JobHandlerRegistry, startWorker } from '../src';
+
+const log = pino({ level: 'silent' });
+
+describe('the worker', () => {
+  let stack: TestStack;
+  let prisma: PrismaClient;
+  let queues: JobQueues;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    prisma = createPrismaClient(stack.databaseUrl);
+    queues = new JobQueues(stack.redisUrl);
+  });
+
+  afterAll(async () => {
+    await queues?.close();
+    await prisma?.$disconnect();
+    await stack?.stop();
+  });
+
+  it('provisions a newly created tenant: it becomes active, gets a landing area and an audit entry', async () => {
+    const tenant = await new TenantService(prisma).create({ slug: 'acme', name: 'Acme', actor: 'test' });
+    expect(tenant.status).toBe('provisioning');
+    const worker = await startWorker({
+      redisUrl: stack.redisUrl,
+      registry: buildRegistry({ prisma, dataDir: stack.env.KINEO_DATA_DIR }),
+      definitions: JOB_DEFINITIONS,
+      log,
+    });
+    const events = new QueueEvents('provision', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+    try {
+      await events.waitUntilReady();
+      const job = await queues.enqueue(provisionTenantJob, { tenantId: tenant.id, requestedBy: 'test' });
+      const result = await job.waitUntilFinished(events, 30_000);
+      expect(result).toEqual({ status: 'active', namespace: tenant.namespace });
+      const after = await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } });
+      expect(after.status).toBe('active');
+      const audit = await prisma.auditEvent.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } });
+      expect(audit.map((a) => a.action)).toEqual(['tenant.created', 'tenant.activated']);
+      // Running it again changes nothing (idempotent).
+      const again = await queues.enqueue(provisionTenantJob, { tenantId: tenant.id, requestedBy: 'test' });
+      await again.waitUntilFinished(events, 30_000);
+      expect(await prisma.auditEvent.count({ where: { tenantId: tenant.id } })).toBe(2);
+    } finally {
+      await events.close();
+      await worker.close();
+    }
+  });
+
+  it('refuses a job payload without a valid tenant id, at enqueue time', async () => {
+    await expect(
+      queues.enqueue(provisionTenantJob, { tenantId: 'not-a-uuid', requestedBy: 'x' } as never),
+    ).rejects.toThrow(JobPayloadError);
+    await expect(
+      queues.enqueue(provisionTenantJob, { tenantId: 'not-a-uuid', requestedBy: 'x' } as never),
+    ).rejects.toThrow(/tenantId must be a UUID/);
+  });
+
+  it('refuses to start when a known job has no handler, naming the job', async () => {
+    await expect(
+      startWorker({ redisUrl: stack.redisUrl, registry: new JobHandlerRegistry(), definitions: JOB_DEFINITIONS, log }),
+    ).rejects.toThrow('job "tenant.provision" has no handler');
+  });
+
+  it('refuses to start when a job has two handlers', async () => {
+    const registry = new JobHandlerRegistry()
+      .register(provisionTenantJob, async () => undefined)
+      .register(provisionTenantJob, async () => undefined);
+    await expect(
+      startWorker({ redisUrl: stack.redisUrl, registry, definitions: JOB_DEFINITIONS, log }),
+    ).rejects.toThrow('job "tenant.provision" has 2 handlers');
+  });
+
+  it('finishes the job in hand before it shuts down', async () => {
+    const slowJob = defineJob({
+      name: 'test.slow',
+      queue: 'maintenance',
+      version: 1,
+      attempts: 1,
+      schema: z.object({ tenantId: z.uuid() }),
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const hasStarted = new Promise<void>((resolve) => (started = resolve));
+    const registry = new JobHandlerRegistry().register(slowJob, async () => {
+      started();
+      await released;
+      return 'done';
+    });
+    const worker = await startWorker({ redisUrl: stack.redisUrl, registry, definitions: [slowJob], log });
+    const job = await queues.enqueue(slowJob, { tenantId: '00000000-0000-4000-8000-000000000001' });
+    await hasStarted;
+    let closed = false;
+    const closing = worker.close().then(() => (closed = true));
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    const finished = await queues.queue('maintenance').getJob(job.id!);
+    expect(await finished!.getState()).toBe('completed');
+    expect(finished!.returnvalue).toBe('done');
+  });
+
+  it('exits with a clear message naming the bad setting', async () => {
+    const main = path.join(__dirname, '..', 'dist', 'main.js');
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [main], {
+        env: { ...process.env, ...stack.env, REDIS_URL: 'http://nope', LOG_LEVEL: 'silent' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      child.on('exit', (c) => resolve({ code: c, stderr: err }));
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain('REDIS_URL');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const main = path.join(__dirname, '..', 'dist', 'main.js');
+    const child = spawn(process.execPath, [main], {
+      env: { ...process.env, ...stack.env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('worker ready')) resolve();
+      });
+      child.on('exit', (c) => reject(new Error(`worker exited early with ${c}: ${out}`)));
+    });
+    child.removeAllListeners('exit');
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(out).toContain('"msg":"stopped"');
+  });
+});

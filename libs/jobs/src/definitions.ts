@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/** The queues; one per kind of work so a slow kind never holds up another. */
+export const QUEUES = ['provision', 'ingest', 'build', 'snapshot', 'publish', 'maintenance'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+export interface JobDefinition<S extends z.ZodType = z.ZodType> {
+  /** Unique across the platform, e.g. "tenant.provision". */
+  name: string;
+  queue: QueueName;
+  /** Bumped when the payload changes shape incompatibly. */
+  version: number;
+  schema: S;
+  attempts: number;
+}
+
+export type JobPayload<D extends JobDefinition> = z.infer<D['schema']>;
+
+export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): JobDefinition<S> {
+  return definition;
+}
+
+const tenantId = z.uuid({ message: 'tenantId must be a UUID' });
+
+export const provisionTenantJob = defineJob({
+  name: 'tenant.provision',
+  queue: 'provision',
+  version: 1,
+  attempts: 5,
+  schema: z.object({ tenantId, requestedBy: z.string().min(1) }).strict(),
+});
+
+/** Every job the platform knows; the worker refuses to start unless each has exactly one handler. */
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [provisionTenantJob];
+
+export function findJobDefinition(name: string): JobDefinition | undefined {
+  return JOB_DEFINITIONS.find((d) => d.name === name);
+}

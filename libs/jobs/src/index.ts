@@ -1,0 +1,4 @@
+export * from './definitions';
+export * from './errors';
+export * from './validate';
+export * from './queues';

@@ -1,0 +1,68 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { QUEUES, type JobDefinition, type JobPayload, type QueueName } from './definitions';
+import { parsePayload } from './validate';
+
+export const QUEUE_PREFIX = 'kineo';
+
+/** BullMQ wants its own connections: no retry limit per request, ready check on. */
+export function bullConnection(redisUrl: string): ConnectionOptions {
+  const url = new URL(redisUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+  };
+}
+
+/** The enqueue side of the platform's queues (CLI, gateway). */
+export class JobQueues {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(private readonly redisUrl: string) {}
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: bullConnection(this.redisUrl), prefix: QUEUE_PREFIX });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Validates and enqueues; the payload is wrapped with the job's version. */
+  async enqueue<D extends JobDefinition>(
+    definition: D,
+    payload: JobPayload<D>,
+    options: Omit<JobsOptions, 'attempts'> = {},
+  ) {
+    const data = parsePayload(definition, payload);
+    return this.queue(definition.queue).add(
+      definition.name,
+      { v: definition.version, data },
+      {
+        attempts: definition.attempts,
+        backoff: { type: 'exponential', delay: 1_000 },
+        removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 30 * 24 * 3600 },
+        ...options,
+      },
+    );
+  }
+
+  async counts(): Promise<Record<QueueName, Record<string, number>>> {
+    const result = {} as Record<QueueName, Record<string, number>>;
+    for (const name of QUEUES) {
+      result[name] = await this.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}
