@@ -22,6 +22,7 @@ export const settingsSchema = z.object({
     .default('redis://127.0.0.1:63799'),
   GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
   GATEWAY_PORT: port.default(4000),
+  PORTAL_PORT: port.default(3000),
   WAREHOUSE_ENGINE: z.enum(['duckdb', 'databricks']).default('duckdb'),
   SECRET_STORE: z.enum(['env', 'file', 'keyvault']).default('file'),
   KEY_VAULT_URL: z.string().url().optional(),

@@ -39,6 +39,24 @@ export interface CreateTenantInput {
   actor: string;
 }
 
+/** Checks what can be checked without the database, so a bad request fails before anything else. */
+export function validateNewTenant(input: Pick<CreateTenantInput, 'slug' | 'name' | 'fiscalYearStartMonth'>) {
+  const slug = input.slug;
+  const problem = slugProblem(slug);
+  if (problem) {
+    throw new TenantError('TENANT_SLUG_INVALID', `Invalid tenant slug "${slug}": it ${problem}.`, { slug });
+  }
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 200) {
+    throw new TenantError('TENANT_NAME_INVALID', 'A tenant name must have 1 to 200 characters.', { name });
+  }
+  const month = input.fiscalYearStartMonth ?? 1;
+  if (!Number.isInteger(month) || month < 1 || month > 12) {
+    throw new TenantError('TENANT_FISCAL_MONTH_INVALID', `Fiscal-year start month must be 1 to 12, got ${month}.`);
+  }
+  return { slug, name, month };
+}
+
 export type TenantWithSubscription = Tenant & { subscriptions: (Subscription & { plan: Plan })[] };
 
 export const DEFAULT_PLAN = 'starter';
@@ -48,19 +66,7 @@ export class TenantService {
   constructor(private readonly prisma: PrismaClient) {}
 
   async create(input: CreateTenantInput): Promise<TenantWithSubscription> {
-    const slug = input.slug;
-    const problem = slugProblem(slug);
-    if (problem) {
-      throw new TenantError('TENANT_SLUG_INVALID', `Invalid tenant slug "${slug}": it ${problem}.`, { slug });
-    }
-    const name = input.name.trim();
-    if (name.length === 0 || name.length > 200) {
-      throw new TenantError('TENANT_NAME_INVALID', 'A tenant name must have 1 to 200 characters.', { name });
-    }
-    const month = input.fiscalYearStartMonth ?? 1;
-    if (!Number.isInteger(month) || month < 1 || month > 12) {
-      throw new TenantError('TENANT_FISCAL_MONTH_INVALID', `Fiscal-year start month must be 1 to 12, got ${month}.`);
-    }
+    const { slug, name, month } = validateNewTenant(input);
     const planCode = input.planCode ?? DEFAULT_PLAN;
 
     return dbCall(async () => {

@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { loadSettings } from '@kineo/config';
+import { isPortOpen } from '@kineo/testkit';
+import { CliError, printJson, printTable } from '../output';
+import { runSupervisor, tail } from '../stack/supervisor';
+import { isAlive, readState, removeState, resolveDataDir, SERVICE_ORDER, type StackState } from '../stack/state';
+
+export interface StackStatus {
+  running: boolean;
+  status: StackState['status'] | 'stopped';
+  pid?: number;
+  startedAt?: string;
+  error?: string;
+  services: { name: string; status: string; external: boolean; pid?: number; port?: number; url?: string; log?: string }[];
+}
+
+export async function stackStatus(dataDir: string): Promise<StackStatus> {
+  const state = readState(dataDir);
+  if (!state) return { running: false, status: 'stopped', services: [] };
+  if (!isAlive(state.pid)) {
+    return { running: false, status: state.status === 'failed' ? 'failed' : 'stopped', error: state.error, services: [] };
+  }
+  const services = [];
+  for (const name of SERVICE_ORDER) {
+    const s = state.services[name];
+    if (!s) continue;
+    let status: string = s.status;
+    if (s.status === 'running') {
+      const alive = s.external || isAlive(s.pid);
+      const listening = s.port ? await isPortOpen(s.port) : true;
+      if (!alive || !listening) status = alive ? 'not listening' : 'dead';
+    }
+    services.push({ name, status, external: s.external, pid: s.pid, port: s.port, url: s.url, log: s.log });
+  }
+  return {
+    running: state.status === 'running' && services.every((s) => s.status === 'running'),
+    status: state.status,
+    pid: state.pid,
+    startedAt: state.startedAt,
+    error: state.error,
+    services,
+  };
+}
+
+export function printStackStatus(status: StackStatus): void {
+  if (status.services.length === 0) {
+    process.stdout.write(`The local stack is ${status.status}.${status.error ? ` Last error: ${status.error}` : ''}\n`);
+    return;
+  }
+  process.stdout.write(`The local stack is ${status.running ? 'running' : status.status} (supervisor pid ${status.pid}).\n`);
+  printTable(
+    status.services.map((s) => ({ ...s, external: s.external ? 'yes' : '' })),
+    ['name', 'status', 'port', 'pid', 'external', 'url'],
+  );
+}
+
+/** Starts the stack in the background unless it is already running; resolves once every service is up. */
+export async function stackUp(options: { portal: boolean; timeoutMs?: number }): Promise<StackStatus> {
+  const settings = loadSettings();
+  const dataDir = resolveDataDir(settings.KINEO_DATA_DIR);
+  const current = await stackStatus(dataDir);
+  if (current.status === 'running' || current.status === 'starting') {
+    if (options.portal && !current.services.some((s) => s.name === 'portal')) {
+      throw new CliError('The stack is running without the portal; run "kineo stack down" first, then "kineo stack up --portal".');
+    }
+    if (current.status === 'running') return current;
+  } else {
+    removeState(dataDir);
+    fs.mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
+    const log = path.join(dataDir, 'logs', 'stack.log');
+    const out = fs.openSync(log, 'a');
+    const args = [path.join(__dirname, '..', '..', 'bin', 'kineo.js'), 'stack', 'run', ...(options.portal ? ['--portal'] : [])];
+    const child = spawn(process.execPath, args, {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: { ...process.env, KINEO_DATA_DIR: dataDir },
+    });
+    fs.closeSync(out);
+    child.unref();
+  }
+  const deadline = Date.now() + (options.timeoutMs ?? 240_000);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 300));
+    const state = readState(dataDir);
+    if (state?.status === 'running') return stackStatus(dataDir);
+    if (state?.status === 'failed' || (state && !isAlive(state.pid))) {
+      throw new CliError(
+        `The stack failed to start: ${state.error ?? 'the supervisor exited'}\n` +
+          `Log (${path.join(dataDir, 'logs', 'stack.log')}):\n${tail(path.join(dataDir, 'logs', 'stack.log'))}`,
+      );
+    }
+    if (Date.now() > deadline) throw new CliError(`The stack did not come up in time; see ${path.join(dataDir, 'logs')}.`);
+  }
+}
+
+export async function stackDown(): Promise<boolean> {
+  const dataDir = resolveDataDir(loadSettings().KINEO_DATA_DIR);
+  const state = readState(dataDir);
+  if (!state || !isAlive(state.pid)) {
+    removeState(dataDir);
+    return false;
+  }
+  process.kill(state.pid, 'SIGTERM');
+  const deadline = Date.now() + 90_000;
+  while (isAlive(state.pid)) {
+    if (Date.now() > deadline) {
+      for (const s of Object.values(state.services)) if (s && !s.external && isAlive(s.pid)) process.kill(s.pid!, 'SIGKILL');
+      process.kill(state.pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  removeState(dataDir);
+  return true;
+}
+
+export function stackCommand(): Command {
+  const stack = new Command('stack').description('start, stop and inspect the local stack (Postgres, Redis, worker, gateway, portal)');
+
+  stack
+    .command('up')
+    .description('start the local stack in the background (does nothing if it is already running)')
+    .option('--portal', 'also serve the portal (needs "npm run build" first)')
+    .option('--json', 'print JSON')
+    .action(async (options: { portal?: boolean; json?: boolean }) => {
+      const status = await stackUp({ portal: Boolean(options.portal) });
+      if (options.json) return printJson(status);
+      printStackStatus(status);
+    });
+
+  stack
+    .command('down')
+    .description('stop the local stack; data is kept under the data directory')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const stopped = await stackDown();
+      if (options.json) return printJson({ stopped });
+      process.stdout.write(stopped ? 'The local stack has stopped.\n' : 'The local stack was not running.\n');
+    });
+
+  stack
+    .command('status')
+    .description('show what is running on which port (exit code 3 when stopped)')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const status = await stackStatus(resolveDataDir(loadSettings().KINEO_DATA_DIR));
+      if (options.json) printJson(status);
+      else printStackStatus(status);
+      if (!status.running) process.exitCode = 3;
+    });
+
+  stack
+    .command('run', { hidden: true })
+    .description('run the stack in the foreground (what "up" starts in the background)')
+    .option('--portal', 'also serve the portal')
+    .action(async (options: { portal?: boolean }) => {
+      const settings = loadSettings();
+      await runSupervisor(settings, resolveDataDir(settings.KINEO_DATA_DIR), { portal: Boolean(options.portal) });
+      await new Promise(() => undefined);
+    });
+
+  return stack;
+}

@@ -1,0 +1,152 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { QueueEvents } from 'bullmq';
+import { TenantService, validateNewTenant, type TenantWithSubscription } from '@kineo/db';
+import { bullConnection, provisionTenantJob, QUEUE_PREFIX } from '@kineo/jobs';
+import type { CliContext } from '../context';
+import { CliError, printFields, printJson, printTable } from '../output';
+
+const actor = () => `cli:${process.env.USER ?? 'unknown'}`;
+
+function summary(t: TenantWithSubscription) {
+  const subscription = t.subscriptions[0];
+  return {
+    id: t.id,
+    slug: t.slug,
+    name: t.name,
+    namespace: t.namespace,
+    status: t.status,
+    plan: subscription?.planCode ?? null,
+    fiscalYearStartMonth: t.fiscalYearStartMonth,
+    dataVersion: t.dataVersion,
+    warehouseEngine: t.warehouseEngine,
+    createdAt: t.createdAt,
+  };
+}
+
+function month(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 12) throw new InvalidArgumentError('a month number from 1 to 12');
+  return n;
+}
+
+export function tenantCommand(context: () => CliContext): Command {
+  const tenant = new Command('tenant').description('create and inspect customer tenants');
+
+  tenant
+    .command('create')
+    .description('create a tenant and start provisioning it')
+    .argument('<slug>', 'lower-case letters, digits and hyphens, 3-40 characters')
+    .requiredOption('--name <name>', 'the customer organisation name')
+    .option('--plan <plan>', 'subscription plan (starter, professional, enterprise)', 'starter')
+    .option('--fiscal-start <month>', 'fiscal-year start month, 1-12', month, 1)
+    .option('--wait', 'wait until provisioning has finished')
+    .option('--json', 'print JSON')
+    .action(async (slug: string, options: { name: string; plan: string; fiscalStart: number; wait?: boolean; json?: boolean }) => {
+      validateNewTenant({ slug, name: options.name, fiscalYearStartMonth: options.fiscalStart });
+      const ctx = context();
+      // Refuse before writing anything if the queue is unreachable, so no tenant is left unprovisioned.
+      const queues = await ctx.queues();
+      const created = await new TenantService(ctx.prisma).create({
+        slug,
+        name: options.name,
+        planCode: options.plan,
+        fiscalYearStartMonth: options.fiscalStart,
+        actor: actor(),
+      });
+      const job = await queues.enqueue(provisionTenantJob, { tenantId: created.id, requestedBy: actor() });
+      let result = summary(created);
+      if (options.wait) {
+        const events = new QueueEvents(provisionTenantJob.queue, {
+          connection: bullConnection(ctx.settings.REDIS_URL),
+          prefix: QUEUE_PREFIX,
+        });
+        try {
+          await events.waitUntilReady();
+          await job.waitUntilFinished(events, 120_000);
+        } catch (error) {
+          throw new CliError(
+            `Tenant "${slug}" was created but provisioning did not finish: ${(error as Error).message}. ` +
+              `Is the worker running ("kineo stack status")? It will be provisioned when the worker picks the job up.`,
+          );
+        } finally {
+          await events.close();
+        }
+        result = summary(await new TenantService(ctx.prisma).get(slug));
+      }
+      if (options.json) return printJson({ ...result, provisioningJobId: job.id });
+      process.stdout.write(`Created tenant ${result.slug} (${result.name}), namespace ${result.namespace}, plan ${result.plan}.\n`);
+      process.stdout.write(
+        result.status === 'active'
+          ? 'Provisioned: the tenant is active.\n'
+          : `Provisioning queued (job ${job.id}); follow it with "kineo tenant show ${result.slug}".\n`,
+      );
+    });
+
+  tenant
+    .command('list')
+    .description('list every tenant')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const tenants = (await new TenantService(context().prisma).list()).map(summary);
+      if (options.json) return printJson(tenants);
+      printTable(tenants, ['slug', 'name', 'status', 'plan', 'namespace', 'dataVersion', 'createdAt']);
+    });
+
+  tenant
+    .command('show')
+    .description('show one tenant, its subscription and its recent activity')
+    .argument('<slug>')
+    .option('--json', 'print JSON')
+    .action(async (slug: string, options: { json?: boolean }) => {
+      const ctx = context();
+      const found = await new TenantService(ctx.prisma).get(slug);
+      const [ingestions, builds, audit] = await Promise.all([
+        ctx.prisma.ingestionRun.findMany({ where: { tenantId: found.id }, orderBy: { createdAt: 'desc' }, take: 5 }),
+        ctx.prisma.buildRun.findMany({ where: { tenantId: found.id }, orderBy: { createdAt: 'desc' }, take: 5 }),
+        ctx.prisma.auditEvent.findMany({ where: { tenantId: found.id }, orderBy: { createdAt: 'desc' }, take: 10 }),
+      ]);
+      const subscription = found.subscriptions[0];
+      if (options.json) {
+        return printJson({
+          ...summary(found),
+          subscription: subscription && {
+            plan: subscription.planCode,
+            status: subscription.status,
+            seatLimit: subscription.seatLimit ?? subscription.plan.seatLimit,
+            rowLimit: subscription.rowLimit ?? subscription.plan.rowLimit,
+            features: subscription.plan.features,
+            periodStart: subscription.periodStart,
+            periodEnd: subscription.periodEnd,
+          },
+          ingestionRuns: ingestions,
+          buildRuns: builds,
+          auditEvents: audit,
+        });
+      }
+      printFields([
+        ['slug', found.slug],
+        ['name', found.name],
+        ['status', found.status],
+        ['namespace', found.namespace],
+        ['engine', found.warehouseEngine],
+        ['fiscal year starts', monthName(found.fiscalYearStartMonth)],
+        ['data version', found.dataVersion],
+        ['plan', subscription ? `${subscription.plan.name} (${subscription.status})` : '-'],
+        ['seat limit', subscription ? (subscription.seatLimit ?? subscription.plan.seatLimit) : '-'],
+        ['row limit', subscription ? String(subscription.rowLimit ?? subscription.plan.rowLimit) : '-'],
+        ['created', found.createdAt],
+      ]);
+      process.stdout.write('\nRecent loads\n');
+      printTable(ingestions, ['createdAt', 'status', 'source', 'rowsRead', 'rowsLoaded', 'rowsQuarantined']);
+      process.stdout.write('\nRecent builds\n');
+      printTable(builds, ['createdAt', 'status', 'dataVersion', 'asOf']);
+      process.stdout.write('\nAudit\n');
+      printTable(audit, ['createdAt', 'actor', 'action']);
+    });
+
+  return tenant;
+}
+
+function monthName(m: number): string {
+  return new Date(Date.UTC(2000, m - 1, 1)).toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' });
+}

@@ -1,0 +1,40 @@
+import { Command, CommanderError } from 'commander';
+import { CliContext } from './context';
+import { demoCommand } from './commands/demo';
+import { stackCommand } from './commands/stack';
+import { tenantCommand } from './commands/tenant';
+import { reportError } from './output';
+
+let context: CliContext | undefined;
+const getContext = () => (context ??= new CliContext());
+
+const program = new Command('kineo')
+  .description('Kineo Analytics: the ops and developer command line')
+  .version(require('../package.json').version)
+  .showHelpAfterError()
+  .exitOverride();
+
+program.addCommand(stackCommand());
+program.addCommand(tenantCommand(getContext));
+program.addCommand(demoCommand(getContext));
+
+// Usage errors anywhere in the tree exit with 2 and the help hint, not a stack trace.
+const applyToTree = (command: Command) => {
+  command.exitOverride().showHelpAfterError();
+  command.commands.forEach(applyToTree);
+};
+applyToTree(program);
+
+async function run(): Promise<number> {
+  try {
+    await program.parseAsync(process.argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    return reportError(error);
+  } finally {
+    await context?.close();
+  }
+}
+
+void run().then((code) => process.exit(code));
