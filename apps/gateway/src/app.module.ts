@@ -1,0 +1,40 @@
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import type { Settings } from '@kineo/config';
+import type { DestinationStream } from 'pino';
+import { SettingsModule } from './engine/config/settings.module';
+import { DatabaseModule } from './engine/database/database.module';
+import { ErrorsModule } from './engine/errors/errors.module';
+import { GatewayGraphqlModule } from './engine/graphql/graphql.module';
+import { HealthModule } from './engine/health/health.module';
+import { LoggingModule } from './engine/logging/logging.module';
+import { MetricsModule } from './engine/metrics/metrics.module';
+import { RedisModule } from './engine/redis/redis.module';
+import { PlatformModule } from './modules/platform/platform.module';
+
+export interface GatewayOptions {
+  /** Extra modules mounted next to the product modules (tests add resolvers this way). */
+  modules?: Array<Type<unknown> | DynamicModule>;
+  /** Where JSON log lines go; stdout unless given. */
+  logDestination?: DestinationStream;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(settings: Settings, options: GatewayOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        SettingsModule.forRoot(settings),
+        LoggingModule.forRoot(settings, options.logDestination),
+        DatabaseModule,
+        RedisModule,
+        ErrorsModule,
+        GatewayGraphqlModule,
+        HealthModule,
+        ...(settings.METRICS_ENABLED ? [MetricsModule] : []),
+        PlatformModule,
+        ...(options.modules ?? []),
+      ],
+    };
+  }
+}

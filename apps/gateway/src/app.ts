@@ -1,0 +1,36 @@
+import 'reflect-metadata';
+import type { IncomingMessage } from 'node:http';
+import type { Settings } from '@kineo/config';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule, type GatewayOptions } from './app.module';
+import { REQUEST_ID_HEADER, requestIdOf } from './engine/logging/request-id.util';
+import { MetricsService } from './engine/metrics/metrics.service';
+
+export type { GatewayOptions };
+
+/** The gateway, initialised and ready for `listen()` or `inject()`. */
+export async function createGateway(settings: Settings, options: GatewayOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    logger: false,
+    genReqId: (req: IncomingMessage) => requestIdOf(req),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, options), adapter, {
+    bufferLogs: true,
+    // Let the caller report a failed start instead of Nest aborting the process.
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+
+  // Hooks go on before init() registers the routes, so every route, Mercurius's included, has them.
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  if (settings.METRICS_ENABLED) app.get(MetricsService).instrument(fastify);
+
+  await app.init();
+  return app;
+}

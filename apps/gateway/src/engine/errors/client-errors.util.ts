@@ -1,0 +1,91 @@
+import { DomainError } from '@kineo/db';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+export const INTERNAL_ERROR_CODE = 'INTERNAL';
+export const GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED';
+export const BAD_REQUEST = 'BAD_REQUEST';
+
+export interface ClientErrors {
+  /** What the client may see. */
+  errors: GraphQLFormattedError[];
+  /** Errors whose message was withheld; they belong in the server log. */
+  hidden: GraphQLError[];
+  /** Set when the request itself was unusable (unparsable, invalid against the schema). */
+  statusCode?: number;
+}
+
+/**
+ * Decides what a client learns about each error: a DomainError's code and message, a problem with
+ * the query itself, or for anything else only that it failed and under which request id. Raw
+ * driver, database and warehouse messages name hosts, tables and SQL, so they never pass.
+ */
+export function toClientErrors(errors: readonly GraphQLError[], requestId: string): ClientErrors {
+  const result: ClientErrors = { errors: [], hidden: [] };
+  for (const error of errors) {
+    const original: unknown = error.originalError;
+    const nested = (original as { errors?: unknown } | undefined)?.errors;
+    if (Array.isArray(nested) && isMercuriusRequestError(original)) {
+      // Mercurius wraps every syntax and validation error of one request in a single error.
+      for (const inner of nested) result.errors.push(queryProblem(asGraphqlError(inner)));
+      result.statusCode = statusCodeOf(original);
+    } else if (original === undefined) {
+      // graphql-js's own errors (validation, variable coercion) describe the query, not the server.
+      result.errors.push(queryProblem(error));
+    } else if (original instanceof DomainError) {
+      result.errors.push(withCode(error, original.message, original.code));
+    } else if (isMercuriusRequestError(original)) {
+      result.errors.push(withCode(error, error.message, BAD_REQUEST));
+      result.statusCode = statusCodeOf(original);
+    } else {
+      result.hidden.push(error);
+      result.errors.push(
+        withCode(error, `Internal error. Quote request id ${requestId} when reporting it.`, INTERNAL_ERROR_CODE, {
+          requestId,
+        }),
+      );
+    }
+  }
+  return result;
+}
+
+function queryProblem(error: GraphQLError): GraphQLFormattedError {
+  return withCode(error, error.message, GRAPHQL_VALIDATION_FAILED);
+}
+
+function withCode(
+  error: GraphQLError,
+  message: string,
+  code: string,
+  extra: Record<string, unknown> = {},
+): GraphQLFormattedError {
+  return {
+    message,
+    ...(error.locations ? { locations: error.locations } : {}),
+    ...(error.path ? { path: error.path } : {}),
+    extensions: { code, ...extra },
+  };
+}
+
+/** Errors Mercurius and Fastify raise about the HTTP request (bad JSON, invalid query, wrong method). */
+function isMercuriusRequestError(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: unknown };
+  const status = statusCodeOf(error);
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('MER_ERR_') || code.startsWith('FST_')) &&
+    status !== undefined &&
+    status >= 400 &&
+    status < 500
+  );
+}
+
+function statusCodeOf(error: unknown): number | undefined {
+  const { statusCode } = (error ?? {}) as { statusCode?: unknown };
+  return typeof statusCode === 'number' ? statusCode : undefined;
+}
+
+function asGraphqlError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new GraphQLError(message);
+}

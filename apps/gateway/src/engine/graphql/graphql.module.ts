@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import type { Settings } from '@kineo/config';
+import { GraphQLModule } from '@nestjs/graphql';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import type { GraphQLSchema } from 'graphql';
+import { SETTINGS } from '../config/settings.module';
+import { ErrorsModule } from '../errors/errors.module';
+import { GraphqlErrorFormatter } from '../errors/graphql-error.formatter';
+import { writeSchemaFile } from './schema-file.util';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** Code-first GraphQL on Mercurius; the schema is built in memory from the resolvers. */
+@Module({
+  imports: [
+    GraphQLModule.forRootAsync<MercuriusDriverConfig>({
+      driver: MercuriusDriver,
+      imports: [ErrorsModule],
+      inject: [SETTINGS, GraphqlErrorFormatter],
+      useFactory: (settings: Settings, formatter: GraphqlErrorFormatter): MercuriusDriverConfig => ({
+        path: GRAPHQL_PATH,
+        autoSchemaFile: true,
+        sortSchema: true,
+        graphiql: false,
+        errorFormatter: formatter.format,
+        transformSchema: (schema: GraphQLSchema) => {
+          // Keeps schema.graphql current while developing; elsewhere `npm run schema` writes it.
+          if (settings.NODE_ENV === 'development') writeSchemaFile(schema);
+          return schema;
+        },
+      }),
+    }),
+  ],
+})
+export class GatewayGraphqlModule {}

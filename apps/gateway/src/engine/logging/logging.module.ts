@@ -1,0 +1,52 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Settings } from '@kineo/config';
+import { LoggerModule } from 'nestjs-pino';
+import { stdTimeFunctions, type DestinationStream } from 'pino';
+import type { Options } from 'pino-http';
+import { requestIdOf } from './request-id.util';
+
+// Probes and scrapes arrive every few seconds; a line each would drown the requests people make.
+const QUIET_PATHS = new Set(['/health', '/health/live', '/metrics']);
+
+export function pinoHttpOptions(settings: Pick<Settings, 'LOG_LEVEL'>): Options<IncomingMessage, ServerResponse> {
+  return {
+    level: settings.LOG_LEVEL,
+    base: { service: 'gateway' },
+    timestamp: stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    genReqId: (req) => requestIdOf(req),
+    customAttributeKeys: { reqId: 'reqId' },
+    // Logs made while handling a request carry only reqId; the completion line carries req and res.
+    quietReqLogger: true,
+    serializers: {
+      req: (req: { method?: string; url?: string; remoteAddress?: string }) => ({
+        method: req.method,
+        url: req.url,
+        remoteAddress: req.remoteAddress,
+      }),
+      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel: (_req, res, error) => {
+      if (error || res.statusCode >= 500) return 'error';
+      if (res.statusCode >= 400) return 'warn';
+      return 'info';
+    },
+    autoLogging: {
+      ignore: (req) => QUIET_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
+    },
+  };
+}
+
+/** JSON logs through pino, one request id per request in every line (`reqId`). */
+@Module({})
+export class LoggingModule {
+  static forRoot(settings: Settings, destination?: DestinationStream): DynamicModule {
+    const options = pinoHttpOptions(settings);
+    return {
+      module: LoggingModule,
+      imports: [LoggerModule.forRoot({ pinoHttp: destination ? [options, destination] : options })],
+      exports: [LoggerModule],
+    };
+  }
+}
