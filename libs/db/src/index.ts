@@ -1,7 +1,6 @@
 export * from './client';
 export * from './errors';
 export * from './migrate';
-export * from './namespace';
 export * from './tenants';
 export * from './audit';
 export { Prisma } from './generated/prisma/client';

@@ -1,5 +1,5 @@
 import { DomainError, DatabaseUnavailableError, connectionFailureCode } from './errors';
-import { namespaceForTenantSeq } from './namespace';
+import { namespaceForTenantSeq } from '@kineo/warehouse';
 import type { PrismaClient } from './client';
 import { Prisma } from './generated/prisma/client';
 import type { Tenant, Subscription, Plan } from './generated/prisma/client';

@@ -1,0 +1,410 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection } from '@duckdb/node-api';
+import { dialectFor } from '../dialect';
+import { WarehouseError } from '../errors';
+import { HandleCache } from '../handle-cache';
+import { assertTenant } from '../namespace';
+import { assertReadOnlySelect } from '../read-only';
+import {
+  LAYERS,
+  type Layer,
+  type ProvisionReport,
+  type QueryOptions,
+  type QueryResult,
+  type Row,
+  type SqlParam,
+  type StreamOptions,
+  type TableCount,
+  type TenantNamespace,
+  type Warehouse,
+} from '../types';
+import { bindable, normaliseRows } from './values';
+
+export interface DuckDbWarehouseOptions {
+  /** Holds one folder per tenant namespace: work.duckdb, gold/v<N>.duckdb, published.json. */
+  rootDir: string;
+  /** Holds one folder per namespace of files waiting to be ingested; the only other place a tenant's SQL may read. */
+  landingRoot?: string;
+  threads?: number;
+  /** Per open tenant, e.g. '2GB'. */
+  memoryLimit?: string;
+  /** Working areas kept open at once (worker side). */
+  maxOpenTenants?: number;
+  /** Published snapshots kept open at once (reader side). */
+  maxOpenSnapshots?: number;
+  /** Close a handle unused for this long. */
+  idleMs?: number;
+  statementTimeoutMs?: number;
+}
+
+const DEFAULT_CHUNK = 10_000;
+const PUBLISHED_FILE = 'published.json';
+
+interface Published {
+  version: number;
+  publishedAt: string;
+}
+
+/**
+ * The embedded engine. Each tenant has its own DuckDB instance over its own files, opened on
+ * demand and closed when idle, with file access locked to the tenant's own folders, so no SQL
+ * run for one tenant can name, attach or read another's data. Readers only ever open immutable
+ * published snapshots, read-only.
+ */
+export class DuckDbWarehouse implements Warehouse {
+  readonly engine = 'duckdb' as const;
+  readonly dialect = dialectFor('duckdb');
+  private readonly work: HandleCache<DuckDBInstance>;
+  private readonly snapshots: HandleCache<DuckDBInstance>;
+  private readonly rootDir: string;
+  private readonly landingRoot: string;
+
+  constructor(private readonly options: DuckDbWarehouseOptions) {
+    this.rootDir = path.resolve(options.rootDir);
+    this.landingRoot = path.resolve(options.landingRoot ?? path.join(this.rootDir, '..', 'landing'));
+    const close = (instance: DuckDBInstance) => instance.closeSync();
+    this.work = new HandleCache({ max: options.maxOpenTenants ?? 8, idleMs: options.idleMs ?? 60_000, close });
+    this.snapshots = new HandleCache({ max: options.maxOpenSnapshots ?? 64, idleMs: options.idleMs ?? 300_000, close });
+  }
+
+  /** Open handles, for tests and the idle-cost benchmark. */
+  openHandles(): { work: number; snapshots: number } {
+    return { work: this.work.size, snapshots: this.snapshots.size };
+  }
+
+  tenantDir(tenant: TenantNamespace): string {
+    return path.join(this.rootDir, assertTenant(tenant).namespace);
+  }
+
+  landingDir(tenant: TenantNamespace): string {
+    return path.join(this.landingRoot, assertTenant(tenant).namespace);
+  }
+
+  private workFile(tenant: TenantNamespace): string {
+    return path.join(this.tenantDir(tenant), 'work.duckdb');
+  }
+
+  private snapshotFile(tenant: TenantNamespace, version: number): string {
+    return path.join(this.tenantDir(tenant), 'gold', `v${version}.duckdb`);
+  }
+
+  async provision(tenant: TenantNamespace): Promise<ProvisionReport> {
+    const dir = this.tenantDir(tenant);
+    const created: string[] = [];
+    for (const sub of [dir, path.join(dir, 'gold'), this.landingDir(tenant)]) {
+      if (!fs.existsSync(sub)) {
+        fs.mkdirSync(sub, { recursive: true });
+        created.push(path.relative(path.dirname(this.rootDir), sub));
+      }
+    }
+    await this.withWork(tenant, async (c) => {
+      const existing = await c.runAndReadAll('select schema_name from information_schema.schemata where catalog_name = current_database()');
+      const names = new Set(existing.getRowObjectsJS().map((r) => String(r.schema_name)));
+      for (const layer of LAYERS) {
+        if (!names.has(layer)) {
+          await c.run(`create schema if not exists ${layer}`);
+          created.push(`${tenant.namespace}.${layer}`);
+        }
+      }
+    }, { create: true });
+    return { namespace: tenant.namespace, created, grants: [] };
+  }
+
+  async isProvisioned(tenant: TenantNamespace): Promise<boolean> {
+    return fs.existsSync(this.workFile(tenant));
+  }
+
+  async drop(tenant: TenantNamespace): Promise<void> {
+    const dir = this.tenantDir(tenant);
+    await this.work.evict(tenant.namespace);
+    for (const key of this.snapshots.keys()) if (key.startsWith(`${tenant.namespace}:`)) await this.snapshots.evict(key);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(this.landingDir(tenant), { recursive: true, force: true });
+  }
+
+  async execute(tenant: TenantNamespace, sql: string, params: SqlParam[] = [], options: QueryOptions = {}): Promise<void> {
+    await this.withWork(tenant, (c) => this.timed(c, options, () => c.run(sql, bindable(params))));
+  }
+
+  async query<R extends Row = Row>(tenant: TenantNamespace, sql: string, params: SqlParam[] = [], options: QueryOptions = {}): Promise<QueryResult<R>> {
+    return this.withWork(tenant, (c) => this.readAll<R>(c, sql, params, options));
+  }
+
+  async *stream(tenant: TenantNamespace, sql: string, params: SqlParam[] = [], options: StreamOptions = {}): AsyncGenerator<Row[]> {
+    assertTenant(tenant);
+    this.assertProvisioned(tenant);
+    const { handle, release } = await this.work.acquire(tenant.namespace, () => this.openWork(tenant));
+    try {
+      yield* this.streamFrom(handle, sql, params, options);
+    } finally {
+      await release();
+    }
+  }
+
+  async tableCounts(tenant: TenantNamespace, layer: Layer): Promise<TableCount[]> {
+    if (!LAYERS.includes(layer)) throw new WarehouseError('WAREHOUSE_IDENTIFIER_INVALID', `unknown layer ${JSON.stringify(layer)}`);
+    return this.withWork(tenant, async (c) => {
+      const tables = await c.runAndReadAll(
+        "select table_name from duckdb_tables() where database_name = current_database() and schema_name = ? order by table_name",
+        [layer],
+      );
+      const counts: TableCount[] = [];
+      for (const { table_name } of tables.getRowObjectsJS()) {
+        const table = String(table_name);
+        const n = await c.runAndReadAll(`select count(*) as n from ${layer}."${table.replace(/"/g, '""')}"`);
+        counts.push({ layer, table, rows: Number(n.getRowObjectsJS()[0].n) });
+      }
+      return counts;
+    });
+  }
+
+  async publish(tenant: TenantNamespace, version: number): Promise<void> {
+    const current = await this.publishedVersion(tenant);
+    if (!Number.isInteger(version) || version < 1 || (current !== null && version <= current)) {
+      throw new WarehouseError(
+        'WAREHOUSE_VERSION_INVALID',
+        `Cannot publish version ${version}: it must be a whole number greater than the published version (${current ?? 'none'}).`,
+      );
+    }
+    const final = this.snapshotFile(tenant, version);
+    const staging = `${final}.tmp`;
+    fs.mkdirSync(path.dirname(final), { recursive: true });
+    fs.rmSync(staging, { force: true });
+    await this.withWork(tenant, async (c) => {
+      const tables = await c.runAndReadAll(
+        "select table_name from duckdb_tables() where database_name = current_database() and schema_name = 'gold' order by table_name",
+      );
+      await c.run(`attach ${this.dialect.literal(staging)} as kineo_publish`);
+      try {
+        await c.run('create schema kineo_publish.gold');
+        for (const { table_name } of tables.getRowObjectsJS()) {
+          const t = `"${String(table_name).replace(/"/g, '""')}"`;
+          await c.run(`create table kineo_publish.gold.${t} as select * from gold.${t}`);
+        }
+      } finally {
+        await c.run('detach kineo_publish');
+      }
+    });
+    // The snapshot becomes visible only once complete: rename, then move the pointer.
+    fs.renameSync(staging, final);
+    const pointer = path.join(this.tenantDir(tenant), PUBLISHED_FILE);
+    const record: Published = { version, publishedAt: new Date().toISOString() };
+    fs.writeFileSync(`${pointer}.tmp`, JSON.stringify(record));
+    fs.renameSync(`${pointer}.tmp`, pointer);
+  }
+
+  async publishedVersion(tenant: TenantNamespace): Promise<number | null> {
+    try {
+      const record = JSON.parse(fs.readFileSync(path.join(this.tenantDir(tenant), PUBLISHED_FILE), 'utf8')) as Published;
+      return record.version;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async queryPublished<R extends Row = Row>(
+    tenant: TenantNamespace,
+    sql: string,
+    params: SqlParam[] = [],
+    options: QueryOptions & { version?: number } = {},
+  ): Promise<QueryResult<R>> {
+    const { key, file } = await this.publishedTarget(tenant, sql, options.version);
+    return this.snapshots.use(key, () => this.openSnapshot(file), async (instance) => {
+      const c = await instance.connect();
+      try {
+        return await this.readAll<R>(c, sql, params, options);
+      } finally {
+        c.closeSync();
+      }
+    });
+  }
+
+  async *streamPublished(
+    tenant: TenantNamespace,
+    sql: string,
+    params: SqlParam[] = [],
+    options: StreamOptions & { version?: number } = {},
+  ): AsyncGenerator<Row[]> {
+    const { key, file } = await this.publishedTarget(tenant, sql, options.version);
+    const { handle, release } = await this.snapshots.acquire(key, () => this.openSnapshot(file));
+    try {
+      yield* this.streamFrom(handle, sql, params, options);
+    } finally {
+      await release();
+    }
+  }
+
+  /** Removes published snapshots older than the newest `keep`, except any still open. */
+  async pruneSnapshots(tenant: TenantNamespace, keep = 3): Promise<number[]> {
+    const current = await this.publishedVersion(tenant);
+    if (current === null) return [];
+    const goldDir = path.join(this.tenantDir(tenant), 'gold');
+    const removed: number[] = [];
+    for (const name of fs.existsSync(goldDir) ? fs.readdirSync(goldDir) : []) {
+      const m = /^v(\d+)\.duckdb$/.exec(name);
+      if (!m) continue;
+      const version = Number(m[1]);
+      const key = `${tenant.namespace}:${version}`;
+      if (version > current - keep || this.snapshots.has(key)) continue;
+      fs.rmSync(path.join(goldDir, name), { force: true });
+      removed.push(version);
+    }
+    return removed.sort((a, b) => a - b);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.work.closeAll(), this.snapshots.closeAll()]);
+  }
+
+  private assertProvisioned(tenant: TenantNamespace): void {
+    if (!fs.existsSync(this.workFile(tenant))) {
+      throw new WarehouseError('WAREHOUSE_NOT_PROVISIONED', `The warehouse for ${tenant.namespace} has not been provisioned.`);
+    }
+  }
+
+  private async withWork<T>(tenant: TenantNamespace, fn: (c: DuckDBConnection) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
+    assertTenant(tenant);
+    if (!opts.create) this.assertProvisioned(tenant);
+    return this.work.use(tenant.namespace, () => this.openWork(tenant), async (instance) => {
+      const c = await instance.connect();
+      try {
+        return await fn(c);
+      } catch (error) {
+        throw asWarehouseError(error);
+      } finally {
+        c.closeSync();
+      }
+    });
+  }
+
+  private async openWork(tenant: TenantNamespace): Promise<DuckDBInstance> {
+    const instance = await DuckDBInstance.create(this.workFile(tenant), this.instanceSettings());
+    const c = await instance.connect();
+    try {
+      const allowed = [this.tenantDir(tenant) + path.sep, this.landingDir(tenant) + path.sep];
+      await c.run(`set allowed_directories = [${allowed.map((d) => this.dialect.literal(d)).join(', ')}]`);
+      await c.run('set enable_external_access = false');
+    } catch (error) {
+      c.closeSync();
+      instance.closeSync();
+      throw asWarehouseError(error);
+    }
+    c.closeSync();
+    return instance;
+  }
+
+  private async openSnapshot(file: string): Promise<DuckDBInstance> {
+    const instance = await DuckDBInstance.create(file, { ...this.instanceSettings(), access_mode: 'READ_ONLY' });
+    const c = await instance.connect();
+    try {
+      await c.run('set enable_external_access = false');
+      await c.run('set lock_configuration = true');
+    } finally {
+      c.closeSync();
+    }
+    return instance;
+  }
+
+  private instanceSettings(): Record<string, string> {
+    const settings: Record<string, string> = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' };
+    if (this.options.threads) settings.threads = String(this.options.threads);
+    if (this.options.memoryLimit) settings.memory_limit = this.options.memoryLimit;
+    return settings;
+  }
+
+  private async publishedTarget(tenant: TenantNamespace, sql: string, requested?: number) {
+    assertTenant(tenant);
+    this.assertProvisioned(tenant);
+    await assertReadOnlySelect(sql, ['gold']);
+    const version = requested ?? (await this.publishedVersion(tenant));
+    if (version === null) {
+      throw new WarehouseError('WAREHOUSE_NOT_PUBLISHED', `No data has been published for ${tenant.namespace} yet.`);
+    }
+    const file = this.snapshotFile(tenant, version);
+    if (!fs.existsSync(file)) {
+      throw new WarehouseError('WAREHOUSE_VERSION_INVALID', `Version ${version} of ${tenant.namespace} is not available.`);
+    }
+    return { key: `${tenant.namespace}:${version}`, file };
+  }
+
+  private async readAll<R extends Row>(c: DuckDBConnection, sql: string, params: SqlParam[], options: QueryOptions): Promise<QueryResult<R>> {
+    try {
+      const reader = await this.timed(c, options, () => c.runAndReadAll(sql, bindable(params)));
+      const names = reader.columnNames();
+      const types = reader.columnTypes();
+      return {
+        columns: names.map((name, i) => ({ name, type: String(types[i]) })),
+        rows: normaliseRows(reader.getRowObjectsJS() as Record<string, unknown>[], names, types) as R[],
+      };
+    } catch (error) {
+      throw asWarehouseError(error);
+    }
+  }
+
+  private async *streamFrom(instance: DuckDBInstance, sql: string, params: SqlParam[], options: StreamOptions): AsyncGenerator<Row[]> {
+    const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
+    const c = await instance.connect();
+    try {
+      const result = await this.timed(c, options, () => c.stream(sql, bindable(params))).catch((e) => {
+        throw asWarehouseError(e);
+      });
+      const names = result.columnNames();
+      const types = result.columnTypes();
+      let pending: Row[] = [];
+      for (;;) {
+        const chunk = await result.fetchChunk().catch((e) => {
+          throw asWarehouseError(e);
+        });
+        if (!chunk || chunk.rowCount === 0) break;
+        const objects = chunk.convertRows(JSDuckDBValueConverter).map((values) =>
+          Object.fromEntries(names.map((name, i) => [name, values[i]])),
+        );
+        const rows = normaliseRows(objects, names, types);
+        for (const row of rows) {
+          pending.push(row);
+          if (pending.length === chunkSize) {
+            yield pending;
+            pending = [];
+          }
+        }
+      }
+      if (pending.length > 0) yield pending;
+    } finally {
+      c.closeSync();
+    }
+  }
+
+  private async timed<T>(c: DuckDBConnection, options: QueryOptions, run: () => Promise<T>): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? this.options.statementTimeoutMs;
+    if (!timeoutMs) return run();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      c.interrupt();
+    }, timeoutMs);
+    try {
+      return await run();
+    } catch (error) {
+      if (timedOut) throw new WarehouseError('WAREHOUSE_TIMEOUT', `The statement was stopped after ${timeoutMs} ms.`, { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Keeps the engine's explanation but never a file path, which would reveal the layout. */
+export function asWarehouseError(error: unknown): WarehouseError {
+  if (error instanceof WarehouseError) return error;
+  const raw = error instanceof Error ? error.message : String(error);
+  const safe = raw.replace(/(["'])?\/[^\s"']+\1?/g, '<file>').split('\n')[0];
+  if (/Could not set lock on file|Conflicting lock/i.test(raw)) {
+    return new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The warehouse is busy with a load or build; try again shortly.', { cause: error });
+  }
+  if (/Permission Error|file system operations are disabled/i.test(raw)) {
+    return new WarehouseError('WAREHOUSE_QUERY_FAILED', 'The statement tried to reach data outside this tenant.', { cause: error });
+  }
+  return new WarehouseError('WAREHOUSE_QUERY_FAILED', safe, { cause: error });
+}

@@ -1,0 +1,24 @@
+export type WarehouseErrorCode =
+  | 'WAREHOUSE_IDENTIFIER_INVALID'
+  | 'WAREHOUSE_NOT_PROVISIONED'
+  | 'WAREHOUSE_NOT_PUBLISHED'
+  | 'WAREHOUSE_VERSION_INVALID'
+  | 'WAREHOUSE_READ_ONLY'
+  | 'WAREHOUSE_QUERY_FAILED'
+  | 'WAREHOUSE_TIMEOUT'
+  | 'WAREHOUSE_UNAVAILABLE';
+
+/**
+ * A warehouse failure with a message safe to show. The engine's own message (which may name
+ * files, tables or other internals) stays in `cause` for logs only.
+ */
+export class WarehouseError extends Error {
+  constructor(
+    readonly code: WarehouseErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WarehouseError';
+  }
+}

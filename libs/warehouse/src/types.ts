@@ -1,0 +1,95 @@
+export type Engine = 'duckdb' | 'databricks';
+
+export const LAYERS = ['bronze', 'silver', 'gold'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+/** Which tenant a call is for. The namespace comes from Postgres, never from a request. */
+export interface TenantNamespace {
+  tenantId: string;
+  namespace: string;
+}
+
+export type SqlParam = string | number | bigint | boolean | null | Date;
+
+/**
+ * Row values are plain JSON-friendly JavaScript: integers that fit are numbers (else bigint),
+ * decimals numbers, dates 'YYYY-MM-DD' strings, timestamps ISO-8601 strings, NULL null.
+ */
+export type Row = Record<string, unknown>;
+
+export interface Column {
+  name: string;
+  type: string;
+}
+
+export interface QueryResult<R extends Row = Row> {
+  columns: Column[];
+  rows: R[];
+}
+
+export interface QueryOptions {
+  /** Abort a statement that runs longer (driver default from settings when unset). */
+  timeoutMs?: number;
+}
+
+export interface StreamOptions extends QueryOptions {
+  /** Rows per chunk; the whole result is never held in memory. */
+  chunkSize?: number;
+}
+
+export interface TableCount {
+  layer: Layer;
+  table: string;
+  rows: number;
+}
+
+export interface ProvisionReport {
+  namespace: string;
+  /** What this call created; empty when everything already existed. */
+  created: string[];
+  /** SQL a platform admin runs to grant the tenant's principal access (Databricks). */
+  grants: string[];
+}
+
+/**
+ * One interface over the embedded (DuckDB) and the cloud (Databricks) engines. Models run on
+ * the tenant's working layers through execute/query; readers (gateway, `kineo sql`) only ever
+ * see a published gold version through queryPublished/streamPublished.
+ */
+export interface Warehouse {
+  readonly engine: Engine;
+
+  /** Creates the tenant's namespace and its bronze, silver and gold layers; idempotent. */
+  provision(tenant: TenantNamespace): Promise<ProvisionReport>;
+  isProvisioned(tenant: TenantNamespace): Promise<boolean>;
+  /** Removes the namespace and everything in it. */
+  drop(tenant: TenantNamespace): Promise<void>;
+
+  /** Runs one statement on the tenant's working layers (worker side). */
+  execute(tenant: TenantNamespace, sql: string, params?: SqlParam[], options?: QueryOptions): Promise<void>;
+  query<R extends Row = Row>(tenant: TenantNamespace, sql: string, params?: SqlParam[], options?: QueryOptions): Promise<QueryResult<R>>;
+  stream(tenant: TenantNamespace, sql: string, params?: SqlParam[], options?: StreamOptions): AsyncGenerator<Row[]>;
+  /** Row counts of every table in a layer of the working area. */
+  tableCounts(tenant: TenantNamespace, layer: Layer): Promise<TableCount[]>;
+
+  /** Makes the current gold layer the tenant's published version `version` (> the last one). */
+  publish(tenant: TenantNamespace, version: number): Promise<void>;
+  /** The published version, or null before the first publish. */
+  publishedVersion(tenant: TenantNamespace): Promise<number | null>;
+  /** Read-only query on a published gold version (the latest when unset). */
+  queryPublished<R extends Row = Row>(
+    tenant: TenantNamespace,
+    sql: string,
+    params?: SqlParam[],
+    options?: QueryOptions & { version?: number },
+  ): Promise<QueryResult<R>>;
+  streamPublished(
+    tenant: TenantNamespace,
+    sql: string,
+    params?: SqlParam[],
+    options?: StreamOptions & { version?: number },
+  ): AsyncGenerator<Row[]>;
+
+  /** Releases every handle and connection. */
+  close(): Promise<void>;
+}

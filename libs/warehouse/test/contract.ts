@@ -1,0 +1,181 @@
+import type { TenantNamespace, Warehouse } from '../src';
+import { WarehouseError } from '../src';
+
+export interface ContractSubject {
+  warehouse: Warehouse;
+  /** Called once after the suite; stops servers, removes directories. */
+  cleanup(): Promise<void>;
+}
+
+const tenantA: TenantNamespace = { tenantId: '00000000-0000-4000-8000-00000000000a', namespace: 't_00000a' };
+const tenantB: TenantNamespace = { tenantId: '00000000-0000-4000-8000-00000000000b', namespace: 't_00000b' };
+
+async function expectWarehouseError(promise: Promise<unknown>, code: string) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WarehouseError);
+  expect((error as WarehouseError).code).toBe(code);
+  return error as WarehouseError;
+}
+
+/**
+ * The behaviour every Warehouse driver must have. Run against DuckDB directly and against the
+ * Databricks driver through the local Databricks-protocol server.
+ */
+export function warehouseContract(name: string, create: () => Promise<ContractSubject>) {
+  describe(`${name} warehouse contract`, () => {
+    let subject: ContractSubject;
+    let wh: Warehouse;
+
+    beforeAll(async () => {
+      subject = await create();
+      wh = subject.warehouse;
+    });
+
+    afterAll(async () => {
+      await wh?.close();
+      await subject?.cleanup();
+    });
+
+    it('provisions a namespace with bronze, silver and gold, and provisioning again changes nothing', async () => {
+      expect(await wh.isProvisioned(tenantA)).toBe(false);
+      const first = await wh.provision(tenantA);
+      expect(first.namespace).toBe('t_00000a');
+      expect(first.created.length).toBeGreaterThan(0);
+      expect(await wh.isProvisioned(tenantA)).toBe(true);
+      const again = await wh.provision(tenantA);
+      expect(again.created).toEqual([]);
+      await wh.provision(tenantB);
+    });
+
+    it('runs statements and reads typed rows back with positional parameters', async () => {
+      await wh.execute(
+        tenantA,
+        `create or replace table bronze.people as
+         select * from (values
+           (1, 'Ada', cast(36.5 as decimal(10,2)), cast('2024-07-01' as date), cast('2024-07-01 10:11:12' as timestamp), true),
+           (2, 'Grace', null, null, null, false),
+           (3, 'Linus', cast(2.25 as decimal(10,2)), cast('2025-01-31' as date), null, true)
+         ) as t(id, name, score, joined, seen_at, active)`,
+      );
+      const result = await wh.query(tenantA, 'select id, name, score, joined, seen_at, active from bronze.people where id >= ? and name <> ? order by id', [1, 'Linus']);
+      expect(result.columns.map((c) => c.name)).toEqual(['id', 'name', 'score', 'joined', 'seen_at', 'active']);
+      expect(result.rows).toEqual([
+        { id: 1, name: 'Ada', score: 36.5, joined: '2024-07-01', seen_at: '2024-07-01T10:11:12.000Z', active: true },
+        { id: 2, name: 'Grace', score: null, joined: null, seen_at: null, active: false },
+      ]);
+      const big = await wh.query(tenantA, 'select cast(? as bigint) as n, ? as s', ['9007199254740993', "it's"]);
+      expect(big.rows[0]).toEqual({ n: 9007199254740993n, s: "it's" });
+    });
+
+    it('streams a large result in chunks without reading it all at once', async () => {
+      await wh.execute(tenantA, 'create or replace table silver.numbers as select cast(range as bigint) as n from range(0, 25000)');
+      const sizes: number[] = [];
+      let sum = 0;
+      for await (const chunk of wh.stream(tenantA, 'select n from silver.numbers order by n', [], { chunkSize: 4000 })) {
+        sizes.push(chunk.length);
+        for (const row of chunk) sum += Number(row.n);
+      }
+      expect(sizes.every((s) => s <= 4000)).toBe(true);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(25000);
+      expect(sizes.length).toBeGreaterThanOrEqual(7);
+      expect(sum).toBe((24999 * 25000) / 2);
+    });
+
+    it('counts the rows of every table in a layer', async () => {
+      const counts = await wh.tableCounts(tenantA, 'bronze');
+      expect(counts).toEqual([{ layer: 'bronze', table: 'people', rows: 3 }]);
+      expect(await wh.tableCounts(tenantA, 'gold')).toEqual([]);
+    });
+
+    it('serves nothing before the first publish', async () => {
+      expect(await wh.publishedVersion(tenantA)).toBeNull();
+      await expectWarehouseError(wh.queryPublished(tenantA, 'select 1 as x'), 'WAREHOUSE_NOT_PUBLISHED');
+    });
+
+    it('serves the published gold version, unchanged by later work until the next publish', async () => {
+      await wh.execute(tenantA, 'create or replace table gold.scores as select id, name from bronze.people where active');
+      await wh.publish(tenantA, 1);
+      expect(await wh.publishedVersion(tenantA)).toBe(1);
+      const v1 = await wh.queryPublished(tenantA, 'select name from gold.scores order by id');
+      expect(v1.rows).toEqual([{ name: 'Ada' }, { name: 'Linus' }]);
+
+      await wh.execute(tenantA, 'create or replace table gold.scores as select id, name from bronze.people');
+      const still = await wh.queryPublished(tenantA, 'select count(*) as n from gold.scores');
+      expect(still.rows).toEqual([{ n: 2 }]);
+
+      await wh.publish(tenantA, 2);
+      const v2 = await wh.queryPublished(tenantA, 'select count(*) as n from gold.scores');
+      expect(v2.rows).toEqual([{ n: 3 }]);
+      const old = await wh.queryPublished(tenantA, 'select count(*) as n from gold.scores', [], { version: 1 });
+      expect(old.rows).toEqual([{ n: 2 }]);
+    });
+
+    it('refuses to publish a version that is not newer', async () => {
+      await expectWarehouseError(wh.publish(tenantA, 2), 'WAREHOUSE_VERSION_INVALID');
+      await expectWarehouseError(wh.publish(tenantA, 0), 'WAREHOUSE_VERSION_INVALID');
+    });
+
+    it('streams a published version in chunks', async () => {
+      let rows = 0;
+      for await (const chunk of wh.streamPublished(tenantA, 'select * from gold.scores', [], { chunkSize: 2 })) {
+        expect(chunk.length).toBeLessThanOrEqual(2);
+        rows += chunk.length;
+      }
+      expect(rows).toBe(3);
+    });
+
+    it.each([
+      ['an insert', "insert into gold.scores values (9, 'Eve')"],
+      ['a drop', 'drop table gold.scores'],
+      ['two statements', 'select 1; select 2'],
+      ['an attach', "attach '/tmp/other.duckdb' as other"],
+      ['a file read', "select * from read_csv('/etc/passwd')"],
+    ])('refuses %s on published data', async (_case, sql) => {
+      const error = await expectWarehouseError(wh.queryPublished(tenantA, sql), 'WAREHOUSE_READ_ONLY');
+      expect(error.message).not.toContain('/tmp');
+    });
+
+    it("keeps each tenant's rows to itself", async () => {
+      await wh.execute(tenantB, "create or replace table bronze.people as select 100 as id, 'Bob' as name");
+      const a = await wh.query(tenantA, 'select name from bronze.people order by id');
+      const b = await wh.query(tenantB, 'select name from bronze.people order by id');
+      expect(a.rows.map((r) => r.name)).toEqual(['Ada', 'Grace', 'Linus']);
+      expect(b.rows).toEqual([{ name: 'Bob' }]);
+      // Naming the other tenant's namespace outright does not reach it.
+      await expect(wh.query(tenantA, `select * from ${tenantB.namespace}.bronze.people`)).rejects.toThrow(WarehouseError);
+      await expect(wh.query(tenantA, `select * from kineo_${tenantB.namespace}.bronze.people`)).rejects.toThrow(WarehouseError);
+      await expect(wh.queryPublished(tenantA, `select * from ${tenantB.namespace}.bronze.people`)).rejects.toThrow(WarehouseError);
+      await expectWarehouseError(wh.queryPublished(tenantB, 'select 1 as x'), 'WAREHOUSE_NOT_PUBLISHED');
+    });
+
+    it.each([
+      ['SQL in the namespace', 't_00000a; drop table bronze.people'],
+      ['a path', '../t_00000b'],
+      ['upper case', 'T_00000A'],
+      ['another scheme', 'public'],
+      ['empty', ''],
+    ])('rejects a forged namespace (%s) before running any SQL', async (_case, namespace) => {
+      const forged = { tenantId: tenantA.tenantId, namespace };
+      await expectWarehouseError(wh.query(forged, 'select 1'), 'WAREHOUSE_IDENTIFIER_INVALID');
+      await expectWarehouseError(wh.provision(forged), 'WAREHOUSE_IDENTIFIER_INVALID');
+      await expectWarehouseError(wh.queryPublished(forged, 'select 1'), 'WAREHOUSE_IDENTIFIER_INVALID');
+      expect((await wh.query(tenantA, 'select count(*) as n from bronze.people')).rows).toEqual([{ n: 3 }]);
+    });
+
+    it('reports a failing statement as a WarehouseError with a safe message', async () => {
+      const error = await expectWarehouseError(wh.query(tenantA, 'select * from bronze.nope'), 'WAREHOUSE_QUERY_FAILED');
+      expect(error.message).toMatch(/nope/);
+      expect(error.message).not.toMatch(/\/tmp|\.duckdb/);
+    });
+
+    it('drops a namespace and everything in it', async () => {
+      await wh.drop(tenantB);
+      expect(await wh.isProvisioned(tenantB)).toBe(false);
+      await expectWarehouseError(wh.query(tenantB, 'select 1'), 'WAREHOUSE_NOT_PROVISIONED');
+      expect((await wh.query(tenantA, 'select count(*) as n from bronze.people')).rows).toEqual([{ n: 3 }]);
+    });
+  });
+}
