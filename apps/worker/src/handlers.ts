@@ -1,14 +1,13 @@
-import { provisionTenantJob } from '@kineo/jobs';
-import type { PrismaClient } from '@kineo/db';
+import { offboardTenantJob, provisionTenantJob } from '@kineo/jobs';
 import { JobHandlerRegistry } from './engine/job-handler.registry';
-import { provisionTenantHandler } from './modules/tenant/provision-tenant.job';
+import { offboardTenantHandler } from './modules/tenant/offboard-tenant.job';
+import { provisionTenantHandler, type TenantJobDeps } from './modules/tenant/provision-tenant.job';
 
-export interface HandlerDeps {
-  prisma: PrismaClient;
-  dataDir: string;
-}
+export type HandlerDeps = TenantJobDeps;
 
 /** The one place job names meet their handlers. */
 export function buildRegistry(deps: HandlerDeps): JobHandlerRegistry {
-  return new JobHandlerRegistry().register(provisionTenantJob, provisionTenantHandler(deps));
+  return new JobHandlerRegistry()
+    .register(provisionTenantJob, provisionTenantHandler(deps))
+    .register(offboardTenantJob, offboardTenantHandler(deps));
 }

@@ -1,6 +1,6 @@
-import path from 'node:path';
 import pino from 'pino';
-import { ConfigError, loadSettings } from '@kineo/config';
+import { ConfigError, createSecretStore, loadSettings } from '@kineo/config';
+import { createWarehouse } from '@kineo/warehouse';
 import { createPrismaClient } from '@kineo/db';
 import { JOB_DEFINITIONS } from '@kineo/jobs';
 import { buildRegistry } from './handlers';
@@ -19,9 +19,11 @@ async function main() {
   }
   const log = pino({ level: settings.LOG_LEVEL, base: { service: 'worker' } });
   const prisma = createPrismaClient(settings.DATABASE_URL);
+  const secrets = createSecretStore(settings);
+  const warehouse = await createWarehouse(settings, secrets, 'worker');
   const worker = await startWorker({
     redisUrl: settings.REDIS_URL,
-    registry: buildRegistry({ prisma, dataDir: path.resolve(settings.KINEO_DATA_DIR) }),
+    registry: buildRegistry({ prisma, warehouse, secrets }),
     definitions: JOB_DEFINITIONS,
     concurrency: settings.WORKER_CONCURRENCY,
     log,
@@ -32,6 +34,7 @@ async function main() {
     stopping = true;
     log.info({ signal }, 'shutting down: finishing jobs in hand');
     await worker.close();
+    await warehouse.close();
     await prisma.$disconnect();
     log.info('stopped');
     process.exit(0);

@@ -1,14 +1,17 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { QueueEvents } from 'bullmq';
 import pino from 'pino';
 import { z } from 'zod';
+import path from 'node:path';
+import { FileSecretStore } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient } from '@kineo/db';
+import { DuckDbWarehouse } from '@kineo/warehouse';
 import {
   bullConnection,
   defineJob,
   JOB_DEFINITIONS,
   JobQueues,
+  offboardTenantJob,
   provisionTenantJob,
   QUEUE_PREFIX,
   JobPayloadError,
@@ -22,25 +25,31 @@ describe('the worker', () => {
   let stack: TestStack;
   let prisma: PrismaClient;
   let queues: JobQueues;
+  let warehouse: DuckDbWarehouse;
+  let secrets: FileSecretStore;
 
   beforeAll(async () => {
     stack = await startTestStack();
     prisma = createPrismaClient(stack.databaseUrl);
     queues = new JobQueues(stack.redisUrl);
+    warehouse = new DuckDbWarehouse({ rootDir: path.join(stack.env.KINEO_DATA_DIR, 'warehouse'), threads: 1 });
+    secrets = new FileSecretStore(path.join(stack.env.KINEO_DATA_DIR, 'secrets'));
   });
 
   afterAll(async () => {
+    await warehouse?.close();
     await queues?.close();
     await prisma?.$disconnect();
     await stack?.stop();
   });
 
-  it('provisions a newly created tenant: it becomes active, gets a landing area and an audit entry', async () => {
+  it('provisions a new tenant: its warehouse namespace, each step recorded, active, audited; and offboards it with evidence', async () => {
     const tenant = await new TenantService(prisma).create({ slug: 'acme', name: 'Acme', actor: 'test' });
     expect(tenant.status).toBe('provisioning');
+    const ref = { tenantId: tenant.id, namespace: tenant.namespace };
     const worker = await startWorker({
       redisUrl: stack.redisUrl,
-      registry: buildRegistry({ prisma, dataDir: stack.env.KINEO_DATA_DIR }),
+      registry: buildRegistry({ prisma, warehouse, secrets }),
       definitions: JOB_DEFINITIONS,
       log,
     });
@@ -50,14 +59,40 @@ describe('the worker', () => {
       const job = await queues.enqueue(provisionTenantJob, { tenantId: tenant.id, requestedBy: 'test' });
       const result = await job.waitUntilFinished(events, 30_000);
       expect(result).toEqual({ status: 'active', namespace: tenant.namespace });
+      expect(await warehouse.isProvisioned(ref)).toBe(true);
       const after = await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } });
       expect(after.status).toBe('active');
+      const run = await prisma.buildRun.findFirstOrThrow({ where: { tenantId: tenant.id, kind: 'provision' } });
+      expect(run.status).toBe('succeeded');
+      expect((run.stages as { stage: string; status: string }[]).map((s) => [s.stage, s.status])).toEqual([
+        ['namespace', 'succeeded'],
+        ['access', 'succeeded'],
+        ['activate', 'succeeded'],
+      ]);
       const audit = await prisma.auditEvent.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } });
       expect(audit.map((a) => a.action)).toEqual(['tenant.created', 'tenant.activated']);
-      // Running it again changes nothing (idempotent).
+
+      // Running it again finishes nothing twice (idempotent).
       const again = await queues.enqueue(provisionTenantJob, { tenantId: tenant.id, requestedBy: 'test' });
       await again.waitUntilFinished(events, 30_000);
       expect(await prisma.auditEvent.count({ where: { tenantId: tenant.id } })).toBe(2);
+
+      await warehouse.execute(ref, 'create table bronze.users as select range as id from range(7)');
+      await warehouse.execute(ref, 'create table gold.dim_user as select id from bronze.users');
+      await warehouse.publish(ref, 1);
+      const off = await queues.enqueue(offboardTenantJob, { tenantId: tenant.id, requestedBy: 'test' });
+      expect(await off.waitUntilFinished(events, 30_000)).toEqual({ status: 'offboarded', tables: 2, rows: 14 });
+      expect(await warehouse.isProvisioned(ref)).toBe(false);
+      const evidence = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: tenant.id, action: 'tenant.offboard.evidence' } });
+      expect(evidence.details).toMatchObject({
+        namespace: tenant.namespace,
+        publishedVersion: 1,
+        tables: [
+          { layer: 'bronze', table: 'users', rows: 7 },
+          { layer: 'gold', table: 'dim_user', rows: 7 },
+        ],
+      });
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).status).toBe('offboarded');
     } finally {
       await events.close();
       await worker.close();
@@ -76,7 +111,7 @@ describe('the worker', () => {
   it('refuses to start when a known job has no handler, naming the job', async () => {
     await expect(
       startWorker({ redisUrl: stack.redisUrl, registry: new JobHandlerRegistry(), definitions: JOB_DEFINITIONS, log }),
-    ).rejects.toThrow('job "tenant.provision" has no handler');
+    ).rejects.toThrow('job "tenant.provision" has no handler; job "tenant.offboard" has no handler');
   });
 
   it('refuses to start when a job has two handlers', async () => {
@@ -84,7 +119,7 @@ describe('the worker', () => {
       .register(provisionTenantJob, async () => undefined)
       .register(provisionTenantJob, async () => undefined);
     await expect(
-      startWorker({ redisUrl: stack.redisUrl, registry, definitions: JOB_DEFINITIONS, log }),
+      startWorker({ redisUrl: stack.redisUrl, registry, definitions: [provisionTenantJob], log }),
     ).rejects.toThrow('job "tenant.provision" has 2 handlers');
   });
 

@@ -24,6 +24,19 @@ export const settingsSchema = z.object({
   GATEWAY_PORT: port.default(4000),
   PORTAL_PORT: port.default(3000),
   WAREHOUSE_ENGINE: z.enum(['duckdb', 'databricks']).default('duckdb'),
+  WAREHOUSE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(300_000),
+  DUCKDB_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+  DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 2GB')
+    .default('2GB'),
+  DUCKDB_MAX_OPEN_TENANTS: z.coerce.number().int().min(1).default(8),
+  DUCKDB_MAX_OPEN_SNAPSHOTS: z.coerce.number().int().min(1).default(64),
+  DATABRICKS_HOST: z.string().min(1).optional(),
+  DATABRICKS_HTTP_PATH: z.string().min(1).optional(),
+  DATABRICKS_AUTH: z.enum(['token', 'entra']).default('token'),
+  DATABRICKS_ISOLATION: z.enum(['catalog', 'schema']).default('catalog'),
+  DATABRICKS_SHARED_CATALOG: z.string().regex(/^[a-z][a-z0-9_]{2,62}$/).optional(),
   SECRET_STORE: z.enum(['env', 'file', 'keyvault']).default('file'),
   KEY_VAULT_URL: z.string().url().optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
@@ -63,11 +76,19 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     );
   }
   const settings = parsed.data;
+  const missing: { variable: string; message: string }[] = [];
   if (settings.SECRET_STORE === 'keyvault' && !settings.KEY_VAULT_URL) {
-    throw new ConfigError([
-      { variable: 'KEY_VAULT_URL', message: 'is required when SECRET_STORE=keyvault' },
-    ]);
+    missing.push({ variable: 'KEY_VAULT_URL', message: 'is required when SECRET_STORE=keyvault' });
   }
+  if (settings.WAREHOUSE_ENGINE === 'databricks') {
+    for (const variable of ['DATABRICKS_HOST', 'DATABRICKS_HTTP_PATH'] as const) {
+      if (!settings[variable]) missing.push({ variable, message: 'is required when WAREHOUSE_ENGINE=databricks' });
+    }
+    if (settings.DATABRICKS_ISOLATION === 'schema' && !settings.DATABRICKS_SHARED_CATALOG) {
+      missing.push({ variable: 'DATABRICKS_SHARED_CATALOG', message: 'is required when DATABRICKS_ISOLATION=schema' });
+    }
+  }
+  if (missing.length > 0) throw new ConfigError(missing);
   return settings;
 }
 

@@ -5,3 +5,4 @@ export * from './tenants';
 export * from './audit';
 export { Prisma } from './generated/prisma/client';
 export type * from './generated/prisma/client';
+export * from './runs';

@@ -30,8 +30,16 @@ export const provisionTenantJob = defineJob({
   schema: z.object({ tenantId, requestedBy: z.string().min(1) }).strict(),
 });
 
+export const offboardTenantJob = defineJob({
+  name: 'tenant.offboard',
+  queue: 'provision',
+  version: 1,
+  attempts: 3,
+  schema: z.object({ tenantId, requestedBy: z.string().min(1) }).strict(),
+});
+
 /** Every job the platform knows; the worker refuses to start unless each has exactly one handler. */
-export const JOB_DEFINITIONS: readonly JobDefinition[] = [provisionTenantJob];
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [provisionTenantJob, offboardTenantJob];
 
 export function findJobDefinition(name: string): JobDefinition | undefined {
   return JOB_DEFINITIONS.find((d) => d.name === name);

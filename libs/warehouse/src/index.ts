@@ -5,3 +5,4 @@ export * from './dialect';
 export * from './read-only';
 export * from './handle-cache';
 export * from './duckdb';
+export * from './factory';

@@ -1,0 +1,59 @@
+import { offboardTenantJob, type JobPayload } from '@kineo/jobs';
+import { StageRecorder } from '@kineo/db';
+import { LAYERS, type TableCount } from '@kineo/warehouse';
+import type { JobContext } from '../../engine/job-handler.registry';
+import type { TenantJobDeps } from './provision-tenant.job';
+
+export type OffboardTenantJobData = JobPayload<typeof offboardTenantJob>;
+
+/**
+ * Removes a tenant's warehouse namespace. Before anything is dropped, the row count of every
+ * table in every layer goes to the audit log, so what was removed can always be accounted for.
+ */
+export function offboardTenantHandler(deps: TenantJobDeps) {
+  return async (payload: OffboardTenantJobData, context: JobContext) => {
+    const tenant = await deps.prisma.tenant.findUnique({ where: { id: payload.tenantId } });
+    if (!tenant) throw new Error(`tenant ${payload.tenantId} does not exist`);
+    const ref = { tenantId: tenant.id, namespace: tenant.namespace };
+    const run = await StageRecorder.start(deps.prisma, { tenantId: tenant.id, kind: 'offboard' });
+    try {
+      const counts = await run.stage('evidence', async () => {
+        const all: TableCount[] = [];
+        if (await deps.warehouse.isProvisioned(ref)) {
+          for (const layer of LAYERS) all.push(...(await deps.warehouse.tableCounts(ref, layer)));
+        }
+        const publishedVersion = await deps.warehouse.publishedVersion(ref).catch(() => null);
+        await deps.prisma.auditEvent.create({
+          data: {
+            actor: `worker:${payload.requestedBy}`,
+            action: 'tenant.offboard.evidence',
+            tenantId: tenant.id,
+            details: { namespace: tenant.namespace, publishedVersion, tables: all as unknown as object[] },
+          },
+        });
+        return { result: all, details: { tables: all.length, rows: all.reduce((n, t) => n + t.rows, 0) } };
+      });
+      await context.progress({ stage: 'drop' });
+      await run.stage('drop', async () => {
+        await deps.warehouse.drop(ref);
+        await deps.secrets.delete(`warehouse-${tenant.namespace}-grants`);
+        return { result: undefined };
+      });
+      await run.stage('status', async () => {
+        await deps.prisma.$transaction([
+          deps.prisma.tenant.update({ where: { id: tenant.id }, data: { status: 'offboarded' } }),
+          deps.prisma.subscription.updateMany({ where: { tenantId: tenant.id, status: { not: 'cancelled' } }, data: { status: 'cancelled', periodEnd: new Date() } }),
+          deps.prisma.auditEvent.create({
+            data: { actor: `worker:${payload.requestedBy}`, action: 'tenant.offboarded', tenantId: tenant.id, details: { namespace: tenant.namespace } },
+          }),
+        ]);
+        return { result: undefined };
+      });
+      await run.finish({ status: 'succeeded' });
+      return { status: 'offboarded', tables: counts.length, rows: counts.reduce((n, t) => n + t.rows, 0) };
+    } catch (error) {
+      await run.finish({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  };
+}
