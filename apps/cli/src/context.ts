@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
-import { loadSettings, type Settings } from '@kineo/config';
+import { createSecretStore, loadSettings, type Settings } from '@kineo/config';
+import { createWarehouse, type Warehouse } from '@kineo/warehouse';
 import { createPrismaClient, type PrismaClient } from '@kineo/db';
 import { JobQueues } from '@kineo/jobs';
 import { CliError } from './output';
@@ -9,6 +10,7 @@ export class CliContext {
   readonly settings: Settings;
   private prismaClient?: PrismaClient;
   private jobQueues?: JobQueues;
+  private readerWarehouse?: Warehouse;
 
   constructor(env: Record<string, string | undefined> = process.env) {
     this.settings = loadSettings(env);
@@ -28,8 +30,13 @@ export class CliContext {
     return this.jobQueues;
   }
 
+  async warehouse(): Promise<Warehouse> {
+    this.readerWarehouse ??= await createWarehouse(this.settings, createSecretStore(this.settings), 'reader');
+    return this.readerWarehouse;
+  }
+
   async close(): Promise<void> {
-    await Promise.allSettled([this.prismaClient?.$disconnect(), this.jobQueues?.close()]);
+    await Promise.allSettled([this.prismaClient?.$disconnect(), this.jobQueues?.close(), this.readerWarehouse?.close()]);
   }
 }
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliContext } from './context';
 import { demoCommand } from './commands/demo';
+import { sqlCommand } from './commands/sql';
 import { stackCommand } from './commands/stack';
 import { tenantCommand } from './commands/tenant';
 import { reportError } from './output';
@@ -16,6 +17,7 @@ const program = new Command('kineo')
 
 program.addCommand(stackCommand());
 program.addCommand(tenantCommand(getContext));
+program.addCommand(sqlCommand(getContext));
 program.addCommand(demoCommand(getContext));
 
 // Usage errors anywhere in the tree exit with 2 and the help hint, not a stack trace.

@@ -1,5 +1,6 @@
 import { DomainError } from '@kineo/db';
 import { ConfigError } from '@kineo/config';
+import { WarehouseError } from '@kineo/warehouse';
 
 export class CliError extends Error {
   constructor(
@@ -40,7 +41,7 @@ export function printFields(fields: [string, unknown][]): void {
 
 /** Turns any failure into one clear line on stderr and an exit code; stack traces only with KINEO_DEBUG. */
 export function reportError(error: unknown): number {
-  if (error instanceof CliError || error instanceof DomainError || error instanceof ConfigError) {
+  if (error instanceof CliError || error instanceof DomainError || error instanceof ConfigError || error instanceof WarehouseError) {
     process.stderr.write(`kineo: ${error.message}\n`);
     return error instanceof CliError ? error.exitCode : 1;
   }

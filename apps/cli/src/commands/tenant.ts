@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { QueueEvents } from 'bullmq';
 import { TenantService, validateNewTenant, type TenantWithSubscription } from '@kineo/db';
-import { bullConnection, provisionTenantJob, QUEUE_PREFIX } from '@kineo/jobs';
+import { bullConnection, offboardTenantJob, provisionTenantJob, QUEUE_PREFIX, type JobDefinition, type JobQueues } from '@kineo/jobs';
+import type { Job } from 'bullmq';
 import type { CliContext } from '../context';
 import { CliError, printFields, printJson, printTable } from '../output';
 
@@ -56,21 +57,10 @@ export function tenantCommand(context: () => CliContext): Command {
       const job = await queues.enqueue(provisionTenantJob, { tenantId: created.id, requestedBy: actor() });
       let result = summary(created);
       if (options.wait) {
-        const events = new QueueEvents(provisionTenantJob.queue, {
-          connection: bullConnection(ctx.settings.REDIS_URL),
-          prefix: QUEUE_PREFIX,
-        });
-        try {
-          await events.waitUntilReady();
-          await job.waitUntilFinished(events, 120_000);
-        } catch (error) {
-          throw new CliError(
-            `Tenant "${slug}" was created but provisioning did not finish: ${(error as Error).message}. ` +
-              `Is the worker running ("kineo stack status")? It will be provisioned when the worker picks the job up.`,
-          );
-        } finally {
-          await events.close();
-        }
+        await waitForJob(ctx.settings.REDIS_URL, provisionTenantJob, job, (message) =>
+          `Tenant "${slug}" was created but provisioning did not finish: ${message}. ` +
+          `Is the worker running ("kineo stack status")? It will be provisioned when the worker picks the job up.`,
+        );
         result = summary(await new TenantService(ctx.prisma).get(slug));
       }
       if (options.json) return printJson({ ...result, provisioningJobId: job.id });
@@ -144,7 +134,43 @@ export function tenantCommand(context: () => CliContext): Command {
       printTable(audit, ['createdAt', 'actor', 'action']);
     });
 
+  tenant
+    .command('offboard')
+    .description("drop a tenant's warehouse data (row counts are kept in the audit log) and mark it offboarded")
+    .argument('<slug>')
+    .requiredOption('--confirm <slug>', 'the slug again, to confirm')
+    .option('--json', 'print JSON')
+    .action(async (slug: string, options: { confirm: string; json?: boolean }) => {
+      if (options.confirm !== slug) {
+        throw new CliError(`Refusing to offboard: --confirm must repeat the slug exactly ("${slug}").`, 2);
+      }
+      const ctx = context();
+      const queues: JobQueues = await ctx.queues();
+      const found = await new TenantService(ctx.prisma).get(slug);
+      if (found.status === 'offboarded') throw new CliError(`Tenant "${slug}" is already offboarded.`);
+      const job = await queues.enqueue(offboardTenantJob, { tenantId: found.id, requestedBy: actor() });
+      const outcome = (await waitForJob(ctx.settings.REDIS_URL, offboardTenantJob, job, (message) =>
+        `Offboarding "${slug}" did not finish: ${message}. Is the worker running ("kineo stack status")?`,
+      )) as { tables: number; rows: number };
+      if (options.json) return printJson({ slug, status: 'offboarded', ...outcome });
+      process.stdout.write(
+        `Offboarded ${slug}: dropped ${outcome.tables} tables holding ${outcome.rows} rows; their counts are in the audit log.\n`,
+      );
+    });
+
   return tenant;
+}
+
+async function waitForJob(redisUrl: string, definition: JobDefinition, job: Job, explain: (message: string) => string): Promise<unknown> {
+  const events = new QueueEvents(definition.queue, { connection: bullConnection(redisUrl), prefix: QUEUE_PREFIX });
+  try {
+    await events.waitUntilReady();
+    return await job.waitUntilFinished(events, 120_000);
+  } catch (error) {
+    throw new CliError(explain((error as Error).message));
+  } finally {
+    await events.close();
+  }
 }
 
 function monthName(m: number): string {

@@ -1,0 +1,86 @@
+import { Command, Option } from 'commander';
+import { TenantService } from '@kineo/db';
+import { assertReadOnlySelect, type Layer, type Row } from '@kineo/warehouse';
+import type { CliContext } from '../context';
+import { CliError, printTable } from '../output';
+
+const TABLE_LIMIT = 1000;
+
+export function sqlCommand(context: () => CliContext): Command {
+  return new Command('sql')
+    .description("run one read-only SELECT on a tenant's published gold data (ops: --layer silver|bronze)")
+    .argument('<slug>', 'the tenant')
+    .argument('<select>', 'a single SELECT; name tables by layer, e.g. gold.dim_user')
+    .addOption(new Option('--layer <layer>', 'read the working layer instead of published gold').choices(['gold', 'silver', 'bronze']))
+    .option('--version <n>', 'a published version other than the latest', (v) => Number(v))
+    .option('--json', 'print JSON lines, one object per row')
+    .option('--csv', 'print CSV with a header row')
+    .action(async (slug: string, sql: string, options: { layer?: Layer; version?: number; json?: boolean; csv?: boolean }) => {
+      if (options.json && options.csv) throw new CliError('Choose one of --json and --csv.', 2);
+      const ctx = context();
+      const tenant = await new TenantService(ctx.prisma).get(slug);
+      if (tenant.status === 'offboarded') throw new CliError(`Tenant "${slug}" has been offboarded; it has no data.`);
+      const ref = { tenantId: tenant.id, namespace: tenant.namespace };
+      const warehouse = await ctx.warehouse();
+      let rows: AsyncGenerator<Row[]>;
+      if (options.layer) {
+        // The working layers are for ops; the statement is still proven read-only first.
+        await assertReadOnlySelect(sql, [options.layer]);
+        rows = warehouse.stream(ref, sql, [], { chunkSize: 5000 });
+      } else {
+        rows = warehouse.streamPublished(ref, sql, [], { chunkSize: 5000, version: options.version });
+      }
+      await audit(ctx, tenant.id, sql, options.layer ?? 'gold');
+
+      if (options.json) {
+        for await (const chunk of rows) for (const row of chunk) process.stdout.write(json(row) + '\n');
+        return;
+      }
+      if (options.csv) {
+        let header = false;
+        for await (const chunk of rows) {
+          for (const row of chunk) {
+            if (!header) {
+              process.stdout.write(Object.keys(row).map(csvCell).join(',') + '\r\n');
+              header = true;
+            }
+            process.stdout.write(Object.values(row).map(csvCell).join(',') + '\r\n');
+          }
+        }
+        return;
+      }
+      const shown: Row[] = [];
+      let total = 0;
+      let columns: string[] = [];
+      for await (const chunk of rows) {
+        for (const row of chunk) {
+          if (total === 0) columns = Object.keys(row);
+          if (shown.length < TABLE_LIMIT) shown.push(row);
+          total++;
+        }
+      }
+      printTable(shown, columns);
+      process.stdout.write(
+        total > TABLE_LIMIT
+          ? `(${total} rows; first ${TABLE_LIMIT} shown: use --csv or --json for all)\n`
+          : `(${total} row${total === 1 ? '' : 's'})\n`,
+      );
+    });
+}
+
+async function audit(ctx: CliContext, tenantId: string, sql: string, layer: string) {
+  // Reading a tenant's data as ops is an act on that tenant, so it is recorded.
+  await ctx.prisma.auditEvent.create({
+    data: { actor: `cli:${process.env.USER ?? 'unknown'}`, action: 'tenant.sql', tenantId, details: { layer, sql } },
+  });
+}
+
+function json(row: Row): string {
+  return JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
