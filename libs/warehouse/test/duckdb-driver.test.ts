@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDbWarehouse, HandleCache, WarehouseError, namespaceForTenantSeq } from '../src';
+
+const a = { tenantId: 'a', namespace: namespaceForTenantSeq(1) };
+const b = { tenantId: 'b', namespace: namespaceForTenantSeq(2) };
+
+describe('the DuckDB warehouse', () => {
+  let dir: string;
+  let wh: DuckDbWarehouse;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-duck-'));
+    wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1, idleMs: 60_000 });
+    await wh.provision(a);
+    await wh.provision(b);
+    await wh.execute(b, "create table bronze.secrets as select 'b-only' as v");
+    fs.writeFileSync(path.join(wh.landingDir(b), 'users.csv'), 'id\n1\n');
+    fs.writeFileSync(path.join(wh.landingDir(a), 'users.csv'), 'id,name\n1,Ada\n2,Grace\n');
+  });
+
+  afterEach(async () => {
+    await wh.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("cannot attach or read another tenant's files, even from the worker side", async () => {
+    const otherWork = path.join(wh.tenantDir(b), 'work.duckdb');
+    await expect(wh.execute(a, `attach '${otherWork}' as other (read_only)`)).rejects.toThrow('outside this tenant');
+    await expect(wh.query(a, `select * from read_csv('${path.join(wh.landingDir(b), 'users.csv')}')`)).rejects.toThrow(WarehouseError);
+    await expect(wh.execute(a, `copy (select 1) to '${path.join(wh.tenantDir(b), 'x.csv')}'`)).rejects.toThrow(WarehouseError);
+    expect(fs.existsSync(path.join(wh.tenantDir(b), 'x.csv'))).toBe(false);
+  });
+
+  it("reads its own landing files with the dialect's CSV reader, every column as text", async () => {
+    const result = await wh.query(a, `select id, name from ${wh.dialect.readCsv([path.join(wh.landingDir(a), 'users.csv')])} order by id`);
+    expect(result.columns.map((c) => c.type)).toEqual(['VARCHAR', 'VARCHAR']);
+    expect(result.rows).toEqual([{ id: '1', name: 'Ada' }, { id: '2', name: 'Grace' }]);
+  });
+
+  it('cannot loosen its own lock-down', async () => {
+    await expect(wh.execute(a, 'set enable_external_access = true')).rejects.toThrow(WarehouseError);
+    await expect(wh.execute(a, "set allowed_directories = ['/']")).rejects.toThrow(WarehouseError);
+  });
+
+  it('opens a tenant once however many ask at the same moment', async () => {
+    await wh.close();
+    wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), threads: 1 });
+    const results = await Promise.all(Array.from({ length: 20 }, () => wh.query(b, 'select v from bronze.secrets')));
+    expect(results.every((r) => r.rows[0].v === 'b-only')).toBe(true);
+    expect(wh.openHandles().work).toBe(1);
+  });
+
+  it('keeps no more tenants open than configured, closing the least recently used', async () => {
+    await wh.close();
+    wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), threads: 1, maxOpenTenants: 2 });
+    const many = [a, b, ...[3, 4, 5].map((n) => ({ tenantId: String(n), namespace: namespaceForTenantSeq(n) }))];
+    for (const t of many) {
+      await wh.provision(t);
+      await wh.query(t, 'select 1 as x');
+    }
+    expect(wh.openHandles().work).toBe(2);
+    // A closed tenant reopens transparently.
+    expect((await wh.query(b, 'select v from bronze.secrets')).rows).toEqual([{ v: 'b-only' }]);
+  });
+
+  it('removes old snapshots but keeps the newest and any still open', async () => {
+    await wh.execute(a, 'create table gold.t as select 1 as x');
+    for (let v = 1; v <= 5; v++) await wh.publish(a, v);
+    await wh.queryPublished(a, 'select * from gold.t', [], { version: 1 });
+    expect(await wh.pruneSnapshots(a, 2)).toEqual([2, 3]);
+    const left = fs.readdirSync(path.join(wh.tenantDir(a), 'gold')).sort();
+    expect(left).toEqual(['v1.duckdb', 'v4.duckdb', 'v5.duckdb']);
+  });
+
+  it('stops a statement that runs past its timeout', async () => {
+    const error = await wh
+      .query(a, 'select count(*) from range(100000000000) r1', [], { timeoutMs: 200 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WarehouseError);
+    expect((error as WarehouseError).code).toBe('WAREHOUSE_TIMEOUT');
+  });
+});
+
+describe('the handle cache', () => {
+  it('closes handles left idle', async () => {
+    const closed: string[] = [];
+    const cache = new HandleCache<string>({ max: 10, idleMs: 1000, close: (h) => void closed.push(h) });
+    await cache.use('x', async () => 'handle-x', async () => undefined);
+    await cache.evictIdle(Date.now() + 999);
+    expect(closed).toEqual([]);
+    await cache.evictIdle(Date.now() + 1000);
+    expect(closed).toEqual(['handle-x']);
+    await cache.closeAll();
+  });
+
+  it('never closes a handle that is in use', async () => {
+    const closed: string[] = [];
+    const cache = new HandleCache<string>({ max: 1, idleMs: 1, close: (h) => void closed.push(h) });
+    const held = await cache.acquire('x', async () => 'x');
+    await cache.use('y', async () => 'y', async () => undefined);
+    await cache.evictIdle(Date.now() + 10_000);
+    expect(closed).toEqual(['y']);
+    await held.release();
+    await cache.evictIdle(Date.now() + 10_000);
+    expect(closed).toEqual(['y', 'x']);
+    await cache.closeAll();
+  });
+});
