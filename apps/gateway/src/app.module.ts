@@ -14,7 +14,10 @@ import { PlatformModule } from './modules/platform/platform.module';
 export interface GatewayOptions {
   /** Extra modules mounted next to the product modules (tests add resolvers this way). */
   modules?: Array<Type<unknown> | DynamicModule>;
-  /** Where JSON log lines go; stdout unless given. */
+  /**
+   * Where JSON log lines go; stdout unless given. nestjs-pino keeps one root logger per process,
+   * so the first gateway created in a process decides (and keeps its LOG_LEVEL).
+   */
   logDestination?: DestinationStream;
 }
 

@@ -32,6 +32,8 @@ export interface Dialect {
   readCsv(paths: string[], options?: CsvReadOptions): string;
   /** `with recursive name(columns) as (body)`; Databricks needs the recursion limit stated. */
   recursiveCte(name: string, columns: string[], body: string, maxDepth: number): string;
+  /** True when the whole of `expr` matches the regular expression. */
+  fullMatch(expr: string, regex: string): string;
   /** A string literal, quoted for this engine. */
   literal(value: string): string;
   /** The current timestamp, UTC. */
@@ -48,11 +50,12 @@ export const duckdbDialect: Dialect = {
   dateKey: (expr) => `cast(strftime(${expr}, '%Y%m%d') as integer)`,
   fromUnixSeconds: (expr) => `make_timestamp(cast(${expr} as bigint) * 1000000)`,
   toUnixSeconds: (expr) => `epoch(${expr})`,
-  tryParseIsoTimestamp: (expr) => `try_cast(${expr} as timestamp)`,
+  tryParseIsoTimestamp: (expr) => `cast(try_cast(${expr} as timestamptz) at time zone 'UTC' as timestamp)`,
   concatNullSafe: (...parts) => `concat(${parts.join(', ')})`,
   readCsv: (paths, options = {}) =>
     `read_csv([${paths.map((p) => quote(p, false)).join(', ')}], all_varchar = true, header = ${options.header ?? true}, delim = ${quote(options.delimiter ?? ',', false)}, filename = true)`,
   recursiveCte: (name, columns, body) => `with recursive ${name}(${columns.join(', ')}) as (${body})`,
+  fullMatch: (expr, regex) => `regexp_full_match(${expr}, ${quote(regex, false)})`,
   literal: (value) => quote(value, false),
   now: () => `cast(current_timestamp at time zone 'UTC' as timestamp)`,
 };
@@ -76,6 +79,7 @@ export const databricksDialect: Dialect = {
     `read_files(${paths.length === 1 ? quote(paths[0], true) : `array(${paths.map((p) => quote(p, true)).join(', ')})`}, format => 'csv', header => ${options.header ?? true}, sep => ${quote(options.delimiter ?? ',', true)}, inferSchema => false, mode => 'PERMISSIVE')`,
   recursiveCte: (name, columns, body, maxDepth) =>
     `with recursive ${name}(${columns.join(', ')}) max recursion level ${Math.max(1, Math.floor(maxDepth))} as (${body})`,
+  fullMatch: (expr, regex) => `(${expr} rlike ${quote(`^(?:${regex})$`, true)})`,
   literal: (value) => quote(value, true),
   now: () => 'current_timestamp()',
 };

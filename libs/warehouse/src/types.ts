@@ -1,3 +1,5 @@
+import type { Dialect } from './dialect';
+
 export type Engine = 'duckdb' | 'databricks';
 
 export const LAYERS = ['bronze', 'silver', 'gold'] as const;
@@ -51,6 +53,12 @@ export interface ProvisionReport {
   grants: string[];
 }
 
+/** Statements on one connection, so temporary tables and settings carry from one to the next. */
+export interface WarehouseSession {
+  execute(sql: string, params?: SqlParam[], options?: QueryOptions): Promise<void>;
+  query<R extends Row = Row>(sql: string, params?: SqlParam[], options?: QueryOptions): Promise<QueryResult<R>>;
+}
+
 /**
  * One interface over the embedded (DuckDB) and the cloud (Databricks) engines. Models run on
  * the tenant's working layers through execute/query; readers (gateway, `kineo sql`) only ever
@@ -58,6 +66,8 @@ export interface ProvisionReport {
  */
 export interface Warehouse {
   readonly engine: Engine;
+  /** How this engine spells the constructs the engines disagree on. */
+  readonly dialect: Dialect;
 
   /** Creates the tenant's namespace and its bronze, silver and gold layers; idempotent. */
   provision(tenant: TenantNamespace): Promise<ProvisionReport>;
@@ -69,6 +79,8 @@ export interface Warehouse {
   execute(tenant: TenantNamespace, sql: string, params?: SqlParam[], options?: QueryOptions): Promise<void>;
   query<R extends Row = Row>(tenant: TenantNamespace, sql: string, params?: SqlParam[], options?: QueryOptions): Promise<QueryResult<R>>;
   stream(tenant: TenantNamespace, sql: string, params?: SqlParam[], options?: StreamOptions): AsyncGenerator<Row[]>;
+  /** Runs `fn` with one session on the tenant's working layers (worker side). */
+  session<T>(tenant: TenantNamespace, fn: (session: WarehouseSession) => Promise<T>): Promise<T>;
   /** Row counts of every table in a layer of the working area. */
   tableCounts(tenant: TenantNamespace, layer: Layer): Promise<TableCount[]>;
 

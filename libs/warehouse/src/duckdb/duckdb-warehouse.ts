@@ -18,6 +18,7 @@ import {
   type TableCount,
   type TenantNamespace,
   type Warehouse,
+  type WarehouseSession,
 } from '../types';
 import { bindable, normaliseRows } from './values';
 
@@ -140,6 +141,21 @@ export class DuckDbWarehouse implements Warehouse {
     } finally {
       await release();
     }
+  }
+
+  async session<T>(tenant: TenantNamespace, fn: (session: WarehouseSession) => Promise<T>): Promise<T> {
+    return this.withWork(tenant, (c) =>
+      fn({
+        execute: async (sql, params = [], options = {}) => {
+          try {
+            await this.timed(c, options, () => c.run(sql, bindable(params)));
+          } catch (error) {
+            throw asWarehouseError(error);
+          }
+        },
+        query: (sql, params = [], options = {}) => this.readAll(c, sql, params, options),
+      }),
+    );
   }
 
   async tableCounts(tenant: TenantNamespace, layer: Layer): Promise<TableCount[]> {
@@ -284,6 +300,7 @@ export class DuckDbWarehouse implements Warehouse {
     const c = await instance.connect();
     try {
       const allowed = [this.tenantDir(tenant) + path.sep, this.landingDir(tenant) + path.sep];
+      await c.run("set global TimeZone = 'UTC'");
       await c.run(`set allowed_directories = [${allowed.map((d) => this.dialect.literal(d)).join(', ')}]`);
       await c.run('set enable_external_access = false');
     } catch (error) {
@@ -299,6 +316,7 @@ export class DuckDbWarehouse implements Warehouse {
     const instance = await DuckDBInstance.create(file, { ...this.instanceSettings(), access_mode: 'READ_ONLY' });
     const c = await instance.connect();
     try {
+      await c.run("set global TimeZone = 'UTC'");
       await c.run('set enable_external_access = false');
       await c.run('set lock_configuration = true');
     } finally {
@@ -396,8 +414,10 @@ export class DuckDbWarehouse implements Warehouse {
 }
 
 /** Keeps the engine's explanation but never a file path, which would reveal the layout. */
-export function asWarehouseError(error: unknown): WarehouseError {
+export function asWarehouseError(error: unknown): Error {
   if (error instanceof WarehouseError) return error;
+  // The engine throws plain Errors; anything more specific came from the caller's own code.
+  if (error instanceof Error && error.constructor !== Error) return error;
   const raw = error instanceof Error ? error.message : String(error);
   const safe = raw.replace(/(["'])?\/[^\s"']+\1?/g, '<file>').split('\n')[0];
   if (/Could not set lock on file|Conflicting lock/i.test(raw)) {

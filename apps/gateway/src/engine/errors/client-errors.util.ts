@@ -4,11 +4,18 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 export const INTERNAL_ERROR_CODE = 'INTERNAL';
 export const GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED';
 export const BAD_REQUEST = 'BAD_REQUEST';
+export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
+
+/**
+ * Domain errors written for operators (the CLI prints them): their messages name hosts and
+ * commands, so a client gets a generic code and message instead, and the log gets the original.
+ */
+const OPERATOR_ONLY_CODES = new Set(['DATABASE_UNAVAILABLE']);
 
 export interface ClientErrors {
   /** What the client may see. */
   errors: GraphQLFormattedError[];
-  /** Errors whose message was withheld; they belong in the server log. */
+  /** Errors whose message was withheld or replaced; they belong in the server log. */
   hidden: GraphQLError[];
   /** Set when the request itself was unusable (unparsable, invalid against the schema). */
   statusCode?: number;
@@ -31,6 +38,16 @@ export function toClientErrors(errors: readonly GraphQLError[], requestId: strin
     } else if (original === undefined) {
       // graphql-js's own errors (validation, variable coercion) describe the query, not the server.
       result.errors.push(queryProblem(error));
+    } else if (original instanceof DomainError && OPERATOR_ONLY_CODES.has(original.code)) {
+      result.hidden.push(error);
+      result.errors.push(
+        withCode(
+          error,
+          `The service is temporarily unavailable; try again shortly (request id ${requestId}).`,
+          SERVICE_UNAVAILABLE,
+          { requestId },
+        ),
+      );
     } else if (original instanceof DomainError) {
       result.errors.push(withCode(error, original.message, original.code));
     } else if (isMercuriusRequestError(original)) {

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import type { Settings } from '@kineo/config';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
@@ -25,7 +25,14 @@ export const GRAPHQL_PATH = '/graphql';
         errorFormatter: formatter.format,
         transformSchema: (schema: GraphQLSchema) => {
           // Keeps schema.graphql current while developing; elsewhere `npm run schema` writes it.
-          if (settings.NODE_ENV === 'development') writeSchemaFile(schema);
+          if (settings.NODE_ENV === 'development') {
+            try {
+              writeSchemaFile(schema);
+            } catch (error) {
+              // A read-only checkout must not stop the gateway from serving.
+              new Logger('GraphQL').warn(`Could not write schema.graphql: ${(error as Error).message}`);
+            }
+          }
           return schema;
         },
       }),

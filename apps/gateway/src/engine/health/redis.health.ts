@@ -16,13 +16,13 @@ export class RedisHealthIndicator {
     return this.indicators
       .check(key)
       .attempt(async () => {
-        // While ioredis is reconnecting a PING would only wait in its offline queue.
-        if (this.redis.status !== 'ready') throw new Error(`not connected (${this.redis.status})`);
+        // Sent whatever the connection state: while connecting it waits for the connection, while
+        // reconnecting ioredis fails it after maxRetriesPerRequest, and the timeout bounds both.
         let reply: string;
         try {
           reply = await this.redis.ping();
         } catch (error) {
-          throw new Error('PING failed', { cause: error });
+          throw new Error(`PING failed (connection ${this.redis.status})`, { cause: error });
         }
         if (reply !== 'PONG') throw new Error('unexpected reply to PING');
       })

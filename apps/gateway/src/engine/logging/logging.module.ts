@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import type { Settings } from '@kineo/config';
 import { LoggerModule } from 'nestjs-pino';
 import { stdTimeFunctions, type DestinationStream } from 'pino';
@@ -33,9 +33,15 @@ export function pinoHttpOptions(settings: Pick<Settings, 'LOG_LEVEL'>): Options<
       return 'info';
     },
     autoLogging: {
-      ignore: (req) => QUIET_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
+      // Nest strips the mount path from req.url while its middleware runs; originalUrl keeps it.
+      ignore: (req) => QUIET_PATHS.has(pathOf(req)),
     },
   };
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+  return url.split('?')[0] ?? '';
 }
 
 /** JSON logs through pino, one request id per request in every line (`reqId`). */
@@ -45,7 +51,13 @@ export class LoggingModule {
     const options = pinoHttpOptions(settings);
     return {
       module: LoggingModule,
-      imports: [LoggerModule.forRoot({ pinoHttp: destination ? [options, destination] : options })],
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: destination ? [options, destination] : options,
+          // nestjs-pino's default, "{/*splat}", matches no request on @nestjs/platform-fastify 12.5.
+          forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+        }),
+      ],
       exports: [LoggerModule],
     };
   }

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './header';
+export * from './ingest';
+export * from './bronze';

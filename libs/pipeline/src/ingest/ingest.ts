@@ -1,0 +1,192 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ALL_FILES, FISCAL_CALENDAR, SOURCE_FILES, type SourceFileSpec } from '@kineo/contract';
+import type { TenantNamespace, Warehouse } from '@kineo/warehouse';
+import { ensureBronze } from './bronze';
+import { loadCsvFile } from './duckdb-loader';
+import { LoadRejectedError, type LoadProblem } from './errors';
+import { readCsvHeader } from './header';
+import { fiscalCalendarToCsv } from './xlsx';
+
+export interface IngestFile {
+  /** Where the file is, inside the tenant's landing area. */
+  path: string;
+  /** The name it was uploaded with; defaults to the path's base name. */
+  name?: string;
+}
+
+export interface FileReport {
+  file: string;
+  table: string | null;
+  status: 'loaded' | 'duplicate' | 'ignored';
+  sha256: string | null;
+  rowsRead: number;
+  rowsLoaded: number;
+  rowsQuarantined: number;
+  reasons: { reason: string; rows: number }[];
+  note?: string;
+}
+
+export interface LoadReport {
+  batchId: string;
+  batchSeq: number;
+  files: FileReport[];
+  rowsRead: number;
+  rowsLoaded: number;
+  rowsQuarantined: number;
+}
+
+export interface IngestOptions {
+  batchId: string;
+  /** cli, upload, landing: where the load came from. */
+  source: string;
+  asOf?: Date;
+  onProgress?: (event: { file: string; index: number; total: number }) => void;
+}
+
+/**
+ * Loads a set of export files into the tenant's bronze layer, all or nothing: a load with a
+ * missing required file, an empty file or a wrong header is rejected before anything is written;
+ * otherwise every row ends up in bronze or in bronze._quarantine, and each file's report says
+ * rows read = rows loaded + rows quarantined. A file already loaded (same content) is skipped.
+ */
+export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace, files: IngestFile[], options: IngestOptions): Promise<LoadReport> {
+  if (warehouse.engine !== 'duckdb') {
+    throw new Error('Loading files into Databricks (staging in the tenant volume, COPY INTO) is not built yet.');
+  }
+  const problems: LoadProblem[] = [];
+  const ignored: FileReport[] = [];
+  const planned: { spec: SourceFileSpec; path: string; name: string; header: string[] }[] = [];
+  const seen = new Map<string, string>();
+
+  for (const file of files) {
+    const name = file.name ?? path.basename(file.path);
+    const match = /^(.*)\.(csv|xlsx)$/i.exec(name);
+    const spec = match ? ALL_FILES.find((s) => s.name === match[1].toLowerCase()) : undefined;
+    const isXlsx = match?.[2].toLowerCase() === 'xlsx';
+    if (!spec || (isXlsx && spec !== FISCAL_CALENDAR)) {
+      ignored.push(ignoredReport(name, `not a file of the export contract (expected one of ${ALL_FILES.map((s) => s.name).join(', ')})`));
+      continue;
+    }
+    if (seen.has(spec.name)) {
+      problems.push({ file: name, problem: `a second file for ${spec.name} in the same load (also ${seen.get(spec.name)})` });
+      continue;
+    }
+    seen.set(spec.name, name);
+    let csvPath = file.path;
+    if (fs.statSync(file.path).size === 0) {
+      problems.push({ file: name, problem: 'the file is empty', expectedColumns: spec.columns.map((c) => c.name) });
+      continue;
+    }
+    if (isXlsx) {
+      csvPath = `${file.path}.csv`;
+      try {
+        await fiscalCalendarToCsv(file.path, csvPath, name);
+      } catch (error) {
+        if (error instanceof LoadRejectedError) problems.push(...error.problems);
+        else throw error;
+        continue;
+      }
+    }
+    const header = readCsvHeader(csvPath);
+    const expected = spec.columns.map((c) => c.name);
+    if (!header || header.names.every((n) => n === '')) {
+      problems.push({ file: name, problem: 'the file has no header row', expectedColumns: expected });
+      continue;
+    }
+    const lower = header.names.map((n) => n.toLowerCase());
+    const duplicated = lower.filter((n, i) => lower.indexOf(n) !== i);
+    if (duplicated.length > 0) {
+      problems.push({ file: name, problem: `the header names ${[...new Set(duplicated)].join(', ')} more than once`, expectedColumns: expected });
+      continue;
+    }
+    const missing = expected.filter((c) => !lower.includes(c));
+    if (missing.length > 0) {
+      problems.push({ file: name, problem: `the header lacks ${missing.join(', ')}`, expectedColumns: expected });
+      continue;
+    }
+    planned.push({ spec, path: csvPath, name, header: header.names });
+  }
+
+  return warehouse.session(tenant, async (session) => {
+    await ensureBronze(session);
+    const loadedBefore = await session.query<{ table_name: string }>('select distinct table_name from bronze._files');
+    const available = new Set([...loadedBefore.rows.map((r) => r.table_name), ...planned.map((p) => p.spec.name)]);
+    for (const spec of SOURCE_FILES.filter((s) => s.required && !available.has(s.name))) {
+      problems.push({
+        file: `${spec.name}.csv`,
+        problem: 'is required for a build and has not been loaded yet',
+        expectedColumns: spec.columns.map((c) => c.name),
+      });
+    }
+    if (problems.length > 0) throw new LoadRejectedError(problems);
+
+    const reports: FileReport[] = [];
+    const ingestedAt = new Date();
+    await session.execute('begin transaction');
+    try {
+      const seq = await session.query<{ n: number }>('select coalesce(max(batch_seq), 0) + 1 as n from bronze._loads');
+      const batchSeq = Number(seq.rows[0].n);
+      await session.execute('insert into bronze._loads values (?, ?, ?, ?, ?)', [
+        options.batchId, batchSeq, options.source, ingestedAt, options.asOf ?? null,
+      ]);
+      // Utility files first: sentinel dates decide what counts as a valid date in the rest.
+      const ordered = ALL_FILES.flatMap((spec) => planned.filter((p) => p.spec === spec));
+      for (const [index, file] of ordered.entries()) {
+        options.onProgress?.({ file: file.name, index, total: ordered.length });
+        const sha256 = await sha256Of(file.path);
+        const previous = await session.query<{ batch_seq: number; source_file: string }>(
+          'select batch_seq, source_file from bronze._files where content_sha256 = ? and table_name = ? limit 1',
+          [sha256, file.spec.name],
+        );
+        if (previous.rows.length > 0) {
+          reports.push({
+            file: file.name, table: file.spec.name, status: 'duplicate', sha256, rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, reasons: [],
+            note: `identical to ${previous.rows[0].source_file} already loaded in load #${previous.rows[0].batch_seq}; nothing changed`,
+          });
+          continue;
+        }
+        const counts = await loadCsvFile(session, warehouse.dialect, {
+          spec: file.spec, path: file.path, sourceFile: file.name, header: file.header, sha256,
+          batchId: options.batchId, batchSeq, ingestedAt,
+        });
+        await session.execute('insert into bronze._files values (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+          options.batchId, batchSeq, file.spec.name, file.name, sha256, counts.rowsRead, counts.rowsLoaded, counts.rowsQuarantined, ingestedAt,
+        ]);
+        reports.push({ file: file.name, table: file.spec.name, status: 'loaded', sha256, ...counts });
+      }
+      await session.execute('commit');
+      const all = [...reports, ...ignored];
+      return {
+        batchId: options.batchId,
+        batchSeq,
+        files: all,
+        rowsRead: sum(all, 'rowsRead'),
+        rowsLoaded: sum(all, 'rowsLoaded'),
+        rowsQuarantined: sum(all, 'rowsQuarantined'),
+      };
+    } catch (error) {
+      await session.execute('rollback').catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+function ignoredReport(file: string, note: string): FileReport {
+  return { file, table: null, status: 'ignored', sha256: null, rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, reasons: [], note };
+}
+
+function sum(reports: FileReport[], key: 'rowsRead' | 'rowsLoaded' | 'rowsQuarantined'): number {
+  return reports.reduce((n, r) => n + r[key], 0);
+}
+
+function sha256Of(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = crypto.createHash('sha256');
+    fs.createReadStream(file)
+      .on('data', (d) => hash.update(d))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}

@@ -1,0 +1,46 @@
+import type { ColumnSpec, SourceFileSpec } from '@kineo/contract';
+import type { Dialect } from '@kineo/warehouse';
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+/** Unix seconds up to the year 9999. */
+const UNIX_SECONDS = '-?[0-9]{1,12}';
+const WHOLE = '[+-]?[0-9]+';
+
+/**
+ * SQL for why one value breaks the contract, or NULL when it is fine. `sentinels` is a SQL
+ * expression listing the texts that mean "not set" (null_dates.csv).
+ */
+export function columnProblem(column: ColumnSpec, dialect: Dialect, sentinels: string): string {
+  const v = `trim(${ident(column.name)})`;
+  const shown = `${dialect.concatNullSafe(`'"'`, `left(${ident(column.name)}, 60)`, `'"'`)}`;
+  const empty = `(${ident(column.name)} is null or ${v} = '')`;
+  const emptyProblem = column.nullable ? 'null' : `'${column.name} is empty'`;
+  switch (column.kind) {
+    case 'id':
+      return `case when ${empty} then ${emptyProblem}
+        when not ${dialect.fullMatch(v, '[0-9]+')} then ${dialect.concatNullSafe(`'${column.name} is not a whole number: '`, shown)} end`;
+    case 'int':
+      return `case when ${empty} then ${emptyProblem}
+        when not ${dialect.fullMatch(v, WHOLE)} then ${dialect.concatNullSafe(`'${column.name} is not a whole number: '`, shown)} end`;
+    case 'bool':
+      return `case when ${empty} then ${emptyProblem}
+        when ${v} not in ('0', '1') then ${dialect.concatNullSafe(`'${column.name} must be 0 or 1: '`, shown)} end`;
+    case 'code':
+      return `case when ${empty} then ${emptyProblem}
+        when not ${dialect.fullMatch(v, WHOLE)} or cast(${v} as bigint) not in (${column.codes!.join(', ')})
+        then ${dialect.concatNullSafe(`'${column.name} '`, shown, `' is not a code the contract lists (${column.codes!.join(', ')})'`)} end`;
+    case 'time':
+      return `case when ${empty} or ${v} = '0' or ${v} in (${sentinels}) then null
+        when ${dialect.fullMatch(v, UNIX_SECONDS)} then null
+        when ${dialect.tryParseIsoTimestamp(v)} is null then ${dialect.concatNullSafe(`'${column.name} is not a date: '`, shown)} end`;
+    case 'text':
+      return 'null';
+  }
+}
+
+/** All of a row's problems joined, or NULL for a good row. */
+export function rowProblems(spec: SourceFileSpec, dialect: Dialect, sentinels: string): string {
+  const checks = spec.columns.filter((c) => c.kind !== 'text').map((c) => columnProblem(c, dialect, sentinels));
+  if (checks.length === 0) return 'cast(null as varchar)';
+  return `nullif(concat_ws('; ', ${checks.join(',\n      ')}), '')`;
+}

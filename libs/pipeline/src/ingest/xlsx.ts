@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import ExcelJS from 'exceljs';
+import { FISCAL_CALENDAR } from '@kineo/contract';
+import { LoadRejectedError } from './errors';
+
+/**
+ * Turns the customer's fiscal calendar workbook into a CSV beside it, so it is loaded (and
+ * quarantined row by row) exactly like every other file. The first sheet with the expected
+ * columns is used.
+ */
+export async function fiscalCalendarToCsv(xlsxPath: string, csvPath: string, fileName: string): Promise<void> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.readFile(xlsxPath);
+  } catch (error) {
+    throw new LoadRejectedError([{ file: fileName, problem: `the workbook cannot be read (${(error as Error).message})` }]);
+  }
+  const expected = FISCAL_CALENDAR.columns.map((c) => c.name);
+  for (const sheet of workbook.worksheets) {
+    const header = (sheet.getRow(1).values as unknown[]).slice(1).map((v) => String(v ?? '').trim().toLowerCase());
+    if (!expected.every((name) => header.includes(name))) continue;
+    const out = fs.createWriteStream(csvPath);
+    const write = (line: string) => (out.write(line) ? undefined : new Promise<void>((r) => out.once('drain', () => r())));
+    await write(header.map(csvCell).join(',') + '\n');
+    for (let r = 2; r <= sheet.rowCount; r++) {
+      const values = (sheet.getRow(r).values as unknown[]).slice(1);
+      if (values.every((v) => v === null || v === undefined || v === '')) continue;
+      await write(header.map((_, i) => csvCell(cellText(values[i]))).join(',') + '\n');
+    }
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    return;
+  }
+  throw new LoadRejectedError([
+    { file: fileName, problem: 'no sheet has the fiscal calendar columns in its first row', expectedColumns: expected },
+  ]);
+}
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  if (typeof value === 'object' && 'result' in (value as object)) return cellText((value as { result: unknown }).result);
+  if (typeof value === 'object' && 'text' in (value as object)) return String((value as { text: unknown }).text);
+  return String(value);
+}
+
+function csvCell(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

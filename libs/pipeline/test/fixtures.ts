@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SOURCE_FILES } from '@kineo/contract';
+
+/** Writes CSV files from header + rows; values are written as given (quote them yourself). */
+export function writeCsv(dir: string, name: string, lines: string[]): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+export function header(table: string): string {
+  return SOURCE_FILES.find((f) => f.name === table)!.columns.map((c) => c.name).join(',');
+}
+
+/** The four required files with a few good rows each. */
+export function writeMinimalExport(dir: string): string[] {
+  return [
+    writeCsv(dir, 'users.csv', [
+      header('users'),
+      '1,ada,E1,Ada,Lovelace,ada@example.com,Eng,London,GB,99,0,0,1700000000,1710000000',
+      '2,grace,E2,Grace,Hopper,grace@example.com,Eng,NYC,US,99,0,0,2023-11-14,2024-03-09T16:00:00Z',
+    ]),
+    writeCsv(dir, 'job_assignments.csv', [
+      header('job_assignments'),
+      '10,1,JA1,Lead,1,,,,,,1700000000,0',
+      '20,2,JA2,Dev,1,10,,,,,1700000000,0',
+    ]),
+    writeCsv(dir, 'courses.csv', [header('courses'), '100,Fire safety,FS,C100,1,0,1,1700000000,1']),
+    writeCsv(dir, 'course_completions.csv', [
+      header('course_completions'),
+      '1000,1,100,1700000000,1700100000,1700200000,50,,,',
+      '1001,2,100,1700000000,0,0,10,,,',
+    ]),
+  ];
+}

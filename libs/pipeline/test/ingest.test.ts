@@ -1,0 +1,165 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { DuckDbWarehouse, namespaceForTenantSeq } from '@kineo/warehouse';
+import { ingestFiles, LoadRejectedError } from '../src';
+import { header, writeCsv, writeMinimalExport } from './fixtures';
+
+const tenant = { tenantId: 't1', namespace: namespaceForTenantSeq(1) };
+let batch = 0;
+const nextBatch = () => ({ batchId: `00000000-0000-4000-8000-${String(++batch).padStart(12, '0')}`, source: 'test' });
+
+describe('loading export files into bronze', () => {
+  let dir: string;
+  let wh: DuckDbWarehouse;
+  let landing: string;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-ingest-'));
+    wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 2 });
+    await wh.provision(tenant);
+    landing = path.join(wh.landingDir(tenant), 'load');
+  });
+
+  afterEach(async () => {
+    await wh.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const files = (paths: string[]) => paths.map((p) => ({ path: p }));
+  const rows = async (sql: string) => (await wh.query(tenant, sql)).rows;
+
+  it('loads good files with audit columns and reports rows read = loaded + quarantined per file', async () => {
+    const report = await ingestFiles(wh, tenant, files(writeMinimalExport(landing)), nextBatch());
+    expect(report.files.map((f) => [f.file, f.status, f.rowsRead, f.rowsLoaded, f.rowsQuarantined])).toEqual([
+      ['users.csv', 'loaded', 2, 2, 0],
+      ['job_assignments.csv', 'loaded', 2, 2, 0],
+      ['courses.csv', 'loaded', 1, 1, 0],
+      ['course_completions.csv', 'loaded', 2, 2, 0],
+    ]);
+    const users = await rows('select id, username, lastaccess, _batch_id, _source_file, _source_line, _content_sha256 from bronze.users order by id');
+    expect(users[1]).toMatchObject({ id: '2', username: 'grace', lastaccess: '2024-03-09T16:00:00Z', _source_file: 'users.csv', _source_line: 3 });
+    expect(users[0]._batch_id).toBe(report.batchId);
+    expect(users[0]._content_sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('quarantines each unreadable or out-of-contract row with its line and reason, and loads the rest', async () => {
+    writeMinimalExport(landing);
+    fs.writeFileSync(
+      path.join(landing, 'course_completions.csv'),
+      Buffer.concat([
+        Buffer.from(
+          [
+            header('course_completions'),
+            '1000,1,100,1700000000,1700100000,1700200000,50,,,', // line 2: good
+            '1001,x1,100,1700000000,0,0,10,,,', // line 3: non-number id
+            '1002,1,101,2024-02-30,0,0,10,,,', // line 4: impossible date
+            '1003,1,102,1700000000,0,0,33,,,', // line 5: unknown status code
+            '1004,1,103,1700000000,0,0,10,,', // line 6: ragged (one column short)
+            '1005,1,104,1700000000,0,0,10,,,,extra', // line 7: ragged (too many)
+          ].join('\n') + '\n',
+        ),
+        Buffer.from('1006,1,105,1700000000,0,0,10,"caf\xe9",,\n', 'latin1'), // line 8: not UTF-8
+        Buffer.from('1007,2,106,2024-07-01T09:30:00Z,2024-07-02,2024-07-03,75,"good, RPL",,\n'), // line 9: good, ISO
+      ]),
+    );
+    const report = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
+    const completions = report.files.find((f) => f.table === 'course_completions')!;
+    expect([completions.rowsRead, completions.rowsLoaded, completions.rowsQuarantined]).toEqual([8, 2, 6]);
+    expect(completions.rowsRead).toBe(completions.rowsLoaded + completions.rowsQuarantined);
+    const quarantine = await rows("select _source_file, _source_line, reason from bronze._quarantine where table_name = 'course_completions' order by _source_line");
+    expect(quarantine).toEqual([
+      { _source_file: 'course_completions.csv', _source_line: 3, reason: 'userid is not a whole number: "x1"' },
+      { _source_file: 'course_completions.csv', _source_line: 4, reason: 'timeenrolled is not a date: "2024-02-30"' },
+      { _source_file: 'course_completions.csv', _source_line: 5, reason: 'status "33" is not a code the contract lists (0, 10, 25, 50, 75)' },
+      { _source_file: 'course_completions.csv', _source_line: 6, reason: 'the row has fewer columns than the header' },
+      { _source_file: 'course_completions.csv', _source_line: 7, reason: 'the row has more columns than the header' },
+      { _source_file: 'course_completions.csv', _source_line: 8, reason: 'the row is not valid UTF-8' },
+    ]);
+    const loaded = await rows('select id, rplgrade, _source_line from bronze.course_completions order by id');
+    expect(loaded).toEqual([
+      { id: '1000', rplgrade: null, _source_line: 2 },
+      { id: '1007', rplgrade: 'good, RPL', _source_line: 9 },
+    ]);
+  });
+
+  it('matches headers case-insensitively, accepts a BOM and CRLF, and keeps unknown columns in bronze', async () => {
+    writeMinimalExport(landing);
+    const cols = header('courses').toUpperCase();
+    fs.writeFileSync(path.join(landing, 'courses.csv'), `\ufeff${cols},Owner\r\n100,Fire safety,FS,C100,1,0,1,1700000000,1,Sam\r\n`);
+    const report = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
+    expect(report.files.find((f) => f.table === 'courses')!.rowsLoaded).toBe(1);
+    expect(await rows('select fullname, enablecompletion, _extra from bronze.courses')).toEqual([
+      { fullname: 'Fire safety', enablecompletion: '1', _extra: '{"owner":"Sam"}' },
+    ]);
+  });
+
+  it('treats the sentinel dates of null_dates.csv as valid "not set" values', async () => {
+    writeMinimalExport(landing);
+    writeCsv(landing, 'null_dates.csv', ['value', '0000-00-00', '2147483647']);
+    writeCsv(landing, 'course_completions.csv', [header('course_completions'), '1000,1,100,0000-00-00,0,0,10,,,']);
+    const report = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
+    expect(report.files.find((f) => f.table === 'course_completions')).toMatchObject({ rowsLoaded: 1, rowsQuarantined: 0 });
+  });
+
+  it.each([
+    ['a required file is missing', (d: string) => fs.rmSync(path.join(d, 'courses.csv')), /courses\.csv: is required for a build and has not been loaded yet\n\s+expected columns: id, fullname, shortname/],
+    ['a file is empty', (d: string) => fs.writeFileSync(path.join(d, 'users.csv'), ''), /users\.csv: the file is empty/],
+    ['a file has only blank lines', (d: string) => fs.writeFileSync(path.join(d, 'users.csv'), '\n\n'), /users\.csv: the file has no header row/],
+    ['a header lacks columns', (d: string) => fs.writeFileSync(path.join(d, 'courses.csv'), 'id,name\n1,x\n'), /courses\.csv: the header lacks fullname, shortname, idnumber, category, coursetype, visible, startdate, enablecompletion\n\s+expected columns: id, fullname/],
+  ])('rejects the whole load when %s, naming the file and the expected columns, and changes nothing', async (_case, spoil, message) => {
+    writeMinimalExport(landing);
+    spoil(landing);
+    const error = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch()).catch((e) => e);
+    expect(error).toBeInstanceOf(LoadRejectedError);
+    expect(error.message).toMatch(message);
+    expect(await rows('select count(*) as n from bronze._loads')).toEqual([{ n: 0 }]);
+    expect(await rows('select count(*) as n from bronze.users')).toEqual([{ n: 0 }]);
+  });
+
+  it('changes nothing when the same files are loaded again', async () => {
+    const paths = writeMinimalExport(landing);
+    await ingestFiles(wh, tenant, files(paths), nextBatch());
+    const again = await ingestFiles(wh, tenant, files(paths), nextBatch());
+    expect(again.files.every((f) => f.status === 'duplicate')).toBe(true);
+    expect(again.files[0].note).toMatch(/identical to users\.csv already loaded in load #1/);
+    expect(await rows('select count(*) as n from bronze.users')).toEqual([{ n: 2 }]);
+  });
+
+  it('accepts a later load without the required files once they have been loaded', async () => {
+    await ingestFiles(wh, tenant, files(writeMinimalExport(landing)), nextBatch());
+    const later = path.join(wh.landingDir(tenant), 'later');
+    const report = await ingestFiles(wh, tenant, files([writeCsv(later, 'courses.csv', [header('courses'), '101,First aid,FA,C101,1,2,1,1700000000,1'])]), nextBatch());
+    expect(report.batchSeq).toBe(2);
+    expect(await rows('select id, _batch_seq from bronze.courses order by id')).toEqual([
+      { id: '100', _batch_seq: 1 },
+      { id: '101', _batch_seq: 2 },
+    ]);
+  });
+
+  it('reports files that are not part of the contract as ignored, not silently', async () => {
+    const paths = writeMinimalExport(landing);
+    const stray = writeCsv(landing, 'user.csv', ['id', '1']);
+    const report = await ingestFiles(wh, tenant, files([...paths, stray]), nextBatch());
+    expect(report.files.find((f) => f.file === 'user.csv')).toMatchObject({ status: 'ignored', note: expect.stringMatching(/not a file of the export contract/) });
+  });
+
+  it('loads the fiscal calendar workbook', async () => {
+    const paths = writeMinimalExport(landing);
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Calendar');
+    sheet.addRow(['date', 'fiscal_year', 'fiscal_quarter', 'fiscal_period']);
+    sheet.addRow([new Date(Date.UTC(2024, 5, 30)), 2024, 4, 12]);
+    sheet.addRow([new Date(Date.UTC(2024, 6, 1)), 2025, 1, 1]);
+    sheet.addRow(['not a date', 2025, 1, 1]);
+    const xlsx = path.join(landing, 'dimdates.xlsx');
+    await workbook.xlsx.writeFile(xlsx);
+    const report = await ingestFiles(wh, tenant, files([...paths, xlsx]), nextBatch());
+    expect(report.files.find((f) => f.table === 'dimdates')).toMatchObject({ file: 'dimdates.xlsx', rowsRead: 3, rowsLoaded: 2, rowsQuarantined: 1 });
+    expect(await rows('select date, fiscal_year from bronze.dimdates order by date')).toEqual([
+      { date: '2024-06-30', fiscal_year: '2024' },
+      { date: '2024-07-01', fiscal_year: '2025' },
+    ]);
+  });
+});
