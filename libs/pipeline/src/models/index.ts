@@ -1,0 +1,4 @@
+export * from './model';
+export * from './runner';
+export * from './silver-staging';
+export * from './build';

@@ -1,0 +1,67 @@
+import type { WarehouseSession } from '@kineo/warehouse';
+import type { Model } from './model';
+
+export interface ModelResult {
+  model: string;
+  stage: string;
+  rows: number;
+  durationMs: number;
+  iterations?: number;
+}
+
+const MAX_ITERATIONS = 10_000;
+
+/** Runs models in the given (dependency) order on one session, recording rows and time for each. */
+export async function runModels(
+  session: WarehouseSession,
+  models: Model[],
+  onModel?: (result: ModelResult) => void | Promise<void>,
+): Promise<ModelResult[]> {
+  const results: ModelResult[] = [];
+  for (const model of models) {
+    const started = Date.now();
+    let iterations: number | undefined;
+    try {
+      await session.execute(model.sql);
+      if (model.kind === 'iterate') {
+        iterations = 0;
+        let rows = await countRows(session, model.name);
+        for (let depth = 1; depth <= MAX_ITERATIONS; depth++) {
+          await session.execute(model.step!, [depth]);
+          iterations++;
+          const after = await countRows(session, model.name);
+          if (after === rows) break;
+          rows = after;
+        }
+      }
+    } catch (error) {
+      throw new ModelError(model, error);
+    }
+    const result: ModelResult = {
+      model: model.name,
+      stage: model.stage,
+      rows: await countRows(session, model.name),
+      durationMs: Date.now() - started,
+      ...(iterations !== undefined ? { iterations } : {}),
+    };
+    results.push(result);
+    await onModel?.(result);
+  }
+  return results;
+}
+
+async function countRows(session: WarehouseSession, table: string): Promise<number> {
+  const result = await session.query<{ n: number }>(`select count(*) as n from ${table}`);
+  return Number(result.rows[0].n);
+}
+
+export class ModelError extends Error {
+  readonly code = 'MODEL_FAILED';
+  constructor(
+    readonly model: Model,
+    cause: unknown,
+  ) {
+    super(`model ${model.name} (${model.source}) failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'ModelError';
+  }
+}

@@ -1,0 +1,64 @@
+import { ALL_FILES, type ColumnSpec, type SourceFileSpec } from '@kineo/contract';
+import type { Dialect } from '@kineo/warehouse';
+import type { Model } from './model';
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+export interface Sentinels {
+  /** Texts listed in null_dates.csv. */
+  texts: string[];
+}
+
+/** The typed value of a bronze text column, by its kind in the contract. */
+export function typedColumn(column: ColumnSpec, dialect: Dialect, sentinels: Sentinels): string {
+  const raw = `trim(${ident(column.name)})`;
+  const blank = `nullif(${raw}, '')`;
+  switch (column.kind) {
+    case 'id':
+      // A reference id of 0 means "none" in the LMS (parentid 0 = top, managerjaid 0 = no manager).
+      return column.nullable ? `nullif(cast(${blank} as bigint), 0)` : `cast(${blank} as bigint)`;
+    case 'int':
+      return `cast(${blank} as bigint)`;
+    case 'code':
+      return `cast(${blank} as integer)`;
+    case 'bool':
+      return `case ${raw} when '1' then true when '0' then false end`;
+    case 'time': {
+      const notSet = [`''`, `'0'`, ...sentinels.texts.map((t) => dialect.literal(t))].join(', ');
+      const parsed = `case when ${dialect.fullMatch(raw, '-?[0-9]{1,12}')} then ${dialect.fromUnixSeconds(raw)} else ${dialect.tryParseIsoTimestamp(raw)} end`;
+      const sentinelTimes = sentinels.texts
+        .map((t) => (/^-?[0-9]{1,12}$/.test(t) ? dialect.fromUnixSeconds(dialect.literal(t)) : dialect.tryParseIsoTimestamp(dialect.literal(t))))
+        .filter(Boolean);
+      const ts = `(${parsed})`;
+      const unsetByTime = sentinelTimes.length > 0 ? `when ${ts} in (${sentinelTimes.join(', ')}) then null ` : '';
+      return `case when ${ident(column.name)} is null or ${raw} in (${notSet}) then null ${unsetByTime}else ${ts} end`;
+    }
+    case 'text':
+      return ident(column.name);
+  }
+}
+
+/**
+ * silver.<file>: typed, sentinel dates as NULL, and deduplicated: per key, the row from the
+ * latest load wins (then the last line of that load).
+ */
+export function silverStagingModel(spec: SourceFileSpec, dialect: Dialect, sentinels: Sentinels): Model {
+  const typed = spec.columns.map((c) => `${typedColumn(c, dialect, sentinels)} as ${ident(c.name)}`);
+  const key = spec.key.map((k) => typedColumn(spec.columns.find((c) => c.name === k)!, dialect, sentinels));
+  return {
+    name: `silver.${spec.name}`,
+    depends: [`bronze.${spec.name}`],
+    kind: 'table',
+    stage: 'silver',
+    source: `contract:${spec.name}`,
+    sql: `create or replace table silver.${spec.name} as
+select ${typed.join(',\n  ')},
+  _batch_seq, _source_file, _source_line
+from bronze.${spec.name}
+qualify row_number() over (partition by ${key.join(', ')} order by _batch_seq desc, _source_line desc) = 1`,
+  };
+}
+
+export function silverStagingModels(dialect: Dialect, sentinels: Sentinels): Model[] {
+  return ALL_FILES.map((spec) => silverStagingModel(spec, dialect, sentinels));
+}
