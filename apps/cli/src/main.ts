@@ -5,6 +5,11 @@ import { sqlCommand } from './commands/sql';
 import { stackCommand } from './commands/stack';
 import { tenantCommand } from './commands/tenant';
 import { reportError } from './output';
+import { resolveDataDir } from './stack/state';
+import { ingestCommand } from './commands/ingest';
+
+// Every process the CLI starts or talks to must agree on one data directory, wherever it runs from.
+process.env.KINEO_DATA_DIR = resolveDataDir(process.env.KINEO_DATA_DIR || '.data');
 
 let context: CliContext | undefined;
 const getContext = () => (context ??= new CliContext());
@@ -17,6 +22,7 @@ const program = new Command('kineo')
 
 program.addCommand(stackCommand());
 program.addCommand(tenantCommand(getContext));
+program.addCommand(ingestCommand(getContext));
 program.addCommand(sqlCommand(getContext));
 program.addCommand(demoCommand(getContext));
 

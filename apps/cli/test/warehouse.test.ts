@@ -1,32 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import { runCli } from './run-cli';
-
-const workerMain = path.join(__dirname, '..', '..', 'worker', 'dist', 'main.js');
-
-async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [workerMain], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('worker ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${out}`)));
-  });
-  child.removeAllListeners('exit');
-  return child;
-}
-
-async function stopProcess(child: ChildProcess | undefined) {
-  if (!child || child.exitCode !== null) return;
-  await new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  });
-}
+import { startWorkerProcess, stopProcess } from './worker-process';
 
 describe("a tenant's warehouse through the CLI", () => {
   let stack: TestStack;

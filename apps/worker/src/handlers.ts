@@ -1,5 +1,7 @@
-import { offboardTenantJob, provisionTenantJob } from '@kineo/jobs';
+import { buildStageJob, ingestLoadJob, offboardTenantJob, provisionTenantJob } from '@kineo/jobs';
 import { JobHandlerRegistry } from './engine/job-handler.registry';
+import { buildStageHandler } from './modules/load/build-stage.job';
+import { ingestLoadHandler } from './modules/load/ingest-load.job';
 import { offboardTenantHandler } from './modules/tenant/offboard-tenant.job';
 import { provisionTenantHandler, type TenantJobDeps } from './modules/tenant/provision-tenant.job';
 
@@ -9,5 +11,7 @@ export type HandlerDeps = TenantJobDeps;
 export function buildRegistry(deps: HandlerDeps): JobHandlerRegistry {
   return new JobHandlerRegistry()
     .register(provisionTenantJob, provisionTenantHandler(deps))
-    .register(offboardTenantJob, offboardTenantHandler(deps));
+    .register(offboardTenantJob, offboardTenantHandler(deps))
+    .register(ingestLoadJob, ingestLoadHandler(deps))
+    .register(buildStageJob, buildStageHandler(deps));
 }

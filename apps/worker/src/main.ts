@@ -26,6 +26,10 @@ async function main() {
     registry: buildRegistry({ prisma, warehouse, secrets }),
     definitions: JOB_DEFINITIONS,
     concurrency: settings.WORKER_CONCURRENCY,
+    afterTenantJob: async (tenantId) => {
+      const tenant = await prisma.tenant.findUnique({ where: { id: tenantId }, select: { namespace: true } });
+      if (tenant) await warehouse.release({ tenantId, namespace: tenant.namespace });
+    },
     log,
   });
   let stopping = false;

@@ -3,8 +3,9 @@ import type { Prisma } from './generated/prisma/client';
 
 export interface StageRecord {
   stage: string;
-  status: 'running' | 'succeeded' | 'failed' | 'skipped';
-  startedAt: string;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+  startedAt?: string;
+  attempt?: number;
   finishedAt?: string;
   durationMs?: number;
   details?: Record<string, unknown>;
@@ -16,27 +17,40 @@ export interface StageRecord {
  * the portal can show progress while it runs and the outcome after.
  */
 export class StageRecorder {
-  private stages: StageRecord[] = [];
-
   private constructor(
     private readonly prisma: PrismaClient,
     readonly runId: string,
+    private stages: StageRecord[],
   ) {}
 
+  /** Creates a run; `planned` stages are listed as pending so watchers see the whole plan. */
   static async start(
     prisma: PrismaClient,
-    data: { tenantId: string; kind: string; ingestionRunId?: string; asOf?: Date },
+    data: { tenantId: string; kind: string; ingestionRunId?: string; asOf?: Date; planned?: string[]; status?: 'queued' | 'running' },
   ): Promise<StageRecorder> {
+    const { planned = [], status = 'running', ...fields } = data;
+    const stages: StageRecord[] = planned.map((stage) => ({ stage, status: 'pending' }));
     const run = await prisma.buildRun.create({
-      data: { ...data, status: 'running', startedAt: new Date() },
+      data: { ...fields, status, startedAt: status === 'running' ? new Date() : null, stages: stages as unknown as Prisma.InputJsonValue },
     });
-    return new StageRecorder(prisma, run.id);
+    return new StageRecorder(prisma, run.id, stages);
+  }
+
+  /** Picks up a run another job started (the next step of a flow). */
+  static async resume(prisma: PrismaClient, runId: string): Promise<StageRecorder> {
+    const run = await prisma.buildRun.findUniqueOrThrow({ where: { id: runId } });
+    if (run.status === 'queued') {
+      await prisma.buildRun.update({ where: { id: runId }, data: { status: 'running', startedAt: new Date() } });
+    }
+    return new StageRecorder(prisma, runId, (run.stages as unknown as StageRecord[]) ?? []);
   }
 
   /** Runs one stage, recording its start, end, duration, details and any error. */
-  async stage<T>(stage: string, fn: () => Promise<{ result: T; details?: Record<string, unknown> } | T>): Promise<T> {
-    const record: StageRecord = { stage, status: 'running', startedAt: new Date().toISOString() };
-    this.stages.push(record);
+  async stage<T>(stage: string, fn: () => Promise<{ result: T; details?: Record<string, unknown> } | T>, attempt?: number): Promise<T> {
+    const record: StageRecord = { stage, status: 'running', startedAt: new Date().toISOString(), ...(attempt ? { attempt } : {}) };
+    const existing = this.stages.findIndex((s) => s.stage === stage);
+    if (existing >= 0) this.stages[existing] = record;
+    else this.stages.push(record);
     await this.save();
     const started = Date.now();
     try {

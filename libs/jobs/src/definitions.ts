@@ -38,8 +38,55 @@ export const offboardTenantJob = defineJob({
   schema: z.object({ tenantId, requestedBy: z.string().min(1) }).strict(),
 });
 
+const landedFile = z
+  .object({
+    /** Absolute path inside the tenant's landing area. */
+    path: z.string().min(1),
+    /** The name the file arrived with. */
+    name: z.string().min(1).max(255),
+  })
+  .strict();
+
+export const LOAD_SOURCES = ['cli', 'upload', 'landing'] as const;
+
+/** Loads a set of landed files into bronze: the first step of a load's flow. */
+export const ingestLoadJob = defineJob({
+  name: 'load.ingest',
+  queue: 'ingest',
+  version: 1,
+  attempts: 3,
+  schema: z
+    .object({
+      tenantId,
+      ingestionRunId: z.uuid(),
+      buildRunId: z.uuid(),
+      files: z.array(landedFile).min(1).max(100),
+      source: z.enum(LOAD_SOURCES),
+    })
+    .strict(),
+});
+
+export const BUILD_STAGE_NAMES = ['silver', 'hierarchy'] as const;
+
+/** Builds one stage of a tenant's layers from what the stages before it produced. */
+export const buildStageJob = defineJob({
+  name: 'build.stage',
+  queue: 'build',
+  version: 1,
+  attempts: 3,
+  schema: z
+    .object({
+      tenantId,
+      buildRunId: z.uuid(),
+      ingestionRunId: z.uuid().optional(),
+      stage: z.enum(BUILD_STAGE_NAMES),
+      asOf: z.iso.datetime(),
+    })
+    .strict(),
+});
+
 /** Every job the platform knows; the worker refuses to start unless each has exactly one handler. */
-export const JOB_DEFINITIONS: readonly JobDefinition[] = [provisionTenantJob, offboardTenantJob];
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [provisionTenantJob, offboardTenantJob, ingestLoadJob, buildStageJob];
 
 export function findJobDefinition(name: string): JobDefinition | undefined {
   return JOB_DEFINITIONS.find((d) => d.name === name);

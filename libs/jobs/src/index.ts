@@ -2,3 +2,4 @@ export * from './definitions';
 export * from './errors';
 export * from './validate';
 export * from './queues';
+export * from './loads';

@@ -1,5 +1,13 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { QUEUES, type JobDefinition, type JobPayload, type QueueName } from './definitions';
+import { FlowProducer, Queue, type ConnectionOptions, type FlowJob, type JobsOptions } from 'bullmq';
+import {
+  BUILD_STAGE_NAMES,
+  buildStageJob,
+  ingestLoadJob,
+  QUEUES,
+  type JobDefinition,
+  type JobPayload,
+  type QueueName,
+} from './definitions';
 import { parsePayload } from './validate';
 
 export const QUEUE_PREFIX = 'kineo';
@@ -21,6 +29,7 @@ export function bullConnection(redisUrl: string): ConnectionOptions {
 /** The enqueue side of the platform's queues (CLI, gateway). */
 export class JobQueues {
   private readonly queues = new Map<QueueName, Queue>();
+  private flows?: FlowProducer;
 
   constructor(private readonly redisUrl: string) {}
 
@@ -40,17 +49,53 @@ export class JobQueues {
     options: Omit<JobsOptions, 'attempts'> = {},
   ) {
     const data = parsePayload(definition, payload);
-    return this.queue(definition.queue).add(
-      definition.name,
-      { v: definition.version, data },
-      {
-        attempts: definition.attempts,
-        backoff: { type: 'exponential', delay: 1_000 },
-        removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-        removeOnFail: { age: 30 * 24 * 3600 },
-        ...options,
-      },
-    );
+    return this.queue(definition.queue).add(definition.name, { v: definition.version, data }, { ...this.retryOptions(definition), ...options });
+  }
+
+  /**
+   * One flow per load: ingest, then each build stage in order. BullMQ runs children before their
+   * parent, so the last stage is the root and the ingest job the deepest child; a failed step
+   * fails the steps after it instead of leaving them waiting.
+   */
+  async enqueueLoadFlow(load: JobPayload<typeof ingestLoadJob> & { asOf: string }): Promise<{ jobIds: Record<string, string> }> {
+    const { asOf, ...ingest } = load;
+    const ingestData = parsePayload(ingestLoadJob, ingest);
+    let node: FlowJob = {
+      name: ingestLoadJob.name,
+      queueName: ingestLoadJob.queue,
+      data: { v: ingestLoadJob.version, data: ingestData },
+      opts: { ...this.retryOptions(ingestLoadJob), failParentOnFailure: true, jobId: `${load.ingestionRunId}-ingest` },
+    };
+    for (const stage of BUILD_STAGE_NAMES) {
+      const data = parsePayload(buildStageJob, {
+        tenantId: load.tenantId,
+        buildRunId: load.buildRunId,
+        ingestionRunId: load.ingestionRunId,
+        stage,
+        asOf,
+      });
+      node = {
+        name: buildStageJob.name,
+        queueName: buildStageJob.queue,
+        data: { v: buildStageJob.version, data },
+        opts: { ...this.retryOptions(buildStageJob), failParentOnFailure: true, jobId: `${load.ingestionRunId}-${stage}` },
+        children: [node],
+      };
+    }
+    this.flows ??= new FlowProducer({ connection: bullConnection(this.redisUrl), prefix: QUEUE_PREFIX });
+    await this.flows.add(node);
+    return {
+      jobIds: Object.fromEntries(['ingest', ...BUILD_STAGE_NAMES].map((s) => [s, `${load.ingestionRunId}-${s}`])),
+    };
+  }
+
+  private retryOptions(definition: JobDefinition): JobsOptions {
+    return {
+      attempts: definition.attempts,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    };
   }
 
   async counts(): Promise<Record<QueueName, Record<string, number>>> {
@@ -63,6 +108,7 @@ export class JobQueues {
 
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.flows?.close();
     this.queues.clear();
   }
 }

@@ -102,6 +102,8 @@ export interface Warehouse {
     options?: StreamOptions & { version?: number },
   ): AsyncGenerator<Row[]>;
 
+  /** Closes what is open for this tenant's working layers, so another process may open them. */
+  release(tenant: TenantNamespace): Promise<void>;
   /** Releases every handle and connection. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { TenantService } from '@kineo/db';
-import { assertReadOnlySelect, type Layer, type Row } from '@kineo/warehouse';
+import { assertReadOnlySelect, WarehouseError, type Layer, type Row } from '@kineo/warehouse';
 import type { CliContext } from '../context';
 import { CliError, printTable } from '../output';
 
@@ -31,6 +31,9 @@ export function sqlCommand(context: () => CliContext): Command {
         rows = warehouse.streamPublished(ref, sql, [], { chunkSize: 5000, version: options.version });
       }
       await audit(ctx, tenant.id, sql, options.layer ?? 'gold');
+      rows = retryWhileBusy(rows, () =>
+        options.layer ? warehouse.stream(ref, sql, [], { chunkSize: 5000 }) : warehouse.streamPublished(ref, sql, [], { chunkSize: 5000, version: options.version }),
+      );
 
       if (options.json) {
         for await (const chunk of rows) for (const row of chunk) process.stdout.write(json(row) + '\n');
@@ -66,6 +69,32 @@ export function sqlCommand(context: () => CliContext): Command {
           : `(${total} row${total === 1 ? '' : 's'})\n`,
       );
     });
+}
+
+/**
+ * The worker holds a tenant's working layers while a job runs; a read of them waits for it
+ * (up to a minute) rather than failing.
+ */
+async function* retryWhileBusy(first: AsyncGenerator<Row[]>, again: () => AsyncGenerator<Row[]>): AsyncGenerator<Row[]> {
+  let source = first;
+  const deadline = Date.now() + 60_000;
+  let warned = false;
+  for (;;) {
+    let yielded = false;
+    try {
+      for await (const chunk of source) {
+        yielded = true;
+        yield chunk;
+      }
+      return;
+    } catch (error) {
+      if (yielded || !(error instanceof WarehouseError) || error.code !== 'WAREHOUSE_UNAVAILABLE' || Date.now() > deadline) throw error;
+      if (!warned) process.stderr.write('kineo: the tenant is busy with a load or build; waiting...\n');
+      warned = true;
+      await new Promise((r) => setTimeout(r, 500));
+      source = again();
+    }
+  }
 }
 
 async function audit(ctx: CliContext, tenantId: string, sql: string, layer: string) {

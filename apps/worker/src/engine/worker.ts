@@ -1,10 +1,16 @@
-import { UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { bullConnection, JobPayloadError, parsePayload, QUEUE_PREFIX, type JobDefinition } from '@kineo/jobs';
 import type { Logger } from 'pino';
 import type { JobHandlerRegistry } from './job-handler.registry';
+import { TenantLock } from './tenant-lock';
+
+/** How long a job waits before trying again when its tenant is busy with another job. */
+const BUSY_RETRY_MS = 1_000;
 
 export interface WorkerOptions {
   redisUrl: string;
+  /** Called after each tenant job, e.g. to close the tenant's warehouse files for other processes. */
+  afterTenantJob?: (tenantId: string) => Promise<void>;
   registry: JobHandlerRegistry;
   definitions: readonly JobDefinition[];
   log: Logger;
@@ -23,10 +29,11 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   options.registry.assertComplete(options.definitions);
   const workers: Worker[] = [];
+  const lock = new TenantLock(options.redisUrl);
   for (const queue of options.registry.queues()) {
     const worker = new Worker(
       queue,
-      async (job) => {
+      async (job, token) => {
         const entry = options.registry.get(job.name);
         if (!entry) throw new UnrecoverableError(`no handler for job "${job.name}" on queue "${queue}"`);
         let payload;
@@ -37,17 +44,32 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           if (error instanceof JobPayloadError) throw new UnrecoverableError(error.message);
           throw error;
         }
-        const log = options.log.child({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, tenantId: (payload as { tenantId?: string }).tenantId });
-        log.info('job started');
-        const started = Date.now();
-        try {
-          const result = await entry.handler(payload, { job, log, progress: (p) => job.updateProgress(p) });
-          log.info({ durationMs: Date.now() - started }, 'job finished');
-          return result;
-        } catch (error) {
-          log.error({ err: error, durationMs: Date.now() - started }, 'job failed');
-          throw error;
-        }
+        const tenantId = (payload as { tenantId?: string }).tenantId;
+        const log = options.log.child({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, tenantId });
+        const run = async () => {
+          log.info('job started');
+          const started = Date.now();
+          try {
+            const result = await entry.handler(payload, { job, log, progress: (p) => job.updateProgress(p) });
+            log.info({ durationMs: Date.now() - started }, 'job finished');
+            return result;
+          } catch (error) {
+            log.error({ err: error, durationMs: Date.now() - started }, 'job failed');
+            throw error;
+          }
+        };
+        if (!tenantId) return run();
+        const outcome = await lock.withLock(tenantId, async () => {
+          try {
+            return await run();
+          } finally {
+            await options.afterTenantJob?.(tenantId).catch((err) => log.warn({ err }, 'could not release tenant resources'));
+          }
+        });
+        if (outcome.ran) return outcome.value;
+        log.debug('tenant busy with another job; trying again shortly');
+        await job.moveToDelayed(Date.now() + BUSY_RETRY_MS + Math.floor(Math.random() * 250), token);
+        throw new DelayedError();
       },
       {
         connection: bullConnection(options.redisUrl),
@@ -77,6 +99,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           options.log.warn({ graceMs: grace }, 'jobs still running after the grace period; releasing them for retry');
           await Promise.all(workers.map((w) => w.close(true)));
         }
+        await lock.close();
       })();
       return closing;
     },

@@ -252,6 +252,10 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
+  async release(tenant: TenantNamespace): Promise<void> {
+    await this.work.evict(assertTenant(tenant).namespace);
+  }
+
   /** Removes published snapshots older than the newest `keep`, except any still open. */
   async pruneSnapshots(tenant: TenantNamespace, keep = 3): Promise<number[]> {
     const current = await this.publishedVersion(tenant);

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { QueueEvents } from 'bullmq';
+import { TenantService, type StageRecord } from '@kineo/db';
+import { bullConnection, LOAD_STAGES, QUEUE_PREFIX, requestLoad } from '@kineo/jobs';
+import type { FileReport } from '@kineo/pipeline';
+import type { CliContext } from '../context';
+import { CliError, printJson, printTable } from '../output';
+
+function isoDate(value: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('an ISO-8601 date or date-time, e.g. 2025-06-30');
+  return date;
+}
+
+/** The files a person named: a folder means every .csv and .xlsx directly inside it. */
+export function collectFiles(inputs: string[]): { path: string; name: string }[] {
+  const files: { path: string; name: string }[] = [];
+  for (const input of inputs) {
+    const full = path.resolve(input);
+    if (!fs.existsSync(full)) throw new CliError(`No such file or folder: ${input}`);
+    if (fs.statSync(full).isDirectory()) {
+      const found = fs.readdirSync(full).filter((f) => /\.(csv|xlsx)$/i.test(f)).sort();
+      if (found.length === 0) throw new CliError(`The folder ${input} has no .csv or .xlsx files.`);
+      files.push(...found.map((f) => ({ path: path.join(full, f), name: f })));
+    } else {
+      files.push({ path: full, name: path.basename(full) });
+    }
+  }
+  return files;
+}
+
+export function ingestCommand(context: () => CliContext): Command {
+  return new Command('ingest')
+    .description("load LMS export files into a tenant's warehouse and build it; prints a report per file")
+    .argument('<slug>', 'the tenant')
+    .argument('<paths...>', 'a folder of export files, or the files themselves')
+    .option('--as-of <date>', 'the reference time for overdue, expiry and compliance (default: now)', isoDate)
+    .option('--no-wait', 'queue the load and return at once')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (slug: string, inputs: string[], options: { asOf?: Date; wait: boolean; json?: boolean }) => {
+      const files = collectFiles(inputs);
+      const ctx = context();
+      const tenant = await new TenantService(ctx.prisma).get(slug);
+      if (tenant.status !== 'active') throw new CliError(`Tenant "${slug}" is ${tenant.status}; only an active tenant takes loads.`);
+      const queues = await ctx.queues();
+      const ingestionRunId = randomUUID();
+      const landing = path.join(ctx.settings.KINEO_DATA_DIR, 'landing', tenant.namespace, ingestionRunId);
+      fs.mkdirSync(landing, { recursive: true });
+      const landed = files.map((file) => {
+        const target = path.join(landing, file.name);
+        try {
+          fs.linkSync(file.path, target);
+        } catch {
+          fs.copyFileSync(file.path, target);
+        }
+        return { path: target, name: file.name };
+      });
+      const ticket = await requestLoad(ctx.prisma, queues, {
+        tenantId: tenant.id,
+        ingestionRunId,
+        files: landed,
+        source: 'cli',
+        requestedBy: `cli:${process.env.USER ?? 'unknown'}`,
+        asOf: options.asOf,
+      });
+      if (!options.wait) {
+        if (options.json) return printJson({ ...ticket, status: 'queued' });
+        process.stdout.write(`Load ${ingestionRunId} queued for ${slug}; follow it with "kineo tenant show ${slug}".\n`);
+        return;
+      }
+      const outcome = await followLoad(ctx, ticket.ingestionRunId, ticket.buildRunId, ticket.jobIds.ingest, !options.json);
+      if (options.json) {
+        printJson(outcome);
+      } else {
+        printReport(outcome);
+      }
+      if (outcome.status !== 'succeeded') process.exitCode = 1;
+    });
+}
+
+interface LoadOutcome {
+  ingestionRunId: string;
+  buildRunId: string;
+  status: string;
+  asOf: string | null;
+  error: string | null;
+  files: FileReport[];
+  rowsRead: number;
+  rowsLoaded: number;
+  rowsQuarantined: number;
+  stages: StageRecord[];
+}
+
+/** Watches a load to its end, drawing progress per stage and per file on stderr. */
+async function followLoad(ctx: CliContext, ingestionRunId: string, buildRunId: string, ingestJobId: string, draw: boolean): Promise<LoadOutcome> {
+  const progress = new ProgressLine(draw && process.stderr.isTTY === true, draw);
+  const events = new QueueEvents('ingest', { connection: bullConnection(ctx.settings.REDIS_URL), prefix: QUEUE_PREFIX });
+  events.on('progress', ({ jobId, data }) => {
+    if (jobId !== ingestJobId || typeof data !== 'object' || data === null) return;
+    const p = data as { file?: string; index?: number; total?: number };
+    if (p.file && p.total) progress.update(`ingest    ${bar((p.index ?? 0) / p.total)} ${(p.index ?? 0) + 1}/${p.total} ${p.file}`);
+  });
+  try {
+    await events.waitUntilReady();
+    const reported = new Map<string, string>();
+    for (;;) {
+      const [run, build] = await Promise.all([
+        ctx.prisma.ingestionRun.findUniqueOrThrow({ where: { id: ingestionRunId } }),
+        ctx.prisma.buildRun.findUniqueOrThrow({ where: { id: buildRunId } }),
+      ]);
+      const stages = (build.stages as unknown as StageRecord[]) ?? [];
+      for (const stage of stages) {
+        if (reported.get(stage.stage) === stage.status || stage.status === 'pending') continue;
+        reported.set(stage.stage, stage.status);
+        const index = LOAD_STAGES.indexOf(stage.stage as (typeof LOAD_STAGES)[number]) + 1;
+        const label = `${stage.stage.padEnd(9)} [${index}/${LOAD_STAGES.length}]`;
+        if (stage.status === 'running') progress.update(`${label} running${stage.attempt && stage.attempt > 1 ? ` (attempt ${stage.attempt})` : ''}`);
+        else progress.done(`${label} ${stage.status}${stage.durationMs !== undefined ? ` in ${(stage.durationMs / 1000).toFixed(1)} s` : ''}${stage.error ? `: ${firstLine(stage.error)}` : ''}`);
+      }
+      if (build.status === 'succeeded' || build.status === 'failed' || run.status === 'failed') {
+        return {
+          ingestionRunId,
+          buildRunId,
+          status: build.status === 'succeeded' ? 'succeeded' : 'failed',
+          asOf: build.asOf?.toISOString() ?? null,
+          error: run.error ?? build.error,
+          files: (Array.isArray(run.files) ? run.files : []) as unknown as FileReport[],
+          rowsRead: Number(run.rowsRead),
+          rowsLoaded: Number(run.rowsLoaded),
+          rowsQuarantined: Number(run.rowsQuarantined),
+          stages,
+        };
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  } finally {
+    progress.end();
+    await events.close();
+  }
+}
+
+function printReport(outcome: LoadOutcome) {
+  if (outcome.status !== 'succeeded') {
+    process.stderr.write(`\nThe load failed: ${outcome.error ?? 'see kineo tenant show'}\n`);
+  }
+  if (outcome.files.some((f) => f.status)) {
+    process.stdout.write('\n');
+    printTable(
+      outcome.files.map((f) => ({ ...f, note: f.note ?? (f.reasons?.[0] ? `${f.reasons[0].rows} × ${f.reasons[0].reason}` : '') })),
+      ['file', 'status', 'rowsRead', 'rowsLoaded', 'rowsQuarantined', 'note'],
+    );
+    process.stdout.write(
+      `\nrows read ${outcome.rowsRead} = loaded ${outcome.rowsLoaded} + quarantined ${outcome.rowsQuarantined}` +
+        (outcome.rowsQuarantined > 0 ? ' (see bronze._quarantine: kineo sql <slug> --layer bronze "select * from bronze._quarantine")' : '') +
+        '\n',
+    );
+  }
+}
+
+const firstLine = (text: string) => text.split('\n')[0];
+const bar = (fraction: number) => {
+  const width = 20;
+  const filled = Math.max(0, Math.min(width, Math.round(fraction * width)));
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+};
+
+/** One status line on a terminal (redrawn in place), plain lines otherwise. */
+class ProgressLine {
+  private current = '';
+  constructor(
+    private readonly tty: boolean,
+    private readonly enabled: boolean,
+  ) {}
+  update(text: string) {
+    if (!this.enabled || text === this.current) return;
+    this.current = text;
+    if (this.tty) process.stderr.write(`\r\x1b[2K${text}`);
+    else process.stderr.write(`${text}\n`);
+  }
+  done(text: string) {
+    if (!this.enabled) return;
+    if (this.tty) process.stderr.write(`\r\x1b[2K${text}\n`);
+    else process.stderr.write(`${text}\n`);
+    this.current = '';
+  }
+  end() {
+    if (this.enabled && this.tty && this.current) process.stderr.write('\n');
+  }
+}

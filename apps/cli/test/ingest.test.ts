@@ -1,0 +1,111 @@
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startTestStack, type TestStack } from '@kineo/testkit';
+import { runCli } from './run-cli';
+import { startWorkerProcess, stopProcess } from './worker-process';
+
+function writeExport(dir: string, overrides: Record<string, string[]> = {}) {
+  fs.mkdirSync(dir, { recursive: true });
+  const files: Record<string, string[]> = {
+    'users.csv': [
+      'id,username,idnumber,firstname,lastname,email,department,city,country,timezone,suspended,deleted,timecreated,lastaccess',
+      '1,boss,,Bo,Ss,boss@x.org,,,,99,0,0,1700000000,0',
+      '2,ann,,Ann,A,ann@x.org,,,,99,0,0,1700000000,0',
+      '3,ben,,Ben,B,ben@x.org,,,,99,0,0,1700000000,0',
+    ],
+    'job_assignments.csv': [
+      'id,userid,idnumber,fullname,sortorder,managerjaid,tempmanagerjaid,tempmanagerexpirydate,organisationid,positionid,startdate,enddate',
+      '11,1,,,1,,,,,,,',
+      '12,2,,,1,11,,,,,,',
+      '13,3,,,1,12,,,,,,',
+    ],
+    'courses.csv': ['id,fullname,shortname,idnumber,category,coursetype,visible,startdate,enablecompletion', '100,Safety,S,,1,0,1,0,1'],
+    'course_completions.csv': [
+      'id,userid,course,timeenrolled,timestarted,timecompleted,status,rplgrade,organisationid,positionid',
+      '1,2,100,1700000000,1700000100,1700000200,50,,,',
+      '2,3,100,1700000000,0,0,99,,,',
+    ],
+    ...overrides,
+  };
+  for (const [name, lines] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), lines.join('\n') + '\n');
+  return dir;
+}
+
+describe('kineo ingest', () => {
+  let stack: TestStack;
+  let worker: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    worker = await startWorkerProcess(stack.env);
+    const created = await runCli(['tenant', 'create', 'acme', '--name', 'Acme', '--wait'], stack.env);
+    expect(created.code).toBe(0);
+  });
+
+  afterAll(async () => {
+    await stopProcess(worker);
+    await stack?.stop();
+  });
+
+  it('loads a folder of export files through bronze, silver and the hierarchy, and reports every file', async () => {
+    const dir = writeExport(path.join(stack.dir, 'export-1'));
+    const result = await runCli(['ingest', 'acme', dir, '--as-of', '2025-06-30', '--json'], stack.env);
+    expect(result.code).toBe(0);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.asOf).toBe('2025-06-30T00:00:00.000Z');
+    expect(outcome.stages.map((s: { stage: string; status: string }) => [s.stage, s.status])).toEqual([
+      ['ingest', 'succeeded'],
+      ['silver', 'succeeded'],
+      ['hierarchy', 'succeeded'],
+    ]);
+    const byFile = Object.fromEntries(outcome.files.map((f: { file: string }) => [f.file, f]));
+    expect(byFile['course_completions.csv']).toMatchObject({ rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1 });
+    expect(byFile['course_completions.csv'].reasons[0].reason).toContain('status "99" is not a code the contract lists');
+    expect([outcome.rowsRead, outcome.rowsLoaded, outcome.rowsQuarantined]).toEqual([9, 8, 1]);
+
+    const reports = await runCli(
+      ['sql', 'acme', '--layer', 'silver', 'select relationship, count(*) as n from silver.user_all_reports where manager_user_id = 1 group by 1 order by 1', '--json'],
+      stack.env,
+    );
+    expect(reports.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { relationship: 'direct', n: 1 },
+      { relationship: 'indirect', n: 1 },
+      { relationship: 'self', n: 1 },
+    ]);
+  });
+
+  it('shows people a report table with the reason for quarantined rows', async () => {
+    const dir = writeExport(path.join(stack.dir, 'export-2'), {
+      'courses.csv': ['id,fullname,shortname,idnumber,category,coursetype,visible,startdate,enablecompletion', '100,Safety,S,,1,0,1,0,1', '101,First aid,F,,1,1,1,0,1'],
+    });
+    const result = await runCli(['ingest', 'acme', dir], stack.env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/courses\.csv\s+loaded\s+2\s+2\s+0/);
+    expect(result.stdout).toMatch(/users\.csv\s+duplicate\s+0\s+0\s+0\s+identical to users\.csv already loaded in load #1/);
+    expect(result.stderr).toMatch(/hierarchy\s+\[3\/3\] succeeded/);
+  });
+
+  it('rejects a load with a wrong header, says which file and columns, and changes nothing', async () => {
+    const dir = writeExport(path.join(stack.dir, 'export-3'), { 'courses.csv': ['id,title', '102,Oops'] });
+    const result = await runCli(['ingest', 'acme', dir, '--json'], stack.env);
+    expect(result.code).toBe(1);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toContain('courses.csv: the header lacks fullname, shortname');
+    expect(outcome.error).toContain('expected columns: id, fullname, shortname, idnumber');
+    const courses = await runCli(['sql', 'acme', '--layer', 'silver', 'select count(*) as n from silver.courses', '--json'], stack.env);
+    expect(JSON.parse(courses.stdout)).toEqual({ n: 2 });
+  });
+
+  it('says clearly when there is nothing to load', async () => {
+    const empty = path.join(stack.dir, 'empty');
+    fs.mkdirSync(empty, { recursive: true });
+    const result = await runCli(['ingest', 'acme', empty], stack.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('has no .csv or .xlsx files');
+    const missing = await runCli(['ingest', 'acme', path.join(stack.dir, 'nope')], stack.env);
+    expect(missing.stderr).toContain('No such file or folder');
+  });
+});

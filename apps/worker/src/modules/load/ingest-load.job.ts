@@ -1,0 +1,65 @@
+import { UnrecoverableError } from 'bullmq';
+import { ingestLoadJob, type JobPayload } from '@kineo/jobs';
+import { StageRecorder, type Prisma } from '@kineo/db';
+import { ingestFiles, LoadRejectedError } from '@kineo/pipeline';
+import type { JobContext } from '../../engine/job-handler.registry';
+import type { TenantJobDeps } from '../tenant/provision-tenant.job';
+
+export type IngestLoadJobData = JobPayload<typeof ingestLoadJob>;
+
+/**
+ * The first step of a load: the landed files into bronze. A load the contract refuses (missing
+ * required file, empty file, wrong header) fails at once without retries and changes nothing;
+ * anything else that fails is retried with backoff.
+ */
+export function ingestLoadHandler(deps: TenantJobDeps) {
+  return async (payload: IngestLoadJobData, context: JobContext) => {
+    const tenant = await deps.prisma.tenant.findUniqueOrThrow({ where: { id: payload.tenantId } });
+    if (tenant.status !== 'active') throw new UnrecoverableError(`tenant ${tenant.slug} is ${tenant.status}, not active`);
+    const ref = { tenantId: tenant.id, namespace: tenant.namespace };
+    await deps.prisma.ingestionRun.update({
+      where: { id: payload.ingestionRunId },
+      data: { status: 'running', startedAt: new Date(), error: null },
+    });
+    const build = await StageRecorder.resume(deps.prisma, payload.buildRunId);
+    const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
+    try {
+      const report = await build.stage(
+        'ingest',
+        async () => {
+          const r = await ingestFiles(deps.warehouse, ref, payload.files, {
+            batchId: payload.ingestionRunId,
+            source: payload.source,
+            onProgress: (p) => void context.progress({ stage: 'ingest', ...p }),
+          });
+          return { result: r, details: { files: r.files.length, rowsRead: r.rowsRead, rowsLoaded: r.rowsLoaded, rowsQuarantined: r.rowsQuarantined } };
+        },
+        context.job.attemptsMade + 1,
+      );
+      await deps.prisma.ingestionRun.update({
+        where: { id: payload.ingestionRunId },
+        data: {
+          status: 'succeeded',
+          files: report.files as unknown as Prisma.InputJsonValue,
+          rowsRead: report.rowsRead,
+          rowsLoaded: report.rowsLoaded,
+          rowsQuarantined: report.rowsQuarantined,
+          finishedAt: new Date(),
+        },
+      });
+      return { batchSeq: report.batchSeq, rowsRead: report.rowsRead, rowsLoaded: report.rowsLoaded, rowsQuarantined: report.rowsQuarantined };
+    } catch (error) {
+      const rejected = error instanceof LoadRejectedError;
+      const message = error instanceof Error ? error.message : String(error);
+      if (rejected || lastAttempt) {
+        await deps.prisma.ingestionRun.update({
+          where: { id: payload.ingestionRunId },
+          data: { status: 'failed', error: message, finishedAt: new Date() },
+        });
+        await build.finish({ status: 'failed', error: message });
+      }
+      if (rejected) throw new UnrecoverableError(message);
+      throw error;
+    }
+  };
+}
