@@ -1,11 +1,15 @@
-import { buildStageJob, ingestLoadJob, offboardTenantJob, provisionTenantJob } from '@kineo/jobs';
+import { buildStageJob, ingestLoadJob, landingScanJob, offboardTenantJob, provisionTenantJob, type JobQueues } from '@kineo/jobs';
 import { JobHandlerRegistry } from './engine/job-handler.registry';
 import { buildStageHandler } from './modules/load/build-stage.job';
 import { ingestLoadHandler } from './modules/load/ingest-load.job';
+import { landingScanHandler } from './modules/landing/landing-scan.job';
 import { offboardTenantHandler } from './modules/tenant/offboard-tenant.job';
 import { provisionTenantHandler, type TenantJobDeps } from './modules/tenant/provision-tenant.job';
 
-export type HandlerDeps = TenantJobDeps;
+export interface HandlerDeps extends TenantJobDeps {
+  queues: JobQueues;
+  dataDir: string;
+}
 
 /** The one place job names meet their handlers. */
 export function buildRegistry(deps: HandlerDeps): JobHandlerRegistry {
@@ -13,5 +17,6 @@ export function buildRegistry(deps: HandlerDeps): JobHandlerRegistry {
     .register(provisionTenantJob, provisionTenantHandler(deps))
     .register(offboardTenantJob, offboardTenantHandler(deps))
     .register(ingestLoadJob, ingestLoadHandler(deps))
-    .register(buildStageJob, buildStageHandler(deps));
+    .register(buildStageJob, buildStageHandler(deps))
+    .register(landingScanJob, landingScanHandler(deps));
 }

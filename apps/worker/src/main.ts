@@ -2,7 +2,7 @@ import pino from 'pino';
 import { ConfigError, createSecretStore, loadSettings } from '@kineo/config';
 import { createWarehouse } from '@kineo/warehouse';
 import { createPrismaClient } from '@kineo/db';
-import { JOB_DEFINITIONS } from '@kineo/jobs';
+import { JOB_DEFINITIONS, JobQueues, landingScanJob } from '@kineo/jobs';
 import { buildRegistry } from './handlers';
 import { startWorker } from './engine/worker';
 
@@ -21,9 +21,10 @@ async function main() {
   const prisma = createPrismaClient(settings.DATABASE_URL);
   const secrets = createSecretStore(settings);
   const warehouse = await createWarehouse(settings, secrets, 'worker');
+  const queues = new JobQueues(settings.REDIS_URL);
   const worker = await startWorker({
     redisUrl: settings.REDIS_URL,
-    registry: buildRegistry({ prisma, warehouse, secrets }),
+    registry: buildRegistry({ prisma, warehouse, secrets, queues, dataDir: settings.KINEO_DATA_DIR }),
     definitions: JOB_DEFINITIONS,
     concurrency: settings.WORKER_CONCURRENCY,
     afterTenantJob: async (tenantId) => {
@@ -38,6 +39,7 @@ async function main() {
     stopping = true;
     log.info({ signal }, 'shutting down: finishing jobs in hand');
     await worker.close();
+    await queues.close();
     await warehouse.close();
     await prisma.$disconnect();
     log.info('stopped');
@@ -45,6 +47,8 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Every worker process (re)declares the same schedule; BullMQ keeps one.
+  await queues.schedule(landingScanJob, {}, settings.LANDING_SCAN_INTERVAL_MS);
 }
 
 main().catch((error) => {

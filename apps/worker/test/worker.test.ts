@@ -15,7 +15,9 @@ import {
   provisionTenantJob,
   QUEUE_PREFIX,
   JobPayloadError,
+  landingScanJob,
 } from '@kineo/jobs';
+import fs from 'node:fs';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import { buildRegistry, JobHandlerRegistry, startWorker } from '../src';
 
@@ -49,7 +51,7 @@ describe('the worker', () => {
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
     const worker = await startWorker({
       redisUrl: stack.redisUrl,
-      registry: buildRegistry({ prisma, warehouse, secrets }),
+      registry: buildRegistry({ prisma, warehouse, secrets, queues, dataDir: stack.env.KINEO_DATA_DIR }),
       definitions: JOB_DEFINITIONS,
       log,
     });
@@ -95,6 +97,56 @@ describe('the worker', () => {
       expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).status).toBe('offboarded');
     } finally {
       await events.close();
+      await worker.close();
+    }
+  });
+
+  it('turns a READY drop in a tenant\'s landing folder into a load that runs to the end', async () => {
+    const tenant = await new TenantService(prisma).create({ slug: 'dropbox', name: 'Dropbox Co', actor: 'test' });
+    const ref = { tenantId: tenant.id, namespace: tenant.namespace };
+    const worker = await startWorker({
+      redisUrl: stack.redisUrl,
+      registry: buildRegistry({ prisma, warehouse, secrets, queues, dataDir: stack.env.KINEO_DATA_DIR }),
+      definitions: JOB_DEFINITIONS,
+      log,
+      afterTenantJob: async () => warehouse.release(ref),
+    });
+    const events = new QueueEvents('maintenance', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+    const provisionEvents = new QueueEvents('provision', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+    try {
+      await Promise.all([events.waitUntilReady(), provisionEvents.waitUntilReady()]);
+      await (await queues.enqueue(provisionTenantJob, { tenantId: tenant.id, requestedBy: 'test' })).waitUntilFinished(provisionEvents, 30_000);
+      const incoming = path.join(stack.env.KINEO_DATA_DIR, 'landing', tenant.namespace, 'incoming');
+      fs.mkdirSync(incoming, { recursive: true });
+      const files: Record<string, string> = {
+        'users.csv': 'id,username,idnumber,firstname,lastname,email,department,city,country,timezone,suspended,deleted,timecreated,lastaccess\n1,a,,A,A,a@x.org,,,,99,0,0,0,0\n',
+        'job_assignments.csv': 'id,userid,idnumber,fullname,sortorder,managerjaid,tempmanagerjaid,tempmanagerexpirydate,organisationid,positionid,startdate,enddate\n1,1,,,1,,,,,,,\n',
+        'courses.csv': 'id,fullname,shortname,idnumber,category,coursetype,visible,startdate,enablecompletion\n1,C,C,,1,0,1,0,1\n',
+        'course_completions.csv': 'id,userid,course,timeenrolled,timestarted,timecompleted,status,rplgrade,organisationid,positionid\n1,1,1,0,0,0,10,,,\n',
+      };
+      for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(incoming, name), text);
+
+      // Without the READY marker nothing happens: the drop may still be copying.
+      const early = await (await queues.enqueue(landingScanJob, {})).waitUntilFinished(events, 30_000);
+      expect(early).toEqual({ started: [] });
+
+      fs.writeFileSync(path.join(incoming, 'READY'), '');
+      const scan = await (await queues.enqueue(landingScanJob, {})).waitUntilFinished(events, 30_000);
+      expect(scan.started).toEqual([{ tenant: 'dropbox', ingestionRunId: expect.any(String), files: 4 }]);
+      expect(fs.readdirSync(incoming)).toEqual([]);
+      const runId = scan.started[0].ingestionRunId;
+      let build;
+      for (let i = 0; i < 200; i++) {
+        build = await prisma.buildRun.findFirst({ where: { ingestionRunId: runId } });
+        if (build && (build.status === 'succeeded' || build.status === 'failed')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(build?.status).toBe('succeeded');
+      const run = await prisma.ingestionRun.findUniqueOrThrow({ where: { id: runId } });
+      expect(run).toMatchObject({ source: 'landing', status: 'succeeded', rowsRead: 4n, rowsLoaded: 4n, rowsQuarantined: 0n });
+    } finally {
+      await events.close();
+      await provisionEvents.close();
       await worker.close();
     }
   });

@@ -39,6 +39,7 @@ export const settingsSchema = z.object({
   DATABRICKS_SHARED_CATALOG: z.string().regex(/^[a-z][a-z0-9_]{2,62}$/).optional(),
   SECRET_STORE: z.enum(['env', 'file', 'keyvault']).default('file'),
   KEY_VAULT_URL: z.string().url().optional(),
+  LANDING_SCAN_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   METRICS_ENABLED: bool.default(true),
 });

@@ -85,8 +85,17 @@ export const buildStageJob = defineJob({
     .strict(),
 });
 
+/** Looks in every active tenant's landing folder for a complete drop of files (marked READY). */
+export const landingScanJob = defineJob({
+  name: 'landing.scan',
+  queue: 'maintenance',
+  version: 1,
+  attempts: 1,
+  schema: z.object({}).strict(),
+});
+
 /** Every job the platform knows; the worker refuses to start unless each has exactly one handler. */
-export const JOB_DEFINITIONS: readonly JobDefinition[] = [provisionTenantJob, offboardTenantJob, ingestLoadJob, buildStageJob];
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [provisionTenantJob, offboardTenantJob, ingestLoadJob, buildStageJob, landingScanJob];
 
 export function findJobDefinition(name: string): JobDefinition | undefined {
   return JOB_DEFINITIONS.find((d) => d.name === name);

@@ -52,6 +52,16 @@ export class JobQueues {
     return this.queue(definition.queue).add(definition.name, { v: definition.version, data }, { ...this.retryOptions(definition), ...options });
   }
 
+  /** Runs a job every `everyMs`; declaring the same schedule again replaces it. */
+  async schedule<D extends JobDefinition>(definition: D, payload: JobPayload<D>, everyMs: number): Promise<void> {
+    const data = parsePayload(definition, payload);
+    await this.queue(definition.queue).upsertJobScheduler(
+      definition.name,
+      { every: everyMs },
+      { name: definition.name, data: { v: definition.version, data }, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+    );
+  }
+
   /**
    * One flow per load: ingest, then each build stage in order. BullMQ runs children before their
    * parent, so the last stage is the root and the ingest job the deepest child; a failed step
