@@ -4,7 +4,7 @@ import { createWarehouse } from '@kineo/warehouse';
 import { createPrismaClient } from '@kineo/db';
 import { JOB_DEFINITIONS, JobQueues, landingScanJob } from '@kineo/jobs';
 import { buildRegistry } from './handlers';
-import { startWorker } from './engine/worker';
+import { startWorker, type RunningWorker } from './engine/worker';
 
 async function main() {
   let settings;
@@ -22,7 +22,23 @@ async function main() {
   const secrets = createSecretStore(settings);
   const warehouse = await createWarehouse(settings, secrets, 'worker');
   const queues = new JobQueues(settings.REDIS_URL);
-  const worker = await startWorker({
+  // Signals are handled before anything starts, so a stop during start-up is still graceful.
+  let worker: RunningWorker | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing jobs in hand');
+    await worker?.close();
+    await queues.close();
+    await warehouse.close();
+    await prisma.$disconnect();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  worker = await startWorker({
     redisUrl: settings.REDIS_URL,
     registry: buildRegistry({ prisma, warehouse, secrets, queues, dataDir: settings.KINEO_DATA_DIR }),
     definitions: JOB_DEFINITIONS,
@@ -33,22 +49,9 @@ async function main() {
     },
     log,
   });
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: finishing jobs in hand');
-    await worker.close();
-    await queues.close();
-    await warehouse.close();
-    await prisma.$disconnect();
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  if (stopping) await worker.close();
   // Every worker process (re)declares the same schedule; BullMQ keeps one.
-  await queues.schedule(landingScanJob, {}, settings.LANDING_SCAN_INTERVAL_MS);
+  else await queues.schedule(landingScanJob, {}, settings.LANDING_SCAN_INTERVAL_MS);
 }
 
 main().catch((error) => {
