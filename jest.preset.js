@@ -15,7 +15,7 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', swc] },
   transformIgnorePatterns: [
-    '/node_modules/(?!(?:.*/node_modules/)?(?:@nestjs|content-disposition|cookie|@fastify/otel)/)',
+    '/node_modules/(?!(?:.*/node_modules/)?(?:@nestjs|content-disposition|cookie|@fastify/otel|jose|uuid)/)',
   ],
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],

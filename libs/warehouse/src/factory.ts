@@ -1,12 +1,13 @@
 import path from 'node:path';
 import type { SecretStore, Settings } from '@kineo/config';
+import { createDatabricksWarehouse } from './databricks/factory';
 import { DuckDbWarehouse } from './duckdb';
 import type { Warehouse } from './types';
 
 export type WarehouseRole = 'worker' | 'reader';
 
 /**
- * The warehouse the settings select. The worker keeps working areas open only briefly (it is
+ * The warehouse the settings select (the Databricks driver itself loads only on first use). The worker keeps working areas open only briefly (it is
  * their only writer, and other processes may need to read them); readers keep snapshots open.
  */
 export async function createWarehouse(settings: Settings, secrets: SecretStore, role: WarehouseRole): Promise<Warehouse> {
@@ -23,6 +24,5 @@ export async function createWarehouse(settings: Settings, secrets: SecretStore, 
       statementTimeoutMs: settings.WAREHOUSE_STATEMENT_TIMEOUT_MS,
     });
   }
-  void secrets;
-  throw new Error('WAREHOUSE_ENGINE=databricks: driver wiring pending');
+  return createDatabricksWarehouse(settings, secrets);
 }

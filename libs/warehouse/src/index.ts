@@ -6,3 +6,4 @@ export * from './read-only';
 export * from './handle-cache';
 export * from './duckdb';
 export * from './factory';
+export * from './databricks';

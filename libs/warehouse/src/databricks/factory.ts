@@ -1,0 +1,32 @@
+import type { SecretStore, Settings } from '@kineo/config';
+import { WarehouseError } from '../errors';
+import { DatabricksWarehouse } from './databricks.warehouse';
+
+export const DATABRICKS_TOKEN_SECRET = 'databricks-token';
+
+/** The Databricks warehouse the settings describe; the access token (local use) comes from the SecretStore. */
+export async function createDatabricksWarehouse(settings: Settings, secrets: SecretStore): Promise<DatabricksWarehouse> {
+  let auth: ConstructorParameters<typeof DatabricksWarehouse>[0]['auth'];
+  if (settings.DATABRICKS_AUTH === 'token') {
+    const token = await secrets.get(DATABRICKS_TOKEN_SECRET);
+    if (!token) {
+      throw new WarehouseError(
+        'WAREHOUSE_UNAVAILABLE',
+        `DATABRICKS_AUTH=token needs the secret "${DATABRICKS_TOKEN_SECRET}" in the secret store (${settings.SECRET_STORE}).`,
+      );
+    }
+    auth = { kind: 'token', token };
+  } else {
+    auth = { kind: 'entra' };
+  }
+  return new DatabricksWarehouse({
+    host: settings.DATABRICKS_HOST!,
+    path: settings.DATABRICKS_HTTP_PATH!,
+    auth,
+    isolation:
+      settings.DATABRICKS_ISOLATION === 'schema'
+        ? { mode: 'schema', catalog: settings.DATABRICKS_SHARED_CATALOG! }
+        : { mode: 'catalog' },
+    statementTimeoutMs: settings.WAREHOUSE_STATEMENT_TIMEOUT_MS,
+  });
+}

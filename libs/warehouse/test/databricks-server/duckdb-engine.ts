@@ -1,0 +1,487 @@
+import {
+  BIGINT,
+  BOOLEAN,
+  DATE,
+  DOUBLE,
+  DuckDBDateValue,
+  DuckDBInstance,
+  DuckDBTimestampValue,
+  INTEGER,
+  SQLNULL,
+  TIMESTAMP,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { identifierChains, isSignificant, tokenizeSql, identifierName, type SqlToken } from '../../src/databricks/sql-text.util';
+import { columnCodec, type ColumnCodec } from './arrow-results';
+import type { SparkParameter } from './thrift-runtime';
+
+/** A failure the way a SQL warehouse words it: `[ERROR_CLASS] message SQLSTATE: xxxxx`. */
+export class DatabricksSqlError extends Error {
+  constructor(
+    message: string,
+    readonly sqlState?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface EngineSession {
+  catalog: string;
+  schema: string;
+  connection: DuckDBConnection;
+  configuration: Map<string, string>;
+}
+
+export interface StatementOutput {
+  codecs: ColumnCodec[];
+  /** Column-major values. */
+  columns: DuckDBValue[][];
+  rowCount: number;
+}
+
+interface DeltaVersion {
+  version: number;
+  committedAt: Date;
+}
+
+const DEFAULT_CATALOG = 'hive_metastore';
+const HISTORY_SCHEMA = '__delta_history';
+const HIDDEN_SCHEMAS = new Set(['main', 'pg_catalog', 'information_schema', HISTORY_SCHEMA]);
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const lit = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+const notFoundCatalog = (name: string) =>
+  new DatabricksSqlError(`[NO_SUCH_CATALOG_EXCEPTION] Catalog '${name}' was not found. Please verify the catalog name and then retry the query or command again. SQLSTATE: 42704`, '42704');
+const notFoundSchema = (name: string) =>
+  new DatabricksSqlError(`[SCHEMA_NOT_FOUND] The schema \`${name}\` cannot be found. Verify the spelling and correctness of the schema and catalog. SQLSTATE: 42704`, '42704');
+const notFoundTable = (name: string) =>
+  new DatabricksSqlError(`[TABLE_OR_VIEW_NOT_FOUND] The table or view \`${name}\` cannot be found. Verify the spelling and correctness of the schema and catalog. SQLSTATE: 42P01`, '42P01');
+
+/** DuckDB's first line, reworded where a SQL warehouse has its own error class. */
+export function databricksError(error: unknown): DatabricksSqlError {
+  if (error instanceof DatabricksSqlError) return error;
+  const first = String((error as Error)?.message ?? error).split('\n')[0];
+  let m = /Table with name "?([^"!]+?)"? does not exist/.exec(first);
+  if (m) return notFoundTable(m[1]);
+  m = /Catalog "([^"]+)" does not exist/.exec(first);
+  if (m) return notFoundCatalog(m[1]);
+  m = /Schema with name "?([^"!]+?)"? does not exist/.exec(first);
+  if (m) return notFoundSchema(m[1]);
+  return new DatabricksSqlError(first);
+}
+
+/** Reads the significant tokens of one statement, keyword by keyword. */
+class Words {
+  private at = 0;
+  constructor(private readonly tokens: SqlToken[]) {}
+
+  peek(): string | undefined {
+    const t = this.tokens[this.at];
+    return t?.kind === 'word' ? t.text.toLowerCase() : undefined;
+  }
+
+  accept(...words: string[]): boolean {
+    for (let i = 0; i < words.length; i++) {
+      const t = this.tokens[this.at + i];
+      if (t?.kind !== 'word' || t.text.toLowerCase() !== words[i]) return false;
+    }
+    this.at += words.length;
+    return true;
+  }
+
+  name(): string[] {
+    const parts: string[] = [];
+    for (;;) {
+      const t = this.tokens[this.at];
+      if (!t || (t.kind !== 'word' && t.kind !== 'quoted' && t.kind !== 'dquoted')) break;
+      parts.push(identifierName(t));
+      this.at++;
+      if (this.tokens[this.at]?.text !== '.') break;
+      this.at++;
+    }
+    return parts;
+  }
+
+  string(): string | undefined {
+    const t = this.tokens[this.at];
+    if (t?.kind !== 'string') return undefined;
+    this.at++;
+    return t.text.slice(1, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1');
+  }
+
+  int(): number | undefined {
+    const t = this.tokens[this.at];
+    if (t?.kind !== 'number' || !/^\d+$/.test(t.text)) return undefined;
+    this.at++;
+    return Number(t.text);
+  }
+
+  rest(): string {
+    return this.tokens
+      .slice(this.at)
+      .map((t) => t.text)
+      .join(' ');
+  }
+}
+
+/** Databricks `LIKE` patterns in SHOW commands: `*` any characters, `|` alternatives. */
+function likePattern(pattern: string | undefined): (name: string) => boolean {
+  if (pattern === undefined) return () => true;
+  const alternatives = pattern.split('|').map((p) => p.trim().replace(/[.+?^${}()[\]\\]/g, '\\$&').replace(/\*/g, '.*'));
+  const regex = new RegExp(`^(?:${alternatives.join('|')})$`, 'i');
+  return (name) => regex.test(name);
+}
+
+function bindParameters(parameters: SparkParameter[]): { values: DuckDBValue[]; types: DuckDBType[] } {
+  const ordered = parameters.every((p) => typeof p.ordinal === 'number') ? [...parameters].sort((a, b) => a.ordinal! - b.ordinal!) : parameters;
+  const values: DuckDBValue[] = [];
+  const types: DuckDBType[] = [];
+  for (const parameter of ordered) {
+    const text = parameter.value?.stringValue;
+    const type = (parameter.type ?? '').toUpperCase();
+    if (text === null || text === undefined || type === '' || type === 'VOID') {
+      values.push(null);
+      types.push(SQLNULL);
+    } else if (type === 'INTEGER' || type === 'INT' || type === 'SMALLINT' || type === 'TINYINT') {
+      values.push(Number(text));
+      types.push(INTEGER);
+    } else if (type === 'BIGINT') {
+      values.push(BigInt(text));
+      types.push(BIGINT);
+    } else if (type === 'DOUBLE' || type === 'FLOAT' || type === 'DECIMAL') {
+      values.push(Number(text));
+      types.push(DOUBLE);
+    } else if (type === 'BOOLEAN') {
+      values.push(text.toUpperCase() === 'TRUE');
+      types.push(BOOLEAN);
+    } else if (type === 'DATE') {
+      values.push(new DuckDBDateValue(Math.round(Date.parse(`${text.slice(0, 10)}T00:00:00Z`) / 86_400_000)));
+      types.push(DATE);
+    } else if (type.startsWith('TIMESTAMP')) {
+      values.push(new DuckDBTimestampValue(BigInt(Date.parse(text)) * 1000n));
+      types.push(TIMESTAMP);
+    } else {
+      values.push(text);
+      types.push(VARCHAR);
+    }
+  }
+  return { values, types };
+}
+
+/**
+ * The SQL side of the local Databricks: every Unity Catalog catalog is an attached DuckDB
+ * database; the statements only Databricks has (catalogs, SHOW, USE, GRANT, DESCRIBE HISTORY,
+ * VERSION AS OF) are translated here and everything else goes to DuckDB as it is.
+ *
+ * Delta history is emulated lazily: DESCRIBE HISTORY compares a table with its last recorded
+ * version and, if it changed, copies it as the next version; `VERSION AS OF n` reads that copy.
+ * A client that pins what DESCRIBE HISTORY reports and reads it back sees exactly what Delta time
+ * travel would show it.
+ */
+export class DuckDbDatabricksEngine {
+  readonly grants: string[] = [];
+  private readonly history = new Map<string, DeltaVersion[]>();
+  private adminQueue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly admin: DuckDBConnection,
+  ) {}
+
+  static async create(catalogs: string[] = []): Promise<DuckDbDatabricksEngine> {
+    const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+    const admin = await instance.connect();
+    await admin.run("set global TimeZone = 'UTC'");
+    const engine = new DuckDbDatabricksEngine(instance, admin);
+    for (const catalog of [DEFAULT_CATALOG, ...catalogs]) await engine.createCatalog(catalog, true);
+    await admin.run(`USE ${q(DEFAULT_CATALOG)}.${q('default')}`);
+    return engine;
+  }
+
+  async openSession(catalog = DEFAULT_CATALOG, schema = 'default'): Promise<EngineSession> {
+    await this.serial(async () => {
+      if (!(await this.catalogExists(catalog))) throw notFoundCatalog(catalog);
+      if (!(await this.schemaExists(catalog, schema))) throw notFoundSchema(`${catalog}.${schema}`);
+    });
+    const connection = await this.instance.connect();
+    await connection.run(`USE ${q(catalog)}.${q(schema)}`);
+    return { catalog, schema, connection, configuration: new Map() };
+  }
+
+  closeSession(session: EngineSession): void {
+    session.connection.closeSync();
+  }
+
+  close(): void {
+    this.admin.closeSync();
+    this.instance.closeSync();
+  }
+
+  async execute(session: EngineSession, sql: string, parameters: SparkParameter[]): Promise<StatementOutput> {
+    const tokens = tokenizeSql(sql);
+    const words = new Words(tokens.filter(isSignificant));
+    try {
+      if (words.accept('create', 'catalog')) {
+        const ifNotExists = words.accept('if', 'not', 'exists');
+        const name = words.name()[0];
+        await this.serial(() => this.createCatalog(name, ifNotExists));
+        return this.empty();
+      }
+      if (words.accept('drop', 'catalog')) {
+        const ifExists = words.accept('if', 'exists');
+        const name = words.name()[0];
+        await this.serial(() => this.dropCatalog(name, ifExists));
+        return this.empty();
+      }
+      if (words.accept('show', 'catalogs')) {
+        const like = words.accept('like') ? words.string() : undefined;
+        return this.serial(() => this.showCatalogs(like));
+      }
+      if (words.accept('show', 'schemas') || words.accept('show', 'databases')) {
+        const catalog = words.accept('in') || words.accept('from') ? words.name()[0] : session.catalog;
+        const like = words.accept('like') ? words.string() : undefined;
+        return this.serial(() => this.showSchemas(catalog, like));
+      }
+      if (words.accept('show', 'tables')) {
+        const where = words.accept('in') || words.accept('from') ? words.name() : [];
+        const [catalog, schema] = where.length >= 2 ? where : [session.catalog, where[0] ?? session.schema];
+        const like = words.accept('like') ? words.string() : undefined;
+        return this.serial(() => this.showTables(catalog, schema, like));
+      }
+      if (words.accept('use')) {
+        await this.serial(() => this.use(session, words));
+        return this.empty();
+      }
+      if (words.peek() === 'grant' || words.peek() === 'revoke') {
+        this.grants.push(sql.trim());
+        return this.empty();
+      }
+      if (words.accept('describe', 'history') || words.accept('desc', 'history')) {
+        const table = this.resolve(session, words.name());
+        const limit = words.accept('limit') ? words.int() : undefined;
+        return this.serial(() => this.describeHistory(table, limit));
+      }
+      if (words.accept('set')) {
+        const [key, value] = words.rest().split('=').map((s) => s.trim());
+        if (key) session.configuration.set(key.toUpperCase(), value ?? '');
+        return this.empty();
+      }
+      const { values, types } = bindParameters(parameters);
+      const translated = await this.serial(async () => this.timeTravel(session, sql, tokens));
+      return await this.run(session.connection, translated, values, types);
+    } catch (error) {
+      throw databricksError(error);
+    }
+  }
+
+  // --- Databricks-only statements ----------------------------------------------------------
+
+  private async createCatalog(name: string, ifNotExists: boolean): Promise<void> {
+    if (await this.catalogExists(name)) {
+      if (ifNotExists) return;
+      throw new DatabricksSqlError(`[CATALOG_ALREADY_EXISTS] Catalog '${name}' already exists. SQLSTATE: 42P04`, '42P04');
+    }
+    await this.admin.run(`ATTACH ':memory:' AS ${q(name)}`);
+    await this.admin.run(`CREATE SCHEMA ${q(name)}.${q('default')}`);
+  }
+
+  private async dropCatalog(name: string, ifExists: boolean): Promise<void> {
+    if (!(await this.catalogExists(name))) {
+      if (ifExists) return;
+      throw notFoundCatalog(name);
+    }
+    await this.admin.run(`DETACH DATABASE ${q(name)}`);
+    for (const key of [...this.history.keys()]) if (key.startsWith(`${name}.`)) this.history.delete(key);
+  }
+
+  private async showCatalogs(like: string | undefined): Promise<StatementOutput> {
+    const reader = await this.admin.runAndReadAll('select database_name from duckdb_databases() where not internal and database_name <> ? order by 1', ['memory']);
+    const matches = likePattern(like);
+    const names = reader.getRowsJS().map((r) => String(r[0])).filter(matches);
+    return this.rows([['catalog', 'VARCHAR']], names.map((n) => [n]));
+  }
+
+  private async showSchemas(catalog: string, like: string | undefined): Promise<StatementOutput> {
+    if (!(await this.catalogExists(catalog))) throw notFoundCatalog(catalog);
+    const reader = await this.admin.runAndReadAll('select schema_name from information_schema.schemata where catalog_name = ? order by 1', [catalog]);
+    const matches = likePattern(like);
+    const names = reader
+      .getRowsJS()
+      .map((r) => String(r[0]))
+      .filter((n) => !HIDDEN_SCHEMAS.has(n) && matches(n));
+    return this.rows([['databaseName', 'VARCHAR']], names.map((n) => [n]));
+  }
+
+  private async showTables(catalog: string, schema: string, like: string | undefined): Promise<StatementOutput> {
+    if (!(await this.schemaExists(catalog, schema))) throw notFoundSchema(`${catalog}.${schema}`);
+    const reader = await this.admin.runAndReadAll(
+      'select table_name from information_schema.tables where table_catalog = ? and table_schema = ? order by 1',
+      [catalog, schema],
+    );
+    const matches = likePattern(like);
+    const names = reader.getRowsJS().map((r) => String(r[0])).filter(matches);
+    return this.rows(
+      [
+        ['database', 'VARCHAR'],
+        ['tableName', 'VARCHAR'],
+        ['isTemporary', 'BOOLEAN'],
+      ],
+      names.map((n) => [schema, n, false]),
+    );
+  }
+
+  private async use(session: EngineSession, words: Words): Promise<void> {
+    let catalog = session.catalog;
+    let schema = session.schema;
+    if (words.accept('catalog')) {
+      catalog = words.name()[0];
+      schema = 'default';
+    } else {
+      if (!words.accept('schema')) words.accept('database');
+      const name = words.name();
+      if (name.length >= 2) [catalog, schema] = name;
+      else schema = name[0];
+    }
+    if (!(await this.catalogExists(catalog))) throw notFoundCatalog(catalog);
+    if (!(await this.schemaExists(catalog, schema))) throw notFoundSchema(`${catalog}.${schema}`);
+    await session.connection.run(`USE ${q(catalog)}.${q(schema)}`);
+    session.catalog = catalog;
+    session.schema = schema;
+  }
+
+  private resolve(session: EngineSession, parts: string[]): [string, string, string] {
+    if (parts.length >= 3) return [parts[0], parts[1], parts[2]];
+    if (parts.length === 2) return [session.catalog, parts[0], parts[1]];
+    return [session.catalog, session.schema, parts[0]];
+  }
+
+  private async describeHistory([catalog, schema, table]: [string, string, string], limit: number | undefined): Promise<StatementOutput> {
+    const exists = await this.admin.runAndReadAll(
+      'select count(*) from information_schema.tables where table_catalog = ? and table_schema = ? and table_name = ?',
+      [catalog, schema, table],
+    );
+    if (Number(exists.getRowsJS()[0][0]) === 0) throw notFoundTable(`${schema}\`.\`${table}`);
+    const key = `${catalog}.${schema}.${table}`;
+    const versions = this.history.get(key) ?? [];
+    const latest = versions.at(-1);
+    if (!latest || !(await this.sameContent(catalog, schema, table, latest.version))) {
+      const version = latest ? latest.version + 1 : 0;
+      await this.admin.run(`CREATE SCHEMA IF NOT EXISTS ${q(catalog)}.${q(HISTORY_SCHEMA)}`);
+      await this.admin.run(`CREATE OR REPLACE TABLE ${this.versionTable(catalog, schema, table, version)} AS SELECT * FROM ${q(catalog)}.${q(schema)}.${q(table)}`);
+      versions.push({ version, committedAt: new Date() });
+      this.history.set(key, versions);
+    }
+    const shown = [...versions].reverse().slice(0, limit ?? versions.length);
+    return this.rows(
+      [
+        ['version', 'BIGINT'],
+        ['timestamp', 'TIMESTAMP'],
+        ['operation', 'VARCHAR'],
+      ],
+      shown.map((v) => [v.version, v.committedAt.toISOString().replace('T', ' ').replace('Z', ''), v.version === 0 ? 'CREATE TABLE AS SELECT' : 'CREATE OR REPLACE TABLE AS SELECT']),
+    );
+  }
+
+  private async sameContent(catalog: string, schema: string, table: string, version: number): Promise<boolean> {
+    const live = `${q(catalog)}.${q(schema)}.${q(table)}`;
+    const copy = this.versionTable(catalog, schema, table, version);
+    const shape = async (s: string, t: string) =>
+      JSON.stringify(
+        (
+          await this.admin.runAndReadAll(
+            'select column_name, data_type from information_schema.columns where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position',
+            [catalog, s, t],
+          )
+        ).getRowsJS(),
+      );
+    if ((await shape(schema, table)) !== (await shape(HISTORY_SCHEMA, `${schema}__${table}__v${version}`))) return false;
+    const diff = await this.admin.runAndReadAll(
+      `select (select count(*) from (select * from ${live} except all select * from ${copy})) + (select count(*) from (select * from ${copy} except all select * from ${live}))`,
+    );
+    return Number(diff.getRowsJS()[0][0]) === 0;
+  }
+
+  private versionTable(catalog: string, schema: string, table: string, version: number): string {
+    return `${q(catalog)}.${q(HISTORY_SCHEMA)}.${q(`${schema}__${table}__v${version}`)}`;
+  }
+
+  /** `t VERSION AS OF n` becomes the copy DESCRIBE HISTORY made of version n. */
+  private async timeTravel(session: EngineSession, sql: string, tokens: SqlToken[]): Promise<string> {
+    const edits: Array<{ start: number; end: number; text: string }> = [];
+    const significantAfter = (index: number) => {
+      for (let i = index + 1; i < tokens.length; i++) if (isSignificant(tokens[i])) return i;
+      return undefined;
+    };
+    for (const chain of identifierChains(tokens)) {
+      const seq: number[] = [];
+      let at: number | undefined = chain.next;
+      for (let k = 0; k < 4 && at !== undefined; k++) {
+        seq.push(at);
+        at = significantAfter(at);
+      }
+      const text = seq.map((i) => tokens[i].text.toLowerCase());
+      if (text[0] !== 'version' || text[1] !== 'as' || text[2] !== 'of' || !/^\d+$/.test(text[3] ?? '')) continue;
+      const [catalog, schema, table] = this.resolve(session, chain.names);
+      const version = Number(text[3]);
+      const versions = this.history.get(`${catalog}.${schema}.${table}`) ?? [];
+      if (!versions.some((v) => v.version === version)) {
+        throw new DatabricksSqlError(
+          `[DELTA_VERSION_NOT_FOUND] Cannot time travel Delta table to version ${version}. Available versions: [${versions.map((v) => v.version).join(', ')}]. SQLSTATE: 22003`,
+        );
+      }
+      edits.push({ start: tokens[chain.parts[0]].start, end: tokens[seq[3]].end, text: this.versionTable(catalog, schema, table, version) });
+    }
+    let out = sql;
+    for (const edit of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+    return out;
+  }
+
+  // --- plumbing ------------------------------------------------------------------------------
+
+  private async catalogExists(name: string): Promise<boolean> {
+    const reader = await this.admin.runAndReadAll('select count(*) from duckdb_databases() where database_name = ? and database_name <> ?', [name, 'memory']);
+    return Number(reader.getRowsJS()[0][0]) > 0;
+  }
+
+  private async schemaExists(catalog: string, schema: string): Promise<boolean> {
+    const reader = await this.admin.runAndReadAll('select count(*) from information_schema.schemata where catalog_name = ? and schema_name = ?', [catalog, schema]);
+    return Number(reader.getRowsJS()[0][0]) > 0 && !HIDDEN_SCHEMAS.has(schema);
+  }
+
+  private async run(connection: DuckDBConnection, sql: string, values: DuckDBValue[] = [], types: DuckDBType[] = []): Promise<StatementOutput> {
+    const result = await connection.run(sql, values, types);
+    const names = result.columnNames();
+    const columnTypes = result.columnTypes();
+    const columns = await result.getColumns();
+    return {
+      codecs: names.map((name, i) => columnCodec(name, columnTypes[i])),
+      columns: names.map((_, i) => columns[i] ?? []),
+      rowCount: columns[0]?.length ?? 0,
+    };
+  }
+
+  private rows(columns: Array<[string, string]>, rows: Array<Array<string | number | boolean>>): Promise<StatementOutput> {
+    const value = (v: string | number | boolean) => (typeof v === 'string' ? lit(v) : String(v));
+    const select = columns.map(([name, type], i) => `cast(c${i} as ${type}) as ${q(name)}`).join(', ');
+    const sql =
+      rows.length === 0
+        ? `select ${columns.map(([name, type]) => `cast(null as ${type}) as ${q(name)}`).join(', ')} where false`
+        : `select ${select} from (values ${rows.map((r) => `(${r.map(value).join(', ')})`).join(', ')}) as t(${columns.map((_, i) => `c${i}`).join(', ')})`;
+    return this.run(this.admin, sql);
+  }
+
+  private empty(): StatementOutput {
+    return { codecs: [], columns: [], rowCount: 0 };
+  }
+
+  /** Catalog changes and history copies go through one connection, one at a time. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.adminQueue.then(fn, fn);
+    this.adminQueue = next.catch(() => undefined);
+    return next;
+  }
+}

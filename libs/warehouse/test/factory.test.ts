@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FileSecretStore, loadSettings } from '@kineo/config';
+import { createWarehouse, DatabricksWarehouse, DuckDbWarehouse } from '../src';
+
+describe('choosing the warehouse from settings', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-factory-'));
+  const secrets = new FileSecretStore(path.join(dir, 'secrets'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('uses embedded DuckDB by default, under the data directory', async () => {
+    const warehouse = await createWarehouse(loadSettings({ KINEO_DATA_DIR: dir }), secrets, 'reader');
+    expect(warehouse).toBeInstanceOf(DuckDbWarehouse);
+    expect((warehouse as DuckDbWarehouse).tenantDir({ tenantId: 'x', namespace: 't_000001' })).toBe(path.join(dir, 'warehouse', 't_000001'));
+    await warehouse.close();
+  });
+
+  it('refuses Databricks without its workspace settings, naming them', () => {
+    expect(() => loadSettings({ WAREHOUSE_ENGINE: 'databricks' })).toThrow(/DATABRICKS_HOST: is required when WAREHOUSE_ENGINE=databricks[\s\S]*DATABRICKS_HTTP_PATH/);
+  });
+
+  it('needs the access token in the secret store for token auth, and says which secret', async () => {
+    const settings = loadSettings({ WAREHOUSE_ENGINE: 'databricks', DATABRICKS_HOST: 'adb-1.azuredatabricks.net', DATABRICKS_HTTP_PATH: '/sql/1.0/warehouses/x', KINEO_DATA_DIR: dir });
+    await expect(createWarehouse(settings, secrets, 'worker')).rejects.toThrow('needs the secret "databricks-token" in the secret store (file)');
+    await secrets.set('databricks-token', 'dapi-test');
+    const warehouse = await createWarehouse(settings, secrets, 'worker');
+    expect(warehouse).toBeInstanceOf(DatabricksWarehouse);
+    await warehouse.close();
+  });
+});
