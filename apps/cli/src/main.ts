@@ -7,6 +7,7 @@ import { tenantCommand } from './commands/tenant';
 import { reportError } from './output';
 import { resolveDataDir } from './stack/state';
 import { ingestCommand } from './commands/ingest';
+import { generateCommand } from './commands/generate';
 
 // Every process the CLI starts or talks to must agree on one data directory, wherever it runs from.
 process.env.KINEO_DATA_DIR = resolveDataDir(process.env.KINEO_DATA_DIR || '.data');
@@ -22,6 +23,7 @@ const program = new Command('kineo')
 
 program.addCommand(stackCommand());
 program.addCommand(tenantCommand(getContext));
+program.addCommand(generateCommand());
 program.addCommand(ingestCommand(getContext));
 program.addCommand(sqlCommand(getContext));
 program.addCommand(demoCommand(getContext));

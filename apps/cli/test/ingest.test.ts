@@ -48,7 +48,7 @@ describe('kineo ingest', () => {
     await stack?.stop();
   });
 
-  it('loads a folder of export files through bronze, silver and the hierarchy, and reports every file', async () => {
+  it('loads a folder of export files through every stage to published gold, and reports every file', async () => {
     const dir = writeExport(path.join(stack.dir, 'export-1'));
     const result = await runCli(['ingest', 'acme', dir, '--as-of', '2025-06-30', '--json'], stack.env);
     expect(result.code).toBe(0);
@@ -59,7 +59,11 @@ describe('kineo ingest', () => {
       ['ingest', 'succeeded'],
       ['silver', 'succeeded'],
       ['hierarchy', 'succeeded'],
+      ['gold', 'succeeded'],
+      ['snapshots', 'succeeded'],
+      ['publish', 'succeeded'],
     ]);
+    expect(outcome.dataVersion).toBe(1);
     const byFile = Object.fromEntries(outcome.files.map((f: { file: string }) => [f.file, f]));
     expect(byFile['course_completions.csv']).toMatchObject({ rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1 });
     expect(byFile['course_completions.csv'].reasons[0].reason).toContain('status "99" is not a code the contract lists');
@@ -74,6 +78,13 @@ describe('kineo ingest', () => {
       { relationship: 'indirect', n: 1 },
       { relationship: 'self', n: 1 },
     ]);
+
+    // The published gold answers without --layer.
+    const gold = await runCli(['sql', 'acme', 'select user_key, status from gold.fact_course_progress order by user_key', '--json'], stack.env);
+    expect(gold.stderr).toBe('');
+    expect(gold.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ user_key: 2, status: 'complete' }]);
+    const shown = JSON.parse((await runCli(['tenant', 'show', 'acme', '--json'], stack.env)).stdout);
+    expect(shown.dataVersion).toBe(1);
   });
 
   it('shows people a report table with the reason for quarantined rows', async () => {
@@ -84,7 +95,8 @@ describe('kineo ingest', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/courses\.csv\s+loaded\s+2\s+2\s+0/);
     expect(result.stdout).toMatch(/users\.csv\s+duplicate\s+0\s+0\s+0\s+identical to users\.csv already loaded in load #1/);
-    expect(result.stderr).toMatch(/hierarchy\s+\[3\/3\] succeeded/);
+    expect(result.stderr).toMatch(/publish\s+\[6\/6\] succeeded/);
+    expect(result.stdout).toMatch(/Published as version 2/);
   });
 
   it('rejects a load with a wrong header, says which file and columns, and changes nothing', async () => {
@@ -97,6 +109,8 @@ describe('kineo ingest', () => {
     expect(outcome.error).toContain('expected columns: id, fullname, shortname, idnumber');
     const courses = await runCli(['sql', 'acme', '--layer', 'silver', 'select count(*) as n from silver.courses', '--json'], stack.env);
     expect(JSON.parse(courses.stdout)).toEqual({ n: 2 });
+    const shown = JSON.parse((await runCli(['tenant', 'show', 'acme', '--json'], stack.env)).stdout);
+    expect(shown.dataVersion).toBe(2);
   });
 
   it('says clearly when there is nothing to load', async () => {

@@ -1,12 +1,12 @@
 import { buildStageJob, ingestLoadJob, landingScanJob, offboardTenantJob, provisionTenantJob, type JobQueues } from '@kineo/jobs';
 import { JobHandlerRegistry } from './engine/job-handler.registry';
-import { buildStageHandler } from './modules/load/build-stage.job';
+import { buildStageHandler, type BuildDeps } from './modules/load/build-stage.job';
 import { ingestLoadHandler } from './modules/load/ingest-load.job';
 import { landingScanHandler } from './modules/landing/landing-scan.job';
 import { offboardTenantHandler } from './modules/tenant/offboard-tenant.job';
-import { provisionTenantHandler, type TenantJobDeps } from './modules/tenant/provision-tenant.job';
+import { provisionTenantHandler } from './modules/tenant/provision-tenant.job';
 
-export interface HandlerDeps extends TenantJobDeps {
+export interface HandlerDeps extends BuildDeps {
   queues: JobQueues;
   dataDir: string;
 }

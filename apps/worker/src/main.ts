@@ -1,8 +1,10 @@
 import pino from 'pino';
+import Redis from 'ioredis';
 import { ConfigError, createSecretStore, loadSettings } from '@kineo/config';
 import { createWarehouse } from '@kineo/warehouse';
 import { createPrismaClient } from '@kineo/db';
-import { JOB_DEFINITIONS, JobQueues, landingScanJob } from '@kineo/jobs';
+import { JOB_DEFINITIONS, JobQueues, landingScanJob, PUBLISHED_CHANNEL } from '@kineo/jobs';
+import type { PublishedEvent } from './modules/load/build-stage.job';
 import { buildRegistry } from './handlers';
 import { startWorker, type RunningWorker } from './engine/worker';
 
@@ -22,6 +24,11 @@ async function main() {
   const secrets = createSecretStore(settings);
   const warehouse = await createWarehouse(settings, secrets, 'worker');
   const queues = new JobQueues(settings.REDIS_URL);
+  const events = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: 3 });
+  events.on('error', (err) => log.warn({ err }, 'redis (events) error'));
+  const announce = async (event: PublishedEvent) => {
+    await events.publish(PUBLISHED_CHANNEL, JSON.stringify(event));
+  };
   // Signals are handled before anything starts, so a stop during start-up is still graceful.
   let worker: RunningWorker | undefined;
   let stopping = false;
@@ -31,6 +38,7 @@ async function main() {
     log.info({ signal }, 'shutting down: finishing jobs in hand');
     await worker?.close();
     await queues.close();
+    await events.quit().catch(() => events.disconnect());
     await warehouse.close();
     await prisma.$disconnect();
     log.info('stopped');
@@ -40,7 +48,7 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
   worker = await startWorker({
     redisUrl: settings.REDIS_URL,
-    registry: buildRegistry({ prisma, warehouse, secrets, queues, dataDir: settings.KINEO_DATA_DIR }),
+    registry: buildRegistry({ prisma, warehouse, secrets, queues, announce, dataDir: settings.KINEO_DATA_DIR }),
     definitions: JOB_DEFINITIONS,
     concurrency: settings.WORKER_CONCURRENCY,
     afterTenantJob: async (tenantId) => {

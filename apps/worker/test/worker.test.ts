@@ -29,6 +29,8 @@ describe('the worker', () => {
   let queues: JobQueues;
   let warehouse: DuckDbWarehouse;
   let secrets: FileSecretStore;
+  const announced: { tenantId: string; version: number }[] = [];
+  const announce = async (event: { tenantId: string; version: number }) => void announced.push(event);
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -51,7 +53,7 @@ describe('the worker', () => {
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
     const worker = await startWorker({
       redisUrl: stack.redisUrl,
-      registry: buildRegistry({ prisma, warehouse, secrets, queues, dataDir: stack.env.KINEO_DATA_DIR }),
+      registry: buildRegistry({ prisma, warehouse, secrets, queues, announce, dataDir: stack.env.KINEO_DATA_DIR }),
       definitions: JOB_DEFINITIONS,
       log,
     });
@@ -106,7 +108,7 @@ describe('the worker', () => {
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
     const worker = await startWorker({
       redisUrl: stack.redisUrl,
-      registry: buildRegistry({ prisma, warehouse, secrets, queues, dataDir: stack.env.KINEO_DATA_DIR }),
+      registry: buildRegistry({ prisma, warehouse, secrets, queues, announce, dataDir: stack.env.KINEO_DATA_DIR }),
       definitions: JOB_DEFINITIONS,
       log,
       afterTenantJob: async () => warehouse.release(ref),
@@ -144,6 +146,12 @@ describe('the worker', () => {
       expect(build?.status).toBe('succeeded');
       const run = await prisma.ingestionRun.findUniqueOrThrow({ where: { id: runId } });
       expect(run).toMatchObject({ source: 'landing', status: 'succeeded', rowsRead: 4n, rowsLoaded: 4n, rowsQuarantined: 0n });
+      // The load ran to publication: version 1 is live, announced, and readable.
+      expect(build?.dataVersion).toBe(1);
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).dataVersion).toBe(1);
+      expect(announced).toContainEqual(expect.objectContaining({ tenantId: tenant.id, version: 1 }));
+      expect((await warehouse.queryPublished(ref, 'select count(*) as n from gold.dim_user where user_key > 0')).rows).toEqual([{ n: 1 }]);
+      expect((build?.checks as { status: string }[]).every((c) => c.status === 'passed')).toBe(true);
     } finally {
       await events.close();
       await provisionEvents.close();

@@ -66,7 +66,7 @@ export const ingestLoadJob = defineJob({
     .strict(),
 });
 
-export const BUILD_STAGE_NAMES = ['silver', 'hierarchy'] as const;
+export const BUILD_STAGE_NAMES = ['silver', 'hierarchy', 'gold', 'snapshots', 'publish'] as const;
 
 /** Builds one stage of a tenant's layers from what the stages before it produced. */
 export const buildStageJob = defineJob({
@@ -100,3 +100,6 @@ export const JOB_DEFINITIONS: readonly JobDefinition[] = [provisionTenantJob, of
 export function findJobDefinition(name: string): JobDefinition | undefined {
   return JOB_DEFINITIONS.find((d) => d.name === name);
 }
+
+/** Redis pub/sub channel on which the worker announces a newly published gold version. */
+export const PUBLISHED_CHANNEL = 'kineo:published';

@@ -1,2 +1,3 @@
 export * from './ingest';
 export * from './models';
+export * from './checks';

@@ -85,6 +85,8 @@ interface LoadOutcome {
   ingestionRunId: string;
   buildRunId: string;
   status: string;
+  /** The gold version this load published, when it got that far. */
+  dataVersion: number | null;
   asOf: string | null;
   error: string | null;
   files: FileReport[];
@@ -125,6 +127,7 @@ async function followLoad(ctx: CliContext, ingestionRunId: string, buildRunId: s
           ingestionRunId,
           buildRunId,
           status: build.status === 'succeeded' ? 'succeeded' : 'failed',
+          dataVersion: build.dataVersion ?? null,
           asOf: build.asOf?.toISOString() ?? null,
           error: run.error ?? build.error,
           files: (Array.isArray(run.files) ? run.files : []) as unknown as FileReport[],
@@ -146,6 +149,7 @@ function printReport(outcome: LoadOutcome) {
   if (outcome.status !== 'succeeded') {
     process.stderr.write(`\nThe load failed: ${outcome.error ?? 'see kineo tenant show'}\n`);
   }
+  if (outcome.dataVersion !== null) process.stdout.write(`\nPublished as version ${outcome.dataVersion} (as of ${outcome.asOf}).\n`);
   if (outcome.files.some((f) => f.status)) {
     process.stdout.write('\n');
     printTable(

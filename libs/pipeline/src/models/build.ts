@@ -1,14 +1,20 @@
 import type { TenantNamespace, Warehouse } from '@kineo/warehouse';
 import { loadModelFiles, orderModels, type Model } from './model';
+import { compileModel } from './placeholders';
 import { runModels, type ModelResult } from './runner';
 import { silverStagingModels } from './silver-staging';
 import { ALL_FILES } from '@kineo/contract';
 
-export const BUILD_STAGES = ['silver', 'hierarchy'] as const;
+export const BUILD_STAGES = ['silver', 'hierarchy', 'gold', 'snapshots'] as const;
 export type BuildStage = (typeof BUILD_STAGES)[number];
 
 export interface BuildOptions {
   asOf: Date;
+  /**
+   * The month (1-12) the tenant's fiscal year starts in, for gold.dim_date when the tenant has not
+   * uploaded a fiscal calendar (dimdates). Default 1: fiscal years are calendar years.
+   */
+  fiscalYearStartMonth?: number;
   stages?: readonly BuildStage[];
   onModel?: (result: ModelResult) => void | Promise<void>;
   onStage?: (stage: BuildStage, phase: 'start' | 'end', results: ModelResult[]) => void | Promise<void>;
@@ -19,12 +25,20 @@ export interface BuildOptions {
  * records what each model produced; a failing model stops the build with its name.
  */
 export async function buildTenant(warehouse: Warehouse, tenant: TenantNamespace, options: BuildOptions): Promise<Record<BuildStage, ModelResult[]>> {
+  const fiscalYearStartMonth = options.fiscalYearStartMonth ?? 1;
+  if (!Number.isInteger(fiscalYearStartMonth) || fiscalYearStartMonth < 1 || fiscalYearStartMonth > 12) {
+    throw new RangeError(`fiscalYearStartMonth must be a whole number from 1 to 12, got ${fiscalYearStartMonth}`);
+  }
   return warehouse.session(tenant, async (session) => {
-    await session.execute('create or replace table silver._build as select cast(? as timestamp) as as_of', [options.asOf.toISOString()]);
+    await session.execute('create or replace table silver._build as select cast(? as timestamp) as as_of, cast(? as integer) as fiscal_year_start_month', [
+      options.asOf.toISOString(),
+      fiscalYearStartMonth,
+    ]);
     const sentinelRows = await session.query<{ value: string }>("select distinct trim(value) as value from bronze.null_dates where trim(value) <> ''");
     const models: Model[] = [
+      // Generated from the contract in each engine's SQL already (and holding tenant-given sentinel texts).
       ...silverStagingModels(warehouse.dialect, { texts: sentinelRows.rows.map((r) => r.value) }),
-      ...loadModelFiles(),
+      ...loadModelFiles().map((m) => compileModel(m, warehouse.dialect)),
     ];
     const ordered = orderModels(models, [...ALL_FILES.map((f) => `bronze.${f.name}`), 'silver._build']);
     const out = {} as Record<BuildStage, ModelResult[]>;

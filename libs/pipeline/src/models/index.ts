@@ -2,3 +2,4 @@ export * from './model';
 export * from './runner';
 export * from './silver-staging';
 export * from './build';
+export * from './placeholders';

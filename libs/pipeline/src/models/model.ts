@@ -5,13 +5,15 @@ export interface Model {
   /** layer.table this model produces. */
   name: string;
   depends: string[];
-  kind: 'table' | 'iterate';
+  kind: 'table' | 'iterate' | 'incremental';
   /** The build stage it belongs to (silver, hierarchy, gold, snapshots); defaults to its layer. */
   stage: string;
-  /** For 'table': one statement. For 'iterate': the seed statement. */
+  /** For 'table': one statement. For 'iterate': the seed statement. For 'incremental': the `create table if not exists`. */
   sql: string;
   /** For 'iterate': runs with the last depth as its one parameter until it adds no rows. */
   step?: string;
+  /** For 'incremental': statements run in order after `sql` (inserts, deletes) on a table kept across builds. */
+  statements?: string[];
   source: string;
 }
 
@@ -19,7 +21,8 @@ const MODELS_DIR = path.join(__dirname, '..', '..', 'models');
 
 /**
  * Reads a model file: a header of `-- model:`, `-- depends:` and `-- kind:` lines, then SQL.
- * An iterate model has `-- seed` and `-- step` sections.
+ * An iterate model has `-- seed` and `-- step` sections. An incremental model (a table that
+ * later builds add to instead of replacing) has one `-- create` section, then `-- apply` sections.
  */
 export function parseModel(text: string, source: string): Model {
   const name = /^--\s*model:\s*(\S+)/m.exec(text)?.[1];
@@ -42,6 +45,17 @@ export function parseModel(text: string, source: string): Model {
     if (!seed || !step) throw new Error(`${source}: an iterate model needs "-- seed" and "-- step" sections`);
     return { name, depends, kind, stage, sql: withoutComments(seed), step: withoutComments(step), source };
   }
+  if (kind === 'incremental') {
+    const sections = text.split(/^--\s*(create|apply)\s*$/m);
+    // split with a capture group: [before, marker, body, marker, body, ...]
+    const bodies = (marker: string) => sections.flatMap((part, i) => (i % 2 === 1 && part === marker ? [withoutComments(sections[i + 1])] : []));
+    const [create, ...extraCreates] = bodies('create');
+    if (!create || extraCreates.length > 0) throw new Error(`${source}: an incremental model needs exactly one "-- create" section`);
+    const statements = bodies('apply');
+    if (statements.some((s) => !s)) throw new Error(`${source}: an "-- apply" section is empty`);
+    return { name, depends, kind, stage, sql: create, statements, source };
+  }
+  if (kind !== 'table') throw new Error(`${source}: unknown kind "${kind}" (table, iterate or incremental)`);
   return { name, depends, kind, stage, sql: withoutComments(text), source };
 }
 

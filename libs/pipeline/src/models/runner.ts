@@ -11,7 +11,10 @@ export interface ModelResult {
 
 const MAX_ITERATIONS = 10_000;
 
-/** Runs models in the given (dependency) order on one session, recording rows and time for each. */
+/**
+ * Runs models in the given (dependency) order on one session, recording rows and time for each.
+ * An incremental model runs its create statement, then its statements in order.
+ */
 export async function runModels(
   session: WarehouseSession,
   models: Model[],
@@ -23,6 +26,7 @@ export async function runModels(
     let iterations: number | undefined;
     try {
       await session.execute(model.sql);
+      for (const statement of model.statements ?? []) await session.execute(statement);
       if (model.kind === 'iterate') {
         iterations = 0;
         let rows = await countRows(session, model.name);

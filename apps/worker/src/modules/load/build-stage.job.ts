@@ -1,13 +1,29 @@
+import { UnrecoverableError } from 'bullmq';
 import { BUILD_STAGE_NAMES, buildStageJob, type JobPayload } from '@kineo/jobs';
-import { StageRecorder } from '@kineo/db';
-import { buildTenant } from '@kineo/pipeline';
+import { StageRecorder, type Prisma } from '@kineo/db';
+import { buildTenant, runChecks, type BuildStage } from '@kineo/pipeline';
+import { DuckDbWarehouse } from '@kineo/warehouse';
 import type { JobContext } from '../../engine/job-handler.registry';
 import type { TenantJobDeps } from '../tenant/provision-tenant.job';
 
 export type BuildStageJobData = JobPayload<typeof buildStageJob>;
 
-/** One build stage (silver, hierarchy, ...) of a tenant's layers, as a step of a load's flow. */
-export function buildStageHandler(deps: TenantJobDeps) {
+export interface PublishedEvent {
+  tenantId: string;
+  version: number;
+  asOf: string;
+}
+
+export interface BuildDeps extends TenantJobDeps {
+  /** Tells readers (gateways) a new version is live. */
+  announce: (event: PublishedEvent) => Promise<void>;
+}
+
+/** Published gold versions kept on disk, so readers still on an older one finish their queries. */
+const KEEP_VERSIONS = 3;
+
+/** One build stage (silver, hierarchy, gold, snapshots, publish) of a tenant's layers, as a step of a load's flow. */
+export function buildStageHandler(deps: BuildDeps) {
   return async (payload: BuildStageJobData, context: JobContext) => {
     const tenant = await deps.prisma.tenant.findUniqueOrThrow({ where: { id: payload.tenantId } });
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
@@ -15,24 +31,77 @@ export function buildStageHandler(deps: TenantJobDeps) {
     const build = await StageRecorder.resume(deps.prisma, payload.buildRunId);
     const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
     try {
+      if (payload.stage === 'publish') {
+        const version = await build.stage('publish', () => publish(deps, build, ref, payload, context), context.job.attemptsMade + 1);
+        await build.finish({ status: 'succeeded', dataVersion: version });
+        return { stage: 'publish', version };
+      }
+      const stage = payload.stage as BuildStage;
       const results = await build.stage(
-        payload.stage,
+        stage,
         async () => {
           const out = await buildTenant(deps.warehouse, ref, {
             asOf,
-            stages: [payload.stage],
-            onModel: (r) => void context.progress({ stage: payload.stage, model: r.model, rows: r.rows }),
+            fiscalYearStartMonth: tenant.fiscalYearStartMonth,
+            stages: [stage],
+            onModel: (r) => void context.progress({ stage, model: r.model, rows: r.rows }),
           });
-          const models = out[payload.stage];
-          return { result: models, details: { models } };
+          return { result: out[stage], details: { models: out[stage] } };
         },
         context.job.attemptsMade + 1,
       );
       if (payload.stage === BUILD_STAGE_NAMES[BUILD_STAGE_NAMES.length - 1]) await build.finish({ status: 'succeeded' });
       return { stage: payload.stage, models: results.length };
     } catch (error) {
-      if (lastAttempt) await build.finish({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
+      const final = lastAttempt || error instanceof UnrecoverableError;
+      if (final) await build.finish({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
       throw error;
     }
   };
+}
+
+/**
+ * Publishes the build only when every check passes: otherwise the previous version keeps serving
+ * and the run says which checks failed. Safe to retry: a version already published in the
+ * warehouse is not published again.
+ */
+async function publish(
+  deps: BuildDeps,
+  build: StageRecorder,
+  ref: { tenantId: string; namespace: string },
+  payload: BuildStageJobData,
+  context: JobContext,
+): Promise<{ result: number; details: Record<string, unknown> }> {
+  await context.progress({ stage: 'publish', step: 'checks' });
+  const checks = await deps.warehouse.session(ref, (session) => runChecks(session));
+  const failed = checks.filter((c) => c.status === 'failed');
+  await deps.prisma.buildRun.update({ where: { id: build.runId }, data: { checks: checks as unknown as Prisma.InputJsonValue } });
+  if (failed.length > 0) {
+    throw new UnrecoverableError(
+      `${failed.length} check${failed.length === 1 ? '' : 's'} failed, so this build was not published and the previous version keeps serving: ` +
+        failed.slice(0, 5).map((c) => `${c.check} on ${c.table}: ${c.detail}`).join('; '),
+    );
+  }
+  const tenant = await deps.prisma.tenant.findUniqueOrThrow({ where: { id: payload.tenantId } });
+  const version = tenant.dataVersion + 1;
+  const alreadyInWarehouse = (await deps.warehouse.publishedVersion(ref)) ?? 0;
+  if (alreadyInWarehouse < version) {
+    await context.progress({ stage: 'publish', step: 'snapshot', version });
+    await deps.warehouse.publish(ref, version);
+  }
+  await deps.prisma.$transaction([
+    deps.prisma.tenant.update({ where: { id: tenant.id }, data: { dataVersion: version } }),
+    deps.prisma.buildRun.update({ where: { id: build.runId }, data: { dataVersion: version } }),
+    deps.prisma.auditEvent.create({
+      data: {
+        actor: 'worker',
+        action: 'data.published',
+        tenantId: tenant.id,
+        details: { version, asOf: payload.asOf, buildRunId: build.runId, ingestionRunId: payload.ingestionRunId ?? null, checks: checks.length },
+      },
+    }),
+  ]);
+  await deps.announce({ tenantId: tenant.id, version, asOf: payload.asOf });
+  const pruned = deps.warehouse instanceof DuckDbWarehouse ? await deps.warehouse.pruneSnapshots(ref, KEEP_VERSIONS) : [];
+  return { result: version, details: { version, checks: checks.length, prunedVersions: pruned } };
 }

@@ -1,0 +1,23 @@
+-- model: gold.fact_course_history
+-- depends: silver.course_history, silver.fiscal_years, gold.dim_user, gold.dim_course
+-- stage: snapshots
+-- Each user x course's status at the end of every closed fiscal year, plus the current year so
+-- far (is_year_closed false). How the rows are made: silver.course_history.
+create or replace table gold.fact_course_history as
+select
+  h.fiscal_year,
+  {{dimDateKey(h.fiscal_year_end)}} as fiscal_year_end_date_key,
+  h.is_closed as is_year_closed,
+  coalesce(u.user_key, -1) as user_key,
+  coalesce(c.course_key, -1) as course_key,
+  h.user_id,
+  h.course_id,
+  h.status,
+  h.status in ('complete', 'complete_rpl') as is_complete,
+  {{dimDateKey(h.completed_at)}} as completed_date_key,
+  h.basis,
+  h.recorded_as_of
+from silver.course_history h
+left join gold.dim_user u on u.user_key = h.user_id and u.user_key <> -1
+left join gold.dim_course c on c.course_key = h.course_id and c.course_key <> -1
+where h.is_closed or h.fiscal_year in (select f.fiscal_year from silver.fiscal_years f where f.is_current)

@@ -1,0 +1,3 @@
+export * from './gold-tables';
+export * from './reconciliation';
+export * from './run-checks';
