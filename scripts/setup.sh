@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies"
-  npm ci --no-audit --no-fund
+  # npm install, not npm ci: this npm records only the installed platform's optional packages in the
+  # lock file, and npm ci then refuses the lock as out of sync. install keeps the locked versions.
+  npm install --no-audit --no-fund
 fi
 
 if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null 2>&1; then
