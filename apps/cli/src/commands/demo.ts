@@ -1,19 +1,37 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
 import { TenantService } from '@kineo/db';
+import { generateExport } from '@kineo/generator';
+import { provisionTenantJob } from '@kineo/jobs';
 import type { CliContext } from '../context';
+import { CliError, printTable } from '../output';
+import { collectFiles, followLoad, printReport, startLoad } from './ingest';
 import { printStackStatus, stackUp } from './stack';
 
-const DEMO_TENANTS = [
-  { slug: 'acme-health', name: 'Acme Health Trust', planCode: 'professional', fiscalYearStartMonth: 4 },
-  { slug: 'globex-retail', name: 'Globex Retail', planCode: 'starter', fiscalYearStartMonth: 7 },
+export const DEMO_TENANTS = [
+  { slug: 'acme-health', name: 'Acme Health Trust', planCode: 'professional', fiscalYearStartMonth: 4, users: 3000, seed: 101 },
+  { slug: 'globex-retail', name: 'Globex Retail', planCode: 'starter', fiscalYearStartMonth: 7, users: 800, seed: 202 },
 ];
+
+/** Polls until the tenant is active (the worker provisions it). */
+async function waitUntilActive(ctx: CliContext, slug: string, timeoutMs = 120_000) {
+  const tenants = new TenantService(ctx.prisma);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const tenant = await tenants.get(slug);
+    if (tenant.status === 'active') return tenant;
+    if (Date.now() > deadline) throw new CliError(`Tenant "${slug}" was not provisioned in time; see "kineo stack status" and .data/logs/worker.log.`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
 
 export function demoCommand(context: () => CliContext): Command {
   return new Command('demo')
-    .description('start everything with the portal, create the demo tenants and print where to go')
+    .description('start everything, create the demo tenants with generated LMS data, and print where to go')
     .option('--no-portal', 'do not serve the portal')
     .action(async (options: { portal: boolean }) => {
-      process.stdout.write('Starting the local stack (first start initialises Postgres; this takes a little while)...\n');
+      process.stdout.write('Starting the local stack (the first start initialises Postgres; it takes a little while)...\n');
       const status = await stackUp({ portal: options.portal });
       printStackStatus(status);
       const ctx = context();
@@ -21,20 +39,34 @@ export function demoCommand(context: () => CliContext): Command {
       const queues = await ctx.queues();
       const existing = new Set((await tenants.list()).map((t) => t.slug));
       for (const demo of DEMO_TENANTS) {
-        if (existing.has(demo.slug)) continue;
-        const created = await tenants.create({ ...demo, actor: 'demo' });
-        const { provisionTenantJob } = await import('@kineo/jobs');
-        await queues.enqueue(provisionTenantJob, { tenantId: created.id, requestedBy: 'demo' });
+        if (!existing.has(demo.slug)) {
+          const created = await tenants.create({ ...demo, actor: 'demo' });
+          await queues.enqueue(provisionTenantJob, { tenantId: created.id, requestedBy: 'demo' });
+          process.stdout.write(`\nCreated tenant ${demo.slug}.\n`);
+        }
+        const tenant = await waitUntilActive(ctx, demo.slug);
+        if (tenant.dataVersion > 0) continue;
+        const dir = path.join(ctx.settings.KINEO_DATA_DIR, 'demo', demo.slug);
+        fs.rmSync(dir, { recursive: true, force: true });
+        process.stdout.write(`Generating an LMS export of ${demo.users} users for ${demo.slug}...\n`);
+        await generateExport({ dir, users: demo.users, seed: demo.seed, years: 4, fiscalCalendar: false });
+        const ticket = await startLoad(ctx, tenant, collectFiles([dir]), { source: 'cli' });
+        const outcome = await followLoad(ctx, ticket.ingestionRunId, ticket.buildRunId, ticket.jobIds.ingest, true);
+        printReport(outcome);
+        if (outcome.status !== 'succeeded') throw new CliError(`The demo load for ${demo.slug} failed: ${outcome.error}`);
       }
       const settings = ctx.settings;
       const gateway = `http://${settings.GATEWAY_HOST}:${settings.GATEWAY_PORT}`;
-      process.stdout.write('\nKineo Analytics is up.\n');
+      process.stdout.write('\nKineo Analytics is up.\n\n');
       if (options.portal) process.stdout.write(`  Portal          http://127.0.0.1:${settings.PORTAL_PORT}\n`);
       process.stdout.write(`  GraphQL         ${gateway}/graphql\n`);
       process.stdout.write(`  Health          ${gateway}/health\n`);
-      process.stdout.write(`  Metrics         ${gateway}/metrics\n`);
-      process.stdout.write(`  Demo tenants    ${DEMO_TENANTS.map((t) => t.slug).join(', ')}  (npx kineo tenant list)\n`);
-      process.stdout.write('  Logins          none yet: sign-in arrives with the auth work; the portal is open locally.\n');
-      process.stdout.write('\nStop everything with: npx kineo stack down\n');
+      process.stdout.write(`  Metrics         ${gateway}/metrics\n\n`);
+      printTable(
+        (await tenants.list()).map((t) => ({ tenant: t.slug, name: t.name, status: t.status, dataVersion: t.dataVersion })),
+        ['tenant', 'name', 'status', 'dataVersion'],
+      );
+      process.stdout.write('\nTry:  npx kineo sql acme-health "select status, count(*) as n from gold.fact_course_progress group by 1 order by 1"\n');
+      process.stdout.write('Stop everything with: npx kineo stack down\n');
     });
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { QueueEvents } from 'bullmq';
 import { TenantService, type StageRecord } from '@kineo/db';
-import { bullConnection, LOAD_STAGES, QUEUE_PREFIX, requestLoad } from '@kineo/jobs';
+import { bullConnection, LOAD_STAGES, QUEUE_PREFIX, requestLoad, type LoadTicket } from '@kineo/jobs';
 import type { FileReport } from '@kineo/pipeline';
 import type { CliContext } from '../context';
 import { CliError, printJson, printTable } from '../output';
@@ -44,28 +44,8 @@ export function ingestCommand(context: () => CliContext): Command {
       const files = collectFiles(inputs);
       const ctx = context();
       const tenant = await new TenantService(ctx.prisma).get(slug);
-      if (tenant.status !== 'active') throw new CliError(`Tenant "${slug}" is ${tenant.status}; only an active tenant takes loads.`);
-      const queues = await ctx.queues();
-      const ingestionRunId = randomUUID();
-      const landing = path.join(ctx.settings.KINEO_DATA_DIR, 'landing', tenant.namespace, ingestionRunId);
-      fs.mkdirSync(landing, { recursive: true });
-      const landed = files.map((file) => {
-        const target = path.join(landing, file.name);
-        try {
-          fs.linkSync(file.path, target);
-        } catch {
-          fs.copyFileSync(file.path, target);
-        }
-        return { path: target, name: file.name };
-      });
-      const ticket = await requestLoad(ctx.prisma, queues, {
-        tenantId: tenant.id,
-        ingestionRunId,
-        files: landed,
-        source: 'cli',
-        requestedBy: `cli:${process.env.USER ?? 'unknown'}`,
-        asOf: options.asOf,
-      });
+      const ticket = await startLoad(ctx, tenant, files, { asOf: options.asOf, source: 'cli' });
+      const ingestionRunId = ticket.ingestionRunId;
       if (!options.wait) {
         if (options.json) return printJson({ ...ticket, status: 'queued' });
         process.stdout.write(`Load ${ingestionRunId} queued for ${slug}; follow it with "kineo tenant show ${slug}".\n`);
@@ -81,7 +61,38 @@ export function ingestCommand(context: () => CliContext): Command {
     });
 }
 
-interface LoadOutcome {
+/** Puts the files in the tenant's landing area (linked when possible) and starts the load's flow. */
+export async function startLoad(
+  ctx: CliContext,
+  tenant: { id: string; slug: string; status: string; namespace: string },
+  files: { path: string; name: string }[],
+  options: { asOf?: Date; source: 'cli' },
+): Promise<LoadTicket> {
+  if (tenant.status !== 'active') throw new CliError(`Tenant "${tenant.slug}" is ${tenant.status}; only an active tenant takes loads.`);
+  const queues = await ctx.queues();
+  const ingestionRunId = randomUUID();
+  const landing = path.join(ctx.settings.KINEO_DATA_DIR, 'landing', tenant.namespace, ingestionRunId);
+  fs.mkdirSync(landing, { recursive: true });
+  const landed = files.map((file) => {
+    const target = path.join(landing, file.name);
+    try {
+      fs.linkSync(file.path, target);
+    } catch {
+      fs.copyFileSync(file.path, target);
+    }
+    return { path: target, name: file.name };
+  });
+  return requestLoad(ctx.prisma, queues, {
+    tenantId: tenant.id,
+    ingestionRunId,
+    files: landed,
+    source: options.source,
+    requestedBy: `cli:${process.env.USER ?? 'unknown'}`,
+    asOf: options.asOf,
+  });
+}
+
+export interface LoadOutcome {
   ingestionRunId: string;
   buildRunId: string;
   status: string;
@@ -97,7 +108,7 @@ interface LoadOutcome {
 }
 
 /** Watches a load to its end, drawing progress per stage and per file on stderr. */
-async function followLoad(ctx: CliContext, ingestionRunId: string, buildRunId: string, ingestJobId: string, draw: boolean): Promise<LoadOutcome> {
+export async function followLoad(ctx: CliContext, ingestionRunId: string, buildRunId: string, ingestJobId: string, draw: boolean): Promise<LoadOutcome> {
   const progress = new ProgressLine(draw && process.stderr.isTTY === true, draw);
   const events = new QueueEvents('ingest', { connection: bullConnection(ctx.settings.REDIS_URL), prefix: QUEUE_PREFIX });
   events.on('progress', ({ jobId, data }) => {
@@ -145,7 +156,7 @@ async function followLoad(ctx: CliContext, ingestionRunId: string, buildRunId: s
   }
 }
 
-function printReport(outcome: LoadOutcome) {
+export function printReport(outcome: LoadOutcome) {
   if (outcome.status !== 'succeeded') {
     process.stderr.write(`\nThe load failed: ${outcome.error ?? 'see kineo tenant show'}\n`);
   }
