@@ -129,7 +129,18 @@ export function tenantCommand(context: () => CliContext): Command {
       process.stdout.write('\nRecent loads\n');
       printTable(ingestions, ['createdAt', 'status', 'source', 'rowsRead', 'rowsLoaded', 'rowsQuarantined']);
       process.stdout.write('\nRecent builds\n');
-      printTable(builds, ['createdAt', 'status', 'dataVersion', 'asOf']);
+      printTable(
+        builds.map((b) => ({ ...b, checks: checkSummary(b.checks) })),
+        ['createdAt', 'kind', 'status', 'dataVersion', 'asOf', 'checks'],
+      );
+      const latest = builds.find((b) => Array.isArray(b.checks) && (b.checks as unknown[]).length > 0);
+      const failedChecks = latest ? (latest.checks as unknown as Check[]).filter((c) => c.status === 'failed') : [];
+      if (failedChecks.length > 0) {
+        process.stdout.write('\nFailed checks of the latest checked build\n');
+        printTable(failedChecks.map((c) => ({ ...c })), ['check', 'table', 'detail']);
+      }
+      const failedBuild = builds.find((b) => b.status === 'failed');
+      if (failedBuild && failedBuild === builds[0]) process.stdout.write(`\nThe latest build failed: ${failedBuild.error}\n`);
       process.stdout.write('\nAudit\n');
       printTable(audit, ['createdAt', 'actor', 'action']);
     });
@@ -171,6 +182,20 @@ async function waitForJob(redisUrl: string, definition: JobDefinition, job: Job,
   } finally {
     await events.close();
   }
+}
+
+interface Check {
+  check: string;
+  table: string;
+  status: string;
+  detail: string;
+}
+
+function checkSummary(checks: unknown): string {
+  if (!Array.isArray(checks) || checks.length === 0) return '';
+  const list = checks as Check[];
+  const passed = list.filter((c) => c.status === 'passed').length;
+  return `${passed}/${list.length} passed`;
 }
 
 function monthName(m: number): string {
