@@ -8,6 +8,7 @@ import { reportError } from './output';
 import { resolveDataDir } from './stack/state';
 import { ingestCommand } from './commands/ingest';
 import { generateCommand } from './commands/generate';
+import { userCommand } from './commands/user';
 
 // Every process the CLI starts or talks to must agree on one data directory, wherever it runs from.
 process.env.KINEO_DATA_DIR = resolveDataDir(process.env.KINEO_DATA_DIR || '.data');
@@ -23,6 +24,7 @@ const program = new Command('kineo')
 
 program.addCommand(stackCommand());
 program.addCommand(tenantCommand(getContext));
+program.addCommand(userCommand(getContext));
 program.addCommand(generateCommand());
 program.addCommand(ingestCommand(getContext));
 program.addCommand(sqlCommand(getContext));

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import type { Settings } from '@kineo/config';
 import type { DestinationStream } from 'pino';
+import { AuthModule } from './engine/auth/auth.module';
 import { SettingsModule } from './engine/config/settings.module';
 import { DatabaseModule } from './engine/database/database.module';
 import { ErrorsModule } from './engine/errors/errors.module';
@@ -8,8 +9,10 @@ import { GatewayGraphqlModule } from './engine/graphql/graphql.module';
 import { HealthModule } from './engine/health/health.module';
 import { LoggingModule } from './engine/logging/logging.module';
 import { MetricsModule } from './engine/metrics/metrics.module';
+import { QueueModule } from './engine/queue/queue.module';
 import { RedisModule } from './engine/redis/redis.module';
 import { PlatformModule } from './modules/platform/platform.module';
+import { UploadsModule } from './modules/uploads/uploads.module';
 
 export interface GatewayOptions {
   /** Extra modules mounted next to the product modules (tests add resolvers this way). */
@@ -31,11 +34,14 @@ export class AppModule {
         LoggingModule.forRoot(settings, options.logDestination),
         DatabaseModule,
         RedisModule,
+        QueueModule,
         ErrorsModule,
+        AuthModule,
         GatewayGraphqlModule,
         HealthModule,
         ...(settings.METRICS_ENABLED ? [MetricsModule] : []),
         PlatformModule,
+        UploadsModule,
         ...(options.modules ?? []),
       ],
     };

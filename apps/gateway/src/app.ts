@@ -1,12 +1,15 @@
 import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
+import fastifyMultipart from '@fastify/multipart';
 import type { Settings } from '@kineo/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type GatewayOptions } from './app.module';
+import { SessionHook } from './engine/auth/session.hook';
 import { REQUEST_ID_HEADER, requestIdOf } from './engine/logging/request-id.util';
 import { MetricsService } from './engine/metrics/metrics.service';
+import { multipartOptions } from './modules/uploads/upload-limits.util';
 
 export type { GatewayOptions };
 
@@ -29,6 +32,9 @@ export async function createGateway(settings: Settings, options: GatewayOptions 
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  app.get(SessionHook).install(fastify);
+  // Uploads stream part by part from the request; nothing is buffered in memory or in a temp folder.
+  await app.register(fastifyMultipart, multipartOptions(settings));
   if (settings.METRICS_ENABLED) app.get(MetricsService).instrument(fastify);
 
   await app.init();

@@ -42,6 +42,10 @@ export const settingsSchema = z.object({
   LANDING_SCAN_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   METRICS_ENABLED: bool.default(true),
+  /** The largest single file the upload endpoint takes (bytes); 2 GiB unless set. */
+  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
+  /** How long a sign-in lasts (seconds); 12 hours unless set. */
+  AUTH_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(12 * 3600),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -10,7 +10,7 @@ export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
  * Domain errors written for operators (the CLI prints them): their messages name hosts and
  * commands, so a client gets a generic code and message instead, and the log gets the original.
  */
-const OPERATOR_ONLY_CODES = new Set(['DATABASE_UNAVAILABLE']);
+export const OPERATOR_ONLY_CODES: ReadonlySet<string> = new Set(['DATABASE_UNAVAILABLE']);
 
 export interface ClientErrors {
   /** What the client may see. */

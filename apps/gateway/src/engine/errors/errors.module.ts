@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { GraphqlErrorFormatter } from './graphql-error.formatter';
+import { HttpErrorFilter } from './http-error.filter';
 
 @Module({
-  providers: [GraphqlErrorFormatter],
-  exports: [GraphqlErrorFormatter],
+  providers: [GraphqlErrorFormatter, HttpErrorFilter],
+  exports: [GraphqlErrorFormatter, HttpErrorFilter],
 })
 export class ErrorsModule {}

@@ -1,0 +1,29 @@
+import { Global, Module } from '@nestjs/common';
+import { AuthService } from '@kineo/auth';
+import { createSecretStore, type Settings } from '@kineo/config';
+import type { PrismaClient } from '@kineo/db';
+import { SETTINGS } from '../config/settings.module';
+import { PRISMA } from '../database/database.module';
+import { AuthenticatedGuard, RolesGuard, TenantGuard } from './auth.guards';
+import { AuthResolver } from './auth.resolver';
+import { SessionHook } from './session.hook';
+
+/** Sign-in, sessions and the guards that turn a verified session into a TenantContext. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: AuthService,
+      inject: [SETTINGS, PRISMA],
+      useFactory: (settings: Settings, prisma: PrismaClient): AuthService =>
+        AuthService.create(prisma, createSecretStore(settings), { sessionTtlSeconds: settings.AUTH_SESSION_TTL_SECONDS }),
+    },
+    SessionHook,
+    AuthResolver,
+    AuthenticatedGuard,
+    TenantGuard,
+    RolesGuard,
+  ],
+  exports: [AuthService, SessionHook, AuthenticatedGuard, TenantGuard, RolesGuard],
+})
+export class AuthModule {}

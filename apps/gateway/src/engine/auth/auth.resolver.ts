@@ -1,0 +1,36 @@
+import { UseGuards } from '@nestjs/common';
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { AuthService, type LoginOrigin, type Principal } from '@kineo/auth';
+import { CurrentPrincipal, RequestOrigin } from './auth.decorators';
+import { AuthenticatedGuard } from './auth.guards';
+import { Me, SessionPayload } from './auth.types';
+
+@Resolver()
+export class AuthResolver {
+  constructor(private readonly auth: AuthService) {}
+
+  @Mutation(() => SessionPayload, {
+    description: 'Signs in. Name the organisation when you belong to several; Kineo ops name none for a platform session.',
+  })
+  async login(
+    @Args('email') email: string,
+    @Args('password') password: string,
+    @Args('tenant', { type: () => String, nullable: true, description: "The organisation's slug." }) tenant: string | null,
+    @RequestOrigin() origin: LoginOrigin,
+  ): Promise<SessionPayload> {
+    const session = await this.auth.login(email, password, tenant ?? undefined, origin);
+    return { token: session.token, expiresAt: session.expiresAt, role: session.role, tenant: session.tenant };
+  }
+
+  @Query(() => Me, { description: 'Who is signed in.' })
+  @UseGuards(AuthenticatedGuard)
+  me(@CurrentPrincipal() principal: Principal): Me {
+    return {
+      email: principal.email,
+      displayName: principal.displayName,
+      role: principal.role,
+      tenant: principal.tenant,
+      sessionExpiresAt: principal.expiresAt,
+    };
+  }
+}

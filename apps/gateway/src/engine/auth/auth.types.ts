@@ -1,0 +1,57 @@
+import { Field, GraphQLISODateTime, ObjectType, registerEnumType } from '@nestjs/graphql';
+import type { SessionRole } from '@kineo/auth';
+
+export const Role = { org_admin: 'org_admin', manager: 'manager', viewer: 'viewer', kineo_ops: 'kineo_ops' } as const satisfies Record<SessionRole, SessionRole>;
+
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'What a session may do.',
+  valuesMap: {
+    org_admin: { description: "Runs the organisation's account: uploads, settings, people." },
+    manager: { description: 'Sees the dashboards of their direct and indirect reports.' },
+    viewer: { description: 'Sees the dashboards they were granted.' },
+    kineo_ops: { description: 'Kineo operations staff, outside every organisation.' },
+  },
+});
+
+@ObjectType('TenantSummary', { description: 'The organisation a session acts for.' })
+export class TenantSummary {
+  @Field({ description: 'Stable short name, used to choose the organisation at sign-in.' })
+  slug!: string;
+
+  @Field()
+  name!: string;
+}
+
+@ObjectType('Session', { description: 'A signed-in session; send the token as "Authorization: Bearer <token>".' })
+export class SessionPayload {
+  @Field()
+  token!: string;
+
+  @Field(() => GraphQLISODateTime)
+  expiresAt!: Date;
+
+  @Field(() => Role)
+  role!: SessionRole;
+
+  @Field(() => TenantSummary, { nullable: true, description: 'Null for a Kineo ops session.' })
+  tenant!: TenantSummary | null;
+}
+
+@ObjectType('Me', { description: 'The signed-in caller.' })
+export class Me {
+  @Field()
+  email!: string;
+
+  @Field(() => String, { nullable: true })
+  displayName!: string | null;
+
+  @Field(() => Role)
+  role!: SessionRole;
+
+  @Field(() => TenantSummary, { nullable: true, description: 'Null for a Kineo ops session.' })
+  tenant!: TenantSummary | null;
+
+  @Field(() => GraphQLISODateTime, { description: 'When the session ends and the caller must sign in again.' })
+  sessionExpiresAt!: Date;
+}

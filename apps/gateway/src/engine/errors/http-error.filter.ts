@@ -1,0 +1,70 @@
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { DomainError } from '@kineo/db';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
+import { INTERNAL_ERROR_CODE, OPERATOR_ONLY_CODES, SERVICE_UNAVAILABLE } from './client-errors.util';
+
+/** A domain error that knows its HTTP status (an upload that is too large is 413, not 400). */
+export interface HttpStatusCarrier {
+  readonly httpStatus: number;
+}
+
+// Codes other modules raise, whose status is not carried on the error.
+const STATUS_BY_CODE: Record<string, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  TENANT_SUSPENDED: 403,
+  TENANT_NOT_FOUND: 404,
+};
+
+export interface HttpErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+function statusOf(error: DomainError): number {
+  const carried = (error as Partial<HttpStatusCarrier>).httpStatus;
+  return typeof carried === 'number' ? carried : (STATUS_BY_CODE[error.code] ?? 400);
+}
+
+/**
+ * The REST counterpart of the GraphQL error formatter: a domain error's code and safe message with
+ * its status; anything else is INTERNAL with the request id, its message kept for the log.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  constructor(private readonly logger: PinoLogger) {
+    this.logger.setContext('HTTP');
+  }
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const body = this.bodyFor(exception, String(request.id));
+    void reply.status(body.statusCode).send(body);
+  }
+
+  private bodyFor(exception: unknown, requestId: string): HttpErrorBody {
+    if (exception instanceof DomainError && OPERATOR_ONLY_CODES.has(exception.code)) {
+      this.logger.error({ err: exception }, `Request failed: ${exception.message}`);
+      return {
+        statusCode: 503,
+        code: SERVICE_UNAVAILABLE,
+        message: `The service is temporarily unavailable; try again shortly (request id ${requestId}).`,
+      };
+    }
+    if (exception instanceof DomainError) {
+      const details = Object.keys(exception.details).length > 0 ? { details: exception.details } : {};
+      return { statusCode: statusOf(exception), code: exception.code, message: exception.message, ...details };
+    }
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      return { statusCode, code: statusCode >= 500 ? INTERNAL_ERROR_CODE : `HTTP_${statusCode}`, message: exception.message };
+    }
+    this.logger.error({ err: exception }, `Request failed: ${exception instanceof Error ? exception.message : String(exception)}`);
+    return { statusCode: 500, code: INTERNAL_ERROR_CODE, message: `Internal error. Quote request id ${requestId} when reporting it.` };
+  }
+}

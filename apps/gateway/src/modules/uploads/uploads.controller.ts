@@ -1,0 +1,29 @@
+import { Controller, Get, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
+import type { TenantContext } from '@kineo/auth';
+import type { FastifyRequest } from 'fastify';
+import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
+import { HttpErrorFilter } from '../../engine/errors/http-error.filter';
+import { UploadError } from './uploads.exception';
+import { UploadsService } from './uploads.service';
+import type { UploadReceipt, UploadStatus } from './uploads.types';
+
+/** An org admin's LMS export files, streamed to the tenant's landing area and loaded. */
+@Controller('uploads')
+@UseFilters(HttpErrorFilter)
+export class UploadsController {
+  constructor(private readonly uploads: UploadsService) {}
+
+  @Post()
+  @HttpCode(202)
+  @Roles('org_admin')
+  receive(@CurrentTenant() tenant: TenantContext, @Req() request: FastifyRequest): Promise<UploadReceipt> {
+    if (!request.isMultipart()) throw new UploadError('UPLOAD_NOT_MULTIPART', 'Send the files as multipart/form-data.');
+    return this.uploads.receive(tenant, request.parts());
+  }
+
+  @Get(':ingestionRunId')
+  @Roles('org_admin')
+  status(@CurrentTenant() tenant: TenantContext, @Param('ingestionRunId') ingestionRunId: string): Promise<UploadStatus> {
+    return this.uploads.status(tenant, ingestionRunId);
+  }
+}

@@ -1,0 +1,33 @@
+import { DomainError } from '@kineo/db';
+import type { HttpStatusCarrier } from '../../engine/errors/http-error.filter';
+
+const STATUS = {
+  UPLOAD_NOT_MULTIPART: 415,
+  UPLOAD_EMPTY: 400,
+  UPLOAD_FILE_NAME_INVALID: 400,
+  UPLOAD_FILE_DUPLICATE: 400,
+  UPLOAD_FIELD_INVALID: 400,
+  UPLOAD_TOO_LARGE: 413,
+  UPLOAD_TOO_MANY_PARTS: 413,
+  UPLOAD_INTERRUPTED: 400,
+  UPLOAD_NOT_FOUND: 404,
+  TENANT_NOT_READY: 409,
+  UPLOAD_QUEUE_UNAVAILABLE: 503,
+} as const;
+
+export type UploadErrorCode = keyof typeof STATUS;
+
+/** Why an upload was refused, with the HTTP status that says so. */
+export class UploadError extends DomainError implements HttpStatusCarrier {
+  readonly httpStatus: number;
+
+  constructor(
+    override readonly code: UploadErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(code, message, details);
+    this.name = 'UploadError';
+    this.httpStatus = STATUS[code];
+  }
+}

@@ -1,0 +1,323 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserService } from '@kineo/auth';
+import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import { JobQueues, LOAD_STAGES } from '@kineo/jobs';
+import { startTestStack, type TestStack } from '@kineo/testkit';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { graphql, startGateway } from './support/gateway';
+
+const PASSWORD = 'correct horse battery staple';
+const UPLOAD_LIMIT = 4096;
+
+interface FormPart {
+  field: string;
+  filename?: string;
+  content: string | Buffer;
+}
+
+/** A multipart/form-data body, as a browser's FormData would send it. */
+function multipart(parts: FormPart[]): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = `----kineo${randomBytes(8).toString('hex')}`;
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    const disposition = `form-data; name="${part.field}"${part.filename !== undefined ? `; filename="${part.filename}"` : ''}`;
+    const type = part.filename !== undefined ? 'Content-Type: text/csv\r\n' : '';
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`), Buffer.from(part.content), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+const USERS_CSV = 'id,username,firstname,lastname\n1,boss,Bo,Ss\n2,ann,Ann,A\n';
+const COURSES_CSV = 'id,fullname,shortname\n100,Safety,S\n';
+
+describe('signing in and uploading export files', () => {
+  let stack: TestStack;
+  let app: NestFastifyApplication;
+  let prisma: PrismaClient;
+  let queues: JobQueues;
+  let acme: Tenant;
+  let globex: Tenant;
+  const tokens: Record<string, string> = {};
+
+  async function login(email: string, password: string, tenant?: string) {
+    const tenantArg = tenant ? `, tenant: ${JSON.stringify(tenant)}` : '';
+    return graphql<{ login: { token: string; expiresAt: string; role: string; tenant: { slug: string; name: string } | null } }>(
+      app,
+      `mutation { login(email: ${JSON.stringify(email)}, password: ${JSON.stringify(password)}${tenantArg}) { token expiresAt role tenant { slug name } } }`,
+    );
+  }
+
+  function upload(parts: FormPart[], token?: string) {
+    const { payload, headers } = multipart(parts);
+    return app.inject({ method: 'POST', url: '/uploads', payload, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  }
+
+  const landingOf = (tenant: Tenant) => path.join(stack.env.KINEO_DATA_DIR!, 'landing', tenant.namespace);
+  const runFolders = (tenant: Tenant) => (fs.existsSync(landingOf(tenant)) ? fs.readdirSync(landingOf(tenant)).sort() : []);
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    prisma = createPrismaClient(stack.databaseUrl, { poolSize: 2 });
+    queues = new JobQueues(stack.redisUrl);
+    const tenants = new TenantService(prisma);
+    const users = new UserService(prisma);
+    for (const [slug, name] of [['acme', 'Acme Health'], ['globex', 'Globex'], ['initech', 'Initech']]) {
+      const tenant = await tenants.create({ slug: slug!, name: name!, actor: 'test' });
+      await tenants.markActive(tenant.id, 'test');
+    }
+    acme = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme' } });
+    globex = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex' } });
+    const accounts = [
+      ['admin@acme.test', { tenantSlug: 'acme', role: 'org_admin' as const }],
+      ['manager@acme.test', { tenantSlug: 'acme', role: 'manager' as const, lmsUserId: 7 }],
+      ['admin@globex.test', { tenantSlug: 'globex', role: 'org_admin' as const }],
+      ['admin@initech.test', { tenantSlug: 'initech', role: 'org_admin' as const }],
+      ['ops@kineo.test', { ops: true as const }],
+    ] as const;
+    for (const [email, grant] of accounts) await users.create({ email, password: PASSWORD, grant, actor: 'test' });
+
+    app = await startGateway(stack, { UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) });
+    for (const [email] of accounts) {
+      const reply = await login(email, PASSWORD);
+      expect(reply.body.errors).toBeUndefined();
+      tokens[email] = reply.body.data!.login.token;
+    }
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await queues?.close();
+    await prisma?.$disconnect();
+    await stack?.stop();
+  });
+
+  describe('login', () => {
+    it('with a wrong password says UNAUTHENTICATED, exactly as for an email that does not exist', async () => {
+      const wrongPassword = await login('admin@acme.test', 'not the password at all');
+      const unknownEmail = await login('nobody@acme.test', 'not the password at all');
+
+      expect(wrongPassword.body.data).toBeNull();
+      expect(wrongPassword.body.errors).toEqual([
+        expect.objectContaining({ message: 'The email or password is incorrect.', extensions: { code: 'UNAUTHENTICATED' } }),
+      ]);
+      expect(unknownEmail.body).toEqual(wrongPassword.body);
+      expect(unknownEmail.status).toBe(wrongPassword.status);
+    });
+
+    it('returns a session token for the tenant, and `me` then tells who is signed in', async () => {
+      const reply = await login('Admin@Acme.test', PASSWORD);
+      const session = reply.body.data!.login;
+      expect(session).toEqual({ token: expect.any(String), expiresAt: expect.any(String), role: 'org_admin', tenant: { slug: 'acme', name: 'Acme Health' } });
+      expect(Date.parse(session.expiresAt) - Date.now()).toBeGreaterThan(11 * 3600 * 1000);
+
+      const me = await graphql(app, '{ me { email role tenant { slug name } } }', { authorization: `Bearer ${session.token}` });
+      expect(me.body).toEqual({ data: { me: { email: 'admin@acme.test', role: 'org_admin', tenant: { slug: 'acme', name: 'Acme Health' } } } });
+    });
+
+    it('gives Kineo ops a session with no tenant', async () => {
+      const me = await graphql(app, '{ me { email role tenant { slug } } }', { authorization: `Bearer ${tokens['ops@kineo.test']}` });
+      expect(me.body.data).toEqual({ me: { email: 'ops@kineo.test', role: 'kineo_ops', tenant: null } });
+    });
+
+    it('`me` without a session, or with a forged one, is UNAUTHENTICATED', async () => {
+      const anonymous = await graphql(app, '{ me { email } }');
+      const forged = await graphql(app, '{ me { email } }', { authorization: `Bearer ${tokens['admin@acme.test']!.slice(0, -4)}AAAA` });
+
+      for (const reply of [anonymous, forged]) {
+        expect(reply.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })]);
+      }
+    });
+  });
+
+  describe('POST /uploads', () => {
+    it('without a session is 401', async () => {
+      const response = await upload([{ field: 'files', filename: 'users.csv', content: USERS_CSV }]);
+
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+      expect(runFolders(acme)).toEqual([]);
+    });
+
+    it('as a manager is 403', async () => {
+      const response = await upload([{ field: 'files', filename: 'users.csv', content: USERS_CSV }], tokens['manager@acme.test']);
+
+      expect(response.statusCode).toBe(403);
+      expect(response.json()).toMatchObject({ code: 'FORBIDDEN', message: 'This needs the org_admin role; you are manager.' });
+      expect(runFolders(acme)).toEqual([]);
+    });
+
+    it('as Kineo ops, who act for no tenant, is 403', async () => {
+      const response = await upload([{ field: 'files', filename: 'users.csv', content: USERS_CSV }], tokens['ops@kineo.test']);
+      expect(response.statusCode).toBe(403);
+    });
+
+    it("as an org admin lands the files in the tenant's landing folder, records the load and queues its flow (202)", async () => {
+      const response = await upload(
+        [
+          { field: 'files', filename: 'users.csv', content: USERS_CSV },
+          { field: 'files', filename: 'courses.csv', content: COURSES_CSV },
+          { field: 'asOf', content: '2025-06-30' },
+        ],
+        tokens['admin@acme.test'],
+      );
+
+      expect(response.statusCode).toBe(202);
+      const receipt = response.json() as { ingestionRunId: string; buildRunId: string; asOf: string; files: { name: string; bytes: number }[] };
+      expect(receipt).toEqual({
+        ingestionRunId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        buildRunId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        asOf: '2025-06-30T00:00:00.000Z',
+        files: [
+          { name: 'users.csv', bytes: Buffer.byteLength(USERS_CSV) },
+          { name: 'courses.csv', bytes: Buffer.byteLength(COURSES_CSV) },
+        ],
+      });
+
+      const folder = path.join(landingOf(acme), receipt.ingestionRunId);
+      expect(fs.readdirSync(folder).sort()).toEqual(['courses.csv', 'users.csv']);
+      expect(fs.readFileSync(path.join(folder, 'users.csv'), 'utf8')).toBe(USERS_CSV);
+      expect(fs.readFileSync(path.join(folder, 'courses.csv'), 'utf8')).toBe(COURSES_CSV);
+
+      const run = await prisma.ingestionRun.findUniqueOrThrow({ where: { id: receipt.ingestionRunId } });
+      const admin = await prisma.user.findUniqueOrThrow({ where: { email: 'admin@acme.test' } });
+      expect(run).toMatchObject({ tenantId: acme.id, source: 'upload', status: 'queued', requestedBy: admin.id });
+
+      const ingest = await queues.queue('ingest').getJob(`${receipt.ingestionRunId}-ingest`);
+      expect(ingest).toBeDefined();
+      expect(await ingest!.getState()).toBe('waiting');
+      expect(ingest!.data.data).toMatchObject({
+        tenantId: acme.id,
+        source: 'upload',
+        files: [
+          { name: 'users.csv', path: path.join(folder, 'users.csv') },
+          { name: 'courses.csv', path: path.join(folder, 'courses.csv') },
+        ],
+      });
+
+      const status = await app.inject({ method: 'GET', url: `/uploads/${receipt.ingestionRunId}`, headers: { authorization: `Bearer ${tokens['admin@acme.test']}` } });
+      expect(status.statusCode).toBe(200);
+      expect(status.json()).toMatchObject({
+        ingestionRunId: receipt.ingestionRunId,
+        status: 'queued',
+        source: 'upload',
+        files: [{ file: 'users.csv' }, { file: 'courses.csv' }],
+        build: {
+          buildRunId: receipt.buildRunId,
+          status: 'queued',
+          asOf: '2025-06-30T00:00:00.000Z',
+          stages: LOAD_STAGES.map((stage) => ({ stage, status: 'pending' })),
+        },
+      });
+    });
+
+    it('refuses a file over UPLOAD_MAX_BYTES with 413 naming the file and the limit, keeping nothing', async () => {
+      const foldersBefore = runFolders(acme);
+      const runsBefore = await prisma.ingestionRun.count();
+
+      const response = await upload(
+        [
+          { field: 'files', filename: 'users.csv', content: USERS_CSV },
+          { field: 'files', filename: 'course_completions.csv', content: 'x'.repeat(UPLOAD_LIMIT + 1) },
+        ],
+        tokens['admin@acme.test'],
+      );
+
+      expect(response.statusCode).toBe(413);
+      expect(response.json()).toEqual({
+        statusCode: 413,
+        code: 'UPLOAD_TOO_LARGE',
+        message: 'The file "course_completions.csv" is larger than the upload limit of 4 KiB (4096 bytes); nothing from this upload was kept.',
+        details: { file: 'course_completions.csv', limitBytes: UPLOAD_LIMIT },
+      });
+      expect(runFolders(acme)).toEqual(foldersBefore);
+      expect(await prisma.ingestionRun.count()).toBe(runsBefore);
+    });
+
+    it('takes a file of exactly UPLOAD_MAX_BYTES', async () => {
+      const response = await upload([{ field: 'files', filename: 'users.csv', content: 'y'.repeat(UPLOAD_LIMIT) }], tokens['admin@acme.test']);
+
+      expect(response.statusCode).toBe(202);
+      expect(response.json().files).toEqual([{ name: 'users.csv', bytes: UPLOAD_LIMIT }]);
+    });
+
+    it('keeps only the base name of a file name with a path: ../../etc/passwd.csv lands as passwd.csv in the run folder', async () => {
+      const response = await upload([{ field: 'files', filename: '../../etc/passwd.csv', content: USERS_CSV }], tokens['admin@acme.test']);
+
+      expect(response.statusCode).toBe(202);
+      const { ingestionRunId, files } = response.json() as { ingestionRunId: string; files: { name: string }[] };
+      expect(files).toEqual([{ name: 'passwd.csv', bytes: Buffer.byteLength(USERS_CSV) }]);
+      expect(fs.readdirSync(path.join(landingOf(acme), ingestionRunId))).toEqual(['passwd.csv']);
+      expect(fs.existsSync(path.join(stack.env.KINEO_DATA_DIR!, 'etc'))).toBe(false);
+      expect(fs.existsSync(path.join(landingOf(acme), '..', 'etc'))).toBe(false);
+    });
+
+    it('refuses a file that is not .csv or .xlsx with 400 naming it, keeping nothing', async () => {
+      const foldersBefore = runFolders(acme);
+      const response = await upload(
+        [
+          { field: 'files', filename: 'users.csv', content: USERS_CSV },
+          { field: 'files', filename: 'payload.exe', content: 'MZ' },
+        ],
+        tokens['admin@acme.test'],
+      );
+
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'UPLOAD_FILE_NAME_INVALID', message: expect.stringContaining('"payload.exe"') });
+      expect(runFolders(acme)).toEqual(foldersBefore);
+    });
+
+    it('refuses an asOf that is not a date, and an upload with no files', async () => {
+      const badDate = await upload(
+        [
+          { field: 'asOf', content: 'last tuesday' },
+          { field: 'files', filename: 'users.csv', content: USERS_CSV },
+        ],
+        tokens['admin@acme.test'],
+      );
+      const noFiles = await upload([{ field: 'asOf', content: '2025-06-30' }], tokens['admin@acme.test']);
+
+      expect(badDate.statusCode).toBe(400);
+      expect(badDate.json()).toMatchObject({ code: 'UPLOAD_FIELD_INVALID', message: expect.stringContaining('"last tuesday"') });
+      expect(noFiles.statusCode).toBe(400);
+      expect(noFiles.json()).toMatchObject({ code: 'UPLOAD_EMPTY' });
+    });
+
+    it("does not let another tenant's admin read an upload's status: 404, as for an id that does not exist", async () => {
+      const response = await upload([{ field: 'files', filename: 'users.csv', content: USERS_CSV }], tokens['admin@acme.test']);
+      const { ingestionRunId } = response.json() as { ingestionRunId: string };
+      const read = (id: string, email: string) =>
+        app.inject({ method: 'GET', url: `/uploads/${id}`, headers: { authorization: `Bearer ${tokens[email]}` } });
+
+      const asOwner = await read(ingestionRunId, 'admin@acme.test');
+      const asOtherTenant = await read(ingestionRunId, 'admin@globex.test');
+      const unknown = await read('7c9e6679-7425-40de-944b-e07fc1f90ae7', 'admin@globex.test');
+      const notAnId = await read('..%2F..%2Fetc', 'admin@globex.test');
+
+      expect(asOwner.statusCode).toBe(200);
+      expect(asOtherTenant.statusCode).toBe(404);
+      expect(asOtherTenant.json()).toMatchObject({ code: 'UPLOAD_NOT_FOUND' });
+      expect(unknown.statusCode).toBe(404);
+      expect(notAnId.statusCode).toBe(404);
+      expect(runFolders(globex)).toEqual([]);
+    });
+  });
+
+  describe('a suspended tenant', () => {
+    it('has its sessions refused with TENANT_SUSPENDED, in GraphQL and on uploads', async () => {
+      await prisma.tenant.update({ where: { slug: 'initech' }, data: { status: 'suspended' } });
+      const headers = { authorization: `Bearer ${tokens['admin@initech.test']}` };
+
+      const me = await graphql(app, '{ me { email } }', headers);
+      const response = await upload([{ field: 'files', filename: 'users.csv', content: USERS_CSV }], tokens['admin@initech.test']);
+      const again = await login('admin@initech.test', PASSWORD);
+
+      expect(me.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'TENANT_SUSPENDED' } })]);
+      expect(response.statusCode).toBe(403);
+      expect(response.json()).toMatchObject({ code: 'TENANT_SUSPENDED' });
+      expect(again.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'TENANT_SUSPENDED' } })]);
+    });
+  });
+});

@@ -1,0 +1,35 @@
+import { DomainError } from '@kineo/db';
+
+export type AuthErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'TENANT_SUSPENDED'
+  | 'TENANT_REQUIRED'
+  | 'PASSWORD_WEAK'
+  | 'EMAIL_INVALID'
+  | 'USER_EXISTS'
+  | 'USER_INPUT_INVALID'
+  | 'AUTH_SECRET_INVALID';
+
+/** Sign-in, session and account failures, each with a message that is safe to show to the caller. */
+export class AuthError extends DomainError {
+  constructor(
+    override readonly code: AuthErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(code, message, details);
+    this.name = 'AuthError';
+  }
+}
+
+/** One message for an unknown email and a wrong password, so a caller cannot probe for accounts. */
+export const BAD_CREDENTIALS = 'The email or password is incorrect.';
+
+export function badCredentials(): AuthError {
+  return new AuthError('UNAUTHENTICATED', BAD_CREDENTIALS);
+}
+
+export function sessionInvalid(): AuthError {
+  return new AuthError('UNAUTHENTICATED', 'Your session is not valid or has expired; sign in again.');
+}
