@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { TenantService } from '@kineo/db';
+import { UserService } from '@kineo/auth';
 import { generateExport } from '@kineo/generator';
 import { provisionTenantJob } from '@kineo/jobs';
 import type { CliContext } from '../context';
@@ -13,6 +14,49 @@ export const DEMO_TENANTS = [
   { slug: 'acme-health', name: 'Acme Health Trust', planCode: 'professional', fiscalYearStartMonth: 4, users: 3000, seed: 101 },
   { slug: 'globex-retail', name: 'Globex Retail', planCode: 'starter', fiscalYearStartMonth: 7, users: 800, seed: 202 },
 ];
+
+/** Demo passwords: printed by the demo, for a local stack only. */
+const DEMO_PASSWORD = 'kineo-demo-password';
+
+interface DemoLogin {
+  email: string;
+  role: string;
+  tenant: string;
+  sees: string;
+}
+
+/** An ops login, and per demo tenant an org admin and the manager with the most reports. */
+async function ensureDemoLogins(ctx: CliContext): Promise<DemoLogin[]> {
+  const users = new UserService(ctx.prisma);
+  const existing = new Map((await users.list()).map((u) => [u.email, u]));
+  const logins: DemoLogin[] = [];
+  const ensure = async (email: string, grant: Parameters<UserService['create']>[0]['grant'], login: Omit<DemoLogin, 'email'>) => {
+    const has = existing.get(email);
+    const granted = has && ('ops' in grant ? has.platformRole === 'kineo_ops' : has.memberships.some((m) => m.tenant === grant.tenantSlug));
+    if (!granted) await users.create({ email, password: DEMO_PASSWORD, grant, actor: 'demo' });
+    logins.push({ email, ...login });
+  };
+  await ensure('ops@kineo.example', { ops: true }, { role: 'kineo_ops', tenant: '(all, metadata only)', sees: 'every tenant, no learner rows' });
+  const warehouse = await ctx.warehouse();
+  for (const demo of DEMO_TENANTS) {
+    const tenant = await new TenantService(ctx.prisma).get(demo.slug);
+    await ensure(`admin@${demo.slug}.example`, { tenantSlug: demo.slug, role: 'org_admin' }, { role: 'org_admin', tenant: demo.slug, sees: 'the whole tenant' });
+    const top = await warehouse.queryPublished<{ manager_user_key: number; reports: number }>(
+      { tenantId: tenant.id, namespace: tenant.namespace },
+      `select manager_user_key, count(*) as reports from gold.dim_manager_relationship
+       where relationship = 'direct' and manager_user_key > 0 group by 1 order by 2 desc, 1 limit 1`,
+    );
+    const manager = top.rows[0];
+    if (manager) {
+      await ensure(
+        `manager@${demo.slug}.example`,
+        { tenantSlug: demo.slug, role: 'manager', lmsUserId: Number(manager.manager_user_key) },
+        { role: 'manager', tenant: demo.slug, sees: `LMS user ${manager.manager_user_key}'s ${manager.reports} direct reports and everyone below them` },
+      );
+    }
+  }
+  return logins;
+}
 
 /** Polls until the tenant is active (the worker provisions it). */
 async function waitUntilActive(ctx: CliContext, slug: string, timeoutMs = 120_000) {
@@ -55,6 +99,7 @@ export function demoCommand(context: () => CliContext): Command {
         printReport(outcome);
         if (outcome.status !== 'succeeded') throw new CliError(`The demo load for ${demo.slug} failed: ${outcome.error}`);
       }
+      const logins = await ensureDemoLogins(ctx);
       const settings = ctx.settings;
       const gateway = `http://${settings.GATEWAY_HOST}:${settings.GATEWAY_PORT}`;
       process.stdout.write('\nKineo Analytics is up.\n\n');
@@ -66,6 +111,8 @@ export function demoCommand(context: () => CliContext): Command {
         (await tenants.list()).map((t) => ({ tenant: t.slug, name: t.name, status: t.status, dataVersion: t.dataVersion })),
         ['tenant', 'name', 'status', 'dataVersion'],
       );
+      process.stdout.write(`\nLogins (password for all: ${DEMO_PASSWORD}), e.g. GraphQL mutation { login(email: "...", password: "...") { token } }\n`);
+      printTable(logins.map((l) => ({ ...l })), ['email', 'role', 'tenant', 'sees']);
       process.stdout.write('\nTry:  npx kineo sql acme-health "select status, count(*) as n from gold.fact_course_progress group by 1 order by 1"\n');
       process.stdout.write('Stop everything with: npx kineo stack down\n');
     });
