@@ -15,6 +15,8 @@ export interface LoadFileInput {
   batchId: string;
   batchSeq: number;
   ingestedAt: Date;
+  /** Texts null_dates.csv lists as "not set"; they are valid in any time column. */
+  sentinels: string[];
 }
 
 export interface LoadFileCounts {
@@ -46,66 +48,78 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
   const extras = lowerHeader.filter((h) => !contractNames.has(h));
   const columnsArg = `{${lowerHeader.map((h) => `${dialect.literal(h)}: 'VARCHAR'`).join(', ')}}`;
 
+  const sentinelList = input.sentinels.length > 0 ? input.sentinels.map((t) => dialect.literal(t)).join(', ') : "''";
+  const extra = extras.length > 0 ? `cast(json_object(${extras.map((e) => `${dialect.literal(e)}, ${ident(e)}`).join(', ')}) as varchar)` : 'cast(null as varchar)';
+  const contractColumns = spec.columns.map((c) => ident(c.name));
+  const thisFile = (alias = '') => `${alias}_batch_id = ${dialect.literal(input.batchId)} and ${alias}_source_file = ${dialect.literal(input.sourceFile)}`;
+  const where = thisFile();
+  const table = `bronze.${spec.name}`;
+
+  // One pass over the file, straight into bronze: every row with its problem (if any) and its
+  // ordinal. Rejected records, rows with problems and line numbers are then fixed up, which
+  // touches only the (few) rows concerned.
   await session.execute('drop table if exists _rejects; drop table if exists _reject_scans');
-  await session.execute(`create or replace temp table _stage as
-    select row_number() over () as _ord, *
+  await session.execute(`insert into ${table} (${contractColumns.join(', ')}, _extra, _batch_id, _batch_seq, _source_file, _source_line, _ingested_at, _content_sha256, _problem)
+    select ${contractColumns.join(', ')}, ${extra}, ${dialect.literal(input.batchId)}, ${input.batchSeq}, ${dialect.literal(input.sourceFile)},
+      row_number() over () + 1, cast(${dialect.literal(input.ingestedAt.toISOString())} as timestamp), ${dialect.literal(input.sha256)},
+      ${rowProblems(spec, dialect, sentinelList)}
     from read_csv([${dialect.literal(input.path)}], columns = ${columnsArg}, header = true, delim = ',', quote = '"',
       escape = '"', auto_detect = false, strict_mode = true, all_varchar = true,
       store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans')`);
-  await session.execute(`create or replace temp table _rej as
-    select line, arg_min(error_type, column_idx) as error_type, arg_min(error_message, column_idx) as error_message,
-      any_value(csv_line) as csv_line
-    from _rejects group by line`);
-  // For the accepted row with ordinal i, its line is i + 1 (header) + the rejected records before it.
-  await session.execute(`create or replace temp table _rejpos as
-    select accepted_before, max(rank) as rank from (
-      select line - 1 - row_number() over (order by line) as accepted_before, row_number() over (order by line) as rank from _rej
-    ) group by accepted_before`);
 
-  const sentinels = 'select trim(value) from bronze.null_dates';
-  const extra = extras.length > 0 ? `cast(json_object(${extras.map((e) => `${dialect.literal(e)}, s.${ident(e)}`).join(', ')}) as varchar)` : 'cast(null as varchar)';
-  await session.execute(`create or replace temp table _checked as
-    select s.*, s._ord + 1 + coalesce(r.rank, 0) as _line, ${rowProblems(spec, dialect, sentinels)} as _problem, ${extra} as _extra_json
-    from _stage s asof left join _rejpos r on s._ord > r.accepted_before`);
+  const rejected = await session.query<{ n: number }>('select count(distinct line) as n from _rejects');
+  if (Number(rejected.rows[0].n) > 0) {
+    await session.execute(`create or replace temp table _rej as
+      select line, arg_min(error_type, column_idx) as error_type, arg_min(error_message, column_idx) as error_message,
+        any_value(csv_line) as csv_line
+      from _rejects group by line`);
+    // The accepted row with ordinal i is on line i + 1 (header) + the rejected records before it.
+    await session.execute(`create or replace temp table _rejpos as
+      select accepted_before, max(rank) as rank from (
+        select line - 1 - row_number() over (order by line) as accepted_before, row_number() over (order by line) as rank from _rej
+      ) group by accepted_before`);
+    await session.execute(`update ${table} as b set _source_line = b._source_line + p.shift
+      from (
+        select o._source_line, coalesce(r.rank, 0) as shift
+        from (select _source_line from ${table} where ${where}) o
+        asof left join _rejpos r on o._source_line - 1 > r.accepted_before
+      ) p
+      where ${thisFile('b.')} and b._source_line = p._source_line and p.shift > 0`);
+    const rejectCase = Object.entries(REJECT_REASONS)
+      .map(([type, reason]) => `when ${dialect.literal(type)} then ${dialect.literal(reason)}`)
+      .join(' ');
+    await session.execute(`insert into bronze._quarantine
+      select ${dialect.literal(input.batchId)}, ${input.batchSeq}, ${dialect.literal(spec.name)}, ${dialect.literal(input.sourceFile)}, line,
+        case error_type ${rejectCase} else error_message end, csv_line, cast(${dialect.literal(input.ingestedAt.toISOString())} as timestamp), ${dialect.literal(input.sha256)}
+      from _rej`);
+    await session.execute('drop table if exists _rej; drop table if exists _rejpos');
+  }
 
-  const audit = [
-    dialect.literal(input.batchId),
-    String(input.batchSeq),
-    dialect.literal(input.sourceFile),
-    '_line',
-    `cast(${dialect.literal(input.ingestedAt.toISOString())} as timestamp)`,
-    dialect.literal(input.sha256),
-  ];
-  const contractColumns = spec.columns.map((c) => ident(c.name));
-  await session.execute(`insert into bronze.${spec.name} (${contractColumns.join(', ')}, _extra, _batch_id, _batch_seq, _source_file, _source_line, _ingested_at, _content_sha256)
-    select ${contractColumns.join(', ')}, _extra_json, ${audit.join(', ')} from _checked where _problem is null`);
-  const rawRow = `cast(json_object(${lowerHeader.map((h) => `${dialect.literal(h)}, ${ident(h)}`).join(', ')}) as varchar)`;
-  await session.execute(`insert into bronze._quarantine
-    select ${audit[0]}, ${audit[1]}, ${dialect.literal(spec.name)}, ${audit[2]}, _line, _problem, ${rawRow}, ${audit[4]}, ${audit[5]}
-    from _checked where _problem is not null`);
-  const rejectCase = Object.entries(REJECT_REASONS)
-    .map(([type, reason]) => `when ${dialect.literal(type)} then ${dialect.literal(reason)}`)
-    .join(' ');
-  await session.execute(`insert into bronze._quarantine
-    select ${audit[0]}, ${audit[1]}, ${dialect.literal(spec.name)}, ${audit[2]}, line,
-      case error_type ${rejectCase} else error_message end, csv_line, ${audit[4]}, ${audit[5]}
-    from _rej`);
+  const bad = await session.query<{ n: number }>(`select count(*) as n from ${table} where ${where} and _problem is not null`);
+  if (Number(bad.rows[0].n) > 0) {
+    const contractRow = `json_object(${spec.columns.map((c) => `${dialect.literal(c.name)}, ${ident(c.name)}`).join(', ')})`;
+    await session.execute(`insert into bronze._quarantine
+      select _batch_id, _batch_seq, ${dialect.literal(spec.name)}, _source_file, _source_line, _problem,
+        cast(json_merge_patch(${contractRow}, coalesce(_extra, '{}')) as varchar), _ingested_at, _content_sha256
+      from ${table} where ${where} and _problem is not null`);
+    await session.execute(`delete from ${table} where ${where} and _problem is not null`);
+  }
 
-  const counts = await session.query<{ accepted: number; bad: number; rejected: number }>(`select
-    (select count(*) from _checked where _problem is null) as accepted,
-    (select count(*) from _checked where _problem is not null) as bad,
-    (select count(*) from _rej) as rejected`);
+  const counts = await session.query<{ loaded: number; quarantined: number }>(
+    `select (select count(*) from ${table} where ${where}) as loaded,
+      (select count(*) from bronze._quarantine where _batch_id = ? and _source_file = ?) as quarantined`,
+    [input.batchId, input.sourceFile],
+  );
   const reasons = await session.query<{ reason: string; rows: number }>(
     `select reason, count(*) as rows from bronze._quarantine where _batch_id = ? and _source_file = ?
      group by reason order by rows desc, reason limit 10`,
     [input.batchId, input.sourceFile],
   );
-  await session.execute('drop table if exists _stage; drop table if exists _checked; drop table if exists _rej; drop table if exists _rejpos');
-  const { accepted, bad, rejected } = counts.rows[0];
+  const { loaded, quarantined } = counts.rows[0];
   return {
-    rowsRead: Number(accepted) + Number(bad) + Number(rejected),
-    rowsLoaded: Number(accepted),
-    rowsQuarantined: Number(bad) + Number(rejected),
+    rowsRead: Number(loaded) + Number(quarantined),
+    rowsLoaded: Number(loaded),
+    rowsQuarantined: Number(quarantined),
     reasons: reasons.rows.map((r) => ({ reason: r.reason, rows: Number(r.rows) })),
   };
 }

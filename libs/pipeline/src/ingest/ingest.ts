@@ -147,9 +147,10 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
           });
           continue;
         }
+        const sentinels = (await session.query<{ value: string }>("select distinct trim(value) as value from bronze.null_dates where trim(value) <> ''")).rows.map((r) => r.value);
         const counts = await loadCsvFile(session, warehouse.dialect, {
           spec: file.spec, path: file.path, sourceFile: file.name, header: file.header, sha256,
-          batchId: options.batchId, batchSeq, ingestedAt,
+          batchId: options.batchId, batchSeq, ingestedAt, sentinels,
         });
         await session.execute('insert into bronze._files values (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
           options.batchId, batchSeq, file.spec.name, file.name, sha256, counts.rowsRead, counts.rowsLoaded, counts.rowsQuarantined, ingestedAt,

@@ -8,7 +8,7 @@ const WHOLE = '[+-]?[0-9]+';
 
 /**
  * SQL for why one value breaks the contract, or NULL when it is fine. `sentinels` is a SQL
- * expression listing the texts that mean "not set" (null_dates.csv).
+ * list of the quoted texts that mean "not set" (null_dates.csv).
  */
 export function columnProblem(column: ColumnSpec, dialect: Dialect, sentinels: string): string {
   const v = `trim(${ident(column.name)})`;
