@@ -51,7 +51,9 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
   const sentinelList = input.sentinels.length > 0 ? input.sentinels.map((t) => dialect.literal(t)).join(', ') : "''";
   const extra = extras.length > 0 ? `cast(json_object(${extras.map((e) => `${dialect.literal(e)}, ${ident(e)}`).join(', ')}) as varchar)` : 'cast(null as varchar)';
   const contractColumns = spec.columns.map((c) => ident(c.name));
-  const thisFile = (alias = '') => `${alias}_batch_id = ${dialect.literal(input.batchId)} and ${alias}_source_file = ${dialect.literal(input.sourceFile)}`;
+  // _batch_seq first: the new rows are the last row groups, so the rest is skipped by their min/max.
+  const thisFile = (alias = '') =>
+    `${alias}_batch_seq = ${input.batchSeq} and ${alias}_batch_id = ${dialect.literal(input.batchId)} and ${alias}_source_file = ${dialect.literal(input.sourceFile)}`;
   const where = thisFile();
   const table = `bronze.${spec.name}`;
 
@@ -95,8 +97,9 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
     await session.execute('drop table if exists _rej; drop table if exists _rejpos');
   }
 
-  const bad = await session.query<{ n: number }>(`select count(*) as n from ${table} where ${where} and _problem is not null`);
-  if (Number(bad.rows[0].n) > 0) {
+  const inserted = await session.query<{ total: number; bad: number }>(`select count(*) as total, count(_problem) as bad from ${table} where ${where}`);
+  const { total, bad } = inserted.rows[0];
+  if (Number(bad) > 0) {
     const contractRow = `json_object(${spec.columns.map((c) => `${dialect.literal(c.name)}, ${ident(c.name)}`).join(', ')})`;
     await session.execute(`insert into bronze._quarantine
       select _batch_id, _batch_seq, ${dialect.literal(spec.name)}, _source_file, _source_line, _problem,
@@ -105,21 +108,18 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
     await session.execute(`delete from ${table} where ${where} and _problem is not null`);
   }
 
-  const counts = await session.query<{ loaded: number; quarantined: number }>(
-    `select (select count(*) from ${table} where ${where}) as loaded,
-      (select count(*) from bronze._quarantine where _batch_id = ? and _source_file = ?) as quarantined`,
-    [input.batchId, input.sourceFile],
-  );
+  const rejectedRecords = Number(rejected.rows[0].n);
   const reasons = await session.query<{ reason: string; rows: number }>(
     `select reason, count(*) as rows from bronze._quarantine where _batch_id = ? and _source_file = ?
      group by reason order by rows desc, reason limit 10`,
     [input.batchId, input.sourceFile],
   );
-  const { loaded, quarantined } = counts.rows[0];
+  const loaded = Number(total) - Number(bad);
+  const quarantined = Number(bad) + rejectedRecords;
   return {
-    rowsRead: Number(loaded) + Number(quarantined),
-    rowsLoaded: Number(loaded),
-    rowsQuarantined: Number(quarantined),
+    rowsRead: loaded + quarantined,
+    rowsLoaded: loaded,
+    rowsQuarantined: quarantined,
     reasons: reasons.rows.map((r) => ({ reason: r.reason, rows: Number(r.rows) })),
   };
 }

@@ -44,7 +44,8 @@ export function typedColumn(column: ColumnSpec, dialect: Dialect, sentinels: Sen
  */
 export function silverStagingModel(spec: SourceFileSpec, dialect: Dialect, sentinels: Sentinels): Model {
   const typed = spec.columns.map((c) => `${typedColumn(c, dialect, sentinels)} as ${ident(c.name)}`);
-  const key = spec.key.map((k) => typedColumn(spec.columns.find((c) => c.name === k)!, dialect, sentinels));
+  // Typed once in the inner select; the window partitions on the typed columns by name.
+  const key = spec.key.map((k) => ident(k));
   return {
     name: `silver.${spec.name}`,
     depends: [`bronze.${spec.name}`],
@@ -52,9 +53,11 @@ export function silverStagingModel(spec: SourceFileSpec, dialect: Dialect, senti
     stage: 'silver',
     source: `contract:${spec.name}`,
     sql: `create or replace table silver.${spec.name} as
-select ${typed.join(',\n  ')},
-  _batch_seq, _source_file, _source_line
-from bronze.${spec.name}
+select * from (
+  select ${typed.join(',\n    ')},
+    _batch_seq, _source_file, _source_line
+  from bronze.${spec.name}
+) typed
 qualify row_number() over (partition by ${key.join(', ')} order by _batch_seq desc, _source_line desc) = 1`,
   };
 }
