@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { CliContext } from './context';
 import { demoCommand } from './commands/demo';
@@ -18,7 +20,7 @@ const getContext = () => (context ??= new CliContext());
 
 const program = new Command('kineo')
   .description('Kineo Analytics: the ops and developer command line')
-  .version(require('../package.json').version)
+  .version((JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version)
   .showHelpAfterError()
   .exitOverride();
 

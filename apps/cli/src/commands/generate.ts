@@ -2,18 +2,13 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { generateExport, MIN_USERS, type TimeFormat } from '@kineo/generator';
 import { printJson, printTable } from '../output';
+import { isoDate } from '../options';
 
 const positiveInt = (min: number) => (value: string) => {
   const n = Number(value.replace(/_/g, ''));
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`a whole number of at least ${min}`);
   return n;
 };
-
-function isoDate(value: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('an ISO-8601 date, e.g. 2025-06-30');
-  return date;
-}
 
 export function generateCommand(): Command {
   return new Command('generate')

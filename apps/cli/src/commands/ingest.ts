@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { QueueEvents } from 'bullmq';
 import { TenantService, type StageRecord } from '@kineo/db';
 import { bullConnection, LOAD_STAGES, QUEUE_PREFIX, requestLoad, type LoadTicket } from '@kineo/jobs';
 import type { FileReport } from '@kineo/pipeline';
 import type { CliContext } from '../context';
+import { isoDate } from '../options';
 import { CliError, printJson, printTable } from '../output';
-
-function isoDate(value: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('an ISO-8601 date or date-time, e.g. 2025-06-30');
-  return date;
-}
 
 /** The files a person named: a folder means every .csv and .xlsx directly inside it. */
 export function collectFiles(inputs: string[]): { path: string; name: string }[] {
