@@ -9,6 +9,7 @@ import { AppModule, type GatewayOptions } from './app.module';
 import { SessionHook } from './engine/auth/session.hook';
 import { REQUEST_ID_HEADER, requestIdOf } from './engine/logging/request-id.util';
 import { MetricsService } from './engine/metrics/metrics.service';
+import { registerResumableTransport } from './modules/uploads/resumable-http.util';
 import { multipartOptions } from './modules/uploads/upload-limits.util';
 
 export type { GatewayOptions };
@@ -35,6 +36,7 @@ export async function createGateway(settings: Settings, options: GatewayOptions 
   app.get(SessionHook).install(fastify);
   // Uploads stream part by part from the request; nothing is buffered in memory or in a temp folder.
   await app.register(fastifyMultipart, multipartOptions(settings));
+  registerResumableTransport(fastify);
   if (settings.METRICS_ENABLED) app.get(MetricsService).instrument(fastify);
 
   await app.init();

@@ -7,6 +7,13 @@ import type { Settings } from '@kineo/config';
 import { InjectSettings } from '../../engine/config/settings.module';
 
 /**
+ * Where a tenant's resumable uploads grow until they are loaded. The worker reads only run folders
+ * it is given and `incoming/` (after a READY marker), so nothing loads a half-sent file from here.
+ */
+export const RESUMABLE_DIR = '.resumable';
+const NAMESPACE = /^[a-z][a-z0-9_]{2,62}$/;
+
+/**
  * The landing area the worker ingests from: `<KINEO_DATA_DIR>/landing/<namespace>/<ingestionRunId>/`.
  * The namespace comes from a TenantContext (checked against the identifier pattern) and the run id
  * is made here, so no part of a path comes from the request except a sanitised base name.
@@ -21,6 +28,32 @@ export class LandingRepository {
 
   runDir(namespace: string, ingestionRunId: string): string {
     return path.join(this.root, namespace, ingestionRunId);
+  }
+
+  resumableDir(namespace: string): string {
+    return path.join(this.root, namespace, RESUMABLE_DIR);
+  }
+
+  async createResumableDir(namespace: string): Promise<string> {
+    const dir = this.resumableDir(namespace);
+    await fs.mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  /** The namespaces that have a resumable-upload folder on disk. */
+  async namespacesWithResumableUploads(): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await fs.readdir(this.root);
+    } catch {
+      return [];
+    }
+    const found: string[] = [];
+    for (const namespace of entries.filter((e) => NAMESPACE.test(e))) {
+      const stat = await fs.stat(this.resumableDir(namespace)).catch(() => null);
+      if (stat?.isDirectory()) found.push(namespace);
+    }
+    return found;
   }
 
   async createRunDir(dir: string): Promise<void> {
@@ -38,6 +71,21 @@ export class LandingRepository {
     });
     await pipeline(source, count, createWriteStream(path.join(dir, name), { flags: 'wx' }));
     return bytes;
+  }
+
+  /**
+   * Moves a finished file into `<dir>/<name>`; a rename, so a 2 GB file is not copied, and the file
+   * appears in the run folder whole or not at all.
+   */
+  async moveIn(from: string, dir: string, name: string): Promise<string> {
+    const target = path.join(dir, name);
+    await fs.rename(from, target);
+    return target;
+  }
+
+  /** Puts a file moved by `moveIn` back where it was. */
+  async moveBack(target: string, from: string): Promise<void> {
+    await fs.rename(target, from);
   }
 
   async remove(dir: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
 import type { FastifyRequest } from 'fastify';
 import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
@@ -19,6 +19,14 @@ export class UploadsController {
   receive(@CurrentTenant() tenant: TenantContext, @Req() request: FastifyRequest): Promise<UploadReceipt> {
     if (!request.isMultipart()) throw new UploadError('UPLOAD_NOT_MULTIPART', 'Send the files as multipart/form-data.');
     return this.uploads.receive(tenant, request.parts());
+  }
+
+  /** Loads files sent with the resumable (tus) endpoint, once each has been sent whole. */
+  @Post('complete')
+  @HttpCode(202)
+  @Roles('org_admin')
+  complete(@CurrentTenant() tenant: TenantContext, @Body() body: unknown): Promise<UploadReceipt> {
+    return this.uploads.complete(tenant, body);
   }
 
   @Get(':ingestionRunId')

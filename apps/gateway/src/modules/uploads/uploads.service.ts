@@ -11,6 +11,7 @@ import { InjectPrisma } from '../../engine/database/database.module';
 import { InjectJobQueues } from '../../engine/queue/queue.module';
 import { InjectRedis } from '../../engine/redis/redis.module';
 import { LandingRepository } from './landing.repository';
+import { fileNameInHeader, ResumableUploadsRepository, type ResumableUpload } from './resumable-uploads.repository';
 import { safeUploadName } from './upload-file-name.util';
 import { MAX_UPLOAD_FILES } from './upload-limits.util';
 import { UploadError } from './uploads.exception';
@@ -29,6 +30,7 @@ export class UploadsService {
     @InjectRedis() private readonly redis: Redis,
     @InjectSettings() private readonly settings: Settings,
     private readonly landing: LandingRepository,
+    private readonly resumableUploads: ResumableUploadsRepository,
   ) {}
 
   /**
@@ -39,7 +41,7 @@ export class UploadsService {
     await this.assertReady(tenant);
     const ingestionRunId = randomUUID();
     const dir = this.landing.runDir(tenant.namespace, ingestionRunId);
-    const files: { name: string; path: string; bytes: number }[] = [];
+    const files: LandedFile[] = [];
     let asOf: Date | undefined;
     try {
       for await (const part of parts) {
@@ -70,23 +72,59 @@ export class UploadsService {
       await this.landing.remove(dir);
       throw this.asUploadError(error);
     }
+    return this.startLoad(tenant, { ingestionRunId, files, asOf }, () => this.landing.remove(dir));
+  }
 
+  /**
+   * One tus request (`@tus/server` speaks the protocol): creating an upload of the caller's tenant,
+   * or asking about, resuming or ending one of the caller's own. Anyone else's is the same 404 as
+   * an upload that does not exist.
+   */
+  async resumable(tenant: TenantContext, request: Request, uploadId?: string): Promise<Response> {
+    if (request.method === 'POST') await this.assertCreatable(tenant, request.headers);
+    else if (uploadId !== undefined) await this.ownUpload(tenant, uploadId);
+    return this.resumableUploads.handle(tenant.namespace, tenant.userId, request);
+  }
+
+  /**
+   * Starts one load of finished resumable uploads: their files move into a new run folder, exactly
+   * where `receive` would have streamed them, and the load goes the same way from there. A refusal
+   * leaves every upload as it was, so the load can be asked for again.
+   */
+  async complete(tenant: TenantContext, body: unknown): Promise<UploadReceipt> {
+    const { uploadIds, asOf } = parseCompletion(body);
+    await this.assertReady(tenant);
+    // Checked once before locking, so asking too early does not interrupt an upload still running.
+    await this.finishedUploads(tenant, uploadIds);
+    const releases: Array<() => Promise<void>> = [];
     try {
-      const ticket = await requestLoad(this.prisma, this.queues, {
-        tenantId: tenant.tenantId,
-        ingestionRunId,
-        files: files.map((f) => ({ name: f.name, path: f.path })),
-        source: 'upload',
-        requestedBy: tenant.userId,
-        asOf,
-      });
-      return { ingestionRunId, buildRunId: ticket.buildRunId, asOf: ticket.asOf, files: files.map(({ name, bytes }) => ({ name, bytes })) };
-    } catch (error) {
-      await this.landing.remove(dir);
-      const failed = { status: 'failed' as const, error: 'The load could not be queued.', finishedAt: new Date() };
-      await this.prisma.ingestionRun.updateMany({ where: { id: ingestionRunId }, data: failed });
-      await this.prisma.buildRun.updateMany({ where: { ingestionRunId }, data: failed });
-      throw error;
+      for (const id of [...uploadIds].sort()) releases.push(await this.resumableUploads.lock(id));
+      const uploads = await this.finishedUploads(tenant, uploadIds);
+      const ingestionRunId = randomUUID();
+      const dir = this.landing.runDir(tenant.namespace, ingestionRunId);
+      const files: LandedFile[] = [];
+      const moved: { from: string; to: string }[] = [];
+      const undo = async () => {
+        for (const { from, to } of moved) await this.landing.moveBack(to, from);
+        await this.landing.remove(dir);
+      };
+      try {
+        await this.landing.createRunDir(dir);
+        for (const { upload, name } of uploads) {
+          const to = await this.landing.moveIn(upload.path, dir, name);
+          moved.push({ from: upload.path, to });
+          files.push({ name, path: to, bytes: upload.size });
+        }
+      } catch (error) {
+        await undo();
+        throw error;
+      }
+      const receipt = await this.startLoad(tenant, { ingestionRunId, files, asOf }, undo);
+      // The load has started; a record left behind without its file is answered as gone (410) by tus.
+      for (const { upload } of uploads) await this.resumableUploads.forget(tenant.namespace, upload.id).catch(() => undefined);
+      return receipt;
+    } finally {
+      for (const release of releases) await release();
     }
   }
 
@@ -129,11 +167,96 @@ export class UploadsService {
     };
   }
 
-  private async assertReady(tenant: TenantContext): Promise<void> {
+  /** Records the load of files already in its run folder and starts its flow; `undo` takes them back out. */
+  private async startLoad(
+    tenant: TenantContext,
+    load: { ingestionRunId: string; files: LandedFile[]; asOf: Date | undefined },
+    undo: () => Promise<void>,
+  ): Promise<UploadReceipt> {
+    const { ingestionRunId, files, asOf } = load;
+    try {
+      const ticket = await requestLoad(this.prisma, this.queues, {
+        tenantId: tenant.tenantId,
+        ingestionRunId,
+        files: files.map((f) => ({ name: f.name, path: f.path })),
+        source: 'upload',
+        requestedBy: tenant.userId,
+        asOf,
+      });
+      return { ingestionRunId, buildRunId: ticket.buildRunId, asOf: ticket.asOf, files: files.map(({ name, bytes }) => ({ name, bytes })) };
+    } catch (error) {
+      await undo();
+      const failed = { status: 'failed' as const, error: 'The load could not be queued.', finishedAt: new Date() };
+      await this.prisma.ingestionRun.updateMany({ where: { id: ingestionRunId }, data: failed });
+      await this.prisma.buildRun.updateMany({ where: { ingestionRunId }, data: failed });
+      throw error;
+    }
+  }
+
+  /** A new resumable upload must name an acceptable file and declare a size within the limit. */
+  private async assertCreatable(tenant: TenantContext, headers: Headers): Promise<void> {
+    await this.assertActive(tenant);
+    const sent = fileNameInHeader(headers.get('upload-metadata'));
+    if (!sent) {
+      throw new UploadError(
+        'UPLOAD_METADATA_INVALID',
+        sent === null
+          ? 'The Upload-Metadata header is not valid tus metadata (comma-separated "key base64value" pairs).'
+          : 'Name the file: send its name as "filename" in Upload-Metadata (tus-js-client: metadata: { filename: file.name }).',
+      );
+    }
+    safeUploadName(sent);
+    const length = headers.get('upload-length');
+    if (length === null || !/^\d{1,16}$/.test(length)) {
+      throw new UploadError('UPLOAD_LENGTH_REQUIRED', `Send the size of "${sent}" in bytes as Upload-Length; uploads of unknown size are not taken.`, {
+        file: sent,
+      });
+    }
+    if (Number(length) > this.settings.UPLOAD_MAX_BYTES) throw this.tooLarge(sent);
+  }
+
+  /** The caller's own upload; anything else, another tenant's or another admin's, is not found. */
+  private async ownUpload(tenant: TenantContext, uploadId: string): Promise<ResumableUpload> {
+    const upload = await this.resumableUploads.find(tenant.namespace, uploadId);
+    if (!upload || upload.ownerId !== tenant.userId) {
+      throw new UploadError('UPLOAD_NOT_FOUND', `No upload "${uploadId}" of yours is waiting: it may have been loaded or dropped already, or have expired.`, {
+        uploadId,
+      });
+    }
+    return upload;
+  }
+
+  /** The caller's uploads, each finished, under the safe names they will land with, none twice. */
+  private async finishedUploads(tenant: TenantContext, uploadIds: string[]): Promise<{ upload: ResumableUpload; name: string }[]> {
+    const found: { upload: ResumableUpload; name: string }[] = [];
+    for (const id of uploadIds) {
+      const upload = await this.ownUpload(tenant, id);
+      if (upload.offset !== upload.size) {
+        throw new UploadError(
+          'UPLOAD_INCOMPLETE',
+          `The file "${upload.fileName}" is not finished: ${upload.offset} of ${upload.size} bytes received. Resume its upload, then start the load again.`,
+          { file: upload.fileName, uploadId: id, bytesReceived: upload.offset, bytesTotal: upload.size },
+        );
+      }
+      const name = safeUploadName(upload.fileName);
+      const twin = found.find((f) => f.name.toLowerCase() === name.toLowerCase());
+      if (twin) {
+        throw new UploadError('UPLOAD_FILE_DUPLICATE', `The file "${upload.fileName}" is in the load twice (as "${name}").`, { file: upload.fileName });
+      }
+      found.push({ upload, name });
+    }
+    return found;
+  }
+
+  private async assertActive(tenant: TenantContext): Promise<void> {
     const { status, slug } = await this.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.tenantId }, select: { status: true, slug: true } });
     if (status !== 'active') {
       throw new UploadError('TENANT_NOT_READY', `The organisation "${slug}" is still being set up; uploads open once it is active.`);
     }
+  }
+
+  private async assertReady(tenant: TenantContext): Promise<void> {
+    await this.assertActive(tenant);
     // BullMQ waits for Redis indefinitely; better to refuse before taking gigabytes of files.
     try {
       await this.redis.ping();
@@ -174,6 +297,32 @@ export class UploadsService {
         return error;
     }
   }
+}
+
+interface LandedFile {
+  name: string;
+  path: string;
+  bytes: number;
+}
+
+/** `{ "uploadIds": [...], "asOf"?: "2025-06-30" }`, the body of `POST /uploads/complete`. */
+function parseCompletion(body: unknown): { uploadIds: string[]; asOf: Date | undefined } {
+  const usage = 'Send JSON such as { "uploadIds": ["<id from the upload\'s URL>"], "asOf": "2025-06-30" } (asOf is optional).';
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new UploadError('UPLOAD_FIELD_INVALID', usage);
+  const { uploadIds, asOf, ...rest } = body as Record<string, unknown>;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) {
+    throw new UploadError('UPLOAD_FIELD_INVALID', `Unknown field "${unknown}". ${usage}`, { field: unknown });
+  }
+  if (!Array.isArray(uploadIds) || uploadIds.some((id) => typeof id !== 'string')) {
+    throw new UploadError('UPLOAD_FIELD_INVALID', `"uploadIds" must be a list of upload ids. ${usage}`, { field: 'uploadIds' });
+  }
+  if (uploadIds.length === 0) throw new UploadError('UPLOAD_EMPTY', 'The load has no files; list the uploads to load in "uploadIds".');
+  if (uploadIds.length > MAX_UPLOAD_FILES) {
+    throw new UploadError('UPLOAD_TOO_MANY_PARTS', `A load takes at most ${MAX_UPLOAD_FILES} files; load the rest separately.`);
+  }
+  const ids = [...new Set(uploadIds as string[])];
+  return { uploadIds: ids, asOf: asOf === undefined ? undefined : parseAsOf('asOf', asOf) };
 }
 
 function parseAsOf(field: string, value: unknown): Date {

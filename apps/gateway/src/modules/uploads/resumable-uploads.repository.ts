@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Settings } from '@kineo/config';
+import { FileStore } from '@tus/file-store';
+import { MemoryLocker, Metadata, Server, type Upload } from '@tus/server';
+import { InjectSettings } from '../../engine/config/settings.module';
+import { LandingRepository } from './landing.repository';
+
+/** Where the tus endpoint is mounted; upload URLs are `<RESUMABLE_PATH>/<upload id>`. */
+export const RESUMABLE_PATH = '/uploads/resumable';
+
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
+// The names tus-js-client (`filename`) and Uppy (`name`) give the file in Upload-Metadata.
+const FILE_NAME_KEYS = ['filename', 'name'] as const;
+// Set by the gateway at creation; whatever a client sends under this key is replaced.
+const OWNER_KEY = 'kineo-owner';
+const SWEEP_EVERY_MS_AT_MOST = 3600_000;
+
+/** An upload in progress (or finished, not yet loaded), as the gateway needs to see it. */
+export interface ResumableUpload {
+  id: string;
+  /** The name the client sent, before it is made safe for the landing folder. */
+  fileName: string;
+  size: number;
+  offset: number;
+  ownerId: string;
+  path: string;
+}
+
+/**
+ * The tus protocol (v1.0.0, `@tus/server`) over files in each tenant's `landing/<namespace>/.resumable/`.
+ * One tus server per tenant, each with its own folder, so no request can reach another tenant's
+ * uploads; who may touch which upload is decided by the caller before `handle`.
+ */
+@Injectable()
+export class ResumableUploadsRepository implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('ResumableUploads');
+  private readonly servers = new Map<string, Server>();
+  // One locker for every tenant's server (upload ids are random), so `lock` excludes tus requests too.
+  private readonly locker = new MemoryLocker();
+  // The signed-in user behind a request handed to tus, for the creation hook to record as the owner.
+  private readonly callers = new WeakMap<Request, string>();
+  private sweep: NodeJS.Timeout | undefined;
+
+  constructor(
+    @InjectSettings() private readonly settings: Settings,
+    private readonly landing: LandingRepository,
+  ) {}
+
+  onModuleInit(): void {
+    const every = Math.min(this.settings.UPLOAD_RESUMABLE_EXPIRY_SECONDS * 1000, SWEEP_EVERY_MS_AT_MOST);
+    this.sweep = setInterval(() => void this.removeExpired(), every);
+    this.sweep.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweep);
+  }
+
+  /** Answers one tus request against the tenant's uploads; a new upload is recorded as `userId`'s. */
+  async handle(namespace: string, userId: string, request: Request): Promise<Response> {
+    this.callers.set(request, userId);
+    return (await this.serverFor(namespace)).handleWeb(request);
+  }
+
+  /** The upload, unless there is none by that id in the tenant's folder or it has expired. */
+  async find(namespace: string, id: string): Promise<ResumableUpload | null> {
+    if (!UPLOAD_ID.test(id)) return null;
+    let upload: Upload;
+    try {
+      upload = await (await this.serverFor(namespace)).datastore.getUpload(id);
+    } catch (error) {
+      if (isGone(error)) return null;
+      throw error;
+    }
+    const created = upload.creation_date ? Date.parse(upload.creation_date) : Date.now();
+    if (Date.now() > created + this.expiryMs) return null;
+    return {
+      id,
+      fileName: fileNameIn(upload.metadata) ?? '',
+      size: upload.size ?? Number.NaN,
+      offset: upload.offset,
+      ownerId: upload.metadata?.[OWNER_KEY] ?? '',
+      path: upload.storage?.path ?? '',
+    };
+  }
+
+  /** Holds off tus requests for the upload until the returned release is called. */
+  async lock(id: string): Promise<() => Promise<void>> {
+    const lock = this.locker.newLock(id);
+    // The holder is asked to let go when tus wants the upload; ours is held for a few renames only.
+    await lock.lock(new AbortController().signal, () => undefined);
+    return () => lock.unlock();
+  }
+
+  /** Drops the record of an upload whose file has been moved away (into a run folder). */
+  async forget(namespace: string, id: string): Promise<void> {
+    const store = (await this.serverFor(namespace)).datastore as FileStore;
+    await store.configstore.delete(id);
+  }
+
+  /** Removes every tenant's uploads older than UPLOAD_RESUMABLE_EXPIRY_SECONDS; returns how many. */
+  async removeExpired(): Promise<number> {
+    let removed = 0;
+    for (const namespace of await this.landing.namespacesWithResumableUploads()) {
+      try {
+        removed += await (await this.serverFor(namespace)).cleanUpExpiredUploads();
+      } catch (error) {
+        this.logger.warn(`Could not remove expired uploads of ${namespace}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (removed > 0) this.logger.log(`Removed ${removed} expired resumable upload(s)`);
+    return removed;
+  }
+
+  private get expiryMs(): number {
+    return this.settings.UPLOAD_RESUMABLE_EXPIRY_SECONDS * 1000;
+  }
+
+  private async serverFor(namespace: string): Promise<Server> {
+    const cached = this.servers.get(namespace);
+    if (cached) return cached;
+    // FileStore makes its folder too, but throws from a callback (taking the process down) if it cannot.
+    const directory = await this.landing.createResumableDir(namespace);
+    const server =
+      this.servers.get(namespace) ??
+      new Server({
+        path: RESUMABLE_PATH,
+        datastore: new FileStore({ directory, expirationPeriodInMilliseconds: this.expiryMs }),
+        locker: this.locker,
+        namingFunction: () => randomBytes(16).toString('hex'),
+        relativeLocation: true,
+        maxSize: this.settings.UPLOAD_MAX_BYTES,
+        // The gateway answers no cross-origin requests anywhere; tus would otherwise allow any origin.
+        allowedOrigins: () => false,
+        onUploadCreate: async (request, upload) => {
+          const owner = this.callers.get(request as Request);
+          if (!owner) throw new Error('An upload was created outside ResumableUploadsRepository.handle');
+          return { metadata: { ...upload.metadata, [OWNER_KEY]: owner } };
+        },
+      });
+    this.servers.set(namespace, server);
+    return server;
+  }
+}
+
+/**
+ * The file's name from an Upload-Metadata header: undefined when none is given, null when the
+ * header is not valid tus metadata.
+ */
+export function fileNameInHeader(header: string | null): string | undefined | null {
+  if (header === null || header.trim() === '') return undefined;
+  try {
+    return fileNameIn(Metadata.parse(header));
+  } catch {
+    return null;
+  }
+}
+
+function fileNameIn(metadata: Upload['metadata']): string | undefined {
+  for (const key of FILE_NAME_KEYS) {
+    const value = metadata?.[key];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
+}
+
+function isGone(error: unknown): boolean {
+  const status = (error as { status_code?: unknown } | null)?.status_code;
+  return status === 404 || status === 410;
+}

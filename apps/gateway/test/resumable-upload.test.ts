@@ -1,0 +1,316 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UserService } from '@kineo/auth';
+import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import { JobQueues } from '@kineo/jobs';
+import { startTestStack, type TestStack } from '@kineo/testkit';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { graphql, startGateway } from './support/gateway';
+
+const PASSWORD = 'correct horse battery staple';
+const UPLOAD_LIMIT = 64 * 1024;
+const TUS = { 'tus-resumable': '1.0.0' };
+
+const USERS_CSV = Buffer.from(
+  ['id,username,firstname,lastname', ...Array.from({ length: 600 }, (_, i) => `${i + 1},user${i + 1},First${i + 1},Last${i + 1}`)].join('\n') + '\n',
+);
+const COURSES_CSV = Buffer.from('id,fullname,shortname\n100,Safety,S\n');
+
+const metadata = (fields: Record<string, string>) =>
+  Object.entries(fields)
+    .map(([key, value]) => `${key} ${Buffer.from(value).toString('base64')}`)
+    .join(',');
+
+describe('resumable uploads (tus) of large export files', () => {
+  let stack: TestStack;
+  let app: NestFastifyApplication;
+  let prisma: PrismaClient;
+  let queues: JobQueues;
+  let acme: Tenant;
+  const tokens: Record<string, string> = {};
+
+  const auth = (email: string) => ({ authorization: `Bearer ${tokens[email]}` });
+  const landingOf = (tenant: Tenant) => path.join(stack.env.KINEO_DATA_DIR!, 'landing', tenant.namespace);
+
+  /** Creates an upload as tus-js-client would and returns its URL. */
+  async function create(email: string, fileName: string, length: number): Promise<string> {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/uploads/resumable',
+      headers: { ...TUS, ...auth(email), 'upload-length': String(length), 'upload-metadata': metadata({ filename: fileName, filetype: 'text/csv' }) },
+    });
+    expect(response.statusCode).toBe(201);
+    return response.headers.location as string;
+  }
+
+  function patch(email: string, url: string, offset: number, body: Buffer) {
+    return app.inject({
+      method: 'PATCH',
+      url,
+      headers: { ...TUS, ...auth(email), 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
+      payload: body,
+    });
+  }
+
+  const head = (email: string, url: string) => app.inject({ method: 'HEAD', url, headers: { ...TUS, ...auth(email) } });
+  const idOf = (url: string) => url.split('/').pop()!;
+  const complete = (email: string, body: unknown) =>
+    app.inject({ method: 'POST', url: '/uploads/complete', headers: { ...auth(email), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    prisma = createPrismaClient(stack.databaseUrl, { poolSize: 2 });
+    queues = new JobQueues(stack.redisUrl);
+    const tenants = new TenantService(prisma);
+    const users = new UserService(prisma);
+    for (const [slug, name] of [['acme', 'Acme Health'], ['globex', 'Globex']]) {
+      const tenant = await tenants.create({ slug: slug!, name: name!, actor: 'test' });
+      await tenants.markActive(tenant.id, 'test');
+    }
+    acme = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme' } });
+    const accounts = [
+      ['admin@acme.test', { tenantSlug: 'acme', role: 'org_admin' as const }],
+      ['second-admin@acme.test', { tenantSlug: 'acme', role: 'org_admin' as const }],
+      ['manager@acme.test', { tenantSlug: 'acme', role: 'manager' as const, lmsUserId: 7 }],
+      ['admin@globex.test', { tenantSlug: 'globex', role: 'org_admin' as const }],
+    ] as const;
+    for (const [email, grant] of accounts) await users.create({ email, password: PASSWORD, grant, actor: 'test' });
+
+    app = await startGateway(stack, { UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) });
+    // Listening too, for a PATCH whose connection is cut halfway (inject cannot cut one).
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    for (const [email] of accounts) {
+      const reply = await graphql<{ login: { token: string } }>(
+        app,
+        `mutation { login(email: ${JSON.stringify(email)}, password: ${JSON.stringify(PASSWORD)}) { token } }`,
+      );
+      tokens[email] = reply.body.data!.login.token;
+    }
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await queues?.close();
+    await prisma?.$disconnect();
+    await stack?.stop();
+  });
+
+  it('says which tus version, extensions and largest size it takes', async () => {
+    const response = await app.inject({ method: 'OPTIONS', url: '/uploads/resumable', headers: auth('admin@acme.test') });
+
+    expect(response.statusCode).toBe(204);
+    expect(response.headers).toMatchObject({
+      'tus-version': '1.0.0',
+      'tus-max-size': String(UPLOAD_LIMIT),
+      'tus-extension': expect.stringContaining('termination'),
+    });
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('resumes a file where HEAD says after the connection is cut mid-PATCH, and completing it starts a load like POST /uploads', async () => {
+    const usersUrl = await create('admin@acme.test', 'users.csv', USERS_CSV.length);
+    const coursesUrl = await create('admin@acme.test', 'courses.csv', COURSES_CSV.length);
+    expect(usersUrl).toMatch(/^\/uploads\/resumable\/[0-9a-f]{32}$/);
+    expect((await patch('admin@acme.test', coursesUrl, 0, COURSES_CSV)).statusCode).toBe(204);
+
+    // The first PATCH carries the whole file, but the link drops after the first half.
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const half = Math.floor(USERS_CSV.length / 2);
+    const cut = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'PATCH',
+      path: usersUrl,
+      headers: {
+        ...TUS,
+        ...auth('admin@acme.test'),
+        'upload-offset': '0',
+        'content-type': 'application/offset+octet-stream',
+        'content-length': String(USERS_CSV.length),
+      },
+    });
+    cut.on('error', () => undefined);
+    cut.write(USERS_CSV.subarray(0, half));
+    await sleep(300);
+    cut.destroy();
+
+    const afterCut = await head('admin@acme.test', usersUrl);
+    expect(afterCut.statusCode).toBe(200);
+    expect(afterCut.headers['tus-resumable']).toBe('1.0.0');
+    expect(afterCut.headers['upload-length']).toBe(String(USERS_CSV.length));
+    const offset = Number(afterCut.headers['upload-offset']);
+    expect(offset).toBeGreaterThan(0);
+    expect(offset).toBeLessThanOrEqual(half);
+    // Nothing is loaded meanwhile: the partial file is in no run folder and not in incoming/.
+    expect(fs.readdirSync(landingOf(acme))).toEqual(['.resumable']);
+
+    const resumed = await patch('admin@acme.test', usersUrl, offset, USERS_CSV.subarray(offset));
+    expect(resumed.statusCode).toBe(204);
+    expect(resumed.headers['upload-offset']).toBe(String(USERS_CSV.length));
+
+    const response = await complete('admin@acme.test', { uploadIds: [idOf(usersUrl), idOf(coursesUrl)], asOf: '2025-06-30' });
+
+    expect(response.statusCode).toBe(202);
+    const receipt = response.json() as { ingestionRunId: string; buildRunId: string; asOf: string; files: { name: string; bytes: number }[] };
+    expect(receipt).toEqual({
+      ingestionRunId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      buildRunId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      asOf: '2025-06-30T00:00:00.000Z',
+      files: [
+        { name: 'users.csv', bytes: USERS_CSV.length },
+        { name: 'courses.csv', bytes: COURSES_CSV.length },
+      ],
+    });
+    const folder = path.join(landingOf(acme), receipt.ingestionRunId);
+    expect(fs.readdirSync(folder).sort()).toEqual(['courses.csv', 'users.csv']);
+    expect(fs.readFileSync(path.join(folder, 'users.csv')).equals(USERS_CSV)).toBe(true);
+    expect(fs.readFileSync(path.join(folder, 'courses.csv')).equals(COURSES_CSV)).toBe(true);
+
+    const run = await prisma.ingestionRun.findUniqueOrThrow({ where: { id: receipt.ingestionRunId } });
+    const admin = await prisma.user.findUniqueOrThrow({ where: { email: 'admin@acme.test' } });
+    expect(run).toMatchObject({ tenantId: acme.id, source: 'upload', status: 'queued', requestedBy: admin.id });
+    const ingest = await queues.queue('ingest').getJob(`${receipt.ingestionRunId}-ingest`);
+    expect(ingest).toBeDefined();
+    expect(await ingest!.getState()).toBe('waiting');
+    expect(ingest!.data.data).toMatchObject({
+      tenantId: acme.id,
+      source: 'upload',
+      files: [
+        { name: 'users.csv', path: path.join(folder, 'users.csv') },
+        { name: 'courses.csv', path: path.join(folder, 'courses.csv') },
+      ],
+    });
+
+    const status = await app.inject({ method: 'GET', url: `/uploads/${receipt.ingestionRunId}`, headers: auth('admin@acme.test') });
+    expect(status.json()).toMatchObject({ status: 'queued', source: 'upload', build: { buildRunId: receipt.buildRunId } });
+
+    // Loaded uploads are gone from the resumable area: they cannot be loaded twice.
+    expect((await head('admin@acme.test', usersUrl)).statusCode).toBe(404);
+    expect(fs.readdirSync(path.join(landingOf(acme), '.resumable'))).toEqual([]);
+    const again = await complete('admin@acme.test', { uploadIds: [idOf(usersUrl)] });
+    expect(again.statusCode).toBe(404);
+  });
+
+  it('refuses a PATCH at the wrong offset with 409 and keeps what it had', async () => {
+    const url = await create('admin@acme.test', 'users.csv', COURSES_CSV.length);
+    expect((await patch('admin@acme.test', url, 0, COURSES_CSV.subarray(0, 10))).statusCode).toBe(204);
+
+    const replayed = await patch('admin@acme.test', url, 0, COURSES_CSV.subarray(0, 10));
+    const ahead = await patch('admin@acme.test', url, 20, COURSES_CSV.subarray(20));
+
+    expect(replayed.statusCode).toBe(409);
+    expect(ahead.statusCode).toBe(409);
+    expect((await head('admin@acme.test', url)).headers['upload-offset']).toBe('10');
+  });
+
+  it('refuses an Upload-Length over UPLOAD_MAX_BYTES at creation with 413 naming the file and the limit', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/uploads/resumable',
+      headers: { ...TUS, ...auth('admin@acme.test'), 'upload-length': String(UPLOAD_LIMIT + 1), 'upload-metadata': metadata({ filename: 'course_completions.csv' }) },
+    });
+
+    expect(response.statusCode).toBe(413);
+    expect(response.headers['tus-resumable']).toBe('1.0.0');
+    expect(response.json()).toEqual({
+      statusCode: 413,
+      code: 'UPLOAD_TOO_LARGE',
+      message: 'The file "course_completions.csv" is larger than the upload limit of 64 KiB (65536 bytes); nothing from this upload was kept.',
+      details: { file: 'course_completions.csv', limitBytes: UPLOAD_LIMIT },
+    });
+  });
+
+  it('takes only named .csv and .xlsx files of a declared size, from org admins', async () => {
+    const post = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/uploads/resumable', headers: { ...TUS, 'upload-length': '10', ...headers } });
+
+    const anonymous = await post({ 'upload-metadata': metadata({ filename: 'users.csv' }) });
+    const manager = await post({ ...auth('manager@acme.test'), 'upload-metadata': metadata({ filename: 'users.csv' }) });
+    const exe = await post({ ...auth('admin@acme.test'), 'upload-metadata': metadata({ filename: 'payload.exe' }) });
+    const unnamed = await post(auth('admin@acme.test'));
+    const deferred = await app.inject({
+      method: 'POST',
+      url: '/uploads/resumable',
+      headers: { ...TUS, ...auth('admin@acme.test'), 'upload-defer-length': '1', 'upload-metadata': metadata({ filename: 'users.csv' }) },
+    });
+
+    expect(anonymous.statusCode).toBe(401);
+    expect(manager.statusCode).toBe(403);
+    expect(exe.statusCode).toBe(400);
+    expect(exe.json()).toMatchObject({ code: 'UPLOAD_FILE_NAME_INVALID', message: expect.stringContaining('"payload.exe"') });
+    expect(unnamed.statusCode).toBe(400);
+    expect(unnamed.json()).toMatchObject({ code: 'UPLOAD_METADATA_INVALID' });
+    expect(deferred.statusCode).toBe(400);
+    expect(deferred.json()).toMatchObject({ code: 'UPLOAD_LENGTH_REQUIRED', message: expect.stringContaining('"users.csv"') });
+  });
+
+  it("does not let another tenant's admin, or another admin, see, resume, delete or load someone's upload: 404", async () => {
+    const url = await create('admin@acme.test', 'users.csv', COURSES_CSV.length);
+    expect((await patch('admin@acme.test', url, 0, COURSES_CSV.subarray(0, 10))).statusCode).toBe(204);
+
+    for (const email of ['admin@globex.test', 'second-admin@acme.test']) {
+      const peek = await head(email, url);
+      const write = await patch(email, url, 10, COURSES_CSV.subarray(10));
+      const drop = await app.inject({ method: 'DELETE', url, headers: { ...TUS, ...auth(email) } });
+      const load = await complete(email, { uploadIds: [idOf(url)] });
+
+      expect([peek.statusCode, write.statusCode, drop.statusCode, load.statusCode]).toEqual([404, 404, 404, 404]);
+      expect(load.json()).toMatchObject({ code: 'UPLOAD_NOT_FOUND' });
+    }
+    const own = await head('admin@acme.test', url);
+    expect(own.statusCode).toBe(200);
+    expect(own.headers['upload-offset']).toBe('10');
+
+    const dropped = await app.inject({ method: 'DELETE', url, headers: { ...TUS, ...auth('admin@acme.test') } });
+    expect(dropped.statusCode).toBe(204);
+    expect((await head('admin@acme.test', url)).statusCode).toBe(404);
+  });
+
+  it('refuses to load an unfinished upload with 409 naming the file and the bytes received; finished, it loads', async () => {
+    const url = await create('admin@acme.test', 'users.csv', USERS_CSV.length);
+    expect((await patch('admin@acme.test', url, 0, USERS_CSV.subarray(0, 100))).statusCode).toBe(204);
+    const runsBefore = await prisma.ingestionRun.count();
+
+    const early = await complete('admin@acme.test', { uploadIds: [idOf(url)] });
+
+    expect(early.statusCode).toBe(409);
+    expect(early.json()).toEqual({
+      statusCode: 409,
+      code: 'UPLOAD_INCOMPLETE',
+      message: `The file "users.csv" is not finished: 100 of ${USERS_CSV.length} bytes received. Resume its upload, then start the load again.`,
+      details: { file: 'users.csv', uploadId: idOf(url), bytesReceived: 100, bytesTotal: USERS_CSV.length },
+    });
+    expect(await prisma.ingestionRun.count()).toBe(runsBefore);
+
+    expect((await patch('admin@acme.test', url, 100, USERS_CSV.subarray(100))).statusCode).toBe(204);
+    const finished = await complete('admin@acme.test', { uploadIds: [idOf(url)] });
+    expect(finished.statusCode).toBe(202);
+    expect(finished.json().files).toEqual([{ name: 'users.csv', bytes: USERS_CSV.length }]);
+  });
+
+  it('removes an unfinished upload once UPLOAD_RESUMABLE_EXPIRY_SECONDS have passed', async () => {
+    const shortLived = await startGateway(stack, { UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT), UPLOAD_RESUMABLE_EXPIRY_SECONDS: '1' });
+    try {
+      const created = await shortLived.inject({
+        method: 'POST',
+        url: '/uploads/resumable',
+        headers: { ...TUS, ...auth('admin@globex.test'), 'upload-length': '100', 'upload-metadata': metadata({ filename: 'users.csv' }) },
+      });
+      expect(created.statusCode).toBe(201);
+      const url = created.headers.location as string;
+      const globex = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex' } });
+      const partials = path.join(landingOf(globex), '.resumable');
+      expect(fs.readdirSync(partials)).toContain(idOf(url));
+
+      for (let waited = 0; fs.readdirSync(partials).length > 0 && waited < 5000; waited += 100) await sleep(100);
+
+      expect(fs.readdirSync(partials)).toEqual([]);
+      const gone = await shortLived.inject({ method: 'HEAD', url, headers: { ...TUS, ...auth('admin@globex.test') } });
+      expect(gone.statusCode).toBe(404);
+    } finally {
+      await shortLived.close();
+    }
+  });
+});
