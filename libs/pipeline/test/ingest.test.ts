@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { DuckDbWarehouse, namespaceForTenantSeq } from '@kineo/warehouse';
-import { ingestFiles, LoadRejectedError } from '../src';
+import { buildTenant, ingestFiles, LoadRejectedError } from '../src';
 import { header, writeCsv, writeMinimalExport } from './fixtures';
 
 const tenant = { tenantId: 't1', namespace: namespaceForTenantSeq(1) };
@@ -160,6 +160,62 @@ describe('loading export files into bronze', () => {
     expect(await rows('select date, fiscal_year from bronze.dimdates order by date')).toEqual([
       { date: '2024-06-30', fiscal_year: '2024' },
       { date: '2024-07-01', fiscal_year: '2025' },
+    ]);
+  });
+
+  it('numbers rows by their line in a file large enough for DuckDB to read in parallel', async () => {
+    const paths = writeMinimalExport(landing);
+    // About 30 MB: many read buffers, so both threads parse parts of the file at once.
+    const lines = [header('course_completions')];
+    for (let i = 0; i < 400_000; i++) lines.push(`${1000 + i},1,100,1700000000,1700100000,1700200000,50,,,`);
+    lines[123_457] = '9999999,x,100,1700000000,0,0,10,,,'; // line 123,458: a non-number id
+    lines[350_001] = '8888888,1,100,1700000000,0,0'; // line 350,002: ragged
+    const big = writeCsv(landing, 'course_completions.csv', lines);
+    const report = await ingestFiles(wh, tenant, files([...paths.filter((p) => !p.endsWith('course_completions.csv')), big]), nextBatch());
+    expect(report.files.find((f) => f.table === 'course_completions')).toMatchObject({ rowsRead: 400_000, rowsLoaded: 399_998, rowsQuarantined: 2 });
+    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'course_completions' order by 1")).toEqual([
+      { _source_line: 123_458, reason: 'userid is not a whole number: "x"' },
+      { _source_line: 350_002, reason: 'the row has fewer columns than the header' },
+    ]);
+    // Every loaded row sits on the line its id says (id 1000 + i is on line i + 2), shifted past the rejected record.
+    expect(await rows(`select count(*) as n from bronze.course_completions
+      where _source_line <> cast(id as bigint) - 1000 + 2`)).toEqual([{ n: 0 }]);
+  });
+
+  it('leaves no trace of a load that fails part-way, and a build never sees its rows', async () => {
+    await ingestFiles(wh, tenant, files(writeMinimalExport(landing)), nextBatch());
+    const second = path.join(wh.landingDir(tenant), 'second');
+    const paths = writeMinimalExport(second);
+    writeCsv(second, 'users.csv', [header('users'), '3,alan,E3,Alan,Turing,alan@example.com,Eng,London,GB,99,0,0,1700000000,1710000000']);
+    const failed = await ingestFiles(wh, tenant, files(paths), {
+      ...nextBatch(),
+      // The third file disappears once the first two are in bronze.
+      onProgress: ({ index }) => {
+        if (index === 2) fs.rmSync(paths[2]);
+      },
+    }).catch((e: unknown) => e);
+    expect(String((failed as Error).message)).toMatch(/ENOENT/);
+    expect(await rows('select count(*) as n from bronze._loads')).toEqual([{ n: 1 }]);
+    expect(await rows('select id from bronze.users order by id')).toEqual([{ id: '1' }, { id: '2' }]);
+    expect(await rows('select count(*) as n from bronze._files where batch_seq > 1')).toEqual([{ n: 0 }]);
+    await buildTenant(wh, tenant, { asOf: new Date('2025-06-30T00:00:00Z'), stages: ['silver'] });
+    expect(await rows('select id from silver.users order by id')).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+
+  it('keeps one row per key in silver: the latest load wins, then the last line of that load', async () => {
+    await ingestFiles(wh, tenant, files(writeMinimalExport(landing)), nextBatch());
+    const later = path.join(wh.landingDir(tenant), 'later');
+    const courses = writeCsv(later, 'courses.csv', [
+      header('courses'),
+      '100,Fire safety (old name),FS,C100,1,0,1,1700000000,1',
+      '100,Fire safety (2025),FS,C100,1,0,1,1700000000,1',
+      '101,First aid,FA,C101,1,2,1,1700000000,1',
+    ]);
+    await ingestFiles(wh, tenant, files([courses]), nextBatch());
+    await buildTenant(wh, tenant, { asOf: new Date('2025-06-30T00:00:00Z'), stages: ['silver'] });
+    expect(await rows('select id, fullname, _batch_seq, _source_line from silver.courses order by id')).toEqual([
+      { id: 100, fullname: 'Fire safety (2025)', _batch_seq: 2, _source_line: 3 },
+      { id: 101, fullname: 'First aid', _batch_seq: 2, _source_line: 4 },
     ]);
   });
 });

@@ -34,14 +34,17 @@ export interface Dialect {
   recursiveCte(name: string, columns: string[], body: string, maxDepth: number): string;
   /** True when the whole of `expr` matches the regular expression. */
   fullMatch(expr: string, regex: string): string;
+  /** An identifier (column, alias), quoted for this engine: Databricks reads "x" as a string. */
+  ident(name: string): string;
   /** A string literal, quoted for this engine. */
   literal(value: string): string;
   /** The current timestamp, UTC. */
   now(): string;
 }
 
+/** Databricks takes backslash escapes and reads `'a''b'` as two literals run together ("ab"), so it gets `\'`. */
 const quote = (value: string, backslash: boolean) =>
-  `'${(backslash ? value.replace(/\\/g, '\\\\') : value).replace(/'/g, "''")}'`;
+  backslash ? `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : `'${value.replace(/'/g, "''")}'`;
 
 export const duckdbDialect: Dialect = {
   engine: 'duckdb',
@@ -56,6 +59,7 @@ export const duckdbDialect: Dialect = {
     `read_csv([${paths.map((p) => quote(p, false)).join(', ')}], all_varchar = true, header = ${options.header ?? true}, delim = ${quote(options.delimiter ?? ',', false)}, filename = true)`,
   recursiveCte: (name, columns, body) => `with recursive ${name}(${columns.join(', ')}) as (${body})`,
   fullMatch: (expr, regex) => `regexp_full_match(${expr}, ${quote(regex, false)})`,
+  ident: (name) => `"${name.replace(/"/g, '""')}"`,
   literal: (value) => quote(value, false),
   now: () => `cast(current_timestamp at time zone 'UTC' as timestamp)`,
 };
@@ -80,6 +84,7 @@ export const databricksDialect: Dialect = {
   recursiveCte: (name, columns, body, maxDepth) =>
     `with recursive ${name}(${columns.join(', ')}) max recursion level ${Math.max(1, Math.floor(maxDepth))} as (${body})`,
   fullMatch: (expr, regex) => `(${expr} rlike ${quote(`^(?:${regex})$`, true)})`,
+  ident: (name) => `\`${name.replace(/`/g, '``')}\``,
   literal: (value) => quote(value, true),
   now: () => 'current_timestamp()',
 };

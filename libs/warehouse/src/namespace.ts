@@ -34,3 +34,14 @@ export function assertTenant(tenant: TenantNamespace): TenantNamespace {
   assertIdentifier(tenant.namespace);
   return tenant;
 }
+
+const STAGED_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** A staged file's name: up to four relative path segments of safe characters, never `..`. */
+export function assertStagedName(name: string): string {
+  const segments = typeof name === 'string' ? name.split('/') : [];
+  if (segments.length === 0 || segments.length > 4 || !segments.every((s) => STAGED_SEGMENT.test(s) && !/^\.+$/.test(s))) {
+    throw new WarehouseError('WAREHOUSE_IDENTIFIER_INVALID', `refusing unsafe staged file name ${JSON.stringify(name)}`);
+  }
+  return name;
+}

@@ -102,6 +102,16 @@ export interface Warehouse {
     options?: StreamOptions & { version?: number },
   ): AsyncGenerator<Row[]>;
 
+  /**
+   * Puts a file from the tenant's landing area where this engine's file readers see it, as
+   * `name` (relative, e.g. `<batch>/<file>.csv`), and returns that location for SQL. DuckDB reads
+   * the landing area in place; Databricks uploads into the tenant's volume. A path outside the
+   * tenant's landing area is refused.
+   */
+  stageFile(tenant: TenantNamespace, localPath: string, name: string): Promise<string>;
+  /** Removes what stageFile put there (the landing file itself stays). */
+  removeStaged(tenant: TenantNamespace, location: string): Promise<void>;
+
   /** Closes what is open for this tenant's working layers, so another process may open them. */
   release(tenant: TenantNamespace): Promise<void>;
   /** Releases every handle and connection. */

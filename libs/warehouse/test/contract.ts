@@ -1,8 +1,12 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { TenantNamespace, Warehouse } from '../src';
 import { WarehouseError } from '../src';
 
 export interface ContractSubject {
   warehouse: Warehouse;
+  /** The local landing folder files are staged from, one folder per namespace. */
+  landingRoot: string;
   /** Called once after the suite; stops servers, removes directories. */
   cleanup(): Promise<void>;
 }
@@ -149,6 +153,26 @@ export function warehouseContract(name: string, create: () => Promise<ContractSu
       await expect(wh.query(tenantA, `select * from kineo_${tenantB.namespace}.bronze.people`)).rejects.toThrow(WarehouseError);
       await expect(wh.queryPublished(tenantA, `select * from ${tenantB.namespace}.bronze.people`)).rejects.toThrow(WarehouseError);
       await expectWarehouseError(wh.queryPublished(tenantB, 'select 1 as x'), 'WAREHOUSE_NOT_PUBLISHED');
+    });
+
+    it("stages a file from the tenant's landing folder where its own SQL reads it, and refuses a file from anywhere else", async () => {
+      const write = (namespace: string, name: string) => {
+        const file = path.join(subject.landingRoot, namespace, 'run-1', name);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, 'id,name\n1,Ada\n2,Grace\n');
+        return file;
+      };
+      const location = await wh.stageFile(tenantA, write(tenantA.namespace, 'people.csv'), 'run-1/people.csv');
+      const read = await wh.query(tenantA, `select id, name from ${wh.dialect.readCsv([location])} order by id`);
+      expect(read.rows).toEqual([
+        { id: '1', name: 'Ada' },
+        { id: '2', name: 'Grace' },
+      ]);
+      await wh.removeStaged(tenantA, location);
+      const theirs = write(tenantB.namespace, 'people.csv');
+      const error = await expectWarehouseError(wh.stageFile(tenantA, theirs, 'run-1/theirs.csv'), 'WAREHOUSE_QUERY_FAILED');
+      expect(error.message).toMatch(/outside the tenant's landing area/);
+      await expectWarehouseError(wh.stageFile(tenantA, write(tenantA.namespace, 'x.csv'), '../x.csv'), 'WAREHOUSE_IDENTIFIER_INVALID');
     });
 
     it.each([

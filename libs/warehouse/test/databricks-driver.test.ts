@@ -332,11 +332,11 @@ describe('provisioning', () => {
     const t = tenant();
     const report = await wh.provision(t);
     const catalog = catalogOf(t);
-    expect(report.created).toEqual([catalog, `${catalog}.bronze`, `${catalog}.silver`, `${catalog}.gold`]);
+    expect(report.created).toEqual([catalog, `${catalog}.bronze`, `${catalog}.silver`, `${catalog}.gold`, `${catalog}.bronze.landing`]);
     expect(report.grants).toEqual([
       `GRANT USE CATALOG ON CATALOG ${catalog} TO \`grp-${t.namespace}-readers\``,
       `GRANT USE SCHEMA, SELECT ON SCHEMA ${catalog}.gold TO \`grp-${t.namespace}-readers\``,
-      `GRANT USE CATALOG, USE SCHEMA, CREATE TABLE, SELECT, MODIFY ON CATALOG ${catalog} TO \`sp-worker-${t.namespace}\``,
+      `GRANT USE CATALOG, USE SCHEMA, CREATE TABLE, SELECT, MODIFY, READ VOLUME, WRITE VOLUME ON CATALOG ${catalog} TO \`sp-worker-${t.namespace}\``,
     ]);
     expect(server.grants).toEqual(expect.arrayContaining(report.grants));
   });
@@ -349,17 +349,18 @@ describe('provisioning', () => {
     expect(server.grants.filter((g) => g.includes(catalogOf(t)))).toEqual([]);
   });
 
-  it('in a shared catalog, creates and grants the three tenant schemas', async () => {
+  it('in a shared catalog, creates and grants the three tenant schemas and the landing volume', async () => {
     const wh = warehouse({ isolation: { mode: 'schema', catalog: 'kineo_shared' } });
     const t = tenant();
     const report = await wh.provision(t);
     const ns = t.namespace;
-    expect(report.created).toEqual([`kineo_shared.${ns}_bronze`, `kineo_shared.${ns}_silver`, `kineo_shared.${ns}_gold`]);
+    expect(report.created).toEqual([`kineo_shared.${ns}_bronze`, `kineo_shared.${ns}_silver`, `kineo_shared.${ns}_gold`, `kineo_shared.${ns}_bronze.landing`]);
     expect(report.grants).toEqual([
       `GRANT USE CATALOG ON CATALOG kineo_shared TO \`kineo-${ns}-reader\``,
       `GRANT USE SCHEMA, SELECT ON SCHEMA kineo_shared.${ns}_gold TO \`kineo-${ns}-reader\``,
       `GRANT USE CATALOG ON CATALOG kineo_shared TO \`kineo-${ns}-writer\``,
-      ...['bronze', 'silver', 'gold'].map((l) => `GRANT USE SCHEMA, CREATE TABLE, SELECT, MODIFY ON SCHEMA kineo_shared.${ns}_${l} TO \`kineo-${ns}-writer\``),
+      `GRANT USE SCHEMA, CREATE TABLE, SELECT, MODIFY, READ VOLUME, WRITE VOLUME ON SCHEMA kineo_shared.${ns}_bronze TO \`kineo-${ns}-writer\``,
+      ...['silver', 'gold'].map((l) => `GRANT USE SCHEMA, CREATE TABLE, SELECT, MODIFY ON SCHEMA kineo_shared.${ns}_${l} TO \`kineo-${ns}-writer\``),
     ]);
     await wh.execute(t, 'create table bronze.people as select 1 as id');
     expect(server.recorder.statementsLike(/people/).map((s) => s.sql)).toEqual([`create table ${ns}_bronze.people as select 1 as id`]);

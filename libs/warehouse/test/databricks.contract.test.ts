@@ -1,28 +1,34 @@
-import { DatabricksWarehouse } from '../src/databricks';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabricksWarehouse, type DatabricksWarehouseOptions } from '../src/databricks';
 import { warehouseContract } from './contract';
 import { startDatabricksTestServer } from './databricks-server';
 
-warehouseContract('databricks (local protocol server, catalog per tenant)', async () => {
-  const server = await startDatabricksTestServer();
+async function subject(options: { catalogs?: string[]; isolation?: DatabricksWarehouseOptions['isolation'] } = {}) {
+  const server = await startDatabricksTestServer({ catalogs: options.catalogs });
+  const landingRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-dbx-landing-'));
   const warehouse = new DatabricksWarehouse({
     host: server.host,
     port: server.port,
     path: server.path,
     auth: { kind: 'token', token: server.token },
     customCaCert: server.caCert,
+    isolation: options.isolation,
+    landingRoot,
   });
-  return { warehouse, cleanup: () => server.close() };
-});
+  return {
+    warehouse,
+    landingRoot,
+    cleanup: async () => {
+      await server.close();
+      fs.rmSync(landingRoot, { recursive: true, force: true });
+    },
+  };
+}
 
-warehouseContract('databricks (local protocol server, schemas in a shared catalog)', async () => {
-  const server = await startDatabricksTestServer({ catalogs: ['kineo_shared'] });
-  const warehouse = new DatabricksWarehouse({
-    host: server.host,
-    port: server.port,
-    path: server.path,
-    auth: { kind: 'token', token: server.token },
-    customCaCert: server.caCert,
-    isolation: { mode: 'schema', catalog: 'kineo_shared' },
-  });
-  return { warehouse, cleanup: () => server.close() };
-});
+warehouseContract('databricks (local protocol server, catalog per tenant)', () => subject());
+
+warehouseContract('databricks (local protocol server, schemas in a shared catalog)', () =>
+  subject({ catalogs: ['kineo_shared'], isolation: { mode: 'schema', catalog: 'kineo_shared' } }),
+);

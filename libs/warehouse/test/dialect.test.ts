@@ -64,8 +64,13 @@ describe('the SQL dialect layer', () => {
     expect((await connection.runAndReadAll(sql)).getRowObjectsJS()[0].v).toBe(15n);
   });
 
+  it('quotes identifiers for each engine (Databricks reads "x" as a string)', () => {
+    expect(duck.ident('say "hi"')).toBe('"say ""hi"""');
+    expect(dbx.ident('odd`name')).toBe('`odd``name`');
+  });
+
   it('quotes literals for each engine', () => {
     expect(duck.literal("it's a \\ path")).toBe("'it''s a \\ path'");
-    expect(dbx.literal("it's a \\ path")).toBe("'it''s a \\\\ path'");
+    expect(dbx.literal("it's a \\ path")).toBe("'it\\'s a \\\\ path'");
   });
 });

@@ -7,7 +7,8 @@ import { warehouseContract } from './contract';
 warehouseContract('duckdb', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-wh-'));
   return {
-    warehouse: new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), threads: 1, memoryLimit: '256MB' }),
+    warehouse: new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1, memoryLimit: '256MB' }),
+    landingRoot: path.join(dir, 'landing'),
     cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 });

@@ -39,7 +39,7 @@ const REJECT_REASONS: Record<string, string> = {
  * cannot read (ragged, bad UTF-8, broken quoting) and rows that break the contract (non-numeric
  * ids, impossible dates, unknown codes) go to bronze._quarantine with their line and reason.
  * `_source_line` is the record's line in the file (the header is line 1), counting each record as
- * one line. Runs inside the caller's transaction.
+ * one line. Its rows carry the load's `_batch_seq`; ingestFiles removes them if the load does not finish.
  */
 export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, input: LoadFileInput): Promise<LoadFileCounts> {
   const { spec } = input;
@@ -51,71 +51,76 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
   const sentinelList = input.sentinels.length > 0 ? input.sentinels.map((t) => dialect.literal(t)).join(', ') : "''";
   const extra = extras.length > 0 ? `cast(json_object(${extras.map((e) => `${dialect.literal(e)}, ${ident(e)}`).join(', ')}) as varchar)` : 'cast(null as varchar)';
   const contractColumns = spec.columns.map((c) => ident(c.name));
+  const table = `bronze.${spec.name}`;
+
   // _batch_seq first: the new rows are the last row groups, so the rest is skipped by their min/max.
   const thisFile = (alias = '') =>
     `${alias}_batch_seq = ${input.batchSeq} and ${alias}_batch_id = ${dialect.literal(input.batchId)} and ${alias}_source_file = ${dialect.literal(input.sourceFile)}`;
-  const where = thisFile();
-  const table = `bronze.${spec.name}`;
 
-  // One pass over the file, straight into bronze: every row with its problem (if any) and its
-  // ordinal. Rejected records, rows with problems and line numbers are then fixed up, which
-  // touches only the (few) rows concerned.
-  await session.execute('drop table if exists _rejects; drop table if exists _reject_scans');
-  await session.execute(`insert into ${table} (${contractColumns.join(', ')}, _extra, _batch_id, _batch_seq, _source_file, _source_line, _ingested_at, _content_sha256, _problem)
-    select ${contractColumns.join(', ')}, ${extra}, ${dialect.literal(input.batchId)}, ${input.batchSeq}, ${dialect.literal(input.sourceFile)},
-      row_number() over () + 1, cast(${dialect.literal(input.ingestedAt.toISOString())} as timestamp), ${dialect.literal(input.sha256)},
-      ${rowProblems(spec, dialect, sentinelList)}
+  // Pass one: DuckDB parses the file and numbers each record it accepts, in file order. Numbering
+  // needs the rows in order, which puts this pass on one thread (DuckDB does not keep a parallel
+  // read's order in a table, and read_csv has no row-number column), so it does nothing else.
+  // Pass two, in parallel: each row's line (shifted past the records DuckDB rejected before it)
+  // and its contract problems (if any), into bronze; rows with problems then move to
+  // bronze._quarantine, which touches only the (few) rows concerned.
+  await session.execute('drop table if exists _rejects; drop table if exists _reject_scans; drop table if exists _load');
+  await session.execute(`create temp table _load as
+    select *, row_number() over () as _ordinal
     from read_csv([${dialect.literal(input.path)}], columns = ${columnsArg}, header = true, delim = ',', quote = '"',
       escape = '"', auto_detect = false, strict_mode = true, all_varchar = true,
       store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans')`);
 
   const rejected = await session.query<{ n: number }>('select count(distinct line) as n from _rejects');
-  if (Number(rejected.rows[0].n) > 0) {
+  const rejectedRecords = Number(rejected.rows[0].n);
+  const ingestedAt = `cast(${dialect.literal(input.ingestedAt.toISOString())} as timestamp)`;
+  // The header is line 1, so the n-th accepted record is on line n + 1 plus the rejected records before it.
+  let numbered = '(select *, _ordinal + 1 as _source_line from _load)';
+  if (rejectedRecords > 0) {
     await session.execute(`create or replace temp table _rej as
       select line, arg_min(error_type, column_idx) as error_type, arg_min(error_message, column_idx) as error_message,
         any_value(csv_line) as csv_line
       from _rejects group by line`);
-    // The accepted row with ordinal i is on line i + 1 (header) + the rejected records before it.
+    // The k-th rejected record (in line order) on line L has L - 1 - k accepted records before it.
     await session.execute(`create or replace temp table _rejpos as
       select accepted_before, max(rank) as rank from (
         select line - 1 - row_number() over (order by line) as accepted_before, row_number() over (order by line) as rank from _rej
       ) group by accepted_before`);
-    await session.execute(`update ${table} as b set _source_line = b._source_line + p.shift
-      from (
-        select o._source_line, coalesce(r.rank, 0) as shift
-        from (select _source_line from ${table} where ${where}) o
-        asof left join _rejpos r on o._source_line - 1 > r.accepted_before
-      ) p
-      where ${thisFile('b.')} and b._source_line = p._source_line and p.shift > 0`);
     const rejectCase = Object.entries(REJECT_REASONS)
       .map(([type, reason]) => `when ${dialect.literal(type)} then ${dialect.literal(reason)}`)
       .join(' ');
     await session.execute(`insert into bronze._quarantine
       select ${dialect.literal(input.batchId)}, ${input.batchSeq}, ${dialect.literal(spec.name)}, ${dialect.literal(input.sourceFile)}, line,
-        case error_type ${rejectCase} else error_message end, csv_line, cast(${dialect.literal(input.ingestedAt.toISOString())} as timestamp), ${dialect.literal(input.sha256)}
+        case error_type ${rejectCase} else error_message end, csv_line, ${ingestedAt}, ${dialect.literal(input.sha256)}
       from _rej`);
-    await session.execute('drop table if exists _rej; drop table if exists _rejpos');
+    numbered = `(select l.*, l._ordinal + 1 + coalesce(r.rank, 0) as _source_line
+      from _load l asof left join _rejpos r on l._ordinal > r.accepted_before)`;
   }
 
-  const inserted = await session.query<{ total: number; bad: number }>(`select count(*) as total, count(_problem) as bad from ${table} where ${where}`);
-  const { total, bad } = inserted.rows[0];
-  if (Number(bad) > 0) {
+  await session.execute(`insert into ${table} (${contractColumns.join(', ')}, _extra, _batch_id, _batch_seq, _source_file, _source_line, _ingested_at, _content_sha256, _problem)
+    select ${contractColumns.join(', ')}, ${extra}, ${dialect.literal(input.batchId)}, ${input.batchSeq}, ${dialect.literal(input.sourceFile)},
+      _source_line, ${ingestedAt}, ${dialect.literal(input.sha256)}, ${rowProblems(spec, dialect, sentinelList)}
+    from ${numbered} numbered`);
+  await session.execute('drop table if exists _load; drop table if exists _rej; drop table if exists _rejpos');
+
+  const inserted = await session.query<{ total: number; bad: number }>(`select count(*) as total, count(_problem) as bad from ${table} where ${thisFile()}`);
+  const total = Number(inserted.rows[0].total);
+  const bad = Number(inserted.rows[0].bad);
+  if (bad > 0) {
     const contractRow = `json_object(${spec.columns.map((c) => `${dialect.literal(c.name)}, ${ident(c.name)}`).join(', ')})`;
     await session.execute(`insert into bronze._quarantine
       select _batch_id, _batch_seq, ${dialect.literal(spec.name)}, _source_file, _source_line, _problem,
         cast(json_merge_patch(${contractRow}, coalesce(_extra, '{}')) as varchar), _ingested_at, _content_sha256
-      from ${table} where ${where} and _problem is not null`);
-    await session.execute(`delete from ${table} where ${where} and _problem is not null`);
+      from ${table} where ${thisFile()} and _problem is not null`);
+    await session.execute(`delete from ${table} where ${thisFile()} and _problem is not null`);
   }
 
-  const rejectedRecords = Number(rejected.rows[0].n);
   const reasons = await session.query<{ reason: string; rows: number }>(
     `select reason, count(*) as rows from bronze._quarantine where _batch_id = ? and _source_file = ?
      group by reason order by rows desc, reason limit 10`,
     [input.batchId, input.sourceFile],
   );
-  const loaded = Number(total) - Number(bad);
-  const quarantined = Number(bad) + rejectedRecords;
+  const loaded = total - bad;
+  const quarantined = bad + rejectedRecords;
   return {
     rowsRead: loaded + quarantined,
     rowsLoaded: loaded,

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_FILES, FISCAL_CALENDAR, SOURCE_FILES, type SourceFileSpec } from '@kineo/contract';
 import type { TenantNamespace, Warehouse } from '@kineo/warehouse';
-import { ensureBronze } from './bronze';
+import { ensureBronze, removeUnfinishedLoad } from './bronze';
+import { loadCsvFileDatabricks } from './databricks-loader';
 import { loadCsvFile } from './duckdb-loader';
 import { LoadRejectedError, type LoadProblem } from './errors';
 import { readCsvHeader } from './header';
@@ -52,9 +53,7 @@ export interface IngestOptions {
  * rows read = rows loaded + rows quarantined. A file already loaded (same content) is skipped.
  */
 export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace, files: IngestFile[], options: IngestOptions): Promise<LoadReport> {
-  if (warehouse.engine !== 'duckdb') {
-    throw new Error('Loading files into Databricks (staging in the tenant volume, COPY INTO) is not built yet.');
-  }
+  const loadFile = warehouse.engine === 'duckdb' ? loadCsvFile : loadCsvFileDatabricks;
   const problems: LoadProblem[] = [];
   const ignored: FileReport[] = [];
   const planned: { spec: SourceFileSpec; path: string; name: string; header: string[] }[] = [];
@@ -110,7 +109,7 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
   }
 
   return warehouse.session(tenant, async (session) => {
-    await ensureBronze(session);
+    await ensureBronze(session, warehouse.dialect);
     const loadedBefore = await session.query<{ table_name: string }>('select distinct table_name from bronze._files');
     const available = new Set([...loadedBefore.rows.map((r) => r.table_name), ...planned.map((p) => p.spec.name)]);
     for (const spec of SOURCE_FILES.filter((s) => s.required && !available.has(s.name))) {
@@ -124,13 +123,12 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
 
     const reports: FileReport[] = [];
     const ingestedAt = new Date();
-    await session.execute('begin transaction');
+    let batchSeq: number | undefined;
     try {
       const seq = await session.query<{ n: number }>('select coalesce(max(batch_seq), 0) + 1 as n from bronze._loads');
-      const batchSeq = Number(seq.rows[0].n);
-      await session.execute('insert into bronze._loads values (?, ?, ?, ?, ?)', [
-        options.batchId, batchSeq, options.source, ingestedAt, options.asOf ?? null,
-      ]);
+      batchSeq = Number(seq.rows[0].n);
+      // No transaction around the load: see removeUnfinishedLoad for how it stays all or nothing.
+      await removeUnfinishedLoad(session, batchSeq);
       // Utility files first: sentinel dates decide what counts as a valid date in the rest.
       const ordered = ALL_FILES.flatMap((spec) => planned.filter((p) => p.spec === spec));
       for (const [index, file] of ordered.entries()) {
@@ -148,16 +146,27 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
           continue;
         }
         const sentinels = (await session.query<{ value: string }>("select distinct trim(value) as value from bronze.null_dates where trim(value) <> ''")).rows.map((r) => r.value);
-        const counts = await loadCsvFile(session, warehouse.dialect, {
-          spec: file.spec, path: file.path, sourceFile: file.name, header: file.header, sha256,
-          batchId: options.batchId, batchSeq, ingestedAt, sentinels,
-        });
+        // Where the engine reads it: the landing file itself (DuckDB), a copy in the tenant's volume (Databricks).
+        const staged = await warehouse.stageFile(tenant, file.path, `${options.batchId}/${file.spec.name}.csv`);
+        let counts: Awaited<ReturnType<typeof loadFile>>;
+        try {
+          counts = await loadFile(session, warehouse.dialect, {
+            spec: file.spec, path: staged, sourceFile: file.name, header: file.header, sha256,
+            batchId: options.batchId, batchSeq, ingestedAt, sentinels,
+          });
+        } finally {
+          // The landing file stays; a staged copy left behind (cleanup failed) is overwritten by a retry.
+          await warehouse.removeStaged(tenant, staged).catch(() => undefined);
+        }
         await session.execute('insert into bronze._files values (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
           options.batchId, batchSeq, file.spec.name, file.name, sha256, counts.rowsRead, counts.rowsLoaded, counts.rowsQuarantined, ingestedAt,
         ]);
         reports.push({ file: file.name, table: file.spec.name, status: 'loaded', sha256, ...counts });
       }
-      await session.execute('commit');
+      // Written last: this row is what makes the load count as finished.
+      await session.execute('insert into bronze._loads values (?, ?, ?, ?, ?)', [
+        options.batchId, batchSeq, options.source, ingestedAt, options.asOf ?? null,
+      ]);
       const all = [...reports, ...ignored];
       return {
         batchId: options.batchId,
@@ -168,7 +177,7 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
         rowsQuarantined: sum(all, 'rowsQuarantined'),
       };
     } catch (error) {
-      await session.execute('rollback').catch(() => undefined);
+      if (batchSeq !== undefined) await removeUnfinishedLoad(session, batchSeq).catch(() => undefined);
       throw error;
     }
   });

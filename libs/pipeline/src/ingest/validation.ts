@@ -1,7 +1,6 @@
 import type { ColumnSpec, SourceFileSpec } from '@kineo/contract';
 import type { Dialect } from '@kineo/warehouse';
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /** Unix seconds up to the year 9999. */
 const UNIX_SECONDS = '-?[0-9]{1,12}';
 const WHOLE = '[+-]?[0-9]+';
@@ -11,9 +10,10 @@ const WHOLE = '[+-]?[0-9]+';
  * list of the quoted texts that mean "not set" (null_dates.csv).
  */
 export function columnProblem(column: ColumnSpec, dialect: Dialect, sentinels: string): string {
-  const v = `trim(${ident(column.name)})`;
-  const shown = `${dialect.concatNullSafe(`'"'`, `left(${ident(column.name)}, 60)`, `'"'`)}`;
-  const empty = `(${ident(column.name)} is null or ${v} = '')`;
+  const name = dialect.ident(column.name);
+  const v = `trim(${name})`;
+  const shown = `${dialect.concatNullSafe(`'"'`, `left(${name}, 60)`, `'"'`)}`;
+  const empty = `(${name} is null or ${v} = '')`;
   const emptyProblem = column.nullable ? 'null' : `'${column.name} is empty'`;
   switch (column.kind) {
     case 'id':

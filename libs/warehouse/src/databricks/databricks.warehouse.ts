@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { DBSQLClient } from '@databricks/sql';
 import type { ConnectionOptions } from '@databricks/sql/dist/contracts/IDBSQLClient';
@@ -6,7 +8,7 @@ import type IDBSQLSession from '@databricks/sql/dist/contracts/IDBSQLSession';
 import type IOperation from '@databricks/sql/dist/contracts/IOperation';
 import { databricksDialect } from '../dialect';
 import { WarehouseError } from '../errors';
-import { assertTenant } from '../namespace';
+import { assertStagedName, assertTenant } from '../namespace';
 import { assertReadOnlySelect } from '../read-only';
 import {
   LAYERS,
@@ -23,7 +25,7 @@ import {
   type WarehouseSession,
 } from '../types';
 import { databricksSql } from './databricks-sql.loader';
-import { isInvalidSessionError, isTransientError, toWarehouseError } from './driver-errors.util';
+import { isInvalidSessionError, isStagingRefusal, isTransientError, toWarehouseError } from './driver-errors.util';
 import { AZURE_DATABRICKS_SCOPE, EntraTokenProvider } from './entra-token.provider';
 import { grantStatements, namespaceLayout, type DatabricksIsolation, type NamespaceLayout, type PrincipalName } from './namespace-layout.util';
 import { normaliseRows, resultColumns, type ResultColumn, type ThriftTableSchema } from './row-values.util';
@@ -58,6 +60,11 @@ export interface DatabricksWarehouseOptions {
   retryBackoffMs?: number;
   /** Per-tenant principals for the provisioning grants; `{namespace}` is replaced. Applied only when `apply` is set. */
   grants?: { reader?: PrincipalName; writer?: PrincipalName; apply?: boolean };
+  /**
+   * The worker's local landing area, one folder per namespace (as for DuckDB). Files are staged
+   * into the tenant's volume only from the tenant's own folder (`stagingAllowedLocalPath`).
+   */
+  landingRoot?: string;
   /** A PEM CA added to the trusted roots (private CA, TLS-inspecting proxy, the local test server). */
   customCaCert?: string | Buffer;
   /** The driver's own log lines; dropped by default. */
@@ -68,6 +75,7 @@ const PUBLISHED_TABLE = '_kineo_published';
 const INTERNAL_TABLE_PREFIX = '_kineo';
 const SAFE_TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ADMIN_KEY = '\0admin';
+const STAGING_TIMEOUT_MS = 60 * 60_000;
 
 interface Target {
   key: string;
@@ -242,6 +250,10 @@ export class DatabricksWarehouse implements Warehouse {
       await this.executeStatement(admin, `CREATE SCHEMA IF NOT EXISTS ${layout.qualified(layer)}`);
       created.push(layout.qualified(layer));
     }
+    if (!(await this.volumeExists(layout))) {
+      await this.executeStatement(admin, `CREATE VOLUME IF NOT EXISTS ${layout.volume.qualified}`);
+      created.push(layout.volume.qualified);
+    }
     const grants = grantStatements(layout, {
       reader: this.options.grants?.reader ?? 'kineo-{namespace}-reader',
       writer: this.options.grants?.writer ?? 'kineo-{namespace}-writer',
@@ -257,7 +269,7 @@ export class DatabricksWarehouse implements Warehouse {
     const layout = this.layout(tenant);
     if (layout.mode === 'catalog' && !(await this.catalogExists(layout.catalog))) return false;
     const schemas = await this.tenantSchemas(layout);
-    return LAYERS.every((layer) => schemas.has(layout.schemaFor(layer)));
+    return LAYERS.every((layer) => schemas.has(layout.schemaFor(layer))) && (await this.volumeExists(layout));
   }
 
   async drop(tenant: TenantNamespace): Promise<void> {
@@ -420,6 +432,35 @@ export class DatabricksWarehouse implements Warehouse {
     yield* this.readChunks(target, await this.publishedSql(target, layout, sql, options?.version), params, options);
   }
 
+  /**
+   * Uploads a landing file into the tenant's volume with the driver's staging operation: the
+   * warehouse answers `PUT` with a presigned URL and the driver sends the bytes there itself.
+   * The driver refuses a local file outside `stagingAllowedLocalPath` (the tenant's landing
+   * folder), so no staging answer can make this process send, or overwrite, any other file.
+   * It runs on a pooled session of its own, so a caller inside session() holds two at once.
+   */
+  async stageFile(tenant: TenantNamespace, localPath: string, name: string): Promise<string> {
+    assertTenant(tenant);
+    assertStagedName(name);
+    const layout = this.layout(tenant);
+    const landing = this.landingDir(tenant);
+    const location = `${layout.volume.root}/${name}`;
+    const file = path.resolve(localPath);
+    if (!fs.existsSync(file)) throw new WarehouseError('WAREHOUSE_QUERY_FAILED', 'The file to stage does not exist.');
+    const sql = `PUT ${databricksDialect.literal(file)} INTO ${databricksDialect.literal(location)} OVERWRITE`;
+    await this.staging(layout, sql, landing);
+    return location;
+  }
+
+  async removeStaged(tenant: TenantNamespace, location: string): Promise<void> {
+    assertTenant(tenant);
+    const layout = this.layout(tenant);
+    const prefix = `${layout.volume.root}/`;
+    if (!location.startsWith(prefix)) throw new WarehouseError('WAREHOUSE_QUERY_FAILED', "Refused: not a file in the tenant's volume.");
+    assertStagedName(location.slice(prefix.length));
+    await this.staging(layout, `REMOVE ${databricksDialect.literal(location)}`, this.landingDir(tenant));
+  }
+
   /** Closes the tenant's idle sessions now (busy ones as they finish); the next call opens new ones. */
   async release(tenant: TenantNamespace): Promise<void> {
     assertTenant(tenant);
@@ -455,6 +496,34 @@ export class DatabricksWarehouse implements Warehouse {
   private tenantSql(layout: NamespaceLayout, sql: string): string {
     assertOwnNamespace(sql, layout.scope);
     return layout.rewrite(sql);
+  }
+
+  private landingDir(tenant: TenantNamespace): string {
+    if (!this.options.landingRoot) {
+      throw new WarehouseError('WAREHOUSE_UNAVAILABLE', 'Staging files needs the landing folder (landingRoot) of this machine.');
+    }
+    return path.join(path.resolve(this.options.landingRoot), tenant.namespace);
+  }
+
+  private async staging(layout: NamespaceLayout, sql: string, allowedLocalPath: string): Promise<void> {
+    // The time limit covers the transfer too: a large export gets at least an hour.
+    const limitMs = Math.max(this.statementTimeoutMs, STAGING_TIMEOUT_MS);
+    try {
+      await this.executeStatement(this.target(layout), this.tenantSql(layout, sql), undefined, limitMs, [allowedLocalPath]);
+    } catch (error) {
+      const cause = error instanceof WarehouseError ? error.cause : error;
+      if (isStagingRefusal(cause)) {
+        throw new WarehouseError('WAREHOUSE_QUERY_FAILED', "Refused: the file to stage is outside the tenant's landing area.", { cause });
+      }
+      throw error;
+    }
+  }
+
+  private async volumeExists(layout: NamespaceLayout): Promise<boolean> {
+    const [catalog, schema, volume] = layout.volume.qualified.split('.');
+    const result = await this.readAll(this.adminTarget(), `SHOW VOLUMES IN ${catalog}.${schema}`);
+    const column = result.columns.find((c) => c.name === 'volumeName')?.name ?? result.columns.at(-1)?.name;
+    return column !== undefined && result.rows.some((row) => row[column] === volume);
   }
 
   private async catalogExists(catalog: string): Promise<boolean> {
@@ -608,16 +677,23 @@ export class DatabricksWarehouse implements Warehouse {
     await pool?.close();
   }
 
-  private statementOptions(params: SqlParam[] | undefined, limitMs: number) {
-    return { ordinalParameters: params ?? [], queryTimeout: Math.max(1, Math.ceil(limitMs / 1000)) };
+  private statementOptions(params: SqlParam[] | undefined, limitMs: number, stagingAllowedLocalPath?: string[]) {
+    return { ordinalParameters: params ?? [], queryTimeout: Math.max(1, Math.ceil(limitMs / 1000)), ...(stagingAllowedLocalPath ? { stagingAllowedLocalPath } : {}) };
   }
 
   /**
    * Runs one statement that returns nothing to keep. It is never sent twice after the server
    * accepted it (a write may have happened); it is resent once on a fresh session when the
    * server rejected the session itself (expired), and session opening is retried when transient.
+   * With `stagingAllowedLocalPath`, a staging answer (PUT/GET/REMOVE) is carried out by the driver.
    */
-  private async executeStatement(target: Target | SessionSource, sql: string, params?: SqlParam[], timeoutMs?: number): Promise<void> {
+  private async executeStatement(
+    target: Target | SessionSource,
+    sql: string,
+    params?: SqlParam[],
+    timeoutMs?: number,
+    stagingAllowedLocalPath?: string[],
+  ): Promise<void> {
     const limitMs = timeoutMs ?? this.statementTimeoutMs;
     const deadline = new Deadline(limitMs + this.timeoutGraceMs);
     let sessionRetried = false;
@@ -630,7 +706,7 @@ export class DatabricksWarehouse implements Warehouse {
         try {
           lease = await pool.acquire();
           if (deadline.timedOut) throw timeoutError();
-          operation = await lease.session.executeStatement(sql, this.statementOptions(params, limitMs));
+          operation = await lease.session.executeStatement(sql, this.statementOptions(params, limitMs, stagingAllowedLocalPath));
           deadline.watch(operation);
           await operation.finished();
           await operation.close().catch(noop);

@@ -76,6 +76,17 @@ export function safeServerMessage(raw: string): string {
   return message;
 }
 
+/** The driver refused to carry out a staging answer: the local file is outside `stagingAllowedLocalPath`. */
+export function isStagingRefusal(error: unknown): boolean {
+  const f = failure(error);
+  return (error as object | null)?.constructor?.name === 'StagingError' && /not a subset of allowed local paths/i.test(f.message ?? '');
+}
+
+/** Any other failure of a staging operation (the HTTP transfer, a bad answer). */
+function isStagingError(error: unknown): boolean {
+  return (error as object | null)?.constructor?.name === 'StagingError';
+}
+
 export type FailurePhase = 'statement' | 'session';
 
 /** Every failure leaves the driver as a WarehouseError with a message safe to show. */
@@ -97,6 +108,9 @@ export function toWarehouseError(error: unknown, phase: FailurePhase = 'statemen
   }
   if (isNotFoundNamespaceError(error) && phase === 'session') {
     return new WarehouseError('WAREHOUSE_NOT_PROVISIONED', "The tenant's warehouse namespace is not provisioned.", options);
+  }
+  if (isStagingError(error)) {
+    return new WarehouseError('WAREHOUSE_UNAVAILABLE', 'Moving the file to or from the volume failed.', options);
   }
   const f = failure(error);
   const isStatementFailure = f.name === 'Status Error' || f.errorCode === 'ERROR' || !!f.response;

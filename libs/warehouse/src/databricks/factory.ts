@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { SecretStore, Settings } from '@kineo/config';
 import { WarehouseError } from '../errors';
 import { DatabricksWarehouse } from './databricks.warehouse';
@@ -28,5 +29,6 @@ export async function createDatabricksWarehouse(settings: Settings, secrets: Sec
         ? { mode: 'schema', catalog: settings.DATABRICKS_SHARED_CATALOG! }
         : { mode: 'catalog' },
     statementTimeoutMs: settings.WAREHOUSE_STATEMENT_TIMEOUT_MS,
+    landingRoot: path.join(path.resolve(settings.KINEO_DATA_DIR), 'landing'),
   });
 }

@@ -20,11 +20,22 @@ export interface NamespaceLayout {
   schemaFor(layer: Layer): string;
   /** `catalog.schema` of a layer. */
   qualified(layer: Layer): string;
+  /**
+   * The Unity Catalog volume files are staged in for `read_files` (`<catalog>.<bronze schema>.landing`)
+   * and its path, `/Volumes/<catalog>/<bronze schema>/landing`.
+   */
+  readonly volume: { qualified: string; root: string };
   /** What a session for this tenant starts in, so `bronze.x` resolves inside the namespace. */
   readonly session: { initialCatalog: string; initialSchema: string };
   readonly scope: OwnScope;
   /** Model SQL (layer-qualified) as this layout needs it. */
   rewrite(sql: string): string;
+}
+
+const VOLUME = 'landing';
+
+function volumeOf(catalog: string, bronzeSchema: string): NamespaceLayout['volume'] {
+  return { qualified: `${catalog}.${bronzeSchema}.${VOLUME}`, root: `/Volumes/${catalog}/${bronzeSchema}/${VOLUME}` };
 }
 
 export function namespaceLayout(namespace: string, isolation: DatabricksIsolation): NamespaceLayout {
@@ -36,6 +47,7 @@ export function namespaceLayout(namespace: string, isolation: DatabricksIsolatio
       catalog,
       schemaFor: (layer) => layer,
       qualified: (layer) => `${catalog}.${layer}`,
+      volume: volumeOf(catalog, 'bronze'),
       session: { initialCatalog: catalog, initialSchema: 'gold' },
       scope: { namespace, catalogs: [catalog], schemas: [...LAYERS], sharedCatalog: false },
       rewrite: (sql) => sql,
@@ -49,6 +61,7 @@ export function namespaceLayout(namespace: string, isolation: DatabricksIsolatio
     catalog,
     schemaFor,
     qualified: (layer) => `${catalog}.${schemaFor(layer)}`,
+    volume: volumeOf(catalog, schemaFor('bronze')),
     session: { initialCatalog: catalog, initialSchema: schemaFor('gold') },
     scope: { namespace, catalogs: [catalog], schemas: LAYERS.map(schemaFor), sharedCatalog: true },
     rewrite: (sql) => rewriteLayerReferences(sql, schemaFor),
@@ -67,23 +80,27 @@ export function principalFor(name: PrincipalName, namespace: string): string {
 
 /**
  * Least privilege per tenant: the reader principal (gateway) sees only gold; the writer
- * principal (worker) reads and writes the three layers and creates tables in them.
+ * principal (worker) reads and writes the three layers, creates tables in them, and stages
+ * files in the tenant's volume.
  */
 export function grantStatements(layout: NamespaceLayout, principals: { reader: PrincipalName; writer: PrincipalName }): string[] {
   const reader = principalFor(principals.reader, layout.namespace);
   const writer = principalFor(principals.writer, layout.namespace);
   const writerPrivileges = 'USE SCHEMA, CREATE TABLE, SELECT, MODIFY';
+  const volumePrivileges = 'READ VOLUME, WRITE VOLUME';
   if (layout.mode === 'catalog') {
     return [
       `GRANT USE CATALOG ON CATALOG ${layout.catalog} TO ${reader}`,
       `GRANT USE SCHEMA, SELECT ON SCHEMA ${layout.qualified('gold')} TO ${reader}`,
-      `GRANT USE CATALOG, ${writerPrivileges} ON CATALOG ${layout.catalog} TO ${writer}`,
+      `GRANT USE CATALOG, ${writerPrivileges}, ${volumePrivileges} ON CATALOG ${layout.catalog} TO ${writer}`,
     ];
   }
   return [
     `GRANT USE CATALOG ON CATALOG ${layout.catalog} TO ${reader}`,
     `GRANT USE SCHEMA, SELECT ON SCHEMA ${layout.qualified('gold')} TO ${reader}`,
     `GRANT USE CATALOG ON CATALOG ${layout.catalog} TO ${writer}`,
-    ...LAYERS.map((layer) => `GRANT ${writerPrivileges} ON SCHEMA ${layout.qualified(layer)} TO ${writer}`),
+    ...LAYERS.map(
+      (layer) => `GRANT ${writerPrivileges}${layer === 'bronze' ? `, ${volumePrivileges}` : ''} ON SCHEMA ${layout.qualified(layer)} TO ${writer}`,
+    ),
   ];
 }

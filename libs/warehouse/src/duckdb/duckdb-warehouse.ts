@@ -4,7 +4,7 @@ import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection } from '@
 import { dialectFor } from '../dialect';
 import { WarehouseError } from '../errors';
 import { HandleCache } from '../handle-cache';
-import { assertTenant } from '../namespace';
+import { assertStagedName, assertTenant } from '../namespace';
 import { assertReadOnlySelect } from '../read-only';
 import {
   LAYERS,
@@ -250,6 +250,21 @@ export class DuckDbWarehouse implements Warehouse {
     } finally {
       await release();
     }
+  }
+
+  /** DuckDB reads the landing area in place (it is in the tenant's allowed directories): nothing to copy. */
+  async stageFile(tenant: TenantNamespace, localPath: string, name: string): Promise<string> {
+    assertStagedName(name);
+    const file = path.resolve(localPath);
+    const relative = path.relative(this.landingDir(tenant), file);
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+      throw new WarehouseError('WAREHOUSE_QUERY_FAILED', "Refused: the file to stage is outside the tenant's landing area.");
+    }
+    return file;
+  }
+
+  async removeStaged(tenant: TenantNamespace): Promise<void> {
+    assertTenant(tenant);
   }
 
   async release(tenant: TenantNamespace): Promise<void> {

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import {
   BIGINT,
   BOOLEAN,
@@ -16,17 +19,12 @@ import {
 } from '@duckdb/node-api';
 import { identifierChains, isSignificant, tokenizeSql, identifierName, type SqlToken } from '../../src/databricks/sql-text.util';
 import { columnCodec, type ColumnCodec } from './arrow-results';
-import type { SparkParameter } from './thrift-runtime';
+import { DatabricksSqlError, notEmulated } from './errors';
+import { duckIdent, duckLiteral, findReadFilesCalls, stringValue, toDuckDbSql, type ReadFilesCall } from './sql-translate';
+import { TypeId, type SparkParameter } from './thrift-runtime';
+import type { StagingOperation, VolumeStore } from './volumes';
 
-/** A failure the way a SQL warehouse words it: `[ERROR_CLASS] message SQLSTATE: xxxxx`. */
-export class DatabricksSqlError extends Error {
-  constructor(
-    message: string,
-    readonly sqlState?: string,
-  ) {
-    super(message);
-  }
-}
+export { DatabricksSqlError } from './errors';
 
 export interface EngineSession {
   catalog: string;
@@ -40,6 +38,8 @@ export interface StatementOutput {
   /** Column-major values. */
   columns: DuckDBValue[][];
   rowCount: number;
+  /** The one row tells the client which HTTP request moves the file (PUT, GET, REMOVE). */
+  staging?: boolean;
 }
 
 interface DeltaVersion {
@@ -110,7 +110,7 @@ class Words {
     const t = this.tokens[this.at];
     if (t?.kind !== 'string') return undefined;
     this.at++;
-    return t.text.slice(1, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1');
+    return stringValue(t.text);
   }
 
   int(): number | undefined {
@@ -186,17 +186,19 @@ export class DuckDbDatabricksEngine {
   readonly grants: string[] = [];
   private readonly history = new Map<string, DeltaVersion[]>();
   private adminQueue: Promise<unknown> = Promise.resolve();
+  private reads = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly admin: DuckDBConnection,
+    private readonly volumes: VolumeStore,
   ) {}
 
-  static async create(catalogs: string[] = []): Promise<DuckDbDatabricksEngine> {
+  static async create(catalogs: string[], volumes: VolumeStore): Promise<DuckDbDatabricksEngine> {
     const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
     const admin = await instance.connect();
     await admin.run("set global TimeZone = 'UTC'");
-    const engine = new DuckDbDatabricksEngine(instance, admin);
+    const engine = new DuckDbDatabricksEngine(instance, admin, volumes);
     for (const catalog of [DEFAULT_CATALOG, ...catalogs]) await engine.createCatalog(catalog, true);
     await admin.run(`USE ${q(DEFAULT_CATALOG)}.${q('default')}`);
     return engine;
@@ -270,12 +272,195 @@ export class DuckDbDatabricksEngine {
         if (key) session.configuration.set(key.toUpperCase(), value ?? '');
         return this.empty();
       }
+      if (words.accept('create', 'volume') || words.accept('create', 'managed', 'volume')) {
+        const ifNotExists = words.accept('if', 'not', 'exists');
+        const [catalog, schema, volume] = this.resolve(session, words.name());
+        await this.serial(async () => {
+          if (!(await this.schemaExists(catalog, schema))) throw notFoundSchema(`${catalog}.${schema}`);
+          this.volumes.create(catalog, schema, volume, ifNotExists);
+        });
+        return this.empty();
+      }
+      if (words.accept('drop', 'volume')) {
+        const ifExists = words.accept('if', 'exists');
+        const [catalog, schema, volume] = this.resolve(session, words.name());
+        this.volumes.drop(catalog, schema, volume, ifExists);
+        return this.empty();
+      }
+      if (words.accept('show', 'volumes')) {
+        const where = words.accept('in') || words.accept('from') ? words.name() : [];
+        const [catalog, schema] = where.length >= 2 ? where : [session.catalog, where[0] ?? session.schema];
+        const like = words.accept('like') ? words.string() : undefined;
+        if (!(await this.serial(() => this.schemaExists(catalog, schema)))) throw notFoundSchema(`${catalog}.${schema}`);
+        const names = this.volumes.list(catalog, schema).filter(likePattern(like));
+        return this.rows(
+          [
+            ['database', 'VARCHAR'],
+            ['volumeName', 'VARCHAR'],
+          ],
+          names.map((n) => [schema, n]),
+        );
+      }
+      if (words.accept('put')) {
+        const local = words.string();
+        const target = words.accept('into') ? words.string() : undefined;
+        if (local === undefined || target === undefined) throw syntaxError('PUT');
+        return this.staging('PUT', target, local, words.accept('overwrite'));
+      }
+      if (words.accept('get')) {
+        const source = words.string();
+        const local = words.accept('to') ? words.string() : undefined;
+        if (source === undefined || local === undefined) throw syntaxError('GET');
+        return this.staging('GET', source, local);
+      }
+      if (words.accept('remove')) {
+        const target = words.string();
+        if (target === undefined) throw syntaxError('REMOVE');
+        return this.staging('REMOVE', target, null);
+      }
+      const droppedSchema = this.droppedSchema(session, tokens);
       const { values, types } = bindParameters(parameters);
-      const translated = await this.serial(async () => this.timeTravel(session, sql, tokens));
-      return await this.run(session.connection, translated, values, types);
+      const { sql: withReads, tables } = await this.readFiles(session, sql);
+      try {
+        const duckSql = toDuckDbSql(withReads);
+        const translated = await this.serial(async () => this.timeTravel(session, duckSql, tokenizeSql(duckSql)));
+        const output = await this.run(session.connection, translated, values, types);
+        if (droppedSchema) this.volumes.dropAll(...droppedSchema);
+        return output;
+      } finally {
+        // A temporary view keeps reading what read_files found; anything else is done with it.
+        if (!/^\s*create\s+(or\s+replace\s+)?temp(orary)?\s+view\b/i.test(sql)) {
+          for (const table of tables) await session.connection.run(`drop table if exists ${table}`);
+        }
+      }
     } catch (error) {
       throw databricksError(error);
     }
+  }
+
+  // --- volumes and files ---------------------------------------------------------------------
+
+  /** A staging statement's answer: one row naming the HTTP request the client makes itself. */
+  private async staging(operation: StagingOperation, volumePath: string, localFile: string | null, overwrite = false): Promise<StatementOutput> {
+    const instruction = this.volumes.stage(operation, volumePath, localFile, overwrite);
+    // REMOVE names no local file, so its answer has no localFile column (the driver checks any it gets).
+    const local = instruction.localFile === null ? [] : [instruction.localFile];
+    const output = await this.rows(
+      [['operation', 'VARCHAR'], ['presignedUrl', 'VARCHAR'], ...local.map((): [string, string] => ['localFile', 'VARCHAR']), ['headers', 'VARCHAR']],
+      [[instruction.operation, instruction.presignedUrl, ...local, JSON.stringify(instruction.headers)]],
+    );
+    // `headers` is a MAP<STRING, STRING>, which a SQL warehouse sends as JSON text.
+    const headers = output.codecs.length - 1;
+    output.codecs[headers] = { ...output.codecs[headers], typeId: TypeId.MAP };
+    return { ...output, staging: true };
+  }
+
+  /** `DROP SCHEMA` takes the schema's volumes with it. */
+  private droppedSchema(session: EngineSession, tokens: SqlToken[]): [string, string] | undefined {
+    const words = new Words(tokens.filter(isSignificant));
+    if (!words.accept('drop', 'schema') && !words.accept('drop', 'database')) return undefined;
+    words.accept('if', 'exists');
+    const name = words.name();
+    return name.length >= 2 ? [name[0], name[1]] : [session.catalog, name[0]];
+  }
+
+  /**
+   * `read_files` over a CSV file in a volume, as Databricks reads it (Spark's CSV reader):
+   * `schema` columns applied by position after the header, every column a STRING, the file
+   * decoded as UTF-8 with U+FFFD where the bytes are not UTF-8, and in PERMISSIVE mode a record
+   * that does not parse into exactly the schema's columns (ragged, broken quoting) kept with its
+   * text in the `columnNameOfCorruptRecord` column when the schema has one (dropped otherwise).
+   * Not imitated: Spark's partial values for such a record (all NULL here), type conversion,
+   * schema inference, rescue of data (`rescuedDataColumn` is NULL, and a header that does not
+   * name the schema's columns exactly is refused rather than rescued), `_metadata`, Spark's
+   * lenient parsing of some stray quotes (DuckDB's strict reader makes those corrupt records).
+   * A UTF-8 BOM before the header is skipped; what Databricks does with one is not checked here.
+   * What DuckDB reads is materialised in a temporary table for the statement.
+   */
+  private async readFiles(session: EngineSession, sql: string): Promise<{ sql: string; tables: string[] }> {
+    const calls = findReadFilesCalls(sql);
+    const tables: string[] = [];
+    let out = sql;
+    for (const call of [...calls].reverse()) {
+      const table = await this.materialiseCsv(session, call);
+      tables.push(table);
+      out = `${out.slice(0, call.start)}${table}${out.slice(call.end)}`;
+    }
+    return { sql: out, tables };
+  }
+
+  private async materialiseCsv(session: EngineSession, call: ReadFilesCall): Promise<string> {
+    const option = (name: string) => call.options.get(name.toLowerCase());
+    const known = ['format', 'header', 'schema', 'mode', 'rescueddatacolumn', 'columnnameofcorruptrecord', 'multiline', 'sep', 'delimiter', 'quote', 'escape', 'encoding', 'inferschema'];
+    for (const key of call.options.keys()) if (!known.includes(key)) throw notEmulated(`the read_files option ${key}`);
+    if (String(option('format') ?? '').toLowerCase() !== 'csv') throw notEmulated('read_files of anything but format => \'csv\'');
+    if (String(option('mode') ?? 'PERMISSIVE').toUpperCase() !== 'PERMISSIVE') throw notEmulated(`read_files mode ${String(option('mode'))}`);
+    if (!/^utf-?8$/i.test(String(option('encoding') ?? 'UTF-8'))) throw notEmulated(`the encoding ${String(option('encoding'))}`);
+    const file = this.volumes.resolve(call.path);
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      throw new DatabricksSqlError(`[PATH_NOT_FOUND] Path does not exist: ${call.path}. SQLSTATE: 42K03`, '42K03');
+    }
+    const header = option('header') === true;
+    const delimiter = String(option('sep') ?? option('delimiter') ?? ',');
+    const quote = String(option('quote') ?? '"');
+    const escape = String(option('escape') ?? '\\');
+    const corruptColumn = String(option('columnNameOfCorruptRecord') ?? '_corrupt_record');
+    const rescuedColumn = option('rescuedDataColumn') === undefined ? undefined : String(option('rescuedDataColumn'));
+
+    const bytes = fs.readFileSync(file);
+    const text = bytes.toString('utf8');
+    const headerNames = header ? firstRecord(text.replace(/^\uFEFF/, ''), delimiter, quote) : [];
+    let columns: string[];
+    let keepCorrupt = false;
+    const schema = option('schema');
+    if (schema !== undefined) {
+      const fields = parseStringSchema(String(schema));
+      keepCorrupt = fields.includes(corruptColumn);
+      columns = fields.filter((f) => f !== corruptColumn);
+      if (header && rescuedColumn !== undefined && headerNames.join('\u0000') !== columns.join('\u0000')) {
+        throw notEmulated('rescued data for a header that does not name the schema\'s columns exactly, in order');
+      }
+    } else {
+      if (option('inferSchema') !== false) throw notEmulated('read_files schema inference (pass inferSchema => false or a schema)');
+      if (!header) throw notEmulated('read_files without a header or a schema');
+      columns = headerNames;
+    }
+
+    const n = ++this.reads;
+    const name = (suffix: string) => `__read_files_${n}${suffix}`;
+    const table = `temp.main.${name('')}`;
+    // Spark decodes with replacement characters; DuckDB would reject the line instead.
+    let source = file;
+    if (!Buffer.from(text, 'utf8').equals(bytes)) {
+      source = path.join(this.volumes.root, `.decoded-${randomBytes(8).toString('hex')}.csv`);
+      fs.writeFileSync(source, text);
+    }
+    const c = session.connection;
+    const columnsArg = `{${columns.map((col) => `${duckLiteral(col)}: 'VARCHAR'`).join(', ')}}`;
+    const h = header ? 1 : 0;
+    try {
+      await c.run(`create temp table ${name('_rows')} as
+        select row_number() over () as __ord, * from read_csv(${duckLiteral(source)}, columns = ${columnsArg}, header = ${header},
+          delim = ${duckLiteral(delimiter)}, quote = ${duckLiteral(quote)}, escape = ${duckLiteral(escape)}, auto_detect = false,
+          strict_mode = true, all_varchar = true, store_rejects = true,
+          rejects_table = ${duckLiteral(name('_rejects'))}, rejects_scan = ${duckLiteral(name('_scans'))})`);
+      await c.run(`create temp table ${name('_bad')} as
+        select line, csv_line, line - ${h} - row_number() over (order by line) as accepted_before
+        from (select line, any_value(csv_line) as csv_line from ${name('_rejects')} group by line)`);
+      const data = columns.map(duckIdent).join(', ');
+      const nulls = columns.map((col) => `cast(null as varchar) as ${duckIdent(col)}`).join(', ');
+      const extra = `${keepCorrupt ? `, __corrupt as ${duckIdent(corruptColumn)}` : ''}${rescuedColumn !== undefined ? `, cast(null as varchar) as ${duckIdent(rescuedColumn)}` : ''}`;
+      await c.run(`create temp table ${name('')} as
+        select ${data}${extra} from (
+          select ${data}, cast(null as varchar) as __corrupt, r.__ord + (select count(*) from ${name('_bad')} b where b.accepted_before < r.__ord) as __key
+          from ${name('_rows')} r
+          ${keepCorrupt ? `union all select ${nulls}, csv_line, line - ${h} from ${name('_bad')}` : ''}
+        ) order by __key`);
+    } finally {
+      for (const suffix of ['_rows', '_bad', '_rejects', '_scans']) await c.run(`drop table if exists ${name(suffix)}`).catch(() => undefined);
+      if (source !== file) fs.rmSync(source, { force: true });
+    }
+    return table;
   }
 
   // --- Databricks-only statements ----------------------------------------------------------
@@ -296,6 +481,7 @@ export class DuckDbDatabricksEngine {
     }
     await this.admin.run(`DETACH DATABASE ${q(name)}`);
     for (const key of [...this.history.keys()]) if (key.startsWith(`${name}.`)) this.history.delete(key);
+    this.volumes.dropAll(name);
   }
 
   private async showCatalogs(like: string | undefined): Promise<StatementOutput> {
@@ -464,8 +650,8 @@ export class DuckDbDatabricksEngine {
     };
   }
 
-  private rows(columns: Array<[string, string]>, rows: Array<Array<string | number | boolean>>): Promise<StatementOutput> {
-    const value = (v: string | number | boolean) => (typeof v === 'string' ? lit(v) : String(v));
+  private rows(columns: Array<[string, string]>, rows: Array<Array<string | number | boolean | null>>): Promise<StatementOutput> {
+    const value = (v: string | number | boolean | null) => (typeof v === 'string' ? lit(v) : String(v));
     const select = columns.map(([name, type], i) => `cast(c${i} as ${type}) as ${q(name)}`).join(', ');
     const sql =
       rows.length === 0
@@ -484,4 +670,46 @@ export class DuckDbDatabricksEngine {
     this.adminQueue = next.catch(() => undefined);
     return next;
   }
+}
+
+const syntaxError = (statement: string) =>
+  new DatabricksSqlError(`[PARSE_SYNTAX_ERROR] Syntax error in ${statement}: expected string literals for the paths. SQLSTATE: 42601`, '42601');
+
+/** Column names of a DDL schema string, e.g. `` `ID` STRING, name STRING ``; every column must be a STRING. */
+function parseStringSchema(schema: string): string[] {
+  const tokens = tokenizeSql(schema).filter(isSignificant);
+  const names: string[] = [];
+  for (let i = 0; i < tokens.length; i += 3) {
+    const [name, type, comma] = [tokens[i], tokens[i + 1], tokens[i + 2]];
+    if (!name || (name.kind !== 'word' && name.kind !== 'quoted') || type?.kind !== 'word' || (comma && comma.text !== ',')) {
+      throw new DatabricksSqlError(`[PARSE_SYNTAX_ERROR] Cannot parse the schema ${JSON.stringify(schema)}. SQLSTATE: 42601`, '42601');
+    }
+    if (type.text.toUpperCase() !== 'STRING') throw notEmulated(`read_files columns of type ${type.text}`);
+    names.push(name.kind === 'quoted' ? name.text.slice(1, -1).replace(/``/g, '`') : name.text);
+  }
+  return names;
+}
+
+/** The fields of a CSV text's first record. */
+function firstRecord(text: string, delimiter: string, quote: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === quote && text[i + 1] === quote) {
+        field += quote;
+        i++;
+      } else if (ch === quote) quoted = false;
+      else field += ch;
+    } else if (ch === quote) quoted = true;
+    else if (ch === delimiter) {
+      fields.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') break;
+    else field += ch;
+  }
+  fields.push(field);
+  return fields;
 }

@@ -9,9 +9,11 @@ import path from 'node:path';
 import { DuckDbDatabricksEngine } from './duckdb-engine';
 import { ServerHooks, ServerRecorder, TcliHandler } from './tcli-handler';
 import { Processor, TBinaryProtocol, TBufferedTransport, thriftMethodName } from './thrift-runtime';
+import { VolumeStore } from './volumes';
 
 export { ServerHooks, ServerRecorder } from './tcli-handler';
 export type { RequestRecord, SessionRecord, StatementRecord } from './tcli-handler';
+export type { TransferRecord } from './volumes';
 
 export interface DatabricksTestServerOptions {
   /** Bearer tokens the server accepts; a random PAT-like token when unset. */
@@ -33,6 +35,8 @@ export interface DatabricksTestServer {
   hooks: ServerHooks;
   /** Grants the server accepted (recorded, not enforced). */
   readonly grants: readonly string[];
+  /** Unity Catalog volumes, as folders, and the presigned-URL transfers into and out of them. */
+  volumes: VolumeStore;
   close(): Promise<void>;
 }
 
@@ -64,12 +68,15 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 /**
  * A local stand-in for a Databricks SQL warehouse, close enough for the real `@databricks/sql`
  * driver: Thrift TCLIService (binary protocol, buffered transport) over HTTPS POST with bearer
- * authentication, backed by DuckDB. Listens on a free port of 127.0.0.1.
+ * authentication, backed by DuckDB. Listens on a free port of 127.0.0.1. Unity Catalog volumes
+ * are folders under a temporary directory; staging statements (PUT, GET, REMOVE) answer with
+ * presigned URLs on this same server (`/storage/<token>`), which stand for the cloud storage.
  */
 export async function startDatabricksTestServer(options: DatabricksTestServerOptions = {}): Promise<DatabricksTestServer> {
   const tokens = options.tokens ?? [`dapi${randomBytes(16).toString('hex')}`];
   const httpPath = '/sql/1.0/warehouses/kineo-local';
-  const engine = await DuckDbDatabricksEngine.create(options.catalogs ?? []);
+  const volumes = new VolumeStore(mkdtempSync(path.join(tmpdir(), 'kineo-dbx-volumes-')));
+  const engine = await DuckDbDatabricksEngine.create(options.catalogs ?? [], volumes);
   const recorder = new ServerRecorder();
   const hooks = new ServerHooks();
   for (const token of tokens) hooks.acceptedTokens.add(token);
@@ -78,6 +85,11 @@ export async function startDatabricksTestServer(options: DatabricksTestServerOpt
   const { key, cert } = selfSignedCertificate();
 
   const respond = async (req: IncomingMessage, res: ServerResponse) => {
+    // Presigned URLs stand for the cloud storage behind volumes: no bearer token, the URL is the grant.
+    if (new URL(req.url ?? '/', 'https://localhost').pathname.startsWith('/storage/')) {
+      await volumes.handle(req, res);
+      return;
+    }
     if (req.method !== 'POST' || new URL(req.url ?? '/', 'https://localhost').pathname !== httpPath) {
       res.writeHead(404).end();
       return;
@@ -127,6 +139,7 @@ export async function startDatabricksTestServer(options: DatabricksTestServerOpt
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  volumes.baseUrl = `https://127.0.0.1:${port}`;
 
   return {
     host: '127.0.0.1',
@@ -139,11 +152,13 @@ export async function startDatabricksTestServer(options: DatabricksTestServerOpt
     get grants() {
       return engine.grants;
     },
+    volumes,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await handler.closeAll();
       engine.close();
+      rmSync(volumes.root, { recursive: true, force: true });
     },
   };
 }

@@ -296,6 +296,7 @@ export class TcliHandler {
       resultFormat: RowSetType.ARROW_BASED_SET,
       lz4Compressed: false,
       arrowSchema: arrowSchemaBytes(operation.output.codecs),
+      isStagingOperation: operation.output.staging === true,
     };
   }
 

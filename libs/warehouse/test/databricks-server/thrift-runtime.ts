@@ -58,6 +58,7 @@ export const TypeId = {
   STRING: 7,
   TIMESTAMP: 8,
   BINARY: 9,
+  MAP: 11,
   DECIMAL: 15,
   DATE: 17,
 } as const;

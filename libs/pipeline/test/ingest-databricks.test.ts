@@ -1,0 +1,151 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabricksWarehouse, namespaceForTenantSeq } from '@kineo/warehouse';
+import { startDatabricksTestServer, type DatabricksTestServer } from '@kineo/warehouse/test/databricks-server';
+import { ingestFiles } from '../src';
+import { header, writeCsv, writeMinimalExport } from './fixtures';
+
+const tenant = { tenantId: 't1', namespace: namespaceForTenantSeq(41) };
+let batch = 0;
+const nextBatch = () => ({ batchId: `00000000-0000-4000-8000-${String(++batch).padStart(12, '0')}`, source: 'test' });
+
+describe('loading export files into bronze on Databricks', () => {
+  let server: DatabricksTestServer;
+  let landingRoot: string;
+  let wh: DatabricksWarehouse;
+  let load = 0;
+
+  beforeAll(async () => {
+    server = await startDatabricksTestServer();
+    landingRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-dbx-ingest-'));
+    wh = new DatabricksWarehouse({
+      host: server.host,
+      port: server.port,
+      path: server.path,
+      auth: { kind: 'token', token: server.token },
+      customCaCert: server.caCert,
+      landingRoot,
+    });
+    await wh.provision(tenant);
+  });
+
+  afterAll(async () => {
+    await wh?.close();
+    await server?.close();
+    fs.rmSync(landingRoot, { recursive: true, force: true });
+  });
+
+  const newLanding = () => path.join(landingRoot, tenant.namespace, `load-${++load}`);
+  const inFolder = (dir: string) => fs.readdirSync(dir).map((f) => ({ path: path.join(dir, f) }));
+  const rows = async (sql: string) => (await wh.query(tenant, sql)).rows;
+  const count = async (table: string) => Number((await rows(`select count(*) as n from ${table}`))[0].n);
+  const volumeFolder = () => server.volumes.resolve(`/Volumes/kineo_${tenant.namespace}/bronze/landing`);
+
+  it('stages the files in the tenant volume, loads good rows with audit columns and quarantines bad ones with file, line and reason', async () => {
+    const landing = newLanding();
+    writeMinimalExport(landing);
+    fs.writeFileSync(
+      path.join(landing, 'course_completions.csv'),
+      Buffer.concat([
+        Buffer.from(
+          [
+            header('course_completions'),
+            '1000,1,100,1700000000,1700100000,1700200000,50,,,', // line 2: good
+            '1001,x1,100,1700000000,0,0,10,,,', // line 3: non-number id
+            '1002,1,101,2024-02-30,0,0,10,,,', // line 4: impossible date
+            '1003,1,102,1700000000,0,0,33,,,', // line 5: unknown status code
+            '1004,1,103,1700000000,0,0,10,,', // line 6: ragged (one column short)
+            '1005,1,104,1700000000,0,0,10,,,,extra', // line 7: ragged (too many)
+          ].join('\n') + '\n',
+        ),
+        Buffer.from('1006,1,105,1700000000,0,0,10,"caf\xe9",,\n', 'latin1'), // line 8: not UTF-8
+        Buffer.from('1007,2,106,2024-07-01T09:30:00Z,2024-07-02,2024-07-03,75,"good, RPL",,\n'), // line 9: good, ISO
+      ]),
+    );
+
+    const report = await ingestFiles(wh, tenant, inFolder(landing), nextBatch());
+
+    expect(report.files.map((f) => [f.file, f.status, f.rowsRead, f.rowsLoaded, f.rowsQuarantined])).toEqual([
+      ['users.csv', 'loaded', 2, 2, 0],
+      ['job_assignments.csv', 'loaded', 2, 2, 0],
+      ['courses.csv', 'loaded', 1, 1, 0],
+      ['course_completions.csv', 'loaded', 8, 2, 6],
+    ]);
+    for (const file of report.files) expect(file.rowsRead).toBe(file.rowsLoaded + file.rowsQuarantined);
+    expect(await rows("select _source_file, _source_line, reason from bronze._quarantine where table_name = 'course_completions' order by _source_line")).toEqual([
+      { _source_file: 'course_completions.csv', _source_line: 3, reason: 'userid is not a whole number: "x1"' },
+      { _source_file: 'course_completions.csv', _source_line: 4, reason: 'timeenrolled is not a date: "2024-02-30"' },
+      { _source_file: 'course_completions.csv', _source_line: 5, reason: 'status "33" is not a code the contract lists (0, 10, 25, 50, 75)' },
+      { _source_file: 'course_completions.csv', _source_line: 6, reason: 'the row has fewer columns than the header' },
+      { _source_file: 'course_completions.csv', _source_line: 7, reason: 'the row has more columns than the header' },
+      { _source_file: 'course_completions.csv', _source_line: 8, reason: 'the row is not valid UTF-8' },
+    ]);
+    expect(await rows('select id, rplgrade, _source_line from bronze.course_completions order by id')).toEqual([
+      { id: '1000', rplgrade: null, _source_line: 2 },
+      { id: '1007', rplgrade: 'good, RPL', _source_line: 9 },
+    ]);
+    const users = await rows('select id, username, lastaccess, _batch_id, _batch_seq, _source_file, _source_line, _content_sha256, _problem from bronze.users order by id');
+    expect(users[1]).toMatchObject({ id: '2', username: 'grace', lastaccess: '2024-03-09T16:00:00Z', _batch_id: report.batchId, _batch_seq: 1, _source_file: 'users.csv', _source_line: 3, _problem: null });
+    expect(users[1]._content_sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    // Every file went through the volume with the driver's staging PUT, and was removed after its load.
+    const puts = server.recorder.statementsLike(/^PUT /).map((s) => s.sql);
+    expect(puts).toHaveLength(4);
+    expect(puts[3]).toMatch(new RegExp(`INTO '/Volumes/kineo_${tenant.namespace}/bronze/landing/${report.batchId}/course_completions\\.csv' OVERWRITE$`));
+    expect(server.volumes.transfers.filter((t) => t.method === 'PUT').map((t) => t.status)).toEqual([201, 201, 201, 201]);
+    expect(fs.readdirSync(path.join(volumeFolder(), report.batchId))).toEqual([]);
+  });
+
+  it('matches headers case-insensitively, accepts a BOM and CRLF, and keeps unknown columns in bronze', async () => {
+    const landing = newLanding();
+    fs.mkdirSync(landing, { recursive: true });
+    fs.writeFileSync(path.join(landing, 'courses.csv'), `\ufeff${header('courses').toUpperCase()},Owner\r\n101,First aid,FA,C101,1,2,1,1700000000,1,Sam\r\n`);
+    const report = await ingestFiles(wh, tenant, inFolder(landing), nextBatch());
+    expect(report.files[0]).toMatchObject({ status: 'loaded', rowsRead: 1, rowsLoaded: 1, rowsQuarantined: 0 });
+    expect(await rows("select fullname, _extra from bronze.courses where id = '101'")).toEqual([{ fullname: 'First aid', _extra: '{"owner":"Sam"}' }]);
+  });
+
+  it('changes nothing when the same files are loaded again', async () => {
+    const landing = newLanding();
+    writeCsv(landing, 'courses.csv', [header('courses'), '102,Manual handling,MH,C102,1,2,1,1700000000,1']);
+    await ingestFiles(wh, tenant, inFolder(landing), nextBatch());
+    const again = await ingestFiles(wh, tenant, inFolder(landing), nextBatch());
+    expect(again.files[0]).toMatchObject({ status: 'duplicate', note: expect.stringMatching(/identical to courses\.csv already loaded/) });
+    expect(await count("bronze.courses where id = '102'")).toBe(1);
+  });
+
+  it('leaves no trace of a load that fails part-way, and loading the files again works as if it never happened', async () => {
+    const before = {
+      loads: await count('bronze._loads'),
+      files: await count('bronze._files'),
+      users: await count('bronze.users'),
+      quarantine: await count('bronze._quarantine'),
+    };
+    const landing = newLanding();
+    const paths = writeMinimalExport(landing);
+    writeCsv(landing, 'users.csv', [header('users'), '3,alan,E3,Alan,Turing,alan@example.com,Eng,London,GB,99,0,0,1700000000,1710000000', '4,bad,E4']);
+    // The third file disappears once the first two are in bronze.
+    const failed = await ingestFiles(wh, tenant, paths.map((p) => ({ path: p })), {
+      ...nextBatch(),
+      onProgress: ({ index }) => {
+        if (index === 2) fs.rmSync(paths[2]);
+      },
+    }).catch((e: unknown) => e);
+    expect(String((failed as Error).message)).toMatch(/ENOENT/);
+    expect({
+      loads: await count('bronze._loads'),
+      files: await count('bronze._files'),
+      users: await count('bronze.users'),
+      quarantine: await count('bronze._quarantine'),
+    }).toEqual(before);
+    expect(server.recorder.statementsLike(/^delete from bronze\.users where _batch_seq >= \?$/)).toHaveLength(1);
+
+    writeCsv(landing, 'courses.csv', [header('courses'), '100,Fire safety,FS,C100,1,0,1,1700000000,1']);
+    const report = await ingestFiles(wh, tenant, paths.map((p) => ({ path: p })), nextBatch());
+    expect(report.batchSeq).toBe(before.loads + 1);
+    expect(report.files.find((f) => f.file === 'users.csv')).toMatchObject({ status: 'loaded', rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1 });
+    expect(await count('bronze.users')).toBe(before.users + 1);
+    expect(await rows(`select count(*) as n from bronze._loads where batch_seq = ${report.batchSeq}`)).toEqual([{ n: 1 }]);
+  });
+});
