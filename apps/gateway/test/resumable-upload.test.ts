@@ -304,7 +304,7 @@ describe('resumable uploads (tus) of large export files', () => {
       const partials = path.join(landingOf(globex), '.resumable');
       expect(fs.readdirSync(partials)).toContain(idOf(url));
 
-      for (let waited = 0; fs.readdirSync(partials).length > 0 && waited < 5000; waited += 100) await sleep(100);
+      for (let waited = 0; fs.readdirSync(partials).length > 0 && waited < 20_000; waited += 100) await sleep(100);
 
       expect(fs.readdirSync(partials)).toEqual([]);
       const gone = await shortLived.inject({ method: 'HEAD', url, headers: { ...TUS, ...auth('admin@globex.test') } });
