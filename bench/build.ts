@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fmt, generate, gib, ingestThroughStack, secs } from './support';
+import { describeExport, fmt, generate, gib, ingestThroughStack, secs } from './support';
 
 const BUILD_STAGES = ['silver', 'hierarchy', 'gold', 'snapshots', 'publish'];
 const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [1_000_000, 5_650_000];
@@ -17,7 +17,8 @@ async function main() {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-bench-build-'));
     fs.chmodSync(work, 0o755);
     try {
-      const exported = await generate(path.join(work, 'export'), users);
+      // KINEO_BENCH_EXPORT reuses an export generated earlier with the same size (the generator is deterministic).
+      const exported = process.env.KINEO_BENCH_EXPORT ? describeExport(process.env.KINEO_BENCH_EXPORT) : await generate(path.join(work, 'export'), users);
       await ingestThroughStack(exported.dir, { threads: Number(process.env.DUCKDB_THREADS ?? 2), memoryLimit }, (run) => {
         const buildMs = BUILD_STAGES.reduce((n, s) => n + run.stageMs(s), 0);
         const [facts] = run.sql('select count(*) as n from gold.fact_course_progress');

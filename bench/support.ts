@@ -30,6 +30,14 @@ export async function generate(dir: string, users: number): Promise<GeneratedExp
   return { dir, csvFiles, rows: generated.totalRows, bytes };
 }
 
+/** An export already on disk. */
+export function describeExport(dir: string): GeneratedExport {
+  const csvFiles = fs.readdirSync(dir).filter((f) => f.endsWith('.csv'));
+  const bytes = csvFiles.reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+  console.log(`using the export in ${dir}: ${gib(bytes)}`);
+  return { dir, csvFiles, rows: 0, bytes };
+}
+
 export interface StageResult {
   stage: string;
   durationMs?: number;

@@ -25,6 +25,8 @@ export const settingsSchema = z.object({
   PORTAL_PORT: port.default(3000),
   WAREHOUSE_ENGINE: z.enum(['duckdb', 'databricks']).default('duckdb'),
   WAREHOUSE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(300_000),
+  // Loads and builds (the worker): one statement of a 100M-row tenant's load runs for many minutes.
+  WAREHOUSE_BUILD_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(6 * 3_600_000),
   DUCKDB_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   DUCKDB_MEMORY_LIMIT: z
     .string()

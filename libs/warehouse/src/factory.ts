@@ -11,6 +11,7 @@ export type WarehouseRole = 'worker' | 'reader';
  * their only writer, and other processes may need to read them); readers keep snapshots open.
  */
 export async function createWarehouse(settings: Settings, secrets: SecretStore, role: WarehouseRole): Promise<Warehouse> {
+  const statementTimeoutMs = statementTimeoutFor(settings, role);
   if (settings.WAREHOUSE_ENGINE === 'duckdb') {
     const dataDir = path.resolve(settings.KINEO_DATA_DIR);
     return new DuckDbWarehouse({
@@ -21,8 +22,13 @@ export async function createWarehouse(settings: Settings, secrets: SecretStore, 
       maxOpenTenants: settings.DUCKDB_MAX_OPEN_TENANTS,
       maxOpenSnapshots: settings.DUCKDB_MAX_OPEN_SNAPSHOTS,
       idleMs: role === 'worker' ? 5_000 : 300_000,
-      statementTimeoutMs: settings.WAREHOUSE_STATEMENT_TIMEOUT_MS,
+      statementTimeoutMs,
     });
   }
-  return createDatabricksWarehouse(settings, secrets);
+  return createDatabricksWarehouse(settings, secrets, statementTimeoutMs);
+}
+
+/** Readers answer people, so a runaway query stops soon; the worker's loads and builds take as long as the data needs. */
+export function statementTimeoutFor(settings: Settings, role: WarehouseRole): number {
+  return role === 'worker' ? settings.WAREHOUSE_BUILD_STATEMENT_TIMEOUT_MS : settings.WAREHOUSE_STATEMENT_TIMEOUT_MS;
 }

@@ -28,4 +28,17 @@ describe('choosing the warehouse from settings', () => {
     expect(warehouse).toBeInstanceOf(DatabricksWarehouse);
     await warehouse.close();
   });
+
+  it('lets a load or build statement run past the readers\' time limit, and stops a reader\'s at it', async () => {
+    const settings = loadSettings({ KINEO_DATA_DIR: dir, WAREHOUSE_STATEMENT_TIMEOUT_MS: '100', WAREHOUSE_BUILD_STATEMENT_TIMEOUT_MS: '600000' });
+    const tenant = { tenantId: 'x', namespace: 't_000002' };
+    const slow = 'select sum(i) as n from range(1000000000) t(i)';
+    const worker = await createWarehouse(settings, secrets, 'worker');
+    await worker.provision(tenant);
+    await expect(worker.query(tenant, slow)).resolves.toMatchObject({ rows: [{ n: expect.anything() }] });
+    await worker.close();
+    const reader = await createWarehouse(settings, secrets, 'reader');
+    await expect(reader.query(tenant, slow)).rejects.toMatchObject({ code: 'WAREHOUSE_TIMEOUT' });
+    await reader.close();
+  });
 });

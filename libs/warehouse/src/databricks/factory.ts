@@ -6,7 +6,11 @@ import { DatabricksWarehouse } from './databricks.warehouse';
 export const DATABRICKS_TOKEN_SECRET = 'databricks-token';
 
 /** The Databricks warehouse the settings describe; the access token (local use) comes from the SecretStore. */
-export async function createDatabricksWarehouse(settings: Settings, secrets: SecretStore): Promise<DatabricksWarehouse> {
+export async function createDatabricksWarehouse(
+  settings: Settings,
+  secrets: SecretStore,
+  statementTimeoutMs = settings.WAREHOUSE_STATEMENT_TIMEOUT_MS,
+): Promise<DatabricksWarehouse> {
   let auth: ConstructorParameters<typeof DatabricksWarehouse>[0]['auth'];
   if (settings.DATABRICKS_AUTH === 'token') {
     const token = await secrets.get(DATABRICKS_TOKEN_SECRET);
@@ -28,7 +32,7 @@ export async function createDatabricksWarehouse(settings: Settings, secrets: Sec
       settings.DATABRICKS_ISOLATION === 'schema'
         ? { mode: 'schema', catalog: settings.DATABRICKS_SHARED_CATALOG! }
         : { mode: 'catalog' },
-    statementTimeoutMs: settings.WAREHOUSE_STATEMENT_TIMEOUT_MS,
+    statementTimeoutMs,
     landingRoot: path.join(path.resolve(settings.KINEO_DATA_DIR), 'landing'),
   });
 }
