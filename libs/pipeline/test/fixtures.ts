@@ -35,3 +35,31 @@ export function writeMinimalExport(dir: string): string[] {
     ]),
   ];
 }
+
+/**
+ * course_completions.csv with one row of each kind a load quarantines, between good ones: line 3 a
+ * non-number id, 4 an impossible date, 5 an unknown status code, 6 and 7 ragged, 8 not UTF-8;
+ * lines 2 and 9 are good (9 with ISO-8601 times).
+ */
+export function writeCompletionsWithBadRows(dir: string): string {
+  const file = path.join(dir, 'course_completions.csv');
+  fs.writeFileSync(
+    file,
+    Buffer.concat([
+      Buffer.from(
+        [
+          header('course_completions'),
+          '1000,1,100,1700000000,1700100000,1700200000,50,,,', // line 2: good
+          '1001,x1,100,1700000000,0,0,10,,,', // line 3: non-number id
+          '1002,1,101,2024-02-30,0,0,10,,,', // line 4: impossible date
+          '1003,1,102,1700000000,0,0,33,,,', // line 5: unknown status code
+          '1004,1,103,1700000000,0,0,10,,', // line 6: ragged (one column short)
+          '1005,1,104,1700000000,0,0,10,,,,extra', // line 7: ragged (too many)
+        ].join('\n') + '\n',
+      ),
+      Buffer.from('1006,1,105,1700000000,0,0,10,"caf\xe9",,\n', 'latin1'), // line 8: not UTF-8
+      Buffer.from('1007,2,106,2024-07-01T09:30:00Z,2024-07-02,2024-07-03,75,"good, RPL",,\n'), // line 9: good, ISO
+    ]),
+  );
+  return file;
+}

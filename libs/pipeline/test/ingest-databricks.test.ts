@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DatabricksWarehouse, namespaceForTenantSeq } from '@kineo/warehouse';
 import { startDatabricksTestServer, type DatabricksTestServer } from '@kineo/warehouse/test/databricks-server';
 import { ingestFiles } from '../src';
-import { header, writeCsv, writeMinimalExport } from './fixtures';
+import { header, writeCsv, writeMinimalExport, writeCompletionsWithBadRows } from './fixtures';
 
 const tenant = { tenantId: 't1', namespace: namespaceForTenantSeq(41) };
 let batch = 0;
@@ -45,24 +45,7 @@ describe('loading export files into bronze on Databricks', () => {
   it('stages the files in the tenant volume, loads good rows with audit columns and quarantines bad ones with file, line and reason', async () => {
     const landing = newLanding();
     writeMinimalExport(landing);
-    fs.writeFileSync(
-      path.join(landing, 'course_completions.csv'),
-      Buffer.concat([
-        Buffer.from(
-          [
-            header('course_completions'),
-            '1000,1,100,1700000000,1700100000,1700200000,50,,,', // line 2: good
-            '1001,x1,100,1700000000,0,0,10,,,', // line 3: non-number id
-            '1002,1,101,2024-02-30,0,0,10,,,', // line 4: impossible date
-            '1003,1,102,1700000000,0,0,33,,,', // line 5: unknown status code
-            '1004,1,103,1700000000,0,0,10,,', // line 6: ragged (one column short)
-            '1005,1,104,1700000000,0,0,10,,,,extra', // line 7: ragged (too many)
-          ].join('\n') + '\n',
-        ),
-        Buffer.from('1006,1,105,1700000000,0,0,10,"caf\xe9",,\n', 'latin1'), // line 8: not UTF-8
-        Buffer.from('1007,2,106,2024-07-01T09:30:00Z,2024-07-02,2024-07-03,75,"good, RPL",,\n'), // line 9: good, ISO
-      ]),
-    );
+    writeCompletionsWithBadRows(landing);
 
     const report = await ingestFiles(wh, tenant, inFolder(landing), nextBatch());
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { DuckDbWarehouse, namespaceForTenantSeq } from '@kineo/warehouse';
 import { buildTenant, ingestFiles, LoadRejectedError } from '../src';
-import { header, writeCsv, writeMinimalExport } from './fixtures';
+import { header, writeCsv, writeMinimalExport, writeCompletionsWithBadRows } from './fixtures';
 
 const tenant = { tenantId: 't1', namespace: namespaceForTenantSeq(1) };
 let batch = 0;
@@ -46,24 +46,7 @@ describe('loading export files into bronze', () => {
 
   it('quarantines each unreadable or out-of-contract row with its line and reason, and loads the rest', async () => {
     writeMinimalExport(landing);
-    fs.writeFileSync(
-      path.join(landing, 'course_completions.csv'),
-      Buffer.concat([
-        Buffer.from(
-          [
-            header('course_completions'),
-            '1000,1,100,1700000000,1700100000,1700200000,50,,,', // line 2: good
-            '1001,x1,100,1700000000,0,0,10,,,', // line 3: non-number id
-            '1002,1,101,2024-02-30,0,0,10,,,', // line 4: impossible date
-            '1003,1,102,1700000000,0,0,33,,,', // line 5: unknown status code
-            '1004,1,103,1700000000,0,0,10,,', // line 6: ragged (one column short)
-            '1005,1,104,1700000000,0,0,10,,,,extra', // line 7: ragged (too many)
-          ].join('\n') + '\n',
-        ),
-        Buffer.from('1006,1,105,1700000000,0,0,10,"caf\xe9",,\n', 'latin1'), // line 8: not UTF-8
-        Buffer.from('1007,2,106,2024-07-01T09:30:00Z,2024-07-02,2024-07-03,75,"good, RPL",,\n'), // line 9: good, ISO
-      ]),
-    );
+    writeCompletionsWithBadRows(landing);
     const report = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
     const completions = report.files.find((f) => f.table === 'course_completions')!;
     expect([completions.rowsRead, completions.rowsLoaded, completions.rowsQuarantined]).toEqual([8, 2, 6]);
