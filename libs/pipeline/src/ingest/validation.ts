@@ -17,17 +17,17 @@ export function columnProblem(column: ColumnSpec, dialect: Dialect, sentinels: s
   const emptyProblem = column.nullable ? 'null' : `'${column.name} is empty'`;
   switch (column.kind) {
     case 'id':
-      return `case when ${empty} then ${emptyProblem}
-        when not ${dialect.fullMatch(v, '[0-9]+')} then ${dialect.concatNullSafe(`'${column.name} is not a whole number: '`, shown)} end`;
     case 'int':
+      // Silver holds these as 64-bit integers: a longer number is refused here, not by a failed build.
       return `case when ${empty} then ${emptyProblem}
-        when not ${dialect.fullMatch(v, WHOLE)} then ${dialect.concatNullSafe(`'${column.name} is not a whole number: '`, shown)} end`;
+        when not ${dialect.fullMatch(v, column.kind === 'id' ? '[0-9]+' : WHOLE)} then ${dialect.concatNullSafe(`'${column.name} is not a whole number: '`, shown)}
+        when try_cast(${v} as bigint) is null then ${dialect.concatNullSafe(`'${column.name} is too large for a 64-bit whole number: '`, shown)} end`;
     case 'bool':
       return `case when ${empty} then ${emptyProblem}
         when ${v} not in ('0', '1') then ${dialect.concatNullSafe(`'${column.name} must be 0 or 1: '`, shown)} end`;
     case 'code':
       return `case when ${empty} then ${emptyProblem}
-        when not ${dialect.fullMatch(v, WHOLE)} or cast(${v} as bigint) not in (${column.codes!.join(', ')})
+        when not ${dialect.fullMatch(v, WHOLE)} or coalesce(try_cast(${v} as bigint) not in (${column.codes!.join(', ')}), true)
         then ${dialect.concatNullSafe(`'${column.name} '`, shown, `' is not a code the contract lists (${column.codes!.join(', ')})'`)} end`;
     case 'time':
       return `case when ${empty} or ${v} = '0' or ${v} in (${sentinels}) then null
