@@ -10,7 +10,7 @@ import { describeExport, fmt, generate, gib, ingestThroughStack, secs } from './
 
 const BUILD_STAGES = ['silver', 'hierarchy', 'gold', 'snapshots', 'publish'];
 const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [1_000_000, 5_650_000];
-const memoryLimit = process.env.DUCKDB_MEMORY_LIMIT ?? '6GB';
+const memoryLimit = process.env.DUCKDB_MEMORY_LIMIT ?? '4GB';
 
 async function main() {
   for (const users of sizes) {
