@@ -51,17 +51,23 @@ export function silverStagingModel(spec: SourceFileSpec, dialect: Dialect, senti
   where _batch_seq <= (select coalesce(max(batch_seq), 0) from bronze._loads)`;
   const model = { name: `silver.${spec.name}`, depends: [`bronze.${spec.name}`], kind: 'table' as const, stage: 'silver', source: `contract:${spec.name}` };
   if (dialect.engine === 'duckdb') {
-    // Most keys are unique: typing every row and then deleting the few superseded ones (found by
-    // one hash aggregate) is about a quarter faster than a window that sorts every row by key.
+    // Most keys are unique: typing every row and then deleting the few superseded ones (repeated
+    // keys found by one hash aggregate) is about a quarter faster than a window over every row.
     const sameKey = spec.key.map((k) => `t.${dialect.ident(k)} is not distinct from d.${dialect.ident(k)}`).join(' and ');
     return {
       ...model,
       sql: `create or replace table silver.${spec.name} as\n${select}`,
+      // Counting per key keeps the aggregate's state fixed-size, so DuckDB can spill it: an
+      // arg_max over a (batch, line) pair per key ran out of memory at 100M rows under a 4GB limit.
+      // Only rows of repeated keys reach the window.
       statements: [`delete from silver.${spec.name} where rowid in (
-  select t.rowid from silver.${spec.name} t join (
-    select ${key.join(', ')}, arg_max(rowid, (_batch_seq, _source_line)) as keep
-    from silver.${spec.name} group by ${key.join(', ')} having count(*) > 1
-  ) d on ${sameKey} and t.rowid <> d.keep)`],
+  select row_id from (
+    select t.rowid as row_id,
+      row_number() over (partition by ${spec.key.map((k) => `t.${dialect.ident(k)}`).join(', ')} order by t._batch_seq desc, t._source_line desc) as rank
+    from silver.${spec.name} t semi join (
+      select ${key.join(', ')} from silver.${spec.name} group by ${key.join(', ')} having count(*) > 1
+    ) d on ${sameKey}
+  ) where rank > 1)`],
     };
   }
   // Typed once in the inner select; the window partitions on the typed columns by name.
