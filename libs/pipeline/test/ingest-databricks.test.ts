@@ -20,11 +20,7 @@ describe('loading export files into bronze on Databricks', () => {
     server = await startDatabricksTestServer();
     landingRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-dbx-ingest-'));
     wh = new DatabricksWarehouse({
-      host: server.host,
-      port: server.port,
-      path: server.path,
-      auth: { kind: 'token', token: server.token },
-      customCaCert: server.caCert,
+      ...server.connection,
       landingRoot,
     });
     await wh.provision(tenant);

@@ -21,11 +21,7 @@ afterAll(async () => {
 
 function warehouse(options: Partial<DatabricksWarehouseOptions> = {}): DatabricksWarehouse {
   const created = new DatabricksWarehouse({
-    host: server.host,
-    port: server.port,
-    path: server.path,
-    auth: { kind: 'token', token: server.token },
-    customCaCert: server.caCert,
+    ...server.connection,
     retryBackoffMs: 10,
     ...options,
   });

@@ -17,11 +17,7 @@ beforeAll(async () => {
   server = await startDatabricksTestServer();
   landingRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-dbx-landing-'));
   wh = new DatabricksWarehouse({
-    host: server.host,
-    port: server.port,
-    path: server.path,
-    auth: { kind: 'token', token: server.token },
-    customCaCert: server.caCert,
+    ...server.connection,
     landingRoot,
   });
   await wh.provision(tenant);

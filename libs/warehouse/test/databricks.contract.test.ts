@@ -9,11 +9,7 @@ async function subject(options: { catalogs?: string[]; isolation?: DatabricksWar
   const server = await startDatabricksTestServer({ catalogs: options.catalogs });
   const landingRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-dbx-landing-'));
   const warehouse = new DatabricksWarehouse({
-    host: server.host,
-    port: server.port,
-    path: server.path,
-    auth: { kind: 'token', token: server.token },
-    customCaCert: server.caCert,
+    ...server.connection,
     isolation: options.isolation,
     landingRoot,
   });

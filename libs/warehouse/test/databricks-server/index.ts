@@ -10,6 +10,7 @@ import { DuckDbDatabricksEngine } from './duckdb-engine';
 import { ServerHooks, ServerRecorder, TcliHandler } from './tcli-handler';
 import { Processor, TBinaryProtocol, TBufferedTransport, thriftMethodName } from './thrift-runtime';
 import { VolumeStore } from './volumes';
+import type { DatabricksWarehouseOptions } from '../../src/databricks';
 
 export { ServerHooks, ServerRecorder } from './tcli-handler';
 export type { RequestRecord, SessionRecord, StatementRecord } from './tcli-handler';
@@ -31,6 +32,8 @@ export interface DatabricksTestServer {
   /** The self-signed certificate, to pass to the driver as its CA. */
   caCert: string;
   token: string;
+  /** What a DatabricksWarehouse needs to reach this server with its token. */
+  connection: Pick<DatabricksWarehouseOptions, 'host' | 'port' | 'path' | 'auth' | 'customCaCert'>;
   recorder: ServerRecorder;
   hooks: ServerHooks;
   /** Grants the server accepted (recorded, not enforced). */
@@ -147,6 +150,7 @@ export async function startDatabricksTestServer(options: DatabricksTestServerOpt
     path: httpPath,
     caCert: cert,
     token: tokens[0],
+    connection: { host: '127.0.0.1', port, path: httpPath, auth: { kind: 'token', token: tokens[0] }, customCaCert: cert },
     recorder,
     hooks,
     get grants() {
