@@ -11,7 +11,9 @@ export interface Sentinels {
 /** The typed value of a bronze text column, by its kind in the contract. */
 export function typedColumn(column: ColumnSpec, dialect: Dialect, sentinels: Sentinels): string {
   const raw = `trim(${dialect.ident(column.name)})`;
-  const blank = `nullif(${raw}, '')`;
+  // DuckDB's cast ignores surrounding blanks, and the checks let through only values it takes, so
+  // only a blank (or all-space) value needs the trim; try_cast gives NULL for those.
+  const blank = dialect.engine === 'duckdb' ? `try_cast(${dialect.ident(column.name)} as bigint)` : `nullif(${raw}, '')`;
   switch (column.kind) {
     case 'id':
       // A reference id of 0 means "none" in the LMS (parentid 0 = top, managerjaid 0 = no manager).
@@ -24,7 +26,11 @@ export function typedColumn(column: ColumnSpec, dialect: Dialect, sentinels: Sen
       return `case ${raw} when '1' then true when '0' then false end`;
     case 'time': {
       const notSet = [`''`, `'0'`, ...sentinels.texts.map((t) => dialect.literal(t))].join(', ');
-      const parsed = `case when ${dialect.fullMatch(raw, '-?[0-9]{1,12}')} then ${dialect.fromUnixSeconds(raw)} else ${dialect.tryParseIsoTimestamp(raw)} end`;
+      // Bronze holds only values that passed the checks; most are canonical Unix seconds, typed
+      // without the trim and the regular expression (the same test as surelyValid in validation.ts).
+      const v = dialect.ident(column.name);
+      const canonical = dialect.engine === 'duckdb' ? `when length(${v}) <= 12 and cast(try_cast(${v} as bigint) as string) = ${v} then ${dialect.fromUnixSeconds(v)} ` : '';
+      const parsed = `case ${canonical}when ${dialect.fullMatch(raw, '-?[0-9]{1,12}')} then ${dialect.fromUnixSeconds(raw)} else ${dialect.tryParseIsoTimestamp(raw)} end`;
       const sentinelTimes = sentinels.texts
         .map((t) => (/^-?[0-9]{1,12}$/.test(t) ? dialect.fromUnixSeconds(dialect.literal(t)) : dialect.tryParseIsoTimestamp(dialect.literal(t))))
         .filter(Boolean);
