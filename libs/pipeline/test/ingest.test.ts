@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { DuckDbWarehouse, namespaceForTenantSeq } from '@kineo/warehouse';
+import { ALL_FILES } from '@kineo/contract';
 import { buildTenant, ingestFiles, LoadRejectedError } from '../src';
+import { bronzeTableDdl } from '../src/ingest/bronze';
 import { header, writeCsv, writeMinimalExport, writeCompletionsWithBadRows, COMPLETIONS_QUARANTINED } from './fixtures';
 
 const tenant = { tenantId: 't1', namespace: namespaceForTenantSeq(1) };
@@ -192,6 +194,24 @@ describe('loading export files into bronze', () => {
     expect(await rows('select id, fullname, _batch_seq, _source_line from silver.courses order by id')).toEqual([
       { id: 100, fullname: 'Fire safety (2025)', _batch_seq: 2, _source_line: 3 },
       { id: 101, fullname: 'First aid', _batch_seq: 2, _source_line: 4 },
+    ]);
+  });
+
+  it('keeps the rows of a tenant loaded when bronze was a DuckDB table, and loads on top of them', async () => {
+    // The layout before bronze moved to Parquet files: a table per file, rows of one finished load.
+    const users = ALL_FILES.find((s) => s.name === 'users')!;
+    await wh.execute(tenant, bronzeTableDdl(users));
+    await wh.execute(tenant, `create table bronze._loads (batch_id string, batch_seq integer, source string, ingested_at timestamp, as_of timestamp)`);
+    await wh.execute(tenant, `insert into bronze._loads values ('old', 1, 'cli', '2025-01-01', null)`);
+    const old = users.columns.map((c) => (c.name === 'id' ? "'7'" : c.kind === 'text' ? "'x'" : "'0'"));
+    await wh.execute(tenant, `insert into bronze.users values (${old.join(', ')}, null, 'old', 1, 'users.csv', 2, '2025-01-01', 'abc', null)`);
+
+    await ingestFiles(wh, tenant, files(writeMinimalExport(landing)), nextBatch());
+    expect(await rows("select table_type from information_schema.tables where table_schema = 'bronze' and table_name = 'users'")).toEqual([{ table_type: 'VIEW' }]);
+    expect(await rows('select id, _batch_seq, _source_line from bronze.users order by _batch_seq, id')).toEqual([
+      { id: '7', _batch_seq: 1, _source_line: 2 },
+      { id: '1', _batch_seq: 2, _source_line: 2 },
+      { id: '2', _batch_seq: 2, _source_line: 3 },
     ]);
   });
 });

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ALL_FILES, type SourceFileSpec } from '@kineo/contract';
 import { duckdbDialect, type Dialect, type WarehouseSession } from '@kineo/warehouse';
 
@@ -10,6 +12,9 @@ export const AUDIT_COLUMNS = ['_extra', '_batch_id', '_batch_seq', '_source_file
  * Creates the bookkeeping tables and one bronze table per contract file; idempotent. Types are
  * spelled so both engines take them (`string` is DuckDB's VARCHAR; Databricks has no VARCHAR
  * without a length).
+ *
+ * On DuckDB a bronze table is a view over Parquet files, one per load (see duckdbBronze below);
+ * on Databricks it is a Delta table (which is Parquet files too).
  */
 export async function ensureBronze(session: WarehouseSession, dialect: Dialect = duckdbDialect): Promise<void> {
   await session.execute(`create table if not exists bronze._loads (
@@ -20,11 +25,12 @@ export async function ensureBronze(session: WarehouseSession, dialect: Dialect =
   await session.execute(`create table if not exists bronze._quarantine (
     _batch_id string, _batch_seq integer, table_name string, _source_file string, _source_line bigint,
     reason string, raw string, _ingested_at timestamp, _content_sha256 string)`);
-  for (const spec of ALL_FILES) {
-    await session.execute(bronzeTableDdl(spec, dialect));
-    // DuckDB tables made before _problem existed get it too (Databricks bronze is newer than _problem).
-    if (dialect.engine === 'duckdb') await session.execute(`alter table bronze.${spec.name} add column if not exists _problem varchar`);
+  if (dialect.engine === 'duckdb') {
+    const bronze = await duckdbBronze(session);
+    for (const spec of ALL_FILES) await bronze.ensureView(spec);
+    return;
   }
+  for (const spec of ALL_FILES) await session.execute(bronzeTableDdl(spec, dialect));
 }
 
 export function bronzeTableDdl(spec: SourceFileSpec, dialect: Dialect = duckdbDialect): string {
@@ -35,18 +41,80 @@ export function bronzeTableDdl(spec: SourceFileSpec, dialect: Dialect = duckdbDi
     _ingested_at timestamp, _content_sha256 string, _problem string)`;
 }
 
+/** A bronze row's columns in the order the Parquet files hold them, with each one's SQL type. */
+export function bronzeColumns(spec: SourceFileSpec): { name: string; type: string }[] {
+  return [
+    ...spec.columns.map((c) => ({ name: c.name, type: 'varchar' })),
+    ...[['_extra', 'varchar'], ['_batch_id', 'varchar'], ['_batch_seq', 'integer'], ['_source_file', 'varchar'], ['_source_line', 'bigint'],
+      ['_ingested_at', 'timestamp'], ['_content_sha256', 'varchar'], ['_problem', 'varchar']].map(([name, type]) => ({ name, type })),
+  ];
+}
+
+/**
+ * Bronze on DuckDB: `<tenant>/bronze/<table>/<batch_seq>.parquet`, written once by the load with
+ * that sequence number and never changed, and `bronze.<table>`, a view over the table's files
+ * that leaves out rows with a `_problem` (those are in bronze._quarantine). Writing Parquet costs
+ * about half of inserting the same text rows into a DuckDB table and checkpointing it (measured in
+ * docs/benchmarks.md), and an unfinished load is undone by deleting its files. A schema-only
+ * file `00000000.parquet` keeps the view valid before the first load.
+ */
+export async function duckdbBronze(session: WarehouseSession) {
+  const db = await session.query<{ path: string }>('select path from duckdb_databases() where database_name = current_database()');
+  const root = path.join(path.dirname(db.rows[0].path), 'bronze');
+  const folder = (spec: SourceFileSpec) => path.join(root, spec.name);
+  const fileFor = (spec: SourceFileSpec, batchSeq: number) => path.join(folder(spec), `${String(batchSeq).padStart(8, '0')}.parquet`);
+  const literal = duckdbDialect.literal;
+  return {
+    fileFor,
+    async ensureView(spec: SourceFileSpec): Promise<void> {
+      fs.mkdirSync(folder(spec), { recursive: true });
+      const columns = bronzeColumns(spec);
+      const empty = fileFor(spec, 0);
+      const existing = await session.query<{ table_type: string }>(
+        "select table_type from information_schema.tables where table_catalog = current_database() and table_schema = 'bronze' and table_name = ?",
+        [spec.name],
+      );
+      if (existing.rows[0]?.table_type === 'BASE TABLE') {
+        // A tenant loaded before bronze moved to Parquet: its rows become the first file.
+        await session.execute(`alter table bronze.${spec.name} add column if not exists _problem varchar`);
+        await session.execute(`copy (select ${columns.map((c) => `cast(${ident(c.name)} as ${c.type}) as ${ident(c.name)}`).join(', ')} from bronze.${spec.name}
+          where _batch_seq <= (select coalesce(max(batch_seq), 0) from bronze._loads))
+          to ${literal(empty)} (format parquet)`);
+        await session.execute(`drop table bronze.${spec.name}`);
+      } else if (!fs.existsSync(empty)) {
+        await session.execute(`copy (select ${columns.map((c) => `cast(null as ${c.type}) as ${ident(c.name)}`).join(', ')} where false)
+          to ${literal(empty)} (format parquet)`);
+      }
+      await session.execute(`create or replace view bronze.${spec.name} as
+        select * exclude (_problem) from read_parquet(${literal(path.join(folder(spec), '*.parquet'))}, union_by_name = true)
+        where _problem is null`);
+    },
+    /** Deletes the files of loads numbered `fromSeq` or later, and anything else a crash left. */
+    removeFrom(fromSeq: number): void {
+      for (const spec of ALL_FILES) {
+        if (!fs.existsSync(folder(spec))) continue;
+        for (const name of fs.readdirSync(folder(spec))) {
+          const seq = /^(\d{8})\.parquet$/.exec(name);
+          if (!seq || Number(seq[1]) >= fromSeq) fs.rmSync(path.join(folder(spec), name), { force: true, recursive: true });
+        }
+      }
+    },
+  };
+}
+
 /**
  * A load is all or nothing by bookkeeping, not by one transaction (on Databricks every insert is
  * its own Delta commit; on DuckDB one transaction around gigabytes of inserts more than doubles
  * the load's time): a load's rows carry its `_batch_seq`, and its `bronze._loads` row is written
  * last, as the commit. Rows with a `_batch_seq` at or above `fromSeq` (the next sequence number)
- * belong to a load that never finished: this removes them, from every bronze table and from
- * _files and _quarantine. It runs before a load (a previous worker may have died mid-load) and
+ * belong to a load that never finished: this removes them, from every bronze table (on DuckDB,
+ * by deleting the load's Parquet files) and from _files and _quarantine. It runs before a load (a previous worker may have died mid-load) and
  * when a load fails; until then silver reads only loads that have their `bronze._loads` row.
  */
-export async function removeUnfinishedLoad(session: WarehouseSession, fromSeq: number): Promise<void> {
-  const tables = [...ALL_FILES.map((s) => ({ table: `bronze.${s.name}`, column: '_batch_seq' })),
-    { table: 'bronze._quarantine', column: '_batch_seq' }, { table: 'bronze._files', column: 'batch_seq' }];
+export async function removeUnfinishedLoad(session: WarehouseSession, fromSeq: number, dialect: Dialect = duckdbDialect): Promise<void> {
+  const bronzeTables = dialect.engine === 'duckdb' ? [] : ALL_FILES.map((s) => ({ table: `bronze.${s.name}`, column: '_batch_seq' }));
+  if (dialect.engine === 'duckdb') (await duckdbBronze(session)).removeFrom(fromSeq);
+  const tables = [...bronzeTables, { table: 'bronze._quarantine', column: '_batch_seq' }, { table: 'bronze._files', column: 'batch_seq' }];
   const probe = await session.query<{ t: number; n: number }>(
     tables.map((t, i) => `select ${i} as t, count(*) as n from ${t.table} where ${t.column} >= ?`).join(' union all '),
     tables.map(() => fromSeq),

@@ -1,6 +1,6 @@
 import type { SourceFileSpec } from '@kineo/contract';
 import type { Dialect, WarehouseSession } from '@kineo/warehouse';
-import { ident } from './bronze';
+import { bronzeColumns, duckdbBronze, ident } from './bronze';
 import { rowProblems } from './validation';
 
 export interface LoadFileInput {
@@ -50,19 +50,13 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
 
   const sentinelList = input.sentinels.length > 0 ? input.sentinels.map((t) => dialect.literal(t)).join(', ') : "''";
   const extra = extras.length > 0 ? `cast(json_object(${extras.map((e) => `${dialect.literal(e)}, ${ident(e)}`).join(', ')}) as varchar)` : 'cast(null as varchar)';
-  const contractColumns = spec.columns.map((c) => ident(c.name));
-  const table = `bronze.${spec.name}`;
-
-  // _batch_seq first: the new rows are the last row groups, so the rest is skipped by their min/max.
-  const thisFile = (alias = '') =>
-    `${alias}_batch_seq = ${input.batchSeq} and ${alias}_batch_id = ${dialect.literal(input.batchId)} and ${alias}_source_file = ${dialect.literal(input.sourceFile)}`;
 
   // Pass one: DuckDB parses the file and numbers each record it accepts, in file order. Numbering
   // needs the rows in order, which puts this pass on one thread (DuckDB does not keep a parallel
   // read's order in a table, and read_csv has no row-number column), so it does nothing else.
   // Pass two, in parallel: each row's line (shifted past the records DuckDB rejected before it)
-  // and its contract problems (if any), into bronze; rows with problems then move to
-  // bronze._quarantine, which touches only the (few) rows concerned.
+  // and its contract problems (if any), into the load's bronze Parquet file; rows with problems
+  // are then copied to bronze._quarantine, which touches only the (few) rows concerned.
   await session.execute('drop table if exists _rejects; drop table if exists _reject_scans; drop table if exists _load');
   await session.execute(`create temp table _load as
     select *, row_number() over () as _ordinal
@@ -96,13 +90,19 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
       from _load l asof left join _rejpos r on l._ordinal > r.accepted_before)`;
   }
 
-  await session.execute(`insert into ${table} (${contractColumns.join(', ')}, _extra, _batch_id, _batch_seq, _source_file, _source_line, _ingested_at, _content_sha256, _problem)
-    select ${contractColumns.join(', ')}, ${extra}, ${dialect.literal(input.batchId)}, ${input.batchSeq}, ${dialect.literal(input.sourceFile)},
-      _source_line, ${ingestedAt}, ${dialect.literal(input.sha256)}, ${rowProblems(spec, dialect, sentinelList)}
-    from ${numbered} numbered`);
+  // Every row goes into the load's Parquet file, those with a problem too (bronze's view leaves
+  // them out), so the quarantine below reads them back from the file instead of deleting them.
+  const file = (await duckdbBronze(session)).fileFor(spec, input.batchSeq);
+  const values: Record<string, string> = {
+    _extra: extra, _batch_id: dialect.literal(input.batchId), _batch_seq: String(input.batchSeq), _source_file: dialect.literal(input.sourceFile),
+    _source_line: '_source_line', _ingested_at: ingestedAt, _content_sha256: dialect.literal(input.sha256), _problem: rowProblems(spec, dialect, sentinelList),
+  };
+  const select = bronzeColumns(spec).map((c) => `cast(${values[c.name] ?? ident(c.name)} as ${c.type}) as ${ident(c.name)}`);
+  await session.execute(`copy (select ${select.join(', ')} from ${numbered} numbered) to ${dialect.literal(file)} (format parquet)`);
   await session.execute('drop table if exists _load; drop table if exists _rej; drop table if exists _rejpos');
 
-  const inserted = await session.query<{ total: number; bad: number }>(`select count(*) as total, count(_problem) as bad from ${table} where ${thisFile()}`);
+  const written = `read_parquet(${dialect.literal(file)})`;
+  const inserted = await session.query<{ total: number; bad: number }>(`select count(*) as total, count(_problem) as bad from ${written}`);
   const total = Number(inserted.rows[0].total);
   const bad = Number(inserted.rows[0].bad);
   if (bad > 0) {
@@ -110,8 +110,7 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
     await session.execute(`insert into bronze._quarantine
       select _batch_id, _batch_seq, ${dialect.literal(spec.name)}, _source_file, _source_line, _problem,
         cast(json_merge_patch(${contractRow}, coalesce(_extra, '{}')) as varchar), _ingested_at, _content_sha256
-      from ${table} where ${thisFile()} and _problem is not null`);
-    await session.execute(`delete from ${table} where ${thisFile()} and _problem is not null`);
+      from ${written} where _problem is not null`);
   }
 
   const reasons = await session.query<{ reason: string; rows: number }>(

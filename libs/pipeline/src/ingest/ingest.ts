@@ -128,7 +128,7 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
       const seq = await session.query<{ n: number }>('select coalesce(max(batch_seq), 0) + 1 as n from bronze._loads');
       batchSeq = Number(seq.rows[0].n);
       // No transaction around the load: see removeUnfinishedLoad for how it stays all or nothing.
-      await removeUnfinishedLoad(session, batchSeq);
+      await removeUnfinishedLoad(session, batchSeq, warehouse.dialect);
       // Utility files first: sentinel dates decide what counts as a valid date in the rest.
       const ordered = ALL_FILES.flatMap((spec) => planned.filter((p) => p.spec === spec));
       for (const [index, file] of ordered.entries()) {
@@ -177,7 +177,7 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
         rowsQuarantined: sum(all, 'rowsQuarantined'),
       };
     } catch (error) {
-      if (batchSeq !== undefined) await removeUnfinishedLoad(session, batchSeq).catch(() => undefined);
+      if (batchSeq !== undefined) await removeUnfinishedLoad(session, batchSeq, warehouse.dialect).catch(() => undefined);
       throw error;
     }
   });

@@ -65,7 +65,7 @@ export class DuckDbWarehouse implements Warehouse {
     this.rootDir = path.resolve(options.rootDir);
     this.landingRoot = path.resolve(options.landingRoot ?? path.join(this.rootDir, '..', 'landing'));
     const close = (instance: DuckDBInstance) => instance.closeSync();
-    this.work = new HandleCache({ max: options.maxOpenTenants ?? 8, idleMs: options.idleMs ?? 60_000, close });
+    this.work = new HandleCache({ max: options.maxOpenTenants ?? 8, idleMs: options.idleMs ?? 60_000, close: closeWork });
     this.snapshots = new HandleCache({ max: options.maxOpenSnapshots ?? 64, idleMs: options.idleMs ?? 300_000, close });
   }
 
@@ -162,7 +162,8 @@ export class DuckDbWarehouse implements Warehouse {
     if (!LAYERS.includes(layer)) throw new WarehouseError('WAREHOUSE_IDENTIFIER_INVALID', `unknown layer ${JSON.stringify(layer)}`);
     return this.withWork(tenant, async (c) => {
       const tables = await c.runAndReadAll(
-        "select table_name from duckdb_tables() where database_name = current_database() and schema_name = ? order by table_name",
+        // Views too: bronze tables are views over Parquet files on DuckDB.
+        "select table_name from information_schema.tables where table_catalog = current_database() and table_schema = ? order by table_name",
         [layer],
       );
       const counts: TableCount[] = [];
@@ -446,4 +447,25 @@ export function asWarehouseError(error: unknown): Error {
     return new WarehouseError('WAREHOUSE_QUERY_FAILED', 'The statement tried to reach data outside this tenant.', { cause: error });
   }
   return new WarehouseError('WAREHOUSE_QUERY_FAILED', safe, { cause: error });
+}
+
+/**
+ * Closes a tenant's work file. DuckDB checkpoints when a database closes, and closeSync does that
+ * on the calling thread: after a load of hundreds of millions of rows that is minutes with Node's
+ * event loop stopped, so the worker could not renew its BullMQ job locks and the job was declared
+ * stalled although it had finished. A CHECKPOINT statement first does the work on DuckDB's own
+ * threads; what is left for closeSync is small.
+ */
+async function closeWork(instance: DuckDBInstance): Promise<void> {
+  try {
+    const c = await instance.connect();
+    try {
+      await c.run('checkpoint');
+    } finally {
+      c.closeSync();
+    }
+  } catch {
+    // closeSync checkpoints anyway.
+  }
+  instance.closeSync();
 }
