@@ -176,6 +176,8 @@ describe('loading export files into bronze', () => {
     expect(await rows('select count(*) as n from bronze._loads')).toEqual([{ n: 1 }]);
     expect(await rows('select id from bronze.users order by id')).toEqual([{ id: '1' }, { id: '2' }]);
     expect(await rows('select count(*) as n from bronze._files where batch_seq > 1')).toEqual([{ n: 0 }]);
+    // Nor on disk: the failed load's bronze files are gone, the first load's stay.
+    expect(fs.readdirSync(path.join(wh.tenantDir(tenant), 'bronze', 'users')).sort()).toEqual(['00000000.parquet', '00000001.parquet']);
     await buildTenant(wh, tenant, { asOf: new Date('2025-06-30T00:00:00Z'), stages: ['silver'] });
     expect(await rows('select id from silver.users order by id')).toEqual([{ id: 1 }, { id: 2 }]);
   });
