@@ -143,21 +143,31 @@ describe('loading export files into bronze', () => {
 
   it('numbers rows by their line in a file large enough for DuckDB to read in parallel', async () => {
     const paths = writeMinimalExport(landing);
-    // About 30 MB: many read buffers, so both threads parse parts of the file at once.
+    // About 20 MB: several of DuckDB's read ranges, so both threads parse parts of the file at once,
+    // with records DuckDB rejects (which it leaves out of its count) in several of them.
     const lines = [header('course_completions')];
     for (let i = 0; i < 400_000; i++) lines.push(`${1000 + i},1,100,1700000000,1700100000,1700200000,50,,,`);
-    lines[123_457] = '9999999,x,100,1700000000,0,0,10,,,'; // line 123,458: a non-number id
-    lines[350_001] = '8888888,1,100,1700000000,0,0'; // line 350,002: ragged
-    const big = writeCsv(landing, 'course_completions.csv', lines);
+    const bad: [number, string, string][] = [
+      [2, '7,1,100,1700000000,0,0', 'the row has fewer columns than the header'],
+      [123_458, '9999999,x,100,1700000000,0,0,10,,,', 'userid is not a whole number: "x"'],
+      [200_000, '7,1,100,1700000000,0,0,10,"x"y,,', 'a quote is not closed, or stray text follows a closing quote'],
+      [260_001, '7,1,100,1700000000,0,0,10,caf\u00e9,,', 'the row is not valid UTF-8'],
+      [350_002, '8888888,1,100,1700000000,0,0', 'the row has fewer columns than the header'],
+      [400_001, '7,1,100,1700000000,0,0,10,,,,x', 'the row has more columns than the header'],
+    ];
+    for (const [line, text] of bad) lines[line - 1] = text;
+    const big = path.join(landing, 'course_completions.csv');
+    // Written as Latin-1, so the one non-ASCII letter is a byte that is not UTF-8.
+    fs.writeFileSync(big, lines.join('\n') + '\n', 'latin1');
     const report = await ingestFiles(wh, tenant, files([...paths.filter((p) => !p.endsWith('course_completions.csv')), big]), nextBatch());
-    expect(report.files.find((f) => f.table === 'course_completions')).toMatchObject({ rowsRead: 400_000, rowsLoaded: 399_998, rowsQuarantined: 2 });
-    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'course_completions' order by 1")).toEqual([
-      { _source_line: 123_458, reason: 'userid is not a whole number: "x"' },
-      { _source_line: 350_002, reason: 'the row has fewer columns than the header' },
-    ]);
-    // Every loaded row sits on the line its id says (id 1000 + i is on line i + 2), shifted past the rejected record.
-    expect(await rows(`select count(*) as n from bronze.course_completions
-      where _source_line <> cast(id as bigint) - 1000 + 2`)).toEqual([{ n: 0 }]);
+    expect(report.files.find((f) => f.table === 'course_completions')).toMatchObject({ rowsRead: 400_000, rowsLoaded: 399_994, rowsQuarantined: 6 });
+    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'course_completions' order by 1")).toEqual(
+      bad.map(([line, , reason]) => ({ _source_line: line, reason })),
+    );
+    // Every loaded row sits on the line its id says (id 1000 + i is on line i + 2), shifted past the rejected records.
+    expect(await rows(`select count(*) as n, count(distinct _source_line) as lines from bronze.course_completions
+      where _source_line <> cast(id as bigint) - 1000 + 2`)).toEqual([{ n: 0, lines: 0 }]);
+    expect(await rows('select count(*) as n from bronze.course_completions')).toEqual([{ n: 399_994 }]);
   });
 
   it('leaves no trace of a load that fails part-way, and a build never sees its rows', async () => {

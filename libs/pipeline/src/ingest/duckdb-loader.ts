@@ -51,15 +51,17 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
   const sentinelList = input.sentinels.length > 0 ? input.sentinels.map((t) => dialect.literal(t)).join(', ') : "''";
   const extra = extras.length > 0 ? `cast(json_object(${extras.map((e) => `${dialect.literal(e)}, ${ident(e)}`).join(', ')}) as varchar)` : 'cast(null as varchar)';
 
-  // Pass one: DuckDB parses the file and numbers each record it accepts, in file order. Numbering
-  // needs the rows in order, which puts this pass on one thread (DuckDB does not keep a parallel
-  // read's order in a table, and read_csv has no row-number column), so it does nothing else.
+  // Pass one: DuckDB parses the file in parallel into a temporary table. With insertion order
+  // preserved (DuckDB's default, and a guarantee of its CSV reader and CREATE TABLE AS), the
+  // table's rowid is the record's place among the records DuckDB accepted, so numbering costs
+  // nothing; a row_number() window here would run on one thread.
   // Pass two, in parallel: each row's line (shifted past the records DuckDB rejected before it)
   // and its contract problems (if any), into the load's bronze Parquet file; rows with problems
   // are then copied to bronze._quarantine, which touches only the (few) rows concerned.
   await session.execute('drop table if exists _rejects; drop table if exists _reject_scans; drop table if exists _load');
+  await session.execute('set preserve_insertion_order = true');
   await session.execute(`create temp table _load as
-    select *, row_number() over () as _ordinal
+    select *
     from read_csv([${dialect.literal(input.path)}], columns = ${columnsArg}, header = true, delim = ',', quote = '"',
       escape = '"', auto_detect = false, strict_mode = true, all_varchar = true,
       store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans')`);
@@ -68,7 +70,7 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
   const rejectedRecords = Number(rejected.rows[0].n);
   const ingestedAt = `cast(${dialect.literal(input.ingestedAt.toISOString())} as timestamp)`;
   // The header is line 1, so the n-th accepted record is on line n + 1 plus the rejected records before it.
-  let numbered = '(select *, _ordinal + 1 as _source_line from _load)';
+  let numbered = '(select *, rowid + 2 as _source_line from _load)';
   if (rejectedRecords > 0) {
     await session.execute(`create or replace temp table _rej as
       select line, arg_min(error_type, column_idx) as error_type, arg_min(error_message, column_idx) as error_message,
@@ -86,8 +88,8 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
       select ${dialect.literal(input.batchId)}, ${input.batchSeq}, ${dialect.literal(spec.name)}, ${dialect.literal(input.sourceFile)}, line,
         case error_type ${rejectCase} else error_message end, csv_line, ${ingestedAt}, ${dialect.literal(input.sha256)}
       from _rej`);
-    numbered = `(select l.*, l._ordinal + 1 + coalesce(r.rank, 0) as _source_line
-      from _load l asof left join _rejpos r on l._ordinal > r.accepted_before)`;
+    numbered = `(select l.*, l.rowid + 2 + coalesce(r.rank, 0) as _source_line
+      from _load l asof left join _rejpos r on l.rowid + 1 > r.accepted_before)`;
   }
 
   // Every row goes into the load's Parquet file, those with a problem too (bronze's view leaves

