@@ -201,11 +201,23 @@ describe('loading export files into bronze', () => {
       '100,Fire safety (2025),FS,C100,1,0,1,1700000000,1',
       '101,First aid,FA,C101,1,2,1,1700000000,1',
     ]);
-    await ingestFiles(wh, tenant, files([courses]), nextBatch());
+    // A key of two columns (user x course): user 1's completion of course 100 arrives again, twice.
+    const completions = writeCsv(later, 'course_completions.csv', [
+      header('course_completions'),
+      '2000,1,100,1700000000,1700100000,0,25,,,',
+      '2001,1,100,1700000000,1700100000,1700300000,50,,,',
+      '2002,1,101,1700000000,0,0,10,,,',
+    ]);
+    await ingestFiles(wh, tenant, files([courses, completions]), nextBatch());
     await buildTenant(wh, tenant, { asOf: new Date('2025-06-30T00:00:00Z'), stages: ['silver'] });
     expect(await rows('select id, fullname, _batch_seq, _source_line from silver.courses order by id')).toEqual([
       { id: 100, fullname: 'Fire safety (2025)', _batch_seq: 2, _source_line: 3 },
       { id: 101, fullname: 'First aid', _batch_seq: 2, _source_line: 4 },
+    ]);
+    expect(await rows('select userid, course, id, status, _batch_seq from silver.course_completions order by userid, course')).toEqual([
+      { userid: 1, course: 100, id: 2001, status: 50, _batch_seq: 2 },
+      { userid: 1, course: 101, id: 2002, status: 10, _batch_seq: 2 },
+      { userid: 2, course: 100, id: 1001, status: 10, _batch_seq: 1 },
     ]);
   });
 
