@@ -104,7 +104,7 @@ describe('loading export files into bronze on Databricks', () => {
         if (index === 2) fs.rmSync(paths[2]);
       },
     }).catch((e: unknown) => e);
-    expect(String((failed as Error).message)).toMatch(/ENOENT/);
+    expect(String((failed as Error).message)).toBe('courses.csv was removed from the landing area while it was being loaded');
     expect({
       loads: await count('bronze._loads'),
       files: await count('bronze._files'),

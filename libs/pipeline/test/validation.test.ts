@@ -55,6 +55,10 @@ const cases: Case[] = [
   ['time', ' 1751241600 ', { typed: '2025-06-30 00:00:00' }],
   ['time', '-1', { typed: '1969-12-31 23:59:59' }],
   ['time', '0', { typed: null }],
+  ['time', ' 0 ', { typed: null }],
+  ['time', '00', { typed: '1970-01-01 00:00:00' }],
+  ['time', '-0', { typed: '1970-01-01 00:00:00' }],
+  ['time', '007', { typed: '1970-01-01 00:00:07' }],
   ['time', '', { typed: null }],
   ['time', '2024-03-01T10:00:00Z', { typed: '2024-03-01 10:00:00' }],
   ['time', '1e9', 'problem'],
@@ -97,5 +101,42 @@ describe('checking and typing one value', () => {
       expect(row.problem).toBeNull();
       expect(row.typed).toBe(expected.typed);
     }
+  });
+});
+
+// null_dates.csv's texts mean "not set" in every time column, however the value spells the date.
+describe('typing a time column with "not set" dates', () => {
+  let dir: string;
+  let wh: DuckDbWarehouse;
+  const sentinels = { texts: ['1970-01-01', '2147483647', 'never'] };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-validation-'));
+    wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1 });
+    await wh.provision(tenant);
+  });
+
+  afterAll(async () => {
+    await wh.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['1970-01-01', null],
+    ['1970-01-01T00:00:00Z', null],
+    ['0', null],
+    ['-0', null],
+    ['2147483647', null],
+    [' 2147483647', null],
+    ['2038-01-19T03:14:07Z', null],
+    ['never', null],
+    [' never ', null],
+    ['1751241600', '2025-06-30 00:00:00'],
+    ['2025-06-30', '2025-06-30 00:00:00'],
+  ])('%j is %j', async (raw, typed) => {
+    const [row] = (
+      await wh.query(tenant, `select cast(${typedColumn(column.time, duckdbDialect, sentinels)} as varchar) as typed from (select cast(? as varchar) as x)`, [raw])
+    ).rows as { typed: string | null }[];
+    expect(row.typed).toBe(typed);
   });
 });

@@ -36,8 +36,10 @@ const RESCUED_DATA = 'the row has values Databricks could not place in the colum
  * - No transaction: this inserts into bronze._quarantine and bronze.<file> as separate Delta
  *   commits. `ingestFiles` makes the load all or nothing with `removeUnfinishedLoad`.
  */
-export async function loadCsvFileDatabricks(session: WarehouseSession, dialect: Dialect, input: LoadFileInput): Promise<LoadFileCounts> {
+export async function loadCsvFileDatabricks(session: WarehouseSession, dialect: Dialect, input: LoadFileInput): Promise<LoadFileCounts | null> {
   const { spec } = input;
+  const sha256 = await input.contentSha256();
+  if (sha256 === null) return null;
   const q = (name: string) => dialect.ident(name);
   const lit = (value: string) => dialect.literal(value);
   const lowerHeader = input.header.map((h) => h.toLowerCase());
@@ -67,12 +69,12 @@ export async function loadCsvFileDatabricks(session: WarehouseSession, dialect: 
   await session.execute(`insert into bronze._quarantine
       (_batch_id, _batch_seq, table_name, _source_file, _source_line, reason, raw, _ingested_at, _content_sha256)
     select ${lit(input.batchId)}, ${input.batchSeq}, ${lit(spec.name)}, ${lit(input.sourceFile)}, _source_line, _problem,
-      coalesce(${CORRUPT}, ${json([...spec.columns.map((c) => c.name), ...extras])}), ${ingestedAt}, ${lit(input.sha256)}
+      coalesce(${CORRUPT}, ${json([...spec.columns.map((c) => c.name), ...extras])}), ${ingestedAt}, ${lit(sha256)}
     from ${rows} where _problem is not null`);
   await session.execute(`insert into ${table}
       (${contractColumns.join(', ')}, _extra, _batch_id, _batch_seq, _source_file, _source_line, _ingested_at, _content_sha256, _problem)
     select ${contractColumns.join(', ')}, ${extras.length > 0 ? json(extras) : 'cast(null as string)'}, ${lit(input.batchId)}, ${input.batchSeq},
-      ${lit(input.sourceFile)}, _source_line, ${ingestedAt}, ${lit(input.sha256)}, cast(null as string)
+      ${lit(input.sourceFile)}, _source_line, ${ingestedAt}, ${lit(sha256)}, cast(null as string)
     from ${rows} where _problem is null`);
 
   const loaded = await session.query<{ n: number }>(

@@ -11,7 +11,12 @@ export interface LoadFileInput {
   sourceFile: string;
   /** The header as written in the file, in file order. */
   header: string[];
-  sha256: string;
+  /**
+   * The file's SHA-256, asked for once the engine has read the file (the hash is computed while it
+   * reads, from the same pages); null when a file of that content was loaded before, and then
+   * this file's load stops with nothing written.
+   */
+  contentSha256: () => Promise<string | null>;
   batchId: string;
   batchSeq: number;
   ingestedAt: Date;
@@ -40,8 +45,9 @@ const REJECT_REASONS: Record<string, string> = {
  * ids, impossible dates, unknown codes) go to bronze._quarantine with their line and reason.
  * `_source_line` is the record's line in the file (the header is line 1), counting each record as
  * one line. Its rows carry the load's `_batch_seq`; ingestFiles removes them if the load does not finish.
+ * Null when the file's content was loaded before.
  */
-export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, input: LoadFileInput): Promise<LoadFileCounts> {
+export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, input: LoadFileInput): Promise<LoadFileCounts | null> {
   const { spec } = input;
   const lowerHeader = input.header.map((h) => h.toLowerCase());
   const contractNames = new Set(spec.columns.map((c) => c.name));
@@ -66,6 +72,11 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
       escape = '"', auto_detect = false, strict_mode = true, all_varchar = true,
       store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans')`);
 
+  const sha256 = await input.contentSha256();
+  if (sha256 === null) {
+    await session.execute('drop table if exists _load');
+    return null;
+  }
   const rejected = await session.query<{ n: number }>('select count(distinct line) as n from _rejects');
   const rejectedRecords = Number(rejected.rows[0].n);
   const ingestedAt = `cast(${dialect.literal(input.ingestedAt.toISOString())} as timestamp)`;
@@ -86,7 +97,7 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
       .join(' ');
     await session.execute(`insert into bronze._quarantine
       select ${dialect.literal(input.batchId)}, ${input.batchSeq}, ${dialect.literal(spec.name)}, ${dialect.literal(input.sourceFile)}, line,
-        case error_type ${rejectCase} else error_message end, csv_line, ${ingestedAt}, ${dialect.literal(input.sha256)}
+        case error_type ${rejectCase} else error_message end, csv_line, ${ingestedAt}, ${dialect.literal(sha256)}
       from _rej`);
     numbered = `(select l.*, l.rowid + 2 + coalesce(r.rank, 0) as _source_line
       from _load l asof left join _rejpos r on l.rowid + 1 > r.accepted_before)`;
@@ -97,7 +108,7 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
   const file = (await duckdbBronze(session)).fileFor(spec, input.batchSeq);
   const values: Record<string, string> = {
     _extra: extra, _batch_id: dialect.literal(input.batchId), _batch_seq: String(input.batchSeq), _source_file: dialect.literal(input.sourceFile),
-    _source_line: '_source_line', _ingested_at: ingestedAt, _content_sha256: dialect.literal(input.sha256), _problem: rowProblems(spec, dialect, sentinelList),
+    _source_line: '_source_line', _ingested_at: ingestedAt, _content_sha256: dialect.literal(sha256), _problem: rowProblems(spec, dialect, sentinelList),
   };
   const select = bronzeColumns(spec).map((c) => `cast(${values[c.name] ?? ident(c.name)} as ${c.type}) as ${ident(c.name)}`);
   await session.execute(`copy (select ${select.join(', ')} from ${numbered} numbered) to ${dialect.literal(file)} (format parquet)`);

@@ -133,30 +133,43 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
       const ordered = ALL_FILES.flatMap((spec) => planned.filter((p) => p.spec === spec));
       for (const [index, file] of ordered.entries()) {
         options.onProgress?.({ file: file.name, index, total: ordered.length });
-        const sha256 = await sha256Of(file.path);
-        const previous = await session.query<{ batch_seq: number; source_file: string }>(
-          'select batch_seq, source_file from bronze._files where content_sha256 = ? and table_name = ? limit 1',
-          [sha256, file.spec.name],
-        );
-        if (previous.rows.length > 0) {
-          reports.push({
-            file: file.name, table: file.spec.name, status: 'duplicate', sha256, rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, reasons: [],
-            note: `identical to ${previous.rows[0].source_file} already loaded in load #${previous.rows[0].batch_seq}; nothing changed`,
-          });
-          continue;
-        }
+        // Hashed while the engine reads the file, so the file is read from disk once.
+        const hashing = sha256Of(file.path);
+        hashing.catch(() => undefined);
+        let previous: { batch_seq: number; source_file: string } | undefined;
+        const contentSha256 = async () => {
+          const sha256 = await hashing;
+          const found = await session.query<{ batch_seq: number; source_file: string }>(
+            'select batch_seq, source_file from bronze._files where content_sha256 = ? and table_name = ? limit 1',
+            [sha256, file.spec.name],
+          );
+          previous = found.rows[0];
+          return previous ? null : sha256;
+        };
         const sentinels = (await session.query<{ value: string }>("select distinct trim(value) as value from bronze.null_dates where trim(value) <> ''")).rows.map((r) => r.value);
         // Where the engine reads it: the landing file itself (DuckDB), a copy in the tenant's volume (Databricks).
-        const staged = await warehouse.stageFile(tenant, file.path, `${options.batchId}/${file.spec.name}.csv`);
+        let staged: string | undefined;
         let counts: Awaited<ReturnType<typeof loadFile>>;
         try {
+          staged = await warehouse.stageFile(tenant, file.path, `${options.batchId}/${file.spec.name}.csv`);
           counts = await loadFile(session, warehouse.dialect, {
-            spec: file.spec, path: staged, sourceFile: file.name, header: file.header, sha256,
+            spec: file.spec, path: staged, sourceFile: file.name, header: file.header, contentSha256,
             batchId: options.batchId, batchSeq, ingestedAt, sentinels,
           });
+        } catch (error) {
+          if (!fs.existsSync(file.path)) throw new Error(`${file.name} was removed from the landing area while it was being loaded`, { cause: error });
+          throw error;
         } finally {
           // The landing file stays; a staged copy left behind (cleanup failed) is overwritten by a retry.
-          await warehouse.removeStaged(tenant, staged).catch(() => undefined);
+          if (staged) await warehouse.removeStaged(tenant, staged).catch(() => undefined);
+        }
+        const sha256 = await hashing;
+        if (counts === null) {
+          reports.push({
+            file: file.name, table: file.spec.name, status: 'duplicate', sha256, rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, reasons: [],
+            note: `identical to ${previous!.source_file} already loaded in load #${previous!.batch_seq}; nothing changed`,
+          });
+          continue;
         }
         await session.execute('insert into bronze._files values (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
           options.batchId, batchSeq, file.spec.name, file.name, sha256, counts.rowsRead, counts.rowsLoaded, counts.rowsQuarantined, ingestedAt,
@@ -194,7 +207,7 @@ function sum(reports: FileReport[], key: 'rowsRead' | 'rowsLoaded' | 'rowsQuaran
 function sha256Of(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = crypto.createHash('sha256');
-    fs.createReadStream(file)
+    fs.createReadStream(file, { highWaterMark: 1 << 20 })
       .on('data', (d) => hash.update(d))
       .on('error', reject)
       .on('end', () => resolve(hash.digest('hex')));
