@@ -67,21 +67,21 @@ const cases: Case[] = [
   ['time', '2024-02-30', 'problem'],
 ];
 
+let dir: string;
+let wh: DuckDbWarehouse;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-validation-'));
+  wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1 });
+  await wh.provision(tenant);
+});
+
+afterAll(async () => {
+  await wh.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 describe('checking and typing one value', () => {
-  let dir: string;
-  let wh: DuckDbWarehouse;
-
-  beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-validation-'));
-    wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1 });
-    await wh.provision(tenant);
-  });
-
-  afterAll(async () => {
-    await wh.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
   it.each(cases)('%s %j: %j', async (kind, raw, expected) => {
     const col = column[kind];
     const spec: SourceFileSpec = { name: 'values', required: false, key: ['x'], columns: [col] };
@@ -106,20 +106,7 @@ describe('checking and typing one value', () => {
 
 // null_dates.csv's texts mean "not set" in every time column, however the value spells the date.
 describe('typing a time column with "not set" dates', () => {
-  let dir: string;
-  let wh: DuckDbWarehouse;
   const sentinels = { texts: ['1970-01-01', '2147483647', 'never'] };
-
-  beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-validation-'));
-    wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1 });
-    await wh.provision(tenant);
-  });
-
-  afterAll(async () => {
-    await wh.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   it.each([
     ['1970-01-01', null],
