@@ -30,13 +30,13 @@ async function main() {
     await events.publish(PUBLISHED_CHANNEL, JSON.stringify(event));
   };
   // Signals are handled before anything starts, so a stop during start-up is still graceful.
-  let worker: RunningWorker | undefined;
+  const running: { worker?: RunningWorker } = {};
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: finishing jobs in hand');
-    await worker?.close();
+    await running.worker?.close();
     await queues.close();
     await events.quit().catch(() => events.disconnect());
     await warehouse.close();
@@ -46,7 +46,7 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-  worker = await startWorker({
+  const worker = (running.worker = await startWorker({
     redisUrl: settings.REDIS_URL,
     registry: buildRegistry({ prisma, warehouse, secrets, queues, announce, dataDir: settings.KINEO_DATA_DIR }),
     definitions: JOB_DEFINITIONS,
@@ -56,10 +56,18 @@ async function main() {
       if (tenant) await warehouse.release({ tenantId, namespace: tenant.namespace });
     },
     log,
-  });
-  if (stopping) await worker.close();
-  // Every worker process (re)declares the same schedule; BullMQ keeps one.
-  else await queues.schedule(landingScanJob, {}, settings.LANDING_SCAN_INTERVAL_MS);
+  }));
+  if (stopping) {
+    await worker.close();
+    return;
+  }
+  try {
+    // Every worker process (re)declares the same schedule; BullMQ keeps one.
+    await queues.schedule(landingScanJob, {}, settings.LANDING_SCAN_INTERVAL_MS);
+  } catch (error) {
+    // A stop that came while the schedule was being declared closed its queue: not a failure to start.
+    if (!stopping) throw error;
+  }
 }
 
 main().catch((error) => {

@@ -146,6 +146,9 @@ describe('the worker', () => {
       expect(build?.status).toBe('succeeded');
       const run = await prisma.ingestionRun.findUniqueOrThrow({ where: { id: runId } });
       expect(run).toMatchObject({ source: 'landing', status: 'succeeded', rowsRead: 4n, rowsLoaded: 4n, rowsQuarantined: 0n });
+      // The files are in bronze now, so the load's landing folder is gone; the drop folder stays.
+      expect(fs.existsSync(path.join(stack.env.KINEO_DATA_DIR, 'landing', tenant.namespace, runId))).toBe(false);
+      expect(fs.existsSync(incoming)).toBe(true);
       // The load ran to publication: version 1 is live, announced, and readable.
       expect(build?.dataVersion).toBe(1);
       expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).dataVersion).toBe(1);

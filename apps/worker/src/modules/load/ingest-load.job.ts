@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import { ingestLoadJob, type JobPayload } from '@kineo/jobs';
 import { StageRecorder, type Prisma } from '@kineo/db';
@@ -7,12 +9,19 @@ import type { TenantJobDeps } from '../tenant/provision-tenant.job';
 
 export type IngestLoadJobData = JobPayload<typeof ingestLoadJob>;
 
+export interface IngestLoadDeps extends TenantJobDeps {
+  /** KINEO_DATA_DIR: a load's files are in `landing/<namespace>/<ingestionRunId>/` under it. */
+  dataDir: string;
+}
+
 /**
  * The first step of a load: the landed files into bronze. A load the contract refuses (missing
  * required file, empty file, wrong header) fails at once without retries and changes nothing;
- * anything else that fails is retried with backoff.
+ * anything else that fails is retried with backoff. Once the files are in bronze (every row is
+ * there or in its quarantine, with its line) the load's landing folder is removed: a large export
+ * is not kept twice. A failed load keeps its folder, for a retry and for whoever looks into it.
  */
-export function ingestLoadHandler(deps: TenantJobDeps) {
+export function ingestLoadHandler(deps: IngestLoadDeps) {
   return async (payload: IngestLoadJobData, context: JobContext) => {
     const tenant = await deps.prisma.tenant.findUniqueOrThrow({ where: { id: payload.tenantId } });
     if (tenant.status !== 'active') throw new UnrecoverableError(`tenant ${tenant.slug} is ${tenant.status}, not active`);
@@ -47,6 +56,7 @@ export function ingestLoadHandler(deps: TenantJobDeps) {
           finishedAt: new Date(),
         },
       });
+      removeLandedFiles(deps.dataDir, tenant.namespace, payload, context);
       return { batchSeq: report.batchSeq, rowsRead: report.rowsRead, rowsLoaded: report.rowsLoaded, rowsQuarantined: report.rowsQuarantined };
     } catch (error) {
       const rejected = error instanceof LoadRejectedError;
@@ -62,4 +72,20 @@ export function ingestLoadHandler(deps: TenantJobDeps) {
       throw error;
     }
   };
+}
+
+/** Removes the load's own landing folder, and only that: every file of the load must be in it. */
+function removeLandedFiles(dataDir: string, namespace: string, payload: IngestLoadJobData, context: JobContext): void {
+  const folder = path.resolve(dataDir, 'landing', namespace, payload.ingestionRunId);
+  const inFolder = payload.files.every((f) => path.dirname(path.resolve(f.path)) === folder);
+  if (!inFolder) {
+    context.log.warn({ ingestionRunId: payload.ingestionRunId }, 'load files are not all in the load\'s landing folder; left in place');
+    return;
+  }
+  try {
+    fs.rmSync(folder, { recursive: true, force: true });
+  } catch (error) {
+    // The load has succeeded; a folder left behind costs disk, not data.
+    context.log.warn({ ingestionRunId: payload.ingestionRunId, err: error }, 'could not remove the load\'s landing folder');
+  }
 }
