@@ -1,0 +1,172 @@
+import type { SqlParam } from '@kineo/warehouse';
+
+/** Whose learners a caller sees. Applied by the compiler to every query, never by a resolver. */
+export type AnalyticsScope =
+  /** An org admin: the whole tenant. */
+  | { kind: 'tenant' }
+  /**
+   * A manager (their LMS user id, dim_user.user_id): the learners under them in
+   * gold.dim_manager_relationship, every level ('all') or direct reports only ('direct'); never themself.
+   */
+  | { kind: 'manager'; managerUserId: number; reach: 'all' | 'direct' }
+  /** A viewer: the whole subtrees of the LMS organisations an org admin granted; none granted sees nothing. */
+  | { kind: 'viewer'; organisationIds: number[] };
+
+export const FILTER_OPERATORS = [
+  'equals',
+  'notEquals',
+  'in',
+  'notIn',
+  'contains',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'set',
+  'notSet',
+  'beforeDate',
+  'afterDate',
+  'inDateRange',
+] as const;
+export type FilterOperator = (typeof FILTER_OPERATORS)[number];
+
+export const GRANULARITIES = ['day', 'week', 'month', 'quarter', 'year', 'fiscalYear', 'fiscalQuarter'] as const;
+export type Granularity = (typeof GRANULARITIES)[number];
+
+export type FilterValue = string | number | boolean;
+
+export interface AnalyticsFilter {
+  member: string;
+  operator: FilterOperator;
+  values?: FilterValue[];
+}
+
+export interface AnalyticsTimeDimension {
+  /** A time dimension, e.g. 'CourseProgress.completedDate'. */
+  dimension: string;
+  /** Groups by this grain (a result column keyed '<dimension>.<granularity>'); unset: only filters. */
+  granularity?: Granularity;
+  /** Inclusive ISO dates 'YYYY-MM-DD'. */
+  dateRange?: [string, string];
+  /** Only this fiscal year (named by the calendar year in which it ends). */
+  fiscalYear?: number;
+}
+
+export interface AnalyticsOrder {
+  member: string;
+  direction: 'asc' | 'desc';
+}
+
+export interface AnalyticsQuery {
+  /** 'CourseProgress.completionRate'; every measure of one query comes from the same cube (or Learner). */
+  measures: string[];
+  /** 'Learner.organisationName', 'CourseProgress.status'. */
+  dimensions?: string[];
+  filters?: AnalyticsFilter[];
+  timeDimension?: AnalyticsTimeDimension;
+  order?: AnalyticsOrder[];
+  /** Default 1000, at most 50000 (exports stream without a limit through CompileOptions.noLimit). */
+  limit?: number;
+}
+
+export type ColumnType = 'string' | 'number' | 'boolean' | 'date';
+export type ColumnFormat = 'percent' | 'integer' | 'decimal' | 'hours' | 'days';
+
+export interface CompiledColumn {
+  /** The row key the SQL returns: the member, plus '.<granularity>' for the time dimension. */
+  key: string;
+  member: string;
+  title: string;
+  type: ColumnType;
+  format?: ColumnFormat;
+}
+
+export interface CompiledQuery {
+  sql: string;
+  /** Positional (`?`) parameters, in order. No value from the query is ever inlined in `sql`. */
+  params: SqlParam[];
+  columns: CompiledColumn[];
+}
+
+export interface CompileOptions {
+  /** ISO date (or date-time) of the build the data was computed at: "overdue", "expiring in N days" are as at it. */
+  asOf: string;
+  /** How to name a gold table; default 'gold.<table>'. */
+  gold?: (table: string) => string;
+  /** Exports: no row limit. */
+  noLimit?: boolean;
+}
+
+export interface DrillRequest {
+  query: AnalyticsQuery;
+  /** The clicked cell: result column key (dimension member, or '<timeDimension>.<granularity>') -> its value. */
+  cell: Record<string, string | number | boolean | null>;
+  /**
+   * Only the rows that make up this measure (e.g. 'Certification.expiringIn30Days' lists only the
+   * expiring ones); unset: every row the cell's measures were computed over.
+   */
+  measure?: string;
+  /** The opaque keyset cursor of the last row of the previous page. */
+  after?: string;
+  /** Default 100, at most 5000. */
+  pageSize?: number;
+}
+
+export type CompiledDrill = CompiledQuery & {
+  /** The cursor to pass as `after` to get the rows following `row`. */
+  cursorOf(row: Record<string, unknown>): string;
+  pageSize: number;
+};
+
+export type ChartKind = 'kpi' | 'bar' | 'line' | 'pie' | 'table';
+export type AnalyticsRole = 'org_admin' | 'manager' | 'viewer';
+
+export interface DashboardTile {
+  id: string;
+  title: string;
+  chart: ChartKind;
+  query: AnalyticsQuery;
+  /** The tile's cells open a learner drill list. */
+  drill?: boolean;
+}
+
+export interface DashboardDefinition {
+  id: string;
+  title: string;
+  description: string;
+  tiles: DashboardTile[];
+  /** The dimensions the dashboard can be filtered by; a filter applies to each tile whose cube has the member. */
+  filters: string[];
+  /** Filters applied unless the caller filters the same member (dashboards show active learners by default). */
+  defaultFilters: AnalyticsFilter[];
+  roles: AnalyticsRole[];
+  /** What to show when the tenant has loaded nothing these tiles read. */
+  emptyState: string;
+}
+
+export interface MemberMeta {
+  /** 'Cube.member'. */
+  name: string;
+  title: string;
+  description: string;
+  type: ColumnType | 'time';
+  format?: ColumnFormat;
+}
+
+export interface CubeMeta {
+  name: string;
+  title: string;
+  description: string;
+  /** The gold table the cube's rows come from. */
+  table: string;
+  measures: MemberMeta[];
+  dimensions: (MemberMeta & { granularities?: Granularity[] })[];
+  /** Cubes whose dimensions a query over this cube may also use. */
+  joins: string[];
+}
+
+export interface ModelMeta {
+  cubes: CubeMeta[];
+  granularities: Granularity[];
+  filterOperators: FilterOperator[];
+}

@@ -1,0 +1,2 @@
+export * from './analytics.types';
+export { AnalyticsQueryError } from './analytics-query.error';

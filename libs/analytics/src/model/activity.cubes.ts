@@ -1,0 +1,113 @@
+import { COURSE_DIMENSIONS } from './course.cubes';
+import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate, sum } from './measures.util';
+import type { CubeDef, JoinNode } from './model.types';
+
+const COURSE_NODE: JoinNode = { table: 'dim_course', on: (n) => `${n.course}.course_key = ${n.f}.course_key` };
+
+export const SCORM: CubeDef = {
+  name: 'Scorm',
+  title: 'SCORM attempts',
+  description: 'One row per learner x SCORM package x attempt (gold.fact_scorm).',
+  table: 'fact_scorm',
+  userKey: (n) => `${n.f}.user_key`,
+  nodes: { course: COURSE_NODE, scorm: { table: 'dim_scorm', on: (n) => `${n.scorm}.scorm_key = ${n.f}.scorm_key` } },
+  measures: {
+    attempts: count('Attempts', 'SCORM attempts.'),
+    learners: distinctLearners('Learners with at least one attempt.'),
+    completed: countWhere('Completed', 'Attempts complete (every SCO that reports a status).', (n) => `${n.f}.is_complete`),
+    completionRate: rate('Completion rate', 'Share of attempts complete.', (n) => `${n.f}.is_complete`),
+    passed: countWhere('Passed', 'Attempts passed.', (n) => `${n.f}.passed`),
+    passRate: rate('Pass rate', 'Share of attempts passed.', (n) => `${n.f}.passed`),
+    averageScore: average('Average score', 'Over attempts with a score.', 'decimal', (n) => `${n.f}.score`, (n) => `${n.f}.score is not null`),
+    hours: sum('Hours', 'Time spent in the attempts, in hours.', 'hours', (n) => `${n.f}.total_seconds / 3600.0`),
+  },
+  dimensions: {
+    ...COURSE_DIMENSIONS,
+    scormId: dimension('number', 'SCORM id', 'The LMS SCORM package id.', (n) => `${n.scorm}.scorm_id`),
+    scormName: dimension('string', 'SCORM package', 'The package name.', (n) => `${n.scorm}.name`),
+    scormVersion: column('string', 'SCORM version', "'1.2' or '2004'.", 'scorm_version'),
+    status: column('string', 'Status', 'The lesson or completion status as the package reported it.', 'status'),
+    successStatus: column('string', 'Success status', 'SCORM 2004 success status.', 'success_status'),
+    isComplete: column('boolean', 'Complete', 'The attempt is complete.', 'is_complete'),
+    passed: column('boolean', 'Passed', 'The attempt passed.', 'passed'),
+    attempt: column('number', 'Attempt', 'The attempt number.', 'attempt'),
+    score: column('number', 'Score', 'The highest score of the SCOs.', 'score'),
+    lastAccessedDate: dateKey('Last accessed', 'When the attempt was last touched.', 'last_accessed_date_key'),
+  },
+  drill: {
+    columns: ['Learner.userId', 'Learner.fullName', 'Scorm.scormName', 'Scorm.attempt', 'Scorm.status', 'Scorm.passed', 'Scorm.score', 'Scorm.lastAccessedDate'],
+    key: [(n) => `${n.f}.user_id`, (n) => `${n.f}.scorm_id`, (n) => `${n.f}.attempt`],
+  },
+  joins: ['Learner'],
+};
+
+export const SEMINAR_SIGNUP: CubeDef = {
+  name: 'SeminarSignup',
+  title: 'Seminar signups',
+  description: 'One row per seminar signup with its current status (gold.fact_seminar_signup).',
+  table: 'fact_seminar_signup',
+  userKey: (n) => `${n.f}.user_key`,
+  nodes: {
+    course: COURSE_NODE,
+    event: { table: 'dim_seminar_event', on: (n) => `${n.event}.event_key = ${n.f}.session_key` },
+  },
+  measures: {
+    signups: count('Signups', 'Seminar signups.'),
+    learners: distinctLearners('Learners with at least one signup.'),
+    attended: countWhere('Attended', 'Fully or partially attended.', (n) => `${n.f}.attended`),
+    noShows: countWhere('No-shows', "Status 'no_show'.", (n) => `${n.f}.status = 'no_show'`),
+    cancellations: countWhere('Cancellations', "Status 'cancelled'.", (n) => `${n.f}.status = 'cancelled'`),
+    booked: countWhere('Booked', "Status 'booked'.", (n) => `${n.f}.status = 'booked'`),
+    waitlisted: countWhere('Waitlisted', "Status 'waitlisted'.", (n) => `${n.f}.status = 'waitlisted'`),
+    attendanceRate: rate(
+      'Attendance rate',
+      'Attended over attended plus no-shows.',
+      (n) => `${n.f}.attended`,
+      (n) => `(${n.f}.attended or ${n.f}.status = 'no_show')`,
+    ),
+  },
+  dimensions: {
+    ...COURSE_DIMENSIONS,
+    seminarName: dimension('string', 'Seminar', 'The seminar name.', (n) => `${n.event}.seminar_name`),
+    eventId: dimension('number', 'Seminar event id', 'The LMS session id of the event.', (n) => `${n.event}.session_id`),
+    status: column('string', 'Status', "'booked', 'waitlisted', 'attended', 'no_show', 'cancelled', 'requested', 'declined', 'approved' or 'unknown'.", 'status'),
+    attended: column('boolean', 'Attended', 'Fully or partially attended.', 'attended'),
+    eventDate: dimension('time', 'Event start', 'When the seminar event starts.', (n) => `${n.event}.start_date_key`),
+    signedUpDate: dateKey('Signed up', 'When the learner signed up.', 'signed_up_date_key'),
+    statusDate: dateKey('Status date', 'When the current status was set.', 'status_date_key'),
+  },
+  drill: {
+    columns: ['Learner.userId', 'Learner.fullName', 'SeminarSignup.seminarName', 'SeminarSignup.eventDate', 'SeminarSignup.status'],
+    key: [(n) => `${n.f}.signup_id`],
+  },
+  joins: ['Learner'],
+};
+
+export const LEARNING_TIME: CubeDef = {
+  name: 'LearningTime',
+  title: 'Learning time',
+  description: 'Seconds of learning per learner x day x source: SCORM time and attended seminar hours (gold.fact_learning_time).',
+  table: 'fact_learning_time',
+  userKey: (n) => `${n.f}.user_key`,
+  nodes: {},
+  measures: {
+    hours: sum('Hours', 'Learning time in hours.', 'hours', (n) => `${n.f}.seconds / 3600.0`),
+    learners: distinctLearners('Learners with any learning time.'),
+    averageHoursPerLearner: {
+      title: 'Hours per learner',
+      description: 'Learning hours over the learners who have any.',
+      format: 'hours',
+      sql: (n) => `coalesce(sum(${n.f}.seconds), 0) / 3600.0 / nullif(count(distinct case when ${n.f}.user_key <> -1 then ${n.f}.user_key end), 0)`,
+    },
+  },
+  dimensions: {
+    source: column('string', 'Source', "'elearning' (SCORM) or 'seminar'.", 'source'),
+    seconds: column('number', 'Seconds', 'Seconds of learning of the learner on the day from the source.', 'seconds'),
+    date: dateKey('Date', 'The day of the learning (UTC).', 'date_key'),
+  },
+  drill: {
+    columns: ['Learner.userId', 'Learner.fullName', 'LearningTime.date', 'LearningTime.source', 'LearningTime.seconds'],
+    key: [(n) => `${n.f}.user_key`, (n) => `${n.f}.date_key`, (n) => `${n.f}.source`],
+  },
+  joins: ['Learner'],
+};

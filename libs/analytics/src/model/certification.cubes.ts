@@ -1,0 +1,149 @@
+import { COURSE_DIMENSIONS } from './course.cubes';
+import { column, count, countWhere, dateKey, dimension, distinctLearners, rate, sum } from './measures.util';
+import type { CubeDef, DimensionDef, JoinNode, MeasureDef } from './model.types';
+
+const CERTIFICATION_NODE: JoinNode = {
+  table: 'dim_certification',
+  on: (n) => `${n.certification}.certification_key = ${n.f}.certification_key`,
+};
+
+const CERTIFICATION_DIMENSIONS: Record<string, DimensionDef> = {
+  certificationId: dimension('number', 'Certification id', 'The LMS certification id (certifid).', (n) => `${n.certification}.certification_id`),
+  certificationName: dimension('string', 'Certification', 'The certification name.', (n) => `${n.certification}.name`),
+  activePeriod: dimension('string', 'Active period', "How long a certification stays valid ('1 year').", (n) => `${n.certification}.active_period`),
+  windowPeriod: dimension('string', 'Window period', 'How long before expiry recertification opens.', (n) => `${n.certification}.window_period`),
+};
+
+/** Valid at the build (compliant) and expiring within `days` of it. */
+const expiringIn = (days: number): MeasureDef =>
+  countWhere(
+    `Expiring in ${days} days`,
+    `Compliant at the build and expiring within ${days} days of it.`,
+    (n, c) => `${n.f}.is_compliant and ${n.f}.expires_date_key <= ${c.asOfKey(days)}`,
+  );
+
+export const CERTIFICATION: CubeDef = {
+  name: 'Certification',
+  title: 'Certifications',
+  description: "Each learner's state on each certification assigned to them, as at the build (gold.fact_certification_progress).",
+  table: 'fact_certification_progress',
+  userKey: (n) => `${n.f}.user_key`,
+  nodes: { certification: CERTIFICATION_NODE },
+  measures: {
+    count: count('Assignments', 'Certification assignments (learner x certification).'),
+    learners: distinctLearners('Learners with at least one certification.'),
+    compliant: countWhere('Compliant', 'Completed and not expired as at the build.', (n) => `${n.f}.is_compliant`),
+    complianceRate: rate('Compliance rate', 'Share of assignments compliant.', (n) => `${n.f}.is_compliant`),
+    notCompliant: countWhere('Not compliant', 'Not completed, or expired.', (n) => `not ${n.f}.is_compliant`),
+    overdue: countWhere('Overdue', 'Not completed and past the due date (an expired certification is expired, not overdue).', (n) => `${n.f}.is_overdue`),
+    expired: countWhere('Expired', "State 'expired'.", (n) => `${n.f}.state = 'expired'`),
+    windowOpen: countWhere('Window open', "State 'window_open': recertification is open.", (n) => `${n.f}.state = 'window_open'`),
+    certified: countWhere('Certified', "State 'certified'.", (n) => `${n.f}.state = 'certified'`),
+    inProgress: countWhere('In progress', "State 'in_progress'.", (n) => `${n.f}.state = 'in_progress'`),
+    assigned: countWhere('Assigned', "State 'assigned'.", (n) => `${n.f}.state = 'assigned'`),
+    expiringIn30Days: expiringIn(30),
+    expiringIn60Days: expiringIn(60),
+    expiringIn90Days: expiringIn(90),
+    red: countWhere('Red', 'RAG red: expired, or overdue.', (n) => `${n.f}.rag = 'red'`),
+    amber: countWhere('Amber', 'RAG amber: due, or in the recertification window.', (n) => `${n.f}.rag = 'amber'`),
+    green: countWhere('Green', 'RAG green.', (n) => `${n.f}.rag = 'green'`),
+  },
+  dimensions: {
+    ...CERTIFICATION_DIMENSIONS,
+    state: column('string', 'State', "'assigned', 'in_progress', 'certified', 'window_open' or 'expired'.", 'state'),
+    rag: column('string', 'RAG', "'red', 'amber' or 'green'.", 'rag'),
+    isCompliant: column('boolean', 'Compliant', 'Completed and not expired as at the build.', 'is_compliant'),
+    isOverdue: column('boolean', 'Overdue', 'Not completed and past the due date as at the build.', 'is_overdue'),
+    certificationPath: column('string', 'Path', "'certification' (first time) or 'recertification'.", 'certif_path'),
+    completedDate: dateKey('Completed', 'When the current cycle was completed.', 'completed_date_key'),
+    windowOpensDate: dateKey('Window opens', 'When recertification opens.', 'window_opens_date_key'),
+    expiresDate: dateKey('Expires', 'When the certification expires.', 'expires_date_key'),
+    dueDate: dateKey('Due', 'When the certification is due.', 'due_date_key'),
+  },
+  drill: {
+    columns: [
+      'Learner.userId',
+      'Learner.fullName',
+      'Learner.organisationName',
+      'Certification.certificationName',
+      'Certification.state',
+      'Certification.rag',
+      'Certification.completedDate',
+      'Certification.expiresDate',
+    ],
+    key: [(n) => `${n.f}.completion_id`],
+  },
+  joins: ['Learner'],
+};
+
+export const CERTIFICATION_HISTORY: CubeDef = {
+  name: 'CertificationHistory',
+  title: 'Certification history by fiscal year',
+  description: "Each learner x certification's state at the end of every closed fiscal year, plus the current year so far (gold.fact_certification_history).",
+  table: 'fact_certification_history',
+  userKey: (n) => `${n.f}.user_key`,
+  nodes: { certification: CERTIFICATION_NODE },
+  measures: {
+    count: count('Assignments', 'Learner x certification records at the fiscal year end.'),
+    learners: distinctLearners('Learners with at least one certification.'),
+    compliant: countWhere('Compliant', 'Compliant at the fiscal year end.', (n) => `${n.f}.is_compliant`),
+    complianceRate: rate('Compliance rate', 'Share of assignments compliant at the fiscal year end.', (n) => `${n.f}.is_compliant`),
+    overdue: countWhere('Overdue', 'Overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
+    expired: countWhere('Expired', 'Expired at the fiscal year end.', (n) => `${n.f}.state = 'expired'`),
+    recertifications: sum('Recertifications', 'Certification cycles completed after the first, by the fiscal year end.', 'integer', (n) => `${n.f}.recertifications`),
+  },
+  dimensions: {
+    ...CERTIFICATION_DIMENSIONS,
+    fiscalYear: column('number', 'Fiscal year', 'Named by the calendar year in which it ends.', 'fiscal_year'),
+    isYearClosed: column('boolean', 'Year closed', 'False for the current fiscal year so far.', 'is_year_closed'),
+    state: column('string', 'State', 'The certification state at the fiscal year end.', 'state'),
+    rag: column('string', 'RAG', 'The RAG at the fiscal year end.', 'rag'),
+    isCompliant: column('boolean', 'Compliant', 'Compliant at the fiscal year end.', 'is_compliant'),
+    isOverdue: column('boolean', 'Overdue', 'Overdue at the fiscal year end.', 'is_overdue'),
+    fiscalYearEnd: dateKey('Fiscal year end', 'The last day of the fiscal year.', 'fiscal_year_end_date_key'),
+    expiresDate: dateKey('Expires', 'When the certification expired or expires.', 'expires_date_key'),
+  },
+  drill: {
+    columns: ['Learner.userId', 'Learner.fullName', 'CertificationHistory.fiscalYear', 'CertificationHistory.certificationName', 'CertificationHistory.state', 'CertificationHistory.rag'],
+    key: [(n) => `${n.f}.fiscal_year`, (n) => `${n.f}.user_id`, (n) => `${n.f}.certification_id`],
+  },
+  joins: ['Learner'],
+};
+
+export const COURSE_TO_CERTIFICATION_HISTORY: CubeDef = {
+  name: 'CourseToCertHistory',
+  title: 'Certification courses by fiscal year',
+  description:
+    "Each learner x certification x counting course's status at the end of every closed fiscal year, plus the current year so far (gold.fact_course_to_cert_history).",
+  table: 'fact_course_to_cert_history',
+  userKey: (n) => `${n.f}.user_key`,
+  nodes: { certification: CERTIFICATION_NODE, course: { table: 'dim_course', on: (n) => `${n.course}.course_key = ${n.f}.course_key` } },
+  measures: {
+    count: count('Courses', 'Learner x certification x course records at the fiscal year end.'),
+    learners: distinctLearners('Learners with at least one certification course.'),
+    completed: countWhere('Completed', 'Complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
+    completionRate: rate('Completion rate', 'Share of certification courses complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
+  },
+  dimensions: {
+    ...CERTIFICATION_DIMENSIONS,
+    courseName: COURSE_DIMENSIONS.courseName,
+    courseId: COURSE_DIMENSIONS.courseId,
+    fiscalYear: column('number', 'Fiscal year', 'Named by the calendar year in which it ends.', 'fiscal_year'),
+    isYearClosed: column('boolean', 'Year closed', 'False for the current fiscal year so far.', 'is_year_closed'),
+    courseStatus: column('string', 'Course status', 'The course status at the fiscal year end.', 'course_status'),
+    isComplete: column('boolean', 'Complete', 'Complete at the fiscal year end.', 'is_complete'),
+    fiscalYearEnd: dateKey('Fiscal year end', 'The last day of the fiscal year.', 'fiscal_year_end_date_key'),
+  },
+  drill: {
+    columns: [
+      'Learner.userId',
+      'Learner.fullName',
+      'CourseToCertHistory.fiscalYear',
+      'CourseToCertHistory.certificationName',
+      'CourseToCertHistory.courseName',
+      'CourseToCertHistory.courseStatus',
+    ],
+    key: [(n) => `${n.f}.fiscal_year`, (n) => `${n.f}.user_id`, (n) => `${n.f}.certification_id`, (n) => `${n.f}.course_id`],
+  },
+  joins: ['Learner'],
+};

@@ -1,0 +1,88 @@
+import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate } from './measures.util';
+import type { CubeDef, DimensionDef, JoinNode } from './model.types';
+
+const COURSE_NODE: JoinNode = { table: 'dim_course', on: (n) => `${n.course}.course_key = ${n.f}.course_key` };
+
+export const COURSE_DIMENSIONS: Record<string, DimensionDef> = {
+  courseId: dimension('number', 'Course id', 'The LMS course id.', (n) => `${n.course}.course_id`),
+  courseName: dimension('string', 'Course', 'The course name.', (n) => `${n.course}.name`),
+  courseShortName: dimension('string', 'Course short name', 'The course short name.', (n) => `${n.course}.short_name`),
+  courseType: dimension('string', 'Course type', "'elearning', 'blended', 'seminar' or 'N/A'.", (n) => `${n.course}.course_type`),
+};
+
+export const COURSE_PROGRESS: CubeDef = {
+  name: 'CourseProgress',
+  title: 'Course progress',
+  description: "Each learner's progress on each course they are enrolled on (gold.fact_course_progress).",
+  table: 'fact_course_progress',
+  userKey: (n) => `${n.f}.user_key`,
+  nodes: { course: COURSE_NODE },
+  measures: {
+    count: count('Enrolments', 'Course completion records (learner x course).'),
+    learners: distinctLearners('Learners with at least one course record.'),
+    completed: countWhere('Completed', 'Complete or complete by RPL.', (n) => `${n.f}.is_complete`),
+    completedRpl: countWhere('Completed by RPL', 'Completed by recognition of prior learning.', (n) => `${n.f}.is_rpl`),
+    inProgress: countWhere('In progress', 'Started and not complete.', (n) => `${n.f}.status = 'in_progress'`),
+    notStarted: countWhere('Not started', 'Enrolled and not started.', (n) => `${n.f}.status = 'not_started'`),
+    completionRate: rate('Completion rate', 'Share of enrolments complete (RPL included).', (n) => `${n.f}.is_complete`),
+    averageDaysToComplete: average(
+      'Average days to complete',
+      'Whole days from start (or enrolment) to completion, over completed records.',
+      'days',
+      (n) => `${n.f}.days_to_complete`,
+      (n) => `${n.f}.days_to_complete is not null`,
+    ),
+  },
+  dimensions: {
+    ...COURSE_DIMENSIONS,
+    status: column('string', 'Status', "'not_started', 'in_progress', 'complete', 'complete_rpl' or 'unknown'.", 'status'),
+    isComplete: column('boolean', 'Complete', 'Complete or complete by RPL.', 'is_complete'),
+    daysToComplete: column('number', 'Days to complete', 'Whole days from start (or enrolment) to completion.', 'days_to_complete'),
+    enrolledDate: dateKey('Enrolled', 'When the learner was enrolled.', 'enrolled_date_key'),
+    startedDate: dateKey('Started', 'When the learner started.', 'started_date_key'),
+    completedDate: dateKey('Completed', 'When the learner completed.', 'completed_date_key'),
+  },
+  drill: {
+    columns: [
+      'Learner.userId',
+      'Learner.fullName',
+      'Learner.organisationName',
+      'CourseProgress.courseName',
+      'CourseProgress.status',
+      'CourseProgress.enrolledDate',
+      'CourseProgress.completedDate',
+      'CourseProgress.daysToComplete',
+    ],
+    key: [(n) => `${n.f}.completion_id`],
+  },
+  joins: ['Learner'],
+};
+
+export const COURSE_HISTORY: CubeDef = {
+  name: 'CourseHistory',
+  title: 'Course history by fiscal year',
+  description: "Each learner x course's status at the end of every closed fiscal year, plus the current year so far (gold.fact_course_history).",
+  table: 'fact_course_history',
+  userKey: (n) => `${n.f}.user_key`,
+  nodes: { course: COURSE_NODE },
+  measures: {
+    count: count('Enrolments', 'Learner x course records at the fiscal year end.'),
+    learners: distinctLearners('Learners with at least one course record.'),
+    completed: countWhere('Completed', 'Complete (or by RPL) at the fiscal year end.', (n) => `${n.f}.is_complete`),
+    completionRate: rate('Completion rate', 'Share of records complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
+  },
+  dimensions: {
+    ...COURSE_DIMENSIONS,
+    fiscalYear: column('number', 'Fiscal year', 'Named by the calendar year in which it ends.', 'fiscal_year'),
+    isYearClosed: column('boolean', 'Year closed', 'False for the current fiscal year so far.', 'is_year_closed'),
+    status: column('string', 'Status', 'The course status at the fiscal year end.', 'status'),
+    isComplete: column('boolean', 'Complete', 'Complete (or by RPL) at the fiscal year end.', 'is_complete'),
+    fiscalYearEnd: dateKey('Fiscal year end', 'The last day of the fiscal year.', 'fiscal_year_end_date_key'),
+    completedDate: dateKey('Completed', 'When the learner completed.', 'completed_date_key'),
+  },
+  drill: {
+    columns: ['Learner.userId', 'Learner.fullName', 'CourseHistory.fiscalYear', 'CourseHistory.courseName', 'CourseHistory.status', 'CourseHistory.completedDate'],
+    key: [(n) => `${n.f}.fiscal_year`, (n) => `${n.f}.user_id`, (n) => `${n.f}.course_id`],
+  },
+  joins: ['Learner'],
+};

@@ -1,0 +1,75 @@
+import type { SqlParam } from '@kineo/warehouse';
+import type { ColumnFormat } from '../analytics.types';
+
+/**
+ * Table aliases by join-node name. Reading a name marks that node (and the nodes it hangs from)
+ * as needed, so a query joins exactly the tables its members read. `f` is the cube's own table.
+ */
+export type Nodes = Record<string, string>;
+
+/** What a member's SQL may bind: values become positional parameters, never SQL text. */
+export interface SqlContext {
+  /** Binds `value`; returns the placeholder. */
+  param(value: SqlParam): string;
+  /** Binds the date key (yyyymmdd) of the build's as_of plus `days`. */
+  asOfKey(days?: number): string;
+  /** The name of a gold table. */
+  gold(table: string): string;
+}
+
+export type SqlOf = (n: Nodes, c: SqlContext) => string;
+
+/** A table joined (many-to-one) to the cube's rows, or to another node. */
+export type JoinNode =
+  | {
+      /** A gold table name, or a subquery (for per-learner aggregates of other facts). */
+      table: string | ((c: SqlContext) => string);
+      /** The join condition; reads other nodes through `n` (which makes them joined first). */
+      on: SqlOf;
+    }
+  /** The node is the cube's own table (the Learner cube is dim_user itself). */
+  | { self: true };
+
+export interface MeasureDef {
+  title: string;
+  description: string;
+  format: ColumnFormat;
+  /** An aggregate over the cube's rows. */
+  sql: SqlOf;
+  /** The rows that make the measure up, for drill lists (e.g. only the overdue ones). */
+  rows?: SqlOf;
+}
+
+export type DimensionType = 'string' | 'number' | 'boolean' | 'time';
+
+export interface DimensionDef {
+  title: string;
+  description: string;
+  type: DimensionType;
+  /** string/number/boolean: the value. time: the yyyymmdd date key (-1 unknown); dates come from gold.dim_date. */
+  sql: SqlOf;
+}
+
+export interface CubeDef {
+  name: string;
+  title: string;
+  description: string;
+  /** The gold table of the cube's rows. */
+  table: string;
+  /** The learner (dim_user.user_key) a row belongs to: what scopes apply to. */
+  userKey: SqlOf;
+  /** Rows the cube never counts (the Learner cube's unknown member). */
+  where?: SqlOf;
+  /** Join nodes by name; `learner` and what hangs from it are added for every cube. */
+  nodes: Record<string, JoinNode>;
+  measures: Record<string, MeasureDef>;
+  dimensions: Record<string, DimensionDef>;
+  drill: {
+    /** Members listed for each row (the learner and the item). */
+    columns: string[];
+    /** A unique, non-null key of a row, in keyset order. */
+    key: SqlOf[];
+  };
+  /** Other cubes whose dimensions a query over this one may use (Learner for every cube). */
+  joins: string[];
+}

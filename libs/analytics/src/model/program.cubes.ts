@@ -1,0 +1,94 @@
+import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate } from './measures.util';
+import type { CubeDef, DimensionDef, JoinNode, SqlOf } from './model.types';
+
+const PROGRAM_NODE: JoinNode = { table: 'dim_program', on: (n) => `${n.program}.program_key = ${n.f}.program_key` };
+
+const PROGRAM_DIMENSIONS: Record<string, DimensionDef> = {
+  programId: dimension('number', 'Program id', 'The LMS program id.', (n) => `${n.program}.program_id`),
+  programName: dimension('string', 'Program', 'The program name.', (n) => `${n.program}.name`),
+};
+
+/** Not complete, due on or after the build's day and within `days` of it (inactive learners are never due, as never overdue). */
+const dueWithin =
+  (days: number): SqlOf =>
+  (n, c) =>
+    `not ${n.f}.is_complete and ${n.f}.is_user_active and ${n.f}.due_date_key >= ${c.asOfKey(0)} and ${n.f}.due_date_key <= ${c.asOfKey(days)}`;
+
+export const PROGRAM_PROGRESS: CubeDef = {
+  name: 'ProgramProgress',
+  title: 'Program progress',
+  description: "Each learner's progress on each plain program assigned to them (gold.fact_program_progress).",
+  table: 'fact_program_progress',
+  userKey: (n) => `${n.f}.user_key`,
+  nodes: { program: PROGRAM_NODE },
+  measures: {
+    count: count('Assignments', 'Program assignments (learner x program).'),
+    learners: distinctLearners('Learners with at least one program.'),
+    completed: countWhere('Completed', 'Complete programs.', (n) => `${n.f}.is_complete`),
+    inProgress: countWhere('In progress', 'Started and not complete.', (n) => `${n.f}.status = 'in_progress'`),
+    notStarted: countWhere('Not started', 'Assigned and not started.', (n) => `${n.f}.status = 'not_started'`),
+    completionRate: rate('Completion rate', 'Share of assignments complete.', (n) => `${n.f}.is_complete`),
+    overdue: countWhere('Overdue', 'Not complete and past the due date as at the build (active learners).', (n) => `${n.f}.is_overdue`),
+    overdueRate: rate('Overdue rate', 'Share of assignments overdue.', (n) => `${n.f}.is_overdue`),
+    dueIn30Days: countWhere('Due in 30 days', 'Not complete and due within 30 days of the build.', dueWithin(30)),
+    averageDaysOverdue: average('Average days overdue', 'Over overdue assignments.', 'days', (n) => `${n.f}.days_overdue`, (n) => `${n.f}.is_overdue`),
+  },
+  dimensions: {
+    ...PROGRAM_DIMENSIONS,
+    status: column('string', 'Status', "'not_started', 'in_progress' or 'complete'.", 'status'),
+    isComplete: column('boolean', 'Complete', 'The program is complete.', 'is_complete'),
+    isOverdue: column('boolean', 'Overdue', 'Not complete and past the due date as at the build.', 'is_overdue'),
+    daysOverdue: column('number', 'Days overdue', 'Whole days past the due date, as at the build.', 'days_overdue'),
+    assignedDate: dateKey('Assigned', 'When the program was assigned.', 'assigned_date_key'),
+    startedDate: dateKey('Started', 'When the learner started.', 'started_date_key'),
+    dueDate: dateKey('Due', 'When the program is due.', 'due_date_key'),
+    completedDate: dateKey('Completed', 'When the learner completed.', 'completed_date_key'),
+  },
+  drill: {
+    columns: [
+      'Learner.userId',
+      'Learner.fullName',
+      'Learner.organisationName',
+      'ProgramProgress.programName',
+      'ProgramProgress.status',
+      'ProgramProgress.dueDate',
+      'ProgramProgress.completedDate',
+      'ProgramProgress.daysOverdue',
+    ],
+    key: [(n) => `${n.f}.completion_id`],
+  },
+  joins: ['Learner'],
+};
+
+export const PROGRAM_HISTORY: CubeDef = {
+  name: 'ProgramHistory',
+  title: 'Program history by fiscal year',
+  description: "Each learner x plain program's status at the end of every closed fiscal year, plus the current year so far (gold.fact_program_history).",
+  table: 'fact_program_history',
+  userKey: (n) => `${n.f}.user_key`,
+  nodes: { program: PROGRAM_NODE },
+  measures: {
+    count: count('Assignments', 'Learner x program records at the fiscal year end.'),
+    learners: distinctLearners('Learners with at least one program.'),
+    completed: countWhere('Completed', 'Complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
+    completionRate: rate('Completion rate', 'Share of assignments complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
+    overdue: countWhere('Overdue', 'Overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
+    overdueRate: rate('Overdue rate', 'Share of assignments overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
+  },
+  dimensions: {
+    ...PROGRAM_DIMENSIONS,
+    fiscalYear: column('number', 'Fiscal year', 'Named by the calendar year in which it ends.', 'fiscal_year'),
+    isYearClosed: column('boolean', 'Year closed', 'False for the current fiscal year so far.', 'is_year_closed'),
+    status: column('string', 'Status', 'The program status at the fiscal year end.', 'status'),
+    isComplete: column('boolean', 'Complete', 'Complete at the fiscal year end.', 'is_complete'),
+    isOverdue: column('boolean', 'Overdue', 'Overdue at the fiscal year end.', 'is_overdue'),
+    fiscalYearEnd: dateKey('Fiscal year end', 'The last day of the fiscal year.', 'fiscal_year_end_date_key'),
+    dueDate: dateKey('Due', 'When the program was due.', 'due_date_key'),
+    completedDate: dateKey('Completed', 'When the learner completed.', 'completed_date_key'),
+  },
+  drill: {
+    columns: ['Learner.userId', 'Learner.fullName', 'ProgramHistory.fiscalYear', 'ProgramHistory.programName', 'ProgramHistory.status', 'ProgramHistory.dueDate'],
+    key: [(n) => `${n.f}.fiscal_year`, (n) => `${n.f}.user_id`, (n) => `${n.f}.program_id`],
+  },
+  joins: ['Learner'],
+};
