@@ -1,0 +1,128 @@
+import type { Dialect, SqlParam } from '@kineo/warehouse';
+import { AnalyticsQueryError } from '../analytics-query.error';
+import type { AnalyticsScope, CompiledColumn, CompiledDrill, CompileOptions, DrillRequest } from '../analytics.types';
+import { assemble, whereConditions } from './compile-query';
+import { coerce, dimensionValue, grainValue } from './filters';
+import { JoinPlanner } from './join-planner';
+import { planQuery, resolveDimension, type QueryPlan } from './resolve';
+import { normaliseScope } from './scope';
+import { compileEnv, fragment, parseIsoDay, type ParamSink } from './sql-context';
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 5000;
+
+const invalid = (message: string) => new AnalyticsQueryError('INVALID_QUERY', message);
+
+/** Keys travel as JSON; a bigint key (beyond 2^53) keeps its digits. */
+type CursorValue = string | number | boolean | { big: string };
+
+export function encodeCursor(values: unknown[]): string {
+  const json: CursorValue[] = values.map((v) => (typeof v === 'bigint' ? { big: v.toString() } : (v as CursorValue)));
+  return Buffer.from(JSON.stringify(json), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, length: number): SqlParam[] {
+  const bad = () => new AnalyticsQueryError('INVALID_CURSOR', 'The drill cursor is not one this list gave out: start again from the first page.');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== length) throw bad();
+  return parsed.map((v) => {
+    if (typeof v === 'number' || typeof v === 'string') return v;
+    if (v && typeof v === 'object' && typeof v.big === 'string' && /^-?\d+$/.test(v.big)) return BigInt(v.big);
+    throw bad();
+  });
+}
+
+/** The clicked cell as predicates: each of its keys a dimension (or the query's time grain) equal to the cell's value. */
+function cellConditions(plan: QueryPlan, cell: DrillRequest['cell'], planner: JoinPlanner, c: ParamSink): string[] {
+  if (!cell || typeof cell !== 'object' || Array.isArray(cell)) throw invalid('cell: expected an object of dimension -> value.');
+  const n = planner.n;
+  return Object.entries(cell).map(([key, value]) => {
+    const where = `cell['${key}']`;
+    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) throw invalid(`${where}: expected a string, number, boolean or null.`);
+    if (plan.time?.key === key) {
+      const grain = grainValue(plan.time.dimension, plan.time.granularity!, n);
+      if (value === null) return `${grain.sql} is null`;
+      if (grain.type === 'date') {
+        const day = typeof value === 'string' ? parseIsoDay(value) : undefined;
+        if (!day) throw invalid(`${where}: ${JSON.stringify(value)} is not an ISO date 'YYYY-MM-DD'.`);
+        return `${grain.sql} = cast(${c.param(day.toISOString().slice(0, 10))} as date)`;
+      }
+      return `${grain.sql} = ${c.param(coerce({ ...plan.time.dimension.def, type: grain.type }, value, where))}`;
+    }
+    const allowed = [...(plan.query.dimensions ?? []), ...(plan.time?.key ? [plan.time.key] : [])];
+    if (!key.includes('.') || !(plan.query.dimensions ?? []).includes(key)) {
+      throw invalid(`${where}: ${key} is not a dimension of the query; a cell is keyed by ${allowed.join(', ') || '(the query has no dimensions: drill with an empty cell)'}.`);
+    }
+    const d = resolveDimension(key, where);
+    if (d.def.type === 'time') {
+      const dateKey = d.def.sql(n, c);
+      return value === null ? `${dateKey} = -1` : `${dateKey} = ${c.param(coerce(d.def, value, where))}`;
+    }
+    const expr = dimensionValue(d, n, c);
+    return value === null ? `${expr} is null` : `${expr} = ${c.param(coerce(d.def, value, where))}`;
+  });
+}
+
+/**
+ * The learners and items behind one cell of a query: the same rows, scope and filters, narrowed
+ * to the cell (and to the rows of one measure when asked), in pages ordered by the row's unique key.
+ */
+export function compileDrill(req: DrillRequest, scope: AnalyticsScope, dialect: Dialect, options: CompileOptions): CompiledDrill {
+  if (!req || typeof req !== 'object') throw invalid('A drill request needs a query and a cell.');
+  const plan = planQuery(req.query);
+  const env = compileEnv(options);
+  normaliseScope(scope);
+  const pageSize = req.pageSize ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+    throw invalid(`pageSize: expected a whole number from 1 to ${MAX_PAGE_SIZE}, got ${JSON.stringify(req.pageSize)}.`);
+  }
+  let rows = undefined as undefined | ((typeof plan.measures)[number]);
+  if (req.measure !== undefined) {
+    rows = plan.measures.find((m) => m.member === req.measure);
+    if (!rows) throw invalid(`measure: ${req.measure} is not a measure of the query; it asks for ${plan.measures.map((m) => m.member).join(', ')}.`);
+  }
+
+  const planner = new JoinPlanner(plan.cube, env);
+  const q = dialect.ident;
+  const drillColumns = plan.cube.drill.columns.map((member) => resolveDimension(member, `drill columns of ${plan.cube.name}`));
+  const keyNames = plan.cube.drill.key.map((_, i) => `_k${i}`);
+  const columns: CompiledColumn[] = drillColumns.map((d) => ({
+    key: d.member,
+    member: d.member,
+    title: d.def.title,
+    type: d.def.type === 'time' ? 'date' : d.def.type,
+  }));
+
+  let keys: string[] = [];
+  const select = fragment(env, (c) => {
+    keys = plan.cube.drill.key.map((k) => planner.render(k, c));
+    const values = drillColumns.map((d) => `${dimensionValue(d, planner.n, c)} as ${q(d.member)}`);
+    return `select ${[...values, ...keys.map((k, i) => `${k} as ${q(keyNames[i])}`)].join(', ')}`;
+  });
+  const where = fragment(env, (c) => {
+    const conditions = [...whereConditions(plan, scope, planner, c), ...cellConditions(plan, req.cell, planner, c).map((p) => `(${p})`)];
+    if (rows?.def.rows) conditions.push(`(${planner.render(rows.def.rows, c)})`);
+    if (req.after !== undefined) {
+      const after = decodeCursor(req.after, keys.length);
+      // (k0, k1, ...) > (v0, v1, ...) spelled out: row-value comparison is not portable.
+      const branches = keys.map((k, i) => [...keys.slice(0, i).map((prev, j) => `${prev} = ${c.param(after[j])}`), `${k} > ${c.param(after[i])}`].join(' and '));
+      conditions.push(`(${branches.map((b) => `(${b})`).join(' or ')})`);
+    }
+    return conditions.length ? `where ${conditions.join(' and ')}` : '';
+  });
+  const from = planner.from();
+  const order = { sql: `order by ${keys.map((k) => `${k} asc`).join(', ')}`, params: [] };
+  const limit = { sql: `limit ${pageSize}`, params: [] };
+
+  return {
+    ...assemble([select, from, where, order, limit]),
+    columns,
+    pageSize,
+    cursorOf: (row) => encodeCursor(keyNames.map((k) => row[k])),
+  };
+}

@@ -1,0 +1,114 @@
+import type { Dialect, SqlParam } from '@kineo/warehouse';
+import type { AnalyticsQuery, AnalyticsScope, CompiledColumn, CompiledQuery, CompileOptions } from '../analytics.types';
+import { dimensionPredicate, dimensionValue, grainValue, measurePredicate } from './filters';
+import { JoinPlanner } from './join-planner';
+import { planQuery, type QueryPlan } from './resolve';
+import { normaliseScope, scopePredicate } from './scope';
+import { compileEnv, fragment, type CompileEnv, type Fragment, type ParamSink } from './sql-context';
+
+const titleOf = (member: string, def: { title: string }) => `${def.title}`.trim() || member;
+
+/** The predicates every statement over the plan's rows carries: the cube's own, the caller's scope, the query's filters and dates. */
+export function whereConditions(plan: QueryPlan, scope: AnalyticsScope, planner: JoinPlanner, c: ParamSink): string[] {
+  const n = planner.n;
+  const conditions: string[] = [];
+  if (plan.cube.where) conditions.push(planner.render(plan.cube.where, c));
+  const scoped = scopePredicate(scope, plan.cube.userKey(n, c), c);
+  if (scoped) conditions.push(scoped);
+  plan.filters.forEach((f, i) => {
+    if (f.dimension) conditions.push(dimensionPredicate(f, i, n, c));
+  });
+  if (plan.time) {
+    const key = plan.time.dimension.def.sql(n, c);
+    // The time axis never has an "unknown date" bucket: a row without the date is not on it.
+    if (plan.time.granularity) conditions.push(`${key} <> -1`);
+    if (plan.time.dateRange) {
+      const [from, to] = plan.time.dateRange;
+      conditions.push(`${key} between ${c.param(toKey(from))} and ${c.param(toKey(to))}`);
+    }
+    if (plan.time.fiscalYear !== undefined) {
+      const day = grainValue(plan.time.dimension, 'fiscalYear', n).sql;
+      conditions.push(`${day} = ${c.param(plan.time.fiscalYear)}`);
+    }
+  }
+  return conditions.map((p) => `(${p})`);
+}
+
+const toKey = (d: Date) => d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+
+/** Selected dimension values (query dimensions, then the time grain), with their column metadata. */
+export function dimensionColumns(plan: QueryPlan, planner: JoinPlanner, c: ParamSink): { sql: string; column: CompiledColumn }[] {
+  const out = plan.dimensions.map((d) => ({
+    sql: dimensionValue(d, planner.n, c),
+    column: { key: d.member, member: d.member, title: titleOf(d.member, d.def), type: d.def.type === 'time' ? 'date' : d.def.type } as CompiledColumn,
+  }));
+  if (plan.time?.granularity) {
+    const grain = grainValue(plan.time.dimension, plan.time.granularity, planner.n);
+    out.push({
+      sql: grain.sql,
+      column: { key: plan.time.key!, member: plan.time.dimension.member, title: `${plan.time.dimension.def.title} (${plan.time.granularity})`, type: grain.type },
+    });
+  }
+  return out;
+}
+
+export function assemble(parts: Fragment[]): { sql: string; params: SqlParam[] } {
+  const present = parts.filter((p) => p.sql !== '');
+  return { sql: present.map((p) => p.sql).join(' '), params: present.flatMap((p) => p.params) };
+}
+
+export function compileQuery(query: AnalyticsQuery, scope: AnalyticsScope, dialect: Dialect, options: CompileOptions): CompiledQuery {
+  const plan = planQuery(query);
+  const env = compileEnv(options);
+  normaliseScope(scope);
+  return compilePlan(plan, scope, dialect, env, options.noLimit === true);
+}
+
+function compilePlan(plan: QueryPlan, scope: AnalyticsScope, dialect: Dialect, env: CompileEnv, noLimit: boolean): CompiledQuery {
+  const planner = new JoinPlanner(plan.cube, env);
+  const q = dialect.ident;
+  const dims: { sql: string; column: CompiledColumn }[] = [];
+  const columns: CompiledColumn[] = [];
+
+  const select = fragment(env, (c) => {
+    dims.push(...dimensionColumns(plan, planner, c));
+    const measures = plan.measures.map((m) => {
+      const column: CompiledColumn = { key: m.member, member: m.member, title: titleOf(m.member, m.def), type: 'number', format: m.def.format };
+      return { sql: planner.render(m.def.sql, c), column };
+    });
+    columns.push(...dims.map((d) => d.column), ...measures.map((m) => m.column));
+    return `select ${[...dims, ...measures].map((x) => `${x.sql} as ${q(x.column.key)}`).join(', ')}`;
+  });
+  const where = fragment(env, (c) => {
+    const conditions = whereConditions(plan, scope, planner, c);
+    return conditions.length ? `where ${conditions.join(' and ')}` : '';
+  });
+  const groupBy: Fragment = { sql: dims.length ? `group by ${dims.map((d) => d.sql).join(', ')}` : '', params: [] };
+  const having = fragment(env, (c) => {
+    const conditions = plan.filters.flatMap((f, i) => (f.measure ? [`(${measurePredicate(f, i, planner.n, c)})`] : []));
+    return conditions.length ? `having ${conditions.join(' and ')}` : '';
+  });
+  const from = planner.from();
+
+  const order = orderBy(plan, dims.map((d) => d.column.key));
+  const orderSql: Fragment = { sql: order.length ? `order by ${order.map((o) => `${q(o.key)} ${o.direction} nulls last`).join(', ')}` : '', params: [] };
+  const limit: Fragment = { sql: noLimit ? '' : `limit ${plan.limit}`, params: [] };
+
+  return { ...assemble([select, from, where, groupBy, having, orderSql, limit]), columns };
+}
+
+/** The caller's order, then a total order (time, then dimensions) so a limited result is always the same rows. */
+function orderBy(plan: QueryPlan, dimensionKeys: string[]): { key: string; direction: 'asc' | 'desc' }[] {
+  const timeKey = plan.time?.key;
+  const asKey = (member: string) => (timeKey && member === plan.time?.dimension.member ? timeKey : member);
+  const order = (plan.query.order ?? []).map((o) => ({ key: asKey(o.member), direction: o.direction }));
+  if (dimensionKeys.length === 0) return order;
+  if (order.length === 0) {
+    if (timeKey) order.push({ key: timeKey, direction: 'asc' });
+    else order.push({ key: plan.measures[0].member, direction: 'desc' });
+  }
+  for (const key of [...(timeKey ? [timeKey] : []), ...dimensionKeys]) {
+    if (!order.some((o) => o.key === key)) order.push({ key, direction: 'asc' });
+  }
+  return order;
+}
