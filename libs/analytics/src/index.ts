@@ -6,3 +6,5 @@ export { compileDrill, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './compiler/compi
 export { DEFAULT_LIMIT, MAX_LIMIT } from './compiler/query.schema';
 export { describeModel } from './describe-model';
 export { queryIdentity } from './identity.util';
+export { DASHBOARDS } from './dashboards/dashboards';
+export { dashboardQueries } from './dashboards/dashboard-queries';

@@ -33,6 +33,12 @@ const LEARNER_DIMENSIONS: Record<string, DimensionDef> = {
     "The organisation's path of LMS ids from the top ('/1/5/9'): filter with contains or equals to take a subtree.",
     (n) => `${n.learner_org}.path`,
   ),
+  organisationTree: dimension(
+    'string',
+    'Organisation subtree',
+    "The organisation path with a trailing slash ('/1/5/9/'): contains '/5/' selects organisation 5 and every organisation under it.",
+    (n) => `${n.learner_org}.path || '/'`,
+  ),
   organisationDepth: dimension('number', 'Organisation depth', 'How deep the organisation sits in its framework (1 at the top).', (n) => `${n.learner_org}.depth`),
   positionId: dimension('number', 'Position id', "The LMS id of the learner's current primary position.", (n) => `${n.learner_pos}.position_id`),
   positionName: dimension('string', 'Position', "The learner's current primary position.", (n) => `${n.learner_pos}.name`),

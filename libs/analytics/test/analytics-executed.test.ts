@@ -1,0 +1,404 @@
+import type { Row } from '@kineo/warehouse';
+import {
+  AnalyticsQueryError,
+  compileDrill,
+  compileQuery,
+  dashboardQueries,
+  DASHBOARDS,
+  type AnalyticsQuery,
+  type AnalyticsScope,
+  type DrillRequest,
+} from '../src';
+import { AS_OF, buildGoldTenant, dialect, type GoldTenant } from './gold-tenant';
+
+const TENANT: AnalyticsScope = { kind: 'tenant' };
+const options = { asOf: AS_OF };
+
+/** Rows compared as sets: floats rounded so an independent SQL's arithmetic order does not matter. */
+function normalise(rows: Row[]): string[] {
+  const round = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1e9) / 1e9 : v);
+  return rows
+    .map((r) =>
+      JSON.stringify(
+        Object.keys(r)
+          .sort()
+          .map((k) => [k, round(r[k])]),
+      ),
+    )
+    .sort();
+}
+
+function tileQuery(dashboard: string, tile: string, filters: AnalyticsQuery['filters'] = []): AnalyticsQuery {
+  const found = dashboardQueries(dashboard, filters).find((t) => t.tile.id === tile);
+  if (!found) throw new Error(`no tile ${dashboard}/${tile}`);
+  return found.query;
+}
+
+// Independent answers: SQL over the gold tables written here, not produced by the compiler.
+const ACTIVE = 'join gold.dim_user u on u.user_key = f.user_key and u.is_active';
+const asOfPlus = (days: number) => `date '${AS_OF}' + interval ${days} day`;
+
+describe('analytics over a generated tenant (DuckDB, published gold)', () => {
+  let gold: GoldTenant;
+  const run = (query: AnalyticsQuery, scope: AnalyticsScope = TENANT) => gold.run(compileQuery(query, scope, dialect, options));
+
+  beforeAll(async () => {
+    gold = await buildGoldTenant();
+  });
+
+  afterAll(async () => {
+    await gold?.close();
+  });
+
+  describe('dashboards give the numbers SQL written independently gives', () => {
+    const cases: { dashboard: string; tile: string; expected: string }[] = [
+      {
+        dashboard: 'course-completion',
+        tile: 'summary',
+        expected: `select count(*) as "CourseProgress.count", count(*) filter (where f.status in ('complete', 'complete_rpl')) as "CourseProgress.completed",
+          count(*) filter (where f.status in ('complete', 'complete_rpl')) / count(*) as "CourseProgress.completionRate",
+          avg(f.days_to_complete) as "CourseProgress.averageDaysToComplete", count(distinct f.user_key) as "CourseProgress.learners"
+          from gold.fact_course_progress f ${ACTIVE}`,
+      },
+      {
+        dashboard: 'course-completion',
+        tile: 'by-organisation',
+        expected: `select o.name as "Learner.organisationName", count(*) filter (where f.is_complete) / count(*) as "CourseProgress.completionRate",
+          count(*) filter (where f.is_complete) as "CourseProgress.completed", count(*) as "CourseProgress.count"
+          from gold.fact_course_progress f ${ACTIVE} join gold.dim_organisation o on o.organisation_key = u.organisation_key group by o.name`,
+      },
+      {
+        dashboard: 'course-completion',
+        tile: 'completions-by-month',
+        expected: `select strftime(f.completed_at, '%Y-%m-01') as "CourseProgress.completedDate.month", count(*) filter (where f.is_complete) as "CourseProgress.completed"
+          from gold.fact_course_progress f ${ACTIVE} where f.completed_at is not null group by 1`,
+      },
+      {
+        dashboard: 'certification-compliance',
+        tile: 'summary',
+        expected: `select count(*) as "Certification.count", count(*) filter (where f.completed_at is not null and f.expires_at > timestamp '${AS_OF}') as "Certification.compliant",
+          count(*) filter (where f.completed_at is not null and f.expires_at > timestamp '${AS_OF}') / count(*) as "Certification.complianceRate",
+          count(*) filter (where f.rag = 'red' and f.state <> 'expired') as "Certification.overdue",
+          count(*) filter (where f.state = 'expired') as "Certification.expired", count(*) filter (where f.state = 'window_open') as "Certification.windowOpen",
+          count(*) filter (where f.is_compliant and cast(f.expires_at as date) <= ${asOfPlus(30)}) as "Certification.expiringIn30Days",
+          count(*) filter (where f.is_compliant and cast(f.expires_at as date) <= ${asOfPlus(60)}) as "Certification.expiringIn60Days",
+          count(*) filter (where f.is_compliant and cast(f.expires_at as date) <= ${asOfPlus(90)}) as "Certification.expiringIn90Days"
+          from gold.fact_certification_progress f ${ACTIVE}`,
+      },
+      {
+        dashboard: 'certification-compliance',
+        tile: 'by-rag',
+        expected: `select f.rag as "Certification.rag", count(*) as "Certification.count" from gold.fact_certification_progress f ${ACTIVE} group by 1`,
+      },
+      {
+        dashboard: 'certification-compliance',
+        tile: 'by-state',
+        expected: `select f.state as "Certification.state", count(*) as "Certification.count" from gold.fact_certification_progress f ${ACTIVE} group by 1`,
+      },
+      {
+        dashboard: 'program-progress',
+        tile: 'summary',
+        expected: `select count(*) as "ProgramProgress.count", count(*) filter (where f.status = 'complete') as "ProgramProgress.completed",
+          count(*) filter (where f.status = 'complete') / count(*) as "ProgramProgress.completionRate",
+          count(*) filter (where f.status <> 'complete' and f.due_at < timestamp '${AS_OF}') as "ProgramProgress.overdue",
+          count(*) filter (where f.status <> 'complete' and cast(f.due_at as date) between date '${AS_OF}' and ${asOfPlus(30)}) as "ProgramProgress.dueIn30Days"
+          from gold.fact_program_progress f ${ACTIVE}`,
+      },
+      {
+        dashboard: 'program-progress',
+        tile: 'by-program',
+        expected: `select p.name as "ProgramProgress.programName", count(*) filter (where f.is_overdue) as "ProgramProgress.overdue",
+          count(*) filter (where not f.is_complete and cast(f.due_at as date) between date '${AS_OF}' and ${asOfPlus(30)}) as "ProgramProgress.dueIn30Days"
+          from gold.fact_program_progress f ${ACTIVE} join gold.dim_program p on p.program_key = f.program_key group by 1`,
+      },
+      {
+        dashboard: 'learning-activity',
+        tile: 'scorm-summary',
+        expected: `select count(*) as "Scorm.attempts", count(distinct f.user_key) as "Scorm.learners", avg(case when f.is_complete then 1 else 0 end) as "Scorm.completionRate",
+          avg(case when f.passed then 1 else 0 end) as "Scorm.passRate", coalesce(sum(f.total_seconds), 0) / 3600 as "Scorm.hours"
+          from gold.fact_scorm f ${ACTIVE}`,
+      },
+      {
+        dashboard: 'learning-activity',
+        tile: 'seminar-summary',
+        expected: `select count(*) as "SeminarSignup.signups", count(*) filter (where f.status_code in (90, 100)) as "SeminarSignup.attended",
+          count(*) filter (where f.status_code = 80) as "SeminarSignup.noShows", count(*) filter (where f.status_code in (10, 20)) as "SeminarSignup.cancellations",
+          count(*) filter (where f.status_code in (90, 100)) / nullif(count(*) filter (where f.status_code in (80, 90, 100)), 0) as "SeminarSignup.attendanceRate"
+          from gold.fact_seminar_signup f ${ACTIVE}`,
+      },
+      {
+        dashboard: 'learning-activity',
+        tile: 'hours-by-source',
+        expected: `select f.source as "LearningTime.source", sum(f.seconds) / 3600 as "LearningTime.hours" from gold.fact_learning_time f ${ACTIVE} group by 1`,
+      },
+      {
+        dashboard: 'fiscal-year-history',
+        tile: 'courses',
+        expected: `select f.fiscal_year as "CourseHistory.fiscalYear", count(*) filter (where f.status in ('complete', 'complete_rpl')) / count(*) as "CourseHistory.completionRate",
+          count(*) filter (where f.status in ('complete', 'complete_rpl')) as "CourseHistory.completed", count(*) as "CourseHistory.count"
+          from gold.fact_course_history f ${ACTIVE} where f.is_year_closed group by 1`,
+      },
+      {
+        dashboard: 'fiscal-year-history',
+        tile: 'programs',
+        expected: `select f.fiscal_year as "ProgramHistory.fiscalYear", avg(case when f.is_complete then 1 else 0 end) as "ProgramHistory.completionRate",
+          avg(case when f.is_overdue then 1 else 0 end) as "ProgramHistory.overdueRate", count(*) filter (where f.is_overdue) as "ProgramHistory.overdue", count(*) as "ProgramHistory.count"
+          from gold.fact_program_history f ${ACTIVE} where f.is_year_closed group by 1`,
+      },
+      {
+        dashboard: 'fiscal-year-history',
+        tile: 'certifications',
+        expected: `select f.fiscal_year as "CertificationHistory.fiscalYear", avg(case when f.is_compliant then 1 else 0 end) as "CertificationHistory.complianceRate",
+          count(*) filter (where f.is_overdue) as "CertificationHistory.overdue", count(*) filter (where f.state = 'expired') as "CertificationHistory.expired", count(*) as "CertificationHistory.count"
+          from gold.fact_certification_history f ${ACTIVE} where f.is_year_closed group by 1`,
+      },
+    ];
+
+    it.each(cases)('$dashboard / $tile', async ({ dashboard, tile, expected }) => {
+      const actual = await run(tileQuery(dashboard, tile));
+      const independent = await gold.sql(expected);
+      expect(actual.length).toBeGreaterThan(0);
+      expect(normalise(actual)).toEqual(normalise(independent));
+    });
+
+    it('the fiscal-year history has closed years to show (the generated tenant has three years)', async () => {
+      const rows = await run(tileQuery('fiscal-year-history', 'courses'));
+      expect(rows.map((r) => r['CourseHistory.fiscalYear'])).toEqual([2023, 2024]);
+    });
+
+    it("my team: each of a manager's reports with their overdue, expiring and completed items", async () => {
+      const manager = await busiestManager();
+      const scope: AnalyticsScope = { kind: 'manager', managerUserId: manager, reach: 'all' };
+      const actual = await run(tileQuery('my-team', 'reports'), scope);
+      const expected = await gold.sql(
+        `select u.user_id, u.full_name,
+           (select count(*) from gold.fact_program_progress p where p.user_key = u.user_key and p.is_overdue)
+             + (select count(*) from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_overdue) as overdue,
+           (select count(*) from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_compliant and cast(c.expires_at as date) <= ${asOfPlus(30)}) as expiring,
+           (select count(*) from gold.fact_course_progress p where p.user_key = u.user_key and p.is_complete)
+             + (select count(*) from gold.fact_program_progress p where p.user_key = u.user_key and p.is_complete)
+             + (select count(*) from gold.fact_certification_progress c where c.user_key = u.user_key and c.completed_at is not null) as completed
+         from gold.dim_manager_relationship r join gold.dim_user u on u.user_key = r.user_key
+         where r.manager_user_key = ? and r.relationship <> 'self' and u.is_active`,
+        [manager],
+      );
+      expect(actual.length).toBe(expected.length);
+      expect(actual.length).toBeGreaterThan(5);
+      const pick = (r: Row, keys: string[]) => keys.map((k) => r[k]);
+      expect(actual.map((r) => pick(r, ['Learner.userId', 'Learner.fullName', 'Learner.overdueItems', 'Learner.expiringCertifications', 'Learner.completedItems'])).sort()).toEqual(
+        expected.map((r) => pick(r, ['user_id', 'full_name', 'overdue', 'expiring', 'completed'])).sort(),
+      );
+      // Worst first: the table is ordered by overdue items.
+      const overdue = actual.map((r) => r['Learner.overdueItems'] as number);
+      expect(overdue).toEqual([...overdue].sort((a, b) => b - a));
+      expect(overdue.some((n) => n > 0)).toBe(true);
+    });
+
+    it('a dashboard filter narrows every tile it applies to, and active learners are the default', async () => {
+      const queries = dashboardQueries('course-completion', [{ member: 'CourseProgress.courseType', operator: 'equals', values: ['seminar'] }]);
+      const summary = queries.find((q) => q.tile.id === 'summary')!.query;
+      expect(summary.filters).toEqual([
+        { member: 'Learner.isActive', operator: 'equals', values: [true] },
+        { member: 'CourseProgress.courseType', operator: 'equals', values: ['seminar'] },
+      ]);
+      const [row] = await run(summary);
+      const [expected] = await gold.sql(
+        `select count(*) as n from gold.fact_course_progress f ${ACTIVE} join gold.dim_course c on c.course_key = f.course_key where c.course_type = 'seminar'`,
+      );
+      expect(row['CourseProgress.count']).toBe(expected.n);
+
+      const everyone = dashboardQueries('course-completion', [{ member: 'Learner.isActive', operator: 'in', values: [true, false] }]);
+      const [all] = await run(everyone.find((q) => q.tile.id === 'summary')!.query);
+      const [total] = await gold.sql('select count(*) as n from gold.fact_course_progress f join gold.dim_user u on u.user_key = f.user_key where u.user_key <> -1');
+      expect(all['CourseProgress.count']).toBe(total.n);
+    });
+  });
+
+  describe('scope', () => {
+    const learnersOf = async (scope: AnalyticsScope) =>
+      (await run({ measures: ['Learner.count'], dimensions: ['Learner.userId'], limit: 50000 }, scope)).map((r) => r['Learner.userId'] as number).sort((a, b) => a - b);
+
+    it('a manager sees exactly their reports in dim_manager_relationship, every level or direct only', async () => {
+      const manager = await busiestManager();
+      for (const [reach, relationships] of [
+        ['all', `('direct', 'indirect')`],
+        ['direct', `('direct')`],
+      ] as const) {
+        const expected = (
+          await gold.sql(`select user_key from gold.dim_manager_relationship where manager_user_key = ? and relationship in ${relationships} order by 1`, [manager])
+        ).map((r) => r.user_key);
+        const seen = await learnersOf({ kind: 'manager', managerUserId: manager, reach });
+        expect(seen).toEqual(expected);
+        expect(seen).not.toContain(manager);
+      }
+      const all = await learnersOf({ kind: 'manager', managerUserId: manager, reach: 'all' });
+      const direct = await learnersOf({ kind: 'manager', managerUserId: manager, reach: 'direct' });
+      expect(all.length).toBeGreaterThan(direct.length);
+    });
+
+    it("a manager's course figures count only their reports' rows", async () => {
+      const manager = await busiestManager();
+      const [row] = await run({ measures: ['CourseProgress.count', 'CourseProgress.completed'] }, { kind: 'manager', managerUserId: manager, reach: 'all' });
+      const [expected] = await gold.sql(
+        `select count(*) as n, count(*) filter (where f.is_complete) as c from gold.fact_course_progress f
+         where f.user_key in (select user_key from gold.dim_manager_relationship where manager_user_key = ? and relationship in ('direct', 'indirect'))`,
+        [manager],
+      );
+      expect([row['CourseProgress.count'], row['CourseProgress.completed']]).toEqual([expected.n, expected.c]);
+      expect(expected.n).toBeGreaterThan(0);
+    });
+
+    it('a viewer sees the learners of the organisation subtrees granted', async () => {
+      const [org] = await gold.sql(
+        `select o.organisation_id, o.path from gold.dim_organisation o where o.organisation_key <> -1
+         and exists (select 1 from gold.dim_organisation c where c.parent_key = o.organisation_key) order by o.depth desc, o.organisation_id limit 1`,
+      );
+      const expected = (
+        await gold.sql(
+          `select u.user_key from gold.dim_user u join gold.dim_organisation o on o.organisation_key = u.organisation_key
+           where o.path = ? or o.path like ? order by 1`,
+          [org.path as string, `${org.path}/%`],
+        )
+      ).map((r) => r.user_key);
+      const seen = await learnersOf({ kind: 'viewer', organisationIds: [org.organisation_id as number] });
+      expect(seen).toEqual(expected);
+      expect(seen.length).toBeGreaterThan(0);
+    });
+
+    it('a viewer with no organisation granted sees nothing on any dashboard', async () => {
+      const scope: AnalyticsScope = { kind: 'viewer', organisationIds: [] };
+      for (const dashboard of DASHBOARDS) {
+        for (const { tile, query } of dashboardQueries(dashboard.id, [])) {
+          const rows = await run(query, scope);
+          const numbers = rows.flatMap((r) => query.measures.map((m) => r[m]));
+          // A KPI still has its one row, with nothing counted in it.
+          expect({ tile: `${dashboard.id}/${tile.id}`, numbers: numbers.filter((v) => v !== null && v !== 0) }).toEqual({ tile: `${dashboard.id}/${tile.id}`, numbers: [] });
+        }
+      }
+    });
+
+    it('every dashboard tile runs for an org admin and a manager', async () => {
+      const manager = await busiestManager();
+      for (const scope of [TENANT, { kind: 'manager', managerUserId: manager, reach: 'direct' } as AnalyticsScope]) {
+        for (const dashboard of DASHBOARDS) {
+          for (const { query } of dashboardQueries(dashboard.id, [])) await expect(run(query, scope)).resolves.toBeInstanceOf(Array);
+        }
+      }
+    });
+  });
+
+  describe('queries', () => {
+    it('an unknown member is refused with its name and what exists', () => {
+      let error: unknown;
+      try {
+        compileQuery({ measures: ['CourseProgress.completionRat'] }, TENANT, dialect, options);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(AnalyticsQueryError);
+      expect((error as AnalyticsQueryError).code).toBe('INVALID_QUERY');
+      expect((error as Error).message).toContain("'CourseProgress.completionRat'");
+      expect((error as Error).message).toContain('completionRate');
+    });
+
+    it('a value that tries to break out of its string is only ever a value', async () => {
+      const rows = await run({
+        measures: ['CourseProgress.count'],
+        filters: [{ member: 'CourseProgress.courseName', operator: 'equals', values: ["x' or 1=1 --"] }],
+      });
+      expect(rows).toEqual([{ 'CourseProgress.count': 0 }]);
+    });
+
+    it('dates filter on the date key: a date range and a fiscal year pick the same rows SQL on the dates does', async () => {
+      const [range] = await run({
+        measures: ['CourseProgress.completed'],
+        timeDimension: { dimension: 'CourseProgress.completedDate', dateRange: ['2024-07-01', '2025-06-30'] },
+      });
+      const [fiscal] = await run({ measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', fiscalYear: 2025 } });
+      const [expected] = await gold.sql(
+        `select count(*) filter (where is_complete) as n from gold.fact_course_progress where cast(completed_at as date) between date '2024-07-01' and date '2025-06-30'`,
+      );
+      expect(range['CourseProgress.completed']).toBe(expected.n);
+      expect(fiscal['CourseProgress.completed']).toBe(expected.n);
+      expect(expected.n).toBeGreaterThan(0);
+    });
+  });
+
+  describe('drill lists', () => {
+    const byOrganisation: AnalyticsQuery = { measures: ['CourseProgress.count', 'CourseProgress.completed'], dimensions: ['Learner.organisationName'] };
+
+    async function allPages(req: DrillRequest, scope: AnalyticsScope = TENANT): Promise<{ rows: Row[]; pages: number }> {
+      const rows: Row[] = [];
+      let after: string | undefined;
+      let pages = 0;
+      for (;;) {
+        const drill = compileDrill({ ...req, after }, scope, dialect, options);
+        const page = await gold.run(drill);
+        pages += 1;
+        rows.push(...page);
+        if (page.length < drill.pageSize) return { rows, pages };
+        after = drill.cursorOf(page[page.length - 1]);
+      }
+    }
+
+    it("a cell's learners and items add up to its count, page by page without overlap or gap", async () => {
+      const cells = await run(byOrganisation);
+      const cell = cells.reduce((a, b) => ((a['CourseProgress.count'] as number) >= (b['CourseProgress.count'] as number) ? a : b));
+      const req: DrillRequest = { query: byOrganisation, cell: { 'Learner.organisationName': cell['Learner.organisationName'] as string }, pageSize: 7 };
+      const { rows, pages } = await allPages(req);
+      expect(rows.length).toBe(cell['CourseProgress.count']);
+      expect(pages).toBeGreaterThan(2);
+      const ids = rows.map((r) => r._k0);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(rows.every((r) => r['Learner.organisationName'] === cell['Learner.organisationName'])).toBe(true);
+      const expected = await gold.sql(
+        `select f.completion_id from gold.fact_course_progress f join gold.dim_user u on u.user_key = f.user_key
+         join gold.dim_organisation o on o.organisation_key = u.organisation_key where o.name = ? order by 1`,
+        [cell['Learner.organisationName'] as string],
+      );
+      expect(ids).toEqual(expected.map((r) => r.completion_id));
+
+      const completed = await allPages({ ...req, measure: 'CourseProgress.completed' });
+      expect(completed.rows.length).toBe(cell['CourseProgress.completed']);
+      expect(completed.rows.every((r) => ['complete', 'complete_rpl'].includes(r['CourseProgress.status'] as string))).toBe(true);
+    });
+
+    it('a drill on a month of the time axis lists that month, within the caller scope', async () => {
+      const manager = await busiestManager();
+      const scope: AnalyticsScope = { kind: 'manager', managerUserId: manager, reach: 'all' };
+      const query = tileQuery('course-completion', 'completions-by-month');
+      const months = await run(query, scope);
+      const month = months.find((m) => (m['CourseProgress.completed'] as number) > 1)!;
+      const { rows } = await allPages(
+        { query, cell: { 'CourseProgress.completedDate.month': month['CourseProgress.completedDate.month'] as string }, measure: 'CourseProgress.completed', pageSize: 2 },
+        scope,
+      );
+      expect(rows.length).toBe(month['CourseProgress.completed']);
+      const prefix = (month['CourseProgress.completedDate.month'] as string).slice(0, 7);
+      expect(rows.every((r) => String(r['CourseProgress.completedDate']).startsWith(prefix))).toBe(true);
+    });
+
+    it('a drill with a multi-column key (learning time) pages through every row once', async () => {
+      const query: AnalyticsQuery = { measures: ['LearningTime.hours'], dimensions: ['LearningTime.source'] };
+      const [cell] = await run(query);
+      const { rows } = await allPages({ query, cell: { 'LearningTime.source': cell['LearningTime.source'] as string }, pageSize: 50 });
+      const keys = rows.map((r) => `${r._k0}|${r._k1}|${r._k2}`);
+      expect(new Set(keys).size).toBe(keys.length);
+      const hours = rows.reduce((s, r) => s + (r['LearningTime.seconds'] as number), 0) / 3600;
+      expect(hours).toBeCloseTo(cell['LearningTime.hours'] as number, 6);
+    });
+
+    it('a forged cursor is refused', () => {
+      expect(() => compileDrill({ query: byOrganisation, cell: {}, after: 'not-a-cursor' }, TENANT, dialect, options)).toThrow(/cursor/);
+    });
+  });
+
+  /** The manager with the most indirect reports: a manager whose 'all' and 'direct' differ. */
+  async function busiestManager(): Promise<number> {
+    const [row] = await gold.sql(
+      `select manager_user_key from gold.dim_manager_relationship where relationship = 'indirect' and manager_user_key <> -1
+       group by 1 order by count(*) desc, 1 limit 1`,
+    );
+    return row.manager_user_key as number;
+  }
+});

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generateExport } from '@kineo/generator';
+import { buildTenant, ingestFiles } from '@kineo/pipeline';
+import { DuckDbWarehouse, duckdbDialect, namespaceForTenantSeq, type Row, type SqlParam } from '@kineo/warehouse';
+import type { CompiledQuery } from '../src';
+
+export const AS_OF = '2025-06-30';
+
+export interface GoldTenant {
+  /** Runs compiled SQL on the published gold, as the gateway does. */
+  run(compiled: { sql: string; params: SqlParam[] }): Promise<Row[]>;
+  /** Runs SQL written by the test (the independent answer) on the same published gold. */
+  sql(sql: string, params?: SqlParam[]): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * A small generated tenant (three years of history, July fiscal years, some awkward hierarchy
+ * cases) loaded through the real pipeline to published gold on DuckDB.
+ */
+export async function buildGoldTenant(users = 80): Promise<GoldTenant> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-analytics-'));
+  const tenant = { tenantId: 'analytics', namespace: namespaceForTenantSeq(77) };
+  const wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1 });
+  const asOf = new Date(`${AS_OF}T00:00:00Z`);
+  try {
+    await wh.provision(tenant);
+    const landing = path.join(wh.landingDir(tenant), 'export');
+    await generateExport({ dir: landing, users, seed: 7, asOf, years: 3 });
+    const files = fs.readdirSync(landing).map((f) => ({ path: path.join(landing, f) }));
+    await ingestFiles(wh, tenant, files, { batchId: '00000000-0000-4000-8000-0000000000bb', source: 'test' });
+    await buildTenant(wh, tenant, { asOf, fiscalYearStartMonth: 7 });
+    await wh.publish(tenant, 1);
+  } catch (error) {
+    await wh.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const sql = async (text: string, params: SqlParam[] = []) => (await wh.queryPublished(tenant, text, params)).rows;
+  return {
+    run: (compiled) => sql(compiled.sql, compiled.params),
+    sql,
+    close: async () => {
+      await wh.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const dialect = duckdbDialect;
+export type { CompiledQuery };
