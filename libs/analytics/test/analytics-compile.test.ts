@@ -1,0 +1,299 @@
+import { databricksDialect, duckdbDialect } from '@kineo/warehouse';
+import {
+  AnalyticsQueryError,
+  compileDrill,
+  compileQuery,
+  dashboardQueries,
+  DASHBOARDS,
+  describeModel,
+  queryIdentity,
+  validateQuery,
+  type AnalyticsQuery,
+  type AnalyticsScope,
+} from '../src';
+
+const options = { asOf: '2025-06-30' };
+const TENANT: AnalyticsScope = { kind: 'tenant' };
+const INJECTION = "'; drop table gold.dim_user; --";
+
+function errorOf(fn: () => unknown): AnalyticsQueryError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof AnalyticsQueryError) return e;
+    throw e;
+  }
+  throw new Error('expected an AnalyticsQueryError');
+}
+
+describe('compiling a query', () => {
+  const query: AnalyticsQuery = {
+    measures: ['CourseProgress.completionRate', 'CourseProgress.count'],
+    dimensions: ['Learner.organisationName'],
+    filters: [
+      { member: 'CourseProgress.courseName', operator: 'contains', values: [INJECTION] },
+      { member: 'CourseProgress.courseType', operator: 'in', values: ['elearning', 'blended'] },
+    ],
+    timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'month', dateRange: ['2024-07-01', '2025-06-30'] },
+    limit: 20,
+  };
+
+  it('emits Databricks SQL with backquoted aliases, date_trunc to a DATE and every value bound', () => {
+    const compiled = compileQuery(query, { kind: 'manager', managerUserId: 42, reach: 'direct' }, databricksDialect, options);
+    expect(compiled.sql).toBe(
+      'select learner_org.name as `Learner.organisationName`, ' +
+        "cast(date_trunc('month', d_completed_date.date) as date) as `CourseProgress.completedDate.month`, " +
+        'cast(count(case when f.is_complete then 1 end) as double) / nullif(count(*), 0) as `CourseProgress.completionRate`, ' +
+        'count(*) as `CourseProgress.count` ' +
+        'from gold.fact_course_progress f ' +
+        'left join gold.dim_user learner on learner.user_key = f.user_key ' +
+        'left join gold.dim_organisation learner_org on learner_org.organisation_key = learner.organisation_key ' +
+        'left join gold.dim_date d_completed_date on d_completed_date.date_key = f.completed_date_key ' +
+        'left join gold.dim_course course on course.course_key = f.course_key ' +
+        'where (f.user_key in (select r.user_key from gold.dim_manager_relationship r join gold.dim_user mu on mu.user_key = r.manager_user_key ' +
+        "where mu.user_id = ? and r.relationship = 'direct')) " +
+        'and ((instr(lower(course.name), ?) > 0)) ' +
+        'and (course.course_type in (?, ?)) ' +
+        'and (f.completed_date_key <> -1) ' +
+        'and (f.completed_date_key between ? and ?) ' +
+        "group by learner_org.name, cast(date_trunc('month', d_completed_date.date) as date) " +
+        'order by `CourseProgress.completedDate.month` asc nulls last, `Learner.organisationName` asc nulls last ' +
+        'limit 20',
+    );
+    expect(compiled.params).toEqual([42, INJECTION.toLowerCase(), 'elearning', 'blended', 20240701, 20250630]);
+    expect(compiled.columns).toEqual([
+      { key: 'Learner.organisationName', member: 'Learner.organisationName', title: 'Organisation', type: 'string' },
+      { key: 'CourseProgress.completedDate.month', member: 'CourseProgress.completedDate', title: 'Completed (month)', type: 'date' },
+      { key: 'CourseProgress.completionRate', member: 'CourseProgress.completionRate', title: 'Completion rate', type: 'number', format: 'percent' },
+      { key: 'CourseProgress.count', member: 'CourseProgress.count', title: 'Enrolments', type: 'number', format: 'integer' },
+    ]);
+  });
+
+  it('emits the same statement for DuckDB with double-quoted aliases and the same parameters', () => {
+    const databricks = compileQuery(query, TENANT, databricksDialect, options);
+    const duckdb = compileQuery(query, TENANT, duckdbDialect, options);
+    expect(duckdb.sql).toBe(databricks.sql.replace(/`([^`]*)`/g, '"$1"'));
+    expect(duckdb.params).toEqual(databricks.params);
+  });
+
+  it('never inlines a value: strings, numbers, ids, dates and fiscal years are all parameters', () => {
+    const tricky: AnalyticsQuery = {
+      measures: ['Certification.count', 'Certification.expiringIn90Days'],
+      dimensions: ['Certification.state'],
+      filters: [
+        { member: 'Learner.fullName', operator: 'equals', values: [INJECTION] },
+        { member: 'Learner.department', operator: 'notIn', values: ['Ward "7"', "O'Brien\\"] },
+        { member: 'Learner.organisationDepth', operator: 'gte', values: [987654] },
+        { member: 'Certification.expiresDate', operator: 'beforeDate', values: ['2031-02-03'] },
+        { member: 'Certification.count', operator: 'gt', values: [123457] },
+      ],
+      timeDimension: { dimension: 'Certification.completedDate', fiscalYear: 2033 },
+    };
+    for (const dialect of [duckdbDialect, databricksDialect]) {
+      for (const scope of [{ kind: 'manager', managerUserId: 424242, reach: 'all' }, { kind: 'viewer', organisationIds: [918273, 5550] }] as AnalyticsScope[]) {
+        const compiled = compileQuery(tricky, scope, dialect, options);
+        for (const value of ['drop table', 'Ward', "O'Brien", '987654', '20310203', '2031', '2033', '123457', '424242', '918273', '5550', '20250630']) {
+          expect(compiled.sql).not.toContain(value);
+        }
+        expect(compiled.params).toEqual(expect.arrayContaining([INJECTION, 'Ward "7"', "O'Brien\\", 987654, 20310203, 2033, 123457]));
+        expect(compiled.sql.split('?').length - 1).toBe(compiled.params.length);
+      }
+    }
+  });
+
+  it('filters dates on the integer date key, never through timestamp casts', () => {
+    const compiled = compileQuery(
+      {
+        measures: ['ProgramProgress.overdue'],
+        filters: [{ member: 'ProgramProgress.dueDate', operator: 'inDateRange', values: ['2025-01-01', '2025-03-31'] }],
+        timeDimension: { dimension: 'ProgramProgress.completedDate', dateRange: ['2024-01-01', '2024-12-31'] },
+      },
+      TENANT,
+      duckdbDialect,
+      options,
+    );
+    expect(compiled.sql).not.toMatch(/timestamp/i);
+    expect(compiled.sql).not.toContain('dim_date');
+    expect(compiled.sql).toContain('f.due_date_key between ? and ?');
+    expect(compiled.params).toEqual([20250101, 20250331, 20240101, 20241231]);
+  });
+
+  it('binds "as at the build" from asOf, not from the clock', () => {
+    const compiled = compileQuery({ measures: ['Certification.expiringIn30Days', 'Certification.expiringIn60Days'] }, TENANT, duckdbDialect, {
+      asOf: '2024-12-15',
+    });
+    expect(compiled.sql).not.toMatch(/now\(|current_/i);
+    expect(compiled.params).toEqual([20250114, 20250213]);
+  });
+
+  it('names gold tables the way the caller asks, scope and per-learner totals included', () => {
+    const gold = (t: string) => `snap.gold_v3.${t}`;
+    const compiled = compileQuery({ measures: ['Learner.overdueItems'], dimensions: ['Learner.fullName'] }, { kind: 'viewer', organisationIds: [2] }, databricksDialect, {
+      ...options,
+      gold,
+    });
+    expect(compiled.sql).not.toMatch(/(?<!gold_v3\.)\bgold\./);
+    expect(compiled.sql).toContain('snap.gold_v3.fact_program_progress');
+    expect(compiled.sql).toContain('snap.gold_v3.dim_organisation');
+  });
+
+  it('joins only the tables a query reads', () => {
+    const compiled = compileQuery({ measures: ['CourseProgress.count'], dimensions: ['CourseProgress.status'] }, TENANT, duckdbDialect, options);
+    expect(compiled.sql).toBe(
+      'select f.status as "CourseProgress.status", count(*) as "CourseProgress.count" from gold.fact_course_progress f group by f.status order by "CourseProgress.count" desc nulls last, "CourseProgress.status" asc nulls last limit 1000',
+    );
+  });
+
+  it('streams an export without a limit, and caps a query at 50000 rows', () => {
+    expect(compileQuery({ measures: ['Learner.count'], dimensions: ['Learner.email'] }, TENANT, duckdbDialect, { ...options, noLimit: true }).sql).not.toMatch(/limit/);
+    expect(errorOf(() => validateQuery({ measures: ['Learner.count'], limit: 50001 })).message).toMatch(/limit/);
+  });
+
+  it('scopes every query: a viewer granted nothing matches nothing; a manager never includes themself', () => {
+    expect(compileQuery({ measures: ['Learner.count'] }, { kind: 'viewer', organisationIds: [] }, duckdbDialect, options).sql).toContain('(1 = 0)');
+    const all = compileQuery({ measures: ['Learner.count'] }, { kind: 'manager', managerUserId: 7, reach: 'all' }, duckdbDialect, options).sql;
+    expect(all).toContain("r.relationship in ('direct', 'indirect')");
+    expect(all).not.toContain("'self'");
+    expect(errorOf(() => compileQuery({ measures: ['Learner.count'] }, { kind: 'manager', managerUserId: 'me' } as never, duckdbDialect, options)).code).toBe('INVALID_SCOPE');
+    expect(errorOf(() => compileQuery({ measures: ['Learner.count'] }, { kind: 'admin' } as never, duckdbDialect, options)).code).toBe('INVALID_SCOPE');
+  });
+
+  it('refuses an asOf that is not a date', () => {
+    expect(errorOf(() => compileQuery({ measures: ['Learner.count'] }, TENANT, duckdbDialect, { asOf: 'yesterday' })).code).toBe('INVALID_OPTIONS');
+  });
+});
+
+describe('validating a query', () => {
+  it.each([
+    [{ measures: ['Course.count'] }, /unknown member 'Course\.count'.*CourseProgress, ProgramProgress, Certification/],
+    [{ measures: ['CourseProgress.completionRat'] }, /unknown measure 'CourseProgress\.completionRat'.*completionRate/],
+    [{ measures: ['CourseProgress.status'] }, /CourseProgress\.status is a dimension, not a measure/],
+    [{ measures: ['CourseProgress.count'], dimensions: ['CourseProgress.bogus'] }, /dimensions\[0\]: unknown dimension 'CourseProgress\.bogus'.*courseName/],
+    [{ measures: ['CourseProgress.count', 'Certification.count'] }, /CourseProgress, Certification cannot be mixed in one query/],
+    [{ measures: ['CourseProgress.count'], dimensions: ['Certification.state'] }, /Certification\.state cannot be used in a query over CourseProgress/],
+    [{ measures: ['CourseProgress.count'], timeDimension: { dimension: 'CourseProgress.status' } }, /not a date; the dates of CourseProgress are .*completedDate/],
+    [{ measures: ['CourseProgress.count'], order: [{ member: 'CourseProgress.status', direction: 'asc' }] }, /order\[0\]: CourseProgress\.status is not in the query/],
+    [{ measures: ['CourseProgress.count'], timeDimension: { dimension: 'CourseProgress.completedDate', dateRange: ['2025-02-30', '2025-03-01'] } }, /dateRange/],
+    [{ measures: [] }, /at least one measure/],
+    [{ measures: ['CourseProgress.count'], filters: [{ member: 'CourseProgress.status', operator: 'like', values: ['x'] }] }, /filters\.0\.operator/],
+    [{ measures: ['CourseProgress.count'], extra: true }, /extra/],
+  ])('%j is refused: %s', (query, message) => {
+    const error = errorOf(() => validateQuery(query));
+    expect(error.code).toBe('INVALID_QUERY');
+    expect(error.message).toMatch(message);
+  });
+
+  it.each([
+    [{ member: 'Learner.organisationDepth', operator: 'equals', values: ['deep'] }, /filters\[0\] \(Learner\.organisationDepth equals\): "deep" is not a number/],
+    [{ member: 'Learner.isActive', operator: 'equals', values: ['yes'] }, /is not true or false/],
+    [{ member: 'CourseProgress.completedDate', operator: 'afterDate', values: ['last week'] }, /is not an ISO date/],
+    [{ member: 'CourseProgress.status', operator: 'gt', values: ['a'] }, /gt applies to numbers and dates/],
+    [{ member: 'CourseProgress.status', operator: 'equals' }, /expects at least 1 value/],
+    [{ member: 'CourseProgress.completedDate', operator: 'inDateRange', values: ['2025-01-01'] }, /expects 2 value/],
+  ])('a filter %j with values of the wrong kind is refused when compiled', (filter, message) => {
+    const error = errorOf(() => compileQuery({ measures: ['CourseProgress.count'], filters: [filter as never] }, TENANT, duckdbDialect, options));
+    expect(error.message).toMatch(message);
+  });
+});
+
+describe('drill lists', () => {
+  const query: AnalyticsQuery = { measures: ['Certification.count', 'Certification.expiringIn30Days'], dimensions: ['Learner.organisationName', 'Certification.rag'] };
+
+  it("bind the clicked cell, the measure's rows and the cursor", () => {
+    const first = compileDrill({ query, cell: { 'Learner.organisationName': INJECTION, 'Certification.rag': null }, measure: 'Certification.expiringIn30Days', pageSize: 3 }, TENANT, databricksDialect, options);
+    expect(first.sql).not.toContain('drop table');
+    expect(first.sql).toContain('(f.rag is null)');
+    expect(first.sql).toMatch(/order by f\.completion_id asc limit 3$/);
+    expect(first.params).toEqual([INJECTION, 20250730]);
+    const cursor = first.cursorOf({ _k0: 981 });
+    const next = compileDrill({ query, cell: {}, after: cursor }, TENANT, databricksDialect, options);
+    expect(next.sql).toContain('((f.completion_id > ?))');
+    expect(next.params).toEqual([981]);
+  });
+
+  it('refuse a cell keyed by something the query is not cut by', () => {
+    expect(errorOf(() => compileDrill({ query, cell: { 'Certification.state': 'expired' } }, TENANT, duckdbDialect, options)).message).toMatch(
+      /Certification\.state is not a dimension of the query; a cell is keyed by Learner\.organisationName, Certification\.rag/,
+    );
+    expect(errorOf(() => compileDrill({ query, cell: {}, measure: 'Certification.compliant' }, TENANT, duckdbDialect, options)).message).toMatch(/not a measure of the query/);
+    expect(errorOf(() => compileDrill({ query, cell: {}, pageSize: 0 }, TENANT, duckdbDialect, options)).message).toMatch(/pageSize/);
+  });
+});
+
+describe('query identity', () => {
+  const query: AnalyticsQuery = { measures: ['CourseProgress.count', 'CourseProgress.completed'], dimensions: ['CourseProgress.status'], limit: 10 };
+
+  it('is the same for the same query and scope however the objects were built', () => {
+    const reordered = { limit: 10, dimensions: ['CourseProgress.status'], measures: ['CourseProgress.count', 'CourseProgress.completed'] };
+    expect(queryIdentity(reordered, TENANT)).toBe(queryIdentity(query, TENANT));
+    expect(queryIdentity(query, { kind: 'viewer', organisationIds: [3, 1, 3] })).toBe(queryIdentity(query, { kind: 'viewer', organisationIds: [1, 3] }));
+    expect(queryIdentity(query, TENANT)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('differs by scope and by the order of members', () => {
+    const ids = new Set([
+      queryIdentity(query, TENANT),
+      queryIdentity(query, { kind: 'manager', managerUserId: 5, reach: 'all' }),
+      queryIdentity(query, { kind: 'manager', managerUserId: 5, reach: 'direct' }),
+      queryIdentity(query, { kind: 'manager', managerUserId: 6, reach: 'all' }),
+      queryIdentity(query, { kind: 'viewer', organisationIds: [] }),
+      queryIdentity({ ...query, measures: [...query.measures].reverse() }, TENANT),
+    ]);
+    expect(ids.size).toBe(6);
+  });
+});
+
+describe('the model and the dashboards', () => {
+  it('describes every cube with titled, typed members', () => {
+    const meta = describeModel();
+    expect(meta.cubes.map((c) => c.name)).toEqual([
+      'CourseProgress',
+      'ProgramProgress',
+      'Certification',
+      'Scorm',
+      'SeminarSignup',
+      'LearningTime',
+      'Learner',
+      'CourseHistory',
+      'ProgramHistory',
+      'CertificationHistory',
+      'CourseToCertHistory',
+    ]);
+    for (const cube of meta.cubes) {
+      expect(cube.measures.length).toBeGreaterThan(0);
+      for (const m of [...cube.measures, ...cube.dimensions]) expect(m.title && m.description).toBeTruthy();
+    }
+    const completed = meta.cubes.find((c) => c.name === 'CourseProgress')!.dimensions.find((d) => d.name === 'CourseProgress.completedDate')!;
+    expect(completed).toMatchObject({ type: 'time', granularities: ['day', 'week', 'month', 'quarter', 'year', 'fiscalYear', 'fiscalQuarter'] });
+  });
+
+  it('has the six dashboards, each tile compiling for both engines and every kind of caller', () => {
+    expect(DASHBOARDS.map((d) => d.id)).toEqual(['course-completion', 'certification-compliance', 'program-progress', 'learning-activity', 'my-team', 'fiscal-year-history']);
+    const scopes: AnalyticsScope[] = [TENANT, { kind: 'manager', managerUserId: 9, reach: 'all' }, { kind: 'viewer', organisationIds: [4] }];
+    for (const dashboard of DASHBOARDS) {
+      expect(dashboard.emptyState).toMatch(/\.csv|fiscal year/);
+      // Every filter a dashboard offers narrows at least one of its tiles.
+      for (const filter of dashboard.filters) {
+        const fits = dashboard.tiles.filter((t) => {
+          try {
+            validateQuery({ measures: [t.query.measures[0]], filters: [{ member: filter, operator: 'set' }] });
+            return true;
+          } catch {
+            return false;
+          }
+        });
+        expect({ filter, tiles: fits.length > 0 }).toEqual({ filter, tiles: true });
+      }
+      for (const { query } of dashboardQueries(dashboard.id, [])) {
+        for (const dialect of [duckdbDialect, databricksDialect]) for (const scope of scopes) expect(compileQuery(query, scope, dialect, options).sql).toMatch(/^select /);
+      }
+    }
+  });
+
+  it('refuses an unknown dashboard and a filter the dashboard does not offer', () => {
+    expect(errorOf(() => dashboardQueries('sales', [])).message).toMatch(/Unknown dashboard 'sales'.*course-completion/);
+    expect(errorOf(() => dashboardQueries('my-team', [{ member: 'CourseProgress.status', operator: 'equals', values: ['complete'] }])).message).toMatch(
+      /cannot be filtered by "CourseProgress\.status"; it can be filtered by Learner\.isActive/,
+    );
+  });
+});
