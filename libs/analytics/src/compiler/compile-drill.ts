@@ -100,7 +100,7 @@ export function compileDrill(req: DrillRequest, scope: AnalyticsScope, dialect: 
 
   let keys: string[] = [];
   const select = fragment(env, (c) => {
-    keys = plan.cube.drill.key.map((k) => planner.render(k, c));
+    keys = plan.cube.drill.key.map((k) => `${planner.n.f}.${k}`);
     const values = drillColumns.map((d) => `${dimensionValue(d, planner.n, c)} as ${q(d.member)}`);
     return `select ${[...values, ...keys.map((k, i) => `${k} as ${q(keyNames[i])}`)].join(', ')}`;
   });

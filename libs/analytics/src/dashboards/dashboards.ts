@@ -5,27 +5,29 @@ import type { AnalyticsFilter, AnalyticsQuery, ChartKind, DashboardDefinition, D
 
 const tile = (id: string, title: string, chart: ChartKind, query: AnalyticsQuery, drill = true): DashboardTile => ({ id, title, chart, query, drill });
 
+/** Members of one cube: members('Certification', 'count', 'compliant') -> ['Certification.count', 'Certification.compliant']. */
+const members = (cube: string, ...names: string[]) => names.map((n) => `${cube}.${n}`);
+
+/** The top `limit` values of one dimension by a measure, largest first. */
+const ranked = (measures: string[], dimension: string, by: string, limit: number): AnalyticsQuery => ({
+  measures,
+  dimensions: [dimension],
+  order: [{ member: by, direction: 'desc' }],
+  limit,
+});
+
+const byOrganisation = (measures: string[], by: string) => ranked(measures, 'Learner.organisationName', by, 50);
+
 const ACTIVE_ONLY: AnalyticsFilter[] = [{ member: 'Learner.isActive', operator: 'equals', values: [true] }];
 
 /** Who a learner is: every dashboard can be cut by these. */
-const LEARNER_FILTERS = [
-  'Learner.isActive',
-  'Learner.organisationName',
-  'Learner.organisationTree',
-  'Learner.positionName',
-  'Learner.managerName',
-  'Learner.department',
-  'Learner.country',
-];
+const LEARNER_FILTERS = members('Learner', 'isActive', 'organisationName', 'organisationTree', 'positionName', 'managerName', 'department', 'country');
 
 const EVERYONE: DashboardDefinition['roles'] = ['org_admin', 'manager', 'viewer'];
 
-const byOrganisation = (measures: string[], order: string): AnalyticsQuery => ({
-  measures,
-  dimensions: ['Learner.organisationName'],
-  order: [{ member: order, direction: 'desc' }],
-  limit: 50,
-});
+const course = (...names: string[]) => members('CourseProgress', ...names);
+const certification = (...names: string[]) => members('Certification', ...names);
+const program = (...names: string[]) => members('ProgramProgress', ...names);
 
 export const DASHBOARDS: DashboardDefinition[] = [
   {
@@ -33,24 +35,20 @@ export const DASHBOARDS: DashboardDefinition[] = [
     title: 'Course completion',
     description: 'Enrolments, completions and completion rates by organisation, course and course type.',
     tiles: [
-      tile('summary', 'Course completion', 'kpi', {
-        measures: ['CourseProgress.count', 'CourseProgress.completed', 'CourseProgress.completionRate', 'CourseProgress.averageDaysToComplete', 'CourseProgress.learners'],
-      }),
-      tile('by-organisation', 'Completion rate by organisation', 'bar', byOrganisation(['CourseProgress.completionRate', 'CourseProgress.completed', 'CourseProgress.count'], 'CourseProgress.count')),
-      tile('by-course-type', 'Completion by course type', 'bar', { measures: ['CourseProgress.count', 'CourseProgress.completed', 'CourseProgress.completionRate'], dimensions: ['CourseProgress.courseType'] }),
-      tile('by-status', 'Enrolments by status', 'pie', { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.status'] }),
+      tile('summary', 'Course completion', 'kpi', { measures: course('count', 'completed', 'completionRate', 'averageDaysToComplete', 'learners') }),
+      tile('by-organisation', 'Completion rate by organisation', 'bar', byOrganisation(course('completionRate', 'completed', 'count'), 'CourseProgress.count')),
+      tile('by-course-type', 'Completion by course type', 'bar', { measures: course('count', 'completed', 'completionRate'), dimensions: course('courseType') }),
+      tile('by-status', 'Enrolments by status', 'pie', { measures: course('count'), dimensions: course('status') }),
       tile('completions-by-month', 'Completions by month', 'line', {
-        measures: ['CourseProgress.completed'],
+        measures: course('completed'),
         timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'month' },
       }),
       tile('by-course', 'Courses', 'table', {
-        measures: ['CourseProgress.count', 'CourseProgress.completed', 'CourseProgress.inProgress', 'CourseProgress.notStarted', 'CourseProgress.completionRate', 'CourseProgress.averageDaysToComplete'],
-        dimensions: ['CourseProgress.courseName', 'CourseProgress.courseType'],
-        order: [{ member: 'CourseProgress.count', direction: 'desc' }],
-        limit: 500,
+        ...ranked(course('count', 'completed', 'inProgress', 'notStarted', 'completionRate', 'averageDaysToComplete'), 'CourseProgress.courseName', 'CourseProgress.count', 500),
+        dimensions: course('courseName', 'courseType'),
       }),
     ],
-    filters: [...LEARNER_FILTERS, 'CourseProgress.courseName', 'CourseProgress.courseType', 'CourseProgress.status'],
+    filters: [...LEARNER_FILTERS, ...course('courseName', 'courseType', 'status')],
     defaultFilters: ACTIVE_ONLY,
     roles: EVERYONE,
     emptyState: 'No course completions loaded yet: upload course_completions.csv (with users.csv and courses.csv) to see course completion.',
@@ -61,43 +59,40 @@ export const DASHBOARDS: DashboardDefinition[] = [
     description: 'Who is compliant, overdue, expired, in the recertification window or expiring in the next 30, 60 and 90 days.',
     tiles: [
       tile('summary', 'Compliance', 'kpi', {
-        measures: [
+        measures: certification(
+          'count',
+          'compliant',
+          'complianceRate',
+          'overdue',
+          'expired',
+          'windowOpen',
+          'expiringIn30Days',
+          'expiringIn60Days',
+          'expiringIn90Days',
+        ),
+      }),
+      tile('by-state', 'Certifications by state', 'pie', { measures: certification('count'), dimensions: certification('state') }),
+      tile('by-rag', 'Red, amber, green', 'pie', { measures: certification('count'), dimensions: certification('rag') }),
+      tile(
+        'expiring',
+        'Expiring in 30, 60 and 90 days',
+        'bar',
+        ranked(certification('expiringIn30Days', 'expiringIn60Days', 'expiringIn90Days'), 'Certification.certificationName', 'Certification.expiringIn90Days', 50),
+      ),
+      tile('by-organisation', 'Compliance by organisation', 'bar', byOrganisation(certification('complianceRate', 'compliant', 'count'), 'Certification.count')),
+      tile(
+        'by-certification',
+        'Certifications',
+        'table',
+        ranked(
+          certification('count', 'compliant', 'complianceRate', 'overdue', 'expired', 'windowOpen', 'expiringIn30Days'),
+          'Certification.certificationName',
           'Certification.count',
-          'Certification.compliant',
-          'Certification.complianceRate',
-          'Certification.overdue',
-          'Certification.expired',
-          'Certification.windowOpen',
-          'Certification.expiringIn30Days',
-          'Certification.expiringIn60Days',
-          'Certification.expiringIn90Days',
-        ],
-      }),
-      tile('by-state', 'Certifications by state', 'pie', { measures: ['Certification.count'], dimensions: ['Certification.state'] }),
-      tile('by-rag', 'Red, amber, green', 'pie', { measures: ['Certification.count'], dimensions: ['Certification.rag'] }),
-      tile('expiring', 'Expiring in 30, 60 and 90 days', 'bar', {
-        measures: ['Certification.expiringIn30Days', 'Certification.expiringIn60Days', 'Certification.expiringIn90Days'],
-        dimensions: ['Certification.certificationName'],
-        order: [{ member: 'Certification.expiringIn90Days', direction: 'desc' }],
-        limit: 50,
-      }),
-      tile('by-organisation', 'Compliance by organisation', 'bar', byOrganisation(['Certification.complianceRate', 'Certification.compliant', 'Certification.count'], 'Certification.count')),
-      tile('by-certification', 'Certifications', 'table', {
-        measures: [
-          'Certification.count',
-          'Certification.compliant',
-          'Certification.complianceRate',
-          'Certification.overdue',
-          'Certification.expired',
-          'Certification.windowOpen',
-          'Certification.expiringIn30Days',
-        ],
-        dimensions: ['Certification.certificationName'],
-        order: [{ member: 'Certification.count', direction: 'desc' }],
-        limit: 500,
-      }),
+          500,
+        ),
+      ),
     ],
-    filters: [...LEARNER_FILTERS, 'Certification.certificationName', 'Certification.state', 'Certification.rag'],
+    filters: [...LEARNER_FILTERS, ...certification('certificationName', 'state', 'rag')],
     defaultFilters: ACTIVE_ONLY,
     roles: EVERYONE,
     emptyState: 'No certifications loaded yet: upload cert_completions.csv (with programs.csv) to see certification compliance.',
@@ -107,25 +102,23 @@ export const DASHBOARDS: DashboardDefinition[] = [
     title: 'Program progress',
     description: 'Program completion, what is overdue and what falls due in the next 30 days.',
     tiles: [
-      tile('summary', 'Programs', 'kpi', {
-        measures: ['ProgramProgress.count', 'ProgramProgress.completed', 'ProgramProgress.completionRate', 'ProgramProgress.overdue', 'ProgramProgress.dueIn30Days'],
-      }),
-      tile('by-status', 'Assignments by status', 'pie', { measures: ['ProgramProgress.count'], dimensions: ['ProgramProgress.status'] }),
-      tile('by-program', 'Overdue and due soon by program', 'bar', {
-        measures: ['ProgramProgress.overdue', 'ProgramProgress.dueIn30Days'],
-        dimensions: ['ProgramProgress.programName'],
-        order: [{ member: 'ProgramProgress.overdue', direction: 'desc' }],
-        limit: 50,
-      }),
-      tile('by-organisation', 'Overdue by organisation', 'bar', byOrganisation(['ProgramProgress.overdue', 'ProgramProgress.overdueRate', 'ProgramProgress.count'], 'ProgramProgress.overdue')),
-      tile('by-program-table', 'Programs', 'table', {
-        measures: ['ProgramProgress.count', 'ProgramProgress.completed', 'ProgramProgress.completionRate', 'ProgramProgress.overdue', 'ProgramProgress.dueIn30Days', 'ProgramProgress.averageDaysOverdue'],
-        dimensions: ['ProgramProgress.programName'],
-        order: [{ member: 'ProgramProgress.count', direction: 'desc' }],
-        limit: 500,
-      }),
+      tile('summary', 'Programs', 'kpi', { measures: program('count', 'completed', 'completionRate', 'overdue', 'dueIn30Days') }),
+      tile('by-status', 'Assignments by status', 'pie', { measures: program('count'), dimensions: program('status') }),
+      tile('by-program', 'Overdue and due soon by program', 'bar', ranked(program('overdue', 'dueIn30Days'), 'ProgramProgress.programName', 'ProgramProgress.overdue', 50)),
+      tile('by-organisation', 'Overdue by organisation', 'bar', byOrganisation(program('overdue', 'overdueRate', 'count'), 'ProgramProgress.overdue')),
+      tile(
+        'by-program-table',
+        'Programs',
+        'table',
+        ranked(
+          program('count', 'completed', 'completionRate', 'overdue', 'dueIn30Days', 'averageDaysOverdue'),
+          'ProgramProgress.programName',
+          'ProgramProgress.count',
+          500,
+        ),
+      ),
     ],
-    filters: [...LEARNER_FILTERS, 'ProgramProgress.programName', 'ProgramProgress.status', 'ProgramProgress.isOverdue'],
+    filters: [...LEARNER_FILTERS, ...program('programName', 'status', 'isOverdue')],
     defaultFilters: ACTIVE_ONLY,
     roles: EVERYONE,
     emptyState: 'No programs loaded yet: upload prog_completions.csv (with programs.csv) to see program progress.',
@@ -135,28 +128,26 @@ export const DASHBOARDS: DashboardDefinition[] = [
     title: 'Learning activity',
     description: 'SCORM attempts, pass rate and time; seminar attendance, no-shows and cancellations; learning hours by source.',
     tiles: [
-      tile('scorm-summary', 'SCORM', 'kpi', { measures: ['Scorm.attempts', 'Scorm.learners', 'Scorm.completionRate', 'Scorm.passRate', 'Scorm.hours'] }),
-      tile('seminar-summary', 'Seminars', 'kpi', {
-        measures: ['SeminarSignup.signups', 'SeminarSignup.attended', 'SeminarSignup.noShows', 'SeminarSignup.cancellations', 'SeminarSignup.attendanceRate'],
-      }),
+      tile('scorm-summary', 'SCORM', 'kpi', { measures: members('Scorm', 'attempts', 'learners', 'completionRate', 'passRate', 'hours') }),
+      tile('seminar-summary', 'Seminars', 'kpi', { measures: members('SeminarSignup', 'signups', 'attended', 'noShows', 'cancellations', 'attendanceRate') }),
       tile('hours-by-source', 'Learning hours by source', 'pie', { measures: ['LearningTime.hours'], dimensions: ['LearningTime.source'] }),
       tile('hours-by-month', 'Learning hours by month', 'line', {
         measures: ['LearningTime.hours'],
         dimensions: ['LearningTime.source'],
         timeDimension: { dimension: 'LearningTime.date', granularity: 'month' },
       }),
-      tile('scorm-by-package', 'SCORM packages', 'bar', {
-        measures: ['Scorm.attempts', 'Scorm.passRate', 'Scorm.hours'],
-        dimensions: ['Scorm.scormName'],
-        order: [{ member: 'Scorm.attempts', direction: 'desc' }],
-        limit: 50,
-      }),
-      tile('seminars', 'Seminars', 'table', {
-        measures: ['SeminarSignup.signups', 'SeminarSignup.attended', 'SeminarSignup.noShows', 'SeminarSignup.cancellations', 'SeminarSignup.attendanceRate'],
-        dimensions: ['SeminarSignup.seminarName'],
-        order: [{ member: 'SeminarSignup.signups', direction: 'desc' }],
-        limit: 500,
-      }),
+      tile('scorm-by-package', 'SCORM packages', 'bar', ranked(members('Scorm', 'attempts', 'passRate', 'hours'), 'Scorm.scormName', 'Scorm.attempts', 50)),
+      tile(
+        'seminars',
+        'Seminars',
+        'table',
+        ranked(
+          members('SeminarSignup', 'signups', 'attended', 'noShows', 'cancellations', 'attendanceRate'),
+          'SeminarSignup.seminarName',
+          'SeminarSignup.signups',
+          500,
+        ),
+      ),
     ],
     filters: [...LEARNER_FILTERS, 'Scorm.scormName', 'SeminarSignup.seminarName', 'LearningTime.source'],
     defaultFilters: ACTIVE_ONLY,
@@ -169,20 +160,19 @@ export const DASHBOARDS: DashboardDefinition[] = [
     title: 'My team',
     description: "A manager's reports, each with their overdue, expiring and completed items.",
     tiles: [
-      tile('summary', 'My team', 'kpi', {
-        measures: ['Learner.count', 'Learner.overdueItems', 'Learner.expiringCertifications', 'Learner.completedItems'],
-      }),
+      tile('summary', 'My team', 'kpi', { measures: members('Learner', 'count', 'overdueItems', 'expiringCertifications', 'completedItems') }),
       tile('reports', 'Reports', 'table', {
-        measures: [
-          'Learner.overdueItems',
-          'Learner.overduePrograms',
-          'Learner.overdueCertifications',
-          'Learner.expiringCertifications',
-          'Learner.programsDueIn30Days',
-          'Learner.completedCourses',
-          'Learner.completedItems',
-        ],
-        dimensions: ['Learner.userId', 'Learner.fullName', 'Learner.positionName', 'Learner.managerName'],
+        measures: members(
+          'Learner',
+          'overdueItems',
+          'overduePrograms',
+          'overdueCertifications',
+          'expiringCertifications',
+          'programsDueIn30Days',
+          'completedCourses',
+          'completedItems',
+        ),
+        dimensions: members('Learner', 'userId', 'fullName', 'positionName', 'managerName'),
         order: [
           { member: 'Learner.overdueItems', direction: 'desc' },
           { member: 'Learner.fullName', direction: 'asc' },
@@ -212,9 +202,10 @@ export const DASHBOARDS: DashboardDefinition[] = [
   },
 ];
 
+/** A cube's measures per closed fiscal year, oldest first. */
 function historyTile(id: string, title: string, cube: string, measures: string[]): DashboardTile {
   return tile(id, title, 'line', {
-    measures: measures.map((m) => `${cube}.${m}`),
+    measures: members(cube, ...measures),
     dimensions: [`${cube}.fiscalYear`],
     filters: [{ member: `${cube}.isYearClosed`, operator: 'equals', values: [true] }],
     order: [{ member: `${cube}.fiscalYear`, direction: 'asc' }],

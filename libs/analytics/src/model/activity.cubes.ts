@@ -1,15 +1,12 @@
-import { COURSE_DIMENSIONS } from './course.cubes';
+import { factCube } from './cube.util';
+import { COURSE_DIMENSIONS, COURSE_NODE } from './course.cubes';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate, sum } from './measures.util';
-import type { CubeDef, JoinNode } from './model.types';
 
-const COURSE_NODE: JoinNode = { table: 'dim_course', on: (n) => `${n.course}.course_key = ${n.f}.course_key` };
-
-export const SCORM: CubeDef = {
+export const SCORM = factCube({
   name: 'Scorm',
   title: 'SCORM attempts',
   description: 'One row per learner x SCORM package x attempt (gold.fact_scorm).',
   table: 'fact_scorm',
-  userKey: (n) => `${n.f}.user_key`,
   nodes: { course: COURSE_NODE, scorm: { table: 'dim_scorm', on: (n) => `${n.scorm}.scorm_key = ${n.f}.scorm_key` } },
   measures: {
     attempts: count('Attempts', 'SCORM attempts.'),
@@ -36,17 +33,15 @@ export const SCORM: CubeDef = {
   },
   drill: {
     columns: ['Learner.userId', 'Learner.fullName', 'Scorm.scormName', 'Scorm.attempt', 'Scorm.status', 'Scorm.passed', 'Scorm.score', 'Scorm.lastAccessedDate'],
-    key: [(n) => `${n.f}.user_id`, (n) => `${n.f}.scorm_id`, (n) => `${n.f}.attempt`],
+    key: ['user_id', 'scorm_id', 'attempt'],
   },
-  joins: ['Learner'],
-};
+});
 
-export const SEMINAR_SIGNUP: CubeDef = {
+export const SEMINAR_SIGNUP = factCube({
   name: 'SeminarSignup',
   title: 'Seminar signups',
   description: 'One row per seminar signup with its current status (gold.fact_seminar_signup).',
   table: 'fact_seminar_signup',
-  userKey: (n) => `${n.f}.user_key`,
   nodes: {
     course: COURSE_NODE,
     event: { table: 'dim_seminar_event', on: (n) => `${n.event}.event_key = ${n.f}.session_key` },
@@ -78,17 +73,15 @@ export const SEMINAR_SIGNUP: CubeDef = {
   },
   drill: {
     columns: ['Learner.userId', 'Learner.fullName', 'SeminarSignup.seminarName', 'SeminarSignup.eventDate', 'SeminarSignup.status'],
-    key: [(n) => `${n.f}.signup_id`],
+    key: ['signup_id'],
   },
-  joins: ['Learner'],
-};
+});
 
-export const LEARNING_TIME: CubeDef = {
+export const LEARNING_TIME = factCube({
   name: 'LearningTime',
   title: 'Learning time',
   description: 'Seconds of learning per learner x day x source: SCORM time and attended seminar hours (gold.fact_learning_time).',
   table: 'fact_learning_time',
-  userKey: (n) => `${n.f}.user_key`,
   nodes: {},
   measures: {
     hours: sum('Hours', 'Learning time in hours.', 'hours', (n) => `${n.f}.seconds / 3600.0`),
@@ -107,7 +100,6 @@ export const LEARNING_TIME: CubeDef = {
   },
   drill: {
     columns: ['Learner.userId', 'Learner.fullName', 'LearningTime.date', 'LearningTime.source', 'LearningTime.seconds'],
-    key: [(n) => `${n.f}.user_key`, (n) => `${n.f}.date_key`, (n) => `${n.f}.source`],
+    key: ['user_key', 'date_key', 'source'],
   },
-  joins: ['Learner'],
-};
+});

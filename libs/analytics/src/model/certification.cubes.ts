@@ -1,6 +1,7 @@
-import { COURSE_DIMENSIONS } from './course.cubes';
+import { factCube, historyCube } from './cube.util';
+import { COURSE_DIMENSIONS, COURSE_NODE } from './course.cubes';
 import { column, count, countWhere, dateKey, dimension, distinctLearners, rate, sum } from './measures.util';
-import type { CubeDef, DimensionDef, JoinNode, MeasureDef } from './model.types';
+import type { DimensionDef, JoinNode, MeasureDef } from './model.types';
 
 const CERTIFICATION_NODE: JoinNode = {
   table: 'dim_certification',
@@ -22,12 +23,11 @@ const expiringIn = (days: number): MeasureDef =>
     (n, c) => `${n.f}.is_compliant and ${n.f}.expires_date_key <= ${c.asOfKey(days)}`,
   );
 
-export const CERTIFICATION: CubeDef = {
+export const CERTIFICATION = factCube({
   name: 'Certification',
   title: 'Certifications',
   description: "Each learner's state on each certification assigned to them, as at the build (gold.fact_certification_progress).",
   table: 'fact_certification_progress',
-  userKey: (n) => `${n.f}.user_key`,
   nodes: { certification: CERTIFICATION_NODE },
   measures: {
     count: count('Assignments', 'Certification assignments (learner x certification).'),
@@ -71,21 +71,18 @@ export const CERTIFICATION: CubeDef = {
       'Certification.completedDate',
       'Certification.expiresDate',
     ],
-    key: [(n) => `${n.f}.completion_id`],
+    key: ['completion_id'],
   },
-  joins: ['Learner'],
-};
+});
 
-export const CERTIFICATION_HISTORY: CubeDef = {
+export const CERTIFICATION_HISTORY = historyCube({
   name: 'CertificationHistory',
   title: 'Certification history by fiscal year',
   description: "Each learner x certification's state at the end of every closed fiscal year, plus the current year so far (gold.fact_certification_history).",
   table: 'fact_certification_history',
-  userKey: (n) => `${n.f}.user_key`,
   nodes: { certification: CERTIFICATION_NODE },
   measures: {
     count: count('Assignments', 'Learner x certification records at the fiscal year end.'),
-    learners: distinctLearners('Learners with at least one certification.'),
     compliant: countWhere('Compliant', 'Compliant at the fiscal year end.', (n) => `${n.f}.is_compliant`),
     complianceRate: rate('Compliance rate', 'Share of assignments compliant at the fiscal year end.', (n) => `${n.f}.is_compliant`),
     overdue: countWhere('Overdue', 'Overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
@@ -94,33 +91,25 @@ export const CERTIFICATION_HISTORY: CubeDef = {
   },
   dimensions: {
     ...CERTIFICATION_DIMENSIONS,
-    fiscalYear: column('number', 'Fiscal year', 'Named by the calendar year in which it ends.', 'fiscal_year'),
-    isYearClosed: column('boolean', 'Year closed', 'False for the current fiscal year so far.', 'is_year_closed'),
     state: column('string', 'State', 'The certification state at the fiscal year end.', 'state'),
     rag: column('string', 'RAG', 'The RAG at the fiscal year end.', 'rag'),
     isCompliant: column('boolean', 'Compliant', 'Compliant at the fiscal year end.', 'is_compliant'),
     isOverdue: column('boolean', 'Overdue', 'Overdue at the fiscal year end.', 'is_overdue'),
-    fiscalYearEnd: dateKey('Fiscal year end', 'The last day of the fiscal year.', 'fiscal_year_end_date_key'),
     expiresDate: dateKey('Expires', 'When the certification expired or expires.', 'expires_date_key'),
   },
-  drill: {
-    columns: ['Learner.userId', 'Learner.fullName', 'CertificationHistory.fiscalYear', 'CertificationHistory.certificationName', 'CertificationHistory.state', 'CertificationHistory.rag'],
-    key: [(n) => `${n.f}.fiscal_year`, (n) => `${n.f}.user_id`, (n) => `${n.f}.certification_id`],
-  },
-  joins: ['Learner'],
-};
+  itemIds: ['certification_id'],
+  drillColumns: ['CertificationHistory.certificationName', 'CertificationHistory.state', 'CertificationHistory.rag'],
+});
 
-export const COURSE_TO_CERTIFICATION_HISTORY: CubeDef = {
+export const COURSE_TO_CERTIFICATION_HISTORY = historyCube({
   name: 'CourseToCertHistory',
   title: 'Certification courses by fiscal year',
   description:
     "Each learner x certification x counting course's status at the end of every closed fiscal year, plus the current year so far (gold.fact_course_to_cert_history).",
   table: 'fact_course_to_cert_history',
-  userKey: (n) => `${n.f}.user_key`,
-  nodes: { certification: CERTIFICATION_NODE, course: { table: 'dim_course', on: (n) => `${n.course}.course_key = ${n.f}.course_key` } },
+  nodes: { certification: CERTIFICATION_NODE, course: COURSE_NODE },
   measures: {
     count: count('Courses', 'Learner x certification x course records at the fiscal year end.'),
-    learners: distinctLearners('Learners with at least one certification course.'),
     completed: countWhere('Completed', 'Complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
     completionRate: rate('Completion rate', 'Share of certification courses complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
   },
@@ -128,22 +117,9 @@ export const COURSE_TO_CERTIFICATION_HISTORY: CubeDef = {
     ...CERTIFICATION_DIMENSIONS,
     courseName: COURSE_DIMENSIONS.courseName,
     courseId: COURSE_DIMENSIONS.courseId,
-    fiscalYear: column('number', 'Fiscal year', 'Named by the calendar year in which it ends.', 'fiscal_year'),
-    isYearClosed: column('boolean', 'Year closed', 'False for the current fiscal year so far.', 'is_year_closed'),
     courseStatus: column('string', 'Course status', 'The course status at the fiscal year end.', 'course_status'),
     isComplete: column('boolean', 'Complete', 'Complete at the fiscal year end.', 'is_complete'),
-    fiscalYearEnd: dateKey('Fiscal year end', 'The last day of the fiscal year.', 'fiscal_year_end_date_key'),
   },
-  drill: {
-    columns: [
-      'Learner.userId',
-      'Learner.fullName',
-      'CourseToCertHistory.fiscalYear',
-      'CourseToCertHistory.certificationName',
-      'CourseToCertHistory.courseName',
-      'CourseToCertHistory.courseStatus',
-    ],
-    key: [(n) => `${n.f}.fiscal_year`, (n) => `${n.f}.user_id`, (n) => `${n.f}.certification_id`, (n) => `${n.f}.course_id`],
-  },
-  joins: ['Learner'],
-};
+  itemIds: ['certification_id', 'course_id'],
+  drillColumns: ['CourseToCertHistory.certificationName', 'CourseToCertHistory.courseName', 'CourseToCertHistory.courseStatus'],
+});

@@ -1,7 +1,8 @@
+import { factCube, historyCube } from './cube.util';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate } from './measures.util';
-import type { CubeDef, DimensionDef, JoinNode } from './model.types';
+import type { DimensionDef, JoinNode } from './model.types';
 
-const COURSE_NODE: JoinNode = { table: 'dim_course', on: (n) => `${n.course}.course_key = ${n.f}.course_key` };
+export const COURSE_NODE: JoinNode = { table: 'dim_course', on: (n) => `${n.course}.course_key = ${n.f}.course_key` };
 
 export const COURSE_DIMENSIONS: Record<string, DimensionDef> = {
   courseId: dimension('number', 'Course id', 'The LMS course id.', (n) => `${n.course}.course_id`),
@@ -10,12 +11,11 @@ export const COURSE_DIMENSIONS: Record<string, DimensionDef> = {
   courseType: dimension('string', 'Course type', "'elearning', 'blended', 'seminar' or 'N/A'.", (n) => `${n.course}.course_type`),
 };
 
-export const COURSE_PROGRESS: CubeDef = {
+export const COURSE_PROGRESS = factCube({
   name: 'CourseProgress',
   title: 'Course progress',
   description: "Each learner's progress on each course they are enrolled on (gold.fact_course_progress).",
   table: 'fact_course_progress',
-  userKey: (n) => `${n.f}.user_key`,
   nodes: { course: COURSE_NODE },
   measures: {
     count: count('Enrolments', 'Course completion records (learner x course).'),
@@ -53,36 +53,27 @@ export const COURSE_PROGRESS: CubeDef = {
       'CourseProgress.completedDate',
       'CourseProgress.daysToComplete',
     ],
-    key: [(n) => `${n.f}.completion_id`],
+    key: ['completion_id'],
   },
-  joins: ['Learner'],
-};
+});
 
-export const COURSE_HISTORY: CubeDef = {
+export const COURSE_HISTORY = historyCube({
   name: 'CourseHistory',
   title: 'Course history by fiscal year',
   description: "Each learner x course's status at the end of every closed fiscal year, plus the current year so far (gold.fact_course_history).",
   table: 'fact_course_history',
-  userKey: (n) => `${n.f}.user_key`,
   nodes: { course: COURSE_NODE },
   measures: {
     count: count('Enrolments', 'Learner x course records at the fiscal year end.'),
-    learners: distinctLearners('Learners with at least one course record.'),
     completed: countWhere('Completed', 'Complete (or by RPL) at the fiscal year end.', (n) => `${n.f}.is_complete`),
     completionRate: rate('Completion rate', 'Share of records complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
   },
   dimensions: {
     ...COURSE_DIMENSIONS,
-    fiscalYear: column('number', 'Fiscal year', 'Named by the calendar year in which it ends.', 'fiscal_year'),
-    isYearClosed: column('boolean', 'Year closed', 'False for the current fiscal year so far.', 'is_year_closed'),
     status: column('string', 'Status', 'The course status at the fiscal year end.', 'status'),
     isComplete: column('boolean', 'Complete', 'Complete (or by RPL) at the fiscal year end.', 'is_complete'),
-    fiscalYearEnd: dateKey('Fiscal year end', 'The last day of the fiscal year.', 'fiscal_year_end_date_key'),
     completedDate: dateKey('Completed', 'When the learner completed.', 'completed_date_key'),
   },
-  drill: {
-    columns: ['Learner.userId', 'Learner.fullName', 'CourseHistory.fiscalYear', 'CourseHistory.courseName', 'CourseHistory.status', 'CourseHistory.completedDate'],
-    key: [(n) => `${n.f}.fiscal_year`, (n) => `${n.f}.user_id`, (n) => `${n.f}.course_id`],
-  },
-  joins: ['Learner'],
-};
+  itemIds: ['course_id'],
+  drillColumns: ['CourseHistory.courseName', 'CourseHistory.status', 'CourseHistory.completedDate'],
+});

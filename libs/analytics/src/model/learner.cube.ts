@@ -111,7 +111,7 @@ export const LEARNER: CubeDef = {
   dimensions: LEARNER_DIMENSIONS,
   drill: {
     columns: ['Learner.userId', 'Learner.fullName', 'Learner.email', 'Learner.organisationName', 'Learner.positionName', 'Learner.managerName'],
-    key: [(n) => `${n.f}.user_key`],
+    key: ['user_key'],
   },
   joins: [],
 };

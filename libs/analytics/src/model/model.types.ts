@@ -67,8 +67,8 @@ export interface CubeDef {
   drill: {
     /** Members listed for each row (the learner and the item). */
     columns: string[];
-    /** A unique, non-null key of a row, in keyset order. */
-    key: SqlOf[];
+    /** Columns of the cube's table that together are a unique, non-null key of a row, in keyset order. */
+    key: string[];
   };
   /** Other cubes whose dimensions a query over this one may use (Learner for every cube). */
   joins: string[];

@@ -1,5 +1,6 @@
+import { factCube, historyCube } from './cube.util';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate } from './measures.util';
-import type { CubeDef, DimensionDef, JoinNode, SqlOf } from './model.types';
+import type { DimensionDef, JoinNode, SqlOf } from './model.types';
 
 const PROGRAM_NODE: JoinNode = { table: 'dim_program', on: (n) => `${n.program}.program_key = ${n.f}.program_key` };
 
@@ -14,12 +15,11 @@ const dueWithin =
   (n, c) =>
     `not ${n.f}.is_complete and ${n.f}.is_user_active and ${n.f}.due_date_key >= ${c.asOfKey(0)} and ${n.f}.due_date_key <= ${c.asOfKey(days)}`;
 
-export const PROGRAM_PROGRESS: CubeDef = {
+export const PROGRAM_PROGRESS = factCube({
   name: 'ProgramProgress',
   title: 'Program progress',
   description: "Each learner's progress on each plain program assigned to them (gold.fact_program_progress).",
   table: 'fact_program_progress',
-  userKey: (n) => `${n.f}.user_key`,
   nodes: { program: PROGRAM_NODE },
   measures: {
     count: count('Assignments', 'Program assignments (learner x program).'),
@@ -55,21 +55,18 @@ export const PROGRAM_PROGRESS: CubeDef = {
       'ProgramProgress.completedDate',
       'ProgramProgress.daysOverdue',
     ],
-    key: [(n) => `${n.f}.completion_id`],
+    key: ['completion_id'],
   },
-  joins: ['Learner'],
-};
+});
 
-export const PROGRAM_HISTORY: CubeDef = {
+export const PROGRAM_HISTORY = historyCube({
   name: 'ProgramHistory',
   title: 'Program history by fiscal year',
   description: "Each learner x plain program's status at the end of every closed fiscal year, plus the current year so far (gold.fact_program_history).",
   table: 'fact_program_history',
-  userKey: (n) => `${n.f}.user_key`,
   nodes: { program: PROGRAM_NODE },
   measures: {
     count: count('Assignments', 'Learner x program records at the fiscal year end.'),
-    learners: distinctLearners('Learners with at least one program.'),
     completed: countWhere('Completed', 'Complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
     completionRate: rate('Completion rate', 'Share of assignments complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
     overdue: countWhere('Overdue', 'Overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
@@ -77,18 +74,12 @@ export const PROGRAM_HISTORY: CubeDef = {
   },
   dimensions: {
     ...PROGRAM_DIMENSIONS,
-    fiscalYear: column('number', 'Fiscal year', 'Named by the calendar year in which it ends.', 'fiscal_year'),
-    isYearClosed: column('boolean', 'Year closed', 'False for the current fiscal year so far.', 'is_year_closed'),
     status: column('string', 'Status', 'The program status at the fiscal year end.', 'status'),
     isComplete: column('boolean', 'Complete', 'Complete at the fiscal year end.', 'is_complete'),
     isOverdue: column('boolean', 'Overdue', 'Overdue at the fiscal year end.', 'is_overdue'),
-    fiscalYearEnd: dateKey('Fiscal year end', 'The last day of the fiscal year.', 'fiscal_year_end_date_key'),
     dueDate: dateKey('Due', 'When the program was due.', 'due_date_key'),
     completedDate: dateKey('Completed', 'When the learner completed.', 'completed_date_key'),
   },
-  drill: {
-    columns: ['Learner.userId', 'Learner.fullName', 'ProgramHistory.fiscalYear', 'ProgramHistory.programName', 'ProgramHistory.status', 'ProgramHistory.dueDate'],
-    key: [(n) => `${n.f}.fiscal_year`, (n) => `${n.f}.user_id`, (n) => `${n.f}.program_id`],
-  },
-  joins: ['Learner'],
-};
+  itemIds: ['program_id'],
+  drillColumns: ['ProgramHistory.programName', 'ProgramHistory.status', 'ProgramHistory.dueDate'],
+});
