@@ -88,6 +88,18 @@ export interface CompiledQuery {
   columns: CompiledColumn[];
 }
 
+/** What a caller gets back: the rows, and which published data they were computed on. */
+export interface AnalyticsResult {
+  /** The published gold version the rows come from. */
+  dataVersion: number;
+  /** That build's as_of (ISO): "overdue" and "expiring" are as at it. */
+  asOf: string;
+  /** queryIdentity(query, scope). */
+  queryId: string;
+  columns: CompiledColumn[];
+  rows: Record<string, unknown>[];
+}
+
 export interface CompileOptions {
   /** ISO date (or date-time) of the build the data was computed at: "overdue", "expiring in N days" are as at it. */
   asOf: string;

@@ -36,12 +36,9 @@ export function scopePredicate(scope: AnalyticsScope, userKey: string, c: ParamS
       return undefined;
     case 'manager': {
       // Reports only: 'self' is the manager's own row, which a manager scope never includes.
+      // Gold's user keys are the LMS user ids (dim_user.user_key = user_id), so the id is the key.
       const reach = s.reach === 'direct' ? `r.relationship = 'direct'` : `r.relationship in ('direct', 'indirect')`;
-      return (
-        `${userKey} in (select r.user_key from ${c.gold('dim_manager_relationship')} r ` +
-        `join ${c.gold('dim_user')} mu on mu.user_key = r.manager_user_key ` +
-        `where mu.user_id = ${c.param(s.managerUserId)} and ${reach})`
-      );
+      return `${userKey} in (select r.user_key from ${c.gold('dim_manager_relationship')} r where r.manager_user_key = ${c.param(s.managerUserId)} and ${reach})`;
     }
     case 'viewer': {
       if (s.organisationIds.length === 0) return '1 = 0';
