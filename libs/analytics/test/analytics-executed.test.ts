@@ -324,6 +324,24 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
     });
   });
 
+  it.each(['day', 'week', 'month', 'quarter', 'year', 'fiscalYear', 'fiscalQuarter'] as const)('completions by %s add up to every dated completion', async (granularity) => {
+    const key = `CourseProgress.completedDate.${granularity}`;
+    const rows = await run({ measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity }, limit: 50000 });
+    const [expected] = await gold.sql('select count(*) as n from gold.fact_course_progress where is_complete and completed_date_key <> -1');
+    expect(rows.reduce((s, r) => s + (r['CourseProgress.completed'] as number), 0)).toBe(expected.n);
+    expect(rows.every((r) => r[key] !== null)).toBe(true);
+    const sorted = rows.map((r) => r[key] as string | number);
+    expect(sorted).toEqual([...sorted].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
+
+  it('a July fiscal year is named by the year it ends in', async () => {
+    const rows = await run({
+      measures: ['CourseProgress.count'],
+      timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'fiscalQuarter', dateRange: ['2024-07-01', '2024-09-30'] },
+    });
+    expect(rows.map((r) => r['CourseProgress.completedDate.fiscalQuarter'])).toEqual(['FY2025 Q1']);
+  });
+
   describe('drill lists', () => {
     const byOrganisation: AnalyticsQuery = { measures: ['CourseProgress.count', 'CourseProgress.completed'], dimensions: ['Learner.organisationName'] };
 
@@ -386,6 +404,11 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       expect(new Set(keys).size).toBe(keys.length);
       const hours = rows.reduce((s, r) => s + (r['LearningTime.seconds'] as number), 0) / 3600;
       expect(hours).toBeCloseTo(cell['LearningTime.hours'] as number, 6);
+    });
+
+    it('a viewer granted nothing drills into nothing', async () => {
+      const drill = compileDrill({ query: byOrganisation, cell: {} }, { kind: 'viewer', organisationIds: [] }, dialect, options);
+      expect(await gold.run(drill)).toEqual([]);
     });
 
     it('a forged cursor is refused', () => {
