@@ -53,6 +53,31 @@ export interface ProvisionReport {
   grants: string[];
 }
 
+/**
+ * The tenant's own folders of the working area, where rows written in bulk may be kept as files
+ * that the tenant's SQL writes (COPY ... TO) and reads (read_parquet) in place. Table and file
+ * names are plain names, never paths.
+ */
+export interface LocalTableFiles {
+  /** The folder of `table` in `layer`, made if missing. */
+  folder(layer: Layer, table: string): string;
+  /** The names in that folder, sorted; none when it does not exist. */
+  list(layer: Layer, table: string): string[];
+  /** Removes one entry of that folder (a file, or a folder a crash left); nothing when it is gone. */
+  remove(layer: Layer, table: string, name: string): void;
+}
+
+/**
+ * A caller's way of writing rows in bulk for each kind of storage a driver can have; the driver
+ * runs the one that fits it (see Warehouse.bulkStorage).
+ */
+export interface BulkStorageChoices<T> {
+  /** The working layers take files in the tenant's folders (DuckDB): bulk rows go to Parquet files behind views. */
+  localFiles(files: LocalTableFiles): T;
+  /** The working layers are the engine's own tables (Databricks Delta): bulk rows go in with INSERT, out with DELETE. */
+  engineTables(): T;
+}
+
 /** Statements on one connection, so temporary tables and settings carry from one to the next. */
 export interface WarehouseSession {
   execute(sql: string, params?: SqlParam[], options?: QueryOptions): Promise<void>;
@@ -111,6 +136,20 @@ export interface Warehouse {
   stageFile(tenant: TenantNamespace, localPath: string, name: string): Promise<string>;
   /** Removes what stageFile put there (the landing file itself stays). */
   removeStaged(tenant: TenantNamespace, location: string): Promise<void>;
+
+  /**
+   * The caller's way of writing rows in bulk that fits how this engine keeps the tenant's working
+   * layers, so a caller (the pipeline's loaders) never asks which engine it talks to.
+   */
+  bulkStorage<T>(tenant: TenantNamespace, choices: BulkStorageChoices<T>): T;
+
+  /**
+   * Frees what published versions older than the newest `keep` hold, except versions a reader
+   * still has open, and returns the versions removed, ascending; those are no longer readable.
+   * Versions that hold nothing of their own are never removed (Databricks: a version pins Delta
+   * table versions, whose files Delta's retention cleans up).
+   */
+  pruneSnapshots(tenant: TenantNamespace, keep: number): Promise<number[]>;
 
   /** Closes what is open for this tenant's working layers, so another process may open them. */
   release(tenant: TenantNamespace): Promise<void>;

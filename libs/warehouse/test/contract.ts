@@ -131,6 +131,58 @@ export function warehouseContract(name: string, create: () => Promise<ContractSu
       expect(rows).toBe(3);
     });
 
+    it('keeps the newest published versions readable when pruning, and reports only versions it made unreadable', async () => {
+      await expectWarehouseError(wh.pruneSnapshots(tenantA, 0), 'WAREHOUSE_VERSION_INVALID');
+      expect(await wh.pruneSnapshots(tenantB, 2)).toEqual([]);
+      for (const version of [3, 4, 5]) await wh.publish(tenantA, version);
+      const pruned = await wh.pruneSnapshots(tenantA, 2);
+      // Whatever an engine frees, it is older than the versions kept, and reported oldest first.
+      expect(pruned).toEqual([...pruned].sort((a, b) => a - b));
+      expect(pruned.every((v) => v <= 3)).toBe(true);
+      for (const version of [4, 5]) {
+        expect((await wh.queryPublished(tenantA, 'select count(*) as n from gold.scores', [], { version })).rows).toEqual([{ n: 3 }]);
+      }
+      for (const version of pruned) {
+        await expect(wh.queryPublished(tenantA, 'select count(*) as n from gold.scores', [], { version })).rejects.toThrow(WarehouseError);
+      }
+      for (const version of [1, 2, 3].filter((v) => !pruned.includes(v))) {
+        expect((await wh.queryPublished(tenantA, 'select count(*) as n from gold.scores', [], { version })).rows).toHaveLength(1);
+      }
+      expect(await wh.publishedVersion(tenantA)).toBe(5);
+      expect((await wh.queryPublished(tenantA, 'select count(*) as n from gold.scores')).rows).toEqual([{ n: 3 }]);
+    });
+
+    it('hands bulk writers a storage their rows survive in, on this engine only the tenant can reach', async () => {
+      // What the pipeline does with each kind of storage, in miniature: a batch of rows written, read back, removed.
+      const written = await wh.session(tenantA, (session) =>
+        wh.bulkStorage(tenantA, {
+          localFiles: async (files) => {
+            const folder = files.folder('bronze', 'bulk_rows');
+            const file = path.join(folder, '00000001.parquet');
+            await session.execute(`copy (select 1 as id, 'Ada' as name) to ${wh.dialect.literal(file)} (format parquet)`);
+            expect(files.list('bronze', 'bulk_rows')).toEqual(['00000001.parquet']);
+            const rows = await session.query(`select id, name from read_parquet(${wh.dialect.literal(path.join(folder, '*.parquet'))})`);
+            files.remove('bronze', 'bulk_rows', '00000001.parquet');
+            files.remove('bronze', 'bulk_rows', 'never-written.parquet');
+            expect(files.list('bronze', 'bulk_rows')).toEqual([]);
+            expect(() => files.remove('bronze', 'bulk_rows', '../people')).toThrow(WarehouseError);
+            expect(() => files.folder('bronze', '../../t_00000b')).toThrow(WarehouseError);
+            return rows.rows;
+          },
+          engineTables: async () => {
+            await session.execute('create table if not exists bronze.bulk_rows (id integer, name string, _batch_seq integer)');
+            await session.execute("insert into bronze.bulk_rows values (1, 'Ada', 1)");
+            const rows = await session.query('select id, name from bronze.bulk_rows');
+            await session.execute('delete from bronze.bulk_rows where _batch_seq >= ?', [1]);
+            expect((await session.query('select count(*) as n from bronze.bulk_rows')).rows).toEqual([{ n: 0 }]);
+            await session.execute('drop table bronze.bulk_rows');
+            return rows.rows;
+          },
+        }),
+      );
+      expect(written).toEqual([{ id: 1, name: 'Ada' }]);
+    });
+
     it.each([
       ['an insert', "insert into gold.scores values (9, 'Eve')"],
       ['a drop', 'drop table gold.scores'],

@@ -8,6 +8,7 @@ import { assertStagedName, assertTenant } from '../namespace';
 import { assertReadOnlySelect } from '../read-only';
 import {
   LAYERS,
+  type BulkStorageChoices,
   type Layer,
   type ProvisionReport,
   type QueryOptions,
@@ -20,6 +21,7 @@ import {
   type Warehouse,
   type WarehouseSession,
 } from '../types';
+import { localTableFiles } from './local-table-files';
 import { bindable, normaliseRows } from './values';
 
 export interface DuckDbWarehouseOptions {
@@ -272,8 +274,16 @@ export class DuckDbWarehouse implements Warehouse {
     await this.work.evict(assertTenant(tenant).namespace);
   }
 
-  /** Removes published snapshots older than the newest `keep`, except any still open. */
-  async pruneSnapshots(tenant: TenantNamespace, keep = 3): Promise<number[]> {
+  /** Bulk rows are Parquet files next to the tenant's work file, which its DuckDB writes and reads in place. */
+  bulkStorage<T>(tenant: TenantNamespace, choices: BulkStorageChoices<T>): T {
+    return choices.localFiles(localTableFiles(this.tenantDir(tenant)));
+  }
+
+  /** Each published version is a snapshot file of its own: old ones are deleted unless a reader has them open. */
+  async pruneSnapshots(tenant: TenantNamespace, keep: number): Promise<number[]> {
+    if (!Number.isInteger(keep) || keep < 1) {
+      throw new WarehouseError('WAREHOUSE_VERSION_INVALID', `The number of published versions to keep is a whole number of at least 1, not ${keep}.`);
+    }
     const current = await this.publishedVersion(tenant);
     if (current === null) return [];
     const goldDir = path.join(this.tenantDir(tenant), 'gold');
