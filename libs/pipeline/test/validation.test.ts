@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ColumnSpec, SourceFileSpec } from '@kineo/contract';
 import { DuckDbWarehouse, duckdbDialect, namespaceForTenantSeq } from '@kineo/warehouse';
-import { columnProblem, rowProblems } from '../src/ingest/validation';
-import { typedColumn } from '../src/models/silver-staging';
+import { columnProblem, screenedRowProblems } from '../src/ingest/validation';
+import { castFirstTypedColumn } from '../src/models/silver-staging';
 
 // What a value in an export turns into: quarantined with a reason, or loaded and typed in silver.
 // The loader tests a value the cheap way first (a cast and a comparison) and runs the full checks
@@ -88,8 +88,8 @@ describe('checking and typing one value', () => {
     const [row] = (
       await wh.query(
         tenant,
-        `select ${rowProblems(spec, duckdbDialect, "''")} as problem, ${columnProblem(col, duckdbDialect, "''")} as full_check,
-          cast(${typedColumn(col, duckdbDialect, { texts: [] })} as varchar) as typed
+        `select ${screenedRowProblems(spec, duckdbDialect, "''")} as problem, ${columnProblem(col, duckdbDialect, "''")} as full_check,
+          cast(${castFirstTypedColumn(col, duckdbDialect, { texts: [] })} as varchar) as typed
          from (select cast(? as varchar) as x)`,
         [raw],
       )
@@ -122,7 +122,7 @@ describe('typing a time column with "not set" dates', () => {
     ['2025-06-30', '2025-06-30 00:00:00'],
   ])('%j is %j', async (raw, typed) => {
     const [row] = (
-      await wh.query(tenant, `select cast(${typedColumn(column.time, duckdbDialect, sentinels)} as varchar) as typed from (select cast(? as varchar) as x)`, [raw])
+      await wh.query(tenant, `select cast(${castFirstTypedColumn(column.time, duckdbDialect, sentinels)} as varchar) as typed from (select cast(? as varchar) as x)`, [raw])
     ).rows as { typed: string | null }[];
     expect(row.typed).toBe(typed);
   });

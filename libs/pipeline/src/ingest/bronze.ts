@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_FILES, type SourceFileSpec } from '@kineo/contract';
-import { duckdbDialect, type Dialect, type WarehouseSession } from '@kineo/warehouse';
+import { duckdbDialect, type Dialect, type LocalTableFiles, type WarehouseSession } from '@kineo/warehouse';
+import type { LayerStorage } from '../storage/layer-storage';
 
 export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -9,14 +9,11 @@ export const AUDIT_COLUMNS = ['_extra', '_batch_id', '_batch_seq', '_source_file
 // `_problem` is set only while a file loads: rows with a problem move to bronze._quarantine before the load commits.
 
 /**
- * Creates the bookkeeping tables and one bronze table per contract file; idempotent. Types are
- * spelled so both engines take them (`string` is DuckDB's VARCHAR; Databricks has no VARCHAR
- * without a length).
- *
- * On DuckDB a bronze table is a view over Parquet files, one per load (see duckdbBronze below);
- * on Databricks it is a Delta table (which is Parquet files too).
+ * Creates the bookkeeping tables and one bronze table per contract file, as `storage` keeps them;
+ * idempotent. Types are spelled so both engines take them (`string` is DuckDB's VARCHAR;
+ * Databricks has no VARCHAR without a length).
  */
-export async function ensureBronze(session: WarehouseSession, dialect: Dialect = duckdbDialect): Promise<void> {
+export async function ensureBronze(session: WarehouseSession, dialect: Dialect, storage: LayerStorage): Promise<void> {
   await session.execute(`create table if not exists bronze._loads (
     batch_id string, batch_seq integer, source string, ingested_at timestamp, as_of timestamp)`);
   await session.execute(`create table if not exists bronze._files (
@@ -25,12 +22,7 @@ export async function ensureBronze(session: WarehouseSession, dialect: Dialect =
   await session.execute(`create table if not exists bronze._quarantine (
     _batch_id string, _batch_seq integer, table_name string, _source_file string, _source_line bigint,
     reason string, raw string, _ingested_at timestamp, _content_sha256 string)`);
-  if (dialect.engine === 'duckdb') {
-    const bronze = await duckdbBronze(session);
-    for (const spec of ALL_FILES) await bronze.ensureView(spec);
-    return;
-  }
-  for (const spec of ALL_FILES) await session.execute(bronzeTableDdl(spec, dialect));
+  await storage.ensureBronzeTables(session, dialect);
 }
 
 export function bronzeTableDdl(spec: SourceFileSpec, dialect: Dialect = duckdbDialect): string {
@@ -51,23 +43,21 @@ export function bronzeColumns(spec: SourceFileSpec): { name: string; type: strin
 }
 
 /**
- * Bronze on DuckDB: `<tenant>/bronze/<table>/<batch_seq>.parquet`, written once by the load with
- * that sequence number and never changed, and `bronze.<table>`, a view over the table's files
- * that leaves out rows with a `_problem` (those are in bronze._quarantine). Writing Parquet costs
- * about half of inserting the same text rows into a DuckDB table and checkpointing it (measured in
- * docs/benchmarks.md), and an unfinished load is undone by deleting its files. A schema-only
- * file `00000000.parquet` keeps the view valid before the first load.
+ * Bronze as Parquet files (DuckDB): `<tenant>/bronze/<table>/<batch_seq>.parquet`, written once by
+ * the load with that sequence number and never changed, and `bronze.<table>`, a view over the
+ * table's files that leaves out rows with a `_problem` (those are in bronze._quarantine). Writing
+ * Parquet costs about half of inserting the same text rows into a DuckDB table and checkpointing
+ * it (measured in docs/benchmarks.md), and an unfinished load is undone by deleting its files. A
+ * schema-only file `00000000.parquet` keeps the view valid before the first load.
  */
-export async function duckdbBronze(session: WarehouseSession) {
-  const db = await session.query<{ path: string }>('select path from duckdb_databases() where database_name = current_database()');
-  const root = path.join(path.dirname(db.rows[0].path), 'bronze');
-  const folder = (spec: SourceFileSpec) => path.join(root, spec.name);
-  const fileFor = (spec: SourceFileSpec, batchSeq: number) => path.join(folder(spec), `${String(batchSeq).padStart(8, '0')}.parquet`);
-  const literal = duckdbDialect.literal;
+export function parquetBronze(files: LocalTableFiles) {
+  const folder = (spec: SourceFileSpec) => files.folder('bronze', spec.name);
+  const fileName = (batchSeq: number) => `${String(batchSeq).padStart(8, '0')}.parquet`;
+  const fileFor = (spec: SourceFileSpec, batchSeq: number) => path.join(folder(spec), fileName(batchSeq));
   return {
     fileFor,
-    async ensureView(spec: SourceFileSpec): Promise<void> {
-      fs.mkdirSync(folder(spec), { recursive: true });
+    async ensureView(session: WarehouseSession, dialect: Dialect, spec: SourceFileSpec): Promise<void> {
+      const literal = dialect.literal;
       const columns = bronzeColumns(spec);
       const empty = fileFor(spec, 0);
       const existing = await session.query<{ table_type: string }>(
@@ -81,7 +71,7 @@ export async function duckdbBronze(session: WarehouseSession) {
           where _batch_seq <= (select coalesce(max(batch_seq), 0) from bronze._loads))
           to ${literal(empty)} (format parquet)`);
         await session.execute(`drop table bronze.${spec.name}`);
-      } else if (!fs.existsSync(empty)) {
+      } else if (!files.list('bronze', spec.name).includes(fileName(0))) {
         await session.execute(`copy (select ${columns.map((c) => `cast(null as ${c.type}) as ${ident(c.name)}`).join(', ')} where false)
           to ${literal(empty)} (format parquet)`);
       }
@@ -92,10 +82,9 @@ export async function duckdbBronze(session: WarehouseSession) {
     /** Deletes the files of loads numbered `fromSeq` or later, and anything else a crash left. */
     removeFrom(fromSeq: number): void {
       for (const spec of ALL_FILES) {
-        if (!fs.existsSync(folder(spec))) continue;
-        for (const name of fs.readdirSync(folder(spec))) {
+        for (const name of files.list('bronze', spec.name)) {
           const seq = /^(\d{8})\.parquet$/.exec(name);
-          if (!seq || Number(seq[1]) >= fromSeq) fs.rmSync(path.join(folder(spec), name), { force: true, recursive: true });
+          if (!seq || Number(seq[1]) >= fromSeq) files.remove('bronze', spec.name, name);
         }
       }
     },
@@ -111,9 +100,8 @@ export async function duckdbBronze(session: WarehouseSession) {
  * by deleting the load's Parquet files) and from _files and _quarantine. It runs before a load (a previous worker may have died mid-load) and
  * when a load fails; until then silver reads only loads that have their `bronze._loads` row.
  */
-export async function removeUnfinishedLoad(session: WarehouseSession, fromSeq: number, dialect: Dialect = duckdbDialect): Promise<void> {
-  const bronzeTables = dialect.engine === 'duckdb' ? [] : ALL_FILES.map((s) => ({ table: `bronze.${s.name}`, column: '_batch_seq' }));
-  if (dialect.engine === 'duckdb') (await duckdbBronze(session)).removeFrom(fromSeq);
+export async function removeUnfinishedLoad(session: WarehouseSession, fromSeq: number, storage: LayerStorage): Promise<void> {
+  const bronzeTables = (await storage.clearBronzeFrom(session, fromSeq)).map((table) => ({ table, column: '_batch_seq' }));
   const tables = [...bronzeTables, { table: 'bronze._quarantine', column: '_batch_seq' }, { table: 'bronze._files', column: 'batch_seq' }];
   const probe = await session.query<{ t: number; n: number }>(
     tables.map((t, i) => `select ${i} as t, count(*) as n from ${t.table} where ${t.column} >= ?`).join(' union all '),

@@ -1,5 +1,5 @@
 import type { Dialect, WarehouseSession } from '@kineo/warehouse';
-import type { LoadFileCounts, LoadFileInput } from './duckdb-loader';
+import type { LoadFileCounts, LoadFileInput } from './load-file.types';
 import { rowProblems } from './validation';
 
 const CORRUPT = '_corrupt_record';

@@ -1,36 +1,7 @@
-import type { SourceFileSpec } from '@kineo/contract';
 import type { Dialect, WarehouseSession } from '@kineo/warehouse';
-import { bronzeColumns, duckdbBronze, ident } from './bronze';
-import { rowProblems } from './validation';
-
-export interface LoadFileInput {
-  spec: SourceFileSpec;
-  /** Absolute path inside the tenant's landing area. */
-  path: string;
-  /** The file's name as uploaded, for reports and `_source_file`. */
-  sourceFile: string;
-  /** The header as written in the file, in file order. */
-  header: string[];
-  /**
-   * The file's SHA-256, asked for once the engine has read the file (the hash is computed while it
-   * reads, from the same pages); null when a file of that content was loaded before, and then
-   * this file's load stops with nothing written.
-   */
-  contentSha256: () => Promise<string | null>;
-  batchId: string;
-  batchSeq: number;
-  ingestedAt: Date;
-  /** Texts null_dates.csv lists as "not set"; they are valid in any time column. */
-  sentinels: string[];
-}
-
-export interface LoadFileCounts {
-  rowsRead: number;
-  rowsLoaded: number;
-  rowsQuarantined: number;
-  /** The commonest quarantine reasons, for the report. */
-  reasons: { reason: string; rows: number }[];
-}
+import { bronzeColumns, ident } from './bronze';
+import type { LoadFileCounts, LoadFileInput } from './load-file.types';
+import { screenedRowProblems } from './validation';
 
 const REJECT_REASONS: Record<string, string> = {
   'TOO MANY COLUMNS': 'the row has more columns than the header',
@@ -45,9 +16,10 @@ const REJECT_REASONS: Record<string, string> = {
  * ids, impossible dates, unknown codes) go to bronze._quarantine with their line and reason.
  * `_source_line` is the record's line in the file (the header is line 1), counting each record as
  * one line. Its rows carry the load's `_batch_seq`; ingestFiles removes them if the load does not finish.
- * Null when the file's content was loaded before.
+ * `file` is the load's bronze Parquet file for this table (see parquetBronze). Null when the
+ * file's content was loaded before.
  */
-export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, input: LoadFileInput): Promise<LoadFileCounts | null> {
+export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, input: LoadFileInput, file: string): Promise<LoadFileCounts | null> {
   const { spec } = input;
   const lowerHeader = input.header.map((h) => h.toLowerCase());
   const contractNames = new Set(spec.columns.map((c) => c.name));
@@ -105,10 +77,9 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
 
   // Every row goes into the load's Parquet file, those with a problem too (bronze's view leaves
   // them out), so the quarantine below reads them back from the file instead of deleting them.
-  const file = (await duckdbBronze(session)).fileFor(spec, input.batchSeq);
   const values: Record<string, string> = {
     _extra: extra, _batch_id: dialect.literal(input.batchId), _batch_seq: String(input.batchSeq), _source_file: dialect.literal(input.sourceFile),
-    _source_line: '_source_line', _ingested_at: ingestedAt, _content_sha256: dialect.literal(sha256), _problem: rowProblems(spec, dialect, sentinelList),
+    _source_line: '_source_line', _ingested_at: ingestedAt, _content_sha256: dialect.literal(sha256), _problem: screenedRowProblems(spec, dialect, sentinelList),
   };
   const select = bronzeColumns(spec).map((c) => `cast(${values[c.name] ?? ident(c.name)} as ${c.type}) as ${ident(c.name)}`);
   await session.execute(`copy (select ${select.join(', ')} from ${numbered} numbered) to ${dialect.literal(file)} (format parquet)`);

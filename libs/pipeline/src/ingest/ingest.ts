@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_FILES, FISCAL_CALENDAR, SOURCE_FILES, type SourceFileSpec } from '@kineo/contract';
 import type { TenantNamespace, Warehouse } from '@kineo/warehouse';
+import { layerStorage } from '../storage/layer-storage';
 import { ensureBronze, removeUnfinishedLoad } from './bronze';
-import { loadCsvFileDatabricks } from './databricks-loader';
-import { loadCsvFile } from './duckdb-loader';
 import { LoadRejectedError, type LoadProblem } from './errors';
 import { readCsvHeader } from './header';
+import type { LoadFileCounts } from './load-file.types';
 import { fiscalCalendarToCsv } from './xlsx';
 
 export interface IngestFile {
@@ -53,7 +53,7 @@ export interface IngestOptions {
  * rows read = rows loaded + rows quarantined. A file already loaded (same content) is skipped.
  */
 export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace, files: IngestFile[], options: IngestOptions): Promise<LoadReport> {
-  const loadFile = warehouse.engine === 'duckdb' ? loadCsvFile : loadCsvFileDatabricks;
+  const storage = layerStorage(warehouse, tenant);
   const problems: LoadProblem[] = [];
   const ignored: FileReport[] = [];
   const planned: { spec: SourceFileSpec; path: string; name: string; header: string[] }[] = [];
@@ -109,7 +109,7 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
   }
 
   return warehouse.session(tenant, async (session) => {
-    await ensureBronze(session, warehouse.dialect);
+    await ensureBronze(session, warehouse.dialect, storage);
     const loadedBefore = await session.query<{ table_name: string }>('select distinct table_name from bronze._files');
     const available = new Set([...loadedBefore.rows.map((r) => r.table_name), ...planned.map((p) => p.spec.name)]);
     for (const spec of SOURCE_FILES.filter((s) => s.required && !available.has(s.name))) {
@@ -128,7 +128,7 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
       const seq = await session.query<{ n: number }>('select coalesce(max(batch_seq), 0) + 1 as n from bronze._loads');
       batchSeq = Number(seq.rows[0].n);
       // No transaction around the load: see removeUnfinishedLoad for how it stays all or nothing.
-      await removeUnfinishedLoad(session, batchSeq, warehouse.dialect);
+      await removeUnfinishedLoad(session, batchSeq, storage);
       // Utility files first: sentinel dates decide what counts as a valid date in the rest.
       const ordered = ALL_FILES.flatMap((spec) => planned.filter((p) => p.spec === spec));
       for (const [index, file] of ordered.entries()) {
@@ -149,10 +149,10 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
         const sentinels = (await session.query<{ value: string }>("select distinct trim(value) as value from bronze.null_dates where trim(value) <> ''")).rows.map((r) => r.value);
         // Where the engine reads it: the landing file itself (DuckDB), a copy in the tenant's volume (Databricks).
         let staged: string | undefined;
-        let counts: Awaited<ReturnType<typeof loadFile>>;
+        let counts: LoadFileCounts | null;
         try {
           staged = await warehouse.stageFile(tenant, file.path, `${options.batchId}/${file.spec.name}.csv`);
-          counts = await loadFile(session, warehouse.dialect, {
+          counts = await storage.loadCsvFile(session, warehouse.dialect, {
             spec: file.spec, path: staged, sourceFile: file.name, header: file.header, contentSha256,
             batchId: options.batchId, batchSeq, ingestedAt, sentinels,
           });
@@ -190,7 +190,7 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
         rowsQuarantined: sum(all, 'rowsQuarantined'),
       };
     } catch (error) {
-      if (batchSeq !== undefined) await removeUnfinishedLoad(session, batchSeq, warehouse.dialect).catch(() => undefined);
+      if (batchSeq !== undefined) await removeUnfinishedLoad(session, batchSeq, storage).catch(() => undefined);
       throw error;
     }
   });

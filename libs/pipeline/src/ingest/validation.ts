@@ -69,13 +69,19 @@ export function surelyValid(column: ColumnSpec, dialect: Dialect): string | null
 
 /** All of a row's problems joined, or NULL for a good row. */
 export function rowProblems(spec: SourceFileSpec, dialect: Dialect, sentinels: string): string {
-  const columns = spec.columns.filter((c) => c.kind !== 'text');
-  const checks = columns.map((c) => columnProblem(c, dialect, sentinels));
+  const checks = spec.columns.filter((c) => c.kind !== 'text').map((c) => columnProblem(c, dialect, sentinels));
   if (checks.length === 0) return 'cast(null as varchar)';
-  const problems = `nullif(concat_ws('; ', ${checks.join(',\n      ')}), '')`;
-  if (dialect.engine !== 'duckdb') return problems;
-  // On DuckDB the full checks (trims and regular expressions) run only for rows the fast test is unsure of;
-  // a CASE evaluates its branch only for the rows that reach it.
+  return `nullif(concat_ws('; ', ${checks.join(',\n      ')}), '')`;
+}
+
+/**
+ * rowProblems with the full checks (trims and regular expressions) run only for rows the fast
+ * test is unsure of: a CASE evaluates its branch only for the rows that reach it. Same verdicts;
+ * the DuckDB loader's form (the Databricks loader keeps the plain checks).
+ */
+export function screenedRowProblems(spec: SourceFileSpec, dialect: Dialect, sentinels: string): string {
+  const columns = spec.columns.filter((c) => c.kind !== 'text');
+  if (columns.length === 0) return rowProblems(spec, dialect, sentinels);
   const sure = columns.map((c) => `coalesce(${surelyValid(c, dialect)}, false)`).join(' and ');
-  return `case when ${sure} then cast(null as varchar) else ${problems} end`;
+  return `case when ${sure} then cast(null as varchar) else ${rowProblems(spec, dialect, sentinels)} end`;
 }

@@ -2,8 +2,8 @@ import type { TenantNamespace, Warehouse } from '@kineo/warehouse';
 import { loadModelFiles, orderModels, type Model } from './model';
 import { compileModel } from './placeholders';
 import { runModels, type ModelResult } from './runner';
-import { duckdbSilverFiles, silverStagingModels } from './silver-staging';
 import { ALL_FILES } from '@kineo/contract';
+import { layerStorage } from '../storage/layer-storage';
 
 export const BUILD_STAGES = ['silver', 'hierarchy', 'gold', 'snapshots'] as const;
 export type BuildStage = (typeof BUILD_STAGES)[number];
@@ -35,19 +35,19 @@ export async function buildTenant(warehouse: Warehouse, tenant: TenantNamespace,
       fiscalYearStartMonth,
     ]);
     const sentinelRows = await session.query<{ value: string }>("select distinct trim(value) as value from bronze.null_dates where trim(value) <> ''");
-    const silverFiles = warehouse.engine === 'duckdb' ? await duckdbSilverFiles(session) : undefined;
+    const silver = await layerStorage(warehouse, tenant).silverStaging(session, warehouse.dialect, { texts: sentinelRows.rows.map((r) => r.value) });
     const models: Model[] = [
       // Generated from the contract in each engine's SQL already (and holding tenant-given sentinel texts).
-      ...silverStagingModels(warehouse.dialect, { texts: sentinelRows.rows.map((r) => r.value) }, silverFiles?.file),
+      ...silver.models,
       ...loadModelFiles().map((m) => compileModel(m, warehouse.dialect)),
     ];
     const ordered = orderModels(models, [...ALL_FILES.map((f) => `bronze.${f.name}`), 'silver._build']);
     const out = {} as Record<BuildStage, ModelResult[]>;
     for (const stage of options.stages ?? BUILD_STAGES) {
       await options.onStage?.(stage, 'start', []);
-      if (stage === 'silver') await silverFiles?.dropTables();
+      if (stage === 'silver') await silver.beforeStage();
       out[stage] = await runModels(session, ordered.filter((m) => m.stage === stage), options.onModel);
-      if (stage === 'silver') silverFiles?.removeOthers();
+      if (stage === 'silver') silver.afterStage();
       await options.onStage?.(stage, 'end', out[stage]);
     }
     return out;

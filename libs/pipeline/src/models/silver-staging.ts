@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { ALL_FILES, type ColumnSpec, type SourceFileSpec } from '@kineo/contract';
-import type { Dialect, WarehouseSession } from '@kineo/warehouse';
+import type { Dialect, LocalTableFiles, WarehouseSession } from '@kineo/warehouse';
 import type { Model } from './model';
 
 export interface Sentinels {
@@ -10,9 +9,8 @@ export interface Sentinels {
   texts: string[];
 }
 
-/** The typed value of a bronze text column, by its kind in the contract. */
+/** The typed value of a bronze text column, by its kind in the contract, in one expression. */
 export function typedColumn(column: ColumnSpec, dialect: Dialect, sentinels: Sentinels): string {
-  if (dialect.engine === 'duckdb') return unsetSentinelTimes(column, dialect, sentinels, `(${parsedColumn(column, dialect, sentinels)})`);
   const raw = `trim(${dialect.ident(column.name)})`;
   const blank = `nullif(${raw}, '')`;
   switch (column.kind) {
@@ -36,6 +34,14 @@ export function typedColumn(column: ColumnSpec, dialect: Dialect, sentinels: Sen
     case 'text':
       return dialect.ident(column.name);
   }
+}
+
+/**
+ * The same typed value, cast first (see parsedColumn), as silver staging on Parquet files (DuckDB)
+ * computes it, there in two steps.
+ */
+export function castFirstTypedColumn(column: ColumnSpec, dialect: Dialect, sentinels: Sentinels): string {
+  return unsetSentinelTimes(column, dialect, sentinels, `(${parsedColumn(column, dialect, sentinels)})`);
 }
 
 /** The timestamps null_dates.csv's texts stand for (Unix seconds or ISO-8601). */
@@ -86,38 +92,40 @@ function unsetSentinelTimes(column: ColumnSpec, dialect: Dialect, sentinels: Sen
  * silver.<file>: typed, sentinel dates as NULL, and deduplicated: per key, the row from the
  * latest load wins (then the last line of that load). Only finished loads count (a load's
  * bronze._loads row is written last, see removeUnfinishedLoad).
- *
- * On DuckDB a silver staging table is a Parquet file written by each build behind a view (see
- * duckdbSilverFiles); `file` names it.
  */
-export function silverStagingModel(spec: SourceFileSpec, dialect: Dialect, sentinels: Sentinels, file?: (table: string) => string): Model {
+function stagingModel(spec: SourceFileSpec): Omit<Model, 'sql'> {
+  return { name: `silver.${spec.name}`, depends: [`bronze.${spec.name}`], kind: 'table', stage: 'silver', source: `contract:${spec.name}` };
+}
+
+const COMMITTED = 'where _batch_seq <= (select coalesce(max(batch_seq), 0) from bronze._loads)';
+
+/**
+ * silver.<file> as a Parquet file written by each build behind a view (DuckDB); `target` is the
+ * file (see parquetSilverFiles).
+ */
+export function parquetSilverStagingModel(spec: SourceFileSpec, dialect: Dialect, sentinels: Sentinels, target: string): Model {
   const key = spec.key.map((k) => dialect.ident(k));
-  const committed = 'where _batch_seq <= (select coalesce(max(batch_seq), 0) from bronze._loads)';
-  const model = { name: `silver.${spec.name}`, depends: [`bronze.${spec.name}`], kind: 'table' as const, stage: 'silver', source: `contract:${spec.name}` };
-  if (dialect.engine === 'duckdb') {
-    if (!file) throw new Error('silver staging on DuckDB needs the location of its files');
-    const typed = `select ${spec.columns.map((c) => `${unsetSentinelTimes(c, dialect, sentinels, dialect.ident(c.name))} as ${dialect.ident(c.name)}`).join(', ')},
+  const typed = `select ${spec.columns.map((c) => `${unsetSentinelTimes(c, dialect, sentinels, dialect.ident(c.name))} as ${dialect.ident(c.name)}`).join(', ')},
     _batch_seq, _source_file, _source_line
   from (
     select ${spec.columns.map((c) => `${parsedColumn(c, dialect, sentinels)} as ${dialect.ident(c.name)}`).join(',\n      ')},
       _batch_seq, _source_file, _source_line
     from bronze.${spec.name}
-    ${committed}
+    ${COMMITTED}
   ) parsed`;
-    // Most keys are unique: the superseded rows (those of a repeated key but the latest) are found
-    // first, by counting per key, and the file is written once without them. A count keeps the
-    // aggregate's state fixed-size, so DuckDB can spill it (an arg_max over a (batch, line) pair
-    // per key ran out of memory at 100M rows under a 4GB limit), and only rows of repeated keys
-    // reach the window. Keys of several columns are counted by their hash (one 64-bit value
-    // instead of up to five columns, a text among them: a third faster on 41.8M SCORM rows); a
-    // collision only brings a few more rows to the window, which partitions by the key itself.
-    // A bronze row is one (_batch_seq, _source_line): one file per table per load.
-    const t = (k: string) => `t.${dialect.ident(k)}`;
-    const keyHash = (columns: string[]) => (columns.length > 1 ? `hash(${columns.join(', ')})` : columns[0]);
-    const target = file(spec.name);
-    return {
-      ...model,
-      sql: `create or replace temp table _superseded as
+  // Most keys are unique: the superseded rows (those of a repeated key but the latest) are found
+  // first, by counting per key, and the file is written once without them. A count keeps the
+  // aggregate's state fixed-size, so DuckDB can spill it (an arg_max over a (batch, line) pair
+  // per key ran out of memory at 100M rows under a 4GB limit), and only rows of repeated keys
+  // reach the window. Keys of several columns are counted by their hash (one 64-bit value
+  // instead of up to five columns, a text among them: a third faster on 41.8M SCORM rows); a
+  // collision only brings a few more rows to the window, which partitions by the key itself.
+  // A bronze row is one (_batch_seq, _source_line): one file per table per load.
+  const t = (k: string) => `t.${dialect.ident(k)}`;
+  const keyHash = (columns: string[]) => (columns.length > 1 ? `hash(${columns.join(', ')})` : columns[0]);
+  return {
+    ...stagingModel(spec),
+    sql: `create or replace temp table _superseded as
 select _batch_seq, _source_line from (
   select t._batch_seq, t._source_line,
     row_number() over (partition by ${spec.key.map(t).join(', ')} order by t._batch_seq desc, t._source_line desc) as rank
@@ -125,48 +133,44 @@ select _batch_seq, _source_line from (
     select ${keyHash(key)} as k from (${typed}) keys group by 1 having count(*) > 1
   ) d on ${keyHash(spec.key.map(t))} is not distinct from d.k
 ) where rank > 1`,
-      statements: [
-        `copy (select t.* from (${typed}) t anti join _superseded s on t._batch_seq = s._batch_seq and t._source_line = s._source_line)
+    statements: [
+      `copy (select t.* from (${typed}) t anti join _superseded s on t._batch_seq = s._batch_seq and t._source_line = s._source_line)
   to ${dialect.literal(target)} (format parquet)`,
-        `create or replace view silver.${spec.name} as select * from read_parquet(${dialect.literal(target)})`,
-        'drop table _superseded',
-      ],
-    };
-  }
+      `create or replace view silver.${spec.name} as select * from read_parquet(${dialect.literal(target)})`,
+      'drop table _superseded',
+    ],
+  };
+}
+
+/** silver.<file> as a table of the engine's own, replaced by each build (Databricks). */
+export function tableSilverStagingModel(spec: SourceFileSpec, dialect: Dialect, sentinels: Sentinels): Model {
+  const key = spec.key.map((k) => dialect.ident(k));
   const typed = spec.columns.map((c) => `${typedColumn(c, dialect, sentinels)} as ${dialect.ident(c.name)}`);
   // Typed once in the inner select; the window partitions on the typed columns by name.
   return {
-    ...model,
+    ...stagingModel(spec),
     sql: `create or replace table silver.${spec.name} as
 select * from (
   select ${typed.join(',\n    ')},
     _batch_seq, _source_file, _source_line
   from bronze.${spec.name}
-  ${committed}
+  ${COMMITTED}
 ) typed
 qualify row_number() over (partition by ${key.join(', ')} order by _batch_seq desc, _source_line desc) = 1`,
   };
 }
 
-export function silverStagingModels(dialect: Dialect, sentinels: Sentinels, file?: (table: string) => string): Model[] {
-  return ALL_FILES.map((spec) => silverStagingModel(spec, dialect, sentinels, file));
-}
-
 /**
- * Silver staging tables on DuckDB: `<tenant>/silver/<table>/<build>.parquet`, one file per build,
- * and `silver.<table>`, a view over the latest. Writing a typed Parquet file costs about half of
- * writing the same rows into a DuckDB table (docs/benchmarks.md). Only the worker reads silver;
- * a build's files replace the previous build's once its silver stage has finished.
+ * Silver staging tables as Parquet files (DuckDB): `<tenant>/silver/<table>/<build>.parquet`, one
+ * file per build, and `silver.<table>`, a view over the latest. Writing a typed Parquet file costs
+ * about half of writing the same rows into a DuckDB table (docs/benchmarks.md). Only the worker
+ * reads silver; a build's files replace the previous build's once its silver stage has finished.
  */
-export async function duckdbSilverFiles(session: WarehouseSession) {
-  const db = await session.query<{ path: string }>('select path from duckdb_databases() where database_name = current_database()');
-  const root = path.join(path.dirname(db.rows[0].path), 'silver');
-  const build = `${Date.now()}-${crypto.randomBytes(4).toString('hex')}`;
-  const folder = (table: string) => path.join(root, table);
+export function parquetSilverFiles(session: WarehouseSession, files: LocalTableFiles) {
+  const build = `${Date.now()}-${crypto.randomBytes(4).toString('hex')}.parquet`;
   return {
     file(table: string): string {
-      fs.mkdirSync(folder(table), { recursive: true });
-      return path.join(folder(table), `${build}.parquet`);
+      return path.join(files.folder('silver', table), build);
     },
     /** A tenant built when silver staging tables were DuckDB tables: those go (the build remakes them as views). */
     async dropTables(): Promise<void> {
@@ -178,9 +182,8 @@ export async function duckdbSilverFiles(session: WarehouseSession) {
     },
     /** Removes every file but this build's: earlier builds', and any a failed build left. */
     removeOthers(): void {
-      if (!fs.existsSync(root)) return;
-      for (const table of fs.readdirSync(root)) {
-        for (const name of fs.readdirSync(folder(table))) if (name !== `${build}.parquet`) fs.rmSync(path.join(folder(table), name), { force: true });
+      for (const spec of ALL_FILES) {
+        for (const name of files.list('silver', spec.name)) if (name !== build) files.remove('silver', spec.name, name);
       }
     },
   };

@@ -2,7 +2,6 @@ import { UnrecoverableError } from 'bullmq';
 import { BUILD_STAGE_NAMES, buildStageJob, type JobPayload } from '@kineo/jobs';
 import { StageRecorder, type Prisma } from '@kineo/db';
 import { buildTenant, runChecks, type BuildStage } from '@kineo/pipeline';
-import { DuckDbWarehouse } from '@kineo/warehouse';
 import type { JobContext } from '../../engine/job-handler.registry';
 import type { TenantJobDeps } from '../tenant/provision-tenant.job';
 
@@ -102,6 +101,6 @@ async function publish(
     }),
   ]);
   await deps.announce({ tenantId: tenant.id, version, asOf: payload.asOf });
-  const pruned = deps.warehouse instanceof DuckDbWarehouse ? await deps.warehouse.pruneSnapshots(ref, KEEP_VERSIONS) : [];
+  const pruned = await deps.warehouse.pruneSnapshots(ref, KEEP_VERSIONS);
   return { result: version, details: { version, checks: checks.length, prunedVersions: pruned } };
 }
