@@ -268,6 +268,24 @@ describe('resumable uploads (tus) of large export files', () => {
     expect((await head('admin@acme.test', url)).statusCode).toBe(404);
   });
 
+  it('answers a malformed load request with 400 naming the field, and loads nothing', async () => {
+    const runsBefore = await prisma.ingestionRun.count();
+    const cases: Array<[unknown, number, Record<string, unknown>]> = [
+      [{ uploadIds: 'abc' }, 400, { code: 'UPLOAD_FIELD_INVALID', message: expect.stringContaining('"uploadIds" must be a list of upload ids'), details: { field: 'uploadIds' } }],
+      [{ uploadIds: ['abc', 7] }, 400, { code: 'UPLOAD_FIELD_INVALID', details: { field: 'uploadIds' } }],
+      [{ uploadIds: ['abc'], priority: 'high' }, 400, { code: 'UPLOAD_FIELD_INVALID', message: expect.stringContaining('Unknown field "priority"'), details: { field: 'priority' } }],
+      [{ uploadIds: ['abc'], asOf: '2025-02-30' }, 400, { code: 'UPLOAD_FIELD_INVALID', message: expect.stringContaining('got "2025-02-30"'), details: { field: 'asOf' } }],
+      [{ uploadIds: [] }, 400, { code: 'UPLOAD_EMPTY' }],
+      [['abc'], 400, { code: 'UPLOAD_FIELD_INVALID', message: expect.stringContaining('Send JSON such as') }],
+    ];
+    for (const [body, statusCode, error] of cases) {
+      const response = await complete('admin@acme.test', body);
+      expect(response.statusCode).toBe(statusCode);
+      expect(response.json()).toMatchObject({ statusCode, ...error });
+    }
+    expect(await prisma.ingestionRun.count()).toBe(runsBefore);
+  });
+
   it('refuses to load an unfinished upload with 409 naming the file and the bytes received; finished, it loads', async () => {
     const url = await create('admin@acme.test', 'users.csv', USERS_CSV.length);
     expect((await patch('admin@acme.test', url, 0, USERS_CSV.subarray(0, 100))).statusCode).toBe(204);

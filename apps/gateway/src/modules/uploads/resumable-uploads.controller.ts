@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
 import { HttpErrorFilter } from '../../engine/errors/http-error.filter';
 import { sendWebResponse, toWebRequest } from './resumable-http.util';
-import { UploadsService } from './uploads.service';
+import { ResumableUploadsService } from './resumable-uploads.service';
 
 /**
  * Resumable uploads with the tus protocol v1.0.0 (the portal uses tus-js-client), for an org
@@ -15,7 +15,7 @@ import { UploadsService } from './uploads.service';
 @UseFilters(HttpErrorFilter)
 @Roles('org_admin')
 export class ResumableUploadsController {
-  constructor(private readonly uploads: UploadsService) {}
+  constructor(private readonly uploads: ResumableUploadsService) {}
 
   @Options()
   capabilities(@CurrentTenant() tenant: TenantContext, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -58,7 +58,7 @@ export class ResumableUploadsController {
   }
 
   private async relay(tenant: TenantContext, request: FastifyRequest, reply: FastifyReply, uploadId?: string): Promise<void> {
-    const response = await this.uploads.resumable(tenant, toWebRequest(request, uploadId), uploadId);
+    const response = await this.uploads.handle(tenant, toWebRequest(request, uploadId), uploadId);
     await sendWebResponse(reply, response);
   }
 }

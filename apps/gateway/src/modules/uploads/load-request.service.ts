@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import type { TenantContext } from '@kineo/auth';
+import type { PrismaClient } from '@kineo/db';
+import { requestLoad, type JobQueues } from '@kineo/jobs';
+import type { Redis } from 'ioredis';
+import { InjectPrisma } from '../../engine/database/database.module';
+import { InjectJobQueues } from '../../engine/queue/queue.module';
+import { InjectRedis } from '../../engine/redis/redis.module';
+import { UploadError } from './uploads.exception';
+import type { UploadReceipt } from './uploads.types';
+
+export interface LandedFile {
+  name: string;
+  path: string;
+  bytes: number;
+}
+
+/** What every way of uploading shares: whether the tenant may load now, and starting the load of files already landed. */
+@Injectable()
+export class LoadRequestService {
+  constructor(
+    @InjectPrisma() private readonly prisma: PrismaClient,
+    @InjectJobQueues() private readonly queues: JobQueues,
+    @InjectRedis() private readonly redis: Redis,
+  ) {}
+
+  async assertActive(tenant: TenantContext): Promise<void> {
+    const { status, slug } = await this.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.tenantId }, select: { status: true, slug: true } });
+    if (status !== 'active') {
+      throw new UploadError('TENANT_NOT_READY', `The organisation "${slug}" is still being set up; uploads open once it is active.`);
+    }
+  }
+
+  async assertReady(tenant: TenantContext): Promise<void> {
+    await this.assertActive(tenant);
+    // BullMQ waits for Redis indefinitely; better to refuse before taking gigabytes of files.
+    try {
+      await this.redis.ping();
+    } catch {
+      throw new UploadError('UPLOAD_QUEUE_UNAVAILABLE', 'Uploads are unavailable for a moment; try again shortly.');
+    }
+  }
+
+  /** Records the load of files already in its run folder and starts its flow; `undo` takes them back out. */
+  async start(
+    tenant: TenantContext,
+    load: { ingestionRunId: string; files: LandedFile[]; asOf: Date | undefined },
+    undo: () => Promise<void>,
+  ): Promise<UploadReceipt> {
+    const { ingestionRunId, files, asOf } = load;
+    try {
+      const ticket = await requestLoad(this.prisma, this.queues, {
+        tenantId: tenant.tenantId,
+        ingestionRunId,
+        files: files.map((f) => ({ name: f.name, path: f.path })),
+        source: 'upload',
+        requestedBy: tenant.userId,
+        asOf,
+      });
+      return { ingestionRunId, buildRunId: ticket.buildRunId, asOf: ticket.asOf, files: files.map(({ name, bytes }) => ({ name, bytes })) };
+    } catch (error) {
+      await undo();
+      const failed = { status: 'failed' as const, error: 'The load could not be queued.', finishedAt: new Date() };
+      await this.prisma.ingestionRun.updateMany({ where: { id: ingestionRunId }, data: failed });
+      await this.prisma.buildRun.updateMany({ where: { ingestionRunId }, data: failed });
+      throw error;
+    }
+  }
+}

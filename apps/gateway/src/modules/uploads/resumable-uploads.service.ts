@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import type { TenantContext } from '@kineo/auth';
+import type { Settings } from '@kineo/config';
+import { InjectSettings } from '../../engine/config/settings.module';
+import { LoadRequestService } from './load-request.service';
+import { fileNameInHeader, ResumableUploadsRepository, type ResumableUpload } from './resumable-uploads.repository';
+import { safeUploadName } from './upload-file-name.util';
+import { tooLargeError } from './upload-limits.util';
+import { UploadError } from './uploads.exception';
+
+/** The checks around each tus request: who may create, ask about, resume or end which upload. */
+@Injectable()
+export class ResumableUploadsService {
+  constructor(
+    @InjectSettings() private readonly settings: Settings,
+    private readonly loads: LoadRequestService,
+    private readonly resumableUploads: ResumableUploadsRepository,
+  ) {}
+
+  /**
+   * One tus request (`@tus/server` speaks the protocol): creating an upload of the caller's tenant,
+   * or asking about, resuming or ending one of the caller's own. Anyone else's is the same 404 as
+   * an upload that does not exist.
+   */
+  async handle(tenant: TenantContext, request: Request, uploadId?: string): Promise<Response> {
+    if (request.method === 'POST') await this.assertCreatable(tenant, request.headers);
+    else if (uploadId !== undefined) await this.ownUpload(tenant, uploadId);
+    return this.resumableUploads.handle(tenant.namespace, tenant.userId, request);
+  }
+
+  /** The caller's own upload; anything else, another tenant's or another admin's, is not found. */
+  async ownUpload(tenant: TenantContext, uploadId: string): Promise<ResumableUpload> {
+    const upload = await this.resumableUploads.find(tenant.namespace, uploadId);
+    if (!upload || upload.ownerId !== tenant.userId) {
+      throw new UploadError('UPLOAD_NOT_FOUND', `No upload "${uploadId}" of yours is waiting: it may have been loaded or dropped already, or have expired.`, {
+        uploadId,
+      });
+    }
+    return upload;
+  }
+
+  /** A new resumable upload must name an acceptable file and declare a size within the limit. */
+  private async assertCreatable(tenant: TenantContext, headers: Headers): Promise<void> {
+    await this.loads.assertActive(tenant);
+    const sent = fileNameInHeader(headers.get('upload-metadata'));
+    if (!sent) {
+      throw new UploadError(
+        'UPLOAD_METADATA_INVALID',
+        sent === null
+          ? 'The Upload-Metadata header is not valid tus metadata (comma-separated "key base64value" pairs).'
+          : 'Name the file: send its name as "filename" in Upload-Metadata (tus-js-client: metadata: { filename: file.name }).',
+      );
+    }
+    safeUploadName(sent);
+    const length = headers.get('upload-length');
+    if (length === null || !/^\d{1,16}$/.test(length)) {
+      throw new UploadError('UPLOAD_LENGTH_REQUIRED', `Send the size of "${sent}" in bytes as Upload-Length; uploads of unknown size are not taken.`, {
+        file: sent,
+      });
+    }
+    if (Number(length) > this.settings.UPLOAD_MAX_BYTES) throw tooLargeError(sent, this.settings.UPLOAD_MAX_BYTES);
+  }
+}

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import type { TenantContext } from '@kineo/auth';
+import type { PrismaClient, StageRecord } from '@kineo/db';
+import { InjectPrisma } from '../../engine/database/database.module';
+import { UploadError } from './uploads.exception';
+import type { UploadStatus } from './uploads.types';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// The pipeline's contract rejections are written for the customer; anything else may name internals.
+const CUSTOMER_FACING_FAILURE = /^The load was rejected/;
+
+/** `GET /uploads/:ingestionRunId`: where a load and its build have got to. */
+@Injectable()
+export class UploadStatusService {
+  constructor(@InjectPrisma() private readonly prisma: PrismaClient) {}
+
+  /** A load of the caller's tenant; another tenant's (or no) load is the same 404. */
+  async status(tenant: TenantContext, ingestionRunId: string): Promise<UploadStatus> {
+    const run = UUID.test(ingestionRunId)
+      ? await this.prisma.ingestionRun.findFirst({
+          where: { id: ingestionRunId, tenantId: tenant.tenantId },
+          include: { buildRuns: { orderBy: { createdAt: 'desc' }, take: 1 } },
+        })
+      : null;
+    if (!run) throw new UploadError('UPLOAD_NOT_FOUND', `No upload "${ingestionRunId}" in your organisation.`);
+    const build = run.buildRuns[0];
+    const stages = ((build?.stages ?? []) as unknown as StageRecord[]).map(({ error, ...stage }) => ({
+      ...stage,
+      ...(error ? { error: safeFailure(error, run.id) } : {}),
+    }));
+    return {
+      ingestionRunId: run.id,
+      status: run.status,
+      source: run.source,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      error: run.error ? safeFailure(run.error, run.id) : null,
+      rowsRead: Number(run.rowsRead),
+      rowsLoaded: Number(run.rowsLoaded),
+      rowsQuarantined: Number(run.rowsQuarantined),
+      files: Array.isArray(run.files) ? run.files : [],
+      build: build
+        ? {
+            buildRunId: build.id,
+            status: build.status,
+            asOf: build.asOf,
+            dataVersion: build.dataVersion,
+            error: build.error ? safeFailure(build.error, run.id) : null,
+            stages,
+          }
+        : null,
+    };
+  }
+}
+
+function safeFailure(message: string, runId: string): string {
+  return CUSTOMER_FACING_FAILURE.test(message) ? message : `The load failed; Kineo support can see why (load ${runId}).`;
+}
