@@ -101,7 +101,7 @@ export function parquetBronze(files: LocalTableFiles) {
  * when a load fails; until then silver reads only loads that have their `bronze._loads` row.
  */
 export async function removeUnfinishedLoad(session: WarehouseSession, fromSeq: number, storage: LayerStorage): Promise<void> {
-  const bronzeTables = (await storage.clearBronzeFrom(session, fromSeq)).map((table) => ({ table, column: '_batch_seq' }));
+  const bronzeTables = storage.clearBronzeFrom(fromSeq).map((table) => ({ table, column: '_batch_seq' }));
   const tables = [...bronzeTables, { table: 'bronze._quarantine', column: '_batch_seq' }, { table: 'bronze._files', column: 'batch_seq' }];
   const probe = await session.query<{ t: number; n: number }>(
     tables.map((t, i) => `select ${i} as t, count(*) as n from ${t.table} where ${t.column} >= ?`).join(' union all '),

@@ -12,7 +12,7 @@ export const engineTableStorage: LayerStorage = {
   async ensureBronzeTables(session, dialect) {
     for (const spec of ALL_FILES) await session.execute(bronzeTableDdl(spec, dialect));
   },
-  async clearBronzeFrom() {
+  clearBronzeFrom() {
     return ALL_FILES.map((spec) => `bronze.${spec.name}`);
   },
   loadCsvFile: loadCsvFileDatabricks,

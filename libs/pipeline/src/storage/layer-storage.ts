@@ -26,7 +26,7 @@ export interface LayerStorage {
    * Removes what loads numbered `fromSeq` or later left in storage of its own (files), and
    * returns the bronze tables whose rows the caller deletes by `_batch_seq`.
    */
-  clearBronzeFrom(session: WarehouseSession, fromSeq: number): Promise<string[]>;
+  clearBronzeFrom(fromSeq: number): string[];
   /** Loads one staged CSV file into bronze; null when a file of the same content was loaded before. */
   loadCsvFile(session: WarehouseSession, dialect: Dialect, input: LoadFileInput): Promise<LoadFileCounts | null>;
   /** The silver staging tables of a build, typed from bronze. */

@@ -16,7 +16,7 @@ export function parquetFileStorage(files: LocalTableFiles): LayerStorage {
     async ensureBronzeTables(session, dialect) {
       for (const spec of ALL_FILES) await bronze.ensureView(session, dialect, spec);
     },
-    async clearBronzeFrom(_session, fromSeq) {
+    clearBronzeFrom(fromSeq) {
       bronze.removeFrom(fromSeq);
       return [];
     },
