@@ -161,6 +161,17 @@ describe('transient failures', () => {
     expect(server.recorder.statementsLike(/written_once/)).toEqual([]);
   });
 
+  it('opens a session again after a dropped connection, and then sends a write once', async () => {
+    const wh = warehouse();
+    const t = tenant();
+    await wh.provision(t);
+    const before = server.recorder.requestsFor('OpenSession').length;
+    server.hooks.failNext('OpenSession', 'reset');
+    await wh.execute(t, 'create table bronze.after_reopen as select 1 as id');
+    expect(server.recorder.requestsFor('OpenSession').slice(before).map((r) => r.status)).toEqual(['reset', 200]);
+    expect(server.recorder.statementsLike(/after_reopen/).map((s) => s.state)).toEqual(['finished']);
+  });
+
   it('gives up on a read after its retries, as WAREHOUSE_UNAVAILABLE', async () => {
     const wh = warehouse({ readRetries: 1 });
     const t = tenant();
