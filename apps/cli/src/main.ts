@@ -6,7 +6,7 @@ import { demoCommand } from './commands/demo';
 import { sqlCommand } from './commands/sql';
 import { stackCommand } from './commands/stack';
 import { tenantCommand } from './commands/tenant';
-import { reportError } from './output';
+import { flushed, reportError, watchStdout } from './output';
 import { resolveDataDir } from './stack/state';
 import { ingestCommand } from './commands/ingest';
 import { generateCommand } from './commands/generate';
@@ -14,6 +14,8 @@ import { userCommand } from './commands/user';
 
 // Every process the CLI starts or talks to must agree on one data directory, wherever it runs from.
 process.env.KINEO_DATA_DIR = resolveDataDir(process.env.KINEO_DATA_DIR || '.data');
+
+watchStdout();
 
 let context: CliContext | undefined;
 const getContext = () => (context ??= new CliContext());
@@ -51,4 +53,11 @@ async function run(): Promise<number> {
   }
 }
 
-void run().then((code) => process.exit(code));
+// Exiting straight away would drop whatever a pipe has not yet taken (everything past its 64 KiB
+// buffer): set the code, wait until stdout and stderr have been handed over, and only then exit
+// (something may still hold the event loop, e.g. a driver's idle socket).
+void run().then(async (code) => {
+  process.exitCode = code;
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit();
+});

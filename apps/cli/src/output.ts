@@ -12,6 +12,59 @@ export class CliError extends Error {
   }
 }
 
+/** Raised when whoever reads stdout has gone (e.g. `| head`): the command stops quietly. */
+export class OutputClosedError extends Error {
+  constructor() {
+    super('stdout was closed by its reader');
+    this.name = 'OutputClosedError';
+  }
+}
+
+let stdoutClosed = false;
+
+/**
+ * A reader that stops early (`kineo sql ... | head`) makes writes fail with EPIPE, emitted as an
+ * 'error' event that would otherwise crash the process with a stack trace.
+ */
+export function watchStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
+      stdoutClosed = true;
+      return;
+    }
+    throw error;
+  });
+}
+
+/**
+ * Writes to stdout honouring back-pressure, so a large result goes out as fast as the reader takes
+ * it instead of piling up in memory; rejects with OutputClosedError once the reader has gone.
+ */
+export async function writeOut(text: string): Promise<void> {
+  if (stdoutClosed) throw new OutputClosedError();
+  if (process.stdout.write(text)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done);
+      process.stdout.off('error', done);
+      process.stdout.off('close', done);
+      resolve();
+    };
+    process.stdout.on('drain', done);
+    process.stdout.on('error', done);
+    process.stdout.on('close', done);
+  });
+  if (stdoutClosed) throw new OutputClosedError();
+}
+
+/** Resolves once everything written to the stream so far has been handed to the OS (or failed). */
+export function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableEnded) return resolve();
+    stream.write('', () => resolve());
+  });
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(
     JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2) + '\n',
@@ -41,6 +94,7 @@ export function printFields(fields: [string, unknown][]): void {
 
 /** Turns any failure into one clear line on stderr and an exit code; stack traces only with KINEO_DEBUG. */
 export function reportError(error: unknown): number {
+  if (error instanceof OutputClosedError) return 0;
   if (error instanceof CliError || error instanceof DomainError || error instanceof ConfigError || error instanceof WarehouseError) {
     process.stderr.write(`kineo: ${error.message}\n`);
     return error instanceof CliError ? error.exitCode : 1;

@@ -1,29 +1,10 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { AuthService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, type PrismaClient } from '@kineo/db';
 import { startTestStack, type TestStack } from '@kineo/testkit';
-import { runCli, type CliResult } from './run-cli';
+import { runCli, runCliWithInput } from './run-cli';
 
 const PASSWORD = 'a perfectly long passphrase';
-
-/** runCli with standard input, for --password-stdin. */
-function runCliWithInput(args: string[], env: Record<string, string>, input: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'kineo.js'), ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 describe('kineo user', () => {
   let stack: TestStack;

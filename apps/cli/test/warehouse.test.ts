@@ -2,8 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import { startTestStack, type TestStack } from '@kineo/testkit';
-import { runCli } from './run-cli';
+import { runCli, runCliPiped } from './run-cli';
 import { startWorkerProcess, stopProcess } from './worker-process';
+
+const BIG_ROWS = 60_000;
 
 describe("a tenant's warehouse through the CLI", () => {
   let stack: TestStack;
@@ -27,6 +29,10 @@ describe("a tenant's warehouse through the CLI", () => {
       const ref = { tenantId: t.id, namespace: t.namespace };
       await warehouse.execute(ref, `create table bronze.users as select range as id, '${slug}-' || range as username from range(3)`);
       await warehouse.execute(ref, "create table gold.dim_user as select id as user_key, username, 'Quote \"me\", please' as note from bronze.users");
+      if (slug === 'acme') {
+        // Over 5 MB as CSV: far more than a pipe buffers, so a CLI that exits early loses rows.
+        await warehouse.execute(ref, `create table gold.activity as select range as id, repeat('x', 100) as pad from range(${BIG_ROWS})`);
+      }
       await warehouse.publish(ref, 1);
     }
     await warehouse.close();
@@ -53,6 +59,28 @@ describe("a tenant's warehouse through the CLI", () => {
       { username: 'globex-1' },
       { username: 'globex-2' },
     ]);
+  });
+
+  it('writes a large result whole into a pipe', async () => {
+    const args = ['sql', 'acme', 'select id, pad from gold.activity order by id'];
+    let csvBytes = 'id,pad\r\n'.length;
+    for (let id = 0; id < BIG_ROWS; id++) csvBytes += String(id).length + 1 + 100 + 2;
+    expect(csvBytes).toBeGreaterThan(5 * 1024 * 1024);
+    const csv = await runCliPiped([...args, '--csv'], 'wc -c', stack.env);
+    expect(csv.stderr).toBe('');
+    expect(csv.code).toBe(0);
+    expect(Number(csv.stdout.trim())).toBe(csvBytes);
+
+    const json = await runCliPiped([...args, '--json'], 'wc -l', stack.env);
+    expect(json.stderr).toBe('');
+    expect(Number(json.stdout.trim())).toBe(BIG_ROWS);
+  });
+
+  it('stops quietly when the reader closes the pipe early', async () => {
+    const result = await runCliPiped(['sql', 'acme', 'select id, pad from gold.activity order by id', '--csv'], 'head -n 1', stack.env);
+    expect(result.stdout).toBe('id,pad\r\n');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
   });
 
   it('lets ops read a working layer, still read-only', async () => {

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { TenantService } from '@kineo/db';
 import { assertReadOnlySelect, WarehouseError, type Layer, type Row } from '@kineo/warehouse';
 import type { CliContext } from '../context';
-import { CliError, printTable } from '../output';
+import { CliError, printTable, writeOut } from '../output';
 
 const TABLE_LIMIT = 1000;
 
@@ -35,20 +35,23 @@ export function sqlCommand(context: () => CliContext): Command {
         options.layer ? warehouse.stream(ref, sql, [], { chunkSize: 5000 }) : warehouse.streamPublished(ref, sql, [], { chunkSize: 5000, version: options.version }),
       );
 
+      // One write per chunk, awaited: the result streams through at the reader's pace, never whole in memory.
       if (options.json) {
-        for await (const chunk of rows) for (const row of chunk) process.stdout.write(json(row) + '\n');
+        for await (const chunk of rows) await writeOut(chunk.map((row) => json(row) + '\n').join(''));
         return;
       }
       if (options.csv) {
         let header = false;
         for await (const chunk of rows) {
+          let text = '';
           for (const row of chunk) {
             if (!header) {
-              process.stdout.write(Object.keys(row).map(csvCell).join(',') + '\r\n');
+              text += Object.keys(row).map(csvCell).join(',') + '\r\n';
               header = true;
             }
-            process.stdout.write(Object.values(row).map(csvCell).join(',') + '\r\n');
+            text += Object.values(row).map(csvCell).join(',') + '\r\n';
           }
+          await writeOut(text);
         }
         return;
       }
