@@ -2,83 +2,219 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { WarehouseError } from './errors';
 import type { Layer } from './types';
 
-const ALLOWED_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest']);
-const FORBIDDEN_FUNCTIONS = new Set(['getenv', 'current_setting', 'read_text', 'read_blob', 'query', 'query_table']);
+/**
+ * Table functions that only generate values from their arguments: they read no file, setting or
+ * catalog. Every other table function (read_csv, glob, duckdb_tables, pragma_*, query...) is refused.
+ */
+const GENERATOR_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest']);
 
-let parser: Promise<DuckDBConnection> | undefined;
+/**
+ * Built-in scalar functions and macros that reveal the engine's configuration, session or catalog,
+ * or change its state, rather than compute from their arguments.
+ */
+const REFUSED_FUNCTIONS = new Set([
+  'getenv',
+  'current_setting',
+  'getvariable',
+  'current_query',
+  'current_query_id',
+  'current_database',
+  'current_catalog',
+  'current_schema',
+  'current_schemas',
+  'current_connection_id',
+  'current_transaction_id',
+  'current_user',
+  'current_role',
+  'session_user',
+  'user',
+  'in_search_path',
+  'nextval',
+  'currval',
+  'setseed',
+  'txid_current',
+  'get_block_size',
+  'parse_duckdb_log_message',
+]);
+
+/** Node types the guard understands; anything else (SHOW_REF, PIVOT, a future type) is refused. */
+const QUERY_NODES = new Set(['SELECT_NODE', 'SET_OPERATION_NODE', 'RECURSIVE_CTE_NODE']);
+const TABLE_REFS = new Set(['BASE_TABLE', 'SUBQUERY', 'JOIN', 'EXPRESSION_LIST', 'EMPTY', 'TABLE_FUNCTION']);
+const EXPRESSIONS = new Set([
+  'CONSTANT',
+  'COLUMN_REF',
+  'FUNCTION',
+  'OPERATOR',
+  'CASE',
+  'CAST',
+  'COMPARISON',
+  'CONJUNCTION',
+  'SUBQUERY',
+  'STAR',
+  'WINDOW',
+  'LAMBDA',
+  'LAMBDA_REF',
+  'BETWEEN',
+  'COLLATE',
+  'PARAMETER',
+  'POSITIONAL_REFERENCE',
+]);
+const SAFE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+interface Parser {
+  connection: DuckDBConnection;
+  /** Names of the engine's built-in scalar and aggregate functions (and scalar macros) in main. */
+  functions: Set<string>;
+}
+
+let parser: Promise<Parser> | undefined;
 
 /** An in-memory DuckDB used only to parse SQL: it has no files and no tables. */
-function parserConnection(): Promise<DuckDBConnection> {
-  parser ??= DuckDBInstance.create(':memory:', { enable_external_access: 'false', threads: '1' }).then((i) => i.connect());
+function parserConnection(): Promise<Parser> {
+  parser ??= (async () => {
+    const instance = await DuckDBInstance.create(':memory:', { enable_external_access: 'false', threads: '1' });
+    const connection = await instance.connect();
+    const reader = await connection.runAndReadAll(
+      "select distinct function_name from duckdb_functions() where schema_name = 'main' and function_type in ('scalar', 'aggregate', 'macro')",
+    );
+    const functions = new Set(reader.getRowObjectsJS().map((r) => String(r.function_name).toLowerCase()));
+    return { connection, functions };
+  })();
   return parser;
 }
 
+const refuse = (reason: string): never => {
+  throw new WarehouseError('WAREHOUSE_READ_ONLY', `Refused: ${reason}.`);
+};
+
 /**
- * Proves a statement only reads the tenant's own tables: exactly one SELECT (checked by DuckDB's
- * own parser, not by pattern matching), tables named by layer only (never by catalog, so another
- * namespace cannot be named), and no table function that reads files or runs other SQL.
+ * Proves a statement only reads the tenant's own tables. DuckDB's own parser turns it into a tree
+ * (never pattern matching on text), which must be exactly one SELECT built only from parts this
+ * guard knows (an allow-list): tables named by layer, or a CTE name where that CTE is in scope;
+ * built-in scalar and aggregate functions; and no table function other than pure generators.
+ * The engine's own confinement (no external access, allowed directories) stays behind it.
  */
 export async function assertReadOnlySelect(sql: string, allowedLayers: readonly Layer[]): Promise<void> {
-  const connection = await parserConnection();
+  const { connection, functions } = await parserConnection();
   const reader = await connection.runAndReadAll('select json_serialize_sql(?::varchar) as j', [sql]);
   const parsed = JSON.parse(String(reader.getRowObjectsJS()[0].j)) as {
     error: boolean;
     error_message?: string;
-    statements?: unknown[];
+    statements?: { node: unknown }[];
   };
   if (parsed.error) {
-    const reason = /Only SELECT/.test(parsed.error_message ?? '')
-      ? 'only a single SELECT statement is allowed here'
-      : `the statement could not be parsed: ${parsed.error_message}`;
-    throw new WarehouseError('WAREHOUSE_READ_ONLY', `Refused: ${reason}.`);
+    refuse(
+      /Only SELECT/.test(parsed.error_message ?? '')
+        ? 'only a single SELECT statement is allowed here'
+        : `the statement could not be parsed: ${parsed.error_message}`,
+    );
   }
-  if ((parsed.statements ?? []).length !== 1) {
-    throw new WarehouseError('WAREHOUSE_READ_ONLY', 'Refused: only a single SELECT statement is allowed here.');
-  }
-  const ctes = new Set<string>();
-  collectCteNames(parsed.statements, ctes);
-  walk(parsed.statements, (node) => {
-    if (node.type === 'TABLE_FUNCTION') {
-      const fn = (node.function as { function_name?: string } | undefined)?.function_name ?? '';
-      if (!ALLOWED_TABLE_FUNCTIONS.has(fn.toLowerCase())) {
-        throw new WarehouseError('WAREHOUSE_READ_ONLY', `Refused: the table function ${fn}() is not allowed here.`);
-      }
-    }
-    if (node.class === 'FUNCTION' && typeof node.function_name === 'string' && FORBIDDEN_FUNCTIONS.has(node.function_name.toLowerCase())) {
-      throw new WarehouseError('WAREHOUSE_READ_ONLY', `Refused: the function ${node.function_name}() is not allowed here.`);
-    }
-    if (node.type === 'BASE_TABLE') {
-      const catalog = String(node.catalog_name ?? '');
-      const schema = String(node.schema_name ?? '');
-      const table = String(node.table_name ?? '');
-      if (catalog !== '') {
-        throw new WarehouseError('WAREHOUSE_READ_ONLY', `Refused: name tables by layer (for example gold.${table}), not by catalog.`);
-      }
-      if (schema === '' && ctes.has(table)) return;
-      if (!(allowedLayers as readonly string[]).includes(schema)) {
-        throw new WarehouseError(
-          'WAREHOUSE_READ_ONLY',
-          `Refused: ${schema ? `${schema}.${table}` : table} is not a table this query may read; use ${allowedLayers.map((l) => `${l}.<table>`).join(' or ')}.`,
-        );
-      }
-    }
-  });
+  const statements = parsed.statements ?? [];
+  if (statements.length !== 1) refuse('only a single SELECT statement is allowed here');
+  new Guard(allowedLayers, functions).visit(statements[0].node, new Set(), 'query');
 }
 
 type JsonNode = Record<string, unknown>;
+type Slot = 'query' | 'table' | 'table-function' | 'expression' | 'other';
 
-function walk(value: unknown, visit: (node: JsonNode) => void): void {
-  if (Array.isArray(value)) {
-    for (const item of value) walk(item, visit);
-  } else if (value && typeof value === 'object') {
-    visit(value as JsonNode);
-    for (const child of Object.values(value)) walk(child, visit);
+class Guard {
+  constructor(
+    private readonly layers: readonly string[],
+    private readonly functions: Set<string>,
+  ) {}
+
+  /**
+   * Walks the tree carrying the CTE names in scope: a WITH's names are visible in its own query
+   * and everything nested in it, a CTE's definition sees only the CTEs before it (and itself when
+   * recursive), and nothing outside the WITH sees them. A name out of scope is a real table.
+   */
+  visit(value: unknown, scope: ReadonlySet<string>, slot: Slot): void {
+    if (Array.isArray(value)) {
+      for (const item of value) this.visit(item, scope, slot);
+      return;
+    }
+    if (!value || typeof value !== 'object') return;
+    const node = value as JsonNode;
+    const kind = this.check(node, scope, slot);
+    let inner = scope;
+    if (kind === 'query') inner = this.visitCtes(node, scope);
+    for (const [key, child] of Object.entries(node)) {
+      if (key === 'cte_map') continue;
+      this.visit(child, inner, slotOf(key, kind));
+    }
+  }
+
+  private visitCtes(node: JsonNode, scope: ReadonlySet<string>): ReadonlySet<string> {
+    const entries = (node.cte_map as { map?: { key: string; value: { query?: { node?: JsonNode } } }[] } | undefined)?.map ?? [];
+    const names = new Set(scope);
+    if (node.type === 'RECURSIVE_CTE_NODE' && typeof node.cte_name === 'string') names.add(node.cte_name.toLowerCase());
+    for (const entry of entries) {
+      this.visit(entry.value, names, 'other');
+      names.add(entry.key.toLowerCase());
+    }
+    return names;
+  }
+
+  private check(node: JsonNode, scope: ReadonlySet<string>, slot: Slot): Slot | undefined {
+    if (typeof node.class === 'string') {
+      if (!EXPRESSIONS.has(node.class)) refuse(`${node.class.toLowerCase()} expressions are not allowed here`);
+      // A table function's own call was checked as a table function; its arguments are checked below.
+      if (node.class === 'FUNCTION' && slot !== 'table-function') this.checkFunction(node);
+      if (node.class === 'WINDOW' && node.type === 'WINDOW_AGGREGATE') this.checkFunction(node);
+      return 'expression';
+    }
+    const type = typeof node.type === 'string' ? node.type : undefined;
+    if (type && QUERY_NODES.has(type)) return 'query';
+    // Whatever key it hangs from, anything that names a table or calls a table function is checked.
+    const namesTable = type === 'BASE_TABLE' || type === 'TABLE_FUNCTION' || 'table_name' in node;
+    if ((slot === 'table' || namesTable) && type) {
+      if (!TABLE_REFS.has(type)) refuse(type === 'SHOW_REF' ? 'SHOW, DESCRIBE and SUMMARIZE are not allowed here' : `${type.toLowerCase()} is not allowed here`);
+      if (type === 'BASE_TABLE') this.checkTable(node, scope);
+      if (type === 'TABLE_FUNCTION') {
+        const fn = String((node.function as JsonNode | undefined)?.function_name ?? '');
+        if (!GENERATOR_TABLE_FUNCTIONS.has(fn.toLowerCase())) refuse(`the table function ${fn}() is not allowed here`);
+      }
+      return 'table';
+    }
+    if (slot === 'query' && type && !QUERY_NODES.has(type)) refuse(`${type.toLowerCase()} is not allowed here`);
+    return undefined;
+  }
+
+  private checkFunction(node: JsonNode): void {
+    const name = String(node.function_name ?? '');
+    const lower = name.toLowerCase();
+    if (String(node.catalog ?? '') !== '' || !['', 'main'].includes(String(node.schema ?? ''))) {
+      refuse(`the function ${name}() may not be qualified by catalog or schema here`);
+    }
+    if (REFUSED_FUNCTIONS.has(lower) || lower.startsWith('duckdb_') || lower.startsWith('pragma_') || !this.functions.has(lower)) {
+      refuse(`the function ${name}() is not allowed here`);
+    }
+  }
+
+  private checkTable(node: JsonNode, scope: ReadonlySet<string>): void {
+    const catalog = String(node.catalog_name ?? '');
+    const schema = String(node.schema_name ?? '');
+    const table = String(node.table_name ?? '');
+    if (catalog !== '') refuse(`name tables by layer (for example gold.${table}), not by catalog`);
+    if (schema === '' && scope.has(table.toLowerCase())) return;
+    if (!this.layers.includes(schema)) {
+      refuse(
+        `${schema ? `${schema}.${table}` : table} is not a table this query may read; use ${this.layers.map((l) => `${l}.<table>`).join(' or ')}`,
+      );
+    }
+    // A path or URL where a table name goes would be read as a file by a replacement scan.
+    if (!SAFE_IDENTIFIER.test(table)) refuse(`"${table}" is not a table name`);
   }
 }
 
-function collectCteNames(value: unknown, names: Set<string>): void {
-  walk(value, (node) => {
-    const map = (node.cte_map as { map?: { key: string }[] } | undefined)?.map;
-    if (Array.isArray(map)) for (const entry of map) names.add(entry.key);
-  });
+/** Which kind of node a child key holds, so table references are checked as such. */
+function slotOf(key: string, parent: Slot | undefined): Slot {
+  if (key === 'from_table' || key === 'left' || key === 'right') {
+    // A set operation's or recursive CTE's sides are queries; a join's sides are tables.
+    return parent === 'query' ? (key === 'from_table' ? 'table' : 'query') : parent === 'table' ? 'table' : 'other';
+  }
+  if (key === 'function' && parent === 'table') return 'table-function';
+  if (key === 'subquery' || key === 'query') return 'other';
+  if (key === 'node') return 'query';
+  return parent === 'expression' ? 'expression' : 'other';
 }

@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDbWarehouse, WarehouseError, assertReadOnlySelect, namespaceForTenantSeq } from '../src';
+
+const a = { tenantId: 'a', namespace: namespaceForTenantSeq(1) };
+
+async function refusal(sql: string, layers: ('gold' | 'silver' | 'bronze')[] = ['gold']): Promise<WarehouseError> {
+  const error = await assertReadOnlySelect(sql, layers).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof WarehouseError)) throw new Error(`expected a refusal of: ${sql}`);
+  expect(error.code).toBe('WAREHOUSE_READ_ONLY');
+  return error;
+}
+
+describe('the read-only SQL guard', () => {
+  let dir: string;
+  let wh: DuckDbWarehouse;
+  let landingCsv: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-guard-'));
+    wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1 });
+    await wh.provision(a);
+    await wh.execute(a, "create table gold.dim_user as select range as user_key, 'u' || range as username from range(3)");
+    await wh.execute(a, 'create table silver.users as select * from gold.dim_user');
+    await wh.publish(a, 1);
+    landingCsv = path.join(wh.landingDir(a), 'users.csv');
+    fs.writeFileSync(landingCsv, 'id,password\n1,hunter2\n');
+  });
+
+  afterAll(async () => {
+    await wh.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Each of these read engine internals or files while the guard let them through.
+  it.each([
+    ['a system view behind an out-of-scope CTE', 'select * from (with duckdb_databases as (select 1) select 1) a, duckdb_databases'],
+    ['pg_settings behind an out-of-scope CTE', 'select * from (with pg_settings as (select 1) select 1) a, pg_settings'],
+    ['duckdb_tables behind an out-of-scope CTE', 'select * from (with duckdb_tables as (select 1) select 1) a, duckdb_tables'],
+    ['sqlite_master behind an out-of-scope CTE', 'select * from (with sqlite_master as (select 1) select 1) a, sqlite_master'],
+    ['a CTE that names itself without RECURSIVE', 'with duckdb_tables as (select * from duckdb_tables) select * from duckdb_tables'],
+    ['a CTE that names a later one', 'with x as (select * from duckdb_settings), duckdb_settings as (select 1) select * from x'],
+    ['a CTE name used in a sibling subquery', 'select (select count(*) from (with duckdb_views as (select 1) select 1)), (select count(*) from duckdb_views)'],
+    ['SHOW inside FROM', 'select * from (show all tables)'],
+    ['DESCRIBE inside FROM', 'select * from (describe gold.dim_user)'],
+  ])('refuses %s on published gold', async (_case, sql) => {
+    await refusal(sql);
+    await expect(wh.queryPublished(a, sql)).rejects.toMatchObject({ code: 'WAREHOUSE_READ_ONLY' });
+  });
+
+  it("refuses the tenant's own landing file by its path on a working layer", async () => {
+    const sql = `select * from (with "${landingCsv}" as (select 1) select 1) a, "${landingCsv}"`;
+    await refusal(sql, ['silver']);
+    await refusal(`select * from '${landingCsv}'`, ['silver']);
+    await refusal(`select * from silver."${landingCsv}"`, ['silver']);
+  });
+
+  it('refuses SHOW ALL TABLES on a working layer, which would list every layer', async () => {
+    await refusal('select * from (show all tables)', ['silver']);
+  });
+
+  it.each([
+    ['read_text', "select * from read_text('/etc/hostname')"],
+    ['read_blob', "select * from read_blob('/etc/hostname')"],
+    ['read_csv', "select * from read_csv('/etc/passwd')"],
+    ['read_csv_auto', "select * from read_csv_auto('x.csv')"],
+    ['read_parquet', "select * from read_parquet('x.parquet')"],
+    ['read_json_auto', "select * from read_json_auto('x.json')"],
+    ['glob', "select * from glob('/*')"],
+    ['parquet_scan', "select * from parquet_scan('x.parquet')"],
+    ['duckdb_settings', 'select * from duckdb_settings()'],
+    ['pragma_database_list', 'select * from pragma_database_list()'],
+    ['query', "select * from query('select 1')"],
+  ])('refuses the table function %s', async (fn, sql) => {
+    expect((await refusal(sql)).message).toContain(`${fn}() is not allowed`);
+  });
+
+  it.each([
+    ['getenv', "select getenv('HOME')"],
+    ['current_setting', "select current_setting('allowed_directories')"],
+    ['a qualified getenv', "select main.getenv('HOME')"],
+    ['a catalog-qualified current_setting', "select system.main.current_setting('threads')"],
+    ['a duckdb_ function', 'select duckdb_secrets()'],
+    ['current_setting in a window', "select max(current_setting('threads')) over () from gold.dim_user"],
+    ['getenv in a subquery', "select * from gold.dim_user where username in (select getenv('HOME'))"],
+    ['an unknown function', 'select no_such_fn(1)'],
+  ])('refuses %s', async (_case, sql) => {
+    expect((await refusal(sql)).message).toMatch(/function .+ (is not allowed|may not be qualified)/);
+  });
+
+  it.each([
+    ['SET', "set allowed_directories = ['/']"],
+    ['PRAGMA', 'pragma database_list'],
+    ['ATTACH', "attach '/tmp/x.duckdb' as x"],
+    ['INSTALL', 'install httpfs'],
+    ['LOAD', 'load httpfs'],
+    ['COPY', "copy gold.dim_user to '/tmp/x.csv'"],
+    ['EXPORT', "export database '/tmp/x'"],
+  ])('refuses %s', async (_case, sql) => {
+    expect((await refusal(sql)).message).toBe('Refused: only a single SELECT statement is allowed here.');
+  });
+
+  it.each([
+    ['a URL as a table', "select * from 'https://example.com/x.csv'"],
+    ['a URL in a reader', "select * from read_parquet('s3://bucket/x.parquet')"],
+    ['a layer-qualified URL', `select * from gold."https://example.com/x.csv"`],
+  ])('refuses %s', async (_case, sql) => {
+    await refusal(sql);
+  });
+
+  it.each([
+    ['a plain select', 'select user_key, upper(username) as u from gold.dim_user order by 1'],
+    ['a CTE in scope', 'with t as (select * from gold.dim_user) select count(*) as n from t'],
+    ['a CTE seen from a nested subquery', 'with t as (select * from gold.dim_user) select * from (select * from t) x where user_key in (select user_key from t)'],
+    ['a CTE built on an earlier one', 'with t as (select * from gold.dim_user), u as (select * from t) select * from u'],
+    ['a recursive CTE', 'with recursive n(i) as (select 1 union all select i + 1 from n where i < 3) select * from n'],
+    ['windows and aggregates', 'select row_number() over (order by user_key) as r, sum(user_key) over () as s, count(*) filter (where user_key > 0) over () as c from gold.dim_user'],
+    ['a set operation', 'select user_key from gold.dim_user union all select 1'],
+    ['values, casts, lambdas and a generator', "select list_transform([1, 2], x -> x + 1) as l, '3'::int as i, v from (values (1), (2)) t(v), range(2)"],
+  ])('allows %s', async (_case, sql) => {
+    await expect(assertReadOnlySelect(sql, ['gold'])).resolves.toBeUndefined();
+  });
+
+  it('still answers an allowed query with the tenant data', async () => {
+    const result = await wh.queryPublished(a, 'with t as (select * from gold.dim_user) select count(*) as n from t');
+    expect(result.rows).toEqual([{ n: 3 }]);
+  });
+});
