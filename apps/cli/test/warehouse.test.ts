@@ -33,7 +33,12 @@ describe("a tenant's warehouse through the CLI", () => {
         // Over 5 MB as CSV: far more than a pipe buffers, so a CLI that exits early loses rows.
         await warehouse.execute(ref, `create table gold.activity as select range as id, repeat('x', 100) as pad from range(${BIG_ROWS})`);
       }
+      if (slug === 'acme') await warehouse.execute(ref, "create table gold.release as select 'first' as label");
       await warehouse.publish(ref, 1);
+      if (slug === 'acme') {
+        await warehouse.execute(ref, "create or replace table gold.release as select 'second' as label");
+        await warehouse.publish(ref, 2);
+      }
     }
     await warehouse.close();
     worker = await startWorkerProcess(stack.env);
@@ -81,6 +86,20 @@ describe("a tenant's warehouse through the CLI", () => {
     expect(result.stdout).toBe('id,pad\r\n');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+  });
+
+  it('queries an older published data version on request', async () => {
+    const query = ['sql', 'acme', 'select label from gold.release', '--json'];
+    expect((await runCli(query, stack.env)).stdout).toBe('{"label":"second"}\n');
+    const older = await runCli([...query, '--data-version', '1'], stack.env);
+    expect(older.stderr).toBe('');
+    expect(older.stdout).toBe('{"label":"first"}\n');
+    const missing = await runCli([...query, '--data-version', '9'], stack.env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^kineo: Version 9 of t_\w+ is not available\.$/m);
+    const bad = await runCli([...query, '--data-version', 'latest'], stack.env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('a published data version: a whole number from 1');
   });
 
   it('lets ops read a working layer, still read-only', async () => {

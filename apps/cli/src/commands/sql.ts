@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { TenantService } from '@kineo/db';
 import { assertReadOnlySelect, WarehouseError, type Layer, type Row } from '@kineo/warehouse';
 import type { CliContext } from '../context';
@@ -6,17 +6,25 @@ import { CliError, printTable, writeOut } from '../output';
 
 const TABLE_LIMIT = 1000;
 
+// Not --version: the program's own --version (the CLI's release) would answer instead of the query.
+function dataVersion(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a published data version: a whole number from 1');
+  return n;
+}
+
 export function sqlCommand(context: () => CliContext): Command {
   return new Command('sql')
     .description("run one read-only SELECT on a tenant's published gold data (ops: --layer silver|bronze)")
     .argument('<slug>', 'the tenant')
     .argument('<select>', 'a single SELECT; name tables by layer, e.g. gold.dim_user')
     .addOption(new Option('--layer <layer>', 'read the working layer instead of published gold').choices(['gold', 'silver', 'bronze']))
-    .option('--version <n>', 'a published version other than the latest', (v) => Number(v))
+    .option('--data-version <n>', 'query a published data version other than the latest', dataVersion)
     .option('--json', 'print JSON lines, one object per row')
     .option('--csv', 'print CSV with a header row')
-    .action(async (slug: string, sql: string, options: { layer?: Layer; version?: number; json?: boolean; csv?: boolean }) => {
+    .action(async (slug: string, sql: string, options: { layer?: Layer; dataVersion?: number; json?: boolean; csv?: boolean }) => {
       if (options.json && options.csv) throw new CliError('Choose one of --json and --csv.', 2);
+      if (options.layer && options.dataVersion !== undefined) throw new CliError('--data-version reads published gold; it cannot be combined with --layer.', 2);
       const ctx = context();
       const tenant = await new TenantService(ctx.prisma).get(slug);
       if (tenant.status === 'offboarded') throw new CliError(`Tenant "${slug}" has been offboarded; it has no data.`);
@@ -28,11 +36,11 @@ export function sqlCommand(context: () => CliContext): Command {
         await assertReadOnlySelect(sql, [options.layer]);
         rows = warehouse.stream(ref, sql, [], { chunkSize: 5000 });
       } else {
-        rows = warehouse.streamPublished(ref, sql, [], { chunkSize: 5000, version: options.version });
+        rows = warehouse.streamPublished(ref, sql, [], { chunkSize: 5000, version: options.dataVersion });
       }
       await audit(ctx, tenant.id, sql, options.layer ?? 'gold');
       rows = retryWhileBusy(rows, () =>
-        options.layer ? warehouse.stream(ref, sql, [], { chunkSize: 5000 }) : warehouse.streamPublished(ref, sql, [], { chunkSize: 5000, version: options.version }),
+        options.layer ? warehouse.stream(ref, sql, [], { chunkSize: 5000 }) : warehouse.streamPublished(ref, sql, [], { chunkSize: 5000, version: options.dataVersion }),
       );
 
       // One write per chunk, awaited: the result streams through at the reader's pace, never whole in memory.
