@@ -1,3 +1,4 @@
+import { createPrismaClient } from '@kineo/db';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import { runCli } from './run-cli';
 
@@ -73,6 +74,55 @@ describe('kineo tenant', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Unknown plan "gold". Plans: enterprise, professional, starter.');
     expect((await list()).map((t) => t.slug)).not.toContain('initech');
+  });
+
+  it('shows a bounded page of a long history, with totals, and pages through the rest', async () => {
+    const prisma = createPrismaClient(stack.env.DATABASE_URL, { poolSize: 1 });
+    try {
+      const tenant = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex' } });
+      // A long history whose rows are large, as real loads and ops reads make them.
+      const files = Array.from({ length: 40 }, (_, i) => ({ file: `file-${i}.csv`, sha256: 'f'.repeat(64), rowsRead: i, reasons: ['r'.repeat(200)] }));
+      for (let i = 0; i < 30; i++) {
+        await prisma.ingestionRun.create({ data: { tenantId: tenant.id, source: `load-${i}`, files, createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)) } });
+      }
+      await prisma.auditEvent.createMany({
+        data: Array.from({ length: 60 }, (_, i) => ({
+          actor: 'cli:test',
+          action: `test.event.${i}`,
+          tenantId: tenant.id,
+          details: { sql: `select ${i} -- ${'x'.repeat(i === 59 ? 10_000 : 100)}` },
+          createdAt: new Date(Date.UTC(2030, 0, 1, 0, i)),
+        })),
+      });
+    } finally {
+      await prisma.$disconnect();
+    }
+
+    const first = await runCli(['tenant', 'show', 'globex', '--json'], stack.env);
+    expect(first.code).toBe(0);
+    expect(first.stdout.length).toBeLessThan(32 * 1024);
+    const page1 = JSON.parse(first.stdout);
+    expect(page1.totals).toEqual({ ingestionRuns: 30, buildRuns: 0, auditEvents: 61 });
+    expect(page1.ingestionRuns.map((r: { source: string }) => r.source)).toEqual(['load-29', 'load-28', 'load-27', 'load-26', 'load-25']);
+    expect(page1.ingestionRuns[0].files).toBe(40);
+    expect(page1.auditEvents).toHaveLength(20);
+    expect(page1.auditEvents[0]).toMatchObject({ action: 'test.event.59', details: { truncated: true } });
+    expect(page1.auditEvents[1]).toMatchObject({ action: 'test.event.58', details: { sql: expect.stringMatching(/^select 58 /) } });
+
+    const page3 = JSON.parse((await runCli(['tenant', 'show', 'globex', '--json', '--runs', '2', '--audit', '25', '--page', '3'], stack.env)).stdout);
+    expect(page3.ingestionRuns.map((r: { source: string }) => r.source)).toEqual(['load-25', 'load-24']);
+    expect(page3.auditEvents.map((e: { action: string }) => e.action)).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `test.event.${9 - i}`),
+      'tenant.created',
+    ]);
+
+    const human = await runCli(['tenant', 'show', 'globex'], stack.env);
+    expect(human.stdout).toContain('Recent loads (5 of 30; --runs N or --page 2 for more)');
+    expect(human.stdout).toContain('Audit (20 of 61; --audit N or --page 2 for more)');
+
+    const bad = await runCli(['tenant', 'show', 'globex', '--runs', '0'], stack.env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('a whole number from 1 to 100');
   });
 
   it('says the tenant does not exist', async () => {

@@ -84,19 +84,30 @@ export function tenantCommand(context: () => CliContext): Command {
 
   tenant
     .command('show')
-    .description('show one tenant, its subscription and its recent activity')
+    .description('show one tenant, its subscription and a page of its recent runs and audit events, with totals')
     .argument('<slug>')
+    .option('--runs <n>', 'loads and builds per page (default 5)', count(100), 5)
+    .option('--audit <n>', 'audit events per page (default 20)', count(500), 20)
+    .option('--page <n>', 'page of runs and audit events, 1 being the newest', count(), 1)
     .option('--json', 'print JSON')
-    .action(async (slug: string, options: { json?: boolean }) => {
+    .action(async (slug: string, options: { runs: number; audit: number; page: number; json?: boolean }) => {
       const ctx = context();
       const found = await new TenantService(ctx.prisma).get(slug);
-      const [ingestions, builds, audit] = await Promise.all([
-        ctx.prisma.ingestionRun.findMany({ where: { tenantId: found.id }, orderBy: { createdAt: 'desc' }, take: 5 }),
-        ctx.prisma.buildRun.findMany({ where: { tenantId: found.id }, orderBy: { createdAt: 'desc' }, take: 5 }),
-        ctx.prisma.auditEvent.findMany({ where: { tenantId: found.id }, orderBy: { createdAt: 'desc' }, take: 10 }),
+      const where = { tenantId: found.id };
+      const newest = { orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }] };
+      const runs = { ...newest, take: options.runs, skip: (options.page - 1) * options.runs };
+      const [ingestions, builds, audit, totalIngestions, totalBuilds, totalAudit] = await Promise.all([
+        ctx.prisma.ingestionRun.findMany({ where, ...runs }),
+        ctx.prisma.buildRun.findMany({ where, ...runs }),
+        ctx.prisma.auditEvent.findMany({ where, ...newest, take: options.audit, skip: (options.page - 1) * options.audit }),
+        ctx.prisma.ingestionRun.count({ where }),
+        ctx.prisma.buildRun.count({ where }),
+        ctx.prisma.auditEvent.count({ where }),
       ]);
       const subscription = found.subscriptions[0];
+      const totals = { ingestionRuns: totalIngestions, buildRuns: totalBuilds, auditEvents: totalAudit };
       if (options.json) {
+        // Bounded whatever the tenant's history: a page of each list, each row summarised.
         return printJson({
           ...summary(found),
           subscription: subscription && {
@@ -108,9 +119,11 @@ export function tenantCommand(context: () => CliContext): Command {
             periodStart: subscription.periodStart,
             periodEnd: subscription.periodEnd,
           },
-          ingestionRuns: ingestions,
-          buildRuns: builds,
-          auditEvents: audit,
+          page: { number: options.page, runs: options.runs, audit: options.audit },
+          totals,
+          ingestionRuns: ingestions.map(({ files, ...run }) => ({ ...run, files: Array.isArray(files) ? files.length : 0 })),
+          buildRuns: builds.map(({ checks, ...run }) => ({ ...run, checks: checkCounts(checks) })),
+          auditEvents: audit.map((event) => ({ ...event, details: boundedDetails(event.details) })),
         });
       }
       printFields([
@@ -126,9 +139,11 @@ export function tenantCommand(context: () => CliContext): Command {
         ['row limit', subscription ? String(subscription.rowLimit ?? subscription.plan.rowLimit) : '-'],
         ['created', found.createdAt],
       ]);
-      process.stdout.write('\nRecent loads\n');
+      const shown = (n: number, total: number, per: string) =>
+        total > n ? ` (${n} of ${total}; ${per} or --page ${options.page + 1} for more)` : '';
+      process.stdout.write(`\nRecent loads${shown(ingestions.length, totalIngestions, '--runs N')}\n`);
       printTable(ingestions, ['createdAt', 'status', 'source', 'rowsRead', 'rowsLoaded', 'rowsQuarantined']);
-      process.stdout.write('\nRecent builds\n');
+      process.stdout.write(`\nRecent builds${shown(builds.length, totalBuilds, '--runs N')}\n`);
       printTable(
         builds.map((b) => ({ ...b, checks: checkSummary(b.checks) })),
         ['createdAt', 'kind', 'status', 'dataVersion', 'asOf', 'checks'],
@@ -141,7 +156,7 @@ export function tenantCommand(context: () => CliContext): Command {
       }
       const failedBuild = builds.find((b) => b.status === 'failed');
       if (failedBuild && failedBuild === builds[0]) process.stdout.write(`\nThe latest build failed: ${failedBuild.error}\n`);
-      process.stdout.write('\nAudit\n');
+      process.stdout.write(`\nAudit${shown(audit.length, totalAudit, '--audit N')}\n`);
       printTable(audit, ['createdAt', 'actor', 'action']);
     });
 
@@ -189,6 +204,34 @@ interface Check {
   table: string;
   status: string;
   detail: string;
+}
+
+function checkCounts(checks: unknown): { total: number; passed: number; failed: number } {
+  const list = Array.isArray(checks) ? (checks as Check[]) : [];
+  return {
+    total: list.length,
+    passed: list.filter((c) => c.status === 'passed').length,
+    failed: list.filter((c) => c.status === 'failed').length,
+  };
+}
+
+/** Audit details up to a few KiB are shown whole; a bigger one (a long SQL, say) is cut to a preview. */
+const AUDIT_DETAILS_LIMIT = 4096;
+
+function boundedDetails(details: unknown): unknown {
+  const text = JSON.stringify(details) ?? '';
+  if (text.length <= AUDIT_DETAILS_LIMIT) return details;
+  return { truncated: true, bytes: text.length, preview: text.slice(0, AUDIT_DETAILS_LIMIT) };
+}
+
+function count(max?: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < 1 || (max !== undefined && n > max)) {
+      throw new InvalidArgumentError(max === undefined ? 'a whole number from 1' : `a whole number from 1 to ${max}`);
+    }
+    return n;
+  };
 }
 
 function checkSummary(checks: unknown): string {
