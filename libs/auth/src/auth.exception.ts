@@ -9,6 +9,7 @@ export type AuthErrorCode =
   | 'EMAIL_INVALID'
   | 'USER_EXISTS'
   | 'USER_INPUT_INVALID'
+  | 'BAD_USER_INPUT'
   | 'AUTH_SECRET_INVALID';
 
 /** Sign-in, session and account failures, each with a message that is safe to show to the caller. */

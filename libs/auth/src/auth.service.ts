@@ -3,6 +3,7 @@ import type { SecretStore } from '@kineo/config';
 import { assertIdentifier } from '@kineo/warehouse';
 import { AuthError, badCredentials, sessionInvalid } from './auth.exception';
 import { normalizeEmail } from './email.util';
+import { parseLoginInput } from './login-input.util';
 import { verifyAgainstDummy, verifyPassword } from './password.util';
 import { SessionTokens } from './session-token.service';
 import { OPS_ROLE, type Principal, type SessionRole, type TenantContext } from './tenant-context.types';
@@ -57,6 +58,7 @@ export class AuthService {
    * alike, in about the same time.
    */
   async login(email: string, password: string, tenantSlug?: string, origin: LoginOrigin = {}): Promise<LoginResult> {
+    parseLoginInput({ email, password, tenant: tenantSlug });
     const address = normalizeEmail(email);
     const slug = tenantSlug?.trim() || undefined;
     const user = await dbCall(() =>

@@ -6,6 +6,7 @@ import { SETTINGS } from '../config/settings.module';
 import { PRISMA } from '../database/database.module';
 import { AuthenticatedGuard, RolesGuard, TenantGuard } from './auth.guards';
 import { AuthResolver } from './auth.resolver';
+import { LoginThrottle } from './login-throttle.service';
 import { SessionHook } from './session.hook';
 
 /** Sign-in, sessions and the guards that turn a verified session into a TenantContext. */
@@ -19,6 +20,7 @@ import { SessionHook } from './session.hook';
         AuthService.create(prisma, createSecretStore(settings), { sessionTtlSeconds: settings.AUTH_SESSION_TTL_SECONDS }),
     },
     SessionHook,
+    LoginThrottle,
     AuthResolver,
     AuthenticatedGuard,
     TenantGuard,

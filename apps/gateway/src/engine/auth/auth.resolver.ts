@@ -1,13 +1,17 @@
 import { UseGuards } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { AuthService, type LoginOrigin, type Principal } from '@kineo/auth';
+import { AuthService, parseLoginInput, type LoginOrigin, type Principal } from '@kineo/auth';
 import { CurrentPrincipal, RequestOrigin } from './auth.decorators';
 import { AuthenticatedGuard } from './auth.guards';
+import { LoginThrottle } from './login-throttle.service';
 import { Me, SessionPayload } from './auth.types';
 
 @Resolver()
 export class AuthResolver {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly throttle: LoginThrottle,
+  ) {}
 
   @Mutation(() => SessionPayload, {
     description: 'Signs in. Name the organisation when you belong to several; Kineo ops name none for a platform session.',
@@ -18,7 +22,12 @@ export class AuthResolver {
     @Args('tenant', { type: () => String, nullable: true, description: "The organisation's slug." }) tenant: string | null,
     @RequestOrigin() origin: LoginOrigin,
   ): Promise<SessionPayload> {
+    // Bounded before anything else touches it: an anonymous caller chooses these strings.
+    parseLoginInput({ email, password, tenant: tenant ?? undefined });
+    // Counted before the password is checked, so parallel guesses cannot outrun the count.
+    await this.throttle.attempt(email, origin.ip);
     const session = await this.auth.login(email, password, tenant ?? undefined, origin);
+    await this.throttle.succeeded(email, origin.ip);
     return { token: session.token, expiresAt: session.expiresAt, role: session.role, tenant: session.tenant };
   }
 

@@ -49,7 +49,7 @@ export function toClientErrors(errors: readonly GraphQLError[], requestId: strin
         ),
       );
     } else if (original instanceof DomainError) {
-      result.errors.push(withCode(error, original.message, original.code));
+      result.errors.push(withCode(error, original.message, original.code, clientDetails(original)));
     } else if (isMercuriusRequestError(original)) {
       result.errors.push(withCode(error, error.message, BAD_REQUEST));
       result.statusCode = statusCodeOf(original);
@@ -63,6 +63,15 @@ export function toClientErrors(errors: readonly GraphQLError[], requestId: strin
     }
   }
   return result;
+}
+
+/** The few details of a DomainError a client acts on (when to retry, which argument was wrong). */
+const CLIENT_DETAILS = ['retryAfterSeconds', 'argument'] as const;
+
+function clientDetails(error: DomainError): Record<string, unknown> {
+  const details: Record<string, unknown> = {};
+  for (const key of CLIENT_DETAILS) if (error.details[key] !== undefined) details[key] = error.details[key];
+  return details;
 }
 
 function queryProblem(error: GraphQLError): GraphQLFormattedError {

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { normalizeEmail } from '@kineo/auth';
+import { DomainError } from '@kineo/db';
+import type { Redis } from 'ioredis';
+import { InjectRedis } from '../redis/redis.module';
+
+/** A sign-in refused before the password is looked at, because of earlier attempts. */
+export class TooManyAttemptsError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('TOO_MANY_ATTEMPTS', `Too many sign-in attempts; try again in ${retryAfterSeconds} seconds.`, { retryAfterSeconds });
+    this.name = 'TooManyAttemptsError';
+  }
+}
+
+export interface ThrottleLimits {
+  /** Attempts an account may have outstanding (not yet followed by a success) before it locks. */
+  perAccount: number;
+  /** Failed attempts from one client address, over every account, before it locks. */
+  perAddress: number;
+  /** How long a key's count is remembered after its last attempt. */
+  windowSeconds: number;
+  /** The first lock; each attempt after a lock has run out doubles it, up to maxLockSeconds. */
+  baseLockSeconds: number;
+  maxLockSeconds: number;
+}
+
+export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = {
+  perAccount: 5,
+  perAddress: 20,
+  windowSeconds: 15 * 60,
+  baseLockSeconds: 30,
+  maxLockSeconds: 15 * 60,
+};
+
+/** Redis must answer within this, or sign-in goes ahead unthrottled rather than hang. */
+const REDIS_WAIT_MS = 1_000;
+
+/**
+ * Counts an attempt for each key and locks a key that is over its limit, atomically, so parallel
+ * attempts cannot all slip in before the first is counted. Returns the longest lock (seconds) among
+ * the keys, 0 if the attempt may go ahead. A key already locked is not counted again.
+ * KEYS: count keys then lock keys (same order); ARGV: window, base lock, max lock, then one limit per key.
+ */
+const ATTEMPT_SCRIPT = `
+local n = #KEYS / 2
+for i = 1, n do
+  local ttl = redis.call('TTL', KEYS[n + i])
+  if ttl > 0 then return ttl end
+end
+local wait = 0
+for i = 1, n do
+  local count = redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[1])
+  local limit = tonumber(ARGV[3 + i])
+  if count > limit then
+    local lock = math.min(tonumber(ARGV[2]) * 2 ^ (count - limit - 1), tonumber(ARGV[3]))
+    redis.call('SET', KEYS[n + i], '1', 'EX', lock)
+    if lock > wait then wait = lock end
+  end
+end
+return wait
+`;
+
+/**
+ * Throttles sign-in per account and per client address, in Redis so that every gateway shares the
+ * counts. The account key is the normalised e-mail whether or not such an account exists, so an
+ * unknown account is throttled exactly like a wrong password and reveals nothing. If Redis is
+ * away, sign-in still works: being locked out of the product is worse than a window unthrottled.
+ */
+@Injectable()
+export class LoginThrottle {
+  private readonly logger = new Logger('LoginThrottle');
+  private readonly limits: ThrottleLimits = DEFAULT_THROTTLE_LIMITS;
+
+  constructor(@InjectRedis() private readonly redis: Redis) {}
+
+  /** Counts this attempt, or refuses it with TooManyAttemptsError. */
+  async attempt(email: string, address: string | undefined): Promise<void> {
+    const keys = this.keys(email, address);
+    const limits = [this.limits.perAccount, ...(keys.address ? [this.limits.perAddress] : [])];
+    const counts = [keys.account.count, ...(keys.address ? [keys.address.count] : [])];
+    const locks = [keys.account.lock, ...(keys.address ? [keys.address.lock] : [])];
+    const { windowSeconds, baseLockSeconds, maxLockSeconds } = this.limits;
+    const wait = await this.call('count a sign-in attempt', () =>
+      this.redis.eval(ATTEMPT_SCRIPT, counts.length * 2, ...counts, ...locks, windowSeconds, baseLockSeconds, maxLockSeconds, ...limits),
+    );
+    if (typeof wait === 'number' && wait > 0) {
+      this.logger.warn(`Sign-in throttled for ${wait} s (address ${address ?? 'unknown'})`);
+      throw new TooManyAttemptsError(wait);
+    }
+  }
+
+  /** A success clears the account's count and takes this attempt off the address's count. */
+  async succeeded(email: string, address: string | undefined): Promise<void> {
+    const keys = this.keys(email, address);
+    await this.call('clear sign-in attempts', async () => {
+      const batch = this.redis.multi().del(keys.account.count);
+      if (keys.address) batch.decr(keys.address.count);
+      await batch.exec();
+    });
+  }
+
+  private keys(email: string, address: string | undefined) {
+    // Hashed: the key space should not list who tried to sign in.
+    const account = createHash('sha256').update(normalizeEmail(email)).digest('hex');
+    const key = (kind: string, id: string) => ({ count: `kineo:login:${kind}:${id}:count`, lock: `kineo:login:${kind}:${id}:lock` });
+    return { account: key('account', account), address: address ? key('address', address) : undefined };
+  }
+
+  private async call<T>(what: string, command: () => Promise<T>): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        command(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_WAIT_MS} ms`)), REDIS_WAIT_MS);
+        }),
+      ]);
+    } catch (error) {
+      this.logger.warn(`Could not ${what} in Redis, so sign-in goes unthrottled: ${(error as Error).message}`);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

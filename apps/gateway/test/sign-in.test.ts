@@ -1,0 +1,175 @@
+import { UserService } from '@kineo/auth';
+import { createPrismaClient, TenantService, type PrismaClient } from '@kineo/db';
+import { startTestStack, type TestStack } from '@kineo/testkit';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
+import { LogCapture, startGateway, type GraphqlReply } from './support/gateway';
+
+const PASSWORD = 'correct horse battery staple';
+
+describe('sign-in against abuse', () => {
+  let stack: TestStack;
+  let app: NestFastifyApplication;
+  let prisma: PrismaClient;
+  let redis: Redis;
+  const log = new LogCapture();
+
+  async function login(app_: NestFastifyApplication, email: string, password: string, from = '203.0.113.1'): Promise<GraphqlReply<{ login: { token: string } }>> {
+    const response = await app_.inject({
+      method: 'POST',
+      url: '/graphql',
+      remoteAddress: from,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        query: 'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { token } }',
+        variables: { email, password },
+      }),
+    });
+    return { status: response.statusCode, headers: response.headers, body: response.json() };
+  }
+  const codeOf = (reply: GraphqlReply) => reply.body.errors?.[0]?.extensions?.code ?? 'OK';
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    prisma = createPrismaClient(stack.databaseUrl, { poolSize: 2 });
+    redis = new Redis(stack.redisUrl);
+    const tenant = await new TenantService(prisma).create({ slug: 'acme', name: 'Acme', actor: 'test' });
+    await new TenantService(prisma).markActive(tenant.id, 'test');
+    const users = new UserService(prisma);
+    for (const name of ['ann', 'bob', 'cat', 'dan', 'eve', 'fay']) {
+      await users.create({ email: `${name}@acme.test`, password: PASSWORD, grant: { tenantSlug: 'acme', role: 'org_admin' }, actor: 'test' });
+    }
+    app = await startGateway(stack, { LOG_LEVEL: 'info' }, { logDestination: log });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    redis?.disconnect();
+    await prisma?.$disconnect();
+    await stack?.stop();
+  });
+
+  describe('throttling', () => {
+    it('locks an account after 5 wrong passwords, so even the right one is refused, saying when to retry', async () => {
+      for (let i = 0; i < 5; i++) expect(codeOf(await login(app, 'ann@acme.test', `wrong ${i}`))).toBe('UNAUTHENTICATED');
+      const locked = await login(app, 'ann@acme.test', PASSWORD);
+      expect(locked.body.data).toBeNull();
+      expect(locked.body.errors).toEqual([
+        expect.objectContaining({
+          message: 'Too many sign-in attempts; try again in 30 seconds.',
+          extensions: { code: 'TOO_MANY_ATTEMPTS', retryAfterSeconds: 30 },
+        }),
+      ]);
+    });
+
+    it('throttles an unknown account exactly like a wrong password', async () => {
+      const known: string[] = [];
+      const unknown: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        known.push(JSON.stringify((await login(app, 'bob@acme.test', 'wrong', '203.0.113.2')).body));
+        unknown.push(JSON.stringify((await login(app, 'nobody@acme.test', 'wrong', '203.0.113.3')).body));
+      }
+      expect(unknown).toEqual(known);
+      expect(known.map((b) => JSON.parse(b).errors[0].extensions.code)).toEqual([
+        ...Array(5).fill('UNAUTHENTICATED'),
+        'TOO_MANY_ATTEMPTS',
+        'TOO_MANY_ATTEMPTS',
+      ]);
+    });
+
+    it('lets only 5 of 40 parallel guesses reach the password check', async () => {
+      const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => login(app, 'cat@acme.test', `guess ${i}`, `198.51.100.${i}`)));
+      const codes = replies.map(codeOf);
+      expect(codes.filter((c) => c === 'UNAUTHENTICATED')).toHaveLength(5);
+      expect(codes.filter((c) => c === 'TOO_MANY_ATTEMPTS')).toHaveLength(35);
+    });
+
+    it('doubles the lock for each attempt after one has run out', async () => {
+      for (let i = 0; i < 5; i++) await login(app, 'dan@acme.test', 'wrong', '203.0.113.4');
+      const first = await login(app, 'dan@acme.test', 'wrong', '203.0.113.4');
+      expect(first.body.errors![0].extensions).toEqual({ code: 'TOO_MANY_ATTEMPTS', retryAfterSeconds: 30 });
+      // Run the lock out without waiting for it: its key is all that holds it.
+      const lockKeys = await redis.keys('kineo:login:account:*:lock');
+      expect(lockKeys.length).toBeGreaterThan(0);
+      for (const key of lockKeys) await redis.del(key);
+      const second = await login(app, 'dan@acme.test', 'wrong', '203.0.113.4');
+      expect(second.body.errors![0].extensions).toEqual({ code: 'TOO_MANY_ATTEMPTS', retryAfterSeconds: 60 });
+    });
+
+    it('locks a client address that tries many accounts, while the same account signs in from elsewhere', async () => {
+      const from = '192.0.2.50';
+      for (let i = 0; i < 20; i++) expect(codeOf(await login(app, `spray-${i}@acme.test`, 'wrong', from))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await login(app, 'eve@acme.test', PASSWORD, from))).toBe('TOO_MANY_ATTEMPTS');
+      expect(codeOf(await login(app, 'eve@acme.test', PASSWORD, '192.0.2.51'))).toBe('OK');
+    });
+
+    it('forgets the failures of an account once it signs in, and a successful sign-in does not use up its address', async () => {
+      for (let i = 0; i < 4; i++) await login(app, 'fay@acme.test', 'wrong', '192.0.2.60');
+      expect(codeOf(await login(app, 'fay@acme.test', PASSWORD, '192.0.2.60'))).toBe('OK');
+      for (let i = 0; i < 4; i++) expect(codeOf(await login(app, 'fay@acme.test', 'wrong', '192.0.2.60'))).toBe('UNAUTHENTICATED');
+      for (let i = 0; i < 30; i++) expect(codeOf(await login(app, 'fay@acme.test', PASSWORD, '192.0.2.61'))).toBe('OK');
+    });
+
+    it('shares the counts between gateways through Redis', async () => {
+      const other = await startGateway(stack);
+      try {
+        expect(codeOf(await login(other, 'ann@acme.test', PASSWORD, '203.0.113.9'))).toBe('TOO_MANY_ATTEMPTS');
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
+  describe('bounds on what an anonymous caller sends', () => {
+    const failedLogins = () => prisma.auditEvent.count({ where: { action: 'auth.login_failed' } });
+
+    it.each([
+      ['a 1,000,000-character e-mail', { email: 'a'.repeat(1_000_000) + '@acme.test', password: 'x' }, 'email', /"email" is too long; at most 254 characters/],
+      ['a 2,000-character password', { email: 'ann@acme.test', password: 'p'.repeat(2_000) }, 'password', /"password" is too long; at most 1024 characters/],
+      ['a NUL byte in the tenant', { email: 'ann@acme.test', password: 'x', tenant: 'acme\u0000' }, 'tenant', /"tenant" contains a control character/],
+      ['a tenant that is no slug', { email: 'ann@acme.test', password: 'x', tenant: 'Acme Health!' }, 'tenant', /"tenant" is not a tenant slug/],
+      ['a control character in the e-mail', { email: 'ann@acme.test\n', password: 'x' }, 'email', /"email" contains a control character/],
+    ])('refuses %s as BAD_USER_INPUT naming the argument, writing nothing', async (_case, variables, argument, message) => {
+      const before = await failedLogins();
+      const response = await app.inject({
+        method: 'POST',
+        url: '/graphql',
+        remoteAddress: '203.0.113.200',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({
+          query: 'mutation ($email: String!, $password: String!, $tenant: String) { login(email: $email, password: $password, tenant: $tenant) { token } }',
+          variables,
+        }),
+      });
+      const body = response.json();
+      expect(body.data).toBeNull();
+      expect(body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(message), extensions: { code: 'BAD_USER_INPUT', argument } })]);
+      expect(await failedLogins()).toBe(before);
+    });
+
+    it('cuts what a caller sends to a bounded length in the audit log', async () => {
+      await app.inject({
+        method: 'POST',
+        url: '/graphql',
+        remoteAddress: '203.0.113.201',
+        headers: { 'content-type': 'application/json', 'user-agent': 'u'.repeat(8_000) },
+        payload: JSON.stringify({ query: 'mutation { login(email: "long-agent@acme.test", password: "wrong") { token } }' }),
+      });
+      const row = await prisma.auditEvent.findFirstOrThrow({ where: { action: 'auth.login_failed' }, orderBy: { id: 'desc' } });
+      const details = row.details as { email: string; userAgent: string };
+      expect(details.email).toBe('long-agent@acme.test');
+      expect(details.userAgent.length).toBeLessThan(1100);
+      expect(details.userAgent).toMatch(/… \(8000 characters\)$/);
+    });
+  });
+
+  // Stops this suite's Redis, so it stays last.
+  describe('once Redis has gone away', () => {
+    it('still signs people in, and logs that sign-in is unthrottled', async () => {
+      await stack.redis.stop();
+      expect(codeOf(await login(app, 'eve@acme.test', PASSWORD, '192.0.2.70'))).toBe('OK');
+      expect(codeOf(await login(app, 'eve@acme.test', 'wrong', '192.0.2.70'))).toBe('UNAUTHENTICATED');
+      expect(log.lines.some((l) => /sign-in goes unthrottled/.test(String(l.msg)))).toBe(true);
+    });
+  });
+});
