@@ -50,6 +50,12 @@ describe('kineo stack', () => {
     expect(health.status).toBe(200);
   });
 
+  it('keeps its logs and data to its own user', async () => {
+    const mode = (relative: string) => (fs.statSync(path.join(dataDir, relative)).mode & 0o777).toString(8);
+    for (const log of ['stack.log', 'gateway.log', 'worker.log', 'redis.log']) expect([log, mode(`logs/${log}`)]).toEqual([log, '600']);
+    for (const dir of ['logs', 'landing', 'warehouse']) expect([dir, mode(dir)]).toEqual([dir, '700']);
+  });
+
   it('does nothing when asked to start again', async () => {
     const before = JSON.parse((await runCli(['stack', 'status', '--json'], env)).stdout);
     const again = await runCli(['stack', 'up', '--json'], env);

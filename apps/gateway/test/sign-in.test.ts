@@ -163,6 +163,23 @@ describe('sign-in against abuse', () => {
     });
   });
 
+  describe('the log', () => {
+    it('never holds a password or a token, whether sent in the body, a header or the URL', async () => {
+      const secrets = ['S3cret-In-Body-4471', 'S3cret-In-Url-9921', 'S3cret-Token-5150', 'S3cret-Header-6060'];
+      await login(app, 'ann@acme.test', secrets[0]!, '203.0.113.210');
+      const mutation = `mutation { login(email: "ann@acme.test", password: "${secrets[1]}") { token } }`;
+      const refused = await app.inject({ method: 'GET', url: `/graphql?query=${encodeURIComponent(mutation)}`, remoteAddress: '203.0.113.211' });
+      expect(refused.statusCode).toBeGreaterThanOrEqual(400);
+      await app.inject({ method: 'GET', url: `/uploads?access_token=${secrets[2]}` });
+      await app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${secrets[3]}`, 'content-type': 'application/json' }, payload: '{"query":"{ me { email } }"}' });
+
+      const text = log.lines.map((l) => JSON.stringify(l)).join('\n');
+      expect(text).toContain('"url":"/graphql?[redacted]"');
+      expect(text).toContain('"url":"/uploads?[redacted]"');
+      for (const secret of secrets) expect(text).not.toContain(secret);
+    });
+  });
+
   // Stops this suite's Redis, so it stays last.
   describe('once Redis has gone away', () => {
     it('still signs people in, and logs that sign-in is unthrottled', async () => {

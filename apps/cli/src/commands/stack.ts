@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { loadSettings } from '@kineo/config';
 import { isPortOpen } from '@kineo/testkit';
 import { CliError, printJson, printTable } from '../output';
-import { runSupervisor, tail } from '../stack/supervisor';
+import { openPrivateLog, privateDir, runSupervisor, tail } from '../stack/supervisor';
 import { isAlive, readState, removeState, resolveDataDir, SERVICE_ORDER, type StackState } from '../stack/state';
 
 export interface StackStatus {
@@ -69,9 +69,9 @@ export async function stackUp(options: { portal: boolean; timeoutMs?: number }):
     if (current.status === 'running') return current;
   } else {
     removeState(dataDir);
-    fs.mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
+    privateDir(path.join(dataDir, 'logs'));
     const log = path.join(dataDir, 'logs', 'stack.log');
-    const out = fs.openSync(log, 'a');
+    const out = openPrivateLog(log);
     const args = [path.join(__dirname, '..', '..', 'bin', 'kineo.js'), 'stack', 'run', ...(options.portal ? ['--portal'] : [])];
     const child = spawn(process.execPath, args, {
       detached: true,

@@ -17,6 +17,25 @@ interface ManagedProcess {
   child?: ChildProcess;
 }
 
+/** A directory only the stack's own user may read, made so if it already existed. */
+export function privateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+}
+
+/** Opens a log for appending, readable by the stack's own user only (mode 0600), whoever created it. */
+export function openPrivateLog(file: string): number {
+  const fd = fs.openSync(file, 'a', 0o600);
+  fs.fchmodSync(fd, 0o600);
+  return fd;
+}
+
+/** Creates (or tightens) a log another program will append to, and returns its path. */
+function privateLogFile(file: string): string {
+  fs.closeSync(openPrivateLog(file));
+  return file;
+}
+
 /**
  * Runs the local stack in the foreground: Postgres, Redis, the worker, the gateway and
  * optionally the portal, restarting a crashed app process a few times, until SIGTERM.
@@ -24,7 +43,8 @@ interface ManagedProcess {
  */
 export async function runSupervisor(settings: Settings, dataDir: string, options: { portal: boolean }): Promise<void> {
   const logsDir = path.join(dataDir, 'logs');
-  fs.mkdirSync(logsDir, { recursive: true });
+  // Logs quote requests and errors; landing holds customers' exports; warehouse their data.
+  for (const dir of [logsDir, path.join(dataDir, 'landing'), path.join(dataDir, 'warehouse')]) privateDir(dir);
   const state: StackState = { pid: process.pid, startedAt: new Date().toISOString(), status: 'starting', dataDir, services: {} };
   const save = () => writeState(state);
   const set = (service: ServiceState) => {
@@ -83,7 +103,7 @@ export async function runSupervisor(settings: Settings, dataDir: string, options
         dir: path.join(dataDir, 'redis'),
         port: redisPort,
         persist: true,
-        logFile: path.join(logsDir, 'redis.log'),
+        logFile: privateLogFile(path.join(logsDir, 'redis.log')),
       });
       set({ name: 'redis', external: false, pid: redis.process.pid, port: redisPort, status: 'running', url: redis.url, log: path.join(logsDir, 'redis.log') });
     }
@@ -128,7 +148,7 @@ export async function runSupervisor(settings: Settings, dataDir: string, options
       const log = path.join(logsDir, `${m.name}.log`);
       let restarts = 0;
       const launch = () => {
-        const out = fs.openSync(log, 'a');
+        const out = openPrivateLog(log);
         const child = spawn(process.execPath, m.command, { env: m.env, cwd: root, stdio: ['ignore', out, out] });
         fs.closeSync(out);
         m.child = child;

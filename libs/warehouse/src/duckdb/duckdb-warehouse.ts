@@ -97,7 +97,8 @@ export class DuckDbWarehouse implements Warehouse {
     const created: string[] = [];
     for (const sub of [dir, path.join(dir, 'gold'), this.landingDir(tenant)]) {
       if (!fs.existsSync(sub)) {
-        fs.mkdirSync(sub, { recursive: true });
+        // Tenants' data and exports: readable by the service's own user only.
+        fs.mkdirSync(sub, { recursive: true, mode: 0o700 });
         created.push(path.relative(path.dirname(this.rootDir), sub));
       }
     }

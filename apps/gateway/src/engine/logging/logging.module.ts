@@ -20,13 +20,16 @@ export function pinoHttpOptions(settings: Pick<Settings, 'LOG_LEVEL'>): Options<
     // Logs made while handling a request carry only reqId; the completion line carries req and res.
     quietReqLogger: true,
     serializers: {
+      // The path only: a query string can carry a token or a whole GraphQL mutation with a password.
       req: (req: { method?: string; url?: string; remoteAddress?: string }) => ({
         method: req.method,
-        url: req.url,
+        url: req.url === undefined ? undefined : withoutQuery(req.url),
         remoteAddress: req.remoteAddress,
       }),
       res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
     },
+    // Should anything log a request's headers or a credential field, it is censored, not written.
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     customLogLevel: (_req, res, error) => {
       if (error || res.statusCode >= 500) return 'error';
       if (res.statusCode >= 400) return 'warn';
@@ -37,6 +40,25 @@ export function pinoHttpOptions(settings: Pick<Settings, 'LOG_LEVEL'>): Options<
       ignore: (req) => QUIET_PATHS.has(pathOf(req)),
     },
   };
+}
+
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
+  'headers.cookie',
+  'password',
+  '*.password',
+  'variables.password',
+  '*.variables.password',
+  'token',
+  '*.token',
+];
+
+function withoutQuery(url: string): string {
+  const at = url.indexOf('?');
+  return at === -1 ? url : `${url.slice(0, at)}?[redacted]`;
 }
 
 function pathOf(req: IncomingMessage): string {
