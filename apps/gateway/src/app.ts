@@ -10,7 +10,7 @@ import { SessionHook } from './engine/auth/session.hook';
 import { REQUEST_ID_HEADER, requestIdOf } from './engine/logging/request-id.util';
 import { MetricsService } from './engine/metrics/metrics.service';
 import { registerResumableTransport } from './modules/uploads/resumable-http.util';
-import { multipartOptions } from './modules/uploads/upload-limits.util';
+import { multipartOptions, refuseOversizedUploads } from './modules/uploads/upload-limits.util';
 
 export type { GatewayOptions };
 
@@ -33,6 +33,7 @@ export async function createGateway(settings: Settings, options: GatewayOptions 
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  refuseOversizedUploads(fastify, settings);
   app.get(SessionHook).install(fastify);
   // Uploads stream part by part from the request; nothing is buffered in memory or in a temp folder.
   await app.register(fastifyMultipart, multipartOptions(settings));

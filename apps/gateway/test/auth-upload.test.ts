@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { UserService } from '@kineo/auth';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
@@ -234,6 +235,29 @@ describe('signing in and uploading export files', () => {
       });
       expect(runFolders(acme)).toEqual(foldersBefore);
       expect(await prisma.ingestionRun.count()).toBe(runsBefore);
+    });
+
+    it('refuses a declared 10 GiB upload with 413 from its header, without waiting for the body', async () => {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = app.getHttpServer().address() as net.AddressInfo;
+      const hostname = '127.0.0.1';
+      const reply = await new Promise<string>((resolve, reject) => {
+        // Only the headers are ever sent: a server that waits for the body never answers.
+        const socket = net.connect(Number(port), hostname, () => {
+          socket.write(
+            `POST /uploads HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${tokens['admin@acme.test']}\r\n` +
+              `Content-Type: multipart/form-data; boundary=x\r\nContent-Length: ${10 * 1024 ** 3}\r\n\r\n`,
+          );
+        });
+        let received = '';
+        socket.on('data', (d) => (received += d));
+        socket.on('end', () => resolve(received));
+        socket.on('error', reject);
+      });
+      expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+      const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4));
+      expect(body).toMatchObject({ statusCode: 413, code: 'UPLOAD_TOO_LARGE', details: { declaredBytes: 10 * 1024 ** 3 } });
+      expect(body.message).toMatch(/^The upload declares 10737418240 bytes, over the limit of \d+ bytes for one request/);
     });
 
     it('takes a file of exactly UPLOAD_MAX_BYTES', async () => {

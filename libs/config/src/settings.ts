@@ -46,6 +46,11 @@ export const settingsSchema = z.object({
   METRICS_ENABLED: bool.default(true),
   /** The largest single file the upload endpoint takes (bytes); 2 GiB unless set. */
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
+  /**
+   * The largest one multipart upload request may declare (bytes, all files together); 4 GiB unless
+   * set. Bigger loads go through resumable uploads, file by file.
+   */
+  UPLOAD_MAX_REQUEST_BYTES: z.coerce.number().int().min(1).default(4 * 1024 ** 3),
   /** How long a resumable upload may take from its creation (seconds) before it is removed; 24 hours unless set. */
   UPLOAD_RESUMABLE_EXPIRY_SECONDS: z.coerce.number().int().min(1).max(30 * 24 * 3600).default(24 * 3600),
   /** How long a sign-in lasts (seconds); 12 hours unless set. */
