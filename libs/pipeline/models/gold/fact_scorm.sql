@@ -4,15 +4,21 @@
 -- One row per user x scorm x attempt. A package of several SCOs is complete (or passed) when every
 -- SCO that reports a status is; its time is the SCOs' sum, its score the highest, and its status the
 -- one of the SCO touched last. Single-SCO packages (the usual case) read as their one SCO.
+-- SCOs touched in the same second tie; the greatest of their statuses is taken, so the row is the
+-- same in every build and on both engines (max_by would pick one of the tied rows at random).
 create or replace table gold.fact_scorm as
-with attempts as (
+with scos as (
+  select a.*, max(a.last_modified_at) over (partition by a.userid, a.scormid, a.attempt) as attempt_last_modified_at
+  from silver.scorm_sco_attempts a
+),
+attempts as (
   select
     a.userid,
     a.scormid,
     a.attempt,
     max(a.scorm_version) as scorm_version,
-    max_by(a.status, a.last_modified_at) as status,
-    max_by(a.success_status, a.last_modified_at) as success_status,
+    max(case when a.last_modified_at = a.attempt_last_modified_at then a.status end) as status,
+    max(case when a.last_modified_at = a.attempt_last_modified_at then a.success_status end) as success_status,
     min(case when a.status is null then null when a.is_complete then 1 else 0 end) as all_complete,
     min(case when a.scorm_version = '2004' and a.success_status is null then null
              when a.scorm_version <> '2004' and a.status is null then null
@@ -21,7 +27,7 @@ with attempts as (
     sum(a.total_seconds) as total_seconds,
     count(*) as scos,
     max(a.last_modified_at) as last_modified_at
-  from silver.scorm_sco_attempts a
+  from scos a
   group by a.userid, a.scormid, a.attempt
 )
 select

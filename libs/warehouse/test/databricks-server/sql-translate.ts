@@ -14,6 +14,15 @@ import { DatabricksSqlError, notEmulated } from './errors';
  *   NULL fields (Spark's `ignoreNullFields` default).
  * - `monotonically_increasing_id()` numbers rows from 0 in the order they are read; within one
  *   partition (one file read whole) that is 0, 1, 2, ... which is all this stand-in has.
+ *
+ * What the pipeline's models use, with the session time zone UTC as the warehouse runs it:
+ * - `timestamp_seconds(n)` is the UTC timestamp n seconds after the epoch; `unix_timestamp(t)`
+ *   the whole seconds from the epoch to t (floored, a BIGINT).
+ * - `try_cast(s as timestamp)` reads an ISO-8601 date or date-time, honouring a zone offset and
+ *   taking a time without one as UTC; NULL when s is not one. Other `try_cast`s pass through.
+ * - `date_format(t, 'pattern')` with the pattern letters yyyy, MM, dd, HH, mm, ss only.
+ * - `date_add(d, n)` is the date n days after d (a DATE, also for a timestamp).
+ * - `regexp_extract(s, p[, group])` takes group 1 when none is given (DuckDB: the whole match).
  */
 export function toDuckDbSql(sql: string): string {
   const pieces = translatePieces(sql);
@@ -124,7 +133,18 @@ function splitArgs(tokens: SqlToken[], from: number, to: number): SqlToken[][] {
   return args;
 }
 
-const REWRITTEN_CALLS = new Set(['monotonically_increasing_id', 'named_struct', 'to_json', 'regexp_replace']);
+const REWRITTEN_CALLS = new Set([
+  'monotonically_increasing_id',
+  'named_struct',
+  'to_json',
+  'regexp_replace',
+  'timestamp_seconds',
+  'unix_timestamp',
+  'try_cast',
+  'date_format',
+  'date_add',
+  'regexp_extract',
+]);
 
 function translatePieces(sql: string): Piece[] {
   const all = tokenizeSql(sql);
@@ -190,9 +210,75 @@ function rewriteCall(name: string, rawArgs: string[]): string {
     case 'regexp_replace':
       if (args.length !== 3) throw notEmulated('regexp_replace with a position');
       return `regexp_replace(${args.join(', ')}, 'g')`;
+    case 'timestamp_seconds':
+      arity(name, args, 1);
+      return `make_timestamp(cast(${args[0]} as bigint) * 1000000)`;
+    case 'unix_timestamp':
+      if (args.length !== 1) throw notEmulated('unix_timestamp without exactly one argument (the current time, or a format)');
+      return `cast(floor(epoch(cast(${args[0]} as timestamp))) as bigint)`;
+    case 'try_cast': {
+      arity(name, args, 1);
+      const { expr, type } = castParts(args[0]);
+      return /^timestamp$/i.test(type)
+        ? `cast(try_cast(${expr} as timestamptz) at time zone 'UTC' as timestamp)`
+        : `try_cast(${expr} as ${type})`;
+    }
+    case 'date_format':
+      arity(name, args, 2);
+      return `strftime(${args[0]}, ${duckLiteral(strftimePattern(rawArgs[1]))})`;
+    case 'date_add':
+      arity(name, args, 2);
+      return `(cast(${args[0]} as date) + cast(${args[1]} as integer))`;
+    case 'regexp_extract':
+      if (args.length !== 2 && args.length !== 3) arity(name, args, 3);
+      return `regexp_extract(${args[0]}, ${args[1]}, ${args[2] ?? 1})`;
     default:
       throw notEmulated(name);
   }
+}
+
+function arity(name: string, args: string[], n: number): void {
+  if (args.length !== n) {
+    throw new DatabricksSqlError(`[WRONG_NUM_ARGS] ${name} requires ${n} parameters but the actual number is ${args.length}. SQLSTATE: 42605`, '42605');
+  }
+}
+
+/** `expr AS type` (the inside of a cast), split at its last top-level AS. */
+function castParts(arg: string): { expr: string; type: string } {
+  const tokens = tokenizeSql(arg);
+  let depth = 0;
+  let as: SqlToken | undefined;
+  for (const t of tokens) {
+    if (t.kind === 'punct' && t.text === '(') depth++;
+    else if (t.kind === 'punct' && t.text === ')') depth--;
+    else if (depth === 0 && t.kind === 'word' && t.text.toLowerCase() === 'as') as = t;
+  }
+  if (!as) throw new DatabricksSqlError('[PARSE_SYNTAX_ERROR] Syntax error: a cast needs AS and a type. SQLSTATE: 42601', '42601');
+  return { expr: arg.slice(0, as.start).trim(), type: arg.slice(as.end).trim() };
+}
+
+const DATETIME_LETTERS: Record<string, string> = { yyyy: '%Y', MM: '%m', dd: '%d', HH: '%H', mm: '%M', ss: '%S' };
+
+/** A Spark datetime pattern (a literal) as strftime's; letters beyond the plain ones are refused. */
+function strftimePattern(raw: string): string {
+  const token = tokenizeSql(raw.trim());
+  if (token.length !== 1 || token[0].kind !== 'string') throw notEmulated('date_format with a pattern that is not a literal');
+  const pattern = stringValue(token[0].text);
+  let out = '';
+  for (let i = 0; i < pattern.length; ) {
+    const letters = /^([A-Za-z])\1*/.exec(pattern.slice(i))?.[0];
+    if (letters === undefined) {
+      if (pattern[i] === "'") throw notEmulated('date_format with quoted text in its pattern');
+      out += pattern[i] === '%' ? '%%' : pattern[i];
+      i++;
+      continue;
+    }
+    const spec = DATETIME_LETTERS[letters];
+    if (!spec) throw notEmulated(`the date_format pattern letters "${letters}"`);
+    out += spec;
+    i += letters.length;
+  }
+  return out;
 }
 
 const significantPiece = (p: Piece) => p.kind !== 'space' && p.kind !== 'comment';
