@@ -32,7 +32,8 @@ export function connectionFailureCode(error: unknown): string | undefined {
       const m = /\b(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EHOSTUNREACH)\b/.exec(e.message);
       if (m) return m[1];
       if (/Can't reach database server|Connection terminated|connection timeout/i.test(e.message)) return 'unreachable';
-      if (/database ".*" does not exist/.test(e.message)) return 'database does not exist';
+      // pg says database "x"; Prisma's driver adapter says Database `x`.
+      if (/database [`"].*[`"] does not exist/i.test(e.message)) return 'database does not exist';
     }
     if (Array.isArray(e.errors) && e.errors.length > 0) {
       const inner = connectionFailureCode(e.errors[0]);
