@@ -5,6 +5,8 @@
  */
 export class HandleCache<H> {
   private readonly entries = new Map<string, { handle: Promise<H>; inUse: number; lastUsed: number }>();
+  /** Handles evicted but not yet closed, by key; settles (never rejects) once closed. */
+  private readonly closing = new Map<string, Promise<void>>();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -20,7 +22,10 @@ export class HandleCache<H> {
   async acquire(key: string, open: () => Promise<H>): Promise<{ handle: H; release: () => Promise<void> }> {
     let entry = this.entries.get(key);
     if (!entry) {
-      const handle = open();
+      // A handle of this key still closing holds what it opened (a DuckDB file mid-checkpoint):
+      // a second one opened beside it would read a write-ahead log the first is about to delete.
+      const closing = this.closing.get(key);
+      const handle = closing ? closing.then(open) : open();
       const created = { handle, inUse: 0, lastUsed: Date.now() };
       entry = created;
       this.entries.set(key, created);
@@ -78,8 +83,20 @@ export class HandleCache<H> {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
-    const handle = await entry.handle.catch(() => undefined);
-    if (handle !== undefined) await this.options.close(handle, key);
+    const closed = entry.handle.then(
+      (handle) => this.options.close(handle, key),
+      () => undefined,
+    );
+    const settled = closed.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.closing.set(key, settled);
+    try {
+      await closed;
+    } finally {
+      if (this.closing.get(key) === settled) this.closing.delete(key);
+    }
   }
 
   async evictIdle(now = Date.now()): Promise<void> {
