@@ -11,8 +11,8 @@ export interface ContractSubject {
   cleanup(): Promise<void>;
 }
 
-const tenantA: TenantNamespace = { tenantId: '00000000-0000-4000-8000-00000000000a', namespace: 't_00000a' };
-const tenantB: TenantNamespace = { tenantId: '00000000-0000-4000-8000-00000000000b', namespace: 't_00000b' };
+export const tenantA: TenantNamespace = { tenantId: '00000000-0000-4000-8000-00000000000a', namespace: 't_00000a' };
+export const tenantB: TenantNamespace = { tenantId: '00000000-0000-4000-8000-00000000000b', namespace: 't_00000b' };
 
 async function expectWarehouseError(promise: Promise<unknown>, code: string) {
   const error = await promise.then(
