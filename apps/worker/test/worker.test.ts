@@ -171,6 +171,26 @@ describe('the worker', () => {
     ).rejects.toThrow(/tenantId must be a UUID/);
   });
 
+  it('fails a job whose payload is invalid when it is processed, at once and without calling its handler', async () => {
+    const calls: unknown[] = [];
+    const registry = new JobHandlerRegistry().register(provisionTenantJob, async (payload) => void calls.push(payload));
+    const worker = await startWorker({ redisUrl: stack.redisUrl, registry, definitions: [provisionTenantJob], log });
+    const events = new QueueEvents('provision', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+    try {
+      await events.waitUntilReady();
+      // Written straight to the queue, as a producer that skipped validation (or an older one) would.
+      const stale = await queues.queue('provision').add(provisionTenantJob.name, { v: 1, data: { tenantId: 'acme', requestedBy: 'x' } }, { attempts: 5 });
+      await expect(stale.waitUntilFinished(events, 30_000)).rejects.toThrow(/Invalid payload for job "tenant.provision": tenantId: tenantId must be a UUID/);
+      const older = await queues.queue('provision').add(provisionTenantJob.name, { v: 0, data: { tenantId: '00000000-0000-4000-8000-000000000009', requestedBy: 'x' } }, { attempts: 5 });
+      await expect(older.waitUntilFinished(events, 30_000)).rejects.toThrow('version 0 is not the supported 1');
+      for (const job of [stale, older]) expect((await queues.queue('provision').getJob(job.id!))?.attemptsMade).toBe(1);
+      expect(calls).toEqual([]);
+    } finally {
+      await events.close();
+      await worker.close();
+    }
+  });
+
   it('refuses to start when a known job has no handler, naming the job', async () => {
     await expect(
       startWorker({ redisUrl: stack.redisUrl, registry: new JobHandlerRegistry(), definitions: JOB_DEFINITIONS, log }),
