@@ -11,6 +11,8 @@ import { LoggingModule } from './engine/logging/logging.module';
 import { MetricsModule } from './engine/metrics/metrics.module';
 import { QueueModule } from './engine/queue/queue.module';
 import { RedisModule } from './engine/redis/redis.module';
+import { WarehouseModule } from './engine/warehouse/warehouse.module';
+import { AnalyticsModule } from './modules/analytics/analytics.module';
 import { PlatformModule } from './modules/platform/platform.module';
 import { UploadsModule } from './modules/uploads/uploads.module';
 
@@ -35,6 +37,7 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         QueueModule,
+        WarehouseModule,
         ErrorsModule,
         AuthModule,
         GatewayGraphqlModule,
@@ -42,6 +45,7 @@ export class AppModule {
         ...(settings.METRICS_ENABLED ? [MetricsModule] : []),
         PlatformModule,
         UploadsModule,
+        AnalyticsModule,
         ...(options.modules ?? []),
       ],
     };

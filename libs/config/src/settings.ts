@@ -55,6 +55,14 @@ export const settingsSchema = z.object({
   UPLOAD_RESUMABLE_EXPIRY_SECONDS: z.coerce.number().int().min(1).max(30 * 24 * 3600).default(24 * 3600),
   /** How long a sign-in lasts (seconds); 12 hours unless set. */
   AUTH_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(12 * 3600),
+  /** Analytics answers from the Redis result cache; off only to measure the warehouse itself. */
+  ANALYTICS_CACHE_ENABLED: bool.default(true),
+  /** The longest one analytics query may run on the warehouse before it is stopped (QUERY_TIMEOUT); 30 s unless set. */
+  ANALYTICS_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Analytics requests (GraphQL analytics operations and exports) one user may make per minute. */
+  ANALYTICS_RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).default(300),
+  /** Analytics requests all users of one tenant together may make per minute. */
+  ANALYTICS_RATE_LIMIT_PER_TENANT: z.coerce.number().int().min(1).default(3000),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

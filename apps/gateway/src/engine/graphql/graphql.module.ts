@@ -6,6 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import { SETTINGS } from '../config/settings.module';
 import { ErrorsModule } from '../errors/errors.module';
 import { GraphqlErrorFormatter } from '../errors/graphql-error.formatter';
+import { MAX_QUERY_DEPTH, queryLimitsRule } from './query-limits.util';
 import { writeSchemaFile } from './schema-file.util';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -23,6 +24,9 @@ export const GRAPHQL_PATH = '/graphql';
         sortSchema: true,
         graphiql: false,
         errorFormatter: formatter.format,
+        // Refused before anything runs: too deep, too many fields, too many aliases.
+        queryDepth: MAX_QUERY_DEPTH,
+        validationRules: [queryLimitsRule()],
         transformSchema: (schema: GraphQLSchema) => {
           // Keeps schema.graphql current while developing; elsewhere `npm run schema` writes it.
           if (settings.NODE_ENV === 'development') {

@@ -7,6 +7,12 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 type HttpLabel = 'method' | 'route' | 'status_code';
 
+/**
+ * What the analytics result cache did for one query: a hit, a miss it filled, a query answered by
+ * an identical one already running (shared), or answered uncached because Redis failed (unavailable).
+ */
+export type CacheOutcome = 'hit' | 'miss' | 'shared' | 'unavailable';
+
 /** The gateway's Prometheus registry: its own, so tests and embedders never share the global one. */
 @Injectable()
 export class MetricsService {
@@ -27,6 +33,21 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly cache = new Counter<'outcome'>({
+    name: 'analytics_cache_requests_total',
+    help: 'Analytics queries by what the result cache did: hit, miss, shared (joined an identical running query), unavailable (Redis failed; answered uncached).',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
+  private readonly warehouseQueries = new Histogram<'outcome'>({
+    name: 'analytics_warehouse_query_duration_seconds',
+    help: 'Time the warehouse took for an analytics query the cache could not answer, by outcome (ok, timeout, error).',
+    labelNames: ['outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -43,6 +64,14 @@ export class MetricsService {
       this.duration.observe(labels, reply.elapsedTime / 1000);
       done();
     });
+  }
+
+  countCache(outcome: CacheOutcome): void {
+    this.cache.inc({ outcome });
+  }
+
+  observeWarehouseQuery(outcome: 'ok' | 'timeout' | 'error', seconds: number): void {
+    this.warehouseQueries.observe({ outcome }, seconds);
   }
 
   get contentType(): string {

@@ -1,0 +1,30 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { createSecretStore, type Settings } from '@kineo/config';
+import { createWarehouse, type Warehouse } from '@kineo/warehouse';
+import { SETTINGS } from '../config/settings.module';
+import { PublishedVersions } from './published-versions.service';
+
+/** The reader side of the warehouse: published gold snapshots only, kept open between queries. */
+export const WAREHOUSE = Symbol('kineo.warehouse');
+
+export const InjectWarehouse = (): ParameterDecorator => Inject(WAREHOUSE);
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: WAREHOUSE,
+      inject: [SETTINGS],
+      useFactory: (settings: Settings): Promise<Warehouse> => createWarehouse(settings, createSecretStore(settings), 'reader'),
+    },
+    PublishedVersions,
+  ],
+  exports: [WAREHOUSE, PublishedVersions],
+})
+export class WarehouseModule implements OnApplicationShutdown {
+  constructor(@InjectWarehouse() private readonly warehouse: Warehouse) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.warehouse.close();
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { CacheModule } from '../../engine/cache/cache.module';
+import { AnalyticsRateLimitGuard } from './analytics-rate-limit.guard';
+import { AnalyticsScopeService } from './analytics-scope.service';
+import { AnalyticsResolver } from './analytics.resolver';
+import { AnalyticsService } from './analytics.service';
+import { ExportsController } from './exports.controller';
+import { ExportsService } from './exports.service';
+
+/** Analytics over GraphQL (queries, dashboards, drill lists, the model) and file exports of them. */
+@Module({
+  imports: [CacheModule],
+  controllers: [ExportsController],
+  providers: [AnalyticsScopeService, AnalyticsService, AnalyticsResolver, ExportsService, AnalyticsRateLimitGuard],
+  exports: [AnalyticsService],
+})
+export class AnalyticsModule {}

@@ -1,0 +1,227 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
+import {
+  compileDrill,
+  compileQuery,
+  DASHBOARDS,
+  dashboardQueries,
+  describeModel,
+  queryIdentity,
+  validateQuery,
+  type AnalyticsFilter,
+  type AnalyticsQuery,
+  type AnalyticsScope,
+  type CompiledColumn,
+  type CompiledQuery,
+  type DashboardDefinition,
+  type DashboardTile,
+  type DrillRequest,
+  type ModelMeta,
+} from '@kineo/analytics';
+import type { TenantContext } from '@kineo/auth';
+import type { Settings } from '@kineo/config';
+import { DomainError, type PrismaClient } from '@kineo/db';
+import type { Row, TenantNamespace, Warehouse } from '@kineo/warehouse';
+import { ResultCache, type CacheKeyParts } from '../../engine/cache/result-cache.service';
+import { SETTINGS } from '../../engine/config/settings.module';
+import { PRISMA } from '../../engine/database/database.module';
+import { MetricsService } from '../../engine/metrics/metrics.service';
+import { PublishedVersions, type PublishedVersion } from '../../engine/warehouse/published-versions.service';
+import { WAREHOUSE } from '../../engine/warehouse/warehouse.module';
+import { noDataYet, toAnalyticsError } from './analytics-errors.util';
+
+/** What every answer carries: the data it was computed on. */
+export interface AnswerVersion {
+  dataVersion: number;
+  /** The build's reference time (ISO-8601). */
+  asOf: string;
+}
+
+export interface Answer extends AnswerVersion {
+  columns: CompiledColumn[];
+  rows: Row[];
+  cached: boolean;
+}
+
+export interface DrillAnswer extends Answer {
+  /** Pass as `after` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface DashboardAnswer extends AnswerVersion {
+  definition: DashboardDefinition;
+  tiles: { tile: DashboardTile; query: AnalyticsQuery; answer: Answer }[];
+}
+
+/** The caller's tenant as far as reading its data goes. */
+export type AnalyticsTenant = Pick<TenantContext, 'tenantId' | 'namespace' | 'dataVersion' | 'role'>;
+
+interface StoredResult {
+  columns: CompiledColumn[];
+  rows: Row[];
+  nextCursor?: string | null;
+}
+
+/**
+ * Answers analytics queries, dashboards and drill lists of one tenant on its published gold,
+ * through the result cache. The scope always comes from the caller (AnalyticsScopeService); this
+ * service only ever compiles with it, so no query reaches rows outside it.
+ */
+@Injectable()
+export class AnalyticsService implements OnModuleInit {
+  private readonly logger = new Logger('Analytics');
+
+  constructor(
+    @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
+    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    private readonly versions: PublishedVersions,
+    private readonly cache: ResultCache,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.versions.onPublished((tenantId, published) => {
+      void this.prewarm(tenantId, published);
+    });
+  }
+
+  get timeoutMs(): number {
+    return this.settings.ANALYTICS_QUERY_TIMEOUT_MS;
+  }
+
+  /** The version a request starts on; every query of the request stays on it. */
+  async publishedFor(tenant: AnalyticsTenant): Promise<PublishedVersion> {
+    const published = await this.versions.current(tenant);
+    if (!published) throw noDataYet();
+    return published;
+  }
+
+  async query(tenant: AnalyticsTenant, scope: AnalyticsScope, input: unknown): Promise<Answer> {
+    const query = this.validated(input);
+    return this.answer(tenant, scope, query, await this.publishedFor(tenant));
+  }
+
+  async dashboard(tenant: AnalyticsTenant, scope: AnalyticsScope, id: string, filters: AnalyticsFilter[]): Promise<DashboardAnswer> {
+    const definition = this.dashboardFor(tenant, id);
+    const queries = this.translated(() => dashboardQueries(id, filters));
+    const published = await this.publishedFor(tenant);
+    const tiles = await Promise.all(
+      queries.map(async ({ tile, query }) => ({ tile, query, answer: await this.answer(tenant, scope, query, published) })),
+    );
+    return { definition, tiles, dataVersion: published.version, asOf: published.asOf };
+  }
+
+  async drill(tenant: AnalyticsTenant, scope: AnalyticsScope, request: DrillRequest): Promise<DrillAnswer> {
+    const published = await this.publishedFor(tenant);
+    const query = this.validated(request.query);
+    const compiled = this.translated(() => compileDrill({ ...request, query }, scope, this.warehouse.dialect, { asOf: published.asOf }));
+    const identity = JSON.stringify({ drill: queryIdentity(query, scope), cell: request.cell, measure: request.measure ?? null, after: request.after ?? null, pageSize: compiled.pageSize });
+    const { value, cached } = await this.cache.getOrCompute(this.keyOf(tenant, published, scope, identity), async () => {
+      const rows = await this.run(tenant, compiled, published.version);
+      // The compiled drill reads one row past the page, so a full last page is known to be the last.
+      const page = rows.slice(0, compiled.pageSize);
+      const nextCursor = rows.length > compiled.pageSize ? compiled.cursorOf(page[page.length - 1]!) : null;
+      return { columns: compiled.columns, rows: page, nextCursor } satisfies StoredResult;
+    });
+    return { columns: value.columns, rows: value.rows, nextCursor: value.nextCursor ?? null, dataVersion: published.version, asOf: published.asOf, cached };
+  }
+
+  /** The model the caller may query (every cube: scope limits rows, not members) and the dashboards their role opens. */
+  meta(tenant: AnalyticsTenant): { model: ModelMeta; dashboards: DashboardDefinition[] } {
+    return { model: describeModel(), dashboards: DASHBOARDS.filter((d) => d.roles.includes(tenant.role)) };
+  }
+
+  dashboardFor(tenant: AnalyticsTenant, id: string): DashboardDefinition {
+    const definition = DASHBOARDS.find((d) => d.id === id);
+    if (!definition) {
+      throw new DomainError('UNKNOWN_DASHBOARD', `There is no dashboard "${id}"; there are ${DASHBOARDS.map((d) => `"${d.id}"`).join(', ')}.`);
+    }
+    if (!definition.roles.includes(tenant.role)) {
+      throw new DomainError('FORBIDDEN', `The dashboard "${id}" is for the ${definition.roles.join(' or ')} role; you are ${tenant.role}.`);
+    }
+    return definition;
+  }
+
+  validated(input: unknown): AnalyticsQuery {
+    return this.translated(() => validateQuery(input));
+  }
+
+  /** Runs `fn`, turning the semantic layer's refusals into errors a client may see. */
+  translated<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw toAnalyticsError(error, this.timeoutMs);
+    }
+  }
+
+  private async answer(tenant: AnalyticsTenant, scope: AnalyticsScope, query: AnalyticsQuery, published: PublishedVersion): Promise<Answer> {
+    const compiled = this.translated(() => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf }));
+    const { value, cached } = await this.cache.getOrCompute(this.keyOf(tenant, published, scope, queryIdentity(query, scope)), async () => {
+      const rows = await this.run(tenant, compiled, published.version);
+      return { columns: compiled.columns, rows } satisfies StoredResult;
+    });
+    return { columns: value.columns, rows: value.rows, dataVersion: published.version, asOf: published.asOf, cached };
+  }
+
+  private keyOf(tenant: AnalyticsTenant, published: PublishedVersion, scope: AnalyticsScope, identity: string): CacheKeyParts {
+    return { tenantId: tenant.tenantId, dataVersion: published.version, scopeHash: hashOf(JSON.stringify(scope)), queryHash: hashOf(identity) };
+  }
+
+  private async run(tenant: AnalyticsTenant, compiled: CompiledQuery, version: number): Promise<Row[]> {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const result = await this.warehouse.queryPublished(namespaceOf(tenant), compiled.sql, compiled.params, { version, timeoutMs: this.timeoutMs });
+      this.metrics?.observeWarehouseQuery('ok', seconds());
+      return result.rows.map(jsonRow);
+    } catch (error) {
+      const translated = toAnalyticsError(error, this.timeoutMs);
+      this.metrics?.observeWarehouseQuery(translated instanceof DomainError && translated.code === 'QUERY_TIMEOUT' ? 'timeout' : 'error', seconds());
+      throw translated;
+    }
+  }
+
+  /**
+   * After a publish, answers the tenant-wide dashboards (as an org admin sees them, default filters)
+   * into the cache, so the first person to open them after a load does not wait for the warehouse.
+   */
+  async prewarm(tenantId: string, published: PublishedVersion): Promise<number> {
+    const row = await this.prisma.tenant.findUnique({ where: { id: tenantId }, select: { namespace: true, status: true } }).catch(() => null);
+    if (!row || row.status !== 'active' || !this.cache.enabled) return 0;
+    const tenant: AnalyticsTenant = { tenantId, namespace: row.namespace, dataVersion: published.version, role: 'org_admin' };
+    let warmed = 0;
+    for (const definition of DASHBOARDS.filter((d) => d.roles.includes('org_admin'))) {
+      for (const { query } of dashboardQueries(definition.id, [])) {
+        try {
+          await this.answer(tenant, { kind: 'tenant' }, query, published);
+          warmed += 1;
+        } catch (error) {
+          this.logger.warn(`Pre-warming dashboard ${definition.id} of tenant ${tenantId} (v${published.version}) failed: ${(error as Error).message}`);
+        }
+      }
+    }
+    this.logger.log(`Pre-warmed ${warmed} dashboard queries of tenant ${tenantId} for v${published.version}`);
+    return warmed;
+  }
+}
+
+export function namespaceOf(tenant: Pick<TenantContext, 'tenantId' | 'namespace'>): TenantNamespace {
+  return { tenantId: tenant.tenantId, namespace: tenant.namespace };
+}
+
+function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
+}
+
+/** Cached and sent as JSON: a bigint (a count past 2^53) becomes its decimal text. */
+export function jsonRow(row: Row): Row {
+  let copy: Row | undefined;
+  for (const [key, value] of Object.entries(row)) {
+    if (typeof value !== 'bigint') continue;
+    copy ??= { ...row };
+    copy[key] = Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  }
+  return copy ?? row;
+}

@@ -1,0 +1,249 @@
+import { Field, GraphQLISODateTime, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { FILTER_OPERATORS, GRANULARITIES, type FilterOperator, type Granularity } from '@kineo/analytics';
+import { GraphQLJSON } from '../../engine/graphql/json.scalar';
+
+const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+
+export const FilterOperatorEnum = enumOf(FILTER_OPERATORS);
+registerEnumType(FilterOperatorEnum, { name: 'FilterOperator', description: 'How a filter compares a member with its values.' });
+
+export const GranularityEnum = enumOf(GRANULARITIES);
+registerEnumType(GranularityEnum, { name: 'Granularity', description: 'The grain a time dimension is grouped by.' });
+
+export const OrderDirectionEnum = enumOf(['asc', 'desc'] as const);
+registerEnumType(OrderDirectionEnum, { name: 'OrderDirection' });
+
+export const ReachEnum = enumOf(['all', 'direct'] as const);
+registerEnumType(ReachEnum, {
+  name: 'Reach',
+  description: "Which of a manager's reports an answer covers; ignored for other roles.",
+  valuesMap: { all: { description: 'Everyone below them, at every level (the default).' }, direct: { description: 'Their direct reports only.' } },
+});
+
+export const ColumnTypeEnum = enumOf(['string', 'number', 'boolean', 'date'] as const);
+registerEnumType(ColumnTypeEnum, { name: 'ColumnType', description: 'The JSON type of a column in result rows (a date is "YYYY-MM-DD" text).' });
+
+export const MemberTypeEnum = enumOf(['string', 'number', 'boolean', 'date', 'time'] as const);
+registerEnumType(MemberTypeEnum, { name: 'MemberType', description: 'A member\'s type; a "time" dimension can be grouped by a granularity.' });
+
+export const ColumnFormatEnum = enumOf(['percent', 'integer', 'decimal', 'hours', 'days'] as const);
+registerEnumType(ColumnFormatEnum, { name: 'ColumnFormat', description: 'How a number is meant to be shown.' });
+
+export const ChartKindEnum = enumOf(['kpi', 'bar', 'line', 'pie', 'table'] as const);
+registerEnumType(ChartKindEnum, { name: 'ChartKind' });
+
+@InputType({ description: 'Keeps only the rows whose member compares with the values as the operator says.' })
+export class AnalyticsFilterInput {
+  @Field({ description: "A dimension or measure, e.g. 'Learner.organisationName'." })
+  member!: string;
+
+  @Field(() => FilterOperatorEnum)
+  operator!: FilterOperator;
+
+  @Field(() => [GraphQLJSON], { nullable: true, description: 'Strings, numbers or booleans; none for set and notSet.' })
+  values?: (string | number | boolean)[] | null;
+}
+
+@InputType({ description: 'Groups by, or filters on, a time dimension.' })
+export class TimeDimensionInput {
+  @Field({ description: "A time dimension, e.g. 'CourseProgress.completedDate'." })
+  dimension!: string;
+
+  @Field(() => GranularityEnum, { nullable: true, description: 'Groups by this grain; unset: the time dimension only filters.' })
+  granularity?: Granularity | null;
+
+  @Field(() => [String], { nullable: true, description: "Inclusive ['YYYY-MM-DD', 'YYYY-MM-DD']." })
+  dateRange?: string[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'Only this fiscal year, named by the calendar year in which it ends.' })
+  fiscalYear?: number | null;
+}
+
+@InputType()
+export class AnalyticsOrderInput {
+  @Field()
+  member!: string;
+
+  @Field(() => OrderDirectionEnum)
+  direction!: 'asc' | 'desc';
+}
+
+@InputType({ description: 'Measures grouped by dimensions, as the model in `analyticsMeta` names them.' })
+export class AnalyticsQueryInput {
+  @Field(() => [String], { description: "e.g. ['CourseProgress.completionRate']; all from one cube." })
+  measures!: string[];
+
+  @Field(() => [String], { nullable: true })
+  dimensions?: string[] | null;
+
+  @Field(() => [AnalyticsFilterInput], { nullable: true })
+  filters?: AnalyticsFilterInput[] | null;
+
+  @Field(() => TimeDimensionInput, { nullable: true })
+  timeDimension?: TimeDimensionInput | null;
+
+  @Field(() => [AnalyticsOrderInput], { nullable: true })
+  order?: AnalyticsOrderInput[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'Rows at most; 1000 unless set, 50000 at most (exports have no limit).' })
+  limit?: number | null;
+}
+
+@ObjectType('ResultColumn', { description: 'One column of result rows.' })
+export class ResultColumn {
+  @Field({ description: 'The key of this column in each row.' })
+  key!: string;
+
+  @Field({ description: 'The member it shows.' })
+  member!: string;
+
+  @Field()
+  title!: string;
+
+  @Field(() => ColumnTypeEnum)
+  type!: string;
+
+  @Field(() => ColumnFormatEnum, { nullable: true })
+  format?: string;
+}
+
+@ObjectType({ isAbstract: true })
+abstract class Versioned {
+  @Field(() => Int, { description: 'The published data version the answer was computed on.' })
+  dataVersion!: number;
+
+  @Field(() => GraphQLISODateTime, { description: 'The time the data was computed as at: overdue, compliance and expiry are as at it.' })
+  asOf!: Date;
+}
+
+@ObjectType('AnalyticsResult', { description: 'An answer: typed columns, rows as JSON objects keyed by column key.' })
+export class AnalyticsResult extends Versioned {
+  @Field(() => [ResultColumn])
+  columns!: ResultColumn[];
+
+  @Field(() => GraphQLJSON, { description: 'An array of objects keyed by the columns\' keys.' })
+  rows!: unknown[];
+
+  @Field({ description: 'True when the answer came from the result cache.' })
+  cached!: boolean;
+}
+
+@ObjectType('DrillPage', { description: 'One page of the learner rows behind a cell.' })
+export class DrillPage extends AnalyticsResult {
+  @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page; null on the last page.' })
+  nextCursor!: string | null;
+}
+
+@ObjectType('DashboardTile')
+export class DashboardTileResult {
+  @Field()
+  id!: string;
+
+  @Field()
+  title!: string;
+
+  @Field(() => ChartKindEnum)
+  chart!: string;
+
+  @Field({ description: "Whether the tile's cells open a drill list (pass `query` and a row's cell to `drill`)." })
+  drill!: boolean;
+
+  @Field(() => GraphQLJSON, { description: 'The analytics query the tile ran (with the dashboard filters applied): the input of `drill` and exports.' })
+  query!: unknown;
+
+  @Field(() => AnalyticsResult)
+  result!: AnalyticsResult;
+}
+
+@ObjectType('Dashboard')
+export class DashboardResult extends Versioned {
+  @Field()
+  id!: string;
+
+  @Field()
+  title!: string;
+
+  @Field()
+  description!: string;
+
+  @Field(() => [String], { description: 'The members the dashboard can be filtered by.' })
+  filters!: string[];
+
+  @Field({ description: 'What to show when the organisation has loaded nothing these tiles read.' })
+  emptyState!: string;
+
+  @Field(() => [DashboardTileResult])
+  tiles!: DashboardTileResult[];
+}
+
+@ObjectType('MemberMeta')
+export class MemberMetaType {
+  @Field({ description: "'Cube.member'." })
+  name!: string;
+
+  @Field()
+  title!: string;
+
+  @Field()
+  description!: string;
+
+  @Field(() => MemberTypeEnum)
+  type!: string;
+
+  @Field(() => ColumnFormatEnum, { nullable: true })
+  format?: string;
+
+  @Field(() => [GranularityEnum], { nullable: true, description: 'For a time dimension: the grains it can be grouped by.' })
+  granularities?: string[];
+}
+
+@ObjectType('CubeMeta')
+export class CubeMetaType {
+  @Field()
+  name!: string;
+
+  @Field()
+  title!: string;
+
+  @Field()
+  description!: string;
+
+  @Field(() => [MemberMetaType])
+  measures!: MemberMetaType[];
+
+  @Field(() => [MemberMetaType])
+  dimensions!: MemberMetaType[];
+
+  @Field(() => [String], { description: 'Cubes whose dimensions a query over this cube may also use.' })
+  joins!: string[];
+}
+
+@ObjectType('DashboardSummary')
+export class DashboardSummary {
+  @Field()
+  id!: string;
+
+  @Field()
+  title!: string;
+
+  @Field()
+  description!: string;
+
+  @Field(() => [String])
+  tiles!: string[];
+}
+
+@ObjectType('AnalyticsMeta', { description: 'What the caller may query: the cubes with their measures and dimensions, and the dashboards of their role.' })
+export class AnalyticsMeta {
+  @Field(() => [CubeMetaType])
+  cubes!: CubeMetaType[];
+
+  @Field(() => [GranularityEnum])
+  granularities!: string[];
+
+  @Field(() => [FilterOperatorEnum])
+  filterOperators!: string[];
+
+  @Field(() => [DashboardSummary])
+  dashboards!: DashboardSummary[];
+}

@@ -1,0 +1,80 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import ExcelJS from 'exceljs';
+
+export const EXPORT_FORMATS = ['csv', 'xlsx'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+export interface ExportColumn {
+  key: string;
+  title: string;
+  type: 'string' | 'number' | 'boolean' | 'date';
+}
+
+/**
+ * Writes chunks of rows as CSV or XLSX to `out` as they come, waiting whenever `out` is full, so an
+ * export of millions of rows holds one chunk in memory. Returns the number of data rows written.
+ */
+export async function writeExport(format: ExportFormat, columns: ExportColumn[], chunks: AsyncIterable<Record<string, unknown>[]>, out: Writable): Promise<number> {
+  return format === 'csv' ? writeCsv(columns, chunks, out) : writeXlsx(columns, chunks, out);
+}
+
+async function writeCsv(columns: ExportColumn[], chunks: AsyncIterable<Record<string, unknown>[]>, out: Writable): Promise<number> {
+  const csv = stringify({ header: true, columns: columns.map((c) => ({ key: c.key, header: c.title })), cast: { boolean: (v) => (v ? 'true' : 'false') } });
+  csv.pipe(out);
+  let rows = 0;
+  for await (const chunk of chunks) {
+    for (const row of chunk) {
+      if (!csv.write(columns.map((c) => csvValue(row[c.key])))) await once(csv, 'drain');
+      rows += 1;
+    }
+  }
+  csv.end();
+  await once(out, 'finish');
+  return rows;
+}
+
+function csvValue(value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+/** Flushed to the zip stream every this many rows, so the sheet is never held whole. */
+const XLSX_COMMIT_EVERY = 1000;
+
+async function writeXlsx(columns: ExportColumn[], chunks: AsyncIterable<Record<string, unknown>[]>, out: Writable): Promise<number> {
+  // Inline strings and no styles: a shared-strings table would grow with the export.
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
+  const sheet = workbook.addWorksheet('Export');
+  sheet.columns = columns.map((c) => ({ key: c.key, header: c.title }));
+  let rows = 0;
+  for await (const chunk of chunks) {
+    for (const row of chunk) {
+      sheet.addRow(columns.map((c) => xlsxValue(row[c.key], c.type))).commit();
+      rows += 1;
+      if (rows % XLSX_COMMIT_EVERY === 0 && out.writableNeedDrain) await once(out, 'drain');
+    }
+  }
+  sheet.commit();
+  await workbook.commit();
+  return rows;
+}
+
+function xlsxValue(value: unknown, type: ExportColumn['type']): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  // A date stays text: Excel would otherwise shift a calendar day by the reader's time zone.
+  if (type === 'date') return String(value);
+  return value;
+}
+
+/** A file name for an export: letters, digits and dashes from what it is, and the data version. */
+export function exportFileName(what: string, dataVersion: number, format: ExportFormat): string {
+  const base = what.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'export';
+  return `kineo-${base}-v${dataVersion}.${format}`;
+}

@@ -1,0 +1,41 @@
+import { PassThrough } from 'node:stream';
+import { Body, Controller, Logger, Post, Res, UseFilters } from '@nestjs/common';
+import type { TenantContext } from '@kineo/auth';
+import type { FastifyReply } from 'fastify';
+import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
+import { HttpErrorFilter } from '../../engine/errors/http-error.filter';
+import { AnalyticsRateLimit } from './analytics-rate-limit.guard';
+import { ExportsService, parseExportRequest } from './exports.service';
+
+/**
+ * `POST /exports`: a CSV or XLSX file of an analytics query, a dashboard tile or a drill list,
+ * streamed as it is read. Errors found before the first byte (bad request, scope, a query that
+ * fails at once) are the usual JSON error; a failure mid-file cuts the response off, and the audit
+ * event records the export as incomplete.
+ */
+@Controller('exports')
+@UseFilters(HttpErrorFilter)
+export class ExportsController {
+  private readonly logger = new Logger('Exports');
+
+  constructor(private readonly exports: ExportsService) {}
+
+  @Post()
+  @Roles('org_admin', 'manager', 'viewer')
+  @AnalyticsRateLimit()
+  async export(@CurrentTenant() tenant: TenantContext, @Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
+    const prepared = await this.exports.prepare(tenant, parseExportRequest(body));
+    const out = new PassThrough();
+    void reply
+      .header('content-type', prepared.contentType)
+      .header('content-disposition', `attachment; filename="${prepared.fileName}"`)
+      .header('x-kineo-data-version', String(prepared.dataVersion))
+      .header('x-kineo-as-of', prepared.asOf)
+      .header('cache-control', 'no-store')
+      .send(out);
+    prepared.write(out).catch((error: unknown) => {
+      this.logger.error({ err: error }, `Export ${prepared.fileName} failed part-way: ${error instanceof Error ? error.message : String(error)}`);
+      out.destroy(error instanceof Error ? error : new Error(String(error)));
+    });
+  }
+}

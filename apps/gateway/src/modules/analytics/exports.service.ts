@@ -1,0 +1,191 @@
+import type { Writable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { compileDrill, compileQuery, dashboardQueries, type AnalyticsFilter, type AnalyticsQuery, type AnalyticsScope, type CompiledQuery } from '@kineo/analytics';
+import type { TenantContext } from '@kineo/auth';
+import type { Settings } from '@kineo/config';
+import { DomainError, type Prisma, type PrismaClient } from '@kineo/db';
+import type { Row, Warehouse } from '@kineo/warehouse';
+import { z } from 'zod';
+import { SETTINGS } from '../../engine/config/settings.module';
+import { PRISMA } from '../../engine/database/database.module';
+import { WAREHOUSE } from '../../engine/warehouse/warehouse.module';
+import { toAnalyticsError } from './analytics-errors.util';
+import { AnalyticsScopeService } from './analytics-scope.service';
+import { AnalyticsService, jsonRow, namespaceOf } from './analytics.service';
+import { EXPORT_FORMATS, exportFileName, writeExport, type ExportFormat } from './export-writer.util';
+
+/** Rows read from the warehouse at a time while exporting: the most an export holds in memory. */
+const EXPORT_CHUNK_ROWS = 2000;
+
+const filterSchema = z.object({ member: z.string(), operator: z.string(), values: z.array(z.union([z.string(), z.number(), z.boolean()])).optional() });
+
+const exportRequestSchema = z
+  .object({
+    format: z.enum(EXPORT_FORMATS),
+    reach: z.enum(['all', 'direct']).optional(),
+    query: z.record(z.string(), z.unknown()).optional(),
+    dashboardId: z.string().min(1).optional(),
+    tileId: z.string().min(1).optional(),
+    filters: z.array(filterSchema).optional(),
+    drill: z
+      .object({
+        query: z.record(z.string(), z.unknown()),
+        cell: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+        measure: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((request, ctx) => {
+    const sources = [request.query !== undefined, request.dashboardId !== undefined, request.drill !== undefined].filter(Boolean).length;
+    if (sources !== 1) ctx.addIssue({ code: 'custom', message: 'give exactly one of "query", "dashboardId" (with "tileId") or "drill"' });
+    if (request.dashboardId !== undefined && request.tileId === undefined) ctx.addIssue({ code: 'custom', path: ['tileId'], message: 'name the tile of the dashboard to export' });
+    if (request.tileId !== undefined && request.dashboardId === undefined) ctx.addIssue({ code: 'custom', path: ['dashboardId'], message: 'a tile needs its dashboardId' });
+    if (request.filters !== undefined && request.dashboardId === undefined) ctx.addIssue({ code: 'custom', path: ['filters'], message: 'filters apply to a dashboard tile; put a query\'s filters in the query' });
+  });
+
+export type ExportRequest = z.infer<typeof exportRequestSchema>;
+
+export class ExportRequestError extends DomainError {
+  readonly httpStatus = 400;
+}
+
+export function parseExportRequest(body: unknown): ExportRequest {
+  const parsed = exportRequestSchema.safeParse(body ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`);
+  throw new ExportRequestError('INVALID_EXPORT', `The export request is not valid: ${problems.join('; ')}.`, { problems });
+}
+
+/** An export ready to stream: compiled with the caller's scope on one published version. */
+export interface PreparedExport {
+  fileName: string;
+  contentType: string;
+  dataVersion: number;
+  asOf: string;
+  write(out: Writable): Promise<number>;
+}
+
+/**
+ * CSV and XLSX exports of an analytics query, a dashboard tile or a drill list, compiled with the
+ * same scope the caller's GraphQL answers get and streamed from the warehouse chunk by chunk.
+ * Every export is audited before its first byte leaves, and the audit event gets its row count when
+ * it ends.
+ */
+@Injectable()
+export class ExportsService {
+  private readonly logger = new Logger('Exports');
+
+  constructor(
+    @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly analytics: AnalyticsService,
+    private readonly scopes: AnalyticsScopeService,
+  ) {}
+
+  async prepare(tenant: TenantContext, request: ExportRequest, format: ExportFormat = request.format): Promise<PreparedExport> {
+    const scope = await this.scopes.scopeOf(tenant, request.reach ?? 'all');
+    const published = await this.analytics.publishedFor(tenant);
+    const options = { asOf: published.asOf, noLimit: true };
+    const { compiled, what, source } = this.compile(tenant, scope, request, options);
+    const audit = await this.prisma.auditEvent.create({
+      data: {
+        actor: tenant.userId,
+        action: 'analytics.exported',
+        tenantId: tenant.tenantId,
+        details: { format, what, source, scope, dataVersion: published.version, asOf: published.asOf, role: tenant.role } as Prisma.InputJsonValue,
+      },
+      select: { id: true, details: true },
+    });
+    const timeoutMs = this.settings.WAREHOUSE_STATEMENT_TIMEOUT_MS;
+    const stream = this.warehouse.streamPublished(namespaceOf(tenant), compiled.sql, compiled.params, {
+      version: published.version,
+      timeoutMs,
+      chunkSize: EXPORT_CHUNK_ROWS,
+    });
+    // The statement starts before any header is sent, so a query that fails at once is a clean error
+    // response, not a 200 with a cut-off file.
+    const chunks = await startedStream(stream, timeoutMs);
+    return {
+      fileName: exportFileName(what, published.version, format),
+      contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      dataVersion: published.version,
+      asOf: published.asOf,
+      write: async (out) => {
+        let rows = 0;
+        let completed = false;
+        try {
+          rows = await writeExport(format, compiled.columns, jsonChunks(chunks, timeoutMs, (n) => (rows = n)), out);
+          completed = true;
+          return rows;
+        } finally {
+          const details = { ...(audit.details as Record<string, unknown>), rows, completed } as Prisma.InputJsonValue;
+          await this.prisma.auditEvent.update({ where: { id: audit.id }, data: { details } }).catch((error: Error) => {
+            this.logger.error(`Could not record the row count of export audit event ${audit.id}: ${error.message}`);
+          });
+        }
+      },
+    };
+  }
+
+  private compile(
+    tenant: TenantContext,
+    scope: AnalyticsScope,
+    request: ExportRequest,
+    options: { asOf: string; noLimit: true },
+  ): { compiled: CompiledQuery; what: string; source: Record<string, unknown> } {
+    const dialect = this.warehouse.dialect;
+    if (request.drill) {
+      const query = this.analytics.validated(request.drill.query);
+      const drill = { query, cell: request.drill.cell, ...(request.drill.measure ? { measure: request.drill.measure } : {}) };
+      const compiled = this.analytics.translated(() => compileDrill(drill, scope, dialect, options));
+      return { compiled, what: `drill ${query.measures.join(' ')}`, source: { drill } };
+    }
+    if (request.dashboardId !== undefined) {
+      this.analytics.dashboardFor(tenant, request.dashboardId);
+      const tiles = this.analytics.translated(() => dashboardQueries(request.dashboardId!, (request.filters ?? []) as AnalyticsFilter[]));
+      const found = tiles.find((t) => t.tile.id === request.tileId);
+      if (!found) {
+        throw new ExportRequestError(
+          'UNKNOWN_TILE',
+          `The dashboard "${request.dashboardId}" has no tile "${request.tileId}"; it has ${tiles.map((t) => `"${t.tile.id}"`).join(', ')}.`,
+        );
+      }
+      const compiled = this.analytics.translated(() => compileQuery(found.query, scope, dialect, options));
+      return { compiled, what: `${request.dashboardId} ${found.tile.id}`, source: { dashboardId: request.dashboardId, tileId: found.tile.id, filters: request.filters ?? [] } };
+    }
+    const query: AnalyticsQuery = this.analytics.validated(request.query);
+    const compiled = this.analytics.translated(() => compileQuery(query, scope, dialect, options));
+    return { compiled, what: query.measures.join(' '), source: { query } };
+  }
+}
+
+async function startedStream(stream: AsyncGenerator<Row[]>, timeoutMs: number): Promise<AsyncGenerator<Row[]>> {
+  let first: IteratorResult<Row[]>;
+  try {
+    first = await stream.next();
+  } catch (error) {
+    throw toAnalyticsError(error, timeoutMs);
+  }
+  return (async function* () {
+    if (first.done) return;
+    yield first.value;
+    yield* stream;
+  })();
+}
+
+/** The warehouse's chunks as JSON-friendly rows, its failures as errors a client may see. */
+async function* jsonChunks(chunks: AsyncGenerator<Row[]>, timeoutMs: number, progress: (rows: number) => void): AsyncGenerator<Row[]> {
+  let rows = 0;
+  try {
+    for await (const chunk of chunks) {
+      rows += chunk.length;
+      progress(rows);
+      yield chunk.map(jsonRow);
+    }
+  } catch (error) {
+    throw toAnalyticsError(error, timeoutMs);
+  }
+}
