@@ -1,8 +1,6 @@
-import { UseGuards } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AuthService, parseLoginInput, type LoginOrigin, type Principal } from '@kineo/auth';
-import { CurrentPrincipal, RequestOrigin } from './auth.decorators';
-import { AuthenticatedGuard } from './auth.guards';
+import { CurrentPrincipal, Public, RequestOrigin, SignedIn } from './auth.decorators';
 import { LoginThrottle } from './login-throttle.service';
 import { Me, SessionPayload } from './auth.types';
 
@@ -16,6 +14,7 @@ export class AuthResolver {
   @Mutation(() => SessionPayload, {
     description: 'Signs in. Name the organisation when you belong to several; Kineo ops name none for a platform session.',
   })
+  @Public()
   async login(
     @Args('email') email: string,
     @Args('password') password: string,
@@ -32,7 +31,7 @@ export class AuthResolver {
   }
 
   @Query(() => Me, { description: 'Who is signed in.' })
-  @UseGuards(AuthenticatedGuard)
+  @SignedIn()
   me(@CurrentPrincipal() principal: Principal): Me {
     return {
       email: principal.email,

@@ -4,6 +4,8 @@ import {
   compileDrill,
   compileQuery,
   DASHBOARDS,
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
   dashboardQueries,
   describeModel,
   queryIdentity,
@@ -115,14 +117,17 @@ export class AnalyticsService implements OnModuleInit {
   async drill(tenant: AnalyticsTenant, scope: AnalyticsScope, request: DrillRequest): Promise<DrillAnswer> {
     const published = await this.publishedFor(tenant);
     const query = this.validated(request.query);
-    const compiled = this.translated(() => compileDrill({ ...request, query }, scope, this.warehouse.dialect, { asOf: published.asOf }));
-    const identity = JSON.stringify({ drill: queryIdentity(query, scope), cell: request.cell, measure: request.measure ?? null, after: request.after ?? null, pageSize: compiled.pageSize });
+    const pageSize = request.pageSize ?? DEFAULT_PAGE_SIZE;
+    // One row past the page tells whether there is a next page, so a full last page has no cursor.
+    const probe = pageSize < MAX_PAGE_SIZE ? pageSize + 1 : pageSize;
+    const compiled = this.translated(() => compileDrill({ ...request, query, pageSize: probe }, scope, this.warehouse.dialect, { asOf: published.asOf }));
+    const identity = JSON.stringify({ drill: queryIdentity(query, scope), cell: request.cell, measure: request.measure ?? null, after: request.after ?? null, pageSize });
     const { value, cached } = await this.cache.getOrCompute(this.keyOf(tenant, published, scope, identity), async () => {
       const rows = await this.run(tenant, compiled, published.version);
-      // The compiled drill reads one row past the page, so a full last page is known to be the last.
-      const page = rows.slice(0, compiled.pageSize);
-      const nextCursor = rows.length > compiled.pageSize ? compiled.cursorOf(page[page.length - 1]!) : null;
-      return { columns: compiled.columns, rows: page, nextCursor } satisfies StoredResult;
+      const page = rows.slice(0, pageSize);
+      const more = probe > pageSize ? rows.length > pageSize : rows.length === pageSize;
+      const nextCursor = more && page.length > 0 ? compiled.cursorOf(page[page.length - 1]!) : null;
+      return { columns: compiled.columns, rows: page.map((row) => projected(row, compiled.columns)), nextCursor } satisfies StoredResult;
     });
     return { columns: value.columns, rows: value.rows, nextCursor: value.nextCursor ?? null, dataVersion: published.version, asOf: published.asOf, cached };
   }
@@ -213,6 +218,11 @@ export function namespaceOf(tenant: Pick<TenantContext, 'tenantId' | 'namespace'
 
 function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 22);
+}
+
+/** Only the row's columns: a drill row also carries its keyset key, which only the cursor needs. */
+export function projected(row: Row, columns: CompiledColumn[]): Row {
+  return Object.fromEntries(columns.map((c) => [c.key, row[c.key] ?? null]));
 }
 
 /** Cached and sent as JSON: a bigint (a count past 2^53) becomes its decimal text. */

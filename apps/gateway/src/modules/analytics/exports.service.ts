@@ -1,10 +1,20 @@
 import type { Writable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { compileDrill, compileQuery, dashboardQueries, type AnalyticsFilter, type AnalyticsQuery, type AnalyticsScope, type CompiledQuery } from '@kineo/analytics';
+import {
+  compileDrill,
+  compileQuery,
+  dashboardQueries,
+  MAX_PAGE_SIZE,
+  type AnalyticsFilter,
+  type AnalyticsQuery,
+  type AnalyticsScope,
+  type CompiledQuery,
+  type DrillRequest,
+} from '@kineo/analytics';
 import type { TenantContext } from '@kineo/auth';
 import type { Settings } from '@kineo/config';
 import { DomainError, type Prisma, type PrismaClient } from '@kineo/db';
-import type { Row, Warehouse } from '@kineo/warehouse';
+import type { Row, TenantNamespace, Warehouse } from '@kineo/warehouse';
 import { z } from 'zod';
 import { SETTINGS } from '../../engine/config/settings.module';
 import { PRISMA } from '../../engine/database/database.module';
@@ -89,7 +99,7 @@ export class ExportsService {
     const scope = await this.scopes.scopeOf(tenant, request.reach ?? 'all');
     const published = await this.analytics.publishedFor(tenant);
     const options = { asOf: published.asOf, noLimit: true };
-    const { compiled, what, source } = this.compile(tenant, scope, request, options);
+    const { compiled, what, source, drill } = this.compile(tenant, scope, request, options);
     const audit = await this.prisma.auditEvent.create({
       data: {
         actor: tenant.userId,
@@ -100,11 +110,10 @@ export class ExportsService {
       select: { id: true, details: true },
     });
     const timeoutMs = this.settings.WAREHOUSE_STATEMENT_TIMEOUT_MS;
-    const stream = this.warehouse.streamPublished(namespaceOf(tenant), compiled.sql, compiled.params, {
-      version: published.version,
-      timeoutMs,
-      chunkSize: EXPORT_CHUNK_ROWS,
-    });
+    const ref = namespaceOf(tenant);
+    const stream = drill
+      ? this.drillPages(ref, drill, scope, { asOf: published.asOf }, published.version, timeoutMs)
+      : this.warehouse.streamPublished(ref, compiled.sql, compiled.params, { version: published.version, timeoutMs, chunkSize: EXPORT_CHUNK_ROWS });
     // The statement starts before any header is sent, so a query that fails at once is a clean error
     // response, not a 200 with a cut-off file.
     const chunks = await startedStream(stream, timeoutMs);
@@ -130,18 +139,40 @@ export class ExportsService {
     };
   }
 
+  /**
+   * A drill list has no unlimited form: it is read page after page along its keyset, on one
+   * version, each page as large as the model allows, so memory holds one page.
+   */
+  private async *drillPages(
+    ref: TenantNamespace,
+    drill: DrillRequest,
+    scope: AnalyticsScope,
+    options: { asOf: string },
+    version: number,
+    timeoutMs: number,
+  ): AsyncGenerator<Row[]> {
+    let after: string | undefined;
+    for (;;) {
+      const compiled = this.analytics.translated(() => compileDrill({ ...drill, pageSize: MAX_PAGE_SIZE, ...(after ? { after } : {}) }, scope, this.warehouse.dialect, options));
+      const { rows } = await this.warehouse.queryPublished(ref, compiled.sql, compiled.params, { version, timeoutMs });
+      if (rows.length > 0) yield rows;
+      if (rows.length < compiled.pageSize) return;
+      after = compiled.cursorOf(rows[rows.length - 1]!);
+    }
+  }
+
   private compile(
     tenant: TenantContext,
     scope: AnalyticsScope,
     request: ExportRequest,
     options: { asOf: string; noLimit: true },
-  ): { compiled: CompiledQuery; what: string; source: Record<string, unknown> } {
+  ): { compiled: CompiledQuery; what: string; source: Record<string, unknown>; drill?: DrillRequest } {
     const dialect = this.warehouse.dialect;
     if (request.drill) {
       const query = this.analytics.validated(request.drill.query);
       const drill = { query, cell: request.drill.cell, ...(request.drill.measure ? { measure: request.drill.measure } : {}) };
-      const compiled = this.analytics.translated(() => compileDrill(drill, scope, dialect, options));
-      return { compiled, what: `drill ${query.measures.join(' ')}`, source: { drill } };
+      const compiled = this.analytics.translated(() => compileDrill({ ...drill, pageSize: MAX_PAGE_SIZE }, scope, dialect, options));
+      return { compiled, what: `drill ${query.measures.join(' ')}`, source: { drill }, drill };
     }
     if (request.dashboardId !== undefined) {
       this.analytics.dashboardFor(tenant, request.dashboardId);
