@@ -1,28 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { startWorkerProcess as startWorker, stopProcess } from '@kineo/testkit';
 
 const workerMain = path.join(__dirname, '..', '..', 'worker', 'dist', 'main.js');
 
 /** The real worker, as the stack runs it, against the test's stack. */
-export async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [workerMain], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('worker ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${out}`)));
-  });
-  child.removeAllListeners('exit');
-  child.stdout!.resume();
-  return child;
-}
+export const startWorkerProcess = (env: Record<string, string>) => startWorker(workerMain, env);
 
-export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  await new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  });
-}
+export { stopProcess };

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -8,28 +7,10 @@ import { JobQueues, LOAD_STAGES } from '@kineo/jobs';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { graphql, startGateway } from './support/gateway';
+import { multipart, type FormPart } from './support/multipart';
 
 const PASSWORD = 'correct horse battery staple';
 const UPLOAD_LIMIT = 4096;
-
-interface FormPart {
-  field: string;
-  filename?: string;
-  content: string | Buffer;
-}
-
-/** A multipart/form-data body, as a browser's FormData would send it. */
-function multipart(parts: FormPart[]): { payload: Buffer; headers: Record<string, string> } {
-  const boundary = `----kineo${randomBytes(8).toString('hex')}`;
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    const disposition = `form-data; name="${part.field}"${part.filename !== undefined ? `; filename="${part.filename}"` : ''}`;
-    const type = part.filename !== undefined ? 'Content-Type: text/csv\r\n' : '';
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`), Buffer.from(part.content), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
 
 const USERS_CSV = 'id,username,firstname,lastname\n1,boss,Bo,Ss\n2,ann,Ann,A\n';
 const COURSES_CSV = 'id,fullname,shortname\n100,Safety,S\n';

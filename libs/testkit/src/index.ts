@@ -2,3 +2,4 @@ export * from './ports';
 export * from './postgres';
 export * from './redis';
 export * from './stack';
+export * from './process';

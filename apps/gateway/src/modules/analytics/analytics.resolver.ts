@@ -23,7 +23,7 @@ const reachArg = { name: 'reach', type: () => ReachEnum, defaultValue: 'all', de
 @Resolver()
 export class AnalyticsResolver {
   constructor(
-    private readonly analytics: AnalyticsService,
+    private readonly answers: AnalyticsService,
     private readonly scopes: AnalyticsScopeService,
   ) {}
 
@@ -36,7 +36,7 @@ export class AnalyticsResolver {
     @Args(reachArg) reach: ManagerReach,
   ): Promise<AnalyticsResult> {
     const scope = await this.scopes.scopeOf(tenant, reach);
-    return resultOf(await this.analytics.query(tenant, scope, withoutNulls(query)));
+    return resultOf(await this.answers.query(tenant, scope, withoutNulls(query)));
   }
 
   @Query(() => DashboardResult, { description: "A dashboard's tiles, each answered over the learners the caller may see." })
@@ -49,9 +49,9 @@ export class AnalyticsResolver {
     filters: AnalyticsFilterInput[] | null,
     @Args(reachArg) reach: ManagerReach,
   ): Promise<DashboardResult> {
-    this.analytics.dashboardFor(tenant, id);
+    this.answers.dashboardFor(tenant, id);
     const scope = await this.scopes.scopeOf(tenant, reach);
-    const answer = await this.analytics.dashboard(tenant, scope, id, withoutNulls(filters ?? []) as AnalyticsFilter[]);
+    const answer = await this.answers.dashboard(tenant, scope, id, withoutNulls(filters ?? []) as AnalyticsFilter[]);
     const { definition } = answer;
     return {
       id: definition.id,
@@ -88,14 +88,14 @@ export class AnalyticsResolver {
     const scope = await this.scopes.scopeOf(tenant, reach);
     // The cell keeps its nulls: a cell of rows whose dimension is empty is a cell like any other.
     const request = { ...withoutNulls({ query, measure, after, pageSize }), cell } as unknown as DrillRequest;
-    const page = await this.analytics.drill(tenant, scope, request);
+    const page = await this.answers.drill(tenant, scope, request);
     return { ...resultOf(page), nextCursor: page.nextCursor };
   }
 
   @Query(() => AnalyticsMeta, { description: 'The cubes, measures and dimensions the caller may query, and the dashboards of their role.' })
   @Roles('org_admin', 'manager', 'viewer')
   meta(@CurrentTenant() tenant: TenantContext): AnalyticsMeta {
-    const { model, dashboards } = this.analytics.meta(tenant);
+    const { model, dashboards } = this.answers.meta(tenant);
     return {
       cubes: model.cubes.map((cube) => ({
         name: cube.name,

@@ -98,7 +98,7 @@ export class ExportsService {
   async prepare(tenant: TenantContext, request: ExportRequest, format: ExportFormat = request.format): Promise<PreparedExport> {
     const scope = await this.scopes.scopeOf(tenant, request.reach ?? 'all');
     const published = await this.analytics.publishedFor(tenant);
-    const options = { asOf: published.asOf, noLimit: true };
+    const options = { asOf: published.asOf, noLimit: true as const };
     const { compiled, what, source, drill } = this.compile(tenant, scope, request, options);
     const audit = await this.prisma.auditEvent.create({
       data: {

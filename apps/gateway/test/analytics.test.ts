@@ -1,0 +1,500 @@
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { SessionTokens, loadJwtSecret, UserService } from '@kineo/auth';
+import { createSecretStore, loadSettings } from '@kineo/config';
+import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import { JobQueues, provisionTenantJob } from '@kineo/jobs';
+import { startTestStack, startWorkerProcess, stopProcess, type TestStack } from '@kineo/testkit';
+import type { Row, Warehouse } from '@kineo/warehouse';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import ExcelJS from 'exceljs';
+import type { Redis } from 'ioredis';
+import { REDIS } from '../src/engine/redis/redis.module';
+import { WAREHOUSE } from '../src/engine/warehouse/warehouse.module';
+import { loadGeneratedExport } from './support/analytics-tenant';
+import { graphql, startGateway, type GraphqlReply } from './support/gateway';
+
+const PASSWORD = 'correct horse battery staple';
+const AS_OF = new Date('2025-06-30T00:00:00.000Z');
+const workerMain = path.join(__dirname, '..', '..', 'worker', 'dist', 'main.js');
+
+interface Result {
+  columns: { key: string; member: string; type: string }[];
+  rows: Record<string, unknown>[];
+  dataVersion: number;
+  asOf: string;
+  cached: boolean;
+}
+
+const RESULT = 'columns { key member type } rows dataVersion asOf cached';
+
+/** A GraphQL string literal of any JSON value, for inline arguments. */
+const literal = (value: unknown): string =>
+  Array.isArray(value)
+    ? `[${value.map(literal).join(', ')}]`
+    : value !== null && typeof value === 'object'
+      ? `{ ${Object.entries(value).map(([k, v]) => `${k}: ${literal(v)}`).join(', ')} }`
+      : JSON.stringify(value);
+
+describe('analytics over GraphQL, on a generated tenant loaded through the real pipeline', () => {
+  let stack: TestStack;
+  let prisma: PrismaClient;
+  let queues: JobQueues;
+  let worker: ChildProcess;
+  let app: NestFastifyApplication;
+  let warehouse: Warehouse;
+  let acme: Tenant;
+  let globex: Tenant;
+  let acmeVersion: number;
+  const tokens: Record<string, string> = {};
+  /** The LMS user id of an acme manager with direct and indirect reports. */
+  let managerUserId: number;
+  /** An acme organisation granted to the viewer (with its subtree). */
+  let grantedOrganisationId: number;
+
+  /** Independent SQL on a tenant's published gold, as the test writes it (not the semantic layer). */
+  const sql = async <R extends Row = Row>(tenant: Tenant, text: string, params: (string | number | boolean)[] = []): Promise<R[]> =>
+    (await warehouse.queryPublished<R>({ tenantId: tenant.id, namespace: tenant.namespace }, text, params)).rows;
+
+  const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
+
+  async function analytics(who: string, query: object, reach?: 'all' | 'direct'): Promise<GraphqlReply<{ analytics: Result }>> {
+    return graphql<{ analytics: Result }>(app, `{ analytics(query: ${literal(query)}${reach ? `, reach: ${reach}` : ''}) { ${RESULT} } }`, as(who));
+  }
+
+  async function answer(who: string, query: object, reach?: 'all' | 'direct'): Promise<Result> {
+    const reply = await analytics(who, query, reach);
+    expect(reply.body.errors).toBeUndefined();
+    return reply.body.data!.analytics;
+  }
+
+  async function dashboard(who: string, id: string, filters?: object[]) {
+    const reply = await graphql<{ dashboard: { id: string; dataVersion: number; asOf: string; tiles: { id: string; query: object; result: Result }[] } }>(
+      app,
+      `{ dashboard(id: ${JSON.stringify(id)}${filters ? `, filters: ${literal(filters)}` : ''}) { id dataVersion asOf tiles { id query result { ${RESULT} } } } }`,
+      as(who),
+    );
+    expect(reply.body.errors).toBeUndefined();
+    const tiles = Object.fromEntries(reply.body.data!.dashboard.tiles.map((t) => [t.id, t]));
+    return { ...reply.body.data!.dashboard, tiles };
+  }
+
+  const learnerIds = async (who: string, reach?: 'all' | 'direct'): Promise<number[]> =>
+    (await answer(who, { measures: ['Learner.count'], dimensions: ['Learner.userId'], limit: 50000 }, reach)).rows.map((r) => Number(r['Learner.userId'])).sort((a, b) => a - b);
+
+  const ids = (rows: { user_id: unknown }[]) => rows.map((r) => Number(r.user_id)).sort((a, b) => a - b);
+
+  async function login(email: string, tenant?: string): Promise<string> {
+    const reply = await graphql<{ login: { token: string } }>(
+      app,
+      `mutation { login(email: ${JSON.stringify(email)}, password: ${JSON.stringify(PASSWORD)}${tenant ? `, tenant: ${JSON.stringify(tenant)}` : ''}) { token } }`,
+    );
+    expect(reply.body.errors).toBeUndefined();
+    return reply.body.data!.login.token;
+  }
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    prisma = createPrismaClient(stack.databaseUrl, { poolSize: 2 });
+    queues = new JobQueues(stack.redisUrl);
+    const tenants = new TenantService(prisma);
+    const users = new UserService(prisma);
+    worker = await startWorkerProcess(workerMain, stack.env);
+    app = await startGateway(stack);
+    warehouse = app.get<Warehouse>(WAREHOUSE);
+
+    acme = await tenants.create({ slug: 'acme', name: 'Acme Health', actor: 'test' });
+    globex = await tenants.create({ slug: 'globex', name: 'Globex', actor: 'test' });
+    for (const tenant of [acme, globex]) await queues.enqueue(provisionTenantJob, { tenantId: tenant.id, requestedBy: 'test' });
+    for (const [email, slug] of [['admin@acme.test', 'acme'], ['admin@globex.test', 'globex']] as const) {
+      await users.create({ email, password: PASSWORD, grant: { tenantSlug: slug, role: 'org_admin' }, actor: 'test' });
+    }
+    await users.create({ email: 'ops@kineo.test', password: PASSWORD, grant: { ops: true }, actor: 'test' });
+    for (const slug of ['acme', 'globex']) {
+      for (let i = 0; (await tenants.get(slug)).status !== 'active'; i++) {
+        if (i > 600) throw new Error(`${slug} was not provisioned`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+    tokens.acmeAdmin = await login('admin@acme.test');
+    tokens.globexAdmin = await login('admin@globex.test');
+    const dir = path.join(stack.dir, 'exports');
+    // Acme's users are 1..60 and Globex's 1..90: ids 61-90 exist only in Globex.
+    const [acmeLoad] = await Promise.all([
+      loadGeneratedExport(app, prisma, { token: tokens.acmeAdmin, dir: path.join(dir, 'acme'), users: 60, seed: 11, asOf: AS_OF }),
+      loadGeneratedExport(app, prisma, { token: tokens.globexAdmin, dir: path.join(dir, 'globex'), users: 90, seed: 22, asOf: AS_OF }),
+    ]);
+    acmeVersion = acmeLoad.dataVersion;
+
+    const [manager] = await sql<{ user_id: number }>(
+      acme,
+      `select mu.user_id from gold.dim_manager_relationship r join gold.dim_user mu on mu.user_key = r.manager_user_key
+       where r.manager_user_key <> -1 and r.relationship <> 'self'
+       group by mu.user_id having count(case when r.relationship = 'direct' then 1 end) > 0 and count(case when r.relationship = 'indirect' then 1 end) > 0
+       order by count(*) desc, mu.user_id limit 1`,
+    );
+    managerUserId = Number(manager!.user_id);
+    const [organisation] = await sql<{ organisation_id: number }>(
+      acme,
+      `select g.organisation_id from gold.dim_organisation g join gold.dim_organisation o on o.path = g.path or o.path like g.path || '/%'
+       join gold.dim_user u on u.organisation_key = o.organisation_key
+       where g.organisation_key <> -1 and g.depth > 0 and u.user_key <> -1
+       group by g.organisation_id having count(distinct o.organisation_key) > 1 order by count(distinct u.user_key) desc, g.organisation_id limit 1`,
+    );
+    grantedOrganisationId = Number(organisation!.organisation_id);
+
+    await users.create({ email: 'manager@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'manager', lmsUserId: managerUserId }, actor: 'test' });
+    await users.create({ email: 'unlinked@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'manager' }, actor: 'test' });
+    await users.create({ email: 'viewer@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
+    await users.create({ email: 'nogrant@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
+    const viewer = await prisma.membership.findFirstOrThrow({ where: { tenantId: acme.id, user: { email: 'viewer@acme.test' } } });
+    await prisma.viewerGrant.create({ data: { membershipId: viewer.id, organisationId: BigInt(grantedOrganisationId) } });
+    tokens.manager = await login('manager@acme.test');
+    tokens.unlinked = await login('unlinked@acme.test');
+    tokens.viewer = await login('viewer@acme.test');
+    tokens.nogrant = await login('nogrant@acme.test');
+    tokens.ops = await login('ops@kineo.test');
+  }, 900_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await stopProcess(worker);
+    await queues?.close();
+    await prisma?.$disconnect();
+    await stack?.stop();
+  });
+
+  describe("each dashboard's numbers, as an org admin sees them, equal SQL written here", () => {
+    const ACTIVE = 'join gold.dim_user u on u.user_key = f.user_key where u.is_active';
+
+    it('course completion', async () => {
+      const board = await dashboard('acmeAdmin', 'course-completion');
+      const [expected] = await sql<{ n: number; done: number; learners: number }>(
+        acme,
+        `select count(*) as n, count(case when f.status in ('complete', 'complete_rpl') then 1 end) as done, count(distinct f.user_key) as learners
+         from gold.fact_course_progress f ${ACTIVE}`,
+      );
+      expect(Number(expected!.n)).toBeGreaterThan(0);
+      expect(board.tiles.summary!.result.rows).toEqual([
+        expect.objectContaining({
+          'CourseProgress.count': Number(expected!.n),
+          'CourseProgress.completed': Number(expected!.done),
+          'CourseProgress.learners': Number(expected!.learners),
+          'CourseProgress.completionRate': expect.closeTo(Number(expected!.done) / Number(expected!.n), 9),
+        }),
+      ]);
+      const byStatus = await sql<{ status: string; n: number }>(acme, `select f.status, count(*) as n from gold.fact_course_progress f ${ACTIVE} group by 1`);
+      expect(Object.fromEntries(board.tiles['by-status']!.result.rows.map((r) => [r['CourseProgress.status'], r['CourseProgress.count']]))).toEqual(
+        Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])),
+      );
+      expect(board.dataVersion).toBe(acmeVersion);
+      expect(board.asOf).toBe(AS_OF.toISOString());
+    });
+
+    it('certification compliance', async () => {
+      const board = await dashboard('acmeAdmin', 'certification-compliance');
+      const [expected] = await sql<Record<string, number>>(
+        acme,
+        `select count(*) as n, count(case when f.is_compliant then 1 end) as compliant, count(case when f.is_overdue then 1 end) as overdue,
+                count(case when f.state = 'expired' then 1 end) as expired, count(case when f.state = 'window_open' then 1 end) as window_open
+         from gold.fact_certification_progress f ${ACTIVE}`,
+      );
+      expect(Number(expected!.n)).toBeGreaterThan(0);
+      expect(board.tiles.summary!.result.rows[0]).toMatchObject({
+        'Certification.count': Number(expected!.n),
+        'Certification.compliant': Number(expected!.compliant),
+        'Certification.overdue': Number(expected!.overdue),
+        'Certification.expired': Number(expected!.expired),
+        'Certification.windowOpen': Number(expected!.window_open),
+      });
+      const byRag = await sql<{ rag: string; n: number }>(acme, `select f.rag, count(*) as n from gold.fact_certification_progress f ${ACTIVE} group by 1`);
+      expect(Object.fromEntries(board.tiles['by-rag']!.result.rows.map((r) => [r['Certification.rag'], r['Certification.count']]))).toEqual(
+        Object.fromEntries(byRag.map((r) => [r.rag, Number(r.n)])),
+      );
+    });
+
+    it('program progress', async () => {
+      const board = await dashboard('acmeAdmin', 'program-progress');
+      const [expected] = await sql<Record<string, number>>(
+        acme,
+        `select count(*) as n, count(case when f.status = 'complete' then 1 end) as done, count(case when f.is_overdue then 1 end) as overdue
+         from gold.fact_program_progress f ${ACTIVE}`,
+      );
+      expect(Number(expected!.n)).toBeGreaterThan(0);
+      expect(board.tiles.summary!.result.rows[0]).toMatchObject({
+        'ProgramProgress.count': Number(expected!.n),
+        'ProgramProgress.completed': Number(expected!.done),
+        'ProgramProgress.overdue': Number(expected!.overdue),
+      });
+      const byStatus = await sql<{ status: string; n: number }>(acme, `select f.status, count(*) as n from gold.fact_program_progress f ${ACTIVE} group by 1`);
+      expect(Object.fromEntries(board.tiles['by-status']!.result.rows.map((r) => [r['ProgramProgress.status'], r['ProgramProgress.count']]))).toEqual(
+        Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])),
+      );
+    });
+
+    it('learning activity', async () => {
+      const board = await dashboard('acmeAdmin', 'learning-activity');
+      const [scorm] = await sql<Record<string, number>>(acme, `select count(*) as attempts, sum(f.total_seconds) / 3600.0 as hours from gold.fact_scorm f ${ACTIVE}`);
+      const [seminar] = await sql<Record<string, number>>(
+        acme,
+        `select count(*) as signups, count(case when f.attended then 1 end) as attended from gold.fact_seminar_signup f ${ACTIVE}`,
+      );
+      const bySource = await sql<{ source: string; hours: number }>(acme, `select f.source, sum(f.seconds) / 3600.0 as hours from gold.fact_learning_time f ${ACTIVE} group by 1`);
+      expect(Number(scorm!.attempts)).toBeGreaterThan(0);
+      expect(board.tiles['scorm-summary']!.result.rows[0]).toMatchObject({
+        'Scorm.attempts': Number(scorm!.attempts),
+        'Scorm.hours': expect.closeTo(Number(scorm!.hours), 6),
+      });
+      expect(board.tiles['seminar-summary']!.result.rows[0]).toMatchObject({
+        'SeminarSignup.signups': Number(seminar!.signups),
+        'SeminarSignup.attended': Number(seminar!.attended),
+      });
+      const hours = Object.fromEntries(board.tiles['hours-by-source']!.result.rows.map((r) => [r['LearningTime.source'], r['LearningTime.hours']]));
+      expect(Object.keys(hours).sort()).toEqual(bySource.map((r) => r.source).sort());
+      for (const row of bySource) expect(hours[row.source]).toBeCloseTo(Number(row.hours), 6);
+    });
+
+    it('my team (an org admin sees every active learner)', async () => {
+      const board = await dashboard('acmeAdmin', 'my-team');
+      const [expected] = await sql<{ n: number }>(acme, 'select count(*) as n from gold.dim_user where user_key <> -1 and is_active');
+      expect(board.tiles.summary!.result.rows[0]).toMatchObject({ 'Learner.count': Number(expected!.n) });
+      expect(board.tiles.reports!.result.rows).toHaveLength(Number(expected!.n));
+    });
+
+    it('fiscal-year history', async () => {
+      const board = await dashboard('acmeAdmin', 'fiscal-year-history');
+      const expected = await sql<{ fiscal_year: number; n: number; done: number }>(
+        acme,
+        `select f.fiscal_year, count(*) as n, count(case when f.status in ('complete', 'complete_rpl') then 1 end) as done
+         from gold.fact_course_history f ${ACTIVE} and f.is_year_closed group by 1 order by 1`,
+      );
+      expect(expected.length).toBeGreaterThan(0);
+      expect(
+        board.tiles.courses!.result.rows.map((r) => [Number(r['CourseHistory.fiscalYear']), r['CourseHistory.count'], r['CourseHistory.completed']]),
+      ).toEqual(expected.map((r) => [Number(r.fiscal_year), Number(r.n), Number(r.done)]));
+    });
+  });
+
+  describe('scope', () => {
+    it('an org admin sees every learner of the tenant', async () => {
+      const all = await sql<{ user_id: number }>(acme, 'select user_id from gold.dim_user where user_key <> -1');
+      expect(await learnerIds('acmeAdmin')).toEqual(ids(all));
+    });
+
+    it('a manager sees exactly the reports dim_manager_relationship gives them: all levels by default, direct ones when asked', async () => {
+      const reportsOf = (relationships: string) =>
+        sql<{ user_id: number }>(
+          acme,
+          `select u.user_id from gold.dim_manager_relationship r join gold.dim_user m on m.user_key = r.manager_user_key
+           join gold.dim_user u on u.user_key = r.user_key where m.user_id = ? and r.relationship in (${relationships})`,
+          [managerUserId],
+        );
+      const all = ids(await reportsOf("'direct', 'indirect'"));
+      const direct = ids(await reportsOf("'direct'"));
+      expect(direct.length).toBeGreaterThan(0);
+      expect(all.length).toBeGreaterThan(direct.length);
+
+      expect(await learnerIds('manager')).toEqual(all);
+      expect(await learnerIds('manager', 'direct')).toEqual(direct);
+      const team = await dashboard('manager', 'my-team');
+      const [active] = await sql<{ n: number }>(
+        acme,
+        `select count(*) as n from gold.dim_manager_relationship r join gold.dim_user m on m.user_key = r.manager_user_key
+         join gold.dim_user u on u.user_key = r.user_key where m.user_id = ? and r.relationship in ('direct', 'indirect') and u.is_active`,
+        [managerUserId],
+      );
+      expect(team.tiles.summary!.result.rows[0]).toMatchObject({ 'Learner.count': Number(active!.n) });
+    });
+
+    it('a manager not linked to an LMS user is told so, and sees nothing', async () => {
+      const reply = await analytics('unlinked', { measures: ['Learner.count'] });
+      expect(reply.body.data).toBeNull();
+      expect(reply.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'MANAGER_NOT_LINKED' }, message: expect.stringContaining('not linked to an LMS user') })]);
+    });
+
+    it('a viewer sees the subtrees of the organisations granted to them and nothing outside; one without grants sees nothing', async () => {
+      const inside = await sql<{ user_id: number }>(
+        acme,
+        `select u.user_id from gold.dim_user u join gold.dim_organisation o on o.organisation_key = u.organisation_key
+         join gold.dim_organisation g on o.path = g.path or o.path like g.path || '/%' where g.organisation_id = ? and u.user_key <> -1`,
+        [grantedOrganisationId],
+      );
+      const everyone = await sql<{ user_id: number }>(acme, 'select user_id from gold.dim_user where user_key <> -1');
+      expect(inside.length).toBeGreaterThan(0);
+      expect(inside.length).toBeLessThan(everyone.length);
+      expect(await learnerIds('viewer')).toEqual(ids(inside));
+
+      expect(await learnerIds('nogrant')).toEqual([]);
+      const board = await dashboard('nogrant', 'course-completion');
+      expect(board.tiles.summary!.result.rows[0]).toMatchObject({ 'CourseProgress.count': 0 });
+    });
+
+    it('a user of one tenant gets nothing of another, whatever ids or names they send', async () => {
+      const [globexOnly] = await sql<{ user_id: number; full_name: string }>(globex, 'select user_id, full_name from gold.dim_user where user_id > 60 order by user_id limit 1');
+      expect(globexOnly).toBeDefined();
+      const byId = await answer('acmeAdmin', {
+        measures: ['Learner.count'],
+        dimensions: ['Learner.userId'],
+        filters: [{ member: 'Learner.userId', operator: 'equals', values: [Number(globexOnly!.user_id)] }],
+      });
+      expect(byId.rows).toEqual([]);
+      const acmeNames = new Set((await sql<{ full_name: string }>(acme, 'select full_name from gold.dim_user')).map((r) => r.full_name));
+      const globexName = (await sql<{ full_name: string }>(globex, 'select full_name from gold.dim_user where user_key <> -1')).find((r) => !acmeNames.has(r.full_name));
+      const byName = await answer('acmeAdmin', {
+        measures: ['Learner.count'],
+        filters: [{ member: 'Learner.fullName', operator: 'equals', values: [globexName!.full_name] }],
+      });
+      expect(byName.rows).toEqual([{ 'Learner.count': 0 }]);
+      const drill = await graphql<{ drill: Result }>(
+        app,
+        `{ drill(query: ${literal({ measures: ['Learner.count'], dimensions: ['Learner.userId'] })}, cell: ${literal({ 'Learner.userId': Number(globexOnly!.user_id) })}) { rows } }`,
+        as('acmeAdmin'),
+      );
+      expect(drill.body.data!.drill.rows).toEqual([]);
+      // Each admin's totals are their own tenant's.
+      for (const [who, tenant] of [['acmeAdmin', acme], ['globexAdmin', globex]] as const) {
+        const [expected] = await sql<{ n: number }>(tenant, 'select count(*) as n from gold.dim_user where user_key <> -1');
+        expect((await answer(who, { measures: ['Learner.count'] })).rows).toEqual([{ 'Learner.count': Number(expected!.n) }]);
+      }
+    });
+  });
+
+  describe('who may ask', () => {
+    it('refuses a forged token, an expired one, Kineo ops, and a suspended tenant', async () => {
+      const query = '{ analytics(query: { measures: ["Learner.count"] }) { rows } }';
+      const forged = await graphql(app, query, { authorization: `Bearer ${tokens.acmeAdmin!.slice(0, -4)}AAAA` });
+      expect(forged.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })]);
+
+      const settings = loadSettings(stack.env);
+      const admin = await prisma.user.findUniqueOrThrow({ where: { email: 'admin@acme.test' } });
+      const yesterday = new SessionTokens(() => loadJwtSecret(createSecretStore(settings)), 3600, () => new Date(Date.now() - 24 * 3600 * 1000));
+      const expired = await yesterday.issue({ userId: admin.id, tenantId: acme.id, role: 'org_admin' });
+      const late = await graphql(app, query, { authorization: `Bearer ${expired.token}` });
+      expect(late.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })]);
+
+      const ops = await graphql(app, query, as('ops'));
+      expect(ops.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'FORBIDDEN' } })]);
+
+      await prisma.tenant.update({ where: { id: acme.id }, data: { status: 'suspended' } });
+      try {
+        const suspended = await graphql(app, query, as('acmeAdmin'));
+        expect(suspended.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'TENANT_SUSPENDED' } })]);
+        const exported = await app.inject({ method: 'POST', url: '/exports', headers: as('acmeAdmin'), payload: { format: 'csv', query: { measures: ['Learner.count'] } } });
+        expect(exported.statusCode).toBe(403);
+      } finally {
+        await prisma.tenant.update({ where: { id: acme.id }, data: { status: 'active' } });
+      }
+    });
+
+    it('keeps dashboards to their roles', async () => {
+      const reply = await graphql(app, '{ dashboard(id: "my-team") { id } }', as('viewer'));
+      expect(reply.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'FORBIDDEN' } })]);
+    });
+  });
+
+  describe('answers', () => {
+    it('carry their data version and as-of, come from the cache the second time, under a key naming tenant and version', async () => {
+      const query = { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.courseType'] };
+      const first = await answer('manager', query);
+      const second = await answer('manager', query);
+      expect(first).toMatchObject({ dataVersion: acmeVersion, asOf: AS_OF.toISOString(), cached: false });
+      expect(second).toEqual({ ...first, cached: true });
+      const keys = await app.get<Redis>(REDIS).keys(`q:${acme.id}:v${acmeVersion}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+    });
+
+    it("were pre-warmed for the tenant's dashboards on publish", async () => {
+      const board = await dashboard('globexAdmin', 'program-progress');
+      expect(Object.values(board.tiles).every((t) => t.result.cached)).toBe(true);
+    });
+
+    it('explain what is wrong with a query the model cannot answer', async () => {
+      const reply = await analytics('acmeAdmin', { measures: ['CourseProgress.nope'] });
+      expect(reply.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'INVALID_QUERY' }, message: expect.stringContaining('CourseProgress.nope') })]);
+    });
+
+    it('page a drill list with a cursor, the pages together being every row behind the cell', async () => {
+      const query = { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.courseType'] };
+      const top = (await answer('manager', query)).rows[0]!;
+      const cell = { 'CourseProgress.courseType': top['CourseProgress.courseType'] };
+      const rows: unknown[] = [];
+      let after: string | null = null;
+      do {
+        const page: GraphqlReply<{ drill: Result & { nextCursor: string | null } }> = await graphql(
+          app,
+          `{ drill(query: ${literal(query)}, cell: ${literal(cell)}, pageSize: 7${after ? `, after: ${JSON.stringify(after)}` : ''}) { rows nextCursor dataVersion } }`,
+          as('manager'),
+        );
+        expect(page.body.errors).toBeUndefined();
+        rows.push(...page.body.data!.drill.rows);
+        after = page.body.data!.drill.nextCursor;
+      } while (after);
+      expect(rows).toHaveLength(Number(top['CourseProgress.count']));
+    });
+
+    it('meta lists the cubes and the dashboards of the caller\'s role', async () => {
+      const reply = await graphql<{ meta: { cubes: { name: string; measures: { name: string }[] }[]; dashboards: { id: string }[] } }>(
+        app,
+        '{ meta { cubes { name measures { name } } dashboards { id } } }',
+        as('viewer'),
+      );
+      expect(reply.body.errors).toBeUndefined();
+      expect(reply.body.data!.meta.cubes.map((c) => c.name)).toEqual(expect.arrayContaining(['Learner', 'CourseProgress', 'Certification', 'ProgramProgress']));
+      expect(reply.body.data!.meta.dashboards.map((d) => d.id)).not.toContain('my-team');
+    });
+  });
+
+  describe('exports', () => {
+    const exportOf = (who: string, body: object) => app.inject({ method: 'POST', url: '/exports', headers: as(who), payload: body });
+
+    it('a CSV export has the same rows as the query, in the same scope, and is audited', async () => {
+      const query = { measures: ['Learner.count'], dimensions: ['Learner.userId', 'Learner.fullName'], order: [{ member: 'Learner.userId', direction: 'asc' }] };
+      const expected = await answer('manager', query);
+      const response = await exportOf('manager', { format: 'csv', query });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(response.headers['content-disposition']).toMatch(/^attachment; filename="kineo-[a-z0-9-]+-v\d+\.csv"$/);
+      const lines = response.body.trimEnd().split('\n');
+      expect(lines).toHaveLength(expected.rows.length + 1);
+      expect(lines.slice(1).map((line) => Number(line.split(',')[0]))).toEqual(expected.rows.map((r) => r['Learner.userId']));
+      const audit = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: acme.id, action: 'analytics.exported' }, orderBy: { id: 'desc' } });
+      expect(audit.details).toMatchObject({ format: 'csv', rows: expected.rows.length, completed: true, scope: { kind: 'manager', managerUserId, reach: 'all' } });
+    });
+
+    it('an XLSX export of a drill list has every row of its pages', async () => {
+      const query = { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.status'] };
+      const top = (await answer('viewer', query)).rows[0]!;
+      const response = await exportOf('viewer', { format: 'xlsx', drill: { query, cell: { 'CourseProgress.status': top['CourseProgress.status'] } } });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(response.rawPayload as unknown as ArrayBuffer);
+      expect(workbook.worksheets[0]!.actualRowCount).toBe(Number(top['CourseProgress.count']) + 1);
+    });
+
+    it('refuses a request naming no source, with what was wrong', async () => {
+      const response = await exportOf('acmeAdmin', { format: 'pdf' });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'INVALID_EXPORT', message: expect.stringContaining('format') });
+    });
+  });
+
+  describe('limits', () => {
+    it('refuses a query with too many aliases or too deep, before running it', async () => {
+      const aliases = Array.from({ length: 20 }, (_, i) => `a${i}: meta { granularities }`).join(' ');
+      const tooMany = await graphql(app, `{ ${aliases} }`, as('acmeAdmin'));
+      expect(tooMany.body.errors?.[0]?.message).toMatch(/aliases, over the limit of 15|too complex/);
+      const deep = await graphql(app, '{ meta { cubes { measures { name } dimensions { name } } } }', as('acmeAdmin'));
+      expect(deep.body.errors).toBeUndefined();
+    });
+  });
+
+  it('answers uncached, without an error, while Redis is down, and counts it in /metrics', async () => {
+    await stack.redis.stop();
+    const reply = await analytics('acmeAdmin', { measures: ['Learner.count'], dimensions: ['Learner.country'] });
+    expect(reply.body.errors).toBeUndefined();
+    expect(reply.body.data!.analytics.cached).toBe(false);
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/analytics_cache_requests_total\{outcome="unavailable"\} [1-9]/);
+  });
+});
