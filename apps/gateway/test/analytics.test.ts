@@ -4,7 +4,7 @@ import { SessionTokens, loadJwtSecret, UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
 import { JobQueues, provisionTenantJob } from '@kineo/jobs';
-import { startTestStack, startWorkerProcess, stopProcess, type TestStack } from '@kineo/testkit';
+import { freePort, startTestStack, startWorkerProcess, stopProcess, type TestStack } from '@kineo/testkit';
 import type { Row, Warehouse } from '@kineo/warehouse';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import ExcelJS from 'exceljs';
@@ -28,13 +28,6 @@ interface Result {
 
 const RESULT = 'columns { key member type } rows dataVersion asOf cached';
 
-/** A GraphQL string literal of any JSON value, for inline arguments. */
-const literal = (value: unknown): string =>
-  Array.isArray(value)
-    ? `[${value.map(literal).join(', ')}]`
-    : value !== null && typeof value === 'object'
-      ? `{ ${Object.entries(value).map(([k, v]) => `${k}: ${literal(v)}`).join(', ')} }`
-      : JSON.stringify(value);
 
 describe('analytics over GraphQL, on a generated tenant loaded through the real pipeline', () => {
   let stack: TestStack;
@@ -59,7 +52,10 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
   const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
 
   async function analytics(who: string, query: object, reach?: 'all' | 'direct'): Promise<GraphqlReply<{ analytics: Result }>> {
-    return graphql<{ analytics: Result }>(app, `{ analytics(query: ${literal(query)}${reach ? `, reach: ${reach}` : ''}) { ${RESULT} } }`, as(who));
+    return graphql<{ analytics: Result }>(app, `query ($q: AnalyticsQueryInput!, $reach: Reach) { analytics(query: $q, reach: $reach) { ${RESULT} } }`, as(who), {
+      q: query,
+      ...(reach ? { reach } : {}),
+    });
   }
 
   async function answer(who: string, query: object, reach?: 'all' | 'direct'): Promise<Result> {
@@ -71,8 +67,9 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
   async function dashboard(who: string, id: string, filters?: object[]) {
     const reply = await graphql<{ dashboard: { id: string; dataVersion: number; asOf: string; tiles: { id: string; query: object; result: Result }[] } }>(
       app,
-      `{ dashboard(id: ${JSON.stringify(id)}${filters ? `, filters: ${literal(filters)}` : ''}) { id dataVersion asOf tiles { id query result { ${RESULT} } } } }`,
+      `query ($id: String!, $filters: [AnalyticsFilterInput!]) { dashboard(id: $id, filters: $filters) { id dataVersion asOf tiles { id query result { ${RESULT} } } } }`,
       as(who),
+      { id, ...(filters ? { filters } : {}) },
     );
     expect(reply.body.errors).toBeUndefined();
     const tiles = Object.fromEntries(reply.body.data!.dashboard.tiles.map((t) => [t.id, t]));
@@ -119,7 +116,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     tokens.acmeAdmin = await login('admin@acme.test');
     tokens.globexAdmin = await login('admin@globex.test');
     const dir = path.join(stack.dir, 'exports');
-    // Acme's users are 1..60 and Globex's 1..90: ids 61-90 exist only in Globex.
+    // Globex has more users than Acme, so some of its LMS user ids exist only there.
     const [acmeLoad] = await Promise.all([
       loadGeneratedExport(app, prisma, { token: tokens.acmeAdmin, dir: path.join(dir, 'acme'), users: 60, seed: 11, asOf: AS_OF }),
       loadGeneratedExport(app, prisma, { token: tokens.globexAdmin, dir: path.join(dir, 'globex'), users: 90, seed: 22, asOf: AS_OF }),
@@ -144,7 +141,9 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     grantedOrganisationId = Number(organisation!.organisation_id);
 
     await users.create({ email: 'manager@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'manager', lmsUserId: managerUserId }, actor: 'test' });
-    await users.create({ email: 'unlinked@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'manager' }, actor: 'test' });
+    // Sign-up insists on the link; a membership can still lack it (its LMS user left), so it is made by hand.
+    await users.create({ email: 'unlinked@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
+    await prisma.membership.updateMany({ where: { tenantId: acme.id, user: { email: 'unlinked@acme.test' } }, data: { role: 'manager', lmsUserId: null } });
     await users.create({ email: 'viewer@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
     await users.create({ email: 'nogrant@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
     const viewer = await prisma.membership.findFirstOrThrow({ where: { tenantId: acme.id, user: { email: 'viewer@acme.test' } } });
@@ -330,7 +329,8 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     });
 
     it('a user of one tenant gets nothing of another, whatever ids or names they send', async () => {
-      const [globexOnly] = await sql<{ user_id: number; full_name: string }>(globex, 'select user_id, full_name from gold.dim_user where user_id > 60 order by user_id limit 1');
+      const acmeIds = new Set(ids(await sql<{ user_id: number }>(acme, 'select user_id from gold.dim_user')));
+      const globexOnly = (await sql<{ user_id: number }>(globex, 'select user_id from gold.dim_user where user_key <> -1 order by user_id')).find((r) => !acmeIds.has(Number(r.user_id)));
       expect(globexOnly).toBeDefined();
       const byId = await answer('acmeAdmin', {
         measures: ['Learner.count'],
@@ -345,11 +345,10 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
         filters: [{ member: 'Learner.fullName', operator: 'equals', values: [globexName!.full_name] }],
       });
       expect(byName.rows).toEqual([{ 'Learner.count': 0 }]);
-      const drill = await graphql<{ drill: Result }>(
-        app,
-        `{ drill(query: ${literal({ measures: ['Learner.count'], dimensions: ['Learner.userId'] })}, cell: ${literal({ 'Learner.userId': Number(globexOnly!.user_id) })}) { rows } }`,
-        as('acmeAdmin'),
-      );
+      const drill = await graphql<{ drill: Result }>(app, 'query ($q: AnalyticsQueryInput!, $cell: JSON!) { drill(query: $q, cell: $cell) { rows } }', as('acmeAdmin'), {
+        q: { measures: ['Learner.count'], dimensions: ['Learner.userId'] },
+        cell: { 'Learner.userId': Number(globexOnly!.user_id) },
+      });
       expect(drill.body.data!.drill.rows).toEqual([]);
       // Each admin's totals are their own tenant's.
       for (const [who, tenant] of [['acmeAdmin', acme], ['globexAdmin', globex]] as const) {
@@ -422,8 +421,9 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       do {
         const page: GraphqlReply<{ drill: Result & { nextCursor: string | null } }> = await graphql(
           app,
-          `{ drill(query: ${literal(query)}, cell: ${literal(cell)}, pageSize: 7${after ? `, after: ${JSON.stringify(after)}` : ''}) { rows nextCursor dataVersion } }`,
+          'query ($q: AnalyticsQueryInput!, $cell: JSON!, $after: String) { drill(query: $q, cell: $cell, pageSize: 7, after: $after) { rows nextCursor dataVersion } }',
           as('manager'),
+          { q: query, cell, after },
         );
         expect(page.body.errors).toBeUndefined();
         rows.push(...page.body.data!.drill.rows);
@@ -490,11 +490,17 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
   });
 
   it('answers uncached, without an error, while Redis is down, and counts it in /metrics', async () => {
-    await stack.redis.stop();
-    const reply = await analytics('acmeAdmin', { measures: ['Learner.count'], dimensions: ['Learner.country'] });
-    expect(reply.body.errors).toBeUndefined();
-    expect(reply.body.data!.analytics.cached).toBe(false);
-    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
-    expect(metrics.body).toMatch(/analytics_cache_requests_total\{outcome="unavailable"\} [1-9]/);
+    // A second gateway on the same stack whose Redis is not there: the suite's own Redis stays up for the worker.
+    const cut = await startGateway(stack, { REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    try {
+      const reply = await graphql<{ analytics: Result }>(cut, '{ analytics(query: { measures: ["Learner.count"], dimensions: ["Learner.country"] }) { rows cached dataVersion } }', as('acmeAdmin'));
+      expect(reply.body.errors).toBeUndefined();
+      expect(reply.body.data!.analytics).toMatchObject({ cached: false, dataVersion: acmeVersion });
+      expect(reply.body.data!.analytics.rows.length).toBeGreaterThan(0);
+      const metrics = await cut.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toMatch(/analytics_cache_requests_total\{outcome="unavailable"\} [1-9]/);
+    } finally {
+      await cut.close();
+    }
   });
 });

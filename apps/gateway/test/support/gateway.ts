@@ -22,12 +22,13 @@ export async function graphql<T = Record<string, unknown>>(
   app: NestFastifyApplication,
   query: string,
   headers: Record<string, string> = {},
+  variables?: Record<string, unknown>,
 ): Promise<GraphqlReply<T>> {
   const response = await app.inject({
     method: 'POST',
     url: '/graphql',
     headers: { 'content-type': 'application/json', ...headers },
-    payload: JSON.stringify({ query }),
+    payload: JSON.stringify({ query, ...(variables ? { variables } : {}) }),
   });
   return { status: response.statusCode, headers: response.headers, body: response.json() };
 }

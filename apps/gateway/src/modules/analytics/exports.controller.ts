@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { Body, Controller, Logger, Post, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, HttpCode, Logger, Post, Res, UseFilters } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
 import type { FastifyReply } from 'fastify';
 import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
@@ -21,12 +21,14 @@ export class ExportsController {
   constructor(private readonly exports: ExportsService) {}
 
   @Post()
+  @HttpCode(200)
   @Roles('org_admin', 'manager', 'viewer')
   @AnalyticsRateLimit()
   async export(@CurrentTenant() tenant: TenantContext, @Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
     const prepared = await this.exports.prepare(tenant, parseExportRequest(body));
     const out = new PassThrough();
     void reply
+      .status(200)
       .header('content-type', prepared.contentType)
       .header('content-disposition', `attachment; filename="${prepared.fileName}"`)
       .header('x-kineo-data-version', String(prepared.dataVersion))
