@@ -23,7 +23,16 @@ interface DemoLogin {
   role: string;
   tenant: string;
   sees: string;
+  /** A GraphQL query that shows this login's numbers. */
+  query?: string;
 }
+
+/** What each role's ready-to-paste request asks for. */
+const DEMO_QUERIES = {
+  org_admin: '{ dashboard(id: "course-completion") { title dataVersion asOf tiles { title result { columns { key title } rows cached } } } }',
+  manager: '{ dashboard(id: "my-team") { title dataVersion asOf tiles { title result { rows } } } }',
+  viewer: '{ dashboard(id: "certification-compliance") { title dataVersion asOf tiles { title result { rows } } } }',
+} as const;
 
 /** An ops login, and per demo tenant an org admin and the manager with the most reports. */
 async function ensureDemoLogins(ctx: CliContext): Promise<DemoLogin[]> {
@@ -40,7 +49,11 @@ async function ensureDemoLogins(ctx: CliContext): Promise<DemoLogin[]> {
   const warehouse = await ctx.warehouse();
   for (const demo of DEMO_TENANTS) {
     const tenant = await new TenantService(ctx.prisma).get(demo.slug);
-    await ensure(`admin@${demo.slug}.example`, { tenantSlug: demo.slug, role: 'org_admin' }, { role: 'org_admin', tenant: demo.slug, sees: 'the whole tenant' });
+    await ensure(
+      `admin@${demo.slug}.example`,
+      { tenantSlug: demo.slug, role: 'org_admin' },
+      { role: 'org_admin', tenant: demo.slug, sees: 'the whole tenant', query: DEMO_QUERIES.org_admin },
+    );
     const top = await warehouse.queryPublished<{ manager_user_key: number; reports: number }>(
       { tenantId: tenant.id, namespace: tenant.namespace },
       `select manager_user_key, count(*) as reports from gold.dim_manager_relationship
@@ -51,8 +64,39 @@ async function ensureDemoLogins(ctx: CliContext): Promise<DemoLogin[]> {
       await ensure(
         `manager@${demo.slug}.example`,
         { tenantSlug: demo.slug, role: 'manager', lmsUserId: Number(manager.manager_user_key) },
-        { role: 'manager', tenant: demo.slug, sees: `LMS user ${manager.manager_user_key}'s ${manager.reports} direct reports and everyone below them` },
+        {
+          role: 'manager',
+          tenant: demo.slug,
+          sees: `LMS user ${manager.manager_user_key}'s ${manager.reports} direct reports and everyone below them`,
+          query: DEMO_QUERIES.manager,
+        },
       );
+    }
+    // A viewer granted the largest top-level organisation (and everything below it).
+    const organisations = await warehouse.queryPublished<{ organisation_id: number; name: string }>(
+      { tenantId: tenant.id, namespace: tenant.namespace },
+      `select g.organisation_id, g.name from gold.dim_organisation g
+       join gold.dim_organisation o on o.path = g.path or o.path like g.path || '/%'
+       join gold.dim_user u on u.organisation_key = o.organisation_key
+       where g.organisation_key <> -1 and g.depth = (select min(depth) from gold.dim_organisation where organisation_key <> -1) + 1
+       group by 1, 2 order by count(*) desc, 1 limit 1`,
+    );
+    const organisation = organisations.rows[0];
+    if (organisation) {
+      const email = `viewer@${demo.slug}.example`;
+      await ensure(email, { tenantSlug: demo.slug, role: 'viewer' }, {
+        role: 'viewer',
+        tenant: demo.slug,
+        sees: `organisation "${organisation.name}" and everything below it`,
+        query: DEMO_QUERIES.viewer,
+      });
+      const membership = await ctx.prisma.membership.findFirstOrThrow({ where: { tenantId: tenant.id, user: { email } } });
+      const organisationId = BigInt(organisation.organisation_id);
+      await ctx.prisma.viewerGrant.upsert({
+        where: { membershipId_organisationId: { membershipId: membership.id, organisationId } },
+        create: { membershipId: membership.id, organisationId },
+        update: {},
+      });
     }
   }
   return logins;
@@ -113,7 +157,22 @@ export function demoCommand(context: () => CliContext): Command {
       );
       process.stdout.write(`\nLogins (password for all: ${DEMO_PASSWORD}), e.g. GraphQL mutation { login(email: "...", password: "...") { token } }\n`);
       printTable(logins.map((l) => ({ ...l })), ['email', 'role', 'tenant', 'sees']);
+      process.stdout.write('\nPer role, sign in and ask for its dashboard numbers (paste into a shell):\n');
+      for (const login of logins) {
+        if (login.query) process.stdout.write(`\n${demoRequest(gateway, login)}\n`);
+      }
       process.stdout.write('\nTry:  npx kineo sql acme-health "select status, count(*) as n from gold.fact_course_progress group by 1 order by 1"\n');
       process.stdout.write('Stop everything with: npx kineo stack down\n');
     });
+}
+
+/** A shell snippet: the login mutation with curl, then `login.query` with the token it returned. */
+export function demoRequest(gateway: string, login: DemoLogin): string {
+  const body = (query: string) => `'${JSON.stringify({ query }).replace(/'/g, "'\\''")}'`;
+  const signIn = `mutation { login(email: ${JSON.stringify(login.email)}, password: ${JSON.stringify(DEMO_PASSWORD)}, tenant: ${JSON.stringify(login.tenant)}) { token } }`;
+  return [
+    `# ${login.role} ${login.email} (${login.tenant}): sees ${login.sees}`,
+    `TOKEN=$(curl -s ${gateway}/graphql -H 'content-type: application/json' -d ${body(signIn)} | sed -E 's/.*"token":"([^"]+)".*/\\1/')`,
+    `curl -s ${gateway}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" -d ${body(login.query!)}`,
+  ].join('\n');
 }
