@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { DASHBOARDS } from '@kineo/analytics';
 import { SessionTokens, loadJwtSecret, UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
@@ -16,6 +17,7 @@ import { graphql, startGateway, type GraphqlReply } from './support/gateway';
 
 const PASSWORD = 'correct horse battery staple';
 const AS_OF = new Date('2025-06-30T00:00:00.000Z');
+const NEXT_AS_OF = new Date('2025-09-30T00:00:00.000Z');
 const workerMain = path.join(__dirname, '..', '..', 'worker', 'dist', 'main.js');
 
 interface Result {
@@ -403,8 +405,32 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     });
 
     it("were pre-warmed for the tenant's dashboards on publish", async () => {
+      // Pre-warming runs after the publish message, beside the requests; wait until its entries are all there.
+      const prewarmed = DASHBOARDS.filter((d) => d.roles.includes('org_admin')).reduce((n, d) => n + d.tiles.length, 0);
+      const version = (await prisma.tenant.findUniqueOrThrow({ where: { id: globex.id } })).dataVersion;
+      const redis = app.get<Redis>(REDIS);
+      for (let i = 0; (await redis.keys(`q:${globex.id}:v${version}:*`)).length < prewarmed; i++) {
+        if (i > 600) throw new Error('the dashboards were not pre-warmed');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const board = await dashboard('globexAdmin', 'program-progress');
       expect(Object.values(board.tiles).every((t) => t.result.cached)).toBe(true);
+    });
+
+    it('move to a new version once it is published, never reading the old version\'s cache', async () => {
+      const query = { measures: ['CourseProgress.count', 'CourseProgress.completed'] };
+      const before = await answer('globexAdmin', query);
+      await answer('globexAdmin', query);
+      const reload = await loadGeneratedExport(app, prisma, { token: tokens.globexAdmin!, dir: path.join(stack.dir, 'exports', 'globex-2'), users: 120, seed: 23, asOf: NEXT_AS_OF });
+      expect(reload.dataVersion).toBe(before.dataVersion + 1);
+      const after = await answer('globexAdmin', query);
+      const [expected] = await sql<{ n: number; done: number }>(
+        globex,
+        "select count(*) as n, count(case when status in ('complete', 'complete_rpl') then 1 end) as done from gold.fact_course_progress",
+      );
+      expect(after).toMatchObject({ dataVersion: reload.dataVersion, asOf: NEXT_AS_OF.toISOString() });
+      expect(after.rows).toEqual([{ 'CourseProgress.count': Number(expected!.n), 'CourseProgress.completed': Number(expected!.done) }]);
+      expect(after.rows).not.toEqual(before.rows);
     });
 
     it('explain what is wrong with a query the model cannot answer', async () => {

@@ -1,4 +1,5 @@
-import type { Writable } from 'node:stream';
+import { once } from 'node:events';
+import { PassThrough, type Writable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   compileDrill,
@@ -123,18 +124,25 @@ export class ExportsService {
       dataVersion: published.version,
       asOf: published.asOf,
       write: async (out) => {
+        // The file goes through `body`, and the response ends only once the audit event has its row
+        // count: whoever holds the whole file can find the event saying how many rows it has.
+        const body = new PassThrough();
+        body.pipe(out, { end: false });
+        const drained = once(body, 'end');
         let rows = 0;
         let completed = false;
         try {
-          rows = await writeExport(format, compiled.columns, jsonChunks(chunks, timeoutMs, (n) => (rows = n)), out);
+          rows = await writeExport(format, compiled.columns, jsonChunks(chunks, timeoutMs, (n) => (rows = n)), body);
           completed = true;
-          return rows;
         } finally {
           const details = { ...(audit.details as Record<string, unknown>), rows, completed } as Prisma.InputJsonValue;
           await this.prisma.auditEvent.update({ where: { id: audit.id }, data: { details } }).catch((error: Error) => {
             this.logger.error(`Could not record the row count of export audit event ${audit.id}: ${error.message}`);
           });
         }
+        await drained;
+        out.end();
+        return rows;
       },
     };
   }
