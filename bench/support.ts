@@ -54,6 +54,8 @@ export interface IngestRun {
   stageMs(name: string): number;
   /** Where the stack keeps tenant data (warehouse files, landing). */
   dataDir: string;
+  /** The stack's environment (database, Redis, data directory), for more processes against it. */
+  env: Record<string, string>;
   /** `kineo sql` on the published gold, as rows of objects. */
   sql(query: string): Record<string, unknown>[];
 }
@@ -63,7 +65,7 @@ export interface IngestRun {
  * (which waits for the whole flow: ingest → silver → hierarchy → gold → snapshots → publish), and
  * hands the outcome to `report` before the stack stops.
  */
-export async function ingestThroughStack(exportDir: string, options: { threads: number; memoryLimit: string }, report: (run: IngestRun) => void): Promise<void> {
+export async function ingestThroughStack(exportDir: string, options: { threads: number; memoryLimit: string }, report: (run: IngestRun) => void | Promise<void>): Promise<void> {
   const stack = await startTestStack();
   const env = { ...process.env, ...stack.env, LOG_LEVEL: 'warn', DUCKDB_THREADS: String(options.threads), DUCKDB_MEMORY_LIMIT: options.memoryLimit };
   const worker = spawn(process.execPath, [path.join(ROOT, 'apps/worker/dist/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -77,11 +79,12 @@ export async function ingestThroughStack(exportDir: string, options: { threads: 
     if (ingest.status !== 0) throw new Error(`kineo ingest failed: ${ingest.stderr}\n${ingest.stdout.slice(0, 2000)}`);
     const outcome = JSON.parse(ingest.stdout) as { rowsRead: number; rowsQuarantined: number; stages: StageResult[] };
     const peakKb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${worker.pid}/status`, 'utf8'))?.[1] ?? 0);
-    report({
+    await report({
       ...outcome,
       wallMs,
       workerPeakBytes: peakKb * 1024,
       dataDir: stack.env.KINEO_DATA_DIR,
+      env: { ...stack.env, DUCKDB_THREADS: String(options.threads), DUCKDB_MEMORY_LIMIT: options.memoryLimit },
       stageMs: (name) => outcome.stages.find((s) => s.stage === name)?.durationMs ?? 0,
       sql: (query) => {
         const result = cli(['sql', 'bench', query, '--json']);

@@ -162,8 +162,9 @@ export class AnalyticsService implements OnModuleInit {
   }
 
   private async answer(tenant: AnalyticsTenant, scope: AnalyticsScope, query: AnalyticsQuery, published: PublishedVersion): Promise<Answer> {
-    const compiled = this.translated(() => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf }));
     const { value, cached } = await this.cache.getOrCompute(this.keyOf(tenant, published, scope, queryIdentity(query, scope)), async () => {
+      // Compiled only on a miss: a hit has the same identity as a query that compiled before.
+      const compiled = this.translated(() => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf }));
       const rows = await this.run(tenant, compiled, published.version);
       return { columns: compiled.columns, rows } satisfies StoredResult;
     });
