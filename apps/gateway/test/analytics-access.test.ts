@@ -72,8 +72,14 @@ describe('who may use analytics, and how much', () => {
     await ask();
     const over = await ask();
     expect(over.body.errors).toEqual([
-      expect.objectContaining({ extensions: { code: 'RATE_LIMITED' }, message: expect.stringMatching(/^Too many analytics requests: you may make 3 a minute\. Try again in \d+ s\.$/) }),
+      expect.objectContaining({
+        extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) },
+        message: expect.stringMatching(/^Too many analytics requests: you may make 3 a minute\. Try again in \d+ s\.$/),
+      }),
     ]);
+    // Blocked for the rest of the one-minute window, not for a moment.
+    expect(over.body.errors![0]!.extensions!.retryAfterSeconds).toBeGreaterThan(30);
+    expect(over.body.errors![0]!.extensions!.retryAfterSeconds).toBeLessThanOrEqual(60);
     const exported = await app.inject({ method: 'POST', url: '/exports', headers: { authorization: `Bearer ${token}` }, payload: { format: 'csv', query: { measures: ['Learner.count'] } } });
     expect(exported.statusCode).toBe(429);
     expect(exported.json()).toMatchObject({ code: 'RATE_LIMITED' });

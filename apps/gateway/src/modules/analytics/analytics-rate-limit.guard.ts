@@ -13,8 +13,8 @@ const WINDOW_MS = 60_000;
 export class RateLimitedError extends DomainError implements HttpStatusCarrier {
   readonly httpStatus = 429;
 
-  constructor(who: 'you' | 'your organisation', limit: number, retryAfterMs: number) {
-    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  constructor(who: 'you' | 'your organisation', limit: number, retryAfterSeconds: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
     super('RATE_LIMITED', `Too many analytics requests: ${who} may make ${limit} a minute. Try again in ${seconds} s.`, { retryAfterSeconds: seconds });
   }
 }
@@ -54,6 +54,7 @@ export class AnalyticsRateLimitGuard implements CanActivate {
       return this.unavailable(error);
     }
     this.failing = false;
+    // The storage gives the time left in whole seconds.
     if (record.isBlocked) throw new RateLimitedError(who, limit, record.timeToBlockExpire);
   }
 
