@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine is missing, and nothing when it is all there:
-# npm dependencies, and redis-server from Debian packages unless REDIS_URL points elsewhere.
+# npm dependencies, redis-server from Debian packages unless REDIS_URL points elsewhere, and Debian's
+# chromium for the portal's browser tests (Playwright drives it; it never downloads a browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,4 +21,13 @@ if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
   # The package starts a system-wide Redis on 6379; the platform runs its own on chosen ports.
   ($SUDO service redis-server stop || true) >/dev/null 2>&1
+fi
+
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: chromium not found; installing it from Debian packages (for the portal's browser tests)"
+  SUDO=""
+  if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi

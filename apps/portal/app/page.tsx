@@ -1,5 +1,8 @@
+import Link from 'next/link';
+import { redirect } from 'next/navigation';
 import { connection } from 'next/server';
-import { getGatewayHealth, type GatewayHealth } from './_lib/gateway-health';
+import { getGatewayHealth, type GatewayHealth } from './_server/gateway-health';
+import { landingPath, readSession } from './_server/session';
 
 const audiences = [
   { who: 'Kineo ops', what: 'provision, watch and suspend customer tenants in one place.' },
@@ -10,6 +13,8 @@ const audiences = [
 export default async function HomePage() {
   // Health is per request, never baked in at build time.
   await connection();
+  const session = await readSession();
+  if (session.state === 'signed-in') redirect(landingPath(session.me.role));
   const health = await getGatewayHealth();
 
   return (
@@ -23,6 +28,11 @@ export default async function HomePage() {
           </li>
         ))}
       </ul>
+      <p>
+        <Link className="button primary" href="/sign-in">
+          Sign in
+        </Link>
+      </p>
       <GatewayStatus health={health} />
     </main>
   );

@@ -1,0 +1,53 @@
+import { redirect } from 'next/navigation';
+import type { ReactNode } from 'react';
+import { readSession } from '../_server/session';
+import { navigationFor, ROLE_LABELS } from '../_shared/navigation';
+import { NavLinks } from './nav-links';
+import { ServiceFooter } from './service-footer';
+import { SignOutButton } from './sign-out-button';
+
+/** Every signed-in screen: the session is checked with the gateway before anything renders. */
+export default async function AppLayout({ children }: { children: ReactNode }) {
+  const session = await readSession();
+  if (session.state === 'signed-out') redirect(session.reason ? '/sign-in?expired=1' : '/sign-in');
+  if (session.state === 'unavailable') {
+    return (
+      <main className="page">
+        <h1>Kineo Analytics is unavailable</h1>
+        <p className="notice error" role="alert">
+          The analytics service is not answering ({session.message}). Try again in a moment.
+        </p>
+      </main>
+    );
+  }
+  const { me } = session;
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="brand">
+          <span className="product">Kineo Analytics</span>
+          <span className="tenant" data-testid="tenant-name">
+            {me.tenant ? me.tenant.name : 'Kineo platform'}
+          </span>
+        </div>
+        <nav aria-label="Main">
+          <NavLinks items={navigationFor(me.role)} />
+        </nav>
+        <div className="account">
+          <span className="who">
+            <span className="email">{me.displayName ?? me.email}</span>
+            <span className="role">{ROLE_LABELS[me.role]}</span>
+          </span>
+          <SignOutButton />
+        </div>
+      </header>
+      <main id="main" className="content" tabIndex={-1}>
+        {children}
+      </main>
+      <ServiceFooter />
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+import type { TypedDocumentString } from '@/generated/browser/graphql';
+
+export class OperationError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'OperationError';
+  }
+}
+
+/**
+ * Runs one of the portal's operations through the portal's own server (/api/graphql), by its
+ * persisted hash. The browser holds no token: the httpOnly cookie travels with the request.
+ */
+export async function runOperation<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  ...[variables]: TVariables extends Record<string, never> ? [] | [TVariables] : [TVariables]
+): Promise<TResult> {
+  const documentId = (document.__meta__ as { hash?: string } | undefined)?.hash;
+  if (!documentId) throw new OperationError('This operation is not in the portal build; run the GraphQL codegen.', 'UNKNOWN_OPERATION', 0);
+  const res = await fetch('/api/graphql', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ documentId, variables: variables ?? {} }),
+  });
+  const body = (await res.json().catch(() => ({}))) as {
+    data?: TResult | null;
+    errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  };
+  const first = body.errors?.[0];
+  if (first) {
+    const code = first.extensions?.code ?? 'INTERNAL';
+    if (code === 'UNAUTHENTICATED') window.location.assign('/sign-in?expired=1');
+    throw new OperationError(first.message, code, res.status);
+  }
+  if (!res.ok || !body.data) throw new OperationError(`The portal answered HTTP ${res.status}.`, 'INTERNAL', res.status);
+  return body.data;
+}

@@ -1,0 +1,50 @@
+import 'server-only';
+import { gatewayUrl } from './gateway-health';
+
+/** What a typed document from the codegen output carries: its text, and its result and variables types. */
+export interface TypedDocument<TResult, TVariables> {
+  toString(): string;
+  __apiType?: (variables: TVariables) => TResult;
+}
+
+export interface GraphqlError {
+  message: string;
+  extensions?: { code?: string; requestId?: string };
+}
+
+export interface GraphqlReply<TResult> {
+  status: number;
+  data?: TResult | null;
+  errors?: GraphqlError[];
+}
+
+const TIMEOUT_MS = 30_000;
+
+/** Posts a document to the gateway's /graphql, with the caller's session token when there is one. */
+export async function postToGateway(query: string, variables: unknown, token?: string): Promise<Response> {
+  return fetch(`${gatewayUrl()}/graphql`, {
+    method: 'POST',
+    cache: 'no-store',
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables: variables ?? {} }),
+  });
+}
+
+export async function gatewayRequest<TResult, TVariables>(
+  document: TypedDocument<TResult, TVariables>,
+  variables: TVariables,
+  token?: string,
+): Promise<GraphqlReply<TResult>> {
+  const res = await postToGateway(document.toString(), variables, token);
+  const body = (await res.json().catch(() => ({}))) as { data?: TResult | null; errors?: GraphqlError[] };
+  return { status: res.status, data: body.data, errors: body.errors };
+}
+
+export function errorCode(reply: GraphqlReply<unknown>): string | undefined {
+  return reply.errors?.[0]?.extensions?.code;
+}

@@ -1,0 +1,30 @@
+import { graphql } from '@/generated/server';
+
+export const SignInMutation = graphql(`
+  mutation SignIn($email: String!, $password: String!, $tenant: String) {
+    login(email: $email, password: $password, tenant: $tenant) {
+      token
+      expiresAt
+      role
+      tenant {
+        slug
+        name
+      }
+    }
+  }
+`);
+
+export const MeQuery = graphql(`
+  query Me {
+    me {
+      email
+      displayName
+      role
+      sessionExpiresAt
+      tenant {
+        slug
+        name
+      }
+    }
+  }
+`);

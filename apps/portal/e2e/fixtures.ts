@@ -1,0 +1,45 @@
+import AxeBuilder from '@axe-core/playwright';
+import { test as base, expect, type Page } from '@playwright/test';
+import path from 'node:path';
+import { readWorld, type World } from './world';
+
+export type Persona = keyof World['logins'];
+
+interface Fixtures {
+  world: World;
+  signIn: (who: Persona) => Promise<void>;
+}
+
+/* eslint-disable no-empty-pattern -- Playwright reads a fixture's dependencies from its first parameter's destructuring pattern */
+export const test = base.extend<Fixtures>({
+  world: async ({}, use) => use(readWorld()),
+  baseURL: async ({}, use) => use(readWorld().portalUrl),
+  /* eslint-enable no-empty-pattern */
+  signIn: async ({ page, world }, use) => {
+    await use(async (who) => {
+      await page.goto('/sign-in');
+      await page.getByLabel('Email').fill(world.logins[who]);
+      await page.getByLabel('Password').fill(world.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+    });
+  },
+});
+
+export { expect };
+
+/** axe-core on the page as it is now; serious and critical findings fail the test, named. */
+export async function expectNoSeriousA11yViolations(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(serious, `accessibility violations on ${page.url()}`).toEqual([]);
+}
+
+const screenshotDir = path.resolve(__dirname, '..', '..', '..', 'docs', 'screenshots');
+
+/** The README shows these; each run refreshes them from the real screens. */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true, animations: 'disabled' });
+}

@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { startTestStack, type TestStack } from '@kineo/testkit';
+import { freePort, kineo, repoRoot, startService, stopService, type Service } from './stack.harness';
+import { WORLD_FILE_ENV, type World } from './world';
+
+const PASSWORD = 'portal-e2e-password';
+const TENANT = { slug: 'acme-health', name: 'Acme Health Trust' };
+const AS_OF = '2026-06-30';
+
+/**
+ * The whole product for the browser tests: real Postgres and Redis (testkit), the built worker and
+ * gateway, a tenant whose generated LMS export went through the real load path to published gold,
+ * one login per role, and the built portal (`next start`) pointed at that gateway.
+ */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const started: Service[] = [];
+  let stack: TestStack | undefined;
+  const teardown = async () => {
+    for (const service of started.reverse()) await stopService(service);
+    await stack?.stop();
+  };
+  try {
+    stack = await startTestStack();
+    const logDir = path.join(stack.dir, 'logs');
+    const gatewayPort = await freePort();
+    const env = { ...stack.env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gatewayPort) };
+    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+
+    started.push(
+      await startService('worker', [path.join(repoRoot, 'apps/worker/dist/main.js')], { ...env, LOG_LEVEL: 'info' }, { logLine: 'worker ready' }, logDir),
+    );
+    started.push(await startService('gateway', [path.join(repoRoot, 'apps/gateway/dist/main.js')], env, { url: `${gatewayUrl}/health/live` }, logDir));
+
+    await kineo(['tenant', 'create', TENANT.slug, '--name', TENANT.name, '--wait'], env);
+    const exportDir = path.join(stack.dir, 'export');
+    await kineo(['generate', exportDir, '--users', '300', '--seed', '11', '--years', '2', '--as-of', AS_OF, '--json'], env);
+    await kineo(['ingest', TENANT.slug, exportDir, '--as-of', AS_OF, '--json'], env);
+
+    const manager = await busiestManager(env);
+    const logins = { admin: `admin@${TENANT.slug}.example`, manager: `manager@${TENANT.slug}.example`, ops: 'ops@kineo.example' };
+    await kineo(['user', 'create', logins.ops, '--ops', '--password', PASSWORD], env);
+    await kineo(['user', 'create', logins.admin, '--tenant', TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
+    await kineo(
+      ['user', 'create', logins.manager, '--tenant', TENANT.slug, '--role', 'manager', '--lms-user-id', String(manager.userKey), '--password', PASSWORD],
+      env,
+    );
+
+    const portalPort = await freePort();
+    const portalUrl = `http://127.0.0.1:${portalPort}`;
+    const portalDir = path.join(repoRoot, 'apps/portal');
+    if (!fs.existsSync(path.join(portalDir, '.next', 'BUILD_ID'))) throw new Error('no production build in apps/portal/.next: run `next build` first');
+    started.push(
+      await startService(
+        'portal',
+        [require.resolve('next/dist/bin/next', { paths: [portalDir] }), 'start', portalDir, '-p', String(portalPort), '-H', '127.0.0.1'],
+        { ...env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', KINEO_GATEWAY_URL: gatewayUrl },
+        { url: `${portalUrl}/api/health` },
+        logDir,
+        { cwd: portalDir },
+      ),
+    );
+
+    const world: World = { portalUrl, gatewayUrl, password: PASSWORD, tenant: TENANT, logins, manager };
+    const worldFile = path.join(stack.dir, 'world.json');
+    fs.writeFileSync(worldFile, JSON.stringify(world, null, 2));
+    process.env[WORLD_FILE_ENV] = worldFile;
+    return teardown;
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+}
+
+/** The manager with the most direct reports, and everyone below them, from published gold. */
+async function busiestManager(env: Record<string, string>): Promise<World['manager']> {
+  const top = await kineo(
+    [
+      'sql',
+      TENANT.slug,
+      `select manager_user_key from gold.dim_manager_relationship where relationship = 'direct' and manager_user_key > 0
+       group by 1 order by count(*) desc, 1 limit 1`,
+      '--json',
+    ],
+    env,
+  );
+  const userKey = Number((JSON.parse(top.trim()) as { manager_user_key: number }).manager_user_key);
+  const reports = await kineo(
+    [
+      'sql',
+      TENANT.slug,
+      `select user_key from gold.dim_manager_relationship where manager_user_key = ${userKey} and relationship <> 'self' order by 1`,
+      '--json',
+    ],
+    env,
+  );
+  const reportKeys = reports
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Number((JSON.parse(line) as { user_key: number }).user_key));
+  return { userKey, reportKeys };
+}

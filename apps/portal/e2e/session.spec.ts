@@ -1,0 +1,69 @@
+import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './fixtures';
+
+test.describe('sign-in and sign-out', () => {
+  test('the sign-in page has labelled fields and no serious accessibility problem', async ({ page }) => {
+    await page.goto('/sign-in');
+    await expect(page.getByRole('heading', { name: 'Sign in to Kineo Analytics' })).toBeVisible();
+    await expect(page.getByLabel('Email')).toBeFocused();
+    await expectNoSeriousA11yViolations(page);
+    await saveScreenshot(page, 'sign-in');
+  });
+
+  test('a wrong password is refused with a message, and no session cookie is set', async ({ page, world, context }) => {
+    await page.goto('/sign-in');
+    await page.getByLabel('Email').fill(world.logins.admin);
+    await page.getByLabel('Password').fill('not-the-password-at-all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.locator('form').getByRole('alert')).toContainText(/email or password/i);
+    expect((await context.cookies()).map((c) => c.name)).not.toContain('kineo_session');
+  });
+
+  test('an org admin lands on Course completion, sees their organisation, and signs out', async ({ page, world, context, signIn }) => {
+    await signIn('admin');
+    await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
+    await expect(page.getByTestId('tenant-name')).toHaveText(world.tenant.name);
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Course completion' })).toHaveAttribute('aria-current', 'page');
+
+    const [cookie] = (await context.cookies()).filter((c) => c.name === 'kineo_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    // The token is nowhere a script can read it.
+    expect(await page.evaluate(() => document.cookie)).not.toContain('kineo_session');
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))).not.toMatch(/ey[A-Za-z0-9_-]{10,}\./);
+    // A browser query goes through the portal's proxy with the cookie.
+    await expect(page.getByTestId('service-version')).toContainText('Analytics service');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(/\/sign-in$/);
+    expect((await context.cookies()).map((c) => c.name)).not.toContain('kineo_session');
+    await page.goto('/dashboards/course-completion');
+    await expect(page).toHaveURL(/\/sign-in$/);
+  });
+
+  test('a manager lands on My team', async ({ page, signIn }) => {
+    await signIn('manager');
+    await expect(page).toHaveURL(/\/dashboards\/my-team$/);
+  });
+
+  test('Kineo ops land on the platform page, with no organisation', async ({ page, signIn }) => {
+    await signIn('ops');
+    await expect(page).toHaveURL(/\/platform$/);
+    await expect(page.getByTestId('tenant-name')).toHaveText('Kineo platform');
+  });
+
+  test('the proxy refuses a request from another site and an operation the portal does not ship', async ({ page, signIn, world }) => {
+    await signIn('admin');
+    const crossSite = await page.request.post('/api/graphql', {
+      headers: { origin: 'https://evil.example', 'content-type': 'application/json' },
+      data: { documentId: 'sha256:whatever', variables: {} },
+    });
+    expect(crossSite.status()).toBe(403);
+    const unknown = await page.request.post('/api/graphql', {
+      headers: { origin: world.portalUrl, 'content-type': 'application/json' },
+      data: { documentId: 'sha256:0000', query: 'mutation { login(email: "a", password: "b") { token } }' },
+    });
+    expect(unknown.status()).toBe(400);
+    expect(await unknown.text()).not.toContain('token');
+    const signOutCrossSite = await page.request.delete('/api/session', { headers: { origin: 'https://evil.example' } });
+    expect(signOutCrossSite.status()).toBe(403);
+  });
+});

@@ -1,0 +1,24 @@
+import fs from 'node:fs';
+
+/** What the global setup built, handed to the tests through a file named in the environment. */
+export interface World {
+  portalUrl: string;
+  gatewayUrl: string;
+  password: string;
+  tenant: { slug: string; name: string };
+  logins: {
+    admin: string;
+    manager: string;
+    ops: string;
+  };
+  /** The manager's LMS user key and everyone they manage, read from published gold by `kineo sql`. */
+  manager: { userKey: number; reportKeys: number[] };
+}
+
+export const WORLD_FILE_ENV = 'KINEO_PORTAL_E2E_WORLD';
+
+export function readWorld(): World {
+  const file = process.env[WORLD_FILE_ENV];
+  if (!file) throw new Error(`${WORLD_FILE_ENV} is not set: run the browser tests with "npx playwright test" so the global setup runs`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as World;
+}
