@@ -4,7 +4,6 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { runCli } from '../../cli/test/run-cli';
 
-
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 /** Runs the built `kineo` CLI as a person would (the CLI tests' runner); a failure stops the run with what it printed. */
 export async function kineo(args: string[], env: Record<string, string>): Promise<string> {
