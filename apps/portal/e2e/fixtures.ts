@@ -40,6 +40,6 @@ export async function expectNoSeriousA11yViolations(page: Page): Promise<void> {
 const screenshotDir = path.resolve(__dirname, '..', '..', '..', 'docs', 'screenshots');
 
 /** The README shows these; each run refreshes them from the real screens. */
-export async function saveScreenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true, animations: 'disabled' });
+export async function saveScreenshot(page: Page, name: string, fullPage = true): Promise<void> {
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage, animations: 'disabled' });
 }

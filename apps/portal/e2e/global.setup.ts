@@ -6,6 +6,10 @@ import { WORLD_FILE_ENV, type World } from './world';
 
 const PASSWORD = 'portal-e2e-password';
 const TENANT = { slug: 'acme-health', name: 'Acme Health Trust' };
+/** Loaded without certifications: its Certification compliance dashboard says what to load. */
+const NO_CERTS_TENANT = { slug: 'globex-retail', name: 'Globex Retail' };
+/** Nothing loaded at all. */
+const EMPTY_TENANT = { slug: 'initech', name: 'Initech' };
 const AS_OF = '2026-06-30';
 
 /**
@@ -38,13 +42,29 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await kineo(['ingest', TENANT.slug, exportDir, '--as-of', AS_OF, '--json'], env);
 
     const manager = await busiestManager(env);
-    const logins = { admin: `admin@${TENANT.slug}.example`, manager: `manager@${TENANT.slug}.example`, ops: 'ops@kineo.example' };
+    const logins = {
+      admin: `admin@${TENANT.slug}.example`,
+      manager: `manager@${TENANT.slug}.example`,
+      ops: 'ops@kineo.example',
+      noCertsAdmin: `admin@${NO_CERTS_TENANT.slug}.example`,
+      emptyAdmin: `admin@${EMPTY_TENANT.slug}.example`,
+    };
     await kineo(['user', 'create', logins.ops, '--ops', '--password', PASSWORD], env);
     await kineo(['user', 'create', logins.admin, '--tenant', TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
     await kineo(
       ['user', 'create', logins.manager, '--tenant', TENANT.slug, '--role', 'manager', '--lms-user-id', String(manager.userKey), '--password', PASSWORD],
       env,
     );
+
+    await kineo(['tenant', 'create', NO_CERTS_TENANT.slug, '--name', NO_CERTS_TENANT.name, '--wait'], env);
+    const noCertsDir = path.join(stack.dir, 'export-no-certs');
+    await kineo(['generate', noCertsDir, '--users', '50', '--seed', '12', '--years', '1', '--as-of', AS_OF, '--json'], env);
+    fs.rmSync(path.join(noCertsDir, 'cert_completions.csv'));
+    await kineo(['ingest', NO_CERTS_TENANT.slug, noCertsDir, '--as-of', AS_OF, '--json'], env);
+    await kineo(['user', 'create', logins.noCertsAdmin, '--tenant', NO_CERTS_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
+
+    await kineo(['tenant', 'create', EMPTY_TENANT.slug, '--name', EMPTY_TENANT.name, '--wait'], env);
+    await kineo(['user', 'create', logins.emptyAdmin, '--tenant', EMPTY_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
 
     const portalPort = await freePort();
     const portalUrl = `http://127.0.0.1:${portalPort}`;
@@ -72,7 +92,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   }
 }
 
-/** The manager with the most direct reports, and everyone below them, from published gold. */
+/** The manager with the most direct reports, and their active reports at every level, from published gold. */
 async function busiestManager(env: Record<string, string>): Promise<World['manager']> {
   const top = await kineo(
     [
@@ -89,7 +109,9 @@ async function busiestManager(env: Record<string, string>): Promise<World['manag
     [
       'sql',
       TENANT.slug,
-      `select user_key from gold.dim_manager_relationship where manager_user_key = ${userKey} and relationship <> 'self' order by 1`,
+      // Dashboards show active learners unless asked otherwise.
+      `select r.user_key from gold.dim_manager_relationship r join gold.dim_user u on u.user_key = r.user_key
+       where r.manager_user_key = ${userKey} and r.relationship <> 'self' and u.is_active order by 1`,
       '--json',
     ],
     env,

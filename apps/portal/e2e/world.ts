@@ -10,6 +10,10 @@ export interface World {
     admin: string;
     manager: string;
     ops: string;
+    /** Org admin of an organisation whose load had no certifications. */
+    noCertsAdmin: string;
+    /** Org admin of an organisation with nothing loaded. */
+    emptyAdmin: string;
   };
   /** The manager's LMS user key and everyone they manage, read from published gold by `kineo sql`. */
   manager: { userKey: number; reportKeys: number[] };

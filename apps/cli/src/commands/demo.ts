@@ -155,7 +155,8 @@ export function demoCommand(context: () => CliContext): Command {
         (await tenants.list()).map((t) => ({ tenant: t.slug, name: t.name, status: t.status, dataVersion: t.dataVersion })),
         ['tenant', 'name', 'status', 'dataVersion'],
       );
-      process.stdout.write(`\nLogins (password for all: ${DEMO_PASSWORD}), e.g. GraphQL mutation { login(email: "...", password: "...") { token } }\n`);
+      const where = options.portal ? `sign in to the portal at http://127.0.0.1:${settings.PORTAL_PORT} or` : 'e.g.';
+      process.stdout.write(`\nLogins (password for all: ${DEMO_PASSWORD}): ${where} GraphQL mutation { login(email: "...", password: "...") { token } }\n`);
       printTable(logins.map((l) => ({ ...l })), ['email', 'role', 'tenant', 'sees']);
       process.stdout.write('\nPer role, sign in and ask for its dashboard numbers (paste into a shell):\n');
       for (const login of logins) {

@@ -1,6 +1,6 @@
 import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
-import { readSession } from '../_server/session';
+import { readMyDashboards, readSession } from '../_server/session';
 import { navigationFor, ROLE_LABELS } from '../_shared/navigation';
 import { NavLinks } from './nav-links';
 import { ServiceFooter } from './service-footer';
@@ -21,6 +21,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
     );
   }
   const { me } = session;
+  const dashboards = await readMyDashboards(me.role);
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -34,7 +35,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
           </span>
         </div>
         <nav aria-label="Main">
-          <NavLinks items={navigationFor(me.role)} />
+          <NavLinks items={navigationFor(me.role, dashboards)} />
         </nav>
         <div className="account">
           <span className="who">

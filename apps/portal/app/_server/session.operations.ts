@@ -28,3 +28,14 @@ export const MeQuery = graphql(`
     }
   }
 `);
+
+export const MyDashboardsQuery = graphql(`
+  query MyDashboards {
+    meta {
+      dashboards {
+        id
+        title
+      }
+    }
+  }
+`);

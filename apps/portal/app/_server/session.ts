@@ -2,7 +2,7 @@ import 'server-only';
 import { cache } from 'react';
 import { cookies } from 'next/headers';
 import type { MeQuery } from '@/generated/server/graphql';
-import { MeQuery as MeDocument } from './session.operations';
+import { MeQuery as MeDocument, MyDashboardsQuery } from './session.operations';
 import { errorCode, gatewayRequest } from './gateway';
 
 /**
@@ -60,4 +60,16 @@ export interface CookieOptions {
 
 export function sessionCookieOptions(secure: boolean, expires?: Date): CookieOptions {
   return { httpOnly: true, sameSite: 'lax', secure, path: '/', ...(expires ? { expires } : { maxAge: 0 }) };
+}
+
+/** The dashboards the caller's role opens, for the navigation; none when the gateway cannot say. */
+export async function readMyDashboards(role: Role): Promise<{ id: string; title: string }[]> {
+  if (role === 'kineo_ops') return [];
+  const token = (await cookies()).get(SESSION_COOKIE)?.value;
+  try {
+    const reply = await gatewayRequest(MyDashboardsQuery, {}, token);
+    return reply.data?.meta.dashboards ?? [];
+  } catch {
+    return [];
+  }
 }

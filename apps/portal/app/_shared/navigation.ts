@@ -5,20 +5,14 @@ export interface NavItem {
   label: string;
 }
 
-/** What each role can open; the gateway enforces the same scopes, this only avoids dead links. */
-export function navigationFor(role: Role): NavItem[] {
-  switch (role) {
-    case 'manager':
-      return [
-        { href: '/dashboards/my-team', label: 'My team' },
-        { href: '/dashboards/course-completion', label: 'Course completion' },
-      ];
-    case 'org_admin':
-    case 'viewer':
-      return [{ href: '/dashboards/course-completion', label: 'Course completion' }];
-    case 'kineo_ops':
-      return [{ href: '/platform', label: 'Platform' }];
-  }
+/**
+ * The dashboards the gateway lists for the caller's role (`meta.dashboards`), a manager's own team
+ * first; Kineo ops have no dashboards, only the platform page.
+ */
+export function navigationFor(role: Role, dashboards: { id: string; title: string }[]): NavItem[] {
+  if (role === 'kineo_ops') return [{ href: '/platform', label: 'Platform' }];
+  const ordered = role === 'manager' ? [...dashboards.filter((d) => d.id === 'my-team'), ...dashboards.filter((d) => d.id !== 'my-team')] : dashboards;
+  return ordered.map((d) => ({ href: `/dashboards/${d.id}`, label: d.title }));
 }
 
 export const ROLE_LABELS: Record<Role, string> = {

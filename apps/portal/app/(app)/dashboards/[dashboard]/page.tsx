@@ -1,23 +1,21 @@
 import type { Metadata } from 'next';
-import { notFound } from 'next/navigation';
-
-const TITLES: Record<string, string> = { 'my-team': 'My team', 'course-completion': 'Course completion' };
+import { Suspense } from 'react';
+import { readSession } from '@/app/_server/session';
+import { DashboardView } from '../_components/dashboard-view';
+import { DashboardSkeleton } from '../_components/skeleton';
 
 export async function generateMetadata({ params }: { params: Promise<{ dashboard: string }> }): Promise<Metadata> {
   const { dashboard } = await params;
-  return { title: TITLES[dashboard] ?? 'Dashboard' };
+  return { title: dashboard.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase()) };
 }
 
 export default async function DashboardPage({ params }: { params: Promise<{ dashboard: string }> }) {
   const { dashboard } = await params;
-  const title = TITLES[dashboard];
-  if (!title) notFound();
+  const session = await readSession();
+  const isManager = session.state === 'signed-in' && session.me.role === 'manager';
   return (
-    <>
-      <h1>{title}</h1>
-      <p className="notice" role="status">
-        This gateway does not serve dashboards yet.
-      </p>
-    </>
+    <Suspense fallback={<DashboardSkeleton />}>
+      <DashboardView id={dashboard} isManager={isManager} />
+    </Suspense>
   );
 }

@@ -1,0 +1,155 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useMemo, useState } from 'react';
+import { Bar, BarChart, CartesianGrid, Cell as PieCell, Legend, Line, LineChart, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { dimensionColumns, measureColumns, rowsOf, type Column, type Row, type Tile } from './analytics.types';
+import { DataTable, sortRows, type SortState } from './data-table';
+import { formatCell } from './format.util';
+
+// Calm, distinguishable hues, each at least 3:1 against white (WCAG non-text contrast).
+const PALETTE = ['#2f5d8a', '#c26a2e', '#3f7f5b', '#8a4f9e', '#9a7b1c', '#4d6f82', '#b04a5a', '#5a6270'];
+
+interface ChartTileProps {
+  tile: Tile;
+  locale?: string;
+  drillHref: (row: Row) => string;
+}
+
+/**
+ * A chart and, under it, the same rows as a table: the table is how a keyboard or screen-reader
+ * user reads the chart and opens its drill lists; a click on a bar or slice opens the same list.
+ */
+export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
+  const router = useRouter();
+  const rows = rowsOf(tile.result.rows);
+  const dims = dimensionColumns(tile);
+  const measures = measureColumns(tile);
+  const [sort, setSort] = useState<SortState | null>(null);
+  const sorted = useMemo(() => sortRows(rows, sort), [rows, sort]);
+  // One axis per chart: the measures sharing the first one's format (a rate is not drawn on a count's scale).
+  const plotted = measures.filter((m) => m.format === measures[0]?.format);
+  const category = dims[0];
+  const open = (row: Row | undefined) => {
+    if (tile.drill && row) router.push(drillHref(row));
+  };
+  const tableColumns = [...dims, ...measures];
+
+  return (
+    <figure className="chart-figure">
+      <div className="chart" aria-hidden={rows.length === 0 ? true : undefined}>
+        {category && plotted.length > 0 ? (
+          <ResponsiveContainer width="100%" height={280}>
+            {renderChart(tile, rows, category, dims, plotted, locale, open)}
+          </ResponsiveContainer>
+        ) : null}
+      </div>
+      <figcaption className="visually-hidden">{tile.title}: the table below holds the same figures.</figcaption>
+      <details className="chart-data">
+        <summary>Data table</summary>
+        <DataTable
+          caption={tile.title}
+          columns={tableColumns}
+          rows={sorted}
+          locale={locale}
+          sort={sort}
+          onSort={setSort}
+          drillHref={tile.drill ? drillHref : undefined}
+        />
+      </details>
+    </figure>
+  );
+}
+
+function renderChart(
+  tile: Tile,
+  rows: Row[],
+  category: Column,
+  dims: Column[],
+  plotted: Column[],
+  locale: string | undefined,
+  open: (row: Row | undefined) => void,
+) {
+  const format = (value: unknown, column: Column) => formatCell(value as Row[string], column, locale);
+  const label = (row: Row) => format(row[category.key], category);
+  const clickable = tile.drill ? { cursor: 'pointer' } : undefined;
+
+  if (tile.chart === 'pie') {
+    const measure = plotted[0]!;
+    const data = rows.map((row) => ({ name: label(row), value: Number(row[measure.key] ?? 0), row }));
+    return (
+      <PieChart>
+        <Pie data={data} dataKey="value" nameKey="name" outerRadius={100} onClick={(entry) => open((entry as { payload?: { row?: Row } }).payload?.row)} style={clickable}>
+          {data.map((_, i) => (
+            <PieCell key={i} fill={PALETTE[i % PALETTE.length]} />
+          ))}
+        </Pie>
+        <Tooltip formatter={(value) => format(value, measure)} />
+        <Legend />
+      </PieChart>
+    );
+  }
+
+  if (tile.chart === 'line') {
+    // A second dimension (e.g. learning source by month) becomes one line per value.
+    const series = dims[1];
+    const measure = plotted[0]!;
+    if (series) {
+      const names = [...new Set(rows.map((r) => format(r[series.key], series)))];
+      const byCategory = new Map<string, Record<string, unknown>>();
+      for (const row of rows) {
+        const key = label(row);
+        const point = byCategory.get(key) ?? { name: key };
+        point[format(row[series.key], series)] = Number(row[measure.key] ?? 0);
+        byCategory.set(key, point);
+      }
+      return (
+        <LineChart data={[...byCategory.values()]}>
+          <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
+          <XAxis dataKey="name" />
+          <YAxis tickFormatter={(v) => format(v, measure)} width={70} />
+          <Tooltip formatter={(value) => format(value, measure)} />
+          <Legend />
+          {names.map((name, i) => (
+            <Line key={name} type="monotone" dataKey={name} stroke={PALETTE[i % PALETTE.length]} dot={false} isAnimationActive={false} />
+          ))}
+        </LineChart>
+      );
+    }
+    const data = rows.map((row) => ({ name: label(row), row, ...Object.fromEntries(plotted.map((m) => [m.key, Number(row[m.key] ?? 0)])) }));
+    return (
+      <LineChart data={data}>
+        <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
+        <XAxis dataKey="name" />
+        <YAxis tickFormatter={(v) => format(v, plotted[0]!)} width={70} />
+        <Tooltip formatter={(value, _name, item) => format(value, plotted.find((m) => m.key === item.dataKey) ?? plotted[0]!)} />
+        <Legend />
+        {plotted.map((m, i) => (
+          <Line key={m.key} type="monotone" dataKey={m.key} name={m.title} stroke={PALETTE[i % PALETTE.length]} isAnimationActive={false} />
+        ))}
+      </LineChart>
+    );
+  }
+
+  const data = rows.map((row) => ({ name: label(row), row, ...Object.fromEntries(plotted.map((m) => [m.key, Number(row[m.key] ?? 0)])) }));
+  return (
+    <BarChart data={data}>
+      <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
+      <XAxis dataKey="name" interval="preserveStartEnd" />
+      <YAxis tickFormatter={(v) => format(v, plotted[0]!)} width={70} />
+      <Tooltip formatter={(value, _name, item) => format(value, plotted.find((m) => m.key === item.dataKey) ?? plotted[0]!)} />
+      {plotted.length > 1 ? <Legend /> : null}
+      {plotted.map((m, i) => (
+        <Bar
+          key={m.key}
+          dataKey={m.key}
+          name={m.title}
+          fill={PALETTE[i % PALETTE.length]}
+          isAnimationActive={false}
+          onClick={(entry) => open((entry as { payload?: { row?: Row } }).payload?.row)}
+          style={clickable}
+        />
+      ))}
+    </BarChart>
+  );
+}

@@ -1,0 +1,46 @@
+import type { AnalyticsFilterInput, Reach } from './analytics.types';
+
+/**
+ * A dashboard's view lives in its URL, so a link reproduces it: each filter is a parameter named by
+ * its member (`Learner.organisationName=Nursing`, repeated for several values), `inactive=include`
+ * drops the default active-learners filter, and `reach=direct` narrows a manager to direct reports.
+ */
+export const INACTIVE_PARAM = 'inactive';
+export const REACH_PARAM = 'reach';
+const ACTIVE_MEMBER = 'Learner.isActive';
+
+export function filtersFromParams(params: URLSearchParams): AnalyticsFilterInput[] {
+  const byMember = new Map<string, string[]>();
+  for (const [key, value] of params) {
+    if (!key.includes('.') || !value) continue;
+    byMember.set(key, [...(byMember.get(key) ?? []), value]);
+  }
+  const filters: AnalyticsFilterInput[] = [...byMember].map(([member, values]) => ({ member, operator: 'equals', values }));
+  // Learner.isActive is never null, so "set" keeps everyone: the default active-only filter is replaced.
+  if (params.get(INACTIVE_PARAM) === 'include') filters.push({ member: ACTIVE_MEMBER, operator: 'set' });
+  return filters;
+}
+
+export function reachFromParams(params: URLSearchParams): Reach {
+  return params.get(REACH_PARAM) === 'direct' ? 'direct' : 'all';
+}
+
+/** The same view with one parameter set (or removed when empty). */
+export function withParam(params: URLSearchParams, key: string, value: string | null): URLSearchParams {
+  const next = new URLSearchParams(params);
+  next.delete(key);
+  if (value) next.set(key, value);
+  return next;
+}
+
+/** Only the parameters that shape the dashboard (filters, inactive, reach): what a drill link carries. */
+export function viewParams(params: URLSearchParams): URLSearchParams {
+  const next = new URLSearchParams();
+  for (const [key, value] of params) if (key.includes('.') || key === INACTIVE_PARAM || key === REACH_PARAM) next.append(key, value);
+  return next;
+}
+
+export function hrefWith(pathname: string, params: URLSearchParams): string {
+  const query = params.toString();
+  return query ? `${pathname}?${query}` : pathname;
+}

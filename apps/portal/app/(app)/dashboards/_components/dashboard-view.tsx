@@ -1,0 +1,111 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useMemo } from 'react';
+import { OperationError, runOperation } from '@/app/_client/graphql-client';
+import { rowsOf, cellOf, type Dashboard, type Row, type Tile } from './analytics.types';
+import { ChartTile } from './chart-tile';
+import { DashboardQuery } from './dashboard.operations';
+import { filtersFromParams, hrefWith, reachFromParams, viewParams, withParam } from './dashboard-url.util';
+import { FilterBar } from './filter-bar';
+import { formatAsOf } from './format.util';
+import { KpiTile } from './kpi-tile';
+import { DashboardSkeleton } from './skeleton';
+import { TableTile } from './table-tile';
+import { useLocale } from './use-locale';
+
+export function dashboardQueryOptions(id: string, params: URLSearchParams) {
+  const filters = filtersFromParams(params);
+  const reach = reachFromParams(params);
+  return {
+    queryKey: ['dashboard', id, filters, reach] as const,
+    queryFn: () => runOperation(DashboardQuery, { id, filters, reach }),
+  };
+}
+
+/** Nothing to show: every tile answered no rows, or only zero counts. */
+function isEmpty(dashboard: Dashboard): boolean {
+  return dashboard.tiles.every((tile) => {
+    const rows = rowsOf(tile.result.rows);
+    if (tile.chart !== 'kpi') return rows.length === 0;
+    return rows.every((row) => Object.values(row).every((v) => v === null || v === 0));
+  });
+}
+
+export function DashboardView({ id, isManager }: { id: string; isManager: boolean }) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
+  const params = useMemo(() => new URLSearchParams(searchParams.toString()), [searchParams]);
+  const locale = useLocale();
+  const { data, error, isPending, isFetching } = useQuery({ ...dashboardQueryOptions(id, params), placeholderData: (previous) => previous });
+  const reach = reachFromParams(params);
+
+  const setParam = (key: string, value: string | null) => router.replace(hrefWith(pathname, withParam(params, key, value)), { scroll: false });
+  const learnersHref = (tile: Tile, cell: Row, measure?: string) => {
+    const next = viewParams(params);
+    next.set('tile', tile.id);
+    next.set('cell', JSON.stringify(cell));
+    if (measure) next.set('measure', measure);
+    return hrefWith(`/dashboards/${id}/learners`, next);
+  };
+
+  if (error) {
+    const code = error instanceof OperationError ? error.code : 'INTERNAL';
+    return (
+      <>
+        <h1>Dashboard</h1>
+        {code === 'NO_DATA' ? (
+          <p className="empty-state" role="status">
+            {error.message}
+          </p>
+        ) : (
+          <p className="notice error" role="alert">
+            {error.message}
+          </p>
+        )}
+      </>
+    );
+  }
+
+  const dashboard = data?.dashboard;
+  return (
+    <>
+      <div className="dashboard-head">
+        <div>
+          <h1>{dashboard?.title ?? 'Loading…'}</h1>
+          {dashboard ? <p className="lede">{dashboard.description}</p> : null}
+        </div>
+        {dashboard ? (
+          <p className="as-of" data-testid="as-of">
+            Data as of <strong>{formatAsOf(dashboard.asOf, locale)}</strong> · version {dashboard.dataVersion}
+          </p>
+        ) : null}
+      </div>
+      {dashboard ? <FilterBar members={dashboard.filters} params={params} reach={reach} showReach={isManager} onChange={setParam} /> : null}
+      {isPending || !dashboard ? (
+        <DashboardSkeleton />
+      ) : isEmpty(dashboard) ? (
+        <p className="empty-state" role="status">
+          {dashboard.emptyState}
+        </p>
+      ) : (
+        <div className="tiles" aria-busy={isFetching || undefined}>
+          {dashboard.tiles.map((tile) => (
+            <section key={tile.id} className={`tile tile-${tile.chart}`} aria-labelledby={`tile-${tile.id}`} data-tile={tile.id}>
+              <h2 id={`tile-${tile.id}`}>{tile.title}</h2>
+              {tile.chart === 'kpi' ? (
+                <KpiTile tile={tile} locale={locale} drillHref={(measure) => learnersHref(tile, {}, measure)} />
+              ) : tile.chart === 'table' ? (
+                <TableTile tile={tile} locale={locale} reach={reach} drillHref={(row) => learnersHref(tile, cellOf(tile, row))} />
+              ) : (
+                <ChartTile tile={tile} locale={locale} drillHref={(row) => learnersHref(tile, cellOf(tile, row))} />
+              )}
+            </section>
+          ))}
+        </div>
+      )}
+    </>
+  );
+}

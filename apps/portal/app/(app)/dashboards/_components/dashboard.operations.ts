@@ -1,0 +1,65 @@
+import { graphql } from '@/generated/browser';
+
+/** What every answer says about its columns: how to find, title and format each value. */
+export const ResultColumnFields = graphql(`
+  fragment ResultColumnFields on ResultColumn {
+    key
+    member
+    title
+    type
+    format
+  }
+`);
+
+export const DashboardQuery = graphql(`
+  query Dashboard($id: String!, $filters: [AnalyticsFilterInput!], $reach: Reach) {
+    dashboard(id: $id, filters: $filters, reach: $reach) {
+      id
+      title
+      description
+      filters
+      emptyState
+      dataVersion
+      asOf
+      tiles {
+        id
+        title
+        chart
+        drill
+        query
+        result {
+          columns {
+            ...ResultColumnFields
+          }
+          rows
+        }
+      }
+    }
+  }
+`);
+
+/** Any query over the model: a filter's values, a table tile sorted by another column. */
+export const AnalyticsRowsQuery = graphql(`
+  query AnalyticsRows($query: AnalyticsQueryInput!, $reach: Reach) {
+    analytics(query: $query, reach: $reach) {
+      columns {
+        ...ResultColumnFields
+      }
+      rows
+    }
+  }
+`);
+
+export const DrillQuery = graphql(`
+  query Drill($query: AnalyticsQueryInput!, $cell: JSON!, $measure: String, $after: String, $pageSize: Int, $reach: Reach) {
+    drill(query: $query, cell: $cell, measure: $measure, after: $after, pageSize: $pageSize, reach: $reach) {
+      columns {
+        ...ResultColumnFields
+      }
+      rows
+      nextCursor
+      dataVersion
+      asOf
+    }
+  }
+`);

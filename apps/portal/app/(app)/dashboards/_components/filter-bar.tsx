@@ -1,0 +1,106 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { runOperation } from '@/app/_client/graphql-client';
+import type { Reach } from './analytics.types';
+import { rowsOf } from './analytics.types';
+import { AnalyticsRowsQuery } from './dashboard.operations';
+import { INACTIVE_PARAM, REACH_PARAM } from './dashboard-url.util';
+
+/** Filters with a value list; the boolean and tree-path ones are set another way (or not from here). */
+const LISTED = /\.(organisationName|positionName|managerName|department|country|courseName|courseType|status|certificationName|state|rag|programName|scormName|seminarName|source)$/;
+
+const TITLES: Record<string, string> = {
+  organisationName: 'Organisation',
+  positionName: 'Position',
+  managerName: 'Manager',
+  department: 'Department',
+  country: 'Country',
+  courseName: 'Course',
+  courseType: 'Course type',
+  status: 'Status',
+  certificationName: 'Certification',
+  state: 'State',
+  rag: 'Red, amber, green',
+  programName: 'Program',
+  scormName: 'SCORM package',
+  seminarName: 'Seminar',
+  source: 'Source',
+};
+
+/** A measure of each cube to group its values by (not every cube has a plain count). */
+const COUNTED_BY: Record<string, string> = {
+  Scorm: 'Scorm.attempts',
+  SeminarSignup: 'SeminarSignup.signups',
+  LearningTime: 'LearningTime.hours',
+};
+
+function titleOf(member: string): string {
+  const name = member.slice(member.indexOf('.') + 1);
+  return TITLES[name] ?? name;
+}
+
+interface FilterBarProps {
+  members: string[];
+  params: URLSearchParams;
+  reach: Reach;
+  showReach: boolean;
+  onChange: (key: string, value: string | null) => void;
+}
+
+export function FilterBar({ members, params, reach, showReach, onChange }: FilterBarProps) {
+  const listed = members.filter((m) => LISTED.test(m));
+  return (
+    <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+      {listed.map((member) => (
+        <FilterSelect key={member} member={member} value={params.get(member) ?? ''} reach={reach} onChange={(v) => onChange(member, v || null)} />
+      ))}
+      {members.includes('Learner.isActive') ? (
+        <label className="check">
+          <input type="checkbox" checked={params.get(INACTIVE_PARAM) === 'include'} onChange={(e) => onChange(INACTIVE_PARAM, e.target.checked ? 'include' : null)} />
+          Include inactive learners
+        </label>
+      ) : null}
+      {showReach ? (
+        <div className="field">
+          <label htmlFor="filter-reach">Reports</label>
+          <select id="filter-reach" value={reach} onChange={(e) => onChange(REACH_PARAM, e.target.value === 'direct' ? 'direct' : null)}>
+            <option value="all">Everyone below me</option>
+            <option value="direct">Direct reports only</option>
+          </select>
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+function FilterSelect({ member, value, reach, onChange }: { member: string; value: string; reach: Reach; onChange: (value: string) => void }) {
+  const id = `filter-${member.replace(/\W/g, '-')}`;
+  const cube = member.slice(0, member.indexOf('.'));
+  // The values a filter offers are the ones the caller can see, from the same scope as the dashboard.
+  const { data, isPending, isError } = useQuery({
+    queryKey: ['filter-values', member, reach],
+    queryFn: () =>
+      runOperation(AnalyticsRowsQuery, {
+        query: { measures: [COUNTED_BY[cube] ?? `${cube}.count`], dimensions: [member], order: [{ member, direction: 'asc' }], limit: 500 },
+        reach,
+      }),
+    staleTime: 5 * 60_000,
+  });
+  const key = data?.analytics.columns.find((c) => c.member === member)?.key ?? member;
+  const values = [...new Set(rowsOf(data?.analytics.rows).map((r) => r[key]).filter((v): v is string | number => v !== null && v !== ''))].map(String);
+  if (value && !values.includes(value)) values.unshift(value);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{titleOf(member)}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)} aria-busy={isPending || undefined}>
+        <option value="">{isError ? 'All (values unavailable)' : 'All'}</option>
+        {values.map((v) => (
+          <option key={v} value={v}>
+            {v}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

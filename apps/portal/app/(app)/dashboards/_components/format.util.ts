@@ -1,0 +1,42 @@
+import type { Cell, Column } from './analytics.types';
+
+const cache = new Map<string, Intl.NumberFormat>();
+
+function numberFormat(locale: string | undefined, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale ?? ''}|${JSON.stringify(options)}`;
+  let format = cache.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, options);
+    cache.set(key, format);
+  }
+  return format;
+}
+
+/** A value as a person reads it, in the given locale: rates as percentages, counts grouped, dates long. */
+export function formatCell(value: Cell | undefined, column: Pick<Column, 'type' | 'format'>, locale?: string): string {
+  if (value === null || value === undefined || value === '') return '—';
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  if (column.type === 'date' && typeof value === 'string') {
+    const date = new Date(`${value.slice(0, 10)}T00:00:00Z`);
+    return Number.isNaN(date.getTime()) ? value : new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
+  }
+  const n = typeof value === 'number' ? value : Number(value);
+  if (column.type !== 'number' || !Number.isFinite(n)) return String(value);
+  switch (column.format) {
+    case 'percent':
+      return numberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(n);
+    case 'integer':
+      return numberFormat(locale, { maximumFractionDigits: 0 }).format(n);
+    case 'hours':
+      return `${numberFormat(locale, { maximumFractionDigits: 1 }).format(n)} h`;
+    case 'days':
+      return `${numberFormat(locale, { maximumFractionDigits: 1 }).format(n)} d`;
+    default:
+      return numberFormat(locale, { maximumFractionDigits: 2 }).format(n);
+  }
+}
+
+export function formatAsOf(iso: string, locale?: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(date);
+}

@@ -1,0 +1,124 @@
+'use client';
+
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useSearchParams } from 'next/navigation';
+import { useMemo, useState } from 'react';
+import { runOperation } from '@/app/_client/graphql-client';
+import { queryOf, rowsOf, type Row } from './analytics.types';
+import { DataTable, sortRows, type SortState } from './data-table';
+import { dashboardQueryOptions } from './dashboard-view';
+import { DrillQuery } from './dashboard.operations';
+import { hrefWith, reachFromParams, viewParams } from './dashboard-url.util';
+import { ExportButtons } from './export-buttons';
+import { formatAsOf, formatCell } from './format.util';
+import { useLocale } from './use-locale';
+
+const PAGE_SIZE = 100;
+
+function parseCell(text: string | null): Row | null {
+  if (!text) return {};
+  try {
+    const cell = JSON.parse(text) as unknown;
+    return cell && typeof cell === 'object' && !Array.isArray(cell) ? (cell as Row) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The learners behind one figure of a dashboard: the tile's query (from the dashboard as filtered in
+ * the URL) narrowed to the clicked cell, read a page at a time from the gateway.
+ */
+export function LearnersView({ id }: { id: string }) {
+  const searchParams = useSearchParams();
+  const params = useMemo(() => new URLSearchParams(searchParams.toString()), [searchParams]);
+  const locale = useLocale();
+  const tileId = params.get('tile');
+  const cell = parseCell(params.get('cell'));
+  const measure = params.get('measure') ?? undefined;
+  const reach = reachFromParams(params);
+  const backHref = hrefWith(`/dashboards/${id}`, viewParams(params));
+
+  const dashboard = useQuery(dashboardQueryOptions(id, viewParams(params)));
+  const tile = dashboard.data?.dashboard.tiles.find((t) => t.id === tileId);
+  const query = tile ? queryOf(tile) : undefined;
+
+  const pages = useInfiniteQuery({
+    queryKey: ['drill', id, query, cell, measure, reach],
+    enabled: Boolean(query && cell),
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) => runOperation(DrillQuery, { query: query!, cell: cell!, measure, after: pageParam, pageSize: PAGE_SIZE, reach }),
+    getNextPageParam: (last) => last.drill.nextCursor,
+  });
+  const [sort, setSort] = useState<SortState | null>(null);
+  const rows = useMemo(() => sortRows(pages.data?.pages.flatMap((p) => rowsOf(p.drill.rows)) ?? [], sort), [pages.data, sort]);
+  const first = pages.data?.pages[0]?.drill;
+
+  const problem =
+    !tileId || !cell
+      ? 'This link does not name a figure to list (tile and cell): open the list from a dashboard.'
+      : dashboard.error?.message ?? pages.error?.message ?? (dashboard.data && !tile ? `The dashboard has no tile "${tileId}".` : null);
+
+  const narrowedBy = tile && cell ? Object.entries(cell).map(([key, value]) => {
+    const column = tile.result.columns.find((c) => c.key === key);
+    return `${column?.title ?? key}: ${column ? formatCell(value, column, locale) : String(value)}`;
+  }) : [];
+  const measureTitle = tile && measure ? tile.result.columns.find((c) => c.member === measure)?.title : undefined;
+
+  return (
+    <>
+      <p>
+        <Link href={backHref}>← Back to {dashboard.data?.dashboard.title ?? 'the dashboard'}</Link>
+      </p>
+      <h1>Learners</h1>
+      {tile ? (
+        <p className="lede" data-testid="drill-context">
+          {tile.title}
+          {measureTitle ? ` · ${measureTitle}` : ''}
+          {narrowedBy.length > 0 ? ` · ${narrowedBy.join(' · ')}` : ''}
+        </p>
+      ) : null}
+      {first ? (
+        <p className="as-of">
+          Data as of <strong>{formatAsOf(first.asOf, locale)}</strong> · version {first.dataVersion}
+        </p>
+      ) : null}
+      {problem ? (
+        <p className="notice error" role="alert">
+          {problem}
+        </p>
+      ) : !first ? (
+        <div className="tile skeleton" aria-busy="true" aria-label="Loading the learners">
+          <div className="skeleton-block" />
+        </div>
+      ) : rows.length === 0 ? (
+        <p className="empty-state" role="status">
+          No learners make up this figure.
+        </p>
+      ) : (
+        <section className="tile" aria-label="Learners">
+          <DataTable
+            caption="Learners"
+            columns={first.columns}
+            rows={rows}
+            locale={locale}
+            sort={sort}
+            onSort={setSort}
+            paginate={false}
+            footer={
+              <>
+                {pages.hasNextPage ? (
+                  <button type="button" className="button small" onClick={() => pages.fetchNextPage()} disabled={pages.isFetchingNextPage}>
+                    {pages.isFetchingNextPage ? 'Loading…' : `Show ${PAGE_SIZE} more`}
+                  </button>
+                ) : null}
+                <ExportButtons label="learners" request={{ drill: { query, cell, ...(measure ? { measure } : {}) }, reach }} />
+              </>
+            }
+          />
+        </section>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import type { Locator, Page } from '@playwright/test';
+import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './fixtures';
+
+/** Every row of a paginated table: its first column (the row header) on each page. */
+async function allRowHeaders(table: Locator, tile: Locator): Promise<string[]> {
+  const seen: string[] = [];
+  for (;;) {
+    seen.push(...(await table.locator('tbody th').allTextContents()));
+    const next = tile.getByRole('button', { name: 'Next' });
+    if (!(await next.isVisible()) || (await next.isDisabled())) return seen;
+    const before = await table.locator('tbody th').first().textContent();
+    await next.click();
+    await expect(table.locator('tbody th').first()).not.toHaveText(before ?? '');
+  }
+}
+
+function tile(page: Page, id: string): Locator {
+  return page.locator(`section[data-tile="${id}"]`);
+}
+
+/** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and line breaks. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  const endField = () => {
+    row.push(field);
+    field = '';
+  };
+  const endRow = () => {
+    endField();
+    rows.push(row);
+    row = [];
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c !== '"') field += c;
+      else if (text[i + 1] === '"') field += text[++i];
+      else quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') endField();
+    else if (c === '\n') endRow();
+    else if (c !== '\r') field += c;
+  }
+  if (field || row.length) endRow();
+  return rows;
+}
+
+test.describe('dashboards', () => {
+  test("a manager's My team lists exactly their reports, with the data's date and version", async ({ page, world, signIn }) => {
+    await signIn('manager');
+    await expect(page).toHaveURL(/\/dashboards\/my-team$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'My team' })).toBeVisible();
+    await expect(page.getByTestId('as-of')).toContainText(/Data as of .*2026.* version 1/);
+    const reports = tile(page, 'reports');
+    await expect(reports.getByRole('table')).toBeVisible();
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link').first()).toHaveText('My team');
+    await expectNoSeriousA11yViolations(page);
+    await saveScreenshot(page, 'my-team');
+    const ids = await allRowHeaders(reports.getByRole('table'), reports);
+    expect(ids.map((id) => Number(id.replace(/\D/g, ''))).sort((a, b) => a - b)).toEqual(world.manager.reportKeys);
+  });
+
+  test('an export downloads a CSV of exactly the rows the table shows, in its order', async ({ page, signIn }) => {
+    await signIn('manager');
+    const reports = tile(page, 'reports');
+    await expect(reports.getByRole('table')).toBeVisible();
+    // Sort by name, descending: the file follows the screen.
+    await reports.getByRole('button', { name: 'Learner', exact: true }).click();
+    await reports.getByRole('button', { name: 'Learner', exact: true }).click();
+    await expect(reports.locator('th[aria-sort="descending"]')).toHaveCount(1);
+    await expect(reports.locator('[aria-busy]')).toHaveCount(0);
+    const shown = (await reports.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr.children[1]?.textContent ?? '').trim())));
+    const total = Number(/of (\d+)/.exec((await reports.getByText(/^Rows \d+/).textContent()) ?? '')?.[1] ?? shown.length);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), reports.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/\.csv$/);
+    const csv = parseCsv(fs.readFileSync(await download.path(), 'utf8')).filter((r) => r.some(Boolean));
+    const [header, ...rows] = csv;
+    expect(header).toContain('Learner');
+    expect(rows).toHaveLength(total);
+    const nameAt = header!.indexOf('Learner');
+    expect(rows.slice(0, shown.length).map((r) => r[nameAt])).toEqual(shown);
+  });
+
+  test('a filter change updates the chart and the URL, and reloading the URL restores it', async ({ page, signIn }) => {
+    await signIn('admin');
+    await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
+    const byOrganisation = tile(page, 'by-organisation');
+    await expect(byOrganisation.locator('.recharts-bar-rectangle').first()).toBeVisible();
+    const barsBefore = await byOrganisation.locator('.recharts-bar-rectangle').count();
+    expect(barsBefore).toBeGreaterThan(1);
+    await expectNoSeriousA11yViolations(page);
+    await saveScreenshot(page, 'course-completion');
+
+    const select = page.getByLabel('Organisation', { exact: true });
+    await expect(select.locator('option')).not.toHaveCount(1);
+    const organisation = (await select.locator('option').nth(1).textContent())!;
+    await select.selectOption(organisation);
+    await expect(page).toHaveURL(new RegExp(`Learner\\.organisationName=${encodeURIComponent(organisation).replace(/%20/g, '(\\+|%20)')}`));
+    await expect(byOrganisation.locator('.recharts-bar-rectangle')).toHaveCount(1);
+    await byOrganisation.getByText('Data table').click();
+    await expect(byOrganisation.locator('tbody th')).toHaveText([organisation]);
+
+    await page.reload();
+    await expect(page.getByLabel('Organisation', { exact: true })).toHaveValue(organisation);
+    await expect(tile(page, 'by-organisation').locator('.recharts-bar-rectangle')).toHaveCount(1);
+  });
+
+  test("a click on a chart's bar opens the learners behind it; the chart's table opens the same list by keyboard", async ({ page, signIn }) => {
+    await signIn('admin');
+    const byOrganisation = tile(page, 'by-organisation');
+    await byOrganisation.getByText('Data table').click();
+    const organisation = (await byOrganisation.locator('tbody th').first().textContent())!;
+    await byOrganisation.locator('.recharts-bar-rectangle').first().click();
+    await expect(page).toHaveURL(/\/dashboards\/course-completion\/learners\?/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Learners' })).toBeVisible();
+    await expect(page.getByTestId('drill-context')).toContainText(`Organisation: ${organisation}`);
+    const learners = page.getByRole('table');
+    await expect(learners.locator('tbody tr').first()).toBeVisible();
+    const organisationColumn = await learners.locator('thead th').allTextContents();
+    const at = organisationColumn.findIndex((t) => t.startsWith('Organisation'));
+    const orgs = await learners.locator('tbody tr').evaluateAll((trs, i) => trs.map((tr) => tr.children[i]?.textContent?.trim()), at);
+    expect(new Set(orgs)).toEqual(new Set([organisation]));
+    await expectNoSeriousA11yViolations(page);
+    // A page of a hundred learners: the first screenful shows what the list is.
+    await saveScreenshot(page, 'learners', false);
+
+    await page.getByRole('link', { name: /Back to Course completion/ }).click();
+    const table = tile(page, 'by-organisation');
+    await table.getByText('Data table').click();
+    const link = table.getByRole('link', { name: `Learners for ${organisation}` });
+    await link.focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('drill-context')).toContainText(`Organisation: ${organisation}`);
+  });
+
+  test('a dashboard whose data was never loaded says what to load', async ({ page, signIn }) => {
+    await signIn('noCertsAdmin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Certification compliance' }).click();
+    await expect(page).toHaveURL(/\/dashboards\/certification-compliance$/);
+    await expect(page.getByRole('status').filter({ hasText: 'No certifications loaded yet' })).toContainText('cert_completions.csv');
+    await expect(page.getByTestId('as-of')).toContainText('version 1');
+    await expectNoSeriousA11yViolations(page);
+  });
+
+  test('an organisation with nothing loaded is told what to load', async ({ page, signIn }) => {
+    await signIn('emptyAdmin');
+    await expect(page.getByRole('status').filter({ hasText: /load an LMS export/ })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+  });
+
+  test('the platform page for Kineo ops has no serious accessibility problem', async ({ page, signIn }) => {
+    await signIn('ops');
+    await expectNoSeriousA11yViolations(page);
+    await saveScreenshot(page, 'platform');
+  });
+});
