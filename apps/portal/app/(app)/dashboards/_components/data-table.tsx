@@ -40,8 +40,9 @@ interface DataTableProps {
   columns: Column[];
   rows: Row[];
   locale?: string;
-  sort: SortState | null;
-  onSort: (sort: SortState) => void;
+  /** Without these the headers are plain: a list paged by the server cannot be sorted in the browser. */
+  sort?: SortState | null;
+  onSort?: (sort: SortState) => void;
   /** The drill list a row opens, when the table's rows can be drilled. */
   drillHref?: (row: Row) => string;
   /** Pages through the rows in the browser; a drill list pages on the server instead. */
@@ -57,7 +58,7 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
   const shown = useMemo(() => (paginate ? rows.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE) : rows), [rows, current, paginate]);
 
   function toggle(key: string) {
-    onSort({ key, direction: sort?.key === key && sort.direction === 'asc' ? 'desc' : 'asc' });
+    onSort?.({ key, direction: sort?.key === key && sort.direction === 'asc' ? 'desc' : 'asc' });
     setPage(0);
   }
 
@@ -74,12 +75,16 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
                 className={c.type === 'number' ? 'num' : undefined}
                 aria-sort={sort?.key === c.key ? (sort.direction === 'asc' ? 'ascending' : 'descending') : undefined}
               >
-                <button type="button" className="sort" onClick={() => toggle(c.key)}>
-                  {c.title}
-                  <span aria-hidden="true" className="sort-mark">
-                    {sort?.key === c.key ? (sort.direction === 'asc' ? '▲' : '▼') : ''}
-                  </span>
-                </button>
+                {onSort ? (
+                  <button type="button" className="sort" onClick={() => toggle(c.key)}>
+                    {c.title}
+                    <span aria-hidden="true" className="sort-mark">
+                      {sort?.key === c.key ? (sort.direction === 'asc' ? '▲' : '▼') : ''}
+                    </span>
+                  </button>
+                ) : (
+                  <span className="plain-header">{c.title}</span>
+                )}
               </th>
             ))}
             {drillHref ? (

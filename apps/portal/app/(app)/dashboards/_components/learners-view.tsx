@@ -3,10 +3,10 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { queryOf, rowsOf, type Row } from './analytics.types';
-import { DataTable, sortRows, type SortState } from './data-table';
+import { DataTable } from './data-table';
 import { dashboardQueryOptions } from './dashboard-view';
 import { DrillQuery } from './dashboard.operations';
 import { hrefWith, reachFromParams, viewParams } from './dashboard-url.util';
@@ -51,8 +51,8 @@ export function LearnersView({ id }: { id: string }) {
     queryFn: ({ pageParam }) => runOperation(DrillQuery, { query: query!, cell: cell!, measure, after: pageParam, pageSize: PAGE_SIZE, reach }),
     getNextPageParam: (last) => last.drill.nextCursor,
   });
-  const [sort, setSort] = useState<SortState | null>(null);
-  const rows = useMemo(() => sortRows(pages.data?.pages.flatMap((p) => rowsOf(p.drill.rows)) ?? [], sort), [pages.data, sort]);
+  // In the gateway's order (the list is read a page at a time), which is also the export's.
+  const rows = useMemo(() => pages.data?.pages.flatMap((p) => rowsOf(p.drill.rows)) ?? [], [pages.data]);
   const first = pages.data?.pages[0]?.drill;
 
   const problem =
@@ -103,8 +103,6 @@ export function LearnersView({ id }: { id: string }) {
             columns={first.columns}
             rows={rows}
             locale={locale}
-            sort={sort}
-            onSort={setSort}
             paginate={false}
             footer={
               <>
