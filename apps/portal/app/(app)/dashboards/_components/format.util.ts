@@ -13,15 +13,22 @@ function numberFormat(locale: string | undefined, options: Intl.NumberFormatOpti
 }
 
 /** A value as a person reads it, in the given locale: rates as percentages, counts grouped, dates long. */
-export function formatCell(value: Cell | undefined, column: Pick<Column, 'type' | 'format'>, locale?: string): string {
+export function formatCell(value: Cell | undefined, column: Pick<Column, 'type' | 'format'> & { key?: string }, locale?: string): string {
   if (value === null || value === undefined || value === '') return '—';
   if (typeof value === 'boolean') return value ? 'Yes' : 'No';
   if (column.type === 'date' && typeof value === 'string') {
     const date = new Date(`${value.slice(0, 10)}T00:00:00Z`);
-    return Number.isNaN(date.getTime()) ? value : new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
+    if (Number.isNaN(date.getTime())) return value;
+    // A time dimension grouped by month or year is keyed '<dimension>.<grain>'; its first day stands for the period.
+    const grain = column.key?.slice(column.key.lastIndexOf('.') + 1);
+    const options: Intl.DateTimeFormatOptions =
+      grain === 'month' ? { month: 'short', year: 'numeric' } : grain === 'year' ? { year: 'numeric' } : { dateStyle: 'medium' };
+    return new Intl.DateTimeFormat(locale, { ...options, timeZone: 'UTC' }).format(date);
   }
   const n = typeof value === 'number' ? value : Number(value);
   if (column.type !== 'number' || !Number.isFinite(n)) return String(value);
+  // Identifiers and years are names, not quantities: no thousands separator.
+  if (!column.format && /(Id|Key|Year)$/.test(column.key ?? '')) return String(value);
   switch (column.format) {
     case 'percent':
       return numberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(n);
