@@ -159,3 +159,16 @@ test.describe('dashboards', () => {
     await saveScreenshot(page, 'platform');
   });
 });
+
+test.describe('on a tablet', () => {
+  test.use({ viewport: { width: 768, height: 1024 }, hasTouch: true });
+
+  test('a dashboard fits the screen: nothing but a wide table scrolls sideways', async ({ page, signIn }) => {
+    await signIn('admin');
+    await expect(tile(page, 'by-organisation').locator('.recharts-bar-rectangle').first()).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Course completion' })).toBeInViewport();
+    await expect(page.getByRole('button', { name: 'Sign out' })).toBeInViewport();
+  });
+});
