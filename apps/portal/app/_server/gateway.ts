@@ -21,7 +21,7 @@ export interface GraphqlReply<TResult> {
 const TIMEOUT_MS = 30_000;
 
 /** Posts a document to the gateway's /graphql, with the caller's session token when there is one. */
-export async function postToGateway(query: string, variables: unknown, token?: string): Promise<Response> {
+export async function postToGateway(query: string, variables: unknown, token?: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${gatewayUrl()}/graphql`, {
     method: 'POST',
     cache: 'no-store',
@@ -30,6 +30,7 @@ export async function postToGateway(query: string, variables: unknown, token?: s
       'content-type': 'application/json',
       accept: 'application/json',
       ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
     },
     body: JSON.stringify({ query, variables: variables ?? {} }),
   });
@@ -39,8 +40,9 @@ export async function gatewayRequest<TResult, TVariables>(
   document: TypedDocument<TResult, TVariables>,
   variables: TVariables,
   token?: string,
+  headers: Record<string, string> = {},
 ): Promise<GraphqlReply<TResult>> {
-  const res = await postToGateway(document.toString(), variables, token);
+  const res = await postToGateway(document.toString(), variables, token, headers);
   const body = (await res.json().catch(() => ({}))) as { data?: TResult | null; errors?: GraphqlError[] };
   return { status: res.status, data: body.data, errors: body.errors };
 }

@@ -27,6 +27,19 @@ function readBody(raw: unknown): SignInBody | Response {
   return { email: email.trim(), password, ...(slug ? { tenant: slug } : {}) };
 }
 
+/**
+ * Who is signing in, for the gateway's audit and sign-in throttle: without these every attempt
+ * would look like it came from the portal's own server.
+ */
+function clientHeaders(request: NextRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const forwardedFor = request.headers.get('x-forwarded-for');
+  const userAgent = request.headers.get('user-agent');
+  if (forwardedFor) headers['x-forwarded-for'] = forwardedFor;
+  if (userAgent) headers['user-agent'] = userAgent;
+  return headers;
+}
+
 /** Sign in: the gateway checks the password; the token it returns goes only into the httpOnly cookie. */
 export async function POST(request: NextRequest) {
   if (!isSameOrigin(request)) return refuseCrossSite();
@@ -35,7 +48,7 @@ export async function POST(request: NextRequest) {
 
   let reply;
   try {
-    reply = await gatewayRequest(SignInMutation, { email: body.email, password: body.password, tenant: body.tenant ?? null });
+    reply = await gatewayRequest(SignInMutation, { email: body.email, password: body.password, tenant: body.tenant ?? null }, undefined, clientHeaders(request));
   } catch {
     return problem(503, 'GATEWAY_UNAVAILABLE', 'Sign-in is unavailable: the analytics service does not answer. Try again shortly.');
   }
