@@ -1,3 +1,4 @@
 export * from './engine/job-handler.registry';
 export * from './engine/worker';
+export { TenantLockLostError } from './engine/tenant-lock';
 export * from './handlers';

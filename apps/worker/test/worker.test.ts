@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { QueueEvents } from 'bullmq';
+import Redis from 'ioredis';
 import pino from 'pino';
 import { z } from 'zod';
 import path from 'node:path';
@@ -235,6 +236,58 @@ describe('the worker', () => {
     const finished = await queues.queue('maintenance').getJob(job.id!);
     expect(await finished!.getState()).toBe('completed');
     expect(finished!.returnvalue).toBe('done');
+  });
+
+  it('stops a job whose tenant lock expired under it, so a second writer cannot overlap, and retries it', async () => {
+    const tenantId = '00000000-0000-4000-8000-000000000002';
+    const lockKey = `kineo:lock:tenant:${tenantId}`;
+    const writerJob = defineJob({
+      name: 'test.writer',
+      queue: 'maintenance',
+      version: 1,
+      attempts: 2,
+      schema: z.object({ tenantId: z.uuid() }),
+    });
+    const redis = new Redis(stack.redisUrl);
+    const attempts: { attempt: number; stoppedBecause?: string }[] = [];
+    let firstStarted!: () => void;
+    const hasStarted = new Promise<void>((resolve) => (firstStarted = resolve));
+    const registry = new JobHandlerRegistry().register(writerJob, async (_payload, context) => {
+      const attempt = context.job.attemptsMade + 1;
+      attempts.push({ attempt });
+      if (attempt > 1) return 'written once, by the one writer';
+      firstStarted();
+      // The first attempt works until told it is no longer the tenant's writer.
+      await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve(), { once: true }));
+      attempts[0].stoppedBecause = (context.signal.reason as Error).message;
+      // Even a handler that ignores the signal and returns does not complete the job.
+      return 'written without the lock';
+    });
+    const worker = await startWorker({ redisUrl: stack.redisUrl, registry, definitions: [writerJob], log, tenantLockTtlMs: 900 });
+    const events = new QueueEvents('maintenance', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+    try {
+      await events.waitUntilReady();
+      const job = await queues.enqueue(writerJob, { tenantId });
+      await hasStarted;
+      // The lock expires under the running job and another holder takes it.
+      await redis.set(lockKey, 'another-worker', 'PX', 60_000);
+      let recorded = job;
+      while (recorded.attemptsMade < 1) {
+        await new Promise((r) => setTimeout(r, 50));
+        recorded = (await queues.queue('maintenance').getJob(job.id!))!;
+      }
+      expect(recorded.failedReason).toMatch(new RegExp(`lost the lock on tenant ${tenantId}`));
+      expect(attempts[0].stoppedBecause).toMatch(/lost the lock/);
+      // The stopped job does not release a lock that is no longer its own.
+      expect(await redis.get(lockKey)).toBe('another-worker');
+      await redis.del(lockKey);
+      expect(await job.waitUntilFinished(events, 30_000)).toBe('written once, by the one writer');
+      expect(attempts.map((a) => a.attempt)).toEqual([1, 2]);
+    } finally {
+      await events.close();
+      await worker.close();
+      await redis.quit();
+    }
   });
 
   it('exits with a clear message naming the bad setting', async () => {

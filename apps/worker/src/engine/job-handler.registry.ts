@@ -7,6 +7,11 @@ export interface JobContext {
   log: Logger;
   /** Reports progress (0-100, or a stage object) to whoever watches the job. */
   progress(value: number | object): Promise<void>;
+  /**
+   * Aborts when a tenant job loses its tenant's lock: the job must stop writing (check it before
+   * each step that commits something); it ends in a TenantLockLostError and is retried.
+   */
+  signal: AbortSignal;
 }
 
 export type JobHandler<D extends JobDefinition = JobDefinition> = (

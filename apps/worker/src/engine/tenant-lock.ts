@@ -4,6 +4,11 @@ import Redis from 'ioredis';
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
+/** The job no longer holds its tenant's lock, so another writer may have started: it must stop and be retried. */
+export class TenantLockLostError extends Error {
+  readonly code = 'TENANT_LOCK_LOST';
+}
+
 /**
  * One job at a time per tenant, across every queue and worker process: a tenant's warehouse has
  * one writer. A job that finds its tenant busy goes back to the queue for a moment, so the worker
@@ -17,15 +22,41 @@ export class TenantLock {
     this.redis.on('error', () => undefined);
   }
 
-  /** Holds the tenant's lock while `fn` runs; returns undefined (without running) when it is taken. */
-  async withLock<T>(tenantId: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+  /**
+   * Holds the tenant's lock while `fn` runs; returns `{ ran: false }` (without running) when it is
+   * taken. `fn` gets a signal that aborts as soon as a renewal fails or finds the lock held by
+   * someone else (it expired meanwhile): the job is then no longer the tenant's one writer, so
+   * whatever `fn` did, the call ends with a TenantLockLostError and the job is retried.
+   */
+  async withLock<T>(
+    tenantId: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+  ): Promise<{ ran: true; value: T } | { ran: false }> {
     const key = `kineo:lock:tenant:${tenantId}`;
     const token = randomUUID();
     const acquired = await this.redis.set(key, token, 'PX', this.ttlMs, 'NX');
     if (acquired !== 'OK') return { ran: false };
-    const renew = setInterval(() => void this.redis.eval(EXTEND, 1, key, token, String(this.ttlMs)).catch(() => undefined), this.ttlMs / 3);
+    const held = new AbortController();
+    const lose = (why: string) => {
+      if (!held.signal.aborted) held.abort(new TenantLockLostError(`lost the lock on tenant ${tenantId}: ${why}`));
+    };
+    const renew = setInterval(() => {
+      this.redis.eval(EXTEND, 1, key, token, String(this.ttlMs)).then(
+        (extended) => extended !== 1 && lose('it expired and is held by another job or by no one'),
+        (error: Error) => lose(`could not renew it (${error.message})`),
+      );
+    }, this.ttlMs / 3);
     try {
-      return { ran: true, value: await fn() };
+      let value: T;
+      try {
+        value = await fn(held.signal);
+      } catch (error) {
+        // The handler's own failure is secondary when the lock was lost first: the retry is the point.
+        held.signal.throwIfAborted();
+        throw error;
+      }
+      held.signal.throwIfAborted();
+      return { ran: true, value };
     } finally {
       clearInterval(renew);
       await this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);

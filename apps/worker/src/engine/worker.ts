@@ -15,6 +15,8 @@ export interface WorkerOptions {
   definitions: readonly JobDefinition[];
   log: Logger;
   concurrency?: number;
+  /** How long a tenant's lock lives without renewal (renewed every third of it while the job runs). */
+  tenantLockTtlMs?: number;
   /** How long shutdown waits for jobs in hand before releasing them back to the queue. */
   shutdownGraceMs?: number;
 }
@@ -29,7 +31,7 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   options.registry.assertComplete(options.definitions);
   const workers: Worker[] = [];
-  const lock = new TenantLock(options.redisUrl);
+  const lock = new TenantLock(options.redisUrl, options.tenantLockTtlMs);
   for (const queue of options.registry.queues()) {
     const worker = new Worker(
       queue,
@@ -46,11 +48,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         }
         const tenantId = (payload as { tenantId?: string }).tenantId;
         const log = options.log.child({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, tenantId });
-        const run = async () => {
+        const run = async (signal: AbortSignal) => {
           log.info('job started');
           const started = Date.now();
           try {
-            const result = await entry.handler(payload, { job, log, progress: (p) => job.updateProgress(p) });
+            const result = await entry.handler(payload, { job, log, progress: (p) => job.updateProgress(p), signal });
             log.info({ durationMs: Date.now() - started }, 'job finished');
             return result;
           } catch (error) {
@@ -58,10 +60,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
             throw error;
           }
         };
-        if (!tenantId) return run();
-        const outcome = await lock.withLock(tenantId, async () => {
+        if (!tenantId) return run(new AbortController().signal);
+        const outcome = await lock.withLock(tenantId, async (signal) => {
           try {
-            return await run();
+            return await run(signal);
           } finally {
             await options.afterTenantJob?.(tenantId).catch((err) => log.warn({ err }, 'could not release tenant resources'));
           }

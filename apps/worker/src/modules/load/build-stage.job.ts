@@ -49,6 +49,7 @@ export function buildStageHandler(deps: BuildDeps) {
         },
         context.job.attemptsMade + 1,
       );
+      context.signal.throwIfAborted();
       if (payload.stage === BUILD_STAGE_NAMES[BUILD_STAGE_NAMES.length - 1]) await build.finish({ status: 'succeeded' });
       return { stage: payload.stage, models: results.length };
     } catch (error) {
@@ -84,10 +85,13 @@ async function publish(
   const tenant = await deps.prisma.tenant.findUniqueOrThrow({ where: { id: payload.tenantId } });
   const version = tenant.dataVersion + 1;
   const alreadyInWarehouse = (await deps.warehouse.publishedVersion(ref)) ?? 0;
+  // Publishing is the one step readers see: never as a job that has lost its tenant's lock.
+  context.signal.throwIfAborted();
   if (alreadyInWarehouse < version) {
     await context.progress({ stage: 'publish', step: 'snapshot', version });
     await deps.warehouse.publish(ref, version);
   }
+  context.signal.throwIfAborted();
   await deps.prisma.$transaction([
     deps.prisma.tenant.update({ where: { id: tenant.id }, data: { dataVersion: version } }),
     deps.prisma.buildRun.update({ where: { id: build.runId }, data: { dataVersion: version } }),

@@ -45,6 +45,8 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
         },
         context.job.attemptsMade + 1,
       );
+      // Files into bronze are one write; marking the load done is another: only as the tenant's writer.
+      context.signal.throwIfAborted();
       await deps.prisma.ingestionRun.update({
         where: { id: payload.ingestionRunId },
         data: {

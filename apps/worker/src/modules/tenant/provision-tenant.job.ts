@@ -29,11 +29,13 @@ export function provisionTenantHandler(deps: TenantJobDeps) {
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
     const run = await StageRecorder.start(deps.prisma, { tenantId: tenant.id, kind: 'provision' });
     try {
+      context.signal.throwIfAborted();
       await context.progress({ stage: 'namespace' });
       const report = await run.stage('namespace', async () => {
         const r = await deps.warehouse.provision(ref);
         return { result: r, details: { engine: deps.warehouse.engine, created: r.created } };
       });
+      context.signal.throwIfAborted();
       await context.progress({ stage: 'access' });
       await run.stage('access', async () => {
         // Databricks: the grants for the tenant's principal, kept where ops can apply or audit them.
@@ -43,6 +45,7 @@ export function provisionTenantHandler(deps: TenantJobDeps) {
         }
         return { result: undefined, details: { grants: report.grants } };
       });
+      context.signal.throwIfAborted();
       await context.progress({ stage: 'activate' });
       await run.stage('activate', async () => {
         if (tenant.status === 'provisioning') await tenants.markActive(tenant.id, `worker:${payload.requestedBy}`);
