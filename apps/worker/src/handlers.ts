@@ -1,4 +1,4 @@
-import { buildStageJob, ingestLoadJob, landingScanJob, offboardTenantJob, provisionTenantJob, type JobQueues } from '@kineo/jobs';
+import { buildStageJob, enqueuePendingLoads, enqueuePendingLoadsJob, ingestLoadJob, landingScanJob, offboardTenantJob, provisionTenantJob, type JobQueues } from '@kineo/jobs';
 import { JobHandlerRegistry } from './engine/job-handler.registry';
 import { buildStageHandler, type BuildDeps } from './modules/load/build-stage.job';
 import { ingestLoadHandler } from './modules/load/ingest-load.job';
@@ -18,5 +18,10 @@ export function buildRegistry(deps: HandlerDeps): JobHandlerRegistry {
     .register(offboardTenantJob, offboardTenantHandler(deps))
     .register(ingestLoadJob, ingestLoadHandler(deps))
     .register(buildStageJob, buildStageHandler(deps))
-    .register(landingScanJob, landingScanHandler(deps));
+    .register(landingScanJob, landingScanHandler(deps))
+    .register(enqueuePendingLoadsJob, async (_payload, context) => {
+      const started = await enqueuePendingLoads(deps.prisma, deps.queues);
+      if (started.length > 0) context.log.info({ ingestionRunIds: started }, 'started loads the queue had not accepted');
+      return { started };
+    });
 }

@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { ConfigError, createSecretStore, loadSettings } from '@kineo/config';
 import { createWarehouse } from '@kineo/warehouse';
 import { createPrismaClient } from '@kineo/db';
-import { JOB_DEFINITIONS, JobQueues, landingScanJob, PUBLISHED_CHANNEL } from '@kineo/jobs';
+import { enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, landingScanJob, PUBLISHED_CHANNEL } from '@kineo/jobs';
 import type { PublishedEvent } from './modules/load/build-stage.job';
 import { buildRegistry } from './handlers';
 import { startWorker, type RunningWorker } from './engine/worker';
@@ -64,6 +64,8 @@ async function main() {
   try {
     // Every worker process (re)declares the same schedule; BullMQ keeps one.
     await queues.schedule(landingScanJob, {}, settings.LANDING_SCAN_INTERVAL_MS);
+    // A scheduler's first run is now: loads left unenqueued while the stack was down start at once.
+    await queues.schedule(enqueuePendingLoadsJob, {}, settings.LOAD_ENQUEUE_RETRY_INTERVAL_MS);
   } catch (error) {
     // A stop that came while the schedule was being declared closed its queue: not a failure to start.
     if (!stopping) throw error;

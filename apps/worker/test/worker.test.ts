@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { QueueEvents } from 'bullmq';
 import Redis from 'ioredis';
 import pino from 'pino';
@@ -17,12 +18,22 @@ import {
   QUEUE_PREFIX,
   JobPayloadError,
   landingScanJob,
+  enqueuePendingLoadsJob,
+  requestLoad,
 } from '@kineo/jobs';
 import fs from 'node:fs';
-import { startTestStack, type TestStack } from '@kineo/testkit';
+import { freePort, startTestStack, type TestStack } from '@kineo/testkit';
 import { buildRegistry, JobHandlerRegistry, startWorker } from '../src';
 
 const log = pino({ level: 'silent' });
+
+  /** The four files of a valid load, one row each. */
+const files: Record<string, string> = {
+    'users.csv': 'id,username,idnumber,firstname,lastname,email,department,city,country,timezone,suspended,deleted,timecreated,lastaccess\n1,a,,A,A,a@x.org,,,,99,0,0,0,0\n',
+    'job_assignments.csv': 'id,userid,idnumber,fullname,sortorder,managerjaid,tempmanagerjaid,tempmanagerexpirydate,organisationid,positionid,startdate,enddate\n1,1,,,1,,,,,,,\n',
+    'courses.csv': 'id,fullname,shortname,idnumber,category,coursetype,visible,startdate,enablecompletion\n1,C,C,,1,0,1,0,1\n',
+    'course_completions.csv': 'id,userid,course,timeenrolled,timestarted,timecompleted,status,rplgrade,organisationid,positionid\n1,1,1,0,0,0,10,,,\n',
+  };
 
 describe('the worker', () => {
   let stack: TestStack;
@@ -47,6 +58,34 @@ describe('the worker', () => {
     await prisma?.$disconnect();
     await stack?.stop();
   });
+
+  /** A new tenant, provisioned by a worker that runs every job; with the maintenance queue's events. */
+  async function provisionedTenantWithWorker(slug: string, name: string) {
+    const tenant = await new TenantService(prisma).create({ slug, name, actor: 'test' });
+    const ref = { tenantId: tenant.id, namespace: tenant.namespace };
+    const worker = await startWorker({
+      redisUrl: stack.redisUrl,
+      registry: buildRegistry({ prisma, warehouse, secrets, queues, announce, dataDir: stack.env.KINEO_DATA_DIR }),
+      definitions: JOB_DEFINITIONS,
+      log,
+      afterTenantJob: async () => warehouse.release(ref),
+    });
+    const events = new QueueEvents('maintenance', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+    const provisionEvents = new QueueEvents('provision', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+    const close = async () => {
+      await events.close();
+      await provisionEvents.close();
+      await worker.close();
+    };
+    try {
+      await Promise.all([events.waitUntilReady(), provisionEvents.waitUntilReady()]);
+      await (await queues.enqueue(provisionTenantJob, { tenantId: tenant.id, requestedBy: 'test' })).waitUntilFinished(provisionEvents, 30_000);
+    } catch (error) {
+      await close();
+      throw error;
+    }
+    return { tenant, ref, events, close };
+  }
 
   it('provisions a new tenant: its warehouse namespace, each step recorded, active, audited; and offboards it with evidence', async () => {
     const tenant = await new TenantService(prisma).create({ slug: 'acme', name: 'Acme', actor: 'test' });
@@ -105,28 +144,10 @@ describe('the worker', () => {
   });
 
   it('turns a READY drop in a tenant\'s landing folder into a load that runs to the end', async () => {
-    const tenant = await new TenantService(prisma).create({ slug: 'dropbox', name: 'Dropbox Co', actor: 'test' });
-    const ref = { tenantId: tenant.id, namespace: tenant.namespace };
-    const worker = await startWorker({
-      redisUrl: stack.redisUrl,
-      registry: buildRegistry({ prisma, warehouse, secrets, queues, announce, dataDir: stack.env.KINEO_DATA_DIR }),
-      definitions: JOB_DEFINITIONS,
-      log,
-      afterTenantJob: async () => warehouse.release(ref),
-    });
-    const events = new QueueEvents('maintenance', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
-    const provisionEvents = new QueueEvents('provision', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+    const { tenant, ref, events, close } = await provisionedTenantWithWorker('dropbox', 'Dropbox Co');
     try {
-      await Promise.all([events.waitUntilReady(), provisionEvents.waitUntilReady()]);
-      await (await queues.enqueue(provisionTenantJob, { tenantId: tenant.id, requestedBy: 'test' })).waitUntilFinished(provisionEvents, 30_000);
       const incoming = path.join(stack.env.KINEO_DATA_DIR, 'landing', tenant.namespace, 'incoming');
       fs.mkdirSync(incoming, { recursive: true });
-      const files: Record<string, string> = {
-        'users.csv': 'id,username,idnumber,firstname,lastname,email,department,city,country,timezone,suspended,deleted,timecreated,lastaccess\n1,a,,A,A,a@x.org,,,,99,0,0,0,0\n',
-        'job_assignments.csv': 'id,userid,idnumber,fullname,sortorder,managerjaid,tempmanagerjaid,tempmanagerexpirydate,organisationid,positionid,startdate,enddate\n1,1,,,1,,,,,,,\n',
-        'courses.csv': 'id,fullname,shortname,idnumber,category,coursetype,visible,startdate,enablecompletion\n1,C,C,,1,0,1,0,1\n',
-        'course_completions.csv': 'id,userid,course,timeenrolled,timestarted,timecompleted,status,rplgrade,organisationid,positionid\n1,1,1,0,0,0,10,,,\n',
-      };
       for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(incoming, name), text);
 
       // Without the READY marker nothing happens: the drop may still be copying.
@@ -157,9 +178,50 @@ describe('the worker', () => {
       expect((await warehouse.queryPublished(ref, 'select count(*) as n from gold.dim_user where user_key > 0')).rows).toEqual([{ n: 1 }]);
       expect((build?.checks as { status: string }[]).every((c) => c.status === 'passed')).toBe(true);
     } finally {
-      await events.close();
-      await provisionEvents.close();
-      await worker.close();
+      await close();
+    }
+  });
+
+  it('records a load requested while Redis is down, answers within the enqueue timeout, and starts it once the queue is back', async () => {
+    const { tenant, events, close } = await provisionedTenantWithWorker('outbox', 'Outbox Co');
+    // Nothing listens on this port: every queue command waits, as it does while Redis is down.
+    const down = new JobQueues(`redis://127.0.0.1:${await freePort()}`);
+    try {
+      const ingestionRunId = randomUUID();
+      const dir = path.join(stack.env.KINEO_DATA_DIR, 'landing', tenant.namespace, ingestionRunId);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+      const ticket = await requestLoad(
+        prisma,
+        down,
+        { tenantId: tenant.id, ingestionRunId, files: Object.keys(files).map((name) => ({ name, path: path.join(dir, name) })), source: 'cli', requestedBy: 'test' },
+        { enqueueTimeoutMs: 300 },
+      );
+      expect(ticket).toMatchObject({ ingestionRunId, enqueued: false });
+      // Recorded in full, waiting for the queue: the run, its build with every stage pending, the audit event.
+      expect(await prisma.ingestionRun.findUniqueOrThrow({ where: { id: ingestionRunId } })).toMatchObject({ status: 'queued', enqueuedAt: null });
+      expect(await prisma.buildRun.findUniqueOrThrow({ where: { id: ticket.buildRunId } })).toMatchObject({ status: 'queued' });
+      expect(await prisma.auditEvent.count({ where: { tenantId: tenant.id, action: 'load.requested' } })).toBe(1);
+
+      const sweep = await (await queues.enqueue(enqueuePendingLoadsJob, {})).waitUntilFinished(events, 30_000);
+      expect(sweep).toEqual({ started: [ingestionRunId] });
+      // A second sweep finds nothing left to start.
+      expect(await (await queues.enqueue(enqueuePendingLoadsJob, {})).waitUntilFinished(events, 30_000)).toEqual({ started: [] });
+      let build;
+      for (let i = 0; i < 300; i++) {
+        build = await prisma.buildRun.findUniqueOrThrow({ where: { id: ticket.buildRunId } });
+        if (build.status === 'succeeded' || build.status === 'failed') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(build).toMatchObject({ status: 'succeeded', dataVersion: 1 });
+      expect(await prisma.ingestionRun.findUniqueOrThrow({ where: { id: ingestionRunId } })).toMatchObject({
+        status: 'succeeded',
+        rowsLoaded: 4n,
+        enqueuedAt: expect.any(Date),
+      });
+    } finally {
+      void down.close().catch(() => undefined);
+      await close();
     }
   });
 

@@ -42,6 +42,8 @@ export const settingsSchema = z.object({
   SECRET_STORE: z.enum(['env', 'file', 'keyvault']).default('file'),
   KEY_VAULT_URL: z.string().url().optional(),
   LANDING_SCAN_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
+  /** How often the worker starts recorded loads the queue never accepted (ms); 30 s unless set. */
+  LOAD_ENQUEUE_RETRY_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   METRICS_ENABLED: bool.default(true),
   /** The largest single file the upload endpoint takes (bytes); 2 GiB unless set. */

@@ -94,8 +94,17 @@ export const landingScanJob = defineJob({
   schema: z.object({}).strict(),
 });
 
+/** Starts the recorded loads the queue never accepted (their request met Redis down). */
+export const enqueuePendingLoadsJob = defineJob({
+  name: 'load.enqueue-pending',
+  queue: 'maintenance',
+  version: 1,
+  attempts: 1,
+  schema: z.object({}).strict(),
+});
+
 /** Every job the platform knows; the worker refuses to start unless each has exactly one handler. */
-export const JOB_DEFINITIONS: readonly JobDefinition[] = [provisionTenantJob, offboardTenantJob, ingestLoadJob, buildStageJob, landingScanJob];
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [provisionTenantJob, offboardTenantJob, ingestLoadJob, buildStageJob, landingScanJob, enqueuePendingLoadsJob];
 
 export function findJobDefinition(name: string): JobDefinition | undefined {
   return JOB_DEFINITIONS.find((d) => d.name === name);

@@ -41,7 +41,11 @@ export class LoadRequestService {
     }
   }
 
-  /** Records the load of files already in its run folder and starts its flow; `undo` takes them back out. */
+  /**
+   * Records the load of files already in its run folder and starts its flow. `undo` takes the files
+   * back out when the load could not be recorded; once recorded, it is not lost even if the queue
+   * is down (the worker starts it later), so nothing is undone.
+   */
   async start(
     tenant: TenantContext,
     load: { ingestionRunId: string; files: LandedFile[]; asOf: Date | undefined },
@@ -60,9 +64,6 @@ export class LoadRequestService {
       return { ingestionRunId, buildRunId: ticket.buildRunId, asOf: ticket.asOf, files: files.map(({ name, bytes }) => ({ name, bytes })) };
     } catch (error) {
       await undo();
-      const failed = { status: 'failed' as const, error: 'The load could not be queued.', finishedAt: new Date() };
-      await this.prisma.ingestionRun.updateMany({ where: { id: ingestionRunId }, data: failed });
-      await this.prisma.buildRun.updateMany({ where: { ingestionRunId }, data: failed });
       throw error;
     }
   }
