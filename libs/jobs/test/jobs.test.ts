@@ -145,9 +145,10 @@ describe('queues on real Redis', () => {
       buildRunId: expect.any(String),
       asOf: asOf.toISOString(),
       jobIds: Object.fromEntries(LOAD_STAGES.map((s) => [s, `${ingestionRunId}-${s}`])),
+      enqueued: true,
     });
     const run = await prisma.ingestionRun.findUniqueOrThrow({ where: { id: ingestionRunId } });
-    expect(run).toMatchObject({ tenantId: tenant.id, status: 'queued', source: 'cli', requestedBy: 'cli:root', files: [{ file: 'users.csv' }, { file: 'courses.csv' }] });
+    expect(run).toMatchObject({ tenantId: tenant.id, status: 'queued', source: 'cli', requestedBy: 'cli:root', files: [{ file: 'users.csv' }, { file: 'courses.csv' }], enqueuedAt: expect.any(Date) });
     const build = await prisma.buildRun.findUniqueOrThrow({ where: { id: ticket.buildRunId } });
     expect(build).toMatchObject({ kind: 'load', status: 'queued', ingestionRunId, asOf, startedAt: null });
     expect(build.stages).toEqual(LOAD_STAGES.map((stage) => ({ stage, status: 'pending' })));
