@@ -1,4 +1,4 @@
-import { dbCall, Prisma, TenantService, type PrismaClient, type TenantRole } from '@kineo/db';
+import { assertSeatAvailable, dbCall, Prisma, TenantService, type PrismaClient, type TenantRole } from '@kineo/db';
 import { AuthError } from './auth.exception';
 import { assertEmail } from './email.util';
 import { assertPasswordPolicy, hashPassword } from './password.util';
@@ -89,6 +89,7 @@ export class UserService {
     if (tenant?.status === 'offboarded') {
       throw new AuthError('USER_INPUT_INVALID', `The tenant "${tenant.slug}" is offboarded; it takes no new users.`);
     }
+    if (tenant) await assertSeatAvailable(this.prisma, tenant.id);
     const passwordHash = await hashPassword(input.password);
     const details = {
       email,

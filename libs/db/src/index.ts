@@ -6,3 +6,8 @@ export * from './audit';
 export { Prisma } from './generated/prisma/client';
 export type * from './generated/prisma/client';
 export * from './runs';
+export * from './pagination';
+export * from './plan-limits';
+export * from './tenant-lifecycle';
+export * from './tenant-activity';
+export * from './fleet';

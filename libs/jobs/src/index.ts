@@ -3,3 +3,4 @@ export * from './errors';
 export * from './validate';
 export * from './queues';
 export * from './loads';
+export * from './tenant-operations';

@@ -1,4 +1,6 @@
 import type { PrismaClient } from '@kineo/db';
+import { assertRowsWithinLimit } from '@kineo/db';
+import { countCsvRows } from './row-count.util';
 import { BUILD_STAGE_NAMES, type LOAD_SOURCES } from './definitions';
 import type { JobQueues } from './queues';
 
@@ -27,7 +29,8 @@ export const DEFAULT_ENQUEUE_TIMEOUT_MS = 5_000;
 
 /**
  * Records a load (IngestionRun, BuildRun with its stages pending, audit event) in one transaction,
- * then starts its flow. The record is the promise: once it is committed the load is not lost. A
+ * then starts its flow. A load with more rows than the plan allows is refused (PLAN_LIMIT) before
+ * anything is recorded. The record is the promise: once it is committed the load is not lost. A
  * queue that does not accept the flow in time (Redis down: BullMQ would wait for ever) leaves the
  * run with no `enqueuedAt`, and `enqueuePendingLoads` (the worker's sweep) starts it later; the
  * flow's job ids are fixed, so starting it twice is harmless.
@@ -38,6 +41,9 @@ export async function requestLoad(
   request: LoadRequest,
   options: { enqueueTimeoutMs?: number } = {},
 ): Promise<LoadTicket & { enqueued: boolean }> {
+  let rows = 0;
+  for (const file of request.files) rows += await countCsvRows(file.path);
+  await assertRowsWithinLimit(prisma, request.tenantId, rows);
   const asOf = (request.asOf ?? new Date()).toISOString();
   const buildRunId = await prisma.$transaction(async (tx) => {
     await tx.ingestionRun.create({

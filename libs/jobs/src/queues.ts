@@ -70,33 +70,40 @@ export class JobQueues {
   async enqueueLoadFlow(load: JobPayload<typeof ingestLoadJob> & { asOf: string }): Promise<{ jobIds: Record<string, string> }> {
     const { asOf, ...ingest } = load;
     const ingestData = parsePayload(ingestLoadJob, ingest);
-    let node: FlowJob = {
+    const first: FlowJob = {
       name: ingestLoadJob.name,
       queueName: ingestLoadJob.queue,
       data: { v: ingestLoadJob.version, data: ingestData },
       opts: { ...this.retryOptions(ingestLoadJob), failParentOnFailure: true, jobId: `${load.ingestionRunId}-ingest` },
     };
+    return this.enqueueStages({ tenantId: load.tenantId, buildRunId: load.buildRunId, ingestionRunId: load.ingestionRunId, asOf }, load.ingestionRunId, first);
+  }
+
+  /** A build without a load (a rebuild): the build stages from silver, in order, on what bronze holds. */
+  async enqueueBuildFlow(build: { tenantId: string; buildRunId: string; asOf: string }): Promise<{ jobIds: Record<string, string> }> {
+    return this.enqueueStages(build, build.buildRunId);
+  }
+
+  private async enqueueStages(
+    build: { tenantId: string; buildRunId: string; ingestionRunId?: string; asOf: string },
+    idPrefix: string,
+    first?: FlowJob,
+  ): Promise<{ jobIds: Record<string, string> }> {
+    let node: FlowJob | undefined = first;
     for (const stage of BUILD_STAGE_NAMES) {
-      const data = parsePayload(buildStageJob, {
-        tenantId: load.tenantId,
-        buildRunId: load.buildRunId,
-        ingestionRunId: load.ingestionRunId,
-        stage,
-        asOf,
-      });
+      const data = parsePayload(buildStageJob, { ...build, stage });
       node = {
         name: buildStageJob.name,
         queueName: buildStageJob.queue,
         data: { v: buildStageJob.version, data },
-        opts: { ...this.retryOptions(buildStageJob), failParentOnFailure: true, jobId: `${load.ingestionRunId}-${stage}` },
-        children: [node],
+        opts: { ...this.retryOptions(buildStageJob), failParentOnFailure: true, jobId: `${idPrefix}-${stage}` },
+        ...(node ? { children: [node] } : {}),
       };
     }
     this.flows ??= new FlowProducer({ connection: bullConnection(this.redisUrl), prefix: QUEUE_PREFIX });
-    await this.flows.add(node);
-    return {
-      jobIds: Object.fromEntries(['ingest', ...BUILD_STAGE_NAMES].map((s) => [s, `${load.ingestionRunId}-${s}`])),
-    };
+    await this.flows.add(node!);
+    const steps = [...(first ? ['ingest'] : []), ...BUILD_STAGE_NAMES];
+    return { jobIds: Object.fromEntries(steps.map((s) => [s, `${idPrefix}-${s}`])) };
   }
 
   private retryOptions(definition: JobDefinition): JobsOptions {

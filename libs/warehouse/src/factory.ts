@@ -13,10 +13,8 @@ export type WarehouseRole = 'worker' | 'reader';
 export async function createWarehouse(settings: Settings, secrets: SecretStore, role: WarehouseRole): Promise<Warehouse> {
   const statementTimeoutMs = statementTimeoutFor(settings, role);
   if (settings.WAREHOUSE_ENGINE === 'duckdb') {
-    const dataDir = path.resolve(settings.KINEO_DATA_DIR);
     return new DuckDbWarehouse({
-      rootDir: path.join(dataDir, 'warehouse'),
-      landingRoot: path.join(dataDir, 'landing'),
+      ...duckdbDirectories(settings),
       threads: settings.DUCKDB_THREADS,
       memoryLimit: settings.DUCKDB_MEMORY_LIMIT,
       maxOpenTenants: settings.DUCKDB_MAX_OPEN_TENANTS,
@@ -26,6 +24,12 @@ export async function createWarehouse(settings: Settings, secrets: SecretStore, 
     });
   }
   return createDatabricksWarehouse(settings, secrets, statementTimeoutMs);
+}
+
+/** Where the DuckDB driver keeps each tenant's warehouse (`<rootDir>/<namespace>/`) and its landing area. */
+export function duckdbDirectories(settings: Pick<Settings, 'KINEO_DATA_DIR'>): { rootDir: string; landingRoot: string } {
+  const dataDir = path.resolve(settings.KINEO_DATA_DIR);
+  return { rootDir: path.join(dataDir, 'warehouse'), landingRoot: path.join(dataDir, 'landing') };
 }
 
 /** Readers answer people, so a runaway query stops soon; the worker's loads and builds take as long as the data needs. */

@@ -1,7 +1,16 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { QueueEvents } from 'bullmq';
 import { TenantService, validateNewTenant, type TenantWithSubscription } from '@kineo/db';
-import { bullConnection, offboardTenantJob, provisionTenantJob, QUEUE_PREFIX, type JobDefinition, type JobQueues } from '@kineo/jobs';
+import {
+  bullConnection,
+  offboardTenantJob,
+  provisionTenant,
+  provisionTenantJob,
+  QUEUE_PREFIX,
+  requestOffboard,
+  type JobDefinition,
+  type JobQueues,
+} from '@kineo/jobs';
 import type { Job } from 'bullmq';
 import type { CliContext } from '../context';
 import { CliError, printFields, printJson, printTable } from '../output';
@@ -47,14 +56,14 @@ export function tenantCommand(context: () => CliContext): Command {
       const ctx = context();
       // Refuse before writing anything if the queue is unreachable, so no tenant is left unprovisioned.
       const queues = await ctx.queues();
-      const created = await new TenantService(ctx.prisma).create({
+      const { tenant: created, jobId } = await provisionTenant(ctx.prisma, queues, {
         slug,
         name: options.name,
         planCode: options.plan,
         fiscalYearStartMonth: options.fiscalStart,
         actor: actor(),
       });
-      const job = await queues.enqueue(provisionTenantJob, { tenantId: created.id, requestedBy: actor() });
+      const job = (await queues.queue(provisionTenantJob.queue).getJob(jobId))!;
       let result = summary(created);
       if (options.wait) {
         await waitForJob(ctx.settings.REDIS_URL, provisionTenantJob, job, (message) =>
@@ -172,9 +181,8 @@ export function tenantCommand(context: () => CliContext): Command {
       }
       const ctx = context();
       const queues: JobQueues = await ctx.queues();
-      const found = await new TenantService(ctx.prisma).get(slug);
-      if (found.status === 'offboarded') throw new CliError(`Tenant "${slug}" is already offboarded.`);
-      const job = await queues.enqueue(offboardTenantJob, { tenantId: found.id, requestedBy: actor() });
+      const { jobId } = await requestOffboard(ctx.prisma, queues, { slug, confirm: options.confirm, actor: actor() });
+      const job = (await queues.queue(offboardTenantJob.queue).getJob(jobId))!;
       const outcome = (await waitForJob(ctx.settings.REDIS_URL, offboardTenantJob, job, (message) =>
         `Offboarding "${slug}" did not finish: ${message}. Is the worker running ("kineo stack status")?`,
       )) as { tables: number; rows: number };

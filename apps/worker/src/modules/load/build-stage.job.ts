@@ -106,5 +106,9 @@ async function publish(
   ]);
   await deps.announce({ tenantId: tenant.id, version, asOf: payload.asOf });
   const pruned = await deps.warehouse.pruneSnapshots(ref, KEEP_VERSIONS);
-  return { result: version, details: { version, checks: checks.length, prunedVersions: pruned } };
+  // Kept with the run so ops see the published size per tenant without opening each warehouse.
+  const gold = await deps.warehouse.tableCounts(ref, 'gold');
+  const goldRows = Object.fromEntries(gold.map((t) => [t.table, t.rows]));
+  const rows = gold.reduce((n, t) => n + t.rows, 0);
+  return { result: version, details: { version, checks: checks.length, prunedVersions: pruned, rows, goldRows } };
 }

@@ -1,0 +1,23 @@
+import { DomainError, SLUG_MAX } from '@kineo/db';
+import { z } from 'zod';
+
+const slug = z.string().trim().min(1, { error: '"slug" is required.' }).max(SLUG_MAX, { error: `"slug" has at most ${SLUG_MAX} characters.` });
+
+/** provisionTenant's input; the slug's finer rules are TenantService's, the same as `kineo tenant create`. */
+export const provisionTenantSchema = z.strictObject({
+  slug,
+  name: z.string().trim().min(1, { error: '"name" is required.' }).max(200, { error: '"name" has at most 200 characters.' }),
+  plan: z.string().trim().min(1, { error: '"plan" is required.' }),
+  fiscalStartMonth: z.number().int().min(1, { error: '"fiscalStartMonth" is a month from 1 to 12.' }).max(12, { error: '"fiscalStartMonth" is a month from 1 to 12.' }),
+});
+
+export const slugArgumentSchema = slug;
+
+/** `value` as the schema has it, or BAD_USER_INPUT naming the field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, argument: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length > 0 ? `${argument}.${issue.path.join('.')}` : argument;
+  throw new DomainError('BAD_USER_INPUT', issue.message, { field });
+}

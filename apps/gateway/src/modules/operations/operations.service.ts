@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import {
+  FleetService,
+  TenantActivityService,
+  TenantLifecycleService,
+  TenantService,
+  type FleetEntry,
+  type PageRequest,
+  type PrismaClient,
+  type TenantWithSubscription,
+} from '@kineo/db';
+import { provisionTenant, requestOffboard, type JobQueues } from '@kineo/jobs';
+import { InjectPrisma } from '../../engine/database/database.module';
+import { InjectJobQueues } from '../../engine/queue/queue.module';
+import { mapPage, toAuditEventView, toBuildRunView, type PageView, type RunStatus } from '../onboarding/runs.types';
+import type { FleetTenantView, OpsTenantView, TenantOperationView, TenantStatus } from './operations.types';
+import { TenantStorageService } from './tenant-storage.service';
+
+/** The fleet and the tenant operations of Kineo ops, over the same services as `kineo tenant`. */
+@Injectable()
+export class OperationsService {
+  private readonly fleet: FleetService;
+  private readonly tenants: TenantService;
+  private readonly lifecycle: TenantLifecycleService;
+  private readonly activity: TenantActivityService;
+
+  constructor(
+    @InjectPrisma() private readonly prisma: PrismaClient,
+    @InjectJobQueues() private readonly queues: JobQueues,
+    private readonly storage: TenantStorageService,
+  ) {
+    this.fleet = new FleetService(prisma);
+    this.tenants = new TenantService(prisma);
+    this.lifecycle = new TenantLifecycleService(prisma);
+    this.activity = new TenantActivityService(prisma);
+  }
+
+  async list(request: PageRequest & { search?: string | null }): Promise<PageView<FleetTenantView>> {
+    const page = await this.fleet.list(request);
+    return { ...page, items: await Promise.all(page.items.map((e) => this.view(e))) };
+  }
+
+  async tenant(slug: string, runs: PageRequest, audit: PageRequest): Promise<OpsTenantView> {
+    const tenant = await this.tenants.get(slug);
+    const [view, runPage, auditPage] = await Promise.all([
+      this.fleet.entry(tenant).then((e) => this.view(e)),
+      this.activity.runs(tenant.id, runs),
+      this.activity.audit(tenant.id, audit),
+    ]);
+    return { ...view, runs: mapPage(runPage, toBuildRunView), audit: mapPage(auditPage, toAuditEventView) };
+  }
+
+  async provision(input: { slug: string; name: string; plan: string; fiscalStartMonth: number }, actor: string): Promise<TenantOperationView> {
+    const ticket = await provisionTenant(this.prisma, this.queues, {
+      slug: input.slug,
+      name: input.name,
+      planCode: input.plan,
+      fiscalYearStartMonth: input.fiscalStartMonth,
+      actor,
+    });
+    return { tenant: await this.viewOf(ticket.tenant), jobId: ticket.jobId };
+  }
+
+  async offboard(slug: string, confirm: string, actor: string): Promise<TenantOperationView> {
+    const ticket = await requestOffboard(this.prisma, this.queues, { slug, confirm, actor });
+    return { tenant: await this.viewOf(ticket.tenant), jobId: ticket.jobId };
+  }
+
+  async suspend(slug: string, actor: string, reason?: string): Promise<FleetTenantView> {
+    return this.viewOf(await this.lifecycle.suspend(slug, actor, reason));
+  }
+
+  async resume(slug: string, actor: string): Promise<FleetTenantView> {
+    return this.viewOf(await this.lifecycle.resume(slug, actor));
+  }
+
+  async changePlan(slug: string, plan: string, actor: string): Promise<FleetTenantView> {
+    return this.viewOf(await this.lifecycle.changePlan(slug, plan, actor));
+  }
+
+  private async viewOf(tenant: TenantWithSubscription): Promise<FleetTenantView> {
+    return this.view(await this.fleet.entry(tenant));
+  }
+
+  private async view(entry: FleetEntry): Promise<FleetTenantView> {
+    const { tenant } = entry;
+    const subscription = tenant.subscriptions.find((s) => s.status !== 'cancelled') ?? null;
+    return {
+      id: tenant.id,
+      slug: tenant.slug,
+      name: tenant.name,
+      status: tenant.status as TenantStatus,
+      namespace: tenant.namespace,
+      plan: subscription && {
+        code: subscription.planCode,
+        name: subscription.plan.name,
+        status: subscription.status,
+        seatLimit: subscription.seatLimit ?? subscription.plan.seatLimit,
+        rowLimit: Number(subscription.rowLimit ?? subscription.plan.rowLimit),
+      },
+      fiscalYearStartMonth: tenant.fiscalYearStartMonth,
+      dataVersion: tenant.dataVersion,
+      lastLoad: entry.lastLoad && { id: entry.lastLoad.id, status: entry.lastLoad.status as RunStatus, at: entry.lastLoad.createdAt },
+      lastBuild: entry.lastBuild && toBuildRunView(entry.lastBuild),
+      rows: entry.rows,
+      storageBytes: await this.storage.bytes(tenant.namespace),
+      createdAt: tenant.createdAt,
+    };
+  }
+}

@@ -1,0 +1,121 @@
+import { Field, Float, GraphQLISODateTime, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { AuditEventPage, BuildRunPage, BuildRunView, PageOf, RunStatus, type PageView } from '../onboarding/runs.types';
+
+export enum TenantStatus {
+  provisioning = 'provisioning',
+  active = 'active',
+  suspended = 'suspended',
+  offboarded = 'offboarded',
+}
+registerEnumType(TenantStatus, { name: 'TenantStatus', description: "Where a tenant is in its life; only an active tenant's people can sign in and load." });
+
+@ObjectType('TenantPlan', { description: "A tenant's subscription and the limits it sets (overrides included)." })
+export class TenantPlanView {
+  @Field({ description: 'starter, professional or enterprise.' })
+  code!: string;
+
+  @Field()
+  name!: string;
+
+  @Field({ description: 'trialing, active, past_due or cancelled.' })
+  status!: string;
+
+  @Field(() => Int)
+  seatLimit!: number;
+
+  @Field(() => Float, { description: 'Most rows one load may bring.' })
+  rowLimit!: number;
+}
+
+@ObjectType('FleetLoad', { description: "A tenant's latest load, in brief." })
+export class FleetLoadView {
+  @Field()
+  id!: string;
+
+  @Field(() => RunStatus)
+  status!: RunStatus;
+
+  @Field(() => GraphQLISODateTime)
+  at!: Date;
+}
+
+@ObjectType('FleetTenant', { description: 'One tenant as Kineo ops watch it.' })
+export class FleetTenantView {
+  @Field()
+  id!: string;
+
+  @Field()
+  slug!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => TenantStatus)
+  status!: TenantStatus;
+
+  @Field({ description: 'The warehouse namespace, fixed for the life of the tenant.' })
+  namespace!: string;
+
+  @Field(() => TenantPlanView, { nullable: true, description: 'Null once offboarded.' })
+  plan!: TenantPlanView | null;
+
+  @Field(() => Int)
+  fiscalYearStartMonth!: number;
+
+  @Field(() => Int, { description: 'The published data version; 0 before the first publish.' })
+  dataVersion!: number;
+
+  @Field(() => FleetLoadView, { nullable: true })
+  lastLoad!: FleetLoadView | null;
+
+  @Field(() => BuildRunView, { nullable: true, description: 'The latest load build or rebuild, with its checks.' })
+  lastBuild!: BuildRunView | null;
+
+  @Field(() => Float, { nullable: true, description: 'Gold rows of the published version, counted at publish; null before one.' })
+  rows!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: "Bytes on disk of the tenant's DuckDB warehouse folder (working database, published snapshots, layer files; not the landing area). Null on Databricks.",
+  })
+  storageBytes!: number | null;
+
+  @Field(() => GraphQLISODateTime)
+  createdAt!: Date;
+}
+
+export const FleetPage = PageOf(FleetTenantView, 'FleetPage');
+export type FleetPage = PageView<FleetTenantView>;
+
+@ObjectType('OpsTenant', { description: 'One tenant in full: the fleet view, plus its runs and audit log a page at a time.' })
+export class OpsTenantView extends FleetTenantView {
+  @Field(() => BuildRunPage, { description: 'Runs newest first (arguments on the query: runsFirst, runsAfter).' })
+  runs!: PageView<BuildRunView>;
+
+  @Field(() => AuditEventPage, { description: 'Audit events newest first (arguments on the query: auditFirst, auditAfter).' })
+  audit!: PageView<unknown>;
+}
+
+@InputType('ProvisionTenantInput')
+export class ProvisionTenantInput {
+  @Field({ description: 'Lower-case letters, digits and hyphens, 3 to 40 characters; cannot change later.' })
+  slug!: string;
+
+  @Field()
+  name!: string;
+
+  @Field({ defaultValue: 'starter' })
+  plan!: string;
+
+  @Field(() => Int, { defaultValue: 1, description: 'Month (1-12) the fiscal year starts.' })
+  fiscalStartMonth!: number;
+}
+
+@ObjectType('TenantOperation', { description: 'A tenant and the worker job carrying out what was asked.' })
+export class TenantOperationView {
+  @Field(() => FleetTenantView)
+  tenant!: FleetTenantView;
+
+  @Field({ description: 'Follow it in the tenant\'s runs; the status changes when the worker is done.' })
+  jobId!: string;
+}

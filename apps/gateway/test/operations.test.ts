@@ -1,0 +1,250 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserService } from '@kineo/auth';
+import { createSecretStore, loadSettings } from '@kineo/config';
+import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import { JobQueues, offboardTenantJob, provisionTenantJob } from '@kineo/jobs';
+import { startTestStack, type TestStack } from '@kineo/testkit';
+import { createWarehouse } from '@kineo/warehouse';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { graphql, startGateway } from './support/gateway';
+
+const PASSWORD = 'correct horse battery staple';
+
+type Errors = Array<{ message: string; extensions?: Record<string, unknown> }>;
+
+describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
+  let stack: TestStack;
+  let app: NestFastifyApplication;
+  let prisma: PrismaClient;
+  let queues: JobQueues;
+  let acme: Tenant;
+  let opsUserId: string;
+  const tokens: Record<string, string> = {};
+
+  const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
+  const ops = <T>(query: string) => graphql<T>(app, query, as('ops'));
+  const codes = (errors: Errors | undefined) => (errors ?? []).map((e) => e.extensions?.code);
+  const auditActions = async (tenantId: string) =>
+    (await prisma.auditEvent.findMany({ where: { tenantId }, orderBy: { id: 'asc' } })).map((e) => ({ action: e.action, actor: e.actor }));
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    prisma = createPrismaClient(stack.databaseUrl, { poolSize: 2 });
+    queues = new JobQueues(stack.redisUrl);
+    const tenants = new TenantService(prisma);
+    for (const [slug, name] of [['acme', 'Acme Health'], ['globex', 'Globex'], ['initech', 'Initech'], ['umbrella', 'Umbrella Corp']] as const) {
+      const tenant = await tenants.create({ slug, name, actor: 'test' });
+      await tenants.markActive(tenant.id, 'test');
+    }
+    acme = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme' } });
+    const users = new UserService(prisma);
+    const ops = await users.create({ email: 'ops@kineo.test', password: PASSWORD, grant: { ops: true }, actor: 'test' });
+    opsUserId = ops.user.id;
+    await users.create({ email: 'admin@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'org_admin' }, actor: 'test' });
+
+    app = await startGateway(stack);
+    for (const [who, email] of [['ops', 'ops@kineo.test'], ['admin', 'admin@acme.test']] as const) {
+      const reply = await graphql<{ login: { token: string } }>(app, `mutation { login(email: "${email}", password: "${PASSWORD}") { token } }`);
+      tokens[who] = reply.body.data!.login.token;
+    }
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await queues?.close();
+    await prisma?.$disconnect();
+    await stack?.stop();
+  });
+
+  it('refuses the fleet to an org admin (FORBIDDEN) and to an anonymous caller (UNAUTHENTICATED)', async () => {
+    const admin = await graphql(app, '{ fleet { items { slug } } }', as('admin'));
+    const anonymous = await graphql(app, '{ fleet { items { slug } } }');
+    const mutation = await graphql(app, 'mutation { suspendTenant(slug: "globex") { status } }', as('admin'));
+
+    expect(admin.body.errors).toEqual([expect.objectContaining({ message: 'This needs a Kineo ops session; you are org_admin.', extensions: { code: 'FORBIDDEN' } })]);
+    expect(codes(anonymous.body.errors)).toEqual(['UNAUTHENTICATED']);
+    expect(codes(mutation.body.errors)).toEqual(['FORBIDDEN']);
+    expect((await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex' } })).status).toBe('active');
+  });
+
+  it('pages the fleet by slug and searches slugs and names', async () => {
+    type Fleet = { fleet: { items: { slug: string; plan: { code: string; seatLimit: number; rowLimit: number } }[]; endCursor: string | null; hasNextPage: boolean } };
+    const first = await ops<Fleet>('{ fleet(first: 2) { items { slug plan { code seatLimit rowLimit } } endCursor hasNextPage } }');
+    const rest = await ops<Fleet>(`{ fleet(first: 10, after: ${JSON.stringify(first.body.data!.fleet.endCursor)}) { items { slug } endCursor hasNextPage } }`);
+    const search = await ops<Fleet>('{ fleet(search: "CORP") { items { slug } hasNextPage } }');
+
+    expect(first.body.data!.fleet).toMatchObject({
+      items: [
+        { slug: 'acme', plan: { code: 'starter', seatLimit: 50, rowLimit: 10_000_000 } },
+        { slug: 'globex', plan: { code: 'starter' } },
+      ],
+      hasNextPage: true,
+    });
+    expect(rest.body.data!.fleet.items.map((t) => t.slug)).toEqual(expect.arrayContaining(['initech', 'umbrella']));
+    expect(rest.body.data!.fleet.items.map((t) => t.slug)).not.toContain('acme');
+    expect(rest.body.data!.fleet.hasNextPage).toBe(false);
+    expect(search.body.data!.fleet).toEqual({ items: [{ slug: 'umbrella' }], hasNextPage: false });
+  });
+
+  it('refuses a page size out of bounds and a cursor it did not hand out, naming the argument', async () => {
+    const big = await ops('{ fleet(first: 1000) { items { slug } } }');
+    const forged = await ops('{ fleet(after: "bm90IGEgY3Vyc29y") { items { slug } } }');
+
+    expect(big.body.errors).toEqual([expect.objectContaining({ message: '"first" must be a whole number from 1 to 100, got 1000.', extensions: { code: 'BAD_USER_INPUT' } })]);
+    expect(forged.body.errors![0]!.message).toMatch(/^"after" is not a cursor from a previous page/);
+  });
+
+  it('reports storage as the bytes of the tenant\'s DuckDB folder: 0 before provisioning, its files after', async () => {
+    const warehouse = await createWarehouse(loadSettings(stack.env), createSecretStore(loadSettings(stack.env)), 'worker');
+    try {
+      await warehouse.provision({ tenantId: acme.id, namespace: acme.namespace });
+      await warehouse.execute({ tenantId: acme.id, namespace: acme.namespace }, 'create table bronze.padding as select range as n from range(50000)');
+    } finally {
+      await warehouse.close();
+    }
+    type Storage = { fleet: { items: { slug: string; storageBytes: number; rows: number | null; dataVersion: number; lastLoad: null; lastBuild: null }[] } };
+    const reply = await ops<Storage>('{ fleet(first: 2) { items { slug storageBytes rows dataVersion lastLoad { id } lastBuild { id } } } }');
+
+    const [acmeView, globexView] = reply.body.data!.fleet.items;
+    expect(acmeView!.storageBytes).toBeGreaterThan(100_000);
+    expect(globexView).toEqual({ slug: 'globex', storageBytes: 0, rows: null, dataVersion: 0, lastLoad: null, lastBuild: null });
+  });
+
+  describe('provisionTenant', () => {
+    it('creates the tenant as `kineo tenant create` does, queues its provisioning and audits the ops user', async () => {
+      const reply = await ops<{ provisionTenant: { jobId: string; tenant: { slug: string; name: string; status: string; fiscalYearStartMonth: number; plan: { code: string } } } }>(
+        'mutation { provisionTenant(input: { slug: "hooli", name: "Hooli", plan: "professional", fiscalStartMonth: 7 }) { jobId tenant { slug name status fiscalYearStartMonth plan { code } } } }',
+      );
+
+      const { jobId, tenant } = reply.body.data!.provisionTenant;
+      expect(tenant).toEqual({ slug: 'hooli', name: 'Hooli', status: 'provisioning', fiscalYearStartMonth: 7, plan: { code: 'professional' } });
+      const job = await queues.queue(provisionTenantJob.queue).getJob(jobId);
+      const created = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'hooli' } });
+      expect(job?.data).toEqual({ v: 1, data: { tenantId: created.id, requestedBy: opsUserId } });
+      expect(await auditActions(created.id)).toEqual([{ action: 'tenant.created', actor: opsUserId }]);
+    });
+
+    it('refuses a bad slug, a month out of range and an unknown plan with what is wrong, creating nothing', async () => {
+      const badSlug = await ops('mutation { provisionTenant(input: { slug: "Big Co", name: "Big" }) { jobId } }');
+      const badMonth = await ops('mutation { provisionTenant(input: { slug: "bigco", name: "Big", fiscalStartMonth: 13 }) { jobId } }');
+      const badPlan = await ops('mutation { provisionTenant(input: { slug: "bigco", name: "Big", plan: "platinum" }) { jobId } }');
+      const taken = await ops('mutation { provisionTenant(input: { slug: "acme", name: "Acme again" }) { jobId } }');
+
+      expect(badSlug.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'TENANT_SLUG_INVALID' }, message: expect.stringContaining('contains spaces') })]);
+      expect(badMonth.body.errors).toEqual([expect.objectContaining({ message: '"fiscalStartMonth" is a month from 1 to 12.', extensions: { code: 'BAD_USER_INPUT' } })]);
+      expect(badPlan.body.errors).toEqual([expect.objectContaining({ message: 'Unknown plan "platinum". Plans: enterprise, professional, starter.', extensions: { code: 'PLAN_UNKNOWN' } })]);
+      expect(codes(taken.body.errors)).toEqual(['TENANT_SLUG_TAKEN']);
+      expect(await prisma.tenant.count({ where: { slug: { in: ['bigco', 'big co'] } } })).toBe(0);
+    });
+  });
+
+  it("suspends a tenant, which refuses its people's live sessions, and resumes it; both audited", async () => {
+    const suspended = await ops<{ suspendTenant: { status: string } }>('mutation { suspendTenant(slug: "acme", reason: "unpaid invoice") { status } }');
+    const whileSuspended = await graphql(app, '{ me { email } }', as('admin'));
+    const again = await ops('mutation { suspendTenant(slug: "acme") { status } }');
+    const resumed = await ops<{ resumeTenant: { status: string } }>('mutation { resumeTenant(slug: "acme") { status } }');
+    const afterResume = await graphql<{ me: { email: string } }>(app, '{ me { email } }', as('admin'));
+
+    expect(suspended.body.data).toEqual({ suspendTenant: { status: 'suspended' } });
+    expect(codes(whileSuspended.body.errors)).toEqual(['TENANT_SUSPENDED']);
+    expect(again.body.errors).toEqual([expect.objectContaining({ message: 'Tenant "acme" is suspended; only a active tenant can be made suspended.', extensions: { code: 'TENANT_STATUS_CONFLICT' } })]);
+    expect(resumed.body.data).toEqual({ resumeTenant: { status: 'active' } });
+    expect(afterResume.body.data).toEqual({ me: { email: 'admin@acme.test' } });
+    const actions = (await auditActions(acme.id)).filter((a) => a.actor === opsUserId).map((a) => a.action);
+    expect(actions).toEqual(['tenant.suspended', 'tenant.resumed']);
+  });
+
+  it('changes the plan (ending the old subscription) and refuses an unknown or unchanged one', async () => {
+    const changed = await ops<{ changePlan: { plan: { code: string; seatLimit: number } } }>('mutation { changePlan(slug: "globex", plan: "professional") { plan { code seatLimit } } }');
+    const same = await ops('mutation { changePlan(slug: "globex", plan: "professional") { slug } }');
+    const unknown = await ops('mutation { changePlan(slug: "globex", plan: "gold") { slug } }');
+
+    expect(changed.body.data).toEqual({ changePlan: { plan: { code: 'professional', seatLimit: 500 } } });
+    expect(codes(same.body.errors)).toEqual(['PLAN_UNCHANGED']);
+    expect(codes(unknown.body.errors)).toEqual(['PLAN_UNKNOWN']);
+    const globex = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex' }, include: { subscriptions: { orderBy: { periodStart: 'asc' } } } });
+    expect(globex.subscriptions.map((s) => [s.planCode, s.status])).toEqual([['starter', 'cancelled'], ['professional', 'active']]);
+    const event = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: globex.id, action: 'tenant.plan_changed' } });
+    expect(event).toMatchObject({ actor: opsUserId, details: { from: 'starter', to: 'professional' } });
+  });
+
+  it('offboards only when the confirmation repeats the slug, queuing the same job as the CLI', async () => {
+    const initech = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'initech' } });
+    const wrong = await ops('mutation { offboardTenant(slug: "initech", confirm: "initech-please") { jobId } }');
+    const right = await ops<{ offboardTenant: { jobId: string; tenant: { slug: string } } }>('mutation { offboardTenant(slug: "initech", confirm: "initech") { jobId tenant { slug } } }');
+
+    expect(wrong.body.errors).toEqual([
+      expect.objectContaining({ message: 'Refusing to offboard: the confirmation must repeat the slug exactly ("initech").', extensions: { code: 'CONFIRMATION_MISMATCH' } }),
+    ]);
+    const job = await queues.queue(offboardTenantJob.queue).getJob(right.body.data!.offboardTenant.jobId);
+    expect(job?.name).toBe(offboardTenantJob.name);
+    expect(job?.data).toEqual({ v: 1, data: { tenantId: initech.id, requestedBy: opsUserId } });
+    expect((await auditActions(initech.id)).filter((a) => a.actor === opsUserId)).toEqual([{ action: 'tenant.offboard_requested', actor: opsUserId }]);
+  });
+
+  it('shows one tenant with its audit log a bounded page at a time, newest first', async () => {
+    for (let i = 0; i < 3; i++) await ops('mutation { suspendTenant(slug: "umbrella") { status } }').then(() => ops('mutation { resumeTenant(slug: "umbrella") { status } }'));
+    type Shown = { tenant: { slug: string; audit: { items: { action: string; actor: string }[]; endCursor: string | null; hasNextPage: boolean }; runs: { items: unknown[] } } };
+    const firstPage = await ops<Shown>('{ tenant(slug: "umbrella", auditFirst: 4) { slug runs { items { id } } audit { items { action actor } endCursor hasNextPage } } }');
+    const cursor = JSON.stringify(firstPage.body.data!.tenant.audit.endCursor);
+    const secondPage = await ops<Shown>(`{ tenant(slug: "umbrella", auditFirst: 4, auditAfter: ${cursor}) { audit { items { action } endCursor hasNextPage } } }`);
+    const missing = await ops('{ tenant(slug: "nobody-here") { slug } }');
+
+    expect(firstPage.body.data!.tenant.audit).toMatchObject({
+      items: [
+        { action: 'tenant.resumed', actor: opsUserId },
+        { action: 'tenant.suspended' },
+        { action: 'tenant.resumed' },
+        { action: 'tenant.suspended' },
+      ],
+      hasNextPage: true,
+    });
+    expect(secondPage.body.data!.tenant.audit).toEqual({
+      items: [{ action: 'tenant.resumed' }, { action: 'tenant.suspended' }, { action: 'tenant.activated' }, { action: 'tenant.created' }],
+      endCursor: null,
+      hasNextPage: false,
+    });
+    expect(firstPage.body.data!.tenant.runs.items).toEqual([]);
+    expect(codes(missing.body.errors)).toEqual(['TENANT_NOT_FOUND']);
+  });
+
+  describe('plan limits', () => {
+    it('refuses a load with more rows than the plan allows (PLAN_LIMIT), recording and landing nothing', async () => {
+      const globex = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex' } });
+      await prisma.subscription.updateMany({ where: { tenantId: globex.id, status: 'active' }, data: { rowLimit: 2 } });
+      await new UserService(prisma).create({ email: 'admin@globex.test', password: PASSWORD, grant: { tenantSlug: 'globex', role: 'org_admin' }, actor: 'test' });
+      const login = await graphql<{ login: { token: string } }>(app, `mutation { login(email: "admin@globex.test", password: "${PASSWORD}") { token } }`);
+      const boundary = `----kineo${randomBytes(8).toString('hex')}`;
+      const csv = 'id,username,firstname,lastname\n1,a,A,A\n2,b,"B\nB",B\n3,c,C,C\n';
+      const payload = `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="users.csv"\r\nContent-Type: text/csv\r\n\r\n${csv}\r\n--${boundary}--\r\n`;
+
+      const response = await app.inject({
+        method: 'POST',
+        url: '/uploads',
+        payload,
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, authorization: `Bearer ${login.body.data!.login.token}` },
+      });
+
+      expect(response.json()).toMatchObject({
+        code: 'PLAN_LIMIT',
+        // The plan's name depends on whether changePlan ran first; the limit is this subscription's override.
+        message: expect.stringMatching(/^This load has 3 rows and the \w+ plan allows 2; nothing was loaded\. Load fewer rows or change the plan\.$/),
+      });
+      expect(await prisma.ingestionRun.count({ where: { tenantId: globex.id } })).toBe(0);
+      const landing = path.join(stack.env.KINEO_DATA_DIR!, 'landing', globex.namespace);
+      expect(fs.existsSync(landing) ? fs.readdirSync(landing) : []).toEqual([]);
+    });
+
+    it('refuses a new member once every seat is taken', async () => {
+      const globex = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex' } });
+      await prisma.subscription.updateMany({ where: { tenantId: globex.id, status: 'active' }, data: { seatLimit: 1 } });
+
+      await expect(
+        new UserService(prisma).create({ email: 'second@globex.test', password: PASSWORD, grant: { tenantSlug: 'globex', role: 'viewer' }, actor: 'test' }),
+      ).rejects.toMatchObject({ code: 'PLAN_LIMIT', message: expect.stringContaining('allows 1 users and this organisation has 1') });
+      expect(await prisma.user.count({ where: { email: 'second@globex.test' } })).toBe(0);
+    });
+  });
+});

@@ -1,0 +1,111 @@
+import type { PrismaClient } from './client';
+import type { Tenant, TenantStatus } from './generated/prisma/client';
+import { PlanLimitError } from './plan-limits';
+import { dbCall, TenantError, TenantService, validateNewTenant, type TenantWithSubscription } from './tenants';
+
+/**
+ * What ops do to an existing tenant (suspend, resume, change plan) and what its org admin may
+ * change (the fiscal-year start). Each change and its audit event commit together.
+ */
+export class TenantLifecycleService {
+  private readonly tenants: TenantService;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.tenants = new TenantService(prisma);
+  }
+
+  /** Sessions of a suspended tenant are refused at once (AuthService.verify reads the status per request). */
+  suspend(slug: string, actor: string, reason?: string): Promise<TenantWithSubscription> {
+    return this.move(slug, actor, 'active', 'suspended', 'tenant.suspended', reason ? { reason } : {});
+  }
+
+  resume(slug: string, actor: string): Promise<TenantWithSubscription> {
+    return this.move(slug, actor, 'suspended', 'active', 'tenant.resumed', {});
+  }
+
+  /**
+   * Ends the live subscription and starts one on the new plan (its limits, no overrides). A plan
+   * with fewer seats than the tenant already uses is refused rather than leaving it over its limit.
+   */
+  async changePlan(slug: string, planCode: string, actor: string): Promise<TenantWithSubscription> {
+    const tenant = await this.tenants.get(slug);
+    if (tenant.status === 'offboarded') throw notChangeable(tenant, 'change its plan');
+    const current = tenant.subscriptions.find((s) => s.status !== 'cancelled');
+    return dbCall(async () => {
+      const plan = await this.prisma.plan.findUnique({ where: { code: planCode } });
+      if (!plan) {
+        const plans = await this.prisma.plan.findMany({ select: { code: true }, orderBy: { code: 'asc' } });
+        throw new TenantError('PLAN_UNKNOWN', `Unknown plan "${planCode}". Plans: ${plans.map((p) => p.code).join(', ')}.`, { planCode });
+      }
+      if (current?.planCode === plan.code) {
+        throw new TenantError('PLAN_UNCHANGED', `Tenant "${slug}" is already on the ${plan.code} plan.`, { slug, planCode });
+      }
+      const seats = await this.prisma.membership.count({ where: { tenantId: tenant.id } });
+      if (seats > plan.seatLimit) {
+        throw new PlanLimitError(
+          `The ${plan.code} plan allows ${plan.seatLimit} users and "${slug}" has ${seats}; remove users before moving it to this plan.`,
+          { limit: 'seats', seatLimit: plan.seatLimit, seats },
+        );
+      }
+      const now = new Date();
+      await this.prisma.$transaction([
+        this.prisma.subscription.updateMany({
+          where: { tenantId: tenant.id, status: { not: 'cancelled' } },
+          data: { status: 'cancelled', periodEnd: now },
+        }),
+        this.prisma.subscription.create({ data: { tenantId: tenant.id, planCode: plan.code, status: 'active', periodStart: now } }),
+        this.prisma.auditEvent.create({
+          data: { actor, action: 'tenant.plan_changed', tenantId: tenant.id, details: { from: current?.planCode ?? null, to: plan.code } },
+        }),
+      ]);
+      return this.tenants.get(slug);
+    });
+  }
+
+  /** Takes effect at the next build: the build stages read the month from the tenant each time. */
+  async updateFiscalYearStart(tenantId: string, month: number, actor: string): Promise<Tenant> {
+    validateNewTenant({ slug: 'fiscal', name: 'fiscal', fiscalYearStartMonth: month });
+    return dbCall(() =>
+      this.prisma.$transaction(async (tx) => {
+        const before = await tx.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+        const tenant = await tx.tenant.update({ where: { id: tenantId }, data: { fiscalYearStartMonth: month } });
+        await tx.auditEvent.create({
+          data: { actor, action: 'tenant.fiscal_year_start_changed', tenantId, details: { from: before.fiscalYearStartMonth, to: month } },
+        });
+        return tenant;
+      }),
+    );
+  }
+
+  private async move(
+    slug: string,
+    actor: string,
+    from: TenantStatus,
+    to: TenantStatus,
+    action: string,
+    details: Record<string, string>,
+  ): Promise<TenantWithSubscription> {
+    const tenant = await this.tenants.get(slug);
+    if (tenant.status !== from) {
+      throw new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${slug}" is ${tenant.status}; only a ${from} tenant can be made ${to}.`, {
+        slug,
+        status: tenant.status,
+      });
+    }
+    await dbCall(() =>
+      this.prisma.$transaction([
+        // The status in the where clause makes two concurrent requests resolve to one change.
+        this.prisma.tenant.updateMany({ where: { id: tenant.id, status: from }, data: { status: to } }),
+        this.prisma.auditEvent.create({ data: { actor, action, tenantId: tenant.id, details } }),
+      ]),
+    );
+    return this.tenants.get(slug);
+  }
+}
+
+function notChangeable(tenant: Tenant, what: string): TenantError {
+  return new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${tenant.slug}" is ${tenant.status}; you cannot ${what}.`, {
+    slug: tenant.slug,
+    status: tenant.status,
+  });
+}

@@ -1,0 +1,90 @@
+import { StageRecorder, TenantError, TenantService, type CreateTenantInput, type PrismaClient, type TenantWithSubscription } from '@kineo/db';
+import { BUILD_STAGE_NAMES, offboardTenantJob, provisionTenantJob } from './definitions';
+import type { JobQueues } from './queues';
+
+/**
+ * The tenant operations that need the worker (provisioning, offboarding, rebuilding): the CLI and
+ * the gateway call these so both record and enqueue the same way.
+ */
+
+export interface ProvisionTicket {
+  tenant: TenantWithSubscription;
+  jobId: string;
+}
+
+/** Creates the tenant (validated, audited) and queues its provisioning; it turns active when the worker is done. */
+export async function provisionTenant(prisma: PrismaClient, queues: JobQueues, input: CreateTenantInput): Promise<ProvisionTicket> {
+  const tenant = await new TenantService(prisma).create(input);
+  const job = await queues.enqueue(provisionTenantJob, { tenantId: tenant.id, requestedBy: input.actor });
+  return { tenant, jobId: job.id! };
+}
+
+export interface OffboardRequest {
+  slug: string;
+  /** Must repeat the slug: offboarding drops the tenant's warehouse data. */
+  confirm: string;
+  actor: string;
+}
+
+export interface OffboardTicket {
+  tenant: TenantWithSubscription;
+  jobId: string;
+}
+
+/** Checks the typed confirmation, records who asked and queues the offboarding. */
+export async function requestOffboard(prisma: PrismaClient, queues: JobQueues, request: OffboardRequest): Promise<OffboardTicket> {
+  if (request.confirm !== request.slug) {
+    throw new TenantError('CONFIRMATION_MISMATCH', `Refusing to offboard: the confirmation must repeat the slug exactly ("${request.slug}").`, {
+      slug: request.slug,
+    });
+  }
+  const tenant = await new TenantService(prisma).get(request.slug);
+  if (tenant.status === 'offboarded') {
+    throw new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${request.slug}" is already offboarded.`, { slug: request.slug });
+  }
+  await prisma.auditEvent.create({
+    data: { actor: request.actor, action: 'tenant.offboard_requested', tenantId: tenant.id, details: { slug: tenant.slug } },
+  });
+  const job = await queues.enqueue(offboardTenantJob, { tenantId: tenant.id, requestedBy: request.actor });
+  return { tenant, jobId: job.id! };
+}
+
+export interface RebuildTicket {
+  buildRunId: string;
+  asOf: string;
+}
+
+/**
+ * Rebuilds silver, gold and the snapshots from what bronze holds, and publishes: how a changed
+ * setting (the fiscal-year start) reaches the dashboards without a new load.
+ */
+export async function requestRebuild(prisma: PrismaClient, queues: JobQueues, request: { tenantId: string; actor: string }): Promise<RebuildTicket> {
+  const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: request.tenantId } });
+  if (tenant.status !== 'active') {
+    throw new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${tenant.slug}" is ${tenant.status}; only an active tenant can be rebuilt.`, {
+      slug: tenant.slug,
+    });
+  }
+  const loaded = await prisma.ingestionRun.count({ where: { tenantId: tenant.id, status: 'succeeded' } });
+  if (loaded === 0) {
+    throw new TenantError('NO_DATA', 'Nothing has been loaded yet, so there is nothing to rebuild; upload the export files first.', { slug: tenant.slug });
+  }
+  const asOf = new Date().toISOString();
+  const build = await StageRecorder.start(prisma, {
+    tenantId: tenant.id,
+    kind: 'rebuild',
+    asOf: new Date(asOf),
+    planned: [...BUILD_STAGE_NAMES],
+    status: 'queued',
+  });
+  await prisma.auditEvent.create({
+    data: {
+      actor: request.actor,
+      action: 'build.requested',
+      tenantId: tenant.id,
+      details: { buildRunId: build.runId, asOf, fiscalYearStartMonth: tenant.fiscalYearStartMonth },
+    },
+  });
+  await queues.enqueueBuildFlow({ tenantId: tenant.id, buildRunId: build.runId, asOf });
+  return { buildRunId: build.runId, asOf };
+}
