@@ -13,6 +13,7 @@ import { QueueModule } from './engine/queue/queue.module';
 import { RedisModule } from './engine/redis/redis.module';
 import { WarehouseModule } from './engine/warehouse/warehouse.module';
 import { AnalyticsModule } from './modules/analytics/analytics.module';
+import { OnboardingModule } from './modules/onboarding/onboarding.module';
 import { OperationsModule } from './modules/operations/operations.module';
 import { PlatformModule } from './modules/platform/platform.module';
 import { UploadsModule } from './modules/uploads/uploads.module';
@@ -47,6 +48,7 @@ export class AppModule {
         PlatformModule,
         UploadsModule,
         AnalyticsModule,
+        OnboardingModule,
         OperationsModule,
         ...(options.modules ?? []),
       ],

@@ -1,0 +1,42 @@
+import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { TenantContext } from '@kineo/auth';
+import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
+import { OnboardingService } from './onboarding.service';
+import { RebuildView, TenantSettingsView } from './onboarding.types';
+import { LoadPage, LoadView, type PageView } from './runs.types';
+
+/** The org admin's side of onboarding: loads with their builds, settings and rebuilds. Changes are audited. */
+@Resolver()
+@Roles('org_admin')
+export class OnboardingResolver {
+  constructor(private readonly onboarding: OnboardingService) {}
+
+  @Query(() => LoadPage, { description: "The organisation's loads, newest first, with each file's counts and the build's stages and checks." })
+  loads(
+    @Args('first', { type: () => Int, nullable: true, description: 'Page size: 1 to 100, 20 when not given.' }) first: number | null,
+    @Args('after', { type: () => String, nullable: true, description: 'The endCursor of the previous page.' }) after: string | null,
+    @CurrentTenant() tenant: TenantContext,
+  ): Promise<PageView<LoadView>> {
+    return this.onboarding.loads(tenant, { first, after });
+  }
+
+  @Query(() => LoadView, { description: 'One load of the organisation.' })
+  load(@Args('id') id: string, @CurrentTenant() tenant: TenantContext): Promise<LoadView> {
+    return this.onboarding.load(tenant, id);
+  }
+
+  @Query(() => TenantSettingsView)
+  tenantSettings(@CurrentTenant() tenant: TenantContext): Promise<TenantSettingsView> {
+    return this.onboarding.settings(tenant);
+  }
+
+  @Mutation(() => TenantSettingsView, { description: 'Sets the month the fiscal year starts; `rebuild` applies it to the published data.' })
+  updateFiscalYearStart(@Args('month', { type: () => Int }) month: number, @CurrentTenant() tenant: TenantContext): Promise<TenantSettingsView> {
+    return this.onboarding.updateFiscalYearStart(tenant, month);
+  }
+
+  @Mutation(() => RebuildView, { description: 'Rebuilds silver, gold and the snapshots from the loaded data with the current settings, and publishes.' })
+  rebuild(@CurrentTenant() tenant: TenantContext): Promise<RebuildView> {
+    return this.onboarding.rebuild(tenant);
+  }
+}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import type { TenantContext } from '@kineo/auth';
+import { TenantActivityService, TenantLifecycleService, type PageRequest, type PrismaClient, type Tenant } from '@kineo/db';
+import { requestRebuild, type JobQueues } from '@kineo/jobs';
+import { InjectPrisma } from '../../engine/database/database.module';
+import { InjectJobQueues } from '../../engine/queue/queue.module';
+import type { RebuildView, TenantSettingsView } from './onboarding.types';
+import { mapPage, toLoadView, type LoadView, type PageView } from './runs.types';
+
+/** An org admin's view of their loads and builds, and the settings a build reads. */
+@Injectable()
+export class OnboardingService {
+  private readonly activity: TenantActivityService;
+  private readonly lifecycle: TenantLifecycleService;
+
+  constructor(
+    @InjectPrisma() private readonly prisma: PrismaClient,
+    @InjectJobQueues() private readonly queues: JobQueues,
+  ) {
+    this.activity = new TenantActivityService(prisma);
+    this.lifecycle = new TenantLifecycleService(prisma);
+  }
+
+  async loads(tenant: TenantContext, page: PageRequest): Promise<PageView<LoadView>> {
+    return mapPage(await this.activity.loads(tenant.tenantId, page), toLoadView);
+  }
+
+  async load(tenant: TenantContext, id: string): Promise<LoadView> {
+    return toLoadView(await this.activity.load(tenant.tenantId, id));
+  }
+
+  async settings(tenant: TenantContext): Promise<TenantSettingsView> {
+    return settingsOf(await this.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.tenantId } }));
+  }
+
+  async updateFiscalYearStart(tenant: TenantContext, month: number): Promise<TenantSettingsView> {
+    return settingsOf(await this.lifecycle.updateFiscalYearStart(tenant.tenantId, month, tenant.userId));
+  }
+
+  async rebuild(tenant: TenantContext): Promise<RebuildView> {
+    const ticket = await requestRebuild(this.prisma, this.queues, { tenantId: tenant.tenantId, actor: tenant.userId });
+    return { buildRunId: ticket.buildRunId, asOf: new Date(ticket.asOf) };
+  }
+}
+
+function settingsOf(tenant: Tenant): TenantSettingsView {
+  return { slug: tenant.slug, name: tenant.name, fiscalYearStartMonth: tenant.fiscalYearStartMonth, dataVersion: tenant.dataVersion };
+}

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { UserService } from '@kineo/auth';
+import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import { LOAD_STAGES } from '@kineo/jobs';
+import { startTestStack, type TestStack } from '@kineo/testkit';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { graphql, startGateway } from './support/gateway';
+
+const PASSWORD = 'correct horse battery staple';
+
+type Errors = Array<{ message: string; extensions?: Record<string, unknown> }>;
+const codes = (errors: Errors | undefined) => (errors ?? []).map((e) => e.extensions?.code);
+
+describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
+  let stack: TestStack;
+  let app: NestFastifyApplication;
+  let prisma: PrismaClient;
+  let acme: Tenant;
+  let adminId: string;
+  const tokens: Record<string, string> = {};
+  const loadIds: string[] = [];
+
+  const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
+
+  async function upload(files: Record<string, string>): Promise<string> {
+    const boundary = `----kineo${randomBytes(8).toString('hex')}`;
+    const parts = Object.entries(files).map(
+      ([name, content]) => `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name}"\r\nContent-Type: text/csv\r\n\r\n${content}\r\n`,
+    );
+    const response = await app.inject({
+      method: 'POST',
+      url: '/uploads',
+      payload: `${parts.join('')}--${boundary}--\r\n`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...as('admin') },
+    });
+    expect(response.statusCode).toBe(202);
+    return (response.json() as { ingestionRunId: string }).ingestionRunId;
+  }
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    prisma = createPrismaClient(stack.databaseUrl, { poolSize: 2 });
+    const tenants = new TenantService(prisma);
+    for (const slug of ['acme', 'globex']) {
+      const tenant = await tenants.create({ slug, name: slug, actor: 'test' });
+      await tenants.markActive(tenant.id, 'test');
+    }
+    acme = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme' } });
+    const users = new UserService(prisma);
+    adminId = (await users.create({ email: 'admin@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'org_admin' }, actor: 'test' })).user.id;
+    await users.create({ email: 'viewer@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
+    await users.create({ email: 'admin@globex.test', password: PASSWORD, grant: { tenantSlug: 'globex', role: 'org_admin' }, actor: 'test' });
+    app = await startGateway(stack);
+    for (const [who, email] of [['admin', 'admin@acme.test'], ['viewer', 'viewer@acme.test'], ['globex', 'admin@globex.test']] as const) {
+      const reply = await graphql<{ login: { token: string } }>(app, `mutation { login(email: "${email}", password: "${PASSWORD}") { token } }`);
+      tokens[who] = reply.body.data!.login.token;
+    }
+    loadIds.push(await upload({ 'users.csv': 'id,username\n1,a\n' }));
+    loadIds.push(await upload({ 'users.csv': 'id,username\n1,a\n2,b\n', 'courses.csv': 'id,fullname\n9,Safety\n' }));
+    loadIds.push(await upload({ 'courses.csv': 'id,fullname\n9,Safety\n' }));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await prisma?.$disconnect();
+    await stack?.stop();
+  });
+
+  it('lists loads newest first, a page at a time, each with its files and its build planned stage by stage', async () => {
+    type Loads = { loads: { items: { id: string; status: string; source: string; files: { file: string }[]; build: { kind: string; status: string; progress: number; stages: { stage: string; status: string }[] } }[]; endCursor: string; hasNextPage: boolean } };
+    const query = (after?: string) =>
+      `{ loads(first: 2${after ? `, after: ${JSON.stringify(after)}` : ''}) { items { id status source files { file } build { kind status progress stages { stage status } } } endCursor hasNextPage } }`;
+    const first = await graphql<Loads>(app, query(), as('admin'));
+    const second = await graphql<Loads>(app, query(first.body.data!.loads.endCursor), as('admin'));
+
+    expect(first.body.data!.loads.items.map((l) => l.id)).toEqual([loadIds[2], loadIds[1]]);
+    expect(first.body.data!.loads.hasNextPage).toBe(true);
+    expect(first.body.data!.loads.items[1]).toMatchObject({
+      status: 'queued',
+      source: 'upload',
+      files: expect.arrayContaining([{ file: 'users.csv' }, { file: 'courses.csv' }]),
+      build: { kind: 'load', status: 'queued', progress: 0, stages: LOAD_STAGES.map((stage) => ({ stage, status: 'pending' })) },
+    });
+    expect(second.body.data!.loads).toMatchObject({ items: [{ id: loadIds[0] }], hasNextPage: false, endCursor: null });
+  });
+
+  it("shows one load to its own org admin only; another tenant's load is not found", async () => {
+    const own = await graphql<{ load: { id: string } }>(app, `{ load(id: "${loadIds[0]}") { id } }`, as('admin'));
+    const other = await graphql(app, `{ load(id: "${loadIds[0]}") { id } }`, as('globex'));
+    const viewer = await graphql(app, `{ load(id: "${loadIds[0]}") { id } }`, as('viewer'));
+
+    expect(own.body.data).toEqual({ load: { id: loadIds[0] } });
+    expect(other.body.errors).toEqual([expect.objectContaining({ message: `No load with id "${loadIds[0]}" in this organisation.`, extensions: { code: 'LOAD_NOT_FOUND' } })]);
+    expect(codes(viewer.body.errors)).toEqual(['FORBIDDEN']);
+  });
+
+  it('changes the fiscal-year start (audited with the admin as actor) and refuses a month out of range', async () => {
+    const changed = await graphql<{ updateFiscalYearStart: { fiscalYearStartMonth: number } }>(app, 'mutation { updateFiscalYearStart(month: 7) { fiscalYearStartMonth } }', as('admin'));
+    const bad = await graphql(app, 'mutation { updateFiscalYearStart(month: 13) { fiscalYearStartMonth } }', as('admin'));
+    const settings = await graphql<{ tenantSettings: unknown }>(app, '{ tenantSettings { slug fiscalYearStartMonth dataVersion } }', as('admin'));
+    const viewer = await graphql(app, 'mutation { updateFiscalYearStart(month: 3) { fiscalYearStartMonth } }', as('viewer'));
+
+    expect(changed.body.data).toEqual({ updateFiscalYearStart: { fiscalYearStartMonth: 7 } });
+    expect(bad.body.errors).toEqual([expect.objectContaining({ message: 'Fiscal-year start month must be 1 to 12, got 13.', extensions: { code: 'TENANT_FISCAL_MONTH_INVALID' } })]);
+    expect(codes(viewer.body.errors)).toEqual(['FORBIDDEN']);
+    expect(settings.body.data).toEqual({ tenantSettings: { slug: 'acme', fiscalYearStartMonth: 7, dataVersion: 0 } });
+    const event = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: acme.id, action: 'tenant.fiscal_year_start_changed' } });
+    expect(event).toMatchObject({ actor: adminId, details: { from: 1, to: 7 } });
+  });
+
+  it('refuses a rebuild before any load has reached bronze, queuing nothing', async () => {
+    const reply = await graphql(app, 'mutation { rebuild { buildRunId } }', as('admin'));
+
+    expect(reply.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'NO_DATA' } })]);
+    expect(await prisma.buildRun.count({ where: { tenantId: acme.id, kind: 'rebuild' } })).toBe(0);
+  });
+});
