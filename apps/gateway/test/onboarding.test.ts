@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { UserService } from '@kineo/auth';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
 import { LOAD_STAGES } from '@kineo/jobs';
+import { ingestFiles } from '@kineo/pipeline';
 import { startTestStack, type TestStack } from '@kineo/testkit';
+import { createSecretStore, loadSettings } from '@kineo/config';
+import { createWarehouse } from '@kineo/warehouse';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { graphql, startGateway } from './support/gateway';
 
@@ -113,5 +118,70 @@ describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
 
     expect(reply.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'NO_DATA' } })]);
     expect(await prisma.buildRun.count({ where: { tenantId: acme.id, kind: 'rebuild' } })).toBe(0);
+  });
+
+  describe('the quarantine report', () => {
+    const HEADERS: Record<string, string[]> = {
+      users: ['id', 'username', 'idnumber', 'firstname', 'lastname', 'email', 'department', 'city', 'country', 'timezone', 'suspended', 'deleted', 'timecreated', 'lastaccess'],
+      job_assignments: ['id', 'userid', 'idnumber', 'fullname', 'sortorder', 'managerjaid', 'tempmanagerjaid', 'tempmanagerexpirydate', 'organisationid', 'positionid', 'startdate', 'enddate'],
+      courses: ['id', 'fullname', 'shortname', 'idnumber', 'category', 'coursetype', 'visible', 'startdate', 'enablecompletion'],
+      course_completions: ['id', 'userid', 'course', 'timeenrolled', 'timestarted', 'timecompleted', 'status', 'rplgrade', 'organisationid', 'positionid'],
+    };
+    const row = (name: string, first: string) => [first, ...HEADERS[name]!.slice(1).map((column) => (column === 'status' ? '50' : '1'))].join(',');
+    let loadId: string;
+
+    beforeAll(async () => {
+      const files: Record<string, string> = {};
+      for (const name of Object.keys(HEADERS)) files[`${name}.csv`] = `${HEADERS[name]!.join(',')}\n${row(name, '1')}\n`;
+      // Line 3: an id that is no number; line 4: too few columns, with a quote to escape in the CSV.
+      files['users.csv'] += `${row('users', 'abc')}\n2,"short, ""quoted"""\n`;
+      loadId = await upload(files);
+      // The worker's ingest step, run here on the real DuckDB warehouse so the suite needs no worker process.
+      const settings = loadSettings(stack.env);
+      const warehouse = await createWarehouse(settings, createSecretStore(settings), 'worker');
+      const ref = { tenantId: acme.id, namespace: acme.namespace };
+      try {
+        await warehouse.provision(ref);
+        const folder = path.join(stack.env.KINEO_DATA_DIR!, 'landing', acme.namespace, loadId);
+        const landed = fs.readdirSync(folder).map((name) => ({ name, path: path.join(folder, name) }));
+        const report = await ingestFiles(warehouse, ref, landed, { batchId: loadId, source: 'upload' });
+        await prisma.ingestionRun.update({ where: { id: loadId }, data: { status: 'succeeded', rowsQuarantined: report.rowsQuarantined } });
+      } finally {
+        await warehouse.close();
+      }
+    });
+
+    it('pages the quarantined rows by file and line with their reasons', async () => {
+      type Rows = { quarantine: { items: { file: string; line: number; reason: string; raw: string }[]; endCursor: string | null; hasNextPage: boolean } };
+      const first = await graphql<Rows>(app, `{ quarantine(loadId: "${loadId}", first: 1) { items { file line reason raw } endCursor hasNextPage } }`, as('admin'));
+      const cursor = JSON.stringify(first.body.data!.quarantine.endCursor);
+      const second = await graphql<Rows>(app, `{ quarantine(loadId: "${loadId}", first: 5, after: ${cursor}) { items { file line } endCursor hasNextPage } }`, as('admin'));
+      const otherFile = await graphql<Rows>(app, `{ quarantine(loadId: "${loadId}", file: "courses.csv") { items { line } } }`, as('admin'));
+
+      expect(first.body.errors).toBeUndefined();
+      expect(first.body.data!.quarantine).toMatchObject({ items: [{ file: 'users.csv', line: 3, reason: expect.stringMatching(/id/) }], hasNextPage: true });
+      expect(first.body.data!.quarantine.items[0]!.raw).toContain('abc');
+      expect(second.body.data!.quarantine).toEqual({ items: [{ file: 'users.csv', line: 4 }], endCursor: null, hasNextPage: false });
+      expect(otherFile.body.data!.quarantine.items).toEqual([]);
+    });
+
+    it("downloads them as CSV to the tenant's org admin only, and audits the download", async () => {
+      const response = await app.inject({ method: 'GET', url: `/loads/${loadId}/quarantine.csv`, headers: as('admin') });
+      const otherTenant = await app.inject({ method: 'GET', url: `/loads/${loadId}/quarantine.csv`, headers: as('globex') });
+      const viewer = await app.inject({ method: 'GET', url: `/loads/${loadId}/quarantine.csv`, headers: as('viewer') });
+
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+      const lines = response.body.trimEnd().split('\r\n');
+      expect(lines[0]).toBe('file,line,reason,raw');
+      expect(lines).toHaveLength(3);
+      expect(lines[1]).toMatch(/^users\.csv,3,/);
+      expect(lines[2]).toMatch(/^users\.csv,4,.*""quoted""/);
+      expect(otherTenant.statusCode).toBe(404);
+      expect(otherTenant.json()).toMatchObject({ code: 'LOAD_NOT_FOUND' });
+      expect(viewer.statusCode).toBe(403);
+      const downloads = await prisma.auditEvent.findMany({ where: { action: 'load.quarantine_downloaded' } });
+      expect(downloads).toEqual([expect.objectContaining({ actor: adminId, tenantId: acme.id, details: { loadId } })]);
+    });
   });
 });

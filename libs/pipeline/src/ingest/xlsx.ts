@@ -43,6 +43,7 @@ function cellText(value: unknown): string {
   return String(value);
 }
 
-function csvCell(text: string): string {
+/** One CSV field, quoted when it holds a quote, comma or line break (RFC 4180). */
+export function csvCell(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -15,6 +15,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   FORBIDDEN: 403,
   TENANT_SUSPENDED: 403,
   TENANT_NOT_FOUND: 404,
+  LOAD_NOT_FOUND: 404,
 };
 
 export interface HttpErrorBody {

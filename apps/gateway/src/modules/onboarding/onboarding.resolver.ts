@@ -2,14 +2,18 @@ import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { TenantContext } from '@kineo/auth';
 import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
 import { OnboardingService } from './onboarding.service';
-import { RebuildView, TenantSettingsView } from './onboarding.types';
+import { QuarantinePage, RebuildView, TenantSettingsView, type QuarantinedRowView } from './onboarding.types';
+import { QuarantineService } from './quarantine.service';
 import { LoadPage, LoadView, type PageView } from './runs.types';
 
 /** The org admin's side of onboarding: loads with their builds, settings and rebuilds. Changes are audited. */
 @Resolver()
 @Roles('org_admin')
 export class OnboardingResolver {
-  constructor(private readonly onboarding: OnboardingService) {}
+  constructor(
+    private readonly onboarding: OnboardingService,
+    private readonly quarantineRows: QuarantineService,
+  ) {}
 
   @Query(() => LoadPage, { description: "The organisation's loads, newest first, with each file's counts and the build's stages and checks." })
   loads(
@@ -23,6 +27,17 @@ export class OnboardingResolver {
   @Query(() => LoadView, { description: 'One load of the organisation.' })
   load(@Args('id') id: string, @CurrentTenant() tenant: TenantContext): Promise<LoadView> {
     return this.onboarding.load(tenant, id);
+  }
+
+  @Query(() => QuarantinePage, { description: "A load's quarantined rows by file and line; GET /loads/<id>/quarantine.csv downloads them all." })
+  quarantine(
+    @Args('loadId') loadId: string,
+    @Args('file', { type: () => String, nullable: true, description: 'Only this file of the load.' }) file: string | null,
+    @Args('first', { type: () => Int, nullable: true, description: 'Page size: 1 to 100, 20 when not given.' }) first: number | null,
+    @Args('after', { type: () => String, nullable: true, description: 'The endCursor of the previous page.' }) after: string | null,
+    @CurrentTenant() tenant: TenantContext,
+  ): Promise<PageView<QuarantinedRowView>> {
+    return this.quarantineRows.page(tenant, loadId, file, { first, after });
   }
 
   @Query(() => TenantSettingsView)

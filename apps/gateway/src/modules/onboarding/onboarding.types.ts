@@ -1,4 +1,5 @@
-import { Field, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Float, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
+import { PageOf } from './runs.types';
 
 @ObjectType('TenantSettings', { description: "The organisation's settings an org admin may change." })
 export class TenantSettingsView {
@@ -23,3 +24,20 @@ export class RebuildView {
   @Field(() => GraphQLISODateTime)
   asOf!: Date;
 }
+
+@ObjectType('QuarantinedRow', { description: 'A row a load set aside instead of loading, and why.' })
+export class QuarantinedRowView {
+  @Field()
+  file!: string;
+
+  @Field(() => Float, { description: 'Line in the file, the header being line 1.' })
+  line!: number;
+
+  @Field()
+  reason!: string;
+
+  @Field({ description: 'The line as it was read.' })
+  raw!: string;
+}
+
+export const QuarantinePage = PageOf(QuarantinedRowView, 'QuarantinePage');

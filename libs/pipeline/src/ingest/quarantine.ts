@@ -1,0 +1,65 @@
+import type { SqlParam, TenantNamespace, Warehouse } from '@kineo/warehouse';
+import { csvCell } from './xlsx';
+
+export interface QuarantineRow {
+  file: string;
+  line: number;
+  reason: string;
+  raw: string;
+}
+
+export interface QuarantineQuery {
+  /** The load's id (its bronze batch id). */
+  loadId: string;
+  file?: string | null;
+  /** Keyset: rows after this (file, line). */
+  after?: { file: string; line: number };
+  limit?: number;
+}
+
+const COLUMNS = 'select _source_file as file, _source_line as line, reason, raw from bronze._quarantine';
+
+function where(query: QuarantineQuery): { sql: string; params: SqlParam[] } {
+  const clauses = ['_batch_id = ?'];
+  const params: SqlParam[] = [query.loadId];
+  if (query.file) {
+    clauses.push('_source_file = ?');
+    params.push(query.file);
+  }
+  if (query.after) {
+    clauses.push('(_source_file > ? or (_source_file = ? and _source_line > ?))');
+    params.push(query.after.file, query.after.file, query.after.line);
+  }
+  return { sql: ` where ${clauses.join(' and ')} order by _source_file, _source_line`, params };
+}
+
+/**
+ * The rows a load set aside, by file and line. Reads the tenant's working area, then lets go of it
+ * at once: the worker is its only writer and must not wait for a reader's idle handle.
+ */
+export async function readQuarantine(warehouse: Warehouse, tenant: TenantNamespace, query: QuarantineQuery): Promise<QuarantineRow[]> {
+  const { sql, params } = where(query);
+  try {
+    const result = await warehouse.query<{ file: string; line: number | bigint; reason: string; raw: string }>(
+      tenant,
+      `${COLUMNS}${sql}${query.limit ? ` limit ${Math.trunc(query.limit)}` : ''}`,
+      params,
+    );
+    return result.rows.map((r) => ({ file: r.file, line: Number(r.line), reason: r.reason, raw: r.raw }));
+  } finally {
+    await warehouse.release(tenant);
+  }
+}
+
+/** The same rows as CSV text (a header, then one record per row), a batch at a time. */
+export async function* quarantineCsv(warehouse: Warehouse, tenant: TenantNamespace, query: QuarantineQuery): AsyncGenerator<string> {
+  const { sql, params } = where(query);
+  yield 'file,line,reason,raw\r\n';
+  try {
+    for await (const batch of warehouse.stream(tenant, `${COLUMNS}${sql}`, params)) {
+      yield batch.map((r) => [r.file, r.line, r.reason, r.raw].map((v) => csvCell(v === null || v === undefined ? '' : String(v))).join(',') + '\r\n').join('');
+    }
+  } finally {
+    await warehouse.release(tenant);
+  }
+}
