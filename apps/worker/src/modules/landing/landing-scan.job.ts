@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { requestLoad, type JobQueues } from '@kineo/jobs';
-import type { PrismaClient } from '@kineo/db';
+import { PlanLimitError, type PrismaClient } from '@kineo/db';
 import type { JobContext } from '../../engine/job-handler.registry';
 
 export const LANDING_INCOMING = 'incoming';
@@ -46,13 +46,24 @@ export function landingScanHandler(deps: LandingScanDeps) {
         fs.renameSync(path.join(incoming, name), path.join(target, name));
         return { path: path.join(target, name), name };
       });
-      await requestLoad(deps.prisma, deps.queues, {
-        tenantId: tenant.id,
-        ingestionRunId,
-        files: landed,
-        source: 'landing',
-        requestedBy: 'worker:landing',
-      });
+      try {
+        await requestLoad(deps.prisma, deps.queues, {
+          tenantId: tenant.id,
+          ingestionRunId,
+          files: landed,
+          source: 'landing',
+          requestedBy: 'worker:landing',
+        });
+      } catch (error) {
+        if (!(error instanceof PlanLimitError)) throw error;
+        // Nobody waits on a landing drop: the refusal goes where ops and the org admin look (the audit
+        // log), the files stay in their run folder, and the other tenants' drops still get picked up.
+        await deps.prisma.auditEvent.create({
+          data: { actor: 'worker:landing', action: 'load.refused', tenantId: tenant.id, details: { ingestionRunId, code: error.code, reason: error.message } },
+        });
+        context.log.warn({ tenant: tenant.slug, ingestionRunId }, error.message);
+        continue;
+      }
       started.push({ tenant: tenant.slug, ingestionRunId, files: landed.length });
       context.log.info({ tenant: tenant.slug, ingestionRunId, files: landed.length }, 'landing drop picked up');
     }
