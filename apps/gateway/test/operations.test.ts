@@ -92,7 +92,7 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     const big = await ops('{ fleet(first: 1000) { items { slug } } }');
     const forged = await ops('{ fleet(after: "bm90IGEgY3Vyc29y") { items { slug } } }');
 
-    expect(big.body.errors).toEqual([expect.objectContaining({ message: '"first" must be a whole number from 1 to 100, got 1000.', extensions: { code: 'BAD_USER_INPUT' } })]);
+    expect(big.body.errors).toEqual([expect.objectContaining({ message: '"first" must be a whole number from 1 to 100, got 1000.', extensions: { code: 'BAD_USER_INPUT', argument: 'first' } })]);
     expect(forged.body.errors![0]!.message).toMatch(/^"after" is not a cursor from a previous page/);
   });
 
@@ -133,7 +133,7 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
       const taken = await ops('mutation { provisionTenant(input: { slug: "acme", name: "Acme again" }) { jobId } }');
 
       expect(badSlug.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'TENANT_SLUG_INVALID' }, message: expect.stringContaining('contains spaces') })]);
-      expect(badMonth.body.errors).toEqual([expect.objectContaining({ message: '"fiscalStartMonth" is a month from 1 to 12.', extensions: { code: 'BAD_USER_INPUT' } })]);
+      expect(badMonth.body.errors).toEqual([expect.objectContaining({ message: '"fiscalStartMonth" is a month from 1 to 12.', extensions: { code: 'BAD_USER_INPUT', argument: 'input.fiscalStartMonth' } })]);
       expect(badPlan.body.errors).toEqual([expect.objectContaining({ message: 'Unknown plan "platinum". Plans: enterprise, professional, starter.', extensions: { code: 'PLAN_UNKNOWN' } })]);
       expect(codes(taken.body.errors)).toEqual(['TENANT_SLUG_TAKEN']);
       expect(await prisma.tenant.count({ where: { slug: { in: ['bigco', 'big co'] } } })).toBe(0);

@@ -19,5 +19,5 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, argum
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const field = issue.path.length > 0 ? `${argument}.${issue.path.join('.')}` : argument;
-  throw new DomainError('BAD_USER_INPUT', issue.message, { field });
+  throw new DomainError('BAD_USER_INPUT', issue.message, { argument: field });
 }
