@@ -166,6 +166,10 @@ describe('the worker', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(build?.status).toBe('succeeded');
+      // The publish stage keeps the gold row counts it published, for the ops fleet view.
+      const publishStage = (build!.stages as { stage: string; details?: { rows?: number; goldRows?: Record<string, number> } }[]).find((s) => s.stage === 'publish');
+      expect(publishStage?.details?.rows).toBe(Object.values(publishStage!.details!.goldRows!).reduce((a, b) => a + b, 0));
+      expect(publishStage?.details?.rows).toBeGreaterThan(0);
       const run = await prisma.ingestionRun.findUniqueOrThrow({ where: { id: runId } });
       expect(run).toMatchObject({ source: 'landing', status: 'succeeded', rowsRead: 4n, rowsLoaded: 4n, rowsQuarantined: 0n });
       // The files are in bronze now, so the load's landing folder is gone; the drop folder stays.
