@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { migrateDatabase } from '@kineo/db';
-import { startPostgres, type PostgresServer } from './postgres';
-import { startRedis, type RedisServer } from './redis';
+import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@kineo/devstack';
 
 export interface TestStack {
   /** Throwaway directory for this suite: warehouse files, secrets, uploads. */

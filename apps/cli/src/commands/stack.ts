@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadSettings } from '@kineo/config';
-import { isPortOpen } from '@kineo/testkit';
+import { isPortOpen } from '@kineo/devstack';
 import { CliError, printJson, printTable } from '../output';
 import { openPrivateLog, privateDir, runSupervisor, tail } from '../stack/supervisor';
 import { isAlive, readState, removeState, resolveDataDir, SERVICE_ORDER, type StackState } from '../stack/state';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '@kineo/config';
 import { migrateDatabase } from '@kineo/db';
-import { isPortOpen, startPostgres, startRedis, type PostgresServer, type RedisServer } from '@kineo/testkit';
+import { isPortOpen, startPostgres, startRedis, type PostgresServer, type RedisServer } from '@kineo/devstack';
 import { repoRoot, SERVICE_ORDER, writeState, type ServiceName, type ServiceState, type StackState } from './state';
 
 const MAX_RESTARTS = 5;
