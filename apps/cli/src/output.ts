@@ -1,14 +1,12 @@
-import { DomainError } from '@kineo/db';
-import { ConfigError } from '@kineo/config';
-import { WarehouseError } from '@kineo/warehouse';
+import { DomainError } from '@kineo/errors';
 
-export class CliError extends Error {
+/** A command that cannot do what was asked; exit code 2 is a usage error (CLI_USAGE), 1 anything else. */
+export class CliError extends DomainError {
   constructor(
     message: string,
     readonly exitCode = 1,
   ) {
-    super(message);
-    this.name = 'CliError';
+    super(exitCode === 2 ? 'CLI_USAGE' : 'CLI_FAILED', message);
   }
 }
 
@@ -95,7 +93,8 @@ export function printFields(fields: [string, unknown][]): void {
 /** Turns any failure into one clear line on stderr and an exit code; stack traces only with KINEO_DEBUG. */
 export function reportError(error: unknown): number {
   if (error instanceof OutputClosedError) return 0;
-  if (error instanceof CliError || error instanceof DomainError || error instanceof ConfigError || error instanceof WarehouseError) {
+  // Every error the platform raises on purpose says what and where; anything else is a bug.
+  if (error instanceof DomainError) {
     process.stderr.write(`kineo: ${error.message}\n`);
     return error instanceof CliError ? error.exitCode : 1;
   }

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createPrismaClient } from '@kineo/db';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import { runCli } from './run-cli';
 import { startWorkerProcess, stopProcess } from './worker-process';
@@ -107,6 +108,13 @@ describe('kineo ingest', () => {
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toContain('courses.csv: the header lacks fullname, shortname');
     expect(outcome.error).toContain('expected columns: id, fullname, shortname, idnumber');
+    const prisma = createPrismaClient(stack.databaseUrl, { poolSize: 1 });
+    try {
+      const run = await prisma.ingestionRun.findUniqueOrThrow({ where: { id: outcome.ingestionRunId }, include: { buildRuns: true } });
+      expect([run.failureCode, run.buildRuns[0]?.failureCode]).toEqual(['LOAD_REJECTED', 'LOAD_REJECTED']);
+    } finally {
+      await prisma.$disconnect();
+    }
     const courses = await runCli(['sql', 'acme', '--layer', 'silver', 'select count(*) as n from silver.courses', '--json'], stack.env);
     expect(JSON.parse(courses.stdout)).toEqual({ n: 2 });
     const shown = JSON.parse((await runCli(['tenant', 'show', 'acme', '--json'], stack.env)).stdout);

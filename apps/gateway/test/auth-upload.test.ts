@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { UserService } from '@kineo/auth';
-import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import { createPrismaClient, StageRecorder, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import { DomainError, errorCode, LOAD_REJECTED } from '@kineo/errors';
 import { JobQueues, LOAD_STAGES } from '@kineo/jobs';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -307,6 +308,35 @@ describe('signing in and uploading export files', () => {
       expect(unknown.statusCode).toBe(404);
       expect(notAnId.statusCode).toBe(404);
       expect(runFolders(globex)).toEqual([]);
+    });
+
+    it("shows why a load failed only when the failure's code says the text was written for the customer", async () => {
+      // Fails the load the way the worker does: the run, its build and the ingest stage get the text and the code.
+      async function failLoad(error: Error) {
+        const response = await upload([{ field: 'files', filename: 'users.csv', content: USERS_CSV }], tokens['admin@acme.test']);
+        const { ingestionRunId, buildRunId } = response.json() as { ingestionRunId: string; buildRunId: string };
+        const build = await StageRecorder.resume(prisma, buildRunId);
+        await build.stage('ingest', () => Promise.reject(error)).catch(() => undefined);
+        await build.fail(error);
+        await prisma.ingestionRun.update({
+          where: { id: ingestionRunId },
+          data: { status: 'failed', error: error.message, failureCode: errorCode(error), finishedAt: new Date() },
+        });
+        const status = await app.inject({ method: 'GET', url: `/uploads/${ingestionRunId}`, headers: { authorization: `Bearer ${tokens['admin@acme.test']}` } });
+        expect(status.statusCode).toBe(200);
+        const body = status.json() as { error: string; build: { error: string; stages: { stage: string; error?: string }[] } };
+        return { ingestionRunId, shown: [body.error, body.build.error, body.build.stages.find((s) => s.stage === 'ingest')?.error] };
+      }
+      const rejection = 'The load was rejected and nothing was changed:\n  courses.csv: the header lacks fullname';
+
+      const rejected = await failLoad(new DomainError(LOAD_REJECTED, rejection));
+      const internal = await failLoad(new DomainError('WAREHOUSE_QUERY_FAILED', 'IO Error: /srv/kineo/warehouse/t_000001/work.duckdb'));
+      const lookalike = await failLoad(new Error(`${rejection} (and /srv/kineo/warehouse)`));
+
+      expect(rejected.shown).toEqual([rejection, rejection, rejection]);
+      for (const { ingestionRunId, shown } of [internal, lookalike]) {
+        expect(shown).toEqual(Array(3).fill(`The load failed; Kineo support can see why (load ${ingestionRunId}).`));
+      }
     });
   });
 

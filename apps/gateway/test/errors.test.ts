@@ -1,4 +1,5 @@
-import { DatabaseUnavailableError, DomainError } from '@kineo/db';
+import { DatabaseUnavailableError } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import { GraphQLError } from 'graphql';
 import { toClientErrors } from '../src/engine/errors/client-errors.util';
 
@@ -15,6 +16,16 @@ describe('what a GraphQL client is told about a failure', () => {
 
     expect(errors).toEqual([{ message: 'No tenant "acme".', path: ['tenants'], extensions: { code: 'TENANT_NOT_FOUND' } }]);
     expect(hidden).toEqual([]);
+  });
+
+  it('a platform error whose code is not raised for the caller is INTERNAL: the code decides, not the class', () => {
+    const warehouse = new DomainError('WAREHOUSE_QUERY_FAILED', 'Query failed in t_000001.gold.fact_course_progress');
+    const { errors, hidden } = toClientErrors([resolverError(warehouse)], 'req-4');
+
+    expect(errors).toEqual([
+      { message: expect.stringContaining('req-4'), path: ['tenants'], extensions: { code: 'INTERNAL', requestId: 'req-4' } },
+    ]);
+    expect(hidden.map((e) => e.originalError)).toEqual([warehouse]);
   });
 
   it('a database outage is SERVICE_UNAVAILABLE, without the database address or CLI advice', () => {

@@ -1,28 +1,21 @@
-import { DomainError } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 
-export type AuthErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'TENANT_SUSPENDED'
-  | 'TENANT_REQUIRED'
-  | 'PASSWORD_WEAK'
-  | 'EMAIL_INVALID'
-  | 'USER_EXISTS'
-  | 'USER_INPUT_INVALID'
-  | 'BAD_USER_INPUT'
-  | 'AUTH_SECRET_INVALID';
+export const AUTH_ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'TENANT_SUSPENDED',
+  'TENANT_REQUIRED',
+  'PASSWORD_WEAK',
+  'EMAIL_INVALID',
+  'USER_EXISTS',
+  'USER_INPUT_INVALID',
+  'BAD_USER_INPUT',
+  'AUTH_SECRET_INVALID',
+] as const;
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 
 /** Sign-in, session and account failures, each with a message that is safe to show to the caller. */
-export class AuthError extends DomainError {
-  constructor(
-    override readonly code: AuthErrorCode,
-    message: string,
-    details: Record<string, unknown> = {},
-  ) {
-    super(code, message, details);
-    this.name = 'AuthError';
-  }
-}
+export class AuthError extends DomainError<AuthErrorCode> {}
 
 /** One message for an unknown email and a wrong password, so a caller cannot probe for accounts. */
 export const BAD_CREDENTIALS = 'The email or password is incorrect.';

@@ -1,6 +1,6 @@
 import { AuditLog, dbCall, type PrismaClient, type TenantStatus } from '@kineo/db';
 import type { SecretStore } from '@kineo/config';
-import { assertIdentifier } from '@kineo/warehouse';
+import { assertIdentifier } from '@kineo/tenancy';
 import { AuthError, badCredentials, sessionInvalid } from './auth.exception';
 import { normalizeEmail } from './email.util';
 import { parseLoginInput } from './login-input.util';

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
 import { ConfigError, type Settings } from './settings';
+import { DomainError } from '@kineo/errors';
 
 /** Where the platform keeps credentials it must not put in Postgres or in settings. */
 export interface SecretStore {
@@ -21,14 +22,13 @@ export type SecretStoreErrorCode =
   | 'SECRET_DELETED_RECOVERABLE'
   | 'SECRET_STORE_FAILED';
 
-export class SecretStoreError extends Error {
+export class SecretStoreError extends DomainError<SecretStoreErrorCode> {
   constructor(
-    readonly code: SecretStoreErrorCode,
+    code: SecretStoreErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'SecretStoreError';
+    super(code, message, {}, options);
   }
 }
 

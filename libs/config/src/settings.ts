@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DomainError } from '@kineo/errors';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z
@@ -69,14 +70,14 @@ export const settingsSchema = z.object({
 
 export type Settings = z.infer<typeof settingsSchema>;
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+/** Settings that fail validation; the message names every bad variable (never its value). */
+export class ConfigError extends DomainError {
   constructor(readonly problems: { variable: string; message: string }[]) {
     super(
+      'CONFIG_INVALID',
       'Invalid configuration:\n' +
         problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
     );
-    this.name = 'ConfigError';
   }
 }
 

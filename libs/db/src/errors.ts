@@ -1,14 +1,4 @@
-/** A failure that is safe to show to the person who caused it, with a stable code. */
-export class DomainError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'DomainError';
-  }
-}
+import { DomainError } from '@kineo/errors';
 
 export class DatabaseUnavailableError extends DomainError {
   constructor(where: string, cause: string) {
@@ -16,7 +6,6 @@ export class DatabaseUnavailableError extends DomainError {
       'DATABASE_UNAVAILABLE',
       `Cannot reach the metadata database at ${where} (${cause}). Is the stack running? Start it with "kineo stack up".`,
     );
-    this.name = 'DatabaseUnavailableError';
   }
 }
 

@@ -1,3 +1,4 @@
+import { errorCode } from '@kineo/errors';
 import type { PrismaClient } from './client';
 import type { Prisma } from './generated/prisma/client';
 
@@ -10,6 +11,8 @@ export interface StageRecord {
   durationMs?: number;
   details?: Record<string, unknown>;
   error?: string;
+  /** The stable code of `error` (see @kineo/errors); what decides whether its text may be shown. */
+  errorCode?: string;
 }
 
 /**
@@ -62,6 +65,7 @@ export class StageRecorder {
     } catch (error) {
       record.status = 'failed';
       record.error = error instanceof Error ? error.message : String(error);
+      record.errorCode = errorCode(error);
       throw error;
     } finally {
       record.finishedAt = new Date().toISOString();
@@ -70,12 +74,24 @@ export class StageRecorder {
     }
   }
 
-  async finish(outcome: { status: 'succeeded' | 'failed'; error?: string; dataVersion?: number; checks?: Prisma.InputJsonValue }): Promise<void> {
+  /** Ends the run as failed with the error's message and its stable code. */
+  async fail(error: unknown): Promise<void> {
+    await this.finish({ status: 'failed', error: error instanceof Error ? error.message : String(error), failureCode: errorCode(error) });
+  }
+
+  async finish(outcome: {
+    status: 'succeeded' | 'failed';
+    error?: string;
+    failureCode?: string;
+    dataVersion?: number;
+    checks?: Prisma.InputJsonValue;
+  }): Promise<void> {
     await this.prisma.buildRun.update({
       where: { id: this.runId },
       data: {
         status: outcome.status,
         error: outcome.error ?? null,
+        failureCode: outcome.failureCode ?? null,
         dataVersion: outcome.dataVersion,
         checks: outcome.checks,
         finishedAt: new Date(),

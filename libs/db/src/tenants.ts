@@ -1,33 +1,22 @@
-import { DomainError, DatabaseUnavailableError, connectionFailureCode } from './errors';
-import { namespaceForTenantSeq } from '@kineo/warehouse';
+import { DomainError } from '@kineo/errors';
+import { namespaceForTenantSeq, slugProblem } from '@kineo/tenancy';
+import { DatabaseUnavailableError, connectionFailureCode } from './errors';
 import type { PrismaClient } from './client';
 import { Prisma } from './generated/prisma/client';
 import type { Tenant, Subscription, Plan } from './generated/prisma/client';
 
-export const SLUG_PATTERN = /^[a-z][a-z0-9-]*[a-z0-9]$/;
-export const SLUG_MIN = 3;
-export const SLUG_MAX = 40;
+export const TENANT_ERROR_CODES = [
+  'TENANT_SLUG_INVALID',
+  'TENANT_NAME_INVALID',
+  'TENANT_FISCAL_MONTH_INVALID',
+  'PLAN_UNKNOWN',
+  'TENANT_NOT_FOUND',
+  'TENANT_SLUG_TAKEN',
+] as const;
+export type TenantErrorCode = (typeof TENANT_ERROR_CODES)[number];
 
-export class TenantError extends DomainError {
-  constructor(code: string, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details);
-    this.name = 'TenantError';
-  }
-}
-
-/** Returns why a slug is unacceptable, or undefined when it is fine. */
-export function slugProblem(slug: string): string | undefined {
-  if (slug.length < SLUG_MIN || slug.length > SLUG_MAX) {
-    return `is ${slug.length} characters long; a slug has ${SLUG_MIN} to ${SLUG_MAX}`;
-  }
-  if (/\s/.test(slug)) return 'contains spaces; use hyphens between words (for example "acme-health")';
-  if (/[A-Z]/.test(slug)) return `contains upper-case letters; use "${slug.toLowerCase()}"`;
-  if (!SLUG_PATTERN.test(slug)) {
-    return 'may contain only lower-case letters, digits and hyphens, must start with a letter and must not end with a hyphen';
-  }
-  if (slug.includes('--')) return 'must not contain two hyphens in a row';
-  return undefined;
-}
+/** Creating or finding a tenant failed for a reason the person asking can fix. */
+export class TenantError extends DomainError<TenantErrorCode> {}
 
 export interface CreateTenantInput {
   slug: string;

@@ -1,7 +1,8 @@
-export class JobPayloadError extends Error {
-  readonly code = 'JOB_PAYLOAD_INVALID';
+import { DomainError } from '@kineo/errors';
+
+/** A job payload that fails its schema, at enqueue or at process time; a bug in the caller, never retried. */
+export class JobPayloadError extends DomainError {
   constructor(jobName: string, problems: string[]) {
-    super(`Invalid payload for job "${jobName}": ${problems.join('; ')}`);
-    this.name = 'JobPayloadError';
+    super('JOB_PAYLOAD_INVALID', `Invalid payload for job "${jobName}": ${problems.join('; ')}`, { job: jobName });
   }
 }

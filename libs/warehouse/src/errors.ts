@@ -1,3 +1,5 @@
+import { DomainError } from '@kineo/errors';
+
 export type WarehouseErrorCode =
   | 'WAREHOUSE_IDENTIFIER_INVALID'
   | 'WAREHOUSE_NOT_PROVISIONED'
@@ -12,13 +14,12 @@ export type WarehouseErrorCode =
  * A warehouse failure with a message safe to show. The engine's own message (which may name
  * files, tables or other internals) stays in `cause` for logs only.
  */
-export class WarehouseError extends Error {
+export class WarehouseError extends DomainError<WarehouseErrorCode> {
   constructor(
-    readonly code: WarehouseErrorCode,
+    code: WarehouseErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'WarehouseError';
+    super(code, message, {}, options);
   }
 }

@@ -1,23 +1,13 @@
+import { isIdentifier, isTenantNamespace } from '@kineo/tenancy';
 import { WarehouseError } from './errors';
 import type { TenantNamespace } from './types';
 
-/** Warehouse identifiers: lower-case, start with a letter, 3-63 characters. */
-export const IDENTIFIER_PATTERN = /^[a-z][a-z0-9_]{2,62}$/;
-const NAMESPACE_PATTERN = /^t_[0-9a-z]{6,12}$/;
+// Tenant naming lives in @kineo/tenancy; re-exported so the drivers' callers keep one import.
+export { IDENTIFIER_PATTERN, namespaceForTenantSeq } from '@kineo/tenancy';
 
-/**
- * The tenant's immutable warehouse namespace, from its sequence number in Postgres.
- * Never built from request input: callers pass the number stored with the tenant.
- */
-export function namespaceForTenantSeq(seq: number): string {
-  if (!Number.isSafeInteger(seq) || seq < 1) {
-    throw new WarehouseError('WAREHOUSE_IDENTIFIER_INVALID', `invalid tenant sequence number: ${seq}`);
-  }
-  return `t_${seq.toString(36).padStart(6, '0')}`;
-}
-
+/** An identifier the drivers put into SQL, refused as a WarehouseError like every other driver input. */
 export function assertIdentifier(identifier: string): string {
-  if (typeof identifier !== 'string' || !IDENTIFIER_PATTERN.test(identifier)) {
+  if (!isIdentifier(identifier)) {
     throw new WarehouseError('WAREHOUSE_IDENTIFIER_INVALID', `refusing unsafe warehouse identifier ${JSON.stringify(identifier)}`);
   }
   return identifier;
@@ -25,13 +15,12 @@ export function assertIdentifier(identifier: string): string {
 
 /** Checked at every driver entry point, before any SQL or file path is built from it. */
 export function assertTenant(tenant: TenantNamespace): TenantNamespace {
-  if (!tenant || typeof tenant.namespace !== 'string' || !NAMESPACE_PATTERN.test(tenant.namespace)) {
+  if (!tenant || !isTenantNamespace(tenant.namespace)) {
     throw new WarehouseError(
       'WAREHOUSE_IDENTIFIER_INVALID',
       `refusing forged or malformed tenant namespace ${JSON.stringify(tenant?.namespace)}`,
     );
   }
-  assertIdentifier(tenant.namespace);
   return tenant;
 }
 

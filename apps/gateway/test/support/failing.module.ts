@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DomainError } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import { Query, Resolver } from '@nestjs/graphql';
 
 /** Stands in for a driver error that names a host and a secret. */

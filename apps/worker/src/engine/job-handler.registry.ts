@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { JobDefinition, JobPayload } from '@kineo/jobs';
+import { DomainError } from '@kineo/errors';
 import type { Logger } from 'pino';
 
 export interface JobContext {
@@ -19,8 +20,11 @@ export type JobHandler<D extends JobDefinition = JobDefinition> = (
   context: JobContext,
 ) => Promise<unknown>;
 
-export class JobRegistryError extends Error {
-  readonly code = 'JOB_REGISTRY_INVALID';
+/** The worker's handlers do not match the known jobs (one missing, two for one job, one for no job). */
+export class JobRegistryError extends DomainError {
+  constructor(message: string) {
+    super('JOB_REGISTRY_INVALID', message);
+  }
 }
 
 /** Maps job names to their one handler, and proves at boot that every known job has one. */

@@ -1,3 +1,4 @@
+import { DomainError } from '@kineo/errors';
 import type { WarehouseSession } from '@kineo/warehouse';
 import type { Model } from './model';
 
@@ -59,13 +60,12 @@ async function countRows(session: WarehouseSession, table: string): Promise<numb
   return Number(result.rows[0].n);
 }
 
-export class ModelError extends Error {
-  readonly code = 'MODEL_FAILED';
+/** A model's SQL failed; the message (with the engine's) is for Kineo's operators, who read build stages. */
+export class ModelError extends DomainError {
   constructor(
     readonly model: Model,
     cause: unknown,
   ) {
-    super(`model ${model.name} (${model.source}) failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'ModelError';
+    super('MODEL_FAILED', `model ${model.name} (${model.source}) failed: ${cause instanceof Error ? cause.message : String(cause)}`, { model: model.name }, { cause });
   }
 }

@@ -1,4 +1,6 @@
-import { DomainError } from '@kineo/db';
+import { AUTH_ERROR_CODES } from '@kineo/auth';
+import { TENANT_ERROR_CODES } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 export const INTERNAL_ERROR_CODE = 'INTERNAL';
@@ -7,10 +9,31 @@ export const BAD_REQUEST = 'BAD_REQUEST';
 export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
 
 /**
- * Domain errors written for operators (the CLI prints them): their messages name hosts and
+ * Domain errors written for operators (the CLI prints them): their messages name hosts, secrets and
  * commands, so a client gets a generic code and message instead, and the log gets the original.
  */
-export const OPERATOR_ONLY_CODES: ReadonlySet<string> = new Set(['DATABASE_UNAVAILABLE']);
+export const OPERATOR_ONLY_CODES: ReadonlySet<string> = new Set(['DATABASE_UNAVAILABLE', 'AUTH_SECRET_INVALID']);
+
+/**
+ * Codes the libs the gateway calls raise for the person making the request. Every error of the
+ * platform is a DomainError, but a warehouse, job or configuration failure is the platform's own
+ * business, so the decision is made on the code, never on the message.
+ */
+const CLIENT_CODES: ReadonlySet<string> = new Set<string>([...AUTH_ERROR_CODES, ...TENANT_ERROR_CODES]);
+
+export type ErrorExposure = 'client' | 'unavailable' | 'internal';
+
+/**
+ * What a client may learn of an error: its code and message (`client`), only that the service is
+ * unavailable, or only that it failed. The gateway's own errors that carry an HTTP status (uploads)
+ * were written for the client.
+ */
+export function exposureOf(error: unknown): ErrorExposure {
+  if (!(error instanceof DomainError)) return 'internal';
+  if (OPERATOR_ONLY_CODES.has(error.code)) return 'unavailable';
+  const carriesStatus = typeof (error as { httpStatus?: unknown }).httpStatus === 'number';
+  return CLIENT_CODES.has(error.code) || carriesStatus ? 'client' : 'internal';
+}
 
 export interface ClientErrors {
   /** What the client may see. */
@@ -38,7 +61,7 @@ export function toClientErrors(errors: readonly GraphQLError[], requestId: strin
     } else if (original === undefined) {
       // graphql-js's own errors (validation, variable coercion) describe the query, not the server.
       result.errors.push(queryProblem(error));
-    } else if (original instanceof DomainError && OPERATOR_ONLY_CODES.has(original.code)) {
+    } else if (exposureOf(original) === 'unavailable') {
       result.hidden.push(error);
       result.errors.push(
         withCode(
@@ -48,7 +71,7 @@ export function toClientErrors(errors: readonly GraphQLError[], requestId: strin
           { requestId },
         ),
       );
-    } else if (original instanceof DomainError) {
+    } else if (original instanceof DomainError && exposureOf(original) === 'client') {
       result.errors.push(withCode(error, original.message, original.code, clientDetails(original)));
     } else if (isMercuriusRequestError(original)) {
       result.errors.push(withCode(error, error.message, BAD_REQUEST));

@@ -1,8 +1,8 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { DomainError } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
-import { INTERNAL_ERROR_CODE, OPERATOR_ONLY_CODES, SERVICE_UNAVAILABLE } from './client-errors.util';
+import { exposureOf, INTERNAL_ERROR_CODE, SERVICE_UNAVAILABLE } from './client-errors.util';
 
 /** A domain error that knows its HTTP status (an upload that is too large is 413, not 400). */
 export interface HttpStatusCarrier {
@@ -49,7 +49,8 @@ export class HttpErrorFilter implements ExceptionFilter {
   }
 
   private bodyFor(exception: unknown, requestId: string): HttpErrorBody {
-    if (exception instanceof DomainError && OPERATOR_ONLY_CODES.has(exception.code)) {
+    const exposure = exposureOf(exception);
+    if (exception instanceof DomainError && exposure === 'unavailable') {
       this.logger.error({ err: exception }, `Request failed: ${exception.message}`);
       return {
         statusCode: 503,
@@ -57,7 +58,7 @@ export class HttpErrorFilter implements ExceptionFilter {
         message: `The service is temporarily unavailable; try again shortly (request id ${requestId}).`,
       };
     }
-    if (exception instanceof DomainError) {
+    if (exception instanceof DomainError && exposure === 'client') {
       const details = Object.keys(exception.details).length > 0 ? { details: exception.details } : {};
       return { statusCode: statusOf(exception), code: exception.code, message: exception.message, ...details };
     }

@@ -4,6 +4,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
 import type { Settings } from '@kineo/config';
+import { isIdentifier } from '@kineo/tenancy';
 import { InjectSettings } from '../../engine/config/settings.module';
 
 /**
@@ -11,7 +12,6 @@ import { InjectSettings } from '../../engine/config/settings.module';
  * it is given and `incoming/` (after a READY marker), so nothing loads a half-sent file from here.
  */
 export const RESUMABLE_DIR = '.resumable';
-const NAMESPACE = /^[a-z][a-z0-9_]{2,62}$/;
 
 /**
  * The landing area the worker ingests from: `<KINEO_DATA_DIR>/landing/<namespace>/<ingestionRunId>/`.
@@ -49,7 +49,7 @@ export class LandingRepository {
       return [];
     }
     const found: string[] = [];
-    for (const namespace of entries.filter((e) => NAMESPACE.test(e))) {
+    for (const namespace of entries.filter(isIdentifier)) {
       const stat = await fs.stat(this.resumableDir(namespace)).catch(() => null);
       if (stat?.isDirectory()) found.push(namespace);
     }

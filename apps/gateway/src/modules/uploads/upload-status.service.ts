@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
 import type { PrismaClient, StageRecord } from '@kineo/db';
+import { CUSTOMER_FACING_RUN_FAILURES } from '@kineo/errors';
 import { InjectPrisma } from '../../engine/database/database.module';
 import { UploadError } from './uploads.exception';
 import type { UploadStatus } from './uploads.types';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// The pipeline's contract rejections are written for the customer; anything else may name internals.
-const CUSTOMER_FACING_FAILURE = /^The load was rejected/;
 
 /** `GET /uploads/:ingestionRunId`: where a load and its build have got to. */
 @Injectable()
@@ -24,9 +23,9 @@ export class UploadStatusService {
       : null;
     if (!run) throw new UploadError('UPLOAD_NOT_FOUND', `No upload "${ingestionRunId}" in your organisation.`);
     const build = run.buildRuns[0];
-    const stages = ((build?.stages ?? []) as unknown as StageRecord[]).map(({ error, ...stage }) => ({
+    const stages = ((build?.stages ?? []) as unknown as StageRecord[]).map(({ error, errorCode, ...stage }) => ({
       ...stage,
-      ...(error ? { error: safeFailure(error, run.id) } : {}),
+      ...(error ? { error: safeFailure(error, errorCode, run.id) } : {}),
     }));
     return {
       ingestionRunId: run.id,
@@ -35,7 +34,7 @@ export class UploadStatusService {
       createdAt: run.createdAt,
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
-      error: run.error ? safeFailure(run.error, run.id) : null,
+      error: run.error ? safeFailure(run.error, run.failureCode, run.id) : null,
       rowsRead: Number(run.rowsRead),
       rowsLoaded: Number(run.rowsLoaded),
       rowsQuarantined: Number(run.rowsQuarantined),
@@ -46,7 +45,7 @@ export class UploadStatusService {
             status: build.status,
             asOf: build.asOf,
             dataVersion: build.dataVersion,
-            error: build.error ? safeFailure(build.error, run.id) : null,
+            error: build.error ? safeFailure(build.error, build.failureCode, run.id) : null,
             stages,
           }
         : null,
@@ -54,6 +53,7 @@ export class UploadStatusService {
   }
 }
 
-function safeFailure(message: string, runId: string): string {
-  return CUSTOMER_FACING_FAILURE.test(message) ? message : `The load failed; Kineo support can see why (load ${runId}).`;
+/** A failure's text when its code says it was written for the customer (a contract rejection); otherwise a line to quote to support. */
+function safeFailure(message: string, code: string | null | undefined, runId: string): string {
+  return code && CUSTOMER_FACING_RUN_FAILURES.has(code) ? message : `The load failed; Kineo support can see why (load ${runId}).`;
 }

@@ -1,4 +1,4 @@
-import { DomainError } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import type { HttpStatusCarrier } from '../../engine/errors/http-error.filter';
 
 const STATUS = {
@@ -21,16 +21,15 @@ const STATUS = {
 export type UploadErrorCode = keyof typeof STATUS;
 
 /** Why an upload was refused, with the HTTP status that says so. */
-export class UploadError extends DomainError implements HttpStatusCarrier {
+export class UploadError extends DomainError<UploadErrorCode> implements HttpStatusCarrier {
   readonly httpStatus: number;
 
   constructor(
-    override readonly code: UploadErrorCode,
+    code: UploadErrorCode,
     message: string,
     details: Record<string, unknown> = {},
   ) {
     super(code, message, details);
-    this.name = 'UploadError';
     this.httpStatus = STATUS[code];
   }
 }

@@ -54,7 +54,7 @@ export function buildStageHandler(deps: BuildDeps) {
       return { stage: payload.stage, models: results.length };
     } catch (error) {
       const final = lastAttempt || error instanceof UnrecoverableError;
-      if (final) await build.finish({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
+      if (final) await build.fail(error);
       throw error;
     }
   };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import { ingestLoadJob, type JobPayload } from '@kineo/jobs';
 import { StageRecorder, type Prisma } from '@kineo/db';
+import { errorCode } from '@kineo/errors';
 import { ingestFiles, LoadRejectedError } from '@kineo/pipeline';
 import type { JobContext } from '../../engine/job-handler.registry';
 import type { TenantJobDeps } from '../tenant/provision-tenant.job';
@@ -28,7 +29,7 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
     await deps.prisma.ingestionRun.update({
       where: { id: payload.ingestionRunId },
-      data: { status: 'running', startedAt: new Date(), error: null },
+      data: { status: 'running', startedAt: new Date(), error: null, failureCode: null },
     });
     const build = await StageRecorder.resume(deps.prisma, payload.buildRunId);
     const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
@@ -66,9 +67,9 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
       if (rejected || lastAttempt) {
         await deps.prisma.ingestionRun.update({
           where: { id: payload.ingestionRunId },
-          data: { status: 'failed', error: message, finishedAt: new Date() },
+          data: { status: 'failed', error: message, failureCode: errorCode(error), finishedAt: new Date() },
         });
-        await build.finish({ status: 'failed', error: message });
+        await build.fail(error);
       }
       if (rejected) throw new UnrecoverableError(message);
       throw error;

@@ -52,7 +52,7 @@ export function offboardTenantHandler(deps: TenantJobDeps) {
       await run.finish({ status: 'succeeded' });
       return { status: 'offboarded', tables: counts.length, rows: counts.reduce((n, t) => n + t.rows, 0) };
     } catch (error) {
-      await run.finish({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
+      await run.fail(error);
       throw error;
     }
   };

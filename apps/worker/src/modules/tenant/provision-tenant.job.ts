@@ -53,7 +53,7 @@ export function provisionTenantHandler(deps: TenantJobDeps) {
       });
       await run.finish({ status: 'succeeded' });
     } catch (error) {
-      await run.finish({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
+      await run.fail(error);
       throw error;
     }
     await context.progress(100);

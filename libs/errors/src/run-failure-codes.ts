@@ -1,0 +1,10 @@
+/**
+ * Codes a worker stores on a failed run (`failure_code` of `ingestion_run` and `build_run`) and
+ * the gateway reads back: one definition for both sides of the database.
+ */
+
+/** The export contract refused the load (missing file, empty file, wrong header). */
+export const LOAD_REJECTED = 'LOAD_REJECTED';
+
+/** Failures whose stored text was written for the customer; any other failure's text stays with Kineo. */
+export const CUSTOMER_FACING_RUN_FAILURES: ReadonlySet<string> = new Set([LOAD_REJECTED]);

@@ -1,0 +1,3 @@
+export * from './tenancy.exception';
+export * from './namespace';
+export * from './slug';
