@@ -65,7 +65,7 @@ export function flushed(stream: NodeJS.WriteStream): Promise<void> {
 
 export function printJson(value: unknown): void {
   process.stdout.write(
-    JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2) + '\n',
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2) + '\n',
   );
 }
 
@@ -75,7 +75,7 @@ export function printTable(rows: Record<string, unknown>[], columns: string[]): 
     process.stdout.write('(none)\n');
     return;
   }
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v));
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : plainText(v));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd() + '\n';
   process.stdout.write(line(columns.map((c) => c.toUpperCase())));
@@ -85,9 +85,15 @@ export function printTable(rows: Record<string, unknown>[], columns: string[]): 
 export function printFields(fields: [string, unknown][]): void {
   const width = Math.max(...fields.map(([k]) => k.length));
   for (const [key, value] of fields) {
-    const text = value instanceof Date ? value.toISOString() : value === null || value === undefined ? '-' : String(value);
+    const text = value === null || value === undefined ? '-' : plainText(value);
     process.stdout.write(`${key.padEnd(width)}  ${text}\n`);
   }
+}
+
+/** A value as people read it: a date in ISO form, a JSON value (an object, a list) as JSON. */
+function plainText(value: NonNullable<unknown>): string {
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'object' ? JSON.stringify(value) : (value as string | number | bigint | boolean).toString();
 }
 
 /** Turns any failure into one clear line on stderr and an exit code; stack traces only with KINEO_DEBUG. */

@@ -70,7 +70,7 @@ describe('the gateway process', () => {
             const entry = JSON.parse(line) as { msg?: string };
             if (entry.msg?.startsWith('Gateway listening')) resolve(entry as { msg: string });
           });
-          exited.then((exit) => reject(new Error(`the gateway exited (${JSON.stringify(exit)}): ${stderr()}`)));
+          void exited.then((exit) => reject(new Error(`the gateway exited (${JSON.stringify(exit)}): ${stderr()}`)));
         });
         expect(listening.msg).toContain(`http://127.0.0.1:${port}/graphql`);
         expect(listening.msg).toContain(`http://127.0.0.1:${port}/health`);

@@ -147,7 +147,7 @@ const KEY_VAULT_NAME_MAX = 127;
 
 /** The Key Vault name (only `[0-9a-z-]`, at most 127 characters) a secret name is stored under. */
 export function keyVaultSecretName(name: string): string {
-  const mapped = canonicalSecretName(name).replace(/[-_.:]/g, (c) => KEY_VAULT_ESCAPES[c]!);
+  const mapped = canonicalSecretName(name).replace(/[-_.:]/g, (c) => KEY_VAULT_ESCAPES[c]);
   if (mapped.length > KEY_VAULT_NAME_MAX) {
     throw new SecretStoreError(
       'SECRET_NAME_INVALID',

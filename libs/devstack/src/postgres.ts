@@ -46,11 +46,12 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
     [serverScript, dataDir, String(port), password, options.persistent ? 'persistent' : 'ephemeral'],
     { stdio: ['pipe', 'pipe', 'inherit'], detached: options.detached ?? false },
   );
-  const ready = await new Promise<{ ready: boolean; error?: string; log?: string[] }>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
+  type Readiness = { ready: boolean; error?: string; log?: string[] };
+  const ready = await new Promise<Readiness>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout });
     lines.once('line', (line) => {
       try {
-        resolve(JSON.parse(line));
+        resolve(JSON.parse(line) as Readiness);
       } catch {
         reject(new Error(`unexpected output from the Postgres process: ${line}`));
       }

@@ -20,7 +20,12 @@ export class DomainError<Code extends string = string> extends Error {
   }
 }
 
+/** `instanceof DomainError` types the code as `any` (the class is generic); this keeps it a string. */
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
+}
+
 /** The stable code of any error: a DomainError's own, otherwise `fallback`. */
 export function errorCode(error: unknown, fallback = 'INTERNAL'): string {
-  return error instanceof DomainError ? error.code : fallback;
+  return isDomainError(error) ? error.code : fallback;
 }

@@ -49,7 +49,8 @@ export async function generateExport(options: GenerateOptions): Promise<Generate
     scormTracks: open('scorm_tracks', LEARNER_COLUMNS.scorm_tracks),
     seminarSignups: open('seminar_signups', LEARNER_COLUMNS.seminar_signups),
   };
-  const all: CsvWriter[] = Object.values(writers);
+  // LearnerWriters is an interface, which Object.values types as any[].
+  const all = Object.values(writers) as CsvWriter[];
   const learners = new LearnerFiles(s, workforce, catalogue, writers);
   try {
     for (let u = 1; u <= s.users; u++) {

@@ -116,11 +116,11 @@ async function audit(ctx: CliContext, tenantId: string, sql: string, layer: stri
 }
 
 function json(row: Row): string {
-  return JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const text = typeof value === 'object' ? JSON.stringify(value) : (value as string | number | bigint | boolean).toString();
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -33,7 +33,7 @@ export class JobHandlerRegistry {
 
   register<D extends JobDefinition>(definition: D, handler: JobHandler<D>): this {
     const list = this.handlers.get(definition.name) ?? [];
-    list.push({ definition, handler: handler as JobHandler });
+    list.push({ definition, handler: handler });
     this.handlers.set(definition.name, list);
     return this;
   }

@@ -17,7 +17,7 @@ export async function fiscalCalendarToCsv(xlsxPath: string, csvPath: string, fil
   }
   const expected = FISCAL_CALENDAR.columns.map((c) => c.name);
   for (const sheet of workbook.worksheets) {
-    const header = (sheet.getRow(1).values as unknown[]).slice(1).map((v) => String(v ?? '').trim().toLowerCase());
+    const header = (sheet.getRow(1).values as unknown[]).slice(1).map((v) => cellText(v).trim().toLowerCase());
     if (!expected.every((name) => header.includes(name))) continue;
     const out = fs.createWriteStream(csvPath);
     const write = (line: string) => (out.write(line) ? undefined : new Promise<void>((r) => out.once('drain', () => r())));
@@ -38,9 +38,9 @@ export async function fiscalCalendarToCsv(xlsxPath: string, csvPath: string, fil
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString().slice(0, 10);
-  if (typeof value === 'object' && 'result' in (value as object)) return cellText((value as { result: unknown }).result);
-  if (typeof value === 'object' && 'text' in (value as object)) return String((value as { text: unknown }).text);
-  return String(value);
+  if (typeof value === 'object' && 'result' in value) return cellText(value.result);
+  if (typeof value === 'object' && 'text' in value) return cellText(value.text);
+  return typeof value === 'object' ? JSON.stringify(value) : (value as string | number | bigint | boolean).toString();
 }
 
 /** One CSV field, quoted when it holds a quote, comma or line break (RFC 4180). */

@@ -55,7 +55,7 @@ export function parseModel(text: string, source: string): Model {
     if (statements.some((s) => !s)) throw new Error(`${source}: an "-- apply" section is empty`);
     return { name, depends, kind, stage, sql: create, statements, source };
   }
-  if (kind !== 'table') throw new Error(`${source}: unknown kind "${kind}" (table, iterate or incremental)`);
+  if (kind !== 'table') throw new Error(`${source}: unknown kind "${String(kind)}" (table, iterate or incremental)`);
   return { name, depends, kind, stage, sql: withoutComments(text), source };
 }
 

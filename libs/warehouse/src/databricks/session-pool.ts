@@ -11,8 +11,8 @@ export interface ClosableSession {
 }
 
 interface Waiter<S> {
-  resolve(lease: Lease<S>): void;
-  reject(error: unknown): void;
+  resolve: (lease: Lease<S>) => void;
+  reject: (error: unknown) => void;
   timer: NodeJS.Timeout;
 }
 

@@ -1,6 +1,6 @@
 import { AUTH_ERROR_CODES } from '@kineo/auth';
 import { TENANT_ERROR_CODES } from '@kineo/db';
-import { DomainError } from '@kineo/errors';
+import { isDomainError } from '@kineo/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 export const INTERNAL_ERROR_CODE = 'INTERNAL';
@@ -29,7 +29,7 @@ export type ErrorExposure = 'client' | 'unavailable' | 'internal';
  * were written for the client.
  */
 export function exposureOf(error: unknown): ErrorExposure {
-  if (!(error instanceof DomainError)) return 'internal';
+  if (!isDomainError(error)) return 'internal';
   if (OPERATOR_ONLY_CODES.has(error.code)) return 'unavailable';
   const carriesStatus = typeof (error as { httpStatus?: unknown }).httpStatus === 'number';
   return CLIENT_CODES.has(error.code) || carriesStatus ? 'client' : 'internal';
@@ -71,7 +71,7 @@ export function toClientErrors(errors: readonly GraphQLError[], requestId: strin
           { requestId },
         ),
       );
-    } else if (original instanceof DomainError && exposureOf(original) === 'client') {
+    } else if (isDomainError(original) && exposureOf(original) === 'client') {
       result.errors.push(withCode(error, original.message, original.code, clientDetails(original)));
     } else if (isMercuriusRequestError(original)) {
       result.errors.push(withCode(error, error.message, BAD_REQUEST));

@@ -1,5 +1,5 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { DomainError } from '@kineo/errors';
+import { isDomainError, type DomainError } from '@kineo/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { exposureOf, INTERNAL_ERROR_CODE, SERVICE_UNAVAILABLE } from './client-errors.util';
@@ -50,7 +50,7 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   private bodyFor(exception: unknown, requestId: string): HttpErrorBody {
     const exposure = exposureOf(exception);
-    if (exception instanceof DomainError && exposure === 'unavailable') {
+    if (isDomainError(exception) && exposure === 'unavailable') {
       this.logger.error({ err: exception }, `Request failed: ${exception.message}`);
       return {
         statusCode: 503,
@@ -58,7 +58,7 @@ export class HttpErrorFilter implements ExceptionFilter {
         message: `The service is temporarily unavailable; try again shortly (request id ${requestId}).`,
       };
     }
-    if (exception instanceof DomainError && exposure === 'client') {
+    if (isDomainError(exception) && exposure === 'client') {
       const details = Object.keys(exception.details).length > 0 ? { details: exception.details } : {};
       return { statusCode: statusOf(exception), code: exception.code, message: exception.message, ...details };
     }

@@ -34,7 +34,7 @@ export function toWebRequest(request: FastifyRequest, uploadId?: string): Reques
     headers,
     body: hasBody ? readWhenAsked(request.raw) : null,
     duplex: 'half',
-  } as RequestInit);
+  });
 }
 
 /**

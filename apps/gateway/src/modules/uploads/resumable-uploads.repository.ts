@@ -134,7 +134,7 @@ export class ResumableUploadsRepository implements OnModuleInit, OnModuleDestroy
         // The gateway answers no cross-origin requests anywhere; tus would otherwise allow any origin.
         allowedOrigins: () => false,
         onUploadCreate: async (request, upload) => {
-          const owner = this.callers.get(request as Request);
+          const owner = this.callers.get(request);
           if (!owner) throw new Error('An upload was created outside ResumableUploadsRepository.handle');
           return { metadata: { ...upload.metadata, [OWNER_KEY]: owner } };
         },
