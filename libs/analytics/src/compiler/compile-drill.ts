@@ -30,9 +30,9 @@ export function decodeCursor(cursor: string, length: number): SqlParam[] {
     throw bad();
   }
   if (!Array.isArray(parsed) || parsed.length !== length) throw bad();
-  return parsed.map((v) => {
+  return parsed.map((v: unknown) => {
     if (typeof v === 'number' || typeof v === 'string') return v;
-    if (v && typeof v === 'object' && typeof v.big === 'string' && /^-?\d+$/.test(v.big)) return BigInt(v.big);
+    if (v && typeof v === 'object' && 'big' in v && typeof v.big === 'string' && /^-?\d+$/.test(v.big)) return BigInt(v.big);
     throw bad();
   });
 }
@@ -88,7 +88,7 @@ export function compileDrill(req: DrillRequest, scope: AnalyticsScope, dialect: 
   }
 
   const planner = new JoinPlanner(plan.cube, env);
-  const q = dialect.ident;
+  const q = (name: string) => dialect.ident(name);
   const drillColumns = plan.cube.drill.columns.map((member) => resolveDimension(member, `drill columns of ${plan.cube.name}`));
   const keyNames = plan.cube.drill.key.map((_, i) => `_k${i}`);
   const columns: CompiledColumn[] = drillColumns.map((d) => ({

@@ -38,9 +38,9 @@ const toKey = (d: Date) => d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 
 
 /** Selected dimension values (query dimensions, then the time grain), with their column metadata. */
 export function dimensionColumns(plan: QueryPlan, planner: JoinPlanner, c: ParamSink): { sql: string; column: CompiledColumn }[] {
-  const out = plan.dimensions.map((d) => ({
+  const out = plan.dimensions.map((d): { sql: string; column: CompiledColumn } => ({
     sql: dimensionValue(d, planner.n, c),
-    column: { key: d.member, member: d.member, title: titleOf(d.member, d.def), type: d.def.type === 'time' ? 'date' : d.def.type } as CompiledColumn,
+    column: { key: d.member, member: d.member, title: titleOf(d.member, d.def), type: d.def.type === 'time' ? 'date' : d.def.type },
   }));
   if (plan.time?.granularity) {
     const grain = grainValue(plan.time.dimension, plan.time.granularity, planner.n);
@@ -66,7 +66,7 @@ export function compileQuery(query: AnalyticsQuery, scope: AnalyticsScope, diale
 
 function compilePlan(plan: QueryPlan, scope: AnalyticsScope, dialect: Dialect, env: CompileEnv, noLimit: boolean): CompiledQuery {
   const planner = new JoinPlanner(plan.cube, env);
-  const q = dialect.ident;
+  const q = (name: string) => dialect.ident(name);
   const dims: { sql: string; column: CompiledColumn }[] = [];
   const columns: CompiledColumn[] = [];
 

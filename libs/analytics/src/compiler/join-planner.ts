@@ -49,7 +49,7 @@ export class JoinPlanner {
   private proxy(record: Set<string>): Nodes {
     const nodes = this.nodes;
     const cubeName = this.cube.name;
-    return new Proxy({} as Nodes, {
+    return new Proxy({}, {
       get(_target, name) {
         if (name === 'f') return 'f';
         if (typeof name !== 'string' || !(name in nodes)) {

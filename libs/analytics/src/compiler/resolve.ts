@@ -88,7 +88,7 @@ function assertReachable(cube: CubeDef, member: string, where: string): void {
 export function planQuery(input: unknown): QueryPlan {
   const parsed = querySchema.safeParse(input);
   if (!parsed.success) throw invalid(`Invalid analytics query: ${describeIssues(parsed.error)}.`);
-  const query = parsed.data as AnalyticsQuery;
+  const query = parsed.data;
 
   const measures = query.measures.map((m, i) => resolveMeasure(m, `measures[${i}]`));
   const cubes = [...new Set(measures.map((m) => cubeOf(m.member)))];

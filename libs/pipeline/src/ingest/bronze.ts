@@ -57,7 +57,7 @@ export function parquetBronze(files: LocalTableFiles) {
   return {
     fileFor,
     async ensureView(session: WarehouseSession, dialect: Dialect, spec: SourceFileSpec): Promise<void> {
-      const literal = dialect.literal;
+      const literal = (value: string) => dialect.literal(value);
       const columns = bronzeColumns(spec);
       const empty = fileFor(spec, 0);
       const existing = await session.query<{ table_type: string }>(

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { BUILD_STAGE_NAMES, buildStageJob, type JobPayload } from '@kineo/jobs';
 import { StageRecorder, type Prisma } from '@kineo/db';
-import { buildTenant, runChecks, type BuildStage } from '@kineo/pipeline';
+import { buildTenant, runChecks } from '@kineo/pipeline';
 import type { JobContext } from '../../engine/job-handler.registry';
 import type { TenantJobDeps } from '../tenant/provision-tenant.job';
 
@@ -35,7 +35,7 @@ export function buildStageHandler(deps: BuildDeps) {
         await build.finish({ status: 'succeeded', dataVersion: version });
         return { stage: 'publish', version };
       }
-      const stage = payload.stage as BuildStage;
+      const stage = payload.stage;
       const results = await build.stage(
         stage,
         async () => {
