@@ -11,10 +11,9 @@ export class CliError extends DomainError {
 }
 
 /** Raised when whoever reads stdout has gone (e.g. `| head`): the command stops quietly. */
-export class OutputClosedError extends Error {
+export class OutputClosedError extends DomainError {
   constructor() {
-    super('stdout was closed by its reader');
-    this.name = 'OutputClosedError';
+    super('OUTPUT_CLOSED', 'stdout was closed by its reader');
   }
 }
 

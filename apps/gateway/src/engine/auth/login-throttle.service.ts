@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { normalizeEmail } from '@kineo/auth';
-import { DomainError } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import type { Redis } from 'ioredis';
 import { InjectRedis } from '../redis/redis.module';
 
@@ -9,7 +9,6 @@ import { InjectRedis } from '../redis/redis.module';
 export class TooManyAttemptsError extends DomainError {
   constructor(readonly retryAfterSeconds: number) {
     super('TOO_MANY_ATTEMPTS', `Too many sign-in attempts; try again in ${retryAfterSeconds} seconds.`, { retryAfterSeconds });
-    this.name = 'TooManyAttemptsError';
   }
 }
 

@@ -1,6 +1,6 @@
 import { AUTH_ERROR_CODES } from '@kineo/auth';
 import { TENANT_ERROR_CODES } from '@kineo/db';
-import { isDomainError } from '@kineo/errors';
+import { isDomainError, type DomainError } from '@kineo/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 export const INTERNAL_ERROR_CODE = 'INTERNAL';
@@ -19,7 +19,12 @@ export const OPERATOR_ONLY_CODES: ReadonlySet<string> = new Set(['DATABASE_UNAVA
  * platform is a DomainError, but a warehouse, job or configuration failure is the platform's own
  * business, so the decision is made on the code, never on the message.
  */
-const CLIENT_CODES: ReadonlySet<string> = new Set<string>([...AUTH_ERROR_CODES, ...TENANT_ERROR_CODES]);
+const CLIENT_CODES: ReadonlySet<string> = new Set<string>([
+  ...AUTH_ERROR_CODES,
+  ...TENANT_ERROR_CODES,
+  // The gateway's own sign-in throttle (engine/auth/login-throttle.service.ts).
+  'TOO_MANY_ATTEMPTS',
+]);
 
 export type ErrorExposure = 'client' | 'unavailable' | 'internal';
 
