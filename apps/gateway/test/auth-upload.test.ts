@@ -232,7 +232,7 @@ describe('signing in and uploading export files', () => {
           );
         });
         let received = '';
-        socket.on('data', (d) => (received += d));
+        socket.on('data', (d: Buffer) => (received += d.toString()));
         socket.on('end', () => resolve(received));
         socket.on('error', reject);
       });

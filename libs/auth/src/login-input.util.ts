@@ -33,7 +33,7 @@ export interface LoginInput {
 export function parseLoginInput(input: LoginInput): LoginInput {
   const parsed = LOGIN_INPUT.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
+  const issue = parsed.error.issues[0];
   const argument = String(issue.path[0] ?? 'input');
   throw new AuthError('BAD_USER_INPUT', `The argument "${argument}" ${issue.message}.`, { argument });
 }

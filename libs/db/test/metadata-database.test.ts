@@ -94,7 +94,7 @@ describe('the metadata database', () => {
   }
 
   it('is built from nothing by the migrations, with the plans seeded, and migrating again changes nothing', async () => {
-    await expect(await query('kineo', "select table_name from information_schema.tables where table_schema = 'public'")).toEqual([]);
+    expect(await query('kineo', "select table_name from information_schema.tables where table_schema = 'public'")).toEqual([]);
     await migrateDatabase(postgres.url('kineo'));
     const applied = await query('kineo', 'select migration_name, finished_at is not null as finished, rolled_back_at from _prisma_migrations order by migration_name');
     expect(applied).toEqual(MIGRATIONS.map((migration_name) => ({ migration_name, finished: true, rolled_back_at: null })));
