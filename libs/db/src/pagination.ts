@@ -1,4 +1,4 @@
-import { DomainError } from './errors';
+import { DomainError } from '@kineo/errors';
 
 export const PAGE_DEFAULT = 20;
 export const PAGE_MAX = 100;
@@ -26,7 +26,6 @@ export interface Keyset {
 export class PaginationError extends DomainError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('BAD_USER_INPUT', message, details);
-    this.name = 'PaginationError';
   }
 }
 

@@ -1,12 +1,11 @@
 import type { PrismaClient } from './client';
-import { DomainError } from './errors';
+import { DomainError } from '@kineo/errors';
 import { dbCall } from './tenants';
 
 /** Who may be added or loaded is bounded by the subscription; PLAN_LIMIT says which bound and by how much. */
 export class PlanLimitError extends DomainError {
   constructor(message: string, details: Record<string, unknown>) {
     super('PLAN_LIMIT', message, details);
-    this.name = 'PlanLimitError';
   }
 }
 

@@ -12,6 +12,11 @@ export const TENANT_ERROR_CODES = [
   'PLAN_UNKNOWN',
   'TENANT_NOT_FOUND',
   'TENANT_SLUG_TAKEN',
+  'TENANT_STATUS_CONFLICT',
+  'PLAN_UNCHANGED',
+  'LOAD_NOT_FOUND',
+  'CONFIRMATION_MISMATCH',
+  'NO_DATA',
 ] as const;
 export type TenantErrorCode = (typeof TENANT_ERROR_CODES)[number];
 

@@ -8,14 +8,14 @@ export async function startWorkerProcess(workerMain: string, env: Record<string,
   const child = spawn(process.execPath, [workerMain], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d) => {
+    child.stdout.on('data', (d) => {
       out += d;
       if (out.includes('worker ready')) resolve();
     });
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${out}`)));
   });
   child.removeAllListeners('exit');
-  child.stdout!.resume();
+  child.stdout.resume();
   return child;
 }
 

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { DomainError } from '@kineo/errors';
 import Redis from 'ioredis';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 /** The job no longer holds its tenant's lock, so another writer may have started: it must stop and be retried. */
-export class TenantLockLostError extends Error {
-  readonly code = 'TENANT_LOCK_LOST';
+export class TenantLockLostError extends DomainError<'TENANT_LOCK_LOST'> {
+  constructor(message: string) {
+    super('TENANT_LOCK_LOST', message);
+  }
 }
 
 /**

@@ -2,4 +2,3 @@ export * from './errors';
 export * from './header';
 export * from './ingest';
 export * from './bronze';
-export * from './quarantine';

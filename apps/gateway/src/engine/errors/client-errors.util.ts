@@ -24,6 +24,25 @@ const CLIENT_CODES: ReadonlySet<string> = new Set<string>([
   ...TENANT_ERROR_CODES,
   // The gateway's own sign-in throttle (engine/auth/login-throttle.service.ts).
   'TOO_MANY_ATTEMPTS',
+  // Analytics: the query as asked (libs/analytics), the caller's scope, the data it needs, its time limit.
+  'INVALID_QUERY',
+  'INVALID_CURSOR',
+  'UNKNOWN_DASHBOARD',
+  'INVALID_SCOPE',
+  'INVALID_OPTIONS',
+  'INVALID_EXPORT',
+  'MANAGER_NOT_LINKED',
+  'NO_DATA',
+  'DATA_VERSION_GONE',
+  'QUERY_TIMEOUT',
+  'RATE_LIMITED',
+  // Onboarding and operations: paging, plan limits, tenant lifecycle.
+  'BAD_USER_INPUT',
+  'PLAN_LIMIT',
+  'PLAN_UNCHANGED',
+  'LOAD_NOT_FOUND',
+  'CONFIRMATION_MISMATCH',
+  'TENANT_STATUS_CONFLICT',
 ]);
 
 export type ErrorExposure = 'client' | 'unavailable' | 'internal';

@@ -1,5 +1,5 @@
 import { AnalyticsQueryError } from '@kineo/analytics';
-import { DomainError } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import { WarehouseError } from '@kineo/warehouse';
 
 /**

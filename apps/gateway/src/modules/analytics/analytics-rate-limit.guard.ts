@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { Settings } from '@kineo/config';
-import { DomainError } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import type { Redis } from 'ioredis';
 import { tenantContextOf } from '../../engine/auth/auth.guards';
 import { SETTINGS } from '../../engine/config/settings.module';

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AnalyticsScope } from '@kineo/analytics';
 import type { TenantContext } from '@kineo/auth';
-import { DomainError, type PrismaClient } from '@kineo/db';
+import type { PrismaClient } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import { PRISMA } from '../../engine/database/database.module';
 
 export type ManagerReach = 'all' | 'direct';

@@ -22,7 +22,8 @@ import {
 } from '@kineo/analytics';
 import type { TenantContext } from '@kineo/auth';
 import type { Settings } from '@kineo/config';
-import { DomainError, type PrismaClient } from '@kineo/db';
+import type { PrismaClient } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import type { Row, TenantNamespace, Warehouse } from '@kineo/warehouse';
 import { ResultCache, type CacheKeyParts } from '../../engine/cache/result-cache.service';
 import { SETTINGS } from '../../engine/config/settings.module';

@@ -14,7 +14,8 @@ import {
 } from '@kineo/analytics';
 import type { TenantContext } from '@kineo/auth';
 import type { Settings } from '@kineo/config';
-import { DomainError, type Prisma, type PrismaClient } from '@kineo/db';
+import type { Prisma, PrismaClient } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import type { Row, TenantNamespace, Warehouse } from '@kineo/warehouse';
 import { z } from 'zod';
 import { SETTINGS } from '../../engine/config/settings.module';

@@ -3,7 +3,7 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
 import { createSecretStore, type Settings } from '@kineo/config';
 import { AuditLog, decodeCursor, pageSize, PaginationError, TenantActivityService, toPage, type PageRequest, type PrismaClient } from '@kineo/db';
-import { quarantineCsv, readQuarantine, type QuarantineRow } from '@kineo/pipeline';
+import { quarantineCsv, readQuarantine, type QuarantineRow } from './quarantine-reader.util';
 import { createWarehouse, type Warehouse } from '@kineo/warehouse';
 import { InjectSettings } from '../../engine/config/settings.module';
 import { InjectPrisma } from '../../engine/database/database.module';

@@ -1,4 +1,5 @@
-import { DomainError, SLUG_MAX } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
+import { SLUG_MAX } from '@kineo/tenancy';
 import { z } from 'zod';
 
 const slug = z.string().trim().min(1, { error: '"slug" is required.' }).max(SLUG_MAX, { error: `"slug" has at most ${SLUG_MAX} characters.` });

@@ -1,5 +1,5 @@
 import type { SqlParam, TenantNamespace, Warehouse } from '@kineo/warehouse';
-import { csvCell } from './xlsx';
+import { stringify } from 'csv-stringify/sync';
 
 export interface QuarantineRow {
   file: string;
@@ -57,7 +57,10 @@ export async function* quarantineCsv(warehouse: Warehouse, tenant: TenantNamespa
   yield 'file,line,reason,raw\r\n';
   try {
     for await (const batch of warehouse.stream(tenant, `${COLUMNS}${sql}`, params)) {
-      yield batch.map((r) => [r.file, r.line, r.reason, r.raw].map((v) => csvCell(v === null || v === undefined ? '' : String(v))).join(',') + '\r\n').join('');
+      yield stringify(
+        batch.map((r) => [r.file, r.line, r.reason, r.raw].map((v) => (v === null || v === undefined ? '' : String(v)))),
+        { record_delimiter: '\r\n' },
+      );
     }
   } finally {
     await warehouse.release(tenant);
