@@ -68,56 +68,30 @@ resource "azurerm_private_dns_zone_virtual_network_link" "zone" {
   tags                  = local.tags
 }
 
-resource "azurerm_private_endpoint" "redis" {
-  name                = "pe-redis-${local.name}"
-  location            = azurerm_resource_group.platform.location
-  resource_group_name = azurerm_resource_group.platform.name
-  subnet_id           = azurerm_subnet.private_endpoints.id
-  tags                = local.tags
-  private_service_connection {
-    name                           = "redis"
-    private_connection_resource_id = azurerm_redis_cache.platform.id
-    subresource_names              = ["redisCache"]
-    is_manual_connection           = false
-  }
-  private_dns_zone_group {
-    name                 = "redis"
-    private_dns_zone_ids = [azurerm_private_dns_zone.zone["redis"].id]
+locals {
+  # Services reached only through a private endpoint in the VNet (Postgres is VNet-integrated instead).
+  private_endpoints = {
+    redis = { resource_id = azurerm_redis_cache.platform.id, subresource = "redisCache" }
+    vault = { resource_id = azurerm_key_vault.platform.id, subresource = "vault" }
+    blob  = { resource_id = azurerm_storage_account.platform.id, subresource = "blob" }
   }
 }
 
-resource "azurerm_private_endpoint" "vault" {
-  name                = "pe-vault-${local.name}"
+resource "azurerm_private_endpoint" "service" {
+  for_each            = local.private_endpoints
+  name                = "pe-${each.key}-${local.name}"
   location            = azurerm_resource_group.platform.location
   resource_group_name = azurerm_resource_group.platform.name
   subnet_id           = azurerm_subnet.private_endpoints.id
   tags                = local.tags
   private_service_connection {
-    name                           = "vault"
-    private_connection_resource_id = azurerm_key_vault.platform.id
-    subresource_names              = ["vault"]
+    name                           = each.key
+    private_connection_resource_id = each.value.resource_id
+    subresource_names              = [each.value.subresource]
     is_manual_connection           = false
   }
   private_dns_zone_group {
-    name                 = "vault"
-    private_dns_zone_ids = [azurerm_private_dns_zone.zone["vault"].id]
-  }
-}
-
-resource "azurerm_private_endpoint" "blob" {
-  name                = "pe-blob-${local.name}"
-  location            = azurerm_resource_group.platform.location
-  resource_group_name = azurerm_resource_group.platform.name
-  subnet_id           = azurerm_subnet.private_endpoints.id
-  tags                = local.tags
-  private_service_connection {
-    name                           = "blob"
-    private_connection_resource_id = azurerm_storage_account.platform.id
-    subresource_names              = ["blob"]
-    is_manual_connection           = false
-  }
-  private_dns_zone_group {
-    name                 = "blob"
-    private_dns_zone_ids = [azurerm_private_dns_zone.zone["blob"].id]
+    name                 = each.key
+    private_dns_zone_ids = [azurerm_private_dns_zone.zone[each.key].id]
   }
 }

@@ -32,3 +32,13 @@ output "app_identity_principal_ids" {
   description = "Object ids of the gateway, worker and portal managed identities."
   value       = { for app, identity in azurerm_user_assigned_identity.app : app => identity.principal_id }
 }
+
+output "virtual_network_name" {
+  description = "Name of the platform VNet."
+  value       = azurerm_virtual_network.platform.name
+}
+
+output "storage_account_name" {
+  description = "Name of the platform storage account."
+  value       = azurerm_storage_account.platform.name
+}
