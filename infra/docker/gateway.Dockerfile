@@ -18,6 +18,13 @@ COPY --from=prune /repo/out/full/ .
 RUN npx turbo run build --filter=@kineo/gateway... \
  && find libs apps -name node_modules -type d -prune -exec rm -rf {} +
 
+# The migrations image (images.yml builds it with --target migrate): the deploy workflow runs it as
+# a Container Apps job inside the VNet, the only place the private Postgres is reachable from.
+# It needs the prisma CLI, a dev dependency of @kineo/db, so it starts from the build stage.
+FROM build AS migrate
+USER node
+CMD ["node", "libs/db/scripts/prisma.js", "migrate", "deploy"]
+
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /repo
 COPY --from=prune /repo/out/json/ .

@@ -76,6 +76,11 @@ resource "azurerm_container_app" "gateway" {
   workload_profile_name        = "Consumption"
   tags                         = local.tags
 
+  # deploy.yml rolls images out (and back) revision by revision; Terraform sets only the first one.
+  lifecycle {
+    ignore_changes = [template[0].container[0].image, ingress[0].traffic_weight]
+  }
+
   identity {
     type         = "UserAssigned"
     identity_ids = [azurerm_user_assigned_identity.app["gateway"].id]
@@ -159,6 +164,11 @@ resource "azurerm_container_app" "portal" {
   workload_profile_name        = "Consumption"
   tags                         = local.tags
 
+  # deploy.yml rolls images out (and back) revision by revision; Terraform sets only the first one.
+  lifecycle {
+    ignore_changes = [template[0].container[0].image, ingress[0].traffic_weight]
+  }
+
   identity {
     type         = "UserAssigned"
     identity_ids = [azurerm_user_assigned_identity.app["portal"].id]
@@ -210,6 +220,11 @@ resource "azurerm_container_app" "worker" {
   revision_mode                = "Single"
   workload_profile_name        = "Consumption"
   tags                         = local.tags
+
+  # deploy.yml rolls images out (and back) revision by revision; Terraform sets only the first one.
+  lifecycle {
+    ignore_changes = [template[0].container[0].image]
+  }
 
   identity {
     type         = "UserAssigned"
@@ -284,6 +299,53 @@ resource "azurerm_container_app" "worker" {
           secret_name       = "redis-password"
           trigger_parameter = "password"
         }
+      }
+    }
+  }
+}
+
+# Migrations run here, inside the VNet, before a new revision takes traffic (deploy.yml starts it).
+resource "azurerm_container_app_job" "migrate" {
+  name                         = "caj-migrate-${local.name}"
+  location                     = azurerm_resource_group.platform.location
+  resource_group_name          = azurerm_resource_group.platform.name
+  container_app_environment_id = azurerm_container_app_environment.platform.id
+  workload_profile_name        = "Consumption"
+  replica_timeout_in_seconds   = 1800
+  replica_retry_limit          = 0
+  tags                         = local.tags
+
+  manual_trigger_config {
+    parallelism              = 1
+    replica_completion_count = 1
+  }
+
+  # The gateway's identity: it already reads database-url from Key Vault, and nothing more is needed.
+  identity {
+    type         = "UserAssigned"
+    identity_ids = [azurerm_user_assigned_identity.app["gateway"].id]
+  }
+
+  registry {
+    server   = var.container_registry_login_server
+    identity = azurerm_user_assigned_identity.app["gateway"].id
+  }
+
+  secret {
+    name                = "database-url"
+    key_vault_secret_id = azurerm_key_vault_secret.connection["database_url"].versionless_id
+    identity            = azurerm_user_assigned_identity.app["gateway"].id
+  }
+
+  template {
+    container {
+      name   = "migrate"
+      image  = "${var.container_registry_login_server}/kineo-migrate:${var.image_tag}"
+      cpu    = 0.5
+      memory = "1Gi"
+      env {
+        name        = "DATABASE_URL"
+        secret_name = "database-url"
       }
     }
   }

@@ -42,3 +42,8 @@ output "storage_account_name" {
   description = "Name of the platform storage account."
   value       = azurerm_storage_account.platform.name
 }
+
+output "migrate_job_name" {
+  description = "Container Apps job that applies database migrations."
+  value       = azurerm_container_app_job.migrate.name
+}
