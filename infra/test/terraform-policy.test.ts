@@ -1,3 +1,4 @@
+import { QUEUES } from '../../libs/jobs/src/definitions';
 import { loadAllTerraform, relative, walkAttributes, type TerraformDir } from './terraform.util';
 
 let dirs: TerraformDir[];
@@ -177,7 +178,8 @@ describe('app identities hold only their roles', () => {
     const rule = JSON.stringify(worker.body.template);
     expect(rule).toContain('"custom_rule_type":"redis"');
     expect(rule).toContain('"listName":"kineo:${custom_scale_rule.value}:wait"');
-    expect(byPath('modules/platform').locals.worker_queues).toEqual(['ingest', 'build', 'provision', 'maintenance']);
+    // Every queue the platform defines, so no kind of job waits without the worker scaling for it.
+    expect(byPath('modules/platform').locals.worker_queues).toEqual([...QUEUES]);
   });
 });
 
