@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { NextConfig } from 'next';
 
 // The package scripts set this too; setting it here also covers a bare `npx next build`,
@@ -7,6 +8,11 @@ process.env.NEXT_TELEMETRY_DISABLED ??= '1';
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
+  // The container image (infra/docker/portal.Dockerfile) sets NEXT_OUTPUT=standalone to get a
+  // self-contained server with only the files it traces; `next dev`/`next start` stay as they were.
+  ...(process.env.NEXT_OUTPUT === 'standalone'
+    ? { output: 'standalone' as const, outputFileTracingRoot: path.resolve(process.cwd(), '../..') }
+    : {}),
 };
 
 export default nextConfig;

@@ -1,0 +1,217 @@
+import { QUEUES } from '../../libs/jobs/src/definitions';
+import { loadAllTerraform, relative, walkAttributes, type TerraformDir } from './terraform.util';
+
+let dirs: TerraformDir[];
+const byPath = (suffix: string) => {
+  const found = dirs.find((d) => relative(d.dir) === `terraform/${suffix}`);
+  if (!found) throw new Error(`terraform/${suffix} is missing`);
+  return found;
+};
+const resourcesOf = (type: string) =>
+  dirs.flatMap((d) => d.resources.filter((r) => r.type === type).map((r) => ({ ...r, where: `${relative(d.dir, r.file)} ${r.type}.${r.name}` })));
+
+beforeAll(async () => {
+  dirs = await loadAllTerraform();
+});
+
+test('every module and environment is present', () => {
+  expect(dirs.map((d) => relative(d.dir))).toEqual([
+    'terraform/environments/dev',
+    'terraform/environments/prod',
+    'terraform/modules/databricks',
+    'terraform/modules/platform',
+    'terraform/modules/tenant',
+  ]);
+});
+
+describe('no public network access to the data services', () => {
+  test.each([
+    ['azurerm_postgresql_flexible_server'],
+    ['azurerm_redis_cache'],
+    ['azurerm_key_vault'],
+    ['azurerm_storage_account'],
+  ])('%s', (type) => {
+    const found = resourcesOf(type);
+    expect(found.length).toBeGreaterThan(0);
+    for (const r of found) expect([r.where, r.body.public_network_access_enabled]).toEqual([r.where, false]);
+  });
+
+  test('PostgreSQL is VNet-integrated and keeps point-in-time and geo-redundant backups configurable', () => {
+    const [pg] = resourcesOf('azurerm_postgresql_flexible_server');
+    expect(pg!.body.delegated_subnet_id).toMatch(/azurerm_subnet\./);
+    expect(pg!.body.backup_retention_days).toBe('${var.postgres_backup_retention_days}');
+    expect(pg!.body.geo_redundant_backup_enabled).toBe('${var.postgres_geo_redundant_backup}');
+    expect(JSON.stringify(pg!.body.dynamic)).toContain('var.postgres_high_availability');
+  });
+
+  test('Key Vault uses RBAC, purge protection and denies the network by default', () => {
+    for (const kv of resourcesOf('azurerm_key_vault')) {
+      expect(kv.body).toMatchObject({ enable_rbac_authorization: true, purge_protection_enabled: true });
+      expect(kv.body.network_acls).toEqual([expect.objectContaining({ default_action: 'Deny' })]);
+    }
+  });
+
+  test('storage allows no anonymous blobs and no shared keys', () => {
+    for (const st of resourcesOf('azurerm_storage_account')) {
+      expect(st.body).toMatchObject({ allow_nested_items_to_be_public: false, shared_access_key_enabled: false, https_traffic_only_enabled: true });
+    }
+    for (const c of resourcesOf('azurerm_storage_container')) expect([c.where, c.body.container_access_type]).toEqual([c.where, 'private']);
+  });
+});
+
+test('TLS 1.2 is the minimum wherever the service lets us choose', () => {
+  for (const r of resourcesOf('azurerm_redis_cache')) expect(r.body).toMatchObject({ minimum_tls_version: '1.2', non_ssl_port_enabled: false });
+  for (const r of resourcesOf('azurerm_storage_account')) expect(r.body.min_tls_version).toBe('TLS1_2');
+});
+
+// azurerm resources that accept a `tags` argument; sub-resources (subnets, role assignments,
+// containers, databases, associations) take none.
+const UNTAGGABLE = new Set([
+  'azurerm_subnet',
+  'azurerm_role_assignment',
+  'azurerm_storage_container',
+  'azurerm_postgresql_flexible_server_database',
+  'azurerm_postgresql_flexible_server_active_directory_administrator',
+  'azurerm_subnet_network_security_group_association',
+]);
+
+test('every taggable Azure resource carries local.tags (environment and owner)', () => {
+  const untagged: string[] = [];
+  for (const d of dirs) {
+    for (const r of d.resources) {
+      if (!r.type.startsWith('azurerm_') || UNTAGGABLE.has(r.type)) continue;
+      if (r.body.tags !== '${local.tags}') untagged.push(`${relative(d.dir, r.file)} ${r.type}.${r.name}`);
+    }
+    if (d.resources.some((r) => r.body.tags === '${local.tags}')) {
+      const tags = String(d.locals.tags);
+      expect([relative(d.dir), tags]).toEqual([relative(d.dir), expect.stringMatching(/environment\s*=\s*var\.environment[\s\S]*owner\s*=\s*var\.owner/)]);
+    }
+  }
+  expect(untagged).toEqual([]);
+});
+
+describe('no secret in any file', () => {
+  const SECRETISH = /(password|secret|token|access_key|client_secret|connection_string)$/i;
+
+  test('no secret-like attribute holds a literal string', () => {
+    const literal: string[] = [];
+    for (const d of dirs) {
+      for (const r of d.resources) {
+        for (const [at, value] of walkAttributes(r.body)) {
+          const key = at[at.length - 1]!;
+          if (SECRETISH.test(key) && typeof value === 'string' && !value.includes('${')) {
+            literal.push(`${relative(d.dir, r.file)} ${r.type}.${r.name}.${at.join('.')}`);
+          }
+        }
+      }
+    }
+    expect(literal).toEqual([]);
+  });
+
+  test('Key Vault holds the secrets the platform reads, by name, with values kept out of Terraform', () => {
+    const platform = byPath('modules/platform');
+    // libs/config keyVaultSecretName(): "-" is stored as "--".
+    expect(platform.locals.platform_secrets).toEqual({ auth_jwt_secret: 'auth--jwt--secret', databricks_token: 'databricks--token' });
+    const placeholder = platform.resources.find((r) => r.type === 'azurerm_key_vault_secret' && r.name === 'platform')!;
+    expect(placeholder.body.lifecycle).toEqual([expect.objectContaining({ ignore_changes: ['${value}', '${expiration_date}'] })]);
+  });
+
+  test('a variable whose name says secret is marked sensitive', () => {
+    for (const d of dirs) {
+      for (const [name, v] of Object.entries(d.variables)) {
+        if (SECRETISH.test(name)) expect([relative(d.dir), name, v.sensitive]).toEqual([relative(d.dir), name, true]);
+      }
+    }
+  });
+
+  test('no tfvars file with values is committed, only examples of ids', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const tracked = execFileSync('git', ['ls-files', 'terraform'], { encoding: 'utf8' }).split('\n');
+    expect(tracked.filter((f) => f.endsWith('.tfvars') || f.endsWith('.tfstate'))).toEqual([]);
+  });
+});
+
+test('every variable has a description and a type', () => {
+  const missing: string[] = [];
+  for (const d of dirs) {
+    for (const [name, v] of Object.entries(d.variables)) {
+      if (typeof v.description !== 'string' || v.description.length < 10) missing.push(`${relative(d.dir)} var.${name}: description`);
+      if (v.type === undefined) missing.push(`${relative(d.dir)} var.${name}: type`);
+    }
+  }
+  expect(missing).toEqual([]);
+});
+
+describe('app identities hold only their roles', () => {
+  test('the role table is least privilege per app', () => {
+    expect(byPath('modules/platform').locals.app_roles).toEqual({
+      gateway: { key_vault: 'Key Vault Secrets User', storage: 'Storage Blob Data Reader' },
+      worker: { key_vault: 'Key Vault Secrets User', storage: 'Storage Blob Data Contributor' },
+      portal: {},
+    });
+  });
+
+  test('every role assignment of an app identity comes from that table (or is AcrPull to pull its image)', () => {
+    const platform = byPath('modules/platform');
+    const assignments = platform.resources.filter((r) => r.type === 'azurerm_role_assignment');
+    expect(assignments.length).toBeGreaterThan(0);
+    for (const a of assignments) {
+      expect(String(a.body.principal_id)).toBe('${azurerm_user_assigned_identity.app[each.key].principal_id}');
+      if (a.body.role_definition_name === 'AcrPull') {
+        expect(a.body.for_each).toBe('${local.app_roles}');
+      } else {
+        expect(a.body.role_definition_name).toBe('${each.value}');
+        expect(String(a.body.for_each)).toMatch(/local\.app_roles/);
+      }
+    }
+  });
+
+  test('each container app runs as its own identity', () => {
+    for (const app of ['gateway', 'portal', 'worker']) {
+      const r = resourcesOf('azurerm_container_app').find((c) => c.name === app)!;
+      expect(r.body.identity).toEqual([{ type: 'UserAssigned', identity_ids: [`\${azurerm_user_assigned_identity.app["${app}"].id}`] }]);
+    }
+  });
+
+  test('the worker scales on each queue\'s BullMQ wait list with a KEDA redis rule', () => {
+    const worker = resourcesOf('azurerm_container_app').find((c) => c.name === 'worker')!;
+    const rule = JSON.stringify(worker.body.template);
+    expect(rule).toContain('"custom_rule_type":"redis"');
+    expect(rule).toContain('"listName":"kineo:${custom_scale_rule.value}:wait"');
+    // Every queue the platform defines, so no kind of job waits without the worker scaling for it.
+    expect(byPath('modules/platform').locals.worker_queues).toEqual([...QUEUES]);
+  });
+});
+
+describe('environments and modules agree on inputs', () => {
+  for (const env of ['dev', 'prod']) {
+    test(`${env}: every module input exists and every required input is given`, () => {
+      const environment = byPath(`environments/${env}`);
+      const problems: string[] = [];
+      for (const [call, body] of Object.entries(environment.modules)) {
+        const source = String(body.source);
+        const target = byPath(source.replace(/^\.\.\/\.\.\//, ''));
+        const given = Object.keys(body).filter((k) => !['source', 'providers', 'for_each', 'count', 'depends_on'].includes(k));
+        for (const input of given) if (!(input in target.variables)) problems.push(`module.${call}: ${input} is not a variable of ${source}`);
+        for (const [name, v] of Object.entries(target.variables)) {
+          if (!('default' in v) && !given.includes(name)) problems.push(`module.${call}: required ${name} not given`);
+        }
+        for (const ref of JSON.stringify(body).matchAll(/module\.(\w+)\.(\w+)/g)) {
+          const other = environment.modules[ref[1]!];
+          const otherDir = other && byPath(String(other.source).replace(/^\.\.\/\.\.\//, ''));
+          if (!otherDir || !(ref[2]! in otherDir.outputs)) problems.push(`module.${call}: uses module.${ref[1]}.${ref[2]}, which is not an output`);
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+  }
+
+  test('state is remote in Azure Storage with Entra ID auth', () => {
+    for (const env of ['dev', 'prod']) {
+      const backend = JSON.stringify(byPath(`environments/${env}`).terraform);
+      expect(backend).toContain('"azurerm"');
+      expect(backend).toContain(`"key":"kineo-${env}.tfstate"`);
+      expect(backend).toContain('"use_azuread_auth":true');
+    }
+  });
+});
