@@ -13,6 +13,7 @@ import { QueueModule } from './engine/queue/queue.module';
 import { RedisModule } from './engine/redis/redis.module';
 import { WarehouseModule } from './engine/warehouse/warehouse.module';
 import { AnalyticsModule } from './modules/analytics/analytics.module';
+import { IdentityModule } from './modules/identity/identity.module';
 import { PlatformModule } from './modules/platform/platform.module';
 import { UploadsModule } from './modules/uploads/uploads.module';
 
@@ -44,6 +45,7 @@ export class AppModule {
         HealthModule,
         ...(settings.METRICS_ENABLED ? [MetricsModule] : []),
         PlatformModule,
+        IdentityModule,
         UploadsModule,
         AnalyticsModule,
         ...(options.modules ?? []),

@@ -10,7 +10,13 @@ export type AuthErrorCode =
   | 'USER_EXISTS'
   | 'USER_INPUT_INVALID'
   | 'BAD_USER_INPUT'
-  | 'AUTH_SECRET_INVALID';
+  | 'AUTH_SECRET_INVALID'
+  | 'INVITATION_INVALID'
+  | 'RESET_TOKEN_INVALID'
+  | 'PLAN_LIMIT'
+  | 'NOT_FOUND'
+  | 'OIDC_FAILED'
+  | 'OIDC_NOT_CONFIGURED';
 
 /** Sign-in, session and account failures, each with a message that is safe to show to the caller. */
 export class AuthError extends DomainError {
