@@ -142,27 +142,27 @@ export class AuthService {
    * deactivation or a suspension.
    */
   async refresh(refreshToken: string): Promise<LoginResult> {
-    const rotated = await this.sessions.rotate(refreshToken);
-    const end = async (reason: string, error: AuthError = sessionInvalid()): Promise<never> => {
-      await this.sessions.revoke(rotated.sessionId, reason);
-      throw error;
+    // Checked before the token is spent, so a refresh refused while the tenant is suspended can be retried later.
+    const found = await this.sessions.inspect(refreshToken);
+    const end = async (reason: string): Promise<never> => {
+      await this.sessions.revoke(found.sessionId, reason);
+      throw sessionInvalid();
     };
-    const user = await dbCall(() => this.prisma.user.findUnique({ where: { id: rotated.userId } }));
+    const user = await dbCall(() => this.prisma.user.findUnique({ where: { id: found.userId } }));
     if (!user || user.status !== 'active') return end('user_inactive');
     let role: SessionRole = OPS_ROLE;
     let tenant: LoginResult['tenant'] = null;
-    if (rotated.tenantId) {
-      const membership = await dbCall(() =>
-        this.prisma.membership.findUnique({ where: { userId_tenantId: { userId: user.id, tenantId: rotated.tenantId! } }, include: { tenant: true } }),
-      );
+    if (found.tenantId) {
+      const tenantId = found.tenantId;
+      const membership = await dbCall(() => this.prisma.membership.findUnique({ where: { userId_tenantId: { userId: user.id, tenantId } }, include: { tenant: true } }));
       if (!membership || membership.deactivatedAt) return end('membership_inactive');
-      // A suspended tenant refuses the refresh but keeps the session, so it works again on reactivation.
       assertTenantUsable(membership.tenant);
       role = membership.role;
       tenant = { id: membership.tenant.id, slug: membership.tenant.slug, name: membership.tenant.name };
     } else if (user.platformRole !== OPS_ROLE) {
       return end('not_ops');
     }
+    const rotated = await this.sessions.rotate(refreshToken);
     const access = await this.tokens.issue({ userId: user.id, ...(tenant ? { tenantId: tenant.id } : {}), role, sessionId: rotated.sessionId });
     return { ...access, sessionId: rotated.sessionId, refreshToken: rotated.refreshToken, refreshExpiresAt: rotated.refreshExpiresAt, role, userId: user.id, tenant };
   }

@@ -60,9 +60,11 @@ export class SessionStore {
     return { sessionId: session.id, refreshToken, refreshExpiresAt };
   }
 
-  /** Swaps a refresh token for a new one of the same session; the old one is spent. */
-  async rotate(refreshToken: string): Promise<RefreshedSession> {
-    const now = this.now();
+  /**
+   * The live session a refresh token belongs to, without spending it. A token that was already
+   * rotated revokes its session: either its owner or a thief is replaying it, and we cannot tell which.
+   */
+  async inspect(refreshToken: string): Promise<{ id: string; sessionId: string; userId: string; tenantId: string | null }> {
     const row = await dbCall(() =>
       this.prisma.refreshToken.findUnique({ where: { tokenHash: hashOpaqueToken(refreshToken) }, include: { session: true } }),
     );
@@ -72,8 +74,14 @@ export class SessionStore {
       await this.audit.record({ actor: row.session.userId, action: AUDIT_REFRESH_REUSED, tenantId: row.session.tenantId, details: { sessionId: row.sessionId } });
       throw refreshRefused();
     }
-    if (row.expiresAt <= now) throw refreshRefused();
+    if (row.expiresAt <= this.now()) throw refreshRefused();
+    return { id: row.id, sessionId: row.sessionId, userId: row.session.userId, tenantId: row.session.tenantId };
+  }
 
+  /** Swaps a refresh token for a new one of the same session; the old one is spent. */
+  async rotate(refreshToken: string): Promise<RefreshedSession> {
+    const now = this.now();
+    const row = await this.inspect(refreshToken);
     const next = newOpaqueToken();
     const refreshExpiresAt = this.refreshExpiry();
     const rotated = await dbCall(() =>
@@ -90,7 +98,7 @@ export class SessionStore {
       await this.revoke(row.sessionId, 'refresh_token_reused');
       throw refreshRefused();
     }
-    return { sessionId: row.sessionId, userId: row.session.userId, tenantId: row.session.tenantId, refreshToken: next, refreshExpiresAt };
+    return { sessionId: row.sessionId, userId: row.userId, tenantId: row.tenantId, refreshToken: next, refreshExpiresAt };
   }
 
   /** True while the session has not been revoked. */
