@@ -52,8 +52,8 @@ describe('identity: sessions, invitations, password resets, user management and 
       `mutation { login(email: ${q(email)}, password: ${q(password)}${tenant ? `, tenant: ${q(tenant)}` : ''}) { ${SESSION} } }`,
     );
   }
-  async function signIn(email: string, password = PASSWORD, app_ = app): Promise<Session> {
-    const reply = await login(app_, email, password);
+  async function signIn(email: string, password = PASSWORD, app_ = app, tenant?: string): Promise<Session> {
+    const reply = await login(app_, email, password, tenant);
     expect(reply.body.errors).toBeUndefined();
     return reply.body.data!.login;
   }
@@ -170,6 +170,257 @@ describe('identity: sessions, invitations, password resets, user management and 
       }
       expect((await me(session.token)).body.data?.me.email).toBe('member@globex.test');
       expect((await refresh(session.refreshToken)).body.errors).toBeUndefined();
+    });
+  });
+
+  describe('the org admin manages people', () => {
+    const asAdmin = async () => bearer((await signIn('admin@acme.test')).token);
+    const users = async (headers: Record<string, string>) => (await graphql<{ users: Member[] }>(app, `{ users { ${MEMBER} } }`, headers)).body.data!.users;
+    const memberId = async (email: string) => (await prisma.membership.findFirstOrThrow({ where: { user: { email } } })).id;
+
+    it('lists the members of their own organisation only, with role, status and last sign-in', async () => {
+      const list = await users(await asAdmin());
+      expect(list.map((m) => [m.email, m.role, m.status])).toEqual([
+        ['admin@acme.test', 'org_admin', 'active'],
+        ['manager@acme.test', 'manager', 'active'],
+        ['viewer@acme.test', 'viewer', 'active'],
+      ]);
+      expect(list[0]!.lastSignInAt).not.toBeNull();
+      expect(list[1]!.lmsUserId).toBe(7);
+    });
+
+    it('is refused to a manager, a viewer and Kineo ops', async () => {
+      for (const email of ['manager@acme.test', 'viewer@acme.test', 'ops@kineo.test']) {
+        const reply = await graphql(app, `{ users { email } }`, bearer((await signIn(email)).token));
+        expect(codeOf(reply)).toBe('FORBIDDEN');
+      }
+      const mutation = await graphql(app, `mutation { deactivateUser(membershipId: ${q(await memberId('viewer@acme.test'))}) { status } }`, bearer((await signIn('manager@acme.test')).token));
+      expect(mutation.body.errors).toEqual([expect.objectContaining({ message: 'This needs the org_admin role; you are manager.', extensions: { code: 'FORBIDDEN' } })]);
+    });
+
+    it("changes a role, which applies to the member's current session at once, and is audited", async () => {
+      const viewer = await signIn('viewer@acme.test');
+      const id = await memberId('viewer@acme.test');
+      const noLink = await graphql(app, `mutation { changeRole(membershipId: ${q(id)}, role: manager) { role } }`, await asAdmin());
+      expect(noLink.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'USER_INPUT_INVALID' } })]);
+      expect(noLink.body.errors![0]!.message).toContain('A manager needs the LMS user id');
+
+      const changed = await graphql<{ changeRole: Member }>(app, `mutation { changeRole(membershipId: ${q(id)}, role: manager, lmsUserId: 12) { ${MEMBER} } }`, await asAdmin());
+      expect(changed.body.data!.changeRole).toMatchObject({ role: 'manager', lmsUserId: 12 });
+      expect((await me(viewer.token)).body.data?.me.role).toBe('manager');
+
+      const back = await graphql<{ changeRole: Member }>(app, `mutation { changeRole(membershipId: ${q(id)}, role: viewer) { role } }`, await asAdmin());
+      expect(back.body.data!.changeRole.role).toBe('viewer');
+      const events = await audit('user.role_changed');
+      expect(events.map((e) => e.details)).toEqual([
+        expect.objectContaining({ email: 'viewer@acme.test', from: 'viewer', to: 'manager', lmsUserId: 12 }),
+        expect.objectContaining({ email: 'viewer@acme.test', from: 'manager', to: 'viewer' }),
+      ]);
+      expect(events.every((e) => e.tenantId === acme.id)).toBe(true);
+    });
+
+    it('deactivates a member: their sessions end, they cannot sign in or refresh; reactivating lets them sign in again', async () => {
+      const manager = await signIn('manager@acme.test');
+      const id = await memberId('manager@acme.test');
+      const off = await graphql<{ deactivateUser: Member }>(app, `mutation { deactivateUser(membershipId: ${q(id)}) { ${MEMBER} } }`, await asAdmin());
+      expect(off.body.data!.deactivateUser.status).toBe('deactivated');
+
+      expect(codeOf(await me(manager.token))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await refresh(manager.refreshToken))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await login(app, 'manager@acme.test'))).toBe('FORBIDDEN');
+
+      const on = await graphql<{ reactivateUser: Member }>(app, `mutation { reactivateUser(membershipId: ${q(id)}) { status } }`, await asAdmin());
+      expect(on.body.data!.reactivateUser.status).toBe('active');
+      expect((await me((await signIn('manager@acme.test')).token)).body.data?.me.role).toBe('manager');
+      expect((await audit('user.deactivated')).map((e) => (e.details as { email: string }).email)).toEqual(['manager@acme.test']);
+      expect((await audit('user.reactivated')).map((e) => (e.details as { email: string }).email)).toEqual(['manager@acme.test']);
+    });
+
+    it('grants a viewer LMS organisations (replacing what they had), and refuses it for a non-viewer', async () => {
+      const id = await memberId('viewer@acme.test');
+      const grant = (ids: number[], membershipId = id) =>
+        graphql<{ grantViewerOrganisations: Member }>(app, `mutation { grantViewerOrganisations(membershipId: ${q(membershipId)}, organisationIds: [${ids.join(', ')}]) { organisationIds } }`, asAdminHeaders);
+      const asAdminHeaders = await asAdmin();
+      expect((await grant([30, 10, 10])).body.data!.grantViewerOrganisations.organisationIds).toEqual([10, 30]);
+      expect((await grant([20])).body.data!.grantViewerOrganisations.organisationIds).toEqual([20]);
+      expect((await prisma.viewerGrant.findMany({ where: { membershipId: id } })).map((g) => Number(g.organisationId))).toEqual([20]);
+
+      const manager = await grant([1], await memberId('manager@acme.test'));
+      expect(manager.body.errors).toEqual([expect.objectContaining({ message: 'manager@acme.test is manager, not a viewer; only viewers are granted organisations.' })]);
+      expect(codeOf(await grant([0]))).toBe('USER_INPUT_INVALID');
+      expect((await audit('user.viewer_organisations_granted')).map((e) => e.details)).toEqual([
+        expect.objectContaining({ from: [], to: [10, 30] }),
+        expect.objectContaining({ from: [10, 30], to: [20] }),
+      ]);
+    });
+
+    it("cannot touch another organisation's members (NOT_FOUND, as for an unknown id), nor deactivate or demote oneself", async () => {
+      const headers = await asAdmin();
+      const foreign = await graphql(app, `mutation { deactivateUser(membershipId: ${q(await memberId('member@globex.test'))}) { status } }`, headers);
+      expect(codeOf(foreign)).toBe('NOT_FOUND');
+      expect((await prisma.membership.findFirstOrThrow({ where: { user: { email: 'member@globex.test' } } })).deactivatedAt).toBeNull();
+      const self = await graphql(app, `mutation { deactivateUser(membershipId: ${q(await memberId('admin@acme.test'))}) { status } }`, headers);
+      expect(self.body.errors).toEqual([expect.objectContaining({ message: 'You cannot deactivate yourself; ask another org admin.', extensions: { code: 'FORBIDDEN' } })]);
+    });
+  });
+
+  describe('invitations (no mail server: the link is logged and returned to the admin)', () => {
+    interface Invitation { id: string; email: string; role: string; link: string; delivery: string; expiresAt: string }
+    const INVITATION = 'id email role link delivery expiresAt';
+    const invite = async (args: string, who = 'admin@acme.test') =>
+      graphql<{ inviteUser: Invitation }>(app, `mutation { inviteUser(${args}) { ${INVITATION} } }`, bearer((await signIn(who)).token));
+    const accept = (link: string, password = PASSWORD, displayName = 'New Person') =>
+      graphql<{ acceptInvitation: Session }>(
+        app,
+        `mutation { acceptInvitation(token: ${q(new URL(link).searchParams.get('token')!)}, password: ${q(password)}, displayName: ${q(displayName)}) { ${SESSION} } }`,
+      );
+
+    it('invites a viewer with organisations; the link is logged, returned, and accepting it creates the account and signs in', async () => {
+      const sent = await invite(`email: "New.Viewer@Acme.test", role: viewer, organisationIds: [5, 6]`);
+      expect(sent.body.errors).toBeUndefined();
+      const invitation = sent.body.data!.inviteUser;
+      expect(invitation).toMatchObject({ email: 'new.viewer@acme.test', role: 'viewer', delivery: 'logged' });
+      expect(invitation.link).toMatch(new RegExp(`^${PORTAL}/accept-invitation\\?token=[A-Za-z0-9_-]{43}$`));
+      expect(Date.parse(invitation.expiresAt) - Date.now()).toBeGreaterThan(6.9 * 24 * 3600 * 1000);
+      expect(logs.lines.some((line) => JSON.stringify(line).includes(invitation.link))).toBe(true);
+      const stored = await prisma.invitation.findUniqueOrThrow({ where: { id: invitation.id } });
+      expect(stored.tokenHash).not.toContain(new URL(invitation.link).searchParams.get('token'));
+
+      const weak = await accept(invitation.link, 'short');
+      expect(codeOf(weak)).toBe('PASSWORD_WEAK');
+
+      const accepted = await accept(invitation.link);
+      expect(accepted.body.errors).toBeUndefined();
+      expect(accepted.body.data!.acceptInvitation).toMatchObject({ role: 'viewer', tenant: { slug: 'acme' } });
+      expect((await me(accepted.body.data!.acceptInvitation.token)).body.data).toEqual({ me: { email: 'new.viewer@acme.test', role: 'viewer' } });
+      const membership = await prisma.membership.findFirstOrThrow({ where: { user: { email: 'new.viewer@acme.test' } }, include: { viewerGrants: true, user: true } });
+      expect(membership.viewerGrants.map((g) => Number(g.organisationId)).sort()).toEqual([5, 6]);
+      expect(membership.user.displayName).toBe('New Person');
+      expect((await signIn('new.viewer@acme.test')).role).toBe('viewer');
+
+      const again = await accept(invitation.link);
+      expect(codeOf(again)).toBe('INVITATION_INVALID');
+      expect((await audit('user.invited')).length).toBeGreaterThan(0);
+      expect((await audit('invitation.accepted')).map((e) => (e.details as { email: string }).email)).toContain('new.viewer@acme.test');
+    });
+
+    it('links an existing account after checking its current password, and the account then belongs to both organisations', async () => {
+      const invitation = (await invite(`email: "admin@globex.test", role: manager, lmsUserId: 42`)).body.data!.inviteUser;
+      const wrong = await accept(invitation.link, 'not the password of that account');
+      expect(wrong.body.errors).toEqual([
+        expect.objectContaining({ message: 'admin@globex.test already has a Kineo account: enter its current password to add this organisation to it.', extensions: { code: 'UNAUTHENTICATED' } }),
+      ]);
+      const accepted = await accept(invitation.link, PASSWORD);
+      expect(accepted.body.data!.acceptInvitation).toMatchObject({ role: 'manager', tenant: { slug: 'acme' } });
+      expect(codeOf(await login(app, 'admin@globex.test'))).toBe('TENANT_REQUIRED');
+      expect((await login(app, 'admin@globex.test', PASSWORD, 'globex')).body.data!.login.role).toBe('org_admin');
+    });
+
+    it('refuses inviting a member, a manager without LMS user, organisations for a non-viewer, and a non-admin inviter', async () => {
+      const member = await invite(`email: "manager@acme.test", role: viewer`);
+      expect(member.body.errors).toEqual([expect.objectContaining({ message: 'Already in "acme": manager@acme.test (manager). Change their role instead of inviting them.', extensions: { code: 'USER_EXISTS' } })]);
+      expect(codeOf(await invite(`email: "m@acme.test", role: manager`))).toBe('USER_INPUT_INVALID');
+      expect(codeOf(await invite(`email: "m@acme.test", role: org_admin, organisationIds: [1]`))).toBe('USER_INPUT_INVALID');
+      expect(codeOf(await invite(`email: "not an address", role: viewer`))).toBe('EMAIL_INVALID');
+      expect(codeOf(await invite(`email: "m@acme.test", role: viewer`, 'manager@acme.test'))).toBe('FORBIDDEN');
+    });
+
+    it('a new invitation to the same address replaces the earlier link; an expired link is refused', async () => {
+      const first = (await invite(`email: "twice@acme.test", role: viewer`)).body.data!.inviteUser;
+      const second = (await invite(`email: "twice@acme.test", role: viewer`)).body.data!.inviteUser;
+      expect(codeOf(await accept(first.link))).toBe('INVITATION_INVALID');
+
+      await prisma.invitation.update({ where: { id: second.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      const late = await accept(second.link);
+      expect(late.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'INVITATION_INVALID' } })]);
+      expect(late.body.errors![0]!.message).toContain('has expired');
+      expect(await prisma.user.count({ where: { email: 'twice@acme.test' } })).toBe(0);
+    });
+
+    it("refuses an invitation beyond the plan's seats with PLAN_LIMIT, counting members and pending invitations", async () => {
+      const subscription = await prisma.subscription.findFirstOrThrow({ where: { tenantId: acme.id } });
+      const taken = (await prisma.membership.count({ where: { tenantId: acme.id, deactivatedAt: null } })) +
+        (await prisma.invitation.count({ where: { tenantId: acme.id, status: 'pending', expiresAt: { gt: new Date() } } }));
+      await prisma.subscription.update({ where: { id: subscription.id }, data: { seatLimit: taken } });
+      try {
+        const full = await invite(`email: "one-too-many@acme.test", role: viewer`);
+        expect(full.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'PLAN_LIMIT' } })]);
+        expect(full.body.errors![0]!.message).toContain(`The plan allows ${taken} people`);
+        expect(await prisma.invitation.count({ where: { email: 'one-too-many@acme.test' } })).toBe(0);
+      } finally {
+        await prisma.subscription.update({ where: { id: subscription.id }, data: { seatLimit: null } });
+      }
+    });
+  });
+
+  describe('inviteAllManagers: every manager of the published hierarchy, in one action', () => {
+    beforeAll(async () => {
+      // Acme's published gold, written the way the worker's build leaves it (only the columns this reads).
+      const settings = loadSettings(stack.env);
+      const warehouse = await createWarehouse(settings, createSecretStore(settings), 'worker');
+      const ref = { tenantId: acme.id, namespace: acme.namespace };
+      try {
+        await warehouse.provision(ref);
+        await warehouse.execute(
+          ref,
+          `create or replace table gold.dim_user as select * from (values
+            (-1, -1, 'N/A', false), (7, 7, 'manager@acme.test', true), (8, 8, 'eight@acme.test', true),
+            (100, 100, 'Boss@Acme.test', true), (101, 101, 'N/A', true), (102, 102, 'r102@acme.test', true), (103, 103, 'r103@acme.test', true),
+            (104, 104, 'viewer@acme.test', true), (105, 105, 'r105@acme.test', true), (106, 106, 'pending@acme.test', true), (107, 107, 'r107@acme.test', true),
+            (108, 108, 'boss@acme.test', true), (109, 109, 'r109@acme.test', true), (110, 110, 'gone@acme.test', false), (111, 111, 'r111@acme.test', true)
+          ) as t(user_key, user_id, email, is_active)`,
+        );
+        await warehouse.execute(
+          ref,
+          `create or replace table gold.dim_manager_relationship as select * from (values
+            (7, 8, 'direct', 1), (100, 101, 'direct', 1), (100, 102, 'direct', 1), (100, 103, 'indirect', 2), (101, 103, 'direct', 1),
+            (104, 105, 'direct', 1), (106, 107, 'direct', 1), (108, 109, 'direct', 1), (110, 111, 'direct', 1)
+          ) as t(manager_user_key, user_key, relationship, depth)`,
+        );
+        await warehouse.publish(ref, 1);
+      } finally {
+        await warehouse.close();
+      }
+    });
+
+    const inviteAll = async (who: string, tenant?: string) =>
+      graphql<{ inviteAllManagers: Record<string, unknown> & { invitations: { email: string; role: string; lmsUserId: number; link: string }[] } }>(
+        app,
+        'mutation { inviteAllManagers { managers invited alreadyMembers alreadyInvited withoutEmail sharedEmail invitations { email role lmsUserId link delivery } } }',
+        bearer((await signIn(who, PASSWORD, app, tenant)).token),
+      );
+
+    it('invites, linked to their LMS user, the active managers with an address who are neither members nor invited; a second run invites nobody', async () => {
+      const pending = await graphql(app, 'mutation { inviteUser(email: "pending@acme.test", role: viewer) { id } }', bearer((await signIn('admin@acme.test')).token));
+      expect(pending.body.errors).toBeUndefined();
+
+      const first = await inviteAll('admin@acme.test');
+      expect(first.body.errors).toBeUndefined();
+      expect(first.body.data!.inviteAllManagers).toEqual({
+        managers: 6, // 7, 100, 101, 104, 106, 108 (110 left; 103's indirect manager is 100, already counted)
+        invited: 1,
+        alreadyMembers: 2, // 7 by LMS user, 104 by e-mail
+        alreadyInvited: 1, // 106
+        withoutEmail: 1, // 101
+        sharedEmail: 1, // 108 shares boss@acme.test with 100
+        invitations: [{ email: 'boss@acme.test', role: 'manager', lmsUserId: 100, link: expect.stringContaining(`${PORTAL}/accept-invitation?token=`), delivery: 'logged' }],
+      });
+      const accepted = await graphql<{ acceptInvitation: Session }>(
+        app,
+        `mutation { acceptInvitation(token: ${q(new URL(first.body.data!.inviteAllManagers.invitations[0]!.link).searchParams.get('token')!)}, password: ${q(PASSWORD)}) { role } }`,
+      );
+      expect(accepted.body.data).toEqual({ acceptInvitation: { role: 'manager' } });
+      expect(Number((await prisma.membership.findFirstOrThrow({ where: { user: { email: 'boss@acme.test' } } })).lmsUserId)).toBe(100);
+
+      const second = await inviteAll('admin@acme.test');
+      // 108 shares the address boss@acme.test, which is a member now.
+      expect(second.body.data!.inviteAllManagers).toMatchObject({ managers: 6, invited: 0, alreadyMembers: 4, alreadyInvited: 1, sharedEmail: 0, invitations: [] });
+      expect((await audit('user.invite_all_managers')).map((e) => (e.details as { invited: number }).invited)).toEqual([1, 0]);
+    });
+
+    it('says there is nothing to read before the first publish', async () => {
+      const reply = await inviteAll('admin@globex.test', 'globex');
+      expect(reply.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'NO_PUBLISHED_DATA' } })]);
     });
   });
 });

@@ -45,7 +45,7 @@ export function assertOrganisationIds(ids: number[], role: string): bigint[] {
   if (ids.length > 0 && role !== 'viewer') {
     throw new AuthError('USER_INPUT_INVALID', `Organisations are granted to viewers only; a ${role} sees ${role === 'org_admin' ? 'the whole organisation' : 'their reports'} anyway.`);
   }
-  return [...new Set(ids)].map(BigInt);
+  return [...new Set(ids)].sort((a, b) => a - b).map(BigInt);
 }
 
 /** Invitations to a tenant: one-time links, stored as hashes, that create (or link) an account and its membership. */
