@@ -1,4 +1,4 @@
-import { loadJwtSecret, SessionTokens, UserService } from '@kineo/auth';
+import { loadJwtSecret, oidcClientSecretName, SessionTokens, UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
 import { startTestStack, type TestStack } from '@kineo/testkit';
@@ -421,6 +421,174 @@ describe('identity: sessions, invitations, password resets, user management and 
     it('says there is nothing to read before the first publish', async () => {
       const reply = await inviteAll('admin@globex.test', 'globex');
       expect(reply.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'NO_PUBLISHED_DATA' } })]);
+    });
+  });
+
+  describe('password reset', () => {
+    const request = (email: string, app_ = app) => graphql<{ requestPasswordReset: boolean }>(app_, `mutation { requestPasswordReset(email: ${q(email)}) }`);
+    const reset = (token: string, password: string, app_ = app) =>
+      graphql<{ resetPassword: boolean }>(app_, `mutation { resetPassword(token: ${q(token)}, newPassword: ${q(password)}) }`);
+
+    it('without a mail server logs the link; the answer is the same for an address with no account', async () => {
+      const unknown = await request('nobody@acme.test');
+      const known = await request('Viewer@Acme.test');
+      expect(known.body).toEqual({ data: { requestPasswordReset: true } });
+      expect(unknown.body).toEqual(known.body);
+      const logged = logs.lines.map((line) => JSON.stringify(line)).filter((line) => line.includes(`${PORTAL}/reset-password?token=`));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain('viewer@acme.test');
+    });
+
+    describe('with SMTP_URL, through a real SMTP server', () => {
+      const sink = new SmtpSink();
+      let mailing: NestFastifyApplication;
+
+      beforeAll(async () => {
+        await sink.start();
+        mailing = await startGateway(stack, { PORTAL_URL: PORTAL, SMTP_URL: sink.url });
+      });
+      afterAll(async () => {
+        await mailing?.close();
+        await sink.stop();
+      });
+
+      it('mails an invitation link, the same one the admin gets back', async () => {
+        const admin = await signIn('admin@acme.test', PASSWORD, mailing);
+        const sent = await graphql<{ inviteUser: { link: string; delivery: string } }>(
+          mailing,
+          'mutation { inviteUser(email: "mailed@acme.test", role: viewer) { link delivery } }',
+          bearer(admin.token),
+        );
+        expect(sent.body.data!.inviteUser.delivery).toBe('mailed');
+        const mail = await sink.next();
+        expect(mail.to).toEqual(['mailed@acme.test']);
+        expect(mail.text).toContain('Subject: You are invited to Acme Health on Kineo Analytics');
+        expect(mail.text).toContain(sent.body.data!.inviteUser.link);
+      });
+
+      it('mails a reset link (only for a real account); the reset sets the password and ends every session of the account', async () => {
+        const before = await signIn('member@globex.test', PASSWORD, mailing);
+        expect((await request('stranger@globex.test', mailing)).body.data).toEqual({ requestPasswordReset: true });
+        expect((await request('member@globex.test', mailing)).body.data).toEqual({ requestPasswordReset: true });
+        // Mail arrives in order, so the first one after the invitation shows the unknown address got none.
+        const mail = await sink.next();
+        expect(mail.to).toEqual(['member@globex.test']);
+        const token = new RegExp(`${PORTAL}/reset-password\\?token=([A-Za-z0-9_-]{43})`).exec(mail.text)?.[1];
+        expect(token).toBeDefined();
+
+        expect(codeOf(await reset(token!, 'short', mailing))).toBe('PASSWORD_WEAK');
+        expect((await reset(token!, NEW_PASSWORD, mailing)).body).toEqual({ data: { resetPassword: true } });
+        expect(codeOf(await me(before.token, mailing))).toBe('UNAUTHENTICATED');
+        expect(codeOf(await refresh(before.refreshToken))).toBe('UNAUTHENTICATED');
+        expect(codeOf(await login(mailing, 'member@globex.test', PASSWORD))).toBe('UNAUTHENTICATED');
+        expect((await signIn('member@globex.test', NEW_PASSWORD, mailing)).role).toBe('viewer');
+
+        const reused = await reset(token!, 'yet another long passphrase', mailing);
+        expect(reused.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'RESET_TOKEN_INVALID' } })]);
+        expect(codeOf(await reset('not-a-token', NEW_PASSWORD, mailing))).toBe('RESET_TOKEN_INVALID');
+        expect((await audit('auth.password_reset')).map((e) => (e.details as { sessionsEnded: number }).sessionsEnded)).toEqual([expect.any(Number)]);
+      });
+    });
+  });
+
+  describe('Microsoft Entra ID sign-in (against an OpenID provider the test serves on loopback)', () => {
+    const idp = new FakeOidcProvider();
+    let globexAdmin: Record<string, string>;
+
+    beforeAll(async () => {
+      await idp.start();
+      globexAdmin = bearer((await signIn('admin@globex.test', PASSWORD, app, 'globex')).token);
+    });
+    afterAll(() => idp.stop());
+
+    const configure = (issuer: string, domains = '["globex.test"]') =>
+      graphql<{ configureMicrosoftSignIn: boolean }>(
+        app,
+        `mutation { configureMicrosoftSignIn(issuer: ${q(issuer)}, clientId: ${q(idp.clientId)}, clientSecret: ${q(idp.clientSecret)}, allowedDomains: ${domains}) }`,
+        globexAdmin,
+      );
+    const options = (tenant: string) => graphql<{ tenantSignInOptions: { password: boolean; microsoft: boolean } }>(app, `{ tenantSignInOptions(tenant: ${q(tenant)}) { password microsoft } }`);
+    const fragmentOf = (location: string) => Object.fromEntries(new URLSearchParams(location.slice(location.indexOf('#') + 1)));
+
+    /** The browser's round trip: start, sign in at the provider, come back to the callback with the state cookie. */
+    async function flow(tenant: string, claims: Parameters<FakeOidcProvider['authorize']>[1], tamper: { cookie?: string; state?: string } = {}) {
+      const start = await app.inject({ method: 'GET', url: `/auth/oidc/${tenant}/start` });
+      expect(start.statusCode).toBe(302);
+      const location = String(start.headers.location);
+      if (!location.startsWith(idp.base)) return { start: location, location, fragment: fragmentOf(location) };
+      const cookie = String(start.headers['set-cookie']).split(';')[0]!;
+      const { code, state } = idp.authorize(location, claims);
+      const callback = await app.inject({
+        method: 'GET',
+        url: `/auth/oidc/${tenant}/callback?${new URLSearchParams({ code, state: tamper.state ?? state }).toString()}`,
+        headers: tamper.cookie === undefined ? { cookie } : tamper.cookie ? { cookie: tamper.cookie } : {},
+      });
+      expect(callback.statusCode).toBe(302);
+      const back = String(callback.headers.location);
+      return { start: location, location: back, fragment: fragmentOf(back) };
+    }
+
+    it('is configured per tenant by its org admin (audited, secret kept out of the log), and shown to the sign-in page', async () => {
+      expect((await options('globex')).body.data).toEqual({ tenantSignInOptions: { password: true, microsoft: false } });
+      expect(codeOf(await configure('http://login.example.com/x/v2.0'))).toBe('USER_INPUT_INVALID');
+      expect((await configure(idp.issuer)).body).toEqual({ data: { configureMicrosoftSignIn: true } });
+
+      expect((await options('globex')).body.data).toEqual({ tenantSignInOptions: { password: true, microsoft: true } });
+      expect((await options('acme')).body.data).toEqual({ tenantSignInOptions: { password: true, microsoft: false } });
+      expect((await options('no-such-tenant')).body.data).toEqual({ tenantSignInOptions: { password: true, microsoft: false } });
+      const [event] = await audit('oidc.configured');
+      expect(event!.details).toEqual({ issuer: idp.issuer, clientId: idp.clientId, allowedDomains: ['globex.test'], clientSecretChanged: true });
+      expect(JSON.stringify(event!.details)).not.toContain(idp.clientSecret);
+      expect(await createSecretStore(loadSettings(stack.env)).get(oidcClientSecretName(globex.id))).toBe(idp.clientSecret);
+    });
+
+    it('signs a member in: redirect to the provider with PKCE and a nonce, back to the portal with a working session', async () => {
+      const { start, location, fragment } = await flow('globex', { email: 'Admin@Globex.test' });
+      const authorize = new URL(start);
+      expect(authorize.searchParams.get('redirect_uri')).toBe('http://localhost:80/auth/oidc/globex/callback');
+      expect(authorize.searchParams.get('scope')).toBe('openid email profile');
+      expect(location.startsWith(`${PORTAL}/auth/callback#`)).toBe(true);
+      expect(fragment).toMatchObject({ tenant: 'globex', role: 'org_admin', token: expect.any(String), refreshToken: expect.any(String) });
+      expect((await me(fragment.token!)).body.data).toEqual({ me: { email: 'admin@globex.test', role: 'org_admin' } });
+      expect((await refresh(fragment.refreshToken!)).body.errors).toBeUndefined();
+      const session = await prisma.session.findUniqueOrThrow({ where: { id: claimsOf(fragment.token!).sid as string } });
+      expect(session.method).toBe('oidc');
+    });
+
+    it('creates no account for an address that is not a member, and refuses a domain that is not allowed', async () => {
+      const stranger = await flow('globex', { email: 'stranger@globex.test' });
+      expect(stranger.fragment).toEqual({ error: 'FORBIDDEN', message: 'stranger@globex.test has no access to "globex". Ask your administrator for an invitation, then sign in with Microsoft again.' });
+      expect(await prisma.user.count({ where: { email: 'stranger@globex.test' } })).toBe(0);
+
+      // The domain rule is checked before membership, and named in the answer.
+      const domain = await flow('globex', { email: 'admin@acme.test' });
+      expect(domain.fragment).toEqual({ error: 'FORBIDDEN', message: 'admin@acme.test may not sign in to "globex" with Microsoft: only globex.test addresses may.' });
+    });
+
+    it.each([
+      ['a nonce from another sign-in', { nonce: 'someone-elses-nonce' }],
+      ['a key the provider does not publish', { foreignKey: true }],
+      ['another audience', { aud: 'another-app' }],
+      ['another issuer', { iss: 'https://login.microsoftonline.com/other/v2.0' }],
+      ['an expired ID token', { expiresInSeconds: -3600 }],
+    ])('refuses an ID token with %s', async (_what, forged) => {
+      const { fragment } = await flow('globex', { email: 'admin@globex.test', ...forged });
+      expect(fragment.error).toBe('OIDC_FAILED');
+      expect(fragment.token).toBeUndefined();
+    });
+
+    it('refuses an answer without the state cookie, or with a state from another sign-in', async () => {
+      const noCookie = await flow('globex', { email: 'admin@globex.test' }, { cookie: '' });
+      expect(noCookie.fragment).toMatchObject({ error: 'OIDC_FAILED' });
+      expect(noCookie.fragment.message).toContain('no sign-in in progress');
+      const otherState = await flow('globex', { email: 'admin@globex.test' }, { state: 'not-the-state' });
+      expect(otherState.fragment.message).toContain('state mismatch');
+    });
+
+    it('sends a tenant without Microsoft sign-in back to the portal with OIDC_NOT_CONFIGURED', async () => {
+      const { location, fragment } = await flow('acme', {});
+      expect(location.startsWith(`${PORTAL}/auth/callback#`)).toBe(true);
+      expect(fragment.error).toBe('OIDC_NOT_CONFIGURED');
     });
   });
 });
