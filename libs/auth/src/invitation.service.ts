@@ -91,8 +91,9 @@ export class InvitationService {
         const emails = checked.map((c) => c.email);
         const members = await tx.membership.findMany({ where: { tenantId: tenant.id, user: { email: { in: emails } } }, include: { user: true } });
         if (members.length > 0) {
-          const list = members.map((m) => `${m.user.email} (${m.role})`).join(', ');
-          throw new AuthError('USER_EXISTS', `Already in "${tenant.slug}": ${list}. Change their role instead of inviting them.`, { emails: members.map((m) => m.user.email) });
+          const list = members.map((m) => `${m.user.email} (${m.role}${m.deactivatedAt ? ', deactivated' : ''})`).join(', ');
+          const what = members.some((m) => m.deactivatedAt) ? 'Reactivate them or change their role' : 'Change their role';
+          throw new AuthError('USER_EXISTS', `Already in "${tenant.slug}": ${list}. ${what} instead of inviting them.`, { emails: members.map((m) => m.user.email) });
         }
         const replaced = await tx.invitation.updateMany({ where: { tenantId: tenant.id, email: { in: emails }, status: 'pending' }, data: { status: 'revoked' } });
         await assertSeats(tx, tenant.id, checked.length);
