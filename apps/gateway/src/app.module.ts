@@ -15,6 +15,7 @@ import { WarehouseModule } from './engine/warehouse/warehouse.module';
 import { AnalyticsModule } from './modules/analytics/analytics.module';
 import { OnboardingModule } from './modules/onboarding/onboarding.module';
 import { OperationsModule } from './modules/operations/operations.module';
+import { IdentityModule } from './modules/identity/identity.module';
 import { PlatformModule } from './modules/platform/platform.module';
 import { UploadsModule } from './modules/uploads/uploads.module';
 
@@ -46,6 +47,7 @@ export class AppModule {
         HealthModule,
         ...(settings.METRICS_ENABLED ? [MetricsModule] : []),
         PlatformModule,
+        IdentityModule,
         UploadsModule,
         AnalyticsModule,
         OnboardingModule,

@@ -11,6 +11,12 @@ export const AUTH_ERROR_CODES = [
   'USER_INPUT_INVALID',
   'BAD_USER_INPUT',
   'AUTH_SECRET_INVALID',
+  'INVITATION_INVALID',
+  'RESET_TOKEN_INVALID',
+  'PLAN_LIMIT',
+  'NOT_FOUND',
+  'OIDC_FAILED',
+  'OIDC_NOT_CONFIGURED',
 ] as const;
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 

@@ -1,16 +1,21 @@
-import { AuditLog, dbCall, type PrismaClient, type TenantStatus } from '@kineo/db';
+import { AuditLog, dbCall, type PrismaClient, type TenantRole, type TenantStatus } from '@kineo/db';
 import type { SecretStore } from '@kineo/config';
 import { assertIdentifier } from '@kineo/tenancy';
 import { AuthError, badCredentials, sessionInvalid } from './auth.exception';
 import { normalizeEmail } from './email.util';
 import { parseLoginInput } from './login-input.util';
 import { verifyAgainstDummy, verifyPassword } from './password.util';
+import { SessionStore, type SessionMethod } from './session-store.service';
 import { SessionTokens } from './session-token.service';
 import { OPS_ROLE, type Principal, type SessionRole, type TenantContext } from './tenant-context.types';
 
 export interface LoginResult {
   token: string;
   expiresAt: Date;
+  /** Opaque; swaps for a fresh access token (and a new refresh token) through `refresh`. */
+  refreshToken: string;
+  refreshExpiresAt: Date;
+  sessionId: string;
   role: SessionRole;
   userId: string;
   /** Null for a platform (Kineo ops) session. */
@@ -25,6 +30,9 @@ export interface LoginOrigin {
 
 export const AUDIT_LOGIN = 'auth.login';
 export const AUDIT_LOGIN_FAILED = 'auth.login_failed';
+export const AUDIT_LOGOUT = 'auth.logout';
+
+type MembershipWithTenant = { role: TenantRole; deactivatedAt: Date | null; tenant: { id: string; slug: string; name: string; status: TenantStatus } };
 
 /** Refuses a tenant that may not be used; provisioning tenants are allowed so an admin can start onboarding. */
 export function assertTenantUsable(tenant: { slug: string; status: TenantStatus }): void {
@@ -43,13 +51,14 @@ export class AuthService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly tokens: SessionTokens,
+    readonly sessions: SessionStore = new SessionStore(prisma),
   ) {
     this.audit = new AuditLog(prisma);
   }
 
   /** The signing key is read from (or created in) the secret store when the first token is signed or checked. */
-  static create(prisma: PrismaClient, secrets: SecretStore, options: { sessionTtlSeconds?: number } = {}): AuthService {
-    return new AuthService(prisma, SessionTokens.fromSecretStore(secrets, options.sessionTtlSeconds));
+  static create(prisma: PrismaClient, secrets: SecretStore, options: { sessionTtlSeconds?: number; refreshTtlSeconds?: number } = {}): AuthService {
+    return new AuthService(prisma, SessionTokens.fromSecretStore(secrets, options.sessionTtlSeconds), new SessionStore(prisma, options.refreshTtlSeconds));
   }
 
   /**
@@ -64,7 +73,8 @@ export class AuthService {
     const user = await dbCall(() =>
       this.prisma.user.findUnique({
         where: { email: address },
-        include: { memberships: { include: { tenant: true }, orderBy: { tenant: { slug: 'asc' } } } },
+        // A membership an org admin deactivated is as good as none for signing in.
+        include: { memberships: { where: { deactivatedAt: null }, include: { tenant: true }, orderBy: { tenant: { slug: 'asc' } } } },
       }),
     );
     const fail = async (reason: string, error: AuthError, tenantId: string | null = null): Promise<never> => {
@@ -103,20 +113,64 @@ export class AuthService {
     }
 
     if (membership) {
-      const tenant = membership.tenant;
       try {
-        assertTenantUsable(tenant);
+        assertTenantUsable(membership.tenant);
       } catch (error) {
-        return fail(`tenant_${tenant.status}`, error as AuthError, tenant.id);
+        return fail(`tenant_${membership.tenant.status}`, error as AuthError, membership.tenant.id);
       }
-      const session = await this.tokens.issue({ userId: user.id, tenantId: tenant.id, role: membership.role });
-      await this.succeeded(user.id, tenant.id, membership.role, origin);
-      return { ...session, role: membership.role, userId: user.id, tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name } };
     }
+    return this.openSession(user.id, membership ?? null, 'password', origin);
+  }
 
-    const session = await this.tokens.issue({ userId: user.id, role: OPS_ROLE });
-    await this.succeeded(user.id, null, OPS_ROLE, origin);
-    return { ...session, role: OPS_ROLE, userId: user.id, tenant: null };
+  /**
+   * Starts a sign-in for a user already proven to be who they say (password, invitation, Microsoft):
+   * a session row, its first refresh token and an access token naming it.
+   */
+  async openSession(userId: string, membership: MembershipWithTenant | null, method: SessionMethod, origin: LoginOrigin = {}): Promise<LoginResult> {
+    const tenant = membership?.tenant ?? null;
+    if (tenant) assertTenantUsable(tenant);
+    const role: SessionRole = membership?.role ?? OPS_ROLE;
+    const started = await this.sessions.start(userId, tenant?.id ?? null, method);
+    const access = await this.tokens.issue({ userId, ...(tenant ? { tenantId: tenant.id } : {}), role, sessionId: started.sessionId });
+    await this.succeeded(userId, tenant?.id ?? null, role, { method, ...origin });
+    return { ...access, ...started, role, userId, tenant: tenant ? { id: tenant.id, slug: tenant.slug, name: tenant.name } : null };
+  }
+
+  /**
+   * A fresh access token and refresh token for a refresh token, with the role the membership has
+   * now. The user, membership and tenant are checked again, so a refresh cannot outlive a
+   * deactivation or a suspension.
+   */
+  async refresh(refreshToken: string): Promise<LoginResult> {
+    // Checked before the token is spent, so a refresh refused while the tenant is suspended can be retried later.
+    const found = await this.sessions.inspect(refreshToken);
+    const end = async (reason: string): Promise<never> => {
+      await this.sessions.revoke(found.sessionId, reason);
+      throw sessionInvalid();
+    };
+    const user = await dbCall(() => this.prisma.user.findUnique({ where: { id: found.userId } }));
+    if (!user || user.status !== 'active') return end('user_inactive');
+    let role: SessionRole = OPS_ROLE;
+    let tenant: LoginResult['tenant'] = null;
+    if (found.tenantId) {
+      const tenantId = found.tenantId;
+      const membership = await dbCall(() => this.prisma.membership.findUnique({ where: { userId_tenantId: { userId: user.id, tenantId } }, include: { tenant: true } }));
+      if (!membership || membership.deactivatedAt) return end('membership_inactive');
+      assertTenantUsable(membership.tenant);
+      role = membership.role;
+      tenant = { id: membership.tenant.id, slug: membership.tenant.slug, name: membership.tenant.name };
+    } else if (user.platformRole !== OPS_ROLE) {
+      return end('not_ops');
+    }
+    const rotated = await this.sessions.rotate(refreshToken);
+    const access = await this.tokens.issue({ userId: user.id, ...(tenant ? { tenantId: tenant.id } : {}), role, sessionId: rotated.sessionId });
+    return { ...access, sessionId: rotated.sessionId, refreshToken: rotated.refreshToken, refreshExpiresAt: rotated.refreshExpiresAt, role, userId: user.id, tenant };
+  }
+
+  /** Ends the caller's sign-in: its access tokens and refresh tokens stop working at once. */
+  async logout(principal: Principal, origin: LoginOrigin = {}): Promise<void> {
+    await this.sessions.revoke(principal.sessionId, 'logout');
+    await this.audit.record({ actor: principal.userId, action: AUDIT_LOGOUT, tenantId: principal.context?.tenantId ?? null, details: { sessionId: principal.sessionId, ...origin } });
   }
 
   /**
@@ -126,27 +180,35 @@ export class AuthService {
    */
   async verify(token: string): Promise<Principal> {
     const claims = await this.tokens.verify(token);
+    const sessionId = claims.sessionId;
+    if (!sessionId) throw sessionInvalid();
     const identity = (user: { id: string; email: string; displayName: string | null }) => ({
       userId: user.id,
       email: user.email,
       displayName: user.displayName,
       expiresAt: claims.expiresAt,
+      sessionId,
     });
+    // The revocation check is one primary-key read, run alongside the user/membership read.
+    const live = this.sessions.isLive(sessionId, claims.userId);
 
     if (!claims.tenantId) {
-      const user = await dbCall(() => this.prisma.user.findUnique({ where: { id: claims.userId } }));
-      if (!user || user.status !== 'active' || user.platformRole !== OPS_ROLE) throw sessionInvalid();
+      const [user, isLive] = await Promise.all([dbCall(() => this.prisma.user.findUnique({ where: { id: claims.userId } })), live]);
+      if (!isLive || !user || user.status !== 'active' || user.platformRole !== OPS_ROLE) throw sessionInvalid();
       return { ...identity(user), role: OPS_ROLE, context: null, tenant: null };
     }
 
     const tenantId = claims.tenantId;
-    const membership = await dbCall(() =>
-      this.prisma.membership.findUnique({
-        where: { userId_tenantId: { userId: claims.userId, tenantId } },
-        include: { user: true, tenant: true },
-      }),
-    );
-    if (!membership || membership.user.status !== 'active') throw sessionInvalid();
+    const [membership, isLive] = await Promise.all([
+      dbCall(() =>
+        this.prisma.membership.findUnique({
+          where: { userId_tenantId: { userId: claims.userId, tenantId } },
+          include: { user: true, tenant: true },
+        }),
+      ),
+      live,
+    ]);
+    if (!isLive || !membership || membership.deactivatedAt || membership.user.status !== 'active') throw sessionInvalid();
     const tenant = membership.tenant;
     assertTenantUsable(tenant);
     const context: TenantContext = {
@@ -165,7 +227,7 @@ export class AuthService {
     };
   }
 
-  private async succeeded(userId: string, tenantId: string | null, role: SessionRole, origin: LoginOrigin): Promise<void> {
+  private async succeeded(userId: string, tenantId: string | null, role: SessionRole, origin: LoginOrigin & { method: SessionMethod }): Promise<void> {
     await dbCall(() => this.prisma.user.update({ where: { id: userId }, data: { lastLoginAt: new Date() } }));
     await this.audit.record({ actor: userId, action: AUDIT_LOGIN, tenantId, details: { role, ...origin } });
   }

@@ -19,6 +19,8 @@ export interface SessionClaims {
   /** Absent for a platform (Kineo ops) session. */
   tenantId?: string;
   role: SessionRole;
+  /** The sign-in (Session row) the token belongs to; tokens from before sessions were stored have none and are refused. */
+  sessionId?: string;
   issuedAt: Date;
   expiresAt: Date;
 }
@@ -27,6 +29,7 @@ const claimsSchema = z.object({
   sub: z.uuid(),
   tid: z.uuid().optional(),
   role: z.enum(SESSION_ROLES),
+  sid: z.uuid().optional(),
   iat: z.number().int(),
   exp: z.number().int(),
 });
@@ -81,10 +84,14 @@ export class SessionTokens {
     return this.loadedKey;
   }
 
-  async issue(session: { userId: string; tenantId?: string; role: SessionRole }): Promise<{ token: string; expiresAt: Date }> {
+  async issue(session: { userId: string; tenantId?: string; role: SessionRole; sessionId?: string }): Promise<{ token: string; expiresAt: Date }> {
     const issuedAt = Math.floor(this.now().getTime() / 1000);
     const expiresAt = issuedAt + this.ttlSeconds;
-    const token = await new SignJWT({ role: session.role, ...(session.tenantId ? { tid: session.tenantId } : {}) })
+    const token = await new SignJWT({
+      role: session.role,
+      ...(session.tenantId ? { tid: session.tenantId } : {}),
+      ...(session.sessionId ? { sid: session.sessionId } : {}),
+    })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(session.userId)
       .setIssuer(ISSUER)
@@ -113,9 +120,9 @@ export class SessionTokens {
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw sessionInvalid();
-    const { sub, tid, role, iat, exp } = claims.data;
+    const { sub, tid, role, sid, iat, exp } = claims.data;
     // A tenant role needs a tenant and ops has none; a token saying otherwise was not made here.
     if ((role === 'kineo_ops') !== (tid === undefined)) throw sessionInvalid();
-    return { userId: sub, tenantId: tid, role, issuedAt: new Date(iat * 1000), expiresAt: new Date(exp * 1000) };
+    return { userId: sub, tenantId: tid, role, sessionId: sid, issuedAt: new Date(iat * 1000), expiresAt: new Date(exp * 1000) };
   }
 }

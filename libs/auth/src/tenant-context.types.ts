@@ -29,6 +29,8 @@ export interface Principal {
   displayName: string | null;
   role: SessionRole;
   expiresAt: Date;
+  /** The sign-in the token belongs to; `logout` revokes it. */
+  sessionId: string;
   /** Null for a platform (Kineo ops) session. */
   context: TenantContext | null;
   tenant: { id: string; slug: string; name: string } | null;

@@ -37,20 +37,22 @@ export interface CreateUserResult {
 export function validateNewUser(input: Pick<CreateUserInput, 'email' | 'password' | 'grant'>): string {
   const email = assertEmail(input.email);
   assertPasswordPolicy(input.password);
-  if ('tenantSlug' in input.grant) {
-    const { role, lmsUserId } = input.grant;
-    if (!(TENANT_ROLES as readonly string[]).includes(role)) {
-      throw new AuthError('USER_INPUT_INVALID', `Unknown role "${role}"; use one of ${TENANT_ROLES.join(', ')}.`);
-    }
-    if (lmsUserId !== undefined && (!Number.isSafeInteger(lmsUserId) || lmsUserId < 1)) {
-      throw new AuthError('USER_INPUT_INVALID', `The LMS user id must be a positive whole number, got ${lmsUserId}.`);
-    }
-    // A manager's dashboards show their reports in the LMS; without the link they would show nothing.
-    if (role === 'manager' && lmsUserId === undefined) {
-      throw new AuthError('USER_INPUT_INVALID', "A manager needs the LMS user id their reports hang under (the LMS's user id).");
-    }
-  }
+  if ('tenantSlug' in input.grant) assertTenantGrant(input.grant.role, input.grant.lmsUserId);
   return email;
+}
+
+/** A role in a tenant and the LMS user it is linked to, checked together. */
+export function assertTenantGrant(role: string, lmsUserId: number | undefined): asserts role is TenantRole {
+  if (!(TENANT_ROLES as readonly string[]).includes(role)) {
+    throw new AuthError('USER_INPUT_INVALID', `Unknown role "${role}"; use one of ${TENANT_ROLES.join(', ')}.`);
+  }
+  if (lmsUserId !== undefined && (!Number.isSafeInteger(lmsUserId) || lmsUserId < 1)) {
+    throw new AuthError('USER_INPUT_INVALID', `The LMS user id must be a positive whole number, got ${lmsUserId}.`);
+  }
+  // A manager's dashboards show their reports in the LMS; without the link they would show nothing.
+  if (role === 'manager' && lmsUserId === undefined) {
+    throw new AuthError('USER_INPUT_INVALID', "A manager needs the LMS user id their reports hang under (the LMS's user id).");
+  }
 }
 
 const withMemberships = { memberships: { include: { tenant: { select: { slug: true } } }, orderBy: { createdAt: 'asc' } } } as const;

@@ -58,6 +58,16 @@ export const settingsSchema = z.object({
   UPLOAD_RESUMABLE_EXPIRY_SECONDS: z.coerce.number().int().min(1).max(30 * 24 * 3600).default(24 * 3600),
   /** How long a sign-in lasts (seconds); 12 hours unless set. */
   AUTH_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(12 * 3600),
+  /** How long a refresh token stays usable (seconds); each refresh hands out a new one. 30 days unless set. */
+  AUTH_REFRESH_TTL_SECONDS: z.coerce.number().int().min(60).max(365 * 24 * 3600).default(30 * 24 * 3600),
+  /** Where people open the portal; invitation and password-reset links point here. */
+  PORTAL_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+  /** The gateway's address as browsers reach it; Microsoft sign-in redirects back to it. Unset: taken from the request. */
+  GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** SMTP server for invitation and reset e-mails (smtp://user:pass@host:587); unset: links are logged and returned to the admin. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** The From address of those e-mails. */
+  MAIL_FROM: z.string().min(3).default('Kineo Analytics <no-reply@kineo.local>'),
   /** Analytics answers from the Redis result cache; off only to measure the warehouse itself. */
   ANALYTICS_CACHE_ENABLED: bool.default(true),
   /** The longest one analytics query may run on the warehouse before it is stopped (QUERY_TIMEOUT); 30 s unless set. */

@@ -53,4 +53,14 @@ describe('loadSettings', () => {
       loadSettings({ SECRET_STORE: 'keyvault', KEY_VAULT_URL: 'https://kineo.vault.azure.net' }).KEY_VAULT_URL,
     ).toBe('https://kineo.vault.azure.net');
   });
+
+  it('has identity defaults (no mail server, a local portal) and refuses a mail server or portal that is not a URL of its kind', () => {
+    const settings = loadSettings({});
+    expect(settings).toMatchObject({ PORTAL_URL: 'http://localhost:3000', AUTH_REFRESH_TTL_SECONDS: 30 * 24 * 3600 });
+    expect(settings.SMTP_URL).toBeUndefined();
+    expect(loadSettings({ SMTP_URL: 'smtp://mail.example.com:587' }).SMTP_URL).toBe('smtp://mail.example.com:587');
+
+    const error = configErrorFrom(() => loadSettings({ SMTP_URL: 'https://mail.example.com', PORTAL_URL: 'ftp://portal' }));
+    expect(error.problems.map((p) => p.variable).sort()).toEqual(['PORTAL_URL', 'SMTP_URL']);
+  });
 });

@@ -99,7 +99,10 @@ describe('the metadata database', () => {
     const applied = await query('kineo', 'select migration_name, finished_at is not null as finished, rolled_back_at from _prisma_migrations order by migration_name');
     expect(applied).toEqual(MIGRATIONS.map((migration_name) => ({ migration_name, finished: true, rolled_back_at: null })));
     const tables = (await query('kineo', "select table_name from information_schema.tables where table_schema = 'public' order by 1")).map((r) => r.table_name);
-    expect(tables).toEqual(['_prisma_migrations', 'app_user', 'audit_event', 'build_run', 'ingestion_run', 'invitation', 'membership', 'plan', 'subscription', 'tenant', 'viewer_grant']);
+    expect(tables).toEqual([
+      '_prisma_migrations', 'app_user', 'audit_event', 'build_run', 'ingestion_run', 'invitation', 'membership',
+      'oidc_provider', 'password_reset', 'plan', 'refresh_token', 'session', 'subscription', 'tenant', 'viewer_grant',
+    ]);
     expect(await query('kineo', 'select code, seat_limit from plan order by code')).toEqual([
       { code: 'enterprise', seat_limit: expect.any(Number) },
       { code: 'professional', seat_limit: expect.any(Number) },

@@ -17,7 +17,10 @@ import { SessionHook } from './session.hook';
       provide: AuthService,
       inject: [SETTINGS, PRISMA],
       useFactory: (settings: Settings, prisma: PrismaClient): AuthService =>
-        AuthService.create(prisma, createSecretStore(settings), { sessionTtlSeconds: settings.AUTH_SESSION_TTL_SECONDS }),
+        AuthService.create(prisma, createSecretStore(settings), {
+          sessionTtlSeconds: settings.AUTH_SESSION_TTL_SECONDS,
+          refreshTtlSeconds: settings.AUTH_REFRESH_TTL_SECONDS,
+        }),
     },
     SessionHook,
     LoginThrottle,

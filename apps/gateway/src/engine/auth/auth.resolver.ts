@@ -1,5 +1,5 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { AuthService, parseLoginInput, type LoginOrigin, type Principal } from '@kineo/auth';
+import { AuthService, parseLoginInput, type LoginOrigin, type LoginResult, type Principal } from '@kineo/auth';
 import { CurrentPrincipal, Public, RequestOrigin, SignedIn } from './auth.decorators';
 import { LoginThrottle } from './login-throttle.service';
 import { Me, SessionPayload } from './auth.types';
@@ -27,7 +27,23 @@ export class AuthResolver {
     await this.throttle.attempt(email, origin.ip);
     const session = await this.auth.login(email, password, tenant ?? undefined, origin);
     await this.throttle.succeeded(email, origin.ip);
-    return { token: session.token, expiresAt: session.expiresAt, role: session.role, tenant: session.tenant };
+    return sessionPayload(session);
+  }
+
+  @Mutation(() => SessionPayload, {
+    description:
+      'Swaps a refresh token for a new session (a new access token and a new refresh token). A refresh token works once; presenting a used one again ends the whole sign-in.',
+  })
+  @Public()
+  async refreshSession(@Args('refreshToken') refreshToken: string): Promise<SessionPayload> {
+    return sessionPayload(await this.auth.refresh(refreshToken));
+  }
+
+  @Mutation(() => Boolean, { description: "Signs out: this sign-in's access and refresh tokens stop working at once." })
+  @SignedIn()
+  async logout(@CurrentPrincipal() principal: Principal, @RequestOrigin() origin: LoginOrigin): Promise<boolean> {
+    await this.auth.logout(principal, origin);
+    return true;
   }
 
   @Query(() => Me, { description: 'Who is signed in.' })
@@ -41,4 +57,10 @@ export class AuthResolver {
       sessionExpiresAt: principal.expiresAt,
     };
   }
+}
+
+/** What a sign-in hands back over GraphQL (never the internal ids). */
+export function sessionPayload(session: LoginResult): SessionPayload {
+  const { token, expiresAt, refreshToken, refreshExpiresAt, role, tenant } = session;
+  return { token, expiresAt, refreshToken, refreshExpiresAt, role, tenant };
 }

@@ -23,13 +23,22 @@ export class TenantSummary {
   name!: string;
 }
 
-@ObjectType('Session', { description: 'A signed-in session; send the token as "Authorization: Bearer <token>".' })
+@ObjectType('Session', {
+  description:
+    'A signed-in session; send the token as "Authorization: Bearer <token>". Before it expires, swap the refresh token for a new session with `refreshSession`.',
+})
 export class SessionPayload {
-  @Field()
+  @Field({ description: 'The access token (a JWT).' })
   token!: string;
 
-  @Field(() => GraphQLISODateTime)
+  @Field(() => GraphQLISODateTime, { description: 'When the access token stops working.' })
   expiresAt!: Date;
+
+  @Field({ description: 'Opaque; works once, in `refreshSession`, which hands out the next one. Keep it secret.' })
+  refreshToken!: string;
+
+  @Field(() => GraphQLISODateTime, { description: 'When the refresh token stops working; sign in again after that.' })
+  refreshExpiresAt!: Date;
 
   @Field(() => Role)
   role!: SessionRole;

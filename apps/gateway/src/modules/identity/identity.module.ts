@@ -1,0 +1,56 @@
+import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { AuthService, InvitationService, LinkMailer, OidcService, PasswordResetService, TenantUserService } from '@kineo/auth';
+import { createSecretStore, type Settings } from '@kineo/config';
+import type { PrismaClient } from '@kineo/db';
+import { SETTINGS } from '../../engine/config/settings.module';
+import { PRISMA } from '../../engine/database/database.module';
+import { AccountResolver } from './account.resolver';
+import { ManagerInvitationsService } from './manager-invitations.service';
+import { OidcController } from './oidc.controller';
+import { PeopleResolver } from './people.resolver';
+
+const logger = new Logger('Identity');
+const log = (message: string, fields: Record<string, unknown>) => logger.log({ ...fields, msg: message });
+
+/** Invitations, password resets, the org admin's user management and Microsoft sign-in. */
+@Module({
+  controllers: [OidcController],
+  providers: [
+    {
+      provide: LinkMailer,
+      inject: [SETTINGS],
+      useFactory: (settings: Settings) => new LinkMailer(settings.SMTP_URL, settings.MAIL_FROM, log),
+    },
+    {
+      provide: InvitationService,
+      inject: [PRISMA, AuthService, LinkMailer, SETTINGS],
+      useFactory: (prisma: PrismaClient, auth: AuthService, mailer: LinkMailer, settings: Settings) => new InvitationService(prisma, auth, mailer, settings.PORTAL_URL),
+    },
+    {
+      provide: PasswordResetService,
+      inject: [PRISMA, AuthService, LinkMailer, SETTINGS],
+      useFactory: (prisma: PrismaClient, auth: AuthService, mailer: LinkMailer, settings: Settings) =>
+        new PasswordResetService(prisma, auth.sessions, mailer, settings.PORTAL_URL, log),
+    },
+    {
+      provide: TenantUserService,
+      inject: [PRISMA, AuthService],
+      useFactory: (prisma: PrismaClient, auth: AuthService) => new TenantUserService(prisma, auth.sessions),
+    },
+    {
+      provide: OidcService,
+      inject: [PRISMA, AuthService, SETTINGS],
+      useFactory: (prisma: PrismaClient, auth: AuthService, settings: Settings) => new OidcService(prisma, createSecretStore(settings), auth),
+    },
+    ManagerInvitationsService,
+    PeopleResolver,
+    AccountResolver,
+  ],
+})
+export class IdentityModule implements OnApplicationShutdown {
+  constructor(@Inject(LinkMailer) private readonly mailer: LinkMailer) {}
+
+  onApplicationShutdown(): void {
+    this.mailer.close();
+  }
+}

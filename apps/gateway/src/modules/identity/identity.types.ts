@@ -1,0 +1,122 @@
+import { Field, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import type { LinkDelivery, MemberStatus } from '@kineo/auth';
+import type { TenantRole } from '@kineo/db';
+
+export const TenantRoleEnum = { org_admin: 'org_admin', manager: 'manager', viewer: 'viewer' } as const satisfies Record<TenantRole, TenantRole>;
+registerEnumType(TenantRoleEnum, { name: 'TenantRole', description: 'A role in one organisation.' });
+
+export const MemberStatusEnum = { active: 'active', deactivated: 'deactivated', disabled: 'disabled' } as const satisfies Record<MemberStatus, MemberStatus>;
+registerEnumType(MemberStatusEnum, {
+  name: 'MemberStatus',
+  valuesMap: {
+    active: { description: 'Can sign in.' },
+    deactivated: { description: 'Deactivated in this organisation by an org admin; reactivate to restore.' },
+    disabled: { description: 'The account is disabled everywhere by Kineo.' },
+  },
+});
+
+export const LinkDeliveryEnum = { mailed: 'mailed', logged: 'logged' } as const satisfies Record<LinkDelivery, LinkDelivery>;
+registerEnumType(LinkDeliveryEnum, {
+  name: 'LinkDelivery',
+  valuesMap: {
+    mailed: { description: 'Sent by e-mail.' },
+    logged: { description: 'No mail server is configured: pass the link on yourself.' },
+  },
+});
+
+@ObjectType('TenantMember', { description: 'A person in the organisation.' })
+export class TenantMemberType {
+  @Field(() => ID, { description: 'The membership; what the user-management mutations take.' })
+  membershipId!: string;
+
+  @Field()
+  email!: string;
+
+  @Field(() => String, { nullable: true })
+  displayName!: string | null;
+
+  @Field(() => TenantRoleEnum)
+  role!: TenantRole;
+
+  @Field(() => Int, { nullable: true, description: 'The LMS user a manager is linked to.' })
+  lmsUserId!: number | null;
+
+  @Field(() => MemberStatusEnum)
+  status!: MemberStatus;
+
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Last successful sign-in, in any organisation.' })
+  lastSignInAt!: Date | null;
+
+  @Field(() => [Int], { description: "A viewer's granted LMS organisations (each with everything below it)." })
+  organisationIds!: number[];
+
+  @Field(() => GraphQLISODateTime)
+  memberSince!: Date;
+}
+
+/** What every invitation shows. */
+@ObjectType({ isAbstract: true })
+abstract class InvitationFields {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  email!: string;
+
+  @Field(() => TenantRoleEnum)
+  role!: TenantRole;
+
+  @Field(() => Int, { nullable: true, description: 'The LMS user an invited manager is linked to.' })
+  lmsUserId!: number | null;
+
+  @Field(() => GraphQLISODateTime)
+  expiresAt!: Date;
+}
+
+@ObjectType('Invitation', { description: 'An invitation that was sent; the link works once, until it expires.' })
+export class InvitationType extends InvitationFields {
+  @Field({ description: 'The accept link. Shown once, here; only its hash is stored.' })
+  link!: string;
+
+  @Field(() => LinkDeliveryEnum)
+  delivery!: LinkDelivery;
+}
+
+@ObjectType('PendingInvitation', { description: 'An invitation not accepted yet (its link is not kept, so it is not shown).' })
+export class PendingInvitationType extends InvitationFields {
+  @Field(() => GraphQLISODateTime)
+  createdAt!: Date;
+}
+
+@ObjectType('ManagerInvitations', { description: "What inviting every manager of the organisation's hierarchy did." })
+export class ManagerInvitationsType {
+  @Field(() => Int, { description: 'LMS users in the published data who manage someone.' })
+  managers!: number;
+
+  @Field(() => Int)
+  invited!: number;
+
+  @Field(() => Int, { description: 'Already members (by LMS user or e-mail).' })
+  alreadyMembers!: number;
+
+  @Field(() => Int, { description: 'Already have a pending invitation.' })
+  alreadyInvited!: number;
+
+  @Field(() => Int, { description: 'Have no usable e-mail address in the LMS.' })
+  withoutEmail!: number;
+
+  @Field(() => Int, { description: 'Share their e-mail address with another manager; only the first was invited.' })
+  sharedEmail!: number;
+
+  @Field(() => [InvitationType])
+  invitations!: InvitationType[];
+}
+
+@ObjectType('SignInOptions', { description: 'How people of an organisation can sign in.' })
+export class SignInOptionsType {
+  @Field()
+  password!: boolean;
+
+  @Field({ description: 'Microsoft Entra ID sign-in: send the browser to GET /auth/oidc/<tenant>/start.' })
+  microsoft!: boolean;
+}

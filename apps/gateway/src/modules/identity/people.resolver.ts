@@ -1,0 +1,120 @@
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { InvitationService, OidcService, TenantUserService, type TenantContext } from '@kineo/auth';
+import type { TenantRole } from '@kineo/db';
+import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
+import { InvitationType, ManagerInvitationsType, PendingInvitationType, TenantMemberType, TenantRoleEnum } from './identity.types';
+import { ManagerInvitationsService } from './manager-invitations.service';
+
+const actorOf = (tenant: TenantContext) => ({ userId: tenant.userId, tenantId: tenant.tenantId });
+
+/** The org admin's people page: who is in the organisation, invitations, roles, access. Every change is audited. */
+@Resolver()
+export class PeopleResolver {
+  constructor(
+    private readonly members: TenantUserService,
+    private readonly invitations: InvitationService,
+    private readonly managers: ManagerInvitationsService,
+    private readonly oidc: OidcService,
+  ) {}
+
+  @Query(() => [TenantMemberType], { description: 'Everyone in the organisation, with role, status and last sign-in.' })
+  @Roles('org_admin')
+  users(@CurrentTenant() tenant: TenantContext): Promise<TenantMemberType[]> {
+    return this.members.list(tenant.tenantId);
+  }
+
+  @Query(() => [PendingInvitationType], { description: 'Invitations sent and not accepted yet.' })
+  @Roles('org_admin')
+  async pendingInvitations(@CurrentTenant() tenant: TenantContext): Promise<PendingInvitationType[]> {
+    const pending = await this.invitations.pending(tenant.tenantId);
+    return pending.map((i) => ({ ...i, lmsUserId: i.lmsUserId === null ? null : Number(i.lmsUserId) }));
+  }
+
+  @Mutation(() => InvitationType, {
+    description:
+      'Invites someone. The accept link is mailed when a mail server is configured, and always returned here. A manager needs their LMS user id; a viewer may be granted LMS organisations. Fails with PLAN_LIMIT when the plan has no seat left.',
+  })
+  @Roles('org_admin')
+  async inviteUser(
+    @CurrentTenant() tenant: TenantContext,
+    @Args('email') email: string,
+    @Args('role', { type: () => TenantRoleEnum }) role: TenantRole,
+    @Args('lmsUserId', { type: () => Int, nullable: true }) lmsUserId: number | null,
+    @Args('organisationIds', { type: () => [Int], nullable: true }) organisationIds: number[] | null,
+  ): Promise<InvitationType> {
+    const sent = await this.invitations.invite(actorOf(tenant), { email, role, lmsUserId: lmsUserId ?? undefined, organisationIds: organisationIds ?? [] });
+    return { ...sent, lmsUserId };
+  }
+
+  @Mutation(() => Boolean, { description: 'Withdraws a pending invitation; its link stops working.' })
+  @Roles('org_admin')
+  async revokeInvitation(@CurrentTenant() tenant: TenantContext, @Args('invitationId', { type: () => ID }) invitationId: string): Promise<boolean> {
+    await this.invitations.revoke(actorOf(tenant), invitationId);
+    return true;
+  }
+
+  @Mutation(() => ManagerInvitationsType, {
+    description:
+      'Gives every manager in the hierarchy access in one go: invites, as managers linked to their LMS user, the people in the published data who manage someone, have an e-mail address and are not members or invited yet.',
+  })
+  @Roles('org_admin')
+  inviteAllManagers(@CurrentTenant() tenant: TenantContext): Promise<ManagerInvitationsType> {
+    return this.managers.inviteAll(tenant);
+  }
+
+  @Mutation(() => TenantMemberType, { description: 'Changes a member\'s role (a manager needs an LMS user id, given here or already linked). Takes effect on their next request.' })
+  @Roles('org_admin')
+  changeRole(
+    @CurrentTenant() tenant: TenantContext,
+    @Args('membershipId', { type: () => ID }) membershipId: string,
+    @Args('role', { type: () => TenantRoleEnum }) role: TenantRole,
+    @Args('lmsUserId', { type: () => Int, nullable: true }) lmsUserId: number | null,
+  ): Promise<TenantMemberType> {
+    return this.members.changeRole(actorOf(tenant), membershipId, role, lmsUserId ?? undefined);
+  }
+
+  @Mutation(() => TenantMemberType, { description: 'Takes a member out of the organisation and ends their sessions in it; their seat is freed.' })
+  @Roles('org_admin')
+  deactivateUser(@CurrentTenant() tenant: TenantContext, @Args('membershipId', { type: () => ID }) membershipId: string): Promise<TenantMemberType> {
+    return this.members.deactivate(actorOf(tenant), membershipId);
+  }
+
+  @Mutation(() => TenantMemberType, { description: 'Lets a deactivated member back in (needs a free seat).' })
+  @Roles('org_admin')
+  reactivateUser(@CurrentTenant() tenant: TenantContext, @Args('membershipId', { type: () => ID }) membershipId: string): Promise<TenantMemberType> {
+    return this.members.reactivate(actorOf(tenant), membershipId);
+  }
+
+  @Mutation(() => TenantMemberType, { description: 'Sets the LMS organisations a viewer sees, each with everything below it (replaces what they had).' })
+  @Roles('org_admin')
+  grantViewerOrganisations(
+    @CurrentTenant() tenant: TenantContext,
+    @Args('membershipId', { type: () => ID }) membershipId: string,
+    @Args('organisationIds', { type: () => [Int] }) organisationIds: number[],
+  ): Promise<TenantMemberType> {
+    return this.members.grantViewerOrganisations(actorOf(tenant), membershipId, organisationIds);
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      "Turns on Microsoft Entra ID sign-in for the organisation: the directory's issuer (https://login.microsoftonline.com/<directory id>/v2.0), the app registration's client id and secret, and the e-mail domains allowed (none = any). Register <gateway>/auth/oidc/<tenant>/callback as its redirect URI.",
+  })
+  @Roles('org_admin')
+  async configureMicrosoftSignIn(
+    @CurrentTenant() tenant: TenantContext,
+    @Args('issuer') issuer: string,
+    @Args('clientId') clientId: string,
+    @Args('allowedDomains', { type: () => [String], defaultValue: [] }) allowedDomains: string[],
+    @Args('clientSecret', { type: () => String, nullable: true, description: 'Omit to keep the stored one.' }) clientSecret: string | null,
+  ): Promise<boolean> {
+    await this.oidc.configure(actorOf(tenant), { issuer, clientId, allowedDomains, clientSecret: clientSecret ?? undefined });
+    return true;
+  }
+
+  @Mutation(() => Boolean, { description: 'Turns Microsoft sign-in off; members sign in with their password.' })
+  @Roles('org_admin')
+  async disableMicrosoftSignIn(@CurrentTenant() tenant: TenantContext): Promise<boolean> {
+    await this.oidc.disable(actorOf(tenant));
+    return true;
+  }
+}

@@ -1,0 +1,594 @@
+import { loadJwtSecret, oidcClientSecretName, SessionTokens, UserService } from '@kineo/auth';
+import { createSecretStore, loadSettings } from '@kineo/config';
+import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import { startTestStack, type TestStack } from '@kineo/testkit';
+import { createWarehouse } from '@kineo/warehouse';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { graphql, LogCapture, startGateway, type GraphqlReply } from './support/gateway';
+import { FakeOidcProvider } from './support/oidc-provider';
+import { SmtpSink } from './support/smtp-sink';
+
+const PASSWORD = 'correct horse battery staple';
+const NEW_PASSWORD = 'a brand new passphrase for acme';
+const PORTAL = 'https://portal.kineo.test';
+
+interface Session {
+  token: string;
+  expiresAt: string;
+  refreshToken: string;
+  refreshExpiresAt: string;
+  role: string;
+  tenant: { slug: string } | null;
+}
+const SESSION = 'token expiresAt refreshToken refreshExpiresAt role tenant { slug }';
+
+interface Member {
+  membershipId: string;
+  email: string;
+  role: string;
+  status: string;
+  lmsUserId: number | null;
+  lastSignInAt: string | null;
+  organisationIds: number[];
+}
+const MEMBER = 'membershipId email role status lmsUserId lastSignInAt organisationIds';
+
+const q = (value: string) => JSON.stringify(value);
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const codeOf = (reply: GraphqlReply) => reply.body.errors?.[0]?.extensions?.code;
+const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+
+describe('identity: sessions, invitations, password resets, user management and Microsoft sign-in', () => {
+  let stack: TestStack;
+  let prisma: PrismaClient;
+  let app: NestFastifyApplication;
+  const logs = new LogCapture();
+  let acme: Tenant;
+  let globex: Tenant;
+
+  async function login(app_: NestFastifyApplication, email: string, password = PASSWORD, tenant?: string): Promise<GraphqlReply<{ login: Session }>> {
+    return graphql<{ login: Session }>(
+      app_,
+      `mutation { login(email: ${q(email)}, password: ${q(password)}${tenant ? `, tenant: ${q(tenant)}` : ''}) { ${SESSION} } }`,
+    );
+  }
+  async function signIn(email: string, password = PASSWORD, app_ = app, tenant?: string): Promise<Session> {
+    const reply = await login(app_, email, password, tenant);
+    expect(reply.body.errors).toBeUndefined();
+    return reply.body.data!.login;
+  }
+  const me = (token: string, app_ = app) => graphql<{ me: { email: string; role: string } }>(app_, '{ me { email role } }', bearer(token));
+  const refresh = (refreshToken: string) => graphql<{ refreshSession: Session }>(app, `mutation { refreshSession(refreshToken: ${q(refreshToken)}) { ${SESSION} } }`);
+  const audit = (action: string) => prisma.auditEvent.findMany({ where: { action }, orderBy: { id: 'asc' } });
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    prisma = createPrismaClient(stack.databaseUrl, { poolSize: 2 });
+    const tenants = new TenantService(prisma);
+    const users = new UserService(prisma);
+    for (const [slug, name] of [['acme', 'Acme Health'], ['globex', 'Globex']] as const) {
+      const tenant = await tenants.create({ slug, name, actor: 'test' });
+      await tenants.markActive(tenant.id, 'test');
+    }
+    acme = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme' } });
+    globex = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex' } });
+    const accounts = [
+      ['admin@acme.test', { tenantSlug: 'acme', role: 'org_admin' as const }],
+      ['manager@acme.test', { tenantSlug: 'acme', role: 'manager' as const, lmsUserId: 7 }],
+      ['viewer@acme.test', { tenantSlug: 'acme', role: 'viewer' as const }],
+      ['admin@globex.test', { tenantSlug: 'globex', role: 'org_admin' as const }],
+      ['member@globex.test', { tenantSlug: 'globex', role: 'viewer' as const }],
+      ['ops@kineo.test', { ops: true as const }],
+    ] as const;
+    for (const [email, grant] of accounts) await users.create({ email, password: PASSWORD, grant, actor: 'test' });
+    // The first gateway of the process decides where logs go (nestjs-pino), so it is the one without SMTP.
+    app = await startGateway(stack, { PORTAL_URL: PORTAL, LOG_LEVEL: 'info' }, { logDestination: logs });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await prisma?.$disconnect();
+    await stack?.stop();
+  });
+
+  describe('sessions', () => {
+    it('login hands out a refresh token; refreshSession swaps it for a new session once, and the old one no longer works', async () => {
+      const first = await signIn('admin@acme.test');
+      expect(first.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(Date.parse(first.refreshExpiresAt)).toBeGreaterThan(Date.parse(first.expiresAt));
+
+      const renewed = await refresh(first.refreshToken);
+      expect(renewed.body.errors).toBeUndefined();
+      const second = renewed.body.data!.refreshSession;
+      expect(second).toMatchObject({ role: 'org_admin', tenant: { slug: 'acme' } });
+      expect(second.refreshToken).not.toBe(first.refreshToken);
+      expect(claimsOf(second.token).sid).toBe(claimsOf(first.token).sid);
+      expect((await me(second.token)).body.data).toEqual({ me: { email: 'admin@acme.test', role: 'org_admin' } });
+
+      const third = (await refresh(second.refreshToken)).body.data!.refreshSession;
+      expect((await me(third.token)).body.data?.me.email).toBe('admin@acme.test');
+    });
+
+    it('presenting a used refresh token again ends the whole sign-in (a stolen copy racing the owner)', async () => {
+      const first = await signIn('admin@acme.test');
+      const second = (await refresh(first.refreshToken)).body.data!.refreshSession;
+
+      const replay = await refresh(first.refreshToken);
+      expect(codeOf(replay)).toBe('UNAUTHENTICATED');
+      expect(replay.body.errors![0]!.message).toBe('This refresh token is not valid any more; sign in again.');
+      // The owner's current tokens of that sign-in are dead too.
+      expect(codeOf(await refresh(second.refreshToken))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await me(second.token))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await me(first.token))).toBe('UNAUTHENTICATED');
+      const sid = claimsOf(first.token).sid as string;
+      expect((await audit('auth.refresh_reused')).map((e) => (e.details as { sessionId: string }).sessionId)).toContain(sid);
+    });
+
+    it('logout revokes the session: its access token and refresh token are refused, other sign-ins go on', async () => {
+      const other = await signIn('admin@acme.test');
+      const session = await signIn('admin@acme.test');
+      const out = await graphql<{ logout: boolean }>(app, 'mutation { logout }', bearer(session.token));
+      expect(out.body).toEqual({ data: { logout: true } });
+
+      const after = await me(session.token);
+      expect(after.body.errors).toEqual([expect.objectContaining({ message: 'Your session is not valid or has expired; sign in again.', extensions: { code: 'UNAUTHENTICATED' } })]);
+      expect(codeOf(await refresh(session.refreshToken))).toBe('UNAUTHENTICATED');
+      expect((await me(other.token)).body.data?.me.email).toBe('admin@acme.test');
+      expect(codeOf(await graphql(app, 'mutation { logout }'))).toBe('UNAUTHENTICATED');
+    });
+
+    it('refuses an expired token, one signed with another key, an unsigned (alg none) one and one without a session id', async () => {
+      const session = await signIn('admin@acme.test');
+      const claims = claimsOf(session.token) as { sub: string; tid: string; sid: string };
+      const secret = () => loadJwtSecret(createSecretStore(loadSettings(stack.env)));
+
+      const lastWeek = new SessionTokens(secret, 3600, () => new Date(Date.now() - 7 * 24 * 3600 * 1000));
+      const expired = await lastWeek.issue({ userId: claims.sub, tenantId: claims.tid, role: 'org_admin', sessionId: claims.sid });
+      const otherKey = new SessionTokens(new TextEncoder().encode('another-key-that-is-long-enough-for-hs256!!'));
+      const forged = await otherKey.issue({ userId: claims.sub, tenantId: claims.tid, role: 'org_admin', sessionId: claims.sid });
+      const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+      const unsigned = `${header}.${session.token.split('.')[1]}.`;
+      const noSession = await new SessionTokens(secret).issue({ userId: claims.sub, tenantId: claims.tid, role: 'org_admin' });
+
+      for (const token of [expired.token, forged.token, unsigned, noSession.token]) {
+        const reply = await me(token);
+        expect(reply.body.data).toBeNull();
+        expect(codeOf(reply)).toBe('UNAUTHENTICATED');
+      }
+      expect((await me(session.token)).body.data?.me.email).toBe('admin@acme.test');
+    });
+
+    it('refuses sessions, refreshes and sign-ins of a suspended tenant, and lets them work again once it is active', async () => {
+      const session = await signIn('member@globex.test');
+      await prisma.tenant.update({ where: { id: globex.id }, data: { status: 'suspended' } });
+      try {
+        for (const reply of [await me(session.token), await refresh(session.refreshToken), await login(app, 'member@globex.test')]) {
+          expect(codeOf(reply)).toBe('TENANT_SUSPENDED');
+        }
+      } finally {
+        await prisma.tenant.update({ where: { id: globex.id }, data: { status: 'active' } });
+      }
+      expect((await me(session.token)).body.data?.me.email).toBe('member@globex.test');
+      expect((await refresh(session.refreshToken)).body.errors).toBeUndefined();
+    });
+  });
+
+  describe('the org admin manages people', () => {
+    const asAdmin = async () => bearer((await signIn('admin@acme.test')).token);
+    const users = async (headers: Record<string, string>) => (await graphql<{ users: Member[] }>(app, `{ users { ${MEMBER} } }`, headers)).body.data!.users;
+    const memberId = async (email: string) => (await prisma.membership.findFirstOrThrow({ where: { user: { email } } })).id;
+
+    it('lists the members of their own organisation only, with role, status and last sign-in', async () => {
+      const list = await users(await asAdmin());
+      expect(list.map((m) => [m.email, m.role, m.status])).toEqual([
+        ['admin@acme.test', 'org_admin', 'active'],
+        ['manager@acme.test', 'manager', 'active'],
+        ['viewer@acme.test', 'viewer', 'active'],
+      ]);
+      expect(list[0]!.lastSignInAt).not.toBeNull();
+      expect(list[1]!.lmsUserId).toBe(7);
+    });
+
+    it('is refused to a manager, a viewer and Kineo ops', async () => {
+      for (const email of ['manager@acme.test', 'viewer@acme.test', 'ops@kineo.test']) {
+        const reply = await graphql(app, `{ users { email } }`, bearer((await signIn(email)).token));
+        expect(codeOf(reply)).toBe('FORBIDDEN');
+      }
+      const mutation = await graphql(app, `mutation { deactivateUser(membershipId: ${q(await memberId('viewer@acme.test'))}) { status } }`, bearer((await signIn('manager@acme.test')).token));
+      expect(mutation.body.errors).toEqual([expect.objectContaining({ message: 'This needs the org_admin role; you are manager.', extensions: { code: 'FORBIDDEN' } })]);
+    });
+
+    it("changes a role, which applies to the member's current session at once, and is audited", async () => {
+      const viewer = await signIn('viewer@acme.test');
+      const id = await memberId('viewer@acme.test');
+      const noLink = await graphql(app, `mutation { changeRole(membershipId: ${q(id)}, role: manager) { role } }`, await asAdmin());
+      expect(noLink.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'USER_INPUT_INVALID' } })]);
+      expect(noLink.body.errors![0]!.message).toContain('A manager needs the LMS user id');
+
+      const changed = await graphql<{ changeRole: Member }>(app, `mutation { changeRole(membershipId: ${q(id)}, role: manager, lmsUserId: 12) { ${MEMBER} } }`, await asAdmin());
+      expect(changed.body.data!.changeRole).toMatchObject({ role: 'manager', lmsUserId: 12 });
+      expect((await me(viewer.token)).body.data?.me.role).toBe('manager');
+
+      const back = await graphql<{ changeRole: Member }>(app, `mutation { changeRole(membershipId: ${q(id)}, role: viewer) { role } }`, await asAdmin());
+      expect(back.body.data!.changeRole.role).toBe('viewer');
+      const events = await audit('user.role_changed');
+      expect(events.map((e) => e.details)).toEqual([
+        expect.objectContaining({ email: 'viewer@acme.test', from: 'viewer', to: 'manager', lmsUserId: 12 }),
+        expect.objectContaining({ email: 'viewer@acme.test', from: 'manager', to: 'viewer' }),
+      ]);
+      expect(events.every((e) => e.tenantId === acme.id)).toBe(true);
+    });
+
+    it('deactivates a member: their sessions end, they cannot sign in or refresh; reactivating lets them sign in again', async () => {
+      const manager = await signIn('manager@acme.test');
+      const id = await memberId('manager@acme.test');
+      const off = await graphql<{ deactivateUser: Member }>(app, `mutation { deactivateUser(membershipId: ${q(id)}) { ${MEMBER} } }`, await asAdmin());
+      expect(off.body.data!.deactivateUser.status).toBe('deactivated');
+
+      expect(codeOf(await me(manager.token))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await refresh(manager.refreshToken))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await login(app, 'manager@acme.test'))).toBe('FORBIDDEN');
+
+      const on = await graphql<{ reactivateUser: Member }>(app, `mutation { reactivateUser(membershipId: ${q(id)}) { status } }`, await asAdmin());
+      expect(on.body.data!.reactivateUser.status).toBe('active');
+      expect((await me((await signIn('manager@acme.test')).token)).body.data?.me.role).toBe('manager');
+      expect((await audit('user.deactivated')).map((e) => (e.details as { email: string }).email)).toEqual(['manager@acme.test']);
+      expect((await audit('user.reactivated')).map((e) => (e.details as { email: string }).email)).toEqual(['manager@acme.test']);
+    });
+
+    it('grants a viewer LMS organisations (replacing what they had), and refuses it for a non-viewer', async () => {
+      const id = await memberId('viewer@acme.test');
+      const grant = (ids: number[], membershipId = id) =>
+        graphql<{ grantViewerOrganisations: Member }>(app, `mutation { grantViewerOrganisations(membershipId: ${q(membershipId)}, organisationIds: [${ids.join(', ')}]) { organisationIds } }`, asAdminHeaders);
+      const asAdminHeaders = await asAdmin();
+      expect((await grant([30, 10, 10])).body.data!.grantViewerOrganisations.organisationIds).toEqual([10, 30]);
+      expect((await grant([20])).body.data!.grantViewerOrganisations.organisationIds).toEqual([20]);
+      expect((await prisma.viewerGrant.findMany({ where: { membershipId: id } })).map((g) => Number(g.organisationId))).toEqual([20]);
+
+      const manager = await grant([1], await memberId('manager@acme.test'));
+      expect(manager.body.errors).toEqual([expect.objectContaining({ message: 'manager@acme.test is manager, not a viewer; only viewers are granted organisations.' })]);
+      expect(codeOf(await grant([0]))).toBe('USER_INPUT_INVALID');
+      expect((await audit('user.viewer_organisations_granted')).map((e) => e.details)).toEqual([
+        expect.objectContaining({ from: [], to: [10, 30] }),
+        expect.objectContaining({ from: [10, 30], to: [20] }),
+      ]);
+    });
+
+    it("cannot touch another organisation's members (NOT_FOUND, as for an unknown id), nor deactivate or demote oneself", async () => {
+      const headers = await asAdmin();
+      const foreign = await graphql(app, `mutation { deactivateUser(membershipId: ${q(await memberId('member@globex.test'))}) { status } }`, headers);
+      expect(codeOf(foreign)).toBe('NOT_FOUND');
+      expect((await prisma.membership.findFirstOrThrow({ where: { user: { email: 'member@globex.test' } } })).deactivatedAt).toBeNull();
+      const self = await graphql(app, `mutation { deactivateUser(membershipId: ${q(await memberId('admin@acme.test'))}) { status } }`, headers);
+      expect(self.body.errors).toEqual([expect.objectContaining({ message: 'You cannot deactivate yourself; ask another org admin.', extensions: { code: 'FORBIDDEN' } })]);
+    });
+  });
+
+  describe('invitations (no mail server: the link is logged and returned to the admin)', () => {
+    interface Invitation { id: string; email: string; role: string; link: string; delivery: string; expiresAt: string }
+    const INVITATION = 'id email role link delivery expiresAt';
+    const invite = async (args: string, who = 'admin@acme.test') =>
+      graphql<{ inviteUser: Invitation }>(app, `mutation { inviteUser(${args}) { ${INVITATION} } }`, bearer((await signIn(who)).token));
+    const accept = (link: string, password = PASSWORD, displayName = 'New Person') =>
+      graphql<{ acceptInvitation: Session }>(
+        app,
+        `mutation { acceptInvitation(token: ${q(new URL(link).searchParams.get('token')!)}, password: ${q(password)}, displayName: ${q(displayName)}) { ${SESSION} } }`,
+      );
+
+    it('invites a viewer with organisations; the link is logged, returned, and accepting it creates the account and signs in', async () => {
+      const sent = await invite(`email: "New.Viewer@Acme.test", role: viewer, organisationIds: [5, 6]`);
+      expect(sent.body.errors).toBeUndefined();
+      const invitation = sent.body.data!.inviteUser;
+      expect(invitation).toMatchObject({ email: 'new.viewer@acme.test', role: 'viewer', delivery: 'logged' });
+      expect(invitation.link).toMatch(new RegExp(`^${PORTAL}/accept-invitation\\?token=[A-Za-z0-9_-]{43}$`));
+      expect(Date.parse(invitation.expiresAt) - Date.now()).toBeGreaterThan(6.9 * 24 * 3600 * 1000);
+      expect(logs.lines.some((line) => JSON.stringify(line).includes(invitation.link))).toBe(true);
+      const stored = await prisma.invitation.findUniqueOrThrow({ where: { id: invitation.id } });
+      expect(stored.tokenHash).not.toContain(new URL(invitation.link).searchParams.get('token'));
+
+      const weak = await accept(invitation.link, 'short');
+      expect(codeOf(weak)).toBe('PASSWORD_WEAK');
+
+      const accepted = await accept(invitation.link);
+      expect(accepted.body.errors).toBeUndefined();
+      expect(accepted.body.data!.acceptInvitation).toMatchObject({ role: 'viewer', tenant: { slug: 'acme' } });
+      expect((await me(accepted.body.data!.acceptInvitation.token)).body.data).toEqual({ me: { email: 'new.viewer@acme.test', role: 'viewer' } });
+      const membership = await prisma.membership.findFirstOrThrow({ where: { user: { email: 'new.viewer@acme.test' } }, include: { viewerGrants: true, user: true } });
+      expect(membership.viewerGrants.map((g) => Number(g.organisationId)).sort()).toEqual([5, 6]);
+      expect(membership.user.displayName).toBe('New Person');
+      expect((await signIn('new.viewer@acme.test')).role).toBe('viewer');
+
+      const again = await accept(invitation.link);
+      expect(codeOf(again)).toBe('INVITATION_INVALID');
+      expect((await audit('user.invited')).length).toBeGreaterThan(0);
+      expect((await audit('invitation.accepted')).map((e) => (e.details as { email: string }).email)).toContain('new.viewer@acme.test');
+    });
+
+    it('links an existing account after checking its current password, and the account then belongs to both organisations', async () => {
+      const invitation = (await invite(`email: "admin@globex.test", role: manager, lmsUserId: 42`)).body.data!.inviteUser;
+      const wrong = await accept(invitation.link, 'not the password of that account');
+      expect(wrong.body.errors).toEqual([
+        expect.objectContaining({ message: 'admin@globex.test already has a Kineo account: enter its current password to add this organisation to it.', extensions: { code: 'UNAUTHENTICATED' } }),
+      ]);
+      const accepted = await accept(invitation.link, PASSWORD);
+      expect(accepted.body.data!.acceptInvitation).toMatchObject({ role: 'manager', tenant: { slug: 'acme' } });
+      expect(codeOf(await login(app, 'admin@globex.test'))).toBe('TENANT_REQUIRED');
+      expect((await login(app, 'admin@globex.test', PASSWORD, 'globex')).body.data!.login.role).toBe('org_admin');
+    });
+
+    it('refuses inviting a member, a manager without LMS user, organisations for a non-viewer, and a non-admin inviter', async () => {
+      const member = await invite(`email: "manager@acme.test", role: viewer`);
+      expect(member.body.errors).toEqual([expect.objectContaining({ message: 'Already in "acme": manager@acme.test (manager). Change their role instead of inviting them.', extensions: { code: 'USER_EXISTS' } })]);
+      expect(codeOf(await invite(`email: "m@acme.test", role: manager`))).toBe('USER_INPUT_INVALID');
+      expect(codeOf(await invite(`email: "m@acme.test", role: org_admin, organisationIds: [1]`))).toBe('USER_INPUT_INVALID');
+      expect(codeOf(await invite(`email: "not an address", role: viewer`))).toBe('EMAIL_INVALID');
+      expect(codeOf(await invite(`email: "m@acme.test", role: viewer`, 'manager@acme.test'))).toBe('FORBIDDEN');
+    });
+
+    it('a new invitation to the same address replaces the earlier link; an expired link is refused', async () => {
+      const first = (await invite(`email: "twice@acme.test", role: viewer`)).body.data!.inviteUser;
+      const second = (await invite(`email: "twice@acme.test", role: viewer`)).body.data!.inviteUser;
+      expect(codeOf(await accept(first.link))).toBe('INVITATION_INVALID');
+
+      await prisma.invitation.update({ where: { id: second.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      const late = await accept(second.link);
+      expect(late.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'INVITATION_INVALID' } })]);
+      expect(late.body.errors![0]!.message).toContain('has expired');
+      expect(await prisma.user.count({ where: { email: 'twice@acme.test' } })).toBe(0);
+    });
+
+    it("refuses an invitation beyond the plan's seats with PLAN_LIMIT, counting members and pending invitations", async () => {
+      const subscription = await prisma.subscription.findFirstOrThrow({ where: { tenantId: acme.id } });
+      const taken = (await prisma.membership.count({ where: { tenantId: acme.id, deactivatedAt: null } })) +
+        (await prisma.invitation.count({ where: { tenantId: acme.id, status: 'pending', expiresAt: { gt: new Date() } } }));
+      await prisma.subscription.update({ where: { id: subscription.id }, data: { seatLimit: taken } });
+      try {
+        const full = await invite(`email: "one-too-many@acme.test", role: viewer`);
+        expect(full.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'PLAN_LIMIT' } })]);
+        expect(full.body.errors![0]!.message).toContain(`The plan allows ${taken} people`);
+        expect(await prisma.invitation.count({ where: { email: 'one-too-many@acme.test' } })).toBe(0);
+      } finally {
+        await prisma.subscription.update({ where: { id: subscription.id }, data: { seatLimit: null } });
+      }
+    });
+  });
+
+  describe('inviteAllManagers: every manager of the published hierarchy, in one action', () => {
+    beforeAll(async () => {
+      // Acme's published gold, written the way the worker's build leaves it (only the columns this reads).
+      const settings = loadSettings(stack.env);
+      const warehouse = await createWarehouse(settings, createSecretStore(settings), 'worker');
+      const ref = { tenantId: acme.id, namespace: acme.namespace };
+      try {
+        await warehouse.provision(ref);
+        await warehouse.execute(
+          ref,
+          `create or replace table gold.dim_user as select * from (values
+            (-1, -1, 'N/A', false), (7, 7, 'manager@acme.test', true), (8, 8, 'eight@acme.test', true),
+            (100, 100, 'Boss@Acme.test', true), (101, 101, 'N/A', true), (102, 102, 'r102@acme.test', true), (103, 103, 'r103@acme.test', true),
+            (104, 104, 'viewer@acme.test', true), (105, 105, 'r105@acme.test', true), (106, 106, 'pending@acme.test', true), (107, 107, 'r107@acme.test', true),
+            (108, 108, 'boss@acme.test', true), (109, 109, 'r109@acme.test', true), (110, 110, 'gone@acme.test', false), (111, 111, 'r111@acme.test', true)
+          ) as t(user_key, user_id, email, is_active)`,
+        );
+        await warehouse.execute(
+          ref,
+          `create or replace table gold.dim_manager_relationship as select * from (values
+            (7, 8, 'direct', 1), (100, 101, 'direct', 1), (100, 102, 'direct', 1), (100, 103, 'indirect', 2), (101, 103, 'direct', 1),
+            (104, 105, 'direct', 1), (106, 107, 'direct', 1), (108, 109, 'direct', 1), (110, 111, 'direct', 1)
+          ) as t(manager_user_key, user_key, relationship, depth)`,
+        );
+        await warehouse.publish(ref, 1);
+      } finally {
+        await warehouse.close();
+      }
+    });
+
+    const inviteAll = async (who: string, tenant?: string) =>
+      graphql<{ inviteAllManagers: Record<string, unknown> & { invitations: { email: string; role: string; lmsUserId: number; link: string }[] } }>(
+        app,
+        'mutation { inviteAllManagers { managers invited alreadyMembers alreadyInvited withoutEmail sharedEmail invitations { email role lmsUserId link delivery } } }',
+        bearer((await signIn(who, PASSWORD, app, tenant)).token),
+      );
+
+    it('invites, linked to their LMS user, the active managers with an address who are neither members nor invited; a second run invites nobody', async () => {
+      const pending = await graphql(app, 'mutation { inviteUser(email: "pending@acme.test", role: viewer) { id } }', bearer((await signIn('admin@acme.test')).token));
+      expect(pending.body.errors).toBeUndefined();
+
+      const first = await inviteAll('admin@acme.test');
+      expect(first.body.errors).toBeUndefined();
+      expect(first.body.data!.inviteAllManagers).toEqual({
+        managers: 6, // 7, 100, 101, 104, 106, 108 (110 left; 103's indirect manager is 100, already counted)
+        invited: 1,
+        alreadyMembers: 2, // 7 by LMS user, 104 by e-mail
+        alreadyInvited: 1, // 106
+        withoutEmail: 1, // 101
+        sharedEmail: 1, // 108 shares boss@acme.test with 100
+        invitations: [{ email: 'boss@acme.test', role: 'manager', lmsUserId: 100, link: expect.stringContaining(`${PORTAL}/accept-invitation?token=`), delivery: 'logged' }],
+      });
+      const accepted = await graphql<{ acceptInvitation: Session }>(
+        app,
+        `mutation { acceptInvitation(token: ${q(new URL(first.body.data!.inviteAllManagers.invitations[0]!.link).searchParams.get('token')!)}, password: ${q(PASSWORD)}) { role } }`,
+      );
+      expect(accepted.body.data).toEqual({ acceptInvitation: { role: 'manager' } });
+      expect(Number((await prisma.membership.findFirstOrThrow({ where: { user: { email: 'boss@acme.test' } } })).lmsUserId)).toBe(100);
+
+      const second = await inviteAll('admin@acme.test');
+      // 108 shares the address boss@acme.test, which is a member now.
+      expect(second.body.data!.inviteAllManagers).toMatchObject({ managers: 6, invited: 0, alreadyMembers: 4, alreadyInvited: 1, sharedEmail: 0, invitations: [] });
+      expect((await audit('user.invite_all_managers')).map((e) => (e.details as { invited: number }).invited)).toEqual([1, 0]);
+    });
+
+    it('says there is nothing to read before the first publish', async () => {
+      const reply = await inviteAll('admin@globex.test', 'globex');
+      expect(reply.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'NO_PUBLISHED_DATA' } })]);
+    });
+  });
+
+  describe('password reset', () => {
+    const request = (email: string, app_ = app) => graphql<{ requestPasswordReset: boolean }>(app_, `mutation { requestPasswordReset(email: ${q(email)}) }`);
+    const reset = (token: string, password: string, app_ = app) =>
+      graphql<{ resetPassword: boolean }>(app_, `mutation { resetPassword(token: ${q(token)}, newPassword: ${q(password)}) }`);
+
+    it('without a mail server logs the link; the answer is the same for an address with no account', async () => {
+      const unknown = await request('nobody@acme.test');
+      const known = await request('Viewer@Acme.test');
+      expect(known.body).toEqual({ data: { requestPasswordReset: true } });
+      expect(unknown.body).toEqual(known.body);
+      const logged = logs.lines.map((line) => JSON.stringify(line)).filter((line) => line.includes(`${PORTAL}/reset-password?token=`));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain('viewer@acme.test');
+    });
+
+    describe('with SMTP_URL, through a real SMTP server', () => {
+      const sink = new SmtpSink();
+      let mailing: NestFastifyApplication;
+
+      beforeAll(async () => {
+        await sink.start();
+        mailing = await startGateway(stack, { PORTAL_URL: PORTAL, SMTP_URL: sink.url });
+      });
+      afterAll(async () => {
+        await mailing?.close();
+        await sink.stop();
+      });
+
+      it('mails an invitation link, the same one the admin gets back', async () => {
+        const admin = await signIn('admin@acme.test', PASSWORD, mailing);
+        const sent = await graphql<{ inviteUser: { link: string; delivery: string } }>(
+          mailing,
+          'mutation { inviteUser(email: "mailed@acme.test", role: viewer) { link delivery } }',
+          bearer(admin.token),
+        );
+        expect(sent.body.data!.inviteUser.delivery).toBe('mailed');
+        const mail = await sink.next();
+        expect(mail.to).toEqual(['mailed@acme.test']);
+        expect(mail.text).toContain('Subject: You are invited to Acme Health on Kineo Analytics');
+        expect(mail.text).toContain(sent.body.data!.inviteUser.link);
+      });
+
+      it('mails a reset link (only for a real account); the reset sets the password and ends every session of the account', async () => {
+        const before = await signIn('member@globex.test', PASSWORD, mailing);
+        expect((await request('stranger@globex.test', mailing)).body.data).toEqual({ requestPasswordReset: true });
+        expect((await request('member@globex.test', mailing)).body.data).toEqual({ requestPasswordReset: true });
+        // Mail arrives in order, so the first one after the invitation shows the unknown address got none.
+        const mail = await sink.next();
+        expect(mail.to).toEqual(['member@globex.test']);
+        const token = new RegExp(`${PORTAL}/reset-password\\?token=([A-Za-z0-9_-]{43})`).exec(mail.text)?.[1];
+        expect(token).toBeDefined();
+
+        expect(codeOf(await reset(token!, 'short', mailing))).toBe('PASSWORD_WEAK');
+        expect((await reset(token!, NEW_PASSWORD, mailing)).body).toEqual({ data: { resetPassword: true } });
+        expect(codeOf(await me(before.token, mailing))).toBe('UNAUTHENTICATED');
+        expect(codeOf(await refresh(before.refreshToken))).toBe('UNAUTHENTICATED');
+        expect(codeOf(await login(mailing, 'member@globex.test', PASSWORD))).toBe('UNAUTHENTICATED');
+        expect((await signIn('member@globex.test', NEW_PASSWORD, mailing)).role).toBe('viewer');
+
+        const reused = await reset(token!, 'yet another long passphrase', mailing);
+        expect(reused.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'RESET_TOKEN_INVALID' } })]);
+        expect(codeOf(await reset('not-a-token', NEW_PASSWORD, mailing))).toBe('RESET_TOKEN_INVALID');
+        expect((await audit('auth.password_reset')).map((e) => (e.details as { sessionsEnded: number }).sessionsEnded)).toEqual([expect.any(Number)]);
+      });
+    });
+  });
+
+  describe('Microsoft Entra ID sign-in (against an OpenID provider the test serves on loopback)', () => {
+    const idp = new FakeOidcProvider();
+    let globexAdmin: Record<string, string>;
+
+    beforeAll(async () => {
+      await idp.start();
+      globexAdmin = bearer((await signIn('admin@globex.test', PASSWORD, app, 'globex')).token);
+    });
+    afterAll(() => idp.stop());
+
+    const configure = (issuer: string, domains = '["globex.test"]') =>
+      graphql<{ configureMicrosoftSignIn: boolean }>(
+        app,
+        `mutation { configureMicrosoftSignIn(issuer: ${q(issuer)}, clientId: ${q(idp.clientId)}, clientSecret: ${q(idp.clientSecret)}, allowedDomains: ${domains}) }`,
+        globexAdmin,
+      );
+    const options = (tenant: string) => graphql<{ tenantSignInOptions: { password: boolean; microsoft: boolean } }>(app, `{ tenantSignInOptions(tenant: ${q(tenant)}) { password microsoft } }`);
+    const fragmentOf = (location: string) => Object.fromEntries(new URLSearchParams(location.slice(location.indexOf('#') + 1)));
+
+    /** The browser's round trip: start, sign in at the provider, come back to the callback with the state cookie. */
+    async function flow(tenant: string, claims: Parameters<FakeOidcProvider['authorize']>[1], tamper: { cookie?: string; state?: string } = {}) {
+      const start = await app.inject({ method: 'GET', url: `/auth/oidc/${tenant}/start` });
+      expect(start.statusCode).toBe(302);
+      const location = String(start.headers.location);
+      if (!location.startsWith(idp.base)) return { start: location, location, fragment: fragmentOf(location) };
+      const cookie = String(start.headers['set-cookie']).split(';')[0]!;
+      const { code, state } = idp.authorize(location, claims);
+      const callback = await app.inject({
+        method: 'GET',
+        url: `/auth/oidc/${tenant}/callback?${new URLSearchParams({ code, state: tamper.state ?? state }).toString()}`,
+        headers: tamper.cookie === undefined ? { cookie } : tamper.cookie ? { cookie: tamper.cookie } : {},
+      });
+      expect(callback.statusCode).toBe(302);
+      const back = String(callback.headers.location);
+      return { start: location, location: back, fragment: fragmentOf(back) };
+    }
+
+    it('is configured per tenant by its org admin (audited, secret kept out of the log), and shown to the sign-in page', async () => {
+      expect((await options('globex')).body.data).toEqual({ tenantSignInOptions: { password: true, microsoft: false } });
+      expect(codeOf(await configure('http://login.example.com/x/v2.0'))).toBe('USER_INPUT_INVALID');
+      expect((await configure(idp.issuer)).body).toEqual({ data: { configureMicrosoftSignIn: true } });
+
+      expect((await options('globex')).body.data).toEqual({ tenantSignInOptions: { password: true, microsoft: true } });
+      expect((await options('acme')).body.data).toEqual({ tenantSignInOptions: { password: true, microsoft: false } });
+      expect((await options('no-such-tenant')).body.data).toEqual({ tenantSignInOptions: { password: true, microsoft: false } });
+      const [event] = await audit('oidc.configured');
+      expect(event!.details).toEqual({ issuer: idp.issuer, clientId: idp.clientId, allowedDomains: ['globex.test'], clientSecretChanged: true });
+      expect(JSON.stringify(event!.details)).not.toContain(idp.clientSecret);
+      expect(await createSecretStore(loadSettings(stack.env)).get(oidcClientSecretName(globex.id))).toBe(idp.clientSecret);
+    });
+
+    it('signs a member in: redirect to the provider with PKCE and a nonce, back to the portal with a working session', async () => {
+      const { start, location, fragment } = await flow('globex', { email: 'Admin@Globex.test' });
+      const authorize = new URL(start);
+      expect(authorize.searchParams.get('redirect_uri')).toBe('http://localhost:80/auth/oidc/globex/callback');
+      expect(authorize.searchParams.get('scope')).toBe('openid email profile');
+      expect(location.startsWith(`${PORTAL}/auth/callback#`)).toBe(true);
+      expect(fragment).toMatchObject({ tenant: 'globex', role: 'org_admin', token: expect.any(String), refreshToken: expect.any(String) });
+      expect((await me(fragment.token!)).body.data).toEqual({ me: { email: 'admin@globex.test', role: 'org_admin' } });
+      expect((await refresh(fragment.refreshToken!)).body.errors).toBeUndefined();
+      const session = await prisma.session.findUniqueOrThrow({ where: { id: claimsOf(fragment.token!).sid as string } });
+      expect(session.method).toBe('oidc');
+    });
+
+    it('creates no account for an address that is not a member, and refuses a domain that is not allowed', async () => {
+      const stranger = await flow('globex', { email: 'stranger@globex.test' });
+      expect(stranger.fragment).toEqual({ error: 'FORBIDDEN', message: 'stranger@globex.test has no access to "globex". Ask your administrator for an invitation, then sign in with Microsoft again.' });
+      expect(await prisma.user.count({ where: { email: 'stranger@globex.test' } })).toBe(0);
+
+      // The domain rule is checked before membership, and named in the answer.
+      const domain = await flow('globex', { email: 'admin@acme.test' });
+      expect(domain.fragment).toEqual({ error: 'FORBIDDEN', message: 'admin@acme.test may not sign in to "globex" with Microsoft: only globex.test addresses may.' });
+    });
+
+    it.each([
+      ['a nonce from another sign-in', { nonce: 'someone-elses-nonce' }],
+      ['a key the provider does not publish', { foreignKey: true }],
+      ['another audience', { aud: 'another-app' }],
+      ['another issuer', { iss: 'https://login.microsoftonline.com/other/v2.0' }],
+      ['an expired ID token', { expiresInSeconds: -3600 }],
+    ])('refuses an ID token with %s', async (_what, forged) => {
+      const { fragment } = await flow('globex', { email: 'admin@globex.test', ...forged });
+      expect(fragment.error).toBe('OIDC_FAILED');
+      expect(fragment.token).toBeUndefined();
+    });
+
+    it('refuses an answer without the state cookie, or with a state from another sign-in', async () => {
+      const noCookie = await flow('globex', { email: 'admin@globex.test' }, { cookie: '' });
+      expect(noCookie.fragment).toMatchObject({ error: 'OIDC_FAILED' });
+      expect(noCookie.fragment.message).toContain('no sign-in in progress');
+      const otherState = await flow('globex', { email: 'admin@globex.test' }, { state: 'not-the-state' });
+      expect(otherState.fragment.message).toContain('state mismatch');
+    });
+
+    it('sends a tenant without Microsoft sign-in back to the portal with OIDC_NOT_CONFIGURED', async () => {
+      const { location, fragment } = await flow('acme', {});
+      expect(location.startsWith(`${PORTAL}/auth/callback#`)).toBe(true);
+      expect(fragment.error).toBe('OIDC_NOT_CONFIGURED');
+    });
+  });
+});

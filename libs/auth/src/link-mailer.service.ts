@@ -1,0 +1,55 @@
+import { createTransport, type Transporter } from 'nodemailer';
+
+/** An e-mail carrying a one-time link (an invitation, a password reset). */
+export interface LinkMessage {
+  kind: 'invitation' | 'password_reset';
+  to: string;
+  subject: string;
+  /** Plain-text body; the link is part of it. */
+  text: string;
+  link: string;
+}
+
+/** Where a link went: mailed, or only written to the log because no mail server is configured. */
+export type LinkDelivery = 'mailed' | 'logged';
+
+/** Receives what is logged; the gateway passes its structured logger. */
+export type LinkLog = (message: string, fields: Record<string, unknown>) => void;
+
+/**
+ * Sends one-time links through SMTP (`SMTP_URL`) with nodemailer. Without a mail server the link
+ * is logged instead, so a fresh install (or a demo) can still invite people: the admin gets the
+ * link back from `inviteUser` and passes it on.
+ */
+export class LinkMailer {
+  private readonly transport?: Transporter;
+
+  constructor(
+    smtpUrl: string | undefined,
+    private readonly from: string,
+    private readonly log: LinkLog,
+  ) {
+    if (smtpUrl) this.transport = createTransport(smtpUrl);
+  }
+
+  get mails(): boolean {
+    return this.transport !== undefined;
+  }
+
+  async deliver(message: LinkMessage): Promise<LinkDelivery> {
+    if (!this.transport) {
+      this.log(`No SMTP_URL is set, so this ${message.kind.replace('_', ' ')} link was not mailed; pass it on: ${message.link}`, {
+        kind: message.kind,
+        to: message.to,
+        link: message.link,
+      });
+      return 'logged';
+    }
+    await this.transport.sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text });
+    return 'mailed';
+  }
+
+  close(): void {
+    this.transport?.close();
+  }
+}
