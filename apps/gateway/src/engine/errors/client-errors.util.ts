@@ -43,6 +43,8 @@ const CLIENT_CODES: ReadonlySet<string> = new Set<string>([
   'LOAD_NOT_FOUND',
   'CONFIRMATION_MISMATCH',
   'TENANT_STATUS_CONFLICT',
+  // Identity: inviting every manager needs published data.
+  'NO_PUBLISHED_DATA',
 ]);
 
 export type ErrorExposure = 'client' | 'unavailable' | 'internal';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { assertEmail, InvitationService, type InviteInput, type TenantContext } from '@kineo/auth';
-import { AuditLog, DomainError, type PrismaClient } from '@kineo/db';
+import { AuditLog, type PrismaClient } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import type { Warehouse } from '@kineo/warehouse';
 import { PRISMA } from '../../engine/database/database.module';
 import { WAREHOUSE } from '../../engine/warehouse/warehouse.module';

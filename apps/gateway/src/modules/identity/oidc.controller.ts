@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import { OIDC_STATE_TTL_SECONDS, OidcService } from '@kineo/auth';
 import type { Settings } from '@kineo/config';
-import { DomainError } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../engine/auth/auth.decorators';
 import { SETTINGS } from '../../engine/config/settings.module';
