@@ -2,16 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { namespaceForTenantSeq } from '@kineo/warehouse';
-import { freePort, startPostgres, type PostgresServer } from '@kineo/testkit';
+import { freePort, startPostgres, type PostgresServer } from '@kineo/devstack';
+import { DomainError } from '@kineo/errors';
+import { namespaceForTenantSeq, slugProblem } from '@kineo/tenancy';
 import {
   AuditLog,
   connectionFailureCode,
   createPrismaClient,
   DatabaseUnavailableError,
-  DomainError,
   migrateDatabase,
-  slugProblem,
   TenantError,
   TenantService,
   type PrismaClient,
