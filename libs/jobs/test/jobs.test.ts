@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createPrismaClient, TenantService, type PrismaClient } from '@kineo/db';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import {
@@ -133,10 +136,13 @@ describe('queues on real Redis', () => {
   it('records a load and queues its flow: ingest first, then each build stage, each failing the steps after it', async () => {
     const tenant = await new TenantService(prisma).create({ slug: 'flow-co', name: 'Flow Co', actor: 'test' });
     const ingestionRunId = randomUUID();
-    const files = [
-      { path: `/data/landing/${tenant.namespace}/${ingestionRunId}/users.csv`, name: 'users.csv' },
-      { path: `/data/landing/${tenant.namespace}/${ingestionRunId}/courses.csv`, name: 'courses.csv' },
-    ];
+    // requestLoad counts the files' rows against the plan, so they must exist.
+    const folder = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-jobs-')), tenant.namespace, ingestionRunId);
+    fs.mkdirSync(folder, { recursive: true });
+    const files = ['users.csv', 'courses.csv'].map((name) => {
+      fs.writeFileSync(path.join(folder, name), 'id\n1\n2\n');
+      return { path: path.join(folder, name), name };
+    });
     const asOf = new Date('2025-06-30T00:00:00Z');
     const ticket = await requestLoad(prisma, queues, { tenantId: tenant.id, ingestionRunId, files, source: 'cli', requestedBy: 'cli:root', asOf });
 
