@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UserService } from '@kineo/auth';
-import { createPrismaClient, DomainError, TenantService, type PrismaClient } from '@kineo/db';
+import { createPrismaClient, TenantService, type PrismaClient } from '@kineo/db';
+import { DomainError } from '@kineo/errors';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import { DuckDbWarehouse, WarehouseError } from '@kineo/warehouse';
 import { ModulesContainer } from '@nestjs/core';
