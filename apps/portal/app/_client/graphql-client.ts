@@ -34,7 +34,9 @@ export async function runOperation<TResult, TVariables>(
   const first = body.errors?.[0];
   if (first) {
     const code = first.extensions?.code ?? 'INTERNAL';
-    if (code === 'UNAUTHENTICATED') window.location.assign('/sign-in?expired=1');
+    // A query still in flight when the user signed out answers UNAUTHENTICATED too: only a page that is
+    // not already the sign-in page is sent there, or it would race the user's next navigation.
+    if (code === 'UNAUTHENTICATED' && !window.location.pathname.startsWith('/sign-in')) window.location.assign('/sign-in?expired=1');
     throw new OperationError(first.message, code, res.status);
   }
   if (!res.ok || !body.data) throw new OperationError(`The portal answered HTTP ${res.status}.`, 'INTERNAL', res.status);
