@@ -1,5 +1,5 @@
 import type { PrismaClient } from './client';
-import type { Prisma } from './generated/prisma/client';
+import type { Prisma } from '../generated/prisma';
 import { dbCall } from './tenants';
 
 export interface AuditEntry {

@@ -1,6 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { postgresConnection } from '@kineo/config';
-import { PrismaClient } from './generated/prisma/client';
+import { PrismaClient } from '../generated/prisma';
 
 export type { PrismaClient };
 

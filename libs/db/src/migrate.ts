@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-const prismaScript = path.join(__dirname, '..', 'scripts', 'prisma.js');
+const packageRoot = path.join(__dirname, '..');
 
-/** Applies every committed migration (`prisma migrate deploy`); idempotent. */
+/**
+ * Applies every committed migration (`prisma migrate deploy`); idempotent. The CLI runs in this
+ * package's folder so it reads prisma.config.ts, which keeps it off native engines.
+ */
 export function migrateDatabase(databaseUrl: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [prismaScript, 'migrate', 'deploy'], {
+    const child = spawn(process.execPath, [require.resolve('prisma/build/index.js'), 'migrate', 'deploy'], {
+      cwd: packageRoot,
       env: { ...process.env, DATABASE_URL: databaseUrl },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,6 +1,6 @@
 import { errorCode } from '@kineo/errors';
 import type { PrismaClient } from './client';
-import type { Prisma } from './generated/prisma/client';
+import type { Prisma } from '../generated/prisma';
 
 export interface StageRecord {
   stage: string;

@@ -2,8 +2,8 @@ import { DomainError } from '@kineo/errors';
 import { namespaceForTenantSeq, slugProblem } from '@kineo/tenancy';
 import { DatabaseUnavailableError, connectionFailureCode } from './errors';
 import type { PrismaClient } from './client';
-import { Prisma } from './generated/prisma/client';
-import type { Tenant, Subscription, Plan } from './generated/prisma/client';
+import { Prisma } from '../generated/prisma';
+import type { Tenant, Subscription, Plan } from '../generated/prisma';
 
 export const TENANT_ERROR_CODES = [
   'TENANT_SLUG_INVALID',

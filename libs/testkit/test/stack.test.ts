@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { Client } from 'pg';
 import Redis from 'ioredis';
 import { isPortOpen, startTestStack, type TestStack } from '../src';
@@ -31,6 +33,28 @@ describe('the test harness', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('runs the Prisma CLI as a developer does, without native engines: `migrate diff` writes the schema as SQL', () => {
+    // `npx prisma ...` in libs/db with only DATABASE_URL set. Prisma's download host is unreachable
+    // here, so a CLI looking for its native engines would fail instead of answering: this passes
+    // only while libs/db/prisma.config.ts keeps it on the WASM schema engine over the pg adapter.
+    const db = path.dirname(require.resolve('@kineo/db/package.json'));
+    const prisma = (...args: string[]) =>
+      spawnSync(process.execPath, [require.resolve('prisma/build/index.js', { paths: [db] }), ...args], {
+        cwd: db,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: stack.databaseUrl },
+        encoding: 'utf8',
+      });
+    const diff = prisma('migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script');
+    expect(diff.stderr).not.toMatch(/download|engine/i);
+    expect(diff.status).toBe(0);
+    for (const table of ['tenant', 'plan', 'app_user', 'membership', 'ingestion_run', 'build_run', 'audit_event']) {
+      expect(diff.stdout).toContain(`CREATE TABLE "${table}" (`);
+    }
+    const status = prisma('migrate', 'status');
+    expect(status.status).toBe(0);
+    expect(status.stdout).toContain('Database schema is up to date!');
   });
 
   it('gives a suite its own Redis', async () => {
