@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
-import { SOURCE_FILES, type SourceFileSpec } from '@kineo/contract';
+import { csvField, SOURCE_FILES, type SourceFileSpec } from '@kineo/contract';
 import type { GenerateProgress, TimeFormat } from './generator.types';
 import { mix, SALT } from './random.util';
 import { isoTime } from './time.util';
@@ -11,13 +11,6 @@ import { isoTime } from './time.util';
 const CHUNK_BYTES = 256 * 1024;
 const PENDING_CHARS = 8 * 1024;
 const STREAM_HIGH_WATER_MARK = 1024 * 1024;
-
-const NEEDS_QUOTES = /[",\r\n]/;
-
-/** RFC 4180: a field holding a comma, a quote or a line break is quoted, quotes doubled. */
-export function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
 
 /**
  * The contract's spec for a file, checked against the column order the caller writes its rows in: if the

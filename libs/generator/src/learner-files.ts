@@ -1,6 +1,7 @@
 import type { Catalogue, Program } from './catalogue';
 import { COURSE_TYPE } from './catalogue';
-import { csvField, type CsvWriter } from './csv-writer';
+import { csvField } from '@kineo/contract';
+import type { CsvWriter } from './csv-writer';
 import type { CertificationUserCase, ProgramUserCase, SentinelDateCase } from './generator.types';
 import type { Settings } from './generator.settings';
 import { mix, Rng, SALT } from './random.util';

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { csvField } from '@kineo/contract';
 import { TenantService } from '@kineo/db';
 import { assertReadOnlySelect, WarehouseError, type Layer, type Row } from '@kineo/warehouse';
 import type { CliContext } from '../context';
@@ -121,6 +122,5 @@ function json(row: Row): string {
 
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'object' ? JSON.stringify(value) : (value as string | number | bigint | boolean).toString();
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return csvField(typeof value === 'object' ? JSON.stringify(value) : (value as string | number | bigint | boolean).toString());
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import ExcelJS from 'exceljs';
-import { FISCAL_CALENDAR } from '@kineo/contract';
+import { csvField, FISCAL_CALENDAR } from '@kineo/contract';
 import { LoadRejectedError } from './errors';
 
 /**
@@ -21,11 +21,11 @@ export async function fiscalCalendarToCsv(xlsxPath: string, csvPath: string, fil
     if (!expected.every((name) => header.includes(name))) continue;
     const out = fs.createWriteStream(csvPath);
     const write = (line: string) => (out.write(line) ? undefined : new Promise<void>((r) => out.once('drain', () => r())));
-    await write(header.map(csvCell).join(',') + '\n');
+    await write(header.map(csvField).join(',') + '\n');
     for (let r = 2; r <= sheet.rowCount; r++) {
       const values = (sheet.getRow(r).values as unknown[]).slice(1);
       if (values.every((v) => v === null || v === undefined || v === '')) continue;
-      await write(header.map((_, i) => csvCell(cellText(values[i]))).join(',') + '\n');
+      await write(header.map((_, i) => csvField(cellText(values[i]))).join(',') + '\n');
     }
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     return;
@@ -41,9 +41,4 @@ function cellText(value: unknown): string {
   if (typeof value === 'object' && 'result' in value) return cellText(value.result);
   if (typeof value === 'object' && 'text' in value) return cellText(value.text);
   return typeof value === 'object' ? JSON.stringify(value) : (value as string | number | bigint | boolean).toString();
-}
-
-/** One CSV field, quoted when it holds a quote, comma or line break (RFC 4180). */
-export function csvCell(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
