@@ -6,6 +6,9 @@ import type { NextConfig } from 'next';
 process.env.NEXT_TELEMETRY_DISABLED ??= '1';
 
 const nextConfig: NextConfig = {
+  // Required from node_modules at run time rather than bundled: it is CommonJS built by tsc, and its
+  // secret stores pull in the Azure SDK, which the portal never calls.
+  serverExternalPackages: ['@kineo/config'],
   poweredByHeader: false,
   reactStrictMode: true,
   // The container image (infra/docker/portal.Dockerfile) sets NEXT_OUTPUT=standalone to get a

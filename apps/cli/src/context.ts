@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { createSecretStore, loadSettings, type Settings } from '@kineo/config';
+import { createSecretStore, type Settings } from '@kineo/config';
 import { createWarehouse, type Warehouse } from '@kineo/warehouse';
 import { createPrismaClient, type PrismaClient } from '@kineo/db';
 import { JobQueues } from '@kineo/jobs';
@@ -7,13 +7,15 @@ import { CliError } from './output';
 
 /** Lazily opened connections for one CLI invocation, closed when it ends. */
 export class CliContext {
-  readonly settings: Settings;
   private prismaClient?: PrismaClient;
   private jobQueues?: JobQueues;
   private readerWarehouse?: Warehouse;
 
-  constructor(env: Record<string, string | undefined> = process.env) {
-    this.settings = loadSettings(env);
+  constructor(readonly settings: Settings) {}
+
+  /** Who runs the CLI, as its audit events name them. */
+  get actor(): string {
+    return `cli:${this.settings.USER}`;
   }
 
   get prisma(): PrismaClient {

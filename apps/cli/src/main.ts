@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { loadSetting, loadSettings, type Settings } from '@kineo/config';
 import { CliContext } from './context';
 import { demoCommand } from './commands/demo';
 import { sqlCommand } from './commands/sql';
@@ -12,13 +13,21 @@ import { ingestCommand } from './commands/ingest';
 import { generateCommand } from './commands/generate';
 import { userCommand } from './commands/user';
 
-// Every process the CLI starts or talks to must agree on one data directory, wherever it runs from.
-process.env.KINEO_DATA_DIR = resolveDataDir(process.env.KINEO_DATA_DIR || '.data');
+// Read when a command first needs them, so `kineo --help` or `kineo generate` work whatever the environment holds.
+let settings: Settings | undefined;
+const getSettings = (): Settings => {
+  if (!settings) {
+    const loaded = loadSettings();
+    // Every process the CLI starts or talks to must agree on one data directory, wherever it runs from.
+    settings = { ...loaded, KINEO_DATA_DIR: resolveDataDir(loaded.KINEO_DATA_DIR) };
+  }
+  return settings;
+};
 
 watchStdout();
 
 let context: CliContext | undefined;
-const getContext = () => (context ??= new CliContext());
+const getContext = () => (context ??= new CliContext(getSettings()));
 
 const program = new Command('kineo')
   .description('Kineo Analytics: the ops and developer command line')
@@ -26,7 +35,7 @@ const program = new Command('kineo')
   .showHelpAfterError()
   .exitOverride();
 
-program.addCommand(stackCommand());
+program.addCommand(stackCommand(getSettings));
 program.addCommand(tenantCommand(getContext));
 program.addCommand(userCommand(getContext));
 program.addCommand(generateCommand());
@@ -47,9 +56,18 @@ async function run(): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    return reportError(error);
+    return reportError(error, settings?.KINEO_DEBUG ?? debugFromEnvironment());
   } finally {
     await context?.close();
+  }
+}
+
+/** KINEO_DEBUG alone, for an error before the settings were read (or in reading them). */
+function debugFromEnvironment(): boolean {
+  try {
+    return loadSetting('KINEO_DEBUG');
+  } catch {
+    return false;
   }
 }
 

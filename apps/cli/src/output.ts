@@ -96,7 +96,7 @@ function plainText(value: NonNullable<unknown>): string {
 }
 
 /** Turns any failure into one clear line on stderr and an exit code; stack traces only with KINEO_DEBUG. */
-export function reportError(error: unknown): number {
+export function reportError(error: unknown, debug: boolean): number {
   if (error instanceof OutputClosedError) return 0;
   // Every error the platform raises on purpose says what and where; anything else is a bug.
   if (error instanceof DomainError) {
@@ -105,6 +105,6 @@ export function reportError(error: unknown): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`kineo: unexpected error: ${message}\n`);
-  if (process.env.KINEO_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   return 1;
 }

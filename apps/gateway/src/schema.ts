@@ -6,7 +6,7 @@ import { SCHEMA_FILE, writeSchemaFile } from './engine/graphql/schema-file.util'
 /** `npm run schema`: writes schema.graphql from the resolvers, without serving anything. */
 async function main(): Promise<void> {
   // The schema needs no database or Redis; the clients are created but never used here.
-  const settings = loadSettings({ ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent' });
+  const settings = loadSettings(undefined, { NODE_ENV: 'production', LOG_LEVEL: 'silent' });
   const app = await createGateway(settings);
   try {
     const changed = writeSchemaFile(app.get(GraphQLSchemaHost).schema);

@@ -76,6 +76,19 @@ export const settingsSchema = z.object({
   ANALYTICS_RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).default(300),
   /** Analytics requests all users of one tenant together may make per minute. */
   ANALYTICS_RATE_LIMIT_PER_TENANT: z.coerce.number().int().min(1).default(3000),
+  /** The gateway the portal's server side calls. */
+  KINEO_GATEWAY_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .default('http://127.0.0.1:4000'),
+  /** The redis-server program the stack and the test harness start. */
+  REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
+  /** The CLI prints an unexpected error's stack trace. */
+  KINEO_DEBUG: bool.default(false),
+  /** Who runs the CLI, recorded as the actor (`cli:<USER>`) of what it audits; the login shell sets it. */
+  USER: z.string().min(1).default('unknown'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -92,13 +105,17 @@ export class ConfigError extends DomainError {
 }
 
 /**
- * Parses the environment once. Throws a ConfigError naming every bad variable, so a
- * process fails at start-up rather than on the first request that needs the setting.
+ * Parses the environment once. Throws a ConfigError naming every bad variable, so a process fails at
+ * start-up rather than on the first request that needs the setting. `overrides` win over the
+ * environment, for a process that fixes some settings whatever it is given.
  */
-export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+export function loadSettings(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<Record<keyof Settings, string>> = {},
+): Settings {
   const input: Record<string, string> = {};
-  for (const key of Object.keys(settingsSchema.shape)) {
-    const value = env[key];
+  for (const key of Object.keys(settingsSchema.shape) as (keyof Settings)[]) {
+    const value = overrides[key] ?? env[key];
     if (value !== undefined && value !== '') input[key] = value;
   }
   const parsed = settingsSchema.safeParse(input);
@@ -125,6 +142,19 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   }
   if (missing.length > 0) throw new ConfigError(missing);
   return settings;
+}
+
+/**
+ * One setting from the environment, checked like loadSettings() checks it, for code that needs only
+ * that one (a test harness) and should not fail on the others.
+ */
+export function loadSetting<K extends keyof Settings>(key: K, env: Record<string, string | undefined> = process.env): Settings[K] {
+  const value = env[key];
+  const parsed = settingsSchema.shape[key].safeParse(value === '' ? undefined : value);
+  if (!parsed.success) {
+    throw new ConfigError([{ variable: key, message: `${parsed.error.issues[0]?.message ?? 'invalid'} (got "${value}")` }]);
+  }
+  return parsed.data as Settings[K];
 }
 
 /** The discrete connection fields Prisma's pg adapter and embedded tools need. */

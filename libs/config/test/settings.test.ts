@@ -1,4 +1,4 @@
-import { ConfigError, loadSettings } from '../src';
+import { ConfigError, loadSetting, loadSettings } from '../src';
 
 function configErrorFrom(run: () => unknown): ConfigError {
   try {
@@ -62,5 +62,37 @@ describe('loadSettings', () => {
 
     const error = configErrorFrom(() => loadSettings({ SMTP_URL: 'https://mail.example.com', PORTAL_URL: 'ftp://portal' }));
     expect(error.problems.map((p) => p.variable).sort()).toEqual(['PORTAL_URL', 'SMTP_URL']);
+  });
+
+  it('has settings for the portal, the stack and the CLI that were read on the side before', () => {
+    expect(loadSettings({})).toMatchObject({
+      KINEO_GATEWAY_URL: 'http://127.0.0.1:4000',
+      REDIS_SERVER_BIN: 'redis-server',
+      KINEO_DEBUG: false,
+      USER: 'unknown',
+    });
+    const settings = loadSettings({ KINEO_GATEWAY_URL: 'https://gateway.kineo.example/', KINEO_DEBUG: '1', USER: 'ops' });
+    expect(settings).toMatchObject({ KINEO_GATEWAY_URL: 'https://gateway.kineo.example', KINEO_DEBUG: true, USER: 'ops' });
+    expect(configErrorFrom(() => loadSettings({ KINEO_GATEWAY_URL: 'redis://127.0.0.1:4000' })).message).toMatch(
+      /KINEO_GATEWAY_URL: must be an http/,
+    );
+  });
+
+  it('lets a process fix settings over whatever its environment says', () => {
+    const settings = loadSettings({ LOG_LEVEL: 'debug', GATEWAY_PORT: '8080' }, { LOG_LEVEL: 'silent' });
+    expect(settings.LOG_LEVEL).toBe('silent');
+    expect(settings.GATEWAY_PORT).toBe(8080);
+  });
+});
+
+describe('loadSetting', () => {
+  it('reads one setting with its default, whatever the others hold', () => {
+    expect(loadSetting('REDIS_SERVER_BIN', { GATEWAY_PORT: 'abc' })).toBe('redis-server');
+    expect(loadSetting('REDIS_SERVER_BIN', { REDIS_SERVER_BIN: '/opt/redis/bin/redis-server' })).toBe('/opt/redis/bin/redis-server');
+    expect(loadSetting('GATEWAY_PORT', { GATEWAY_PORT: '' })).toBe(4000);
+  });
+
+  it('names the variable when its value is bad', () => {
+    expect(configErrorFrom(() => loadSetting('GATEWAY_PORT', { GATEWAY_PORT: 'abc' })).message).toMatch(/GATEWAY_PORT: .*\(got "abc"\)/);
   });
 });

@@ -1,7 +1,7 @@
 import { DomainError } from '@kineo/errors';
 import { namespaceForTenantSeq, slugProblem } from '@kineo/tenancy';
 import { DatabaseUnavailableError, connectionFailureCode } from './errors';
-import type { PrismaClient } from './client';
+import { describeDatabase, type PrismaClient } from './client';
 import { Prisma } from '../generated/prisma';
 import type { Tenant, Subscription, Plan } from '../generated/prisma';
 
@@ -155,14 +155,5 @@ export async function dbCall<T>(fn: () => Promise<T>, where = describeDatabase()
     const code = connectionFailureCode(error);
     if (code) throw new DatabaseUnavailableError(where, code);
     throw error;
-  }
-}
-
-function describeDatabase(): string {
-  try {
-    const url = new URL(process.env.DATABASE_URL ?? '');
-    return `${url.hostname}:${url.port || 5432}${url.pathname}`;
-  } catch {
-    return 'DATABASE_URL';
   }
 }

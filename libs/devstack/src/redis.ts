@@ -15,6 +15,8 @@ export interface StartRedisOptions {
   dir: string;
   persist?: boolean;
   logFile?: string;
+  /** The redis-server program (the REDIS_SERVER_BIN setting). */
+  serverBin: string;
 }
 
 /** Starts a real redis-server (from Debian's package) on a loopback port. */
@@ -30,7 +32,7 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisServe
     '--maxmemory-policy', 'noeviction',
     '--logfile', options.logFile ?? '',
   ];
-  const child = spawn(redisServerBinary(), args, { stdio: 'ignore' });
+  const child = spawn(options.serverBin, args, { stdio: 'ignore' });
   const exited = new Promise<never>((_, reject) => {
     child.once('error', (err) =>
       reject(new Error(`could not start redis-server (${err.message}); run "npm run setup" to install it`)),
@@ -51,8 +53,4 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisServe
         child.kill('SIGTERM');
       }),
   };
-}
-
-export function redisServerBinary(): string {
-  return process.env.REDIS_SERVER_BIN ?? 'redis-server';
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadSetting } from '@kineo/config';
 import { migrateDatabase } from '@kineo/db';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@kineo/devstack';
 
@@ -28,7 +29,7 @@ export async function startTestStack(options: { migrate?: boolean } = {}): Promi
   try {
     [postgres, redis] = await Promise.all([
       startPostgres({ dataDir: path.join(dir, 'postgres') }),
-      startRedis({ dir: path.join(dir, 'redis') }),
+      startRedis({ dir: path.join(dir, 'redis'), serverBin: loadSetting('REDIS_SERVER_BIN') }),
     ]);
     await postgres.createDatabase('kineo');
     const databaseUrl = postgres.url('kineo');

@@ -120,9 +120,9 @@ export function demoCommand(context: () => CliContext): Command {
     .option('--no-portal', 'do not serve the portal')
     .action(async (options: { portal: boolean }) => {
       process.stdout.write('Starting the local stack (the first start initialises Postgres; it takes a little while)...\n');
-      const status = await stackUp({ portal: options.portal });
-      printStackStatus(status);
       const ctx = context();
+      const status = await stackUp(ctx.settings, { portal: options.portal });
+      printStackStatus(status);
       const tenants = new TenantService(ctx.prisma);
       const queues = await ctx.queues();
       const existing = new Set((await tenants.list()).map((t) => t.slug));

@@ -82,7 +82,7 @@ export async function startLoad(
     ingestionRunId,
     files: landed,
     source: options.source,
-    requestedBy: `cli:${process.env.USER ?? 'unknown'}`,
+    requestedBy: ctx.actor,
     asOf: options.asOf,
   });
 }

@@ -112,7 +112,7 @@ async function* retryWhileBusy(first: AsyncGenerator<Row[]>, again: () => AsyncG
 async function audit(ctx: CliContext, tenantId: string, sql: string, layer: string) {
   // Reading a tenant's data as ops is an act on that tenant, so it is recorded.
   await ctx.prisma.auditEvent.create({
-    data: { actor: `cli:${process.env.USER ?? 'unknown'}`, action: 'tenant.sql', tenantId, details: { layer, sql } },
+    data: { actor: ctx.actor, action: 'tenant.sql', tenantId, details: { layer, sql } },
   });
 }
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { loadSettings } from '@kineo/config';
+import type { Settings } from '@kineo/config';
 import { isPortOpen } from '@kineo/devstack';
 import { CliError, printJson, printTable } from '../output';
 import { openPrivateLog, privateDir, runSupervisor, tail } from '../stack/supervisor';
@@ -58,8 +58,7 @@ export function printStackStatus(status: StackStatus): void {
 }
 
 /** Starts the stack in the background unless it is already running; resolves once every service is up. */
-export async function stackUp(options: { portal: boolean; timeoutMs?: number }): Promise<StackStatus> {
-  const settings = loadSettings();
+export async function stackUp(settings: Settings, options: { portal: boolean; timeoutMs?: number }): Promise<StackStatus> {
   const dataDir = resolveDataDir(settings.KINEO_DATA_DIR);
   const current = await stackStatus(dataDir);
   if (current.status === 'running' || current.status === 'starting') {
@@ -96,8 +95,8 @@ export async function stackUp(options: { portal: boolean; timeoutMs?: number }):
   }
 }
 
-export async function stackDown(): Promise<boolean> {
-  const dataDir = resolveDataDir(loadSettings().KINEO_DATA_DIR);
+export async function stackDown(settings: Settings): Promise<boolean> {
+  const dataDir = resolveDataDir(settings.KINEO_DATA_DIR);
   const state = readState(dataDir);
   if (!state || !isAlive(state.pid)) {
     removeState(dataDir);
@@ -117,7 +116,7 @@ export async function stackDown(): Promise<boolean> {
   return true;
 }
 
-export function stackCommand(): Command {
+export function stackCommand(settings: () => Settings): Command {
   const stack = new Command('stack').description('start, stop and inspect the local stack (Postgres, Redis, worker, gateway, portal)');
 
   stack
@@ -126,7 +125,7 @@ export function stackCommand(): Command {
     .option('--portal', 'also serve the portal (needs "npm run build" first)')
     .option('--json', 'print JSON')
     .action(async (options: { portal?: boolean; json?: boolean }) => {
-      const status = await stackUp({ portal: Boolean(options.portal) });
+      const status = await stackUp(settings(), { portal: Boolean(options.portal) });
       if (options.json) return printJson(status);
       printStackStatus(status);
     });
@@ -136,7 +135,7 @@ export function stackCommand(): Command {
     .description('stop the local stack; data is kept under the data directory')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const stopped = await stackDown();
+      const stopped = await stackDown(settings());
       if (options.json) return printJson({ stopped });
       process.stdout.write(stopped ? 'The local stack has stopped.\n' : 'The local stack was not running.\n');
     });
@@ -146,7 +145,7 @@ export function stackCommand(): Command {
     .description('show what is running on which port (exit code 3 when stopped)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const status = await stackStatus(resolveDataDir(loadSettings().KINEO_DATA_DIR));
+      const status = await stackStatus(resolveDataDir(settings().KINEO_DATA_DIR));
       if (options.json) printJson(status);
       else printStackStatus(status);
       if (!status.running) process.exitCode = 3;
@@ -157,8 +156,7 @@ export function stackCommand(): Command {
     .description('run the stack in the foreground (what "up" starts in the background)')
     .option('--portal', 'also serve the portal')
     .action(async (options: { portal?: boolean }) => {
-      const settings = loadSettings();
-      await runSupervisor(settings, resolveDataDir(settings.KINEO_DATA_DIR), { portal: Boolean(options.portal) });
+      await runSupervisor(settings(), resolveDataDir(settings().KINEO_DATA_DIR), { portal: Boolean(options.portal) });
       await new Promise(() => undefined);
     });
 

@@ -15,7 +15,6 @@ import type { Job } from 'bullmq';
 import type { CliContext } from '../context';
 import { CliError, printFields, printJson, printTable } from '../output';
 
-const actor = () => `cli:${process.env.USER ?? 'unknown'}`;
 
 function summary(t: TenantWithSubscription) {
   const subscription = t.subscriptions[0];
@@ -61,7 +60,7 @@ export function tenantCommand(context: () => CliContext): Command {
         name: options.name,
         planCode: options.plan,
         fiscalYearStartMonth: options.fiscalStart,
-        actor: actor(),
+        actor: ctx.actor,
       });
       const job = (await queues.queue(provisionTenantJob.queue).getJob(jobId))!;
       let result = summary(created);
@@ -181,7 +180,7 @@ export function tenantCommand(context: () => CliContext): Command {
       }
       const ctx = context();
       const queues: JobQueues = await ctx.queues();
-      const { jobId } = await requestOffboard(ctx.prisma, queues, { slug, confirm: options.confirm, actor: actor() });
+      const { jobId } = await requestOffboard(ctx.prisma, queues, { slug, confirm: options.confirm, actor: ctx.actor });
       const job = (await queues.queue(offboardTenantJob.queue).getJob(jobId))!;
       const outcome = (await waitForJob(ctx.settings.REDIS_URL, offboardTenantJob, job, (message) =>
         `Offboarding "${slug}" did not finish: ${message}. Is the worker running ("kineo stack status")?`,

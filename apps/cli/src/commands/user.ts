@@ -4,7 +4,6 @@ import type { TenantRole } from '@kineo/db';
 import type { CliContext } from '../context';
 import { CliError, printJson, printTable } from '../output';
 
-const actor = () => `cli:${process.env.USER ?? 'unknown'}`;
 
 interface CreateOptions {
   password?: string;
@@ -73,11 +72,12 @@ export function userCommand(context: () => CliContext): Command {
       const grant = grantOf(options);
       const password = await passwordOf(options);
       validateNewUser({ email, password, grant });
-      const { user: created, created: isNew } = await new UserService(context().prisma).create({
+      const ctx = context();
+      const { user: created, created: isNew } = await new UserService(ctx.prisma).create({
         email,
         password,
         grant,
-        actor: actor(),
+        actor: ctx.actor,
         ...(options.name ? { displayName: options.name } : {}),
       });
       if (options.json) return printJson({ ...created, created: isNew });

@@ -104,6 +104,7 @@ export async function runSupervisor(settings: Settings, dataDir: string, options
         port: redisPort,
         persist: true,
         logFile: privateLogFile(path.join(logsDir, 'redis.log')),
+        serverBin: settings.REDIS_SERVER_BIN,
       });
       set({ name: 'redis', external: false, pid: redis.process.pid, port: redisPort, status: 'running', url: redis.url, log: path.join(logsDir, 'redis.log') });
     }

@@ -1,12 +1,17 @@
-export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:4000';
+import { loadSettings, type Settings } from '@kineo/config';
+
 const TIMEOUT_MS = 2000;
 
 export type GatewayHealth =
   | { state: 'up'; url: string; status: string }
   | { state: 'down'; url: string; status?: string; reason: string };
 
+// Read at the first request, not when Next loads the module while building.
+let settings: Settings | undefined;
+
 export function gatewayUrl(): string {
-  return (process.env.KINEO_GATEWAY_URL ?? DEFAULT_GATEWAY_URL).replace(/\/+$/, '');
+  settings ??= loadSettings();
+  return settings.KINEO_GATEWAY_URL;
 }
 
 // Never throws: the landing page must render whether or not the gateway is running.
