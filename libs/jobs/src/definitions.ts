@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
-/** The queues; one per kind of work so a slow kind never holds up another. */
-export const QUEUES = ['provision', 'ingest', 'build', 'snapshot', 'publish', 'maintenance'] as const;
+/**
+ * The queues; one per kind of work so a slow kind never holds up another. Snapshots and publishing
+ * are build stages, in order after gold on the build queue, not kinds of their own.
+ */
+export const QUEUES = ['provision', 'ingest', 'build', 'maintenance'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 export interface JobDefinition<S extends z.ZodType = z.ZodType> {
