@@ -153,6 +153,8 @@ export interface Warehouse {
 
   /** Closes what is open for this tenant's working layers, so another process may open them. */
   release(tenant: TenantNamespace): Promise<void>;
+  /** Runs a trivial statement on the engine itself, outside any tenant (a health check with no tenant to ask). */
+  ping(): Promise<void>;
   /** Releases every handle and connection. */
   close(): Promise<void>;
 }

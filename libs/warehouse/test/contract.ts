@@ -43,6 +43,10 @@ export function warehouseContract(name: string, create: () => Promise<ContractSu
       await subject?.cleanup();
     });
 
+    it('answers a ping before any tenant exists', async () => {
+      await expect(wh.ping()).resolves.toBeUndefined();
+    });
+
     it('provisions a namespace with bronze, silver and gold, and provisioning again changes nothing', async () => {
       expect(await wh.isProvisioned(tenantA)).toBe(false);
       const first = await wh.provision(tenantA);

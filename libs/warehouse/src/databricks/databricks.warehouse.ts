@@ -297,6 +297,10 @@ export class DatabricksWarehouse implements Warehouse {
     await this.sessions.closePool(tenant.namespace);
   }
 
+  async ping(): Promise<void> {
+    await this.runner.readAll(this.adminTarget(), 'SELECT 1');
+  }
+
   async close(): Promise<void> {
     await this.sessions.close();
   }

@@ -301,6 +301,21 @@ export class DuckDbWarehouse implements Warehouse {
     return removed.sort((a, b) => a - b);
   }
 
+  /** DuckDB runs in this process: an in-memory database answering proves the engine loads and runs. */
+  async ping(): Promise<void> {
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    try {
+      const c = await instance.connect();
+      try {
+        await c.run('select 1');
+      } finally {
+        c.closeSync();
+      }
+    } finally {
+      instance.closeSync();
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.work.closeAll(), this.snapshots.closeAll()]);
   }

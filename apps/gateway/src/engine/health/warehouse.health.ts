@@ -1,41 +1,58 @@
-import { constants, promises as fs } from 'node:fs';
-import path from 'node:path';
 import { Injectable } from '@nestjs/common';
-import type { Settings } from '@kineo/config';
+import type { PrismaClient } from '@kineo/db';
+import { WarehouseError, type TenantNamespace, type Warehouse } from '@kineo/warehouse';
 import { HealthIndicatorService, type HealthCheckAttempt } from '@nestjs/terminus';
-import { InjectSettings } from '../config/settings.module';
+import { InjectPrisma } from '../database/database.module';
+import { InjectWarehouse } from '../warehouse/warehouse.module';
 
 const TIMEOUT_MS = 2_000;
 
 /**
- * For now the warehouse is the DuckDB directory under KINEO_DATA_DIR: healthy when it exists (or
- * can be made) and is writable. Replaced by a real DuckDB check with the warehouse driver.
+ * Healthy when the warehouse answers the way the gateway reads it: `select 1` on the published gold
+ * of the tenant that published last. Before any tenant has published (or while Postgres cannot say
+ * which has), the engine itself must answer a ping.
  */
 @Injectable()
 export class WarehouseHealthIndicator {
-  private readonly dir: string;
-
   constructor(
     private readonly indicators: HealthIndicatorService,
-    @InjectSettings() settings: Settings,
-  ) {
-    this.dir = path.resolve(settings.KINEO_DATA_DIR, 'warehouse');
-  }
+    @InjectPrisma() private readonly prisma: PrismaClient,
+    @InjectWarehouse() private readonly warehouse: Warehouse,
+  ) {}
 
   check<const Key extends string>(key: Key): HealthCheckAttempt<Key> {
     return this.indicators
       .check(key)
       .attempt(async () => {
+        const tenant = await this.publishedTenant();
         try {
-          await fs.mkdir(this.dir, { recursive: true });
-          await fs.access(this.dir, constants.R_OK | constants.W_OK);
+          if (!tenant) {
+            await this.warehouse.ping();
+            return { checked: 'engine' };
+          }
+          const result = await this.warehouse.queryPublished(tenant, 'select 1 as ok');
+          if (Number(result.rows[0]?.ok) !== 1) throw new Error('unexpected answer to select 1');
+          return { checked: 'published gold' };
         } catch (error) {
-          const code = (error as { code?: unknown }).code;
-          throw new Error(`warehouse directory not writable${typeof code === 'string' ? ` (${code})` : ''}`, {
-            cause: error,
-          });
+          // /health is public: the kind of failure, not which tenant or where the warehouse lives.
+          const code = error instanceof WarehouseError ? error.code : undefined;
+          throw new Error(`${tenant ? 'published gold' : 'engine'} did not answer${code ? ` (${code})` : ''}`, { cause: error });
         }
       })
       .withTimeout(TIMEOUT_MS);
+  }
+
+  /** The tenant that published last, if any; none when Postgres cannot say (its own check reports that). */
+  private async publishedTenant(): Promise<TenantNamespace | undefined> {
+    try {
+      const tenant = await this.prisma.tenant.findFirst({
+        where: { status: 'active', dataVersion: { gt: 0 } },
+        orderBy: { updatedAt: 'desc' },
+        select: { id: true, namespace: true },
+      });
+      return tenant ? { tenantId: tenant.id, namespace: tenant.namespace } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }
