@@ -1,5 +1,5 @@
 import type { PrismaClient } from './client';
-import type { BuildRun, IngestionRun } from './generated/prisma/client';
+import type { BuildRun, IngestionRun } from '../generated/prisma';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './pagination';
 import type { StageRecord } from './runs';
 import { dbCall, type TenantWithSubscription } from './tenants';

@@ -1,5 +1,5 @@
 import type { PrismaClient } from './client';
-import type { AuditEvent, BuildRun, IngestionRun } from './generated/prisma/client';
+import type { AuditEvent, BuildRun, IngestionRun } from '../generated/prisma';
 import { decodeCursor, olderThan, pageSize, PaginationError, toPage, type Page, type PageRequest } from './pagination';
 import { dbCall, TenantError } from './tenants';
 

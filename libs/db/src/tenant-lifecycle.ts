@@ -1,5 +1,5 @@
 import type { PrismaClient } from './client';
-import type { Tenant, TenantStatus } from './generated/prisma/client';
+import type { Tenant, TenantStatus } from '../generated/prisma';
 import { PlanLimitError } from './plan-limits';
 import { dbCall, TenantError, TenantService, validateNewTenant, type TenantWithSubscription } from './tenants';
 
