@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
 import fastifyMultipart from '@fastify/multipart';
-import type { Settings } from '@kineo/config';
+import { AuthService } from '@kineo/auth';
+import { assertNoDevelopmentSecrets, secretsRequired, type Settings } from '@kineo/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type GatewayOptions } from './app.module';
 import { SessionHook } from './engine/auth/session.hook';
+import { registerHttpHardening } from './engine/http/http-hardening.util';
 import { REQUEST_ID_HEADER, requestIdOf } from './engine/logging/request-id.util';
 import { MetricsService } from './engine/metrics/metrics.service';
 import { registerResumableTransport } from './modules/uploads/resumable-http.util';
@@ -16,9 +18,12 @@ export type { GatewayOptions };
 
 /** The gateway, initialised and ready for `listen()` or `inject()`. */
 export async function createGateway(settings: Settings, options: GatewayOptions = {}): Promise<NestFastifyApplication> {
+  assertNoDevelopmentSecrets(settings);
   const adapter = new FastifyAdapter({
     logger: false,
     genReqId: (req: IncomingMessage) => requestIdOf(req),
+    // Only the listed proxies (the portal's server, a load balancer) may say who the client is.
+    trustProxy: settings.TRUSTED_PROXIES.length > 0 ? settings.TRUSTED_PROXIES : false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, options), adapter, {
     bufferLogs: true,
@@ -29,6 +34,15 @@ export async function createGateway(settings: Settings, options: GatewayOptions 
 
   // Hooks go on before init() registers the routes, so every route, Mercurius's included, has them.
   const fastify = app.getHttpAdapter().getInstance();
+  if (secretsRequired(settings)) {
+    try {
+      await app.get(AuthService).ready();
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+  }
+  await registerHttpHardening(fastify, settings);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     done();

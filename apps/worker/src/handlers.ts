@@ -1,4 +1,15 @@
-import { buildStageJob, enqueuePendingLoads, enqueuePendingLoadsJob, ingestLoadJob, landingScanJob, offboardTenantJob, provisionTenantJob, type JobQueues } from '@kineo/jobs';
+import { sweepExpiredCredentials } from '@kineo/auth';
+import {
+  buildStageJob,
+  enqueuePendingLoads,
+  enqueuePendingLoadsJob,
+  ingestLoadJob,
+  landingScanJob,
+  offboardTenantJob,
+  provisionTenantJob,
+  sweepCredentialsJob,
+  type JobQueues,
+} from '@kineo/jobs';
 import { JobHandlerRegistry } from './engine/job-handler.registry';
 import { buildStageHandler, type BuildDeps } from './modules/load/build-stage.job';
 import { ingestLoadHandler } from './modules/load/ingest-load.job';
@@ -23,5 +34,10 @@ export function buildRegistry(deps: HandlerDeps): JobHandlerRegistry {
       const started = await enqueuePendingLoads(deps.prisma, deps.queues);
       if (started.length > 0) context.log.info({ ingestionRunIds: started }, 'started loads the queue had not accepted');
       return { started };
+    })
+    .register(sweepCredentialsJob, async (_payload, context) => {
+      const removed = await sweepExpiredCredentials(deps.prisma);
+      context.log.info(removed, 'removed expired sign-in credentials');
+      return removed;
     });
 }

@@ -3,10 +3,13 @@ import Redis from 'ioredis';
 import { ConfigError, createSecretStore, loadSettings } from '@kineo/config';
 import { createWarehouse } from '@kineo/warehouse';
 import { createPrismaClient } from '@kineo/db';
-import { enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, landingScanJob, PUBLISHED_CHANNEL } from '@kineo/jobs';
+import { enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, landingScanJob, PUBLISHED_CHANNEL, sweepCredentialsJob } from '@kineo/jobs';
 import type { PublishedEvent } from './modules/load/build-stage.job';
 import { buildRegistry } from './handlers';
 import { startWorker, type RunningWorker } from './engine/worker';
+
+/** Expired credentials harm no one for an hour; sweeping hourly keeps the tables small. */
+const CREDENTIAL_SWEEP_INTERVAL_MS = 3_600_000;
 
 async function main() {
   let settings;
@@ -66,6 +69,7 @@ async function main() {
     await queues.schedule(landingScanJob, {}, settings.LANDING_SCAN_INTERVAL_MS);
     // A scheduler's first run is now: loads left unenqueued while the stack was down start at once.
     await queues.schedule(enqueuePendingLoadsJob, {}, settings.LOAD_ENQUEUE_RETRY_INTERVAL_MS);
+    await queues.schedule(sweepCredentialsJob, {}, CREDENTIAL_SWEEP_INTERVAL_MS);
   } catch (error) {
     // A stop that came while the schedule was being declared closed its queue: not a failure to start.
     if (!stopping) throw error;

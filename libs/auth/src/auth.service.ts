@@ -57,8 +57,21 @@ export class AuthService {
   }
 
   /** The signing key is read from (or created in) the secret store when the first token is signed or checked. */
-  static create(prisma: PrismaClient, secrets: SecretStore, options: { sessionTtlSeconds?: number; refreshTtlSeconds?: number } = {}): AuthService {
-    return new AuthService(prisma, SessionTokens.fromSecretStore(secrets, options.sessionTtlSeconds), new SessionStore(prisma, options.refreshTtlSeconds));
+  static create(
+    prisma: PrismaClient,
+    secrets: SecretStore,
+    options: { sessionTtlSeconds?: number; refreshTtlSeconds?: number; requireSecrets?: boolean } = {},
+  ): AuthService {
+    return new AuthService(
+      prisma,
+      SessionTokens.fromSecretStore(secrets, options.sessionTtlSeconds, { required: options.requireSecrets }),
+      new SessionStore(prisma, options.refreshTtlSeconds),
+    );
+  }
+
+  /** Reads the signing keys now, so a gateway that lacks them fails to start instead of failing sign-ins. */
+  ready(): Promise<void> {
+    return this.tokens.ready();
   }
 
   /**

@@ -14,3 +14,4 @@ export * from './seat-limit.util';
 export * from './session-store.service';
 export * from './tenant-users.service';
 export * from './oidc.service';
+export * from './credential-sweep.util';

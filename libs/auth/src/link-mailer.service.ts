@@ -28,6 +28,11 @@ export class LinkMailer {
     smtpUrl: string | undefined,
     private readonly from: string,
     private readonly log: LinkLog,
+    /**
+     * Off in production: a logged reset link lets whoever reads the logs take the account over.
+     * The admin still gets an invitation's link back from `inviteUser`; resets need SMTP there.
+     */
+    private readonly logLinks = true,
   ) {
     if (smtpUrl) this.transport = createTransport(smtpUrl);
   }
@@ -37,6 +42,13 @@ export class LinkMailer {
   }
 
   async deliver(message: LinkMessage): Promise<LinkDelivery> {
+    if (!this.transport && !this.logLinks) {
+      this.log(`No SMTP_URL is set, so this ${message.kind.replace('_', ' ')} link was not mailed (and, in production, is not logged).`, {
+        kind: message.kind,
+        to: message.to,
+      });
+      return 'logged';
+    }
     if (!this.transport) {
       this.log(`No SMTP_URL is set, so this ${message.kind.replace('_', ' ')} link was not mailed; pass it on: ${message.link}`, {
         kind: message.kind,

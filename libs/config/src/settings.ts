@@ -76,6 +76,28 @@ export const settingsSchema = z.object({
   ANALYTICS_RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).default(300),
   /** Analytics requests all users of one tenant together may make per minute. */
   ANALYTICS_RATE_LIMIT_PER_TENANT: z.coerce.number().int().min(1).default(3000),
+  /**
+   * Refuse to start without the secrets a deployment must bring (the session signing key) instead
+   * of generating one; always on when NODE_ENV=production.
+   */
+  AUTH_REQUIRE_SECRETS: bool.default(false),
+  /** Browser origins (comma-separated) allowed to call the gateway cross-origin; PORTAL_URL's origin unless set. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin)))
+    .optional(),
+  /**
+   * Addresses or CIDR ranges (comma-separated) of proxies whose X-Forwarded-For the gateway believes,
+   * such as the portal's server; from anyone else the header is ignored. None unless set.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()])))
+    .default([]),
+  /** The largest GraphQL request body (bytes); 1 MiB unless set. */
+  GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 ** 2),
   /** The gateway the portal's server side calls. */
   KINEO_GATEWAY_URL: z
     .string()
@@ -175,4 +197,24 @@ export function postgresConnection(databaseUrl: string): PostgresConnection {
     password: decodeURIComponent(url.password),
     database: decodeURIComponent(url.pathname.replace(/^\//, '') || 'postgres'),
   };
+}
+
+/** Whether this process must be given its secrets rather than fall back to development ones. */
+export function secretsRequired(settings: Pick<Settings, 'NODE_ENV' | 'AUTH_REQUIRE_SECRETS'>): boolean {
+  return settings.NODE_ENV === 'production' || settings.AUTH_REQUIRE_SECRETS;
+}
+
+/**
+ * Refuses, when secrets are required, settings still holding a development default that carries a
+ * credential (the metadata database's postgres:postgres), so a deployment that forgot one fails to
+ * start instead of running on a password published in this repository.
+ */
+export function assertNoDevelopmentSecrets(settings: Settings): void {
+  if (!secretsRequired(settings)) return;
+  const defaults = settingsSchema.parse({});
+  const problems: { variable: string; message: string }[] = [];
+  if (settings.DATABASE_URL === defaults.DATABASE_URL) {
+    problems.push({ variable: 'DATABASE_URL', message: 'must be set in production; the development default (with its well-known password) is not used there' });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }

@@ -106,8 +106,17 @@ export const enqueuePendingLoadsJob = defineJob({
   schema: z.object({}).strict(),
 });
 
+/** Deletes sign-in credentials nobody can use any more (expired sessions, refresh tokens, invitations, reset links). */
+export const sweepCredentialsJob = defineJob({
+  name: 'auth.sweep-expired',
+  queue: 'maintenance',
+  version: 1,
+  attempts: 1,
+  schema: z.object({}).strict(),
+});
+
 /** Every job the platform knows; the worker refuses to start unless each has exactly one handler. */
-export const JOB_DEFINITIONS: readonly JobDefinition[] = [provisionTenantJob, offboardTenantJob, ingestLoadJob, buildStageJob, landingScanJob, enqueuePendingLoadsJob];
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [provisionTenantJob, offboardTenantJob, ingestLoadJob, buildStageJob, landingScanJob, enqueuePendingLoadsJob, sweepCredentialsJob];
 
 export function findJobDefinition(name: string): JobDefinition | undefined {
   return JOB_DEFINITIONS.find((d) => d.name === name);

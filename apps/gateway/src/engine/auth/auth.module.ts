@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AuthService } from '@kineo/auth';
-import { createSecretStore, type Settings } from '@kineo/config';
+import { createSecretStore, secretsRequired, type Settings } from '@kineo/config';
 import type { PrismaClient } from '@kineo/db';
 import { SETTINGS } from '../config/settings.module';
 import { PRISMA } from '../database/database.module';
@@ -20,6 +20,7 @@ import { SessionHook } from './session.hook';
         AuthService.create(prisma, createSecretStore(settings), {
           sessionTtlSeconds: settings.AUTH_SESSION_TTL_SECONDS,
           refreshTtlSeconds: settings.AUTH_REFRESH_TTL_SECONDS,
+          requireSecrets: secretsRequired(settings),
         }),
     },
     SessionHook,
@@ -29,6 +30,6 @@ import { SessionHook } from './session.hook';
     TenantGuard,
     RolesGuard,
   ],
-  exports: [AuthService, SessionHook, AuthenticatedGuard, TenantGuard, RolesGuard],
+  exports: [AuthService, SessionHook, LoginThrottle, AuthenticatedGuard, TenantGuard, RolesGuard],
 })
 export class AuthModule {}

@@ -35,8 +35,8 @@ export class AuthResolver {
       'Swaps a refresh token for a new session (a new access token and a new refresh token). A refresh token works once; presenting a used one again ends the whole sign-in.',
   })
   @Public()
-  async refreshSession(@Args('refreshToken') refreshToken: string): Promise<SessionPayload> {
-    return sessionPayload(await this.auth.refresh(refreshToken));
+  async refreshSession(@Args('refreshToken') refreshToken: string, @RequestOrigin() origin: LoginOrigin): Promise<SessionPayload> {
+    return sessionPayload(await this.throttle.throttled('refresh', refreshToken, origin.ip, () => this.auth.refresh(refreshToken)));
   }
 
   @Mutation(() => Boolean, { description: "Signs out: this sign-in's access and refresh tokens stop working at once." })

@@ -7,10 +7,26 @@ import { InjectRedis } from '../redis/redis.module';
 
 /** A sign-in refused before the password is looked at, because of earlier attempts. */
 export class TooManyAttemptsError extends DomainError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('TOO_MANY_ATTEMPTS', `Too many sign-in attempts; try again in ${retryAfterSeconds} seconds.`, { retryAfterSeconds });
+  constructor(
+    readonly retryAfterSeconds: number,
+    what = 'sign-in attempts',
+  ) {
+    super('TOO_MANY_ATTEMPTS', `Too many ${what}; try again in ${retryAfterSeconds} seconds.`, { retryAfterSeconds });
   }
 }
+
+/**
+ * The anonymous operations throttled like sign-in: each guesses at, or sends mail for, something
+ * the caller does not have to prove they own. Their counts are kept apart from sign-in's.
+ */
+export const ANONYMOUS_ACTIONS = {
+  /** Counted per e-mail address too: each request mails that address. */
+  password_reset_request: { what: 'password reset requests', perSubject: 3, perAddress: 20 },
+  password_reset: { what: 'password reset attempts', perSubject: 5, perAddress: 20 },
+  invitation: { what: 'invitation attempts', perSubject: 5, perAddress: 20 },
+  refresh: { what: 'session refresh attempts', perSubject: 5, perAddress: 60 },
+} as const;
+export type AnonymousAction = keyof typeof ANONYMOUS_ACTIONS;
 
 export interface ThrottleLimits {
   /** Attempts an account may have outstanding (not yet followed by a success) before it locks. */
@@ -76,38 +92,65 @@ export class LoginThrottle {
 
   /** Counts this attempt, or refuses it with TooManyAttemptsError. */
   async attempt(email: string, address: string | undefined): Promise<void> {
-    const keys = this.keys(email, address);
-    const limits = [this.limits.perAccount, ...(keys.address ? [this.limits.perAddress] : [])];
-    const counts = [keys.account.count, ...(keys.address ? [keys.address.count] : [])];
-    const locks = [keys.account.lock, ...(keys.address ? [keys.address.lock] : [])];
-    const { windowSeconds, baseLockSeconds, maxLockSeconds } = this.limits;
-    const wait = await this.call('count a sign-in attempt', () =>
-      this.redis.eval(ATTEMPT_SCRIPT, counts.length * 2, ...counts, ...locks, windowSeconds, baseLockSeconds, maxLockSeconds, ...limits),
-    );
-    if (typeof wait === 'number' && wait > 0) {
-      this.logger.warn(`Sign-in throttled for ${wait} s (address ${address ?? 'unknown'})`);
-      throw new TooManyAttemptsError(wait);
-    }
+    await this.count(this.keys('login', normalizeEmail(email), address), this.limits.perAccount, this.limits.perAddress, 'sign-in attempts');
   }
 
   /** A success clears the account's count and takes this attempt off the address's count. */
   async succeeded(email: string, address: string | undefined): Promise<void> {
-    const keys = this.keys(email, address);
-    await this.call('clear sign-in attempts', async () => {
+    await this.clear(this.keys('login', normalizeEmail(email), address));
+  }
+
+  /**
+   * Counts an anonymous `action` on `subject` (the e-mail or token it names) from `address`, or
+   * refuses it; failed attempts pile up until `anonymousSucceeded`.
+   */
+  async attemptAnonymous(action: AnonymousAction, subject: string, address: string | undefined): Promise<void> {
+    const limits = ANONYMOUS_ACTIONS[action];
+    await this.count(this.keys(action, subject, address), limits.perSubject, limits.perAddress, limits.what);
+  }
+
+  /**
+   * Runs an anonymous action under its throttle. A success clears its count, except a reset
+   * request's: every request mails someone, so each one counts.
+   */
+  async throttled<T>(action: AnonymousAction, subject: string, address: string | undefined, run: () => Promise<T>): Promise<T> {
+    await this.attemptAnonymous(action, subject, address);
+    const result = await run();
+    if (action !== 'password_reset_request') await this.clear(this.keys(action, subject, address));
+    return result;
+  }
+
+  private async count(keys: ReturnType<LoginThrottle['keys']>, perSubject: number, perAddress: number, what: string): Promise<void> {
+    const limits = [perSubject, ...(keys.address ? [perAddress] : [])];
+    const counts = [keys.account.count, ...(keys.address ? [keys.address.count] : [])];
+    const locks = [keys.account.lock, ...(keys.address ? [keys.address.lock] : [])];
+    const { windowSeconds, baseLockSeconds, maxLockSeconds } = this.limits;
+    const wait = await this.call(`count ${what}`, keys.scope, () =>
+      this.redis.eval(ATTEMPT_SCRIPT, counts.length * 2, ...counts, ...locks, windowSeconds, baseLockSeconds, maxLockSeconds, ...limits),
+    );
+    if (typeof wait === 'number' && wait > 0) {
+      this.logger.warn(`${what} throttled for ${wait} s (address ${keys.addressValue ?? 'unknown'})`);
+      throw new TooManyAttemptsError(wait, what);
+    }
+  }
+
+  private async clear(keys: ReturnType<LoginThrottle['keys']>): Promise<void> {
+    await this.call('clear attempts', keys.scope, async () => {
       const batch = this.redis.multi().del(keys.account.count);
       if (keys.address) batch.decr(keys.address.count);
       await batch.exec();
     });
   }
 
-  private keys(email: string, address: string | undefined) {
-    // Hashed: the key space should not list who tried to sign in.
-    const account = createHash('sha256').update(normalizeEmail(email)).digest('hex');
-    const key = (kind: string, id: string) => ({ count: `kineo:login:${kind}:${id}:count`, lock: `kineo:login:${kind}:${id}:lock` });
-    return { account: key('account', account), address: address ? key('address', address) : undefined };
+  private keys(action: 'login' | AnonymousAction, subject: string, address: string | undefined) {
+    // Hashed: the key space should not list who tried to sign in, nor hold live tokens.
+    const account = createHash('sha256').update(subject).digest('hex');
+    const key = (kind: string, id: string) => ({ count: `kineo:${action}:${kind}:${id}:count`, lock: `kineo:${action}:${kind}:${id}:lock` });
+    const scope = action === 'login' ? 'sign-in' : ANONYMOUS_ACTIONS[action].what;
+    return { account: key('account', account), address: address ? key('address', address) : undefined, addressValue: address, scope };
   }
 
-  private async call<T>(what: string, command: () => Promise<T>): Promise<T | undefined> {
+  private async call<T>(what: string, scope: string, command: () => Promise<T>): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
@@ -117,7 +160,7 @@ export class LoginThrottle {
         }),
       ]);
     } catch (error) {
-      this.logger.warn(`Could not ${what} in Redis, so sign-in goes unthrottled: ${(error as Error).message}`);
+      this.logger.warn(`Could not ${what} in Redis, so ${scope} goes unthrottled: ${(error as Error).message}`);
       return undefined;
     } finally {
       clearTimeout(timer);

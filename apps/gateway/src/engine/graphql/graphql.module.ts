@@ -2,7 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import type { Settings } from '@kineo/config';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
-import type { GraphQLSchema } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { SETTINGS } from '../config/settings.module';
 import { ErrorsModule } from '../errors/errors.module';
 import { GraphqlErrorFormatter } from '../errors/graphql-error.formatter';
@@ -26,7 +26,10 @@ export const GRAPHQL_PATH = '/graphql';
         errorFormatter: formatter.format,
         // Refused before anything runs: too deep, too many fields, too many aliases.
         queryDepth: MAX_QUERY_DEPTH,
-        validationRules: [queryLimitsRule()],
+        // In production the schema is not handed to strangers; the portal is built against schema.graphql.
+        validationRules: settings.NODE_ENV === 'production' ? [queryLimitsRule(), NoSchemaIntrospectionCustomRule] : [queryLimitsRule()],
+        // One operation per request: a batch would multiply every per-request limit above.
+        allowBatchedQueries: false,
         transformSchema: (schema: GraphQLSchema) => {
           // Keeps schema.graphql current while developing; elsewhere `npm run schema` writes it.
           if (settings.NODE_ENV === 'development') {

@@ -1,6 +1,7 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { InvitationService, OidcService, PasswordResetService, type LoginOrigin } from '@kineo/auth';
+import { InvitationService, normalizeEmail, OidcService, PasswordResetService, type LoginOrigin } from '@kineo/auth';
 import { Public, RequestOrigin } from '../../engine/auth/auth.decorators';
+import { LoginThrottle } from '../../engine/auth/login-throttle.service';
 import { sessionPayload } from '../../engine/auth/auth.resolver';
 import { SessionPayload } from '../../engine/auth/auth.types';
 import { SignInOptionsType } from './identity.types';
@@ -12,6 +13,7 @@ export class AccountResolver {
     private readonly invitations: InvitationService,
     private readonly resets: PasswordResetService,
     private readonly oidc: OidcService,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   @Mutation(() => SessionPayload, {
@@ -25,22 +27,22 @@ export class AccountResolver {
     @Args('displayName', { type: () => String, nullable: true }) displayName: string | null,
     @RequestOrigin() origin: LoginOrigin,
   ): Promise<SessionPayload> {
-    return sessionPayload(await this.invitations.accept(token, password, displayName ?? undefined, origin));
+    return sessionPayload(await this.throttle.throttled('invitation', token, origin.ip, () => this.invitations.accept(token, password, displayName ?? undefined, origin)));
   }
 
   @Mutation(() => Boolean, {
     description: 'Sends a password reset link when the address has an account. Always answers true, so it does not tell whether an account exists.',
   })
   @Public()
-  async requestPasswordReset(@Args('email') email: string): Promise<boolean> {
-    await this.resets.request(email);
+  async requestPasswordReset(@Args('email') email: string, @RequestOrigin() origin: LoginOrigin): Promise<boolean> {
+    await this.throttle.throttled('password_reset_request', normalizeEmail(email), origin.ip, () => this.resets.request(email));
     return true;
   }
 
   @Mutation(() => Boolean, { description: 'Sets a new password with the token from a reset link; every session of the account ends.' })
   @Public()
-  async resetPassword(@Args('token') token: string, @Args('newPassword') newPassword: string): Promise<boolean> {
-    await this.resets.reset(token, newPassword);
+  async resetPassword(@Args('token') token: string, @Args('newPassword') newPassword: string, @RequestOrigin() origin: LoginOrigin): Promise<boolean> {
+    await this.throttle.throttled('password_reset', token, origin.ip, () => this.resets.reset(token, newPassword));
     return true;
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AuthService, InvitationService, LinkMailer, OidcService, PasswordResetService, TenantUserService } from '@kineo/auth';
-import { createSecretStore, type Settings } from '@kineo/config';
+import { createSecretStore, secretsRequired, type Settings } from '@kineo/config';
 import type { PrismaClient } from '@kineo/db';
 import { SETTINGS } from '../../engine/config/settings.module';
 import { PRISMA } from '../../engine/database/database.module';
@@ -19,7 +19,7 @@ const log = (message: string, fields: Record<string, unknown>) => logger.log({ .
     {
       provide: LinkMailer,
       inject: [SETTINGS],
-      useFactory: (settings: Settings) => new LinkMailer(settings.SMTP_URL, settings.MAIL_FROM, log),
+      useFactory: (settings: Settings) => new LinkMailer(settings.SMTP_URL, settings.MAIL_FROM, log, !secretsRequired(settings)),
     },
     {
       provide: InvitationService,

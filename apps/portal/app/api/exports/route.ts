@@ -1,5 +1,6 @@
 import { cookies } from 'next/headers';
 import type { NextRequest } from 'next/server';
+import { clientHeaders } from '@/app/_server/client-headers';
 import { gatewayUrl } from '@/app/_server/gateway-health';
 import { isSameOrigin, refuseCrossSite } from '@/app/_server/same-origin';
 import { SESSION_COOKIE } from '@/app/_server/session';
@@ -20,7 +21,7 @@ export async function POST(request: NextRequest) {
     res = await fetch(`${gatewayUrl()}/exports`, {
       method: 'POST',
       cache: 'no-store',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { ...clientHeaders(request), 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body,
     });
   } catch {

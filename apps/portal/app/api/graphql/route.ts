@@ -1,6 +1,7 @@
 import { cookies } from 'next/headers';
 import type { NextRequest } from 'next/server';
 import persistedDocuments from '@/generated/browser/persisted-documents.json';
+import { clientHeaders } from '@/app/_server/client-headers';
 import { postToGateway } from '@/app/_server/gateway';
 import { isHttps, isSameOrigin, refuseCrossSite } from '@/app/_server/same-origin';
 import { SESSION_COOKIE, sessionCookieOptions } from '@/app/_server/session';
@@ -33,7 +34,7 @@ export async function POST(request: NextRequest) {
 
   let res: Response;
   try {
-    res = await postToGateway(query, body?.variables, token);
+    res = await postToGateway(query, body?.variables, token, clientHeaders(request));
   } catch {
     return problem(503, 'GATEWAY_UNAVAILABLE', 'The analytics service does not answer. Try again shortly.');
   }

@@ -1,5 +1,6 @@
 import { cookies } from 'next/headers';
 import type { NextRequest } from 'next/server';
+import { clientHeaders } from '@/app/_server/client-headers';
 import { errorCode, gatewayRequest } from '@/app/_server/gateway';
 import { isHttps, isSameOrigin, refuseCrossSite } from '@/app/_server/same-origin';
 import { SignInMutation } from '@/app/_server/session.operations';
@@ -25,19 +26,6 @@ function readBody(raw: unknown): SignInBody | Response {
   }
   const slug = typeof tenant === 'string' && tenant.trim() ? tenant.trim() : undefined;
   return { email: email.trim(), password, ...(slug ? { tenant: slug } : {}) };
-}
-
-/**
- * Who is signing in, for the gateway's audit and sign-in throttle: without these every attempt
- * would look like it came from the portal's own server.
- */
-function clientHeaders(request: NextRequest): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const forwardedFor = request.headers.get('x-forwarded-for');
-  const userAgent = request.headers.get('user-agent');
-  if (forwardedFor) headers['x-forwarded-for'] = forwardedFor;
-  if (userAgent) headers['user-agent'] = userAgent;
-  return headers;
 }
 
 /** Sign in: the gateway checks the password; the token it returns goes only into the httpOnly cookie. */
