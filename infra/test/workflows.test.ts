@@ -42,6 +42,11 @@ test('CI runs .ci/run on Node 22 and 24', () => {
   expect(job.steps!.find((s) => s.uses?.startsWith('actions/setup-node@'))!.with!['node-version']).toBe('${{ matrix.node }}');
 });
 
+test('CI audits the production dependencies, failing on high or critical advisories', () => {
+  const job = workflows['ci.yml']!.jobs.audit!;
+  expect(job.steps!.map((s) => s.run).filter(Boolean)).toEqual(['npm audit --omit=dev --audit-level=high']);
+});
+
 describe('Azure access is OIDC federation with ids only', () => {
   for (const file of ['images.yml', 'terraform.yml', 'deploy.yml']) {
     test(file, () => {
