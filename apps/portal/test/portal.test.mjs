@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ let gatewayPort;
 let portal;
 let portalUrl;
 let portalLog = '';
+/** What the fake gateway was sent, to check what the portal's server passes on. */
+const gatewayRequests = [];
 
 before(async () => {
   assert.ok(
@@ -25,7 +27,11 @@ before(async () => {
   );
 
   gateway = createServer((req, res) => {
-    if (req.url === '/health') {
+    if (req.url === '/graphql' || req.url === '/exports') {
+      gatewayRequests.push({ url: req.url, headers: req.headers });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: null, errors: [{ message: 'The email or password is incorrect.', extensions: { code: 'UNAUTHENTICATED' } }] }));
+    } else if (req.url === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: 'ok' }));
     } else {
@@ -87,6 +93,24 @@ test('the portal answers its own health check', async () => {
   assert.match(res.headers.get('content-type') ?? '', /application\/json/);
   assert.deepEqual(await res.json(), { status: 'ok', service: 'portal' });
   assert.equal(res.headers.get('x-powered-by'), null);
+});
+
+test("every route handler passes the browser's address and user agent on to the gateway", async () => {
+  const persisted = JSON.parse(readFileSync(new URL('../generated/browser/persisted-documents.json', import.meta.url), 'utf8'));
+  const origin = { origin: portalUrl, 'content-type': 'application/json', 'user-agent': 'security-test-browser' };
+  const calls = [
+    ['/api/session', { headers: origin, body: JSON.stringify({ email: 'a@acme.test', password: 'not the password' }) }],
+    ['/api/graphql', { headers: { ...origin, cookie: 'kineo_session=abc' }, body: JSON.stringify({ documentId: Object.keys(persisted)[0], variables: {} }) }],
+    ['/api/exports', { headers: { ...origin, cookie: 'kineo_session=abc' }, body: '{}' }],
+  ];
+  for (const [path, init] of calls) {
+    gatewayRequests.length = 0;
+    await fetch(`${portalUrl}${path}`, { method: 'POST', ...init });
+    assert.equal(gatewayRequests.length, 1, `${path} did not reach the gateway\n${portalLog}`);
+    // No proxy in front: Next fills X-Forwarded-For with the browser's socket address.
+    assert.equal(gatewayRequests[0].headers['x-forwarded-for'], '127.0.0.1', path);
+    assert.equal(gatewayRequests[0].headers['user-agent'], 'security-test-browser', path);
+  }
 });
 
 test('the landing page still renders, showing down and a hint, when the gateway is unreachable', async () => {

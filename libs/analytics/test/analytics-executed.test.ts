@@ -301,12 +301,20 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       expect((error as Error).message).toContain('completionRate');
     });
 
-    it('a value that tries to break out of its string is only ever a value', async () => {
-      const rows = await run({
-        measures: ['CourseProgress.count'],
-        filters: [{ member: 'CourseProgress.courseName', operator: 'equals', values: ["x' or 1=1 --"] }],
-      });
-      expect(rows).toEqual([{ 'CourseProgress.count': 0 }]);
+    it.each([
+      "x' or 1=1 --",
+      "x'); select * from read_text('/etc/passwd'); --",
+      "' union select content from read_blob('/etc/hostname') --",
+      "' || getenv('HOME') || '",
+      "'; set enable_external_access = true; --",
+      "'; attach 'other.duckdb' as o; --",
+      "x' or exists (select 1 from duckdb_settings()) --",
+      "' or 1 = (select count(*) from glob('/*')) --",
+    ])('a value that tries to reach SQL (%s) is only ever a value', async (value) => {
+      for (const operator of ['equals', 'contains'] as const) {
+        const rows = await run({ measures: ['CourseProgress.count'], filters: [{ member: 'CourseProgress.courseName', operator, values: [value] }] });
+        expect(rows).toEqual([{ 'CourseProgress.count': 0 }]);
+      }
     });
 
     it('dates filter on the date key: a date range and a fiscal year pick the same rows SQL on the dates does', async () => {
