@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EnvSecretStore, FileSecretStore } from '@kineo/config';
-import { JWT_SECRET_NAME, loadJwtSecret, SessionTokens } from '../src';
+import { JWT_PREVIOUS_SECRET_NAME, JWT_SECRET_NAME, keyId, loadJwtSecret, loadSigningKeys, SessionTokens } from '../src';
 
 const key = new TextEncoder().encode('k'.repeat(20) + 'e'.repeat(20));
 const userId = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
@@ -67,6 +67,18 @@ describe('session tokens', () => {
     await expect(tokens.verify('not a token')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it('name their key (kid); during a rotation the previous key is accepted, a key no longer held is not', async () => {
+    const next = new TextEncoder().encode('n'.repeat(48));
+    const { token: old } = await tokens.issue({ userId, tenantId, role: 'viewer' });
+    const rotated = new SessionTokens({ current: next, previous: key });
+    const { token: fresh } = await rotated.issue({ userId, tenantId, role: 'viewer' });
+
+    expect(JSON.parse(Buffer.from(fresh.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'HS256', kid: keyId(next) });
+    await expect(rotated.verify(old)).resolves.toMatchObject({ userId });
+    await expect(new SessionTokens(next).verify(old)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(tokens.verify(fresh)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
   it('refuse a tenant role without a tenant, even when properly signed', async () => {
     const { token } = await tokens.issue({ userId, role: 'org_admin' });
     await expect(tokens.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
@@ -97,6 +109,22 @@ describe('the signing secret', () => {
     const restarted = SessionTokens.fromSecretStore(store);
     await expect(restarted.verify(token)).resolves.toMatchObject({ userId, role: 'manager' });
     expect(await store.get(JWT_SECRET_NAME)).toBe(stored);
+  });
+
+  it('is never generated when required (production): the error says what to store', async () => {
+    const store = new FileSecretStore(dir);
+    await expect(loadJwtSecret(store, { required: true })).rejects.toMatchObject({ code: 'AUTH_SECRET_INVALID', message: expect.stringMatching(/"auth-jwt-secret" is not set/) });
+    expect(await store.get(JWT_SECRET_NAME)).toBeUndefined();
+  });
+
+  it('comes with the previous key while one is stored, each checked for length', async () => {
+    const store = new FileSecretStore(dir);
+    await store.set(JWT_SECRET_NAME, 'c'.repeat(48));
+    expect(await loadSigningKeys(store)).toEqual({ current: new TextEncoder().encode('c'.repeat(48)) });
+    await store.set(JWT_PREVIOUS_SECRET_NAME, 'p'.repeat(48));
+    expect(await loadSigningKeys(store)).toEqual({ current: new TextEncoder().encode('c'.repeat(48)), previous: new TextEncoder().encode('p'.repeat(48)) });
+    await store.set(JWT_PREVIOUS_SECRET_NAME, 'short');
+    await expect(loadSigningKeys(store)).rejects.toMatchObject({ code: 'AUTH_SECRET_INVALID', message: expect.stringContaining(JWT_PREVIOUS_SECRET_NAME) });
   });
 
   it('is refused when too short to be safe', async () => {
