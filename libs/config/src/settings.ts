@@ -105,6 +105,21 @@ export const settingsSchema = z.object({
     .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
     .transform((u) => u.replace(/\/+$/, ''))
     .default('http://127.0.0.1:4000'),
+  /**
+   * Where traces go (OTLP over HTTP, e.g. http://collector:4318): the exporter posts to
+   * `<endpoint>/v1/traces`. Unset: no tracing SDK is loaded and no span is recorded.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).optional(),
+  /**
+   * Headers sent with every export, `key=value` pairs separated by commas (an Application Insights
+   * or collector API key). Never logged.
+   */
+  OTEL_EXPORTER_OTLP_HEADERS: z
+    .string()
+    .regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, 'must be key=value pairs separated by commas')
+    .optional(),
+  /** The share of traces kept, 0 to 1 (a parent's decision is followed); all unless set. */
+  OTEL_TRACES_SAMPLER_RATIO: z.coerce.number().min(0).max(1).default(1),
   /** The redis-server program the stack and the test harness start. */
   REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
   /** The CLI prints an unexpected error's stack trace. */

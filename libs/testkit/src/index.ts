@@ -1,4 +1,4 @@
 // The launchers are devstack's; re-exported so a suite needs one import for its whole harness.
-export { freePort, isPortOpen, waitForPort, type PostgresServer, type RedisServer } from '@kineo/devstack';
+export { freePort, isPortOpen, startOtlpReceiver, waitForPort, type OtlpReceiver, type PostgresServer, type ReceivedSpan, type RedisServer } from '@kineo/devstack';
 export * from './stack';
 export * from './process';
