@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { QUEUES } from '../../libs/jobs/src/definitions';
 import { loadAllTerraform, relative, walkAttributes, type TerraformDir } from './terraform.util';
 
@@ -19,6 +20,7 @@ test('every module and environment is present', () => {
     'terraform/environments/dev',
     'terraform/environments/prod',
     'terraform/modules/databricks',
+    'terraform/modules/environment',
     'terraform/modules/platform',
     'terraform/modules/tenant',
   ]);
@@ -166,45 +168,81 @@ describe('app identities hold only their roles', () => {
     }
   });
 
-  test('each container app runs as its own identity', () => {
-    for (const app of ['gateway', 'portal', 'worker']) {
-      const r = resourcesOf('azurerm_container_app').find((c) => c.name === app)!;
-      expect(r.body.identity).toEqual([{ type: 'UserAssigned', identity_ids: [`\${azurerm_user_assigned_identity.app["${app}"].id}`] }]);
-    }
+  test('the three apps are one container app block, each instance running as its own identity', () => {
+    const apps = resourcesOf('azurerm_container_app');
+    expect(apps.map((a) => a.name)).toEqual(['app']);
+    expect(apps[0]!.body.for_each).toBe('${local.apps}');
+    expect(Object.keys(byPath('modules/platform').locals.apps as object).sort()).toEqual(['gateway', 'portal', 'worker']);
+    expect(apps[0]!.body.identity).toEqual([{ type: 'UserAssigned', identity_ids: ['${azurerm_user_assigned_identity.app[each.key].id}'] }]);
+    // Connection strings only by Key Vault reference, never as plain values.
+    expect(JSON.stringify(apps[0]!.body.dynamic)).toContain('azurerm_key_vault_secret.connection[secret.value].versionless_id');
+  });
+
+  test('only the gateway and the worker read the connection strings; the worker alone the Redis password', () => {
+    const apps = byPath('modules/platform').locals.apps as Record<string, { secrets: string[] }>;
+    expect(Object.fromEntries(Object.entries(apps).map(([app, a]) => [app, a.secrets]))).toEqual({
+      gateway: ['database_url', 'redis_url'],
+      portal: [],
+      worker: ['database_url', 'redis_url', 'redis_password'],
+    });
   });
 
   test('the worker scales on each queue\'s BullMQ wait list with a KEDA redis rule', () => {
-    const worker = resourcesOf('azurerm_container_app').find((c) => c.name === 'worker')!;
-    const rule = JSON.stringify(worker.body.template);
+    const [app] = resourcesOf('azurerm_container_app');
+    const rule = JSON.stringify(app!.body.template);
     expect(rule).toContain('"custom_rule_type":"redis"');
     expect(rule).toContain('"listName":"kineo:${custom_scale_rule.value}:wait"');
+    expect(rule).toContain('each.key == \\"worker\\" ? toset(local.worker_queues) : toset([])');
     // Every queue the platform defines, so no kind of job waits without the worker scaling for it.
     expect(byPath('modules/platform').locals.worker_queues).toEqual([...QUEUES]);
   });
 });
 
 describe('environments and modules agree on inputs', () => {
-  for (const env of ['dev', 'prod']) {
-    test(`${env}: every module input exists and every required input is given`, () => {
-      const environment = byPath(`environments/${env}`);
+  const callers = ['environments/dev', 'environments/prod', 'modules/environment'];
+  const sourceDir = (caller: string, source: string) => path.posix.join('terraform', caller, source).replace(/^terraform\//, '');
+
+  for (const caller of callers) {
+    test(`${caller}: every module input exists and every required input is given`, () => {
+      const from = byPath(caller);
       const problems: string[] = [];
-      for (const [call, body] of Object.entries(environment.modules)) {
+      for (const [call, body] of Object.entries(from.modules)) {
         const source = String(body.source);
-        const target = byPath(source.replace(/^\.\.\/\.\.\//, ''));
+        const target = byPath(sourceDir(caller, source));
         const given = Object.keys(body).filter((k) => !['source', 'providers', 'for_each', 'count', 'depends_on'].includes(k));
         for (const input of given) if (!(input in target.variables)) problems.push(`module.${call}: ${input} is not a variable of ${source}`);
         for (const [name, v] of Object.entries(target.variables)) {
           if (!('default' in v) && !given.includes(name)) problems.push(`module.${call}: required ${name} not given`);
         }
-        for (const ref of JSON.stringify(body).matchAll(/module\.(\w+)\.(\w+)/g)) {
-          const other = environment.modules[ref[1]!];
-          const otherDir = other && byPath(String(other.source).replace(/^\.\.\/\.\.\//, ''));
-          if (!otherDir || !(ref[2]! in otherDir.outputs)) problems.push(`module.${call}: uses module.${ref[1]}.${ref[2]}, which is not an output`);
+        for (const ref of JSON.stringify(from).matchAll(/module\.(\w+)\.(\w+)/g)) {
+          const other = from.modules[ref[1]!];
+          const otherDir = other && byPath(sourceDir(caller, String(other.source)));
+          if (!otherDir || !(ref[2]! in otherDir.outputs)) problems.push(`${caller}: uses module.${ref[1]}.${ref[2]}, which is not an output`);
         }
       }
       expect(problems).toEqual([]);
     });
   }
+
+  test('dev and prod are one composition: each calls modules/environment once, declares no resource, and differs only in name and size', () => {
+    const calls = ['dev', 'prod'].map((env) => {
+      const environment = byPath(`environments/${env}`);
+      expect(environment.resources).toEqual([]);
+      expect(Object.keys(environment.modules)).toEqual(['kineo']);
+      return environment.modules.kineo!;
+    });
+    expect(calls.map((c) => c.source)).toEqual(['../../modules/environment', '../../modules/environment']);
+    expect([calls[0]!.environment, calls[0]!.size, calls[1]!.environment, calls[1]!.size]).toEqual(['dev', 'small', 'prod', 'large']);
+    const rest = (c: Record<string, unknown>) => ({ ...c, environment: undefined, size: undefined });
+    expect(rest(calls[0]!)).toEqual(rest(calls[1]!));
+  });
+
+  test('every size sets every sized input of the platform and Databricks modules', () => {
+    const sizes = byPath('modules/environment').locals.sizes as Record<string, Record<string, unknown>>;
+    expect(Object.keys(sizes).sort()).toEqual(['large', 'small']);
+    expect(Object.keys(sizes.small!).sort()).toEqual(Object.keys(sizes.large!).sort());
+    expect(sizes.large).toMatchObject({ postgres_high_availability: true, postgres_geo_redundant_backup: true });
+  });
 
   test('state is remote in Azure Storage with Entra ID auth', () => {
     for (const env of ['dev', 'prod']) {

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import type { Settings } from '@kineo/config';
+import type { Tracing } from '@kineo/telemetry';
 import type { DestinationStream } from 'pino';
 import { AuthModule } from './engine/auth/auth.module';
 import { SettingsModule } from './engine/config/settings.module';
@@ -11,6 +12,7 @@ import { LoggingModule } from './engine/logging/logging.module';
 import { MetricsModule } from './engine/metrics/metrics.module';
 import { QueueModule } from './engine/queue/queue.module';
 import { RedisModule } from './engine/redis/redis.module';
+import { TelemetryModule } from './engine/telemetry/telemetry.module';
 import { WarehouseModule } from './engine/warehouse/warehouse.module';
 import { AnalyticsModule } from './modules/analytics/analytics.module';
 import { OnboardingModule } from './modules/onboarding/onboarding.module';
@@ -31,12 +33,13 @@ export interface GatewayOptions {
 
 @Module({})
 export class AppModule {
-  static forRoot(settings: Settings, options: GatewayOptions = {}): DynamicModule {
+  static forRoot(settings: Settings, options: GatewayOptions = {}, tracing?: Tracing): DynamicModule {
     return {
       module: AppModule,
       imports: [
         SettingsModule.forRoot(settings),
         LoggingModule.forRoot(settings, options.logDestination),
+        ...(tracing ? [TelemetryModule.forRoot(tracing, settings.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined)] : []),
         DatabaseModule,
         RedisModule,
         QueueModule,

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import fastifyMultipart from '@fastify/multipart';
 import { AuthService } from '@kineo/auth';
 import { assertNoDevelopmentSecrets, secretsRequired, type Settings } from '@kineo/config';
+import { startTracing } from '@kineo/telemetry';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -11,6 +12,8 @@ import { SessionHook } from './engine/auth/session.hook';
 import { registerHttpHardening } from './engine/http/http-hardening.util';
 import { REQUEST_ID_HEADER, requestIdOf } from './engine/logging/request-id.util';
 import { MetricsService } from './engine/metrics/metrics.service';
+import { traceRequests } from './engine/telemetry/request-tracing.util';
+import { QueueBoard } from './modules/operations/queue-board.service';
 import { registerResumableTransport } from './modules/uploads/resumable-http.util';
 import { multipartOptions, refuseOversizedUploads } from './modules/uploads/upload-limits.util';
 
@@ -25,15 +28,25 @@ export async function createGateway(settings: Settings, options: GatewayOptions 
     // Only the listed proxies (the portal's server, a load balancer) may say who the client is.
     trustProxy: settings.TRUSTED_PROXIES.length > 0 ? settings.TRUSTED_PROXIES : false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, options), adapter, {
-    bufferLogs: true,
-    // Let the caller report a failed start instead of Nest aborting the process.
-    abortOnError: false,
-  });
+  // Before the modules are made: the warehouse gets statement spans only when tracing is on.
+  const tracing = startTracing(settings, 'kineo-gateway');
+  let app: NestFastifyApplication;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, options, tracing), adapter, {
+      bufferLogs: true,
+      // Let the caller report a failed start instead of Nest aborting the process.
+      abortOnError: false,
+    });
+  } catch (error) {
+    await tracing.release();
+    throw error;
+  }
   app.useLogger(app.get(Logger));
 
   // Hooks go on before init() registers the routes, so every route, Mercurius's included, has them.
   const fastify = app.getHttpAdapter().getInstance();
+  // First, so everything after it runs inside the request's span.
+  if (settings.OTEL_EXPORTER_OTLP_ENDPOINT) traceRequests(fastify);
   if (secretsRequired(settings)) {
     try {
       await app.get(AuthService).ready();
@@ -49,6 +62,7 @@ export async function createGateway(settings: Settings, options: GatewayOptions 
   });
   refuseOversizedUploads(fastify, settings);
   app.get(SessionHook).install(fastify);
+  await app.get(QueueBoard).install(fastify);
   // Uploads stream part by part from the request; nothing is buffered in memory or in a temp folder.
   await app.register(fastifyMultipart, multipartOptions(settings));
   registerResumableTransport(fastify);

@@ -5,15 +5,17 @@ import { SessionTokens, loadJwtSecret, UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
 import { JobQueues, provisionTenantJob } from '@kineo/jobs';
-import { freePort, startTestStack, startWorkerProcess, stopProcess, type TestStack } from '@kineo/testkit';
+import { freePort, startOtlpReceiver, startTestStack, startWorkerProcess, stopProcess, type OtlpReceiver, type ReceivedSpan, type TestStack } from '@kineo/testkit';
+import { ATTR, type Tracing } from '@kineo/telemetry';
 import type { Row, Warehouse } from '@kineo/warehouse';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import ExcelJS from 'exceljs';
 import type { Redis } from 'ioredis';
 import { REDIS } from '../src/engine/redis/redis.module';
+import { TRACING } from '../src/engine/telemetry/telemetry.module';
 import { WAREHOUSE } from '../src/engine/warehouse/warehouse.module';
 import { loadGeneratedExport } from './support/analytics-tenant';
-import { graphql, startGateway, type GraphqlReply } from './support/gateway';
+import { graphql, LogCapture, startGateway, type GraphqlReply } from './support/gateway';
 
 const PASSWORD = 'correct horse battery staple';
 const AS_OF = new Date('2025-06-30T00:00:00.000Z');
@@ -46,6 +48,10 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
   let managerUserId: number;
   /** An acme organisation granted to the viewer (with its subtree). */
   let grantedOrganisationId: number;
+  // The gateway and the worker both trace to it, as they would to a collector.
+  let collector: OtlpReceiver;
+  // nestjs-pino keeps one root logger per process, so this suite's first gateway decides where logs go.
+  const logs = new LogCapture();
 
   /** Independent SQL on a tenant's published gold, as the test writes it (not the semantic layer). */
   const sql = async <R extends Row = Row>(tenant: Tenant, text: string, params: (string | number | boolean)[] = []): Promise<R[]> =>
@@ -94,12 +100,14 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
 
   beforeAll(async () => {
     stack = await startTestStack();
+    collector = await startOtlpReceiver();
     prisma = createPrismaClient(stack.databaseUrl, { poolSize: 2 });
     queues = new JobQueues(stack.redisUrl);
     const tenants = new TenantService(prisma);
     const users = new UserService(prisma);
-    worker = await startWorkerProcess(workerMain, stack.env);
-    app = await startGateway(stack);
+    const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint };
+    worker = await startWorkerProcess(workerMain, { ...stack.env, ...tracing });
+    app = await startGateway(stack, { ...tracing, LOG_LEVEL: 'info' }, { logDestination: logs });
     warehouse = app.get<Warehouse>(WAREHOUSE);
 
     acme = await tenants.create({ slug: 'acme', name: 'Acme Health', actor: 'test' });
@@ -162,6 +170,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     await stopProcess(worker);
     await queues?.close();
     await prisma?.$disconnect();
+    await collector?.stop();
     await stack?.stop();
   });
 
@@ -528,5 +537,46 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     } finally {
       await cut.close();
     }
+  });
+  describe('traces (OpenTelemetry, to a local OTLP receiver)', () => {
+    const spansNamed = (name: string, service: string) => collector.spans.filter((s) => s.name === name && s.service === service);
+    const childrenOf = (parent: ReceivedSpan) => collector.spans.filter((s) => s.traceId === parent.traceId && s.parentSpanId === parent.spanId);
+
+    it('links an analytics request, its resolver and its warehouse statement, with the tenant, and logs the trace id', async () => {
+      // A limit no other test asks for, so the result cache cannot answer it without the warehouse.
+      const reply = await analytics('acmeAdmin', { measures: ['Learner.count'], dimensions: ['Learner.userId'], limit: 4321 });
+      expect(reply.body.errors).toBeUndefined();
+      const requestId = String(reply.headers['x-request-id']);
+      await app.get<Tracing>(TRACING).flush();
+
+      const request = collector.spans.find((s) => s.name === 'POST /graphql' && s.attributes['kineo.request_id'] === requestId)!;
+      expect(request).toMatchObject({ service: 'kineo-gateway', parentSpanId: '', attributes: { [ATTR.tenant]: acme.namespace, 'http.response.status_code': 200 } });
+      const resolver = childrenOf(request).find((s) => s.name === 'graphql Query.analytics')!;
+      expect(resolver.attributes).toMatchObject({ [ATTR.tenant]: acme.namespace, [ATTR.tenantId]: acme.id });
+      const statement = childrenOf(resolver).find((s) => s.name === 'warehouse.queryPublished')!;
+      expect(statement.attributes).toMatchObject({ [ATTR.tenant]: acme.namespace, [ATTR.dataVersion]: acmeVersion, 'db.operation.name': 'SELECT' });
+      // Identifiers only: neither the SQL nor anything of the answer is in the trace.
+      expect(JSON.stringify([request, resolver, statement])).not.toMatch(/gold\.|Learner\.userId|4321/);
+
+      const completed = logs.lines.find((line) => line.reqId === requestId && line.msg === 'request completed');
+      expect(completed).toMatchObject({ trace_id: request.traceId });
+    });
+
+    it("traces the worker's load as job, stage and model spans, down to the model's statements", async () => {
+      // The worker's exporter sends its spans in batches, every few seconds.
+      const deadline = Date.now() + 60_000;
+      let model: ReceivedSpan | undefined;
+      while (!(model = spansNamed('model gold.fact_course_progress', 'kineo-worker')[0]) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(model).toBeDefined();
+      const stage = collector.spans.find((s) => s.spanId === model!.parentSpanId && s.traceId === model!.traceId)!;
+      expect(stage).toMatchObject({ name: 'stage gold', attributes: { [ATTR.stage]: 'gold' } });
+      const job = collector.spans.find((s) => s.spanId === stage.parentSpanId && s.traceId === stage.traceId)!;
+      expect(job).toMatchObject({ name: 'job build.stage', parentSpanId: '', attributes: { [ATTR.job]: 'build.stage', [ATTR.jobQueue]: 'build' } });
+      expect([acme.id, globex.id]).toContain(job.attributes[ATTR.tenantId]);
+      expect(childrenOf(model!).map((s) => s.name)).toContain('warehouse.execute');
+      expect(spansNamed('job load.ingest', 'kineo-worker').length).toBeGreaterThanOrEqual(2);
+    });
   });
 });

@@ -247,4 +247,51 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
       expect(await prisma.user.count({ where: { email: 'second@globex.test' } })).toBe(0);
     });
   });
+  describe('the queues screen (bull-board at /ops/queues)', () => {
+    const board = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url: `/ops/queues${url}`, headers });
+
+    it("shows Kineo ops every queue with its jobs, each job naming its tenant", async () => {
+      await queues.enqueue(provisionTenantJob, { tenantId: acme.id, requestedBy: 'test' });
+
+      const page = await board('/', as('ops'));
+      const api = await board('/api/queues?activeQueue=provision&status=waiting', as('ops'));
+
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toContain('text/html');
+      expect(page.body).toContain('/ops/queues/');
+      expect(api.statusCode).toBe(200);
+      const listed = api.json<{ queues: { name: string; jobs: { name: string; data: { data: { tenantId: string } } }[] }[] }>().queues;
+      expect(listed.map((q) => q.name).sort()).toEqual(['build', 'ingest', 'maintenance', 'provision']);
+      const provision = listed.find((q) => q.name === 'provision')!;
+      expect(provision.jobs).toContainEqual(expect.objectContaining({ name: 'tenant.provision', data: expect.objectContaining({ data: expect.objectContaining({ tenantId: acme.id }) }) }));
+    });
+
+    it('refuses anyone else: 401 without a session or with a bad one, 403 for an org admin', async () => {
+      const anonymous = await board('/api/queues');
+      const forged = await board('/api/queues', { authorization: 'Bearer not.a.token' });
+      const admin = await board('/', as('admin'));
+      const adminApi = await board('/api/queues', as('admin'));
+
+      expect(anonymous.statusCode).toBe(401);
+      expect(anonymous.json()).toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringContaining('/ops/queues/session') });
+      expect(forged.statusCode).toBe(401);
+      expect(admin.statusCode).toBe(403);
+      expect(adminApi.statusCode).toBe(403);
+      expect(adminApi.json()).toEqual({ code: 'FORBIDDEN', message: 'The queues screen is for Kineo ops; you are org_admin.' });
+    });
+
+    it('lets a browser in with a short-lived cookie traded for the ops bearer token, and only an ops one', async () => {
+      const opened = await app.inject({ method: 'POST', url: '/ops/queues/session', headers: as('ops') });
+      const cookie = String(opened.headers['set-cookie']);
+      const value = /kineo_ops_queues=([^;]+)/.exec(cookie)![1]!;
+
+      expect(opened.statusCode).toBe(200);
+      expect(cookie).toMatch(/Path=\/ops\/queues; Max-Age=900; HttpOnly; SameSite=Strict/);
+      expect((await board('/api/queues', { cookie: `kineo_ops_queues=${value}` })).statusCode).toBe(200);
+      expect((await board('/api/queues', { cookie: 'kineo_ops_queues=guessed' })).statusCode).toBe(401);
+      // The cookie is not a session of its own: it cannot be traded for another one.
+      expect((await app.inject({ method: 'POST', url: '/ops/queues/session', headers: { cookie: `kineo_ops_queues=${value}` } })).statusCode).toBe(401);
+      expect((await app.inject({ method: 'POST', url: '/ops/queues/session', headers: as('admin') })).statusCode).toBe(403);
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import Redis from 'ioredis';
 import { ConfigError, createSecretStore, loadSettings } from '@kineo/config';
+import { startTracing, traceFields } from '@kineo/telemetry';
 import { createWarehouse } from '@kineo/warehouse';
 import { createPrismaClient } from '@kineo/db';
 import { enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, landingScanJob, PUBLISHED_CHANNEL, sweepCredentialsJob } from '@kineo/jobs';
@@ -22,7 +23,10 @@ async function main() {
     }
     throw error;
   }
-  const log = pino({ level: settings.LOG_LEVEL, base: { service: 'worker' } });
+  // Before the warehouse is made: it is wrapped in statement spans only when tracing is on.
+  const tracing = startTracing(settings, 'kineo-worker');
+  // A line logged inside a job carries the job span's trace_id and span_id.
+  const log = pino({ level: settings.LOG_LEVEL, base: { service: 'worker' }, mixin: () => traceFields() });
   const prisma = createPrismaClient(settings.DATABASE_URL);
   const secrets = createSecretStore(settings);
   const warehouse = await createWarehouse(settings, secrets, 'worker');
@@ -44,6 +48,7 @@ async function main() {
     await events.quit().catch(() => events.disconnect());
     await warehouse.close();
     await prisma.$disconnect();
+    await tracing.release().catch((err: unknown) => log.warn({ err }, 'could not send the last spans'));
     log.info('stopped');
     process.exit(0);
   };

@@ -1,4 +1,5 @@
 import { errorCode } from '@kineo/errors';
+import { ATTR, withSpan } from '@kineo/telemetry';
 import type { PrismaClient } from './client';
 import type { Prisma } from '../generated/prisma';
 
@@ -57,7 +58,8 @@ export class StageRecorder {
     await this.save();
     const started = Date.now();
     try {
-      const outcome = await fn();
+      // The stage's span is the parent of the models and statements it runs.
+      const outcome = await withSpan(`stage ${stage}`, { [ATTR.stage]: stage, 'kineo.run_id': this.runId }, fn);
       const wrapped = outcome && typeof outcome === 'object' && 'result' in (outcome as object);
       record.status = 'succeeded';
       record.details = wrapped ? (outcome as { details?: Record<string, unknown> }).details : undefined;

@@ -1,2 +1,3 @@
 export { startTracing, type Tracing, type TracingSettings } from './tracing';
-export { ATTR, isTracing, traceFields, withSpan, withSpanSync, spanOf, activeWithin, type SpanAttributes } from './spans';
+export { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+export { ATTR, activeWithin, callerContext, isTracing, markFailed, spanOf, traceFields, withSpan, type SpanAttributes } from './spans';

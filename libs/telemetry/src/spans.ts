@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 
 /**
  * The attribute names every process uses. Only identifiers and counts go on spans: tenants by
@@ -58,21 +58,6 @@ export async function withSpan<T>(
   });
 }
 
-/** withSpan for a function that returns without awaiting (a stream's set-up). */
-export function withSpanSync<T>(name: string, attributes: SpanAttributes, fn: (span: Span | undefined) => T): T {
-  if (!enabled) return fn(undefined);
-  return trace.getTracer(TRACER).startActiveSpan(name, { attributes }, (span) => {
-    try {
-      return fn(span);
-    } catch (error) {
-      markFailed(span, error);
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
-}
-
 /**
  * A span started now and ended by the caller (an HTTP request, whose end is another hook), or
  * undefined while tracing is off.
@@ -99,4 +84,9 @@ export function traceFields(span: Span | undefined = trace.getSpan(context.activ
   if (!enabled || !span) return {};
   const { traceId, spanId } = span.spanContext();
   return { trace_id: traceId, span_id: spanId };
+}
+
+/** The context a caller's W3C `traceparent` header names, to continue its trace (a fresh one without it). */
+export function callerContext(headers: Record<string, string | string[] | undefined>): Context {
+  return propagation.extract(ROOT_CONTEXT, headers);
 }

@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { SecretStore, Settings } from '@kineo/config';
 import { createDatabricksWarehouse } from './databricks/factory';
 import { DuckDbWarehouse } from './duckdb';
+import { isTracing } from '@kineo/telemetry';
+import { tracedWarehouse } from './traced-warehouse';
 import type { Warehouse } from './types';
 
 export type WarehouseRole = 'worker' | 'reader';
@@ -11,6 +13,12 @@ export type WarehouseRole = 'worker' | 'reader';
  * their only writer, and other processes may need to read them); readers keep snapshots open.
  */
 export async function createWarehouse(settings: Settings, secrets: SecretStore, role: WarehouseRole): Promise<Warehouse> {
+  const warehouse = await engineWarehouse(settings, secrets, role);
+  // Spans only when this process traces (startTracing ran first): otherwise calls go straight to the driver.
+  return isTracing() ? tracedWarehouse(warehouse) : warehouse;
+}
+
+async function engineWarehouse(settings: Settings, secrets: SecretStore, role: WarehouseRole): Promise<Warehouse> {
   const statementTimeoutMs = statementTimeoutFor(settings, role);
   if (settings.WAREHOUSE_ENGINE === 'duckdb') {
     return new DuckDbWarehouse({

@@ -7,3 +7,4 @@ export * from './handle-cache';
 export * from './duckdb';
 export * from './factory';
 export * from './databricks';
+export * from './traced-warehouse';

@@ -54,3 +54,15 @@ variable "tenant_namespaces" {
   type        = list(string)
   default     = []
 }
+
+variable "alert_emails" {
+  description = "E-mail addresses alerts go to (when alert_action_group_id is not given)."
+  type        = list(string)
+  default     = []
+}
+
+variable "alert_action_group_id" {
+  description = "An existing Azure Monitor action group for every alert; null: one mailing alert_emails is created."
+  type        = string
+  default     = null
+}

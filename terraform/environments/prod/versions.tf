@@ -28,7 +28,7 @@ provider "azurerm" {
 }
 
 provider "databricks" {
-  host = module.databricks.workspace_url
+  host = module.kineo.databricks_workspace_url
 }
 
 provider "databricks" {

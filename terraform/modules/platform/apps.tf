@@ -68,11 +68,66 @@ resource "azurerm_container_app_environment" "platform" {
   }
 }
 
-resource "azurerm_container_app" "gateway" {
-  name                         = "ca-gateway-${local.name}"
+locals {
+  # What differs between the three apps; everything else about them is the one block below.
+  apps = {
+    gateway = {
+      image         = "kineo-gateway"
+      revision_mode = "Multiple"
+      cpu           = 1
+      memory        = "2Gi"
+      min_replicas  = var.gateway_min_replicas
+      max_replicas  = var.gateway_max_replicas
+      port          = 4000
+      env           = merge(local.common_env, { GATEWAY_HOST = "0.0.0.0", GATEWAY_PORT = "4000" })
+      secrets       = ["database_url", "redis_url"]
+      liveness      = "/health/live"
+      readiness     = "/health"
+    }
+    portal = {
+      image         = "kineo-portal"
+      revision_mode = "Multiple"
+      cpu           = 0.5
+      memory        = "1Gi"
+      min_replicas  = 1
+      max_replicas  = 2
+      port          = 3000
+      # The gateway's FQDN is its name under the environment's domain (a reference to the gateway
+      # app itself would be a cycle now that the apps are one resource).
+      env       = { KINEO_GATEWAY_URL = "https://ca-gateway-${local.name}.${azurerm_container_app_environment.platform.default_domain}" }
+      secrets   = []
+      liveness  = "/api/health"
+      readiness = null
+    }
+    worker = {
+      image         = "kineo-worker"
+      revision_mode = "Single"
+      cpu           = 2
+      memory        = "4Gi"
+      # One replica stays for the landing scan (a repeatable job); KEDA adds more on queue depth.
+      min_replicas = 1
+      max_replicas = var.worker_max_replicas
+      port         = null
+      env          = local.common_env
+      secrets      = ["database_url", "redis_url", "redis_password"]
+      liveness     = null
+      readiness    = null
+    }
+  }
+
+  # Connection strings hold credentials, so they come from Key Vault references, not plain env.
+  secret_env = {
+    database_url = "DATABASE_URL"
+    redis_url    = "REDIS_URL"
+  }
+}
+
+resource "azurerm_container_app" "app" {
+  for_each                     = local.apps
+  name                         = "ca-${each.key}-${local.name}"
   container_app_environment_id = azurerm_container_app_environment.platform.id
   resource_group_name          = azurerm_resource_group.platform.name
-  revision_mode                = "Multiple"
+  revision_mode                = each.value.revision_mode
   workload_profile_name        = "Consumption"
   tags                         = local.tags
 
@@ -83,209 +138,83 @@ resource "azurerm_container_app" "gateway" {
 
   identity {
     type         = "UserAssigned"
-    identity_ids = [azurerm_user_assigned_identity.app["gateway"].id]
+    identity_ids = [azurerm_user_assigned_identity.app[each.key].id]
   }
 
   registry {
     server   = var.container_registry_login_server
-    identity = azurerm_user_assigned_identity.app["gateway"].id
+    identity = azurerm_user_assigned_identity.app[each.key].id
   }
 
-  secret {
-    name                = "database-url"
-    key_vault_secret_id = azurerm_key_vault_secret.connection["database_url"].versionless_id
-    identity            = azurerm_user_assigned_identity.app["gateway"].id
+  dynamic "secret" {
+    for_each = toset(each.value.secrets)
+    content {
+      name                = replace(secret.value, "_", "-")
+      key_vault_secret_id = azurerm_key_vault_secret.connection[secret.value].versionless_id
+      identity            = azurerm_user_assigned_identity.app[each.key].id
+    }
   }
 
-  secret {
-    name                = "redis-url"
-    key_vault_secret_id = azurerm_key_vault_secret.connection["redis_url"].versionless_id
-    identity            = azurerm_user_assigned_identity.app["gateway"].id
-  }
-
-  ingress {
-    external_enabled = true
-    target_port      = 4000
-    transport        = "http"
-    traffic_weight {
-      latest_revision = true
-      percentage      = 100
+  dynamic "ingress" {
+    for_each = each.value.port == null ? [] : [each.value.port]
+    content {
+      external_enabled = true
+      target_port      = ingress.value
+      transport        = "http"
+      traffic_weight {
+        latest_revision = true
+        percentage      = 100
+      }
     }
   }
 
   template {
-    min_replicas = var.gateway_min_replicas
-    max_replicas = var.gateway_max_replicas
+    min_replicas = each.value.min_replicas
+    max_replicas = each.value.max_replicas
 
     container {
-      name   = "gateway"
-      image  = "${var.container_registry_login_server}/kineo-gateway:${var.image_tag}"
-      cpu    = 1
-      memory = "2Gi"
+      name   = each.key
+      image  = "${var.container_registry_login_server}/${each.value.image}:${var.image_tag}"
+      cpu    = each.value.cpu
+      memory = each.value.memory
 
       dynamic "env" {
-        for_each = merge(local.common_env, { GATEWAY_HOST = "0.0.0.0", GATEWAY_PORT = "4000", AZURE_CLIENT_ID = azurerm_user_assigned_identity.app["gateway"].client_id })
+        for_each = merge(each.value.env, length(local.app_roles[each.key]) == 0 ? {} : { AZURE_CLIENT_ID = azurerm_user_assigned_identity.app[each.key].client_id })
         content {
           name  = env.key
           value = env.value
         }
       }
 
-      # Connection strings hold credentials, so they come from Key Vault references, not plain env.
-      env {
-        name        = "DATABASE_URL"
-        secret_name = "database-url"
-      }
-      env {
-        name        = "REDIS_URL"
-        secret_name = "redis-url"
-      }
-
-      liveness_probe {
-        transport = "HTTP"
-        port      = 4000
-        path      = "/health/live"
-      }
-
-      readiness_probe {
-        transport = "HTTP"
-        port      = 4000
-        path      = "/health"
-      }
-    }
-  }
-}
-
-resource "azurerm_container_app" "portal" {
-  name                         = "ca-portal-${local.name}"
-  container_app_environment_id = azurerm_container_app_environment.platform.id
-  resource_group_name          = azurerm_resource_group.platform.name
-  revision_mode                = "Multiple"
-  workload_profile_name        = "Consumption"
-  tags                         = local.tags
-
-  # deploy.yml rolls images out (and back) revision by revision; Terraform sets only the first one.
-  lifecycle {
-    ignore_changes = [template[0].container[0].image, ingress[0].traffic_weight]
-  }
-
-  identity {
-    type         = "UserAssigned"
-    identity_ids = [azurerm_user_assigned_identity.app["portal"].id]
-  }
-
-  registry {
-    server   = var.container_registry_login_server
-    identity = azurerm_user_assigned_identity.app["portal"].id
-  }
-
-  ingress {
-    external_enabled = true
-    target_port      = 3000
-    transport        = "http"
-    traffic_weight {
-      latest_revision = true
-      percentage      = 100
-    }
-  }
-
-  template {
-    min_replicas = 1
-    max_replicas = 2
-
-    container {
-      name   = "portal"
-      image  = "${var.container_registry_login_server}/kineo-portal:${var.image_tag}"
-      cpu    = 0.5
-      memory = "1Gi"
-
-      env {
-        name  = "KINEO_GATEWAY_URL"
-        value = "https://${azurerm_container_app.gateway.ingress[0].fqdn}"
-      }
-
-      liveness_probe {
-        transport = "HTTP"
-        port      = 3000
-        path      = "/api/health"
-      }
-    }
-  }
-}
-
-resource "azurerm_container_app" "worker" {
-  name                         = "ca-worker-${local.name}"
-  container_app_environment_id = azurerm_container_app_environment.platform.id
-  resource_group_name          = azurerm_resource_group.platform.name
-  revision_mode                = "Single"
-  workload_profile_name        = "Consumption"
-  tags                         = local.tags
-
-  # deploy.yml rolls images out (and back) revision by revision; Terraform sets only the first one.
-  lifecycle {
-    ignore_changes = [template[0].container[0].image]
-  }
-
-  identity {
-    type         = "UserAssigned"
-    identity_ids = [azurerm_user_assigned_identity.app["worker"].id]
-  }
-
-  registry {
-    server   = var.container_registry_login_server
-    identity = azurerm_user_assigned_identity.app["worker"].id
-  }
-
-  secret {
-    name                = "database-url"
-    key_vault_secret_id = azurerm_key_vault_secret.connection["database_url"].versionless_id
-    identity            = azurerm_user_assigned_identity.app["worker"].id
-  }
-
-  secret {
-    name                = "redis-url"
-    key_vault_secret_id = azurerm_key_vault_secret.connection["redis_url"].versionless_id
-    identity            = azurerm_user_assigned_identity.app["worker"].id
-  }
-
-  secret {
-    name                = "redis-password"
-    key_vault_secret_id = azurerm_key_vault_secret.connection["redis_password"].versionless_id
-    identity            = azurerm_user_assigned_identity.app["worker"].id
-  }
-
-  template {
-    # One replica stays for the landing scan (a repeatable job); KEDA adds more on queue depth.
-    min_replicas = 1
-    max_replicas = var.worker_max_replicas
-
-    container {
-      name   = "worker"
-      image  = "${var.container_registry_login_server}/kineo-worker:${var.image_tag}"
-      cpu    = 2
-      memory = "4Gi"
-
       dynamic "env" {
-        for_each = merge(local.common_env, { AZURE_CLIENT_ID = azurerm_user_assigned_identity.app["worker"].client_id })
+        for_each = { for secret in each.value.secrets : secret => local.secret_env[secret] if contains(keys(local.secret_env), secret) }
         content {
-          name  = env.key
-          value = env.value
+          name        = env.value
+          secret_name = replace(env.key, "_", "-")
         }
       }
 
-      # Connection strings hold credentials, so they come from Key Vault references, not plain env.
-      env {
-        name        = "DATABASE_URL"
-        secret_name = "database-url"
+      dynamic "liveness_probe" {
+        for_each = each.value.liveness == null ? [] : [each.value.liveness]
+        content {
+          transport = "HTTP"
+          port      = each.value.port
+          path      = liveness_probe.value
+        }
       }
-      env {
-        name        = "REDIS_URL"
-        secret_name = "redis-url"
+
+      dynamic "readiness_probe" {
+        for_each = each.value.readiness == null ? [] : [each.value.readiness]
+        content {
+          transport = "HTTP"
+          port      = each.value.port
+          path      = readiness_probe.value
+        }
       }
     }
 
     dynamic "custom_scale_rule" {
-      for_each = toset(local.worker_queues)
+      for_each = each.key == "worker" ? toset(local.worker_queues) : toset([])
       content {
         name             = "queue-${custom_scale_rule.value}"
         custom_rule_type = "redis"

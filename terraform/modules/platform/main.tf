@@ -18,7 +18,7 @@ locals {
   }
 
   # BullMQ keeps each queue's waiting jobs in the list <prefix>:<queue>:wait (prefix "kineo", libs/jobs).
-  worker_queues = ["provision", "ingest", "build", "snapshot", "publish", "maintenance"]
+  worker_queues = ["provision", "ingest", "build", "maintenance"]
 }
 
 resource "azurerm_resource_group" "platform" {

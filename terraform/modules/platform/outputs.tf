@@ -20,12 +20,12 @@ output "storage_account_id" {
 
 output "gateway_url" {
   description = "Public URL of the gateway."
-  value       = "https://${azurerm_container_app.gateway.ingress[0].fqdn}"
+  value       = "https://${azurerm_container_app.app["gateway"].ingress[0].fqdn}"
 }
 
 output "portal_url" {
   description = "Public URL of the portal."
-  value       = "https://${azurerm_container_app.portal.ingress[0].fqdn}"
+  value       = "https://${azurerm_container_app.app["portal"].ingress[0].fqdn}"
 }
 
 output "app_identity_principal_ids" {

@@ -127,3 +127,51 @@ variable "databricks_http_path" {
   type        = string
   default     = ""
 }
+
+variable "alert_emails" {
+  description = "E-mail addresses of the ops action group the module creates (when alert_action_group_id is not given)."
+  type        = list(string)
+  default     = []
+}
+
+variable "alert_action_group_id" {
+  description = "An existing Azure Monitor action group (PagerDuty, Teams, ...) for every alert; null: the module creates one mailing alert_emails."
+  type        = string
+  default     = null
+}
+
+variable "alert_gateway_5xx_per_5m" {
+  description = "Gateway 5xx responses in 5 minutes above which ops are alerted."
+  type        = number
+  default     = 10
+}
+
+variable "alert_gateway_p95_ms" {
+  description = "Gateway p95 response time (ms, over 15 minutes) above which ops are alerted."
+  type        = number
+  default     = 2000
+}
+
+variable "alert_failed_jobs_per_15m" {
+  description = "Failed job attempts in 15 minutes above which ops are alerted."
+  type        = number
+  default     = 5
+}
+
+variable "alert_postgres_cpu_percent" {
+  description = "PostgreSQL CPU (average over 15 minutes, percent) above which ops are alerted."
+  type        = number
+  default     = 80
+}
+
+variable "alert_postgres_storage_percent" {
+  description = "PostgreSQL storage used (percent) above which ops are alerted."
+  type        = number
+  default     = 85
+}
+
+variable "alert_redis_memory_percent" {
+  description = "Redis memory used (percent) above which ops are alerted."
+  type        = number
+  default     = 80
+}

@@ -1,5 +1,6 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { bullConnection, JobPayloadError, parsePayload, QUEUE_PREFIX, type JobDefinition } from '@kineo/jobs';
+import { ATTR, SpanKind, withSpan } from '@kineo/telemetry';
 import type { Logger } from 'pino';
 import type { JobHandlerRegistry } from './job-handler.registry';
 import { TenantLock } from './tenant-lock';
@@ -48,18 +49,31 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         }
         const tenantId = (payload as { tenantId?: string }).tenantId;
         const log = options.log.child({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, tenantId });
-        const run = async (signal: AbortSignal) => {
-          log.info('job started');
-          const started = Date.now();
-          try {
-            const result = await entry.handler(payload, { job, log, progress: (p) => job.updateProgress(p), signal });
-            log.info({ durationMs: Date.now() - started }, 'job finished');
-            return result;
-          } catch (error) {
-            log.error({ err: error, durationMs: Date.now() - started }, 'job failed');
-            throw error;
-          }
+        const attributes = {
+          [ATTR.job]: job.name,
+          [ATTR.jobId]: job.id ?? '',
+          [ATTR.jobQueue]: queue,
+          [ATTR.jobAttempt]: job.attemptsMade + 1,
+          ...(tenantId ? { [ATTR.tenantId]: tenantId } : {}),
         };
+        const run = (signal: AbortSignal) =>
+          withSpan(
+            `job ${job.name}`,
+            attributes,
+            async () => {
+              log.info('job started');
+              const started = Date.now();
+              try {
+                const result = await entry.handler(payload, { job, log, progress: (p) => job.updateProgress(p), signal });
+                log.info({ durationMs: Date.now() - started }, 'job finished');
+                return result;
+              } catch (error) {
+                log.error({ err: error, durationMs: Date.now() - started }, 'job failed');
+                throw error;
+              }
+            },
+            { kind: SpanKind.CONSUMER },
+          );
         if (!tenantId) return run(new AbortController().signal);
         const outcome = await lock.withLock(tenantId, async (signal) => {
           try {

@@ -1,4 +1,5 @@
 import { DomainError } from '@kineo/errors';
+import { ATTR, withSpan } from '@kineo/telemetry';
 import type { WarehouseSession } from '@kineo/warehouse';
 import type { Model } from './model';
 
@@ -23,36 +24,44 @@ export async function runModels(
 ): Promise<ModelResult[]> {
   const results: ModelResult[] = [];
   for (const model of models) {
-    const started = Date.now();
-    let iterations: number | undefined;
-    try {
-      await session.execute(model.sql);
-      for (const statement of model.statements ?? []) await session.execute(statement);
-      if (model.kind === 'iterate') {
-        iterations = 0;
-        let rows = await countRows(session, model.name);
-        for (let depth = 1; depth <= MAX_ITERATIONS; depth++) {
-          await session.execute(model.step!, [depth]);
-          iterations++;
-          const after = await countRows(session, model.name);
-          if (after === rows) break;
-          rows = after;
-        }
-      }
-    } catch (error) {
-      throw new ModelError(model, error);
-    }
-    const result: ModelResult = {
-      model: model.name,
-      stage: model.stage,
-      rows: await countRows(session, model.name),
-      durationMs: Date.now() - started,
-      ...(iterations !== undefined ? { iterations } : {}),
-    };
+    const result = await withSpan(`model ${model.name}`, { [ATTR.model]: model.name, [ATTR.stage]: model.stage }, async (span) => {
+      const done = await runModel(session, model);
+      span?.setAttribute(ATTR.rows, done.rows);
+      return done;
+    });
     results.push(result);
     await onModel?.(result);
   }
   return results;
+}
+
+async function runModel(session: WarehouseSession, model: Model): Promise<ModelResult> {
+  const started = Date.now();
+  let iterations: number | undefined;
+  try {
+    await session.execute(model.sql);
+    for (const statement of model.statements ?? []) await session.execute(statement);
+    if (model.kind === 'iterate') {
+      iterations = 0;
+      let rows = await countRows(session, model.name);
+      for (let depth = 1; depth <= MAX_ITERATIONS; depth++) {
+        await session.execute(model.step!, [depth]);
+        iterations++;
+        const after = await countRows(session, model.name);
+        if (after === rows) break;
+        rows = after;
+      }
+    }
+  } catch (error) {
+    throw new ModelError(model, error);
+  }
+  return {
+    model: model.name,
+    stage: model.stage,
+    rows: await countRows(session, model.name),
+    durationMs: Date.now() - started,
+    ...(iterations !== undefined ? { iterations } : {}),
+  };
 }
 
 async function countRows(session: WarehouseSession, table: string): Promise<number> {

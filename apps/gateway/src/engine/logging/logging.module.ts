@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import type { Settings } from '@kineo/config';
+import { traceFields } from '@kineo/telemetry';
 import { LoggerModule } from 'nestjs-pino';
 import { stdTimeFunctions, type DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
@@ -16,6 +17,8 @@ export function pinoHttpOptions(settings: Pick<Settings, 'LOG_LEVEL'>): Options<
     timestamp: stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     genReqId: (req) => requestIdOf(req),
+    // Each line logged inside a request's span (the completion line too) carries trace_id and span_id.
+    mixin: () => traceFields(),
     customAttributeKeys: { reqId: 'reqId' },
     // Logs made while handling a request carry only reqId; the completion line carries req and res.
     quietReqLogger: true,

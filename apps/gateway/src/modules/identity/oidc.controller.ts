@@ -4,17 +4,10 @@ import type { Settings } from '@kineo/config';
 import { DomainError } from '@kineo/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../engine/auth/auth.decorators';
+import { cookieOf, servedOverHttps } from '../../engine/auth/cookie.util';
 import { SETTINGS } from '../../engine/config/settings.module';
 
 const STATE_COOKIE = 'kineo_oidc';
-
-function cookieOf(request: FastifyRequest, name: string): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
-}
 
 /**
  * Microsoft Entra ID sign-in as a browser redirect flow, for the portal: `start` sends the browser to
@@ -93,7 +86,7 @@ export class OidcController {
   }
 
   private secure(request: FastifyRequest): boolean {
-    return (this.settings.GATEWAY_PUBLIC_URL ?? `${request.protocol}:`).startsWith('https:');
+    return servedOverHttps(this.settings, request);
   }
 
   /** Must be exactly the redirect URI registered in Entra ID, at start and at the code exchange. */

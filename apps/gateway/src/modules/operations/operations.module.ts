@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { OperationsResolver } from './operations.resolver';
 import { OperationsService } from './operations.service';
+import { QueueBoard } from './queue-board.service';
 import { TenantStorageService } from './tenant-storage.service';
 
-/** Kineo ops over GraphQL: the fleet, provisioning, suspension, plans and offboarding. */
-@Module({ providers: [OperationsResolver, OperationsService, TenantStorageService] })
+/** Kineo ops over GraphQL (the fleet, provisioning, suspension, plans and offboarding) and the queues screen. */
+@Module({ providers: [OperationsResolver, OperationsService, TenantStorageService, QueueBoard], exports: [QueueBoard] })
 export class OperationsModule {}

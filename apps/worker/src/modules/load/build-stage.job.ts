@@ -54,7 +54,11 @@ export function buildStageHandler(deps: BuildDeps) {
       return { stage: payload.stage, models: results.length };
     } catch (error) {
       const final = lastAttempt || error instanceof UnrecoverableError;
-      if (final) await build.fail(error);
+      if (final) {
+        await build.fail(error);
+        // The line Azure Monitor's failed-build alert counts (terraform/modules/platform/alerts.tf).
+        context.log.error({ buildRunId: build.runId, stage: payload.stage, err: error }, 'build failed');
+      }
       throw error;
     }
   };
