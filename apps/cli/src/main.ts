@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { loadSetting, loadSettings, type Settings } from '@kineo/config';
+import { ATTR, startTracing, withSpan, type Tracing, type TracingSettings } from '@kineo/telemetry';
 import { CliContext } from './context';
 import { demoCommand } from './commands/demo';
 import { sqlCommand } from './commands/sql';
@@ -50,7 +51,47 @@ const applyToTree = (command: Command) => {
 };
 applyToTree(program);
 
+/**
+ * A span per invocation, named by its command path (`kineo tenant create`), never its arguments
+ * (`kineo sql` takes SQL); what the command does in the warehouse hangs under it.
+ */
 async function run(): Promise<number> {
+  const tracing = startCliTracing();
+  try {
+    return await withSpan('kineo', {}, async (span) => {
+      program.hook('preAction', (_root, action) => {
+        const names: string[] = [];
+        for (let at: Command | null = action; at && at !== program; at = at.parent) names.unshift(at.name());
+        span?.updateName(`kineo ${names.join(' ')}`);
+        span?.setAttribute(ATTR.command, names.join(' '));
+      });
+      const code = await runProgram();
+      span?.setAttribute('process.exit.code', code);
+      return code;
+    });
+  } finally {
+    // Sends the spans before the process exits.
+    await tracing.release().catch(() => undefined);
+  }
+}
+
+/** Tracing from the OTEL_* settings alone: a command such as `kineo generate` never reads the rest. */
+function startCliTracing(): Tracing {
+  let otel: TracingSettings;
+  try {
+    otel = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: loadSetting('OTEL_EXPORTER_OTLP_ENDPOINT'),
+      OTEL_EXPORTER_OTLP_HEADERS: loadSetting('OTEL_EXPORTER_OTLP_HEADERS'),
+      OTEL_TRACES_SAMPLER_RATIO: loadSetting('OTEL_TRACES_SAMPLER_RATIO'),
+    };
+  } catch {
+    // Reported by loadSettings() when the command reads its settings; not worth failing `--help` for.
+    return startTracing({ OTEL_TRACES_SAMPLER_RATIO: 1 }, 'kineo-cli');
+  }
+  return startTracing(otel, 'kineo-cli');
+}
+
+async function runProgram(): Promise<number> {
   try {
     await program.parseAsync(process.argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createPrismaClient } from '@kineo/db';
-import { startTestStack, type TestStack } from '@kineo/testkit';
+import { startOtlpReceiver, startTestStack, type TestStack } from '@kineo/testkit';
 import { runCli } from './run-cli';
 import { startWorkerProcess, stopProcess } from './worker-process';
 
@@ -86,6 +86,26 @@ describe('kineo ingest', () => {
     expect(gold.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ user_key: 2, status: 'complete' }]);
     const shown = JSON.parse((await runCli(['tenant', 'show', 'acme', '--json'], stack.env)).stdout);
     expect(shown.dataVersion).toBe(1);
+  });
+
+  it('traces a command as one span named by its command path, with the warehouse statement under it, and never its SQL', async () => {
+    const collector = await startOtlpReceiver();
+    try {
+      const result = await runCli(['sql', 'acme', 'select count(*) as n from gold.fact_course_progress', '--json'], {
+        ...stack.env,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+      });
+      expect(result.code).toBe(0);
+
+      // The CLI sends its spans before it exits.
+      const command = collector.spans.find((s) => s.name === 'kineo sql')!;
+      expect(command).toMatchObject({ service: 'kineo-cli', parentSpanId: '', attributes: { 'kineo.command': 'sql', 'process.exit.code': 0 } });
+      const statement = collector.spans.find((s) => s.parentSpanId === command.spanId)!;
+      expect(statement).toMatchObject({ name: 'warehouse.streamPublished', attributes: { 'db.operation.name': 'SELECT', 'kineo.tenant': expect.stringMatching(/^t_/) } });
+      expect(JSON.stringify(collector.spans)).not.toContain('fact_course_progress');
+    } finally {
+      await collector.stop();
+    }
   });
 
   it('shows people a report table with the reason for quarantined rows', async () => {

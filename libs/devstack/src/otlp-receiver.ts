@@ -72,7 +72,12 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     endpoint: `http://127.0.0.1:${port}`,
     spans,
     exports,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Exporters keep their connection alive; the receiver is gone for them all the same.
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { ATTR, withSpan, spanOf, activeWithin, markFailed, type SpanAttributes } from '@kineo/telemetry';
-import type { Engine, QueryOptions, SqlParam, TenantNamespace, Warehouse, WarehouseSession } from './types';
+import type { Engine, Layer, QueryOptions, SqlParam, TenantNamespace, Warehouse, WarehouseSession } from './types';
 
 /**
  * The statement's leading keyword (SELECT, CREATE, ...): what a span may say about SQL. The text
@@ -60,13 +60,13 @@ export function tracedWarehouse(warehouse: Warehouse): Warehouse {
   const tenantOp =
     <A extends unknown[], R>(name: string, fn: (tenant: TenantNamespace, ...rest: A) => Promise<R>) =>
     (tenant: TenantNamespace, ...rest: A): Promise<R> =>
-      withSpan(`warehouse.${name}`, tenantAttributes(engine, tenant), () => fn.call(warehouse, tenant, ...rest));
+      withSpan(`warehouse.${name}`, tenantAttributes(engine, tenant), () => fn(tenant, ...rest));
   return {
     engine,
     dialect: warehouse.dialect,
-    provision: tenantOp('provision', warehouse.provision),
+    provision: tenantOp('provision', (tenant) => warehouse.provision(tenant)),
     isProvisioned: (tenant) => warehouse.isProvisioned(tenant),
-    drop: tenantOp('drop', warehouse.drop),
+    drop: tenantOp('drop', (tenant) => warehouse.drop(tenant)),
     execute: (tenant, sql, params, options) =>
       withSpan('warehouse.execute', statementAttributes(engine, tenant, sql), () => warehouse.execute(tenant, sql, params, options)),
     query: (tenant, sql, params, options) =>
@@ -74,7 +74,7 @@ export function tracedWarehouse(warehouse: Warehouse): Warehouse {
     stream: (tenant, sql, params, options) =>
       tracedStream('warehouse.stream', statementAttributes(engine, tenant, sql), () => warehouse.stream(tenant, sql, params, options)),
     session: (tenant, fn) => warehouse.session(tenant, (session) => fn(tracedSession(engine, tenant, session))),
-    tableCounts: tenantOp('tableCounts', warehouse.tableCounts),
+    tableCounts: tenantOp('tableCounts', (tenant, layer: Layer) => warehouse.tableCounts(tenant, layer)),
     publish: (tenant, version) =>
       withSpan('warehouse.publish', { ...tenantAttributes(engine, tenant), [ATTR.dataVersion]: version }, () => warehouse.publish(tenant, version)),
     publishedVersion: (tenant) => warehouse.publishedVersion(tenant),
@@ -86,10 +86,10 @@ export function tracedWarehouse(warehouse: Warehouse): Warehouse {
       tracedStream('warehouse.streamPublished', statementAttributes(engine, tenant, sql, options?.version), () =>
         warehouse.streamPublished(tenant, sql, params, options),
       ),
-    stageFile: tenantOp('stageFile', warehouse.stageFile),
+    stageFile: tenantOp('stageFile', (tenant, localPath: string, name: string) => warehouse.stageFile(tenant, localPath, name)),
     removeStaged: (tenant, location) => warehouse.removeStaged(tenant, location),
     bulkStorage: (tenant, choices) => warehouse.bulkStorage(tenant, choices),
-    pruneSnapshots: tenantOp('pruneSnapshots', warehouse.pruneSnapshots),
+    pruneSnapshots: tenantOp('pruneSnapshots', (tenant, keep: number) => warehouse.pruneSnapshots(tenant, keep)),
     release: (tenant) => warehouse.release(tenant),
     ping: () => withSpan('warehouse.ping', { 'db.system.name': engine }, () => warehouse.ping()),
     close: () => warehouse.close(),

@@ -18,4 +18,5 @@ module "kineo" {
   tenant_namespaces                 = var.tenant_namespaces
   alert_emails                      = var.alert_emails
   alert_action_group_id             = var.alert_action_group_id
+  otlp_endpoint                     = var.otlp_endpoint
 }

@@ -66,3 +66,9 @@ variable "alert_action_group_id" {
   type        = string
   default     = null
 }
+
+variable "otlp_endpoint" {
+  description = "OTLP/HTTP collector the gateway and worker send traces to (OTEL_EXPORTER_OTLP_ENDPOINT), e.g. an OpenTelemetry Collector exporting to Application Insights; empty: no tracing."
+  type        = string
+  default     = ""
+}

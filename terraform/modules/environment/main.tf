@@ -56,6 +56,7 @@ module "platform" {
   databricks_http_path            = module.databricks.serving_http_path
   alert_emails                    = var.alert_emails
   alert_action_group_id           = var.alert_action_group_id
+  otlp_endpoint                   = var.otlp_endpoint
 }
 
 module "databricks" {

@@ -13,7 +13,7 @@ locals {
     portal = {}
   }
 
-  common_env = {
+  common_env = merge({
     NODE_ENV             = "production"
     SECRET_STORE         = "keyvault"
     KEY_VAULT_URL        = azurerm_key_vault.platform.vault_uri
@@ -21,7 +21,8 @@ locals {
     DATABRICKS_HOST      = var.databricks_host
     DATABRICKS_HTTP_PATH = var.databricks_http_path
     DATABRICKS_AUTH      = "entra"
-  }
+    # Unset, the apps load no tracing SDK at all.
+  }, var.otlp_endpoint == "" ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT = var.otlp_endpoint })
 }
 
 resource "azurerm_user_assigned_identity" "app" {

@@ -175,3 +175,9 @@ variable "alert_redis_memory_percent" {
   type        = number
   default     = 80
 }
+
+variable "otlp_endpoint" {
+  description = "OTLP/HTTP collector the gateway and worker send traces to (OTEL_EXPORTER_OTLP_ENDPOINT), e.g. an OpenTelemetry Collector exporting to Application Insights; empty: no tracing."
+  type        = string
+  default     = ""
+}
