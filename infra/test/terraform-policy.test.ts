@@ -187,6 +187,14 @@ describe('app identities hold only their roles', () => {
     });
   });
 
+  test('the gateway and the worker trace to otlp_endpoint only when it is set', () => {
+    const platform = byPath('modules/platform');
+    expect(platform.locals.common_env).toContain('var.otlp_endpoint == "" ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT = var.otlp_endpoint }');
+    expect(platform.variables.otlp_endpoint).toMatchObject({ default: '' });
+    const apps = platform.locals.apps as Record<string, { env: string }>;
+    expect([apps.gateway!.env, apps.worker!.env].every((env) => String(env).includes('local.common_env'))).toBe(true);
+  });
+
   test('the worker scales on each queue\'s BullMQ wait list with a KEDA redis rule', () => {
     const [app] = resourcesOf('azurerm_container_app');
     const rule = JSON.stringify(app!.body.template);

@@ -55,7 +55,8 @@ describe('the local Postgres and Redis launchers', () => {
   });
 
   it('starts Redis on a free loopback port and stops it', async () => {
-    const redis = await startRedis({ dir: path.join(dir, 'redis') });
+    // The test harness's REDIS_SERVER_BIN when the machine has one elsewhere (libs/config's default otherwise).
+    const redis = await startRedis({ dir: path.join(dir, 'redis'), serverBin: process.env.REDIS_SERVER_BIN || 'redis-server' });
     try {
       expect(redis.url).toBe(`redis://127.0.0.1:${redis.port}`);
       expect(await redisPing(redis.port)).toBe('+PONG');
