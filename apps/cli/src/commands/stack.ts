@@ -57,16 +57,23 @@ export function printStackStatus(status: StackStatus): void {
   );
 }
 
-/** Starts the stack in the background unless it is already running; resolves once every service is up. */
+/**
+ * Starts the stack in the background unless it is already running; resolves once every service
+ * is up. On a half-dead stack it asks the supervisor to restart the dead services now (SIGUSR2),
+ * and if the supervisor itself is gone it stops the services it left behind and starts afresh.
+ */
 export async function stackUp(settings: Settings, options: { portal: boolean; timeoutMs?: number }): Promise<StackStatus> {
   const dataDir = resolveDataDir(settings.KINEO_DATA_DIR);
   const current = await stackStatus(dataDir);
-  if (current.status === 'running' || current.status === 'starting') {
+  const supervising = current.status === 'running' || current.status === 'starting';
+  if (supervising) {
     if (options.portal && !current.services.some((s) => s.name === 'portal')) {
       throw new CliError('The stack is running without the portal; run "kineo stack down" first, then "kineo stack up --portal".');
     }
-    if (current.status === 'running') return current;
+    if (current.running) return current;
+    if (current.status === 'running') process.kill(current.pid!, 'SIGUSR2');
   } else {
+    await stopLeftovers(readState(dataDir));
     removeState(dataDir);
     privateDir(path.join(dataDir, 'logs'));
     const log = path.join(dataDir, 'logs', 'stack.log');
@@ -84,14 +91,40 @@ export async function stackUp(settings: Settings, options: { portal: boolean; ti
   for (;;) {
     await new Promise((r) => setTimeout(r, 300));
     const state = readState(dataDir);
-    if (state?.status === 'running') return stackStatus(dataDir);
+    if (state?.status === 'running') {
+      const status = await stackStatus(dataDir);
+      if (status.running) return status;
+    }
     if (state?.status === 'failed' || (state && !isAlive(state.pid))) {
       throw new CliError(
         `The stack failed to start: ${state.error ?? 'the supervisor exited'}\n` +
           `Log (${path.join(dataDir, 'logs', 'stack.log')}):\n${tail(path.join(dataDir, 'logs', 'stack.log'))}`,
       );
     }
-    if (Date.now() > deadline) throw new CliError(`The stack did not come up in time; see ${path.join(dataDir, 'logs')}.`);
+    if (Date.now() > deadline) {
+      const dead = (await stackStatus(dataDir)).services.filter((s) => s.status !== 'running').map((s) => `${s.name} (${s.status})`);
+      throw new CliError(`The stack did not come up in time${dead.length ? `: ${dead.join(', ')}` : ''}; see ${path.join(dataDir, 'logs')}.`);
+    }
+  }
+}
+
+/**
+ * Services a dead supervisor left running (its own Postgres, Redis and apps, never external ones)
+ * hold the ports a new stack needs: stopped gracefully, then killed after a grace period.
+ */
+async function stopLeftovers(state: StackState | undefined): Promise<void> {
+  if (!state || isAlive(state.pid)) return;
+  const left = SERVICE_ORDER.map((name) => state.services[name])
+    .filter((s): s is NonNullable<typeof s> => Boolean(s && !s.external && isAlive(s.pid)))
+    .reverse();
+  for (const s of left) {
+    // SIGINT is Postgres's fast shutdown; the others take SIGTERM.
+    process.kill(s.pid!, s.name === 'postgres' ? 'SIGINT' : 'SIGTERM');
+    const deadline = Date.now() + 40_000;
+    while (isAlive(s.pid)) {
+      if (Date.now() > deadline) process.kill(s.pid!, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }
 
@@ -121,7 +154,7 @@ export function stackCommand(settings: () => Settings): Command {
 
   stack
     .command('up')
-    .description('start the local stack in the background (does nothing if it is already running)')
+    .description('start the local stack in the background, or whatever part of it is dead')
     .option('--portal', 'also serve the portal (needs "npm run build" first)')
     .option('--json', 'print JSON')
     .action(async (options: { portal?: boolean; json?: boolean }) => {
