@@ -49,7 +49,8 @@ describe('kineo stack', () => {
       ['gateway', 'running'],
     ]);
     const health = await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/health`);
-    expect(health.status).toBe(200);
+    // The body names the check that failed, should one.
+    expect({ status: health.status, body: await health.text() }).toMatchObject({ status: 200 });
   });
 
   it('keeps its logs and data to its own user', async () => {
