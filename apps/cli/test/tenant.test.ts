@@ -125,6 +125,27 @@ describe('kineo tenant', () => {
     expect(bad.stderr).toContain('a whole number from 1 to 100');
   });
 
+  it("shows the landing retention period, the setting's or the tenant's own, and changes it with an audit event", async () => {
+    const show = async (env = stack.env) => JSON.parse((await runCli(['tenant', 'show', 'acme-health', '--json'], env)).stdout);
+    expect((await show()).landingRetention).toEqual({ days: 7, source: 'setting' });
+    expect((await show({ ...stack.env, LANDING_RETENTION_DAYS: '3' })).landingRetention).toEqual({ days: 3, source: 'setting' });
+
+    const set = await runCli(['tenant', 'retention', 'acme-health', '30'], stack.env);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toBe("Landing retention of acme-health: 30 days (the tenant's own).\n");
+    expect((await show({ ...stack.env, LANDING_RETENTION_DAYS: '3' })).landingRetention).toEqual({ days: 30, source: 'tenant' });
+    expect((await runCli(['tenant', 'show', 'acme-health'], stack.env)).stdout).toMatch(/landing retention\s+30 days \(the tenant's own\)/);
+    const audit = (await show()).auditEvents.find((e: { action: string }) => e.action === 'tenant.landing_retention_changed');
+    expect(audit.details).toEqual({ from: null, to: 30 });
+
+    const bad = await runCli(['tenant', 'retention', 'acme-health', '0'], stack.env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('a whole number of days from 1 to 3650, or "default"');
+    expect((await runCli(['tenant', 'retention', 'acme-health', 'default', '--json'], stack.env)).stdout).toBe(
+      JSON.stringify({ slug: 'acme-health', landingRetention: { days: 7, source: 'setting' } }, null, 2) + '\n',
+    );
+  });
+
   it('says the tenant does not exist', async () => {
     const result = await runCli(['tenant', 'show', 'nobody'], stack.env);
     expect(result.code).toBe(1);

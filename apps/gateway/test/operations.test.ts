@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
-import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import { createPrismaClient, setLandingRetention, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
 import { JobQueues, offboardTenantJob, provisionTenantJob } from '@kineo/jobs';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import { createWarehouse } from '@kineo/warehouse';
@@ -182,6 +182,15 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     expect(job?.name).toBe(offboardTenantJob.name);
     expect(job?.data).toEqual({ v: 1, data: { tenantId: initech.id, requestedBy: opsUserId } });
     expect((await auditActions(initech.id)).filter((a) => a.actor === opsUserId)).toEqual([{ action: 'tenant.offboard_requested', actor: opsUserId }]);
+  });
+
+  it("shows each tenant's landing retention: the setting's period, or the tenant's own", async () => {
+    type Shown = { tenant: { landingRetention: { days: number; source: string } } };
+    const query = '{ tenant(slug: "globex") { landingRetention { days source } } }';
+    expect((await ops<Shown>(query)).body.data!.tenant.landingRetention).toEqual({ days: 7, source: 'setting' });
+    await setLandingRetention(prisma, { slug: 'globex', days: 45, actor: 'test' });
+    expect((await ops<Shown>(query)).body.data!.tenant.landingRetention).toEqual({ days: 45, source: 'tenant' });
+    await setLandingRetention(prisma, { slug: 'globex', days: null, actor: 'test' });
   });
 
   it('shows one tenant with its audit log a bounded page at a time, newest first', async () => {

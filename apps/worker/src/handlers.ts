@@ -1,9 +1,11 @@
 import { sweepExpiredCredentials } from '@kineo/auth';
+import { DEFAULT_LANDING_RETENTION_DAYS } from '@kineo/config';
 import {
   buildStageJob,
   enqueuePendingLoads,
   enqueuePendingLoadsJob,
   ingestLoadJob,
+  landingRetentionJob,
   landingScanJob,
   offboardTenantJob,
   provisionTenantJob,
@@ -13,6 +15,7 @@ import {
 import { JobHandlerRegistry } from './engine/job-handler.registry';
 import { buildStageHandler, type BuildDeps } from './modules/load/build-stage.job';
 import { ingestLoadHandler } from './modules/load/ingest-load.job';
+import { landingRetentionHandler } from './modules/landing/landing-retention.job';
 import { landingScanHandler } from './modules/landing/landing-scan.job';
 import { offboardTenantHandler } from './modules/tenant/offboard-tenant.job';
 import { provisionTenantHandler } from './modules/tenant/provision-tenant.job';
@@ -20,6 +23,8 @@ import { provisionTenantHandler } from './modules/tenant/provision-tenant.job';
 export interface HandlerDeps extends BuildDeps {
   queues: JobQueues;
   dataDir: string;
+  /** The LANDING_RETENTION_DAYS setting; its default when not given. */
+  landingRetentionDays?: number;
 }
 
 /** The one place job names meet their handlers. */
@@ -30,6 +35,7 @@ export function buildRegistry(deps: HandlerDeps): JobHandlerRegistry {
     .register(ingestLoadJob, ingestLoadHandler(deps))
     .register(buildStageJob, buildStageHandler(deps))
     .register(landingScanJob, landingScanHandler(deps))
+    .register(landingRetentionJob, landingRetentionHandler({ ...deps, landingRetentionDays: deps.landingRetentionDays ?? DEFAULT_LANDING_RETENTION_DAYS }))
     .register(enqueuePendingLoadsJob, async (_payload, context) => {
       const started = await enqueuePendingLoads(deps.prisma, deps.queues);
       if (started.length > 0) context.log.info({ ingestionRunIds: started }, 'started loads the queue had not accepted');

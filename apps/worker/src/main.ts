@@ -4,13 +4,15 @@ import { ConfigError, createSecretStore, loadSettings } from '@kineo/config';
 import { startTracing, traceFields } from '@kineo/telemetry';
 import { createWarehouse } from '@kineo/warehouse';
 import { createPrismaClient } from '@kineo/db';
-import { enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, landingScanJob, PUBLISHED_CHANNEL, sweepCredentialsJob } from '@kineo/jobs';
+import { enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, landingRetentionJob, landingScanJob, PUBLISHED_CHANNEL, sweepCredentialsJob } from '@kineo/jobs';
 import type { PublishedEvent } from './modules/load/build-stage.job';
 import { buildRegistry } from './handlers';
 import { startWorker, type RunningWorker } from './engine/worker';
 
 /** Expired credentials harm no one for an hour; sweeping hourly keeps the tables small. */
 const CREDENTIAL_SWEEP_INTERVAL_MS = 3_600_000;
+/** Retention is counted in days: an hourly sweep deletes expired landing folders within the hour. */
+const LANDING_RETENTION_SWEEP_MS = 3_600_000;
 
 async function main() {
   let settings;
@@ -56,7 +58,7 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
   const worker = (running.worker = await startWorker({
     redisUrl: settings.REDIS_URL,
-    registry: buildRegistry({ prisma, warehouse, secrets, queues, announce, dataDir: settings.KINEO_DATA_DIR }),
+    registry: buildRegistry({ prisma, warehouse, secrets, queues, announce, dataDir: settings.KINEO_DATA_DIR, landingRetentionDays: settings.LANDING_RETENTION_DAYS }),
     definitions: JOB_DEFINITIONS,
     concurrency: settings.WORKER_CONCURRENCY,
     afterTenantJob: async (tenantId) => {
@@ -75,6 +77,7 @@ async function main() {
     // A scheduler's first run is now: loads left unenqueued while the stack was down start at once.
     await queues.schedule(enqueuePendingLoadsJob, {}, settings.LOAD_ENQUEUE_RETRY_INTERVAL_MS);
     await queues.schedule(sweepCredentialsJob, {}, CREDENTIAL_SWEEP_INTERVAL_MS);
+    await queues.schedule(landingRetentionJob, {}, LANDING_RETENTION_SWEEP_MS);
   } catch (error) {
     // A stop that came while the schedule was being declared closed its queue: not a failure to start.
     if (!stopping) throw error;

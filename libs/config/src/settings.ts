@@ -6,6 +6,9 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** Days a finished load's landing files are kept when neither the setting nor the tenant says. */
+export const DEFAULT_LANDING_RETENTION_DAYS = 7;
+
 /** Every setting the platform reads from its environment, in one place. */
 export const settingsSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -43,6 +46,11 @@ export const settingsSchema = z.object({
   SECRET_STORE: z.enum(['env', 'file', 'keyvault']).default('file'),
   KEY_VAULT_URL: z.string().url().optional(),
   LANDING_SCAN_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
+  /**
+   * Days a finished load's landing files are kept (failed loads keep theirs for a retry and for
+   * inspection); a tenant may have its own period. 7 unless set.
+   */
+  LANDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULT_LANDING_RETENTION_DAYS),
   /** How often the worker starts recorded loads the queue never accepted (ms); 30 s unless set. */
   LOAD_ENQUEUE_RETRY_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),

@@ -11,3 +11,4 @@ export * from './plan-limits';
 export * from './tenant-lifecycle';
 export * from './tenant-activity';
 export * from './fleet';
+export * from './landing-retention';

@@ -17,6 +17,7 @@ export const TENANT_ERROR_CODES = [
   'LOAD_NOT_FOUND',
   'CONFIRMATION_MISMATCH',
   'NO_DATA',
+  'TENANT_RETENTION_INVALID',
 ] as const;
 export type TenantErrorCode = (typeof TENANT_ERROR_CODES)[number];
 

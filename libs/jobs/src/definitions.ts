@@ -115,8 +115,29 @@ export const sweepCredentialsJob = defineJob({
   schema: z.object({}).strict(),
 });
 
+/**
+ * Deletes the landing files of finished loads older than their tenant's retention period.
+ * `now` is the sweep's clock (tests pass theirs; the schedule leaves it out).
+ */
+export const landingRetentionJob = defineJob({
+  name: 'landing.retention',
+  queue: 'maintenance',
+  version: 1,
+  attempts: 1,
+  schema: z.object({ now: z.iso.datetime().optional() }).strict(),
+});
+
 /** Every job the platform knows; the worker refuses to start unless each has exactly one handler. */
-export const JOB_DEFINITIONS: readonly JobDefinition[] = [provisionTenantJob, offboardTenantJob, ingestLoadJob, buildStageJob, landingScanJob, enqueuePendingLoadsJob, sweepCredentialsJob];
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [
+  provisionTenantJob,
+  offboardTenantJob,
+  ingestLoadJob,
+  buildStageJob,
+  landingScanJob,
+  enqueuePendingLoadsJob,
+  sweepCredentialsJob,
+  landingRetentionJob,
+];
 
 export function findJobDefinition(name: string): JobDefinition | undefined {
   return JOB_DEFINITIONS.find((d) => d.name === name);

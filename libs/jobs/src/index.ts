@@ -4,3 +4,4 @@ export * from './validate';
 export * from './queues';
 export * from './loads';
 export * from './tenant-operations';
+export * from './run-wait';

@@ -9,6 +9,7 @@ import type { CliContext } from '../context';
 import { CliError, printTable } from '../output';
 import { collectFiles, followLoad, printReport, startLoad } from './ingest';
 import { printStackStatus, stackUp } from './stack';
+import { waitForTenantJob } from './tenant';
 
 export const DEMO_TENANTS = [
   { slug: 'acme-health', name: 'Acme Health Trust', planCode: 'professional', fiscalYearStartMonth: 4, users: 3000, seed: 101 },
@@ -102,16 +103,16 @@ async function ensureDemoLogins(ctx: CliContext): Promise<DemoLogin[]> {
   return logins;
 }
 
-/** Polls until the tenant is active (the worker provisions it). */
-async function waitUntilActive(ctx: CliContext, slug: string, timeoutMs = 120_000) {
+/** The tenant once active: provisioning is followed by its runs in Postgres, as `tenant create --wait` does. */
+async function waitUntilActive(ctx: CliContext, slug: string) {
   const tenants = new TenantService(ctx.prisma);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const tenant = await tenants.get(slug);
-    if (tenant.status === 'active') return tenant;
-    if (Date.now() > deadline) throw new CliError(`Tenant "${slug}" was not provisioned in time; see "kineo stack status" and .data/logs/worker.log.`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  const tenant = await tenants.get(slug);
+  if (tenant.status === 'active') return tenant;
+  await waitForTenantJob(ctx, { tenantId: tenant.id, kind: 'provision', attempts: provisionTenantJob.attempts }, {
+    failed: (reason) => `Provisioning the demo tenant "${slug}" failed: ${reason}; see .data/logs/worker.log.`,
+    notStarted: `Tenant "${slug}" was not provisioned: the worker has not started on it; see "kineo stack status" and .data/logs/worker.log.`,
+  });
+  return tenants.get(slug);
 }
 
 export function demoCommand(context: () => CliContext): Command {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { QueueEvents } from 'bullmq';
 import { TenantService, type StageRecord } from '@kineo/db';
-import { bullConnection, LOAD_STAGES, QUEUE_PREFIX, requestLoad, type LoadTicket } from '@kineo/jobs';
+import { bullConnection, LOAD_STAGES, pollUntil, QUEUE_PREFIX, requestLoad, type LoadTicket } from '@kineo/jobs';
 import type { FileReport } from '@kineo/pipeline';
 import type { CliContext } from '../context';
 import { isoDate } from '../options';
@@ -102,33 +102,39 @@ export interface LoadOutcome {
   stages: StageRecord[];
 }
 
-/** Watches a load to its end, drawing progress per stage and per file on stderr. */
+/**
+ * Watches a load to its end, drawing progress per stage and per file on stderr. The end is read
+ * from Postgres (the run and its build); queue events only feed the per-file progress line, so a
+ * wait survives Redis or Postgres restarting under it and ends however the run ends.
+ */
 export async function followLoad(ctx: CliContext, ingestionRunId: string, buildRunId: string, ingestJobId: string, draw: boolean): Promise<LoadOutcome> {
   const progress = new ProgressLine(draw && process.stderr.isTTY === true, draw);
   const events = new QueueEvents('ingest', { connection: bullConnection(ctx.settings.REDIS_URL), prefix: QUEUE_PREFIX });
+  // While Redis is away the events just stop; the wait goes on from Postgres.
+  events.on('error', () => undefined);
   events.on('progress', ({ jobId, data }) => {
     if (jobId !== ingestJobId || typeof data !== 'object' || data === null) return;
     const p = data as { file?: string; index?: number; total?: number };
     if (p.file && p.total) progress.update(`ingest    ${bar((p.index ?? 0) / p.total)} ${(p.index ?? 0) + 1}/${p.total} ${p.file}`);
   });
+  const reported = new Map<string, string>();
   try {
-    await events.waitUntilReady();
-    const reported = new Map<string, string>();
-    for (;;) {
-      const [run, build] = await Promise.all([
-        ctx.prisma.ingestionRun.findUniqueOrThrow({ where: { id: ingestionRunId } }),
-        ctx.prisma.buildRun.findUniqueOrThrow({ where: { id: buildRunId } }),
-      ]);
-      const stages = (build.stages as unknown as StageRecord[]) ?? [];
-      for (const stage of stages) {
-        if (reported.get(stage.stage) === stage.status || stage.status === 'pending') continue;
-        reported.set(stage.stage, stage.status);
-        const index = LOAD_STAGES.indexOf(stage.stage as (typeof LOAD_STAGES)[number]) + 1;
-        const label = `${stage.stage.padEnd(9)} [${index}/${LOAD_STAGES.length}]`;
-        if (stage.status === 'running') progress.update(`${label} running${stage.attempt && stage.attempt > 1 ? ` (attempt ${stage.attempt})` : ''}`);
-        else progress.done(`${label} ${stage.status}${stage.durationMs !== undefined ? ` in ${(stage.durationMs / 1000).toFixed(1)} s` : ''}${stage.error ? `: ${firstLine(stage.error)}` : ''}`);
-      }
-      if (build.status === 'succeeded' || build.status === 'failed' || run.status === 'failed') {
+    return await pollUntil(
+      async (): Promise<LoadOutcome | undefined> => {
+        const [run, build] = await Promise.all([
+          ctx.prisma.ingestionRun.findUniqueOrThrow({ where: { id: ingestionRunId } }),
+          ctx.prisma.buildRun.findUniqueOrThrow({ where: { id: buildRunId } }),
+        ]);
+        const stages = (build.stages as unknown as StageRecord[]) ?? [];
+        for (const stage of stages) {
+          if (reported.get(stage.stage) === stage.status || stage.status === 'pending') continue;
+          reported.set(stage.stage, stage.status);
+          const index = LOAD_STAGES.indexOf(stage.stage as (typeof LOAD_STAGES)[number]) + 1;
+          const label = `${stage.stage.padEnd(9)} [${index}/${LOAD_STAGES.length}]`;
+          if (stage.status === 'running') progress.update(`${label} running${stage.attempt && stage.attempt > 1 ? ` (attempt ${stage.attempt})` : ''}`);
+          else progress.done(`${label} ${stage.status}${stage.durationMs !== undefined ? ` in ${(stage.durationMs / 1000).toFixed(1)} s` : ''}${stage.error ? `: ${firstLine(stage.error)}` : ''}`);
+        }
+        if (build.status !== 'succeeded' && build.status !== 'failed' && run.status !== 'failed') return undefined;
         return {
           ingestionRunId,
           buildRunId,
@@ -142,13 +148,22 @@ export async function followLoad(ctx: CliContext, ingestionRunId: string, buildR
           rowsQuarantined: Number(run.rowsQuarantined),
           stages,
         };
-      }
-      await new Promise((r) => setTimeout(r, 300));
-    }
+      },
+      {
+        onUnavailable: (reason) => progress.done(`The metadata database is not answering (${reason}); still waiting for load ${ingestionRunId}.`),
+        onRecovered: () => progress.done('The metadata database answers again.'),
+      },
+    );
   } finally {
     progress.end();
-    await events.close();
+    await closeQuietly(events);
   }
+}
+
+/** Closes a queue-events connection without waiting on a Redis that is not there. */
+export async function closeQuietly(events: QueueEvents): Promise<void> {
+  await Promise.race([events.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+  await events.disconnect().catch(() => undefined);
 }
 
 export function printReport(outcome: LoadOutcome) {

@@ -1,17 +1,22 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { QueueEvents } from 'bullmq';
-import { TenantService, validateNewTenant, type TenantWithSubscription } from '@kineo/db';
 import {
-  bullConnection,
+  landingRetentionOf,
+  MAX_LANDING_RETENTION_DAYS,
+  setLandingRetention,
+  TenantService,
+  validateNewTenant,
+  type LandingRetention,
+  type TenantWithSubscription,
+} from '@kineo/db';
+import {
   offboardTenantJob,
   provisionTenant,
   provisionTenantJob,
-  QUEUE_PREFIX,
   requestOffboard,
-  type JobDefinition,
+  waitForTenantOperation,
   type JobQueues,
+  type TenantOperationOutcome,
 } from '@kineo/jobs';
-import type { Job } from 'bullmq';
 import type { CliContext } from '../context';
 import { CliError, printFields, printJson, printTable } from '../output';
 
@@ -62,21 +67,20 @@ export function tenantCommand(context: () => CliContext): Command {
         fiscalYearStartMonth: options.fiscalStart,
         actor: ctx.actor,
       });
-      const job = (await queues.queue(provisionTenantJob.queue).getJob(jobId))!;
       let result = summary(created);
       if (options.wait) {
-        await waitForJob(ctx.settings.REDIS_URL, provisionTenantJob, job, (message) =>
-          `Tenant "${slug}" was created but provisioning did not finish: ${message}. ` +
-          `Is the worker running ("kineo stack status")? It will be provisioned when the worker picks the job up.`,
-        );
+        await waitForTenantJob(ctx, { tenantId: created.id, kind: 'provision', attempts: provisionTenantJob.attempts }, {
+          failed: (reason) => `Provisioning tenant "${slug}" failed: ${reason}. Create it again once the cause is fixed, or ask for help with this message.`,
+          notStarted: `Tenant "${slug}" was created but provisioning has not started. Is the worker running ("kineo stack status")? It will be provisioned when the worker picks the job up.`,
+        });
         result = summary(await new TenantService(ctx.prisma).get(slug));
       }
-      if (options.json) return printJson({ ...result, provisioningJobId: job.id });
+      if (options.json) return printJson({ ...result, provisioningJobId: jobId });
       process.stdout.write(`Created tenant ${result.slug} (${result.name}), namespace ${result.namespace}, plan ${result.plan}.\n`);
       process.stdout.write(
         result.status === 'active'
           ? 'Provisioned: the tenant is active.\n'
-          : `Provisioning queued (job ${job.id}); follow it with "kineo tenant show ${result.slug}".\n`,
+          : `Provisioning queued (job ${jobId}); follow it with "kineo tenant show ${result.slug}".\n`,
       );
     });
 
@@ -127,6 +131,7 @@ export function tenantCommand(context: () => CliContext): Command {
             periodStart: subscription.periodStart,
             periodEnd: subscription.periodEnd,
           },
+          landingRetention: landingRetentionOf(found, ctx.settings.LANDING_RETENTION_DAYS),
           page: { number: options.page, runs: options.runs, audit: options.audit },
           totals,
           ingestionRuns: ingestions.map(({ files, ...run }) => ({ ...run, files: Array.isArray(files) ? files.length : 0 })),
@@ -145,6 +150,7 @@ export function tenantCommand(context: () => CliContext): Command {
         ['plan', subscription ? `${subscription.plan.name} (${subscription.status})` : '-'],
         ['seat limit', subscription ? (subscription.seatLimit ?? subscription.plan.seatLimit) : '-'],
         ['row limit', subscription ? String(subscription.rowLimit ?? subscription.plan.rowLimit) : '-'],
+        ['landing retention', retentionText(landingRetentionOf(found, ctx.settings.LANDING_RETENTION_DAYS))],
         ['created', found.createdAt],
       ]);
       const shown = (n: number, total: number, per: string) =>
@@ -169,6 +175,20 @@ export function tenantCommand(context: () => CliContext): Command {
     });
 
   tenant
+    .command('retention')
+    .description("set how many days finished loads keep their landing files, or 'default' for the LANDING_RETENTION_DAYS setting")
+    .argument('<slug>')
+    .argument('<days>', `1 to ${MAX_LANDING_RETENTION_DAYS}, or "default"`, retentionDays)
+    .option('--json', 'print JSON')
+    .action(async (slug: string, days: number | null, options: { json?: boolean }) => {
+      const ctx = context();
+      await setLandingRetention(ctx.prisma, { slug, days, actor: ctx.actor });
+      const retention = landingRetentionOf(await new TenantService(ctx.prisma).get(slug), ctx.settings.LANDING_RETENTION_DAYS);
+      if (options.json) return printJson({ slug, landingRetention: retention });
+      process.stdout.write(`Landing retention of ${slug}: ${retentionText(retention)}.\n`);
+    });
+
+  tenant
     .command('offboard')
     .description("drop a tenant's warehouse data (row counts are kept in the audit log) and mark it offboarded")
     .argument('<slug>')
@@ -180,11 +200,13 @@ export function tenantCommand(context: () => CliContext): Command {
       }
       const ctx = context();
       const queues: JobQueues = await ctx.queues();
-      const { jobId } = await requestOffboard(ctx.prisma, queues, { slug, confirm: options.confirm, actor: ctx.actor });
-      const job = (await queues.queue(offboardTenantJob.queue).getJob(jobId))!;
-      const outcome = (await waitForJob(ctx.settings.REDIS_URL, offboardTenantJob, job, (message) =>
-        `Offboarding "${slug}" did not finish: ${message}. Is the worker running ("kineo stack status")?`,
-      )) as { tables: number; rows: number };
+      const { tenant: found } = await requestOffboard(ctx.prisma, queues, { slug, confirm: options.confirm, actor: ctx.actor });
+      const done = await waitForTenantJob(ctx, { tenantId: found.id, kind: 'offboard', attempts: offboardTenantJob.attempts }, {
+        failed: (reason) => `Offboarding "${slug}" failed: ${reason}. Run the command again once the cause is fixed.`,
+        notStarted: `Offboarding "${slug}" has not started. Is the worker running ("kineo stack status")? It will run when the worker picks the job up.`,
+      });
+      const evidence = done.details.evidence ?? {};
+      const outcome = { tables: Number(evidence.tables ?? 0), rows: Number(evidence.rows ?? 0) };
       if (options.json) return printJson({ slug, status: 'offboarded', ...outcome });
       process.stdout.write(
         `Offboarded ${slug}: dropped ${outcome.tables} tables holding ${outcome.rows} rows; their counts are in the audit log.\n`,
@@ -194,16 +216,19 @@ export function tenantCommand(context: () => CliContext): Command {
   return tenant;
 }
 
-async function waitForJob(redisUrl: string, definition: JobDefinition, job: Job, explain: (message: string) => string): Promise<unknown> {
-  const events = new QueueEvents(definition.queue, { connection: bullConnection(redisUrl), prefix: QUEUE_PREFIX });
-  try {
-    await events.waitUntilReady();
-    return await job.waitUntilFinished(events, 120_000);
-  } catch (error) {
-    throw new CliError(explain((error as Error).message));
-  } finally {
-    await events.close();
-  }
+/** Waits for a provisioning or offboarding by its runs in Postgres (see waitForTenantOperation). */
+export async function waitForTenantJob(
+  ctx: CliContext,
+  operation: Parameters<typeof waitForTenantOperation>[1],
+  explain: { failed: (reason: string) => string; notStarted: string },
+): Promise<TenantOperationOutcome> {
+  const outcome = await waitForTenantOperation(ctx.prisma, operation, {
+    onUnavailable: (reason) => process.stderr.write(`The metadata database is not answering (${reason}); still waiting.\n`),
+    onRecovered: () => process.stderr.write('The metadata database answers again.\n'),
+  });
+  if (outcome === 'not-started') throw new CliError(explain.notStarted);
+  if (outcome.status === 'failed') throw new CliError(explain.failed(outcome.error ?? 'no reason was recorded'));
+  return outcome;
 }
 
 interface Check {
@@ -229,6 +254,19 @@ function boundedDetails(details: unknown): unknown {
   const text = JSON.stringify(details) ?? '';
   if (text.length <= AUDIT_DETAILS_LIMIT) return details;
   return { truncated: true, bytes: text.length, preview: text.slice(0, AUDIT_DETAILS_LIMIT) };
+}
+
+function retentionDays(value: string): number | null {
+  if (value === 'default') return null;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_LANDING_RETENTION_DAYS) {
+    throw new InvalidArgumentError(`a whole number of days from 1 to ${MAX_LANDING_RETENTION_DAYS}, or "default"`);
+  }
+  return n;
+}
+
+function retentionText(retention: LandingRetention): string {
+  return `${retention.days} day${retention.days === 1 ? '' : 's'} (${retention.source === 'tenant' ? "the tenant's own" : 'LANDING_RETENTION_DAYS'})`;
 }
 
 function count(max?: number) {

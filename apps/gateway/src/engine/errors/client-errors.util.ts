@@ -45,6 +45,9 @@ const CLIENT_CODES: ReadonlySet<string> = new Set<string>([
   'TENANT_STATUS_CONFLICT',
   // Identity: inviting every manager needs published data.
   'NO_PUBLISHED_DATA',
+  // Resumable uploads: another request (on any gateway) is writing the upload, or the lock store is away.
+  'UPLOAD_LOCKED',
+  'UPLOAD_LOCKS_UNAVAILABLE',
 ]);
 
 export type ErrorExposure = 'client' | 'unavailable' | 'internal';

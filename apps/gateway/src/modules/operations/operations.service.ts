@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   FleetService,
+  landingRetentionOf,
   TenantActivityService,
   TenantLifecycleService,
   TenantService,
@@ -10,6 +11,8 @@ import {
   type TenantWithSubscription,
 } from '@kineo/db';
 import { provisionTenant, requestOffboard, type JobQueues } from '@kineo/jobs';
+import type { Settings } from '@kineo/config';
+import { InjectSettings } from '../../engine/config/settings.module';
 import { InjectPrisma } from '../../engine/database/database.module';
 import { InjectJobQueues } from '../../engine/queue/queue.module';
 import { mapPage, toAuditEventView, toBuildRunView, type PageView, type RunStatus } from '../onboarding/runs.types';
@@ -28,6 +31,7 @@ export class OperationsService {
     @InjectPrisma() private readonly prisma: PrismaClient,
     @InjectJobQueues() private readonly queues: JobQueues,
     private readonly storage: TenantStorageService,
+    @InjectSettings() private readonly settings: Settings,
   ) {
     this.fleet = new FleetService(prisma);
     this.tenants = new TenantService(prisma);
@@ -104,6 +108,7 @@ export class OperationsService {
       lastBuild: entry.lastBuild && toBuildRunView(entry.lastBuild),
       rows: entry.rows,
       storageBytes: await this.storage.bytes(tenant.namespace),
+      landingRetention: landingRetentionOf(tenant, this.settings.LANDING_RETENTION_DAYS),
       createdAt: tenant.createdAt,
     };
   }

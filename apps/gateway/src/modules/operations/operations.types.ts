@@ -27,6 +27,15 @@ export class TenantPlanView {
   rowLimit!: number;
 }
 
+@ObjectType('LandingRetention', { description: "How long a tenant's finished loads keep their landing files before the worker's sweep deletes them." })
+export class LandingRetentionView {
+  @Field(() => Int)
+  days!: number;
+
+  @Field({ description: "`tenant` for the tenant's own period (kineo tenant retention), `setting` for LANDING_RETENTION_DAYS." })
+  source!: string;
+}
+
 @ObjectType('FleetLoad', { description: "A tenant's latest load, in brief." })
 export class FleetLoadView {
   @Field()
@@ -79,6 +88,9 @@ export class FleetTenantView {
     description: "Bytes on disk of the tenant's DuckDB warehouse folder (working database, published snapshots, layer files; not the landing area). Null on Databricks.",
   })
   storageBytes!: number | null;
+
+  @Field(() => LandingRetentionView)
+  landingRetention!: LandingRetentionView;
 
   @Field(() => GraphQLISODateTime)
   createdAt!: Date;

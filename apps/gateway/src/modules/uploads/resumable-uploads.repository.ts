@@ -2,9 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Settings } from '@kineo/config';
 import { FileStore } from '@tus/file-store';
-import { MemoryLocker, Metadata, Server, type Upload } from '@tus/server';
+import { Metadata, Server, type Upload } from '@tus/server';
+import type { Redis } from 'ioredis';
+import { InjectRedis } from '../../engine/redis/redis.module';
 import { InjectSettings } from '../../engine/config/settings.module';
 import { LandingRepository } from './landing.repository';
+import { RedisUploadLocker, TusRefusal } from './redis-upload.locker';
+import { UploadError } from './uploads.exception';
 
 /** Where the tus endpoint is mounted; upload URLs are `<RESUMABLE_PATH>/<upload id>`. */
 export const RESUMABLE_PATH = '/uploads/resumable';
@@ -36,8 +40,9 @@ export interface ResumableUpload {
 export class ResumableUploadsRepository implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ResumableUploads');
   private readonly servers = new Map<string, Server>();
-  // One locker for every tenant's server (upload ids are random), so `lock` excludes tus requests too.
-  private readonly locker = new MemoryLocker();
+  // One locker for every tenant's server (upload ids are random), so `lock` excludes tus requests
+  // too; in Redis, so that replicas behind a load balancer exclude each other's requests as well.
+  private readonly locker: RedisUploadLocker;
   // The signed-in user behind a request handed to tus, for the creation hook to record as the owner.
   private readonly callers = new WeakMap<Request, string>();
   private sweep: NodeJS.Timeout | undefined;
@@ -45,7 +50,10 @@ export class ResumableUploadsRepository implements OnModuleInit, OnModuleDestroy
   constructor(
     @InjectSettings() private readonly settings: Settings,
     private readonly landing: LandingRepository,
-  ) {}
+    @InjectRedis() redis: Redis,
+  ) {
+    this.locker = new RedisUploadLocker(redis);
+  }
 
   onModuleInit(): void {
     const every = Math.min(this.settings.UPLOAD_RESUMABLE_EXPIRY_SECONDS * 1000, SWEEP_EVERY_MS_AT_MOST);
@@ -85,11 +93,21 @@ export class ResumableUploadsRepository implements OnModuleInit, OnModuleDestroy
     };
   }
 
-  /** Holds off tus requests for the upload until the returned release is called. */
+  /**
+   * Holds off tus requests for the upload, on every gateway, until the returned release is called.
+   * Refused (a `TusRefusal`, 423 or 503) when a request is writing the upload right now.
+   */
   async lock(id: string): Promise<() => Promise<void>> {
     const lock = this.locker.newLock(id);
-    // The holder is asked to let go when tus wants the upload; ours is held for a few renames only.
-    await lock.lock(new AbortController().signal, () => undefined);
+    try {
+      // The holder is asked to let go when tus wants the upload; ours is held for a few renames only.
+      await lock.lock(new AbortController().signal, () => undefined);
+    } catch (error) {
+      const status = error instanceof TusRefusal ? error.status_code : undefined;
+      if (status === 423) throw new UploadError('UPLOAD_LOCKED', `Upload ${id} is being written by another request; finish it, then complete again.`, { uploadId: id });
+      if (status === 503) throw new UploadError('UPLOAD_LOCKS_UNAVAILABLE', 'Uploads cannot be completed right now (the lock store is not answering); retry shortly.');
+      throw error;
+    }
     return () => lock.unlock();
   }
 
