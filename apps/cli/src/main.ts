@@ -13,6 +13,7 @@ import { resolveDataDir } from './stack/state';
 import { ingestCommand } from './commands/ingest';
 import { generateCommand } from './commands/generate';
 import { userCommand } from './commands/user';
+import { backupCommand, restoreCommand } from './commands/backup';
 
 // Read when a command first needs them, so `kineo --help` or `kineo generate` work whatever the environment holds.
 let settings: Settings | undefined;
@@ -43,6 +44,8 @@ program.addCommand(generateCommand());
 program.addCommand(ingestCommand(getContext));
 program.addCommand(sqlCommand(getContext));
 program.addCommand(demoCommand(getContext));
+program.addCommand(backupCommand(getContext));
+program.addCommand(restoreCommand(getContext));
 
 // Usage errors anywhere in the tree exit with 2 and the help hint, not a stack trace.
 const applyToTree = (command: Command) => {

@@ -12,3 +12,4 @@ export * from './tenant-lifecycle';
 export * from './tenant-activity';
 export * from './fleet';
 export * from './landing-retention';
+export * from './metadata-backup';
