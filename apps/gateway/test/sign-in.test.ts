@@ -110,6 +110,17 @@ describe('sign-in against abuse', () => {
       for (let i = 0; i < 30; i++) expect(codeOf(await login(app, 'fay@acme.test', PASSWORD, '192.0.2.61'))).toBe('OK');
     });
 
+    it('lets 30 people behind one office address sign in at once (only failures count against an address)', async () => {
+      const users = new UserService(prisma);
+      const office = Array.from({ length: 30 }, (_, i) => `office-${i}@acme.test`);
+      for (const email of office) await users.create({ email, password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
+      const replies = await Promise.all(office.map((email) => login(app, email, PASSWORD, '192.0.2.70')));
+      expect(replies.map(codeOf)).toEqual(office.map(() => 'OK'));
+      // The same address still locks after 20 wrong passwords, whoever they were for.
+      for (let i = 0; i < 20; i++) expect(codeOf(await login(app, office[i % 30]!, 'wrong', '192.0.2.70'))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await login(app, office[29]!, PASSWORD, '192.0.2.70'))).toBe('TOO_MANY_ATTEMPTS');
+    });
+
     it('shares the counts between gateways through Redis', async () => {
       const other = await startGateway(stack);
       try {

@@ -1,3 +1,4 @@
+import { DomainError } from '@kineo/errors';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AuthService, parseLoginInput, type LoginOrigin, type LoginResult, type Principal } from '@kineo/auth';
 import { CurrentPrincipal, Public, RequestOrigin, SignedIn } from './auth.decorators';
@@ -25,7 +26,10 @@ export class AuthResolver {
     parseLoginInput({ email, password, tenant: tenant ?? undefined });
     // Counted before the password is checked, so parallel guesses cannot outrun the count.
     await this.throttle.attempt(email, origin.ip);
-    const session = await this.auth.login(email, password, tenant ?? undefined, origin);
+    const session = await this.auth.login(email, password, tenant ?? undefined, origin).catch(async (error: unknown) => {
+      if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') await this.throttle.failed(email, origin.ip);
+      throw error;
+    });
     await this.throttle.succeeded(email, origin.ip);
     return sessionPayload(session);
   }

@@ -52,22 +52,23 @@ export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = {
 const REDIS_WAIT_MS = 1_000;
 
 /**
- * Counts an attempt for each key and locks a key that is over its limit, atomically, so parallel
- * attempts cannot all slip in before the first is counted. Returns the longest lock (seconds) among
- * the keys, 0 if the attempt may go ahead. A key already locked is not counted again.
- * KEYS: count keys then lock keys (same order); ARGV: window, base lock, max lock, then one limit per key.
+ * Refuses an attempt while any of its lock keys is held, else counts it on each counted key and
+ * locks a key that is over its limit, atomically, so parallel attempts cannot all slip in before the
+ * first is counted. Returns the longest lock (seconds), 0 if the attempt may go ahead.
+ * KEYS: n count keys, their n lock keys (same order), then lock keys only checked;
+ * ARGV: window, base lock, max lock, n, then one limit per counted key.
  */
 const ATTEMPT_SCRIPT = `
-local n = #KEYS / 2
-for i = 1, n do
-  local ttl = redis.call('TTL', KEYS[n + i])
+local n = tonumber(ARGV[4])
+for i = n + 1, #KEYS do
+  local ttl = redis.call('TTL', KEYS[i])
   if ttl > 0 then return ttl end
 end
 local wait = 0
 for i = 1, n do
   local count = redis.call('INCR', KEYS[i])
   redis.call('EXPIRE', KEYS[i], ARGV[1])
-  local limit = tonumber(ARGV[3 + i])
+  local limit = tonumber(ARGV[4 + i])
   if count > limit then
     local lock = math.min(tonumber(ARGV[2]) * 2 ^ (count - limit - 1), tonumber(ARGV[3]))
     redis.call('SET', KEYS[n + i], '1', 'EX', lock)
@@ -90,14 +91,31 @@ export class LoginThrottle {
 
   constructor(@InjectRedis() private readonly redis: Redis) {}
 
-  /** Counts this attempt, or refuses it with TooManyAttemptsError. */
+  /**
+   * Counts this attempt against the account, or refuses it with TooManyAttemptsError while the
+   * account or the address is locked. The address counts failures only (`failed`): many people
+   * signing in at once behind one office address, or through the portal, must not lock each other out.
+   */
   async attempt(email: string, address: string | undefined): Promise<void> {
-    await this.count(this.keys('login', normalizeEmail(email), address), this.limits.perAccount, this.limits.perAddress, 'sign-in attempts');
+    const keys = this.keys('login', normalizeEmail(email), address);
+    await this.run([keys.account], [this.limits.perAccount], keys.address ? [keys.address.lock] : [], keys, 'sign-in attempts');
   }
 
-  /** A success clears the account's count and takes this attempt off the address's count. */
+  /**
+   * A wrong password or unknown account counts against the address; the failure that reaches the
+   * limit locks it, so the next attempt from there is refused.
+   */
+  async failed(email: string, address: string | undefined): Promise<void> {
+    const keys = this.keys('login', normalizeEmail(email), address);
+    if (!keys.address) return;
+    const wait = await this.script([keys.address], [this.limits.perAddress - 1], [], 'count a failed sign-in', keys.scope);
+    if (wait > 0) this.logger.warn(`sign-in locked for ${wait} s (address ${address})`);
+  }
+
+  /** A success clears the account's count (the address keeps its failures). */
   async succeeded(email: string, address: string | undefined): Promise<void> {
-    await this.clear(this.keys('login', normalizeEmail(email), address));
+    const keys = this.keys('login', normalizeEmail(email), address);
+    await this.call('clear attempts', keys.scope, () => this.redis.del(keys.account.count));
   }
 
   /**
@@ -121,17 +139,32 @@ export class LoginThrottle {
   }
 
   private async count(keys: ReturnType<LoginThrottle['keys']>, perSubject: number, perAddress: number, what: string): Promise<void> {
-    const limits = [perSubject, ...(keys.address ? [perAddress] : [])];
-    const counts = [keys.account.count, ...(keys.address ? [keys.address.count] : [])];
-    const locks = [keys.account.lock, ...(keys.address ? [keys.address.lock] : [])];
-    const { windowSeconds, baseLockSeconds, maxLockSeconds } = this.limits;
-    const wait = await this.call(`count ${what}`, keys.scope, () =>
-      this.redis.eval(ATTEMPT_SCRIPT, counts.length * 2, ...counts, ...locks, windowSeconds, baseLockSeconds, maxLockSeconds, ...limits),
-    );
-    if (typeof wait === 'number' && wait > 0) {
+    const counted = [keys.account, ...(keys.address ? [keys.address] : [])];
+    await this.run(counted, [perSubject, ...(keys.address ? [perAddress] : [])], [], keys, what);
+  }
+
+  private async run(
+    counted: { count: string; lock: string }[],
+    limits: number[],
+    checkedLocks: string[],
+    keys: ReturnType<LoginThrottle['keys']>,
+    what: string,
+  ): Promise<void> {
+    const wait = await this.script(counted, limits, checkedLocks, `count ${what}`, keys.scope);
+    if (wait > 0) {
       this.logger.warn(`${what} throttled for ${wait} s (address ${keys.addressValue ?? 'unknown'})`);
       throw new TooManyAttemptsError(wait, what);
     }
+  }
+
+  /** Runs ATTEMPT_SCRIPT; 0 (go ahead) when Redis is away. */
+  private async script(counted: { count: string; lock: string }[], limits: number[], checkedLocks: string[], what: string, scope: string): Promise<number> {
+    const { windowSeconds, baseLockSeconds, maxLockSeconds } = this.limits;
+    const keys = [...counted.map((k) => k.count), ...counted.map((k) => k.lock), ...checkedLocks];
+    const wait = await this.call(what, scope, () =>
+      this.redis.eval(ATTEMPT_SCRIPT, keys.length, ...keys, windowSeconds, baseLockSeconds, maxLockSeconds, counted.length, ...limits),
+    );
+    return typeof wait === 'number' ? wait : 0;
   }
 
   private async clear(keys: ReturnType<LoginThrottle['keys']>): Promise<void> {
