@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { loadSetting } from '@kineo/config';
 import { isPortOpen, startPostgres, startRedis } from '../src';
 
 function redisPing(port: number): Promise<string> {
@@ -55,8 +56,7 @@ describe('the local Postgres and Redis launchers', () => {
   });
 
   it('starts Redis on a free loopback port and stops it', async () => {
-    // The test harness's REDIS_SERVER_BIN when the machine has one elsewhere (libs/config's default otherwise).
-    const redis = await startRedis({ dir: path.join(dir, 'redis'), serverBin: process.env.REDIS_SERVER_BIN || 'redis-server' });
+    const redis = await startRedis({ dir: path.join(dir, 'redis'), serverBin: loadSetting('REDIS_SERVER_BIN') });
     try {
       expect(redis.url).toBe(`redis://127.0.0.1:${redis.port}`);
       expect(await redisPing(redis.port)).toBe('+PONG');
