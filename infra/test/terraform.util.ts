@@ -128,8 +128,9 @@ export class TerraformEvaluator {
   /** The keys a resource's for_each yields (a toset of a literal list or of a local); [undefined] without one. */
   instances(body: Json): (string | undefined)[] {
     if (body.for_each === undefined) return [undefined];
-    const expr = /^\$\{toset\((.+)\)\}$/.exec(String(body.for_each));
-    if (!expr) throw new Error(`${relative(this.tf.dir)}: cannot expand for_each ${String(body.for_each)}`);
+    const forEach = body.for_each;
+    const expr = typeof forEach === 'string' ? /^\$\{toset\((.+)\)\}$/.exec(forEach) : null;
+    if (!expr) throw new Error(`${relative(this.tf.dir)}: cannot expand for_each ${JSON.stringify(forEach)}`);
     const list = this.reference(expr[1]!.trim());
     if (!Array.isArray(list)) throw new Error(`${relative(this.tf.dir)}: for_each ${expr[1]} is not a list`);
     return list.map(String);

@@ -35,7 +35,7 @@ function parseCsv(text: string): string[][] {
     row = [];
   };
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text[i];
     if (quoted) {
       if (c !== '"') field += c;
       else if (text[i + 1] === '"') field += text[++i];
@@ -82,7 +82,7 @@ test.describe('dashboards', () => {
     const [header, ...rows] = csv;
     expect(header).toContain('Learner');
     expect(rows).toHaveLength(total);
-    const nameAt = header!.indexOf('Learner');
+    const nameAt = header.indexOf('Learner');
     expect(rows.slice(0, shown.length).map((r) => r[nameAt])).toEqual(shown);
   });
 

@@ -2,12 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { runCli } from '../../cli/test/run-cli';
+import { runProgram } from '@kineo/testkit';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
-/** Runs the built `kineo` CLI as a person would (the CLI tests' runner); a failure stops the run with what it printed. */
+const kineoBin = path.join(repoRoot, 'apps', 'cli', 'bin', 'kineo.js');
+/** Runs the built `kineo` CLI as a person would (as the CLI's tests do); a failure stops the run with what it printed. */
 export async function kineo(args: string[], env: Record<string, string>): Promise<string> {
-  const { code, stdout, stderr } = await runCli(args, env);
+  const { code, stdout, stderr } = await runProgram(process.execPath, [kineoBin, ...args], env);
   if (code !== 0) throw new Error(`kineo ${args.join(' ')} exited ${code}:\n${stdout}\n${stderr}`);
   return stdout;
 }

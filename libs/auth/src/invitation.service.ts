@@ -68,7 +68,7 @@ export class InvitationService {
   /** Invites one person; see `inviteMany`. */
   async invite(actor: AdminActor, input: InviteInput): Promise<SentInvitation> {
     const [sent] = await this.inviteMany(actor, [input]);
-    return sent!;
+    return sent;
   }
 
   /**
@@ -80,7 +80,7 @@ export class InvitationService {
     const checked = inputs.map((input) => {
       const email = assertEmail(input.email);
       assertTenantGrant(input.role, input.lmsUserId);
-      return { email, role: input.role as TenantRole, lmsUserId: input.lmsUserId, organisationIds: assertOrganisationIds(input.organisationIds ?? [], input.role) };
+      return { email, role: input.role, lmsUserId: input.lmsUserId, organisationIds: assertOrganisationIds(input.organisationIds ?? [], input.role) };
     });
     const tenant = await dbCall(() => this.prisma.tenant.findUniqueOrThrow({ where: { id: actor.tenantId } }));
     assertTenantUsable(tenant);

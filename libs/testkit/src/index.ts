@@ -2,3 +2,4 @@
 export { freePort, isPortOpen, startOtlpReceiver, waitForPort, type OtlpReceiver, type PostgresServer, type ReceivedSpan, type RedisServer } from '@kineo/devstack';
 export * from './stack';
 export * from './process';
+export * from './fixtures';

@@ -26,3 +26,30 @@ export async function stopProcess(child: ChildProcess | undefined): Promise<void
     child.kill('SIGTERM');
   });
 }
+
+export interface ProgramResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a program to completion and collects what it printed. Only PATH and HOME come from this
+ * process's environment, besides `env`: a test states every setting the program sees, as a person
+ * typing the command with those variables would. `input` is written to its standard input.
+ */
+export function runProgram(command: string, args: string[], env: Record<string, string>, input?: string): Promise<ProgramResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}

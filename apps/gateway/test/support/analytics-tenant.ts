@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient } from '@kineo/db';
-import { generateExport } from '@kineo/generator';
+import { generateExport } from '@kineo/testkit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { multipart } from './multipart';
 

@@ -79,7 +79,9 @@ export class FakeOidcProvider {
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', this.base).pathname;
-    const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown): void => {
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
     if (request.method === 'GET' && path === '/directory-1/v2.0/.well-known/openid-configuration') {
       return json(200, {
         issuer: this.issuer,

@@ -28,7 +28,7 @@ export function SignOutButton() {
 
   return (
     <>
-      <button type="button" className="button" onClick={signOut} disabled={pending}>
+      <button type="button" className="button" onClick={() => void signOut()} disabled={pending}>
         {pending ? 'Signing out…' : 'Sign out'}
       </button>
       {failed ? (

@@ -45,7 +45,7 @@ export function SignInForm() {
   const describedBy = (field: Problem['field']) => (problem && (!problem.field || problem.field === field) ? errorId : undefined);
 
   return (
-    <form className="card form" onSubmit={submit} noValidate={false}>
+    <form className="card form" onSubmit={(event) => void submit(event)} noValidate={false}>
       {problem ? (
         <p id={errorId} className="notice error" role="alert">
           {problem.message}

@@ -3,7 +3,7 @@
  * present as given, so nulls are dropped from objects (never from lists, where null is a value).
  */
 export function withoutNulls<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => (v !== null && typeof v === 'object' ? withoutNulls(v) : v)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => (v !== null && typeof v === 'object' ? withoutNulls(v) : v)) as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {

@@ -127,7 +127,7 @@ export class AnalyticsService implements OnModuleInit {
       const rows = await this.run(tenant, compiled, published.version);
       const page = rows.slice(0, pageSize);
       const more = probe > pageSize ? rows.length > pageSize : rows.length === pageSize;
-      const nextCursor = more && page.length > 0 ? compiled.cursorOf(page[page.length - 1]!) : null;
+      const nextCursor = more && page.length > 0 ? compiled.cursorOf(page[page.length - 1]) : null;
       return { columns: compiled.columns, rows: page.map((row) => projected(row, compiled.columns)), nextCursor } satisfies StoredResult;
     });
     return { columns: value.columns, rows: value.rows, nextCursor: value.nextCursor ?? null, dataVersion: published.version, asOf: published.asOf, cached };

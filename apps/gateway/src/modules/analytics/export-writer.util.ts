@@ -68,8 +68,9 @@ async function writeXlsx(columns: ExportColumn[], chunks: AsyncIterable<Record<s
 function xlsxValue(value: unknown, type: ExportColumn['type']): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  // A date stays text: Excel would otherwise shift a calendar day by the reader's time zone.
-  if (type === 'date') return String(value);
+  // A date stays text (both drivers return dates as ISO text): a Date cell would have Excel shift
+  // the calendar day by the reader's time zone.
+  if (type === 'date') return value instanceof Date ? value.toISOString().slice(0, 10) : value;
   return value;
 }
 

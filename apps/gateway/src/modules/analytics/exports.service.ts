@@ -166,7 +166,7 @@ export class ExportsService {
       const { rows } = await this.warehouse.queryPublished(ref, compiled.sql, compiled.params, { version, timeoutMs });
       if (rows.length > 0) yield rows;
       if (rows.length < compiled.pageSize) return;
-      after = compiled.cursorOf(rows[rows.length - 1]!);
+      after = compiled.cursorOf(rows[rows.length - 1]);
     }
   }
 

@@ -63,7 +63,7 @@ export class ManagerInvitationsService {
       }
     }
     const sent = toInvite.length > 0 ? await this.invitations.inviteMany({ userId: tenant.userId, tenantId: tenant.tenantId }, toInvite, 'invite_all_managers') : [];
-    const invitations: InvitationType[] = sent.map((s, i) => ({ ...s, lmsUserId: toInvite[i]!.lmsUserId ?? null }));
+    const invitations: InvitationType[] = sent.map((s, i) => ({ ...s, lmsUserId: toInvite[i].lmsUserId ?? null }));
     // Recorded even when nobody was new, so the log shows the action was taken and what it found.
     await new AuditLog(this.prisma).record({ actor: tenant.userId, action: 'user.invite_all_managers', tenantId: tenant.tenantId, details: { ...result, invited: sent.length } });
     return { ...result, invited: sent.length, invitations };

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import { OIDC_STATE_TTL_SECONDS, OidcService } from '@kineo/auth';
 import type { Settings } from '@kineo/config';
-import { DomainError } from '@kineo/errors';
+import { isDomainError } from '@kineo/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../engine/auth/auth.decorators';
 import { cookieOf, servedOverHttps } from '../../engine/auth/cookie.util';
@@ -70,7 +70,7 @@ export class OidcController {
   }
 
   private async fail(reply: FastifyReply, error: unknown): Promise<void> {
-    const known = error instanceof DomainError;
+    const known = isDomainError(error);
     if (!known) this.logger.error(`Microsoft sign-in failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     else this.logger.warn(`Microsoft sign-in refused (${error.code}): ${error.message}`);
     const fragment = new URLSearchParams(

@@ -58,7 +58,8 @@ export async function* quarantineCsv(warehouse: Warehouse, tenant: TenantNamespa
   try {
     for await (const batch of warehouse.stream(tenant, `${COLUMNS}${sql}`, params)) {
       yield stringify(
-        batch.map((r) => [r.file, r.line, r.reason, r.raw].map((v) => (v === null || v === undefined ? '' : String(v)))),
+        // The columns selected are text and an integer line number.
+        batch.map((r) => [r.file, r.line, r.reason, r.raw].map((v) => (v === null || v === undefined ? '' : String(v as string | number | bigint)))),
         { record_delimiter: '\r\n' },
       );
     }

@@ -18,7 +18,7 @@ export const slugArgumentSchema = slug;
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, argument: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
+  const issue = parsed.error.issues[0];
   const field = issue.path.length > 0 ? `${argument}.${issue.path.join('.')}` : argument;
   throw new DomainError('BAD_USER_INPUT', issue.message, { argument: field });
 }

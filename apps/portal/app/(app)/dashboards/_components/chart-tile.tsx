@@ -75,7 +75,7 @@ function renderChart(
   const clickable = tile.drill ? { cursor: 'pointer' } : undefined;
 
   if (tile.chart === 'pie') {
-    const measure = plotted[0]!;
+    const measure = plotted[0];
     const data = rows.map((row) => ({ name: label(row), value: Number(row[measure.key] ?? 0), row }));
     return (
       <PieChart>
@@ -93,7 +93,7 @@ function renderChart(
   if (tile.chart === 'line') {
     // A second dimension (e.g. learning source by month) becomes one line per value.
     const series = dims[1];
-    const measure = plotted[0]!;
+    const measure = plotted[0];
     if (series) {
       const names = [...new Set(rows.map((r) => format(r[series.key], series)))];
       const byCategory = new Map<string, Record<string, unknown>>();
@@ -121,8 +121,8 @@ function renderChart(
       <LineChart data={data}>
         <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
         <XAxis dataKey="name" />
-        <YAxis tickFormatter={(v) => format(v, plotted[0]!)} width={70} />
-        <Tooltip formatter={(value, _name, item) => format(value, plotted.find((m) => m.key === item.dataKey) ?? plotted[0]!)} />
+        <YAxis tickFormatter={(v) => format(v, plotted[0])} width={70} />
+        <Tooltip formatter={(value, _name, item) => format(value, plotted.find((m) => m.key === item.dataKey) ?? plotted[0])} />
         <Legend />
         {plotted.map((m, i) => (
           <Line key={m.key} type="monotone" dataKey={m.key} name={m.title} stroke={PALETTE[i % PALETTE.length]} isAnimationActive={false} />
@@ -136,8 +136,8 @@ function renderChart(
     <BarChart data={data}>
       <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
       <XAxis dataKey="name" interval="preserveStartEnd" />
-      <YAxis tickFormatter={(v) => format(v, plotted[0]!)} width={70} />
-      <Tooltip formatter={(value, _name, item) => format(value, plotted.find((m) => m.key === item.dataKey) ?? plotted[0]!)} />
+      <YAxis tickFormatter={(v) => format(v, plotted[0])} width={70} />
+      <Tooltip formatter={(value, _name, item) => format(value, plotted.find((m) => m.key === item.dataKey) ?? plotted[0])} />
       {plotted.length > 1 ? <Legend /> : null}
       {plotted.map((m, i) => (
         <Bar

@@ -111,7 +111,7 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
               {drillHref ? (
                 <td>
                   <Link href={drillHref(row)} className="drill-link">
-                    Learners<span className="visually-hidden"> for {formatCell(row[columns[0]!.key], columns[0]!, locale)}</span>
+                    Learners<span className="visually-hidden"> for {formatCell(row[columns[0].key], columns[0], locale)}</span>
                   </Link>
                 </td>
               ) : null}

@@ -23,7 +23,7 @@ export function ExportButtons({ label, request }: { label: string; request: Reco
   return (
     <div className="exports" role="group" aria-label={`Export ${label}`}>
       {(['csv', 'xlsx'] as const).map((format) => (
-        <button key={format} type="button" className="button small" onClick={() => run(format)} disabled={pending !== null}>
+        <button key={format} type="button" className="button small" onClick={() => void run(format)} disabled={pending !== null}>
           {pending === format ? 'Exporting…' : `Export ${format.toUpperCase()}`}
         </button>
       ))}

@@ -107,7 +107,7 @@ export function LearnersView({ id }: { id: string }) {
             footer={
               <>
                 {pages.hasNextPage ? (
-                  <button type="button" className="button small" onClick={() => pages.fetchNextPage()} disabled={pages.isFetchingNextPage}>
+                  <button type="button" className="button small" onClick={() => void pages.fetchNextPage()} disabled={pages.isFetchingNextPage}>
                     {pages.isFetchingNextPage ? 'Loading…' : `Show ${PAGE_SIZE} more`}
                   </button>
                 ) : null}
