@@ -1,5 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { WarehouseError } from './errors';
+import { textValue } from './text-value.util';
 import type { Layer } from './types';
 
 /**
@@ -77,7 +78,7 @@ function parserConnection(): Promise<Parser> {
     const reader = await connection.runAndReadAll(
       "select distinct function_name from duckdb_functions() where schema_name = 'main' and function_type in ('scalar', 'aggregate', 'macro')",
     );
-    const functions = new Set(reader.getRowObjectsJS().map((r) => String(r.function_name).toLowerCase()));
+    const functions = new Set(reader.getRowObjectsJS().map((r) => textValue(r.function_name, 'function_name').toLowerCase()));
     return { connection, functions };
   })();
   return parser;
@@ -97,7 +98,7 @@ const refuse = (reason: string): never => {
 export async function assertReadOnlySelect(sql: string, allowedLayers: readonly Layer[]): Promise<void> {
   const { connection, functions } = await parserConnection();
   const reader = await connection.runAndReadAll('select json_serialize_sql(?::varchar) as j', [sql]);
-  const parsed = JSON.parse(String(reader.getRowObjectsJS()[0].j)) as {
+  const parsed = JSON.parse(textValue(reader.getRowObjectsJS()[0].j, 'j')) as {
     error: boolean;
     error_message?: string;
     statements?: { node: unknown }[];
@@ -115,6 +116,13 @@ export async function assertReadOnlySelect(sql: string, allowedLayers: readonly 
 }
 
 type JsonNode = Record<string, unknown>;
+
+/** A name in the parse tree, '' when absent; anything but text is a tree this check does not know, so it refuses. */
+function nameIn(node: JsonNode, key: string): string {
+  const value = node[key];
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : refuse(`the statement could not be checked (its ${key} is not a name)`);
+}
 type Slot = 'query' | 'table' | 'table-function' | 'expression' | 'other';
 
 class Guard {
@@ -171,7 +179,7 @@ class Guard {
       if (!TABLE_REFS.has(type)) refuse(type === 'SHOW_REF' ? 'SHOW, DESCRIBE and SUMMARIZE are not allowed here' : `${type.toLowerCase()} is not allowed here`);
       if (type === 'BASE_TABLE') this.checkTable(node, scope);
       if (type === 'TABLE_FUNCTION') {
-        const fn = String((node.function as JsonNode | undefined)?.function_name ?? '');
+        const fn = nameIn((node.function as JsonNode | undefined) ?? {}, 'function_name');
         if (!GENERATOR_TABLE_FUNCTIONS.has(fn.toLowerCase())) refuse(`the table function ${fn}() is not allowed here`);
       }
       return 'table';
@@ -181,9 +189,9 @@ class Guard {
   }
 
   private checkFunction(node: JsonNode): void {
-    const name = String(node.function_name ?? '');
+    const name = nameIn(node, 'function_name');
     const lower = name.toLowerCase();
-    if (String(node.catalog ?? '') !== '' || !['', 'main'].includes(String(node.schema ?? ''))) {
+    if (nameIn(node, 'catalog') !== '' || !['', 'main'].includes(nameIn(node, 'schema'))) {
       refuse(`the function ${name}() may not be qualified by catalog or schema here`);
     }
     if (REFUSED_FUNCTIONS.has(lower) || lower.startsWith('duckdb_') || lower.startsWith('pragma_') || !this.functions.has(lower)) {
@@ -192,9 +200,9 @@ class Guard {
   }
 
   private checkTable(node: JsonNode, scope: ReadonlySet<string>): void {
-    const catalog = String(node.catalog_name ?? '');
-    const schema = String(node.schema_name ?? '');
-    const table = String(node.table_name ?? '');
+    const catalog = nameIn(node, 'catalog_name');
+    const schema = nameIn(node, 'schema_name');
+    const table = nameIn(node, 'table_name');
     if (catalog !== '') refuse(`name tables by layer (for example gold.${table}), not by catalog`);
     if (schema === '' && scope.has(table.toLowerCase())) return;
     if (!this.layers.includes(schema)) {

@@ -16,7 +16,7 @@ interface DriverFailure {
 }
 
 function failure(error: unknown): DriverFailure {
-  return error && typeof error === 'object' ? (error as DriverFailure) : { message: String(error) };
+  return error && typeof error === 'object' ? error : { message: String(error) };
 }
 
 /** The server's own text for a statement failure. */

@@ -1,4 +1,5 @@
 import { WarehouseError } from '../errors';
+import { textValue } from '../text-value.util';
 import type { Layer } from '../types';
 import type { NamespaceLayout } from './namespace-layout.util';
 import { assertOwnNamespace, pinPublishedTables } from './sql-text.util';
@@ -131,7 +132,7 @@ export class PublishedVersions {
     }
     const pinned: PublishedPins = { version: Number(result.rows[0].version), tables: new Map() };
     for (const row of result.rows) {
-      if (row.table_name !== null && row.table_name !== undefined) pinned.tables.set(String(row.table_name), Number(row.delta_version));
+      if (row.table_name !== null && row.table_name !== undefined) pinned.tables.set(textValue(row.table_name, 'table_name'), Number(row.delta_version));
     }
     this.remember(layout.namespace, pinned);
     return pinned;

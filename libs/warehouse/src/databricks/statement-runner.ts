@@ -4,7 +4,7 @@ import type { QueryResult, Row, SqlParam, StreamOptions } from '../types';
 import { Cursor, Deadline, timeoutError } from './cursor';
 import { isInvalidSessionError, toWarehouseError } from './driver-errors.util';
 import { RetryPolicy, type RetryLimits } from './retry.policy';
-import { normaliseRows, resultColumns, type ThriftTableSchema } from './row-values.util';
+import { normaliseRows, resultColumns } from './row-values.util';
 import type { Lease } from './session-pool';
 import type { SessionSource, Target, TenantSessions } from './tenant-sessions';
 
@@ -66,7 +66,7 @@ export class StatementRunner {
   /** Starts a read and fetches its first page; the session stays leased to the cursor. */
   private openCursor(target: Target | SessionSource, sql: string, params: SqlParam[] | undefined, timeoutMs: number | undefined, pageRows: number): Promise<Cursor> {
     return this.run(target, sql, params, timeoutMs, { idempotent: true }, async (operation, lease, source) => {
-      const columns = resultColumns((await operation.getSchema()) as ThriftTableSchema | null);
+      const columns = resultColumns(await operation.getSchema());
       const first = normaliseRows(columns, await operation.fetchChunk({ maxRows: pageRows }));
       return new Cursor(columns, operation, first, pageRows, (discard) => source.release(lease, discard));
     });

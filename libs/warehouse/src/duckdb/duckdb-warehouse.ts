@@ -6,6 +6,7 @@ import { WarehouseError } from '../errors';
 import { HandleCache } from '../handle-cache';
 import { assertStagedName, assertTenant } from '../namespace';
 import { assertReadOnlySelect } from '../read-only';
+import { textValue } from '../text-value.util';
 import {
   LAYERS,
   type BulkStorageChoices,
@@ -104,7 +105,7 @@ export class DuckDbWarehouse implements Warehouse {
     }
     await this.withWork(tenant, async (c) => {
       const existing = await c.runAndReadAll('select schema_name from information_schema.schemata where catalog_name = current_database()');
-      const names = new Set(existing.getRowObjectsJS().map((r) => String(r.schema_name)));
+      const names = new Set(existing.getRowObjectsJS().map((r) => textValue(r.schema_name, 'schema_name')));
       for (const layer of LAYERS) {
         if (!names.has(layer)) {
           await c.run(`create schema if not exists ${layer}`);
@@ -171,7 +172,7 @@ export class DuckDbWarehouse implements Warehouse {
       );
       const counts: TableCount[] = [];
       for (const { table_name } of tables.getRowObjectsJS()) {
-        const table = String(table_name);
+        const table = textValue(table_name, 'table_name');
         const n = await c.runAndReadAll(`select count(*) as n from ${layer}."${table.replace(/"/g, '""')}"`);
         counts.push({ layer, table, rows: Number(n.getRowObjectsJS()[0].n) });
       }
@@ -199,7 +200,7 @@ export class DuckDbWarehouse implements Warehouse {
       try {
         await c.run('create schema kineo_publish.gold');
         for (const { table_name } of tables.getRowObjectsJS()) {
-          const t = `"${String(table_name).replace(/"/g, '""')}"`;
+          const t = `"${textValue(table_name, 'table_name').replace(/"/g, '""')}"`;
           await c.run(`create table kineo_publish.gold.${t} as select * from gold.${t}`);
         }
       } finally {
@@ -400,7 +401,7 @@ export class DuckDbWarehouse implements Warehouse {
       const types = reader.columnTypes();
       return {
         columns: names.map((name, i) => ({ name, type: String(types[i]) })),
-        rows: normaliseRows(reader.getRowObjectsJS() as Record<string, unknown>[], names, types) as R[],
+        rows: normaliseRows(reader.getRowObjectsJS(), names, types) as R[],
       };
     } catch (error) {
       throw asWarehouseError(error);

@@ -18,6 +18,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { identifierChains, isSignificant, tokenizeSql, identifierName, type SqlToken } from '../../src/databricks/sql-text.util';
+import { textValue } from '../../src/text-value.util';
 import { columnCodec, type ColumnCodec } from './arrow-results';
 import { DatabricksSqlError, notEmulated } from './errors';
 import { duckIdent, duckLiteral, findReadFilesCalls, stringValue, toDuckDbSql, type ReadFilesCall } from './sql-translate';
@@ -487,7 +488,7 @@ export class DuckDbDatabricksEngine {
   private async showCatalogs(like: string | undefined): Promise<StatementOutput> {
     const reader = await this.admin.runAndReadAll('select database_name from duckdb_databases() where not internal and database_name <> ? order by 1', ['memory']);
     const matches = likePattern(like);
-    const names = reader.getRowsJS().map((r) => String(r[0])).filter(matches);
+    const names = reader.getRowsJS().map((r) => textValue(r[0], 'name')).filter(matches);
     return this.rows([['catalog', 'VARCHAR']], names.map((n) => [n]));
   }
 
@@ -497,7 +498,7 @@ export class DuckDbDatabricksEngine {
     const matches = likePattern(like);
     const names = reader
       .getRowsJS()
-      .map((r) => String(r[0]))
+      .map((r) => textValue(r[0], 'name'))
       .filter((n) => !HIDDEN_SCHEMAS.has(n) && matches(n));
     return this.rows([['databaseName', 'VARCHAR']], names.map((n) => [n]));
   }
@@ -509,7 +510,7 @@ export class DuckDbDatabricksEngine {
       [catalog, schema],
     );
     const matches = likePattern(like);
-    const names = reader.getRowsJS().map((r) => String(r[0])).filter(matches);
+    const names = reader.getRowsJS().map((r) => textValue(r[0], 'name')).filter(matches);
     return this.rows(
       [
         ['database', 'VARCHAR'],
