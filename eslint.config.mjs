@@ -1,9 +1,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { boundariesRule } from './eslint/boundaries.rule.mjs';
+import { boundariesRule } from './eslint/boundaries.rule.cjs';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/.next/**', '**/generated/**', '**/node_modules/**', '**/*.js', '**/*.mjs', '**/next-env.d.ts'] },
+  { ignores: ['**/dist/**', '**/.next/**', '**/generated/**', '**/node_modules/**', '**/*.js', '**/*.mjs', '**/*.cjs', '**/next-env.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -21,17 +21,6 @@ export default tseslint.config(
       // a rejection; dropping `async`, as this rule asks when there is no await, would make it throw
       // synchronously at callers that only expect rejections.
       '@typescript-eslint/require-await': 'off',
-    },
-  },
-  {
-    // Values read back from DuckDB or Databricks rows are typed as a union of the drivers' value
-    // classes; the SQL that produced them selects text or numbers, so String() is what is meant.
-    // The drivers are being split up on another branch; their redundant type assertions are left
-    // for after that has landed rather than rewritten twice.
-    files: ['libs/warehouse/**'],
-    rules: {
-      '@typescript-eslint/no-base-to-string': 'off',
-      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
     },
   },
   {

@@ -47,6 +47,13 @@ test('CI audits the production dependencies, failing on high or critical advisor
   expect(job.steps!.map((s) => s.run).filter(Boolean)).toEqual(['npm audit --omit=dev --audit-level=high']);
 });
 
+test('.ci/run runs the README\'s tests, then lint', () => {
+  const commands = readFileSync(path.join(REPO_ROOT, '.ci/run'), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('npm '));
+  expect(commands).toEqual(['npm test', 'npm run lint']);
+});
+
 describe('Azure access is OIDC federation with ids only', () => {
   for (const file of ['images.yml', 'terraform.yml', 'deploy.yml']) {
     test(file, () => {

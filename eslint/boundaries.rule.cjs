@@ -1,11 +1,11 @@
 // kineo/boundaries: which workspace may import what. Every import form is checked (import and
 // export ... from, import(), require()), and relative paths are resolved, so a boundary cannot be
 // crossed with `../../other-package/src`. The rules themselves are listed in docs/architecture.md.
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// CommonJS so that infra's Jest suite (which proves the rule bites) can load it as eslint.config.mjs does.
+const fs = require('node:fs');
+const path = require('node:path');
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(__dirname, '..');
 const KINDS = ['apps', 'libs'];
 // Folders of a workspace that ship: everything else (test/, bin/, scripts) is tooling.
 const PRODUCTION_DIRS = new Set(['src', 'app']);
@@ -58,7 +58,7 @@ function target(specifier, importer) {
   return { workspace: WORKSPACES.get(name), packageName: name };
 }
 
-export const boundariesRule = {
+exports.boundariesRule = {
   meta: {
     type: 'problem',
     docs: { description: 'Keeps the import boundaries between apps, libs, tests and database drivers' },
