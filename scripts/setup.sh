@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs what a fresh machine is missing, and nothing when it is all there:
-# npm dependencies, redis-server from Debian packages unless REDIS_URL points elsewhere, Debian's
-# chromium for the portal's browser tests (Playwright drives it; it never downloads a browser), and
-# the shell-script linter shellcheck (the infra tests run it on every shell script).
+# Installs what a fresh machine is missing, and nothing when it is all there: a supported Node
+# (22 or newer; scripts/with-node.sh fetches Node 24 from the npm registry when the machine's is
+# older, and the README's commands run under it), npm dependencies, redis-server from Debian
+# packages unless REDIS_URL points elsewhere, Debian's chromium for the portal's browser tests
+# (Playwright drives it; it never downloads a browser), and the shell-script linter shellcheck (the
+# infra tests run it on every shell script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,11 +27,13 @@ with_lock() {
 }
 
 npm_install_if_stale() {
+  # Node first, so npm installs for (and runs its scripts under) the Node that will run everything.
+  echo "setup: node $(bash scripts/with-node.sh node --version)"
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "setup: installing npm dependencies"
     # npm install, not npm ci: this npm records only the installed platform's optional packages in the
     # lock file, and npm ci then refuses the lock as out of sync. install keeps the locked versions.
-    npm install --no-audit --no-fund
+    bash scripts/with-node.sh npm install --no-audit --no-fund
   fi
 }
 clone_lock="${TMPDIR:-/tmp}/kineo-setup-npm-$(pwd -P | cksum | cut -d' ' -f1).lock"
