@@ -465,6 +465,9 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
         after = page.body.data!.drill.nextCursor;
       } while (after);
       expect(rows).toHaveLength(Number(top['CourseProgress.count']));
+      // Every page follows the list's declared order: the learner's name (nulls as ''), one total order.
+      const names = (rows as Record<string, string | null>[]).map((r) => r['Learner.fullName'] ?? '');
+      expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     });
 
     it('meta lists the cubes and the dashboards of the caller\'s role', async () => {
@@ -496,6 +499,16 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect(audit.details).toMatchObject({ format: 'csv', rows: expected.rows.length, completed: true, scope: { kind: 'manager', managerUserId, reach: 'all' } });
     });
 
+    it('an export of a query with a limit has exactly the rows the query shows, not the whole table', async () => {
+      const query = { measures: ['Learner.count'], dimensions: ['Learner.userId'], order: [{ member: 'Learner.userId', direction: 'desc' }], limit: 7 };
+      const shown = await answer('acmeAdmin', query);
+      const response = await exportOf('acmeAdmin', { format: 'csv', query });
+      expect(response.statusCode).toBe(200);
+      const lines = response.body.trimEnd().split('\n');
+      expect(shown.rows).toHaveLength(7);
+      expect(lines.slice(1).map((line) => Number(line.split(',')[0]))).toEqual(shown.rows.map((r) => r['Learner.userId']));
+    });
+
     it('an XLSX export of a drill list has every row of its pages', async () => {
       const query = { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.status'] };
       const top = (await answer('viewer', query)).rows[0]!;
@@ -511,6 +524,61 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       const response = await exportOf('acmeAdmin', { format: 'pdf' });
       expect(response.statusCode).toBe(400);
       expect(response.json()).toMatchObject({ code: 'INVALID_EXPORT', message: expect.stringContaining('format') });
+    });
+  });
+
+  describe("Explore's saved views", () => {
+    interface View { id: string; name: string; chart: string; shared: boolean; mine: boolean; ownerName: string; query: { measures: string[] } }
+    const VIEW = 'id name chart shared mine ownerName query';
+    const save = (who: string, input: object) =>
+      graphql<{ saveView: View }>(app, `mutation ($input: SaveViewInput!) { saveView(input: $input) { ${VIEW} } }`, as(who), { input });
+    const list = async (who: string) => {
+      const reply = await graphql<{ savedViews: View[] }>(app, `{ savedViews { ${VIEW} } }`, as(who));
+      expect(reply.body.errors).toBeUndefined();
+      return reply.body.data!.savedViews;
+    };
+    const byOrganisation = { measures: ['CourseProgress.completionRate'], dimensions: ['Learner.organisationName'], limit: 20 };
+
+    it("keeps a view to its owner unless shared, and within the tenant; saving a name again replaces it", async () => {
+      const mine = await save('manager', { name: 'My completion', query: byOrganisation, chart: 'bar' });
+      expect(mine.body.errors).toBeUndefined();
+      expect(mine.body.data!.saveView).toMatchObject({ name: 'My completion', chart: 'bar', shared: false, mine: true, ownerName: expect.any(String), query: byOrganisation });
+      const shared = await save('acmeAdmin', { name: 'Completion by organisation', query: byOrganisation, chart: 'table', shared: true });
+      expect(shared.body.errors).toBeUndefined();
+
+      expect((await list('manager')).map((v) => [v.name, v.mine])).toEqual([['Completion by organisation', false], ['My completion', true]]);
+      expect((await list('viewer')).map((v) => v.name)).toEqual(['Completion by organisation']);
+      expect(await list('globexAdmin')).toEqual([]);
+
+      const again = await save('manager', { name: 'My completion', query: { ...byOrganisation, limit: 5 }, chart: 'line' });
+      expect(again.body.data!.saveView).toMatchObject({ id: mine.body.data!.saveView.id, chart: 'line', query: { limit: 5 } });
+      expect((await list('manager')).filter((v) => v.mine)).toHaveLength(1);
+      const audit = await prisma.auditEvent.findFirst({ where: { tenantId: acme.id, action: 'view.shared' } });
+      expect(audit?.details).toMatchObject({ name: 'Completion by organisation' });
+    });
+
+    it('refuses a query the model cannot answer and a view without a name, saying what is wrong', async () => {
+      const unknown = await save('manager', { name: 'Broken', query: { measures: ['CourseProgress.nope'] }, chart: 'bar' });
+      expect(unknown.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'INVALID_QUERY' }, message: expect.stringContaining('CourseProgress.nope') })]);
+      const unnamed = await save('manager', { name: '  ', query: byOrganisation, chart: 'bar' });
+      expect(unnamed.body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }), message: expect.stringContaining('"name"') })]);
+      expect((await list('manager')).map((v) => v.name)).not.toContain('Broken');
+    });
+
+    it("deletes only the caller's own views; another tenant's is not found", async () => {
+      const [shared] = (await list('manager')).filter((v) => !v.mine);
+      const refused = await graphql(app, 'mutation ($id: ID!) { deleteView(id: $id) }', as('manager'), { id: shared!.id });
+      expect(refused.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'FORBIDDEN' } })]);
+      const foreign = await graphql(app, 'mutation ($id: ID!) { deleteView(id: $id) }', as('globexAdmin'), { id: shared!.id });
+      expect(foreign.body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'VIEW_NOT_FOUND' }) })]);
+      const deleted = await graphql<{ deleteView: string }>(app, 'mutation ($id: ID!) { deleteView(id: $id) }', as('acmeAdmin'), { id: shared!.id });
+      expect(deleted.body.data?.deleteView).toBe(shared!.id);
+      expect((await list('viewer')).map((v) => v.name)).toEqual([]);
+    });
+
+    it("tells the portal the tenant's locale in me", async () => {
+      const reply = await graphql<{ me: { locale: string } }>(app, '{ me { locale } }', as('manager'));
+      expect(reply.body.data!.me.locale).toBe('en-GB');
     });
   });
 

@@ -138,6 +138,28 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
       expect(codes(taken.body.errors)).toEqual(['TENANT_SLUG_TAKEN']);
       expect(await prisma.tenant.count({ where: { slug: { in: ['bigco', 'big co'] } } })).toBe(0);
     });
+
+    it('takes a locale (en-GB unless given), refuses one nobody can format for, and lets ops change it', async () => {
+      const created = await ops<{ provisionTenant: { tenant: { locale: string } } }>(
+        'mutation { provisionTenant(input: { slug: "pied-piper", name: "Pied Piper", locale: "en-us" }) { tenant { locale } } }',
+      );
+      expect(created.body.data!.provisionTenant.tenant.locale).toBe('en-US');
+      const bad = await ops('mutation { provisionTenant(input: { slug: "bigco", name: "Big", locale: "not a locale" }) { jobId } }');
+      expect(bad.body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'TENANT_LOCALE_INVALID' }), message: expect.stringContaining('"not a locale"') })]);
+
+      await new UserService(prisma).create({ email: 'admin@initech.test', password: PASSWORD, grant: { tenantSlug: 'initech', role: 'org_admin' }, actor: 'test' });
+      const login = await graphql<{ login: { token: string } }>(app, `mutation { login(email: "admin@initech.test", password: "${PASSWORD}") { token } }`);
+      const initechAdmin = { authorization: `Bearer ${login.body.data!.login.token}` };
+      const changed = await ops<{ setTenantLocale: { slug: string; locale: string } }>('mutation { setTenantLocale(slug: "initech", locale: "fr-FR") { slug locale } }');
+      expect(changed.body.data).toEqual({ setTenantLocale: { slug: 'initech', locale: 'fr-FR' } });
+      const me = await graphql<{ me: { locale: string } }>(app, '{ me { locale } }', initechAdmin);
+      expect(me.body.data!.me.locale).toBe('fr-FR');
+      const refused = await graphql(app, 'mutation { setTenantLocale(slug: "initech", locale: "de-DE") { locale } }', initechAdmin);
+      expect(codes(refused.body.errors)).toEqual(['FORBIDDEN']);
+      const initech = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'initech' } });
+      const audit = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: initech.id, action: 'tenant.locale_changed' } });
+      expect(audit).toMatchObject({ actor: opsUserId, details: { from: 'en-GB', to: 'fr-FR' } });
+    });
   });
 
   it("suspends a tenant, which refuses its people's live sessions, and resumes it; both audited", async () => {

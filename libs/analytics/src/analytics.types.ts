@@ -65,7 +65,7 @@ export interface AnalyticsQuery {
   filters?: AnalyticsFilter[];
   timeDimension?: AnalyticsTimeDimension;
   order?: AnalyticsOrder[];
-  /** Default 1000, at most 50000 (exports stream without a limit through CompileOptions.noLimit). */
+  /** Default 1000, at most 50000 (exports stream without the default through CompileOptions.noLimit, but keep one set here). */
   limit?: number;
 }
 
@@ -105,7 +105,7 @@ export interface CompileOptions {
   asOf: string;
   /** How to name a gold table; default 'gold.<table>'. */
   gold?: (table: string) => string;
-  /** Exports: no row limit. */
+  /** Exports: no default row limit (a limit the query sets still holds, so the file has the rows shown). */
   noLimit?: boolean;
 }
 

@@ -143,8 +143,9 @@ describe('compiling a query', () => {
     );
   });
 
-  it('streams an export without a limit, and caps a query at 50000 rows', () => {
+  it('streams an export without the default limit but keeps the limit a query sets, and caps a query at 50000 rows', () => {
     expect(compileQuery({ measures: ['Learner.count'], dimensions: ['Learner.email'] }, TENANT, duckdbDialect, { ...options, noLimit: true }).sql).not.toMatch(/limit/);
+    expect(compileQuery({ measures: ['Learner.count'], dimensions: ['Learner.email'], limit: 5 }, TENANT, duckdbDialect, { ...options, noLimit: true }).sql).toMatch(/ limit 5$/);
     expect(errorOf(() => validateQuery({ measures: ['Learner.count'], limit: 50001 })).message).toMatch(/limit/);
   });
 
@@ -202,12 +203,13 @@ describe('drill lists', () => {
     const first = compileDrill({ query, cell: { 'Learner.organisationName': INJECTION, 'Certification.rag': null }, measure: 'Certification.expiringIn30Days', pageSize: 3 }, TENANT, databricksDialect, options);
     expect(first.sql).not.toContain('drop table');
     expect(first.sql).toContain('(f.rag is null)');
-    expect(first.sql).toMatch(/order by f\.completion_id asc limit 3$/);
+    // The declared order (the learner's name), then the unique key: a total order to page along.
+    expect(first.sql).toMatch(/order by `_o0` asc, f\.completion_id asc limit 3$/);
     expect(first.params).toEqual([INJECTION, 20250730]);
-    const cursor = first.cursorOf({ _k0: 981 });
+    const cursor = first.cursorOf({ _o0: "O'Brien", _k0: 981 });
     const next = compileDrill({ query, cell: {}, after: cursor }, TENANT, databricksDialect, options);
-    expect(next.sql).toContain('((f.completion_id > ?))');
-    expect(next.params).toEqual([981]);
+    expect(next.sql).toContain("((coalesce(learner.full_name, '') > ?) or (coalesce(learner.full_name, '') = ? and f.completion_id > ?))");
+    expect(next.params).toEqual(["O'Brien", "O'Brien", 981]);
   });
 
   it('refuse a cell keyed by something the query is not cut by', () => {

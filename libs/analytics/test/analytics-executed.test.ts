@@ -367,7 +367,7 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       }
     }
 
-    it("a cell's learners and items add up to its count, page by page without overlap or gap", async () => {
+    it("a cell's learners and items add up to its count, page by page in name order without overlap or gap", async () => {
       const cells = await run(byOrganisation);
       const cell = cells.reduce((a, b) => ((a['CourseProgress.count'] as number) >= (b['CourseProgress.count'] as number) ? a : b));
       const req: DrillRequest = { query: byOrganisation, cell: { 'Learner.organisationName': cell['Learner.organisationName'] as string }, pageSize: 7 };
@@ -379,7 +379,7 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       expect(rows.every((r) => r['Learner.organisationName'] === cell['Learner.organisationName'])).toBe(true);
       const expected = await gold.sql(
         `select f.completion_id from gold.fact_course_progress f join gold.dim_user u on u.user_key = f.user_key
-         join gold.dim_organisation o on o.organisation_key = u.organisation_key where o.name = ? order by 1`,
+         join gold.dim_organisation o on o.organisation_key = u.organisation_key where o.name = ? order by coalesce(u.full_name, ''), f.completion_id`,
         [cell['Learner.organisationName'] as string],
       );
       expect(ids).toEqual(expected.map((r) => r.completion_id));

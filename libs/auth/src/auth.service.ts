@@ -236,7 +236,7 @@ export class AuthService {
       ...identity(membership.user),
       role: membership.role,
       context,
-      tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name },
+      tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name, locale: tenant.locale },
     };
   }
 

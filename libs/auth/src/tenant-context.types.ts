@@ -33,5 +33,6 @@ export interface Principal {
   sessionId: string;
   /** Null for a platform (Kineo ops) session. */
   context: TenantContext | null;
-  tenant: { id: string; slug: string; name: string } | null;
+  /** `locale`: the BCP 47 tag the tenant's numbers and dates are shown in. */
+  tenant: { id: string; slug: string; name: string; locale: string } | null;
 }

@@ -1,10 +1,10 @@
 import type { PrismaClient } from './client';
 import type { Tenant, TenantStatus } from '../generated/prisma';
 import { PlanLimitError } from './plan-limits';
-import { dbCall, TenantError, TenantService, validateNewTenant, type TenantWithSubscription } from './tenants';
+import { canonicalLocale, dbCall, TenantError, TenantService, validateNewTenant, type TenantWithSubscription } from './tenants';
 
 /**
- * What ops do to an existing tenant (suspend, resume, change plan) and what its org admin may
+ * What ops do to an existing tenant (suspend, resume, change plan, locale) and what its org admin may
  * change (the fiscal-year start). Each change and its audit event commit together.
  */
 export class TenantLifecycleService {
@@ -75,6 +75,22 @@ export class TenantLifecycleService {
         return tenant;
       }),
     );
+  }
+
+  /** The locale the portal formats this tenant's numbers and dates in; audited with the previous one. */
+  async setLocale(slug: string, locale: string, actor: string): Promise<TenantWithSubscription> {
+    const canonical = canonicalLocale(locale);
+    const tenant = await this.tenants.get(slug);
+    if (tenant.status === 'offboarded') {
+      throw new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${slug}" is offboarded; its locale can no longer change.`, { slug, status: tenant.status });
+    }
+    await dbCall(() =>
+      this.prisma.$transaction([
+        this.prisma.tenant.update({ where: { id: tenant.id }, data: { locale: canonical } }),
+        this.prisma.auditEvent.create({ data: { actor, action: 'tenant.locale_changed', tenantId: tenant.id, details: { from: tenant.locale, to: canonical } } }),
+      ]),
+    );
+    return this.tenants.get(slug);
   }
 
   private async move(

@@ -9,6 +9,7 @@ export const TENANT_ERROR_CODES = [
   'TENANT_SLUG_INVALID',
   'TENANT_NAME_INVALID',
   'TENANT_FISCAL_MONTH_INVALID',
+  'TENANT_LOCALE_INVALID',
   'PLAN_UNKNOWN',
   'TENANT_NOT_FOUND',
   'TENANT_SLUG_TAKEN',
@@ -29,13 +30,38 @@ export interface CreateTenantInput {
   name: string;
   planCode?: string;
   fiscalYearStartMonth?: number;
+  /** BCP 47 tag for the portal's numbers and dates; DEFAULT_LOCALE when not given. */
+  locale?: string;
   warehouseEngine?: 'duckdb' | 'databricks';
   /** Who asked, for the audit log: a user id or a system actor such as "cli:root". */
   actor: string;
 }
 
+export const DEFAULT_LOCALE = 'en-GB';
+
+/**
+ * The canonical form of a locale tag Node's Intl can format with (`en-gb` -> `en-GB`), or
+ * TENANT_LOCALE_INVALID: a tag the runtime would silently replace by another locale is refused,
+ * so what ops set is what people see.
+ */
+export function canonicalLocale(tag: string): string {
+  const trimmed = tag.trim();
+  let canonical: string | undefined;
+  try {
+    canonical = Intl.getCanonicalLocales(trimmed)[0];
+  } catch {
+    canonical = undefined;
+  }
+  if (!canonical || Intl.NumberFormat.supportedLocalesOf(canonical).length === 0) {
+    throw new TenantError('TENANT_LOCALE_INVALID', `"${tag}" is not a locale this service can format for; use a BCP 47 tag such as en-GB, en-US, fr-FR or de-DE.`, {
+      locale: tag,
+    });
+  }
+  return canonical;
+}
+
 /** Checks what can be checked without the database, so a bad request fails before anything else. */
-export function validateNewTenant(input: Pick<CreateTenantInput, 'slug' | 'name' | 'fiscalYearStartMonth'>) {
+export function validateNewTenant(input: Pick<CreateTenantInput, 'slug' | 'name' | 'fiscalYearStartMonth' | 'locale'>) {
   const slug = input.slug;
   const problem = slugProblem(slug);
   if (problem) {
@@ -49,7 +75,8 @@ export function validateNewTenant(input: Pick<CreateTenantInput, 'slug' | 'name'
   if (!Number.isInteger(month) || month < 1 || month > 12) {
     throw new TenantError('TENANT_FISCAL_MONTH_INVALID', `Fiscal-year start month must be 1 to 12, got ${month}.`);
   }
-  return { slug, name, month };
+  const locale = canonicalLocale(input.locale ?? DEFAULT_LOCALE);
+  return { slug, name, month, locale };
 }
 
 export type TenantWithSubscription = Tenant & { subscriptions: (Subscription & { plan: Plan })[] };
@@ -61,7 +88,7 @@ export class TenantService {
   constructor(private readonly prisma: PrismaClient) {}
 
   async create(input: CreateTenantInput): Promise<TenantWithSubscription> {
-    const { slug, name, month } = validateNewTenant(input);
+    const { slug, name, month, locale } = validateNewTenant(input);
     const planCode = input.planCode ?? DEFAULT_PLAN;
 
     return dbCall(async () => {
@@ -88,6 +115,7 @@ export class TenantService {
               name,
               namespace: namespaceForTenantSeq(Number(seq)),
               fiscalYearStartMonth: month,
+              locale,
               warehouseEngine: input.warehouseEngine ?? 'duckdb',
               subscriptions: { create: { planCode: plan.code, status: 'active', periodStart: new Date() } },
             },
@@ -98,7 +126,7 @@ export class TenantService {
               actor: input.actor,
               action: 'tenant.created',
               tenantId: tenant.id,
-              details: { slug, name, plan: plan.code, namespace: tenant.namespace },
+              details: { slug, name, plan: plan.code, namespace: tenant.namespace, locale },
             },
           });
           return tenant;

@@ -70,7 +70,8 @@ function cellConditions(plan: QueryPlan, cell: DrillRequest['cell'], planner: Jo
 
 /**
  * The learners and items behind one cell of a query: the same rows, scope and filters, narrowed
- * to the cell (and to the rows of one measure when asked), in pages ordered by the row's unique key.
+ * to the cell (and to the rows of one measure when asked), in pages along the cube's declared order
+ * (the learner's name) and then its unique key, so every page of a list follows the same total order.
  */
 export function compileDrill(req: DrillRequest, scope: AnalyticsScope, dialect: Dialect, options: CompileOptions): CompiledDrill {
   if (!req || typeof req !== 'object') throw invalid('A drill request needs a query and a cell.');
@@ -98,31 +99,42 @@ export function compileDrill(req: DrillRequest, scope: AnalyticsScope, dialect: 
     type: d.def.type === 'time' ? 'date' : d.def.type,
   }));
 
+  const orderDims = plan.cube.drill.order.map((member) => {
+    const d = resolveDimension(member, `drill order of ${plan.cube.name}`);
+    if (d.def.type !== 'string') throw invalid(`drill order of ${plan.cube.name}: ${member} is not a text member.`);
+    return d;
+  });
+  // The list's order: the declared members (nulls as '', so the comparison below is total), then the key.
+  const orderNames = orderDims.map((_, i) => `_o${i}`);
+  const orderValues = (c: ParamSink) => orderDims.map((d) => `coalesce(${dimensionValue(d, planner.n, c)}, '')`);
+
   let keys: string[] = [];
   const select = fragment(env, (c) => {
     keys = plan.cube.drill.key.map((k) => `${planner.n.f}.${k}`);
     const values = drillColumns.map((d) => `${dimensionValue(d, planner.n, c)} as ${q(d.member)}`);
-    return `select ${[...values, ...keys.map((k, i) => `${k} as ${q(keyNames[i])}`)].join(', ')}`;
+    const ordered = orderValues(c).map((v, i) => `${v} as ${q(orderNames[i])}`);
+    return `select ${[...values, ...ordered, ...keys.map((k, i) => `${k} as ${q(keyNames[i])}`)].join(', ')}`;
   });
   const where = fragment(env, (c) => {
     const conditions = [...whereConditions(plan, scope, planner, c), ...cellConditions(plan, req.cell, planner, c).map((p) => `(${p})`)];
     if (rows?.def.rows) conditions.push(`(${planner.render(rows.def.rows, c)})`);
     if (req.after !== undefined) {
-      const after = decodeCursor(req.after, keys.length);
-      // (k0, k1, ...) > (v0, v1, ...) spelled out: row-value comparison is not portable.
-      const branches = keys.map((k, i) => [...keys.slice(0, i).map((prev, j) => `${prev} = ${c.param(after[j])}`), `${k} > ${c.param(after[i])}`].join(' and '));
+      const columns = [...orderValues(c), ...keys];
+      const after = decodeCursor(req.after, columns.length);
+      // (o0, ..., k0, ...) > (v0, ...) spelled out: row-value comparison is not portable.
+      const branches = columns.map((k, i) => [...columns.slice(0, i).map((prev, j) => `${prev} = ${c.param(after[j])}`), `${k} > ${c.param(after[i])}`].join(' and '));
       conditions.push(`(${branches.map((b) => `(${b})`).join(' or ')})`);
     }
     return conditions.length ? `where ${conditions.join(' and ')}` : '';
   });
   const from = planner.from();
-  const order = { sql: `order by ${keys.map((k) => `${k} asc`).join(', ')}`, params: [] };
+  const order = { sql: `order by ${[...orderNames.map((o) => `${q(o)} asc`), ...keys.map((k) => `${k} asc`)].join(', ')}`, params: [] };
   const limit = { sql: `limit ${pageSize}`, params: [] };
 
   return {
     ...assemble([select, from, where, order, limit]),
     columns,
     pageSize,
-    cursorOf: (row) => encodeCursor(keyNames.map((k) => row[k])),
+    cursorOf: (row) => encodeCursor([...orderNames, ...keyNames].map((k) => row[k])),
   };
 }

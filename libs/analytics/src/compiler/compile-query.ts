@@ -92,7 +92,8 @@ function compilePlan(plan: QueryPlan, scope: AnalyticsScope, dialect: Dialect, e
 
   const order = orderBy(plan, dims.map((d) => d.column.key));
   const orderSql: Fragment = { sql: order.length ? `order by ${order.map((o) => `${q(o.key)} ${o.direction} nulls last`).join(', ')}` : '', params: [] };
-  const limit: Fragment = { sql: noLimit ? '' : `limit ${plan.limit}`, params: [] };
+  // An export lifts only the default limit: a query that asks for its top N exports those N, as shown.
+  const limit: Fragment = { sql: noLimit && plan.query.limit === undefined ? '' : `limit ${plan.limit}`, params: [] };
 
   return { ...assemble([select, from, where, groupBy, having, orderSql, limit]), columns };
 }

@@ -32,6 +32,7 @@ export const SCORM = factCube({
     lastAccessedDate: dateKey('Last accessed', 'When the attempt was last touched.', 'last_accessed_date_key'),
   },
   drill: {
+    order: ['Learner.fullName'],
     columns: ['Learner.userId', 'Learner.fullName', 'Scorm.scormName', 'Scorm.attempt', 'Scorm.status', 'Scorm.passed', 'Scorm.score', 'Scorm.lastAccessedDate'],
     key: ['user_id', 'scorm_id', 'attempt'],
   },
@@ -72,6 +73,7 @@ export const SEMINAR_SIGNUP = factCube({
     statusDate: dateKey('Status date', 'When the current status was set.', 'status_date_key'),
   },
   drill: {
+    order: ['Learner.fullName'],
     columns: ['Learner.userId', 'Learner.fullName', 'SeminarSignup.seminarName', 'SeminarSignup.eventDate', 'SeminarSignup.status'],
     key: ['signup_id'],
   },
@@ -99,6 +101,7 @@ export const LEARNING_TIME = factCube({
     date: dateKey('Date', 'The day of the learning (UTC).', 'date_key'),
   },
   drill: {
+    order: ['Learner.fullName'],
     columns: ['Learner.userId', 'Learner.fullName', 'LearningTime.date', 'LearningTime.source', 'LearningTime.seconds'],
     key: ['user_key', 'date_key', 'source'],
   },

@@ -61,6 +61,7 @@ export const CERTIFICATION = factCube({
     dueDate: dateKey('Due', 'When the certification is due.', 'due_date_key'),
   },
   drill: {
+    order: ['Learner.fullName'],
     columns: [
       'Learner.userId',
       'Learner.fullName',

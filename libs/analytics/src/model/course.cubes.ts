@@ -43,6 +43,7 @@ export const COURSE_PROGRESS = factCube({
     completedDate: dateKey('Completed', 'When the learner completed.', 'completed_date_key'),
   },
   drill: {
+    order: ['Learner.fullName'],
     columns: [
       'Learner.userId',
       'Learner.fullName',

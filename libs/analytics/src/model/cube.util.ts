@@ -30,6 +30,6 @@ export function historyCube(def: HistoryCubeInput): CubeDef {
       fiscalYearEnd: dateKey('Fiscal year end', 'The last day of the fiscal year.', 'fiscal_year_end_date_key'),
       ...cube.dimensions,
     },
-    drill: { columns: ['Learner.userId', 'Learner.fullName', `${def.name}.fiscalYear`, ...drillColumns], key: ['fiscal_year', 'user_id', ...itemIds] },
+    drill: { order: ['Learner.fullName'], columns: ['Learner.userId', 'Learner.fullName', `${def.name}.fiscalYear`, ...drillColumns], key: ['fiscal_year', 'user_id', ...itemIds] },
   });
 }

@@ -110,6 +110,7 @@ export const LEARNER: CubeDef = {
   },
   dimensions: LEARNER_DIMENSIONS,
   drill: {
+    order: ['Learner.fullName'],
     columns: ['Learner.userId', 'Learner.fullName', 'Learner.email', 'Learner.organisationName', 'Learner.positionName', 'Learner.managerName'],
     key: ['user_key'],
   },

@@ -65,6 +65,11 @@ export interface CubeDef {
   measures: Record<string, MeasureDef>;
   dimensions: Record<string, DimensionDef>;
   drill: {
+    /**
+     * Text members the list reads in, ascending, before the key (a list of people reads by name);
+     * the key follows, so the order is total and the keyset pages along it. Nulls sort as ''.
+     */
+    order: string[];
     /** Members listed for each row (the learner and the item). */
     columns: string[];
     /** Columns of the cube's table that together are a unique, non-null key of a row, in keyset order. */

@@ -45,6 +45,7 @@ export const PROGRAM_PROGRESS = factCube({
     completedDate: dateKey('Completed', 'When the learner completed.', 'completed_date_key'),
   },
   drill: {
+    order: ['Learner.fullName'],
     columns: [
       'Learner.userId',
       'Learner.fullName',

@@ -1,6 +1,7 @@
 import { DomainError } from '@kineo/errors';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AuthService, parseLoginInput, type LoginOrigin, type LoginResult, type Principal } from '@kineo/auth';
+import { DEFAULT_LOCALE } from '@kineo/db';
 import { CurrentPrincipal, Public, RequestOrigin, SignedIn } from './auth.decorators';
 import { LoginThrottle } from './login-throttle.service';
 import { Me, SessionPayload } from './auth.types';
@@ -58,6 +59,8 @@ export class AuthResolver {
       displayName: principal.displayName,
       role: principal.role,
       tenant: principal.tenant,
+      // Kineo ops read no tenant's data; the platform's own pages use the default.
+      locale: principal.tenant?.locale ?? DEFAULT_LOCALE,
       sessionExpiresAt: principal.expiresAt,
     };
   }

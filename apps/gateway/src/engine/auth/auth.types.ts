@@ -61,6 +61,9 @@ export class Me {
   @Field(() => TenantSummary, { nullable: true, description: 'Null for a Kineo ops session.' })
   tenant!: TenantSummary | null;
 
+  @Field({ description: "BCP 47 tag to format numbers and dates in: the organisation's locale (en-GB for Kineo ops)." })
+  locale!: string;
+
   @Field(() => GraphQLISODateTime, { description: 'When the session ends and the caller must sign in again.' })
   sessionExpiresAt!: Date;
 }

@@ -36,6 +36,8 @@ const CLIENT_CODES: ReadonlySet<string> = new Set<string>([
   'DATA_VERSION_GONE',
   'QUERY_TIMEOUT',
   'RATE_LIMITED',
+  // Explore's saved views: one the caller cannot see.
+  'VIEW_NOT_FOUND',
   // Onboarding and operations: paging, plan limits, tenant lifecycle.
   'BAD_USER_INPUT',
   'PLAN_LIMIT',

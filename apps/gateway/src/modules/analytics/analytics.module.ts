@@ -6,12 +6,14 @@ import { AnalyticsResolver } from './analytics.resolver';
 import { AnalyticsService } from './analytics.service';
 import { ExportsController } from './exports.controller';
 import { ExportsService } from './exports.service';
+import { SavedViewsResolver } from './saved-views.resolver';
+import { SavedViewsService } from './saved-views.service';
 
-/** Analytics over GraphQL (queries, dashboards, drill lists, the model) and file exports of them. */
+/** Analytics over GraphQL (queries, dashboards, drill lists, the model, Explore's saved views) and file exports of them. */
 @Module({
   imports: [CacheModule],
   controllers: [ExportsController],
-  providers: [AnalyticsScopeService, AnalyticsService, AnalyticsResolver, ExportsService, AnalyticsRateLimitGuard],
+  providers: [AnalyticsScopeService, AnalyticsService, AnalyticsResolver, ExportsService, AnalyticsRateLimitGuard, SavedViewsService, SavedViewsResolver],
   exports: [AnalyticsService],
 })
 export class AnalyticsModule {}

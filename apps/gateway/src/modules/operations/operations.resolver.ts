@@ -2,7 +2,7 @@ import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { Principal } from '@kineo/auth';
 import { CurrentPrincipal } from '../../engine/auth/auth.decorators';
 import { OpsOnly } from '../../engine/auth/ops.guard';
-import { parseInput, provisionTenantSchema, slugArgumentSchema } from './operations.schemas';
+import { localeSchema, parseInput, provisionTenantSchema, slugArgumentSchema } from './operations.schemas';
 import { OperationsService } from './operations.service';
 import { FleetPage, FleetTenantView, OpsTenantView, ProvisionTenantInput, TenantOperationView } from './operations.types';
 
@@ -64,5 +64,10 @@ export class OperationsResolver {
   @Mutation(() => FleetTenantView, { description: 'Moves a tenant to another plan; refused if it has more users than the plan allows.' })
   changePlan(@Args('slug') slug: string, @Args('plan') plan: string, @CurrentPrincipal() principal: Principal): Promise<FleetTenantView> {
     return this.operations.changePlan(parseInput(slugArgumentSchema, slug, 'slug'), plan, principal.userId);
+  }
+
+  @Mutation(() => FleetTenantView, { description: "Sets the locale the portal formats a tenant's numbers and dates in (a BCP 47 tag such as en-GB or en-US)." })
+  setTenantLocale(@Args('slug') slug: string, @Args('locale') locale: string, @CurrentPrincipal() principal: Principal): Promise<FleetTenantView> {
+    return this.operations.setLocale(parseInput(slugArgumentSchema, slug, 'slug'), parseInput(localeSchema, locale, 'locale'), principal.userId);
   }
 }

@@ -4,12 +4,16 @@ import { z } from 'zod';
 
 const slug = z.string().trim().min(1, { error: '"slug" is required.' }).max(SLUG_MAX, { error: `"slug" has at most ${SLUG_MAX} characters.` });
 
+/** A BCP 47 tag; whether Intl can format for it is TenantService's check (TENANT_LOCALE_INVALID). */
+export const localeSchema = z.string().trim().min(2, { error: '"locale" is a BCP 47 tag such as en-GB.' }).max(35, { error: '"locale" has at most 35 characters.' });
+
 /** provisionTenant's input; the slug's finer rules are TenantService's, the same as `kineo tenant create`. */
 export const provisionTenantSchema = z.strictObject({
   slug,
   name: z.string().trim().min(1, { error: '"name" is required.' }).max(200, { error: '"name" has at most 200 characters.' }),
   plan: z.string().trim().min(1, { error: '"plan" is required.' }),
   fiscalStartMonth: z.number().int().min(1, { error: '"fiscalStartMonth" is a month from 1 to 12.' }).max(12, { error: '"fiscalStartMonth" is a month from 1 to 12.' }),
+  locale: localeSchema,
 });
 
 export const slugArgumentSchema = slug;

@@ -54,12 +54,13 @@ export class OperationsService {
     return { ...view, runs: mapPage(runPage, toBuildRunView), audit: mapPage(auditPage, toAuditEventView) };
   }
 
-  async provision(input: { slug: string; name: string; plan: string; fiscalStartMonth: number }, actor: string): Promise<TenantOperationView> {
+  async provision(input: { slug: string; name: string; plan: string; fiscalStartMonth: number; locale: string }, actor: string): Promise<TenantOperationView> {
     const ticket = await provisionTenant(this.prisma, this.queues, {
       slug: input.slug,
       name: input.name,
       planCode: input.plan,
       fiscalYearStartMonth: input.fiscalStartMonth,
+      locale: input.locale,
       actor,
     });
     return { tenant: await this.viewOf(ticket.tenant), jobId: ticket.jobId };
@@ -80,6 +81,10 @@ export class OperationsService {
 
   async changePlan(slug: string, plan: string, actor: string): Promise<FleetTenantView> {
     return this.viewOf(await this.lifecycle.changePlan(slug, plan, actor));
+  }
+
+  async setLocale(slug: string, locale: string, actor: string): Promise<FleetTenantView> {
+    return this.viewOf(await this.lifecycle.setLocale(slug, locale, actor));
   }
 
   private async viewOf(tenant: TenantWithSubscription): Promise<FleetTenantView> {
@@ -103,6 +108,7 @@ export class OperationsService {
         rowLimit: Number(subscription.rowLimit ?? subscription.plan.rowLimit),
       },
       fiscalYearStartMonth: tenant.fiscalYearStartMonth,
+      locale: tenant.locale,
       dataVersion: tenant.dataVersion,
       lastLoad: entry.lastLoad && { id: entry.lastLoad.id, status: entry.lastLoad.status as RunStatus, at: entry.lastLoad.createdAt },
       lastBuild: entry.lastBuild && toBuildRunView(entry.lastBuild),

@@ -71,6 +71,9 @@ export class FleetTenantView {
   @Field(() => Int)
   fiscalYearStartMonth!: number;
 
+  @Field({ description: "BCP 47 tag the portal formats the tenant's numbers and dates in, e.g. en-GB." })
+  locale!: string;
+
   @Field(() => Int, { description: 'The published data version; 0 before the first publish.' })
   dataVersion!: number;
 
@@ -121,6 +124,9 @@ export class ProvisionTenantInput {
 
   @Field(() => Int, { defaultValue: 1, description: 'Month (1-12) the fiscal year starts.' })
   fiscalStartMonth!: number;
+
+  @Field({ defaultValue: 'en-GB', description: "BCP 47 tag for the portal's numbers and dates (en-GB, en-US, fr-FR...)." })
+  locale!: string;
 }
 
 @ObjectType('TenantOperation', { description: 'A tenant and the worker job carrying out what was asked.' })
