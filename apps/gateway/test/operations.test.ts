@@ -147,18 +147,18 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
       const bad = await ops('mutation { provisionTenant(input: { slug: "bigco", name: "Big", locale: "not a locale" }) { jobId } }');
       expect(bad.body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'TENANT_LOCALE_INVALID' }), message: expect.stringContaining('"not a locale"') })]);
 
-      await new UserService(prisma).create({ email: 'admin@initech.test', password: PASSWORD, grant: { tenantSlug: 'initech', role: 'org_admin' }, actor: 'test' });
-      const login = await graphql<{ login: { token: string } }>(app, `mutation { login(email: "admin@initech.test", password: "${PASSWORD}") { token } }`);
-      const initechAdmin = { authorization: `Bearer ${login.body.data!.login.token}` };
-      const changed = await ops<{ setTenantLocale: { slug: string; locale: string } }>('mutation { setTenantLocale(slug: "initech", locale: "fr-FR") { slug locale } }');
-      expect(changed.body.data).toEqual({ setTenantLocale: { slug: 'initech', locale: 'fr-FR' } });
-      const me = await graphql<{ me: { locale: string } }>(app, '{ me { locale } }', initechAdmin);
+      await new UserService(prisma).create({ email: 'admin@pied-piper.test', password: PASSWORD, grant: { tenantSlug: 'pied-piper', role: 'org_admin' }, actor: 'test' });
+      const login = await graphql<{ login: { token: string } }>(app, `mutation { login(email: "admin@pied-piper.test", password: "${PASSWORD}") { token } }`);
+      const piperAdmin = { authorization: `Bearer ${login.body.data!.login.token}` };
+      const changed = await ops<{ setTenantLocale: { slug: string; locale: string } }>('mutation { setTenantLocale(slug: "pied-piper", locale: "fr-FR") { slug locale } }');
+      expect(changed.body.data).toEqual({ setTenantLocale: { slug: 'pied-piper', locale: 'fr-FR' } });
+      const me = await graphql<{ me: { locale: string } }>(app, '{ me { locale } }', piperAdmin);
       expect(me.body.data!.me.locale).toBe('fr-FR');
-      const refused = await graphql(app, 'mutation { setTenantLocale(slug: "initech", locale: "de-DE") { locale } }', initechAdmin);
+      const refused = await graphql(app, 'mutation { setTenantLocale(slug: "pied-piper", locale: "de-DE") { locale } }', piperAdmin);
       expect(codes(refused.body.errors)).toEqual(['FORBIDDEN']);
-      const initech = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'initech' } });
-      const audit = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: initech.id, action: 'tenant.locale_changed' } });
-      expect(audit).toMatchObject({ actor: opsUserId, details: { from: 'en-GB', to: 'fr-FR' } });
+      const piper = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'pied-piper' } });
+      const audit = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: piper.id, action: 'tenant.locale_changed' } });
+      expect(audit).toMatchObject({ actor: opsUserId, details: { from: 'en-US', to: 'fr-FR' } });
     });
   });
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTestStack, type TestStack } from '@kineo/testkit';
-import { freePort, kineo, repoRoot, startService, stopService, type Service } from './stack.harness';
+import { freePort, kineo, repoRoot, startPortal, startService, stopService, type Service } from './stack.harness';
 import { WORLD_FILE_ENV, type World } from './world';
 
 const PASSWORD = 'portal-e2e-password';
@@ -66,20 +66,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await kineo(['tenant', 'create', EMPTY_TENANT.slug, '--name', EMPTY_TENANT.name, '--wait'], env);
     await kineo(['user', 'create', logins.emptyAdmin, '--tenant', EMPTY_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
 
-    const portalPort = await freePort();
-    const portalUrl = `http://127.0.0.1:${portalPort}`;
-    const portalDir = path.join(repoRoot, 'apps/portal');
-    if (!fs.existsSync(path.join(portalDir, '.next', 'BUILD_ID'))) throw new Error('no production build in apps/portal/.next: run `next build` first');
-    started.push(
-      await startService(
-        'portal',
-        [require.resolve('next/dist/bin/next', { paths: [portalDir] }), 'start', portalDir, '-p', String(portalPort), '-H', '127.0.0.1'],
-        { ...env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', KINEO_GATEWAY_URL: gatewayUrl },
-        { url: `${portalUrl}/api/health` },
-        logDir,
-        { cwd: portalDir },
-      ),
-    );
+    const portal = await startPortal(env, gatewayUrl, logDir);
+    started.push(portal.service);
+    const portalUrl = portal.url;
 
     const world: World = { portalUrl, gatewayUrl, password: PASSWORD, tenant: TENANT, logins, manager };
     const worldFile = path.join(stack.dir, 'world.json');

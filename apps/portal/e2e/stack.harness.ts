@@ -80,3 +80,20 @@ export async function stopService(service: Service | undefined): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/** The built portal (`next start`) against a gateway, as the browser tests and bench/portal run it. */
+export async function startPortal(env: Record<string, string>, gatewayUrl: string, logDir: string): Promise<{ service: Service; url: string }> {
+  const portalPort = await freePort();
+  const url = `http://127.0.0.1:${portalPort}`;
+  const portalDir = path.join(repoRoot, 'apps/portal');
+  if (!fs.existsSync(path.join(portalDir, '.next', 'BUILD_ID'))) throw new Error('no production build in apps/portal/.next: run `next build` first');
+  const service = await startService(
+    'portal',
+    [require.resolve('next/dist/bin/next', { paths: [portalDir] }), 'start', portalDir, '-p', String(portalPort), '-H', '127.0.0.1'],
+    { ...env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', KINEO_GATEWAY_URL: gatewayUrl },
+    { url: `${url}/api/health` },
+    logDir,
+    { cwd: portalDir },
+  );
+  return { service, url };
+}

@@ -1,6 +1,7 @@
 import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { readMyDashboards, readSession } from '../_server/session';
+import { LocaleProvider } from '../_client/locale-context';
 import { navigationFor, ROLE_LABELS } from '../_shared/navigation';
 import { NavLinks } from './nav-links';
 import { ServiceFooter } from './service-footer';
@@ -46,7 +47,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
         </div>
       </header>
       <main id="main" className="content" tabIndex={-1}>
-        {children}
+        <LocaleProvider locale={me.locale}>{children}</LocaleProvider>
       </main>
       <ServiceFooter />
     </div>

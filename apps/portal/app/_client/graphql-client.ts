@@ -5,6 +5,8 @@ export class OperationError extends Error {
     message: string,
     readonly code: string,
     readonly status: number,
+    /** The gateway's extensions beside the code, e.g. `argument: 'input.slug'` naming the field at fault. */
+    readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'OperationError';
@@ -29,7 +31,7 @@ export async function runOperation<TResult, TVariables>(
   });
   const body = (await res.json().catch(() => ({}))) as {
     data?: TResult | null;
-    errors?: Array<{ message: string; extensions?: { code?: string } }>;
+    errors?: Array<{ message: string; extensions?: { code?: string } & Record<string, unknown> }>;
   };
   const first = body.errors?.[0];
   if (first) {
@@ -37,7 +39,7 @@ export async function runOperation<TResult, TVariables>(
     // A query still in flight when the user signed out answers UNAUTHENTICATED too: only a page that is
     // not already the sign-in page is sent there, or it would race the user's next navigation.
     if (code === 'UNAUTHENTICATED' && !window.location.pathname.startsWith('/sign-in')) window.location.assign('/sign-in?expired=1');
-    throw new OperationError(first.message, code, res.status);
+    throw new OperationError(first.message, code, res.status, first.extensions ?? {});
   }
   if (!res.ok || !body.data) throw new OperationError(`The portal answered HTTP ${res.status}.`, 'INTERNAL', res.status);
   return body.data;

@@ -20,6 +20,7 @@ export const MeQuery = graphql(`
       email
       displayName
       role
+      locale
       sessionExpiresAt
       tenant {
         slug

@@ -7,12 +7,12 @@ export interface NavItem {
 
 /**
  * The dashboards the gateway lists for the caller's role (`meta.dashboards`), a manager's own team
- * first; Kineo ops have no dashboards, only the platform page.
+ * first, then Explore; Kineo ops have no dashboards, only the platform's tenants.
  */
 export function navigationFor(role: Role, dashboards: { id: string; title: string }[]): NavItem[] {
-  if (role === 'kineo_ops') return [{ href: '/platform', label: 'Platform' }];
+  if (role === 'kineo_ops') return [{ href: '/platform', label: 'Tenants' }];
   const ordered = role === 'manager' ? [...dashboards.filter((d) => d.id === 'my-team'), ...dashboards.filter((d) => d.id !== 'my-team')] : dashboards;
-  return ordered.map((d) => ({ href: `/dashboards/${d.id}`, label: d.title }));
+  return [...ordered.map((d) => ({ href: `/dashboards/${d.id}`, label: d.title })), { href: '/explore', label: 'Explore' }];
 }
 
 export const ROLE_LABELS: Record<Role, string> = {

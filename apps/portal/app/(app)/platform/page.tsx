@@ -1,15 +1,9 @@
 import type { Metadata } from 'next';
+import { FleetConsole } from './_components/fleet-console';
 
-export const metadata: Metadata = { title: 'Platform' };
+export const metadata: Metadata = { title: 'Tenants' };
 
+/** Kineo ops' landing page: the fleet and provisioning (a platform session sees no learner rows). */
 export default function PlatformPage() {
-  return (
-    <>
-      <h1>Platform</h1>
-      <p>
-        You are signed in as Kineo ops. A platform session sees every tenant&rsquo;s metadata and no learner rows, so it
-        has no dashboards. Tenants, loads and users are managed with the <code>kineo</code> CLI.
-      </p>
-    </>
-  );
+  return <FleetConsole />;
 }

@@ -46,6 +46,8 @@ export const AnalyticsRowsQuery = graphql(`
         ...ResultColumnFields
       }
       rows
+      dataVersion
+      asOf
     }
   }
 `);

@@ -1,17 +1,8 @@
 'use client';
 
-import { useSyncExternalStore } from 'react';
+import { useTenantLocale } from '@/app/_client/locale-context';
 
-const subscribe = () => () => {};
-
-/**
- * The reader's locale for numbers and dates. The gateway does not say which locale a tenant uses,
- * so the browser's is the best guess; the server render uses the page's language until hydration.
- */
+/** The locale numbers and dates are shown in: the organisation's, as the gateway says. */
 export function useLocale(): string {
-  return useSyncExternalStore(
-    subscribe,
-    () => navigator.language || 'en-GB',
-    () => 'en-GB',
-  );
+  return useTenantLocale();
 }

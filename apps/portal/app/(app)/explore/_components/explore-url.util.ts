@@ -1,0 +1,42 @@
+import type { AnalyticsQueryInput, ChartKind } from '@/generated/browser/graphql';
+
+/** What Explore shows lives in its URL (`?q=<query JSON>&chart=bar`), so a link or a reload reproduces it. */
+export interface ExploreState {
+  query: AnalyticsQueryInput;
+  chart: ExploreChart;
+}
+
+export type ExploreChart = Extract<ChartKind, 'bar' | 'line' | 'pie' | 'table'>;
+export const EXPLORE_CHARTS: { kind: ExploreChart; label: string }[] = [
+  { kind: 'bar', label: 'Bar chart' },
+  { kind: 'line', label: 'Line chart' },
+  { kind: 'pie', label: 'Pie chart' },
+  { kind: 'table', label: 'Table' },
+];
+
+/** Rows at most unless the person sets another limit: a chart of more bars than this is unreadable. */
+export const DEFAULT_LIMIT = 100;
+
+export function stateFromParams(params: URLSearchParams): ExploreState {
+  const chart = EXPLORE_CHARTS.find((c) => c.kind === params.get('chart'))?.kind ?? 'bar';
+  let query: AnalyticsQueryInput = { measures: [] };
+  try {
+    const parsed = JSON.parse(params.get('q') ?? 'null') as unknown;
+    if (parsed && typeof parsed === 'object' && Array.isArray((parsed as AnalyticsQueryInput).measures)) query = parsed as AnalyticsQueryInput;
+  } catch {
+    // A hand-edited link that is not JSON opens an empty Explore rather than failing.
+  }
+  return { query, chart };
+}
+
+export function exploreHref(state: ExploreState): string {
+  const params = new URLSearchParams();
+  if (state.query.measures.length > 0) params.set('q', JSON.stringify(state.query));
+  params.set('chart', state.chart);
+  return `/explore?${params.toString()}`;
+}
+
+/** The cube a member belongs to ('CourseProgress.count' -> 'CourseProgress'). */
+export function cubeOf(member: string): string {
+  return member.slice(0, member.indexOf('.'));
+}

@@ -1,0 +1,278 @@
+'use client';
+
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useMemo, useState } from 'react';
+import { runOperation } from '@/app/_client/graphql-client';
+import { rowsOf, type AnalyticsFilterInput, type AnalyticsQueryInput, type Tile } from '../../dashboards/_components/analytics.types';
+import { ChartTile } from '../../dashboards/_components/chart-tile';
+import { AnalyticsRowsQuery } from '../../dashboards/_components/dashboard.operations';
+import { DataTable } from '../../dashboards/_components/data-table';
+import { ExportButtons } from '../../dashboards/_components/export-buttons';
+import { formatAsOf } from '../../dashboards/_components/format.util';
+import { useLocale } from '../../dashboards/_components/use-locale';
+import { ExploreMetaQuery } from './explore.operations';
+import { cubeOf, DEFAULT_LIMIT, EXPLORE_CHARTS, exploreHref, stateFromParams, type ExploreChart, type ExploreState } from './explore-url.util';
+import { SavedViewsPanel } from './saved-views-panel';
+
+type Cube = NonNullable<ReturnType<typeof useMetaCubes>>[number];
+
+function useMetaCubes() {
+  const meta = useQuery({ queryKey: ['explore-meta'], queryFn: () => runOperation(ExploreMetaQuery), staleTime: Infinity });
+  return meta.data?.meta.cubes;
+}
+
+/**
+ * Explore: measures, dimensions, a filter, a time grain and a chart picked from the model (`meta`),
+ * answered by the gateway's `analytics` in the caller's scope, shown as a chart and a table, and
+ * saved as a named view (the caller's own, or shared with the organisation).
+ */
+export function ExploreView() {
+  const router = useRouter();
+  const searchParams = useSearchParams();
+  const locale = useLocale();
+  const state = useMemo(() => stateFromParams(new URLSearchParams(searchParams.toString())), [searchParams]);
+  const cubes = useMetaCubes();
+  const [chosenCube, setChosenCube] = useState('CourseProgress');
+  const cubeName = state.query.measures[0] ? cubeOf(state.query.measures[0]) : chosenCube;
+  const cube = cubes?.find((c) => c.name === cubeName);
+  const joined = cubes?.filter((c) => cube?.joins.includes(c.name)) ?? [];
+  const { query, chart } = state;
+
+  const navigate = (next: ExploreState) => router.replace(exploreHref(next), { scroll: false });
+  const setQuery = (changes: Partial<AnalyticsQueryInput>) => navigate({ query: { ...query, ...changes }, chart });
+  const toggle = (list: string[] | null | undefined, member: string) => {
+    const current = list ?? [];
+    return current.includes(member) ? current.filter((m) => m !== member) : [...current, member];
+  };
+
+  const ready = query.measures.length > 0;
+  const answer = useQuery({
+    queryKey: ['explore', query],
+    queryFn: () => runOperation(AnalyticsRowsQuery, { query, reach: 'all' }),
+    enabled: ready,
+    placeholderData: keepPreviousData,
+  });
+  const result = ready ? answer.data?.analytics : undefined;
+  const tile: Tile | undefined = result && {
+    id: 'explore',
+    title: 'Explore',
+    chart,
+    drill: false,
+    query,
+    result: { columns: result.columns, rows: result.rows },
+  };
+
+  return (
+    <>
+      <div className="dashboard-head">
+        <div>
+          <h1>Explore</h1>
+          <p className="lede">Pick what to count and how to cut it; save what you find as a view for yourself or your organisation.</p>
+        </div>
+      </div>
+      <div className="explore">
+        <form className="tile" aria-label="Build a query" onSubmit={(e) => e.preventDefault()}>
+          <div className="field">
+            <label htmlFor="explore-cube">Subject</label>
+            <select
+              id="explore-cube"
+              value={cubeName}
+              onChange={(e) => {
+                setChosenCube(e.target.value);
+                navigate({ query: { measures: [] }, chart });
+              }}
+            >
+              {(cubes ?? []).map((c) => (
+                <option key={c.name} value={c.name}>
+                  {c.title}
+                </option>
+              ))}
+            </select>
+          </div>
+          {cube ? (
+            <>
+              <MemberChoices legend="Measures" members={cube.measures} chosen={query.measures} onToggle={(m) => setQuery({ measures: toggle(query.measures, m) })} />
+              {[cube, ...joined].map((c) => (
+                <MemberChoices
+                  key={c.name}
+                  legend={c.name === cube.name ? 'Group by' : `Group by ${c.title.toLowerCase()}`}
+                  members={c.dimensions.filter((d) => d.type !== 'time')}
+                  chosen={query.dimensions ?? []}
+                  onToggle={(m) => setQuery({ dimensions: toggle(query.dimensions, m) })}
+                />
+              ))}
+              <TimeChoice cube={cube} query={query} onChange={(timeDimension) => setQuery({ timeDimension })} />
+              <FilterChoice cubes={[cube, ...joined]} filters={query.filters ?? []} onChange={(filters) => setQuery({ filters })} />
+              <div className="field">
+                <label htmlFor="explore-chart">Show as</label>
+                <select id="explore-chart" value={chart} onChange={(e) => navigate({ query, chart: e.target.value as ExploreChart })}>
+                  {EXPLORE_CHARTS.map((c) => (
+                    <option key={c.kind} value={c.kind}>
+                      {c.label}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor="explore-limit">Rows at most</label>
+                <input
+                  id="explore-limit"
+                  type="number"
+                  min={1}
+                  max={50000}
+                  value={query.limit ?? DEFAULT_LIMIT}
+                  onChange={(e) => setQuery({ limit: Math.min(50000, Math.max(1, Number(e.target.value) || DEFAULT_LIMIT)) })}
+                />
+              </div>
+            </>
+          ) : null}
+        </form>
+
+        <div>
+          <section className="tile" aria-labelledby="explore-result" data-tile="explore">
+            <h2 id="explore-result">Result</h2>
+            {!ready ? (
+              <p className="empty-state" role="status">
+                Choose at least one measure.
+              </p>
+            ) : answer.error ? (
+              <p className="notice error" role="alert">
+                {answer.error.message}
+              </p>
+            ) : !tile || !result ? (
+              <div className="skeleton" aria-busy="true" aria-label="Loading the answer">
+                <div className="skeleton-block" />
+              </div>
+            ) : rowsOf(result.rows).length === 0 ? (
+              <p className="empty-state" role="status">
+                No rows match: widen the filters or load data for this subject.
+              </p>
+            ) : (
+              <div aria-busy={answer.isFetching || undefined}>
+                <p className="as-of" data-testid="as-of">
+                  Data as of <strong>{formatAsOf(result.asOf, locale)}</strong> · version {result.dataVersion}
+                </p>
+                {chart === 'table' || (query.dimensions ?? []).length + (query.timeDimension?.granularity ? 1 : 0) === 0 ? (
+                  <DataTable caption="Result" columns={result.columns} rows={rowsOf(result.rows)} locale={locale} />
+                ) : (
+                  <ChartTile tile={tile} locale={locale} drillHref={() => ''} />
+                )}
+                <ExportButtons label="the result" request={{ query, reach: 'all' }} />
+              </div>
+            )}
+          </section>
+          <SavedViewsPanel state={state} canSave={ready} />
+        </div>
+      </div>
+    </>
+  );
+}
+
+function MemberChoices({ legend, members, chosen, onToggle }: { legend: string; members: { name: string; title: string }[]; chosen: string[]; onToggle: (member: string) => void }) {
+  if (members.length === 0) return null;
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      <div className="choices">
+        {members.map((m) => (
+          <label key={m.name} className="check">
+            <input type="checkbox" checked={chosen.includes(m.name)} onChange={() => onToggle(m.name)} />
+            {m.title}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+function TimeChoice({ cube, query, onChange }: { cube: Cube; query: AnalyticsQueryInput; onChange: (t: AnalyticsQueryInput['timeDimension']) => void }) {
+  const times = cube.dimensions.filter((d) => d.type === 'time');
+  if (times.length === 0) return null;
+  const current = times.find((t) => t.name === query.timeDimension?.dimension);
+  return (
+    <fieldset>
+      <legend>Over time</legend>
+      <div className="field">
+        <label htmlFor="explore-time">Date</label>
+        <select
+          id="explore-time"
+          value={current?.name ?? ''}
+          onChange={(e) => onChange(e.target.value ? { dimension: e.target.value, granularity: query.timeDimension?.granularity ?? 'month' } : null)}
+        >
+          <option value="">None</option>
+          {times.map((t) => (
+            <option key={t.name} value={t.name}>
+              {t.title}
+            </option>
+          ))}
+        </select>
+      </div>
+      {current ? (
+        <div className="field">
+          <label htmlFor="explore-grain">By</label>
+          <select id="explore-grain" value={query.timeDimension?.granularity ?? 'month'} onChange={(e) => onChange({ dimension: current.name, granularity: e.target.value as never })}>
+            {(current.granularities ?? []).map((g) => (
+              <option key={g} value={g}>
+                {g}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : null}
+    </fieldset>
+  );
+}
+
+/** One "equals" filter at a time, on any text member the subject can be cut by. */
+function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: AnalyticsFilterInput[]; onChange: (f: AnalyticsFilterInput[]) => void }) {
+  const members = cubes.flatMap((c) => c.dimensions.filter((d) => d.type === 'string').map((d) => ({ ...d, label: `${c.title}: ${d.title}` })));
+  const [member, setMember] = useState('');
+  const [value, setValue] = useState('');
+  const title = (name: string) => members.find((m) => m.name === name)?.label ?? name;
+  return (
+    <fieldset>
+      <legend>Filters</legend>
+      {filters.length > 0 ? (
+        <ul className="saved-views">
+          {filters.map((f, i) => (
+            <li key={`${f.member}-${i}`}>
+              <span>
+                {title(f.member)} = {(f.values ?? []).map(String).join(', ')}
+              </span>
+              <button type="button" className="button small" onClick={() => onChange(filters.filter((_, j) => j !== i))} aria-label={`Remove filter ${title(f.member)}`}>
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="field">
+        <label htmlFor="explore-filter-member">Where</label>
+        <select id="explore-filter-member" value={member} onChange={(e) => setMember(e.target.value)}>
+          <option value="">Choose a field</option>
+          {members.map((m) => (
+            <option key={m.name} value={m.name}>
+              {m.label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor="explore-filter-value">Is</label>
+        <input id="explore-filter-value" value={value} onChange={(e) => setValue(e.target.value)} />
+      </div>
+      <button
+        type="button"
+        className="button small"
+        disabled={!member || !value.trim()}
+        onClick={() => {
+          onChange([...filters, { member, operator: 'equals', values: [value.trim()] }]);
+          setValue('');
+        }}
+      >
+        Add filter
+      </button>
+    </fieldset>
+  );
+}

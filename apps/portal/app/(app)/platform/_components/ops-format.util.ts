@@ -1,0 +1,42 @@
+/** Dates and counts of the ops console, in the reader's locale; nothing yet shows as a dash. */
+export function formatWhen(iso: string | null | undefined, locale: string): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(date);
+}
+
+export function formatCount(n: number | null | undefined, locale: string): string {
+  return n === null || n === undefined ? '—' : new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(n);
+}
+
+export function formatBytes(n: number | null | undefined, locale: string): string {
+  if (n === null || n === undefined) return '—';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value)} ${units[unit]}`;
+}
+
+export const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** The locales ops pick from; the gateway accepts any BCP 47 tag Intl can format for. */
+export const LOCALES = [
+  { tag: 'en-GB', label: 'English (United Kingdom)' },
+  { tag: 'en-US', label: 'English (United States)' },
+  { tag: 'en-AU', label: 'English (Australia)' },
+  { tag: 'en-IE', label: 'English (Ireland)' },
+  { tag: 'fr-FR', label: 'Français (France)' },
+  { tag: 'de-DE', label: 'Deutsch (Deutschland)' },
+  { tag: 'nl-NL', label: 'Nederlands (Nederland)' },
+  { tag: 'es-ES', label: 'Español (España)' },
+];
+
+export const PLANS = [
+  { code: 'starter', label: 'Starter' },
+  { code: 'professional', label: 'Professional' },
+  { code: 'enterprise', label: 'Enterprise' },
+];

@@ -1,0 +1,138 @@
+import { graphql } from '@/generated/browser';
+
+/** A build as the ops console shows it: its status and its checks. */
+export const OpsBuildFields = graphql(`
+  fragment OpsBuildFields on BuildRun {
+    id
+    kind
+    status
+    createdAt
+    finishedAt
+    dataVersion
+    checksPassed
+    checksFailed
+    error
+  }
+`);
+
+export const OpsTenantFields = graphql(`
+  fragment OpsTenantFields on FleetTenant {
+    id
+    slug
+    name
+    status
+    locale
+    fiscalYearStartMonth
+    dataVersion
+    rows
+    storageBytes
+    createdAt
+    plan {
+      code
+      name
+      seatLimit
+      rowLimit
+    }
+    lastLoad {
+      id
+      status
+      at
+    }
+    lastBuild {
+      ...OpsBuildFields
+    }
+  }
+`);
+
+export const FleetQuery = graphql(`
+  query Fleet($first: Int, $after: String, $search: String) {
+    fleet(first: $first, after: $after, search: $search) {
+      items {
+        ...OpsTenantFields
+      }
+      endCursor
+      hasNextPage
+    }
+  }
+`);
+
+export const OpsTenantQuery = graphql(`
+  query OpsTenant($slug: String!, $runsFirst: Int, $runsAfter: String) {
+    tenant(slug: $slug, runsFirst: $runsFirst, runsAfter: $runsAfter) {
+      slug
+      name
+      namespace
+      status
+      locale
+      fiscalYearStartMonth
+      dataVersion
+      rows
+      storageBytes
+      createdAt
+      plan {
+        name
+        seatLimit
+        rowLimit
+      }
+      runs {
+        items {
+          ...OpsBuildFields
+          startedAt
+        }
+        endCursor
+        hasNextPage
+      }
+    }
+  }
+`);
+
+export const ProvisionTenantMutation = graphql(`
+  mutation ProvisionTenant($input: ProvisionTenantInput!) {
+    provisionTenant(input: $input) {
+      jobId
+      tenant {
+        slug
+        status
+      }
+    }
+  }
+`);
+
+export const SuspendTenantMutation = graphql(`
+  mutation SuspendTenant($slug: String!, $reason: String) {
+    suspendTenant(slug: $slug, reason: $reason) {
+      slug
+      status
+    }
+  }
+`);
+
+export const ResumeTenantMutation = graphql(`
+  mutation ResumeTenant($slug: String!) {
+    resumeTenant(slug: $slug) {
+      slug
+      status
+    }
+  }
+`);
+
+export const OffboardTenantMutation = graphql(`
+  mutation OffboardTenant($slug: String!, $confirm: String!) {
+    offboardTenant(slug: $slug, confirm: $confirm) {
+      jobId
+      tenant {
+        slug
+        status
+      }
+    }
+  }
+`);
+
+export const SetTenantLocaleMutation = graphql(`
+  mutation SetTenantLocale($slug: String!, $locale: String!) {
+    setTenantLocale(slug: $slug, locale: $locale) {
+      slug
+      locale
+    }
+  }
+`);

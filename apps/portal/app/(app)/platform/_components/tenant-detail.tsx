@@ -1,0 +1,219 @@
+'use client';
+
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useState, type FormEvent } from 'react';
+import { runOperation } from '@/app/_client/graphql-client';
+import { useTenantLocale } from '@/app/_client/locale-context';
+import { OffboardTenantMutation, OpsTenantQuery, ResumeTenantMutation, SetTenantLocaleMutation, SuspendTenantMutation } from './ops.operations';
+import { formatBytes, formatCount, formatWhen, LOCALES, MONTHS } from './ops-format.util';
+import { StatusBadge } from './status-badge';
+
+const RUNS_PAGE = 10;
+
+/**
+ * One tenant for Kineo ops: what it is, its runs newest first (a page at a time along the gateway's
+ * cursor), and what ops may do to it: suspend or resume, change its locale, offboard it after
+ * typing its slug.
+ */
+export function TenantDetail({ slug }: { slug: string }) {
+  const locale = useTenantLocale();
+  const queryClient = useQueryClient();
+  const detail = useInfiniteQuery({
+    queryKey: ['ops-tenant', slug],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) => runOperation(OpsTenantQuery, { slug, runsFirst: RUNS_PAGE, runsAfter: pageParam }),
+    getNextPageParam: (last) => (last.tenant.runs.hasNextPage ? last.tenant.runs.endCursor : undefined),
+  });
+  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['ops-tenant', slug] }), queryClient.invalidateQueries({ queryKey: ['fleet'] })]);
+  const suspend = useMutation({ mutationFn: () => runOperation(SuspendTenantMutation, { slug, reason: null }), onSuccess: refresh });
+  const resume = useMutation({ mutationFn: () => runOperation(ResumeTenantMutation, { slug }), onSuccess: refresh });
+
+  const tenant = detail.data?.pages[0]?.tenant;
+  const runs = detail.data?.pages.flatMap((p) => p.tenant.runs.items) ?? [];
+  const lifecycleError = suspend.error ?? resume.error;
+
+  return (
+    <>
+      <p>
+        <Link href="/platform">← All tenants</Link>
+      </p>
+      <div className="dashboard-head">
+        <div>
+          <h1>{tenant?.name ?? slug}</h1>
+          <p className="lede">{tenant ? `${tenant.slug} · ${tenant.namespace}` : 'Loading…'}</p>
+        </div>
+        {tenant ? <StatusBadge status={tenant.status} /> : null}
+      </div>
+      {detail.error ? (
+        <p className="notice error" role="alert">
+          {detail.error.message}
+        </p>
+      ) : null}
+      {tenant ? (
+        <>
+          <section className="tile" aria-labelledby="tenant-facts">
+            <h2 id="tenant-facts">Overview</h2>
+            <dl className="facts">
+              <dt>Plan</dt>
+              <dd>{tenant.plan ? `${tenant.plan.name} (${formatCount(tenant.plan.seatLimit, locale)} seats, ${formatCount(tenant.plan.rowLimit, locale)} rows a load)` : '—'}</dd>
+              <dt>Data version</dt>
+              <dd>{tenant.dataVersion}</dd>
+              <dt>Gold rows</dt>
+              <dd>{formatCount(tenant.rows, locale)}</dd>
+              <dt>Storage</dt>
+              <dd>{formatBytes(tenant.storageBytes, locale)}</dd>
+              <dt>Fiscal year starts</dt>
+              <dd>{MONTHS[tenant.fiscalYearStartMonth - 1]}</dd>
+              <dt>Locale</dt>
+              <dd>{tenant.locale}</dd>
+              <dt>Created</dt>
+              <dd>{formatWhen(tenant.createdAt, locale)}</dd>
+            </dl>
+          </section>
+
+          <section className="tile" aria-labelledby="tenant-actions">
+            <h2 id="tenant-actions">Actions</h2>
+            <div className="actions-row">
+              {tenant.status === 'active' ? (
+                <button type="button" className="button" onClick={() => suspend.mutate()} disabled={suspend.isPending}>
+                  {suspend.isPending ? 'Suspending…' : 'Suspend'}
+                </button>
+              ) : null}
+              {tenant.status === 'suspended' ? (
+                <button type="button" className="button" onClick={() => resume.mutate()} disabled={resume.isPending}>
+                  {resume.isPending ? 'Resuming…' : 'Resume'}
+                </button>
+              ) : null}
+            </div>
+            {lifecycleError ? (
+              <p className="notice error" role="alert">
+                {lifecycleError.message}
+              </p>
+            ) : null}
+            {tenant.status !== 'offboarded' ? <LocaleForm slug={slug} current={tenant.locale} onChanged={refresh} /> : null}
+            {tenant.status !== 'offboarded' ? <OffboardForm slug={slug} onOffboarded={refresh} /> : null}
+          </section>
+        </>
+      ) : null}
+
+      <section className="tile" aria-labelledby="tenant-runs">
+        <h2 id="tenant-runs">Runs</h2>
+        {tenant && runs.length === 0 ? (
+          <p className="empty-state" role="status">
+            No loads or builds yet.
+          </p>
+        ) : (
+          <div className="table-wrap">
+            <table className="data-table" data-testid="runs">
+              <caption className="visually-hidden">Runs, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Started</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Checks</th>
+                  <th scope="col" className="num">
+                    Data version
+                  </th>
+                  <th scope="col">Finished</th>
+                </tr>
+              </thead>
+              <tbody>
+                {runs.map((run) => (
+                  <tr key={run.id}>
+                    <th scope="row">{formatWhen(run.startedAt ?? run.createdAt, locale)}</th>
+                    <td>{run.kind}</td>
+                    <td>
+                      <StatusBadge status={run.status} />
+                      {run.error ? <span className="block error-text">{run.error}</span> : null}
+                    </td>
+                    <td>{`${run.checksPassed} passed, ${run.checksFailed} failed`}</td>
+                    <td className="num">{run.dataVersion ?? '—'}</td>
+                    <td>{formatWhen(run.finishedAt, locale)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {detail.hasNextPage ? (
+          <div className="table-footer">
+            <button type="button" className="button small" onClick={() => void detail.fetchNextPage()} disabled={detail.isFetchingNextPage}>
+              {detail.isFetchingNextPage ? 'Loading…' : 'Older runs'}
+            </button>
+          </div>
+        ) : null}
+      </section>
+    </>
+  );
+}
+
+function LocaleForm({ slug, current, onChanged }: { slug: string; current: string; onChanged: () => Promise<unknown> }) {
+  const [value, setValue] = useState(current);
+  const change = useMutation({ mutationFn: () => runOperation(SetTenantLocaleMutation, { slug, locale: value }), onSuccess: onChanged });
+  const options = LOCALES.some((l) => l.tag === current) ? LOCALES : [{ tag: current, label: current }, ...LOCALES];
+  return (
+    <form
+      className="inline-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        change.mutate();
+      }}
+    >
+      <div className="field">
+        <label htmlFor="tenant-locale">Numbers and dates for this organisation</label>
+        <select id="tenant-locale" value={value} onChange={(e) => setValue(e.target.value)}>
+          {options.map((l) => (
+            <option key={l.tag} value={l.tag}>
+              {l.label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button type="submit" className="button" disabled={change.isPending || value === current}>
+        Change locale
+      </button>
+      {change.error ? (
+        <span className="error-text" role="alert">
+          {change.error.message}
+        </span>
+      ) : null}
+    </form>
+  );
+}
+
+/** Offboarding drops the tenant's warehouse data: the button stays disabled until the slug is typed exactly. */
+function OffboardForm({ slug, onOffboarded }: { slug: string; onOffboarded: () => Promise<unknown> }) {
+  const [confirm, setConfirm] = useState('');
+  const offboard = useMutation({ mutationFn: () => runOperation(OffboardTenantMutation, { slug, confirm }), onSuccess: onOffboarded });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (confirm === slug) offboard.mutate();
+  };
+  return (
+    <form className="danger-zone" onSubmit={submit} aria-labelledby="offboard-heading">
+      <h3 id="offboard-heading">Offboard</h3>
+      <p id="offboard-hint" className="hint">
+        Removes the organisation&rsquo;s warehouse data after recording its row counts in the audit log. Type <strong>{slug}</strong> to confirm.
+      </p>
+      <div className="field">
+        <label htmlFor="offboard-confirm">Tenant slug</label>
+        <input id="offboard-confirm" value={confirm} onChange={(e) => setConfirm(e.target.value)} aria-describedby="offboard-hint" autoComplete="off" spellCheck={false} />
+      </div>
+      <button type="submit" className="button danger" disabled={confirm !== slug || offboard.isPending}>
+        {offboard.isPending ? 'Offboarding…' : `Offboard ${slug}`}
+      </button>
+      {offboard.data ? (
+        <p className="notice" role="status">
+          Offboarding queued (job {offboard.data.offboardTenant.jobId}).
+        </p>
+      ) : null}
+      {offboard.error ? (
+        <p className="notice error" role="alert">
+          {offboard.error.message}
+        </p>
+      ) : null}
+    </form>
+  );
+}

@@ -1,0 +1,80 @@
+import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './fixtures';
+
+test.describe('ops console', () => {
+  test('ops provision a tenant through a validated form and see it in the fleet, then open a tenant and its runs', async ({ page, signIn, world }) => {
+    await signIn('ops');
+    await expect(page.getByRole('heading', { level: 1, name: 'Tenants' })).toBeVisible();
+    const fleet = page.getByTestId('fleet');
+    await expect(fleet.getByRole('rowheader', { name: new RegExp(world.tenant.name) })).toBeVisible();
+
+    const form = page.getByRole('form', { name: 'Provision a tenant' });
+    // Checked before anything is sent: the field says what is wrong.
+    await form.getByLabel('Slug').fill('Northwind Traders');
+    await form.getByRole('button', { name: 'Provision' }).click();
+    await expect(form.getByLabel('Slug')).toHaveAttribute('aria-invalid', 'true');
+    await expect(form.getByText(/Use lower-case letters, digits and hyphens/)).toBeVisible();
+    await expect(form.getByText("Enter the organisation's name.")).toBeVisible();
+    // Refused by the gateway: its message lands on the field it is about.
+    await form.getByLabel('Slug').fill(world.tenant.slug);
+    await form.getByLabel('Organisation name').fill('Acme again');
+    await form.getByRole('button', { name: 'Provision' }).click();
+    await expect(form.getByText(/already|taken|exists/i)).toBeVisible();
+
+    await form.getByLabel('Slug').fill('northwind-traders');
+    await form.getByLabel('Organisation name').fill('Northwind Traders');
+    await form.getByLabel('Locale').selectOption('en-US');
+    await form.getByRole('button', { name: 'Provision' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Tenant northwind-traders is provisioning' })).toBeVisible();
+    const row = fleet.getByRole('row', { name: /Northwind Traders/ });
+    await expect(row).toBeVisible();
+    await expect(row.getByRole('cell', { name: 'Starter' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    await saveScreenshot(page, 'ops-fleet');
+
+    await fleet.getByRole('link', { name: world.tenant.name }).click();
+    await expect(page).toHaveURL(new RegExp(`/platform/tenants/${world.tenant.slug}$`));
+    await expect(page.getByRole('heading', { level: 1, name: world.tenant.name })).toBeVisible();
+    // The load that built its gold is among its runs, newest first.
+    await expect(page.getByTestId('runs').locator('tbody tr').first()).toContainText('succeeded');
+    // Offboarding waits for the slug typed exactly.
+    const offboard = page.getByRole('button', { name: `Offboard ${world.tenant.slug}` });
+    await expect(offboard).toBeDisabled();
+    await page.getByLabel('Tenant slug').fill(world.tenant.slug.toUpperCase());
+    await expect(offboard).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Suspend' })).toBeEnabled();
+    await expectNoSeriousA11yViolations(page);
+    await saveScreenshot(page, 'ops-tenant');
+  });
+});
+
+test.describe('explore', () => {
+  test('an org admin builds a chart from the model, saves it as a shared view, and the view reopens after a reload', async ({ page, signIn }) => {
+    await signIn('admin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Explore' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Explore' })).toBeVisible();
+    await page.getByRole('group', { name: 'Measures' }).getByLabel('Completion rate').check();
+    await page.getByRole('group', { name: 'Group by learners' }).getByLabel('Organisation', { exact: true }).check();
+    const result = page.locator('section[data-tile="explore"]');
+    await expect(result.locator('.recharts-bar-rectangle').first()).toBeVisible();
+    const bars = await result.locator('.recharts-bar-rectangle').count();
+    expect(bars).toBeGreaterThan(1);
+    await expect(page).toHaveURL(/\/explore\?q=.*CourseProgress\.completionRate/);
+
+    await page.getByLabel('View name').fill('Completion by organisation');
+    await page.getByLabel('Share with my organisation').check();
+    await page.getByRole('button', { name: 'Save view' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Saved “Completion by organisation”, shared' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    await saveScreenshot(page, 'explore');
+
+    // A fresh Explore, then the saved view: the same chart comes back.
+    await page.goto('/explore');
+    await expect(result.getByRole('status')).toHaveText('Choose at least one measure.');
+    await page.reload();
+    await page.getByRole('list', { name: 'Saved views' }).getByRole('link', { name: 'Completion by organisation' }).click();
+    await expect(result.locator('.recharts-bar-rectangle')).toHaveCount(bars);
+    await expect(page.getByRole('group', { name: 'Measures' }).getByLabel('Completion rate')).toBeChecked();
+    await page.reload();
+    await expect(result.locator('.recharts-bar-rectangle')).toHaveCount(bars);
+  });
+});
