@@ -52,8 +52,13 @@ test.describe('explore', () => {
     await signIn('admin');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Explore' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Explore' })).toBeVisible();
-    await page.getByRole('group', { name: 'Measures' }).getByLabel('Completion rate').check();
-    await page.getByRole('group', { name: 'Group by learners' }).getByLabel('Organisation', { exact: true }).check();
+    // The choices live in the URL: a click checks the box once the URL has it (check() would look too soon).
+    const measure = page.getByRole('group', { name: 'Measures' }).getByLabel('Completion rate');
+    await measure.click();
+    await expect(measure).toBeChecked();
+    const dimension = page.getByRole('group', { name: 'Group by learners' }).getByLabel('Organisation', { exact: true });
+    await dimension.click();
+    await expect(dimension).toBeChecked();
     const result = page.locator('section[data-tile="explore"]');
     await expect(result.locator('.recharts-bar-rectangle').first()).toBeVisible();
     const bars = await result.locator('.recharts-bar-rectangle').count();
