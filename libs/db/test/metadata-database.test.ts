@@ -100,7 +100,7 @@ describe('the metadata database', () => {
     const tables = (await query('kineo', "select table_name from information_schema.tables where table_schema = 'public' order by 1")).map((r) => r.table_name);
     expect(tables).toEqual([
       '_prisma_migrations', 'app_user', 'audit_event', 'build_run', 'ingestion_run', 'invitation', 'membership',
-      'oidc_provider', 'password_reset', 'plan', 'refresh_token', 'session', 'subscription', 'tenant', 'viewer_grant',
+      'oidc_provider', 'password_reset', 'plan', 'refresh_token', 'saved_view', 'session', 'subscription', 'tenant', 'viewer_grant',
     ]);
     expect(await query('kineo', 'select code, seat_limit from plan order by code')).toEqual([
       { code: 'enterprise', seat_limit: expect.any(Number) },
@@ -143,12 +143,12 @@ describe('the metadata database', () => {
 
     it('creates a tenant on the starter plan with a namespace from its sequence number, and audits it', async () => {
       const tenant = await tenants.create({ slug: 'acme', name: '  Acme Health  ', actor: 'cli:root' });
-      expect(tenant).toMatchObject({ slug: 'acme', name: 'Acme Health', status: 'provisioning', fiscalYearStartMonth: 1, warehouseEngine: 'duckdb', dataVersion: 0 });
+      expect(tenant).toMatchObject({ slug: 'acme', name: 'Acme Health', status: 'provisioning', fiscalYearStartMonth: 1, warehouseEngine: 'duckdb', dataVersion: 0, locale: 'en-GB' });
       expect(tenant.namespace).toBe(namespaceForTenantSeq(tenant.seq));
       expect(tenant.subscriptions.map((s) => [s.planCode, s.status, s.plan.name])).toEqual([['starter', 'active', 'Starter']]);
       const audit = await new AuditLog(prisma).forTenant(tenant.id);
       expect(audit.map((a) => [a.actor, a.action, a.details])).toEqual([
-        ['cli:root', 'tenant.created', { slug: 'acme', name: 'Acme Health', plan: 'starter', namespace: tenant.namespace }],
+        ['cli:root', 'tenant.created', { slug: 'acme', name: 'Acme Health', plan: 'starter', namespace: tenant.namespace, locale: 'en-GB' }],
       ]);
     });
 
