@@ -4,6 +4,8 @@
 // against its tiles' compiled SQL run directly (also in parallel, median of 5), the cached p95, the
 // p95 of 30 concurrent users on loopback (autocannon, bounded in time), and the gateway's memory.
 // Run: npm run bench:gateway [-- <users>]
+// KINEO_BENCH_CACHE=<folder> keeps the built tenant there (Postgres, warehouse) and reuses it on the next
+// run with the same folder, so a 10M-row tenant is generated and built once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -76,12 +78,15 @@ async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-bench-gateway-'));
   fs.chmodSync(work, 0o755);
   try {
-    const exported = process.env.KINEO_BENCH_EXPORT ? { dir: process.env.KINEO_BENCH_EXPORT } : await generate(path.join(work, 'export'), users);
-    await ingestThroughStack(exported.dir, { threads: Number(process.env.DUCKDB_THREADS ?? 2), memoryLimit: process.env.DUCKDB_MEMORY_LIMIT ?? '2GB' }, async (run) => {
+    const exportDir = async () => process.env.KINEO_BENCH_EXPORT ?? (await generate(path.join(work, 'export'), users)).dir;
+    const keepIn = process.env.KINEO_BENCH_CACHE;
+    await ingestThroughStack(exportDir, { threads: Number(process.env.DUCKDB_THREADS ?? 2), memoryLimit: process.env.DUCKDB_MEMORY_LIMIT ?? '2GB', keepIn }, async (run) => {
       const [facts] = run.sql('select count(*) as n from gold.fact_course_progress');
       const prisma = createPrismaClient(run.env.DATABASE_URL!);
       const tenant = await new TenantService(prisma).get('bench');
-      await new UserService(prisma).create({ email: 'admin@bench.example', password: PASSWORD, grant: { tenantSlug: 'bench', role: 'org_admin' }, actor: 'bench' });
+      if (!(await prisma.user.findUnique({ where: { email: 'admin@bench.example' } }))) {
+        await new UserService(prisma).create({ email: 'admin@bench.example', password: PASSWORD, grant: { tenantSlug: 'bench', role: 'org_admin' }, actor: 'bench' });
+      }
       await prisma.$disconnect();
       const login = `mutation { login(email: "admin@bench.example", password: "${PASSWORD}") { token } }`;
       const direct = new DuckDbWarehouse({ rootDir: path.join(run.dataDir, 'warehouse'), threads: Number(run.env.DUCKDB_THREADS), memoryLimit: run.env.DUCKDB_MEMORY_LIMIT });

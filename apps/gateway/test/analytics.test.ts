@@ -1,18 +1,21 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { DASHBOARDS } from '@kineo/analytics';
+import { spawn } from 'node:child_process';
+import { DASHBOARDS, queryIdentity, validateQuery } from '@kineo/analytics';
 import { SessionTokens, loadJwtSecret, UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
 import { JobQueues, provisionTenantJob } from '@kineo/jobs';
-import { freePort, startOtlpReceiver, startTestStack, startWorkerProcess, stopProcess, type OtlpReceiver, type ReceivedSpan, type TestStack } from '@kineo/testkit';
+import { freePort, startOtlpReceiver, startTestStack, startWorkerProcess, stopProcess, waitForPort, type OtlpReceiver, type ReceivedSpan, type TestStack } from '@kineo/testkit';
 import { ATTR, type Tracing } from '@kineo/telemetry';
 import type { Row, Warehouse } from '@kineo/warehouse';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import ExcelJS from 'exceljs';
 import type { Redis } from 'ioredis';
+import { resultLockKey } from '../src/engine/cache/result-cache.service';
 import { REDIS } from '../src/engine/redis/redis.module';
 import { TRACING } from '../src/engine/telemetry/telemetry.module';
+import { answerKeyParts } from '../src/modules/analytics/analytics.service';
 import { WAREHOUSE } from '../src/engine/warehouse/warehouse.module';
 import { loadGeneratedExport } from './support/analytics-tenant';
 import { graphql, LogCapture, startGateway, type GraphqlReply } from './support/gateway';
@@ -21,6 +24,11 @@ const PASSWORD = 'correct horse battery staple';
 const AS_OF = new Date('2025-06-30T00:00:00.000Z');
 const NEXT_AS_OF = new Date('2025-09-30T00:00:00.000Z');
 const workerMain = path.join(__dirname, '..', '..', 'worker', 'dist', 'main.js');
+const gatewayMain = path.join(__dirname, '..', 'dist', 'main.js');
+
+/** How many warehouse queries a gateway ran, from its /metrics text. */
+const warehouseQueries = (metrics: string): number =>
+  Number(/^analytics_warehouse_query_duration_seconds_count\{outcome="ok"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
 
 interface Result {
   columns: { key: string; member: string; type: string }[];
@@ -590,6 +598,45 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       const deep = await graphql(app, '{ meta { cubes { measures { name } dimensions { name } } } }', as('acmeAdmin'));
       expect(deep.body.errors).toBeUndefined();
     });
+  });
+
+  it('runs a query once when two gateway processes are asked it at the same time', async () => {
+    // The second gateway is its own process (the built main.js), so only Redis can tell the two apart.
+    const port = await freePort();
+    const other = spawn(process.execPath, [gatewayMain], {
+      env: { ...process.env, ...stack.env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const redis = app.get<Redis>(REDIS);
+    const otherUrl = `http://127.0.0.1:${port}`;
+    try {
+      await waitForPort(port, '127.0.0.1', 60_000);
+      const query = { measures: ['Learner.count'], dimensions: ['Learner.country'], limit: 4321 };
+      const scope = { kind: 'tenant' } as const;
+      const lock = resultLockKey(answerKeyParts(acme.id, acmeVersion, scope, queryIdentity(validateQuery(query), scope)));
+      const counts = async () => [warehouseQueries((await app.inject({ method: 'GET', url: '/metrics' })).body), warehouseQueries(await (await fetch(`${otherUrl}/metrics`)).text())];
+      const before = await counts();
+
+      // Held here while both are asked, so each finds the query running elsewhere; released, one of them runs it.
+      expect(await redis.set(lock, 'held-by-the-test', 'PX', 60_000, 'NX')).toBe('OK');
+      const body = JSON.stringify({ query: 'query ($q: AnalyticsQueryInput!) { analytics(query: $q) { rows cached dataVersion } }', variables: { q: query } });
+      const headers = { 'content-type': 'application/json', ...as('acmeAdmin') };
+      const replies = Promise.all([
+        app.inject({ method: 'POST', url: '/graphql', headers, payload: body }).then((r) => r.json<{ data: { analytics: Result } }>()),
+        fetch(`${otherUrl}/graphql`, { method: 'POST', headers, body }).then(async (r) => (await r.json()) as { data: { analytics: Result } }),
+      ]);
+      await redis.del(lock);
+      const [mine, theirs] = await replies;
+
+      expect(mine.data.analytics.rows).toEqual(theirs.data.analytics.rows);
+      expect(mine.data.analytics.rows.length).toBeGreaterThan(0);
+      expect([mine.data.analytics.cached, theirs.data.analytics.cached].sort()).toEqual([false, true]);
+      const after = await counts();
+      expect(after[0]! - before[0]! + (after[1]! - before[1]!)).toBe(1);
+      expect(await redis.exists(lock)).toBe(0);
+    } finally {
+      await stopProcess(other);
+    }
   });
 
   it('answers uncached, without an error, while Redis is down, and counts it in /metrics', async () => {

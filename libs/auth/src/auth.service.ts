@@ -32,6 +32,25 @@ export const AUDIT_LOGIN = 'auth.login';
 export const AUDIT_LOGIN_FAILED = 'auth.login_failed';
 export const AUDIT_LOGOUT = 'auth.logout';
 
+/** One row of AuthService.tenantSessionRow; the membership and tenant columns are null without a membership. */
+interface TenantSessionRow {
+  user_id: string;
+  revoked_at: Date | null;
+  email: string;
+  display_name: string | null;
+  user_status: string;
+  role: TenantRole | null;
+  lms_user_id: bigint | number | null;
+  deactivated_at: Date | null;
+  tenant_id: string | null;
+  tenant_slug: string | null;
+  tenant_name: string | null;
+  tenant_locale: string | null;
+  tenant_status: TenantStatus | null;
+  tenant_namespace: string | null;
+  tenant_data_version: number | null;
+}
+
 type MembershipWithTenant = { role: TenantRole; deactivatedAt: Date | null; tenant: { id: string; slug: string; name: string; status: TenantStatus } };
 
 /** Refuses a tenant that may not be used; provisioning tenants are allowed so an admin can start onboarding. */
@@ -202,42 +221,51 @@ export class AuthService {
       expiresAt: claims.expiresAt,
       sessionId,
     });
-    // The revocation check is one primary-key read, run alongside the user/membership read.
-    const live = this.sessions.isLive(sessionId, claims.userId);
-
     if (!claims.tenantId) {
-      const [user, isLive] = await Promise.all([dbCall(() => this.prisma.user.findUnique({ where: { id: claims.userId } })), live]);
+      // The revocation check is one primary-key read, run alongside the user read.
+      const [user, isLive] = await Promise.all([dbCall(() => this.prisma.user.findUnique({ where: { id: claims.userId } })), this.sessions.isLive(sessionId, claims.userId)]);
       if (!isLive || !user || user.status !== 'active' || user.platformRole !== OPS_ROLE) throw sessionInvalid();
       return { ...identity(user), role: OPS_ROLE, context: null, tenant: null };
     }
 
-    const tenantId = claims.tenantId;
-    const [membership, isLive] = await Promise.all([
-      dbCall(() =>
-        this.prisma.membership.findUnique({
-          where: { userId_tenantId: { userId: claims.userId, tenantId } },
-          include: { user: true, tenant: true },
-        }),
-      ),
-      live,
-    ]);
-    if (!isLive || !membership || membership.deactivatedAt || membership.user.status !== 'active') throw sessionInvalid();
-    const tenant = membership.tenant;
-    assertTenantUsable(tenant);
+    const row = await this.tenantSessionRow(sessionId, claims.userId, claims.tenantId);
+    if (!row || row.revoked_at !== null || row.role === null || row.deactivated_at !== null || row.user_status !== 'active') throw sessionInvalid();
+    assertTenantUsable({ slug: row.tenant_slug!, status: row.tenant_status! });
     const context: TenantContext = {
-      tenantId: tenant.id,
-      namespace: assertIdentifier(tenant.namespace),
-      dataVersion: tenant.dataVersion,
-      role: membership.role,
-      lmsUserId: membership.lmsUserId === null ? null : Number(membership.lmsUserId),
-      userId: membership.userId,
+      tenantId: row.tenant_id!,
+      namespace: assertIdentifier(row.tenant_namespace!),
+      dataVersion: row.tenant_data_version!,
+      role: row.role,
+      lmsUserId: row.lms_user_id === null ? null : Number(row.lms_user_id),
+      userId: row.user_id,
     };
     return {
-      ...identity(membership.user),
-      role: membership.role,
+      ...identity({ id: row.user_id, email: row.email, displayName: row.display_name }),
+      role: row.role,
       context,
-      tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name, locale: tenant.locale },
+      tenant: { id: row.tenant_id!, slug: row.tenant_slug!, name: row.tenant_name!, locale: row.tenant_locale! },
     };
+  }
+
+  /**
+   * The session, its user, their membership in the tenant and the tenant, in one statement: this
+   * runs on every request, and raw SQL costs a fraction of the CPU of Prisma's two compiled queries
+   * (measured about 0.7 ms against 5 ms a request). Null when the session is not this user's.
+   */
+  private async tenantSessionRow(sessionId: string, userId: string, tenantId: string): Promise<TenantSessionRow | null> {
+    const rows = await dbCall(
+      () => this.prisma.$queryRaw<TenantSessionRow[]>`
+        select s.user_id::text as user_id, s.revoked_at, u.email, u.display_name, u.status::text as user_status,
+               m.role::text as role, m.lms_user_id, m.deactivated_at,
+               t.id::text as tenant_id, t.slug as tenant_slug, t.name as tenant_name, t.status::text as tenant_status,
+               t.namespace as tenant_namespace, t.data_version as tenant_data_version, t.locale as tenant_locale
+        from session s
+        join app_user u on u.id = s.user_id
+        left join membership m on m.user_id = s.user_id and m.tenant_id = ${tenantId}::uuid
+        left join tenant t on t.id = m.tenant_id
+        where s.id = ${sessionId}::uuid and s.user_id = ${userId}::uuid`,
+    );
+    return rows[0] ?? null;
   }
 
   private async succeeded(userId: string, tenantId: string | null, role: SessionRole, origin: LoginOrigin & { method: SessionMethod }): Promise<void> {

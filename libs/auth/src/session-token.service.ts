@@ -12,6 +12,12 @@ const ISSUER = 'kineo';
 const AUDIENCE = 'kineo';
 const ALGORITHM = 'HS256';
 const SECRET_MIN_LENGTH = 32;
+/**
+ * Tokens whose signature this process already checked, so a caller's every request does not pay for
+ * HMAC verification again (about 1 ms of CPU a request under load). A signature's validity never
+ * changes for a given key; expiry is checked on every use. Bounded: the oldest entry goes first.
+ */
+const VERIFIED_TOKENS_MAX = 10_000;
 
 /** What a session token says, after its signature and expiry have been checked. */
 export interface SessionClaims {
@@ -115,6 +121,7 @@ const KEY_RELOAD_INTERVAL_MS = 30_000;
 export class SessionTokens {
   private loadedKeys?: Promise<KeyRing>;
   private lastReload?: number;
+  private readonly verified = new Map<string, SessionClaims>();
 
   constructor(
     private readonly keySource: SessionKeySource,
@@ -159,6 +166,8 @@ export class SessionTokens {
     if (this.lastReload !== undefined && now - this.lastReload < KEY_RELOAD_INTERVAL_MS) return undefined;
     this.lastReload = now;
     this.loadedKeys = undefined;
+    // Re-read keys: what was verified with the old ring is checked again against the new one.
+    this.verified.clear();
     return (await this.keys()).byKid.get(kid);
   }
 
@@ -183,6 +192,20 @@ export class SessionTokens {
 
   /** The claims of a genuine, unexpired token; UNAUTHENTICATED for anything else. */
   async verify(token: string): Promise<SessionClaims> {
+    const known = this.verified.get(token);
+    if (known) {
+      // The same rule as jose's: expired once the clock reaches `exp`.
+      if (known.expiresAt.getTime() > this.now().getTime()) return known;
+      this.verified.delete(token);
+      throw sessionInvalid();
+    }
+    const claims = await this.verifySignature(token);
+    if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async verifySignature(token: string): Promise<SessionClaims> {
     let kid: string | undefined;
     try {
       ({ kid } = decodeProtectedHeader(token));

@@ -46,6 +46,20 @@ describe('session tokens', () => {
     await expect(tokens.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringMatching(/sign in again/) });
   });
 
+  it('verified once are still refused once they expire', async () => {
+    // A clock the test moves: the token is checked (and remembered) while valid, then used after its expiry.
+    let now = new Date('2025-06-30T08:00:00Z');
+    const clocked = new SessionTokens(key, 60, () => now);
+    const { token } = await clocked.issue({ userId, tenantId, role: 'org_admin' });
+    expect(await clocked.verify(token)).toMatchObject({ userId, tenantId });
+    expect(await clocked.verify(token)).toMatchObject({ userId, tenantId });
+
+    now = new Date('2025-06-30T08:01:00Z');
+    await expect(clocked.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    now = new Date('2025-06-30T08:00:30Z');
+    expect(await clocked.verify(token)).toMatchObject({ userId });
+  });
+
   it('are refused when the claims were changed after signing', async () => {
     const { token } = await tokens.issue({ userId, tenantId, role: 'viewer' });
     const [header, payload, signature] = token.split('.') as [string, string, string];

@@ -21,14 +21,20 @@ export interface TestStack {
  * Real Postgres (migrated) and real Redis on free ports with a throwaway directory, for one
  * test suite. Call stop() in afterAll; everything it started is gone afterwards.
  */
-export async function startTestStack(options: { migrate?: boolean } = {}): Promise<TestStack> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-test-'));
+export async function startTestStack(options: { migrate?: boolean; keepIn?: string } = {}): Promise<TestStack> {
+  // A kept directory (the benchmarks' built tenants) outlives the stack: Postgres persists in it and stop() leaves it.
+  const kept = options.keepIn !== undefined;
+  const dir = options.keepIn ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-test-'));
+  fs.mkdirSync(dir, { recursive: true });
   fs.chmodSync(dir, 0o755);
+  const removeDir = () => {
+    if (!kept) fs.rmSync(dir, { recursive: true, force: true });
+  };
   let postgres: PostgresServer | undefined;
   let redis: RedisServer | undefined;
   try {
     [postgres, redis] = await Promise.all([
-      startPostgres({ dataDir: path.join(dir, 'postgres') }),
+      startPostgres({ dataDir: path.join(dir, 'postgres'), persistent: kept }),
       startRedis({ dir: path.join(dir, 'redis'), serverBin: loadSetting('REDIS_SERVER_BIN') }),
     ]);
     await postgres.createDatabase('kineo');
@@ -52,12 +58,12 @@ export async function startTestStack(options: { migrate?: boolean } = {}): Promi
       },
       async stop() {
         await Promise.allSettled([pg.stop(), rd.stop()]);
-        fs.rmSync(dir, { recursive: true, force: true });
+        removeDir();
       },
     };
   } catch (error) {
     await Promise.allSettled([postgres?.stop(), redis?.stop()]);
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeDir();
     throw error;
   }
 }

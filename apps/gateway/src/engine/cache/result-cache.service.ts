@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Settings } from '@kineo/config';
 import type { Redis } from 'ioredis';
@@ -10,6 +12,18 @@ import { REDIS } from '../redis/redis.module';
  * entry unreachable at once; the expiry only gives Redis its memory back.
  */
 const ENTRY_TTL_SECONDS = 24 * 3600;
+
+/**
+ * A waiting process asks Redis again after this long, doubling up to the maximum: a dashboard tile
+ * answers in tens of milliseconds to seconds, so the first polls are close together.
+ */
+const FIRST_POLL_MS = 10;
+const MAX_POLL_MS = 200;
+/** Held past the query's own time limit so a slow writer keeps it; a crashed holder frees it after. */
+const LOCK_MARGIN_MS = 10_000;
+
+/** Deletes the lock only if it is still ours: an expired lock may have been taken by another process. */
+const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 export interface CacheKeyParts {
   tenantId: string;
@@ -28,9 +42,18 @@ export function resultCacheKey(parts: CacheKeyParts): string {
   return `q:${parts.tenantId}:v${parts.dataVersion}:${parts.scopeHash}:${parts.queryHash}`;
 }
 
+/** The single-flight lock of a result key, held by the one gateway process running the query. */
+export function resultLockKey(parts: CacheKeyParts): string {
+  return lockKeyOf(resultCacheKey(parts));
+}
+
+const lockKeyOf = (resultKey: string) => `lock:${resultKey}`;
+
 /**
  * The analytics result cache in Redis, with single flight: identical queries arriving while one
- * runs wait for it instead of running again. Redis is an optimisation only: when it is down or
+ * runs wait for it instead of running again, in this process (a shared promise) and across gateway
+ * processes (a Redis lock taken with `SET NX PX`; the others poll for the answer the holder
+ * stores, and take their turn if the holder fails or its lock expires). Redis is an optimisation only: when it is down or
  * fails, the query runs uncached, the failure is logged once per outage and counted in /metrics,
  * and the caller never sees an error from it.
  */
@@ -91,10 +114,71 @@ export class ResultCache {
       this.metrics?.countCache('hit');
       return { value: stored.value as T, cached: true };
     }
-    const value = await compute();
-    // One count per query: a Redis that failed the read is not asked to write.
-    if (stored.available && (await this.write(key, value))) this.metrics?.countCache('miss');
-    return { value, cached: false };
+    // A Redis that failed the read is not asked for a lock or a write: answered uncached, counted once.
+    if (!stored.available) return { value: await compute(), cached: false };
+    const lockKey = lockKeyOf(key);
+    let lock = await this.lock(lockKey);
+    for (let pollMs = FIRST_POLL_MS; ; pollMs = Math.min(MAX_POLL_MS, pollMs * 2)) {
+      if (lock === null) return { value: await compute(), cached: false };
+      if (lock.held) return this.runHolding(key, lockKey, lock.token, compute);
+      // Another process runs this query: wait for the answer it stores while its lock stands.
+      await sleep(pollMs);
+      const seen = await this.peek(key, lockKey);
+      if (seen === null) return { value: await compute(), cached: false };
+      if (seen.found) {
+        this.metrics?.countCache('shared');
+        return { value: seen.value as T, cached: true };
+      }
+      // The lock went without an answer (the holder failed or expired): our turn to run it.
+      if (!seen.locked) lock = await this.lock(lockKey);
+    }
+  }
+
+  private async runHolding<T>(key: string, lockKey: string, token: string, compute: () => Promise<T>): Promise<Cached<T>> {
+    try {
+      // The holder before us may have stored the answer between our read and our lock.
+      const stored = await this.read(key);
+      if (stored.found) {
+        this.metrics?.countCache('hit');
+        return { value: stored.value as T, cached: true };
+      }
+      const value = await compute();
+      if (await this.write(key, value)) this.metrics?.countCache('miss');
+      return { value, cached: false };
+    } finally {
+      await this.redis.eval(RELEASE_LOCK, 1, lockKey, token).catch((error: unknown) => this.failed('unlock', error));
+    }
+  }
+
+  /** Takes the query's lock: held, held by another process, or null when Redis cannot be asked. */
+  private async lock(lockKey: string): Promise<{ held: boolean; token: string } | null> {
+    if (this.redis.status !== 'ready') {
+      this.failed('lock', new Error(`connection is ${this.redis.status}`));
+      return null;
+    }
+    const token = randomUUID();
+    try {
+      const taken = await this.redis.set(lockKey, token, 'PX', this.settings.ANALYTICS_QUERY_TIMEOUT_MS + LOCK_MARGIN_MS, 'NX');
+      return { held: taken === 'OK', token };
+    } catch (error) {
+      this.failed('lock', error);
+      return null;
+    }
+  }
+
+  /** The stored answer and whether the lock still stands, in one round trip; null when Redis fails. */
+  private async peek(key: string, lockKey: string): Promise<{ found: boolean; locked: boolean; value?: unknown } | null> {
+    if (this.redis.status !== 'ready') {
+      this.failed('read', new Error(`connection is ${this.redis.status}`));
+      return null;
+    }
+    try {
+      const [text, holder] = await this.redis.mget(key, lockKey);
+      return text == null ? { found: false, locked: holder != null } : { found: true, locked: holder != null, value: JSON.parse(text) as unknown };
+    } catch (error) {
+      this.failed('read', error);
+      return null;
+    }
   }
 
   private async read(key: string): Promise<{ found: boolean; available: boolean; value?: unknown }> {

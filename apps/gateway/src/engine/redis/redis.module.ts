@@ -10,8 +10,11 @@ export const InjectRedis = (): ParameterDecorator => Inject(REDIS);
 
 const HANDSHAKE_WAIT_MS = 2_000;
 
-export function createRedisClient(url: string, logger = new Logger('Redis')): Redis {
+export function createRedisClient(url: string, logger = new Logger('Redis'), options: { autoPipelining?: boolean } = {}): Redis {
   const redis = new Redis(url, {
+    // Commands issued in the same tick (a dashboard's tile reads, the two rate-limit counts) leave
+    // in one write: the profile of a cached dashboard showed socket writes as its largest cost.
+    enableAutoPipelining: options.autoPipelining ?? false,
     lazyConnect: false,
     // Fail a command fast while Redis is away instead of queueing it through every reconnect.
     maxRetriesPerRequest: 1,
@@ -40,7 +43,7 @@ export function createRedisClient(url: string, logger = new Logger('Redis')): Re
     {
       provide: REDIS,
       inject: [SETTINGS],
-      useFactory: (settings: Settings): Redis => createRedisClient(settings.REDIS_URL),
+      useFactory: (settings: Settings): Redis => createRedisClient(settings.REDIS_URL, undefined, { autoPipelining: true }),
     },
   ],
   exports: [REDIS],

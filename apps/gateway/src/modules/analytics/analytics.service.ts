@@ -173,7 +173,7 @@ export class AnalyticsService implements OnModuleInit {
   }
 
   private keyOf(tenant: AnalyticsTenant, published: PublishedVersion, scope: AnalyticsScope, identity: string): CacheKeyParts {
-    return { tenantId: tenant.tenantId, dataVersion: published.version, scopeHash: hashOf(JSON.stringify(scope)), queryHash: hashOf(identity) };
+    return answerKeyParts(tenant.tenantId, published.version, scope, identity);
   }
 
   private async run(tenant: AnalyticsTenant, compiled: CompiledQuery, version: number): Promise<Row[]> {
@@ -216,6 +216,11 @@ export class AnalyticsService implements OnModuleInit {
 
 export function namespaceOf(tenant: Pick<TenantContext, 'tenantId' | 'namespace'>): TenantNamespace {
   return { tenantId: tenant.tenantId, namespace: tenant.namespace };
+}
+
+/** Where an answer is cached: its tenant, the data version, the caller's scope and the query's identity. */
+export function answerKeyParts(tenantId: string, dataVersion: number, scope: AnalyticsScope, identity: string): CacheKeyParts {
+  return { tenantId, dataVersion, scopeHash: hashOf(JSON.stringify(scope)), queryHash: hashOf(identity) };
 }
 
 function hashOf(text: string): string {
