@@ -27,8 +27,8 @@ const RUNS = 5;
 const CONCURRENT_USERS = 30;
 const LOAD_SECONDS = 15;
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]!;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -82,7 +82,7 @@ async function main() {
     const keepIn = process.env.KINEO_BENCH_CACHE;
     await ingestThroughStack(exportDir, { threads: Number(process.env.DUCKDB_THREADS ?? 2), memoryLimit: process.env.DUCKDB_MEMORY_LIMIT ?? '2GB', keepIn }, async (run) => {
       const [facts] = run.sql('select count(*) as n from gold.fact_course_progress');
-      const prisma = createPrismaClient(run.env.DATABASE_URL!);
+      const prisma = createPrismaClient(run.env.DATABASE_URL);
       const tenant = await new TenantService(prisma).get('bench');
       if (!(await prisma.user.findUnique({ where: { email: 'admin@bench.example' } }))) {
         await new UserService(prisma).create({ email: 'admin@bench.example', password: PASSWORD, grant: { tenantSlug: 'bench', role: 'org_admin' }, actor: 'bench' });
@@ -94,7 +94,7 @@ async function main() {
       const dashboards = DASHBOARDS.filter((d) => d.roles.includes('org_admin'));
 
       console.log('');
-      console.log(`tenant: ${fmt(users)} users, gold.fact_course_progress ${fmt(Number(facts!.n))} rows, data version ${tenant.dataVersion}`);
+      console.log(`tenant: ${fmt(users)} users, gold.fact_course_progress ${fmt(Number(facts.n))} rows, data version ${tenant.dataVersion}`);
       console.log(`machine: ${os.cpus().length} cores, DUCKDB_THREADS=${run.env.DUCKDB_THREADS}; every figure is on loopback`);
 
       // 1. Cache off: the gateway's whole path (HTTP, GraphQL, auth, scope, compile, warehouse, JSON) against the SQL alone.

@@ -47,6 +47,9 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
   let queues: JobQueues;
   let worker: ChildProcess;
   let app: NestFastifyApplication;
+  /** A second gateway, its own process (the built main.js), for single flight across processes. */
+  let otherGateway: ChildProcess;
+  let otherPort: number;
   let warehouse: Warehouse;
   let acme: Tenant;
   let globex: Tenant;
@@ -117,6 +120,12 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     worker = await startWorkerProcess(workerMain, { ...stack.env, ...tracing });
     app = await startGateway(stack, { ...tracing, LOG_LEVEL: 'info' }, { logDestination: logs });
     warehouse = app.get<Warehouse>(WAREHOUSE);
+    // Started now so its start-up overlaps the loads below rather than the test that uses it.
+    otherPort = await freePort();
+    otherGateway = spawn(process.execPath, [gatewayMain], {
+      env: { ...process.env, ...stack.env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(otherPort), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
 
     acme = await tenants.create({ slug: 'acme', name: 'Acme Health', actor: 'test' });
     globex = await tenants.create({ slug: 'globex', name: 'Globex', actor: 'test' });
@@ -174,6 +183,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
   }, 900_000);
 
   afterAll(async () => {
+    await stopProcess(otherGateway);
     await app?.close();
     await stopProcess(worker);
     await queues?.close();
@@ -601,42 +611,32 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
   });
 
   it('runs a query once when two gateway processes are asked it at the same time', async () => {
-    // The second gateway is its own process (the built main.js), so only Redis can tell the two apart.
-    const port = await freePort();
-    const other = spawn(process.execPath, [gatewayMain], {
-      env: { ...process.env, ...stack.env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port), LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
     const redis = app.get<Redis>(REDIS);
-    const otherUrl = `http://127.0.0.1:${port}`;
-    try {
-      await waitForPort(port, '127.0.0.1', 60_000);
-      const query = { measures: ['Learner.count'], dimensions: ['Learner.country'], limit: 4321 };
-      const scope = { kind: 'tenant' } as const;
-      const lock = resultLockKey(answerKeyParts(acme.id, acmeVersion, scope, queryIdentity(validateQuery(query), scope)));
-      const counts = async () => [warehouseQueries((await app.inject({ method: 'GET', url: '/metrics' })).body), warehouseQueries(await (await fetch(`${otherUrl}/metrics`)).text())];
-      const before = await counts();
+    const otherUrl = `http://127.0.0.1:${otherPort}`;
+    await waitForPort(otherPort, '127.0.0.1', 60_000);
+    const query = { measures: ['Learner.count'], dimensions: ['Learner.country'], limit: 4321 };
+    const scope = { kind: 'tenant' } as const;
+    const lock = resultLockKey(answerKeyParts(acme.id, acmeVersion, scope, queryIdentity(validateQuery(query), scope)));
+    const counts = async () => [warehouseQueries((await app.inject({ method: 'GET', url: '/metrics' })).body), warehouseQueries(await (await fetch(`${otherUrl}/metrics`)).text())];
+    const before = await counts();
 
-      // Held here while both are asked, so each finds the query running elsewhere; released, one of them runs it.
-      expect(await redis.set(lock, 'held-by-the-test', 'PX', 60_000, 'NX')).toBe('OK');
-      const body = JSON.stringify({ query: 'query ($q: AnalyticsQueryInput!) { analytics(query: $q) { rows cached dataVersion } }', variables: { q: query } });
-      const headers = { 'content-type': 'application/json', ...as('acmeAdmin') };
-      const replies = Promise.all([
-        app.inject({ method: 'POST', url: '/graphql', headers, payload: body }).then((r) => r.json<{ data: { analytics: Result } }>()),
-        fetch(`${otherUrl}/graphql`, { method: 'POST', headers, body }).then(async (r) => (await r.json()) as { data: { analytics: Result } }),
-      ]);
-      await redis.del(lock);
-      const [mine, theirs] = await replies;
+    // Held here while both are asked, so each finds the query running elsewhere; released, one of them runs it.
+    expect(await redis.set(lock, 'held-by-the-test', 'PX', 60_000, 'NX')).toBe('OK');
+    const body = JSON.stringify({ query: 'query ($q: AnalyticsQueryInput!) { analytics(query: $q) { rows cached dataVersion } }', variables: { q: query } });
+    const headers = { 'content-type': 'application/json', ...as('acmeAdmin') };
+    const replies = Promise.all([
+      app.inject({ method: 'POST', url: '/graphql', headers, payload: body }).then((r) => r.json<{ data: { analytics: Result } }>()),
+      fetch(`${otherUrl}/graphql`, { method: 'POST', headers, body }).then(async (r) => (await r.json()) as { data: { analytics: Result } }),
+    ]);
+    await redis.del(lock);
+    const [mine, theirs] = await replies;
 
-      expect(mine.data.analytics.rows).toEqual(theirs.data.analytics.rows);
-      expect(mine.data.analytics.rows.length).toBeGreaterThan(0);
-      expect([mine.data.analytics.cached, theirs.data.analytics.cached].sort()).toEqual([false, true]);
-      const after = await counts();
-      expect(after[0]! - before[0]! + (after[1]! - before[1]!)).toBe(1);
-      expect(await redis.exists(lock)).toBe(0);
-    } finally {
-      await stopProcess(other);
-    }
+    expect(mine.data.analytics.rows).toEqual(theirs.data.analytics.rows);
+    expect(mine.data.analytics.rows.length).toBeGreaterThan(0);
+    expect([mine.data.analytics.cached, theirs.data.analytics.cached].sort()).toEqual([false, true]);
+    const after = await counts();
+    expect(after[0]! - before[0]! + (after[1]! - before[1]!)).toBe(1);
+    expect(await redis.exists(lock)).toBe(0);
   });
 
   it('answers uncached, without an error, while Redis is down, and counts it in /metrics', async () => {

@@ -10,6 +10,8 @@ const bool = z
 export const DEFAULT_LANDING_RETENTION_DAYS = 7;
 
 /** Every setting the platform reads from its environment, in one place. */
+const duckdbSize = z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 2GB');
+
 export const settingsSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -32,10 +34,9 @@ export const settingsSchema = z.object({
   // Loads and builds (the worker): one statement of a 100M-row tenant's load runs for many minutes.
   WAREHOUSE_BUILD_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(6 * 3_600_000),
   DUCKDB_THREADS: z.coerce.number().int().min(1).max(64).default(2),
-  DUCKDB_MEMORY_LIMIT: z
-    .string()
-    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 2GB')
-    .default('2GB'),
+  DUCKDB_MEMORY_LIMIT: duckdbSize.default('2GB'),
+  // Readers (the gateway) hold one DuckDB per open snapshot; unset, each may use DUCKDB_MEMORY_LIMIT.
+  DUCKDB_READER_MEMORY_LIMIT: duckdbSize.optional(),
   DUCKDB_MAX_OPEN_TENANTS: z.coerce.number().int().min(1).default(8),
   DUCKDB_MAX_OPEN_SNAPSHOTS: z.coerce.number().int().min(1).default(64),
   DATABRICKS_HOST: z.string().min(1).optional(),

@@ -24,7 +24,7 @@ async function engineWarehouse(settings: Settings, secrets: SecretStore, role: W
     return new DuckDbWarehouse({
       ...duckdbDirectories(settings),
       threads: settings.DUCKDB_THREADS,
-      memoryLimit: settings.DUCKDB_MEMORY_LIMIT,
+      memoryLimit: role === 'reader' ? (settings.DUCKDB_READER_MEMORY_LIMIT ?? settings.DUCKDB_MEMORY_LIMIT) : settings.DUCKDB_MEMORY_LIMIT,
       maxOpenTenants: settings.DUCKDB_MAX_OPEN_TENANTS,
       maxOpenSnapshots: settings.DUCKDB_MAX_OPEN_SNAPSHOTS,
       idleMs: role === 'worker' ? 5_000 : 300_000,

@@ -1,0 +1,145 @@
+// bench/gateway-memory: the gateway's resident memory with 500 tenants provisioned and 20 of them
+// active. One tenant ("bench", default 2,000 users) is loaded through the real stack; 499 more are
+// created and provisioned, and 19 of those are given a copy of bench's published snapshot, so 20
+// tenants have data to answer from. The gateway runs as its own process with the cache off (every
+// request opens and reads the tenant's snapshot, the worst case for memory) and every org-admin
+// dashboard of the 20 tenants is asked in turn, twice; its VmRSS is read idle, after each round,
+// and at its peak (VmHWM). Run once per reader setting to compare (DUCKDB_MAX_OPEN_SNAPSHOTS,
+// DUCKDB_READER_MEMORY_LIMIT).
+// Run: npm run bench:gateway-memory [-- <users>]; KINEO_BENCH_CACHE=<folder> keeps the stack for the next run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DASHBOARDS } from '@kineo/analytics';
+import { SessionStore, SessionTokens, UserService, loadJwtSecret } from '@kineo/auth';
+import { createSecretStore, loadSettings } from '@kineo/config';
+import { createPrismaClient, TenantService } from '@kineo/db';
+import { freePort, waitForPort } from '@kineo/testkit';
+import { DuckDbWarehouse } from '@kineo/warehouse';
+import { generate, ingestThroughStack, ROOT } from './support';
+
+const users = Number(process.argv[2] ?? 2_000);
+const TENANTS = 500;
+const ACTIVE = 20;
+const ROUNDS = 2;
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+const slugOf = (i: number) => `mem-${String(i).padStart(3, '0')}`;
+
+function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+async function main() {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-bench-memory-'));
+  fs.chmodSync(work, 0o755);
+  try {
+    const exportDir = async () => process.env.KINEO_BENCH_EXPORT ?? (await generate(path.join(work, 'export'), users)).dir;
+    await ingestThroughStack(exportDir, { threads: 2, memoryLimit: process.env.DUCKDB_MEMORY_LIMIT ?? '2GB', keepIn: process.env.KINEO_BENCH_CACHE }, async (run) => {
+      const settings = loadSettings(run.env);
+      const prisma = createPrismaClient(run.env.DATABASE_URL);
+      const tenants = new TenantService(prisma);
+      const warehouse = new DuckDbWarehouse({ rootDir: path.join(run.dataDir, 'warehouse'), threads: 1 });
+      const tokens = new SessionTokens(() => loadJwtSecret(createSecretStore(settings)));
+      const sessions = new SessionStore(prisma);
+      const active: string[] = [];
+      const sessionTokens: string[] = [];
+      try {
+        const bench = await tenants.get('bench');
+        const snapshot = path.join(warehouse.tenantDir({ tenantId: bench.id, namespace: bench.namespace }), 'gold', `v${bench.dataVersion}.duckdb`);
+        // Idempotent, so a kept stack is set up once.
+        for (let i = 1; i < TENANTS; i++) {
+          const slug = slugOf(i);
+          const existing = await prisma.tenant.findUnique({ where: { slug } });
+          const tenant = existing ?? (await tenants.create({ slug, name: slug, planCode: 'enterprise', actor: 'bench' }));
+          if (!existing) {
+            await warehouse.provision({ tenantId: tenant.id, namespace: tenant.namespace });
+            await tenants.markActive(tenant.id, 'bench');
+          }
+          if (i >= ACTIVE) continue;
+          if (!existing) {
+            // The same published gold as bench, under this tenant's own namespace.
+            const dir = warehouse.tenantDir({ tenantId: tenant.id, namespace: tenant.namespace });
+            fs.copyFileSync(snapshot, path.join(dir, 'gold', 'v1.duckdb'));
+            fs.writeFileSync(path.join(dir, 'published.json'), JSON.stringify({ version: 1, publishedAt: new Date().toISOString() }));
+            await prisma.tenant.update({ where: { id: tenant.id }, data: { dataVersion: 1 } });
+          }
+          active.push(slug);
+        }
+        active.push('bench');
+        for (const slug of active) {
+          const email = `memory-admin@${slug}.example`;
+          const user =
+            (await prisma.user.findUnique({ where: { email } })) ??
+            (await new UserService(prisma).create({ email, password: 'bench-password-not-secret', grant: { tenantSlug: slug, role: 'org_admin' }, actor: 'bench' }), await prisma.user.findUniqueOrThrow({ where: { email } }));
+          const tenant = await tenants.get(slug);
+          const { sessionId } = await sessions.start(user.id, tenant.id, 'password');
+          sessionTokens.push((await tokens.issue({ userId: user.id, tenantId: tenant.id, role: 'org_admin', sessionId })).token);
+        }
+      } finally {
+        await warehouse.close();
+        await prisma.$disconnect();
+      }
+
+      const port = await freePort();
+      const child = spawn(process.execPath, [path.join(ROOT, 'apps/gateway/dist/main.js')], {
+        env: {
+          ...process.env,
+          ...run.env,
+          GATEWAY_HOST: '127.0.0.1',
+          GATEWAY_PORT: String(port),
+          LOG_LEVEL: 'warn',
+          ANALYTICS_CACHE_ENABLED: 'false',
+          ANALYTICS_RATE_LIMIT_PER_USER: '1000000000',
+          ANALYTICS_RATE_LIMIT_PER_TENANT: '1000000000',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      try {
+        await waitForPort(port, '127.0.0.1', 60_000);
+        const url = `http://127.0.0.1:${port}/graphql`;
+        const idle = memoryOf(child.pid!);
+        console.log('');
+        console.log(`tenants: ${TENANTS} provisioned, ${active.length} active (each with bench's published gold, ${users} users); cache off`);
+        console.log(`reader settings: DUCKDB_MAX_OPEN_SNAPSHOTS=${settings.DUCKDB_MAX_OPEN_SNAPSHOTS}, DUCKDB_READER_MEMORY_LIMIT=${settings.DUCKDB_READER_MEMORY_LIMIT}, DUCKDB_THREADS=${settings.DUCKDB_THREADS}`);
+        console.log(`gateway resident memory, started:           ${mib(idle.rss)}`);
+        const dashboards = DASHBOARDS.filter((d) => d.roles.includes('org_admin'));
+        for (let round = 1; round <= ROUNDS; round++) {
+          for (const token of sessionTokens) {
+            for (const d of dashboards) {
+              const response = await fetch(url, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+                body: JSON.stringify({ query: `{ dashboard(id: ${JSON.stringify(d.id)}) { tiles { id result { rows } } } }` }),
+              });
+              const body = (await response.json()) as { errors?: unknown[] };
+              if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors).slice(0, 500)}`);
+            }
+          }
+          console.log(`gateway resident memory, after round ${round} (${active.length} tenants x ${dashboards.length} dashboards): ${mib(memoryOf(child.pid!).rss)}`);
+        }
+        console.log(`gateway peak resident memory:               ${mib(memoryOf(child.pid!).peak)}`);
+        console.log('');
+      } finally {
+        await stop(child);
+      }
+    });
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
