@@ -29,6 +29,20 @@ describe('choosing the warehouse from settings', () => {
     await warehouse.close();
   });
 
+  it("gives a reader's DuckDB databases DUCKDB_READER_MEMORY_LIMIT, and the worker's DUCKDB_MEMORY_LIMIT", async () => {
+    const settings = loadSettings({ KINEO_DATA_DIR: dir, DUCKDB_MEMORY_LIMIT: '300MB', DUCKDB_READER_MEMORY_LIMIT: '100MB' });
+    const tenant = { tenantId: 'x', namespace: 't_000003' };
+    const limit = "select current_setting('memory_limit') as m";
+    const worker = await createWarehouse(settings, secrets, 'worker');
+    await worker.provision(tenant);
+    expect((await worker.query(tenant, limit)).rows).toEqual([{ m: expect.stringMatching(/^(286\.1 MiB|300\.0 MB)$/) }]);
+    await worker.close();
+    const reader = await createWarehouse(settings, secrets, 'reader');
+    // Snapshots open with the same instance settings; a published query may not call current_setting.
+    expect((await reader.query(tenant, limit)).rows).toEqual([{ m: expect.stringMatching(/^(95\.3 MiB|100\.0 MB)$/) }]);
+    await reader.close();
+  });
+
   it('lets a load or build statement run past the readers\' time limit, and stops a reader\'s at it', async () => {
     const settings = loadSettings({ KINEO_DATA_DIR: dir, WAREHOUSE_STATEMENT_TIMEOUT_MS: '100', WAREHOUSE_BUILD_STATEMENT_TIMEOUT_MS: '600000' });
     const tenant = { tenantId: 'x', namespace: 't_000002' };
