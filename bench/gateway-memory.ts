@@ -17,7 +17,7 @@ import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService } from '@kineo/db';
 import { freePort, waitForPort } from '@kineo/testkit';
 import { DuckDbWarehouse } from '@kineo/warehouse';
-import { generate, ingestThroughStack, ROOT } from './support';
+import { fmt, generate, ingestThroughStack, ROOT } from './support';
 
 const users = Number(process.argv[2] ?? 2_000);
 const TENANTS = 500;
@@ -54,8 +54,10 @@ async function main() {
       const sessions = new SessionStore(prisma);
       const active: string[] = [];
       const sessionTokens: string[] = [];
+      let benchUsers = 0;
       try {
         const bench = await tenants.get('bench');
+        benchUsers = Number((await warehouse.queryPublished({ tenantId: bench.id, namespace: bench.namespace }, 'select count(*) as n from gold.dim_user where user_key <> -1')).rows[0].n);
         const snapshot = path.join(warehouse.tenantDir({ tenantId: bench.id, namespace: bench.namespace }), 'gold', `v${bench.dataVersion}.duckdb`);
         // Idempotent, so a kept stack is set up once.
         for (let i = 1; i < TENANTS; i++) {
@@ -110,8 +112,8 @@ async function main() {
         const url = `http://127.0.0.1:${port}/graphql`;
         const idle = memoryOf(child.pid!);
         console.log('');
-        console.log(`tenants: ${TENANTS} provisioned, ${active.length} active (each with bench's published gold, ${users} users); cache off`);
-        console.log(`reader settings: DUCKDB_MAX_OPEN_SNAPSHOTS=${settings.DUCKDB_MAX_OPEN_SNAPSHOTS}, DUCKDB_READER_MEMORY_LIMIT=${settings.DUCKDB_READER_MEMORY_LIMIT}, DUCKDB_THREADS=${settings.DUCKDB_THREADS}`);
+        console.log(`tenants: ${TENANTS} provisioned, ${active.length} active (each with bench's published gold, ${fmt(benchUsers)} users); cache off`);
+        console.log(`reader settings: DUCKDB_MAX_OPEN_SNAPSHOTS=${settings.DUCKDB_MAX_OPEN_SNAPSHOTS}, DUCKDB_READER_MEMORY_LIMIT=${settings.DUCKDB_READER_MEMORY_LIMIT ?? `unset (${settings.DUCKDB_MEMORY_LIMIT})`}, DUCKDB_THREADS=${settings.DUCKDB_THREADS}`);
         console.log(`gateway resident memory, started:           ${mib(idle.rss)}`);
         const dashboards = DASHBOARDS.filter((d) => d.roles.includes('org_admin'));
         for (let round = 1; round <= ROUNDS; round++) {

@@ -23,9 +23,10 @@ const autocannon = require('autocannon') as (options: Record<string, unknown>) =
 const users = Number(process.argv[2] ?? 56_500);
 const AS_OF = '2025-06-30T00:00:00.000Z';
 const PASSWORD = 'bench-password-not-secret';
-const RUNS = 5;
+// Fewer runs or a shorter load (KINEO_BENCH_RUNS, KINEO_BENCH_LOAD_SECONDS) for a tenant whose dashboards take seconds each.
+const RUNS = Number(process.env.KINEO_BENCH_RUNS ?? 5);
 const CONCURRENT_USERS = 30;
-const LOAD_SECONDS = 15;
+const LOAD_SECONDS = Number(process.env.KINEO_BENCH_LOAD_SECONDS ?? 15);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
@@ -101,8 +102,9 @@ async function main() {
       const uncached = await startGatewayProcess(run.env, { ANALYTICS_CACHE_ENABLED: 'false' });
       try {
         const { login: session } = (await post(uncached.url, login)) as { login: { token: string } };
+        console.log(`gateway resident memory, started: ${gib(memoryOf(uncached.child.pid!).rss)}`);
         console.log('');
-        console.log('dashboard                     gateway, cache off   same SQL on DuckDB   ratio   (medians of 5, tiles in parallel)');
+        console.log(`dashboard                     gateway, cache off   same SQL on DuckDB   ratio   (medians of ${RUNS}, tiles in parallel)`);
         for (const d of dashboards) {
           const compiled = dashboardQueries(d.id, []).map(({ query }) => compileQuery(query, { kind: 'tenant' }, direct.dialect, { asOf: AS_OF }));
           await post(uncached.url, dashboardQuery(d.id), session.token);
