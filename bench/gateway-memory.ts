@@ -46,7 +46,7 @@ async function main() {
   try {
     const exportDir = async () => process.env.KINEO_BENCH_EXPORT ?? (await generate(path.join(work, 'export'), users)).dir;
     await ingestThroughStack(exportDir, { threads: 2, memoryLimit: process.env.DUCKDB_MEMORY_LIMIT ?? '2GB', keepIn: process.env.KINEO_BENCH_CACHE }, async (run) => {
-      const settings = loadSettings(run.env);
+      const settings = loadSettings({ ...process.env, ...run.env });
       const prisma = createPrismaClient(run.env.DATABASE_URL);
       const tenants = new TenantService(prisma);
       const warehouse = new DuckDbWarehouse({ rootDir: path.join(run.dataDir, 'warehouse'), threads: 1 });
