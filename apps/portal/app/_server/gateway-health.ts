@@ -14,6 +14,12 @@ export function gatewayUrl(): string {
   return settings.KINEO_GATEWAY_URL;
 }
 
+/** The gateway as browsers reach it (Microsoft sign-in is a browser redirect through it). */
+export function gatewayPublicUrl(): string {
+  settings ??= loadSettings();
+  return (settings.GATEWAY_PUBLIC_URL ?? settings.KINEO_GATEWAY_URL).replace(/\/+$/, '');
+}
+
 // Never throws: the landing page must render whether or not the gateway is running.
 export async function getGatewayHealth(): Promise<GatewayHealth> {
   const url = gatewayUrl();

@@ -1,15 +1,22 @@
 import { graphql } from '@/generated/server';
 
+/** What the portal keeps of a new session: the token goes into the cookie, the role picks the landing page. */
+export const SessionFields = graphql(`
+  fragment SessionFields on Session {
+    token
+    expiresAt
+    role
+    tenant {
+      slug
+      name
+    }
+  }
+`);
+
 export const SignInMutation = graphql(`
   mutation SignIn($email: String!, $password: String!, $tenant: String) {
     login(email: $email, password: $password, tenant: $tenant) {
-      token
-      expiresAt
-      role
-      tenant {
-        slug
-        name
-      }
+      ...SessionFields
     }
   }
 `);
@@ -37,6 +44,35 @@ export const MyDashboardsQuery = graphql(`
         id
         title
       }
+    }
+  }
+`);
+
+export const AcceptInvitationMutation = graphql(`
+  mutation AcceptInvitation($token: String!, $password: String!, $displayName: String) {
+    acceptInvitation(token: $token, password: $password, displayName: $displayName) {
+      ...SessionFields
+    }
+  }
+`);
+
+export const RequestPasswordResetMutation = graphql(`
+  mutation RequestPasswordReset($email: String!) {
+    requestPasswordReset(email: $email)
+  }
+`);
+
+export const ResetPasswordMutation = graphql(`
+  mutation ResetPassword($token: String!, $newPassword: String!) {
+    resetPassword(token: $token, newPassword: $newPassword)
+  }
+`);
+
+export const SignInOptionsQuery = graphql(`
+  query SignInOptions($tenant: String!) {
+    tenantSignInOptions(tenant: $tenant) {
+      microsoft
+      password
     }
   }
 `);

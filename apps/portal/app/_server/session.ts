@@ -1,9 +1,11 @@
 import 'server-only';
 import { cache } from 'react';
 import { cookies } from 'next/headers';
+import type { NextRequest } from 'next/server';
 import type { MeQuery } from '@/generated/server/graphql';
 import { MeQuery as MeDocument, MyDashboardsQuery } from './session.operations';
-import { errorCode, gatewayRequest } from './gateway';
+import { errorCode, gatewayRequest, type GraphqlReply } from './gateway';
+import { isHttps } from './same-origin';
 
 /**
  * The gateway's bearer token lives only in this cookie: httpOnly (no script reads it), SameSite=Lax
@@ -72,4 +74,23 @@ export async function readMyDashboards(role: Role): Promise<{ id: string; title:
   } catch {
     return [];
   }
+}
+
+/** A JSON refusal the portal's forms show: what went wrong and, where it is about one field, which. */
+export function problem(status: number, code: string, message: string, field?: string): Response {
+  return Response.json({ code, message, ...(field ? { field } : {}) }, { status, headers: { 'cache-control': 'no-store' } });
+}
+
+/** The gateway's refusal of a GraphQL request, as the HTTP status and message a form shows. */
+export function refusal(reply: GraphqlReply<unknown>, fallback: string, field?: (code: string) => string | undefined): Response {
+  const code = errorCode(reply) ?? 'INTERNAL';
+  const message = reply.errors?.[0]?.message ?? fallback;
+  const status: Record<string, number> = { UNAUTHENTICATED: 401, TENANT_REQUIRED: 409, BAD_USER_INPUT: 400, PASSWORD_WEAK: 400, EMAIL_INVALID: 400, INVITATION_INVALID: 410, RESET_TOKEN_INVALID: 410, INTERNAL: 502 };
+  return problem(status[code] ?? 403, code, message, field?.(code));
+}
+
+/** Opens the portal session for a token the gateway just issued: it goes only into the httpOnly cookie. */
+export async function openSession(request: NextRequest, session: { token: string; expiresAt: string; role: Role }): Promise<Response> {
+  (await cookies()).set(SESSION_COOKIE, session.token, sessionCookieOptions(isHttps(request), new Date(session.expiresAt)));
+  return Response.json({ role: session.role, landing: landingPath(session.role) }, { headers: { 'cache-control': 'no-store' } });
 }

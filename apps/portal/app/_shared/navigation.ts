@@ -12,7 +12,10 @@ export interface NavItem {
 export function navigationFor(role: Role, dashboards: { id: string; title: string }[]): NavItem[] {
   if (role === 'kineo_ops') return [{ href: '/platform', label: 'Tenants' }];
   const ordered = role === 'manager' ? [...dashboards.filter((d) => d.id === 'my-team'), ...dashboards.filter((d) => d.id !== 'my-team')] : dashboards;
-  return [...ordered.map((d) => ({ href: `/dashboards/${d.id}`, label: d.title })), { href: '/explore', label: 'Explore' }];
+  const items = ordered.map((d) => ({ href: `/dashboards/${d.id}`, label: d.title }));
+  // The organisation's account: loading data and managing people.
+  if (role === 'org_admin') items.push({ href: '/onboarding', label: 'Onboarding' }, { href: '/users', label: 'Users' });
+  return [...items, { href: '/explore', label: 'Explore' }];
 }
 
 export const ROLE_LABELS: Record<Role, string> = {

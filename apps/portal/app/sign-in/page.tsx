@@ -1,14 +1,32 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { redirect } from 'next/navigation';
+import { gatewayRequest } from '../_server/gateway';
+import { gatewayPublicUrl } from '../_server/gateway-health';
+import { SignInOptionsQuery } from '../_server/session.operations';
 import { landingPath, readSession } from '../_server/session';
 import { SignInForm } from './sign-in-form';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ expired?: string }> }) {
+const SLUG = /^[a-z0-9-]{3,40}$/;
+
+/** Whether the organisation named in the link (?tenant=<slug>) signs in with Microsoft; false when it cannot be told. */
+async function microsoftFor(tenant: string | undefined): Promise<boolean> {
+  if (!tenant || !SLUG.test(tenant)) return false;
+  try {
+    const reply = await gatewayRequest(SignInOptionsQuery, { tenant });
+    return reply.data?.tenantSignInOptions.microsoft ?? false;
+  } catch {
+    return false;
+  }
+}
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ expired?: string; tenant?: string }> }) {
   const session = await readSession();
   if (session.state === 'signed-in') redirect(landingPath(session.me.role));
-  const { expired } = await searchParams;
+  const { expired, tenant } = await searchParams;
+  const microsoft = await microsoftFor(tenant);
   return (
     <main className="sign-in">
       <h1>Sign in to Kineo Analytics</h1>
@@ -22,7 +40,18 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           The analytics service is not answering ({session.message}). Sign-in may fail until it is back.
         </p>
       ) : null}
-      <SignInForm />
+      {microsoft && tenant ? (
+        <p>
+          {/* A plain link: the gateway sends the browser on to the organisation's Microsoft sign-in. */}
+          <a className="button microsoft" href={`${gatewayPublicUrl()}/auth/oidc/${encodeURIComponent(tenant)}/start`}>
+            Sign in with Microsoft
+          </a>
+        </p>
+      ) : null}
+      <SignInForm tenant={tenant && SLUG.test(tenant) ? tenant : undefined} />
+      <p className="hint">
+        <Link href="/reset-password">Forgot your password?</Link>
+      </p>
     </main>
   );
 }

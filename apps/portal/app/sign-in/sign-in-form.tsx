@@ -8,7 +8,8 @@ interface Problem {
   field?: 'email' | 'password' | 'tenant';
 }
 
-export function SignInForm() {
+/** `tenant`: the organisation named in the sign-in link, sent with the password so a member of several need not type it. */
+export function SignInForm({ tenant }: { tenant?: string }) {
   const router = useRouter();
   const [problem, setProblem] = useState<Problem | null>(null);
   const [pending, setPending] = useState(false);
@@ -25,7 +26,7 @@ export function SignInForm() {
         method: 'POST',
         credentials: 'same-origin',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: form.get('email'), password: form.get('password'), tenant: form.get('tenant') || undefined }),
+        body: JSON.stringify({ email: form.get('email'), password: form.get('password'), tenant: form.get('tenant') || tenant }),
       });
       const body = (await res.json().catch(() => ({}))) as { landing?: string; message?: string; code?: string; field?: Problem['field'] };
       if (res.ok && body.landing) {

@@ -1,19 +1,15 @@
 import { cookies } from 'next/headers';
 import type { NextRequest } from 'next/server';
 import { clientHeaders } from '@/app/_server/client-headers';
-import { errorCode, gatewayRequest } from '@/app/_server/gateway';
+import { gatewayRequest } from '@/app/_server/gateway';
 import { isHttps, isSameOrigin, refuseCrossSite } from '@/app/_server/same-origin';
 import { SignInMutation } from '@/app/_server/session.operations';
-import { landingPath, SESSION_COOKIE, sessionCookieOptions } from '@/app/_server/session';
+import { landingPath, problem, refusal, SESSION_COOKIE, sessionCookieOptions } from '@/app/_server/session';
 
 interface SignInBody {
   email: string;
   password: string;
   tenant?: string;
-}
-
-function problem(status: number, code: string, message: string, field?: string): Response {
-  return Response.json({ code, message, ...(field ? { field } : {}) }, { status });
 }
 
 function readBody(raw: unknown): SignInBody | Response {
@@ -41,12 +37,7 @@ export async function POST(request: NextRequest) {
     return problem(503, 'GATEWAY_UNAVAILABLE', 'Sign-in is unavailable: the analytics service does not answer. Try again shortly.');
   }
   const session = reply.data?.login;
-  if (!session) {
-    const code = errorCode(reply) ?? 'INTERNAL';
-    const message = reply.errors?.[0]?.message ?? 'Sign-in failed.';
-    const status = code === 'UNAUTHENTICATED' ? 401 : code === 'TENANT_REQUIRED' ? 409 : code === 'BAD_USER_INPUT' ? 400 : 403;
-    return problem(code === 'INTERNAL' ? 502 : status, code, message, code === 'TENANT_REQUIRED' ? 'tenant' : undefined);
-  }
+  if (!session) return refusal(reply, 'Sign-in failed.', (code) => (code === 'TENANT_REQUIRED' ? 'tenant' : undefined));
 
   (await cookies()).set(SESSION_COOKIE, session.token, sessionCookieOptions(isHttps(request), new Date(session.expiresAt)));
   return Response.json({ role: session.role, tenant: session.tenant, expiresAt: session.expiresAt, landing: landingPath(session.role) });

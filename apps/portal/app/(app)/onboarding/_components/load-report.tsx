@@ -1,0 +1,163 @@
+'use client';
+
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { runOperation } from '@/app/_client/graphql-client';
+import type { LoadFieldsFragment } from '@/generated/browser/graphql';
+import { useLocale } from '../../dashboards/_components/use-locale';
+import { QuarantineQuery } from './onboarding.operations';
+
+const STAGE_LABELS: Record<string, string> = {
+  ingest: 'Read and check the files',
+  silver: 'Clean and conform',
+  hierarchy: 'Build the manager hierarchy',
+  gold: 'Build the reporting tables',
+  snapshots: 'Take the snapshots',
+  publish: 'Publish to the dashboards',
+};
+
+const FILE_STATUS: Record<string, string> = {
+  loaded: 'Loaded',
+  duplicate: 'Already loaded before (same content)',
+  ignored: 'Ignored (not an export file)',
+};
+
+/** Whether the load and its build have nothing more to do. */
+export function isSettled(load: LoadFieldsFragment): boolean {
+  const done = (status: string | undefined) => status === 'succeeded' || status === 'failed' || status === 'cancelled';
+  return load.status === 'failed' || load.status === 'cancelled' || (done(load.status) && (!load.build || done(load.build.status)));
+}
+
+/** Step 2: what became of each file's rows, the rows set aside and why, and the build as it goes. */
+export function LoadReport({ load }: { load: LoadFieldsFragment }) {
+  const locale = useLocale();
+  const n = (value: number | null | undefined) => (value === null || value === undefined ? '—' : new Intl.NumberFormat(locale).format(value));
+  const build = load.build;
+  return (
+    <section className="card step" aria-labelledby="step-report" data-testid="load-report">
+      <h2 id="step-report">2. Validation report</h2>
+      <p className="muted">
+        Load of {new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(load.createdAt))}: {n(load.rowsRead)} rows read,{' '}
+        {n(load.rowsLoaded)} loaded, {n(load.rowsQuarantined)} quarantined.
+      </p>
+      {load.error ? (
+        <p className="notice error" role="alert">
+          The load failed: {load.error}
+        </p>
+      ) : null}
+      <div className="table-wrap">
+        <table className="data-table">
+          <caption className="visually-hidden">Rows of each file</caption>
+          <thead>
+            <tr>
+              <th scope="col">File</th>
+              <th scope="col">Status</th>
+              <th scope="col">Read</th>
+              <th scope="col">Loaded</th>
+              <th scope="col">Quarantined</th>
+            </tr>
+          </thead>
+          <tbody>
+            {load.files.map((f) => (
+              <tr key={f.file} data-file={f.file}>
+                <th scope="row">{f.file}</th>
+                <td>{f.status ? (FILE_STATUS[f.status] ?? f.status) : 'Waiting to be read'}</td>
+                <td>{n(f.rowsRead)}</td>
+                <td>{n(f.rowsLoaded)}</td>
+                <td className={f.rowsQuarantined ? 'error-text' : undefined}>{n(f.rowsQuarantined)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {load.rowsQuarantined > 0 ? <QuarantinedRows loadId={load.id} /> : null}
+      <h3>Build</h3>
+      {build ? (
+        <div data-testid="build">
+          <p>
+            <progress max={1} value={build.progress} aria-label="Build progress" /> <span role="status">{buildSummary(build, n)}</span>
+          </p>
+          <ol className="stages">
+            {build.stages.map((s) => (
+              <li key={s.stage} data-status={s.status}>
+                <span className={`stage-mark ${s.status}`} aria-hidden="true" />
+                {STAGE_LABELS[s.stage] ?? s.stage}: <strong>{s.status}</strong>
+                {s.error ? <span className="error-text"> — {s.error}</span> : null}
+              </li>
+            ))}
+          </ol>
+        </div>
+      ) : (
+        <p className="muted">The build starts once the files are read.</p>
+      )}
+    </section>
+  );
+}
+
+function buildSummary(build: NonNullable<LoadFieldsFragment['build']>, n: (v: number | null | undefined) => string): string {
+  switch (build.status) {
+    case 'succeeded':
+      return `Published: the dashboards show data version ${n(build.dataVersion)} (${build.checksPassed} checks passed).`;
+    case 'failed':
+      return `The build failed${build.error ? `: ${build.error}` : ''}. The dashboards still show the previous data.`;
+    case 'queued':
+      return 'Waiting for the builder…';
+    default:
+      return `Building: ${Math.round(build.progress * 100)}% done.`;
+  }
+}
+
+function QuarantinedRows({ loadId }: { loadId: string }) {
+  const rows = useInfiniteQuery({
+    queryKey: ['quarantine', loadId],
+    queryFn: ({ pageParam }) => runOperation(QuarantineQuery, { loadId, after: pageParam }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => (last.quarantine.hasNextPage ? last.quarantine.endCursor : undefined),
+  });
+  const items = rows.data?.pages.flatMap((p) => p.quarantine.items) ?? [];
+  return (
+    <div className="quarantine">
+      <h3>Quarantined rows</h3>
+      <p className="hint">
+        These rows were set aside, not loaded. Fix them in the LMS or the export and load the file again.{' '}
+        <a href={`/api/loads/${encodeURIComponent(loadId)}/quarantine`} download>
+          Download all quarantined rows (CSV)
+        </a>
+      </p>
+      {rows.error ? (
+        <p className="notice error" role="alert">
+          {rows.error.message}
+        </p>
+      ) : null}
+      <div className="table-wrap">
+        <table className="data-table" data-testid="quarantine">
+          <caption className="visually-hidden">Quarantined rows with their reasons</caption>
+          <thead>
+            <tr>
+              <th scope="col">File</th>
+              <th scope="col">Line</th>
+              <th scope="col">Reason</th>
+              <th scope="col">Row as read</th>
+            </tr>
+          </thead>
+          <tbody aria-busy={rows.isPending || undefined}>
+            {items.map((r) => (
+              <tr key={`${r.file}:${r.line}`}>
+                <th scope="row">{r.file}</th>
+                <td>{r.line}</td>
+                <td>{r.reason}</td>
+                <td>
+                  <code className="raw">{r.raw}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {rows.hasNextPage ? (
+        <button type="button" className="button" onClick={() => void rows.fetchNextPage()} disabled={rows.isFetchingNextPage}>
+          Show more
+        </button>
+      ) : null}
+    </div>
+  );
+}

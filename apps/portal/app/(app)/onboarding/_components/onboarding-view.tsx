@@ -1,0 +1,50 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { runOperation } from '@/app/_client/graphql-client';
+import { FiscalYearStep } from './fiscal-year-step';
+import { InviteManagersStep } from './invite-managers-step';
+import { isSettled, LoadReport } from './load-report';
+import { LatestLoadQuery, LoadQuery } from './onboarding.operations';
+import { UploadStep } from './upload-step';
+
+const POLL_MS = 1500;
+
+/** The org admin's first run, in order: upload, read the report, set the fiscal year, invite managers. */
+export function OnboardingView() {
+  const [loadId, setLoadId] = useState<string | null>(null);
+  // Coming back to the page shows the last load's report.
+  const latest = useQuery({ queryKey: ['loads', 'latest'], queryFn: () => runOperation(LatestLoadQuery), enabled: loadId === null });
+  const shownId = loadId ?? latest.data?.loads.items[0]?.id ?? null;
+  const load = useQuery({
+    queryKey: ['load', shownId],
+    queryFn: () => runOperation(LoadQuery, { id: shownId! }),
+    enabled: shownId !== null,
+    staleTime: 0,
+    // Live until the build has published or failed.
+    refetchInterval: (query) => (query.state.data && isSettled(query.state.data.load) ? false : POLL_MS),
+  });
+  const shown = load.data?.load;
+  const published = latest.data?.loads.items[0]?.build?.status === 'succeeded' || shown?.build?.status === 'succeeded';
+
+  return (
+    <div className="steps">
+      <UploadStep onUploaded={(receipt) => setLoadId(receipt.ingestionRunId)} />
+      {latest.error || load.error ? (
+        <p className="notice error" role="alert">
+          {(latest.error ?? load.error)!.message}
+        </p>
+      ) : null}
+      {shown ? (
+        <LoadReport load={shown} />
+      ) : shownId ? (
+        <p className="muted" role="status">
+          Reading the load…
+        </p>
+      ) : null}
+      <FiscalYearStep />
+      <InviteManagersStep published={published} />
+    </div>
+  );
+}

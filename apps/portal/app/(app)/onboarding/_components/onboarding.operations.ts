@@ -1,0 +1,120 @@
+import { graphql } from '@/generated/browser';
+
+export const BuildRunFields = graphql(`
+  fragment BuildRunFields on BuildRun {
+    id
+    status
+    progress
+    dataVersion
+    error
+    checksPassed
+    checksFailed
+    stages {
+      stage
+      status
+      error
+      durationMs
+    }
+  }
+`);
+
+export const LoadFields = graphql(`
+  fragment LoadFields on Load {
+    id
+    status
+    source
+    createdAt
+    finishedAt
+    error
+    rowsRead
+    rowsLoaded
+    rowsQuarantined
+    files {
+      file
+      status
+      rowsRead
+      rowsLoaded
+      rowsQuarantined
+    }
+    build {
+      ...BuildRunFields
+    }
+  }
+`);
+
+export const LoadQuery = graphql(`
+  query OnboardingLoad($id: String!) {
+    load(id: $id) {
+      ...LoadFields
+    }
+  }
+`);
+
+export const LatestLoadQuery = graphql(`
+  query LatestLoad {
+    loads(first: 1) {
+      items {
+        ...LoadFields
+      }
+    }
+  }
+`);
+
+export const QuarantineQuery = graphql(`
+  query Quarantine($loadId: String!, $after: String) {
+    quarantine(loadId: $loadId, first: 50, after: $after) {
+      items {
+        file
+        line
+        reason
+        raw
+      }
+      endCursor
+      hasNextPage
+    }
+  }
+`);
+
+export const TenantSettingsQuery = graphql(`
+  query OnboardingSettings {
+    tenantSettings {
+      fiscalYearStartMonth
+      dataVersion
+    }
+  }
+`);
+
+export const UpdateFiscalYearStartMutation = graphql(`
+  mutation UpdateFiscalYearStart($month: Int!) {
+    updateFiscalYearStart(month: $month) {
+      fiscalYearStartMonth
+    }
+  }
+`);
+
+export const RebuildMutation = graphql(`
+  mutation Rebuild {
+    rebuild {
+      buildRunId
+    }
+  }
+`);
+
+export const InviteAllManagersMutation = graphql(`
+  mutation InviteAllManagers {
+    inviteAllManagers {
+      managers
+      invited
+      alreadyInvited
+      alreadyMembers
+      withoutEmail
+      sharedEmail
+      invitations {
+        id
+        email
+        link
+        delivery
+      }
+    }
+  }
+`);

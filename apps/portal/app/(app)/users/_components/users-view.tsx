@@ -1,0 +1,278 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useState, type FormEvent } from 'react';
+import { runOperation } from '@/app/_client/graphql-client';
+import type { InviteUserMutationVariables, MemberFieldsFragment } from '@/generated/browser/graphql';
+import { useLocale } from '../../dashboards/_components/use-locale';
+import { useOrganisations } from './organisations';
+import { lmsUserIdOf, ROLE_CHOICES, RoleFields, type RoleChoice } from './role-fields';
+import {
+  ChangeRoleMutation,
+  DeactivateUserMutation,
+  GrantViewerOrganisationsMutation,
+  InviteUserMutation,
+  ReactivateUserMutation,
+  RevokeInvitationMutation,
+  UsersQuery,
+} from './users.operations';
+
+const roleLabel = (role: string) => ROLE_CHOICES.find((c) => c.role === role)?.label ?? role;
+const NEW_CHOICE: RoleChoice = { role: 'manager', lmsUserId: '', organisationIds: [] };
+
+export function UsersView() {
+  const users = useQuery({ queryKey: ['users'], queryFn: () => runOperation(UsersQuery) });
+  const [editing, setEditing] = useState<string | null>(null);
+  const locale = useLocale();
+  const date = (iso: string | null | undefined) => (iso ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(new Date(iso)) : 'Never');
+  const organisations = useOrganisations();
+  const orgName = (id: number) => organisations.data?.find((o) => o.id === id)?.name ?? `#${id}`;
+
+  return (
+    <div className="steps">
+      <InviteForm />
+      <section className="card" aria-labelledby="members-title">
+        <h2 id="members-title">People</h2>
+        {users.error ? (
+          <p className="notice error" role="alert">
+            {users.error.message}
+          </p>
+        ) : null}
+        <div className="table-wrap">
+          <table className="data-table" data-testid="members">
+            <caption className="visually-hidden">Members of the organisation</caption>
+            <thead>
+              <tr>
+                <th scope="col">Person</th>
+                <th scope="col">Role</th>
+                <th scope="col">Sees</th>
+                <th scope="col">Status</th>
+                <th scope="col">Last sign-in</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody aria-busy={users.isPending || undefined}>
+              {users.data?.users.map((m) => (
+                <tr key={m.membershipId} data-email={m.email}>
+                  <th scope="row">
+                    {m.displayName ?? m.email}
+                    {m.displayName ? <span className="muted block">{m.email}</span> : null}
+                  </th>
+                  <td>{roleLabel(m.role)}</td>
+                  <td>
+                    {m.role === 'manager'
+                      ? `Their reports (LMS user ${m.lmsUserId ?? '?'})`
+                      : m.role === 'viewer'
+                        ? m.organisationIds.length
+                          ? m.organisationIds.map(orgName).join(', ')
+                          : 'Nothing granted yet'
+                        : 'Everyone'}
+                  </td>
+                  <td>{m.status === 'active' ? 'Active' : 'Deactivated'}</td>
+                  <td>{date(m.lastSignInAt)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="button"
+                      aria-expanded={editing === m.membershipId}
+                      aria-controls={`edit-${m.membershipId}`}
+                      onClick={() => setEditing(editing === m.membershipId ? null : m.membershipId)}
+                      aria-label={`Change ${m.email}`}
+                    >
+                      Change
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {editing && users.data ? (
+          <MemberEditor key={editing} member={users.data.users.find((m) => m.membershipId === editing)!} onDone={() => setEditing(null)} />
+        ) : null}
+      </section>
+      <PendingInvitations invitations={users.data?.pendingInvitations ?? []} date={date} />
+    </div>
+  );
+}
+
+function InviteForm() {
+  const client = useQueryClient();
+  const [email, setEmail] = useState('');
+  const [choice, setChoice] = useState<RoleChoice>(NEW_CHOICE);
+  const [problem, setProblem] = useState<string | null>(null);
+  const errorId = useId();
+  const emailId = useId();
+  const invite = useMutation({
+    mutationFn: (variables: InviteUserMutationVariables) => runOperation(InviteUserMutation, variables),
+    onSuccess: () => {
+      setEmail('');
+      setChoice(NEW_CHOICE);
+      return client.invalidateQueries({ queryKey: ['users'] });
+    },
+    onError: (error) => setProblem(error.message),
+  });
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    setProblem(null);
+    const lmsUserId = lmsUserIdOf(choice);
+    if (typeof lmsUserId === 'string') return setProblem(lmsUserId);
+    invite.mutate({ email: email.trim(), role: choice.role, lmsUserId, organisationIds: choice.role === 'viewer' ? choice.organisationIds : null });
+  }
+
+  const sent = invite.data?.inviteUser;
+  return (
+    <section className="card" aria-labelledby="invite-title">
+      <h2 id="invite-title">Invite someone</h2>
+      <form className="form" onSubmit={submit}>
+        {problem ? (
+          <p id={errorId} className="notice error" role="alert">
+            {problem}
+          </p>
+        ) : null}
+        <label htmlFor={emailId}>Email</label>
+        <input id={emailId} type="email" required value={email} onChange={(event) => setEmail(event.target.value)} aria-describedby={problem ? errorId : undefined} />
+        <RoleFields value={choice} onChange={setChoice} errorId={problem ? errorId : undefined} />
+        <button type="submit" className="button primary" disabled={invite.isPending}>
+          {invite.isPending ? 'Inviting…' : 'Send the invitation'}
+        </button>
+      </form>
+      {sent ? (
+        <div className="notice" role="status">
+          <p>
+            {sent.email} is invited as {roleLabel(sent.role).toLowerCase()}.{' '}
+            {sent.delivery === 'mailed' ? 'The link is on its way by e-mail.' : 'No mail server is set up: pass this link on yourself (it works once):'}
+          </p>
+          {sent.delivery === 'logged' ? (
+            <p>
+              <code className="raw" data-testid="invitation-link">
+                {sent.link}
+              </code>
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function MemberEditor({ member, onDone }: { member: MemberFieldsFragment; onDone: () => void }) {
+  const client = useQueryClient();
+  const [choice, setChoice] = useState<RoleChoice>({ role: member.role, lmsUserId: member.lmsUserId?.toString() ?? '', organisationIds: member.organisationIds });
+  const [problem, setProblem] = useState<string | null>(null);
+  const errorId = useId();
+  const done = async () => {
+    await client.invalidateQueries({ queryKey: ['users'] });
+    onDone();
+  };
+  const save = useMutation({
+    mutationFn: async (lmsUserId: number | null) => {
+      if (choice.role !== member.role || (choice.role === 'manager' && lmsUserId !== member.lmsUserId)) {
+        await runOperation(ChangeRoleMutation, { membershipId: member.membershipId, role: choice.role, lmsUserId });
+      }
+      if (choice.role === 'viewer') await runOperation(GrantViewerOrganisationsMutation, { membershipId: member.membershipId, organisationIds: choice.organisationIds });
+    },
+    onSuccess: done,
+    onError: (error) => setProblem(error.message),
+  });
+  const toggle = useMutation({
+    mutationFn: async () => {
+      if (member.status === 'active') await runOperation(DeactivateUserMutation, { membershipId: member.membershipId });
+      else await runOperation(ReactivateUserMutation, { membershipId: member.membershipId });
+    },
+    onSuccess: done,
+    onError: (error) => setProblem(error.message),
+  });
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    setProblem(null);
+    const lmsUserId = lmsUserIdOf(choice);
+    if (typeof lmsUserId === 'string') return setProblem(lmsUserId);
+    save.mutate(lmsUserId);
+  }
+
+  return (
+    <form id={`edit-${member.membershipId}`} className="form editor" onSubmit={submit} aria-labelledby={`edit-title-${member.membershipId}`}>
+      <h3 id={`edit-title-${member.membershipId}`}>Change {member.displayName ?? member.email}</h3>
+      {problem ? (
+        <p id={errorId} className="notice error" role="alert">
+          {problem}
+        </p>
+      ) : null}
+      <RoleFields value={choice} onChange={setChoice} errorId={problem ? errorId : undefined} />
+      <div className="actions">
+        <button type="submit" className="button primary" disabled={save.isPending}>
+          Save
+        </button>
+        <button type="button" className="button" onClick={onDone}>
+          Cancel
+        </button>
+        <button type="button" className="button danger" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
+          {member.status === 'active' ? 'Deactivate' : 'Reactivate'}
+        </button>
+      </div>
+      {member.status === 'active' ? <p className="hint">Deactivating signs them out at once and frees their seat; you can reactivate them later.</p> : null}
+    </form>
+  );
+}
+
+function PendingInvitations({
+  invitations,
+  date,
+}: {
+  invitations: { id: string; email: string; role: string; expiresAt: string }[];
+  date: (iso: string) => string;
+}) {
+  const client = useQueryClient();
+  const revoke = useMutation({
+    mutationFn: (invitationId: string) => runOperation(RevokeInvitationMutation, { invitationId }),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['users'] }),
+  });
+  return (
+    <section className="card" aria-labelledby="pending-title">
+      <h2 id="pending-title">Invitations not accepted yet</h2>
+      {revoke.error ? (
+        <p className="notice error" role="alert">
+          {revoke.error.message}
+        </p>
+      ) : null}
+      {invitations.length === 0 ? (
+        <p className="muted">None.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="data-table" data-testid="pending">
+            <caption className="visually-hidden">Pending invitations</caption>
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Link expires</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {invitations.map((i) => (
+                <tr key={i.id}>
+                  <th scope="row">{i.email}</th>
+                  <td>{roleLabel(i.role)}</td>
+                  <td>{date(i.expiresAt)}</td>
+                  <td>
+                    <button type="button" className="button" onClick={() => revoke.mutate(i.id)} disabled={revoke.isPending} aria-label={`Withdraw the invitation of ${i.email}`}>
+                      Withdraw
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

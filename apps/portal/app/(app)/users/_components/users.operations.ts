@@ -1,0 +1,101 @@
+import { graphql } from '@/generated/browser';
+
+export const MemberFields = graphql(`
+  fragment MemberFields on TenantMember {
+    membershipId
+    email
+    displayName
+    role
+    status
+    lmsUserId
+    organisationIds
+    lastSignInAt
+    memberSince
+  }
+`);
+
+export const UsersQuery = graphql(`
+  query Users {
+    users {
+      ...MemberFields
+    }
+    pendingInvitations {
+      id
+      email
+      role
+      lmsUserId
+      expiresAt
+    }
+  }
+`);
+
+export const InviteUserMutation = graphql(`
+  mutation InviteUser($email: String!, $role: TenantRole!, $lmsUserId: Int, $organisationIds: [Int!]) {
+    inviteUser(email: $email, role: $role, lmsUserId: $lmsUserId, organisationIds: $organisationIds) {
+      id
+      email
+      role
+      link
+      delivery
+      expiresAt
+    }
+  }
+`);
+
+export const ChangeRoleMutation = graphql(`
+  mutation ChangeRole($membershipId: ID!, $role: TenantRole!, $lmsUserId: Int) {
+    changeRole(membershipId: $membershipId, role: $role, lmsUserId: $lmsUserId) {
+      ...MemberFields
+    }
+  }
+`);
+
+export const GrantViewerOrganisationsMutation = graphql(`
+  mutation GrantViewerOrganisations($membershipId: ID!, $organisationIds: [Int!]!) {
+    grantViewerOrganisations(membershipId: $membershipId, organisationIds: $organisationIds) {
+      ...MemberFields
+    }
+  }
+`);
+
+export const DeactivateUserMutation = graphql(`
+  mutation DeactivateUser($membershipId: ID!) {
+    deactivateUser(membershipId: $membershipId) {
+      ...MemberFields
+    }
+  }
+`);
+
+export const ReactivateUserMutation = graphql(`
+  mutation ReactivateUser($membershipId: ID!) {
+    reactivateUser(membershipId: $membershipId) {
+      ...MemberFields
+    }
+  }
+`);
+
+export const RevokeInvitationMutation = graphql(`
+  mutation RevokeInvitation($invitationId: ID!) {
+    revokeInvitation(invitationId: $invitationId)
+  }
+`);
+
+/** The LMS organisations with learners in the published data, for granting viewers subtrees. */
+export const OrganisationsQuery = graphql(`
+  query Organisations {
+    analytics(
+      query: {
+        measures: ["Learner.count"]
+        dimensions: ["Learner.organisationId", "Learner.organisationName", "Learner.organisationPath"]
+        order: [{ member: "Learner.organisationPath", direction: asc }]
+        limit: 5000
+      }
+    ) {
+      columns {
+        key
+        member
+      }
+      rows
+    }
+  }
+`);
