@@ -1,11 +1,10 @@
 import { loadJwtSecret, oidcClientSecretName, SessionTokens, UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
-import { startTestStack, type TestStack } from '@kineo/testkit';
+import { FakeOidcProvider, startTestStack, type TestStack } from '@kineo/testkit';
 import { createWarehouse } from '@kineo/warehouse';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { graphql, LogCapture, startGateway, type GraphqlReply } from './support/gateway';
-import { FakeOidcProvider } from './support/oidc-provider';
 import { SmtpSink } from './support/smtp-sink';
 
 const PASSWORD = 'correct horse battery staple';

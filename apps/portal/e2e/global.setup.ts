@@ -10,6 +10,8 @@ const TENANT = { slug: 'acme-health', name: 'Acme Health Trust' };
 const NO_CERTS_TENANT = { slug: 'globex-retail', name: 'Globex Retail' };
 /** Nothing loaded at all. */
 const EMPTY_TENANT = { slug: 'initech', name: 'Initech' };
+/** Nothing loaded either: its org admin goes through onboarding in the browser (upload, report, build, invitations). */
+const ONBOARD_TENANT = { slug: 'hooli', name: 'Hooli Learning' };
 const AS_OF = '2026-06-30';
 
 /**
@@ -28,8 +30,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     stack = await startTestStack();
     const logDir = path.join(stack.dir, 'logs');
     const gatewayPort = await freePort();
-    const env = { ...stack.env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gatewayPort) };
+    const env: Record<string, string> = { ...stack.env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gatewayPort) };
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    // Chosen before the gateway starts: its invitation links and Microsoft sign-in land on the portal.
+    const portalPort = await freePort();
+    const portalUrl = `http://127.0.0.1:${portalPort}`;
+    env.PORTAL_URL = portalUrl;
 
     started.push(
       await startService('worker', [path.join(repoRoot, 'apps/worker/dist/main.js')], { ...env, LOG_LEVEL: 'info' }, { logLine: 'worker ready' }, logDir),
@@ -48,6 +54,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       ops: 'ops@kineo.example',
       noCertsAdmin: `admin@${NO_CERTS_TENANT.slug}.example`,
       emptyAdmin: `admin@${EMPTY_TENANT.slug}.example`,
+      onboardAdmin: `admin@${ONBOARD_TENANT.slug}.example`,
     };
     await kineo(['user', 'create', logins.ops, '--ops', '--password', PASSWORD], env);
     await kineo(['user', 'create', logins.admin, '--tenant', TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
@@ -66,11 +73,14 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await kineo(['tenant', 'create', EMPTY_TENANT.slug, '--name', EMPTY_TENANT.name, '--wait'], env);
     await kineo(['user', 'create', logins.emptyAdmin, '--tenant', EMPTY_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
 
-    const portal = await startPortal(env, gatewayUrl, logDir);
-    started.push(portal.service);
-    const portalUrl = portal.url;
+    await kineo(['tenant', 'create', ONBOARD_TENANT.slug, '--name', ONBOARD_TENANT.name, '--wait'], env);
+    await kineo(['user', 'create', logins.onboardAdmin, '--tenant', ONBOARD_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
+    const onboardExport = path.join(stack.dir, 'export-onboard');
+    await kineo(['generate', onboardExport, '--users', '30', '--seed', '13', '--years', '1', '--as-of', AS_OF, '--json'], env);
 
-    const world: World = { portalUrl, gatewayUrl, password: PASSWORD, tenant: TENANT, logins, manager };
+    started.push((await startPortal(env, gatewayUrl, logDir, portalPort)).service);
+
+    const world: World = { portalUrl, gatewayUrl, password: PASSWORD, tenant: TENANT, logins, manager, onboard: { tenant: ONBOARD_TENANT, exportDir: onboardExport } };
     const worldFile = path.join(stack.dir, 'world.json');
     fs.writeFileSync(worldFile, JSON.stringify(world, null, 2));
     process.env[WORLD_FILE_ENV] = worldFile;

@@ -82,8 +82,13 @@ export async function stopService(service: Service | undefined): Promise<void> {
 }
 
 /** The built portal (`next start`) against a gateway, as the browser tests and bench/portal run it. */
-export async function startPortal(env: Record<string, string>, gatewayUrl: string, logDir: string): Promise<{ service: Service; url: string }> {
-  const portalPort = await freePort();
+export async function startPortal(
+  env: Record<string, string>,
+  gatewayUrl: string,
+  logDir: string,
+  portalPort?: number,
+): Promise<{ service: Service; url: string }> {
+  portalPort ??= await freePort();
   const url = `http://127.0.0.1:${portalPort}`;
   const portalDir = path.join(repoRoot, 'apps/portal');
   if (!fs.existsSync(path.join(portalDir, '.next', 'BUILD_ID'))) throw new Error('no production build in apps/portal/.next: run `next build` first');

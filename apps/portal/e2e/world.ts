@@ -14,9 +14,13 @@ export interface World {
     noCertsAdmin: string;
     /** Org admin of an organisation with nothing loaded. */
     emptyAdmin: string;
+    /** Org admin of the organisation the onboarding tests load in the browser. */
+    onboardAdmin: string;
   };
   /** The manager's LMS user key and everyone they manage, read from published gold by `kineo sql`. */
   manager: { userKey: number; reportKeys: number[] };
+  /** The organisation onboarded in the browser, and the generated LMS export its admin uploads. */
+  onboard: { tenant: { slug: string; name: string }; exportDir: string };
 }
 
 export const WORLD_FILE_ENV = 'KINEO_PORTAL_E2E_WORLD';

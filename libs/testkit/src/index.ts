@@ -3,3 +3,4 @@ export { freePort, isPortOpen, startOtlpReceiver, waitForPort, type OtlpReceiver
 export * from './stack';
 export * from './process';
 export * from './fixtures';
+export * from './oidc-provider';

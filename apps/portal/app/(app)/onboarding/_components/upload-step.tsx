@@ -101,42 +101,44 @@ export function UploadStep({ onUploaded }: { onUploaded: (receipt: UploadReceipt
       ) : null}
       {picked.length > 0 ? (
         <>
-          <table className="data-table files">
-            <caption className="visually-hidden">Files to upload</caption>
-            <thead>
-              <tr>
-                <th scope="col">File</th>
-                <th scope="col">Size</th>
-                <th scope="col">Progress</th>
-                <th scope="col">
-                  <span className="visually-hidden">Remove</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {picked.map(({ file, sent }) => (
-                <tr key={file.name}>
-                  <th scope="row">{file.name}</th>
-                  <td>{formatBytes(file.size, locale)}</td>
-                  <td>
-                    <progress max={file.size || 1} value={sent} aria-label={`Upload of ${file.name}`} />{' '}
-                    <span className="muted">{file.size ? Math.round((100 * sent) / file.size) : 0}%</span>
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="button"
-                      disabled={sending}
-                      onClick={() => setPicked((current) => current.filter((p) => p.file !== file))}
-                      aria-label={`Remove ${file.name}`}
-                    >
-                      Remove
-                    </button>
-                  </td>
+          <div className="table-wrap">
+            <table className="data-table files">
+              <caption className="visually-hidden">Files to upload</caption>
+              <thead>
+                <tr>
+                  <th scope="col">File</th>
+                  <th scope="col">Size</th>
+                  <th scope="col">Progress</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Remove</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {picked.map(({ file, sent }) => (
+                  <tr key={file.name}>
+                    <th scope="row">{file.name}</th>
+                    <td>{formatBytes(file.size, locale)}</td>
+                    <td>
+                      <progress max={file.size || 1} value={sent} aria-label={`Upload of ${file.name}`} />{' '}
+                      <span className="muted">{file.size ? Math.round((100 * sent) / file.size) : 0}%</span>
+                    </td>
+                    <td>
+                      <button
+                        type="button"
+                        className="button"
+                        disabled={sending}
+                        onClick={() => setPicked((current) => current.filter((p) => p.file !== file))}
+                        aria-label={`Remove ${file.name}`}
+                      >
+                        Remove
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <p>
             <button type="button" className="button primary" onClick={() => void send()} disabled={sending}>
               {sending ? 'Uploading…' : `Upload ${picked.length} ${picked.length === 1 ? 'file' : 'files'} (${formatBytes(total, locale)})`}

@@ -1,0 +1,176 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { FakeOidcProvider } from '@kineo/testkit';
+import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './fixtures';
+
+const INVITEE = 'new.viewer@hooli.example';
+const INVITEE_PASSWORD = 'a viewer with a long password';
+
+/** A GraphQL request straight to the gateway, for setting up what the portal has no screen for. */
+async function gateway<T>(url: string, query: string, token?: string): Promise<T> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: unknown };
+  if (!body.data) throw new Error(`gateway refused ${query}: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+// One organisation taken from nothing to published in order: each test starts where the last one left it.
+test.describe.configure({ mode: 'serial' });
+
+test.describe('onboarding an organisation', () => {
+  test('an org admin uploads an export with a bad row, sees it quarantined with its reason, and watches the build publish', async ({ page, world, signIn }) => {
+    await signIn('onboardAdmin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Onboarding' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Onboarding' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+
+    const dir = world.onboard.exportDir;
+    const names = fs.readdirSync(dir).filter((f) => /\.(csv|xlsx)$/.test(f));
+    const users = fs.readFileSync(path.join(dir, 'users.csv'), 'utf8').trimEnd().split('\n');
+    const badRow = users[users.length - 1].replace(/^[^,]*/, 'not-a-number');
+    // users.csv, with the bad row, arrives by drag and drop; the rest through the file picker.
+    const dropped = await page.evaluateHandle(
+      ({ text }) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([text], 'users.csv', { type: 'text/csv' }));
+        return transfer;
+      },
+      { text: `${[...users, badRow].join('\n')}\n` },
+    );
+    await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: dropped });
+    await page.getByLabel('Choose files…').setInputFiles(names.filter((n) => n !== 'users.csv').map((n) => path.join(dir, n)));
+    const picked = page.locator('table.files tbody tr');
+    await expect(picked).toHaveCount(names.length);
+    await expect(picked.filter({ hasText: 'users.csv' })).toContainText(/\d+(\.\d)? kB/);
+    await page.getByRole('button', { name: new RegExp(`^Upload ${names.length} files`) }).click();
+
+    const report = page.getByTestId('load-report');
+    await expect(report.locator('tr[data-file="users.csv"] td').nth(3)).toHaveText('1', { timeout: 60_000 });
+    const quarantine = page.getByTestId('quarantine');
+    await expect(quarantine.locator('tbody tr')).toHaveCount(1);
+    await expect(quarantine.locator('tbody tr')).toContainText('users.csv');
+    await expect(quarantine.locator('tbody tr')).toContainText('not a whole number');
+    await expect(quarantine.locator('tbody tr')).toContainText('not-a-number');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /Download all quarantined rows/ }).click()]);
+    expect(fs.readFileSync(await download.path(), 'utf8')).toContain('not-a-number');
+
+    // The build goes through its stages and publishes the first data version.
+    await expect(page.getByTestId('build').getByRole('status')).toContainText('Published: the dashboards show data version 1', { timeout: 120_000 });
+    await expect(page.getByTestId('build').locator('li[data-status="succeeded"]').first()).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    await saveScreenshot(page, 'onboarding');
+
+    // Every manager of the hierarchy just published, in one action.
+    await page.getByRole('button', { name: 'Invite every manager in the hierarchy' }).click();
+    await expect(page.getByRole('status').filter({ hasText: /invited of \d+ managers/ })).toBeVisible();
+  });
+
+  test('an org admin invites a viewer, and the invitation link accepted in the browser signs them in', async ({ page, world, signIn, browser }) => {
+    await signIn('onboardAdmin');
+    await page.goto('/users');
+    await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
+    await expect(page.getByTestId('members')).toContainText(world.logins.onboardAdmin);
+    await page.getByLabel('Email').fill(INVITEE);
+    await page.getByLabel('Role').selectOption('viewer');
+    await page.getByRole('button', { name: 'Send the invitation' }).click();
+    const link = (await page.getByTestId('invitation-link').textContent()) ?? '';
+    expect(link).toContain('/accept-invitation?token=');
+    await expect(page.getByTestId('pending')).toContainText(INVITEE);
+    await expectNoSeriousA11yViolations(page);
+    await saveScreenshot(page, 'users');
+
+    const context = await browser.newContext({ locale: 'en-GB' });
+    try {
+      const invitee = await context.newPage();
+      await invitee.goto(link);
+      await expect(invitee.getByRole('heading', { name: 'Accept your invitation' })).toBeVisible();
+      await expectNoSeriousA11yViolations(invitee);
+      await saveScreenshot(invitee, 'accept-invitation');
+      await invitee.getByLabel('Your name (optional)').fill('Nia Viewer');
+      await invitee.getByLabel('Password', { exact: true }).fill(INVITEE_PASSWORD);
+      await invitee.getByLabel('Password again').fill(INVITEE_PASSWORD);
+      await invitee.getByRole('button', { name: 'Accept and sign in' }).click();
+      await expect(invitee).toHaveURL(/\/dashboards\/course-completion$/);
+      await expect(invitee.getByRole('button', { name: 'Sign out' })).toBeVisible();
+      await expect(invitee.getByTestId('tenant-name')).toHaveText(world.onboard.tenant.name);
+    } finally {
+      await context.close();
+    }
+
+    // Back on Users: the viewer is a member now, and is granted an organisation (with everything below it).
+    await page.reload();
+    const row = page.locator(`tr[data-email="${INVITEE}"]`);
+    await expect(row).toContainText('Nothing granted yet');
+    await row.getByRole('button', { name: `Change ${INVITEE}` }).click();
+    const firstOrganisation = page.getByRole('group', { name: 'Organisations this viewer sees' }).getByRole('checkbox').first();
+    const organisation = (await page.getByRole('group', { name: 'Organisations this viewer sees' }).locator('label').first().textContent())!.trim();
+    await firstOrganisation.check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(row).toContainText(organisation);
+  });
+
+  test('a forgotten password is asked for by address, without saying whether it has an account', async ({ page }) => {
+    await page.goto('/sign-in');
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await expect(page.getByRole('heading', { name: 'Reset your password' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    await page.getByLabel('Email').fill('nobody@hooli.example');
+    await page.getByRole('button', { name: 'Send the reset link' }).click();
+    await expect(page.getByRole('status')).toContainText('If nobody@hooli.example has an account');
+    await page.goto('/reset-password?token=not-a-real-token');
+    await page.getByLabel('New password', { exact: true }).fill('another long password');
+    await page.getByLabel('New password again').fill('another long password');
+    await page.getByRole('button', { name: 'Set the new password' }).click();
+    await expect(page.getByRole('alert')).toContainText(/link/i);
+    await expectNoSeriousA11yViolations(page);
+  });
+
+  test('"Sign in with Microsoft" shows for an organisation that has it, and completes into the cookie session', async ({ page, world, context }) => {
+    const idp = new FakeOidcProvider();
+    await idp.start();
+    const q = JSON.stringify;
+    const { login } = await gateway<{ login: { token: string } }>(
+      world.gatewayUrl,
+      `mutation { login(email: ${q(world.logins.onboardAdmin)}, password: ${q(world.password)}) { token } }`,
+    );
+    try {
+      await gateway(
+        world.gatewayUrl,
+        `mutation { configureMicrosoftSignIn(issuer: ${q(idp.issuer)}, clientId: ${q(idp.clientId)}, clientSecret: ${q(idp.clientSecret)}) }`,
+        login.token,
+      );
+      // The directory's sign-in page: the person signs in there as the org admin, and Entra redirects back.
+      await page.route(`${idp.base}/**/authorize?**`, async (route) => {
+        const url = route.request().url();
+        const { code, state } = idp.authorize(url, { email: world.logins.onboardAdmin });
+        const back = new URL(new URL(url).searchParams.get('redirect_uri')!);
+        back.search = new URLSearchParams({ code, state }).toString();
+        await route.fulfill({ status: 302, headers: { location: back.toString() } });
+      });
+
+      await page.goto('/sign-in');
+      await expect(page.getByRole('link', { name: 'Sign in with Microsoft' })).toHaveCount(0);
+      await page.goto(`/sign-in?tenant=${world.onboard.tenant.slug}`);
+      await page.getByRole('link', { name: 'Sign in with Microsoft' }).click();
+      await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
+      await expect(page.getByTestId('tenant-name')).toHaveText(world.onboard.tenant.name);
+      const [cookie] = (await context.cookies()).filter((c) => c.name === 'kineo_session');
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+      expect(await page.evaluate(() => window.location.hash)).toBe('');
+    } finally {
+      await gateway(world.gatewayUrl, 'mutation { disableMicrosoftSignIn }', login.token);
+      await idp.stop();
+    }
+  });
+
+  test('the callback page says why when Microsoft sign-in was refused', async ({ page }) => {
+    await page.goto(`/auth/callback#${new URLSearchParams({ error: 'FORBIDDEN', message: 'x@y.example has no access to "hooli".' }).toString()}`);
+    await expect(page.getByRole('alert')).toContainText('has no access to "hooli"');
+    await expect(page.getByRole('link', { name: 'Back to sign in' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+  });
+});
