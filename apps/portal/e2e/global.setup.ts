@@ -76,7 +76,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await kineo(['tenant', 'create', ONBOARD_TENANT.slug, '--name', ONBOARD_TENANT.name, '--wait'], env);
     await kineo(['user', 'create', logins.onboardAdmin, '--tenant', ONBOARD_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
     const onboardExport = path.join(stack.dir, 'export-onboard');
-    await kineo(['generate', onboardExport, '--users', '30', '--seed', '13', '--years', '1', '--as-of', AS_OF, '--json'], env);
+    await kineo(['generate', onboardExport, '--users', '50', '--seed', '13', '--years', '1', '--as-of', AS_OF, '--json'], env);
 
     started.push((await startPortal(env, gatewayUrl, logDir, portalPort)).service);
 

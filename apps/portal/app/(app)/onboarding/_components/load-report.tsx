@@ -69,7 +69,13 @@ export function LoadReport({ load }: { load: LoadFieldsFragment }) {
           </tbody>
         </table>
       </div>
-      {load.rowsQuarantined > 0 ? <QuarantinedRows loadId={load.id} /> : null}
+      {load.rowsQuarantined > 0 ? (
+        isSettled(load) ? (
+          <QuarantinedRows loadId={load.id} />
+        ) : (
+          <p className="hint">The quarantined rows and their reasons are listed here once the build has finished: the builder has the data to itself until then.</p>
+        )
+      ) : null}
       <h3>Build</h3>
       {build ? (
         <div data-testid="build">
