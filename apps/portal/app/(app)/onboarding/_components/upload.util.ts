@@ -1,7 +1,7 @@
 import { Upload } from 'tus-js-client';
 
 /** Above this size a file goes through the resumable (tus) endpoint, so a dropped connection costs a chunk, not the file. */
-export const RESUMABLE_THRESHOLD_BYTES = 50 * 1024 * 1024;
+export const RESUMABLE_THRESHOLD_BYTES = 50_000_000;
 const CHUNK_BYTES = 8 * 1024 * 1024;
 
 export interface UploadReceipt {
