@@ -143,14 +143,21 @@ test.describe('onboarding an organisation', () => {
         `mutation { configureMicrosoftSignIn(issuer: ${q(idp.issuer)}, clientId: ${q(idp.clientId)}, clientSecret: ${q(idp.clientSecret)}) }`,
         login.token,
       );
-      // The directory's sign-in page: the person signs in there as the org admin, and Entra redirects back.
-      await page.route((url) => url.origin === idp.base && url.pathname.endsWith('/authorize'), async (route) => {
-        const url = route.request().url();
-        const { code, state } = idp.authorize(url, { email: world.logins.onboardAdmin });
-        const back = new URL(new URL(url).searchParams.get('redirect_uri')!);
-        back.search = new URLSearchParams({ code, state }).toString();
-        await route.fulfill({ status: 302, headers: { location: back.toString() } });
-      });
+      // The browser's visit to the directory: the gateway's start redirects to its authorize page, where the
+      // person signs in and is sent back with a code. Playwright routes only the first request of a redirect
+      // chain, so the start request is taken from the gateway here (its state cookie included) and answered
+      // with the directory's redirect back to the gateway's callback, which the browser then follows itself.
+      await page.route(
+        (url) => url.origin === world.gatewayUrl && url.pathname.endsWith('/start'),
+        async (route) => {
+          const started = await route.fetch({ maxRedirects: 0 });
+          const authorize = started.headers()['location'] ?? '';
+          const { code, state } = idp.authorize(authorize, { email: world.logins.onboardAdmin });
+          const back = new URL(new URL(authorize).searchParams.get('redirect_uri') ?? '');
+          back.search = new URLSearchParams({ code, state }).toString();
+          await route.fulfill({ status: 302, headers: { location: back.toString(), 'set-cookie': started.headers()['set-cookie'] ?? '' } });
+        },
+      );
 
       await page.goto('/sign-in');
       await expect(page.getByRole('link', { name: 'Sign in with Microsoft' })).toHaveCount(0);
