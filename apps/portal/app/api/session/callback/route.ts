@@ -1,4 +1,5 @@
 import type { NextRequest } from 'next/server';
+import { clientHeaders } from '@/app/_server/client-headers';
 import { readFields } from '@/app/_server/form-body.util';
 import { gatewayRequest } from '@/app/_server/gateway';
 import { isSameOrigin, refuseCrossSite } from '@/app/_server/same-origin';
@@ -18,7 +19,7 @@ export async function POST(request: NextRequest) {
   if (Number.isNaN(expiresAt.getTime())) return problem(400, 'BAD_REQUEST', 'The session expiry must be an ISO date-time.', 'expiresAt');
   let reply;
   try {
-    reply = await gatewayRequest(MeQuery, {}, body.token);
+    reply = await gatewayRequest(MeQuery, {}, body.token, clientHeaders(request));
   } catch {
     return problem(503, 'GATEWAY_UNAVAILABLE', 'The analytics service does not answer. Try again shortly.');
   }

@@ -1,4 +1,5 @@
 import type { NextRequest } from 'next/server';
+import { clientHeaders } from '@/app/_server/client-headers';
 import { readFields } from '@/app/_server/form-body.util';
 import { gatewayRequest } from '@/app/_server/gateway';
 import { isSameOrigin, refuseCrossSite } from '@/app/_server/same-origin';
@@ -12,7 +13,7 @@ export async function POST(request: NextRequest) {
   if (body instanceof Response) return body;
   let reply;
   try {
-    reply = await gatewayRequest(AcceptInvitationMutation, { token: body.token!, password: body.password!, displayName: body.displayName?.trim() ?? null });
+    reply = await gatewayRequest(AcceptInvitationMutation, { token: body.token!, password: body.password!, displayName: body.displayName?.trim() ?? null }, undefined, clientHeaders(request));
   } catch {
     return problem(503, 'GATEWAY_UNAVAILABLE', 'The analytics service does not answer. Try again shortly.');
   }
