@@ -7,7 +7,7 @@ import type { Engine, Layer, QueryOptions, SqlParam, TenantNamespace, Warehouse,
  */
 export function statementKind(sql: string): string {
   const match = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/|\()*([A-Za-z]+)/.exec(sql);
-  return match ? match[1]!.toUpperCase() : 'UNKNOWN';
+  return match ? match[1].toUpperCase() : 'UNKNOWN';
 }
 
 function statementAttributes(engine: Engine, tenant: TenantNamespace | undefined, sql: string, version?: number): SpanAttributes {
