@@ -1,4 +1,4 @@
-import { graphql } from '../support/gateway';
+import type { GraphqlReply } from '../support/gateway';
 import { codeOf, type World } from './world';
 
 /** One anonymous mutation from one client address. */
@@ -10,7 +10,7 @@ async function anonymous(w: World, from: string, query: string, variables: Recor
     headers: { 'content-type': 'application/json' },
     payload: JSON.stringify({ query, variables }),
   });
-  return { status: response.statusCode, headers: response.headers, body: response.json() } as Awaited<ReturnType<typeof graphql>>;
+  return { status: response.statusCode, headers: response.headers, body: response.json() } as GraphqlReply;
 }
 
 export function anonymousCases(world: () => World): void {

@@ -16,6 +16,7 @@ const OPS_ONLY: Record<string, string> = {
   suspendTenant: 'mutation { suspendTenant(slug: "acme") { slug } }',
   resumeTenant: 'mutation { resumeTenant(slug: "acme") { slug } }',
   changePlan: 'mutation { changePlan(slug: "acme", plan: "enterprise") { slug } }',
+  setTenantLocale: 'mutation { setTenantLocale(slug: "acme", locale: "en-US") { slug } }',
 };
 /** Take the id of something that belongs to a tenant: another tenant's id must find nothing. */
 const BY_ID: Record<string, (w: World) => string> = {
@@ -26,6 +27,7 @@ const BY_ID: Record<string, (w: World) => string> = {
   reactivateUser: (w) => `mutation { reactivateUser(membershipId: "${w.acmeViewerMembershipId}") { email } }`,
   grantViewerOrganisations: (w) => `mutation { grantViewerOrganisations(membershipId: "${w.acmeViewerMembershipId}", organisationIds: [1]) { email } }`,
   revokeInvitation: (w) => `mutation { revokeInvitation(invitationId: "${w.acmeInvitationId}") }`,
+  deleteView: (w) => `mutation { deleteView(id: "${w.acmeSavedViewId}") }`,
 };
 /**
  * Take no tenant at all: the session's tenant is the only one they act on. The executed ones are
@@ -38,6 +40,8 @@ const FROM_SESSION: Record<string, string | null> = {
   pendingInvitations: '{ pendingInvitations { email } }',
   loads: '{ loads { items { id } } }',
   tenantSettings: '{ tenantSettings { fiscalYearStartMonth } }',
+  savedViews: '{ savedViews { name ownerName } }',
+  saveView: null,
   meta: null,
   analytics: null,
   dashboard: null,
@@ -175,11 +179,12 @@ export function tenantIsolationCases(world: () => World): void {
 }
 
 async function acmeState(w: World) {
-  const [memberships, invitations, runs, tenant] = await Promise.all([
+  const [memberships, invitations, runs, tenant, savedViews] = await Promise.all([
     w.prisma.membership.findMany({ where: { tenantId: w.acme.id }, include: { viewerGrants: true }, orderBy: { id: 'asc' } }),
     w.prisma.invitation.findMany({ where: { tenantId: w.acme.id }, orderBy: { id: 'asc' } }),
     w.prisma.ingestionRun.findMany({ where: { tenantId: w.acme.id }, orderBy: { id: 'asc' } }),
     w.prisma.tenant.findUniqueOrThrow({ where: { id: w.acme.id } }),
+    w.prisma.savedView.findMany({ where: { tenantId: w.acme.id }, orderBy: { id: 'asc' } }),
   ]);
-  return { memberships, invitations, runs, tenant };
+  return { memberships, invitations, runs, tenant, savedViews };
 }

@@ -38,6 +38,8 @@ export interface World {
   acmeViewerMembershipId: string;
   acmeInvitationId: string;
   acmeTusUploadId: string;
+  /** A view acme's admin shared with acme (written directly: saving one through the API needs published data). */
+  acmeSavedViewId: string;
   /** Every credential the suite has used, for the log search at the end. */
   secrets: Set<string>;
 }
@@ -106,6 +108,10 @@ export async function startWorld(): Promise<World> {
   secrets.add(invite.body.data.inviteUser.link.match(/[A-Za-z0-9_-]{32,}/g)?.pop() ?? invite.body.data.inviteUser.link);
 
   const viewer = await prisma.membership.findFirstOrThrow({ where: { tenantId: acme.id, user: { email: ACCOUNTS.acmeViewer[0] } } });
+  const acmeAdmin = await prisma.user.findUniqueOrThrow({ where: { email: ACCOUNTS.acmeAdmin[0] } });
+  const view = await prisma.savedView.create({
+    data: { tenantId: acme.id, ownerId: acmeAdmin.id, name: 'Acme completions', query: { measures: ['CourseProgress.count'] }, chart: 'bar', shared: true },
+  });
   return {
     stack,
     prisma,
@@ -119,6 +125,7 @@ export async function startWorld(): Promise<World> {
     acmeViewerMembershipId: viewer.id,
     acmeInvitationId: invite.body.data.inviteUser.id,
     acmeTusUploadId,
+    acmeSavedViewId: view.id,
     secrets,
   };
 }
