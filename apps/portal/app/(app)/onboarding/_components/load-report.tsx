@@ -134,7 +134,8 @@ function QuarantinedRows({ loadId }: { loadId: string }) {
           {rows.error.message}
         </p>
       ) : null}
-      <div className="table-wrap">
+      {/* Focusable: its raw rows are wider than a tablet, and keyboard users must be able to scroll them. */}
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Quarantined rows">
         <table className="data-table" data-testid="quarantine">
           <caption className="visually-hidden">Quarantined rows with their reasons</caption>
           <thead>

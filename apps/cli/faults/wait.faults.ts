@@ -7,8 +7,8 @@ import { createPrismaClient, migrateDatabase, type PrismaClient } from '@kineo/d
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@kineo/devstack';
 import { generateExport } from '@kineo/generator';
 import { JobQueues } from '@kineo/jobs';
-import { runCli } from './run-cli';
-import { startWorkerProcess, stopProcess } from './worker-process';
+import { runCli } from '../test/run-cli';
+import { startWorkerProcess, stopProcess } from '../test/worker-process';
 
 /**
  * Waiting follows the run in Postgres. The suite runs its own Postgres and Redis, both persistent,
