@@ -9,6 +9,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import { AppModule, type GatewayOptions } from './app.module';
 import { SessionHook } from './engine/auth/session.hook';
+import { installJsonFragments } from './engine/graphql/json-fragments.util';
 import { registerHttpHardening } from './engine/http/http-hardening.util';
 import { REQUEST_ID_HEADER, requestIdOf } from './engine/logging/request-id.util';
 import { MetricsService } from './engine/metrics/metrics.service';
@@ -62,6 +63,7 @@ export async function createGateway(settings: Settings, options: GatewayOptions 
   });
   refuseOversizedUploads(fastify, settings);
   app.get(SessionHook).install(fastify);
+  installJsonFragments(fastify);
   await app.get(QueueBoard).install(fastify);
   // Uploads stream part by part from the request; nothing is buffered in memory or in a temp folder.
   await app.register(fastifyMultipart, multipartOptions(settings));

@@ -1,4 +1,4 @@
-import { AuditLog, dbCall, type PrismaClient, type TenantRole, type TenantStatus } from '@kineo/db';
+import { AuditLog, dbCall, postgresPoolOf, type PrismaClient, type TenantRole, type TenantStatus } from '@kineo/db';
 import type { SecretStore } from '@kineo/config';
 import { assertIdentifier } from '@kineo/tenancy';
 import { AuthError, badCredentials, sessionInvalid } from './auth.exception';
@@ -32,6 +32,18 @@ export const AUDIT_LOGIN = 'auth.login';
 export const AUDIT_LOGIN_FAILED = 'auth.login_failed';
 export const AUDIT_LOGOUT = 'auth.logout';
 
+/** The verified session's row: $1 tenant, $2 session, $3 user (constant text, values bound). */
+const TENANT_SESSION_SQL = `
+  select s.user_id::text as user_id, s.revoked_at, u.email, u.display_name, u.status::text as user_status,
+         m.role::text as role, m.lms_user_id, m.deactivated_at,
+         t.id::text as tenant_id, t.slug as tenant_slug, t.name as tenant_name, t.status::text as tenant_status,
+         t.namespace as tenant_namespace, t.data_version as tenant_data_version, t.locale as tenant_locale
+  from session s
+  join app_user u on u.id = s.user_id
+  left join membership m on m.user_id = s.user_id and m.tenant_id = $1::uuid
+  left join tenant t on t.id = m.tenant_id
+  where s.id = $2::uuid and s.user_id = $3::uuid`;
+
 /** One row of AuthService.tenantSessionRow; the membership and tenant columns are null without a membership. */
 interface TenantSessionRow {
   user_id: string;
@@ -40,7 +52,8 @@ interface TenantSessionRow {
   display_name: string | null;
   user_status: string;
   role: TenantRole | null;
-  lms_user_id: bigint | number | null;
+  /** Text from node-postgres (int8), a bigint from Prisma. */
+  lms_user_id: bigint | number | string | null;
   deactivated_at: Date | null;
   tenant_id: string | null;
   tenant_slug: string | null;
@@ -249,21 +262,17 @@ export class AuthService {
 
   /**
    * The session, its user, their membership in the tenant and the tenant, in one statement: this
-   * runs on every request, and raw SQL costs a fraction of the CPU of Prisma's two compiled queries
-   * (measured about 0.7 ms against 5 ms a request). Null when the session is not this user's.
+   * runs on every request. Raw SQL costs a fraction of the CPU of Prisma's two compiled queries
+   * (measured about 0.7 ms against 5 ms a request), and sent straight to node-postgres as a named
+   * (prepared) statement it skips Prisma's query compiler too (about 1 ms a request more, measured on
+   * the cached dashboard path). Null when the session is not this user's.
    */
   private async tenantSessionRow(sessionId: string, userId: string, tenantId: string): Promise<TenantSessionRow | null> {
-    const rows = await dbCall(
-      () => this.prisma.$queryRaw<TenantSessionRow[]>`
-        select s.user_id::text as user_id, s.revoked_at, u.email, u.display_name, u.status::text as user_status,
-               m.role::text as role, m.lms_user_id, m.deactivated_at,
-               t.id::text as tenant_id, t.slug as tenant_slug, t.name as tenant_name, t.status::text as tenant_status,
-               t.namespace as tenant_namespace, t.data_version as tenant_data_version, t.locale as tenant_locale
-        from session s
-        join app_user u on u.id = s.user_id
-        left join membership m on m.user_id = s.user_id and m.tenant_id = ${tenantId}::uuid
-        left join tenant t on t.id = m.tenant_id
-        where s.id = ${sessionId}::uuid and s.user_id = ${userId}::uuid`,
+    const pool = postgresPoolOf(this.prisma);
+    const rows = await dbCall(async () =>
+      pool
+        ? (await pool.query<TenantSessionRow>({ name: 'kineo-tenant-session', text: TENANT_SESSION_SQL, values: [tenantId, sessionId, userId] })).rows
+        : this.prisma.$queryRawUnsafe<TenantSessionRow[]>(TENANT_SESSION_SQL, tenantId, sessionId, userId),
     );
     return rows[0] ?? null;
   }

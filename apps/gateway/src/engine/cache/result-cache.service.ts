@@ -38,6 +38,14 @@ export interface Cached<T> {
   cached: boolean;
 }
 
+/** How a value is stored in Redis as text, and read back. */
+export interface CacheCodec<T> {
+  encode(value: T): string;
+  decode(text: string): T;
+}
+
+const JSON_CODEC: CacheCodec<unknown> = { encode: (value) => JSON.stringify(value), decode: (text) => JSON.parse(text) as unknown };
+
 export function resultCacheKey(parts: CacheKeyParts): string {
   return `q:${parts.tenantId}:v${parts.dataVersion}:${parts.scopeHash}:${parts.queryHash}`;
 }
@@ -73,7 +81,7 @@ export class ResultCache {
     return this.settings.ANALYTICS_CACHE_ENABLED;
   }
 
-  async getOrCompute<T>(parts: CacheKeyParts, compute: () => Promise<T>): Promise<Cached<T>> {
+  async getOrCompute<T>(parts: CacheKeyParts, compute: () => Promise<T>, codec: CacheCodec<T> = JSON_CODEC as CacheCodec<T>): Promise<Cached<T>> {
     const key = resultCacheKey(parts);
     const running = this.inFlight.get(key) as Promise<Cached<T>> | undefined;
     if (running) {
@@ -81,7 +89,7 @@ export class ResultCache {
       this.metrics?.countCache('shared');
       return { value: shared.value, cached: shared.cached };
     }
-    const flight = this.lookUpOrRun(key, compute);
+    const flight = this.lookUpOrRun(key, compute, codec);
     this.inFlight.set(key, flight);
     try {
       return await flight;
@@ -93,7 +101,7 @@ export class ResultCache {
   /** Stores a result computed elsewhere (pre-warming), unless the cache is off or Redis is away. */
   async put(parts: CacheKeyParts, value: unknown): Promise<void> {
     if (!this.enabled) return;
-    await this.write(resultCacheKey(parts), value);
+    await this.write(resultCacheKey(parts), JSON.stringify(value));
   }
 
   /** Whether a result for these parts is stored (pre-warming skips those). */
@@ -107,9 +115,9 @@ export class ResultCache {
     }
   }
 
-  private async lookUpOrRun<T>(key: string, compute: () => Promise<T>): Promise<Cached<T>> {
+  private async lookUpOrRun<T>(key: string, compute: () => Promise<T>, codec: CacheCodec<T>): Promise<Cached<T>> {
     if (!this.enabled) return { value: await compute(), cached: false };
-    const stored = await this.read(key);
+    const stored = await this.read(key, codec);
     if (stored.found) {
       this.metrics?.countCache('hit');
       return { value: stored.value as T, cached: true };
@@ -120,10 +128,10 @@ export class ResultCache {
     let lock = await this.lock(lockKey);
     for (let pollMs = FIRST_POLL_MS; ; pollMs = Math.min(MAX_POLL_MS, pollMs * 2)) {
       if (lock === null) return { value: await compute(), cached: false };
-      if (lock.held) return this.runHolding(key, lockKey, lock.token, compute);
+      if (lock.held) return this.runHolding(key, lockKey, lock.token, compute, codec);
       // Another process runs this query: wait for the answer it stores while its lock stands.
       await sleep(pollMs);
-      const seen = await this.peek(key, lockKey);
+      const seen = await this.peek(key, lockKey, codec);
       if (seen === null) return { value: await compute(), cached: false };
       if (seen.found) {
         this.metrics?.countCache('shared');
@@ -134,16 +142,16 @@ export class ResultCache {
     }
   }
 
-  private async runHolding<T>(key: string, lockKey: string, token: string, compute: () => Promise<T>): Promise<Cached<T>> {
+  private async runHolding<T>(key: string, lockKey: string, token: string, compute: () => Promise<T>, codec: CacheCodec<T>): Promise<Cached<T>> {
     try {
       // The holder before us may have stored the answer between our read and our lock.
-      const stored = await this.read(key);
+      const stored = await this.read(key, codec);
       if (stored.found) {
         this.metrics?.countCache('hit');
         return { value: stored.value as T, cached: true };
       }
       const value = await compute();
-      if (await this.write(key, value)) this.metrics?.countCache('miss');
+      if (await this.write(key, codec.encode(value))) this.metrics?.countCache('miss');
       return { value, cached: false };
     } finally {
       await this.redis.eval(RELEASE_LOCK, 1, lockKey, token).catch((error: unknown) => this.failed('unlock', error));
@@ -167,21 +175,21 @@ export class ResultCache {
   }
 
   /** The stored answer and whether the lock still stands, in one round trip; null when Redis fails. */
-  private async peek(key: string, lockKey: string): Promise<{ found: boolean; locked: boolean; value?: unknown } | null> {
+  private async peek<T>(key: string, lockKey: string, codec: CacheCodec<T>): Promise<{ found: boolean; locked: boolean; value?: T } | null> {
     if (this.redis.status !== 'ready') {
       this.failed('read', new Error(`connection is ${this.redis.status}`));
       return null;
     }
     try {
       const [text, holder] = await this.redis.mget(key, lockKey);
-      return text == null ? { found: false, locked: holder != null } : { found: true, locked: holder != null, value: JSON.parse(text) as unknown };
+      return text == null ? { found: false, locked: holder != null } : { found: true, locked: holder != null, value: codec.decode(text) };
     } catch (error) {
       this.failed('read', error);
       return null;
     }
   }
 
-  private async read(key: string): Promise<{ found: boolean; available: boolean; value?: unknown }> {
+  private async read<T>(key: string, codec: CacheCodec<T>): Promise<{ found: boolean; available: boolean; value?: T }> {
     // While ioredis reconnects, a command would wait in its offline queue: answer uncached now instead.
     if (this.redis.status !== 'ready') {
       this.failed('read', new Error(`connection is ${this.redis.status}`));
@@ -190,20 +198,20 @@ export class ResultCache {
     try {
       const text = await this.redis.get(key);
       this.recovered();
-      return text === null ? { found: false, available: true } : { found: true, available: true, value: JSON.parse(text) as unknown };
+      return text === null ? { found: false, available: true } : { found: true, available: true, value: codec.decode(text) };
     } catch (error) {
       this.failed('read', error);
       return { found: false, available: false };
     }
   }
 
-  private async write(key: string, value: unknown): Promise<boolean> {
+  private async write(key: string, text: string): Promise<boolean> {
     if (this.redis.status !== 'ready') {
       this.failed('write', new Error(`connection is ${this.redis.status}`));
       return false;
     }
     try {
-      await this.redis.set(key, JSON.stringify(value), 'EX', ENTRY_TTL_SECONDS);
+      await this.redis.set(key, text, 'EX', ENTRY_TTL_SECONDS);
       this.recovered();
       return true;
     } catch (error) {

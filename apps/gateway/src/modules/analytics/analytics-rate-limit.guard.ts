@@ -10,6 +10,8 @@ import { REDIS } from '../../engine/redis/redis.module';
 
 const WINDOW_MS = 60_000;
 
+type CounterRecord = Awaited<ReturnType<ThrottlerStorageRedisService['increment']>>;
+
 export class RateLimitedError extends DomainError implements HttpStatusCarrier {
   readonly httpStatus = 429;
 
@@ -40,22 +42,31 @@ export class AnalyticsRateLimitGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const tenant = tenantContextOf(context);
-    await this.check(`analytics:user:${tenant.userId}`, 'user', this.settings.ANALYTICS_RATE_LIMIT_PER_USER, 'you');
-    await this.check(`analytics:tenant:${tenant.tenantId}`, 'tenant', this.settings.ANALYTICS_RATE_LIMIT_PER_TENANT, 'your organisation');
+    // Both counters in one Redis round trip (the connection pipelines commands sent together); the
+    // caller's own limit is reported first when both are reached.
+    const [user, organisation] = await Promise.all([
+      this.count(`analytics:user:${tenant.userId}`, 'user', this.settings.ANALYTICS_RATE_LIMIT_PER_USER),
+      this.count(`analytics:tenant:${tenant.tenantId}`, 'tenant', this.settings.ANALYTICS_RATE_LIMIT_PER_TENANT),
+    ]);
+    if (user?.isBlocked) throw new RateLimitedError('you', this.settings.ANALYTICS_RATE_LIMIT_PER_USER, user.timeToBlockExpire);
+    if (organisation?.isBlocked) throw new RateLimitedError('your organisation', this.settings.ANALYTICS_RATE_LIMIT_PER_TENANT, organisation.timeToBlockExpire);
     return true;
   }
 
-  private async check(key: string, name: string, limit: number, who: 'you' | 'your organisation'): Promise<void> {
-    if (this.redis.status !== 'ready') return this.unavailable(new Error(`connection is ${this.redis.status}`));
-    let record;
-    try {
-      record = await this.storage.increment(key, WINDOW_MS, limit, WINDOW_MS, name);
-    } catch (error) {
-      return this.unavailable(error);
+  /** The counter after this request (its time left is in whole seconds), or null when Redis cannot count. */
+  private async count(key: string, name: string, limit: number): Promise<CounterRecord | null> {
+    if (this.redis.status !== 'ready') {
+      this.unavailable(new Error(`connection is ${this.redis.status}`));
+      return null;
     }
-    this.failing = false;
-    // The storage gives the time left in whole seconds.
-    if (record.isBlocked) throw new RateLimitedError(who, limit, record.timeToBlockExpire);
+    try {
+      const record = await this.storage.increment(key, WINDOW_MS, limit, WINDOW_MS, name);
+      this.failing = false;
+      return record;
+    } catch (error) {
+      this.unavailable(error);
+      return null;
+    }
   }
 
   private unavailable(error: unknown): void {

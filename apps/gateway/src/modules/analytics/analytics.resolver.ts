@@ -2,6 +2,7 @@ import { Args, Int, Query, Resolver } from '@nestjs/graphql';
 import type { AnalyticsFilter, DrillRequest } from '@kineo/analytics';
 import type { TenantContext } from '@kineo/auth';
 import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
+import { JsonFragments, type JsonFragment } from '../../engine/graphql/json-fragments.util';
 import { GraphQLJSON } from '../../engine/graphql/json.scalar';
 import { AnalyticsScopeService, type ManagerReach } from './analytics-scope.service';
 import { AnalyticsService, type Answer } from './analytics.service';
@@ -34,9 +35,10 @@ export class AnalyticsResolver {
     @CurrentTenant() tenant: TenantContext,
     @Args('query', { type: () => AnalyticsQueryInput }) query: AnalyticsQueryInput,
     @Args(reachArg) reach: ManagerReach,
+    @JsonFragments() fragment: JsonFragment,
   ): Promise<AnalyticsResult> {
     const scope = await this.scopes.scopeOf(tenant, reach);
-    return resultOf(await this.answers.query(tenant, scope, withoutNulls(query)));
+    return resultOf(await this.answers.query(tenant, scope, withoutNulls(query)), fragment);
   }
 
   @Query(() => DashboardResult, { description: "A dashboard's tiles, each answered over the learners the caller may see." })
@@ -48,6 +50,7 @@ export class AnalyticsResolver {
     @Args('filters', { type: () => [AnalyticsFilterInput], nullable: true, description: 'Applied to every tile whose cube has the member.' })
     filters: AnalyticsFilterInput[] | null,
     @Args(reachArg) reach: ManagerReach,
+    @JsonFragments() fragment: JsonFragment,
   ): Promise<DashboardResult> {
     this.answers.dashboardFor(tenant, id);
     const scope = await this.scopes.scopeOf(tenant, reach);
@@ -67,7 +70,7 @@ export class AnalyticsResolver {
         chart: tile.chart,
         drill: tile.drill ?? false,
         query,
-        result: resultOf(tileAnswer),
+        result: resultOf(tileAnswer, fragment),
       })),
     };
   }
@@ -84,12 +87,13 @@ export class AnalyticsResolver {
     @Args('after', { type: () => String, nullable: true, description: 'The previous page\'s nextCursor.' }) after: string | null,
     @Args('pageSize', { type: () => Int, nullable: true, description: '100 unless set, 5000 at most.' }) pageSize: number | null,
     @Args(reachArg) reach: ManagerReach,
+    @JsonFragments() fragment: JsonFragment,
   ): Promise<DrillPage> {
     const scope = await this.scopes.scopeOf(tenant, reach);
     // The cell keeps its nulls: a cell of rows whose dimension is empty is a cell like any other.
     const request = { ...withoutNulls({ query, measure, after, pageSize }), cell } as unknown as DrillRequest;
     const page = await this.answers.drill(tenant, scope, request);
-    return { ...resultOf(page), nextCursor: page.nextCursor };
+    return { ...resultOf(page, fragment), nextCursor: page.nextCursor };
   }
 
   @Query(() => AnalyticsMeta, { description: 'The cubes, measures and dimensions the caller may query, and the dashboards of their role.' })
@@ -112,6 +116,7 @@ export class AnalyticsResolver {
   }
 }
 
-function resultOf(answer: Answer): AnalyticsResult {
-  return { columns: answer.columns, rows: answer.rows, dataVersion: answer.dataVersion, asOf: new Date(answer.asOf), cached: answer.cached };
+/** The rows go into the reply as the JSON text they are stored as (see json-fragments.util.ts). */
+function resultOf(answer: Answer, fragment: JsonFragment): AnalyticsResult {
+  return { columns: answer.columns, rows: fragment(answer.rowsJson), dataVersion: answer.dataVersion, asOf: new Date(answer.asOf), cached: answer.cached };
 }

@@ -25,7 +25,7 @@ import type { Settings } from '@kineo/config';
 import type { PrismaClient } from '@kineo/db';
 import { DomainError } from '@kineo/errors';
 import type { Row, TenantNamespace, Warehouse } from '@kineo/warehouse';
-import { ResultCache, type CacheKeyParts } from '../../engine/cache/result-cache.service';
+import { ResultCache, type CacheCodec, type CacheKeyParts } from '../../engine/cache/result-cache.service';
 import { SETTINGS } from '../../engine/config/settings.module';
 import { PRISMA } from '../../engine/database/database.module';
 import { MetricsService } from '../../engine/metrics/metrics.service';
@@ -42,7 +42,8 @@ export interface AnswerVersion {
 
 export interface Answer extends AnswerVersion {
   columns: CompiledColumn[];
-  rows: Row[];
+  /** The rows as JSON text (an array of objects keyed by column key): as stored, spliced into the reply unparsed. */
+  rowsJson: string;
   cached: boolean;
 }
 
@@ -61,9 +62,37 @@ export type AnalyticsTenant = Pick<TenantContext, 'tenantId' | 'namespace' | 'da
 
 interface StoredResult {
   columns: CompiledColumn[];
-  rows: Row[];
+  rowsJson: string;
   nextCursor?: string | null;
 }
+
+/**
+ * In Redis: the columns (and cursor) as a JSON line, then the rows' JSON as it will be sent, so a hit
+ * reads the rows without parsing them. JSON.stringify never writes a raw newline, so the first one
+ * ends the header. An entry written before this layout (one JSON object) is read too.
+ */
+export const STORED_RESULT: CacheCodec<StoredResult> = {
+  encode: ({ rowsJson, ...header }) => `${JSON.stringify(header)}\n${rowsJson}`,
+  decode: (text) => {
+    const end = text.indexOf('\n');
+    if (end === -1) {
+      const { rows, ...header } = JSON.parse(text) as Omit<StoredResult, 'rowsJson'> & { rows: Row[] };
+      return { ...header, rowsJson: JSON.stringify(rows) };
+    }
+    return { ...(JSON.parse(text.slice(0, end)) as Omit<StoredResult, 'rowsJson'>), rowsJson: text.slice(end + 1) };
+  },
+};
+
+/** A dashboard tile's query and where its answer is cached, bar the tenant and version. */
+interface PlannedTile {
+  tile: DashboardTile;
+  query: AnalyticsQuery;
+  scopeHash: string;
+  queryHash: string;
+}
+
+/** Dashboard plans remembered (a dashboard, its filters and a scope): each is a few hashes and validations per request otherwise. */
+const MAX_PLANS = 1000;
 
 /**
  * Answers analytics queries, dashboards and drill lists of one tenant on its published gold,
@@ -73,6 +102,7 @@ interface StoredResult {
 @Injectable()
 export class AnalyticsService implements OnModuleInit {
   private readonly logger = new Logger('Analytics');
+  private readonly plans = new Map<string, PlannedTile[]>();
 
   constructor(
     @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
@@ -102,17 +132,29 @@ export class AnalyticsService implements OnModuleInit {
 
   async query(tenant: AnalyticsTenant, scope: AnalyticsScope, input: unknown): Promise<Answer> {
     const query = this.validated(input);
-    return this.answer(tenant, scope, query, await this.publishedFor(tenant));
+    return this.answer(tenant, scope, query, await this.publishedFor(tenant), keyHashes(scope, queryIdentity(query, scope)));
   }
 
   async dashboard(tenant: AnalyticsTenant, scope: AnalyticsScope, id: string, filters: AnalyticsFilter[]): Promise<DashboardAnswer> {
     const definition = this.dashboardFor(tenant, id);
-    const queries = this.translated(() => dashboardQueries(id, filters));
+    const planned = this.dashboardPlan(id, filters, scope);
     const published = await this.publishedFor(tenant);
     const tiles = await Promise.all(
-      queries.map(async ({ tile, query }) => ({ tile, query, answer: await this.answer(tenant, scope, query, published) })),
+      planned.map(async ({ tile, query, scopeHash, queryHash }) => ({ tile, query, answer: await this.answer(tenant, scope, query, published, { scopeHash, queryHash }) })),
     );
     return { definition, tiles, dataVersion: published.version, asOf: published.asOf };
+  }
+
+  /** Each tile's query with the filters applied and its cache key's hashes; the same for every request asking the same. */
+  private dashboardPlan(id: string, filters: AnalyticsFilter[], scope: AnalyticsScope): PlannedTile[] {
+    const memo = JSON.stringify([id, filters, scope]);
+    const known = this.plans.get(memo);
+    if (known) return known;
+    const planned = this.translated(() => dashboardQueries(id, filters)).map(({ tile, query }) => ({ tile, query, ...keyHashes(scope, queryIdentity(query, scope)) }));
+    // Oldest first out: a Map iterates in insertion order.
+    if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
+    this.plans.set(memo, planned);
+    return planned;
   }
 
   async drill(tenant: AnalyticsTenant, scope: AnalyticsScope, request: DrillRequest): Promise<DrillAnswer> {
@@ -123,14 +165,19 @@ export class AnalyticsService implements OnModuleInit {
     const probe = pageSize < MAX_PAGE_SIZE ? pageSize + 1 : pageSize;
     const compiled = this.translated(() => compileDrill({ ...request, query, pageSize: probe }, scope, this.warehouse.dialect, { asOf: published.asOf }));
     const identity = JSON.stringify({ drill: queryIdentity(query, scope), cell: request.cell, measure: request.measure ?? null, after: request.after ?? null, pageSize });
-    const { value, cached } = await this.cache.getOrCompute(this.keyOf(tenant, published, scope, identity), async () => {
-      const rows = await this.run(tenant, compiled, published.version);
-      const page = rows.slice(0, pageSize);
-      const more = probe > pageSize ? rows.length > pageSize : rows.length === pageSize;
-      const nextCursor = more && page.length > 0 ? compiled.cursorOf(page[page.length - 1]) : null;
-      return { columns: compiled.columns, rows: page.map((row) => projected(row, compiled.columns)), nextCursor } satisfies StoredResult;
-    });
-    return { columns: value.columns, rows: value.rows, nextCursor: value.nextCursor ?? null, dataVersion: published.version, asOf: published.asOf, cached };
+    const key = { tenantId: tenant.tenantId, dataVersion: published.version, ...keyHashes(scope, identity) };
+    const { value, cached } = await this.cache.getOrCompute(
+      key,
+      async () => {
+        const rows = await this.run(tenant, compiled, published.version);
+        const page = rows.slice(0, pageSize);
+        const more = probe > pageSize ? rows.length > pageSize : rows.length === pageSize;
+        const nextCursor = more && page.length > 0 ? compiled.cursorOf(page[page.length - 1]) : null;
+        return { columns: compiled.columns, rowsJson: JSON.stringify(page.map((row) => projected(row, compiled.columns))), nextCursor } satisfies StoredResult;
+      },
+      STORED_RESULT,
+    );
+    return { columns: value.columns, rowsJson: value.rowsJson, nextCursor: value.nextCursor ?? null, dataVersion: published.version, asOf: published.asOf, cached };
   }
 
   /** The model the caller may query (every cube: scope limits rows, not members) and the dashboards their role opens. */
@@ -162,18 +209,24 @@ export class AnalyticsService implements OnModuleInit {
     }
   }
 
-  private async answer(tenant: AnalyticsTenant, scope: AnalyticsScope, query: AnalyticsQuery, published: PublishedVersion): Promise<Answer> {
-    const { value, cached } = await this.cache.getOrCompute(this.keyOf(tenant, published, scope, queryIdentity(query, scope)), async () => {
-      // Compiled only on a miss: a hit has the same identity as a query that compiled before.
-      const compiled = this.translated(() => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf }));
-      const rows = await this.run(tenant, compiled, published.version);
-      return { columns: compiled.columns, rows } satisfies StoredResult;
-    });
-    return { columns: value.columns, rows: value.rows, dataVersion: published.version, asOf: published.asOf, cached };
-  }
-
-  private keyOf(tenant: AnalyticsTenant, published: PublishedVersion, scope: AnalyticsScope, identity: string): CacheKeyParts {
-    return answerKeyParts(tenant.tenantId, published.version, scope, identity);
+  private async answer(
+    tenant: AnalyticsTenant,
+    scope: AnalyticsScope,
+    query: AnalyticsQuery,
+    published: PublishedVersion,
+    hashes: Pick<CacheKeyParts, 'scopeHash' | 'queryHash'>,
+  ): Promise<Answer> {
+    const { value, cached } = await this.cache.getOrCompute(
+      { tenantId: tenant.tenantId, dataVersion: published.version, ...hashes },
+      async () => {
+        // Compiled only on a miss: a hit has the same identity as a query that compiled before.
+        const compiled = this.translated(() => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf }));
+        const rows = await this.run(tenant, compiled, published.version);
+        return { columns: compiled.columns, rowsJson: JSON.stringify(rows) } satisfies StoredResult;
+      },
+      STORED_RESULT,
+    );
+    return { columns: value.columns, rowsJson: value.rowsJson, dataVersion: published.version, asOf: published.asOf, cached };
   }
 
   private async run(tenant: AnalyticsTenant, compiled: CompiledQuery, version: number): Promise<Row[]> {
@@ -200,9 +253,9 @@ export class AnalyticsService implements OnModuleInit {
     const tenant: AnalyticsTenant = { tenantId, namespace: row.namespace, dataVersion: published.version, role: 'org_admin' };
     let warmed = 0;
     for (const definition of DASHBOARDS.filter((d) => d.roles.includes('org_admin'))) {
-      for (const { query } of dashboardQueries(definition.id, [])) {
+      for (const { query, scopeHash, queryHash } of this.dashboardPlan(definition.id, [], { kind: 'tenant' })) {
         try {
-          await this.answer(tenant, { kind: 'tenant' }, query, published);
+          await this.answer(tenant, { kind: 'tenant' }, query, published, { scopeHash, queryHash });
           warmed += 1;
         } catch (error) {
           this.logger.warn(`Pre-warming dashboard ${definition.id} of tenant ${tenantId} (v${published.version}) failed: ${(error as Error).message}`);
@@ -220,7 +273,11 @@ export function namespaceOf(tenant: Pick<TenantContext, 'tenantId' | 'namespace'
 
 /** Where an answer is cached: its tenant, the data version, the caller's scope and the query's identity. */
 export function answerKeyParts(tenantId: string, dataVersion: number, scope: AnalyticsScope, identity: string): CacheKeyParts {
-  return { tenantId, dataVersion, scopeHash: hashOf(JSON.stringify(scope)), queryHash: hashOf(identity) };
+  return { tenantId, dataVersion, ...keyHashes(scope, identity) };
+}
+
+function keyHashes(scope: AnalyticsScope, identity: string): Pick<CacheKeyParts, 'scopeHash' | 'queryHash'> {
+  return { scopeHash: hashOf(JSON.stringify(scope)), queryHash: hashOf(identity) };
 }
 
 function hashOf(text: string): string {

@@ -121,8 +121,9 @@ export class AnalyticsResult extends Versioned {
   @Field(() => [ResultColumn])
   columns!: ResultColumn[];
 
+  /** Resolved as a JSON fragment's placeholder, which the reply replaces with the rows' JSON text (json-fragments.util.ts). */
   @Field(() => GraphQLJSON, { description: 'An array of objects keyed by the columns\' keys.' })
-  rows!: unknown[];
+  rows!: unknown;
 
   @Field({ description: 'True when the answer came from the result cache.' })
   cached!: boolean;
