@@ -12,7 +12,7 @@ import type { Row, Warehouse } from '@kineo/warehouse';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import ExcelJS from 'exceljs';
 import type { Redis } from 'ioredis';
-import { resultLockKey } from '../src/engine/cache/result-cache.service';
+import { resultCacheKey, resultLockKey } from '../src/engine/cache/result-cache.service';
 import { REDIS } from '../src/engine/redis/redis.module';
 import { TRACING } from '../src/engine/telemetry/telemetry.module';
 import { answerKeyParts } from '../src/modules/analytics/analytics.service';
@@ -429,6 +429,22 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect(second).toEqual({ ...first, cached: true });
       const keys = await app.get<Redis>(REDIS).keys(`q:${acme.id}:v${acmeVersion}:*`);
       expect(keys.length).toBeGreaterThan(0);
+    });
+
+    it('come from the cache exactly as stored, whether written as header and rows or in the earlier one-object layout', async () => {
+      const query = { measures: ['Learner.count'], dimensions: ['Learner.country'], limit: 777 };
+      const scope = { kind: 'tenant' } as const;
+      const key = resultCacheKey(answerKeyParts(acme.id, acmeVersion, scope, queryIdentity(validateQuery(query), scope)));
+      const redis = app.get<Redis>(REDIS);
+      const computed = await answer('acmeAdmin', query);
+      // A row's text that looks like the reply's placeholders stays text: only the request's own fragments are spliced.
+      const rows = [{ 'Learner.country': 'kineo-json-fragment:0000:0', 'Learner.count': 3 }, { 'Learner.country': 'line\nbreak "quoted"', 'Learner.count': 2 }];
+      await redis.set(key, JSON.stringify({ columns: [], rows }), 'EX', 60);
+      const legacy = await answer('acmeAdmin', query);
+      expect(legacy).toMatchObject({ cached: true, rows });
+      await redis.set(key, `${JSON.stringify({ columns: [] })}\n${JSON.stringify(computed.rows)}`, 'EX', 60);
+      expect(await answer('acmeAdmin', query)).toMatchObject({ cached: true, rows: computed.rows });
+      await redis.del(key);
     });
 
     it("were pre-warmed for the tenant's dashboards on publish", async () => {
