@@ -21,6 +21,10 @@ export function createPrismaClient(databaseUrl: string, options: { poolSize?: nu
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,
   });
+  // An idle connection Postgres ended (a restart, an administrator) is dropped and the next query
+  // opens another; unheard, the pool's 'error' would end the process. The adapter listens only once
+  // Prisma connects, and the session check may use the pool before that.
+  pool.on('error', () => {});
   // The client owns the pool: $disconnect ends it, as when the adapter made it.
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(client, pool);
