@@ -89,10 +89,16 @@ interface PlannedTile {
   query: AnalyticsQuery;
   scopeHash: string;
   queryHash: string;
+  /** Compiled on the first miss, for the as-of it was compiled with (a publish brings another). */
+  compiled?: { asOf: string; query: CompiledQuery };
 }
 
-/** Dashboard plans remembered (a dashboard, its filters and a scope): each is a few hashes and validations per request otherwise. */
-const MAX_PLANS = 1000;
+/**
+ * Dashboard plans remembered (a dashboard, its filters and a scope): each is a few hashes and
+ * validations per request otherwise. Bounded for memory: a plan with its tiles' compiled SQL is
+ * some tens of KB, and every manager's scope is a plan of its own.
+ */
+const MAX_PLANS = 256;
 
 /**
  * Answers analytics queries, dashboards and drill lists of one tenant on its published gold,
@@ -140,7 +146,7 @@ export class AnalyticsService implements OnModuleInit {
     const planned = this.dashboardPlan(id, filters, scope);
     const published = await this.publishedFor(tenant);
     const tiles = await Promise.all(
-      planned.map(async ({ tile, query, scopeHash, queryHash }) => ({ tile, query, answer: await this.answer(tenant, scope, query, published, { scopeHash, queryHash }) })),
+      planned.map(async (plan) => ({ tile: plan.tile, query: plan.query, answer: await this.answer(tenant, scope, plan.query, published, plan) })),
     );
     return { definition, tiles, dataVersion: published.version, asOf: published.asOf };
   }
@@ -214,13 +220,18 @@ export class AnalyticsService implements OnModuleInit {
     scope: AnalyticsScope,
     query: AnalyticsQuery,
     published: PublishedVersion,
-    hashes: Pick<CacheKeyParts, 'scopeHash' | 'queryHash'>,
+    plan: Pick<PlannedTile, 'scopeHash' | 'queryHash' | 'compiled'>,
   ): Promise<Answer> {
     const { value, cached } = await this.cache.getOrCompute(
-      { tenantId: tenant.tenantId, dataVersion: published.version, ...hashes },
+      { tenantId: tenant.tenantId, dataVersion: published.version, scopeHash: plan.scopeHash, queryHash: plan.queryHash },
       async () => {
-        // Compiled only on a miss: a hit has the same identity as a query that compiled before.
-        const compiled = this.translated(() => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf }));
+        // Compiled only on a miss: a hit has the same identity as a query that compiled before. A
+        // dashboard tile keeps its compiled form for the next miss on the same as-of (the cache off).
+        let compiled = plan.compiled?.asOf === published.asOf ? plan.compiled.query : undefined;
+        if (!compiled) {
+          compiled = this.translated(() => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf }));
+          plan.compiled = { asOf: published.asOf, query: compiled };
+        }
         const rows = await this.run(tenant, compiled, published.version);
         return { columns: compiled.columns, rowsJson: JSON.stringify(rows) } satisfies StoredResult;
       },
@@ -253,9 +264,9 @@ export class AnalyticsService implements OnModuleInit {
     const tenant: AnalyticsTenant = { tenantId, namespace: row.namespace, dataVersion: published.version, role: 'org_admin' };
     let warmed = 0;
     for (const definition of DASHBOARDS.filter((d) => d.roles.includes('org_admin'))) {
-      for (const { query, scopeHash, queryHash } of this.dashboardPlan(definition.id, [], { kind: 'tenant' })) {
+      for (const plan of this.dashboardPlan(definition.id, [], { kind: 'tenant' })) {
         try {
-          await this.answer(tenant, { kind: 'tenant' }, query, published, { scopeHash, queryHash });
+          await this.answer(tenant, { kind: 'tenant' }, plan.query, published, plan);
           warmed += 1;
         } catch (error) {
           this.logger.warn(`Pre-warming dashboard ${definition.id} of tenant ${tenantId} (v${published.version}) failed: ${(error as Error).message}`);
