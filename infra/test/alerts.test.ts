@@ -12,9 +12,12 @@ const metricAlerts = () => platform.locals.metric_alerts as Record<string, Recor
 const logAlerts = () => platform.locals.log_alerts as Record<string, { query: string; threshold: unknown }>;
 
 describe('Azure Monitor alerts (terraform/modules/platform/alerts.tf)', () => {
-  test('cover gateway 5xx and p95, worker queue depth, failed jobs and builds, Postgres CPU and storage, Redis memory', () => {
-    expect(Object.keys(metricAlerts()).sort()).toEqual(['gateway-5xx', 'postgres-cpu', 'postgres-storage', 'redis-memory', 'worker-queue-depth']);
-    expect(Object.keys(logAlerts()).sort()).toEqual(['failed-builds', 'gateway-p95', 'worker-failed-jobs']);
+  test('cover gateway 5xx and p95, worker queue depth, restarts and disk, failed jobs and builds, Postgres CPU and storage, Redis memory', () => {
+    expect(Object.keys(metricAlerts()).sort()).toEqual(['gateway-5xx', 'postgres-cpu', 'postgres-storage', 'redis-memory', 'worker-queue-depth', 'worker-restarts']);
+    expect(Object.keys(logAlerts()).sort()).toEqual(['failed-builds', 'gateway-p95', 'worker-disk-full', 'worker-failed-jobs']);
+    // Container Apps have no disk metric: the worker's ephemeral disk shows as restarts (evictions) and ENOSPC failures.
+    expect(metricAlerts()['worker-restarts']).toMatchObject({ scope: '${azurerm_container_app.app["worker"].id}', metric: 'RestartCount', threshold: '${var.alert_worker_restarts_per_15m}' });
+    expect(logAlerts()['worker-disk-full']!.query).toContain('tostring(line.err.code) == "ENOSPC"');
     expect(metricAlerts()['gateway-5xx']).toMatchObject({ metric: 'Requests', dimension: { name: 'statusCodeCategory', values: ['5xx'] } });
     expect(metricAlerts()['postgres-cpu']).toMatchObject({ scope: '${azurerm_postgresql_flexible_server.platform.id}', metric: 'cpu_percent' });
     expect(metricAlerts()['postgres-storage']).toMatchObject({ scope: '${azurerm_postgresql_flexible_server.platform.id}', metric: 'storage_percent' });
@@ -52,7 +55,9 @@ describe('Azure Monitor alerts (terraform/modules/platform/alerts.tf)', () => {
       ['apps/worker/src/engine/worker.ts', 'apps/worker/src/modules/load/build-stage.job.ts'].map((f) => fs.readFile(path.join(REPO_ROOT, f), 'utf8')),
     );
     const messages = Object.fromEntries(Object.entries(logAlerts()).map(([key, a]) => [key, /line\.msg\) == "([^"]+)"/.exec(a.query)?.[1]]));
-    expect(messages).toEqual({ 'gateway-p95': 'request completed', 'worker-failed-jobs': 'job failed', 'failed-builds': 'build failed' });
+    expect(messages).toEqual({ 'gateway-p95': 'request completed', 'worker-failed-jobs': 'job failed', 'worker-disk-full': 'job failed', 'failed-builds': 'build failed' });
+    // pino's error serializer keeps a system error's code, which the disk alert matches.
+    expect(workerSources[0]).toContain("log.error({ err: error");
     expect(workerSources.join('\n')).toContain("'job failed'");
     expect(workerSources.join('\n')).toContain("'build failed'");
     // pino-http's completion line, which carries responseTime in milliseconds.

@@ -75,6 +75,7 @@ const UNTAGGABLE = new Set([
   'azurerm_postgresql_flexible_server_database',
   'azurerm_postgresql_flexible_server_active_directory_administrator',
   'azurerm_subnet_network_security_group_association',
+  'azurerm_storage_management_policy',
 ]);
 
 test('every taggable Azure resource carries local.tags (environment and owner)', () => {
@@ -113,9 +114,23 @@ describe('no secret in any file', () => {
   test('Key Vault holds the secrets the platform reads, by name, with values kept out of Terraform', () => {
     const platform = byPath('modules/platform');
     // libs/config keyVaultSecretName(): "-" is stored as "--".
-    expect(platform.locals.platform_secrets).toEqual({ auth_jwt_secret: 'auth--jwt--secret', databricks_token: 'databricks--token' });
+    expect(platform.locals.platform_secrets).toEqual({ databricks_token: 'databricks--token' });
     const placeholder = platform.resources.find((r) => r.type === 'azurerm_key_vault_secret' && r.name === 'platform')!;
     expect(placeholder.body.lifecycle).toEqual([expect.objectContaining({ ignore_changes: ['${value}', '${expiration_date}'] })]);
+  });
+
+  test('the session signing key is generated into Key Vault, longer than the gateway requires, and rotation is left alone', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const source = await readFile(path.join(__dirname, '../../libs/auth/src/session-token.service.ts'), 'utf8');
+    const required = Number(/const SECRET_MIN_LENGTH = (\d+);/.exec(source)?.[1]);
+    expect(required).toBeGreaterThanOrEqual(32);
+    const platform = byPath('modules/platform');
+    const generated = platform.resources.find((r) => r.type === 'random_password' && r.name === 'auth_jwt_secret')!;
+    expect(Number(generated.body.length)).toBeGreaterThanOrEqual(Math.max(48, required));
+    const secret = platform.resources.find((r) => r.type === 'azurerm_key_vault_secret' && r.name === 'auth_jwt_secret')!;
+    expect(secret.body).toMatchObject({ name: 'auth--jwt--secret', value: '${random_password.auth_jwt_secret.result}', key_vault_id: '${azurerm_key_vault.platform.id}' });
+    // An operator's rotation writes a new version; a later apply must not put the generated one back.
+    expect(secret.body.lifecycle).toEqual([expect.objectContaining({ ignore_changes: ['${value}', '${expiration_date}'] })]);
   });
 
   test('a variable whose name says secret is marked sensitive', () => {
@@ -147,10 +162,47 @@ test('every variable has a description and a type', () => {
 describe('app identities hold only their roles', () => {
   test('the role table is least privilege per app', () => {
     expect(byPath('modules/platform').locals.app_roles).toEqual({
-      gateway: { key_vault: 'Key Vault Secrets User', storage: 'Storage Blob Data Reader' },
-      worker: { key_vault: 'Key Vault Secrets User', storage: 'Storage Blob Data Contributor' },
+      gateway: { key_vault: 'Key Vault Secrets User', landing: 'Storage Blob Data Contributor' },
+      worker: { key_vault: 'Key Vault Secrets User', landing: 'Storage Blob Data Contributor' },
       portal: {},
     });
+  });
+
+  test('the blob role is scoped to the landing container, not the storage account', () => {
+    const platform = byPath('modules/platform');
+    const storageRoles = platform.resources.filter((r) => r.type === 'azurerm_role_assignment' && String(r.body.scope).includes('azurerm_storage_'));
+    expect(storageRoles.map((r) => [r.name, r.body.scope])).toEqual([['landing', '${azurerm_storage_container.landing.id}']]);
+    expect(platform.resources.find((r) => r.type === 'azurerm_storage_container' && r.name === 'landing')!.body).toMatchObject({
+      name: 'landing',
+      storage_account_id: '${azurerm_storage_account.platform.id}',
+    });
+  });
+
+  test('the gateway and the worker land files in that container with their managed identity', () => {
+    const platform = byPath('modules/platform');
+    const env = String(platform.locals.common_env);
+    expect(env).toMatch(/LANDING_STORE\s*=\s*"azure-blob"/);
+    expect(env).toContain('LANDING_BLOB_URL = "${azurerm_storage_account.platform.primary_blob_endpoint}${azurerm_storage_container.landing.name}"');
+    // The emulator's development account is for tests only; Azure uses the default, managed-identity.
+    expect(env).not.toContain('LANDING_BLOB_AUTH');
+    const apps = platform.locals.apps as Record<string, { env: string }>;
+    expect([apps.gateway!.env, apps.worker!.env].every((e) => String(e).includes('local.common_env'))).toBe(true);
+  });
+
+  test("the gateway believes X-Forwarded-For only from the environment's infrastructure subnet, where the ingress runs", () => {
+    const platform = byPath('modules/platform');
+    const gateway = String((platform.locals.apps as Record<string, { env: string }>).gateway!.env);
+    expect(gateway).toContain('TRUSTED_PROXIES = join(",", azurerm_subnet.apps.address_prefixes)');
+    const environment = platform.resources.find((r) => r.type === 'azurerm_container_app_environment')!;
+    expect(environment.body.infrastructure_subnet_id).toBe('${azurerm_subnet.apps.id}');
+  });
+
+  test('landing blobs deleted after their load do not live on as versions', () => {
+    const platform = byPath('modules/platform');
+    const policy = platform.resources.find((r) => r.type === 'azurerm_storage_management_policy')!;
+    const rule = JSON.stringify(policy.body.rule);
+    expect(rule).toContain('"prefix_match":["${azurerm_storage_container.landing.name}/"]');
+    expect(rule).toContain('"delete_after_days_since_creation":1');
   });
 
   test('every role assignment of an app identity comes from that table (or is AcrPull to pull its image)', () => {

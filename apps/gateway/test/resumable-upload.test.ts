@@ -3,10 +3,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
+import type { ContainerClient } from '@azure/storage-blob';
+import { QueueEvents } from 'bullmq';
 import { UserService } from '@kineo/auth';
+import { loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
-import { JobQueues } from '@kineo/jobs';
-import { startTestStack, type TestStack } from '@kineo/testkit';
+import { bullConnection, JobQueues, landingRetentionJob, provisionTenantJob, QUEUE_PREFIX } from '@kineo/jobs';
+import { AzureBlobLandingStore, createLandingStore } from '@kineo/landing';
+import { startAzurite, startTestStack, startWorkerProcess, stopProcess, type AzuriteServer, type TestStack } from '@kineo/testkit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { graphql, startGateway } from './support/gateway';
 
@@ -330,5 +335,134 @@ describe('resumable uploads (tus) of large export files', () => {
     } finally {
       await shortLived.close();
     }
+  });
+  describe('with LANDING_STORE=azure-blob (Azurite), replicas and a worker that share no disk', () => {
+    // The four files of a valid load, one row each.
+    const LOAD: Record<string, string> = {
+      'users.csv': 'id,username,idnumber,firstname,lastname,email,department,city,country,timezone,suspended,deleted,timecreated,lastaccess\n1,a,,A,A,a@x.org,,,,99,0,0,0,0\n',
+      'job_assignments.csv': 'id,userid,idnumber,fullname,sortorder,managerjaid,tempmanagerjaid,tempmanagerexpirydate,organisationid,positionid,startdate,enddate\n1,1,,,1,,,,,,,\n',
+      'courses.csv': 'id,fullname,shortname,idnumber,category,coursetype,visible,startdate,enablecompletion\n1,C,C,,1,0,1,0,1\n',
+      'course_completions.csv': 'id,userid,course,timeenrolled,timestarted,timecompleted,status,rplgrade,organisationid,positionid\n1,1,1,0,0,0,10,,,\n',
+    };
+    let azurite: AzuriteServer;
+    let container: ContainerClient;
+    let replicaA: NestFastifyApplication;
+    let replicaB: NestFastifyApplication;
+    let worker: ChildProcess | undefined;
+    let maintenance: QueueEvents;
+    let initech: Tenant;
+    let token = '';
+    const dirs = { a: '', b: '', worker: '' };
+    const headers = () => ({ ...TUS, authorization: `Bearer ${token}` });
+    const blobsUnder = async (prefix: string) => {
+      const names: string[] = [];
+      for await (const blob of container.listBlobsFlat({ prefix })) names.push(blob.name);
+      return names.sort();
+    };
+    const untilFinished = async (ingestionRunId: string) => {
+      for (;;) {
+        const build = await prisma.buildRun.findFirstOrThrow({ where: { ingestionRunId } });
+        if (['succeeded', 'failed'].includes(build.status)) return build;
+        await sleep(100);
+      }
+    };
+
+    beforeAll(async () => {
+      azurite = await startAzurite({ dir: path.join(stack.dir, 'azurite') });
+      // The emulator's development account stands in for the managed identity; the rest is as in Azure.
+      const blob = { LANDING_STORE: 'azure-blob', LANDING_BLOB_URL: `${azurite.blobUrl}/landing`, LANDING_BLOB_AUTH: 'azurite' };
+      container = (createLandingStore(loadSettings({ ...stack.env, ...blob })) as AzureBlobLandingStore).container;
+      await container.create();
+      // Each process its own disk; the replicas share the session key as they would in Key Vault.
+      for (const name of ['a', 'b', 'worker'] as const) {
+        dirs[name] = path.join(stack.dir, `disk-${name}`);
+        fs.mkdirSync(dirs[name], { recursive: true });
+        fs.symlinkSync(path.join(stack.env.KINEO_DATA_DIR!, 'secrets'), path.join(dirs[name], 'secrets'));
+      }
+      replicaA = await startGateway(stack, { ...blob, KINEO_DATA_DIR: dirs.a });
+      replicaB = await startGateway(stack, { ...blob, KINEO_DATA_DIR: dirs.b });
+      // The loads the tests above started were for a gateway with no worker; this worker starts afresh.
+      for (const name of ['ingest', 'build'] as const) await queues.queue(name).obliterate({ force: true });
+      worker = await startWorkerProcess(path.join(__dirname, '..', '..', 'worker', 'dist', 'main.js'), { ...stack.env, ...blob, KINEO_DATA_DIR: dirs.worker });
+      maintenance = new QueueEvents('maintenance', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+      const provisioning = new QueueEvents('provision', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+      await Promise.all([maintenance.waitUntilReady(), provisioning.waitUntilReady()]);
+      initech = await new TenantService(prisma).create({ slug: 'initech', name: 'Initech', actor: 'test' });
+      await (await queues.enqueue(provisionTenantJob, { tenantId: initech.id, requestedBy: 'test' })).waitUntilFinished(provisioning, 30_000);
+      await provisioning.close();
+      await new UserService(prisma).create({ email: 'admin@initech.test', password: PASSWORD, grant: { tenantSlug: 'initech', role: 'org_admin' }, actor: 'test' });
+      const login = await graphql<{ login: { token: string } }>(replicaA, `mutation { login(email: "admin@initech.test", password: ${JSON.stringify(PASSWORD)}) { token } }`);
+      token = login.body.data!.login.token;
+    });
+
+    afterAll(async () => {
+      await maintenance?.close();
+      await stopProcess(worker);
+      await replicaA?.close();
+      await replicaB?.close();
+      await azurite?.stop();
+    });
+
+    it('grows an upload in blocks any replica resumes, lands the load in the container, and the worker ingests and publishes it', async () => {
+      const ids: string[] = [];
+      for (const [name, text] of Object.entries(LOAD)) {
+        const created = await replicaA.inject({
+          method: 'POST',
+          url: '/uploads/resumable',
+          headers: { ...headers(), 'upload-length': String(Buffer.byteLength(text)), 'upload-metadata': metadata({ filename: name }) },
+        });
+        expect(created.statusCode).toBe(201);
+        const url = created.headers.location as string;
+        const body = Buffer.from(text);
+        const half = Math.floor(body.length / 2);
+        // The first half reaches replica A, the rest replica B: the offset is the blob's, not a disk's.
+        const first = await replicaA.inject({ method: 'PATCH', url, headers: { ...headers(), 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, payload: body.subarray(0, half) });
+        expect(first.statusCode).toBe(204);
+        expect((await replicaB.inject({ method: 'HEAD', url, headers: headers() })).headers['upload-offset']).toBe(String(half));
+        const stale = await replicaB.inject({ method: 'PATCH', url, headers: { ...headers(), 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, payload: body });
+        expect(stale.statusCode).toBe(409);
+        const rest = await replicaB.inject({ method: 'PATCH', url, headers: { ...headers(), 'upload-offset': String(half), 'content-type': 'application/offset+octet-stream' }, payload: body.subarray(half) });
+        expect(rest.statusCode).toBe(204);
+        ids.push(url.split('/').pop()!);
+      }
+      expect(await blobsUnder(`${initech.namespace}/.resumable/`)).toEqual(ids.map((id) => `${initech.namespace}/.resumable/${id}`).sort());
+      for (const dir of [dirs.a, dirs.b]) expect(fs.existsSync(path.join(dir, 'landing', initech.namespace, '.resumable'))).toBe(false);
+
+      const done = await replicaA.inject({ method: 'POST', url: '/uploads/complete', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ uploadIds: ids }) });
+      expect(done.statusCode).toBe(202);
+      const { ingestionRunId } = done.json() as { ingestionRunId: string };
+      const build = await untilFinished(ingestionRunId);
+
+      expect(build.status).toBe('succeeded');
+      expect(build.dataVersion).toBe(1);
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: initech.id } })).dataVersion).toBe(1);
+      expect(await prisma.ingestionRun.findUniqueOrThrow({ where: { id: ingestionRunId } })).toMatchObject({ status: 'succeeded', rowsRead: 4n, rowsLoaded: 4n });
+      const publish = (build.stages as { stage: string; status: string; details?: { rows?: number } }[]).find((s) => s.stage === 'publish');
+      expect(publish).toMatchObject({ status: 'succeeded', details: { rows: expect.any(Number) } });
+      expect(publish!.details!.rows).toBeGreaterThan(0);
+      // Loaded into bronze: the run's blobs and the worker's fetched copy are gone, the partial uploads too.
+      expect(await blobsUnder(`${initech.namespace}/`)).toEqual([]);
+      for (const dir of [dirs.a, dirs.b, dirs.worker]) expect(fs.existsSync(path.join(dir, 'landing', initech.namespace, ingestionRunId))).toBe(false);
+    });
+
+    it("keeps a refused load's files in the container until the retention sweep deletes them, audited", async () => {
+      const boundary = 'kineo-blob-boundary';
+      const multipart = `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="users.csv"\r\nContent-Type: text/csv\r\n\r\nid,nickname\n1,a\n\r\n--${boundary}--\r\n`;
+      const sent = await replicaB.inject({ method: 'POST', url: '/uploads', payload: multipart, headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` } });
+      expect(sent.statusCode).toBe(202);
+      const { ingestionRunId } = sent.json() as { ingestionRunId: string };
+      expect(fs.existsSync(path.join(dirs.b, 'landing', initech.namespace, ingestionRunId))).toBe(false);
+
+      expect((await untilFinished(ingestionRunId)).status).toBe('failed');
+      expect(await blobsUnder(`${initech.namespace}/`)).toEqual([`${initech.namespace}/${ingestionRunId}/users.csv`]);
+      expect(fs.existsSync(path.join(dirs.worker, 'landing', initech.namespace, ingestionRunId))).toBe(false);
+
+      const later = new Date(Date.now() + 8 * 24 * 3600 * 1000).toISOString();
+      const swept = await (await queues.enqueue(landingRetentionJob, { now: later })).waitUntilFinished(maintenance, 30_000);
+      expect(swept.tenants).toContainEqual({ tenant: 'initech', retentionDays: 7, removed: [{ ingestionRunId, status: 'failed', files: 1, bytes: Buffer.byteLength('id,nickname\n1,a\n') }] });
+      expect(await blobsUnder(`${initech.namespace}/`)).toEqual([]);
+      const audit = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: initech.id, action: 'landing.retention_swept' } });
+      expect(audit.details).toMatchObject({ removed: [{ ingestionRunId, status: 'failed' }] });
+    });
   });
 });

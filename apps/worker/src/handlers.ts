@@ -12,6 +12,7 @@ import {
   sweepCredentialsJob,
   type JobQueues,
 } from '@kineo/jobs';
+import { LocalLandingStore, type LandingStore } from '@kineo/landing';
 import { JobHandlerRegistry } from './engine/job-handler.registry';
 import { buildStageHandler, type BuildDeps } from './modules/load/build-stage.job';
 import { ingestLoadHandler } from './modules/load/ingest-load.job';
@@ -23,12 +24,15 @@ import { provisionTenantHandler } from './modules/tenant/provision-tenant.job';
 export interface HandlerDeps extends BuildDeps {
   queues: JobQueues;
   dataDir: string;
+  /** Where loads' files are (LANDING_STORE); the local landing folder under dataDir unless given. */
+  landing?: LandingStore;
   /** The LANDING_RETENTION_DAYS setting; its default when not given. */
   landingRetentionDays?: number;
 }
 
 /** The one place job names meet their handlers. */
-export function buildRegistry(deps: HandlerDeps): JobHandlerRegistry {
+export function buildRegistry(options: HandlerDeps): JobHandlerRegistry {
+  const deps = { ...options, landing: options.landing ?? new LocalLandingStore(options.dataDir) };
   return new JobHandlerRegistry()
     .register(provisionTenantJob, provisionTenantHandler(deps))
     .register(offboardTenantJob, offboardTenantHandler(deps))

@@ -4,6 +4,7 @@ import { ConfigError, createSecretStore, loadSettings } from '@kineo/config';
 import { startTracing, traceFields } from '@kineo/telemetry';
 import { createWarehouse } from '@kineo/warehouse';
 import { createPrismaClient } from '@kineo/db';
+import { createLandingStore } from '@kineo/landing';
 import { enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, landingRetentionJob, landingScanJob, PUBLISHED_CHANNEL, sweepCredentialsJob } from '@kineo/jobs';
 import type { PublishedEvent } from './modules/load/build-stage.job';
 import { buildRegistry } from './handlers';
@@ -58,7 +59,16 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
   const worker = (running.worker = await startWorker({
     redisUrl: settings.REDIS_URL,
-    registry: buildRegistry({ prisma, warehouse, secrets, queues, announce, dataDir: settings.KINEO_DATA_DIR, landingRetentionDays: settings.LANDING_RETENTION_DAYS }),
+    registry: buildRegistry({
+      prisma,
+      warehouse,
+      secrets,
+      queues,
+      announce,
+      dataDir: settings.KINEO_DATA_DIR,
+      landing: createLandingStore(settings),
+      landingRetentionDays: settings.LANDING_RETENTION_DAYS,
+    }),
     definitions: JOB_DEFINITIONS,
     concurrency: settings.WORKER_CONCURRENCY,
     afterTenantJob: async (tenantId) => {
@@ -73,7 +83,8 @@ async function main() {
   }
   try {
     // Every worker process (re)declares the same schedule; BullMQ keeps one.
-    await queues.schedule(landingScanJob, {}, settings.LANDING_SCAN_INTERVAL_MS);
+    // A drop folder is the local landing store's only (see landingScanHandler).
+    if (settings.LANDING_STORE === 'local') await queues.schedule(landingScanJob, {}, settings.LANDING_SCAN_INTERVAL_MS);
     // A scheduler's first run is now: loads left unenqueued while the stack was down start at once.
     await queues.schedule(enqueuePendingLoadsJob, {}, settings.LOAD_ENQUEUE_RETRY_INTERVAL_MS);
     await queues.schedule(sweepCredentialsJob, {}, CREDENTIAL_SWEEP_INTERVAL_MS);

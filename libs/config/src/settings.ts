@@ -48,6 +48,24 @@ export const settingsSchema = z.object({
   KEY_VAULT_URL: z.string().url().optional(),
   LANDING_SCAN_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
   /**
+   * Where landed files live between the gateway (or CLI) that receives them and the worker that
+   * loads them: `local` (KINEO_DATA_DIR/landing, one machine) or `azure-blob` (LANDING_BLOB_URL, for
+   * processes that share no disk, such as Container Apps).
+   */
+  LANDING_STORE: z.enum(['local', 'azure-blob']).default('local'),
+  /** The blob container of LANDING_STORE=azure-blob, https://<account>.blob.core.windows.net/<container>. */
+  LANDING_BLOB_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => new URL(u).pathname.replace(/\/+$/, '').split('/').filter(Boolean).length >= 1, 'must name the container: https://<account>.blob.core.windows.net/<container>')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  /**
+   * How the landing container is reached: the app's managed identity (DefaultAzureCredential; the
+   * storage account takes no shared keys), or `azurite`, the emulator's published development
+   * account, for tests and the local stack only (refused when NODE_ENV=production).
+   */
+  LANDING_BLOB_AUTH: z.enum(['managed-identity', 'azurite']).default('managed-identity'),
+  /**
    * Days a finished load's landing files are kept (failed loads keep theirs for a retry and for
    * inspection); a tenant may have its own period. 7 unless set.
    */
@@ -177,6 +195,12 @@ export function loadSettings(
   const missing: { variable: string; message: string }[] = [];
   if (settings.SECRET_STORE === 'keyvault' && !settings.KEY_VAULT_URL) {
     missing.push({ variable: 'KEY_VAULT_URL', message: 'is required when SECRET_STORE=keyvault' });
+  }
+  if (settings.LANDING_STORE === 'azure-blob' && !settings.LANDING_BLOB_URL) {
+    missing.push({ variable: 'LANDING_BLOB_URL', message: 'is required when LANDING_STORE=azure-blob' });
+  }
+  if (settings.LANDING_BLOB_AUTH === 'azurite' && settings.NODE_ENV === 'production') {
+    missing.push({ variable: 'LANDING_BLOB_AUTH', message: 'azurite (the emulator\'s public development key) is not used in production; use managed-identity' });
   }
   if (settings.WAREHOUSE_ENGINE === 'databricks') {
     for (const variable of ['DATABRICKS_HOST', 'DATABRICKS_HTTP_PATH'] as const) {

@@ -4,3 +4,4 @@ export * from './stack';
 export * from './process';
 export * from './fixtures';
 export * from './oidc-provider';
+export * from './azurite';

@@ -47,6 +47,20 @@ locals {
       severity    = 2
       dimension   = null
     }
+    # Container Apps report no disk metric: a replica that fills its ephemeral storage (8 GiB at more
+    # than 1 vCPU, holding the loads being ingested and DuckDB's spill) is evicted and restarted.
+    worker-restarts = {
+      description = "Worker replicas restarted more than alert_worker_restarts_per_15m times in 15 minutes: crashes, or evictions for filling the replica's ephemeral storage (see worker-disk-full)."
+      scope       = azurerm_container_app.app["worker"].id
+      namespace   = "Microsoft.App/containerApps"
+      metric      = "RestartCount"
+      aggregation = "Total"
+      operator    = "GreaterThan"
+      threshold   = var.alert_worker_restarts_per_15m
+      window      = "PT15M"
+      severity    = 2
+      dimension   = null
+    }
     postgres-cpu = {
       description = "PostgreSQL CPU above alert_postgres_cpu_percent for 15 minutes."
       scope       = azurerm_postgresql_flexible_server.platform.id
@@ -110,6 +124,20 @@ locals {
       KQL
       threshold   = var.alert_failed_jobs_per_15m
       severity    = 2
+    }
+    # The worker's disk, as it shows: a job that failed writing a load's fetched files or DuckDB's
+    # temporary files because the replica's ephemeral storage is full (the error's code, ENOSPC).
+    worker-disk-full = {
+      description = "A worker job failed with no space left on the replica's ephemeral storage: lower WORKER_CONCURRENCY or split the loads (docs/deployment.md, the landing path)."
+      query       = <<-KQL
+        ContainerAppConsoleLogs_CL
+        | where ContainerAppName_s startswith "ca-worker-"
+        | extend line = parse_json(Log_s)
+        | where tostring(line.msg) == "job failed" and tostring(line.err.code) == "ENOSPC"
+        | summarize value = count()
+      KQL
+      threshold   = 0
+      severity    = 1
     }
     failed-builds = {
       description = "A build failed for good (last attempt, or checks failed): the tenant keeps serving its previous version until someone looks."

@@ -1,14 +1,16 @@
 locals {
   # Least privilege, per app: the only Azure roles each identity holds (besides AcrPull to start).
-  # The portal talks to the gateway only, so it holds none.
+  # The gateway writes uploads (and resumable uploads' blocks) to the landing container; the worker
+  # reads them, deletes a load's files once loaded and sweeps expired ones; neither touches any other
+  # container, so the role is scoped to that container alone. The portal talks to the gateway only.
   app_roles = {
     gateway = {
       key_vault = "Key Vault Secrets User"
-      storage   = "Storage Blob Data Reader"
+      landing   = "Storage Blob Data Contributor"
     }
     worker = {
       key_vault = "Key Vault Secrets User"
-      storage   = "Storage Blob Data Contributor"
+      landing   = "Storage Blob Data Contributor"
     }
     portal = {}
   }
@@ -21,6 +23,10 @@ locals {
     DATABRICKS_HOST      = var.databricks_host
     DATABRICKS_HTTP_PATH = var.databricks_http_path
     DATABRICKS_AUTH      = "entra"
+    # The gateway and the worker share no disk here: a load's files wait in the landing container,
+    # reached with the app's managed identity (the account takes no shared keys).
+    LANDING_STORE    = "azure-blob"
+    LANDING_BLOB_URL = "${azurerm_storage_account.platform.primary_blob_endpoint}${azurerm_storage_container.landing.name}"
     # Unset, the apps load no tracing SDK at all.
   }, var.otlp_endpoint == "" ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT = var.otlp_endpoint })
 }
@@ -47,9 +53,11 @@ resource "azurerm_role_assignment" "key_vault" {
   principal_id         = azurerm_user_assigned_identity.app[each.key].principal_id
 }
 
-resource "azurerm_role_assignment" "storage" {
-  for_each             = { for app, roles in local.app_roles : app => roles.storage if contains(keys(roles), "storage") }
-  scope                = azurerm_storage_account.platform.id
+# Scoped to the landing container, not the account (with storage_account_id, the container's id is
+# its Resource Manager id): the snapshots container and the account's settings stay out of reach.
+resource "azurerm_role_assignment" "landing" {
+  for_each             = { for app, roles in local.app_roles : app => roles.landing if contains(keys(roles), "landing") }
+  scope                = azurerm_storage_container.landing.id
   role_definition_name = each.value
   principal_id         = azurerm_user_assigned_identity.app[each.key].principal_id
 }
@@ -80,7 +88,15 @@ locals {
       min_replicas  = var.gateway_min_replicas
       max_replicas  = var.gateway_max_replicas
       port          = 4000
-      env           = merge(local.common_env, { GATEWAY_HOST = "0.0.0.0", GATEWAY_PORT = "4000" })
+      # Container Apps' ingress (Envoy) reaches the replicas from the environment's infrastructure
+      # subnet and appends the caller's address to X-Forwarded-For; trusting that subnet, and only it,
+      # gives the sign-in throttle the client's address (and the portal's relayed browser address)
+      # instead of the proxy's, while a client-sent X-Forwarded-For from outside is not believed.
+      env = merge(local.common_env, {
+        GATEWAY_HOST    = "0.0.0.0"
+        GATEWAY_PORT    = "4000"
+        TRUSTED_PROXIES = join(",", azurerm_subnet.apps.address_prefixes)
+      })
       secrets       = ["database_url", "redis_url"]
       liveness      = "/health/live"
       readiness     = "/health"
@@ -105,7 +121,10 @@ locals {
       revision_mode = "Single"
       cpu           = 2
       memory        = "4Gi"
-      # One replica stays for the landing scan (a repeatable job); KEDA adds more on queue depth.
+      # One replica stays for the scheduled sweeps (repeatable jobs); KEDA adds more on queue depth.
+      # A load's files are fetched from the landing container to the replica's ephemeral disk (8 GiB
+      # at more than 1 vCPU) for the length of its ingest; the worker-restarts and worker-disk-full
+      # alerts say when that is not enough.
       min_replicas = 1
       max_replicas = var.worker_max_replicas
       port         = null

@@ -122,6 +122,27 @@ resource "azurerm_key_vault_secret" "platform" {
   }
 }
 
+# The gateway signs sessions with auth-jwt-secret and refuses one under 32 characters (and, in
+# production, never generates one). Generated here, 64 characters from a CSPRNG, straight into Key
+# Vault: no literal anywhere, and a first deployment starts. Rotation (docs/operations.md) writes a
+# new version out of band, which Terraform leaves alone.
+resource "random_password" "auth_jwt_secret" {
+  length  = 64
+  special = false
+}
+
+resource "azurerm_key_vault_secret" "auth_jwt_secret" {
+  name         = "auth--jwt--secret"
+  key_vault_id = azurerm_key_vault.platform.id
+  value        = random_password.auth_jwt_secret.result
+  content_type = "text/plain"
+  tags         = local.tags
+
+  lifecycle {
+    ignore_changes = [value, expiration_date]
+  }
+}
+
 resource "azurerm_storage_account" "platform" {
   name                            = "st${local.compact_name}"
   location                        = azurerm_resource_group.platform.location
@@ -152,6 +173,27 @@ resource "azurerm_storage_container" "landing" {
   name                  = "landing"
   storage_account_id    = azurerm_storage_account.platform.id
   container_access_type = "private"
+}
+
+# With versioning on, a deleted blob lives on as a previous version, and every commit of a resumable
+# upload's blocks makes one: landing files removed after their load (or by the retention sweep) are
+# gone for good a day later instead of being kept at cost. Soft delete (30 days) still applies.
+resource "azurerm_storage_management_policy" "platform" {
+  storage_account_id = azurerm_storage_account.platform.id
+
+  rule {
+    name    = "landing-versions"
+    enabled = true
+    filters {
+      blob_types   = ["blockBlob"]
+      prefix_match = ["${azurerm_storage_container.landing.name}/"]
+    }
+    actions {
+      version {
+        delete_after_days_since_creation = 1
+      }
+    }
+  }
 }
 
 resource "azurerm_storage_container" "snapshots" {

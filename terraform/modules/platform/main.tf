@@ -11,9 +11,9 @@ locals {
   compact_name = substr(replace("${var.name_prefix}${var.environment}", "-", ""), 0, 20)
 
   # The names libs/config's KeyVaultSecretStore reads: keyVaultSecretName() escapes "-" as "--".
-  # Only the names live here; values are set out of band (docs/operations.md), never in state or files.
+  # Only the names live here; values are set out of band (docs/operations.md), never in files. The
+  # session signing key is the exception: generated (data.tf), so a first deployment starts.
   platform_secrets = {
-    auth_jwt_secret  = "auth--jwt--secret"
     databricks_token = "databricks--token"
   }
 

@@ -152,6 +152,12 @@ variable "alert_gateway_p95_ms" {
   default     = 2000
 }
 
+variable "alert_worker_restarts_per_15m" {
+  description = "Worker replica restarts in 15 minutes above which ops are alerted (a replica that fills its ephemeral storage is evicted and restarted)."
+  type        = number
+  default     = 2
+}
+
 variable "alert_failed_jobs_per_15m" {
   description = "Failed job attempts in 15 minutes above which ops are alerted."
   type        = number

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { QueueEvents } from 'bullmq';
 import { TenantService, type StageRecord } from '@kineo/db';
 import { bullConnection, LOAD_STAGES, pollUntil, QUEUE_PREFIX, requestLoad, type LoadTicket } from '@kineo/jobs';
+import { createLandingStore } from '@kineo/landing';
 import type { FileReport } from '@kineo/pipeline';
 import type { CliContext } from '../context';
 import { isoDate } from '../options';
@@ -66,7 +67,8 @@ export async function startLoad(
   if (tenant.status !== 'active') throw new CliError(`Tenant "${tenant.slug}" is ${tenant.status}; only an active tenant takes loads.`);
   const queues = await ctx.queues();
   const ingestionRunId = randomUUID();
-  const landing = path.join(ctx.settings.KINEO_DATA_DIR, 'landing', tenant.namespace, ingestionRunId);
+  const store = createLandingStore(ctx.settings);
+  const landing = store.localRunDir(tenant.namespace, ingestionRunId);
   fs.mkdirSync(landing, { recursive: true });
   const landed = files.map((file) => {
     const target = path.join(landing, file.name);
@@ -77,14 +79,24 @@ export async function startLoad(
     }
     return { path: target, name: file.name };
   });
-  return requestLoad(ctx.prisma, queues, {
-    tenantId: tenant.id,
-    ingestionRunId,
-    files: landed,
-    source: options.source,
-    requestedBy: ctx.actor,
-    asOf: options.asOf,
-  });
+  let ticket: LoadTicket;
+  try {
+    // Where the landing store is not this machine's folder (Azure Blob Storage), the worker reads the files from there.
+    await store.publishRun(tenant.namespace, ingestionRunId, landed);
+    ticket = await requestLoad(ctx.prisma, queues, {
+      tenantId: tenant.id,
+      ingestionRunId,
+      files: landed,
+      source: options.source,
+      requestedBy: ctx.actor,
+      asOf: options.asOf,
+    });
+  } catch (error) {
+    if (store.kind !== 'local') await store.removeRun(tenant.namespace, ingestionRunId);
+    throw error;
+  }
+  await store.releaseLocalCopy(tenant.namespace, ingestionRunId);
+  return ticket;
 }
 
 export interface LoadOutcome {

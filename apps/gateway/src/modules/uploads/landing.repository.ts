@@ -2,10 +2,14 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Settings } from '@kineo/config';
+import type { LandedFile, LandingStore } from '@kineo/landing';
 import { isIdentifier } from '@kineo/tenancy';
 import { InjectSettings } from '../../engine/config/settings.module';
+
+/** The LandingStore the settings name (LANDING_STORE), provided by UploadsModule. */
+export const LANDING_STORE = Symbol('kineo.landing-store');
 
 /**
  * Where a tenant's resumable uploads grow until they are loaded. The worker reads only run folders
@@ -14,7 +18,8 @@ import { InjectSettings } from '../../engine/config/settings.module';
 export const RESUMABLE_DIR = '.resumable';
 
 /**
- * The landing area the worker ingests from: `<KINEO_DATA_DIR>/landing/<namespace>/<ingestionRunId>/`.
+ * A load's files are written to `<KINEO_DATA_DIR>/landing/<namespace>/<ingestionRunId>/`, then handed
+ * to the landing store the worker ingests from (with LANDING_STORE=local that folder is the store).
  * The namespace comes from a TenantContext (checked against the identifier pattern) and the run id
  * is made here, so no part of a path comes from the request except a sanitised base name.
  */
@@ -22,12 +27,30 @@ export const RESUMABLE_DIR = '.resumable';
 export class LandingRepository {
   private readonly root: string;
 
-  constructor(@InjectSettings() settings: Settings) {
+  constructor(
+    @InjectSettings() settings: Settings,
+    @Inject(LANDING_STORE) readonly store: LandingStore,
+  ) {
     this.root = path.resolve(settings.KINEO_DATA_DIR, 'landing');
   }
 
   runDir(namespace: string, ingestionRunId: string): string {
-    return path.join(this.root, namespace, ingestionRunId);
+    return this.store.localRunDir(namespace, ingestionRunId);
+  }
+
+  /** The run's files, written in its folder, into the landing store: before the load is recorded and enqueued. */
+  async publish(namespace: string, ingestionRunId: string, files: LandedFile[]): Promise<void> {
+    await this.store.publishRun(namespace, ingestionRunId, files);
+  }
+
+  /** Takes a run back out of the landing store, for a load that could not be recorded. */
+  async unpublish(namespace: string, ingestionRunId: string): Promise<void> {
+    await this.store.removeRun(namespace, ingestionRunId);
+  }
+
+  /** This gateway's copy of a recorded load, no longer needed where the store is elsewhere. */
+  async releaseLocalCopy(namespace: string, ingestionRunId: string): Promise<void> {
+    await this.store.releaseLocalCopy(namespace, ingestionRunId);
   }
 
   resumableDir(namespace: string): string {

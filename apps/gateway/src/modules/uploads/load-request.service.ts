@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { InjectPrisma } from '../../engine/database/database.module';
 import { InjectJobQueues } from '../../engine/queue/queue.module';
 import { InjectRedis } from '../../engine/redis/redis.module';
+import { LandingRepository } from './landing.repository';
 import { UploadError } from './uploads.exception';
 import type { UploadReceipt } from './uploads.types';
 
@@ -22,6 +23,7 @@ export class LoadRequestService {
     @InjectPrisma() private readonly prisma: PrismaClient,
     @InjectJobQueues() private readonly queues: JobQueues,
     @InjectRedis() private readonly redis: Redis,
+    private readonly landing: LandingRepository,
   ) {}
 
   async assertActive(tenant: TenantContext): Promise<void> {
@@ -42,9 +44,10 @@ export class LoadRequestService {
   }
 
   /**
-   * Records the load of files already in its run folder and starts its flow. `undo` takes the files
-   * back out when the load could not be recorded; once recorded, it is not lost even if the queue
-   * is down (the worker starts it later), so nothing is undone.
+   * Puts the files already in the run folder into the landing store, records the load and starts
+   * its flow. `undo` takes the files back out when the load could not be recorded (and the store's
+   * copy goes too); once recorded, it is not lost even if the queue is down (the worker starts it
+   * later), so nothing is undone, and this gateway's own copy is dropped where the store is elsewhere.
    */
   async start(
     tenant: TenantContext,
@@ -52,8 +55,10 @@ export class LoadRequestService {
     undo: () => Promise<void>,
   ): Promise<UploadReceipt> {
     const { ingestionRunId, files, asOf } = load;
+    let ticket;
     try {
-      const ticket = await requestLoad(this.prisma, this.queues, {
+      await this.landing.publish(tenant.namespace, ingestionRunId, files);
+      ticket = await requestLoad(this.prisma, this.queues, {
         tenantId: tenant.tenantId,
         ingestionRunId,
         files: files.map((f) => ({ name: f.name, path: f.path })),
@@ -61,10 +66,12 @@ export class LoadRequestService {
         requestedBy: tenant.userId,
         asOf,
       });
-      return { ingestionRunId, buildRunId: ticket.buildRunId, asOf: ticket.asOf, files: files.map(({ name, bytes }) => ({ name, bytes })) };
     } catch (error) {
       await undo();
+      await this.landing.unpublish(tenant.namespace, ingestionRunId);
       throw error;
     }
+    await this.landing.releaseLocalCopy(tenant.namespace, ingestionRunId);
+    return { ingestionRunId, buildRunId: ticket.buildRunId, asOf: ticket.asOf, files: files.map(({ name, bytes }) => ({ name, bytes })) };
   }
 }

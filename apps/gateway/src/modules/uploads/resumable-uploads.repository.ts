@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Settings } from '@kineo/config';
+import { AzureBlobLandingStore } from '@kineo/landing';
 import { FileStore } from '@tus/file-store';
-import { Metadata, Server, type Upload } from '@tus/server';
+import { Metadata, Server, type DataStore, type Upload } from '@tus/server';
 import type { Redis } from 'ioredis';
 import { InjectRedis } from '../../engine/redis/redis.module';
 import { InjectSettings } from '../../engine/config/settings.module';
-import { LandingRepository } from './landing.repository';
+import { BlobUploadStore } from './blob-upload.store';
+import { LandingRepository, RESUMABLE_DIR } from './landing.repository';
 import { RedisUploadLocker, TusRefusal } from './redis-upload.locker';
 import { UploadError } from './uploads.exception';
 
@@ -28,13 +32,16 @@ export interface ResumableUpload {
   size: number;
   offset: number;
   ownerId: string;
+  /** Where its bytes are: a file (LANDING_STORE=local) or a blob's name in the landing container. */
   path: string;
 }
 
 /**
- * The tus protocol (v1.0.0, `@tus/server`) over files in each tenant's `landing/<namespace>/.resumable/`.
- * One tus server per tenant, each with its own folder, so no request can reach another tenant's
- * uploads; who may touch which upload is decided by the caller before `handle`.
+ * The tus protocol (v1.0.0, `@tus/server`) over each tenant's `landing/<namespace>/.resumable/`: files
+ * on the local disk, or with LANDING_STORE=azure-blob block blobs under that prefix in the landing
+ * container, which every gateway replica sees. One tus server per tenant, each with its own folder
+ * or prefix, so no request can reach another tenant's uploads; who may touch which upload is
+ * decided by the caller before `handle`.
  */
 @Injectable()
 export class ResumableUploadsRepository implements OnModuleInit, OnModuleDestroy {
@@ -111,16 +118,33 @@ export class ResumableUploadsRepository implements OnModuleInit, OnModuleDestroy
     return () => lock.unlock();
   }
 
-  /** Drops the record of an upload whose file has been moved away (into a run folder). */
+  /**
+   * Puts a finished upload's bytes in a run folder as `<dir>/<name>`; `restore` undoes it. A file is
+   * renamed (a 2 GB file is not copied, and it appears whole or not at all); a blob is downloaded,
+   * the run folder being where a load's files are counted before they go into the landing store.
+   */
+  async takeInto(upload: ResumableUpload, dir: string, name: string): Promise<{ path: string; restore: () => Promise<void> }> {
+    const target = path.join(dir, name);
+    const blobs = this.blobStore();
+    if (!blobs) {
+      const moved = await this.landing.moveIn(upload.path, dir, name);
+      return { path: moved, restore: () => this.landing.moveBack(moved, upload.path) };
+    }
+    await blobs.container.getBlobClient(upload.path).downloadToFile(target);
+    return { path: target, restore: () => fs.rm(target, { force: true }) };
+  }
+
+  /** Drops an upload taken into a run folder: its record (the file has moved), or its blob (copied). */
   async forget(namespace: string, id: string): Promise<void> {
-    const store = (await this.serverFor(namespace)).datastore as FileStore;
-    await store.configstore.delete(id);
+    const store = (await this.serverFor(namespace)).datastore;
+    if (store instanceof FileStore) await store.configstore.delete(id);
+    else await store.remove(id);
   }
 
   /** Removes every tenant's uploads older than UPLOAD_RESUMABLE_EXPIRY_SECONDS; returns how many. */
   async removeExpired(): Promise<number> {
     let removed = 0;
-    for (const namespace of await this.landing.namespacesWithResumableUploads()) {
+    for (const namespace of await this.namespacesWithUploads()) {
       try {
         removed += await (await this.serverFor(namespace)).cleanUpExpiredUploads();
       } catch (error) {
@@ -135,16 +159,37 @@ export class ResumableUploadsRepository implements OnModuleInit, OnModuleDestroy
     return this.settings.UPLOAD_RESUMABLE_EXPIRY_SECONDS * 1000;
   }
 
+  private blobStore(): AzureBlobLandingStore | undefined {
+    return this.landing.store instanceof AzureBlobLandingStore ? this.landing.store : undefined;
+  }
+
+  private async namespacesWithUploads(): Promise<string[]> {
+    const blobs = this.blobStore();
+    if (!blobs) return this.landing.namespacesWithResumableUploads();
+    const found: string[] = [];
+    for await (const item of blobs.container.listBlobsByHierarchy('/')) {
+      if (item.kind === 'prefix') found.push(item.name.replace(/\/$/, ''));
+    }
+    return found;
+  }
+
+  private async datastoreFor(namespace: string): Promise<DataStore> {
+    const blobs = this.blobStore();
+    if (blobs) return new BlobUploadStore(blobs.container, `${namespace}/${RESUMABLE_DIR}/`, this.expiryMs);
+    // FileStore makes its folder too, but throws from a callback (taking the process down) if it cannot.
+    const directory = await this.landing.createResumableDir(namespace);
+    return new FileStore({ directory, expirationPeriodInMilliseconds: this.expiryMs });
+  }
+
   private async serverFor(namespace: string): Promise<Server> {
     const cached = this.servers.get(namespace);
     if (cached) return cached;
-    // FileStore makes its folder too, but throws from a callback (taking the process down) if it cannot.
-    const directory = await this.landing.createResumableDir(namespace);
+    const datastore = await this.datastoreFor(namespace);
     const server =
       this.servers.get(namespace) ??
       new Server({
         path: RESUMABLE_PATH,
-        datastore: new FileStore({ directory, expirationPeriodInMilliseconds: this.expiryMs }),
+        datastore,
         locker: this.locker,
         namingFunction: () => randomBytes(16).toString('hex'),
         relativeLocation: true,

@@ -21,7 +21,7 @@ export class UploadCompletionService {
   ) {}
 
   /**
-   * Starts one load of finished resumable uploads: their files move into a new run folder, exactly
+   * Starts one load of finished resumable uploads: their bytes go into a new run folder, exactly
    * where a multipart upload would have streamed them, and the load goes the same way from there.
    * A refusal leaves every upload as it was, so the load can be asked for again.
    */
@@ -37,17 +37,17 @@ export class UploadCompletionService {
       const ingestionRunId = randomUUID();
       const dir = this.landing.runDir(tenant.namespace, ingestionRunId);
       const files: LandedFile[] = [];
-      const moved: { from: string; to: string }[] = [];
+      const taken: Array<() => Promise<void>> = [];
       const undo = async () => {
-        for (const { from, to } of moved) await this.landing.moveBack(to, from);
+        for (const restore of taken) await restore();
         await this.landing.remove(dir);
       };
       try {
         await this.landing.createRunDir(dir);
         for (const { upload, name } of uploads) {
-          const to = await this.landing.moveIn(upload.path, dir, name);
-          moved.push({ from: upload.path, to });
-          files.push({ name, path: to, bytes: upload.size });
+          const { path, restore } = await this.resumableUploads.takeInto(upload, dir, name);
+          taken.push(restore);
+          files.push({ name, path, bytes: upload.size });
         }
       } catch (error) {
         await undo();

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
+import type { Settings } from '@kineo/config';
+import { createLandingStore } from '@kineo/landing';
+import { SETTINGS } from '../../engine/config/settings.module';
 import { ErrorsModule } from '../../engine/errors/errors.module';
-import { LandingRepository } from './landing.repository';
+import { LANDING_STORE, LandingRepository } from './landing.repository';
 import { LoadRequestService } from './load-request.service';
 import { MultipartUploadsService } from './multipart-uploads.service';
 import { ResumableUploadsController } from './resumable-uploads.controller';
@@ -14,6 +17,7 @@ import { UploadsController } from './uploads.controller';
   imports: [ErrorsModule],
   controllers: [UploadsController, ResumableUploadsController],
   providers: [
+    { provide: LANDING_STORE, inject: [SETTINGS], useFactory: (settings: Settings) => createLandingStore(settings) },
     LoadRequestService,
     MultipartUploadsService,
     ResumableUploadsService,

@@ -1,18 +1,16 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import type { LandingStore } from '@kineo/landing';
 import { landingRetentionOf, type PrismaClient } from '@kineo/db';
 import type { JobPayload, landingRetentionJob } from '@kineo/jobs';
 import type { JobContext } from '../../engine/job-handler.registry';
 
 export interface LandingRetentionDeps {
   prisma: PrismaClient;
-  dataDir: string;
+  /** Where loads' files are (LANDING_STORE): run folders on disk, or run prefixes in a blob container. */
+  landing: LandingStore;
   /** The LANDING_RETENTION_DAYS setting: the period of tenants without their own. */
   landingRetentionDays: number;
 }
 
-/** A load's landing folder is named by its ingestion run's id. */
-const RUN_FOLDER = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -30,7 +28,8 @@ export interface LandingSweepReport {
 }
 
 /**
- * Deletes each tenant's landing run folders (`landing/<namespace>/<run id>/`) whose load finished
+ * Deletes each tenant's landing run folders (`landing/<namespace>/<run id>/`, on disk or as a blob
+ * prefix, whichever the landing store is) whose load finished
  * (published, failed or cancelled) longer ago than the tenant's retention period, and run folders
  * no run was recorded for (a request that failed before recording) last touched that long ago.
  * Queued and running loads keep theirs whatever their age; `incoming/` and `.resumable/` are not
@@ -40,32 +39,24 @@ export async function sweepLanding(deps: LandingRetentionDeps, now: Date): Promi
   const report: LandingSweepReport = { tenants: [] };
   const tenants = await deps.prisma.tenant.findMany({ select: { id: true, slug: true, namespace: true, landingRetentionDays: true }, orderBy: { slug: 'asc' } });
   for (const tenant of tenants) {
-    const landing = path.join(deps.dataDir, 'landing', tenant.namespace);
-    let folders: string[];
-    try {
-      folders = fs.readdirSync(landing).filter((name) => RUN_FOLDER.test(name));
-    } catch {
-      continue;
-    }
-    if (folders.length === 0) continue;
+    const landed = await deps.landing.listRuns(tenant.namespace);
+    if (landed.length === 0) continue;
     const retention = landingRetentionOf(tenant, deps.landingRetentionDays);
     const cutoff = now.getTime() - retention.days * DAY_MS;
     const runs = await deps.prisma.ingestionRun.findMany({
-      where: { tenantId: tenant.id, id: { in: folders } },
+      where: { tenantId: tenant.id, id: { in: landed.map((r) => r.ingestionRunId) } },
       select: { id: true, status: true, finishedAt: true, createdAt: true },
     });
     const byId = new Map(runs.map((run) => [run.id, run]));
     const removed: RemovedFolder[] = [];
-    for (const folder of folders) {
-      const dir = path.join(landing, folder);
-      const run = byId.get(folder);
+    for (const { ingestionRunId, files, bytes, lastModified } of landed) {
+      const run = byId.get(ingestionRunId);
       const expired = run
         ? FINISHED.has(run.status) && (run.finishedAt ?? run.createdAt).getTime() < cutoff
-        : lastTouched(dir) < cutoff;
+        : lastModified < cutoff;
       if (!expired) continue;
-      const { files, bytes } = sizeOf(dir);
-      fs.rmSync(dir, { recursive: true, force: true });
-      removed.push({ ingestionRunId: folder, status: run?.status ?? 'unrecorded', files, bytes });
+      await deps.landing.removeRun(tenant.namespace, ingestionRunId);
+      removed.push({ ingestionRunId, status: run?.status ?? 'unrecorded', files, bytes });
     }
     if (removed.length === 0) continue;
     await deps.prisma.auditEvent.create({
@@ -88,24 +79,4 @@ export function landingRetentionHandler(deps: LandingRetentionDeps) {
     if (removed > 0) context.log.info({ tenants: report.tenants.map((t) => t.tenant), folders: removed }, 'removed expired landing folders');
     return report;
   };
-}
-
-/** The newest modification time in a folder (it or any file in it): a folder still being filled is young. */
-function lastTouched(dir: string): number {
-  let newest = fs.statSync(dir).mtimeMs;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    newest = Math.max(newest, fs.statSync(path.join(dir, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-function sizeOf(dir: string): { files: number; bytes: number } {
-  let files = 0;
-  let bytes = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    files += 1;
-    bytes += fs.statSync(path.join(entry.parentPath, entry.name)).size;
-  }
-  return { files, bytes };
 }

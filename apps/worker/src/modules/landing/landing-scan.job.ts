@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { requestLoad, type JobQueues } from '@kineo/jobs';
 import { PlanLimitError, type PrismaClient } from '@kineo/db';
+import type { LandingStore } from '@kineo/landing';
 import type { JobContext } from '../../engine/job-handler.registry';
 
 export const LANDING_INCOMING = 'incoming';
@@ -12,15 +13,21 @@ export interface LandingScanDeps {
   prisma: PrismaClient;
   queues: JobQueues;
   dataDir: string;
+  landing: LandingStore;
 }
 
 /**
  * A tenant (or its LMS's export job) may drop files into `landing/<namespace>/incoming/` and then
  * a file named READY. The drop becomes a load: the files move into a folder of their own, so a
  * half-copied drop is never read and a new drop can start at once.
+ *
+ * A drop folder is a local landing store's only: with LANDING_STORE=azure-blob the worker's disk is
+ * its own and passing, and nobody outside the platform may write to the landing container, so
+ * files come in through the gateway's uploads or the CLI there and this scan finds nothing to do.
  */
 export function landingScanHandler(deps: LandingScanDeps) {
   return async (_payload: Record<string, never>, context: JobContext) => {
+    if (deps.landing.kind !== 'local') return { started: [] };
     const tenants = await deps.prisma.tenant.findMany({ where: { status: 'active' }, select: { id: true, slug: true, namespace: true } });
     const started: { tenant: string; ingestionRunId: string; files: number }[] = [];
     for (const tenant of tenants) {

@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
+import type { LandingStore } from '@kineo/landing';
 import { ingestLoadJob, type JobPayload } from '@kineo/jobs';
 import { StageRecorder, type Prisma } from '@kineo/db';
 import { errorCode } from '@kineo/errors';
@@ -13,6 +13,8 @@ export type IngestLoadJobData = JobPayload<typeof ingestLoadJob>;
 export interface IngestLoadDeps extends TenantJobDeps {
   /** KINEO_DATA_DIR: a load's files are in `landing/<namespace>/<ingestionRunId>/` under it. */
   dataDir: string;
+  /** Where the gateway or CLI left the load's files (LANDING_STORE); fetched into the folder above when elsewhere. */
+  landing: LandingStore;
 }
 
 /**
@@ -21,6 +23,8 @@ export interface IngestLoadDeps extends TenantJobDeps {
  * anything else that fails is retried with backoff. Once the files are in bronze (every row is
  * there or in its quarantine, with its line) the load's landing folder is removed: a large export
  * is not kept twice. A failed load keeps its folder, for a retry and for whoever looks into it.
+ * With a landing store elsewhere (Azure Blob Storage) the files are fetched into the worker's own
+ * folder for DuckDB to read, and that copy goes after every attempt: the store keeps the originals.
  */
 export function ingestLoadHandler(deps: IngestLoadDeps) {
   return async (payload: IngestLoadJobData, context: JobContext) => {
@@ -37,7 +41,8 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
       const report = await build.stage(
         'ingest',
         async () => {
-          const r = await ingestFiles(deps.warehouse, ref, payload.files, {
+          const files = await deps.landing.fetchRun(tenant.namespace, payload.ingestionRunId, payload.files);
+          const r = await ingestFiles(deps.warehouse, ref, files, {
             batchId: payload.ingestionRunId,
             source: payload.source,
             onProgress: (p) => void context.progress({ stage: 'ingest', ...p }),
@@ -59,7 +64,7 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
           finishedAt: new Date(),
         },
       });
-      removeLandedFiles(deps.dataDir, tenant.namespace, payload, context);
+      await removeLandedFiles(deps, tenant.namespace, payload, context);
       return { batchSeq: report.batchSeq, rowsRead: report.rowsRead, rowsLoaded: report.rowsLoaded, rowsQuarantined: report.rowsQuarantined };
     } catch (error) {
       const rejected = error instanceof LoadRejectedError;
@@ -73,20 +78,25 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
       }
       if (rejected) throw new UnrecoverableError(message);
       throw error;
+    } finally {
+      await deps.landing.releaseLocalCopy(tenant.namespace, payload.ingestionRunId).catch((err: unknown) => {
+        context.log.warn({ ingestionRunId: payload.ingestionRunId, err }, "could not remove the load's fetched copy");
+      });
     }
   };
 }
 
 /** Removes the load's own landing folder, and only that: every file of the load must be in it. */
-function removeLandedFiles(dataDir: string, namespace: string, payload: IngestLoadJobData, context: JobContext): void {
-  const folder = path.resolve(dataDir, 'landing', namespace, payload.ingestionRunId);
+async function removeLandedFiles(deps: IngestLoadDeps, namespace: string, payload: IngestLoadJobData, context: JobContext): Promise<void> {
+  const folder = path.resolve(deps.dataDir, 'landing', namespace, payload.ingestionRunId);
   const inFolder = payload.files.every((f) => path.dirname(path.resolve(f.path)) === folder);
-  if (!inFolder) {
+  // In a store elsewhere the run is a prefix of its own, whatever paths the sender had.
+  if (!inFolder && deps.landing.kind === 'local') {
     context.log.warn({ ingestionRunId: payload.ingestionRunId }, 'load files are not all in the load\'s landing folder; left in place');
     return;
   }
   try {
-    fs.rmSync(folder, { recursive: true, force: true });
+    await deps.landing.removeRun(namespace, payload.ingestionRunId);
   } catch (error) {
     // The load has succeeded; a folder left behind costs disk, not data.
     context.log.warn({ ingestionRunId: payload.ingestionRunId, err: error }, 'could not remove the load\'s landing folder');
