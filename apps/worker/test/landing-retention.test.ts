@@ -9,6 +9,7 @@ import { DuckDbWarehouse } from '@kineo/warehouse';
 import { bullConnection, JOB_DEFINITIONS, JobQueues, landingRetentionJob, QUEUE_PREFIX } from '@kineo/jobs';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import { buildRegistry, startWorker } from '../src';
+import { LocalLandingStore } from '@kineo/landing';
 import { sweepLanding } from '../src/modules/landing/landing-retention.job';
 
 const DAY = 24 * 3600 * 1000;
@@ -62,7 +63,7 @@ describe('landing retention', () => {
     const globexFailed = await landedLoad(globex, 'failed');
     fs.mkdirSync(landing(acme, 'incoming'), { recursive: true });
     fs.writeFileSync(landing(acme, 'incoming', 'users.csv'), 'id\n');
-    const deps = { prisma, dataDir: stack.env.KINEO_DATA_DIR, landingRetentionDays: 7 };
+    const deps = { prisma, landing: new LocalLandingStore(stack.env.KINEO_DATA_DIR), landingRetentionDays: 7 };
 
     // Six days on, within acme's seven (the setting) and globex's thirty: nothing goes.
     expect(await sweepLanding(deps, at(6))).toEqual({ tenants: [] });

@@ -54,6 +54,22 @@ describe('loadSettings', () => {
     ).toBe('https://kineo.vault.azure.net');
   });
 
+  it('keeps landed files in the local folder unless told, and needs the container for Azure Blob Storage', () => {
+    expect(loadSettings({})).toMatchObject({ LANDING_STORE: 'local', LANDING_BLOB_AUTH: 'managed-identity' });
+    expect(configErrorFrom(() => loadSettings({ LANDING_STORE: 'azure-blob' })).problems).toEqual([
+      { variable: 'LANDING_BLOB_URL', message: 'is required when LANDING_STORE=azure-blob' },
+    ]);
+    expect(configErrorFrom(() => loadSettings({ LANDING_STORE: 'azure-blob', LANDING_BLOB_URL: 'https://kineoprod.blob.core.windows.net' })).problems).toEqual([
+      { variable: 'LANDING_BLOB_URL', message: expect.stringContaining('must name the container') },
+    ]);
+    expect(loadSettings({ LANDING_STORE: 'azure-blob', LANDING_BLOB_URL: 'https://kineoprod.blob.core.windows.net/landing/' }).LANDING_BLOB_URL).toBe(
+      'https://kineoprod.blob.core.windows.net/landing',
+    );
+    // The emulator's published key never reaches production.
+    const production = { NODE_ENV: 'production', LANDING_STORE: 'azure-blob', LANDING_BLOB_URL: 'https://kineoprod.blob.core.windows.net/landing', LANDING_BLOB_AUTH: 'azurite' };
+    expect(configErrorFrom(() => loadSettings(production)).problems).toEqual([{ variable: 'LANDING_BLOB_AUTH', message: expect.stringContaining('not used in production') }]);
+  });
+
   it('has identity defaults (no mail server, a local portal) and refuses a mail server or portal that is not a URL of its kind', () => {
     const settings = loadSettings({});
     expect(settings).toMatchObject({ PORTAL_URL: 'http://localhost:3000', AUTH_REFRESH_TTL_SECONDS: 30 * 24 * 3600 });
