@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
 import type { PrismaClient } from '@kineo/db';
 import { requestLoad, type JobQueues } from '@kineo/jobs';
@@ -19,6 +19,8 @@ export interface LandedFile {
 /** What every way of uploading shares: whether the tenant may load now, and starting the load of files already landed. */
 @Injectable()
 export class LoadRequestService {
+  private readonly logger = new Logger('Uploads');
+
   constructor(
     @InjectPrisma() private readonly prisma: PrismaClient,
     @InjectJobQueues() private readonly queues: JobQueues,
@@ -71,7 +73,10 @@ export class LoadRequestService {
       await this.landing.unpublish(tenant.namespace, ingestionRunId);
       throw error;
     }
-    await this.landing.releaseLocalCopy(tenant.namespace, ingestionRunId);
+    // The load is recorded and its files are in the store: a copy left behind costs this replica disk, not the load.
+    await this.landing.releaseLocalCopy(tenant.namespace, ingestionRunId).catch((error: unknown) => {
+      this.logger.warn(`Could not remove this gateway's copy of load ${ingestionRunId}: ${error instanceof Error ? error.message : String(error)}`);
+    });
     return { ingestionRunId, buildRunId: ticket.buildRunId, asOf: ticket.asOf, files: files.map(({ name, bytes }) => ({ name, bytes })) };
   }
 }
