@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { DASHBOARDS, queryIdentity, validateQuery } from '@kineo/analytics';
@@ -12,13 +13,14 @@ import type { Row, Warehouse } from '@kineo/warehouse';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import ExcelJS from 'exceljs';
 import type { Redis } from 'ioredis';
-import { resultCacheKey, resultLockKey } from '../src/engine/cache/result-cache.service';
+import { LOCK_LEASE_MS, resultCacheKey, resultLockKey } from '../src/engine/cache/result-cache.service';
 import { REDIS } from '../src/engine/redis/redis.module';
 import { TRACING } from '../src/engine/telemetry/telemetry.module';
 import { answerKeyParts } from '../src/modules/analytics/analytics.service';
 import { WAREHOUSE } from '../src/engine/warehouse/warehouse.module';
 import { loadGeneratedExport } from './support/analytics-tenant';
 import { graphql, LogCapture, startGateway, type GraphqlReply } from './support/gateway';
+import { RedisRelay } from './support/redis-relay';
 
 const PASSWORD = 'correct horse battery staple';
 const AS_OF = new Date('2025-06-30T00:00:00.000Z');
@@ -50,6 +52,8 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
   /** A second gateway, its own process (the built main.js), for single flight across processes. */
   let otherGateway: ChildProcess;
   let otherPort: number;
+  /** The second gateway's way to Redis, which can freeze it while it holds a query's lock. */
+  let otherRelay: RedisRelay;
   let warehouse: Warehouse;
   let acme: Tenant;
   let globex: Tenant;
@@ -122,8 +126,9 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     warehouse = app.get<Warehouse>(WAREHOUSE);
     // Started now so its start-up overlaps the loads below rather than the test that uses it.
     otherPort = await freePort();
+    otherRelay = await RedisRelay.start(stack.redisUrl);
     otherGateway = spawn(process.execPath, [gatewayMain], {
-      env: { ...process.env, ...stack.env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(otherPort), LOG_LEVEL: 'warn' },
+      env: { ...process.env, ...stack.env, REDIS_URL: otherRelay.url, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(otherPort), LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
 
@@ -184,6 +189,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
 
   afterAll(async () => {
     await stopProcess(otherGateway);
+    await otherRelay?.stop();
     await app?.close();
     await stopProcess(worker);
     await queues?.close();
@@ -652,6 +658,45 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     expect([mine.data.analytics.cached, theirs.data.analytics.cached].sort()).toEqual([false, true]);
     const after = await counts();
     expect(after[0]! - before[0]! + (after[1]! - before[1]!)).toBe(1);
+    expect(await redis.exists(lock)).toBe(0);
+  });
+
+  it('answers when the gateway holding the lock dies mid-query: its lease runs out in seconds and the other gateway runs the query', async () => {
+    const redis = app.get<Redis>(REDIS);
+    await waitForPort(otherPort, '127.0.0.1', 60_000);
+    // A limit no other test asks, so no answer is stored for it yet.
+    const query = { measures: ['Learner.count'], dimensions: ['Learner.userId'], limit: 43210 };
+    const scope = { kind: 'tenant' } as const;
+    const lock = resultLockKey(answerKeyParts(acme.id, acmeVersion, scope, queryIdentity(validateQuery(query), scope)));
+    const before = warehouseQueries((await app.inject({ method: 'GET', url: '/metrics' })).body);
+    const body = JSON.stringify({ query: 'query ($q: AnalyticsQueryInput!) { analytics(query: $q) { rows cached dataVersion } }', variables: { q: query } });
+    const headers = { 'content-type': 'application/json', ...as('acmeAdmin') };
+
+    // The second gateway takes the lock and runs the query; what it sends Redis after that is held.
+    const frozen = otherRelay.freezeHolderOf(lock);
+    const theirs = fetch(`http://127.0.0.1:${otherPort}/graphql`, { method: 'POST', headers, body }).then(
+      () => 'answered',
+      () => 'no answer',
+    );
+    await frozen;
+    // The lock is a lease the holder renews, not one held for the query's whole time limit.
+    const lease = await redis.pttl(lock);
+    expect(lease).toBeGreaterThan(0);
+    expect(lease).toBeLessThanOrEqual(LOCK_LEASE_MS);
+    const mine = app.inject({ method: 'POST', url: '/graphql', headers, payload: body });
+    const exited = once(otherGateway, 'exit');
+    otherGateway.kill('SIGKILL');
+    await exited;
+    expect(await theirs).toBe('no answer');
+
+    const reply = (await mine).json<{ data: { analytics: Result }; errors?: unknown[] }>();
+    expect(reply.errors).toBeUndefined();
+    expect(reply.data.analytics.cached).toBe(false);
+    const all = await sql<{ user_id: number }>(acme, 'select user_id from gold.dim_user where user_key <> -1');
+    expect(reply.data.analytics.rows.map((r) => Number(r['Learner.userId'])).sort((a, b) => a - b)).toEqual(ids(all));
+    expect(reply.data.analytics.rows.every((r) => Number(r['Learner.count']) === 1)).toBe(true);
+    // This gateway's warehouse ran it; the dead one's answer never reached Redis.
+    expect(warehouseQueries((await app.inject({ method: 'GET', url: '/metrics' })).body) - before).toBe(1);
     expect(await redis.exists(lock)).toBe(0);
   });
 

@@ -20,7 +20,7 @@ export async function startWorkerProcess(workerMain: string, env: Record<string,
 }
 
 export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
   await new Promise((resolve) => {
     child.once('exit', resolve);
     child.kill('SIGTERM');

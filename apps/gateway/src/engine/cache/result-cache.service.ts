@@ -19,11 +19,20 @@ const ENTRY_TTL_SECONDS = 24 * 3600;
  */
 const FIRST_POLL_MS = 10;
 const MAX_POLL_MS = 200;
-/** Held past the query's own time limit so a slow writer keeps it; a crashed holder frees it after. */
-const LOCK_MARGIN_MS = 10_000;
+/**
+ * The single-flight lock is a lease: taken for this long and renewed while the holder works, so a
+ * holder that dies (killed, out of memory, its machine gone) frees it within seconds and a waiting
+ * process runs the query, instead of everyone waiting out the query's whole time limit. A holder
+ * whose renewals stall past the lease (its event loop blocked that long) only lets a second
+ * process run the same query: a duplicate, never a wrong answer.
+ */
+export const LOCK_LEASE_MS = 5_000;
+const LOCK_RENEW_EVERY_MS = Math.floor(LOCK_LEASE_MS / 3);
 
 /** Deletes the lock only if it is still ours: an expired lock may have been taken by another process. */
 const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+/** Extends the lease only if it is still ours; 0 when it expired and another process may hold it. */
+const RENEW_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
 export interface CacheKeyParts {
   tenantId: string;
@@ -60,8 +69,9 @@ const lockKeyOf = (resultKey: string) => `lock:${resultKey}`;
 /**
  * The analytics result cache in Redis, with single flight: identical queries arriving while one
  * runs wait for it instead of running again, in this process (a shared promise) and across gateway
- * processes (a Redis lock taken with `SET NX PX`; the others poll for the answer the holder
- * stores, and take their turn if the holder fails or its lock expires). Redis is an optimisation only: when it is down or
+ * processes (a Redis lock taken with `SET NX PX` as a short lease the holder renews while it works;
+ * the others poll for the answer the holder stores, and take their turn if the holder fails or
+ * dies, which its lease expiring within LOCK_LEASE_MS tells them). Redis is an optimisation only: when it is down or
  * fails, the query runs uncached, the failure is logged once per outage and counted in /metrics,
  * and the caller never sees an error from it.
  */
@@ -143,6 +153,7 @@ export class ResultCache {
   }
 
   private async runHolding<T>(key: string, lockKey: string, token: string, compute: () => Promise<T>, codec: CacheCodec<T>): Promise<Cached<T>> {
+    const renewal = setInterval(() => void this.renew(lockKey, token, renewal), LOCK_RENEW_EVERY_MS);
     try {
       // The holder before us may have stored the answer between our read and our lock.
       const stored = await this.read(key, codec);
@@ -154,7 +165,17 @@ export class ResultCache {
       if (await this.write(key, codec.encode(value))) this.metrics?.countCache('miss');
       return { value, cached: false };
     } finally {
+      clearInterval(renewal);
       await this.redis.eval(RELEASE_LOCK, 1, lockKey, token).catch((error: unknown) => this.failed('unlock', error));
+    }
+  }
+
+  private async renew(lockKey: string, token: string, renewal: NodeJS.Timeout): Promise<void> {
+    try {
+      // Lost (it expired and another process may run the query now): stop renewing, finish anyway.
+      if ((await this.redis.eval(RENEW_LOCK, 1, lockKey, token, String(LOCK_LEASE_MS))) === 0) clearInterval(renewal);
+    } catch (error) {
+      this.failed('renew lock', error);
     }
   }
 
@@ -166,7 +187,7 @@ export class ResultCache {
     }
     const token = randomUUID();
     try {
-      const taken = await this.redis.set(lockKey, token, 'PX', this.settings.ANALYTICS_QUERY_TIMEOUT_MS + LOCK_MARGIN_MS, 'NX');
+      const taken = await this.redis.set(lockKey, token, 'PX', LOCK_LEASE_MS, 'NX');
       return { held: taken === 'OK', token };
     } catch (error) {
       this.failed('lock', error);
