@@ -1,4 +1,6 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type * as Nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 /** An e-mail carrying a one-time link (an invitation, a password reset). */
 export interface LinkMessage {
@@ -22,10 +24,10 @@ export type LinkLog = (message: string, fields: Record<string, unknown>) => void
  * link back from `inviteUser` and passes it on.
  */
 export class LinkMailer {
-  private readonly transport?: Transporter;
+  private transport?: Transporter;
 
   constructor(
-    smtpUrl: string | undefined,
+    private readonly smtpUrl: string | undefined,
     private readonly from: string,
     private readonly log: LinkLog,
     /**
@@ -33,23 +35,27 @@ export class LinkMailer {
      * The admin still gets an invitation's link back from `inviteUser`; resets need SMTP there.
      */
     private readonly logLinks = true,
-  ) {
-    if (smtpUrl) this.transport = createTransport(smtpUrl);
-  }
+  ) {}
 
   get mails(): boolean {
-    return this.transport !== undefined;
+    return Boolean(this.smtpUrl);
+  }
+
+  /** The SMTP transport, made (and nodemailer loaded) with the first mail rather than at start-up. */
+  private transportFor(smtpUrl: string): Transporter {
+    this.transport ??= (createRequire(__filename)('nodemailer') as typeof Nodemailer).createTransport(smtpUrl);
+    return this.transport;
   }
 
   async deliver(message: LinkMessage): Promise<LinkDelivery> {
-    if (!this.transport && !this.logLinks) {
+    if (!this.smtpUrl && !this.logLinks) {
       this.log(`No SMTP_URL is set, so this ${message.kind.replace('_', ' ')} link was not mailed (and, in production, is not logged).`, {
         kind: message.kind,
         to: message.to,
       });
       return 'logged';
     }
-    if (!this.transport) {
+    if (!this.smtpUrl) {
       this.log(`No SMTP_URL is set, so this ${message.kind.replace('_', ' ')} link was not mailed; pass it on: ${message.link}`, {
         kind: message.kind,
         to: message.to,
@@ -57,7 +63,7 @@ export class LinkMailer {
       });
       return 'logged';
     }
-    await this.transport.sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text });
+    await this.transportFor(this.smtpUrl).sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text });
     return 'mailed';
   }
 

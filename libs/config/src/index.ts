@@ -1,2 +1,3 @@
 export * from './settings';
 export * from './secret-store';
+export { azureIdentity } from './azure-sdk.loader';

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
-import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
+import type { TokenCredential } from '@azure/identity';
+import type { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
+import { azureIdentity, azureKeyVaultSecrets } from './azure-sdk.loader';
 import { ConfigError, type Settings } from './settings';
 import { DomainError } from '@kineo/errors';
 
@@ -157,16 +158,26 @@ export function keyVaultSecretName(name: string): string {
   return mapped;
 }
 
-/** Secrets in Azure Key Vault, authenticated with Entra ID (DefaultAzureCredential unless given). */
+/**
+ * Secrets in Azure Key Vault, authenticated with Entra ID (DefaultAzureCredential unless given).
+ * The Azure SDK loads with the first secret asked for, not with the process.
+ */
 export class KeyVaultSecretStore implements SecretStore {
-  private readonly client: SecretClient;
+  private clientInstance?: SecretClient;
 
   constructor(
     readonly vaultUrl: string,
-    credential: TokenCredential = new DefaultAzureCredential(),
-    clientOptions: SecretClientOptions = {},
-  ) {
-    this.client = new SecretClient(vaultUrl, credential, clientOptions);
+    private readonly credential?: TokenCredential,
+    private readonly clientOptions: SecretClientOptions = {},
+  ) {}
+
+  private get client(): SecretClient {
+    this.clientInstance ??= new (azureKeyVaultSecrets().SecretClient)(
+      this.vaultUrl,
+      this.credential ?? new (azureIdentity().DefaultAzureCredential)(),
+      this.clientOptions,
+    );
+    return this.clientInstance;
   }
 
   async get(name: string): Promise<string | undefined> {

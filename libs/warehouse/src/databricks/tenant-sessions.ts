@@ -1,4 +1,5 @@
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
+import { azureIdentity } from '@kineo/config';
 import type { DBSQLClient } from '@databricks/sql';
 import type { ConnectionOptions } from '@databricks/sql/dist/contracts/IDBSQLClient';
 import type IDBSQLLogger from '@databricks/sql/dist/contracts/IDBSQLLogger';
@@ -141,7 +142,7 @@ export class TenantSessions {
         : {
             ...base,
             authType: 'token-provider',
-            tokenProvider: new EntraTokenProvider(auth.credential ?? new DefaultAzureCredential(), auth.scope ?? AZURE_DATABRICKS_SCOPE),
+            tokenProvider: new EntraTokenProvider(auth.credential ?? new (azureIdentity().DefaultAzureCredential)(), auth.scope ?? AZURE_DATABRICKS_SCOPE),
           };
     await client.connect(connection);
     return client;

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 
 export const EXPORT_FORMATS = ['csv', 'xlsx'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -47,9 +48,17 @@ function csvValue(value: unknown): unknown {
 /** Flushed to the zip stream every this many rows, so the sheet is never held whole. */
 const XLSX_COMMIT_EVERY = 1000;
 
+let excel: typeof ExcelJS | undefined;
+
+/** exceljs (with the zip libraries under it, about 12 MiB resident) loads with the first XLSX export, not with the gateway. */
+function exceljs(): typeof ExcelJS {
+  excel ??= createRequire(__filename)('exceljs') as typeof ExcelJS;
+  return excel;
+}
+
 async function writeXlsx(columns: ExportColumn[], chunks: AsyncIterable<Record<string, unknown>[]>, out: Writable): Promise<number> {
   // Inline strings and no styles: a shared-strings table would grow with the export.
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
+  const workbook = new (exceljs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: false });
   const sheet = workbook.addWorksheet('Export');
   sheet.columns = columns.map((c) => ({ key: c.key, header: c.title }));
   let rows = 0;
