@@ -38,7 +38,7 @@ export const settingsSchema = z.object({
   // Readers (the gateway) hold one DuckDB per open snapshot; unset, each may use DUCKDB_MEMORY_LIMIT.
   DUCKDB_READER_MEMORY_LIMIT: duckdbSize.optional(),
   DUCKDB_MAX_OPEN_TENANTS: z.coerce.number().int().min(1).default(8),
-  DUCKDB_MAX_OPEN_SNAPSHOTS: z.coerce.number().int().min(1).default(64),
+  DUCKDB_MAX_OPEN_SNAPSHOTS: z.coerce.number().int().min(1).default(8),
   DATABRICKS_HOST: z.string().min(1).optional(),
   DATABRICKS_HTTP_PATH: z.string().min(1).optional(),
   DATABRICKS_AUTH: z.enum(['token', 'entra']).default('token'),

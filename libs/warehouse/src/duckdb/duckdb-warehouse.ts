@@ -69,7 +69,7 @@ export class DuckDbWarehouse implements Warehouse {
     this.landingRoot = path.resolve(options.landingRoot ?? path.join(this.rootDir, '..', 'landing'));
     const close = (instance: DuckDBInstance) => instance.closeSync();
     this.work = new HandleCache({ max: options.maxOpenTenants ?? 8, idleMs: options.idleMs ?? 60_000, close: closeWork });
-    this.snapshots = new HandleCache({ max: options.maxOpenSnapshots ?? 64, idleMs: options.idleMs ?? 300_000, close });
+    this.snapshots = new HandleCache({ max: options.maxOpenSnapshots ?? 8, idleMs: options.idleMs ?? 300_000, close });
   }
 
   /** Open handles, for tests and the idle-cost benchmark. */
