@@ -5,7 +5,9 @@
 // request opens and reads the tenant's snapshot, the worst case for memory) and every org-admin
 // dashboard of the 20 tenants is asked in turn, twice; its VmRSS is read idle, after each round,
 // and at its peak (VmHWM). Run once per reader setting to compare (DUCKDB_MAX_OPEN_SNAPSHOTS,
-// DUCKDB_READER_MEMORY_LIMIT).
+// DUCKDB_READER_MEMORY_LIMIT). The gateway gets its image's NODE_OPTIONS and DUCKDB_JE_MALLOC_CONF
+// (infra/docker/gateway.Dockerfile) unless this shell sets them. Prints idle, peak and end RSS
+// against the 200 MiB target.
 // Run: npm run bench:gateway-memory [-- <users>]; KINEO_BENCH_CACHE=<folder> keeps the stack for the next run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,7 +19,7 @@ import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService } from '@kineo/db';
 import { freePort, waitForPort } from '@kineo/testkit';
 import { DuckDbWarehouse } from '@kineo/warehouse';
-import { fmt, generate, ingestThroughStack, ROOT } from './support';
+import { fmt, gatewayImageEnv, generate, ingestThroughStack, ROOT } from './support';
 
 const users = Number(process.argv[2] ?? 2_000);
 const TENANTS = 500;
@@ -99,6 +101,7 @@ async function main() {
       const child = spawn(process.execPath, [path.join(ROOT, 'apps/gateway/dist/main.js')], {
         env: {
           ...process.env,
+          ...gatewayImageEnv(),
           ...run.env,
           GATEWAY_HOST: '127.0.0.1',
           GATEWAY_PORT: String(port),
@@ -115,6 +118,8 @@ async function main() {
         const idle = memoryOf(child.pid!);
         console.log('');
         console.log(`tenants: ${TENANTS} provisioned, ${active.length} active (each with bench's published gold, ${fmt(benchUsers)} users); cache off`);
+        const image = gatewayImageEnv();
+        console.log(`gateway environment from its image: NODE_OPTIONS=${image.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '(none)'}, DUCKDB_JE_MALLOC_CONF=${image.DUCKDB_JE_MALLOC_CONF ?? process.env.DUCKDB_JE_MALLOC_CONF ?? "(DuckDB's default)"}`);
         console.log(`reader settings: DUCKDB_MAX_OPEN_SNAPSHOTS=${settings.DUCKDB_MAX_OPEN_SNAPSHOTS}, DUCKDB_READER_MEMORY_LIMIT=${settings.DUCKDB_READER_MEMORY_LIMIT ?? `unset (${settings.DUCKDB_MEMORY_LIMIT})`}, DUCKDB_THREADS=${settings.DUCKDB_THREADS}`);
         console.log(`gateway resident memory, started:           ${mib(idle.rss)}`);
         const dashboards = DASHBOARDS.filter((d) => d.roles.includes('org_admin'));

@@ -16,7 +16,7 @@ import { UserService } from '@kineo/auth';
 import { createPrismaClient, TenantService } from '@kineo/db';
 import { freePort, waitForPort } from '@kineo/testkit';
 import { DuckDbWarehouse } from '@kineo/warehouse';
-import { fmt, generate, gib, ingestThroughStack, ROOT } from './support';
+import { fmt, gatewayImageEnv, generate, gib, ingestThroughStack, ROOT } from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => { on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void } & PromiseLike<{ requests: { total: number }; non2xx: number; errors: number }>;
@@ -41,7 +41,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 async function startGatewayProcess(env: Record<string, string>, extra: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(ROOT, 'apps/gateway/dist/main.js')], {
-    env: { ...process.env, ...env, ...extra, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port), LOG_LEVEL: 'warn', ANALYTICS_RATE_LIMIT_PER_USER: '1000000000', ANALYTICS_RATE_LIMIT_PER_TENANT: '1000000000' },
+    env: { ...process.env, ...gatewayImageEnv(), ...env, ...extra, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port), LOG_LEVEL: 'warn', ANALYTICS_RATE_LIMIT_PER_USER: '1000000000', ANALYTICS_RATE_LIMIT_PER_TENANT: '1000000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitForPort(port, '127.0.0.1', 60_000);

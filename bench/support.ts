@@ -10,6 +10,25 @@ import { startTestStack } from '@kineo/testkit';
 export const ROOT = path.join(__dirname, '..');
 const KINEO = path.join(ROOT, 'apps/cli/bin/kineo.js');
 
+/** The gateway image's memory settings (V8's young generation, DuckDB's allocator), so a bench runs the gateway as deployed. */
+const IMAGE_MEMORY_VARIABLES = ['NODE_OPTIONS', 'DUCKDB_JE_MALLOC_CONF'];
+
+/**
+ * Those settings as the gateway's Dockerfile sets them (`ENV NAME=value ...` in its last stage),
+ * unless this shell sets them: one place says how the gateway runs, and a bench can still try others.
+ */
+export function gatewayImageEnv(): Record<string, string> {
+  const dockerfile = fs.readFileSync(path.join(ROOT, 'infra/docker/gateway.Dockerfile'), 'utf8');
+  const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const env: Record<string, string> = {};
+  for (const [, assignments] of lastStage.matchAll(/^ENV\s+(.+)$/gm)) {
+    for (const [, name, value] of assignments.matchAll(/(\w+)=("[^"]*"|\S+)/g)) {
+      if (IMAGE_MEMORY_VARIABLES.includes(name) && process.env[name] === undefined) env[name] = value.replace(/^"|"$/g, '');
+    }
+  }
+  return env;
+}
+
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-GB');
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
