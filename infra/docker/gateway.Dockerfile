@@ -38,9 +38,9 @@ COPY --from=build --chown=node:node /repo/libs/ ./libs/
 COPY --from=build --chown=node:node /repo/apps/gateway/ ./apps/gateway/
 COPY --chown=node:node infra/docker/healthcheck.cjs ./healthcheck.cjs
 ENV GATEWAY_HOST=0.0.0.0 GATEWAY_PORT=4000
-# V8's young generation at 4 MiB a semi-space instead of 16: 22-24 MiB less resident memory, no
-# slower on the gateway's work (npm run bench:gateway-memory, docs/benchmarks.md). The benches start
-# the gateway with this line's values.
+# V8's young generation at 4 MiB a semi-space instead of its default (16 MiB on Node 20, up to 64
+# on Node 24): 15-22 MiB less resident on Node 20, 51-136 MiB on Node 24, no slower on the gateway's
+# work (npm run bench:gateway-memory, docs/benchmarks.md). The benches start the gateway with it.
 ENV NODE_OPTIONS=--max-semi-space-size=4
 EXPOSE 4000
 # The image's own unprivileged user (uid 1000): nothing in the app needs root.
