@@ -1,6 +1,6 @@
-import { DefaultAzureCredential } from '@azure/identity';
-import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import type { Settings } from '@kineo/config';
+import { createRequire } from 'node:module';
+import type * as StorageBlob from '@azure/storage-blob';
+import { azureIdentity, type Settings } from '@kineo/config';
 import { AzureBlobLandingStore } from './azure-blob-landing.store';
 import type { LandingStore } from './landing-store';
 import { LocalLandingStore } from './local-landing.store';
@@ -19,6 +19,8 @@ export type LandingSettings = Pick<Settings, 'KINEO_DATA_DIR' | 'LANDING_STORE' 
 export function createLandingStore(settings: LandingSettings): LandingStore {
   if (settings.LANDING_STORE === 'local') return new LocalLandingStore(settings.KINEO_DATA_DIR);
   if (!settings.LANDING_BLOB_URL) throw new Error('LANDING_BLOB_URL is required when LANDING_STORE=azure-blob');
-  const credential = settings.LANDING_BLOB_AUTH === 'azurite' ? new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY) : new DefaultAzureCredential();
+  // Loaded here, not at import: a gateway or worker on the local store never pays for the Azure SDK.
+  const { ContainerClient, StorageSharedKeyCredential } = createRequire(__filename)('@azure/storage-blob') as typeof StorageBlob;
+  const credential = settings.LANDING_BLOB_AUTH === 'azurite' ? new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY) : new (azureIdentity().DefaultAzureCredential)();
   return new AzureBlobLandingStore(new ContainerClient(settings.LANDING_BLOB_URL, credential), settings.KINEO_DATA_DIR);
 }

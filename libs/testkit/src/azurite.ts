@@ -33,7 +33,13 @@ export async function startAzurite(options: { dir: string }): Promise<AzuriteSer
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        // Azurite's SIGTERM waits for every keep-alive connection the SDK's agents hold (minutes);
+        // its data folder is thrown away, so a short grace and then SIGKILL.
+        const kill = setTimeout(() => child.kill('SIGKILL'), 2000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };
