@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { createPrismaClient, type PrismaClient } from '@kineo/db';
 import { LOAD_STAGES } from '@kineo/jobs';
 import { startTestStack, type TestStack } from '@kineo/testkit';
+import { exportFolder as exportFolderIn, expectBronzeOnce, sqlRows as sqlRowsOf } from '../test/load-fixtures';
 import { runCli } from '../test/run-cli';
 import { startWorkerProcess, stopProcess } from '../test/worker-process';
 
@@ -29,18 +29,8 @@ describe('kill -9 of the worker during each stage of a load', () => {
     });
   }
 
-  async function exportFolder(seed: number): Promise<string> {
-    const dir = path.join(stack.dir, `export-${seed}`);
-    const made = await runCli(['generate', dir, '--users', '400', '--seed', String(seed), '--years', '1', '--as-of', '2025-06-30'], stack.env);
-    expect(made.stderr).toBe('');
-    return dir;
-  }
-
-  async function sqlRows(sql: string, layer?: string): Promise<unknown[]> {
-    const result = await runCli(['sql', 'acme', ...(layer ? ['--layer', layer] : []), sql, '--json'], stack.env);
-    expect(result.stderr).toBe('');
-    return result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
-  }
+  const exportFolder = (seed: number) => exportFolderIn(stack.env, stack.dir, `export-${seed}`, { users: 400, seed });
+  const sqlRows = (sql: string) => sqlRowsOf(stack.env, 'acme', sql);
 
   async function runEnd(ingestionRunId: string) {
     for (;;) {
@@ -104,10 +94,6 @@ describe('kill -9 of the worker during each stage of a load', () => {
     const version = await prisma.buildRun.findFirstOrThrow({ where: { tenantId, dataVersion: after.dataVersion } });
     expect(version.status).toBe('succeeded');
 
-    // Bronze holds each load once: one bookkeeping row per batch and no source line twice in one.
-    expect(await sqlRows('select batch_id, count(*) as n from bronze._loads group by batch_id having count(*) > 1', 'bronze')).toEqual([]);
-    expect(
-      await sqlRows('select _batch_id, _source_file, _source_line, count(*) as n from bronze.users group by all having count(*) > 1', 'bronze'),
-    ).toEqual([]);
+    await expectBronzeOnce(stack.env, 'acme');
   }, 600_000);
 });

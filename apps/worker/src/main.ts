@@ -71,6 +71,7 @@ async function main() {
     }),
     definitions: JOB_DEFINITIONS,
     concurrency: settings.WORKER_CONCURRENCY,
+    tenantLockTtlMs: settings.WORKER_TENANT_LOCK_TTL_MS,
     afterTenantJob: async (tenantId) => {
       const tenant = await prisma.tenant.findUnique({ where: { id: tenantId }, select: { namespace: true } });
       if (tenant) await warehouse.release({ tenantId, namespace: tenant.namespace });

@@ -73,6 +73,11 @@ export const settingsSchema = z.object({
   /** How often the worker starts recorded loads the queue never accepted (ms); 30 s unless set. */
   LOAD_ENQUEUE_RETRY_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /**
+   * How long a tenant's one-writer lock lives without renewal (ms; renewed every third of it). A
+   * running job rides out a Redis outage shorter than two renewal intervals. 60 s unless set.
+   */
+  WORKER_TENANT_LOCK_TTL_MS: z.coerce.number().int().min(3000).default(60_000),
   METRICS_ENABLED: bool.default(true),
   /** The largest single file the upload endpoint takes (bytes); 2 GiB unless set. */
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 1024 ** 3),

@@ -6,5 +6,8 @@
 /** The export contract refused the load (missing file, empty file, wrong header). */
 export const LOAD_REJECTED = 'LOAD_REJECTED';
 
+/** A write ran out of disk space (the worker's data folder is full); the previous version keeps serving. */
+export const DISK_FULL = 'DISK_FULL';
+
 /** Failures whose stored text was written for the customer; any other failure's text stays with Kineo. */
 export const CUSTOMER_FACING_RUN_FAILURES: ReadonlySet<string> = new Set([LOAD_REJECTED]);

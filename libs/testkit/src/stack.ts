@@ -14,6 +14,12 @@ export interface TestStack {
   redisUrl: string;
   /** Environment for a process (CLI, gateway, worker) that should use this stack. */
   env: Record<string, string>;
+  /**
+   * Stop and start again one server on its own port, keeping its data (a `restartable` stack
+   * only): `postgres` and `redis` above then name the new server.
+   */
+  stopServer(server: 'postgres' | 'redis'): Promise<void>;
+  startServer(server: 'postgres' | 'redis'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -21,7 +27,7 @@ export interface TestStack {
  * Real Postgres (migrated) and real Redis on free ports with a throwaway directory, for one
  * test suite. Call stop() in afterAll; everything it started is gone afterwards.
  */
-export async function startTestStack(options: { migrate?: boolean; keepIn?: string } = {}): Promise<TestStack> {
+export async function startTestStack(options: { migrate?: boolean; keepIn?: string; restartable?: boolean } = {}): Promise<TestStack> {
   // A kept directory (the benchmarks' built tenants) outlives the stack: Postgres persists in it and stop() leaves it.
   const kept = options.keepIn !== undefined;
   const dir = options.keepIn ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-test-'));
@@ -30,19 +36,21 @@ export async function startTestStack(options: { migrate?: boolean; keepIn?: stri
   const removeDir = () => {
     if (!kept) fs.rmSync(dir, { recursive: true, force: true });
   };
+  // A restartable stack keeps its data across a stop: Postgres's cluster and Redis's append-only
+  // file (queues and locks come back as BullMQ left them), as the local stack does.
+  const restartable = options.restartable === true;
+  const pgOptions = (port?: number) => ({ dataDir: path.join(dir, 'postgres'), persistent: kept || restartable, port });
+  const redisOptions = (port?: number) => ({ dir: path.join(dir, 'redis'), serverBin: loadSetting('REDIS_SERVER_BIN'), persist: restartable, port });
   let postgres: PostgresServer | undefined;
   let redis: RedisServer | undefined;
   try {
-    [postgres, redis] = await Promise.all([
-      startPostgres({ dataDir: path.join(dir, 'postgres'), persistent: kept }),
-      startRedis({ dir: path.join(dir, 'redis'), serverBin: loadSetting('REDIS_SERVER_BIN') }),
-    ]);
+    [postgres, redis] = await Promise.all([startPostgres(pgOptions()), startRedis(redisOptions())]);
     await postgres.createDatabase('kineo');
     const databaseUrl = postgres.url('kineo');
     if (options.migrate !== false) await migrateDatabase(databaseUrl);
     const pg = postgres;
     const rd = redis;
-    return {
+    const stack: TestStack = {
       dir,
       postgres: pg,
       redis: rd,
@@ -56,11 +64,21 @@ export async function startTestStack(options: { migrate?: boolean; keepIn?: stri
         KINEO_DATA_DIR: path.join(dir, 'data'),
         SECRET_STORE: 'file',
       },
+      async stopServer(server) {
+        if (!restartable) throw new Error('stopServer needs startTestStack({ restartable: true }): a throwaway server loses its data when stopped');
+        await stack[server].stop();
+      },
+      async startServer(server) {
+        if (!restartable) throw new Error('startServer needs startTestStack({ restartable: true })');
+        if (server === 'postgres') stack.postgres = await startPostgres(pgOptions(stack.postgres.port));
+        else stack.redis = await startRedis(redisOptions(stack.redis.port));
+      },
       async stop() {
-        await Promise.allSettled([pg.stop(), rd.stop()]);
+        await Promise.allSettled([stack.postgres.stop(), stack.redis.stop()]);
         removeDir();
       },
     };
+    return stack;
   } catch (error) {
     await Promise.allSettled([postgres?.stop(), redis?.stop()]);
     removeDir();

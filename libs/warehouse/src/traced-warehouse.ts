@@ -75,6 +75,10 @@ export function tracedWarehouse(warehouse: Warehouse): Warehouse {
       tracedStream('warehouse.stream', statementAttributes(engine, tenant, sql), () => warehouse.stream(tenant, sql, params, options)),
     session: (tenant, fn) => warehouse.session(tenant, (session) => fn(tracedSession(engine, tenant, session))),
     tableCounts: tenantOp('tableCounts', (tenant, layer: Layer) => warehouse.tableCounts(tenant, layer)),
+    prepareVersion: (tenant, version) =>
+      withSpan('warehouse.prepareVersion', { ...tenantAttributes(engine, tenant), [ATTR.dataVersion]: version }, () =>
+        warehouse.prepareVersion(tenant, version),
+      ),
     publish: (tenant, version) =>
       withSpan('warehouse.publish', { ...tenantAttributes(engine, tenant), [ATTR.dataVersion]: version }, () => warehouse.publish(tenant, version)),
     publishedVersion: (tenant) => warehouse.publishedVersion(tenant),

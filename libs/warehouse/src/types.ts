@@ -109,7 +109,17 @@ export interface Warehouse {
   /** Row counts of every table in a layer of the working area. */
   tableCounts(tenant: TenantNamespace, layer: Layer): Promise<TableCount[]>;
 
-  /** Makes the current gold layer the tenant's published version `version` (> the last one). */
+  /**
+   * Copies (or pins) the current gold layer as version `version` (> the published one), readable by
+   * number (`queryPublished` with `version`) but not yet the latest: the first half of a publish
+   * whose second half (`publish`) comes once the version is recorded elsewhere (Postgres). Doing it
+   * again for a version not yet published replaces it.
+   */
+  prepareVersion(tenant: TenantNamespace, version: number): Promise<void>;
+  /**
+   * Makes gold the tenant's published version `version` (> the last one): a version prepared
+   * before only becomes the latest (the pointer moves); otherwise the current gold layer is copied first.
+   */
   publish(tenant: TenantNamespace, version: number): Promise<void>;
   /** The published version, or null before the first publish. */
   publishedVersion(tenant: TenantNamespace): Promise<number | null>;

@@ -27,8 +27,9 @@ export class TenantLock {
 
   /**
    * Holds the tenant's lock while `fn` runs; returns `{ ran: false }` (without running) when it is
-   * taken. `fn` gets a signal that aborts as soon as a renewal fails or finds the lock held by
-   * someone else (it expired meanwhile): the job is then no longer the tenant's one writer, so
+   * taken. `fn` gets a signal that aborts as soon as a renewal finds the lock held by
+   * someone else (it expired meanwhile), or fails once the lock may have expired unrenewed (Redis
+   * unreachable for longer than two renewals): the job is then no longer surely the tenant's one writer, so
    * whatever `fn` did, the call ends with a TenantLockLostError and the job is retried.
    */
   async withLock<T>(
@@ -43,10 +44,20 @@ export class TenantLock {
     const lose = (why: string) => {
       if (!held.signal.aborted) held.abort(new TenantLockLostError(`lost the lock on tenant ${tenantId}: ${why}`));
     };
+    // Counted from before each request was sent: the lock lives at least this long in Redis.
+    let heldUntil = Date.now() + this.ttlMs;
     const renew = setInterval(() => {
+      const sent = Date.now();
       this.redis.eval(EXTEND, 1, key, token, String(this.ttlMs)).then(
-        (extended) => extended !== 1 && lose('it expired and is held by another job or by no one'),
-        (error: Error) => lose(`could not renew it (${error.message})`),
+        (extended) => {
+          if (extended === 1) heldUntil = sent + this.ttlMs;
+          else lose('it expired and is held by another job or by no one');
+        },
+        (error: Error) => {
+          // A Redis that is briefly away (a restart) gives no one the lock: the job goes on while
+          // the lock surely lives, and stops once it may have expired unrenewed.
+          if (Date.now() >= heldUntil) lose(`could not renew it (${error.message})`);
+        },
       );
     }, this.ttlMs / 3);
     try {

@@ -1,5 +1,5 @@
-import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
-import { bullConnection, JobPayloadError, parsePayload, QUEUE_PREFIX, type JobDefinition } from '@kineo/jobs';
+import { DelayedError, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import { bullConnection, isTransientDatabaseError, JobPayloadError, parsePayload, QUEUE_PREFIX, type JobDefinition } from '@kineo/jobs';
 import { ATTR, SpanKind, withSpan } from '@kineo/telemetry';
 import type { Logger } from 'pino';
 import type { JobHandlerRegistry } from './job-handler.registry';
@@ -7,6 +7,9 @@ import { TenantLock } from './tenant-lock';
 
 /** How long a job waits before trying again when its tenant is busy with another job. */
 const BUSY_RETRY_MS = 1_000;
+/** First and longest wait before a job that found the metadata database unreachable runs again. */
+const METADATA_RETRY_FIRST_MS = 1_000;
+const METADATA_RETRY_MAX_MS = 30_000;
 
 export interface WorkerOptions {
   redisUrl: string;
@@ -33,10 +36,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   options.registry.assertComplete(options.definitions);
   const workers: Worker[] = [];
   const lock = new TenantLock(options.redisUrl, options.tenantLockTtlMs);
+  const metadataRetries = new MetadataRetries(options.log);
   for (const queue of options.registry.queues()) {
     const worker = new Worker(
       queue,
-      async (job, token) => {
+      metadataRetries.around(queue, async (job, token) => {
         const entry = options.registry.get(job.name);
         if (!entry) throw new UnrecoverableError(`no handler for job "${job.name}" on queue "${queue}"`);
         let payload;
@@ -86,7 +90,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         log.debug('tenant busy with another job; trying again shortly');
         await job.moveToDelayed(Date.now() + BUSY_RETRY_MS + Math.floor(Math.random() * 250), token);
         throw new DelayedError();
-      },
+      }),
       {
         connection: bullConnection(options.redisUrl),
         prefix: QUEUE_PREFIX,
@@ -120,4 +124,43 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       return closing;
     },
   };
+}
+
+/**
+ * A job that fails because Postgres is unreachable (a restart, a failover) has not failed: its
+ * handlers are safe to run again, and spending its few attempts in the seconds an outage lasts
+ * would end the load with a run no one could even mark failed. Such a job goes back to the queue
+ * (delayed, which spends no attempt) with exponential backoff, as long as the outage lasts; each
+ * wait is logged. Counts are per job and kept in this process only: a restarted worker starts again
+ * from the first wait.
+ */
+class MetadataRetries {
+  private readonly retries = new Map<string, number>();
+
+  constructor(private readonly log: Logger) {}
+
+  around(queue: string, processor: (job: Job, token?: string) => Promise<unknown>): Processor {
+    return async (job, token) => {
+      const key = `${queue}:${job.id ?? ''}`;
+      try {
+        const result = await processor(job, token);
+        this.retries.delete(key);
+        return result;
+      } catch (error) {
+        if (error instanceof DelayedError || !isTransientDatabaseError(error)) {
+          this.retries.delete(key);
+          throw error;
+        }
+        const retry = (this.retries.get(key) ?? 0) + 1;
+        this.retries.set(key, retry);
+        const retryInMs = Math.min(METADATA_RETRY_MAX_MS, METADATA_RETRY_FIRST_MS * 2 ** (retry - 1));
+        this.log.warn(
+          { job: job.name, jobId: job.id, queue, retry, retryInMs, err: error },
+          'metadata database unreachable; job back in the queue, tried again after a backoff',
+        );
+        await job.moveToDelayed(Date.now() + retryInMs, token);
+        throw new DelayedError();
+      }
+    };
+  }
 }

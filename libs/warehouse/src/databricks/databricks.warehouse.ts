@@ -223,6 +223,15 @@ export class DatabricksWarehouse implements Warehouse {
       .sort((a, b) => a.table.localeCompare(b.table));
   }
 
+  /**
+   * Pins are the version, and the registry's newest row is the latest, so preparing is publishing
+   * here: readers that ask by number (the gateway, from Postgres) see no difference; one asking for
+   * the latest may see a version whose Postgres record is still to come (see docs/reliability.md).
+   */
+  async prepareVersion(tenant: TenantNamespace, version: number): Promise<void> {
+    await this.publish(tenant, version);
+  }
+
   async publish(tenant: TenantNamespace, version: number): Promise<void> {
     assertTenant(tenant);
     const layout = this.layout(tenant);

@@ -180,14 +180,8 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
-  async publish(tenant: TenantNamespace, version: number): Promise<void> {
-    const current = await this.publishedVersion(tenant);
-    if (!Number.isInteger(version) || version < 1 || (current !== null && version <= current)) {
-      throw new WarehouseError(
-        'WAREHOUSE_VERSION_INVALID',
-        `Cannot publish version ${version}: it must be a whole number greater than the published version (${current ?? 'none'}).`,
-      );
-    }
+  async prepareVersion(tenant: TenantNamespace, version: number): Promise<void> {
+    await this.assertNewer(tenant, version);
     const final = this.snapshotFile(tenant, version);
     const staging = `${final}.tmp`;
     fs.mkdirSync(path.dirname(final), { recursive: true });
@@ -207,12 +201,28 @@ export class DuckDbWarehouse implements Warehouse {
         await c.run('detach kineo_publish');
       }
     });
-    // The snapshot becomes visible only once complete: rename, then move the pointer.
+    // The snapshot becomes readable only once complete. A reader of an earlier preparation of this
+    // version (none: its number was never published) would keep the file it opened.
     fs.renameSync(staging, final);
+  }
+
+  async publish(tenant: TenantNamespace, version: number): Promise<void> {
+    await this.assertNewer(tenant, version);
+    if (!fs.existsSync(this.snapshotFile(tenant, version))) await this.prepareVersion(tenant, version);
     const pointer = path.join(this.tenantDir(tenant), PUBLISHED_FILE);
     const record: Published = { version, publishedAt: new Date().toISOString() };
     fs.writeFileSync(`${pointer}.tmp`, JSON.stringify(record));
     fs.renameSync(`${pointer}.tmp`, pointer);
+  }
+
+  private async assertNewer(tenant: TenantNamespace, version: number): Promise<void> {
+    const current = await this.publishedVersion(tenant);
+    if (!Number.isInteger(version) || version < 1 || (current !== null && version <= current)) {
+      throw new WarehouseError(
+        'WAREHOUSE_VERSION_INVALID',
+        `Cannot publish version ${version}: it must be a whole number greater than the published version (${current ?? 'none'}).`,
+      );
+    }
   }
 
   async publishedVersion(tenant: TenantNamespace): Promise<number | null> {

@@ -1,7 +1,8 @@
 import { UnrecoverableError } from 'bullmq';
-import { BUILD_STAGE_NAMES, buildStageJob, type JobPayload } from '@kineo/jobs';
+import { BUILD_STAGE_NAMES, buildStageJob, isTransientDatabaseError, type JobPayload } from '@kineo/jobs';
 import { StageRecorder, type Prisma } from '@kineo/db';
 import { buildTenant, runChecks } from '@kineo/pipeline';
+import { asDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
 import type { TenantJobDeps } from '../tenant/provision-tenant.job';
 
@@ -52,13 +53,17 @@ export function buildStageHandler(deps: BuildDeps) {
       context.signal.throwIfAborted();
       if (payload.stage === BUILD_STAGE_NAMES[BUILD_STAGE_NAMES.length - 1]) await build.finish({ status: 'succeeded' });
       return { stage: payload.stage, models: results.length };
-    } catch (error) {
-      const final = lastAttempt || error instanceof UnrecoverableError;
+    } catch (caught) {
+      const diskFull = asDiskFull(caught);
+      const error = diskFull ?? caught;
+      // An unreachable Postgres is waited out by the worker (it spends no attempt), and could not record a failure anyway.
+      const final = (lastAttempt || diskFull || error instanceof UnrecoverableError) && !isTransientDatabaseError(error);
       if (final) {
         await build.fail(error);
         // The line Azure Monitor's failed-build alert counts (terraform/modules/platform/alerts.tf).
         context.log.error({ buildRunId: build.runId, stage: payload.stage, err: error }, 'build failed');
       }
+      if (diskFull) throw new UnrecoverableError(diskFull.message);
       throw error;
     }
   };
@@ -66,8 +71,10 @@ export function buildStageHandler(deps: BuildDeps) {
 
 /**
  * Publishes the build only when every check passes: otherwise the previous version keeps serving
- * and the run says which checks failed. Safe to retry: a version already published in the
- * warehouse is not published again.
+ * and the run says which checks failed. In three steps, so the warehouse never names a version
+ * Postgres does not have: the snapshot is prepared (readable by number, not the latest), the
+ * version is committed in Postgres (tenant, build run, audit event), then the warehouse's pointer
+ * moves. Safe to retry at any point: a version recorded for this build is finished, not redone.
  */
 async function publish(
   deps: BuildDeps,
@@ -87,27 +94,24 @@ async function publish(
     );
   }
   const tenant = await deps.prisma.tenant.findUniqueOrThrow({ where: { id: payload.tenantId } });
-  const version = tenant.dataVersion + 1;
-  const alreadyInWarehouse = (await deps.warehouse.publishedVersion(ref)) ?? 0;
-  // Publishing is the one step readers see: never as a job that has lost its tenant's lock.
-  context.signal.throwIfAborted();
-  if (alreadyInWarehouse < version) {
+  const recorded = await deps.prisma.buildRun.findUniqueOrThrow({ where: { id: build.runId }, select: { dataVersion: true } });
+  // A retry after this build's version was recorded (Postgres went away, or the worker died, before
+  // the end): finish publishing that version, never a second one.
+  let version = recorded.dataVersion;
+  if (version === null) {
+    version = tenant.dataVersion + 1;
+    // Publishing is the one step readers see: never as a job that has lost its tenant's lock.
+    context.signal.throwIfAborted();
     await context.progress({ stage: 'publish', step: 'snapshot', version });
-    await deps.warehouse.publish(ref, version);
+    // Readable by number before Postgres names it, so a reader never follows Postgres to a missing
+    // snapshot. Already there only where preparing is publishing (Databricks), after an attempt whose
+    // record never committed: the same gold, as the tenant's lock lets no one else build meanwhile.
+    if (((await deps.warehouse.publishedVersion(ref)) ?? 0) < version) await deps.warehouse.prepareVersion(ref, version);
+    context.signal.throwIfAborted();
+    await commitVersion(deps, tenant.id, version, build.runId, { version, asOf: payload.asOf, buildRunId: build.runId, ingestionRunId: payload.ingestionRunId ?? null, checks: checks.length });
   }
-  context.signal.throwIfAborted();
-  await deps.prisma.$transaction([
-    deps.prisma.tenant.update({ where: { id: tenant.id }, data: { dataVersion: version } }),
-    deps.prisma.buildRun.update({ where: { id: build.runId }, data: { dataVersion: version } }),
-    deps.prisma.auditEvent.create({
-      data: {
-        actor: 'worker',
-        action: 'data.published',
-        tenantId: tenant.id,
-        details: { version, asOf: payload.asOf, buildRunId: build.runId, ingestionRunId: payload.ingestionRunId ?? null, checks: checks.length },
-      },
-    }),
-  ]);
+  // Postgres is the record readers follow; the warehouse's own pointer follows it and never leads it.
+  if (((await deps.warehouse.publishedVersion(ref)) ?? 0) < version) await deps.warehouse.publish(ref, version);
   await deps.announce({ tenantId: tenant.id, version, asOf: payload.asOf });
   const pruned = await deps.warehouse.pruneSnapshots(ref, KEEP_VERSIONS);
   // Kept with the run so ops see the published size per tenant without opening each warehouse.
@@ -115,4 +119,15 @@ async function publish(
   const goldRows = Object.fromEntries(gold.map((t) => [t.table, t.rows]));
   const rows = gold.reduce((n, t) => n + t.rows, 0);
   return { result: version, details: { version, checks: checks.length, prunedVersions: pruned, rows, goldRows } };
+}
+
+/** The tenant's version moves only from the one this build was made on, with its build run and audit event. */
+async function commitVersion(deps: BuildDeps, tenantId: string, version: number, buildRunId: string, details: Record<string, unknown>): Promise<void> {
+  await deps.prisma.$transaction(async (tx) => {
+    const moved = await tx.tenant.updateMany({ where: { id: tenantId, dataVersion: version - 1 }, data: { dataVersion: version } });
+    if (moved.count !== 1) throw new Error(`the tenant's published version is no longer ${version - 1}, so version ${version} of this build was not recorded`);
+    await tx.buildRun.update({ where: { id: buildRunId }, data: { dataVersion: version } });
+    await tx.auditEvent.create({ data: { actor: 'worker', action: 'data.published', tenantId, details: details as Prisma.InputJsonValue } });
+    // Prisma's 5 s default would abandon a record that only waits on the tenant's row (an offboarding's update).
+  }, { timeout: 60_000 });
 }

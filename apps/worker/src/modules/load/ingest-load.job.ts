@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import type { LandingStore } from '@kineo/landing';
-import { ingestLoadJob, type JobPayload } from '@kineo/jobs';
+import { ingestLoadJob, isTransientDatabaseError, type JobPayload } from '@kineo/jobs';
 import { StageRecorder, type Prisma } from '@kineo/db';
 import { errorCode } from '@kineo/errors';
 import { ingestFiles, LoadRejectedError } from '@kineo/pipeline';
+import { asDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
 import type { TenantJobDeps } from '../tenant/provision-tenant.job';
 
@@ -66,17 +67,20 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
       });
       await removeLandedFiles(deps, tenant.namespace, payload, context);
       return { batchSeq: report.batchSeq, rowsRead: report.rowsRead, rowsLoaded: report.rowsLoaded, rowsQuarantined: report.rowsQuarantined };
-    } catch (error) {
+    } catch (caught) {
+      const diskFull = asDiskFull(caught);
+      const error = diskFull ?? caught;
       const rejected = error instanceof LoadRejectedError;
       const message = error instanceof Error ? error.message : String(error);
-      if (rejected || lastAttempt) {
+      // An unreachable Postgres is waited out by the worker (it spends no attempt), and could not record a failure anyway.
+      if ((rejected || diskFull || lastAttempt) && !isTransientDatabaseError(error)) {
         await deps.prisma.ingestionRun.update({
           where: { id: payload.ingestionRunId },
           data: { status: 'failed', error: message, failureCode: errorCode(error), finishedAt: new Date() },
         });
         await build.fail(error);
       }
-      if (rejected) throw new UnrecoverableError(message);
+      if (rejected || diskFull) throw new UnrecoverableError(message);
       throw error;
     } finally {
       await deps.landing.releaseLocalCopy(tenant.namespace, payload.ingestionRunId).catch((err: unknown) => {
