@@ -98,9 +98,9 @@ describe('Postgres stopped and started again under the worker', () => {
   });
 
   afterEach(() => {
-    // The worker rode out every outage in one process: no crash, no restart.
+    // The worker rode out every outage in the process started before them: no crash, no restart.
     expect(worker!.exitCode).toBeNull();
-    expect(log.lines.filter((l) => l.includes('"worker ready"'))).toHaveLength(1);
+    expect(worker!.signalCode).toBeNull();
   });
 
   it('waits out Postgres stopped during the gold stage, retrying with backoff, and publishes the load once', async () => {
@@ -133,13 +133,15 @@ describe('Postgres stopped and started again under the worker', () => {
     const before = (await recordedVersion())!;
     // Hold the tenant's row: publish's record of the new version (the tenant's version, the build
     // run, the audit event: one transaction) waits on it, at exactly the moment to take Postgres away.
+    // NO KEY UPDATE, as an update of the row takes: rows that only refer to the tenant (the load's
+    // request, its audit events) are not held up by it.
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const blocker = createPrismaClient(stack.databaseUrl, { poolSize: 1 });
     const holding = blocker
       .$transaction(
         async (tx) => {
-          await tx.$queryRaw`select id from tenant where id = ${tenant.id}::uuid for update`;
+          await tx.$queryRaw`select id from tenant where id = ${tenant.id}::uuid for no key update`;
           await held;
         },
         { timeout: 600_000 },

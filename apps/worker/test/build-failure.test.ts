@@ -15,11 +15,11 @@ import { buildRegistry, startWorker, type RunningWorker } from '../src';
  * model fails, the way a model does when the engine gives out under it half way through a stage.
  */
 class FaultyWarehouse extends DuckDbWarehouse {
-  private fault?: { model: string; failures: number };
+  private fault?: { model: string; failures: number; message: string };
   tripped = 0;
 
-  failModel(model: string, failures = Infinity): void {
-    this.fault = { model, failures };
+  failModel(model: string, failures = Infinity, message = 'IO Error: could not write to the database file (Input/output error)'): void {
+    this.fault = { model, failures, message };
     this.tripped = 0;
   }
 
@@ -34,7 +34,7 @@ class FaultyWarehouse extends DuckDbWarehouse {
           const fault = this.fault;
           if (fault && this.tripped < fault.failures && new RegExp(`^create or replace table ${fault.model.replace('.', '\\.')}\\b`, 'i').test(sql.trim())) {
             this.tripped++;
-            throw new Error('IO Error: could not write to the database file (no space left on device)');
+            throw new Error(fault.message);
           }
           return session.execute(sql, params, options);
         },
@@ -147,7 +147,7 @@ describe('a build stage that fails part-way', () => {
     const failed = await load(exportFiles(2));
     expect(warehouse.tripped).toBe(3);
     expect(failed.status).toBe('failed');
-    expect(failed.error).toMatch(/^model gold\.fact_course_progress \(gold\/fact_course_progress\.sql\) failed: .*no space left on device/);
+    expect(failed.error).toMatch(/^model gold\.fact_course_progress \(gold\/fact_course_progress\.sql\) failed: .*Input\/output error/);
     expect(failed.stages.map((s) => [s.stage, s.status])).toEqual([
       ['ingest', 'succeeded'],
       ['silver', 'succeeded'],
@@ -190,6 +190,20 @@ describe('a build stage that fails part-way', () => {
     expect(run.error).toBeNull();
     expect(run.stages.find((s) => s.stage === 'gold')).toMatchObject({ status: 'succeeded', attempt: 2 });
     expect(run.dataVersion).toBe(3);
+    expect(await published('select count(*) as n from gold.dim_course where course_key > 0')).toEqual([{ n: 3 }]);
+  });
+
+  it('fails a build at once when the disk is full, as DISK_FULL with a reason that says so, and keeps serving', async () => {
+    warehouse.failModel('gold.dim_course', Infinity, 'IO Error: Could not write file "/data/warehouse/t/work.duckdb.wal": No space left on device');
+    const run = await load(exportFiles(4));
+    warehouse.heal();
+    // No retry: seconds later the disk is as full.
+    expect(warehouse.tripped).toBe(1);
+    expect(run).toMatchObject({ status: 'failed', failureCode: 'DISK_FULL' });
+    expect(run.error).toMatch(/^The disk holding the warehouse is full \(no space left on device\)/);
+    expect(run.error).not.toContain('/data/warehouse');
+    expect(run.stages.find((s) => s.stage === 'gold')).toMatchObject({ status: 'failed', errorCode: 'DISK_FULL' });
+    expect(await dataVersion()).toBe(3);
     expect(await published('select count(*) as n from gold.dim_course where course_key > 0')).toEqual([{ n: 3 }]);
   });
 });

@@ -74,6 +74,23 @@ describe('the DuckDB warehouse', () => {
     expect(left).toEqual(['v1.duckdb', 'v4.duckdb', 'v5.duckdb']);
   });
 
+  it('makes a prepared version readable by number while the latest stays the published one, until it is published', async () => {
+    await wh.execute(a, 'create table gold.t as select 1 as x');
+    await wh.publish(a, 1);
+    await wh.execute(a, 'insert into gold.t values (2)');
+    await wh.prepareVersion(a, 2);
+    // What readers that follow Postgres ask for exists before Postgres names it; the pointer has not moved.
+    expect((await wh.queryPublished(a, 'select count(*) as n from gold.t', [], { version: 2 })).rows).toEqual([{ n: 2 }]);
+    expect(await wh.publishedVersion(a)).toBe(1);
+    expect((await wh.queryPublished(a, 'select count(*) as n from gold.t')).rows).toEqual([{ n: 1 }]);
+    // Prepared again (a retry), then published: the pointer moves to it.
+    await wh.prepareVersion(a, 2);
+    await wh.publish(a, 2);
+    expect(await wh.publishedVersion(a)).toBe(2);
+    expect((await wh.queryPublished(a, 'select count(*) as n from gold.t')).rows).toEqual([{ n: 2 }]);
+    await expect(wh.prepareVersion(a, 2)).rejects.toMatchObject({ code: 'WAREHOUSE_VERSION_INVALID' });
+  });
+
   it('stops a statement that runs past its timeout', async () => {
     const error = await wh
       .query(a, 'select count(*) from range(100000000000) r1', [], { timeoutMs: 200 })

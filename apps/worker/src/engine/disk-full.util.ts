@@ -30,3 +30,8 @@ export function asDiskFull(error: unknown): DiskFullError | undefined {
   }
   return undefined;
 }
+
+/** For `.catch`: rethrows the error, as a DiskFullError when it is one, so a stage's own record names it. */
+export function rethrowDiskFull(error: unknown): never {
+  throw asDiskFull(error) ?? error;
+}

@@ -2,7 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { BUILD_STAGE_NAMES, buildStageJob, isTransientDatabaseError, type JobPayload } from '@kineo/jobs';
 import { StageRecorder, type Prisma } from '@kineo/db';
 import { buildTenant, runChecks } from '@kineo/pipeline';
-import { asDiskFull } from '../../engine/disk-full.util';
+import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
 import type { TenantJobDeps } from '../tenant/provision-tenant.job';
 
@@ -32,7 +32,7 @@ export function buildStageHandler(deps: BuildDeps) {
     const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
     try {
       if (payload.stage === 'publish') {
-        const version = await build.stage('publish', () => publish(deps, build, ref, payload, context), context.job.attemptsMade + 1);
+        const version = await build.stage('publish', () => publish(deps, build, ref, payload, context).catch(rethrowDiskFull), context.job.attemptsMade + 1);
         await build.finish({ status: 'succeeded', dataVersion: version });
         return { stage: 'publish', version };
       }
@@ -45,7 +45,7 @@ export function buildStageHandler(deps: BuildDeps) {
             fiscalYearStartMonth: tenant.fiscalYearStartMonth,
             stages: [stage],
             onModel: (r) => void context.progress({ stage, model: r.model, rows: r.rows }),
-          });
+          }).catch(rethrowDiskFull);
           return { result: out[stage], details: { models: out[stage] } };
         },
         context.job.attemptsMade + 1,

@@ -5,7 +5,7 @@ import { ingestLoadJob, isTransientDatabaseError, type JobPayload } from '@kineo
 import { StageRecorder, type Prisma } from '@kineo/db';
 import { errorCode } from '@kineo/errors';
 import { ingestFiles, LoadRejectedError } from '@kineo/pipeline';
-import { asDiskFull } from '../../engine/disk-full.util';
+import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
 import type { TenantJobDeps } from '../tenant/provision-tenant.job';
 
@@ -47,7 +47,7 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
             batchId: payload.ingestionRunId,
             source: payload.source,
             onProgress: (p) => void context.progress({ stage: 'ingest', ...p }),
-          });
+          }).catch(rethrowDiskFull);
           return { result: r, details: { files: r.files.length, rowsRead: r.rowsRead, rowsLoaded: r.rowsLoaded, rowsQuarantined: r.rowsQuarantined } };
         },
         context.job.attemptsMade + 1,
