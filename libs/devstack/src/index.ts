@@ -3,3 +3,4 @@ export * from './postgres';
 export * from './postgres-placement.util';
 export * from './redis';
 export * from './otlp-receiver';
+export * from './row-lock';
