@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createPrismaClient, type PrismaClient } from '@kineo/db';
-import { holdLock, startTestStack, type TestStack } from '@kineo/testkit';
+import { holdLock, startTestStack, type HeldLock, type TestStack } from '@kineo/testkit';
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import { exportFolder as exportFolderIn } from '../test/load-fixtures';
 import { runCli } from '../test/run-cli';
@@ -97,7 +97,12 @@ describe('Postgres stopped and started again under the worker', () => {
     await stack?.stop();
   });
 
-  afterEach(() => {
+  /** A row the test holds; released after each test, so a failing one does not leave the worker waiting on it. */
+  let lock: HeldLock | undefined;
+
+  afterEach(async () => {
+    await lock?.release();
+    lock = undefined;
     // The worker rode out every outage in the process started before them: no crash, no restart.
     expect(worker!.exitCode).toBeNull();
     expect(worker!.signalCode).toBeNull();
@@ -135,7 +140,7 @@ describe('Postgres stopped and started again under the worker', () => {
     // run, the audit event: one transaction) waits on it, at exactly the moment to take Postgres away.
     // NO KEY UPDATE, as an update of the row takes: rows that only refer to the tenant (the load's
     // request, its audit events) are not held up by it.
-    const lock = await holdLock(stack.databaseUrl, 'select id from tenant where id = $1::uuid for no key update', [tenant.id]);
+    lock = await holdLock(stack.databaseUrl, 'select id from tenant where id = $1::uuid for no key update', [tenant.id]);
 
     const sampler = sampleAgreement();
     const queued = await runCli(['ingest', 'acme', await exportFolder(), '--as-of', '2025-06-30', '--no-wait', '--json'], stack.env);
