@@ -20,7 +20,8 @@ export interface IngestLoadDeps extends TenantJobDeps {
 
 /**
  * The first step of a load: the landed files into bronze. A load the contract refuses (missing
- * required file, empty file, wrong header) fails at once without retries and changes nothing;
+ * required file, empty file, wrong header) or that the disk has no room for fails at once without
+ * retries and changes nothing (the reason says which);
  * anything else that fails is retried with backoff. Once the files are in bronze (every row is
  * there or in its quarantine, with its line) the load's landing folder is removed: a large export
  * is not kept twice. A failed load keeps its folder, for a retry and for whoever looks into it.
