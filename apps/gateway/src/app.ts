@@ -37,6 +37,9 @@ export async function createGateway(settings: Settings, options: GatewayOptions 
       bufferLogs: true,
       // Let the caller report a failed start instead of Nest aborting the process.
       abortOnError: false,
+      // Once shutdown starts, a request on a connection already open is answered 503 (with
+      // `Connection: close`) while the requests in flight finish.
+      return503OnClosing: true,
     });
   } catch (error) {
     await tracing.release();

@@ -45,7 +45,7 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: finishing jobs in hand');
+    log.info({ signal, graceMs: settings.WORKER_SHUTDOWN_GRACE_MS }, 'shutting down: finishing jobs in hand');
     await running.worker?.close();
     await queues.close();
     await events.quit().catch(() => events.disconnect());
@@ -72,6 +72,7 @@ async function main() {
     definitions: JOB_DEFINITIONS,
     concurrency: settings.WORKER_CONCURRENCY,
     tenantLockTtlMs: settings.WORKER_TENANT_LOCK_TTL_MS,
+    shutdownGraceMs: settings.WORKER_SHUTDOWN_GRACE_MS,
     afterTenantJob: async (tenantId) => {
       const tenant = await prisma.tenant.findUnique({ where: { id: tenantId }, select: { namespace: true } });
       if (tenant) await warehouse.release({ tenantId, namespace: tenant.namespace });

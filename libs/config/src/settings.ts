@@ -78,6 +78,17 @@ export const settingsSchema = z.object({
    * running job rides out a Redis outage shorter than two renewal intervals. 60 s unless set.
    */
   WORKER_TENANT_LOCK_TTL_MS: z.coerce.number().int().min(3000).default(60_000),
+  /**
+   * On SIGTERM, how long the worker lets its jobs in hand finish (ms) before stopping each at its
+   * next step and handing it back to the queue; 20 s unless set, inside Container Apps' default 30 s
+   * before SIGKILL.
+   */
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(20_000),
+  /**
+   * On SIGTERM, how long the gateway lets requests in flight finish (ms) while it refuses new ones;
+   * past it the process exits 1 and those requests are cut. 25 s unless set.
+   */
+  GATEWAY_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(25_000),
   METRICS_ENABLED: bool.default(true),
   /** The largest single file the upload endpoint takes (bytes); 2 GiB unless set. */
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(2 * 1024 ** 3),

@@ -21,6 +21,8 @@ describe('loadSettings', () => {
       WAREHOUSE_ENGINE: 'duckdb',
       SECRET_STORE: 'file',
       WORKER_CONCURRENCY: 2,
+      WORKER_SHUTDOWN_GRACE_MS: 20_000,
+      GATEWAY_SHUTDOWN_GRACE_MS: 25_000,
       METRICS_ENABLED: true,
     });
     expect(settings.KEY_VAULT_URL).toBeUndefined();

@@ -13,6 +13,12 @@ export interface JobContext {
    * each step that commits something); it ends in a TenantLockLostError and is retried.
    */
   signal: AbortSignal;
+  /**
+   * Aborts when the worker is stopping and its shutdown grace has passed: check it where stopping
+   * leaves nothing half-done (before each file, between models), never after a commit; the job is
+   * then handed back to its queue.
+   */
+  stopping: AbortSignal;
 }
 
 export type JobHandler<D extends JobDefinition = JobDefinition> = (

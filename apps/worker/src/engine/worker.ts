@@ -1,9 +1,10 @@
-import { DelayedError, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job, type Processor } from 'bullmq';
 import { bullConnection, isTransientDatabaseError, JobPayloadError, parsePayload, QUEUE_PREFIX, type JobDefinition } from '@kineo/jobs';
 import { ATTR, SpanKind, withSpan } from '@kineo/telemetry';
 import type { Logger } from 'pino';
 import type { JobHandlerRegistry } from './job-handler.registry';
 import { TenantLock } from './tenant-lock';
+import { WorkerStoppingError } from './worker-stopping.error';
 
 /** How long a job waits before trying again when its tenant is busy with another job. */
 const BUSY_RETRY_MS = 1_000;
@@ -21,13 +22,16 @@ export interface WorkerOptions {
   concurrency?: number;
   /** How long a tenant's lock lives without renewal (renewed every third of it while the job runs). */
   tenantLockTtlMs?: number;
-  /** How long shutdown waits for jobs in hand before releasing them back to the queue. */
+  /**
+   * How long shutdown waits for jobs in hand to finish; past it, each is stopped at its next step
+   * and handed back to its queue for another worker.
+   */
   shutdownGraceMs?: number;
 }
 
 export interface RunningWorker {
   queues: string[];
-  /** Finishes the jobs in hand (or, after the grace period, releases them for retry) and disconnects. */
+  /** Finishes the jobs in hand (or, after the grace period, hands them back to their queue) and disconnects. */
   close(): Promise<void>;
 }
 
@@ -37,6 +41,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const workers: Worker[] = [];
   const lock = new TenantLock(options.redisUrl, options.tenantLockTtlMs);
   const metadataRetries = new MetadataRetries(options.log);
+  // Aborted when the shutdown grace has passed: every job in hand stops at its next step.
+  const stopping = new AbortController();
   for (const queue of options.registry.queues()) {
     const worker = new Worker(
       queue,
@@ -68,24 +74,35 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
               log.info('job started');
               const started = Date.now();
               try {
-                const result = await entry.handler(payload, { job, log, progress: (p) => job.updateProgress(p), signal });
+                const result = await entry.handler(payload, { job, log, progress: (p) => job.updateProgress(p), signal, stopping: stopping.signal });
                 log.info({ durationMs: Date.now() - started }, 'job finished');
                 return result;
               } catch (error) {
-                log.error({ err: error, durationMs: Date.now() - started }, 'job failed');
+                if (error instanceof WorkerStoppingError) log.info({ durationMs: Date.now() - started }, 'job stopped: the worker is stopping');
+                else log.error({ err: error, durationMs: Date.now() - started }, 'job failed');
                 throw error;
               }
             },
             { kind: SpanKind.CONSUMER },
           );
-        if (!tenantId) return run(new AbortController().signal);
-        const outcome = await lock.withLock(tenantId, async (signal) => {
-          try {
-            return await run(signal);
-          } finally {
-            await options.afterTenantJob?.(tenantId).catch((err) => log.warn({ err }, 'could not release tenant resources'));
-          }
-        });
+        let outcome;
+        try {
+          if (!tenantId) return await run(new AbortController().signal);
+          outcome = await lock.withLock(tenantId, async (signal) => {
+            try {
+              return await run(signal);
+            } finally {
+              await options.afterTenantJob?.(tenantId).catch((err) => log.warn({ err }, 'could not release tenant resources'));
+            }
+          });
+        } catch (error) {
+          if (!(error instanceof WorkerStoppingError)) throw error;
+          // Straight back to waiting (the tenant lock is already released): another worker takes it
+          // now, not after BullMQ's stalled-job check, and the hand-back costs no attempt.
+          await job.moveToWait(token);
+          log.warn('job handed back to its queue: the worker is stopping');
+          throw new WaitingError();
+        }
         if (outcome.ran) return outcome.value;
         log.debug('tenant busy with another job; trying again shortly');
         await job.moveToDelayed(Date.now() + BUSY_RETRY_MS + Math.floor(Math.random() * 250), token);
@@ -109,15 +126,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     queues: [...options.registry.queues()],
     close() {
       closing ??= (async () => {
-        const grace = options.shutdownGraceMs ?? 30_000;
-        let timer: NodeJS.Timeout | undefined;
-        const graceful = Promise.all(workers.map((w) => w.close())).then(() => 'closed' as const);
-        const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), grace)));
-        const outcome = await Promise.race([graceful, timeout]);
-        clearTimeout(timer);
-        if (outcome === 'timeout') {
-          options.log.warn({ graceMs: grace }, 'jobs still running after the grace period; releasing them for retry');
-          await Promise.all(workers.map((w) => w.close(true)));
+        const grace = options.shutdownGraceMs ?? 20_000;
+        // Closing stops taking new jobs and waits for those in hand, including any handed back.
+        const closed = Promise.all(workers.map((w) => w.close()));
+        const timer = setTimeout(() => {
+          options.log.warn({ graceMs: grace }, 'jobs still running after the shutdown grace; stopping them at their next step to hand them back');
+          stopping.abort(new WorkerStoppingError(grace));
+        }, grace);
+        try {
+          await closed;
+        } finally {
+          clearTimeout(timer);
         }
         await lock.close();
       })();

@@ -4,6 +4,7 @@ import { StageRecorder, type Prisma } from '@kineo/db';
 import { buildTenant, runChecks } from '@kineo/pipeline';
 import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
+import { WorkerStoppingError } from '../../engine/worker-stopping.error';
 import type { TenantJobDeps } from '../tenant/provision-tenant.job';
 
 export type BuildStageJobData = JobPayload<typeof buildStageJob>;
@@ -44,7 +45,12 @@ export function buildStageHandler(deps: BuildDeps) {
             asOf,
             fiscalYearStartMonth: tenant.fiscalYearStartMonth,
             stages: [stage],
-            onModel: (r) => void context.progress({ stage, model: r.model, rows: r.rows }),
+            onModel: (r) => {
+              // Between models is where a stopping worker or a lost lock ends the stage; a retry builds it again.
+              context.signal.throwIfAborted();
+              context.stopping.throwIfAborted();
+              void context.progress({ stage, model: r.model, rows: r.rows });
+            },
           }).catch(rethrowDiskFull);
           return { result: out[stage], details: { models: out[stage] } };
         },
@@ -56,8 +62,10 @@ export function buildStageHandler(deps: BuildDeps) {
     } catch (caught) {
       const diskFull = asDiskFull(caught);
       const error = diskFull ?? caught;
-      // An unreachable Postgres is waited out by the worker (it spends no attempt), and could not record a failure anyway.
-      const final = (lastAttempt || diskFull || error instanceof UnrecoverableError) && !isTransientDatabaseError(error);
+      // An unreachable Postgres is waited out by the worker (it spends no attempt), and could not record a failure anyway;
+      // a stopping worker hands the job back: neither attempt is the build's failure.
+      const final =
+        !(error instanceof WorkerStoppingError) && (lastAttempt || diskFull || error instanceof UnrecoverableError) && !isTransientDatabaseError(error);
       if (final) {
         await build.fail(error);
         // The line Azure Monitor's failed-build alert counts (terraform/modules/platform/alerts.tf).

@@ -7,6 +7,7 @@ import { errorCode } from '@kineo/errors';
 import { ingestFiles, LoadRejectedError } from '@kineo/pipeline';
 import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
+import { WorkerStoppingError } from '../../engine/worker-stopping.error';
 import type { TenantJobDeps } from '../tenant/provision-tenant.job';
 
 export type IngestLoadJobData = JobPayload<typeof ingestLoadJob>;
@@ -47,7 +48,13 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
           const r = await ingestFiles(deps.warehouse, ref, files, {
             batchId: payload.ingestionRunId,
             source: payload.source,
-            onProgress: (p) => void context.progress({ stage: 'ingest', ...p }),
+            onProgress: (p) => {
+              // Before each file: a stopping worker or a lost lock ends the load here, and the
+              // retry first removes what this attempt wrote (bronze's bookkeeping commit comes last).
+              context.signal.throwIfAborted();
+              context.stopping.throwIfAborted();
+              void context.progress({ stage: 'ingest', ...p });
+            },
           }).catch(rethrowDiskFull);
           return { result: r, details: { files: r.files.length, rowsRead: r.rowsRead, rowsLoaded: r.rowsLoaded, rowsQuarantined: r.rowsQuarantined } };
         },
@@ -73,8 +80,9 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
       const error = diskFull ?? caught;
       const rejected = error instanceof LoadRejectedError;
       const message = error instanceof Error ? error.message : String(error);
-      // An unreachable Postgres is waited out by the worker (it spends no attempt), and could not record a failure anyway.
-      if ((rejected || diskFull || lastAttempt) && !isTransientDatabaseError(error)) {
+      // An unreachable Postgres is waited out by the worker (it spends no attempt), and could not record a failure anyway;
+      // a stopping worker hands the job back: that attempt is not the load's failure.
+      if ((rejected || diskFull || (lastAttempt && !(error instanceof WorkerStoppingError))) && !isTransientDatabaseError(error)) {
         await deps.prisma.ingestionRun.update({
           where: { id: payload.ingestionRunId },
           data: { status: 'failed', error: message, failureCode: errorCode(error), finishedAt: new Date() },
