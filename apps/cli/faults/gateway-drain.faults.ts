@@ -121,8 +121,7 @@ describe('SIGTERM of the gateway with requests in flight', () => {
     slow.req.end(exportBody);
     const slowResponse = await slow.response;
     expect(slowResponse.statusCode).toBe(200);
-    const slowChunks: Buffer[] = [];
-    await new Promise<void>((resolve) => slowResponse.once('data', (c: Buffer) => (slowChunks.push(c), resolve())));
+    await new Promise((resolve) => slowResponse.once('data', resolve));
     slowResponse.pause();
 
     // The upload, half sent: the gateway has begun writing it to the landing folder.
@@ -162,17 +161,16 @@ describe('SIGTERM of the gateway with requests in flight', () => {
     expect([503, 'ECONNREFUSED', 'ECONNRESET']).toContain(refused);
 
     upload.req.end(body.subarray(half));
-    slowResponse.on('data', (c: Buffer) => slowChunks.push(c));
     slowResponse.resume();
-    const uploaded = await upload.whole;
-    await new Promise((resolve) => slowResponse.once('end', resolve));
+    const [uploaded, slowWhole] = await Promise.all([upload.whole, slow.whole]);
 
     expect(uploaded.status).toBe(202);
     const receipt = JSON.parse(uploaded.body.toString()) as { ingestionRunId: string; files: { name: string; bytes: number }[] };
-    const sent = fs.readdirSync(uploadDir).sort().map((name) => ({ name, bytes: fs.statSync(path.join(uploadDir, name)).size }));
-    expect([...receipt.files].sort((a, b) => a.name.localeCompare(b.name))).toEqual(sent);
+    const sent = Object.fromEntries(fs.readdirSync(uploadDir).map((name) => [name, fs.statSync(path.join(uploadDir, name)).size]));
+    expect(Object.fromEntries(receipt.files.map((f) => [f.name, f.bytes]))).toEqual(sent);
     expect(await prisma.ingestionRun.findUnique({ where: { id: receipt.ingestionRunId } })).not.toBeNull();
-    expect(Buffer.concat(slowChunks).toString()).toBe(expectedCsv);
+    expect(slowWhole.status).toBe(200);
+    expect(slowWhole.body.toString()).toBe(expectedCsv);
     expect(await exportsInFlight()).toBe(0);
 
     expect(await exited).toEqual({ code: 0, signal: null });
