@@ -42,7 +42,7 @@ export async function startGatewayProcess(env: Record<string, string>, tenantSlu
     });
     return { status: response.status, ...((await response.json()) as object) };
   };
-  const login = (await post(`mutation { login(email: "${email}", password: "${password}") { token } }`)) as { data: { login: { token: string } } };
+  const login = (await post(`mutation { login(email: "${email}", password: "${password}") { token } }`)) as unknown as { data: { login: { token: string } } };
   const token = login.data.login.token;
   return { process: child, url, ask: (query) => post(query, token) as never };
 }
