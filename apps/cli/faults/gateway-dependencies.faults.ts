@@ -13,6 +13,7 @@ const PASSWORD = 'faults-password-not-secret';
 
 interface Answer {
   status: number;
+  retryAfter: string | null;
   data?: { analytics?: { rows: unknown[]; cached: boolean } };
   errors?: { message: string; extensions?: { code?: string; requestId?: string } }[];
 }
@@ -39,7 +40,7 @@ describe('the gateway while Redis or Postgres is stopped and started again', () 
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query }),
     });
-    return { status: response.status, ...((await response.json()) as Omit<Answer, 'status'>) };
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), ...((await response.json()) as Omit<Answer, 'status' | 'retryAfter'>) };
   }
   const analytics = '{ analytics(query: { measures: ["CourseProgress.count"], dimensions: ["CourseProgress.status"] }) { rows cached } }';
 
@@ -116,13 +117,15 @@ describe('the gateway while Redis or Postgres is stopped and started again', () 
     }
   });
 
-  it('answers SERVICE_UNAVAILABLE (readiness 503) while Postgres is down, and recovers when it is back without a restart', async () => {
+  it('answers 503 SERVICE_UNAVAILABLE (readiness 503 too) while Postgres is down, and recovers when it is back without a restart', async () => {
     const port = postgres.port;
     await postgres.stop();
     // `me` is answered from the session token alone; invitations are read from Postgres.
     expect((await ask('{ me { email } }')).status).toBe(200);
-    // GraphQL answers carry the code (HTTP 200, as GraphQL over HTTP does); the readiness probe is 503.
+    // An answer whose only errors are the outage is HTTP 503 with Retry-After, the GraphQL error in its body.
     const down = await ask('{ pendingInvitations { id } }');
+    expect(down.status).toBe(503);
+    expect(down.retryAfter).toBe('5');
     expect(down.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
     expect((await fetch(url.replace('/graphql', '/health'))).status).toBe(503);
     expect(down.errors?.[0]?.message).toMatch(/unavailable/i);

@@ -12,6 +12,8 @@ import { multipart, type FormPart } from './support/multipart';
 
 const PASSWORD = 'correct horse battery staple';
 const UPLOAD_LIMIT = 4096;
+// A plan whose own upload limit is below the gateway's ceiling (UPLOAD_LIMIT), so the plan decides.
+const PILOT_LIMIT = 2048;
 
 const USERS_CSV = 'id,username,firstname,lastname\n1,boss,Bo,Ss\n2,ann,Ann,A\n';
 const COURSES_CSV = 'id,fullname,shortname\n100,Safety,S\n';
@@ -47,8 +49,9 @@ describe('signing in and uploading export files', () => {
     queues = new JobQueues(stack.redisUrl);
     const tenants = new TenantService(prisma);
     const users = new UserService(prisma);
-    for (const [slug, name] of [['acme', 'Acme Health'], ['globex', 'Globex'], ['initech', 'Initech']]) {
-      const tenant = await tenants.create({ slug: slug!, name: name!, actor: 'test' });
+    await prisma.plan.create({ data: { code: 'pilot', name: 'Pilot', seatLimit: 10, rowLimit: 1000, uploadLimitBytes: PILOT_LIMIT, features: [] } });
+    for (const [slug, name, planCode] of [['acme', 'Acme Health'], ['globex', 'Globex'], ['initech', 'Initech'], ['hooli', 'Hooli', 'pilot']]) {
+      const tenant = await tenants.create({ slug: slug!, name: name!, planCode, actor: 'test' });
       await tenants.markActive(tenant.id, 'test');
     }
     acme = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme' } });
@@ -58,6 +61,7 @@ describe('signing in and uploading export files', () => {
       ['manager@acme.test', { tenantSlug: 'acme', role: 'manager' as const, lmsUserId: 7 }],
       ['admin@globex.test', { tenantSlug: 'globex', role: 'org_admin' as const }],
       ['admin@initech.test', { tenantSlug: 'initech', role: 'org_admin' as const }],
+      ['admin@hooli.test', { tenantSlug: 'hooli', role: 'org_admin' as const }],
       ['ops@kineo.test', { ops: true as const }],
     ] as const;
     for (const [email, grant] of accounts) await users.create({ email, password: PASSWORD, grant, actor: 'test' });
@@ -212,8 +216,9 @@ describe('signing in and uploading export files', () => {
       expect(response.json()).toEqual({
         statusCode: 413,
         code: 'UPLOAD_TOO_LARGE',
-        message: 'The file "course_completions.csv" is larger than the upload limit of 4 KiB (4096 bytes); nothing from this upload was kept.',
-        details: { file: 'course_completions.csv', limitBytes: UPLOAD_LIMIT },
+        message:
+          'The file "course_completions.csv" is larger than the upload limit of 4 KiB (4096 bytes) for the starter plan; nothing from this upload was kept. Split the export or change the plan.',
+        details: { file: 'course_completions.csv', limitBytes: UPLOAD_LIMIT, plan: 'starter' },
       });
       expect(runFolders(acme)).toEqual(foldersBefore);
       expect(await prisma.ingestionRun.count()).toBe(runsBefore);
@@ -240,6 +245,90 @@ describe('signing in and uploading export files', () => {
       const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4));
       expect(body).toMatchObject({ statusCode: 413, code: 'UPLOAD_TOO_LARGE', details: { declaredBytes: 10 * 1024 ** 3 } });
       expect(body.message).toMatch(/^The upload declares 10737418240 bytes, over the limit of \d+ bytes for one request/);
+    });
+
+    describe("under the tenant's plan's own upload limit (pilot: 2 KiB, below the 4 KiB ceiling)", () => {
+      /** Sends `head` (request line and headers) and `body` over a socket; resolves with the whole answer. */
+      async function raw(head: string, body?: Buffer): Promise<{ status: number; headers: string; body: Record<string, unknown> }> {
+        if (!app.getHttpServer().listening) await app.listen({ host: '127.0.0.1', port: 0 });
+        const { port } = app.getHttpServer().address() as net.AddressInfo;
+        const reply = await new Promise<string>((resolve, reject) => {
+          const socket = net.connect(port, '127.0.0.1', () => {
+            socket.write(`${head}\r\n`);
+            if (body) socket.write(body);
+          });
+          let received = '';
+          socket.on('data', (d: Buffer) => (received += d.toString()));
+          socket.on('end', () => resolve(received));
+          socket.on('error', reject);
+        });
+        const split = reply.indexOf('\r\n\r\n');
+        return { status: Number(reply.slice(9, 12)), headers: reply.slice(0, split), body: JSON.parse(reply.slice(split + 4)) };
+      }
+
+      it('refuses a 3000-byte file that the ceiling would take: 413 naming the file, the plan and its limit, keeping nothing', async () => {
+        const hooli = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'hooli' } });
+        const response = await upload([{ field: 'files', filename: 'users.csv', content: 'z'.repeat(3000) }], tokens['admin@hooli.test']);
+
+        expect(response.statusCode).toBe(413);
+        expect(response.json()).toEqual({
+          statusCode: 413,
+          code: 'UPLOAD_TOO_LARGE',
+          message:
+            'The file "users.csv" is larger than the upload limit of 2 KiB (2048 bytes) for the pilot plan; nothing from this upload was kept. Split the export or change the plan.',
+          details: { file: 'users.csv', limitBytes: PILOT_LIMIT, plan: 'pilot' },
+        });
+        expect(runFolders(hooli)).toEqual([]);
+        expect(await prisma.ingestionRun.count({ where: { tenantId: hooli.id } })).toBe(0);
+      });
+
+      it("refuses from the declared Content-Length what is over the plan's request limit though under the ceiling's, before the body", async () => {
+        // 100 files of the plan's limit plus the multipart allowance: over it by one byte, and under the
+        // ceiling's own request limit (100 files of 4 KiB), so only the plan can refuse it.
+        const declared = 100 * PILOT_LIMIT + 1024 ** 2 + 1;
+        const reply = await raw(
+          `POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tokens['admin@hooli.test']}\r\n` +
+            `Content-Type: multipart/form-data; boundary=x\r\nContent-Length: ${declared}\r\n`,
+        );
+
+        expect(reply.status).toBe(413);
+        expect(reply.headers).toMatch(/^connection: close$/im);
+        expect(reply.body).toMatchObject({ code: 'UPLOAD_TOO_LARGE', details: { declaredBytes: declared, fileLimitBytes: PILOT_LIMIT, plan: 'pilot' } });
+        expect(reply.body.message).toBe(
+          `The upload declares ${declared} bytes, over the limit of ${declared - 1} bytes for one request on the pilot plan (files of at most 2048 bytes each); nothing from this upload was kept.`,
+        );
+      });
+
+      it('refuses a file over the limit while streaming when no length is declared (chunked)', async () => {
+        const { payload, headers } = multipart([{ field: 'files', filename: 'course_completions.csv', content: 'q'.repeat(3000) }]);
+        const chunked = Buffer.concat([Buffer.from(`${payload.length.toString(16)}\r\n`), payload, Buffer.from('\r\n0\r\n\r\n')]);
+        const reply = await raw(
+          `POST /uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tokens['admin@hooli.test']}\r\n` +
+            `Content-Type: ${headers['content-type']}\r\nTransfer-Encoding: chunked\r\n`,
+          chunked,
+        );
+
+        expect(reply.status).toBe(413);
+        expect(reply.body).toMatchObject({
+          code: 'UPLOAD_TOO_LARGE',
+          message: expect.stringMatching(/^The file "course_completions\.csv" is larger than the upload limit of 2 KiB \(2048 bytes\) for the pilot plan/),
+        });
+      });
+
+      it('takes a file of exactly the plan\'s limit, and shows ops the limit with the plan', async () => {
+        const response = await upload([{ field: 'files', filename: 'users.csv', content: USERS_CSV.padEnd(PILOT_LIMIT, 'x') }], tokens['admin@hooli.test']);
+        expect(response.statusCode).toBe(202);
+
+        const ops = await graphql<{ tenant: { plan: { code: string; uploadLimitBytes: number } } }>(app, '{ tenant(slug: "hooli") { plan { code uploadLimitBytes } } }', {
+          authorization: `Bearer ${tokens['ops@kineo.test']}`,
+        });
+        expect(ops.body.data?.tenant.plan).toEqual({ code: 'pilot', uploadLimitBytes: PILOT_LIMIT });
+        const acmeView = await graphql<{ tenant: { plan: { uploadLimitBytes: number } } }>(app, '{ tenant(slug: "acme") { plan { uploadLimitBytes } } }', {
+          authorization: `Bearer ${tokens['ops@kineo.test']}`,
+        });
+        // Starter allows 256 MiB; this gateway's UPLOAD_MAX_BYTES caps it.
+        expect(acmeView.body.data?.tenant.plan.uploadLimitBytes).toBe(UPLOAD_LIMIT);
+      });
     });
 
     it('takes a file of exactly UPLOAD_MAX_BYTES', async () => {

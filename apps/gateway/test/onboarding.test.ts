@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { UserService } from '@kineo/auth';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
 import { LOAD_STAGES } from '@kineo/jobs';
@@ -181,6 +183,39 @@ describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
       expect(viewer.statusCode).toBe(403);
       const downloads = await prisma.auditEvent.findMany({ where: { action: 'load.quarantine_downloaded' } });
       expect(downloads).toEqual([expect.objectContaining({ actor: adminId, tenantId: acme.id, details: { loadId } })]);
+    });
+
+    it("answers WAREHOUSE_BUSY (retryable) while the worker holds the tenant's working file, and the rows once it lets go", async () => {
+      // What the worker does during a load or build: another process opens work.duckdb for writing.
+      const duckdb = require.resolve('@duckdb/node-api', { paths: [path.dirname(require.resolve('@kineo/warehouse'))] });
+      const workFile = path.join(stack.env.KINEO_DATA_DIR!, 'warehouse', acme.namespace, 'work.duckdb');
+      const holder = spawn(
+        process.execPath,
+        ['-e', `require(${JSON.stringify(duckdb)}).DuckDBInstance.create(process.argv[1]).then(async (db) => { await db.connect(); console.log('held'); setInterval(() => {}, 1 << 30); })`, workFile],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      try {
+        await once(holder.stdout!, 'data');
+        const busy = await graphql(app, `{ quarantine(loadId: "${loadId}") { items { line } } }`, as('admin'));
+        const download = await app.inject({ method: 'GET', url: `/loads/${loadId}/quarantine.csv`, headers: as('admin') });
+
+        expect(busy.body.errors).toEqual([
+          expect.objectContaining({
+            message: "This organisation's data is being loaded or rebuilt; try again in a minute.",
+            extensions: { code: 'WAREHOUSE_BUSY', retryAfterSeconds: 60 },
+          }),
+        ]);
+        expect(download.statusCode).toBe(503);
+        expect(download.headers['retry-after']).toBe('60');
+        expect(download.json()).toMatchObject({ code: 'WAREHOUSE_BUSY' });
+        // A refused download is no download.
+        expect(await prisma.auditEvent.count({ where: { action: 'load.quarantine_downloaded' } })).toBe(1);
+      } finally {
+        holder.kill();
+        await once(holder, 'exit');
+      }
+      const after = await graphql<{ quarantine: { items: { line: number }[] } }>(app, `{ quarantine(loadId: "${loadId}") { items { line } } }`, as('admin'));
+      expect(after.body.data!.quarantine.items).toEqual([{ line: 3 }, { line: 4 }]);
     });
   });
 });

@@ -18,6 +18,8 @@ import { graphql, startGateway } from './support/gateway';
 const PASSWORD = 'correct horse battery staple';
 const UPLOAD_LIMIT = 64 * 1024;
 const TUS = { 'tus-resumable': '1.0.0' };
+// A plan whose own upload limit is below the gateway's ceiling (UPLOAD_LIMIT), so the plan decides.
+const PILOT_LIMIT = 2048;
 
 const USERS_CSV = Buffer.from(
   ['id,username,firstname,lastname', ...Array.from({ length: 600 }, (_, i) => `${i + 1},user${i + 1},First${i + 1},Last${i + 1}`)].join('\n') + '\n',
@@ -71,8 +73,9 @@ describe('resumable uploads (tus) of large export files', () => {
     queues = new JobQueues(stack.redisUrl);
     const tenants = new TenantService(prisma);
     const users = new UserService(prisma);
-    for (const [slug, name] of [['acme', 'Acme Health'], ['globex', 'Globex']]) {
-      const tenant = await tenants.create({ slug: slug!, name: name!, actor: 'test' });
+    await prisma.plan.create({ data: { code: 'pilot', name: 'Pilot', seatLimit: 10, rowLimit: 1000, uploadLimitBytes: PILOT_LIMIT, features: [] } });
+    for (const [slug, name, planCode] of [['acme', 'Acme Health'], ['globex', 'Globex'], ['hooli', 'Hooli', 'pilot']]) {
+      const tenant = await tenants.create({ slug: slug!, name: name!, planCode, actor: 'test' });
       await tenants.markActive(tenant.id, 'test');
     }
     acme = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'acme' } });
@@ -81,6 +84,7 @@ describe('resumable uploads (tus) of large export files', () => {
       ['second-admin@acme.test', { tenantSlug: 'acme', role: 'org_admin' as const }],
       ['manager@acme.test', { tenantSlug: 'acme', role: 'manager' as const, lmsUserId: 7 }],
       ['admin@globex.test', { tenantSlug: 'globex', role: 'org_admin' as const }],
+      ['admin@hooli.test', { tenantSlug: 'hooli', role: 'org_admin' as const }],
     ] as const;
     for (const [email, grant] of accounts) await users.create({ email, password: PASSWORD, grant, actor: 'test' });
 
@@ -223,8 +227,51 @@ describe('resumable uploads (tus) of large export files', () => {
     expect(response.json()).toEqual({
       statusCode: 413,
       code: 'UPLOAD_TOO_LARGE',
-      message: 'The file "course_completions.csv" is larger than the upload limit of 64 KiB (65536 bytes); nothing from this upload was kept.',
-      details: { file: 'course_completions.csv', limitBytes: UPLOAD_LIMIT },
+      message:
+        'The file "course_completions.csv" is 64.0 KiB (65537 bytes), over the upload limit of 64 KiB (65536 bytes) for the starter plan; nothing from this upload was kept. Split the export or change the plan.',
+      details: { file: 'course_completions.csv', sizeBytes: UPLOAD_LIMIT + 1, limitBytes: UPLOAD_LIMIT, plan: 'starter' },
+    });
+  });
+
+  describe("under the tenant's plan's own upload limit (pilot: 2 KiB, below the 64 KiB ceiling)", () => {
+    const createAs = (length: number) =>
+      app.inject({
+        method: 'POST',
+        url: '/uploads/resumable',
+        headers: { ...TUS, ...auth('admin@hooli.test'), 'upload-length': String(length), 'upload-metadata': metadata({ filename: 'users.csv' }) },
+      });
+
+    it('announces the plan\'s limit as Tus-Max-Size and refuses a larger Upload-Length at creation: 413 naming the file, its size, the plan and its limit', async () => {
+      const options = await app.inject({ method: 'OPTIONS', url: '/uploads/resumable', headers: auth('admin@hooli.test') });
+      const response = await createAs(3000);
+
+      expect(options.headers['tus-max-size']).toBe(String(PILOT_LIMIT));
+      expect(response.statusCode).toBe(413);
+      expect(response.json()).toEqual({
+        statusCode: 413,
+        code: 'UPLOAD_TOO_LARGE',
+        message:
+          'The file "users.csv" is 2.9 KiB (3000 bytes), over the upload limit of 2 KiB (2048 bytes) for the pilot plan; nothing from this upload was kept. Split the export or change the plan.',
+        details: { file: 'users.csv', sizeBytes: 3000, limitBytes: PILOT_LIMIT, plan: 'pilot' },
+      });
+    });
+
+    it('refuses appends to an upload the plan no longer allows, once ops lowered it', async () => {
+      const created = await createAs(2000);
+      expect(created.statusCode).toBe(201);
+      const url = created.headers.location as string;
+      expect((await patch('admin@hooli.test', url, 0, Buffer.alloc(1000, 'a'))).statusCode).toBe(204);
+
+      await prisma.plan.update({ where: { code: 'pilot' }, data: { uploadLimitBytes: 1024 } });
+      try {
+        const refused = await patch('admin@hooli.test', url, 1000, Buffer.alloc(1000, 'a'));
+        expect(refused.statusCode).toBe(413);
+        expect(refused.json()).toMatchObject({ code: 'UPLOAD_TOO_LARGE', details: { file: 'users.csv', sizeBytes: 2000, limitBytes: 1024, plan: 'pilot' } });
+        expect((await head('admin@hooli.test', url)).headers['upload-offset']).toBe('1000');
+      } finally {
+        await prisma.plan.update({ where: { code: 'pilot' }, data: { uploadLimitBytes: PILOT_LIMIT } });
+      }
+      expect((await patch('admin@hooli.test', url, 1000, Buffer.alloc(1000, 'a'))).statusCode).toBe(204);
     });
   });
 

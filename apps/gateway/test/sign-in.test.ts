@@ -200,4 +200,27 @@ describe('sign-in against abuse', () => {
       expect(log.lines.some((l) => /sign-in goes unthrottled/.test(String(l.msg)))).toBe(true);
     });
   });
+
+  describe('once Postgres has gone away too', () => {
+    it('answers HTTP 503 with Retry-After and the SERVICE_UNAVAILABLE error in the GraphQL body', async () => {
+      const token = (await login(app, 'fay@acme.test', PASSWORD, '192.0.2.71')).body.data!.login.token;
+      await stack.postgres.stop();
+
+      const ask = async (query: string, headers: Record<string, string> = {}) => {
+        const response = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify({ query }) });
+        return { status: response.statusCode, retryAfter: response.headers['retry-after'], body: response.json<GraphqlReply['body']>() };
+      };
+      const signedIn = await ask('{ pendingInvitations { id } }', { authorization: `Bearer ${token}` });
+      const anonymous = await login(app, 'fay@acme.test', PASSWORD, '192.0.2.72');
+
+      expect(signedIn).toMatchObject({ status: 503, retryAfter: '5', body: { data: null } });
+      expect(signedIn.body.errors).toEqual([
+        expect.objectContaining({ message: expect.stringMatching(/^The service is temporarily unavailable; try again shortly \(request id /), extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE' }) }),
+      ]);
+      expect(anonymous.status).toBe(503);
+      expect(codeOf(anonymous)).toBe('SERVICE_UNAVAILABLE');
+      // A query the server refuses as written is still the client's problem, not an outage.
+      expect((await ask('{ nosuchfield }')).status).toBe(400);
+    });
+  });
 });

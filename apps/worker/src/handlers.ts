@@ -28,6 +28,8 @@ export interface HandlerDeps extends BuildDeps {
   landing?: LandingStore;
   /** The LANDING_RETENTION_DAYS setting; its default when not given. */
   landingRetentionDays?: number;
+  /** The UPLOAD_MAX_BYTES setting, capping every plan's upload limit for landing drops. */
+  uploadMaxBytes?: number;
 }
 
 /** The one place job names meet their handlers. */

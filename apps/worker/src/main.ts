@@ -68,6 +68,7 @@ async function main() {
       dataDir: settings.KINEO_DATA_DIR,
       landing: createLandingStore(settings),
       landingRetentionDays: settings.LANDING_RETENTION_DAYS,
+      uploadMaxBytes: settings.UPLOAD_MAX_BYTES,
     }),
     definitions: JOB_DEFINITIONS,
     concurrency: settings.WORKER_CONCURRENCY,

@@ -11,6 +11,8 @@ import { startTestStack, type TestStack } from '@kineo/testkit';
 import { buildRegistry, startWorker } from '../src';
 import { LocalLandingStore } from '@kineo/landing';
 import { sweepLanding } from '../src/modules/landing/landing-retention.job';
+import { landingScanHandler } from '../src/modules/landing/landing-scan.job';
+import type { JobContext } from '../src/engine/job-handler.registry';
 
 const DAY = 24 * 3600 * 1000;
 // The sweep's clock is the test's: every age below is counted from this instant, never from now.
@@ -127,5 +129,30 @@ describe('landing retention', () => {
       await queues.close();
       await warehouse.close();
     }
+  });
+
+  // The landing scan shares this file's stack: a drop is a load like any other, sized by the plan.
+  it("refuses a landing drop with a file over the plan's upload limit into the audit log, starting nothing", async () => {
+    await prisma.plan.create({ data: { code: 'pilot', name: 'Pilot', seatLimit: 10, rowLimit: 1000, uploadLimitBytes: 100, features: [] } });
+    const tenants = new TenantService(prisma);
+    const hooli = await tenants.create({ slug: 'hooli', name: 'Hooli', planCode: 'pilot', actor: 'test' });
+    await tenants.markActive(hooli.id, 'test');
+    fs.mkdirSync(landing(hooli, 'incoming'), { recursive: true });
+    fs.writeFileSync(landing(hooli, 'incoming', 'users.csv'), `id\n${'1\n'.repeat(100)}`);
+    fs.writeFileSync(landing(hooli, 'incoming', 'READY'), '');
+    const queues = new JobQueues(stack.redisUrl);
+    const context = { log: pino({ level: 'silent' }), progress: async () => undefined, signal: new AbortController().signal } as unknown as JobContext;
+    try {
+      const result = await landingScanHandler({ prisma, queues, dataDir: stack.env.KINEO_DATA_DIR, uploadMaxBytes: 2 * 1024 ** 3 })({}, context);
+      expect(result).toEqual({ started: [] });
+    } finally {
+      await queues.close();
+    }
+    expect(await prisma.ingestionRun.count({ where: { tenantId: hooli.id } })).toBe(0);
+    const refused = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: hooli.id, action: 'load.refused' } });
+    expect(refused.details).toMatchObject({
+      code: 'UPLOAD_TOO_LARGE',
+      reason: expect.stringMatching(/^The file "users\.csv" is 203 bytes, over the upload limit of 100 bytes for the pilot plan/),
+    });
   });
 });

@@ -13,6 +13,8 @@ export interface PlanLimits {
   plan: string;
   seatLimit: number;
   rowLimit: bigint;
+  /** The largest file one upload may carry, by the plan alone (callers cap it with UPLOAD_MAX_BYTES). */
+  uploadLimitBytes: number;
 }
 
 /** The tenant's current limits: the live subscription's overrides, else its plan's. */
@@ -31,7 +33,54 @@ export async function planLimitsOf(prisma: PrismaClient, tenantId: string): Prom
     plan: subscription.planCode,
     seatLimit: subscription.seatLimit ?? subscription.plan.seatLimit,
     rowLimit: subscription.rowLimit ?? subscription.plan.rowLimit,
+    uploadLimitBytes: Number(subscription.plan.uploadLimitBytes),
   };
+}
+
+/** The upload size limit a tenant has now: its plan's, capped by the deployment's ceiling (UPLOAD_MAX_BYTES). */
+export interface UploadLimit {
+  plan: string;
+  limitBytes: number;
+}
+
+export async function uploadLimitOf(prisma: PrismaClient, tenantId: string, ceilingBytes: number): Promise<UploadLimit> {
+  const limits = await planLimitsOf(prisma, tenantId);
+  return { plan: limits.plan, limitBytes: Math.min(limits.uploadLimitBytes, ceilingBytes) };
+}
+
+/** The refusal of a file over the upload limit, naming the file, its size and the limit; nothing is kept of that upload. */
+export class UploadTooLargeError extends DomainError<'UPLOAD_TOO_LARGE'> {
+  constructor(file: string, limit: UploadLimit, sizeBytes?: number) {
+    const size = sizeBytes === undefined ? 'is larger than' : `is ${sized(sizeBytes)}, over`;
+    super(
+      'UPLOAD_TOO_LARGE',
+      `The file "${file}" ${size} the upload limit of ${sized(limit.limitBytes)} for the ${limit.plan} plan; ` +
+        'nothing from this upload was kept. Split the export or change the plan.',
+      { file, ...(sizeBytes === undefined ? {} : { sizeBytes }), limitBytes: limit.limitBytes, plan: limit.plan },
+    );
+  }
+}
+
+/** Refuses the first file over the tenant's upload limit (CLI loads and landing drops, which no HTTP limit saw). */
+export function assertFilesWithinUploadLimit(limit: UploadLimit, files: { name: string; bytes: number }[]): void {
+  const over = files.find((f) => f.bytes > limit.limitBytes);
+  if (over) throw new UploadTooLargeError(over.name, limit, over.bytes);
+}
+
+/** "2 KiB (2048 bytes)", or "100 bytes" where the unit already is bytes. */
+function sized(bytes: number): string {
+  return bytes < 1024 ? formatBytes(bytes) : `${formatBytes(bytes)} (${bytes} bytes)`;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 /**

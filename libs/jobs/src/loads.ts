@@ -1,5 +1,6 @@
+import fs from 'node:fs/promises';
 import type { PrismaClient } from '@kineo/db';
-import { assertRowsWithinLimit } from '@kineo/db';
+import { assertFilesWithinUploadLimit, assertRowsWithinLimit, uploadLimitOf } from '@kineo/db';
 import { countCsvRows } from './row-count.util';
 import { BUILD_STAGE_NAMES, type LOAD_SOURCES } from './definitions';
 import type { JobQueues } from './queues';
@@ -29,8 +30,10 @@ export const DEFAULT_ENQUEUE_TIMEOUT_MS = 5_000;
 
 /**
  * Records a load (IngestionRun, BuildRun with its stages pending, audit event) in one transaction,
- * then starts its flow. A load with more rows than the plan allows is refused (PLAN_LIMIT) before
- * anything is recorded. The record is the promise: once it is committed the load is not lost. A
+ * then starts its flow. A load with more rows than the plan allows is refused (PLAN_LIMIT), and one
+ * with a file over the plan's upload limit (capped by `uploadCeilingBytes`, UPLOAD_MAX_BYTES) is
+ * refused (UPLOAD_TOO_LARGE), before anything is recorded: the CLI and landing drops pass no HTTP
+ * limit on their way here. The record is the promise: once it is committed the load is not lost. A
  * queue that does not accept the flow in time (Redis down: BullMQ would wait for ever) leaves the
  * run with no `enqueuedAt`, and `enqueuePendingLoads` (the worker's sweep) starts it later; the
  * flow's job ids are fixed, so starting it twice is harmless.
@@ -39,8 +42,10 @@ export async function requestLoad(
   prisma: PrismaClient,
   queues: JobQueues,
   request: LoadRequest,
-  options: { enqueueTimeoutMs?: number } = {},
+  options: { enqueueTimeoutMs?: number; uploadCeilingBytes?: number } = {},
 ): Promise<LoadTicket & { enqueued: boolean }> {
+  const sizes = await Promise.all(request.files.map(async (f) => ({ name: f.name, bytes: (await fs.stat(f.path)).size })));
+  assertFilesWithinUploadLimit(await uploadLimitOf(prisma, request.tenantId, options.uploadCeilingBytes ?? Number.POSITIVE_INFINITY), sizes);
   let rows = 0;
   for (const file of request.files) rows += await countCsvRows(file.path);
   await assertRowsWithinLimit(prisma, request.tenantId, rows);

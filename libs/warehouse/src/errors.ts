@@ -8,7 +8,9 @@ export type WarehouseErrorCode =
   | 'WAREHOUSE_READ_ONLY'
   | 'WAREHOUSE_QUERY_FAILED'
   | 'WAREHOUSE_TIMEOUT'
-  | 'WAREHOUSE_UNAVAILABLE';
+  | 'WAREHOUSE_UNAVAILABLE'
+  /** Another process (the worker, during a load or build) holds the tenant's working file: retry later. */
+  | 'WAREHOUSE_BUSY';
 
 /**
  * A warehouse failure with a message safe to show. The engine's own message (which may name
@@ -18,8 +20,8 @@ export class WarehouseError extends DomainError<WarehouseErrorCode> {
   constructor(
     code: WarehouseErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Record<string, unknown> },
   ) {
-    super(code, message, {}, options);
+    super(code, message, options?.details ?? {}, options);
   }
 }

@@ -100,7 +100,7 @@ async function* retryWhileBusy(first: AsyncGenerator<Row[]>, again: () => AsyncG
       }
       return;
     } catch (error) {
-      if (yielded || !(error instanceof WarehouseError) || error.code !== 'WAREHOUSE_UNAVAILABLE' || Date.now() > deadline) throw error;
+      if (yielded || !(error instanceof WarehouseError) || error.code !== 'WAREHOUSE_BUSY' || Date.now() > deadline) throw error;
       if (!warned) process.stderr.write('kineo: the tenant is busy with a load or build; waiting...\n');
       warned = true;
       await new Promise((r) => setTimeout(r, 500));

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import {
+  formatBytes,
   landingRetentionOf,
   MAX_LANDING_RETENTION_DAYS,
   setLandingRetention,
@@ -127,6 +128,7 @@ export function tenantCommand(context: () => CliContext): Command {
             status: subscription.status,
             seatLimit: subscription.seatLimit ?? subscription.plan.seatLimit,
             rowLimit: subscription.rowLimit ?? subscription.plan.rowLimit,
+            uploadLimitBytes: Math.min(Number(subscription.plan.uploadLimitBytes), ctx.settings.UPLOAD_MAX_BYTES),
             features: subscription.plan.features,
             periodStart: subscription.periodStart,
             periodEnd: subscription.periodEnd,
@@ -150,6 +152,7 @@ export function tenantCommand(context: () => CliContext): Command {
         ['plan', subscription ? `${subscription.plan.name} (${subscription.status})` : '-'],
         ['seat limit', subscription ? (subscription.seatLimit ?? subscription.plan.seatLimit) : '-'],
         ['row limit', subscription ? String(subscription.rowLimit ?? subscription.plan.rowLimit) : '-'],
+        ['upload limit', subscription ? uploadLimitText(Number(subscription.plan.uploadLimitBytes), ctx.settings.UPLOAD_MAX_BYTES) : '-'],
         ['landing retention', retentionText(landingRetentionOf(found, ctx.settings.LANDING_RETENTION_DAYS))],
         ['created', found.createdAt],
       ]);
@@ -263,6 +266,11 @@ function retentionDays(value: string): number | null {
     throw new InvalidArgumentError(`a whole number of days from 1 to ${MAX_LANDING_RETENTION_DAYS}, or "default"`);
   }
   return n;
+}
+
+/** The limit in force and where it comes from: the plan, or the deployment's ceiling below it. */
+function uploadLimitText(planBytes: number, ceilingBytes: number): string {
+  return planBytes <= ceilingBytes ? `${formatBytes(planBytes)} per file (the plan's)` : `${formatBytes(ceilingBytes)} per file (UPLOAD_MAX_BYTES, below the plan's ${formatBytes(planBytes)})`;
 }
 
 function retentionText(retention: LandingRetention): string {

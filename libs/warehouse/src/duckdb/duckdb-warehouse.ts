@@ -353,7 +353,10 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   private async openWork(tenant: TenantNamespace): Promise<DuckDBInstance> {
-    const instance = await DuckDBInstance.create(this.workFile(tenant), this.instanceSettings());
+    // Opening is where another process's write lock shows (the worker's, mid-build): WAREHOUSE_BUSY.
+    const instance = await DuckDBInstance.create(this.workFile(tenant), this.instanceSettings()).catch((error: unknown) => {
+      throw asWarehouseError(error);
+    });
     const c = await instance.connect();
     try {
       const allowed = [this.tenantDir(tenant) + path.sep, this.landingDir(tenant) + path.sep];
@@ -470,6 +473,9 @@ export class DuckDbWarehouse implements Warehouse {
   }
 }
 
+/** A load's ingest or a build stage holds the working file for seconds to minutes. */
+const WAREHOUSE_BUSY_RETRY_SECONDS = 60;
+
 /** Keeps the engine's explanation but never a file path, which would reveal the layout. */
 export function asWarehouseError(error: unknown): Error {
   if (error instanceof WarehouseError) return error;
@@ -477,8 +483,14 @@ export function asWarehouseError(error: unknown): Error {
   if (error instanceof Error && error.constructor !== Error) return error;
   const raw = error instanceof Error ? error.message : String(error);
   const safe = raw.replace(/(["'])?\/[^\s"']+\1?/g, '<file>').split('\n')[0];
+  // DuckDB lets one process open a file for writing and no other process open it at all meanwhile:
+  // while the worker loads or builds a tenant, its working layers cannot be read (published
+  // snapshots, which analytics read, are separate files and stay readable).
   if (/Could not set lock on file|Conflicting lock/i.test(raw)) {
-    return new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The warehouse is busy with a load or build; try again shortly.', { cause: error });
+    return new WarehouseError('WAREHOUSE_BUSY', "This organisation's data is being loaded or rebuilt; try again in a minute.", {
+      cause: error,
+      details: { retryAfterSeconds: WAREHOUSE_BUSY_RETRY_SECONDS },
+    });
   }
   if (/Permission Error|file system operations are disabled/i.test(raw)) {
     return new WarehouseError('WAREHOUSE_QUERY_FAILED', 'The statement tried to reach data outside this tenant.', { cause: error });

@@ -7,6 +7,8 @@ export const INTERNAL_ERROR_CODE = 'INTERNAL';
 export const GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED';
 export const BAD_REQUEST = 'BAD_REQUEST';
 export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
+/** Retry-After of a 503: a restarted or failed-over Postgres is usually back within seconds. */
+export const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
 
 /**
  * Domain errors written for operators (the CLI prints them): their messages name hosts, secrets and
@@ -50,6 +52,10 @@ const CLIENT_CODES: ReadonlySet<string> = new Set<string>([
   // Resumable uploads: another request (on any gateway) is writing the upload, or the lock store is away.
   'UPLOAD_LOCKED',
   'UPLOAD_LOCKS_UNAVAILABLE',
+  // Uploads: a file over the plan's upload limit (libs/db raises it for the CLI and landing drops too).
+  'UPLOAD_TOO_LARGE',
+  // The worker holds the tenant's working layers (a load or build): retryable, with retryAfterSeconds.
+  'WAREHOUSE_BUSY',
 ]);
 
 export type ErrorExposure = 'client' | 'unavailable' | 'internal';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ExecutionResult, FormattedExecutionResult } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
 import { PinoLogger } from 'nestjs-pino';
-import { toClientErrors } from './client-errors.util';
+import { RETRY_AFTER_UNAVAILABLE_SECONDS, SERVICE_UNAVAILABLE, toClientErrors } from './client-errors.util';
 
 type FailedExecution = ExecutionResult & Required<Pick<ExecutionResult, 'errors'>>;
 
@@ -24,6 +24,12 @@ export class GraphqlErrorFormatter {
         { err: error.originalError ?? error, path: error.path?.join('.') },
         `GraphQL operation failed: ${error.message}`,
       );
+    }
+    // Only a dependency being down (Postgres) failed the request: 503 tells load balancers, proxies
+    // and clients to retry rather than to show the answer; the body still says which fields failed.
+    if (errors.length > 0 && errors.every((e) => e.extensions?.code === SERVICE_UNAVAILABLE)) {
+      void context.reply?.header('retry-after', String(RETRY_AFTER_UNAVAILABLE_SECONDS));
+      return { statusCode: 503, response: { data: execution.data ?? null, errors } };
     }
     return {
       statusCode: execution.data ? 200 : (statusCode ?? 200),

@@ -2,7 +2,7 @@ import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '
 import { isDomainError, type DomainError } from '@kineo/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
-import { exposureOf, INTERNAL_ERROR_CODE, SERVICE_UNAVAILABLE } from './client-errors.util';
+import { exposureOf, INTERNAL_ERROR_CODE, RETRY_AFTER_UNAVAILABLE_SECONDS, SERVICE_UNAVAILABLE } from './client-errors.util';
 
 /** A domain error that knows its HTTP status (an upload that is too large is 413, not 400). */
 export interface HttpStatusCarrier {
@@ -16,6 +16,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   TENANT_SUSPENDED: 403,
   TENANT_NOT_FOUND: 404,
   LOAD_NOT_FOUND: 404,
+  UPLOAD_TOO_LARGE: 413,
+  WAREHOUSE_BUSY: 503,
 };
 
 export interface HttpErrorBody {
@@ -45,6 +47,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const body = this.bodyFor(exception, String(request.id));
+    const retryAfter = body.code === SERVICE_UNAVAILABLE ? RETRY_AFTER_UNAVAILABLE_SECONDS : body.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(body.statusCode).send(body);
   }
 

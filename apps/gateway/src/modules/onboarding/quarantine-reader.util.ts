@@ -51,17 +51,24 @@ export async function readQuarantine(warehouse: Warehouse, tenant: TenantNamespa
   }
 }
 
-/** The same rows as CSV text (a header, then one record per row), a batch at a time. */
+/**
+ * The same rows as CSV text (a header, then one record per row), a batch at a time. The first batch
+ * is read before the header is yielded, so a warehouse that cannot be read (the worker holds it)
+ * fails when the caller asks for the first chunk, before any response has been started.
+ */
 export async function* quarantineCsv(warehouse: Warehouse, tenant: TenantNamespace, query: QuarantineQuery): AsyncGenerator<string> {
   const { sql, params } = where(query);
-  yield 'file,line,reason,raw\r\n';
   try {
-    for await (const batch of warehouse.stream(tenant, `${COLUMNS}${sql}`, params)) {
+    const batches = warehouse.stream(tenant, `${COLUMNS}${sql}`, params)[Symbol.asyncIterator]();
+    let next = await batches.next();
+    yield 'file,line,reason,raw\r\n';
+    while (next.done !== true) {
       yield stringify(
         // The columns selected are text and an integer line number.
-        batch.map((r) => [r.file, r.line, r.reason, r.raw].map((v) => (v === null || v === undefined ? '' : String(v as string | number | bigint)))),
+        next.value.map((r) => [r.file, r.line, r.reason, r.raw].map((v) => (v === null || v === undefined ? '' : String(v as string | number | bigint)))),
         { record_delimiter: '\r\n' },
       );
+      next = await batches.next();
     }
   } finally {
     await warehouse.release(tenant);

@@ -40,12 +40,34 @@ export class QuarantineService implements OnApplicationShutdown {
     return toPage(rows, size, (r) => ({ key: r.file, id: String(r.line) }));
   }
 
-  /** Streams the CSV; the download is audited, as any export of tenant data is. */
+  /**
+   * Streams the CSV; the download is audited, as any export of tenant data is, once its first rows
+   * have been read (a refusal, such as WAREHOUSE_BUSY, is an error reply and no download).
+   */
   async csv(tenant: TenantContext, loadId: string): Promise<Readable> {
     const load = await this.activity.load(tenant.tenantId, loadId);
-    await this.audit.record({ actor: tenant.userId, action: 'load.quarantine_downloaded', tenantId: tenant.tenantId, details: { loadId: load.id } });
-    if (load.status !== 'succeeded') return Readable.from(['file,line,reason,raw\r\n']);
-    return Readable.from(quarantineCsv(await this.reader(), tenant, { loadId: load.id }));
+    if (load.status !== 'succeeded') {
+      await this.recordDownload(tenant, load.id);
+      return Readable.from(['file,line,reason,raw\r\n']);
+    }
+    const chunks = quarantineCsv(await this.reader(), tenant, { loadId: load.id });
+    const first = await chunks.next();
+    try {
+      await this.recordDownload(tenant, load.id);
+    } catch (error) {
+      await chunks.return(undefined);
+      throw error;
+    }
+    return Readable.from(
+      (async function* () {
+        if (first.done !== true) yield first.value;
+        yield* chunks;
+      })(),
+    );
+  }
+
+  private async recordDownload(tenant: TenantContext, loadId: string): Promise<void> {
+    await this.audit.record({ actor: tenant.userId, action: 'load.quarantine_downloaded', tenantId: tenant.tenantId, details: { loadId } });
   }
 
   private reader(): Promise<Warehouse> {

@@ -106,6 +106,7 @@ export class OperationsService {
         status: subscription.status,
         seatLimit: subscription.seatLimit ?? subscription.plan.seatLimit,
         rowLimit: Number(subscription.rowLimit ?? subscription.plan.rowLimit),
+        uploadLimitBytes: Math.min(Number(subscription.plan.uploadLimitBytes), this.settings.UPLOAD_MAX_BYTES),
       },
       fiscalYearStartMonth: tenant.fiscalYearStartMonth,
       locale: tenant.locale,

@@ -25,6 +25,9 @@ export class TenantPlanView {
 
   @Field(() => Float, { description: 'Most rows one load may bring.' })
   rowLimit!: number;
+
+  @Field(() => Float, { description: "Largest file one upload may carry: the plan's limit, capped by the deployment's UPLOAD_MAX_BYTES." })
+  uploadLimitBytes!: number;
 }
 
 @ObjectType('LandingRetention', { description: "How long a tenant's finished loads keep their landing files before the worker's sweep deletes them." })

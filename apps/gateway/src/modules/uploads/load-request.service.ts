@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
-import type { PrismaClient } from '@kineo/db';
+import { uploadLimitOf, type PrismaClient, type UploadLimit } from '@kineo/db';
+import type { Settings } from '@kineo/config';
 import { requestLoad, type JobQueues } from '@kineo/jobs';
 import type { Redis } from 'ioredis';
+import { InjectSettings } from '../../engine/config/settings.module';
 import { InjectPrisma } from '../../engine/database/database.module';
 import { InjectJobQueues } from '../../engine/queue/queue.module';
 import { InjectRedis } from '../../engine/redis/redis.module';
@@ -26,7 +28,13 @@ export class LoadRequestService {
     @InjectJobQueues() private readonly queues: JobQueues,
     @InjectRedis() private readonly redis: Redis,
     private readonly landing: LandingRepository,
+    @InjectSettings() private readonly settings: Settings,
   ) {}
+
+  /** The largest file the tenant may upload now: its current plan's limit under UPLOAD_MAX_BYTES. */
+  uploadLimit(tenant: TenantContext): Promise<UploadLimit> {
+    return uploadLimitOf(this.prisma, tenant.tenantId, this.settings.UPLOAD_MAX_BYTES);
+  }
 
   async assertActive(tenant: TenantContext): Promise<void> {
     const { status, slug } = await this.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.tenantId }, select: { status: true, slug: true } });
@@ -67,7 +75,7 @@ export class LoadRequestService {
         source: 'upload',
         requestedBy: tenant.userId,
         asOf,
-      });
+      }, { uploadCeilingBytes: this.settings.UPLOAD_MAX_BYTES });
     } catch (error) {
       await undo();
       await this.landing.unpublish(tenant.namespace, ingestionRunId);

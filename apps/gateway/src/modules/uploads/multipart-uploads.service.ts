@@ -3,14 +3,21 @@ import path from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
 import type { Settings } from '@kineo/config';
+import { UploadTooLargeError, type UploadLimit } from '@kineo/db';
 import { InjectSettings } from '../../engine/config/settings.module';
 import { LandingRepository } from './landing.repository';
 import { LoadRequestService, type LandedFile } from './load-request.service';
 import { safeUploadName } from './upload-file-name.util';
-import { MAX_UPLOAD_FILES, tooLargeError } from './upload-limits.util';
+import { assertDeclaredWithinPlan, MAX_UPLOAD_FILES } from './upload-limits.util';
 import { UploadError } from './uploads.exception';
 import { parseRequest, uploadFormFieldSchema } from './uploads.schemas';
 import type { UploadPart, UploadReceipt } from './uploads.types';
+
+/** One multipart request as the service needs it: what it declares, and its parts read under a file size limit. */
+export interface MultipartRequest {
+  declaredBytes: number | undefined;
+  parts(fileSizeLimit: number): AsyncIterable<UploadPart>;
+}
 
 /** `POST /uploads`: the files of one load in one multipart request. */
 @Injectable()
@@ -25,8 +32,11 @@ export class MultipartUploadsService {
    * Streams each file into a new landing folder for the tenant, then records the load and starts
    * its flow. Any refusal removes what was written, so a refused upload leaves nothing behind.
    */
-  async receive(tenant: TenantContext, parts: AsyncIterable<UploadPart>): Promise<UploadReceipt> {
+  async receive(tenant: TenantContext, request: MultipartRequest): Promise<UploadReceipt> {
     await this.loads.assertReady(tenant);
+    const limit = await this.loads.uploadLimit(tenant);
+    if (request.declaredBytes !== undefined) assertDeclaredWithinPlan(request.declaredBytes, limit, this.settings);
+    const parts = request.parts(limit.limitBytes);
     const ingestionRunId = randomUUID();
     const dir = this.landing.runDir(tenant.namespace, ingestionRunId);
     const files: LandedFile[] = [];
@@ -48,9 +58,9 @@ export class MultipartUploadsService {
         }
         if (files.length === 0) await this.landing.createRunDir(dir);
         // Stop reading at the limit rather than discarding the rest of a huge file first.
-        part.file.once('limit', () => part.file.destroy(this.tooLarge(part.filename)));
+        part.file.once('limit', () => part.file.destroy(new UploadTooLargeError(part.filename, limit)));
         const bytes = await this.landing.write(dir, name, part.file);
-        if (part.file.truncated) throw this.tooLarge(part.filename);
+        if (part.file.truncated) throw new UploadTooLargeError(part.filename, limit);
         files.push({ name, path: path.join(dir, name), bytes });
       }
       if (files.length === 0) {
@@ -58,22 +68,18 @@ export class MultipartUploadsService {
       }
     } catch (error) {
       await this.landing.remove(dir);
-      throw this.asUploadError(error);
+      throw this.asUploadError(error, limit);
     }
     return this.loads.start(tenant, { ingestionRunId, files, asOf }, () => this.landing.remove(dir));
   }
 
-  private tooLarge(file: string): UploadError {
-    return tooLargeError(file, this.settings.UPLOAD_MAX_BYTES);
-  }
-
   /** @fastify/multipart's own errors (FST_*) as upload errors, with a message about the upload. */
-  private asUploadError(error: unknown): unknown {
-    if (error instanceof UploadError) return error;
+  private asUploadError(error: unknown, limit: UploadLimit): unknown {
+    if (error instanceof UploadError || error instanceof UploadTooLargeError) return error;
     const { code, part } = (error ?? {}) as { code?: unknown; part?: { filename?: string } };
     switch (code) {
       case 'FST_REQ_FILE_TOO_LARGE':
-        return this.tooLarge(part?.filename ?? '(unnamed)');
+        return new UploadTooLargeError(part?.filename ?? '(unnamed)', limit);
       case 'FST_FILES_LIMIT':
       case 'FST_PARTS_LIMIT':
       case 'FST_FIELDS_LIMIT':

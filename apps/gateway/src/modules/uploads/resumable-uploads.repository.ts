@@ -52,6 +52,8 @@ export class ResumableUploadsRepository implements OnModuleInit, OnModuleDestroy
   private readonly locker: RedisUploadLocker;
   // The signed-in user behind a request handed to tus, for the creation hook to record as the owner.
   private readonly callers = new WeakMap<Request, string>();
+  // The caller's upload limit (its plan's, under UPLOAD_MAX_BYTES), for tus to announce and enforce.
+  private readonly limits = new WeakMap<Request, number>();
   private sweep: NodeJS.Timeout | undefined;
 
   constructor(
@@ -73,8 +75,9 @@ export class ResumableUploadsRepository implements OnModuleInit, OnModuleDestroy
   }
 
   /** Answers one tus request against the tenant's uploads; a new upload is recorded as `userId`'s. */
-  async handle(namespace: string, userId: string, request: Request): Promise<Response> {
+  async handle(namespace: string, userId: string, request: Request, limitBytes: number): Promise<Response> {
     this.callers.set(request, userId);
+    this.limits.set(request, limitBytes);
     return (await this.serverFor(namespace)).handleWeb(request);
   }
 
@@ -193,7 +196,7 @@ export class ResumableUploadsRepository implements OnModuleInit, OnModuleDestroy
         locker: this.locker,
         namingFunction: () => randomBytes(16).toString('hex'),
         relativeLocation: true,
-        maxSize: this.settings.UPLOAD_MAX_BYTES,
+        maxSize: (request) => Math.min(this.limits.get(request) ?? Number.POSITIVE_INFINITY, this.settings.UPLOAD_MAX_BYTES),
         // The gateway answers no cross-origin requests anywhere; tus would otherwise allow any origin.
         allowedOrigins: () => false,
         onUploadCreate: async (request, upload) => {

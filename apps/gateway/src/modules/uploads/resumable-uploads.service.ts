@@ -1,18 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
-import type { Settings } from '@kineo/config';
-import { InjectSettings } from '../../engine/config/settings.module';
+import { UploadTooLargeError, type UploadLimit } from '@kineo/db';
 import { LoadRequestService } from './load-request.service';
 import { fileNameInHeader, ResumableUploadsRepository, type ResumableUpload } from './resumable-uploads.repository';
 import { safeUploadName } from './upload-file-name.util';
-import { tooLargeError } from './upload-limits.util';
 import { UploadError } from './uploads.exception';
 
 /** The checks around each tus request: who may create, ask about, resume or end which upload. */
 @Injectable()
 export class ResumableUploadsService {
   constructor(
-    @InjectSettings() private readonly settings: Settings,
     private readonly loads: LoadRequestService,
     private readonly resumableUploads: ResumableUploadsRepository,
   ) {}
@@ -23,9 +20,15 @@ export class ResumableUploadsService {
    * an upload that does not exist.
    */
   async handle(tenant: TenantContext, request: Request, uploadId?: string): Promise<Response> {
-    if (request.method === 'POST') await this.assertCreatable(tenant, request.headers);
-    else if (uploadId !== undefined) await this.ownUpload(tenant, uploadId);
-    return this.resumableUploads.handle(tenant.namespace, tenant.userId, request);
+    // The plan's limit in force now: tus announces it (Tus-Max-Size) and holds every request to it.
+    const limit = await this.loads.uploadLimit(tenant);
+    if (request.method === 'POST') await this.assertCreatable(tenant, request.headers, limit);
+    else if (uploadId !== undefined) {
+      const upload = await this.ownUpload(tenant, uploadId);
+      // The plan may have been changed to a smaller one since the upload was created.
+      if (request.method === 'PATCH' && upload.size > limit.limitBytes) throw new UploadTooLargeError(upload.fileName, limit, upload.size);
+    }
+    return this.resumableUploads.handle(tenant.namespace, tenant.userId, request, limit.limitBytes);
   }
 
   /** The caller's own upload; anything else, another tenant's or another admin's, is not found. */
@@ -40,7 +43,7 @@ export class ResumableUploadsService {
   }
 
   /** A new resumable upload must name an acceptable file and declare a size within the limit. */
-  private async assertCreatable(tenant: TenantContext, headers: Headers): Promise<void> {
+  private async assertCreatable(tenant: TenantContext, headers: Headers, limit: UploadLimit): Promise<void> {
     await this.loads.assertActive(tenant);
     const sent = fileNameInHeader(headers.get('upload-metadata'));
     if (!sent) {
@@ -58,6 +61,6 @@ export class ResumableUploadsService {
         file: sent,
       });
     }
-    if (Number(length) > this.settings.UPLOAD_MAX_BYTES) throw tooLargeError(sent, this.settings.UPLOAD_MAX_BYTES);
+    if (Number(length) > limit.limitBytes) throw new UploadTooLargeError(sent, limit, Number(length));
   }
 }

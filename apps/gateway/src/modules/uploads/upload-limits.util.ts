@@ -1,6 +1,7 @@
 import type { Settings } from '@kineo/config';
 import type { FastifyMultipartOptions } from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
+import type { UploadLimit } from '@kineo/db';
 import { UploadError } from './uploads.exception';
 
 /** A load takes at most this many files (the ingest job's limit). */
@@ -19,32 +20,28 @@ export function multipartOptions(settings: Pick<Settings, 'UPLOAD_MAX_BYTES'>): 
   };
 }
 
-/** The refusal of a file over the size limit, in units a person reads. */
-export function tooLargeError(file: string, limit: number): UploadError {
-  return new UploadError(
-    'UPLOAD_TOO_LARGE',
-    `The file "${file}" is larger than the upload limit of ${formatBytes(limit)} (${limit} bytes); nothing from this upload was kept.`,
-    { file, limitBytes: limit },
-  );
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
-}
-
 /** Room for the multipart boundaries, part headers and form fields around the files themselves. */
 const MULTIPART_OVERHEAD_BYTES = 1024 ** 2;
 
 /** The most a multipart upload request may declare: all its files at their limit, within the request limit. */
 export function maxUploadRequestBytes(settings: Pick<Settings, 'UPLOAD_MAX_BYTES' | 'UPLOAD_MAX_REQUEST_BYTES'>): number {
   return Math.min(settings.UPLOAD_MAX_REQUEST_BYTES, MAX_UPLOAD_FILES * settings.UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD_BYTES);
+}
+
+/**
+ * A multipart request declaring more than its tenant's plan allows (every file at the plan's limit)
+ * is refused from its Content-Length, before the body is read: the global hook below has let it
+ * through, not knowing the tenant yet.
+ */
+export function assertDeclaredWithinPlan(declared: number, limit: UploadLimit, settings: Pick<Settings, 'UPLOAD_MAX_BYTES' | 'UPLOAD_MAX_REQUEST_BYTES'>): void {
+  const requestLimit = Math.min(maxUploadRequestBytes(settings), MAX_UPLOAD_FILES * limit.limitBytes + MULTIPART_OVERHEAD_BYTES);
+  if (!(declared > requestLimit)) return;
+  throw new UploadError(
+    'UPLOAD_TOO_LARGE',
+    `The upload declares ${declared} bytes, over the limit of ${requestLimit} bytes for one request on the ${limit.plan} plan ` +
+      `(files of at most ${limit.limitBytes} bytes each); nothing from this upload was kept.`,
+    { declaredBytes: declared, limitBytes: requestLimit, fileLimitBytes: limit.limitBytes, plan: limit.plan },
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
 import { HttpErrorFilter } from '../../engine/errors/http-error.filter';
 import { MultipartUploadsService } from './multipart-uploads.service';
@@ -22,9 +22,24 @@ export class UploadsController {
   @Post()
   @HttpCode(202)
   @Roles('org_admin')
-  receive(@CurrentTenant() tenant: TenantContext, @Req() request: FastifyRequest): Promise<UploadReceipt> {
+  async receive(
+    @CurrentTenant() tenant: TenantContext,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UploadReceipt> {
     if (!request.isMultipart()) throw new UploadError('UPLOAD_NOT_MULTIPART', 'Send the files as multipart/form-data.');
-    return this.multipart.receive(tenant, request.parts());
+    const declared = request.headers['content-length'];
+    try {
+      return await this.multipart.receive(tenant, {
+        declaredBytes: declared === undefined ? undefined : Number(declared),
+        parts: (fileSize) => request.parts({ limits: { fileSize } }),
+      });
+    } catch (error) {
+      // A refusal may come before the body was read (the plan's limit, from Content-Length): the rest
+      // of it is never read, so the connection cannot carry another request.
+      void reply.header('connection', 'close');
+      throw error;
+    }
   }
 
   /** Loads files sent with the resumable (tus) endpoint, once each has been sent whole. */

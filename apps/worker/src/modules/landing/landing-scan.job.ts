@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { requestLoad, type JobQueues } from '@kineo/jobs';
-import { PlanLimitError, type PrismaClient } from '@kineo/db';
+import { PlanLimitError, UploadTooLargeError, type PrismaClient } from '@kineo/db';
 import type { LandingStore } from '@kineo/landing';
 import type { JobContext } from '../../engine/job-handler.registry';
 
@@ -14,6 +14,8 @@ export interface LandingScanDeps {
   queues: JobQueues;
   dataDir: string;
   landing: LandingStore;
+  /** UPLOAD_MAX_BYTES: the ceiling on every plan's upload limit. */
+  uploadMaxBytes?: number;
 }
 
 /**
@@ -60,9 +62,9 @@ export function landingScanHandler(deps: LandingScanDeps) {
           files: landed,
           source: 'landing',
           requestedBy: 'worker:landing',
-        });
+        }, { uploadCeilingBytes: deps.uploadMaxBytes });
       } catch (error) {
-        if (!(error instanceof PlanLimitError)) throw error;
+        if (!(error instanceof PlanLimitError || error instanceof UploadTooLargeError)) throw error;
         // Nobody waits on a landing drop: the refusal goes where ops and the org admin look (the audit
         // log), the files stay in their run folder, and the other tenants' drops still get picked up.
         await deps.prisma.auditEvent.create({
