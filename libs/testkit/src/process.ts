@@ -4,8 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * The real worker (its built `dist/main.js`), as the stack runs it, against a test's stack; resolves
  * once it says it is ready.
  */
-export async function startWorkerProcess(workerMain: string, env: Record<string, string>): Promise<ChildProcess> {
+export async function startWorkerProcess(workerMain: string, env: Record<string, string>, onOutput?: (chunk: string) => void): Promise<ChildProcess> {
   const child = spawn(process.execPath, [workerMain], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Every log line from the first, for tests that search the worker's log.
+  if (onOutput) child.stdout.on('data', (d: Buffer) => onOutput(d.toString()));
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {

@@ -27,7 +27,10 @@ export interface TestStack {
  * Real Postgres (migrated) and real Redis on free ports with a throwaway directory, for one
  * test suite. Call stop() in afterAll; everything it started is gone afterwards.
  */
-export async function startTestStack(options: { migrate?: boolean; keepIn?: string; restartable?: boolean } = {}): Promise<TestStack> {
+export async function startTestStack(
+  // postgresPassword: a distinctive one for tests that search output for it (the default is "postgres").
+  options: { migrate?: boolean; keepIn?: string; restartable?: boolean; postgresPassword?: string } = {},
+): Promise<TestStack> {
   // A kept directory (the benchmarks' built tenants) outlives the stack: Postgres persists in it and stop() leaves it.
   const kept = options.keepIn !== undefined;
   const dir = options.keepIn ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-test-'));
@@ -39,7 +42,7 @@ export async function startTestStack(options: { migrate?: boolean; keepIn?: stri
   // A restartable stack keeps its data across a stop: Postgres's cluster and Redis's append-only
   // file (queues and locks come back as BullMQ left them), as the local stack does.
   const restartable = options.restartable === true;
-  const pgOptions = (port?: number) => ({ dataDir: path.join(dir, 'postgres'), persistent: kept || restartable, port });
+  const pgOptions = (port?: number) => ({ dataDir: path.join(dir, 'postgres'), persistent: kept || restartable, port, password: options.postgresPassword });
   const redisOptions = (port?: number) => ({ dir: path.join(dir, 'redis'), serverBin: loadSetting('REDIS_SERVER_BIN'), persist: restartable, port });
   let postgres: PostgresServer | undefined;
   let redis: RedisServer | undefined;

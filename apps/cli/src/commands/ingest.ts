@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { QueueEvents } from 'bullmq';
-import { TenantService, type StageRecord } from '@kineo/db';
+import { assertFilesWithinUploadLimit, TenantService, uploadLimitOf, type StageRecord } from '@kineo/db';
 import { bullConnection, LOAD_STAGES, pollUntil, QUEUE_PREFIX, requestLoad, type LoadTicket } from '@kineo/jobs';
 import { createLandingStore } from '@kineo/landing';
 import type { FileReport } from '@kineo/pipeline';
@@ -57,6 +57,29 @@ export function ingestCommand(context: () => CliContext): Command {
     });
 }
 
+/**
+ * The data directory's landing and warehouse folders hold every tenant's files: loading one of
+ * them into another tenant (linked, so it would not even be a copy) would hand that tenant's
+ * export over. Only the tenant's own landing folder may be named there; paths are compared after
+ * resolving links. The message names neither the other tenant nor its folder.
+ */
+function assertOutsideOtherTenantsData(files: { path: string }[], dataDir: string, tenant: { slug: string; namespace: string }): void {
+  const real = (p: string) => (fs.existsSync(p) ? fs.realpathSync(p) : path.resolve(p));
+  const inside = (p: string, folder: string) => p === folder || p.startsWith(folder + path.sep);
+  const data = real(dataDir);
+  const own = path.join(data, 'landing', tenant.namespace);
+  for (const file of files) {
+    const at = real(file.path);
+    for (const area of ['landing', 'warehouse']) {
+      if (inside(at, path.join(data, area)) && !inside(at, own)) {
+        throw new CliError(
+          `${file.path} is in the data directory's ${area} folder, outside the landing folder of "${tenant.slug}"; ingest export files from elsewhere.`,
+        );
+      }
+    }
+  }
+}
+
 /** Puts the files in the tenant's landing area (linked when possible) and starts the load's flow. */
 export async function startLoad(
   ctx: CliContext,
@@ -65,6 +88,10 @@ export async function startLoad(
   options: { asOf?: Date; source: 'cli' },
 ): Promise<LoadTicket> {
   if (tenant.status !== 'active') throw new CliError(`Tenant "${tenant.slug}" is ${tenant.status}; only an active tenant takes loads.`);
+  assertOutsideOtherTenantsData(files, ctx.settings.KINEO_DATA_DIR, tenant);
+  // Refused before a byte is copied into landing; requestLoad checks again for the landed copies.
+  const limit = await uploadLimitOf(ctx.prisma, tenant.id, ctx.settings.UPLOAD_MAX_BYTES);
+  assertFilesWithinUploadLimit(limit, files.map((f) => ({ name: f.name, bytes: fs.statSync(f.path).size })));
   const queues = await ctx.queues();
   const ingestionRunId = randomUUID();
   const store = createLandingStore(ctx.settings);
@@ -90,7 +117,7 @@ export async function startLoad(
       source: options.source,
       requestedBy: ctx.actor,
       asOf: options.asOf,
-    });
+    }, { uploadCeilingBytes: ctx.settings.UPLOAD_MAX_BYTES });
   } catch (error) {
     if (store.kind !== 'local') await store.removeRun(tenant.namespace, ingestionRunId);
     throw error;
