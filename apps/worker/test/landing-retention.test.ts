@@ -143,7 +143,8 @@ describe('landing retention', () => {
     const queues = new JobQueues(stack.redisUrl);
     const context = { log: pino({ level: 'silent' }), progress: async () => undefined, signal: new AbortController().signal } as unknown as JobContext;
     try {
-      const result = await landingScanHandler({ prisma, queues, dataDir: stack.env.KINEO_DATA_DIR, uploadMaxBytes: 2 * 1024 ** 3 })({}, context);
+      const deps = { prisma, queues, dataDir: stack.env.KINEO_DATA_DIR, landing: new LocalLandingStore(stack.env.KINEO_DATA_DIR), uploadMaxBytes: 2 * 1024 ** 3 };
+      const result = await landingScanHandler(deps)({}, context);
       expect(result).toEqual({ started: [] });
     } finally {
       await queues.close();
