@@ -1,4 +1,5 @@
 import type { SqlParam } from '@kineo/warehouse';
+import type { RollupManifestEntry } from './rollups/rollups';
 
 /** Whose learners a caller sees. Applied by the compiler to every query, never by a resolver. */
 export type AnalyticsScope =
@@ -86,6 +87,8 @@ export interface CompiledQuery {
   /** Positional (`?`) parameters, in order. No value from the query is ever inlined in `sql`. */
   params: SqlParam[];
   columns: CompiledColumn[];
+  /** The rollup ('Cube.rollupName') whose table answers, when one does; unset: the facts. */
+  rollup?: string;
 }
 
 /** What a caller gets back: the rows, and which published data they were computed on. */
@@ -107,6 +110,11 @@ export interface CompileOptions {
   gold?: (table: string) => string;
   /** Exports: no default row limit (a limit the query sets still holds, so the file has the rows shown). */
   noLimit?: boolean;
+  /**
+   * The rollups the published version holds (its gold.rollup_manifest): a query one of them answers
+   * exactly reads it instead of the facts. Unset: always the facts.
+   */
+  rollups?: readonly RollupManifestEntry[];
 }
 
 export interface DrillRequest {

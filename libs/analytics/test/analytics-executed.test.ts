@@ -424,6 +424,194 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
     });
   });
 
+  describe('rollups (pre-aggregations built with the published version)', () => {
+    const withRollups = (query: AnalyticsQuery, scope: AnalyticsScope = TENANT, asOf = AS_OF) =>
+      compileQuery(query, scope, dialect, { asOf, rollups: gold.rollups });
+    const facts = (query: AnalyticsQuery, scope: AnalyticsScope = TENANT) => compileQuery(query, scope, dialect, options);
+    /** In order (the order is total), floats to 9 significant digits: a sum of sums rounds differently. */
+    const rowsOf = (rows: Row[]) =>
+      rows.map((r) => Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(9)) : v]));
+
+    async function sameAnswer(query: AnalyticsQuery, scope: AnalyticsScope = TENANT): Promise<{ rollup?: string; rows: Row[] }> {
+      const fromRollup = withRollups(query, scope);
+      const fromFacts = facts(query, scope);
+      expect(fromFacts.rollup).toBeUndefined();
+      const [a, b] = [await gold.run(fromRollup), await gold.run(fromFacts)];
+      expect(rowsOf(a)).toEqual(rowsOf(b));
+      expect(fromRollup.columns).toEqual(fromFacts.columns);
+      if (fromRollup.rollup) {
+        expect(fromRollup.sql).toMatch(/from gold\.rollup_\w+ f\b/);
+        expect(fromRollup.sql).not.toMatch(/gold\.fact_/);
+      } else {
+        expect(fromRollup.sql).toBe(fromFacts.sql);
+      }
+      return { rollup: fromRollup.rollup, rows: a };
+    }
+
+    it('the build published every declared rollup, built at its as_of, in a fraction of the gold build', () => {
+      expect(gold.rollups.length).toBeGreaterThan(30);
+      expect(new Set(gold.rollups.map((r) => r.asOfKey))).toEqual(new Set([20250630]));
+      expect(gold.rollups.every((r) => r.rows > 0)).toBe(true);
+      // A figure for the docs, not a pass mark: timings vary with the machine's load.
+      console.log(`rollups: ${gold.rollups.length} tables, ${gold.rollups.reduce((n, r) => n + r.rows, 0)} rows, built in ${gold.buildMs.rollups} ms; gold models ${gold.buildMs.gold} ms`);
+    });
+
+    it("every org admin's dashboard tile is answered from a rollup with the facts' numbers", async () => {
+      const answeredBy: string[] = [];
+      for (const dashboard of DASHBOARDS.filter((d) => d.roles.includes('org_admin'))) {
+        for (const { tile, query } of dashboardQueries(dashboard.id, [])) {
+          const { rollup, rows } = await sameAnswer(query);
+          expect({ tile: `${dashboard.id}/${tile.id}`, rollup }).toEqual({ tile: `${dashboard.id}/${tile.id}`, rollup: expect.any(String) });
+          expect(rows.length).toBeGreaterThan(0);
+          answeredBy.push(rollup!);
+        }
+      }
+      // The KPIs with distinct learners come from the rollups kept for exactly their groups.
+      expect(answeredBy).toContain('CourseProgress.summary');
+      expect(answeredBy).toContain('Learner.reports');
+    });
+
+    it('a filtered dashboard still reads a rollup that keeps the filtered member', async () => {
+      for (const filters of [
+        [{ member: 'CourseProgress.courseType', operator: 'equals', values: ['seminar'] }],
+        [{ member: 'Learner.organisationTree', operator: 'contains', values: ['/1/'] }],
+        [{ member: 'Learner.isActive', operator: 'in', values: [true, false] }],
+      ] as AnalyticsQuery['filters'][]) {
+        const by = (await sameAnswer(tileQuery('course-completion', 'by-organisation', filters))).rollup;
+        expect(by).toBe(filters![0].member === 'CourseProgress.courseType' ? undefined : 'CourseProgress.byOrganisation');
+      }
+      const { rollup } = await sameAnswer(tileQuery('course-completion', 'by-course', [{ member: 'CourseProgress.status', operator: 'notEquals', values: ['complete'] }]));
+      expect(rollup).toBe('CourseProgress.byCourse');
+    });
+
+    const ACTIVE_FILTER = { member: 'Learner.isActive', operator: 'equals' as const, values: [true] };
+    const adHoc: { name: string; query: AnalyticsQuery; rollup: string | undefined }[] = [
+      {
+        name: 'by organisation and status',
+        query: { measures: ['CourseProgress.count', 'CourseProgress.completionRate'], dimensions: ['Learner.organisationName', 'CourseProgress.status'], limit: 5000 },
+        rollup: 'CourseProgress.byOrganisation',
+      },
+      { name: 'by course', query: { measures: ['CourseProgress.averageDaysToComplete', 'CourseProgress.completedRpl'], dimensions: ['CourseProgress.courseName'] }, rollup: 'CourseProgress.byCourse' },
+      {
+        name: 'completions by fiscal year (from days)',
+        query: { measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'fiscalYear' } },
+        rollup: 'CourseProgress.byCompletedDay',
+      },
+      {
+        name: 'completions by fiscal quarter of one fiscal year',
+        query: { measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'fiscalQuarter', fiscalYear: 2024 } },
+        rollup: 'CourseProgress.byCompletedDay',
+      },
+      {
+        name: 'completions by week in a date range',
+        query: { measures: ['CourseProgress.completed'], dimensions: ['CourseProgress.courseType'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'week', dateRange: ['2024-03-05', '2024-11-19'] } },
+        rollup: 'CourseProgress.byCompletedDay',
+      },
+      {
+        name: 'enrolments by quarter (from months)',
+        query: { measures: ['CourseProgress.count'], timeDimension: { dimension: 'CourseProgress.enrolledDate', granularity: 'quarter' } },
+        rollup: 'CourseProgress.byEnrolledMonth',
+      },
+      {
+        name: 'enrolments over whole months (from months)',
+        query: { measures: ['CourseProgress.count'], timeDimension: { dimension: 'CourseProgress.enrolledDate', granularity: 'month', dateRange: ['2024-02-01', '2024-09-30'] } },
+        rollup: 'CourseProgress.byEnrolledMonth',
+      },
+      {
+        name: 'enrolments over part of a month: the facts',
+        query: { measures: ['CourseProgress.count'], timeDimension: { dimension: 'CourseProgress.enrolledDate', granularity: 'month', dateRange: ['2024-02-10', '2024-09-30'] } },
+        rollup: undefined,
+      },
+      {
+        name: 'enrolments by fiscal year: months do not give fiscal years, the facts do',
+        query: { measures: ['CourseProgress.count'], timeDimension: { dimension: 'CourseProgress.enrolledDate', granularity: 'fiscalYear' } },
+        rollup: undefined,
+      },
+      {
+        name: 'distinct learners of active learners (exactly the summary rollup)',
+        query: { measures: ['CourseProgress.learners', 'CourseProgress.count'], filters: [ACTIVE_FILTER] },
+        rollup: 'CourseProgress.summary',
+      },
+      {
+        name: 'distinct learners by organisation: no rollup has exactly those groups, the facts',
+        query: { measures: ['CourseProgress.learners'], dimensions: ['Learner.organisationName'] },
+        rollup: undefined,
+      },
+      {
+        name: 'a measure filter recombined from parts',
+        query: { measures: ['Certification.complianceRate', 'Certification.count'], dimensions: ['Learner.organisationName'], filters: [{ member: 'Certification.complianceRate', operator: 'gte', values: [0.5] }] },
+        rollup: 'Certification.byOrganisation',
+      },
+      {
+        name: 'expiring certifications by certification (as at the build)',
+        query: { measures: ['Certification.expiringIn60Days', 'Certification.red'], dimensions: ['Certification.certificationName', 'Certification.rag'] },
+        rollup: 'Certification.byCertification',
+      },
+      {
+        name: 'a member no rollup keeps (position): the facts',
+        query: { measures: ['CourseProgress.count'], dimensions: ['Learner.positionName'] },
+        rollup: undefined,
+      },
+      { name: 'programs by organisation, overdue', query: { measures: ['ProgramProgress.overdue', 'ProgramProgress.dueIn30Days'], dimensions: ['Learner.organisationId'], filters: [{ member: 'ProgramProgress.isOverdue', operator: 'equals', values: [true] }] }, rollup: 'ProgramProgress.byOrganisation' },
+      { name: 'history by fiscal year and organisation', query: { measures: ['CertificationHistory.complianceRate', 'CertificationHistory.recertifications'], dimensions: ['CertificationHistory.fiscalYear', 'Learner.organisationName'], limit: 5000 }, rollup: 'CertificationHistory.byOrganisation' },
+      { name: 'learning hours by quarter and source', query: { measures: ['LearningTime.hours'], dimensions: ['LearningTime.source'], timeDimension: { dimension: 'LearningTime.date', granularity: 'quarter' } }, rollup: 'LearningTime.byDay' },
+      { name: 'hours per learner (exact)', query: { measures: ['LearningTime.averageHoursPerLearner'], filters: [ACTIVE_FILTER] }, rollup: 'LearningTime.summary' },
+      { name: 'seminar no-shows by status', query: { measures: ['SeminarSignup.noShows', 'SeminarSignup.attendanceRate'], dimensions: ['SeminarSignup.status'] }, rollup: 'SeminarSignup.bySeminar' },
+      { name: 'nothing matches: the KPI row of zeros', query: { measures: ['Scorm.attempts', 'Scorm.learners', 'Scorm.passRate', 'Scorm.hours', 'Scorm.averageScore'], filters: [{ member: 'Learner.isActive', operator: 'equals', values: [false] }, { member: 'Learner.isActive', operator: 'equals', values: [true] }] }, rollup: 'Scorm.summary' },
+    ];
+
+    it.each(adHoc)('ad hoc: $name', async ({ query, rollup }) => {
+      expect((await sameAnswer(query)).rollup).toBe(rollup);
+    });
+
+    it("a viewer's granted subtrees apply to a rollup that keeps the organisation, and never widen it", async () => {
+      const [org] = await gold.sql(
+        `select o.organisation_id from gold.dim_organisation o where o.organisation_key <> -1
+         and exists (select 1 from gold.dim_organisation c where c.parent_key = o.organisation_key) order by o.depth desc, o.organisation_id limit 1`,
+      );
+      const viewer: AnalyticsScope = { kind: 'viewer', organisationIds: [org.organisation_id as number] };
+      const byOrg = await sameAnswer(tileQuery('course-completion', 'by-organisation'), viewer);
+      expect(byOrg.rollup).toBe('CourseProgress.byOrganisation');
+      expect(byOrg.rows.length).toBeGreaterThan(0);
+      const all = await gold.run(facts(tileQuery('course-completion', 'by-organisation')));
+      expect(byOrg.rows.length).toBeLessThan(all.length);
+      // The summary KPI counts distinct learners, kept only per active flag: a viewer's summary reads the facts.
+      expect((await sameAnswer(tileQuery('course-completion', 'summary'), viewer)).rollup).toBeUndefined();
+      expect((await sameAnswer(tileQuery('my-team', 'reports'), viewer)).rollup).toBe('Learner.reports');
+      for (const empty of [await gold.run(withRollups(tileQuery('course-completion', 'by-status'), { kind: 'viewer', organisationIds: [] }))]) expect(empty).toEqual([]);
+    });
+
+    it("a manager's queries never read a rollup", async () => {
+      const manager: AnalyticsScope = { kind: 'manager', managerUserId: await busiestManager(), reach: 'all' };
+      for (const dashboard of DASHBOARDS) {
+        for (const { query } of dashboardQueries(dashboard.id, [])) {
+          const compiled = withRollups(query, manager);
+          expect(compiled.rollup).toBeUndefined();
+          expect(compiled.sql).not.toContain('rollup_');
+        }
+      }
+      const { rows } = await sameAnswer(tileQuery('my-team', 'reports'), manager);
+      expect(rows.length).toBeGreaterThan(5);
+    });
+
+    it('a version built before rollups, or with other rollups, is answered from the facts', async () => {
+      const query = tileQuery('course-completion', 'by-status');
+      expect(compileQuery(query, TENANT, dialect, { asOf: AS_OF, rollups: [] }).rollup).toBeUndefined();
+      const olderDefinition = gold.rollups.map((r) => ({ ...r, signature: `${r.signature}-older` }));
+      const compiled = compileQuery(query, TENANT, dialect, { asOf: AS_OF, rollups: olderDefinition });
+      expect(compiled.rollup).toBeUndefined();
+      expect(await gold.run(compiled)).toEqual(await gold.run(facts(query)));
+    });
+
+    it('figures as at a day (expiring, due) come from a rollup only when it was built at the query’s as_of', () => {
+      const expiring = tileQuery('certification-compliance', 'summary');
+      expect(withRollups(expiring).rollup).toBe('Certification.summary');
+      expect(withRollups(expiring, TENANT, '2025-07-01').rollup).toBeUndefined();
+      // Course figures do not depend on the day: any as_of reads their rollups.
+      expect(withRollups(tileQuery('course-completion', 'by-status'), TENANT, '2025-07-01').rollup).toMatch(/^CourseProgress\./);
+    });
+  });
+
   /** The manager with the most indirect reports: a manager whose 'all' and 'direct' differ. */
   async function busiestManager(): Promise<number> {
     const [row] = await gold.sql(

@@ -4,11 +4,15 @@ import path from 'node:path';
 import { generateExport } from '@kineo/generator';
 import { buildTenant, ingestFiles } from '@kineo/pipeline';
 import { DuckDbWarehouse, duckdbDialect, namespaceForTenantSeq, type Row, type SqlParam } from '@kineo/warehouse';
-import type { CompiledQuery } from '../src';
+import { parseRollupManifest, ROLLUP_MANIFEST_QUERY, rollupModels, type CompiledQuery, type RollupManifestEntry } from '../src';
 
 export const AS_OF = '2025-06-30';
 
 export interface GoldTenant {
+  /** What the build published of the rollups (its gold.rollup_manifest). */
+  rollups: RollupManifestEntry[];
+  /** Time the build spent on gold models and on the rollups, in ms. */
+  buildMs: { gold: number; rollups: number };
   /** Runs compiled SQL on the published gold, as the gateway does. */
   run(compiled: { sql: string; params: SqlParam[] }): Promise<Row[]>;
   /** Runs SQL written by the test (the independent answer) on the same published gold. */
@@ -25,13 +29,20 @@ export async function buildGoldTenant(users = 80): Promise<GoldTenant> {
   const tenant = { tenantId: 'analytics', namespace: namespaceForTenantSeq(77) };
   const wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1 });
   const asOf = new Date(`${AS_OF}T00:00:00Z`);
+  let buildMs = { gold: 0, rollups: 0 };
   try {
     await wh.provision(tenant);
     const landing = path.join(wh.landingDir(tenant), 'export');
     await generateExport({ dir: landing, users, seed: 7, asOf, years: 3 });
     const files = fs.readdirSync(landing).map((f) => ({ path: path.join(landing, f) }));
     await ingestFiles(wh, tenant, files, { batchId: '00000000-0000-4000-8000-0000000000bb', source: 'test' });
-    await buildTenant(wh, tenant, { asOf, fiscalYearStartMonth: 7 });
+    const stages = await buildTenant(wh, tenant, { asOf, fiscalYearStartMonth: 7, models: rollupModels(wh.dialect, asOf) });
+    const all = Object.values(stages).flat();
+    const isRollup = (model: string) => model.startsWith('gold.rollup_');
+    buildMs = {
+      gold: all.filter((r) => r.model.startsWith('gold.') && !isRollup(r.model)).reduce((n, r) => n + r.durationMs, 0),
+      rollups: all.filter((r) => isRollup(r.model)).reduce((n, r) => n + r.durationMs, 0),
+    };
     await wh.publish(tenant, 1);
   } catch (error) {
     await wh.close();
@@ -39,7 +50,10 @@ export async function buildGoldTenant(users = 80): Promise<GoldTenant> {
     throw error;
   }
   const sql = async (text: string, params: SqlParam[] = []) => (await wh.queryPublished(tenant, text, params)).rows;
+  const rollups = parseRollupManifest(await sql(ROLLUP_MANIFEST_QUERY));
   return {
+    rollups,
+    buildMs,
     run: (compiled) => sql(compiled.sql, compiled.params),
     sql,
     close: async () => {

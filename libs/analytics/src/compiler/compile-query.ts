@@ -4,6 +4,7 @@ import { dimensionPredicate, dimensionValue, grainValue, measurePredicate } from
 import { JoinPlanner } from './join-planner';
 import { planQuery, type QueryPlan } from './resolve';
 import { normaliseScope, scopePredicate } from './scope';
+import { chooseRollup, compileRollupPlan } from './compile-rollup';
 import { compileEnv, fragment, type CompileEnv, type Fragment, type ParamSink } from './sql-context';
 
 const titleOf = (member: string, def: { title: string }) => `${def.title}`.trim() || member;
@@ -60,8 +61,21 @@ export function assemble(parts: Fragment[]): { sql: string; params: SqlParam[] }
 export function compileQuery(query: AnalyticsQuery, scope: AnalyticsScope, dialect: Dialect, options: CompileOptions): CompiledQuery {
   const plan = planQuery(query);
   const env = compileEnv(options);
-  normaliseScope(scope);
-  return compilePlan(plan, scope, dialect, env, options.noLimit === true);
+  const normalised = normaliseScope(scope);
+  const noLimit = options.noLimit === true;
+  const chosen = options.rollups ? chooseRollup(plan, normalised, dialect, env, options.rollups) : undefined;
+  if (chosen) return compileRollupPlan(plan, normalised, dialect, env, chosen.rollup, (keys) => tail(plan, keys, dialect, noLimit));
+  return compilePlan(plan, scope, dialect, env, noLimit);
+}
+
+/** ORDER BY and LIMIT, the same whichever table answers. */
+function tail(plan: QueryPlan, dimensionKeys: string[], dialect: Dialect, noLimit: boolean): Fragment[] {
+  const q = (name: string) => dialect.ident(name);
+  const order = orderBy(plan, dimensionKeys);
+  const orderSql: Fragment = { sql: order.length ? `order by ${order.map((o) => `${q(o.key)} ${o.direction} nulls last`).join(', ')}` : '', params: [] };
+  // An export lifts only the default limit: a query that asks for its top N exports those N, as shown.
+  const limit: Fragment = { sql: noLimit && plan.query.limit === undefined ? '' : `limit ${plan.limit}`, params: [] };
+  return [orderSql, limit];
 }
 
 function compilePlan(plan: QueryPlan, scope: AnalyticsScope, dialect: Dialect, env: CompileEnv, noLimit: boolean): CompiledQuery {
@@ -90,12 +104,7 @@ function compilePlan(plan: QueryPlan, scope: AnalyticsScope, dialect: Dialect, e
   });
   const from = planner.from();
 
-  const order = orderBy(plan, dims.map((d) => d.column.key));
-  const orderSql: Fragment = { sql: order.length ? `order by ${order.map((o) => `${q(o.key)} ${o.direction} nulls last`).join(', ')}` : '', params: [] };
-  // An export lifts only the default limit: a query that asks for its top N exports those N, as shown.
-  const limit: Fragment = { sql: noLimit && plan.query.limit === undefined ? '' : `limit ${plan.limit}`, params: [] };
-
-  return { ...assemble([select, from, where, groupBy, having, orderSql, limit]), columns };
+  return { ...assemble([select, from, where, groupBy, having, ...tail(plan, dims.map((d) => d.column.key), dialect, noLimit)]), columns };
 }
 
 /** The caller's order, then a total order (time, then dimensions) so a limited result is always the same rows. */

@@ -1,4 +1,4 @@
-import type { SqlParam } from '@kineo/warehouse';
+import type { Dialect, SqlParam } from '@kineo/warehouse';
 import { AnalyticsQueryError } from '../analytics-query.error';
 import type { CompileOptions } from '../analytics.types';
 import type { SqlContext } from '../model';
@@ -32,11 +32,19 @@ export class ParamSink implements SqlContext {
   constructor(private readonly env: CompileEnv) {}
 
   param(value: SqlParam): string {
+    const inline = this.env.inline;
+    if (inline) {
+      // Only model-given values reach a statement compiled inline (a rollup's build): never a caller's.
+      if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+      if (typeof value === 'string') return inline.literal(value);
+      throw new Error(`A rollup's build statement cannot hold ${typeof value} ${String(value)} inline.`);
+    }
     this.params.push(value);
     return '?';
   }
 
   asOfKey(days = 0): string {
+    this.env.onAsOf?.();
     const day = new Date(this.env.asOf.getTime() + days * 86_400_000);
     return this.param(dateKeyOf(day));
   }
@@ -49,6 +57,10 @@ export class ParamSink implements SqlContext {
 export interface CompileEnv {
   asOf: Date;
   gold: (table: string) => string;
+  /** Values written into the SQL as this dialect's literals instead of bound (DDL cannot bind parameters everywhere). */
+  inline?: Dialect;
+  /** Told whenever SQL reads the build's as_of, so a rollup knows its figures hold only for that day. */
+  onAsOf?: () => void;
 }
 
 export function compileEnv(options: CompileOptions): CompileEnv {

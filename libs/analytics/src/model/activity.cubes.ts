@@ -1,6 +1,10 @@
 import { factCube } from './cube.util';
 import { COURSE_DIMENSIONS, COURSE_NODE } from './course.cubes';
-import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate, sum } from './measures.util';
+import { average, column, count, countWhere, dateKey, dimension, distinctLearners, exactly, rate, sum } from './measures.util';
+import type { SqlOf } from './model.types';
+import { BY_ORGANISATION } from './rollups.util';
+
+const SCORM_ADDITIVE = ['attempts', 'completed', 'completionRate', 'passed', 'passRate', 'averageScore', 'hours'];
 
 export const SCORM = factCube({
   name: 'Scorm',
@@ -31,12 +35,19 @@ export const SCORM = factCube({
     score: column('number', 'Score', 'The highest score of the SCOs.', 'score'),
     lastAccessedDate: dateKey('Last accessed', 'When the attempt was last touched.', 'last_accessed_date_key'),
   },
+  rollups: [
+    { name: 'summary', measures: [...SCORM_ADDITIVE, 'learners'], dimensions: ['Learner.isActive'] },
+    { name: 'byPackage', measures: SCORM_ADDITIVE, dimensions: ['Learner.isActive', 'Scorm.scormId', 'Scorm.scormName', 'Scorm.courseName'] },
+    { name: 'byOrganisation', measures: SCORM_ADDITIVE, dimensions: BY_ORGANISATION },
+  ],
   drill: {
     order: ['Learner.fullName'],
     columns: ['Learner.userId', 'Learner.fullName', 'Scorm.scormName', 'Scorm.attempt', 'Scorm.status', 'Scorm.passed', 'Scorm.score', 'Scorm.lastAccessedDate'],
     key: ['user_id', 'scorm_id', 'attempt'],
   },
 });
+
+const SEMINAR_ADDITIVE = ['signups', 'attended', 'noShows', 'cancellations', 'booked', 'waitlisted', 'attendanceRate'];
 
 export const SEMINAR_SIGNUP = factCube({
   name: 'SeminarSignup',
@@ -72,12 +83,20 @@ export const SEMINAR_SIGNUP = factCube({
     signedUpDate: dateKey('Signed up', 'When the learner signed up.', 'signed_up_date_key'),
     statusDate: dateKey('Status date', 'When the current status was set.', 'status_date_key'),
   },
+  rollups: [
+    { name: 'summary', measures: [...SEMINAR_ADDITIVE, 'learners'], dimensions: ['Learner.isActive'] },
+    { name: 'bySeminar', measures: SEMINAR_ADDITIVE, dimensions: ['Learner.isActive', 'SeminarSignup.seminarName', 'SeminarSignup.courseName', 'SeminarSignup.status'] },
+    { name: 'byOrganisation', measures: SEMINAR_ADDITIVE, dimensions: [...BY_ORGANISATION, 'SeminarSignup.status'] },
+  ],
   drill: {
     order: ['Learner.fullName'],
     columns: ['Learner.userId', 'Learner.fullName', 'SeminarSignup.seminarName', 'SeminarSignup.eventDate', 'SeminarSignup.status'],
     key: ['signup_id'],
   },
 });
+
+const HOURS_PER_LEARNER: SqlOf = (n) =>
+  `coalesce(sum(${n.f}.seconds), 0) / 3600.0 / nullif(count(distinct case when ${n.f}.user_key <> -1 then ${n.f}.user_key end), 0)`;
 
 export const LEARNING_TIME = factCube({
   name: 'LearningTime',
@@ -92,7 +111,8 @@ export const LEARNING_TIME = factCube({
       title: 'Hours per learner',
       description: 'Learning hours over the learners who have any.',
       format: 'hours',
-      sql: (n) => `coalesce(sum(${n.f}.seconds), 0) / 3600.0 / nullif(count(distinct case when ${n.f}.user_key <> -1 then ${n.f}.user_key end), 0)`,
+      sql: HOURS_PER_LEARNER,
+      rollup: exactly(HOURS_PER_LEARNER),
     },
   },
   dimensions: {
@@ -100,6 +120,11 @@ export const LEARNING_TIME = factCube({
     seconds: column('number', 'Seconds', 'Seconds of learning of the learner on the day from the source.', 'seconds'),
     date: dateKey('Date', 'The day of the learning (UTC).', 'date_key'),
   },
+  rollups: [
+    { name: 'summary', measures: ['hours', 'learners', 'averageHoursPerLearner'], dimensions: ['Learner.isActive'] },
+    { name: 'byDay', measures: ['hours'], dimensions: ['Learner.isActive', 'LearningTime.source'], timeDimension: { dimension: 'LearningTime.date', granularity: 'day' } },
+    { name: 'byOrganisation', measures: ['hours'], dimensions: [...BY_ORGANISATION, 'LearningTime.source'] },
+  ],
   drill: {
     order: ['Learner.fullName'],
     columns: ['Learner.userId', 'Learner.fullName', 'LearningTime.date', 'LearningTime.source', 'LearningTime.seconds'],

@@ -2,6 +2,7 @@ import { factCube, historyCube } from './cube.util';
 import { COURSE_DIMENSIONS, COURSE_NODE } from './course.cubes';
 import { column, count, countWhere, dateKey, dimension, distinctLearners, rate, sum } from './measures.util';
 import type { DimensionDef, JoinNode, MeasureDef } from './model.types';
+import { BY_ORGANISATION, historyRollups } from './rollups.util';
 
 const CERTIFICATION_NODE: JoinNode = {
   table: 'dim_certification',
@@ -22,6 +23,25 @@ const expiringIn = (days: number): MeasureDef =>
     `Compliant at the build and expiring within ${days} days of it.`,
     (n, c) => `${n.f}.is_compliant and ${n.f}.expires_date_key <= ${c.asOfKey(days)}`,
   );
+
+const ADDITIVE = [
+  'count',
+  'compliant',
+  'complianceRate',
+  'notCompliant',
+  'overdue',
+  'expired',
+  'windowOpen',
+  'certified',
+  'inProgress',
+  'assigned',
+  'expiringIn30Days',
+  'expiringIn60Days',
+  'expiringIn90Days',
+  'red',
+  'amber',
+  'green',
+];
 
 export const CERTIFICATION = factCube({
   name: 'Certification',
@@ -60,6 +80,15 @@ export const CERTIFICATION = factCube({
     expiresDate: dateKey('Expires', 'When the certification expires.', 'expires_date_key'),
     dueDate: dateKey('Due', 'When the certification is due.', 'due_date_key'),
   },
+  rollups: [
+    { name: 'summary', measures: [...ADDITIVE, 'learners'], dimensions: ['Learner.isActive'] },
+    { name: 'byOrganisation', measures: ADDITIVE, dimensions: [...BY_ORGANISATION, 'Certification.state', 'Certification.rag'] },
+    {
+      name: 'byCertification',
+      measures: ADDITIVE,
+      dimensions: ['Learner.isActive', 'Certification.certificationId', 'Certification.certificationName', 'Certification.state', 'Certification.rag'],
+    },
+  ],
   drill: {
     order: ['Learner.fullName'],
     columns: [
@@ -98,6 +127,7 @@ export const CERTIFICATION_HISTORY = historyCube({
     isOverdue: column('boolean', 'Overdue', 'Overdue at the fiscal year end.', 'is_overdue'),
     expiresDate: dateKey('Expires', 'When the certification expired or expires.', 'expires_date_key'),
   },
+  rollups: historyRollups('CertificationHistory', ['count', 'compliant', 'complianceRate', 'overdue', 'expired', 'recertifications']),
   itemIds: ['certification_id'],
   drillColumns: ['CertificationHistory.certificationName', 'CertificationHistory.state', 'CertificationHistory.rag'],
 });
@@ -121,6 +151,7 @@ export const COURSE_TO_CERTIFICATION_HISTORY = historyCube({
     courseStatus: column('string', 'Course status', 'The course status at the fiscal year end.', 'course_status'),
     isComplete: column('boolean', 'Complete', 'Complete at the fiscal year end.', 'is_complete'),
   },
+  rollups: historyRollups('CourseToCertHistory', ['count', 'completed', 'completionRate']),
   itemIds: ['certification_id', 'course_id'],
   drillColumns: ['CourseToCertHistory.certificationName', 'CourseToCertHistory.courseName', 'CourseToCertHistory.courseStatus'],
 });

@@ -1,6 +1,7 @@
 import { factCube, historyCube } from './cube.util';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate } from './measures.util';
 import type { DimensionDef, JoinNode } from './model.types';
+import { BY_ORGANISATION, historyRollups } from './rollups.util';
 
 export const COURSE_NODE: JoinNode = { table: 'dim_course', on: (n) => `${n.course}.course_key = ${n.f}.course_key` };
 
@@ -10,6 +11,8 @@ export const COURSE_DIMENSIONS: Record<string, DimensionDef> = {
   courseShortName: dimension('string', 'Course short name', 'The course short name.', (n) => `${n.course}.short_name`),
   courseType: dimension('string', 'Course type', "'elearning', 'blended', 'seminar' or 'N/A'.", (n) => `${n.course}.course_type`),
 };
+
+const ADDITIVE = ['count', 'completed', 'completedRpl', 'inProgress', 'notStarted', 'completionRate', 'averageDaysToComplete'];
 
 export const COURSE_PROGRESS = factCube({
   name: 'CourseProgress',
@@ -42,6 +45,18 @@ export const COURSE_PROGRESS = factCube({
     startedDate: dateKey('Started', 'When the learner started.', 'started_date_key'),
     completedDate: dateKey('Completed', 'When the learner completed.', 'completed_date_key'),
   },
+  rollups: [
+    { name: 'summary', measures: [...ADDITIVE, 'learners'], dimensions: ['Learner.isActive'] },
+    { name: 'byOrganisation', measures: ADDITIVE, dimensions: [...BY_ORGANISATION, 'CourseProgress.status'] },
+    { name: 'byCourse', measures: ADDITIVE, dimensions: ['Learner.isActive', 'CourseProgress.courseId', 'CourseProgress.courseName', 'CourseProgress.courseType', 'CourseProgress.status'] },
+    {
+      name: 'byCompletedDay',
+      measures: ADDITIVE,
+      dimensions: ['Learner.isActive', 'CourseProgress.courseType', 'CourseProgress.status'],
+      timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'day' },
+    },
+    { name: 'byEnrolledMonth', measures: ADDITIVE, dimensions: ['Learner.isActive', 'CourseProgress.status'], timeDimension: { dimension: 'CourseProgress.enrolledDate', granularity: 'month' } },
+  ],
   drill: {
     order: ['Learner.fullName'],
     columns: [
@@ -75,6 +90,7 @@ export const COURSE_HISTORY = historyCube({
     isComplete: column('boolean', 'Complete', 'Complete (or by RPL) at the fiscal year end.', 'is_complete'),
     completedDate: dateKey('Completed', 'When the learner completed.', 'completed_date_key'),
   },
+  rollups: historyRollups('CourseHistory', ['count', 'completed', 'completionRate']),
   itemIds: ['course_id'],
   drillColumns: ['CourseHistory.courseName', 'CourseHistory.status', 'CourseHistory.completedDate'],
 });

@@ -1,5 +1,6 @@
 import { count, countWhere, dimension, sum } from './measures.util';
 import type { CubeDef, DimensionDef, JoinNode } from './model.types';
+import { BY_ORGANISATION } from './rollups.util';
 
 /**
  * The learner a fact row belongs to (gold.dim_user, their current primary organisation, position
@@ -74,6 +75,21 @@ const LEARNER_TOTALS: Record<string, JoinNode> = {
 const total = (title: string, description: string, expr: (n: Record<string, string>) => string) =>
   sum(title, description, 'integer', (n) => expr(n));
 
+const LEARNER_MEASURES = [
+  'count',
+  'active',
+  'completedCourses',
+  'completedPrograms',
+  'completedCertifications',
+  'completedItems',
+  'overduePrograms',
+  'overdueCertifications',
+  'overdueItems',
+  'programsDueIn30Days',
+  'expiringCertifications',
+  'expiredCertifications',
+];
+
 export const LEARNER: CubeDef = {
   name: 'Learner',
   title: 'Learners',
@@ -109,6 +125,17 @@ export const LEARNER: CubeDef = {
     expiredCertifications: total('Expired certifications', 'Certifications whose state is expired.', (n) => `${n.certification_totals}.expired`),
   },
   dimensions: LEARNER_DIMENSIONS,
+  // My team for an org admin: each learner's totals of the other facts, kept per learner so a
+  // whole-tenant report does not aggregate every fact table (a manager's team always reads the facts).
+  rollups: [
+    { name: 'summary', measures: LEARNER_MEASURES, dimensions: ['Learner.isActive'] },
+    { name: 'byOrganisation', measures: LEARNER_MEASURES, dimensions: BY_ORGANISATION },
+    {
+      name: 'reports',
+      measures: LEARNER_MEASURES,
+      dimensions: ['Learner.isActive', 'Learner.organisationId', 'Learner.userId', 'Learner.fullName', 'Learner.positionName', 'Learner.managerName'],
+    },
+  ],
   drill: {
     order: ['Learner.fullName'],
     columns: ['Learner.userId', 'Learner.fullName', 'Learner.email', 'Learner.organisationName', 'Learner.positionName', 'Learner.managerName'],

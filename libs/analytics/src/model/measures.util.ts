@@ -1,30 +1,37 @@
 import type { ColumnFormat } from '../analytics.types';
-import type { DimensionDef, DimensionType, MeasureDef, SqlOf } from './model.types';
+import type { DimensionDef, DimensionType, MeasureDef, MeasureRollup, SqlOf } from './model.types';
 
 // One helper per kind of measure, so adding a measure to a cube is one line.
+
+/** Kept in a rollup as itself, summed across rollup rows (a count stays a whole number). */
+const summedCount = (sql: SqlOf): MeasureRollup => ({ parts: { n: sql }, combine: ({ total }) => `cast(${total('n')} as bigint)` });
 
 export const count = (title: string, description: string): MeasureDef => ({
   title,
   description,
   format: 'integer',
   sql: () => 'count(*)',
+  rollup: summedCount(() => 'count(*)'),
 });
 
-export const countWhere = (title: string, description: string, rows: SqlOf): MeasureDef => ({
-  title,
-  description,
-  format: 'integer',
-  sql: (n, c) => `count(case when ${rows(n, c)} then 1 end)`,
-  rows,
+export const countWhere = (title: string, description: string, rows: SqlOf): MeasureDef => {
+  const sql: SqlOf = (n, c) => `count(case when ${rows(n, c)} then 1 end)`;
+  return { title, description, format: 'integer', sql, rows, rollup: summedCount(sql) };
+};
+
+/** A value that does not add up across groups: kept only for a rollup whose rows are the query's groups. */
+export const exactly = (sql: SqlOf, zero?: string): MeasureRollup => ({
+  parts: { v: sql },
+  combine: ({ one }) => (zero === undefined ? one('v') : `coalesce(${one('v')}, ${zero})`),
+  exact: true,
 });
 
 /** Learners known to the LMS (the unknown member -1 is not a learner). */
-export const distinctLearners = (description: string): MeasureDef => ({
-  title: 'Learners',
-  description,
-  format: 'integer',
-  sql: (n) => `count(distinct case when ${n.f}.user_key <> -1 then ${n.f}.user_key end)`,
-});
+export const distinctLearners = (description: string): MeasureDef => {
+  const sql: SqlOf = (n) => `count(distinct case when ${n.f}.user_key <> -1 then ${n.f}.user_key end)`;
+  // A distinct count over no rows is 0, as count(distinct) gives; the rollup has no row to read then.
+  return { title: 'Learners', description, format: 'integer', sql, rollup: exactly(sql, 'cast(0 as bigint)') };
+};
 
 /** Share (0-1) of the `of` rows (every row when unset) that are `rows`; null when there are none. */
 export const rate = (title: string, description: string, rows: SqlOf, of?: SqlOf): MeasureDef => ({
@@ -37,6 +44,14 @@ export const rate = (title: string, description: string, rows: SqlOf, of?: SqlOf
     return `cast(count(case when ${numerator} then 1 end) as double) / nullif(${denominator}, 0)`;
   },
   rows: of,
+  // A ratio does not add up; its numerator and denominator do.
+  rollup: {
+    parts: {
+      num: (n, c) => `count(case when ${of ? `${of(n, c)} and ${rows(n, c)}` : rows(n, c)} then 1 end)`,
+      den: (n, c) => (of ? `count(case when ${of(n, c)} then 1 end)` : 'count(*)'),
+    },
+    combine: ({ total }) => `cast(${total('num')} as double) / nullif(${total('den')}, 0)`,
+  },
 });
 
 export const sum = (title: string, description: string, format: ColumnFormat, expr: SqlOf): MeasureDef => ({
@@ -44,6 +59,7 @@ export const sum = (title: string, description: string, format: ColumnFormat, ex
   description,
   format,
   sql: (n, c) => `coalesce(sum(${expr(n, c)}), 0)`,
+  rollup: { parts: { s: (n, c) => `sum(${expr(n, c)})` }, combine: ({ total }) => total('s') },
 });
 
 export const average = (title: string, description: string, format: ColumnFormat, expr: SqlOf, rows?: SqlOf): MeasureDef => ({
@@ -52,6 +68,11 @@ export const average = (title: string, description: string, format: ColumnFormat
   format,
   sql: (n, c) => `avg(cast(${expr(n, c)} as double))`,
   rows,
+  // An average is a sum over a count of the values present, both of which add up.
+  rollup: {
+    parts: { s: (n, c) => `sum(cast(${expr(n, c)} as double))`, n: (n, c) => `count(${expr(n, c)})` },
+    combine: ({ total }) => `${total('s')} / nullif(${total('n')}, 0)`,
+  },
 });
 
 export const dimension = (type: DimensionType, title: string, description: string, sql: SqlOf): DimensionDef => ({

@@ -38,6 +38,42 @@ export interface MeasureDef {
   sql: SqlOf;
   /** The rows that make the measure up, for drill lists (e.g. only the overdue ones). */
   rows?: SqlOf;
+  /** How a rollup keeps this measure; a measure without it is only ever computed from the facts. */
+  rollup?: MeasureRollup;
+}
+
+/**
+ * A measure kept in a rollup table as aggregates (its parts) per rollup row, and recombined from them.
+ * Additive parts (counts, sums) re-aggregate across rollup rows; a ratio is a sum over a sum.
+ */
+export interface MeasureRollup {
+  /** Aggregates over the cube's rows, each stored as a column of the rollup. */
+  parts: Record<string, SqlOf>;
+  /**
+   * The measure from its parts: `total(part)` sums a part over the rollup rows of a group;
+   * `one(part)` reads the part of the one rollup row a group has (only for `exact` measures).
+   */
+  combine: (parts: { total: (part: string) => string; one: (part: string) => string }) => string;
+  /**
+   * Not additive (a distinct count): answered only from a rollup whose rows are exactly the query's
+   * groups, never re-aggregated.
+   */
+  exact?: boolean;
+}
+
+/**
+ * A pre-aggregation (like Cube's preAggregations): the cube's rows grouped by these members, built
+ * into a gold table with every published version. A query whose members it holds reads it instead of the facts.
+ */
+export interface RollupDef {
+  /** Unique within the cube; the table is gold.rollup_<cube>_<name>. */
+  name: string;
+  /** The cube's own measures kept (each needs a `rollup` way to be kept). */
+  measures: string[];
+  /** Dimensions ('Cube.member', the cube's own or a joined cube's) it groups by; not dates. */
+  dimensions: string[];
+  /** A date it groups by, at a grain a query's grain derives from (day: every grain; month: month, quarter, year). */
+  timeDimension?: { dimension: string; granularity: 'day' | 'month' };
 }
 
 export type DimensionType = 'string' | 'number' | 'boolean' | 'time';
@@ -77,4 +113,6 @@ export interface CubeDef {
   };
   /** Other cubes whose dimensions a query over this one may use (Learner for every cube). */
   joins: string[];
+  /** Pre-aggregations built at publish; adding one is one entry. */
+  rollups?: RollupDef[];
 }

@@ -1,6 +1,7 @@
 import { factCube, historyCube } from './cube.util';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate } from './measures.util';
 import type { DimensionDef, JoinNode, SqlOf } from './model.types';
+import { BY_ORGANISATION, historyRollups } from './rollups.util';
 
 const PROGRAM_NODE: JoinNode = { table: 'dim_program', on: (n) => `${n.program}.program_key = ${n.f}.program_key` };
 
@@ -14,6 +15,8 @@ const dueWithin =
   (days: number): SqlOf =>
   (n, c) =>
     `not ${n.f}.is_complete and ${n.f}.is_user_active and ${n.f}.due_date_key >= ${c.asOfKey(0)} and ${n.f}.due_date_key <= ${c.asOfKey(days)}`;
+
+const ADDITIVE = ['count', 'completed', 'inProgress', 'notStarted', 'completionRate', 'overdue', 'overdueRate', 'dueIn30Days', 'averageDaysOverdue'];
 
 export const PROGRAM_PROGRESS = factCube({
   name: 'ProgramProgress',
@@ -44,6 +47,11 @@ export const PROGRAM_PROGRESS = factCube({
     dueDate: dateKey('Due', 'When the program is due.', 'due_date_key'),
     completedDate: dateKey('Completed', 'When the learner completed.', 'completed_date_key'),
   },
+  rollups: [
+    { name: 'summary', measures: [...ADDITIVE, 'learners'], dimensions: ['Learner.isActive'] },
+    { name: 'byOrganisation', measures: ADDITIVE, dimensions: [...BY_ORGANISATION, 'ProgramProgress.status', 'ProgramProgress.isOverdue'] },
+    { name: 'byProgram', measures: ADDITIVE, dimensions: ['Learner.isActive', 'ProgramProgress.programId', 'ProgramProgress.programName', 'ProgramProgress.status', 'ProgramProgress.isOverdue'] },
+  ],
   drill: {
     order: ['Learner.fullName'],
     columns: [
@@ -81,6 +89,7 @@ export const PROGRAM_HISTORY = historyCube({
     dueDate: dateKey('Due', 'When the program was due.', 'due_date_key'),
     completedDate: dateKey('Completed', 'When the learner completed.', 'completed_date_key'),
   },
+  rollups: historyRollups('ProgramHistory', ['count', 'completed', 'completionRate', 'overdue', 'overdueRate']),
   itemIds: ['program_id'],
   drillColumns: ['ProgramHistory.programName', 'ProgramHistory.status', 'ProgramHistory.dueDate'],
 });

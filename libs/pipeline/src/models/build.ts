@@ -16,6 +16,11 @@ export interface BuildOptions {
    */
   fiscalYearStartMonth?: number;
   stages?: readonly BuildStage[];
+  /**
+   * Models built with the pipeline's own, in the stage each names (the semantic layer's rollups, built
+   * from gold in the snapshots stage, so publishing the build publishes them with it).
+   */
+  models?: readonly Model[];
   onModel?: (result: ModelResult) => void | Promise<void>;
   onStage?: (stage: BuildStage, phase: 'start' | 'end', results: ModelResult[]) => void | Promise<void>;
 }
@@ -40,6 +45,7 @@ export async function buildTenant(warehouse: Warehouse, tenant: TenantNamespace,
       // Generated from the contract in each engine's SQL already (and holding tenant-given sentinel texts).
       ...silver.models,
       ...loadModelFiles().map((m) => compileModel(m, warehouse.dialect)),
+      ...(options.models ?? []),
     ];
     const ordered = orderModels(models, [...ALL_FILES.map((f) => `bronze.${f.name}`), 'silver._build']);
     const out = {} as Record<BuildStage, ModelResult[]>;

@@ -1,0 +1,171 @@
+import type { Dialect } from '@kineo/warehouse';
+import type { AnalyticsScope, CompiledColumn, CompiledQuery, Granularity } from '../analytics.types';
+import type { Nodes } from '../model';
+import { rollupSignature, rollupsOf, type ResolvedRollup, type RollupManifestEntry } from '../rollups/rollups';
+import { dimensionPredicate, grainValue, measurePredicate } from './filters';
+import { dateNodeOf } from './join-planner';
+import type { QueryPlan, ResolvedFilter } from './resolve';
+import { dateKeyOf, fragment, type CompileEnv, type Fragment } from './sql-context';
+
+/** Grains a query may group by from a rollup kept at each grain. */
+const DERIVABLE: Record<'day' | 'month', ReadonlySet<Granularity>> = {
+  day: new Set(['day', 'week', 'month', 'quarter', 'year', 'fiscalYear', 'fiscalQuarter']),
+  // A fiscal year may start mid-month (a tenant's own calendar), so only calendar grains derive from months.
+  month: new Set(['month', 'quarter', 'year']),
+};
+
+const ORGANISATION_ID = 'Learner.organisationId';
+
+const isFirstOfMonth = (d: Date) => d.getUTCDate() === 1;
+const isLastOfMonth = (d: Date) => new Date(d.getTime() + 86_400_000).getUTCDate() === 1;
+
+/** Why a rollup cannot answer the plan, or undefined when it gives the facts' answer. */
+function mismatch(rollup: ResolvedRollup, plan: QueryPlan, scope: AnalyticsScope): string | undefined {
+  if (scope.kind === 'manager') return 'a manager scope is a set of learners';
+  if (scope.kind === 'viewer' && !rollup.dimensions.has(ORGANISATION_ID)) return 'a viewer scope needs the organisation';
+  const measures = [...plan.measures.map((m) => m.member), ...plan.filters.flatMap((f) => (f.measure ? [f.measure.member] : []))];
+  if (!measures.every((m) => rollup.measures.has(m))) return 'a measure is not kept';
+  if (!plan.dimensions.every((d) => rollup.dimensions.has(d.member))) return 'a dimension is not kept';
+  for (const f of plan.filters) {
+    if (!f.dimension || rollup.dimensions.has(f.dimension.member)) continue;
+    if (!(rollup.time?.granularity === 'day' && f.dimension.member === rollup.time.dimension.member)) return 'a filter is on a member not kept';
+  }
+  const time = plan.time;
+  if (time) {
+    if (!rollup.time || rollup.time.dimension.member !== time.dimension.member) return 'the date is not kept';
+    if (time.granularity && !DERIVABLE[rollup.time.granularity].has(time.granularity)) return 'the grain does not derive';
+    if (rollup.time.granularity === 'month') {
+      if (time.fiscalYear !== undefined) return 'a fiscal year does not derive from months';
+      if (time.dateRange && !(isFirstOfMonth(time.dateRange[0]) && isLastOfMonth(time.dateRange[1]))) return 'the date range splits a month';
+    }
+  }
+  if (plan.measures.some((m) => rollup.measures.get(m.member)!.exact)) {
+    // A distinct count never re-aggregates: each group of the query must be exactly one rollup row.
+    const fixed = new Set(
+      plan.filters.flatMap((f) => (f.dimension && ['equals', 'in'].includes(f.filter.operator) && f.filter.values?.length === 1 ? [f.dimension.member] : [])),
+    );
+    const grouped = new Set(plan.dimensions.map((d) => d.member));
+    if (![...rollup.dimensions.keys()].every((d) => grouped.has(d) || fixed.has(d))) return 'a distinct count would re-aggregate';
+    if (rollup.time && time?.granularity !== rollup.time.granularity) return 'a distinct count would re-aggregate dates';
+  }
+  return undefined;
+}
+
+/**
+ * The rollup that answers the plan exactly as the facts would, among those the published version
+ * holds (same definition, and built at the query's as_of when its figures depend on it); the
+ * smallest wins. None: the facts answer.
+ */
+export function chooseRollup(
+  plan: QueryPlan,
+  scope: AnalyticsScope,
+  dialect: Dialect,
+  env: CompileEnv,
+  available: readonly RollupManifestEntry[],
+): { rollup: ResolvedRollup; entry: RollupManifestEntry } | undefined {
+  const asOfKey = dateKeyOf(env.asOf);
+  let best: { rollup: ResolvedRollup; entry: RollupManifestEntry } | undefined;
+  for (const rollup of rollupsOf(plan.cube)) {
+    const entry = available.find((e) => e.rollup === rollup.id);
+    if (!entry) continue;
+    const { signature, asOfBound } = rollupSignature(rollup, dialect);
+    if (entry.signature !== signature || entry.table !== rollup.table) continue;
+    if (asOfBound && entry.asOfKey !== asOfKey) continue;
+    if (mismatch(rollup, plan, scope) !== undefined) continue;
+    if (!best || entry.rows < best.entry.rows) best = { rollup, entry };
+  }
+  return best;
+}
+
+/** The plan over a rollup table: its kept dimensions grouped again, measures recombined from their parts. */
+export function compileRollupPlan(
+  plan: QueryPlan,
+  scope: AnalyticsScope,
+  dialect: Dialect,
+  env: CompileEnv,
+  rollup: ResolvedRollup,
+  tail: (dimensionKeys: string[]) => Fragment[],
+): CompiledQuery {
+  const q = (name: string) => dialect.ident(name);
+  const col = (member: string) => `f.${rollup.dimensions.get(member)!.column}`;
+  const partColumn = (member: string, part: string) => `f.${rollup.parts.find((p) => p.measure === member && p.part === part)!.column}`;
+  const measureSql = (member: string) =>
+    rollup.measures.get(member)!.combine({ total: (p) => `coalesce(sum(${partColumn(member, p)}), 0)`, one: (p) => `max(${partColumn(member, p)})` });
+  const calendar = 'rd';
+  const n = { f: 'f', ...(rollup.time ? { [dateNodeOf(rollup.time.dimension.member.slice(rollup.time.dimension.member.indexOf('.') + 1))]: calendar } : {}) } as Nodes;
+  let joinCalendar = false;
+
+  const dims: { sql: string; column: CompiledColumn }[] = plan.dimensions.map((d) => ({
+    sql: col(d.member),
+    column: { key: d.member, member: d.member, title: d.def.title, type: d.def.type === 'time' ? 'date' : d.def.type },
+  }));
+  if (plan.time?.granularity) {
+    const grain = grainValue(plan.time.dimension, plan.time.granularity, n);
+    joinCalendar = true;
+    dims.push({
+      sql: grain.sql,
+      column: { key: plan.time.key!, member: plan.time.dimension.member, title: `${plan.time.dimension.def.title} (${plan.time.granularity})`, type: grain.type },
+    });
+  }
+  const columns: CompiledColumn[] = [
+    ...dims.map((d) => d.column),
+    ...plan.measures.map((m): CompiledColumn => ({ key: m.member, member: m.member, title: m.def.title, type: 'number', format: m.def.format })),
+  ];
+  const select: Fragment = {
+    sql: `select ${[...dims.map((d) => `${d.sql} as ${q(d.column.key)}`), ...plan.measures.map((m) => `${measureSql(m.member)} as ${q(m.member)}`)].join(', ')}`,
+    params: [],
+  };
+
+  const where = fragment(env, (c) => {
+    const conditions: string[] = [];
+    if (scope.kind === 'viewer') {
+      if (scope.organisationIds.length === 0) conditions.push('1 = 0');
+      else {
+        // The granted subtrees as organisation ids, matched on the id the rollup keeps for each row's learner.
+        conditions.push(
+          `${col(ORGANISATION_ID)} in (select so.organisation_id from ${c.gold('dim_organisation')} so ` +
+            `join ${c.gold('dim_organisation')} sg on (so.organisation_key = sg.organisation_key or substr(so.path, 1, length(sg.path) + 1) = sg.path || '/') ` +
+            `where so.organisation_key <> -1 and sg.organisation_key <> -1 and sg.organisation_id in (${scope.organisationIds.map((id) => c.param(id)).join(', ')}))`,
+        );
+      }
+    }
+    plan.filters.forEach((f, i) => {
+      if (!f.dimension) return;
+      const kept = rollup.dimensions.get(f.dimension.member);
+      const sql = kept ? `f.${kept.column}` : `f.${rollup.time!.column}`;
+      const onColumn: ResolvedFilter = { ...f, dimension: { member: f.dimension.member, def: { ...f.dimension.def, sql: () => sql } } };
+      conditions.push(dimensionPredicate(onColumn, i, n, c));
+    });
+    if (plan.time) {
+      const key = `f.${rollup.time!.column}`;
+      if (plan.time.granularity) conditions.push(`${key} <> -1`);
+      if (plan.time.dateRange) {
+        const [from, to] = plan.time.dateRange.map(dateKeyOf);
+        // A month rollup keys each month by its first day; the range is whole months (checked when chosen).
+        const first = rollup.time!.granularity === 'month' ? from - (from % 100) + 1 : from;
+        conditions.push(`${key} between ${c.param(first)} and ${c.param(to)}`);
+      }
+      if (plan.time.fiscalYear !== undefined) {
+        joinCalendar = true;
+        conditions.push(`${key} <> -1 and ${grainValue(plan.time.dimension, 'fiscalYear', n).sql} = ${c.param(plan.time.fiscalYear)}`);
+      }
+    }
+    return conditions.length ? `where ${conditions.map((p) => `(${p})`).join(' and ')}` : '';
+  });
+  const having = fragment(env, (c) => {
+    const conditions = plan.filters.flatMap((f, i) => {
+      if (!f.measure) return [];
+      const recombined: ResolvedFilter = { ...f, measure: { member: f.measure.member, def: { ...f.measure.def, sql: () => measureSql(f.measure!.member) } } };
+      return [`(${measurePredicate(recombined, i, n, c)})`];
+    });
+    return conditions.length ? `having ${conditions.join(' and ')}` : '';
+  });
+  const from: Fragment = {
+    sql: `from ${env.gold(rollup.table)} f${joinCalendar ? ` left join ${env.gold('dim_date')} ${calendar} on ${calendar}.date_key = f.${rollup.time!.column}` : ''}`,
+    params: [],
+  };
+  const groupBy: Fragment = { sql: dims.length ? `group by ${dims.map((d) => d.sql).join(', ')}` : '', params: [] };
+  const parts = [select, from, where, groupBy, having, ...tail(dims.map((d) => d.column.key))];
+  const present = parts.filter((p) => p.sql !== '');
+  return { sql: present.map((p) => p.sql).join(' '), params: present.flatMap((p) => p.params), columns, rollup: rollup.id };
+}
