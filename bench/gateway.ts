@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compileQuery, DASHBOARDS, dashboardQueries } from '@kineo/analytics';
+import { compileQuery, DASHBOARDS, dashboardQueries, parseRollupManifest, ROLLUP_MANIFEST_QUERY } from '@kineo/analytics';
 import { UserService } from '@kineo/auth';
 import { createPrismaClient, TenantService } from '@kineo/db';
 import { freePort, waitForPort } from '@kineo/testkit';
@@ -73,7 +73,7 @@ async function post(url: string, query: string, token?: string): Promise<Record<
   return body.data!;
 }
 
-const dashboardQuery = (id: string) => `{ dashboard(id: ${JSON.stringify(id)}) { dataVersion tiles { id result { rows cached } } } }`;
+const dashboardQuery = (id: string) => `{ dashboard(id: ${JSON.stringify(id)}) { dataVersion tiles { id result { rows cached rollup } } } }`;
 
 async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-bench-gateway-'));
@@ -98,31 +98,45 @@ async function main() {
       console.log(`tenant: ${fmt(users)} users, gold.fact_course_progress ${fmt(Number(facts.n))} rows, data version ${tenant.dataVersion}`);
       console.log(`machine: ${os.cpus().length} cores, DUCKDB_THREADS=${run.env.DUCKDB_THREADS}; every figure is on loopback`);
 
-      // 1. Cache off: the gateway's whole path (HTTP, GraphQL, auth, scope, compile, warehouse, JSON) against the SQL alone.
-      const uncached = await startGatewayProcess(run.env, { ANALYTICS_CACHE_ENABLED: 'false' });
+      // 1. Cache off: the gateway's whole path (HTTP, GraphQL, auth, scope, compile, warehouse, JSON) against the SQL alone,
+      // with the published rollups (pre-aggregations) and without them (ANALYTICS_ROLLUPS=false: the fact tables).
+      const published = await direct.queryPublished(ref, ROLLUP_MANIFEST_QUERY).then((r) => parseRollupManifest(r.rows), () => []);
+      console.log(`rollups published with version ${tenant.dataVersion}: ${published.length} tables, ${fmt(published.reduce((n, r) => n + r.rows, 0))} rows`);
       try {
-        const { login: session } = (await post(uncached.url, login)) as { login: { token: string } };
-        console.log(`gateway resident memory, started: ${gib(memoryOf(uncached.child.pid!).rss)}`);
-        console.log('');
-        console.log(`dashboard                     gateway, cache off   same SQL on DuckDB   ratio   (medians of ${RUNS}, tiles in parallel)`);
-        for (const d of dashboards) {
-          // Compiled as the gateway compiles it: the org admin's scope and the published version's as-of, so both run the same SQL with the same parameters.
-          const { dashboard: answered } = (await post(uncached.url, `{ dashboard(id: ${JSON.stringify(d.id)}) { asOf } }`, session.token)) as { dashboard: { asOf: string } };
-          const compiled = dashboardQueries(d.id, []).map(({ query }) => compileQuery(query, { kind: 'tenant' }, direct.dialect, { asOf: answered.asOf }));
-          await post(uncached.url, dashboardQuery(d.id), session.token);
-          await Promise.all(compiled.map((c) => direct.queryPublished(ref, c.sql, c.params)));
-          const viaGateway: number[] = [];
-          const straight: number[] = [];
-          for (let i = 0; i < RUNS; i++) {
-            viaGateway.push(await timed(() => post(uncached.url, dashboardQuery(d.id), session.token)));
-            straight.push(await timed(() => Promise.all(compiled.map((c) => direct.queryPublished(ref, c.sql, c.params)))));
+        for (const rollups of [true, false]) {
+          const uncached = await startGatewayProcess(run.env, { ANALYTICS_CACHE_ENABLED: 'false', ANALYTICS_ROLLUPS: String(rollups) });
+          try {
+            const { login: session } = (await post(uncached.url, login)) as { login: { token: string } };
+            console.log(`gateway resident memory, started: ${gib(memoryOf(uncached.child.pid!).rss)}`);
+            console.log('');
+            console.log(`rollups ${rollups ? 'on ' : 'off'}                   gateway, cache off   same SQL on DuckDB   ratio   (medians of ${RUNS}, tiles in parallel)`);
+            for (const d of dashboards) {
+              // Compiled as the gateway compiles it: the org admin's scope, the published version's as-of and (rollups on) its
+              // rollups, so both run the same SQL with the same parameters.
+              const { dashboard: answered } = (await post(uncached.url, `{ dashboard(id: ${JSON.stringify(d.id)}) { asOf } }`, session.token)) as { dashboard: { asOf: string } };
+              const compiled = dashboardQueries(d.id, []).map(({ query }) =>
+                compileQuery(query, { kind: 'tenant' }, direct.dialect, { asOf: answered.asOf, ...(rollups ? { rollups: published } : {}) }),
+              );
+              const first = (await post(uncached.url, dashboardQuery(d.id), session.token)) as { dashboard: { tiles: { result: { rollup: string | null } }[] } };
+              await Promise.all(compiled.map((c) => direct.queryPublished(ref, c.sql, c.params)));
+              const viaGateway: number[] = [];
+              const straight: number[] = [];
+              for (let i = 0; i < RUNS; i++) {
+                viaGateway.push(await timed(() => post(uncached.url, dashboardQuery(d.id), session.token)));
+                straight.push(await timed(() => Promise.all(compiled.map((c) => direct.queryPublished(ref, c.sql, c.params)))));
+              }
+              const g = median(viaGateway);
+              const s = median(straight);
+              // As the gateway's answers say (the direct SQL was compiled with the same manifest).
+              const fromRollups = first.dashboard.tiles.filter((t) => t.result.rollup).length;
+              console.log(`${d.id.padEnd(30)}${ms(g).padStart(16)}${ms(s).padStart(21)}${(g / s).toFixed(2).padStart(8)}x   ${fromRollups}/${compiled.length} tiles from rollups`);
+            }
+          } finally {
+            await stop(uncached.child);
           }
-          const g = median(viaGateway);
-          const s = median(straight);
-          console.log(`${d.id.padEnd(30)}${ms(g).padStart(16)}${ms(s).padStart(21)}${(g / s).toFixed(2).padStart(8)}x`);
+          console.log('');
         }
       } finally {
-        await stop(uncached.child);
         await direct.close();
       }
 

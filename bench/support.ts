@@ -101,7 +101,10 @@ export async function ingestThroughStack(
   try {
     const { outcome, wallMs, workerPeakBytes } = built ?? (await loadTenant(typeof exportDir === 'string' ? exportDir : await exportDir(), env, cli));
     if (builtFile && !built) fs.writeFileSync(builtFile, JSON.stringify({ outcome, wallMs, workerPeakBytes }));
-    if (built) console.log(`using the tenant built in ${options.keepIn}`);
+    if (built) {
+      console.log(`using the tenant built in ${options.keepIn}`);
+      await rebuildWithoutRollups(env, cli);
+    }
     await report({
       ...outcome,
       wallMs,
@@ -117,6 +120,29 @@ export async function ingestThroughStack(
     });
   } finally {
     await stack.stop();
+  }
+}
+
+/**
+ * A kept tenant built before rollups existed has no gold.rollup_manifest: rebuilds it from its bronze
+ * (`kineo tenant rebuild bench --as-of 2025-06-30 --wait`, with a worker process) so its published
+ * version has them. Queries on a version without rollups read the facts, so this is only for measuring.
+ */
+async function rebuildWithoutRollups(env: Record<string, string | undefined>, cli: (args: string[]) => SpawnSyncReturns<string>): Promise<void> {
+  const probe = cli(['sql', 'bench', 'select count(*) as n from gold.rollup_manifest', '--json']);
+  if (probe.status === 0) return;
+  console.log('the kept tenant was published without rollups: rebuilding it (kineo tenant rebuild bench --as-of 2025-06-30 --wait)');
+  const worker = spawn(process.execPath, [path.join(ROOT, 'apps/worker/dist/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    const started = process.hrtime.bigint();
+    const rebuilt = cli(['tenant', 'rebuild', 'bench', '--as-of', '2025-06-30', '--wait', '--json']);
+    if (rebuilt.status !== 0) throw new Error(`kineo tenant rebuild failed: ${rebuilt.stderr}\n${rebuilt.stdout.slice(0, 2000)}`);
+    const outcome = JSON.parse(rebuilt.stdout) as { dataVersion: number; stages: { stage: string; durationMs: number | null }[] };
+    const stages = outcome.stages.map((s) => `${s.stage} ${((s.durationMs ?? 0) / 1000).toFixed(0)} s`).join(', ');
+    console.log(`rebuilt as version ${outcome.dataVersion} in ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0)} s (${stages})`);
+  } finally {
+    worker.kill('SIGTERM');
+    await new Promise((r) => worker.once('exit', r));
   }
 }
 

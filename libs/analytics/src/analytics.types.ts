@@ -183,6 +183,8 @@ export interface CubeMeta {
   dimensions: (MemberMeta & { granularities?: Granularity[] })[];
   /** Cubes whose dimensions a query over this cube may also use. */
   joins: string[];
+  /** Its rollups: 'Cube.rollup', with the members each keeps. */
+  rollups: { name: string; measures: string[]; dimensions: string[]; timeDimension?: string; granularity?: 'day' | 'month' }[];
 }
 
 export interface ModelMeta {

@@ -23,6 +23,12 @@ export function describeModel(): ModelMeta {
       ...(d.type === 'time' ? { granularities: [...GRANULARITIES] } : {}),
     })),
     joins: [...cube.joins],
+    rollups: (cube.rollups ?? []).map((r) => ({
+      name: `${cube.name}.${r.name}`,
+      measures: r.measures.map((m) => `${cube.name}.${m}`),
+      dimensions: [...r.dimensions],
+      ...(r.timeDimension ? { timeDimension: r.timeDimension.dimension, granularity: r.timeDimension.granularity } : {}),
+    })),
   }));
   return { cubes, granularities: [...GRANULARITIES], filterOperators: [...FILTER_OPERATORS] };
 }

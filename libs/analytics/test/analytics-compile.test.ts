@@ -7,6 +7,7 @@ import {
   DASHBOARDS,
   describeModel,
   queryIdentity,
+  rollupModels,
   validateQuery,
   type AnalyticsQuery,
   type AnalyticsScope,
@@ -296,5 +297,65 @@ describe('the model and the dashboards', () => {
     expect(errorOf(() => dashboardQueries('my-team', [{ member: 'CourseProgress.status', operator: 'equals', values: ['complete'] }])).message).toMatch(
       /cannot be filtered by "CourseProgress\.status"; it can be filtered by Learner\.isActive/,
     );
+  });
+});
+
+describe('rollups on Databricks (compiled, not executed)', () => {
+  const models = rollupModels(databricksDialect, '2025-06-30');
+  // What a Databricks build of these definitions lists in its manifest: the names and signatures the compiler checks.
+    const manifest = [...models[models.length - 1].sql.matchAll(/select '([^']+)' as rollup_name, '([^']+)' as table_name, '([0-9a-f]+)' as signature/g)].map(
+    ([, rollup, table, signature]) => ({ rollup, table, signature, asOfKey: 20250630, rows: 10 }),
+  );
+
+  it('builds each rollup with one CREATE TABLE AS SELECT of plain Databricks SQL, the as_of written in as date keys', () => {
+    const day = models.find((m) => m.name === 'gold.rollup_course_progress_by_completed_day')!;
+    expect(day.sql).toBe(
+      'create or replace table gold.rollup_course_progress_by_completed_day as select learner.is_active as d__learner__is_active, ' +
+        'course.course_type as d__course_progress__course_type, f.status as d__course_progress__status, f.completed_date_key as time_key, ' +
+        "count(*) as m__count__n, count(case when f.is_complete then 1 end) as m__completed__n, count(case when f.is_rpl then 1 end) as m__completed_rpl__n, " +
+        "count(case when f.status = 'in_progress' then 1 end) as m__in_progress__n, count(case when f.status = 'not_started' then 1 end) as m__not_started__n, " +
+        'count(case when f.is_complete then 1 end) as m__completion_rate__num, count(*) as m__completion_rate__den, ' +
+        'sum(cast(f.days_to_complete as double)) as m__average_days_to_complete__s, count(f.days_to_complete) as m__average_days_to_complete__n ' +
+        'from gold.fact_course_progress f left join gold.dim_user learner on learner.user_key = f.user_key left join gold.dim_course course on course.course_key = f.course_key ' +
+        'group by learner.is_active, course.course_type, f.status, f.completed_date_key',
+    );
+    expect(day.depends.sort()).toEqual(['gold.dim_course', 'gold.dim_user', 'gold.fact_course_progress']);
+    const certification = models.find((m) => m.name === 'gold.rollup_certification_summary')!;
+    expect(certification.sql).toContain('count(case when f.is_compliant and f.expires_date_key <= 20250730 then 1 end) as m__expiring_in30_days__n');
+    for (const m of models) {
+      expect(m.sql).not.toContain('?');
+      expect(m.sql).not.toMatch(/["`]/);
+      expect(m.stage).toBe('snapshots');
+    }
+    expect(models[models.length - 1].depends).toHaveLength(models.length - 1);
+    expect(manifest.map((e) => `gold.${e.table}`)).toEqual(models.slice(0, -1).map((m) => m.name));
+  });
+
+  it('answers a tile from a rollup with its parts recombined and every value bound', () => {
+    const query = dashboardQueries('course-completion', []).find((t) => t.tile.id === 'completions-by-month')!.query;
+    const compiled = compileQuery(query, TENANT, databricksDialect, { ...options, rollups: manifest });
+    expect(compiled.rollup).toBe('CourseProgress.byCompletedDay');
+    expect(compiled.sql).toBe(
+      "select cast(date_trunc('month', rd.date) as date) as `CourseProgress.completedDate.month`, " +
+        'cast(coalesce(sum(f.m__completed__n), 0) as bigint) as `CourseProgress.completed` ' +
+        'from gold.rollup_course_progress_by_completed_day f left join gold.dim_date rd on rd.date_key = f.time_key ' +
+        'where (f.d__learner__is_active = ?) and (f.time_key <> -1) ' +
+        "group by cast(date_trunc('month', rd.date) as date) " +
+        'order by `CourseProgress.completedDate.month` asc nulls last limit 1000',
+    );
+    expect(compiled.params).toEqual([true]);
+    const rate = compileQuery({ measures: ['CourseProgress.completionRate'], dimensions: ['CourseProgress.courseType'] }, TENANT, databricksDialect, { ...options, rollups: manifest });
+    expect(rate.sql).toContain('cast(coalesce(sum(f.m__completion_rate__num), 0) as double) / nullif(coalesce(sum(f.m__completion_rate__den), 0), 0)');
+  });
+
+  it("binds a viewer's organisations and never reads a rollup for a manager", () => {
+    const query: AnalyticsQuery = { measures: ['CourseProgress.count'], dimensions: ['Learner.organisationName'] };
+    const viewer = compileQuery(query, { kind: 'viewer', organisationIds: [9, 4] }, databricksDialect, { ...options, rollups: manifest });
+    expect(viewer.rollup).toBe('CourseProgress.byOrganisation');
+    expect(viewer.sql).toContain('where (f.d__learner__organisation_id in (select so.organisation_id from gold.dim_organisation so');
+    expect(viewer.params).toEqual([4, 9]);
+    const manager = compileQuery(query, { kind: 'manager', managerUserId: 42, reach: 'all' }, databricksDialect, { ...options, rollups: manifest });
+    expect(manager.rollup).toBeUndefined();
+    expect(manager.sql).toContain('from gold.fact_course_progress f');
   });
 });

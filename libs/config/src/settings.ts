@@ -113,6 +113,8 @@ export const settingsSchema = z.object({
   MAIL_FROM: z.string().min(3).default('Kineo Analytics <no-reply@kineo.local>'),
   /** Analytics answers from the Redis result cache; off only to measure the warehouse itself. */
   ANALYTICS_CACHE_ENABLED: bool.default(true),
+  /** Queries a published rollup (pre-aggregation) answers exactly read it instead of the facts; off only to compare. */
+  ANALYTICS_ROLLUPS: bool.default(true),
   /** The longest one analytics query may run on the warehouse before it is stopped (QUERY_TIMEOUT); 30 s unless set. */
   ANALYTICS_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   /** Analytics requests (GraphQL analytics operations and exports) one user may make per minute. */

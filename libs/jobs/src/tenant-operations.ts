@@ -58,7 +58,12 @@ export interface RebuildTicket {
  * Rebuilds silver, gold and the snapshots from what bronze holds, and publishes: how a changed
  * setting (the fiscal-year start) reaches the dashboards without a new load.
  */
-export async function requestRebuild(prisma: PrismaClient, queues: JobQueues, request: { tenantId: string; actor: string }): Promise<RebuildTicket> {
+export async function requestRebuild(
+  prisma: PrismaClient,
+  queues: JobQueues,
+  /** asOf: the reference time for overdue, expiry and compliance; now unless given (ops rebuilding a tenant as at its last load's day). */
+  request: { tenantId: string; actor: string; asOf?: Date },
+): Promise<RebuildTicket> {
   const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: request.tenantId } });
   if (tenant.status !== 'active') {
     throw new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${tenant.slug}" is ${tenant.status}; only an active tenant can be rebuilt.`, {
@@ -69,7 +74,7 @@ export async function requestRebuild(prisma: PrismaClient, queues: JobQueues, re
   if (loaded === 0) {
     throw new TenantError('NO_DATA', 'Nothing has been loaded yet, so there is nothing to rebuild; upload the export files first.', { slug: tenant.slug });
   }
-  const asOf = new Date().toISOString();
+  const asOf = (request.asOf ?? new Date()).toISOString();
   const build = await StageRecorder.start(prisma, {
     tenantId: tenant.id,
     kind: 'rebuild',

@@ -7,18 +7,22 @@ import {
   TenantService,
   validateNewTenant,
   type LandingRetention,
+  type StageRecord,
   type TenantWithSubscription,
 } from '@kineo/db';
 import {
   offboardTenantJob,
   provisionTenant,
   provisionTenantJob,
+  pollUntil,
   requestOffboard,
+  requestRebuild,
   waitForTenantOperation,
   type JobQueues,
   type TenantOperationOutcome,
 } from '@kineo/jobs';
 import type { CliContext } from '../context';
+import { isoDate } from '../options';
 import { CliError, printFields, printJson, printTable } from '../output';
 
 
@@ -175,6 +179,42 @@ export function tenantCommand(context: () => CliContext): Command {
       if (failedBuild && failedBuild === builds[0]) process.stdout.write(`\nThe latest build failed: ${failedBuild.error}\n`);
       process.stdout.write(`\nAudit${shown(audit.length, totalAudit, '--audit N')}\n`);
       printTable(audit, ['createdAt', 'actor', 'action']);
+    });
+
+  tenant
+    .command('rebuild')
+    .description("rebuild a tenant's silver, gold and rollups from what it has loaded (bronze), and publish them as a new data version")
+    .argument('<slug>', 'the tenant')
+    .option('--as-of <date>', 'the reference time for overdue, expiry and compliance (default: now)', isoDate)
+    .option('--wait', 'wait until the build has been published (or has failed)')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (slug: string, options: { asOf?: Date; wait?: boolean; json?: boolean }) => {
+      const ctx = context();
+      const found = await new TenantService(ctx.prisma).get(slug);
+      const ticket = await requestRebuild(ctx.prisma, await ctx.queues(), { tenantId: found.id, actor: ctx.actor, asOf: options.asOf });
+      if (!options.wait) {
+        if (options.json) return printJson({ ...ticket, status: 'queued' });
+        process.stdout.write(`Rebuild ${ticket.buildRunId} of ${slug} queued (as of ${ticket.asOf}); follow it with "kineo tenant show ${slug}".\n`);
+        return;
+      }
+      const build = await pollUntil(async () => {
+        const run = await ctx.prisma.buildRun.findUniqueOrThrow({ where: { id: ticket.buildRunId } });
+        return run.status === 'succeeded' || run.status === 'failed' ? run : undefined;
+      });
+      const outcome = {
+        buildRunId: build.id,
+        status: build.status,
+        dataVersion: build.dataVersion ?? null,
+        asOf: build.asOf?.toISOString() ?? null,
+        error: build.error ?? null,
+        stages: ((build.stages as unknown as StageRecord[]) ?? []).map((s) => ({ stage: s.stage, status: s.status, durationMs: s.durationMs ?? null })),
+      };
+      if (options.json) printJson(outcome);
+      else if (build.status === 'succeeded') process.stdout.write(`Rebuilt ${slug}: published as version ${outcome.dataVersion} (as of ${outcome.asOf}).\n`);
+      if (build.status !== 'succeeded') {
+        if (!options.json) process.stderr.write(`The rebuild of ${slug} failed: ${outcome.error ?? 'see kineo tenant show'}\n`);
+        process.exitCode = 1;
+      }
     });
 
   tenant

@@ -108,6 +108,7 @@ export class AnalyticsResolver {
         measures: cube.measures,
         dimensions: cube.dimensions,
         joins: cube.joins,
+        rollups: cube.rollups,
       })),
       granularities: model.granularities,
       filterOperators: model.filterOperators,
@@ -118,5 +119,12 @@ export class AnalyticsResolver {
 
 /** The rows go into the reply as the JSON text they are stored as (see json-fragments.util.ts). */
 function resultOf(answer: Answer, fragment: JsonFragment): AnalyticsResult {
-  return { columns: answer.columns, rows: fragment(answer.rowsJson), dataVersion: answer.dataVersion, asOf: new Date(answer.asOf), cached: answer.cached };
+  return {
+    columns: answer.columns,
+    rows: fragment(answer.rowsJson),
+    dataVersion: answer.dataVersion,
+    asOf: new Date(answer.asOf),
+    cached: answer.cached,
+    rollup: answer.rollup,
+  };
 }

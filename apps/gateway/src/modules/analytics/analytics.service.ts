@@ -19,6 +19,9 @@ import {
   type DashboardTile,
   type DrillRequest,
   type ModelMeta,
+  parseRollupManifest,
+  ROLLUP_MANIFEST_QUERY,
+  type RollupManifestEntry,
 } from '@kineo/analytics';
 import type { TenantContext } from '@kineo/auth';
 import type { Settings } from '@kineo/config';
@@ -45,6 +48,8 @@ export interface Answer extends AnswerVersion {
   /** The rows as JSON text (an array of objects keyed by column key): as stored, spliced into the reply unparsed. */
   rowsJson: string;
   cached: boolean;
+  /** The rollup (pre-aggregation, 'Cube.rollup') that answered; null when the fact tables did. */
+  rollup: string | null;
 }
 
 export interface DrillAnswer extends Answer {
@@ -64,7 +69,17 @@ interface StoredResult {
   columns: CompiledColumn[];
   rowsJson: string;
   nextCursor?: string | null;
+  rollup?: string | null;
 }
+
+/** A published version's rollups, and a key naming them (what a compiled statement was compiled against). */
+interface VersionRollups {
+  entries: RollupManifestEntry[] | undefined;
+  key: string;
+}
+
+/** How long a version whose rollup manifest could not be read answers from the facts before it is asked again. */
+const MANIFEST_RETRY_MS = 60_000;
 
 /**
  * In Redis: the columns (and cursor) as a JSON line, then the rows' JSON as it will be sent, so a hit
@@ -89,8 +104,11 @@ interface PlannedTile {
   query: AnalyticsQuery;
   scopeHash: string;
   queryHash: string;
-  /** Compiled on the first miss, for the as-of it was compiled with (a publish brings another). */
-  compiled?: { asOf: string; query: CompiledQuery };
+  /**
+   * Compiled on the first miss, for the as-of and the rollups it was compiled with (a publish brings
+   * others; plans are shared by tenants, whose versions may hold different rollups or none).
+   */
+  compiled?: { asOf: string; rollups: string; query: CompiledQuery };
 }
 
 /**
@@ -109,6 +127,8 @@ const MAX_PLANS = 256;
 export class AnalyticsService implements OnModuleInit {
   private readonly logger = new Logger('Analytics');
   private readonly plans = new Map<string, PlannedTile[]>();
+  /** Each tenant's published rollups, for the version they were read on (a version's tables never change). */
+  private readonly rollups = new Map<string, { version: number; read: Promise<VersionRollups>; failedAt?: number }>();
 
   constructor(
     @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
@@ -172,7 +192,7 @@ export class AnalyticsService implements OnModuleInit {
     const compiled = this.translated(() => compileDrill({ ...request, query, pageSize: probe }, scope, this.warehouse.dialect, { asOf: published.asOf }));
     const identity = JSON.stringify({ drill: queryIdentity(query, scope), cell: request.cell, measure: request.measure ?? null, after: request.after ?? null, pageSize });
     const key = { tenantId: tenant.tenantId, dataVersion: published.version, ...keyHashes(scope, identity) };
-    const { value, cached } = await this.cache.getOrCompute(
+    const { value, cached } = await this.cache.getOrCompute<StoredResult>(
       key,
       async () => {
         const rows = await this.run(tenant, compiled, published.version);
@@ -183,7 +203,7 @@ export class AnalyticsService implements OnModuleInit {
       },
       STORED_RESULT,
     );
-    return { columns: value.columns, rowsJson: value.rowsJson, nextCursor: value.nextCursor ?? null, dataVersion: published.version, asOf: published.asOf, cached };
+    return { columns: value.columns, rowsJson: value.rowsJson, nextCursor: value.nextCursor ?? null, dataVersion: published.version, asOf: published.asOf, cached, rollup: null };
   }
 
   /** The model the caller may query (every cube: scope limits rows, not members) and the dashboards their role opens. */
@@ -222,22 +242,54 @@ export class AnalyticsService implements OnModuleInit {
     published: PublishedVersion,
     plan: Pick<PlannedTile, 'scopeHash' | 'queryHash' | 'compiled'>,
   ): Promise<Answer> {
-    const { value, cached } = await this.cache.getOrCompute(
+    const { value, cached } = await this.cache.getOrCompute<StoredResult>(
       { tenantId: tenant.tenantId, dataVersion: published.version, scopeHash: plan.scopeHash, queryHash: plan.queryHash },
       async () => {
         // Compiled only on a miss: a hit has the same identity as a query that compiled before. A
         // dashboard tile keeps its compiled form for the next miss on the same as-of (the cache off).
-        let compiled = plan.compiled?.asOf === published.asOf ? plan.compiled.query : undefined;
+        const rollups = await this.rollupsOf(tenant, published);
+        let compiled = plan.compiled?.asOf === published.asOf && plan.compiled.rollups === rollups.key ? plan.compiled.query : undefined;
         if (!compiled) {
-          compiled = this.translated(() => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf }));
-          plan.compiled = { asOf: published.asOf, query: compiled };
+          compiled = this.translated(() => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf, rollups: rollups.entries }));
+          plan.compiled = { asOf: published.asOf, rollups: rollups.key, query: compiled };
         }
         const rows = await this.run(tenant, compiled, published.version);
-        return { columns: compiled.columns, rowsJson: JSON.stringify(rows) } satisfies StoredResult;
+        return { columns: compiled.columns, rowsJson: JSON.stringify(rows), rollup: compiled.rollup ?? null } satisfies StoredResult;
       },
       STORED_RESULT,
     );
-    return { columns: value.columns, rowsJson: value.rowsJson, dataVersion: published.version, asOf: published.asOf, cached };
+    return { columns: value.columns, rowsJson: value.rowsJson, dataVersion: published.version, asOf: published.asOf, cached, rollup: value.rollup ?? null };
+  }
+
+  /**
+   * The rollups the version holds (its gold.rollup_manifest), read once per tenant and version. A
+   * version built before rollups has no manifest: its queries read the facts, never an error.
+   */
+  private async rollupsOf(tenant: AnalyticsTenant, published: PublishedVersion): Promise<VersionRollups> {
+    if (!this.settings.ANALYTICS_ROLLUPS) return { entries: undefined, key: 'off' };
+    const known = this.rollups.get(tenant.tenantId);
+    const retry = known?.failedAt !== undefined && Date.now() - known.failedAt > MANIFEST_RETRY_MS;
+    if (known && known.version === published.version && !retry) return known.read;
+    const record = this.readManifest(tenant, published.version);
+    // A request still on an older version reads its manifest without taking the newer one's place.
+    if (!known || known.version <= published.version) this.rollups.set(tenant.tenantId, record);
+    return record.read;
+  }
+
+  private readManifest(tenant: AnalyticsTenant, version: number): { version: number; read: Promise<VersionRollups>; failedAt?: number } {
+    const record: { version: number; read: Promise<VersionRollups>; failedAt?: number } = { version, read: Promise.resolve({ entries: [], key: '' }) };
+    record.read = this.warehouse
+      .queryPublished(namespaceOf(tenant), ROLLUP_MANIFEST_QUERY, [], { version, timeoutMs: this.timeoutMs })
+      .then((result) => {
+        const entries = parseRollupManifest(result.rows);
+        return { entries, key: entries.map((e) => `${e.rollup}:${e.signature}:${e.asOfKey}`).join(',') };
+      })
+      .catch((error: Error) => {
+        record.failedAt = Date.now();
+        this.logger.log(`Tenant ${tenant.tenantId} v${version} has no readable rollup manifest, so its queries read the facts: ${error.message}`);
+        return { entries: [], key: '' };
+      });
+    return record;
   }
 
   private async run(tenant: AnalyticsTenant, compiled: CompiledQuery, version: number): Promise<Row[]> {

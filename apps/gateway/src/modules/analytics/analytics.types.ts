@@ -127,6 +127,12 @@ export class AnalyticsResult extends Versioned {
 
   @Field({ description: 'True when the answer came from the result cache.' })
   cached!: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The rollup (pre-aggregation built with the data, 'Cube.rollup' as `meta` lists them) that answered; null when the fact tables did.",
+  })
+  rollup?: string | null;
 }
 
 @ObjectType('DrillPage', { description: 'One page of the learner rows behind a cell.' })
@@ -198,6 +204,24 @@ export class MemberMetaType {
   granularities?: string[];
 }
 
+@ObjectType('RollupMeta', { description: "A rollup: the cube's rows grouped by these members, kept as a table of each published version." })
+export class RollupMetaType {
+  @Field({ description: "'Cube.rollup', as an answer's `rollup` names it." })
+  name!: string;
+
+  @Field(() => [String])
+  measures!: string[];
+
+  @Field(() => [String])
+  dimensions!: string[];
+
+  @Field(() => String, { nullable: true, description: 'The date it keeps, if any.' })
+  timeDimension?: string | null;
+
+  @Field(() => GranularityEnum, { nullable: true, description: 'The grain it keeps the date at (day, or month).' })
+  granularity?: string | null;
+}
+
 @ObjectType('CubeMeta')
 export class CubeMetaType {
   @Field()
@@ -217,6 +241,9 @@ export class CubeMetaType {
 
   @Field(() => [String], { description: 'Cubes whose dimensions a query over this cube may also use.' })
   joins!: string[];
+
+  @Field(() => [RollupMetaType], { description: 'Pre-aggregations built with each published version; a query they answer exactly reads one.' })
+  rollups!: RollupMetaType[];
 }
 
 @ObjectType('DashboardSummary')

@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { BUILD_STAGE_NAMES, buildStageJob, isTransientDatabaseError, type JobPayload } from '@kineo/jobs';
 import { StageRecorder, type Prisma } from '@kineo/db';
+import { rollupModels } from '@kineo/analytics';
 import { buildTenant, runChecks } from '@kineo/pipeline';
 import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
@@ -45,6 +46,8 @@ export function buildStageHandler(deps: BuildDeps) {
             asOf,
             fiscalYearStartMonth: tenant.fiscalYearStartMonth,
             stages: [stage],
+            // Built in the same layers and stage order as gold, so the publish that follows covers them.
+            models: rollupModels(deps.warehouse.dialect, asOf),
             onModel: (r) => {
               // Between models is where a stopping worker or a lost lock ends the stage; a retry builds it again.
               context.signal.throwIfAborted();
