@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeExport, fmt, generate, gib, ingestThroughStack, secs } from './support';
+import { describeExport, fmt, generate, gib, ingestThroughStack, rollupBuildLine, secs } from './support';
 
 const BUILD_STAGES = ['silver', 'hierarchy', 'gold', 'snapshots', 'publish'];
 const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [1_000_000, 5_650_000];
@@ -28,6 +28,7 @@ async function main() {
         console.log(`ingest stage (bronze, not part of the build): ${secs(run.stageMs('ingest'))}`);
         console.log(`full build, silver → published gold: ${secs(buildMs)}   (target for 1M users: under 600 s)`);
         for (const s of BUILD_STAGES) console.log(`  stage ${s.padEnd(24)} ${secs(run.stageMs(s))}`);
+        console.log(`  ${rollupBuildLine(run.stages)}`);
         console.log(`worker peak resident memory:    ${gib(run.workerPeakBytes)}   (DUCKDB_MEMORY_LIMIT=${memoryLimit}; target: under 8 GiB)`);
         console.log(`tenant data on disk:            ${gib(duBytes(run.dataDir))}`);
         console.log('');

@@ -16,7 +16,7 @@ import { UserService } from '@kineo/auth';
 import { createPrismaClient, TenantService } from '@kineo/db';
 import { freePort, waitForPort } from '@kineo/testkit';
 import { DuckDbWarehouse } from '@kineo/warehouse';
-import { fmt, gatewayImageEnv, generate, gib, ingestThroughStack, ROOT } from './support';
+import { fmt, gatewayImageEnv, generate, gib, ingestThroughStack, rollupBuildLine, ROOT } from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => { on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void } & PromiseLike<{ requests: { total: number }; non2xx: number; errors: number }>;
@@ -97,6 +97,7 @@ async function main() {
       console.log('');
       console.log(`tenant: ${fmt(users)} users, gold.fact_course_progress ${fmt(Number(facts.n))} rows, data version ${tenant.dataVersion}`);
       console.log(`machine: ${os.cpus().length} cores, DUCKDB_THREADS=${run.env.DUCKDB_THREADS}; every figure is on loopback`);
+      console.log(rollupBuildLine(run.stages));
 
       // 1. Cache off: the gateway's whole path (HTTP, GraphQL, auth, scope, compile, warehouse, JSON) against the SQL alone,
       // with the published rollups (pre-aggregations) and without them (ANALYTICS_ROLLUPS=false: the fact tables).

@@ -63,6 +63,18 @@ export interface StageResult {
   details?: { models?: { model: string; durationMs: number; rows: number }[] };
 }
 
+/** The build's time in gold models and in the analytics rollups (built in the snapshots stage), from the stages' model records. */
+export function rollupBuildLine(stages: StageResult[]): string {
+  const models = stages.flatMap((s) => s.details?.models ?? []);
+  const rollups = models.filter((m) => m.model.startsWith('gold.rollup_'));
+  const gold = models.filter((m) => m.model.startsWith('gold.') && !m.model.startsWith('gold.rollup_'));
+  const total = (list: { durationMs: number }[]) => list.reduce((n, m) => n + m.durationMs, 0);
+  return (
+    `build: gold models ${secs(total(gold))}, rollups ${secs(total(rollups))} (${rollups.length} tables, ${fmt(rollups.reduce((n, m) => n + m.rows, 0))} rows; ` +
+    `${((100 * total(rollups)) / Math.max(1, total(gold))).toFixed(0)} % of the gold models' time)`
+  );
+}
+
 export interface IngestRun {
   rowsRead: number;
   rowsQuarantined: number;

@@ -124,4 +124,17 @@ describe('kineo ingest', () => {
     const missing = await runCli(['ingest', 'acme', path.join(stack.dir, 'nope')], stack.env);
     expect(missing.stderr).toContain('No such file or folder');
   });
+
+  it('rebuilds a tenant from what it has loaded, rollups included, as a new version at the as-of asked', async () => {
+    const before = JSON.parse((await runCli(['tenant', 'show', 'acme', '--json'], stack.env)).stdout).dataVersion as number;
+    const rebuilt = await runCli(['tenant', 'rebuild', 'acme', '--as-of', '2025-07-01', '--wait', '--json'], stack.env);
+    expect(rebuilt.stderr).toBe('');
+    expect(rebuilt.code).toBe(0);
+    const outcome = JSON.parse(rebuilt.stdout);
+    expect(outcome).toMatchObject({ status: 'succeeded', dataVersion: before + 1, asOf: '2025-07-01T00:00:00.000Z' });
+    expect(outcome.stages.map((s: { stage: string }) => s.stage)).toEqual(['silver', 'hierarchy', 'gold', 'snapshots', 'publish']);
+    const rows = async (sql: string) => (await runCli(['sql', 'acme', sql, '--json'], stack.env)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(await rows("select as_of_key, row_count from gold.rollup_manifest where rollup_name = 'CourseProgress.summary'")).toEqual([{ as_of_key: 20250701, row_count: 1 }]);
+    expect(await rows('select sum(m__count__n) as n, sum(m__completed__n) as done from gold.rollup_course_progress_summary')).toEqual([{ n: 1, done: 1 }]);
+  });
 });

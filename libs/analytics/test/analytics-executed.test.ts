@@ -449,7 +449,7 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
     }
 
     it('the build published every declared rollup, built at its as_of, in a fraction of the gold build', () => {
-      expect(gold.rollups.length).toBeGreaterThan(30);
+      expect(gold.rollups.length).toBeGreaterThan(20);
       expect(new Set(gold.rollups.map((r) => r.asOfKey))).toEqual(new Set([20250630]));
       expect(gold.rollups.every((r) => r.rows > 0)).toBe(true);
       // A figure for the docs, not a pass mark: timings vary with the machine's load.
@@ -553,7 +553,8 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
         rollup: undefined,
       },
       { name: 'programs by organisation, overdue', query: { measures: ['ProgramProgress.overdue', 'ProgramProgress.dueIn30Days'], dimensions: ['Learner.organisationId'], filters: [{ member: 'ProgramProgress.isOverdue', operator: 'equals', values: [true] }] }, rollup: 'ProgramProgress.byOrganisation' },
-      { name: 'history by fiscal year and organisation', query: { measures: ['CertificationHistory.complianceRate', 'CertificationHistory.recertifications'], dimensions: ['CertificationHistory.fiscalYear', 'Learner.organisationName'], limit: 5000 }, rollup: 'CertificationHistory.byOrganisation' },
+      { name: 'history by fiscal year, the current year too', query: { measures: ['CertificationHistory.complianceRate', 'CertificationHistory.recertifications'], dimensions: ['CertificationHistory.fiscalYear', 'CertificationHistory.isYearClosed'] }, rollup: 'CertificationHistory.byFiscalYear' },
+      { name: 'learners by organisation (my team, tenant-wide)', query: { measures: ['Learner.count', 'Learner.overdueItems'], dimensions: ['Learner.organisationName'], filters: [ACTIVE_FILTER] }, rollup: 'Learner.reports' },
       { name: 'learning hours by quarter and source', query: { measures: ['LearningTime.hours'], dimensions: ['LearningTime.source'], timeDimension: { dimension: 'LearningTime.date', granularity: 'quarter' } }, rollup: 'LearningTime.byDay' },
       { name: 'hours per learner (exact)', query: { measures: ['LearningTime.averageHoursPerLearner'], filters: [ACTIVE_FILTER] }, rollup: 'LearningTime.summary' },
       { name: 'seminar no-shows by status', query: { measures: ['SeminarSignup.noShows', 'SeminarSignup.attendanceRate'], dimensions: ['SeminarSignup.status'] }, rollup: 'SeminarSignup.bySeminar' },

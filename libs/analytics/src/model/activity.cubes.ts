@@ -2,7 +2,6 @@ import { factCube } from './cube.util';
 import { COURSE_DIMENSIONS, COURSE_NODE } from './course.cubes';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, exactly, rate, sum } from './measures.util';
 import type { SqlOf } from './model.types';
-import { BY_ORGANISATION } from './rollups.util';
 
 const SCORM_ADDITIVE = ['attempts', 'completed', 'completionRate', 'passed', 'passRate', 'averageScore', 'hours'];
 
@@ -38,7 +37,6 @@ export const SCORM = factCube({
   rollups: [
     { name: 'summary', measures: [...SCORM_ADDITIVE, 'learners'], dimensions: ['Learner.isActive'] },
     { name: 'byPackage', measures: SCORM_ADDITIVE, dimensions: ['Learner.isActive', 'Scorm.scormId', 'Scorm.scormName', 'Scorm.courseName'] },
-    { name: 'byOrganisation', measures: SCORM_ADDITIVE, dimensions: BY_ORGANISATION },
   ],
   drill: {
     order: ['Learner.fullName'],
@@ -86,7 +84,6 @@ export const SEMINAR_SIGNUP = factCube({
   rollups: [
     { name: 'summary', measures: [...SEMINAR_ADDITIVE, 'learners'], dimensions: ['Learner.isActive'] },
     { name: 'bySeminar', measures: SEMINAR_ADDITIVE, dimensions: ['Learner.isActive', 'SeminarSignup.seminarName', 'SeminarSignup.courseName', 'SeminarSignup.status'] },
-    { name: 'byOrganisation', measures: SEMINAR_ADDITIVE, dimensions: [...BY_ORGANISATION, 'SeminarSignup.status'] },
   ],
   drill: {
     order: ['Learner.fullName'],
@@ -123,7 +120,6 @@ export const LEARNING_TIME = factCube({
   rollups: [
     { name: 'summary', measures: ['hours', 'learners', 'averageHoursPerLearner'], dimensions: ['Learner.isActive'] },
     { name: 'byDay', measures: ['hours'], dimensions: ['Learner.isActive', 'LearningTime.source'], timeDimension: { dimension: 'LearningTime.date', granularity: 'day' } },
-    { name: 'byOrganisation', measures: ['hours'], dimensions: [...BY_ORGANISATION, 'LearningTime.source'] },
   ],
   drill: {
     order: ['Learner.fullName'],

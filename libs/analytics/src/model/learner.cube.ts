@@ -1,6 +1,5 @@
 import { count, countWhere, dimension, sum } from './measures.util';
 import type { CubeDef, DimensionDef, JoinNode } from './model.types';
-import { BY_ORGANISATION } from './rollups.util';
 
 /**
  * The learner a fact row belongs to (gold.dim_user, their current primary organisation, position
@@ -129,11 +128,10 @@ export const LEARNER: CubeDef = {
   // whole-tenant report does not aggregate every fact table (a manager's team always reads the facts).
   rollups: [
     { name: 'summary', measures: LEARNER_MEASURES, dimensions: ['Learner.isActive'] },
-    { name: 'byOrganisation', measures: LEARNER_MEASURES, dimensions: BY_ORGANISATION },
     {
       name: 'reports',
       measures: LEARNER_MEASURES,
-      dimensions: ['Learner.isActive', 'Learner.organisationId', 'Learner.userId', 'Learner.fullName', 'Learner.positionName', 'Learner.managerName'],
+      dimensions: ['Learner.isActive', 'Learner.organisationId', 'Learner.organisationName', 'Learner.userId', 'Learner.fullName', 'Learner.positionName', 'Learner.managerName'],
     },
   ],
   drill: {

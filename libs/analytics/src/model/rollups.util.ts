@@ -6,11 +6,7 @@ import type { RollupDef } from './model.types';
  */
 export const BY_ORGANISATION = ['Learner.isActive', 'Learner.organisationId', 'Learner.organisationName', 'Learner.organisationPath', 'Learner.organisationTree'];
 
-/** A fiscal-year history cube's rollups: per fiscal year (its dashboard tile), and per year and organisation. */
+/** A fiscal-year history cube's rollup: per fiscal year, what its dashboard tile reads. */
 export function historyRollups(cube: string, measures: string[]): RollupDef[] {
-  const year = ['Learner.isActive', `${cube}.fiscalYear`, `${cube}.isYearClosed`];
-  return [
-    { name: 'byFiscalYear', measures: [...measures, 'learners'], dimensions: year },
-    { name: 'byOrganisation', measures, dimensions: [...year, ...BY_ORGANISATION.slice(1)] },
-  ];
+  return [{ name: 'byFiscalYear', measures: [...measures, 'learners'], dimensions: ['Learner.isActive', `${cube}.fiscalYear`, `${cube}.isYearClosed`] }];
 }
