@@ -66,7 +66,8 @@ export interface StageResult {
 /** The build's time in gold models and in the analytics rollups (built in the snapshots stage), from the stages' model records. */
 export function rollupBuildLine(stages: StageResult[]): string {
   const models = stages.flatMap((s) => s.details?.models ?? []);
-  const rollups = models.filter((m) => m.model.startsWith('gold.rollup_'));
+  // The manifest is a rollup_ table too, of one row per rollup: its time counts, it is not a rollup.
+  const rollups = models.filter((m) => m.model.startsWith('gold.rollup_') && m.model !== 'gold.rollup_manifest');
   const gold = models.filter((m) => m.model.startsWith('gold.') && !m.model.startsWith('gold.rollup_'));
   const total = (list: { durationMs: number }[]) => list.reduce((n, m) => n + m.durationMs, 0);
   return (

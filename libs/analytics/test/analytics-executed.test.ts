@@ -548,6 +548,11 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
         rollup: 'Certification.byCertification',
       },
       {
+        name: 'a distinct count only filtered on, over groups that would re-aggregate it: the facts',
+        query: { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.courseType'], filters: [{ member: 'CourseProgress.learners', operator: 'gt', values: [3] }] },
+        rollup: undefined,
+      },
+      {
         name: 'a member no rollup keeps (position): the facts',
         query: { measures: ['CourseProgress.count'], dimensions: ['Learner.positionName'] },
         rollup: undefined,

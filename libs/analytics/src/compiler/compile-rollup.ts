@@ -39,7 +39,7 @@ function mismatch(rollup: ResolvedRollup, plan: QueryPlan, scope: AnalyticsScope
       if (time.dateRange && !(isFirstOfMonth(time.dateRange[0]) && isLastOfMonth(time.dateRange[1]))) return 'the date range splits a month';
     }
   }
-  if (plan.measures.some((m) => rollup.measures.get(m.member)!.exact)) {
+  if (measures.some((m) => rollup.measures.get(m)!.exact)) {
     // A distinct count never re-aggregates: each group of the query must be exactly one rollup row.
     const fixed = new Set(
       plan.filters.flatMap((f) => (f.dimension && ['equals', 'in'].includes(f.filter.operator) && f.filter.values?.length === 1 ? [f.dimension.member] : [])),
