@@ -313,3 +313,17 @@ describe('environments and modules agree on inputs', () => {
     }
   });
 });
+
+describe('the warehouse in Azure is Databricks', () => {
+  // The gateway and the worker are separate Container Apps with no shared disk: a DuckDB warehouse
+  // written by the worker could never be read by the gateway there.
+  test('the platform module requires a Databricks host and sets the apps to the Databricks engine', () => {
+    const platform = byPath('modules/platform');
+    const host = platform.variables.databricks_host!;
+    expect('default' in host).toBe(false);
+    expect(JSON.stringify(host.validation)).toContain('length(var.databricks_host) > 0');
+    const env = JSON.stringify(platform.locals);
+    expect(env).toMatch(/WAREHOUSE_ENGINE\s*=\s*\\"databricks\\"/);
+    expect(env).not.toContain('duckdb');
+  });
+});

@@ -19,7 +19,8 @@ locals {
     NODE_ENV             = "production"
     SECRET_STORE         = "keyvault"
     KEY_VAULT_URL        = azurerm_key_vault.platform.vault_uri
-    WAREHOUSE_ENGINE     = var.databricks_host == "" ? "duckdb" : "databricks"
+    # DuckDB keeps its files on one machine's disk; Container Apps replicas share none.
+    WAREHOUSE_ENGINE     = "databricks"
     DATABRICKS_HOST      = var.databricks_host
     DATABRICKS_HTTP_PATH = var.databricks_http_path
     DATABRICKS_AUTH      = "entra"

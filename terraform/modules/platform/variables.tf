@@ -117,9 +117,13 @@ variable "worker_queue_length_per_replica" {
 }
 
 variable "databricks_host" {
-  description = "Databricks workspace host the gateway and worker connect to (empty: DuckDB warehouse)."
+  description = "Databricks workspace host the gateway and worker connect to. Required: in Azure the apps share no disk, so the embedded DuckDB warehouse (one machine) cannot serve there."
   type        = string
-  default     = ""
+
+  validation {
+    condition     = length(var.databricks_host) > 0
+    error_message = "databricks_host is required: the gateway and the worker run as separate Container Apps with no shared disk, so the warehouse in Azure is Databricks (DuckDB is the one-machine engine)."
+  }
 }
 
 variable "databricks_http_path" {
