@@ -133,6 +133,19 @@ describe('no secret in any file', () => {
     expect(secret.body.lifecycle).toEqual([expect.objectContaining({ ignore_changes: ['${value}', '${expiration_date}'] })]);
   });
 
+  test("an environment created with the placeholder signing key keeps its key: the state moves, nothing is re-created", () => {
+    const platform = byPath('modules/platform');
+    // The first version declared it as platform["auth_jwt_secret"]; a delete could not be purged (purge protection).
+    expect(platform.moved).toContainEqual({ from: '${azurerm_key_vault_secret.platform["auth_jwt_secret"]}', to: '${azurerm_key_vault_secret.auth_jwt_secret}' });
+    for (const { from, to } of platform.moved) {
+      const key = /\["(\w+)"\]/.exec(from)?.[1];
+      // What moved away is no longer declared where it came from, and where it went is declared.
+      if (key) expect(Object.keys(platform.locals.platform_secrets as object)).not.toContain(key);
+      const [type, name] = to.replace(/^\$\{|\}$/g, '').split('.');
+      expect(platform.resources.some((r) => r.type === type && r.name === name)).toBe(true);
+    }
+  });
+
   test('a variable whose name says secret is marked sensitive', () => {
     for (const d of dirs) {
       for (const [name, v] of Object.entries(d.variables)) {

@@ -17,6 +17,8 @@ export interface TerraformDir {
   modules: Record<string, Json>;
   outputs: Record<string, Json>;
   terraform: Json[];
+  /** `moved` blocks: state addresses an upgrade carries over instead of destroying and re-creating. */
+  moved: { from: string; to: string }[];
 }
 
 export async function listTerraformDirs(): Promise<string[]> {
@@ -33,7 +35,7 @@ export async function listTerraformDirs(): Promise<string[]> {
 }
 
 export async function loadTerraformDir(dir: string): Promise<TerraformDir> {
-  const result: TerraformDir = { dir, resources: [], variables: {}, locals: {}, modules: {}, outputs: {}, terraform: [] };
+  const result: TerraformDir = { dir, resources: [], variables: {}, locals: {}, modules: {}, outputs: {}, terraform: [], moved: [] };
   const files = (await fs.readdir(dir)).filter((f) => f.endsWith('.tf')).sort();
   for (const file of files) {
     const text = await fs.readFile(path.join(dir, file), 'utf8');
@@ -53,6 +55,7 @@ export async function loadTerraformDir(dir: string): Promise<TerraformDir> {
     for (const [name, bodies] of Object.entries((parsed.output ?? {}) as Record<string, Json[]>)) result.outputs[name] = bodies[0]!;
     for (const block of (parsed.locals ?? []) as Json[]) Object.assign(result.locals, block);
     result.terraform.push(...((parsed.terraform ?? []) as Json[]));
+    result.moved.push(...((parsed.moved ?? []) as { from: string; to: string }[]));
   }
   return result;
 }

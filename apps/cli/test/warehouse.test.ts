@@ -140,7 +140,7 @@ describe("a tenant's warehouse through the CLI", () => {
 
     const done = await runCli(['tenant', 'offboard', 'globex', '--confirm', 'globex', '--json'], stack.env);
     expect(done.stderr).toBe('');
-    expect(JSON.parse(done.stdout)).toEqual({ slug: 'globex', status: 'offboarded', tables: 2, rows: 6 });
+    expect(JSON.parse(done.stdout)).toEqual({ slug: 'globex', status: 'offboarded', tables: 2, rows: 6, landing: { store: 'local', files: 0, bytes: 0 } });
     const shown = JSON.parse((await runCli(['tenant', 'show', 'globex', '--json'], stack.env)).stdout);
     expect(shown.status).toBe('offboarded');
     const evidence = shown.auditEvents.find((e: { action: string }) => e.action === 'tenant.offboard.evidence');

@@ -9,7 +9,7 @@ import { QueueEvents } from 'bullmq';
 import { UserService } from '@kineo/auth';
 import { loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
-import { bullConnection, JobQueues, landingRetentionJob, provisionTenantJob, QUEUE_PREFIX } from '@kineo/jobs';
+import { bullConnection, JobQueues, landingRetentionJob, offboardTenantJob, provisionTenantJob, QUEUE_PREFIX } from '@kineo/jobs';
 import { AzureBlobLandingStore, createLandingStore } from '@kineo/landing';
 import { startAzurite, startTestStack, startWorkerProcess, stopProcess, type AzuriteServer, type TestStack } from '@kineo/testkit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -510,6 +510,58 @@ describe('resumable uploads (tus) of large export files', () => {
       expect(await blobsUnder(`${initech.namespace}/`)).toEqual([]);
       const audit = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: initech.id, action: 'landing.retention_swept' } });
       expect(audit.details).toMatchObject({ removed: [{ ingestionRunId, status: 'failed' }] });
+    });
+
+    it("lands a completed upload by a copy inside the container; offboarding deletes the tenant's blobs, unfinished uploads included, and counts them", async () => {
+      const ns = initech.namespace;
+      const send = async (replica: NestFastifyApplication, text: string, sent: number) => {
+        const created = await replica.inject({
+          method: 'POST',
+          url: '/uploads/resumable',
+          headers: { ...headers(), 'upload-length': String(Buffer.byteLength(text)), 'upload-metadata': metadata({ filename: 'users.csv' }) },
+        });
+        const url = created.headers.location as string;
+        const patched = await replica.inject({ method: 'PATCH', url, headers: { ...headers(), 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, payload: Buffer.from(text).subarray(0, sent) });
+        expect(patched.statusCode).toBe(204);
+        return url.split('/').pop()!;
+      };
+      // A load the worker refuses (a column it does not know): its file stays in the container.
+      const refused = 'id,nickname\n1,"a\nb"\n2,c\n';
+      const finished = await send(replicaB, refused, Buffer.byteLength(refused));
+      const completeIt = () =>
+        replicaB.inject({ method: 'POST', url: '/uploads/complete', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ uploadIds: [finished] }) });
+      // Its rows are counted as the blob is read in the container (a quoted line break is no row): over
+      // the plan's limit the load is refused, its copy taken back, and the upload kept for another try.
+      await prisma.subscription.updateMany({ where: { tenantId: initech.id, status: 'active' }, data: { rowLimit: 1 } });
+      const over = await completeIt();
+      expect(over.json()).toMatchObject({ code: 'PLAN_LIMIT', message: expect.stringMatching(/^This load has 2 rows and the \w+ plan allows 1;/) });
+      expect(await blobsUnder(`${ns}/`)).toEqual([`${ns}/.resumable/${finished}`]);
+      await prisma.subscription.updateMany({ where: { tenantId: initech.id, status: 'active' }, data: { rowLimit: null } });
+      const done = await completeIt();
+      expect(done.statusCode).toBe(202);
+      const { ingestionRunId } = done.json() as { ingestionRunId: string };
+      expect((await untilFinished(ingestionRunId)).status).toBe('failed');
+      // Copied inside the storage account, not sent up again by the gateway.
+      const landed = await container.getBlobClient(`${ns}/${ingestionRunId}/users.csv`).getProperties();
+      expect(landed.copySource).toBe(container.getBlobClient(`${ns}/.resumable/${finished}`).url);
+      expect(landed.contentLength).toBe(Buffer.byteLength(refused));
+      expect(fs.existsSync(path.join(dirs.b, 'landing', ns, ingestionRunId))).toBe(false);
+      const unfinished = await send(replicaA, 'id,username\n1,a\n', 5);
+      await container.getBlockBlobClient(`${ns}2/keep.csv`).upload('id\n', 3);
+      expect(await blobsUnder(`${ns}/`)).toEqual([`${ns}/${ingestionRunId}/users.csv`, `${ns}/.resumable/${unfinished}`].sort());
+
+      const provisioning = new QueueEvents(offboardTenantJob.queue, { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+      try {
+        await provisioning.waitUntilReady();
+        const off = await (await queues.enqueue(offboardTenantJob, { tenantId: initech.id, requestedBy: 'test' })).waitUntilFinished(provisioning, 30_000);
+        expect(off).toMatchObject({ status: 'offboarded', landing: { store: 'azure-blob', files: 2, bytes: Buffer.byteLength(refused) + 5 } });
+      } finally {
+        await provisioning.close();
+      }
+      expect(await blobsUnder(`${ns}/`)).toEqual([]);
+      expect(await blobsUnder(`${ns}2/`)).toEqual([`${ns}2/keep.csv`]);
+      const evidence = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: initech.id, action: 'tenant.offboard.landing_deleted' } });
+      expect(evidence.details).toEqual({ namespace: ns, store: 'azure-blob', files: 2, bytes: Buffer.byteLength(refused) + 5 });
     });
   });
 });

@@ -124,9 +124,16 @@ describe('the worker', () => {
       await warehouse.execute(ref, 'create table bronze.users as select range as id from range(7)');
       await warehouse.execute(ref, 'create table gold.dim_user as select id from bronze.users');
       await warehouse.publish(ref, 1);
+      // A file the tenant dropped and never loaded: it goes with the tenant, counted.
+      const dropped = path.join(stack.env.KINEO_DATA_DIR!, 'landing', tenant.namespace, 'incoming', 'users.csv');
+      fs.mkdirSync(path.dirname(dropped), { recursive: true });
+      fs.writeFileSync(dropped, 'id\n1\n');
       const off = await queues.enqueue(offboardTenantJob, { tenantId: tenant.id, requestedBy: 'test' });
-      expect(await off.waitUntilFinished(events, 30_000)).toEqual({ status: 'offboarded', tables: 2, rows: 14 });
+      expect(await off.waitUntilFinished(events, 30_000)).toEqual({ status: 'offboarded', tables: 2, rows: 14, landing: { store: 'local', files: 1, bytes: 5 } });
       expect(await warehouse.isProvisioned(ref)).toBe(false);
+      expect(fs.existsSync(path.join(stack.env.KINEO_DATA_DIR!, 'landing', tenant.namespace))).toBe(false);
+      const deleted = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: tenant.id, action: 'tenant.offboard.landing_deleted' } });
+      expect(deleted.details).toEqual({ namespace: tenant.namespace, store: 'local', files: 1, bytes: 5 });
       const evidence = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: tenant.id, action: 'tenant.offboard.evidence' } });
       expect(evidence.details).toMatchObject({
         namespace: tenant.namespace,

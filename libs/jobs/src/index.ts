@@ -5,3 +5,4 @@ export * from './queues';
 export * from './loads';
 export * from './tenant-operations';
 export * from './run-wait';
+export * from './row-count.util';

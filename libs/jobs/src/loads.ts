@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import type { PrismaClient } from '@kineo/db';
 import { assertFilesWithinUploadLimit, assertRowsWithinLimit, uploadLimitOf } from '@kineo/db';
-import { countCsvRows } from './row-count.util';
+import { countCsvRows, type MeasuredFile } from './row-count.util';
 import { BUILD_STAGE_NAMES, type LOAD_SOURCES } from './definitions';
 import type { JobQueues } from './queues';
 
@@ -9,7 +9,11 @@ export interface LoadRequest {
   tenantId: string;
   /** Made by the caller, who has already put the files in `<landing>/<namespace>/<ingestionRunId>/`. */
   ingestionRunId: string;
-  files: { path: string; name: string }[];
+  /**
+   * `measured`: the file's bytes and rows, for a file not on this disk (a blob in the landing
+   * store, counted while it was read there); any other file is measured at `path`.
+   */
+  files: { path: string; name: string; measured?: MeasuredFile }[];
   source: (typeof LOAD_SOURCES)[number];
   requestedBy: string;
   /** The build's reference time; the load time when not given. */
@@ -44,11 +48,12 @@ export async function requestLoad(
   request: LoadRequest,
   options: { enqueueTimeoutMs?: number; uploadCeilingBytes?: number } = {},
 ): Promise<LoadTicket & { enqueued: boolean }> {
-  const sizes = await Promise.all(request.files.map(async (f) => ({ name: f.name, bytes: (await fs.stat(f.path)).size })));
+  const sizes = await Promise.all(request.files.map(async (f) => ({ name: f.name, bytes: f.measured?.bytes ?? (await fs.stat(f.path)).size })));
   assertFilesWithinUploadLimit(await uploadLimitOf(prisma, request.tenantId, options.uploadCeilingBytes ?? Number.POSITIVE_INFINITY), sizes);
   let rows = 0;
-  for (const file of request.files) rows += await countCsvRows(file.path);
+  for (const file of request.files) rows += file.measured?.rows ?? (await countCsvRows(file.path));
   await assertRowsWithinLimit(prisma, request.tenantId, rows);
+  const files = request.files.map(({ name, path }) => ({ name, path }));
   const asOf = (request.asOf ?? new Date()).toISOString();
   const buildRunId = await prisma.$transaction(async (tx) => {
     await tx.ingestionRun.create({
@@ -58,7 +63,7 @@ export async function requestLoad(
         status: 'queued',
         source: request.source,
         requestedBy: request.requestedBy,
-        files: request.files.map((f) => ({ file: f.name, path: f.path })),
+        files: files.map((f) => ({ file: f.name, path: f.path })),
       },
     });
     const build = await tx.buildRun.create({
@@ -81,7 +86,7 @@ export async function requestLoad(
     });
     return build.id;
   });
-  const flow = { tenantId: request.tenantId, ingestionRunId: request.ingestionRunId, buildRunId, files: request.files, source: request.source, asOf };
+  const flow = { tenantId: request.tenantId, ingestionRunId: request.ingestionRunId, buildRunId, files, source: request.source, asOf };
   const enqueued = await enqueueRecorded(prisma, queues, flow, options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS);
   return { ingestionRunId: request.ingestionRunId, buildRunId, asOf, jobIds: loadJobIds(request.ingestionRunId), enqueued };
 }

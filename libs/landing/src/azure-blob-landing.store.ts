@@ -1,7 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
-import { localRunDir, RUN_ID, type LandedFile, type LandedRun, type LandingStore } from './landing-store';
+import { assertNamespace, localRunDir, RUN_ID, type LandedFile, type LandedRun, type LandingRemoval, type LandingStore } from './landing-store';
+import { namespaceDir } from './local-landing.store';
+
+// How often a server-side copy still pending is asked about; within one account it is usually done at once.
+const COPY_POLL_MS = 500;
 
 // Large exports go up in parallel blocks; 8 MiB blocks keep a 2 GiB file far below the 50,000-block limit.
 const TRANSFER = { blockSize: 8 * 1024 * 1024, concurrency: 4 } as const;
@@ -71,6 +75,47 @@ export class AzureBlobLandingStore implements LandingStore {
       runs.set(ingestionRunId, run);
     }
     return [...runs.values()];
+  }
+
+  /**
+   * Makes the blob `source` (in this container) the run's file `name` by a server-side copy: the
+   * bytes stay in the storage account. `sourceEtag` is the version the caller read (and counted),
+   * so a blob changed since is refused rather than landed unread.
+   */
+  async copyIntoRun(source: string, sourceEtag: string, namespace: string, ingestionRunId: string, name: string): Promise<void> {
+    const target = this.container.getBlockBlobClient(runBlob(namespace, ingestionRunId, name));
+    const poller = await target.beginCopyFromURL(this.container.getBlobClient(source).url, {
+      sourceConditions: { ifMatch: sourceEtag },
+      intervalInMs: COPY_POLL_MS,
+      // The source's metadata is the resumable upload's record; the run's file starts without it.
+      metadata: { copiedfrom: source.replace(/[^A-Za-z0-9]/g, '_') },
+    });
+    if ((await poller.pollUntilDone()).copyStatus === 'success') return;
+    const { copyStatus, copyStatusDescription } = await target.getProperties();
+    throw new Error(`Copying ${source} into load ${ingestionRunId} as "${name}" ended ${copyStatus ?? 'without a status'}: ${copyStatusDescription ?? 'no reason given'}`);
+  }
+
+  /** Deletes one file of a run from the container (a copy taken back), if it is there. */
+  async removeRunFile(namespace: string, ingestionRunId: string, name: string): Promise<void> {
+    await this.container.deleteBlob(runBlob(namespace, ingestionRunId, name), { deleteSnapshots: 'include' }).catch(ignoreMissing);
+  }
+
+  /**
+   * Every blob under `<namespace>/`, uploads whose blocks were never committed included. With blob
+   * versioning on (terraform/modules/platform), a deleted blob's previous versions are removed by the
+   * storage account's lifecycle rule a day later and kept by its soft delete until that expires.
+   */
+  async removeNamespace(namespace: string): Promise<LandingRemoval> {
+    assertNamespace(namespace);
+    const removal = { files: 0, bytes: 0 };
+    for await (const blob of this.container.listBlobsFlat({ prefix: `${namespace}/`, includeUncommitedBlobs: true, includeSnapshots: true })) {
+      if (blob.snapshot) continue;
+      await this.container.deleteBlob(blob.name, { deleteSnapshots: 'include' }).catch(ignoreMissing);
+      removal.files += 1;
+      removal.bytes += blob.properties.contentLength ?? 0;
+    }
+    await fs.promises.rm(namespaceDir(this.dataDir, namespace), { recursive: true, force: true });
+    return removal;
   }
 }
 

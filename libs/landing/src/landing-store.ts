@@ -15,6 +15,12 @@ export interface LandedRun {
   lastModified: number;
 }
 
+/** What offboarding deleted of a tenant in the landing area: every file under its namespace. */
+export interface LandingRemoval {
+  files: number;
+  bytes: number;
+}
+
 /** A load's folder is named by its ingestion run's id. */
 export const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -39,8 +45,20 @@ export interface LandingStore {
   removeRun(namespace: string, ingestionRunId: string): Promise<void>;
   /** The tenant's runs that have files in the landing area. */
   listRuns(namespace: string): Promise<LandedRun[]>;
+  /**
+   * Deletes everything of the tenant in the landing area (runs, unfinished resumable uploads, drops)
+   * and this process's folder of it; returns what the landing area held, for offboarding's evidence.
+   */
+  removeNamespace(namespace: string): Promise<LandingRemoval>;
 }
 
 export function localRunDir(dataDir: string, namespace: string, ingestionRunId: string): string {
   return path.resolve(dataDir, 'landing', namespace, ingestionRunId);
+}
+
+// A tenant's namespace is one safe path segment; anything else would reach past its own folder or prefix.
+const NAMESPACE = /^[A-Za-z0-9_]+$/;
+
+export function assertNamespace(namespace: string): void {
+  if (!NAMESPACE.test(namespace)) throw new Error(`"${namespace}" is not a tenant namespace (letters, digits and _ only)`);
 }

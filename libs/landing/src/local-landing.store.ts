@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { localRunDir, RUN_ID, type LandedFile, type LandedRun, type LandingStore } from './landing-store';
+import { assertNamespace, localRunDir, RUN_ID, type LandedFile, type LandedRun, type LandingRemoval, type LandingStore } from './landing-store';
 
 /** The landing area is `<KINEO_DATA_DIR>/landing` itself: every process sees the same disk. */
 export class LocalLandingStore implements LandingStore {
@@ -38,9 +38,27 @@ export class LocalLandingStore implements LandingStore {
     }
     return folders.map((ingestionRunId) => describeFolder(path.join(landing, ingestionRunId), ingestionRunId));
   }
+
+  async removeNamespace(namespace: string): Promise<LandingRemoval> {
+    assertNamespace(namespace);
+    const folder = namespaceDir(this.dataDir, namespace);
+    if (!fs.existsSync(folder)) return { files: 0, bytes: 0 };
+    const { files, bytes } = measureFolder(folder);
+    await fs.promises.rm(folder, { recursive: true, force: true });
+    return { files, bytes };
+  }
+}
+
+/** `<dataDir>/landing/<namespace>`: a tenant's runs, resumable uploads and drop folder on this disk. */
+export function namespaceDir(dataDir: string, namespace: string): string {
+  return path.resolve(dataDir, 'landing', namespace);
 }
 
 function describeFolder(dir: string, ingestionRunId: string): LandedRun {
+  return { ingestionRunId, ...measureFolder(dir) };
+}
+
+function measureFolder(dir: string): Omit<LandedRun, 'ingestionRunId'> {
   let files = 0;
   let bytes = 0;
   let lastModified = fs.statSync(dir).mtimeMs;
@@ -51,5 +69,5 @@ function describeFolder(dir: string, ingestionRunId: string): LandedRun {
     files += 1;
     bytes += stat.size;
   }
-  return { ingestionRunId, files, bytes, lastModified };
+  return { files, bytes, lastModified };
 }

@@ -47,6 +47,21 @@ describe('landing stores', () => {
     expect(fs.readdirSync(path.join(dir, 'local', 'landing', NAMESPACE))).toEqual(['incoming']);
   });
 
+  it("local: offboarding removes the tenant's whole folder (runs, resumable uploads, drops) and says what it held", async () => {
+    const store = createLandingStore({ KINEO_DATA_DIR: path.join(dir, 'local-offboard'), LANDING_STORE: 'local', LANDING_BLOB_URL: undefined, LANDING_BLOB_AUTH: 'managed-identity' });
+    writeRun(store, RUN, { 'users.csv': 'id\n1\n' });
+    const landing = path.join(dir, 'local-offboard', 'landing');
+    for (const [file, text] of [[`${NAMESPACE}/.resumable/0123`, 'id\n'], [`${NAMESPACE}/incoming/courses.csv`, 'id,x\n'], ['t_acme2/incoming/users.csv', 'id\n']] as const) {
+      fs.mkdirSync(path.dirname(path.join(landing, file)), { recursive: true });
+      fs.writeFileSync(path.join(landing, file), text);
+    }
+
+    expect(await store.removeNamespace(NAMESPACE)).toEqual({ files: 3, bytes: 5 + 3 + 5 });
+    expect(fs.readdirSync(landing)).toEqual(['t_acme2']);
+    expect(await store.removeNamespace(NAMESPACE)).toEqual({ files: 0, bytes: 0 });
+    await expect(store.removeNamespace('../t_acme2')).rejects.toThrow('"../t_acme2" is not a tenant namespace');
+  });
+
   describe('azure-blob (Azurite)', () => {
     const settings = (dataDir: string) => ({
       KINEO_DATA_DIR: path.join(dir, dataDir),
@@ -74,6 +89,48 @@ describe('landing stores', () => {
       await worker.removeRun(NAMESPACE, RUN);
       expect(await worker.listRuns(NAMESPACE)).toEqual([]);
       expect(fs.existsSync(worker.localRunDir(NAMESPACE, RUN))).toBe(false);
+    });
+
+    it('lands a blob in a run by a server-side copy of the version that was read, and takes it back', async () => {
+      const gateway = createLandingStore(settings('gateway')) as AzureBlobLandingStore;
+      const source = `${NAMESPACE}/.resumable/upload-1`;
+      await gateway.container.getBlockBlobClient(source).upload('id\n1\n', 5, { metadata: { tusupload: 'e30=' } });
+      const { etag } = await gateway.container.getBlobClient(source).getProperties();
+
+      await gateway.copyIntoRun(source, etag!, NAMESPACE, RUN, 'users.csv');
+      const copy = gateway.container.getBlobClient(`${NAMESPACE}/${RUN}/users.csv`);
+      expect((await copy.downloadToBuffer()).toString()).toBe('id\n1\n');
+      const copied = await copy.getProperties();
+      expect(copied.copySource).toBe(gateway.container.getBlobClient(source).url);
+      expect(copied.metadata).toEqual({ copiedfrom: `${NAMESPACE}__resumable_upload_1` });
+      // The source changed after it was read: what would land is not what was counted.
+      await gateway.container.getBlockBlobClient(source).upload('id\n1\n2\n', 7);
+      await expect(gateway.copyIntoRun(source, etag!, NAMESPACE, RUN, 'courses.csv')).rejects.toMatchObject({ statusCode: 412 });
+
+      await gateway.removeRunFile(NAMESPACE, RUN, 'users.csv');
+      await gateway.removeRunFile(NAMESPACE, RUN, 'users.csv');
+      expect(await copy.exists()).toBe(false);
+      await gateway.container.deleteBlob(source);
+    });
+
+    it("offboarding deletes every blob under the tenant's prefix, uncommitted uploads included, and says how many", async () => {
+      const worker = createLandingStore(settings('worker-offboard')) as AzureBlobLandingStore;
+      const put = (name: string, text: string) => worker.container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
+      await put(`${NAMESPACE}/${RUN}/users.csv`, 'id\n1\n');
+      // An unfinished resumable upload: committed so far, plus a block staged and never committed.
+      await put(`${NAMESPACE}/.resumable/partial`, 'id,');
+      await worker.container.getBlockBlobClient(`${NAMESPACE}/.resumable/partial`).stageBlock(Buffer.from('00000001').toString('base64'), 'x\n', 2);
+      await worker.container.getBlockBlobClient(`${NAMESPACE}/.resumable/never-committed`).stageBlock(Buffer.from('00000000').toString('base64'), 'abc', 3);
+      await put(`t_acme2/${RUN}/users.csv`, 'id\n');
+      writeRun(worker, RUN, { 'users.csv': 'id\n1\n' });
+
+      // Bytes are what each blob holds committed: a staged block is no part of a blob until committed.
+      expect(await worker.removeNamespace(NAMESPACE)).toEqual({ files: 3, bytes: 5 + 3 });
+      const left: string[] = [];
+      for await (const blob of worker.container.listBlobsFlat({ includeUncommitedBlobs: true })) left.push(blob.name);
+      expect(left).toEqual([`t_acme2/${RUN}/users.csv`]);
+      expect(fs.existsSync(path.join(dir, 'worker-offboard', 'landing', NAMESPACE))).toBe(false);
+      expect(await worker.removeNamespace(NAMESPACE)).toEqual({ files: 0, bytes: 0 });
     });
 
     it('names the missing file and where it was looked for when a run is not in the container', async () => {

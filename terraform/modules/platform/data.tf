@@ -131,6 +131,14 @@ resource "random_password" "auth_jwt_secret" {
   special = false
 }
 
+# Environments created before the key was generated hold it as platform["auth_jwt_secret"] (a
+# placeholder operators replaced). Moved, not re-created: Key Vault's purge protection would keep the
+# name taken for 90 days after a delete, and the operators' key (with everyone's sessions) survives.
+moved {
+  from = azurerm_key_vault_secret.platform["auth_jwt_secret"]
+  to   = azurerm_key_vault_secret.auth_jwt_secret
+}
+
 resource "azurerm_key_vault_secret" "auth_jwt_secret" {
   name         = "auth--jwt--secret"
   key_vault_id = azurerm_key_vault.platform.id

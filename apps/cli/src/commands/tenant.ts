@@ -249,10 +249,12 @@ export function tenantCommand(context: () => CliContext): Command {
         notStarted: `Offboarding "${slug}" has not started. Is the worker running ("kineo stack status")? It will run when the worker picks the job up.`,
       });
       const evidence = done.details.evidence ?? {};
-      const outcome = { tables: Number(evidence.tables ?? 0), rows: Number(evidence.rows ?? 0) };
+      const deleted = done.details.landing ?? {};
+      const landing = { store: typeof deleted.store === 'string' ? deleted.store : 'local', files: Number(deleted.files ?? 0), bytes: Number(deleted.bytes ?? 0) };
+      const outcome = { tables: Number(evidence.tables ?? 0), rows: Number(evidence.rows ?? 0), landing };
       if (options.json) return printJson({ slug, status: 'offboarded', ...outcome });
       process.stdout.write(
-        `Offboarded ${slug}: dropped ${outcome.tables} tables holding ${outcome.rows} rows; their counts are in the audit log.\n`,
+        `Offboarded ${slug}: dropped ${outcome.tables} tables holding ${outcome.rows} rows and deleted ${landing.files} landing files (${landing.bytes} bytes, ${landing.store} store); the counts are in the audit log.\n`,
       );
     });
 

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
 import { uploadLimitOf, type PrismaClient, type UploadLimit } from '@kineo/db';
 import type { Settings } from '@kineo/config';
-import { requestLoad, type JobQueues } from '@kineo/jobs';
+import { requestLoad, type JobQueues, type MeasuredFile } from '@kineo/jobs';
 import type { Redis } from 'ioredis';
 import { InjectSettings } from '../../engine/config/settings.module';
 import { InjectPrisma } from '../../engine/database/database.module';
@@ -16,6 +16,8 @@ export interface LandedFile {
   name: string;
   path: string;
   bytes: number;
+  /** Set for a file already in the landing store (a resumable upload's blob), counted as it was read there. */
+  measured?: MeasuredFile;
 }
 
 /** What every way of uploading shares: whether the tenant may load now, and starting the load of files already landed. */
@@ -67,11 +69,12 @@ export class LoadRequestService {
     const { ingestionRunId, files, asOf } = load;
     let ticket;
     try {
-      await this.landing.publish(tenant.namespace, ingestionRunId, files);
+      // A measured file is in the store already; only what this gateway wrote goes up.
+      await this.landing.publish(tenant.namespace, ingestionRunId, files.filter((f) => !f.measured));
       ticket = await requestLoad(this.prisma, this.queues, {
         tenantId: tenant.tenantId,
         ingestionRunId,
-        files: files.map((f) => ({ name: f.name, path: f.path })),
+        files: files.map((f) => ({ name: f.name, path: f.path, measured: f.measured })),
         source: 'upload',
         requestedBy: tenant.userId,
         asOf,

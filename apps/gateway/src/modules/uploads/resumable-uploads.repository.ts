@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Settings } from '@kineo/config';
+import { measureCsvStream, type MeasuredFile } from '@kineo/jobs';
 import { AzureBlobLandingStore } from '@kineo/landing';
 import { FileStore } from '@tus/file-store';
 import { Metadata, Server, type DataStore, type Upload } from '@tus/server';
@@ -122,22 +122,31 @@ export class ResumableUploadsRepository implements OnModuleInit, OnModuleDestroy
   }
 
   /**
-   * Puts a finished upload's bytes in a run folder as `<dir>/<name>`; `restore` undoes it. A file is
-   * renamed (a 2 GB file is not copied, and it appears whole or not at all); a blob is downloaded,
-   * the run folder being where a load's files are counted before they go into the landing store.
+   * Puts a finished upload's bytes in a run as its file `name`; `restore` undoes it. A file is renamed
+   * into the run folder (a 2 GB file is not copied, and it appears whole or not at all). A blob is read
+   * once, its bytes and rows counted as they stream by, and copied into the run inside the storage
+   * account: it never goes back up through the gateway, nor onto its disk, and the file comes back
+   * `measured` (already in the landing store) for the load to be checked against the plan.
    */
-  async takeInto(upload: ResumableUpload, dir: string, name: string): Promise<{ path: string; restore: () => Promise<void> }> {
-    const target = path.join(dir, name);
+  async takeInto(
+    upload: ResumableUpload,
+    run: { namespace: string; ingestionRunId: string },
+    name: string,
+  ): Promise<{ path: string; measured?: MeasuredFile; restore: () => Promise<void> }> {
+    const dir = this.landing.runDir(run.namespace, run.ingestionRunId);
     const blobs = this.blobStore();
     if (!blobs) {
       const moved = await this.landing.moveIn(upload.path, dir, name);
       return { path: moved, restore: () => this.landing.moveBack(moved, upload.path) };
     }
-    await blobs.container.getBlobClient(upload.path).downloadToFile(target);
-    return { path: target, restore: () => fs.rm(target, { force: true }) };
+    const read = await blobs.container.getBlobClient(upload.path).download();
+    if (!read.readableStreamBody || !read.etag) throw new Error(`The blob of upload ${upload.id} (${upload.path}) came back without a body or an ETag`);
+    const measured = await measureCsvStream(name, read.readableStreamBody);
+    await blobs.copyIntoRun(upload.path, read.etag, run.namespace, run.ingestionRunId, name);
+    return { path: path.join(dir, name), measured, restore: () => blobs.removeRunFile(run.namespace, run.ingestionRunId, name) };
   }
 
-  /** Drops an upload taken into a run folder: its record (the file has moved), or its blob (copied). */
+  /** Drops an upload taken into a run: its record (the file has moved), or its blob (copied). */
   async forget(namespace: string, id: string): Promise<void> {
     const store = (await this.serverFor(namespace)).datastore;
     if (store instanceof FileStore) await store.configstore.delete(id);

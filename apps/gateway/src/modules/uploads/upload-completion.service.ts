@@ -21,8 +21,9 @@ export class UploadCompletionService {
   ) {}
 
   /**
-   * Starts one load of finished resumable uploads: their bytes go into a new run folder, exactly
-   * where a multipart upload would have streamed them, and the load goes the same way from there.
+   * Starts one load of finished resumable uploads: their bytes go into a new run, exactly where a
+   * multipart upload would have streamed them (with LANDING_STORE=azure-blob, straight into the
+   * container), and the load goes the same way from there.
    * A refusal leaves every upload as it was, so the load can be asked for again.
    */
   async complete(tenant: TenantContext, body: unknown): Promise<UploadReceipt> {
@@ -45,9 +46,9 @@ export class UploadCompletionService {
       try {
         await this.landing.createRunDir(dir);
         for (const { upload, name } of uploads) {
-          const { path, restore } = await this.resumableUploads.takeInto(upload, dir, name);
+          const { path, measured, restore } = await this.resumableUploads.takeInto(upload, { namespace: tenant.namespace, ingestionRunId }, name);
           taken.push(restore);
-          files.push({ name, path, bytes: upload.size });
+          files.push({ name, path, bytes: upload.size, measured });
         }
       } catch (error) {
         await undo();

@@ -1,16 +1,23 @@
 import { offboardTenantJob, type JobPayload } from '@kineo/jobs';
 import { StageRecorder } from '@kineo/db';
+import type { LandingStore } from '@kineo/landing';
 import { LAYERS, type TableCount } from '@kineo/warehouse';
 import type { JobContext } from '../../engine/job-handler.registry';
 import type { TenantJobDeps } from './provision-tenant.job';
 
 export type OffboardTenantJobData = JobPayload<typeof offboardTenantJob>;
 
+export interface OffboardTenantJobDeps extends TenantJobDeps {
+  /** Where the tenant's uploaded files wait (LANDING_STORE): they go with the tenant. */
+  landing: LandingStore;
+}
+
 /**
- * Removes a tenant's warehouse namespace. Before anything is dropped, the row count of every
- * table in every layer goes to the audit log, so what was removed can always be accounted for.
+ * Removes a tenant's warehouse namespace and its files in the landing store. Before anything is
+ * dropped, the row count of every table in every layer goes to the audit log, and the files deleted
+ * from the landing store are counted there too, so what was removed can always be accounted for.
  */
-export function offboardTenantHandler(deps: TenantJobDeps) {
+export function offboardTenantHandler(deps: OffboardTenantJobDeps) {
   return async (payload: OffboardTenantJobData, context: JobContext) => {
     const tenant = await deps.prisma.tenant.findUnique({ where: { id: payload.tenantId } });
     if (!tenant) throw new Error(`tenant ${payload.tenantId} does not exist`);
@@ -34,6 +41,15 @@ export function offboardTenantHandler(deps: TenantJobDeps) {
         });
         return { result: all, details: { tables: all.length, rows: all.reduce((n, t) => n + t.rows, 0) } };
       });
+      // Before the drop: the local warehouse (DuckDB) removes the landing folder with the namespace, uncounted.
+      const landing = await run.stage('landing', async () => {
+        const removed = await deps.landing.removeNamespace(tenant.namespace);
+        const details = { store: deps.landing.kind, files: removed.files, bytes: removed.bytes };
+        await deps.prisma.auditEvent.create({
+          data: { actor: `worker:${payload.requestedBy}`, action: 'tenant.offboard.landing_deleted', tenantId: tenant.id, details: { namespace: tenant.namespace, ...details } },
+        });
+        return { result: details, details };
+      });
       await context.progress({ stage: 'drop' });
       await run.stage('drop', async () => {
         await deps.warehouse.drop(ref);
@@ -51,7 +67,7 @@ export function offboardTenantHandler(deps: TenantJobDeps) {
         return { result: undefined };
       });
       await run.finish({ status: 'succeeded' });
-      return { status: 'offboarded', tables: counts.length, rows: counts.reduce((n, t) => n + t.rows, 0) };
+      return { status: 'offboarded', tables: counts.length, rows: counts.reduce((n, t) => n + t.rows, 0), landing };
     } catch (error) {
       await run.fail(error);
       throw error;
