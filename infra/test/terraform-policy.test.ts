@@ -161,6 +161,21 @@ describe('no secret in any file', () => {
   });
 });
 
+test("every environment's variable is in its terraform.tfvars.example, set or commented with its default", async () => {
+  const { readFile } = await import('node:fs/promises');
+  const missing: string[] = [];
+  for (const env of ['dev', 'prod']) {
+    const d = byPath(`environments/${env}`);
+    const example = await readFile(path.join(d.dir, 'terraform.tfvars.example'), 'utf8');
+    for (const [name, v] of Object.entries(d.variables)) {
+      // A required input is set; an optional one may be left commented out, at its default.
+      const line = new RegExp(`^${'default' in v ? '(#\\s*)?' : ''}${name}\\s*=`, 'm');
+      if (!line.test(example)) missing.push(`${relative(d.dir)}/terraform.tfvars.example: ${name}`);
+    }
+  }
+  expect(missing).toEqual([]);
+});
+
 test('every variable has a description and a type', () => {
   const missing: string[] = [];
   for (const d of dirs) {
