@@ -192,10 +192,13 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     expect(event).toMatchObject({ actor: opsUserId, details: { from: 'starter', to: 'professional' } });
   });
 
-  it('offboards only when the confirmation repeats the slug, queuing the same job as the CLI', async () => {
+  it('offboards only when the confirmation repeats the slug, suspending the tenant at once and queuing the same job as the CLI', async () => {
     const initech = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'initech' } });
     const wrong = await ops('mutation { offboardTenant(slug: "initech", confirm: "initech-please") { jobId } }');
-    const right = await ops<{ offboardTenant: { jobId: string; tenant: { slug: string } } }>('mutation { offboardTenant(slug: "initech", confirm: "initech") { jobId tenant { slug } } }');
+    expect((await prisma.tenant.findUniqueOrThrow({ where: { id: initech.id } })).status).toBe('active');
+    const right = await ops<{ offboardTenant: { jobId: string; tenant: { slug: string; status: string } } }>(
+      'mutation { offboardTenant(slug: "initech", confirm: "initech") { jobId tenant { slug status } } }',
+    );
 
     expect(wrong.body.errors).toEqual([
       expect.objectContaining({ message: 'Refusing to offboard: the confirmation must repeat the slug exactly ("initech").', extensions: { code: 'CONFIRMATION_MISMATCH' } }),
@@ -204,6 +207,9 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     expect(job?.name).toBe(offboardTenantJob.name);
     expect(job?.data).toEqual({ v: 1, data: { tenantId: initech.id, requestedBy: opsUserId } });
     expect((await auditActions(initech.id)).filter((a) => a.actor === opsUserId)).toEqual([{ action: 'tenant.offboard_requested', actor: opsUserId }]);
+    // Closed before the job runs (no worker here): nothing can be uploaded or signed in after the request.
+    expect(right.body.data!.offboardTenant.tenant).toEqual({ slug: 'initech', status: 'suspended' });
+    expect((await prisma.tenant.findUniqueOrThrow({ where: { id: initech.id } })).status).toBe('suspended');
   });
 
   it("shows each tenant's landing retention: the setting's period, or the tenant's own", async () => {

@@ -31,7 +31,11 @@ export interface OffboardTicket {
   jobId: string;
 }
 
-/** Checks the typed confirmation, records who asked and queues the offboarding. */
+/**
+ * Checks the typed confirmation, records who asked, suspends the tenant and queues the offboarding.
+ * Suspending first closes the tenant from the moment ops ask: its sessions, sign-ins and uploads are
+ * refused, so no file can land after the job has counted and deleted the landing store's.
+ */
 export async function requestOffboard(prisma: PrismaClient, queues: JobQueues, request: OffboardRequest): Promise<OffboardTicket> {
   if (request.confirm !== request.slug) {
     throw new TenantError('CONFIRMATION_MISMATCH', `Refusing to offboard: the confirmation must repeat the slug exactly ("${request.slug}").`, {
@@ -42,11 +46,15 @@ export async function requestOffboard(prisma: PrismaClient, queues: JobQueues, r
   if (tenant.status === 'offboarded') {
     throw new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${request.slug}" is already offboarded.`, { slug: request.slug });
   }
-  await prisma.auditEvent.create({
-    data: { actor: request.actor, action: 'tenant.offboard_requested', tenantId: tenant.id, details: { slug: tenant.slug } },
-  });
+  const suspend = tenant.status === 'active' || tenant.status === 'provisioning';
+  await prisma.$transaction([
+    ...(suspend ? [prisma.tenant.update({ where: { id: tenant.id }, data: { status: 'suspended' } })] : []),
+    prisma.auditEvent.create({
+      data: { actor: request.actor, action: 'tenant.offboard_requested', tenantId: tenant.id, details: { slug: tenant.slug, suspendedFrom: suspend ? tenant.status : null } },
+    }),
+  ]);
   const job = await queues.enqueue(offboardTenantJob, { tenantId: tenant.id, requestedBy: request.actor });
-  return { tenant, jobId: job.id! };
+  return { tenant: suspend ? { ...tenant, status: 'suspended' } : tenant, jobId: job.id! };
 }
 
 export interface RebuildTicket {
