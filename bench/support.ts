@@ -4,8 +4,10 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseRollupManifest, ROLLUP_MANIFEST_QUERY, staleRollups } from '@kineo/analytics';
 import { generateExport } from '@kineo/generator';
 import { startTestStack } from '@kineo/testkit';
+import { duckdbDialect } from '@kineo/warehouse';
 
 export const ROOT = path.join(__dirname, '..');
 const KINEO = path.join(ROOT, 'apps/cli/bin/kineo.js');
@@ -116,7 +118,7 @@ export async function ingestThroughStack(
     if (builtFile && !built) fs.writeFileSync(builtFile, JSON.stringify({ outcome, wallMs, workerPeakBytes }));
     if (built) {
       console.log(`using the tenant built in ${options.keepIn}`);
-      await rebuildWithoutRollups(env, cli);
+      await rebuildWithStaleRollups(env, cli);
     }
     await report({
       ...outcome,
@@ -137,14 +139,19 @@ export async function ingestThroughStack(
 }
 
 /**
- * A kept tenant built before rollups existed has no gold.rollup_manifest: rebuilds it from its bronze
- * (`kineo tenant rebuild bench --as-of 2025-06-30 --wait`, with a worker process) so its published
- * version has them. Queries on a version without rollups read the facts, so this is only for measuring.
+ * A kept tenant built before rollups existed has no gold.rollup_manifest, and one built by an older
+ * release may hold rollups this release defines otherwise (their signatures differ): rebuilds it from
+ * its bronze (`kineo tenant rebuild bench --as-of 2025-06-30 --wait`, with a worker process) so its
+ * published version has this release's rollups. Queries read the facts where a rollup is missing or
+ * stale, so this is only for measuring.
  */
-async function rebuildWithoutRollups(env: Record<string, string | undefined>, cli: (args: string[]) => SpawnSyncReturns<string>): Promise<void> {
-  const probe = cli(['sql', 'bench', 'select count(*) as n from gold.rollup_manifest', '--json']);
-  if (probe.status === 0) return;
-  console.log('the kept tenant was published without rollups: rebuilding it (kineo tenant rebuild bench --as-of 2025-06-30 --wait)');
+async function rebuildWithStaleRollups(env: Record<string, string | undefined>, cli: (args: string[]) => SpawnSyncReturns<string>): Promise<void> {
+  const probe = cli(['sql', 'bench', ROLLUP_MANIFEST_QUERY, '--json']);
+  const published = probe.status === 0 ? parseRollupManifest(probe.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>)) : [];
+  const stale = staleRollups(published, duckdbDialect);
+  if (stale.length === 0) return;
+  const why = probe.status === 0 ? `'s rollups ${stale.join(', ')} were built from another definition` : ' was published without rollups';
+  console.log(`the kept tenant${why}: rebuilding it (kineo tenant rebuild bench --as-of 2025-06-30 --wait)`);
   const worker = spawn(process.execPath, [path.join(ROOT, 'apps/worker/dist/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     const started = process.hrtime.bigint();

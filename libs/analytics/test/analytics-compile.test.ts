@@ -348,6 +348,22 @@ describe('rollups on Databricks (compiled, not executed)', () => {
     expect(rate.sql).toContain('cast(coalesce(sum(f.m__completion_rate__num), 0) as double) / nullif(coalesce(sum(f.m__completion_rate__den), 0), 0)');
   });
 
+  it("reads a per-learner rollup's rows as they are when the query groups by the learner, and keeps integer totals as bigint", () => {
+    const reports = dashboardQueries('my-team', []).find((t) => t.tile.id === 'reports')!.query;
+    const compiled = compileQuery(reports, TENANT, databricksDialect, { ...options, rollups: manifest });
+    expect(compiled.rollup).toBe('Learner.reports');
+    expect(compiled.sql).toMatch(/^select f\.d__learner__user_id as `Learner\.userId`, .* coalesce\(f\.m__overdue_items__s, 0\) as `Learner\.overdueItems`, /);
+    expect(compiled.sql).not.toMatch(/group by|sum\(|max\(/);
+    expect(compiled.sql).toContain('from gold.rollup_learner_reports f where (f.d__learner__is_active = ?) order by `Learner.overdueItems` desc nulls last');
+    // Without the learner among the dimensions a group is many learners: summed again.
+    const byOrganisation = compileQuery({ measures: ['Learner.overdueItems'], dimensions: ['Learner.organisationName'] }, TENANT, databricksDialect, { ...options, rollups: manifest });
+    expect(byOrganisation.rollup).toBe('Learner.reports');
+    expect(byOrganisation.sql).toContain('coalesce(sum(f.m__overdue_items__s), 0)');
+    expect(byOrganisation.sql).toContain('group by f.d__learner__organisation_name');
+    const build = models.find((m) => m.name === 'gold.rollup_learner_reports')!;
+    expect(build.sql).toContain('cast(sum(coalesce(program_totals.overdue, 0) + coalesce(certification_totals.overdue, 0)) as bigint) as m__overdue_items__s');
+  });
+
   it("binds a viewer's organisations and never reads a rollup for a manager", () => {
     const query: AnalyticsQuery = { measures: ['CourseProgress.count'], dimensions: ['Learner.organisationName'] };
     const viewer = compileQuery(query, { kind: 'viewer', organisationIds: [9, 4] }, databricksDialect, { ...options, rollups: manifest });

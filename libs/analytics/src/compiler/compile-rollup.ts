@@ -5,7 +5,7 @@ import { rollupSignature, rollupsOf, type ResolvedRollup, type RollupManifestEnt
 import { dimensionPredicate, grainValue, measurePredicate } from './filters';
 import { dateNodeOf } from './join-planner';
 import type { QueryPlan, ResolvedFilter } from './resolve';
-import { dateKeyOf, fragment, type CompileEnv, type Fragment } from './sql-context';
+import { dateKeyOf, fragment, type CompileEnv, type Fragment, type ParamSink } from './sql-context';
 
 /** Grains a query may group by from a rollup kept at each grain. */
 const DERIVABLE: Record<'day' | 'month', ReadonlySet<Granularity>> = {
@@ -18,6 +18,21 @@ const ORGANISATION_ID = 'Learner.organisationId';
 
 const isFirstOfMonth = (d: Date) => d.getUTCDate() === 1;
 const isLastOfMonth = (d: Date) => new Date(d.getTime() + 86_400_000).getUTCDate() === 1;
+
+const ownerOf = (member: string) => member.slice(0, member.indexOf('.'));
+
+/**
+ * Whether each group of the query is exactly one row of the rollup: the query groups by a dimension
+ * that identifies what every other kept dimension describes (Learner.userId among Learner
+ * dimensions), and the rollup keeps no date, so it has one row per value of it. Its rows are then
+ * read as they are, without grouping them again: a rollup of 600,000 learners regrouped by their
+ * id, name, position and manager cost more than the per-learner totals saved.
+ */
+export function oneRowPerGroup(rollup: ResolvedRollup, plan: QueryPlan): boolean {
+  if (rollup.time) return false;
+  const kept = [...rollup.dimensions.keys()];
+  return plan.dimensions.some((d) => d.def.identifies === true && rollup.dimensions.has(d.member) && kept.every((k) => ownerOf(k) === ownerOf(d.member)));
+}
 
 /** Why a rollup cannot answer the plan, or undefined when it gives the facts' answer. */
 function mismatch(rollup: ResolvedRollup, plan: QueryPlan, scope: AnalyticsScope): string | undefined {
@@ -39,7 +54,7 @@ function mismatch(rollup: ResolvedRollup, plan: QueryPlan, scope: AnalyticsScope
       if (time.dateRange && !(isFirstOfMonth(time.dateRange[0]) && isLastOfMonth(time.dateRange[1]))) return 'the date range splits a month';
     }
   }
-  if (measures.some((m) => rollup.measures.get(m)!.exact)) {
+  if (measures.some((m) => rollup.measures.get(m)!.exact) && !oneRowPerGroup(rollup, plan)) {
     // A distinct count never re-aggregates: each group of the query must be exactly one rollup row.
     const fixed = new Set(
       plan.filters.flatMap((f) => (f.dimension && ['equals', 'in'].includes(f.filter.operator) && f.filter.values?.length === 1 ? [f.dimension.member] : [])),
@@ -89,8 +104,14 @@ export function compileRollupPlan(
   const q = (name: string) => dialect.ident(name);
   const col = (member: string) => `f.${rollup.dimensions.get(member)!.column}`;
   const partColumn = (member: string, part: string) => `f.${rollup.parts.find((p) => p.measure === member && p.part === part)!.column}`;
+  // A group of one rollup row: its parts are the group's totals already (a sum of one value, or none).
+  const single = oneRowPerGroup(rollup, plan);
   const measureSql = (member: string) =>
-    rollup.measures.get(member)!.combine({ total: (p) => `coalesce(sum(${partColumn(member, p)}), 0)`, one: (p) => `max(${partColumn(member, p)})` });
+    rollup.measures.get(member)!.combine(
+      single
+        ? { total: (p) => `coalesce(${partColumn(member, p)}, 0)`, one: (p) => partColumn(member, p) }
+        : { total: (p) => `coalesce(sum(${partColumn(member, p)}), 0)`, one: (p) => `max(${partColumn(member, p)})` },
+    );
   const calendar = 'rd';
   const n = { f: 'f', ...(rollup.time ? { [dateNodeOf(rollup.time.dimension.member.slice(rollup.time.dimension.member.indexOf('.') + 1))]: calendar } : {}) } as Nodes;
   let joinCalendar = false;
@@ -116,6 +137,12 @@ export function compileRollupPlan(
     params: [],
   };
 
+  const measureConditions = (c: ParamSink) =>
+    plan.filters.flatMap((f, i) => {
+      if (!f.measure) return [];
+      const recombined: ResolvedFilter = { ...f, measure: { member: f.measure.member, def: { ...f.measure.def, sql: () => measureSql(f.measure!.member) } } };
+      return [`(${measurePredicate(recombined, i, n, c)})`];
+    });
   const where = fragment(env, (c) => {
     const conditions: string[] = [];
     if (scope.kind === 'viewer') {
@@ -150,21 +177,20 @@ export function compileRollupPlan(
         conditions.push(`${key} <> -1 and ${grainValue(plan.time.dimension, 'fiscalYear', n).sql} = ${c.param(plan.time.fiscalYear)}`);
       }
     }
-    return conditions.length ? `where ${conditions.map((p) => `(${p})`).join(' and ')}` : '';
+    const all = conditions.map((p) => `(${p})`);
+    // Without a GROUP BY a measure's filter is a row's, and comes after the others as HAVING would.
+    if (single) all.push(...measureConditions(c));
+    return all.length ? `where ${all.join(' and ')}` : '';
   });
   const having = fragment(env, (c) => {
-    const conditions = plan.filters.flatMap((f, i) => {
-      if (!f.measure) return [];
-      const recombined: ResolvedFilter = { ...f, measure: { member: f.measure.member, def: { ...f.measure.def, sql: () => measureSql(f.measure!.member) } } };
-      return [`(${measurePredicate(recombined, i, n, c)})`];
-    });
+    const conditions = single ? [] : measureConditions(c);
     return conditions.length ? `having ${conditions.join(' and ')}` : '';
   });
   const from: Fragment = {
     sql: `from ${env.gold(rollup.table)} f${joinCalendar ? ` left join ${env.gold('dim_date')} ${calendar} on ${calendar}.date_key = f.${rollup.time!.column}` : ''}`,
     params: [],
   };
-  const groupBy: Fragment = { sql: dims.length ? `group by ${dims.map((d) => d.sql).join(', ')}` : '', params: [] };
+  const groupBy: Fragment = { sql: dims.length && !single ? `group by ${dims.map((d) => d.sql).join(', ')}` : '', params: [] };
   const parts = [select, from, where, groupBy, having, ...tail(dims.map((d) => d.column.key))];
   const present = parts.filter((p) => p.sql !== '');
   return { sql: present.map((p) => p.sql).join(' '), params: present.flatMap((p) => p.params), columns, rollup: rollup.id };

@@ -16,7 +16,7 @@ const learnerColumn = (type: DimensionDef['type'], title: string, description: s
   dimension(type, title, description, (n) => `${n.learner}.${name}`);
 
 const LEARNER_DIMENSIONS: Record<string, DimensionDef> = {
-  userId: learnerColumn('number', 'Learner id', 'The LMS user id.', 'user_id'),
+  userId: { ...learnerColumn('number', 'Learner id', 'The LMS user id.', 'user_id'), identifies: true },
   fullName: learnerColumn('string', 'Learner', 'First and last name (the username when both are empty).', 'full_name'),
   username: learnerColumn('string', 'Username', 'The LMS username.', 'username'),
   email: learnerColumn('string', 'Email', "The learner's email address.", 'email'),

@@ -59,7 +59,9 @@ export const sum = (title: string, description: string, format: ColumnFormat, ex
   description,
   format,
   sql: (n, c) => `coalesce(sum(${expr(n, c)}), 0)`,
-  rollup: { parts: { s: (n, c) => `sum(${expr(n, c)})` }, combine: ({ total }) => total('s') },
+  // DuckDB sums whole numbers into HUGEINT, which it stores bit-packed and scans about ten times
+  // slower than BIGINT (on 600,000 learners it made a per-learner rollup slower than the facts).
+  rollup: { parts: { s: (n, c) => (format === 'integer' ? `cast(sum(${expr(n, c)}) as bigint)` : `sum(${expr(n, c)})`) }, combine: ({ total }) => total('s') },
 });
 
 export const average = (title: string, description: string, format: ColumnFormat, expr: SqlOf, rows?: SqlOf): MeasureDef => ({

@@ -84,6 +84,12 @@ export interface DimensionDef {
   type: DimensionType;
   /** string/number/boolean: the value. time: the yyyymmdd date key (-1 unknown); dates come from gold.dim_date. */
   sql: SqlOf;
+  /**
+   * Identifies what its cube describes: never null, and no two of them share it, so every other
+   * dimension of the same cube is a function of it (Learner.userId: gold.dim_user's grain is its
+   * user_key, which is the user id, checked at publish). A rollup grouped by it has one row per value.
+   */
+  identifies?: true;
 }
 
 export interface CubeDef {

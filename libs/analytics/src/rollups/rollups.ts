@@ -150,6 +150,19 @@ export function rollupSignature(rollup: ResolvedRollup, dialect: Dialect): { sig
   return known;
 }
 
+/**
+ * The model's rollups a published version does not hold as this release defines them (absent, or
+ * built from another definition): queries they would answer read the facts until the tenant is rebuilt.
+ */
+export function staleRollups(published: readonly RollupManifestEntry[], dialect: Dialect): string[] {
+  return allRollups()
+    .filter((rollup) => {
+      const entry = published.find((e) => e.rollup === rollup.id);
+      return !entry || entry.table !== rollup.table || entry.signature !== rollupSignature(rollup, dialect).signature;
+    })
+    .map((rollup) => rollup.id);
+}
+
 /** A table the build writes, in the shape the pipeline's models take (`@kineo/pipeline` Model). */
 export interface RollupModel {
   name: string;
