@@ -297,6 +297,20 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       const [expected] = await sql<{ n: number }>(acme, 'select count(*) as n from gold.dim_user where user_key <> -1 and is_active');
       expect(board.tiles.summary!.result.rows[0]).toMatchObject({ 'Learner.count': Number(expected!.n) });
       expect(board.tiles.reports!.result.rows).toHaveLength(Number(expected!.n));
+      // Each learner's totals come from the per-learner rollup, read without regrouping: equal to counting the facts.
+      expect(board.tiles.reports!.result.rollup).toBe('Learner.reports');
+      const perLearner = await sql<{ user_id: number; overdue: number; completed: number }>(
+        acme,
+        `select u.user_id,
+           (select count(*) from gold.fact_program_progress p where p.user_key = u.user_key and p.is_overdue)
+             + (select count(*) from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_overdue) as overdue,
+           (select count(*) from gold.fact_course_progress c where c.user_key = u.user_key and c.is_complete)
+             + (select count(*) from gold.fact_program_progress p where p.user_key = u.user_key and p.is_complete)
+             + (select count(*) from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_completed) as completed
+         from gold.dim_user u where u.user_key <> -1 and u.is_active`,
+      );
+      const answered = (r: Record<string, unknown>) => [r['Learner.userId'], r['Learner.overdueItems'], r['Learner.completedItems']].join(':');
+      expect(board.tiles.reports!.result.rows.map(answered).sort()).toEqual(perLearner.map((r) => [r.user_id, r.overdue, r.completed].map(Number).join(':')).sort());
     });
 
     it('fiscal-year history', async () => {
