@@ -25,6 +25,8 @@ const users = Number(process.argv[2] ?? 56_500);
 const PASSWORD = 'bench-password-not-secret';
 // Fewer runs or a shorter load (KINEO_BENCH_RUNS, KINEO_BENCH_LOAD_SECONDS) for a tenant whose dashboards take seconds each.
 const RUNS = Number(process.env.KINEO_BENCH_RUNS ?? 5);
+// Rounds of the six cached dashboards for one caller (the p95 of 240 requests is their 12th slowest).
+const CACHED_ROUNDS = Number(process.env.KINEO_BENCH_ROUNDS ?? 40);
 const CONCURRENT_USERS = 30;
 const LOAD_SECONDS = Number(process.env.KINEO_BENCH_LOAD_SECONDS ?? 15);
 
@@ -38,9 +40,22 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-async function startGatewayProcess(env: Record<string, string>, extra: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * A request timed to the arrival of its whole response, as a user waits for it; the bench's own
+ * JSON parse of the answer (a 1,000-row table is a few ms of this process's CPU) is checked after
+ * the clock stopped. fetch keeps the connection alive between requests.
+ */
+async function timedPost(url: string, query: string, token?: string): Promise<number> {
+  const start = process.hrtime.bigint();
+  const text = await send(url, query, token);
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  answerOf(text);
+  return elapsed;
+}
+
+async function startGatewayProcess(env: Record<string, string>, extra: Record<string, string>, root = ROOT): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'apps/gateway/dist/main.js')], {
+  const child = spawn(process.execPath, [path.join(root, 'apps/gateway/dist/main.js')], {
     env: { ...process.env, ...gatewayImageEnv(), ...env, ...extra, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port), LOG_LEVEL: 'warn', ANALYTICS_RATE_LIMIT_PER_USER: '1000000000', ANALYTICS_RATE_LIMIT_PER_TENANT: '1000000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -62,15 +77,23 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
-async function post(url: string, query: string, token?: string): Promise<Record<string, unknown>> {
+async function send(url: string, query: string, token?: string): Promise<string> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query }),
   });
-  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+  return response.text();
+}
+
+function answerOf(text: string): Record<string, unknown> {
+  const body = JSON.parse(text) as { data?: Record<string, unknown>; errors?: unknown[] };
   if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors).slice(0, 500)}`);
   return body.data!;
+}
+
+async function post(url: string, query: string, token?: string): Promise<Record<string, unknown>> {
+  return answerOf(await send(url, query, token));
 }
 
 const dashboardQuery = (id: string) => `{ dashboard(id: ${JSON.stringify(id)}) { dataVersion tiles { id result { rows cached rollup } } } }`;
@@ -93,15 +116,28 @@ async function main() {
       const direct = new DuckDbWarehouse({ rootDir: path.join(run.dataDir, 'warehouse'), threads: Number(run.env.DUCKDB_THREADS), memoryLimit: run.env.DUCKDB_MEMORY_LIMIT });
       const ref = { tenantId: tenant.id, namespace: tenant.namespace };
       const dashboards = DASHBOARDS.filter((d) => d.roles.includes('org_admin'));
+      const manifest = direct.queryPublished(ref, ROLLUP_MANIFEST_QUERY).then((r) => parseRollupManifest(r.rows), () => []);
 
       console.log('');
       console.log(`tenant: ${fmt(users)} users, gold.fact_course_progress ${fmt(Number(facts.n))} rows, data version ${tenant.dataVersion}`);
       console.log(`machine: ${os.cpus().length} cores, DUCKDB_THREADS=${run.env.DUCKDB_THREADS}; every figure is on loopback`);
       console.log(rollupBuildLine(run.stages));
+      if (process.env.KINEO_BENCH_COMPARE) {
+        try {
+          await compareBuilds(path.resolve(process.env.KINEO_BENCH_COMPARE), run.env, login, dashboards.map((d) => d.id), async (id, asOf) => {
+            const rollups = await manifest;
+            const compiled = dashboardQueries(id, []).map(({ query }) => compileQuery(query, { kind: 'tenant' }, direct.dialect, { asOf, rollups }));
+            await Promise.all(compiled.map((c) => direct.queryPublished(ref, c.sql, c.params)));
+          });
+        } finally {
+          await direct.close();
+        }
+        return;
+      }
 
       // 1. Cache off: the gateway's whole path (HTTP, GraphQL, auth, scope, compile, warehouse, JSON) against the SQL alone,
       // with the published rollups (pre-aggregations) and without them (ANALYTICS_ROLLUPS=false: the fact tables).
-      const published = await direct.queryPublished(ref, ROLLUP_MANIFEST_QUERY).then((r) => parseRollupManifest(r.rows), () => []);
+      const published = await manifest;
       console.log(`rollups published with version ${tenant.dataVersion}: ${published.length} tables, ${fmt(published.reduce((n, r) => n + r.rows, 0))} rows`);
       try {
         for (const rollups of [true, false]) {
@@ -123,7 +159,7 @@ async function main() {
               const viaGateway: number[] = [];
               const straight: number[] = [];
               for (let i = 0; i < RUNS; i++) {
-                viaGateway.push(await timed(() => post(uncached.url, dashboardQuery(d.id), session.token)));
+                viaGateway.push(await timedPost(uncached.url, dashboardQuery(d.id), session.token));
                 straight.push(await timed(() => Promise.all(compiled.map((c) => direct.queryPublished(ref, c.sql, c.params)))));
               }
               const g = median(viaGateway);
@@ -147,7 +183,7 @@ async function main() {
         const { login: session } = (await post(cached.url, login)) as { login: { token: string } };
         for (const d of dashboards) await post(cached.url, dashboardQuery(d.id), session.token);
         const sequential: number[] = [];
-        for (let i = 0; i < 20; i++) for (const d of dashboards) sequential.push(await timed(() => post(cached.url, dashboardQuery(d.id), session.token)));
+        for (let i = 0; i < CACHED_ROUNDS; i++) for (const d of dashboards) sequential.push(await timedPost(cached.url, dashboardQuery(d.id), session.token));
         console.log('');
         console.log(`cached dashboard, one caller:  p50 ${ms(percentile(sequential, 50))}, p95 ${ms(percentile(sequential, 95))} (${sequential.length} requests over ${dashboards.length} dashboards)`);
 
@@ -198,6 +234,59 @@ async function main() {
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * KINEO_BENCH_COMPARE=<another checkout, built>: that build's gateway and this one's on the same stack
+ * at once, requests interleaved between them (the order alternating every round), so both see the
+ * same machine load: first with the cache off (and the same SQL straight on DuckDB in the same
+ * rotation), then the cached dashboards for one caller. Only this comparison runs.
+ */
+async function compareBuilds(
+  otherRoot: string,
+  env: Record<string, string>,
+  login: string,
+  dashboards: string[],
+  direct: (id: string, asOf: string) => Promise<void>,
+): Promise<void> {
+  const names = [`other (${path.basename(otherRoot)})`, 'this build'];
+  console.log(`comparing ${otherRoot} (other) with ${ROOT} (this build); load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
+  for (const cache of [false, true]) {
+    const rounds = cache ? CACHED_ROUNDS : RUNS * 2;
+    const gateways = [await startGatewayProcess(env, { ANALYTICS_CACHE_ENABLED: String(cache) }, otherRoot), await startGatewayProcess(env, { ANALYTICS_CACHE_ENABLED: String(cache) })];
+    try {
+      const tokens = await Promise.all(gateways.map(async (g) => ((await post(g.url, login)) as { login: { token: string } }).login.token));
+      const asOf = ((await post(gateways[1].url, `{ dashboard(id: ${JSON.stringify(dashboards[0])}) { asOf } }`, tokens[1])) as { dashboard: { asOf: string } }).dashboard.asOf;
+      // Warm-up: each build answers (and, cache on, stores) every dashboard once before any is timed.
+      for (const id of dashboards) for (const [i, g] of gateways.entries()) await post(g.url, dashboardQuery(id), tokens[i]);
+      const times = new Map<string, number[][]>(dashboards.map((id) => [id, [[], [], []]]));
+      for (let round = 0; round < rounds; round++) {
+        for (const id of dashboards) {
+          const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
+          for (const who of order) {
+            if (who === 2 && cache) continue;
+            const elapsed = who === 2 ? await timed(() => direct(id, asOf)) : await timedPost(gateways[who].url, dashboardQuery(id), tokens[who]);
+            times.get(id)![who].push(elapsed);
+          }
+        }
+      }
+      const p = (values: number[]) => `${ms(percentile(values, 50))} / ${ms(percentile(values, 95))}`.padStart(22);
+      console.log('');
+      console.log(`cache ${cache ? 'on, one caller' : 'off'}, ${rounds} interleaved rounds, p50 / p95   ${names.map((n) => n.padStart(22)).join('')}${cache ? '' : '   same SQL on DuckDB   ratio of medians (other, this)'}`);
+      for (const id of dashboards) {
+        const [a, b, d] = times.get(id)!;
+        const ratios = cache ? '' : `${p(d)}   ${(median(a) / median(d)).toFixed(2)}x, ${(median(b) / median(d)).toFixed(2)}x`;
+        console.log(`${id.padEnd(44)}${p(a)}${p(b)}${ratios}`);
+      }
+      if (cache) {
+        const all = [0, 1].map((who) => dashboards.flatMap((id) => times.get(id)![who]));
+        console.log(`${'all dashboards'.padEnd(44)}${p(all[0])}${p(all[1])}   (${all[0].length} requests each)`);
+      }
+    } finally {
+      await Promise.all(gateways.map((g) => stop(g.child)));
+    }
+  }
+  console.log(`load average at the end ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
 }
 
 main().catch((error: unknown) => {

@@ -438,6 +438,41 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       }
     });
 
+    it("checks a session that passed before on every request: a dashboard follows a role changed in Postgres, and is refused once the tenant is suspended or the session revoked", async () => {
+      // A dashboard's cache reads are sent while the session is checked, on the role it last passed with (org admin here).
+      await new UserService(prisma).create({ email: 'switch@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'org_admin' }, actor: 'test' });
+      tokens.switch = await login('switch@acme.test');
+      const [everyone] = await sql<{ n: number }>(acme, 'select count(*) as n from gold.dim_user where user_key <> -1 and is_active');
+      const [reports] = await sql<{ n: number }>(
+        acme,
+        `select count(*) as n from gold.dim_manager_relationship r join gold.dim_user m on m.user_key = r.manager_user_key
+         join gold.dim_user u on u.user_key = r.user_key where m.user_id = ? and r.relationship in ('direct', 'indirect') and u.is_active`,
+        [managerUserId],
+      );
+      expect(Number(reports!.n)).toBeLessThan(Number(everyone!.n));
+      for (let i = 0; i < 2; i++) expect((await dashboard('switch', 'my-team')).tiles.reports!.result.rows).toHaveLength(Number(everyone!.n));
+
+      // Made a manager straight in Postgres: the org admin's answers are cached, and not one of them is served.
+      await prisma.membership.updateMany({ where: { tenantId: acme.id, user: { email: 'switch@acme.test' } }, data: { role: 'manager', lmsUserId: managerUserId } });
+      const team = await dashboard('switch', 'my-team');
+      expect(team.tiles.summary!.result.rows[0]).toMatchObject({ 'Learner.count': Number(reports!.n) });
+      expect(team.tiles.reports!.result.rows).toHaveLength(Number(reports!.n));
+
+      const refused = async () => {
+        const reply = await graphql<{ dashboard: unknown }>(app, '{ dashboard(id: "my-team") { tiles { result { rows } } } }', as('switch'));
+        return { data: reply.body.data ?? null, codes: (reply.body.errors ?? []).map((e) => (e as { extensions?: { code?: string } }).extensions?.code) };
+      };
+      await prisma.tenant.update({ where: { id: acme.id }, data: { status: 'suspended' } });
+      try {
+        expect(await refused()).toEqual({ data: null, codes: ['TENANT_SUSPENDED'] });
+      } finally {
+        await prisma.tenant.update({ where: { id: acme.id }, data: { status: 'active' } });
+      }
+      expect((await dashboard('switch', 'my-team')).tiles.reports!.result.rows).toHaveLength(Number(reports!.n));
+      await prisma.session.updateMany({ where: { user: { email: 'switch@acme.test' } }, data: { revokedAt: new Date() } });
+      expect(await refused()).toEqual({ data: null, codes: ['UNAUTHENTICATED'] });
+    });
+
     it('keeps dashboards to their roles', async () => {
       const reply = await graphql(app, '{ dashboard(id: "my-team") { id } }', as('viewer'));
       expect(reply.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'FORBIDDEN' } })]);

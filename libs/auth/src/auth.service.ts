@@ -6,7 +6,7 @@ import { normalizeEmail } from './email.util';
 import { parseLoginInput } from './login-input.util';
 import { verifyAgainstDummy, verifyPassword } from './password.util';
 import { SessionStore, type SessionMethod } from './session-store.service';
-import { SessionTokens } from './session-token.service';
+import { SessionTokens, type SessionClaims } from './session-token.service';
 import { OPS_ROLE, type Principal, type SessionRole, type TenantContext } from './tenant-context.types';
 
 export interface LoginResult {
@@ -224,7 +224,19 @@ export class AuthService {
    * disabling a user, removing a membership or suspending a tenant takes effect at once.
    */
   async verify(token: string): Promise<Principal> {
-    const claims = await this.tokens.verify(token);
+    return this.check(await this.claimsOf(token));
+  }
+
+  /**
+   * What a token says, after its signature and expiry were checked (no I/O once this process has
+   * seen the token). Only a hint of who is calling until `check` confirmed it in Postgres.
+   */
+  async claimsOf(token: string): Promise<SessionClaims> {
+    return this.tokens.verify(token);
+  }
+
+  /** The caller behind claims from `claimsOf`: the session, user, membership and tenant as Postgres has them now. */
+  async check(claims: SessionClaims): Promise<Principal> {
     const sessionId = claims.sessionId;
     if (!sessionId) throw sessionInvalid();
     const identity = (user: { id: string; email: string; displayName: string | null }) => ({

@@ -47,6 +47,17 @@ export interface Cached<T> {
   cached: boolean;
 }
 
+/** A read of one result key, started before it was known to be needed (see `prefetch`). */
+export interface StoredText {
+  /** The entry as stored, or null when there is none (or Redis could not be read). */
+  text: string | null;
+  /** False when Redis failed or was away: answered uncached, no lock taken. */
+  available: boolean;
+}
+
+/** Prefetched reads by result key (`resultCacheKey`). */
+export type Prefetched = Map<string, Promise<StoredText>>;
+
 /** How a value is stored in Redis as text, and read back. */
 export interface CacheCodec<T> {
   encode(value: T): string;
@@ -91,7 +102,11 @@ export class ResultCache {
     return this.settings.ANALYTICS_CACHE_ENABLED;
   }
 
-  async getOrCompute<T>(parts: CacheKeyParts, compute: () => Promise<T>, codec: CacheCodec<T> = JSON_CODEC as CacheCodec<T>): Promise<Cached<T>> {
+  /**
+   * The answer for `parts`: stored, shared with the identical query running, or computed and stored.
+   * `prefetched` may hold this key's read, sent earlier (while the session was being checked).
+   */
+  async getOrCompute<T>(parts: CacheKeyParts, compute: () => Promise<T>, codec: CacheCodec<T> = JSON_CODEC as CacheCodec<T>, prefetched?: Prefetched): Promise<Cached<T>> {
     const key = resultCacheKey(parts);
     const running = this.inFlight.get(key) as Promise<Cached<T>> | undefined;
     if (running) {
@@ -99,13 +114,27 @@ export class ResultCache {
       this.metrics?.countCache('shared');
       return { value: shared.value, cached: shared.cached };
     }
-    const flight = this.lookUpOrRun(key, compute, codec);
+    const flight = this.lookUpOrRun(key, compute, codec, prefetched?.get(key));
     this.inFlight.set(key, flight);
     try {
       return await flight;
     } finally {
       this.inFlight.delete(key);
     }
+  }
+
+  /**
+   * Sends the reads of these keys now (commands issued together leave in one write), before the
+   * caller knows it may use them; `getOrCompute` takes a read whose key it needs and ignores the rest.
+   */
+  prefetch(keys: CacheKeyParts[]): Prefetched {
+    const reads: Prefetched = new Map();
+    if (!this.enabled || this.redis.status !== 'ready') return reads;
+    for (const parts of keys) {
+      const key = resultCacheKey(parts);
+      reads.set(key, this.readText(key));
+    }
+    return reads;
   }
 
   /** Stores a result computed elsewhere (pre-warming), unless the cache is off or Redis is away. */
@@ -125,9 +154,9 @@ export class ResultCache {
     }
   }
 
-  private async lookUpOrRun<T>(key: string, compute: () => Promise<T>, codec: CacheCodec<T>): Promise<Cached<T>> {
+  private async lookUpOrRun<T>(key: string, compute: () => Promise<T>, codec: CacheCodec<T>, prefetched?: Promise<StoredText>): Promise<Cached<T>> {
     if (!this.enabled) return { value: await compute(), cached: false };
-    const stored = await this.read(key, codec);
+    const stored = this.decoded(await (prefetched ?? this.readText(key)), codec);
     if (stored.found) {
       this.metrics?.countCache('hit');
       return { value: stored.value as T, cached: true };
@@ -135,39 +164,54 @@ export class ResultCache {
     // A Redis that failed the read is not asked for a lock or a write: answered uncached, counted once.
     if (!stored.available) return { value: await compute(), cached: false };
     const lockKey = lockKeyOf(key);
-    let lock = await this.lock(lockKey);
+    // The holder before us may have stored the answer between our read and our lock: read again
+    // after taking it, in the same round trip (Redis runs a connection's commands in order).
+    let [lock, after] = await Promise.all([this.lock(lockKey), this.readText(key)]);
     for (let pollMs = FIRST_POLL_MS; ; pollMs = Math.min(MAX_POLL_MS, pollMs * 2)) {
       if (lock === null) return { value: await compute(), cached: false };
+      const seen = this.decoded(after, codec);
+      if (seen.found) {
+        if (lock.held) void this.release(lockKey, lock.token);
+        this.metrics?.countCache(lock.held ? 'hit' : 'shared');
+        return { value: seen.value as T, cached: true };
+      }
       if (lock.held) return this.runHolding(key, lockKey, lock.token, compute, codec);
       // Another process runs this query: wait for the answer it stores while its lock stands.
       await sleep(pollMs);
-      const seen = await this.peek(key, lockKey, codec);
-      if (seen === null) return { value: await compute(), cached: false };
-      if (seen.found) {
+      const peeked = await this.peek(key, lockKey, codec);
+      if (peeked === null) return { value: await compute(), cached: false };
+      if (peeked.found) {
         this.metrics?.countCache('shared');
-        return { value: seen.value as T, cached: true };
+        return { value: peeked.value as T, cached: true };
       }
       // The lock went without an answer (the holder failed or expired): our turn to run it.
-      if (!seen.locked) lock = await this.lock(lockKey);
+      if (!peeked.locked) [lock, after] = await Promise.all([this.lock(lockKey), this.readText(key)]);
     }
   }
 
   private async runHolding<T>(key: string, lockKey: string, token: string, compute: () => Promise<T>, codec: CacheCodec<T>): Promise<Cached<T>> {
     const renewal = setInterval(() => void this.renew(lockKey, token, renewal), LOCK_RENEW_EVERY_MS);
     try {
-      // The holder before us may have stored the answer between our read and our lock.
-      const stored = await this.read(key, codec);
-      if (stored.found) {
-        this.metrics?.countCache('hit');
-        return { value: stored.value as T, cached: true };
-      }
       const value = await compute();
-      if (await this.write(key, codec.encode(value))) this.metrics?.countCache('miss');
+      // The answer and then the release leave in one write (Redis runs them in that order), so a
+      // process polling never sees the lock gone before the answer is there.
+      const [written] = await Promise.all([this.write(key, codec.encode(value)), this.release(lockKey, token)]);
+      if (written) this.metrics?.countCache('miss');
       return { value, cached: false };
+    } catch (error) {
+      await this.release(lockKey, token);
+      throw error;
     } finally {
       clearInterval(renewal);
-      await this.redis.eval(RELEASE_LOCK, 1, lockKey, token).catch((error: unknown) => this.failed('unlock', error));
     }
+  }
+
+  /** Deletes the lock if still ours; never rejects (a lock left behind expires with its lease). */
+  private release(lockKey: string, token: string): Promise<void> {
+    return this.redis.eval(RELEASE_LOCK, 1, lockKey, token).then(
+      () => undefined,
+      (error: unknown) => this.failed('unlock', error),
+    );
   }
 
   private async renew(lockKey: string, token: string, renewal: NodeJS.Timeout): Promise<void> {
@@ -210,20 +254,24 @@ export class ResultCache {
     }
   }
 
-  private async read<T>(key: string, codec: CacheCodec<T>): Promise<{ found: boolean; available: boolean; value?: T }> {
+  private async readText(key: string): Promise<StoredText> {
     // While ioredis reconnects, a command would wait in its offline queue: answer uncached now instead.
     if (this.redis.status !== 'ready') {
       this.failed('read', new Error(`connection is ${this.redis.status}`));
-      return { found: false, available: false };
+      return { text: null, available: false };
     }
     try {
       const text = await this.redis.get(key);
       this.recovered();
-      return text === null ? { found: false, available: true } : { found: true, available: true, value: codec.decode(text) };
+      return { text, available: true };
     } catch (error) {
       this.failed('read', error);
-      return { found: false, available: false };
+      return { text: null, available: false };
     }
+  }
+
+  private decoded<T>(stored: StoredText, codec: CacheCodec<T>): { found: boolean; available: boolean; value?: T } {
+    return stored.text === null ? { found: false, available: stored.available } : { found: true, available: true, value: codec.decode(stored.text) };
   }
 
   private async write(key: string, text: string): Promise<boolean> {

@@ -64,6 +64,11 @@ export class PublishedVersions implements OnModuleInit, OnApplicationShutdown {
     this.listeners.push(listener);
   }
 
+  /** The version this process knows for the tenant, without asking Postgres (a guess to speculate on). */
+  peek(tenantId: string): PublishedVersion | undefined {
+    return this.known.get(tenantId);
+  }
+
   /** The version a query of this tenant starts on, or null before the tenant's first publish. */
   async current(tenant: Pick<TenantContext, 'tenantId' | 'dataVersion'>): Promise<PublishedVersion | null> {
     const known = this.known.get(tenant.tenantId);

@@ -4,6 +4,8 @@ import type { TenantContext } from '@kineo/auth';
 import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
 import { JsonFragments, type JsonFragment } from '../../engine/graphql/json-fragments.util';
 import { GraphQLJSON } from '../../engine/graphql/json.scalar';
+import type { Prefetched } from '../../engine/cache/result-cache.service';
+import { PrefetchedReads } from './analytics-prefetch.util';
 import { AnalyticsScopeService, type ManagerReach } from './analytics-scope.service';
 import { AnalyticsService, type Answer } from './analytics.service';
 import {
@@ -51,10 +53,11 @@ export class AnalyticsResolver {
     filters: AnalyticsFilterInput[] | null,
     @Args(reachArg) reach: ManagerReach,
     @JsonFragments() fragment: JsonFragment,
+    @PrefetchedReads() prefetched: Prefetched | undefined,
   ): Promise<DashboardResult> {
     this.answers.dashboardFor(tenant, id);
     const scope = await this.scopes.scopeOf(tenant, reach);
-    const answer = await this.answers.dashboard(tenant, scope, id, withoutNulls(filters ?? []) as AnalyticsFilter[]);
+    const answer = await this.answers.dashboard(tenant, scope, id, withoutNulls(filters ?? []) as AnalyticsFilter[], prefetched);
     const { definition } = answer;
     return {
       id: definition.id,

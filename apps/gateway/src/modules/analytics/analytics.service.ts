@@ -28,7 +28,7 @@ import type { Settings } from '@kineo/config';
 import type { PrismaClient } from '@kineo/db';
 import { DomainError } from '@kineo/errors';
 import type { Row, TenantNamespace, Warehouse } from '@kineo/warehouse';
-import { ResultCache, type CacheCodec, type CacheKeyParts } from '../../engine/cache/result-cache.service';
+import { ResultCache, type CacheCodec, type CacheKeyParts, type Prefetched } from '../../engine/cache/result-cache.service';
 import { SETTINGS } from '../../engine/config/settings.module';
 import { PRISMA } from '../../engine/database/database.module';
 import { MetricsService } from '../../engine/metrics/metrics.service';
@@ -161,14 +161,38 @@ export class AnalyticsService implements OnModuleInit {
     return this.answer(tenant, scope, query, await this.publishedFor(tenant), keyHashes(scope, queryIdentity(query, scope)));
   }
 
-  async dashboard(tenant: AnalyticsTenant, scope: AnalyticsScope, id: string, filters: AnalyticsFilter[]): Promise<DashboardAnswer> {
+  /**
+   * `prefetched`: reads of tile keys sent before the session was confirmed (`prefetchDashboard`);
+   * only a read under exactly the key this request computes is used, so reads speculated for
+   * another scope, role or version are ignored.
+   */
+  async dashboard(tenant: AnalyticsTenant, scope: AnalyticsScope, id: string, filters: AnalyticsFilter[], prefetched?: Prefetched): Promise<DashboardAnswer> {
     const definition = this.dashboardFor(tenant, id);
     const planned = this.dashboardPlan(id, filters, scope);
     const published = await this.publishedFor(tenant);
     const tiles = await Promise.all(
-      planned.map(async (plan) => ({ tile: plan.tile, query: plan.query, answer: await this.answer(tenant, scope, plan.query, published, plan) })),
+      planned.map(async (plan) => ({ tile: plan.tile, query: plan.query, answer: await this.answer(tenant, scope, plan.query, published, plan, prefetched) })),
     );
     return { definition, tiles, dataVersion: published.version, asOf: published.asOf };
+  }
+
+  /**
+   * Sends the cache reads of a dashboard's tiles for a tenant context not yet confirmed (the one
+   * its session last passed with), on the version this process knows: nothing is answered from
+   * them until `dashboard` runs for the confirmed caller. Undefined when there is nothing to
+   * guess on (no version known yet, a dashboard or filters that `dashboard` will refuse).
+   */
+  prefetchDashboard(tenant: AnalyticsTenant, scope: AnalyticsScope, id: string, filters: AnalyticsFilter[]): Prefetched | undefined {
+    const published = this.versions.peek(tenant.tenantId);
+    if (!this.cache.enabled || !published || published.version < tenant.dataVersion) return undefined;
+    try {
+      this.dashboardFor(tenant, id);
+      const planned = this.dashboardPlan(id, filters, scope);
+      return this.cache.prefetch(planned.map((plan) => ({ tenantId: tenant.tenantId, dataVersion: published.version, scopeHash: plan.scopeHash, queryHash: plan.queryHash })));
+    } catch {
+      // The request itself reports what is wrong with it.
+      return undefined;
+    }
   }
 
   /** Each tile's query with the filters applied and its cache key's hashes; the same for every request asking the same. */
@@ -241,6 +265,7 @@ export class AnalyticsService implements OnModuleInit {
     query: AnalyticsQuery,
     published: PublishedVersion,
     plan: Pick<PlannedTile, 'scopeHash' | 'queryHash' | 'compiled'>,
+    prefetched?: Prefetched,
   ): Promise<Answer> {
     const { value, cached } = await this.cache.getOrCompute<StoredResult>(
       { tenantId: tenant.tenantId, dataVersion: published.version, scopeHash: plan.scopeHash, queryHash: plan.queryHash },
@@ -257,6 +282,7 @@ export class AnalyticsService implements OnModuleInit {
         return { columns: compiled.columns, rowsJson: JSON.stringify(rows), rollup: compiled.rollup ?? null } satisfies StoredResult;
       },
       STORED_RESULT,
+      prefetched,
     );
     return { columns: value.columns, rowsJson: value.rowsJson, dataVersion: published.version, asOf: published.asOf, cached, rollup: value.rollup ?? null };
   }
