@@ -9,6 +9,8 @@
 // run with the same folder, so a 10M-row tenant is generated and built once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { compileQuery, DASHBOARDS, dashboardQueries, parseRollupManifest, ROLLUP_MANIFEST_QUERY } from '@kineo/analytics';
@@ -16,6 +18,8 @@ import { UserService } from '@kineo/auth';
 import { createPrismaClient, TenantService } from '@kineo/db';
 import { freePort, waitForPort } from '@kineo/testkit';
 import { DuckDbWarehouse } from '@kineo/warehouse';
+import { Redis } from 'ioredis';
+import { Client as PgClient } from 'pg';
 import { fmt, gatewayImageEnv, generate, gib, ingestThroughStack, rollupBuildLine, ROOT } from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -53,9 +57,9 @@ async function timedPost(url: string, query: string, token?: string): Promise<nu
   return elapsed;
 }
 
-async function startGatewayProcess(env: Record<string, string>, extra: Record<string, string>, root = ROOT): Promise<{ child: ChildProcess; url: string }> {
+async function startGatewayProcess(env: Record<string, string>, extra: Record<string, string>, root = ROOT, nodeArgs: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(root, 'apps/gateway/dist/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'apps/gateway/dist/main.js')], {
     env: { ...process.env, ...gatewayImageEnv(), ...env, ...extra, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port), LOG_LEVEL: 'warn', ANALYTICS_RATE_LIMIT_PER_USER: '1000000000', ANALYTICS_RATE_LIMIT_PER_TENANT: '1000000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -241,6 +245,9 @@ async function main() {
  * at once, requests interleaved between them (the order alternating every round), so both see the
  * same machine load: first with the cache off (and the same SQL straight on DuckDB in the same
  * rotation), then the cached dashboards for one caller. Only this comparison runs.
+ * KINEO_BENCH_OTHER_NODE_OPTIONS: NODE_OPTIONS for the other build's gateway only (compare V8 flags
+ * with this checkout as the other build); KINEO_BENCH_OTHER_NODE_ARGS: flags on its command line
+ * (those NODE_OPTIONS refuses, such as --cpu-prof).
  */
 async function compareBuilds(
   otherRoot: string,
@@ -250,43 +257,141 @@ async function compareBuilds(
   direct: (id: string, asOf: string) => Promise<void>,
 ): Promise<void> {
   const names = [`other (${path.basename(otherRoot)})`, 'this build'];
+  const flags = (options: string | undefined) => `NODE_OPTIONS=${JSON.stringify(options ?? gatewayImageEnv().NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '')}`;
+  console.log(`other: ${otherRoot}, ${flags(process.env.KINEO_BENCH_OTHER_NODE_OPTIONS)} ${process.env.KINEO_BENCH_OTHER_NODE_ARGS ?? ''}; this build: ${ROOT}, ${flags(undefined)}`);
   console.log(`comparing ${otherRoot} (other) with ${ROOT} (this build); load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
   for (const cache of [false, true]) {
     const rounds = cache ? CACHED_ROUNDS : RUNS * 2;
-    const gateways = [await startGatewayProcess(env, { ANALYTICS_CACHE_ENABLED: String(cache) }, otherRoot), await startGatewayProcess(env, { ANALYTICS_CACHE_ENABLED: String(cache) })];
+    const otherOptions = process.env.KINEO_BENCH_OTHER_NODE_OPTIONS;
+    const gateways = [
+      await startGatewayProcess(
+        env,
+        { ANALYTICS_CACHE_ENABLED: String(cache), ...(otherOptions === undefined ? {} : { NODE_OPTIONS: otherOptions }) },
+        otherRoot,
+        (process.env.KINEO_BENCH_OTHER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      ),
+      await startGatewayProcess(env, { ANALYTICS_CACHE_ENABLED: String(cache) }),
+    ];
     try {
       const tokens = await Promise.all(gateways.map(async (g) => ((await post(g.url, login)) as { login: { token: string } }).login.token));
       const asOf = ((await post(gateways[1].url, `{ dashboard(id: ${JSON.stringify(dashboards[0])}) { asOf } }`, tokens[1])) as { dashboard: { asOf: string } }).dashboard.asOf;
       // Warm-up: each build answers (and, cache on, stores) every dashboard once before any is timed.
       for (const id of dashboards) for (const [i, g] of gateways.entries()) await post(g.url, dashboardQuery(id), tokens[i]);
       const times = new Map<string, number[][]>(dashboards.map((id) => [id, [[], [], []]]));
-      for (let round = 0; round < rounds; round++) {
-        for (const id of dashboards) {
-          const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
-          for (const who of order) {
-            if (who === 2 && cache) continue;
-            const elapsed = who === 2 ? await timed(() => direct(id, asOf)) : await timedPost(gateways[who].url, dashboardQuery(id), tokens[who]);
-            times.get(id)![who].push(elapsed);
+      const floor = cache ? await Floor.start(env, gateways[1].url, tokens[1], dashboards) : undefined;
+      try {
+        for (let round = 0; round < rounds; round++) {
+          for (const id of dashboards) {
+            const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
+            for (const who of order) {
+              if (who === 2 && cache) await floor!.measure(id);
+              else {
+                const elapsed = who === 2 ? await timed(() => direct(id, asOf)) : await timedPost(gateways[who].url, dashboardQuery(id), tokens[who]);
+                times.get(id)![who].push(elapsed);
+              }
+            }
           }
         }
+      } finally {
+        await floor?.stop();
       }
       const p = (values: number[]) => `${ms(percentile(values, 50))} / ${ms(percentile(values, 95))}`.padStart(22);
       console.log('');
-      console.log(`cache ${cache ? 'on, one caller' : 'off'}, ${rounds} interleaved rounds, p50 / p95   ${names.map((n) => n.padStart(22)).join('')}${cache ? '' : '   same SQL on DuckDB   ratio of medians (other, this)'}`);
+      console.log(`cache ${cache ? 'on, one caller' : 'off'}, ${rounds} interleaved rounds, p50 / p95   ${names.map((n) => n.padStart(22)).join('')}${cache ? '    floor (see below)' : '   same SQL on DuckDB   ratio of medians (other, this)'}`);
       for (const id of dashboards) {
         const [a, b, d] = times.get(id)!;
-        const ratios = cache ? '' : `${p(d)}   ${(median(a) / median(d)).toFixed(2)}x, ${(median(b) / median(d)).toFixed(2)}x`;
+        const ratios = cache ? `${p(floor!.overlapped(id))}   (${fmt(floor!.bytes(id) / 1024)} KiB)` : `${p(d)}   ${(median(a) / median(d)).toFixed(2)}x, ${(median(b) / median(d)).toFixed(2)}x`;
         console.log(`${id.padEnd(44)}${p(a)}${p(b)}${ratios}`);
       }
       if (cache) {
         const all = [0, 1].map((who) => dashboards.flatMap((id) => times.get(id)![who]));
         console.log(`${'all dashboards'.padEnd(44)}${p(all[0])}${p(all[1])}   (${all[0].length} requests each)`);
+        console.log('');
+        console.log('the floor, in the same rotation (bare clients and a bare HTTP server, nothing of the gateway), p50 / p95');
+        for (const [what, values] of floor!.report()) console.log(`${what.padEnd(44)}${p(values)}`);
       }
     } finally {
       await Promise.all(gateways.map((g) => stop(g.child)));
     }
   }
   console.log(`load average at the end ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
+}
+
+/**
+ * What a cached dashboard costs with nothing of the gateway in it, on this machine and load: the
+ * same reply's bytes from a bare Node HTTP server to the same client, one Postgres round trip (a
+ * prepared statement returning one value) and the tiles' rows read from Redis (one pipelined GET per
+ * tile, the same texts). A cached answer needs the HTTP exchange and, at best, the two round trips
+ * at once.
+ */
+class Floor {
+  private readonly samples = new Map<string, number[]>([['HTTP exchange of the same reply', []], ['Postgres round trip', []], ['Redis tile reads', []]]);
+  /** Per dashboard: the HTTP exchange plus the slower of the two round trips, sample by sample. */
+  private readonly perDashboard = new Map<string, number[]>();
+
+  private constructor(
+    private readonly server: http.Server,
+    private readonly url: string,
+    private readonly replies: Map<string, string>,
+    private readonly pg: PgClient,
+    private readonly redis: Redis,
+    private readonly tileKeys: Map<string, string[]>,
+  ) {}
+
+  static async start(env: Record<string, string>, gatewayUrl: string, token: string, dashboards: string[]): Promise<Floor> {
+    const replies = new Map<string, string>();
+    for (const id of dashboards) replies.set(id, await send(gatewayUrl, dashboardQuery(id), token));
+    const server = http.createServer((request, response) => {
+      const id = decodeURIComponent((request.url ?? '/').slice(1));
+      request.resume().on('end', () => response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(replies.get(id)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const pg = new PgClient({ connectionString: env.DATABASE_URL });
+    await pg.connect();
+    const redis = new Redis(env.REDIS_URL, { enableAutoPipelining: true });
+    const tileKeys = new Map<string, string[]>();
+    for (const id of dashboards) {
+      const tiles = (answerOf(replies.get(id)!) as { dashboard: { tiles: { result: { rows: unknown } }[] } }).dashboard.tiles;
+      const keys = tiles.map((_, i) => `bench:floor:${id}:${i}`);
+      await Promise.all(tiles.map((t, i) => redis.set(keys[i], JSON.stringify(t.result.rows), 'EX', 3600)));
+      tileKeys.set(id, keys);
+    }
+    return new Floor(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, replies, pg, redis, tileKeys);
+  }
+
+  async measure(id: string): Promise<void> {
+    const [exchange, roundTrip, reads] = this.samples.values();
+    const e = await timed(() => send(`${this.url}/${encodeURIComponent(id)}`, dashboardQuery(id)));
+    const r = await timed(() => this.pg.query({ name: 'bench-floor', text: 'select $1::int as one', values: [1] }));
+    const g = await timed(() => Promise.all(this.tileKeys.get(id)!.map((key) => this.redis.get(key))));
+    exchange.push(e);
+    roundTrip.push(r);
+    reads.push(g);
+    if (!this.perDashboard.has(id)) this.perDashboard.set(id, []);
+    this.perDashboard.get(id)!.push(e + Math.max(r, g));
+  }
+
+  overlapped(id: string): number[] {
+    return this.perDashboard.get(id) ?? [];
+  }
+
+  bytes(id: string): number {
+    return Buffer.byteLength(this.replies.get(id) ?? '');
+  }
+
+  report(): [string, number[]][] {
+    const [exchange, roundTrip, reads] = [...this.samples.values()];
+    const serial = exchange.map((e, i) => e + roundTrip[i] + reads[i]);
+    const overlapped = exchange.map((e, i) => e + Math.max(roundTrip[i], reads[i]));
+    return [...this.samples.entries(), ['the three one after the other', serial], ['HTTP, then Postgres and Redis at once', overlapped]];
+  }
+
+  async stop(): Promise<void> {
+    await this.redis.del(...[...this.tileKeys.values()].flat());
+    this.redis.disconnect();
+    await this.pg.end();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
 }
 
 main().catch((error: unknown) => {

@@ -49,8 +49,8 @@ export interface Cached<T> {
 
 /** A read of one result key, started before it was known to be needed (see `prefetch`). */
 export interface StoredText {
-  /** The entry as stored, or null when there is none (or Redis could not be read). */
-  text: string | null;
+  /** The entry's bytes as stored, or null when there is none (or Redis could not be read). */
+  text: Buffer | null;
   /** False when Redis failed or was away: answered uncached, no lock taken. */
   available: boolean;
 }
@@ -58,13 +58,16 @@ export interface StoredText {
 /** Prefetched reads by result key (`resultCacheKey`). */
 export type Prefetched = Map<string, Promise<StoredText>>;
 
-/** How a value is stored in Redis as text, and read back. */
+/**
+ * How a value is stored in Redis as text, and read back from its bytes (read as bytes so a large
+ * entry can go to the reply without being decoded to a string and encoded again).
+ */
 export interface CacheCodec<T> {
   encode(value: T): string;
-  decode(text: string): T;
+  decode(stored: Buffer): T;
 }
 
-const JSON_CODEC: CacheCodec<unknown> = { encode: (value) => JSON.stringify(value), decode: (text) => JSON.parse(text) as unknown };
+const JSON_CODEC: CacheCodec<unknown> = { encode: (value) => JSON.stringify(value), decode: (stored) => JSON.parse(stored.toString('utf8')) as unknown };
 
 export function resultCacheKey(parts: CacheKeyParts): string {
   return `q:${parts.tenantId}:v${parts.dataVersion}:${parts.scopeHash}:${parts.queryHash}`;
@@ -246,7 +249,7 @@ export class ResultCache {
       return null;
     }
     try {
-      const [text, holder] = await this.redis.mget(key, lockKey);
+      const [text, holder] = await this.redis.mgetBuffer(key, lockKey);
       return text == null ? { found: false, locked: holder != null } : { found: true, locked: holder != null, value: codec.decode(text) };
     } catch (error) {
       this.failed('read', error);
@@ -261,7 +264,7 @@ export class ResultCache {
       return { text: null, available: false };
     }
     try {
-      const text = await this.redis.get(key);
+      const text = await this.redis.getBuffer(key);
       this.recovered();
       return { text, available: true };
     } catch (error) {

@@ -15,12 +15,15 @@ const PREFIX = `kineo-json-fragment:${NONCE}:`;
 // JSON.stringify leaves the placeholder's characters as they are, quotes around it.
 const PLACEHOLDER = new RegExp(`"${PREFIX}(\\d+)"`, 'g');
 
+/** JSON text, as a string or as its UTF-8 bytes (a cached answer's rows, read from Redis as they were stored). */
+export type JsonText = string | Buffer;
+
 /** Puts JSON text in the reply where the returned value stands. */
-export type JsonFragment = (json: string) => string;
+export type JsonFragment = (json: JsonText) => string;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    kineoJsonFragments: string[] | null;
+    kineoJsonFragments: JsonText[] | null;
   }
 }
 
@@ -34,10 +37,23 @@ export function installJsonFragments(fastify: FastifyInstance): void {
       return;
     }
     request.kineoJsonFragments = null;
-    done(
-      null,
-      payload.replace(PLACEHOLDER, (_match, index: string) => fragments[Number(index)]),
-    );
+    if (fragments.every((f) => typeof f === 'string')) {
+      done(
+        null,
+        payload.replace(PLACEHOLDER, (_match, index: string) => fragments[Number(index)]),
+      );
+      return;
+    }
+    // Bytes stay bytes: the reply is the serialised text around them, encoded once, and the stored rows as read.
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (const match of payload.matchAll(PLACEHOLDER)) {
+      const fragment = fragments[Number(match[1])];
+      parts.push(Buffer.from(payload.slice(from, match.index)), typeof fragment === 'string' ? Buffer.from(fragment) : fragment);
+      from = match.index + match[0].length;
+    }
+    parts.push(Buffer.from(payload.slice(from)));
+    done(null, Buffer.concat(parts));
   });
 }
 

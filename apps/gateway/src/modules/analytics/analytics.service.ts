@@ -29,6 +29,7 @@ import type { PrismaClient } from '@kineo/db';
 import { DomainError } from '@kineo/errors';
 import type { Row, TenantNamespace, Warehouse } from '@kineo/warehouse';
 import { ResultCache, type CacheCodec, type CacheKeyParts, type Prefetched } from '../../engine/cache/result-cache.service';
+import type { JsonText } from '../../engine/graphql/json-fragments.util';
 import { SETTINGS } from '../../engine/config/settings.module';
 import { PRISMA } from '../../engine/database/database.module';
 import { MetricsService } from '../../engine/metrics/metrics.service';
@@ -46,7 +47,7 @@ export interface AnswerVersion {
 export interface Answer extends AnswerVersion {
   columns: CompiledColumn[];
   /** The rows as JSON text (an array of objects keyed by column key): as stored, spliced into the reply unparsed. */
-  rowsJson: string;
+  rowsJson: JsonText;
   cached: boolean;
   /** The rollup (pre-aggregation, 'Cube.rollup') that answered; null when the fact tables did. */
   rollup: string | null;
@@ -67,7 +68,7 @@ export type AnalyticsTenant = Pick<TenantContext, 'tenantId' | 'namespace' | 'da
 
 interface StoredResult {
   columns: CompiledColumn[];
-  rowsJson: string;
+  rowsJson: JsonText;
   nextCursor?: string | null;
   rollup?: string | null;
 }
@@ -87,16 +88,19 @@ const MANIFEST_RETRY_MS = 60_000;
  * ends the header. An entry written before this layout (one JSON object) is read too.
  */
 export const STORED_RESULT: CacheCodec<StoredResult> = {
-  encode: ({ rowsJson, ...header }) => `${JSON.stringify(header)}\n${rowsJson}`,
-  decode: (text) => {
-    const end = text.indexOf('\n');
+  encode: ({ rowsJson, ...header }) => `${JSON.stringify(header)}\n${rowsJson.toString()}`,
+  decode: (stored) => {
+    const end = stored.indexOf(NEWLINE);
     if (end === -1) {
-      const { rows, ...header } = JSON.parse(text) as Omit<StoredResult, 'rowsJson'> & { rows: Row[] };
+      const { rows, ...header } = JSON.parse(stored.toString('utf8')) as Omit<StoredResult, 'rowsJson'> & { rows: Row[] };
       return { ...header, rowsJson: JSON.stringify(rows) };
     }
-    return { ...(JSON.parse(text.slice(0, end)) as Omit<StoredResult, 'rowsJson'>), rowsJson: text.slice(end + 1) };
+    // The rows stay bytes, copied out of the Redis client's read buffer, which may be reused.
+    return { ...(JSON.parse(stored.toString('utf8', 0, end)) as Omit<StoredResult, 'rowsJson'>), rowsJson: Buffer.from(stored.subarray(end + 1)) };
   },
 };
+
+const NEWLINE = 0x0a;
 
 /** A dashboard tile's query and where its answer is cached, bar the tenant and version. */
 interface PlannedTile {
