@@ -4,7 +4,7 @@
 // tenants have data to answer from. The gateway runs as its own process with the cache off (every
 // request opens and reads the tenant's snapshot, the worst case for memory) and every org-admin
 // dashboard of the 20 tenants is asked in turn, twice; its VmRSS is read idle, after each round,
-// and at its peak (VmHWM). Run once per reader setting to compare (DUCKDB_MAX_OPEN_SNAPSHOTS,
+// and at its peak (VmHWM). Run once per reader setting to compare (DUCKDB_MAX_OPEN_SNAPSHOTS, DUCKDB_IDLE_SNAPSHOT_MEMORY,
 // DUCKDB_READER_MEMORY_LIMIT). The gateway gets its image's NODE_OPTIONS and DUCKDB_JE_MALLOC_CONF
 // (infra/docker/gateway.Dockerfile) unless this shell sets them. Prints idle, peak and end RSS
 // against the 200 MiB target.
@@ -120,7 +120,7 @@ async function main() {
         console.log(`tenants: ${TENANTS} provisioned, ${active.length} active (each with bench's published gold, ${fmt(benchUsers)} users); cache off`);
         const image = gatewayImageEnv();
         console.log(`gateway environment from its image: NODE_OPTIONS=${image.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '(none)'}, DUCKDB_JE_MALLOC_CONF=${image.DUCKDB_JE_MALLOC_CONF ?? process.env.DUCKDB_JE_MALLOC_CONF ?? "(DuckDB's default)"}`);
-        console.log(`reader settings: DUCKDB_MAX_OPEN_SNAPSHOTS=${settings.DUCKDB_MAX_OPEN_SNAPSHOTS}, DUCKDB_READER_MEMORY_LIMIT=${settings.DUCKDB_READER_MEMORY_LIMIT ?? `unset (${settings.DUCKDB_MEMORY_LIMIT})`}, DUCKDB_THREADS=${settings.DUCKDB_THREADS}`);
+        console.log(`reader settings: DUCKDB_MAX_OPEN_SNAPSHOTS=${settings.DUCKDB_MAX_OPEN_SNAPSHOTS}, DUCKDB_IDLE_SNAPSHOT_MEMORY=${settings.DUCKDB_IDLE_SNAPSHOT_MEMORY}, DUCKDB_READER_MEMORY_LIMIT=${settings.DUCKDB_READER_MEMORY_LIMIT ?? `unset (${settings.DUCKDB_MEMORY_LIMIT})`}, DUCKDB_THREADS=${settings.DUCKDB_THREADS}`);
         console.log(`gateway resident memory, started:           ${mib(idle.rss)}`);
         const dashboards = DASHBOARDS.filter((d) => d.roles.includes('org_admin'));
         for (let round = 1; round <= ROUNDS; round++) {

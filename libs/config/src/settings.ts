@@ -39,6 +39,8 @@ export const settingsSchema = z.object({
   DUCKDB_READER_MEMORY_LIMIT: duckdbSize.optional(),
   DUCKDB_MAX_OPEN_TENANTS: z.coerce.number().int().min(1).default(8),
   DUCKDB_MAX_OPEN_SNAPSHOTS: z.coerce.number().int().min(1).default(8),
+  // What an open snapshot keeps cached between queries (readers); 'off' keeps all it cached.
+  DUCKDB_IDLE_SNAPSHOT_MEMORY: z.union([z.literal('off'), duckdbSize]).default('1MB'),
   DATABRICKS_HOST: z.string().min(1).optional(),
   DATABRICKS_HTTP_PATH: z.string().min(1).optional(),
   DATABRICKS_AUTH: z.enum(['token', 'entra']).default('token'),

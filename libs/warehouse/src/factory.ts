@@ -27,6 +27,7 @@ async function engineWarehouse(settings: Settings, secrets: SecretStore, role: W
       memoryLimit: role === 'reader' ? (settings.DUCKDB_READER_MEMORY_LIMIT ?? settings.DUCKDB_MEMORY_LIMIT) : settings.DUCKDB_MEMORY_LIMIT,
       maxOpenTenants: settings.DUCKDB_MAX_OPEN_TENANTS,
       maxOpenSnapshots: settings.DUCKDB_MAX_OPEN_SNAPSHOTS,
+      idleSnapshotMemory: role === 'reader' && settings.DUCKDB_IDLE_SNAPSHOT_MEMORY !== 'off' ? settings.DUCKDB_IDLE_SNAPSHOT_MEMORY : undefined,
       idleMs: role === 'worker' ? 5_000 : 300_000,
       statementTimeoutMs,
     });

@@ -91,6 +91,62 @@ describe('the DuckDB warehouse', () => {
     await expect(wh.prepareVersion(a, 2)).rejects.toMatchObject({ code: 'WAREHOUSE_VERSION_INVALID' });
   });
 
+  describe('with an idle budget for open snapshots', () => {
+    // About 10 MB of blocks: far more than the budget, so what a snapshot keeps is measurable.
+    const publishWide = async () => {
+      await wh.execute(a, 'create table gold.wide as select range as id, md5(range::varchar) as s from range(300000)');
+      await wh.publish(a, 1);
+    };
+    const readAll = "select count(*) as n from gold.wide where s <> ''";
+
+    it('gives back what a snapshot cached once no query reads it, keeps it open, and answers the same', async () => {
+      await publishWide();
+      const keeping = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), threads: 1, memoryLimit: '256MB', idleSnapshotMemory: undefined });
+      await wh.close();
+      wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), threads: 1, memoryLimit: '256MB', idleSnapshotMemory: '1MB' });
+      try {
+        expect((await keeping.queryPublished(a, readAll)).rows).toEqual([{ n: 300000 }]);
+        expect((await wh.queryPublished(a, readAll)).rows).toEqual([{ n: 300000 }]);
+        const kept = Object.values(await keeping.snapshotMemory());
+        const left = Object.values(await wh.snapshotMemory());
+        expect(kept).toHaveLength(1);
+        expect(left).toHaveLength(1);
+        expect(kept[0]).toBeGreaterThan(4 * 1024 ** 2);
+        expect(left[0]).toBeLessThanOrEqual(1024 ** 2);
+        expect(wh.openHandles().snapshots).toBe(1);
+        // Read again from the page cache, not reopened.
+        expect((await wh.queryPublished(a, readAll)).rows).toEqual([{ n: 300000 }]);
+        expect(wh.openHandles().snapshots).toBe(1);
+      } finally {
+        await keeping.close();
+      }
+    });
+
+    it('answers queries that arrive while it is giving memory back, and streams', async () => {
+      await publishWide();
+      await wh.close();
+      wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), threads: 1, memoryLimit: '256MB', idleSnapshotMemory: '1MB' });
+      // Waves of parallel readers, each wave starting as the last one's shrink begins.
+      for (let wave = 0; wave < 3; wave++) {
+        const answers = await Promise.all(Array.from({ length: 4 }, () => wh.queryPublished(a, readAll)));
+        expect(answers.map((r) => r.rows[0].n)).toEqual(Array(4).fill(300000));
+      }
+      let streamed = 0;
+      for await (const chunk of wh.streamPublished(a, 'select id from gold.wide', [], { chunkSize: 50_000 })) streamed += chunk.length;
+      expect(streamed).toBe(300000);
+    });
+
+    it('still refuses SQL that would change its settings, though they are no longer locked', async () => {
+      await publishWide();
+      await wh.close();
+      wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), threads: 1, idleSnapshotMemory: '1MB' });
+      await wh.queryPublished(a, 'select 1 as x');
+      for (const sql of ['set enable_external_access = true', "set memory_limit = '100GB'", 'reset lock_configuration', "select * from read_text('/etc/hostname')"]) {
+        await expect(wh.queryPublished(a, sql)).rejects.toMatchObject({ code: 'WAREHOUSE_READ_ONLY' });
+      }
+    });
+  });
+
   it('stops a statement that runs past its timeout', async () => {
     const error = await wh
       .query(a, 'select count(*) from range(100000000000) r1', [], { timeoutMs: 200 })

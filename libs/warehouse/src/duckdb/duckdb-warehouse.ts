@@ -23,6 +23,7 @@ import {
   type WarehouseSession,
 } from '../types';
 import { localTableFiles } from './local-table-files';
+import { SnapshotReader } from './snapshot-reader';
 import { bindable, normaliseRows } from './values';
 
 export interface DuckDbWarehouseOptions {
@@ -37,6 +38,12 @@ export interface DuckDbWarehouseOptions {
   maxOpenTenants?: number;
   /** Published snapshots kept open at once (reader side). */
   maxOpenSnapshots?: number;
+  /**
+   * What an open snapshot may keep cached while no query reads it, e.g. '1MB' (a DuckDB size).
+   * Unset, it keeps what it cached up to memoryLimit. Set, its configuration is not locked (the
+   * limit is lowered and raised between queries); what confines it is not changeable either way.
+   */
+  idleSnapshotMemory?: string;
   /** Close a handle unused for this long. */
   idleMs?: number;
   statementTimeoutMs?: number;
@@ -60,16 +67,26 @@ export class DuckDbWarehouse implements Warehouse {
   readonly engine = 'duckdb' as const;
   readonly dialect = dialectFor('duckdb');
   private readonly work: HandleCache<DuckDBInstance>;
-  private readonly snapshots: HandleCache<DuckDBInstance>;
+  private readonly snapshots: HandleCache<SnapshotReader>;
   private readonly rootDir: string;
   private readonly landingRoot: string;
 
   constructor(private readonly options: DuckDbWarehouseOptions) {
     this.rootDir = path.resolve(options.rootDir);
     this.landingRoot = path.resolve(options.landingRoot ?? path.join(this.rootDir, '..', 'landing'));
-    const close = (instance: DuckDBInstance) => instance.closeSync();
     this.work = new HandleCache({ max: options.maxOpenTenants ?? 8, idleMs: options.idleMs ?? 60_000, close: closeWork });
-    this.snapshots = new HandleCache({ max: options.maxOpenSnapshots ?? 8, idleMs: options.idleMs ?? 300_000, close });
+    this.snapshots = new HandleCache({ max: options.maxOpenSnapshots ?? 8, idleMs: options.idleMs ?? 300_000, close: (s) => s.close() });
+  }
+
+  /** What DuckDB holds for each open snapshot (by `<namespace>:<version>`), in bytes, for tests and benchmarks. */
+  async snapshotMemory(): Promise<Record<string, number>> {
+    const held: Record<string, number> = {};
+    for (const key of this.snapshots.keys()) {
+      await this.snapshots.use(key, () => Promise.reject(new Error(`snapshot ${key} closed meanwhile`)), async (s) => {
+        held[key] = await s.memoryBytes();
+      }).catch(() => undefined);
+    }
+    return held;
   }
 
   /** Open handles, for tests and the idle-cost benchmark. */
@@ -242,12 +259,17 @@ export class DuckDbWarehouse implements Warehouse {
     options: QueryOptions & { version?: number } = {},
   ): Promise<QueryResult<R>> {
     const { key, file } = await this.publishedTarget(tenant, sql, options.version);
-    return this.snapshots.use(key, () => this.openSnapshot(file), async (instance) => {
-      const c = await instance.connect();
+    return this.snapshots.use(key, () => this.openSnapshot(file), async (snapshot) => {
+      const leave = await snapshot.enter();
       try {
-        return await this.readAll<R>(c, sql, params, options);
+        const c = await snapshot.instance.connect();
+        try {
+          return await this.readAll<R>(c, sql, params, options);
+        } finally {
+          c.closeSync();
+        }
       } finally {
-        c.closeSync();
+        leave();
       }
     });
   }
@@ -261,7 +283,12 @@ export class DuckDbWarehouse implements Warehouse {
     const { key, file } = await this.publishedTarget(tenant, sql, options.version);
     const { handle, release } = await this.snapshots.acquire(key, () => this.openSnapshot(file));
     try {
-      yield* this.streamFrom(handle, sql, params, options);
+      const leave = await handle.enter();
+      try {
+        yield* this.streamFrom(handle.instance, sql, params, options);
+      } finally {
+        leave();
+      }
     } finally {
       await release();
     }
@@ -372,17 +399,28 @@ export class DuckDbWarehouse implements Warehouse {
     return instance;
   }
 
-  private async openSnapshot(file: string): Promise<DuckDBInstance> {
+  private async openSnapshot(file: string): Promise<SnapshotReader> {
     const instance = await DuckDBInstance.create(file, { ...this.instanceSettings(), access_mode: 'READ_ONLY' });
+    const idle = this.options.idleSnapshotMemory;
     const c = await instance.connect();
+    let busy: string | undefined;
     try {
       await c.run("set global TimeZone = 'UTC'");
+      // Irreversible while the database runs (DuckDB refuses to re-enable it or change the allowed
+      // paths after), locked or not; and SQL reaches a snapshot only through the read-only guard.
       await c.run('set enable_external_access = false');
-      await c.run('set lock_configuration = true');
-    } finally {
+      if (idle) {
+        busy = this.options.memoryLimit ?? textValue((await c.runAndReadAll("select current_setting('memory_limit') as m")).getRowObjectsJS()[0].m, 'memory_limit');
+      } else {
+        await c.run('set lock_configuration = true');
+      }
+    } catch (error) {
       c.closeSync();
+      instance.closeSync();
+      throw asWarehouseError(error);
     }
-    return instance;
+    c.closeSync();
+    return new SnapshotReader(instance, idle && busy ? { busy, idle } : undefined);
   }
 
   private instanceSettings(): Record<string, string> {
