@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbWarehouse, HandleCache, WarehouseError, namespaceForTenantSeq } from '../src';
 
 const a = { tenantId: 'a', namespace: namespaceForTenantSeq(1) };
@@ -143,6 +144,21 @@ describe('the DuckDB warehouse', () => {
       await wh.queryPublished(a, 'select 1 as x');
       for (const sql of ['set enable_external_access = true', "set memory_limit = '100GB'", 'reset lock_configuration', "select * from read_text('/etc/hostname')"]) {
         await expect(wh.queryPublished(a, sql)).rejects.toMatchObject({ code: 'WAREHOUSE_READ_ONLY' });
+      }
+      // Below the guard, on the engine itself as the driver opens it: what confines it cannot be undone.
+      const opened = await (wh as unknown as { openSnapshot(file: string): Promise<{ instance: DuckDBInstance; close(): Promise<void> }> }).openSnapshot(
+        path.join(wh.tenantDir(a), 'gold', 'v1.duckdb'),
+      );
+      const c = await opened.instance.connect();
+      try {
+        for (const sql of ['set enable_external_access = true', "set allowed_directories = ['/']", "set allowed_paths = ['/etc/hostname']", "set access_mode = 'READ_WRITE'"]) {
+          await expect(c.run(sql)).rejects.toThrow(/Cannot (enable|change)/);
+        }
+        await expect(c.run(`attach '${path.join(wh.tenantDir(b), 'work.duckdb')}' as other (read_only)`)).rejects.toThrow(/disabled by configuration/);
+        await expect(c.run("select * from read_text('/etc/hostname')")).rejects.toThrow(/disabled by configuration/);
+      } finally {
+        c.closeSync();
+        await opened.close();
       }
     });
   });
