@@ -9,6 +9,7 @@ import {
   landingScanJob,
   offboardTenantJob,
   provisionTenantJob,
+  refreshRollupsJob,
   sweepCredentialsJob,
   type JobQueues,
 } from '@kineo/jobs';
@@ -18,6 +19,7 @@ import { buildStageHandler, type BuildDeps } from './modules/load/build-stage.jo
 import { ingestLoadHandler } from './modules/load/ingest-load.job';
 import { landingRetentionHandler } from './modules/landing/landing-retention.job';
 import { landingScanHandler } from './modules/landing/landing-scan.job';
+import { refreshRollupsHandler } from './modules/rollups/refresh-rollups.job';
 import { offboardTenantHandler } from './modules/tenant/offboard-tenant.job';
 import { provisionTenantHandler } from './modules/tenant/provision-tenant.job';
 
@@ -40,6 +42,7 @@ export function buildRegistry(options: HandlerDeps): JobHandlerRegistry {
     .register(offboardTenantJob, offboardTenantHandler(deps))
     .register(ingestLoadJob, ingestLoadHandler(deps))
     .register(buildStageJob, buildStageHandler(deps))
+    .register(refreshRollupsJob, refreshRollupsHandler(deps))
     .register(landingScanJob, landingScanHandler(deps))
     .register(landingRetentionJob, landingRetentionHandler({ ...deps, landingRetentionDays: deps.landingRetentionDays ?? DEFAULT_LANDING_RETENTION_DAYS }))
     .register(enqueuePendingLoadsJob, async (_payload, context) => {

@@ -9,6 +9,7 @@ import { enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, landingRetentionJob
 import type { PublishedEvent } from './modules/load/build-stage.job';
 import { buildRegistry } from './handlers';
 import { startWorker, type RunningWorker } from './engine/worker';
+import { queueStaleRollupRefreshes } from './modules/rollups/stale-rollups.scan';
 
 /** Expired credentials harm no one for an hour; sweeping hourly keeps the tables small. */
 const CREDENTIAL_SWEEP_INTERVAL_MS = 3_600_000;
@@ -96,6 +97,11 @@ async function main() {
     // A stop that came while the schedule was being declared closed its queue: not a failure to start.
     if (!stopping) throw error;
   }
+  // A release that adds or changes rollups reaches every tenant without a rebuild; in the background,
+  // so a fleet of tenants never delays the worker's start (their refreshes queue behind loads anyway).
+  void queueStaleRollupRefreshes({ prisma, warehouse, queues, log }).catch((err: unknown) => {
+    if (!stopping) log.warn({ err }, 'rollups refresh at start: the scan failed; the next start tries again');
+  });
 }
 
 main().catch((error) => {

@@ -5,6 +5,8 @@ import Redis from 'ioredis';
 import pino from 'pino';
 import { z } from 'zod';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { compileQuery, dashboardQueries, parseRollupManifest, ROLLUP_MANIFEST_QUERY, staleRollups } from '@kineo/analytics';
 import { FileSecretStore } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient } from '@kineo/db';
 import { DuckDbWarehouse } from '@kineo/warehouse';
@@ -20,10 +22,11 @@ import {
   landingScanJob,
   enqueuePendingLoadsJob,
   requestLoad,
+  requestRollupRefresh,
 } from '@kineo/jobs';
 import fs from 'node:fs';
 import { freePort, startTestStack, type TestStack } from '@kineo/testkit';
-import { buildRegistry, JobHandlerRegistry, startWorker } from '../src';
+import { buildRegistry, JobHandlerRegistry, queueStaleRollupRefreshes, startWorker } from '../src';
 
 const log = pino({ level: 'silent' });
 
@@ -189,6 +192,82 @@ describe('the worker', () => {
       expect((await warehouse.queryPublished(ref, 'select count(*) as n from gold.dim_user where user_key > 0')).rows).toEqual([{ n: 1 }]);
       expect((build?.checks as { status: string }[]).every((c) => c.status === 'passed')).toBe(true);
     } finally {
+      await close();
+    }
+  });
+
+  it('refreshes a published version whose rollup an older release built: the stale rollup rebuilt on its gold, one version up, the dashboard read from it', async () => {
+    const { tenant, ref, events, close } = await provisionedTenantWithWorker('oldrelease', 'Old Release Co');
+    const buildEvents = new QueueEvents('build', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+    try {
+      await buildEvents.waitUntilReady();
+      const incoming = path.join(stack.env.KINEO_DATA_DIR, 'landing', tenant.namespace, 'incoming');
+      fs.mkdirSync(incoming, { recursive: true });
+      for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(incoming, name), text);
+      fs.writeFileSync(path.join(incoming, 'READY'), '');
+      const scan = await (await queues.enqueue(landingScanJob, {})).waitUntilFinished(events, 30_000);
+      const load = await (await queues.queue('build').getJob(`${scan.started[0].ingestionRunId}-publish`))!.waitUntilFinished(buildEvents, 60_000);
+      expect(load).toEqual({ stage: 'publish', version: 1 });
+
+      // What an older release left: version 1's CourseProgress.summary built from another definition
+      // (its signature differs) and holding other figures (none), as a table of that release would.
+      const snapshot = path.join(warehouse.tenantDir(ref), 'gold', 'v1.duckdb');
+      const db = await DuckDBInstance.create(snapshot);
+      const c = await db.connect();
+      await c.run("update gold.rollup_manifest set signature = 'older-release' where rollup_name = 'CourseProgress.summary'");
+      await c.run('delete from gold.rollup_course_progress_summary');
+      c.closeSync();
+      db.closeSync();
+      const manifestOf = async (version: number) => parseRollupManifest((await warehouse.queryPublished(ref, ROLLUP_MANIFEST_QUERY, [], { version })).rows);
+      expect(staleRollups(await manifestOf(1), warehouse.dialect)).toEqual(['CourseProgress.summary']);
+
+      // Two replicas start with the new release at once: each finds the tenant stale, one refresh runs.
+      const scans = await Promise.all([1, 2].map(() => queueStaleRollupRefreshes({ prisma, warehouse, queues, log })));
+      for (const s of scans) expect(s.queued).toEqual([{ tenantId: tenant.id, slug: 'oldrelease', version: 1, stale: ['CourseProgress.summary'] }]);
+      const job = (await queues.queue('build').getJobs(['prioritized', 'waiting', 'active', 'completed'])).filter((j) => j.name === 'rollups.refresh' && j.data.data.tenantId === tenant.id);
+      expect(job).toHaveLength(1);
+      expect(job[0].opts.priority).toBeGreaterThan(0);
+      expect(await job[0].waitUntilFinished(buildEvents, 60_000)).toEqual({ refreshed: true, version: 2, rollups: ['CourseProgress.summary'] });
+
+      // Exactly one version up, recorded like a build: its run (checks carried), its audit event, announced.
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).dataVersion).toBe(2);
+      const runs = await prisma.buildRun.findMany({ where: { tenantId: tenant.id, kind: 'rollups' } });
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ status: 'succeeded', dataVersion: 2 });
+      const loadRun = await prisma.buildRun.findFirstOrThrow({ where: { tenantId: tenant.id, dataVersion: 1 } });
+      expect(runs[0].asOf).toEqual(loadRun.asOf);
+      expect((runs[0].checks as { status: string }[]).every((ch) => ch.status === 'passed')).toBe(true);
+      expect((runs[0].checks as unknown[]).length).toBeGreaterThan((loadRun.checks as unknown[]).length);
+      const audit = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: tenant.id, action: 'data.published' }, orderBy: { id: 'desc' } });
+      expect(audit.details).toMatchObject({ version: 2, from: 1, kind: 'rollups', rollups: ['CourseProgress.summary'] });
+      expect(announced).toContainEqual(expect.objectContaining({ tenantId: tenant.id, version: 2 }));
+      expect(await warehouse.publishedVersion(ref)).toBe(2);
+
+      // Version 2 holds every rollup as this release defines them, and the course completion
+      // dashboard's summary tile reads the refreshed rollup and gives the facts' answer.
+      const manifest = await manifestOf(2);
+      expect(staleRollups(manifest, warehouse.dialect)).toEqual([]);
+      expect(manifest.find((e) => e.rollup === 'CourseProgress.summary')?.rows).toBeGreaterThan(0);
+      const asOf = loadRun.asOf!.toISOString();
+      const summary = dashboardQueries('course-completion', []).find((t) => t.tile.id === 'summary')!.query;
+      const fromRollup = compileQuery(summary, { kind: 'tenant' }, warehouse.dialect, { asOf, rollups: manifest });
+      const fromFacts = compileQuery(summary, { kind: 'tenant' }, warehouse.dialect, { asOf });
+      expect(fromRollup.rollup).toBe('CourseProgress.summary');
+      const answer = async (q: { sql: string; params: unknown[] }) => (await warehouse.queryPublished(ref, q.sql, q.params as never[], { version: 2 })).rows;
+      const rolled = await answer(fromRollup);
+      expect(rolled).toEqual(await answer(fromFacts));
+      expect(rolled[0]['CourseProgress.count']).toBe(1);
+      // The other gold tables are version 1's own.
+      expect((await warehouse.queryPublished(ref, 'select count(*) as n from gold.dim_user where user_key > 0', [], { version: 2 })).rows).toEqual([{ n: 1 }]);
+
+      // Nothing stale now: the next start queues nothing, and ops asking gets a run that publishes nothing.
+      expect((await queueStaleRollupRefreshes({ prisma, warehouse, queues, log })).queued).toEqual([]);
+      const ticket = await requestRollupRefresh(prisma, queues, { tenantId: tenant.id, actor: 'ops@test' });
+      expect(await (await queues.queue('build').getJob(ticket.jobId))!.waitUntilFinished(buildEvents, 60_000)).toMatchObject({ refreshed: false, version: 2 });
+      expect(await prisma.buildRun.findUniqueOrThrow({ where: { id: ticket.buildRunId } })).toMatchObject({ status: 'succeeded', dataVersion: null });
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).dataVersion).toBe(2);
+    } finally {
+      await buildEvents.close();
       await close();
     }
   });

@@ -8,4 +8,4 @@ export { describeModel } from './describe-model';
 export { queryIdentity } from './identity.util';
 export { DASHBOARDS } from './dashboards/dashboards';
 export { dashboardQueries } from './dashboards/dashboard-queries';
-export { rollupModels, parseRollupManifest, staleRollups, ROLLUP_MANIFEST_QUERY, ROLLUP_MANIFEST_TABLE, type RollupManifestEntry, type RollupModel } from './rollups/rollups';
+export { rollupModels, rollupRefreshStatements, rollupModelKey, publishedRollups, parseRollupManifest, staleRollups, ROLLUP_MANIFEST_QUERY, ROLLUP_MANIFEST_TABLE, type RollupManifestEntry, type RollupModel, type PublishedRollups } from './rollups/rollups';

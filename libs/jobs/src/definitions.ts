@@ -88,6 +88,26 @@ export const buildStageJob = defineJob({
     .strict(),
 });
 
+/**
+ * Builds the rollups a tenant's published version lacks or holds from an older definition, on a copy
+ * of that version's gold, and publishes the result as the next version (a release that adds or
+ * changes a rollup). `buildRunId` when someone asked (the CLI records the run first); the worker's
+ * start-up scan leaves it out and the job records a run only when something is stale.
+ */
+export const refreshRollupsJob = defineJob({
+  name: 'rollups.refresh',
+  queue: 'build',
+  version: 1,
+  attempts: 3,
+  schema: z.object({ tenantId, buildRunId: z.uuid().optional(), requestedBy: z.string().min(1) }).strict(),
+});
+
+/**
+ * BullMQ priority of a refresh (lower runs first; a job without one, every load's, before any with
+ * one): customers' loads come before a deploy's refreshes.
+ */
+export const REFRESH_ROLLUPS_PRIORITY = 10;
+
 /** Looks in every active tenant's landing folder for a complete drop of files (marked READY). */
 export const landingScanJob = defineJob({
   name: 'landing.scan',
@@ -133,6 +153,7 @@ export const JOB_DEFINITIONS: readonly JobDefinition[] = [
   offboardTenantJob,
   ingestLoadJob,
   buildStageJob,
+  refreshRollupsJob,
   landingScanJob,
   enqueuePendingLoadsJob,
   sweepCredentialsJob,

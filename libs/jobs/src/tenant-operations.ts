@@ -1,5 +1,5 @@
 import { StageRecorder, TenantError, TenantService, type CreateTenantInput, type PrismaClient, type TenantWithSubscription } from '@kineo/db';
-import { BUILD_STAGE_NAMES, offboardTenantJob, provisionTenantJob } from './definitions';
+import { BUILD_STAGE_NAMES, offboardTenantJob, provisionTenantJob, refreshRollupsJob, REFRESH_ROLLUPS_PRIORITY } from './definitions';
 import type { JobQueues } from './queues';
 
 /**
@@ -100,4 +100,49 @@ export async function requestRebuild(
   });
   await queues.enqueueBuildFlow({ tenantId: tenant.id, buildRunId: build.runId, asOf });
   return { buildRunId: build.runId, asOf };
+}
+
+/** The stages a rollups-only refresh records: the stale rollups built on a copy of the version, then its publish. */
+export const REFRESH_ROLLUPS_STAGES = ['rollups', 'publish'] as const;
+
+/**
+ * Queues a tenant's rollups refresh behind every load (BullMQ priority). `jobId` deduplicates: the
+ * worker's start-up scan names the job after the tenant, its version and the model's rollups, so
+ * every replica starting with the same release queues it once.
+ */
+export async function queueRollupRefresh(
+  queues: JobQueues,
+  refresh: { tenantId: string; buildRunId?: string; requestedBy: string; jobId: string },
+): Promise<string> {
+  const { jobId, ...payload } = refresh;
+  const job = await queues.enqueue(refreshRollupsJob, payload, { jobId, priority: REFRESH_ROLLUPS_PRIORITY });
+  return job.id!;
+}
+
+export interface RollupRefreshTicket {
+  buildRunId: string;
+  jobId: string;
+}
+
+/**
+ * Ops asking for a tenant's rollups to be refreshed (kineo tenant refresh-rollups): recorded as a
+ * queued build run and audited first, so it can be followed; the worker finds what is stale and
+ * ends the run without a new version when nothing is.
+ */
+export async function requestRollupRefresh(prisma: PrismaClient, queues: JobQueues, request: { tenantId: string; actor: string }): Promise<RollupRefreshTicket> {
+  const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: request.tenantId } });
+  if (tenant.status !== 'active') {
+    throw new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${tenant.slug}" is ${tenant.status}; only an active tenant's rollups can be refreshed.`, {
+      slug: tenant.slug,
+    });
+  }
+  if (tenant.dataVersion < 1) {
+    throw new TenantError('NO_DATA', `Tenant "${tenant.slug}" has published nothing yet, so it has no rollups to refresh.`, { slug: tenant.slug });
+  }
+  const build = await StageRecorder.start(prisma, { tenantId: tenant.id, kind: 'rollups', planned: [...REFRESH_ROLLUPS_STAGES], status: 'queued' });
+  await prisma.auditEvent.create({
+    data: { actor: request.actor, action: 'rollups.refresh_requested', tenantId: tenant.id, details: { buildRunId: build.runId, dataVersion: tenant.dataVersion } },
+  });
+  const jobId = await queueRollupRefresh(queues, { tenantId: tenant.id, buildRunId: build.runId, requestedBy: request.actor, jobId: `${build.runId}-rollups` });
+  return { buildRunId: build.runId, jobId };
 }

@@ -79,6 +79,10 @@ export function tracedWarehouse(warehouse: Warehouse): Warehouse {
       withSpan('warehouse.prepareVersion', { ...tenantAttributes(engine, tenant), [ATTR.dataVersion]: version }, () =>
         warehouse.prepareVersion(tenant, version),
       ),
+    deriveVersion: (tenant, from, version, statements) =>
+      withSpan('warehouse.deriveVersion', { ...tenantAttributes(engine, tenant), [ATTR.dataVersion]: version }, () =>
+        warehouse.deriveVersion(tenant, from, version, statements),
+      ),
     publish: (tenant, version) =>
       withSpan('warehouse.publish', { ...tenantAttributes(engine, tenant), [ATTR.dataVersion]: version }, () => warehouse.publish(tenant, version)),
     publishedVersion: (tenant) => warehouse.publishedVersion(tenant),

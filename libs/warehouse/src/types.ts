@@ -117,6 +117,13 @@ export interface Warehouse {
    */
   prepareVersion(tenant: TenantNamespace, version: number): Promise<void>;
   /**
+   * Prepares version `version` (> the published one) as published version `from`'s gold with
+   * `statements` run on it, leaving the working layers alone: how a release's new or changed
+   * rollups reach a version without rebuilding its gold. Readable by number, not yet the latest,
+   * like prepareVersion; `publish` makes it the latest. The statements name tables as `gold.<t>`.
+   */
+  deriveVersion(tenant: TenantNamespace, from: number, version: number, statements: readonly string[]): Promise<void>;
+  /**
    * Makes gold the tenant's published version `version` (> the last one): a version prepared
    * before only becomes the latest (the pointer moves); otherwise the current gold layer is copied first.
    */

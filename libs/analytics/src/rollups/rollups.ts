@@ -200,6 +200,21 @@ export function rollupModels(dialect: Dialect, asOf: string | Date): RollupModel
   return models;
 }
 
+/**
+ * What a rollups-only refresh runs on a copy of a published version's gold: the build statements
+ * of the rollups named (stale ones; their gold sources are already there) and of the manifest, as
+ * `rollupModels` writes them at `asOf` (the version's own as_of, so the refreshed tables agree with
+ * the gold they summarise). The manifest lists every rollup, so the refreshed version is current.
+ */
+export function rollupRefreshStatements(dialect: Dialect, asOf: string | Date, rollupIds: readonly string[]): string[] {
+  const unknown = rollupIds.filter((id) => !allRollups().some((r) => r.id === id));
+  if (unknown.length > 0) throw new Error(`Unknown rollup ${unknown.join(', ')}: the model declares ${allRollups().map((r) => r.id).join(', ')}.`);
+  const tables = new Set(allRollups().filter((r) => rollupIds.includes(r.id)).map((r) => `gold.${r.table}`));
+  return rollupModels(dialect, asOf)
+    .filter((m) => tables.has(m.name) || m.name === `gold.${ROLLUP_MANIFEST_TABLE}`)
+    .map((m) => m.sql);
+}
+
 /** A rollup a published version holds (a row of its gold.rollup_manifest). */
 export interface RollupManifestEntry {
   rollup: string;
@@ -221,4 +236,38 @@ export function parseRollupManifest(rows: Record<string, unknown>[]): RollupMani
     asOfKey: Number(r.as_of_key),
     rows: Number(r.row_count),
   }));
+}
+
+/** A short name of this release's rollups (each one's id and signature): what a version current with them was refreshed for. */
+export function rollupModelKey(dialect: Dialect): string {
+  const text = allRollups().map((r) => `${r.id}:${r.table}:${rollupSignature(r, dialect).signature}`).join(',');
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
+/** Where a published version's rollups stand against this release's model. */
+export interface PublishedRollups {
+  version: number;
+  manifest: RollupManifestEntry[];
+  /** The model's rollups the version does not hold as this release defines them. */
+  stale: string[];
+}
+
+/**
+ * Reads a published version's manifest (none before rollups existed: every rollup is stale) and
+ * lists what is stale. `read` runs a query on that version (`Warehouse.queryPublished`).
+ */
+export async function publishedRollups(
+  read: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>,
+  version: number,
+  dialect: Dialect,
+): Promise<PublishedRollups> {
+  const manifest = await read(ROLLUP_MANIFEST_QUERY).then(
+    (r) => parseRollupManifest(r.rows),
+    (error: unknown) => {
+      // A version built before rollups has no manifest table; any other failure is the reader's.
+      if (/rollup_manifest/i.test(error instanceof Error ? error.message : String(error))) return [];
+      throw error;
+    },
+  );
+  return { version, manifest, stale: staleRollups(manifest, dialect) };
 }

@@ -232,6 +232,19 @@ export class DatabricksWarehouse implements Warehouse {
     await this.publish(tenant, version);
   }
 
+  /**
+   * Not on Databricks yet: the statements would have to read `from`'s pinned Delta versions and the
+   * new version pin the rest of them, which no test workspace here can prove. Refused clearly, so
+   * ops rebuild the tenant instead.
+   */
+  async deriveVersion(tenant: TenantNamespace, from: number, version: number): Promise<void> {
+    assertTenant(tenant);
+    throw new WarehouseError(
+      'WAREHOUSE_NOT_SUPPORTED',
+      `Deriving version ${version} from version ${from} is not supported on Databricks; rebuild the tenant (kineo tenant rebuild) instead.`,
+    );
+  }
+
   async publish(tenant: TenantNamespace, version: number): Promise<void> {
     assertTenant(tenant);
     const layout = this.layout(tenant);

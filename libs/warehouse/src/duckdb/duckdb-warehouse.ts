@@ -223,6 +223,43 @@ export class DuckDbWarehouse implements Warehouse {
     fs.renameSync(staging, final);
   }
 
+  /**
+   * A copy of the published snapshot file with the statements run on it: one sequential copy of
+   * the version's gold (what prepareVersion's table-by-table copy costs at least), never the
+   * working file, which may hold a build that was not published.
+   */
+  async deriveVersion(tenant: TenantNamespace, from: number, version: number, statements: readonly string[]): Promise<void> {
+    await this.assertNewer(tenant, version);
+    const source = this.snapshotFile(tenant, from);
+    if (!fs.existsSync(source)) throw new WarehouseError('WAREHOUSE_VERSION_INVALID', `Version ${from} of ${tenant.namespace} is not available to derive from.`);
+    const final = this.snapshotFile(tenant, version);
+    const staging = `${final}.tmp`;
+    fs.rmSync(staging, { force: true });
+    fs.rmSync(`${staging}.wal`, { force: true });
+    // Readers open snapshots read-only, so the file does not change while it is copied.
+    fs.copyFileSync(source, staging);
+    try {
+      const instance = await DuckDBInstance.create(staging, this.instanceSettings());
+      try {
+        const c = await instance.connect();
+        try {
+          await c.run("set global TimeZone = 'UTC'");
+          await c.run('set enable_external_access = false');
+          for (const sql of statements) await c.run(sql);
+          await c.run('checkpoint');
+        } finally {
+          c.closeSync();
+        }
+      } finally {
+        instance.closeSync();
+      }
+    } catch (error) {
+      fs.rmSync(staging, { force: true });
+      throw asWarehouseError(error);
+    }
+    fs.renameSync(staging, final);
+  }
+
   async publish(tenant: TenantNamespace, version: number): Promise<void> {
     await this.assertNewer(tenant, version);
     if (!fs.existsSync(this.snapshotFile(tenant, version))) await this.prepareVersion(tenant, version);

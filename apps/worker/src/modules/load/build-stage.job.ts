@@ -121,10 +121,7 @@ async function publish(
     context.signal.throwIfAborted();
     await commitVersion(deps, tenant.id, version, build.runId, { version, asOf: payload.asOf, buildRunId: build.runId, ingestionRunId: payload.ingestionRunId ?? null, checks: checks.length });
   }
-  // Postgres is the record readers follow; the warehouse's own pointer follows it and never leads it.
-  if (((await deps.warehouse.publishedVersion(ref)) ?? 0) < version) await deps.warehouse.publish(ref, version);
-  await deps.announce({ tenantId: tenant.id, version, asOf: payload.asOf });
-  const pruned = await deps.warehouse.pruneSnapshots(ref, KEEP_VERSIONS);
+  const pruned = await makeLatest(deps, ref, version, payload.asOf);
   // Kept with the run so ops see the published size per tenant without opening each warehouse.
   const gold = await deps.warehouse.tableCounts(ref, 'gold');
   const goldRows = Object.fromEntries(gold.map((t) => [t.table, t.rows]));
@@ -132,8 +129,19 @@ async function publish(
   return { result: version, details: { version, checks: checks.length, prunedVersions: pruned, rows, goldRows } };
 }
 
+/**
+ * The second half of a publish, once Postgres records `version`: the warehouse's pointer moves,
+ * readers are told, old versions no reader holds are pruned (returned).
+ */
+export async function makeLatest(deps: BuildDeps, ref: { tenantId: string; namespace: string }, version: number, asOf: string): Promise<number[]> {
+  // Postgres is the record readers follow; the warehouse's own pointer follows it and never leads it.
+  if (((await deps.warehouse.publishedVersion(ref)) ?? 0) < version) await deps.warehouse.publish(ref, version);
+  await deps.announce({ tenantId: ref.tenantId, version, asOf });
+  return deps.warehouse.pruneSnapshots(ref, KEEP_VERSIONS);
+}
+
 /** The tenant's version moves only from the one this build was made on, with its build run and audit event. */
-async function commitVersion(deps: BuildDeps, tenantId: string, version: number, buildRunId: string, details: Record<string, unknown>): Promise<void> {
+export async function commitVersion(deps: BuildDeps, tenantId: string, version: number, buildRunId: string, details: Record<string, unknown>): Promise<void> {
   await deps.prisma.$transaction(async (tx) => {
     const moved = await tx.tenant.updateMany({ where: { id: tenantId, dataVersion: version - 1 }, data: { dataVersion: version } });
     if (moved.count !== 1) throw new Error(`the tenant's published version is no longer ${version - 1}, so version ${version} of this build was not recorded`);

@@ -1,0 +1,53 @@
+import type { Logger } from 'pino';
+import { rollupModelKey } from '@kineo/analytics';
+import type { PrismaClient } from '@kineo/db';
+import { queueRollupRefresh, type JobQueues } from '@kineo/jobs';
+import type { Warehouse } from '@kineo/warehouse';
+import { readPublishedRollups } from './refresh-rollups.job';
+
+export interface StaleRollupScan {
+  /** Active tenants whose published version was read. */
+  checked: number;
+  /** Tenants whose refresh was queued, with what was stale. */
+  queued: { tenantId: string; slug: string; version: number; stale: string[] }[];
+  /** Tenants whose version could not be read (each logged); the next start tries again. */
+  unreadable: number;
+}
+
+/**
+ * What a worker does when it starts (a deploy): every active tenant whose published version lacks
+ * one of this release's rollups, or holds one from an older definition, gets a refresh queued. The
+ * job id names the tenant, its version and this release's rollups, so replicas starting together
+ * queue one refresh, and a release whose refresh already ran queues none.
+ */
+export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; warehouse: Warehouse; queues: JobQueues; log: Logger }): Promise<StaleRollupScan> {
+  const scan: StaleRollupScan = { checked: 0, queued: [], unreadable: 0 };
+  if (deps.warehouse.engine !== 'duckdb') {
+    // Deriving a version is the DuckDB driver's only (see Warehouse.deriveVersion); Databricks tenants are rebuilt.
+    deps.log.info({ engine: deps.warehouse.engine }, 'rollups refresh at start: not on this engine; stale tenants are rebuilt (kineo tenant rebuild)');
+    return scan;
+  }
+  const modelKey = rollupModelKey(deps.warehouse.dialect);
+  const tenants = await deps.prisma.tenant.findMany({
+    where: { status: 'active', dataVersion: { gt: 0 } },
+    select: { id: true, slug: true, namespace: true, dataVersion: true },
+    orderBy: { slug: 'asc' },
+  });
+  for (const tenant of tenants) {
+    const ref = { tenantId: tenant.id, namespace: tenant.namespace };
+    let stale: string[];
+    try {
+      stale = (await readPublishedRollups(deps.warehouse, ref, tenant.dataVersion)).stale;
+      scan.checked++;
+    } catch (err) {
+      scan.unreadable++;
+      deps.log.warn({ tenantId: tenant.id, version: tenant.dataVersion, err }, 'rollups refresh at start: the published version could not be read');
+      continue;
+    }
+    if (stale.length === 0) continue;
+    await queueRollupRefresh(deps.queues, { tenantId: tenant.id, requestedBy: 'worker', jobId: `rollups-${tenant.id}-v${tenant.dataVersion}-${modelKey}` });
+    scan.queued.push({ tenantId: tenant.id, slug: tenant.slug, version: tenant.dataVersion, stale });
+  }
+  deps.log.info({ checked: scan.checked, queued: scan.queued.length, unreadable: scan.unreadable }, 'rollups refresh at start: stale tenants queued');
+  return scan;
+}
