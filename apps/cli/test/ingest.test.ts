@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { createPrismaClient } from '@kineo/db';
 import { startOtlpReceiver, startTestStack, type TestStack } from '@kineo/testkit';
 import { runCli } from './run-cli';
@@ -136,5 +137,40 @@ describe('kineo ingest', () => {
     const rows = async (sql: string) => (await runCli(['sql', 'acme', sql, '--json'], stack.env)).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(await rows("select as_of_key, row_count from gold.rollup_manifest where rollup_name = 'CourseProgress.summary'")).toEqual([{ as_of_key: 20250701, row_count: 1 }]);
     expect(await rows('select sum(m__count__n) as n, sum(m__completed__n) as done from gold.rollup_course_progress_summary')).toEqual([{ n: 1, done: 1 }]);
+  });
+
+  it('shows stale rollups and refreshes them as the next version, and does nothing when none is stale', async () => {
+    const shown = JSON.parse((await runCli(['tenant', 'show', 'acme', '--json'], stack.env)).stdout);
+    const before = shown.dataVersion as number;
+    expect(shown.rollups).toEqual({ version: before, stale: [] });
+    // The published version as an older release built it: one rollup from another definition, with no rows.
+    const db = await DuckDBInstance.create(path.join(stack.env.KINEO_DATA_DIR, 'warehouse', shown.namespace, 'gold', `v${before}.duckdb`));
+    const c = await db.connect();
+    await c.run("update gold.rollup_manifest set signature = 'older-release' where rollup_name = 'CourseProgress.summary'");
+    await c.run('delete from gold.rollup_course_progress_summary');
+    c.closeSync();
+    db.closeSync();
+    const stale = await runCli(['tenant', 'show', 'acme'], stack.env);
+    expect(stale.stdout).toContain(`1 stale in version ${before} (CourseProgress.summary)`);
+    expect(stale.stdout).toContain('kineo tenant refresh-rollups acme');
+
+    const refreshed = await runCli(['tenant', 'refresh-rollups', '--all', '--wait', '--json'], stack.env);
+    expect(refreshed.stderr).toBe('');
+    expect(JSON.parse(refreshed.stdout)).toEqual([
+      { slug: 'acme', buildRunId: expect.any(String), status: 'succeeded', dataVersion: before + 1, rollups: ['CourseProgress.summary'], error: null },
+    ]);
+    const rows = async (sql: string) => (await runCli(['sql', 'acme', sql, '--json'], stack.env)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    // Rebuilt at the version's own as_of (the rebuild's, 2025-07-01) from its gold.
+    expect(await rows("select as_of_key, row_count from gold.rollup_manifest where rollup_name = 'CourseProgress.summary'")).toEqual([{ as_of_key: 20250701, row_count: 1 }]);
+    expect(await rows('select sum(m__count__n) as n, sum(m__completed__n) as done from gold.rollup_course_progress_summary')).toEqual([{ n: 1, done: 1 }]);
+    expect((await runCli(['tenant', 'show', 'acme'], stack.env)).stdout).toContain(`current (version ${before + 1})`);
+
+    const again = await runCli(['tenant', 'refresh-rollups', 'acme', '--wait'], stack.env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('acme: nothing stale');
+    expect(JSON.parse((await runCli(['tenant', 'show', 'acme', '--json'], stack.env)).stdout).dataVersion).toBe(before + 1);
+    const usage = await runCli(['tenant', 'refresh-rollups'], stack.env);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('or pass --all');
   });
 });

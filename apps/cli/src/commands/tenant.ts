@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { publishedRollups } from '@kineo/analytics';
 import {
   formatBytes,
   landingRetentionOf,
@@ -17,6 +18,7 @@ import {
   pollUntil,
   requestOffboard,
   requestRebuild,
+  requestRollupRefresh,
   waitForTenantOperation,
   type JobQueues,
   type TenantOperationOutcome,
@@ -123,6 +125,7 @@ export function tenantCommand(context: () => CliContext): Command {
       ]);
       const subscription = found.subscriptions[0];
       const totals = { ingestionRuns: totalIngestions, buildRuns: totalBuilds, auditEvents: totalAudit };
+      const rollups = await rollupState(ctx, found);
       if (options.json) {
         // Bounded whatever the tenant's history: a page of each list, each row summarised.
         return printJson({
@@ -138,6 +141,7 @@ export function tenantCommand(context: () => CliContext): Command {
             periodEnd: subscription.periodEnd,
           },
           landingRetention: landingRetentionOf(found, ctx.settings.LANDING_RETENTION_DAYS),
+          rollups,
           page: { number: options.page, runs: options.runs, audit: options.audit },
           totals,
           ingestionRuns: ingestions.map(({ files, ...run }) => ({ ...run, files: Array.isArray(files) ? files.length : 0 })),
@@ -158,6 +162,7 @@ export function tenantCommand(context: () => CliContext): Command {
         ['row limit', subscription ? String(subscription.rowLimit ?? subscription.plan.rowLimit) : '-'],
         ['upload limit', subscription ? uploadLimitText(Number(subscription.plan.uploadLimitBytes), ctx.settings.UPLOAD_MAX_BYTES) : '-'],
         ['landing retention', retentionText(landingRetentionOf(found, ctx.settings.LANDING_RETENTION_DAYS))],
+        ['rollups', rollupText(slug, rollups)],
         ['created', found.createdAt],
       ]);
       const shown = (n: number, total: number, per: string) =>
@@ -215,6 +220,58 @@ export function tenantCommand(context: () => CliContext): Command {
         if (!options.json) process.stderr.write(`The rebuild of ${slug} failed: ${outcome.error ?? 'see kineo tenant show'}\n`);
         process.exitCode = 1;
       }
+    });
+
+  tenant
+    .command('refresh-rollups')
+    .description(
+      "build the rollups a tenant's published version lacks or holds from an older release on that version's gold, and publish them as the next data version (the worker does this for every stale tenant when it starts)",
+    )
+    .argument('[slug]', 'the tenant')
+    .option('--all', 'every active tenant whose published rollups are stale')
+    .option('--wait', 'wait until each refresh has been published (or found nothing stale, or failed)')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (slug: string | undefined, options: { all?: boolean; wait?: boolean; json?: boolean }) => {
+      if (Boolean(slug) === Boolean(options.all)) throw new CliError('Name one tenant (kineo tenant refresh-rollups <slug>) or pass --all, not both.', 2);
+      const ctx = context();
+      const service = new TenantService(ctx.prisma);
+      let targets: TenantWithSubscription[];
+      if (slug) targets = [await service.get(slug)];
+      else {
+        targets = [];
+        for (const t of (await service.list()).filter((t) => t.status === 'active' && t.dataVersion > 0)) {
+          if ((await rollupState(ctx, t)).stale?.length) targets.push(t);
+        }
+      }
+      const queues = await ctx.queues();
+      const tickets = [];
+      for (const t of targets) tickets.push({ slug: t.slug, ...(await requestRollupRefresh(ctx.prisma, queues, { tenantId: t.id, actor: ctx.actor })) });
+      if (!options.wait) {
+        if (options.json) return printJson(tickets.map((t) => ({ slug: t.slug, buildRunId: t.buildRunId, status: 'queued' })));
+        if (tickets.length === 0) process.stdout.write('No active tenant has stale rollups.\n');
+        for (const t of tickets) process.stdout.write(`Rollups refresh ${t.buildRunId} of ${t.slug} queued; follow it with "kineo tenant show ${t.slug}".\n`);
+        return;
+      }
+      const outcomes = [];
+      for (const t of tickets) {
+        const run = await pollUntil(async () => {
+          const r = await ctx.prisma.buildRun.findUniqueOrThrow({ where: { id: t.buildRunId } });
+          return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+        });
+        const stages = (run.stages as unknown as StageRecord[]) ?? [];
+        const rollups = stages.find((s) => s.stage === 'rollups')?.details?.rollups;
+        outcomes.push({ slug: t.slug, buildRunId: run.id, status: run.status, dataVersion: run.dataVersion ?? null, rollups: Array.isArray(rollups) ? (rollups as string[]) : [], error: run.error ?? null });
+      }
+      if (options.json) printJson(outcomes);
+      else {
+        if (outcomes.length === 0) process.stdout.write('No active tenant has stale rollups.\n');
+        for (const o of outcomes) {
+          if (o.status === 'failed') process.stderr.write(`The rollups refresh of ${o.slug} failed: ${o.error ?? 'see kineo tenant show'}\n`);
+          else if (o.dataVersion === null) process.stdout.write(`${o.slug}: nothing stale; its published version already holds every rollup.\n`);
+          else process.stdout.write(`${o.slug}: refreshed ${o.rollups.join(', ')}; published as version ${o.dataVersion}.\n`);
+        }
+      }
+      if (outcomes.some((o) => o.status === 'failed')) process.exitCode = 1;
     });
 
   tenant
@@ -338,4 +395,25 @@ function checkSummary(checks: unknown): string {
 
 function monthName(m: number): string {
   return new Date(Date.UTC(2000, m - 1, 1)).toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' });
+}
+
+/** A tenant's published rollups against this release's model: stale ones listed; null before anything is published. */
+async function rollupState(ctx: CliContext, t: TenantWithSubscription): Promise<{ version: number | null; stale: string[] | null; error?: string }> {
+  if (t.dataVersion < 1 || t.status === 'offboarded') return { version: null, stale: null };
+  try {
+    const state = await publishedRollups(await ctx.warehouse(), { tenantId: t.id, namespace: t.namespace }, t.dataVersion);
+    return { version: state.version, stale: state.stale };
+  } catch (error) {
+    return { version: t.dataVersion, stale: null, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function rollupText(slug: string, state: { version: number | null; stale: string[] | null; error?: string }): string {
+  if (state.version === null) return '- (nothing published)';
+  if (state.error) return `unknown (version ${state.version} could not be read: ${state.error})`;
+  if (!state.stale?.length) return `current (version ${state.version})`;
+  return (
+    `${state.stale.length} stale in version ${state.version} (${state.stale.join(', ')}): answered from the facts until refreshed; ` +
+    `the worker queues a refresh when it starts, or run "kineo tenant refresh-rollups ${slug}"`
+  );
 }

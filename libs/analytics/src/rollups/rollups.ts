@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Dialect } from '@kineo/warehouse';
+import type { Dialect, TenantNamespace, Warehouse } from '@kineo/warehouse';
 import type { CubeDef, MeasureRollup, RollupDef, SqlOf } from '../model';
 import { CUBES } from '../model';
 import { JoinPlanner } from '../compiler/join-planner';
@@ -254,14 +254,14 @@ export interface PublishedRollups {
 
 /**
  * Reads a published version's manifest (none before rollups existed: every rollup is stale) and
- * lists what is stale. `read` runs a query on that version (`Warehouse.queryPublished`).
+ * lists what is stale against the model this process runs.
  */
 export async function publishedRollups(
-  read: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>,
+  warehouse: Pick<Warehouse, 'queryPublished' | 'dialect'>,
+  tenant: TenantNamespace,
   version: number,
-  dialect: Dialect,
 ): Promise<PublishedRollups> {
-  const manifest = await read(ROLLUP_MANIFEST_QUERY).then(
+  const manifest = await warehouse.queryPublished(tenant, ROLLUP_MANIFEST_QUERY, [], { version }).then(
     (r) => parseRollupManifest(r.rows),
     (error: unknown) => {
       // A version built before rollups has no manifest table; any other failure is the reader's.
@@ -269,5 +269,5 @@ export async function publishedRollups(
       throw error;
     },
   );
-  return { version, manifest, stale: staleRollups(manifest, dialect) };
+  return { version, manifest, stale: staleRollups(manifest, warehouse.dialect) };
 }

@@ -2,18 +2,12 @@ import { UnrecoverableError } from 'bullmq';
 import { isTransientDatabaseError, REFRESH_ROLLUPS_STAGES, refreshRollupsJob, type JobPayload } from '@kineo/jobs';
 import { StageRecorder, type Prisma, type PrismaClient } from '@kineo/db';
 import { publishedRollups, rollupRefreshStatements, type PublishedRollups } from '@kineo/analytics';
-import type { TenantNamespace, Warehouse } from '@kineo/warehouse';
 import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
 import { WorkerStoppingError } from '../../engine/worker-stopping.error';
 import { commitVersion, makeLatest, type BuildDeps } from '../load/build-stage.job';
 
 export type RefreshRollupsJobData = JobPayload<typeof refreshRollupsJob>;
-
-/** Where a published version's rollups stand against the model this worker runs. */
-export function readPublishedRollups(warehouse: Warehouse, ref: TenantNamespace, version: number): Promise<PublishedRollups> {
-  return publishedRollups((sql) => warehouse.queryPublished(ref, sql, [], { version }), version, warehouse.dialect);
-}
 
 /**
  * The as_of a version was built at, which its refreshed rollups must share with its gold (overdue,
@@ -62,7 +56,7 @@ export function refreshRollupsHandler(deps: BuildDeps) {
     if (tenant.dataVersion < 1) return nothing('nothing is published');
 
     const from = tenant.dataVersion;
-    const state = await readPublishedRollups(deps.warehouse, ref, from);
+    const state = await publishedRollups(deps.warehouse, ref, from);
     if (state.stale.length === 0) return nothing(`version ${from} holds every rollup as this release defines it`);
 
     const asOf = await asOfOf(deps.prisma, tenant.id, state);
@@ -87,7 +81,7 @@ export function refreshRollupsHandler(deps: BuildDeps) {
         'publish',
         async () => {
           // The derived version is published only if it now holds every rollup as this release defines it.
-          const after = await readPublishedRollups(deps.warehouse, ref, version);
+          const after = await publishedRollups(deps.warehouse, ref, version);
           if (after.stale.length > 0) throw new UnrecoverableError(`Version ${version} still lacks ${after.stale.join(', ')} after the refresh, so it was not published.`);
           // Gold is the published version's own, byte for byte: its build's checks still hold and are recorded with this run.
           const source = await deps.prisma.buildRun.findFirst({ where: { tenantId: tenant.id, dataVersion: from }, select: { checks: true } });

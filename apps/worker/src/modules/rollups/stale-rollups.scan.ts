@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
-import { rollupModelKey } from '@kineo/analytics';
+import { publishedRollups, rollupModelKey } from '@kineo/analytics';
 import type { PrismaClient } from '@kineo/db';
 import { queueRollupRefresh, type JobQueues } from '@kineo/jobs';
 import type { Warehouse } from '@kineo/warehouse';
-import { readPublishedRollups } from './refresh-rollups.job';
 
 export interface StaleRollupScan {
   /** Active tenants whose published version was read. */
@@ -37,7 +36,7 @@ export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; wa
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
     let stale: string[];
     try {
-      stale = (await readPublishedRollups(deps.warehouse, ref, tenant.dataVersion)).stale;
+      stale = (await publishedRollups(deps.warehouse, ref, tenant.dataVersion)).stale;
       scan.checked++;
     } catch (err) {
       scan.unreadable++;
