@@ -429,3 +429,14 @@ describe('authentication', () => {
     expect(server.recorder.requests.at(-1)?.status).toBe(401);
   });
 });
+
+describe('deriving a version', () => {
+  it('is refused on Databricks with a clear error naming the way out (a rebuild), and sends nothing', async () => {
+    const wh = warehouse();
+    const t = tenant();
+    const error = await failure(wh.deriveVersion(t, 1, 2, ['create table gold.x as select 1']));
+    expect(error.code).toBe('WAREHOUSE_NOT_SUPPORTED');
+    expect(error.message).toContain('kineo tenant rebuild');
+    expect(server.recorder.sessionsOpened(catalogOf(t))).toHaveLength(0);
+  });
+});

@@ -163,6 +163,27 @@ describe('the DuckDB warehouse', () => {
     });
   });
 
+  it('derives a version from a published one (not from the working layers), readable by number until published', async () => {
+    await wh.execute(a, 'create table gold.t as select 1 as x');
+    await wh.publish(a, 1);
+    // The working gold has moved on (a build that was not published): a derived version never sees it.
+    await wh.execute(a, 'insert into gold.t values (99)');
+    await wh.deriveVersion(a, 1, 2, ['create or replace table gold.summary as select count(*) as n, sum(x) as total from gold.t']);
+    expect((await wh.queryPublished(a, 'select n, total from gold.summary', [], { version: 2 })).rows).toEqual([{ n: 1, total: 1 }]);
+    expect((await wh.queryPublished(a, 'select x from gold.t', [], { version: 2 })).rows).toEqual([{ x: 1 }]);
+    expect(await wh.publishedVersion(a)).toBe(1);
+    await expect(wh.queryPublished(a, 'select * from gold.summary', [], { version: 1 })).rejects.toThrow(/summary/);
+    await wh.publish(a, 2);
+    expect((await wh.queryPublished(a, 'select n from gold.summary')).rows).toEqual([{ n: 1 }]);
+    await expect(wh.deriveVersion(a, 2, 2, [])).rejects.toMatchObject({ code: 'WAREHOUSE_VERSION_INVALID' });
+    await expect(wh.deriveVersion(a, 7, 3, [])).rejects.toMatchObject({ code: 'WAREHOUSE_VERSION_INVALID', message: expect.stringContaining('Version 7') });
+    // The statements run with no file access: a derived version reads nothing but its own gold.
+    const other = path.join(wh.landingDir(b), 'users.csv');
+    await expect(wh.deriveVersion(a, 2, 3, [`create table gold.leak as select * from read_csv('${other}')`])).rejects.toThrow(WarehouseError);
+    expect(fs.existsSync(path.join(wh.tenantDir(a), 'gold', 'v3.duckdb'))).toBe(false);
+    expect(fs.existsSync(path.join(wh.tenantDir(a), 'gold', 'v3.duckdb.tmp'))).toBe(false);
+  });
+
   it('stops a statement that runs past its timeout', async () => {
     const error = await wh
       .query(a, 'select count(*) from range(100000000000) r1', [], { timeoutMs: 200 })
