@@ -5,7 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { createPrismaClient } from '@kineo/db';
 import { startOtlpReceiver, startTestStack, type TestStack } from '@kineo/testkit';
 import { runCli } from './run-cli';
-import { startWorkerProcess, stopProcess } from './worker-process';
+import { startFollowedWorker, startWorkerProcess, stopProcess } from './worker-process';
 import { writeExport } from './export-fixture';
 
 describe('kineo ingest', () => {
@@ -154,20 +154,25 @@ describe('kineo ingest', () => {
     expect(stale.stdout).toContain(`1 stale in version ${before} (CourseProgress.summary)`);
     expect(stale.stdout).toContain('kineo tenant refresh-rollups acme');
 
-    const refreshed = await runCli(['tenant', 'refresh-rollups', '--all', '--wait', '--json'], stack.env);
-    expect(refreshed.stderr).toBe('');
-    expect(JSON.parse(refreshed.stdout)).toEqual([
-      { slug: 'acme', buildRunId: expect.any(String), status: 'succeeded', dataVersion: before + 1, rollups: ['CourseProgress.summary'], error: null },
-    ]);
+    // A deploy: the worker starts with this release, finds the stale rollup and refreshes it on its own.
+    await stopProcess(worker);
+    const started = await startFollowedWorker(stack.env);
+    worker = started.worker;
+    expect(await started.log.waitFor((l) => l.msg === 'rollups refresh at start: stale tenants queued')).toMatchObject({ checked: 1, queued: 1 });
+    expect(await started.log.waitFor((l) => l.msg === 'rollups refreshed and published')).toMatchObject({ from: before, version: before + 1, rollups: ['CourseProgress.summary'] });
+    const shownAfter = JSON.parse((await runCli(['tenant', 'show', 'acme', '--json'], stack.env)).stdout);
+    expect(shownAfter.dataVersion).toBe(before + 1);
+    expect(shownAfter.rollups).toEqual({ version: before + 1, stale: [] });
+    expect(shownAfter.buildRuns[0]).toMatchObject({ kind: 'rollups', status: 'succeeded', dataVersion: before + 1 });
     const rows = async (sql: string) => (await runCli(['sql', 'acme', sql, '--json'], stack.env)).stdout.trim().split('\n').map((l) => JSON.parse(l));
     // Rebuilt at the version's own as_of (the rebuild's, 2025-07-01) from its gold.
     expect(await rows("select as_of_key, row_count from gold.rollup_manifest where rollup_name = 'CourseProgress.summary'")).toEqual([{ as_of_key: 20250701, row_count: 1 }]);
     expect(await rows('select sum(m__count__n) as n, sum(m__completed__n) as done from gold.rollup_course_progress_summary')).toEqual([{ n: 1, done: 1 }]);
-    expect((await runCli(['tenant', 'show', 'acme'], stack.env)).stdout).toContain(`current (version ${before + 1})`);
 
     const again = await runCli(['tenant', 'refresh-rollups', 'acme', '--wait'], stack.env);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('acme: nothing stale');
+    expect((await runCli(['tenant', 'refresh-rollups', '--all', '--wait', '--json'], stack.env)).stdout.trim()).toBe('[]');
     expect(JSON.parse((await runCli(['tenant', 'show', 'acme', '--json'], stack.env)).stdout).dataVersion).toBe(before + 1);
     const usage = await runCli(['tenant', 'refresh-rollups'], stack.env);
     expect(usage.code).toBe(2);
