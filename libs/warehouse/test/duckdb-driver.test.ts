@@ -197,10 +197,13 @@ describe('the handle cache', () => {
   it('closes handles left idle', async () => {
     const closed: string[] = [];
     const cache = new HandleCache<string>({ max: 10, idleMs: 1000, close: (h) => void closed.push(h) });
+    // The handle was last used between these two instants: bounds that do not depend on how long the lines between take.
+    const before = Date.now();
     await cache.use('x', async () => 'handle-x', async () => undefined);
-    await cache.evictIdle(Date.now() + 999);
+    const after = Date.now();
+    await cache.evictIdle(before + 999);
     expect(closed).toEqual([]);
-    await cache.evictIdle(Date.now() + 1000);
+    await cache.evictIdle(after + 1000);
     expect(closed).toEqual(['handle-x']);
     await cache.closeAll();
   });
