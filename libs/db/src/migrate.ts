@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 
 const packageRoot = path.join(__dirname, '..');
@@ -23,4 +25,25 @@ export function migrateDatabase(databaseUrl: string): Promise<void> {
       else reject(new Error(`database migration failed (exit ${code}):\n${output.trim()}`));
     });
   });
+}
+
+/**
+ * Changes whenever what migrateDatabase() would do changes (a migration added or edited, another
+ * Prisma version): a database migrated under one fingerprint can stand in for another migration
+ * under the same one.
+ */
+export function migrationsFingerprint(): string {
+  const hash = crypto.createHash('sha256');
+  const prismaPackage = JSON.parse(fs.readFileSync(require.resolve('prisma/package.json'), 'utf8')) as { version: string };
+  hash.update(`prisma ${prismaPackage.version}\n`);
+  const migrations = path.join(packageRoot, 'prisma', 'migrations');
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else hash.update(`${path.relative(migrations, full)}\n`).update(fs.readFileSync(full));
+    }
+  };
+  walk(migrations);
+  return hash.digest('hex');
 }

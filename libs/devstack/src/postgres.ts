@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -17,6 +17,8 @@ export interface PostgresServer {
   process: ChildProcess;
   /** The postmaster's own pid: Postgres keeps running if the wrapper is killed, so this is what is alive or not. */
   postmasterPid: number;
+  /** True when this start copied the cluster from `seedFrom` (it had none of its own). */
+  seeded: boolean;
   /** URL of a database on this server. */
   url(database: string): string;
   createDatabase(database: string): Promise<void>;
@@ -38,6 +40,12 @@ export interface StartPostgresOptions {
   durable?: boolean;
   /** Where to place the cluster and binaries when running as root and the postgres user cannot reach them. */
   placementBase?: string;
+  /**
+   * A stopped cluster to copy when `dataDir` holds none yet, instead of running initdb: the test
+   * harness seeds every suite's cluster from one already migrated (the migration is most of a
+   * start). Its superuser password must be `password`.
+   */
+  seedFrom?: string;
 }
 
 const serverScript = path.join(__dirname, '..', 'bin', 'postgres-server.mjs');
@@ -94,19 +102,23 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
   }
   const dataDir = placement.dataDir;
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+  const seeded = Boolean(options.seedFrom) && !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (seeded) seedCluster(options.seedFrom!, dataDir);
   const child = spawn(
     process.execPath,
     [
       serverScript,
       dataDir,
       String(port),
-      password,
       options.persistent ? 'persistent' : 'ephemeral',
       options.durable ? 'durable' : 'fsync-off',
       placement.modulesDir ?? '',
     ],
     { stdio: ['pipe', 'pipe', 'inherit'], detached: options.detached ?? false },
   );
+  // On stdin, not the command line: any user on the machine can read a process's arguments (ps).
+  child.stdin.on('error', () => undefined);
+  child.stdin.write(`${JSON.stringify({ password })}\n`);
   type Readiness = { ready: boolean; error?: string; log?: string[]; postmasterPid?: number };
   const ready = await new Promise<Readiness>((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout });
@@ -136,6 +148,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
     dataDir,
     process: child,
     postmasterPid,
+    seeded,
     url,
     async createDatabase(database: string) {
       const client = new Client({ connectionString: url('postgres') });
@@ -159,6 +172,17 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
       await stopPostmaster(postmasterPid);
     },
   };
+}
+
+/**
+ * cp -a, not fs.cpSync: as root the cluster belongs to the postgres OS user, and Postgres refuses
+ * a data directory it does not own or that others may read, so owner and modes must come along.
+ */
+function seedCluster(seed: string, dataDir: string): void {
+  if (!fs.existsSync(path.join(seed, 'PG_VERSION'))) throw new Error(`cannot seed a Postgres cluster from ${seed}: it holds no cluster (no PG_VERSION)`);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  const copy = spawnSync('cp', ['-a', seed, dataDir], { encoding: 'utf8' });
+  if (copy.status !== 0) throw new Error(`cannot seed the Postgres cluster ${dataDir} from ${seed}: ${copy.stderr || copy.error?.message}`);
 }
 
 async function stopPostmaster(pid: number, timeoutMs = 60_000): Promise<void> {

@@ -1,10 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { loadSetting } from '@kineo/config';
-import { isPortOpen, startPostgres, startRedis } from '../src';
+import { isPortOpen, startPostgres, startRedis, type StartPostgresOptions } from '../src';
 
 function redisPing(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -15,6 +16,24 @@ function redisPing(port: number): Promise<string> {
     });
     socket.once('error', reject);
   });
+}
+
+/** Starts a cluster, runs the statements in its `kineo` database and stops it: the last one's rows. */
+async function queryOnce(options: StartPostgresOptions, ...statements: string[]): Promise<unknown[]> {
+  const server = await startPostgres(options);
+  try {
+    const client = new Client({ connectionString: server.url('kineo') });
+    await client.connect();
+    try {
+      let rows: unknown[] = [];
+      for (const sql of statements) rows = (await client.query(sql)).rows;
+      return rows;
+    } finally {
+      await client.end();
+    }
+  } finally {
+    await server.stop();
+  }
 }
 
 describe('the local Postgres and Redis launchers', () => {
@@ -29,9 +48,17 @@ describe('the local Postgres and Redis launchers', () => {
 
   it('keeps a persistent cluster and its database across a restart on the same port', async () => {
     const dataDir = path.join(dir, 'postgres');
-    const first = await startPostgres({ dataDir, persistent: true, password: 's3cret' });
+    const password = 'kept-cluster-s3cret';
+    const first = await startPostgres({ dataDir, persistent: true, password });
     const port = first.port;
     try {
+      // Any user on the machine can list processes' arguments: the password must not be among them.
+      expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(password);
+      for (const pid of [first.process.pid, first.postmasterPid]) {
+        expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain(dataDir);
+        expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(password);
+        expect(fs.readFileSync(`/proc/${pid}/environ`, 'utf8')).not.toContain(password);
+      }
       await first.createDatabase('kineo');
       await first.createDatabase('kineo');
       const client = new Client({ connectionString: first.url('kineo') });
@@ -44,15 +71,20 @@ describe('the local Postgres and Redis launchers', () => {
     }
     expect(await isPortOpen(port)).toBe(false);
 
-    const second = await startPostgres({ dataDir, port, persistent: true, password: 's3cret' });
-    try {
-      const client = new Client({ connectionString: second.url('kineo') });
-      await client.connect();
-      expect((await client.query('select n from kept')).rows).toEqual([{ n: 7 }]);
-      await client.end();
-    } finally {
-      await second.stop();
-    }
+    expect(await queryOnce({ dataDir, port, persistent: true, password }, 'select n from kept')).toEqual([{ n: 7 }]);
+
+    // Seeded from the stopped cluster: a copy with its data, which the seed does not see.
+    const seeded = { dataDir: path.join(dir, 'seeded'), seedFrom: dataDir, password };
+    expect(await queryOnce(seeded, 'insert into kept values (8)', 'select n from kept order by n')).toEqual([{ n: 7 }, { n: 8 }]);
+    expect(await queryOnce({ dataDir, persistent: true, password }, 'select n from kept')).toEqual([{ n: 7 }]);
+  });
+
+  it('refuses to seed a cluster from a folder that holds none, naming it', async () => {
+    const empty = path.join(dir, 'not-a-cluster');
+    fs.mkdirSync(empty);
+    await expect(startPostgres({ dataDir: path.join(dir, 'unseeded'), seedFrom: empty })).rejects.toThrow(
+      `cannot seed a Postgres cluster from ${empty}: it holds no cluster (no PG_VERSION)`,
+    );
   });
 
   it('starts Redis on a free loopback port and stops it', async () => {

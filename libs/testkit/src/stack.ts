@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadSetting } from '@kineo/config';
 import { migrateDatabase } from '@kineo/db';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@kineo/devstack';
+import { migratedClusterTemplate } from './postgres-template.util';
 
 export interface TestStack {
   /** Throwaway directory for this suite: warehouse files, secrets, uploads. */
@@ -42,15 +43,20 @@ export async function startTestStack(
   // A restartable stack keeps its data across a stop: Postgres's cluster and Redis's append-only
   // file (queues and locks come back as BullMQ left them), as the local stack does.
   const restartable = options.restartable === true;
-  const pgOptions = (port?: number) => ({ dataDir: path.join(dir, 'postgres'), persistent: kept || restartable, port, password: options.postgresPassword });
+  const migrate = options.migrate !== false;
+  // A new cluster starts as a copy of one already migrated (startPostgres copies it only when the
+  // cluster does not exist yet: a kept one is used, and migrated, as it is).
+  let seedFrom: string | undefined;
+  const pgOptions = (port?: number) => ({ dataDir: path.join(dir, 'postgres'), persistent: kept || restartable, port, password: options.postgresPassword, seedFrom });
   const redisOptions = (port?: number) => ({ dir: path.join(dir, 'redis'), serverBin: loadSetting('REDIS_SERVER_BIN'), persist: restartable, port });
   let postgres: PostgresServer | undefined;
   let redis: RedisServer | undefined;
   try {
+    if (migrate) seedFrom = await migratedClusterTemplate(options.postgresPassword ?? 'postgres');
     [postgres, redis] = await Promise.all([startPostgres(pgOptions()), startRedis(redisOptions())]);
     await postgres.createDatabase('kineo');
     const databaseUrl = postgres.url('kineo');
-    if (options.migrate !== false) await migrateDatabase(databaseUrl);
+    if (migrate && !postgres.seeded) await migrateDatabase(databaseUrl);
     const pg = postgres;
     const rd = redis;
     const stack: TestStack = {
