@@ -6,7 +6,7 @@ import { UserService } from '@kineo/auth';
 import { createPrismaClient, type PrismaClient } from '@kineo/db';
 import { freePort, startTestStack, waitForPort, type TestStack } from '@kineo/testkit';
 import { runCli } from '../test/run-cli';
-import { exitOf, followJsonLog, startWorkerProcess, stopProcess, type ProcessLog } from '../test/worker-process';
+import { exitOf, followLog, startWorkerProcess, stopProcess, type ProcessLog } from '../test/worker-process';
 
 const gatewayMain = path.join(__dirname, '..', '..', 'gateway', 'dist', 'main.js');
 const PASSWORD = 'faults-password-not-secret';
@@ -88,7 +88,7 @@ describe('SIGTERM of the gateway with requests in flight', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     // Read from the start: a pipe nobody reads would stall the gateway's logging.
-    log = followJsonLog(gateway);
+    log = followLog(gateway);
     await waitForPort(port, '127.0.0.1', 120_000);
     const login = request(port, 'POST', '/graphql', { 'content-type': 'application/json' });
     login.req.end(JSON.stringify({ query: `mutation { login(email: "admin@acme.example", password: "${PASSWORD}") { token } }` }));

@@ -5,11 +5,11 @@ import { holdLock, startTestStack, type HeldLock, type TestStack } from '@kineo/
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import { exportFolder as exportFolderIn } from '../test/load-fixtures';
 import { runCli } from '../test/run-cli';
-import { followLog, startWorkerProcess, stopProcess, type WorkerLog } from '../test/worker-process';
+import { followLog, startWorkerProcess, stopProcess, type ProcessLog } from '../test/worker-process';
 
 /** How long Postgres stays down: longer than the few seconds a job's three attempts with backoff would last. */
 const POSTGRES_OUTAGE_MS = 20_000;
-const RETRY_LINE = '"metadata database unreachable; job back in the queue, tried again after a backoff"';
+const RETRY_LINE = 'metadata database unreachable; job back in the queue, tried again after a backoff';
 
 // Postgres stopped and started again under the worker while a load runs, and at the very moment
 // the publish stage records the new version: the worker waits the outage out with backoff (no
@@ -18,7 +18,7 @@ const RETRY_LINE = '"metadata database unreachable; job back in the queue, tried
 describe('Postgres stopped and started again under the worker', () => {
   let stack: TestStack;
   let worker: ChildProcess | undefined;
-  let log: WorkerLog;
+  let log: ProcessLog;
   let prisma: PrismaClient;
   let tenant: { id: string; namespace: string };
   let warehouse: DuckDbWarehouse;
@@ -111,11 +111,11 @@ describe('Postgres stopped and started again under the worker', () => {
   it('waits out Postgres stopped during the gold stage, retrying with backoff, and publishes the load once', async () => {
     const before = (await recordedVersion())!;
     const sampler = sampleAgreement();
-    const goldStarted = log.next((line) => line.includes('"job started"') && line.includes('-gold"'));
+    const goldStarted = log.next((l) => l.msg === 'job started' && String(l.jobId).endsWith('-gold'));
     const queued = await runCli(['ingest', 'acme', await exportFolder(), '--as-of', '2025-06-30', '--no-wait', '--json'], stack.env);
     const { buildRunId } = JSON.parse(queued.stdout) as { buildRunId: string };
     await goldStarted;
-    const retriesBefore = log.lines.filter((l) => l.includes(RETRY_LINE)).length;
+    const retriesBefore = log.lines.filter((l) => l.msg === RETRY_LINE).length;
     await stack.stopServer('postgres');
     await new Promise((r) => setTimeout(r, POSTGRES_OUTAGE_MS));
     await stack.startServer('postgres');
@@ -125,8 +125,8 @@ describe('Postgres stopped and started again under the worker', () => {
     // Waited with backoff (each wait longer than the one before), spending none of the job's attempts.
     const waits = log.lines
       .slice(retriesBefore)
-      .filter((l) => l.includes(RETRY_LINE) && l.includes(`-gold"`))
-      .map((l) => (JSON.parse(l) as { retryInMs: number }).retryInMs);
+      .filter((l) => l.msg === RETRY_LINE && String(l.jobId).endsWith('-gold'))
+      .map((l) => l.retryInMs as number);
     expect(waits.length).toBeGreaterThanOrEqual(2);
     expect(waits).toEqual([...waits].sort((a, b) => a - b));
     expect(new Set(waits).size).toBeGreaterThan(1);
@@ -155,7 +155,7 @@ describe('Postgres stopped and started again under the worker', () => {
     expect(await pointer()).toBe(before);
     expect(await recordedVersion()).toBe(before);
 
-    const retriesBefore = log.lines.filter((l) => l.includes(RETRY_LINE)).length;
+    const retriesBefore = log.lines.filter((l) => l.msg === RETRY_LINE).length;
     await stack.stopServer('postgres');
     await lock.release();
     const outageEnds = Date.now() + POSTGRES_OUTAGE_MS;
@@ -168,7 +168,7 @@ describe('Postgres stopped and started again under the worker', () => {
     const build = await publishedAgreeing(buildRunId, before + 1, sampler);
     const stages = build.stages as unknown as { stage: string; status: string; attempt?: number }[];
     expect(stages.every((s) => s.status === 'succeeded' && s.attempt === 1)).toBe(true);
-    expect(log.lines.slice(retriesBefore).filter((l) => l.includes(RETRY_LINE) && l.includes('-publish"')).length).toBeGreaterThanOrEqual(2);
+    expect(log.lines.slice(retriesBefore).filter((l) => l.msg === RETRY_LINE && String(l.jobId).endsWith('-publish')).length).toBeGreaterThanOrEqual(2);
     // One version, one record of it.
     const published = await prisma.auditEvent.findMany({ where: { tenantId: tenant.id, action: 'data.published' } });
     expect(published.filter((e) => (e.details as { buildRunId?: string }).buildRunId === buildRunId)).toHaveLength(1);

@@ -4,7 +4,7 @@ import { startTestStack, type TestStack } from '@kineo/testkit';
 import { startGatewayProcess, type GatewayProcess } from '../test/gateway-process';
 import { exportFolder as exportFolderIn, expectBronzeOnce } from '../test/load-fixtures';
 import { runCli } from '../test/run-cli';
-import { followLog, startWorkerProcess, stopProcess, type WorkerLog } from '../test/worker-process';
+import { followLog, startWorkerProcess, stopProcess, type ProcessLog } from '../test/worker-process';
 import type { ChildProcess } from 'node:child_process';
 
 /** The tenant's lock lives 15 s here, renewed every 5 s. */
@@ -27,7 +27,7 @@ describe('Redis stopped and started again during a load', () => {
   let stack: TestStack;
   let worker: ChildProcess | undefined;
   let gateway: GatewayProcess | undefined;
-  let log: WorkerLog;
+  let log: ProcessLog;
   let prisma: PrismaClient;
   const analytics = '{ analytics(query: { measures: ["CourseProgress.count"], dimensions: ["CourseProgress.status"] }) { rows cached } }';
 
@@ -58,7 +58,7 @@ describe('Redis stopped and started again during a load', () => {
     const rows = before.data!.analytics.rows;
 
     const dir = await exportFolder(2);
-    const silverStarted = log.next((line) => line.includes('"job started"') && line.includes('-silver"'));
+    const silverStarted = log.next((l) => l.msg === 'job started' && String(l.jobId).endsWith('-silver'));
     const queued = await runCli(['ingest', 'acme', dir, '--as-of', '2025-06-30', '--no-wait', '--json'], stack.env);
     const { ingestionRunId, buildRunId } = JSON.parse(queued.stdout) as { ingestionRunId: string; buildRunId: string };
     await silverStarted;
@@ -91,7 +91,7 @@ describe('Redis stopped and started again during a load', () => {
     expect(stages.map((s) => [s.stage, s.status, s.attempt])).toEqual(LOAD_STAGES.map((stage) => [stage, 'succeeded', 1]));
     const jobIds = loadJobIds(ingestionRunId);
     for (const stage of LOAD_STAGES) {
-      const ofJob = (event: string) => log.lines.filter((l) => l.includes(`"${event}"`) && l.includes(`"jobId":"${jobIds[stage]}"`)).length;
+      const ofJob = (event: string) => log.lines.filter((l) => l.msg === event && l.jobId === jobIds[stage]).length;
       expect([stage, ofJob('job started'), ofJob('job finished')]).toEqual([stage, 1, 1]);
     }
     const queues = new JobQueues(stack.redisUrl);

@@ -9,41 +9,13 @@ export const startWorkerProcess = (env: Record<string, string>, onOutput?: (chun
 
 export { stopProcess };
 
-/** A worker's log as it comes: every line kept, and a wait for the first line (from now on) that matches. */
-export interface WorkerLog {
-  lines: string[];
-  /** Resolves with the next line that satisfies `match`. */
-  next(match: (line: string) => boolean): Promise<string>;
-}
-
-/** Follows a worker process's pino lines (its stdout). */
-export function followLog(worker: ChildProcess, log: WorkerLog = { lines: [], next: () => Promise.reject(new Error('unused')) }): WorkerLog {
-  const waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = [];
-  let pending = '';
-  worker.stdout!.on('data', (chunk: Buffer) => {
-    pending += chunk.toString();
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    for (const line of lines) {
-      log.lines.push(line);
-      for (const waiter of [...waiters]) {
-        if (!waiter.match(line)) continue;
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(line);
-      }
-    }
-  });
-  log.next = (match) => new Promise((resolve) => waiters.push({ match, resolve }));
-  return log;
-}
-
 /**
  * The real worker with every log line it prints from its start (`startWorkerProcess` keeps only
  * what comes after "worker ready"): a job it takes at once is in the log too.
  */
 export async function startFollowedWorker(env: Record<string, string>): Promise<{ worker: ChildProcess; log: ProcessLog }> {
   const worker = spawn(process.execPath, [workerMain], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const log = followJsonLog(worker);
+  const log = followLog(worker);
   const exited = exitOf(worker).then((exit) => {
     throw new Error(`worker exited (${JSON.stringify(exit)}) before it was ready`);
   });
@@ -54,16 +26,19 @@ export async function startFollowedWorker(env: Record<string, string>): Promise<
 
 export type LogLine = Record<string, unknown> & { msg?: string };
 
-/** A process's pino lines (JSON on stdout) as they come, for asserting their order. */
+/** A process's pino lines (JSON on stdout) as they come, for waiting on one and asserting their order. */
 export interface ProcessLog {
   lines: LogLine[];
   /** The first line (already seen or still to come) that matches. */
   waitFor(match: (line: LogLine) => boolean): Promise<LogLine>;
+  /** The first line from now on that matches: what an action about to be taken will log. */
+  next(match: (line: LogLine) => boolean): Promise<LogLine>;
   /** Where the first matching line is in `lines` (-1 when none). */
   indexOf(match: (line: LogLine) => boolean): number;
 }
 
-export function followJsonLog(child: ChildProcess): ProcessLog {
+/** Follows a process's pino lines; a line that is not JSON is kept as `{ msg: <its text> }`. */
+export function followLog(child: ChildProcess): ProcessLog {
   const lines: LogLine[] = [];
   const waiting: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
   let pending = '';
@@ -88,12 +63,14 @@ export function followJsonLog(child: ChildProcess): ProcessLog {
       }
     }
   });
+  const next = (match: (line: LogLine) => boolean) => new Promise<LogLine>((resolve) => waiting.push({ match, resolve }));
   return {
     lines,
     waitFor: (match) => {
       const seen = lines.find(match);
-      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiting.push({ match, resolve }));
+      return seen ? Promise.resolve(seen) : next(match);
     },
+    next,
     indexOf: (match) => lines.findIndex(match),
   };
 }

@@ -10,6 +10,7 @@ import type { PublishedEvent } from './modules/load/build-stage.job';
 import { buildRegistry } from './handlers';
 import { startWorker, type RunningWorker } from './engine/worker';
 import { queueStaleRollupRefreshes } from './modules/rollups/stale-rollups.scan';
+import { RedisOutageLog } from './engine/redis-outage.util';
 
 /** Expired credentials harm no one for an hour; sweeping hourly keeps the tables small. */
 const CREDENTIAL_SWEEP_INTERVAL_MS = 3_600_000;
@@ -34,9 +35,14 @@ async function main() {
   const prisma = createPrismaClient(settings.DATABASE_URL);
   const secrets = createSecretStore(settings);
   const warehouse = await createWarehouse(settings, secrets, 'worker');
-  const queues = new JobQueues(settings.REDIS_URL);
+  // Every Redis connection of the process reports to it: one warning per outage, not one per retry.
+  const redisOutage = new RedisOutageLog(log, settings.REDIS_URL);
+  const queues = new JobQueues(settings.REDIS_URL, {
+    onError: (error) => redisOutage.error(error, (err) => log.warn({ err }, 'redis (queues) error')),
+  });
   const events = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: 3 });
-  events.on('error', (err) => log.warn({ err }, 'redis (events) error'));
+  events.on('error', (error) => redisOutage.error(error, (err) => log.warn({ err }, 'redis (events) error')));
+  redisOutage.watch(events);
   const announce = async (event: PublishedEvent) => {
     await events.publish(PUBLISHED_CHANNEL, JSON.stringify(event));
   };
@@ -75,6 +81,7 @@ async function main() {
     concurrency: settings.WORKER_CONCURRENCY,
     tenantLockTtlMs: settings.WORKER_TENANT_LOCK_TTL_MS,
     shutdownGraceMs: settings.WORKER_SHUTDOWN_GRACE_MS,
+    redisOutage,
     afterTenantJob: async (tenantId) => {
       const tenant = await prisma.tenant.findUnique({ where: { id: tenantId }, select: { namespace: true } });
       if (tenant) await warehouse.release({ tenantId, namespace: tenant.namespace });

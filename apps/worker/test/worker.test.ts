@@ -7,7 +7,7 @@ import { z } from 'zod';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { compileQuery, dashboardQueries, parseRollupManifest, ROLLUP_MANIFEST_QUERY, staleRollups } from '@kineo/analytics';
-import { FileSecretStore } from '@kineo/config';
+import { FileSecretStore, loadSetting } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient } from '@kineo/db';
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import {
@@ -25,7 +25,7 @@ import {
   requestRollupRefresh,
 } from '@kineo/jobs';
 import fs from 'node:fs';
-import { freePort, startTestStack, type TestStack } from '@kineo/testkit';
+import { freePort, startRedis, startTestStack, type TestStack } from '@kineo/testkit';
 import { buildRegistry, JobHandlerRegistry, queueStaleRollupRefreshes, startWorker } from '../src';
 
 const log = pino({ level: 'silent' });
@@ -456,6 +456,48 @@ describe('the worker', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('REDIS_URL');
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rides out Redis stopped and started again: one warning naming it, one line when it is back, nothing on stderr', async () => {
+    // A Redis of its own, so stopping it leaves the suite's alone.
+    const redisOptions = { dir: path.join(stack.dir, 'outage-redis'), serverBin: loadSetting('REDIS_SERVER_BIN') };
+    let redis = await startRedis(redisOptions);
+    const main = path.join(__dirname, '..', 'dist', 'main.js');
+    const child = spawn(process.execPath, [main], {
+      env: { ...process.env, ...stack.env, REDIS_URL: redis.url, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const said = (msg: string) => out.split('\n').filter((line) => line.includes(`"msg":"${msg}`));
+    const until = async (done: () => boolean) => {
+      while (!done()) {
+        if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${out}${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await until(() => said('worker ready').length > 0);
+      await redis.stop();
+      await until(() => said('Redis unreachable at').length > 0);
+      // Every connection retries several times meanwhile (ioredis backs off from 50 ms).
+      await new Promise((r) => setTimeout(r, 1500));
+      redis = await startRedis({ ...redisOptions, port: redis.port });
+      await until(() => said('Redis reachable again at').length > 0);
+    } finally {
+      // SIGKILL: a SIGTERM this soon after the outage meets a BullMQ worker close() that does not
+      // return (see docs/reliability.md); how the worker stops is not what this test is about.
+      child.kill('SIGKILL');
+      await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
+      await redis.stop();
+    }
+    const address = `127.0.0.1:${redis.port}`;
+    expect(said('Redis unreachable at')).toEqual([expect.stringContaining(`"msg":"Redis unreachable at ${address}, retrying"`)]);
+    expect(said('Redis reachable again at')).toEqual([expect.stringContaining(`"msg":"Redis reachable again at ${address}"`)]);
+    expect(said('queue connection error')).toEqual([]);
+    expect(err).toBe('');
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -31,12 +31,18 @@ export class JobQueues {
   private readonly queues = new Map<QueueName, Queue>();
   private flows?: FlowProducer;
 
-  constructor(private readonly redisUrl: string) {}
+  constructor(
+    private readonly redisUrl: string,
+    // Where the connections' errors go (each failed reconnect while Redis is away is one); without
+    // a listener BullMQ prints each to stderr with its stack.
+    private readonly options: { onError?: (error: Error) => void } = {},
+  ) {}
 
   queue(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: bullConnection(this.redisUrl), prefix: QUEUE_PREFIX });
+      if (this.options.onError) queue.on('error', this.options.onError);
       this.queues.set(name, queue);
     }
     return queue;
@@ -100,7 +106,10 @@ export class JobQueues {
         ...(node ? { children: [node] } : {}),
       };
     }
-    this.flows ??= new FlowProducer({ connection: bullConnection(this.redisUrl), prefix: QUEUE_PREFIX });
+    if (!this.flows) {
+      this.flows = new FlowProducer({ connection: bullConnection(this.redisUrl), prefix: QUEUE_PREFIX });
+      if (this.options.onError) this.flows.on('error', this.options.onError);
+    }
     await this.flows.add(node!);
     const steps = [...(first ? ['ingest'] : []), ...BUILD_STAGE_NAMES];
     return { jobIds: Object.fromEntries(steps.map((s) => [s, `${idPrefix}-${s}`])) };

@@ -1,5 +1,5 @@
 // The launchers are devstack's; re-exported so a suite needs one import for its whole harness.
-export { freePort, holdLock, isPortOpen, startOtlpReceiver, waitForPort, type HeldLock, type OtlpReceiver, type PostgresServer, type ReceivedSpan, type RedisServer } from '@kineo/devstack';
+export { freePort, holdLock, isPortOpen, startOtlpReceiver, startRedis, waitForPort, type HeldLock, type OtlpReceiver, type PostgresServer, type ReceivedSpan, type RedisServer } from '@kineo/devstack';
 export * from './stack';
 export * from './process';
 export * from './fixtures';

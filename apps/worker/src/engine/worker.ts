@@ -3,6 +3,7 @@ import { bullConnection, isTransientDatabaseError, JobPayloadError, parsePayload
 import { ATTR, SpanKind, withSpan } from '@kineo/telemetry';
 import type { Logger } from 'pino';
 import type { JobHandlerRegistry } from './job-handler.registry';
+import { RedisOutageLog } from './redis-outage.util';
 import { TenantLock } from './tenant-lock';
 import { WorkerStoppingError } from './worker-stopping.error';
 
@@ -27,6 +28,8 @@ export interface WorkerOptions {
    * and handed back to its queue for another worker.
    */
   shutdownGraceMs?: number;
+  /** Shared with the process's other Redis connections, so an outage is told once; made from `log` otherwise. */
+  redisOutage?: RedisOutageLog;
 }
 
 export interface RunningWorker {
@@ -43,6 +46,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const metadataRetries = new MetadataRetries(options.log);
   // Aborted when the shutdown grace has passed: every job in hand stops at its next step.
   const stopping = new AbortController();
+  const outage = options.redisOutage ?? new RedisOutageLog(options.log, options.redisUrl);
   for (const queue of options.registry.queues()) {
     const worker = new Worker(
       queue,
@@ -115,8 +119,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         autorun: true,
       },
     );
-    worker.on('error', (err) => options.log.error({ err, queue }, 'queue connection error'));
+    worker.on('error', (error) => outage.error(error, (err) => options.log.error({ err, queue }, 'queue connection error')));
     await worker.waitUntilReady();
+    outage.watch(worker.getBackend());
     workers.push(worker);
   }
   options.log.info({ queues: [...options.registry.queues()] }, 'worker ready');

@@ -1,0 +1,60 @@
+import type { Logger } from 'pino';
+
+/** What a connection reports while Redis is stopped, restarting or out of reach. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function isRedisUnreachableError(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | undefined;
+  if (typeof e?.code === 'string' && UNREACHABLE_CODES.has(e.code)) return true;
+  return typeof e?.message === 'string' && /^Connection is closed\.?$/.test(e.message);
+}
+
+/** Something that says when its Redis connection is ready: an ioredis client. */
+export interface ReadyEmitter {
+  on(event: 'ready', listener: () => void): unknown;
+}
+
+/**
+ * The worker's account of Redis being away. Each of its connections (one per queue, the events
+ * publisher, the queues it enqueues on) retries on its own, every few hundred milliseconds, and
+ * reports every failed attempt: one warning when Redis becomes unreachable and one line when a
+ * connection is ready again says the same, once per outage.
+ */
+export class RedisOutageLog {
+  private readonly address: string;
+  private downSince: number | undefined;
+
+  constructor(
+    private readonly log: Logger,
+    redisUrl: string,
+  ) {
+    const url = new URL(redisUrl);
+    this.address = `${url.hostname}:${url.port || 6379}`;
+  }
+
+  /**
+   * For a connection's 'error' event: a failure to reach Redis counts toward the outage; any
+   * other error is `otherwise`'s to report.
+   */
+  error(error: unknown, otherwise: (error: unknown) => void): void {
+    if (!isRedisUnreachableError(error)) {
+      otherwise(error);
+      return;
+    }
+    if (this.downSince !== undefined) return;
+    this.downSince = Date.now();
+    const code = (error as { code?: string }).code ?? (error as Error).message;
+    this.log.warn({ redis: this.address, code }, `Redis unreachable at ${this.address}, retrying`);
+  }
+
+  ready(): void {
+    if (this.downSince === undefined) return;
+    this.log.info({ redis: this.address, downMs: Date.now() - this.downSince }, `Redis reachable again at ${this.address}`);
+    this.downSince = undefined;
+  }
+
+  /** Counts `client` becoming ready as Redis being back. */
+  watch(client: ReadyEmitter): void {
+    client.on('ready', () => this.ready());
+  }
+}
