@@ -5,12 +5,11 @@ import { startTracing, traceFields } from '@kineo/telemetry';
 import { createWarehouse } from '@kineo/warehouse';
 import { createPrismaClient } from '@kineo/db';
 import { createLandingStore } from '@kineo/landing';
-import { enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, landingRetentionJob, landingScanJob, PUBLISHED_CHANNEL, sweepCredentialsJob } from '@kineo/jobs';
+import { enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, landingRetentionJob, landingScanJob, PUBLISHED_CHANNEL, RedisOutageLog, sweepCredentialsJob } from '@kineo/jobs';
 import type { PublishedEvent } from './modules/load/build-stage.job';
 import { buildRegistry } from './handlers';
 import { startWorker, type RunningWorker } from './engine/worker';
 import { queueStaleRollupRefreshes } from './modules/rollups/stale-rollups.scan';
-import { RedisOutageLog } from './engine/redis-outage.util';
 
 /** Expired credentials harm no one for an hour; sweeping hourly keeps the tables small. */
 const CREDENTIAL_SWEEP_INTERVAL_MS = 3_600_000;

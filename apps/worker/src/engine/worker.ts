@@ -1,9 +1,8 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job, type Processor } from 'bullmq';
-import { bullConnection, isTransientDatabaseError, JobPayloadError, parsePayload, QUEUE_PREFIX, type JobDefinition } from '@kineo/jobs';
+import { bullConnection, isTransientDatabaseError, JobPayloadError, parsePayload, QUEUE_PREFIX, RedisOutageLog, type JobDefinition } from '@kineo/jobs';
 import { ATTR, SpanKind, withSpan } from '@kineo/telemetry';
 import type { Logger } from 'pino';
 import type { JobHandlerRegistry } from './job-handler.registry';
-import { RedisOutageLog } from './redis-outage.util';
 import { TenantLock } from './tenant-lock';
 import { WorkerStoppingError } from './worker-stopping.error';
 

@@ -1,5 +1,3 @@
-import type { Logger } from 'pino';
-
 /** What a connection reports while Redis is stopped, restarting or out of reach. */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -9,23 +7,29 @@ export function isRedisUnreachableError(error: unknown): boolean {
   return typeof e?.message === 'string' && /^Connection is closed\.?$/.test(e.message);
 }
 
+/** Where the outage is told: a pino logger, or nestjs-pino's (fields first, then the message). */
+export interface OutageLogger {
+  warn(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+}
+
 /** Something that says when its Redis connection is ready: an ioredis client. */
 export interface ReadyEmitter {
   on(event: 'ready', listener: () => void): unknown;
 }
 
 /**
- * The worker's account of Redis being away. Each of its connections (one per queue, the events
- * publisher, the queues it enqueues on) retries on its own, every few hundred milliseconds, and
- * reports every failed attempt: one warning when Redis becomes unreachable and one line when a
- * connection is ready again says the same, once per outage.
+ * A process's account of Redis being away (the worker's, the gateway's queues). Each connection
+ * (one per queue, the events publisher, the queues it enqueues on) retries on its own, every few
+ * hundred milliseconds, and reports every failed attempt: one warning when Redis becomes
+ * unreachable and one line when a connection is ready again say the same, once per outage.
  */
 export class RedisOutageLog {
   private readonly address: string;
   private downSince: number | undefined;
 
   constructor(
-    private readonly log: Logger,
+    private readonly log: OutageLogger,
     redisUrl: string,
   ) {
     const url = new URL(redisUrl);
