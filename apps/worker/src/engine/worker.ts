@@ -11,6 +11,11 @@ const BUSY_RETRY_MS = 1_000;
 /** First and longest wait before a job that found the metadata database unreachable runs again. */
 const METADATA_RETRY_FIRST_MS = 1_000;
 const METADATA_RETRY_MAX_MS = 30_000;
+/**
+ * Once the grace has passed and no job is in hand, how long BullMQ's own close still gets before its
+ * connections are dropped: with Redis answering it takes milliseconds, so only a hung close waits it out.
+ */
+const CLOSE_AFTER_JOBS_MS = 2_000;
 
 export interface WorkerOptions {
   redisUrl: string;
@@ -46,10 +51,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // Aborted when the shutdown grace has passed: every job in hand stops at its next step.
   const stopping = new AbortController();
   const outage = options.redisOutage ?? new RedisOutageLog(options.log, options.redisUrl);
+  // The jobs this process is running, so a shutdown that gives up on BullMQ's close still lets them hand back first.
+  const inHand = new Set<Promise<unknown>>();
   for (const queue of options.registry.queues()) {
     const worker = new Worker(
       queue,
-      metadataRetries.around(queue, async (job, token) => {
+      trackInHand(inHand, metadataRetries.around(queue, async (job, token) => {
         const entry = options.registry.get(job.name);
         if (!entry) throw new UnrecoverableError(`no handler for job "${job.name}" on queue "${queue}"`);
         let payload;
@@ -110,7 +117,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         log.debug('tenant busy with another job; trying again shortly');
         await job.moveToDelayed(Date.now() + BUSY_RETRY_MS + Math.floor(Math.random() * 250), token);
         throw new DelayedError();
-      }),
+      })),
       {
         connection: bullConnection(options.redisUrl),
         prefix: QUEUE_PREFIX,
@@ -132,21 +139,58 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       closing ??= (async () => {
         const grace = options.shutdownGraceMs ?? 20_000;
         // Closing stops taking new jobs and waits for those in hand, including any handed back.
-        const closed = Promise.all(workers.map((w) => w.close()));
-        const timer = setTimeout(() => {
-          options.log.warn({ graceMs: grace }, 'jobs still running after the shutdown grace; stopping them at their next step to hand them back');
-          stopping.abort(new WorkerStoppingError(grace));
-        }, grace);
+        const closing = workers.map((worker) => ({ worker, closed: false }));
+        const closed = Promise.all(closing.map((each) => each.worker.close().then(() => void (each.closed = true))));
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<'grace over'>((resolve) => (timer = setTimeout(() => resolve('grace over'), grace)));
         try {
-          await closed;
+          if ((await Promise.race([closed, graceOver])) !== 'grace over') return;
+          if (inHand.size > 0) {
+            options.log.warn({ graceMs: grace }, 'jobs still running after the shutdown grace; stopping them at their next step to hand them back');
+            stopping.abort(new WorkerStoppingError(grace));
+          }
+          let giveUp: NodeJS.Timeout | undefined;
+          const jobsHandedBack = Promise.allSettled([...inHand]).then(
+            () => new Promise<'gave up'>((resolve) => (giveUp = setTimeout(() => resolve('gave up'), CLOSE_AFTER_JOBS_MS))),
+          );
+          try {
+            if ((await Promise.race([closed, jobsHandedBack])) !== 'gave up') return;
+          } finally {
+            clearTimeout(giveUp);
+          }
+          // BullMQ's close() can wait forever: it disconnects its blocking connection and waits for
+          // ioredis's 'end', which never comes when that client sits in reconnect backoff after an
+          // outage (no socket left to close, see redis/ioredis#1247). No job is in hand any more, so
+          // dropping the connections loses nothing.
+          const hung = closing.filter((each) => !each.closed).map((each) => each.worker);
+          options.log.warn({ queues: hung.map((w) => w.name) }, 'queue connections not closed after the shutdown grace; dropping them');
+          await Promise.all(hung.map(dropConnections));
         } finally {
           clearTimeout(timer);
+          await lock.close();
         }
-        await lock.close();
       })();
       return closing;
     },
   };
+}
+
+/** Keeps `inHand` to the processor calls still running. */
+function trackInHand(inHand: Set<Promise<unknown>>, processor: Processor): Processor {
+  return (job, token, signal) => {
+    const running = processor(job, token, signal);
+    inHand.add(running);
+    const forget = () => void inHand.delete(running);
+    running.then(forget, forget);
+    return running;
+  };
+}
+
+/** Disconnects a BullMQ worker's Redis clients without waiting for them, whatever state they are in. */
+async function dropConnections(worker: Worker): Promise<void> {
+  const backend = worker.getBackend();
+  const clients = await Promise.all([backend.client, backend.blockingClient]);
+  for (const client of clients) client?.disconnect();
 }
 
 /**
