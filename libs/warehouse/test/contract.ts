@@ -251,6 +251,56 @@ export function warehouseContract(name: string, create: () => Promise<ContractSu
       expect(error.message).not.toMatch(/\/tmp|\.duckdb/);
     });
 
+    it('prepares and derives versions readable by number and not the latest until published; a derived version is built on its source version, never on the working gold', async () => {
+      const c: TenantNamespace = { tenantId: '00000000-0000-4000-8000-00000000000c', namespace: 't_00000c' };
+      await wh.provision(c);
+      const rows = async (sql: string, version?: number) => (await wh.queryPublished(c, sql, [], { version })).rows;
+      await wh.execute(c, 'create or replace table gold.t as select * from (values (1), (2)) as v(x)');
+      await wh.execute(c, "create or replace table gold.other as select 'a' as s");
+      await wh.publish(c, 1);
+      // The working gold moves on without a publish, as a build that failed its checks or stopped half way leaves it.
+      await wh.execute(c, 'create or replace table gold.t as select * from (values (1), (2), (99)) as v(x)');
+      await wh.execute(c, 'create or replace table gold.summary as select -1 as n, -1 as total');
+
+      await wh.deriveVersion(c, 1, 2, [
+        'create or replace table gold.summary as select count(*) as n, sum(x) as total from gold.t',
+        // A later statement reads what an earlier one wrote.
+        'create or replace table gold.summary_twice as select n * 2 as n2 from gold.summary',
+      ]);
+      expect(await rows('select n, total from gold.summary', 2)).toEqual([{ n: 2, total: 3 }]);
+      expect(await rows('select n2 from gold.summary_twice', 2)).toEqual([{ n2: 4 }]);
+      expect(await rows('select x from gold.t order by x', 2)).toEqual([{ x: 1 }, { x: 2 }]);
+      expect(await rows('select s from gold.other', 2)).toEqual([{ s: 'a' }]);
+      // Version 1 and the working gold are as they were.
+      expect(await wh.publishedVersion(c)).toBe(1);
+      expect(await rows('select count(*) as n from gold.t')).toEqual([{ n: 2 }]);
+      await expect(wh.queryPublished(c, 'select * from gold.summary', [], { version: 1 })).rejects.toThrow(/summary/);
+      expect((await wh.query(c, 'select n, total from gold.summary')).rows).toEqual([{ n: -1, total: -1 }]);
+      expect((await wh.query(c, 'select count(*) as n from gold.t')).rows).toEqual([{ n: 3 }]);
+
+      // Deriving a version not yet published again (a retry whose record never committed) replaces it.
+      await wh.deriveVersion(c, 1, 2, ['create or replace table gold.summary as select max(x) as n, 0 as total from gold.t']);
+      expect(await rows('select n, total from gold.summary', 2)).toEqual([{ n: 2, total: 0 }]);
+      await expect(wh.queryPublished(c, 'select * from gold.summary_twice', [], { version: 2 })).rejects.toThrow(/summary_twice/);
+      await wh.publish(c, 2);
+      expect(await wh.publishedVersion(c)).toBe(2);
+      expect(await rows('select n from gold.summary')).toEqual([{ n: 2 }]);
+      await expectWarehouseError(wh.deriveVersion(c, 2, 2, []), 'WAREHOUSE_VERSION_INVALID');
+      expect((await expectWarehouseError(wh.deriveVersion(c, 7, 3, []), 'WAREHOUSE_VERSION_INVALID')).message).toContain('Version 7');
+
+      // A prepared version is the working gold as it is, by number only until published; preparing again replaces it.
+      await wh.prepareVersion(c, 3);
+      await wh.execute(c, 'create or replace table gold.t as select * from (values (1), (2), (99), (100)) as v(x)');
+      await wh.prepareVersion(c, 3);
+      expect(await rows('select count(*) as n from gold.t', 3)).toEqual([{ n: 4 }]);
+      expect(await wh.publishedVersion(c)).toBe(2);
+      expect(await rows('select count(*) as n from gold.t')).toEqual([{ n: 2 }]);
+      await wh.publish(c, 3);
+      expect(await rows('select count(*) as n from gold.t')).toEqual([{ n: 4 }]);
+      expect(await rows('select n from gold.summary', 2)).toEqual([{ n: 2 }]);
+      await wh.drop(c);
+    });
+
     it('drops a namespace and everything in it', async () => {
       await wh.drop(tenantB);
       expect(await wh.isProvisioned(tenantB)).toBe(false);

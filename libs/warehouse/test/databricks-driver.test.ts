@@ -431,12 +431,47 @@ describe('authentication', () => {
 });
 
 describe('deriving a version', () => {
-  it('is refused on Databricks with a clear error naming the way out (a rebuild), and sends nothing', async () => {
+  it("runs its statements on the source version's pinned Delta versions, restores the working tables they rewrote, and copies no data", async () => {
     const wh = warehouse();
     const t = tenant();
-    const error = await failure(wh.deriveVersion(t, 1, 2, ['create table gold.x as select 1']));
-    expect(error.code).toBe('WAREHOUSE_NOT_SUPPORTED');
-    expect(error.message).toContain('kineo tenant rebuild');
-    expect(server.recorder.sessionsOpened(catalogOf(t))).toHaveLength(0);
+    await wh.provision(t);
+    await wh.execute(t, 'create or replace table gold.facts as select * from (values (1), (2)) as v(x)');
+    await wh.execute(t, 'create or replace table gold.rollup as select 0 as n');
+    await wh.publish(t, 1);
+    await wh.execute(t, 'create or replace table gold.facts as select * from (values (1), (2), (3)) as v(x)');
+    const before = server.recorder.statements.length;
+    await wh.deriveVersion(t, 1, 2, ['create or replace table gold.rollup as select count(*) as n from gold.facts']);
+    const sent = server.recorder.statements.slice(before).map((s) => s.sql);
+    const rewrite = sent.find((sql) => /^CREATE OR REPLACE TABLE/.test(sql));
+    expect(rewrite).toMatch(new RegExp(`^CREATE OR REPLACE TABLE ${catalogOf(t)}\\.gold\\.rollup AS .*from gold\\.facts VERSION AS OF \\d+$`));
+    expect(sent.filter((sql) => /^RESTORE TABLE/.test(sql))).toEqual([expect.stringMatching(new RegExp(`^RESTORE TABLE ${catalogOf(t)}\\.gold\\.rollup TO VERSION AS OF \\d+$`))]);
+    // Nothing but the rewritten table is written: the other tables of version 2 are version 1's pins.
+    expect(sent.filter((sql) => /^(create|insert|merge|update)\b/i.test(sql) && !/_kineo_/.test(sql))).toEqual([rewrite]);
+    expect((await wh.queryPublished(t, 'select n from gold.rollup', [], { version: 2 })).rows).toEqual([{ n: 2 }]);
+    expect((await wh.query(t, 'select n from gold.rollup')).rows).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses a statement that is not a whole rewrite of a gold table from gold, before running any', async () => {
+    const wh = warehouse();
+    const t = tenant();
+    await wh.provision(t);
+    await wh.execute(t, 'create or replace table gold.facts as select 1 as x');
+    await wh.publish(t, 1);
+    for (const sql of [
+      // An insert would change the working table, not the version; a plain create fails where the working gold has the table.
+      'insert into gold.rollup select 1',
+      'create table gold.rollup2 as select 1 as n',
+      'create or replace table gold._kineo_published as select 1 as n',
+      'create or replace table silver.rollup as select 1 as n',
+      // Only gold.<t> is pinned: silver is in no version, and gold named through its catalog would be read as it is now.
+      'create or replace table gold.rollup as select count(*) as n from silver.people',
+      `create or replace table gold.rollup as select count(*) as n from ${catalogOf(t)}.gold.facts`,
+    ]) {
+      const before = server.recorder.statements.length;
+      const error = await failure(wh.deriveVersion(t, 1, 2, ['create or replace table gold.ok as select 1 as n', sql]));
+      expect([sql, error.code, error.message]).toEqual([sql, 'WAREHOUSE_QUERY_FAILED', expect.stringMatching(/^Refused/)]);
+      expect(server.recorder.statements.slice(before)).toEqual([]);
+    }
+    await expect(wh.queryPublished(t, 'select 1 as x', [], { version: 2 })).rejects.toMatchObject({ code: 'WAREHOUSE_NOT_PUBLISHED' });
   });
 });

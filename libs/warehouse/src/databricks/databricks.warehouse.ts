@@ -224,25 +224,24 @@ export class DatabricksWarehouse implements Warehouse {
   }
 
   /**
-   * Pins are the version, and the registry's newest row is the latest, so preparing is publishing
-   * here: readers that ask by number (the gateway, from Postgres) see no difference; one asking for
-   * the latest may see a version whose Postgres record is still to come (see docs/reliability.md).
+   * Pins the current gold as `version` in the prepared registry: readable by number, not the
+   * latest until `publish`, replaced if prepared again before then.
    */
   async prepareVersion(tenant: TenantNamespace, version: number): Promise<void> {
-    await this.publish(tenant, version);
+    assertTenant(tenant);
+    const layout = this.layout(tenant);
+    await this.published.prepare(this.target(layout), layout, version);
   }
 
   /**
-   * Not on Databricks yet: the statements would have to read `from`'s pinned Delta versions and the
-   * new version pin the rest of them, which no test workspace here can prove. Refused clearly, so
-   * ops rebuild the tenant instead.
+   * The statements (CREATE OR REPLACE TABLE gold.t AS ...) read `from`'s pinned Delta versions and
+   * write new versions of their tables; `version` pins those and `from`'s pins for the rest. No
+   * data is copied; the working tables they rewrote are restored (see PublishedVersions.derive).
    */
-  async deriveVersion(tenant: TenantNamespace, from: number, version: number): Promise<void> {
+  async deriveVersion(tenant: TenantNamespace, from: number, version: number, statements: readonly string[]): Promise<void> {
     assertTenant(tenant);
-    throw new WarehouseError(
-      'WAREHOUSE_NOT_SUPPORTED',
-      `Deriving version ${version} from version ${from} is not supported on Databricks; rebuild the tenant (kineo tenant rebuild) instead.`,
-    );
+    const layout = this.layout(tenant);
+    await this.published.derive(this.target(layout), layout, from, version, statements);
   }
 
   async publish(tenant: TenantNamespace, version: number): Promise<void> {

@@ -218,9 +218,18 @@ export class DuckDbWarehouse implements Warehouse {
         await c.run('detach kineo_publish');
       }
     });
-    // The snapshot becomes readable only once complete. A reader of an earlier preparation of this
-    // version (none: its number was never published) would keep the file it opened.
+    // The snapshot becomes readable only once complete.
     fs.renameSync(staging, final);
+    await this.forgetPrepared(tenant, version);
+  }
+
+  /**
+   * An earlier preparation of this version, opened by a reader in this process, is closed so the
+   * next read opens the one that replaced it. Only the preparing job reads a version not yet
+   * published (it is in no Postgres record), and it reads nothing while it prepares again.
+   */
+  private async forgetPrepared(tenant: TenantNamespace, version: number): Promise<void> {
+    await this.snapshots.evict(`${tenant.namespace}:${version}`);
   }
 
   /**
@@ -258,6 +267,7 @@ export class DuckDbWarehouse implements Warehouse {
       throw asWarehouseError(error);
     }
     fs.renameSync(staging, final);
+    await this.forgetPrepared(tenant, version);
   }
 
   async publish(tenant: TenantNamespace, version: number): Promise<void> {

@@ -176,7 +176,7 @@ function bindParameters(parameters: SparkParameter[]): { values: DuckDBValue[]; 
 /**
  * The SQL side of the local Databricks: every Unity Catalog catalog is an attached DuckDB
  * database; the statements only Databricks has (catalogs, SHOW, USE, GRANT, DESCRIBE HISTORY,
- * VERSION AS OF) are translated here and everything else goes to DuckDB as it is.
+ * VERSION AS OF, RESTORE) are translated here and everything else goes to DuckDB as it is.
  *
  * Delta history is emulated lazily: DESCRIBE HISTORY compares a table with its last recorded
  * version and, if it changed, copies it as the next version; `VERSION AS OF n` reads that copy.
@@ -267,6 +267,15 @@ export class DuckDbDatabricksEngine {
         const table = this.resolve(session, words.name());
         const limit = words.accept('limit') ? words.int() : undefined;
         return this.serial(() => this.describeHistory(table, limit));
+      }
+      if (words.accept('restore')) {
+        words.accept('table');
+        const table = this.resolve(session, words.name());
+        words.accept('to');
+        if (!words.accept('version', 'as', 'of')) throw notEmulated('RESTORE other than TO VERSION AS OF <n>');
+        const version = words.int();
+        if (version === undefined) throw syntaxError('RESTORE');
+        return this.serial(() => this.restore(table, version));
       }
       if (words.accept('set')) {
         const [key, value] = words.rest().split('=').map((s) => s.trim());
@@ -547,11 +556,7 @@ export class DuckDbDatabricksEngine {
   }
 
   private async describeHistory([catalog, schema, table]: [string, string, string], limit: number | undefined): Promise<StatementOutput> {
-    const exists = await this.admin.runAndReadAll(
-      'select count(*) from information_schema.tables where table_catalog = ? and table_schema = ? and table_name = ?',
-      [catalog, schema, table],
-    );
-    if (Number(exists.getRowsJS()[0][0]) === 0) throw notFoundTable(`${schema}\`.\`${table}`);
+    await this.assertTable(catalog, schema, table);
     const key = `${catalog}.${schema}.${table}`;
     const versions = this.history.get(key) ?? [];
     const latest = versions.at(-1);
@@ -571,6 +576,35 @@ export class DuckDbDatabricksEngine {
       ],
       shown.map((v) => [v.version, v.committedAt.toISOString().replace('T', ' ').replace('Z', ''), v.version === 0 ? 'CREATE TABLE AS SELECT' : 'CREATE OR REPLACE TABLE AS SELECT']),
     );
+  }
+
+  /**
+   * `RESTORE TABLE t TO VERSION AS OF n`: the table's content becomes version n's again, as a new
+   * version (recorded by the next DESCRIBE HISTORY); the versions in between stay readable. Delta
+   * answers with file metrics, which mean nothing here, so their columns come back empty.
+   */
+  private async restore([catalog, schema, table]: [string, string, string], version: number): Promise<StatementOutput> {
+    await this.assertTable(catalog, schema, table);
+    const versions = this.history.get(`${catalog}.${schema}.${table}`) ?? [];
+    if (!versions.some((v) => v.version === version)) {
+      throw new DatabricksSqlError(
+        `[DELTA_VERSION_NOT_FOUND] Cannot time travel Delta table to version ${version}. Available versions: [${versions.map((v) => v.version).join(', ')}]. SQLSTATE: 22003`,
+      );
+    }
+    await this.admin.run(`CREATE OR REPLACE TABLE ${q(catalog)}.${q(schema)}.${q(table)} AS SELECT * FROM ${this.versionTable(catalog, schema, table, version)}`);
+    const metrics = ['table_size_after_restore', 'num_of_files_after_restore', 'num_removed_files', 'num_restored_files', 'removed_files_size', 'restored_files_size'];
+    return this.rows(
+      metrics.map((m): [string, string] => [m, 'BIGINT']),
+      [metrics.map(() => null)],
+    );
+  }
+
+  private async assertTable(catalog: string, schema: string, table: string): Promise<void> {
+    const exists = await this.admin.runAndReadAll(
+      'select count(*) from information_schema.tables where table_catalog = ? and table_schema = ? and table_name = ?',
+      [catalog, schema, table],
+    );
+    if (Number(exists.getRowsJS()[0][0]) === 0) throw notFoundTable(`${schema}\`.\`${table}`);
   }
 
   private async sameContent(catalog: string, schema: string, table: string, version: number): Promise<boolean> {
