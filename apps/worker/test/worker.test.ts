@@ -9,7 +9,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { compileQuery, dashboardQueries, parseRollupManifest, ROLLUP_MANIFEST_QUERY, staleRollups } from '@kineo/analytics';
 import { FileSecretStore, loadSetting } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient } from '@kineo/db';
-import { DuckDbWarehouse } from '@kineo/warehouse';
+import { DatabricksWarehouse, DuckDbWarehouse, type Warehouse } from '@kineo/warehouse';
+import { startDatabricksTestServer } from '@kineo/warehouse/test/databricks-server';
 import {
   bullConnection,
   defineJob,
@@ -63,15 +64,15 @@ describe('the worker', () => {
   });
 
   /** A new tenant, provisioned by a worker that runs every job; with the maintenance queue's events. */
-  async function provisionedTenantWithWorker(slug: string, name: string) {
+  async function provisionedTenantWithWorker(slug: string, name: string, wh: Warehouse = warehouse) {
     const tenant = await new TenantService(prisma).create({ slug, name, actor: 'test' });
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
     const worker = await startWorker({
       redisUrl: stack.redisUrl,
-      registry: buildRegistry({ prisma, warehouse, secrets, queues, announce, dataDir: stack.env.KINEO_DATA_DIR }),
+      registry: buildRegistry({ prisma, warehouse: wh, secrets, queues, announce, dataDir: stack.env.KINEO_DATA_DIR }),
       definitions: JOB_DEFINITIONS,
       log,
-      afterTenantJob: async () => warehouse.release(ref),
+      afterTenantJob: async () => wh.release(ref),
     });
     const events = new QueueEvents('maintenance', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
     const provisionEvents = new QueueEvents('provision', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
@@ -88,6 +89,16 @@ describe('the worker', () => {
       throw error;
     }
     return { tenant, ref, events, close };
+  }
+
+  /** The four files dropped with READY, scanned, and the load's build waited for to its end. */
+  async function dropAndLoad(namespace: string, events: QueueEvents, buildEvents: QueueEvents) {
+    const incoming = path.join(stack.env.KINEO_DATA_DIR, 'landing', namespace, 'incoming');
+    fs.mkdirSync(incoming, { recursive: true });
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(incoming, name), text);
+    fs.writeFileSync(path.join(incoming, 'READY'), '');
+    const scan = await (await queues.enqueue(landingScanJob, {})).waitUntilFinished(events, 30_000);
+    return (await queues.queue('build').getJob(`${scan.started[0].ingestionRunId}-publish`))!.waitUntilFinished(buildEvents, 120_000);
   }
 
   it('provisions a new tenant: its warehouse namespace, each step recorded, active, audited; and offboards it with evidence', async () => {
@@ -201,13 +212,7 @@ describe('the worker', () => {
     const buildEvents = new QueueEvents('build', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
     try {
       await buildEvents.waitUntilReady();
-      const incoming = path.join(stack.env.KINEO_DATA_DIR, 'landing', tenant.namespace, 'incoming');
-      fs.mkdirSync(incoming, { recursive: true });
-      for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(incoming, name), text);
-      fs.writeFileSync(path.join(incoming, 'READY'), '');
-      const scan = await (await queues.enqueue(landingScanJob, {})).waitUntilFinished(events, 30_000);
-      const load = await (await queues.queue('build').getJob(`${scan.started[0].ingestionRunId}-publish`))!.waitUntilFinished(buildEvents, 60_000);
-      expect(load).toEqual({ stage: 'publish', version: 1 });
+      expect(await dropAndLoad(tenant.namespace, events, buildEvents)).toEqual({ stage: 'publish', version: 1 });
 
       // What an older release left: version 1's CourseProgress.summary built from another definition
       // (its signature differs) and holding other figures (none), as a table of that release would.
@@ -269,6 +274,76 @@ describe('the worker', () => {
     } finally {
       await buildEvents.close();
       await close();
+    }
+  });
+
+  it('refreshes a stale rollup of a Databricks tenant too: built on the pinned Delta versions of its published gold, the other pins kept, one version up', async () => {
+    const server = await startDatabricksTestServer();
+    const connection = { ...server.connection, landingRoot: path.join(stack.env.KINEO_DATA_DIR, 'landing') };
+    const dbx = new DatabricksWarehouse(connection);
+    // The release after: a worker started afresh, with its own driver (nothing of version 1 remembered).
+    const released = new DatabricksWarehouse(connection);
+    const first = await provisionedTenantWithWorker('dbxrelease', 'Databricks Release Co', dbx);
+    const { tenant, ref, events } = first;
+    let firstClosed: Promise<void> | undefined;
+    const close = () => (firstClosed ??= first.close());
+    const buildEvents = new QueueEvents('build', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+    let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+    try {
+      await buildEvents.waitUntilReady();
+      expect(await dropAndLoad(tenant.namespace, events, buildEvents)).toEqual({ stage: 'publish', version: 1 });
+      await close();
+
+      const summaryOf = async (wh: Warehouse, version: number) =>
+        (await wh.queryPublished(ref, 'select * from gold.rollup_course_progress_summary', [], { version })).rows;
+      const built = await summaryOf(dbx, 1);
+      expect(built.length).toBeGreaterThan(0);
+
+      // What an older release left: version 1 pins a CourseProgress.summary of another definition
+      // (its manifest signature differs) holding other figures (none). The working gold keeps them.
+      await dbx.execute(ref, "update gold.rollup_manifest set signature = 'older-release' where rollup_name = 'CourseProgress.summary'");
+      await dbx.execute(ref, 'delete from gold.rollup_course_progress_summary');
+      for (const table of ['rollup_manifest', 'rollup_course_progress_summary']) {
+        const head = (await dbx.query(ref, `describe history gold.${table} limit 1`)).rows[0];
+        await dbx.execute(ref, 'update gold._kineo_published set delta_version = ? where version = 1 and table_name = ?', [Number(head.version), table]);
+      }
+      const manifestOf = async (version: number) => parseRollupManifest((await released.queryPublished(ref, ROLLUP_MANIFEST_QUERY, [], { version })).rows);
+      const pinsOf = async (version: number) =>
+        new Map((await dbx.query(ref, 'select table_name, delta_version from gold._kineo_published where version = ?', [version])).rows.map((r) => [String(r.table_name), Number(r.delta_version)]));
+
+      worker = await startWorker({
+        redisUrl: stack.redisUrl,
+        registry: buildRegistry({ prisma, warehouse: released, secrets, queues, announce, dataDir: stack.env.KINEO_DATA_DIR }),
+        definitions: JOB_DEFINITIONS,
+        log,
+        afterTenantJob: async () => released.release(ref),
+      });
+      const queued = await queueStaleRollupRefreshes({ prisma, warehouse: released, queues, log });
+      expect(queued.queued).toEqual([{ tenantId: tenant.id, slug: 'dbxrelease', version: 1, stale: ['CourseProgress.summary'] }]);
+      const job = (await queues.queue('build').getJobs(['prioritized', 'waiting', 'active', 'completed'])).find((j) => j.name === 'rollups.refresh' && j.data.data.tenantId === tenant.id);
+      expect(await job!.waitUntilFinished(buildEvents, 60_000)).toEqual({ refreshed: true, version: 2, rollups: ['CourseProgress.summary'] });
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).dataVersion).toBe(2);
+      expect(await prisma.buildRun.findFirstOrThrow({ where: { tenantId: tenant.id, kind: 'rollups' } })).toMatchObject({ status: 'succeeded', dataVersion: 2 });
+      expect(await released.publishedVersion(ref)).toBe(2);
+
+      // Version 2 pins new Delta versions of the rewritten rollup and the manifest, and version 1's for every other table.
+      const [v1, v2] = [await pinsOf(1), await pinsOf(2)];
+      expect([...v2.keys()].sort()).toEqual([...v1.keys()].sort());
+      expect([...v2].filter(([table, pinned]) => v1.get(table) !== pinned).map(([table]) => table).sort()).toEqual(['rollup_course_progress_summary', 'rollup_manifest']);
+      // Current in version 2, with the figures the build made from the same gold at the same as_of.
+      expect(staleRollups(await manifestOf(2), released.dialect)).toEqual([]);
+      expect(await summaryOf(released, 2)).toEqual(built);
+      // Readers of version 1 see what they saw, and the working table is as the refresh found it.
+      expect(staleRollups(await manifestOf(1), released.dialect)).toEqual(['CourseProgress.summary']);
+      expect(await summaryOf(released, 1)).toEqual([]);
+      expect((await dbx.query(ref, 'select count(*) as n from gold.rollup_course_progress_summary')).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await buildEvents.close();
+      await worker?.close();
+      await close();
+      await dbx.close();
+      await released.close();
+      await server.close();
     }
   });
 

@@ -9,8 +9,6 @@ export type WarehouseErrorCode =
   | 'WAREHOUSE_QUERY_FAILED'
   | 'WAREHOUSE_TIMEOUT'
   | 'WAREHOUSE_UNAVAILABLE'
-  /** An operation this engine's driver does not offer (deriving a version on Databricks). */
-  | 'WAREHOUSE_NOT_SUPPORTED'
   /** Another process (the worker, during a load or build) holds the tenant's working file: retry later. */
   | 'WAREHOUSE_BUSY';
 

@@ -13,6 +13,8 @@ export interface ContractSubject {
 
 export const tenantA: TenantNamespace = { tenantId: '00000000-0000-4000-8000-00000000000a', namespace: 't_00000a' };
 export const tenantB: TenantNamespace = { tenantId: '00000000-0000-4000-8000-00000000000b', namespace: 't_00000b' };
+/** Provisioned and dropped by the case on prepared and derived versions. */
+export const tenantC: TenantNamespace = { tenantId: '00000000-0000-4000-8000-00000000000c', namespace: 't_00000c' };
 
 async function expectWarehouseError(promise: Promise<unknown>, code: string) {
   const error = await promise.then(
@@ -252,7 +254,7 @@ export function warehouseContract(name: string, create: () => Promise<ContractSu
     });
 
     it('prepares and derives versions readable by number and not the latest until published; a derived version is built on its source version, never on the working gold', async () => {
-      const c: TenantNamespace = { tenantId: '00000000-0000-4000-8000-00000000000c', namespace: 't_00000c' };
+      const c = tenantC;
       await wh.provision(c);
       const rows = async (sql: string, version?: number) => (await wh.queryPublished(c, sql, [], { version })).rows;
       await wh.execute(c, 'create or replace table gold.t as select * from (values (1), (2)) as v(x)');

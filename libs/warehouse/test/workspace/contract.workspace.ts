@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabricksWarehouse } from '../../src/databricks';
-import { tenantA, tenantB, warehouseContract } from '../contract';
+import { tenantA, tenantB, tenantC, warehouseContract } from '../contract';
 import { assertAbsent, workspaceOptions } from './workspace';
 
-const tenants = [tenantA, tenantB];
+const tenants = [tenantA, tenantB, tenantC];
 
 warehouseContract('databricks (a real workspace)', async () => {
   const landingRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-dbx-workspace-'));
@@ -20,7 +20,7 @@ warehouseContract('databricks (a real workspace)', async () => {
     warehouse,
     landingRoot,
     cleanup: async () => {
-      // The suite drops one of its namespaces itself; the other goes here, with a fresh client.
+      // The suite drops tenantB and tenantC itself; tenantA, and whatever a failed case left, go here, with a fresh client.
       const cleaner = new DatabricksWarehouse(workspaceOptions(landingRoot));
       try {
         for (const tenant of tenants) if (await cleaner.isProvisioned(tenant)) await cleaner.drop(tenant);

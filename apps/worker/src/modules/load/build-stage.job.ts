@@ -115,8 +115,9 @@ async function publish(
     context.signal.throwIfAborted();
     await context.progress({ stage: 'publish', step: 'snapshot', version });
     // Readable by number before Postgres names it, so a reader never follows Postgres to a missing
-    // snapshot. Already there only where preparing is publishing (Databricks), after an attempt whose
-    // record never committed: the same gold, as the tenant's lock lets no one else build meanwhile.
+    // snapshot; preparing again (a retry whose record never committed) replaces the earlier attempt.
+    // The warehouse already past this version: only a Databricks registry written by a release in
+    // which preparing was publishing, after an attempt of this build whose record never committed.
     if (((await deps.warehouse.publishedVersion(ref)) ?? 0) < version) await deps.warehouse.prepareVersion(ref, version);
     context.signal.throwIfAborted();
     await commitVersion(deps, tenant.id, version, build.runId, { version, asOf: payload.asOf, buildRunId: build.runId, ingestionRunId: payload.ingestionRunId ?? null, checks: checks.length });

@@ -22,11 +22,13 @@ async function asOfOf(prisma: PrismaClient, tenantId: string, state: PublishedRo
 }
 
 /**
- * Builds the rollups a tenant's published version lacks (or holds from an older definition) on a
- * copy of that version's gold, and publishes the copy as the next version the way a build does:
- * prepared, recorded in Postgres with its build run and audit event, then made the latest and
- * announced. Nothing stale: nothing is built or published. Runs under the tenant's lock like every
- * tenant job, so never beside a load's stage; the working layers are not touched at all.
+ * Builds the rollups a tenant's published version lacks (or holds from an older definition) on that
+ * version's gold (a copy of its snapshot on DuckDB, its pinned Delta versions on Databricks), and
+ * publishes the result as the next version the way a build does: prepared (deriveVersion), recorded
+ * in Postgres with its build run and audit event, then made the latest and announced. Nothing
+ * stale: nothing is built or published. Runs under the tenant's lock like every tenant job, so
+ * never beside a load's stage; the working layers end as they were (on Databricks the tables it
+ * rewrote are restored), so a build with stages still to run publishes its own gold.
  */
 export function refreshRollupsHandler(deps: BuildDeps) {
   return async (payload: RefreshRollupsJobData, context: JobContext) => {

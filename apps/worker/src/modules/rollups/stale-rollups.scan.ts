@@ -21,11 +21,6 @@ export interface StaleRollupScan {
  */
 export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; warehouse: Warehouse; queues: JobQueues; log: Logger }): Promise<StaleRollupScan> {
   const scan: StaleRollupScan = { checked: 0, queued: [], unreadable: 0 };
-  if (deps.warehouse.engine !== 'duckdb') {
-    // Deriving a version is the DuckDB driver's only (see Warehouse.deriveVersion); Databricks tenants are rebuilt.
-    deps.log.info({ engine: deps.warehouse.engine }, 'rollups refresh at start: not on this engine; stale tenants are rebuilt (kineo tenant rebuild)');
-    return scan;
-  }
   const modelKey = rollupModelKey(deps.warehouse.dialect);
   const tenants = await deps.prisma.tenant.findMany({
     where: { status: 'active', dataVersion: { gt: 0 } },
