@@ -120,7 +120,10 @@ export interface Warehouse {
    * Prepares version `version` (> the published one) as published version `from`'s gold with
    * `statements` run on it, leaving the working layers alone: how a release's new or changed
    * rollups reach a version without rebuilding its gold. Readable by number, not yet the latest,
-   * like prepareVersion; `publish` makes it the latest. The statements name tables as `gold.<t>`.
+   * like prepareVersion; `publish` makes it the latest; deriving it again before then replaces it.
+   * Each statement rewrites one table whole, `CREATE OR REPLACE TABLE gold.<t> AS <query>`, its
+   * query reading only `gold.<t>` tables: that is all Databricks takes (it pins `from`'s Delta
+   * versions instead of copying), so it is what callers send to either engine.
    */
   deriveVersion(tenant: TenantNamespace, from: number, version: number, statements: readonly string[]): Promise<void>;
   /**
