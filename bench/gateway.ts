@@ -20,6 +20,7 @@ import { freePort, waitForPort } from '@kineo/testkit';
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import { Redis } from 'ioredis';
 import { Client as PgClient } from 'pg';
+import { attribute, clientGarbageCollector, monotonicMs, observeClientGc, schedstat, tailReport, type ClientSample } from './gateway-tail';
 import { fmt, gatewayImageEnv, generate, gib, ingestThroughStack, rollupBuildLine, ROOT } from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -37,6 +38,7 @@ const LOAD_SECONDS = Number(process.env.KINEO_BENCH_LOAD_SECONDS ?? 15);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
 const ms = (n: number) => `${n.toFixed(1)} ms`;
+const collectClientGarbage = clientGarbageCollector();
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
@@ -47,15 +49,24 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 /**
  * A request timed to the arrival of its whole response, as a user waits for it; the bench's own
  * JSON parse of the answer (a 1,000-row table is a few ms of this process's CPU) is checked after
- * the clock stopped. fetch keeps the connection alive between requests.
+ * the clock stopped. The connection is kept alive between requests; a young-generation collection of
+ * this process runs first, outside the clock (see clientGarbageCollector).
  */
-async function timedPost(url: string, query: string, token?: string): Promise<number> {
-  const start = process.hrtime.bigint();
-  const text = await send(url, query, token);
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-  answerOf(text);
-  return elapsed;
+async function timedPost(url: string, query: string, token?: string, probe?: { id: string; dashboard: string; samples: ClientSample[] }): Promise<number> {
+  collectClientGarbage();
+  const [, waitBefore] = probe ? schedstat() : [0, 0];
+  const start = monotonicMs();
+  const reply = await postBytes(url, query, token, probe?.id);
+  const end = monotonicMs();
+  if (probe) probe.samples.push({ id: probe.id, dashboard: probe.dashboard, start, end, wait: schedstat()[1] - waitBefore });
+  // An answer with GraphQL errors has "errors" in its text, so only those are parsed (and thrown): a
+  // 340 KiB answer parsed, or even made a string, on every request filled this process's old
+  // generation, and its major collections landed in later requests' timing.
+  if (!reply.subarray(0, 8).equals(DATA_PREFIX) || reply.includes('"errors"')) answerOf(reply.toString('utf8'));
+  return end - start;
 }
+
+const DATA_PREFIX = Buffer.from('{"data":');
 
 async function startGatewayProcess(env: Record<string, string>, extra: Record<string, string>, root = ROOT, nodeArgs: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
@@ -81,12 +92,34 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
-async function send(url: string, query: string, token?: string): Promise<string> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query }),
+/**
+ * One POST on a kept-alive connection through node:http. (fetch, undici, was the client until the
+ * fourth cached round: on a bare server in the same rotation it added 0.2 ms at the median and 1.7 ms
+ * at p95 of its own, at load 9; the floor still reports it.)
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+async function send(url: string, query: string, token?: string, requestId?: string): Promise<string> {
+  return (await postBytes(url, query, token, requestId)).toString('utf8');
+}
+
+/** The reply's bytes. */
+async function postBytes(url: string, query: string, token?: string, requestId?: string): Promise<Buffer> {
+  const body = JSON.stringify({ query });
+  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...(token ? { authorization: `Bearer ${token}` } : {}), ...(requestId ? { 'x-request-id': requestId } : {}) };
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', agent, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve(Buffer.concat(chunks)));
+      response.on('error', reject);
+    });
+    request.on('error', reject).end(body);
   });
+}
+
+async function sendThroughFetch(url: string, query: string): Promise<string> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
   return response.text();
 }
 
@@ -236,6 +269,7 @@ async function main() {
       }
     });
   } finally {
+    agent.destroy();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
@@ -248,6 +282,9 @@ async function main() {
  * KINEO_BENCH_OTHER_NODE_OPTIONS: NODE_OPTIONS for the other build's gateway only (compare V8 flags
  * with this checkout as the other build); KINEO_BENCH_OTHER_NODE_ARGS: flags on its command line
  * (those NODE_OPTIONS refuses, such as --cpu-prof).
+ * KINEO_BENCH_PROBE=1: both gateways run with bench/gateway-probe.cjs preloaded, and the cached
+ * rounds end with where the slowest 5 % of each build's requests spent their time (bench/gateway-tail.ts).
+ * KINEO_BENCH_COMPARE_CACHE=on|off: only the cached or only the uncached comparison (default both).
  */
 async function compareBuilds(
   otherRoot: string,
@@ -260,18 +297,24 @@ async function compareBuilds(
   const flags = (options: string | undefined) => `NODE_OPTIONS=${JSON.stringify(options ?? gatewayImageEnv().NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '')}`;
   console.log(`other: ${otherRoot}, ${flags(process.env.KINEO_BENCH_OTHER_NODE_OPTIONS)} ${process.env.KINEO_BENCH_OTHER_NODE_ARGS ?? ''}; this build: ${ROOT}, ${flags(undefined)}`);
   console.log(`comparing ${otherRoot} (other) with ${ROOT} (this build); load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
-  for (const cache of [false, true]) {
+  const phases = { on: [true], off: [false] }[process.env.KINEO_BENCH_COMPARE_CACHE ?? ''] ?? [false, true];
+  for (const cache of phases) {
     const rounds = cache ? CACHED_ROUNDS : RUNS * 2;
     const otherOptions = process.env.KINEO_BENCH_OTHER_NODE_OPTIONS;
+    const probing = cache && Boolean(process.env.KINEO_BENCH_PROBE);
+    const probeFiles = [0, 1].map((who) => path.join(os.tmpdir(), `kineo-bench-probe-${process.pid}-${who}.jsonl`));
+    const probeArgs = (who: number) => (probing ? [{ KINEO_BENCH_PROBE_OUT: probeFiles[who] }, ['--require', path.join(ROOT, 'bench/gateway-probe.cjs')]] as const : [{}, []] as const);
     const gateways = [
       await startGatewayProcess(
         env,
-        { ANALYTICS_CACHE_ENABLED: String(cache), ...(otherOptions === undefined ? {} : { NODE_OPTIONS: otherOptions }) },
+        { ANALYTICS_CACHE_ENABLED: String(cache), ...(otherOptions === undefined ? {} : { NODE_OPTIONS: otherOptions }), ...probeArgs(0)[0] },
         otherRoot,
-        (process.env.KINEO_BENCH_OTHER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+        [...probeArgs(0)[1], ...(process.env.KINEO_BENCH_OTHER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
       ),
-      await startGatewayProcess(env, { ANALYTICS_CACHE_ENABLED: String(cache) }),
+      await startGatewayProcess(env, { ANALYTICS_CACHE_ENABLED: String(cache), ...probeArgs(1)[0] }, ROOT, [...probeArgs(1)[1]]),
     ];
+    const samples: ClientSample[][] = [[], []];
+    const clientGc = probing ? observeClientGc() : undefined;
     try {
       const tokens = await Promise.all(gateways.map(async (g) => ((await post(g.url, login)) as { login: { token: string } }).login.token));
       const asOf = ((await post(gateways[1].url, `{ dashboard(id: ${JSON.stringify(dashboards[0])}) { asOf } }`, tokens[1])) as { dashboard: { asOf: string } }).dashboard.asOf;
@@ -286,7 +329,8 @@ async function compareBuilds(
             for (const who of order) {
               if (who === 2 && cache) await floor!.measure(id);
               else {
-                const elapsed = who === 2 ? await timed(() => direct(id, asOf)) : await timedPost(gateways[who].url, dashboardQuery(id), tokens[who]);
+                const probe = probing ? { id: `bench-${who}-${round}-${id}`, dashboard: id, samples: samples[who] } : undefined;
+                const elapsed = who === 2 ? await timed(() => direct(id, asOf)) : await timedPost(gateways[who].url, dashboardQuery(id), tokens[who], probe);
                 times.get(id)![who].push(elapsed);
               }
             }
@@ -312,6 +356,14 @@ async function compareBuilds(
       }
     } finally {
       await Promise.all(gateways.map((g) => stop(g.child)));
+      clientGc?.stop();
+    }
+    if (probing) {
+      for (const who of [0, 1]) {
+        console.log('');
+        for (const line of tailReport(names[who], attribute(samples[who], probeFiles[who], clientGc!.gcs))) console.log(line);
+        console.log(`  (the gateway's records: ${probeFiles[who]})`);
+      }
     }
   }
   console.log(`load average at the end ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
@@ -326,6 +378,8 @@ async function compareBuilds(
  */
 class Floor {
   private readonly samples = new Map<string, number[]>([['HTTP exchange of the same reply', []], ['Postgres round trip', []], ['Redis tile reads', []]]);
+  /** The same exchange through fetch (undici), the client of the rounds before the fourth. */
+  private readonly fetchClient: number[] = [];
   /** Per dashboard: the HTTP exchange plus the slower of the two round trips, sample by sample. */
   private readonly perDashboard = new Map<string, number[]>();
 
@@ -361,7 +415,10 @@ class Floor {
 
   async measure(id: string): Promise<void> {
     const [exchange, roundTrip, reads] = this.samples.values();
-    const e = await timed(() => send(`${this.url}/${encodeURIComponent(id)}`, dashboardQuery(id)));
+    collectClientGarbage();
+    const e = await timed(() => postBytes(`${this.url}/${encodeURIComponent(id)}`, dashboardQuery(id)));
+    collectClientGarbage();
+    this.fetchClient.push(await timed(() => sendThroughFetch(`${this.url}/${encodeURIComponent(id)}`, dashboardQuery(id))));
     const r = await timed(() => this.pg.query({ name: 'bench-floor', text: 'select $1::int as one', values: [1] }));
     const g = await timed(() => Promise.all(this.tileKeys.get(id)!.map((key) => this.redis.get(key))));
     exchange.push(e);
@@ -383,7 +440,12 @@ class Floor {
     const [exchange, roundTrip, reads] = [...this.samples.values()];
     const serial = exchange.map((e, i) => e + roundTrip[i] + reads[i]);
     const overlapped = exchange.map((e, i) => e + Math.max(roundTrip[i], reads[i]));
-    return [...this.samples.entries(), ['the three one after the other', serial], ['HTTP, then Postgres and Redis at once', overlapped]];
+    return [
+      ...this.samples.entries(),
+      ['the same exchange through fetch (undici)', this.fetchClient],
+      ['the three one after the other', serial],
+      ['HTTP, then Postgres and Redis at once', overlapped],
+    ];
   }
 
   async stop(): Promise<void> {
