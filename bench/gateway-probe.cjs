@@ -71,6 +71,10 @@ function stopProfiles() {
 }
 
 const records = [];
+// V8's heap spaces at the first timed request and at exit: which space grew while the rounds ran.
+const v8 = require('node:v8');
+const spaces = () => Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, Math.round(s.space_used_size / 1024)]));
+let spacesAtStart = null;
 let current = null;
 const timers = [];
 
@@ -82,7 +86,10 @@ function event(kind, name, sent, done) {
 const emit = http.Server.prototype.emit;
 http.Server.prototype.emit = function probedEmit(type, req, res) {
   if (type === 'request') {
-    if (String(req.headers['x-request-id'] ?? '').startsWith('bench-')) startProfiles();
+    if (String(req.headers['x-request-id'] ?? '').startsWith('bench-')) {
+      startProfiles();
+      spacesAtStart ??= spaces();
+    }
     const [run, wait] = schedstat();
     const record = {
       id: String(req.headers['x-request-id'] ?? ''),
@@ -188,6 +195,7 @@ process.on('exit', () => {
     ...records.map((r) => JSON.stringify({ type: 'request', ...r })),
     ...gcs.map((g) => JSON.stringify({ type: 'gc', ...g })),
     ...timers.map((t) => JSON.stringify({ type: 'timer', ...t })),
+    JSON.stringify({ type: 'heap-spaces-kib', atFirstTimedRequest: spacesAtStart, atExit: spaces() }),
   ];
   fs.writeFileSync(out, lines.join('\n') + '\n');
 });

@@ -127,8 +127,8 @@ const COLUMNS = [
 ] as const;
 type Row = Record<(typeof COLUMNS)[number][0], number> & { id: string; dashboard: string; gcKinds: string; clientGcKinds: string };
 
-/** Per request: the client's total split into phases and what else used the processes meanwhile. */
-export function attribute(samples: ClientSample[], probeFile: string, clientGcs: Interval[]): Row[] {
+/** Per request: the client's total split into phases and what else used the processes meanwhile; and the gateway's collections over the timed rounds. */
+export function attribute(samples: ClientSample[], probeFile: string, clientGcs: Interval[]): { rows: Row[]; gcs: Interval[] } {
   const lines = fs.readFileSync(probeFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
   const requests = new Map(lines.filter((l) => l.type === 'request').map((l) => [String(l.id), l as unknown as ProbeRequest]));
   const gcs = lines.filter((l) => l.type === 'gc') as unknown as Interval[];
@@ -169,14 +169,16 @@ export function attribute(samples: ClientSample[], probeFile: string, clientGcs:
       clientGcKinds: [...new Set(clientGcs.filter((g) => g.start < s.end && g.start + g.ms > s.start).map((g) => g.kind))].join('+'),
     });
   }
-  return rows;
+  const from = Math.min(...samples.map((s) => s.start));
+  const to = Math.max(...samples.map((s) => s.end));
+  return { rows, gcs: gcs.filter((g) => g.start >= from && g.start <= to) };
 }
 
 const avg = (rows: Row[], key: (typeof COLUMNS)[number][0]) => rows.reduce((n, r) => n + r[key], 0) / Math.max(1, rows.length);
 const share = (rows: Row[], test: (r: Row) => boolean) => `${((100 * rows.filter(test).length) / Math.max(1, rows.length)).toFixed(0)} %`;
 
 /** The slowest 5 % against the middle of the distribution, column by column, then the slowest requests one by one. */
-export function tailReport(label: string, rows: Row[], slowest = 12): string[] {
+export function tailReport(label: string, { rows, gcs }: { rows: Row[]; gcs: Interval[] }, slowest = 12): string[] {
   const sorted = [...rows].sort((a, b) => a.total - b.total);
   const tail = sorted.slice(Math.floor(sorted.length * 0.95));
   const middle = sorted.slice(Math.floor(sorted.length * 0.25), Math.ceil(sorted.length * 0.75));
@@ -192,6 +194,11 @@ export function tailReport(label: string, rows: Row[], slowest = 12): string[] {
   ];
   out.push(`  requests with ...${' '.repeat(31)}all     slowest 5 %`);
   for (const [what, test] of tests) out.push(`  ${what.padEnd(48)}${share(rows, test).padStart(5)}${share(tail, test).padStart(10)}`);
+  for (const kind of [...new Set(gcs.map((g) => g.kind))]) {
+    const times = gcs.filter((g) => g.kind === kind).map((g) => g.ms).sort((a, b) => a - b);
+    const at = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(2);
+    out.push(`  gateway ${kind}: ${times.length} over the timed rounds (one per ${(rows.length / times.length).toFixed(0)} requests), p50 ${at(0.5)} ms, max ${at(1)} ms`);
+  }
   out.push(`  the ${slowest} slowest: total = to arrive + to reply + writing + after end() | from arrival: pg sent/answered, redis sent/answered | cpu, gateway off-CPU, gateway GC (kind), client off-CPU, client GC`);
   for (const r of sorted.slice(-slowest).reverse()) {
     const f = (n: number) => n.toFixed(1);

@@ -32,6 +32,10 @@ const PASSWORD = 'bench-password-not-secret';
 const RUNS = Number(process.env.KINEO_BENCH_RUNS ?? 5);
 // Rounds of the six cached dashboards for one caller (the p95 of 240 requests is their 12th slowest).
 const CACHED_ROUNDS = Number(process.env.KINEO_BENCH_ROUNDS ?? 40);
+// Untimed rounds of the cached dashboards first: a gateway just started is still compiling its hot
+// paths and settling its heap (mark-compacts of 10-60 ms in the first seconds), and with one round
+// of warm-up the first ten timed rounds' median was 20-50 % above the last thirty's.
+const CACHED_WARMUP_ROUNDS = Number(process.env.KINEO_BENCH_WARMUP_ROUNDS ?? 10);
 const CONCURRENT_USERS = 30;
 const LOAD_SECONDS = Number(process.env.KINEO_BENCH_LOAD_SECONDS ?? 15);
 
@@ -72,7 +76,8 @@ async function startGatewayProcess(env: Record<string, string>, extra: Record<st
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'apps/gateway/dist/main.js')], {
     env: { ...process.env, ...gatewayImageEnv(), ...env, ...extra, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port), LOG_LEVEL: 'warn', ANALYTICS_RATE_LIMIT_PER_USER: '1000000000', ANALYTICS_RATE_LIMIT_PER_TENANT: '1000000000' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // KINEO_BENCH_GATEWAY_STDOUT=inherit: the gateways' standard output in the bench's (V8's --trace-gc lines, with KINEO_BENCH_OTHER_NODE_ARGS).
+    stdio: ['ignore', process.env.KINEO_BENCH_GATEWAY_STDOUT === 'inherit' ? 'inherit' : 'ignore', 'inherit'],
   });
   await waitForPort(port, '127.0.0.1', 60_000);
   return { child, url: `http://127.0.0.1:${port}/graphql` };
@@ -218,7 +223,7 @@ async function main() {
       const cached = await startGatewayProcess(run.env, {});
       try {
         const { login: session } = (await post(cached.url, login)) as { login: { token: string } };
-        for (const d of dashboards) await post(cached.url, dashboardQuery(d.id), session.token);
+        for (let i = 0; i < Math.max(1, CACHED_WARMUP_ROUNDS); i++) for (const d of dashboards) await post(cached.url, dashboardQuery(d.id), session.token);
         const sequential: number[] = [];
         for (let i = 0; i < CACHED_ROUNDS; i++) for (const d of dashboards) sequential.push(await timedPost(cached.url, dashboardQuery(d.id), session.token));
         console.log('');
@@ -285,6 +290,8 @@ async function main() {
  * KINEO_BENCH_PROBE=1: both gateways run with bench/gateway-probe.cjs preloaded, and the cached
  * rounds end with where the slowest 5 % of each build's requests spent their time (bench/gateway-tail.ts).
  * KINEO_BENCH_COMPARE_CACHE=on|off: only the cached or only the uncached comparison (default both).
+ * KINEO_BENCH_PROBE_PROFILE=<folder>: with the probe, a CPU profile and an allocation profile of each
+ * gateway over the timed rounds.
  */
 async function compareBuilds(
   otherRoot: string,
@@ -318,8 +325,10 @@ async function compareBuilds(
     try {
       const tokens = await Promise.all(gateways.map(async (g) => ((await post(g.url, login)) as { login: { token: string } }).login.token));
       const asOf = ((await post(gateways[1].url, `{ dashboard(id: ${JSON.stringify(dashboards[0])}) { asOf } }`, tokens[1])) as { dashboard: { asOf: string } }).dashboard.asOf;
-      // Warm-up: each build answers (and, cache on, stores) every dashboard once before any is timed.
-      for (const id of dashboards) for (const [i, g] of gateways.entries()) await post(g.url, dashboardQuery(id), tokens[i]);
+      // Warm-up: each build answers (and, cache on, stores) every dashboard before any is timed; cached, CACHED_WARMUP_ROUNDS times.
+      for (let round = 0; round < (cache ? Math.max(1, CACHED_WARMUP_ROUNDS) : 1); round++) {
+        for (const id of dashboards) for (const [i, g] of gateways.entries()) await post(g.url, dashboardQuery(id), tokens[i]);
+      }
       const times = new Map<string, number[][]>(dashboards.map((id) => [id, [[], [], []]]));
       const floor = cache ? await Floor.start(env, gateways[1].url, tokens[1], dashboards) : undefined;
       try {
