@@ -33,7 +33,7 @@ const RUNS = Number(process.env.KINEO_BENCH_RUNS ?? 5);
 // Rounds of the six cached dashboards for one caller (the p95 of 240 requests is their 12th slowest).
 const CACHED_ROUNDS = Number(process.env.KINEO_BENCH_ROUNDS ?? 40);
 // Untimed rounds of the cached dashboards first: a gateway just started is still compiling its hot
-// paths and settling its heap (mark-compacts of 10-60 ms in the first seconds), and with one round
+// paths and settling its heap (mark-compacts of 8-64 ms in the first seconds), and with one round
 // of warm-up the first ten timed rounds' median was 20-50 % above the last thirty's.
 const CACHED_WARMUP_ROUNDS = Number(process.env.KINEO_BENCH_WARMUP_ROUNDS ?? 10);
 const CONCURRENT_USERS = 30;
@@ -51,9 +51,8 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /**
- * A request timed to the arrival of its whole response, as a user waits for it; the bench's own
- * JSON parse of the answer (a 1,000-row table is a few ms of this process's CPU) is checked after
- * the clock stopped. The connection is kept alive between requests; a young-generation collection of
+ * A request timed to the arrival of its whole response, as a user waits for it; the answer is
+ * checked after the clock stopped. The connection is kept alive between requests; a young-generation collection of
  * this process runs first, outside the clock (see clientGarbageCollector).
  */
 async function timedPost(url: string, query: string, token?: string, probe?: { id: string; dashboard: string; samples: ClientSample[] }): Promise<number> {
@@ -310,15 +309,16 @@ async function compareBuilds(
     const otherOptions = process.env.KINEO_BENCH_OTHER_NODE_OPTIONS;
     const probing = cache && Boolean(process.env.KINEO_BENCH_PROBE);
     const probeFiles = [0, 1].map((who) => path.join(os.tmpdir(), `kineo-bench-probe-${process.pid}-${who}.jsonl`));
-    const probeArgs = (who: number) => (probing ? [{ KINEO_BENCH_PROBE_OUT: probeFiles[who] }, ['--require', path.join(ROOT, 'bench/gateway-probe.cjs')]] as const : [{}, []] as const);
+    const probeEnv = (who: number): Record<string, string> => (probing ? { KINEO_BENCH_PROBE_OUT: probeFiles[who] } : {});
+    const probeArgs = probing ? ['--require', path.join(ROOT, 'bench/gateway-probe.cjs')] : [];
     const gateways = [
       await startGatewayProcess(
         env,
-        { ANALYTICS_CACHE_ENABLED: String(cache), ...(otherOptions === undefined ? {} : { NODE_OPTIONS: otherOptions }), ...probeArgs(0)[0] },
+        { ANALYTICS_CACHE_ENABLED: String(cache), ...(otherOptions === undefined ? {} : { NODE_OPTIONS: otherOptions }), ...probeEnv(0) },
         otherRoot,
-        [...probeArgs(0)[1], ...(process.env.KINEO_BENCH_OTHER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+        [...probeArgs, ...(process.env.KINEO_BENCH_OTHER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
       ),
-      await startGatewayProcess(env, { ANALYTICS_CACHE_ENABLED: String(cache), ...probeArgs(1)[0] }, ROOT, [...probeArgs(1)[1]]),
+      await startGatewayProcess(env, { ANALYTICS_CACHE_ENABLED: String(cache), ...probeEnv(1) }, ROOT, probeArgs),
     ];
     const samples: ClientSample[][] = [[], []];
     const clientGc = probing ? observeClientGc() : undefined;
