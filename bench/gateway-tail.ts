@@ -35,7 +35,7 @@ interface ProbeRequest {
   elu: number;
   events: ProbeEvent[];
 }
-interface Interval {
+export interface Interval {
   start: number;
   ms: number;
   kind?: string;

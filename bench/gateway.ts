@@ -20,7 +20,7 @@ import { freePort, waitForPort } from '@kineo/testkit';
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import { Redis } from 'ioredis';
 import { Client as PgClient } from 'pg';
-import { attribute, clientGarbageCollector, monotonicMs, observeClientGc, schedstat, tailReport, type ClientSample } from './gateway-tail';
+import { attribute, clientGarbageCollector, monotonicMs, observeClientGc, schedstat, tailReport, type ClientSample, type Interval } from './gateway-tail';
 import { fmt, gatewayImageEnv, generate, gib, ingestThroughStack, rollupBuildLine, ROOT } from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -43,6 +43,20 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 const collectClientGarbage = clientGarbageCollector();
+
+/**
+ * KINEO_BENCH_PROBE=1: the cached gateways run with bench/gateway-probe.cjs preloaded, and the cached
+ * rounds end with where the slowest 5 % of their requests spent their time (bench/gateway-tail.ts).
+ */
+const PROBING = Boolean(process.env.KINEO_BENCH_PROBE);
+const probeFile = (name: string) => path.join(os.tmpdir(), `kineo-bench-probe-${process.pid}-${name}.jsonl`);
+const PROBE_ARGS = ['--require', path.join(ROOT, 'bench/gateway-probe.cjs')];
+
+function printTail(label: string, samples: ClientSample[], file: string, clientGcs: Interval[]): void {
+  console.log('');
+  for (const line of tailReport(label, attribute(samples, file, clientGcs))) console.log(line);
+  console.log(`  (the gateway's records: ${file})`);
+}
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
@@ -218,13 +232,21 @@ async function main() {
         await direct.close();
       }
 
-      // 2. Cache on: answers from Redis, one caller and then 30 at once.
-      const cached = await startGatewayProcess(run.env, {});
+      // 2. Cache on: answers from Redis, one caller and then 30 at once (probed, the 30 users and the memory carry the probe's cost).
+      const cachedProbe = probeFile('cached');
+      const cached = await startGatewayProcess(run.env, PROBING ? { KINEO_BENCH_PROBE_OUT: cachedProbe } : {}, ROOT, PROBING ? PROBE_ARGS : []);
+      const samples: ClientSample[] = [];
+      const clientGc = PROBING ? observeClientGc() : undefined;
       try {
         const { login: session } = (await post(cached.url, login)) as { login: { token: string } };
         for (let i = 0; i < Math.max(1, CACHED_WARMUP_ROUNDS); i++) for (const d of dashboards) await post(cached.url, dashboardQuery(d.id), session.token);
         const sequential: number[] = [];
-        for (let i = 0; i < CACHED_ROUNDS; i++) for (const d of dashboards) sequential.push(await timedPost(cached.url, dashboardQuery(d.id), session.token));
+        for (let i = 0; i < CACHED_ROUNDS; i++) {
+          for (const d of dashboards) {
+            const probe = PROBING ? { id: `bench-1-${i}-${d.id}`, dashboard: d.id, samples } : undefined;
+            sequential.push(await timedPost(cached.url, dashboardQuery(d.id), session.token, probe));
+          }
+        }
         console.log('');
         console.log(`cached dashboard, one caller:  p50 ${ms(percentile(sequential, 50))}, p95 ${ms(percentile(sequential, 95))} (${sequential.length} requests over ${dashboards.length} dashboards)`);
 
@@ -270,7 +292,9 @@ async function main() {
         console.log('');
       } finally {
         await stop(cached.child);
+        clientGc?.stop();
       }
+      if (PROBING) printTail('cached dashboard, one caller', samples, cachedProbe, clientGc!.gcs);
     });
   } finally {
     agent.destroy();
@@ -286,8 +310,7 @@ async function main() {
  * KINEO_BENCH_OTHER_NODE_OPTIONS: NODE_OPTIONS for the other build's gateway only (compare V8 flags
  * with this checkout as the other build); KINEO_BENCH_OTHER_NODE_ARGS: flags on its command line
  * (those NODE_OPTIONS refuses, such as --cpu-prof).
- * KINEO_BENCH_PROBE=1: both gateways run with bench/gateway-probe.cjs preloaded, and the cached
- * rounds end with where the slowest 5 % of each build's requests spent their time (bench/gateway-tail.ts).
+ * KINEO_BENCH_PROBE=1: both cached gateways probed (see PROBING).
  * KINEO_BENCH_COMPARE_CACHE=on|off: only the cached or only the uncached comparison (default both).
  * KINEO_BENCH_PROBE_PROFILE=<folder>: with the probe, a CPU profile and an allocation profile of each
  * gateway over the timed rounds.
@@ -307,10 +330,10 @@ async function compareBuilds(
   for (const cache of phases) {
     const rounds = cache ? CACHED_ROUNDS : RUNS * 2;
     const otherOptions = process.env.KINEO_BENCH_OTHER_NODE_OPTIONS;
-    const probing = cache && Boolean(process.env.KINEO_BENCH_PROBE);
-    const probeFiles = [0, 1].map((who) => path.join(os.tmpdir(), `kineo-bench-probe-${process.pid}-${who}.jsonl`));
+    const probing = cache && PROBING;
+    const probeFiles = [0, 1].map((who) => probeFile(String(who)));
     const probeEnv = (who: number): Record<string, string> => (probing ? { KINEO_BENCH_PROBE_OUT: probeFiles[who] } : {});
-    const probeArgs = probing ? ['--require', path.join(ROOT, 'bench/gateway-probe.cjs')] : [];
+    const probeArgs = probing ? PROBE_ARGS : [];
     const gateways = [
       await startGatewayProcess(
         env,
@@ -367,13 +390,7 @@ async function compareBuilds(
       await Promise.all(gateways.map((g) => stop(g.child)));
       clientGc?.stop();
     }
-    if (probing) {
-      for (const who of [0, 1]) {
-        console.log('');
-        for (const line of tailReport(names[who], attribute(samples[who], probeFiles[who], clientGc!.gcs))) console.log(line);
-        console.log(`  (the gateway's records: ${probeFiles[who]})`);
-      }
-    }
+    if (probing) for (const who of [0, 1]) printTail(names[who], samples[who], probeFiles[who], clientGc!.gcs);
   }
   console.log(`load average at the end ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
 }
