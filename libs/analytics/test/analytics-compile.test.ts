@@ -1,4 +1,4 @@
-import { databricksDialect, duckdbDialect } from '@kineo/warehouse';
+import { assertReadOnlyDatabricksSelect, assertReadOnlySelect, databricksDialect, duckdbDialect } from '@kineo/warehouse';
 import {
   AnalyticsQueryError,
   compileDrill,
@@ -373,5 +373,40 @@ describe('rollups on Databricks (compiled, not executed)', () => {
     const manager = compileQuery(query, { kind: 'manager', managerUserId: 42, reach: 'all' }, databricksDialect, { ...options, rollups: manifest });
     expect(manager.rollup).toBeUndefined();
     expect(manager.sql).toContain('from gold.fact_course_progress f');
+  });
+});
+
+describe('the read-only guard passes what the compiler emits, on both engines', () => {
+  it('every dashboard tile for every scope, with and without rollups, its drill and its export', async () => {
+    const models = rollupModels(databricksDialect, '2025-06-30');
+    const manifest = [...models[models.length - 1].sql.matchAll(/select '([^']+)' as rollup_name, '([^']+)' as table_name, '([0-9a-f]+)' as signature/g)].map(
+      ([, rollup, table, signature]) => ({ rollup, table, signature, asOfKey: 20250630, rows: 10 }),
+    );
+    const scopes: AnalyticsScope[] = [TENANT, { kind: 'manager', managerUserId: 4, reach: 'direct' }, { kind: 'manager', managerUserId: 4, reach: 'all' }, { kind: 'viewer', organisationIds: [2] }];
+    const engines = [
+      { dialect: databricksDialect, guard: assertReadOnlyDatabricksSelect },
+      { dialect: duckdbDialect, guard: assertReadOnlySelect },
+    ];
+    let checked = 0;
+    for (const { dialect, guard } of engines) {
+      for (const dashboard of DASHBOARDS) {
+        for (const { tile, query } of dashboardQueries(dashboard.id, [])) {
+          for (const scope of scopes) {
+            const statements = [
+              compileQuery(query, scope, dialect, options),
+              compileQuery(query, scope, dialect, { ...options, rollups: manifest }),
+              compileQuery(query, scope, dialect, { ...options, noLimit: true }),
+              compileDrill({ query, cell: {}, pageSize: 3 }, scope, dialect, options),
+            ];
+            for (const { sql } of statements) {
+              const where = `${dialect.engine} ${dashboard.id}/${tile.id}`;
+              await expect(guard(sql, ['gold']).then(() => where)).resolves.toBe(where);
+              checked += 1;
+            }
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(400);
   });
 });

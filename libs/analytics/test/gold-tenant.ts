@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateExport } from '@kineo/generator';
 import { buildTenant, ingestFiles } from '@kineo/pipeline';
-import { DuckDbWarehouse, duckdbDialect, namespaceForTenantSeq, type Row, type SqlParam } from '@kineo/warehouse';
+import { DuckDbWarehouse, duckdbDialect, namespaceForTenantSeq, type Row, type SqlParam, type Warehouse } from '@kineo/warehouse';
 import { parseRollupManifest, ROLLUP_MANIFEST_QUERY, rollupModels, type CompiledQuery, type RollupManifestEntry } from '../src';
 
 export const AS_OF = '2025-06-30';
@@ -17,22 +17,26 @@ export interface GoldTenant {
   run(compiled: { sql: string; params: SqlParam[] }): Promise<Row[]>;
   /** Runs SQL written by the test (the independent answer) on the same published gold. */
   sql(sql: string, params?: SqlParam[]): Promise<Row[]>;
+  /** Streams compiled SQL on the published gold in chunks, as an export does. */
+  stream(compiled: { sql: string; params: SqlParam[] }): Promise<Row[]>;
   close(): Promise<void>;
 }
 
 /**
  * A small generated tenant (three years of history, July fiscal years, some awkward hierarchy
- * cases) loaded through the real pipeline to published gold on DuckDB.
+ * cases) loaded through the real pipeline to published gold on DuckDB, or on the warehouse
+ * `open` makes (given the folder its landing area is in), e.g. a Databricks one.
  */
-export async function buildGoldTenant(users = 80): Promise<GoldTenant> {
+export async function buildGoldTenant(users = 80, open?: (landingRoot: string) => Warehouse): Promise<GoldTenant> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-analytics-'));
   const tenant = { tenantId: 'analytics', namespace: namespaceForTenantSeq(77) };
-  const wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1 });
+  const landingRoot = path.join(dir, 'landing');
+  const wh = open ? open(landingRoot) : new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot, threads: 1 });
   const asOf = new Date(`${AS_OF}T00:00:00Z`);
   let buildMs = { gold: 0, rollups: 0 };
   try {
     await wh.provision(tenant);
-    const landing = path.join(wh.landingDir(tenant), 'export');
+    const landing = path.join(landingRoot, tenant.namespace, 'export');
     await generateExport({ dir: landing, users, seed: 7, asOf, years: 3 });
     const files = fs.readdirSync(landing).map((f) => ({ path: path.join(landing, f) }));
     await ingestFiles(wh, tenant, files, { batchId: '00000000-0000-4000-8000-0000000000bb', source: 'test' });
@@ -55,6 +59,11 @@ export async function buildGoldTenant(users = 80): Promise<GoldTenant> {
     rollups,
     buildMs,
     run: (compiled) => sql(compiled.sql, compiled.params),
+    stream: async (compiled) => {
+      const rows: Row[] = [];
+      for await (const chunk of wh.streamPublished(tenant, compiled.sql, compiled.params, { chunkSize: 50 })) rows.push(...chunk);
+      return rows;
+    },
     sql,
     close: async () => {
       await wh.close();

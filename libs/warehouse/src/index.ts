@@ -3,6 +3,7 @@ export * from './errors';
 export * from './namespace';
 export * from './dialect';
 export * from './read-only';
+export { assertReadOnlyDatabricksSelect, databricksSqlForParser } from './databricks/read-only-text.util';
 export * from './handle-cache';
 export * from './duckdb';
 export * from './factory';

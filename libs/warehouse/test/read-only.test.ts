@@ -1,18 +1,26 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDbWarehouse, WarehouseError, assertReadOnlySelect, namespaceForTenantSeq } from '../src';
+import { DuckDbWarehouse, WarehouseError, assertReadOnlyDatabricksSelect, assertReadOnlySelect, databricksSqlForParser, namespaceForTenantSeq } from '../src';
 
 const a = { tenantId: 'a', namespace: namespaceForTenantSeq(1) };
 
-async function refusal(sql: string, layers: ('gold' | 'silver' | 'bronze')[] = ['gold']): Promise<WarehouseError> {
-  const error = await assertReadOnlySelect(sql, layers).then(
+type Guard = typeof assertReadOnlySelect;
+
+async function refusedBy(guard: Guard, sql: string, layers: ('gold' | 'silver' | 'bronze')[] = ['gold']): Promise<WarehouseError> {
+  const error = await guard(sql, layers).then(
     () => undefined,
     (e: unknown) => e,
   );
   if (!(error instanceof WarehouseError)) throw new Error(`expected a refusal of: ${sql}`);
   expect(error.code).toBe('WAREHOUSE_READ_ONLY');
   return error;
+}
+
+/** Refused as DuckDB SQL and as Databricks SQL (the Databricks reason may come from its own lexing). */
+async function refusal(sql: string, layers: ('gold' | 'silver' | 'bronze')[] = ['gold']): Promise<WarehouseError> {
+  await refusedBy(assertReadOnlyDatabricksSelect, sql, layers);
+  return refusedBy(assertReadOnlySelect, sql, layers);
 }
 
 describe('the read-only SQL guard', () => {
@@ -123,6 +131,48 @@ describe('the read-only SQL guard', () => {
     ['values, casts, lambdas and a generator', "select list_transform([1, 2], x -> x + 1) as l, '3'::int as i, v from (values (1), (2)) t(v), range(2)"],
   ])('allows %s', async (_case, sql) => {
     await expect(assertReadOnlySelect(sql, ['gold'])).resolves.toBeUndefined();
+  });
+
+  it.each([
+    ['a backquoted name hiding a function', "select `getenv`('HOME')", /getenv\(\) is not allowed/],
+    ['a backquoted name hiding a qualified function', "select `system`.`main`.`current_setting`('threads')", /may not be qualified/],
+    ['a backquoted path as a table', 'select * from gold.`/etc/passwd`', /is not a table name/],
+    ['a backquoted schema', 'select * from `information_schema`.`tables`', /not a table this query may read/],
+    ['a Databricks table function', "select * from read_files('/Volumes/c/s/v')", /read_files\(\) is not allowed/],
+    ['secret()', "select secret('scope', 'key')", /secret\(\) is not allowed/],
+    ['reflect()', "select reflect('java.lang.System', 'getenv', 'HOME')", /reflect\(\) is not allowed/],
+    ['current_user without parentheses', 'select current_user', /session function/],
+    ['user without parentheses', 'select user as u from gold.dim_user', /session function/],
+    ['a string a backslash keeps open, hiding a call from DuckDB', "select 'x\\'', current_setting('threads'), ''", /current_setting\(\) is not allowed/],
+    ['a raw string Spark ends at its first quote', "select r'\\', current_setting('threads'), '\\'", /raw and hex/],
+    ['a hex literal', "select x'00', 1", /raw and hex/],
+    ['double-quoted text', 'select "getenv"(\'HOME\')', /double-quoted/],
+    ['a line comment Spark continues after a backslash', "select 1 -- \\\n, '\n, current_setting('threads') -- '", /line comment/],
+    ['a line comment Spark ends at a carriage return', "select 1 --x\r, current_setting('threads')", /line comment/],
+    ['a nested comment', "select 1 /* /* */ ' */, current_setting('threads') -- '", /nested comments/],
+    ['an unterminated comment', 'select 1 /* open', /unterminated comment/],
+    ['an unterminated name', 'select 1 as `open', /unterminated `name`/],
+    ['an unterminated string', "select 'open\\'", /unterminated string/],
+    ['variable substitution', "select '${env:HOME}' as home", /substitution/],
+    ['a time-travel read of another version', 'select * from gold.dim_user version as of 1', /could not be parsed/],
+    ['a name Spark reads where DuckDB reads a number', 'select 1_000', /not a number/],
+    ['two statements', 'select 1; select `x` from gold.dim_user', /single SELECT/],
+  ])('refuses, as Databricks SQL, %s', async (_case, sql, reason) => {
+    expect((await refusedBy(assertReadOnlyDatabricksSelect, sql)).message).toMatch(reason);
+  });
+
+  it.each([
+    ['backquoted aliases, a backquote and a quote in them', 'select count(*) as `Learner.count`, max(username) as `a``b\'c` from gold.dim_user group by all order by `Learner.count`'],
+    ['a string holding a backquote, comment marks and an escaped quote', "select 'it\\'s `getenv`(1) -- /*' as s from gold.dim_user"],
+    ['comments', 'select /* the count */ count(*) as n -- every user\nfrom gold.dim_user'],
+    ['typed numbers', 'select 1L as a, 2.5D as b, 10BD as c'],
+    ['a qualified column named user', 'select u.user_key as `user` from gold.dim_user u'],
+  ])('allows, as Databricks SQL, %s', async (_case, sql) => {
+    await expect(assertReadOnlyDatabricksSelect(sql, ['gold'])).resolves.toBeUndefined();
+  });
+
+  it('hands DuckDB the statement Databricks reads: names double-quoted, strings re-quoted, comments dropped', () => {
+    expect(databricksSqlForParser("select `a``b` as `x\"y`, 'it\\'s' /* c */ from gold.t -- d")).toBe('select "a`b" as "x""y", \'it\'\'s\'   from gold.t  ');
   });
 
   it('still answers an allowed query with the tenant data', async () => {

@@ -2,7 +2,6 @@ import type IDBSQLSession from '@databricks/sql/dist/contracts/IDBSQLSession';
 import { databricksDialect } from '../dialect';
 import { WarehouseError } from '../errors';
 import { assertTenant } from '../namespace';
-import { assertReadOnlySelect } from '../read-only';
 import {
   LAYERS,
   type BulkStorageChoices,
@@ -23,6 +22,7 @@ import { FileStaging } from './file-staging';
 import { grantStatements, namespaceLayout, type DatabricksIsolation, type NamespaceLayout, type PrincipalName } from './namespace-layout.util';
 import { INTERNAL_TABLE_PREFIX, PublishedVersions, quoteTable } from './published-versions';
 import type { Lease, PoolLimits } from './session-pool';
+import { assertReadOnlyDatabricksSelect } from './read-only-text.util';
 import { assertOwnNamespace, leadingWords } from './sql-text.util';
 import { StatementRunner } from './statement-runner';
 import { PinnedSession, TenantSessions, type DatabricksAuth, type Target } from './tenant-sessions';
@@ -263,7 +263,7 @@ export class DatabricksWarehouse implements Warehouse {
     options?: QueryOptions & { version?: number },
   ): Promise<QueryResult<R>> {
     assertTenant(tenant);
-    await assertReadOnlySelect(sql, ['gold']);
+    await assertReadOnlyDatabricksSelect(sql, ['gold']);
     const layout = this.layout(tenant);
     const target = this.target(layout);
     return this.runner.readAll<R>(target, await this.published.pinnedSql(target, layout, sql, options?.version), params, options?.timeoutMs);
@@ -276,7 +276,7 @@ export class DatabricksWarehouse implements Warehouse {
     options?: StreamOptions & { version?: number },
   ): AsyncGenerator<Row[]> {
     assertTenant(tenant);
-    await assertReadOnlySelect(sql, ['gold']);
+    await assertReadOnlyDatabricksSelect(sql, ['gold']);
     const layout = this.layout(tenant);
     const target = this.target(layout);
     yield* this.runner.readChunks(target, await this.published.pinnedSql(target, layout, sql, options?.version), params, options);
