@@ -43,6 +43,10 @@ export const settingsSchema = z.object({
   DUCKDB_IDLE_SNAPSHOT_MEMORY: z.union([z.literal('off'), duckdbSize]).default('1MB'),
   DATABRICKS_HOST: z.string().min(1).optional(),
   DATABRICKS_HTTP_PATH: z.string().min(1).optional(),
+  // A workspace (or private endpoint, or the local test server) on another port than 443.
+  DATABRICKS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // A PEM file of the CA that signs the workspace's TLS certificate, when it is not a public CA.
+  DATABRICKS_CA_CERT_FILE: z.string().min(1).optional(),
   DATABRICKS_AUTH: z.enum(['token', 'entra']).default('token'),
   DATABRICKS_ISOLATION: z.enum(['catalog', 'schema']).default('catalog'),
   DATABRICKS_SHARED_CATALOG: z.string().regex(/^[a-z][a-z0-9_]{2,62}$/).optional(),

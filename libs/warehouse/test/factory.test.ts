@@ -29,6 +29,16 @@ describe('choosing the warehouse from settings', () => {
     await warehouse.close();
   });
 
+  it('names an unreadable DATABRICKS_CA_CERT_FILE, and refuses a port that is not one', async () => {
+    await secrets.set('databricks-token', 'dapi-test');
+    const base = { WAREHOUSE_ENGINE: 'databricks', DATABRICKS_HOST: 'adb-1.azuredatabricks.net', DATABRICKS_HTTP_PATH: '/sql/1.0/warehouses/x', KINEO_DATA_DIR: dir };
+    const missing = `${dir}/no-such-ca.pem`;
+    await expect(createWarehouse(loadSettings({ ...base, DATABRICKS_CA_CERT_FILE: missing }), secrets, 'reader')).rejects.toThrow(
+      `DATABRICKS_CA_CERT_FILE: cannot read the CA certificate ${missing}`,
+    );
+    expect(() => loadSettings({ ...base, DATABRICKS_PORT: '70000' })).toThrow(/DATABRICKS_PORT/);
+  });
+
   it("gives a reader's DuckDB databases DUCKDB_READER_MEMORY_LIMIT, and the worker's DUCKDB_MEMORY_LIMIT", async () => {
     const settings = loadSettings({ KINEO_DATA_DIR: dir, DUCKDB_MEMORY_LIMIT: '300MB', DUCKDB_READER_MEMORY_LIMIT: '100MB' });
     const tenant = { tenantId: 'x', namespace: 't_000003' };

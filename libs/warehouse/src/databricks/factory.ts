@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { SecretStore, Settings } from '@kineo/config';
 import { WarehouseError } from '../errors';
@@ -27,6 +28,8 @@ export async function createDatabricksWarehouse(
   return new DatabricksWarehouse({
     host: settings.DATABRICKS_HOST!,
     path: settings.DATABRICKS_HTTP_PATH!,
+    port: settings.DATABRICKS_PORT,
+    customCaCert: settings.DATABRICKS_CA_CERT_FILE ? caCertificate(settings.DATABRICKS_CA_CERT_FILE) : undefined,
     auth,
     isolation:
       settings.DATABRICKS_ISOLATION === 'schema'
@@ -35,4 +38,12 @@ export async function createDatabricksWarehouse(
     statementTimeoutMs,
     landingRoot: path.join(path.resolve(settings.KINEO_DATA_DIR), 'landing'),
   });
+}
+
+function caCertificate(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `DATABRICKS_CA_CERT_FILE: cannot read the CA certificate ${file}: ${(error as Error).message}.`);
+  }
 }

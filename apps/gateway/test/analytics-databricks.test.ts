@@ -1,0 +1,212 @@
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { compileQuery, dashboardQueries, DASHBOARDS } from '@kineo/analytics';
+import { UserService } from '@kineo/auth';
+import { FileSecretStore } from '@kineo/config';
+import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import { JobQueues, provisionTenantJob } from '@kineo/jobs';
+import { startTestStack, startWorkerProcess, stopProcess, type TestStack } from '@kineo/testkit';
+import { DatabricksWarehouse, databricksDialect, type Row } from '@kineo/warehouse';
+import { startDatabricksTestServer, type DatabricksTestServer } from '@kineo/warehouse/test/databricks-server';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadGeneratedExport } from './support/analytics-tenant';
+import { graphql, startGateway } from './support/gateway';
+
+const PASSWORD = 'correct horse battery staple';
+const AS_OF = new Date('2025-06-30T00:00:00.000Z');
+const workerMain = path.join(__dirname, '..', '..', 'worker', 'dist', 'main.js');
+
+interface Result {
+  rows: Record<string, unknown>[];
+  dataVersion: number;
+  rollup: string | null;
+}
+
+/**
+ * The product on its production engine: a worker and a gateway configured for Databricks (the local
+ * server speaking its protocol), a generated export uploaded, built and published there, and the
+ * dashboards, a manager's scope, a drill and an export answered through GraphQL and HTTP.
+ */
+describe('analytics over GraphQL on a Databricks tenant', () => {
+  let server: DatabricksTestServer;
+  let stack: TestStack;
+  let prisma: PrismaClient;
+  let queues: JobQueues;
+  let worker: ChildProcess;
+  let app: NestFastifyApplication;
+  /** The test's own way to the tenant's published gold, for SQL written here. */
+  let dbx: DatabricksWarehouse;
+  let tenant: Tenant;
+  let managerUserId: number;
+  const tokens: Record<string, string> = {};
+
+  const sql = async (text: string, params: (string | number)[] = []): Promise<Row[]> =>
+    (await dbx.queryPublished({ tenantId: tenant.id, namespace: tenant.namespace }, text, params)).rows;
+  const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
+
+  async function login(email: string): Promise<string> {
+    const reply = await graphql<{ login: { token: string } }>(app, `mutation { login(email: ${JSON.stringify(email)}, password: ${JSON.stringify(PASSWORD)}) { token } }`);
+    expect(reply.body.errors).toBeUndefined();
+    return reply.body.data!.login.token;
+  }
+
+  async function answer(who: string, query: object, reach?: 'all' | 'direct'): Promise<Result> {
+    const reply = await graphql<{ analytics: Result }>(app, 'query ($q: AnalyticsQueryInput!, $reach: Reach) { analytics(query: $q, reach: $reach) { rows dataVersion rollup } }', as(who), {
+      q: query,
+      ...(reach ? { reach } : {}),
+    });
+    expect(reply.body.errors).toBeUndefined();
+    return reply.body.data!.analytics;
+  }
+
+  beforeAll(async () => {
+    server = await startDatabricksTestServer();
+    stack = await startTestStack();
+    const caFile = path.join(stack.dir, 'databricks-ca.pem');
+    fs.writeFileSync(caFile, server.caCert);
+    // The settings a deployment on Databricks uses; the token from the secret store, as there.
+    const env = {
+      WAREHOUSE_ENGINE: 'databricks',
+      DATABRICKS_HOST: server.host,
+      DATABRICKS_PORT: String(server.port),
+      DATABRICKS_HTTP_PATH: server.path,
+      DATABRICKS_CA_CERT_FILE: caFile,
+      DATABRICKS_AUTH: 'token',
+    };
+    await new FileSecretStore(path.join(stack.env.KINEO_DATA_DIR, 'secrets')).set('databricks-token', server.token);
+    prisma = createPrismaClient(stack.databaseUrl, { poolSize: 2 });
+    queues = new JobQueues(stack.redisUrl);
+    worker = await startWorkerProcess(workerMain, { ...stack.env, ...env });
+    app = await startGateway(stack, env);
+    dbx = new DatabricksWarehouse({ ...server.connection, landingRoot: path.join(stack.env.KINEO_DATA_DIR, 'landing') });
+
+    const tenants = new TenantService(prisma);
+    const users = new UserService(prisma);
+    tenant = await tenants.create({ slug: 'bricks', name: 'Bricks Health', actor: 'test' });
+    await queues.enqueue(provisionTenantJob, { tenantId: tenant.id, requestedBy: 'test' });
+    await users.create({ email: 'admin@bricks.test', password: PASSWORD, grant: { tenantSlug: 'bricks', role: 'org_admin' }, actor: 'test' });
+    for (let i = 0; (await tenants.get('bricks')).status !== 'active'; i++) {
+      if (i > 600) throw new Error('bricks was not provisioned');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    tokens.admin = await login('admin@bricks.test');
+    await loadGeneratedExport(app, prisma, { token: tokens.admin, dir: path.join(stack.dir, 'export'), users: 50, seed: 11, asOf: AS_OF });
+
+    const [manager] = await sql(
+      `select mu.user_id from gold.dim_manager_relationship r join gold.dim_user mu on mu.user_key = r.manager_user_key
+       where r.manager_user_key <> -1 and r.relationship <> 'self'
+       group by mu.user_id having count(case when r.relationship = 'direct' then 1 end) > 0 and count(case when r.relationship = 'indirect' then 1 end) > 0
+       order by count(*) desc, mu.user_id limit 1`,
+    );
+    managerUserId = Number(manager.user_id);
+    await users.create({ email: 'manager@bricks.test', password: PASSWORD, grant: { tenantSlug: 'bricks', role: 'manager', lmsUserId: managerUserId }, actor: 'test' });
+    tokens.manager = await login('manager@bricks.test');
+  }, 600_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await stopProcess(worker);
+    await dbx?.close();
+    await queues?.close();
+    await prisma?.$disconnect();
+    await stack?.stop();
+    await server?.close();
+  });
+
+  it("answers every dashboard for an org admin and a manager, each tile what its Databricks SQL gives on the tenant's published gold", async () => {
+    for (const who of ['admin', 'manager'] as const) {
+      for (const dashboard of DASHBOARDS) {
+        const reply = await graphql<{ dashboard: { dataVersion: number; tiles: { id: string; result: Result }[] } }>(
+          app,
+          'query ($id: String!) { dashboard(id: $id) { dataVersion tiles { id result { rows dataVersion rollup } } } }',
+          as(who),
+          { id: dashboard.id },
+        );
+        expect({ dashboard: dashboard.id, who, errors: reply.body.errors }).toEqual({ dashboard: dashboard.id, who, errors: undefined });
+        const tiles = new Map(reply.body.data!.dashboard.tiles.map((t) => [t.id, t.result]));
+        expect(reply.body.data!.dashboard.dataVersion).toBeGreaterThanOrEqual(1);
+        if (who === 'manager') continue;
+        // The org admin's tiles, against the facts (no rollup) run here on the same version.
+        for (const { tile, query } of dashboardQueries(dashboard.id, [])) {
+          const compiled = compileQuery(query, { kind: 'tenant' }, databricksDialect, { asOf: AS_OF.toISOString().slice(0, 10) });
+          const expected = await sql(compiled.sql, compiled.params);
+          const got = tiles.get(tile.id)!.rows;
+          expect({ tile: `${dashboard.id}/${tile.id}`, rows: rounded(got) }).toEqual({ tile: `${dashboard.id}/${tile.id}`, rows: rounded(expected) });
+        }
+      }
+    }
+  });
+
+  it('gives the course completion summary that SQL written here gives', async () => {
+    const reply = await graphql<{ dashboard: { tiles: { id: string; result: Result }[] } }>(app, '{ dashboard(id: "course-completion") { tiles { id result { rows dataVersion rollup } } } }', as('admin'));
+    const summary = reply.body.data!.dashboard.tiles.find((t) => t.id === 'summary')!.result.rows[0];
+    const [expected] = await sql(
+      `select count(*) as n, count(case when f.status in ('complete', 'complete_rpl') then 1 end) as c
+       from gold.fact_course_progress f join gold.dim_user u on u.user_key = f.user_key and u.is_active`,
+    );
+    expect(Number(summary['CourseProgress.count'])).toBe(Number(expected.n));
+    expect(Number(summary['CourseProgress.completed'])).toBe(Number(expected.c));
+    expect(Number(expected.n)).toBeGreaterThan(0);
+  });
+
+  it('shows a manager exactly the learners dim_manager_relationship gives them, all levels or direct only', async () => {
+    for (const [reach, relationships] of [
+      ['all', `('direct', 'indirect')`],
+      ['direct', `('direct')`],
+    ] as const) {
+      const expected = await sql(
+        `select u.user_id from gold.dim_manager_relationship r join gold.dim_user mu on mu.user_key = r.manager_user_key join gold.dim_user u on u.user_key = r.user_key
+         where mu.user_id = ? and r.relationship in ${relationships} order by 1`,
+        [managerUserId],
+      );
+      const got = await answer('manager', { measures: ['Learner.count'], dimensions: ['Learner.userId'], limit: 50000 }, reach);
+      expect(got.rows.map((r) => Number(r['Learner.userId'])).sort((a, b) => a - b)).toEqual(expected.map((r) => Number(r.user_id)));
+      expect(expected.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("drills into a cell page by page: its learners and items add up to the cell's count", async () => {
+    const query = { measures: ['CourseProgress.count'], dimensions: ['Learner.organisationName'], limit: 1 };
+    const [cell] = (await answer('admin', query)).rows;
+    const seen: unknown[] = [];
+    let after: string | null = null;
+    do {
+      const reply: { body: { errors?: unknown; data?: { drill: { rows: Row[]; nextCursor: string | null } } | null } } = await graphql(
+        app,
+        'query ($q: AnalyticsQueryInput!, $cell: JSON!, $after: String) { drill(query: $q, cell: $cell, pageSize: 7, after: $after) { rows nextCursor } }',
+        as('admin'),
+        { q: query, cell: { 'Learner.organisationName': cell['Learner.organisationName'] }, ...(after ? { after } : {}) },
+      );
+      expect(reply.body.errors).toBeUndefined();
+      seen.push(...reply.body.data!.drill.rows);
+      after = reply.body.data!.drill.nextCursor;
+    } while (after);
+    expect(seen).toHaveLength(Number(cell['CourseProgress.count']));
+  });
+
+  it("exports a manager's query as CSV with the query's rows", async () => {
+    const query = { measures: ['Learner.count'], dimensions: ['Learner.userId', 'Learner.fullName'], order: [{ member: 'Learner.userId', direction: 'asc' }] };
+    const expected = await answer('manager', query);
+    const response = await app.inject({ method: 'POST', url: '/exports', headers: as('manager'), payload: { format: 'csv', query } });
+    expect(response.statusCode).toBe(200);
+    const lines = response.body.trimEnd().split('\n');
+    expect(lines.slice(1).map((line) => Number(line.split(',')[0]))).toEqual(expected.rows.map((r) => Number(r['Learner.userId'])));
+    expect(expected.rows.length).toBeGreaterThan(0);
+  });
+});
+
+/** Rates to 9 places and whole numbers whatever their type: what a reader sees. */
+function rounded(rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  return rows.map((r) =>
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => {
+        if (typeof v === 'bigint') return [k, Number(v)];
+        if (typeof v === 'number' && !Number.isInteger(v)) return [k, Math.round(v * 1e9) / 1e9];
+        if (v instanceof Date) return [k, v.toISOString().slice(0, 10)];
+        if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/.test(v)) return [k, v.slice(0, 10)];
+        return [k, v];
+      }),
+    ),
+  );
+}
