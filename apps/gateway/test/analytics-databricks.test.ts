@@ -185,6 +185,35 @@ describe('analytics over GraphQL on a Databricks tenant', () => {
     expect(seen).toHaveLength(Number(cell['CourseProgress.count']));
   });
 
+  it('narrows a dashboard by a filter as SQL written here does', async () => {
+    const [course] = await sql("select c.name from gold.fact_course_progress f join gold.dim_course c on c.course_key = f.course_key group by c.name order by count(*) desc, c.name limit 1");
+    const reply = await graphql<{ dashboard: { tiles: { id: string; result: Result }[] } }>(
+      app,
+      'query ($filters: [AnalyticsFilterInput!]) { dashboard(id: "course-completion", filters: $filters) { tiles { id result { rows dataVersion rollup } } } }',
+      as('admin'),
+      { filters: [{ member: 'CourseProgress.courseName', operator: 'equals', values: [course.name] }] },
+    );
+    expect(reply.body.errors).toBeUndefined();
+    const summary = reply.body.data!.dashboard.tiles.find((t) => t.id === 'summary')!.result.rows[0];
+    const [expected] = await sql(
+      'select count(*) as n from gold.fact_course_progress f join gold.dim_user u on u.user_key = f.user_key and u.is_active join gold.dim_course c on c.course_key = f.course_key where c.name = ?',
+      [String(course.name)],
+    );
+    expect(Number(summary['CourseProgress.count'])).toBe(Number(expected.n));
+    expect(Number(expected.n)).toBeGreaterThan(0);
+  });
+
+  it('invites every manager of the published hierarchy in one action', async () => {
+    const [expected] = await sql(
+      `select count(*) as n from gold.dim_user u where u.user_key > 0 and u.is_active
+       and exists (select 1 from gold.dim_manager_relationship r where r.manager_user_key = u.user_key and r.relationship = 'direct')`,
+    );
+    const reply = await graphql<{ inviteAllManagers: { managers: number; alreadyMembers: number } }>(app, 'mutation { inviteAllManagers { managers alreadyMembers } }', as('admin'));
+    expect(reply.body.errors).toBeUndefined();
+    expect(reply.body.data!.inviteAllManagers.managers).toBe(Number(expected.n));
+    expect(reply.body.data!.inviteAllManagers.alreadyMembers).toBe(1);
+  });
+
   it("exports a manager's query as CSV with the query's rows", async () => {
     const query = { measures: ['Learner.count'], dimensions: ['Learner.userId', 'Learner.fullName'], order: [{ member: 'Learner.userId', direction: 'asc' }] };
     const expected = await answer('manager', query);
