@@ -1,4 +1,5 @@
-import { FlowProducer, Queue, type ConnectionOptions, type FlowJob, type JobsOptions } from 'bullmq';
+import type { ConnectionOptions, FlowJob, FlowProducer, JobsOptions, Queue } from 'bullmq';
+import { bullMq } from './bullmq.loader';
 import {
   BUILD_STAGE_NAMES,
   buildStageJob,
@@ -41,7 +42,7 @@ export class JobQueues {
   queue(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: bullConnection(this.redisUrl), prefix: QUEUE_PREFIX });
+      queue = new (bullMq().Queue)(name, { connection: bullConnection(this.redisUrl), prefix: QUEUE_PREFIX });
       if (this.options.onError) queue.on('error', this.options.onError);
       this.queues.set(name, queue);
     }
@@ -107,7 +108,7 @@ export class JobQueues {
       };
     }
     if (!this.flows) {
-      this.flows = new FlowProducer({ connection: bullConnection(this.redisUrl), prefix: QUEUE_PREFIX });
+      this.flows = new (bullMq().FlowProducer)({ connection: bullConnection(this.redisUrl), prefix: QUEUE_PREFIX });
       if (this.options.onError) this.flows.on('error', this.options.onError);
     }
     await this.flows.add(node!);

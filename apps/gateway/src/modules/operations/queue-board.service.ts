@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import type * as BullMqAdapterModule from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuthError, AuthService, OPS_ROLE, type Principal } from '@kineo/auth';
@@ -32,6 +33,8 @@ const cookieKey = (value: string) => `kineo:ops-queues:${createHash('sha256').up
  */
 @Injectable()
 export class QueueBoard {
+  private boardHasQueues = false;
+
   constructor(
     private readonly auth: AuthService,
     @InjectJobQueues() private readonly queues: JobQueues,
@@ -41,17 +44,24 @@ export class QueueBoard {
 
   async install(fastify: FastifyInstance): Promise<void> {
     const board = new BullBoardFastifyAdapter();
-    createBullBoard({
-      queues: QUEUES.map((name) => new BullMQAdapter(this.queues.queue(name))),
-      serverAdapter: board,
-      options: { uiConfig: { boardTitle: 'Kineo queues' } },
-    });
+    // The routes must exist before the server listens, the queues need not: BullMQ (about 4 MiB of
+    // heap, which nothing else in a gateway that only answers dashboards loads) is required when
+    // the first ops request reaches the board.
+    const { replaceQueues } = createBullBoard({ queues: [], serverAdapter: board, options: { uiConfig: { boardTitle: 'Kineo queues' } } });
     board.setBasePath(QUEUE_BOARD_PATH);
     await fastify.register(
       async (scope) => {
         scope.addHook('onRequest', async (request, reply) => {
           const refusal = await this.refusal(request);
-          if (refusal) await reply.status(refusal.code === 'FORBIDDEN' ? 403 : 401).send({ code: refusal.code, message: refusal.message });
+          if (refusal) {
+            await reply.status(refusal.code === 'FORBIDDEN' ? 403 : 401).send({ code: refusal.code, message: refusal.message });
+            return;
+          }
+          if (!this.boardHasQueues) {
+            const { BullMQAdapter } = createRequire(__filename)('@bull-board/api/bullMQAdapter') as typeof BullMqAdapterModule;
+            replaceQueues(QUEUES.map((name) => new BullMQAdapter(this.queues.queue(name))));
+            this.boardHasQueues = true;
+          }
         });
         scope.post('/session', (request, reply) => this.openSession(request, reply));
         await scope.register(board.registerPlugin());
