@@ -309,7 +309,8 @@ async function main() {
  * rotation), then the cached dashboards for one caller. Only this comparison runs.
  * KINEO_BENCH_OTHER_NODE_OPTIONS: NODE_OPTIONS for the other build's gateway only (compare V8 flags
  * with this checkout as the other build); KINEO_BENCH_OTHER_NODE_ARGS: flags on its command line
- * (those NODE_OPTIONS refuses, such as --cpu-prof).
+ * (those NODE_OPTIONS refuses, such as --cpu-prof); KINEO_BENCH_OTHER_ENV: settings for its process only,
+ * space-separated NAME=value (compare a setting, e.g. DUCKDB_IDLE_SNAPSHOT_MEMORY=off, on one build).
  * KINEO_BENCH_PROBE=1: both cached gateways probed (see PROBING).
  * KINEO_BENCH_COMPARE_CACHE=on|off: only the cached or only the uncached comparison (default both).
  * KINEO_BENCH_PROBE_PROFILE=<folder>: with the probe, a CPU profile and an allocation profile of each
@@ -324,7 +325,17 @@ async function compareBuilds(
 ): Promise<void> {
   const names = [`other (${path.basename(otherRoot)})`, 'this build'];
   const flags = (options: string | undefined) => `NODE_OPTIONS=${JSON.stringify(options ?? gatewayImageEnv().NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '')}`;
-  console.log(`other: ${otherRoot}, ${flags(process.env.KINEO_BENCH_OTHER_NODE_OPTIONS)} ${process.env.KINEO_BENCH_OTHER_NODE_ARGS ?? ''}; this build: ${ROOT}, ${flags(undefined)}`);
+  const otherEnv = Object.fromEntries(
+    (process.env.KINEO_BENCH_OTHER_ENV ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((assignment) => {
+        const at = assignment.indexOf('=');
+        if (at < 1) throw new Error(`KINEO_BENCH_OTHER_ENV: "${assignment}" is not NAME=value`);
+        return [assignment.slice(0, at), assignment.slice(at + 1)];
+      }),
+  );
+  console.log(`other: ${otherRoot}, ${flags(process.env.KINEO_BENCH_OTHER_NODE_OPTIONS)} ${process.env.KINEO_BENCH_OTHER_NODE_ARGS ?? ''} ${process.env.KINEO_BENCH_OTHER_ENV ?? ''}; this build: ${ROOT}, ${flags(undefined)}`);
   console.log(`comparing ${otherRoot} (other) with ${ROOT} (this build); load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
   const phases = { on: [true], off: [false] }[process.env.KINEO_BENCH_COMPARE_CACHE ?? ''] ?? [false, true];
   for (const cache of phases) {
@@ -337,7 +348,7 @@ async function compareBuilds(
     const gateways = [
       await startGatewayProcess(
         env,
-        { ANALYTICS_CACHE_ENABLED: String(cache), ...(otherOptions === undefined ? {} : { NODE_OPTIONS: otherOptions }), ...probeEnv(0) },
+        { ...otherEnv, ANALYTICS_CACHE_ENABLED: String(cache), ...(otherOptions === undefined ? {} : { NODE_OPTIONS: otherOptions }), ...probeEnv(0) },
         otherRoot,
         [...probeArgs, ...(process.env.KINEO_BENCH_OTHER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
       ),

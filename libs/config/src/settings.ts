@@ -41,6 +41,8 @@ export const settingsSchema = z.object({
   DUCKDB_MAX_OPEN_SNAPSHOTS: z.coerce.number().int().min(1).default(8),
   // What an open snapshot keeps cached between queries (readers); 'off' keeps all it cached.
   DUCKDB_IDLE_SNAPSHOT_MEMORY: z.union([z.literal('off'), duckdbSize]).default('1MB'),
+  // How long no query must have read a snapshot before it gives back what it cached (0: at once).
+  DUCKDB_IDLE_SNAPSHOT_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(2_000),
   DATABRICKS_HOST: z.string().min(1).optional(),
   DATABRICKS_HTTP_PATH: z.string().min(1).optional(),
   // A workspace (or private endpoint, or the local test server) on another port than 443.

@@ -8,17 +8,22 @@ import type { Warehouse } from './types';
 
 export type WarehouseRole = 'worker' | 'reader';
 
+export interface WarehouseOptions {
+  /** Where the driver reports what it recovered from by itself (the process's logger); stderr unless set. */
+  warn?: (message: string) => void;
+}
+
 /**
  * The warehouse the settings select (the Databricks driver itself loads only on first use). The worker keeps working areas open only briefly (it is
  * their only writer, and other processes may need to read them); readers keep snapshots open.
  */
-export async function createWarehouse(settings: Settings, secrets: SecretStore, role: WarehouseRole): Promise<Warehouse> {
-  const warehouse = await engineWarehouse(settings, secrets, role);
+export async function createWarehouse(settings: Settings, secrets: SecretStore, role: WarehouseRole, options: WarehouseOptions = {}): Promise<Warehouse> {
+  const warehouse = await engineWarehouse(settings, secrets, role, options);
   // Spans only when this process traces (startTracing ran first): otherwise calls go straight to the driver.
   return isTracing() ? tracedWarehouse(warehouse) : warehouse;
 }
 
-async function engineWarehouse(settings: Settings, secrets: SecretStore, role: WarehouseRole): Promise<Warehouse> {
+async function engineWarehouse(settings: Settings, secrets: SecretStore, role: WarehouseRole, options: WarehouseOptions): Promise<Warehouse> {
   const statementTimeoutMs = statementTimeoutFor(settings, role);
   if (settings.WAREHOUSE_ENGINE === 'duckdb') {
     return new DuckDbWarehouse({
@@ -28,6 +33,8 @@ async function engineWarehouse(settings: Settings, secrets: SecretStore, role: W
       maxOpenTenants: settings.DUCKDB_MAX_OPEN_TENANTS,
       maxOpenSnapshots: settings.DUCKDB_MAX_OPEN_SNAPSHOTS,
       idleSnapshotMemory: role === 'reader' && settings.DUCKDB_IDLE_SNAPSHOT_MEMORY !== 'off' ? settings.DUCKDB_IDLE_SNAPSHOT_MEMORY : undefined,
+      idleSnapshotDelayMs: settings.DUCKDB_IDLE_SNAPSHOT_DELAY_MS,
+      warn: options.warn,
       idleMs: role === 'worker' ? 5_000 : 300_000,
       statementTimeoutMs,
     });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbWarehouse, HandleCache, WarehouseError, namespaceForTenantSeq } from '../src';
 
 const a = { tenantId: 'a', namespace: namespaceForTenantSeq(1) };
@@ -137,6 +137,58 @@ describe('the DuckDB warehouse', () => {
       expect(streamed).toBe(300000);
     });
 
+    it('with a delay, keeps what it cached while queries keep coming and gives it back once none came for that long', async () => {
+      await publishWide();
+      await wh.close();
+      // Timers faked (DuckDB's own work is not): the delay is stepped through, never waited for.
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      try {
+        wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), threads: 1, memoryLimit: '256MB', idleSnapshotMemory: '1MB', idleSnapshotDelayMs: 2_000 });
+        expect((await wh.queryPublished(a, readAll)).rows).toEqual([{ n: 300000 }]);
+        jest.advanceTimersByTime(1_999);
+        // A query within the delay finds the cache and starts the delay again.
+        expect((await wh.queryPublished(a, readAll)).rows).toEqual([{ n: 300000 }]);
+        jest.advanceTimersByTime(1_999);
+        expect(Object.values(await wh.snapshotMemory())[0]).toBeGreaterThan(4 * 1024 ** 2);
+        // Reading its memory was a query too: the delay runs from there.
+        jest.advanceTimersByTime(2_000);
+        expect(Object.values(await wh.snapshotMemory())[0]).toBeLessThanOrEqual(1024 ** 2);
+        expect(wh.openHandles().snapshots).toBe(1);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('closes a snapshot whose memory limit could not be raised again, says so, and the next query opens it again and answers', async () => {
+      await publishWide();
+      await wh.close();
+      const warnings: string[] = [];
+      wh = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), threads: 1, memoryLimit: '256MB', idleSnapshotMemory: '1MB', warn: (m) => warnings.push(m) });
+      // The one fault injected: raising the limit back fails once, on the real engine.
+      // Called with the connection as `this` below.
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      const run = DuckDBConnection.prototype.run;
+      let raises = 0;
+      const spy = jest.spyOn(DuckDBConnection.prototype, 'run').mockImplementation(function (this: DuckDBConnection, sql: string, ...rest: unknown[]) {
+        if (sql === "set memory_limit = '256MB'" && raises++ === 0) return Promise.reject(new Error('Out of Memory Error: the limit could not be raised'));
+        return (run as (sql: string, ...rest: unknown[]) => ReturnType<DuckDBConnection['run']>).call(this, sql, ...rest);
+      });
+      try {
+        expect((await wh.queryPublished(a, readAll)).rows).toEqual([{ n: 300000 }]);
+        // Its give-back started as it left; this query waits for it, finds the snapshot broken and gets it opened again.
+        expect((await wh.queryPublished(a, readAll)).rows).toEqual([{ n: 300000 }]);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(raises).toBeGreaterThanOrEqual(1);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^Snapshot t_000001:1 could not raise its memory limit back to 256MB after giving its cache back \(Out of Memory Error: the limit could not be raised\); closing it/);
+      expect(wh.openHandles().snapshots).toBe(1);
+      // The reopened snapshot runs at its full limit again, giving back and raising as before.
+      expect((await wh.queryPublished(a, readAll)).rows).toEqual([{ n: 300000 }]);
+      expect(warnings).toHaveLength(1);
+    });
+
     it('still refuses SQL that would change its settings, though they are no longer locked', async () => {
       await publishWide();
       await wh.close();
@@ -146,7 +198,8 @@ describe('the DuckDB warehouse', () => {
         await expect(wh.queryPublished(a, sql)).rejects.toMatchObject({ code: 'WAREHOUSE_READ_ONLY' });
       }
       // Below the guard, on the engine itself as the driver opens it: what confines it cannot be undone.
-      const opened = await (wh as unknown as { openSnapshot(file: string): Promise<{ instance: DuckDBInstance; close(): Promise<void> }> }).openSnapshot(
+      const opened = await (wh as unknown as { openSnapshot(key: string, file: string): Promise<{ instance: DuckDBInstance; close(): Promise<void> }> }).openSnapshot(
+        'below-the-guard',
         path.join(wh.tenantDir(a), 'gold', 'v1.duckdb'),
       );
       const c = await opened.instance.connect();

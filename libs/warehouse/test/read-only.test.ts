@@ -175,6 +175,15 @@ describe('the read-only SQL guard', () => {
     expect(databricksSqlForParser("select `a``b` as `x\"y`, 'it\\'s' /* c */ from gold.t -- d")).toBe('select "a`b" as "x""y", \'it\'\'s\'   from gold.t  ');
   });
 
+  it('remembers a statement it approved only for the layers it approved it for, and refuses again what it refused', async () => {
+    const sql = 'select count(*) as n from silver.users';
+    await expect(assertReadOnlySelect(sql, ['silver'])).resolves.toBeUndefined();
+    await expect(assertReadOnlySelect(sql, ['silver'])).resolves.toBeUndefined();
+    expect((await refusal(sql, ['gold'])).message).toContain('silver.users is not a table this query may read');
+    expect((await refusal(sql, ['gold'])).message).toContain('silver.users is not a table this query may read');
+    await expect(wh.queryPublished(a, sql)).rejects.toMatchObject({ code: 'WAREHOUSE_READ_ONLY' });
+  });
+
   it('still answers an allowed query with the tenant data', async () => {
     const result = await wh.queryPublished(a, 'with t as (select * from gold.dim_user) select count(*) as n from t');
     expect(result.rows).toEqual([{ n: 3 }]);

@@ -44,6 +44,13 @@ export interface DuckDbWarehouseOptions {
    * limit is lowered and raised between queries); what confines it is not changeable either way.
    */
   idleSnapshotMemory?: string;
+  /**
+   * With idleSnapshotMemory: how long no query must have read a snapshot before it gives back
+   * (0, the default: as soon as its last query leaves).
+   */
+  idleSnapshotDelayMs?: number;
+  /** Where the driver reports what it recovered from by itself (a snapshot it had to close); stderr unless set. */
+  warn?: (message: string) => void;
   /** Close a handle unused for this long. */
   idleMs?: number;
   statementTimeoutMs?: number;
@@ -306,19 +313,13 @@ export class DuckDbWarehouse implements Warehouse {
     options: QueryOptions & { version?: number } = {},
   ): Promise<QueryResult<R>> {
     const { key, file } = await this.publishedTarget(tenant, sql, options.version);
-    return this.snapshots.use(key, () => this.openSnapshot(file), async (snapshot) => {
-      const leave = await snapshot.enter();
-      try {
-        const c = await snapshot.instance.connect();
-        try {
-          return await this.readAll<R>(c, sql, params, options);
-        } finally {
-          c.closeSync();
-        }
-      } finally {
-        leave();
-      }
-    });
+    const { snapshot, leave, release } = await this.enterSnapshot(key, file);
+    try {
+      return await snapshot.withConnection((c) => this.readAll<R>(c, sql, params, options));
+    } finally {
+      leave();
+      await release();
+    }
   }
 
   async *streamPublished(
@@ -328,16 +329,33 @@ export class DuckDbWarehouse implements Warehouse {
     options: StreamOptions & { version?: number } = {},
   ): AsyncGenerator<Row[]> {
     const { key, file } = await this.publishedTarget(tenant, sql, options.version);
-    const { handle, release } = await this.snapshots.acquire(key, () => this.openSnapshot(file));
+    const { snapshot, leave, release } = await this.enterSnapshot(key, file);
     try {
-      const leave = await handle.enter();
-      try {
-        yield* this.streamFrom(handle.instance, sql, params, options);
-      } finally {
-        leave();
-      }
+      yield* this.streamFrom(snapshot.instance, sql, params, options);
     } finally {
+      leave();
       await release();
+    }
+  }
+
+  /**
+   * The open snapshot, entered as a reader. A snapshot that broke while this query waited for it
+   * (its memory limit could not be raised again) is being closed: the query asks again and gets
+   * it opened afresh.
+   */
+  private async enterSnapshot(key: string, file: string): Promise<{ snapshot: SnapshotReader; leave: () => void; release: () => Promise<void> }> {
+    for (let attempt = 1; ; attempt++) {
+      const { handle, release } = await this.snapshots.acquire(key, () => this.openSnapshot(key, file));
+      let leave: (() => void) | null;
+      try {
+        leave = await handle.enter();
+      } catch (error) {
+        await release();
+        throw error;
+      }
+      if (leave) return { snapshot: handle, leave, release };
+      await release();
+      if (attempt === 3) throw new WarehouseError('WAREHOUSE_QUERY_FAILED', 'The published data could not be opened for reading; try again.');
     }
   }
 
@@ -446,7 +464,7 @@ export class DuckDbWarehouse implements Warehouse {
     return instance;
   }
 
-  private async openSnapshot(file: string): Promise<SnapshotReader> {
+  private async openSnapshot(key: string, file: string): Promise<SnapshotReader> {
     const instance = await DuckDBInstance.create(file, { ...this.instanceSettings(), access_mode: 'READ_ONLY' });
     const idle = this.options.idleSnapshotMemory;
     const c = await instance.connect();
@@ -467,7 +485,16 @@ export class DuckDbWarehouse implements Warehouse {
       throw asWarehouseError(error);
     }
     c.closeSync();
-    return new SnapshotReader(instance, idle && busy ? { busy, idle } : undefined);
+    const budget = idle && busy ? { busy, idle, afterMs: this.options.idleSnapshotDelayMs ?? 0 } : undefined;
+    return new SnapshotReader(instance, budget, (error) => {
+      this.warn(`Snapshot ${key} could not raise its memory limit back to ${busy} after giving its cache back (${asWarehouseError(error).message}); closing it, its next query opens it again.`);
+      void this.snapshots.evict(key).catch(() => undefined);
+    });
+  }
+
+  private warn(message: string): void {
+    if (this.options.warn) this.options.warn(message);
+    else process.stderr.write(`kineo warehouse: ${message}\n`);
   }
 
   private instanceSettings(): Record<string, string> {

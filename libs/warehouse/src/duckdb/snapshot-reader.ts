@@ -1,39 +1,79 @@
-import type { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+/** What an open snapshot may keep cached while unread, and when it gives the rest back. */
+export interface IdleBudget {
+  /** The memory limit while queries read it (what it was opened with). */
+  busy: string;
+  /** The limit it is lowered to, to give back its cached blocks. */
+  idle: string;
+  /** How long no query must have read it before it gives back (0: as soon as its last reader leaves). */
+  afterMs: number;
+}
+
+/**
+ * Connections kept open between queries. Opening one is a round trip through libuv's thread pool
+ * (about 1 ms in a loaded gateway, each tile of a dashboard paying it); a dashboard asks six tiles at
+ * once, and an idle connection holds no cached data.
+ */
+const SPARE_CONNECTIONS = 8;
 
 /**
  * One open published snapshot. With an idle budget, the blocks DuckDB cached while reading it are
- * given back as soon as no query is reading it: an open snapshot then costs its catalog (about
+ * given back once no query has read it for a while: an open snapshot then costs its catalog (about
  * 5 MiB) instead of its catalog and everything its last dashboard touched (another 8-15 MiB for a
- * 5,000-user tenant), while staying open, so the next request reads its blocks again from the OS's
- * page cache (a few ms) instead of reopening the file (60-100 ms).
+ * 5,000-user tenant), while staying open, so a later request reads its blocks again from the OS's
+ * page cache (a few ms) instead of reopening the file (60-100 ms). Giving back only after a short
+ * idle time keeps the cache for a dashboard's tiles and the screens that follow within seconds.
  */
 export class SnapshotReader {
   private reading = 0;
   /** The limit being lowered and raised again: no query may start meanwhile (it could fail for memory). */
   private shrinking?: Promise<void>;
+  private idleTimer?: NodeJS.Timeout;
+  /** Its memory limit could not be raised again after giving back: it answers nothing more (see `enter`). */
+  private broken = false;
+  private closed = false;
+  private readonly spare: DuckDBConnection[] = [];
 
   constructor(
     readonly instance: DuckDBInstance,
-    private readonly limits?: { busy: string; idle: string },
+    private readonly limits?: IdleBudget,
+    /** Called once if it broke (the owner closes it; its next query opens the snapshot again). */
+    private readonly onBroken?: (error: Error) => void,
   ) {}
-
 
   /**
    * Marks a query as reading; call the returned function when it is done. The last reader to leave
-   * starts the shrink without waiting for it, so no answer waits on it; the next reader does.
+   * schedules the give-back (or starts it, with no delay) without waiting for it, so no answer waits
+   * on it; a reader arriving first cancels it, one arriving during it waits for it. Null when the
+   * snapshot broke meanwhile: it must not be read, and its owner is closing it.
    */
-  async enter(): Promise<() => void> {
+  async enter(): Promise<(() => void) | null> {
+    this.cancelIdleTimer();
     while (this.shrinking) await this.shrinking;
+    if (this.broken || this.closed) return null;
     this.reading++;
     let left = false;
     return () => {
       if (left) return;
       left = true;
-      if (--this.reading === 0 && this.limits) {
-        const { busy, idle } = this.limits;
-        this.shrinking = this.shrink(idle, busy).finally(() => (this.shrinking = undefined));
-      }
+      if (--this.reading === 0 && this.limits) this.scheduleShrink(this.limits);
     };
+  }
+
+  /** Runs `fn` on a connection of its own, kept for the next query unless the statement failed. */
+  async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const c = this.spare.pop() ?? (await this.instance.connect());
+    let reusable = false;
+    try {
+      const value = await fn(c);
+      reusable = true;
+      return value;
+    } finally {
+      // A failed or interrupted statement's connection is not trusted with the next one.
+      if (reusable && !this.closed && this.spare.length < SPARE_CONNECTIONS) this.spare.push(c);
+      else c.closeSync();
+    }
   }
 
   /** Queries reading it now, for tests. */
@@ -44,37 +84,81 @@ export class SnapshotReader {
   /** Bytes DuckDB holds for this snapshot (cached blocks and working memory), for tests and benchmarks. */
   async memoryBytes(): Promise<number> {
     const leave = await this.enter();
-    const c = await this.instance.connect();
+    if (!leave) throw new Error('the snapshot is closing');
     try {
-      const reader = await c.runAndReadAll('select coalesce(sum(memory_usage_bytes), 0)::bigint as b from duckdb_memory()');
-      return Number(reader.getRowObjectsJS()[0].b);
+      return await this.withConnection(async (c) => {
+        const reader = await c.runAndReadAll('select coalesce(sum(memory_usage_bytes), 0)::bigint as b from duckdb_memory()');
+        return Number(reader.getRowObjectsJS()[0].b);
+      });
     } finally {
-      c.closeSync();
       leave();
     }
   }
 
-  /** Closing waits for a shrink in flight, which uses a connection of its own. */
+  /** Closing waits for a give-back in flight, which uses a connection of its own. */
   async close(): Promise<void> {
+    // First, so a give-back finishing meanwhile neither keeps its connection nor reports a break.
+    this.closed = true;
+    this.cancelIdleTimer();
     while (this.shrinking) await this.shrinking;
+    for (const c of this.spare.splice(0)) c.closeSync();
     this.instance.closeSync();
+  }
+
+  private cancelIdleTimer(): void {
+    if (this.idleTimer === undefined) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  private scheduleShrink(limits: IdleBudget): void {
+    this.cancelIdleTimer();
+    if (limits.afterMs <= 0) {
+      this.startShrink(limits);
+      return;
+    }
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.reading === 0 && !this.shrinking && !this.closed && !this.broken) this.startShrink(limits);
+    }, limits.afterMs);
+    // A snapshot waiting to give back never keeps a process (a CLI command, a test) alive.
+    this.idleTimer.unref();
+  }
+
+  private startShrink({ idle, busy }: IdleBudget): void {
+    this.shrinking = this.shrink(idle, busy).then((failure) => {
+      this.shrinking = undefined;
+      if (!failure || this.closed) return;
+      this.broken = true;
+      this.onBroken?.(failure);
+    });
   }
 
   /**
    * DuckDB's buffer manager evicts unpinned blocks down to a lowered limit and hands their memory
    * back to its allocator; raising the limit again keeps nothing evicted. Eviction is refused
-   * when what is left cannot fit (then the cache simply stays until next time).
+   * when what is left cannot fit (then the cache simply stays until next time). Resolves to the
+   * error when the limit could not be raised again: the instance would be left at the idle
+   * budget, where the next queries would spill to disk or fail for memory.
    */
-  private async shrink(idle: string, busy: string): Promise<void> {
-    const c = await this.instance.connect();
+  private async shrink(idle: string, busy: string): Promise<Error | undefined> {
+    let c: DuckDBConnection;
+    try {
+      c = this.spare.pop() ?? (await this.instance.connect());
+    } catch {
+      // Nothing was lowered: the cache stays until next time.
+      return undefined;
+    }
+    let failure: Error | undefined;
     try {
       await c.run(`set memory_limit = ${sqlText(idle)}`).catch(() => undefined);
       await c.run(`set memory_limit = ${sqlText(busy)}`);
-    } catch {
-      // Raising a limit does not fail; if it ever did, the next query's own error would say so.
-    } finally {
-      c.closeSync();
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
     }
+    if (!failure && !this.closed && this.spare.length < SPARE_CONNECTIONS) this.spare.push(c);
+    else c.closeSync();
+    return failure;
   }
 }
 

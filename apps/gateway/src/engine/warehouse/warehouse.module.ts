@@ -1,4 +1,4 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { createSecretStore, type Settings } from '@kineo/config';
 import { createWarehouse, type Warehouse } from '@kineo/warehouse';
 import { SETTINGS } from '../config/settings.module';
@@ -15,7 +15,10 @@ export const InjectWarehouse = (): ParameterDecorator => Inject(WAREHOUSE);
     {
       provide: WAREHOUSE,
       inject: [SETTINGS],
-      useFactory: (settings: Settings): Promise<Warehouse> => createWarehouse(settings, createSecretStore(settings), 'reader'),
+      useFactory: (settings: Settings): Promise<Warehouse> => {
+        const logger = new Logger('Warehouse');
+        return createWarehouse(settings, createSecretStore(settings), 'reader', { warn: (message) => logger.warn(message) });
+      },
     },
     PublishedVersions,
   ],
