@@ -23,7 +23,7 @@ import {
   type WarehouseSession,
 } from '../types';
 import { localTableFiles } from './local-table-files';
-import { SnapshotReader } from './snapshot-reader';
+import { SnapshotReader, WaitingSnapshots } from './snapshot-reader';
 import { bindable, normaliseRows } from './values';
 
 export interface DuckDbWarehouseOptions {
@@ -46,7 +46,8 @@ export interface DuckDbWarehouseOptions {
   idleSnapshotMemory?: string;
   /**
    * With idleSnapshotMemory: how long no query must have read a snapshot before it gives back
-   * (0, the default: as soon as its last query leaves).
+   * (0, the default: as soon as its last query leaves). Only the snapshot read last waits; the
+   * others give back as soon as another one's last query leaves.
    */
   idleSnapshotDelayMs?: number;
   /** Where the driver reports what it recovered from by itself (a snapshot it had to close); stderr unless set. */
@@ -75,6 +76,7 @@ export class DuckDbWarehouse implements Warehouse {
   readonly dialect = dialectFor('duckdb');
   private readonly work: HandleCache<DuckDBInstance>;
   private readonly snapshots: HandleCache<SnapshotReader>;
+  private readonly waiting = new WaitingSnapshots();
   private readonly rootDir: string;
   private readonly landingRoot: string;
 
@@ -485,7 +487,7 @@ export class DuckDbWarehouse implements Warehouse {
       throw asWarehouseError(error);
     }
     c.closeSync();
-    const budget = idle && busy ? { busy, idle, afterMs: this.options.idleSnapshotDelayMs ?? 0 } : undefined;
+    const budget = idle && busy ? { busy, idle, afterMs: this.options.idleSnapshotDelayMs ?? 0, waiting: this.waiting } : undefined;
     return new SnapshotReader(instance, budget, (error) => {
       this.warn(`Snapshot ${key} could not raise its memory limit back to ${busy} after giving its cache back (${asWarehouseError(error).message}); closing it, its next query opens it again.`);
       void this.snapshots.evict(key).catch(() => undefined);
