@@ -46,8 +46,8 @@ export interface DuckDbWarehouseOptions {
   idleSnapshotMemory?: string;
   /**
    * With idleSnapshotMemory: how long no query must have read a snapshot before it gives back
-   * (0, the default: as soon as its last query leaves). Only the snapshot read last waits; the
-   * others give back as soon as another one's last query leaves.
+   * (0, the default: as soon as its last query leaves). Only the snapshot read last waits, and
+   * only until a query enters another one (see WaitingSnapshots).
    */
   idleSnapshotDelayMs?: number;
   /** Where the driver reports what it recovered from by itself (a snapshot it had to close); stderr unless set. */

@@ -82,6 +82,7 @@ export class SnapshotReader {
   async enter(): Promise<(() => void) | null> {
     this.cancelIdleTimer();
     this.limits?.waiting.remove(this);
+    // The snapshot being read now is the one worth keeping: any other still waiting gives back.
     this.limits?.waiting.only(this);
     while (this.shrinking) await this.shrinking;
     if (this.broken || this.closed) return null;
