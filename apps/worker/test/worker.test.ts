@@ -23,6 +23,8 @@ import {
   landingScanJob,
   enqueuePendingLoadsJob,
   requestLoad,
+  queueRollupRefresh,
+  refreshRollupsJob,
   requestRollupRefresh,
 } from '@kineo/jobs';
 import fs from 'node:fs';
@@ -440,6 +442,89 @@ describe('the worker', () => {
     await expect(
       startWorker({ redisUrl: stack.redisUrl, registry, definitions: [provisionTenantJob], log }),
     ).rejects.toThrow('job "tenant.provision" has 2 handlers');
+  });
+
+  it('rides out a rolling deploy: a job an older worker has no handler for goes back to its queue until a worker that knows it runs it; one no worker takes within the bound fails naming it, and queueing its refresh again replaces the failed job', async () => {
+    // The older release: a worker on the build queue whose registry has no rollups.refresh handler.
+    const olderJob = defineJob({ name: 'test.older-build', queue: 'build', version: 1, attempts: 1, schema: z.object({ tenantId: z.uuid() }) });
+    const said: { msg: string; job?: string }[] = [];
+    const olderLog = pino({ level: 'warn' }, { write: (line: string) => void said.push(JSON.parse(line) as { msg: string; job?: string }) });
+    const older = await startWorker({
+      redisUrl: stack.redisUrl,
+      registry: new JobHandlerRegistry().register(olderJob, async () => undefined),
+      definitions: [olderJob],
+      log: olderLog,
+      unknownJobs: { retryFirstMs: 50, maxAgeMs: 3600_000 },
+    });
+    const newerRan: string[] = [];
+    const newerRegistry = new JobHandlerRegistry().register(refreshRollupsJob, async (payload) => {
+      newerRan.push(payload.tenantId);
+      return { refreshed: true };
+    });
+    const events = new QueueEvents('build', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+    let newer: Awaited<ReturnType<typeof startWorker>> | undefined;
+    try {
+      await events.waitUntilReady();
+      const tenantId = randomUUID();
+      const jobId = `rollups-${tenantId}-v1-rolling`;
+      const handedBack: string[] = [];
+      events.on('delayed', ({ jobId: id }) => void (id === jobId && handedBack.push(id)));
+      const first = await queueRollupRefresh(queues, { tenantId, requestedBy: 'worker', jobId });
+      expect(first).toEqual({ jobId, replaced: null });
+      // Only the older worker runs: the job keeps coming back to the queue, never failed.
+      while (handedBack.length < 3) await new Promise((r) => setTimeout(r, 25));
+      const waiting = (await queues.queue('build').getJob(jobId))!;
+      expect(['delayed', 'prioritized', 'waiting', 'active']).toContain(await waiting.getState());
+      expect(waiting.attemptsMade).toBe(0);
+      // The newer release starts beside it and takes the job.
+      newer = await startWorker({ redisUrl: stack.redisUrl, registry: newerRegistry, definitions: [refreshRollupsJob], log });
+      expect(await waiting.waitUntilFinished(events, 30_000)).toEqual({ refreshed: true });
+      expect(newerRan).toEqual([tenantId]);
+      // Told once for the job name, not at each of its hand-backs.
+      expect(said.filter((l) => l.job === 'rollups.refresh').map((l) => l.msg)).toEqual([
+        'no handler for job "rollups.refresh": handed back to its queue for a worker that knows it (a rolling deploy?); offered again with a backoff, failed 1 h after its creation',
+      ]);
+      await newer.close();
+      newer = undefined;
+      // A newer version of a job it knows is handed back the same way, not failed as an invalid payload.
+      const newerVersion = await queues.queue('build').add(olderJob.name, { v: 2, data: { tenantId } }, { attempts: 1 });
+      while (!said.some((l) => l.job === olderJob.name)) await new Promise((r) => setTimeout(r, 25));
+      expect(said.find((l) => l.job === olderJob.name)?.msg).toMatch(/^no handler for version 2 of job "test.older-build" \(this worker knows version 1\): handed back to its queue/);
+      expect((await queues.queue('build').getJob(newerVersion.id!))!.failedReason).toBeFalsy();
+      // remove() refuses it in the moment the older worker holds it (locked); it is soon back in the queue.
+      while ((await queues.queue('build').remove(newerVersion.id!).catch(() => 0)) !== 1) await new Promise((r) => setTimeout(r, 25));
+
+      // A job no worker took within the bound (created two hours ago) is failed, naming it and the bound.
+      const orphanTenant = randomUUID();
+      const orphanId = `rollups-${orphanTenant}-v1-rolling`;
+      const orphan = await queues.queue('build').add(
+        refreshRollupsJob.name,
+        { v: refreshRollupsJob.version, data: { tenantId: orphanTenant, requestedBy: 'worker' } },
+        { jobId: orphanId, attempts: 3, timestamp: Date.now() - 2 * 3600_000 },
+      );
+      await expect(orphan.waitUntilFinished(events, 30_000)).rejects.toThrow(
+        'no worker took job "rollups.refresh" on queue "build" within 1 h of its creation (this one has no handler for it); was it queued by a release no longer running?',
+      );
+      await older.close();
+      // Queueing that refresh again (the next start's scan) removes the failed job and queues it anew,
+      // saying what it replaced; the newer worker runs it.
+      const again = await queueRollupRefresh(queues, { tenantId: orphanTenant, requestedBy: 'worker', jobId: orphanId });
+      expect(again).toMatchObject({ jobId: orphanId, replaced: { jobId: orphanId, state: 'failed', reason: expect.stringMatching(/^no worker took job "rollups.refresh"/) } });
+      expect(await (await queues.queue('build').getJob(orphanId))!.getState()).toBe('prioritized');
+      newer = await startWorker({ redisUrl: stack.redisUrl, registry: newerRegistry, definitions: [refreshRollupsJob], log });
+      expect(await (await queues.queue('build').getJob(orphanId))!.waitUntilFinished(events, 30_000)).toEqual({ refreshed: true });
+      // A completed one of the same id is replaced too (asked again, the rollups are still stale); a queued one is not.
+      await newer.close();
+      newer = undefined;
+      expect(await queueRollupRefresh(queues, { tenantId: orphanTenant, requestedBy: 'worker', jobId: orphanId })).toMatchObject({ replaced: { state: 'completed', reason: null } });
+      expect(await queueRollupRefresh(queues, { tenantId: orphanTenant, requestedBy: 'worker', jobId: orphanId })).toEqual({ jobId: orphanId, replaced: null });
+      expect((await queues.queue('build').getJobs(['prioritized', 'waiting'])).filter((j) => j.id === orphanId)).toHaveLength(1);
+      await queues.queue('build').remove(orphanId);
+    } finally {
+      await events.close();
+      await newer?.close();
+      await older.close();
+    }
   });
 
   it('finishes the job in hand before it shuts down', async () => {

@@ -105,18 +105,52 @@ export async function requestRebuild(
 /** The stages a rollups-only refresh records: the stale rollups built on a copy of the version, then its publish. */
 export const REFRESH_ROLLUPS_STAGES = ['rollups', 'publish'] as const;
 
+/** A refresh job that held the id a new refresh asks for, finished, and was removed so the new one is queued. */
+export interface ReplacedRefreshJob {
+  jobId: string;
+  state: 'failed' | 'completed';
+  /** Why it failed (BullMQ's failedReason), for a failed one. */
+  reason: string | null;
+  finishedAt: string | null;
+}
+
+export interface QueuedRollupRefresh {
+  jobId: string;
+  /** Set when the id belonged to a finished job, which was removed first. */
+  replaced: ReplacedRefreshJob | null;
+}
+
 /**
  * Queues a tenant's rollups refresh behind every load (BullMQ priority). `jobId` deduplicates: the
  * worker's start-up scan names the job after the tenant, its version and the model's rollups, so
- * every replica starting with the same release queues it once.
+ * every replica starting with the same release queues it once. BullMQ ignores an add whose id a
+ * job still holds, even a failed or completed one; such a job is finished, and the caller only asks
+ * because the rollups are still stale (a refresh failed, or an older worker without the handler
+ * failed it during a rolling deploy), so it is removed and the refresh queued anew.
  */
 export async function queueRollupRefresh(
   queues: JobQueues,
   refresh: { tenantId: string; buildRunId?: string; requestedBy: string; jobId: string },
-): Promise<string> {
+): Promise<QueuedRollupRefresh> {
   const { jobId, ...payload } = refresh;
+  const queue = queues.queue(refreshRollupsJob.queue);
+  let replaced: ReplacedRefreshJob | null = null;
+  const existing = await queue.getJob(jobId);
+  if (existing) {
+    const state = await existing.getState();
+    // remove() refuses a job that is locked (active); a finished one is not, and a replica racing
+    // us to it finds it gone (0 removed) and just adds, which the id then deduplicates.
+    if ((state === 'failed' || state === 'completed') && (await queue.remove(jobId)) === 1) {
+      replaced = {
+        jobId,
+        state,
+        reason: state === 'failed' ? existing.failedReason || null : null,
+        finishedAt: existing.finishedOn ? new Date(existing.finishedOn).toISOString() : null,
+      };
+    }
+  }
   const job = await queues.enqueue(refreshRollupsJob, payload, { jobId, priority: REFRESH_ROLLUPS_PRIORITY });
-  return job.id!;
+  return { jobId: job.id!, replaced };
 }
 
 export interface RollupRefreshTicket {
@@ -143,6 +177,6 @@ export async function requestRollupRefresh(prisma: PrismaClient, queues: JobQueu
   await prisma.auditEvent.create({
     data: { actor: request.actor, action: 'rollups.refresh_requested', tenantId: tenant.id, details: { buildRunId: build.runId, dataVersion: tenant.dataVersion } },
   });
-  const jobId = await queueRollupRefresh(queues, { tenantId: tenant.id, buildRunId: build.runId, requestedBy: request.actor, jobId: `${build.runId}-rollups` });
+  const { jobId } = await queueRollupRefresh(queues, { tenantId: tenant.id, buildRunId: build.runId, requestedBy: request.actor, jobId: `${build.runId}-rollups` });
   return { buildRunId: build.runId, jobId };
 }

@@ -16,6 +16,15 @@ const METADATA_RETRY_MAX_MS = 30_000;
  * connections are dropped: with Redis answering it takes milliseconds, so only a hung close waits it out.
  */
 const CLOSE_AFTER_JOBS_MS = 2_000;
+/**
+ * A job this worker has no handler for (or whose payload is a newer version than it knows) is
+ * offered again after a wait as long as the job's age, between these bounds: a rolling deploy's
+ * newer worker takes it within minutes, and an orphan costs a few wake-ups an hour.
+ */
+const UNKNOWN_JOB_RETRY_FIRST_MS = 5_000;
+const UNKNOWN_JOB_RETRY_MAX_MS = 5 * 60_000;
+/** Past this age (from the job's creation) a job no worker took is failed: no release in the fleet knows it. */
+const UNKNOWN_JOB_MAX_AGE_MS = 24 * 3600_000;
 
 export interface WorkerOptions {
   redisUrl: string;
@@ -34,6 +43,11 @@ export interface WorkerOptions {
   shutdownGraceMs?: number;
   /** Shared with the process's other Redis connections, so an outage is told once; made from `log` otherwise. */
   redisOutage?: RedisOutageLog;
+  /**
+   * Jobs this worker cannot run (no handler, or a newer payload version): the first wait before one
+   * is offered again and the age past which it is failed (defaults 5 s and 24 h).
+   */
+  unknownJobs?: { retryFirstMs?: number; maxAgeMs?: number };
 }
 
 export interface RunningWorker {
@@ -48,6 +62,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const workers: Worker[] = [];
   const lock = new TenantLock(options.redisUrl, options.tenantLockTtlMs);
   const metadataRetries = new MetadataRetries(options.log);
+  const unknownJobs = new UnknownJobs(options.log, options.unknownJobs);
   // Aborted when the shutdown grace has passed: every job in hand stops at its next step.
   const stopping = new AbortController();
   const outage = options.redisOutage ?? new RedisOutageLog(options.log, options.redisUrl);
@@ -58,7 +73,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       queue,
       trackInHand(inHand, metadataRetries.around(queue, async (job, token) => {
         const entry = options.registry.get(job.name);
-        if (!entry) throw new UnrecoverableError(`no handler for job "${job.name}" on queue "${queue}"`);
+        if (!entry || isNewerPayload(job, entry.definition)) return unknownJobs.handBack(queue, job, token, entry?.definition);
         let payload;
         try {
           payload = parsePayload(entry.definition, job.data);
@@ -191,6 +206,60 @@ async function dropConnections(worker: Worker): Promise<void> {
   const backend = worker.getBackend();
   const clients = await Promise.all([backend.client, backend.blockingClient]);
   for (const client of clients) client?.disconnect();
+}
+
+function isNewerPayload(job: Job, definition: JobDefinition): boolean {
+  const v = (job.data as { v?: unknown } | null)?.v;
+  return typeof v === 'number' && v > definition.version;
+}
+
+/**
+ * During a rolling deploy an older worker can take a job only a newer release knows (a new job
+ * kind, a new payload version). Failing it would lose it for good (a fixed job id then blocks
+ * queueing it again), so it goes back to its queue delayed, spending no attempt, until a worker
+ * that knows it takes it; only a job no worker took for a day is failed. Told once per job name
+ * (and version) per process, not at every offer.
+ */
+class UnknownJobs {
+  private readonly told = new Set<string>();
+  private readonly retryFirstMs: number;
+  private readonly maxAgeMs: number;
+
+  constructor(
+    private readonly log: Logger,
+    options: { retryFirstMs?: number; maxAgeMs?: number } = {},
+  ) {
+    this.retryFirstMs = options.retryFirstMs ?? UNKNOWN_JOB_RETRY_FIRST_MS;
+    this.maxAgeMs = options.maxAgeMs ?? UNKNOWN_JOB_MAX_AGE_MS;
+  }
+
+  async handBack(queue: string, job: Job, token: string | undefined, known: JobDefinition | undefined): Promise<never> {
+    const v = (job.data as { v?: unknown } | null)?.v;
+    const what = known ? `version ${String(v)} of job "${job.name}" (this worker knows version ${known.version})` : `job "${job.name}"`;
+    const ageMs = Date.now() - job.timestamp;
+    if (ageMs >= this.maxAgeMs) {
+      throw new UnrecoverableError(
+        `no worker took ${what} on queue "${queue}" within ${formatAge(this.maxAgeMs)} of its creation (this one has no handler for it); was it queued by a release no longer running?`,
+      );
+    }
+    const key = `${queue}:${job.name}:${known ? String(v) : ''}`;
+    if (!this.told.has(key)) {
+      this.told.add(key);
+      this.log.warn(
+        { job: job.name, jobId: job.id, queue, version: v, failsAfterMs: this.maxAgeMs },
+        `no handler for ${what}: handed back to its queue for a worker that knows it (a rolling deploy?); offered again with a backoff, failed ${formatAge(this.maxAgeMs)} after its creation`,
+      );
+    }
+    const waitMs = Math.min(UNKNOWN_JOB_RETRY_MAX_MS, Math.max(this.retryFirstMs, ageMs));
+    await job.moveToDelayed(Date.now() + waitMs + Math.floor(Math.random() * 250), token);
+    throw new DelayedError();
+  }
+}
+
+function formatAge(ms: number): string {
+  if (ms % 3600_000 === 0) return `${ms / 3600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${ms / 1000} s`;
 }
 
 /**

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
 import { publishedRollups, rollupModelKey } from '@kineo/analytics';
 import type { PrismaClient } from '@kineo/db';
-import { queueRollupRefresh, type JobQueues } from '@kineo/jobs';
+import { queueRollupRefresh, type JobQueues, type ReplacedRefreshJob } from '@kineo/jobs';
 import type { Warehouse } from '@kineo/warehouse';
 
 export interface StaleRollupScan {
   /** Active tenants whose published version was read. */
   checked: number;
-  /** Tenants whose refresh was queued, with what was stale. */
-  queued: { tenantId: string; slug: string; version: number; stale: string[] }[];
+  /** Tenants whose refresh was queued, with what was stale (and the finished job of the same id it replaced, if any). */
+  queued: { tenantId: string; slug: string; version: number; stale: string[]; replaced?: ReplacedRefreshJob }[];
   /** Tenants whose version could not be read (each logged); the next start tries again. */
   unreadable: number;
 }
@@ -39,8 +39,16 @@ export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; wa
       continue;
     }
     if (stale.length === 0) continue;
-    await queueRollupRefresh(deps.queues, { tenantId: tenant.id, requestedBy: 'worker', jobId: `rollups-${tenant.id}-v${tenant.dataVersion}-${modelKey}` });
-    scan.queued.push({ tenantId: tenant.id, slug: tenant.slug, version: tenant.dataVersion, stale });
+    const { jobId, replaced } = await queueRollupRefresh(deps.queues, { tenantId: tenant.id, requestedBy: 'worker', jobId: `rollups-${tenant.id}-v${tenant.dataVersion}-${modelKey}` });
+    if (replaced) {
+      // Said where ops look (kineo tenant show lists the audit events): this release's refresh of
+      // this version had run and ended without making it current, and runs again now.
+      deps.log.warn({ tenantId: tenant.id, version: tenant.dataVersion, replaced }, `rollups refresh at start: the earlier refresh job of this version had ${replaced.state}; removed and queued anew`);
+      await deps.prisma.auditEvent.create({
+        data: { actor: 'worker', action: 'rollups.refresh_requeued', tenantId: tenant.id, details: { jobId, version: tenant.dataVersion, stale, replaced: { ...replaced } } },
+      });
+    }
+    scan.queued.push({ tenantId: tenant.id, slug: tenant.slug, version: tenant.dataVersion, stale, ...(replaced ? { replaced } : {}) });
   }
   deps.log.info({ checked: scan.checked, queued: scan.queued.length, unreadable: scan.unreadable }, 'rollups refresh at start: stale tenants queued');
   return scan;
