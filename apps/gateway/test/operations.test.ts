@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
-import { createPrismaClient, setLandingRetention, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
-import { JobQueues, offboardTenantJob, provisionTenantJob } from '@kineo/jobs';
+import { createPrismaClient, recordPublishedRollups, setLandingRetention, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import { JobQueues, offboardTenantJob, provisionTenantJob, refreshRollupsJob } from '@kineo/jobs';
 import { startTestStack, type TestStack } from '@kineo/testkit';
-import { createWarehouse } from '@kineo/warehouse';
+import { createWarehouse, duckdbDialect } from '@kineo/warehouse';
+import { rollupModels } from '@kineo/analytics';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { graphql, startGateway } from './support/gateway';
 
@@ -330,5 +331,62 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
       expect((await app.inject({ method: 'POST', url: '/ops/queues/session', headers: { cookie: `kineo_ops_queues=${value}` } })).statusCode).toBe(401);
       expect((await app.inject({ method: 'POST', url: '/ops/queues/session', headers: as('admin') })).statusCode).toBe(403);
     });
+  });
+
+  it("shows whether each tenant's published rollups are current from the recorded manifest, and queues a refresh of them as the CLI does, audited", async () => {
+    const tenants = new TenantService(prisma);
+    const made: Record<string, Tenant> = {};
+    for (const slug of ['rollup-current', 'rollup-stale', 'rollup-unread']) {
+      const tenant = await tenants.create({ slug, name: slug, actor: 'test' });
+      await tenants.markActive(tenant.id, 'test');
+      made[slug] = await prisma.tenant.update({ where: { id: tenant.id }, data: { dataVersion: 3 } });
+    }
+    // What this release builds, read from its manifest statement (rollup, table, signature), as a publish records it.
+    const statement = rollupModels(duckdbDialect, '2026-01-01T00:00:00Z').find((m) => m.name === 'gold.rollup_manifest')!.sql;
+    const current = [...statement.matchAll(/select '([^']+)' as rollup_name, '([^']+)' as table_name, '([^']+)' as signature/g)].map(([, rollup, table, signature]) => ({
+      rollup,
+      table,
+      signature,
+      asOfKey: 20260101,
+      rows: 1,
+    }));
+    expect(current.length).toBeGreaterThan(1);
+    await recordPublishedRollups(prisma, made['rollup-current'].id, 3, current);
+    // Built by an older release: one rollup from another definition, one missing.
+    const older = current.slice(1).map((e, i) => (i === 0 ? { ...e, signature: 'older-release' } : e));
+    await recordPublishedRollups(prisma, made['rollup-stale'].id, 3, older);
+    // A record of an older version: the gateway reads version 3's manifest itself, and there is none here.
+    await recordPublishedRollups(prisma, made['rollup-unread'].id, 2, current);
+
+    type Rollups = { state: string; version: number | null; stale: string[]; error: string | null };
+    const fleet = await ops<{ fleet: { items: { slug: string; rollups: Rollups }[] } }>('{ fleet(search: "rollup-", first: 10) { items { slug rollups { state version stale error } } } }');
+    const globex = await ops<{ tenant: { rollups: Rollups } }>('{ tenant(slug: "globex") { rollups { state version stale error } } }');
+
+    expect(fleet.body.errors).toBeUndefined();
+    expect(fleet.body.data!.fleet.items).toEqual([
+      { slug: 'rollup-current', rollups: { state: 'current', version: 3, stale: [], error: null } },
+      { slug: 'rollup-stale', rollups: { state: 'stale', version: 3, stale: [current[0].rollup, current[1].rollup], error: null } },
+      { slug: 'rollup-unread', rollups: { state: 'unknown', version: 3, stale: [], error: "Version 3's rollup manifest could not be read." } },
+    ]);
+    expect(globex.body.data!.tenant.rollups).toEqual({ state: 'none', version: null, stale: [], error: null });
+
+    // Ops ask for the refresh: the same queued run and job as `kineo tenant refresh-rollups`, audited.
+    type Refresh = { refreshRollups: { buildRunId: string; jobId: string; tenant: { slug: string; rollups: Rollups } } };
+    const asked = await ops<Refresh>('mutation { refreshRollups(slug: "rollup-stale") { buildRunId jobId tenant { slug rollups { state } } } }');
+    const nothing = await ops('mutation { refreshRollups(slug: "globex") { jobId } }');
+
+    expect(asked.body.errors).toBeUndefined();
+    const { buildRunId, jobId, tenant } = asked.body.data!.refreshRollups;
+    expect(tenant).toEqual({ slug: 'rollup-stale', rollups: { state: 'stale' } });
+    expect(await prisma.buildRun.findUniqueOrThrow({ where: { id: buildRunId } })).toMatchObject({ kind: 'rollups', status: 'queued', tenantId: made['rollup-stale'].id });
+    const job = await queues.queue(refreshRollupsJob.queue).getJob(jobId);
+    expect(job?.data).toEqual({ v: refreshRollupsJob.version, data: { tenantId: made['rollup-stale'].id, buildRunId, requestedBy: opsUserId } });
+    expect((await auditActions(made['rollup-stale'].id)).filter((a) => a.actor === opsUserId)).toEqual([{ action: 'rollups.refresh_requested', actor: opsUserId }]);
+    const runs = await ops<{ tenant: { runs: { items: { id: string; kind: string; status: string; progress: number }[] } } }>(
+      '{ tenant(slug: "rollup-stale") { runs { items { id kind status progress } } } }',
+    );
+    expect(runs.body.data!.tenant.runs.items).toEqual([{ id: buildRunId, kind: 'rollups', status: 'queued', progress: 0 }]);
+    expect(nothing.body.errors).toEqual([expect.objectContaining({ message: 'Tenant "globex" has published nothing yet, so it has no rollups to refresh.', extensions: { code: 'NO_DATA' } })]);
+    await job?.remove();
   });
 });

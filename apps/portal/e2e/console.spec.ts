@@ -31,11 +31,23 @@ test.describe('ops console', () => {
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, 'ops-fleet');
 
+    // Its rollups were built by this release: current, in the fleet and on its page.
+    await expect(fleet.getByRole('row', { name: new RegExp(world.tenant.name) }).getByText('current', { exact: true })).toBeVisible();
     await fleet.getByRole('link', { name: world.tenant.name }).click();
     await expect(page).toHaveURL(new RegExp(`/platform/tenants/${world.tenant.slug}$`));
     await expect(page.getByRole('heading', { level: 1, name: world.tenant.name })).toBeVisible();
     // The load that built its gold is among its runs, newest first.
     await expect(page.getByTestId('runs').locator('tbody tr').first()).toContainText('succeeded');
+    // Ops refresh its rollups: a run of kind rollups that the worker ends without a new version (none is stale).
+    await expect(page.getByTestId('rollups')).toHaveText(/^Current in version \d+$/);
+    const version = await page.locator('dt:text-is("Data version") + dd').textContent();
+    await page.getByRole('button', { name: 'Refresh rollups' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Rollups refresh queued; follow it under Runs.' })).toBeVisible();
+    const refreshRun = page.getByTestId('runs').locator('tbody tr').first();
+    await expect(refreshRun.getByRole('cell', { name: 'rollups', exact: true })).toBeVisible();
+    await expect(refreshRun).toContainText('succeeded');
+    await expect(page.getByRole('button', { name: 'Refresh rollups' })).toBeEnabled();
+    await expect(page.locator('dt:text-is("Data version") + dd')).toHaveText(version!);
     // Offboarding waits for the slug typed exactly.
     const offboard = page.getByRole('button', { name: `Offboard ${world.tenant.slug}` });
     await expect(offboard).toBeDisabled();

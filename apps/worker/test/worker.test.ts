@@ -6,9 +6,9 @@ import pino from 'pino';
 import { z } from 'zod';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { compileQuery, dashboardQueries, parseRollupManifest, ROLLUP_MANIFEST_QUERY, staleRollups } from '@kineo/analytics';
+import { compileQuery, dashboardQueries, parseRollupManifest, ROLLUP_MANIFEST_QUERY, staleRollups, type RollupManifestEntry } from '@kineo/analytics';
 import { FileSecretStore, loadSetting } from '@kineo/config';
-import { createPrismaClient, TenantService, type PrismaClient } from '@kineo/db';
+import { createPrismaClient, publishedRollupsOf, TenantService, type PrismaClient } from '@kineo/db';
 import { DatabricksWarehouse, DuckDbWarehouse, type Warehouse } from '@kineo/warehouse';
 import { startDatabricksTestServer } from '@kineo/warehouse/test/databricks-server';
 import {
@@ -215,6 +215,10 @@ describe('the worker', () => {
     try {
       await buildEvents.waitUntilReady();
       expect(await dropAndLoad(tenant.namespace, events, buildEvents)).toEqual({ stage: 'publish', version: 1 });
+      // The publish recorded what version 1 holds, for the fleet: every rollup, current.
+      const atPublish = (await publishedRollupsOf(prisma, [tenant.id])).get(tenant.id)!;
+      expect(atPublish.dataVersion).toBe(1);
+      expect(staleRollups(atPublish.manifest as RollupManifestEntry[], warehouse.dialect)).toEqual([]);
 
       // What an older release left: version 1's CourseProgress.summary built from another definition
       // (its signature differs) and holding other figures (none), as a table of that release would.
@@ -231,6 +235,10 @@ describe('the worker', () => {
       // Two replicas start with the new release at once: each finds the tenant stale, one refresh runs.
       const scans = await Promise.all([1, 2].map(() => queueStaleRollupRefreshes({ prisma, warehouse, queues, log })));
       for (const s of scans) expect(s.queued).toEqual([{ tenantId: tenant.id, slug: 'oldrelease', version: 1, stale: ['CourseProgress.summary'] }]);
+      // The scan recorded what version 1 holds, for the fleet (the load's publish had recorded it current).
+      const recorded = (await publishedRollupsOf(prisma, [tenant.id])).get(tenant.id)!;
+      expect(recorded.dataVersion).toBe(1);
+      expect(staleRollups(recorded.manifest as RollupManifestEntry[], warehouse.dialect)).toEqual(['CourseProgress.summary']);
       const job = (await queues.queue('build').getJobs(['prioritized', 'waiting', 'active', 'completed'])).filter((j) => j.name === 'rollups.refresh' && j.data.data.tenantId === tenant.id);
       expect(job).toHaveLength(1);
       expect(job[0].opts.priority).toBeGreaterThan(0);
@@ -249,6 +257,9 @@ describe('the worker', () => {
       expect(audit.details).toMatchObject({ version: 2, from: 1, kind: 'rollups', rollups: ['CourseProgress.summary'] });
       expect(announced).toContainEqual(expect.objectContaining({ tenantId: tenant.id, version: 2 }));
       expect(await warehouse.publishedVersion(ref)).toBe(2);
+      const republished = (await publishedRollupsOf(prisma, [tenant.id])).get(tenant.id)!;
+      expect(republished.dataVersion).toBe(2);
+      expect(staleRollups(republished.manifest as RollupManifestEntry[], warehouse.dialect)).toEqual([]);
 
       // Version 2 holds every rollup as this release defines them, and the course completion
       // dashboard's summary tile reads the refreshed rollup and gives the facts' answer.

@@ -13,3 +13,4 @@ export * from './tenant-activity';
 export * from './fleet';
 export * from './landing-retention';
 export * from './metadata-backup';
+export * from './published-rollups';

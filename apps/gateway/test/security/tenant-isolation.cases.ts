@@ -17,6 +17,7 @@ const OPS_ONLY: Record<string, string> = {
   resumeTenant: 'mutation { resumeTenant(slug: "acme") { slug } }',
   changePlan: 'mutation { changePlan(slug: "acme", plan: "enterprise") { slug } }',
   setTenantLocale: 'mutation { setTenantLocale(slug: "acme", locale: "en-US") { slug } }',
+  refreshRollups: 'mutation { refreshRollups(slug: "acme") { jobId } }',
 };
 /** Take the id of something that belongs to a tenant: another tenant's id must find nothing. */
 const BY_ID: Record<string, (w: World) => string> = {

@@ -4,7 +4,7 @@ import { CurrentPrincipal } from '../../engine/auth/auth.decorators';
 import { OpsOnly } from '../../engine/auth/ops.guard';
 import { localeSchema, parseInput, provisionTenantSchema, slugArgumentSchema } from './operations.schemas';
 import { OperationsService } from './operations.service';
-import { FleetPage, FleetTenantView, OpsTenantView, ProvisionTenantInput, TenantOperationView } from './operations.types';
+import { FleetPage, FleetTenantView, OpsTenantView, ProvisionTenantInput, RollupRefreshView, TenantOperationView } from './operations.types';
 
 const pageArgs = { type: () => Int, nullable: true, description: 'Page size: 1 to 100, 20 when not given.' } as const;
 const cursorArg = { type: () => String, nullable: true, description: 'The endCursor of the previous page.' } as const;
@@ -15,7 +15,7 @@ const cursorArg = { type: () => String, nullable: true, description: 'The endCur
 export class OperationsResolver {
   constructor(private readonly operations: OperationsService) {}
 
-  @Query(() => FleetPage, { description: 'Every tenant, by slug, with its plan, status, latest load and build, data version, rows and storage.' })
+  @Query(() => FleetPage, { description: 'Every tenant, by slug, with its plan, status, latest load and build, data version, rollups, rows and storage.' })
   fleet(
     @Args('first', pageArgs) first: number | null,
     @Args('after', cursorArg) after: string | null,
@@ -59,6 +59,14 @@ export class OperationsResolver {
   })
   offboardTenant(@Args('slug') slug: string, @Args('confirm') confirm: string, @CurrentPrincipal() principal: Principal): Promise<TenantOperationView> {
     return this.operations.offboard(parseInput(slugArgumentSchema, slug, 'slug'), confirm, principal.userId);
+  }
+
+  @Mutation(() => RollupRefreshView, {
+    description:
+      "Queues a refresh of the tenant's stale rollups (as `kineo tenant refresh-rollups`): built on its published version's gold and published as the next version; recorded as a run of kind rollups and audited.",
+  })
+  refreshRollups(@Args('slug') slug: string, @CurrentPrincipal() principal: Principal): Promise<RollupRefreshView> {
+    return this.operations.refreshRollups(parseInput(slugArgumentSchema, slug, 'slug'), principal.userId);
   }
 
   @Mutation(() => FleetTenantView, { description: 'Moves a tenant to another plan; refused if it has more users than the plan allows.' })

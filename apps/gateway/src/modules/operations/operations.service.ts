@@ -10,13 +10,14 @@ import {
   type PrismaClient,
   type TenantWithSubscription,
 } from '@kineo/db';
-import { provisionTenant, requestOffboard, type JobQueues } from '@kineo/jobs';
+import { provisionTenant, requestOffboard, requestRollupRefresh, type JobQueues } from '@kineo/jobs';
 import type { Settings } from '@kineo/config';
 import { InjectSettings } from '../../engine/config/settings.module';
 import { InjectPrisma } from '../../engine/database/database.module';
 import { InjectJobQueues } from '../../engine/queue/queue.module';
 import { mapPage, toAuditEventView, toBuildRunView, type PageView, type RunStatus } from '../onboarding/runs.types';
-import type { FleetTenantView, OpsTenantView, TenantOperationView, TenantStatus } from './operations.types';
+import type { FleetTenantView, OpsTenantView, RollupRefreshView, RollupStatusView, TenantOperationView, TenantStatus } from './operations.types';
+import { RollupStatusService } from './rollup-status.service';
 import { TenantStorageService } from './tenant-storage.service';
 
 /** The fleet and the tenant operations of Kineo ops, over the same services as `kineo tenant`. */
@@ -31,6 +32,7 @@ export class OperationsService {
     @InjectPrisma() private readonly prisma: PrismaClient,
     @InjectJobQueues() private readonly queues: JobQueues,
     private readonly storage: TenantStorageService,
+    private readonly rollups: RollupStatusService,
     @InjectSettings() private readonly settings: Settings,
   ) {
     this.fleet = new FleetService(prisma);
@@ -41,13 +43,14 @@ export class OperationsService {
 
   async list(request: PageRequest & { search?: string | null }): Promise<PageView<FleetTenantView>> {
     const page = await this.fleet.list(request);
-    return { ...page, items: await Promise.all(page.items.map((e) => this.view(e))) };
+    const rollups = await this.rollups.statuses(page.items.map((e) => e.tenant));
+    return { ...page, items: await Promise.all(page.items.map((e) => this.view(e, rollups.get(e.tenant.id)!))) };
   }
 
   async tenant(slug: string, runs: PageRequest, audit: PageRequest): Promise<OpsTenantView> {
     const tenant = await this.tenants.get(slug);
     const [view, runPage, auditPage] = await Promise.all([
-      this.fleet.entry(tenant).then((e) => this.view(e)),
+      this.viewOf(tenant),
       this.activity.runs(tenant.id, runs),
       this.activity.audit(tenant.id, audit),
     ]);
@@ -71,6 +74,13 @@ export class OperationsService {
     return { tenant: await this.viewOf(ticket.tenant), jobId: ticket.jobId };
   }
 
+  /** The CLI's refresh-rollups: a queued run of kind rollups, audited with the ops user. */
+  async refreshRollups(slug: string, actor: string): Promise<RollupRefreshView> {
+    const tenant = await this.tenants.get(slug);
+    const ticket = await requestRollupRefresh(this.prisma, this.queues, { tenantId: tenant.id, actor });
+    return { tenant: await this.viewOf(tenant), buildRunId: ticket.buildRunId, jobId: ticket.jobId };
+  }
+
   async suspend(slug: string, actor: string, reason?: string): Promise<FleetTenantView> {
     return this.viewOf(await this.lifecycle.suspend(slug, actor, reason));
   }
@@ -88,10 +98,11 @@ export class OperationsService {
   }
 
   private async viewOf(tenant: TenantWithSubscription): Promise<FleetTenantView> {
-    return this.view(await this.fleet.entry(tenant));
+    const [entry, rollups] = await Promise.all([this.fleet.entry(tenant), this.rollups.statuses([tenant])]);
+    return this.view(entry, rollups.get(tenant.id)!);
   }
 
-  private async view(entry: FleetEntry): Promise<FleetTenantView> {
+  private async view(entry: FleetEntry, rollups: RollupStatusView): Promise<FleetTenantView> {
     const { tenant } = entry;
     const subscription = tenant.subscriptions.find((s) => s.status !== 'cancelled') ?? null;
     return {
@@ -116,6 +127,7 @@ export class OperationsService {
       rows: entry.rows,
       storageBytes: await this.storage.bytes(tenant.namespace),
       landingRetention: landingRetentionOf(tenant, this.settings.LANDING_RETENTION_DAYS),
+      rollups,
       createdAt: tenant.createdAt,
     };
   }

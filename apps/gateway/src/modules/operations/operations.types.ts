@@ -39,6 +39,33 @@ export class LandingRetentionView {
   source!: string;
 }
 
+export enum RollupState {
+  none = 'none',
+  current = 'current',
+  stale = 'stale',
+  unknown = 'unknown',
+}
+registerEnumType(RollupState, {
+  name: 'RollupState',
+  description:
+    "Whether a tenant's published version holds every analytics rollup as this release defines it: none (nothing published), current, stale (the dashboards they serve read the facts until a refresh), unknown (its manifest could not be read).",
+});
+
+@ObjectType('RollupStatus', { description: "A tenant's published rollups against the model the gateway runs." })
+export class RollupStatusView {
+  @Field(() => RollupState)
+  state!: RollupState;
+
+  @Field(() => Int, { nullable: true, description: 'The published data version compared; null before the first publish.' })
+  version!: number | null;
+
+  @Field(() => [String], { description: 'The rollups (Cube.name) the version lacks or holds from an older definition.' })
+  stale!: string[];
+
+  @Field(() => String, { nullable: true, description: 'Why the state is unknown.' })
+  error!: string | null;
+}
+
 @ObjectType('FleetLoad', { description: "A tenant's latest load, in brief." })
 export class FleetLoadView {
   @Field()
@@ -98,6 +125,9 @@ export class FleetTenantView {
   @Field(() => LandingRetentionView)
   landingRetention!: LandingRetentionView;
 
+  @Field(() => RollupStatusView, { description: "Whether the published version's rollups are current (refreshRollups builds the stale ones)." })
+  rollups!: RollupStatusView;
+
   @Field(() => GraphQLISODateTime)
   createdAt!: Date;
 }
@@ -138,5 +168,17 @@ export class TenantOperationView {
   tenant!: FleetTenantView;
 
   @Field({ description: 'Follow it in the tenant\'s runs; the status changes when the worker is done.' })
+  jobId!: string;
+}
+
+@ObjectType('RollupRefresh', { description: 'A rollups refresh ops asked for: the run to follow in the tenant\'s runs, and its job.' })
+export class RollupRefreshView {
+  @Field(() => FleetTenantView)
+  tenant!: FleetTenantView;
+
+  @Field({ description: "The build run (kind rollups) recording it; it succeeds without a new version when nothing is stale." })
+  buildRunId!: string;
+
+  @Field()
   jobId!: string;
 }

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { BUILD_STAGE_NAMES, buildStageJob, isTransientDatabaseError, type JobPayload } from '@kineo/jobs';
-import { StageRecorder, type Prisma } from '@kineo/db';
-import { rollupModels } from '@kineo/analytics';
+import { recordPublishedRollups, StageRecorder, type Prisma } from '@kineo/db';
+import { parseRollupManifest, ROLLUP_MANIFEST_QUERY, rollupModels } from '@kineo/analytics';
 import { buildTenant, runChecks } from '@kineo/pipeline';
 import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
@@ -123,6 +123,12 @@ async function publish(
     await commitVersion(deps, tenant.id, version, build.runId, { version, asOf: payload.asOf, buildRunId: build.runId, ingestionRunId: payload.ingestionRunId ?? null, checks: checks.length });
   }
   const pruned = await makeLatest(deps, ref, version, payload.asOf);
+  // The working gold is what was published: its manifest, recorded for the fleet's rollup column,
+  // spares gateways opening the snapshot (and a gateway reads it itself when the record is missing).
+  await deps.warehouse
+    .session(ref, (session) => session.query(ROLLUP_MANIFEST_QUERY))
+    .then((manifest) => recordPublishedRollups(deps.prisma, ref.tenantId, version, parseRollupManifest(manifest.rows)))
+    .catch((err: unknown) => context.log.warn({ err, version }, "could not record the published version's rollup manifest; the fleet reads it from the snapshot"));
   // Kept with the run so ops see the published size per tenant without opening each warehouse.
   const gold = await deps.warehouse.tableCounts(ref, 'gold');
   const goldRows = Object.fromEntries(gold.map((t) => [t.table, t.rows]));

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { isTransientDatabaseError, REFRESH_ROLLUPS_STAGES, refreshRollupsJob, type JobPayload } from '@kineo/jobs';
-import { StageRecorder, type Prisma, type PrismaClient } from '@kineo/db';
-import { publishedRollups, rollupRefreshStatements, type PublishedRollups } from '@kineo/analytics';
+import { recordPublishedRollups, StageRecorder, type Prisma, type PrismaClient } from '@kineo/db';
+import { publishedRollups, rollupRefreshStatements, type PublishedRollups, type RollupManifestEntry } from '@kineo/analytics';
 import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
 import { WorkerStoppingError } from '../../engine/worker-stopping.error';
@@ -68,6 +68,7 @@ export function refreshRollupsHandler(deps: BuildDeps) {
     await deps.prisma.buildRun.update({ where: { id: build.runId }, data: { asOf: new Date(asOf) } });
     const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
     const version = from + 1;
+    let published: RollupManifestEntry[] = [];
     try {
       await build.stage(
         'rollups',
@@ -84,6 +85,7 @@ export function refreshRollupsHandler(deps: BuildDeps) {
         async () => {
           // The derived version is published only if it now holds every rollup as this release defines it.
           const after = await publishedRollups(deps.warehouse, ref, version);
+          published = after.manifest;
           if (after.stale.length > 0) throw new UnrecoverableError(`Version ${version} still lacks ${after.stale.join(', ')} after the refresh, so it was not published.`);
           // Gold is the published version's own, byte for byte: its build's checks still hold and are recorded with this run.
           const source = await deps.prisma.buildRun.findFirst({ where: { tenantId: tenant.id, dataVersion: from }, select: { checks: true } });
@@ -96,6 +98,8 @@ export function refreshRollupsHandler(deps: BuildDeps) {
         context.job.attemptsMade + 1,
       );
       await build.finish({ status: 'succeeded', dataVersion: version });
+      // For the fleet's rollup column (read above, before publishing).
+      await recordPublishedRollups(deps.prisma, tenant.id, version, published);
       context.log.info({ from, version, rollups: state.stale, prunedVersions: pruned }, 'rollups refreshed and published');
       return { refreshed: true, version, rollups: state.stale };
     } catch (caught) {

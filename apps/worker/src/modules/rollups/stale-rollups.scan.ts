@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { publishedRollups, rollupModelKey } from '@kineo/analytics';
-import type { PrismaClient } from '@kineo/db';
+import { publishedRollups, rollupModelKey, type PublishedRollups } from '@kineo/analytics';
+import { recordPublishedRollups, type PrismaClient } from '@kineo/db';
 import { queueRollupRefresh, type JobQueues, type ReplacedRefreshJob } from '@kineo/jobs';
 import type { Warehouse } from '@kineo/warehouse';
 
@@ -29,15 +29,18 @@ export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; wa
   });
   for (const tenant of tenants) {
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
-    let stale: string[];
+    let state: PublishedRollups;
     try {
-      stale = (await publishedRollups(deps.warehouse, ref, tenant.dataVersion)).stale;
+      state = await publishedRollups(deps.warehouse, ref, tenant.dataVersion);
       scan.checked++;
     } catch (err) {
       scan.unreadable++;
       deps.log.warn({ tenantId: tenant.id, version: tenant.dataVersion, err }, 'rollups refresh at start: the published version could not be read');
       continue;
     }
+    // Versions published before the fleet recorded manifests get theirs here, at the first start of this release.
+    await recordPublishedRollups(deps.prisma, tenant.id, tenant.dataVersion, state.manifest);
+    const { stale } = state;
     if (stale.length === 0) continue;
     const { jobId, replaced } = await queueRollupRefresh(deps.queues, { tenantId: tenant.id, requestedBy: 'worker', jobId: `rollups-${tenant.id}-v${tenant.dataVersion}-${modelKey}` });
     if (replaced) {

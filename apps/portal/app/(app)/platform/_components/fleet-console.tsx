@@ -6,7 +6,7 @@ import { useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { useTenantLocale } from '@/app/_client/locale-context';
 import { FleetQuery } from './ops.operations';
-import { formatBytes, formatCount, formatWhen } from './ops-format.util';
+import { formatBytes, formatCount, formatWhen, rollupsText } from './ops-format.util';
 import { ProvisionForm } from './provision-form';
 import { StatusBadge } from './status-badge';
 
@@ -14,7 +14,7 @@ const PAGE_SIZE = 20;
 
 /**
  * Kineo ops' fleet: every tenant with its plan, status, latest load and build (with its checks),
- * gold rows and data version, paged by the gateway's cursor (kept as a stack for "Previous").
+ * gold rows, data version and whether its rollups are current, paged by the gateway's cursor (kept as a stack for "Previous").
  */
 export function FleetConsole() {
   const locale = useTenantLocale();
@@ -84,6 +84,7 @@ export function FleetConsole() {
                   <th scope="col" className="num">
                     Data version
                   </th>
+                  <th scope="col">Rollups</th>
                   <th scope="col" className="num">
                     Storage
                   </th>
@@ -105,6 +106,9 @@ export function FleetConsole() {
                     <td>{t.lastBuild ? `${t.lastBuild.checksPassed} passed, ${t.lastBuild.checksFailed} failed` : '—'}</td>
                     <td className="num">{formatCount(t.rows, locale)}</td>
                     <td className="num">{t.dataVersion}</td>
+                    <td title={t.rollups.stale.join(', ') || undefined}>
+                      {t.rollups.state === 'none' ? '—' : <span className={`badge badge-${t.rollups.state}`}>{rollupsText(t.rollups)}</span>}
+                    </td>
                     <td className="num">{formatBytes(t.storageBytes, locale)}</td>
                   </tr>
                 ))}

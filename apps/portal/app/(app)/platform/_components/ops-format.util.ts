@@ -40,3 +40,17 @@ export const PLANS = [
   { code: 'professional', label: 'Professional' },
   { code: 'enterprise', label: 'Enterprise' },
 ];
+
+/** A tenant's rollups in a few words, for the fleet table; the tenant page lists the stale ones. */
+export function rollupsText(rollups: { state: string; version: number | null; stale: readonly string[] }): string {
+  switch (rollups.state) {
+    case 'current':
+      return 'current';
+    case 'stale':
+      return `${rollups.stale.length} stale`;
+    case 'unknown':
+      return 'unknown';
+    default:
+      return '—';
+  }
+}

@@ -15,6 +15,16 @@ export const OpsBuildFields = graphql(`
   }
 `);
 
+/** Whether the published version's rollups are current with the gateway's model. */
+export const OpsRollupFields = graphql(`
+  fragment OpsRollupFields on RollupStatus {
+    state
+    version
+    stale
+    error
+  }
+`);
+
 export const OpsTenantFields = graphql(`
   fragment OpsTenantFields on FleetTenant {
     id
@@ -40,6 +50,9 @@ export const OpsTenantFields = graphql(`
     }
     lastBuild {
       ...OpsBuildFields
+    }
+    rollups {
+      ...OpsRollupFields
     }
   }
 `);
@@ -74,10 +87,18 @@ export const OpsTenantQuery = graphql(`
         seatLimit
         rowLimit
       }
+      rollups {
+        ...OpsRollupFields
+      }
       runs {
         items {
           ...OpsBuildFields
           startedAt
+          progress
+          stages {
+            stage
+            status
+          }
         }
         endCursor
         hasNextPage
@@ -133,6 +154,15 @@ export const SetTenantLocaleMutation = graphql(`
     setTenantLocale(slug: $slug, locale: $locale) {
       slug
       locale
+    }
+  }
+`);
+
+export const RefreshRollupsMutation = graphql(`
+  mutation RefreshRollups($slug: String!) {
+    refreshRollups(slug: $slug) {
+      buildRunId
+      jobId
     }
   }
 `);

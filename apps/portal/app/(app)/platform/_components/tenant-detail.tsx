@@ -5,16 +5,19 @@ import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { useTenantLocale } from '@/app/_client/locale-context';
-import { OffboardTenantMutation, OpsTenantQuery, ResumeTenantMutation, SetTenantLocaleMutation, SuspendTenantMutation } from './ops.operations';
+import { OffboardTenantMutation, OpsTenantQuery, RefreshRollupsMutation, ResumeTenantMutation, SetTenantLocaleMutation, SuspendTenantMutation } from './ops.operations';
 import { formatBytes, formatCount, formatWhen, LOCALES, MONTHS } from './ops-format.util';
 import { StatusBadge } from './status-badge';
 
 const RUNS_PAGE = 10;
+/** How often the page asks again while a run is queued or running, so its progress shows as it goes. */
+const POLL_MS = 1500;
+const inFlight = (status: string) => status === 'queued' || status === 'running';
 
 /**
  * One tenant for Kineo ops: what it is, its runs newest first (a page at a time along the gateway's
- * cursor), and what ops may do to it: suspend or resume, change its locale, offboard it after
- * typing its slug.
+ * cursor, followed while one is in flight), and what ops may do to it: suspend or resume, refresh
+ * its stale rollups, change its locale, offboard it after typing its slug.
  */
 export function TenantDetail({ slug }: { slug: string }) {
   const locale = useTenantLocale();
@@ -24,14 +27,17 @@ export function TenantDetail({ slug }: { slug: string }) {
     initialPageParam: null as string | null,
     queryFn: ({ pageParam }) => runOperation(OpsTenantQuery, { slug, runsFirst: RUNS_PAGE, runsAfter: pageParam }),
     getNextPageParam: (last) => (last.tenant.runs.hasNextPage ? last.tenant.runs.endCursor : undefined),
+    refetchInterval: (query) => (query.state.data?.pages.some((p) => p.tenant.runs.items.some((r) => inFlight(r.status))) ? POLL_MS : false),
   });
   const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['ops-tenant', slug] }), queryClient.invalidateQueries({ queryKey: ['fleet'] })]);
   const suspend = useMutation({ mutationFn: () => runOperation(SuspendTenantMutation, { slug, reason: null }), onSuccess: refresh });
   const resume = useMutation({ mutationFn: () => runOperation(ResumeTenantMutation, { slug }), onSuccess: refresh });
+  const refreshRollups = useMutation({ mutationFn: () => runOperation(RefreshRollupsMutation, { slug }), onSuccess: refresh });
 
   const tenant = detail.data?.pages[0]?.tenant;
   const runs = detail.data?.pages.flatMap((p) => p.tenant.runs.items) ?? [];
-  const lifecycleError = suspend.error ?? resume.error;
+  const lifecycleError = suspend.error ?? resume.error ?? refreshRollups.error;
+  const refreshing = runs.some((r) => r.kind === 'rollups' && inFlight(r.status));
 
   return (
     <>
@@ -59,6 +65,8 @@ export function TenantDetail({ slug }: { slug: string }) {
               <dd>{tenant.plan ? `${tenant.plan.name} (${formatCount(tenant.plan.seatLimit, locale)} seats, ${formatCount(tenant.plan.rowLimit, locale)} rows a load)` : '—'}</dd>
               <dt>Data version</dt>
               <dd>{tenant.dataVersion}</dd>
+              <dt>Rollups</dt>
+              <dd data-testid="rollups">{rollupsDetail(tenant.rollups)}</dd>
               <dt>Gold rows</dt>
               <dd>{formatCount(tenant.rows, locale)}</dd>
               <dt>Storage</dt>
@@ -85,7 +93,28 @@ export function TenantDetail({ slug }: { slug: string }) {
                   {resume.isPending ? 'Resuming…' : 'Resume'}
                 </button>
               ) : null}
+              {tenant.status === 'active' && tenant.dataVersion > 0 ? (
+                <button
+                  type="button"
+                  className="button"
+                  onClick={() => refreshRollups.mutate()}
+                  disabled={refreshRollups.isPending || refreshing}
+                  aria-describedby="refresh-rollups-hint"
+                >
+                  {refreshRollups.isPending ? 'Queuing…' : refreshing ? 'Refreshing rollups…' : 'Refresh rollups'}
+                </button>
+              ) : null}
             </div>
+            {tenant.status === 'active' && tenant.dataVersion > 0 ? (
+              <p id="refresh-rollups-hint" className="hint">
+                Refresh rollups builds the stale ones on the published data and publishes them as the next data version; with none stale it publishes nothing.
+              </p>
+            ) : null}
+            {refreshRollups.data ? (
+              <p className="notice" role="status">
+                Rollups refresh queued; follow it under Runs.
+              </p>
+            ) : null}
             {lifecycleError ? (
               <p className="notice error" role="alert">
                 {lifecycleError.message}
@@ -126,6 +155,11 @@ export function TenantDetail({ slug }: { slug: string }) {
                     <td>{run.kind}</td>
                     <td>
                       <StatusBadge status={run.status} />
+                      {run.status === 'running' ? (
+                        <span className="block">
+                          <progress max={1} value={run.progress} aria-label={`Progress of the ${run.kind} run`} /> {runStep(run.stages)}
+                        </span>
+                      ) : null}
                       {run.error ? <span className="block error-text">{run.error}</span> : null}
                     </td>
                     <td>{`${run.checksPassed} passed, ${run.checksFailed} failed`}</td>
@@ -216,4 +250,23 @@ function OffboardForm({ slug, onOffboarded }: { slug: string; onOffboarded: () =
       ) : null}
     </form>
   );
+}
+
+function rollupsDetail(rollups: { state: string; version: number | null; stale: readonly string[]; error: string | null }): string {
+  switch (rollups.state) {
+    case 'current':
+      return `Current in version ${rollups.version}`;
+    case 'stale':
+      return `${rollups.stale.length} stale in version ${rollups.version} (${rollups.stale.join(', ')}): the dashboards they serve read the facts, slower, until refreshed`;
+    case 'unknown':
+      return `Unknown: ${rollups.error ?? 'the manifest could not be read'}`;
+    default:
+      return '— (nothing published)';
+  }
+}
+
+/** The stage a running run is at: the first one not finished. */
+function runStep(stages: readonly { stage: string; status: string }[]): string {
+  const at = stages.find((s) => s.status !== 'succeeded');
+  return at ? `${at.stage}…` : '';
 }
