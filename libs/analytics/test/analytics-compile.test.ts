@@ -1,4 +1,4 @@
-import { assertReadOnlyDatabricksSelect, assertReadOnlySelect, databricksDialect, duckdbDialect } from '@kineo/warehouse';
+import { assertReadOnlyDatabricksSelect, databricksDialect, duckdbDialect, ReadOnlyGuard } from '@kineo/warehouse';
 import {
   AnalyticsQueryError,
   compileDrill,
@@ -377,6 +377,9 @@ describe('rollups on Databricks (compiled, not executed)', () => {
 });
 
 describe('the read-only guard passes what the compiler emits, on both engines', () => {
+  const readOnly = new ReadOnlyGuard();
+  afterAll(() => readOnly.close());
+
   it('every dashboard tile for every scope, with and without rollups, its drill and its export', async () => {
     const models = rollupModels(databricksDialect, '2025-06-30');
     const manifest = [...models[models.length - 1].sql.matchAll(/select '([^']+)' as rollup_name, '([^']+)' as table_name, '([0-9a-f]+)' as signature/g)].map(
@@ -384,8 +387,8 @@ describe('the read-only guard passes what the compiler emits, on both engines', 
     );
     const scopes: AnalyticsScope[] = [TENANT, { kind: 'manager', managerUserId: 4, reach: 'direct' }, { kind: 'manager', managerUserId: 4, reach: 'all' }, { kind: 'viewer', organisationIds: [2] }];
     const engines = [
-      { dialect: databricksDialect, guard: assertReadOnlyDatabricksSelect },
-      { dialect: duckdbDialect, guard: assertReadOnlySelect },
+      { dialect: databricksDialect, guard: (sql: string, layers: 'gold'[]) => assertReadOnlyDatabricksSelect(readOnly, sql, layers) },
+      { dialect: duckdbDialect, guard: (sql: string, layers: 'gold'[]) => readOnly.assertReadOnlySelect(sql, layers) },
     ];
     let checked = 0;
     for (const { dialect, guard } of engines) {

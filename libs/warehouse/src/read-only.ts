@@ -63,25 +63,21 @@ const EXPRESSIONS = new Set([
 const SAFE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 interface Parser {
+  instance: DuckDBInstance;
   connection: DuckDBConnection;
   /** Names of the engine's built-in scalar and aggregate functions (and scalar macros) in main. */
   functions: Set<string>;
 }
 
-let parser: Promise<Parser> | undefined;
-
 /** An in-memory DuckDB used only to parse SQL: it has no files and no tables. */
-function parserConnection(): Promise<Parser> {
-  parser ??= (async () => {
-    const instance = await DuckDBInstance.create(':memory:', { enable_external_access: 'false', threads: '1' });
-    const connection = await instance.connect();
-    const reader = await connection.runAndReadAll(
-      "select distinct function_name from duckdb_functions() where schema_name = 'main' and function_type in ('scalar', 'aggregate', 'macro')",
-    );
-    const functions = new Set(reader.getRowObjectsJS().map((r) => textValue(r.function_name, 'function_name').toLowerCase()));
-    return { connection, functions };
-  })();
-  return parser;
+async function openParser(): Promise<Parser> {
+  const instance = await DuckDBInstance.create(':memory:', { enable_external_access: 'false', threads: '1' });
+  const connection = await instance.connect();
+  const reader = await connection.runAndReadAll(
+    "select distinct function_name from duckdb_functions() where schema_name = 'main' and function_type in ('scalar', 'aggregate', 'macro')",
+  );
+  const functions = new Set(reader.getRowObjectsJS().map((r) => textValue(r.function_name, 'function_name').toLowerCase()));
+  return { instance, connection, functions };
 }
 
 const refuse = (reason: string): never => {
@@ -94,35 +90,71 @@ const refuse = (reason: string): never => {
  * guard knows (an allow-list): tables named by layer, or a CTE name where that CTE is in scope;
  * built-in scalar and aggregate functions; and no table function other than pure generators.
  * The engine's own confinement (no external access, allowed directories) stays behind it.
+ *
+ * Its parser is a DuckDB instance of its own, opened at the first statement not yet approved and
+ * closed by `close()`: whoever owns the guard (a warehouse) closes it with itself, so no process is
+ * left holding an engine nobody will close. A check after `close()` opens a new one.
  */
-export async function assertReadOnlySelect(sql: string, allowedLayers: readonly Layer[]): Promise<void> {
-  const key = `${allowedLayers.join(',')}\n${sql}`;
-  if (approved.has(key)) {
-    // Most recently approved goes last, so the oldest is dropped first.
-    approved.delete(key);
-    approved.add(key);
-    return;
+export class ReadOnlyGuard {
+  private parser?: Promise<Parser>;
+  private readonly checking = new Set<Promise<unknown>>();
+
+  /** Whether the parser's DuckDB is open (between the first parse and `close()`). */
+  get isOpen(): boolean {
+    return this.parser !== undefined;
   }
-  await checkReadOnlySelect(sql, allowedLayers);
-  if (approved.size >= APPROVED_MAX) approved.delete(approved.values().next().value!);
-  approved.add(key);
+
+  async assertReadOnlySelect(sql: string, allowedLayers: readonly Layer[]): Promise<void> {
+    const key = `${allowedLayers.join(',')}\n${sql}`;
+    if (approved.has(key)) {
+      // Most recently approved goes last, so the oldest is dropped first.
+      approved.delete(key);
+      approved.add(key);
+      return;
+    }
+    await this.check(sql, allowedLayers);
+    if (approved.size >= APPROVED_MAX) approved.delete(approved.values().next().value!);
+    approved.add(key);
+  }
+
+  async close(): Promise<void> {
+    const parser = this.parser;
+    this.parser = undefined;
+    if (!parser) return;
+    await Promise.allSettled([...this.checking]);
+    const opened = await parser.catch(() => undefined);
+    opened?.connection.closeSync();
+    opened?.instance.closeSync();
+  }
+
+  private async check(sql: string, allowedLayers: readonly Layer[]): Promise<void> {
+    const parser = (this.parser ??= openParser());
+    // Still in use once its parser is taken: a close waits for it before closing the engine under it.
+    const parsing = parser.then(({ connection }) => connection.runAndReadAll('select json_serialize_sql(?::varchar) as j', [sql]));
+    this.checking.add(parsing);
+    let reader;
+    try {
+      reader = await parsing;
+    } finally {
+      this.checking.delete(parsing);
+    }
+    checkParsed(reader.getRowObjectsJS()[0].j, allowedLayers, (await parser).functions);
+  }
 }
 
 /**
- * Statements (with the layers they were allowed) this process has already proven read-only. The
- * verdict depends only on the text and the layers (values are bound as parameters, never in the
- * text), and a dashboard sends the same few texts on every request: parsing each again through the
- * one parser connection, one after another, cost an uncached six-tile dashboard 6-10 ms in the
- * gateway. Refusals are not remembered (each one is reported again, in full). Bounded: a compiled
- * statement is about 1 KB of text.
+ * Statements (with the layers they were allowed) this process has already proven read-only, by any
+ * guard. The verdict depends only on the text and the layers (values are bound as parameters, never
+ * in the text), and a dashboard sends the same few texts on every request: parsing each again
+ * through the one parser connection, one after another, cost an uncached six-tile dashboard 6-10 ms
+ * in the gateway. Refusals are not remembered (each one is reported again, in full). Bounded: a
+ * compiled statement is about 1 KB of text.
  */
 const approved = new Set<string>();
 const APPROVED_MAX = 1_000;
 
-async function checkReadOnlySelect(sql: string, allowedLayers: readonly Layer[]): Promise<void> {
-  const { connection, functions } = await parserConnection();
-  const reader = await connection.runAndReadAll('select json_serialize_sql(?::varchar) as j', [sql]);
-  const parsed = JSON.parse(textValue(reader.getRowObjectsJS()[0].j, 'j')) as {
+function checkParsed(serialized: unknown, allowedLayers: readonly Layer[], functions: Set<string>): void {
+  const parsed = JSON.parse(textValue(serialized, 'j')) as {
     error: boolean;
     error_message?: string;
     statements?: { node: unknown }[];

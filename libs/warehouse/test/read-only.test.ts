@@ -1,7 +1,14 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDbWarehouse, WarehouseError, assertReadOnlyDatabricksSelect, assertReadOnlySelect, databricksSqlForParser, namespaceForTenantSeq } from '../src';
+import { DuckDbWarehouse, ReadOnlyGuard, WarehouseError, assertReadOnlyDatabricksSelect as databricksGuard, databricksSqlForParser, namespaceForTenantSeq, type Layer } from '../src';
+
+// One guard for the checks below, closed with the file as a warehouse closes its own.
+const guard = new ReadOnlyGuard();
+afterAll(() => guard.close());
+const assertReadOnlySelect = (sql: string, layers: readonly Layer[]) => guard.assertReadOnlySelect(sql, layers);
+const assertReadOnlyDatabricksSelect = (sql: string, layers: readonly Layer[]) => databricksGuard(guard, sql, layers);
 
 const a = { tenantId: 'a', namespace: namespaceForTenantSeq(1) };
 
@@ -182,6 +189,38 @@ describe('the read-only SQL guard', () => {
     expect((await refusal(sql, ['gold'])).message).toContain('silver.users is not a table this query may read');
     expect((await refusal(sql, ['gold'])).message).toContain('silver.users is not a table this query may read');
     await expect(wh.queryPublished(a, sql)).rejects.toMatchObject({ code: 'WAREHOUSE_READ_ONLY' });
+  });
+
+  it("closes its parser's DuckDB with the warehouse, opening another if the warehouse is used again", async () => {
+    const other = new DuckDbWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1 });
+    expect(other.openHandles().readOnlyGuard).toBe(0);
+    // A text no guard in this process has approved yet, so this one parses it.
+    await other.queryPublished(a, 'select count(*) as opens_the_guard from gold.dim_user');
+    expect(other.openHandles().readOnlyGuard).toBe(1);
+    await other.close();
+    expect(other.openHandles()).toEqual({ work: 0, snapshots: 0, readOnlyGuard: 0 });
+    expect((await other.queryPublished(a, 'select count(*) as n from gold.dim_user')).rows).toEqual([{ n: 3 }]);
+    await other.close();
+    expect(other.openHandles().readOnlyGuard).toBe(0);
+  });
+
+  it('lets a process that checked SQL through a warehouse exit by itself once the warehouse is closed', async () => {
+    // The built package, as the gateway and the CLI load it; the process ends on its own or never.
+    const script = `
+      const { DuckDbWarehouse } = require('@kineo/warehouse');
+      const wh = new DuckDbWarehouse({ rootDir: ${JSON.stringify(path.join(dir, 'warehouse'))}, threads: 1 });
+      wh.queryPublished(${JSON.stringify(a)}, 'select count(*) as n from gold.dim_user')
+        .then((r) => wh.close().then(() => process.stdout.write(JSON.stringify(r.rows))));
+    `;
+    const child = spawn(process.execPath, ['-e', script], { cwd: __dirname, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual([{ n: 3 }]);
   });
 
   it('still answers an allowed query with the tenant data', async () => {

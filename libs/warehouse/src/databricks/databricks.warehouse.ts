@@ -22,6 +22,7 @@ import { FileStaging } from './file-staging';
 import { grantStatements, namespaceLayout, type DatabricksIsolation, type NamespaceLayout, type PrincipalName } from './namespace-layout.util';
 import { INTERNAL_TABLE_PREFIX, PublishedVersions, quoteTable } from './published-versions';
 import type { Lease, PoolLimits } from './session-pool';
+import { ReadOnlyGuard } from '../read-only';
 import { assertReadOnlyDatabricksSelect } from './read-only-text.util';
 import { assertOwnNamespace, leadingWords } from './sql-text.util';
 import { StatementRunner } from './statement-runner';
@@ -85,6 +86,8 @@ export class DatabricksWarehouse implements Warehouse {
   private readonly runner: StatementRunner;
   private readonly published: PublishedVersions;
   private readonly staging: FileStaging;
+  /** Checks SQL before it reaches the workspace; its parser engine is closed with the warehouse. */
+  private readonly guard = new ReadOnlyGuard();
 
   constructor(private readonly options: DatabricksWarehouseOptions) {
     if (!options.host || !options.path) throw new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The Databricks host and HTTP path are required.');
@@ -263,7 +266,7 @@ export class DatabricksWarehouse implements Warehouse {
     options?: QueryOptions & { version?: number },
   ): Promise<QueryResult<R>> {
     assertTenant(tenant);
-    await assertReadOnlyDatabricksSelect(sql, ['gold']);
+    await assertReadOnlyDatabricksSelect(this.guard, sql, ['gold']);
     const layout = this.layout(tenant);
     const target = this.target(layout);
     return this.runner.readAll<R>(target, await this.published.pinnedSql(target, layout, sql, options?.version), params, options?.timeoutMs);
@@ -276,7 +279,7 @@ export class DatabricksWarehouse implements Warehouse {
     options?: StreamOptions & { version?: number },
   ): AsyncGenerator<Row[]> {
     assertTenant(tenant);
-    await assertReadOnlyDatabricksSelect(sql, ['gold']);
+    await assertReadOnlyDatabricksSelect(this.guard, sql, ['gold']);
     const layout = this.layout(tenant);
     const target = this.target(layout);
     yield* this.runner.readChunks(target, await this.published.pinnedSql(target, layout, sql, options?.version), params, options);
@@ -323,7 +326,7 @@ export class DatabricksWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {
-    await this.sessions.close();
+    await Promise.all([this.sessions.close(), this.guard.close()]);
   }
 
   private layout(tenant: TenantNamespace): NamespaceLayout {

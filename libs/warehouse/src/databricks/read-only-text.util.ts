@@ -1,5 +1,5 @@
 import { WarehouseError } from '../errors';
-import { assertReadOnlySelect } from '../read-only';
+import type { ReadOnlyGuard } from '../read-only';
 import type { Layer } from '../types';
 import { tokenizeSql, type SqlToken } from './sql-text.util';
 
@@ -94,6 +94,6 @@ export function databricksSqlForParser(sql: string): string {
  * The read-only guard for a statement written in Databricks SQL. Functions are allowed by DuckDB's
  * built-ins, so a Databricks-only one (secret, reflect, java_method, read_files, http_request...) is refused.
  */
-export async function assertReadOnlyDatabricksSelect(sql: string, allowedLayers: readonly Layer[]): Promise<void> {
-  await assertReadOnlySelect(databricksSqlForParser(sql), allowedLayers);
+export async function assertReadOnlyDatabricksSelect(guard: ReadOnlyGuard, sql: string, allowedLayers: readonly Layer[]): Promise<void> {
+  await guard.assertReadOnlySelect(databricksSqlForParser(sql), allowedLayers);
 }

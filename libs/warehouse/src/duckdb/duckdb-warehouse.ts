@@ -5,7 +5,7 @@ import { dialectFor } from '../dialect';
 import { WarehouseError } from '../errors';
 import { HandleCache } from '../handle-cache';
 import { assertStagedName, assertTenant } from '../namespace';
-import { assertReadOnlySelect } from '../read-only';
+import { ReadOnlyGuard } from '../read-only';
 import { textValue } from '../text-value.util';
 import {
   LAYERS,
@@ -77,6 +77,8 @@ export class DuckDbWarehouse implements Warehouse {
   private readonly work: HandleCache<DuckDBInstance>;
   private readonly snapshots: HandleCache<SnapshotReader>;
   private readonly waiting = new WaitingSnapshots();
+  /** Checks SQL before it reaches a snapshot; its parser engine is closed with the warehouse. */
+  private readonly guard = new ReadOnlyGuard();
   private readonly rootDir: string;
   private readonly landingRoot: string;
 
@@ -99,8 +101,8 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /** Open handles, for tests and the idle-cost benchmark. */
-  openHandles(): { work: number; snapshots: number } {
-    return { work: this.work.size, snapshots: this.snapshots.size };
+  openHandles(): { work: number; snapshots: number; readOnlyGuard: number } {
+    return { work: this.work.size, snapshots: this.snapshots.size, readOnlyGuard: this.guard.isOpen ? 1 : 0 };
   }
 
   tenantDir(tenant: TenantNamespace): string {
@@ -422,7 +424,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.work.closeAll(), this.snapshots.closeAll()]);
+    await Promise.all([this.work.closeAll(), this.snapshots.closeAll(), this.guard.close()]);
   }
 
   private assertProvisioned(tenant: TenantNamespace): void {
@@ -509,7 +511,7 @@ export class DuckDbWarehouse implements Warehouse {
   private async publishedTarget(tenant: TenantNamespace, sql: string, requested?: number) {
     assertTenant(tenant);
     this.assertProvisioned(tenant);
-    await assertReadOnlySelect(sql, ['gold']);
+    await this.guard.assertReadOnlySelect(sql, ['gold']);
     const version = requested ?? (await this.publishedVersion(tenant));
     if (version === null) {
       throw new WarehouseError('WAREHOUSE_NOT_PUBLISHED', `No data has been published for ${tenant.namespace} yet.`);
