@@ -52,8 +52,14 @@ export async function startTestStack(
   let postgres: PostgresServer | undefined;
   let redis: RedisServer | undefined;
   try {
-    if (migrate) seedFrom = await migratedClusterTemplate(options.postgresPassword ?? 'postgres');
-    [postgres, redis] = await Promise.all([startPostgres(pgOptions()), startRedis(redisOptions())]);
+    const template = migrate ? await migratedClusterTemplate(options.postgresPassword ?? 'postgres') : undefined;
+    seedFrom = template?.dataDir;
+    try {
+      [postgres, redis] = await Promise.all([startPostgres(pgOptions()), startRedis(redisOptions())]);
+    } finally {
+      // Copied (or not needed): another suite's clean-up may remove it once it is old.
+      template?.release();
+    }
     await postgres.createDatabase('kineo');
     const databaseUrl = postgres.url('kineo');
     if (migrate && !postgres.seeded) await migrateDatabase(databaseUrl);
