@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { csvField } from '@kineo/contract';
 import { TenantService } from '@kineo/db';
-import { assertReadOnlySelect, WarehouseError, type Layer, type Row } from '@kineo/warehouse';
+import { ReadOnlyGuard, WarehouseError, type Layer, type Row } from '@kineo/warehouse';
 import type { CliContext } from '../context';
 import { CliError, printTable, writeOut } from '../output';
 
@@ -34,7 +34,12 @@ export function sqlCommand(context: () => CliContext): Command {
       let rows: AsyncGenerator<Row[]>;
       if (options.layer) {
         // The working layers are for ops; the statement is still proven read-only first.
-        await assertReadOnlySelect(sql, [options.layer]);
+        const guard = new ReadOnlyGuard();
+        try {
+          await guard.assertReadOnlySelect(sql, [options.layer]);
+        } finally {
+          await guard.close();
+        }
         rows = warehouse.stream(ref, sql, [], { chunkSize: 5000 });
       } else {
         rows = warehouse.streamPublished(ref, sql, [], { chunkSize: 5000, version: options.dataVersion });
