@@ -11,6 +11,8 @@ import {
   createPrismaClient,
   DatabaseUnavailableError,
   migrateDatabase,
+  publishedRollupsOf,
+  recordPublishedRollups,
   TenantError,
   TenantService,
   type PrismaClient,
@@ -100,7 +102,7 @@ describe('the metadata database', () => {
     const tables = (await query('kineo', "select table_name from information_schema.tables where table_schema = 'public' order by 1")).map((r) => r.table_name);
     expect(tables).toEqual([
       '_prisma_migrations', 'app_user', 'audit_event', 'build_run', 'ingestion_run', 'invitation', 'membership',
-      'oidc_provider', 'password_reset', 'plan', 'refresh_token', 'saved_view', 'session', 'subscription', 'tenant', 'viewer_grant',
+      'oidc_provider', 'password_reset', 'plan', 'published_rollups', 'refresh_token', 'saved_view', 'session', 'subscription', 'tenant', 'viewer_grant',
     ]);
     expect(await query('kineo', 'select code, seat_limit from plan order by code')).toEqual([
       { code: 'enterprise', seat_limit: expect.any(Number) },
@@ -233,6 +235,18 @@ describe('the metadata database', () => {
       const recent = await audit.forTenant(acme.id, 2);
       expect(recent.map((a) => a.details)).toEqual([{ n: 2 }, { n: 1 }]);
       expect(await sql("select tenant_id, details from audit_event where action = 'stack.started'")).toEqual([{ tenant_id: null, details: {} }]);
+    });
+
+    it("records a published version's rollup manifest per tenant, only moving forward", async () => {
+      const acme = await tenants.get('acme');
+      const entry = (signature: string) => ({ rollup: 'CourseProgress.summary', table: 'rollup_course_progress_summary', signature, asOfKey: 20260101, rows: 3 });
+      expect(await publishedRollupsOf(prisma, [acme.id])).toEqual(new Map());
+      await recordPublishedRollups(prisma, acme.id, 2, [entry('v2')]);
+      // A slower writer of an older version (a scan that read it before the publish) changes nothing.
+      await recordPublishedRollups(prisma, acme.id, 1, [entry('v1')]);
+      expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)).toMatchObject({ dataVersion: 2, manifest: [entry('v2')] });
+      await recordPublishedRollups(prisma, acme.id, 3, []);
+      expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)).toMatchObject({ dataVersion: 3, manifest: [] });
     });
   });
 
