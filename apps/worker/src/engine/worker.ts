@@ -130,8 +130,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         }
         if (outcome.ran) return outcome.value;
         log.debug('tenant busy with another job; trying again shortly');
-        await job.moveToDelayed(Date.now() + BUSY_RETRY_MS + Math.floor(Math.random() * 250), token);
-        throw new DelayedError();
+        return handBackAfter(job, token, BUSY_RETRY_MS + Math.floor(Math.random() * 250));
       })),
       {
         connection: bullConnection(options.redisUrl),
@@ -208,6 +207,12 @@ async function dropConnections(worker: Worker): Promise<void> {
   for (const client of clients) client?.disconnect();
 }
 
+/** Puts the job back in its queue to be offered again in `waitMs`, spending no attempt (BullMQ's DelayedError). */
+async function handBackAfter(job: Job, token: string | undefined, waitMs: number): Promise<never> {
+  await job.moveToDelayed(Date.now() + waitMs, token);
+  throw new DelayedError();
+}
+
 function isNewerPayload(job: Job, definition: JobDefinition): boolean {
   const v = (job.data as { v?: unknown } | null)?.v;
   return typeof v === 'number' && v > definition.version;
@@ -251,8 +256,7 @@ class UnknownJobs {
       );
     }
     const waitMs = Math.min(UNKNOWN_JOB_RETRY_MAX_MS, Math.max(this.retryFirstMs, ageMs));
-    await job.moveToDelayed(Date.now() + waitMs + Math.floor(Math.random() * 250), token);
-    throw new DelayedError();
+    return handBackAfter(job, token, waitMs + Math.floor(Math.random() * 250));
   }
 }
 
@@ -294,8 +298,7 @@ class MetadataRetries {
           { job: job.name, jobId: job.id, queue, retry, retryInMs, err: error },
           'metadata database unreachable; job back in the queue, tried again after a backoff',
         );
-        await job.moveToDelayed(Date.now() + retryInMs, token);
-        throw new DelayedError();
+        return handBackAfter(job, token, retryInMs);
       }
     };
   }
