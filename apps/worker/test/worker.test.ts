@@ -465,7 +465,9 @@ describe('the worker', () => {
       registry: new JobHandlerRegistry().register(olderJob, async () => undefined),
       definitions: [olderJob],
       log: olderLog,
-      unknownJobs: { retryFirstMs: 50, maxAgeMs: 3600_000 },
+      // Offered again every 50-300 ms whatever the job's age, so the newer worker below takes it in a few
+      // offers however long the machine made the older one hold it (the wait grows with the age otherwise).
+      unknownJobs: { retryFirstMs: 50, retryMaxMs: 50, maxAgeMs: 3600_000 },
     });
     const newerRan: string[] = [];
     const newerRegistry = new JobHandlerRegistry().register(refreshRollupsJob, async (payload) => {

@@ -44,10 +44,10 @@ export interface WorkerOptions {
   /** Shared with the process's other Redis connections, so an outage is told once; made from `log` otherwise. */
   redisOutage?: RedisOutageLog;
   /**
-   * Jobs this worker cannot run (no handler, or a newer payload version): the first wait before one
-   * is offered again and the age past which it is failed (defaults 5 s and 24 h).
+   * Jobs this worker cannot run (no handler, or a newer payload version): the first and the longest
+   * wait before one is offered again, and the age past which it is failed (defaults 5 s, 5 min, 24 h).
    */
-  unknownJobs?: { retryFirstMs?: number; maxAgeMs?: number };
+  unknownJobs?: { retryFirstMs?: number; retryMaxMs?: number; maxAgeMs?: number };
 }
 
 export interface RunningWorker {
@@ -228,13 +228,15 @@ function isNewerPayload(job: Job, definition: JobDefinition): boolean {
 class UnknownJobs {
   private readonly told = new Set<string>();
   private readonly retryFirstMs: number;
+  private readonly retryMaxMs: number;
   private readonly maxAgeMs: number;
 
   constructor(
     private readonly log: Logger,
-    options: { retryFirstMs?: number; maxAgeMs?: number } = {},
+    options: NonNullable<WorkerOptions['unknownJobs']> = {},
   ) {
     this.retryFirstMs = options.retryFirstMs ?? UNKNOWN_JOB_RETRY_FIRST_MS;
+    this.retryMaxMs = options.retryMaxMs ?? UNKNOWN_JOB_RETRY_MAX_MS;
     this.maxAgeMs = options.maxAgeMs ?? UNKNOWN_JOB_MAX_AGE_MS;
   }
 
@@ -255,7 +257,7 @@ class UnknownJobs {
         `no handler for ${what}: handed back to its queue for a worker that knows it (a rolling deploy?); offered again with a backoff, failed ${formatAge(this.maxAgeMs)} after its creation`,
       );
     }
-    const waitMs = Math.min(UNKNOWN_JOB_RETRY_MAX_MS, Math.max(this.retryFirstMs, ageMs));
+    const waitMs = Math.min(this.retryMaxMs, Math.max(this.retryFirstMs, ageMs));
     return handBackAfter(job, token, waitMs + Math.floor(Math.random() * 250));
   }
 }
