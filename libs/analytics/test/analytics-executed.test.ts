@@ -414,6 +414,33 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       expect(hours).toBeCloseTo(cell['LearningTime.hours'] as number, 6);
     });
 
+    it("My team's overdue and expiring figures open the learners they count, not the whole team", async () => {
+      const manager = await busiestManager();
+      const scope: AnalyticsScope = { kind: 'manager', managerUserId: manager, reach: 'all' };
+      const query = tileQuery('my-team', 'summary');
+      const team = `from gold.dim_manager_relationship r join gold.dim_user u on u.user_key = r.user_key and u.is_active
+         where r.manager_user_key = ? and r.relationship <> 'self'`;
+      const cases = [
+        {
+          measure: 'Learner.overdueItems',
+          having: `(exists (select 1 from gold.fact_program_progress p where p.user_key = u.user_key and p.is_overdue)
+            or exists (select 1 from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_overdue))`,
+        },
+        {
+          measure: 'Learner.expiringCertifications',
+          having: `exists (select 1 from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_compliant and cast(c.expires_at as date) <= ${asOfPlus(30)})`,
+        },
+      ];
+      const everyone = (await gold.sql(`select u.user_id ${team}`, [manager])).length;
+      for (const { measure, having } of cases) {
+        const { rows } = await allPages({ query, cell: {}, measure, pageSize: 20 }, scope);
+        const expected = (await gold.sql(`select u.user_id ${team} and ${having} order by 1`, [manager])).map((r) => r.user_id);
+        expect(expected.length).toBeGreaterThan(0);
+        expect(expected.length).toBeLessThan(everyone);
+        expect(rows.map((r) => r['Learner.userId']).sort((a, b) => Number(a) - Number(b))).toEqual(expected);
+      }
+    });
+
     it('a viewer granted nothing drills into nothing', async () => {
       const drill = compileDrill({ query: byOrganisation, cell: {} }, { kind: 'viewer', organisationIds: [] }, dialect, options);
       expect(await gold.run(drill)).toEqual([]);

@@ -1,5 +1,5 @@
 import { count, countWhere, dimension, sum } from './measures.util';
-import type { CubeDef, DimensionDef, JoinNode } from './model.types';
+import type { CubeDef, DimensionDef, JoinNode, MeasureDef } from './model.types';
 
 /**
  * The learner a fact row belongs to (gold.dim_user, their current primary organisation, position
@@ -71,8 +71,12 @@ const LEARNER_TOTALS: Record<string, JoinNode> = {
   },
 };
 
-const total = (title: string, description: string, expr: (n: Record<string, string>) => string) =>
-  sum(title, description, 'integer', (n) => expr(n));
+// A total's drill list is the learners it counts something for: "Overdue items" opens the learners
+// with an overdue item, not the whole team.
+const total = (title: string, description: string, expr: (n: Record<string, string>) => string): MeasureDef => ({
+  ...sum(title, description, 'integer', (n) => expr(n)),
+  rows: (n) => `coalesce(${expr(n)}, 0) > 0`,
+});
 
 const LEARNER_MEASURES = [
   'count',
