@@ -138,6 +138,20 @@ test.describe('dashboards', () => {
     await expect(page.getByTestId('drill-context')).toContainText(`Organisation: ${organisation}`);
   });
 
+  test('learning hours by month run along the months, one line per source', async ({ page, signIn }) => {
+    await signIn('admin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Learning activity' }).click();
+    const byMonth = tile(page, 'hours-by-month');
+    await expect(byMonth.locator('.recharts-line').first()).toBeVisible();
+    // The sources are the lines (the legend), the months the axis: not one line per month.
+    const sources = await tile(page, 'hours-by-source').locator('.recharts-legend-item-text').allTextContents();
+    expect(sources.length).toBeGreaterThan(1);
+    await expect(byMonth.locator('.recharts-line')).toHaveCount(sources.length);
+    expect((await byMonth.locator('.recharts-legend-item-text').allTextContents()).sort()).toEqual(sources.sort());
+    const labels = await byMonth.locator('svg text').allTextContents();
+    expect(labels.filter((t) => /^[A-Z][a-z]+ \d{4}$/.test(t)).length).toBeGreaterThan(1);
+  });
+
   test('a dashboard whose data was never loaded says what to load', async ({ page, signIn }) => {
     await signIn('noCertsAdmin');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Certification compliance' }).click();

@@ -3,7 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell as PieCell, Legend, Line, LineChart, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { dimensionColumns, measureColumns, rowsOf, type Column, type Row, type Tile } from './analytics.types';
+import { dimensionColumns, measureColumns, queryOf, rowsOf, type Column, type Row, type Tile } from './analytics.types';
 import { DataTable, sortRows, type SortState } from './data-table';
 import { formatCell } from './format.util';
 
@@ -29,7 +29,12 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
   const sorted = useMemo(() => sortRows(rows, sort), [rows, sort]);
   // One axis per chart: the measures sharing the first one's format (a rate is not drawn on a count's scale).
   const plotted = measures.filter((m) => m.format === measures[0]?.format);
-  const category = dims[0];
+  // A line runs along its time axis whatever the column order (the gateway puts the time dimension
+  // after the others), and any other dimension becomes the series.
+  const time = queryOf(tile).timeDimension?.dimension;
+  const axis = tile.chart === 'line' && time ? dims.find((d) => d.member === time) : undefined;
+  const category = axis ?? dims[0];
+  const series = dims.find((d) => d !== category);
   const open = (row: Row | undefined) => {
     if (tile.drill && row) router.push(drillHref(row));
   };
@@ -40,7 +45,7 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
       <div className="chart" aria-hidden={rows.length === 0 ? true : undefined}>
         {category && plotted.length > 0 ? (
           <ResponsiveContainer width="100%" height={280}>
-            {renderChart(tile, rows, category, dims, plotted, locale, open)}
+            {renderChart(tile, rows, category, series, plotted, locale, open)}
           </ResponsiveContainer>
         ) : null}
       </div>
@@ -65,7 +70,7 @@ function renderChart(
   tile: Tile,
   rows: Row[],
   category: Column,
-  dims: Column[],
+  series: Column | undefined,
   plotted: Column[],
   locale: string | undefined,
   open: (row: Row | undefined) => void,
@@ -92,12 +97,13 @@ function renderChart(
 
   if (tile.chart === 'line') {
     // A second dimension (e.g. learning source by month) becomes one line per value.
-    const series = dims[1];
     const measure = plotted[0];
     if (series) {
       const names = [...new Set(rows.map((r) => format(r[series.key], series)))];
       const byCategory = new Map<string, Record<string, unknown>>();
-      for (const row of rows) {
+      // Points in the axis's order (ISO dates and numbers compare as they read), not the rows'.
+      const along = sortRows(rows, { key: category.key, direction: 'asc' });
+      for (const row of along) {
         const key = label(row);
         const point = byCategory.get(key) ?? { name: key };
         point[format(row[series.key], series)] = Number(row[measure.key] ?? 0);
@@ -153,3 +159,4 @@ function renderChart(
     </BarChart>
   );
 }
+
