@@ -54,6 +54,15 @@ test.describe('ops console', () => {
     await page.getByLabel('Tenant slug').fill(world.tenant.slug.toUpperCase());
     await expect(offboard).toBeDisabled();
     await expect(page.getByRole('button', { name: 'Suspend' })).toBeEnabled();
+    // A plan change shows at once, and back again (other tests keep the tenant's plan).
+    const plan = page.locator('dt:text-is("Plan") + dd');
+    await expect(plan).toHaveText(/^Starter \(/);
+    for (const [code, name] of [['enterprise', 'Enterprise'], ['starter', 'Starter']]) {
+      await page.getByLabel('Plan', { exact: true }).selectOption(code);
+      await page.getByRole('button', { name: 'Change plan' }).click();
+      await expect(plan).toHaveText(new RegExp(`^${name} \\(`));
+      await expect(page.getByRole('button', { name: 'Change plan' })).toBeDisabled();
+    }
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, 'ops-tenant');
   });

@@ -83,6 +83,7 @@ export const OpsTenantQuery = graphql(`
       storageBytes
       createdAt
       plan {
+        code
         name
         seatLimit
         rowLimit
@@ -163,6 +164,18 @@ export const RefreshRollupsMutation = graphql(`
     refreshRollups(slug: $slug) {
       buildRunId
       jobId
+    }
+  }
+`);
+
+export const ChangePlanMutation = graphql(`
+  mutation ChangePlan($slug: String!, $plan: String!) {
+    changePlan(slug: $slug, plan: $plan) {
+      slug
+      plan {
+        code
+        name
+      }
     }
   }
 `);

@@ -5,8 +5,8 @@ import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { useTenantLocale } from '@/app/_client/locale-context';
-import { OffboardTenantMutation, OpsTenantQuery, RefreshRollupsMutation, ResumeTenantMutation, SetTenantLocaleMutation, SuspendTenantMutation } from './ops.operations';
-import { formatBytes, formatCount, formatWhen, LOCALES, MONTHS } from './ops-format.util';
+import { ChangePlanMutation, OffboardTenantMutation, OpsTenantQuery, RefreshRollupsMutation, ResumeTenantMutation, SetTenantLocaleMutation, SuspendTenantMutation } from './ops.operations';
+import { formatBytes, formatCount, formatWhen, LOCALES, MONTHS, PLANS } from './ops-format.util';
 import { StatusBadge } from './status-badge';
 
 const RUNS_PAGE = 10;
@@ -17,7 +17,7 @@ const inFlight = (status: string) => status === 'queued' || status === 'running'
 /**
  * One tenant for Kineo ops: what it is, its runs newest first (a page at a time along the gateway's
  * cursor, followed while one is in flight), and what ops may do to it: suspend or resume, refresh
- * its stale rollups, change its locale, offboard it after typing its slug.
+ * its stale rollups, change its plan or locale, offboard it after typing its slug.
  */
 export function TenantDetail({ slug }: { slug: string }) {
   const locale = useTenantLocale();
@@ -120,7 +120,28 @@ export function TenantDetail({ slug }: { slug: string }) {
                 {lifecycleError.message}
               </p>
             ) : null}
-            {tenant.status !== 'offboarded' ? <LocaleForm slug={slug} current={tenant.locale} onChanged={refresh} /> : null}
+            {tenant.status !== 'offboarded' ? (
+              <>
+                <ChoiceForm
+                  id="tenant-plan"
+                  label="Plan"
+                  action="Change plan"
+                  current={tenant.plan?.code ?? ''}
+                  options={PLANS.map((p) => ({ value: p.code, label: p.label }))}
+                  change={(plan) => runOperation(ChangePlanMutation, { slug, plan })}
+                  onChanged={refresh}
+                />
+                <ChoiceForm
+                  id="tenant-locale"
+                  label="Numbers and dates for this organisation"
+                  action="Change locale"
+                  current={tenant.locale}
+                  options={LOCALES.map((l) => ({ value: l.tag, label: l.label }))}
+                  change={(value) => runOperation(SetTenantLocaleMutation, { slug, locale: value })}
+                  onChanged={refresh}
+                />
+              </>
+            ) : null}
             {tenant.status !== 'offboarded' ? <OffboardForm slug={slug} onOffboarded={refresh} /> : null}
           </section>
         </>
@@ -183,34 +204,52 @@ export function TenantDetail({ slug }: { slug: string }) {
   );
 }
 
-function LocaleForm({ slug, current, onChanged }: { slug: string; current: string; onChanged: () => Promise<unknown> }) {
+/** One setting of the tenant picked from a list (its locale, its plan), changed with one button. */
+function ChoiceForm({
+  id,
+  label,
+  action,
+  current,
+  options,
+  change,
+  onChanged,
+}: {
+  id: string;
+  label: string;
+  action: string;
+  current: string;
+  options: readonly { value: string; label: string }[];
+  change: (value: string) => Promise<unknown>;
+  onChanged: () => Promise<unknown>;
+}) {
   const [value, setValue] = useState(current);
-  const change = useMutation({ mutationFn: () => runOperation(SetTenantLocaleMutation, { slug, locale: value }), onSuccess: onChanged });
-  const options = LOCALES.some((l) => l.tag === current) ? LOCALES : [{ tag: current, label: current }, ...LOCALES];
+  const mutation = useMutation({ mutationFn: () => change(value), onSuccess: onChanged });
+  // A value the list does not know (set outside the portal) is still shown as it is.
+  const choices = options.some((o) => o.value === current) ? options : [{ value: current, label: current }, ...options];
   return (
     <form
       className="inline-form"
       onSubmit={(e) => {
         e.preventDefault();
-        change.mutate();
+        mutation.mutate();
       }}
     >
       <div className="field">
-        <label htmlFor="tenant-locale">Numbers and dates for this organisation</label>
-        <select id="tenant-locale" value={value} onChange={(e) => setValue(e.target.value)}>
-          {options.map((l) => (
-            <option key={l.tag} value={l.tag}>
-              {l.label}
+        <label htmlFor={id}>{label}</label>
+        <select id={id} value={value} onChange={(e) => setValue(e.target.value)}>
+          {choices.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
             </option>
           ))}
         </select>
       </div>
-      <button type="submit" className="button" disabled={change.isPending || value === current}>
-        Change locale
+      <button type="submit" className="button" disabled={mutation.isPending || value === current}>
+        {action}
       </button>
-      {change.error ? (
+      {mutation.error ? (
         <span className="error-text" role="alert">
-          {change.error.message}
+          {mutation.error.message}
         </span>
       ) : null}
     </form>
