@@ -494,7 +494,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     it('come from the cache exactly as stored, whether written as header and rows or in the earlier one-object layout', async () => {
       const query = { measures: ['Learner.count'], dimensions: ['Learner.country'], limit: 777 };
       const scope = { kind: 'tenant' } as const;
-      const key = resultCacheKey(answerKeyParts(acme.id, acmeVersion, scope, queryIdentity(validateQuery(query), scope)));
+      const key = resultCacheKey(answerKeyParts(acme.id, acmeVersion, scope, queryIdentity(validateQuery(query), scope), app.get<Warehouse>(WAREHOUSE).dialect));
       const redis = app.get<Redis>(REDIS);
       const computed = await answer('acmeAdmin', query);
       // A row's text that looks like the reply's placeholders stays text: only the request's own fragments are spliced.
@@ -694,7 +694,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     await waitForPort(otherPort, '127.0.0.1', 60_000);
     const query = { measures: ['Learner.count'], dimensions: ['Learner.country'], limit: 4321 };
     const scope = { kind: 'tenant' } as const;
-    const lock = resultLockKey(answerKeyParts(acme.id, acmeVersion, scope, queryIdentity(validateQuery(query), scope)));
+    const lock = resultLockKey(answerKeyParts(acme.id, acmeVersion, scope, queryIdentity(validateQuery(query), scope), app.get<Warehouse>(WAREHOUSE).dialect));
     const counts = async () => [warehouseQueries((await app.inject({ method: 'GET', url: '/metrics' })).body), warehouseQueries(await (await fetch(`${otherUrl}/metrics`)).text())];
     const before = await counts();
 
@@ -723,7 +723,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     // A limit no other test asks, so no answer is stored for it yet.
     const query = { measures: ['Learner.count'], dimensions: ['Learner.userId'], limit: 43210 };
     const scope = { kind: 'tenant' } as const;
-    const lock = resultLockKey(answerKeyParts(acme.id, acmeVersion, scope, queryIdentity(validateQuery(query), scope)));
+    const lock = resultLockKey(answerKeyParts(acme.id, acmeVersion, scope, queryIdentity(validateQuery(query), scope), app.get<Warehouse>(WAREHOUSE).dialect));
     const before = warehouseQueries((await app.inject({ method: 'GET', url: '/metrics' })).body);
     const body = JSON.stringify({ query: 'query ($q: AnalyticsQueryInput!) { analytics(query: $q) { rows cached dataVersion } }', variables: { q: query } });
     const headers = { 'content-type': 'application/json', ...as('acmeAdmin') };

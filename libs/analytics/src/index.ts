@@ -6,6 +6,7 @@ export { compileDrill, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './compiler/compi
 export { DEFAULT_LIMIT, MAX_LIMIT } from './compiler/query.schema';
 export { describeModel } from './describe-model';
 export { queryIdentity } from './identity.util';
+export { modelFingerprint } from './model-fingerprint.util';
 export { DASHBOARDS } from './dashboards/dashboards';
 export { dashboardQueries } from './dashboards/dashboard-queries';
 export { rollupModels, rollupRefreshStatements, rollupModelKey, publishedRollups, parseRollupManifest, staleRollups, ROLLUP_MANIFEST_QUERY, ROLLUP_MANIFEST_TABLE, type RollupManifestEntry, type RollupModel, type PublishedRollups } from './rollups/rollups';

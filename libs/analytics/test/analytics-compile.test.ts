@@ -6,12 +6,14 @@ import {
   dashboardQueries,
   DASHBOARDS,
   describeModel,
+  modelFingerprint,
   queryIdentity,
   rollupModels,
   validateQuery,
   type AnalyticsQuery,
   type AnalyticsScope,
 } from '../src';
+import { CUBES } from '../src/model';
 
 const options = { asOf: '2025-06-30' };
 const TENANT: AnalyticsScope = { kind: 'tenant' };
@@ -411,5 +413,30 @@ describe('the read-only guard passes what the compiler emits, on both engines', 
       }
     }
     expect(checked).toBeGreaterThan(400);
+  });
+});
+
+describe('the model fingerprint in every cache key', () => {
+  it('is stable, and moves when what a member compiles to changes (a drill list, a column)', () => {
+    const before = modelFingerprint(duckdbDialect);
+    expect(modelFingerprint(duckdbDialect, { fresh: true })).toBe(before);
+    expect(modelFingerprint(databricksDialect)).not.toBe(before);
+
+    const learner = CUBES.get('Learner')!;
+    const overdue = learner.measures.overdueItems;
+    const country = learner.dimensions.country;
+    try {
+      learner.measures.overdueItems = { ...overdue, rows: undefined };
+      const drillChanged = modelFingerprint(duckdbDialect, { fresh: true });
+      expect(drillChanged).not.toBe(before);
+      learner.measures.overdueItems = overdue;
+      // The column name lives in a closure: the function's text alone would not show it.
+      learner.dimensions.country = { ...country, sql: (n) => `${n.learner}.country_code` };
+      expect(modelFingerprint(duckdbDialect, { fresh: true })).not.toBe(before);
+    } finally {
+      learner.measures.overdueItems = overdue;
+      learner.dimensions.country = country;
+    }
+    expect(modelFingerprint(duckdbDialect, { fresh: true })).toBe(before);
   });
 });

@@ -8,6 +8,7 @@ import {
   MAX_PAGE_SIZE,
   dashboardQueries,
   describeModel,
+  modelFingerprint,
   queryIdentity,
   validateQuery,
   type AnalyticsFilter,
@@ -27,7 +28,7 @@ import type { TenantContext } from '@kineo/auth';
 import type { Settings } from '@kineo/config';
 import type { PrismaClient } from '@kineo/db';
 import { DomainError } from '@kineo/errors';
-import type { Row, TenantNamespace, Warehouse } from '@kineo/warehouse';
+import type { Dialect, Row, TenantNamespace, Warehouse } from '@kineo/warehouse';
 import { ResultCache, type CacheCodec, type CacheKeyParts, type Prefetched } from '../../engine/cache/result-cache.service';
 import type { JsonText } from '../../engine/graphql/json-fragments.util';
 import { SETTINGS } from '../../engine/config/settings.module';
@@ -141,7 +142,12 @@ export class AnalyticsService implements OnModuleInit {
     private readonly versions: PublishedVersions,
     private readonly cache: ResultCache,
     @Optional() private readonly metrics?: MetricsService,
-  ) {}
+  ) {
+    this.model = modelFingerprint(warehouse.dialect);
+  }
+
+  /** What this release's model compiles to: in every cache key, so a release never serves an earlier one's answers. */
+  private readonly model: string;
 
   onModuleInit(): void {
     this.versions.onPublished((tenantId, published) => {
@@ -162,7 +168,7 @@ export class AnalyticsService implements OnModuleInit {
 
   async query(tenant: AnalyticsTenant, scope: AnalyticsScope, input: unknown): Promise<Answer> {
     const query = this.validated(input);
-    return this.answer(tenant, scope, query, await this.publishedFor(tenant), keyHashes(scope, queryIdentity(query, scope)));
+    return this.answer(tenant, scope, query, await this.publishedFor(tenant), keyHashes(scope, queryIdentity(query, scope), this.model));
   }
 
   /**
@@ -204,7 +210,7 @@ export class AnalyticsService implements OnModuleInit {
     const memo = JSON.stringify([id, filters, scope]);
     const known = this.plans.get(memo);
     if (known) return known;
-    const planned = this.translated(() => dashboardQueries(id, filters)).map(({ tile, query }) => ({ tile, query, ...keyHashes(scope, queryIdentity(query, scope)) }));
+    const planned = this.translated(() => dashboardQueries(id, filters)).map(({ tile, query }) => ({ tile, query, ...keyHashes(scope, queryIdentity(query, scope), this.model) }));
     // Oldest first out: a Map iterates in insertion order.
     if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
     this.plans.set(memo, planned);
@@ -219,7 +225,7 @@ export class AnalyticsService implements OnModuleInit {
     const probe = pageSize < MAX_PAGE_SIZE ? pageSize + 1 : pageSize;
     const compiled = this.translated(() => compileDrill({ ...request, query, pageSize: probe }, scope, this.warehouse.dialect, { asOf: published.asOf }));
     const identity = JSON.stringify({ drill: queryIdentity(query, scope), cell: request.cell, measure: request.measure ?? null, after: request.after ?? null, pageSize });
-    const key = { tenantId: tenant.tenantId, dataVersion: published.version, ...keyHashes(scope, identity) };
+    const key = { tenantId: tenant.tenantId, dataVersion: published.version, ...keyHashes(scope, identity, this.model) };
     const { value, cached } = await this.cache.getOrCompute<StoredResult>(
       key,
       async () => {
@@ -364,13 +370,13 @@ export function namespaceOf(tenant: Pick<TenantContext, 'tenantId' | 'namespace'
   return { tenantId: tenant.tenantId, namespace: tenant.namespace };
 }
 
-/** Where an answer is cached: its tenant, the data version, the caller's scope and the query's identity. */
-export function answerKeyParts(tenantId: string, dataVersion: number, scope: AnalyticsScope, identity: string): CacheKeyParts {
-  return { tenantId, dataVersion, ...keyHashes(scope, identity) };
+/** Where an answer is cached: its tenant, the data version, the caller's scope, the query's identity and the model it was compiled with. */
+export function answerKeyParts(tenantId: string, dataVersion: number, scope: AnalyticsScope, identity: string, dialect: Dialect): CacheKeyParts {
+  return { tenantId, dataVersion, ...keyHashes(scope, identity, modelFingerprint(dialect)) };
 }
 
-function keyHashes(scope: AnalyticsScope, identity: string): Pick<CacheKeyParts, 'scopeHash' | 'queryHash'> {
-  return { scopeHash: hashOf(JSON.stringify(scope)), queryHash: hashOf(identity) };
+function keyHashes(scope: AnalyticsScope, identity: string, model: string): Pick<CacheKeyParts, 'scopeHash' | 'queryHash'> {
+  return { scopeHash: hashOf(JSON.stringify(scope)), queryHash: hashOf(`${model}:${identity}`) };
 }
 
 function hashOf(text: string): string {
