@@ -441,6 +441,24 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       }
     });
 
+    it('a count of distinct learners opens each of those learners once, as many as the figure', async () => {
+      const manager = await busiestManager();
+      const scope: AnalyticsScope = { kind: 'manager', managerUserId: manager, reach: 'all' };
+      const query = tileQuery('course-completion', 'summary');
+      const [figure] = await run(query, scope);
+      const { rows } = await allPages({ query, cell: {}, measure: 'CourseProgress.learners', pageSize: 25 }, scope);
+      const expected = await gold.sql(
+        `select distinct u.user_id from gold.fact_course_progress f ${ACTIVE}
+         where f.user_key in (select user_key from gold.dim_manager_relationship where manager_user_key = ? and relationship in ('direct', 'indirect'))
+         order by 1`,
+        [manager],
+      );
+      expect(rows).toHaveLength(figure['CourseProgress.learners'] as number);
+      expect(rows.map((r) => r['Learner.userId']).sort((a, b) => Number(a) - Number(b))).toEqual(expected.map((r) => r.user_id));
+      expect(Object.keys(rows[0]).filter((k) => !k.startsWith('_'))).toEqual(expect.arrayContaining(['Learner.userId', 'Learner.fullName']));
+      expect(Object.keys(rows[0]).some((k) => k.startsWith('CourseProgress.'))).toBe(false);
+    });
+
     it('a viewer granted nothing drills into nothing', async () => {
       const drill = compileDrill({ query: byOrganisation, cell: {} }, { kind: 'viewer', organisationIds: [] }, dialect, options);
       expect(await gold.run(drill)).toEqual([]);

@@ -90,8 +90,13 @@ export function compileDrill(req: DrillRequest, scope: AnalyticsScope, dialect: 
 
   const planner = new JoinPlanner(plan.cube, env);
   const q = (name: string) => dialect.ident(name);
-  const drillColumns = plan.cube.drill.columns.map((member) => resolveDimension(member, `drill columns of ${plan.cube.name}`));
-  const keyNames = plan.cube.drill.key.map((_, i) => `_k${i}`);
+  // A distinct count of learners lists each learner once (144 learners open 144 rows, not their
+  // 2,419 enrolments): the learner's own columns, keyed by the learner.
+  const perLearner = rows?.def.drillsLearners === true;
+  const drillMembers = perLearner ? plan.cube.drill.columns.filter((member) => member.startsWith('Learner.')) : plan.cube.drill.columns;
+  const drillKey = perLearner ? ['user_key'] : plan.cube.drill.key;
+  const drillColumns = drillMembers.map((member) => resolveDimension(member, `drill columns of ${plan.cube.name}`));
+  const keyNames = drillKey.map((_, i) => `_k${i}`);
   const columns: CompiledColumn[] = drillColumns.map((d) => ({
     key: d.member,
     member: d.member,
@@ -110,14 +115,16 @@ export function compileDrill(req: DrillRequest, scope: AnalyticsScope, dialect: 
 
   let keys: string[] = [];
   const select = fragment(env, (c) => {
-    keys = plan.cube.drill.key.map((k) => `${planner.n.f}.${k}`);
+    keys = drillKey.map((k) => `${planner.n.f}.${k}`);
     const values = drillColumns.map((d) => `${dimensionValue(d, planner.n, c)} as ${q(d.member)}`);
     const ordered = orderValues(c).map((v, i) => `${v} as ${q(orderNames[i])}`);
-    return `select ${[...values, ...ordered, ...keys.map((k, i) => `${k} as ${q(keyNames[i])}`)].join(', ')}`;
+    return `select ${perLearner ? 'distinct ' : ''}${[...values, ...ordered, ...keys.map((k, i) => `${k} as ${q(keyNames[i])}`)].join(', ')}`;
   });
   const where = fragment(env, (c) => {
     const conditions = [...whereConditions(plan, scope, planner, c), ...cellConditions(plan, req.cell, planner, c).map((p) => `(${p})`)];
     if (rows?.def.rows) conditions.push(`(${planner.render(rows.def.rows, c)})`);
+    // As the distinct count: the unknown learner (-1) is not one.
+    if (perLearner) conditions.push(`${planner.n.f}.user_key <> -1`);
     if (req.after !== undefined) {
       const columns = [...orderValues(c), ...keys];
       const after = decodeCursor(req.after, columns.length);

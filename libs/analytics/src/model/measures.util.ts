@@ -30,7 +30,7 @@ export const exactly = (sql: SqlOf, zero?: string): MeasureRollup => ({
 export const distinctLearners = (description: string): MeasureDef => {
   const sql: SqlOf = (n) => `count(distinct case when ${n.f}.user_key <> -1 then ${n.f}.user_key end)`;
   // A distinct count over no rows is 0, as count(distinct) gives; the rollup has no row to read then.
-  return { title: 'Learners', description, format: 'integer', sql, rollup: exactly(sql, 'cast(0 as bigint)') };
+  return { title: 'Learners', description, format: 'integer', sql, drillsLearners: true, rollup: exactly(sql, 'cast(0 as bigint)') };
 };
 
 /** Share (0-1) of the `of` rows (every row when unset) that are `rows`; null when there are none. */

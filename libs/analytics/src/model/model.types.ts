@@ -38,6 +38,8 @@ export interface MeasureDef {
   sql: SqlOf;
   /** The rows that make the measure up, for drill lists (e.g. only the overdue ones). */
   rows?: SqlOf;
+  /** A count of distinct learners: its drill list has one row per learner, not per fact row. */
+  drillsLearners?: boolean;
   /** How a rollup keeps this measure; a measure without it is only ever computed from the facts. */
   rollup?: MeasureRollup;
 }
