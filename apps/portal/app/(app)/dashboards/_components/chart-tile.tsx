@@ -105,7 +105,8 @@ function renderChart(
       const along = sortRows(rows, { key: category.key, direction: 'asc' });
       for (const row of along) {
         const key = label(row);
-        const point = byCategory.get(key) ?? { name: key };
+        // A month without a source's rows is none of its hours: 0, not a gap in its line.
+        const point = byCategory.get(key) ?? { name: key, ...Object.fromEntries(names.map((name) => [name, 0])) };
         point[format(row[series.key], series)] = Number(row[measure.key] ?? 0);
         byCategory.set(key, point);
       }
