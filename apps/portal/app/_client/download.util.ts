@@ -1,8 +1,15 @@
+/** `kineo-my-team-reports-v3.csv`: what the person exported, as the screen names it, and the data version. */
+function fileNameFor(name: string, dataVersion: string | null, format: string): string {
+  const base = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'export';
+  return `kineo-${base}${dataVersion ? `-v${dataVersion}` : ''}.${format}`;
+}
+
 /**
- * Asks the portal's server for an export and saves the file under the name the gateway gave it.
- * The request is a fetch (not a form post) so a refusal is shown on the page instead of replacing it.
+ * Asks the portal's server for an export and saves the file named after what the screen shows
+ * (`name`; the gateway's own name is made of the query's measures). The request is a fetch (not a
+ * form post) so a refusal is shown on the page instead of replacing it.
  */
-export async function downloadExport(request: Record<string, unknown>): Promise<void> {
+export async function downloadExport(request: Record<string, unknown>, name?: string): Promise<void> {
   const res = await fetch('/api/exports', {
     method: 'POST',
     credentials: 'same-origin',
@@ -14,7 +21,10 @@ export async function downloadExport(request: Record<string, unknown>): Promise<
     throw new Error(body.message ?? `The export failed (HTTP ${res.status}).`);
   }
   const disposition = res.headers.get('content-disposition') ?? '';
-  const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `export.${request.format === 'xlsx' ? 'xlsx' : 'csv'}`;
+  const format = request.format === 'xlsx' ? 'xlsx' : 'csv';
+  const fileName = name
+    ? fileNameFor(name, res.headers.get('x-kineo-data-version'), format)
+    : (/filename="([^"]+)"/.exec(disposition)?.[1] ?? `export.${format}`);
   const url = URL.createObjectURL(await res.blob());
   try {
     const link = document.createElement('a');

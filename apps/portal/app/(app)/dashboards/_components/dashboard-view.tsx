@@ -98,7 +98,7 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
               {tile.chart === 'kpi' ? (
                 <KpiTile tile={tile} locale={locale} drillHref={(measure) => learnersHref(tile, {}, measure)} />
               ) : tile.chart === 'table' ? (
-                <TableTile tile={tile} locale={locale} reach={reach} drillHref={(row) => learnersHref(tile, cellOf(tile, row))} />
+                <TableTile tile={tile} dashboardTitle={dashboard.title} locale={locale} reach={reach} drillHref={(row) => learnersHref(tile, cellOf(tile, row))} />
               ) : (
                 <ChartTile tile={tile} locale={locale} drillHref={(row) => learnersHref(tile, cellOf(tile, row))} />
               )}

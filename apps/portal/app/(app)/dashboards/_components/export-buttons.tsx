@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { downloadExport } from '@/app/_client/download.util';
 
-/** CSV and XLSX of exactly the rows the table beside it shows (same query, filters, scope and order). */
+/** CSV and XLSX of exactly the rows the table beside it shows (same query, filters, scope and order), in a file named after `label`. */
 export function ExportButtons({ label, request }: { label: string; request: Record<string, unknown> }) {
   const [pending, setPending] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -12,7 +12,7 @@ export function ExportButtons({ label, request }: { label: string; request: Reco
     setPending(format);
     setProblem(null);
     try {
-      await downloadExport({ ...request, format });
+      await downloadExport({ ...request, format }, label);
     } catch (error) {
       setProblem(error instanceof Error ? error.message : 'The export failed.');
     } finally {

@@ -111,7 +111,7 @@ export function LearnersView({ id }: { id: string }) {
                     {pages.isFetchingNextPage ? 'Loading…' : `Show ${PAGE_SIZE} more`}
                   </button>
                 ) : null}
-                <ExportButtons label="learners" request={{ drill: { query, cell, ...(measure ? { measure } : {}) }, reach }} />
+                <ExportButtons label={`${dashboard.data?.dashboard.title ?? ''} learners`} request={{ drill: { query, cell, ...(measure ? { measure } : {}) }, reach }} />
               </>
             }
           />

@@ -12,7 +12,19 @@ import { ExportButtons } from './export-buttons';
  * A table tile. Sorting asks the gateway for the same query in the new order (the warehouse's
  * collation, not the browser's), and the export sends that very query: the file is what the table shows.
  */
-export function TableTile({ tile, locale, reach, drillHref }: { tile: Tile; locale?: string; reach: Reach; drillHref: (row: Row) => string }) {
+export function TableTile({
+  tile,
+  dashboardTitle,
+  locale,
+  reach,
+  drillHref,
+}: {
+  tile: Tile;
+  dashboardTitle: string;
+  locale?: string;
+  reach: Reach;
+  drillHref: (row: Row) => string;
+}) {
   const [sort, setSort] = useState<SortState | null>(null);
   const base = queryOf(tile);
   const sortedBy = sort ? tile.result.columns.find((c) => c.key === sort.key) : undefined;
@@ -40,7 +52,7 @@ export function TableTile({ tile, locale, reach, drillHref }: { tile: Tile; loca
         sort={sort}
         onSort={setSort}
         drillHref={tile.drill ? drillHref : undefined}
-        footer={<ExportButtons label={tile.title} request={{ query, reach }} />}
+        footer={<ExportButtons label={`${dashboardTitle} ${tile.title}`} request={{ query, reach }} />}
       />
       {resorted.error ? (
         <p className="notice error" role="alert">

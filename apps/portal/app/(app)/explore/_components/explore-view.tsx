@@ -158,7 +158,7 @@ export function ExploreView() {
                 ) : (
                   <ChartTile tile={tile} locale={locale} drillHref={() => ''} />
                 )}
-                <ExportButtons label="the result" request={{ query, reach: 'all' }} />
+                <ExportButtons label="Explore result" request={{ query, reach: 'all' }} />
               </div>
             )}
           </section>
