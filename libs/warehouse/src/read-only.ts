@@ -72,12 +72,20 @@ interface Parser {
 /** An in-memory DuckDB used only to parse SQL: it has no files and no tables. */
 async function openParser(): Promise<Parser> {
   const instance = await DuckDBInstance.create(':memory:', { enable_external_access: 'false', threads: '1' });
-  const connection = await instance.connect();
-  const reader = await connection.runAndReadAll(
-    "select distinct function_name from duckdb_functions() where schema_name = 'main' and function_type in ('scalar', 'aggregate', 'macro')",
-  );
-  const functions = new Set(reader.getRowObjectsJS().map((r) => textValue(r.function_name, 'function_name').toLowerCase()));
-  return { instance, connection, functions };
+  let connection: DuckDBConnection | undefined;
+  try {
+    connection = await instance.connect();
+    const reader = await connection.runAndReadAll(
+      "select distinct function_name from duckdb_functions() where schema_name = 'main' and function_type in ('scalar', 'aggregate', 'macro')",
+    );
+    const functions = new Set(reader.getRowObjectsJS().map((r) => textValue(r.function_name, 'function_name').toLowerCase()));
+    return { instance, connection, functions };
+  } catch (error) {
+    // Half set up, it is nobody's: closed here, or it would stay open for the life of the process.
+    connection?.closeSync();
+    instance.closeSync();
+    throw error;
+  }
 }
 
 const refuse = (reason: string): never => {
@@ -93,10 +101,12 @@ const refuse = (reason: string): never => {
  *
  * Its parser is a DuckDB instance of its own, opened at the first statement not yet approved and
  * closed by `close()`: whoever owns the guard (a warehouse) closes it with itself, so no process is
- * left holding an engine nobody will close. A check after `close()` opens a new one.
+ * left holding an engine nobody will close. A check arriving while it closes is refused (a
+ * parser it opened would outlive the close); a check after `close()` opens a new one.
  */
 export class ReadOnlyGuard {
   private parser?: Promise<Parser>;
+  private closing?: Promise<void>;
   private readonly checking = new Set<Promise<unknown>>();
 
   /** Whether the parser's DuckDB is open (between the first parse and `close()`). */
@@ -117,18 +127,39 @@ export class ReadOnlyGuard {
     approved.add(key);
   }
 
+  /** Waits for the checks in flight (and a parser still opening), then closes the parser. */
   async close(): Promise<void> {
+    if (this.closing) return this.closing;
     const parser = this.parser;
     this.parser = undefined;
     if (!parser) return;
-    await Promise.allSettled([...this.checking]);
-    const opened = await parser.catch(() => undefined);
-    opened?.connection.closeSync();
-    opened?.instance.closeSync();
+    const closing = (async () => {
+      await Promise.allSettled([...this.checking]);
+      const opened = await parser.catch(() => undefined);
+      opened?.connection.closeSync();
+      opened?.instance.closeSync();
+    })();
+    this.closing = closing;
+    try {
+      await closing;
+    } finally {
+      this.closing = undefined;
+    }
   }
 
   private async check(sql: string, allowedLayers: readonly Layer[]): Promise<void> {
-    const parser = (this.parser ??= openParser());
+    if (this.closing) {
+      throw new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The SQL checker is closing with its warehouse: the statement was not checked or run; try again.');
+    }
+    if (!this.parser) {
+      const opening = openParser();
+      this.parser = opening;
+      // A parser that failed to open is not kept: the next check tries again instead of failing forever.
+      opening.catch(() => {
+        if (this.parser === opening) this.parser = undefined;
+      });
+    }
+    const parser = this.parser;
     // Still in use once its parser is taken: a close waits for it before closing the engine under it.
     const parsing = parser.then(({ connection }) => connection.runAndReadAll('select json_serialize_sql(?::varchar) as j', [sql]));
     this.checking.add(parsing);

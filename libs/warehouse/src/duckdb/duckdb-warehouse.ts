@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection } from '@duckdb/node-api';
 import { dialectFor } from '../dialect';
 import { WarehouseError } from '../errors';
-import { HandleCache } from '../handle-cache';
+import { HandleCache, type HandleClosedReason } from '../handle-cache';
 import { assertStagedName, assertTenant } from '../namespace';
 import { ReadOnlyGuard } from '../read-only';
 import { textValue } from '../text-value.util';
@@ -79,14 +79,26 @@ export class DuckDbWarehouse implements Warehouse {
   private readonly waiting = new WaitingSnapshots();
   /** Checks SQL before it reaches a snapshot; its parser engine is closed with the warehouse. */
   private readonly guard = new ReadOnlyGuard();
+  /** Set while close() runs: every request is refused meanwhile, so nothing opens that the close would miss. */
+  private closing?: Promise<void>;
   private readonly rootDir: string;
   private readonly landingRoot: string;
 
   constructor(private readonly options: DuckDbWarehouseOptions) {
     this.rootDir = path.resolve(options.rootDir);
     this.landingRoot = path.resolve(options.landingRoot ?? path.join(this.rootDir, '..', 'landing'));
-    this.work = new HandleCache({ max: options.maxOpenTenants ?? 8, idleMs: options.idleMs ?? 60_000, close: closeWork });
-    this.snapshots = new HandleCache({ max: options.maxOpenSnapshots ?? 8, idleMs: options.idleMs ?? 300_000, close: (s) => s.close() });
+    this.work = new HandleCache({
+      max: options.maxOpenTenants ?? 8,
+      idleMs: options.idleMs ?? 60_000,
+      close: closeWork,
+      closedError: (key, reason) => closedWhileOpening(reason, `The working data of ${key}`),
+    });
+    this.snapshots = new HandleCache({
+      max: options.maxOpenSnapshots ?? 8,
+      idleMs: options.idleMs ?? 300_000,
+      close: (s) => s.close(),
+      closedError: (key, reason) => closedWhileOpening(reason, `The published data ${key}`),
+    });
   }
 
   /** What DuckDB holds for each open snapshot (by `<namespace>:<version>`), in bytes, for tests and benchmarks. */
@@ -167,9 +179,10 @@ export class DuckDbWarehouse implements Warehouse {
   async *stream(tenant: TenantNamespace, sql: string, params: SqlParam[] = [], options: StreamOptions = {}): AsyncGenerator<Row[]> {
     assertTenant(tenant);
     this.assertProvisioned(tenant);
+    this.assertNotClosing();
     const { handle, release } = await this.work.acquire(tenant.namespace, () => this.openWork(tenant));
     try {
-      yield* this.streamFrom(handle, sql, params, options);
+      yield* this.streamFrom(() => handle.connect(), sql, params, options);
     } finally {
       await release();
     }
@@ -335,7 +348,7 @@ export class DuckDbWarehouse implements Warehouse {
     const { key, file } = await this.publishedTarget(tenant, sql, options.version);
     const { snapshot, leave, release } = await this.enterSnapshot(key, file);
     try {
-      yield* this.streamFrom(snapshot.instance, sql, params, options);
+      yield* this.streamFrom(() => snapshot.connect(), sql, params, options);
     } finally {
       leave();
       await release();
@@ -423,8 +436,25 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
+  /**
+   * Closes every DuckDB it opened, including those still opening (it waits for them, then closes
+   * them at once). Requests arriving meanwhile, and those whose data was still opening, get
+   * WAREHOUSE_UNAVAILABLE and run nothing. Once closed, the next request opens what it needs again.
+   */
   async close(): Promise<void> {
-    await Promise.all([this.work.closeAll(), this.snapshots.closeAll(), this.guard.close()]);
+    if (this.closing) return this.closing;
+    const closing = Promise.all([this.work.closeAll(), this.snapshots.closeAll(), this.guard.close()]).then(() => undefined);
+    this.closing = closing;
+    try {
+      await closing;
+    } finally {
+      this.closing = undefined;
+    }
+  }
+
+  /** Each of its caches refuses on its own while it closes; this covers the one already done. */
+  private assertNotClosing(): void {
+    if (this.closing) throw closedWhileOpening('closing', 'The warehouse');
   }
 
   private assertProvisioned(tenant: TenantNamespace): void {
@@ -436,6 +466,7 @@ export class DuckDbWarehouse implements Warehouse {
   private async withWork<T>(tenant: TenantNamespace, fn: (c: DuckDBConnection) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
     assertTenant(tenant);
     if (!opts.create) this.assertProvisioned(tenant);
+    this.assertNotClosing();
     return this.work.use(tenant.namespace, () => this.openWork(tenant), async (instance) => {
       const c = await instance.connect();
       try {
@@ -453,27 +484,20 @@ export class DuckDbWarehouse implements Warehouse {
     const instance = await DuckDBInstance.create(this.workFile(tenant), this.instanceSettings()).catch((error: unknown) => {
       throw asWarehouseError(error);
     });
-    const c = await instance.connect();
-    try {
-      const allowed = [this.tenantDir(tenant) + path.sep, this.landingDir(tenant) + path.sep];
+    const allowed = [this.tenantDir(tenant) + path.sep, this.landingDir(tenant) + path.sep];
+    await setUp(instance, async (c) => {
       await c.run("set global TimeZone = 'UTC'");
       await c.run(`set allowed_directories = [${allowed.map((d) => this.dialect.literal(d)).join(', ')}]`);
       await c.run('set enable_external_access = false');
-    } catch (error) {
-      c.closeSync();
-      instance.closeSync();
-      throw asWarehouseError(error);
-    }
-    c.closeSync();
+    });
     return instance;
   }
 
   private async openSnapshot(key: string, file: string): Promise<SnapshotReader> {
     const instance = await DuckDBInstance.create(file, { ...this.instanceSettings(), access_mode: 'READ_ONLY' });
     const idle = this.options.idleSnapshotMemory;
-    const c = await instance.connect();
     let busy: string | undefined;
-    try {
+    await setUp(instance, async (c) => {
       await c.run("set global TimeZone = 'UTC'");
       // Irreversible while the database runs (DuckDB refuses to re-enable it or change the allowed
       // paths after), locked or not; and SQL reaches a snapshot only through the read-only guard.
@@ -483,12 +507,7 @@ export class DuckDbWarehouse implements Warehouse {
       } else {
         await c.run('set lock_configuration = true');
       }
-    } catch (error) {
-      c.closeSync();
-      instance.closeSync();
-      throw asWarehouseError(error);
-    }
-    c.closeSync();
+    });
     const budget = idle && busy ? { busy, idle, afterMs: this.options.idleSnapshotDelayMs ?? 0, waiting: this.waiting } : undefined;
     return new SnapshotReader(instance, budget, (error) => {
       this.warn(`Snapshot ${key} could not raise its memory limit back to ${busy} after giving its cache back (${asWarehouseError(error).message}); closing it, its next query opens it again.`);
@@ -511,6 +530,7 @@ export class DuckDbWarehouse implements Warehouse {
   private async publishedTarget(tenant: TenantNamespace, sql: string, requested?: number) {
     assertTenant(tenant);
     this.assertProvisioned(tenant);
+    this.assertNotClosing();
     await this.guard.assertReadOnlySelect(sql, ['gold']);
     const version = requested ?? (await this.publishedVersion(tenant));
     if (version === null) {
@@ -537,9 +557,11 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
-  private async *streamFrom(instance: DuckDBInstance, sql: string, params: SqlParam[], options: StreamOptions): AsyncGenerator<Row[]> {
+  private async *streamFrom(connect: () => Promise<DuckDBConnection>, sql: string, params: SqlParam[], options: StreamOptions): AsyncGenerator<Row[]> {
     const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
-    const c = await instance.connect();
+    const c = await connect().catch((e: unknown) => {
+      throw asWarehouseError(e);
+    });
     try {
       const result = await this.timed(c, options, () => c.stream(sql, bindable(params))).catch((e) => {
         throw asWarehouseError(e);
@@ -587,6 +609,29 @@ export class DuckDbWarehouse implements Warehouse {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * Runs the set-up of an instance just created; if any of it fails (the first connection
+ * included), the instance is closed before the error goes on, so a failed open leaves no file open.
+ */
+async function setUp(instance: DuckDBInstance, fn: (c: DuckDBConnection) => Promise<void>): Promise<void> {
+  let c: DuckDBConnection | undefined;
+  try {
+    c = await instance.connect();
+    await fn(c);
+  } catch (error) {
+    c?.closeSync();
+    instance.closeSync();
+    throw asWarehouseError(error);
+  }
+  c.closeSync();
+}
+
+function closedWhileOpening(reason: HandleClosedReason, what: string): WarehouseError {
+  return reason === 'closing'
+    ? new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The warehouse is closing: this request was not run; try again.')
+    : new WarehouseError('WAREHOUSE_QUERY_FAILED', `${what} was closed while this query was opening it (the tenant dropped, the version prepared again or found broken); try again.`);
 }
 
 /** A load's ingest or a build stage holds the working file for seconds to minutes. */

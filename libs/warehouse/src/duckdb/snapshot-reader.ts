@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { WarehouseError } from '../errors';
 
 /** What an open snapshot may keep cached while unread, and when it gives the rest back. */
 export interface IdleBudget {
@@ -95,9 +96,18 @@ export class SnapshotReader {
     };
   }
 
+  /**
+   * A new connection for a query that entered it. Closed meanwhile (the warehouse closing, the
+   * tenant dropped), it refuses with a clear error rather than DuckDB's "instance closed".
+   */
+  async connect(): Promise<DuckDBConnection> {
+    if (this.closed) throw closedError();
+    return this.instance.connect();
+  }
+
   /** Runs `fn` on a connection of its own, kept for the next query unless the statement failed. */
   async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-    const c = this.spare.pop() ?? (await this.instance.connect());
+    const c = this.spare.pop() ?? (await this.connect());
     let reusable = false;
     try {
       const value = await fn(c);
@@ -201,5 +211,7 @@ export class SnapshotReader {
     return failure;
   }
 }
+
+const closedError = () => new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The published data was closed before this query could read it; try again.');
 
 const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`;
