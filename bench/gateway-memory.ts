@@ -7,7 +7,8 @@
 // and at its peak (VmHWM). Run once per reader setting to compare (DUCKDB_MAX_OPEN_SNAPSHOTS, DUCKDB_IDLE_SNAPSHOT_MEMORY,
 // DUCKDB_READER_MEMORY_LIMIT). The gateway gets its image's NODE_OPTIONS and DUCKDB_JE_MALLOC_CONF
 // (infra/docker/gateway.Dockerfile) unless this shell sets them. Prints idle, peak and end RSS
-// against the 200 MiB target.
+// against the 200 MiB target. KINEO_BENCH_GATEWAY_ENV (space-separated NAME=value) adds settings to the
+// gateway's process only, e.g. an allocator to try (LD_PRELOAD, MALLOC_CONF, GLIBC_TUNABLES).
 // Run: npm run bench:gateway-memory [-- <users>]; KINEO_BENCH_CACHE=<folder> keeps the stack for the next run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,7 +20,7 @@ import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService } from '@kineo/db';
 import { freePort, waitForPort } from '@kineo/testkit';
 import { DuckDbWarehouse } from '@kineo/warehouse';
-import { fmt, gatewayImageEnv, generate, ingestThroughStack, ROOT } from './support';
+import { envAssignments, fmt, gatewayImageEnv, generate, ingestThroughStack, ROOT } from './support';
 
 const users = Number(process.argv[2] ?? 2_000);
 const TENANTS = 500;
@@ -98,6 +99,7 @@ async function main() {
       }
 
       const port = await freePort();
+      const gatewayEnv = envAssignments('KINEO_BENCH_GATEWAY_ENV');
       const child = spawn(process.execPath, [path.join(ROOT, 'apps/gateway/dist/main.js')], {
         env: {
           ...process.env,
@@ -109,6 +111,7 @@ async function main() {
           ANALYTICS_CACHE_ENABLED: 'false',
           ANALYTICS_RATE_LIMIT_PER_USER: '1000000000',
           ANALYTICS_RATE_LIMIT_PER_TENANT: '1000000000',
+          ...gatewayEnv,
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
@@ -120,6 +123,7 @@ async function main() {
         console.log(`tenants: ${TENANTS} provisioned, ${active.length} active (each with bench's published gold, ${fmt(benchUsers)} users); cache off`);
         const image = gatewayImageEnv();
         console.log(`gateway environment from its image: NODE_OPTIONS=${image.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '(none)'}, DUCKDB_JE_MALLOC_CONF=${image.DUCKDB_JE_MALLOC_CONF ?? process.env.DUCKDB_JE_MALLOC_CONF ?? "(DuckDB's default)"}`);
+        console.log(`node ${process.version}, load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}${Object.keys(gatewayEnv).length ? `; KINEO_BENCH_GATEWAY_ENV: ${process.env.KINEO_BENCH_GATEWAY_ENV}` : ''}`);
         console.log(`reader settings: DUCKDB_MAX_OPEN_SNAPSHOTS=${settings.DUCKDB_MAX_OPEN_SNAPSHOTS}, DUCKDB_IDLE_SNAPSHOT_MEMORY=${settings.DUCKDB_IDLE_SNAPSHOT_MEMORY}, DUCKDB_READER_MEMORY_LIMIT=${settings.DUCKDB_READER_MEMORY_LIMIT ?? `unset (${settings.DUCKDB_MEMORY_LIMIT})`}, DUCKDB_THREADS=${settings.DUCKDB_THREADS}`);
         console.log(`gateway resident memory, started:           ${mib(idle.rss)}`);
         const dashboards = DASHBOARDS.filter((d) => d.roles.includes('org_admin'));
@@ -138,7 +142,7 @@ async function main() {
           console.log(`gateway resident memory, after round ${round} (${active.length} tenants x ${dashboards.length} dashboards): ${mib(memoryOf(child.pid!).rss)}`);
         }
         const end = memoryOf(child.pid!);
-        console.log(`gateway peak resident memory:               ${mib(end.peak)}`);
+        console.log(`gateway peak resident memory:               ${mib(end.peak)}; load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
         console.log('');
         console.log(`against the ${TARGET_MIB} MiB target:`);
         for (const [what, bytes] of [['idle (started)', idle.rss], ['peak', end.peak], ['end (after both rounds)', end.rss]] as const) {

@@ -21,7 +21,7 @@ import { DuckDbWarehouse } from '@kineo/warehouse';
 import { Redis } from 'ioredis';
 import { Client as PgClient } from 'pg';
 import { attribute, clientGarbageCollector, monotonicMs, observeClientGc, schedstat, tailReport, type ClientSample, type Interval } from './gateway-tail';
-import { fmt, gatewayImageEnv, generate, gib, ingestThroughStack, rollupBuildLine, ROOT } from './support';
+import { envAssignments, fmt, gatewayImageEnv, generate, gib, ingestThroughStack, rollupBuildLine, ROOT } from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => { on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void } & PromiseLike<{ requests: { total: number }; non2xx: number; errors: number }>;
@@ -88,7 +88,7 @@ const DATA_PREFIX = Buffer.from('{"data":');
 async function startGatewayProcess(env: Record<string, string>, extra: Record<string, string>, root = ROOT, nodeArgs: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'apps/gateway/dist/main.js')], {
-    env: { ...process.env, ...gatewayImageEnv(), ...env, ...extra, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port), LOG_LEVEL: 'warn', ANALYTICS_RATE_LIMIT_PER_USER: '1000000000', ANALYTICS_RATE_LIMIT_PER_TENANT: '1000000000' },
+    env: { ...process.env, ...gatewayImageEnv(), ...env, LOG_LEVEL: process.env.KINEO_BENCH_LOG_LEVEL ?? 'warn', ...extra, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port), ANALYTICS_RATE_LIMIT_PER_USER: '1000000000', ANALYTICS_RATE_LIMIT_PER_TENANT: '1000000000' },
     // KINEO_BENCH_GATEWAY_STDOUT=inherit: the gateways' standard output in the bench's (V8's --trace-gc lines, with KINEO_BENCH_OTHER_NODE_ARGS).
     stdio: ['ignore', process.env.KINEO_BENCH_GATEWAY_STDOUT === 'inherit' ? 'inherit' : 'ignore', 'inherit'],
   });
@@ -312,6 +312,8 @@ async function main() {
  * (those NODE_OPTIONS refuses, such as --cpu-prof); KINEO_BENCH_OTHER_ENV: settings for its process only,
  * space-separated NAME=value (compare a setting, e.g. DUCKDB_IDLE_SNAPSHOT_MEMORY=off, on one build).
  * KINEO_BENCH_PROBE=1: both cached gateways probed (see PROBING).
+ * KINEO_BENCH_LOG_LEVEL: the gateways' LOG_LEVEL (default warn; info writes the access line of every
+ * request, as production does; KINEO_BENCH_OTHER_ENV=LOG_LEVEL=... sets the other's alone).
  * KINEO_BENCH_COMPARE_CACHE=on|off: only the cached or only the uncached comparison (default both).
  * KINEO_BENCH_PROBE_PROFILE=<folder>: with the probe, a CPU profile and an allocation profile of each
  * gateway over the timed rounds.
@@ -325,16 +327,7 @@ async function compareBuilds(
 ): Promise<void> {
   const names = [`other (${path.basename(otherRoot)})`, 'this build'];
   const flags = (options: string | undefined) => `NODE_OPTIONS=${JSON.stringify(options ?? gatewayImageEnv().NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '')}`;
-  const otherEnv = Object.fromEntries(
-    (process.env.KINEO_BENCH_OTHER_ENV ?? '')
-      .split(' ')
-      .filter(Boolean)
-      .map((assignment) => {
-        const at = assignment.indexOf('=');
-        if (at < 1) throw new Error(`KINEO_BENCH_OTHER_ENV: "${assignment}" is not NAME=value`);
-        return [assignment.slice(0, at), assignment.slice(at + 1)];
-      }),
-  );
+  const otherEnv = envAssignments('KINEO_BENCH_OTHER_ENV');
   console.log(`other: ${otherRoot}, ${flags(process.env.KINEO_BENCH_OTHER_NODE_OPTIONS)} ${process.env.KINEO_BENCH_OTHER_NODE_ARGS ?? ''} ${process.env.KINEO_BENCH_OTHER_ENV ?? ''}; this build: ${ROOT}, ${flags(undefined)}`);
   console.log(`comparing ${otherRoot} (other) with ${ROOT} (this build); load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
   const phases = { on: [true], off: [false] }[process.env.KINEO_BENCH_COMPARE_CACHE ?? ''] ?? [false, true];

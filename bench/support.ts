@@ -31,6 +31,24 @@ export function gatewayImageEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * Space-separated NAME=value settings from a bench variable (KINEO_BENCH_OTHER_ENV,
+ * KINEO_BENCH_GATEWAY_ENV), for one gateway process only: an allocator's LD_PRELOAD or
+ * GLIBC_TUNABLES must reach the gateway, not the bench, Postgres or Redis beside it.
+ */
+export function envAssignments(variable: string): Record<string, string> {
+  return Object.fromEntries(
+    (process.env[variable] ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((assignment) => {
+        const at = assignment.indexOf('=');
+        if (at < 1) throw new Error(`${variable}: "${assignment}" is not NAME=value`);
+        return [assignment.slice(0, at), assignment.slice(at + 1)];
+      }),
+  );
+}
+
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-GB');
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
