@@ -5,8 +5,8 @@
 // request opens and reads the tenant's snapshot, the worst case for memory) and every org-admin
 // dashboard of the 20 tenants is asked in turn, twice; its VmRSS is read idle, after each round,
 // and at its peak (VmHWM). Run once per reader setting to compare (DUCKDB_MAX_OPEN_SNAPSHOTS, DUCKDB_IDLE_SNAPSHOT_MEMORY,
-// DUCKDB_READER_MEMORY_LIMIT). The gateway gets its image's NODE_OPTIONS and DUCKDB_JE_MALLOC_CONF
-// (infra/docker/gateway.Dockerfile) unless this shell sets them. Prints idle, peak and end RSS
+// DUCKDB_READER_MEMORY_LIMIT). The gateway gets its image's NODE_OPTIONS, DUCKDB_JE_MALLOC_CONF and
+// GLIBC_TUNABLES (infra/docker/gateway.Dockerfile) unless this shell sets them. Prints idle, peak and end RSS
 // against the 200 MiB target. KINEO_BENCH_GATEWAY_ENV (space-separated NAME=value) adds settings to the
 // gateway's process only, e.g. an allocator to try (LD_PRELOAD, MALLOC_CONF, GLIBC_TUNABLES).
 // Run: npm run bench:gateway-memory [-- <users>]; KINEO_BENCH_CACHE=<folder> keeps the stack for the next run.
@@ -122,7 +122,7 @@ async function main() {
         console.log('');
         console.log(`tenants: ${TENANTS} provisioned, ${active.length} active (each with bench's published gold, ${fmt(benchUsers)} users); cache off`);
         const image = gatewayImageEnv();
-        console.log(`gateway environment from its image: NODE_OPTIONS=${image.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '(none)'}, DUCKDB_JE_MALLOC_CONF=${image.DUCKDB_JE_MALLOC_CONF ?? process.env.DUCKDB_JE_MALLOC_CONF ?? "(DuckDB's default)"}`);
+        console.log(`gateway environment from its image: NODE_OPTIONS=${image.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '(none)'}, DUCKDB_JE_MALLOC_CONF=${image.DUCKDB_JE_MALLOC_CONF ?? process.env.DUCKDB_JE_MALLOC_CONF ?? "(DuckDB's default)"}, GLIBC_TUNABLES=${image.GLIBC_TUNABLES ?? process.env.GLIBC_TUNABLES ?? "(glibc's default)"}`);
         console.log(`node ${process.version}, load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}${Object.keys(gatewayEnv).length ? `; KINEO_BENCH_GATEWAY_ENV: ${process.env.KINEO_BENCH_GATEWAY_ENV}` : ''}`);
         console.log(`reader settings: DUCKDB_MAX_OPEN_SNAPSHOTS=${settings.DUCKDB_MAX_OPEN_SNAPSHOTS}, DUCKDB_IDLE_SNAPSHOT_MEMORY=${settings.DUCKDB_IDLE_SNAPSHOT_MEMORY}, DUCKDB_READER_MEMORY_LIMIT=${settings.DUCKDB_READER_MEMORY_LIMIT ?? `unset (${settings.DUCKDB_MEMORY_LIMIT})`}, DUCKDB_THREADS=${settings.DUCKDB_THREADS}`);
         console.log(`gateway resident memory, started:           ${mib(idle.rss)}`);

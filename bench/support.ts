@@ -12,8 +12,8 @@ import { duckdbDialect } from '@kineo/warehouse';
 export const ROOT = path.join(__dirname, '..');
 const KINEO = path.join(ROOT, 'apps/cli/bin/kineo.js');
 
-/** The gateway image's memory settings (V8's young generation, DuckDB's allocator), so a bench runs the gateway as deployed. */
-const IMAGE_MEMORY_VARIABLES = ['NODE_OPTIONS', 'DUCKDB_JE_MALLOC_CONF'];
+/** The gateway image's memory settings (V8's young generation, DuckDB's allocator, glibc's malloc), so a bench runs the gateway as deployed. */
+const IMAGE_MEMORY_VARIABLES = ['NODE_OPTIONS', 'DUCKDB_JE_MALLOC_CONF', 'GLIBC_TUNABLES'];
 
 /**
  * Those settings as the gateway's Dockerfile sets them (`ENV NAME=value ...` in its last stage),
