@@ -11,6 +11,8 @@ export interface StageRecord {
   finishedAt?: string;
   durationMs?: number;
   details?: Record<string, unknown>;
+  /** What went wrong without failing the stage, for operators (e.g. a working table a refresh could not put back). */
+  warnings?: string[];
   error?: string;
   /** The stable code of `error` (see @kineo/errors); what decides whether its text may be shown. */
   errorCode?: string;
@@ -49,8 +51,8 @@ export class StageRecorder {
     return new StageRecorder(prisma, runId, (run.stages as unknown as StageRecord[]) ?? []);
   }
 
-  /** Runs one stage, recording its start, end, duration, details and any error. */
-  async stage<T>(stage: string, fn: () => Promise<{ result: T; details?: Record<string, unknown> } | T>, attempt?: number): Promise<T> {
+  /** Runs one stage, recording its start, end, duration, details, warnings and any error. */
+  async stage<T>(stage: string, fn: () => Promise<{ result: T; details?: Record<string, unknown>; warnings?: string[] } | T>, attempt?: number): Promise<T> {
     const record: StageRecord = { stage, status: 'running', startedAt: new Date().toISOString(), ...(attempt ? { attempt } : {}) };
     const existing = this.stages.findIndex((s) => s.stage === stage);
     if (existing >= 0) this.stages[existing] = record;
@@ -63,6 +65,8 @@ export class StageRecorder {
       const wrapped = outcome && typeof outcome === 'object' && 'result' in (outcome as object);
       record.status = 'succeeded';
       record.details = wrapped ? (outcome as { details?: Record<string, unknown> }).details : undefined;
+      const warnings = wrapped ? (outcome as { warnings?: string[] }).warnings : undefined;
+      if (warnings && warnings.length > 0) record.warnings = warnings;
       return wrapped ? (outcome as { result: T }).result : (outcome as T);
     } catch (error) {
       record.status = 'failed';

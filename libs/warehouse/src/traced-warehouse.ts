@@ -75,9 +75,10 @@ export function tracedWarehouse(warehouse: Warehouse): Warehouse {
       tracedStream('warehouse.stream', statementAttributes(engine, tenant, sql), () => warehouse.stream(tenant, sql, params, options)),
     session: (tenant, fn) => warehouse.session(tenant, (session) => fn(tracedSession(engine, tenant, session))),
     tableCounts: tenantOp('tableCounts', (tenant, layer: Layer) => warehouse.tableCounts(tenant, layer)),
-    prepareVersion: (tenant, version) =>
+    tableVersions: (tenant, layer, tables) => warehouse.tableVersions(tenant, layer, tables),
+    prepareVersion: (tenant, version, built) =>
       withSpan('warehouse.prepareVersion', { ...tenantAttributes(engine, tenant), [ATTR.dataVersion]: version }, () =>
-        warehouse.prepareVersion(tenant, version),
+        warehouse.prepareVersion(tenant, version, built),
       ),
     deriveVersion: (tenant, from, version, statements) =>
       withSpan('warehouse.deriveVersion', { ...tenantAttributes(engine, tenant), [ATTR.dataVersion]: version }, () =>

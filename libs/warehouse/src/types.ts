@@ -78,6 +78,27 @@ export interface BulkStorageChoices<T> {
   engineTables(): T;
 }
 
+/**
+ * The engine's version of each of a layer's tables, as a build's stage left them (Delta table
+ * versions on Databricks). A version prepared with them pins exactly those, whatever wrote the
+ * tables since.
+ */
+export type TableVersions = Readonly<Record<string, number>>;
+
+/** A working table a derivation rewrote and could not put back (see Warehouse.deriveVersion). */
+export interface UnrestoredTable {
+  table: string;
+  /** The table version it was to be put back to. */
+  version: number;
+  /** The engine's error, after one retry. */
+  error: string;
+}
+
+export interface DerivedVersion {
+  /** Working tables left with the derivation's content; none on engines that derive on a copy (DuckDB). */
+  unrestored: UnrestoredTable[];
+}
+
 /** Statements on one connection, so temporary tables and settings carry from one to the next. */
 export interface WarehouseSession {
   execute(sql: string, params?: SqlParam[], options?: QueryOptions): Promise<void>;
@@ -110,12 +131,20 @@ export interface Warehouse {
   tableCounts(tenant: TenantNamespace, layer: Layer): Promise<TableCount[]>;
 
   /**
+   * The current version of each of `tables` (plain names) in the working `layer`, for a build's
+   * stage to record what it wrote; null on an engine whose working layers only builds write
+   * (DuckDB: a refresh derives on a copy of a snapshot), which has nothing to pin.
+   */
+  tableVersions(tenant: TenantNamespace, layer: Layer, tables: readonly string[]): Promise<TableVersions | null>;
+  /**
    * Copies (or pins) the current gold layer as version `version` (> the published one), readable by
    * number (`queryPublished` with `version`) but not yet the latest: the first half of a publish
    * whose second half (`publish`) comes once the version is recorded elsewhere (Postgres). Doing it
-   * again for a version not yet published replaces it.
+   * again for a version not yet published replaces it. With `built` (from tableVersions, only
+   * where it is not null), those gold tables are pinned at those versions rather than as they are
+   * now, so nothing written between the build's stages and its publish reaches the version.
    */
-  prepareVersion(tenant: TenantNamespace, version: number): Promise<void>;
+  prepareVersion(tenant: TenantNamespace, version: number, built?: TableVersions): Promise<void>;
   /**
    * Prepares version `version` (> the published one) as published version `from`'s gold with
    * `statements` run on it, leaving the working layers alone: how a release's new or changed
@@ -123,9 +152,12 @@ export interface Warehouse {
    * like prepareVersion; `publish` makes it the latest; deriving it again before then replaces it.
    * Each statement rewrites one table whole, `CREATE OR REPLACE TABLE gold.<t> AS <query>`, its
    * query reading only `gold.<t>` tables: that is all Databricks takes (it pins `from`'s Delta
-   * versions instead of copying), so it is what callers send to either engine.
+   * versions instead of copying), so it is what callers send to either engine. Where the engine
+   * rewrites the working tables to do so (Databricks), it puts them back, retried once; tables it
+   * could not put back are returned, not thrown: the version is right, and a build pins its own
+   * tables (prepareVersion's `built`), but the caller must make them seen.
    */
-  deriveVersion(tenant: TenantNamespace, from: number, version: number, statements: readonly string[]): Promise<void>;
+  deriveVersion(tenant: TenantNamespace, from: number, version: number, statements: readonly string[]): Promise<DerivedVersion>;
   /**
    * Makes gold the tenant's published version `version` (> the last one): a version prepared
    * before only becomes the latest (the pointer moves); otherwise the current gold layer is copied first.

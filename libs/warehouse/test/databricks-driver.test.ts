@@ -451,6 +451,58 @@ describe('deriving a version', () => {
     expect((await wh.query(t, 'select n from gold.rollup')).rows).toEqual([{ n: 0 }]);
   });
 
+  it('tries a failed RESTORE once more, and returns the working tables it still could not put back while the derived version stays right', async () => {
+    const wh = warehouse();
+    const t = tenant();
+    await wh.provision(t);
+    await wh.execute(t, 'create or replace table gold.facts as select * from (values (1), (2)) as v(x)');
+    await wh.execute(t, 'create or replace table gold.rollup as select 0 as n');
+    await wh.execute(t, 'create or replace table gold.rollup_total as select 0 as total');
+    await wh.publish(t, 1);
+    const denied = '[PERMISSION_DENIED] User does not have MODIFY on Table. SQLSTATE: 42501';
+    server.hooks.failStatements(/^RESTORE TABLE \S+\.rollup TO/, denied, 2);
+    server.hooks.failStatements(/^RESTORE TABLE \S+\.rollup_total TO/, '[DELTA_CONCURRENT_WRITE] ConcurrentWriteException. SQLSTATE: 2D521', 1);
+    const before = server.recorder.statements.length;
+    const derived = await wh.deriveVersion(t, 1, 2, [
+      'create or replace table gold.rollup as select count(*) as n from gold.facts',
+      'create or replace table gold.rollup_total as select sum(x) as total from gold.facts',
+    ]);
+    const restores = server.recorder.statements.slice(before).filter((s) => /^RESTORE TABLE/.test(s.sql));
+    expect(restores.map((s) => [s.sql.replace(/^RESTORE TABLE \S+\.(\w+) TO.*$/, '$1'), s.state])).toEqual([
+      ['rollup', 'error'],
+      ['rollup', 'error'],
+      ['rollup_total', 'error'],
+      ['rollup_total', 'finished'],
+    ]);
+    expect(derived.unrestored).toEqual([{ table: 'rollup', version: expect.any(Number), error: expect.stringContaining('PERMISSION_DENIED') }]);
+    // The version is the derivation's; rollup_total is back; rollup keeps the derivation's content.
+    expect((await wh.queryPublished(t, 'select n from gold.rollup', [], { version: 2 })).rows).toEqual([{ n: 2 }]);
+    expect((await wh.query(t, 'select total from gold.rollup_total')).rows).toEqual([{ total: 0 }]);
+    expect((await wh.query(t, 'select n from gold.rollup')).rows).toEqual([{ n: 2 }]);
+  });
+
+  it("pins the Delta versions a build recorded, whatever wrote the working tables since, and refuses pins it cannot honour, naming the table", async () => {
+    const wh = warehouse();
+    const t = tenant();
+    await wh.provision(t);
+    await wh.execute(t, 'create or replace table gold.facts as select 1 as x');
+    await wh.execute(t, 'create or replace table gold.rollup as select 1 as n');
+    const built = await wh.tableVersions(t, 'gold', ['facts', 'rollup']);
+    expect(built).toEqual({ facts: expect.any(Number), rollup: expect.any(Number) });
+    // Written after the build's stage recorded it (a refresh whose RESTORE failed): not the build's.
+    await wh.execute(t, 'create or replace table gold.rollup as select 99 as n');
+    await wh.prepareVersion(t, 1, built!);
+    await wh.publish(t, 1);
+    expect((await wh.queryPublished(t, 'select n from gold.rollup')).rows).toEqual([{ n: 1 }]);
+    expect((await wh.queryPublished(t, 'select x from gold.facts')).rows).toEqual([{ x: 1 }]);
+
+    expect((await failure(wh.prepareVersion(t, 2, { gone: 0 }))).message).toMatch(/gold\.gone, written by the build at Delta version 0, is no longer a table/);
+    expect((await failure(wh.prepareVersion(t, 2, { rollup: 1000 }))).message).toMatch(/gold\.rollup is at Delta version \d+, before the 1000 the build recorded/);
+    expect((await failure(wh.prepareVersion(t, 2, { rollup: -1 }))).code).toBe('WAREHOUSE_VERSION_INVALID');
+    expect((await failure(wh.tableVersions(t, 'gold', ['_kineo_published']))).code).toBe('WAREHOUSE_IDENTIFIER_INVALID');
+    expect((await failure(wh.tableVersions(t, 'gold', ['nope']))).message).toContain('nope');
+  });
+
   it('refuses a statement that is not a whole rewrite of a gold table from gold, before running any', async () => {
     const wh = warehouse();
     const t = tenant();

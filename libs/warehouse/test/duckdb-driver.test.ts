@@ -239,7 +239,10 @@ describe('the DuckDB warehouse', () => {
     await wh.publish(a, 1);
     // The working gold has moved on (a build that was not published): a derived version never sees it.
     await wh.execute(a, 'insert into gold.t values (99)');
-    await wh.deriveVersion(a, 1, 2, ['create or replace table gold.summary as select count(*) as n, sum(x) as total from gold.t']);
+    // Derived on a copy: the working layers are never touched, so nothing is left to put back, and builds have no versions to pin.
+    expect(await wh.deriveVersion(a, 1, 2, ['create or replace table gold.summary as select count(*) as n, sum(x) as total from gold.t'])).toEqual({ unrestored: [] });
+    expect(await wh.tableVersions(a, 'gold', ['t'])).toBeNull();
+    await expect(wh.prepareVersion(a, 3, { t: 1 })).rejects.toMatchObject({ code: 'WAREHOUSE_VERSION_INVALID', message: expect.stringContaining('cannot pin t') });
     expect((await wh.queryPublished(a, 'select n, total from gold.summary', [], { version: 2 })).rows).toEqual([{ n: 1, total: 1 }]);
     expect((await wh.queryPublished(a, 'select x from gold.t', [], { version: 2 })).rows).toEqual([{ x: 1 }]);
     expect(await wh.publishedVersion(a)).toBe(1);

@@ -5,6 +5,7 @@ import { assertTenant } from '../namespace';
 import {
   LAYERS,
   type BulkStorageChoices,
+  type DerivedVersion,
   type Layer,
   type ProvisionReport,
   type QueryOptions,
@@ -13,6 +14,7 @@ import {
   type SqlParam,
   type StreamOptions,
   type TableCount,
+  type TableVersions,
   type TenantNamespace,
   type Warehouse,
   type WarehouseSession,
@@ -226,14 +228,25 @@ export class DatabricksWarehouse implements Warehouse {
       .sort((a, b) => a.table.localeCompare(b.table));
   }
 
+  /** Each table's current Delta version (DESCRIBE HISTORY), for a build's stage to record what it wrote. */
+  async tableVersions(tenant: TenantNamespace, layer: Layer, tables: readonly string[]): Promise<TableVersions | null> {
+    assertTenant(tenant);
+    if (!(LAYERS as readonly string[]).includes(layer)) {
+      throw new WarehouseError('WAREHOUSE_IDENTIFIER_INVALID', `unknown layer ${JSON.stringify(layer)}`);
+    }
+    const layout = this.layout(tenant);
+    return this.published.tableVersions(this.target(layout), layout, layer, tables);
+  }
+
   /**
-   * Pins the current gold as `version` in the prepared registry: readable by number, not the
-   * latest until `publish`, replaced if prepared again before then.
+   * Pins the current gold (the tables in `built` at the Delta versions given) as `version` in the
+   * prepared registry: readable by number, not the latest until `publish`, replaced if prepared
+   * again before then.
    */
-  async prepareVersion(tenant: TenantNamespace, version: number): Promise<void> {
+  async prepareVersion(tenant: TenantNamespace, version: number, built?: TableVersions): Promise<void> {
     assertTenant(tenant);
     const layout = this.layout(tenant);
-    await this.published.prepare(this.target(layout), layout, version);
+    await this.published.prepare(this.target(layout), layout, version, built);
   }
 
   /**
@@ -241,10 +254,10 @@ export class DatabricksWarehouse implements Warehouse {
    * write new versions of their tables; `version` pins those and `from`'s pins for the rest. No
    * data is copied; the working tables they rewrote are restored (see PublishedVersions.derive).
    */
-  async deriveVersion(tenant: TenantNamespace, from: number, version: number, statements: readonly string[]): Promise<void> {
+  async deriveVersion(tenant: TenantNamespace, from: number, version: number, statements: readonly string[]): Promise<DerivedVersion> {
     assertTenant(tenant);
     const layout = this.layout(tenant);
-    await this.published.derive(this.target(layout), layout, from, version, statements);
+    return this.published.derive(this.target(layout), layout, from, version, statements);
   }
 
   async publish(tenant: TenantNamespace, version: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { WarehouseError } from '../errors';
 import { textValue } from '../text-value.util';
-import type { Layer, Row } from '../types';
+import type { DerivedVersion, Layer, Row, TableVersions, UnrestoredTable } from '../types';
 import type { NamespaceLayout } from './namespace-layout.util';
 import { assertOwnNamespace, identifierChains, identifierName, isSignificant, pinPublishedTables, tokenizeSql } from './sql-text.util';
 import type { StatementRunner } from './statement-runner';
@@ -67,10 +67,42 @@ export class PublishedVersions {
     this.remember(layout.namespace, { version, tables });
   }
 
-  /** Pins the current gold as version `version`, readable by number but not the latest until published. */
-  async prepare(target: Target, layout: NamespaceLayout, version: number): Promise<void> {
+  /**
+   * Pins the current gold as version `version`, readable by number but not the latest until
+   * published; the tables in `built` at the Delta versions given (what a build's stages wrote),
+   * whatever wrote them since: a refresh between the build's last stage and its publish, whose
+   * RESTORE may have failed, would otherwise be pinned in the build's version.
+   */
+  async prepare(target: Target, layout: NamespaceLayout, version: number, built?: TableVersions): Promise<void> {
     await this.assertNewer(target, layout, version);
-    await this.stage(target, layout, version, await this.goldPins(target, layout));
+    const pins = await this.goldPins(target, layout);
+    for (const [table, pinned] of Object.entries(built ?? {})) {
+      const head = pins.get(table);
+      if (!Number.isSafeInteger(pinned) || pinned < 0) {
+        throw new WarehouseError('WAREHOUSE_VERSION_INVALID', `A Delta version to pin is a whole number of at least 0, not ${pinned} (gold.${table}).`);
+      }
+      // Pinned by name only if Delta still has it as a table of ours, and has that version of it.
+      if (head === undefined) {
+        throw new WarehouseError('WAREHOUSE_VERSION_INVALID', `gold.${table}, written by the build at Delta version ${pinned}, is no longer a table of the tenant's gold, so version ${version} was not prepared.`);
+      }
+      if (pinned > head) {
+        throw new WarehouseError('WAREHOUSE_VERSION_INVALID', `gold.${table} is at Delta version ${head}, before the ${pinned} the build recorded, so version ${version} was not prepared.`);
+      }
+      pins.set(table, pinned);
+    }
+    await this.stage(target, layout, version, pins);
+  }
+
+  /** The Delta version each of `tables` of `layer` is at now. */
+  async tableVersions(target: Target, layout: NamespaceLayout, layer: Layer, tables: readonly string[]): Promise<Record<string, number>> {
+    const versions: Record<string, number> = {};
+    for (const table of tables) {
+      if (!SAFE_TABLE_NAME.test(table) || table.startsWith(INTERNAL_TABLE_PREFIX)) {
+        throw new WarehouseError('WAREHOUSE_IDENTIFIER_INVALID', `${JSON.stringify(table)} is not a table name of the tenant's ${layer}.`);
+      }
+      versions[table] = await this.headVersion(target, layout.qualified(layer), table, layer);
+    }
+    return versions;
   }
 
   /**
@@ -80,10 +112,13 @@ export class PublishedVersions {
    * publishing, or stopped half way), and the tables rewritten before it at their new versions.
    * The new version pins those new versions and `from`'s pins for every other table, so readers of
    * `from` see what they saw. The working tables rewritten are restored to the Delta version they
-   * had, so a build whose later stages are still to run finds its own gold: a refresh between two
-   * of its stages (the tenant's lock is held per stage) changes nothing it publishes.
+   * had, so a build whose later stages are still to run finds its own gold (a refresh can run
+   * between two of its stages: the tenant's lock is held per stage). A RESTORE that fails is tried
+   * once more; the tables still not restored are returned (added to the message when a statement
+   * failed). They cannot reach a build's version, which pins the Delta versions its stages wrote
+   * (`prepare`'s `built`), and the next build rewrites them.
    */
-  async derive(target: Target, layout: NamespaceLayout, from: number, version: number, statements: readonly string[]): Promise<void> {
+  async derive(target: Target, layout: NamespaceLayout, from: number, version: number, statements: readonly string[]): Promise<DerivedVersion> {
     const rewrites = statements.map((sql) => wholeTableRewrite(sql, layout));
     await this.assertNewer(target, layout, version);
     const source = await this.pinsOf(target, layout, from).catch((error: unknown) => {
@@ -96,23 +131,35 @@ export class PublishedVersions {
     const working = new Set(await this.listTables(target, layout, 'gold'));
     const pins = new Map(source.tables);
     const restore = new Map<string, number>();
-    let failed = true;
+    let failure: unknown;
     try {
       for (const rewrite of rewrites) {
         if (working.has(rewrite.table) && !restore.has(rewrite.table)) restore.set(rewrite.table, await this.headVersion(target, gold, rewrite.table));
         await this.runner.execute(target, rewrite.head + pinPublishedTables(rewrite.body, layout.schemaFor('gold'), pins, from));
         pins.set(rewrite.table, await this.headVersion(target, gold, rewrite.table));
       }
-      failed = false;
-    } finally {
-      for (const [table, pre] of restore) {
-        const restored = this.runner.execute(target, `RESTORE TABLE ${gold}.${quoteTable(table)} TO VERSION AS OF ${pre}`);
-        // A statement's own failure is the one to report; the restore's is then secondary.
-        if (failed) await restored.catch(() => undefined);
-        else await restored;
+    } catch (error) {
+      failure = error;
+    }
+    const unrestored = await this.restoreWorking(target, gold, restore);
+    // A statement's own failure is the one to report; tables left unrestored are added to it.
+    if (failure !== undefined) throw withUnrestored(failure, unrestored);
+    await this.stage(target, layout, version, pins);
+    return { unrestored };
+  }
+
+  /** Puts each working table back to its Delta version, each tried twice (a dropped connection, a throttled call, a concurrent commit). */
+  private async restoreWorking(target: Target, gold: string, restore: ReadonlyMap<string, number>): Promise<UnrestoredTable[]> {
+    const unrestored: UnrestoredTable[] = [];
+    for (const [table, pre] of restore) {
+      const sql = `RESTORE TABLE ${gold}.${quoteTable(table)} TO VERSION AS OF ${pre}`;
+      try {
+        await this.runner.execute(target, sql).catch(() => this.runner.execute(target, sql));
+      } catch (error) {
+        unrestored.push({ table, version: pre, error: error instanceof Error ? error.message : String(error) });
       }
     }
-    await this.stage(target, layout, version, pins);
+    return unrestored;
   }
 
   async current(target: Target, layout: NamespaceLayout): Promise<number | null> {
@@ -160,11 +207,11 @@ export class PublishedVersions {
     return tables;
   }
 
-  private async headVersion(target: Target, gold: string, table: string): Promise<number> {
-    const history = await this.runner.readAll(target, `DESCRIBE HISTORY ${gold}.${quoteTable(table)} LIMIT 1`);
+  private async headVersion(target: Target, schema: string, table: string, layer: Layer = 'gold'): Promise<number> {
+    const history = await this.runner.readAll(target, `DESCRIBE HISTORY ${schema}.${quoteTable(table)} LIMIT 1`);
     const deltaVersion = history.rows[0]?.version;
     if (deltaVersion === undefined || deltaVersion === null) {
-      throw new WarehouseError('WAREHOUSE_QUERY_FAILED', `gold.${table} has no Delta history to pin.`);
+      throw new WarehouseError('WAREHOUSE_QUERY_FAILED', `${layer}.${table} has no Delta history to pin.`);
     }
     return Number(deltaVersion);
   }
@@ -248,6 +295,14 @@ export class PublishedVersions {
     if (this.pins.size >= 1000) this.pins.delete(this.pins.keys().next().value!);
     this.pins.set(`${namespace}:${pinned.version}`, pinned);
   }
+}
+
+/** The derivation's own error, naming the working tables it could not put back. */
+function withUnrestored(error: unknown, unrestored: readonly UnrestoredTable[]): unknown {
+  if (unrestored.length === 0) return error;
+  const left = unrestored.map((u) => `gold.${u.table} (to Delta version ${u.version}: ${u.error})`).join('; ');
+  const message = `${error instanceof Error ? error.message : String(error)} The working tables it rewrote could not all be put back: ${left}.`;
+  return new WarehouseError(error instanceof WarehouseError ? error.code : 'WAREHOUSE_QUERY_FAILED', message, { cause: error });
 }
 
 function pinsFromRows(rows: Row[]): PublishedPins {

@@ -10,6 +10,7 @@ import { textValue } from '../text-value.util';
 import {
   LAYERS,
   type BulkStorageChoices,
+  type DerivedVersion,
   type Layer,
   type ProvisionReport,
   type QueryOptions,
@@ -18,6 +19,7 @@ import {
   type SqlParam,
   type StreamOptions,
   type TableCount,
+  type TableVersions,
   type TenantNamespace,
   type Warehouse,
   type WarehouseSession,
@@ -221,7 +223,17 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
-  async prepareVersion(tenant: TenantNamespace, version: number): Promise<void> {
+  /** None: only builds write the working file (a refresh derives on a copy of a snapshot), so its gold is the build's. */
+  async tableVersions(tenant: TenantNamespace, _layer: Layer, _tables: readonly string[]): Promise<TableVersions | null> {
+    assertTenant(tenant);
+    return null;
+  }
+
+  async prepareVersion(tenant: TenantNamespace, version: number, built?: TableVersions): Promise<void> {
+    if (built && Object.keys(built).length > 0) {
+      // tableVersions gives none here: pins from elsewhere would be silently ignored by a copy of the working gold.
+      throw new WarehouseError('WAREHOUSE_VERSION_INVALID', `DuckDB keeps no table versions, so version ${version} cannot pin ${Object.keys(built).join(', ')}.`);
+    }
     await this.assertNewer(tenant, version);
     const final = this.snapshotFile(tenant, version);
     const staging = `${final}.tmp`;
@@ -261,7 +273,7 @@ export class DuckDbWarehouse implements Warehouse {
    * the version's gold (what prepareVersion's table-by-table copy costs at least), never the
    * working file, which may hold a build that was not published.
    */
-  async deriveVersion(tenant: TenantNamespace, from: number, version: number, statements: readonly string[]): Promise<void> {
+  async deriveVersion(tenant: TenantNamespace, from: number, version: number, statements: readonly string[]): Promise<DerivedVersion> {
     await this.assertNewer(tenant, version);
     const source = this.snapshotFile(tenant, from);
     if (!fs.existsSync(source)) throw new WarehouseError('WAREHOUSE_VERSION_INVALID', `Version ${from} of ${tenant.namespace} is not available to derive from.`);
@@ -292,6 +304,7 @@ export class DuckDbWarehouse implements Warehouse {
     }
     fs.renameSync(staging, final);
     await this.forgetPrepared(tenant, version);
+    return { unrestored: [] };
   }
 
   async publish(tenant: TenantNamespace, version: number): Promise<void> {

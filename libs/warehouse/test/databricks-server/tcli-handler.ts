@@ -83,12 +83,27 @@ export class ServerHooks {
   /** Added before each statement runs, so concurrent statements overlap. */
   statementDelayMs = 0;
   private readonly faults: Array<{ method: string; fault: number | 'reset' }> = [];
+  private readonly statementFaults: Array<{ pattern: RegExp; message: string }> = [];
   private expiringExecutes = 0;
   private expireAll?: () => void;
 
   /** The next `times` requests to `method` get HTTP `status` (or a dropped connection), unprocessed. */
   failNext(method: string, status: number | 'reset', times = 1): void {
     for (let i = 0; i < times; i++) this.faults.push({ method, fault: status });
+  }
+
+  /**
+   * The next `times` statements whose text matches `pattern` fail with `message` (as a warehouse
+   * words its errors: `[CLASS] ... SQLSTATE: x`) without running: a permission revoked, a
+   * concurrent writer, a statement the network lost after it was accepted.
+   */
+  failStatements(pattern: RegExp, message: string, times = 1): void {
+    for (let i = 0; i < times; i++) this.statementFaults.push({ pattern, message });
+  }
+
+  takeStatementFault(sql: string): string | undefined {
+    const index = this.statementFaults.findIndex((f) => f.pattern.test(sql));
+    return index < 0 ? undefined : this.statementFaults.splice(index, 1)[0].message;
   }
 
   /** Every open session becomes unknown to the server, as after a session timeout. */
@@ -354,6 +369,8 @@ export class TcliHandler {
     const timer = timeoutSeconds > 0 ? setTimeout(() => this.interrupt(operation, 'timeout'), timeoutSeconds * 1000) : undefined;
     operation.executing = true;
     try {
+      const fault = this.hooks.takeStatementFault(sql);
+      if (fault !== undefined) throw new DatabricksSqlError(fault);
       operation.output = await this.engine.execute(operation.session.engine, sql, parameters);
       operation.state = OperationState.FINISHED;
       record.state = 'finished';

@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { BUILD_STAGE_NAMES, buildStageJob, isTransientDatabaseError, type JobPayload } from '@kineo/jobs';
-import { recordPublishedRollups, StageRecorder, type Prisma } from '@kineo/db';
+import { recordPublishedRollups, StageRecorder, type Prisma, type StageRecord } from '@kineo/db';
+import type { TableVersions } from '@kineo/warehouse';
 import { parseRollupManifest, ROLLUP_MANIFEST_QUERY, rollupModels } from '@kineo/analytics';
 import { buildTenant, runChecks } from '@kineo/pipeline';
 import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
@@ -55,7 +56,11 @@ export function buildStageHandler(deps: BuildDeps) {
               void context.progress({ stage, model: r.model, rows: r.rows });
             },
           }).catch(rethrowDiskFull);
-          return { result: out[stage], details: { models: out[stage] } };
+          // Still under the tenant's lock: the versions of gold this stage wrote, which publish pins
+          // (a refresh may rewrite the working tables before then: see publish).
+          const written = out[stage].filter((r) => r.model.startsWith('gold.')).map((r) => r.model.slice('gold.'.length));
+          const goldVersions = written.length > 0 ? await deps.warehouse.tableVersions(ref, 'gold', written) : null;
+          return { result: out[stage], details: { models: out[stage], ...(goldVersions ? { goldVersions } : {}) } };
         },
         context.job.attemptsMade + 1,
       );
@@ -118,15 +123,16 @@ async function publish(
     // snapshot; preparing again (a retry whose record never committed) replaces the earlier attempt.
     // The warehouse already past this version: only a Databricks registry written by a release in
     // which preparing was publishing, after an attempt of this build whose record never committed.
-    if (((await deps.warehouse.publishedVersion(ref)) ?? 0) < version) await deps.warehouse.prepareVersion(ref, version);
+    if (((await deps.warehouse.publishedVersion(ref)) ?? 0) < version) await deps.warehouse.prepareVersion(ref, version, await builtGoldVersions(deps, build.runId));
     context.signal.throwIfAborted();
     await commitVersion(deps, tenant.id, version, build.runId, { version, asOf: payload.asOf, buildRunId: build.runId, ingestionRunId: payload.ingestionRunId ?? null, checks: checks.length });
   }
   const pruned = await makeLatest(deps, ref, version, payload.asOf);
-  // The working gold is what was published: its manifest, recorded for the fleet's rollup column,
-  // spares gateways opening the snapshot (and a gateway reads it itself when the record is missing).
+  // The published version's manifest (not the working one, which a refresh may have rewritten),
+  // recorded for the fleet's rollup column, spares gateways opening the snapshot (and a gateway
+  // reads it itself when the record is missing).
   await deps.warehouse
-    .session(ref, (session) => session.query(ROLLUP_MANIFEST_QUERY))
+    .queryPublished(ref, ROLLUP_MANIFEST_QUERY, [], { version })
     .then((manifest) => recordPublishedRollups(deps.prisma, ref.tenantId, version, parseRollupManifest(manifest.rows)))
     .catch((err: unknown) => context.log.warn({ err, version }, "could not record the published version's rollup manifest; the fleet reads it from the snapshot"));
   // Kept with the run so ops see the published size per tenant without opening each warehouse.
@@ -134,6 +140,23 @@ async function publish(
   const goldRows = Object.fromEntries(gold.map((t) => [t.table, t.rows]));
   const rows = gold.reduce((n, t) => n + t.rows, 0);
   return { result: version, details: { version, checks: checks.length, prunedVersions: pruned, rows, goldRows } };
+}
+
+/**
+ * The Delta versions of gold the build's stages recorded, a later stage's over an earlier's: what
+ * its version pins, so a rollups refresh run between its last stage and its publish (whose RESTORE
+ * of the working tables may have failed) cannot reach it. None on an engine without table versions
+ * (DuckDB) or when the stages ran on a release that recorded none: then gold is pinned as it is.
+ */
+async function builtGoldVersions(deps: BuildDeps, buildRunId: string): Promise<TableVersions | undefined> {
+  const run = await deps.prisma.buildRun.findUniqueOrThrow({ where: { id: buildRunId }, select: { stages: true } });
+  const stages = (Array.isArray(run.stages) ? run.stages : []) as unknown as StageRecord[];
+  const built: Record<string, number> = {};
+  for (const name of BUILD_STAGE_NAMES) {
+    const recorded = stages.find((s) => s.stage === name && s.status === 'succeeded')?.details?.goldVersions;
+    if (recorded && typeof recorded === 'object') Object.assign(built, recorded);
+  }
+  return Object.keys(built).length > 0 ? built : undefined;
 }
 
 /**

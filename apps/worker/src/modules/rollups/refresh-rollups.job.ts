@@ -75,8 +75,16 @@ export function refreshRollupsHandler(deps: BuildDeps) {
         async () => {
           context.signal.throwIfAborted();
           await context.progress({ stage: 'rollups', from, version, rollups: state.stale });
-          await deps.warehouse.deriveVersion(ref, from, version, rollupRefreshStatements(deps.warehouse.dialect, asOf, state.stale)).catch(rethrowDiskFull);
-          return { result: null, details: { from, version, rollups: state.stale } };
+          const derived = await deps.warehouse.deriveVersion(ref, from, version, rollupRefreshStatements(deps.warehouse.dialect, asOf, state.stale)).catch(rethrowDiskFull);
+          // The version is right either way, and a build pins the tables its own stages wrote; but a
+          // working table left with the refresh's rows is for operators to see (until the next build rewrites it).
+          const warnings = derived.unrestored.map(
+            (u) => `gold.${u.table} was not put back to Delta version ${u.version} after the refresh (tried twice) and keeps the refresh's rows until the next build: ${u.error}`,
+          );
+          for (const u of derived.unrestored) {
+            context.log.warn({ tenantId: tenant.id, namespace: tenant.namespace, table: `gold.${u.table}`, deltaVersion: u.version, error: u.error }, 'rollups refresh: a working table was not restored');
+          }
+          return { result: null, details: { from, version, rollups: state.stale, ...(derived.unrestored.length > 0 ? { unrestored: derived.unrestored } : {}) }, warnings };
         },
         context.job.attemptsMade + 1,
       );
