@@ -7,9 +7,10 @@ import { FileSecretStore } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
 import { JobQueues, provisionTenantJob } from '@kineo/jobs';
 import { startTestStack, startWorkerProcess, stopProcess, type TestStack } from '@kineo/testkit';
-import { DatabricksWarehouse, databricksDialect, type Row } from '@kineo/warehouse';
+import { DatabricksWarehouse, databricksDialect, type Row, type SqlParam } from '@kineo/warehouse';
 import { startDatabricksTestServer, type DatabricksTestServer } from '@kineo/warehouse/test/databricks-server';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import ExcelJS from 'exceljs';
 import { loadGeneratedExport } from './support/analytics-tenant';
 import { graphql, startGateway } from './support/gateway';
 
@@ -41,7 +42,7 @@ describe('analytics over GraphQL on a Databricks tenant', () => {
   let managerUserId: number;
   const tokens: Record<string, string> = {};
 
-  const sql = async (text: string, params: (string | number)[] = []): Promise<Row[]> =>
+  const sql = async (text: string, params: SqlParam[] = []): Promise<Row[]> =>
     (await dbx.queryPublished({ tenantId: tenant.id, namespace: tenant.namespace }, text, params)).rows;
   const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
 
@@ -223,7 +224,41 @@ describe('analytics over GraphQL on a Databricks tenant', () => {
     expect(lines.slice(1).map((line) => Number(line.split(',')[0]))).toEqual(expected.rows.map((r) => Number(r['Learner.userId'])));
     expect(expected.rows.length).toBeGreaterThan(0);
   });
+
+  it("exports a manager's query as XLSX: the workbook's rows are the CSV's and the query's, cell for cell", async () => {
+    // Text, whole numbers and rates: each kind of cell the writer types differently.
+    const query = {
+      measures: ['CourseProgress.count', 'CourseProgress.completionRate'],
+      dimensions: ['Learner.userId', 'Learner.fullName', 'CourseProgress.status'],
+      order: [{ member: 'Learner.userId', direction: 'asc' as const }, { member: 'CourseProgress.status', direction: 'asc' as const }],
+    };
+    const expected = await answer('manager', query);
+    const { columns } = compileQuery(query, { kind: 'tenant' }, databricksDialect, { asOf: AS_OF.toISOString() });
+    const exported = (format: 'csv' | 'xlsx') => app.inject({ method: 'POST', url: '/exports', headers: as('manager'), payload: { format, query } });
+    const [csv, xlsx] = [await exported('csv'), await exported('xlsx')];
+    expect([csv.statusCode, xlsx.statusCode]).toEqual([200, 200]);
+    expect(xlsx.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const [header, ...cells] = workbook.worksheets[0]!.getSheetValues().slice(1).map((row) => (row as unknown[]).slice(1));
+    expect(header).toEqual(columns.map((c) => c.title));
+    // Cells keep their types: ids and counts are numbers, rates the query's doubles.
+    const workbookRows = cells.map((row) => Object.fromEntries(columns.map((c, i) => [c.key, row[i] ?? null])));
+    expect(rounded(workbookRows)).toEqual(rounded(expected.rows.map((r) => Object.fromEntries(columns.map((c) => [c.key, r[c.key] ?? null])))));
+    expect(workbookRows.every((r) => typeof r['Learner.userId'] === 'number' && typeof r['CourseProgress.completionRate'] === 'number')).toBe(true);
+    // The CSV of the same query, line for line (generated names hold no comma or quote).
+    expect(csv.body.trimEnd().split('\n')).toEqual([header, ...cells].map((row) => columns.map((_, i) => csvText(row[i])).join(',')));
+    expect(cells.length).toBe(expected.rows.length);
+    expect(cells.length).toBeGreaterThan(1);
+  });
 });
+
+/** A workbook cell as the CSV writes it: empty for none; every cell here is text or a number. */
+function csvText(cell: unknown): string {
+  if (cell === null || cell === undefined) return '';
+  if (typeof cell === 'string' || typeof cell === 'number') return String(cell);
+  throw new Error(`an unexpected cell in the workbook: ${JSON.stringify(cell)}`);
+}
 
 /** Rates to 9 places and whole numbers whatever their type: what a reader sees. */
 function rounded(rows: Record<string, unknown>[]): Record<string, unknown>[] {
