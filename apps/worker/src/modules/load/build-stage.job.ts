@@ -114,6 +114,7 @@ async function publish(
   // A retry after this build's version was recorded (Postgres went away, or the worker died, before
   // the end): finish publishing that version, never a second one.
   let version = recorded.dataVersion;
+  const built = await builtGoldVersions(deps, build.runId);
   if (version === null) {
     version = tenant.dataVersion + 1;
     // Publishing is the one step readers see: never as a job that has lost its tenant's lock.
@@ -123,16 +124,18 @@ async function publish(
     // snapshot; preparing again (a retry whose record never committed) replaces the earlier attempt.
     // The warehouse already past this version: only a Databricks registry written by a release in
     // which preparing was publishing, after an attempt of this build whose record never committed.
-    if (((await deps.warehouse.publishedVersion(ref)) ?? 0) < version) await deps.warehouse.prepareVersion(ref, version, await builtGoldVersions(deps, build.runId));
+    if (((await deps.warehouse.publishedVersion(ref)) ?? 0) < version) await deps.warehouse.prepareVersion(ref, version, built);
     context.signal.throwIfAborted();
     await commitVersion(deps, tenant.id, version, build.runId, { version, asOf: payload.asOf, buildRunId: build.runId, ingestionRunId: payload.ingestionRunId ?? null, checks: checks.length });
   }
   const pruned = await makeLatest(deps, ref, version, payload.asOf);
-  // The published version's manifest (not the working one, which a refresh may have rewritten),
-  // recorded for the fleet's rollup column, spares gateways opening the snapshot (and a gateway
-  // reads it itself when the record is missing).
-  await deps.warehouse
-    .queryPublished(ref, ROLLUP_MANIFEST_QUERY, [], { version })
+  // The published version's manifest, recorded for the fleet's rollup column, spares gateways
+  // opening the snapshot (and a gateway reads it itself when the record is missing). Where the
+  // build pinned its own table versions, a refresh may have rewritten the working manifest since:
+  // read the version's. Elsewhere the working gold is the build's own, and no snapshot is opened.
+  await (built
+    ? deps.warehouse.queryPublished(ref, ROLLUP_MANIFEST_QUERY, [], { version })
+    : deps.warehouse.session(ref, (session) => session.query(ROLLUP_MANIFEST_QUERY)))
     .then((manifest) => recordPublishedRollups(deps.prisma, ref.tenantId, version, parseRollupManifest(manifest.rows)))
     .catch((err: unknown) => context.log.warn({ err, version }, "could not record the published version's rollup manifest; the fleet reads it from the snapshot"));
   // Kept with the run so ops see the published size per tenant without opening each warehouse.
