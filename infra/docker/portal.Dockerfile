@@ -2,7 +2,7 @@
 # The portal image: Next.js standalone output (only the files the server traces), no npm install
 # at run time. Build from the repository root:
 #   docker build -f infra/docker/portal.Dockerfile -t kineo-portal .
-ARG NODE_IMAGE=node:22.20.0-bookworm-slim
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS prune
 WORKDIR /repo

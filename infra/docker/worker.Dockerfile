@@ -3,7 +3,7 @@
 #   docker build -f infra/docker/worker.Dockerfile -t kineo-worker .
 # turbo prune keeps only the workspaces @kineo/worker depends on, so a change elsewhere in the
 # monorepo neither invalidates the dependency layer nor ships in the image.
-ARG NODE_IMAGE=node:22.20.0-bookworm-slim
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS prune
 WORKDIR /repo
