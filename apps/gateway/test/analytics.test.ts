@@ -546,19 +546,31 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       const top = (await answer('manager', query)).rows[0]!;
       const cell = { 'CourseProgress.courseType': top['CourseProgress.courseType'] };
       const rows: unknown[] = [];
+      const totals: (number | null)[] = [];
       let after: string | null = null;
       do {
-        const page: GraphqlReply<{ drill: Result & { nextCursor: string | null } }> = await graphql(
+        const page: GraphqlReply<{ drill: Result & { nextCursor: string | null; total: number | null } }> = await graphql(
           app,
-          'query ($q: AnalyticsQueryInput!, $cell: JSON!, $after: String) { drill(query: $q, cell: $cell, pageSize: 7, after: $after) { rows nextCursor dataVersion } }',
+          'query ($q: AnalyticsQueryInput!, $cell: JSON!, $after: String) { drill(query: $q, cell: $cell, pageSize: 7, after: $after) { rows nextCursor total dataVersion } }',
           as('manager'),
           { q: query, cell, after },
         );
         expect(page.body.errors).toBeUndefined();
         rows.push(...page.body.data!.drill.rows);
+        totals.push(page.body.data!.drill.total);
         after = page.body.data!.drill.nextCursor;
       } while (after);
       expect(rows).toHaveLength(Number(top['CourseProgress.count']));
+      expect(totals.length).toBeGreaterThan(1);
+      // The first page says how long the whole list is (what "Showing 7 of N" is built on); later pages do not count again.
+      expect(totals).toEqual([rows.length, ...totals.slice(1).map(() => null)]);
+      const whole = await graphql<{ drill: Result & { nextCursor: string | null; total: number | null } }>(
+        app,
+        'query ($q: AnalyticsQueryInput!, $cell: JSON!) { drill(query: $q, cell: $cell, pageSize: 5000) { rows nextCursor total } }',
+        as('manager'),
+        { q: query, cell },
+      );
+      expect(whole.body.data!.drill).toMatchObject({ nextCursor: null, total: rows.length });
       // Every page follows the list's declared order: the learner's name (nulls as ''), one total order.
       const names = (rows as Record<string, string | null>[]).map((r) => r['Learner.fullName'] ?? '');
       expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -126,6 +126,14 @@ test.describe('dashboards', () => {
     const at = organisationColumn.findIndex((t) => t.startsWith('Organisation'));
     const orgs = await learners.locator('tbody tr').evaluateAll((trs, i) => trs.map((tr) => tr.children[i]?.textContent?.trim()), at);
     expect(new Set(orgs)).toEqual(new Set([organisation]));
+    // The list says how long it is, and the table how much of it is loaded.
+    const total = Number((await page.getByTestId('drill-total').locator('strong').textContent())!.replace(/\D/g, ''));
+    expect(total).toBeGreaterThan(0);
+    const loaded = await learners.locator('tbody tr').count();
+    expect(loaded).toBe(Math.min(total, 100));
+    await expect(page.locator('.table-footer')).toContainText(
+      total > loaded ? `Showing ${loaded} of ${total.toLocaleString('en-GB')} rows` : `${loaded} rows`,
+    );
     await expectNoSeriousA11yViolations(page);
     // A page of a hundred learners: the first screenful shows what the list is.
     await saveScreenshot(page, 'learners', false);

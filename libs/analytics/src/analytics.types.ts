@@ -136,6 +136,8 @@ export type CompiledDrill = CompiledQuery & {
   /** The cursor to pass as `after` to get the rows following `row`. */
   cursorOf(row: Record<string, unknown>): string;
   pageSize: number;
+  /** The number of rows of the whole list (column `rows`); only for its first page (no `after`). */
+  count?: { sql: string; params: SqlParam[] };
 };
 
 export type ChartKind = 'kpi' | 'bar' | 'line' | 'pie' | 'table';

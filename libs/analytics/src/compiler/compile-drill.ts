@@ -138,10 +138,15 @@ export function compileDrill(req: DrillRequest, scope: AnalyticsScope, dialect: 
   const order = { sql: `order by ${[...orderNames.map((o) => `${q(o)} asc`), ...keys.map((k) => `${k} asc`)].join(', ')}`, params: [] };
   const limit = { sql: `limit ${pageSize}`, params: [] };
 
+  // Counted over the very rows the pages list (same select, so a distinct list counts distinct rows).
+  const listed = assemble([select, from, where]);
+  const count = req.after === undefined ? { sql: `select count(*) as ${q('rows')} from (${listed.sql}) as ${q('_list')}`, params: listed.params } : undefined;
+
   return {
     ...assemble([select, from, where, order, limit]),
     columns,
     pageSize,
+    ...(count ? { count } : {}),
     cursorOf: (row) => encodeCursor([...orderNames, ...keyNames].map((k) => row[k])),
   };
 }

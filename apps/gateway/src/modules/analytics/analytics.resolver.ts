@@ -96,7 +96,7 @@ export class AnalyticsResolver {
     // The cell keeps its nulls: a cell of rows whose dimension is empty is a cell like any other.
     const request = { ...withoutNulls({ query, measure, after, pageSize }), cell } as unknown as DrillRequest;
     const page = await this.answers.drill(tenant, scope, request);
-    return { ...resultOf(page, fragment), nextCursor: page.nextCursor };
+    return { ...resultOf(page, fragment), nextCursor: page.nextCursor, total: page.total };
   }
 
   @Query(() => AnalyticsMeta, { description: 'The cubes, measures and dimensions the caller may query, and the dashboards of their role.' })

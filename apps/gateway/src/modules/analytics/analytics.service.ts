@@ -57,6 +57,8 @@ export interface Answer extends AnswerVersion {
 export interface DrillAnswer extends Answer {
   /** Pass as `after` for the next page; null on the last page. */
   nextCursor: string | null;
+  /** How many rows the whole list has: on its first page only, null on later ones. */
+  total: number | null;
 }
 
 export interface DashboardAnswer extends AnswerVersion {
@@ -71,6 +73,8 @@ interface StoredResult {
   columns: CompiledColumn[];
   rowsJson: JsonText;
   nextCursor?: string | null;
+  /** A drill list's first page: the rows of the whole list. */
+  total?: number | null;
   rollup?: string | null;
 }
 
@@ -233,11 +237,23 @@ export class AnalyticsService implements OnModuleInit {
         const page = rows.slice(0, pageSize);
         const more = probe > pageSize ? rows.length > pageSize : rows.length === pageSize;
         const nextCursor = more && page.length > 0 ? compiled.cursorOf(page[page.length - 1]) : null;
-        return { columns: compiled.columns, rowsJson: JSON.stringify(page.map((row) => projected(row, compiled.columns))), nextCursor } satisfies StoredResult;
+        // The first page carries the list's length, cached with it on the same version, so it cannot
+        // disagree with the rows; a list that fits on one page needs no count.
+        const total = !compiled.count ? null : more ? countOf(await this.run(tenant, { ...compiled.count, columns: [] }, published.version)) : page.length;
+        return { columns: compiled.columns, rowsJson: JSON.stringify(page.map((row) => projected(row, compiled.columns))), nextCursor, total } satisfies StoredResult;
       },
       STORED_RESULT,
     );
-    return { columns: value.columns, rowsJson: value.rowsJson, nextCursor: value.nextCursor ?? null, dataVersion: published.version, asOf: published.asOf, cached, rollup: null };
+    return {
+      columns: value.columns,
+      rowsJson: value.rowsJson,
+      nextCursor: value.nextCursor ?? null,
+      total: value.total ?? null,
+      dataVersion: published.version,
+      asOf: published.asOf,
+      cached,
+      rollup: null,
+    };
   }
 
   /** The model the caller may query (every cube: scope limits rows, not members) and the dashboards their role opens. */
@@ -381,6 +397,13 @@ function keyHashes(scope: AnalyticsScope, identity: string, model: string): Pick
 
 function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 22);
+}
+
+/** The one figure of a drill list's count statement. */
+function countOf(rows: Row[]): number {
+  const n = Number(rows[0]?.rows);
+  if (!Number.isSafeInteger(n)) throw new Error(`A drill list's count came back as ${JSON.stringify(rows[0]?.rows)}, not a whole number.`);
+  return n;
 }
 
 /** Only the row's columns: a drill row also carries its keyset key, which only the cursor needs. */

@@ -139,6 +139,12 @@ export class AnalyticsResult extends Versioned {
 export class DrillPage extends AnalyticsResult {
   @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page; null on the last page.' })
   nextCursor!: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'How many rows the whole list has (every page together), counted on the same data version; given on the first page (no `after`), null on later pages.',
+  })
+  total!: number | null;
 }
 
 @ObjectType('DashboardTile')

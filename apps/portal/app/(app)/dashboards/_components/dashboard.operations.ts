@@ -60,6 +60,7 @@ export const DrillQuery = graphql(`
       }
       rows
       nextCursor
+      total
       dataVersion
       asOf
     }

@@ -48,10 +48,12 @@ interface DataTableProps {
   /** Pages through the rows in the browser; a drill list pages on the server instead. */
   paginate?: boolean;
   footer?: ReactNode;
+  /** How many rows the whole list has when only some are loaded (a drill list's first page says). */
+  total?: number | null;
 }
 
 /** A table of an answer: sortable by any column (keyboard: the header buttons), paginated, each row drillable. */
-export function DataTable({ caption, columns, rows, locale, sort, onSort, drillHref, paginate = true, footer }: DataTableProps) {
+export function DataTable({ caption, columns, rows, locale, sort, onSort, drillHref, paginate = true, footer, total }: DataTableProps) {
   const [page, setPage] = useState(0);
   const pages = paginate ? Math.max(1, Math.ceil(rows.length / PAGE_SIZE)) : 1;
   const current = Math.min(page, pages - 1);
@@ -125,7 +127,9 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
             ? 'No rows'
             : paginate
               ? `Rows ${current * PAGE_SIZE + 1}–${Math.min(rows.length, (current + 1) * PAGE_SIZE)} of ${rows.length}`
-              : `${rows.length} rows`}
+              : total != null && total > rows.length
+                ? `Showing ${rows.length.toLocaleString(locale)} of ${total.toLocaleString(locale)} rows`
+                : `${rows.length.toLocaleString(locale)} rows`}
         </span>
         {paginate && pages > 1 ? (
           <nav className="pager" aria-label={`Pages of ${caption}`}>

@@ -26,6 +26,12 @@ function parseCell(text: string | null): Row | null {
   }
 }
 
+/** A list of only the learner's own columns is one row per learner (a distinct-learners figure); any other is one per item. */
+function listNoun(columns: { member: string }[], n: number): string {
+  const learners = columns.length > 0 && columns.every((c) => c.member.startsWith('Learner.'));
+  return learners ? (n === 1 ? 'learner' : 'learners') : n === 1 ? 'row' : 'rows';
+}
+
 /**
  * The learners behind one figure of a dashboard: the tile's query (from the dashboard as filtered in
  * the URL) narrowed to the clicked cell, read a page at a time from the gateway.
@@ -79,6 +85,12 @@ export function LearnersView({ id }: { id: string }) {
           {narrowedBy.length > 0 ? ` · ${narrowedBy.join(' · ')}` : ''}
         </p>
       ) : null}
+      {first && first.total != null ? (
+        <p data-testid="drill-total">
+          <strong>{first.total.toLocaleString(locale)}</strong> {listNoun(first.columns, first.total)} make{first.total === 1 ? 's' : ''} up this figure
+          {rows.length < first.total ? ` · showing the first ${rows.length.toLocaleString(locale)}` : ''}
+        </p>
+      ) : null}
       {first ? (
         <p className="as-of">
           Data as of <strong>{formatAsOf(first.asOf, locale)}</strong> · version {first.dataVersion}
@@ -104,6 +116,7 @@ export function LearnersView({ id }: { id: string }) {
             rows={rows}
             locale={locale}
             paginate={false}
+            total={first.total}
             footer={
               <>
                 {pages.hasNextPage ? (
