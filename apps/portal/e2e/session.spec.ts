@@ -39,6 +39,38 @@ test.describe('sign-in and sign-out', () => {
     await expect(page).toHaveURL(/\/sign-in$/);
   });
 
+  test('a signed-in user whose organisation is suspended is told so, on the next thing they do and on reload', async ({ page, signIn, browser, world }) => {
+    // Globex: loaded (so active), and used elsewhere only by its admin, who finds it resumed.
+    const slug = world.logins.noCertsAdmin.split('@')[1].replace(/\.example$/, '');
+    await signIn('noCertsAdmin');
+    const ops = await browser.newContext({ baseURL: world.portalUrl });
+    const opsPage = await ops.newPage();
+    await opsPage.goto('/sign-in');
+    await opsPage.getByLabel('Email').fill(world.logins.ops);
+    await opsPage.getByLabel('Password').fill(world.password);
+    await opsPage.getByRole('button', { name: 'Sign in' }).click();
+    await expect(opsPage.getByRole('button', { name: 'Sign out' })).toBeVisible();
+    await opsPage.goto(`/platform/tenants/${slug}`);
+    await opsPage.getByRole('button', { name: 'Suspend', exact: true }).click();
+    await expect(opsPage.getByRole('button', { name: 'Resume', exact: true })).toBeVisible();
+    try {
+      // A query from the page the user is on.
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Learning activity' }).click();
+      await expect(page).toHaveURL(/\/sign-in\?suspended=1$/);
+      await expect(page.getByTestId('tenant-suspended')).toContainText('Your organisation’s access to Kineo Analytics is suspended');
+      await expect(page.getByText('Your session has ended')).toHaveCount(0);
+      await expectNoSeriousA11yViolations(page);
+      // A page rendered by the server says the same.
+      await page.goto('/dashboards/course-completion');
+      await expect(page).toHaveURL(/\/sign-in\?suspended=1$/);
+      await expect(page.getByTestId('tenant-suspended')).toBeVisible();
+    } finally {
+      await opsPage.getByRole('button', { name: 'Resume', exact: true }).click();
+      await expect(opsPage.getByRole('button', { name: 'Suspend', exact: true })).toBeVisible();
+      await ops.close();
+    }
+  });
+
   test('a manager lands on My team', async ({ page, signIn }) => {
     await signIn('manager');
     await expect(page).toHaveURL(/\/dashboards\/my-team$/);

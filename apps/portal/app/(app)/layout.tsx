@@ -1,6 +1,6 @@
 import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
-import { readMyDashboards, readSession } from '../_server/session';
+import { readMyDashboards, readSession, signInPath } from '../_server/session';
 import { LocaleProvider } from '../_client/locale-context';
 import { navigationFor, ROLE_LABELS } from '../_shared/navigation';
 import { NavLinks } from './nav-links';
@@ -10,7 +10,7 @@ import { SignOutButton } from './sign-out-button';
 /** Every signed-in screen: the session is checked with the gateway before anything renders. */
 export default async function AppLayout({ children }: { children: ReactNode }) {
   const session = await readSession();
-  if (session.state === 'signed-out') redirect(session.reason ? '/sign-in?expired=1' : '/sign-in');
+  if (session.state === 'signed-out') redirect(signInPath(session.reason));
   if (session.state === 'unavailable') {
     return (
       <main className="page">

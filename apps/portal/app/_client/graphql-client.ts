@@ -38,7 +38,8 @@ export async function runOperation<TResult, TVariables>(
     const code = first.extensions?.code ?? 'INTERNAL';
     // A query still in flight when the user signed out answers UNAUTHENTICATED too: only a page that is
     // not already the sign-in page is sent there, or it would race the user's next navigation.
-    if (code === 'UNAUTHENTICATED' && !window.location.pathname.startsWith('/sign-in')) window.location.assign('/sign-in?expired=1');
+    const ended = code === 'UNAUTHENTICATED' ? 'expired' : code === 'TENANT_SUSPENDED' ? 'suspended' : undefined;
+    if (ended && !window.location.pathname.startsWith('/sign-in')) window.location.assign(`/sign-in?${ended}=1`);
     throw new OperationError(first.message, code, res.status, first.extensions ?? {});
   }
   if (!res.ok || !body.data) throw new OperationError(`The portal answered HTTP ${res.status}.`, 'INTERNAL', res.status);

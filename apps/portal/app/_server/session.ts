@@ -18,7 +18,7 @@ export type Role = SignedIn['role'];
 
 export type SessionState =
   | { state: 'signed-in'; me: SignedIn }
-  | { state: 'signed-out'; reason?: 'expired' }
+  | { state: 'signed-out'; reason?: 'expired' | 'suspended' }
   | { state: 'unavailable'; message: string };
 
 /** Who the cookie belongs to, asked of the gateway once per request (a disabled user is out at once). */
@@ -29,7 +29,9 @@ export const readSession = cache(async (): Promise<SessionState> => {
     const reply = await gatewayRequest(MeDocument, {}, token);
     if (reply.data?.me) return { state: 'signed-in', me: reply.data.me };
     const code = errorCode(reply);
-    if (code === 'UNAUTHENTICATED' || code === 'TENANT_SUSPENDED' || code === 'FORBIDDEN') {
+    // Signing in again would not help: the sign-in page says why instead of "your session has ended".
+    if (code === 'TENANT_SUSPENDED') return { state: 'signed-out', reason: 'suspended' };
+    if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN') {
       return { state: 'signed-out', reason: 'expired' };
     }
     return { state: 'unavailable', message: reply.errors?.[0]?.message ?? `the gateway answered HTTP ${reply.status}` };
@@ -37,6 +39,11 @@ export const readSession = cache(async (): Promise<SessionState> => {
     return { state: 'unavailable', message: err instanceof Error ? err.message : 'the gateway is unreachable' };
   }
 });
+
+/** The sign-in page, saying why the user landed there. */
+export function signInPath(reason?: 'expired' | 'suspended'): string {
+  return reason ? `/sign-in?${reason}=1` : '/sign-in';
+}
 
 /** Where each role starts: a manager on their team, an org admin on course completion. */
 export function landingPath(role: Role): string {

@@ -22,15 +22,20 @@ async function microsoftFor(tenant: string | undefined): Promise<boolean> {
   }
 }
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ expired?: string; tenant?: string }> }) {
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ expired?: string; suspended?: string; tenant?: string }> }) {
   const session = await readSession();
   if (session.state === 'signed-in') redirect(landingPath(session.me.role));
-  const { expired, tenant } = await searchParams;
+  const { expired, suspended, tenant } = await searchParams;
   const microsoft = await microsoftFor(tenant);
   return (
     <main className="sign-in">
       <h1>Sign in to Kineo Analytics</h1>
-      {expired ? (
+      {suspended ? (
+        <p className="notice error" role="alert" data-testid="tenant-suspended">
+          Your organisation&rsquo;s access to Kineo Analytics is suspended, so you have been signed out. Your organisation&rsquo;s Kineo administrator can
+          ask Kineo support to restore it; until then signing in is refused.
+        </p>
+      ) : expired ? (
         <p className="notice" role="status">
           Your session has ended. Sign in again to continue.
         </p>
