@@ -27,10 +27,11 @@ interface Member {
   role: string;
   status: string;
   lmsUserId: number | null;
+  lmsUserName?: string | null;
   lastSignInAt: string | null;
   organisationIds: number[];
 }
-const MEMBER = 'membershipId email role status lmsUserId lastSignInAt organisationIds';
+const MEMBER = 'membershipId email role status lmsUserId lmsUserName lastSignInAt organisationIds';
 
 const q = (value: string) => JSON.stringify(value);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -186,6 +187,8 @@ describe('identity: sessions, invitations, password resets, user management and 
       ]);
       expect(list[0]!.lastSignInAt).not.toBeNull();
       expect(list[1]!.lmsUserId).toBe(7);
+      // Nothing published yet: no name to show, and the list still answers.
+      expect(list[1]!.lmsUserName).toBeNull();
     });
 
     it('is refused to a manager, a viewer and Kineo ops', async () => {
@@ -362,7 +365,7 @@ describe('identity: sessions, invitations, password resets, user management and 
         await warehouse.provision(ref);
         await warehouse.execute(
           ref,
-          `create or replace table gold.dim_user as select * from (values
+          `create or replace table gold.dim_user as select *, case when user_id = 7 then 'Mona Manager' else 'Person ' || user_id end as full_name from (values
             (-1, -1, 'N/A', false), (7, 7, 'manager@acme.test', true), (8, 8, 'eight@acme.test', true),
             (100, 100, 'Boss@Acme.test', true), (101, 101, 'N/A', true), (102, 102, 'r102@acme.test', true), (103, 103, 'r103@acme.test', true),
             (104, 104, 'viewer@acme.test', true), (105, 105, 'r105@acme.test', true), (106, 106, 'pending@acme.test', true), (107, 107, 'r107@acme.test', true),
@@ -415,6 +418,14 @@ describe('identity: sessions, invitations, password resets, user management and 
       // 108 shares the address boss@acme.test, which is a member now.
       expect(second.body.data!.inviteAllManagers).toMatchObject({ managers: 6, invited: 0, alreadyMembers: 4, alreadyInvited: 1, sharedEmail: 0, invitations: [] });
       expect((await audit('user.invite_all_managers')).map((e) => (e.details as { invited: number }).invited)).toEqual([1, 0]);
+    });
+
+    it("names each manager's LMS person from the published data on the people page", async () => {
+      const reply = await graphql<{ users: Member[] }>(app, `{ users { ${MEMBER} } }`, bearer((await signIn('admin@acme.test')).token));
+      expect(reply.body.errors).toBeUndefined();
+      const byEmail = new Map(reply.body.data!.users.map((m) => [m.email, m]));
+      expect(byEmail.get('manager@acme.test')).toMatchObject({ lmsUserId: 7, lmsUserName: 'Mona Manager' });
+      expect(byEmail.get('admin@acme.test')).toMatchObject({ lmsUserId: null, lmsUserName: null });
     });
 
     it('says there is nothing to read before the first publish', async () => {

@@ -113,6 +113,16 @@ test.describe('onboarding an organisation', () => {
     await expect(row).toContainText(organisation);
   });
 
+  test("the users page names a manager's LMS person, with the id beside it", async ({ page, world, signIn }) => {
+    await signIn('admin');
+    await page.goto('/users');
+    const row = page.locator(`tr[data-email="${world.logins.manager}"]`);
+    const access = row.locator('td').nth(1);
+    await expect(access.locator('.muted')).toHaveText(`LMS user ${world.manager.userKey}`);
+    // The name from the published data, not the id again.
+    await expect(access).toHaveText(new RegExp(`^Their reports \\((?!LMS user)[^()]+\\)LMS user ${world.manager.userKey}$`));
+  });
+
   test('a forgotten password is asked for by address, without saying whether it has an account', async ({ page }) => {
     await page.goto('/sign-in');
     await page.getByRole('link', { name: 'Forgot your password?' }).click();

@@ -5,6 +5,7 @@ import type { PrismaClient } from '@kineo/db';
 import { SETTINGS } from '../../engine/config/settings.module';
 import { PRISMA } from '../../engine/database/database.module';
 import { AccountResolver } from './account.resolver';
+import { LmsPeopleService } from './lms-people.service';
 import { ManagerInvitationsService } from './manager-invitations.service';
 import { OidcController } from './oidc.controller';
 import { PeopleResolver } from './people.resolver';
@@ -43,6 +44,7 @@ const log = (message: string, fields: Record<string, unknown>) => logger.log({ .
       useFactory: (prisma: PrismaClient, auth: AuthService, settings: Settings) => new OidcService(prisma, createSecretStore(settings), auth),
     },
     ManagerInvitationsService,
+    LmsPeopleService,
     PeopleResolver,
     AccountResolver,
   ],

@@ -41,6 +41,12 @@ export class TenantMemberType {
   @Field(() => Int, { nullable: true, description: 'The LMS user a manager is linked to.' })
   lmsUserId!: number | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: "That LMS user's name in the published data (gold dim_user); null when not linked, before the first publish, or when the id is not in the data.",
+  })
+  lmsUserName?: string | null;
+
   @Field(() => MemberStatusEnum)
   status!: MemberStatus;
 

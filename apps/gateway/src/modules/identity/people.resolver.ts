@@ -3,6 +3,7 @@ import { InvitationService, OidcService, TenantUserService, type TenantContext }
 import type { TenantRole } from '@kineo/db';
 import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
 import { InvitationType, ManagerInvitationsType, PendingInvitationType, TenantMemberType, TenantRoleEnum } from './identity.types';
+import { LmsPeopleService } from './lms-people.service';
 import { ManagerInvitationsService } from './manager-invitations.service';
 
 const actorOf = (tenant: TenantContext) => ({ userId: tenant.userId, tenantId: tenant.tenantId });
@@ -15,12 +16,15 @@ export class PeopleResolver {
     private readonly invitations: InvitationService,
     private readonly managers: ManagerInvitationsService,
     private readonly oidc: OidcService,
+    private readonly lmsPeople: LmsPeopleService,
   ) {}
 
   @Query(() => [TenantMemberType], { description: 'Everyone in the organisation, with role, status and last sign-in.' })
   @Roles('org_admin')
-  users(@CurrentTenant() tenant: TenantContext): Promise<TenantMemberType[]> {
-    return this.members.list(tenant.tenantId);
+  async users(@CurrentTenant() tenant: TenantContext): Promise<TenantMemberType[]> {
+    const members = await this.members.list(tenant.tenantId);
+    const names = await this.lmsPeople.namesOf(tenant, members.flatMap((m) => (m.lmsUserId === null ? [] : [m.lmsUserId])));
+    return members.map((m) => ({ ...m, lmsUserName: m.lmsUserId === null ? null : (names.get(m.lmsUserId) ?? null) }));
   }
 
   @Query(() => [PendingInvitationType], { description: 'Invitations sent and not accepted yet.' })

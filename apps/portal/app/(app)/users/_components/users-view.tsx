@@ -62,9 +62,12 @@ export function UsersView() {
                   </th>
                   <td>{roleLabel(m.role)}</td>
                   <td>
-                    {m.role === 'manager'
-                      ? `Their reports (LMS user ${m.lmsUserId ?? '?'})`
-                      : m.role === 'viewer'
+                    {m.role === 'manager' ? (
+                      <>
+                        Their reports{m.lmsUserName ? ` (${m.lmsUserName})` : ''}
+                        <span className="muted block">{m.lmsUserId === null ? 'No LMS user linked' : `LMS user ${m.lmsUserId}`}</span>
+                      </>
+                    ) : m.role === 'viewer'
                         ? m.organisationIds.length
                           ? m.organisationIds.map(orgName).join(', ')
                           : 'Nothing granted yet'

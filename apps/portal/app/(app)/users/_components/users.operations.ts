@@ -8,6 +8,7 @@ export const MemberFields = graphql(`
     role
     status
     lmsUserId
+    lmsUserName
     organisationIds
     lastSignInAt
     memberSince

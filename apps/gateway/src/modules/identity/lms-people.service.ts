@@ -1,0 +1,39 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { TenantContext } from '@kineo/auth';
+import type { Warehouse } from '@kineo/warehouse';
+import { WAREHOUSE } from '../../engine/warehouse/warehouse.module';
+
+type NameRow = { user_id: number | bigint; full_name: string | null };
+
+/** The LMS people members are linked to, by name, from the tenant's published gold. */
+@Injectable()
+export class LmsPeopleService {
+  private readonly logger = new Logger('LmsPeople');
+
+  constructor(@Inject(WAREHOUSE) private readonly warehouse: Warehouse) {}
+
+  /**
+   * LMS user id -> full name, for those of `ids` in the published dim_user. Empty before the first
+   * publish, and when the warehouse cannot answer: a name is a courtesy on the people page, which
+   * still works (with the ids) without one.
+   */
+  async namesOf(tenant: Pick<TenantContext, 'tenantId' | 'namespace'>, ids: readonly number[]): Promise<Map<number, string>> {
+    const unique = [...new Set(ids)];
+    const names = new Map<number, string>();
+    if (unique.length === 0) return names;
+    const ref = { tenantId: tenant.tenantId, namespace: tenant.namespace };
+    try {
+      if ((await this.warehouse.publishedVersion(ref)) === null) return names;
+      const { rows } = await this.warehouse.queryPublished<NameRow>(
+        ref,
+        // dim_user's unknown member (-1) is no one.
+        `select user_id, full_name from gold.dim_user where user_key > 0 and user_id in (${unique.map(() => '?').join(', ')})`,
+        unique,
+      );
+      for (const row of rows) if (row.full_name) names.set(Number(row.user_id), row.full_name);
+    } catch (error) {
+      this.logger.warn({ msg: 'LMS names unavailable; the people page shows ids', tenantId: tenant.tenantId, error: error instanceof Error ? error.message : String(error) });
+    }
+    return names;
+  }
+}
