@@ -2,11 +2,22 @@ import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './f
 
 test.describe('sign-in and sign-out', () => {
   test('the sign-in page has labelled fields and no serious accessibility problem', async ({ page }) => {
+    const missing: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() === 404) missing.push(response.url());
+    });
     await page.goto('/sign-in');
     await expect(page.getByRole('heading', { name: 'Sign in to Kineo Analytics' })).toBeVisible();
     await expect(page.getByLabel('Email')).toBeFocused();
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, 'sign-in');
+    // The tab's icon is the portal's own, so the browser does not ask for a /favicon.ico that is not there.
+    const icon = await page.locator('link[rel="icon"]').first().getAttribute('href');
+    expect(icon).toMatch(/^\/icon\.svg/);
+    const served = await page.request.get(icon!);
+    expect(served.status()).toBe(200);
+    expect(served.headers()['content-type']).toContain('image/svg+xml');
+    expect(missing).toEqual([]);
   });
 
   test('a wrong password is refused with a message, and no session cookie is set', async ({ page, world, context }) => {
