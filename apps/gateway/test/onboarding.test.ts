@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { UserService } from '@kineo/auth';
-import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import { createPrismaClient, StageRecorder, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
 import { LOAD_STAGES } from '@kineo/jobs';
 import { ingestFiles, startTestStack, type TestStack } from '@kineo/testkit';
 import { createSecretStore, loadSettings } from '@kineo/config';
@@ -119,6 +119,22 @@ describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
 
     expect(reply.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'NO_DATA' } })]);
     expect(await prisma.buildRun.count({ where: { tenantId: acme.id, kind: 'rebuild' } })).toBe(0);
+  });
+
+  it("shows its org admin a stage's warnings next to its status, and an empty list where a stage had none", async () => {
+    const build = await prisma.buildRun.findFirstOrThrow({ where: { ingestionRunId: loadIds[0] } });
+    const recorder = await StageRecorder.resume(prisma, build.id);
+    const warning = 'Working table gold.fact_enrolment could not be restored to version 7: RESTORE failed twice.';
+    await recorder.stage('ingest', async () => ({ result: null, warnings: [warning] }));
+
+    type Shown = { load: { build: { stages: { stage: string; status: string; warnings: string[] }[] } } };
+    const reply = await graphql<Shown>(app, `{ load(id: "${loadIds[0]}") { build { stages { stage status warnings } } } }`, as('admin'));
+
+    expect(reply.body.errors).toBeUndefined();
+    const [ingest, ...rest] = reply.body.data!.load.build.stages;
+    expect(ingest).toEqual({ stage: 'ingest', status: 'succeeded', warnings: [warning] });
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest.every((s) => s.warnings.length === 0)).toBe(true);
   });
 
   describe('the quarantine report', () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
-import { createPrismaClient, recordPublishedRollups, setLandingRetention, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import { createPrismaClient, recordPublishedRollups, setLandingRetention, StageRecorder, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
 import { JobQueues, offboardTenantJob, provisionTenantJob, refreshRollupsJob } from '@kineo/jobs';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import { createWarehouse, duckdbDialect } from '@kineo/warehouse';
@@ -388,5 +388,21 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     expect(runs.body.data!.tenant.runs.items).toEqual([{ id: buildRunId, kind: 'rollups', status: 'queued', progress: 0 }]);
     expect(nothing.body.errors).toEqual([expect.objectContaining({ message: 'Tenant "globex" has published nothing yet, so it has no rollups to refresh.', extensions: { code: 'NO_DATA' } })]);
     await job?.remove();
+
+    // A refresh whose working table could not be put back finishes with a warning ops can read on the run.
+    const warning = 'Working table gold.rollup_completions could not be restored to version 4: RESTORE failed twice.';
+    const recorder = await StageRecorder.resume(prisma, buildRunId);
+    await recorder.stage('rollups', async () => ({ result: null, warnings: [warning] }));
+    await recorder.finish({ status: 'succeeded' });
+    const warned = await ops<{ tenant: { runs: { items: { status: string; stages: { stage: string; status: string; warnings: string[] }[] }[] } } }>(
+      '{ tenant(slug: "rollup-stale") { runs { items { status stages { stage status warnings } } } } }',
+    );
+    expect(warned.body.data!.tenant.runs.items).toEqual([{
+      status: 'succeeded',
+      stages: [
+        { stage: 'rollups', status: 'succeeded', warnings: [warning] },
+        { stage: 'publish', status: 'pending', warnings: [] },
+      ],
+    }]);
   });
 });

@@ -33,6 +33,9 @@ export class BuildStageView {
 
   @Field(() => String, { nullable: true })
   error!: string | null;
+
+  @Field(() => [String], { description: 'What went wrong without failing the stage (e.g. a working table a refresh could not put back); empty when nothing did.' })
+  warnings!: string[];
 }
 
 @ObjectType('BuildCheck', { description: 'A data check run before publishing; a failed check stops the publish.' })
@@ -217,6 +220,7 @@ export function toBuildRunView(run: BuildRun): BuildRunView {
       durationMs: s.durationMs ?? null,
       attempt: s.attempt ?? null,
       error: s.error ?? null,
+      warnings: s.warnings ?? [],
     })),
     checks: checks.map((c) => ({ check: c.check, table: c.table, status: c.status, detail: c.detail })),
     checksPassed: counts.passed,

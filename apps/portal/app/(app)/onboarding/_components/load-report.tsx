@@ -5,6 +5,7 @@ import { runOperation } from '@/app/_client/graphql-client';
 import type { LoadFieldsFragment } from '@/generated/browser/graphql';
 import { useLocale } from '../../dashboards/_components/use-locale';
 import { QuarantineQuery } from './onboarding.operations';
+import { StageWarnings } from './stage-warnings';
 
 const STAGE_LABELS: Record<string, string> = {
   ingest: 'Read and check the files',
@@ -88,6 +89,7 @@ export function LoadReport({ load }: { load: LoadFieldsFragment }) {
                 <span className={`stage-mark ${s.status}`} aria-hidden="true" />
                 {STAGE_LABELS[s.stage] ?? s.stage}: <strong>{s.status}</strong>
                 {s.error ? <span className="error-text"> — {s.error}</span> : null}
+                <StageWarnings stage={STAGE_LABELS[s.stage] ?? s.stage} warnings={s.warnings} />
               </li>
             ))}
           </ol>

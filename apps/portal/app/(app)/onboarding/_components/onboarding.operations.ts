@@ -13,6 +13,7 @@ export const BuildRunFields = graphql(`
       stage
       status
       error
+      warnings
       durationMs
     }
   }

@@ -99,6 +99,7 @@ export const OpsTenantQuery = graphql(`
           stages {
             stage
             status
+            warnings
           }
         }
         endCursor

@@ -7,6 +7,7 @@ import { runOperation } from '@/app/_client/graphql-client';
 import { useTenantLocale } from '@/app/_client/locale-context';
 import { ChangePlanMutation, OffboardTenantMutation, OpsTenantQuery, RefreshRollupsMutation, ResumeTenantMutation, SetTenantLocaleMutation, SuspendTenantMutation } from './ops.operations';
 import { formatBytes, formatCount, formatWhen, LOCALES, MONTHS, PLANS } from './ops-format.util';
+import { StageWarnings } from '../../onboarding/_components/stage-warnings';
 import { StatusBadge } from './status-badge';
 
 const RUNS_PAGE = 10;
@@ -182,6 +183,9 @@ export function TenantDetail({ slug }: { slug: string }) {
                         </span>
                       ) : null}
                       {run.error ? <span className="block error-text">{run.error}</span> : null}
+                      {run.stages.map((s) => (
+                        <StageWarnings key={s.stage} stage={s.stage} warnings={s.warnings} />
+                      ))}
                     </td>
                     <td>{`${run.checksPassed} passed, ${run.checksFailed} failed`}</td>
                     <td className="num">{run.dataVersion ?? '—'}</td>
