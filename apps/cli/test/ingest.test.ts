@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { createPrismaClient } from '@kineo/db';
+import { createPrismaClient, StageRecorder } from '@kineo/db';
+import { pollUntil } from '@kineo/jobs';
 import { startOtlpReceiver, startTestStack, type TestStack } from '@kineo/testkit';
 import { runCli } from './run-cli';
 import { startFollowedWorker, startWorkerProcess, stopProcess } from './worker-process';
@@ -177,5 +178,29 @@ describe('kineo ingest', () => {
     const usage = await runCli(['tenant', 'refresh-rollups'], stack.env);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('or pass --all');
+  });
+
+  it("prints a run's stage warnings while waiting on it and on the tenant's page, and still exits 0", async () => {
+    // No worker: the test records the run as a refresh whose working table could not be put back would.
+    await stopProcess(worker);
+    worker = undefined;
+    const prisma = createPrismaClient(stack.databaseUrl, { poolSize: 1 });
+    const warning = 'Working table gold.rollup_course_progress_summary could not be restored to version 4: RESTORE failed twice.';
+    try {
+      const waiting = runCli(['tenant', 'refresh-rollups', 'acme', '--wait'], stack.env);
+      const run = await pollUntil(async () => (await prisma.buildRun.findFirst({ where: { kind: 'rollups', status: 'queued' } })) ?? undefined);
+      const recorder = await StageRecorder.resume(prisma, run.id);
+      await recorder.stage('rollups', async () => ({ result: null, details: { stale: [] }, warnings: [warning] }));
+      await recorder.finish({ status: 'succeeded' });
+
+      const waited = await waiting;
+      expect(waited.code).toBe(0);
+      expect(waited.stdout).toContain('acme: nothing stale');
+      expect(waited.stderr).toContain(`acme: Warning (rollups): ${warning}`);
+      const shown = await runCli(['tenant', 'show', 'acme'], stack.env);
+      expect(shown.stdout).toContain(`Warnings of the latest build\nWarning (rollups): ${warning}\n`);
+    } finally {
+      await prisma.$disconnect();
+    }
   });
 });

@@ -10,6 +10,7 @@ import type { FileReport } from '@kineo/pipeline';
 import type { CliContext } from '../context';
 import { isoDate } from '../options';
 import { CliError, printJson, printTable } from '../output';
+import { stageWarningLines } from '../stage-warnings.util';
 
 /** The files a person named: a folder means every .csv and .xlsx directly inside it. */
 export function collectFiles(inputs: string[]): { path: string; name: string }[] {
@@ -171,7 +172,10 @@ export async function followLoad(ctx: CliContext, ingestionRunId: string, buildR
           const index = LOAD_STAGES.indexOf(stage.stage as (typeof LOAD_STAGES)[number]) + 1;
           const label = `${stage.stage.padEnd(9)} [${index}/${LOAD_STAGES.length}]`;
           if (stage.status === 'running') progress.update(`${label} running${stage.attempt && stage.attempt > 1 ? ` (attempt ${stage.attempt})` : ''}`);
-          else progress.done(`${label} ${stage.status}${stage.durationMs !== undefined ? ` in ${(stage.durationMs / 1000).toFixed(1)} s` : ''}${stage.error ? `: ${firstLine(stage.error)}` : ''}`);
+          else {
+            progress.done(`${label} ${stage.status}${stage.durationMs !== undefined ? ` in ${(stage.durationMs / 1000).toFixed(1)} s` : ''}${stage.error ? `: ${firstLine(stage.error)}` : ''}`);
+            for (const line of stageWarningLines([stage])) progress.done(line);
+          }
         }
         if (build.status !== 'succeeded' && build.status !== 'failed' && run.status !== 'failed') return undefined;
         return {

@@ -26,6 +26,7 @@ import {
 import type { CliContext } from '../context';
 import { isoDate } from '../options';
 import { CliError, printFields, printJson, printTable } from '../output';
+import { printStageWarnings, stageWarningLines } from '../stage-warnings.util';
 
 
 function summary(t: TenantWithSubscription) {
@@ -182,6 +183,8 @@ export function tenantCommand(context: () => CliContext): Command {
       }
       const failedBuild = builds.find((b) => b.status === 'failed');
       if (failedBuild && failedBuild === builds[0]) process.stdout.write(`\nThe latest build failed: ${failedBuild.error}\n`);
+      const warnings = builds[0] ? stageWarningLines((builds[0].stages as unknown as StageRecord[]) ?? []) : [];
+      if (warnings.length > 0) process.stdout.write(`\nWarnings of the latest build\n${warnings.join('\n')}\n`);
       process.stdout.write(`\nAudit${shown(audit.length, totalAudit, '--audit N')}\n`);
       printTable(audit, ['createdAt', 'actor', 'action']);
     });
@@ -212,10 +215,11 @@ export function tenantCommand(context: () => CliContext): Command {
         dataVersion: build.dataVersion ?? null,
         asOf: build.asOf?.toISOString() ?? null,
         error: build.error ?? null,
-        stages: ((build.stages as unknown as StageRecord[]) ?? []).map((s) => ({ stage: s.stage, status: s.status, durationMs: s.durationMs ?? null })),
+        stages: ((build.stages as unknown as StageRecord[]) ?? []).map((s) => ({ stage: s.stage, status: s.status, durationMs: s.durationMs ?? null, warnings: s.warnings ?? [] })),
       };
       if (options.json) printJson(outcome);
       else if (build.status === 'succeeded') process.stdout.write(`Rebuilt ${slug}: published as version ${outcome.dataVersion} (as of ${outcome.asOf}).\n`);
+      if (!options.json) printStageWarnings(outcome.stages);
       if (build.status !== 'succeeded') {
         if (!options.json) process.stderr.write(`The rebuild of ${slug} failed: ${outcome.error ?? 'see kineo tenant show'}\n`);
         process.exitCode = 1;
@@ -260,7 +264,15 @@ export function tenantCommand(context: () => CliContext): Command {
         });
         const stages = (run.stages as unknown as StageRecord[]) ?? [];
         const rollups = stages.find((s) => s.stage === 'rollups')?.details?.rollups;
-        outcomes.push({ slug: t.slug, buildRunId: run.id, status: run.status, dataVersion: run.dataVersion ?? null, rollups: Array.isArray(rollups) ? (rollups as string[]) : [], error: run.error ?? null });
+        outcomes.push({
+          slug: t.slug,
+          buildRunId: run.id,
+          status: run.status,
+          dataVersion: run.dataVersion ?? null,
+          rollups: Array.isArray(rollups) ? (rollups as string[]) : [],
+          error: run.error ?? null,
+          warnings: stageWarningLines(stages),
+        });
       }
       if (options.json) printJson(outcomes);
       else {
@@ -269,6 +281,7 @@ export function tenantCommand(context: () => CliContext): Command {
           if (o.status === 'failed') process.stderr.write(`The rollups refresh of ${o.slug} failed: ${o.error ?? 'see kineo tenant show'}\n`);
           else if (o.dataVersion === null) process.stdout.write(`${o.slug}: nothing stale; its published version already holds every rollup.\n`);
           else process.stdout.write(`${o.slug}: refreshed ${o.rollups.join(', ')}; published as version ${o.dataVersion}.\n`);
+          for (const line of o.warnings) process.stderr.write(`${o.slug}: ${line}\n`);
         }
       }
       if (outcomes.some((o) => o.status === 'failed')) process.exitCode = 1;
