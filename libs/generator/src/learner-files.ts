@@ -593,7 +593,11 @@ export class LearnerFiles {
     const v12 = scorm.version === 'SCORM_12';
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const last = attempt === attempts;
-      const time = from + Math.floor(((until - from) * attempt) / attempts);
+      // A finished package's last attempt is on its completion; an unfinished one's attempts sit in
+      // the middle of their share of the time so far, not on as_of (that put every in-progress
+      // package's last attempt, and its hours, on the export's last day).
+      const share = complete ? attempt : attempt - 0.5;
+      const time = from + Math.floor(((until - from) * share) / attempts);
       for (let sco = 0; sco < scorm.scoCount; sco++) {
         const prefix = `${this.uid},${scorm.id},${scorm.scoFirst + sco},${attempt},`;
         const seconds = rng.int(90, 5400);

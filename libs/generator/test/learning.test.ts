@@ -196,6 +196,14 @@ describe('the learning records of a generated export', () => {
       for (const e of ['cmi.core.total_time', 'cmi.core.score.raw', 'cmi.total_time', 'cmi.score.raw']) expect(values.has(e)).toBe(true);
     });
 
+    it('spreads its tracks over the days before as_of: its last day holds no more than a usual day', () => {
+      const day = (t: string) => String(Math.floor(seconds(t) / 86400));
+      const lastDay = Math.floor(AS_OF_UNIX / 86400);
+      const byDay = groupBy(g.table('scorm_tracks').values('timemodified'), day);
+      const month = Array.from({ length: 30 }, (_, i) => byDay.get(String(lastDay - 1 - i))?.length ?? 0).sort((a, b) => a - b);
+      expect(byDay.get(String(lastDay))?.length ?? 0).toBeLessThanOrEqual(2 * month[15]);
+    });
+
     it('has several attempts for some users', () => {
       const attempts = groupBy(g.table('scorm_tracks').objects(), (t) => `${t.userid}/${t.scormid}`);
       const several = [...attempts.values()].filter((rows) => new Set(rows.map((r) => r.attempt)).size > 1);
