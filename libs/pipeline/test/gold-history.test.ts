@@ -91,6 +91,19 @@ describe('fiscal-year history from successive loads', () => {
       expect(await course(7)).toEqual([{ fiscal_year: 2025, is_year_closed: false, status: 'not_started', basis: 'last_load_in_year' }]);
     });
 
+    it('marks the years that ended before the first build as completions only, the year it was made in as observed', async () => {
+      for (const table of HISTORIES) {
+        expect({ table, years: await t.rows(`select distinct fiscal_year, year_end_basis from gold.${table} order by 1`) }).toEqual({
+          table,
+          years: [
+            ...(table === 'fact_program_history' || table === 'fact_certification_history' ? [] : [{ fiscal_year: 2023, year_end_basis: 'completions_only' }]),
+            { fiscal_year: 2024, year_end_basis: 'completions_only' },
+            { fiscal_year: 2025, year_end_basis: 'observed' },
+          ],
+        });
+      }
+    });
+
     it('backfills programs and certifications, and the courses toward a certification', async () => {
       expect(await t.rows('select user_id, fiscal_year, status, is_overdue from gold.fact_program_history where is_year_closed order by all')).toEqual([
         { user_id: 4, fiscal_year: 2024, status: 'complete', is_overdue: false },
@@ -144,6 +157,15 @@ describe('fiscal-year history from successive loads', () => {
         { fiscal_year: 2024, is_year_closed: true, state: 'certified', rag: 'green', is_compliant: true, completions_seen: 1, recertifications: 0 },
         { fiscal_year: 2025, is_year_closed: true, state: 'expired', rag: 'red', is_compliant: false, completions_seen: 1, recertifications: 0 }, // expired 2024-09-01
         { fiscal_year: 2026, is_year_closed: false, state: 'certified', rag: 'green', is_compliant: true, completions_seen: 2, recertifications: 1 },
+      ]);
+    });
+
+    it('keeps the years before the first build completions only and marks the year closed from a load made in it observed', async () => {
+      expect(await t.rows('select distinct fiscal_year, is_year_closed, year_end_basis from gold.fact_course_history order by 1')).toEqual([
+        { fiscal_year: 2023, is_year_closed: true, year_end_basis: 'completions_only' },
+        { fiscal_year: 2024, is_year_closed: true, year_end_basis: 'completions_only' },
+        { fiscal_year: 2025, is_year_closed: true, year_end_basis: 'observed' },
+        { fiscal_year: 2026, is_year_closed: false, year_end_basis: 'observed' },
       ]);
     });
 

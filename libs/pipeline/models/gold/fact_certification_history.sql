@@ -1,5 +1,5 @@
 -- model: gold.fact_certification_history
--- depends: silver.certification_history, silver.fiscal_years, gold.dim_user, gold.dim_certification
+-- depends: silver.certification_history, silver.fiscal_years, silver.load_years, gold.dim_user, gold.dim_certification
 -- stage: snapshots
 -- Each user x certification's state at the end of every closed fiscal year, plus the current year
 -- so far (is_year_closed false). completions_seen: certification cycles completed by then across
@@ -23,6 +23,7 @@ select
   h.completions_seen,
   case when h.completions_seen > 1 then h.completions_seen - 1 else 0 end as recertifications,
   h.basis,
+  case when h.fiscal_year in (select l.fiscal_year from silver.load_years l) then 'observed' else 'completions_only' end as year_end_basis,
   h.recorded_as_of
 from silver.certification_history h
 left join gold.dim_user u on u.user_key = h.user_id and u.user_key <> -1

@@ -1,5 +1,5 @@
 -- model: gold.fact_course_history
--- depends: silver.course_history, silver.fiscal_years, gold.dim_user, gold.dim_course
+-- depends: silver.course_history, silver.fiscal_years, silver.load_years, gold.dim_user, gold.dim_course
 -- stage: snapshots
 -- Each user x course's status at the end of every closed fiscal year, plus the current year so
 -- far (is_year_closed false). How the rows are made: silver.course_history.
@@ -16,6 +16,7 @@ select
   h.status in ('complete', 'complete_rpl') as is_complete,
   {{dimDateKey(h.completed_at)}} as completed_date_key,
   h.basis,
+  case when h.fiscal_year in (select l.fiscal_year from silver.load_years l) then 'observed' else 'completions_only' end as year_end_basis,
   h.recorded_as_of
 from silver.course_history h
 left join gold.dim_user u on u.user_key = h.user_id and u.user_key <> -1
