@@ -134,23 +134,26 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       {
         dashboard: 'fiscal-year-history',
         tile: 'courses',
-        expected: `select f.fiscal_year as "CourseHistory.fiscalYear", count(*) filter (where f.status in ('complete', 'complete_rpl')) / count(*) as "CourseHistory.completionRate",
+        expected: `select f.fiscal_year as "CourseHistory.fiscalYear", case when f.year_end_basis = 'observed' then null else 'before the first load: completions only' end as "CourseHistory.yearEndNote",
+          count(*) filter (where f.year_end_basis = 'observed' and f.status in ('complete', 'complete_rpl')) / nullif(count(*) filter (where f.year_end_basis = 'observed'), 0) as "CourseHistory.completionRate",
           count(*) filter (where f.status in ('complete', 'complete_rpl')) as "CourseHistory.completed", count(*) as "CourseHistory.count"
-          from gold.fact_course_history f ${ACTIVE} where f.is_year_closed group by 1`,
+          from gold.fact_course_history f ${ACTIVE} where f.is_year_closed group by 1, 2`,
       },
       {
         dashboard: 'fiscal-year-history',
         tile: 'programs',
-        expected: `select f.fiscal_year as "ProgramHistory.fiscalYear", avg(case when f.is_complete then 1 else 0 end) as "ProgramHistory.completionRate",
-          avg(case when f.is_overdue then 1 else 0 end) as "ProgramHistory.overdueRate", count(*) filter (where f.is_overdue) as "ProgramHistory.overdue", count(*) as "ProgramHistory.count"
-          from gold.fact_program_history f ${ACTIVE} where f.is_year_closed group by 1`,
+        expected: `select f.fiscal_year as "ProgramHistory.fiscalYear", case when f.year_end_basis = 'observed' then null else 'before the first load: completions only' end as "ProgramHistory.yearEndNote",
+          avg(case when f.is_complete then 1 else 0 end) filter (where f.year_end_basis = 'observed') as "ProgramHistory.completionRate",
+          avg(case when f.is_overdue then 1 else 0 end) filter (where f.year_end_basis = 'observed') as "ProgramHistory.overdueRate", count(*) filter (where f.is_overdue) as "ProgramHistory.overdue", count(*) as "ProgramHistory.count"
+          from gold.fact_program_history f ${ACTIVE} where f.is_year_closed group by 1, 2`,
       },
       {
         dashboard: 'fiscal-year-history',
         tile: 'certifications',
-        expected: `select f.fiscal_year as "CertificationHistory.fiscalYear", avg(case when f.is_compliant then 1 else 0 end) as "CertificationHistory.complianceRate",
+        expected: `select f.fiscal_year as "CertificationHistory.fiscalYear", case when f.year_end_basis = 'observed' then null else 'before the first load: completions only' end as "CertificationHistory.yearEndNote",
+          avg(case when f.is_compliant then 1 else 0 end) filter (where f.year_end_basis = 'observed') as "CertificationHistory.complianceRate",
           count(*) filter (where f.is_overdue) as "CertificationHistory.overdue", count(*) filter (where f.state = 'expired') as "CertificationHistory.expired", count(*) as "CertificationHistory.count"
-          from gold.fact_certification_history f ${ACTIVE} where f.is_year_closed group by 1`,
+          from gold.fact_certification_history f ${ACTIVE} where f.is_year_closed group by 1, 2`,
       },
     ];
 
@@ -164,6 +167,20 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
     it('the fiscal-year history has closed years to show (the generated tenant has three years)', async () => {
       const rows = await run(tileQuery('fiscal-year-history', 'courses'));
       expect(rows.map((r) => r['CourseHistory.fiscalYear'])).toEqual([2023, 2024]);
+    });
+
+    it('years that ended before the first load show their completions, no rates, and say why', async () => {
+      // The generated tenant is built once, in FY2025: FY2023 and FY2024 are reconstructed from completion dates.
+      const rows = await run(tileQuery('fiscal-year-history', 'courses'));
+      const completed = await gold.sql(
+        `select f.fiscal_year, count(*) as n from gold.fact_course_history f ${ACTIVE} where f.is_year_closed and f.status in ('complete', 'complete_rpl') group by 1 order by 1`,
+      );
+      expect(rows.map((r) => [r['CourseHistory.fiscalYear'], r['CourseHistory.completionRate'], r['CourseHistory.yearEndNote'], Number(r['CourseHistory.completed'])])).toEqual(
+        completed.map((c) => [c.fiscal_year, null, 'before the first load: completions only', Number(c.n)]),
+      );
+      const [current] = await run({ measures: ['CourseHistory.completionRate'], dimensions: ['CourseHistory.yearEndNote'], filters: [{ member: 'CourseHistory.isYearClosed', operator: 'equals', values: [false] }] });
+      expect(current['CourseHistory.yearEndNote']).toBeNull();
+      expect(current['CourseHistory.completionRate']).toEqual(expect.any(Number));
     });
 
     it("my team: each of a manager's reports with their overdue, expiring and completed items", async () => {

@@ -202,11 +202,12 @@ export const DASHBOARDS: DashboardDefinition[] = [
   },
 ];
 
-/** A cube's measures per closed fiscal year, oldest first. */
+/** A cube's measures per closed fiscal year, oldest first; a year before the first load has counts, no rates, and a note why. */
 function historyTile(id: string, title: string, cube: string, measures: string[]): DashboardTile {
   return tile(id, title, 'line', {
     measures: members(cube, ...measures),
-    dimensions: [`${cube}.fiscalYear`],
+    // The note is one value per year: it labels the years whose rates are empty, without splitting a year.
+    dimensions: [`${cube}.fiscalYear`, `${cube}.yearEndNote`],
     filters: [{ member: `${cube}.isYearClosed`, operator: 'equals', values: [true] }],
     order: [{ member: `${cube}.fiscalYear`, direction: 'asc' }],
   });

@@ -1,4 +1,4 @@
-import { factCube, historyCube } from './cube.util';
+import { factCube, historyCube, yearEndRate } from './cube.util';
 import { COURSE_DIMENSIONS, COURSE_NODE } from './course.cubes';
 import { column, count, countWhere, dateKey, dimension, distinctLearners, rate, sum } from './measures.util';
 import type { DimensionDef, JoinNode, MeasureDef } from './model.types';
@@ -114,7 +114,7 @@ export const CERTIFICATION_HISTORY = historyCube({
   measures: {
     count: count('Assignments', 'Learner x certification records at the fiscal year end.'),
     compliant: countWhere('Compliant', 'Compliant at the fiscal year end.', (n) => `${n.f}.is_compliant`),
-    complianceRate: rate('Compliance rate', 'Share of assignments compliant at the fiscal year end.', (n) => `${n.f}.is_compliant`),
+    complianceRate: yearEndRate('Compliance rate', 'Share of assignments compliant at the fiscal year end.', (n) => `${n.f}.is_compliant`),
     overdue: countWhere('Overdue', 'Overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
     expired: countWhere('Expired', 'Expired at the fiscal year end.', (n) => `${n.f}.state = 'expired'`),
     recertifications: sum('Recertifications', 'Certification cycles completed after the first, by the fiscal year end.', 'integer', (n) => `${n.f}.recertifications`),
@@ -142,7 +142,7 @@ export const COURSE_TO_CERTIFICATION_HISTORY = historyCube({
   measures: {
     count: count('Courses', 'Learner x certification x course records at the fiscal year end.'),
     completed: countWhere('Completed', 'Complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
-    completionRate: rate('Completion rate', 'Share of certification courses complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
+    completionRate: yearEndRate('Completion rate', 'Share of certification courses complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
   },
   dimensions: {
     ...CERTIFICATION_DIMENSIONS,

@@ -1,5 +1,18 @@
-import { column, dateKey, distinctLearners } from './measures.util';
-import type { CubeDef } from './model.types';
+import { column, dateKey, dimension, distinctLearners, rate } from './measures.util';
+import type { CubeDef, MeasureDef, SqlOf } from './model.types';
+
+/** What a history row's year end is labelled when it was reconstructed from completion dates. */
+export const COMPLETIONS_ONLY_NOTE = 'before the first load: completions only';
+
+const yearEndObserved: SqlOf = (n) => `${n.f}.year_end_basis = 'observed'`;
+
+/**
+ * A rate at the fiscal year end, over the years a load observed only: a year that ended before the
+ * tenant's first load holds its completed items alone, so a rate over it would read 100 % complete
+ * and 0 % overdue. Such a year's rate is empty (null); its counts stay.
+ */
+export const yearEndRate = (title: string, description: string, rows: SqlOf): MeasureDef =>
+  rate(title, `${description} Empty for a fiscal year that ended before the first load (completions only).`, rows, yearEndObserved);
 
 export type FactCubeInput = Omit<CubeDef, 'userKey' | 'joins'>;
 
@@ -28,6 +41,18 @@ export function historyCube(def: HistoryCubeInput): CubeDef {
       fiscalYear: column('number', 'Fiscal year', 'Named by the calendar year in which it ends.', 'fiscal_year'),
       isYearClosed: column('boolean', 'Year closed', 'False for the current fiscal year so far.', 'is_year_closed'),
       fiscalYearEnd: dateKey('Fiscal year end', 'The last day of the fiscal year.', 'fiscal_year_end_date_key'),
+      yearEndBasis: column(
+        'string',
+        'Year end basis',
+        'observed: a load was made in the year, so its open items are known; completions_only: the year ended before the first load and holds completed items alone.',
+        'year_end_basis',
+      ),
+      yearEndNote: dimension(
+        'string',
+        'Year end note',
+        `Why a year's rates are empty ("${COMPLETIONS_ONLY_NOTE}"); empty for a year a load observed.`,
+        (n) => `case when ${n.f}.year_end_basis = 'observed' then null else '${COMPLETIONS_ONLY_NOTE}' end`,
+      ),
       ...cube.dimensions,
     },
     drill: { order: ['Learner.fullName'], columns: ['Learner.userId', 'Learner.fullName', `${def.name}.fiscalYear`, ...drillColumns], key: ['fiscal_year', 'user_id', ...itemIds] },

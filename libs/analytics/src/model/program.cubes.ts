@@ -1,4 +1,4 @@
-import { factCube, historyCube } from './cube.util';
+import { factCube, historyCube, yearEndRate } from './cube.util';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate } from './measures.util';
 import type { DimensionDef, JoinNode, SqlOf } from './model.types';
 import { BY_ORGANISATION, historyRollups } from './rollups.util';
@@ -77,9 +77,9 @@ export const PROGRAM_HISTORY = historyCube({
   measures: {
     count: count('Assignments', 'Learner x program records at the fiscal year end.'),
     completed: countWhere('Completed', 'Complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
-    completionRate: rate('Completion rate', 'Share of assignments complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
+    completionRate: yearEndRate('Completion rate', 'Share of assignments complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
     overdue: countWhere('Overdue', 'Overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
-    overdueRate: rate('Overdue rate', 'Share of assignments overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
+    overdueRate: yearEndRate('Overdue rate', 'Share of assignments overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
   },
   dimensions: {
     ...PROGRAM_DIMENSIONS,

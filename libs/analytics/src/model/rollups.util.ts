@@ -8,5 +8,5 @@ export const BY_ORGANISATION = ['Learner.isActive', 'Learner.organisationId', 'L
 
 /** A fiscal-year history cube's rollup: per fiscal year, what its dashboard tile reads. */
 export function historyRollups(cube: string, measures: string[]): RollupDef[] {
-  return [{ name: 'byFiscalYear', measures: [...measures, 'learners'], dimensions: ['Learner.isActive', `${cube}.fiscalYear`, `${cube}.isYearClosed`] }];
+  return [{ name: 'byFiscalYear', measures: [...measures, 'learners'], dimensions: ['Learner.isActive', `${cube}.fiscalYear`, `${cube}.isYearClosed`, `${cube}.yearEndNote`] }];
 }
