@@ -34,7 +34,9 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
   const time = queryOf(tile).timeDimension?.dimension;
   const axis = tile.chart === 'line' && time ? dims.find((d) => d.member === time) : undefined;
   const category = axis ?? dims[0];
-  const series = dims.find((d) => d !== category);
+  // A dimension with one value per point (a fiscal year's "before the first load" note) labels it
+  // in the table; only one that splits a point into several draws a line per value.
+  const series = dims.find((d) => d !== category && splitsPoints(rows, category, d));
   const open = (row: Row | undefined) => {
     if (tile.drill && row) router.push(drillHref(row));
   };
@@ -64,6 +66,21 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
       </details>
     </figure>
   );
+}
+
+function splitsPoints(rows: Row[], category: Column, dimension: Column): boolean {
+  const valueAt = new Map<unknown, unknown>();
+  return rows.some((row) => {
+    const point = row[category.key];
+    if (valueAt.has(point) && valueAt.get(point) !== row[dimension.key]) return true;
+    valueAt.set(point, row[dimension.key]);
+    return false;
+  });
+}
+
+/** An empty figure (a rate with nothing to divide) is a gap in the chart, not a zero. */
+function plotValue(value: Row[string]): number | null {
+  return value === null || value === undefined ? null : Number(value);
 }
 
 function renderChart(
@@ -123,7 +140,7 @@ function renderChart(
         </LineChart>
       );
     }
-    const data = rows.map((row) => ({ name: label(row), row, ...Object.fromEntries(plotted.map((m) => [m.key, Number(row[m.key] ?? 0)])) }));
+    const data = rows.map((row) => ({ name: label(row), row, ...Object.fromEntries(plotted.map((m) => [m.key, plotValue(row[m.key])])) }));
     return (
       <LineChart data={data}>
         <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
@@ -138,7 +155,7 @@ function renderChart(
     );
   }
 
-  const data = rows.map((row) => ({ name: label(row), row, ...Object.fromEntries(plotted.map((m) => [m.key, Number(row[m.key] ?? 0)])) }));
+  const data = rows.map((row) => ({ name: label(row), row, ...Object.fromEntries(plotted.map((m) => [m.key, plotValue(row[m.key])])) }));
   return (
     <BarChart data={data}>
       <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
