@@ -6,7 +6,7 @@ import pino from 'pino';
 import { z } from 'zod';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { compileQuery, dashboardQueries, parseRollupManifest, ROLLUP_MANIFEST_QUERY, staleRollups, type RollupManifestEntry } from '@kineo/analytics';
+import { compileQuery, dashboardQueries, goldColumnsRead, missingGoldColumns, parseRollupManifest, publishedGoldColumns, ROLLUP_MANIFEST_QUERY, staleRollups, type RollupManifestEntry } from '@kineo/analytics';
 import { FileSecretStore, loadSetting } from '@kineo/config';
 import { createPrismaClient, publishedRollupsOf, TenantService, type PrismaClient } from '@kineo/db';
 import { DatabricksWarehouse, DuckDbWarehouse, type Warehouse } from '@kineo/warehouse';
@@ -284,6 +284,63 @@ describe('the worker', () => {
       expect(await (await queues.queue('build').getJob(ticket.jobId))!.waitUntilFinished(buildEvents, 60_000)).toMatchObject({ refreshed: false, version: 2 });
       expect(await prisma.buildRun.findUniqueOrThrow({ where: { id: ticket.buildRunId } })).toMatchObject({ status: 'succeeded', dataVersion: null });
       expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).dataVersion).toBe(2);
+    } finally {
+      await buildEvents.close();
+      await close();
+    }
+  });
+
+  it('rebuilds from bronze a tenant whose published gold an older release built without a column this release reads: one rebuild for two replicas, behind loads, no refresh; the next version has it and the history dashboard answers', async () => {
+    const { tenant, ref, events, close } = await provisionedTenantWithWorker('oldgold', 'Old Gold Co');
+    const buildEvents = new QueueEvents('build', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+    try {
+      await buildEvents.waitUntilReady();
+      expect(await dropAndLoad(tenant.namespace, events, buildEvents)).toEqual({ stage: 'publish', version: 1 });
+      // What a release before year_end_basis published: the history facts without the column.
+      const snapshot = path.join(warehouse.tenantDir(ref), 'gold', 'v1.duckdb');
+      const db = await DuckDBInstance.create(snapshot);
+      const c = await db.connect();
+      const history = ['fact_course_history', 'fact_program_history', 'fact_certification_history', 'fact_course_to_cert_history'];
+      for (const table of history) await c.run(`alter table gold.${table} drop column year_end_basis`);
+      c.closeSync();
+      db.closeSync();
+      const missingIn = async (version: number) => missingGoldColumns(goldColumnsRead(), await publishedGoldColumns(warehouse, ref, version));
+      expect(await missingIn(1)).toEqual(history.map((t) => `${t}.year_end_basis`).sort());
+
+      const scans = await Promise.all([1, 2].map(() => queueStaleRollupRefreshes({ prisma, warehouse, queues, log })));
+      const rebuilds = scans.flatMap((s) => s.rebuilds).filter((r) => r.tenantId === tenant.id);
+      expect(rebuilds).toHaveLength(2);
+      for (const r of rebuilds) expect(r).toMatchObject({ slug: 'oldgold', version: 1, missing: history.map((t) => `${t}.year_end_basis`).sort() });
+      // One replica recorded and queued it; the other found it queued. Neither queued a refresh of that gold.
+      expect(rebuilds.filter((r) => r.buildRunId !== null)).toHaveLength(1);
+      for (const s of scans) expect(s.queued.filter((q) => q.tenantId === tenant.id)).toEqual([]);
+      const runs = await prisma.buildRun.findMany({ where: { tenantId: tenant.id, kind: 'rebuild' } });
+      expect(runs).toHaveLength(1);
+      const loadRun = await prisma.buildRun.findFirstOrThrow({ where: { tenantId: tenant.id, dataVersion: 1 } });
+      expect(runs[0].asOf).toEqual(loadRun.asOf);
+      const requested = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: tenant.id, action: 'build.requested' } });
+      expect(requested).toMatchObject({ actor: 'worker', details: expect.objectContaining({ buildRunId: runs[0].id, reason: 'gold_columns_missing', fromVersion: 1 }) });
+
+      const stageJobs = (await queues.queue('build').getJobs(['prioritized', 'waiting', 'waiting-children', 'active', 'completed'])).filter(
+        (j) => j.name === 'build.stage' && j.data.data.buildRunId === runs[0].id,
+      );
+      expect(stageJobs.length).toBeGreaterThan(0);
+      for (const j of stageJobs) expect(j.opts.priority).toBeGreaterThan(0);
+      const publish = stageJobs.find((j) => j.data.data.stage === 'publish')!;
+      expect(publish.id).toMatch(new RegExp(`^gold-${tenant.id}-v1-[0-9a-f]{12}-publish$`));
+      expect(await publish.waitUntilFinished(buildEvents, 120_000)).toEqual({ stage: 'publish', version: 2 });
+
+      // Version 2 has every column the release reads, and the history dashboard answers from it.
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).dataVersion).toBe(2);
+      expect(await missingIn(2)).toEqual([]);
+      for (const { query } of dashboardQueries('fiscal-year-history', [])) {
+        const compiled = compileQuery(query, { kind: 'tenant' }, warehouse.dialect, { asOf: loadRun.asOf!.toISOString() });
+        await expect(warehouse.queryPublished(ref, compiled.sql, compiled.params, { version: 2 })).resolves.toBeDefined();
+      }
+      // The release's work is done: the next start queues nothing for the tenant.
+      const again = await queueStaleRollupRefreshes({ prisma, warehouse, queues, log });
+      expect(again.rebuilds.filter((r) => r.tenantId === tenant.id)).toEqual([]);
+      expect(again.queued.filter((q) => q.tenantId === tenant.id)).toEqual([]);
     } finally {
       await buildEvents.close();
       await close();

@@ -5,6 +5,9 @@ import {
   compileQuery,
   dashboardQueries,
   DASHBOARDS,
+  goldColumnsRead,
+  missingGoldColumns,
+  publishedGoldColumns,
   type AnalyticsQuery,
   type AnalyticsScope,
   type DrillRequest,
@@ -48,6 +51,19 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
 
   afterAll(async () => {
     await gold?.close();
+  });
+
+  it('every gold column the model reads is one a build of this release publishes, the history year end basis among them', async () => {
+    const read = goldColumnsRead();
+    expect(read.get('fact_course_history')).toContain('year_end_basis');
+    expect(read.get('dim_user')).toEqual(expect.arrayContaining(['user_key', 'organisation_key', 'manager_user_key']));
+    // A column the derivation invented would have every tenant rebuilt at each start of the worker.
+    const published = await publishedGoldColumns(gold.warehouse, gold.tenant, 1, read.keys());
+    expect(missingGoldColumns(read, published)).toEqual([]);
+    expect(missingGoldColumns(new Map([['fact_course_history', ['year_end_basis', 'no_such_column']], ['no_such_table', ['x']]]), published)).toEqual([
+      'fact_course_history.no_such_column',
+      'no_such_table.x',
+    ]);
   });
 
   describe('dashboards give the numbers SQL written independently gives', () => {

@@ -19,6 +19,9 @@ export interface GoldTenant {
   sql(sql: string, params?: SqlParam[]): Promise<Row[]>;
   /** Streams compiled SQL on the published gold in chunks, as an export does. */
   stream(compiled: { sql: string; params: SqlParam[] }): Promise<Row[]>;
+  /** The warehouse and tenant it was published in (version 1). */
+  warehouse: Warehouse;
+  tenant: { tenantId: string; namespace: string };
   close(): Promise<void>;
 }
 
@@ -65,6 +68,8 @@ export async function buildGoldTenant(users = 80, open?: (landingRoot: string) =
       return rows;
     },
     sql,
+    warehouse: wh,
+    tenant,
     close: async () => {
       await wh.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -86,15 +86,22 @@ export class JobQueues {
     return this.enqueueStages({ tenantId: load.tenantId, buildRunId: load.buildRunId, ingestionRunId: load.ingestionRunId, asOf }, load.ingestionRunId, first);
   }
 
-  /** A build without a load (a rebuild): the build stages from silver, in order, on what bronze holds. */
-  async enqueueBuildFlow(build: { tenantId: string; buildRunId: string; asOf: string }): Promise<{ jobIds: Record<string, string> }> {
-    return this.enqueueStages(build, build.buildRunId);
+  /**
+   * A build without a load (a rebuild): the build stages from silver, in order, on what bronze holds.
+   * `idPrefix` names its stage jobs (the run's id unless given); `priority` puts it behind loads.
+   */
+  async enqueueBuildFlow(
+    build: { tenantId: string; buildRunId: string; asOf: string },
+    options: { idPrefix?: string; priority?: number } = {},
+  ): Promise<{ jobIds: Record<string, string> }> {
+    return this.enqueueStages(build, options.idPrefix ?? build.buildRunId, undefined, options.priority);
   }
 
   private async enqueueStages(
     build: { tenantId: string; buildRunId: string; ingestionRunId?: string; asOf: string },
     idPrefix: string,
     first?: FlowJob,
+    priority?: number,
   ): Promise<{ jobIds: Record<string, string> }> {
     let node: FlowJob | undefined = first;
     for (const stage of BUILD_STAGE_NAMES) {
@@ -103,7 +110,7 @@ export class JobQueues {
         name: buildStageJob.name,
         queueName: buildStageJob.queue,
         data: { v: buildStageJob.version, data },
-        opts: { ...this.retryOptions(buildStageJob), failParentOnFailure: true, jobId: `${idPrefix}-${stage}` },
+        opts: { ...this.retryOptions(buildStageJob), failParentOnFailure: true, jobId: `${idPrefix}-${stage}`, ...(priority ? { priority } : {}) },
         ...(node ? { children: [node] } : {}),
       };
     }

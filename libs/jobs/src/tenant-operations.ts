@@ -1,5 +1,5 @@
 import { StageRecorder, TenantError, TenantService, type CreateTenantInput, type PrismaClient, type TenantWithSubscription } from '@kineo/db';
-import { BUILD_STAGE_NAMES, offboardTenantJob, provisionTenantJob, refreshRollupsJob, REFRESH_ROLLUPS_PRIORITY } from './definitions';
+import { BUILD_STAGE_NAMES, buildStageJob, offboardTenantJob, provisionTenantJob, refreshRollupsJob, REFRESH_ROLLUPS_PRIORITY } from './definitions';
 import type { JobQueues } from './queues';
 
 /**
@@ -70,7 +70,17 @@ export async function requestRebuild(
   prisma: PrismaClient,
   queues: JobQueues,
   /** asOf: the reference time for overdue, expiry and compliance; now unless given (ops rebuilding a tenant as at its last load's day). */
-  request: { tenantId: string; actor: string; asOf?: Date },
+  request: {
+    tenantId: string;
+    actor: string;
+    asOf?: Date;
+    /** Names the stage jobs (`<prefix>-<stage>`) so callers that may race queue one; the run's id unless given. */
+    jobIdPrefix?: string;
+    /** BullMQ priority (a deploy's rebuilds go behind loads); none for an operator's. */
+    priority?: number;
+    /** Why it was asked for, kept in its audit event. */
+    reason?: Record<string, unknown>;
+  },
 ): Promise<RebuildTicket> {
   const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: request.tenantId } });
   if (tenant.status !== 'active') {
@@ -95,11 +105,54 @@ export async function requestRebuild(
       actor: request.actor,
       action: 'build.requested',
       tenantId: tenant.id,
-      details: { buildRunId: build.runId, asOf, fiscalYearStartMonth: tenant.fiscalYearStartMonth },
+      details: { buildRunId: build.runId, asOf, fiscalYearStartMonth: tenant.fiscalYearStartMonth, ...(request.reason ?? {}) },
     },
   });
-  await queues.enqueueBuildFlow({ tenantId: tenant.id, buildRunId: build.runId, asOf });
+  await queues.enqueueBuildFlow({ tenantId: tenant.id, buildRunId: build.runId, asOf }, { idPrefix: request.jobIdPrefix, priority: request.priority });
   return { buildRunId: build.runId, asOf };
+}
+
+export interface QueuedGoldRebuild {
+  /** Its stage jobs are `<jobIdPrefix>-<stage>`. */
+  jobIdPrefix: string;
+  /** The run it recorded; null when this version's rebuild for this release was already queued (another replica, an earlier start). */
+  buildRunId: string | null;
+}
+
+/**
+ * Queues a rebuild from bronze of a tenant whose published version lacks gold columns this release
+ * reads (a rollups refresh copies the published gold and cannot add a column). One per tenant,
+ * version and release: the job ids say so, and a Postgres lock keeps replicas starting together
+ * from each recording a run of their own. Behind loads, like a refresh; as at the version's own
+ * as_of, so only what the release changed moves.
+ */
+export async function queueGoldRebuild(
+  prisma: PrismaClient,
+  queues: JobQueues,
+  request: { tenantId: string; version: number; releaseKey: string; missing: string[]; asOf?: Date },
+): Promise<QueuedGoldRebuild> {
+  const jobIdPrefix = `gold-${request.tenantId}-v${request.version}-${request.releaseKey}`;
+  const queue = queues.queue(buildStageJob.queue);
+  const root = `${jobIdPrefix}-${BUILD_STAGE_NAMES[BUILD_STAGE_NAMES.length - 1]}`;
+  // Replicas take turns on a lock named after the jobs: the first records the run and queues it,
+  // the next finds its jobs. Recorded and queued together, or neither.
+  const ticket = await prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${jobIdPrefix}))`;
+      if (await queue.getJob(root)) return null;
+      return requestRebuild(tx as unknown as PrismaClient, queues, {
+        tenantId: request.tenantId,
+        actor: 'worker',
+        asOf: request.asOf,
+        jobIdPrefix,
+        priority: REFRESH_ROLLUPS_PRIORITY,
+        reason: { reason: 'gold_columns_missing', fromVersion: request.version, missing: request.missing },
+      });
+    },
+    { timeout: 30_000 },
+  );
+  if (!ticket) return { jobIdPrefix, buildRunId: null };
+  return { jobIdPrefix, buildRunId: ticket.buildRunId };
 }
 
 /** The stages a rollups-only refresh records: the stale rollups built on a copy of the version, then its publish. */

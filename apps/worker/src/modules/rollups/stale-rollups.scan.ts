@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { publishedRollups, rollupModelKey, type PublishedRollups } from '@kineo/analytics';
+import { goldColumnsKey, goldColumnsRead, missingGoldColumns, publishedGoldColumns, publishedRollups, rollupModelKey, type PublishedRollups } from '@kineo/analytics';
 import { recordPublishedRollups, type PrismaClient } from '@kineo/db';
-import { queueRollupRefresh, type JobQueues, type ReplacedRefreshJob } from '@kineo/jobs';
+import { queueGoldRebuild, queueRollupRefresh, type JobQueues, type ReplacedRefreshJob } from '@kineo/jobs';
 import type { Warehouse } from '@kineo/warehouse';
 
 export interface StaleRollupScan {
@@ -9,19 +9,28 @@ export interface StaleRollupScan {
   checked: number;
   /** Tenants whose refresh was queued, with what was stale (and the finished job of the same id it replaced, if any). */
   queued: { tenantId: string; slug: string; version: number; stale: string[]; replaced?: ReplacedRefreshJob }[];
-  /** Tenants whose version could not be read (each logged); the next start tries again. */
+  /**
+   * Tenants whose published gold lacks columns this release reads, with a rebuild from bronze
+   * queued instead of a refresh (buildRunId null: it was queued already, by another replica or start).
+   */
+  rebuilds: { tenantId: string; slug: string; version: number; missing: string[]; buildRunId: string | null }[];
+  /** Tenants whose version could not be read, or whose rebuild could not be queued (each logged); the next start tries again. */
   unreadable: number;
 }
 
 /**
- * What a worker does when it starts (a deploy): every active tenant whose published version lacks
+ * What a worker does when it starts (a deploy). A tenant whose published gold lacks a column this
+ * release's model reads gets a rebuild from bronze (a refresh copies that gold and cannot add the
+ * column; the rebuild makes the rollups too). Otherwise, every active tenant whose published version lacks
  * one of this release's rollups, or holds one from an older definition, gets a refresh queued. The
  * job id names the tenant, its version and this release's rollups, so replicas starting together
  * queue one refresh, and a release whose refresh already ran queues none.
  */
 export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; warehouse: Warehouse; queues: JobQueues; log: Logger }): Promise<StaleRollupScan> {
-  const scan: StaleRollupScan = { checked: 0, queued: [], unreadable: 0 };
+  const scan: StaleRollupScan = { checked: 0, queued: [], rebuilds: [], unreadable: 0 };
   const modelKey = rollupModelKey(deps.warehouse.dialect);
+  const goldRead = goldColumnsRead();
+  const releaseKey = goldColumnsKey();
   const tenants = await deps.prisma.tenant.findMany({
     where: { status: 'active', dataVersion: { gt: 0 } },
     select: { id: true, slug: true, namespace: true, dataVersion: true },
@@ -30,8 +39,10 @@ export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; wa
   for (const tenant of tenants) {
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
     let state: PublishedRollups;
+    let missing: string[];
     try {
       state = await publishedRollups(deps.warehouse, ref, tenant.dataVersion);
+      missing = missingGoldColumns(goldRead, await publishedGoldColumns(deps.warehouse, ref, tenant.dataVersion, goldRead.keys()));
       scan.checked++;
     } catch (err) {
       scan.unreadable++;
@@ -40,6 +51,18 @@ export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; wa
     }
     // Versions published before the fleet recorded manifests get theirs here, at the first start of this release.
     await recordPublishedRollups(deps.prisma, tenant.id, tenant.dataVersion, state.manifest);
+    if (missing.length > 0) {
+      try {
+        // As at the version's own day, so a tenant's figures move only by what the release changed.
+        const run = await deps.prisma.buildRun.findFirst({ where: { tenantId: tenant.id, dataVersion: tenant.dataVersion, asOf: { not: null } }, select: { asOf: true } });
+        const { buildRunId } = await queueGoldRebuild(deps.prisma, deps.queues, { tenantId: tenant.id, version: tenant.dataVersion, releaseKey, missing, asOf: run?.asOf ?? undefined });
+        scan.rebuilds.push({ tenantId: tenant.id, slug: tenant.slug, version: tenant.dataVersion, missing, buildRunId });
+      } catch (err) {
+        scan.unreadable++;
+        deps.log.warn({ tenantId: tenant.id, version: tenant.dataVersion, missing, err }, 'gold columns at start: the rebuild could not be queued');
+      }
+      continue;
+    }
     const { stale } = state;
     if (stale.length === 0) continue;
     const { jobId, replaced } = await queueRollupRefresh(deps.queues, { tenantId: tenant.id, requestedBy: 'worker', jobId: `rollups-${tenant.id}-v${tenant.dataVersion}-${modelKey}` });
@@ -53,6 +76,12 @@ export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; wa
     }
     scan.queued.push({ tenantId: tenant.id, slug: tenant.slug, version: tenant.dataVersion, stale, ...(replaced ? { replaced } : {}) });
   }
-  deps.log.info({ checked: scan.checked, queued: scan.queued.length, unreadable: scan.unreadable }, 'rollups refresh at start: stale tenants queued');
+  if (scan.rebuilds.length > 0) {
+    deps.log.info(
+      { rebuilds: scan.rebuilds.length, newlyQueued: scan.rebuilds.filter((r) => r.buildRunId).length, columns: [...new Set(scan.rebuilds.flatMap((r) => r.missing))] },
+      'gold columns at start: rebuilds queued for tenants whose published gold lacks columns this release reads',
+    );
+  }
+  deps.log.info({ checked: scan.checked, queued: scan.queued.length, rebuilds: scan.rebuilds.length, unreadable: scan.unreadable }, 'rollups refresh at start: stale tenants queued');
   return scan;
 }
