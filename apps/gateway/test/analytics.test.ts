@@ -1,7 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { DASHBOARDS, queryIdentity, validateQuery } from '@kineo/analytics';
 import { SessionTokens, loadJwtSecret, UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
@@ -588,6 +590,51 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect(reply.body.data!.meta.cubes.map((c) => c.name)).toEqual(expect.arrayContaining(['Learner', 'CourseProgress', 'Certification', 'ProgramProgress']));
       expect(reply.body.data!.meta.dashboards.map((d) => d.id)).not.toContain('my-team');
     });
+  });
+
+  it("answers a figure whose gold columns an earlier release's build lacks with NEEDS_NEXT_BUILD, while the tenant's other dashboards answer", async () => {
+    // What a release before year_end_basis published: acme's gold, its history facts without the
+    // column and their rollups from another definition (never read), as initech's version 1.
+    const initech = await new TenantService(prisma).create({ slug: 'initech', name: 'Initech', actor: 'test' });
+    await queues.enqueue(provisionTenantJob, { tenantId: initech.id, requestedBy: 'test' });
+    for (let i = 0; (await prisma.tenant.findUniqueOrThrow({ where: { id: initech.id } })).status !== 'active'; i++) {
+      if (i > 600) throw new Error('initech was not provisioned');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const root = path.join(stack.env.KINEO_DATA_DIR, 'warehouse');
+    const snapshot = path.join(root, initech.namespace, 'gold', 'v1.duckdb');
+    fs.mkdirSync(path.dirname(snapshot), { recursive: true });
+    fs.copyFileSync(path.join(root, acme.namespace, 'gold', `v${acmeVersion}.duckdb`), snapshot);
+    const db = await DuckDBInstance.create(snapshot);
+    const c = await db.connect();
+    for (const table of ['fact_course_history', 'fact_program_history', 'fact_certification_history', 'fact_course_to_cert_history']) {
+      await c.run(`alter table gold.${table} drop column year_end_basis`);
+    }
+    await c.run("update gold.rollup_manifest set signature = 'older-release' where table_name like 'rollup_%history%'");
+    c.closeSync();
+    db.closeSync();
+    await warehouse.publish({ tenantId: initech.id, namespace: initech.namespace }, 1);
+    await prisma.buildRun.create({ data: { tenantId: initech.id, kind: 'build', status: 'succeeded', dataVersion: 1, asOf: AS_OF } });
+    await prisma.tenant.update({ where: { id: initech.id }, data: { dataVersion: 1 } });
+    await new UserService(prisma).create({ email: 'admin@initech.test', password: PASSWORD, grant: { tenantSlug: 'initech', role: 'org_admin' }, actor: 'test' });
+    tokens.initechAdmin = await login('admin@initech.test');
+
+    const history = await graphql(app, '{ dashboard(id: "fiscal-year-history") { tiles { id result { rows } } } }', as('initechAdmin'));
+    expect(history.body.errors).toHaveLength(1);
+    expect(history.body.errors![0]).toMatchObject({
+      message: expect.stringContaining("needs the organisation's next build (queued)"),
+      extensions: expect.objectContaining({ code: 'NEEDS_NEXT_BUILD' }),
+    });
+    const rate = await analytics('initechAdmin', { measures: ['ProgramHistory.overdueRate'], dimensions: ['ProgramHistory.fiscalYear'] });
+    expect(rate.body.errors![0].extensions).toMatchObject({ code: 'NEEDS_NEXT_BUILD' });
+    // A history figure that does not read the column answers.
+    const counts = await answer('initechAdmin', { measures: ['ProgramHistory.count'], dimensions: ['ProgramHistory.fiscalYear'] });
+    expect(counts.rows.length).toBeGreaterThan(0);
+    // Everything else reads what the version has.
+    const completion = await dashboard('initechAdmin', 'course-completion');
+    expect(completion.dataVersion).toBe(1);
+    expect(Number(completion.tiles.summary.result.rows[0]['CourseProgress.count'])).toBeGreaterThan(0);
+    expect((await dashboard('initechAdmin', 'certification-compliance')).dataVersion).toBe(1);
   });
 
   describe('exports', () => {

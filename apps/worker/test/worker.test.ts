@@ -302,10 +302,19 @@ describe('the worker', () => {
       const c = await db.connect();
       const history = ['fact_course_history', 'fact_program_history', 'fact_certification_history', 'fact_course_to_cert_history'];
       for (const table of history) await c.run(`alter table gold.${table} drop column year_end_basis`);
+      // Its history rollups were that release's too: stale to this one.
+      await c.run("update gold.rollup_manifest set signature = 'older-release' where rollup_name = 'CourseHistory.byFiscalYear'");
       c.closeSync();
       db.closeSync();
       const missingIn = async (version: number) => missingGoldColumns(goldColumnsRead(), await publishedGoldColumns(warehouse, ref, version));
       expect(await missingIn(1)).toEqual(history.map((t) => `${t}.year_end_basis`).sort());
+
+      // A refresh copies that gold, so ops asking for one get a failed run saying to rebuild, not a binder error.
+      const refresh = await requestRollupRefresh(prisma, queues, { tenantId: tenant.id, actor: 'ops@test' });
+      await expect((await queues.queue('build').getJob(refresh.jobId))!.waitUntilFinished(buildEvents, 60_000)).rejects.toThrow(
+        /lacks gold columns this release reads \(fact_certification_history\.year_end_basis, .*which a rollups refresh cannot add: rebuild the tenant/,
+      );
+      expect(await prisma.buildRun.findUniqueOrThrow({ where: { id: refresh.buildRunId } })).toMatchObject({ status: 'failed', dataVersion: null });
 
       const scans = await Promise.all([1, 2].map(() => queueStaleRollupRefreshes({ prisma, warehouse, queues, log })));
       const rebuilds = scans.flatMap((s) => s.rebuilds).filter((r) => r.tenantId === tenant.id);

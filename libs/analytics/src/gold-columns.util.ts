@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TenantNamespace, Warehouse } from '@kineo/warehouse';
 import { nodesOf } from './compiler/join-planner';
+import type { AnalyticsQuery } from './analytics.types';
 import { CUBES, type CubeDef, type SqlContext, type SqlOf } from './model';
 
 const mark = (node: string) => `__node_${node}__`;
@@ -78,9 +79,16 @@ export function goldColumnsKey(): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
-/** The gold columns the named cubes read (a query's cube and the cubes it joins). */
-export function goldColumnsOfCubes(names: readonly string[]): Map<string, string[]> {
-  return goldColumnsRead(names.map((name) => CUBES.get(name)).filter((cube): cube is CubeDef => cube !== undefined));
+/** The gold columns a query's cubes read (every cube a member it names belongs to). */
+export function goldColumnsOfQuery(query: AnalyticsQuery): Map<string, string[]> {
+  const members = [
+    ...query.measures,
+    ...(query.dimensions ?? []),
+    ...(query.filters ?? []).map((f) => f.member),
+    ...(query.timeDimension ? [query.timeDimension.dimension] : []),
+  ];
+  const names = new Set(members.map((member) => member.split('.')[0]));
+  return goldColumnsRead([...names].map((name) => CUBES.get(name)).filter((cube): cube is CubeDef => cube !== undefined));
 }
 
 /** A published version's gold: table → its columns (lower case); a table it lacks is absent. */

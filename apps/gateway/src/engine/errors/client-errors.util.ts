@@ -36,6 +36,8 @@ const CLIENT_CODES: ReadonlySet<string> = new Set<string>([
   'MANAGER_NOT_LINKED',
   'NO_DATA',
   'DATA_VERSION_GONE',
+  // A figure reading gold columns the published version (an earlier release's build) lacks, until its rebuild publishes.
+  'NEEDS_NEXT_BUILD',
   'QUERY_TIMEOUT',
   'RATE_LIMITED',
   // Explore's saved views: one the caller cannot see.

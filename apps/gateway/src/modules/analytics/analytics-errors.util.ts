@@ -27,6 +27,19 @@ export function noDataYet(): DomainError {
   return new DomainError('NO_DATA', 'No data has been published for your organisation yet: load an LMS export first; the dashboards fill once its build is published.');
 }
 
+/**
+ * A figure whose cubes read gold columns the tenant's published version lacks: built by an earlier
+ * release, its rebuild is queued by the worker's start-up scan. Not an internal error: the caller
+ * learns why and when it fills; the rest of the product answers meanwhile.
+ */
+export function needsNextBuild(missing: string[]): DomainError {
+  return new DomainError(
+    'NEEDS_NEXT_BUILD',
+    "This figure needs the organisation's next build (queued): the data published now was built by an earlier release and lacks what this figure reads. The other dashboards answer meanwhile.",
+    { missing },
+  );
+}
+
 function formatSeconds(ms: number): string {
   const seconds = ms / 1000;
   return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;

@@ -8,7 +8,11 @@ import {
   MAX_PAGE_SIZE,
   dashboardQueries,
   describeModel,
+  goldColumnsOfQuery,
+  missingGoldColumns,
   modelFingerprint,
+  publishedGoldColumns,
+  type PublishedGoldColumns,
   queryIdentity,
   validateQuery,
   type AnalyticsFilter,
@@ -36,7 +40,7 @@ import { PRISMA } from '../../engine/database/database.module';
 import { MetricsService } from '../../engine/metrics/metrics.service';
 import { PublishedVersions, type PublishedVersion } from '../../engine/warehouse/published-versions.service';
 import { WAREHOUSE } from '../../engine/warehouse/warehouse.module';
-import { noDataYet, toAnalyticsError } from './analytics-errors.util';
+import { needsNextBuild, noDataYet, toAnalyticsError } from './analytics-errors.util';
 
 /** What every answer carries: the data it was computed on. */
 export interface AnswerVersion {
@@ -138,6 +142,8 @@ export class AnalyticsService implements OnModuleInit {
   private readonly plans = new Map<string, PlannedTile[]>();
   /** Each tenant's published rollups, for the version they were read on (a version's tables never change). */
   private readonly rollups = new Map<string, { version: number; read: Promise<VersionRollups>; failedAt?: number }>();
+  /** Each tenant's published gold columns, read only after a query on that version failed (one entry per tenant). */
+  private readonly goldColumns = new Map<string, { version: number; read: Promise<PublishedGoldColumns> }>();
 
   constructor(
     @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
@@ -233,7 +239,7 @@ export class AnalyticsService implements OnModuleInit {
     const { value, cached } = await this.cache.getOrCompute<StoredResult>(
       key,
       async () => {
-        const rows = await this.run(tenant, compiled, published.version);
+        const rows = await this.run(tenant, compiled, published.version, query);
         const page = rows.slice(0, pageSize);
         const more = probe > pageSize ? rows.length > pageSize : rows.length === pageSize;
         const nextCursor = more && page.length > 0 ? compiled.cursorOf(page[page.length - 1]) : null;
@@ -304,7 +310,7 @@ export class AnalyticsService implements OnModuleInit {
           compiled = this.translated(() => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf, rollups: rollups.entries }));
           plan.compiled = { asOf: published.asOf, rollups: rollups.key, query: compiled };
         }
-        const rows = await this.run(tenant, compiled, published.version);
+        const rows = await this.run(tenant, compiled, published.version, query);
         return { columns: compiled.columns, rowsJson: JSON.stringify(rows), rollup: compiled.rollup ?? null } satisfies StoredResult;
       },
       STORED_RESULT,
@@ -344,7 +350,8 @@ export class AnalyticsService implements OnModuleInit {
     return record;
   }
 
-  private async run(tenant: AnalyticsTenant, compiled: CompiledQuery, version: number): Promise<Row[]> {
+  /** `query`: what the statement answers, to tell a version lacking the gold columns it reads from any other failure. */
+  private async run(tenant: AnalyticsTenant, compiled: CompiledQuery, version: number, query?: AnalyticsQuery): Promise<Row[]> {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
@@ -354,7 +361,34 @@ export class AnalyticsService implements OnModuleInit {
     } catch (error) {
       const translated = toAnalyticsError(error, this.timeoutMs);
       this.metrics?.observeWarehouseQuery(translated instanceof DomainError && translated.code === 'QUERY_TIMEOUT' ? 'timeout' : 'error', seconds());
+      // Untranslated: a warehouse failure other than a timeout or a version gone (a binder error among them).
+      if (query && translated === error) {
+        const missing = await this.missingGoldColumns(tenant, version, query);
+        if (missing.length > 0) throw needsNextBuild(missing);
+      }
       throw translated;
+    }
+  }
+
+  /**
+   * The gold columns `query` reads that the tenant's version lacks (an earlier release built it, and
+   * its rebuild is queued). Asked only after a statement failed, so answering costs nothing; a
+   * version's columns never change, so they are read once per tenant and version. Unreadable: none
+   * (the statement's own error stands).
+   */
+  private async missingGoldColumns(tenant: AnalyticsTenant, version: number, query: AnalyticsQuery): Promise<string[]> {
+    let known = this.goldColumns.get(tenant.tenantId);
+    if (!known || known.version !== version) {
+      known = { version, read: publishedGoldColumns(this.warehouse, namespaceOf(tenant), version) };
+      this.goldColumns.set(tenant.tenantId, known);
+      known.read.catch(() => {
+        if (this.goldColumns.get(tenant.tenantId) === known) this.goldColumns.delete(tenant.tenantId);
+      });
+    }
+    try {
+      return missingGoldColumns(goldColumnsOfQuery(query), await known.read);
+    } catch {
+      return [];
     }
   }
 

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { isTransientDatabaseError, REFRESH_ROLLUPS_STAGES, refreshRollupsJob, type JobPayload } from '@kineo/jobs';
 import { recordPublishedRollups, StageRecorder, type Prisma, type PrismaClient } from '@kineo/db';
-import { publishedRollups, rollupRefreshStatements, type PublishedRollups, type RollupManifestEntry } from '@kineo/analytics';
+import { goldColumnsRead, missingGoldColumns, publishedGoldColumns, publishedRollups, rollupRefreshStatements, type PublishedRollups, type RollupManifestEntry } from '@kineo/analytics';
 import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
 import { WorkerStoppingError } from '../../engine/worker-stopping.error';
@@ -74,6 +74,13 @@ export function refreshRollupsHandler(deps: BuildDeps) {
         'rollups',
         async () => {
           context.signal.throwIfAborted();
+          // The refresh copies the version's gold, so it cannot add a column an earlier release did not build.
+          const missing = missingGoldColumns(goldColumnsRead(), await publishedGoldColumns(deps.warehouse, ref, from));
+          if (missing.length > 0) {
+            throw new UnrecoverableError(
+              `Version ${from} lacks gold columns this release reads (${missing.join(', ')}), which a rollups refresh cannot add: rebuild the tenant from bronze (kineo tenant rebuild; a worker's start queues it).`,
+            );
+          }
           await context.progress({ stage: 'rollups', from, version, rollups: state.stale });
           const derived = await deps.warehouse.deriveVersion(ref, from, version, rollupRefreshStatements(deps.warehouse.dialect, asOf, state.stale)).catch(rethrowDiskFull);
           // The version is right either way, and a build pins the tables its own stages wrote; but a
