@@ -74,13 +74,13 @@ async function main() {
             await tenants.markActive(tenant.id, 'bench');
           }
           if (i >= ACTIVE) continue;
-          if (!existing) {
-            // The same published gold as bench, under this tenant's own namespace.
-            const dir = warehouse.tenantDir({ tenantId: tenant.id, namespace: tenant.namespace });
-            fs.copyFileSync(snapshot, path.join(dir, 'gold', 'v1.duckdb'));
-            fs.writeFileSync(path.join(dir, 'published.json'), JSON.stringify({ version: 1, publishedAt: new Date().toISOString() }));
-            await prisma.tenant.update({ where: { id: tenant.id }, data: { dataVersion: 1 } });
-          }
+          // The same published gold as bench, under this tenant's own namespace: copied on every run,
+          // so a kept stack whose bench tenant was rebuilt (a release that changed gold) gives the
+          // other 19 the same gold again instead of leaving them on an older release's.
+          const dir = warehouse.tenantDir({ tenantId: tenant.id, namespace: tenant.namespace });
+          fs.copyFileSync(snapshot, path.join(dir, 'gold', 'v1.duckdb'));
+          fs.writeFileSync(path.join(dir, 'published.json'), JSON.stringify({ version: 1, publishedAt: new Date().toISOString() }));
+          if (!existing) await prisma.tenant.update({ where: { id: tenant.id }, data: { dataVersion: 1 } });
           active.push(slug);
         }
         active.push('bench');
