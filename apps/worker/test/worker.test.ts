@@ -204,6 +204,21 @@ describe('the worker', () => {
       expect(announced).toContainEqual(expect.objectContaining({ tenantId: tenant.id, version: 1 }));
       expect((await warehouse.queryPublished(ref, 'select count(*) as n from gold.dim_user where user_key > 0')).rows).toEqual([{ n: 1 }]);
       expect((build?.checks as { status: string }[]).every((c) => c.status === 'passed')).toBe(true);
+      const snapshotWarnings = (b: { stages: unknown }) => (b.stages as { stage: string; warnings?: string[] }[]).find((s) => s.stage === 'snapshots')?.warnings;
+      expect(snapshotWarnings(build!)).toBeUndefined();
+
+      // The org admin sets the real fiscal-year start (July) after the first load: the next build
+      // rebuilds the history under it and says so on its load report.
+      await prisma.tenant.update({ where: { id: tenant.id }, data: { fiscalYearStartMonth: 7 } });
+      const buildEvents = new QueueEvents('build', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+      try {
+        await buildEvents.waitUntilReady();
+        await dropAndLoad(tenant.namespace, events, buildEvents);
+      } finally {
+        await buildEvents.close();
+      }
+      const next = await prisma.buildRun.findFirstOrThrow({ where: { tenantId: tenant.id, status: 'succeeded', dataVersion: 2 } });
+      expect(snapshotWarnings(next)).toEqual([expect.stringMatching(/^fiscal calendar changed \(FY\d{4} ran .*\): fiscal-year history rebuilt from completion dates/)]);
     } finally {
       await close();
     }

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabricksWarehouse, DuckDbWarehouse, namespaceForTenantSeq } from '@kineo/warehouse';
 import { startDatabricksTestServer, type DatabricksTestServer } from '@kineo/warehouse/test/databricks-server';
-import type { CheckResult } from '../src';
-import { generateSmallExport, goldDifferences, loadAndBuild } from './engine-comparison';
+import { buildTenant, ingestFiles, type CheckResult } from '../src';
+import { writeFiscalCalendar, type FiscalCalendarRow } from './gold-fixtures';
+import { generateSmallExport, goldDifferences, loadAndBuild, SMALL_TENANT_AS_OF } from './engine-comparison';
 
 const tenant = { tenantId: 'small', namespace: namespaceForTenantSeq(44) };
 
@@ -61,5 +62,24 @@ describe('a small tenant built on DuckDB and through the Databricks driver', () 
     const statements = server.recorder.statementsLike(/^create or replace table gold\.dim_date\b/).map((s) => s.sql);
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatch(/date_format\(calendar_day, 'yyyyMMdd'\)/);
+  });
+
+  it('rebuilds the fiscal-year history the same way on both after a changed dimdates.xlsx', async () => {
+    // June 2024 moves from FY2024 to FY2025 in the customer's calendar (the export's starts in July)
+    const june: FiscalCalendarRow[] = Array.from({ length: 30 }, (_, i) => [`2024-06-${String(i + 1).padStart(2, '0')}`, 2025, 1, 1]);
+    const warnings: Record<string, string[]> = { duckdb: [], databricks: [] };
+    for (const [name, wh] of [['duckdb', duck], ['databricks', dbx]] as const) {
+      const landing = path.join(dir, `${name}-landing`, tenant.namespace, 'calendar');
+      fs.mkdirSync(landing, { recursive: true });
+      await ingestFiles(wh, tenant, [{ path: await writeFiscalCalendar(landing, june) }], { batchId: '00000000-0000-4000-8000-0000000000cc', source: 'test' });
+      await buildTenant(wh, tenant, { asOf: SMALL_TENANT_AS_OF, fiscalYearStartMonth: 7, onWarning: (_stage, w) => void warnings[name].push(w) });
+    }
+    expect(warnings.databricks).toEqual(warnings.duckdb);
+    expect(warnings.duckdb).toEqual([expect.stringContaining('fiscal calendar changed (FY2025 ran 2024-07-01 to 2025-06-30, now 2024-06-01 to 2025-06-30 and 1 more year)')]);
+    const archived = 'select table_name, archived_rows from silver.history_archive_log order by 1';
+    expect((await dbx.query(tenant, archived)).rows.map((r) => [r.table_name, Number(r.archived_rows)])).toEqual(
+      (await duck.query(tenant, archived)).rows.map((r) => [r.table_name, Number(r.archived_rows)]),
+    );
+    expect(await goldDifferences(duck, dbx, tenant)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { SOURCE_FILES, sourceFile } from '@kineo/contract';
 import { DuckDbWarehouse, namespaceForTenantSeq, type Row } from '@kineo/warehouse';
-import { buildTenant, ingestFiles, runChecks, type BuildStage, type CheckResult, type LoadReport } from '../src';
+import { buildTenant, ingestFiles, runChecks, type BuildOptions, type BuildStage, type CheckResult, type LoadReport } from '../src';
 
 export type FixtureRow = Record<string, string | number | null | undefined>;
 /** Rows per export file, by table name; a column left out is written empty. */
@@ -24,6 +24,17 @@ const csvValue = (value: FixtureRow[string]) => {
   const text = String(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
+
+/** Writes the days given as the customer's fiscal calendar (dimdates.xlsx) into a folder; returns its path. */
+export async function writeFiscalCalendar(dir: string, days: FiscalCalendarRow[]): Promise<string> {
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet('Calendar');
+  sheet.addRow(['date', 'fiscal_year', 'fiscal_quarter', 'fiscal_period']);
+  for (const [date, year, quarter, period] of days) sheet.addRow([new Date(`${date}T00:00:00Z`), year, quarter, period]);
+  const file = path.join(dir, 'dimdates.xlsx');
+  await workbook.xlsx.writeFile(file);
+  return file;
+}
 
 /**
  * A tenant on a throwaway DuckDB warehouse, loaded and built through the same public paths the
@@ -63,22 +74,14 @@ export class TestTenant {
       fs.writeFileSync(file, lines.join('\n') + '\n');
       paths.push(file);
     }
-    if (options.fiscalCalendar) {
-      const workbook = new ExcelJS.Workbook();
-      const sheet = workbook.addWorksheet('Calendar');
-      sheet.addRow(['date', 'fiscal_year', 'fiscal_quarter', 'fiscal_period']);
-      for (const [date, year, quarter, period] of options.fiscalCalendar) sheet.addRow([new Date(`${date}T00:00:00Z`), year, quarter, period]);
-      const file = path.join(landing, 'dimdates.xlsx');
-      await workbook.xlsx.writeFile(file);
-      paths.push(file);
-    }
+    if (options.fiscalCalendar) paths.push(await writeFiscalCalendar(landing, options.fiscalCalendar));
     return ingestFiles(this.warehouse, this.tenant, paths.map((p) => ({ path: p })), {
       batchId: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
       source: 'test',
     });
   }
 
-  async build(asOf: string, options: { fiscalYearStartMonth?: number; stages?: BuildStage[] } = {}) {
+  async build(asOf: string, options: { fiscalYearStartMonth?: number; stages?: BuildStage[]; buildId?: string; onWarning?: BuildOptions['onWarning'] } = {}) {
     return buildTenant(this.warehouse, this.tenant, { asOf: new Date(asOf), ...options });
   }
 

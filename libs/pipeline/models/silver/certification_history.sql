@@ -2,6 +2,7 @@
 -- depends: silver.fiscal_years, silver.history_years, silver._build, silver.certification_completions_seen, gold.fact_certification_progress
 -- kind: incremental
 -- stage: snapshots
+-- calendar-reset: silver.certification_history
 -- Each user x certification's state as at each fiscal year end, kept across builds as
 -- silver.course_history explains. At a year end the cycle known then (this build's when completed
 -- by the year end, else the last build's of that year) is judged by the contract's rules with the

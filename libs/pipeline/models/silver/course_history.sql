@@ -2,6 +2,7 @@
 -- depends: silver.fiscal_years, silver.history_years, silver._build, gold.fact_course_progress
 -- kind: incremental
 -- stage: snapshots
+-- calendar-reset: silver.course_history
 -- Each user x course's status as at each fiscal year end, kept across builds. How every history
 -- table (course, program, certification, course-to-certification) is kept:
 -- * While a year is open, each build records the status as at its as_of (is_closed false,

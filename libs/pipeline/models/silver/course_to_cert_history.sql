@@ -2,6 +2,7 @@
 -- depends: silver.fiscal_years, silver.history_years, silver._build, gold.fact_course_to_cert_progress
 -- kind: incremental
 -- stage: snapshots
+-- calendar-reset: silver.course_to_cert_history
 -- Each user x certification x counting course's status as at each fiscal year end, kept across
 -- builds as silver.course_history explains (the courses that count are those of the build that
 -- closes the year).

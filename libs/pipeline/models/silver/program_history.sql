@@ -2,6 +2,7 @@
 -- depends: silver.fiscal_years, silver.history_years, silver._build, gold.fact_program_progress
 -- kind: incremental
 -- stage: snapshots
+-- calendar-reset: silver.program_history
 -- Each user x plain program's status as at each fiscal year end, kept across builds as
 -- silver.course_history explains. Overdue at a year end: not complete by then, due before it,
 -- and the user active when last seen that year; a year closed from completion dates alone holds

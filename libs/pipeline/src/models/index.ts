@@ -3,3 +3,4 @@ export * from './runner';
 export * from './silver-staging';
 export * from './build';
 export * from './placeholders';
+export * from './calendar-reset';

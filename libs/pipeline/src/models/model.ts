@@ -14,6 +14,11 @@ export interface Model {
   step?: string;
   /** For 'incremental': statements run in order after `sql` (inserts, deletes) on a table kept across builds. */
   statements?: string[];
+  /**
+   * Kept tables keyed by fiscal year that a change of the fiscal calendar archives and empties
+   * before this model's statements run (`-- calendar-reset:` header; see calendar-reset.ts).
+   */
+  calendarResets?: string[];
   source: string;
 }
 
@@ -32,6 +37,10 @@ export function parseModel(text: string, source: string): Model {
     .map((d) => d.trim())
     .filter(Boolean);
   const kind = (/^--\s*kind:\s*(\S+)/m.exec(text)?.[1] ?? 'table') as Model['kind'];
+  const calendarResets = (/^--\s*calendar-reset:\s*(.*)$/m.exec(text)?.[1] ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const stage = /^--\s*stage:\s*(\S+)/m.exec(text)?.[1] ?? name.split('.')[0];
   const withoutComments = (sql: string) =>
     sql
@@ -53,8 +62,9 @@ export function parseModel(text: string, source: string): Model {
     if (!create || extraCreates.length > 0) throw new Error(`${source}: an incremental model needs exactly one "-- create" section`);
     const statements = bodies('apply');
     if (statements.some((s) => !s)) throw new Error(`${source}: an "-- apply" section is empty`);
-    return { name, depends, kind, stage, sql: create, statements, source };
+    return { name, depends, kind, stage, sql: create, statements, source, ...(calendarResets.length > 0 ? { calendarResets } : {}) };
   }
+  if (calendarResets.length > 0) throw new Error(`${source}: only an incremental model can reset kept tables on a calendar change`);
   if (kind !== 'table') throw new Error(`${source}: unknown kind "${String(kind)}" (table, iterate or incremental)`);
   return { name, depends, kind, stage, sql: withoutComments(text), source };
 }

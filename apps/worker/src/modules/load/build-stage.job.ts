@@ -43,10 +43,14 @@ export function buildStageHandler(deps: BuildDeps) {
       const results = await build.stage(
         stage,
         async () => {
+          const warnings: string[] = [];
           const out = await buildTenant(deps.warehouse, ref, {
             asOf,
             fiscalYearStartMonth: tenant.fiscalYearStartMonth,
             stages: [stage],
+            // A retried stage then finds what its earlier attempt did (the history reset of a calendar change).
+            buildId: build.runId,
+            onWarning: (_stage, warning) => void warnings.push(warning),
             // Built in the same layers and stage order as gold, so the publish that follows covers them.
             models: rollupModels(deps.warehouse.dialect, asOf),
             onModel: (r) => {
@@ -60,7 +64,7 @@ export function buildStageHandler(deps: BuildDeps) {
           // (a refresh may rewrite the working tables before then: see publish).
           const written = out[stage].filter((r) => r.model.startsWith('gold.')).map((r) => r.model.slice('gold.'.length));
           const goldVersions = written.length > 0 ? await deps.warehouse.tableVersions(ref, 'gold', written) : null;
-          return { result: out[stage], details: { models: out[stage], ...(goldVersions ? { goldVersions } : {}) } };
+          return { result: out[stage], details: { models: out[stage], ...(goldVersions ? { goldVersions } : {}) }, warnings };
         },
         context.job.attemptsMade + 1,
       );
