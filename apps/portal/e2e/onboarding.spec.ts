@@ -69,6 +69,29 @@ test.describe('onboarding an organisation', () => {
     await expect(page.getByRole('status').filter({ hasText: /invited of \d+ managers/ })).toBeVisible();
   });
 
+  test('with data published, a new fiscal-year start is saved only once the admin confirms what it does to the history', async ({ page, signIn }) => {
+    await signIn('onboardAdmin');
+    await page.goto('/onboarding');
+    const step = page.getByRole('region', { name: '3. Fiscal year' });
+    const month = step.getByLabel('The fiscal year starts in');
+    await expect(month).toHaveValue('1');
+    await expect(step).toContainText('the next build rebuilds that history from completion dates');
+    await month.selectOption('7');
+    await step.getByRole('button', { name: 'Save' }).click();
+    const confirm = step.getByRole('alert');
+    await expect(confirm).toContainText('Change the fiscal year start from January to July?');
+    await expectNoSeriousA11yViolations(page);
+    await confirm.getByRole('button', { name: 'Keep January' }).click();
+    await expect(confirm).toBeHidden();
+    await page.reload();
+    await expect(month).toHaveValue('1');
+
+    await month.selectOption('7');
+    await step.getByRole('button', { name: 'Save' }).click();
+    await step.getByRole('alert').getByRole('button', { name: 'Change to July' }).click();
+    await expect(step.getByRole('status')).toContainText('Saved: the fiscal year starts in July from the next build.');
+  });
+
   test('an org admin invites a viewer, and the invitation link accepted in the browser signs them in', async ({ page, world, signIn, browser }) => {
     await signIn('onboardAdmin');
     await page.goto('/users');

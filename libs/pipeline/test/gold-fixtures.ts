@@ -4,7 +4,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { SOURCE_FILES, sourceFile } from '@kineo/contract';
 import { DuckDbWarehouse, namespaceForTenantSeq, type Row } from '@kineo/warehouse';
-import { buildTenant, ingestFiles, runChecks, type BuildOptions, type BuildStage, type CheckResult, type LoadReport } from '../src';
+import { buildTenant, ingestFiles, runChecks, type BuildOptions, type CheckResult, type LoadReport } from '../src';
 
 export type FixtureRow = Record<string, string | number | null | undefined>;
 /** Rows per export file, by table name; a column left out is written empty. */
@@ -81,7 +81,7 @@ export class TestTenant {
     });
   }
 
-  async build(asOf: string, options: { fiscalYearStartMonth?: number; stages?: BuildStage[]; buildId?: string; onWarning?: BuildOptions['onWarning'] } = {}) {
+  async build(asOf: string, options: Pick<BuildOptions, 'fiscalYearStartMonth' | 'stages' | 'buildId' | 'onWarning' | 'onModel'> = {}) {
     return buildTenant(this.warehouse, this.tenant, { asOf: new Date(asOf), ...options });
   }
 

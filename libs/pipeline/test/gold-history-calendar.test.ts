@@ -1,4 +1,5 @@
 import type { Row } from '@kineo/warehouse';
+import type { BuildOptions } from '../src';
 import { TestTenant, unix, type FiscalCalendarRow, type LmsExport } from './gold-fixtures';
 
 // A change of the fiscal calendar after history was recorded: the kept history is archived and
@@ -46,9 +47,9 @@ const HISTORIES = ['course', 'program', 'certification', 'course_to_cert'];
 const KEPT = [...HISTORIES.map((h) => `silver.${h}_history`), 'silver.history_years', 'silver.load_years'];
 
 /** Builds as of `asOf` with the start month given, returning the warnings the build gave. */
-async function build(t: TestTenant, asOf: string, fiscalYearStartMonth: number): Promise<string[]> {
+async function build(t: TestTenant, asOf: string, fiscalYearStartMonth: number, options: Pick<BuildOptions, 'buildId' | 'onModel'> = {}): Promise<string[]> {
   const warnings: string[] = [];
-  await t.build(asOf, { fiscalYearStartMonth, onWarning: (stage, warning) => void warnings.push(`${stage}: ${warning}`) });
+  await t.build(asOf, { fiscalYearStartMonth, ...options, onWarning: (stage, warning) => void warnings.push(`${stage}: ${warning}`) });
   return warnings;
 }
 
@@ -215,18 +216,33 @@ describe('a change of the fiscal calendar after history was recorded', () => {
     });
   });
 
-  describe('a changed dimdates.xlsx', () => {
+  describe('a changed dimdates.xlsx, the build failing once after the reset and retried', () => {
     let t: TestTenant;
+    let before: Record<string, Row[]>;
+    let failed: unknown;
     let warnings: string[];
 
     beforeAll(async () => {
       t = await TestTenant.create();
       await t.load({ ...FIRST_LOAD, course_completions: [...FIRST_LOAD.course_completions!, { id: 7, userid: 7, course: 100, timecompleted: '2024-12-10', status: 50 }] });
       await build(t, DEC_2025, JANUARY);
+      before = await keptRows(t);
       // December 2024 moves into FY2025: FY2024 ends 30 November 2024
       const december: FiscalCalendarRow[] = Array.from({ length: 31 }, (_, i) => [`2024-12-${String(i + 1).padStart(2, '0')}`, 2025, 1, 1]);
       await t.load({}, { fiscalCalendar: december });
-      warnings = await build(t, DEC_2025, JANUARY);
+      // The first attempt stops once the course history is archived, emptied and rebuilt.
+      const stopAfterCourseHistory: BuildOptions['onModel'] = (r) => {
+        if (r.model === 'silver.course_history') throw new Error('worker stopped');
+      };
+      failed = await build(t, DEC_2025, JANUARY, { buildId: 'the-build', onModel: stopAfterCourseHistory }).catch((e: unknown) => e);
+      warnings = await build(t, DEC_2025, JANUARY, { buildId: 'the-build' });
+    });
+
+    it('archives what was kept before the first attempt, once, under one reset', async () => {
+      expect(failed).toEqual(new Error('worker stopped'));
+      expect(await t.rows('select distinct reset_id from silver.history_resets')).toEqual([{ reset_id: 1 }]);
+      for (const table of KEPT) expect({ table, rows: await archived(t, table, 1) }).toEqual({ table, rows: before[table] });
+      expect(await t.rows('select count(*) as n, count(distinct table_name) as tables from silver.history_archive_log')).toEqual([{ n: KEPT.length, tables: KEPT.length }]);
     });
 
     afterAll(() => t.close());

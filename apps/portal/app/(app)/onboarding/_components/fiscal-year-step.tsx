@@ -6,20 +6,30 @@ import { runOperation } from '@/app/_client/graphql-client';
 import { useLocale } from '../../dashboards/_components/use-locale';
 import { RebuildMutation, TenantSettingsQuery, UpdateFiscalYearStartMutation } from './onboarding.operations';
 
-/** Step 3: the month the fiscal year starts; a rebuild applies it to the published data. */
+/**
+ * Step 3: the month the fiscal year starts; a rebuild applies it to the published data. Once data
+ * is published, a change renumbers the fiscal years the history was kept under, and the next build
+ * rebuilds that history from completion dates: the org admin is told so and confirms first.
+ */
 export function FiscalYearStep() {
   const locale = useLocale();
   const client = useQueryClient();
   const settings = useQuery({ queryKey: ['tenantSettings'], queryFn: () => runOperation(TenantSettingsQuery) });
   const [month, setMonth] = useState<number | null>(null);
+  const [confirming, setConfirming] = useState(false);
   const selectId = useId();
+  const warningId = useId();
   const save = useMutation({
     mutationFn: (m: number) => runOperation(UpdateFiscalYearStartMutation, { month: m }),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['tenantSettings'] }),
+    onSuccess: () => {
+      setConfirming(false);
+      return client.invalidateQueries({ queryKey: ['tenantSettings'] });
+    },
   });
   const rebuild = useMutation({ mutationFn: () => runOperation(RebuildMutation) });
   const current = settings.data?.tenantSettings.fiscalYearStartMonth;
   const chosen = month ?? current ?? 1;
+  const published = (settings.data?.tenantSettings.dataVersion ?? 0) > 0;
   const monthName = (m: number) => new Intl.DateTimeFormat(locale, { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, m - 1, 1)));
 
   return (
@@ -29,21 +39,54 @@ export function FiscalYearStep() {
         className="inline-form"
         onSubmit={(event) => {
           event.preventDefault();
-          save.mutate(chosen);
+          if (published && !confirming) setConfirming(true);
+          else save.mutate(chosen);
         }}
       >
         <label htmlFor={selectId}>The fiscal year starts in</label>
-        <select id={selectId} value={chosen} onChange={(event) => setMonth(Number(event.target.value))} disabled={!settings.data}>
+        <select
+          id={selectId}
+          value={chosen}
+          onChange={(event) => {
+            setMonth(Number(event.target.value));
+            setConfirming(false);
+          }}
+          disabled={!settings.data}
+          aria-describedby={published ? warningId : undefined}
+        >
           {Array.from({ length: 12 }, (_, i) => i + 1).map((m) => (
             <option key={m} value={m}>
               {monthName(m)}
             </option>
           ))}
         </select>
-        <button type="submit" className="button" disabled={save.isPending || chosen === current}>
-          Save
-        </button>
+        {confirming ? null : (
+          <button type="submit" className="button" disabled={save.isPending || chosen === current}>
+            Save
+          </button>
+        )}
       </form>
+      {published ? (
+        <p id={warningId} className="muted">
+          Your organisation already has published fiscal-year history. A new start month renumbers the fiscal years, so the next build
+          rebuilds that history from completion dates: every closed fiscal year then shows completions only, without completion or overdue
+          rates, and the current year is followed from that build on. What was recorded before is archived, not deleted.
+        </p>
+      ) : null}
+      {confirming && current !== undefined ? (
+        <div className="notice" role="alert">
+          <p>
+            Change the fiscal year start from {monthName(current)} to {monthName(chosen)}? The fiscal-year history is rebuilt from completion
+            dates at the next build.
+          </p>
+          <button type="button" className="button danger" onClick={() => save.mutate(chosen)} disabled={save.isPending}>
+            Change to {monthName(chosen)}
+          </button>{' '}
+          <button type="button" className="button" onClick={() => setConfirming(false)} disabled={save.isPending}>
+            Keep {monthName(current)}
+          </button>
+        </div>
+      ) : null}
       {settings.error || save.error || rebuild.error ? (
         <p className="notice error" role="alert">
           {(settings.error ?? save.error ?? rebuild.error)!.message}
