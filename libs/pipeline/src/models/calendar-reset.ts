@@ -23,8 +23,8 @@ function columnDefinitions(create: string, source: string): string[] {
 }
 
 /**
- * The statements that archive and empty one kept table when this build found the fiscal calendar
- * changed: its rows keep the year numbers and dates of the old calendar, which the new one gives to
+ * The statements that archive and empty one kept table, for a build that found the fiscal calendar
+ * changed (an archive table exists from a tenant's first reset on): its rows keep the year numbers and dates of the old calendar, which the new one gives to
  * other days, so nothing kept can be carried over (see silver.history_resets). Safe to run again
  * after a failure: a table is archived once per reset (the log says which are), and emptying it
  * again only drops what this same build re-derives in the statements after.
@@ -47,8 +47,9 @@ export function calendarResetStatements(table: Model): string[] {
 }
 
 /**
- * Puts the reset statements of each `-- calendar-reset:` table before the statements of the model
- * naming it, and makes that model run after the change is detected and the tables exist.
+ * Gives the model naming `-- calendar-reset:` tables their reset statements as its prelude (run
+ * before its own statements, in a build that made a reset), and makes it run after the change is
+ * detected and the tables exist.
  */
 export function withCalendarResets(models: Model[]): Model[] {
   const byName = new Map(models.map((m) => [m.name, m]));
@@ -63,7 +64,7 @@ export function withCalendarResets(models: Model[]): Model[] {
     return {
       ...model,
       depends: [...model.depends, ...extra],
-      statements: [...resets.flatMap(calendarResetStatements), ...(model.statements ?? [])],
+      prelude: { when: THIS_BUILDS_RESET, statements: resets.flatMap(calendarResetStatements) },
     };
   });
 }

@@ -19,6 +19,11 @@ export interface Model {
    * before this model's statements run (`-- calendar-reset:` header; see calendar-reset.ts).
    */
   calendarResets?: string[];
+  /**
+   * For 'incremental': statements run after `sql` and before `statements`, only when the query
+   * `when` returns a row (most builds need none of them, and each is a round trip on Databricks).
+   */
+  prelude?: { when: string; statements: string[] };
   source: string;
 }
 

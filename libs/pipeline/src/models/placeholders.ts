@@ -121,6 +121,9 @@ export function compileModel(model: Model, dialect: Dialect): Model {
       sql: expandPlaceholders(model.sql, dialect),
       ...(model.step !== undefined ? { step: expandPlaceholders(model.step, dialect) } : {}),
       ...(model.statements !== undefined ? { statements: model.statements.map((s) => expandPlaceholders(s, dialect)) } : {}),
+      ...(model.prelude !== undefined
+        ? { prelude: { when: expandPlaceholders(model.prelude.when, dialect), statements: model.prelude.statements.map((s) => expandPlaceholders(s, dialect)) } }
+        : {}),
     };
   } catch (error) {
     throw new Error(`${model.source}: ${error instanceof Error ? error.message : String(error)}`);

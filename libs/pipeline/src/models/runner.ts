@@ -15,7 +15,7 @@ const MAX_ITERATIONS = 10_000;
 
 /**
  * Runs models in the given (dependency) order on one session, recording rows and time for each.
- * An incremental model runs its create statement, then its statements in order.
+ * An incremental model runs its create statement, then its prelude when due, then its statements in order.
  */
 export async function runModels(
   session: WarehouseSession,
@@ -40,6 +40,9 @@ async function runModel(session: WarehouseSession, model: Model): Promise<ModelR
   let iterations: number | undefined;
   try {
     await session.execute(model.sql);
+    if (model.prelude && (await session.query(model.prelude.when)).rows.length > 0) {
+      for (const statement of model.prelude.statements) await session.execute(statement);
+    }
     for (const statement of model.statements ?? []) await session.execute(statement);
     if (model.kind === 'iterate') {
       iterations = 0;
