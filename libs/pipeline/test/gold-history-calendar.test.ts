@@ -218,6 +218,22 @@ describe('a change of the fiscal calendar after history was recorded', () => {
     });
   });
 
+  it('finds a change for a tenant whose history was kept before the calendar was recorded, from the year ends it closed', async () => {
+    const t = await TestTenant.create();
+    try {
+      await t.load(FIRST_LOAD);
+      await build(t, DEC_2025, JANUARY);
+      // as a release before this one left it: the history tables, no recorded calendar or resets
+      for (const table of ['silver.history_calendar', 'silver.history_resets', 'silver.history_archive_log']) await t.execute(`drop table ${table}`);
+      const warnings = await build(t, DEC_2025, JULY);
+      expect(warnings).toEqual([expect.stringContaining('fiscal calendar changed (FY2024 ended 2024-12-31, now 2023-07-01 to 2024-06-30 and 12 more years)')]);
+      expect(await closedYearsAgainstCompletionDates(t)).toEqual([]);
+      expect(await t.rows('select fiscal_year from silver.load_years')).toEqual([{ fiscal_year: 2026 }]);
+    } finally {
+      await t.close();
+    }
+  });
+
   describe('a changed dimdates.xlsx, the build failing once after the reset and retried', () => {
     let t: TestTenant;
     let before: Record<string, Row[]>;
