@@ -20,7 +20,7 @@ import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService } from '@kineo/db';
 import { freePort, waitForPort } from '@kineo/testkit';
 import { DuckDbWarehouse } from '@kineo/warehouse';
-import { envAssignments, fmt, gatewayImageEnv, generate, ingestThroughStack, ROOT } from './support';
+import { envAssignments, fmt, gatewayImageEnv, generate, ingestThroughStack, ROOT, tileFailures } from './support';
 
 const users = Number(process.argv[2] ?? 2_000);
 const TENANTS = 500;
@@ -133,10 +133,12 @@ async function main() {
               const response = await fetch(url, {
                 method: 'POST',
                 headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-                body: JSON.stringify({ query: `{ dashboard(id: ${JSON.stringify(d.id)}) { tiles { id result { rows } } } }` }),
+                body: JSON.stringify({ query: `{ dashboard(id: ${JSON.stringify(d.id)}) { tiles { id result { rows } error { code message } } } }` }),
               });
-              const body = (await response.json()) as { errors?: unknown[] };
+              const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
               if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors).slice(0, 500)}`);
+              const failed = tileFailures(body.data);
+              if (failed.length > 0) throw new Error(`Dashboard tiles failed: ${failed.join('; ').slice(0, 500)}`);
             }
           }
           console.log(`gateway resident memory, after round ${round} (${active.length} tenants x ${dashboards.length} dashboards): ${mib(memoryOf(child.pid!).rss)}`);

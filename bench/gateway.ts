@@ -21,7 +21,7 @@ import { DuckDbWarehouse } from '@kineo/warehouse';
 import { Redis } from 'ioredis';
 import { Client as PgClient } from 'pg';
 import { attribute, clientGarbageCollector, monotonicMs, observeClientGc, schedstat, tailReport, type ClientSample, type Interval } from './gateway-tail';
-import { envAssignments, fmt, gatewayImageEnv, generate, gib, ingestThroughStack, rollupBuildLine, ROOT } from './support';
+import { envAssignments, fmt, gatewayImageEnv, generate, gib, ingestThroughStack, replyFailed, rollupBuildLine, ROOT, tileFailures } from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => { on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void } & PromiseLike<{ requests: { total: number }; non2xx: number; errors: number }>;
@@ -76,10 +76,10 @@ async function timedPost(url: string, query: string, token?: string, probe?: { i
   const reply = await postBytes(url, query, token, probe?.id);
   const end = monotonicMs();
   if (probe) probe.samples.push({ id: probe.id, dashboard: probe.dashboard, start, end, wait: schedstat()[1] - waitBefore });
-  // An answer with GraphQL errors has "errors" in its text, so only those are parsed (and thrown): a
-  // 340 KiB answer parsed, or even made a string, on every request filled this process's old
-  // generation, and its major collections landed in later requests' timing.
-  if (!reply.subarray(0, 8).equals(DATA_PREFIX) || reply.includes('"errors"')) answerOf(reply.toString('utf8'));
+  // An answer with GraphQL errors or a failed tile has "errors" or '"error":{' in its text, so only
+  // those are parsed (and thrown): a 340 KiB answer parsed, or even made a string, on every request
+  // filled this process's old generation, and its major collections landed in later requests' timing.
+  if (!reply.subarray(0, 8).equals(DATA_PREFIX) || replyFailed(reply)) answerOf(reply.toString('utf8'));
   return end - start;
 }
 
@@ -144,6 +144,8 @@ async function sendThroughFetch(url: string, query: string): Promise<string> {
 function answerOf(text: string): Record<string, unknown> {
   const body = JSON.parse(text) as { data?: Record<string, unknown>; errors?: unknown[] };
   if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors).slice(0, 500)}`);
+  const failed = tileFailures(body.data);
+  if (failed.length > 0) throw new Error(`Dashboard tiles failed: ${failed.join('; ').slice(0, 500)}`);
   return body.data!;
 }
 
@@ -151,7 +153,7 @@ async function post(url: string, query: string, token?: string): Promise<Record<
   return answerOf(await send(url, query, token));
 }
 
-const dashboardQuery = (id: string) => `{ dashboard(id: ${JSON.stringify(id)}) { dataVersion tiles { id result { rows cached rollup } } } }`;
+const dashboardQuery = (id: string) => `{ dashboard(id: ${JSON.stringify(id)}) { dataVersion tiles { id result { rows cached rollup } error { code message } } } }`;
 
 async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-bench-gateway-'));
@@ -257,14 +259,14 @@ async function main() {
         console.log(`  p95 per dashboard: ${perDashboard.join(', ')}`);
 
         // Each connection rotates through the six dashboards, starting one further along than the last, so
-        // every dashboard is asked at every moment; a 200 carrying GraphQL errors counts as an error too.
+        // every dashboard is asked at every moment; a 200 carrying GraphQL errors or a failed tile counts as an error too.
         const latencies: number[] = [];
         let graphqlErrors = 0;
         const requests = dashboards.map((d) => ({
           method: 'POST',
           body: JSON.stringify({ query: dashboardQuery(d.id) }),
           onResponse: (status: number, body: string) => {
-            if (status === 200 && body.includes('"errors"')) graphqlErrors += 1;
+            if (status === 200 && replyFailed(body)) graphqlErrors += 1;
           },
         }));
         let connection = 0;

@@ -12,7 +12,7 @@ import { UserService } from '@kineo/auth';
 import { createPrismaClient } from '@kineo/db';
 import { generateExport } from '@kineo/generator';
 import { freePort, startTestStack, startWorkerProcess, stopProcess, waitForPort } from '@kineo/testkit';
-import { ROOT } from './support';
+import { ROOT, tileFailures } from './support';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const VIRTUAL_USERS = 30;
@@ -105,7 +105,7 @@ async function main() {
 
     const dashboards = DASHBOARDS.filter((d) => d.roles.includes('org_admin')).map((d) => d.id);
     const operations = [
-      (i: number) => `{ dashboard(id: ${JSON.stringify(dashboards[i % dashboards.length])}) { dataVersion tiles { id result { cached } } } }`,
+      (i: number) => `{ dashboard(id: ${JSON.stringify(dashboards[i % dashboards.length])}) { dataVersion tiles { id result { cached } error { code message } } } }`,
       () => '{ analytics(query: { measures: ["CourseProgress.count", "CourseProgress.completionRate"], dimensions: ["CourseProgress.status"] }) { dataVersion rows } }',
       () => '{ analytics(query: { measures: ["CourseProgress.count"], dimensions: ["CourseProgress.courseType"] }) { rows } }',
       () => '{ me { email role } }',
@@ -125,6 +125,8 @@ async function main() {
         });
         const body = (await response.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] };
         if (!response.ok || body.errors) throw new Error(`${response.status} ${JSON.stringify(body.errors ?? body).slice(0, 300)}`);
+        const failed = tileFailures(body.data);
+        if (failed.length > 0) throw new Error(`failed tiles: ${failed.join('; ').slice(0, 300)}`);
         return body.data!;
       } catch (error) {
         windowErrors++;

@@ -212,3 +212,17 @@ async function loadTenant(
     await new Promise((r) => worker.once('exit', r));
   }
 }
+
+/**
+ * Whether a GraphQL reply's text reports a failure: the request's `errors`, or a dashboard tile's own
+ * `error` (a tile fails alone, inside a 200 with data), for the benches' queries that select it.
+ */
+export function replyFailed(text: string | Buffer): boolean {
+  return text.includes('"errors"') || text.includes('"error":{');
+}
+
+/** A dashboard answer's failed tiles, as 'id: CODE message' (empty when every tile answered or it is no dashboard). */
+export function tileFailures(data: Record<string, unknown> | null | undefined): string[] {
+  const tiles = (data?.dashboard as { tiles?: { id?: string; error?: { code: string; message: string } | null }[] } | undefined)?.tiles ?? [];
+  return tiles.filter((t) => t.error).map((t) => `${t.id ?? '?'}: ${t.error!.code} ${t.error!.message}`);
+}

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DASHBOARDS, queryIdentity, validateQuery } from '@kineo/analytics';
 import { SessionTokens, loadJwtSecret, UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 import { LOCK_LEASE_MS, resultCacheKey, resultLockKey } from '../src/engine/cache/result-cache.service';
 import { REDIS } from '../src/engine/redis/redis.module';
 import { TRACING } from '../src/engine/telemetry/telemetry.module';
-import { answerKeyParts } from '../src/modules/analytics/analytics.service';
+import { AnalyticsService, answerKeyParts } from '../src/modules/analytics/analytics.service';
 import { WAREHOUSE } from '../src/engine/warehouse/warehouse.module';
 import { loadGeneratedExport } from './support/analytics-tenant';
 import { graphql, LogCapture, startGateway, type GraphqlReply } from './support/gateway';
@@ -592,9 +592,10 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     });
   });
 
-  it("answers a figure whose gold columns an earlier release's build lacks with NEEDS_NEXT_BUILD, while the tenant's other dashboards answer", async () => {
-    // What a release before year_end_basis published: acme's gold, its history facts without the
-    // column and their rollups from another definition (never read), as initech's version 1.
+  it("answers a figure whose gold columns an earlier release's build lacks with NEEDS_NEXT_BUILD in its tile, while the dashboard's other tiles and the tenant's other dashboards answer", async () => {
+    // What a release before year_end_basis published, for one history fact: acme's gold with
+    // fact_program_history lacking the column, and the history rollups from another definition
+    // (never read), as initech's version 1.
     const initech = await new TenantService(prisma).create({ slug: 'initech', name: 'Initech', actor: 'test' });
     await queues.enqueue(provisionTenantJob, { tenantId: initech.id, requestedBy: 'test' });
     for (let i = 0; (await prisma.tenant.findUniqueOrThrow({ where: { id: initech.id } })).status !== 'active'; i++) {
@@ -602,29 +603,71 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const root = path.join(stack.env.KINEO_DATA_DIR, 'warehouse');
-    const snapshot = path.join(root, initech.namespace, 'gold', 'v1.duckdb');
-    fs.mkdirSync(path.dirname(snapshot), { recursive: true });
-    fs.copyFileSync(path.join(root, acme.namespace, 'gold', `v${acmeVersion}.duckdb`), snapshot);
-    const db = await DuckDBInstance.create(snapshot);
-    const c = await db.connect();
-    for (const table of ['fact_course_history', 'fact_program_history', 'fact_certification_history', 'fact_course_to_cert_history']) {
-      await c.run(`alter table gold.${table} drop column year_end_basis`);
-    }
-    await c.run("update gold.rollup_manifest set signature = 'older-release' where table_name like 'rollup_%history%'");
-    c.closeSync();
-    db.closeSync();
-    await warehouse.publish({ tenantId: initech.id, namespace: initech.namespace }, 1);
-    await prisma.buildRun.create({ data: { tenantId: initech.id, kind: 'build', status: 'succeeded', dataVersion: 1, asOf: AS_OF } });
-    await prisma.tenant.update({ where: { id: initech.id }, data: { dataVersion: 1 } });
+    const publishAcmeCopy = async (version: number, change?: (c: DuckDBConnection) => Promise<void>) => {
+      const snapshot = path.join(root, initech.namespace, 'gold', `v${version}.duckdb`);
+      fs.mkdirSync(path.dirname(snapshot), { recursive: true });
+      fs.copyFileSync(path.join(root, acme.namespace, 'gold', `v${acmeVersion}.duckdb`), snapshot);
+      if (change) {
+        const db = await DuckDBInstance.create(snapshot);
+        const c = await db.connect();
+        await change(c);
+        c.closeSync();
+        db.closeSync();
+      }
+      await warehouse.publish({ tenantId: initech.id, namespace: initech.namespace }, version);
+      await prisma.buildRun.create({ data: { tenantId: initech.id, kind: 'build', status: 'succeeded', dataVersion: version, asOf: AS_OF } });
+      await prisma.tenant.update({ where: { id: initech.id }, data: { dataVersion: version } });
+    };
+    await publishAcmeCopy(1, async (c) => {
+      await c.run('alter table gold.fact_program_history drop column year_end_basis');
+      await c.run("update gold.rollup_manifest set signature = 'older-release' where table_name like 'rollup_%history%'");
+    });
     await new UserService(prisma).create({ email: 'admin@initech.test', password: PASSWORD, grant: { tenantSlug: 'initech', role: 'org_admin' }, actor: 'test' });
     tokens.initechAdmin = await login('admin@initech.test');
 
-    const history = await graphql(app, '{ dashboard(id: "fiscal-year-history") { tiles { id result { rows } } } }', as('initechAdmin'));
-    expect(history.body.errors).toHaveLength(1);
-    expect(history.body.errors![0]).toMatchObject({
-      message: expect.stringContaining("needs the organisation's next build (queued)"),
-      extensions: expect.objectContaining({ code: 'NEEDS_NEXT_BUILD' }),
+    interface Tile { id: string; query: object; result: Result | null; error: { code: string; message: string; retryAfterSeconds: number | null } | null }
+    const history = async (who: string) => {
+      const reply = await graphql<{ dashboard: { dataVersion: number; tiles: Tile[] } }>(
+        app,
+        `{ dashboard(id: "fiscal-year-history") { dataVersion tiles { id query error { code message retryAfterSeconds } result { ${RESULT} } } } }`,
+        as(who),
+      );
+      // One tile failing is no error of the request.
+      expect(reply.body.errors).toBeUndefined();
+      return { ...reply.body.data!.dashboard, tiles: Object.fromEntries(reply.body.data!.dashboard.tiles.map((t) => [t.id, t])) };
+    };
+    // The same gold, so the same figures; initech's read the facts, acme's the rollups, so rates to 12 digits.
+    const figures = (tile: Tile) => tile.result!.rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toPrecision(12)) : v])));
+    const acmeHistory = await history('acmeAdmin');
+    const errorsCounted = async () => Number(/^analytics_warehouse_query_duration_seconds_count\{outcome="error"\} (\d+)$/m.exec((await app.inject({ method: 'GET', url: '/metrics' })).body)?.[1] ?? 0);
+
+    // Pre-warming on publish answers every other tile into the cache; the failing one is skipped, not stored.
+    const orgAdminTiles = DASHBOARDS.filter((d) => d.roles.includes('org_admin')).reduce((n, d) => n + d.tiles.length, 0);
+    expect(await app.get(AnalyticsService).prewarm(initech.id, { version: 1, asOf: AS_OF.toISOString() })).toBe(orgAdminTiles - 1);
+
+    const before = await errorsCounted();
+    const broken = await history('initechAdmin');
+    expect(broken.dataVersion).toBe(1);
+    expect(broken.tiles.programs).toMatchObject({
+      result: null,
+      error: { code: 'NEEDS_NEXT_BUILD', message: expect.stringContaining("needs the organisation's next build (queued)"), retryAfterSeconds: null },
     });
+    for (const id of ['courses', 'certifications', 'certification-courses']) {
+      expect(broken.tiles[id]!.error).toBeNull();
+      expect(broken.tiles[id]!.result).toMatchObject({ dataVersion: 1, asOf: AS_OF.toISOString(), cached: true });
+      expect(figures(broken.tiles[id]!)).toEqual(figures(acmeHistory.tiles[id]!));
+      expect(broken.tiles[id]!.result!.rows.length).toBeGreaterThan(0);
+    }
+    // Only answers are cached: the failing tile's key holds nothing, so each request asks the warehouse again.
+    const scope = { kind: 'tenant' } as const;
+    const keyOf = (tile: Tile) => resultCacheKey(answerKeyParts(initech.id, 1, scope, queryIdentity(validateQuery(tile.query), scope), warehouse.dialect));
+    const redis = app.get<Redis>(REDIS);
+    expect(await redis.exists(keyOf(broken.tiles.courses!))).toBe(1);
+    expect(await redis.exists(keyOf(broken.tiles.programs!))).toBe(0);
+    const again = await history('initechAdmin');
+    expect(again.tiles.programs!.error!.code).toBe('NEEDS_NEXT_BUILD');
+    expect(await errorsCounted()).toBe(before + 2);
+
     const rate = await analytics('initechAdmin', { measures: ['ProgramHistory.overdueRate'], dimensions: ['ProgramHistory.fiscalYear'] });
     expect(rate.body.errors![0].extensions).toMatchObject({ code: 'NEEDS_NEXT_BUILD' });
     // A history figure that does not read the column answers.
@@ -635,6 +678,23 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     expect(completion.dataVersion).toBe(1);
     expect(Number(completion.tiles.summary.result.rows[0]['CourseProgress.count'])).toBeGreaterThan(0);
     expect((await dashboard('initechAdmin', 'certification-compliance')).dataVersion).toBe(1);
+
+    // An export of the figure says the same, whether asked as the tile or as its query (not an internal error).
+    for (const body of [
+      { format: 'csv', dashboardId: 'fiscal-year-history', tileId: 'programs' },
+      { format: 'xlsx', query: { measures: ['ProgramHistory.overdueRate'], dimensions: ['ProgramHistory.fiscalYear'] } },
+    ]) {
+      const exported = await app.inject({ method: 'POST', url: '/exports', headers: as('initechAdmin'), payload: body });
+      expect(exported.statusCode).toBe(409);
+      expect(exported.json()).toMatchObject({ code: 'NEEDS_NEXT_BUILD', message: expect.stringContaining("needs the organisation's next build (queued)") });
+    }
+
+    // The rebuild publishes version 2 with the column: the tile answers, equal to acme's.
+    await publishAcmeCopy(2);
+    const rebuilt = await history('initechAdmin');
+    expect(rebuilt.dataVersion).toBe(2);
+    expect(Object.values(rebuilt.tiles).map((t) => t.error)).toEqual([null, null, null, null]);
+    expect(figures(rebuilt.tiles.programs!)).toEqual(figures(acmeHistory.tiles.programs!));
   });
 
   describe('exports', () => {

@@ -100,31 +100,40 @@ export function toClientErrors(errors: readonly GraphQLError[], requestId: strin
     } else if (original === undefined) {
       // graphql-js's own errors (validation, variable coercion) describe the query, not the server.
       result.errors.push(queryProblem(error));
-    } else if (exposureOf(original) === 'unavailable') {
-      result.hidden.push(error);
-      result.errors.push(
-        withCode(
-          error,
-          `The service is temporarily unavailable; try again shortly (request id ${requestId}).`,
-          SERVICE_UNAVAILABLE,
-          { requestId },
-        ),
-      );
-    } else if (isDomainError(original) && exposureOf(original) === 'client') {
-      result.errors.push(withCode(error, original.message, original.code, clientDetails(original)));
     } else if (isMercuriusRequestError(original)) {
       result.errors.push(withCode(error, error.message, BAD_REQUEST));
       result.statusCode = statusCodeOf(original);
     } else {
-      result.hidden.push(error);
-      result.errors.push(
-        withCode(error, `Internal error. Quote request id ${requestId} when reporting it.`, INTERNAL_ERROR_CODE, {
-          requestId,
-        }),
-      );
+      const client = clientErrorOf(original, requestId);
+      if (client.hidden) result.hidden.push(error);
+      result.errors.push(withCode(error, client.message, client.code, client.extensions));
     }
   }
   return result;
+}
+
+/** What a client learns of one error raised while answering it, and whether the log must keep the original. */
+export interface ClientError {
+  code: string;
+  message: string;
+  /** Beside the code: when to retry, which argument was wrong, or the request id to quote. */
+  extensions: Record<string, unknown>;
+  /** The message was withheld or replaced: the original belongs in the server log. */
+  hidden: boolean;
+}
+
+/**
+ * The one decision on what a client sees of an error, for a whole request's error and for a part of
+ * an answer that failed alone (a dashboard tile): a client error's code and message, only that the
+ * service is unavailable, or only that it failed and under which request id.
+ */
+export function clientErrorOf(error: unknown, requestId: string): ClientError {
+  const exposure = exposureOf(error);
+  if (exposure === 'unavailable') {
+    return { code: SERVICE_UNAVAILABLE, message: `The service is temporarily unavailable; try again shortly (request id ${requestId}).`, extensions: { requestId }, hidden: true };
+  }
+  if (isDomainError(error) && exposure === 'client') return { code: error.code, message: error.message, extensions: clientDetails(error), hidden: false };
+  return { code: INTERNAL_ERROR_CODE, message: `Internal error. Quote request id ${requestId} when reporting it.`, extensions: { requestId }, hidden: true };
 }
 
 /** The few details of a DomainError a client acts on (when to retry, which argument was wrong). */

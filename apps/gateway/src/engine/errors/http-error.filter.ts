@@ -18,6 +18,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   LOAD_NOT_FOUND: 404,
   UPLOAD_TOO_LARGE: 413,
   WAREHOUSE_BUSY: 503,
+  // Not the request's fault, and no outage: the published data cannot answer it until its rebuild publishes.
+  NEEDS_NEXT_BUILD: 409,
 };
 
 export interface HttpErrorBody {

@@ -1,13 +1,16 @@
-import { Args, Int, Query, Resolver } from '@nestjs/graphql';
+import { Args, Context, Int, Query, Resolver } from '@nestjs/graphql';
 import type { AnalyticsFilter, DrillRequest } from '@kineo/analytics';
 import type { TenantContext } from '@kineo/auth';
+import type { FastifyReply } from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
 import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
 import { JsonFragments, type JsonFragment } from '../../engine/graphql/json-fragments.util';
 import { GraphQLJSON } from '../../engine/graphql/json.scalar';
 import type { Prefetched } from '../../engine/cache/result-cache.service';
+import { clientErrorOf } from '../../engine/errors/client-errors.util';
 import { PrefetchedReads } from './analytics-prefetch.util';
 import { AnalyticsScopeService, type ManagerReach } from './analytics-scope.service';
-import { AnalyticsService, type Answer } from './analytics.service';
+import { AnalyticsService, type Answer, type DashboardTileAnswer } from './analytics.service';
 import {
   AnalyticsFilterInput,
   AnalyticsMeta,
@@ -16,6 +19,7 @@ import {
   DashboardResult,
   DrillPage,
   ReachEnum,
+  type TileError,
 } from './analytics.types';
 import { withoutNulls } from './analytics-input.util';
 import { AnalyticsRateLimit } from './analytics-rate-limit.guard';
@@ -28,7 +32,10 @@ export class AnalyticsResolver {
   constructor(
     private readonly answers: AnalyticsService,
     private readonly scopes: AnalyticsScopeService,
-  ) {}
+    private readonly logger: PinoLogger,
+  ) {
+    this.logger.setContext('GraphQL');
+  }
 
   @Query(() => AnalyticsResult, { description: 'Measures grouped by dimensions, over the learners the caller may see.' })
   @Roles('org_admin', 'manager', 'viewer')
@@ -54,6 +61,7 @@ export class AnalyticsResolver {
     @Args(reachArg) reach: ManagerReach,
     @JsonFragments() fragment: JsonFragment,
     @PrefetchedReads() prefetched: Prefetched | undefined,
+    @Context() context: { reply: FastifyReply },
   ): Promise<DashboardResult> {
     this.answers.dashboardFor(tenant, id);
     const scope = await this.scopes.scopeOf(tenant, reach);
@@ -67,15 +75,26 @@ export class AnalyticsResolver {
       emptyState: definition.emptyState,
       dataVersion: answer.dataVersion,
       asOf: new Date(answer.asOf),
-      tiles: answer.tiles.map(({ tile, query, answer: tileAnswer }) => ({
-        id: tile.id,
-        title: tile.title,
-        chart: tile.chart,
-        drill: tile.drill ?? false,
-        query,
-        result: resultOf(tileAnswer, fragment),
+      tiles: answer.tiles.map((tileAnswer) => ({
+        id: tileAnswer.tile.id,
+        title: tileAnswer.tile.title,
+        chart: tileAnswer.tile.chart,
+        drill: tileAnswer.tile.drill ?? false,
+        query: tileAnswer.query,
+        result: tileAnswer.answer ? resultOf(tileAnswer.answer, fragment) : null,
+        error: tileAnswer.answer ? null : this.tileError(tileAnswer, String(context.reply.request.id)),
       })),
     };
+  }
+
+  /** A failed tile's error as a client may see it; one whose message is withheld is logged as a failed field is. */
+  private tileError({ tile, error }: DashboardTileAnswer, requestId: string): TileError {
+    const client = clientErrorOf(error, requestId);
+    if (client.hidden) {
+      this.logger.error({ err: error, path: `dashboard.tiles.${tile.id}` }, `Dashboard tile ${tile.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const retryAfter = client.extensions.retryAfterSeconds;
+    return { code: client.code, message: client.message, retryAfterSeconds: typeof retryAfter === 'number' ? retryAfter : null };
   }
 
   @Query(() => DrillPage, { description: 'The learner rows behind one cell of an answer, a page at a time.' })

@@ -31,7 +31,7 @@ import {
 import type { TenantContext } from '@kineo/auth';
 import type { Settings } from '@kineo/config';
 import type { PrismaClient } from '@kineo/db';
-import { DomainError } from '@kineo/errors';
+import { DomainError, isDomainError } from '@kineo/errors';
 import type { Dialect, Row, TenantNamespace, Warehouse } from '@kineo/warehouse';
 import { ResultCache, type CacheCodec, type CacheKeyParts, type Prefetched } from '../../engine/cache/result-cache.service';
 import type { JsonText } from '../../engine/graphql/json-fragments.util';
@@ -65,9 +65,12 @@ export interface DrillAnswer extends Answer {
   total: number | null;
 }
 
+/** A dashboard tile: its answer, or why it has none (its query failed; the other tiles still answer). */
+export type DashboardTileAnswer = { tile: DashboardTile; query: AnalyticsQuery } & ({ answer: Answer; error?: undefined } | { answer?: undefined; error: unknown });
+
 export interface DashboardAnswer extends AnswerVersion {
   definition: DashboardDefinition;
-  tiles: { tile: DashboardTile; query: AnalyticsQuery; answer: Answer }[];
+  tiles: DashboardTileAnswer[];
 }
 
 /** The caller's tenant as far as reading its data goes. */
@@ -191,7 +194,17 @@ export class AnalyticsService implements OnModuleInit {
     const planned = this.dashboardPlan(id, filters, scope);
     const published = await this.publishedFor(tenant);
     const tiles = await Promise.all(
-      planned.map(async (plan) => ({ tile: plan.tile, query: plan.query, answer: await this.answer(tenant, scope, plan.query, published, plan, prefetched) })),
+      planned.map(async (plan): Promise<DashboardTileAnswer> => {
+        try {
+          return { tile: plan.tile, query: plan.query, answer: await this.answer(tenant, scope, plan.query, published, plan, prefetched) };
+        } catch (error) {
+          // One heavy or not-yet-rebuilt figure must not blank the rest: its failure becomes the
+          // tile's. A refusal of the request itself (a filter the model rejects) is every tile's, so
+          // the request fails as before.
+          if (concernsRequest(error)) throw error;
+          return { tile: plan.tile, query: plan.query, error };
+        }
+      }),
     );
     return { definition, tiles, dataVersion: published.version, asOf: published.asOf };
   }
@@ -361,13 +374,24 @@ export class AnalyticsService implements OnModuleInit {
     } catch (error) {
       const translated = toAnalyticsError(error, this.timeoutMs);
       this.metrics?.observeWarehouseQuery(translated instanceof DomainError && translated.code === 'QUERY_TIMEOUT' ? 'timeout' : 'error', seconds());
-      // Untranslated: a warehouse failure other than a timeout or a version gone (a binder error among them).
-      if (query && translated === error) {
-        const missing = await this.missingGoldColumns(tenant, version, query);
-        if (missing.length > 0) throw needsNextBuild(missing);
-      }
-      throw translated;
+      throw await this.failureOf(tenant, version, error, query);
     }
+  }
+
+  /**
+   * What a statement's failure is to the caller: the warehouse's time limit (`timeoutMs`, the one it
+   * ran under) or a version gone as their client errors, a statement reading gold columns the
+   * version lacks as NEEDS_NEXT_BUILD, anything else as it is (an internal error). `query`: what
+   * the statement answers; without it a missing column is not looked for.
+   */
+  async failureOf(tenant: AnalyticsTenant, version: number, error: unknown, query?: AnalyticsQuery, timeoutMs = this.timeoutMs): Promise<unknown> {
+    const translated = toAnalyticsError(error, timeoutMs);
+    // Untranslated: a warehouse failure other than a timeout or a version gone (a binder error among them).
+    if (query && translated === error) {
+      const missing = await this.missingGoldColumns(tenant, version, query);
+      if (missing.length > 0) return needsNextBuild(missing);
+    }
+    return translated;
   }
 
   /**
@@ -414,6 +438,16 @@ export class AnalyticsService implements OnModuleInit {
     this.logger.log(`Pre-warmed ${warmed} dashboard queries of tenant ${tenantId} for v${published.version}`);
     return warmed;
   }
+}
+
+/**
+ * Errors that say the request as asked cannot be answered (the model refusing its query or filters,
+ * the caller's scope, nothing published): raised the same for every tile, so they fail the request.
+ */
+const REQUEST_CODES: ReadonlySet<string> = new Set(['INVALID_QUERY', 'INVALID_CURSOR', 'INVALID_SCOPE', 'UNKNOWN_DASHBOARD', 'FORBIDDEN', 'MANAGER_NOT_LINKED', 'NO_DATA']);
+
+function concernsRequest(error: unknown): boolean {
+  return isDomainError(error) && REQUEST_CODES.has(error.code);
 }
 
 export function namespaceOf(tenant: Pick<TenantContext, 'tenantId' | 'namespace'>): TenantNamespace {

@@ -147,6 +147,18 @@ export class DrillPage extends AnalyticsResult {
   total!: number | null;
 }
 
+@ObjectType('TileError', { description: "Why a dashboard tile has no answer; the dashboard's other tiles answer." })
+export class TileError {
+  @Field({ description: "e.g. QUERY_TIMEOUT, NEEDS_NEXT_BUILD, DATA_VERSION_GONE; INTERNAL (its message quotes the request id) for a failure that is the service's own." })
+  code!: string;
+
+  @Field({ description: 'What to tell the person looking at the tile.' })
+  message!: string;
+
+  @Field(() => Int, { nullable: true, description: 'When the error says when to try again: the seconds to wait.' })
+  retryAfterSeconds?: number | null;
+}
+
 @ObjectType('DashboardTile')
 export class DashboardTileResult {
   @Field()
@@ -164,8 +176,11 @@ export class DashboardTileResult {
   @Field(() => GraphQLJSON, { description: 'The analytics query the tile ran (with the dashboard filters applied): the input of `drill` and exports.' })
   query!: unknown;
 
-  @Field(() => AnalyticsResult)
-  result!: AnalyticsResult;
+  @Field(() => AnalyticsResult, { nullable: true, description: "The tile's answer; null when its query failed (see `error`)." })
+  result!: AnalyticsResult | null;
+
+  @Field(() => TileError, { nullable: true, description: "Why the tile has no answer; null when it answered. Not cached: the next request asks again." })
+  error!: TileError | null;
 }
 
 @ObjectType('Dashboard')
