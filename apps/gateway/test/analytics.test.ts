@@ -541,6 +541,10 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     it('explain what is wrong with a query the model cannot answer', async () => {
       const reply = await analytics('acmeAdmin', { measures: ['CourseProgress.nope'] });
       expect(reply.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'INVALID_QUERY' }, message: expect.stringContaining('CourseProgress.nope') })]);
+      // A dashboard filter the model refuses only when compiling each tile is the request's fault, not each tile's.
+      const filtered = await graphql(app, '{ dashboard(id: "course-completion", filters: [{ member: "Learner.isActive", operator: equals, values: ["maybe"] }]) { tiles { id error { code } } } }', as('acmeAdmin'));
+      expect(filtered.body.data).toBeNull();
+      expect(filtered.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'INVALID_QUERY' }, message: expect.stringContaining('"maybe" is not true or false') })]);
     });
 
     it('page a drill list with a cursor, the pages together being every row behind the cell', async () => {

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createPrismaClient } from '@kineo/db';
 import { startTestStack, type TestStack } from '@kineo/testkit';
+import { DuckDbWarehouse } from '@kineo/warehouse';
 import { freePort, kineo, repoRoot, startPortal, startService, stopService, type Service } from './stack.harness';
 import { WORLD_FILE_ENV, type World } from './world';
 
@@ -12,6 +15,8 @@ const NO_CERTS_TENANT = { slug: 'globex-retail', name: 'Globex Retail' };
 const EMPTY_TENANT = { slug: 'initech', name: 'Initech' };
 /** Nothing loaded either: its org admin goes through onboarding in the browser (upload, report, build, invitations). */
 const ONBOARD_TENANT = { slug: 'hooli', name: 'Hooli Learning' };
+/** Published by an earlier release: one history fact lacks a column this release reads, so one tile fails. */
+const STALE_GOLD_TENANT = { slug: 'umbrella', name: 'Umbrella Care' };
 const AS_OF = '2026-06-30';
 
 /**
@@ -55,6 +60,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       noCertsAdmin: `admin@${NO_CERTS_TENANT.slug}.example`,
       emptyAdmin: `admin@${EMPTY_TENANT.slug}.example`,
       onboardAdmin: `admin@${ONBOARD_TENANT.slug}.example`,
+      staleGoldAdmin: `admin@${STALE_GOLD_TENANT.slug}.example`,
     };
     await kineo(['user', 'create', logins.ops, '--ops', '--password', PASSWORD], env);
     await kineo(['user', 'create', logins.admin, '--tenant', TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
@@ -77,6 +83,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await kineo(['user', 'create', logins.onboardAdmin, '--tenant', ONBOARD_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
     const onboardExport = path.join(stack.dir, 'export-onboard');
     await kineo(['generate', onboardExport, '--users', '50', '--seed', '13', '--years', '1', '--as-of', AS_OF, '--json'], env);
+
+    await kineo(['tenant', 'create', STALE_GOLD_TENANT.slug, '--name', STALE_GOLD_TENANT.name, '--wait'], env);
+    await kineo(['user', 'create', logins.staleGoldAdmin, '--tenant', STALE_GOLD_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
+    await publishStaleGold(stack, TENANT.slug, STALE_GOLD_TENANT.slug, AS_OF);
 
     started.push((await startPortal(env, gatewayUrl, logDir, portalPort)).service);
 
@@ -121,4 +131,38 @@ async function busiestManager(env: Record<string, string>): Promise<World['manag
     .filter(Boolean)
     .map((line) => Number((JSON.parse(line) as { user_key: number }).user_key));
   return { userKey, reportKeys };
+}
+
+/**
+ * Publishes `from`'s gold as `to`'s version 1 as a release before year_end_basis would have built
+ * it for one fact: fact_program_history without the column, the history rollups of another
+ * definition (so the facts are read). Fiscal-year history's programs tile then answers
+ * NEEDS_NEXT_BUILD and its other tiles answer, as on a tenant waiting for its start-up rebuild.
+ * Published in Postgres only (no publish message), so nothing pre-warms or opens it before the test.
+ */
+async function publishStaleGold(stack: TestStack, from: string, to: string, asOf: string): Promise<void> {
+  const prisma = createPrismaClient(stack.databaseUrl, { poolSize: 1 });
+  const root = path.join(stack.env.KINEO_DATA_DIR, 'warehouse');
+  const warehouse = new DuckDbWarehouse({ rootDir: root, threads: 1 });
+  try {
+    const [source, target] = await Promise.all([from, to].map((slug) => prisma.tenant.findUniqueOrThrow({ where: { slug } })));
+    const snapshot = path.join(root, target.namespace, 'gold', 'v1.duckdb');
+    fs.mkdirSync(path.dirname(snapshot), { recursive: true });
+    fs.copyFileSync(path.join(root, source.namespace, 'gold', `v${source.dataVersion}.duckdb`), snapshot);
+    const db = await DuckDBInstance.create(snapshot);
+    try {
+      const c = await db.connect();
+      await c.run('alter table gold.fact_program_history drop column year_end_basis');
+      await c.run("update gold.rollup_manifest set signature = 'older-release' where table_name like 'rollup_%history%'");
+      c.closeSync();
+    } finally {
+      db.closeSync();
+    }
+    await warehouse.publish({ tenantId: target.id, namespace: target.namespace }, 1);
+    await prisma.buildRun.create({ data: { tenantId: target.id, kind: 'build', status: 'succeeded', dataVersion: 1, asOf: new Date(`${asOf}T00:00:00.000Z`) } });
+    await prisma.tenant.update({ where: { id: target.id }, data: { dataVersion: 1 } });
+  } finally {
+    await warehouse.close();
+    await prisma.$disconnect();
+  }
 }

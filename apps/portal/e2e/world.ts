@@ -16,6 +16,8 @@ export interface World {
     emptyAdmin: string;
     /** Org admin of the organisation the onboarding tests load in the browser. */
     onboardAdmin: string;
+    /** Org admin of an organisation whose published gold an earlier release built (one Fiscal-year history tile fails). */
+    staleGoldAdmin: string;
   };
   /** The manager's LMS user key and everyone they manage, read from published gold by `kineo sql`. */
   manager: { userKey: number; reportKeys: number[] };

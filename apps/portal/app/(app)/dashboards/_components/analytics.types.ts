@@ -2,10 +2,18 @@ import type { AnalyticsFilterInput, AnalyticsQueryInput, DashboardQuery, Reach }
 
 export type Cell = string | number | boolean | null;
 export type Row = Record<string, Cell>;
-export type Column = DashboardQuery['dashboard']['tiles'][number]['result']['columns'][number];
-export type Tile = DashboardQuery['dashboard']['tiles'][number];
+/** A dashboard tile as the gateway sends it: its answer, or the error that took its place. */
+export type DashboardTile = DashboardQuery['dashboard']['tiles'][number];
+export type TileError = NonNullable<DashboardTile['error']>;
+/** A tile that answered: what the charts, tables and drill lists draw. */
+export type Tile = Omit<DashboardTile, 'result' | 'error'> & { result: NonNullable<DashboardTile['result']> };
+export type Column = Tile['result']['columns'][number];
 export type Dashboard = DashboardQuery['dashboard'];
 export type { AnalyticsFilterInput, AnalyticsQueryInput, Reach };
+
+export function isAnswered(tile: DashboardTile): tile is DashboardTile & Tile {
+  return tile.result !== null && tile.result !== undefined;
+}
 
 /** The gateway sends rows as JSON (typed by `columns`); anything else is a broken answer, shown as none. */
 export function rowsOf(rows: unknown): Row[] {
@@ -13,7 +21,7 @@ export function rowsOf(rows: unknown): Row[] {
 }
 
 /** A tile's query as the gateway ran it: the input of drill and of an export. */
-export function queryOf(tile: Tile): AnalyticsQueryInput {
+export function queryOf(tile: Pick<DashboardTile, 'query'>): AnalyticsQueryInput {
   return tile.query as AnalyticsQueryInput;
 }
 

@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useMemo } from 'react';
 import { OperationError, runOperation } from '@/app/_client/graphql-client';
-import { rowsOf, cellOf, type Dashboard, type Row, type Tile } from './analytics.types';
+import { rowsOf, cellOf, isAnswered, type Dashboard, type Row, type Tile } from './analytics.types';
 import { ChartTile } from './chart-tile';
 import { DashboardQuery } from './dashboard.operations';
 import { filtersFromParams, hrefWith, reachFromParams, viewParams, withParam } from './dashboard-url.util';
@@ -13,6 +13,7 @@ import { formatAsOf } from './format.util';
 import { KpiTile } from './kpi-tile';
 import { DashboardSkeleton } from './skeleton';
 import { TableTile } from './table-tile';
+import { TileProblem } from './tile-problem';
 import { useLocale } from './use-locale';
 
 export function dashboardQueryOptions(id: string, params: URLSearchParams) {
@@ -24,14 +25,18 @@ export function dashboardQueryOptions(id: string, params: URLSearchParams) {
   };
 }
 
-/** Nothing to show: every tile answered no rows, or only zero counts. */
+/** Nothing to show: every tile answered no rows, or only zero counts (a failed tile has its message to show). */
 function isEmpty(dashboard: Dashboard): boolean {
   return dashboard.tiles.every((tile) => {
+    if (!isAnswered(tile)) return false;
     const rows = rowsOf(tile.result.rows);
     if (tile.chart !== 'kpi') return rows.length === 0;
     return rows.every((row) => Object.values(row).every((v) => v === null || v === 0));
   });
 }
+
+/** A tile with neither answer nor error: a reply the portal cannot read, so worth asking again. */
+const UNANSWERED = { code: 'INTERNAL', message: 'This figure did not come back with the dashboard.', retryAfterSeconds: null };
 
 export function DashboardView({ id, isManager }: { id: string; isManager: boolean }) {
   const router = useRouter();
@@ -39,7 +44,7 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
   const searchParams = useSearchParams();
   const params = useMemo(() => new URLSearchParams(searchParams.toString()), [searchParams]);
   const locale = useLocale();
-  const { data, error, isPending, isFetching } = useQuery({ ...dashboardQueryOptions(id, params), placeholderData: (previous) => previous });
+  const { data, error, isPending, isFetching, refetch } = useQuery({ ...dashboardQueryOptions(id, params), placeholderData: (previous) => previous });
   const reach = reachFromParams(params);
 
   const setParam = (key: string, value: string | null) => router.replace(hrefWith(pathname, withParam(params, key, value)), { scroll: false });
@@ -95,7 +100,9 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
           {dashboard.tiles.map((tile) => (
             <section key={tile.id} className={`tile tile-${tile.chart}`} aria-labelledby={`tile-${tile.id}`} data-tile={tile.id}>
               <h2 id={`tile-${tile.id}`}>{tile.title}</h2>
-              {tile.chart === 'kpi' ? (
+              {!isAnswered(tile) ? (
+                <TileProblem error={tile.error ?? UNANSWERED} onRetry={() => void refetch()} retrying={isFetching} />
+              ) : tile.chart === 'kpi' ? (
                 <KpiTile tile={tile} locale={locale} drillHref={(measure) => learnersHref(tile, {}, measure)} />
               ) : tile.chart === 'table' ? (
                 <TableTile tile={tile} dashboardTitle={dashboard.title} locale={locale} reach={reach} drillHref={(row) => learnersHref(tile, cellOf(tile, row))} />

@@ -33,6 +33,11 @@ export const DashboardQuery = graphql(`
           }
           rows
         }
+        error {
+          code
+          message
+          retryAfterSeconds
+        }
       }
     }
   }

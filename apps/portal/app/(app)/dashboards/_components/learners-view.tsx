@@ -67,10 +67,10 @@ export function LearnersView({ id }: { id: string }) {
       : dashboard.error?.message ?? pages.error?.message ?? (dashboard.data && !tile ? `The dashboard has no tile "${tileId}".` : null);
 
   const narrowedBy = tile && cell ? Object.entries(cell).map(([key, value]) => {
-    const column = tile.result.columns.find((c) => c.key === key);
+    const column = tile.result?.columns.find((c) => c.key === key);
     return `${column?.title ?? key}: ${column ? formatCell(value, column, locale) : String(value)}`;
   }) : [];
-  const measureTitle = tile && measure ? tile.result.columns.find((c) => c.member === measure)?.title : undefined;
+  const measureTitle = tile && measure ? tile.result?.columns.find((c) => c.member === measure)?.title : undefined;
 
   return (
     <>
