@@ -596,10 +596,11 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     });
   });
 
-  it("answers a figure whose gold columns an earlier release's build lacks with NEEDS_NEXT_BUILD in its tile, while the dashboard's other tiles and the tenant's other dashboards answer", async () => {
+  it("answers a figure whose gold columns an earlier release's build lacks with NEEDS_NEXT_BUILD in its tile, and a tile the warehouse fails on with INTERNAL, while the dashboard's other tiles and the tenant's other dashboards answer", async () => {
     // What a release before year_end_basis published, for one history fact: acme's gold with
     // fact_program_history lacking the column, and the history rollups from another definition
-    // (never read), as initech's version 1.
+    // (never read), as initech's version 1. Its SCORM time is text, so the statements summing it
+    // fail for a reason that is the service's own (all its columns are there).
     const initech = await new TenantService(prisma).create({ slug: 'initech', name: 'Initech', actor: 'test' });
     await queues.enqueue(provisionTenantJob, { tenantId: initech.id, requestedBy: 'test' });
     for (let i = 0; (await prisma.tenant.findUniqueOrThrow({ where: { id: initech.id } })).status !== 'active'; i++) {
@@ -625,6 +626,8 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     await publishAcmeCopy(1, async (c) => {
       await c.run('alter table gold.fact_program_history drop column year_end_basis');
       await c.run("update gold.rollup_manifest set signature = 'older-release' where table_name like 'rollup_%history%'");
+      await c.run('alter table gold.fact_scorm alter column total_seconds type varchar');
+      await c.run("update gold.rollup_manifest set signature = 'older-release' where rollup_name like 'Scorm.%'");
     });
     await new UserService(prisma).create({ email: 'admin@initech.test', password: PASSWORD, grant: { tenantSlug: 'initech', role: 'org_admin' }, actor: 'test' });
     tokens.initechAdmin = await login('admin@initech.test');
@@ -641,13 +644,39 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       return { ...reply.body.data!.dashboard, tiles: Object.fromEntries(reply.body.data!.dashboard.tiles.map((t) => [t.id, t])) };
     };
     // The same gold, so the same figures; initech's read the facts, acme's the rollups, so rates to 12 digits.
-    const figures = (tile: Tile) => tile.result!.rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toPrecision(12)) : v])));
+    const figures = (tile: Pick<Tile, 'result'>) => tile.result!.rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toPrecision(12)) : v])));
     const acmeHistory = await history('acmeAdmin');
     const errorsCounted = async () => Number(/^analytics_warehouse_query_duration_seconds_count\{outcome="error"\} (\d+)$/m.exec((await app.inject({ method: 'GET', url: '/metrics' })).body)?.[1] ?? 0);
 
-    // Pre-warming on publish answers every other tile into the cache; the failing one is skipped, not stored.
-    const orgAdminTiles = DASHBOARDS.filter((d) => d.roles.includes('org_admin')).reduce((n, d) => n + d.tiles.length, 0);
-    expect(await app.get(AnalyticsService).prewarm(initech.id, { version: 1, asOf: AS_OF.toISOString() })).toBe(orgAdminTiles - 1);
+    // Pre-warming on publish answers every other tile into the cache; the failing ones are skipped, not stored.
+    const orgAdminDashboards = DASHBOARDS.filter((d) => d.roles.includes('org_admin'));
+    const warmed = await app.get(AnalyticsService).prewarm(initech.id, { version: 1, asOf: AS_OF.toISOString() });
+    const failed: string[] = [];
+    for (const d of orgAdminDashboards) {
+      const reply = await graphql<{ dashboard: { tiles: { id: string; error: { code: string } | null }[] } }>(app, `{ dashboard(id: "${d.id}") { tiles { id error { code } } } }`, as('initechAdmin'));
+      expect(reply.body.errors).toBeUndefined();
+      failed.push(...reply.body.data!.dashboard.tiles.filter((t) => t.error).map((t) => `${d.id}/${t.id} ${t.error!.code}`));
+    }
+    expect(failed.sort()).toEqual(['fiscal-year-history/programs NEEDS_NEXT_BUILD', 'learning-activity/scorm-by-package INTERNAL', 'learning-activity/scorm-summary INTERNAL']);
+    expect(warmed).toBe(orgAdminDashboards.reduce((n, d) => n + d.tiles.length, 0) - failed.length);
+
+    // A failure of the service's own: the tile says only that, with the request id, and the log has the cause.
+    const activity = await graphql<{ dashboard: { tiles: Tile[] } }>(
+      app,
+      `{ dashboard(id: "learning-activity") { tiles { id query error { code message retryAfterSeconds } result { ${RESULT} } } } }`,
+      as('initechAdmin'),
+    );
+    expect(activity.body.errors).toBeUndefined();
+    const requestId = String(activity.headers['x-request-id']);
+    const scorm = activity.body.data!.dashboard.tiles.find((t) => t.id === 'scorm-summary')!;
+    expect(scorm).toMatchObject({ result: null, error: { code: 'INTERNAL', message: `Internal error. Quote request id ${requestId} when reporting it.`, retryAfterSeconds: null } });
+    const acmeActivity = await dashboard('acmeAdmin', 'learning-activity');
+    for (const id of ['seminar-summary', 'hours-by-source', 'seminars']) {
+      expect(figures(activity.body.data!.dashboard.tiles.find((t) => t.id === id)!)).toEqual(figures(acmeActivity.tiles[id]!));
+    }
+    const logged = logs.lines.find((line) => line.reqId === requestId && String(line.msg).startsWith('Dashboard tile scorm-summary failed'));
+    expect(logged).toMatchObject({ level: 'error', path: 'dashboard.tiles.scorm-summary' });
+    expect(JSON.stringify(logged)).toMatch(/sum|total_seconds|VARCHAR/i);
 
     const before = await errorsCounted();
     const broken = await history('initechAdmin');

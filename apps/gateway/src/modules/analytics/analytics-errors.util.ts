@@ -35,7 +35,7 @@ export function noDataYet(): DomainError {
 export function needsNextBuild(missing: string[]): DomainError {
   return new DomainError(
     'NEEDS_NEXT_BUILD',
-    "This figure needs the organisation's next build (queued): the data published now was built by an earlier release and lacks what this figure reads. The other dashboards answer meanwhile.",
+    "This figure needs the organisation's next build (queued): the data published now was built by an earlier release and lacks what this figure reads. The other figures answer meanwhile.",
     { missing },
   );
 }
