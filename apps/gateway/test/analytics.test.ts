@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { DASHBOARDS, queryIdentity, validateQuery } from '@kineo/analytics';
+import { DASHBOARDS, dashboardQueries, queryIdentity, validateQuery } from '@kineo/analytics';
 import { SessionTokens, loadJwtSecret, UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
@@ -596,19 +596,23 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     });
   });
 
+  /** A tenant published by hand from copies of acme's gold (changed as a test needs). */
+  let initech: Tenant;
+  let publishAcmeCopy: (version: number, change?: (c: DuckDBConnection) => Promise<void>) => Promise<void>;
+
   it("answers a figure whose gold columns an earlier release's build lacks with NEEDS_NEXT_BUILD in its tile, and a tile the warehouse fails on with INTERNAL, while the dashboard's other tiles and the tenant's other dashboards answer", async () => {
     // What a release before year_end_basis published, for one history fact: acme's gold with
     // fact_program_history lacking the column, and the history rollups from another definition
     // (never read), as initech's version 1. Its SCORM time is text, so the statements summing it
     // fail for a reason that is the service's own (all its columns are there).
-    const initech = await new TenantService(prisma).create({ slug: 'initech', name: 'Initech', actor: 'test' });
+    initech = await new TenantService(prisma).create({ slug: 'initech', name: 'Initech', actor: 'test' });
     await queues.enqueue(provisionTenantJob, { tenantId: initech.id, requestedBy: 'test' });
     for (let i = 0; (await prisma.tenant.findUniqueOrThrow({ where: { id: initech.id } })).status !== 'active'; i++) {
       if (i > 600) throw new Error('initech was not provisioned');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const root = path.join(stack.env.KINEO_DATA_DIR, 'warehouse');
-    const publishAcmeCopy = async (version: number, change?: (c: DuckDBConnection) => Promise<void>) => {
+    publishAcmeCopy = async (version: number, change?: (c: DuckDBConnection) => Promise<void>) => {
       const snapshot = path.join(root, initech.namespace, 'gold', `v${version}.duckdb`);
       fs.mkdirSync(path.dirname(snapshot), { recursive: true });
       fs.copyFileSync(path.join(root, acme.namespace, 'gold', `v${acmeVersion}.duckdb`), snapshot);
@@ -728,6 +732,46 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     expect(rebuilt.dataVersion).toBe(2);
     expect(Object.values(rebuilt.tiles).map((t) => t.error)).toEqual([null, null, null, null]);
     expect(figures(rebuilt.tiles.programs!)).toEqual(figures(acmeHistory.tiles.programs!));
+  });
+
+  it('answers a tile over the time limit with QUERY_TIMEOUT while the other tiles answer', async () => {
+    // Version 3: seminar signups become a view that never finishes (each row joined to a trillion),
+    // and the seminar rollups another definition's, so the seminar tiles read it.
+    await publishAcmeCopy(3, async (c) => {
+      await c.run('alter table gold.fact_seminar_signup rename to fact_seminar_signup_rows');
+      await c.run('create view gold.fact_seminar_signup as select s.* from gold.fact_seminar_signup_rows s, range(1000000000000) r');
+      await c.run("update gold.rollup_manifest set signature = 'older-release' where rollup_name like 'SeminarSignup.%'");
+    });
+    // The other tiles are answered into the cache first (an analytics query is cached under its
+    // tile's key), so on the gateway with a 0.1 s limit they never meet the warehouse, and only the
+    // seminar tiles, which cannot finish, meet the limit: nothing here depends on how fast anything runs.
+    const tiles = dashboardQueries('learning-activity', []);
+    const seminar = (query: { measures: string[] }) => query.measures.some((m) => m.startsWith('SeminarSignup.'));
+    for (const { query } of tiles.filter((t) => !seminar(t.query))) await answer('initechAdmin', query);
+    const limited = await startGateway(stack, { ANALYTICS_QUERY_TIMEOUT_MS: '100' });
+    try {
+      const reply = await graphql<{ dashboard: { dataVersion: number; tiles: { id: string; error: { code: string; message: string } | null; result: Result | null }[] } }>(
+        limited,
+        `{ dashboard(id: "learning-activity") { dataVersion tiles { id error { code message } result { ${RESULT} } } } }`,
+        as('initechAdmin'),
+      );
+      expect(reply.body.errors).toBeUndefined();
+      expect(reply.body.data!.dashboard.dataVersion).toBe(3);
+      for (const { tile, query } of tiles) {
+        const answered = reply.body.data!.dashboard.tiles.find((t) => t.id === tile.id)!;
+        if (seminar(query)) {
+          expect(answered).toMatchObject({
+            result: null,
+            error: { code: 'QUERY_TIMEOUT', message: 'The query ran longer than 0.1 s, the limit for one query, and was stopped. Narrow it with filters or a shorter date range, or export it instead.' },
+          });
+        } else {
+          expect(answered).toMatchObject({ error: null, result: { cached: true, dataVersion: 3 } });
+        }
+      }
+      expect(tiles.filter((t) => seminar(t.query)).length).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
   });
 
   describe('exports', () => {
