@@ -313,6 +313,9 @@ export class LearnerFiles {
       // Statuses before the session fall between booking and the start (or as_of, if that comes first).
       const limit = Math.min(s.asOf, start) - MINUTE;
       let t0 = Math.max(this.created + HOUR, start - rng.int(3, 60) * DAY + rng.between(0, DAY));
+      // A session far enough ahead that this learner would book it after as_of is not booked yet
+      // (moving the booking to as_of put every such signup on the export's last day).
+      if (t0 > s.asOf) continue;
       if (t0 > limit - before * 600) t0 = limit - before * 600;
       const gap = (limit - t0) / before;
       const signup = ++this.signupId;
@@ -362,7 +365,7 @@ export class LearnerFiles {
     if (target >= CERT.certified) {
       let expires: number;
       if (target === CERT.certified) {
-        const opens = s.asOf + rng.between(DAY, Math.max(2 * DAY, active.approxSeconds - window.approxSeconds - DAY));
+        const opens = s.asOf + rng.between(DAY, Math.max(2 * DAY, active.approxSeconds - window.approxSeconds));
         expires = addPeriod(opens, window);
       } else if (target === CERT.windowOpen) {
         expires = addPeriod(s.asOf - rng.between(0, window.approxSeconds - 3 * DAY), window);
@@ -385,8 +388,11 @@ export class LearnerFiles {
       assigned = rng.between(Math.max(this.created, completed - 120 * DAY), completed - HOUR);
       started = rng.between(assigned, completed);
     } else {
-      assigned = rng.between(this.from, this.to - DAY);
-      if (state === CERT.inProgress) started = rng.between(assigned + MINUTE, this.to);
+      assigned = rng.between(this.from, this.to);
+      if (state === CERT.inProgress) {
+        started = this.startAfter(assigned + MINUTE, 120 * DAY);
+        if (started === 0) state = CERT.assigned;
+      }
     }
 
     const certOut = this.out.certCompletions;
@@ -423,8 +429,8 @@ export class LearnerFiles {
       firstPath.forEach((set, i) => this.progRow(p.id, set.id, 2, assigned, i === 0 ? started : 0, due, 0));
       for (const set of firstPath) {
         set.courses.forEach((course, i) => {
-          if (i === 0 && set.courses.length > 1) this.completeCourse(course, assigned, started, this.to);
-          else this.plan(course, STATUS.inProgress, assigned, rng.between(started, this.to), 0);
+          if (i === 0 && set.courses.length > 1) this.firstCourseOfSet(course, assigned, started);
+          else this.startCourse(course, assigned, started);
         });
       }
     } else if (certified) {
@@ -445,13 +451,41 @@ export class LearnerFiles {
         for (const set of p.sets) {
           if (set.certifpath !== path) continue;
           for (const course of set.courses) {
-            const enrolled = rng.between(reopened, this.to);
-            if (rng.chance(0.4)) this.plan(course, STATUS.inProgress, enrolled, rng.between(enrolled, this.to), 0);
+            const enrolled = this.startAfter(reopened, 30 * DAY);
+            if (enrolled === 0) continue;
+            if (rng.chance(0.4)) this.startCourse(course, enrolled, enrolled);
             else this.plan(course, STATUS.notStarted, enrolled, 0, 0);
           }
         }
       }
     }
+  }
+
+  /**
+   * `since` plus a delay of up to `within`, or 0 when that falls after the export's end: the event has
+   * not happened yet. Drawing it anywhere up to the end instead piles recent starts on the last days.
+   */
+  private startAfter(since: number, within: number): number {
+    const at = since + this.rng.between(0, within);
+    return at <= this.to ? at : 0;
+  }
+
+  /** A course in progress since some weeks after `since`, or not started yet. */
+  private startCourse(course: number, enrolled: number, since: number): void {
+    const started = this.startAfter(since, 60 * DAY);
+    if (started > 0) this.plan(course, STATUS.inProgress, enrolled, started, 0);
+    else this.plan(course, STATUS.notStarted, enrolled, 0, 0);
+  }
+
+  /**
+   * The first course of a set under way since `since`: done within weeks of it, or still in progress
+   * when that falls after the export's end (completing it anywhere up to the end piled recently
+   * started sets' completions on the days before as_of).
+   */
+  private firstCourseOfSet(course: number, enrolled: number, since: number): void {
+    const done = since + this.rng.between(HOUR, 60 * DAY);
+    if (done <= this.to) this.completeCourse(course, enrolled, since, done);
+    else this.plan(course, STATUS.inProgress, enrolled, since, 0);
   }
 
   /** A completed course between `earliest` and `latest`, occasionally by recognition of prior learning. */
@@ -482,18 +516,23 @@ export class LearnerFiles {
       if (this.chosen.includes(index)) continue;
       this.chosen.push(index);
       const p = programs[index];
-      const assigned = rng.between(this.from, this.to - DAY);
-      const outcome = rng.weighted(PROGRAM_OUTCOME_WEIGHTS);
+      const assigned = rng.between(this.from, this.to);
+      let outcome = rng.weighted(PROGRAM_OUTCOME_WEIGHTS);
       const due = this.dueDate(assigned);
       // Some LMS versions write course-set rows as 0/1 like the program row, most as 2/3.
       const [setIncomplete, setComplete] = rng.chance(0.1) ? [0, 1] : [2, 3];
       const sets = p.sets;
       let started = 0;
       let completed = 0;
+      // Starting and finishing take what they take: a program that would start or finish after the
+      // export's end has not yet (fitting them into the time left piled them on the last days).
       if (outcome === 0) {
-        started = assigned + rng.between(0, Math.floor((this.to - assigned) / 4));
-        completed = rng.between(started + 1, Math.min(this.to, started + 200 * DAY) + 1);
-      } else if (outcome === 1) started = rng.between(assigned + MINUTE, this.to);
+        started = this.startAfter(assigned, Math.min(Math.floor((this.to - assigned) / 4), 365 * DAY));
+        completed = started + rng.between(1, 200 * DAY);
+        if (completed > this.to) completed = 0;
+        if (completed === 0) outcome = started > 0 ? 1 : 2;
+      } else if (outcome === 1) started = this.startAfter(assigned + MINUTE, 120 * DAY);
+      if (outcome === 1 && started === 0) outcome = 2;
 
       const ref = { programId: p.id, userId: this.uid };
       if (due === -1) this.samples.programsNoDueDate.add(ref);
@@ -514,8 +553,8 @@ export class LearnerFiles {
         } else if (i === done && started > 0) {
           this.progRow(p.id, set.id, setIncomplete, assigned, setStart, due, 0);
           set.courses.forEach((course, k) => {
-            if (k === 0 && set.courses.length > 1) this.completeCourse(course, assigned, setStart, this.to);
-            else if (rng.chance(0.6)) this.plan(course, STATUS.inProgress, assigned, rng.between(setStart, this.to), 0);
+            if (k === 0 && set.courses.length > 1) this.firstCourseOfSet(course, assigned, setStart);
+            else if (rng.chance(0.6)) this.startCourse(course, assigned, setStart);
             else this.plan(course, STATUS.notStarted, assigned, 0, 0);
           });
         } else {
@@ -548,12 +587,22 @@ export class LearnerFiles {
     const r = rng.next();
     if (r < 0.04) this.plan(course, STATUS.unknown, enrolled, 0, 0);
     else if (r < 0.22) this.plan(course, STATUS.notStarted, enrolled, 0, 0);
-    else if (r < 0.4) this.plan(course, STATUS.inProgress, enrolled, rng.between(enrolled + 1, to + 1), 0);
+    else if (r < 0.4) this.startCourse(course, enrolled, enrolled + 1);
     else if (r < 0.97) {
-      const started = enrolled + rng.between(0, Math.min(14 * DAY, to - enrolled));
-      const completed = Math.min(to, started + rng.between(5 * MINUTE, Math.max(5 * MINUTE + 1, Math.min(45 * DAY, to - started))));
-      this.plan(course, STATUS.complete, enrolled, started, Math.max(completed, started));
-    } else this.plan(course, STATUS.rpl, enrolled, rng.chance(0.7) ? 0 : enrolled, rng.between(enrolled, to + 1));
+      // How long a learner takes does not depend on how much of the export is left: one who would
+      // finish after the export's end has not finished yet (squeezing the time into what was left
+      // put recent enrolments' completions on the last days before as_of).
+      const started = enrolled + rng.between(0, 14 * DAY);
+      const completed = started + rng.between(5 * MINUTE, 45 * DAY);
+      if (completed <= to) this.plan(course, STATUS.complete, enrolled, started, completed);
+      else if (started <= to) this.plan(course, STATUS.inProgress, enrolled, started, 0);
+      else this.plan(course, STATUS.notStarted, enrolled, 0, 0);
+    } else {
+      // Prior learning is recognised within weeks of enrolling, or not yet.
+      const recognised = enrolled + rng.between(0, 30 * DAY);
+      if (recognised <= to) this.plan(course, STATUS.rpl, enrolled, rng.chance(0.7) ? 0 : enrolled, recognised);
+      else this.plan(course, STATUS.notStarted, enrolled, 0, 0);
+    }
   }
 
   private writeCourses(): void {
@@ -591,13 +640,14 @@ export class LearnerFiles {
     if (scorm.maxattempt > 0) attempts = Math.min(attempts, scorm.maxattempt);
     const out = this.out.scormTracks;
     const v12 = scorm.version === 'SCORM_12';
+    // A finished package's attempts lead up to its completion. An unfinished one's are spread over a
+    // span of their own, and those after `until` have not happened yet: fitting them into the time so
+    // far put recently started packages' attempts, and their hours, on the export's last days.
+    const span = complete ? until - from : rng.between(DAY, 60 * DAY);
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const last = attempt === attempts;
-      // A finished package's last attempt is on its completion; an unfinished one's attempts sit in
-      // the middle of their share of the time so far, not on as_of (that put every in-progress
-      // package's last attempt, and its hours, on the export's last day).
-      const share = complete ? attempt : attempt - 0.5;
-      const time = from + Math.floor(((until - from) * share) / attempts);
+      const time = from + Math.floor((span * attempt) / attempts);
+      if (time > until) break;
       for (let sco = 0; sco < scorm.scoCount; sco++) {
         const prefix = `${this.uid},${scorm.id},${scorm.scoFirst + sco},${attempt},`;
         const seconds = rng.int(90, 5400);

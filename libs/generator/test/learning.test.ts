@@ -2,6 +2,29 @@ import { AS_OF, AS_OF_UNIX, generate, groupBy, removeTempDirs, seconds, type Gen
 
 const YEAR = 365 * 86400;
 
+/**
+ * Counts of the given times by day before as_of: [0] is the day up to as_of (the last day a chart
+ * shows), [1] the day before it, and so on.
+ */
+function perDayBeforeAsOf(times: readonly string[], days = 60): number[] {
+  const counts = new Array<number>(days).fill(0);
+  for (const text of times) {
+    const t = seconds(text);
+    if (t <= 0) continue;
+    const back = Math.floor((AS_OF_UNIX - t) / 86400);
+    if (back < days) counts[back]++;
+  }
+  return counts;
+}
+
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+/** The last day against the mean of the 30 days before it, and the last 30 days against the 30 before those. */
+function endOfExport(times: readonly string[]): { lastDay: number; meanDay: number; last30: number; previous30: number } {
+  const counts = perDayBeforeAsOf(times);
+  return { lastDay: counts[0], meanDay: sum(counts.slice(1, 31)) / 30, last30: sum(counts.slice(0, 30)), previous30: sum(counts.slice(30, 60)) };
+}
+
 describe('the learning records of a generated export', () => {
   let g: Generated;
   beforeAll(async () => {
@@ -38,6 +61,17 @@ describe('the learning records of a generated export', () => {
       const completed = g.table('course_completions').values('timecompleted').map(seconds).filter((t) => t > 0);
       const byYear = groupBy(completed, (t) => String(Math.floor((AS_OF_UNIX - t) / YEAR)));
       for (const y of ['0', '1', '2']) expect(byYear.get(y)?.length ?? 0).toBeGreaterThan(completed.length / 10);
+    });
+
+    it('do not pile up before as_of: the last day and the last 30 days hold about what the days before them do', () => {
+      // Times squeezed into what was left of the export (a completion capped at as_of, a start drawn
+      // anywhere up to it) put several times a usual day's completions on the day before as_of.
+      const end = endOfExport(g.table('course_completions').values('timecompleted'));
+      expect(end.meanDay).toBeGreaterThan(20);
+      expect(end.lastDay).toBeLessThanOrEqual(1.5 * end.meanDay);
+      expect(end.last30).toBeLessThanOrEqual(1.25 * end.previous30);
+      const started = endOfExport(g.table('course_completions').values('timestarted'));
+      expect(started.lastDay).toBeLessThanOrEqual(1.5 * started.meanDay);
     });
 
     it('cover every course type', () => {
@@ -204,6 +238,12 @@ describe('the learning records of a generated export', () => {
       expect(byDay.get(String(lastDay))?.length ?? 0).toBeLessThanOrEqual(2 * month[15]);
     });
 
+    it('spreads its tracks up to as_of: the last 30 days hold about what the 30 before them do', () => {
+      const end = endOfExport(g.table('scorm_tracks').values('timemodified'));
+      expect(end.lastDay).toBeLessThanOrEqual(1.5 * end.meanDay);
+      expect(end.last30).toBeLessThanOrEqual(1.25 * end.previous30);
+    });
+
     it('has several attempts for some users', () => {
       const attempts = groupBy(g.table('scorm_tracks').objects(), (t) => `${t.userid}/${t.scormid}`);
       const several = [...attempts.values()].filter((rows) => new Set(rows.map((r) => r.attempt)).size > 1);
@@ -236,6 +276,12 @@ describe('the learning records of a generated export', () => {
       expect(histories).toBeGreaterThan(signups.size / 3);
       const current = new Set(g.table('seminar_signups').objects().filter((s) => s.superceded === '0').map((s) => s.statuscode));
       for (const code of ['10', '20', '30', '40', '50', '60', '70', '80', '90', '100']) expect(current.has(code)).toBe(true);
+    });
+
+    it('are booked on the days before as_of as on any other day, not moved to its last day', () => {
+      const end = endOfExport(g.table('seminar_signups').values('timecreated'));
+      expect(end.meanDay).toBeGreaterThan(1);
+      expect(end.lastDay).toBeLessThanOrEqual(3 * end.meanDay);
     });
 
     it('record attendance after the session and cancellation by the event only for cancelled sessions', () => {
