@@ -189,6 +189,15 @@ describe('identity: sessions, invitations, password resets, user management and 
       expect(list[1]!.lmsUserId).toBe(7);
       // Nothing published yet: no name to show, and the list still answers.
       expect(list[1]!.lmsUserName).toBeNull();
+
+      const headers = await asAdmin();
+      expect((await graphql(app, 'mutation { inviteUser(email: "early@acme.test", role: manager, lmsUserId: 7) { id } }', headers)).body.errors).toBeUndefined();
+      const pending = await graphql<{ pendingInvitations: { email: string; lmsUserId: number; lmsUserName: string | null }[] }>(
+        app,
+        '{ pendingInvitations { email lmsUserId lmsUserName } }',
+        headers,
+      );
+      expect(pending.body.data!.pendingInvitations.filter((i) => i.email === 'early@acme.test')).toEqual([{ email: 'early@acme.test', lmsUserId: 7, lmsUserName: null }]);
     });
 
     it('is refused to a manager, a viewer and Kineo ops', async () => {
@@ -388,7 +397,7 @@ describe('identity: sessions, invitations, password resets, user management and 
     const inviteAll = async (who: string, tenant?: string) =>
       graphql<{ inviteAllManagers: Record<string, unknown> & { invitations: { email: string; role: string; lmsUserId: number; link: string }[] } }>(
         app,
-        'mutation { inviteAllManagers { managers invited alreadyMembers alreadyInvited withoutEmail sharedEmail invitations { email role lmsUserId link delivery } } }',
+        'mutation { inviteAllManagers { managers invited alreadyMembers alreadyInvited withoutEmail sharedEmail invitations { email role lmsUserId lmsUserName link delivery } } }',
         bearer((await signIn(who, PASSWORD, app, tenant)).token),
       );
 
@@ -405,7 +414,9 @@ describe('identity: sessions, invitations, password resets, user management and 
         alreadyInvited: 1, // 106
         withoutEmail: 1, // 101
         sharedEmail: 1, // 108 shares boss@acme.test with 100
-        invitations: [{ email: 'boss@acme.test', role: 'manager', lmsUserId: 100, link: expect.stringContaining(`${PORTAL}/accept-invitation?token=`), delivery: 'logged' }],
+        invitations: [
+          { email: 'boss@acme.test', role: 'manager', lmsUserId: 100, lmsUserName: 'Person 100', link: expect.stringContaining(`${PORTAL}/accept-invitation?token=`), delivery: 'logged' },
+        ],
       });
       const accepted = await graphql<{ acceptInvitation: Session }>(
         app,
@@ -426,6 +437,27 @@ describe('identity: sessions, invitations, password resets, user management and 
       const byEmail = new Map(reply.body.data!.users.map((m) => [m.email, m]));
       expect(byEmail.get('manager@acme.test')).toMatchObject({ lmsUserId: 7, lmsUserName: 'Mona Manager' });
       expect(byEmail.get('admin@acme.test')).toMatchObject({ lmsUserId: null, lmsUserName: null });
+    });
+
+    it("names each pending invitation's LMS person the same way: null when not linked or not in the published data", async () => {
+      const admin = bearer((await signIn('admin@acme.test')).token);
+      const sent = await graphql<{ inviteUser: { lmsUserName: string | null } }>(app, 'mutation { inviteUser(email: "r102@acme.test", role: manager, lmsUserId: 102) { lmsUserName } }', admin);
+      expect(sent.body).toEqual({ data: { inviteUser: { lmsUserName: 'Person 102' } } });
+      const unknown = await graphql(app, 'mutation { inviteUser(email: "not-in-lms@acme.test", role: manager, lmsUserId: 9999) { id } }', admin);
+      expect(unknown.body.errors).toBeUndefined();
+
+      const reply = await graphql<{ pendingInvitations: { email: string; lmsUserId: number | null; lmsUserName: string | null }[] }>(
+        app,
+        '{ pendingInvitations { email lmsUserId lmsUserName } }',
+        admin,
+      );
+      expect(reply.body.errors).toBeUndefined();
+      const byEmail = new Map(reply.body.data!.pendingInvitations.map((i) => [i.email, i]));
+      expect(byEmail.get('r102@acme.test')).toEqual({ email: 'r102@acme.test', lmsUserId: 102, lmsUserName: 'Person 102' });
+      expect(byEmail.get('not-in-lms@acme.test')).toEqual({ email: 'not-in-lms@acme.test', lmsUserId: 9999, lmsUserName: null });
+      expect(byEmail.get('pending@acme.test')).toEqual({ email: 'pending@acme.test', lmsUserId: null, lmsUserName: null });
+      // Invited before the first publish, named once there is one.
+      expect(byEmail.get('early@acme.test')).toEqual({ email: 'early@acme.test', lmsUserId: 7, lmsUserName: 'Mona Manager' });
     });
 
     it('says there is nothing to read before the first publish', async () => {

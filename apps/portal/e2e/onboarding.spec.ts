@@ -103,6 +103,9 @@ test.describe('onboarding an organisation', () => {
     const link = (await page.getByTestId('invitation-link').textContent()) ?? '';
     expect(link).toContain('/accept-invitation?token=');
     await expect(page.getByTestId('pending')).toContainText(INVITEE);
+    // The managers invited in one action above: each named from the published data, the id under it.
+    const managerInvitation = page.getByTestId('pending').locator('tr[data-role="manager"]').first().locator('td').nth(1);
+    await expect(managerInvitation).toHaveText(/^Their reports \((?!LMS user)[^()]+\)LMS user \d+$/);
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, 'users');
 

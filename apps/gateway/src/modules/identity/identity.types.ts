@@ -75,6 +75,12 @@ abstract class InvitationFields {
   @Field(() => Int, { nullable: true, description: 'The LMS user an invited manager is linked to.' })
   lmsUserId!: number | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: "That LMS user's name in the published data (gold dim_user); null when not linked, before the first publish, or when the id is not in the data.",
+  })
+  lmsUserName?: string | null;
+
   @Field(() => GraphQLISODateTime)
   expiresAt!: Date;
 }

@@ -36,4 +36,13 @@ export class LmsPeopleService {
     }
     return names;
   }
+
+  /** Each of `people` with `lmsUserName`: its LMS user's name, or null (see namesOf). */
+  async withNames<T extends { lmsUserId: number | null }>(
+    tenant: Pick<TenantContext, 'tenantId' | 'namespace'>,
+    people: readonly T[],
+  ): Promise<(T & { lmsUserName: string | null })[]> {
+    const names = await this.namesOf(tenant, people.flatMap((p) => (p.lmsUserId === null ? [] : [p.lmsUserId])));
+    return people.map((p) => ({ ...p, lmsUserName: p.lmsUserId === null ? null : (names.get(p.lmsUserId) ?? null) }));
+  }
 }

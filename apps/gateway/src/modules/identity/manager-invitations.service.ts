@@ -7,10 +7,10 @@ import { PRISMA } from '../../engine/database/database.module';
 import { WAREHOUSE } from '../../engine/warehouse/warehouse.module';
 import type { InvitationType, ManagerInvitationsType } from './identity.types';
 
-type ManagerRow = { user_id: number | bigint; email: string };
+type ManagerRow = { user_id: number | bigint; email: string; full_name: string | null };
 
 // Managers are LMS users someone reports to directly; dim_user's unknown member (-1) is no one.
-const MANAGERS_SQL = `select u.user_id, u.email
+const MANAGERS_SQL = `select u.user_id, u.email, u.full_name
 from gold.dim_user u
 where u.user_key > 0 and u.is_active
   and exists (select 1 from gold.dim_manager_relationship r where r.manager_user_key = u.user_key and r.relationship = 'direct')
@@ -49,6 +49,7 @@ export class ManagerInvitationsService {
 
     const result = { managers: rows.length, alreadyMembers: 0, alreadyInvited: 0, withoutEmail: 0, sharedEmail: 0 };
     const toInvite: InviteInput[] = [];
+    const names: (string | null)[] = [];
     const chosen = new Set<string>();
     for (const row of rows) {
       const lmsUserId = Number(row.user_id);
@@ -60,10 +61,11 @@ export class ManagerInvitationsService {
       else {
         chosen.add(email);
         toInvite.push({ email, role: 'manager', lmsUserId });
+        names.push(row.full_name || null);
       }
     }
     const sent = toInvite.length > 0 ? await this.invitations.inviteMany({ userId: tenant.userId, tenantId: tenant.tenantId }, toInvite, 'invite_all_managers') : [];
-    const invitations: InvitationType[] = sent.map((s, i) => ({ ...s, lmsUserId: toInvite[i].lmsUserId ?? null }));
+    const invitations: InvitationType[] = sent.map((s, i) => ({ ...s, lmsUserId: toInvite[i].lmsUserId ?? null, lmsUserName: names[i] }));
     // Recorded even when nobody was new, so the log shows the action was taken and what it found.
     await new AuditLog(this.prisma).record({ actor: tenant.userId, action: 'user.invite_all_managers', tenantId: tenant.tenantId, details: { ...result, invited: sent.length } });
     return { ...result, invited: sent.length, invitations };

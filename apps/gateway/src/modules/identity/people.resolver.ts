@@ -22,16 +22,14 @@ export class PeopleResolver {
   @Query(() => [TenantMemberType], { description: 'Everyone in the organisation, with role, status and last sign-in.' })
   @Roles('org_admin')
   async users(@CurrentTenant() tenant: TenantContext): Promise<TenantMemberType[]> {
-    const members = await this.members.list(tenant.tenantId);
-    const names = await this.lmsPeople.namesOf(tenant, members.flatMap((m) => (m.lmsUserId === null ? [] : [m.lmsUserId])));
-    return members.map((m) => ({ ...m, lmsUserName: m.lmsUserId === null ? null : (names.get(m.lmsUserId) ?? null) }));
+    return this.lmsPeople.withNames(tenant, await this.members.list(tenant.tenantId));
   }
 
   @Query(() => [PendingInvitationType], { description: 'Invitations sent and not accepted yet.' })
   @Roles('org_admin')
   async pendingInvitations(@CurrentTenant() tenant: TenantContext): Promise<PendingInvitationType[]> {
     const pending = await this.invitations.pending(tenant.tenantId);
-    return pending.map((i) => ({ ...i, lmsUserId: i.lmsUserId === null ? null : Number(i.lmsUserId) }));
+    return this.lmsPeople.withNames(tenant, pending.map((i) => ({ ...i, lmsUserId: i.lmsUserId === null ? null : Number(i.lmsUserId) })));
   }
 
   @Mutation(() => InvitationType, {
@@ -47,7 +45,8 @@ export class PeopleResolver {
     @Args('organisationIds', { type: () => [Int], nullable: true }) organisationIds: number[] | null,
   ): Promise<InvitationType> {
     const sent = await this.invitations.invite(actorOf(tenant), { email, role, lmsUserId: lmsUserId ?? undefined, organisationIds: organisationIds ?? [] });
-    return { ...sent, lmsUserId };
+    const [named] = await this.lmsPeople.withNames(tenant, [{ ...sent, lmsUserId }]);
+    return named;
   }
 
   @Mutation(() => Boolean, { description: 'Withdraws a pending invitation; its link stops working.' })

@@ -63,10 +63,7 @@ export function UsersView() {
                   <td>{roleLabel(m.role)}</td>
                   <td>
                     {m.role === 'manager' ? (
-                      <>
-                        Their reports{m.lmsUserName ? ` (${m.lmsUserName})` : ''}
-                        <span className="muted block">{m.lmsUserId === null ? 'No LMS user linked' : `LMS user ${m.lmsUserId}`}</span>
-                      </>
+                      <ManagerReach lmsUserId={m.lmsUserId} lmsUserName={m.lmsUserName} />
                     ) : m.role === 'viewer'
                         ? m.organisationIds.length
                           ? m.organisationIds.map(orgName).join(', ')
@@ -223,11 +220,21 @@ function MemberEditor({ member, onDone }: { member: MemberFieldsFragment; onDone
   );
 }
 
+/** Whom a manager sees: their LMS person by name when the published data has it, the id under it. */
+function ManagerReach({ lmsUserId, lmsUserName }: { lmsUserId: number | null | undefined; lmsUserName: string | null | undefined }) {
+  return (
+    <>
+      Their reports{lmsUserName ? ` (${lmsUserName})` : ''}
+      <span className="muted block">{lmsUserId == null ? 'No LMS user linked' : `LMS user ${lmsUserId}`}</span>
+    </>
+  );
+}
+
 function PendingInvitations({
   invitations,
   date,
 }: {
-  invitations: { id: string; email: string; role: string; expiresAt: string }[];
+  invitations: { id: string; email: string; role: string; lmsUserId?: number | null; lmsUserName?: string | null; expiresAt: string }[];
   date: (iso: string) => string;
 }) {
   const client = useQueryClient();
@@ -253,6 +260,7 @@ function PendingInvitations({
               <tr>
                 <th scope="col">Email</th>
                 <th scope="col">Role</th>
+                <th scope="col">Will see</th>
                 <th scope="col">Link expires</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
@@ -261,9 +269,10 @@ function PendingInvitations({
             </thead>
             <tbody>
               {invitations.map((i) => (
-                <tr key={i.id}>
+                <tr key={i.id} data-email={i.email} data-role={i.role}>
                   <th scope="row">{i.email}</th>
                   <td>{roleLabel(i.role)}</td>
+                  <td>{i.role === 'manager' ? <ManagerReach lmsUserId={i.lmsUserId} lmsUserName={i.lmsUserName} /> : i.role === 'viewer' ? 'The organisations granted with the invitation' : 'Everyone'}</td>
                   <td>{date(i.expiresAt)}</td>
                   <td>
                     <button type="button" className="button" onClick={() => revoke.mutate(i.id)} disabled={revoke.isPending} aria-label={`Withdraw the invitation of ${i.email}`}>

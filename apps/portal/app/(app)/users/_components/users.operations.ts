@@ -25,6 +25,7 @@ export const UsersQuery = graphql(`
       email
       role
       lmsUserId
+      lmsUserName
       expiresAt
     }
   }
