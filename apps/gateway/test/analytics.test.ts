@@ -41,9 +41,10 @@ interface Result {
   asOf: string;
   cached: boolean;
   rollup: string | null;
+  partialPeriod: { column: string; value: string | number; through: string } | null;
 }
 
-const RESULT = 'columns { key member type } rows dataVersion asOf cached rollup';
+const RESULT = 'columns { key member type } rows dataVersion asOf cached rollup partialPeriod { column value through }';
 
 
 describe('analytics over GraphQL, on a generated tenant loaded through the real pipeline', () => {
@@ -536,6 +537,28 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect(after).toMatchObject({ dataVersion: reload.dataVersion, asOf: NEXT_AS_OF.toISOString() });
       expect(after.rows).toEqual([{ 'CourseProgress.count': Number(expected!.n), 'CourseProgress.completed': Number(expected!.done) }]);
       expect(after.rows).not.toEqual(before.rows);
+    });
+
+    it('mark the period of a time series the as-of falls inside, the one whose figures are incomplete', async () => {
+      // As of 30 June 2025 at midnight the data runs through 29 June: June, the second quarter and 2025
+      // (acme's fiscal year is the calendar year) hold part of their days; 29 June is a Sunday, so its week is whole.
+      const series = (granularity: string) => ({ measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity } });
+      const through = '2025-06-29';
+      const month = await answer('acmeAdmin', series('month'));
+      expect(month.partialPeriod).toEqual({ column: 'CourseProgress.completedDate.month', value: '2025-06-01', through });
+      // The mark names a row of the series as the rows carry it.
+      expect(month.rows.map((r) => r['CourseProgress.completedDate.month'])).toContain('2025-06-01');
+      expect((await answer('acmeAdmin', series('month'))).partialPeriod).toEqual(month.partialPeriod);
+      expect((await answer('acmeAdmin', series('quarter'))).partialPeriod).toEqual({ column: 'CourseProgress.completedDate.quarter', value: '2025-04-01', through });
+      expect((await answer('acmeAdmin', series('fiscalYear'))).partialPeriod).toEqual({ column: 'CourseProgress.completedDate.fiscalYear', value: 2025, through });
+      expect((await answer('acmeAdmin', series('week'))).partialPeriod).toBeNull();
+      expect((await answer('acmeAdmin', series('day'))).partialPeriod).toBeNull();
+      expect((await answer('acmeAdmin', { measures: ['CourseProgress.completed'] })).partialPeriod).toBeNull();
+      // A manager's series (from the facts, not a rollup) and the dashboard's chart carry it too.
+      expect((await answer('manager', series('month'))).partialPeriod).toEqual(month.partialPeriod);
+      const board = await dashboard('acmeAdmin', 'learning-activity');
+      expect(board.tiles['hours-by-month']!.result.partialPeriod).toEqual({ column: 'LearningTime.date.month', value: '2025-06-01', through });
+      expect(board.tiles['scorm-summary']!.result.partialPeriod).toBeNull();
     });
 
     it('explain what is wrong with a query the model cannot answer', async () => {

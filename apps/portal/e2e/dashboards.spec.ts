@@ -155,10 +155,20 @@ test.describe('dashboards', () => {
     // The sources are the lines (the legend), the months the axis: not one line per month.
     const sources = await tile(page, 'hours-by-source').locator('.recharts-legend-item-text').allTextContents();
     expect(sources.length).toBeGreaterThan(1);
-    await expect(byMonth.locator('.recharts-line')).toHaveCount(sources.length);
+    // One line per source (each line's dashed part into the month to date is not another source).
+    await expect(byMonth.locator('.recharts-line:not(.partial-period)')).toHaveCount(sources.length);
     expect((await byMonth.locator('.recharts-legend-item-text').allTextContents()).sort()).toEqual(sources.sort());
     const labels = await byMonth.locator('svg text').allTextContents();
     expect(labels.filter((t) => /^[A-Z][a-z]+ \d{4}$/.test(t)).length).toBeGreaterThan(1);
+  });
+
+  test('the month the data ends in is drawn dashed and said to be the month to date, not read as a drop', async ({ page, signIn }) => {
+    await signIn('admin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Learning activity' }).click();
+    const byMonth = tile(page, 'hours-by-month');
+    // The tenant's data is as of 30 June 2026 at midnight: it runs through 29 June.
+    await expect(byMonth.getByTestId('partial-period')).toHaveText(/^Jun 2026: month to date, to 29 Jun, so its figures are not a whole month's/);
+    await expect(byMonth.locator('.recharts-line.partial-period path[stroke-dasharray]').first()).toBeAttached();
   });
 
   test('fiscal years that ended before the first load show their completions, no rates, and say why', async ({ page, signIn }) => {

@@ -1,6 +1,10 @@
 import type { Row } from '@kineo/warehouse';
 import {
   AnalyticsQueryError,
+  asOfPeriods,
+  asOfPeriodsStatement,
+  partialPeriodOf,
+  type Granularity,
   compileDrill,
   compileQuery,
   dashboardQueries,
@@ -64,6 +68,53 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       'fact_course_history.no_such_column',
       'no_such_table.x',
     ]);
+  });
+
+  describe("the period of a time series the data's as_of falls inside", () => {
+    // The tenant's fiscal year starts in July: FY2025 runs from 1 July 2024 to 30 June 2025.
+    const series = (granularity: Granularity): AnalyticsQuery => ({
+      measures: ['CourseProgress.completed'],
+      timeDimension: { dimension: 'CourseProgress.completedDate', granularity },
+    });
+    const marks = async (asOf: string) => {
+      const statement = asOfPeriodsStatement(asOf);
+      const periods = asOfPeriods(asOf, await gold.run(statement));
+      const all: Granularity[] = ['day', 'week', 'month', 'quarter', 'year', 'fiscalYear', 'fiscalQuarter'];
+      return Object.fromEntries(all.map((g) => [g, partialPeriodOf(series(g), periods)?.value ?? null]));
+    };
+
+    it("is each period still running on the data's last day, valued as the series' rows are", async () => {
+      // As of 30 June at midnight: the data runs through Sunday 29 June, so its week is whole and
+      // June, the second quarter, 2025, FY2025 and its fourth quarter are not.
+      expect(await marks(`${AS_OF}T00:00:00.000Z`)).toEqual({
+        day: null,
+        week: null,
+        month: '2025-06-01',
+        quarter: '2025-04-01',
+        year: 2025,
+        fiscalYear: 2025,
+        fiscalQuarter: 'FY2025 Q4',
+      });
+      const rows = await run(series('month'));
+      expect(rows.map((r) => r['CourseProgress.completedDate.month'])).toContain('2025-06-01');
+      const fiscal = await run(series('fiscalQuarter'));
+      expect(fiscal.map((r) => r['CourseProgress.completedDate.fiscalQuarter'])).toContain('FY2025 Q4');
+    });
+
+    it('is none for a period the as_of ends exactly, and the as_of day itself when the as_of is inside it', async () => {
+      // Through Monday 30 June: June, the quarter and the fiscal year are whole; that week and the calendar year are not.
+      expect(await marks('2025-07-01T00:00:00.000Z')).toEqual({ day: null, week: '2025-06-30', month: null, quarter: null, year: 2025, fiscalYear: null, fiscalQuarter: null });
+      // Midday on Wednesday 2 July: that day is part-way through, and so is everything holding it.
+      expect(await marks('2025-07-02T12:00:00.000Z')).toEqual({
+        day: '2025-07-02',
+        week: '2025-06-30',
+        month: '2025-07-01',
+        quarter: '2025-07-01',
+        year: 2025,
+        fiscalYear: 2026,
+        fiscalQuarter: 'FY2026 Q1',
+      });
+    });
   });
 
   describe('dashboards give the numbers SQL written independently gives', () => {

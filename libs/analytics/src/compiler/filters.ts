@@ -17,7 +17,11 @@ export function dimensionValue(d: ResolvedDimension, n: Nodes, c: ParamSink): st
 
 /** A time dimension at a grain: the value grouped on, and its result type. */
 export function grainValue(d: ResolvedDimension, granularity: Granularity, n: Nodes): { sql: string; type: 'date' | 'number' | 'string' } {
-  const day = n[dateNodeOf(memberName(d.member))];
+  return grainOfDay(n[dateNodeOf(memberName(d.member))], granularity);
+}
+
+/** The grain of the gold.dim_date row aliased `day`. */
+export function grainOfDay(day: string, granularity: Granularity): { sql: string; type: 'date' | 'number' | 'string' } {
   switch (granularity) {
     case 'day':
       return { sql: `${day}.date`, type: 'date' };

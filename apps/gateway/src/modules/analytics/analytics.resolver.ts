@@ -148,5 +148,6 @@ function resultOf(answer: Answer, fragment: JsonFragment): AnalyticsResult {
     asOf: new Date(answer.asOf),
     cached: answer.cached,
     rollup: answer.rollup,
+    partialPeriod: answer.partialPeriod ?? null,
   };
 }

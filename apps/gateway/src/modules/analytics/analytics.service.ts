@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import {
+  asOfPeriods,
+  asOfPeriodsStatement,
   compileDrill,
   compileQuery,
   DASHBOARDS,
@@ -11,6 +13,7 @@ import {
   goldColumnsOfQuery,
   missingGoldColumns,
   modelFingerprint,
+  partialPeriodOf,
   publishedGoldColumns,
   type PublishedGoldColumns,
   queryIdentity,
@@ -18,12 +21,14 @@ import {
   type AnalyticsFilter,
   type AnalyticsQuery,
   type AnalyticsScope,
+  type AsOfPeriods,
   type CompiledColumn,
   type CompiledQuery,
   type DashboardDefinition,
   type DashboardTile,
   type DrillRequest,
   type ModelMeta,
+  type PartialPeriod,
   parseRollupManifest,
   ROLLUP_MANIFEST_QUERY,
   type RollupManifestEntry,
@@ -56,6 +61,8 @@ export interface Answer extends AnswerVersion {
   cached: boolean;
   /** The rollup (pre-aggregation, 'Cube.rollup') that answered; null when the fact tables did. */
   rollup: string | null;
+  /** The time series' period the as-of falls inside (its figures are incomplete); null for none. */
+  partialPeriod?: PartialPeriod | null;
 }
 
 export interface DrillAnswer extends Answer {
@@ -147,6 +154,8 @@ export class AnalyticsService implements OnModuleInit {
   private readonly rollups = new Map<string, { version: number; read: Promise<VersionRollups>; failedAt?: number }>();
   /** Each tenant's published gold columns, read only after a query on that version failed (one entry per tenant). */
   private readonly goldColumns = new Map<string, { version: number; read: Promise<PublishedGoldColumns> }>();
+  /** What each granularity calls the days around each tenant's as-of, for the version they were read on. */
+  private readonly periods = new Map<string, { version: number; read: Promise<AsOfPeriods | null> }>();
 
   constructor(
     @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
@@ -312,6 +321,8 @@ export class AnalyticsService implements OnModuleInit {
     plan: Pick<PlannedTile, 'scopeHash' | 'queryHash' | 'compiled'>,
     prefetched?: Prefetched,
   ): Promise<Answer> {
+    // Read beside the answer, not after it; never a reason for the answer to fail.
+    const period = query.timeDimension?.granularity ? this.partialPeriod(tenant, published, query).catch(() => null) : null;
     const { value, cached } = await this.cache.getOrCompute<StoredResult>(
       { tenantId: tenant.tenantId, dataVersion: published.version, scopeHash: plan.scopeHash, queryHash: plan.queryHash },
       async () => {
@@ -329,7 +340,37 @@ export class AnalyticsService implements OnModuleInit {
       STORED_RESULT,
       prefetched,
     );
-    return { columns: value.columns, rowsJson: value.rowsJson, dataVersion: published.version, asOf: published.asOf, cached, rollup: value.rollup ?? null };
+    const partialPeriod = await period;
+    return { columns: value.columns, rowsJson: value.rowsJson, dataVersion: published.version, asOf: published.asOf, cached, rollup: value.rollup ?? null, partialPeriod };
+  }
+
+  /**
+   * The incomplete period of a time series. Which period holds the as-of comes from the version's
+   * own dim_date (a fiscal calendar is the tenant's), read once per tenant and version; unreadable,
+   * the answer goes without the mark rather than failing.
+   */
+  private async partialPeriod(tenant: AnalyticsTenant, published: PublishedVersion, query: AnalyticsQuery): Promise<PartialPeriod | null> {
+    let known = this.periods.get(tenant.tenantId);
+    if (!known || known.version !== published.version) {
+      const statement = asOfPeriodsStatement(published.asOf);
+      const record = {
+        version: published.version,
+        read: this.warehouse
+          .queryPublished(namespaceOf(tenant), statement.sql, statement.params, { version: published.version, timeoutMs: this.timeoutMs })
+          .then((result) => asOfPeriods(published.asOf, result.rows.map(jsonRow)))
+          .catch((error: Error) => {
+            this.logger.warn(`Tenant ${tenant.tenantId} v${published.version}: the periods around its as-of are unreadable, so no time series is marked incomplete: ${error.message}`);
+            if (this.periods.get(tenant.tenantId) === record) this.periods.delete(tenant.tenantId);
+            return null;
+          }),
+      };
+      known = record;
+      // A request still on an older version reads its own without taking the newer one's place.
+      const current = this.periods.get(tenant.tenantId);
+      if (!current || current.version <= published.version) this.periods.set(tenant.tenantId, record);
+    }
+    const periods = await known.read;
+    return periods ? partialPeriodOf(query, periods) : null;
   }
 
   /**

@@ -116,6 +116,21 @@ abstract class Versioned {
   asOf!: Date;
 }
 
+@ObjectType('PartialPeriod', {
+  description:
+    "The period of a time series the data's as-of falls inside: its rows hold only part of it (e.g. the month to date), so its figures are not comparable with whole periods.",
+})
+export class PartialPeriod {
+  @Field({ description: "The result column key of the time dimension ('<dimension>.<granularity>')." })
+  column!: string;
+
+  @Field(() => GraphQLJSON, { description: "That column's value on the rows of the incomplete period (a date, a year, 'FY2025 Q3')." })
+  value!: string | number;
+
+  @Field({ description: "The last day (ISO 'YYYY-MM-DD', UTC) the data covers." })
+  through!: string;
+}
+
 @ObjectType('AnalyticsResult', { description: 'An answer: typed columns, rows as JSON objects keyed by column key.' })
 export class AnalyticsResult extends Versioned {
   @Field(() => [ResultColumn])
@@ -133,6 +148,12 @@ export class AnalyticsResult extends Versioned {
     description: "The rollup (pre-aggregation built with the data, 'Cube.rollup' as `meta` lists them) that answered; null when the fact tables did.",
   })
   rollup?: string | null;
+
+  @Field(() => PartialPeriod, {
+    nullable: true,
+    description: 'With a time granularity: the period the as-of falls inside, whose figures are incomplete; null when every period is whole or there is no time series.',
+  })
+  partialPeriod?: PartialPeriod | null;
 }
 
 @ObjectType('DrillPage', { description: 'One page of the learner rows behind a cell.' })

@@ -3,7 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell as PieCell, Legend, Line, LineChart, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { dimensionColumns, measureColumns, queryOf, rowsOf, type Column, type Row, type Tile } from './analytics.types';
+import { dimensionColumns, measureColumns, queryOf, rowsOf, type Cell, type Column, type Row, type Tile } from './analytics.types';
 import { DataTable, sortRows, type SortState } from './data-table';
 import { formatCell } from './format.util';
 
@@ -41,16 +41,22 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
     if (tile.drill && row) router.push(drillHref(row));
   };
   const tableColumns = [...dims, ...measures];
+  const partial = category ? partialPointOf(tile, category, locale) : undefined;
 
   return (
     <figure className="chart-figure">
       <div className="chart" aria-hidden={rows.length === 0 ? true : undefined}>
         {category && plotted.length > 0 ? (
           <ResponsiveContainer width="100%" height={280}>
-            {renderChart(tile, rows, category, series, plotted, locale, open)}
+            {renderChart(tile, rows, category, series, plotted, locale, open, partial)}
           </ResponsiveContainer>
         ) : null}
       </div>
+      {partial && rows.some((row) => String(row[category.key]) === partial.value) ? (
+        <p className="chart-note" data-testid="partial-period">
+          {partial.label}: {partial.note}, so its figures are not a whole {partial.period}&apos;s{tile.chart === 'line' ? ' (the dashed part of the line)' : ''}.
+        </p>
+      ) : null}
       <figcaption className="visually-hidden">{tile.title}: the table below holds the same figures.</figcaption>
       <details className="chart-data">
         <summary>Data table</summary>
@@ -78,6 +84,94 @@ function splitsPoints(rows: Row[], category: Column, dimension: Column): boolean
   });
 }
 
+const PERIOD_NAMES: Record<string, string> = {
+  day: 'day',
+  week: 'week',
+  month: 'month',
+  quarter: 'quarter',
+  year: 'year',
+  fiscalYear: 'fiscal year',
+  fiscalQuarter: 'fiscal quarter',
+};
+
+/** The period of the chart's time axis the data's as-of falls inside, as the axis labels it. */
+interface PartialPoint {
+  /** The axis value (as text) of the incomplete period. */
+  value: string;
+  /** Its axis label, e.g. "Jun 2026". */
+  label: string;
+  period: string;
+  /** E.g. "month to date, to 29 Jun". */
+  note: string;
+}
+
+function partialPointOf(tile: Tile, category: Column, locale: string | undefined): PartialPoint | undefined {
+  const partial = tile.result.partialPeriod;
+  const granularity = queryOf(tile).timeDimension?.granularity;
+  if (!partial || partial.column !== category.key || !granularity) return undefined;
+  const value = partial.value as Cell;
+  const period = PERIOD_NAMES[granularity] ?? granularity;
+  const through = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${partial.through}T00:00:00Z`));
+  return { value: String(value), label: formatCell(value, category, locale), period, note: `${period} to date, to ${through}` };
+}
+
+/** The suffix of the key holding a line's values into and out of the incomplete period, drawn dashed. */
+const PARTIAL_KEY = ' (incomplete)';
+
+/**
+ * Splits each line at the incomplete period: the solid line stops at the last whole period and a
+ * dashed one runs into (and out of) the partial one, so its low figure does not read as a decline.
+ */
+function splitAtPartial(points: Record<string, unknown>[], keys: string[], index: number): Record<string, unknown>[] {
+  if (index < 0) return points;
+  return points.map((point, i) => {
+    const copy = { ...point };
+    for (const key of keys) {
+      copy[`${key}${PARTIAL_KEY}`] = Math.abs(i - index) <= 1 ? point[key] : null;
+      if (i === index) copy[key] = null;
+    }
+    return copy;
+  });
+}
+
+/**
+ * The default tooltip's content, each line once (its solid and dashed parts share a name), and the
+ * incomplete period's label saying so.
+ */
+interface LineTooltipProps {
+  active?: boolean;
+  payload?: readonly { name?: unknown; value?: unknown; color?: string; dataKey?: unknown }[];
+  label?: unknown;
+  partial?: PartialPoint;
+  format: (value: unknown, key: string) => string;
+}
+
+function LineTooltip({ active, payload, label, partial, format }: LineTooltipProps) {
+  if (!active || !payload?.length) return null;
+  const seen = new Set<string>();
+  const items = payload.filter((item) => {
+    const name = String(item.name);
+    if (item.value === null || item.value === undefined || seen.has(name)) return false;
+    seen.add(name);
+    return true;
+  });
+  return (
+    <div className="chart-tooltip">
+      <p className="chart-tooltip-label">
+        {String(label)}
+        {partial && label === partial.label ? ` (${partial.note})` : ''}
+      </p>
+      <ul>
+        {items.map((item) => (
+          <li key={String(item.name)} style={{ color: item.color }}>
+            {String(item.name)}: {format(item.value, String(item.dataKey).replace(PARTIAL_KEY, ''))}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** An empty figure (a rate with nothing to divide) is a gap in the chart, not a zero. */
 function plotValue(value: Row[string]): number | null {
   return value === null || value === undefined ? null : Number(value);
@@ -91,6 +185,7 @@ function renderChart(
   plotted: Column[],
   locale: string | undefined,
   open: (row: Row | undefined) => void,
+  partial?: PartialPoint,
 ) {
   const format = (value: unknown, column: Column) => formatCell(value as Row[string], column, locale);
   const label = (row: Row) => format(row[category.key], category);
@@ -127,30 +222,42 @@ function renderChart(
         point[format(row[series.key], series)] = Number(row[measure.key] ?? 0);
         byCategory.set(key, point);
       }
+      const points = [...byCategory.values()];
+      const partialAt = partial ? points.findIndex((p) => p.name === partial.label) : -1;
       return (
-        <LineChart data={[...byCategory.values()]}>
+        <LineChart data={splitAtPartial(points, names, partialAt)}>
           <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
           <XAxis dataKey="name" />
           <YAxis tickFormatter={(v) => format(v, measure)} width={70} />
-          <Tooltip formatter={(value) => format(value, measure)} />
+          <Tooltip content={(props) => <LineTooltip active={props.active} payload={props.payload} label={props.label} partial={partial} format={(value) => format(value, measure)} />} />
           <Legend />
           {names.map((name, i) => (
             <Line key={name} type="monotone" dataKey={name} stroke={PALETTE[i % PALETTE.length]} dot={false} isAnimationActive={false} />
           ))}
+          {partialAt >= 0
+            ? names.map((name, i) => partialLine(`${name}${PARTIAL_KEY}`, name, PALETTE[i % PALETTE.length], false))
+            : null}
         </LineChart>
       );
     }
-    const data = rows.map((row) => ({ name: label(row), row, ...Object.fromEntries(plotted.map((m) => [m.key, plotValue(row[m.key])])) }));
+    const points = rows.map((row) => ({ name: label(row), row, ...Object.fromEntries(plotted.map((m) => [m.key, plotValue(row[m.key])])) }));
+    const partialAt = partial ? rows.findIndex((row) => String(row[category.key]) === partial.value) : -1;
+    const measureOf = (key: string) => plotted.find((m) => m.key === key) ?? plotted[0];
     return (
-      <LineChart data={data}>
+      <LineChart data={splitAtPartial(points, plotted.map((m) => m.key), partialAt)}>
         <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
         <XAxis dataKey="name" />
         <YAxis tickFormatter={(v) => format(v, plotted[0])} width={70} />
-        <Tooltip formatter={(value, _name, item) => format(value, plotted.find((m) => m.key === item.dataKey) ?? plotted[0])} />
+        <Tooltip
+          content={(props) => <LineTooltip active={props.active} payload={props.payload} label={props.label} partial={partial} format={(value, key) => format(value, measureOf(key))} />}
+        />
         <Legend />
         {plotted.map((m, i) => (
           <Line key={m.key} type="monotone" dataKey={m.key} name={m.title} stroke={PALETTE[i % PALETTE.length]} isAnimationActive={false} />
         ))}
+        {partialAt >= 0
+          ? plotted.map((m, i) => partialLine(`${m.key}${PARTIAL_KEY}`, m.title, PALETTE[i % PALETTE.length]))
+          : null}
       </LineChart>
     );
   }
@@ -178,3 +285,10 @@ function renderChart(
   );
 }
 
+
+/** The dashed part of a line, into and out of the incomplete period: not a series of its own in the legend. */
+function partialLine(dataKey: string, name: string, stroke: string, dot?: false) {
+  return (
+    <Line key={dataKey} className="partial-period" type="monotone" dataKey={dataKey} name={name} stroke={stroke} strokeDasharray="6 4" legendType="none" dot={dot} isAnimationActive={false} />
+  );
+}

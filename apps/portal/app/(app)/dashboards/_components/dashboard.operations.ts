@@ -32,6 +32,11 @@ export const DashboardQuery = graphql(`
             ...ResultColumnFields
           }
           rows
+          partialPeriod {
+            column
+            value
+            through
+          }
         }
         error {
           code
@@ -53,6 +58,11 @@ export const AnalyticsRowsQuery = graphql(`
       rows
       dataVersion
       asOf
+      partialPeriod {
+        column
+        value
+        through
+      }
     }
   }
 `);

@@ -60,7 +60,7 @@ export function ExploreView() {
     chart,
     drill: false,
     query,
-    result: { columns: result.columns, rows: result.rows },
+    result: { columns: result.columns, rows: result.rows, partialPeriod: result.partialPeriod },
   };
 
   return (
