@@ -362,17 +362,17 @@ export class LearnerFiles {
     const window = p.window!;
     const target = rng.weighted(CERT_STATE_WEIGHTS);
     let completed = 0;
-    if (target >= CERT.certified) {
-      let expires: number;
-      if (target === CERT.certified) {
-        const opens = s.asOf + rng.between(DAY, Math.max(2 * DAY, active.approxSeconds - window.approxSeconds));
-        expires = addPeriod(opens, window);
-      } else if (target === CERT.windowOpen) {
-        expires = addPeriod(s.asOf - rng.between(0, window.approxSeconds - 3 * DAY), window);
-      } else expires = s.asOf - rng.between(DAY, 2 * YEAR);
+    if (target === CERT.certified) {
+      // Certified up to as_of itself, within the active period less its window. Deriving the date
+      // back from a window opening after as_of (calendar months against approximate ones) left
+      // the last days before as_of without certifications.
+      completed = s.asOf - rng.between(0, Math.max(DAY, active.approxSeconds - window.approxSeconds - DAY));
+    } else if (target > CERT.certified) {
+      const expires =
+        target === CERT.windowOpen ? addPeriod(s.asOf - rng.between(0, window.approxSeconds - 3 * DAY), window) : s.asOf - rng.between(DAY, 2 * YEAR);
       completed = addPeriod(expires, active, -1);
-      if (completed < this.created + DAY || completed > this.to) completed = 0;
     }
+    if (completed !== 0 && (completed < this.created + DAY || completed > this.to)) completed = 0;
     let state: number;
     let expires = 0;
     let opens = 0;
