@@ -73,7 +73,7 @@ export function observeClientGc(): { gcs: Interval[]; stop(): void } {
   const gcs: Interval[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const kind = (entry.detail as { kind?: number } | undefined)?.kind;
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
       gcs.push({ start: originMs + entry.startTime, ms: entry.duration, kind: kind === constants.NODE_PERFORMANCE_GC_MINOR ? 'scavenge' : 'mark-compact' });
     }
   });
