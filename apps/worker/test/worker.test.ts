@@ -488,8 +488,10 @@ describe('the worker', () => {
       const head = (await dbx.query(ref, 'describe history gold.rollup_manifest limit 1')).rows[0];
       await dbx.execute(ref, "update gold._kineo_published set delta_version = ? where version = 1 and table_name = 'rollup_manifest'", [Number(head.version)]);
 
-      // The refresh's RESTORE of one rollup fails twice (not put back), of the manifest once (put back on the retry).
+      // The refresh's RESTORE of two rollups fails twice (not put back), of the manifest once (put back on the retry).
+      // By course, the refresh's rollup has fewer rows than the build's (the second load adds a course).
       server.hooks.failStatements(/^RESTORE TABLE \S+\.rollup_course_progress_summary TO/, '[PERMISSION_DENIED] User does not have MODIFY on Table. SQLSTATE: 42501', 2);
+      server.hooks.failStatements(/^RESTORE TABLE \S+\.rollup_course_progress_by_course TO/, '[PERMISSION_DENIED] User does not have MODIFY on Table. SQLSTATE: 42501', 2);
       server.hooks.failStatements(/^RESTORE TABLE \S+\.rollup_manifest TO/, '[DELTA_CONCURRENT_WRITE] ConcurrentWriteException. SQLSTATE: 2D521', 1);
       refreshBeforePublish = true;
       worker = await startWorker({ redisUrl: stack.redisUrl, registry, definitions: JOB_DEFINITIONS, log: captured, afterTenantJob: async () => released.release(ref) });
@@ -506,11 +508,14 @@ describe('the worker', () => {
       const run = await prisma.buildRun.findFirstOrThrow({ where: { tenantId: tenant.id, kind: 'rollups' } });
       expect(run).toMatchObject({ status: 'succeeded', dataVersion: 2 });
       const stage = (run.stages as Array<{ stage: string; warnings?: string[]; details?: { unrestored?: unknown } }>).find((s) => s.stage === 'rollups')!;
-      expect(stage.warnings).toEqual([expect.stringMatching(/^gold\.rollup_course_progress_summary was not put back to Delta version \d+ .*PERMISSION_DENIED/)]);
-      expect(stage.details?.unrestored).toEqual([{ table: 'rollup_course_progress_summary', version: expect.any(Number), error: expect.stringContaining('PERMISSION_DENIED') }]);
-      expect(warnings.filter((w) => w.msg === 'rollups refresh: a working table was not restored')).toEqual([
-        expect.objectContaining({ tenantId: tenant.id, namespace: tenant.namespace, table: 'gold.rollup_course_progress_summary' }),
-      ]);
+      const unrestored = ['rollup_course_progress_by_course', 'rollup_course_progress_summary'];
+      expect([...stage.warnings!].sort()).toEqual(unrestored.map((table) => expect.stringMatching(new RegExp(`^gold\\.${table} was not put back to Delta version \\d+ .*PERMISSION_DENIED`))));
+      expect([...(stage.details?.unrestored as Array<{ table: string }>)].sort((a, b) => a.table.localeCompare(b.table))).toEqual(
+        unrestored.map((table) => ({ table, version: expect.any(Number), error: expect.stringContaining('PERMISSION_DENIED') })),
+      );
+      expect(warnings.filter((w) => w.msg === 'rollups refresh: a working table was not restored').sort((a, b) => String(a.table).localeCompare(String(b.table)))).toEqual(
+        unrestored.map((table) => expect.objectContaining({ tenantId: tenant.id, namespace: tenant.namespace, table: `gold.${table}` })),
+      );
 
       // What a dashboard shows: each version's course completion summary from its rollup equals the same from its facts.
       const summary = dashboardQueries('course-completion', []).find((t) => t.tile.id === 'summary')!.query;
@@ -537,6 +542,15 @@ describe('the worker', () => {
       const pinned = (await dbx.query(ref, 'select table_name from gold._kineo_published where version = 3')).rows.map((r) => String(r.table_name)).sort();
       expect(pinned).toEqual((await dbx.tableCounts(ref, 'gold')).map((t) => t.table).sort());
       expect((await publishedRollupsOf(prisma, [tenant.id])).get(tenant.id)).toMatchObject({ dataVersion: 3, manifest: buildVersion.manifest });
+      // The publish's row counts are version 3's own, not the working tables' (the refresh's rows where the RESTORE failed).
+      const countsOf = async (read: (sql: string) => Promise<{ rows: Array<Record<string, unknown>> }>) =>
+        Object.fromEntries(await Promise.all(pinned.map(async (table) => [table, Number((await read(`select count(*) as n from gold.${table}`)).rows[0].n)] as const)));
+      const [published, working] = [await countsOf((sql) => dbx.queryPublished(ref, sql, [], { version: 3 })), await countsOf((sql) => dbx.query(ref, sql))];
+      expect(working.rollup_course_progress_by_course).toBeLessThan(published.rollup_course_progress_by_course);
+      const buildRun = await prisma.buildRun.findFirstOrThrow({ where: { tenantId: tenant.id, dataVersion: 3 } });
+      const publishStage = (buildRun.stages as Array<{ stage: string; details?: { rows?: number; goldRows?: Record<string, number> } }>).find((s) => s.stage === 'publish')!;
+      expect(publishStage.details?.goldRows).toEqual(published);
+      expect(publishStage.details?.rows).toBe(Object.values(published).reduce((a, b) => a + b, 0));
     } finally {
       await buildEvents.close();
       await events.close();

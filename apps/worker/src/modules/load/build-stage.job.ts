@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { BUILD_STAGE_NAMES, buildStageJob, isTransientDatabaseError, type JobPayload } from '@kineo/jobs';
 import { recordPublishedRollups, StageRecorder, type Prisma, type StageRecord } from '@kineo/db';
-import type { TableVersions } from '@kineo/warehouse';
+import type { TableCount, TableVersions } from '@kineo/warehouse';
 import { parseRollupManifest, ROLLUP_MANIFEST_QUERY, rollupModels } from '@kineo/analytics';
 import { buildTenant, runChecks } from '@kineo/pipeline';
 import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
@@ -143,10 +143,24 @@ async function publish(
     .then((manifest) => recordPublishedRollups(deps.prisma, ref.tenantId, version, parseRollupManifest(manifest.rows)))
     .catch((err: unknown) => context.log.warn({ err, version }, "could not record the published version's rollup manifest; the fleet reads it from the snapshot"));
   // Kept with the run so ops see the published size per tenant without opening each warehouse.
-  const gold = await deps.warehouse.tableCounts(ref, 'gold');
+  const gold = await publishedGoldCounts(deps, ref, version, built !== undefined);
   const goldRows = Object.fromEntries(gold.map((t) => [t.table, t.rows]));
   const rows = gold.reduce((n, t) => n + t.rows, 0);
   return { result: version, details: { version, checks: checks.length, prunedVersions: pruned, rows, goldRows } };
+}
+
+/**
+ * Rows per gold table of the version published. Where the build pinned its own table versions
+ * (Databricks), a rollups refresh since its last stage may have left its rows in a working table
+ * (a RESTORE that failed), so the tables are counted as the version pins them; elsewhere the working
+ * gold is the build's own and is counted as it is, without opening the snapshot.
+ */
+async function publishedGoldCounts(deps: BuildDeps, ref: { tenantId: string; namespace: string }, version: number, pinned: boolean): Promise<TableCount[]> {
+  const working = await deps.warehouse.tableCounts(ref, 'gold');
+  if (!pinned || working.length === 0) return working;
+  const sql = working.map((t) => `select ? as table_name, count(*) as row_count from gold.${t.table}`).join(' union all ');
+  const published = await deps.warehouse.queryPublished(ref, sql, working.map((t) => t.table), { version });
+  return published.rows.map((r) => ({ layer: 'gold' as const, table: String(r.table_name), rows: Number(r.row_count) })).sort((a, b) => a.table.localeCompare(b.table));
 }
 
 /**
