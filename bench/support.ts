@@ -123,13 +123,24 @@ export interface IngestRun {
  */
 export async function ingestThroughStack(
   exportDir: string | (() => Promise<string>),
-  options: { threads: number; memoryLimit: string; keepIn?: string },
+  options: {
+    threads: number;
+    memoryLimit: string;
+    keepIn?: string;
+    /** Settings of another engine than DuckDB (Databricks), given the stack's directory and data directory before the worker starts, for every process after. */
+    engineEnv?: (stack: { dir: string; dataDir: string }) => Promise<Record<string, string>>;
+  },
   report: (run: IngestRun) => void | Promise<void>,
 ): Promise<void> {
   const builtFile = options.keepIn ? path.join(options.keepIn, 'built.json') : undefined;
   const built = builtFile && fs.existsSync(builtFile) ? (JSON.parse(fs.readFileSync(builtFile, 'utf8')) as { outcome: IngestOutcome; wallMs: number; workerPeakBytes: number }) : undefined;
   const stack = await startTestStack({ keepIn: options.keepIn });
-  const env = { ...process.env, ...stack.env, LOG_LEVEL: 'warn', DUCKDB_THREADS: String(options.threads), DUCKDB_MEMORY_LIMIT: options.memoryLimit };
+  const engineEnv =
+    (await options.engineEnv?.({ dir: stack.dir, dataDir: stack.env.KINEO_DATA_DIR }).catch(async (error: unknown) => {
+      await stack.stop();
+      throw error;
+    })) ?? {};
+  const env = { ...process.env, ...stack.env, ...engineEnv, LOG_LEVEL: 'warn', DUCKDB_THREADS: String(options.threads), DUCKDB_MEMORY_LIMIT: options.memoryLimit };
   const cli = (args: string[]) => spawnSync(process.execPath, [KINEO, ...args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   try {
     const { outcome, wallMs, workerPeakBytes } = built ?? (await loadTenant(typeof exportDir === 'string' ? exportDir : await exportDir(), env, cli));
@@ -143,7 +154,7 @@ export async function ingestThroughStack(
       wallMs,
       workerPeakBytes,
       dataDir: stack.env.KINEO_DATA_DIR,
-      env: { ...stack.env, DUCKDB_THREADS: String(options.threads), DUCKDB_MEMORY_LIMIT: options.memoryLimit },
+      env: { ...stack.env, ...engineEnv, DUCKDB_THREADS: String(options.threads), DUCKDB_MEMORY_LIMIT: options.memoryLimit },
       stageMs: (name) => outcome.stages.find((s) => s.stage === name)?.durationMs ?? 0,
       sql: (query) => {
         const result = cli(['sql', 'bench', query, '--json']);
