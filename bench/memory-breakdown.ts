@@ -10,6 +10,8 @@ export interface MemoryBreakdown {
   /** Resident KiB per mapped file of note (by its base name), and every other file together. */
   files: Record<string, number>;
   probe?: {
+    /** Whether a full garbage collection ran just before (memoryBreakdown's `collect`). */
+    collected: boolean;
     memoryUsage: NodeJS.MemoryUsage;
     heapSpaces: { name: string; size: number; used: number }[];
     modules: number;
@@ -43,8 +45,13 @@ function residentPerFile(pid: number): Record<string, number> {
   return files;
 }
 
-/** Asks the probe in `pid` for its report (SIGUSR2) and reads the kernel's figures at the same time. */
-export async function memoryBreakdown(pid: number, probeFile: string): Promise<MemoryBreakdown> {
+/**
+ * Asks the probe in `pid` for its report (SIGUSR2) and reads the kernel's figures at the same time;
+ * with `collect`, after a full garbage collection in it (so after the figures a bench reports).
+ */
+export async function memoryBreakdown(pid: number, probeFile: string, collect = false): Promise<MemoryBreakdown> {
+  if (collect) fs.writeFileSync(`${probeFile}.gc`, '');
+  else fs.rmSync(`${probeFile}.gc`, { force: true });
   const before = fs.existsSync(probeFile) ? fs.statSync(probeFile).mtimeMs : 0;
   process.kill(pid, 'SIGUSR2');
   let probe: MemoryBreakdown['probe'];

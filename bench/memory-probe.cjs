@@ -11,9 +11,23 @@ const v8 = require('node:v8');
 const out = process.env.KINEO_BENCH_MEMORY_PROBE_OUT;
 if (!out) throw new Error('memory-probe: set KINEO_BENCH_MEMORY_PROBE_OUT to the file it writes');
 
+// A full collection on request (the file <out>.gc exists): what the heap holds live, as against
+// what it has not collected yet. Asked only after the bench has read the figures it reports.
+let collect;
+function collectGarbage() {
+  if (!collect) {
+    v8.setFlagsFromString('--expose-gc');
+    collect = require('node:vm').runInNewContext('gc');
+  }
+  collect();
+}
+
 process.on('SIGUSR2', () => {
+  const collected = fs.existsSync(`${out}.gc`);
+  if (collected) collectGarbage();
   const loaded = Object.keys(require.cache);
   const report = {
+    collected,
     memoryUsage: process.memoryUsage(),
     heapSpaces: v8.getHeapSpaceStatistics().map((s) => ({ name: s.space_name, size: s.space_size, used: s.space_used_size })),
     modules: loaded.length,
