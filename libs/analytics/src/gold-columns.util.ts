@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { TenantNamespace, Warehouse } from '@kineo/warehouse';
 import { nodesOf } from './compiler/join-planner';
-import type { AnalyticsQuery } from './analytics.types';
+import type { AnalyticsQuery, AnalyticsScope } from './analytics.types';
+import { scopePredicate } from './compiler/scope';
 import { CUBES, type CubeDef, type SqlContext, type SqlOf } from './model';
 
 const mark = (node: string) => `__node_${node}__`;
@@ -24,9 +25,8 @@ function fragmentsOf(cube: CubeDef): SqlOf[] {
 
 /**
  * The gold columns a cube can read, by gold table: every `node.column` its member SQL names, each
- * node resolved to its table. Derived from the model, so a new column a cube reads is known to the
- * release without a list to keep. A subquery node (a per-learner total) is the one thing not
- * followed: its columns are its own.
+ * node resolved to its table, and what each subquery node (a per-learner total) declares it reads.
+ * Derived from the model, so a new column a cube reads is known to the release without a list to keep.
  */
 export function goldColumnsOfCube(cube: CubeDef): Map<string, Set<string>> {
   const nodes = nodesOf(cube);
@@ -50,8 +50,38 @@ export function goldColumnsOfCube(cube: CubeDef): Map<string, Set<string>> {
     }
   }
   for (const column of cube.drill.key) add(cube.table, column);
+  for (const [name, node] of Object.entries(nodes)) {
+    if (!('reads' in node)) continue;
+    const named = new Set<string>();
+    node.table({ ...NO_VALUES, gold: (table) => (named.add(table), `gold.${table}`) });
+    for (const table of named) {
+      if (!node.reads[table]) throw new Error(`The ${cube.name} cube's '${name}' subquery reads gold.${table} but does not say which of its columns (reads).`);
+    }
+    for (const [table, read] of Object.entries(node.reads)) for (const column of read) add(table, column);
+  }
   return columns;
 }
+
+/**
+ * The gold columns a scope's predicate reads (a manager's reports in dim_manager_relationship, a
+ * viewer's organisation subtrees), by table. Its SQL names each gold table with an alias
+ * (`gold.dim_user su`) and each column through one (`su.user_key`), which is what is followed here.
+ */
+export function goldColumnsOfScope(kind: Exclude<AnalyticsScope['kind'], 'tenant'>): Map<string, Set<string>> {
+  const scope: AnalyticsScope = kind === 'manager' ? { kind, managerUserId: 0, reach: 'all' } : { kind, organisationIds: [0] };
+  const sql = scopePredicate(scope, 'f.user_key', NO_VALUES) ?? '';
+  const aliases = new Map([...sql.matchAll(/\bgold\.(\w+)\s+(\w+)/g)].map(([, table, alias]) => [alias, table]));
+  const columns = new Map<string, Set<string>>();
+  for (const [, alias, column] of sql.matchAll(/\b(\w+)\.(\w+)\b/g)) {
+    const table = aliases.get(alias);
+    if (!table) continue;
+    if (!columns.has(table)) columns.set(table, new Set());
+    columns.get(table)!.add(column);
+  }
+  return columns;
+}
+
+const SCOPE_KINDS = ['manager', 'viewer'] as const;
 
 const byCube = new Map<string, Map<string, Set<string>>>();
 
@@ -61,11 +91,17 @@ function cached(cube: CubeDef): Map<string, Set<string>> {
   return columns;
 }
 
-/** What this release's model reads of gold, every cube together: table → sorted columns. */
-export function goldColumnsRead(cubes: Iterable<CubeDef> = CUBES.values()): Map<string, string[]> {
+/**
+ * What this release's model reads of gold, every cube together and the scopes a query may carry
+ * (every one by default: the release serves them all): table → sorted columns.
+ */
+export function goldColumnsRead(
+  cubes: Iterable<CubeDef> = CUBES.values(),
+  scopes: readonly Exclude<AnalyticsScope['kind'], 'tenant'>[] = SCOPE_KINDS,
+): Map<string, string[]> {
   const all = new Map<string, Set<string>>();
-  for (const cube of cubes) {
-    for (const [table, columns] of cached(cube)) {
+  for (const read of [...[...cubes].map(cached), ...scopes.map(goldColumnsOfScope)]) {
+    for (const [table, columns] of read) {
       if (!all.has(table)) all.set(table, new Set());
       for (const column of columns) all.get(table)!.add(column);
     }
@@ -79,8 +115,8 @@ export function goldColumnsKey(): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
-/** The gold columns a query's cubes read (every cube a member it names belongs to). */
-export function goldColumnsOfQuery(query: AnalyticsQuery): Map<string, string[]> {
+/** The gold columns a query's cubes read (every cube a member it names belongs to), and its scope's. */
+export function goldColumnsOfQuery(query: AnalyticsQuery, scope: AnalyticsScope = { kind: 'tenant' }): Map<string, string[]> {
   const members = [
     ...query.measures,
     ...(query.dimensions ?? []),
@@ -88,7 +124,8 @@ export function goldColumnsOfQuery(query: AnalyticsQuery): Map<string, string[]>
     ...(query.timeDimension ? [query.timeDimension.dimension] : []),
   ];
   const names = new Set(members.map((member) => member.split('.')[0]));
-  return goldColumnsRead([...names].map((name) => CUBES.get(name)).filter((cube): cube is CubeDef => cube !== undefined));
+  const cubes = [...names].map((name) => CUBES.get(name)).filter((cube): cube is CubeDef => cube !== undefined);
+  return goldColumnsRead(cubes, scope.kind === 'tenant' ? [] : [scope.kind]);
 }
 
 /** A published version's gold: table → its columns (lower case); a table it lacks is absent. */

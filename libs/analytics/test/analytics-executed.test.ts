@@ -9,6 +9,7 @@ import {
   compileQuery,
   dashboardQueries,
   DASHBOARDS,
+  goldColumnsOfQuery,
   goldColumnsRead,
   missingGoldColumns,
   publishedGoldColumns,
@@ -16,6 +17,7 @@ import {
   type AnalyticsScope,
   type DrillRequest,
 } from '../src';
+import { CUBES } from '../src/model';
 import { AS_OF, buildGoldTenant, dialect, type GoldTenant } from './gold-tenant';
 
 const TENANT: AnalyticsScope = { kind: 'tenant' };
@@ -115,6 +117,26 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
         fiscalQuarter: 'FY2026 Q1',
       });
     });
+  });
+
+  it("the derived gold columns hold what subquery joins (My team's per-learner totals) and the manager and viewer scopes read, and each subquery runs on exactly the columns it declares", async () => {
+    const read = goldColumnsRead();
+    expect(read.get('dim_manager_relationship')).toEqual(['manager_user_key', 'relationship', 'user_key']);
+    expect(read.get('fact_program_progress')).toEqual(expect.arrayContaining(['is_user_active', 'due_date_key', 'is_overdue']));
+    expect(read.get('fact_certification_progress')).toEqual(expect.arrayContaining(['is_compliant', 'expires_date_key', 'state']));
+    // A query's own list follows its scope: the manager's relationship table only with a manager scope.
+    const team = tileQuery('my-team', 'reports');
+    expect(goldColumnsOfQuery(team).get('dim_manager_relationship')).toBeUndefined();
+    expect(goldColumnsOfQuery(team, { kind: 'manager', managerUserId: 1, reach: 'all' }).get('dim_manager_relationship')).toEqual(['manager_user_key', 'relationship', 'user_key']);
+    expect(goldColumnsOfQuery(team).get('fact_program_progress')).toEqual(expect.arrayContaining(['due_date_key']));
+    // Each subquery over views of its tables holding only the declared columns: reading one more is a binder error.
+    const subqueries = Object.values(CUBES.get('Learner')!.nodes).filter((node) => 'reads' in node);
+    expect(subqueries.length).toBeGreaterThanOrEqual(3);
+    for (const node of subqueries) {
+      const ctes = Object.entries(node.reads).map(([table, columns]) => `declared_${table} as (select ${columns.join(', ')} from gold.${table})`);
+      const sql = node.table({ param: () => '0', asOfKey: () => '20250630', gold: (table) => `declared_${table}` });
+      await expect(gold.run({ sql: `with ${ctes.join(', ')} select * from ${sql} t limit 1`, params: [] })).resolves.toBeDefined();
+    }
   });
 
   describe('dashboards give the numbers SQL written independently gives', () => {

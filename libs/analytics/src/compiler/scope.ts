@@ -1,6 +1,6 @@
 import { AnalyticsQueryError } from '../analytics-query.error';
 import type { AnalyticsScope } from '../analytics.types';
-import type { ParamSink } from './sql-context';
+import type { SqlContext } from '../model';
 
 const invalidScope = (message: string) => new AnalyticsQueryError('INVALID_SCOPE', message);
 
@@ -29,7 +29,7 @@ export function normaliseScope(scope: AnalyticsScope): AnalyticsScope {
  * The rows the caller may see, as a predicate on the row's learner key (a semi-join, so a scope
  * never multiplies rows), or undefined for the whole tenant.
  */
-export function scopePredicate(scope: AnalyticsScope, userKey: string, c: ParamSink): string | undefined {
+export function scopePredicate(scope: AnalyticsScope, userKey: string, c: Pick<SqlContext, 'param' | 'gold'>): string | undefined {
   const s = normaliseScope(scope);
   switch (s.kind) {
     case 'tenant':

@@ -52,6 +52,7 @@ const LEARNER_TOTALS: Record<string, JoinNode> = {
   course_totals: {
     table: (c) =>
       `(select user_key, count(case when is_complete then 1 end) as completed from ${c.gold('fact_course_progress')} group by user_key)`,
+    reads: { fact_course_progress: ['user_key', 'is_complete'] },
     on: (n) => `${n.course_totals}.user_key = ${n.f}.user_key`,
   },
   program_totals: {
@@ -59,6 +60,7 @@ const LEARNER_TOTALS: Record<string, JoinNode> = {
       `(select user_key, count(case when is_complete then 1 end) as completed, count(case when is_overdue then 1 end) as overdue, ` +
       `count(case when not is_complete and is_user_active and due_date_key >= ${c.asOfKey(0)} and due_date_key <= ${c.asOfKey(30)} then 1 end) as due_soon ` +
       `from ${c.gold('fact_program_progress')} group by user_key)`,
+    reads: { fact_program_progress: ['user_key', 'is_complete', 'is_overdue', 'is_user_active', 'due_date_key'] },
     on: (n) => `${n.program_totals}.user_key = ${n.f}.user_key`,
   },
   certification_totals: {
@@ -67,6 +69,7 @@ const LEARNER_TOTALS: Record<string, JoinNode> = {
       `count(case when state = 'expired' then 1 end) as expired, ` +
       `count(case when is_compliant and expires_date_key <= ${c.asOfKey(30)} then 1 end) as expiring ` +
       `from ${c.gold('fact_certification_progress')} group by user_key)`,
+    reads: { fact_certification_progress: ['user_key', 'is_completed', 'is_overdue', 'state', 'is_compliant', 'expires_date_key'] },
     on: (n) => `${n.certification_totals}.user_key = ${n.f}.user_key`,
   },
 };

@@ -22,9 +22,20 @@ export type SqlOf = (n: Nodes, c: SqlContext) => string;
 /** A table joined (many-to-one) to the cube's rows, or to another node. */
 export type JoinNode =
   | {
-      /** A gold table name, or a subquery (for per-learner aggregates of other facts). */
-      table: string | ((c: SqlContext) => string);
+      /** A gold table name. */
+      table: string;
       /** The join condition; reads other nodes through `n` (which makes them joined first). */
+      on: SqlOf;
+    }
+  | {
+      /** A subquery (for per-learner aggregates of other facts). */
+      table: (c: SqlContext) => string;
+      /**
+       * The gold columns the subquery reads, by table: its SQL names them bare, so the release's
+       * list of gold columns (goldColumnsRead) takes them from here. A test runs each subquery on
+       * exactly these columns, so a column read and not listed fails it.
+       */
+      reads: Record<string, string[]>;
       on: SqlOf;
     }
   /** The node is the cube's own table (the Learner cube is dim_user itself). */
