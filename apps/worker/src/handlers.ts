@@ -10,6 +10,7 @@ import {
   offboardTenantJob,
   provisionTenantJob,
   refreshRollupsJob,
+  requeueFailedGoldRebuilds,
   sweepCredentialsJob,
   type JobQueues,
 } from '@kineo/jobs';
@@ -48,7 +49,14 @@ export function buildRegistry(options: HandlerDeps): JobHandlerRegistry {
     .register(enqueuePendingLoadsJob, async (_payload, context) => {
       const started = await enqueuePendingLoads(deps.prisma, deps.queues);
       if (started.length > 0) context.log.info({ ingestionRunIds: started }, 'started loads the queue had not accepted');
-      return { started };
+      // The same sweep gives a failed rebuild for missing gold columns its next attempt (bounded),
+      // so a deploy's rebuild that failed is not left to the next start; Postgres only, no warehouse.
+      const rebuilds = await requeueFailedGoldRebuilds(deps.prisma, deps.queues);
+      for (const r of rebuilds) {
+        if (r.gaveUp) context.log.warn({ tenantId: r.tenantId, attempts: r.attempt }, 'gold rebuild: every attempt failed; only "kineo tenant rebuild" tries again');
+        else if (r.buildRunId) context.log.warn({ tenantId: r.tenantId, attempt: r.attempt, replaced: r.replaced }, 'gold rebuild: the earlier attempt failed; queued again');
+      }
+      return { started, goldRebuilds: rebuilds.filter((r) => r.buildRunId).map((r) => ({ tenantId: r.tenantId, buildRunId: r.buildRunId, attempt: r.attempt })) };
     })
     .register(sweepCredentialsJob, async (_payload, context) => {
       const removed = await sweepExpiredCredentials(deps.prisma);

@@ -6,9 +6,9 @@ import pino from 'pino';
 import { z } from 'zod';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { compileQuery, dashboardQueries, goldColumnsRead, missingGoldColumns, parseRollupManifest, publishedGoldColumns, ROLLUP_MANIFEST_QUERY, staleRollups, type RollupManifestEntry } from '@kineo/analytics';
+import { compileQuery, dashboardQueries, goldColumnsKey, goldColumnsRead, missingGoldColumns, parseRollupManifest, publishedGoldColumns, ROLLUP_MANIFEST_QUERY, staleRollups, type RollupManifestEntry } from '@kineo/analytics';
 import { FileSecretStore, loadSetting } from '@kineo/config';
-import { createPrismaClient, publishedRollupsOf, TenantService, type PrismaClient } from '@kineo/db';
+import { createPrismaClient, goldRebuildsOf, publishedRollupsOf, TenantService, type PrismaClient } from '@kineo/db';
 import { DatabricksWarehouse, DuckDbWarehouse, type Warehouse } from '@kineo/warehouse';
 import { startDatabricksTestServer } from '@kineo/warehouse/test/databricks-server';
 import {
@@ -305,22 +305,86 @@ describe('the worker', () => {
     }
   });
 
+  const history = ['fact_course_history', 'fact_program_history', 'fact_certification_history', 'fact_course_to_cert_history'];
+
+  /** What a release before year_end_basis published as version 1: the history facts without the column, and that release's history rollups. */
+  async function publishedWithoutYearEndBasis(ref: { tenantId: string; namespace: string }) {
+    const db = await DuckDBInstance.create(path.join(warehouse.tenantDir(ref), 'gold', 'v1.duckdb'));
+    const c = await db.connect();
+    for (const table of history) await c.run(`alter table gold.${table} drop column year_end_basis`);
+    // Stale to this release.
+    await c.run("update gold.rollup_manifest set signature = 'older-release' where rollup_name = 'CourseHistory.byFiscalYear'");
+    c.closeSync();
+    db.closeSync();
+  }
+
+  it('queues a failed start-up rebuild again at the next start or the periodic sweep, 3 attempts at most, each audited; then it stays failed, says so once, and its record tells the fleet', async () => {
+    const { tenant, ref, events, close } = await provisionedTenantWithWorker('failgold', 'Fail Gold Co');
+    const buildEvents = new QueueEvents('build', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
+    try {
+      await buildEvents.waitUntilReady();
+      expect(await dropAndLoad(tenant.namespace, events, buildEvents)).toEqual({ stage: 'publish', version: 1 });
+      await publishedWithoutYearEndBasis(ref);
+      // Bronze without its users: every rebuild from it fails at its first stage.
+      await warehouse.execute(ref, 'alter view bronze.users rename to users_hidden');
+      const scan = async () => (await queueStaleRollupRefreshes({ prisma, warehouse, queues, log })).rebuilds.find((r) => r.tenantId === tenant.id)!;
+      const sweep = async () =>
+        ((await (await queues.enqueue(enqueuePendingLoadsJob, {})).waitUntilFinished(events, 30_000)) as { goldRebuilds: { tenantId: string; attempt: number }[] }).goldRebuilds.filter(
+          (r) => r.tenantId === tenant.id,
+        );
+      const prefix = `gold-${tenant.id}-v1-${goldColumnsKey()}`;
+      const fails = async () => {
+        const publish = (await queues.queue('build').getJob(`${prefix}-publish`))!;
+        await expect(publish.waitUntilFinished(buildEvents, 120_000)).rejects.toThrow();
+      };
+
+      expect(await scan()).toMatchObject({ attempt: 1, buildRunId: expect.any(String) });
+      await fails();
+      // The next start: the failed attempt's jobs are removed and the second queued under the same ids.
+      expect(await scan()).toMatchObject({ attempt: 2, buildRunId: expect.any(String), replaced: { jobId: `${prefix}-publish`, state: 'failed' } });
+      await fails();
+      // Between starts, the worker's periodic sweep gives it the third.
+      expect(await sweep()).toEqual([expect.objectContaining({ attempt: 3 })]);
+      await fails();
+      // Three failed: neither a start nor the sweep queues a fourth, and giving up is audited once.
+      expect(await scan()).toMatchObject({ attempt: 3, buildRunId: null, gaveUp: true });
+      expect(await sweep()).toEqual([]);
+      expect(await scan()).toMatchObject({ gaveUp: true });
+
+      const runs = await prisma.buildRun.findMany({ where: { tenantId: tenant.id, kind: 'rebuild' }, orderBy: { createdAt: 'asc' } });
+      expect(runs.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
+      const requested = await prisma.auditEvent.findMany({ where: { tenantId: tenant.id, action: 'build.requested' }, orderBy: { id: 'asc' } });
+      expect(requested.map((e) => e.details)).toEqual(
+        runs.map((run, i) =>
+          expect.objectContaining({
+            buildRunId: run.id,
+            reason: 'gold_columns_missing',
+            attempt: i + 1,
+            maxAttempts: 3,
+            ...(i > 0 ? { replaced: expect.objectContaining({ state: 'failed', reason: expect.any(String) }) } : {}),
+          }),
+        ),
+      );
+      const gaveUp = await prisma.auditEvent.findMany({ where: { tenantId: tenant.id, action: 'build.rebuild_gave_up' } });
+      expect(gaveUp).toHaveLength(1);
+      expect(gaveUp[0].details).toMatchObject({ fromVersion: 1, attempts: 3, buildRunId: runs[2].id });
+      // What the fleet and kineo tenant show read.
+      const shown = (await goldRebuildsOf(prisma, [{ id: tenant.id, dataVersion: 1 }])).get(tenant.id);
+      expect(shown).toMatchObject({ state: 'failed', attempts: 3, maxAttempts: 3, willRetry: false, fromVersion: 1, buildRunId: runs[2].id, missing: history.map((t) => `${t}.year_end_basis`).sort() });
+      expect(shown!.error).toEqual(expect.any(String));
+    } finally {
+      await buildEvents.close();
+      await close();
+    }
+  });
+
   it('rebuilds from bronze a tenant whose published gold an older release built without a column this release reads: one rebuild for two replicas, behind loads, no refresh; the next version has it and the history dashboard answers', async () => {
     const { tenant, ref, events, close } = await provisionedTenantWithWorker('oldgold', 'Old Gold Co');
     const buildEvents = new QueueEvents('build', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
     try {
       await buildEvents.waitUntilReady();
       expect(await dropAndLoad(tenant.namespace, events, buildEvents)).toEqual({ stage: 'publish', version: 1 });
-      // What a release before year_end_basis published: the history facts without the column.
-      const snapshot = path.join(warehouse.tenantDir(ref), 'gold', 'v1.duckdb');
-      const db = await DuckDBInstance.create(snapshot);
-      const c = await db.connect();
-      const history = ['fact_course_history', 'fact_program_history', 'fact_certification_history', 'fact_course_to_cert_history'];
-      for (const table of history) await c.run(`alter table gold.${table} drop column year_end_basis`);
-      // Its history rollups were that release's too: stale to this one.
-      await c.run("update gold.rollup_manifest set signature = 'older-release' where rollup_name = 'CourseHistory.byFiscalYear'");
-      c.closeSync();
-      db.closeSync();
+      await publishedWithoutYearEndBasis(ref);
       const missingIn = async (version: number) => missingGoldColumns(goldColumnsRead(), await publishedGoldColumns(warehouse, ref, version));
       expect(await missingIn(1)).toEqual(history.map((t) => `${t}.year_end_basis`).sort());
 
@@ -352,7 +416,15 @@ describe('the worker', () => {
       for (const j of stageJobs) expect(j.opts.priority).toBeGreaterThan(0);
       const publish = stageJobs.find((j) => j.data.data.stage === 'publish')!;
       expect(publish.id).toMatch(new RegExp(`^gold-${tenant.id}-v1-[0-9a-f]{12}-publish$`));
+      // Ops see the tenant waiting for it (queued, or already running on this worker).
+      expect((await goldRebuildsOf(prisma, [{ id: tenant.id, dataVersion: 1 }])).get(tenant.id)).toMatchObject({
+        state: expect.stringMatching(/^(queued|running)$/),
+        attempts: 1,
+        buildRunId: runs[0].id,
+        missing: history.map((t) => `${t}.year_end_basis`).sort(),
+      });
       expect(await publish.waitUntilFinished(buildEvents, 120_000)).toEqual({ stage: 'publish', version: 2 });
+      expect(await goldRebuildsOf(prisma, [{ id: tenant.id, dataVersion: 2 }])).toEqual(new Map());
 
       // Version 2 has every column the release reads, and the history dashboard answers from it.
       expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).dataVersion).toBe(2);

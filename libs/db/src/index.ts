@@ -14,3 +14,4 @@ export * from './fleet';
 export * from './landing-retention';
 export * from './metadata-backup';
 export * from './published-rollups';
+export * from './gold-rebuilds';

@@ -101,7 +101,7 @@ describe('the metadata database', () => {
     expect(applied).toEqual(MIGRATIONS.map((migration_name) => ({ migration_name, finished: true, rolled_back_at: null })));
     const tables = (await query('kineo', "select table_name from information_schema.tables where table_schema = 'public' order by 1")).map((r) => r.table_name);
     expect(tables).toEqual([
-      '_prisma_migrations', 'app_user', 'audit_event', 'build_run', 'ingestion_run', 'invitation', 'membership',
+      '_prisma_migrations', 'app_user', 'audit_event', 'build_run', 'gold_rebuild', 'ingestion_run', 'invitation', 'membership',
       'oidc_provider', 'password_reset', 'plan', 'published_rollups', 'refresh_token', 'saved_view', 'session', 'subscription', 'tenant', 'viewer_grant',
     ]);
     expect(await query('kineo', 'select code, seat_limit from plan order by code')).toEqual([

@@ -1,4 +1,5 @@
-import { StageRecorder, TenantError, TenantService, type CreateTenantInput, type PrismaClient, type TenantWithSubscription } from '@kineo/db';
+import type { Queue } from 'bullmq';
+import { GOLD_REBUILD_MAX_ATTEMPTS, StageRecorder, TenantError, TenantService, type CreateTenantInput, type PrismaClient, type TenantWithSubscription } from '@kineo/db';
 import { BUILD_STAGE_NAMES, buildStageJob, offboardTenantJob, provisionTenantJob, refreshRollupsJob, REFRESH_ROLLUPS_PRIORITY } from './definitions';
 import type { JobQueues } from './queues';
 
@@ -115,16 +116,30 @@ export async function requestRebuild(
 export interface QueuedGoldRebuild {
   /** Its stage jobs are `<jobIdPrefix>-<stage>`. */
   jobIdPrefix: string;
-  /** The run it recorded; null when this version's rebuild for this release was already queued (another replica, an earlier start). */
+  /**
+   * The run it recorded; null when it queued none: this version's rebuild for this release is queued
+   * or running already (another replica, an earlier start), or its last allowed attempt failed.
+   */
   buildRunId: string | null;
+  /** The attempt it queued, or the attempts made so far when it queued none. */
+  attempt: number;
+  /** The failed attempt whose jobs it removed to queue this one. */
+  replaced?: ReplacedRefreshJob;
+  /** The last of GOLD_REBUILD_MAX_ATTEMPTS failed: nothing more is queued for this version and release. */
+  gaveUp?: true;
 }
 
 /**
  * Queues a rebuild from bronze of a tenant whose published version lacks gold columns this release
- * reads (a rollups refresh copies the published gold and cannot add a column). One per tenant,
- * version and release: the job ids say so, and a Postgres lock keeps replicas starting together
- * from each recording a run of their own. Behind loads, like a refresh; as at the version's own
- * as_of, so only what the release changed moves.
+ * reads (a rollups refresh copies the published gold and cannot add a column). One at a time per
+ * tenant, version and release: the job ids say so, and a Postgres lock keeps replicas starting
+ * together from each recording a run of their own. Behind loads, like a refresh; as at the
+ * version's own as_of, so only what the release changed moves.
+ *
+ * A failed attempt holds its job ids, so asking again removes its jobs and queues the next attempt
+ * (as queueRollupRefresh does over a failed refresh), up to GOLD_REBUILD_MAX_ATTEMPTS; after that
+ * it stays failed, audited once as `build.rebuild_gave_up`, until ops run `kineo tenant rebuild`.
+ * Each attempt is recorded in gold_rebuild (what the fleet shows) and audited as `build.requested`.
  */
 export async function queueGoldRebuild(
   prisma: PrismaClient,
@@ -136,29 +151,94 @@ export async function queueGoldRebuild(
   const root = `${jobIdPrefix}-${BUILD_STAGE_NAMES[BUILD_STAGE_NAMES.length - 1]}`;
   // Replicas take turns on a lock named after the jobs: the first records the run and queues it,
   // the next finds its jobs. Recorded and queued together, or neither.
-  const ticket = await prisma.$transaction(
+  return prisma.$transaction(
     async (tx) => {
       await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${jobIdPrefix}))`;
-      if (await queue.getJob(root)) return null;
-      return requestRebuild(tx as unknown as PrismaClient, queues, {
+      const record = await tx.goldRebuild.findUnique({ where: { tenantId: request.tenantId } });
+      const same = record?.fromVersion === request.version && record.releaseKey === request.releaseKey ? record : null;
+      const job = await queue.getJob(root);
+      // Jobs queued before attempts were recorded count as one.
+      const made = same?.attempts ?? (job ? 1 : 0);
+      if (job && (await job.getState()) !== 'failed') return { jobIdPrefix, buildRunId: null, attempt: made };
+      if (made >= GOLD_REBUILD_MAX_ATTEMPTS) {
+        if (same && !same.gaveUpAt) {
+          await tx.goldRebuild.update({ where: { tenantId: request.tenantId }, data: { gaveUpAt: new Date() } });
+          await tx.auditEvent.create({
+            data: {
+              actor: 'worker',
+              action: 'build.rebuild_gave_up',
+              tenantId: request.tenantId,
+              details: { fromVersion: request.version, releaseKey: request.releaseKey, attempts: made, buildRunId: same.buildRunId, missing: request.missing, reason: job?.failedReason || null },
+            },
+          });
+        }
+        return { jobIdPrefix, buildRunId: null, attempt: made, gaveUp: true };
+      }
+      const replaced = job ? await removeFinishedJob(queue, root, ['failed']) : null;
+      // Another replica removed it first and is queueing the next attempt under the same lock's turn after us.
+      if (job && !replaced) return { jobIdPrefix, buildRunId: null, attempt: made };
+      const attempt = made + 1;
+      const ticket = await requestRebuild(tx as unknown as PrismaClient, queues, {
         tenantId: request.tenantId,
         actor: 'worker',
         asOf: request.asOf,
         jobIdPrefix,
         priority: REFRESH_ROLLUPS_PRIORITY,
-        reason: { reason: 'gold_columns_missing', fromVersion: request.version, missing: request.missing },
+        reason: {
+          reason: 'gold_columns_missing',
+          fromVersion: request.version,
+          releaseKey: request.releaseKey,
+          missing: request.missing,
+          attempt,
+          maxAttempts: GOLD_REBUILD_MAX_ATTEMPTS,
+          ...(replaced ? { replaced: { ...replaced } } : {}),
+        },
       });
+      const fields = { fromVersion: request.version, releaseKey: request.releaseKey, missing: request.missing, attempts: attempt, buildRunId: ticket.buildRunId, gaveUpAt: null };
+      await tx.goldRebuild.upsert({
+        where: { tenantId: request.tenantId },
+        create: { tenantId: request.tenantId, ...fields },
+        update: { ...fields, ...(attempt === 1 ? { requestedAt: new Date() } : {}) },
+      });
+      return { jobIdPrefix, buildRunId: ticket.buildRunId, attempt, ...(replaced ? { replaced } : {}) };
     },
     { timeout: 30_000 },
   );
-  if (!ticket) return { jobIdPrefix, buildRunId: null };
-  return { jobIdPrefix, buildRunId: ticket.buildRunId };
+}
+
+/**
+ * What the worker's periodic sweep does between starts: every tenant still on the version a gold
+ * rebuild was queued for, whose latest attempt failed and that has attempts left, gets the next one.
+ * Reads Postgres only (no warehouse), so it is cheap enough to run with the pending-loads sweep.
+ */
+export async function requeueFailedGoldRebuilds(prisma: PrismaClient, queues: JobQueues): Promise<(QueuedGoldRebuild & { tenantId: string })[]> {
+  const records = (
+    await prisma.goldRebuild.findMany({ where: { gaveUpAt: null, tenant: { status: 'active' } }, include: { tenant: { select: { dataVersion: true } } } })
+  ).filter((r) => r.tenant.dataVersion === r.fromVersion);
+  if (records.length === 0) return [];
+  const failed = new Map(
+    (await prisma.buildRun.findMany({ where: { id: { in: records.map((r) => r.buildRunId) }, status: { in: ['failed', 'cancelled'] } }, select: { id: true, asOf: true } })).map((r) => [r.id, r]),
+  );
+  const out: (QueuedGoldRebuild & { tenantId: string })[] = [];
+  for (const record of records) {
+    const run = failed.get(record.buildRunId);
+    if (!run) continue;
+    const queued = await queueGoldRebuild(prisma, queues, {
+      tenantId: record.tenantId,
+      version: record.fromVersion,
+      releaseKey: record.releaseKey,
+      missing: record.missing,
+      asOf: run.asOf ?? undefined,
+    });
+    out.push({ tenantId: record.tenantId, ...queued });
+  }
+  return out;
 }
 
 /** The stages a rollups-only refresh records: the stale rollups built on a copy of the version, then its publish. */
 export const REFRESH_ROLLUPS_STAGES = ['rollups', 'publish'] as const;
 
-/** A refresh job that held the id a new refresh asks for, finished, and was removed so the new one is queued. */
+/** A job that held the id a new one asks for (a refresh, a gold rebuild's flow), finished, and was removed so the new one is queued. */
 export interface ReplacedRefreshJob {
   jobId: string;
   state: 'failed' | 'completed';
@@ -186,24 +266,29 @@ export async function queueRollupRefresh(
   refresh: { tenantId: string; buildRunId?: string; requestedBy: string; jobId: string },
 ): Promise<QueuedRollupRefresh> {
   const { jobId, ...payload } = refresh;
-  const queue = queues.queue(refreshRollupsJob.queue);
-  let replaced: ReplacedRefreshJob | null = null;
-  const existing = await queue.getJob(jobId);
-  if (existing) {
-    const state = await existing.getState();
-    // remove() refuses a job that is locked (active); a finished one is not, and a replica racing
-    // us to it finds it gone (0 removed) and just adds, which the id then deduplicates.
-    if ((state === 'failed' || state === 'completed') && (await queue.remove(jobId)) === 1) {
-      replaced = {
-        jobId,
-        state,
-        reason: state === 'failed' ? existing.failedReason || null : null,
-        finishedAt: existing.finishedOn ? new Date(existing.finishedOn).toISOString() : null,
-      };
-    }
-  }
+  const replaced = await removeFinishedJob(queues.queue(refreshRollupsJob.queue), jobId);
   const job = await queues.enqueue(refreshRollupsJob, payload, { jobId, priority: REFRESH_ROLLUPS_PRIORITY });
   return { jobId: job.id!, replaced };
+}
+
+/**
+ * Frees a job id a finished job (in one of `states`) still holds, so the same id can be queued
+ * again: BullMQ ignores an add whose id a job holds, even a failed or completed one. A flow's root
+ * goes with the jobs under it. Null when no such job was removed.
+ */
+async function removeFinishedJob(queue: Queue, jobId: string, states: readonly ('failed' | 'completed')[] = ['failed', 'completed']): Promise<ReplacedRefreshJob | null> {
+  const existing = await queue.getJob(jobId);
+  if (!existing) return null;
+  const state = await existing.getState();
+  // remove() refuses a job that is locked (active); a finished one is not, and a replica racing
+  // us to it finds it gone (0 removed) and just adds, which the id then deduplicates.
+  if (!(state === 'failed' || state === 'completed') || !states.includes(state) || (await queue.remove(jobId)) !== 1) return null;
+  return {
+    jobId,
+    state,
+    reason: state === 'failed' ? existing.failedReason || null : null,
+    finishedAt: existing.finishedOn ? new Date(existing.finishedOn).toISOString() : null,
+  };
 }
 
 export interface RollupRefreshTicket {

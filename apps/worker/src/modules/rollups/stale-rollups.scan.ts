@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { goldColumnsKey, goldColumnsRead, missingGoldColumns, publishedGoldColumns, publishedRollups, rollupModelKey, type PublishedRollups } from '@kineo/analytics';
 import { recordPublishedRollups, type PrismaClient } from '@kineo/db';
-import { queueGoldRebuild, queueRollupRefresh, type JobQueues, type ReplacedRefreshJob } from '@kineo/jobs';
+import { queueGoldRebuild, queueRollupRefresh, type JobQueues, type QueuedGoldRebuild, type ReplacedRefreshJob } from '@kineo/jobs';
 import type { Warehouse } from '@kineo/warehouse';
 
 export interface StaleRollupScan {
@@ -11,9 +11,10 @@ export interface StaleRollupScan {
   queued: { tenantId: string; slug: string; version: number; stale: string[]; replaced?: ReplacedRefreshJob }[];
   /**
    * Tenants whose published gold lacks columns this release reads, with a rebuild from bronze
-   * queued instead of a refresh (buildRunId null: it was queued already, by another replica or start).
+   * queued instead of a refresh (buildRunId null: it was queued already, by another replica or start,
+   * or its last allowed attempt failed: gaveUp), and which attempt it is.
    */
-  rebuilds: { tenantId: string; slug: string; version: number; missing: string[]; buildRunId: string | null }[];
+  rebuilds: ({ tenantId: string; slug: string; version: number; missing: string[] } & Omit<QueuedGoldRebuild, 'jobIdPrefix'>)[];
   /** Tenants whose version could not be read, or whose rebuild could not be queued (each logged); the next start tries again. */
   unreadable: number;
 }
@@ -55,8 +56,10 @@ export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; wa
       try {
         // As at the version's own day, so a tenant's figures move only by what the release changed.
         const run = await deps.prisma.buildRun.findFirst({ where: { tenantId: tenant.id, dataVersion: tenant.dataVersion, asOf: { not: null } }, select: { asOf: true } });
-        const { buildRunId } = await queueGoldRebuild(deps.prisma, deps.queues, { tenantId: tenant.id, version: tenant.dataVersion, releaseKey, missing, asOf: run?.asOf ?? undefined });
-        scan.rebuilds.push({ tenantId: tenant.id, slug: tenant.slug, version: tenant.dataVersion, missing, buildRunId });
+        const { jobIdPrefix, ...queued } = await queueGoldRebuild(deps.prisma, deps.queues, { tenantId: tenant.id, version: tenant.dataVersion, releaseKey, missing, asOf: run?.asOf ?? undefined });
+        scan.rebuilds.push({ tenantId: tenant.id, slug: tenant.slug, version: tenant.dataVersion, missing, ...queued });
+        if (queued.gaveUp) deps.log.warn({ tenantId: tenant.id, version: tenant.dataVersion, jobIdPrefix, attempts: queued.attempt, missing }, 'gold columns at start: every rebuild attempt failed; only "kineo tenant rebuild" tries again');
+        else if (queued.replaced) deps.log.warn({ tenantId: tenant.id, version: tenant.dataVersion, attempt: queued.attempt, replaced: queued.replaced }, 'gold columns at start: the earlier rebuild failed; queued again');
       } catch (err) {
         scan.unreadable++;
         deps.log.warn({ tenantId: tenant.id, version: tenant.dataVersion, missing, err }, 'gold columns at start: the rebuild could not be queued');
