@@ -333,6 +333,47 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     });
   });
 
+  it('marks a tenant waiting for the rebuild its release queued for missing gold columns: queued, running, failed after N of 3 attempts; none once it published', async () => {
+    const tenants = new TenantService(prisma);
+    const missing = ['fact_course_history.year_end_basis', 'dim_manager_relationship.relationship'];
+    const made: Record<string, Tenant> = {};
+    for (const [slug, status, attempts] of [
+      ['gold-queued', 'queued', 1],
+      ['gold-running', 'running', 2],
+      ['gold-failed', 'failed', 3],
+      ['gold-published', 'succeeded', 1],
+    ] as const) {
+      const tenant = await tenants.create({ slug, name: slug, actor: 'test' });
+      await tenants.markActive(tenant.id, 'test');
+      made[slug] = await prisma.tenant.update({ where: { id: tenant.id }, data: { dataVersion: 4 } });
+      const { runId } = await StageRecorder.start(prisma, { tenantId: tenant.id, kind: 'rebuild', planned: ['silver', 'publish'], status: 'queued' });
+      await prisma.buildRun.update({ where: { id: runId }, data: { status, ...(status === 'failed' ? { error: 'silver: Table with name users does not exist' } : {}) } });
+      await prisma.goldRebuild.create({
+        data: { tenantId: tenant.id, fromVersion: 4, releaseKey: 'abc123def456', missing, attempts, buildRunId: runId, ...(status === 'failed' ? { gaveUpAt: new Date() } : {}) },
+      });
+    }
+    // Its rebuild published version 5: nothing to wait for.
+    await prisma.tenant.update({ where: { id: made['gold-published'].id }, data: { dataVersion: 5 } });
+
+    type Rebuild = { state: string; fromVersion: number; missing: string[]; attempts: number; maxAttempts: number; willRetry: boolean; buildRunId: string; error: string | null };
+    const fields = 'goldRebuild { state fromVersion missing attempts maxAttempts willRetry buildRunId error }';
+    const fleet = await ops<{ fleet: { items: { slug: string; goldRebuild: Rebuild | null }[] } }>(`{ fleet(search: "gold-", first: 10) { items { slug ${fields} } } }`);
+    const one = await ops<{ tenant: { goldRebuild: Rebuild | null } }>(`{ tenant(slug: "gold-failed") { ${fields} } }`);
+    const globex = await ops<{ tenant: { goldRebuild: Rebuild | null } }>(`{ tenant(slug: "globex") { ${fields} } }`);
+
+    expect(fleet.body.errors).toBeUndefined();
+    const run = async (slug: string) => (await prisma.goldRebuild.findUniqueOrThrow({ where: { tenantId: made[slug].id } })).buildRunId;
+    const waiting = { fromVersion: 4, missing, maxAttempts: 3 };
+    expect(fleet.body.data!.fleet.items).toEqual([
+      { slug: 'gold-failed', goldRebuild: { ...waiting, state: 'failed', attempts: 3, willRetry: false, buildRunId: await run('gold-failed'), error: 'silver: Table with name users does not exist' } },
+      { slug: 'gold-published', goldRebuild: null },
+      { slug: 'gold-queued', goldRebuild: { ...waiting, state: 'queued', attempts: 1, willRetry: true, buildRunId: await run('gold-queued'), error: null } },
+      { slug: 'gold-running', goldRebuild: { ...waiting, state: 'running', attempts: 2, willRetry: true, buildRunId: await run('gold-running'), error: null } },
+    ]);
+    expect(one.body.data!.tenant.goldRebuild).toMatchObject({ state: 'failed', attempts: 3, willRetry: false });
+    expect(globex.body.data!.tenant.goldRebuild).toBeNull();
+  });
+
   it("shows whether each tenant's published rollups are current from the recorded manifest, and queues a refresh of them as the CLI does, audited", async () => {
     const tenants = new TenantService(prisma);
     const made: Record<string, Tenant> = {};

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import {
   FleetService,
+  goldRebuildsOf,
   landingRetentionOf,
   TenantActivityService,
   TenantLifecycleService,
   TenantService,
   type FleetEntry,
+  type GoldRebuildStatus,
   type PageRequest,
   type PrismaClient,
   type TenantWithSubscription,
@@ -16,7 +18,7 @@ import { InjectSettings } from '../../engine/config/settings.module';
 import { InjectPrisma } from '../../engine/database/database.module';
 import { InjectJobQueues } from '../../engine/queue/queue.module';
 import { mapPage, toAuditEventView, toBuildRunView, type PageView, type RunStatus } from '../onboarding/runs.types';
-import type { FleetTenantView, OpsTenantView, RollupRefreshView, RollupStatusView, TenantOperationView, TenantStatus } from './operations.types';
+import type { FleetTenantView, GoldRebuildState, OpsTenantView, RollupRefreshView, RollupStatusView, TenantOperationView, TenantStatus } from './operations.types';
 import { RollupStatusService } from './rollup-status.service';
 import { TenantStorageService } from './tenant-storage.service';
 
@@ -43,8 +45,9 @@ export class OperationsService {
 
   async list(request: PageRequest & { search?: string | null }): Promise<PageView<FleetTenantView>> {
     const page = await this.fleet.list(request);
-    const rollups = await this.rollups.statuses(page.items.map((e) => e.tenant));
-    return { ...page, items: await Promise.all(page.items.map((e) => this.view(e, rollups.get(e.tenant.id)!))) };
+    const tenants = page.items.map((e) => e.tenant);
+    const [rollups, rebuilds] = await Promise.all([this.rollups.statuses(tenants), goldRebuildsOf(this.prisma, tenants)]);
+    return { ...page, items: await Promise.all(page.items.map((e) => this.view(e, rollups.get(e.tenant.id)!, rebuilds.get(e.tenant.id)))) };
   }
 
   async tenant(slug: string, runs: PageRequest, audit: PageRequest): Promise<OpsTenantView> {
@@ -98,11 +101,11 @@ export class OperationsService {
   }
 
   private async viewOf(tenant: TenantWithSubscription): Promise<FleetTenantView> {
-    const [entry, rollups] = await Promise.all([this.fleet.entry(tenant), this.rollups.statuses([tenant])]);
-    return this.view(entry, rollups.get(tenant.id)!);
+    const [entry, rollups, rebuilds] = await Promise.all([this.fleet.entry(tenant), this.rollups.statuses([tenant]), goldRebuildsOf(this.prisma, [tenant])]);
+    return this.view(entry, rollups.get(tenant.id)!, rebuilds.get(tenant.id));
   }
 
-  private async view(entry: FleetEntry, rollups: RollupStatusView): Promise<FleetTenantView> {
+  private async view(entry: FleetEntry, rollups: RollupStatusView, rebuild: GoldRebuildStatus | undefined): Promise<FleetTenantView> {
     const { tenant } = entry;
     const subscription = tenant.subscriptions.find((s) => s.status !== 'cancelled') ?? null;
     return {
@@ -128,6 +131,7 @@ export class OperationsService {
       storageBytes: await this.storage.bytes(tenant.namespace),
       landingRetention: landingRetentionOf(tenant, this.settings.LANDING_RETENTION_DAYS),
       rollups,
+      goldRebuild: rebuild ? { ...rebuild, state: rebuild.state as GoldRebuildState } : null,
       createdAt: tenant.createdAt,
     };
   }

@@ -66,6 +66,46 @@ export class RollupStatusView {
   error!: string | null;
 }
 
+export enum GoldRebuildState {
+  queued = 'queued',
+  running = 'running',
+  failed = 'failed',
+}
+registerEnumType(GoldRebuildState, { name: 'GoldRebuildState', description: 'Where the latest attempt of a rebuild for missing gold columns stands.' });
+
+@ObjectType('GoldRebuild', {
+  description:
+    "The rebuild from bronze the worker queued at a release's start because the tenant's published gold lacks columns that release reads; figures reading them answer NEEDS_NEXT_BUILD until it publishes.",
+})
+export class GoldRebuildView {
+  @Field(() => GoldRebuildState)
+  state!: GoldRebuildState;
+
+  @Field(() => Int, { description: 'The published version lacking the columns (the current one).' })
+  fromVersion!: number;
+
+  @Field(() => [String], { description: 'table.column, each one the version lacks.' })
+  missing!: string[];
+
+  @Field(() => Int, { description: 'Attempts queued so far, the first one included.' })
+  attempts!: number;
+
+  @Field(() => Int, { description: 'Attempts the worker makes before it leaves the rebuild failed.' })
+  maxAttempts!: number;
+
+  @Field({ description: "False once the last allowed attempt failed: only a rebuild ops ask for (kineo tenant rebuild) goes on from there." })
+  willRetry!: boolean;
+
+  @Field({ description: "The latest attempt's run (in the tenant's runs)." })
+  buildRunId!: string;
+
+  @Field(() => String, { nullable: true, description: "The failed attempt's error." })
+  error!: string | null;
+
+  @Field(() => GraphQLISODateTime, { description: 'When the first attempt was queued.' })
+  requestedAt!: Date;
+}
+
 @ObjectType('FleetLoad', { description: "A tenant's latest load, in brief." })
 export class FleetLoadView {
   @Field()
@@ -127,6 +167,12 @@ export class FleetTenantView {
 
   @Field(() => RollupStatusView, { description: "Whether the published version's rollups are current (refreshRollups builds the stale ones)." })
   rollups!: RollupStatusView;
+
+  @Field(() => GoldRebuildView, {
+    nullable: true,
+    description: "The rebuild the tenant waits for because its published gold lacks columns this release reads; null when it waits for none.",
+  })
+  goldRebuild!: GoldRebuildView | null;
 
   @Field(() => GraphQLISODateTime)
   createdAt!: Date;
