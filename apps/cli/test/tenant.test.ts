@@ -146,6 +146,29 @@ describe('kineo tenant', () => {
     );
   });
 
+  it('shows the rebuild a tenant waits for because its published gold lacks columns this release reads: its state, attempts, the columns and the run', async () => {
+    const prisma = createPrismaClient(stack.databaseUrl);
+    const missing = ['fact_course_history.year_end_basis'];
+    const text = async () => (await runCli(['tenant', 'show', 'acme-health'], stack.env)).stdout;
+    try {
+      expect(await text()).toMatch(/gold rebuild\s+- \(none waited for\)/);
+      const tenant = await prisma.tenant.update({ where: { slug: 'acme-health' }, data: { dataVersion: 2 } });
+      const run = await prisma.buildRun.create({ data: { tenantId: tenant.id, kind: 'rebuild', status: 'queued' } });
+      await prisma.goldRebuild.create({ data: { tenantId: tenant.id, fromVersion: 2, releaseKey: 'abc123def456', missing, attempts: 1, buildRunId: run.id } });
+      const json = JSON.parse((await runCli(['tenant', 'show', 'acme-health', '--json'], stack.env)).stdout).goldRebuild;
+      expect(json).toMatchObject({ state: 'queued', fromVersion: 2, missing, attempts: 1, maxAttempts: 3, willRetry: true, buildRunId: run.id });
+      expect(await text()).toMatch(new RegExp(`gold rebuild\\s+queued \\(attempt 1 of 3\\): version 2 lacks fact_course_history\\.year_end_basis; run ${run.id}\n`));
+
+      await prisma.buildRun.update({ where: { id: run.id }, data: { status: 'failed', error: 'silver: Table with name users does not exist' } });
+      await prisma.goldRebuild.update({ where: { tenantId: tenant.id }, data: { attempts: 3, gaveUpAt: new Date() } });
+      expect(await text()).toContain(
+        `failed after 3 of 3 attempts (the worker will not retry; run "kineo tenant rebuild acme-health"): version 2 lacks fact_course_history.year_end_basis; run ${run.id}: silver: Table with name users does not exist`,
+      );
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+
   it('says the tenant does not exist', async () => {
     const result = await runCli(['tenant', 'show', 'nobody'], stack.env);
     expect(result.code).toBe(1);

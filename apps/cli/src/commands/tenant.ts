@@ -2,11 +2,13 @@ import { Command, InvalidArgumentError } from 'commander';
 import { publishedRollups } from '@kineo/analytics';
 import {
   formatBytes,
+  goldRebuildsOf,
   landingRetentionOf,
   MAX_LANDING_RETENTION_DAYS,
   setLandingRetention,
   TenantService,
   validateNewTenant,
+  type GoldRebuildStatus,
   type LandingRetention,
   type StageRecord,
   type TenantWithSubscription,
@@ -127,6 +129,7 @@ export function tenantCommand(context: () => CliContext): Command {
       const subscription = found.subscriptions[0];
       const totals = { ingestionRuns: totalIngestions, buildRuns: totalBuilds, auditEvents: totalAudit };
       const rollups = await rollupState(ctx, found);
+      const goldRebuild = (await goldRebuildsOf(ctx.prisma, [found])).get(found.id) ?? null;
       if (options.json) {
         // Bounded whatever the tenant's history: a page of each list, each row summarised.
         return printJson({
@@ -143,6 +146,7 @@ export function tenantCommand(context: () => CliContext): Command {
           },
           landingRetention: landingRetentionOf(found, ctx.settings.LANDING_RETENTION_DAYS),
           rollups,
+          goldRebuild,
           page: { number: options.page, runs: options.runs, audit: options.audit },
           totals,
           ingestionRuns: ingestions.map(({ files, ...run }) => ({ ...run, files: Array.isArray(files) ? files.length : 0 })),
@@ -164,6 +168,7 @@ export function tenantCommand(context: () => CliContext): Command {
         ['upload limit', subscription ? uploadLimitText(Number(subscription.plan.uploadLimitBytes), ctx.settings.UPLOAD_MAX_BYTES) : '-'],
         ['landing retention', retentionText(landingRetentionOf(found, ctx.settings.LANDING_RETENTION_DAYS))],
         ['rollups', rollupText(slug, rollups)],
+        ['gold rebuild', goldRebuildText(slug, goldRebuild)],
         ['created', found.createdAt],
       ]);
       const shown = (n: number, total: number, per: string) =>
@@ -419,6 +424,15 @@ async function rollupState(ctx: CliContext, t: TenantWithSubscription): Promise<
   } catch (error) {
     return { version: t.dataVersion, stale: null, error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** The rebuild a release queued because the published gold lacks columns it reads, if the tenant waits for one. */
+function goldRebuildText(slug: string, rebuild: GoldRebuildStatus | null): string {
+  if (!rebuild) return '- (none waited for)';
+  const lacking = `version ${rebuild.fromVersion} lacks ${rebuild.missing.join(', ')}; run ${rebuild.buildRunId}`;
+  if (rebuild.state !== 'failed') return `${rebuild.state} (attempt ${rebuild.attempts} of ${rebuild.maxAttempts}): ${lacking}`;
+  const next = rebuild.willRetry ? 'the worker queues the next attempt' : `the worker will not retry; run "kineo tenant rebuild ${slug}"`;
+  return `failed after ${rebuild.attempts} of ${rebuild.maxAttempts} attempts (${next}): ${lacking}: ${rebuild.error ?? 'no error recorded'}`;
 }
 
 function rollupText(slug: string, state: { version: number | null; stale: string[] | null; error?: string }): string {
