@@ -6,7 +6,7 @@ import { useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { useTenantLocale } from '@/app/_client/locale-context';
 import { FleetQuery } from './ops.operations';
-import { formatBytes, formatCount, formatWhen, rollupsText } from './ops-format.util';
+import { formatBytes, formatCount, formatWhen, goldRebuildText, rollupsText } from './ops-format.util';
 import { ProvisionForm } from './provision-form';
 import { StatusBadge } from './status-badge';
 
@@ -105,7 +105,14 @@ export function FleetConsole() {
                     <td>{t.lastBuild ? `${t.lastBuild.status}, ${formatWhen(t.lastBuild.finishedAt ?? t.lastBuild.createdAt, locale)}` : '—'}</td>
                     <td>{t.lastBuild ? `${t.lastBuild.checksPassed} passed, ${t.lastBuild.checksFailed} failed` : '—'}</td>
                     <td className="num">{formatCount(t.rows, locale)}</td>
-                    <td className="num">{t.dataVersion}</td>
+                    <td className="num">
+                      {t.dataVersion}
+                      {t.goldRebuild ? (
+                        <span className={`badge badge-${t.goldRebuild.state === 'failed' ? 'failed' : 'stale'} block`} title={t.goldRebuild.missing.join(', ')}>
+                          {goldRebuildText(t.goldRebuild)}
+                        </span>
+                      ) : null}
+                    </td>
                     <td title={t.rollups.stale.join(', ') || undefined}>
                       {t.rollups.state === 'none' ? '—' : <span className={`badge badge-${t.rollups.state}`}>{rollupsText(t.rollups)}</span>}
                     </td>

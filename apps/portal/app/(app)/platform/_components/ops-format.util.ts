@@ -54,3 +54,18 @@ export function rollupsText(rollups: { state: string; version: number | null; st
       return '—';
   }
 }
+
+type GoldRebuild = { state: string; fromVersion: number; missing: readonly string[]; attempts: number; maxAttempts: number; willRetry: boolean; error: string | null };
+
+/** The rebuild a tenant waits for (its published gold lacks columns this release reads), in a few words for the fleet table. */
+export function goldRebuildText(rebuild: GoldRebuild): string {
+  return rebuild.state === 'failed' ? `rebuild failed (${rebuild.attempts} of ${rebuild.maxAttempts})` : `rebuild ${rebuild.state}`;
+}
+
+/** The same in full, for the tenant page: what the version lacks, the attempts, and what happens next. */
+export function goldRebuildDetail(rebuild: GoldRebuild): string {
+  const lacking = `version ${rebuild.fromVersion} lacks ${rebuild.missing.join(', ')}`;
+  if (rebuild.state !== 'failed') return `Rebuild ${rebuild.state} (attempt ${rebuild.attempts} of ${rebuild.maxAttempts}): ${lacking}; figures reading them wait for it.`;
+  const next = rebuild.willRetry ? 'the worker queues the next attempt' : 'the worker will not retry: rebuild the tenant';
+  return `Rebuild failed after ${rebuild.attempts} of ${rebuild.maxAttempts} attempts (${next}): ${lacking}. ${rebuild.error ?? ''}`.trim();
+}

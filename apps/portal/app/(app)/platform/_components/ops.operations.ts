@@ -25,6 +25,20 @@ export const OpsRollupFields = graphql(`
   }
 `);
 
+/** The rebuild a tenant waits for because its published gold lacks columns this release reads. */
+export const OpsGoldRebuildFields = graphql(`
+  fragment OpsGoldRebuildFields on GoldRebuild {
+    state
+    fromVersion
+    missing
+    attempts
+    maxAttempts
+    willRetry
+    buildRunId
+    error
+  }
+`);
+
 export const OpsTenantFields = graphql(`
   fragment OpsTenantFields on FleetTenant {
     id
@@ -53,6 +67,9 @@ export const OpsTenantFields = graphql(`
     }
     rollups {
       ...OpsRollupFields
+    }
+    goldRebuild {
+      ...OpsGoldRebuildFields
     }
   }
 `);
@@ -90,6 +107,9 @@ export const OpsTenantQuery = graphql(`
       }
       rollups {
         ...OpsRollupFields
+      }
+      goldRebuild {
+        ...OpsGoldRebuildFields
       }
       runs {
         items {

@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { useTenantLocale } from '@/app/_client/locale-context';
 import { ChangePlanMutation, OffboardTenantMutation, OpsTenantQuery, RefreshRollupsMutation, ResumeTenantMutation, SetTenantLocaleMutation, SuspendTenantMutation } from './ops.operations';
-import { formatBytes, formatCount, formatWhen, LOCALES, MONTHS, PLANS } from './ops-format.util';
+import { formatBytes, formatCount, formatWhen, goldRebuildDetail, LOCALES, MONTHS, PLANS } from './ops-format.util';
 import { StageWarnings } from '../../onboarding/_components/stage-warnings';
 import { StatusBadge } from './status-badge';
 
@@ -68,6 +68,12 @@ export function TenantDetail({ slug }: { slug: string }) {
               <dd>{tenant.dataVersion}</dd>
               <dt>Rollups</dt>
               <dd data-testid="rollups">{rollupsDetail(tenant.rollups)}</dd>
+              {tenant.goldRebuild ? (
+                <>
+                  <dt>Gold rebuild</dt>
+                  <dd data-testid="gold-rebuild">{goldRebuildDetail(tenant.goldRebuild)}</dd>
+                </>
+              ) : null}
               <dt>Gold rows</dt>
               <dd>{formatCount(tenant.rows, locale)}</dd>
               <dt>Storage</dt>
