@@ -7,7 +7,8 @@ import path from 'node:path';
 import { parseRollupManifest, ROLLUP_MANIFEST_QUERY, staleRollups } from '@kineo/analytics';
 import { generateExport } from '@kineo/generator';
 import { startTestStack } from '@kineo/testkit';
-import { duckdbDialect } from '@kineo/warehouse';
+import type { PrismaClient, Tenant, TenantService } from '@kineo/db';
+import { duckdbDialect, type DuckDbWarehouse } from '@kineo/warehouse';
 
 export const ROOT = path.join(__dirname, '..');
 const KINEO = path.join(ROOT, 'apps/cli/bin/kineo.js');
@@ -236,4 +237,29 @@ export function replyFailed(text: string | Buffer): boolean {
 export function tileFailures(data: Record<string, unknown> | null | undefined): string[] {
   const tiles = (data?.dashboard as { tiles?: { id?: string; error?: { code: string; message: string } | null }[] } | undefined)?.tiles ?? [];
   return tiles.filter((t) => t.error).map((t) => `${t.id ?? '?'}: ${t.error!.code} ${t.error!.message}`);
+}
+
+/**
+ * One of a fleet of bench tenants beside "bench": created (enterprise plan), provisioned and active
+ * the first time, found again on a kept stack. With `snapshot`, it gets a copy of that published gold
+ * as its version 1, copied on every run, so a kept stack whose bench tenant was rebuilt (a release
+ * that changed gold) gives it the same gold again instead of leaving it on an older release's.
+ */
+export async function fleetTenant(
+  deps: { prisma: PrismaClient; tenants: TenantService; warehouse: DuckDbWarehouse },
+  slug: string,
+  snapshot?: string,
+): Promise<Tenant> {
+  const { prisma, tenants, warehouse } = deps;
+  const existing = await prisma.tenant.findUnique({ where: { slug } });
+  const tenant = existing ?? (await tenants.create({ slug, name: slug, planCode: 'enterprise', actor: 'bench' }));
+  if (!existing) {
+    await warehouse.provision({ tenantId: tenant.id, namespace: tenant.namespace });
+    await tenants.markActive(tenant.id, 'bench');
+  }
+  if (!snapshot) return tenant;
+  const dir = warehouse.tenantDir({ tenantId: tenant.id, namespace: tenant.namespace });
+  fs.copyFileSync(snapshot, path.join(dir, 'gold', 'v1.duckdb'));
+  fs.writeFileSync(path.join(dir, 'published.json'), JSON.stringify({ version: 1, publishedAt: new Date().toISOString() }));
+  return existing ? tenant : await prisma.tenant.update({ where: { id: tenant.id }, data: { dataVersion: 1 } });
 }
