@@ -175,7 +175,7 @@ export async function queueGoldRebuild(
         return { jobIdPrefix, buildRunId: null, attempt: made, gaveUp: true };
       }
       const replaced = job ? await removeFinishedJob(queue, root, ['failed']) : null;
-      // Another replica removed it first and is queueing the next attempt under the same lock's turn after us.
+      // Not removable now (a process holds it): the next scan or sweep tries again.
       if (job && !replaced) return { jobIdPrefix, buildRunId: null, attempt: made };
       const attempt = made + 1;
       const ticket = await requestRebuild(tx as unknown as PrismaClient, queues, {
