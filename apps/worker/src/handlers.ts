@@ -56,7 +56,8 @@ export function buildRegistry(options: HandlerDeps): JobHandlerRegistry {
         if (r.gaveUp) context.log.warn({ tenantId: r.tenantId, attempts: r.attempt }, 'gold rebuild: every attempt failed; only "kineo tenant rebuild" tries again');
         else if (r.buildRunId) context.log.warn({ tenantId: r.tenantId, attempt: r.attempt, replaced: r.replaced }, 'gold rebuild: the earlier attempt failed; queued again');
       }
-      return { started, goldRebuilds: rebuilds.filter((r) => r.buildRunId).map((r) => ({ tenantId: r.tenantId, buildRunId: r.buildRunId, attempt: r.attempt })) };
+      const goldRebuilds = rebuilds.filter((r) => r.buildRunId).map((r) => ({ tenantId: r.tenantId, buildRunId: r.buildRunId, attempt: r.attempt }));
+      return { started, ...(goldRebuilds.length > 0 ? { goldRebuilds } : {}) };
     })
     .register(sweepCredentialsJob, async (_payload, context) => {
       const removed = await sweepExpiredCredentials(deps.prisma);

@@ -329,7 +329,7 @@ describe('the worker', () => {
       await warehouse.execute(ref, 'alter view bronze.users rename to users_hidden');
       const scan = async () => (await queueStaleRollupRefreshes({ prisma, warehouse, queues, log })).rebuilds.find((r) => r.tenantId === tenant.id)!;
       const sweep = async () =>
-        ((await (await queues.enqueue(enqueuePendingLoadsJob, {})).waitUntilFinished(events, 30_000)) as { goldRebuilds: { tenantId: string; attempt: number }[] }).goldRebuilds.filter(
+        (((await (await queues.enqueue(enqueuePendingLoadsJob, {})).waitUntilFinished(events, 30_000)) as { goldRebuilds?: { tenantId: string; attempt: number }[] }).goldRebuilds ?? []).filter(
           (r) => r.tenantId === tenant.id,
         );
       const prefix = `gold-${tenant.id}-v1-${goldColumnsKey()}`;
