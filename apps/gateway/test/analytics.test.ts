@@ -797,6 +797,26 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     }
   });
 
+  it("answers a manager's figure NEEDS_NEXT_BUILD when only their scope reads a gold column the version lacks, while the org admin's same figure answers", async () => {
+    // Version 4: the manager hierarchy without `relationship`, which only a manager's scope reads.
+    await publishAcmeCopy(4, async (c) => {
+      await c.run('alter table gold.dim_manager_relationship drop column relationship');
+    });
+    await new UserService(prisma).create({ email: 'manager@initech.test', password: PASSWORD, grant: { tenantSlug: 'initech', role: 'manager', lmsUserId: managerUserId }, actor: 'test' });
+    tokens.initechManager = await login('manager@initech.test');
+    const query = { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.status'] };
+    expect((await answer('initechAdmin', query)).rows.length).toBeGreaterThan(0);
+    const managers = await analytics('initechManager', query);
+    expect(managers.body.errors![0].extensions).toMatchObject({ code: 'NEEDS_NEXT_BUILD' });
+    const exported = await app.inject({ method: 'POST', url: '/exports', headers: as('initechManager'), payload: { format: 'csv', query } });
+    expect(exported.statusCode).toBe(409);
+    expect(exported.json()).toMatchObject({ code: 'NEEDS_NEXT_BUILD' });
+    // The rebuild's version has the column: the manager's figure equals the same manager's on acme (the same gold).
+    await publishAcmeCopy(5);
+    const byStatus = (rows: Row[]) => [...rows].sort((a, b) => String(a['CourseProgress.status']).localeCompare(String(b['CourseProgress.status'])));
+    expect(byStatus((await answer('initechManager', query)).rows)).toEqual(byStatus((await answer('manager', query)).rows));
+  });
+
   describe('exports', () => {
     const exportOf = (who: string, body: object) => app.inject({ method: 'POST', url: '/exports', headers: as(who), payload: body });
 

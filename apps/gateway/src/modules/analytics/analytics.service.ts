@@ -83,6 +83,12 @@ export interface DashboardAnswer extends AnswerVersion {
 /** The caller's tenant as far as reading its data goes. */
 export type AnalyticsTenant = Pick<TenantContext, 'tenantId' | 'namespace' | 'dataVersion' | 'role'>;
 
+/** What a statement answers and the scope it was compiled with: both decide the gold columns it reads. */
+export interface Asked {
+  query: AnalyticsQuery;
+  scope: AnalyticsScope;
+}
+
 interface StoredResult {
   columns: CompiledColumn[];
   rowsJson: JsonText;
@@ -261,7 +267,7 @@ export class AnalyticsService implements OnModuleInit {
     const { value, cached } = await this.cache.getOrCompute<StoredResult>(
       key,
       async () => {
-        const rows = await this.run(tenant, compiled, published.version, query);
+        const rows = await this.run(tenant, compiled, published.version, { query, scope });
         const page = rows.slice(0, pageSize);
         const more = probe > pageSize ? rows.length > pageSize : rows.length === pageSize;
         const nextCursor = more && page.length > 0 ? compiled.cursorOf(page[page.length - 1]) : null;
@@ -334,7 +340,7 @@ export class AnalyticsService implements OnModuleInit {
           compiled = this.translated(() => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf, rollups: rollups.entries }));
           plan.compiled = { asOf: published.asOf, rollups: rollups.key, query: compiled };
         }
-        const rows = await this.run(tenant, compiled, published.version, query);
+        const rows = await this.run(tenant, compiled, published.version, { query, scope });
         return { columns: compiled.columns, rowsJson: JSON.stringify(rows), rollup: compiled.rollup ?? null } satisfies StoredResult;
       },
       STORED_RESULT,
@@ -404,8 +410,8 @@ export class AnalyticsService implements OnModuleInit {
     return record;
   }
 
-  /** `query`: what the statement answers, to tell a version lacking the gold columns it reads from any other failure. */
-  private async run(tenant: AnalyticsTenant, compiled: CompiledQuery, version: number, query?: AnalyticsQuery): Promise<Row[]> {
+  /** `asked`: what the statement answers and in which scope, to tell a version lacking the gold columns it reads from any other failure. */
+  private async run(tenant: AnalyticsTenant, compiled: CompiledQuery, version: number, asked?: Asked): Promise<Row[]> {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
@@ -415,21 +421,22 @@ export class AnalyticsService implements OnModuleInit {
     } catch (error) {
       const translated = toAnalyticsError(error, this.timeoutMs);
       this.metrics?.observeWarehouseQuery(translated instanceof DomainError && translated.code === 'QUERY_TIMEOUT' ? 'timeout' : 'error', seconds());
-      throw await this.failureOf(tenant, version, error, query);
+      throw await this.failureOf(tenant, version, error, asked);
     }
   }
 
   /**
    * What a statement's failure is to the caller: the warehouse's time limit (`timeoutMs`, the one it
    * ran under) or a version gone as their client errors, a statement reading gold columns the
-   * version lacks as NEEDS_NEXT_BUILD, anything else as it is (an internal error). `query`: what
-   * the statement answers; without it a missing column is not looked for.
+   * version lacks as NEEDS_NEXT_BUILD, anything else as it is (an internal error). `asked`: what
+   * the statement answers and the scope it was compiled with (a manager's or viewer's scope reads
+   * gold columns of its own); without it a missing column is not looked for.
    */
-  async failureOf(tenant: AnalyticsTenant, version: number, error: unknown, query?: AnalyticsQuery, timeoutMs = this.timeoutMs): Promise<unknown> {
+  async failureOf(tenant: AnalyticsTenant, version: number, error: unknown, asked?: Asked, timeoutMs = this.timeoutMs): Promise<unknown> {
     const translated = toAnalyticsError(error, timeoutMs);
     // Untranslated: a warehouse failure other than a timeout or a version gone (a binder error among them).
-    if (query && translated === error) {
-      const missing = await this.missingGoldColumns(tenant, version, query);
+    if (asked && translated === error) {
+      const missing = await this.missingGoldColumns(tenant, version, asked);
       if (missing.length > 0) return needsNextBuild(missing);
     }
     return translated;
@@ -441,7 +448,7 @@ export class AnalyticsService implements OnModuleInit {
    * version's columns never change, so they are read once per tenant and version. Unreadable: none
    * (the statement's own error stands).
    */
-  private async missingGoldColumns(tenant: AnalyticsTenant, version: number, query: AnalyticsQuery): Promise<string[]> {
+  private async missingGoldColumns(tenant: AnalyticsTenant, version: number, { query, scope }: Asked): Promise<string[]> {
     let known = this.goldColumns.get(tenant.tenantId);
     if (!known || known.version !== version) {
       known = { version, read: publishedGoldColumns(this.warehouse, namespaceOf(tenant), version) };
@@ -451,7 +458,7 @@ export class AnalyticsService implements OnModuleInit {
       });
     }
     try {
-      return missingGoldColumns(goldColumnsOfQuery(query), await known.read);
+      return missingGoldColumns(goldColumnsOfQuery(query, scope), await known.read);
     } catch {
       return [];
     }

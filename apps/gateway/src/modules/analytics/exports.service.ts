@@ -120,7 +120,7 @@ export class ExportsService {
     // response, not a 200 with a cut-off file.
     // A statement failing at once is explained as the dashboards explain it (a gold column the
     // version lacks is NEEDS_NEXT_BUILD, not an internal error).
-    const chunks = await startedStream(stream, (error) => this.analytics.failureOf(tenant, published.version, error, query, timeoutMs));
+    const chunks = await startedStream(stream, (error) => this.analytics.failureOf(tenant, published.version, error, { query, scope }, timeoutMs));
     return {
       fileName: exportFileName(what, published.version, format),
       contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
