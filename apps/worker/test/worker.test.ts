@@ -6,9 +6,9 @@ import pino from 'pino';
 import { z } from 'zod';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { compileQuery, dashboardQueries, goldColumnsKey, goldColumnsRead, missingGoldColumns, parseRollupManifest, publishedGoldColumns, ROLLUP_MANIFEST_QUERY, staleRollups, type RollupManifestEntry } from '@kineo/analytics';
+import { compileQuery, dashboardQueries, goldColumnsKey, goldColumnsRead, goldColumnsRecord, missingGoldColumns, parseRollupManifest, publishedGoldColumns, ROLLUP_MANIFEST_QUERY, staleRollups, type RollupManifestEntry } from '@kineo/analytics';
 import { FileSecretStore, loadSetting } from '@kineo/config';
-import { createPrismaClient, goldRebuildsOf, publishedRollupsOf, TenantService, type PrismaClient } from '@kineo/db';
+import { createPrismaClient, goldRebuildsOf, Prisma, publishedRollupsOf, TenantService, type PrismaClient } from '@kineo/db';
 import { DatabricksWarehouse, DuckDbWarehouse, type Warehouse } from '@kineo/warehouse';
 import { startDatabricksTestServer } from '@kineo/warehouse/test/databricks-server';
 import {
@@ -40,6 +40,26 @@ const files: Record<string, string> = {
     'courses.csv': 'id,fullname,shortname,idnumber,category,coursetype,visible,startdate,enablecompletion\n1,C,C,,1,0,1,0,1\n',
     'course_completions.csv': 'id,userid,course,timeenrolled,timestarted,timecompleted,status,rplgrade,organisationid,positionid\n1,1,1,0,0,0,10,,,\n',
   };
+
+/**
+ * The warehouse as it is, counting the statements run per tenant (every method taking the tenant
+ * first), so a test tells a scan that read a tenant's warehouse from one that read Postgres only.
+ */
+function countingStatements<W extends Warehouse>(wh: W): { warehouse: W; statementsOf: (tenantId: string) => number } {
+  const counts = new Map<string, number>();
+  const warehouse = new Proxy(wh, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const tenant = args[0] as { tenantId?: unknown } | undefined;
+        if (typeof tenant?.tenantId === 'string') counts.set(tenant.tenantId, (counts.get(tenant.tenantId) ?? 0) + 1);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { warehouse, statementsOf: (tenantId) => counts.get(tenantId) ?? 0 };
+}
 
 describe('the worker', () => {
   let stack: TestStack;
@@ -91,6 +111,11 @@ describe('the worker', () => {
       throw error;
     }
     return { tenant, ref, events, close };
+  }
+
+  /** The record an older release left of a published version: its manifest, no gold columns (it did not record them). */
+  async function recordedByOlderRelease(tenantId: string) {
+    await prisma.publishedRollups.update({ where: { tenantId }, data: { goldColumns: Prisma.DbNull } });
   }
 
   /** The four files dropped with READY, scanned, and the load's build waited for to its end. */
@@ -246,14 +271,23 @@ describe('the worker', () => {
       db.closeSync();
       const manifestOf = async (version: number) => parseRollupManifest((await warehouse.queryPublished(ref, ROLLUP_MANIFEST_QUERY, [], { version })).rows);
       expect(staleRollups(await manifestOf(1), warehouse.dialect)).toEqual(['CourseProgress.summary']);
+      // The publish recorded its gold columns too, as the warehouse gives them (read here after the
+      // edit above, which a snapshot this process holds open would not see).
+      const columnsOfV1 = goldColumnsRecord(await publishedGoldColumns(warehouse, ref, 1));
+      expect(atPublish.goldColumns).toEqual(columnsOfV1);
+      await recordedByOlderRelease(tenant.id);
 
       // Two replicas start with the new release at once: each finds the tenant stale, one refresh runs.
-      const scans = await Promise.all([1, 2].map(() => queueStaleRollupRefreshes({ prisma, warehouse, queues, log })));
+      const started = countingStatements(warehouse);
+      const scans = await Promise.all([1, 2].map(() => queueStaleRollupRefreshes({ prisma, warehouse: started.warehouse, queues, log })));
       for (const s of scans) expect(s.queued).toEqual([{ tenantId: tenant.id, slug: 'oldrelease', version: 1, stale: ['CourseProgress.summary'] }]);
-      // The scan recorded what version 1 holds, for the fleet (the load's publish had recorded it current).
+      // Each read the version (its record had no gold columns), and recorded what version 1 holds for
+      // the fleet: the manifest as it is (the load's publish had recorded it current), and its columns.
+      expect(started.statementsOf(tenant.id)).toBeGreaterThan(0);
       const recorded = (await publishedRollupsOf(prisma, [tenant.id])).get(tenant.id)!;
       expect(recorded.dataVersion).toBe(1);
       expect(staleRollups(recorded.manifest as RollupManifestEntry[], warehouse.dialect)).toEqual(['CourseProgress.summary']);
+      expect(recorded.goldColumns).toEqual(columnsOfV1);
       const job = (await queues.queue('build').getJobs(['prioritized', 'waiting', 'active', 'completed'])).filter((j) => j.name === 'rollups.refresh' && j.data.data.tenantId === tenant.id);
       expect(job).toHaveLength(1);
       expect(job[0].opts.priority).toBeGreaterThan(0);
@@ -275,6 +309,9 @@ describe('the worker', () => {
       const republished = (await publishedRollupsOf(prisma, [tenant.id])).get(tenant.id)!;
       expect(republished.dataVersion).toBe(2);
       expect(staleRollups(republished.manifest as RollupManifestEntry[], warehouse.dialect)).toEqual([]);
+      // Version 2's gold besides its rollups is version 1's: the refresh recorded its columns too.
+      expect(republished.goldColumns).toEqual(columnsOfV1);
+      expect(goldColumnsRecord(await publishedGoldColumns(warehouse, ref, 2))).toEqual(columnsOfV1);
 
       // Version 2 holds every rollup as this release defines them, and the course completion
       // dashboard's summary tile reads the refreshed rollup and gives the facts' answer.
@@ -293,8 +330,13 @@ describe('the worker', () => {
       // The other gold tables are version 1's own.
       expect((await warehouse.queryPublished(ref, 'select count(*) as n from gold.dim_user where user_key > 0', [], { version: 2 })).rows).toEqual([{ n: 1 }]);
 
-      // Nothing stale now: the next start queues nothing, and ops asking gets a run that publishes nothing.
-      expect((await queueStaleRollupRefreshes({ prisma, warehouse, queues, log })).queued).toEqual([]);
+      // Nothing stale now: the next start queues nothing, reading the tenant's record only (no
+      // statement on its warehouse), and ops asking gets a run that publishes nothing.
+      const restarted = countingStatements(warehouse);
+      const next = await queueStaleRollupRefreshes({ prisma, warehouse: restarted.warehouse, queues, log });
+      expect(next.queued).toEqual([]);
+      expect(next.rebuilds.filter((r) => r.tenantId === tenant.id)).toEqual([]);
+      expect(restarted.statementsOf(tenant.id)).toBe(0);
       const ticket = await requestRollupRefresh(prisma, queues, { tenantId: tenant.id, actor: 'ops@test' });
       expect(await (await queues.queue('build').getJob(ticket.jobId))!.waitUntilFinished(buildEvents, 60_000)).toMatchObject({ refreshed: false, version: 2 });
       expect(await prisma.buildRun.findUniqueOrThrow({ where: { id: ticket.buildRunId } })).toMatchObject({ status: 'succeeded', dataVersion: null });
@@ -327,7 +369,17 @@ describe('the worker', () => {
       await publishedWithoutYearEndBasis(ref);
       // Bronze without its users: every rebuild from it fails at its first stage.
       await warehouse.execute(ref, 'alter view bronze.users rename to users_hidden');
-      const scan = async () => (await queueStaleRollupRefreshes({ prisma, warehouse, queues, log })).rebuilds.find((r) => r.tenantId === tenant.id)!;
+      await recordedByOlderRelease(tenant.id);
+      // Every start but the first finds the missing columns in the tenant's record, reading no warehouse.
+      let starts = 0;
+      const scan = async () => {
+        const counted = countingStatements(warehouse);
+        const found = (await queueStaleRollupRefreshes({ prisma, warehouse: counted.warehouse, queues, log })).rebuilds.find((r) => r.tenantId === tenant.id)!;
+        if (starts++ === 0) expect(counted.statementsOf(tenant.id)).toBeGreaterThan(0);
+        else expect(counted.statementsOf(tenant.id)).toBe(0);
+        expect(found.missing).toEqual(history.map((t) => `${t}.year_end_basis`).sort());
+        return found;
+      };
       const sweep = async () =>
         (((await (await queues.enqueue(enqueuePendingLoadsJob, {})).waitUntilFinished(events, 30_000)) as { goldRebuilds?: { tenantId: string; attempt: number }[] }).goldRebuilds ?? []).filter(
           (r) => r.tenantId === tenant.id,
@@ -385,6 +437,7 @@ describe('the worker', () => {
       await buildEvents.waitUntilReady();
       expect(await dropAndLoad(tenant.namespace, events, buildEvents)).toEqual({ stage: 'publish', version: 1 });
       await publishedWithoutYearEndBasis(ref);
+      await recordedByOlderRelease(tenant.id);
       const missingIn = async (version: number) => missingGoldColumns(goldColumnsRead(), await publishedGoldColumns(warehouse, ref, version));
       expect(await missingIn(1)).toEqual(history.map((t) => `${t}.year_end_basis`).sort());
 
@@ -476,6 +529,7 @@ describe('the worker', () => {
         const head = (await dbx.query(ref, `describe history gold.${table} limit 1`)).rows[0];
         await dbx.execute(ref, 'update gold._kineo_published set delta_version = ? where version = 1 and table_name = ?', [Number(head.version), table]);
       }
+      await recordedByOlderRelease(tenant.id);
       const pinsOf = async (version: number) =>
         new Map((await dbx.query(ref, 'select table_name, delta_version from gold._kineo_published where version = ?', [version])).rows.map((r) => [String(r.table_name), Number(r.delta_version)]));
 

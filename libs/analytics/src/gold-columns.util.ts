@@ -156,6 +156,29 @@ export async function publishedGoldColumns(
   return out;
 }
 
+/** What a version's gold columns are recorded as (libs/db's published_rollups.gold_columns): every table read, null where it has none. */
+export function goldColumnsRecord(published: PublishedGoldColumns, tables: Iterable<string> = goldColumnsRead().keys()): Record<string, string[] | null> {
+  return Object.fromEntries([...tables].map((table) => [table, published.has(table) ? [...published.get(table)!].sort() : null]));
+}
+
+/**
+ * A version's gold columns from its record, when the record names every one of `tables` (a table it
+ * does not name was never read: a release reading a new table reads the version once); else undefined.
+ */
+export function recordedGoldColumns(
+  record: Readonly<Record<string, readonly string[] | null>> | null | undefined,
+  tables: Iterable<string> = goldColumnsRead().keys(),
+): PublishedGoldColumns | undefined {
+  if (!record) return undefined;
+  const out: PublishedGoldColumns = new Map();
+  for (const table of tables) {
+    if (!Object.prototype.hasOwnProperty.call(record, table)) return undefined;
+    const columns = record[table];
+    if (columns) out.set(table, new Set(columns));
+  }
+  return out;
+}
+
 /** `table.column` for each column `required` names that `published` lacks (a missing table: every column of it). */
 export function missingGoldColumns(required: ReadonlyMap<string, readonly string[]>, published: PublishedGoldColumns): string[] {
   const missing: string[] = [];

@@ -10,5 +10,5 @@ export { modelFingerprint } from './model-fingerprint.util';
 export { DASHBOARDS } from './dashboards/dashboards';
 export { dashboardQueries } from './dashboards/dashboard-queries';
 export { rollupModels, rollupRefreshStatements, rollupModelKey, publishedRollups, parseRollupManifest, staleRollups, ROLLUP_MANIFEST_QUERY, ROLLUP_MANIFEST_TABLE, type RollupManifestEntry, type RollupModel, type PublishedRollups } from './rollups/rollups';
-export { goldColumnsRead, goldColumnsKey, goldColumnsOfQuery, publishedGoldColumns, missingGoldColumns, type PublishedGoldColumns } from './gold-columns.util';
+export { goldColumnsRead, goldColumnsKey, goldColumnsOfQuery, goldColumnsRecord, publishedGoldColumns, recordedGoldColumns, missingGoldColumns, type PublishedGoldColumns } from './gold-columns.util';
 export { asOfPeriods, asOfPeriodsStatement, partialPeriodOf, type AsOfPeriods, type PartialPeriod } from './partial-period.util';

@@ -11,6 +11,8 @@ import {
   DASHBOARDS,
   goldColumnsOfQuery,
   goldColumnsRead,
+  goldColumnsRecord,
+  recordedGoldColumns,
   missingGoldColumns,
   publishedGoldColumns,
   type AnalyticsQuery,
@@ -70,6 +72,17 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       'fact_course_history.no_such_column',
       'no_such_table.x',
     ]);
+    // As recorded in Postgres and read back, the same verdicts; a record missing a table this release
+    // reads (written by a release that did not read it) is no answer, so the version is read again.
+    const record = goldColumnsRecord(published, [...read.keys(), 'no_such_table']);
+    expect(record.no_such_table).toBeNull();
+    expect(record.fact_course_history).toEqual([...published.get('fact_course_history')!].sort());
+    const fromRecord = recordedGoldColumns(JSON.parse(JSON.stringify(record)) as typeof record, read.keys())!;
+    expect(missingGoldColumns(read, fromRecord)).toEqual([]);
+    expect(missingGoldColumns(new Map([['fact_course_history', ['year_end_basis', 'no_such_column']]]), fromRecord)).toEqual(['fact_course_history.no_such_column']);
+    const { fact_course_history: _dropped, ...older } = record;
+    expect(recordedGoldColumns(older, read.keys())).toBeUndefined();
+    expect(recordedGoldColumns(null, read.keys())).toBeUndefined();
   });
 
   describe("the period of a time series the data's as_of falls inside", () => {

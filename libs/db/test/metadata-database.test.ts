@@ -246,7 +246,19 @@ describe('the metadata database', () => {
       await recordPublishedRollups(prisma, acme.id, 1, [entry('v1')]);
       expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)).toMatchObject({ dataVersion: 2, manifest: [entry('v2')] });
       await recordPublishedRollups(prisma, acme.id, 3, []);
-      expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)).toMatchObject({ dataVersion: 3, manifest: [] });
+      expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)).toMatchObject({ dataVersion: 3, manifest: [], goldColumns: null });
+
+      // Its gold columns: kept by a writer of the same version that did not read them (a gateway),
+      // added to by one that read other tables (a release reading a new one), dropped by a newer version.
+      await recordPublishedRollups(prisma, acme.id, 3, [], { dim_user: ['user_key', 'username'], fact_course_history: null });
+      await recordPublishedRollups(prisma, acme.id, 3, [entry('v3')]);
+      expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)).toMatchObject({ manifest: [entry('v3')], goldColumns: { dim_user: ['user_key', 'username'], fact_course_history: null } });
+      await recordPublishedRollups(prisma, acme.id, 3, [entry('v3')], { dim_course: ['course_key'] });
+      expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)?.goldColumns).toEqual({ dim_course: ['course_key'], dim_user: ['user_key', 'username'], fact_course_history: null });
+      await recordPublishedRollups(prisma, acme.id, 2, [entry('v2')], { dim_user: ['user_key'] });
+      expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)).toMatchObject({ dataVersion: 3, goldColumns: { dim_user: ['user_key', 'username'] } });
+      await recordPublishedRollups(prisma, acme.id, 4, [entry('v4')]);
+      expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)).toMatchObject({ dataVersion: 4, goldColumns: null });
     });
   });
 

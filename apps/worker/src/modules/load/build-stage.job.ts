@@ -1,8 +1,8 @@
 import { UnrecoverableError } from 'bullmq';
 import { BUILD_STAGE_NAMES, buildStageJob, isTransientDatabaseError, type JobPayload } from '@kineo/jobs';
 import { recordPublishedRollups, StageRecorder, type Prisma, type StageRecord } from '@kineo/db';
-import type { TableCount, TableVersions } from '@kineo/warehouse';
-import { parseRollupManifest, ROLLUP_MANIFEST_QUERY, rollupModels } from '@kineo/analytics';
+import type { TableCount, TableVersions, Warehouse } from '@kineo/warehouse';
+import { goldColumnsRecord, parseRollupManifest, publishedGoldColumns, ROLLUP_MANIFEST_QUERY, rollupModels } from '@kineo/analytics';
 import { buildTenant, runChecks } from '@kineo/pipeline';
 import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
@@ -133,14 +133,24 @@ async function publish(
     await commitVersion(deps, tenant.id, version, build.runId, { version, asOf: payload.asOf, buildRunId: build.runId, ingestionRunId: payload.ingestionRunId ?? null, checks: checks.length });
   }
   const pruned = await makeLatest(deps, ref, version, payload.asOf);
-  // The published version's manifest, recorded for the fleet's rollup column, spares gateways
-  // opening the snapshot (and a gateway reads it itself when the record is missing). Where the
-  // build pinned its own table versions, a refresh may have rewritten the working manifest since:
-  // read the version's. Elsewhere the working gold is the build's own, and no snapshot is opened.
+  // The published version's manifest and gold columns, recorded for the fleet's rollup column and
+  // workers' start-up scans, spare gateways and workers opening the snapshot (each reads it itself
+  // when the record is missing). Where the build pinned its own table versions, a refresh may have
+  // rewritten the working manifest since: read the version's. Elsewhere the working gold is the
+  // build's own, and no snapshot is opened.
+  const readPublished = async (reader: Pick<Warehouse, 'queryPublished'>) => {
+    const manifest = parseRollupManifest((await reader.queryPublished(ref, ROLLUP_MANIFEST_QUERY, [], { version })).rows);
+    // Columns unread are read by the next start's scan: the manifest is recorded regardless.
+    const columns = await publishedGoldColumns(reader, ref, version).then(
+      (published) => goldColumnsRecord(published),
+      (err: unknown) => void context.log.warn({ err, version }, "could not read the published version's gold columns; the next worker start reads them"),
+    );
+    return { manifest, columns };
+  };
   await (built
-    ? deps.warehouse.queryPublished(ref, ROLLUP_MANIFEST_QUERY, [], { version })
-    : deps.warehouse.session(ref, (session) => session.query(ROLLUP_MANIFEST_QUERY)))
-    .then((manifest) => recordPublishedRollups(deps.prisma, ref.tenantId, version, parseRollupManifest(manifest.rows)))
+    ? readPublished(deps.warehouse)
+    : deps.warehouse.session(ref, (session) => readPublished({ queryPublished: async (_tenant, sql, params) => session.query(sql, params) })))
+    .then(({ manifest, columns }) => recordPublishedRollups(deps.prisma, ref.tenantId, version, manifest, columns ?? undefined))
     .catch((err: unknown) => context.log.warn({ err, version }, "could not record the published version's rollup manifest; the fleet reads it from the snapshot"));
   // Kept with the run so ops see the published size per tenant without opening each warehouse.
   const gold = await publishedGoldCounts(deps, ref, version, built !== undefined);

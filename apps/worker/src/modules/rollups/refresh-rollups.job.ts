@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { isTransientDatabaseError, REFRESH_ROLLUPS_STAGES, refreshRollupsJob, type JobPayload } from '@kineo/jobs';
 import { recordPublishedRollups, StageRecorder, type Prisma, type PrismaClient } from '@kineo/db';
-import { goldColumnsRead, missingGoldColumns, publishedGoldColumns, publishedRollups, rollupRefreshStatements, type PublishedRollups, type RollupManifestEntry } from '@kineo/analytics';
+import { goldColumnsRead, goldColumnsRecord, missingGoldColumns, publishedGoldColumns, publishedRollups, rollupRefreshStatements, type PublishedRollups, type RollupManifestEntry } from '@kineo/analytics';
 import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
 import { WorkerStoppingError } from '../../engine/worker-stopping.error';
@@ -69,13 +69,17 @@ export function refreshRollupsHandler(deps: BuildDeps) {
     const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
     const version = from + 1;
     let published: RollupManifestEntry[] = [];
+    let goldColumns: ReturnType<typeof goldColumnsRecord> | undefined;
     try {
       await build.stage(
         'rollups',
         async () => {
           context.signal.throwIfAborted();
           // The refresh copies the version's gold, so it cannot add a column an earlier release did not build.
-          const missing = missingGoldColumns(goldColumnsRead(), await publishedGoldColumns(deps.warehouse, ref, from));
+          const columns = await publishedGoldColumns(deps.warehouse, ref, from);
+          // The derived version's gold besides its rollups is this one's: recorded with it at publish.
+          goldColumns = goldColumnsRecord(columns);
+          const missing = missingGoldColumns(goldColumnsRead(), columns);
           if (missing.length > 0) {
             throw new UnrecoverableError(
               `Version ${from} lacks gold columns this release reads (${missing.join(', ')}), which a rollups refresh cannot add: rebuild the tenant from bronze (kineo tenant rebuild; a worker's start queues it).`,
@@ -114,7 +118,7 @@ export function refreshRollupsHandler(deps: BuildDeps) {
       );
       await build.finish({ status: 'succeeded', dataVersion: version });
       // For the fleet's rollup column (read above, before publishing).
-      await recordPublishedRollups(deps.prisma, tenant.id, version, published);
+      await recordPublishedRollups(deps.prisma, tenant.id, version, published, goldColumns);
       context.log.info({ from, version, rollups: state.stale, prunedVersions: pruned }, 'rollups refreshed and published');
       return { refreshed: true, version, rollups: state.stale };
     } catch (caught) {

@@ -1,12 +1,26 @@
 import type { Logger } from 'pino';
-import { goldColumnsKey, goldColumnsRead, missingGoldColumns, publishedGoldColumns, publishedRollups, rollupModelKey, type PublishedRollups } from '@kineo/analytics';
-import { recordPublishedRollups, type PrismaClient } from '@kineo/db';
+import {
+  goldColumnsKey,
+  goldColumnsRead,
+  goldColumnsRecord,
+  missingGoldColumns,
+  publishedGoldColumns,
+  publishedRollups,
+  recordedGoldColumns,
+  rollupModelKey,
+  staleRollups,
+  type PublishedGoldColumns,
+  type RollupManifestEntry,
+} from '@kineo/analytics';
+import { publishedRollupsOf, recordPublishedRollups, type PrismaClient } from '@kineo/db';
 import { queueGoldRebuild, queueRollupRefresh, type JobQueues, type QueuedGoldRebuild, type ReplacedRefreshJob } from '@kineo/jobs';
 import type { Warehouse } from '@kineo/warehouse';
 
 export interface StaleRollupScan {
-  /** Active tenants whose published version was read. */
+  /** Active tenants whose published version was read (from its record or the warehouse). */
   checked: number;
+  /** Of those, the tenants whose version had to be read from the warehouse (no record of its manifest and gold columns). */
+  readFromWarehouse: number;
   /** Tenants whose refresh was queued, with what was stale (and the finished job of the same id it replaced, if any). */
   queued: { tenantId: string; slug: string; version: number; stale: string[]; replaced?: ReplacedRefreshJob }[];
   /**
@@ -28,7 +42,7 @@ export interface StaleRollupScan {
  * queue one refresh, and a release whose refresh already ran queues none.
  */
 export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; warehouse: Warehouse; queues: JobQueues; log: Logger }): Promise<StaleRollupScan> {
-  const scan: StaleRollupScan = { checked: 0, queued: [], rebuilds: [], unreadable: 0 };
+  const scan: StaleRollupScan = { checked: 0, readFromWarehouse: 0, queued: [], rebuilds: [], unreadable: 0 };
   const modelKey = rollupModelKey(deps.warehouse.dialect);
   const goldRead = goldColumnsRead();
   const releaseKey = goldColumnsKey();
@@ -37,21 +51,37 @@ export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; wa
     select: { id: true, slug: true, namespace: true, dataVersion: true },
     orderBy: { slug: 'asc' },
   });
+  // A published version's gold never changes: once recorded, a start reads Postgres only.
+  const records = await publishedRollupsOf(deps.prisma, tenants.map((t) => t.id));
   for (const tenant of tenants) {
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
-    let state: PublishedRollups;
+    const record = records.get(tenant.id);
+    const recorded = record?.dataVersion === tenant.dataVersion ? recordedGoldColumns(record.goldColumns, goldRead.keys()) : undefined;
+    let stale: string[];
     let missing: string[];
-    try {
-      state = await publishedRollups(deps.warehouse, ref, tenant.dataVersion);
-      missing = missingGoldColumns(goldRead, await publishedGoldColumns(deps.warehouse, ref, tenant.dataVersion, goldRead.keys()));
+    if (record && recorded) {
+      // The record holds what the version has; the verdicts are this release's, as if read.
+      // The manifest is parseRollupManifest's rows, as the worker or a gateway wrote them.
+      stale = staleRollups(record.manifest as RollupManifestEntry[], deps.warehouse.dialect);
+      missing = missingGoldColumns(goldRead, recorded);
       scan.checked++;
-    } catch (err) {
-      scan.unreadable++;
-      deps.log.warn({ tenantId: tenant.id, version: tenant.dataVersion, err }, 'rollups refresh at start: the published version could not be read');
-      continue;
+    } else {
+      let manifest: RollupManifestEntry[];
+      let columns: PublishedGoldColumns;
+      try {
+        ({ manifest, stale } = await publishedRollups(deps.warehouse, ref, tenant.dataVersion));
+        columns = await publishedGoldColumns(deps.warehouse, ref, tenant.dataVersion, goldRead.keys());
+        missing = missingGoldColumns(goldRead, columns);
+        scan.checked++;
+        scan.readFromWarehouse++;
+      } catch (err) {
+        scan.unreadable++;
+        deps.log.warn({ tenantId: tenant.id, version: tenant.dataVersion, err }, 'rollups refresh at start: the published version could not be read');
+        continue;
+      }
+      // Versions published before the fleet recorded manifests (or gold columns) get theirs here, at the first start of this release.
+      await recordPublishedRollups(deps.prisma, tenant.id, tenant.dataVersion, manifest, goldColumnsRecord(columns, goldRead.keys()));
     }
-    // Versions published before the fleet recorded manifests get theirs here, at the first start of this release.
-    await recordPublishedRollups(deps.prisma, tenant.id, tenant.dataVersion, state.manifest);
     if (missing.length > 0) {
       try {
         // As at the version's own day, so a tenant's figures move only by what the release changed.
@@ -66,7 +96,6 @@ export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; wa
       }
       continue;
     }
-    const { stale } = state;
     if (stale.length === 0) continue;
     const { jobId, replaced } = await queueRollupRefresh(deps.queues, { tenantId: tenant.id, requestedBy: 'worker', jobId: `rollups-${tenant.id}-v${tenant.dataVersion}-${modelKey}` });
     if (replaced) {
@@ -85,6 +114,6 @@ export async function queueStaleRollupRefreshes(deps: { prisma: PrismaClient; wa
       'gold columns at start: rebuilds queued for tenants whose published gold lacks columns this release reads',
     );
   }
-  deps.log.info({ checked: scan.checked, queued: scan.queued.length, rebuilds: scan.rebuilds.length, unreadable: scan.unreadable }, 'rollups refresh at start: stale tenants queued');
+  deps.log.info({ checked: scan.checked, readFromWarehouse: scan.readFromWarehouse, queued: scan.queued.length, rebuilds: scan.rebuilds.length, unreadable: scan.unreadable }, 'rollups refresh at start: stale tenants queued');
   return scan;
 }
