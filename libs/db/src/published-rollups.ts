@@ -29,14 +29,18 @@ export async function recordPublishedRollups(
 ): Promise<void> {
   const json = JSON.stringify(manifest);
   const columns = goldColumns ? JSON.stringify(goldColumns) : null;
+  // Columns are trusted only beside the version they were read of (gold_columns_version): a writer
+  // of a release before them moves data_version and leaves them as they were.
   await prisma.$executeRaw`
-    insert into published_rollups (tenant_id, data_version, manifest, gold_columns, recorded_at)
-    values (${tenantId}::uuid, ${dataVersion}, ${json}::jsonb, ${columns}::jsonb, now())
+    insert into published_rollups (tenant_id, data_version, manifest, gold_columns, gold_columns_version, recorded_at)
+    values (${tenantId}::uuid, ${dataVersion}, ${json}::jsonb, ${columns}::jsonb, ${columns === null ? null : dataVersion}::int, now())
     on conflict (tenant_id) do update set data_version = excluded.data_version, manifest = excluded.manifest, recorded_at = excluded.recorded_at,
-      gold_columns = case when published_rollups.data_version = excluded.data_version
-        then case when excluded.gold_columns is null then published_rollups.gold_columns
-          else coalesce(published_rollups.gold_columns, '{}'::jsonb) || excluded.gold_columns end
-        else excluded.gold_columns end
+      gold_columns = case
+        when published_rollups.gold_columns_version is distinct from excluded.data_version or published_rollups.gold_columns is null then excluded.gold_columns
+        when excluded.gold_columns is null then published_rollups.gold_columns
+        else published_rollups.gold_columns || excluded.gold_columns end,
+      gold_columns_version = case when excluded.gold_columns is not null or published_rollups.gold_columns_version = excluded.data_version
+        then excluded.data_version end
     where published_rollups.data_version <= excluded.data_version`;
 }
 
@@ -45,7 +49,7 @@ export async function publishedRollupsOf(prisma: PrismaClient, tenantIds: readon
   if (tenantIds.length === 0) return new Map();
   const rows = await prisma.publishedRollups.findMany({ where: { tenantId: { in: [...tenantIds] } } });
   return new Map(
-    rows.map((r) => [r.tenantId, { tenantId: r.tenantId, dataVersion: r.dataVersion, manifest: asArray(r.manifest), goldColumns: asGoldColumns(r.goldColumns), recordedAt: r.recordedAt }]),
+    rows.map((r) => [r.tenantId, { tenantId: r.tenantId, dataVersion: r.dataVersion, manifest: asArray(r.manifest), goldColumns: r.goldColumnsVersion === r.dataVersion ? asGoldColumns(r.goldColumns) : null, recordedAt: r.recordedAt }]),
   );
 }
 

@@ -11,6 +11,7 @@ import {
   createPrismaClient,
   DatabaseUnavailableError,
   migrateDatabase,
+  Prisma,
   publishedRollupsOf,
   recordPublishedRollups,
   TenantError,
@@ -259,6 +260,23 @@ describe('the metadata database', () => {
       expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)).toMatchObject({ dataVersion: 3, goldColumns: { dim_user: ['user_key', 'username'] } });
       await recordPublishedRollups(prisma, acme.id, 4, [entry('v4')]);
       expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)).toMatchObject({ dataVersion: 4, goldColumns: null });
+      // A writer of the release before gold columns (a rolling deploy) moves the version and leaves
+      // them as they were: they are of the version before, so they read as not recorded.
+      await recordPublishedRollups(prisma, acme.id, 4, [entry('v4')], { dim_user: ['user_key'] });
+      await prisma.$executeRaw`
+        insert into published_rollups (tenant_id, data_version, manifest, recorded_at) values (${acme.id}::uuid, 5, '[]'::jsonb, now())
+        on conflict (tenant_id) do update set data_version = excluded.data_version, manifest = excluded.manifest, recorded_at = excluded.recorded_at
+        where published_rollups.data_version <= excluded.data_version`;
+      expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)).toMatchObject({ dataVersion: 5, goldColumns: null });
+      await recordPublishedRollups(prisma, acme.id, 5, []);
+      expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)).toMatchObject({ dataVersion: 5, goldColumns: null });
+      await recordPublishedRollups(prisma, acme.id, 5, [], { dim_course: ['course_key'] });
+      expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)?.goldColumns).toEqual({ dim_course: ['course_key'] });
+      // Columns cleared by hand (to have the next start read the version again) are recorded anew.
+      await prisma.publishedRollups.update({ where: { tenantId: acme.id }, data: { goldColumns: Prisma.DbNull } });
+      expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)?.goldColumns).toBeNull();
+      await recordPublishedRollups(prisma, acme.id, 5, [], { dim_user: ['user_key'] });
+      expect((await publishedRollupsOf(prisma, [acme.id])).get(acme.id)?.goldColumns).toEqual({ dim_user: ['user_key'] });
     });
   });
 
