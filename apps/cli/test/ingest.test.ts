@@ -151,6 +151,13 @@ describe('kineo ingest', () => {
     await c.run('delete from gold.rollup_course_progress_summary');
     c.closeSync();
     db.closeSync();
+    // An older release recorded no gold columns in Postgres, so the next start reads this version again.
+    const prisma = createPrismaClient(stack.databaseUrl, { poolSize: 1 });
+    try {
+      await prisma.$executeRaw`update published_rollups set gold_columns = null, gold_columns_version = null`;
+    } finally {
+      await prisma.$disconnect();
+    }
     const stale = await runCli(['tenant', 'show', 'acme'], stack.env);
     expect(stale.stdout).toContain(`1 stale in version ${before} (CourseProgress.summary)`);
     expect(stale.stdout).toContain('kineo tenant refresh-rollups acme');
