@@ -15,6 +15,8 @@ import { queueStaleRollupRefreshes } from './modules/rollups/stale-rollups.scan'
 const CREDENTIAL_SWEEP_INTERVAL_MS = 3_600_000;
 /** Retention is counted in days: an hourly sweep deletes expired landing folders within the hour. */
 const LANDING_RETENTION_SWEEP_MS = 3_600_000;
+/** Attempts to declare the schedules again once Redis is back, a second more apart each time. */
+const SCHEDULE_ATTEMPTS = 5;
 
 async function main() {
   let settings;
@@ -91,18 +93,43 @@ async function main() {
     await worker.close();
     return;
   }
-  try {
-    // Every worker process (re)declares the same schedule; BullMQ keeps one.
+  // Every worker process (re)declares the same schedule; BullMQ keeps one.
+  const declareSchedules = async () => {
     // A drop folder is the local landing store's only (see landingScanHandler).
     if (settings.LANDING_STORE === 'local') await queues.schedule(landingScanJob, {}, settings.LANDING_SCAN_INTERVAL_MS);
     // A scheduler's first run is now: loads left unenqueued while the stack was down start at once.
     await queues.schedule(enqueuePendingLoadsJob, {}, settings.LOAD_ENQUEUE_RETRY_INTERVAL_MS);
     await queues.schedule(sweepCredentialsJob, {}, CREDENTIAL_SWEEP_INTERVAL_MS);
     await queues.schedule(landingRetentionJob, {}, LANDING_RETENTION_SWEEP_MS);
+  };
+  try {
+    await declareSchedules();
   } catch (error) {
     // A stop that came while the schedule was being declared closed its queue: not a failure to start.
     if (!stopping) throw error;
   }
+  // The schedules live in Redis: one that comes back empty (restarted without persistence, an empty
+  // replica promoted) has none, and without this the landing scans and the pending-loads sweep would
+  // stop until the worker restarted, leaving landed loads unenqueued. Declaring them again is a no-op
+  // for a Redis that kept its data, bar one early run of each sweep, which is what an outage wants.
+  redisOutage.onReachableAgain(() => {
+    void (async () => {
+      for (let attempt = 1; !stopping; attempt++) {
+        try {
+          await declareSchedules();
+          log.info('schedules declared again after the Redis outage');
+          return;
+        } catch (err) {
+          if (stopping) return;
+          if (attempt === SCHEDULE_ATTEMPTS) {
+            log.error({ err }, `could not declare the schedules again after the Redis outage (${SCHEDULE_ATTEMPTS} attempts): landing scans and the pending-loads sweep stop until the worker restarts`);
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
+        }
+      }
+    })();
+  });
   // A release that adds or changes rollups reaches every tenant without a rebuild; in the background,
   // so a fleet of tenants never delays the worker's start (their refreshes queue behind loads anyway).
   void queueStaleRollupRefreshes({ prisma, warehouse, queues, log }).catch((err: unknown) => {

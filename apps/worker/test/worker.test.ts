@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { QueueEvents } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import Redis from 'ioredis';
 import pino from 'pino';
 import { z } from 'zod';
@@ -21,8 +21,10 @@ import {
   QUEUE_PREFIX,
   JobPayloadError,
   landingScanJob,
+  landingRetentionJob,
   enqueuePendingLoadsJob,
   requestLoad,
+  sweepCredentialsJob,
   queueRollupRefresh,
   refreshRollupsJob,
   requestRollupRefresh,
@@ -760,6 +762,27 @@ describe('the worker', () => {
     }
   });
 
+  it('tells a job whose record Redis lost while it ran as a warning naming the job, not as a connection error', async () => {
+    const said: { level: number; msg: string; jobId?: string }[] = [];
+    const captured = pino({ level: 'warn' }, { write: (line: string) => void said.push(JSON.parse(line) as { level: number; msg: string; jobId?: string }) });
+    const redis = new Redis(stack.redisUrl);
+    // The handler deletes its own job's record, as a Redis restarted without its data would have.
+    const registry = new JobHandlerRegistry().register(provisionTenantJob, async (_payload, { job }) => void (await redis.del(`${QUEUE_PREFIX}:provision:${job.id}`)));
+    const worker = await startWorker({ redisUrl: stack.redisUrl, registry, definitions: [provisionTenantJob], log: captured });
+    try {
+      const job = await queues.enqueue(provisionTenantJob, { tenantId: randomUUID(), requestedBy: 'x' });
+      const gone = () => said.filter((line) => line.jobId === job.id);
+      while (gone().length === 0) await new Promise((r) => setTimeout(r, 50));
+      expect(gone()).toEqual([
+        expect.objectContaining({ level: 40, msg: `job ${job.id} was gone from Redis when its outcome was recorded: Redis lost its data while it ran, so the outcome is not kept` }),
+      ]);
+      expect(said.filter((line) => line.msg === 'queue connection error')).toEqual([]);
+    } finally {
+      await worker.close();
+      redis.disconnect();
+    }
+  });
+
   it('refuses to start when a known job has no handler, naming the job', async () => {
     await expect(
       startWorker({ redisUrl: stack.redisUrl, registry: new JobHandlerRegistry(), definitions: JOB_DEFINITIONS, log }),
@@ -959,7 +982,7 @@ describe('the worker', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('rides out Redis stopped and started again: one warning naming it, one line when it is back, nothing on stderr; then stops on SIGTERM within its grace', async () => {
+  it('rides out Redis stopped and started again empty: one warning naming it, one line when it is back, its schedules declared again, nothing on stderr; then stops on SIGTERM within its grace', async () => {
     // A Redis of its own, so stopping it leaves the suite's alone.
     const redisOptions = { dir: path.join(stack.dir, 'outage-redis'), serverBin: loadSetting('REDIS_SERVER_BIN') };
     let redis = await startRedis(redisOptions);
@@ -986,8 +1009,18 @@ describe('the worker', () => {
       await until(() => said('Redis unreachable at').length > 0);
       // Every connection retries several times meanwhile (ioredis backs off from 50 ms).
       await new Promise((r) => setTimeout(r, 1500));
+      // Without persistence, as a Redis restarted without its data or an empty replica promoted.
       redis = await startRedis({ ...redisOptions, port: redis.port });
       await until(() => said('Redis reachable again at').length > 0);
+      // The landing scans and the pending-loads sweep run again, not only after the worker restarts.
+      await until(() => said('schedules declared again after the Redis outage').length > 0);
+      const maintenance = new Queue('maintenance', { connection: bullConnection(redis.url), prefix: QUEUE_PREFIX });
+      try {
+        const schedules = (await maintenance.getJobSchedulers()).map((s) => s.name).sort();
+        expect(schedules).toEqual([enqueuePendingLoadsJob.name, landingRetentionJob.name, landingScanJob.name, sweepCredentialsJob.name].sort());
+      } finally {
+        await maintenance.close();
+      }
       // Right after the outage BullMQ's close() used to hang (its blocking connection still in
       // reconnect backoff), so the worker never stopped: it must now stop within its grace.
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -1014,6 +1047,8 @@ describe('the worker', () => {
     const address = `127.0.0.1:${redis.port}`;
     expect(said('Redis unreachable at')).toEqual([expect.stringContaining(`"msg":"Redis unreachable at ${address}, retrying"`)]);
     expect(said('Redis reachable again at')).toEqual([expect.stringContaining(`"msg":"Redis reachable again at ${address}"`)]);
+    // A job that was running when Redis went is told as such (its outcome could not be kept), not
+    // as a connection error.
     expect(said('queue connection error')).toEqual([]);
     expect(err).toBe('');
   });

@@ -6,4 +6,4 @@ export * from './loads';
 export * from './tenant-operations';
 export * from './run-wait';
 export * from './row-count.util';
-export { RedisOutageLog, isRedisUnreachableError, type OutageLogger, type ReadyEmitter } from './redis-outage.util';
+export { RedisOutageLog, isRedisUnreachableError, jobGoneFromRedis, type OutageLogger, type ReadyEmitter } from './redis-outage.util';

@@ -7,6 +7,17 @@ export function isRedisUnreachableError(error: unknown): boolean {
   return typeof e?.message === 'string' && /^Connection is closed\.?$/.test(e.message);
 }
 
+/**
+ * The job a BullMQ error says was no longer in Redis when the worker came to record its outcome
+ * ("Missing key for job <id>. moveToFinished"): Redis lost its data while the job ran (restarted
+ * without persistence, failed over to an empty replica, flushed). Undefined for any other error.
+ */
+export function jobGoneFromRedis(error: unknown): { jobId: string; step: string } | undefined {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  const found = typeof message === 'string' ? /^Missing key for job (\S+)\. (\w+)$/.exec(message) : null;
+  return found ? { jobId: found[1], step: found[2] } : undefined;
+}
+
 /** Where the outage is told: a pino logger, or nestjs-pino's (fields first, then the message). */
 export interface OutageLogger {
   warn(fields: object, message: string): void;
@@ -27,6 +38,7 @@ export interface ReadyEmitter {
 export class RedisOutageLog {
   private readonly address: string;
   private downSince: number | undefined;
+  private readonly whenBack: (() => void)[] = [];
 
   constructor(
     private readonly log: OutageLogger,
@@ -55,6 +67,16 @@ export class RedisOutageLog {
     if (this.downSince === undefined) return;
     this.log.info({ redis: this.address, downMs: Date.now() - this.downSince }, `Redis reachable again at ${this.address}`);
     this.downSince = undefined;
+    for (const listener of this.whenBack) listener();
+  }
+
+  /**
+   * Runs `listener` each time Redis is reachable again after an outage. A Redis that comes back
+   * may have come back empty, so whatever the process keeps in it (the worker's schedules) is
+   * declared again here.
+   */
+  onReachableAgain(listener: () => void): void {
+    this.whenBack.push(listener);
   }
 
   /** Counts `client` becoming ready as Redis being back. */

@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job, type Processor } from 'bullmq';
-import { bullConnection, isTransientDatabaseError, JobPayloadError, parsePayload, QUEUE_PREFIX, RedisOutageLog, type JobDefinition } from '@kineo/jobs';
+import { bullConnection, isTransientDatabaseError, jobGoneFromRedis, JobPayloadError, parsePayload, QUEUE_PREFIX, RedisOutageLog, type JobDefinition } from '@kineo/jobs';
 import { ATTR, SpanKind, withSpan } from '@kineo/telemetry';
 import type { Logger } from 'pino';
 import type { JobHandlerRegistry } from './job-handler.registry';
@@ -139,7 +139,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         autorun: true,
       },
     );
-    worker.on('error', (error) => outage.error(error, (err) => options.log.error({ err, queue }, 'queue connection error')));
+    worker.on('error', (error) =>
+      outage.error(error, (err) => {
+        const gone = jobGoneFromRedis(err);
+        // Not a connection failure: the job ran, but Redis lost its data meanwhile, so its outcome
+        // cannot be recorded (the handlers are safe to run again; a load's state is in Postgres).
+        if (gone) options.log.warn({ queue, jobId: gone.jobId, step: gone.step }, `job ${gone.jobId} was gone from Redis when its outcome was recorded: Redis lost its data while it ran, so the outcome is not kept`);
+        else options.log.error({ err, queue }, 'queue connection error');
+      }),
+    );
     await worker.waitUntilReady();
     outage.watch(worker.getBackend());
     workers.push(worker);
