@@ -855,6 +855,86 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect(workbook.worksheets[0]!.actualRowCount).toBe(Number(top['CourseProgress.count']) + 1);
     });
 
+    /** The XLSX's sheets as rows of cell values (exceljs's row.values start at index 1). */
+    async function workbookOf(response: { rawPayload: Buffer }) {
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(response.rawPayload as unknown as ArrayBuffer);
+      const rowsOf = (sheet: ExcelJS.Worksheet) => {
+        const rows: unknown[][] = [];
+        sheet.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+        return rows;
+      };
+      const about = workbook.getWorksheet('About this export');
+      return { names: workbook.worksheets.map((w) => w.name), data: rowsOf(workbook.worksheets[0]!), about: about ? Object.fromEntries(rowsOf(about).map(([k, v]) => [k, v])) : undefined };
+    }
+
+    it('an export of a monthly series whose as-of falls inside its last month marks that month: a header, and in an XLSX a sentence on a second sheet beside unchanged rows', async () => {
+      // As of 30 June 2025 at midnight the data runs through 29 June: June holds part of its days.
+      const query = { measures: ['CourseProgress.completed', 'CourseProgress.count'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'month' } };
+      const expected = await answer('acmeAdmin', query);
+      expect(expected.rows.map((r) => r['CourseProgress.completedDate.month'])).toContain('2025-06-01');
+      const header = 'column=CourseProgress.completedDate.month;value=2025-06-01;through=2025-06-29';
+
+      const csv = await exportOf('acmeAdmin', { format: 'csv', query });
+      expect(csv.statusCode).toBe(200);
+      expect(csv.headers['x-kineo-partial-period']).toBe(header);
+      // The CSV stays data only: its header row, then the query's rows.
+      const lines = csv.body.trimEnd().split('\n');
+      expect(lines).toHaveLength(expected.rows.length + 1);
+      expect(lines[0]!.split(',')).toHaveLength(expected.columns.length);
+      expect(lines.slice(1)).toEqual(expected.rows.map((r) => expected.columns.map((c) => String((r[c.key] as string | number | null) ?? '')).join(',')));
+      const audit = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: acme.id, action: 'analytics.exported' }, orderBy: { id: 'desc' } });
+      expect(audit.details).toMatchObject({ format: 'csv', partialPeriod: { column: 'CourseProgress.completedDate.month', value: '2025-06-01', through: '2025-06-29' } });
+
+      const xlsx = await exportOf('acmeAdmin', { format: 'xlsx', query });
+      expect(xlsx.statusCode).toBe(200);
+      expect(xlsx.headers['x-kineo-partial-period']).toBe(header);
+      const book = await workbookOf(xlsx);
+      // The data sheet comes first and is what it was: a header row and the query's rows.
+      expect(book.names).toEqual(['Export', 'About this export']);
+      expect(book.data.slice(1)).toEqual(expected.rows.map((r) => expected.columns.map((c) => r[c.key])));
+      expect(book.about).toMatchObject({
+        'Data version': expected.dataVersion,
+        'Data as of': expected.asOf,
+        Measures: 'CourseProgress.completed, CourseProgress.count',
+        'Time dimension': 'CourseProgress.completedDate by month',
+        Filters: 'none',
+        Scope: expect.stringContaining('tenant'),
+        Rows: expected.rows.length,
+      });
+      expect(book.about!['Incomplete period']).toMatch(/^Jun 2025: month to date, to 29 Jun, so its figures are not a whole month's \(the rows whose .+ is 2025-06-01\)\.$/);
+
+      // The first three months only: the header still names the series' incomplete period (decided
+      // before the rows), but no row of the file is of it, so the sheet has no sentence about it.
+      const firstMonths = { ...query, order: [{ member: 'CourseProgress.completedDate.month', direction: 'asc' }], limit: 3 };
+      const early = await exportOf('acmeAdmin', { format: 'xlsx', query: firstMonths });
+      expect(early.headers['x-kineo-partial-period']).toBe(header);
+      const earlyBook = await workbookOf(early);
+      expect(earlyBook.data.slice(1).map((row) => row[0])).not.toContain('2025-06-01');
+      expect(earlyBook.about).toMatchObject({ Rows: 3, 'Incomplete period': 'none' });
+    });
+
+    it('an export without an incomplete period has no partial-period header and no sentence: no time dimension, a whole last week, a drill list', async () => {
+      const byStatus = { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.status'] };
+      for (const format of ['csv', 'xlsx']) {
+        const response = await exportOf('acmeAdmin', { format, query: byStatus });
+        expect(response.statusCode).toBe(200);
+        expect(response.headers['x-kineo-partial-period']).toBeUndefined();
+      }
+      const book = await workbookOf(await exportOf('acmeAdmin', { format: 'xlsx', query: byStatus }));
+      expect(book.about).toMatchObject({ 'Incomplete period': 'none', 'Time dimension': 'none', Dimensions: 'CourseProgress.status' });
+      // 29 June 2025 is a Sunday: the last week is whole.
+      const weekly = await exportOf('acmeAdmin', { format: 'csv', query: { measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'week' } } });
+      expect(weekly.statusCode).toBe(200);
+      expect(weekly.headers['x-kineo-partial-period']).toBeUndefined();
+      // A drill list into the incomplete month lists learners' rows, with no month column to mark.
+      const monthly = { measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'month' } };
+      const drill = await exportOf('acmeAdmin', { format: 'xlsx', drill: { query: monthly, cell: { 'CourseProgress.completedDate.month': '2025-06-01' } } });
+      expect(drill.statusCode).toBe(200);
+      expect(drill.headers['x-kineo-partial-period']).toBeUndefined();
+      expect((await workbookOf(drill)).about).toMatchObject({ 'Incomplete period': 'none' });
+    });
+
     it('refuses a request naming no source, with what was wrong', async () => {
       const response = await exportOf('acmeAdmin', { format: 'pdf' });
       expect(response.statusCode).toBe(400);

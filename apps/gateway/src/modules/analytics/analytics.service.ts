@@ -353,9 +353,9 @@ export class AnalyticsService implements OnModuleInit {
   /**
    * The incomplete period of a time series. Which period holds the as-of comes from the version's
    * own dim_date (a fiscal calendar is the tenant's), read once per tenant and version; unreadable,
-   * the answer goes without the mark rather than failing.
+   * the answer goes without the mark rather than failing. Exports mark their files with it too.
    */
-  private async partialPeriod(tenant: AnalyticsTenant, published: PublishedVersion, query: AnalyticsQuery): Promise<PartialPeriod | null> {
+  async partialPeriod(tenant: AnalyticsTenant, published: PublishedVersion, query: AnalyticsQuery): Promise<PartialPeriod | null> {
     let known = this.periods.get(tenant.tenantId);
     if (!known || known.version !== published.version) {
       const statement = asOfPeriodsStatement(published.asOf);

@@ -18,12 +18,25 @@ export interface ExportColumn {
   type: 'string' | 'number' | 'boolean' | 'date';
 }
 
+/** An XLSX's second sheet, field and value per row, asked for once the data rows are written (given their count). */
+export type ExportAbout = (rows: number) => [string, string | number][];
+
+/** The name of the XLSX's second sheet; the first, 'Export', holds only the header row and the data. */
+export const ABOUT_SHEET = 'About this export';
+
 /**
  * Writes chunks of rows as CSV or XLSX to `out` as they come, waiting whenever `out` is full, so an
  * export of millions of rows holds one chunk in memory. Returns the number of data rows written.
+ * `about` fills the XLSX's second sheet; a CSV stays data only (its reader would take a note for a row).
  */
-export async function writeExport(format: ExportFormat, columns: ExportColumn[], chunks: AsyncIterable<Record<string, unknown>[]>, out: Writable): Promise<number> {
-  return format === 'csv' ? writeCsv(columns, chunks, out) : writeXlsx(columns, chunks, out);
+export async function writeExport(
+  format: ExportFormat,
+  columns: ExportColumn[],
+  chunks: AsyncIterable<Record<string, unknown>[]>,
+  out: Writable,
+  about?: ExportAbout,
+): Promise<number> {
+  return format === 'csv' ? writeCsv(columns, chunks, out) : writeXlsx(columns, chunks, out, about);
 }
 
 async function writeCsv(columns: ExportColumn[], chunks: AsyncIterable<Record<string, unknown>[]>, out: Writable): Promise<number> {
@@ -56,7 +69,7 @@ function exceljs(): typeof ExcelJS {
   return excel;
 }
 
-async function writeXlsx(columns: ExportColumn[], chunks: AsyncIterable<Record<string, unknown>[]>, out: Writable): Promise<number> {
+async function writeXlsx(columns: ExportColumn[], chunks: AsyncIterable<Record<string, unknown>[]>, out: Writable, about?: ExportAbout): Promise<number> {
   // Inline strings and no styles: a shared-strings table would grow with the export.
   const workbook = new (exceljs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: false });
   const sheet = workbook.addWorksheet('Export');
@@ -70,6 +83,16 @@ async function writeXlsx(columns: ExportColumn[], chunks: AsyncIterable<Record<s
     }
   }
   sheet.commit();
+  if (about) {
+    // Added once the data sheet is committed, so the zip streams it after the rows, never holding them.
+    const aboutSheet = workbook.addWorksheet(ABOUT_SHEET);
+    aboutSheet.columns = [
+      { key: 'field', width: 24 },
+      { key: 'value', width: 100 },
+    ];
+    for (const line of about(rows)) aboutSheet.addRow(line).commit();
+    aboutSheet.commit();
+  }
   await workbook.commit();
   return rows;
 }

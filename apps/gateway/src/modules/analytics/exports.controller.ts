@@ -1,17 +1,19 @@
 import { PassThrough } from 'node:stream';
 import { Body, Controller, HttpCode, Logger, Post, Res, UseFilters } from '@nestjs/common';
-import type { TenantContext } from '@kineo/auth';
+import type { Principal, TenantContext } from '@kineo/auth';
 import type { FastifyReply } from 'fastify';
-import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
+import { CurrentPrincipal, CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
 import { HttpErrorFilter } from '../../engine/errors/http-error.filter';
 import { AnalyticsRateLimit } from './analytics-rate-limit.guard';
+import { PARTIAL_PERIOD_HEADER, partialPeriodHeader } from './export-about.util';
 import { ExportsService, parseExportRequest } from './exports.service';
 
 /**
  * `POST /exports`: a CSV or XLSX file of an analytics query, a dashboard tile or a drill list,
  * streamed as it is read. Errors found before the first byte (bad request, scope, a query that
  * fails at once) are the usual JSON error; a failure mid-file cuts the response off, and the audit
- * event records the export as incomplete.
+ * event records the export as incomplete. A time series whose last period the as-of falls inside
+ * says so in `x-kineo-partial-period` (and, in an XLSX, on its "About this export" sheet).
  */
 @Controller('exports')
 @UseFilters(HttpErrorFilter)
@@ -24,9 +26,11 @@ export class ExportsController {
   @HttpCode(200)
   @Roles('org_admin', 'manager', 'viewer')
   @AnalyticsRateLimit()
-  async export(@CurrentTenant() tenant: TenantContext, @Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
-    const prepared = await this.exports.prepare(tenant, parseExportRequest(body));
+  async export(@CurrentTenant() tenant: TenantContext, @CurrentPrincipal() principal: Principal, @Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
+    const request = parseExportRequest(body);
+    const prepared = await this.exports.prepare(tenant, request, request.format, principal.tenant?.locale);
     const out = new PassThrough();
+    if (prepared.partialPeriod) reply.header(PARTIAL_PERIOD_HEADER, partialPeriodHeader(prepared.partialPeriod));
     void reply
       .status(200)
       .header('content-type', prepared.contentType)

@@ -11,10 +11,11 @@ import {
   type AnalyticsScope,
   type CompiledQuery,
   type DrillRequest,
+  type PartialPeriod,
 } from '@kineo/analytics';
 import type { TenantContext } from '@kineo/auth';
 import type { Settings } from '@kineo/config';
-import type { Prisma, PrismaClient } from '@kineo/db';
+import { DEFAULT_LOCALE, type Prisma, type PrismaClient } from '@kineo/db';
 import { DomainError } from '@kineo/errors';
 import type { Row, TenantNamespace, Warehouse } from '@kineo/warehouse';
 import { z } from 'zod';
@@ -24,6 +25,7 @@ import { WAREHOUSE } from '../../engine/warehouse/warehouse.module';
 import { toAnalyticsError } from './analytics-errors.util';
 import { AnalyticsScopeService } from './analytics-scope.service';
 import { AnalyticsService, jsonRow, namespaceOf } from './analytics.service';
+import { aboutRows, partialPeriodSentence, type ExportProvenance } from './export-about.util';
 import { EXPORT_FORMATS, exportFileName, writeExport, type ExportFormat } from './export-writer.util';
 
 /** Rows read from the warehouse at a time while exporting: the most an export holds in memory. */
@@ -76,6 +78,8 @@ export interface PreparedExport {
   contentType: string;
   dataVersion: number;
   asOf: string;
+  /** The period of the exported time series the as-of falls inside (its figures are incomplete); null for none. */
+  partialPeriod: PartialPeriod | null;
   write(out: Writable): Promise<number>;
 }
 
@@ -97,17 +101,33 @@ export class ExportsService {
     private readonly scopes: AnalyticsScopeService,
   ) {}
 
-  async prepare(tenant: TenantContext, request: ExportRequest, format: ExportFormat = request.format): Promise<PreparedExport> {
+  /** `locale`: the tenant's, for the XLSX's sentence about an incomplete period. */
+  async prepare(tenant: TenantContext, request: ExportRequest, format: ExportFormat = request.format, locale = DEFAULT_LOCALE): Promise<PreparedExport> {
     const scope = await this.scopes.scopeOf(tenant, request.reach ?? 'all');
     const published = await this.analytics.publishedFor(tenant);
     const options = { asOf: published.asOf, noLimit: true as const };
     const { compiled, query, what, source, drill } = this.compile(tenant, scope, request, options);
+    // Known before any row flows (the query and the version's dim_date decide it), so a streamed
+    // file can carry it in a header. A drill list's rows are learners, with no period column to mark.
+    const granularity = drill ? undefined : query.timeDimension?.granularity;
+    const found = granularity ? await this.analytics.partialPeriod(tenant, published, query) : null;
+    const periodColumn = found ? compiled.columns.find((c) => c.key === found.column) : undefined;
+    const partialPeriod = periodColumn ? found : null;
     const audit = await this.prisma.auditEvent.create({
       data: {
         actor: tenant.userId,
         action: 'analytics.exported',
         tenantId: tenant.tenantId,
-        details: { format, what, source, scope, dataVersion: published.version, asOf: published.asOf, role: tenant.role } as Prisma.InputJsonValue,
+        details: {
+          format,
+          what,
+          source,
+          scope,
+          dataVersion: published.version,
+          asOf: published.asOf,
+          role: tenant.role,
+          ...(partialPeriod ? { partialPeriod: { ...partialPeriod } } : {}),
+        } as Prisma.InputJsonValue,
       },
       select: { id: true, details: true },
     });
@@ -126,6 +146,7 @@ export class ExportsService {
       contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
       dataVersion: published.version,
       asOf: published.asOf,
+      partialPeriod,
       write: async (out) => {
         // The file goes through `body`, and the response ends only once the audit event has its row
         // count: whoever holds the whole file can find the event saying how many rows it has.
@@ -134,8 +155,14 @@ export class ExportsService {
         const drained = once(body, 'end');
         let rows = 0;
         let completed = false;
+        // As the portal's charts: the sentence only when the rows hold the period (a filter or limit may leave it out).
+        let holdsPeriod = false;
+        const provenance: ExportProvenance = { what, query, source, scope, dataVersion: published.version, asOf: published.asOf, auditEventId: String(audit.id) };
+        const sentence = partialPeriod && periodColumn && granularity ? partialPeriodSentence(partialPeriod, granularity, periodColumn.title, locale) : undefined;
         try {
-          rows = await writeExport(format, compiled.columns, jsonChunks(chunks, timeoutMs, (n) => (rows = n)), body);
+          let data = jsonChunks(chunks, timeoutMs, (n) => (rows = n));
+          if (partialPeriod) data = watchedFor(data, partialPeriod, () => (holdsPeriod = true));
+          rows = await writeExport(format, compiled.columns, data, body, (n) => aboutRows(provenance, n, holdsPeriod ? sentence : undefined));
           completed = true;
         } finally {
           const details = { ...(audit.details as Record<string, unknown>), rows, completed } as Prisma.InputJsonValue;
@@ -216,6 +243,15 @@ async function startedStream(stream: AsyncGenerator<Row[]>, failureOf: (error: u
     yield first.value;
     yield* stream;
   })();
+}
+
+/** The chunks as they are, calling `seen` for each chunk holding a row of the incomplete period. */
+async function* watchedFor(chunks: AsyncGenerator<Row[]>, period: PartialPeriod, seen: () => void): AsyncGenerator<Row[]> {
+  const value = String(period.value);
+  for await (const chunk of chunks) {
+    if (chunk.some((row) => String(row[period.column]) === value)) seen();
+    yield chunk;
+  }
 }
 
 /** The warehouse's chunks as JSON-friendly rows, its failures as errors a client may see. */

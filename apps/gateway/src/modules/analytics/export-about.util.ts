@@ -1,0 +1,85 @@
+import type { AnalyticsFilter, AnalyticsQuery, AnalyticsScope, Granularity, PartialPeriod } from '@kineo/analytics';
+
+/** The response header naming an export's incomplete period (absent when it has none). */
+export const PARTIAL_PERIOD_HEADER = 'x-kineo-partial-period';
+
+/**
+ * `column=<result column>;value=<its value>;through=<YYYY-MM-DD>`, each part percent-encoded
+ * (encodeURIComponent), so a value such as 'FY2025 Q3' cannot break the list and the header stays ASCII.
+ */
+export function partialPeriodHeader(period: PartialPeriod): string {
+  return (['column', 'value', 'through'] as const).map((part) => `${part}=${encodeURIComponent(String(period[part]))}`).join(';');
+}
+
+/**
+ * The sentence the portal's charts put under an incomplete period, e.g. "Jun 2026: month to date,
+ * to 29 Jun, so its figures are not a whole month's.", in the tenant's locale, with the rows it
+ * means as the file writes them (the data sheet shows '2026-06-01', not 'Jun 2026').
+ */
+export function partialPeriodSentence(period: PartialPeriod, granularity: Granularity, columnTitle: string, locale: string): string {
+  // 'fiscalQuarter' is a 'fiscal quarter', as the portal names it.
+  const name = granularity.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
+  const through = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${period.through}T00:00:00Z`));
+  return `${periodLabel(period.value, granularity, locale)}: ${name} to date, to ${through}, so its figures are not a whole ${name}'s (the rows whose "${columnTitle}" is ${String(period.value)}).`;
+}
+
+/** As the portal labels a period on its axis: a month 'Jun 2026', a year '2026', another date '1 Apr 2026'. */
+function periodLabel(value: string | number, granularity: Granularity, locale: string): string {
+  const date = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(`${value.slice(0, 10)}T00:00:00Z`) : undefined;
+  if (!date || Number.isNaN(date.getTime())) return String(value);
+  const options: Intl.DateTimeFormatOptions = granularity === 'month' ? { month: 'short', year: 'numeric' } : granularity === 'year' ? { year: 'numeric' } : { dateStyle: 'medium' };
+  return new Intl.DateTimeFormat(locale, { ...options, timeZone: 'UTC' }).format(date);
+}
+
+/** What an export was made of, as its audit event records it. */
+export interface ExportProvenance {
+  what: string;
+  query: AnalyticsQuery;
+  source: Record<string, unknown>;
+  scope: AnalyticsScope;
+  dataVersion: number;
+  asOf: string;
+  auditEventId: string;
+}
+
+/**
+ * The XLSX's "About this export" sheet, field and value per row: which data the file holds and in
+ * which scope, so a file passed on still says what it is, and the incomplete period's sentence when
+ * the rows hold that period.
+ */
+export function aboutRows(provenance: ExportProvenance, rows: number, partial: string | undefined): [string, string | number][] {
+  const { query, source, scope } = provenance;
+  const time = query.timeDimension;
+  const dashboard = typeof source.dashboardId === 'string' ? [['Dashboard tile', `${source.dashboardId} / ${String(source.tileId)}`] as [string, string]] : [];
+  const drill = source.drill ? [['Drill list of the cell', JSON.stringify((source.drill as { cell: unknown }).cell)] as [string, string]] : [];
+  return [
+    ['Export of', provenance.what],
+    ...dashboard,
+    ...drill,
+    ['Data version', provenance.dataVersion],
+    ['Data as of', provenance.asOf],
+    ['Measures', query.measures.join(', ')],
+    ['Dimensions', (query.dimensions ?? []).join(', ') || 'none'],
+    ['Time dimension', time ? [time.dimension, time.granularity ? `by ${time.granularity}` : '', time.dateRange ? `from ${time.dateRange[0]} to ${time.dateRange[1]}` : '', time.fiscalYear ? `fiscal year ${time.fiscalYear}` : ''].filter(Boolean).join(' ') : 'none'],
+    ['Filters', (query.filters ?? []).map(describeFilter).join('; ') || 'none'],
+    ['Scope', describeScope(scope)],
+    ['Rows', rows],
+    ['Incomplete period', partial ?? 'none'],
+    ['Audit event', provenance.auditEventId],
+  ];
+}
+
+function describeFilter(filter: AnalyticsFilter): string {
+  return [filter.member, filter.operator, ...(filter.values ?? []).map((v) => JSON.stringify(v))].join(' ');
+}
+
+function describeScope(scope: AnalyticsScope): string {
+  switch (scope.kind) {
+    case 'tenant':
+      return 'the whole organisation (tenant)';
+    case 'manager':
+      return `manager: learners under LMS user ${scope.managerUserId}, ${scope.reach === 'direct' ? 'direct reports only' : 'every level'} (manager, reach ${scope.reach})`;
+    case 'viewer':
+      return scope.organisationIds.length > 0 ? `viewer: the subtrees of LMS organisations ${scope.organisationIds.join(', ')}` : 'viewer: no organisation granted';
+  }
+}
