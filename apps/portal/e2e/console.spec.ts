@@ -103,4 +103,28 @@ test.describe('explore', () => {
     await page.reload();
     await expect(result.locator('.recharts-bar-rectangle')).toHaveCount(bars);
   });
+
+  test("the bar of the month the data ends in is hatched and said to be the month to date, not read as a drop", async ({ page, signIn }) => {
+    await signIn('admin');
+    const query = { measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'month' } };
+    await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify(query), chart: 'bar' }).toString()}`);
+    const result = page.locator('section[data-tile="explore"]');
+    await expect(result.locator('.recharts-bar-rectangle').first()).toBeVisible();
+    // The tenant's data is as of 30 June 2026 at midnight: it runs through 29 June.
+    await expect(result.getByTestId('partial-period')).toHaveText("Jun 2026: month to date, to 29 Jun, so its figures are not a whole month's (the hatched bar).");
+    // Only June's bar, the last one, is filled with the hatch; the others keep their colour.
+    const fills = await result.locator('.recharts-bar-rectangle path').evaluateAll((paths) => paths.map((p) => p.getAttribute('fill') ?? ''));
+    expect(fills.length).toBeGreaterThan(1);
+    expect(fills.slice(0, -1).every((fill) => !fill.startsWith('url(#'))).toBe(true);
+    expect(fills.at(-1)).toMatch(/^url\(#hatch-[\w-]+\)$/);
+    await expect(result.locator(fills.at(-1)!.slice(4, -1).replace(/^#/, 'pattern#'))).toBeAttached();
+    // Its tooltip names the period the same way.
+    await result.locator('.recharts-bar-rectangle').last().hover();
+    await expect(result.locator('.recharts-tooltip-wrapper')).toContainText('Jun 2026 (month to date, to 29 Jun)');
+    await expectNoSeriousA11yViolations(page);
+    // The same series as a line: June's part of it is dashed instead.
+    await page.getByLabel('Show as').selectOption('line');
+    await expect(result.getByTestId('partial-period')).toHaveText("Jun 2026: month to date, to 29 Jun, so its figures are not a whole month's (the dashed part of the line).");
+    await expect(result.locator('.recharts-line.partial-period path[stroke-dasharray]').first()).toBeAttached();
+  });
 });

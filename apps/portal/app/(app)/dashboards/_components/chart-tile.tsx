@@ -1,8 +1,8 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useMemo, useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Cell as PieCell, Legend, Line, LineChart, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useId, useMemo, useState, type ReactNode } from 'react';
+import { Bar, BarChart, CartesianGrid, Cell as ShapeCell, Legend, Line, LineChart, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { dimensionColumns, measureColumns, queryOf, rowsOf, type Cell, type Column, type Row, type Tile } from './analytics.types';
 import { DataTable, sortRows, type SortState } from './data-table';
 import { formatCell } from './format.util';
@@ -42,19 +42,21 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
   };
   const tableColumns = [...dims, ...measures];
   const partial = category ? partialPointOf(tile, category, locale) : undefined;
+  // One tile's hatch patterns must not answer another tile's url(#...) on the same page.
+  const hatchId = `hatch-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
 
   return (
     <figure className="chart-figure">
       <div className="chart" aria-hidden={rows.length === 0 ? true : undefined}>
         {category && plotted.length > 0 ? (
           <ResponsiveContainer width="100%" height={280}>
-            {renderChart(tile, rows, category, series, plotted, locale, open, partial)}
+            {renderChart(tile, rows, category, series, plotted, locale, open, partial, hatchId)}
           </ResponsiveContainer>
         ) : null}
       </div>
       {partial && rows.some((row) => String(row[category.key]) === partial.value) ? (
         <p className="chart-note" data-testid="partial-period">
-          {partial.label}: {partial.note}, so its figures are not a whole {partial.period}&apos;s{tile.chart === 'line' ? ' (the dashed part of the line)' : ''}.
+          {partial.label}: {partial.note}, so its figures are not a whole {partial.period}&apos;s{markOf(tile.chart, plotted.length)}.
         </p>
       ) : null}
       <figcaption className="visually-hidden">{tile.title}: the table below holds the same figures.</figcaption>
@@ -113,6 +115,13 @@ function partialPointOf(tile: Tile, category: Column, locale: string | undefined
   const period = PERIOD_NAMES[granularity] ?? granularity;
   const through = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${partial.through}T00:00:00Z`));
   return { value: String(value), label: formatCell(value, category, locale), period, note: `${period} to date, to ${through}` };
+}
+
+/** Where the chart draws the incomplete period, said in the note so it is not told by the drawing alone. */
+function markOf(chart: Tile['chart'], measures: number): string {
+  if (chart === 'line') return ' (the dashed part of the line)';
+  if (chart === 'bar') return measures > 1 ? ' (the hatched bars)' : ' (the hatched bar)';
+  return '';
 }
 
 /** The suffix of the key holding a line's values into and out of the incomplete period, drawn dashed. */
@@ -185,7 +194,8 @@ function renderChart(
   plotted: Column[],
   locale: string | undefined,
   open: (row: Row | undefined) => void,
-  partial?: PartialPoint,
+  partial: PartialPoint | undefined,
+  hatchId: string,
 ) {
   const format = (value: unknown, column: Column) => formatCell(value as Row[string], column, locale);
   const label = (row: Row) => format(row[category.key], category);
@@ -198,7 +208,7 @@ function renderChart(
       <PieChart>
         <Pie data={data} dataKey="value" nameKey="name" outerRadius={100} onClick={(entry) => open((entry as { payload?: { row?: Row } }).payload?.row)} style={clickable}>
           {data.map((_, i) => (
-            <PieCell key={i} fill={PALETTE[i % PALETTE.length]} />
+            <ShapeCell key={i} fill={PALETTE[i % PALETTE.length]} />
           ))}
         </Pie>
         <Tooltip formatter={(value) => format(value, measure)} />
@@ -263,12 +273,17 @@ function renderChart(
   }
 
   const data = rows.map((row) => ({ name: label(row), row, ...Object.fromEntries(plotted.map((m) => [m.key, plotValue(row[m.key])])) }));
+  const partialAt = partial ? rows.findIndex((row) => String(row[category.key]) === partial.value) : -1;
   return (
     <BarChart data={data}>
+      {partialAt >= 0 ? <defs>{plotted.map((_, i) => hatch(`${hatchId}-${i}`, PALETTE[i % PALETTE.length]))}</defs> : null}
       <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
       <XAxis dataKey="name" interval="preserveStartEnd" />
       <YAxis tickFormatter={(v) => format(v, plotted[0])} width={70} />
-      <Tooltip formatter={(value, _name, item) => format(value, plotted.find((m) => m.key === item.dataKey) ?? plotted[0])} />
+      <Tooltip
+        labelFormatter={(name: ReactNode) => (partial && name === partial.label ? `${partial.label} (${partial.note})` : name)}
+        formatter={(value, _name, item) => format(value, plotted.find((m) => m.key === item.dataKey) ?? plotted[0])}
+      />
       {plotted.length > 1 ? <Legend /> : null}
       {plotted.map((m, i) => (
         <Bar
@@ -279,9 +294,32 @@ function renderChart(
           isAnimationActive={false}
           onClick={(entry) => open((entry as { payload?: { row?: Row } }).payload?.row)}
           style={clickable}
-        />
+        >
+          {partialAt >= 0
+            ? data.map((_, at) =>
+                at === partialAt ? (
+                  <ShapeCell key={at} className="partial-period" fill={`url(#${hatchId}-${i})`} stroke={PALETTE[i % PALETTE.length]} strokeWidth={1.5} />
+                ) : (
+                  <ShapeCell key={at} fill={PALETTE[i % PALETTE.length]} />
+                ),
+              )
+            : null}
+        </Bar>
       ))}
     </BarChart>
+  );
+}
+
+/**
+ * Diagonal stripes of the bar's colour on white: the incomplete period's bar reads as unlike the
+ * others without telling them apart by colour alone (its outline keeps the colour's 3:1 contrast).
+ */
+function hatch(id: string, colour: string) {
+  return (
+    <pattern key={id} id={id} width={6} height={6} patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+      <rect width={6} height={6} fill="#fff" />
+      <line x1={0} y1={0} x2={0} y2={6} stroke={colour} strokeWidth={3} />
+    </pattern>
   );
 }
 
