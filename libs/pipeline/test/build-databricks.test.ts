@@ -64,10 +64,13 @@ describe('a small tenant built on DuckDB and through the Databricks driver', () 
     expect(statements[0]).toMatch(/date_format\(calendar_day, 'yyyyMMdd'\)/);
   });
 
-  it('rebuilds the fiscal-year history the same way on both after a changed dimdates.xlsx', async () => {
+  it('rebuilds the fiscal-year history the same way on both after a changed dimdates.xlsx, only the years it changed', async () => {
     // June 2024 moves from FY2024 to FY2025 in the customer's calendar (the export's starts in July)
     const june: FiscalCalendarRow[] = Array.from({ length: 30 }, (_, i) => [`2024-06-${String(i + 1).padStart(2, '0')}`, 2025, 1, 1]);
     const warnings: Record<string, string[]> = { duckdb: [], databricks: [] };
+    const keptYears = 'select history, fiscal_year, fiscal_year_end, closed_as_of from silver.history_years where fiscal_year not in (2024, 2025) order by 1, 2';
+    const keptBefore = { duckdb: (await duck.query(tenant, keptYears)).rows, databricks: (await dbx.query(tenant, keptYears)).rows };
+    expect(keptBefore.duckdb.length).toBeGreaterThan(0);
     for (const [name, wh] of [['duckdb', duck], ['databricks', dbx]] as const) {
       const landing = path.join(dir, `${name}-landing`, tenant.namespace, 'calendar');
       fs.mkdirSync(landing, { recursive: true });
@@ -80,6 +83,11 @@ describe('a small tenant built on DuckDB and through the Databricks driver', () 
     expect((await dbx.query(tenant, archived)).rows.map((r) => [r.table_name, Number(r.archived_rows)])).toEqual(
       (await duck.query(tenant, archived)).rows.map((r) => [r.table_name, Number(r.archived_rows)]),
     );
+    expect(warnings.duckdb[0]).toContain('FY2024 rebuilt from completion dates, so it shows completions only, and FY2025 (the current year) observed from this build; the 12 other years');
+    const archivedYears = 'select distinct fiscal_year from silver.history_years_archive order by 1';
+    for (const wh of [duck, dbx]) expect((await wh.query(tenant, archivedYears)).rows.map((r) => Number(r.fiscal_year))).toEqual([2024]);
+    expect((await duck.query(tenant, keptYears)).rows).toEqual(keptBefore.duckdb);
+    expect((await dbx.query(tenant, keptYears)).rows).toEqual(keptBefore.databricks);
     expect(await goldDifferences(duck, dbx, tenant)).toEqual([]);
   });
 });

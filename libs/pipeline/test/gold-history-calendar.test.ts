@@ -1,6 +1,6 @@
 import type { Row } from '@kineo/warehouse';
 import type { BuildOptions } from '../src';
-import { TestTenant, unix, type FiscalCalendarRow, type LmsExport } from './gold-fixtures';
+import { TestTenant, unix, type FiscalCalendarRow, type FixtureRow, type LmsExport } from './gold-fixtures';
 
 // A change of the fiscal calendar after history was recorded: the kept history is archived and
 // built again as a first build would build it under the new calendar.
@@ -96,6 +96,9 @@ const openInDecember2026 = (fiscal_year: number): CourseRow[] =>
     basis: 'last_load_in_year',
     year_end_basis: 'observed',
   }));
+
+const ofYears = (rows: Row[], years: number[]) => rows.filter((r) => years.includes(Number(r.fiscal_year)));
+const notOfYears = (rows: Row[], years: number[]) => rows.filter((r) => !years.includes(Number(r.fiscal_year)));
 
 /** The archived rows of one reset, without the reset's id: what the table held before it. */
 const archived = (t: TestTenant, table: string, resetId: number) =>
@@ -259,8 +262,10 @@ describe('a change of the fiscal calendar after history was recorded', () => {
     it('archives what was kept before the first attempt, once, under one reset', async () => {
       expect(failed).toEqual(new Error('worker stopped'));
       expect(await t.rows('select distinct reset_id from silver.history_resets')).toEqual([{ reset_id: 1 }]);
-      for (const table of KEPT) expect({ table, rows: await archived(t, table, 1) }).toEqual({ table, rows: before[table] });
+      for (const table of KEPT) expect({ table, rows: await archived(t, table, 1) }).toEqual({ table, rows: ofYears(before[table], [2024, 2025]) });
       expect(await t.rows('select count(*) as n, count(distinct table_name) as tables from silver.history_archive_log')).toEqual([{ n: KEPT.length, tables: KEPT.length }]);
+      const after = await keptRows(t);
+      for (const table of KEPT) expect({ table, rows: notOfYears(after[table], [2024, 2025]) }).toEqual({ table, rows: notOfYears(before[table], [2024, 2025]) });
     });
 
     afterAll(() => t.close());
@@ -273,6 +278,131 @@ describe('a change of the fiscal calendar after history was recorded', () => {
       expect((await courseRows(t, true)).filter((r) => r.fiscal_year === 2024)).toEqual([closedRow(2024, 6)]);
       expect(await closedYearsAgainstCompletionDates(t)).toEqual([]);
       expect(warnings).toEqual([expect.stringContaining('fiscal calendar changed (FY2025 ran 2025-01-01 to 2025-12-31, now 2024-12-01 to 2025-12-31 and 1 more year)')]);
+      expect(warnings[0]).toContain('FY2024 rebuilt from completion dates, so it shows completions only, and FY2025 (the current year) observed from this build; the 12 other years of the history kept as recorded');
+    });
+  });
+
+  describe('a dimdates.xlsx correcting one year end after years of observed loads', () => {
+    // Loads at each December from 2022 to 2026 (January start): FY2022-FY2025 are closed from what
+    // the loads made in them saw, FY2026 is open. The correction ends FY2023 on 30 April 2024, so
+    // FY2023's end and FY2024's start change; every other year keeps its dates.
+    const CHANGED = [2023, 2024];
+    const courseLoad = (year: number): FixtureRow[] => [
+      year < 2024
+        ? { id: 1, userid: 1, course: 100, timeenrolled: '2022-01-01', timestarted: '2022-03-01', status: 25 }
+        : { id: 1, userid: 1, course: 100, timeenrolled: '2022-01-01', timestarted: '2022-03-01', timecompleted: '2024-02-15', status: 50 },
+      year < 2023
+        ? { id: 2, userid: 2, course: 100, timeenrolled: '2022-01-01', status: 10 }
+        : year < 2025
+          ? { id: 2, userid: 2, course: 100, timeenrolled: '2022-01-01', timestarted: '2023-02-01', status: 25 }
+          : { id: 2, userid: 2, course: 100, timeenrolled: '2022-01-01', timestarted: '2023-02-01', timecompleted: '2025-03-01', status: 50 },
+      { id: 3, userid: 3, course: 100, timeenrolled: '2022-01-01', timecompleted: '2022-06-01', status: 50 },
+      { id: 4, userid: 4, course: 100, timeenrolled: '2022-01-01', status: 10 },
+    ];
+    const programLoad = (year: number): FixtureRow[] => [
+      year < 2024
+        ? { id: 31, programid: 300, userid: 1, coursesetid: 0, status: 0, timedue: unix('2022-10-01') } // overdue from FY2022 on
+        : { id: 31, programid: 300, userid: 1, coursesetid: 0, status: 1, timedue: unix('2022-10-01'), timecompleted: '2024-03-01' },
+      { id: 32, programid: 300, userid: 2, coursesetid: 0, status: 1, timedue: -1, timecompleted: '2022-05-01' },
+    ];
+    const load = (year: number): LmsExport => ({ course_completions: courseLoad(year), prog_completions: programLoad(year) });
+    const GOLD = HISTORIES.map((h) => `gold.fact_${h}_history`);
+
+    let t: TestTenant;
+    let before: Record<string, Row[]>;
+    let goldBefore: Record<string, Row[]>;
+    let warnings: string[];
+    const goldRows = async () => {
+      const out: Record<string, Row[]> = {};
+      for (const table of GOLD) out[table] = await t.rows(`select * from ${table} order by all`);
+      return out;
+    };
+
+    beforeAll(async () => {
+      t = await TestTenant.create();
+      await t.load({ users: users.slice(0, 4), courses: [{ id: 100, fullname: 'Fire safety', coursetype: 0 }], programs: [{ id: 300, fullname: 'Induction' }], ...load(2022) });
+      await build(t, '2022-12-10T00:00:00Z', JANUARY);
+      for (const year of [2023, 2024, 2025, 2026]) {
+        await t.load(load(year));
+        expect(await build(t, `${year}-12-10T00:00:00Z`, JANUARY)).toEqual([]);
+      }
+      before = await keptRows(t);
+      goldBefore = await goldRows();
+      const januaryToApril: FiscalCalendarRow[] = [];
+      for (let day = Date.parse('2024-01-01'); day <= Date.parse('2024-04-30'); day += 86_400_000) januaryToApril.push([new Date(day).toISOString().slice(0, 10), 2023, 4, 12]);
+      await t.load({}, { fiscalCalendar: januaryToApril });
+      warnings = await build(t, DEC_2026, JANUARY);
+    });
+
+    afterAll(() => t.close());
+
+    it('had observed the closed years FY2022-FY2025 before the correction', () => {
+      expect(before['silver.load_years'].map((r) => r.fiscal_year)).toEqual([2022, 2023, 2024, 2025, 2026]);
+    });
+
+    it('logs only the two years whose dates changed', async () => {
+      expect(await t.rows('select fiscal_year, recorded_end_date, start_date, end_date from silver.history_resets order by 1')).toEqual([
+        { fiscal_year: 2023, recorded_end_date: '2023-12-31', start_date: '2023-01-01', end_date: '2024-04-30' },
+        { fiscal_year: 2024, recorded_end_date: '2024-12-31', start_date: '2024-05-01', end_date: '2024-12-31' },
+      ]);
+    });
+
+    it('keeps every other year as recorded, still observed, with its overdue and in-progress statuses', async () => {
+      const after = await keptRows(t);
+      for (const table of KEPT) expect({ table, rows: notOfYears(after[table], CHANGED) }).toEqual({ table, rows: notOfYears(before[table], CHANGED) });
+      const gold = await goldRows();
+      for (const table of GOLD) expect({ table, rows: notOfYears(gold[table], CHANGED) }).toEqual({ table, rows: notOfYears(goldBefore[table], CHANGED) });
+      expect(await t.rows('select fiscal_year from silver.load_years order by 1')).toEqual([{ fiscal_year: 2022 }, { fiscal_year: 2025 }, { fiscal_year: 2026 }]);
+      expect(await t.rows('select fiscal_year, user_id, status, is_overdue, year_end_basis from gold.fact_program_history where is_year_closed and fiscal_year = 2022 order by all')).toEqual([
+        { fiscal_year: 2022, user_id: 1, status: 'not_started', is_overdue: true, year_end_basis: 'observed' },
+        { fiscal_year: 2022, user_id: 2, status: 'complete', is_overdue: false, year_end_basis: 'observed' },
+      ]);
+    });
+
+    it('rebuilds the two changed years from the completions dated by their new ends, completions only', async () => {
+      // u1's course (15 February 2024) and program (1 March 2024) now fall in FY2023
+      expect((await courseRows(t, true)).filter((r) => CHANGED.includes(r.fiscal_year))).toEqual([closedRow(2023, 1), closedRow(2023, 3), closedRow(2024, 1), closedRow(2024, 3)]);
+      expect(await closedYearsAgainstCompletionDates(t)).toEqual([]);
+      expect(await t.rows('select fiscal_year, user_id, status, is_overdue, year_end_basis from gold.fact_program_history where fiscal_year in (2023, 2024) order by all')).toEqual([
+        { fiscal_year: 2023, user_id: 1, status: 'complete', is_overdue: false, year_end_basis: 'completions_only' },
+        { fiscal_year: 2023, user_id: 2, status: 'complete', is_overdue: false, year_end_basis: 'completions_only' },
+        { fiscal_year: 2024, user_id: 1, status: 'complete', is_overdue: false, year_end_basis: 'completions_only' },
+        { fiscal_year: 2024, user_id: 2, status: 'complete', is_overdue: false, year_end_basis: 'completions_only' },
+      ]);
+      // closed at their new ends (this tenant has no certifications)
+      for (const table of ['silver.history_years', 'silver.course_history', 'silver.program_history']) {
+        expect({ table, ends: await t.rows(`select distinct fiscal_year, fiscal_year_end from ${table} where fiscal_year in (2023, 2024) order by 1`) }).toEqual({
+          table,
+          ends: [
+            { fiscal_year: 2023, fiscal_year_end: '2024-04-30' },
+            { fiscal_year: 2024, fiscal_year_end: '2024-12-31' },
+          ],
+        });
+      }
+    });
+
+    it('archives exactly the rows the changed years held before', async () => {
+      for (const table of KEPT) expect({ table, rows: await archived(t, table, 1) }).toEqual({ table, rows: ofYears(before[table], CHANGED) });
+      expect(await t.rows('select fiscal_year, end_date from silver.history_calendar_archive where fiscal_year between 2022 and 2025 order by 1')).toEqual([
+        { fiscal_year: 2022, end_date: '2022-12-31' },
+        { fiscal_year: 2023, end_date: '2023-12-31' },
+        { fiscal_year: 2024, end_date: '2024-12-31' },
+        { fiscal_year: 2025, end_date: '2025-12-31' },
+      ]);
+    });
+
+    it('tells the org admin which years were rebuilt and that the others are kept', () => {
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^snapshots: fiscal calendar changed \(FY2024 ran 2024-01-01 to 2024-12-31, now 2024-05-01 to 2024-12-31 and 1 more year\): FY2023 and FY2024 rebuilt from completion dates, so they show completions only; /);
+      expect(warnings[0]).not.toContain('fiscal-year history rebuilt');
+      expect(warnings[0]).toContain('the 13 other years of the history kept as recorded');
+      expect(warnings[0]).toContain('2 closed years were observed before (FY2023, FY2024)');
+      const archivedRows = KEPT.reduce((n, table) => n + ofYears(before[table], CHANGED).length, 0);
+      expect(warnings[0]).toContain(`the ${archivedRows} history rows recorded for them before are archived (reset 1)`);
+    });
+
+    it('passes the checks', async () => {
+      expect((await t.checks()).filter((r) => r.status === 'failed')).toEqual([]);
     });
   });
 });

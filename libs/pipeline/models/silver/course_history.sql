@@ -11,8 +11,9 @@
 --   when this build's data carry a completion dated by the year end (basis completion_date),
 --   otherwise what the last build in that year recorded (last_load_in_year). The year is then
 --   listed in silver.history_years and never written again, whatever later loads say, unless
---   the fiscal calendar changes: then every kept history is archived and made again as a first
---   build makes it, under the new calendar (silver.history_resets).
+--   the fiscal calendar changes that year's dates: then its rows in every kept history are
+--   archived and made again as a first build makes them, under the new calendar
+--   (silver.history_resets).
 -- * A first build closes every earlier year from the completion dates it carries alone: a
 --   course completed in FY2023 is complete at the end of FY2023 and of every later closed year.
 --   Not started and in progress cannot be known for a year no load was made in, so such years

@@ -7,11 +7,14 @@
 -- differ, from a new fiscal-year start month or a changed dimdates.xlsx. Kept history is keyed by
 -- year number, and a changed calendar gives those numbers to other days: a closed year would keep
 -- the old year's statuses and an open year's rows would close a different year. So on a change
--- the kept history is archived and emptied (the models naming a table in "-- calendar-reset")
--- and built again as a first build builds it: closed years from completion dates, the current
--- year observed now. The rows recorded before cannot be moved to the new years: a closed row
--- holds the status at the old year end, not at the new one. One reset per build (build_id), so a
--- retried build finds its own reset instead of a second one.
+-- the kept rows of these years are archived and deleted (the models naming a table in
+-- "-- calendar-reset") and the years built again as a first build builds them: a closed year
+-- from completion dates, the current year observed now. The other years keep their rows, observed
+-- where a load was made in them (their year ends did not move). The rows recorded before cannot be
+-- moved to the new dates: a closed row holds the status at the old year end, not at the new one.
+-- A calendar recorded from year ends alone (start dates null) cannot tell which years moved, so
+-- its reset rebuilds every year. One reset per build (build_id), so a retried build finds its own
+-- reset instead of a second one.
 -- create
 create table if not exists silver.history_resets (
   reset_id int,

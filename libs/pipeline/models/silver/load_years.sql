@@ -8,8 +8,9 @@
 -- ended before the first build is reconstructed from completion dates and holds completions only,
 -- so a rate over it would read 100 %. Tenants built before this table existed get back the years
 -- whose closed history still holds a status recorded by a load in that year (last_load_in_year).
--- After a change of the fiscal calendar (silver.history_resets) it starts again from the current
--- year: the closed years are rebuilt from completion dates then, whatever loads were made in them.
+-- After a change of the fiscal calendar (silver.history_resets) it loses the years whose dates
+-- changed: those closed are rebuilt from completion dates then, whatever loads were made in them;
+-- the years whose dates did not change stay observed.
 -- Its last statements record the calendar this history is now kept under (silver.history_calendar).
 -- create
 create table if not exists silver.load_years (

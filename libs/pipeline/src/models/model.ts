@@ -15,8 +15,9 @@ export interface Model {
   /** For 'incremental': statements run in order after `sql` (inserts, deletes) on a table kept across builds. */
   statements?: string[];
   /**
-   * Kept tables keyed by fiscal year that a change of the fiscal calendar archives and empties
-   * before this model's statements run (`-- calendar-reset:` header; see calendar-reset.ts).
+   * Kept tables keyed by fiscal year whose rows of the years a change of the fiscal calendar moved
+   * are archived and deleted before this model's statements run (`-- calendar-reset:` header; see
+   * calendar-reset.ts).
    */
   calendarResets?: string[];
   /**
