@@ -169,6 +169,56 @@ describe('kineo tenant', () => {
     }
   });
 
+  it("changes a tenant's fiscal-year start at once while nothing is published, and only with --yes once data is, after saying the history will be rebuilt", async () => {
+    const prisma = createPrismaClient(stack.databaseUrl);
+    const fiscal = (args: string[]) => runCli(['tenant', 'fiscal-start', 'wayne-corp', ...args], stack.env);
+    const events = async (tenantId: string) =>
+      (await prisma.auditEvent.findMany({ where: { tenantId, action: 'tenant.fiscal_year_start_changed' }, orderBy: { createdAt: 'asc' } })).map((e) => e.details);
+    try {
+      expect((await runCli(['tenant', 'create', 'wayne-corp', '--name', 'Wayne Corp'], stack.env)).code).toBe(0);
+      const unpublished = await fiscal(['4']);
+      expect(unpublished.stderr).toBe('');
+      expect(unpublished.code).toBe(0);
+      expect(unpublished.stdout).toBe('The fiscal year of wayne-corp starts in April (was January) from its next build.\nNothing is published yet, so no fiscal-year history is reset.\n');
+
+      // What the worker's publish leaves in the metadata: the tenant's version moved to its first.
+      const tenant = await prisma.tenant.update({ where: { slug: 'wayne-corp' }, data: { dataVersion: 1 } });
+      const refused = await fiscal(['7']);
+      expect(refused.code).toBe(2);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toBe(
+        'kineo: Tenant "wayne-corp" has published data, and moving its fiscal-year start from April to July resets its fiscal-year history: ' +
+          'the next build renumbers the fiscal years and rebuilds every closed year from completion dates (completions only, without completion or overdue rates), ' +
+          'and follows the current year from that build on. The history recorded so far is archived, not deleted. Run it again with --yes to change it.\n',
+      );
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).fiscalYearStartMonth).toBe(4);
+
+      const same = await fiscal(['4']);
+      expect(same.code).toBe(0);
+      expect(same.stdout).toBe('The fiscal year of wayne-corp already starts in April; nothing changed.\n');
+
+      const confirmed = await fiscal(['7', '--yes', '--json']);
+      expect(confirmed.code).toBe(0);
+      expect(JSON.parse(confirmed.stdout)).toEqual({ slug: 'wayne-corp', from: 4, fiscalYearStartMonth: 7, changed: true, historyReset: true });
+      expect((await runCli(['tenant', 'show', 'wayne-corp'], stack.env)).stdout).toMatch(/fiscal year starts\s+July/);
+      expect(await events(tenant.id)).toEqual([
+        { from: 1, to: 4, historyResetConfirmed: false },
+        { from: 4, to: 7, historyResetConfirmed: true },
+      ]);
+
+      const bad = await fiscal(['13']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('a month number from 1 to 12');
+
+      await prisma.tenant.update({ where: { id: tenant.id }, data: { status: 'offboarded' } });
+      const offboarded = await fiscal(['1', '--yes']);
+      expect(offboarded.code).toBe(1);
+      expect(offboarded.stderr).toBe('kineo: Tenant "wayne-corp" is offboarded; you cannot change its fiscal-year start.\n');
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+
   it('says the tenant does not exist', async () => {
     const result = await runCli(['tenant', 'show', 'nobody'], stack.env);
     expect(result.code).toBe(1);

@@ -23,6 +23,7 @@ describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
   let prisma: PrismaClient;
   let acme: Tenant;
   let adminId: string;
+  let globexAdminId: string;
   const tokens: Record<string, string> = {};
   const loadIds: string[] = [];
 
@@ -55,7 +56,7 @@ describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
     const users = new UserService(prisma);
     adminId = (await users.create({ email: 'admin@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'org_admin' }, actor: 'test' })).user.id;
     await users.create({ email: 'viewer@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
-    await users.create({ email: 'admin@globex.test', password: PASSWORD, grant: { tenantSlug: 'globex', role: 'org_admin' }, actor: 'test' });
+    globexAdminId = (await users.create({ email: 'admin@globex.test', password: PASSWORD, grant: { tenantSlug: 'globex', role: 'org_admin' }, actor: 'test' })).user.id;
     app = await startGateway(stack);
     for (const [who, email] of [['admin', 'admin@acme.test'], ['viewer', 'viewer@acme.test'], ['globex', 'admin@globex.test']] as const) {
       const reply = await graphql<{ login: { token: string } }>(app, `mutation { login(email: "${email}", password: "${PASSWORD}") { token } }`);
@@ -100,18 +101,67 @@ describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
     expect(codes(viewer.body.errors)).toEqual(['FORBIDDEN']);
   });
 
-  it('changes the fiscal-year start (audited with the admin as actor) and refuses a month out of range', async () => {
+  it('changes the fiscal-year start of an organisation with nothing published without asking to confirm (audited with the admin as actor), and refuses a month out of range', async () => {
     const changed = await graphql<{ updateFiscalYearStart: { fiscalYearStartMonth: number } }>(app, 'mutation { updateFiscalYearStart(month: 7) { fiscalYearStartMonth } }', as('admin'));
     const bad = await graphql(app, 'mutation { updateFiscalYearStart(month: 13) { fiscalYearStartMonth } }', as('admin'));
     const settings = await graphql<{ tenantSettings: unknown }>(app, '{ tenantSettings { slug fiscalYearStartMonth dataVersion } }', as('admin'));
-    const viewer = await graphql(app, 'mutation { updateFiscalYearStart(month: 3) { fiscalYearStartMonth } }', as('viewer'));
+    const viewer = await graphql(app, 'mutation { updateFiscalYearStart(month: 3, confirmHistoryReset: true) { fiscalYearStartMonth } }', as('viewer'));
 
     expect(changed.body.data).toEqual({ updateFiscalYearStart: { fiscalYearStartMonth: 7 } });
     expect(bad.body.errors).toEqual([expect.objectContaining({ message: 'Fiscal-year start month must be 1 to 12, got 13.', extensions: { code: 'TENANT_FISCAL_MONTH_INVALID' } })]);
     expect(codes(viewer.body.errors)).toEqual(['FORBIDDEN']);
     expect(settings.body.data).toEqual({ tenantSettings: { slug: 'acme', fiscalYearStartMonth: 7, dataVersion: 0 } });
-    const event = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: acme.id, action: 'tenant.fiscal_year_start_changed' } });
-    expect(event).toMatchObject({ actor: adminId, details: { from: 1, to: 7 } });
+    const events = await prisma.auditEvent.findMany({ where: { tenantId: acme.id, action: 'tenant.fiscal_year_start_changed' } });
+    expect(events).toEqual([expect.objectContaining({ actor: adminId, details: { from: 1, to: 7, historyResetConfirmed: false } })]);
+  });
+
+  describe('once the organisation has published data', () => {
+    const fiscalEvents = async (tenantId: string) => prisma.auditEvent.findMany({ where: { tenantId, action: 'tenant.fiscal_year_start_changed' } });
+    const month = async () => (await graphql<{ tenantSettings: { fiscalYearStartMonth: number } }>(app, '{ tenantSettings { fiscalYearStartMonth } }', as('globex'))).body.data!.tenantSettings.fiscalYearStartMonth;
+    let globex: Tenant;
+
+    beforeAll(async () => {
+      // What the worker's publish leaves in the metadata: a succeeded build and the tenant's version moved to it.
+      globex = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex' } });
+      await prisma.buildRun.create({ data: { tenantId: globex.id, kind: 'build', status: 'succeeded', dataVersion: 1, asOf: new Date() } });
+      await prisma.tenant.update({ where: { id: globex.id }, data: { dataVersion: 1 } });
+    });
+
+    it('refuses a new fiscal-year start sent without confirmHistoryReset, saying what the next build would do to the history and how to go ahead, and changes nothing', async () => {
+      const refused = await graphql(app, 'mutation { updateFiscalYearStart(month: 4) { fiscalYearStartMonth } }', as('globex'));
+      const refusedExplicitly = await graphql(app, 'mutation { updateFiscalYearStart(month: 4, confirmHistoryReset: false) { fiscalYearStartMonth } }', as('globex'));
+
+      const message =
+        'Tenant "globex" has published data, and moving its fiscal-year start from January to April resets its fiscal-year history: ' +
+        'the next build renumbers the fiscal years and rebuilds every closed year from completion dates (completions only, without completion or overdue rates), ' +
+        'and follows the current year from that build on. The history recorded so far is archived, not deleted. Send confirmHistoryReset: true to change it.';
+      expect(refused.body.data).toBeNull();
+      expect(refused.body.errors).toEqual([expect.objectContaining({ message, extensions: { code: 'CONFIRMATION_REQUIRED' } })]);
+      expect(refusedExplicitly.body.errors).toEqual([expect.objectContaining({ message, extensions: { code: 'CONFIRMATION_REQUIRED' } })]);
+      expect(await month()).toBe(1);
+      expect(await fiscalEvents(globex.id)).toEqual([]);
+    });
+
+    it('answers the month it already is with the settings, recording no change', async () => {
+      const same = await graphql<{ updateFiscalYearStart: { fiscalYearStartMonth: number } }>(app, 'mutation { updateFiscalYearStart(month: 1) { fiscalYearStartMonth } }', as('globex'));
+
+      expect(same.body).toEqual({ data: { updateFiscalYearStart: { fiscalYearStartMonth: 1 } } });
+      expect(await fiscalEvents(globex.id)).toEqual([]);
+    });
+
+    it('changes it once the history reset is confirmed, and audits the change as confirmed', async () => {
+      const changed = await graphql<{ updateFiscalYearStart: { fiscalYearStartMonth: number } }>(
+        app,
+        'mutation { updateFiscalYearStart(month: 4, confirmHistoryReset: true) { fiscalYearStartMonth } }',
+        as('globex'),
+      );
+      const again = await graphql(app, 'mutation { updateFiscalYearStart(month: 4, confirmHistoryReset: true) { fiscalYearStartMonth } }', as('globex'));
+
+      expect(changed.body).toEqual({ data: { updateFiscalYearStart: { fiscalYearStartMonth: 4 } } });
+      expect(again.body.errors).toBeUndefined();
+      expect(await month()).toBe(4);
+      expect(await fiscalEvents(globex.id)).toEqual([expect.objectContaining({ actor: globexAdminId, details: { from: 1, to: 4, historyResetConfirmed: true } })]);
+    });
   });
 
   it('refuses a rebuild before any load has reached bronze, queuing nothing', async () => {

@@ -62,17 +62,36 @@ export class TenantLifecycleService {
     });
   }
 
-  /** Takes effect at the next build: the build stages read the month from the tenant each time. */
-  async updateFiscalYearStart(tenantId: string, month: number, actor: string): Promise<Tenant> {
+  /**
+   * Takes effect at the next build: the build stages read the month from the tenant each time. Once
+   * data is published, a new month makes that build reset the kept fiscal-year history (see
+   * silver.history_resets), so the change is refused with CONFIRMATION_REQUIRED unless the caller
+   * confirms it: the gateway and the CLI both come here, so neither can change it silently.
+   */
+  async updateFiscalYearStart(tenantId: string, month: number, actor: string, options: { confirmHistoryReset?: boolean } = {}): Promise<FiscalYearStartChange> {
     validateNewTenant({ slug: 'fiscal', name: 'fiscal', fiscalYearStartMonth: month });
     return dbCall(() =>
       this.prisma.$transaction(async (tx) => {
+        // Locked until the change commits: a build publishing its first version in between would
+        // otherwise let an unconfirmed change through to a tenant that now has history to reset.
+        await tx.$queryRaw`select 1 from tenant where id = ${tenantId}::uuid for update`;
         const before = await tx.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+        const from = before.fiscalYearStartMonth;
+        if (before.status === 'offboarded') throw notChangeable(before, 'change its fiscal-year start');
+        if (from === month) return { tenant: before, from, historyReset: false };
+        const historyReset = before.dataVersion > 0;
+        if (historyReset && options.confirmHistoryReset !== true) {
+          throw new TenantError(
+            'CONFIRMATION_REQUIRED',
+            `${historyResetWarning(before.slug, from, month)} Send confirmHistoryReset: true to change it.`,
+            { slug: before.slug, from, to: month },
+          );
+        }
         const tenant = await tx.tenant.update({ where: { id: tenantId }, data: { fiscalYearStartMonth: month } });
         await tx.auditEvent.create({
-          data: { actor, action: 'tenant.fiscal_year_start_changed', tenantId, details: { from: before.fiscalYearStartMonth, to: month } },
+          data: { actor, action: 'tenant.fiscal_year_start_changed', tenantId, details: { from, to: month, historyResetConfirmed: historyReset } },
         });
-        return tenant;
+        return { tenant, from, historyReset };
       }),
     );
   }
@@ -117,6 +136,32 @@ export class TenantLifecycleService {
     );
     return this.tenants.get(slug);
   }
+}
+
+/** What the fiscal-year start change has done, or nothing when the month was already the one asked for. */
+export interface FiscalYearStartChange {
+  tenant: Tenant;
+  /** The month before; the tenant's month when nothing changed. */
+  from: number;
+  /** The next build resets the fiscal-year history: the change was made with data published (and confirmed). */
+  historyReset: boolean;
+}
+
+/**
+ * What a new fiscal-year start does to a tenant with published data, said the same way by every
+ * path that refuses it unconfirmed (the API, `kineo tenant fiscal-start`); the portal's step says it in its own words.
+ */
+export function historyResetWarning(slug: string, from: number, to: number): string {
+  return (
+    `Tenant "${slug}" has published data, and moving its fiscal-year start from ${monthName(from)} to ${monthName(to)} resets its fiscal-year history: ` +
+    'the next build renumbers the fiscal years and rebuilds every closed year from completion dates (completions only, without completion or overdue rates), ' +
+    'and follows the current year from that build on. The history recorded so far is archived, not deleted.'
+  );
+}
+
+/** A month's English name, as the API's and the CLI's messages give it. */
+export function monthName(month: number): string {
+  return new Date(Date.UTC(2000, month - 1, 1)).toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' });
 }
 
 function notChangeable(tenant: Tenant, what: string): TenantError {

@@ -3,9 +3,12 @@ import { publishedRollups } from '@kineo/analytics';
 import {
   formatBytes,
   goldRebuildsOf,
+  historyResetWarning,
   landingRetentionOf,
   MAX_LANDING_RETENTION_DAYS,
+  monthName,
   setLandingRetention,
+  TenantLifecycleService,
   TenantService,
   validateNewTenant,
   type GoldRebuildStatus,
@@ -13,6 +16,7 @@ import {
   type StageRecord,
   type TenantWithSubscription,
 } from '@kineo/db';
+import { isDomainError } from '@kineo/errors';
 import {
   offboardTenantJob,
   provisionTenant,
@@ -307,6 +311,46 @@ export function tenantCommand(context: () => CliContext): Command {
     });
 
   tenant
+    .command('fiscal-start')
+    .description("set the month a tenant's fiscal year starts, from its next build; once data is published that build resets the fiscal-year history, so it needs --yes")
+    .argument('<slug>')
+    .argument('<month>', 'the new start month, 1-12', month)
+    .option('--yes', "confirm that the next build rebuilds the tenant's fiscal-year history from completion dates (archiving the history kept so far)")
+    .option('--json', 'print JSON')
+    .action(async (slug: string, newMonth: number, options: { yes?: boolean; json?: boolean }) => {
+      const ctx = context();
+      const found = await new TenantService(ctx.prisma).get(slug);
+      const change = await new TenantLifecycleService(ctx.prisma)
+        .updateFiscalYearStart(found.id, newMonth, ctx.actor, { confirmHistoryReset: options.yes === true })
+        .catch((error: unknown) => {
+          // The API's message names the argument that confirms; an operator is told the flag. Exit 2,
+          // as offboard's missing confirmation: the command was refused as typed, nothing changed.
+          if (isDomainError(error) && error.code === 'CONFIRMATION_REQUIRED') {
+            throw new CliError(`${historyResetWarning(slug, Number(error.details.from), newMonth)} Run it again with --yes to change it.`, 2);
+          }
+          throw error;
+        });
+      const outcome = {
+        slug,
+        from: change.from,
+        fiscalYearStartMonth: change.tenant.fiscalYearStartMonth,
+        changed: change.from !== change.tenant.fiscalYearStartMonth,
+        historyReset: change.historyReset,
+      };
+      if (options.json) return printJson(outcome);
+      const to = monthName(outcome.fiscalYearStartMonth);
+      if (!outcome.changed) process.stdout.write(`The fiscal year of ${slug} already starts in ${to}; nothing changed.\n`);
+      else {
+        process.stdout.write(`The fiscal year of ${slug} starts in ${to} (was ${monthName(outcome.from)}) from its next build.\n`);
+        process.stdout.write(
+          outcome.historyReset
+            ? `That build rebuilds the fiscal-year history from completion dates; the history kept so far is archived. Run "kineo tenant rebuild ${slug}" to apply it now.\n`
+            : 'Nothing is published yet, so no fiscal-year history is reset.\n',
+        );
+      }
+    });
+
+  tenant
     .command('offboard')
     .description("drop a tenant's warehouse data (row counts are kept in the audit log) and mark it offboarded")
     .argument('<slug>')
@@ -409,10 +453,6 @@ function checkSummary(checks: unknown): string {
   const list = checks as Check[];
   const passed = list.filter((c) => c.status === 'passed').length;
   return `${passed}/${list.length} passed`;
-}
-
-function monthName(m: number): string {
-  return new Date(Date.UTC(2000, m - 1, 1)).toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' });
 }
 
 /** A tenant's published rollups against this release's model: stale ones listed; null before anything is published. */

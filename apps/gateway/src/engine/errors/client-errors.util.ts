@@ -48,6 +48,8 @@ const CLIENT_CODES: ReadonlySet<string> = new Set<string>([
   'PLAN_UNCHANGED',
   'LOAD_NOT_FOUND',
   'CONFIRMATION_MISMATCH',
+  // A fiscal-year start change that would reset published history, sent without confirmHistoryReset.
+  'CONFIRMATION_REQUIRED',
   'TENANT_STATUS_CONFLICT',
   // Identity: inviting every manager needs published data.
   'NO_PUBLISHED_DATA',

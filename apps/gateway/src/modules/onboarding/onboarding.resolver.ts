@@ -45,9 +45,21 @@ export class OnboardingResolver {
     return this.onboarding.settings(tenant);
   }
 
-  @Mutation(() => TenantSettingsView, { description: 'Sets the month the fiscal year starts; `rebuild` applies it to the published data.' })
-  updateFiscalYearStart(@Args('month', { type: () => Int }) month: number, @CurrentTenant() tenant: TenantContext): Promise<TenantSettingsView> {
-    return this.onboarding.updateFiscalYearStart(tenant, month);
+  @Mutation(() => TenantSettingsView, {
+    description:
+      'Sets the month the fiscal year starts; `rebuild` applies it to the published data. Once data is published, the next build then rebuilds the fiscal-year history from completion dates (the previous history is archived), so a new month is refused with CONFIRMATION_REQUIRED unless `confirmHistoryReset` is true. Sending the current month changes nothing.',
+  })
+  updateFiscalYearStart(
+    @Args('month', { type: () => Int }) month: number,
+    @Args('confirmHistoryReset', {
+      type: () => Boolean,
+      defaultValue: false,
+      description: 'Accept that the next build resets the fiscal-year history kept under the current month; needed once data is published.',
+    })
+    confirmHistoryReset: boolean,
+    @CurrentTenant() tenant: TenantContext,
+  ): Promise<TenantSettingsView> {
+    return this.onboarding.updateFiscalYearStart(tenant, month, confirmHistoryReset);
   }
 
   @Mutation(() => RebuildView, { description: 'Rebuilds silver, gold and the snapshots from the loaded data with the current settings, and publishes.' })

@@ -33,8 +33,9 @@ export class OnboardingService {
     return settingsOf(await this.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.tenantId } }));
   }
 
-  async updateFiscalYearStart(tenant: TenantContext, month: number): Promise<TenantSettingsView> {
-    return settingsOf(await this.lifecycle.updateFiscalYearStart(tenant.tenantId, month, tenant.userId));
+  async updateFiscalYearStart(tenant: TenantContext, month: number, confirmHistoryReset: boolean): Promise<TenantSettingsView> {
+    const change = await this.lifecycle.updateFiscalYearStart(tenant.tenantId, month, tenant.userId, { confirmHistoryReset });
+    return settingsOf(change.tenant);
   }
 
   async rebuild(tenant: TenantContext): Promise<RebuildView> {

@@ -2,14 +2,16 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import { runOperation } from '@/app/_client/graphql-client';
+import { OperationError, runOperation } from '@/app/_client/graphql-client';
 import { useLocale } from '../../dashboards/_components/use-locale';
 import { RebuildMutation, TenantSettingsQuery, UpdateFiscalYearStartMutation } from './onboarding.operations';
 
 /**
  * Step 3: the month the fiscal year starts; a rebuild applies it to the published data. Once data
  * is published, a change renumbers the fiscal years the history was kept under, and the next build
- * rebuilds that history from completion dates: the org admin is told so and confirms first.
+ * rebuilds that history from completion dates: the org admin is told so and confirms first. The
+ * gateway refuses such a change unconfirmed (CONFIRMATION_REQUIRED), which is also how the step
+ * learns that data was published after it read the settings: it then asks, as it would have.
  */
 export function FiscalYearStep() {
   const locale = useLocale();
@@ -20,9 +22,14 @@ export function FiscalYearStep() {
   const selectId = useId();
   const warningId = useId();
   const save = useMutation({
-    mutationFn: (m: number) => runOperation(UpdateFiscalYearStartMutation, { month: m }),
+    mutationFn: (change: { month: number; confirmHistoryReset: boolean }) => runOperation(UpdateFiscalYearStartMutation, change),
     onSuccess: () => {
       setConfirming(false);
+      return client.invalidateQueries({ queryKey: ['tenantSettings'] });
+    },
+    onError: (error) => {
+      if (!needsConfirmation(error)) return;
+      setConfirming(true);
       return client.invalidateQueries({ queryKey: ['tenantSettings'] });
     },
   });
@@ -30,6 +37,8 @@ export function FiscalYearStep() {
   const current = settings.data?.tenantSettings.fiscalYearStartMonth;
   const chosen = month ?? current ?? 1;
   const published = (settings.data?.tenantSettings.dataVersion ?? 0) > 0;
+  // The refusal of an unconfirmed change is answered by the confirmation above, not shown as an error.
+  const saveError = save.error && !needsConfirmation(save.error) ? save.error : null;
   const monthName = (m: number) => new Intl.DateTimeFormat(locale, { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, m - 1, 1)));
 
   return (
@@ -39,8 +48,9 @@ export function FiscalYearStep() {
         className="inline-form"
         onSubmit={(event) => {
           event.preventDefault();
-          if (published && !confirming) setConfirming(true);
-          else save.mutate(chosen);
+          // Only "Change to <month>" confirms: submitting the form (Enter) never does.
+          if (published) setConfirming(true);
+          else save.mutate({ month: chosen, confirmHistoryReset: false });
         }}
       >
         <label htmlFor={selectId}>The fiscal year starts in</label>
@@ -79,7 +89,7 @@ export function FiscalYearStep() {
             Change the fiscal year start from {monthName(current)} to {monthName(chosen)}? The fiscal-year history is rebuilt from completion
             dates at the next build.
           </p>
-          <button type="button" className="button danger" onClick={() => save.mutate(chosen)} disabled={save.isPending}>
+          <button type="button" className="button danger" onClick={() => save.mutate({ month: chosen, confirmHistoryReset: true })} disabled={save.isPending}>
             Change to {monthName(chosen)}
           </button>{' '}
           <button type="button" className="button" onClick={() => setConfirming(false)} disabled={save.isPending}>
@@ -87,9 +97,9 @@ export function FiscalYearStep() {
           </button>
         </div>
       ) : null}
-      {settings.error || save.error || rebuild.error ? (
+      {settings.error || saveError || rebuild.error ? (
         <p className="notice error" role="alert">
-          {(settings.error ?? save.error ?? rebuild.error)!.message}
+          {(settings.error ?? saveError ?? rebuild.error)!.message}
         </p>
       ) : null}
       {save.isSuccess ? (
@@ -107,4 +117,8 @@ export function FiscalYearStep() {
       ) : null}
     </section>
   );
+}
+
+function needsConfirmation(error: Error): boolean {
+  return error instanceof OperationError && error.code === 'CONFIRMATION_REQUIRED';
 }

@@ -86,8 +86,8 @@ export const TenantSettingsQuery = graphql(`
 `);
 
 export const UpdateFiscalYearStartMutation = graphql(`
-  mutation UpdateFiscalYearStart($month: Int!) {
-    updateFiscalYearStart(month: $month) {
+  mutation UpdateFiscalYearStart($month: Int!, $confirmHistoryReset: Boolean!) {
+    updateFiscalYearStart(month: $month, confirmHistoryReset: $confirmHistoryReset) {
       fiscalYearStartMonth
     }
   }
