@@ -65,6 +65,39 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Every worker process (re)declares the same schedule; BullMQ keeps one.
+  const declareSchedules = async () => {
+    // A drop folder is the local landing store's only (see landingScanHandler).
+    if (settings.LANDING_STORE === 'local') await queues.schedule(landingScanJob, {}, settings.LANDING_SCAN_INTERVAL_MS);
+    // A scheduler's first run is now: loads left unenqueued while the stack was down start at once.
+    await queues.schedule(enqueuePendingLoadsJob, {}, settings.LOAD_ENQUEUE_RETRY_INTERVAL_MS);
+    await queues.schedule(sweepCredentialsJob, {}, CREDENTIAL_SWEEP_INTERVAL_MS);
+    await queues.schedule(landingRetentionJob, {}, LANDING_RETENTION_SWEEP_MS);
+  };
+  // The schedules live in Redis: one that comes back empty (restarted without persistence, an empty
+  // replica promoted) has none, and without this the landing scans and the pending-loads sweep would
+  // stop until the worker restarted, leaving landed loads unenqueued. Declaring them again is a no-op
+  // for a Redis that kept its data, bar one early run of each sweep, which is what an outage wants.
+  // Listened for before the worker starts: an outage while the first declaration waits for Redis
+  // (it waits as long as Redis is away) ends in this declaration too, to the Redis that came back.
+  redisOutage.onReachableAgain(() => {
+    void (async () => {
+      for (let attempt = 1; !stopping; attempt++) {
+        try {
+          await declareSchedules();
+          log.info('schedules declared again after the Redis outage');
+          return;
+        } catch (err) {
+          if (stopping) return;
+          if (attempt === SCHEDULE_ATTEMPTS) {
+            log.error({ err }, `could not declare the schedules again after the Redis outage (${SCHEDULE_ATTEMPTS} attempts): landing scans and the pending-loads sweep stop until the worker restarts`);
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
+        }
+      }
+    })();
+  });
   const worker = (running.worker = await startWorker({
     redisUrl: settings.REDIS_URL,
     registry: buildRegistry({
@@ -93,43 +126,12 @@ async function main() {
     await worker.close();
     return;
   }
-  // Every worker process (re)declares the same schedule; BullMQ keeps one.
-  const declareSchedules = async () => {
-    // A drop folder is the local landing store's only (see landingScanHandler).
-    if (settings.LANDING_STORE === 'local') await queues.schedule(landingScanJob, {}, settings.LANDING_SCAN_INTERVAL_MS);
-    // A scheduler's first run is now: loads left unenqueued while the stack was down start at once.
-    await queues.schedule(enqueuePendingLoadsJob, {}, settings.LOAD_ENQUEUE_RETRY_INTERVAL_MS);
-    await queues.schedule(sweepCredentialsJob, {}, CREDENTIAL_SWEEP_INTERVAL_MS);
-    await queues.schedule(landingRetentionJob, {}, LANDING_RETENTION_SWEEP_MS);
-  };
   try {
     await declareSchedules();
   } catch (error) {
     // A stop that came while the schedule was being declared closed its queue: not a failure to start.
     if (!stopping) throw error;
   }
-  // The schedules live in Redis: one that comes back empty (restarted without persistence, an empty
-  // replica promoted) has none, and without this the landing scans and the pending-loads sweep would
-  // stop until the worker restarted, leaving landed loads unenqueued. Declaring them again is a no-op
-  // for a Redis that kept its data, bar one early run of each sweep, which is what an outage wants.
-  redisOutage.onReachableAgain(() => {
-    void (async () => {
-      for (let attempt = 1; !stopping; attempt++) {
-        try {
-          await declareSchedules();
-          log.info('schedules declared again after the Redis outage');
-          return;
-        } catch (err) {
-          if (stopping) return;
-          if (attempt === SCHEDULE_ATTEMPTS) {
-            log.error({ err }, `could not declare the schedules again after the Redis outage (${SCHEDULE_ATTEMPTS} attempts): landing scans and the pending-loads sweep stop until the worker restarts`);
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
-        }
-      }
-    })();
-  });
   // A release that adds or changes rollups reaches every tenant without a rebuild; in the background,
   // so a fleet of tenants never delays the worker's start (their refreshes queue behind loads anyway).
   void queueStaleRollupRefreshes({ prisma, warehouse, queues, log }).catch((err: unknown) => {

@@ -1001,23 +1001,26 @@ describe('the worker', () => {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     const said = (msg: string) => out.split('\n').filter((line) => line.includes(`"msg":"${msg}`));
-    const until = async (done: () => boolean) => {
+    // Gives up well inside the test's own time limit, with what the worker said, so a failure shows why.
+    const until = async (done: () => boolean, what: string) => {
+      const giveUpAt = Date.now() + 45_000;
       while (!done()) {
         if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${out}${err}`);
+        if (Date.now() > giveUpAt) throw new Error(`worker did not say "${what}" within 45 s; it said:\n${out}${err}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     };
     try {
-      await until(() => said('worker ready').length > 0);
+      await until(() => said('worker ready').length > 0, 'worker ready');
       await redis.stop();
-      await until(() => said('Redis unreachable at').length > 0);
+      await until(() => said('Redis unreachable at').length > 0, 'Redis unreachable at');
       // Every connection retries several times meanwhile (ioredis backs off from 50 ms).
       await new Promise((r) => setTimeout(r, 1500));
       // Without persistence, as a Redis restarted without its data or an empty replica promoted.
       redis = await startRedis({ ...redisOptions, port: redis.port });
-      await until(() => said('Redis reachable again at').length > 0);
+      await until(() => said('Redis reachable again at').length > 0, 'Redis reachable again at');
       // The landing scans and the pending-loads sweep run again, not only after the worker restarts.
-      await until(() => said('schedules declared again after the Redis outage').length > 0);
+      await until(() => said('schedules declared again after the Redis outage').length > 0, 'schedules declared again after the Redis outage');
       const maintenance = new Queue('maintenance', { connection: bullConnection(redis.url), prefix: QUEUE_PREFIX });
       try {
         const schedules = (await maintenance.getJobSchedulers()).map((s) => s.name).sort();
