@@ -129,9 +129,10 @@ describe('analytics over GraphQL on a Databricks tenant', () => {
         expect(reply.body.data!.dashboard.dataVersion).toBeGreaterThanOrEqual(1);
         if (who === 'manager') continue;
         // The org admin's tiles, against the facts (no rollup) run here on the same version.
-        for (const { tile, query } of dashboardQueries(dashboard.id, [])) {
-          const compiled = compileQuery(query, { kind: 'tenant' }, databricksDialect, { asOf: AS_OF.toISOString().slice(0, 10) });
-          const expected = await sql(compiled.sql, compiled.params);
+        for (const { tile, run } of dashboardQueries(dashboard.id, [])) {
+          const compiled = compileQuery(run, { kind: 'tenant' }, databricksDialect, { asOf: AS_OF.toISOString().slice(0, 10) });
+          // The statement reads one row past its limit (a table tile's page), which only says that more follow.
+          const expected = (await sql(compiled.sql, compiled.params)).slice(0, compiled.limit);
           const got = tiles.get(tile.id)!.rows;
           expect({ tile: `${dashboard.id}/${tile.id}`, rows: rounded(got) }).toEqual({ tile: `${dashboard.id}/${tile.id}`, rows: rounded(expected) });
         }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { DASHBOARDS, dashboardQueries, queryIdentity, validateQuery } from '@kineo/analytics';
+import { DASHBOARDS, dashboardQueries, queryIdentity, TABLE_PAGE_SIZE, validateQuery } from '@kineo/analytics';
 import { SessionTokens, loadJwtSecret, UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
@@ -41,10 +41,12 @@ interface Result {
   asOf: string;
   cached: boolean;
   rollup: string | null;
+  hasMore: boolean;
+  total: number | null;
   partialPeriod: { column: string; value: string | number; through: string } | null;
 }
 
-const RESULT = 'columns { key member type } rows dataVersion asOf cached rollup partialPeriod { column value through }';
+const RESULT = 'columns { key member type } rows dataVersion asOf cached rollup hasMore total partialPeriod { column value through }';
 
 
 describe('analytics over GraphQL, on a generated tenant loaded through the real pipeline', () => {
@@ -92,9 +94,9 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
   }
 
   async function dashboard(who: string, id: string, filters?: object[]) {
-    const reply = await graphql<{ dashboard: { id: string; dataVersion: number; asOf: string; tiles: { id: string; query: object; result: Result }[] } }>(
+    const reply = await graphql<{ dashboard: { id: string; dataVersion: number; asOf: string; tiles: { id: string; query: object; pageSize: number | null; result: Result }[] } }>(
       app,
-      `query ($id: String!, $filters: [AnalyticsFilterInput!]) { dashboard(id: $id, filters: $filters) { id dataVersion asOf tiles { id query result { ${RESULT} } } } }`,
+      `query ($id: String!, $filters: [AnalyticsFilterInput!]) { dashboard(id: $id, filters: $filters) { id dataVersion asOf tiles { id query pageSize result { ${RESULT} } } } }`,
       as(who),
       { id, ...(filters ? { filters } : {}) },
     );
@@ -295,13 +297,33 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       for (const row of bySource) expect(hours[row.source]).toBeCloseTo(Number(row.hours), 6);
     });
 
-    it('my team (an org admin sees every active learner)', async () => {
+    it('my team (an org admin sees every active learner, a page at a time, with how many there are)', async () => {
       const board = await dashboard('acmeAdmin', 'my-team');
       const [expected] = await sql<{ n: number }>(acme, 'select count(*) as n from gold.dim_user where user_key <> -1 and is_active');
-      expect(board.tiles.summary!.result.rows[0]).toMatchObject({ 'Learner.count': Number(expected!.n) });
-      expect(board.tiles.reports!.result.rows).toHaveLength(Number(expected!.n));
+      const n = Number(expected!.n);
+      expect(n).toBeGreaterThan(2 * TABLE_PAGE_SIZE);
+      expect(board.tiles.summary!.result.rows[0]).toMatchObject({ 'Learner.count': n });
+      // The table is the whole list, paged by the warehouse: its first page, and how long the list is.
+      const reports = board.tiles.reports!;
+      expect(reports.pageSize).toBe(TABLE_PAGE_SIZE);
+      expect(reports.query).not.toHaveProperty('limit');
+      expect(reports.result).toMatchObject({ total: n, hasMore: true });
+      expect(reports.result.rows).toHaveLength(TABLE_PAGE_SIZE);
+      expect(board.tiles.summary!.pageSize).toBeNull();
       // Each learner's totals come from the per-learner rollup, read without regrouping: equal to counting the facts.
-      expect(board.tiles.reports!.result.rollup).toBe('Learner.reports');
+      expect(reports.result.rollup).toBe('Learner.reports');
+      const pages: Result[] = [reports.result];
+      while (pages[pages.length - 1]!.hasMore) {
+        pages.push(await answer('acmeAdmin', { ...reports.query, limit: TABLE_PAGE_SIZE, offset: pages.length * TABLE_PAGE_SIZE }));
+      }
+      expect(pages).toHaveLength(Math.ceil(n / TABLE_PAGE_SIZE));
+      expect(pages.slice(1).every((p) => p.total === null)).toBe(true);
+      expect(pages[pages.length - 1]!.rows).toHaveLength(n - TABLE_PAGE_SIZE * (pages.length - 1));
+      const listed = pages.flatMap((p) => p.rows);
+      // In the tile's order (most overdue first), every learner once.
+      const overdue = listed.map((r) => Number(r['Learner.overdueItems']));
+      expect(overdue).toEqual([...overdue].sort((a, b) => b - a));
+      expect(new Set(listed.map((r) => r['Learner.userId'])).size).toBe(n);
       const perLearner = await sql<{ user_id: number; overdue: number; completed: number }>(
         acme,
         `select u.user_id,
@@ -313,7 +335,13 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
          from gold.dim_user u where u.user_key <> -1 and u.is_active`,
       );
       const answered = (r: Record<string, unknown>) => [r['Learner.userId'], r['Learner.overdueItems'], r['Learner.completedItems']].join(':');
-      expect(board.tiles.reports!.result.rows.map(answered).sort()).toEqual(perLearner.map((r) => [r.user_id, r.overdue, r.completed].map(Number).join(':')).sort());
+      expect(listed.map(answered).sort()).toEqual(perLearner.map((r) => [r.user_id, r.overdue, r.completed].map(Number).join(':')).sort());
+      // A page past the end is empty, not an error; a total asked on a later page still counts the whole list.
+      expect(await answer('acmeAdmin', { ...reports.query, limit: TABLE_PAGE_SIZE, offset: n, total: true })).toMatchObject({ rows: [], hasMore: false, total: n });
+      // Exported, the table is every row, not its page.
+      const exported = await app.inject({ method: 'POST', url: '/exports', headers: as('acmeAdmin'), payload: { format: 'csv', query: { ...reports.query, offset: 50 } } });
+      expect(exported.statusCode).toBe(200);
+      expect(exported.body.trimEnd().split('\n')).toHaveLength(n + 1);
     });
 
     it('fiscal-year history', async () => {
@@ -453,13 +481,13 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
         [managerUserId],
       );
       expect(Number(reports!.n)).toBeLessThan(Number(everyone!.n));
-      for (let i = 0; i < 2; i++) expect((await dashboard('switch', 'my-team')).tiles.reports!.result.rows).toHaveLength(Number(everyone!.n));
+      for (let i = 0; i < 2; i++) expect((await dashboard('switch', 'my-team')).tiles.reports!.result.total).toBe(Number(everyone!.n));
 
       // Made a manager straight in Postgres: the org admin's answers are cached, and not one of them is served.
       await prisma.membership.updateMany({ where: { tenantId: acme.id, user: { email: 'switch@acme.test' } }, data: { role: 'manager', lmsUserId: managerUserId } });
       const team = await dashboard('switch', 'my-team');
       expect(team.tiles.summary!.result.rows[0]).toMatchObject({ 'Learner.count': Number(reports!.n) });
-      expect(team.tiles.reports!.result.rows).toHaveLength(Number(reports!.n));
+      expect(team.tiles.reports!.result.total).toBe(Number(reports!.n));
 
       const refused = async () => {
         const reply = await graphql<{ dashboard: unknown }>(app, '{ dashboard(id: "my-team") { tiles { result { rows } } } }', as('switch'));
@@ -471,7 +499,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       } finally {
         await prisma.tenant.update({ where: { id: acme.id }, data: { status: 'active' } });
       }
-      expect((await dashboard('switch', 'my-team')).tiles.reports!.result.rows).toHaveLength(Number(reports!.n));
+      expect((await dashboard('switch', 'my-team')).tiles.reports!.result.total).toBe(Number(reports!.n));
       await prisma.session.updateMany({ where: { user: { email: 'switch@acme.test' } }, data: { revokedAt: new Date() } });
       expect(await refused()).toEqual({ data: null, codes: ['UNAUTHENTICATED'] });
     });
@@ -770,7 +798,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     // seminar tiles, which cannot finish, meet the limit: nothing here depends on how fast anything runs.
     const tiles = dashboardQueries('learning-activity', []);
     const seminar = (query: { measures: string[] }) => query.measures.some((m) => m.startsWith('SeminarSignup.'));
-    for (const { query } of tiles.filter((t) => !seminar(t.query))) await answer('initechAdmin', query);
+    for (const { run } of tiles.filter((t) => !seminar(t.query))) await answer('initechAdmin', run);
     const limited = await startGateway(stack, { ANALYTICS_QUERY_TIMEOUT_MS: '100' });
     try {
       const reply = await graphql<{ dashboard: { dataVersion: number; tiles: { id: string; error: { code: string; message: string } | null; result: Result | null }[] } }>(

@@ -68,6 +68,10 @@ export interface AnalyticsQuery {
   order?: AnalyticsOrder[];
   /** Default 1000, at most 50000 (exports stream without the default through CompileOptions.noLimit, but keep one set here). */
   limit?: number;
+  /** Rows skipped before the first returned, in the query's order (a page past the first); exports ignore it. */
+  offset?: number;
+  /** Also count the rows of the whole answer, as if it had neither limit nor offset (CompiledQuery.count). */
+  total?: boolean;
 }
 
 export type ColumnType = 'string' | 'number' | 'boolean' | 'date';
@@ -89,6 +93,13 @@ export interface CompiledQuery {
   columns: CompiledColumn[];
   /** The rollup ('Cube.rollupName') whose table answers, when one does; unset: the facts. */
   rollup?: string;
+  /**
+   * The rows asked for: the statement reads one more, so a result longer than this says that rows
+   * past the limit exist. Unset: the statement has no limit (an export) and every row is the answer.
+   */
+  limit?: number;
+  /** The query asked `total`: one row, `rows`, counting the whole answer (no limit, no offset). */
+  count?: { sql: string; params: SqlParam[] };
 }
 
 /** What a caller gets back: the rows, and which published data they were computed on. */
@@ -150,6 +161,11 @@ export interface DashboardTile {
   query: AnalyticsQuery;
   /** The tile's cells open a learner drill list. */
   drill?: boolean;
+  /**
+   * A table tile's page: `query` is the whole list (an export holds every row), and the dashboard
+   * answers its first `pageSize` rows with the list's total (dashboardQueries' `run`).
+   */
+  pageSize?: number;
 }
 
 export interface DashboardDefinition {

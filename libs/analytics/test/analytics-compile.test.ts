@@ -5,6 +5,7 @@ import {
   compileQuery,
   dashboardQueries,
   DASHBOARDS,
+  TABLE_PAGE_SIZE,
   describeModel,
   modelFingerprint,
   queryIdentity,
@@ -60,7 +61,7 @@ describe('compiling a query', () => {
         'and (f.completed_date_key between ? and ?) ' +
         "group by learner_org.name, cast(date_trunc('month', d_completed_date.date) as date) " +
         'order by `CourseProgress.completedDate.month` asc nulls last, `Learner.organisationName` asc nulls last ' +
-        'limit 20',
+        'limit 21',
     );
     expect(compiled.params).toEqual([42, INJECTION.toLowerCase(), 'elearning', 'blended', 20240701, 20250630]);
     expect(compiled.columns).toEqual([
@@ -142,7 +143,7 @@ describe('compiling a query', () => {
   it('joins only the tables a query reads', () => {
     const compiled = compileQuery({ measures: ['CourseProgress.count'], dimensions: ['CourseProgress.status'] }, TENANT, duckdbDialect, options);
     expect(compiled.sql).toBe(
-      'select f.status as "CourseProgress.status", count(*) as "CourseProgress.count" from gold.fact_course_progress f group by f.status order by "CourseProgress.count" desc nulls last, "CourseProgress.status" asc nulls last limit 1000',
+      'select f.status as "CourseProgress.status", count(*) as "CourseProgress.count" from gold.fact_course_progress f group by f.status order by "CourseProgress.count" desc nulls last, "CourseProgress.status" asc nulls last limit 1001',
     );
   });
 
@@ -150,6 +151,42 @@ describe('compiling a query', () => {
     expect(compileQuery({ measures: ['Learner.count'], dimensions: ['Learner.email'] }, TENANT, duckdbDialect, { ...options, noLimit: true }).sql).not.toMatch(/limit/);
     expect(compileQuery({ measures: ['Learner.count'], dimensions: ['Learner.email'], limit: 5 }, TENANT, duckdbDialect, { ...options, noLimit: true }).sql).toMatch(/ limit 5$/);
     expect(errorOf(() => validateQuery({ measures: ['Learner.count'], limit: 50001 })).message).toMatch(/limit/);
+  });
+
+  it('pages a query: one row past the limit tells that more follow, the offset skips the earlier pages, and `total` counts the whole answer', () => {
+    const page = { measures: ['Learner.count'], dimensions: ['Learner.email'], limit: 25, offset: 50, total: true };
+    for (const [d, quote] of [
+      [duckdbDialect, '"'],
+      [databricksDialect, '`'],
+    ] as const) {
+      const compiled = compileQuery(page, TENANT, d, options);
+      expect(compiled.sql).toMatch(/ limit 26 offset 50$/);
+      expect(compiled.limit).toBe(25);
+      // The count is the same statement without its order and window, so it counts what the pages list.
+      const whole = compileQuery({ measures: page.measures, dimensions: page.dimensions, limit: 25 }, TENANT, d, options).sql.replace(/ order by .*$/, '');
+      expect(compiled.count!.sql).toBe(`select count(*) as ${quote}rows${quote} from (${whole}) as ${quote}_answer${quote}`);
+    }
+    expect(compileQuery({ measures: ['Learner.count'], dimensions: ['Learner.email'] }, TENANT, duckdbDialect, options).count).toBeUndefined();
+    // An export is the whole answer: no page of it, no count.
+    const exported = compileQuery(page, TENANT, duckdbDialect, { ...options, noLimit: true });
+    expect(exported.sql).toMatch(/ limit 25$/);
+    expect(exported.limit).toBeUndefined();
+    expect(exported.count).toBeUndefined();
+    expect(errorOf(() => validateQuery({ measures: ['Learner.count'], offset: -1 })).message).toMatch(/offset/);
+    expect(errorOf(() => validateQuery({ measures: ['Learner.count'], offset: 10_000_001 })).message).toMatch(/offset/);
+  });
+
+  it('lists every row of a table tile, a page at a time, and says how many there are', () => {
+    for (const dashboard of DASHBOARDS) {
+      for (const { tile, query, run } of dashboardQueries(dashboard.id, [])) {
+        if (tile.chart !== 'table') {
+          expect(run).toBe(query);
+          continue;
+        }
+        expect(query.limit).toBeUndefined();
+        expect(run).toEqual({ ...query, limit: TABLE_PAGE_SIZE, total: true });
+      }
+    }
   });
 
   it('scopes every query: a viewer granted nothing matches nothing; a manager never includes themself', () => {
@@ -343,7 +380,7 @@ describe('rollups on Databricks (compiled, not executed)', () => {
         'from gold.rollup_course_progress_by_completed_day f left join gold.dim_date rd on rd.date_key = f.time_key ' +
         'where (f.d__learner__is_active = ?) and (f.time_key <> -1) ' +
         "group by cast(date_trunc('month', rd.date) as date) " +
-        'order by `CourseProgress.completedDate.month` asc nulls last limit 1000',
+        'order by `CourseProgress.completedDate.month` asc nulls last limit 1001',
     );
     expect(compiled.params).toEqual([true]);
     const rate = compileQuery({ measures: ['CourseProgress.completionRate'], dimensions: ['CourseProgress.courseType'] }, TENANT, databricksDialect, { ...options, rollups: manifest });

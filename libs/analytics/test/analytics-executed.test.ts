@@ -9,6 +9,7 @@ import {
   compileQuery,
   dashboardQueries,
   DASHBOARDS,
+  TABLE_PAGE_SIZE,
   goldColumnsOfQuery,
   goldColumnsRead,
   goldColumnsRecord,
@@ -641,12 +642,38 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       expect(rollup).toBe('Learner.reports');
       expect(withRollups(query).sql).not.toMatch(/group by|sum\(/);
       const [{ n }] = await gold.sql('select count(*) as n from gold.dim_user where user_key <> -1 and is_active');
-      expect(rows.length).toBe(Math.min(Number(n), 1000));
+      expect(rows.length).toBe(Math.min(Number(n), 1001));
       const measureFilter = { ...query, filters: [...(query.filters ?? []), { member: 'Learner.overdueItems', operator: 'gte' as const, values: [1] }] };
       const overdue = await sameAnswer(measureFilter);
       expect(overdue.rollup).toBe('Learner.reports');
       expect(overdue.rows.length).toBeGreaterThan(0);
       expect(overdue.rows.every((r) => (r['Learner.overdueItems'] as number) >= 1)).toBe(true);
+    });
+
+    it("pages my team's whole list: its pages together are the list in order, a row past each page says another follows, and the count is every active learner", async () => {
+      const { query, run: firstPage } = dashboardQueries('my-team', []).find((t) => t.tile.id === 'reports')!;
+      expect(query.limit).toBeUndefined();
+      const [{ n }] = await gold.sql('select count(*) as n from gold.dim_user where user_key <> -1 and is_active');
+      expect(Number(n)).toBeGreaterThan(2 * TABLE_PAGE_SIZE);
+      for (const compile of [withRollups, facts]) {
+        const whole = await gold.run(compile({ ...query, limit: 50_000 }));
+        expect(whole.length).toBe(Number(n));
+        const paged: Row[] = [];
+        let pages = 0;
+        for (let offset = 0; ; offset += TABLE_PAGE_SIZE) {
+          const compiled = compile({ ...firstPage, offset });
+          const rows = await gold.run(compiled);
+          expect(compiled.limit).toBe(TABLE_PAGE_SIZE);
+          paged.push(...rows.slice(0, TABLE_PAGE_SIZE));
+          pages += 1;
+          if (rows.length <= TABLE_PAGE_SIZE) break;
+          expect(rows.length).toBe(TABLE_PAGE_SIZE + 1);
+        }
+        expect(pages).toBe(Math.ceil(Number(n) / TABLE_PAGE_SIZE));
+        expect(rowsOf(paged)).toEqual(rowsOf(whole));
+        const [{ rows: counted }] = await gold.run(compile({ ...firstPage, offset: 3 * TABLE_PAGE_SIZE }).count!);
+        expect(Number(counted)).toBe(Number(n));
+      }
     });
 
     it('keeps whole-number totals as BIGINT (DuckDB stores a HUGEINT sum bit-packed and scans it about ten times slower)', async () => {

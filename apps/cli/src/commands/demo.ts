@@ -31,7 +31,7 @@ interface DemoLogin {
 /** What each role's ready-to-paste request asks for. */
 const DEMO_QUERIES = {
   org_admin: '{ dashboard(id: "course-completion") { title dataVersion asOf tiles { title result { columns { key title } rows cached } error { code message } } } }',
-  manager: '{ dashboard(id: "my-team") { title dataVersion asOf tiles { title result { rows } error { code message } } } }',
+  manager: '{ dashboard(id: "my-team") { title dataVersion asOf tiles { title pageSize result { rows hasMore total } error { code message } } } }',
   viewer: '{ dashboard(id: "certification-compliance") { title dataVersion asOf tiles { title result { rows } error { code message } } } }',
 } as const;
 

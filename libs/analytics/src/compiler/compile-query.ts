@@ -62,23 +62,52 @@ export function compileQuery(query: AnalyticsQuery, scope: AnalyticsScope, diale
   const plan = planQuery(query);
   const env = compileEnv(options);
   const normalised = normaliseScope(scope);
-  const noLimit = options.noLimit === true;
+  const span = windowOf(plan, options.noLimit === true);
   const chosen = options.rollups ? chooseRollup(plan, normalised, dialect, env, options.rollups) : undefined;
-  if (chosen) return compileRollupPlan(plan, normalised, dialect, env, chosen.rollup, (keys) => tail(plan, keys, dialect, noLimit));
-  return compilePlan(plan, scope, dialect, env, noLimit);
+  const statement = (tailOf: (dimensionKeys: string[]) => Fragment[]): CompiledQuery =>
+    chosen ? compileRollupPlan(plan, normalised, dialect, env, chosen.rollup, tailOf) : compilePlan(plan, scope, dialect, env, tailOf);
+  const compiled = statement((keys) => tail(plan, keys, dialect, span));
+  if (span.probe) compiled.limit = span.limit;
+  if (plan.query.total && options.noLimit !== true) {
+    // Counted over the same statement without its order and window, so it counts exactly the rows the pages list.
+    const whole = statement(() => []);
+    compiled.count = { sql: `select count(*) as ${dialect.ident('rows')} from (${whole.sql}) as ${dialect.ident('_answer')}`, params: whole.params };
+  }
+  return compiled;
 }
 
-/** ORDER BY and LIMIT, the same whichever table answers. */
-function tail(plan: QueryPlan, dimensionKeys: string[], dialect: Dialect, noLimit: boolean): Fragment[] {
+/** The rows a statement returns: none cut for an export without a limit of its own; otherwise one past the limit (to tell that more exist) after the offset. */
+interface Window {
+  limit?: number;
+  offset: number;
+  /** Reads limit + 1 rows, the last of which only says that the answer goes on. */
+  probe: boolean;
+}
+
+function windowOf(plan: QueryPlan, noLimit: boolean): Window {
+  // An export lifts only the default limit: a query that asks for its top N exports those N, as
+  // shown, and always from the first row (a file is the whole answer, not a page of it).
+  if (noLimit) return { limit: plan.query.limit, offset: 0, probe: false };
+  return { limit: plan.limit, offset: plan.query.offset ?? 0, probe: true };
+}
+
+/** ORDER BY, LIMIT and OFFSET, the same whichever table answers (validated integers, so inlined as DuckDB and Databricks both require). */
+function tail(plan: QueryPlan, dimensionKeys: string[], dialect: Dialect, window: Window): Fragment[] {
   const q = (name: string) => dialect.ident(name);
   const order = orderBy(plan, dimensionKeys);
   const orderSql: Fragment = { sql: order.length ? `order by ${order.map((o) => `${q(o.key)} ${o.direction} nulls last`).join(', ')}` : '', params: [] };
-  // An export lifts only the default limit: a query that asks for its top N exports those N, as shown.
-  const limit: Fragment = { sql: noLimit && plan.query.limit === undefined ? '' : `limit ${plan.limit}`, params: [] };
+  const rows = window.limit === undefined ? '' : `limit ${window.probe ? window.limit + 1 : window.limit}`;
+  const limit: Fragment = { sql: [rows, window.offset > 0 ? `offset ${window.offset}` : ''].filter(Boolean).join(' '), params: [] };
   return [orderSql, limit];
 }
 
-function compilePlan(plan: QueryPlan, scope: AnalyticsScope, dialect: Dialect, env: CompileEnv, noLimit: boolean): CompiledQuery {
+function compilePlan(
+  plan: QueryPlan,
+  scope: AnalyticsScope,
+  dialect: Dialect,
+  env: CompileEnv,
+  tailOf: (dimensionKeys: string[]) => Fragment[],
+): CompiledQuery {
   const planner = new JoinPlanner(plan.cube, env);
   const q = (name: string) => dialect.ident(name);
   const dims: { sql: string; column: CompiledColumn }[] = [];
@@ -104,7 +133,7 @@ function compilePlan(plan: QueryPlan, scope: AnalyticsScope, dialect: Dialect, e
   });
   const from = planner.from();
 
-  return { ...assemble([select, from, where, groupBy, having, ...tail(plan, dims.map((d) => d.column.key), dialect, noLimit)]), columns };
+  return { ...assemble([select, from, where, groupBy, having, ...tailOf(dims.map((d) => d.column.key))]), columns };
 }
 
 /** The caller's order, then a total order (time, then dimensions) so a limited result is always the same rows. */

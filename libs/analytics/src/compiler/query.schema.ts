@@ -3,6 +3,8 @@ import { FILTER_OPERATORS, GRANULARITIES } from '../analytics.types';
 
 export const DEFAULT_LIMIT = 1000;
 export const MAX_LIMIT = 50_000;
+/** Deep enough for any list a tenant has (one row per learner, course or item), and no further. */
+export const MAX_OFFSET = 10_000_000;
 
 const member = z.string().min(1).max(200);
 const filterValue = z.union([z.string().max(1000), z.number(), z.boolean()]);
@@ -27,6 +29,8 @@ export const querySchema = z.strictObject({
     .optional(),
   order: z.array(z.strictObject({ member, direction: z.enum(['asc', 'desc']) })).max(20).optional(),
   limit: z.number().int().min(1).max(MAX_LIMIT).optional(),
+  offset: z.number().int().min(0).max(MAX_OFFSET).optional(),
+  total: z.boolean().optional(),
 });
 
 /** A zod issue as "where: what", e.g. "filters.0.operator: Invalid option ...". */

@@ -6,12 +6,20 @@ import { DASHBOARDS } from './dashboards';
 
 const cubeOf = (member: string) => member.slice(0, member.indexOf('.'));
 
+export interface DashboardTileQuery {
+  tile: DashboardTile;
+  /** The tile's query with the filters applied: what its drill lists and exports start from. */
+  query: AnalyticsQuery;
+  /** What the dashboard runs: the query, or for a table tile its first page with the whole list's total. */
+  run: AnalyticsQuery;
+}
+
 /**
  * Each tile's query with the dashboard's filters applied: a filter goes to every tile whose cube
  * can be cut by it (learner filters to all; a course filter only to course tiles). A default filter
  * (active learners) stands unless the caller filters the same member.
  */
-export function dashboardQueries(id: string, filters: AnalyticsQuery['filters']): { tile: DashboardTile; query: AnalyticsQuery }[] {
+export function dashboardQueries(id: string, filters: AnalyticsQuery['filters']): DashboardTileQuery[] {
   const dashboard = DASHBOARDS.find((d) => d.id === id);
   if (!dashboard) {
     throw new AnalyticsQueryError('UNKNOWN_DASHBOARD', `Unknown dashboard '${id}': the dashboards are ${DASHBOARDS.map((d) => d.id).join(', ')}.`);
@@ -34,6 +42,6 @@ export function dashboardQueries(id: string, filters: AnalyticsQuery['filters'])
     const applicable = effective.filter((f) => reachable.has(cubeOf(f.member)));
     const query: AnalyticsQuery = { ...tile.query, filters: [...(tile.query.filters ?? []), ...applicable] };
     planQuery(query);
-    return { tile, query };
+    return { tile, query, run: tile.pageSize ? { ...query, limit: tile.pageSize, total: true } : query };
   });
 }

@@ -3,17 +3,27 @@ import type { AnalyticsFilter, AnalyticsQuery, ChartKind, DashboardDefinition, D
 // Dashboards are queries over the model and nothing else: no SQL of their own, so a dashboard
 // gets the caller's scope, the dialect and the cache identity exactly as any other query.
 
-const tile = (id: string, title: string, chart: ChartKind, query: AnalyticsQuery, drill = true): DashboardTile => ({ id, title, chart, query, drill });
+/** The rows a table tile shows at a time: its whole list is paged by the warehouse, never cut. */
+export const TABLE_PAGE_SIZE = 25;
+
+const tile = (id: string, title: string, chart: ChartKind, query: AnalyticsQuery, drill = true): DashboardTile =>
+  chart === 'table' ? { id, title, chart, query: wholeList(query), drill, pageSize: TABLE_PAGE_SIZE } : { id, title, chart, query, drill };
+
+/** A table lists every row (paged), so it has no limit: exporting it gives every row, and no page says "of 1000" when there are more. */
+function wholeList(query: AnalyticsQuery): AnalyticsQuery {
+  if (query.limit !== undefined) throw new Error(`A table tile lists every row; its query must not set a limit (${query.measures.join(', ')}).`);
+  return query;
+}
 
 /** Members of one cube: members('Certification', 'count', 'compliant') -> ['Certification.count', 'Certification.compliant']. */
 const members = (cube: string, ...names: string[]) => names.map((n) => `${cube}.${n}`);
 
-/** The top `limit` values of one dimension by a measure, largest first. */
-const ranked = (measures: string[], dimension: string, by: string, limit: number): AnalyticsQuery => ({
+/** The values of one dimension by a measure, largest first: the top `limit` of them for a chart, all of them for a table. */
+const ranked = (measures: string[], dimension: string, by: string, limit?: number): AnalyticsQuery => ({
   measures,
   dimensions: [dimension],
   order: [{ member: by, direction: 'desc' }],
-  limit,
+  ...(limit === undefined ? {} : { limit }),
 });
 
 const byOrganisation = (measures: string[], by: string) => ranked(measures, 'Learner.organisationName', by, 50);
@@ -44,7 +54,7 @@ export const DASHBOARDS: DashboardDefinition[] = [
         timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'month' },
       }),
       tile('by-course', 'Courses', 'table', {
-        ...ranked(course('count', 'completed', 'inProgress', 'notStarted', 'completionRate', 'averageDaysToComplete'), 'CourseProgress.courseName', 'CourseProgress.count', 500),
+        ...ranked(course('count', 'completed', 'inProgress', 'notStarted', 'completionRate', 'averageDaysToComplete'), 'CourseProgress.courseName', 'CourseProgress.count'),
         dimensions: course('courseName', 'courseType'),
       }),
     ],
@@ -88,7 +98,6 @@ export const DASHBOARDS: DashboardDefinition[] = [
           certification('count', 'compliant', 'complianceRate', 'overdue', 'expired', 'windowOpen', 'expiringIn30Days'),
           'Certification.certificationName',
           'Certification.count',
-          500,
         ),
       ),
     ],
@@ -114,7 +123,6 @@ export const DASHBOARDS: DashboardDefinition[] = [
           program('count', 'completed', 'completionRate', 'overdue', 'dueIn30Days', 'averageDaysOverdue'),
           'ProgramProgress.programName',
           'ProgramProgress.count',
-          500,
         ),
       ),
     ],
@@ -145,7 +153,6 @@ export const DASHBOARDS: DashboardDefinition[] = [
           members('SeminarSignup', 'signups', 'attended', 'noShows', 'cancellations', 'attendanceRate'),
           'SeminarSignup.seminarName',
           'SeminarSignup.signups',
-          500,
         ),
       ),
     ],
@@ -177,7 +184,6 @@ export const DASHBOARDS: DashboardDefinition[] = [
           { member: 'Learner.overdueItems', direction: 'desc' },
           { member: 'Learner.fullName', direction: 'asc' },
         ],
-        limit: 1000,
       }),
     ],
     filters: LEARNER_FILTERS,

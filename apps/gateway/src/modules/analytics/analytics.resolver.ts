@@ -81,6 +81,7 @@ export class AnalyticsResolver {
         chart: tileAnswer.tile.chart,
         drill: tileAnswer.tile.drill ?? false,
         query: tileAnswer.query,
+        pageSize: tileAnswer.tile.pageSize ?? null,
         result: tileAnswer.answer ? resultOf(tileAnswer.answer, fragment) : null,
         error: tileAnswer.answer ? null : this.tileError(tileAnswer, String(context.reply.request.id)),
       })),
@@ -115,7 +116,7 @@ export class AnalyticsResolver {
     // The cell keeps its nulls: a cell of rows whose dimension is empty is a cell like any other.
     const request = { ...withoutNulls({ query, measure, after, pageSize }), cell } as unknown as DrillRequest;
     const page = await this.answers.drill(tenant, scope, request);
-    return { ...resultOf(page, fragment), nextCursor: page.nextCursor, total: page.total };
+    return { ...resultOf(page, fragment), nextCursor: page.nextCursor };
   }
 
   @Query(() => AnalyticsMeta, { description: 'The cubes, measures and dimensions the caller may query, and the dashboards of their role.' })
@@ -149,5 +150,7 @@ function resultOf(answer: Answer, fragment: JsonFragment): AnalyticsResult {
     cached: answer.cached,
     rollup: answer.rollup,
     partialPeriod: answer.partialPeriod ?? null,
+    hasMore: answer.hasMore,
+    total: answer.total,
   };
 }

@@ -63,6 +63,10 @@ export interface Answer extends AnswerVersion {
   rollup: string | null;
   /** The time series' period the as-of falls inside (its figures are incomplete); null for none. */
   partialPeriod?: PartialPeriod | null;
+  /** Rows past the query's limit exist (the next page, for a query with an offset). */
+  hasMore: boolean;
+  /** The rows of the whole answer, without limit or offset: only when the query asked (`total`), null otherwise. */
+  total: number | null;
 }
 
 export interface DrillAnswer extends Answer {
@@ -93,9 +97,11 @@ interface StoredResult {
   columns: CompiledColumn[];
   rowsJson: JsonText;
   nextCursor?: string | null;
-  /** A drill list's first page: the rows of the whole list. */
+  /** A drill list's first page, or an answer that asked `total`: the rows of the whole list. */
   total?: number | null;
   rollup?: string | null;
+  /** Rows past the limit exist. */
+  hasMore?: boolean;
 }
 
 /** A published version's rollups, and a key naming them (what a compiled statement was compiled against). */
@@ -130,7 +136,10 @@ const NEWLINE = 0x0a;
 /** A dashboard tile's query and where its answer is cached, bar the tenant and version. */
 interface PlannedTile {
   tile: DashboardTile;
+  /** The tile's query (a table's whole list): what the caller is given to drill and export. */
   query: AnalyticsQuery;
+  /** What the tile runs and is cached as: the query, or a table's first page with the list's total. */
+  run: AnalyticsQuery;
   scopeHash: string;
   queryHash: string;
   /**
@@ -211,7 +220,7 @@ export class AnalyticsService implements OnModuleInit {
     const tiles = await Promise.all(
       planned.map(async (plan): Promise<DashboardTileAnswer> => {
         try {
-          return { tile: plan.tile, query: plan.query, answer: await this.answer(tenant, scope, plan.query, published, plan, prefetched) };
+          return { tile: plan.tile, query: plan.query, answer: await this.answer(tenant, scope, plan.run, published, plan, prefetched) };
         } catch (error) {
           // One heavy or not-yet-rebuilt figure must not blank the rest: its failure becomes the
           // tile's. A refusal of the request itself (a filter the model rejects) is every tile's, so
@@ -248,7 +257,12 @@ export class AnalyticsService implements OnModuleInit {
     const memo = JSON.stringify([id, filters, scope]);
     const known = this.plans.get(memo);
     if (known) return known;
-    const planned = this.translated(() => dashboardQueries(id, filters)).map(({ tile, query }) => ({ tile, query, ...keyHashes(scope, queryIdentity(query, scope), this.model) }));
+    const planned = this.translated(() => dashboardQueries(id, filters)).map(({ tile, query, run }) => ({
+      tile,
+      query,
+      run,
+      ...keyHashes(scope, queryIdentity(run, scope), this.model),
+    }));
     // Oldest first out: a Map iterates in insertion order.
     if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
     this.plans.set(memo, planned);
@@ -282,6 +296,7 @@ export class AnalyticsService implements OnModuleInit {
       columns: value.columns,
       rowsJson: value.rowsJson,
       nextCursor: value.nextCursor ?? null,
+      hasMore: (value.nextCursor ?? null) !== null,
       total: value.total ?? null,
       dataVersion: published.version,
       asOf: published.asOf,
@@ -340,14 +355,31 @@ export class AnalyticsService implements OnModuleInit {
           compiled = this.translated(() => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf, rollups: rollups.entries }));
           plan.compiled = { asOf: published.asOf, rollups: rollups.key, query: compiled };
         }
-        const rows = await this.run(tenant, compiled, published.version, { query, scope });
-        return { columns: compiled.columns, rowsJson: JSON.stringify(rows), rollup: compiled.rollup ?? null } satisfies StoredResult;
+        const asked = { query, scope };
+        const read = await this.run(tenant, compiled, published.version, asked);
+        // The statement reads one row past the limit: there, it only says that the answer goes on.
+        const hasMore = compiled.limit !== undefined && read.length > compiled.limit;
+        const rows = hasMore ? read.slice(0, compiled.limit) : read;
+        // Cached with the rows, on the same version, so a page and its total cannot disagree; a
+        // first page that holds the whole answer is its own count.
+        const total = !compiled.count ? null : !hasMore && !query.offset ? rows.length : countOf(await this.run(tenant, { ...compiled.count, columns: [] }, published.version, asked));
+        return { columns: compiled.columns, rowsJson: JSON.stringify(rows), rollup: compiled.rollup ?? null, hasMore, total } satisfies StoredResult;
       },
       STORED_RESULT,
       prefetched,
     );
     const partialPeriod = await period;
-    return { columns: value.columns, rowsJson: value.rowsJson, dataVersion: published.version, asOf: published.asOf, cached, rollup: value.rollup ?? null, partialPeriod };
+    return {
+      columns: value.columns,
+      rowsJson: value.rowsJson,
+      dataVersion: published.version,
+      asOf: published.asOf,
+      cached,
+      rollup: value.rollup ?? null,
+      partialPeriod,
+      hasMore: value.hasMore ?? false,
+      total: value.total ?? null,
+    };
   }
 
   /**
@@ -476,7 +508,7 @@ export class AnalyticsService implements OnModuleInit {
     for (const definition of DASHBOARDS.filter((d) => d.roles.includes('org_admin'))) {
       for (const plan of this.dashboardPlan(definition.id, [], { kind: 'tenant' })) {
         try {
-          await this.answer(tenant, { kind: 'tenant' }, plan.query, published, plan);
+          await this.answer(tenant, { kind: 'tenant' }, plan.run, published, plan);
           warmed += 1;
         } catch (error) {
           this.logger.warn(`Pre-warming dashboard ${definition.id} of tenant ${tenantId} (v${published.version}) failed: ${(error as Error).message}`);
@@ -515,10 +547,10 @@ function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 22);
 }
 
-/** The one figure of a drill list's count statement. */
+/** The one figure of a count statement (a drill list's, or an answer's total). */
 function countOf(rows: Row[]): number {
   const n = Number(rows[0]?.rows);
-  if (!Number.isSafeInteger(n)) throw new Error(`A drill list's count came back as ${JSON.stringify(rows[0]?.rows)}, not a whole number.`);
+  if (!Number.isSafeInteger(n)) throw new Error(`A count came back as ${JSON.stringify(rows[0]?.rows)}, not a whole number.`);
   return n;
 }
 

@@ -87,6 +87,15 @@ export class AnalyticsQueryInput {
 
   @Field(() => Int, { nullable: true, description: 'Rows at most; 1000 unless set, 50000 at most (exports have no limit).' })
   limit?: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "Rows skipped before the first one returned, in the query's order: `offset: 50, limit: 25` is the third page of 25. 0 unless set, 10,000,000 at most; exports ignore it (a file holds the whole answer).",
+  })
+  offset?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Also count the rows of the whole answer, as if it had no limit and no offset, into `total`.' })
+  total?: boolean | null;
 }
 
 @ObjectType('ResultColumn', { description: 'One column of result rows.' })
@@ -154,6 +163,15 @@ export class AnalyticsResult extends Versioned {
     description: 'With a time granularity: the period the as-of falls inside, whose figures are incomplete; null when every period is whole or there is no time series.',
   })
   partialPeriod?: PartialPeriod | null;
+
+  @Field({ description: "True when the answer goes on past these rows (its limit cut it): ask again with `offset`, or export it for every row." })
+  hasMore!: boolean;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'How many rows the whole answer has (as if it had no limit and no offset), counted on the same data version; null unless the query asked `total`.',
+  })
+  total!: number | null;
 }
 
 @ObjectType('DrillPage', { description: 'One page of the learner rows behind a cell.' })
@@ -165,7 +183,7 @@ export class DrillPage extends AnalyticsResult {
     nullable: true,
     description: 'How many rows the whole list has (every page together), counted on the same data version; given on the first page (no `after`), null on later pages.',
   })
-  total!: number | null;
+  override total!: number | null;
 }
 
 @ObjectType('TileError', { description: "Why a dashboard tile has no answer; the dashboard's other tiles answer." })
@@ -194,8 +212,18 @@ export class DashboardTileResult {
   @Field({ description: "Whether the tile's cells open a drill list (pass `query` and a row's cell to `drill`)." })
   drill!: boolean;
 
-  @Field(() => GraphQLJSON, { description: 'The analytics query the tile ran (with the dashboard filters applied): the input of `drill` and exports.' })
+  @Field(() => GraphQLJSON, {
+    description:
+      'The analytics query of the tile (with the dashboard filters applied): the input of `drill` and exports. A table tile\'s is its whole list, which `result` holds the first page of (see `pageSize`).',
+  })
   query!: unknown;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "A table tile's page size: `result` holds the first `pageSize` rows of `query`, with `hasMore` and the list's `total`; `analytics` with `limit: pageSize` and `offset` answers the other pages. Null for charts and figures.",
+  })
+  pageSize!: number | null;
 
   @Field(() => AnalyticsResult, { nullable: true, description: "The tile's answer; null when its query failed (see `error`)." })
   result!: AnalyticsResult | null;
