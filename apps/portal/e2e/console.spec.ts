@@ -1,3 +1,4 @@
+import { readCsvDownload } from './csv';
 import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './fixtures';
 
 test.describe('ops console', () => {
@@ -102,6 +103,30 @@ test.describe('explore', () => {
     await expect(page.getByRole('group', { name: 'Measures' }).getByLabel('Completion rate')).toBeChecked();
     await page.reload();
     await expect(result.locator('.recharts-bar-rectangle')).toHaveCount(bars);
+  });
+
+  test('an answer the row limit cut says so beside its table, and its export holds every row', async ({ page, signIn }) => {
+    await signIn('admin');
+    // One row per learner and course: thousands, more than one answer holds unless a limit is set.
+    const query = { measures: ['CourseProgress.count'], dimensions: ['Learner.userId', 'CourseProgress.courseName'] };
+    await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify(query), chart: 'table' }).toString()}`);
+    const result = page.locator('section[data-tile="explore"]');
+    const cut = result.getByTestId('cut-answer');
+    await expect(cut).toHaveText('Showing the first 1,000 rows; more match. Narrow the query, or export it for every row.');
+    await expect(result.locator('.table-footer [aria-live]')).toHaveText('Rows 1–25 of 1,000');
+    await expectNoSeriousA11yViolations(page);
+    const [download] = await Promise.all([page.waitForEvent('download'), result.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect((await readCsvDownload(download)).rows.length).toBeGreaterThan(1000);
+
+    // A limit of the person's own: the export keeps to it, so the way to more is a higher limit.
+    await page.getByLabel('Rows at most').fill('10');
+    await expect(cut).toHaveText('Showing the first 10 rows; more match. Narrow the query, or raise “Rows at most”.');
+
+    // An answer that is whole says nothing of the kind.
+    const whole = { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.status'] };
+    await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify(whole), chart: 'table' }).toString()}`);
+    await expect(result.locator('tbody tr').first()).toBeVisible();
+    await expect(cut).toHaveCount(0);
   });
 
   test("the bar of the month the data ends in is hatched and said to be the month to date, not read as a drop", async ({ page, signIn }) => {

@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
+import { readCsvDownload } from './csv';
 import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './fixtures';
 
 /** Every row of a paginated table: its first column (the row header) on each page. */
@@ -19,36 +19,6 @@ function tile(page: Page, id: string): Locator {
   return page.locator(`section[data-tile="${id}"]`);
 }
 
-/** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and line breaks. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  const endField = () => {
-    row.push(field);
-    field = '';
-  };
-  const endRow = () => {
-    endField();
-    rows.push(row);
-    row = [];
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c !== '"') field += c;
-      else if (text[i + 1] === '"') field += text[++i];
-      else quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') endField();
-    else if (c === '\n') endRow();
-    else if (c !== '\r') field += c;
-  }
-  if (field || row.length) endRow();
-  return rows;
-}
-
 test.describe('dashboards', () => {
   test("a manager's My team lists exactly their reports, with the data's date and version", async ({ page, world, signIn }) => {
     await signIn('manager');
@@ -64,7 +34,7 @@ test.describe('dashboards', () => {
     expect(ids.map((id) => Number(id.replace(/\D/g, ''))).sort((a, b) => a - b)).toEqual(world.manager.reportKeys);
   });
 
-  test('an export downloads a CSV of exactly the rows the table shows, in its order', async ({ page, signIn }) => {
+  test("an export downloads a CSV of every row of the table's list, in the order shown", async ({ page, signIn }) => {
     await signIn('manager');
     const reports = tile(page, 'reports');
     await expect(reports.getByRole('table')).toBeVisible();
@@ -74,17 +44,87 @@ test.describe('dashboards', () => {
     await expect(reports.locator('th[aria-sort="descending"]')).toHaveCount(1);
     await expect(reports.locator('[aria-busy]')).toHaveCount(0);
     const shown = (await reports.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr.children[1]?.textContent ?? '').trim())));
-    const total = Number(/of (\d+)/.exec((await reports.getByText(/^Rows \d+/).textContent()) ?? '')?.[1] ?? shown.length);
+    const total = Number((/of ([\d,]+)/.exec((await reports.getByText(/^Rows \d+/).textContent()) ?? '')?.[1] ?? String(shown.length)).replace(/,/g, ''));
 
     const [download] = await Promise.all([page.waitForEvent('download'), reports.getByRole('button', { name: 'Export CSV' }).click()]);
     // Named after what the screen shows, not the query's measures.
     expect(download.suggestedFilename()).toBe('kineo-my-team-reports-v1.csv');
-    const csv = parseCsv(fs.readFileSync(await download.path(), 'utf8')).filter((r) => r.some(Boolean));
-    const [header, ...rows] = csv;
+    const { header, rows } = await readCsvDownload(download);
     expect(header).toContain('Learner');
     expect(rows).toHaveLength(total);
     const nameAt = header.indexOf('Learner');
     expect(rows.slice(0, shown.length).map((r) => r[nameAt])).toEqual(shown);
+  });
+
+  test("an org admin's Reports are the whole organisation, paged on the server: every learner once, counted as the summary counts them", async ({ page, world, signIn }) => {
+    // Walks every page of over a thousand learners, one request a page.
+    test.setTimeout(180_000);
+    const learners = world.noCertsLearners;
+    expect(learners).toBeGreaterThan(1000);
+    const pages = Math.ceil(learners / 25);
+    const n = (value: number) => value.toLocaleString('en-GB');
+    await signIn('noCertsAdmin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My team' }).click();
+    await expect(page).toHaveURL(/\/dashboards\/my-team$/);
+    const headline = tile(page, 'summary').locator('.kpi').filter({ has: page.locator('dt', { hasText: /^Learners$/ }) }).locator('dd');
+    await expect(headline).toHaveText(n(learners));
+
+    const reports = tile(page, 'reports');
+    const table = reports.getByRole('table');
+    const footer = reports.locator('.table-footer [aria-live]');
+    const pager = reports.getByRole('navigation', { name: 'Pages of Reports' });
+    await expect(footer).toHaveText(`Rows 1–25 of ${n(learners)}`);
+    await expect(pager).toContainText(`Page 1 of ${n(pages)}`);
+    await expect(pager.getByRole('button', { name: 'Previous' })).toBeDisabled();
+    await expectNoSeriousA11yViolations(page);
+    const first = await table.locator('tbody th').allTextContents();
+
+    await pager.getByRole('button', { name: 'Next' }).click();
+    await expect(footer).toHaveText(`Rows 26–50 of ${n(learners)}`);
+    await expect(pager).toContainText(`Page 2 of ${n(pages)}`);
+    const second = await table.locator('tbody th').allTextContents();
+    expect(second).toHaveLength(25);
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+    await pager.getByRole('button', { name: 'Previous' }).click();
+    await expect(footer).toHaveText(`Rows 1–25 of ${n(learners)}`);
+    await expect(table.locator('tbody th')).toHaveText(first);
+
+    // Page after page to the end: each learner exactly once, and the last page holds the remainder.
+    const ids = await allRowHeaders(table, reports);
+    expect(ids).toHaveLength(learners);
+    expect(new Set(ids).size).toBe(learners);
+    const last = learners - 25 * (pages - 1);
+    await expect(footer).toHaveText(`Rows ${n(learners - last + 1)}–${n(learners)} of ${n(learners)}`);
+    await expect(pager).toContainText(`Page ${n(pages)} of ${n(pages)}`);
+    await expect(table.locator('tbody tr')).toHaveCount(last);
+    await expect(pager.getByRole('button', { name: 'Next' })).toBeDisabled();
+  });
+
+  test("sorting an org admin's Reports orders the whole list in the warehouse, from its first page, and the CSV holds every learner in that order", async ({ page, world, signIn }) => {
+    const learners = world.noCertsLearners;
+    await signIn('noCertsAdmin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My team' }).click();
+    const reports = tile(page, 'reports');
+    const footer = reports.locator('.table-footer [aria-live]');
+    const pager = reports.getByRole('navigation', { name: 'Pages of Reports' });
+    await pager.getByRole('button', { name: 'Next' }).click();
+    await expect(footer).toHaveText(/^Rows 26–50 of /);
+
+    await reports.getByRole('button', { name: 'Learner', exact: true }).click();
+    await expect(reports.locator('th[aria-sort="ascending"]').getByRole('button', { name: 'Learner', exact: true })).toBeVisible();
+    await expect(footer).toHaveText(`Rows 1–25 of ${learners.toLocaleString('en-GB')}`);
+    await expect(pager).toContainText('Page 1 of');
+    await expect(reports.locator('[aria-busy]')).toHaveCount(0);
+    const shown = await reports.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr.children[1]?.textContent ?? '').trim()));
+    expect(shown).toHaveLength(25);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), reports.getByRole('button', { name: 'Export CSV' }).click()]);
+    const { header, rows } = await readCsvDownload(download);
+    expect(rows).toHaveLength(learners);
+    const names = rows.map((r) => r[header.indexOf('Learner')]);
+    expect(names.slice(0, 25)).toEqual(shown);
+    // The warehouse's order (code points: 'Z' before 'Ø'), over the whole list, not the browser's over a page.
+    expect(names).toEqual([...names].sort());
   });
 
   test('a filter change updates the chart and the URL, and reloading the URL restores it', async ({ page, signIn }) => {

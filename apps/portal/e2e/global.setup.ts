@@ -9,8 +9,12 @@ import { WORLD_FILE_ENV, type World } from './world';
 
 const PASSWORD = 'portal-e2e-password';
 const TENANT = { slug: 'acme-health', name: 'Acme Health Trust' };
-/** Loaded without certifications: its Certification compliance dashboard says what to load. */
+/**
+ * Loaded without certifications: its Certification compliance dashboard says what to load. Over a
+ * thousand active learners, so its org admin's Reports list runs past what one answer used to hold.
+ */
 const NO_CERTS_TENANT = { slug: 'globex-retail', name: 'Globex Retail' };
+const NO_CERTS_USERS = 1200;
 /** Nothing loaded at all. */
 const EMPTY_TENANT = { slug: 'initech', name: 'Initech' };
 /** Nothing loaded either: its org admin goes through onboarding in the browser (upload, report, build, invitations). */
@@ -71,9 +75,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
     await kineo(['tenant', 'create', NO_CERTS_TENANT.slug, '--name', NO_CERTS_TENANT.name, '--wait'], env);
     const noCertsDir = path.join(stack.dir, 'export-no-certs');
-    await kineo(['generate', noCertsDir, '--users', '50', '--seed', '12', '--years', '1', '--as-of', AS_OF, '--json'], env);
+    await kineo(['generate', noCertsDir, '--users', String(NO_CERTS_USERS), '--seed', '12', '--years', '1', '--as-of', AS_OF, '--json'], env);
     fs.rmSync(path.join(noCertsDir, 'cert_completions.csv'));
     await kineo(['ingest', NO_CERTS_TENANT.slug, noCertsDir, '--as-of', AS_OF, '--json'], env);
+    const noCertsLearners = await activeLearners(env, NO_CERTS_TENANT.slug);
     await kineo(['user', 'create', logins.noCertsAdmin, '--tenant', NO_CERTS_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
 
     await kineo(['tenant', 'create', EMPTY_TENANT.slug, '--name', EMPTY_TENANT.name, '--wait'], env);
@@ -90,7 +95,16 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
     started.push((await startPortal(env, gatewayUrl, logDir, portalPort)).service);
 
-    const world: World = { portalUrl, gatewayUrl, password: PASSWORD, tenant: TENANT, logins, manager, onboard: { tenant: ONBOARD_TENANT, exportDir: onboardExport } };
+    const world: World = {
+      portalUrl,
+      gatewayUrl,
+      password: PASSWORD,
+      tenant: TENANT,
+      logins,
+      manager,
+      noCertsLearners,
+      onboard: { tenant: ONBOARD_TENANT, exportDir: onboardExport },
+    };
     const worldFile = path.join(stack.dir, 'world.json');
     fs.writeFileSync(worldFile, JSON.stringify(world, null, 2));
     process.env[WORLD_FILE_ENV] = worldFile;
@@ -131,6 +145,12 @@ async function busiestManager(env: Record<string, string>): Promise<World['manag
     .filter(Boolean)
     .map((line) => Number((JSON.parse(line) as { user_key: number }).user_key));
   return { userKey, reportKeys };
+}
+
+/** The learners an org admin's dashboards count (active, the unknown member aside), read from published gold, not through the gateway. */
+async function activeLearners(env: Record<string, string>, slug: string): Promise<number> {
+  const out = await kineo(['sql', slug, 'select count(*) as n from gold.dim_user where user_key <> -1 and is_active', '--json'], env);
+  return Number((JSON.parse(out.trim()) as { n: number | string }).n);
 }
 
 /**

@@ -10,7 +10,7 @@ export interface World {
     admin: string;
     manager: string;
     ops: string;
-    /** Org admin of an organisation whose load had no certifications. */
+    /** Org admin of an organisation whose load had no certifications, and over a thousand active learners. */
     noCertsAdmin: string;
     /** Org admin of an organisation with nothing loaded. */
     emptyAdmin: string;
@@ -21,6 +21,8 @@ export interface World {
   };
   /** The manager's LMS user key and everyone they manage, read from published gold by `kineo sql`. */
   manager: { userKey: number; reportKeys: number[] };
+  /** The active learners of the organisation without certifications (over a thousand), read from published gold by `kineo sql`. */
+  noCertsLearners: number;
   /** The organisation onboarded in the browser, and the generated LMS export its admin uploads. */
   onboard: { tenant: { slug: string; name: string }; exportDir: string };
 }

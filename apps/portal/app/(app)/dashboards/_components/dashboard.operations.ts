@@ -27,11 +27,14 @@ export const DashboardQuery = graphql(`
         chart
         drill
         query
+        pageSize
         result {
           columns {
             ...ResultColumnFields
           }
           rows
+          hasMore
+          total
           partialPeriod {
             column
             value
@@ -48,7 +51,7 @@ export const DashboardQuery = graphql(`
   }
 `);
 
-/** Any query over the model: a filter's values, a table tile sorted by another column. */
+/** Any query over the model: a filter's values, a page of a table tile in any order, Explore's answer. */
 export const AnalyticsRowsQuery = graphql(`
   query AnalyticsRows($query: AnalyticsQueryInput!, $reach: Reach) {
     analytics(query: $query, reach: $reach) {
@@ -56,6 +59,8 @@ export const AnalyticsRowsQuery = graphql(`
         ...ResultColumnFields
       }
       rows
+      hasMore
+      total
       dataVersion
       asOf
       partialPeriod {

@@ -35,6 +35,18 @@ export function sortRows(rows: Row[], sort: SortState | null): Row[] {
     .map(({ row }) => row);
 }
 
+/** One page of a list the server pages: the table shows `rows`, the page they are, and asks for another through `onPage`. */
+export interface ServerPage {
+  /** From 0. */
+  page: number;
+  pageSize: number;
+  /** Rows in the whole list; null when the server did not count them (then Next follows `hasMore`). */
+  total: number | null;
+  /** Rows exist past this page. */
+  hasMore: boolean;
+  onPage: (page: number) => void;
+}
+
 interface DataTableProps {
   caption: string;
   columns: Column[];
@@ -47,17 +59,62 @@ interface DataTableProps {
   drillHref?: (row: Row) => string;
   /** Pages through the rows in the browser; a drill list pages on the server instead. */
   paginate?: boolean;
+  /** `rows` are one page of a longer list the server pages (a table tile): the pager asks the owner for another. */
+  serverPage?: ServerPage;
   footer?: ReactNode;
   /** How many rows the whole list has when only some are loaded (a drill list's first page says). */
   total?: number | null;
 }
 
-/** A table of an answer: sortable by any column (keyboard: the header buttons), paginated, each row drillable. */
-export function DataTable({ caption, columns, rows, locale, sort, onSort, drillHref, paginate = true, footer, total }: DataTableProps) {
+/** Where the shown rows sit in the whole list, and where the pager can go. */
+interface PagerState {
+  page: number;
+  /** Null when the list's length is unknown. */
+  pages: number | null;
+  first: number;
+  last: number;
+  of: number | null;
+  canNext: boolean;
+  go: (page: number) => void;
+}
+
+function serverPager({ page, pageSize, total, hasMore, onPage }: ServerPage, shown: number): PagerState {
+  const pages = total == null ? null : Math.max(1, Math.ceil(total / pageSize));
+  return {
+    page,
+    pages,
+    first: page * pageSize + 1,
+    last: page * pageSize + shown,
+    of: total,
+    canNext: pages == null ? hasMore : page < pages - 1,
+    go: onPage,
+  };
+}
+
+/**
+ * A table of an answer: sortable by any column (keyboard: the header buttons), paginated (in the
+ * browser, or by the server for a table tile), each row drillable.
+ */
+export function DataTable({ caption, columns, rows, locale, sort, onSort, drillHref, paginate = true, serverPage, footer, total }: DataTableProps) {
   const [page, setPage] = useState(0);
-  const pages = paginate ? Math.max(1, Math.ceil(rows.length / PAGE_SIZE)) : 1;
+  const browserPaged = paginate && !serverPage;
+  const pages = browserPaged ? Math.max(1, Math.ceil(rows.length / PAGE_SIZE)) : 1;
   const current = Math.min(page, pages - 1);
-  const shown = useMemo(() => (paginate ? rows.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE) : rows), [rows, current, paginate]);
+  const shown = useMemo(() => (browserPaged ? rows.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE) : rows), [rows, current, browserPaged]);
+  const pager: PagerState | null = serverPage
+    ? serverPager(serverPage, rows.length)
+    : browserPaged
+      ? {
+          page: current,
+          pages,
+          first: current * PAGE_SIZE + 1,
+          last: Math.min(rows.length, (current + 1) * PAGE_SIZE),
+          of: rows.length,
+          canNext: current < pages - 1,
+          go: setPage,
+        }
+      : null;
+  const count = (n: number) => n.toLocaleString(locale);
 
   function toggle(key: string) {
     onSort?.({ key, direction: sort?.key === key && sort.direction === 'asc' ? 'desc' : 'asc' });
@@ -125,21 +182,22 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
         <span className="muted" aria-live="polite">
           {rows.length === 0
             ? 'No rows'
-            : paginate
-              ? `Rows ${current * PAGE_SIZE + 1}–${Math.min(rows.length, (current + 1) * PAGE_SIZE)} of ${rows.length}`
+            : pager
+              ? `Rows ${count(pager.first)}–${count(pager.last)}${pager.of != null ? ` of ${count(pager.of)}` : ''}`
               : total != null && total > rows.length
-                ? `Showing ${rows.length.toLocaleString(locale)} of ${total.toLocaleString(locale)} rows`
-                : `${rows.length.toLocaleString(locale)} rows`}
+                ? `Showing ${count(rows.length)} of ${count(total)} rows`
+                : `${count(rows.length)} rows`}
         </span>
-        {paginate && pages > 1 ? (
+        {pager && (pager.page > 0 || pager.canNext) ? (
           <nav className="pager" aria-label={`Pages of ${caption}`}>
-            <button type="button" className="button small" onClick={() => setPage(current - 1)} disabled={current === 0}>
+            <button type="button" className="button small" onClick={() => pager.go(pager.page - 1)} disabled={pager.page === 0}>
               Previous
             </button>
             <span>
-              Page {current + 1} of {pages}
+              Page {count(pager.page + 1)}
+              {pager.pages != null ? ` of ${count(pager.pages)}` : ''}
             </span>
-            <button type="button" className="button small" onClick={() => setPage(current + 1)} disabled={current >= pages - 1}>
+            <button type="button" className="button small" onClick={() => pager.go(pager.page + 1)} disabled={!pager.canNext}>
               Next
             </button>
           </nav>

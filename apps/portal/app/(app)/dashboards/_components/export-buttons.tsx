@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { downloadExport } from '@/app/_client/download.util';
 
-/** CSV and XLSX of exactly the rows the table beside it shows (same query, filters, scope and order), in a file named after `label`. */
+/** CSV and XLSX of the list the table beside it shows (same query, filters, scope and order; every row, not the page on screen), in a file named after `label`. */
 export function ExportButtons({ label, request }: { label: string; request: Record<string, unknown> }) {
   const [pending, setPending] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);

@@ -9,8 +9,11 @@ import { AnalyticsRowsQuery } from './dashboard.operations';
 import { ExportButtons } from './export-buttons';
 
 /**
- * A table tile. Sorting asks the gateway for the same query in the new order (the warehouse's
- * collation, not the browser's), and the export sends that very query: the file is what the table shows.
+ * A table tile. Its query is the whole list; a tile with a `pageSize` is paged by the gateway: the
+ * dashboard brings the first page in the tile's order, and any other page or order is the same
+ * query with a limit and an offset. Sorting asks the gateway too (the warehouse's collation, not the
+ * browser's) and goes back to the first page. The export sends the whole list in the order shown,
+ * so the file holds every row, not the page on screen.
  */
 export function TableTile({
   tile,
@@ -25,38 +28,59 @@ export function TableTile({
   reach: Reach;
   drillHref: (row: Row) => string;
 }) {
-  const [sort, setSort] = useState<SortState | null>(null);
   const base = queryOf(tile);
+  const pageSize = tile.pageSize ?? null;
+  const [sort, setSort] = useState<SortState | null>(null);
+  // The page belongs to the list it was chosen in: new filters or reach start again at the first.
+  const list = JSON.stringify([base, reach]);
+  const [paging, setPaging] = useState({ list, page: 0 });
+  const page = pageSize !== null && paging.list === list ? paging.page : 0;
+  const setPage = (next: number) => setPaging({ list, page: next });
+
   const sortedBy = sort ? tile.result.columns.find((c) => c.key === sort.key) : undefined;
-  const query: AnalyticsQueryInput = sortedBy
+  const whole: AnalyticsQueryInput = sortedBy
     ? {
         ...base,
         // The tile's own order breaks ties, so equal values keep a stable order.
         order: [{ member: sortedBy.member, direction: sort!.direction }, ...(base.order ?? []).filter((o) => o.member !== sortedBy.member)],
       }
     : base;
-  const resorted = useQuery({
+  // The dashboard's answer is the first page in the tile's order: no second request for it.
+  const ownAnswer = !sortedBy && page === 0;
+  const query: AnalyticsQueryInput = pageSize !== null ? { ...whole, limit: pageSize, offset: page * pageSize } : whole;
+  const fetched = useQuery({
     queryKey: ['tile-rows', query, reach],
-    queryFn: () => runOperation(AnalyticsRowsQuery, { query, reach }),
-    enabled: Boolean(sortedBy),
+    // The page travels with its rows, so while the next one loads the footer still describes the rows shown.
+    queryFn: async () => ({ page, answer: (await runOperation(AnalyticsRowsQuery, { query, reach })).analytics }),
+    enabled: !ownAnswer,
     placeholderData: keepPreviousData,
   });
-  const rows = sortedBy && resorted.data ? rowsOf(resorted.data.analytics.rows) : rowsOf(tile.result.rows);
+  const shown = !ownAnswer && fetched.data ? fetched.data : { page: 0, answer: tile.result };
+
   return (
-    <div aria-busy={resorted.isFetching || undefined}>
+    <div aria-busy={fetched.isFetching || undefined}>
       <DataTable
         caption={tile.title}
         columns={tile.result.columns}
-        rows={rows}
+        rows={rowsOf(shown.answer.rows)}
         locale={locale}
         sort={sort}
-        onSort={setSort}
+        onSort={(next) => {
+          setSort(next);
+          setPage(0);
+        }}
+        serverPage={
+          pageSize !== null
+            ? // Sorting does not change how many rows the list has: the dashboard's count holds for every order.
+              { page: shown.page, pageSize, total: tile.result.total ?? null, hasMore: shown.answer.hasMore, onPage: setPage }
+            : undefined
+        }
         drillHref={tile.drill ? drillHref : undefined}
-        footer={<ExportButtons label={`${dashboardTitle} ${tile.title}`} request={{ query, reach }} />}
+        footer={<ExportButtons label={`${dashboardTitle} ${tile.title}`} request={{ query: whole, reach }} />}
       />
-      {resorted.error ? (
+      {fetched.error ? (
         <p className="notice error" role="alert">
-          {resorted.error.message}
+          {fetched.error.message}
         </p>
       ) : null}
     </div>

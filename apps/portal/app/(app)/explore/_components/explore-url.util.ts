@@ -16,6 +16,8 @@ export const EXPLORE_CHARTS: { kind: ExploreChart; label: string }[] = [
 
 /** Rows at most unless the person sets another limit: a chart of more bars than this is unreadable. */
 export const DEFAULT_LIMIT = 100;
+/** The gateway's most rows in one answer (an export has no such limit unless its query sets one). */
+export const MAX_LIMIT = 50000;
 
 export function stateFromParams(params: URLSearchParams): ExploreState {
   const chart = EXPLORE_CHARTS.find((c) => c.kind === params.get('chart'))?.kind ?? 'bar';

@@ -12,7 +12,7 @@ import { ExportButtons } from '../../dashboards/_components/export-buttons';
 import { formatAsOf } from '../../dashboards/_components/format.util';
 import { useLocale } from '../../dashboards/_components/use-locale';
 import { ExploreMetaQuery } from './explore.operations';
-import { cubeOf, DEFAULT_LIMIT, EXPLORE_CHARTS, exploreHref, stateFromParams, type ExploreChart, type ExploreState } from './explore-url.util';
+import { cubeOf, DEFAULT_LIMIT, EXPLORE_CHARTS, exploreHref, MAX_LIMIT, stateFromParams, type ExploreChart, type ExploreState } from './explore-url.util';
 import { SavedViewsPanel } from './saved-views-panel';
 
 type Cube = NonNullable<ReturnType<typeof useMetaCubes>>[number];
@@ -60,7 +60,8 @@ export function ExploreView() {
     chart,
     drill: false,
     query,
-    result: { columns: result.columns, rows: result.rows, partialPeriod: result.partialPeriod },
+    pageSize: null,
+    result: { columns: result.columns, rows: result.rows, hasMore: result.hasMore, total: result.total, partialPeriod: result.partialPeriod },
   };
 
   return (
@@ -120,9 +121,9 @@ export function ExploreView() {
                   id="explore-limit"
                   type="number"
                   min={1}
-                  max={50000}
+                  max={MAX_LIMIT}
                   value={query.limit ?? DEFAULT_LIMIT}
-                  onChange={(e) => setQuery({ limit: Math.min(50000, Math.max(1, Number(e.target.value) || DEFAULT_LIMIT)) })}
+                  onChange={(e) => setQuery({ limit: Math.min(MAX_LIMIT, Math.max(1, Number(e.target.value) || DEFAULT_LIMIT)) })}
                 />
               </div>
             </>
@@ -153,6 +154,7 @@ export function ExploreView() {
                 <p className="as-of" data-testid="as-of">
                   Data as of <strong>{formatAsOf(result.asOf, locale)}</strong> · version {result.dataVersion}
                 </p>
+                {result.hasMore ? <CutAnswer shown={rowsOf(result.rows).length} limit={query.limit} locale={locale} /> : null}
                 {chart === 'table' || (query.dimensions ?? []).length + (query.timeDimension?.granularity ? 1 : 0) === 0 ? (
                   <DataTable caption="Result" columns={result.columns} rows={rowsOf(result.rows)} locale={locale} />
                 ) : (
@@ -166,6 +168,19 @@ export function ExploreView() {
         </div>
       </div>
     </>
+  );
+}
+
+/**
+ * Said beside an answer the row limit cut, so nobody reads it as the whole. An export without a limit
+ * of its own has every row; one the person limited holds what the table holds.
+ */
+function CutAnswer({ shown, limit, locale }: { shown: number; limit: number | null | undefined; locale: string }) {
+  return (
+    <p className="notice" role="status" data-testid="cut-answer">
+      Showing the first {shown.toLocaleString(locale)} rows; more match. Narrow the query
+      {limit == null ? ', or export it for every row.' : limit < MAX_LIMIT ? ', or raise “Rows at most”.' : '.'}
+    </p>
   );
 }
 
