@@ -107,6 +107,7 @@ test.describe('dashboards', () => {
     const reports = tile(page, 'reports');
     const footer = reports.locator('.table-footer [aria-live]');
     const pager = reports.getByRole('navigation', { name: 'Pages of Reports' });
+    await expect(footer).toHaveText(`Rows 1–25 of ${learners.toLocaleString('en-GB')}`);
     await pager.getByRole('button', { name: 'Next' }).click();
     await expect(footer).toHaveText(/^Rows 26–50 of /);
 
