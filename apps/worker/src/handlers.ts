@@ -9,6 +9,7 @@ import {
   landingScanJob,
   offboardTenantJob,
   provisionTenantJob,
+  recoverLostLoads,
   refreshRollupsJob,
   requeueFailedGoldRebuilds,
   sweepCredentialsJob,
@@ -33,11 +34,18 @@ export interface HandlerDeps extends BuildDeps {
   landingRetentionDays?: number;
   /** The UPLOAD_MAX_BYTES setting, capping every plan's upload limit for landing drops. */
   uploadMaxBytes?: number;
+  /** The WORKER_TENANT_LOCK_TTL_MS setting: how long a job whose flow Redis lost may still run (see recoverLostLoads). */
+  tenantLockTtlMs?: number;
 }
+
+/** TenantLock's own default, for a registry made without the setting. */
+const DEFAULT_TENANT_LOCK_TTL_MS = 60_000;
 
 /** The one place job names meet their handlers. */
 export function buildRegistry(options: HandlerDeps): JobHandlerRegistry {
   const deps = { ...options, landing: options.landing ?? new LocalLandingStore(options.dataDir) };
+  // Told once until a sweep reaches Redis again, not at every sweep of an outage.
+  let lostLoadsUnreachable = false;
   return new JobHandlerRegistry()
     .register(provisionTenantJob, provisionTenantHandler(deps))
     .register(offboardTenantJob, offboardTenantHandler(deps))
@@ -49,6 +57,18 @@ export function buildRegistry(options: HandlerDeps): JobHandlerRegistry {
     .register(enqueuePendingLoadsJob, async (_payload, context) => {
       const started = await enqueuePendingLoads(deps.prisma, deps.queues);
       if (started.length > 0) context.log.info({ ingestionRunIds: started }, 'started loads the queue had not accepted');
+      // The same sweep starts again the loads whose flow the queue lost (Redis back without its data).
+      // A handler whose lock vanished with the data is aborted within one lock lifetime; the second
+      // lets it reach its next check before the load runs again.
+      const lost = await recoverLostLoads(deps.prisma, deps.queues, { graceMs: 2 * (deps.tenantLockTtlMs ?? DEFAULT_TENANT_LOCK_TTL_MS) });
+      for (const r of lost.recovered) {
+        context.log.warn(
+          { tenantId: r.tenantId, ingestionRunId: r.ingestionRunId, buildRunId: r.buildRunId, missingSince: r.missingSince, restartedFrom: r.restartedFrom },
+          `load ${r.ingestionRunId} of tenant ${r.tenantId}: none of its jobs were in the queue (Redis lost its data?); its flow is started again from ${r.restartedFrom}`,
+        );
+      }
+      if (lost.unreachable && !lostLoadsUnreachable) context.log.warn({ err: lost.unreachable }, 'lost-loads recovery: Redis did not answer, so no load was looked at or started again; the next sweeps try again');
+      lostLoadsUnreachable = lost.unreachable !== undefined;
       // The same sweep gives a failed rebuild for missing gold columns its next attempt (bounded),
       // so a deploy's rebuild that failed is not left to the next start; Postgres only, no warehouse.
       const rebuilds = await requeueFailedGoldRebuilds(deps.prisma, deps.queues);
@@ -57,7 +77,11 @@ export function buildRegistry(options: HandlerDeps): JobHandlerRegistry {
         else if (r.buildRunId) context.log.warn({ tenantId: r.tenantId, attempt: r.attempt, replaced: r.replaced }, 'gold rebuild: the earlier attempt failed; queued again');
       }
       const goldRebuilds = rebuilds.filter((r) => r.buildRunId).map((r) => ({ tenantId: r.tenantId, buildRunId: r.buildRunId, attempt: r.attempt }));
-      return { started, ...(goldRebuilds.length > 0 ? { goldRebuilds } : {}) };
+      return {
+        started,
+        ...(lost.recovered.length > 0 ? { recovered: lost.recovered.map((r) => r.ingestionRunId) } : {}),
+        ...(goldRebuilds.length > 0 ? { goldRebuilds } : {}),
+      };
     })
     .register(sweepCredentialsJob, async (_payload, context) => {
       const removed = await sweepExpiredCredentials(deps.prisma);

@@ -110,6 +110,7 @@ async function main() {
       landing: createLandingStore(settings),
       landingRetentionDays: settings.LANDING_RETENTION_DAYS,
       uploadMaxBytes: settings.UPLOAD_MAX_BYTES,
+      tenantLockTtlMs: settings.WORKER_TENANT_LOCK_TTL_MS,
     }),
     definitions: JOB_DEFINITIONS,
     concurrency: settings.WORKER_CONCURRENCY,

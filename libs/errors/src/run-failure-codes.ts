@@ -9,5 +9,8 @@ export const LOAD_REJECTED = 'LOAD_REJECTED';
 /** A write ran out of disk space (the worker's data folder is full); the previous version keeps serving. */
 export const DISK_FULL = 'DISK_FULL';
 
+/** The queue lost the load's flow (Redis lost its data) and the run lacks what starting it again needs. */
+export const LOAD_FLOW_LOST = 'LOAD_FLOW_LOST';
+
 /** Failures whose stored text was written for the customer; any other failure's text stays with Kineo. */
 export const CUSTOMER_FACING_RUN_FAILURES: ReadonlySet<string> = new Set([LOAD_REJECTED]);

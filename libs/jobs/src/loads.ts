@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import type { PrismaClient } from '@kineo/db';
 import { assertFilesWithinUploadLimit, assertRowsWithinLimit, uploadLimitOf } from '@kineo/db';
+import { LOAD_FLOW_LOST } from '@kineo/errors';
 import { countCsvRows, type MeasuredFile } from './row-count.util';
-import { BUILD_STAGE_NAMES, type LOAD_SOURCES } from './definitions';
+import { BUILD_STAGE_NAMES, buildStageJob, ingestLoadJob, type LOAD_SOURCES } from './definitions';
 import type { JobQueues } from './queues';
 
 export interface LoadRequest {
@@ -109,23 +110,196 @@ export async function enqueuePendingLoads(
   const started: string[] = [];
   for (const run of pending) {
     const build = run.buildRuns[0];
-    const files = (run.files as { file: string; path?: string }[]).filter((f): f is { file: string; path: string } => typeof f.path === 'string');
-    if (!build || files.length === 0) continue;
-    const flow = {
-      tenantId: run.tenantId,
-      ingestionRunId: run.id,
-      buildRunId: build.id,
-      files: files.map((f) => ({ name: f.file, path: f.path })),
-      source: run.source as LoadRequest['source'],
-      asOf: (build.asOf ?? run.createdAt).toISOString(),
-    };
+    const flow = build ? loadFlowOf(run, build) : undefined;
+    if (!flow) continue;
     if (await enqueueRecorded(prisma, queues, flow, options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS)) started.push(run.id);
   }
   return started;
 }
 
+/** A load whose flow the queue had accepted and then lost, started again by `recoverLostLoads`. */
+export interface RecoveredLoad {
+  tenantId: string;
+  ingestionRunId: string;
+  buildRunId: string;
+  /** When a sweep first found none of its jobs in the queue. */
+  missingSince: string;
+  /** The first step of the flow started again: `ingest`, or the first build stage when bronze already holds the load. */
+  restartedFrom: string;
+}
+
+/** What one recovery sweep did; `unreachable` when it could not ask Redis about a load's jobs and so recovered nothing more. */
+export interface LostLoadsSweep {
+  recovered: RecoveredLoad[];
+  /** Loads seen without their jobs for the first time, or still within the grace. */
+  waiting: string[];
+  unreachable?: string;
+}
+
+/**
+ * Starts again the flow of each load the queue accepted and then lost: Redis came back without its
+ * data (restarted without persistence, an empty replica promoted, flushed), so the run stays queued
+ * or running in Postgres with none of its jobs (`loadJobIds`) in BullMQ in any state. A handler may
+ * still be running such a load, its tenant lock gone with the data: the lock's renewal then aborts
+ * it within one lock lifetime, so a load is only started again once its jobs have been missing for
+ * `graceMs` (the worker gives twice that lifetime: the aborted handler also has to reach its next
+ * check), counted
+ * from the first sweep that found them missing, by Postgres's clock and recorded in Postgres
+ * (`build_run.flow_missing_since`), since the data loss itself may wipe anything kept in Redis.
+ * A load that reappears (its jobs found again) is forgotten. Only loads of active tenants: a
+ * suspended tenant's load is recovered once it is resumed.
+ *
+ * The flow is enqueued through `enqueueLoadFlow`, as the first time; a load whose ingest has
+ * succeeded (bronze holds it; its landing folder is gone) starts again from the build stages, with
+ * the same job ids, since ingesting it again would record the batch twice. Build stages rebuild
+ * from bronze and publish finishes a version already recorded, so stages that had succeeded are run
+ * again rather than skipped. Each recovery is audited (`load.recovered`) once, whatever the number of
+ * sweeps running: a sweep takes a load by clearing the `flow_missing_since` it saw.
+ */
+export async function recoverLostLoads(
+  prisma: PrismaClient,
+  queues: JobQueues,
+  options: { graceMs: number; enqueueTimeoutMs?: number },
+): Promise<LostLoadsSweep> {
+  const timeoutMs = options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS;
+  const unfinished = await prisma.buildRun.findMany({
+    where: {
+      kind: 'load',
+      status: { in: ['queued', 'running'] },
+      ingestionRun: { enqueuedAt: { not: null } },
+      tenant: { status: 'active' },
+    },
+    include: { ingestionRun: true },
+    orderBy: { createdAt: 'asc' },
+    take: 100,
+  });
+  const sweep: LostLoadsSweep = { recovered: [], waiting: [] };
+  if (unfinished.length === 0) return sweep;
+  // One clock for every process sweeping: a worker's own may be off.
+  const [{ now }] = await prisma.$queryRaw<{ now: Date }[]>`select now() as now`;
+  for (const build of unfinished) {
+    const run = build.ingestionRun!;
+    let present: boolean;
+    try {
+      present = await withTimeout(anyJobExists(queues, run.id), timeoutMs);
+    } catch (error) {
+      // An unanswered question is not a missing job.
+      sweep.unreachable = error instanceof Error ? error.message : String(error);
+      return sweep;
+    }
+    if (present) {
+      if (build.flowMissingSince) await prisma.buildRun.updateMany({ where: { id: build.id, flowMissingSince: build.flowMissingSince }, data: { flowMissingSince: null } });
+      continue;
+    }
+    if (!build.flowMissingSince) {
+      await prisma.buildRun.updateMany({ where: { id: build.id, flowMissingSince: null }, data: { flowMissingSince: now } });
+      sweep.waiting.push(run.id);
+      continue;
+    }
+    if (now.getTime() - build.flowMissingSince.getTime() < options.graceMs) {
+      sweep.waiting.push(run.id);
+      continue;
+    }
+    // Taken by this sweep alone, and only while still unfinished.
+    const taken = await prisma.buildRun.updateMany({
+      where: { id: build.id, flowMissingSince: build.flowMissingSince, status: { in: ['queued', 'running'] } },
+      data: { flowMissingSince: null },
+    });
+    if (taken.count !== 1) continue;
+    // Once ingested, the run's files are its per-file report: their landed paths are gone with the folder.
+    const ingested = run.status === 'succeeded';
+    const asOf = (build.asOf ?? run.createdAt).toISOString();
+    const flow = ingested ? undefined : loadFlowOf(run, build);
+    if (!ingested && !flow) {
+      await failUnrecoverable(prisma, build.id, run.id, "its flow was lost from the queue and the run does not record where its files were landed, so it cannot be started again: upload the files again");
+      continue;
+    }
+    const enqueue = flow
+      ? queues.enqueueLoadFlow(flow)
+      : queues.enqueueBuildFlow({ tenantId: run.tenantId, buildRunId: build.id, ingestionRunId: run.id, asOf }, { idPrefix: run.id });
+    try {
+      await withTimeout(enqueue, timeoutMs);
+    } catch (error) {
+      // Left as it was found, so the next sweep tries again without a second grace.
+      await prisma.buildRun.updateMany({ where: { id: build.id, flowMissingSince: null }, data: { flowMissingSince: build.flowMissingSince } });
+      sweep.unreachable = error instanceof Error ? error.message : String(error);
+      return sweep;
+    }
+    const recovered: RecoveredLoad = {
+      tenantId: run.tenantId,
+      ingestionRunId: run.id,
+      buildRunId: build.id,
+      missingSince: build.flowMissingSince.toISOString(),
+      restartedFrom: ingested ? BUILD_STAGE_NAMES[0] : 'ingest',
+    };
+    await prisma.auditEvent.create({
+      data: {
+        actor: 'worker',
+        action: 'load.recovered',
+        tenantId: run.tenantId,
+        details: {
+          ingestionRunId: run.id,
+          buildRunId: build.id,
+          reason: `none of the load's jobs were in the queue for ${Math.round(options.graceMs / 1000)} s or more (Redis lost its data?), and it was not finished`,
+          missingSince: recovered.missingSince,
+          restartedFrom: recovered.restartedFrom,
+        },
+      },
+    });
+    sweep.recovered.push(recovered);
+  }
+  return sweep;
+}
+
 export function loadJobIds(ingestionRunId: string): Record<string, string> {
   return Object.fromEntries(LOAD_STAGES.map((s) => [s, `${ingestionRunId}-${s}`]));
+}
+
+/** The flow a recorded load was (or is to be) enqueued with; none for a run without its files' landed paths. */
+function loadFlowOf(
+  run: { id: string; tenantId: string; files: unknown; source: string; createdAt: Date },
+  build: { id: string; asOf: Date | null },
+): Parameters<JobQueues['enqueueLoadFlow']>[0] | undefined {
+  const files = (run.files as { file: string; path?: string }[]).filter((f): f is { file: string; path: string } => typeof f.path === 'string');
+  if (files.length === 0) return undefined;
+  return {
+    tenantId: run.tenantId,
+    ingestionRunId: run.id,
+    buildRunId: build.id,
+    files: files.map((f) => ({ name: f.file, path: f.path })),
+    source: run.source as LoadRequest['source'],
+    asOf: (build.asOf ?? run.createdAt).toISOString(),
+  };
+}
+
+/** Ends a lost load that cannot be started again as failed, with the reason, so it is not left running. */
+async function failUnrecoverable(prisma: PrismaClient, buildRunId: string, ingestionRunId: string, reason: string): Promise<void> {
+  const finished = { status: 'failed' as const, error: `The load failed: ${reason}.`, failureCode: LOAD_FLOW_LOST, finishedAt: new Date() };
+  await prisma.$transaction([
+    prisma.buildRun.update({ where: { id: buildRunId }, data: finished }),
+    prisma.ingestionRun.update({ where: { id: ingestionRunId }, data: finished }),
+  ]);
+}
+
+/** Whether any job of the load's flow is in BullMQ, in any state. */
+async function anyJobExists(queues: JobQueues, ingestionRunId: string): Promise<boolean> {
+  for (const [stage, jobId] of Object.entries(loadJobIds(ingestionRunId))) {
+    const queue = queues.queue(stage === 'ingest' ? ingestLoadJob.queue : buildStageJob.queue);
+    if (await queue.getJob(jobId)) return true;
+  }
+  return false;
+}
+
+/** `promise`, or a rejection once `ms` have passed: BullMQ waits for an unreachable Redis for ever. */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms)));
+  promise.catch(() => undefined);
+  try {
+    return await Promise.race([promise, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Hands a recorded load to the queue within `timeoutMs`, and marks it accepted; false when the queue did not answer. */
@@ -135,14 +309,10 @@ async function enqueueRecorded(
   flow: Parameters<JobQueues['enqueueLoadFlow']>[0],
   timeoutMs: number,
 ): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const adding = queues.enqueueLoadFlow(flow).then(
+  const accepted = await withTimeout(queues.enqueueLoadFlow(flow), timeoutMs).then(
     () => true,
     () => false,
   );
-  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-  const accepted = await Promise.race([adding, timedOut]);
-  clearTimeout(timer);
   if (accepted) await prisma.ingestionRun.update({ where: { id: flow.ingestionRunId }, data: { enqueuedAt: new Date() } });
   return accepted;
 }

@@ -89,9 +89,10 @@ export class JobQueues {
   /**
    * A build without a load (a rebuild): the build stages from silver, in order, on what bronze holds.
    * `idPrefix` names its stage jobs (the run's id unless given); `priority` puts it behind loads.
+   * With `ingestionRunId`, the build stages of a load whose ingest is done (a lost flow started again).
    */
   async enqueueBuildFlow(
-    build: { tenantId: string; buildRunId: string; asOf: string },
+    build: { tenantId: string; buildRunId: string; ingestionRunId?: string; asOf: string },
     options: { idPrefix?: string; priority?: number } = {},
   ): Promise<{ jobIds: Record<string, string> }> {
     return this.enqueueStages(build, options.idPrefix ?? build.buildRunId, undefined, options.priority);
