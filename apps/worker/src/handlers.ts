@@ -9,7 +9,7 @@ import {
   landingScanJob,
   offboardTenantJob,
   provisionTenantJob,
-  recoverLostLoads,
+  recoverLostFlows,
   refreshRollupsJob,
   requeueFailedGoldRebuilds,
   sweepCredentialsJob,
@@ -45,7 +45,7 @@ const DEFAULT_TENANT_LOCK_TTL_MS = 60_000;
 export function buildRegistry(options: HandlerDeps): JobHandlerRegistry {
   const deps = { ...options, landing: options.landing ?? new LocalLandingStore(options.dataDir) };
   // Told once until a sweep reaches Redis again, not at every sweep of an outage.
-  let lostLoadsUnreachable = false;
+  let lostFlowsUnreachable = false;
   return new JobHandlerRegistry()
     .register(provisionTenantJob, provisionTenantHandler(deps))
     .register(offboardTenantJob, offboardTenantHandler(deps))
@@ -57,18 +57,19 @@ export function buildRegistry(options: HandlerDeps): JobHandlerRegistry {
     .register(enqueuePendingLoadsJob, async (_payload, context) => {
       const started = await enqueuePendingLoads(deps.prisma, deps.queues);
       if (started.length > 0) context.log.info({ ingestionRunIds: started }, 'started loads the queue had not accepted');
-      // The same sweep starts again the loads whose flow the queue lost (Redis back without its data).
-      // A handler whose lock vanished with the data is aborted within one lock lifetime; the second
-      // lets it reach its next check before the load runs again.
-      const lost = await recoverLostLoads(deps.prisma, deps.queues, { graceMs: 2 * (deps.tenantLockTtlMs ?? DEFAULT_TENANT_LOCK_TTL_MS) });
+      // The same sweep starts again the loads and rebuilds whose flow the queue lost (Redis back
+      // without its data). A handler whose lock vanished with the data is aborted within one lock
+      // lifetime; the second lets it reach its next check before the run starts again.
+      const lost = await recoverLostFlows(deps.prisma, deps.queues, { graceMs: 2 * (deps.tenantLockTtlMs ?? DEFAULT_TENANT_LOCK_TTL_MS) });
       for (const r of lost.recovered) {
+        const what = r.ingestionRunId ? `load ${r.ingestionRunId}` : `rebuild ${r.buildRunId}`;
         context.log.warn(
           { tenantId: r.tenantId, ingestionRunId: r.ingestionRunId, buildRunId: r.buildRunId, missingSince: r.missingSince, restartedFrom: r.restartedFrom },
-          `load ${r.ingestionRunId} of tenant ${r.tenantId}: none of its jobs were in the queue (Redis lost its data?); its flow is started again from ${r.restartedFrom}`,
+          `${what} of tenant ${r.tenantId}: none of its jobs were in the queue (Redis lost its data?); its flow is started again from ${r.restartedFrom}`,
         );
       }
-      if (lost.unreachable && !lostLoadsUnreachable) context.log.warn({ err: lost.unreachable }, 'lost-loads recovery: Redis did not answer, so no load was looked at or started again; the next sweeps try again');
-      lostLoadsUnreachable = lost.unreachable !== undefined;
+      if (lost.unreachable && !lostFlowsUnreachable) context.log.warn({ err: lost.unreachable }, 'lost-flows recovery: Redis did not answer, so no run was looked at or started again; the next sweeps try again');
+      lostFlowsUnreachable = lost.unreachable !== undefined;
       // The same sweep gives a failed rebuild for missing gold columns its next attempt (bounded),
       // so a deploy's rebuild that failed is not left to the next start; Postgres only, no warehouse.
       const rebuilds = await requeueFailedGoldRebuilds(deps.prisma, deps.queues);
@@ -79,7 +80,7 @@ export function buildRegistry(options: HandlerDeps): JobHandlerRegistry {
       const goldRebuilds = rebuilds.filter((r) => r.buildRunId).map((r) => ({ tenantId: r.tenantId, buildRunId: r.buildRunId, attempt: r.attempt }));
       return {
         started,
-        ...(lost.recovered.length > 0 ? { recovered: lost.recovered.map((r) => r.ingestionRunId) } : {}),
+        ...(lost.recovered.length > 0 ? { recovered: lost.recovered.map((r) => r.buildRunId) } : {}),
         ...(goldRebuilds.length > 0 ? { goldRebuilds } : {}),
       };
     })

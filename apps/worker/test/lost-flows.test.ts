@@ -6,13 +6,14 @@ import { QueueEvents } from 'bullmq';
 import pino from 'pino';
 import { FileSecretStore, loadSetting } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient } from '@kineo/db';
-import { bullConnection, enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, LOAD_STAGES, provisionTenantJob, QUEUE_PREFIX, requestLoad } from '@kineo/jobs';
+import { bullConnection, enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, LOAD_STAGES, provisionTenantJob, QUEUE_PREFIX, requestLoad, requestRebuild } from '@kineo/jobs';
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import { startRedis, startTestStack, type TestStack } from '@kineo/testkit';
 import { buildRegistry, JobHandlerRegistry, startWorker, type JobHandler } from '../src';
 
-// A load the queue accepted and then lost (Redis back without its data) is started again by the
-// worker's sweep once no handler can still be running it, and ends published with no command.
+// A load (or rebuild) the queue accepted and then lost (Redis back without its data) is started
+// again by the worker's sweep once no handler can still be running it, and ends published with no
+// command; one whose jobs are still in the queue is left alone.
 
 const log = pino({ level: 'silent' });
 
@@ -146,6 +147,27 @@ describe('a load whose flow Redis lost', () => {
     return (await queues.enqueue(enqueuePendingLoadsJob, {})).waitUntilFinished(events, 30_000) as Promise<{ started: string[]; recovered?: string[] }>;
   }
 
+  /** The test as the schedule (an in-process worker declares none): sweeps until one starts `buildRunId` again, then one more, whose result it gives. */
+  async function sweepUntilRecovered(queues: JobQueues, redisUrl: string, buildRunId: string) {
+    const events = new QueueEvents('maintenance', { connection: bullConnection(redisUrl), prefix: QUEUE_PREFIX });
+    try {
+      await events.waitUntilReady();
+      const sweeps: unknown[] = [];
+      await until(
+        async () => {
+          const result = await sweep(queues, events);
+          sweeps.push(result);
+          return result.recovered?.includes(buildRunId) ? true : undefined;
+        },
+        `a sweep to recover build run ${buildRunId}`,
+        () => sweeps,
+      );
+      return await sweep(queues, events);
+    } finally {
+      await events.close();
+    }
+  }
+
   it('is published without any command when Redis came back empty between two of its stages: bronze holds it once, the version moves by one, one load.recovered event', async () => {
     const { redis, startEmpty } = await ownRedis('between-stages-redis');
     let redisNow = redis;
@@ -194,7 +216,7 @@ describe('a load whose flow Redis lost', () => {
       expect(recovered).toHaveLength(1);
       expect(recovered[0]).toMatchObject({
         actor: 'worker',
-        details: { ingestionRunId: ticket.ingestionRunId, buildRunId: ticket.buildRunId, restartedFrom: 'silver', reason: expect.stringContaining("none of the load's jobs were in the queue") },
+        details: { ingestionRunId: ticket.ingestionRunId, buildRunId: ticket.buildRunId, restartedFrom: 'silver', reason: expect.stringContaining('none of its jobs were in the queue') },
       });
       expect(await prisma.auditEvent.count({ where: { tenantId: tenant.tenantId, action: 'data.published' } })).toBe(1);
       // The ingest already done was not run again; each build stage ran once after the recovery.
@@ -240,38 +262,50 @@ describe('a load whose flow Redis lost', () => {
             context.signal.throwIfAborted();
           },
     );
-    let events: QueueEvents | undefined;
     try {
       const tenant = await provisioned(queues, 'lost-mid-ingest');
       const ticket = await requestedLoad(queues, tenant);
       await ingestStarted;
       await redis.stop();
       redisNow = await startEmpty();
-      events = new QueueEvents('maintenance', { connection: bullConnection(redisNow.url), prefix: QUEUE_PREFIX });
-      await events.waitUntilReady();
-      // The test is the schedule here: sweeps, until one starts the load again.
-      const sweeps: unknown[] = [];
-      await until(
-        async () => {
-          const result = await sweep(queues, events!);
-          sweeps.push(result);
-          return result.recovered?.includes(ticket.ingestionRunId) ? true : undefined;
-        },
-        'a sweep to recover the load',
-        () => sweeps,
-      );
+      // The sweep after the recovery finds nothing more to do.
+      expect(await sweepUntilRecovered(queues, redisNow.url, ticket.buildRunId)).toEqual({ started: [] });
       const build = await ended(ticket.buildRunId, () => ingests);
       expect(build).toMatchObject({ status: 'succeeded', dataVersion: 1 });
       expect(ingests).toEqual(['held', 'ran']);
       expect(await prisma.ingestionRun.findUniqueOrThrow({ where: { id: ticket.ingestionRunId } })).toMatchObject({ status: 'succeeded', rowsLoaded: 4n });
       const recovered = await prisma.auditEvent.findMany({ where: { tenantId: tenant.tenantId, action: 'load.recovered' } });
       expect(recovered.map((e) => e.details)).toEqual([expect.objectContaining({ ingestionRunId: ticket.ingestionRunId, restartedFrom: 'ingest' })]);
-      // A sweep after the recovery finds nothing more to do.
-      expect(await sweep(queues, events)).toEqual({ started: [] });
       expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.tenantId } })).dataVersion).toBe(1);
       await expectInBronzeOnce(tenant.ref, ticket.ingestionRunId);
     } finally {
-      await events?.close();
+      await worker.close();
+      await queues.close();
+      await redisNow.stop();
+    }
+  });
+
+  it("is a rebuild's too: published without any command when Redis came back empty before its stages ran, one build.recovered event", async () => {
+    const { redis, startEmpty } = await ownRedis('rebuild-redis');
+    let redisNow = redis;
+    const queues = new JobQueues(redis.url, { onError: () => undefined });
+    const worker = await registryWrapping(redis.url, queues, (_name, handler) => handler);
+    try {
+      const tenant = await provisioned(queues, 'lost-rebuild');
+      const load = await requestedLoad(queues, tenant);
+      expect(await ended(load.buildRunId)).toMatchObject({ status: 'succeeded', dataVersion: 1 });
+      // Held in the queue, as a rebuild behind other work is, when Redis loses its data.
+      await queues.queue('build').pause();
+      const rebuild = await requestRebuild(prisma, queues, { tenantId: tenant.tenantId, actor: 'test' });
+      await redis.stop();
+      redisNow = await startEmpty();
+      await sweepUntilRecovered(queues, redisNow.url, rebuild.buildRunId);
+      expect(await ended(rebuild.buildRunId)).toMatchObject({ status: 'succeeded', dataVersion: 2 });
+      const recovered = await prisma.auditEvent.findMany({ where: { tenantId: tenant.tenantId, action: { in: ['load.recovered', 'build.recovered'] } } });
+      expect(recovered.map((e) => [e.action, e.details])).toEqual([['build.recovered', expect.objectContaining({ buildRunId: rebuild.buildRunId, restartedFrom: 'silver' })]]);
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.tenantId } })).dataVersion).toBe(2);
+      await expectInBronzeOnce(tenant.ref, load.ingestionRunId);
+    } finally {
       await worker.close();
       await queues.close();
       await redisNow.stop();
@@ -315,7 +349,7 @@ describe('a load whose flow Redis lost', () => {
           const result = await sweep(queues, events);
           const build = await prisma.buildRun.findUniqueOrThrow({ where: { id: ticket.buildRunId } });
           sweeps.push({ result, flowMissingSince: build.flowMissingSince });
-          expect(result.recovered ?? []).not.toContain(ticket.ingestionRunId);
+          expect(result.recovered ?? []).not.toContain(ticket.buildRunId);
           expect(build.flowMissingSince).toBeNull();
           return (await clock()) - from > 4 * LOCK_TTL_MS ? true : undefined;
         },

@@ -117,7 +117,10 @@ export const landingScanJob = defineJob({
   schema: z.object({}).strict(),
 });
 
-/** Starts the recorded loads the queue never accepted (their request met Redis down). */
+/**
+ * Starts the recorded loads the queue never accepted (their request met Redis down), and starts again
+ * the loads and rebuilds whose flow the queue lost (Redis back without its data; see recoverLostFlows).
+ */
 export const enqueuePendingLoadsJob = defineJob({
   name: 'load.enqueue-pending',
   queue: 'maintenance',

@@ -3,7 +3,7 @@ import type { PrismaClient } from '@kineo/db';
 import { assertFilesWithinUploadLimit, assertRowsWithinLimit, uploadLimitOf } from '@kineo/db';
 import { LOAD_FLOW_LOST } from '@kineo/errors';
 import { countCsvRows, type MeasuredFile } from './row-count.util';
-import { BUILD_STAGE_NAMES, buildStageJob, ingestLoadJob, type LOAD_SOURCES } from './definitions';
+import { BUILD_STAGE_NAMES, buildStageJob, ingestLoadJob, REFRESH_ROLLUPS_PRIORITY, type LOAD_SOURCES, type QueueName } from './definitions';
 import type { JobQueues } from './queues';
 
 export interface LoadRequest {
@@ -117,71 +117,70 @@ export async function enqueuePendingLoads(
   return started;
 }
 
-/** A load whose flow the queue had accepted and then lost, started again by `recoverLostLoads`. */
-export interface RecoveredLoad {
+/** A load or rebuild whose flow the queue had accepted and then lost, started again by `recoverLostFlows`. */
+export interface RecoveredFlow {
+  kind: 'load' | 'rebuild';
   tenantId: string;
-  ingestionRunId: string;
   buildRunId: string;
+  /** A load's. */
+  ingestionRunId?: string;
   /** When a sweep first found none of its jobs in the queue. */
   missingSince: string;
-  /** The first step of the flow started again: `ingest`, or the first build stage when bronze already holds the load. */
+  /** The first step started again: `ingest`, or the first build stage (a rebuild; a load bronze already holds). */
   restartedFrom: string;
 }
 
-/** What one recovery sweep did; `unreachable` when it could not ask Redis about a load's jobs and so recovered nothing more. */
-export interface LostLoadsSweep {
-  recovered: RecoveredLoad[];
-  /** Loads seen without their jobs for the first time, or still within the grace. */
+/** What one recovery sweep did; `unreachable` when Redis did not answer, so it recovered nothing more. */
+export interface LostFlowsSweep {
+  recovered: RecoveredFlow[];
+  /** Build runs seen without their jobs for the first time, or still within the grace. */
   waiting: string[];
   unreachable?: string;
 }
 
+type UnfinishedRun = Awaited<ReturnType<typeof unfinishedRuns>>[number];
+
 /**
- * Starts again the flow of each load the queue accepted and then lost: Redis came back without its
- * data (restarted without persistence, an empty replica promoted, flushed), so the run stays queued
- * or running in Postgres with none of its jobs (`loadJobIds`) in BullMQ in any state. A handler may
- * still be running such a load, its tenant lock gone with the data: the lock's renewal then aborts
- * it within one lock lifetime, so a load is only started again once its jobs have been missing for
- * `graceMs` (the worker gives twice that lifetime: the aborted handler also has to reach its next
- * check), counted
- * from the first sweep that found them missing, by Postgres's clock and recorded in Postgres
- * (`build_run.flow_missing_since`), since the data loss itself may wipe anything kept in Redis.
- * A load that reappears (its jobs found again) is forgotten. Only loads of active tenants: a
- * suspended tenant's load is recovered once it is resumed.
+ * Starts again the flow of each load (and rebuild) the queue accepted and then lost: Redis came back
+ * without its data (restarted without persistence, an empty replica promoted, flushed), so the run
+ * stays queued or running in Postgres with none of its jobs (`loadJobIds`; a rebuild's
+ * `<prefix>-<stage>`) in BullMQ in any state. A handler may still be running it, its tenant lock
+ * gone with the data: the lock's renewal then aborts it within one lock lifetime, so a run is only
+ * started again once its jobs have been missing for `graceMs` (the worker gives twice that lifetime:
+ * the aborted handler also has to reach its next check), counted from the first sweep that found
+ * them missing, by Postgres's clock and recorded in Postgres (`build_run.flow_missing_since`),
+ * since the data loss itself may wipe anything kept in Redis. A run whose jobs are found again is
+ * forgotten. Only runs of active tenants: a suspended tenant's are recovered once it is resumed.
  *
- * The flow is enqueued through `enqueueLoadFlow`, as the first time; a load whose ingest has
+ * A load's flow is enqueued through `enqueueLoadFlow`, as the first time; a load whose ingest has
  * succeeded (bronze holds it; its landing folder is gone) starts again from the build stages, with
- * the same job ids, since ingesting it again would record the batch twice. Build stages rebuild
- * from bronze and publish finishes a version already recorded, so stages that had succeeded are run
- * again rather than skipped. Each recovery is audited (`load.recovered`) once, whatever the number of
- * sweeps running: a sweep takes a load by clearing the `flow_missing_since` it saw.
+ * the same job ids, since ingesting it again would record the batch twice. A rebuild's goes through
+ * `enqueueBuildFlow` under its own job ids (a gold rebuild's `gold-...` prefix, behind loads). Build
+ * stages rebuild from bronze and publish finishes a version already recorded, so stages that had
+ * succeeded are run again rather than skipped. Each recovery is audited (`load.recovered`,
+ * `build.recovered`) once, whatever the number of sweeps running: a sweep takes a run by clearing
+ * the `flow_missing_since` it saw.
  */
-export async function recoverLostLoads(
+export async function recoverLostFlows(
   prisma: PrismaClient,
   queues: JobQueues,
   options: { graceMs: number; enqueueTimeoutMs?: number },
-): Promise<LostLoadsSweep> {
+): Promise<LostFlowsSweep> {
   const timeoutMs = options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS;
-  const unfinished = await prisma.buildRun.findMany({
-    where: {
-      kind: 'load',
-      status: { in: ['queued', 'running'] },
-      ingestionRun: { enqueuedAt: { not: null } },
-      tenant: { status: 'active' },
-    },
-    include: { ingestionRun: true },
-    orderBy: { createdAt: 'asc' },
-    take: 100,
-  });
-  const sweep: LostLoadsSweep = { recovered: [], waiting: [] };
+  const unfinished = await unfinishedRuns(prisma);
+  const sweep: LostFlowsSweep = { recovered: [], waiting: [] };
   if (unfinished.length === 0) return sweep;
+  const goldRebuilds = new Map(
+    (await prisma.goldRebuild.findMany({ where: { buildRunId: { in: unfinished.map((b) => b.id) } } })).map((g) => [g.buildRunId, g]),
+  );
   // One clock for every process sweeping: a worker's own may be off.
   const [{ now }] = await prisma.$queryRaw<{ now: Date }[]>`select now() as now`;
   for (const build of unfinished) {
-    const run = build.ingestionRun!;
+    const gold = goldRebuilds.get(build.id);
+    const plan = restartPlan(build, gold ? { prefix: `gold-${gold.tenantId}-v${gold.fromVersion}-${gold.releaseKey}`, priority: REFRESH_ROLLUPS_PRIORITY } : undefined);
     let present: boolean;
     try {
-      present = await withTimeout(anyJobExists(queues, run.id), timeoutMs);
+      present = await withTimeout(anyJobExists(queues, plan.jobs), timeoutMs);
     } catch (error) {
       // An unanswered question is not a missing job.
       sweep.unreachable = error instanceof Error ? error.message : String(error);
@@ -193,11 +192,11 @@ export async function recoverLostLoads(
     }
     if (!build.flowMissingSince) {
       await prisma.buildRun.updateMany({ where: { id: build.id, flowMissingSince: null }, data: { flowMissingSince: now } });
-      sweep.waiting.push(run.id);
+      sweep.waiting.push(build.id);
       continue;
     }
     if (now.getTime() - build.flowMissingSince.getTime() < options.graceMs) {
-      sweep.waiting.push(run.id);
+      sweep.waiting.push(build.id);
       continue;
     }
     // Taken by this sweep alone, and only while still unfinished.
@@ -206,49 +205,86 @@ export async function recoverLostLoads(
       data: { flowMissingSince: null },
     });
     if (taken.count !== 1) continue;
-    // Once ingested, the run's files are its per-file report: their landed paths are gone with the folder.
-    const ingested = run.status === 'succeeded';
-    const asOf = (build.asOf ?? run.createdAt).toISOString();
-    const flow = ingested ? undefined : loadFlowOf(run, build);
-    if (!ingested && !flow) {
-      await failUnrecoverable(prisma, build.id, run.id, "its flow was lost from the queue and the run does not record where its files were landed, so it cannot be started again: upload the files again");
+    if (!plan.start) {
+      await failUnrecoverable(prisma, build.id, build.ingestionRunId, "its flow was lost from the queue and the run does not record where its files were landed, so it cannot be started again: upload the files again");
       continue;
     }
-    const enqueue = flow
-      ? queues.enqueueLoadFlow(flow)
-      : queues.enqueueBuildFlow({ tenantId: run.tenantId, buildRunId: build.id, ingestionRunId: run.id, asOf }, { idPrefix: run.id });
     try {
-      await withTimeout(enqueue, timeoutMs);
+      await withTimeout(plan.start(queues), timeoutMs);
     } catch (error) {
       // Left as it was found, so the next sweep tries again without a second grace.
       await prisma.buildRun.updateMany({ where: { id: build.id, flowMissingSince: null }, data: { flowMissingSince: build.flowMissingSince } });
       sweep.unreachable = error instanceof Error ? error.message : String(error);
       return sweep;
     }
-    const recovered: RecoveredLoad = {
-      tenantId: run.tenantId,
-      ingestionRunId: run.id,
+    const recovered: RecoveredFlow = {
+      kind: build.kind === 'load' ? 'load' : 'rebuild',
+      tenantId: build.tenantId,
       buildRunId: build.id,
+      ...(build.ingestionRunId ? { ingestionRunId: build.ingestionRunId } : {}),
       missingSince: build.flowMissingSince.toISOString(),
-      restartedFrom: ingested ? BUILD_STAGE_NAMES[0] : 'ingest',
+      restartedFrom: plan.restartedFrom,
     };
+    const { kind: _kind, tenantId: _tenantId, ...details } = recovered;
     await prisma.auditEvent.create({
       data: {
         actor: 'worker',
-        action: 'load.recovered',
-        tenantId: run.tenantId,
+        action: recovered.kind === 'load' ? 'load.recovered' : 'build.recovered',
+        tenantId: build.tenantId,
         details: {
-          ingestionRunId: run.id,
-          buildRunId: build.id,
-          reason: `none of the load's jobs were in the queue for ${Math.round(options.graceMs / 1000)} s or more (Redis lost its data?), and it was not finished`,
-          missingSince: recovered.missingSince,
-          restartedFrom: recovered.restartedFrom,
+          ...details,
+          reason: `none of its jobs were in the queue for ${Math.round(options.graceMs / 1000)} s or more (Redis lost its data?), and it was not finished`,
         },
       },
     });
     sweep.recovered.push(recovered);
   }
   return sweep;
+}
+
+/** Unfinished loads the queue had accepted, and unfinished rebuilds (a rebuild is enqueued as it is recorded), of active tenants. */
+function unfinishedRuns(prisma: PrismaClient) {
+  return prisma.buildRun.findMany({
+    where: {
+      status: { in: ['queued', 'running'] },
+      tenant: { status: 'active' },
+      OR: [{ kind: 'load', ingestionRun: { enqueuedAt: { not: null } } }, { kind: 'rebuild' }],
+    },
+    include: { ingestionRun: true },
+    orderBy: { createdAt: 'asc' },
+    take: 100,
+  });
+}
+
+/**
+ * A run's job ids and how to enqueue its flow again; no `start` for a load that cannot be (its
+ * files' landed paths not recorded). `gold`: a gold rebuild's job-id prefix and priority.
+ */
+function restartPlan(
+  build: UnfinishedRun,
+  gold?: { prefix: string; priority: number },
+): { jobs: { queue: QueueName; id: string }[]; restartedFrom: string; start?: (queues: JobQueues) => Promise<unknown> } {
+  const asOf = (build.asOf ?? build.createdAt).toISOString();
+  const run = build.kind === 'load' ? build.ingestionRun : null;
+  if (!run) {
+    const prefix = gold?.prefix ?? build.id;
+    return {
+      jobs: BUILD_STAGE_NAMES.map((stage) => ({ queue: buildStageJob.queue, id: `${prefix}-${stage}` })),
+      restartedFrom: BUILD_STAGE_NAMES[0],
+      start: (queues) => queues.enqueueBuildFlow({ tenantId: build.tenantId, buildRunId: build.id, asOf }, { idPrefix: prefix, priority: gold?.priority }),
+    };
+  }
+  const jobs = Object.entries(loadJobIds(run.id)).map(([stage, id]) => ({ queue: stage === 'ingest' ? ingestLoadJob.queue : buildStageJob.queue, id }));
+  // Once ingested, the run's files are its per-file report: their landed paths are gone with the folder.
+  if (run.status === 'succeeded') {
+    return {
+      jobs,
+      restartedFrom: BUILD_STAGE_NAMES[0],
+      start: (queues) => queues.enqueueBuildFlow({ tenantId: build.tenantId, buildRunId: build.id, ingestionRunId: run.id, asOf }, { idPrefix: run.id }),
+    };
+  }
+  const flow = loadFlowOf(run, build);
+  return { jobs, restartedFrom: 'ingest', start: flow ? (queues) => queues.enqueueLoadFlow(flow) : undefined };
 }
 
 export function loadJobIds(ingestionRunId: string): Record<string, string> {
@@ -273,20 +309,17 @@ function loadFlowOf(
 }
 
 /** Ends a lost load that cannot be started again as failed, with the reason, so it is not left running. */
-async function failUnrecoverable(prisma: PrismaClient, buildRunId: string, ingestionRunId: string, reason: string): Promise<void> {
+async function failUnrecoverable(prisma: PrismaClient, buildRunId: string, ingestionRunId: string | null, reason: string): Promise<void> {
   const finished = { status: 'failed' as const, error: `The load failed: ${reason}.`, failureCode: LOAD_FLOW_LOST, finishedAt: new Date() };
   await prisma.$transaction([
     prisma.buildRun.update({ where: { id: buildRunId }, data: finished }),
-    prisma.ingestionRun.update({ where: { id: ingestionRunId }, data: finished }),
+    ...(ingestionRunId ? [prisma.ingestionRun.update({ where: { id: ingestionRunId }, data: finished })] : []),
   ]);
 }
 
-/** Whether any job of the load's flow is in BullMQ, in any state. */
-async function anyJobExists(queues: JobQueues, ingestionRunId: string): Promise<boolean> {
-  for (const [stage, jobId] of Object.entries(loadJobIds(ingestionRunId))) {
-    const queue = queues.queue(stage === 'ingest' ? ingestLoadJob.queue : buildStageJob.queue);
-    if (await queue.getJob(jobId)) return true;
-  }
+/** Whether any of a flow's jobs is in BullMQ, in any state. */
+async function anyJobExists(queues: JobQueues, jobs: { queue: QueueName; id: string }[]): Promise<boolean> {
+  for (const job of jobs) if (await queues.queue(job.queue).getJob(job.id)) return true;
   return false;
 }
 
