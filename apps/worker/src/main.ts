@@ -66,14 +66,38 @@ async function main() {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   // Every worker process (re)declares the same schedule; BullMQ keeps one.
-  const declareSchedules = async () => {
+  const schedules = [
     // A drop folder is the local landing store's only (see landingScanHandler).
-    if (settings.LANDING_STORE === 'local') await queues.schedule(landingScanJob, {}, settings.LANDING_SCAN_INTERVAL_MS);
+    ...(settings.LANDING_STORE === 'local' ? [{ job: landingScanJob, everyMs: settings.LANDING_SCAN_INTERVAL_MS }] : []),
     // A scheduler's first run is now: loads left unenqueued while the stack was down start at once.
-    await queues.schedule(enqueuePendingLoadsJob, {}, settings.LOAD_ENQUEUE_RETRY_INTERVAL_MS);
-    await queues.schedule(sweepCredentialsJob, {}, CREDENTIAL_SWEEP_INTERVAL_MS);
-    await queues.schedule(landingRetentionJob, {}, LANDING_RETENTION_SWEEP_MS);
+    { job: enqueuePendingLoadsJob, everyMs: settings.LOAD_ENQUEUE_RETRY_INTERVAL_MS },
+    { job: sweepCredentialsJob, everyMs: CREDENTIAL_SWEEP_INTERVAL_MS },
+    { job: landingRetentionJob, everyMs: LANDING_RETENTION_SWEEP_MS },
+  ];
+  const declareSchedules = async () => {
+    for (const { job, everyMs } of schedules) await queues.schedule(job, {}, everyMs);
   };
+  // A Redis emptied with no outage seen (FLUSHALL, or restarted faster than any connection noticed)
+  // takes the schedules with it, and with them the sweep that restarts lost loads: checked as often
+  // as that sweep runs, and declared again when one is missing. One check at a time: while Redis is
+  // away a check waits for it, and the outage log declares them again when it is back.
+  let checking = false;
+  const scheduleCheck = setInterval(() => {
+    if (checking || stopping) return;
+    checking = true;
+    void (async () => {
+      const missing: string[] = [];
+      for (const { job } of schedules) if (!(await queues.isScheduled(job))) missing.push(job.name);
+      if (missing.length === 0 || stopping) return;
+      await declareSchedules();
+      log.warn({ missing }, 'schedules missing from Redis (emptied without an outage?) were declared again');
+    })()
+      .catch((err: unknown) => {
+        if (!stopping) log.warn({ err }, 'could not check the schedules in Redis; the next check tries again');
+      })
+      .finally(() => (checking = false));
+  }, settings.LOAD_ENQUEUE_RETRY_INTERVAL_MS);
+  scheduleCheck.unref();
   // The schedules live in Redis: one that comes back empty (restarted without persistence, an empty
   // replica promoted) has none, and without this the landing scans and the pending-loads sweep would
   // stop until the worker restarted, leaving landed loads unenqueued. Declaring them again is a no-op

@@ -63,6 +63,17 @@ function countingStatements<W extends Warehouse>(wh: W): { warehouse: W; stateme
   return { warehouse, statementsOf: (tenantId) => counts.get(tenantId) ?? 0 };
 }
 
+
+/** The built worker as a process of its own, its output kept: `said` finds the log lines carrying a message. */
+function runWorkerMain(env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { out: '', err: '' };
+  child.stdout.on('data', (d) => (output.out += d));
+  child.stderr.on('data', (d) => (output.err += d));
+  const said = (msg: string) => output.out.split('\n').filter((line) => line.includes(`"msg":"${msg}`));
+  return { child, output, said };
+}
+
 describe('the worker', () => {
   let stack: TestStack;
   let prisma: PrismaClient;
@@ -990,23 +1001,14 @@ describe('the worker', () => {
     // A Redis of its own, so stopping it leaves the suite's alone.
     const redisOptions = { dir: path.join(stack.dir, 'outage-redis'), serverBin: loadSetting('REDIS_SERVER_BIN') };
     let redis = await startRedis(redisOptions);
-    const main = path.join(__dirname, '..', 'dist', 'main.js');
     const graceMs = 1_000;
-    const child = spawn(process.execPath, [main], {
-      env: { ...process.env, ...stack.env, REDIS_URL: redis.url, LOG_LEVEL: 'info', WORKER_SHUTDOWN_GRACE_MS: String(graceMs) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const said = (msg: string) => out.split('\n').filter((line) => line.includes(`"msg":"${msg}`));
+    const { child, output, said } = runWorkerMain({ ...stack.env, REDIS_URL: redis.url, LOG_LEVEL: 'info', WORKER_SHUTDOWN_GRACE_MS: String(graceMs) });
     // Gives up well inside the test's own time limit, with what the worker said, so a failure shows why.
     const until = async (done: () => boolean, what: string) => {
       const giveUpAt = Date.now() + 45_000;
       while (!done()) {
-        if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${out}${err}`);
-        if (Date.now() > giveUpAt) throw new Error(`worker did not say "${what}" within 45 s; it said:\n${out}${err}`);
+        if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${output.out}${output.err}`);
+        if (Date.now() > giveUpAt) throw new Error(`worker did not say "${what}" within 45 s; it said:\n${output.out}${output.err}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     };
@@ -1057,7 +1059,41 @@ describe('the worker', () => {
     // A job that was running when Redis went is told as such (its outcome could not be kept), not
     // as a connection error.
     expect(said('queue connection error')).toEqual([]);
-    expect(err).toBe('');
+    expect(output.err).toBe('');
+  });
+
+  it('declares its schedules again when Redis is emptied in place (FLUSHALL), which no connection notices as an outage', async () => {
+    const redis = await startRedis({ dir: path.join(stack.dir, 'flushed-redis'), serverBin: loadSetting('REDIS_SERVER_BIN') });
+    const { child, output, said } = runWorkerMain({ ...stack.env, REDIS_URL: redis.url, LOG_LEVEL: 'info', LOAD_ENQUEUE_RETRY_INTERVAL_MS: '1000' });
+    const maintenance = new Queue('maintenance', { connection: bullConnection(redis.url), prefix: QUEUE_PREFIX });
+    const scheduled = async () => (await maintenance.getJobSchedulers()).map((s) => s.name).sort();
+    const expected = [enqueuePendingLoadsJob.name, landingRetentionJob.name, landingScanJob.name, sweepCredentialsJob.name].sort();
+    const until = async (done: () => boolean | Promise<boolean>, what: string) => {
+      const giveUpAt = Date.now() + 45_000;
+      while (!(await done())) {
+        if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${output.out}${output.err}`);
+        if (Date.now() > giveUpAt) throw new Error(`${what} did not happen within 45 s; the worker said:\n${output.out}${output.err}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const flusher = new Redis(redis.url);
+    try {
+      await until(() => said('worker ready').length > 0, 'worker ready');
+      await until(async () => (await scheduled()).length === expected.length, 'the first declaration');
+      await flusher.flushall();
+      expect(await scheduled()).toEqual([]);
+      await until(() => said('schedules missing from Redis (emptied without an outage?) were declared again').length > 0, 'the schedules declared again');
+      expect(await scheduled()).toEqual(expected);
+      // No connection failed: nothing was seen as an outage.
+      expect(said('Redis unreachable at')).toEqual([]);
+      expect(output.err).toBe('');
+    } finally {
+      flusher.disconnect();
+      await maintenance.close();
+      child.kill('SIGKILL');
+      await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      await redis.stop();
+    }
   });
 
   it('stops cleanly on SIGTERM', async () => {

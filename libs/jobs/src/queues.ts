@@ -69,6 +69,11 @@ export class JobQueues {
     );
   }
 
+  /** Whether `schedule` declared this job's schedule in the Redis the queue now reaches. */
+  async isScheduled(definition: JobDefinition): Promise<boolean> {
+    return (await this.queue(definition.queue).getJobScheduler(definition.name)) !== undefined;
+  }
+
   /**
    * One flow per load: ingest, then each build stage in order. BullMQ runs children before their
    * parent, so the last stage is the root and the ingest job the deepest child; a failed step
