@@ -114,6 +114,8 @@ test.describe('explore', () => {
     const cut = result.getByTestId('cut-answer');
     await expect(cut).toHaveText('Showing the first 1,000 rows; more match. Narrow the query, or export it for every row.');
     await expect(result.locator('.table-footer [aria-live]')).toHaveText('Rows 1–25 of 1,000');
+    // The limit field says what the gateway did with a query that set none.
+    await expect(page.getByLabel('Rows at most')).toHaveValue('1000');
     await expectNoSeriousA11yViolations(page);
     const [download] = await Promise.all([page.waitForEvent('download'), result.getByRole('button', { name: 'Export CSV' }).click()]);
     expect((await readCsvDownload(download)).rows.length).toBeGreaterThan(1000);

@@ -14,8 +14,8 @@ export const EXPLORE_CHARTS: { kind: ExploreChart; label: string }[] = [
   { kind: 'table', label: 'Table' },
 ];
 
-/** Rows at most unless the person sets another limit: a chart of more bars than this is unreadable. */
-export const DEFAULT_LIMIT = 100;
+/** The rows the gateway answers when a query sets no limit: what "Rows at most" shows until the person sets one. */
+export const DEFAULT_LIMIT = 1000;
 /** The gateway's most rows in one answer (an export has no such limit unless its query sets one). */
 export const MAX_LIMIT = 50000;
 
