@@ -10,6 +10,7 @@ import { bullConnection, enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, LOA
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import { startRedis, startTestStack, type TestStack } from '@kineo/testkit';
 import { buildRegistry, JobHandlerRegistry, startWorker, type JobHandler } from '../src';
+import { VALID_LOAD_FILES } from './support/valid-load';
 
 // A load (or rebuild) the queue accepted and then lost (Redis back without its data) is started
 // again by the worker's sweep once no handler can still be running it, and ends published with no
@@ -17,13 +18,7 @@ import { buildRegistry, JobHandlerRegistry, startWorker, type JobHandler } from 
 
 const log = pino({ level: 'silent' });
 
-/** The four files of a valid load, one row each. */
-const files: Record<string, string> = {
-  'users.csv': 'id,username,idnumber,firstname,lastname,email,department,city,country,timezone,suspended,deleted,timecreated,lastaccess\n1,a,,A,A,a@x.org,,,,99,0,0,0,0\n',
-  'job_assignments.csv': 'id,userid,idnumber,fullname,sortorder,managerjaid,tempmanagerjaid,tempmanagerexpirydate,organisationid,positionid,startdate,enddate\n1,1,,,1,,,,,,,\n',
-  'courses.csv': 'id,fullname,shortname,idnumber,category,coursetype,visible,startdate,enablecompletion\n1,C,C,,1,0,1,0,1\n',
-  'course_completions.csv': 'id,userid,course,timeenrolled,timestarted,timecompleted,status,rplgrade,organisationid,positionid\n1,1,1,0,0,0,10,,,\n',
-};
+const files = VALID_LOAD_FILES;
 
 /** The shortest lock the settings allow: the sweep's grace is twice it. */
 const LOCK_TTL_MS = 3_000;
