@@ -35,7 +35,7 @@ const warehouseQueries = (metrics: string): number =>
   Number(/^analytics_warehouse_query_duration_seconds_count\{outcome="ok"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
 
 interface Result {
-  columns: { key: string; member: string; type: string }[];
+  columns: { key: string; member: string; type: string; values?: { value: string; label: string; tone: string | null }[] | null }[];
   rows: Record<string, unknown>[];
   dataVersion: number;
   asOf: string;
@@ -46,7 +46,7 @@ interface Result {
   partialPeriod: { column: string; value: string | number; through: string } | null;
 }
 
-const RESULT = 'columns { key member type } rows dataVersion asOf cached rollup hasMore total partialPeriod { column value through }';
+const RESULT = 'columns { key member type values { value label tone } } rows dataVersion asOf cached rollup hasMore total partialPeriod { column value through }';
 
 
 describe('analytics over GraphQL, on a generated tenant loaded through the real pipeline', () => {
@@ -254,6 +254,13 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect(Object.fromEntries(board.tiles['by-rag']!.result.rows.map((r) => [r['Certification.rag'], r['Certification.count']]))).toEqual(
         Object.fromEntries(byRag.map((r) => [r.rag, Number(r.n)])),
       );
+      // Each code comes with how it reads and what it means, so a chart shows "Red" in red.
+      expect(board.tiles['by-rag']!.result.columns.find((c) => c.member === 'Certification.rag')!.values).toEqual([
+        { value: 'red', label: 'Red', tone: 'bad' },
+        { value: 'amber', label: 'Amber', tone: 'warning' },
+        { value: 'green', label: 'Green', tone: 'good' },
+      ]);
+      expect(board.tiles['by-organisation']!.result.columns.find((c) => c.member === 'Learner.organisationName')!.values).toBeNull();
     });
 
     it('program progress', async () => {
@@ -634,9 +641,14 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
     });
 
     it('meta lists the cubes and the dashboards of the caller\'s role', async () => {
-      const reply = await graphql<{ meta: { cubes: { name: string; measures: { name: string }[]; rollups: { name: string; dimensions: string[] }[] }[]; dashboards: { id: string }[] } }>(
+      const reply = await graphql<{
+        meta: {
+          cubes: { name: string; measures: { name: string }[]; dimensions: { name: string; values: { value: string; label: string }[] | null }[]; rollups: { name: string; dimensions: string[] }[] }[];
+          dashboards: { id: string }[];
+        };
+      }>(
         app,
-        '{ meta { cubes { name measures { name } rollups { name dimensions timeDimension granularity } } dashboards { id } } }',
+        '{ meta { cubes { name measures { name } dimensions { name values { value label } } rollups { name dimensions timeDimension granularity } } dashboards { id } } }',
         as('viewer'),
       );
       expect(reply.body.errors).toBeUndefined();
@@ -644,6 +656,8 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect(course.rollups).toContainEqual(expect.objectContaining({ name: 'CourseProgress.byOrganisation', dimensions: expect.arrayContaining(['Learner.organisationId']) }));
       expect(reply.body.data!.meta.cubes.map((c) => c.name)).toEqual(expect.arrayContaining(['Learner', 'CourseProgress', 'Certification', 'ProgramProgress']));
       expect(reply.body.data!.meta.dashboards.map((d) => d.id)).not.toContain('my-team');
+      const status = course.dimensions.find((d) => d.name === 'CourseProgress.status')!;
+      expect(status.values?.find((v) => v.value === 'in_progress')?.label).toBe('In progress');
     });
   });
 

@@ -105,6 +105,30 @@ test.describe('explore', () => {
     await expect(result.locator('.recharts-bar-rectangle')).toHaveCount(bars);
   });
 
+  test('a coded field is filtered by choosing its label, and its values read as words in the chart and its table', async ({ page, signIn }) => {
+    await signIn('admin');
+    await page.goto('/explore');
+    const measure = page.getByRole('group', { name: 'Measures' }).getByLabel('Enrolments');
+    await measure.click();
+    await expect(measure).toBeChecked();
+    const status = page.getByRole('group', { name: 'Group by', exact: true }).getByLabel('Status', { exact: true });
+    await status.click();
+    await expect(status).toBeChecked();
+    const result = page.locator('section[data-tile="explore"]');
+    await expect(result.locator('.recharts-bar-rectangle').first()).toBeVisible();
+    await result.getByText('Data table').click();
+    await expect(result.getByRole('rowheader', { name: 'Not started', exact: true })).toBeVisible();
+    await expect(result.getByRole('rowheader', { name: 'not_started', exact: true })).toHaveCount(0);
+    const filters = page.getByRole('group', { name: 'Filters' });
+    await filters.getByLabel('Where').selectOption({ label: 'Course progress: Status' });
+    // A list of the field's values by label, not a box to type its code into.
+    await filters.getByLabel('Is').selectOption({ label: 'In progress' });
+    await filters.getByRole('button', { name: 'Add filter' }).click();
+    await expect(filters.getByRole('listitem')).toHaveText(/Course progress: Status = In progress/);
+    await expect(page).toHaveURL(/in_progress/);
+    await expect(result.getByRole('rowheader')).toHaveText(['In progress']);
+  });
+
   test('an answer the row limit cut says so beside its table, and its export holds every row', async ({ page, signIn }) => {
     await signIn('admin');
     // One row per learner and course: thousands, more than one answer holds unless a limit is set.

@@ -221,6 +221,44 @@ test.describe('dashboards', () => {
     const closedYear = courses.getByRole('row').filter({ hasText: 'before the first load: completions only' }).first();
     await expect(closedYear).toBeVisible();
     await expect(closedYear.getByRole('cell').filter({ hasText: '%' })).toHaveCount(0);
+    // The chart is not left empty: with no rate in any year it draws the counts, and says so and why.
+    await expect(courses.locator('.recharts-line:not(.partial-period) path.recharts-curve')).toHaveCount(2);
+    expect(await courses.locator('.recharts-legend-item-text').allTextContents()).toEqual(['Completed', 'Enrolments']);
+    await expect(courses.getByTestId('drawn-instead')).toHaveText(
+      'Completion rate is empty for every fiscal year shown, so the chart draws Completed and Enrolments instead.',
+    );
+    await expect(courses.getByTestId('point-note')).toHaveText(/^(\d{4}, )*\d{4},? and \d{4}: before the first load: completions only\.$|^\d{4}: before the first load: completions only\.$/);
+    // Every year the table lists is named in the note.
+    const years = (await courses.getByRole('row').allTextContents()).map((text) => /^\d{4}/.exec(text)?.[0]).filter(Boolean);
+    expect(years.length).toBeGreaterThan(0);
+    for (const year of years) await expect(courses.getByTestId('point-note')).toContainText(year!);
+  });
+
+  test('codes read as words, a legend in their order, each in the colour of what it means', async ({ page, signIn }) => {
+    await signIn('admin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Certification compliance' }).click();
+    const rag = tile(page, 'by-rag');
+    await expect(rag.locator('.recharts-pie-sector').first()).toBeVisible();
+    const legend = await rag.locator('.recharts-legend-item-text').allTextContents();
+    expect(legend.length).toBeGreaterThan(1);
+    // Red, amber, green in that order (of those the data holds), never the codes.
+    expect(legend).toEqual(['Red', 'Amber', 'Green'].filter((name) => legend.includes(name)));
+    const fills = await rag.locator('.recharts-pie-sector path').evaluateAll((paths) => paths.map((p) => p.getAttribute('fill')));
+    expect(fills).toEqual(legend.map((name) => ({ Red: '#b3261e', Amber: '#a15c00', Green: '#2e7d4f' })[name]));
+    // The same in the table under the chart and in the filter's choices.
+    await rag.getByText('Data table').click();
+    await expect(rag.getByRole('rowheader', { name: legend[0], exact: true })).toBeVisible();
+    await expect(rag.getByRole('rowheader', { name: /^(red|amber|green)$/ })).toHaveCount(0);
+    const state = page.getByRole('form', { name: 'Filters' }).getByLabel('State');
+    await expect(state.locator('option').nth(1)).toBeAttached();
+    const choices = await state.locator('option').allTextContents();
+    const codes: Record<string, string> = { Assigned: 'assigned', 'In progress': 'in_progress', Certified: 'certified', 'Window open': 'window_open', Expired: 'expired' };
+    expect(choices.slice(1).every((choice) => choice in codes)).toBe(true);
+    // Choosing a label filters by its code: the URL carries the code, the chart one slice.
+    const chosen = choices.includes('In progress') ? 'In progress' : choices[1];
+    await state.selectOption({ label: chosen });
+    await expect(page).toHaveURL(new RegExp(`Certification\\.state=${codes[chosen]}(&|$)`));
+    await expect(tile(page, 'by-state').locator('.recharts-legend-item-text')).toHaveText([chosen]);
   });
 
   test("a tile whose figure failed says why in its frame while the dashboard's other tiles draw", async ({ page, signIn }) => {

@@ -74,6 +74,21 @@ export interface AnalyticsQuery {
   total?: boolean;
 }
 
+/**
+ * What a code means to a person reading a chart: 'good' (done, compliant), 'warning' (due, in a
+ * window), 'bad' (overdue, expired, red), 'active' (under way) or 'neutral' (not started, unknown).
+ * A chart draws a value in its tone's colour, so "red" is red and "complete" is the same colour on
+ * every dashboard.
+ */
+export type ValueTone = 'good' | 'warning' | 'bad' | 'active' | 'neutral';
+
+/** One code a dimension takes, as the LMS export writes it, and how it reads. */
+export interface DimensionValue {
+  value: string;
+  label: string;
+  tone?: ValueTone;
+}
+
 export type ColumnType = 'string' | 'number' | 'boolean' | 'date';
 export type ColumnFormat = 'percent' | 'integer' | 'decimal' | 'hours' | 'days';
 
@@ -84,6 +99,8 @@ export interface CompiledColumn {
   title: string;
   type: ColumnType;
   format?: ColumnFormat;
+  /** A coded dimension's values, labels and tones (DimensionDef.values). */
+  values?: readonly DimensionValue[];
 }
 
 export interface CompiledQuery {
@@ -189,6 +206,8 @@ export interface MemberMeta {
   description: string;
   type: ColumnType | 'time';
   format?: ColumnFormat;
+  /** A coded dimension's values, labels and tones. */
+  values?: readonly DimensionValue[];
 }
 
 export interface CubeMeta {

@@ -21,6 +21,7 @@ export function describeModel(): ModelMeta {
       description: d.description,
       type: d.type,
       ...(d.type === 'time' ? { granularities: [...GRANULARITIES] } : {}),
+      ...(d.values ? { values: d.values } : {}),
     })),
     joins: [...cube.joins],
     rollups: (cube.rollups ?? []).map((r) => ({

@@ -3,11 +3,12 @@ import type { Dialect } from '@kineo/warehouse';
 import type { AnalyticsQuery, AnalyticsScope } from './analytics.types';
 import { compileDrill } from './compiler/compile-drill';
 import { compileQuery } from './compiler/compile-query';
+import { describeModel } from './describe-model';
 import { CUBES } from './model';
 
 const known = new Map<string, string>();
 
-/** Fixed inputs: only the model's own SQL may move the fingerprint. */
+/** Fixed inputs: only the model's own SQL and what it says of its members may move the fingerprint. */
 const AS_OF = '2000-01-01';
 const SCOPES: AnalyticsScope[] = [
   { kind: 'tenant' },
@@ -19,7 +20,9 @@ const SCOPES: AnalyticsScope[] = [
  * A hash of the SQL the model compiles to: every measure (and its drill list), every dimension and
  * every scope. A release that changes what a member means changes it, so answers cached by an
  * earlier release (their key holds it) are never served as this release's; the model's functions
- * are compiled rather than read, because their text hides what their closures hold.
+ * are compiled rather than read, because their text hides what their closures hold. What an
+ * answer's columns say (titles, formats, a coded dimension's labels) is cached with its rows, so
+ * the model's description is part of it too.
  */
 export function modelFingerprint(dialect: Dialect, options: { fresh?: boolean } = {}): string {
   const memo = known.get(dialect.engine);
@@ -48,6 +51,7 @@ export function modelFingerprint(dialect: Dialect, options: { fresh?: boolean } 
       add(() => compileQuery(query, SCOPES[0], dialect, compileOptions));
     }
   }
+  hash.update(JSON.stringify(describeModel()));
   const fingerprint = hash.digest('base64url').slice(0, 16);
   known.set(dialect.engine, fingerprint);
   return fingerprint;

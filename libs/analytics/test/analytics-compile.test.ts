@@ -476,4 +476,49 @@ describe('the model fingerprint in every cache key', () => {
     }
     expect(modelFingerprint(duckdbDialect, { fresh: true })).toBe(before);
   });
+
+  it("moves when what an answer's columns say changes (a code's label), since the columns are cached with the rows", () => {
+    const before = modelFingerprint(duckdbDialect, { fresh: true });
+    const certification = CUBES.get('Certification')!;
+    const rag = certification.dimensions.rag;
+    try {
+      certification.dimensions.rag = { ...rag, values: rag.values!.map((v) => (v.value === 'amber' ? { ...v, label: 'Yellow' } : v)) };
+      expect(modelFingerprint(duckdbDialect, { fresh: true })).not.toBe(before);
+    } finally {
+      certification.dimensions.rag = rag;
+    }
+    expect(modelFingerprint(duckdbDialect, { fresh: true })).toBe(before);
+  });
+});
+
+describe('coded dimensions', () => {
+  it("carry their codes' labels and tones in every answer's column, the drill list's and a rollup's too", () => {
+    const query: AnalyticsQuery = { measures: ['Certification.count'], dimensions: ['Certification.rag', 'Learner.organisationName'] };
+    const column = compileQuery(query, TENANT, duckdbDialect, options).columns.find((c) => c.member === 'Certification.rag');
+    expect(column?.values).toEqual([
+      { value: 'red', label: 'Red', tone: 'bad' },
+      { value: 'amber', label: 'Amber', tone: 'warning' },
+      { value: 'green', label: 'Green', tone: 'good' },
+    ]);
+    expect(compileQuery(query, TENANT, duckdbDialect, options).columns.find((c) => c.member === 'Learner.organisationName')).not.toHaveProperty('values');
+    const drill = compileDrill({ query: { measures: ['SeminarSignup.signups'] }, cell: {}, measure: 'SeminarSignup.signups' }, TENANT, duckdbDialect, options);
+    expect(drill.columns.find((c) => c.member === 'SeminarSignup.status')?.values?.find((v) => v.value === 'no_show')).toEqual({ value: 'no_show', label: 'No-show', tone: 'bad' });
+    const models = rollupModels(duckdbDialect, '2025-06-30');
+    const manifest = [...models[models.length - 1].sql.matchAll(/select '([^']+)' as rollup_name, '([^']+)' as table_name, '([0-9a-f]+)' as signature/g)].map(
+      ([, rollup, table, signature]) => ({ rollup, table, signature, asOfKey: 20250630, rows: 10 }),
+    );
+    const fromRollup = compileQuery({ measures: ['CourseProgress.count'], dimensions: ['CourseProgress.status'] }, TENANT, duckdbDialect, { ...options, rollups: manifest });
+    expect(fromRollup.rollup).toBeDefined();
+    expect(fromRollup.columns[0]!.values?.map((v) => v.label)).toEqual(['Complete', 'Complete by RPL', 'In progress', 'Not started', 'Unknown']);
+  });
+
+  it('list each code once, with a label of its own, as meta describes them', () => {
+    const meta = describeModel();
+    const coded = meta.cubes.flatMap((cube) => cube.dimensions.filter((d) => d.values));
+    expect(coded.map((d) => d.name)).toEqual(expect.arrayContaining(['CourseProgress.status', 'ProgramProgress.status', 'Certification.state', 'Certification.rag', 'SeminarSignup.status', 'LearningTime.source']));
+    for (const d of coded) {
+      expect(new Set(d.values!.map((v) => v.value)).size).toBe(d.values!.length);
+      expect(new Set(d.values!.map((v) => v.label)).size).toBe(d.values!.length);
+    }
+  });
 });

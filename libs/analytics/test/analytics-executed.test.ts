@@ -462,6 +462,22 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
     expect(sorted).toEqual([...sorted].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
   });
 
+  it("every code a coded dimension holds in a built tenant's gold is one the model labels, so a chart never shows a raw code", async () => {
+    let checked = 0;
+    for (const cube of CUBES.values()) {
+      const first = Object.keys(cube.measures)[0]!;
+      for (const [name, def] of Object.entries(cube.dimensions)) {
+        if (!def.values) continue;
+        const member = `${cube.name}.${name}`;
+        const rows = await run({ measures: [`${cube.name}.${first}`], dimensions: [member], filters: [{ member, operator: 'set' }] });
+        const unlabelled = rows.map((r) => r[member]).filter((code) => !def.values!.some((v) => v.value === code));
+        expect({ member, unlabelled }).toEqual({ member, unlabelled: [] });
+        checked += rows.length;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
   it('a July fiscal year is named by the year it ends in', async () => {
     const rows = await run({
       measures: ['CourseProgress.count'],

@@ -4,7 +4,7 @@ import type { AnalyticsScope, CompiledColumn, CompiledDrill, CompileOptions, Dri
 import { assemble, whereConditions } from './compile-query';
 import { coerce, dimensionValue, grainValue } from './filters';
 import { JoinPlanner } from './join-planner';
-import { planQuery, resolveDimension, type QueryPlan } from './resolve';
+import { dimensionColumnOf, planQuery, resolveDimension, type QueryPlan } from './resolve';
 import { normaliseScope } from './scope';
 import { compileEnv, fragment, parseIsoDay, type ParamSink } from './sql-context';
 
@@ -97,12 +97,7 @@ export function compileDrill(req: DrillRequest, scope: AnalyticsScope, dialect: 
   const drillKey = perLearner ? ['user_key'] : plan.cube.drill.key;
   const drillColumns = drillMembers.map((member) => resolveDimension(member, `drill columns of ${plan.cube.name}`));
   const keyNames = drillKey.map((_, i) => `_k${i}`);
-  const columns: CompiledColumn[] = drillColumns.map((d) => ({
-    key: d.member,
-    member: d.member,
-    title: d.def.title,
-    type: d.def.type === 'time' ? 'date' : d.def.type,
-  }));
+  const columns: CompiledColumn[] = drillColumns.map(dimensionColumnOf);
 
   const orderDims = plan.cube.drill.order.map((member) => {
     const d = resolveDimension(member, `drill order of ${plan.cube.name}`);

@@ -2,7 +2,7 @@ import type { Dialect, SqlParam } from '@kineo/warehouse';
 import type { AnalyticsQuery, AnalyticsScope, CompiledColumn, CompiledQuery, CompileOptions } from '../analytics.types';
 import { dimensionPredicate, dimensionValue, grainValue, measurePredicate } from './filters';
 import { JoinPlanner } from './join-planner';
-import { planQuery, type QueryPlan } from './resolve';
+import { dimensionColumnOf, planQuery, type QueryPlan } from './resolve';
 import { normaliseScope, scopePredicate } from './scope';
 import { chooseRollup, compileRollupPlan } from './compile-rollup';
 import { compileEnv, fragment, type CompileEnv, type Fragment, type ParamSink } from './sql-context';
@@ -41,7 +41,7 @@ const toKey = (d: Date) => d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 
 export function dimensionColumns(plan: QueryPlan, planner: JoinPlanner, c: ParamSink): { sql: string; column: CompiledColumn }[] {
   const out = plan.dimensions.map((d): { sql: string; column: CompiledColumn } => ({
     sql: dimensionValue(d, planner.n, c),
-    column: { key: d.member, member: d.member, title: titleOf(d.member, d.def), type: d.def.type === 'time' ? 'date' : d.def.type },
+    column: dimensionColumnOf(d),
   }));
   if (plan.time?.granularity) {
     const grain = grainValue(plan.time.dimension, plan.time.granularity, planner.n);

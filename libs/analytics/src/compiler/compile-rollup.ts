@@ -4,7 +4,7 @@ import type { Nodes } from '../model';
 import { rollupSignature, rollupsOf, type ResolvedRollup, type RollupManifestEntry } from '../rollups/rollups';
 import { dimensionPredicate, grainValue, measurePredicate } from './filters';
 import { dateNodeOf } from './join-planner';
-import type { QueryPlan, ResolvedFilter } from './resolve';
+import { dimensionColumnOf, type QueryPlan, type ResolvedFilter } from './resolve';
 import { dateKeyOf, fragment, type CompileEnv, type Fragment, type ParamSink } from './sql-context';
 
 /** Grains a query may group by from a rollup kept at each grain. */
@@ -118,7 +118,7 @@ export function compileRollupPlan(
 
   const dims: { sql: string; column: CompiledColumn }[] = plan.dimensions.map((d) => ({
     sql: col(d.member),
-    column: { key: d.member, member: d.member, title: d.def.title, type: d.def.type === 'time' ? 'date' : d.def.type },
+    column: dimensionColumnOf(d),
   }));
   if (plan.time?.granularity) {
     const grain = grainValue(plan.time.dimension, plan.time.granularity, n);

@@ -1,8 +1,19 @@
 import { AnalyticsQueryError } from '../analytics-query.error';
-import type { AnalyticsFilter, AnalyticsQuery, Granularity } from '../analytics.types';
+import type { AnalyticsFilter, AnalyticsQuery, CompiledColumn, Granularity } from '../analytics.types';
 import { CUBES, type CubeDef, type DimensionDef, type MeasureDef } from '../model';
 import { DEFAULT_LIMIT, describeIssues, querySchema } from './query.schema';
 import { parseIsoDay } from './sql-context';
+
+/** The answer's column of a plain dimension: its row key is the member; a coded one carries its labels. */
+export function dimensionColumnOf(d: ResolvedDimension): CompiledColumn {
+  return {
+    key: d.member,
+    member: d.member,
+    title: d.def.title.trim() || d.member,
+    type: d.def.type === 'time' ? 'date' : d.def.type,
+    ...(d.def.values ? { values: d.def.values } : {}),
+  };
+}
 
 export interface ResolvedMeasure {
   member: string;

@@ -2,6 +2,7 @@ import { factCube } from './cube.util';
 import { COURSE_DIMENSIONS, COURSE_NODE } from './course.cubes';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, exactly, rate, sum } from './measures.util';
 import type { SqlOf } from './model.types';
+import { coded, LEARNING_SOURCE, SEMINAR_STATUS } from './values.util';
 
 const SCORM_ADDITIVE = ['attempts', 'completed', 'completionRate', 'passed', 'passRate', 'averageScore', 'hours'];
 
@@ -75,7 +76,7 @@ export const SEMINAR_SIGNUP = factCube({
     ...COURSE_DIMENSIONS,
     seminarName: dimension('string', 'Seminar', 'The seminar name.', (n) => `${n.event}.seminar_name`),
     eventId: dimension('number', 'Seminar event id', 'The LMS session id of the event.', (n) => `${n.event}.session_id`),
-    status: column('string', 'Status', "'booked', 'waitlisted', 'attended', 'no_show', 'cancelled', 'requested', 'declined', 'approved' or 'unknown'.", 'status'),
+    status: coded(column('string', 'Status', "'booked', 'waitlisted', 'attended', 'no_show', 'cancelled', 'requested', 'declined', 'approved' or 'unknown'.", 'status'), SEMINAR_STATUS),
     attended: column('boolean', 'Attended', 'Fully or partially attended.', 'attended'),
     eventDate: dimension('time', 'Event start', 'When the seminar event starts.', (n) => `${n.event}.start_date_key`),
     signedUpDate: dateKey('Signed up', 'When the learner signed up.', 'signed_up_date_key'),
@@ -113,7 +114,7 @@ export const LEARNING_TIME = factCube({
     },
   },
   dimensions: {
-    source: column('string', 'Source', "'elearning' (SCORM) or 'seminar'.", 'source'),
+    source: coded(column('string', 'Source', "'elearning' (SCORM) or 'seminar'.", 'source'), LEARNING_SOURCE),
     seconds: column('number', 'Seconds', 'Seconds of learning of the learner on the day from the source.', 'seconds'),
     date: dateKey('Date', 'The day of the learning (UTC).', 'date_key'),
   },

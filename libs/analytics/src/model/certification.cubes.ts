@@ -3,6 +3,7 @@ import { COURSE_DIMENSIONS, COURSE_NODE } from './course.cubes';
 import { column, count, countWhere, dateKey, dimension, distinctLearners, rate, sum } from './measures.util';
 import type { DimensionDef, JoinNode, MeasureDef } from './model.types';
 import { BY_ORGANISATION, historyRollups } from './rollups.util';
+import { coded, CERTIFICATION_COURSE_STATUS, CERTIFICATION_PATH, CERTIFICATION_STATE, RAG } from './values.util';
 
 const CERTIFICATION_NODE: JoinNode = {
   table: 'dim_certification',
@@ -70,11 +71,11 @@ export const CERTIFICATION = factCube({
   },
   dimensions: {
     ...CERTIFICATION_DIMENSIONS,
-    state: column('string', 'State', "'assigned', 'in_progress', 'certified', 'window_open' or 'expired'.", 'state'),
-    rag: column('string', 'RAG', "'red', 'amber' or 'green'.", 'rag'),
+    state: coded(column('string', 'State', "'assigned', 'in_progress', 'certified', 'window_open' or 'expired'.", 'state'), CERTIFICATION_STATE),
+    rag: coded(column('string', 'RAG', "'red', 'amber' or 'green'.", 'rag'), RAG),
     isCompliant: column('boolean', 'Compliant', 'Completed and not expired as at the build.', 'is_compliant'),
     isOverdue: column('boolean', 'Overdue', 'Not completed and past the due date as at the build.', 'is_overdue'),
-    certificationPath: column('string', 'Path', "'certification' (first time) or 'recertification'.", 'certif_path'),
+    certificationPath: coded(column('string', 'Path', "'certification' (first time) or 'recertification'.", 'certif_path'), CERTIFICATION_PATH),
     completedDate: dateKey('Completed', 'When the current cycle was completed.', 'completed_date_key'),
     windowOpensDate: dateKey('Window opens', 'When recertification opens.', 'window_opens_date_key'),
     expiresDate: dateKey('Expires', 'When the certification expires.', 'expires_date_key'),
@@ -121,8 +122,8 @@ export const CERTIFICATION_HISTORY = historyCube({
   },
   dimensions: {
     ...CERTIFICATION_DIMENSIONS,
-    state: column('string', 'State', 'The certification state at the fiscal year end.', 'state'),
-    rag: column('string', 'RAG', 'The RAG at the fiscal year end.', 'rag'),
+    state: coded(column('string', 'State', 'The certification state at the fiscal year end.', 'state'), CERTIFICATION_STATE),
+    rag: coded(column('string', 'RAG', 'The RAG at the fiscal year end.', 'rag'), RAG),
     isCompliant: column('boolean', 'Compliant', 'Compliant at the fiscal year end.', 'is_compliant'),
     isOverdue: column('boolean', 'Overdue', 'Overdue at the fiscal year end.', 'is_overdue'),
     expiresDate: dateKey('Expires', 'When the certification expired or expires.', 'expires_date_key'),
@@ -148,7 +149,7 @@ export const COURSE_TO_CERTIFICATION_HISTORY = historyCube({
     ...CERTIFICATION_DIMENSIONS,
     courseName: COURSE_DIMENSIONS.courseName,
     courseId: COURSE_DIMENSIONS.courseId,
-    courseStatus: column('string', 'Course status', 'The course status at the fiscal year end.', 'course_status'),
+    courseStatus: coded(column('string', 'Course status', 'The course status at the fiscal year end.', 'course_status'), CERTIFICATION_COURSE_STATUS),
     isComplete: column('boolean', 'Complete', 'Complete at the fiscal year end.', 'is_complete'),
   },
   rollups: historyRollups('CourseToCertHistory', ['count', 'completed', 'completionRate']),

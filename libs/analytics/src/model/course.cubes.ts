@@ -2,6 +2,7 @@ import { factCube, historyCube, yearEndRate } from './cube.util';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate } from './measures.util';
 import type { DimensionDef, JoinNode } from './model.types';
 import { BY_ORGANISATION, historyRollups } from './rollups.util';
+import { coded, COURSE_STATUS, COURSE_TYPE } from './values.util';
 
 export const COURSE_NODE: JoinNode = { table: 'dim_course', on: (n) => `${n.course}.course_key = ${n.f}.course_key` };
 
@@ -9,7 +10,7 @@ export const COURSE_DIMENSIONS: Record<string, DimensionDef> = {
   courseId: dimension('number', 'Course id', 'The LMS course id.', (n) => `${n.course}.course_id`),
   courseName: dimension('string', 'Course', 'The course name.', (n) => `${n.course}.name`),
   courseShortName: dimension('string', 'Course short name', 'The course short name.', (n) => `${n.course}.short_name`),
-  courseType: dimension('string', 'Course type', "'elearning', 'blended', 'seminar' or 'N/A'.", (n) => `${n.course}.course_type`),
+  courseType: coded(dimension('string', 'Course type', "'elearning', 'blended', 'seminar' or 'N/A'.", (n) => `${n.course}.course_type`), COURSE_TYPE),
 };
 
 const ADDITIVE = ['count', 'completed', 'completedRpl', 'inProgress', 'notStarted', 'completionRate', 'averageDaysToComplete'];
@@ -38,7 +39,7 @@ export const COURSE_PROGRESS = factCube({
   },
   dimensions: {
     ...COURSE_DIMENSIONS,
-    status: column('string', 'Status', "'not_started', 'in_progress', 'complete', 'complete_rpl' or 'unknown'.", 'status'),
+    status: coded(column('string', 'Status', "'not_started', 'in_progress', 'complete', 'complete_rpl' or 'unknown'.", 'status'), COURSE_STATUS),
     isComplete: column('boolean', 'Complete', 'Complete or complete by RPL.', 'is_complete'),
     daysToComplete: column('number', 'Days to complete', 'Whole days from start (or enrolment) to completion.', 'days_to_complete'),
     enrolledDate: dateKey('Enrolled', 'When the learner was enrolled.', 'enrolled_date_key'),
@@ -86,7 +87,7 @@ export const COURSE_HISTORY = historyCube({
   },
   dimensions: {
     ...COURSE_DIMENSIONS,
-    status: column('string', 'Status', 'The course status at the fiscal year end.', 'status'),
+    status: coded(column('string', 'Status', 'The course status at the fiscal year end.', 'status'), COURSE_STATUS),
     isComplete: column('boolean', 'Complete', 'Complete (or by RPL) at the fiscal year end.', 'is_complete'),
     completedDate: dateKey('Completed', 'When the learner completed.', 'completed_date_key'),
   },

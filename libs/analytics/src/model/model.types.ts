@@ -1,5 +1,5 @@
 import type { SqlParam } from '@kineo/warehouse';
-import type { ColumnFormat } from '../analytics.types';
+import type { ColumnFormat, DimensionValue } from '../analytics.types';
 
 /**
  * Table aliases by join-node name. Reading a name marks that node (and the nodes it hangs from)
@@ -91,6 +91,7 @@ export interface RollupDef {
 
 export type DimensionType = 'string' | 'number' | 'boolean' | 'time';
 
+
 export interface DimensionDef {
   title: string;
   description: string;
@@ -103,6 +104,12 @@ export interface DimensionDef {
    * user_key, which is the user id, checked at publish). A rollup grouped by it has one row per value.
    */
   identifies?: true;
+  /**
+   * The codes a text dimension takes (a status, a RAG), in the order a legend lists them, each with
+   * its label and tone. A code the data holds and the list does not (a later LMS release) is shown
+   * as it is.
+   */
+  values?: readonly DimensionValue[];
 }
 
 export interface CubeDef {

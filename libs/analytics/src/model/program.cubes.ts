@@ -2,6 +2,7 @@ import { factCube, historyCube, yearEndRate } from './cube.util';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate } from './measures.util';
 import type { DimensionDef, JoinNode, SqlOf } from './model.types';
 import { BY_ORGANISATION, historyRollups } from './rollups.util';
+import { coded, PROGRAM_STATUS } from './values.util';
 
 const PROGRAM_NODE: JoinNode = { table: 'dim_program', on: (n) => `${n.program}.program_key = ${n.f}.program_key` };
 
@@ -38,7 +39,7 @@ export const PROGRAM_PROGRESS = factCube({
   },
   dimensions: {
     ...PROGRAM_DIMENSIONS,
-    status: column('string', 'Status', "'not_started', 'in_progress' or 'complete'.", 'status'),
+    status: coded(column('string', 'Status', "'not_started', 'in_progress' or 'complete'.", 'status'), PROGRAM_STATUS),
     isComplete: column('boolean', 'Complete', 'The program is complete.', 'is_complete'),
     isOverdue: column('boolean', 'Overdue', 'Not complete and past the due date as at the build.', 'is_overdue'),
     daysOverdue: column('number', 'Days overdue', 'Whole days past the due date, as at the build.', 'days_overdue'),
@@ -83,7 +84,7 @@ export const PROGRAM_HISTORY = historyCube({
   },
   dimensions: {
     ...PROGRAM_DIMENSIONS,
-    status: column('string', 'Status', 'The program status at the fiscal year end.', 'status'),
+    status: coded(column('string', 'Status', 'The program status at the fiscal year end.', 'status'), PROGRAM_STATUS),
     isComplete: column('boolean', 'Complete', 'Complete at the fiscal year end.', 'is_complete'),
     isOverdue: column('boolean', 'Overdue', 'Overdue at the fiscal year end.', 'is_overdue'),
     dueDate: dateKey('Due', 'When the program was due.', 'due_date_key'),

@@ -29,6 +29,12 @@ registerEnumType(MemberTypeEnum, { name: 'MemberType', description: 'A member\'s
 export const ColumnFormatEnum = enumOf(['percent', 'integer', 'decimal', 'hours', 'days'] as const);
 registerEnumType(ColumnFormatEnum, { name: 'ColumnFormat', description: 'How a number is meant to be shown.' });
 
+export const ValueToneEnum = enumOf(['good', 'warning', 'bad', 'active', 'neutral'] as const);
+registerEnumType(ValueToneEnum, {
+  name: 'ValueTone',
+  description: 'What a coded value means to a reader, so a chart can colour it the same everywhere (red as red, complete as complete).',
+});
+
 export const ChartKindEnum = enumOf(['kpi', 'bar', 'line', 'pie', 'table'] as const);
 registerEnumType(ChartKindEnum, { name: 'ChartKind' });
 
@@ -98,6 +104,18 @@ export class AnalyticsQueryInput {
   total?: boolean | null;
 }
 
+@ObjectType('DimensionValue', { description: "One code a coded dimension takes (a status, a RAG), as the rows carry it, with how it reads." })
+export class DimensionValueType {
+  @Field({ description: "The code, as the rows carry it (e.g. 'in_progress')." })
+  value!: string;
+
+  @Field({ description: "How it reads (e.g. 'In progress')." })
+  label!: string;
+
+  @Field(() => ValueToneEnum, { nullable: true })
+  tone?: string;
+}
+
 @ObjectType('ResultColumn', { description: 'One column of result rows.' })
 export class ResultColumn {
   @Field({ description: 'The key of this column in each row.' })
@@ -114,6 +132,12 @@ export class ResultColumn {
 
   @Field(() => ColumnFormatEnum, { nullable: true })
   format?: string;
+
+  @Field(() => [DimensionValueType], {
+    nullable: true,
+    description: 'A coded dimension\'s values in legend order, with labels and tones; a code the list lacks is shown as it is.',
+  })
+  values?: readonly DimensionValueType[];
 }
 
 @ObjectType({ isAbstract: true })
@@ -272,6 +296,9 @@ export class MemberMetaType {
 
   @Field(() => [GranularityEnum], { nullable: true, description: 'For a time dimension: the grains it can be grouped by.' })
   granularities?: string[];
+
+  @Field(() => [DimensionValueType], { nullable: true, description: 'For a coded dimension: its values in legend order, with labels and tones.' })
+  values?: readonly DimensionValueType[];
 }
 
 @ObjectType('RollupMeta', { description: "A rollup: the cube's rows grouped by these members, kept as a table of each published version." })

@@ -3,12 +3,59 @@
 import { useRouter } from 'next/navigation';
 import { useId, useMemo, useState, type ReactNode } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell as ShapeCell, Legend, Line, LineChart, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { ValueTone } from '@/generated/browser/graphql';
 import { dimensionColumns, measureColumns, queryOf, rowsOf, type Cell, type Column, type Row, type Tile } from './analytics.types';
 import { DataTable, sortRows, type SortState } from './data-table';
 import { formatCell } from './format.util';
 
 // Calm, distinguishable hues, each at least 3:1 against white (WCAG non-text contrast).
 const PALETTE = ['#2f5d8a', '#c26a2e', '#3f7f5b', '#8a4f9e', '#9a7b1c', '#4d6f82', '#b04a5a', '#5a6270'];
+
+/**
+ * A coded value's colour by what it means (its tone), the same on every chart: red is red, complete
+ * is green. Two values of one tone (complete, complete by RPL) take its shades in the model's order.
+ * Each at least 3:1 against white, as the palette.
+ */
+const TONE_COLOURS: Record<ValueTone, string[]> = {
+  good: ['#2e7d4f', '#5a7f1e'],
+  warning: ['#a15c00', '#8a6d1c'],
+  bad: ['#b3261e', '#8e3b5a'],
+  active: ['#2f5d8a', '#4d6f82'],
+  neutral: ['#6b7280', '#8a4f9e', '#5a6270'],
+};
+
+/**
+ * The colour of each value of `column` among `values` (in the order drawn): a coded value's by its
+ * tone (or, without one, by its place in the model's list), so it does not change with the filters;
+ * any other by its place in `values`.
+ */
+function coloursOf(column: Column | undefined, values: readonly unknown[]): Map<unknown, string> {
+  const declared = column?.values ?? [];
+  const colours = new Map<unknown, string>();
+  values.forEach((value, i) => {
+    const at = declared.findIndex((v) => v.value === value);
+    const coded = declared[at];
+    if (!coded) colours.set(value, PALETTE[i % PALETTE.length]);
+    else if (!coded.tone) colours.set(value, PALETTE[at % PALETTE.length]);
+    else {
+      const shades = TONE_COLOURS[coded.tone];
+      const nth = declared.slice(0, at).filter((v) => v.tone === coded.tone).length;
+      colours.set(value, shades[nth % shades.length]);
+    }
+  });
+  return colours;
+}
+
+/** Rows in the model's order of `column`'s codes (a legend reads Red, Amber, Green), codes it does not list after them. */
+function inCodeOrder(rows: Row[], column: Column): Row[] {
+  const declared = column.values;
+  if (!declared?.length) return rows;
+  const rank = (row: Row) => {
+    const at = declared.findIndex((v) => v.value === row[column.key]);
+    return at < 0 ? declared.length : at;
+  };
+  return [...rows].sort((a, b) => rank(a) - rank(b));
+}
 
 interface ChartTileProps {
   tile: Tile;
@@ -27,8 +74,13 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
   const measures = measureColumns(tile);
   const [sort, setSort] = useState<SortState | null>(null);
   const sorted = useMemo(() => sortRows(rows, sort), [rows, sort]);
-  // One axis per chart: the measures sharing the first one's format (a rate is not drawn on a count's scale).
-  const plotted = measures.filter((m) => m.format === measures[0]?.format);
+  // One axis per chart: the measures sharing the first one's format (a rate is not drawn on a count's
+  // scale). When those are empty on every row (a fiscal year before the first load has counts and no
+  // rates), the next format that has figures is drawn, and a note says so, rather than an empty chart.
+  const first = measures.filter((m) => m.format === measures[0]?.format);
+  const instead = rows.length > 0 && !hasFigures(rows, first) ? measures.filter((m) => m.format !== measures[0]?.format) : [];
+  const fallback = instead.filter((m) => m.format === instead.find((i) => hasFigures(rows, [i]))?.format);
+  const plotted = fallback.length > 0 ? fallback : first;
   // A line runs along its time axis whatever the column order (the gateway puts the time dimension
   // after the others), and any other dimension becomes the series.
   const time = queryOf(tile).timeDimension?.dimension;
@@ -37,6 +89,8 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
   // A dimension with one value per point (a fiscal year's "before the first load" note) labels it
   // in the table; only one that splits a point into several draws a line per value.
   const series = dims.find((d) => d !== category && splitsPoints(rows, category, d));
+  // What the other dimensions say of some points (why a year has no rates), said beside the chart too.
+  const notes = category ? pointNotes(rows, category, dims.filter((d) => d !== category && d !== series), locale) : [];
   const open = (row: Row | undefined) => {
     if (tile.drill && row) router.push(drillHref(row));
   };
@@ -54,6 +108,17 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
           </ResponsiveContainer>
         ) : null}
       </div>
+      {fallback.length > 0 ? (
+        <p className="chart-note" data-testid="drawn-instead">
+          {listOf(first.map((m) => m.title), locale)} {first.length > 1 ? 'are' : 'is'} empty for every {category?.title.toLowerCase() ?? 'row'} shown, so the chart
+          draws {listOf(plotted.map((m) => m.title), locale)} instead.
+        </p>
+      ) : null}
+      {notes.map((note) => (
+        <p key={note.text} className="chart-note" data-testid="point-note">
+          {note.points}: {note.text}.
+        </p>
+      ))}
       {partial && rows.some((row) => String(row[category.key]) === partial.value) ? (
         <p className="chart-note" data-testid="partial-period">
           {partial.label}: {partial.note}, so its figures are not a whole {partial.period}&apos;s{markOf(tile.chart, plotted.length)}.
@@ -74,6 +139,48 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
       </details>
     </figure>
   );
+}
+
+/** A legend in the order drawn (the model's measures, a coded dimension's codes), not alphabetical, recharts' default. */
+function inOrderOf(names: string[]) {
+  return (item: { value?: unknown }) => names.indexOf(String(item.value));
+}
+
+function hasFigures(rows: Row[], columns: Column[]): boolean {
+  return rows.some((row) => columns.some((c) => row[c.key] !== null && row[c.key] !== undefined));
+}
+
+function listOf(items: string[], locale: string | undefined): string {
+  return new Intl.ListFormat(locale, { type: 'conjunction' }).format(items);
+}
+
+/** Points a note may list at most: past that, a dimension that labels every point is the table's to show. */
+const MAX_NOTED_POINTS = 20;
+
+/**
+ * Each text a labelling dimension gives points of the chart, with those points: "2023 and 2024:
+ * before the first load: completions only". Only a dimension that is a note, not a name: it leaves
+ * some points empty, or says one thing of all of them.
+ */
+function pointNotes(rows: Row[], category: Column, labels: Column[], locale: string | undefined): { text: string; points: string }[] {
+  const byText = new Map<string, string[]>();
+  if (rows.length > MAX_NOTED_POINTS) return [];
+  const isNote = (c: Column) => {
+    const texts = rows.map((row) => row[c.key]);
+    return texts.some((t) => t === null || t === undefined || t === '') || new Set(texts).size === 1;
+  };
+  for (const column of labels.filter((c) => c.type === 'string' && isNote(c))) {
+    for (const row of sortRows(rows, { key: category.key, direction: 'asc' })) {
+      const value = row[column.key];
+      if (value === null || value === undefined || value === '') continue;
+      const text = formatCell(value, column, locale);
+      const point = formatCell(row[category.key], category, locale);
+      const points = byText.get(text) ?? [];
+      if (!points.includes(point)) points.push(point);
+      byText.set(text, points);
+    }
+  }
+  return [...byText].map(([text, points]) => ({ text, points: listOf(points, locale) }));
 }
 
 function splitsPoints(rows: Row[], category: Column, dimension: Column): boolean {
@@ -203,16 +310,27 @@ function renderChart(
 
   if (tile.chart === 'pie') {
     const measure = plotted[0];
-    const data = rows.map((row) => ({ name: label(row), value: Number(row[measure.key] ?? 0), row }));
+    const slices = inCodeOrder(rows, category);
+    const colours = coloursOf(category, slices.map((row) => row[category.key]));
+    const data = slices.map((row) => ({ name: label(row), value: Number(row[measure.key] ?? 0), row, fill: colours.get(row[category.key]) }));
     return (
       <PieChart>
-        <Pie data={data} dataKey="value" nameKey="name" outerRadius={100} onClick={(entry) => open((entry as { payload?: { row?: Row } }).payload?.row)} style={clickable}>
-          {data.map((_, i) => (
-            <ShapeCell key={i} fill={PALETTE[i % PALETTE.length]} />
+        <Pie
+          data={data}
+          dataKey="value"
+          nameKey="name"
+          outerRadius={100}
+          isAnimationActive={false}
+          onClick={(entry) => open((entry as { payload?: { row?: Row } }).payload?.row)}
+          style={clickable}
+        >
+          {data.map((slice, i) => (
+            <ShapeCell key={i} fill={slice.fill} />
           ))}
         </Pie>
         <Tooltip formatter={(value) => format(value, measure)} />
-        <Legend />
+        {/* The slices' order (a coded dimension's: Red, Amber, Green), not the labels' alphabet. */}
+        <Legend itemSorter={inOrderOf(data.map((slice) => slice.name))} />
       </PieChart>
     );
   }
@@ -221,7 +339,10 @@ function renderChart(
     // A second dimension (e.g. learning source by month) becomes one line per value.
     const measure = plotted[0];
     if (series) {
-      const names = [...new Set(rows.map((r) => format(r[series.key], series)))];
+      const codes = [...new Set(inCodeOrder(rows, series).map((r) => r[series.key]))];
+      const colours = coloursOf(series, codes);
+      const names = codes.map((code) => format(code, series));
+      const colourOf = (i: number) => colours.get(codes[i]) ?? PALETTE[i % PALETTE.length];
       const byCategory = new Map<string, Record<string, unknown>>();
       // Points in the axis's order (ISO dates and numbers compare as they read), not the rows'.
       const along = sortRows(rows, { key: category.key, direction: 'asc' });
@@ -240,13 +361,11 @@ function renderChart(
           <XAxis dataKey="name" />
           <YAxis tickFormatter={(v) => format(v, measure)} width={70} />
           <Tooltip content={(props) => <LineTooltip active={props.active} payload={props.payload} label={props.label} partial={partial} format={(value) => format(value, measure)} />} />
-          <Legend />
+          <Legend itemSorter={inOrderOf(names)} />
           {names.map((name, i) => (
-            <Line key={name} type="monotone" dataKey={name} stroke={PALETTE[i % PALETTE.length]} dot={false} isAnimationActive={false} />
+            <Line key={name} type="monotone" dataKey={name} stroke={colourOf(i)} dot={false} isAnimationActive={false} />
           ))}
-          {partialAt >= 0
-            ? names.map((name, i) => partialLine(`${name}${PARTIAL_KEY}`, name, PALETTE[i % PALETTE.length], false))
-            : null}
+          {partialAt >= 0 ? names.map((name, i) => partialLine(`${name}${PARTIAL_KEY}`, name, colourOf(i), false)) : null}
         </LineChart>
       );
     }
@@ -261,7 +380,7 @@ function renderChart(
         <Tooltip
           content={(props) => <LineTooltip active={props.active} payload={props.payload} label={props.label} partial={partial} format={(value, key) => format(value, measureOf(key))} />}
         />
-        <Legend />
+        <Legend itemSorter={inOrderOf(plotted.map((m) => m.title))} />
         {plotted.map((m, i) => (
           <Line key={m.key} type="monotone" dataKey={m.key} name={m.title} stroke={PALETTE[i % PALETTE.length]} isAnimationActive={false} />
         ))}
@@ -284,7 +403,7 @@ function renderChart(
         labelFormatter={(name: ReactNode) => (partial && name === partial.label ? `${partial.label} (${partial.note})` : name)}
         formatter={(value, _name, item) => format(value, plotted.find((m) => m.key === item.dataKey) ?? plotted[0])}
       />
-      {plotted.length > 1 ? <Legend /> : null}
+      {plotted.length > 1 ? <Legend itemSorter={inOrderOf(plotted.map((m) => m.title))} /> : null}
       {plotted.map((m, i) => (
         <Bar
           key={m.key}

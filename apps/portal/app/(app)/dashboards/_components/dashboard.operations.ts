@@ -8,6 +8,11 @@ export const ResultColumnFields = graphql(`
     title
     type
     format
+    values {
+      value
+      label
+      tone
+    }
   }
 `);
 

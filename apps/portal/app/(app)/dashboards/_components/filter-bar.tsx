@@ -87,7 +87,9 @@ function FilterSelect({ member, value, reach, onChange }: { member: string; valu
       }),
     staleTime: 5 * 60_000,
   });
-  const key = data?.analytics.columns.find((c) => c.member === member)?.key ?? member;
+  const column = data?.analytics.columns.find((c) => c.member === member);
+  const key = column?.key ?? member;
+  const labelOf = (v: string) => column?.values?.find((coded) => coded.value === v)?.label ?? v;
   const values = [...new Set(rowsOf(data?.analytics.rows).map((r) => r[key]).filter((v): v is string | number => v !== null && v !== ''))].map(String);
   if (value && !values.includes(value)) values.unshift(value);
   return (
@@ -97,7 +99,7 @@ function FilterSelect({ member, value, reach, onChange }: { member: string; valu
         <option value="">{isError ? 'All (values unavailable)' : 'All'}</option>
         {values.map((v) => (
           <option key={v} value={v}>
-            {v}
+            {labelOf(v)}
           </option>
         ))}
       </select>

@@ -12,9 +12,14 @@ function numberFormat(locale: string | undefined, options: Intl.NumberFormatOpti
   return format;
 }
 
-/** A value as a person reads it, in the given locale: rates as percentages, counts grouped, dates long. */
-export function formatCell(value: Cell | undefined, column: Pick<Column, 'type' | 'format'> & { key?: string }, locale?: string): string {
+/**
+ * A value as a person reads it, in the given locale: a code by its label ('In progress'), rates as
+ * percentages, counts grouped, dates long.
+ */
+export function formatCell(value: Cell | undefined, column: Pick<Column, 'type' | 'format'> & { key?: string; values?: Column['values'] }, locale?: string): string {
   if (value === null || value === undefined || value === '') return '—';
+  const coded = column.values?.find((v) => v.value === value);
+  if (coded) return coded.label;
   if (typeof value === 'boolean') return value ? 'Yes' : 'No';
   if (column.type === 'date' && typeof value === 'string') {
     const date = new Date(`${value.slice(0, 10)}T00:00:00Z`);

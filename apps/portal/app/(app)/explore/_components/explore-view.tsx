@@ -245,6 +245,9 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
   const [member, setMember] = useState('');
   const [value, setValue] = useState('');
   const title = (name: string) => members.find((m) => m.name === name)?.label ?? name;
+  // A coded field (a status, a RAG) is chosen from its labels; its code is what the filter sends.
+  const codes = (name: string) => members.find((m) => m.name === name)?.values ?? null;
+  const shown = (name: string, v: unknown) => codes(name)?.find((c) => c.value === v)?.label ?? String(v);
   return (
     <fieldset>
       <legend>Filters</legend>
@@ -253,7 +256,7 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
           {filters.map((f, i) => (
             <li key={`${f.member}-${i}`}>
               <span>
-                {title(f.member)} = {(f.values ?? []).map(String).join(', ')}
+                {title(f.member)} = {(f.values ?? []).map((v) => shown(f.member, v)).join(', ')}
               </span>
               <button type="button" className="button small" onClick={() => onChange(filters.filter((_, j) => j !== i))} aria-label={`Remove filter ${title(f.member)}`}>
                 Remove
@@ -264,7 +267,14 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
       ) : null}
       <div className="field">
         <label htmlFor="explore-filter-member">Where</label>
-        <select id="explore-filter-member" value={member} onChange={(e) => setMember(e.target.value)}>
+        <select
+          id="explore-filter-member"
+          value={member}
+          onChange={(e) => {
+            setMember(e.target.value);
+            setValue('');
+          }}
+        >
           <option value="">Choose a field</option>
           {members.map((m) => (
             <option key={m.name} value={m.name}>
@@ -275,7 +285,18 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
       </div>
       <div className="field">
         <label htmlFor="explore-filter-value">Is</label>
-        <input id="explore-filter-value" value={value} onChange={(e) => setValue(e.target.value)} />
+        {codes(member) ? (
+          <select id="explore-filter-value" value={value} onChange={(e) => setValue(e.target.value)}>
+            <option value="">Choose a value</option>
+            {codes(member)!.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <input id="explore-filter-value" value={value} onChange={(e) => setValue(e.target.value)} />
+        )}
       </div>
       <button
         type="button"

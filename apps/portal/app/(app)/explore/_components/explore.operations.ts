@@ -17,6 +17,10 @@ export const ExploreMetaQuery = graphql(`
           title
           type
           granularities
+          values {
+            value
+            label
+          }
         }
       }
     }
