@@ -127,6 +127,14 @@ test.describe('explore', () => {
     await expect(filters.getByRole('listitem')).toHaveText(/Course progress: Status = In progress/);
     await expect(page).toHaveURL(/in_progress/);
     await expect(result.getByRole('rowheader')).toHaveText(['In progress']);
+    // Any other text field offers the values the caller can see, as a dashboard's filter does.
+    await filters.getByLabel('Where').selectOption({ label: 'Learners: Organisation' });
+    await expect(filters.getByLabel('Is').locator('option').nth(2)).toBeAttached();
+    const organisations = (await filters.getByLabel('Is').locator('option').allTextContents()).slice(1);
+    expect(organisations.length).toBeGreaterThan(1);
+    await filters.getByLabel('Is').selectOption({ label: organisations[0] });
+    await filters.getByRole('button', { name: 'Add filter' }).click();
+    await expect(filters.getByRole('listitem').nth(1)).toContainText(`Learners: Organisation = ${organisations[0]}`);
   });
 
   test('an answer the row limit cut says so beside its table, and its export holds every row', async ({ page, signIn }) => {

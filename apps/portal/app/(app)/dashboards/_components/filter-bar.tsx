@@ -74,10 +74,18 @@ export function FilterBar({ members, params, reach, showReach, onChange }: Filte
   );
 }
 
-function FilterSelect({ member, value, reach, onChange }: { member: string; value: string; reach: Reach; onChange: (value: string) => void }) {
-  const id = `filter-${member.replace(/\W/g, '-')}`;
+/** One value a filter offers: the code it sends and how it reads. */
+export interface MemberValue {
+  value: string;
+  label: string;
+}
+
+/**
+ * The values of a text member the caller can see, from the same scope as the dashboard (at most
+ * 500, in order), each with its label: what a filter offers to choose from.
+ */
+export function useMemberValues(member: string, reach: Reach, enabled = true) {
   const cube = member.slice(0, member.indexOf('.'));
-  // The values a filter offers are the ones the caller can see, from the same scope as the dashboard.
   const { data, isPending, isError } = useQuery({
     queryKey: ['filter-values', member, reach],
     queryFn: () =>
@@ -86,20 +94,28 @@ function FilterSelect({ member, value, reach, onChange }: { member: string; valu
         reach,
       }),
     staleTime: 5 * 60_000,
+    enabled: enabled && member.includes('.'),
   });
   const column = data?.analytics.columns.find((c) => c.member === member);
   const key = column?.key ?? member;
-  const labelOf = (v: string) => column?.values?.find((coded) => coded.value === v)?.label ?? v;
-  const values = [...new Set(rowsOf(data?.analytics.rows).map((r) => r[key]).filter((v): v is string | number => v !== null && v !== ''))].map(String);
-  if (value && !values.includes(value)) values.unshift(value);
+  const codes = [...new Set(rowsOf(data?.analytics.rows).map((r) => r[key]).filter((v): v is string | number => v !== null && v !== ''))].map(String);
+  const values: MemberValue[] = codes.map((value) => ({ value, label: column?.values?.find((coded) => coded.value === value)?.label ?? value }));
+  return { values, isPending, isError };
+}
+
+function FilterSelect({ member, value, reach, onChange }: { member: string; value: string; reach: Reach; onChange: (value: string) => void }) {
+  const id = `filter-${member.replace(/\W/g, '-')}`;
+  // The values a filter offers are the ones the caller can see, from the same scope as the dashboard.
+  const { values, isPending, isError } = useMemberValues(member, reach);
+  const options = value && !values.some((v) => v.value === value) ? [{ value, label: value }, ...values] : values;
   return (
     <div className="field">
       <label htmlFor={id}>{titleOf(member)}</label>
       <select id={id} value={value} onChange={(e) => onChange(e.target.value)} aria-busy={isPending || undefined}>
         <option value="">{isError ? 'All (values unavailable)' : 'All'}</option>
-        {values.map((v) => (
-          <option key={v} value={v}>
-            {labelOf(v)}
+        {options.map((v) => (
+          <option key={v.value} value={v.value}>
+            {v.label}
           </option>
         ))}
       </select>

@@ -8,6 +8,7 @@ import { rowsOf, type AnalyticsFilterInput, type AnalyticsQueryInput, type Tile 
 import { ChartTile } from '../../dashboards/_components/chart-tile';
 import { AnalyticsRowsQuery } from '../../dashboards/_components/dashboard.operations';
 import { DataTable } from '../../dashboards/_components/data-table';
+import { useMemberValues } from '../../dashboards/_components/filter-bar';
 import { ExportButtons } from '../../dashboards/_components/export-buttons';
 import { formatAsOf } from '../../dashboards/_components/format.util';
 import { useLocale } from '../../dashboards/_components/use-locale';
@@ -245,9 +246,10 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
   const [member, setMember] = useState('');
   const [value, setValue] = useState('');
   const title = (name: string) => members.find((m) => m.name === name)?.label ?? name;
-  // A coded field (a status, a RAG) is chosen from its labels; its code is what the filter sends.
-  const codes = (name: string) => members.find((m) => m.name === name)?.values ?? null;
-  const shown = (name: string, v: unknown) => codes(name)?.find((c) => c.value === v)?.label ?? String(v);
+  // A field's values are chosen from a list (a coded one's by label; the filter sends the code), as
+  // a dashboard's filters offer them; typed only when the list cannot be had.
+  const choices = useMemberValues(member, 'all', Boolean(member));
+  const shown = (name: string, v: unknown) => members.find((m) => m.name === name)?.values?.find((c) => c.value === v)?.label ?? String(v);
   return (
     <fieldset>
       <legend>Filters</legend>
@@ -285,10 +287,10 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
       </div>
       <div className="field">
         <label htmlFor="explore-filter-value">Is</label>
-        {codes(member) ? (
-          <select id="explore-filter-value" value={value} onChange={(e) => setValue(e.target.value)}>
-            <option value="">Choose a value</option>
-            {codes(member)!.map((c) => (
+        {member && !choices.isError ? (
+          <select id="explore-filter-value" value={value} onChange={(e) => setValue(e.target.value)} aria-busy={choices.isPending || undefined}>
+            <option value="">{choices.isPending ? 'Loading values…' : 'Choose a value'}</option>
+            {choices.values.map((c) => (
               <option key={c.value} value={c.value}>
                 {c.label}
               </option>
