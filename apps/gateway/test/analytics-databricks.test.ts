@@ -244,11 +244,17 @@ describe('analytics over GraphQL on a Databricks tenant', () => {
     const [header, ...cells] = workbook.worksheets[0]!.getSheetValues().slice(1).map((row) => (row as unknown[]).slice(1));
     expect(header).toEqual(columns.map((c) => c.title));
     // Cells keep their types: ids and counts are numbers, rates the query's doubles.
+    // A coded cell (the status) is its label in the workbook, read by people, and its code in the CSV.
+    const label = (c: (typeof columns)[number], v: unknown) => c.values?.find((coded) => coded.value === v)?.label ?? v;
+    const code = (c: (typeof columns)[number], v: unknown) => c.values?.find((coded) => coded.label === v)?.value ?? v;
     const workbookRows = cells.map((row) => Object.fromEntries(columns.map((c, i) => [c.key, row[i] ?? null])));
-    expect(rounded(workbookRows)).toEqual(rounded(expected.rows.map((r) => Object.fromEntries(columns.map((c) => [c.key, r[c.key] ?? null])))));
+    expect(rounded(workbookRows)).toEqual(rounded(expected.rows.map((r) => Object.fromEntries(columns.map((c) => [c.key, label(c, r[c.key] ?? null)])))));
     expect(workbookRows.every((r) => typeof r['Learner.userId'] === 'number' && typeof r['CourseProgress.completionRate'] === 'number')).toBe(true);
+    expect(workbookRows.some((r) => r['CourseProgress.status'] === 'Not started' || r['CourseProgress.status'] === 'In progress' || r['CourseProgress.status'] === 'Complete')).toBe(true);
     // The CSV of the same query, line for line (generated names hold no comma or quote).
-    expect(csv.body.trimEnd().split('\n')).toEqual([header, ...cells].map((row) => columns.map((_, i) => csvText(row[i])).join(',')));
+    expect(csv.body.trimEnd().split('\n')).toEqual(
+      [header, ...cells.map((row) => row.map((cell, i) => code(columns[i]!, cell)))].map((row) => columns.map((_, i) => csvText(row[i])).join(',')),
+    );
     expect(cells.length).toBe(expected.rows.length);
     expect(cells.length).toBeGreaterThan(1);
   });

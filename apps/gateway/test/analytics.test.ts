@@ -895,6 +895,16 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       const workbook = new ExcelJS.Workbook();
       await workbook.xlsx.load(response.rawPayload as unknown as ArrayBuffer);
       expect(workbook.worksheets[0]!.actualRowCount).toBe(Number(top['CourseProgress.count']) + 1);
+      // People read the XLSX: its status is the label the screens show; a CSV keeps the code for programs.
+      const header = (workbook.worksheets[0]!.getRow(1).values as unknown[]).slice(1);
+      const status = header.indexOf('Status') + 1;
+      expect(status).toBeGreaterThan(0);
+      const label = { not_started: 'Not started', in_progress: 'In progress', complete: 'Complete', complete_rpl: 'Complete by RPL', unknown: 'Unknown' }[
+        top['CourseProgress.status'] as string
+      ];
+      expect(workbook.worksheets[0]!.getRow(2).getCell(status).value).toBe(label);
+      const csv = await exportOf('viewer', { format: 'csv', drill: { query, cell: { 'CourseProgress.status': top['CourseProgress.status'] } } });
+      expect(csv.body.split('\n')[1]!.split(',')[status - 1]).toBe(top['CourseProgress.status']);
     });
 
     /** The XLSX's sheets as rows of cell values (exceljs's row.values start at index 1). */

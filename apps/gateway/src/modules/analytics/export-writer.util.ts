@@ -16,6 +16,8 @@ export interface ExportColumn {
   key: string;
   title: string;
   type: 'string' | 'number' | 'boolean' | 'date';
+  /** A coded column's labels: an XLSX, read by people, shows them; a CSV, read by programs, keeps the codes. */
+  values?: readonly { value: string; label: string }[];
 }
 
 /** An XLSX's second sheet, field and value per row, asked for once the data rows are written (given their count). */
@@ -28,6 +30,7 @@ export const ABOUT_SHEET = 'About this export';
  * Writes chunks of rows as CSV or XLSX to `out` as they come, waiting whenever `out` is full, so an
  * export of millions of rows holds one chunk in memory. Returns the number of data rows written.
  * `about` fills the XLSX's second sheet; a CSV stays data only (its reader would take a note for a row).
+ * An XLSX shows a coded column's labels ('In progress'), as the screens do; a CSV keeps the codes.
  */
 export async function writeExport(
   format: ExportFormat,
@@ -74,10 +77,11 @@ async function writeXlsx(columns: ExportColumn[], chunks: AsyncIterable<Record<s
   const workbook = new (exceljs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: false });
   const sheet = workbook.addWorksheet('Export');
   sheet.columns = columns.map((c) => ({ key: c.key, header: c.title }));
+  const labels = columns.map((c) => (c.values?.length ? new Map<unknown, string>(c.values.map((v) => [v.value, v.label])) : undefined));
   let rows = 0;
   for await (const chunk of chunks) {
     for (const row of chunk) {
-      sheet.addRow(columns.map((c) => xlsxValue(row[c.key], c.type))).commit();
+      sheet.addRow(columns.map((c, i) => xlsxValue(labels[i]?.get(row[c.key]) ?? row[c.key], c.type))).commit();
       rows += 1;
       if (rows % XLSX_COMMIT_EVERY === 0 && out.writableNeedDrain) await once(out, 'drain');
     }
