@@ -10,6 +10,7 @@ import {
   offboardTenantJob,
   provisionTenantJob,
   recoverLostFlows,
+  recoverLostOperations,
   refreshRollupsJob,
   requeueFailedGoldRebuilds,
   sweepCredentialsJob,
@@ -34,7 +35,7 @@ export interface HandlerDeps extends BuildDeps {
   landingRetentionDays?: number;
   /** The UPLOAD_MAX_BYTES setting, capping every plan's upload limit for landing drops. */
   uploadMaxBytes?: number;
-  /** The WORKER_TENANT_LOCK_TTL_MS setting: how long a job whose flow Redis lost may still run (see recoverLostLoads). */
+  /** The WORKER_TENANT_LOCK_TTL_MS setting: how long a job whose flow Redis lost may still run (see recoverLostFlows). */
   tenantLockTtlMs?: number;
 }
 
@@ -57,19 +58,30 @@ export function buildRegistry(options: HandlerDeps): JobHandlerRegistry {
     .register(enqueuePendingLoadsJob, async (_payload, context) => {
       const started = await enqueuePendingLoads(deps.prisma, deps.queues);
       if (started.length > 0) context.log.info({ ingestionRunIds: started }, 'started loads the queue had not accepted');
-      // The same sweep starts again the loads and rebuilds whose flow the queue lost (Redis back
-      // without its data). A handler whose lock vanished with the data is aborted within one lock
-      // lifetime; the second lets it reach its next check before the run starts again.
-      const lost = await recoverLostFlows(deps.prisma, deps.queues, { graceMs: 2 * (deps.tenantLockTtlMs ?? DEFAULT_TENANT_LOCK_TTL_MS) });
+      // The same sweep starts again the loads, rebuilds and rollups refreshes whose flow the queue
+      // lost (Redis back without its data). A handler whose lock vanished with the data is aborted
+      // within one lock lifetime; the second lets it reach its next check before the run starts again.
+      const graceMs = 2 * (deps.tenantLockTtlMs ?? DEFAULT_TENANT_LOCK_TTL_MS);
+      const lost = await recoverLostFlows(deps.prisma, deps.queues, { graceMs });
       for (const r of lost.recovered) {
-        const what = r.ingestionRunId ? `load ${r.ingestionRunId}` : `rebuild ${r.buildRunId}`;
+        const what = r.ingestionRunId ? `load ${r.ingestionRunId}` : r.kind === 'rollups' ? `rollups refresh ${r.buildRunId}` : `rebuild ${r.buildRunId}`;
         context.log.warn(
           { tenantId: r.tenantId, ingestionRunId: r.ingestionRunId, buildRunId: r.buildRunId, missingSince: r.missingSince, restartedFrom: r.restartedFrom },
           `${what} of tenant ${r.tenantId}: none of its jobs were in the queue (Redis lost its data?); its flow is started again from ${r.restartedFrom}`,
         );
       }
-      if (lost.unreachable && !lostFlowsUnreachable) context.log.warn({ err: lost.unreachable }, 'lost-flows recovery: Redis did not answer, so no run was looked at or started again; the next sweeps try again');
-      lostFlowsUnreachable = lost.unreachable !== undefined;
+      // Provisionings and offboardings whose job the queue lost, the same way (not while Redis is unreachable).
+      const lostOperations = lost.unreachable ? undefined : await recoverLostOperations(deps.prisma, deps.queues, { graceMs });
+      for (const r of lostOperations?.recovered ?? []) {
+        const what = r.kind === 'provision' ? 'provisioning' : 'offboarding';
+        context.log.warn(
+          { tenantId: r.tenantId, slug: r.slug, jobId: r.jobId, missingSince: r.missingSince },
+          `${what} of tenant ${r.tenantId} (${r.slug}): its job was not in the queue (Redis lost its data?) and it is not finished; queued again`,
+        );
+      }
+      const unreachable = lost.unreachable ?? lostOperations?.unreachable;
+      if (unreachable && !lostFlowsUnreachable) context.log.warn({ err: unreachable }, 'lost-flows recovery: Redis did not answer, so no run, provisioning or offboarding was looked at or started again; the next sweeps try again');
+      lostFlowsUnreachable = unreachable !== undefined;
       // The same sweep gives a failed rebuild for missing gold columns its next attempt (bounded),
       // so a deploy's rebuild that failed is not left to the next start; Postgres only, no warehouse.
       const rebuilds = await requeueFailedGoldRebuilds(deps.prisma, deps.queues);
@@ -81,6 +93,7 @@ export function buildRegistry(options: HandlerDeps): JobHandlerRegistry {
       return {
         started,
         ...(lost.recovered.length > 0 ? { recovered: lost.recovered.map((r) => r.buildRunId) } : {}),
+        ...(lostOperations?.recovered.length ? { recoveredOperations: lostOperations.recovered.map((r) => ({ kind: r.kind, tenantId: r.tenantId })) } : {}),
         ...(goldRebuilds.length > 0 ? { goldRebuilds } : {}),
       };
     })

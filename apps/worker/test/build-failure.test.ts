@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { QueueEvents } from 'bullmq';
 import pino from 'pino';
 import { FileSecretStore } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type StageRecord } from '@kineo/db';
-import { bullConnection, JOB_DEFINITIONS, JobQueues, provisionTenantJob, QUEUE_PREFIX, requestLoad } from '@kineo/jobs';
+import { bullConnection, JOB_DEFINITIONS, JobQueues, provisionTenantJob, QUEUE_PREFIX } from '@kineo/jobs';
 import { DuckDbWarehouse, type TenantNamespace, type WarehouseSession } from '@kineo/warehouse';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import { buildRegistry, startWorker, type RunningWorker } from '../src';
+import { requestLandedLoad } from './support/valid-load';
 
 /**
  * The real DuckDB warehouse, except that while a fault is armed the statement that builds one
@@ -108,17 +107,7 @@ describe('a build stage that fails part-way', () => {
 
   /** Lands the files as `kineo ingest` does and asks for the load; resolves with its build run once the flow has settled. */
   async function load(files: Record<string, string>) {
-    const ingestionRunId = randomUUID();
-    const folder = path.join(stack.env.KINEO_DATA_DIR, 'landing', tenant.namespace, ingestionRunId);
-    fs.mkdirSync(folder, { recursive: true });
-    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(folder, name), text);
-    const ticket = await requestLoad(prisma, queues, {
-      tenantId: tenant.id,
-      ingestionRunId,
-      files: Object.keys(files).map((name) => ({ path: path.join(folder, name), name })),
-      source: 'cli',
-      requestedBy: 'test',
-    });
+    const ticket = await requestLandedLoad(prisma, queues, stack.env.KINEO_DATA_DIR, tenant, files);
     // The flow's root (publish) settles only after the last job that ran has released the tenant's files.
     const root = await queues.queue('build').getJob(ticket.jobIds.publish);
     for (let i = 0; i < 600; i++) {
@@ -128,7 +117,7 @@ describe('a build stage that fails part-way', () => {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`load ${ingestionRunId} did not finish`);
+    throw new Error(`load ${ticket.ingestionRunId} did not finish`);
   }
 
   const published = async (sql: string) => (await warehouse.queryPublished(tenant, sql)).rows;

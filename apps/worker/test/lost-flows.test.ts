@@ -1,16 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { QueueEvents } from 'bullmq';
 import pino from 'pino';
 import { FileSecretStore, loadSetting } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient } from '@kineo/db';
-import { bullConnection, enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, LOAD_STAGES, provisionTenantJob, QUEUE_PREFIX, requestLoad, requestRebuild } from '@kineo/jobs';
+import { bullConnection, enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, LOAD_STAGES, QUEUE_PREFIX, queueProvisioning, requestRebuild } from '@kineo/jobs';
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import { startRedis, startTestStack, type TestStack } from '@kineo/testkit';
 import { buildRegistry, JobHandlerRegistry, startWorker, type JobHandler } from '../src';
-import { VALID_LOAD_FILES } from './support/valid-load';
+import { spawnWorkerMain, until } from './support/lost-work';
+import { requestLandedLoad } from './support/valid-load';
 
 // A load (or rebuild) the queue accepted and then lost (Redis back without its data) is started
 // again by the worker's sweep once no handler can still be running it, and ends published with no
@@ -18,24 +16,9 @@ import { VALID_LOAD_FILES } from './support/valid-load';
 
 const log = pino({ level: 'silent' });
 
-const files = VALID_LOAD_FILES;
 
 /** The shortest lock the settings allow: the sweep's grace is twice it. */
 const LOCK_TTL_MS = 3_000;
-
-/**
- * Waits until `check` gives a value, giving up (well inside the test's time limit) with what it last
- * saw, so a failure says why. Only decides when to stop waiting, never whether the test passes.
- */
-async function until<T>(check: () => Promise<T | undefined>, what: string, seen: () => unknown, giveUpMs = 90_000): Promise<T> {
-  const giveUpAt = Date.now() + giveUpMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > giveUpAt) throw new Error(`gave up waiting for ${what}; last seen: ${JSON.stringify(seen(), null, 1)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('a load whose flow Redis lost', () => {
   let stack: TestStack;
@@ -67,7 +50,7 @@ describe('a load whose flow Redis lost', () => {
   /** A tenant provisioned by whatever worker listens on `queues`' Redis. */
   async function provisioned(queues: JobQueues, slug: string) {
     const tenant = await new TenantService(prisma).create({ slug, name: slug, actor: 'test' });
-    await queues.enqueue(provisionTenantJob, { tenantId: tenant.id, requestedBy: 'test' });
+    await queueProvisioning(queues, { tenantId: tenant.id, requestedBy: 'test' });
     let status = '';
     await until(
       async () => ((status = (await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).status) === 'active' ? true : undefined),
@@ -79,17 +62,7 @@ describe('a load whose flow Redis lost', () => {
 
   /** The four files landed and the load requested, as `kineo ingest` does; the queue accepts it. */
   async function requestedLoad(queues: JobQueues, tenant: { tenantId: string; ref: { namespace: string } }) {
-    const ingestionRunId = randomUUID();
-    const dir = path.join(stack.env.KINEO_DATA_DIR, 'landing', tenant.ref.namespace, ingestionRunId);
-    fs.mkdirSync(dir, { recursive: true });
-    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-    const ticket = await requestLoad(prisma, queues, {
-      tenantId: tenant.tenantId,
-      ingestionRunId,
-      files: Object.keys(files).map((name) => ({ name, path: path.join(dir, name) })),
-      source: 'cli',
-      requestedBy: 'test',
-    });
+    const ticket = await requestLandedLoad(prisma, queues, stack.env.KINEO_DATA_DIR, { id: tenant.tenantId, namespace: tenant.ref.namespace });
     expect(ticket.enqueued).toBe(true);
     return ticket;
   }
@@ -166,24 +139,12 @@ describe('a load whose flow Redis lost', () => {
   it('is published without any command when Redis came back empty between two of its stages: bronze holds it once, the version moves by one, one load.recovered event', async () => {
     const { redis, startEmpty } = await ownRedis('between-stages-redis');
     let redisNow = redis;
-    const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'main.js')], {
-      env: {
-        ...process.env,
-        ...stack.env,
-        REDIS_URL: redis.url,
-        LOG_LEVEL: 'info',
-        WORKER_TENANT_LOCK_TTL_MS: String(LOCK_TTL_MS),
-        LOAD_ENQUEUE_RETRY_INTERVAL_MS: '1000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    const lines = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const worker = spawnWorkerMain({ ...stack.env, REDIS_URL: redis.url, LOG_LEVEL: 'info', WORKER_TENANT_LOCK_TTL_MS: String(LOCK_TTL_MS), LOAD_ENQUEUE_RETRY_INTERVAL_MS: '1000' });
+    const { lines } = worker;
+    const out = () => worker.output();
     const queues = new JobQueues(redis.url, { onError: () => undefined });
     try {
-      await until(async () => (out.includes('"msg":"worker ready"') ? true : undefined), 'the worker to be ready', () => out);
+      await worker.ready();
       const tenant = await provisioned(queues, 'lost-between');
       // The build queue held: the load's ingest runs, its silver stage waits in the queue.
       await queues.queue('build').pause();
@@ -201,10 +162,10 @@ describe('a load whose flow Redis lost', () => {
       await redis.stop();
       // Down until the worker has noticed, as after a restart or a failover: coming back is what
       // makes it declare its schedules again.
-      await until(async () => (out.includes('"msg":"Redis unreachable at') ? true : undefined), 'the worker to notice Redis gone', () => out);
+      await until(async () => (out().includes('"msg":"Redis unreachable at') ? true : undefined), 'the worker to notice Redis gone', out);
       redisNow = await startEmpty();
 
-      const build = await ended(ticket.buildRunId, () => out);
+      const build = await ended(ticket.buildRunId, out);
       expect(build).toMatchObject({ status: 'succeeded', dataVersion: 1, flowMissingSince: null });
       expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.tenantId } })).dataVersion).toBe(1);
       const recovered = await prisma.auditEvent.findMany({ where: { tenantId: tenant.tenantId, action: 'load.recovered' } });
@@ -222,11 +183,7 @@ describe('a load whose flow Redis lost', () => {
       expect(warned.map((l) => l.msg)).toEqual([expect.stringMatching(`^load ${ticket.ingestionRunId} of tenant ${tenant.tenantId}: none of its jobs were in the queue`)]);
     } finally {
       await queues.close();
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await worker.stop();
       await redisNow.stop();
     }
     const tenant = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'lost-between' } });

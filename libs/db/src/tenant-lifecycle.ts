@@ -130,7 +130,8 @@ export class TenantLifecycleService {
     await dbCall(() =>
       this.prisma.$transaction([
         // The status in the where clause makes two concurrent requests resolve to one change.
-        this.prisma.tenant.updateMany({ where: { id: tenant.id, status: from }, data: { status: to } }),
+        // A resumed tenant is no longer being offboarded: its lost offboarding must not be queued again.
+        this.prisma.tenant.updateMany({ where: { id: tenant.id, status: from }, data: { status: to, ...(to === 'active' ? { offboardRequestedAt: null } : {}) } }),
         this.prisma.auditEvent.create({ data: { actor, action, tenantId: tenant.id, details } }),
       ]),
     );

@@ -119,7 +119,8 @@ export const landingScanJob = defineJob({
 
 /**
  * Starts the recorded loads the queue never accepted (their request met Redis down), and starts again
- * the loads and rebuilds whose flow the queue lost (Redis back without its data; see recoverLostFlows).
+ * the loads, rebuilds, rollups refreshes, provisionings and offboardings whose job the queue lost (Redis
+ * back without its data; see recoverLostFlows, recoverLostOperations).
  */
 export const enqueuePendingLoadsJob = defineJob({
   name: 'load.enqueue-pending',

@@ -3,6 +3,7 @@ export * from './errors';
 export * from './validate';
 export * from './queues';
 export * from './loads';
+export * from './lost-operations';
 export * from './tenant-operations';
 export * from './run-wait';
 export * from './row-count.util';

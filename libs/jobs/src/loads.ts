@@ -3,8 +3,10 @@ import type { PrismaClient } from '@kineo/db';
 import { assertFilesWithinUploadLimit, assertRowsWithinLimit, uploadLimitOf } from '@kineo/db';
 import { LOAD_FLOW_LOST } from '@kineo/errors';
 import { countCsvRows, type MeasuredFile } from './row-count.util';
-import { BUILD_STAGE_NAMES, buildStageJob, ingestLoadJob, REFRESH_ROLLUPS_PRIORITY, type LOAD_SOURCES, type QueueName } from './definitions';
+import { BUILD_STAGE_NAMES, buildStageJob, ingestLoadJob, REFRESH_ROLLUPS_PRIORITY, refreshRollupsJob, type LOAD_SOURCES, type QueueName } from './definitions';
 import type { JobQueues } from './queues';
+import { anyJobExists, missingWorkVerdict, withTimeout } from './queue-probe.util';
+import { queueRollupRefresh } from './tenant-operations';
 
 export interface LoadRequest {
   tenantId: string;
@@ -117,16 +119,16 @@ export async function enqueuePendingLoads(
   return started;
 }
 
-/** A load or rebuild whose flow the queue had accepted and then lost, started again by `recoverLostFlows`. */
+/** A load, rebuild or rollups refresh whose flow the queue had accepted and then lost, started again by `recoverLostFlows`. */
 export interface RecoveredFlow {
-  kind: 'load' | 'rebuild';
+  kind: 'load' | 'rebuild' | 'rollups';
   tenantId: string;
   buildRunId: string;
   /** A load's. */
   ingestionRunId?: string;
   /** When a sweep first found none of its jobs in the queue. */
   missingSince: string;
-  /** The first step started again: `ingest`, or the first build stage (a rebuild; a load bronze already holds). */
+  /** The first step started again: `ingest`, the first build stage (a rebuild; a load bronze already holds), or `rollups` (a refresh). */
   restartedFrom: string;
 }
 
@@ -151,6 +153,12 @@ type UnfinishedRun = Awaited<ReturnType<typeof unfinishedRuns>>[number];
  * them missing, by Postgres's clock and recorded in Postgres (`build_run.flow_missing_since`),
  * since the data loss itself may wipe anything kept in Redis. A run whose jobs are found again is
  * forgotten. Only runs of active tenants: a suspended tenant's are recovered once it is resumed.
+ *
+ * A rollups refresh (a run of kind `rollups`) is looked for under `<run>-rollups`, the id ops'
+ * request gives it, and under the job id the run records when the start-up scan queued it, and is
+ * queued again through `queueRollupRefresh` under `<run>-rollups` with the run's id, so the handler
+ * carries on with that run (finishing the publish of a version it had recorded, or refreshing again
+ * on a fresh copy of the published gold).
  *
  * A load's flow is enqueued through `enqueueLoadFlow`, as the first time; a load whose ingest has
  * succeeded (bronze holds it; its landing folder is gone) starts again from the build stages, with
@@ -177,34 +185,20 @@ export async function recoverLostFlows(
   const [{ now }] = await prisma.$queryRaw<{ now: Date }[]>`select now() as now`;
   for (const build of unfinished) {
     const gold = goldRebuilds.get(build.id);
-    const plan = restartPlan(build, gold ? { prefix: `gold-${gold.tenantId}-v${gold.fromVersion}-${gold.releaseKey}`, priority: REFRESH_ROLLUPS_PRIORITY } : undefined);
-    let present: boolean;
-    try {
-      present = await withTimeout(anyJobExists(queues, plan.jobs), timeoutMs);
-    } catch (error) {
-      // An unanswered question is not a missing job.
-      sweep.unreachable = error instanceof Error ? error.message : String(error);
+    const plan = restartPlan(prisma, build, gold ? { prefix: `gold-${gold.tenantId}-v${gold.fromVersion}-${gold.releaseKey}`, priority: REFRESH_ROLLUPS_PRIORITY } : undefined);
+    const found = await missingWorkVerdict({ missingSince: build.flowMissingSince, present: () => anyJobExists(queues, plan.jobs) }, { now, graceMs: options.graceMs, timeoutMs }, {
+      mark: (seen, to) => prisma.buildRun.updateMany({ where: { id: build.id, flowMissingSince: seen }, data: { flowMissingSince: to } }),
+      // Taken by this sweep alone, and only while still unfinished.
+      take: async (seen) =>
+        (await prisma.buildRun.updateMany({ where: { id: build.id, flowMissingSince: seen, status: { in: ['queued', 'running'] } }, data: { flowMissingSince: null } })).count === 1,
+    });
+    if (found.verdict === 'unreachable') {
+      sweep.unreachable = found.error;
       return sweep;
     }
-    if (present) {
-      if (build.flowMissingSince) await prisma.buildRun.updateMany({ where: { id: build.id, flowMissingSince: build.flowMissingSince }, data: { flowMissingSince: null } });
-      continue;
-    }
-    if (!build.flowMissingSince) {
-      await prisma.buildRun.updateMany({ where: { id: build.id, flowMissingSince: null }, data: { flowMissingSince: now } });
-      sweep.waiting.push(build.id);
-      continue;
-    }
-    if (now.getTime() - build.flowMissingSince.getTime() < options.graceMs) {
-      sweep.waiting.push(build.id);
-      continue;
-    }
-    // Taken by this sweep alone, and only while still unfinished.
-    const taken = await prisma.buildRun.updateMany({
-      where: { id: build.id, flowMissingSince: build.flowMissingSince, status: { in: ['queued', 'running'] } },
-      data: { flowMissingSince: null },
-    });
-    if (taken.count !== 1) continue;
+    if (found.verdict === 'waiting') sweep.waiting.push(build.id);
+    if (found.verdict !== 'taken') continue;
+    const missingSince = found.missingSince;
     if (!plan.start) {
       await failUnrecoverable(prisma, build.id, build.ingestionRunId, "its flow was lost from the queue and the run does not record where its files were landed, so it cannot be started again: upload the files again");
       continue;
@@ -213,16 +207,16 @@ export async function recoverLostFlows(
       await withTimeout(plan.start(queues), timeoutMs);
     } catch (error) {
       // Left as it was found, so the next sweep tries again without a second grace.
-      await prisma.buildRun.updateMany({ where: { id: build.id, flowMissingSince: null }, data: { flowMissingSince: build.flowMissingSince } });
+      await prisma.buildRun.updateMany({ where: { id: build.id, flowMissingSince: null }, data: { flowMissingSince: missingSince } });
       sweep.unreachable = error instanceof Error ? error.message : String(error);
       return sweep;
     }
     const recovered: RecoveredFlow = {
-      kind: build.kind === 'load' ? 'load' : 'rebuild',
+      kind: build.kind === 'load' || build.kind === 'rollups' ? build.kind : 'rebuild',
       tenantId: build.tenantId,
       buildRunId: build.id,
       ...(build.ingestionRunId ? { ingestionRunId: build.ingestionRunId } : {}),
-      missingSince: build.flowMissingSince.toISOString(),
+      missingSince: missingSince.toISOString(),
       restartedFrom: plan.restartedFrom,
     };
     const { kind: _kind, tenantId: _tenantId, ...details } = recovered;
@@ -242,13 +236,13 @@ export async function recoverLostFlows(
   return sweep;
 }
 
-/** Unfinished loads the queue had accepted, and unfinished rebuilds (a rebuild is enqueued as it is recorded), of active tenants. */
+/** Unfinished loads the queue had accepted, and unfinished rebuilds and rollups refreshes (each enqueued as it is recorded), of active tenants. */
 function unfinishedRuns(prisma: PrismaClient) {
   return prisma.buildRun.findMany({
     where: {
       status: { in: ['queued', 'running'] },
       tenant: { status: 'active' },
-      OR: [{ kind: 'load', ingestionRun: { enqueuedAt: { not: null } } }, { kind: 'rebuild' }],
+      OR: [{ kind: 'load', ingestionRun: { enqueuedAt: { not: null } } }, { kind: 'rebuild' }, { kind: 'rollups' }],
     },
     include: { ingestionRun: true },
     orderBy: { createdAt: 'asc' },
@@ -261,10 +255,26 @@ function unfinishedRuns(prisma: PrismaClient) {
  * files' landed paths not recorded). `gold`: a gold rebuild's job-id prefix and priority.
  */
 function restartPlan(
+  prisma: PrismaClient,
   build: UnfinishedRun,
   gold?: { prefix: string; priority: number },
 ): { jobs: { queue: QueueName; id: string }[]; restartedFrom: string; start?: (queues: JobQueues) => Promise<unknown> } {
   const asOf = (build.asOf ?? build.createdAt).toISOString();
+  if (build.kind === 'rollups') {
+    const jobId = `${build.id}-rollups`;
+    return {
+      jobs: [jobId, ...(build.jobId && build.jobId !== jobId ? [build.jobId] : [])].map((id) => ({ queue: refreshRollupsJob.queue, id })),
+      restartedFrom: 'rollups',
+      start: async (queues) => {
+        // Whoever asked stays the one the published version's audit event names.
+        const asked = await prisma.auditEvent.findFirst({
+          where: { tenantId: build.tenantId, action: 'rollups.refresh_requested', details: { path: ['buildRunId'], equals: build.id } },
+          select: { actor: true },
+        });
+        return queueRollupRefresh(queues, { tenantId: build.tenantId, buildRunId: build.id, requestedBy: asked?.actor ?? 'worker', jobId });
+      },
+    };
+  }
   const run = build.kind === 'load' ? build.ingestionRun : null;
   if (!run) {
     const prefix = gold?.prefix ?? build.id;
@@ -315,24 +325,6 @@ async function failUnrecoverable(prisma: PrismaClient, buildRunId: string, inges
     prisma.buildRun.update({ where: { id: buildRunId }, data: finished }),
     ...(ingestionRunId ? [prisma.ingestionRun.update({ where: { id: ingestionRunId }, data: finished })] : []),
   ]);
-}
-
-/** Whether any of a flow's jobs is in BullMQ, in any state. */
-async function anyJobExists(queues: JobQueues, jobs: { queue: QueueName; id: string }[]): Promise<boolean> {
-  for (const job of jobs) if (await queues.queue(job.queue).getJob(job.id)) return true;
-  return false;
-}
-
-/** `promise`, or a rejection once `ms` have passed: BullMQ waits for an unreachable Redis for ever. */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms)));
-  promise.catch(() => undefined);
-  try {
-    return await Promise.race([promise, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Hands a recorded load to the queue within `timeoutMs`, and marks it accepted; false when the queue did not answer. */

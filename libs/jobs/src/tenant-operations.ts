@@ -13,11 +13,37 @@ export interface ProvisionTicket {
   jobId: string;
 }
 
+/**
+ * A tenant's provisioning and offboarding jobs are named after it, so the worker's sweep can tell
+ * whether the queue still holds one (`recoverLostOperations`), and queueing one twice is harmless.
+ */
+export function tenantOperationJobId(kind: 'provision' | 'offboard', tenantId: string): string {
+  return `${kind}-${tenantId}`;
+}
+
 /** Creates the tenant (validated, audited) and queues its provisioning; it turns active when the worker is done. */
 export async function provisionTenant(prisma: PrismaClient, queues: JobQueues, input: CreateTenantInput): Promise<ProvisionTicket> {
   const tenant = await new TenantService(prisma).create(input);
-  const job = await queues.enqueue(provisionTenantJob, { tenantId: tenant.id, requestedBy: input.actor });
-  return { tenant, jobId: job.id! };
+  const jobId = await queueProvisioning(queues, { tenantId: tenant.id, requestedBy: input.actor });
+  return { tenant, jobId };
+}
+
+/** Queues a recorded tenant's provisioning under its fixed job id (a request, or the sweep queueing a lost one again). */
+export async function queueProvisioning(queues: JobQueues, payload: { tenantId: string; requestedBy: string }): Promise<string> {
+  const job = await queues.enqueue(provisionTenantJob, payload, { jobId: tenantOperationJobId('provision', payload.tenantId) });
+  return job.id!;
+}
+
+/**
+ * Queues a requested offboarding under its fixed job id. An earlier offboarding of the tenant that
+ * failed (or finished) still holds that id, and BullMQ would ignore the add: it is removed first, so
+ * asking again after a failure runs it again, as it always has.
+ */
+export async function queueOffboarding(queues: JobQueues, payload: { tenantId: string; requestedBy: string }): Promise<string> {
+  const jobId = tenantOperationJobId('offboard', payload.tenantId);
+  await removeFinishedJob(queues.queue(offboardTenantJob.queue), jobId);
+  const job = await queues.enqueue(offboardTenantJob, payload, { jobId });
+  return job.id!;
 }
 
 export interface OffboardRequest {
@@ -49,13 +75,14 @@ export async function requestOffboard(prisma: PrismaClient, queues: JobQueues, r
   }
   const suspend = tenant.status === 'active' || tenant.status === 'provisioning';
   await prisma.$transaction([
-    ...(suspend ? [prisma.tenant.update({ where: { id: tenant.id }, data: { status: 'suspended' } })] : []),
+    // Recorded with the request: the worker's sweep queues the offboarding again if the queue loses it.
+    prisma.tenant.update({ where: { id: tenant.id }, data: { ...(suspend ? { status: 'suspended' as const } : {}), offboardRequestedAt: new Date(), operationMissingSince: null } }),
     prisma.auditEvent.create({
       data: { actor: request.actor, action: 'tenant.offboard_requested', tenantId: tenant.id, details: { slug: tenant.slug, suspendedFrom: suspend ? tenant.status : null } },
     }),
   ]);
-  const job = await queues.enqueue(offboardTenantJob, { tenantId: tenant.id, requestedBy: request.actor });
-  return { tenant: suspend ? { ...tenant, status: 'suspended' } : tenant, jobId: job.id! };
+  const jobId = await queueOffboarding(queues, { tenantId: tenant.id, requestedBy: request.actor });
+  return { tenant: suspend ? { ...tenant, status: 'suspended' } : tenant, jobId };
 }
 
 export interface RebuildTicket {

@@ -38,6 +38,12 @@ export function refreshRollupsHandler(deps: BuildDeps) {
     const recorded = payload.buildRunId
       ? await deps.prisma.buildRun.findUniqueOrThrow({ where: { id: payload.buildRunId } })
       : await deps.prisma.buildRun.findFirst({ where: { tenantId: tenant.id, kind: 'rollups', status: 'running' }, orderBy: { createdAt: 'desc' } });
+    // A run that already ended (its job finished after the sweep queued it again, taking it for
+    // lost) keeps its record: this job has nothing left to do.
+    if (payload.buildRunId && recorded && recorded.status !== 'queued' && recorded.status !== 'running') {
+      context.log.info({ buildRunId: recorded.id, status: recorded.status }, 'rollups refresh: its run already ended; nothing to do');
+      return { refreshed: false, version: tenant.dataVersion, reason: `run ${recorded.id} already ${recorded.status}` };
+    }
     if (recorded?.dataVersion !== null && recorded?.dataVersion !== undefined && recorded.status === 'running') {
       const build = await StageRecorder.resume(deps.prisma, recorded.id);
       const asOf = recorded.asOf?.toISOString() ?? new Date().toISOString();
@@ -65,7 +71,9 @@ export function refreshRollupsHandler(deps: BuildDeps) {
     const build = recorded
       ? await StageRecorder.resume(deps.prisma, recorded.id)
       : await StageRecorder.start(deps.prisma, { tenantId: tenant.id, kind: 'rollups', asOf: new Date(asOf), planned: [...REFRESH_ROLLUPS_STAGES] });
-    await deps.prisma.buildRun.update({ where: { id: build.runId }, data: { asOf: new Date(asOf) } });
+    // A run the start-up scan's job recorded keeps that job's id (not derived from the run), so the
+    // worker's sweep can tell whether the queue still holds it (recoverLostFlows).
+    await deps.prisma.buildRun.update({ where: { id: build.runId }, data: { asOf: new Date(asOf), ...(payload.buildRunId ? {} : { jobId: context.job.id }) } });
     const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
     const version = from + 1;
     let published: RollupManifestEntry[] = [];
