@@ -9,7 +9,7 @@ import { QueueEvents } from 'bullmq';
 import { UserService } from '@kineo/auth';
 import { loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
-import { bullConnection, JobQueues, landingRetentionJob, offboardTenantJob, provisionTenantJob, QUEUE_PREFIX } from '@kineo/jobs';
+import { bullConnection, JobQueues, landingRetentionJob, offboardTenantJob, provisionTenantJob, QUEUE_PREFIX, requestOffboard } from '@kineo/jobs';
 import { AzureBlobLandingStore, createLandingStore } from '@kineo/landing';
 import { startAzurite, startTestStack, startWorkerProcess, stopProcess, type AzuriteServer, type TestStack } from '@kineo/testkit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -553,7 +553,8 @@ describe('resumable uploads (tus) of large export files', () => {
       const provisioning = new QueueEvents(offboardTenantJob.queue, { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
       try {
         await provisioning.waitUntilReady();
-        const off = await (await queues.enqueue(offboardTenantJob, { tenantId: initech.id, requestedBy: 'test' })).waitUntilFinished(provisioning, 30_000);
+        const { jobId } = await requestOffboard(prisma, queues, { slug: initech.slug, confirm: initech.slug, actor: 'test' });
+        const off = await (await queues.queue(offboardTenantJob.queue).getJob(jobId))!.waitUntilFinished(provisioning, 30_000);
         expect(off).toMatchObject({ status: 'offboarded', landing: { store: 'azure-blob', files: 2, bytes: Buffer.byteLength(refused) + 5 } });
       } finally {
         await provisioning.close();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { QueueEvents } from 'bullmq';
 import Redis from 'ioredis';
 import { loadSetting } from '@kineo/config';
-import { createPrismaClient, type PrismaClient } from '@kineo/db';
+import { createPrismaClient, TenantLifecycleService, type PrismaClient } from '@kineo/db';
 import { bullConnection, enqueuePendingLoadsJob, JobQueues, provisionTenant, QUEUE_PREFIX, queueRollupRefresh, requestOffboard, requestRollupRefresh, tenantOperationJobId } from '@kineo/jobs';
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import { startRedis, startTestStack, type RedisServer, type TestStack } from '@kineo/testkit';
@@ -162,6 +162,35 @@ describe('a tenant operation whose job Redis lost', () => {
       await events.close();
     }
     expect((await prisma.buildRun.findUniqueOrThrow({ where: { id: ticket.buildRunId } })).stages).toEqual(run.stages);
+  });
+
+  it('leaves alone a tenant resumed after its offboarding was asked for: the job, run late, removes nothing and says why', async () => {
+    const tenant = await publishedTenant('called-off');
+    const ref = { tenantId: tenant.id, namespace: tenant.namespace };
+    const warehouse = new DuckDbWarehouse({ rootDir: path.join(stack.env.KINEO_DATA_DIR, 'warehouse'), threads: 1 });
+    const events = new QueueEvents('provision', { connection: bullConnection(redis.url), prefix: QUEUE_PREFIX });
+    try {
+      await events.waitUntilReady();
+      // The workers are busy: the offboarding waits, and ops resume the tenant meanwhile.
+      await queues.queue('provision').pause();
+      const { jobId } = await requestOffboard(prisma, queues, { slug: 'called-off', confirm: 'called-off', actor: 'ops@test' });
+      await new TenantLifecycleService(prisma).resume('called-off', 'ops@test');
+      await queues.queue('provision').resume();
+      expect(await (await queues.queue('provision').getJob(jobId))!.waitUntilFinished(events, 30_000)).toEqual({
+        status: 'skipped',
+        reason: 'the tenant is active: it was resumed after the offboarding was asked for, so nothing was removed',
+      });
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).status).toBe('active');
+      expect(await warehouse.isProvisioned(ref)).toBe(true);
+      expect(await warehouse.publishedVersion(ref)).toBe(1);
+      const actions = (await prisma.auditEvent.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } })).map((e) => e.action);
+      expect(actions.slice(-3)).toEqual(['tenant.offboard_requested', 'tenant.resumed', 'tenant.offboard_skipped']);
+      expect(actions).not.toContain('tenant.offboard.evidence');
+      expect(warnedAbout(tenant.id)).toEqual([expect.stringMatching('^offboarding of tenant called-off skipped: the tenant is active')]);
+    } finally {
+      await events.close();
+      await warehouse.close();
+    }
   });
 
   it('offboards a tenant whose offboarding job was lost before any worker took it: its data dropped with no command, one tenant.offboard_recovered event', async () => {

@@ -28,6 +28,7 @@ import {
   queueRollupRefresh,
   refreshRollupsJob,
   requestRollupRefresh,
+  requestOffboard,
 } from '@kineo/jobs';
 import fs from 'node:fs';
 import { freePort, startRedis, startTestStack, type TestStack } from '@kineo/testkit';
@@ -177,7 +178,8 @@ describe('the worker', () => {
       const dropped = path.join(stack.env.KINEO_DATA_DIR!, 'landing', tenant.namespace, 'incoming', 'users.csv');
       fs.mkdirSync(path.dirname(dropped), { recursive: true });
       fs.writeFileSync(dropped, 'id\n1\n');
-      const off = await queues.enqueue(offboardTenantJob, { tenantId: tenant.id, requestedBy: 'test' });
+      const { jobId } = await requestOffboard(prisma, queues, { slug: tenant.slug, confirm: tenant.slug, actor: 'test' });
+      const off = (await queues.queue(offboardTenantJob.queue).getJob(jobId))!;
       expect(await off.waitUntilFinished(events, 30_000)).toEqual({ status: 'offboarded', tables: 2, rows: 14, landing: { store: 'local', files: 1, bytes: 5 } });
       expect(await warehouse.isProvisioned(ref)).toBe(false);
       expect(fs.existsSync(path.join(stack.env.KINEO_DATA_DIR!, 'landing', tenant.namespace))).toBe(false);

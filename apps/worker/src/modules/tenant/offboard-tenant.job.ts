@@ -13,7 +13,8 @@ export interface OffboardTenantJobDeps extends TenantJobDeps {
 }
 
 /**
- * Removes a tenant's warehouse namespace and its files in the landing store. Before anything is
+ * Removes a suspended tenant's warehouse namespace and its files in the landing store (one resumed
+ * since the request is left alone: see below). Before anything is
  * dropped, the row count of every table in every layer goes to the audit log, and the files deleted
  * from the landing store are counted there too, so what was removed can always be accounted for.
  */
@@ -21,6 +22,17 @@ export function offboardTenantHandler(deps: OffboardTenantJobDeps) {
   return async (payload: OffboardTenantJobData, context: JobContext) => {
     const tenant = await deps.prisma.tenant.findUnique({ where: { id: payload.tenantId } });
     if (!tenant) throw new Error(`tenant ${payload.tenantId} does not exist`);
+    // Asking suspends the tenant; one found active again was resumed by ops before this job ran
+    // (workers busy or down), which calls the offboarding off: dropping its data now would lose
+    // what its people are using again.
+    if (tenant.status === 'active' || tenant.status === 'provisioning') {
+      const reason = `the tenant is ${tenant.status}: it was resumed after the offboarding was asked for, so nothing was removed`;
+      await deps.prisma.auditEvent.create({
+        data: { actor: `worker:${payload.requestedBy}`, action: 'tenant.offboard_skipped', tenantId: tenant.id, details: { namespace: tenant.namespace, status: tenant.status, reason } },
+      });
+      context.log.warn({ tenantId: tenant.id, slug: tenant.slug }, `offboarding of tenant ${tenant.slug} skipped: ${reason}`);
+      return { status: 'skipped', reason };
+    }
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
     const run = await StageRecorder.start(deps.prisma, { tenantId: tenant.id, kind: 'offboard' });
     try {
