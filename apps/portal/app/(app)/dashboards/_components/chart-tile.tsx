@@ -78,8 +78,9 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
   // scale). When those are empty on every row (a fiscal year before the first load has counts and no
   // rates), the next format that has figures is drawn, and a note says so, rather than an empty chart.
   const first = measures.filter((m) => m.format === measures[0]?.format);
-  const instead = rows.length > 0 && !hasFigures(rows, first) ? measures.filter((m) => m.format !== measures[0]?.format) : [];
-  const fallback = instead.filter((m) => m.format === instead.find((i) => hasFigures(rows, [i]))?.format);
+  const others = rows.length > 0 && !hasFigures(rows, first) ? measures.filter((m) => m.format !== measures[0]?.format) : [];
+  const drawn = others.find((m) => hasFigures(rows, [m]));
+  const fallback = drawn ? others.filter((m) => m.format === drawn.format) : [];
   const plotted = fallback.length > 0 ? fallback : first;
   // A line runs along its time axis whatever the column order (the gateway puts the time dimension
   // after the others), and any other dimension becomes the series.
