@@ -258,6 +258,41 @@ describe('the DuckDB warehouse', () => {
     expect(fs.existsSync(path.join(wh.tenantDir(a), 'gold', 'v3.duckdb.tmp'))).toBe(false);
   });
 
+  it('answers the same published statement with each request its own values, in parallel, past a failure, a timeout and more texts than a connection keeps prepared', async () => {
+    await wh.execute(a, 'create table gold.t as select i as x, i % 7 as g from range(1, 1001) r(i)');
+    await wh.publish(a, 1);
+    const sql = 'select g, count(*)::int as n, sum(x)::bigint as total from gold.t where x > ? and g = ? group by g';
+    const expected = (after: number, g: number) => {
+      const xs = Array.from({ length: 1000 }, (_, i) => i + 1).filter((x) => x > after && x % 7 === g);
+      return xs.length ? [{ g, n: xs.length, total: BigInt(xs.reduce((s, x) => s + x, 0)) }] : [];
+    };
+    const ask = async (after: number, g: number) => {
+      const { rows } = await wh.queryPublished(a, sql, [after, g]);
+      return rows.map((r) => ({ g: Number(r.g), n: Number(r.n), total: BigInt(String(r.total)) }));
+    };
+    const cases = Array.from({ length: 40 }, (_, i) => [i * 25, i % 7] as const);
+    // Twelve at once, more than the connections kept, so statements are prepared on several and reused on each.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < cases.length; i += 12) {
+        const batch = cases.slice(i, i + 12);
+        expect(await Promise.all(batch.map(([after, g]) => ask(after, g)))).toEqual(batch.map(([after, g]) => expected(after, g)));
+      }
+    }
+    // A value the statement cannot take fails that request alone; the next ones answer.
+    await expect(wh.queryPublished(a, sql, ['not a number', 1])).rejects.toThrow(WarehouseError);
+    expect(await ask(990, 3)).toEqual(expected(990, 3));
+    // A published read stopped by its time limit says so; the statement answers again afterwards.
+    const slow = 'select count(*) as n from gold.t, range(100000000000) r1 where x > ?';
+    await expect(wh.queryPublished(a, slow, [0], { timeoutMs: 200 })).rejects.toMatchObject({ code: 'WAREHOUSE_TIMEOUT' });
+    expect(await ask(500, 0)).toEqual(expected(500, 0));
+    // More distinct texts than a connection keeps prepared: the ones dropped are prepared again when asked.
+    const texts = Array.from({ length: 80 }, (_, i) => `select count(*)::int + ${i} as n from gold.t where x <= ?`);
+    for (let round = 0; round < 2; round++) {
+      for (const [i, text] of texts.entries()) expect((await wh.queryPublished(a, text, [i])).rows).toEqual([{ n: 2 * i }]);
+    }
+    expect(await ask(0, 6)).toEqual(expected(0, 6));
+  });
+
   it('stops a statement that runs past its timeout', async () => {
     const error = await wh
       .query(a, 'select count(*) from range(100000000000) r1', [], { timeoutMs: 200 })

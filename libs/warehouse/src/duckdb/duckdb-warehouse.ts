@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import { dialectFor } from '../dialect';
 import { WarehouseError } from '../errors';
 import { HandleCache, type HandleClosedReason } from '../handle-cache';
@@ -25,7 +25,7 @@ import {
   type WarehouseSession,
 } from '../types';
 import { localTableFiles } from './local-table-files';
-import { SnapshotReader, WaitingSnapshots } from './snapshot-reader';
+import { SnapshotReader, WaitingSnapshots, type KeptConnection } from './snapshot-reader';
 import { bindable, normaliseRows } from './values';
 
 export interface DuckDbWarehouseOptions {
@@ -345,7 +345,7 @@ export class DuckDbWarehouse implements Warehouse {
     const { key, file } = await this.publishedTarget(tenant, sql, options.version);
     const { snapshot, leave, release } = await this.enterSnapshot(key, file);
     try {
-      return await snapshot.withConnection((c) => this.readAll<R>(c, sql, params, options));
+      return await snapshot.withConnection((c) => this.readPrepared<R>(c, sql, params, options), sql);
     } finally {
       leave();
       await release();
@@ -557,8 +557,23 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   private async readAll<R extends Row>(c: DuckDBConnection, sql: string, params: SqlParam[], options: QueryOptions): Promise<QueryResult<R>> {
+    return this.read<R>(() => this.timed(c, options, () => c.runAndReadAll(sql, bindable(params))));
+  }
+
+  /** A published read on a kept connection, through the statement it prepared before if any (one statement: the guard saw to it). */
+  private async readPrepared<R extends Row>(c: KeptConnection, sql: string, params: SqlParam[], options: QueryOptions): Promise<QueryResult<R>> {
+    return this.read<R>(() =>
+      this.timed(c.connection, options, async () => {
+        const statement = await c.prepared(sql);
+        statement.bind(bindable(params));
+        return statement.runAndReadAll();
+      }),
+    );
+  }
+
+  private async read<R extends Row>(run: () => Promise<DuckDBResultReader>): Promise<QueryResult<R>> {
     try {
-      const reader = await this.timed(c, options, () => c.runAndReadAll(sql, bindable(params)));
+      const reader = await run();
       const names = reader.columnNames();
       const types = reader.columnTypes();
       return {
