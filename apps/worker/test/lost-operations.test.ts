@@ -187,6 +187,21 @@ describe('a tenant operation whose job Redis lost', () => {
       expect(actions.slice(-3)).toEqual(['tenant.offboard_requested', 'tenant.resumed', 'tenant.offboard_skipped']);
       expect(actions).not.toContain('tenant.offboard.evidence');
       expect(warnedAbout(tenant.id)).toEqual([expect.stringMatching('^offboarding of tenant called-off skipped: the tenant is active')]);
+
+      // The same job run later still, after ops suspended the tenant again for another reason: a
+      // suspension is not a request to offboard, so it still removes nothing.
+      await queues.queue('provision').pause();
+      const again = await requestOffboard(prisma, queues, { slug: 'called-off', confirm: 'called-off', actor: 'ops@test' });
+      await new TenantLifecycleService(prisma).resume('called-off', 'ops@test');
+      await new TenantLifecycleService(prisma).suspend('called-off', 'ops@test', 'unpaid invoice');
+      await queues.queue('provision').resume();
+      expect(await (await queues.queue('provision').getJob(again.jobId))!.waitUntilFinished(events, 30_000)).toEqual({
+        status: 'skipped',
+        reason: 'the offboarding was called off: the tenant was resumed after it was asked for (and suspended again since), so nothing was removed',
+      });
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).status).toBe('suspended');
+      expect(await warehouse.publishedVersion(ref)).toBe(1);
+      expect(await prisma.auditEvent.count({ where: { tenantId: tenant.id, action: 'tenant.offboard.evidence' } })).toBe(0);
     } finally {
       await events.close();
       await warehouse.close();

@@ -80,7 +80,8 @@ function pause(ms: number, options: PollOptions): Promise<void> {
 }
 
 export interface TenantOperationOutcome {
-  status: 'succeeded' | 'failed';
+  /** 'called-off': an offboarding whose tenant was resumed first (the worker removes nothing). */
+  status: 'succeeded' | 'failed' | 'called-off';
   /** The failure's text, as the worker stored it on the run. */
   error: string | null;
   /** Each stage's recorded details, by stage name. */
@@ -91,7 +92,9 @@ export interface TenantOperationOutcome {
  * Waits for a tenant job (provisioning, offboarding) by its runs in Postgres: the worker records a
  * `build_run` of that kind per attempt. It ends at the first succeeded run, or once as many runs
  * failed as the job has attempts (BullMQ will not try again). `notStartedMs`: how long to wait
- * for a first attempt to be recorded before concluding that no worker is taking jobs.
+ * for a first attempt to be recorded before concluding that no worker is taking jobs. An
+ * offboarding ends at once, called off, when its tenant was resumed since the request (a resume
+ * clears it): the worker then skips the job without recording a run.
  */
 export async function waitForTenantOperation(
   prisma: PrismaClient,
@@ -109,6 +112,13 @@ export async function waitForTenantOperation(
     if (succeeded) return { status: 'succeeded' as const, error: null, details: stageDetails(succeeded.stages) };
     const failed = runs.filter((run) => run.status === 'failed');
     if (failed.length >= operation.attempts) return { status: 'failed' as const, error: failed[0].error, details: stageDetails(failed[0].stages) };
+    if (operation.kind === 'offboard') {
+      // As the worker decides (it then skips the job and records no run): a resume clears the request.
+      const tenant = await prisma.tenant.findUnique({ where: { id: operation.tenantId }, select: { status: true, offboardRequestedAt: true } });
+      if (tenant && (tenant.status === 'active' || tenant.status === 'provisioning' || (tenant.status === 'suspended' && tenant.offboardRequestedAt === null))) {
+        return { status: 'called-off' as const, error: `the tenant was resumed after the offboarding was asked for (it is ${tenant.status} now)`, details: {} };
+      }
+    }
     if (runs.length === 0 && Date.now() > startedBy) return 'not-started' as const;
     return undefined;
   }, options);

@@ -1,7 +1,7 @@
 import { QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { createPrismaClient, TenantLifecycleService, TenantService, type PrismaClient } from '@kineo/db';
 import { startTestStack, type TestStack } from '@kineo/testkit';
-import { bullConnection, JobQueues, provisionTenantJob, QUEUE_PREFIX, recoverLostOperations, requestOffboard, tenantOperationJobId } from '../src';
+import { bullConnection, JobQueues, provisionTenantJob, QUEUE_PREFIX, recoverLostOperations, requestOffboard, tenantOperationJobId, waitForTenantOperation } from '../src';
 
 // The sweep's part for tenant operations, on real Postgres and Redis with no worker taking jobs: a
 // grace of 0 still needs one sweep to note the job missing before a later one queues it again.
@@ -62,6 +62,25 @@ describe('the sweep for provisionings and offboardings whose job the queue lost'
     for (const s of [await sweep(), await sweep()]) expect([s.waiting, s.recovered.map((r) => r.tenantId)]).toEqual([expect.not.arrayContaining([created.id]), expect.not.arrayContaining([created.id])]);
     expect(await queues.queue('provision').getJob(jobId)).toBeUndefined();
     expect(await prisma.auditEvent.count({ where: { tenantId: created.id, action: 'tenant.offboard_recovered' } })).toBe(0);
+  });
+
+  it('ends a wait on an offboarding as called off once the tenant is resumed, not after minutes of "not started", and so after a later suspension too', async () => {
+    const tenants = new TenantService(prisma);
+    const created = await tenants.create({ slug: 'waited-off', name: 'Waited off', actor: 'ops@test' });
+    await tenants.markActive(created.id, 'test');
+    await requestOffboard(prisma, queues, { slug: 'waited-off', confirm: 'waited-off', actor: 'ops@test' });
+    // No worker takes the job here: the wait goes on while nothing has happened...
+    const waiting = waitForTenantOperation(prisma, { tenantId: created.id, kind: 'offboard', attempts: 3, notStartedMs: 60_000 }, { intervalMs: 50 });
+    let settled = false;
+    void waiting.finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(settled).toBe(false);
+    // ...and ends as soon as ops resume the tenant.
+    const lifecycle = new TenantLifecycleService(prisma);
+    await lifecycle.resume('waited-off', 'ops@test');
+    expect(await waiting).toEqual({ status: 'called-off', error: 'the tenant was resumed after the offboarding was asked for (it is active now)', details: {} });
+    await lifecycle.suspend('waited-off', 'ops@test', 'unpaid invoice');
+    expect(await waitForTenantOperation(prisma, { tenantId: created.id, kind: 'offboard', attempts: 3 }, { intervalMs: 50 })).toMatchObject({ status: 'called-off', error: expect.stringContaining('it is suspended now') });
   });
 
   it('queues an offboarding asked for again after a failed one, although the failed job still holds its id', async () => {

@@ -366,6 +366,7 @@ export function tenantCommand(context: () => CliContext): Command {
       const done = await waitForTenantJob(ctx, { tenantId: found.id, kind: 'offboard', attempts: offboardTenantJob.attempts }, {
         failed: (reason) => `Offboarding "${slug}" failed: ${reason}. Run the command again once the cause is fixed.`,
         notStarted: `Offboarding "${slug}" has not started. Is the worker running ("kineo stack status")? It will run when the worker picks the job up.`,
+        calledOff: (reason) => `Offboarding "${slug}" was called off: ${reason}. Nothing was removed; to offboard it, suspend it and ask again.`,
       });
       const evidence = done.details.evidence ?? {};
       const deleted = done.details.landing ?? {};
@@ -384,7 +385,7 @@ export function tenantCommand(context: () => CliContext): Command {
 export async function waitForTenantJob(
   ctx: CliContext,
   operation: Parameters<typeof waitForTenantOperation>[1],
-  explain: { failed: (reason: string) => string; notStarted: string },
+  explain: { failed: (reason: string) => string; notStarted: string; calledOff?: (reason: string) => string },
 ): Promise<TenantOperationOutcome> {
   const outcome = await waitForTenantOperation(ctx.prisma, operation, {
     onUnavailable: (reason) => process.stderr.write(`The metadata database is not answering (${reason}); still waiting.\n`),
@@ -392,6 +393,7 @@ export async function waitForTenantJob(
   });
   if (outcome === 'not-started') throw new CliError(explain.notStarted);
   if (outcome.status === 'failed') throw new CliError(explain.failed(outcome.error ?? 'no reason was recorded'));
+  if (outcome.status === 'called-off') throw new CliError(explain.calledOff?.(outcome.error ?? '') ?? `Called off: ${outcome.error ?? ''}.`);
   return outcome;
 }
 

@@ -25,8 +25,16 @@ export function offboardTenantHandler(deps: OffboardTenantJobDeps) {
     // Asking suspends the tenant; one found active again was resumed by ops before this job ran
     // (workers busy or down), which calls the offboarding off: dropping its data now would lose
     // what its people are using again.
-    if (tenant.status === 'active' || tenant.status === 'provisioning') {
-      const reason = `the tenant is ${tenant.status}: it was resumed after the offboarding was asked for, so nothing was removed`;
+    // A tenant suspended again since (say, for an unpaid bill) is no request to offboard it: the
+    // resume cleared the request, and only asking again sets it.
+    const calledOff =
+      tenant.status === 'active' || tenant.status === 'provisioning'
+        ? `the tenant is ${tenant.status}: it was resumed after the offboarding was asked for, so nothing was removed`
+        : tenant.status === 'suspended' && tenant.offboardRequestedAt === null
+          ? 'the offboarding was called off: the tenant was resumed after it was asked for (and suspended again since), so nothing was removed'
+          : null;
+    if (calledOff) {
+      const reason = calledOff;
       await deps.prisma.auditEvent.create({
         data: { actor: `worker:${payload.requestedBy}`, action: 'tenant.offboard_skipped', tenantId: tenant.id, details: { namespace: tenant.namespace, status: tenant.status, reason } },
       });
