@@ -948,8 +948,9 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect(book.about).toMatchObject({
         'Data version': expected.dataVersion,
         'Data as of': expected.asOf,
-        Measures: 'CourseProgress.completed, CourseProgress.count',
-        'Time dimension': 'CourseProgress.completedDate by month',
+        // Named as the portal titles them, with the names the API and the audit event use.
+        Measures: 'Completed (CourseProgress.completed), Enrolments (CourseProgress.count)',
+        'Time dimension': 'Completed (CourseProgress.completedDate) by month',
         Filters: 'none',
         Scope: expect.stringContaining('tenant'),
         Rows: expected.rows.length,
@@ -958,12 +959,22 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
 
       // The first three months only: the header still names the series' incomplete period (decided
       // before the rows), but no row of the file is of it, so the sheet has no sentence about it.
-      const firstMonths = { ...query, order: [{ member: 'CourseProgress.completedDate.month', direction: 'asc' }], limit: 3 };
+      // Filtered on coded statuses, which the sheet names by their labels.
+      const firstMonths = {
+        ...query,
+        filters: [{ member: 'CourseProgress.status', operator: 'in', values: ['complete', 'complete_rpl'] }],
+        order: [{ member: 'CourseProgress.completedDate.month', direction: 'asc' }],
+        limit: 3,
+      };
       const early = await exportOf('acmeAdmin', { format: 'xlsx', query: firstMonths });
       expect(early.headers['x-kineo-partial-period']).toBe(header);
       const earlyBook = await workbookOf(early);
       expect(earlyBook.data.slice(1).map((row) => row[0])).not.toContain('2025-06-01');
-      expect(earlyBook.about).toMatchObject({ Rows: 3, 'Incomplete period': 'none' });
+      expect(earlyBook.about).toMatchObject({
+        Rows: 3,
+        'Incomplete period': 'none',
+        Filters: 'Status (CourseProgress.status) in "Complete" (complete), "Complete by RPL" (complete_rpl)',
+      });
     });
 
     it('an export without an incomplete period has no partial-period header and no sentence: no time dimension, a whole last week, a drill list', async () => {
@@ -974,7 +985,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
         expect(response.headers['x-kineo-partial-period']).toBeUndefined();
       }
       const book = await workbookOf(await exportOf('acmeAdmin', { format: 'xlsx', query: byStatus }));
-      expect(book.about).toMatchObject({ 'Incomplete period': 'none', 'Time dimension': 'none', Dimensions: 'CourseProgress.status' });
+      expect(book.about).toMatchObject({ 'Incomplete period': 'none', 'Time dimension': 'none', Dimensions: 'Status (CourseProgress.status)' });
       // 29 June 2025 is a Sunday: the last week is whole.
       const weekly = await exportOf('acmeAdmin', { format: 'csv', query: { measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'week' } } });
       expect(weekly.statusCode).toBe(200);

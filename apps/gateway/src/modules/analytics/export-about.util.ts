@@ -1,4 +1,4 @@
-import type { AnalyticsFilter, AnalyticsQuery, AnalyticsScope, Granularity, PartialPeriod } from '@kineo/analytics';
+import { describeModel, type AnalyticsFilter, type AnalyticsQuery, type AnalyticsScope, type Granularity, type MemberMeta, type PartialPeriod } from '@kineo/analytics';
 
 /** The response header naming an export's incomplete period (absent when it has none). */
 export const PARTIAL_PERIOD_HEADER = 'x-kineo-partial-period';
@@ -58,9 +58,9 @@ export function aboutRows(provenance: ExportProvenance, rows: number, partial: s
     ...drill,
     ['Data version', provenance.dataVersion],
     ['Data as of', provenance.asOf],
-    ['Measures', query.measures.join(', ')],
-    ['Dimensions', (query.dimensions ?? []).join(', ') || 'none'],
-    ['Time dimension', time ? [time.dimension, time.granularity ? `by ${time.granularity}` : '', time.dateRange ? `from ${time.dateRange[0]} to ${time.dateRange[1]}` : '', time.fiscalYear ? `fiscal year ${time.fiscalYear}` : ''].filter(Boolean).join(' ') : 'none'],
+    ['Measures', query.measures.map(named).join(', ')],
+    ['Dimensions', (query.dimensions ?? []).map(named).join(', ') || 'none'],
+    ['Time dimension', time ? [named(time.dimension), time.granularity ? `by ${time.granularity}` : '', time.dateRange ? `from ${time.dateRange[0]} to ${time.dateRange[1]}` : '', time.fiscalYear ? `fiscal year ${time.fiscalYear}` : ''].filter(Boolean).join(' ') : 'none'],
     ['Filters', (query.filters ?? []).map(describeFilter).join('; ') || 'none'],
     ['Scope', describeScope(scope)],
     ['Rows', rows],
@@ -69,8 +69,30 @@ export function aboutRows(provenance: ExportProvenance, rows: number, partial: s
   ];
 }
 
+/** The model's members by name, read once: the sheet names each as the portal titles it. */
+let members: Map<string, MemberMeta> | undefined;
+
+function memberOf(name: string): MemberMeta | undefined {
+  members ??= new Map(describeModel().cubes.flatMap((cube) => [...cube.measures, ...cube.dimensions].map((m) => [m.name, m] as const)));
+  return members.get(name);
+}
+
+/** 'Completion rate (CourseProgress.completionRate)': the title a reader knows, the name the API and the audit event use. */
+function named(name: string): string {
+  const member = memberOf(name);
+  return member ? `${member.title} (${name})` : name;
+}
+
+/** A coded value as its label with its code ('"In progress" (in_progress)'); any other value as sent. */
+function filterValue(member: MemberMeta | undefined, value: unknown): string {
+  const label = member?.values?.find((v) => v.value === value)?.label;
+  return label === undefined ? JSON.stringify(value) : `${JSON.stringify(label)} (${String(value)})`;
+}
+
 function describeFilter(filter: AnalyticsFilter): string {
-  return [filter.member, filter.operator, ...(filter.values ?? []).map((v) => JSON.stringify(v))].join(' ');
+  const member = memberOf(filter.member);
+  const values = (filter.values ?? []).map((v) => filterValue(member, v)).join(', ');
+  return [named(filter.member), filter.operator, values].filter(Boolean).join(' ');
 }
 
 function describeScope(scope: AnalyticsScope): string {
