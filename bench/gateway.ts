@@ -1,7 +1,8 @@
 // bench/gateway: dashboards through the gateway against the same compiled SQL straight on DuckDB.
 // Generates a tenant (default 56,500 users, about 1M course-progress rows), loads it through the real
 // stack, then runs the gateway as its own process: each dashboard with the cache off (median of 5)
-// against its tiles' compiled SQL run directly (also in parallel, median of 5), the cached p95 (overall and
+// against its tiles' compiled SQL run directly, twice over: as a DuckDB client runs it and through the gateway's
+// own driver, which keeps statements prepared (also in parallel, median of 5), the cached p95 (overall and
 // per dashboard), the p95 of 30 concurrent users on mixed dashboards on loopback (autocannon, bounded in
 // time), and the gateway's memory.
 // Run: npm run bench:gateway [-- <users>]
@@ -17,6 +18,7 @@ import { compileQuery, DASHBOARDS, dashboardQueries, parseRollupManifest, ROLLUP
 import { UserService } from '@kineo/auth';
 import { createPrismaClient, TenantService } from '@kineo/db';
 import { freePort, waitForPort } from '@kineo/testkit';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbWarehouse, type TenantNamespace } from '@kineo/warehouse';
 import { Redis } from 'ioredis';
 import { Client as PgClient } from 'pg';
@@ -62,9 +64,47 @@ function printTail(label: string, samples: ClientSample[], file: string, clientG
  * A tile's statements as the gateway runs them with the cache off: its rows, then, for a table's page
  * with more rows after it, the count of its whole list.
  */
-async function tileStatements(direct: DuckDbWarehouse, ref: TenantNamespace, compiled: CompiledQuery): Promise<void> {
-  const { rows } = await direct.queryPublished(ref, compiled.sql, compiled.params);
-  if (compiled.count && compiled.limit !== undefined && rows.length > compiled.limit) await direct.queryPublished(ref, compiled.count.sql, compiled.count.params);
+async function tileStatements(direct: Straight, compiled: CompiledQuery): Promise<void> {
+  const rows = await direct(compiled.sql, compiled.params);
+  if (compiled.count && compiled.limit !== undefined && rows.length > compiled.limit) await direct(compiled.count.sql, compiled.count.params);
+}
+
+/** One statement run straight on DuckDB, its rows as JS values. */
+type Straight = (sql: string, params: CompiledQuery['params']) => Promise<unknown[]>;
+
+/** Through the DuckDB driver the gateway uses (kept connections, each text prepared once per connection and reused). */
+const throughDriver =
+  (direct: DuckDbWarehouse, ref: TenantNamespace): Straight =>
+  async (sql, params) =>
+    (await direct.queryPublished(ref, sql, params)).rows;
+
+/**
+ * As a DuckDB client runs a statement with values (`@duckdb/node-api`'s `runAndReadAll(sql, values)`:
+ * parsed, planned, bound and run each time), on the published snapshot opened read-only by DuckDB
+ * itself with the gateway's threads and memory limit, connections kept between statements.
+ */
+async function asDuckDbClient(file: string, env: Record<string, string>): Promise<{ run: Straight; close: () => void }> {
+  const instance = await DuckDBInstance.create(file, {
+    access_mode: 'READ_ONLY',
+    ...(env.DUCKDB_THREADS ? { threads: env.DUCKDB_THREADS } : {}),
+    ...(env.DUCKDB_MEMORY_LIMIT ? { memory_limit: env.DUCKDB_MEMORY_LIMIT } : {}),
+  });
+  const spare: DuckDBConnection[] = [];
+  return {
+    run: async (sql, params) => {
+      const c = spare.pop() ?? (await instance.connect());
+      try {
+        const reader = await c.runAndReadAll(sql, params.map((p) => (p instanceof Date ? p.toISOString() : p)));
+        return reader.getRowObjectsJS();
+      } finally {
+        spare.push(c);
+      }
+    },
+    close: () => {
+      for (const c of spare.splice(0)) c.closeSync();
+      instance.closeSync();
+    },
+  };
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -193,7 +233,7 @@ async function main() {
           await compareBuilds(path.resolve(process.env.KINEO_BENCH_COMPARE), run.env, login, dashboards.map((d) => d.id), async (id, asOf) => {
             const rollups = await manifest;
             const compiled = dashboardQueries(id, []).map(({ run }) => compileQuery(run, { kind: 'tenant' }, direct.dialect, { asOf, rollups }));
-            await Promise.all(compiled.map((c) => tileStatements(direct, ref, c)));
+            await Promise.all(compiled.map((c) => tileStatements(throughDriver(direct, ref), c)));
           });
         } finally {
           await direct.close();
@@ -205,6 +245,11 @@ async function main() {
       // with the published rollups (pre-aggregations) and without them (ANALYTICS_ROLLUPS=false: the fact tables).
       const published = await manifest;
       console.log(`rollups published with version ${tenant.dataVersion}: ${published.length} tables, ${fmt(published.reduce((n, r) => n + r.rows, 0))} rows`);
+      // The same SQL straight on DuckDB, two ways: as a DuckDB client runs it (the issue's baseline), and through the
+      // driver the gateway itself uses, which keeps each statement prepared (the engine's execution and rows alone).
+      const version = await direct.publishedVersion(ref);
+      const client = await asDuckDbClient(path.join(direct.tenantDir(ref), 'gold', `v${version}.duckdb`), run.env);
+      const driver = throughDriver(direct, ref);
       try {
         for (const rollups of [true, false]) {
           const uncached = await startGatewayProcess(run.env, { ANALYTICS_CACHE_ENABLED: 'false', ANALYTICS_ROLLUPS: String(rollups) });
@@ -212,7 +257,7 @@ async function main() {
             const { login: session } = (await post(uncached.url, login)) as { login: { token: string } };
             console.log(`gateway resident memory, started: ${gib(memoryOf(uncached.child.pid!).rss)}`);
             console.log('');
-            console.log(`rollups ${rollups ? 'on ' : 'off'}                   gateway, cache off   same SQL on DuckDB   ratio   (medians of ${RUNS}, tiles in parallel)`);
+            console.log(`rollups ${rollups ? 'on ' : 'off'}                   gateway, cache off   DuckDB, as a client runs it   ratio   DuckDB, statements kept prepared   ratio   (medians of ${RUNS}, tiles in parallel)`);
             for (const d of dashboards) {
               // Compiled as the gateway compiles it: the org admin's scope, the published version's as-of and (rollups on) its
               // rollups, so both run the same SQL with the same parameters.
@@ -221,18 +266,22 @@ async function main() {
                 compileQuery(run, { kind: 'tenant' }, direct.dialect, { asOf: answered.asOf, ...(rollups ? { rollups: published } : {}) }),
               );
               const first = (await post(uncached.url, dashboardQuery(d.id), session.token)) as { dashboard: { tiles: { result: { rollup: string | null } }[] } };
-              await Promise.all(compiled.map((c) => tileStatements(direct, ref, c)));
-              const viaGateway: number[] = [];
-              const straight: number[] = [];
+              const straight = (way: Straight) => Promise.all(compiled.map((c) => tileStatements(way, c)));
+              await straight(client.run);
+              await straight(driver);
+              const times: number[][] = [[], [], []];
               for (let i = 0; i < RUNS; i++) {
-                viaGateway.push(await timedPost(uncached.url, dashboardQuery(d.id), session.token));
-                straight.push(await timed(() => Promise.all(compiled.map((c) => tileStatements(direct, ref, c)))));
+                // Interleaved, the order turned every run, so the three see the same load.
+                for (const who of i % 2 === 0 ? [0, 1, 2] : [2, 1, 0]) {
+                  times[who].push(who === 0 ? await timedPost(uncached.url, dashboardQuery(d.id), session.token) : await timed(() => straight(who === 1 ? client.run : driver)));
+                }
               }
-              const g = median(viaGateway);
-              const s = median(straight);
+              const [g, c, k] = times.map(median);
               // As the gateway's answers say (the direct SQL was compiled with the same manifest).
               const fromRollups = first.dashboard.tiles.filter((t) => t.result.rollup).length;
-              console.log(`${d.id.padEnd(30)}${ms(g).padStart(16)}${ms(s).padStart(21)}${(g / s).toFixed(2).padStart(8)}x   ${fromRollups}/${compiled.length} tiles from rollups`);
+              console.log(
+                `${d.id.padEnd(30)}${ms(g).padStart(16)}${ms(c).padStart(30)}${(g / c).toFixed(2).padStart(8)}x${ms(k).padStart(35)}${(g / k).toFixed(2).padStart(8)}x   ${fromRollups}/${compiled.length} tiles from rollups`,
+              );
             }
           } finally {
             await stop(uncached.child);
@@ -240,6 +289,7 @@ async function main() {
           console.log('');
         }
       } finally {
+        client.close();
         await direct.close();
       }
 
