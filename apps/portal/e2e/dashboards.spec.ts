@@ -128,6 +128,58 @@ test.describe('dashboards', () => {
     expect(names).toEqual([...names].sort());
   });
 
+  test('a bar chart of names writes every name down its side, scrolling inside its tile when they are many; one of months keeps them along the bottom', async ({ page, signIn }) => {
+    await signIn('admin');
+    // Every name the chart's data table lists (every page, in the chart's order) is written on its
+    // axis, whole or cut with an ellipsis where longer than the column (the table has it whole). A
+    // label recharts breaks over lines is one tspan a line, and an SVG label is one line of words, so
+    // a name holding a line break, as LMS names may, is read as spaces.
+    const expectEveryNameWritten = async (chart: Locator): Promise<number> => {
+      await expect(chart.locator('.recharts-bar-rectangle').first()).toBeVisible();
+      await chart.getByText('Data table').click();
+      const names = await allRowHeaders(chart.getByRole('table'), chart);
+      const ticks = await chart
+        .locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value')
+        .evaluateAll((texts) => texts.map((t) => [...t.querySelectorAll('tspan')].map((line) => line.textContent).join(' ')));
+      expect(ticks).toHaveLength(names.length);
+      ticks.forEach((tick, i) => {
+        const [shown, whole] = [tick, names[i]].map((text) => text.replace(/\s+/g, ' ').trim());
+        expect(shown === whole || (shown.endsWith('…') && whole.startsWith(shown.slice(0, -1))), `${tick} for ${names[i]}`).toBe(true);
+      });
+      return names.length;
+    };
+
+    await page.goto('/dashboards/program-progress');
+    const byProgram = tile(page, 'by-program');
+    expect(await expectEveryNameWritten(byProgram)).toBeGreaterThan(3);
+    await expect(byProgram.getByRole('region', { name: /every bar, scrollable/ })).toHaveCount(0);
+
+    // Enrolments by course in Explore: so many courses that the chart scrolls in its tile, by
+    // keyboard too, with its scale at the top; every course still on the axis.
+    const byCourse = { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.courseName'] };
+    await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify(byCourse), chart: 'bar' }).toString()}`);
+    const explored = page.locator('section[data-tile="explore"]');
+    expect(await expectEveryNameWritten(explored)).toBeGreaterThan(20);
+    const scroller = explored.getByRole('region', { name: /: every bar, scrollable$/ });
+    await expect(scroller).toBeVisible();
+    expect(await scroller.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+    // Looked at from its top, its scale is in sight (not below the names, out of the box).
+    await scroller.scrollIntoViewIfNeeded();
+    await expect(explored.locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value').first()).toBeInViewport();
+    await scroller.focus();
+    await page.keyboard.press('End');
+    await expect.poll(() => scroller.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+    await expectNoSeriousA11yViolations(page);
+
+    // A monthly series stays a row of vertical bars along its time axis.
+    const query = { measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'month' } };
+    await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify(query), chart: 'bar' }).toString()}`);
+    const result = page.locator('section[data-tile="explore"]');
+    await expect(result.locator('.recharts-bar-rectangle').first()).toBeVisible();
+    await expect(result.locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value').first()).toHaveText(/20\d\d/);
+    await expect(result.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').first()).toHaveText(/^\d[\d,]*$/);
+  });
+
   test('a filter change updates the chart and the URL, and reloading the URL restores it', async ({ page, signIn }) => {
     await signIn('admin');
     await expect(page).toHaveURL(/\/dashboards\/course-completion$/);

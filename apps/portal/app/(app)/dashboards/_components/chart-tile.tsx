@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useId, useMemo, useState, type ReactNode } from 'react';
+import { useId, useMemo, useState, type ReactElement, type ReactNode } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell as ShapeCell, Legend, Line, LineChart, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ValueTone } from '@/generated/browser/graphql';
 import { dimensionColumns, measureColumns, queryOf, rowsOf, type Cell, type Column, type Row, type Tile } from './analytics.types';
@@ -104,9 +104,9 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
     <figure className="chart-figure">
       <div className="chart" aria-hidden={rows.length === 0 ? true : undefined}>
         {category && plotted.length > 0 ? (
-          <ResponsiveContainer width="100%" height={280}>
+          <ChartFrame height={chartHeight(tile, rows, category, plotted)} title={tile.title}>
             {renderChart(tile, rows, category, series, plotted, locale, open, partial, hatchId)}
-          </ResponsiveContainer>
+          </ChartFrame>
         ) : null}
       </div>
       {fallback.length > 0 ? (
@@ -394,12 +394,26 @@ function renderChart(
 
   const data = rows.map((row) => ({ name: label(row), row, ...Object.fromEntries(plotted.map((m) => [m.key, plotValue(row[m.key])])) }));
   const partialAt = partial ? rows.findIndex((row) => String(row[category.key]) === partial.value) : -1;
+  const across = barsAcross(tile, category);
+  // Names (programs, organisations) down the side, every one of them written out, where a row of
+  // vertical bars had room under it for one name in three; periods along the bottom, in time's order.
+  const labelWidth = across ? Math.min(MAX_LABEL_WIDTH, Math.max(60, Math.ceil(Math.max(...data.map((d) => d.name.length)) * LABEL_CHAR_WIDTH) + LABEL_PADDING)) : 0;
   return (
-    <BarChart data={data}>
+    <BarChart data={data} layout={across ? 'vertical' : 'horizontal'}>
       {partialAt >= 0 ? <defs>{plotted.map((_, i) => hatch(`${hatchId}-${i}`, PALETTE[i % PALETTE.length]))}</defs> : null}
       <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
-      <XAxis dataKey="name" interval="preserveStartEnd" />
-      <YAxis tickFormatter={(v) => format(v, plotted[0])} width={70} />
+      {across ? (
+        <>
+          {/* A chart that scrolls keeps its scale at the top, in sight as the names begin. */}
+          <XAxis type="number" tickFormatter={(v) => format(v, plotted[0])} orientation={chartHeight(tile, rows, category, plotted) > MAX_CHART_HEIGHT ? 'top' : 'bottom'} />
+          <YAxis type="category" dataKey="name" width={labelWidth} interval={0} tick={{ fontSize: 12 }} tickFormatter={(name: string) => shortened(name, labelWidth)} />
+        </>
+      ) : (
+        <>
+          <XAxis dataKey="name" interval="preserveStartEnd" />
+          <YAxis tickFormatter={(v) => format(v, plotted[0])} width={70} />
+        </>
+      )}
       <Tooltip
         labelFormatter={(name: ReactNode) => (partial && name === partial.label ? `${partial.label} (${partial.note})` : name)}
         formatter={(value, _name, item) => format(value, plotted.find((m) => m.key === item.dataKey) ?? plotted[0])}
@@ -428,6 +442,53 @@ function renderChart(
       ))}
     </BarChart>
   );
+}
+
+/** Past this height (px) a chart scrolls inside its tile, so one tile of many names does not stretch its row of the grid. */
+const MAX_CHART_HEIGHT = 520;
+
+function ChartFrame({ height, title, children }: { height: number; title: string; children: ReactElement }) {
+  const chart = (
+    <ResponsiveContainer width="100%" height={height}>
+      {children}
+    </ResponsiveContainer>
+  );
+  if (height <= MAX_CHART_HEIGHT) return chart;
+  // Focusable, so the names further down can be scrolled to with the keyboard too.
+  return (
+    <div className="chart-scroll" style={{ maxHeight: MAX_CHART_HEIGHT }} tabIndex={0} role="region" aria-label={`${title}: every bar, scrollable`}>
+      {chart}
+    </div>
+  );
+}
+
+/**
+ * The widest name column of a bar chart drawn across (px), what a character of its 12px labels takes
+ * (a little over the average, so recharts does not break a name it was sized for), and what the axis
+ * keeps beside the names for its tick marks.
+ */
+const MAX_LABEL_WIDTH = 240;
+const LABEL_CHAR_WIDTH = 7.5;
+const LABEL_PADDING = 24;
+/** Rows of bars drawn across, each this high (px) per measure, past the axes' own height. */
+const BAR_BAND = 14;
+const AXES_HEIGHT = 90;
+
+/** A bar chart of names (not of periods) is drawn across: its names down the side, where each can be read. */
+function barsAcross(tile: Tile, category: Column): boolean {
+  return tile.chart === 'bar' && category.type !== 'date' && category.member !== queryOf(tile).timeDimension?.dimension;
+}
+
+/** Tall enough for a bar chart drawn across to give every name its line. */
+function chartHeight(tile: Tile, rows: Row[], category: Column, plotted: Column[]): number {
+  if (!barsAcross(tile, category)) return 280;
+  return Math.max(280, rows.length * (BAR_BAND * plotted.length + 10) + AXES_HEIGHT);
+}
+
+/** A name longer than its column ends in an ellipsis; the bar's tooltip and the data table give it whole. */
+function shortened(name: string, width: number): string {
+  const fits = Math.floor((width - LABEL_PADDING) / LABEL_CHAR_WIDTH);
+  return name.length <= fits ? name : `${name.slice(0, Math.max(1, fits - 1)).trimEnd()}…`;
 }
 
 /**
