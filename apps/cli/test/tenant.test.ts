@@ -1,4 +1,4 @@
-import { createPrismaClient } from '@kineo/db';
+import { createPrismaClient, TenantLifecycleService, TenantService } from '@kineo/db';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import { runCli } from './run-cli';
 
@@ -214,6 +214,27 @@ describe('kineo tenant', () => {
       const offboarded = await fiscal(['1', '--yes']);
       expect(offboarded.code).toBe(1);
       expect(offboarded.stderr).toBe('kineo: Tenant "wayne-corp" is offboarded; you cannot change its fiscal-year start.\n');
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+
+  it('ends an offboarding it waits on as soon as ops resume the tenant: called off, nothing removed, exit 1', async () => {
+    // No worker runs here, so the offboarding waits in the queue, as with busy workers.
+    await runCli(['tenant', 'create', 'second-thoughts', '--name', 'Second Thoughts'], stack.env);
+    const prisma = createPrismaClient(stack.databaseUrl);
+    try {
+      const tenant = await new TenantService(prisma).get('second-thoughts');
+      await new TenantService(prisma).markActive(tenant.id, 'test');
+      const waiting = runCli(['tenant', 'offboard', 'second-thoughts', '--confirm', 'second-thoughts'], stack.env);
+      for (let i = 0; i < 200 && !(await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).offboardRequestedAt; i++) await new Promise((r) => setTimeout(r, 50));
+      await new TenantLifecycleService(prisma).resume('second-thoughts', 'ops@test');
+      const result = await waiting;
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        'kineo: Offboarding "second-thoughts" was called off: the tenant was resumed after the offboarding was asked for (it is active now). Nothing was removed; to offboard it after all, ask again (asking suspends it).\n',
+      );
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).status).toBe('active');
     } finally {
       await prisma.$disconnect();
     }

@@ -366,7 +366,7 @@ export function tenantCommand(context: () => CliContext): Command {
       const done = await waitForTenantJob(ctx, { tenantId: found.id, kind: 'offboard', attempts: offboardTenantJob.attempts }, {
         failed: (reason) => `Offboarding "${slug}" failed: ${reason}. Run the command again once the cause is fixed.`,
         notStarted: `Offboarding "${slug}" has not started. Is the worker running ("kineo stack status")? It will run when the worker picks the job up.`,
-        calledOff: (reason) => `Offboarding "${slug}" was called off: ${reason}. Nothing was removed; to offboard it, suspend it and ask again.`,
+        calledOff: (reason) => `Offboarding "${slug}" was called off: ${reason}. Nothing was removed; to offboard it after all, ask again (asking suspends it).`,
       });
       const evidence = done.details.evidence ?? {};
       const deleted = done.details.landing ?? {};
