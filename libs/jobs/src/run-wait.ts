@@ -1,4 +1,5 @@
 import { connectionFailureCode, type PrismaClient } from '@kineo/db';
+import { offboardingCalledOff } from './tenant-operations';
 
 /**
  * Waiting on work the worker does. The truth is the run's row in Postgres, read again and again:
@@ -115,7 +116,7 @@ export async function waitForTenantOperation(
     if (operation.kind === 'offboard') {
       // As the worker decides (it then skips the job and records no run): a resume clears the request.
       const tenant = await prisma.tenant.findUnique({ where: { id: operation.tenantId }, select: { status: true, offboardRequestedAt: true } });
-      if (tenant && (tenant.status === 'active' || tenant.status === 'provisioning' || (tenant.status === 'suspended' && tenant.offboardRequestedAt === null))) {
+      if (tenant && offboardingCalledOff(tenant)) {
         return { status: 'called-off' as const, error: `the tenant was resumed after the offboarding was asked for (it is ${tenant.status} now)`, details: {} };
       }
     }

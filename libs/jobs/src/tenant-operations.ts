@@ -59,6 +59,17 @@ export interface OffboardTicket {
 }
 
 /**
+ * Why an offboarding asked for is off now, or null while it stands: a resume calls it off (it makes
+ * the tenant active and clears `offboardRequestedAt`), and suspending the tenant again for another
+ * reason does not ask again. The worker skips such a job; a wait on it ends there.
+ */
+export function offboardingCalledOff(tenant: { status: string; offboardRequestedAt: Date | null }): string | null {
+  if (tenant.status === 'active' || tenant.status === 'provisioning') return `the tenant is ${tenant.status}: it was resumed after the offboarding was asked for`;
+  if (tenant.status === 'suspended' && tenant.offboardRequestedAt === null) return 'the offboarding was called off: the tenant was resumed after it was asked for (and suspended again since)';
+  return null;
+}
+
+/**
  * Checks the typed confirmation, records who asked, suspends the tenant and queues the offboarding.
  * Suspending first closes the tenant from the moment ops ask: its sessions, sign-ins and uploads are
  * refused, so no file can land after the job has counted and deleted the landing store's.

@@ -1,4 +1,4 @@
-import { offboardTenantJob, type JobPayload } from '@kineo/jobs';
+import { offboardingCalledOff, offboardTenantJob, type JobPayload } from '@kineo/jobs';
 import { StageRecorder } from '@kineo/db';
 import type { LandingStore } from '@kineo/landing';
 import { LAYERS, type TableCount } from '@kineo/warehouse';
@@ -27,14 +27,9 @@ export function offboardTenantHandler(deps: OffboardTenantJobDeps) {
     // what its people are using again.
     // A tenant suspended again since (say, for an unpaid bill) is no request to offboard it: the
     // resume cleared the request, and only asking again sets it.
-    const calledOff =
-      tenant.status === 'active' || tenant.status === 'provisioning'
-        ? `the tenant is ${tenant.status}: it was resumed after the offboarding was asked for, so nothing was removed`
-        : tenant.status === 'suspended' && tenant.offboardRequestedAt === null
-          ? 'the offboarding was called off: the tenant was resumed after it was asked for (and suspended again since), so nothing was removed'
-          : null;
+    const calledOff = offboardingCalledOff(tenant);
     if (calledOff) {
-      const reason = calledOff;
+      const reason = `${calledOff}, so nothing was removed`;
       await deps.prisma.auditEvent.create({
         data: { actor: `worker:${payload.requestedBy}`, action: 'tenant.offboard_skipped', tenantId: tenant.id, details: { namespace: tenant.namespace, status: tenant.status, reason } },
       });
