@@ -47,6 +47,10 @@ test.describe('ops console', () => {
     const refreshRun = page.getByTestId('runs').locator('tbody tr').first();
     await expect(refreshRun.getByRole('cell', { name: 'rollups', exact: true })).toBeVisible();
     await expect(refreshRun).toContainText('succeeded');
+    // A refresh runs no build checks: its Checks cell is a dash, where a load's counts its checks.
+    await expect(refreshRun.getByRole('cell').nth(2)).toHaveText('—');
+    const loadRun = page.getByTestId('runs').locator('tbody tr').filter({ has: page.getByRole('cell', { name: 'load', exact: true }) }).first();
+    await expect(loadRun.getByRole('cell').nth(2)).toHaveText(/^[1-9][\d,]* passed, 0 failed$/);
     await expect(page.getByRole('button', { name: 'Refresh rollups' })).toBeEnabled();
     await expect(page.locator('dt:text-is("Data version") + dd')).toHaveText(version!);
     // Offboarding waits for the slug typed exactly.

@@ -4,7 +4,20 @@ import { QueueEvents } from 'bullmq';
 import Redis from 'ioredis';
 import { loadSetting } from '@kineo/config';
 import { createPrismaClient, TenantLifecycleService, type PrismaClient } from '@kineo/db';
-import { bullConnection, enqueuePendingLoadsJob, JobQueues, provisionTenant, QUEUE_PREFIX, queueRollupRefresh, requestOffboard, requestRollupRefresh, tenantOperationJobId } from '@kineo/jobs';
+import { RUN_INTERRUPTED } from '@kineo/errors';
+import {
+  bullConnection,
+  enqueuePendingLoadsJob,
+  JobQueues,
+  provisionTenant,
+  provisionTenantJob,
+  QUEUE_PREFIX,
+  queueRollupRefresh,
+  requestOffboard,
+  requestRollupRefresh,
+  tenantOperationJobId,
+  waitForTenantOperation,
+} from '@kineo/jobs';
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import { startRedis, startTestStack, type RedisServer, type TestStack } from '@kineo/testkit';
 import { spawnWorkerMain, until, type WorkerProcess } from './support/lost-work';
@@ -97,6 +110,57 @@ describe('a tenant operation whose job Redis lost', () => {
     expect(await prisma.buildRun.findMany({ where: { tenantId: tenant.id, kind: 'provision' }, select: { status: true } })).toEqual([{ status: 'succeeded' }]);
     expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).operationMissingSince).toBeNull();
     expect(warnedAbout(tenant.id)).toEqual([expect.stringMatching(`^provisioning of tenant ${tenant.id} \\(lost-provision\\): its job was not in the queue`)]);
+  });
+
+  /**
+   * What a worker killed mid-operation leaves behind for the job's next attempt (BullMQ gives the
+   * stalled job to the next worker): the tenant's run of that kind still `running` in its first stage.
+   */
+  const leftRunning = (tenantId: string, kind: 'provision' | 'offboard') =>
+    prisma.buildRun.create({
+      data: { tenantId, kind, status: 'running', startedAt: new Date(), stages: [{ stage: kind === 'provision' ? 'namespace' : 'evidence', status: 'running', startedAt: new Date().toISOString() }] },
+    });
+
+  /** The tenant's runs of `kind`, oldest first, as the ops console lists them. */
+  const runsOf = (tenantId: string, kind: 'provision' | 'offboard') =>
+    prisma.buildRun.findMany({ where: { tenantId, kind }, orderBy: { createdAt: 'asc' }, select: { id: true, status: true, error: true, failureCode: true, finishedAt: true } });
+
+  /** The run a killed worker left is closed by the run that took over, which did the work; nothing is left running. */
+  async function expectTakenOver(tenantId: string, kind: 'provision' | 'offboard', killedId: string) {
+    const runs = await runsOf(tenantId, kind);
+    expect(runs.map((r) => r.status)).toEqual(['cancelled', 'succeeded']);
+    const [killed, took] = runs;
+    expect(killed).toEqual({
+      id: killedId,
+      status: 'cancelled',
+      failureCode: RUN_INTERRUPTED,
+      error: `Stopped before it finished: its worker stopped or lost the job, and run ${took.id} took the ${kind} over.`,
+      finishedAt: expect.any(Date),
+    });
+  }
+
+  it('closes the provisioning run a killed worker left running once the job runs again: cancelled, naming the run that took over and succeeded', async () => {
+    await queues.queue('provision').pause();
+    const { tenant } = await provisionTenant(prisma, queues, { slug: 'killed-provision', name: 'Killed provision', actor: 'ops@test' });
+    const killed = await leftRunning(tenant.id, 'provision');
+    await queues.queue('provision').resume();
+
+    await statusOf(tenant.id, 'active');
+    await expectTakenOver(tenant.id, 'provision', killed.id);
+    // `kineo tenant create --wait` reads the runs: the cancelled one is not an attempt that failed.
+    expect(await waitForTenantOperation(prisma, { tenantId: tenant.id, kind: 'provision', attempts: provisionTenantJob.attempts }, { intervalMs: 50 })).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('closes the offboarding run a killed worker left running once the job runs again, the data dropped once', async () => {
+    const tenant = await publishedTenant('killed-offboard');
+    await queues.queue('provision').pause();
+    await requestOffboard(prisma, queues, { slug: 'killed-offboard', confirm: 'killed-offboard', actor: 'ops@test' });
+    const killed = await leftRunning(tenant.id, 'offboard');
+    await queues.queue('provision').resume();
+
+    await statusOf(tenant.id, 'offboarded');
+    await expectTakenOver(tenant.id, 'offboard', killed.id);
+    expect(await prisma.auditEvent.count({ where: { tenantId: tenant.id, action: 'tenant.offboard.evidence' } })).toBe(1);
   });
 
   it('leaves alone a provisioning whose job waits in the queue, however long: provisioned once, nothing recovered', async () => {

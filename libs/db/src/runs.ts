@@ -1,4 +1,4 @@
-import { errorCode } from '@kineo/errors';
+import { errorCode, RUN_INTERRUPTED } from '@kineo/errors';
 import { ATTR, withSpan } from '@kineo/telemetry';
 import type { PrismaClient } from './client';
 import type { Prisma } from '../generated/prisma';
@@ -40,6 +40,29 @@ export class StageRecorder {
       data: { ...fields, status, startedAt: status === 'running' ? new Date() : null, stages: stages as unknown as Prisma.InputJsonValue },
     });
     return new StageRecorder(prisma, run.id, stages);
+  }
+
+  /**
+   * Starts the run of a tenant operation (provisioning, offboarding) that a job may have started
+   * before on a worker that stopped mid-run: killed, or out of memory, BullMQ then gives the stalled
+   * job to the next worker, whose handler starts a run of its own. The tenant's earlier runs of that
+   * kind still marked `running` are closed as `cancelled`, naming the run that took over, so the ops
+   * console never shows one running (and keeps polling it) for ever beside the run that did the work.
+   * Waits and the lost-operations sweep count failed runs only, so this changes no attempt count. A
+   * handler that was not dead after all (its lock lost, still working) records its own outcome over it.
+   */
+  static async startInPlaceOfUnfinished(prisma: PrismaClient, data: { tenantId: string; kind: string }): Promise<StageRecorder> {
+    const recorder = await StageRecorder.start(prisma, data);
+    await prisma.buildRun.updateMany({
+      where: { tenantId: data.tenantId, kind: data.kind, status: 'running', id: { not: recorder.runId } },
+      data: {
+        status: 'cancelled',
+        finishedAt: new Date(),
+        failureCode: RUN_INTERRUPTED,
+        error: `Stopped before it finished: its worker stopped or lost the job, and run ${recorder.runId} took the ${data.kind} over.`,
+      },
+    });
+    return recorder;
   }
 
   /** Picks up a run another job started (the next step of a flow). */

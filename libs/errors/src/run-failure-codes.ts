@@ -12,5 +12,8 @@ export const DISK_FULL = 'DISK_FULL';
 /** The queue lost the load's flow (Redis lost its data) and the run lacks what starting it again needs. */
 export const LOAD_FLOW_LOST = 'LOAD_FLOW_LOST';
 
+/** A tenant operation's run whose worker stopped mid-run; the job's next attempt took it over in a run of its own. */
+export const RUN_INTERRUPTED = 'RUN_INTERRUPTED';
+
 /** Failures whose stored text was written for the customer; any other failure's text stays with Kineo. */
 export const CUSTOMER_FACING_RUN_FAILURES: ReadonlySet<string> = new Set([LOAD_REJECTED]);

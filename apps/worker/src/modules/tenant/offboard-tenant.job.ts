@@ -37,7 +37,7 @@ export function offboardTenantHandler(deps: OffboardTenantJobDeps) {
       return { status: 'skipped', reason };
     }
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
-    const run = await StageRecorder.start(deps.prisma, { tenantId: tenant.id, kind: 'offboard' });
+    const run = await StageRecorder.startInPlaceOfUnfinished(deps.prisma, { tenantId: tenant.id, kind: 'offboard' });
     try {
       const counts = await run.stage('evidence', async () => {
         const all: TableCount[] = [];

@@ -27,7 +27,7 @@ export function provisionTenantHandler(deps: TenantJobDeps) {
       return { status: tenant.status, namespace: tenant.namespace };
     }
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
-    const run = await StageRecorder.start(deps.prisma, { tenantId: tenant.id, kind: 'provision' });
+    const run = await StageRecorder.startInPlaceOfUnfinished(deps.prisma, { tenantId: tenant.id, kind: 'provision' });
     try {
       context.signal.throwIfAborted();
       await context.progress({ stage: 'namespace' });

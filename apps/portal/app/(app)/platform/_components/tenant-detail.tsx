@@ -193,7 +193,7 @@ export function TenantDetail({ slug }: { slug: string }) {
                         <StageWarnings key={s.stage} stage={s.stage} warnings={s.warnings} />
                       ))}
                     </td>
-                    <td>{`${run.checksPassed} passed, ${run.checksFailed} failed`}</td>
+                    <td>{run.checksPassed + run.checksFailed === 0 ? '—' : `${run.checksPassed} passed, ${run.checksFailed} failed`}</td>
                     <td className="num">{run.dataVersion ?? '—'}</td>
                     <td>{formatWhen(run.finishedAt, locale)}</td>
                   </tr>
