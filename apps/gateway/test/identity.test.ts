@@ -276,8 +276,8 @@ describe('identity: sessions, invitations, password resets, user management and 
   });
 
   describe('invitations (no mail server: the link is logged and returned to the admin)', () => {
-    interface Invitation { id: string; email: string; role: string; link: string; delivery: string; expiresAt: string }
-    const INVITATION = 'id email role link delivery expiresAt';
+    interface Invitation { id: string; email: string; role: string; link: string; delivery: string; expiresAt: string; organisationIds: number[] }
+    const INVITATION = 'id email role link delivery expiresAt organisationIds';
     const invite = async (args: string, who = 'admin@acme.test') =>
       graphql<{ inviteUser: Invitation }>(app, `mutation { inviteUser(${args}) { ${INVITATION} } }`, bearer((await signIn(who)).token));
     const accept = (link: string, password = PASSWORD, displayName = 'New Person') =>
@@ -290,7 +290,14 @@ describe('identity: sessions, invitations, password resets, user management and 
       const sent = await invite(`email: "New.Viewer@Acme.test", role: viewer, organisationIds: [5, 6]`);
       expect(sent.body.errors).toBeUndefined();
       const invitation = sent.body.data!.inviteUser;
-      expect(invitation).toMatchObject({ email: 'new.viewer@acme.test', role: 'viewer', delivery: 'logged' });
+      expect(invitation).toMatchObject({ email: 'new.viewer@acme.test', role: 'viewer', delivery: 'logged', organisationIds: [5, 6] });
+      // The admin's list of invitations not accepted yet says what the viewer will see.
+      const pending = await graphql<{ pendingInvitations: { email: string; role: string; organisationIds: number[] }[] }>(
+        app,
+        '{ pendingInvitations { email role organisationIds } }',
+        bearer((await signIn('admin@acme.test')).token),
+      );
+      expect(pending.body.data!.pendingInvitations.filter((i) => i.email === 'new.viewer@acme.test')).toEqual([{ email: 'new.viewer@acme.test', role: 'viewer', organisationIds: [5, 6] }]);
       expect(invitation.link).toMatch(new RegExp(`^${PORTAL}/accept-invitation\\?token=[A-Za-z0-9_-]{43}$`));
       expect(Date.parse(invitation.expiresAt) - Date.now()).toBeGreaterThan(6.9 * 24 * 3600 * 1000);
       expect(logs.lines.some((line) => JSON.stringify(line).includes(invitation.link))).toBe(true);

@@ -111,10 +111,15 @@ test.describe('onboarding an organisation', () => {
     await expect(page.getByTestId('members')).toContainText(world.logins.onboardAdmin);
     await page.getByLabel('Email').fill(INVITEE);
     await page.getByLabel('Role').selectOption('viewer');
+    // Granted one organisation with the invitation (with everything below it).
+    const organisations = page.getByRole('group', { name: 'Organisations this viewer sees' }).locator('label');
+    const [granted, grantedLater] = [(await organisations.nth(0).textContent())!.trim(), (await organisations.nth(1).textContent())!.trim()];
+    await organisations.nth(0).getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Send the invitation' }).click();
     const link = (await page.getByTestId('invitation-link').textContent()) ?? '';
     expect(link).toContain('/accept-invitation?token=');
-    await expect(page.getByTestId('pending')).toContainText(INVITEE);
+    // The invitation not accepted yet says what the viewer will see: that organisation, by name.
+    await expect(page.getByTestId('pending').locator(`tr[data-email="${INVITEE}"]`).locator('td').nth(1)).toHaveText(granted);
     // The managers invited in one action above: each named from the published data, the id under it.
     const managerInvitation = page.getByTestId('pending').locator('tr[data-role="manager"]').first().locator('td').nth(1);
     await expect(managerInvitation).toHaveText(/^Their reports \((?!LMS user)[^()]+\)LMS user \d+$/);
@@ -139,16 +144,17 @@ test.describe('onboarding an organisation', () => {
       await context.close();
     }
 
-    // Back on Users: the viewer is a member now, and is granted an organisation (with everything below it).
+    // Back on Users: the viewer is a member now, seeing the organisation granted with the invitation,
+    // and is granted a second one.
     await page.reload();
-    const row = page.locator(`tr[data-email="${INVITEE}"]`);
-    await expect(row).toContainText('Nothing granted yet');
+    const row = page.getByTestId('members').locator(`tr[data-email="${INVITEE}"]`);
+    const sees = row.locator('td').nth(1);
+    await expect(sees).toHaveText(granted);
     await row.getByRole('button', { name: `Change ${INVITEE}` }).click();
-    const firstOrganisation = page.getByRole('group', { name: 'Organisations this viewer sees' }).getByRole('checkbox').first();
-    const organisation = (await page.getByRole('group', { name: 'Organisations this viewer sees' }).locator('label').first().textContent())!.trim();
-    await firstOrganisation.check();
+    await page.getByRole('group', { name: 'Organisations this viewer sees' }).getByRole('checkbox', { name: grantedLater }).check();
     await page.getByRole('button', { name: 'Save' }).click();
-    await expect(row).toContainText(organisation);
+    await expect(sees).toContainText(granted);
+    await expect(sees).toContainText(grantedLater);
   });
 
   test("the users page names a manager's LMS person, with the id beside it", async ({ page, world, signIn }) => {

@@ -22,6 +22,8 @@ export interface SentInvitation {
   id: string;
   email: string;
   role: TenantRole;
+  /** The LMS organisations a viewer invitation grants once accepted; empty for other roles. */
+  organisationIds: number[];
   expiresAt: Date;
   /** The accept link; shown to the admin so it can be passed on when nothing was mailed. */
   link: string;
@@ -140,7 +142,7 @@ export class InvitationService {
         text: `You have been invited to ${tenant.name} on Kineo Analytics as ${row.role.replace('_', ' ')}.\n\nAccept the invitation (the link works once, for 7 days):\n${link}\n`,
         link,
       });
-      sent.push({ id: row.id, email: row.email, role: row.role, expiresAt: row.expiresAt, link, delivery });
+      sent.push({ id: row.id, email: row.email, role: row.role, organisationIds: row.organisationIds.map(Number), expiresAt: row.expiresAt, link, delivery });
     }
     return sent;
   }

@@ -81,6 +81,9 @@ abstract class InvitationFields {
   })
   lmsUserName?: string | null;
 
+  @Field(() => [Int], { description: 'The LMS organisations a viewer invitation grants once accepted (each with everything below it); empty for other roles.' })
+  organisationIds!: number[];
+
   @Field(() => GraphQLISODateTime)
   expiresAt!: Date;
 }

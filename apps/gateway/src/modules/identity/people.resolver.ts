@@ -29,7 +29,7 @@ export class PeopleResolver {
   @Roles('org_admin')
   async pendingInvitations(@CurrentTenant() tenant: TenantContext): Promise<PendingInvitationType[]> {
     const pending = await this.invitations.pending(tenant.tenantId);
-    return this.lmsPeople.withNames(tenant, pending.map((i) => ({ ...i, lmsUserId: i.lmsUserId === null ? null : Number(i.lmsUserId) })));
+    return this.lmsPeople.withNames(tenant, pending.map((i) => ({ ...i, lmsUserId: i.lmsUserId === null ? null : Number(i.lmsUserId), organisationIds: i.organisationIds.map(Number) })));
   }
 
   @Mutation(() => InvitationType, {

@@ -64,11 +64,11 @@ export function UsersView() {
                   <td>
                     {m.role === 'manager' ? (
                       <ManagerReach lmsUserId={m.lmsUserId} lmsUserName={m.lmsUserName} />
-                    ) : m.role === 'viewer'
-                        ? m.organisationIds.length
-                          ? m.organisationIds.map(orgName).join(', ')
-                          : 'Nothing granted yet'
-                        : 'Everyone'}
+                    ) : m.role === 'viewer' ? (
+                      viewerReach(m.organisationIds, orgName)
+                    ) : (
+                      'Everyone'
+                    )}
                   </td>
                   <td>{m.status === 'active' ? 'Active' : 'Deactivated'}</td>
                   <td>{date(m.lastSignInAt)}</td>
@@ -93,7 +93,7 @@ export function UsersView() {
           <MemberEditor key={editing} member={users.data.users.find((m) => m.membershipId === editing)!} onDone={() => setEditing(null)} />
         ) : null}
       </section>
-      <PendingInvitations invitations={users.data?.pendingInvitations ?? []} date={date} />
+      <PendingInvitations invitations={users.data?.pendingInvitations ?? []} date={date} orgName={orgName} />
     </div>
   );
 }
@@ -230,12 +230,19 @@ function ManagerReach({ lmsUserId, lmsUserName }: { lmsUserId: number | null | u
   );
 }
 
+/** What a viewer (or a viewer's invitation) grants: the organisations by name, each with everything below it. */
+function viewerReach(organisationIds: readonly number[], orgName: (id: number) => string): string {
+  return organisationIds.length ? organisationIds.map(orgName).join(', ') : 'Nothing granted yet';
+}
+
 function PendingInvitations({
   invitations,
   date,
+  orgName,
 }: {
-  invitations: { id: string; email: string; role: string; lmsUserId?: number | null; lmsUserName?: string | null; expiresAt: string }[];
+  invitations: { id: string; email: string; role: string; lmsUserId?: number | null; lmsUserName?: string | null; organisationIds: readonly number[]; expiresAt: string }[];
   date: (iso: string) => string;
+  orgName: (id: number) => string;
 }) {
   const client = useQueryClient();
   const revoke = useMutation({
@@ -272,7 +279,7 @@ function PendingInvitations({
                 <tr key={i.id} data-email={i.email} data-role={i.role}>
                   <th scope="row">{i.email}</th>
                   <td>{roleLabel(i.role)}</td>
-                  <td>{i.role === 'manager' ? <ManagerReach lmsUserId={i.lmsUserId} lmsUserName={i.lmsUserName} /> : i.role === 'viewer' ? 'The organisations granted with the invitation' : 'Everyone'}</td>
+                  <td>{i.role === 'manager' ? <ManagerReach lmsUserId={i.lmsUserId} lmsUserName={i.lmsUserName} /> : i.role === 'viewer' ? viewerReach(i.organisationIds, orgName) : 'Everyone'}</td>
                   <td>{date(i.expiresAt)}</td>
                   <td>
                     <button type="button" className="button" onClick={() => revoke.mutate(i.id)} disabled={revoke.isPending} aria-label={`Withdraw the invitation of ${i.email}`}>

@@ -26,6 +26,7 @@ export const UsersQuery = graphql(`
       role
       lmsUserId
       lmsUserName
+      organisationIds
       expiresAt
     }
   }
