@@ -246,7 +246,7 @@ test.describe('dashboards', () => {
     const byMonth = tile(page, 'hours-by-month');
     await expect(byMonth.locator('.recharts-line').first()).toBeVisible();
     // The sources are the lines (the legend), the months the axis: not one line per month.
-    const sources = await tile(page, 'hours-by-source').locator('.recharts-legend-item-text').allTextContents();
+    const sources = await tile(page, 'hours-by-source').locator('.recharts-legend-item-text .legend-name').allTextContents();
     expect(sources.length).toBeGreaterThan(1);
     // One line per source (each line's dashed part into the month to date is not another source).
     await expect(byMonth.locator('.recharts-line:not(.partial-period)')).toHaveCount(sources.length);
@@ -291,8 +291,9 @@ test.describe('dashboards', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Certification compliance' }).click();
     const rag = tile(page, 'by-rag');
     await expect(rag.locator('.recharts-pie-sector').first()).toBeVisible();
-    const legend = await rag.locator('.recharts-legend-item-text').allTextContents();
+    const legend = await rag.locator('.recharts-legend-item-text .legend-name').allTextContents();
     expect(legend.length).toBeGreaterThan(1);
+    const figures = await rag.locator('.recharts-legend-item-text .legend-figure').allTextContents();
     // Red, amber, green in that order (of those the data holds), never the codes.
     expect(legend).toEqual(['Red', 'Amber', 'Green'].filter((name) => legend.includes(name)));
     const fills = await rag.locator('.recharts-pie-sector path').evaluateAll((paths) => paths.map((p) => p.getAttribute('fill')));
@@ -301,6 +302,12 @@ test.describe('dashboards', () => {
     await rag.getByText('Data table').click();
     await expect(rag.getByRole('rowheader', { name: legend[0], exact: true })).toBeVisible();
     await expect(rag.getByRole('rowheader', { name: /^(red|amber|green)$/ })).toHaveCount(0);
+    // Each slice's figure beside its name is its row's in the table, with its share of the whole.
+    const counts = await Promise.all(
+      legend.map(async (name) => (await rag.getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: true }) }).getByRole('cell').first().textContent())!.trim()),
+    );
+    const whole = counts.reduce((sum, count) => sum + Number(count.replace(/,/g, '')), 0);
+    expect(figures).toEqual(counts.map((count) => `${count} · ${Math.round((100 * Number(count.replace(/,/g, ''))) / whole)}%`));
     const state = page.getByRole('form', { name: 'Filters' }).getByLabel('State');
     await expect(state.locator('option').nth(1)).toBeAttached();
     const choices = await state.locator('option').allTextContents();
@@ -310,7 +317,8 @@ test.describe('dashboards', () => {
     const chosen = choices.includes('In progress') ? 'In progress' : choices[1];
     await state.selectOption({ label: chosen });
     await expect(page).toHaveURL(new RegExp(`Certification\\.state=${codes[chosen]}(&|$)`));
-    await expect(tile(page, 'by-state').locator('.recharts-legend-item-text')).toHaveText([chosen]);
+    await expect(tile(page, 'by-state').locator('.recharts-legend-item-text .legend-name')).toHaveText([chosen]);
+    await expect(tile(page, 'by-state').locator('.recharts-legend-item-text .legend-figure')).toHaveText([/^[\d,]+ · 100%$/]);
   });
 
   test("a tile whose figure failed says why in its frame while the dashboard's other tiles draw", async ({ page, signIn }) => {

@@ -6,7 +6,7 @@ import { Bar, BarChart, CartesianGrid, Cell as ShapeCell, Legend, Line, LineChar
 import type { ValueTone } from '@/generated/browser/graphql';
 import { dimensionColumns, measureColumns, queryOf, rowsOf, type Cell, type Column, type Row, type Tile } from './analytics.types';
 import { DataTable, sortRows, type SortState } from './data-table';
-import { formatCell } from './format.util';
+import { formatCell, formatShare } from './format.util';
 
 // Calm, distinguishable hues, each at least 3:1 against white (WCAG non-text contrast).
 const PALETTE = ['#2f5d8a', '#c26a2e', '#3f7f5b', '#8a4f9e', '#9a7b1c', '#4d6f82', '#b04a5a', '#5a6270'];
@@ -314,6 +314,9 @@ function renderChart(
     const slices = inCodeOrder(rows, category);
     const colours = coloursOf(category, slices.map((row) => row[category.key]));
     const data = slices.map((row) => ({ name: label(row), value: Number(row[measure.key] ?? 0), row, fill: colours.get(row[category.key]) }));
+    // Each slice's figure and share written beside its name: a pie read without hovering.
+    const whole = data.reduce((sum, slice) => sum + slice.value, 0);
+    const figures = new Map(data.map((slice) => [slice.name, `${format(slice.value, measure)} · ${formatShare(slice.value, whole, locale)}`]));
     return (
       <PieChart>
         <Pie
@@ -331,7 +334,14 @@ function renderChart(
         </Pie>
         <Tooltip formatter={(value) => format(value, measure)} />
         {/* The slices' order (a coded dimension's: Red, Amber, Green), not the labels' alphabet. */}
-        <Legend itemSorter={inOrderOf(data.map((slice) => slice.name))} />
+        <Legend
+          itemSorter={inOrderOf(data.map((slice) => slice.name))}
+          formatter={(name: string) => (
+            <>
+              <span className="legend-name">{name}</span> <span className="legend-figure">{figures.get(name)}</span>
+            </>
+          )}
+        />
       </PieChart>
     );
   }

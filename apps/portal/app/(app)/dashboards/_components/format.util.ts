@@ -48,6 +48,17 @@ export function formatCell(value: Cell | undefined, column: Pick<Column, 'type' 
   }
 }
 
+/**
+ * A part's share of a whole as a person reads it beside a pie's slice: whole percent, "<1%" for a
+ * slice too thin to round to one (never a misleading "0%"), a dash when there is no whole.
+ */
+export function formatShare(part: number, whole: number, locale?: string): string {
+  if (!(whole > 0) || !Number.isFinite(part)) return '—';
+  const percent = numberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
+  const share = part / whole;
+  return share > 0 && share < 0.005 ? `<${percent.format(0.01)}` : percent.format(share);
+}
+
 export function formatAsOf(iso: string, locale?: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(date);
