@@ -375,3 +375,31 @@ test.describe('on a tablet', () => {
     await expect(page.getByRole('button', { name: 'Sign out' })).toBeInViewport();
   });
 });
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 }, hasTouch: true });
+
+  test("a manager's figures come first: the filters fold behind a button that says how many are set", async ({ page, signIn }) => {
+    await signIn('manager');
+    await expect(page).toHaveURL(/\/dashboards\/my-team$/);
+    const filters = page.getByRole('form', { name: 'Filters' });
+    const toggle = page.getByRole('button', { name: /^Filters/ });
+    await expect(toggle).toHaveText('Filters');
+    await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    await expect(filters).toBeHidden();
+    // Folded, the summary's figures are on the first screen, not under ten filters.
+    await expect(tile(page, 'summary').getByRole('link').first()).toBeInViewport();
+
+    await toggle.click();
+    await expect(filters).toBeVisible();
+    await filters.getByLabel('Reports').selectOption('direct');
+    await expect(page).toHaveURL(/[?&]reach=direct(&|$)/);
+    await toggle.click();
+    await expect(filters).toBeHidden();
+    await expect(toggle).toHaveText('Filters · 1 set');
+    // The count comes from the URL: a reload (or a shared link) says the same.
+    await page.reload();
+    await expect(page.getByRole('button', { name: 'Filters · 1 set' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+  });
+});

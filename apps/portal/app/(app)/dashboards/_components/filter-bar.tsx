@@ -1,6 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
+import { useId, useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import type { Reach } from './analytics.types';
 import { rowsOf } from './analytics.types';
@@ -48,29 +49,43 @@ interface FilterBarProps {
   onChange: (key: string, value: string | null) => void;
 }
 
+/**
+ * The dashboard's filters. On a phone they fold behind a "Filters" button that says how many are
+ * set, so the figures come first on the screen (globals.css, `.filter-panel`); wider screens show
+ * them open and never the button.
+ */
 export function FilterBar({ members, params, reach, showReach, onChange }: FilterBarProps) {
   const listed = members.filter((m) => LISTED.test(m));
+  const [open, setOpen] = useState(false);
+  const formId = useId();
+  const set =
+    listed.filter((m) => params.get(m)).length + (params.get(INACTIVE_PARAM) === 'include' ? 1 : 0) + (showReach && reach === 'direct' ? 1 : 0);
   return (
-    <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
-      {listed.map((member) => (
-        <FilterSelect key={member} member={member} value={params.get(member) ?? ''} reach={reach} onChange={(v) => onChange(member, v || null)} />
-      ))}
-      {members.includes('Learner.isActive') ? (
-        <label className="check">
-          <input type="checkbox" checked={params.get(INACTIVE_PARAM) === 'include'} onChange={(e) => onChange(INACTIVE_PARAM, e.target.checked ? 'include' : null)} />
-          Include inactive learners
-        </label>
-      ) : null}
-      {showReach ? (
-        <div className="field">
-          <label htmlFor="filter-reach">Reports</label>
-          <select id="filter-reach" value={reach} onChange={(e) => onChange(REACH_PARAM, e.target.value === 'direct' ? 'direct' : null)}>
-            <option value="all">Everyone below me</option>
-            <option value="direct">Direct reports only</option>
-          </select>
-        </div>
-      ) : null}
-    </form>
+    <div className="filter-panel" data-open={open}>
+      <button type="button" className="button filters-toggle" aria-expanded={open} aria-controls={formId} onClick={() => setOpen(!open)}>
+        {set ? `Filters · ${set} set` : 'Filters'}
+      </button>
+      <form id={formId} className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+        {listed.map((member) => (
+          <FilterSelect key={member} member={member} value={params.get(member) ?? ''} reach={reach} onChange={(v) => onChange(member, v || null)} />
+        ))}
+        {members.includes('Learner.isActive') ? (
+          <label className="check">
+            <input type="checkbox" checked={params.get(INACTIVE_PARAM) === 'include'} onChange={(e) => onChange(INACTIVE_PARAM, e.target.checked ? 'include' : null)} />
+            Include inactive learners
+          </label>
+        ) : null}
+        {showReach ? (
+          <div className="field">
+            <label htmlFor="filter-reach">Reports</label>
+            <select id="filter-reach" value={reach} onChange={(e) => onChange(REACH_PARAM, e.target.value === 'direct' ? 'direct' : null)}>
+              <option value="all">Everyone below me</option>
+              <option value="direct">Direct reports only</option>
+            </select>
+          </div>
+        ) : null}
+      </form>
+    </div>
   );
 }
 
