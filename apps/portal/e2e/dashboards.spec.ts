@@ -204,6 +204,42 @@ test.describe('dashboards', () => {
     await expect(tile(page, 'by-organisation').locator('.recharts-bar-rectangle')).toHaveCount(1);
   });
 
+  test('"Organisation and below" takes an organisation with everything under it, and the link keeps it', async ({ page, signIn }) => {
+    await signIn('admin');
+    const tree = page.getByLabel('Organisation and below');
+    // The hierarchy in order, each organisation indented under its parent.
+    await expect
+      .poll(async () => (await tree.locator('option').allTextContents()).some((label) => label.startsWith('\u00a0')), { message: 'organisations indented under their parents' })
+      .toBe(true);
+    const options = await tree.locator('option').evaluateAll((all) => all.map((o) => ({ value: (o as HTMLOptionElement).value, label: o.textContent ?? '' })));
+    const depth = (label: string) => label.length - label.replace(/^\u00a0+/, '').length;
+    const subtreeOf = (at: number) => {
+      const names = [options[at].label.trim()];
+      for (let i = at + 1; i < options.length && depth(options[i].label) > depth(options[at].label); i++) names.push(options[i].label.trim());
+      return names;
+    };
+    // The largest part of the hierarchy that is not all of it: a parent and the organisations under it.
+    const parents = options.map((_, i) => i).filter((i) => options[i].value && subtreeOf(i).length > 1 && subtreeOf(i).length < options.length - 1);
+    expect(parents.length).toBeGreaterThan(0);
+    const at = parents.reduce((best, i) => (subtreeOf(i).length > subtreeOf(best).length ? i : best));
+    const subtree = subtreeOf(at);
+
+    await tree.selectOption(options[at].value);
+    await expect(page).toHaveURL(new RegExp(`Learner\\.organisationTree=${encodeURIComponent(options[at].value)}(&|$)`));
+    // Its chart by organisation now holds organisations of that part of the hierarchy only, and more than the one chosen.
+    const byOrganisation = tile(page, 'by-organisation');
+    await byOrganisation.getByText('Data table').click();
+    await expect
+      .poll(async () => {
+        const shown = await byOrganisation.locator('tbody th').allTextContents();
+        return shown.length > 1 && shown.every((name) => subtree.includes(name));
+      })
+      .toBe(true);
+    // The link keeps it, and says so.
+    await page.reload();
+    await expect(page.getByLabel('Organisation and below')).toHaveValue(options[at].value);
+  });
+
   test("a click on a chart's bar opens the learners behind it; the chart's table opens the same list by keyboard", async ({ page, signIn }) => {
     await signIn('admin');
     const byOrganisation = tile(page, 'by-organisation');

@@ -2,12 +2,15 @@ import type { AnalyticsFilterInput, Reach } from './analytics.types';
 
 /**
  * A dashboard's view lives in its URL, so a link reproduces it: each filter is a parameter named by
- * its member (`Learner.organisationName=Nursing`, repeated for several values), `inactive=include`
+ * its member (`Learner.organisationName=Nursing`, repeated for several values; `Learner.organisationTree=/5/`
+ * for organisation 5 and everything below it), `inactive=include`
  * drops the default active-learners filter, and `reach=direct` narrows a manager to direct reports.
  */
 export const INACTIVE_PARAM = 'inactive';
 export const REACH_PARAM = 'reach';
 const ACTIVE_MEMBER = 'Learner.isActive';
+/** "Organisation and below": the parameter's value is the organisation's id as a path segment, `/5/`. */
+export const TREE_MEMBER = 'Learner.organisationTree';
 
 export function filtersFromParams(params: URLSearchParams): AnalyticsFilterInput[] {
   const byMember = new Map<string, string[]>();
@@ -15,7 +18,8 @@ export function filtersFromParams(params: URLSearchParams): AnalyticsFilterInput
     if (!key.includes('.') || !value) continue;
     byMember.set(key, [...(byMember.get(key) ?? []), value]);
   }
-  const filters: AnalyticsFilterInput[] = [...byMember].map(([member, values]) => ({ member, operator: 'equals', values }));
+  // A subtree ('/5/') is every organisation whose path runs through it: the path contains it.
+  const filters: AnalyticsFilterInput[] = [...byMember].map(([member, values]) => ({ member, operator: member === TREE_MEMBER ? 'contains' : 'equals', values }));
   // Learner.isActive is never null, so "set" keeps everyone: the default active-only filter is replaced.
   if (params.get(INACTIVE_PARAM) === 'include') filters.push({ member: ACTIVE_MEMBER, operator: 'set' });
   return filters;

@@ -3,10 +3,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
+import { useOrganisations } from '@/app/_client/organisations';
 import type { Reach } from './analytics.types';
 import { rowsOf } from './analytics.types';
 import { AnalyticsRowsQuery } from './dashboard.operations';
-import { INACTIVE_PARAM, REACH_PARAM } from './dashboard-url.util';
+import { INACTIVE_PARAM, REACH_PARAM, TREE_MEMBER } from './dashboard-url.util';
 
 /** Filters with a value list; the boolean and tree-path ones are set another way (or not from here). */
 const LISTED = /\.(organisationName|positionName|managerName|department|country|courseName|courseType|status|certificationName|state|rag|programName|scormName|seminarName|source)$/;
@@ -58,14 +59,18 @@ export function FilterBar({ members, params, reach, showReach, onChange }: Filte
   const listed = members.filter((m) => LISTED.test(m));
   const [open, setOpen] = useState(false);
   const formId = useId();
+  const tree = members.includes(TREE_MEMBER);
   const set =
-    listed.filter((m) => params.get(m)).length + (params.get(INACTIVE_PARAM) === 'include' ? 1 : 0) + (showReach && reach === 'direct' ? 1 : 0);
+    [...listed, ...(tree ? [TREE_MEMBER] : [])].filter((m) => params.get(m)).length +
+    (params.get(INACTIVE_PARAM) === 'include' ? 1 : 0) +
+    (showReach && reach === 'direct' ? 1 : 0);
   return (
     <div className="filter-panel" data-open={open}>
       <button type="button" className="button filters-toggle" aria-expanded={open} aria-controls={formId} onClick={() => setOpen(!open)}>
         {set ? `Filters · ${set} set` : 'Filters'}
       </button>
       <form id={formId} className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+        {tree ? <OrganisationTreeSelect value={params.get(TREE_MEMBER) ?? ''} onChange={(v) => onChange(TREE_MEMBER, v || null)} /> : null}
         {listed.map((member) => (
           <FilterSelect key={member} member={member} value={params.get(member) ?? ''} reach={reach} onChange={(v) => onChange(member, v || null)} />
         ))}
@@ -119,13 +124,39 @@ export function useMemberValues(member: string, reach: Reach, enabled = true) {
 }
 
 function FilterSelect({ member, value, reach, onChange }: { member: string; value: string; reach: Reach; onChange: (value: string) => void }) {
-  const id = `filter-${member.replace(/\W/g, '-')}`;
   // The values a filter offers are the ones the caller can see, from the same scope as the dashboard.
   const { values, isPending, isError } = useMemberValues(member, reach);
-  const options = value && !values.some((v) => v.value === value) ? [{ value, label: value }, ...values] : values;
+  return <ChoiceField id={`filter-${member.replace(/\W/g, '-')}`} label={titleOf(member)} value={value} choices={values} isPending={isPending} isError={isError} onChange={onChange} />;
+}
+
+/**
+ * "Organisation and below": an organisation of the hierarchy with everything under it (the
+ * Organisation filter beside it takes learners of that one organisation only). Listed in hierarchy
+ * order, indented by depth; the value sent is its id as a path segment (`/5/`).
+ */
+function OrganisationTreeSelect({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  const organisations = useOrganisations();
+  const choices = (organisations.data ?? []).map((o) => ({ value: `/${o.id}/`, label: `${'\u00a0\u00a0'.repeat(o.depth - 1)}${o.name}` }));
+  return (
+    <ChoiceField
+      id="filter-organisation-tree"
+      label="Organisation and below"
+      value={value}
+      choices={choices}
+      isPending={organisations.isPending}
+      isError={organisations.isError}
+      onChange={onChange}
+    />
+  );
+}
+
+/** One filter: "All", then its choices; a value from the URL that is not among them is kept, shown as it is. */
+function ChoiceField(props: { id: string; label: string; value: string; choices: MemberValue[]; isPending: boolean; isError: boolean; onChange: (value: string) => void }) {
+  const { id, label, value, choices, isPending, isError, onChange } = props;
+  const options = value && !choices.some((v) => v.value === value) ? [{ value, label: value }, ...choices] : choices;
   return (
     <div className="field">
-      <label htmlFor={id}>{titleOf(member)}</label>
+      <label htmlFor={id}>{label}</label>
       <select id={id} value={value} onChange={(e) => onChange(e.target.value)} aria-busy={isPending || undefined}>
         <option value="">{isError ? 'All (values unavailable)' : 'All'}</option>
         {options.map((v) => (

@@ -1,7 +1,7 @@
 'use client';
 
 import { useId } from 'react';
-import { useOrganisations } from './organisations';
+import { useOrganisations } from '@/app/_client/organisations';
 
 /** Checkboxes of the organisations a viewer may see; each one brings everything below it. */
 export function OrganisationPicker({ selected, onChange }: { selected: number[]; onChange: (ids: number[]) => void }) {

@@ -5,7 +5,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import type { InviteUserMutationVariables, MemberFieldsFragment } from '@/generated/browser/graphql';
 import { useLocale } from '../../dashboards/_components/use-locale';
-import { useOrganisations } from './organisations';
+import { useOrganisations } from '@/app/_client/organisations';
 import { lmsUserIdOf, ROLE_CHOICES, RoleFields, type RoleChoice } from './role-fields';
 import {
   ChangeRoleMutation,

@@ -82,23 +82,3 @@ export const RevokeInvitationMutation = graphql(`
     revokeInvitation(invitationId: $invitationId)
   }
 `);
-
-/** The LMS organisations with learners in the published data, for granting viewers subtrees. */
-export const OrganisationsQuery = graphql(`
-  query Organisations {
-    analytics(
-      query: {
-        measures: ["Learner.count"]
-        dimensions: ["Learner.organisationId", "Learner.organisationName", "Learner.organisationPath"]
-        order: [{ member: "Learner.organisationPath", direction: asc }]
-        limit: 5000
-      }
-    ) {
-      columns {
-        key
-        member
-      }
-      rows
-    }
-  }
-`);

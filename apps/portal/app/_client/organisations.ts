@@ -1,8 +1,28 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { runOperation } from '@/app/_client/graphql-client';
-import { OrganisationsQuery } from './users.operations';
+import { runOperation } from './graphql-client';
+import { graphql } from '@/generated/browser';
+
+/** The LMS organisations with learners in the published data that the caller may see. */
+export const OrganisationsQuery = graphql(`
+  query Organisations {
+    analytics(
+      query: {
+        measures: ["Learner.count"]
+        dimensions: ["Learner.organisationId", "Learner.organisationName", "Learner.organisationPath"]
+        order: [{ member: "Learner.organisationPath", direction: asc }]
+        limit: 5000
+      }
+    ) {
+      columns {
+        key
+        member
+      }
+      rows
+    }
+  }
+`);
 
 export interface Organisation {
   id: number;
@@ -11,7 +31,11 @@ export interface Organisation {
   depth: number;
 }
 
-/** The organisations of the published data in hierarchy order; none before a first publish. */
+/**
+ * The organisations of the published data with learners the caller may see, in hierarchy order (each
+ * followed by those below it); none before a first publish. For granting a viewer subtrees (Users)
+ * and for a dashboard's "Organisation and below" filter.
+ */
 export function useOrganisations() {
   return useQuery({
     queryKey: ['organisations'],
