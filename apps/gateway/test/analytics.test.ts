@@ -419,6 +419,59 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect(board.tiles.summary!.result.rows[0]).toMatchObject({ 'CourseProgress.count': 0 });
     });
 
+    it("organisations lists the organisations each caller's learners sit in and every one above them, a parent before its children", async () => {
+      interface Org { id: number; name: string; path: string; depth: number; learners: number }
+      // Written here from gold: the organisations of the caller's learners, then every one on their paths.
+      const expectedFor = async (learnersSql: string, params: unknown[] = []): Promise<Org[]> => {
+        const own = await sql<{ organisation_id: number; path: string; n: number }>(
+          acme,
+          `select o.organisation_id, o.path, count(*) as n from (${learnersSql}) s join gold.dim_user u on u.user_id = s.user_id and u.user_key <> -1
+           join gold.dim_organisation o on o.organisation_key = u.organisation_key where o.organisation_key > 0 group by o.organisation_id, o.path`,
+          params,
+        );
+        const learners = new Map(own.map((r) => [Number(r.organisation_id), Number(r.n)]));
+        const onPaths = new Set(own.flatMap((r) => r.path.split('/').filter(Boolean).map(Number)));
+        const all = await sql<{ organisation_id: number; name: string; path: string; depth: number }>(acme, 'select organisation_id, name, path, depth from gold.dim_organisation where organisation_key > 0');
+        return all
+          .filter((r) => onPaths.has(Number(r.organisation_id)))
+          .map((r) => ({ id: Number(r.organisation_id), name: r.name, path: r.path, depth: Number(r.depth), learners: learners.get(Number(r.organisation_id)) ?? 0 }));
+      };
+      const listed = async (who: string): Promise<Org[]> => {
+        const reply = await graphql<{ organisations: Org[] }>(app, '{ organisations { id name path depth learners } }', as(who));
+        expect(reply.body.errors).toBeUndefined();
+        const list = reply.body.data!.organisations;
+        // Hierarchy order: each one's parent before it, and everything under it right after it.
+        list.forEach((org, i) => {
+          const parent = org.path.slice(0, org.path.lastIndexOf('/'));
+          if (parent) expect(list.slice(0, i).map((o) => o.path)).toContain(parent);
+          const under = list.map((o, j) => (o.path.startsWith(`${org.path}/`) ? j : -1)).filter((j) => j >= 0);
+          expect(under).toEqual(under.map((_, k) => i + 1 + k));
+        });
+        return list;
+      };
+      const byId = (list: Org[]) => [...list].sort((a, b) => a.id - b.id);
+
+      const everyone = await expectedFor('select user_id from gold.dim_user');
+      expect(byId(await listed('acmeAdmin'))).toEqual(byId(everyone));
+      const reports = await expectedFor(
+        `select u.user_id from gold.dim_manager_relationship r join gold.dim_user m on m.user_key = r.manager_user_key
+         join gold.dim_user u on u.user_key = r.user_key where m.user_id = ? and r.relationship in ('direct', 'indirect')`,
+        [managerUserId],
+      );
+      // An organisation above the manager's reports with none of them in it is listed, with 0 learners.
+      expect(reports.some((o) => o.learners === 0)).toBe(true);
+      expect(byId(await listed('manager'))).toEqual(byId(reports));
+      const granted = await expectedFor(
+        `select u.user_id from gold.dim_user u join gold.dim_organisation o on o.organisation_key = u.organisation_key
+         join gold.dim_organisation g on o.path = g.path or o.path like g.path || '/%' where g.organisation_id = ?`,
+        [grantedOrganisationId],
+      );
+      expect(byId(await listed('viewer'))).toEqual(byId(granted));
+      expect(await listed('nogrant')).toEqual([]);
+      // Another tenant's admin lists their own hierarchy, none of it from this one's.
+      expect((await listed('globexAdmin')).length).toBeGreaterThan(0);
+    });
+
     it('a user of one tenant gets nothing of another, whatever ids or names they send', async () => {
       const acmeIds = new Set(ids(await sql<{ user_id: number }>(acme, 'select user_id from gold.dim_user')));
       const globexOnly = (await sql<{ user_id: number }>(globex, 'select user_id from gold.dim_user where user_key <> -1 order by user_id')).find((r) => !acmeIds.has(Number(r.user_id)));

@@ -47,6 +47,7 @@ const FROM_SESSION: Record<string, string | null> = {
   analytics: null,
   dashboard: null,
   drill: null,
+  organisations: null,
   inviteUser: null,
   inviteAllManagers: null,
   updateFiscalYearStart: null,

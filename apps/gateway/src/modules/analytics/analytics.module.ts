@@ -4,6 +4,7 @@ import { AnalyticsRateLimitGuard } from './analytics-rate-limit.guard';
 import { AnalyticsScopeService } from './analytics-scope.service';
 import { AnalyticsResolver } from './analytics.resolver';
 import { AnalyticsService } from './analytics.service';
+import { OrganisationTreeService } from './organisation-tree.service';
 import { ExportsController } from './exports.controller';
 import { ExportsService } from './exports.service';
 import { SavedViewsResolver } from './saved-views.resolver';
@@ -13,7 +14,7 @@ import { SavedViewsService } from './saved-views.service';
 @Module({
   imports: [CacheModule],
   controllers: [ExportsController],
-  providers: [AnalyticsScopeService, AnalyticsService, AnalyticsResolver, ExportsService, AnalyticsRateLimitGuard, SavedViewsService, SavedViewsResolver],
+  providers: [AnalyticsScopeService, AnalyticsService, OrganisationTreeService, AnalyticsResolver, ExportsService, AnalyticsRateLimitGuard, SavedViewsService, SavedViewsResolver],
   exports: [AnalyticsService],
 })
 export class AnalyticsModule {}

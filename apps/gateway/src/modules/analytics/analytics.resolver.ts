@@ -18,11 +18,13 @@ import {
   AnalyticsResult,
   DashboardResult,
   DrillPage,
+  OrganisationType,
   ReachEnum,
   type TileError,
 } from './analytics.types';
 import { withoutNulls } from './analytics-input.util';
 import { AnalyticsRateLimit } from './analytics-rate-limit.guard';
+import { OrganisationTreeService } from './organisation-tree.service';
 
 const reachArg = { name: 'reach', type: () => ReachEnum, defaultValue: 'all', description: "A manager's reports at every level (all) or direct reports only." } as const;
 
@@ -32,6 +34,7 @@ export class AnalyticsResolver {
   constructor(
     private readonly answers: AnalyticsService,
     private readonly scopes: AnalyticsScopeService,
+    private readonly hierarchy: OrganisationTreeService,
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext('GraphQL');
@@ -48,6 +51,16 @@ export class AnalyticsResolver {
   ): Promise<AnalyticsResult> {
     const scope = await this.scopes.scopeOf(tenant, reach);
     return resultOf(await this.answers.query(tenant, scope, withoutNulls(query)), fragment);
+  }
+
+  @Query(() => [OrganisationType], {
+    description:
+      "The organisations the caller's learners sit in, and every organisation above them, in hierarchy order (a parent before its children): what a dashboard's 'Organisation and below' filter and a viewer's grants choose from. An organisation with learners only below it is listed.",
+  })
+  @Roles('org_admin', 'manager', 'viewer')
+  @AnalyticsRateLimit()
+  async organisations(@CurrentTenant() tenant: TenantContext, @Args(reachArg) reach: ManagerReach): Promise<OrganisationType[]> {
+    return this.hierarchy.treeOf(tenant, await this.scopes.scopeOf(tenant, reach));
   }
 
   @Query(() => DashboardResult, { description: "A dashboard's tiles, each answered over the learners the caller may see." })

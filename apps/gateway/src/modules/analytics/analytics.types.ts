@@ -372,3 +372,21 @@ export class AnalyticsMeta {
   @Field(() => [DashboardSummary])
   dashboards!: DashboardSummary[];
 }
+
+@ObjectType('Organisation', { description: 'An organisation of the LMS hierarchy (from the published data) with learners the caller may see in it or below it.' })
+export class OrganisationType {
+  @Field(() => Int, { description: 'Its LMS id.' })
+  id!: number;
+
+  @Field()
+  name!: string;
+
+  @Field({ description: "Its LMS ids from the top ('/1/5/9'); filter `Learner.organisationTree` with contains '/<id>/' to take it and everything under it." })
+  path!: string;
+
+  @Field(() => Int, { description: 'How deep it sits (1 at the top).' })
+  depth!: number;
+
+  @Field(() => Int, { description: "The caller's learners whose own organisation this is; 0 for one with learners only below it." })
+  learners!: number;
+}
