@@ -29,11 +29,11 @@ export function reachFromParams(params: URLSearchParams): Reach {
   return params.get(REACH_PARAM) === 'direct' ? 'direct' : 'all';
 }
 
-/** The same view with one parameter set (or removed when empty). */
-export function withParam(params: URLSearchParams, key: string, value: string | null): URLSearchParams {
+/** The same view with one parameter set (or removed when empty); a filter's values are the parameter repeated. */
+export function withParam(params: URLSearchParams, key: string, value: string | readonly string[] | null): URLSearchParams {
   const next = new URLSearchParams(params);
   next.delete(key);
-  if (value) next.set(key, value);
+  for (const one of typeof value === 'string' ? [value] : (value ?? [])) if (one) next.append(key, one);
   return next;
 }
 

@@ -47,7 +47,7 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
   const { data, error, isPending, isFetching, refetch } = useQuery({ ...dashboardQueryOptions(id, params), placeholderData: (previous) => previous });
   const reach = reachFromParams(params);
 
-  const setParam = (key: string, value: string | null) => router.replace(hrefWith(pathname, withParam(params, key, value)), { scroll: false });
+  const setParam = (key: string, value: string | readonly string[] | null) => router.replace(hrefWith(pathname, withParam(params, key, value)), { scroll: false });
   const learnersHref = (tile: Tile, cell: Row, measure?: string) => {
     const next = viewParams(params);
     next.set('tile', tile.id);

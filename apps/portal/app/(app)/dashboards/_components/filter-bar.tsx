@@ -47,7 +47,8 @@ interface FilterBarProps {
   params: URLSearchParams;
   reach: Reach;
   showReach: boolean;
-  onChange: (key: string, value: string | null) => void;
+  /** One parameter set, or a filter's values (none: the filter is cleared). */
+  onChange: (key: string, value: string | readonly string[] | null) => void;
 }
 
 /**
@@ -70,9 +71,9 @@ export function FilterBar({ members, params, reach, showReach, onChange }: Filte
         {set ? `Filters · ${set} set` : 'Filters'}
       </button>
       <form id={formId} className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
-        {tree ? <OrganisationTreeSelect value={params.get(TREE_MEMBER) ?? ''} onChange={(v) => onChange(TREE_MEMBER, v || null)} /> : null}
+        {tree ? <OrganisationTreeSelect chosen={params.getAll(TREE_MEMBER)} onChange={(values) => onChange(TREE_MEMBER, values)} /> : null}
         {listed.map((member) => (
-          <FilterSelect key={member} member={member} value={params.get(member) ?? ''} reach={reach} onChange={(v) => onChange(member, v || null)} />
+          <FilterSelect key={member} member={member} chosen={params.getAll(member)} reach={reach} onChange={(values) => onChange(member, values)} />
         ))}
         {members.includes('Learner.isActive') ? (
           <label className="check">
@@ -123,10 +124,10 @@ export function useMemberValues(member: string, reach: Reach, enabled = true) {
   return { values, isPending, isError };
 }
 
-function FilterSelect({ member, value, reach, onChange }: { member: string; value: string; reach: Reach; onChange: (value: string) => void }) {
+function FilterSelect({ member, chosen, reach, onChange }: { member: string; chosen: string[]; reach: Reach; onChange: (values: string[]) => void }) {
   // The values a filter offers are the ones the caller can see, from the same scope as the dashboard.
   const { values, isPending, isError } = useMemberValues(member, reach);
-  return <ChoiceField id={`filter-${member.replace(/\W/g, '-')}`} label={titleOf(member)} value={value} choices={values} isPending={isPending} isError={isError} onChange={onChange} />;
+  return <ChoiceField id={`filter-${member.replace(/\W/g, '-')}`} label={titleOf(member)} chosen={chosen} choices={values} isPending={isPending} isError={isError} onChange={onChange} />;
 }
 
 /**
@@ -134,14 +135,14 @@ function FilterSelect({ member, value, reach, onChange }: { member: string; valu
  * Organisation filter beside it takes learners of that one organisation only). Listed in hierarchy
  * order, indented by depth; the value sent is its id as a path segment (`/5/`).
  */
-function OrganisationTreeSelect({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+function OrganisationTreeSelect({ chosen, onChange }: { chosen: string[]; onChange: (values: string[]) => void }) {
   const organisations = useOrganisations();
-  const choices = (organisations.data ?? []).map((o) => ({ value: `/${o.id}/`, label: `${'\u00a0\u00a0'.repeat(o.depth - 1)}${o.name}` }));
+  const choices = (organisations.data ?? []).map((o) => ({ value: `/${o.id}/`, label: o.name, indent: o.depth - 1 }));
   return (
     <ChoiceField
       id="filter-organisation-tree"
       label="Organisation and below"
-      value={value}
+      chosen={chosen}
       choices={choices}
       isPending={organisations.isPending}
       isError={organisations.isError}
@@ -150,21 +151,47 @@ function OrganisationTreeSelect({ value, onChange }: { value: string; onChange: 
   );
 }
 
-/** One filter: "All", then its choices; a value from the URL that is not among them is kept, shown as it is. */
-function ChoiceField(props: { id: string; label: string; value: string; choices: MemberValue[]; isPending: boolean; isError: boolean; onChange: (value: string) => void }) {
-  const { id, label, value, choices, isPending, isError, onChange } = props;
-  const options = value && !choices.some((v) => v.value === value) ? [{ value, label: value }, ...choices] : choices;
+/**
+ * One filter: its values chosen so far, each with a button that takes it off, and a list that adds
+ * another ("All" while none is chosen). Several values of one filter are any of them; a value from the
+ * URL that is not among the choices is kept, shown as it is.
+ */
+function ChoiceField(props: {
+  id: string;
+  label: string;
+  chosen: string[];
+  choices: (MemberValue & { indent?: number })[];
+  isPending: boolean;
+  isError: boolean;
+  onChange: (values: string[]) => void;
+}) {
+  const { id, label, chosen, choices, isPending, isError, onChange } = props;
+  const labelOf = (value: string) => choices.find((c) => c.value === value)?.label ?? value;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)} aria-busy={isPending || undefined}>
-        <option value="">{isError ? 'All (values unavailable)' : 'All'}</option>
-        {options.map((v) => (
-          <option key={v.value} value={v.value}>
-            {v.label}
-          </option>
-        ))}
+      <select id={id} value="" onChange={(e) => e.target.value && onChange([...chosen, e.target.value])} aria-busy={isPending || undefined}>
+        <option value="">{isError ? 'All (values unavailable)' : chosen.length ? 'Add another…' : 'All'}</option>
+        {choices
+          .filter((c) => !chosen.includes(c.value))
+          .map((c) => (
+            <option key={c.value} value={c.value}>
+              {`${'\u00a0\u00a0'.repeat(c.indent ?? 0)}${c.label}`}
+            </option>
+          ))}
       </select>
+      {chosen.length ? (
+        <ul className="chosen" aria-label={`${label}: chosen`}>
+          {chosen.map((value) => (
+            <li key={value}>
+              {labelOf(value)}
+              <button type="button" className="chip-remove" aria-label={`Remove ${labelOf(value)} from ${label}`} onClick={() => onChange(chosen.filter((v) => v !== value))}>
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
     </div>
   );
 }
