@@ -102,6 +102,7 @@ describe('a tenant operation whose job Redis lost', () => {
     await flusher.flushall();
 
     await statusOf(tenant.id, 'active');
+    await runsEnded(tenant.id, 'provision');
     const recovered = await prisma.auditEvent.findMany({ where: { tenantId: tenant.id, action: 'tenant.provision_recovered' } });
     expect(recovered.map((e) => [e.actor, e.details])).toEqual([
       ['worker', expect.objectContaining({ slug: 'lost-provision', jobId, requestedBy: 'ops@test', reason: expect.stringContaining('its job was not in the queue') })],
@@ -125,8 +126,19 @@ describe('a tenant operation whose job Redis lost', () => {
   const runsOf = (tenantId: string, kind: 'provision' | 'offboard') =>
     prisma.buildRun.findMany({ where: { tenantId, kind }, orderBy: { createdAt: 'asc' }, select: { id: true, status: true, error: true, failureCode: true, finishedAt: true } });
 
+  /** Waits for the tenant's runs of `kind` to end: its status changes a moment before its run records that it succeeded. */
+  async function runsEnded(tenantId: string, kind: 'provision' | 'offboard') {
+    let last: unknown;
+    await until(
+      async () => ((last = await runsOf(tenantId, kind)) as { status: string }[]).every((r) => r.status !== 'running') || undefined,
+      `the ${kind} runs of tenant ${tenantId} to end`,
+      () => ({ last, worker: worker.output().slice(-4000) }),
+    );
+  }
+
   /** The run a killed worker left is closed by the run that took over, which did the work; nothing is left running. */
   async function expectTakenOver(tenantId: string, kind: 'provision' | 'offboard', killedId: string) {
+    await runsEnded(tenantId, kind);
     const runs = await runsOf(tenantId, kind);
     expect(runs.map((r) => r.status)).toEqual(['cancelled', 'succeeded']);
     const [killed, took] = runs;
@@ -193,6 +205,7 @@ describe('a tenant operation whose job Redis lost', () => {
     expect(await (await queues.queue('provision').getJob(jobId))?.getState()).toMatch(/^(waiting|paused)$/);
     await queues.queue('provision').resume();
     await statusOf(tenant.id, 'active');
+    await runsEnded(tenant.id, 'provision');
     expect(await prisma.buildRun.findMany({ where: { tenantId: tenant.id, kind: 'provision' }, select: { status: true } })).toEqual([{ status: 'succeeded' }]);
     expect(await prisma.auditEvent.count({ where: { tenantId: tenant.id, action: 'tenant.provision_recovered' } })).toBe(0);
     expect(await prisma.auditEvent.count({ where: { tenantId: tenant.id, action: 'tenant.activated' } })).toBe(1);
@@ -285,6 +298,7 @@ describe('a tenant operation whose job Redis lost', () => {
       await flusher.flushall();
 
       await statusOf(tenant.id, 'offboarded');
+      await runsEnded(tenant.id, 'offboard');
       expect(await warehouse.isProvisioned(ref)).toBe(false);
       expect(fs.existsSync(path.join(stack.env.KINEO_DATA_DIR, 'landing', tenant.namespace))).toBe(false);
       // What was dropped is accounted for, as by an offboarding that was never lost.
