@@ -32,6 +32,8 @@ export function useOrganisations() {
   return useQuery({
     queryKey: ['organisations'],
     queryFn: async (): Promise<Organisation[]> => (await runOperation(OrganisationsQuery)).organisations,
+    // As a filter's values: the hierarchy changes with a publish, not between one dashboard and the next.
+    staleTime: 5 * 60_000,
     retry: false,
   });
 }
