@@ -304,6 +304,78 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       for (const row of bySource) expect(hours[row.source]).toBeCloseTo(Number(row.hours), 6);
     });
 
+    describe('cut by a period', () => {
+      /** A range of days holding some of a fact's rows and not all: from its first dated row to its middle one. */
+      const someDays = async (table: string, column: string): Promise<[string, string]> => {
+        const keys = (await sql<{ k: number }>(acme, `select distinct ${column} as k from gold.${table} where ${column} <> -1 order by 1`)).map((r) => Number(r.k));
+        expect(keys.length).toBeGreaterThan(2);
+        const day = (key: number) => `${String(key).slice(0, 4)}-${String(key).slice(4, 6)}-${String(key).slice(6, 8)}`;
+        return [day(keys[0]!), day(keys[Math.floor(keys.length / 2)]!)];
+      };
+      const keysOf = (range: [string, string]) => range.map((d) => Number(d.replace(/-/g, ''))).join(' and ');
+      const inRange = (range: [string, string]) => ({ operator: 'inDateRange', values: range });
+
+      it("'Completed' keeps the enrolments completed in the period, on every course tile", async () => {
+        const reply = await graphql<{ dashboard: { periods: unknown } }>(app, '{ dashboard(id: "course-completion") { periods { title members } } }', as('acmeAdmin'));
+        expect(reply.body.data!.dashboard.periods).toEqual([
+          { title: 'Enrolled', members: ['CourseProgress.enrolledDate'] },
+          { title: 'Completed', members: ['CourseProgress.completedDate'] },
+        ]);
+        const range = await someDays('fact_course_progress', 'completed_date_key');
+        const board = await dashboard('acmeAdmin', 'course-completion', [{ member: 'CourseProgress.completedDate', ...inRange(range) }]);
+        const where = `${ACTIVE} and f.completed_date_key between ${keysOf(range)}`;
+        const [expected] = await sql<{ n: number; learners: number }>(acme, `select count(*) as n, count(distinct f.user_key) as learners from gold.fact_course_progress f ${where}`);
+        const [all] = await sql<{ n: number }>(acme, `select count(*) as n from gold.fact_course_progress f ${ACTIVE} and f.completed_date_key <> -1`);
+        expect(Number(expected!.n)).toBeGreaterThan(0);
+        expect(Number(expected!.n)).toBeLessThan(Number(all!.n));
+        expect(board.tiles.summary!.result.rows[0]).toMatchObject({
+          'CourseProgress.count': Number(expected!.n),
+          'CourseProgress.completed': Number(expected!.n),
+          'CourseProgress.learners': Number(expected!.learners),
+          'CourseProgress.completionRate': 1,
+        });
+        const byStatus = await sql<{ status: string; n: number }>(acme, `select f.status, count(*) as n from gold.fact_course_progress f ${where} group by 1`);
+        expect(Object.fromEntries(board.tiles['by-status']!.result.rows.map((r) => [r['CourseProgress.status'], r['CourseProgress.count']]))).toEqual(
+          Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])),
+        );
+        const months = board.tiles['completions-by-month']!.result.rows;
+        expect(months.reduce((sum, r) => sum + Number(r['CourseProgress.completed']), 0)).toBe(Number(expected!.n));
+        // The month chart's days come from the day rollup, cut to the range; the summary's distinct learners from the facts.
+        expect(board.tiles['completions-by-month']!.result.rollup).toBe('CourseProgress.byCompletedDay');
+        expect(board.tiles.summary!.result.rollup).toBeNull();
+      });
+
+      it("'Activity on' cuts SCORM, seminars and learning time each by its own date", async () => {
+        const scormDays = await someDays('fact_scorm', 'last_accessed_date_key');
+        const seminarDays = await someDays('fact_seminar_signup', 'status_date_key');
+        const timeDays = await someDays('fact_learning_time', 'date_key');
+        const board = await dashboard('acmeAdmin', 'learning-activity', [
+          { member: 'Scorm.lastAccessedDate', ...inRange(scormDays) },
+          { member: 'SeminarSignup.statusDate', ...inRange(seminarDays) },
+          { member: 'LearningTime.date', ...inRange(timeDays) },
+        ]);
+        const [scorm] = await sql<{ n: number }>(acme, `select count(*) as n from gold.fact_scorm f ${ACTIVE} and f.last_accessed_date_key between ${keysOf(scormDays)}`);
+        const [seminar] = await sql<{ n: number }>(acme, `select count(*) as n from gold.fact_seminar_signup f ${ACTIVE} and f.status_date_key between ${keysOf(seminarDays)}`);
+        const bySource = await sql<{ source: string; hours: number }>(
+          acme,
+          `select f.source, sum(f.seconds) / 3600.0 as hours from gold.fact_learning_time f ${ACTIVE} and f.date_key between ${keysOf(timeDays)} group by 1`,
+        );
+        expect(Number(scorm!.n)).toBeGreaterThan(0);
+        expect(board.tiles['scorm-summary']!.result.rows[0]).toMatchObject({ 'Scorm.attempts': Number(scorm!.n) });
+        expect(board.tiles['seminar-summary']!.result.rows[0]).toMatchObject({ 'SeminarSignup.signups': Number(seminar!.n) });
+        const hours = Object.fromEntries(board.tiles['hours-by-source']!.result.rows.map((r) => [r['LearningTime.source'], r['LearningTime.hours']]));
+        expect(Object.keys(hours).sort()).toEqual(bySource.map((r) => r.source).sort());
+        for (const row of bySource) expect(hours[row.source]).toBeCloseTo(Number(row.hours), 6);
+      });
+
+      it('refuses a day that is not a date, naming the filter', async () => {
+        const reply = await graphql(app, '{ dashboard(id: "course-completion", filters: [{ member: "CourseProgress.enrolledDate", operator: inDateRange, values: ["2026-02-30", "2026-03-31"] }]) { tiles { error { code message } } } }', as('acmeAdmin'));
+        expect(reply.body.errors).toEqual([
+          expect.objectContaining({ message: expect.stringMatching(/\(CourseProgress\.enrolledDate inDateRange\): "2026-02-30" is not an ISO date 'YYYY-MM-DD'\.$/), extensions: { code: 'INVALID_QUERY' } }),
+        ]);
+      });
+    });
+
     it('my team (an org admin sees every active learner, a page at a time, with how many there are)', async () => {
       const board = await dashboard('acmeAdmin', 'my-team');
       const [expected] = await sql<{ n: number }>(acme, 'select count(*) as n from gold.dim_user where user_key <> -1 and is_active');

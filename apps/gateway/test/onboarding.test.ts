@@ -106,8 +106,11 @@ describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
     const bad = await graphql(app, 'mutation { updateFiscalYearStart(month: 13) { fiscalYearStartMonth } }', as('admin'));
     const settings = await graphql<{ tenantSettings: unknown }>(app, '{ tenantSettings { slug fiscalYearStartMonth dataVersion } }', as('admin'));
     const viewer = await graphql(app, 'mutation { updateFiscalYearStart(month: 3, confirmHistoryReset: true) { fiscalYearStartMonth } }', as('viewer'));
+    // Every session of the organisation reads the new start at once: the portal's "this fiscal year" follows it.
+    const viewerMe = await graphql<{ me: { fiscalYearStartMonth: number | null } }>(app, '{ me { fiscalYearStartMonth } }', as('viewer'));
 
     expect(changed.body.data).toEqual({ updateFiscalYearStart: { fiscalYearStartMonth: 7 } });
+    expect(viewerMe.body.data).toEqual({ me: { fiscalYearStartMonth: 7 } });
     expect(bad.body.errors).toEqual([expect.objectContaining({ message: 'Fiscal-year start month must be 1 to 12, got 13.', extensions: { code: 'TENANT_FISCAL_MONTH_INVALID' } })]);
     expect(codes(viewer.body.errors)).toEqual(['FORBIDDEN']);
     expect(settings.body.data).toEqual({ tenantSettings: { slug: 'acme', fiscalYearStartMonth: 7, dataVersion: 0 } });

@@ -153,8 +153,10 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
       const piperAdmin = { authorization: `Bearer ${login.body.data!.login.token}` };
       const changed = await ops<{ setTenantLocale: { slug: string; locale: string } }>('mutation { setTenantLocale(slug: "pied-piper", locale: "fr-FR") { slug locale } }');
       expect(changed.body.data).toEqual({ setTenantLocale: { slug: 'pied-piper', locale: 'fr-FR' } });
-      const me = await graphql<{ me: { locale: string } }>(app, '{ me { locale } }', piperAdmin);
-      expect(me.body.data!.me.locale).toBe('fr-FR');
+      const me = await graphql<{ me: { locale: string; fiscalYearStartMonth: number | null } }>(app, '{ me { locale fiscalYearStartMonth } }', piperAdmin);
+      expect(me.body.data!.me).toEqual({ locale: 'fr-FR', fiscalYearStartMonth: 1 });
+      const opsMe = await ops<{ me: { fiscalYearStartMonth: number | null } }>('{ me { fiscalYearStartMonth } }');
+      expect(opsMe.body.data).toEqual({ me: { fiscalYearStartMonth: null } });
       const refused = await graphql(app, 'mutation { setTenantLocale(slug: "pied-piper", locale: "de-DE") { locale } }', piperAdmin);
       expect(codes(refused.body.errors)).toEqual(['FORBIDDEN']);
       const piper = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'pied-piper' } });

@@ -254,6 +254,71 @@ test.describe('dashboards', () => {
     await expect(page.getByRole('list', { name: 'Organisation and below: chosen' }).getByRole('listitem')).toHaveText([`${subtree[0]}×`]);
   });
 
+  test("a period keeps what happened in it: 'Completed' in one month gives that month's completions, the link keeps it, and a preset counts from today", async ({ page, signIn }) => {
+    await signIn('admin');
+    await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
+    const kpi = (name: string) => tile(page, 'summary').locator('.kpi').filter({ has: page.locator('dt', { hasText: new RegExp(`^${name}$`) }) }).locator('dd');
+    // The month with the most completions but the last (which may be a month to date), from the chart's own table.
+    const byMonth = tile(page, 'completions-by-month');
+    await byMonth.getByText('Data table').click();
+    const months = await byMonth.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', tr.querySelector('td')?.textContent ?? '']));
+    expect(months.length).toBeGreaterThan(2);
+    const [label, completed] = months.slice(0, -1).reduce((best, row) => (Number(row[1].replace(/,/g, '')) > Number(best[1].replace(/,/g, '')) ? row : best));
+    expect(Number(completed.replace(/,/g, ''))).toBeGreaterThan(0);
+    const first = new Date(`1 ${label}`);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const from = `${first.getFullYear()}-${pad(first.getMonth() + 1)}-01`;
+    const to = `${first.getFullYear()}-${pad(first.getMonth() + 1)}-${pad(new Date(first.getFullYear(), first.getMonth() + 1, 0).getDate())}`;
+
+    const period = page.getByLabel('Completed', { exact: true });
+    await expect(period).toHaveValue('');
+    await period.selectOption({ label: 'Custom range…' });
+    await page.getByLabel('Completed from').fill(from);
+    await page.getByLabel('Completed to').fill(to);
+    await expect(page).toHaveURL(new RegExp(`[?&]CourseProgress\\.completedDate=${from}\\.\\.${to}(&|$)`));
+    // Only the enrolments completed that month are left: as many as the month's point, every one complete.
+    await expect(kpi('Completed')).toHaveText(completed);
+    await expect(kpi('Enrolments')).toHaveText(completed);
+    await expect(kpi('Completion rate')).toHaveText('100.0%');
+    // A table's rates read with one decimal each, so a column lines up.
+    const rates = await tile(page, 'by-course').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.children[6]?.textContent ?? ''));
+    expect(rates.length).toBeGreaterThan(0);
+    for (const rate of rates) expect(rate).toBe('100.0%');
+    const days = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
+    const said = (d: string) => days.format(new Date(`${d}T00:00:00Z`));
+    await expect(page.getByTestId('period-days-Completed')).toHaveText(`${said(from)} – ${said(to)}`);
+    await expectNoSeriousA11yViolations(page);
+
+    // The link keeps the range.
+    await page.reload();
+    await expect(page.getByLabel('Completed from')).toHaveValue(from);
+    await expect(page.getByLabel('Completed to')).toHaveValue(to);
+    await expect(kpi('Completed')).toHaveText(completed);
+    // The learners behind the figure are that month's, and the list says which period cut it.
+    await kpi('Completed').getByRole('link').click();
+    await expect(page.getByTestId('drill-context')).toContainText(`Completed: ${said(from)} – ${said(to)}`);
+    await expect(page.getByTestId('drill-total').locator('strong')).toHaveText(completed);
+    await page.getByRole('link', { name: /Back to Course completion/ }).click();
+    await expect(page.getByLabel('Completed to')).toHaveValue(to);
+
+    // A range ending before it starts is said to be wrong and not applied.
+    await page.getByLabel('Completed from').fill(`${first.getFullYear() + 1}-01-01`);
+    await expect(page.getByRole('alert').filter({ hasText: 'From' })).toContainText('“From” is after “To”');
+    await expect(page).toHaveURL(new RegExp(`completedDate=${from}\\.\\.${to}`));
+
+    // A preset stays a name in the link and counts from today; "Any time" takes the period off.
+    await period.selectOption({ label: 'Last 12 months' });
+    await expect(page).toHaveURL(/[?&]CourseProgress\.completedDate=last-12-months(&|$)/);
+    const today = new Date();
+    const iso = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+    // From the day after this date a year ago (29 Feb counts from 1 Mar).
+    const yearAgo = new Date(today.getFullYear() - 1, today.getMonth(), Math.min(today.getDate(), new Date(today.getFullYear() - 1, today.getMonth() + 1, 0).getDate()) + 1);
+    await expect(page.getByTestId('period-days-Completed')).toHaveText(`${said(iso(yearAgo))} – ${said(iso(today))}`);
+    await period.selectOption({ label: 'Any time' });
+    await expect(page).not.toHaveURL(/completedDate/);
+    await expect(page.getByTestId('period-days-Completed')).toHaveCount(0);
+  });
+
   test("a click on a chart's bar opens the learners behind it; the chart's table opens the same list by keyboard", async ({ page, signIn }) => {
     await signIn('admin');
     const byOrganisation = tile(page, 'by-organisation');

@@ -197,6 +197,23 @@ export interface DashboardDefinition {
   roles: AnalyticsRole[];
   /** What to show when the tenant has loaded nothing these tiles read. */
   emptyState: string;
+  /** The date ranges it can be cut by ('Completed' between two days); their members are among `filters`. */
+  periods: DashboardPeriod[];
+}
+
+/**
+ * A date range a dashboard can be cut by: one control on a screen, sent as an `inDateRange` filter
+ * (or `afterDate`/`beforeDate` for an open end) on each of its members, each of which goes to the
+ * tiles of its own cube ('Activity on': the day of learning time, a SCORM attempt's last access, a
+ * seminar sign-up's status).
+ */
+export interface DashboardPeriod {
+  /** What the control is called: 'Completed'. */
+  title: string;
+  /** What it keeps, in a sentence. */
+  description: string;
+  /** Time dimensions, at most one per cube. */
+  members: string[];
 }
 
 export interface MemberMeta {

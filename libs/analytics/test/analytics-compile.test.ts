@@ -339,6 +339,49 @@ describe('the model and the dashboards', () => {
   });
 });
 
+describe('dashboard periods', () => {
+  const cubeOf = (member: string) => member.slice(0, member.indexOf('.'));
+  const time = new Map(describeModel().cubes.flatMap((c) => c.dimensions.filter((d) => d.type === 'time').map((d) => [d.name, c.name] as const)));
+
+  it("each period is dates of the dashboard's own cubes, one per cube, and the dashboard can be filtered by them", () => {
+    expect(DASHBOARDS.map((d) => [d.id, d.periods.map((p) => p.title)])).toEqual([
+      ['course-completion', ['Enrolled', 'Completed']],
+      ['certification-compliance', ['Expires']],
+      ['program-progress', ['Assigned', 'Due']],
+      ['learning-activity', ['Activity on']],
+      ['my-team', []],
+      ['fiscal-year-history', []],
+    ]);
+    for (const dashboard of DASHBOARDS) {
+      const tileCubes = new Set(dashboard.tiles.map((t) => cubeOf(t.query.measures[0])));
+      for (const period of dashboard.periods) {
+        expect(period.description).toMatch(/period/);
+        for (const member of period.members) {
+          expect({ member, time: time.has(member), ofTile: tileCubes.has(cubeOf(member)), filter: dashboard.filters.includes(member) }).toEqual({ member, time: true, ofTile: true, filter: true });
+        }
+        expect(new Set(period.members.map(cubeOf)).size).toBe(period.members.length);
+      }
+    }
+  });
+
+  it("a period's range goes to the tiles of each member's cube and no other, as a range of date keys", () => {
+    const range = (member: string) => ({ member, operator: 'inDateRange' as const, values: ['2026-01-01', '2026-03-31'] });
+    const activity = DASHBOARDS.find((d) => d.id === 'learning-activity')!.periods[0]!;
+    const tiles = dashboardQueries('learning-activity', activity.members.map(range));
+    for (const { tile, query } of tiles) {
+      const dated = (query.filters ?? []).filter((f) => f.operator === 'inDateRange').map((f) => f.member);
+      expect({ tile: tile.id, dated }).toEqual({ tile: tile.id, dated: activity.members.filter((m) => cubeOf(m) === cubeOf(tile.query.measures[0])) });
+      const compiled = compileQuery(query, TENANT, duckdbDialect, options);
+      expect(compiled.sql).toMatch(/\bf\.(\w+_)?date_key between \? and \?/);
+      expect(compiled.params).toEqual(expect.arrayContaining([20260101, 20260331]));
+    }
+    // A course dashboard's 'Completed' leaves its certification and program neighbours alone: it is not theirs to take.
+    expect(errorOf(() => dashboardQueries('certification-compliance', [range('CourseProgress.completedDate')])).message).toMatch(/cannot be filtered by "CourseProgress\.completedDate"/);
+    const [summary] = dashboardQueries('course-completion', [{ member: 'CourseProgress.completedDate', operator: 'inDateRange', values: ['2026-02-30', '2026-03-31'] }]);
+    expect(errorOf(() => compileQuery(summary!.query, TENANT, duckdbDialect, options)).message).toMatch(/CourseProgress\.completedDate inDateRange\): "2026-02-30" is not an ISO date/);
+  });
+});
+
 describe('rollups on Databricks (compiled, not executed)', () => {
   const models = rollupModels(databricksDialect, '2025-06-30');
   // What a Databricks build of these definitions lists in its manifest: the names and signatures the compiler checks.

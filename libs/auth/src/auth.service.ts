@@ -37,7 +37,8 @@ const TENANT_SESSION_SQL = `
   select s.user_id::text as user_id, s.revoked_at, u.email, u.display_name, u.status::text as user_status,
          m.role::text as role, m.lms_user_id, m.deactivated_at,
          t.id::text as tenant_id, t.slug as tenant_slug, t.name as tenant_name, t.status::text as tenant_status,
-         t.namespace as tenant_namespace, t.data_version as tenant_data_version, t.locale as tenant_locale
+         t.namespace as tenant_namespace, t.data_version as tenant_data_version, t.locale as tenant_locale,
+         t.fiscal_year_start_month as tenant_fiscal_year_start_month
   from session s
   join app_user u on u.id = s.user_id
   left join membership m on m.user_id = s.user_id and m.tenant_id = $1::uuid
@@ -59,6 +60,7 @@ interface TenantSessionRow {
   tenant_slug: string | null;
   tenant_name: string | null;
   tenant_locale: string | null;
+  tenant_fiscal_year_start_month: number | null;
   tenant_status: TenantStatus | null;
   tenant_namespace: string | null;
   tenant_data_version: number | null;
@@ -268,7 +270,7 @@ export class AuthService {
       ...identity({ id: row.user_id, email: row.email, displayName: row.display_name }),
       role: row.role,
       context,
-      tenant: { id: row.tenant_id!, slug: row.tenant_slug!, name: row.tenant_name!, locale: row.tenant_locale! },
+      tenant: { id: row.tenant_id!, slug: row.tenant_slug!, name: row.tenant_name!, locale: row.tenant_locale!, fiscalYearStartMonth: row.tenant_fiscal_year_start_month! },
     };
   }
 

@@ -33,6 +33,9 @@ export interface Principal {
   sessionId: string;
   /** Null for a platform (Kineo ops) session. */
   context: TenantContext | null;
-  /** `locale`: the BCP 47 tag the tenant's numbers and dates are shown in. */
-  tenant: { id: string; slug: string; name: string; locale: string } | null;
+  /**
+   * `locale`: the BCP 47 tag the tenant's numbers and dates are shown in; `fiscalYearStartMonth`:
+   * 1-12, the month its fiscal year starts in (as set now; a build applies it to the data).
+   */
+  tenant: { id: string; slug: string; name: string; locale: string; fiscalYearStartMonth: number } | null;
 }

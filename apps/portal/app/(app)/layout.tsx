@@ -47,7 +47,9 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
         </div>
       </header>
       <main id="main" className="content" tabIndex={-1}>
-        <LocaleProvider locale={me.locale}>{children}</LocaleProvider>
+        <LocaleProvider locale={me.locale} fiscalYearStartMonth={me.fiscalYearStartMonth}>
+          {children}
+        </LocaleProvider>
       </main>
       <ServiceFooter />
     </div>

@@ -28,6 +28,7 @@ export const MeQuery = graphql(`
       displayName
       role
       locale
+      fiscalYearStartMonth
       sessionExpiresAt
       tenant {
         slug

@@ -1,4 +1,4 @@
-import type { AnalyticsFilter, AnalyticsQuery, ChartKind, DashboardDefinition, DashboardTile } from '../analytics.types';
+import type { AnalyticsFilter, AnalyticsQuery, ChartKind, DashboardDefinition, DashboardPeriod, DashboardTile } from '../analytics.types';
 
 // Dashboards are queries over the model and nothing else: no SQL of their own, so a dashboard
 // gets the caller's scope, the dialect and the cache identity exactly as any other query.
@@ -33,13 +33,22 @@ const ACTIVE_ONLY: AnalyticsFilter[] = [{ member: 'Learner.isActive', operator: 
 /** Who a learner is: every dashboard can be cut by these. */
 const LEARNER_FILTERS = members('Learner', 'isActive', 'organisationName', 'organisationTree', 'positionName', 'managerName', 'department', 'country');
 
+/** A dashboard's date ranges; their members are added to its filters (dashboardsWithPeriods). */
+const period = (title: string, description: string, ...members: string[]): DashboardPeriod => ({ title, description, members });
+
 const EVERYONE: DashboardDefinition['roles'] = ['org_admin', 'manager', 'viewer'];
 
 const course = (...names: string[]) => members('CourseProgress', ...names);
 const certification = (...names: string[]) => members('Certification', ...names);
 const program = (...names: string[]) => members('ProgramProgress', ...names);
 
-export const DASHBOARDS: DashboardDefinition[] = [
+/** A dashboard can be filtered by its periods' members too. */
+const withPeriodFilters = (dashboard: DashboardDefinition): DashboardDefinition => ({
+  ...dashboard,
+  filters: [...dashboard.filters, ...dashboard.periods.flatMap((p) => p.members).filter((m) => !dashboard.filters.includes(m))],
+});
+
+const DEFINITIONS: DashboardDefinition[] = [
   {
     id: 'course-completion',
     title: 'Course completion',
@@ -60,6 +69,10 @@ export const DASHBOARDS: DashboardDefinition[] = [
     ],
     filters: [...LEARNER_FILTERS, ...course('courseName', 'courseType', 'status')],
     defaultFilters: ACTIVE_ONLY,
+    periods: [
+      period('Enrolled', 'Enrolments made in the period, and how far each has got since.', 'CourseProgress.enrolledDate'),
+      period('Completed', 'Only enrolments completed in the period.', 'CourseProgress.completedDate'),
+    ],
     roles: EVERYONE,
     emptyState: 'No course completions loaded yet: upload course_completions.csv (with users.csv and courses.csv) to see course completion.',
   },
@@ -103,6 +116,7 @@ export const DASHBOARDS: DashboardDefinition[] = [
     ],
     filters: [...LEARNER_FILTERS, ...certification('certificationName', 'state', 'rag')],
     defaultFilters: ACTIVE_ONLY,
+    periods: [period('Expires', 'Only certifications whose current cycle expires (or expired) in the period.', 'Certification.expiresDate')],
     roles: EVERYONE,
     emptyState: 'No certifications loaded yet: upload cert_completions.csv (with programs.csv) to see certification compliance.',
   },
@@ -128,6 +142,10 @@ export const DASHBOARDS: DashboardDefinition[] = [
     ],
     filters: [...LEARNER_FILTERS, ...program('programName', 'status', 'isOverdue')],
     defaultFilters: ACTIVE_ONLY,
+    periods: [
+      period('Assigned', 'Programs assigned in the period, and how far each has got since.', 'ProgramProgress.assignedDate'),
+      period('Due', 'Only programs due in the period.', 'ProgramProgress.dueDate'),
+    ],
     roles: EVERYONE,
     emptyState: 'No programs loaded yet: upload prog_completions.csv (with programs.csv) to see program progress.',
   },
@@ -158,6 +176,15 @@ export const DASHBOARDS: DashboardDefinition[] = [
     ],
     filters: [...LEARNER_FILTERS, 'Scorm.scormName', 'SeminarSignup.seminarName', 'LearningTime.source'],
     defaultFilters: ACTIVE_ONLY,
+    periods: [
+      period(
+        'Activity on',
+        "Learning time on days in the period, SCORM attempts last accessed in it and seminar sign-ups whose status (booked, attended, no-show, cancelled) was set in it.",
+        'LearningTime.date',
+        'Scorm.lastAccessedDate',
+        'SeminarSignup.statusDate',
+      ),
+    ],
     roles: EVERYONE,
     emptyState:
       'No learning activity loaded yet: upload scorm.csv and scorm_tracks.csv, or seminar_sessions.csv and seminar_signups.csv, to see SCORM, seminar and learning-time figures.',
@@ -188,6 +215,7 @@ export const DASHBOARDS: DashboardDefinition[] = [
     ],
     filters: LEARNER_FILTERS,
     defaultFilters: ACTIVE_ONLY,
+    periods: [],
     roles: ['manager', 'org_admin'],
     emptyState: 'No reports under you yet: reports come from the manager assignments in job_assignments.csv.',
   },
@@ -203,10 +231,13 @@ export const DASHBOARDS: DashboardDefinition[] = [
     ],
     filters: LEARNER_FILTERS,
     defaultFilters: ACTIVE_ONLY,
+    periods: [],
     roles: EVERYONE,
     emptyState: 'No closed fiscal year yet: history appears once a fiscal year has ended and a load has been built after it.',
   },
 ];
+
+export const DASHBOARDS: DashboardDefinition[] = DEFINITIONS.map(withPeriodFilters);
 
 /** A cube's measures per closed fiscal year, oldest first; a year before the first load has counts, no rates, and a note why. */
 function historyTile(id: string, title: string, cube: string, measures: string[]): DashboardTile {

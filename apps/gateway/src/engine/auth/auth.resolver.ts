@@ -59,6 +59,7 @@ export class AuthResolver {
       displayName: principal.displayName,
       role: principal.role,
       tenant: principal.tenant,
+      fiscalYearStartMonth: principal.tenant?.fiscalYearStartMonth ?? null,
       // Kineo ops read no tenant's data; the platform's own pages use the default.
       locale: principal.tenant?.locale ?? DEFAULT_LOCALE,
       sessionExpiresAt: principal.expiresAt,

@@ -1,4 +1,4 @@
-import { Field, GraphQLISODateTime, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, GraphQLISODateTime, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import type { SessionRole } from '@kineo/auth';
 
 export const Role = { org_admin: 'org_admin', manager: 'manager', viewer: 'viewer', kineo_ops: 'kineo_ops' } as const satisfies Record<SessionRole, SessionRole>;
@@ -63,6 +63,13 @@ export class Me {
 
   @Field({ description: "BCP 47 tag to format numbers and dates in: the organisation's locale (en-GB for Kineo ops)." })
   locale!: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "1-12: the month the organisation's fiscal year starts in, as set now (a build applies a change to the data); what 'this fiscal year' means on its dashboards. Null for a Kineo ops session.",
+  })
+  fiscalYearStartMonth!: number | null;
 
   @Field(() => GraphQLISODateTime, { description: 'When the session ends and the caller must sign in again.' })
   sessionExpiresAt!: Date;

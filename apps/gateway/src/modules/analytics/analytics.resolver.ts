@@ -86,6 +86,7 @@ export class AnalyticsResolver {
       description: definition.description,
       filters: definition.filters,
       emptyState: definition.emptyState,
+      periods: definition.periods,
       dataVersion: answer.dataVersion,
       asOf: new Date(answer.asOf),
       tiles: answer.tiles.map((tileAnswer) => ({

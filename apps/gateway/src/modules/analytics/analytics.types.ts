@@ -256,6 +256,21 @@ export class DashboardTileResult {
   error!: TileError | null;
 }
 
+@ObjectType('DashboardPeriod', {
+  description:
+    "A date range the dashboard can be cut by ('Completed'): send it as an inDateRange filter ['YYYY-MM-DD', 'YYYY-MM-DD'] on each of its members; each goes to the tiles of its own cube.",
+})
+export class DashboardPeriodType {
+  @Field({ description: "What a screen calls it: 'Completed'." })
+  title!: string;
+
+  @Field({ description: 'What it keeps, in a sentence.' })
+  description!: string;
+
+  @Field(() => [String], { description: "Its time dimensions, at most one per cube: 'CourseProgress.completedDate'." })
+  members!: string[];
+}
+
 @ObjectType('Dashboard')
 export class DashboardResult extends Versioned {
   @Field()
@@ -272,6 +287,9 @@ export class DashboardResult extends Versioned {
 
   @Field({ description: 'What to show when the organisation has loaded nothing these tiles read.' })
   emptyState!: string;
+
+  @Field(() => [DashboardPeriodType], { description: "The date ranges it can be cut by; their members are among `filters`." })
+  periods!: DashboardPeriodType[];
 
   @Field(() => [DashboardTileResult])
   tiles!: DashboardTileResult[];

@@ -306,6 +306,7 @@ function renderChart(
   hatchId: string,
 ) {
   const format = (value: unknown, column: Column) => formatCell(value as Row[string], column, locale);
+  const tick = (value: unknown, column: Column) => formatCell(value as Row[string], column, locale, 'axis');
   const label = (row: Row) => format(row[category.key], category);
   const clickable = tile.drill ? { cursor: 'pointer' } : undefined;
 
@@ -370,7 +371,7 @@ function renderChart(
         <LineChart data={splitAtPartial(points, names, partialAt)}>
           <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
           <XAxis dataKey="name" />
-          <YAxis tickFormatter={(v) => format(v, measure)} width={70} />
+          <YAxis tickFormatter={(v) => tick(v, measure)} width={70} />
           <Tooltip content={(props) => <LineTooltip active={props.active} payload={props.payload} label={props.label} partial={partial} format={(value) => format(value, measure)} />} />
           <Legend itemSorter={inOrderOf(names)} />
           {names.map((name, i) => (
@@ -387,7 +388,7 @@ function renderChart(
       <LineChart data={splitAtPartial(points, plotted.map((m) => m.key), partialAt)}>
         <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
         <XAxis dataKey="name" />
-        <YAxis tickFormatter={(v) => format(v, plotted[0])} width={70} />
+        <YAxis tickFormatter={(v) => tick(v, plotted[0])} width={70} />
         <Tooltip
           content={(props) => <LineTooltip active={props.active} payload={props.payload} label={props.label} partial={partial} format={(value, key) => format(value, measureOf(key))} />}
         />
@@ -415,13 +416,13 @@ function renderChart(
       {across ? (
         <>
           {/* A chart that scrolls keeps its scale at the top, in sight as the names begin. */}
-          <XAxis type="number" tickFormatter={(v) => format(v, plotted[0])} orientation={chartHeight(tile, rows, category, plotted) > MAX_CHART_HEIGHT ? 'top' : 'bottom'} />
+          <XAxis type="number" tickFormatter={(v) => tick(v, plotted[0])} orientation={chartHeight(tile, rows, category, plotted) > MAX_CHART_HEIGHT ? 'top' : 'bottom'} />
           <YAxis type="category" dataKey="name" width={labelWidth} interval={0} tick={{ fontSize: 12 }} tickFormatter={(name: string) => shortened(name, labelWidth)} />
         </>
       ) : (
         <>
           <XAxis dataKey="name" interval="preserveStartEnd" />
-          <YAxis tickFormatter={(v) => format(v, plotted[0])} width={70} />
+          <YAxis tickFormatter={(v) => tick(v, plotted[0])} width={70} />
         </>
       )}
       <Tooltip

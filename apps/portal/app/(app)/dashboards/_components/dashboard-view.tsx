@@ -7,17 +7,17 @@ import { OperationError, runOperation } from '@/app/_client/graphql-client';
 import { rowsOf, cellOf, isAnswered, type Dashboard, type Row, type Tile } from './analytics.types';
 import { ChartTile } from './chart-tile';
 import { DashboardQuery } from './dashboard.operations';
-import { filtersFromParams, hrefWith, reachFromParams, viewParams, withParam } from './dashboard-url.util';
+import { filtersFromParams, hrefWith, reachFromParams, viewParams, withParams, type ParamValue, type PeriodContext } from './dashboard-url.util';
 import { FilterBar } from './filter-bar';
 import { formatAsOf } from './format.util';
 import { KpiTile } from './kpi-tile';
 import { DashboardSkeleton } from './skeleton';
 import { TableTile } from './table-tile';
 import { TileProblem } from './tile-problem';
-import { useLocale } from './use-locale';
+import { useLocale, usePeriodContext } from './use-locale';
 
-export function dashboardQueryOptions(id: string, params: URLSearchParams) {
-  const filters = filtersFromParams(params);
+export function dashboardQueryOptions(id: string, params: URLSearchParams, periods: PeriodContext) {
+  const filters = filtersFromParams(params, periods);
   const reach = reachFromParams(params);
   return {
     queryKey: ['dashboard', id, filters, reach] as const,
@@ -44,10 +44,11 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
   const searchParams = useSearchParams();
   const params = useMemo(() => new URLSearchParams(searchParams.toString()), [searchParams]);
   const locale = useLocale();
-  const { data, error, isPending, isFetching, refetch } = useQuery({ ...dashboardQueryOptions(id, params), placeholderData: (previous) => previous });
+  const periods = usePeriodContext();
+  const { data, error, isPending, isFetching, refetch } = useQuery({ ...dashboardQueryOptions(id, params, periods), placeholderData: (previous) => previous });
   const reach = reachFromParams(params);
 
-  const setParam = (key: string, value: string | readonly string[] | null) => router.replace(hrefWith(pathname, withParam(params, key, value)), { scroll: false });
+  const setParams = (changes: readonly (readonly [string, ParamValue])[]) => router.replace(hrefWith(pathname, withParams(params, changes)), { scroll: false });
   const learnersHref = (tile: Tile, cell: Row, measure?: string) => {
     const next = viewParams(params);
     next.set('tile', tile.id);
@@ -88,7 +89,7 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
           </p>
         ) : null}
       </div>
-      {dashboard ? <FilterBar members={dashboard.filters} params={params} reach={reach} showReach={isManager} onChange={setParam} /> : null}
+      {dashboard ? <FilterBar members={dashboard.filters} periods={dashboard.periods} params={params} reach={reach} showReach={isManager} today={periods} locale={locale} onChange={setParams} /> : null}
       {isPending || !dashboard ? (
         <DashboardSkeleton />
       ) : isEmpty(dashboard) ? (

@@ -23,6 +23,11 @@ export const DashboardQuery = graphql(`
       title
       description
       filters
+      periods {
+        title
+        description
+        members
+      }
       emptyState
       dataVersion
       asOf

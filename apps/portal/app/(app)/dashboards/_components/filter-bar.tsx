@@ -4,10 +4,11 @@ import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { useOrganisations } from '@/app/_client/organisations';
-import type { Reach } from './analytics.types';
+import type { Dashboard, Reach } from './analytics.types';
 import { rowsOf } from './analytics.types';
 import { AnalyticsRowsQuery } from './dashboard.operations';
-import { INACTIVE_PARAM, REACH_PARAM, TREE_MEMBER } from './dashboard-url.util';
+import { formatPeriod } from './format.util';
+import { EARLIEST, INACTIVE_PARAM, isCalendarDay, LATEST, PERIOD_PRESETS, periodRange, REACH_PARAM, TREE_MEMBER, type ParamValue, type PeriodContext } from './dashboard-url.util';
 
 /** Filters with a value list; the boolean and tree-path ones are set another way (or not from here). */
 const LISTED = /\.(organisationName|positionName|managerName|department|country|courseName|courseType|status|certificationName|state|rag|programName|scormName|seminarName|source)$/;
@@ -42,13 +43,20 @@ function titleOf(member: string): string {
   return TITLES[name] ?? name;
 }
 
+type Period = Dashboard['periods'][number];
+
 interface FilterBarProps {
   members: string[];
+  /** The dashboard's date ranges ('Completed'), each a control setting all of its members. */
+  periods: Period[];
   params: URLSearchParams;
   reach: Reach;
   showReach: boolean;
-  /** One parameter set, or a filter's values (none: the filter is cleared). */
-  onChange: (key: string, value: string | readonly string[] | null) => void;
+  /** What today and the fiscal year are, for the periods. */
+  today: PeriodContext;
+  locale: string;
+  /** Parameters set at once: one filter's values, or each member of a period (none: cleared). */
+  onChange: (changes: readonly (readonly [string, ParamValue])[]) => void;
 }
 
 /**
@@ -56,13 +64,15 @@ interface FilterBarProps {
  * set, so the figures come first on the screen (globals.css, `.filter-panel`); wider screens show
  * them open and never the button.
  */
-export function FilterBar({ members, params, reach, showReach, onChange }: FilterBarProps) {
+export function FilterBar({ members, periods, params, reach, showReach, today, locale, onChange: change }: FilterBarProps) {
   const listed = members.filter((m) => LISTED.test(m));
   const [open, setOpen] = useState(false);
   const formId = useId();
   const tree = members.includes(TREE_MEMBER);
+  const onChange = (key: string, value: ParamValue) => change([[key, value]]);
   const set =
     [...listed, ...(tree ? [TREE_MEMBER] : [])].filter((m) => params.get(m)).length +
+    periods.filter((p) => periodRange(params.get(p.members[0]) ?? '', today)).length +
     (params.get(INACTIVE_PARAM) === 'include' ? 1 : 0) +
     (showReach && reach === 'direct' ? 1 : 0);
   return (
@@ -71,6 +81,16 @@ export function FilterBar({ members, params, reach, showReach, onChange }: Filte
         {set ? `Filters · ${set} set` : 'Filters'}
       </button>
       <form id={formId} className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+        {periods.map((period) => (
+          <PeriodField
+            key={period.title}
+            period={period}
+            value={params.get(period.members[0]) ?? ''}
+            today={today}
+            locale={locale}
+            onChange={(value) => change(period.members.map((m) => [m, value] as const))}
+          />
+        ))}
         {tree ? <OrganisationTreeSelect chosen={params.getAll(TREE_MEMBER)} onChange={(values) => onChange(TREE_MEMBER, values)} /> : null}
         {listed.map((member) => (
           <FilterSelect key={member} member={member} chosen={params.getAll(member)} reach={reach} onChange={(values) => onChange(member, values)} />
@@ -192,6 +212,84 @@ function ChoiceField(props: {
           ))}
         </ul>
       ) : null}
+    </div>
+  );
+}
+
+const CUSTOM = 'custom';
+
+/**
+ * A period: "Any time", a preset counted from today ("Last 30 days", "This fiscal year") or a range
+ * of days, with the days it means written under it. The URL keeps a preset as its name, so a link
+ * saved today means the same words tomorrow; a range as 'YYYY-MM-DD..YYYY-MM-DD'.
+ */
+function PeriodField({ period, value, today, locale, onChange }: { period: Period; value: string; today: PeriodContext; locale: string; onChange: (value: string | null) => void }) {
+  const id = useId();
+  const range = periodRange(value, today);
+  const preset = PERIOD_PRESETS.find((p) => p.id === value);
+  const [customChosen, setCustomChosen] = useState(false);
+  const custom = customChosen || (range !== null && !preset);
+  // A custom range being typed: its ends as entered, applied once they make a range.
+  const [draft, setDraft] = useState<{ from: string; to: string } | null>(null);
+  const ends = draft ?? { from: range && !preset && range[0] !== EARLIEST ? range[0] : '', to: range && !preset && range[1] !== LATEST ? range[1] : '' };
+  const backwards = ends.from !== '' && ends.to !== '' && ends.from > ends.to;
+
+  const choose = (choice: string) => {
+    setDraft(null);
+    if (choice === CUSTOM) {
+      setCustomChosen(true);
+      // Start from the days the preset meant, so "Last 90 days" can be moved a little.
+      if (range) onChange(`${range[0]}..${range[1]}`);
+      return;
+    }
+    setCustomChosen(false);
+    onChange(choice || null);
+  };
+  const typed = (end: 'from' | 'to', day: string) => {
+    const next = { ...ends, [end]: day };
+    setDraft(next);
+    const valid = (d: string) => d === '' || isCalendarDay(d);
+    if (!valid(next.from) || !valid(next.to) || (next.from && next.to && next.from > next.to)) return;
+    onChange(next.from || next.to ? `${next.from}..${next.to}` : null);
+  };
+
+  return (
+    <div className="field period">
+      <label htmlFor={id}>{period.title}</label>
+      <select id={id} value={custom ? CUSTOM : preset ? preset.id : ''} onChange={(e) => choose(e.target.value)} aria-describedby={`${id}-about`}>
+        <option value="">Any time</option>
+        {PERIOD_PRESETS.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.label}
+          </option>
+        ))}
+        <option value={CUSTOM}>Custom range…</option>
+      </select>
+      {custom ? (
+        <div className="period-custom">
+          <label>
+            From
+            <input type="date" value={ends.from} max={ends.to || undefined} aria-label={`${period.title} from`} onChange={(e) => typed('from', e.target.value)} />
+          </label>
+          <label>
+            To
+            <input type="date" value={ends.to} min={ends.from || undefined} aria-label={`${period.title} to`} onChange={(e) => typed('to', e.target.value)} />
+          </label>
+        </div>
+      ) : null}
+      {backwards ? (
+        <p className="field-error" role="alert">
+          “From” is after “To”: the period is not applied until it ends on or after its first day.
+        </p>
+      ) : range ? (
+        <p className="period-days" data-testid={`period-days-${period.title}`}>
+          {formatPeriod(range, locale)}
+        </p>
+      ) : null}
+      {/* What the period keeps, said once it is set (a list's description before). */}
+      <p id={`${id}-about`} className={range && !backwards ? 'period-note' : 'visually-hidden'}>
+        {period.description}
+      </p>
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import type { Cell, Column } from './analytics.types';
+import { EARLIEST, LATEST } from './dashboard-url.util';
 
 const cache = new Map<string, Intl.NumberFormat>();
 
@@ -14,9 +15,15 @@ function numberFormat(locale: string | undefined, options: Intl.NumberFormatOpti
 
 /**
  * A value as a person reads it, in the given locale: a code by its label ('In progress'), rates as
- * percentages, counts grouped, dates long.
+ * percentages, counts grouped, dates long. Rates, hours and days keep one decimal ('40.0%' above
+ * '51.9%'), so a column's figures line up and read alike; an axis tick drops a zero decimal ('20%').
  */
-export function formatCell(value: Cell | undefined, column: Pick<Column, 'type' | 'format'> & { key?: string; values?: Column['values'] }, locale?: string): string {
+export function formatCell(
+  value: Cell | undefined,
+  column: Pick<Column, 'type' | 'format'> & { key?: string; values?: Column['values'] },
+  locale?: string,
+  purpose: 'figure' | 'axis' = 'figure',
+): string {
   if (value === null || value === undefined || value === '') return '—';
   const coded = column.values?.find((v) => v.value === value);
   if (coded) return coded.label;
@@ -34,15 +41,16 @@ export function formatCell(value: Cell | undefined, column: Pick<Column, 'type' 
   if (column.type !== 'number' || !Number.isFinite(n)) return String(value);
   // Identifiers and years are names, not quantities: no thousands separator.
   if (!column.format && /(Id|Key|Year)$/.test(column.key ?? '')) return String(value);
+  const oneDecimal: Intl.NumberFormatOptions = { minimumFractionDigits: purpose === 'axis' ? 0 : 1, maximumFractionDigits: 1 };
   switch (column.format) {
     case 'percent':
-      return numberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(n);
+      return numberFormat(locale, { style: 'percent', ...oneDecimal }).format(n);
     case 'integer':
       return numberFormat(locale, { maximumFractionDigits: 0 }).format(n);
     case 'hours':
-      return `${numberFormat(locale, { maximumFractionDigits: 1 }).format(n)} h`;
+      return `${numberFormat(locale, oneDecimal).format(n)} h`;
     case 'days':
-      return `${numberFormat(locale, { maximumFractionDigits: 1 }).format(n)} d`;
+      return `${numberFormat(locale, oneDecimal).format(n)} d`;
     default:
       return numberFormat(locale, { maximumFractionDigits: 2 }).format(n);
   }
@@ -62,4 +70,13 @@ export function formatShare(part: number, whole: number, locale?: string): strin
 export function formatAsOf(iso: string, locale?: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(date);
+}
+
+/** The days a period means, as a person reads them: '1 Mar 2026 – 31 Mar 2026', 'From 1 Mar 2026', 'Up to 31 Mar 2026'. */
+export function formatPeriod([from, to]: readonly [string, string], locale?: string): string {
+  const days = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
+  const said = (d: string) => days.format(new Date(`${d}T00:00:00Z`));
+  if (from === EARLIEST) return `Up to ${said(to)}`;
+  if (to === LATEST) return `From ${said(from)}`;
+  return `${said(from)} – ${said(to)}`;
 }

@@ -9,10 +9,10 @@ import { queryOf, rowsOf, type Row } from './analytics.types';
 import { DataTable } from './data-table';
 import { dashboardQueryOptions } from './dashboard-view';
 import { DrillQuery } from './dashboard.operations';
-import { hrefWith, reachFromParams, viewParams } from './dashboard-url.util';
+import { hrefWith, periodRange, reachFromParams, viewParams } from './dashboard-url.util';
 import { ExportButtons } from './export-buttons';
-import { formatAsOf, formatCell } from './format.util';
-import { useLocale } from './use-locale';
+import { formatAsOf, formatCell, formatPeriod } from './format.util';
+import { useLocale, usePeriodContext } from './use-locale';
 
 const PAGE_SIZE = 100;
 
@@ -46,7 +46,8 @@ export function LearnersView({ id }: { id: string }) {
   const reach = reachFromParams(params);
   const backHref = hrefWith(`/dashboards/${id}`, viewParams(params));
 
-  const dashboard = useQuery(dashboardQueryOptions(id, viewParams(params)));
+  const periods = usePeriodContext();
+  const dashboard = useQuery(dashboardQueryOptions(id, viewParams(params), periods));
   const tile = dashboard.data?.dashboard.tiles.find((t) => t.id === tileId);
   const query = tile ? queryOf(tile) : undefined;
 
@@ -71,6 +72,12 @@ export function LearnersView({ id }: { id: string }) {
     return `${column?.title ?? key}: ${column ? formatCell(value, column, locale) : String(value)}`;
   }) : [];
   const measureTitle = tile && measure ? tile.result?.columns.find((c) => c.member === measure)?.title : undefined;
+  // The dashboard's periods this list was cut by ('Completed: 1 Mar 2026 – 31 Mar 2026'), when they reach the tile's cube.
+  const cutBy = (dashboard.data?.dashboard.periods ?? []).flatMap((period) => {
+    const member = period.members.find((m) => tile && queryOf(tile).filters?.some((f) => f.member === m && f.operator === 'inDateRange'));
+    const range = member ? periodRange(params.get(member) ?? '', periods) : null;
+    return range ? [`${period.title}: ${formatPeriod(range, locale)}`] : [];
+  });
 
   return (
     <>
@@ -83,6 +90,7 @@ export function LearnersView({ id }: { id: string }) {
           {tile.title}
           {measureTitle ? ` · ${measureTitle}` : ''}
           {narrowedBy.length > 0 ? ` · ${narrowedBy.join(' · ')}` : ''}
+          {cutBy.length > 0 ? ` · ${cutBy.join(' · ')}` : ''}
         </p>
       ) : null}
       {first && first.total != null ? (
