@@ -4,7 +4,8 @@
 // against its tiles' compiled SQL run directly, twice over: as a DuckDB client runs it and through the gateway's
 // own driver, which keeps statements prepared (also in parallel, median of 5), the cached p95 (overall and
 // per dashboard), the p95 of 30 concurrent users on mixed dashboards on loopback (autocannon, bounded in
-// time), and the gateway's memory.
+// time), and the gateway's memory. Each dashboard with periods is also measured cut by each of them over
+// the 12 months to the data's as-of day (what "Last 12 months" sends; KINEO_BENCH_PERIODS=0 leaves them out).
 // Run: npm run bench:gateway [-- <users>]
 // KINEO_BENCH_CACHE=<folder> keeps the built tenant there (Postgres, warehouse) and reuses it on the next
 // run with the same folder, so a 10M-row tenant is generated and built once.
@@ -14,7 +15,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { compileQuery, DASHBOARDS, dashboardQueries, parseRollupManifest, ROLLUP_MANIFEST_QUERY, type CompiledQuery } from '@kineo/analytics';
+import { compileQuery, DASHBOARDS, dashboardQueries, parseRollupManifest, ROLLUP_MANIFEST_QUERY, type AnalyticsFilter, type CompiledQuery } from '@kineo/analytics';
 import { UserService } from '@kineo/auth';
 import { createPrismaClient, TenantService } from '@kineo/db';
 import { freePort, waitForPort } from '@kineo/testkit';
@@ -202,7 +203,18 @@ async function post(url: string, query: string, token?: string): Promise<Record<
   return answerOf(await send(url, query, token));
 }
 
-const dashboardQuery = (id: string) => `{ dashboard(id: ${JSON.stringify(id)}) { dataVersion tiles { id result { rows cached rollup } error { code message } } } }`;
+/** Filters as a GraphQL literal: the operator is an enum, the rest JSON. */
+const filtersLiteral = (filters: AnalyticsFilter[]) =>
+  filters.length === 0 ? '' : `, filters: [${filters.map((f) => `{ member: ${JSON.stringify(f.member)}, operator: ${f.operator}, values: ${JSON.stringify(f.values ?? [])} }`).join(', ')}]`;
+const dashboardQuery = (id: string, filters: AnalyticsFilter[] = []) =>
+  `{ dashboard(id: ${JSON.stringify(id)}${filtersLiteral(filters)}) { dataVersion tiles { id result { rows cached rollup } error { code message } } } }`;
+
+/** A dashboard's period over the 12 months to the data's as-of day, on each of its members: what "Last 12 months" sends. */
+function lastYearTo(asOf: string, members: string[]): AnalyticsFilter[] {
+  const to = new Date(`${asOf.slice(0, 10)}T00:00:00Z`);
+  const from = new Date(Date.UTC(to.getUTCFullYear() - 1, to.getUTCMonth(), to.getUTCDate() + 1));
+  return members.map((member) => ({ member, operator: 'inDateRange', values: [from.toISOString().slice(0, 10), to.toISOString().slice(0, 10)] }));
+}
 
 async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-bench-gateway-'));
@@ -258,14 +270,20 @@ async function main() {
             console.log(`gateway resident memory, started: ${gib(memoryOf(uncached.child.pid!).rss)}`);
             console.log('');
             console.log(`rollups ${rollups ? 'on ' : 'off'}                   gateway, cache off   DuckDB, as a client runs it   ratio   DuckDB, statements kept prepared   ratio   (medians of ${RUNS}, tiles in parallel)`);
-            for (const d of dashboards) {
+            // Each dashboard as it opens, then cut by each of its periods over the last 12 months of data (KINEO_BENCH_PERIODS=0: not).
+            const { dashboard: dated } = (await post(uncached.url, `{ dashboard(id: ${JSON.stringify(dashboards[0]!.id)}) { asOf } }`, session.token)) as { dashboard: { asOf: string } };
+            const views = dashboards.flatMap((d) => [
+              { d, label: d.id, filters: [] as AnalyticsFilter[] },
+              ...(process.env.KINEO_BENCH_PERIODS === '0' ? [] : d.periods.map((p) => ({ d, label: `  · ${p.title}, 12 months`, filters: lastYearTo(dated.asOf, p.members) }))),
+            ]);
+            for (const { d, label, filters } of views) {
               // Compiled as the gateway compiles it: the org admin's scope, the published version's as-of and (rollups on) its
               // rollups, so both run the same SQL with the same parameters.
               const { dashboard: answered } = (await post(uncached.url, `{ dashboard(id: ${JSON.stringify(d.id)}) { asOf } }`, session.token)) as { dashboard: { asOf: string } };
-              const compiled = dashboardQueries(d.id, []).map(({ run }) =>
+              const compiled = dashboardQueries(d.id, filters).map(({ run }) =>
                 compileQuery(run, { kind: 'tenant' }, direct.dialect, { asOf: answered.asOf, ...(rollups ? { rollups: published } : {}) }),
               );
-              const first = (await post(uncached.url, dashboardQuery(d.id), session.token)) as { dashboard: { tiles: { result: { rollup: string | null } }[] } };
+              const first = (await post(uncached.url, dashboardQuery(d.id, filters), session.token)) as { dashboard: { tiles: { result: { rollup: string | null } }[] } };
               const straight = (way: Straight) => Promise.all(compiled.map((c) => tileStatements(way, c)));
               await straight(client.run);
               await straight(driver);
@@ -273,14 +291,14 @@ async function main() {
               for (let i = 0; i < RUNS; i++) {
                 // Interleaved, the order turned every run, so the three see the same load.
                 for (const who of i % 2 === 0 ? [0, 1, 2] : [2, 1, 0]) {
-                  times[who].push(who === 0 ? await timedPost(uncached.url, dashboardQuery(d.id), session.token) : await timed(() => straight(who === 1 ? client.run : driver)));
+                  times[who].push(who === 0 ? await timedPost(uncached.url, dashboardQuery(d.id, filters), session.token) : await timed(() => straight(who === 1 ? client.run : driver)));
                 }
               }
               const [g, c, k] = times.map(median);
               // As the gateway's answers say (the direct SQL was compiled with the same manifest).
               const fromRollups = first.dashboard.tiles.filter((t) => t.result.rollup).length;
               console.log(
-                `${d.id.padEnd(30)}${ms(g).padStart(16)}${ms(c).padStart(30)}${(g / c).toFixed(2).padStart(8)}x${ms(k).padStart(35)}${(g / k).toFixed(2).padStart(8)}x   ${fromRollups}/${compiled.length} tiles from rollups`,
+                `${label.padEnd(30)}${ms(g).padStart(16)}${ms(c).padStart(30)}${(g / c).toFixed(2).padStart(8)}x${ms(k).padStart(35)}${(g / k).toFixed(2).padStart(8)}x   ${fromRollups}/${compiled.length} tiles from rollups`,
               );
             }
           } finally {

@@ -1102,6 +1102,32 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       });
     });
 
+    it("an XLSX's About sheet names the organisations of a subtree filter and of a viewer's grants, and a period by its days", async () => {
+      // A child of the viewer's granted organisation: a part of what they see.
+      const [granted] = await sql<{ name: string }>(acme, `select name from gold.dim_organisation where organisation_id = ${grantedOrganisationId}`);
+      const [child] = await sql<{ organisation_id: number; name: string }>(
+        acme,
+        `select organisation_id, name from gold.dim_organisation where path like '%/${grantedOrganisationId}/%' and organisation_id <> ${grantedOrganisationId} order by organisation_id limit 1`,
+      );
+      const query = {
+        measures: ['CourseProgress.count'],
+        dimensions: ['CourseProgress.status'],
+        filters: [
+          { member: 'Learner.organisationTree', operator: 'contains', values: [`/${Number(child!.organisation_id)}/`] },
+          { member: 'CourseProgress.enrolledDate', operator: 'inDateRange', values: ['2024-07-01', '2025-06-30'] },
+        ],
+      };
+      const expected = await answer('viewer', query);
+      const book = await workbookOf(await exportOf('viewer', { format: 'xlsx', query }));
+      // The same rows (the XLSX writes each status by its label).
+      expect(book.data.slice(1).map((row) => row[1])).toEqual(expected.rows.map((r) => r['CourseProgress.count']));
+      expect(expected.rows.length).toBeGreaterThan(0);
+      expect(book.about).toMatchObject({
+        Filters: `Organisation subtree (Learner.organisationTree): ${JSON.stringify(child!.name)} (LMS organisation ${Number(child!.organisation_id)}) and everything under it; Enrolled (CourseProgress.enrolledDate) from 2024-07-01 to 2025-06-30`,
+        Scope: `viewer: ${JSON.stringify(granted!.name)} (LMS organisation ${grantedOrganisationId}), each with everything under it`,
+      });
+    });
+
     it('an export without an incomplete period has no partial-period header and no sentence: no time dimension, a whole last week, a drill list', async () => {
       const byStatus = { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.status'] };
       for (const format of ['csv', 'xlsx']) {

@@ -40,6 +40,23 @@ export interface ExportProvenance {
   dataVersion: number;
   asOf: string;
   auditEventId: string;
+  /** The LMS organisations the filters and the scope name, by id, from the version's dim_organisation (organisationNamesOf). */
+  organisationNames?: ReadonlyMap<number, string>;
+}
+
+/** The organisations an export's subtree filters and viewer scope name by id: what the About sheet names. */
+export function organisationIdsOf(query: AnalyticsQuery, scope: AnalyticsScope): number[] {
+  const fromFilters = (query.filters ?? []).filter((f) => f.member === SUBTREE_MEMBER).flatMap((f) => (f.values ?? []).flatMap((v) => subtreeIdOf(v) ?? []));
+  const fromScope = scope.kind === 'viewer' ? scope.organisationIds : [];
+  return [...new Set([...fromFilters, ...fromScope])];
+}
+
+const SUBTREE_MEMBER = 'Learner.organisationTree';
+
+/** '/5/' -> 5: the organisation a subtree filter's value names. */
+function subtreeIdOf(value: unknown): number | undefined {
+  const match = typeof value === 'string' ? /^\/(\d+)\/$/.exec(value) : null;
+  return match ? Number(match[1]) : undefined;
 }
 
 /**
@@ -49,6 +66,7 @@ export interface ExportProvenance {
  */
 export function aboutRows(provenance: ExportProvenance, rows: number, partial: string | undefined): [string, string | number][] {
   const { query, source, scope } = provenance;
+  const names = provenance.organisationNames ?? new Map<number, string>();
   const time = query.timeDimension;
   const dashboard = typeof source.dashboardId === 'string' ? [['Dashboard tile', `${source.dashboardId} / ${String(source.tileId)}`] as [string, string]] : [];
   const drill = source.drill ? [['Drill list of the cell', JSON.stringify((source.drill as { cell: unknown }).cell)] as [string, string]] : [];
@@ -61,8 +79,8 @@ export function aboutRows(provenance: ExportProvenance, rows: number, partial: s
     ['Measures', query.measures.map(named).join(', ')],
     ['Dimensions', (query.dimensions ?? []).map(named).join(', ') || 'none'],
     ['Time dimension', time ? [named(time.dimension), time.granularity ? `by ${time.granularity}` : '', time.dateRange ? `from ${time.dateRange[0]} to ${time.dateRange[1]}` : '', time.fiscalYear ? `fiscal year ${time.fiscalYear}` : ''].filter(Boolean).join(' ') : 'none'],
-    ['Filters', (query.filters ?? []).map(describeFilter).join('; ') || 'none'],
-    ['Scope', describeScope(scope)],
+    ['Filters', (query.filters ?? []).map((f) => describeFilter(f, names)).join('; ') || 'none'],
+    ['Scope', describeScope(scope, names)],
     ['Rows', rows],
     ['Incomplete period', partial ?? 'none'],
     ['Audit event', provenance.auditEventId],
@@ -89,19 +107,36 @@ function filterValue(member: MemberMeta | undefined, value: unknown): string {
   return label === undefined ? JSON.stringify(value) : `${JSON.stringify(label)} (${String(value)})`;
 }
 
-function describeFilter(filter: AnalyticsFilter): string {
-  const member = memberOf(filter.member);
-  const values = (filter.values ?? []).map((v) => filterValue(member, v)).join(', ');
-  return [named(filter.member), filter.operator, values].filter(Boolean).join(' ');
+/** An organisation as the sheet names it: 'Northwind Group (LMS organisation 5)', or its id alone when the version does not name it. */
+function organisation(id: number, names: ReadonlyMap<number, string>): string {
+  const name = names.get(id);
+  return name === undefined ? `LMS organisation ${id}` : `${JSON.stringify(name)} (LMS organisation ${id})`;
 }
 
-function describeScope(scope: AnalyticsScope): string {
+function describeFilter(filter: AnalyticsFilter, names: ReadonlyMap<number, string>): string {
+  const member = memberOf(filter.member);
+  const values = filter.values ?? [];
+  // A period reads as the days it keeps; a subtree as the organisation it starts at.
+  if (filter.operator === 'inDateRange' && values.length === 2) return `${named(filter.member)} from ${String(values[0])} to ${String(values[1])}`;
+  if (filter.member === SUBTREE_MEMBER && filter.operator === 'contains') {
+    const starts = values.map((v) => {
+      const id = subtreeIdOf(v);
+      return id === undefined ? JSON.stringify(v) : `${organisation(id, names)} and everything under it`;
+    });
+    return `${named(filter.member)}: ${starts.join(', or ')}`;
+  }
+  return [named(filter.member), filter.operator, values.map((v) => filterValue(member, v)).join(', ')].filter(Boolean).join(' ');
+}
+
+function describeScope(scope: AnalyticsScope, names: ReadonlyMap<number, string>): string {
   switch (scope.kind) {
     case 'tenant':
       return 'the whole organisation (tenant)';
     case 'manager':
       return `manager: learners under LMS user ${scope.managerUserId}, ${scope.reach === 'direct' ? 'direct reports only' : 'every level'} (manager, reach ${scope.reach})`;
     case 'viewer':
-      return scope.organisationIds.length > 0 ? `viewer: the subtrees of LMS organisations ${scope.organisationIds.join(', ')}` : 'viewer: no organisation granted';
+      return scope.organisationIds.length > 0
+        ? `viewer: ${scope.organisationIds.map((id) => organisation(id, names)).join(', ')}, each with everything under it`
+        : 'viewer: no organisation granted';
   }
 }

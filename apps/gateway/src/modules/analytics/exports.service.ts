@@ -25,7 +25,7 @@ import { WAREHOUSE } from '../../engine/warehouse/warehouse.module';
 import { toAnalyticsError } from './analytics-errors.util';
 import { AnalyticsScopeService } from './analytics-scope.service';
 import { AnalyticsService, jsonRow, namespaceOf } from './analytics.service';
-import { aboutRows, partialPeriodSentence, type ExportProvenance } from './export-about.util';
+import { aboutRows, organisationIdsOf, partialPeriodSentence, type ExportProvenance } from './export-about.util';
 import { EXPORT_FORMATS, exportFileName, writeExport, type ExportFormat } from './export-writer.util';
 
 /** Rows read from the warehouse at a time while exporting: the most an export holds in memory. */
@@ -133,6 +133,8 @@ export class ExportsService {
     });
     const timeoutMs = this.settings.WAREHOUSE_STATEMENT_TIMEOUT_MS;
     const ref = namespaceOf(tenant);
+    // An XLSX's About sheet names the organisations its subtree filters and viewer scope give by id.
+    const organisationNames = format === 'xlsx' ? await this.organisationNamesOf(ref, published.version, organisationIdsOf(query, scope), timeoutMs) : undefined;
     const stream = drill
       ? this.drillPages(ref, drill, scope, { asOf: published.asOf }, published.version, timeoutMs)
       : this.warehouse.streamPublished(ref, compiled.sql, compiled.params, { version: published.version, timeoutMs, chunkSize: EXPORT_CHUNK_ROWS });
@@ -157,7 +159,7 @@ export class ExportsService {
         let completed = false;
         // As the portal's charts: the sentence only when the rows hold the period (a filter or limit may leave it out).
         let holdsPeriod = false;
-        const provenance: ExportProvenance = { what, query, source, scope, dataVersion: published.version, asOf: published.asOf, auditEventId: String(audit.id) };
+        const provenance: ExportProvenance = { what, query, source, scope, dataVersion: published.version, asOf: published.asOf, auditEventId: String(audit.id), organisationNames };
         const sentence = partialPeriod && periodColumn && granularity ? partialPeriodSentence(partialPeriod, granularity, periodColumn.title, locale) : undefined;
         try {
           let data = jsonChunks(chunks, timeoutMs, (n) => (rows = n));
@@ -175,6 +177,27 @@ export class ExportsService {
         return rows;
       },
     };
+  }
+
+  /**
+   * The names the export's version gives these organisations (at most a viewer's grants and a few
+   * filter values). Names are a nicety of the About sheet: a failure to read them leaves the ids, and
+   * the file is still made.
+   */
+  private async organisationNamesOf(ref: TenantNamespace, version: number, ids: number[], timeoutMs: number): Promise<Map<number, string>> {
+    if (ids.length === 0) return new Map();
+    try {
+      const { rows } = await this.warehouse.queryPublished<{ organisation_id: number | bigint; name: string }>(
+        ref,
+        `select organisation_id, name from gold.dim_organisation where organisation_id in (${ids.map(() => '?').join(', ')})`,
+        ids,
+        { version, timeoutMs },
+      );
+      return new Map(rows.map((r) => [Number(r.organisation_id), r.name]));
+    } catch (error) {
+      this.logger.warn(`Could not read the organisations' names for an export's About sheet: ${(error as Error).message}`);
+      return new Map();
+    }
   }
 
   /**
