@@ -254,6 +254,24 @@ test.describe('dashboards', () => {
     await expect(page.getByRole('list', { name: 'Organisation and below: chosen' }).getByRole('listitem')).toHaveText([`${subtree[0]}×`]);
   });
 
+  test('"Organisation and below" follows a manager\'s Reports: direct reports only lists the organisations they sit in and those above, fewer than everyone below', async ({ page, signIn }) => {
+    await signIn('manager');
+    const tree = page.getByLabel('Organisation and below');
+    const listed = async () => (await tree.locator('option').allTextContents()).slice(1).map((label) => label.trim());
+    await expect.poll(async () => (await listed()).length).toBeGreaterThan(0);
+    const everyone = await listed();
+    await page.getByRole('form', { name: 'Filters' }).getByLabel('Reports').selectOption('direct');
+    await expect(page).toHaveURL(/[?&]reach=direct(&|$)/);
+    await expect.poll(async () => (await listed()).length).toBeLessThan(everyone.length);
+    const direct = await listed();
+    expect(direct.every((name) => everyone.includes(name))).toBe(true);
+    // Each organisation a direct report sits in (the Organisation filter's values, of the same reach) is offered.
+    const own = page.getByLabel('Organisation', { exact: true });
+    await expect(own.locator('option')).not.toHaveCount(1);
+    const theirs = (await own.locator('option').allTextContents()).slice(1);
+    expect(theirs.every((name) => direct.includes(name))).toBe(true);
+  });
+
   test("a period keeps what happened in it: 'Completed' in one month gives that month's completions, the link keeps it, and a preset counts from today", async ({ page, signIn }) => {
     await signIn('admin');
     await expect(page).toHaveURL(/\/dashboards\/course-completion$/);

@@ -371,9 +371,11 @@ describe('dashboard periods', () => {
     for (const { tile, query } of tiles) {
       const dated = (query.filters ?? []).filter((f) => f.operator === 'inDateRange').map((f) => f.member);
       expect({ tile: tile.id, dated }).toEqual({ tile: tile.id, dated: activity.members.filter((m) => cubeOf(m) === cubeOf(tile.query.measures[0])) });
-      const compiled = compileQuery(query, TENANT, duckdbDialect, options);
-      expect(compiled.sql).toMatch(/\bf\.(\w+_)?date_key between \? and \?/);
-      expect(compiled.params).toEqual(expect.arrayContaining([20260101, 20260331]));
+      for (const dialect of [duckdbDialect, databricksDialect]) {
+        const compiled = compileQuery(query, TENANT, dialect, options);
+        expect(compiled.sql).toMatch(/\bf\.(\w+_)?date_key between \? and \?/);
+        expect(compiled.params).toEqual(expect.arrayContaining([20260101, 20260331]));
+      }
     }
     // A course dashboard's 'Completed' leaves its certification and program neighbours alone: it is not theirs to take.
     expect(errorOf(() => dashboardQueries('certification-compliance', [range('CourseProgress.completedDate')])).message).toMatch(/cannot be filtered by "CourseProgress\.completedDate"/);

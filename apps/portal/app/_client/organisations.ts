@@ -3,11 +3,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { runOperation } from './graphql-client';
 import { graphql } from '@/generated/browser';
+import type { Reach } from '@/generated/browser/graphql';
 
 /** The organisations the caller's learners sit in and every one above them, a parent before its children. */
 export const OrganisationsQuery = graphql(`
-  query Organisations {
-    organisations {
+  query Organisations($reach: Reach) {
+    organisations(reach: $reach) {
       id
       name
       depth
@@ -26,12 +27,13 @@ export interface Organisation {
  * The organisations of the published data the caller's learners sit in, and every one above them (a
  * division with learners only below it included), in hierarchy order (each followed by those below
  * it); none before a first publish. For granting a viewer subtrees (Users) and for a dashboard's
- * "Organisation and below" filter.
+ * "Organisation and below" filter, which follows a manager's "Reports" (`reach`) as the other
+ * filters' values do.
  */
-export function useOrganisations() {
+export function useOrganisations(reach: Reach = 'all') {
   return useQuery({
-    queryKey: ['organisations'],
-    queryFn: async (): Promise<Organisation[]> => (await runOperation(OrganisationsQuery)).organisations,
+    queryKey: ['organisations', reach],
+    queryFn: async (): Promise<Organisation[]> => (await runOperation(OrganisationsQuery, { reach })).organisations,
     // As a filter's values: the hierarchy changes with a publish, not between one dashboard and the next.
     staleTime: 5 * 60_000,
     retry: false,

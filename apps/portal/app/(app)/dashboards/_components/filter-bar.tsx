@@ -91,7 +91,7 @@ export function FilterBar({ members, periods, params, reach, showReach, today, l
             onChange={(value) => change(period.members.map((m) => [m, value] as const))}
           />
         ))}
-        {tree ? <OrganisationTreeSelect chosen={params.getAll(TREE_MEMBER)} onChange={(values) => onChange(TREE_MEMBER, values)} /> : null}
+        {tree ? <OrganisationTreeSelect chosen={params.getAll(TREE_MEMBER)} reach={reach} onChange={(values) => onChange(TREE_MEMBER, values)} /> : null}
         {listed.map((member) => (
           <FilterSelect key={member} member={member} chosen={params.getAll(member)} reach={reach} onChange={(values) => onChange(member, values)} />
         ))}
@@ -155,8 +155,9 @@ function FilterSelect({ member, chosen, reach, onChange }: { member: string; cho
  * Organisation filter beside it takes learners of that one organisation only). Listed in hierarchy
  * order, indented by depth; the value sent is its id as a path segment (`/5/`).
  */
-function OrganisationTreeSelect({ chosen, onChange }: { chosen: string[]; onChange: (values: string[]) => void }) {
-  const organisations = useOrganisations();
+function OrganisationTreeSelect({ chosen, reach, onChange }: { chosen: string[]; reach: Reach; onChange: (values: string[]) => void }) {
+  // Of the learners the dashboard shows: a manager's direct reports only when "Reports" says so.
+  const organisations = useOrganisations(reach);
   const choices = (organisations.data ?? []).map((o) => ({ value: `/${o.id}/`, label: o.name, indent: o.depth - 1 }));
   return (
     <ChoiceField
