@@ -335,6 +335,18 @@ test.describe('dashboards', () => {
     await period.selectOption({ label: 'Any time' });
     await expect(page).not.toHaveURL(/completedDate/);
     await expect(page.getByTestId('period-days-Completed')).toHaveCount(0);
+    await expect(kpi('Enrolments')).not.toHaveText(completed);
+
+    // Nothing is completed in the days to come: the dashboard says the filters leave nothing (not
+    // "upload a file"), and clears them in one press.
+    await period.selectOption({ label: 'Next 30 days' });
+    const nothing = page.getByRole('status').filter({ hasText: 'Nothing matches these filters' });
+    await expect(nothing).toBeVisible();
+    await expect(page.getByText('No course completions loaded yet')).toHaveCount(0);
+    await nothing.getByRole('button', { name: 'Clear the filters' }).click();
+    await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
+    await expect(kpi('Enrolments')).toBeVisible();
+    await expect(period).toHaveValue('');
   });
 
   test("a click on a chart's bar opens the learners behind it; the chart's table opens the same list by keyboard", async ({ page, signIn }) => {

@@ -47,6 +47,8 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
   const periods = usePeriodContext();
   const { data, error, isPending, isFetching, refetch } = useQuery({ ...dashboardQueryOptions(id, params, periods), placeholderData: (previous) => previous });
   const reach = reachFromParams(params);
+  // The view is cut by a filter, a period or "Direct reports only" (including inactive learners only widens it).
+  const narrowed = filtersFromParams(params, periods).some((f) => f.member !== 'Learner.isActive') || reach === 'direct';
 
   const setParams = (changes: readonly (readonly [string, ParamValue])[]) => router.replace(hrefWith(pathname, withParams(params, changes)), { scroll: false });
   const learnersHref = (tile: Tile, cell: Row, measure?: string) => {
@@ -92,6 +94,14 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
       {dashboard ? <FilterBar members={dashboard.filters} periods={dashboard.periods} params={params} reach={reach} showReach={isManager} today={periods} locale={locale} onChange={setParams} /> : null}
       {isPending || !dashboard ? (
         <DashboardSkeleton />
+      ) : isEmpty(dashboard) && narrowed ? (
+        // Filtered to nothing: the data is there, the filters leave none of it (not "upload a file").
+        <div className="empty-state" role="status">
+          <p>Nothing matches these filters: no {reach === 'direct' ? 'direct report' : 'learner'} has anything in them.</p>
+          <button type="button" className="button" onClick={() => router.replace(hrefWith(pathname, new URLSearchParams()), { scroll: false })}>
+            Clear the filters
+          </button>
+        </div>
       ) : isEmpty(dashboard) ? (
         <p className="empty-state" role="status">
           {dashboard.emptyState}
