@@ -167,6 +167,32 @@ test.describe('explore', () => {
     await expect(cut).toHaveCount(0);
   });
 
+  test('a series over time keeps the days between From and To, a link keeps them, and a range ending before it starts is refused', async ({ page, signIn }) => {
+    await signIn('admin');
+    const query = { measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'month' } };
+    await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify(query), chart: 'table' }).toString()}`);
+    const result = page.locator('section[data-tile="explore"]');
+    await expect(result.locator('tbody tr').first()).toBeVisible();
+    const months = await result.locator('tbody th').allTextContents();
+    expect(months).toEqual(expect.arrayContaining(['Jan 2026', 'Feb 2026', 'Mar 2026', 'Apr 2026']));
+    const completedIn = Object.fromEntries(await result.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', tr.querySelector('td')?.textContent ?? ''])));
+
+    await page.getByLabel('Over time from').fill('2026-01-01');
+    await page.getByLabel('Over time to').fill('2026-03-31');
+    await expect(page).toHaveURL(/dateRange.*2026-01-01.*2026-03-31/);
+    // The first quarter's months alone, each with the completions it had in the whole series.
+    await expect(result.locator('tbody th')).toHaveText(['Jan 2026', 'Feb 2026', 'Mar 2026']);
+    await expect(result.locator('tbody td').first()).toHaveText(completedIn['Jan 2026']);
+    await page.reload();
+    await expect(page.getByLabel('Over time from')).toHaveValue('2026-01-01');
+    await expect(result.locator('tbody th')).toHaveText(['Jan 2026', 'Feb 2026', 'Mar 2026']);
+
+    await page.getByLabel('Over time from').fill('2026-06-01');
+    await expect(page.getByRole('alert').filter({ hasText: 'From' })).toContainText('“From” is after “To”');
+    await expect(result.locator('tbody th')).toHaveText(['Jan 2026', 'Feb 2026', 'Mar 2026']);
+    await expectNoSeriousA11yViolations(page);
+  });
+
   test("the bar of the month the data ends in is hatched and said to be the month to date, not read as a drop", async ({ page, signIn }) => {
     await signIn('admin');
     const query = { measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'month' } };

@@ -7,6 +7,7 @@ import { runOperation } from '@/app/_client/graphql-client';
 import { rowsOf, type AnalyticsFilterInput, type AnalyticsQueryInput, type Tile } from '../../dashboards/_components/analytics.types';
 import { ChartTile } from '../../dashboards/_components/chart-tile';
 import { AnalyticsRowsQuery } from '../../dashboards/_components/dashboard.operations';
+import { isCalendarDay } from '../../dashboards/_components/dashboard-url.util';
 import { DataTable } from '../../dashboards/_components/data-table';
 import { useMemberValues } from '../../dashboards/_components/filter-bar';
 import { ExportButtons } from '../../dashboards/_components/export-buttons';
@@ -206,6 +207,8 @@ function TimeChoice({ cube, query, onChange }: { cube: Cube; query: AnalyticsQue
   const times = cube.dimensions.filter((d) => d.type === 'time');
   if (times.length === 0) return null;
   const current = times.find((t) => t.name === query.timeDimension?.dimension);
+  const given = query.timeDimension?.dateRange;
+  const range = given && given.length === 2 ? ([given[0], given[1]] as [string, string]) : undefined;
   return (
     <fieldset>
       <legend>Over time</legend>
@@ -214,7 +217,9 @@ function TimeChoice({ cube, query, onChange }: { cube: Cube; query: AnalyticsQue
         <select
           id="explore-time"
           value={current?.name ?? ''}
-          onChange={(e) => onChange(e.target.value ? { dimension: e.target.value, granularity: query.timeDimension?.granularity ?? 'month' } : null)}
+          onChange={(e) =>
+            onChange(e.target.value ? { dimension: e.target.value, granularity: query.timeDimension?.granularity ?? 'month', ...(range ? { dateRange: range } : {}) } : null)
+          }
         >
           <option value="">None</option>
           {times.map((t) => (
@@ -227,7 +232,11 @@ function TimeChoice({ cube, query, onChange }: { cube: Cube; query: AnalyticsQue
       {current ? (
         <div className="field">
           <label htmlFor="explore-grain">By</label>
-          <select id="explore-grain" value={query.timeDimension?.granularity ?? 'month'} onChange={(e) => onChange({ dimension: current.name, granularity: e.target.value as never })}>
+          <select
+            id="explore-grain"
+            value={query.timeDimension?.granularity ?? 'month'}
+            onChange={(e) => onChange({ dimension: current.name, granularity: e.target.value as never, ...(range ? { dateRange: range } : {}) })}
+          >
             {(current.granularities ?? []).map((g) => (
               <option key={g} value={g}>
                 {g}
@@ -236,7 +245,56 @@ function TimeChoice({ cube, query, onChange }: { cube: Cube; query: AnalyticsQue
           </select>
         </div>
       ) : null}
+      {current ? <DateRangeChoice range={range} onChange={(dateRange) => onChange({ dimension: current.name, granularity: query.timeDimension?.granularity ?? 'month', ...(dateRange ? { dateRange } : {}) })} /> : null}
     </fieldset>
+  );
+}
+
+/**
+ * The days the series keeps, both included ("From" and "To"; the query's `timeDimension.dateRange`,
+ * so a saved view keeps them). Applied once both are days and in order; an end left empty leaves the
+ * series whole.
+ */
+function DateRangeChoice({ range, onChange }: { range: [string, string] | undefined; onChange: (range: [string, string] | null) => void }) {
+  const [ends, setEnds] = useState({ from: range?.[0] ?? '', to: range?.[1] ?? '' });
+  // A range from elsewhere (a saved view opened, the back button) replaces what was typed.
+  const given = range?.join('..') ?? '';
+  const [shown, setShown] = useState(given);
+  if (shown !== given) {
+    setShown(given);
+    setEnds({ from: range?.[0] ?? '', to: range?.[1] ?? '' });
+  }
+  const backwards = ends.from !== '' && ends.to !== '' && ends.from > ends.to;
+  const typed = (end: 'from' | 'to', day: string) => {
+    const next = { ...ends, [end]: day };
+    setEnds(next);
+    if (next.from === '' || next.to === '') {
+      if (range) onChange(null);
+      return;
+    }
+    if (isCalendarDay(next.from) && isCalendarDay(next.to) && next.from <= next.to) onChange([next.from, next.to]);
+  };
+  return (
+    <div className="field" role="group" aria-labelledby="explore-between">
+      <span id="explore-between" className="field-title">
+        Between
+      </span>
+      <div className="period-custom">
+        <label>
+          From
+          <input type="date" value={ends.from} max={ends.to || undefined} aria-label="Over time from" onChange={(e) => typed('from', e.target.value)} />
+        </label>
+        <label>
+          To
+          <input type="date" value={ends.to} min={ends.from || undefined} aria-label="Over time to" onChange={(e) => typed('to', e.target.value)} />
+        </label>
+      </div>
+      {backwards ? (
+        <p className="field-error" role="alert">
+          “From” is after “To”: the range is not applied until it ends on or after its first day.
+        </p>
+      ) : null}
+    </div>
   );
 }
 
