@@ -548,6 +548,9 @@ describe('coded dimensions', () => {
     expect(compileQuery(query, TENANT, duckdbDialect, options).columns.find((c) => c.member === 'Learner.organisationName')).not.toHaveProperty('values');
     const drill = compileDrill({ query: { measures: ['SeminarSignup.signups'] }, cell: {}, measure: 'SeminarSignup.signups' }, TENANT, duckdbDialect, options);
     expect(drill.columns.find((c) => c.member === 'SeminarSignup.status')?.values?.find((v) => v.value === 'no_show')).toEqual({ value: 'no_show', label: 'No-show', tone: 'bad' });
+    // A SCORM attempt's status in the standards' words ('not attempted' reads "Not attempted").
+    const attempts = compileDrill({ query: { measures: ['Scorm.attempts'] }, cell: {}, measure: 'Scorm.attempts' }, TENANT, duckdbDialect, options);
+    expect(attempts.columns.find((c) => c.member === 'Scorm.status')?.values?.map((v) => v.label)).toEqual(['Passed', 'Completed', 'Failed', 'Incomplete', 'Browsed', 'Not attempted', 'Unknown']);
     const models = rollupModels(duckdbDialect, '2025-06-30');
     const manifest = [...models[models.length - 1].sql.matchAll(/select '([^']+)' as rollup_name, '([^']+)' as table_name, '([0-9a-f]+)' as signature/g)].map(
       ([, rollup, table, signature]) => ({ rollup, table, signature, asOfKey: 20250630, rows: 10 }),

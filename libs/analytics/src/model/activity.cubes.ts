@@ -2,7 +2,7 @@ import { factCube } from './cube.util';
 import { COURSE_DIMENSIONS, COURSE_NODE } from './course.cubes';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, exactly, rate, sum } from './measures.util';
 import type { SqlOf } from './model.types';
-import { coded, LEARNING_SOURCE, SEMINAR_STATUS } from './values.util';
+import { coded, LEARNING_SOURCE, SCORM_STATUS, SCORM_SUCCESS_STATUS, SEMINAR_STATUS } from './values.util';
 
 const SCORM_ADDITIVE = ['attempts', 'completed', 'completionRate', 'passed', 'passRate', 'averageScore', 'hours'];
 
@@ -27,8 +27,8 @@ export const SCORM = factCube({
     scormId: dimension('number', 'SCORM id', 'The LMS SCORM package id.', (n) => `${n.scorm}.scorm_id`),
     scormName: dimension('string', 'SCORM package', 'The package name.', (n) => `${n.scorm}.name`),
     scormVersion: column('string', 'SCORM version', "'1.2' or '2004'.", 'scorm_version'),
-    status: column('string', 'Status', 'The lesson or completion status as the package reported it.', 'status'),
-    successStatus: column('string', 'Success status', 'SCORM 2004 success status.', 'success_status'),
+    status: coded(column('string', 'Status', 'The lesson or completion status as the package reported it.', 'status'), SCORM_STATUS),
+    successStatus: coded(column('string', 'Success status', 'SCORM 2004 success status.', 'success_status'), SCORM_SUCCESS_STATUS),
     isComplete: column('boolean', 'Complete', 'The attempt is complete.', 'is_complete'),
     passed: column('boolean', 'Passed', 'The attempt passed.', 'passed'),
     attempt: column('number', 'Attempt', 'The attempt number.', 'attempt'),

@@ -59,6 +59,28 @@ export const SEMINAR_STATUS: readonly DimensionValue[] = [
   { value: 'unknown', label: 'Unknown', tone: 'neutral' },
 ];
 
+/**
+ * A SCORM attempt's status as the package reported it (SCORM 1.2's cmi.core.lesson_status, SCORM
+ * 2004's cmi.completion_status), in the standards' words. Silver keeps the text given, so a package
+ * writing another word or case shows it as written.
+ */
+export const SCORM_STATUS: readonly DimensionValue[] = [
+  { value: 'passed', label: 'Passed', tone: 'good' },
+  { value: 'completed', label: 'Completed', tone: 'good' },
+  { value: 'failed', label: 'Failed', tone: 'bad' },
+  { value: 'incomplete', label: 'Incomplete', tone: 'active' },
+  { value: 'browsed', label: 'Browsed', tone: 'neutral' },
+  { value: 'not attempted', label: 'Not attempted', tone: 'neutral' },
+  { value: 'unknown', label: 'Unknown', tone: 'neutral' },
+];
+
+/** SCORM 2004's cmi.success_status. */
+export const SCORM_SUCCESS_STATUS: readonly DimensionValue[] = [
+  { value: 'passed', label: 'Passed', tone: 'good' },
+  { value: 'failed', label: 'Failed', tone: 'bad' },
+  { value: 'unknown', label: 'Unknown', tone: 'neutral' },
+];
+
 export const COURSE_TYPE: readonly DimensionValue[] = [
   { value: 'elearning', label: 'E-learning' },
   { value: 'blended', label: 'Blended' },
