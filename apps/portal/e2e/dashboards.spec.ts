@@ -2,18 +2,21 @@ import type { Locator, Page } from '@playwright/test';
 import { readCsvDownload } from './csv';
 import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './fixtures';
 
-/** Every row of a paginated table: its first column (the row header) on each page. */
-async function allRowHeaders(table: Locator, tile: Locator): Promise<string[]> {
+/** Every row of a paginated table: its first column (the row header), or the cells `cells` picks, on each page. */
+async function allRowHeaders(table: Locator, tile: Locator, cells = 'tbody th'): Promise<string[]> {
   const seen: string[] = [];
   for (;;) {
-    seen.push(...(await table.locator('tbody th').allTextContents()));
+    seen.push(...(await table.locator(cells).allTextContents()));
     const next = tile.getByRole('button', { name: 'Next' });
     if (!(await next.isVisible()) || (await next.isDisabled())) return seen;
-    const before = await table.locator('tbody th').first().textContent();
+    const before = await table.locator(cells).first().textContent();
     await next.click();
-    await expect(table.locator('tbody th').first()).not.toHaveText(before ?? '');
+    await expect(table.locator(cells).first()).not.toHaveText(before ?? '');
   }
 }
+
+/** My team's Reports: the learner's name is the row header, the LMS id (what tells two of one name apart) the cell beside it. */
+const LEARNER_IDS = 'tbody tr > td:nth-child(2)';
 
 function tile(page: Page, id: string): Locator {
   return page.locator(`section[data-tile="${id}"]`);
@@ -30,7 +33,9 @@ test.describe('dashboards', () => {
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link').first()).toHaveText('My team');
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, 'my-team');
-    const ids = await allRowHeaders(reports.getByRole('table'), reports);
+    await expect(reports.locator('thead th').nth(0)).toHaveText(/^Learner\b/);
+    await expect(reports.locator('thead th').nth(1)).toHaveText(/^Learner id/);
+    const ids = await allRowHeaders(reports.getByRole('table'), reports, LEARNER_IDS);
     expect(ids.map((id) => Number(id.replace(/\D/g, ''))).sort((a, b) => a - b)).toEqual(world.manager.reportKeys);
   });
 
@@ -43,7 +48,7 @@ test.describe('dashboards', () => {
     await reports.getByRole('button', { name: 'Learner', exact: true }).click();
     await expect(reports.locator('th[aria-sort="descending"]')).toHaveCount(1);
     await expect(reports.locator('[aria-busy]')).toHaveCount(0);
-    const shown = (await reports.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr.children[1]?.textContent ?? '').trim())));
+    const shown = (await reports.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr.children[0]?.textContent ?? '').trim())));
     const total = Number((/of ([\d,]+)/.exec((await reports.getByText(/^Rows \d+/).textContent()) ?? '')?.[1] ?? String(shown.length)).replace(/,/g, ''));
 
     const [download] = await Promise.all([page.waitForEvent('download'), reports.getByRole('button', { name: 'Export CSV' }).click()]);
@@ -77,20 +82,20 @@ test.describe('dashboards', () => {
     await expect(pager).toContainText(`Page 1 of ${n(pages)}`);
     await expect(pager.getByRole('button', { name: 'Previous' })).toBeDisabled();
     await expectNoSeriousA11yViolations(page);
-    const first = await table.locator('tbody th').allTextContents();
+    const first = await table.locator(LEARNER_IDS).allTextContents();
 
     await pager.getByRole('button', { name: 'Next' }).click();
     await expect(footer).toHaveText(`Rows 26–50 of ${n(learners)}`);
     await expect(pager).toContainText(`Page 2 of ${n(pages)}`);
-    const second = await table.locator('tbody th').allTextContents();
+    const second = await table.locator(LEARNER_IDS).allTextContents();
     expect(second).toHaveLength(25);
     expect(second.filter((id) => first.includes(id))).toEqual([]);
     await pager.getByRole('button', { name: 'Previous' }).click();
     await expect(footer).toHaveText(`Rows 1–25 of ${n(learners)}`);
-    await expect(table.locator('tbody th')).toHaveText(first);
+    await expect(table.locator(LEARNER_IDS)).toHaveText(first);
 
     // Page after page to the end: each learner exactly once, and the last page holds the remainder.
-    const ids = await allRowHeaders(table, reports);
+    const ids = await allRowHeaders(table, reports, LEARNER_IDS);
     expect(ids).toHaveLength(learners);
     expect(new Set(ids).size).toBe(learners);
     const last = learners - 25 * (pages - 1);
@@ -116,7 +121,7 @@ test.describe('dashboards', () => {
     await expect(footer).toHaveText(`Rows 1–25 of ${learners.toLocaleString('en-GB')}`);
     await expect(pager).toContainText('Page 1 of');
     await expect(reports.locator('[aria-busy]')).toHaveCount(0);
-    const shown = await reports.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr.children[1]?.textContent ?? '').trim()));
+    const shown = await reports.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr.children[0]?.textContent ?? '').trim()));
     expect(shown).toHaveLength(25);
 
     const [download] = await Promise.all([page.waitForEvent('download'), reports.getByRole('button', { name: 'Export CSV' }).click()]);

@@ -436,7 +436,7 @@ describe('rollups on Databricks (compiled, not executed)', () => {
     const reports = dashboardQueries('my-team', []).find((t) => t.tile.id === 'reports')!.query;
     const compiled = compileQuery(reports, TENANT, databricksDialect, { ...options, rollups: manifest });
     expect(compiled.rollup).toBe('Learner.reports');
-    expect(compiled.sql).toMatch(/^select f\.d__learner__user_id as `Learner\.userId`, .* coalesce\(f\.m__overdue_items__s, 0\) as `Learner\.overdueItems`, /);
+    expect(compiled.sql).toMatch(/^select f\.d__learner__full_name as `Learner\.fullName`, f\.d__learner__user_id as `Learner\.userId`, .* coalesce\(f\.m__overdue_items__s, 0\) as `Learner\.overdueItems`, /);
     expect(compiled.sql).not.toMatch(/group by|sum\(|max\(/);
     expect(compiled.sql).toContain('from gold.rollup_learner_reports f where (f.d__learner__is_active = ?) order by `Learner.overdueItems` desc nulls last');
     // Without the learner among the dimensions a group is many learners: summed again.

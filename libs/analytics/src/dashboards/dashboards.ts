@@ -206,7 +206,8 @@ const DEFINITIONS: DashboardDefinition[] = [
           'completedCourses',
           'completedItems',
         ),
-        dimensions: members('Learner', 'userId', 'fullName', 'positionName', 'managerName'),
+        // The name first: it is what a manager reads a row by (the LMS id beside it tells two of one name apart).
+        dimensions: members('Learner', 'fullName', 'userId', 'positionName', 'managerName'),
         order: [
           { member: 'Learner.overdueItems', direction: 'desc' },
           { member: 'Learner.fullName', direction: 'asc' },

@@ -41,7 +41,7 @@ export const SCORM = factCube({
   ],
   drill: {
     order: ['Learner.fullName'],
-    columns: ['Learner.userId', 'Learner.fullName', 'Scorm.scormName', 'Scorm.attempt', 'Scorm.status', 'Scorm.passed', 'Scorm.score', 'Scorm.lastAccessedDate'],
+    columns: ['Learner.fullName', 'Learner.userId', 'Scorm.scormName', 'Scorm.attempt', 'Scorm.status', 'Scorm.passed', 'Scorm.score', 'Scorm.lastAccessedDate'],
     key: ['user_id', 'scorm_id', 'attempt'],
   },
 });
@@ -88,7 +88,7 @@ export const SEMINAR_SIGNUP = factCube({
   ],
   drill: {
     order: ['Learner.fullName'],
-    columns: ['Learner.userId', 'Learner.fullName', 'SeminarSignup.seminarName', 'SeminarSignup.eventDate', 'SeminarSignup.status'],
+    columns: ['Learner.fullName', 'Learner.userId', 'SeminarSignup.seminarName', 'SeminarSignup.eventDate', 'SeminarSignup.status'],
     key: ['signup_id'],
   },
 });
@@ -124,7 +124,7 @@ export const LEARNING_TIME = factCube({
   ],
   drill: {
     order: ['Learner.fullName'],
-    columns: ['Learner.userId', 'Learner.fullName', 'LearningTime.date', 'LearningTime.source', 'LearningTime.seconds'],
+    columns: ['Learner.fullName', 'Learner.userId', 'LearningTime.date', 'LearningTime.source', 'LearningTime.seconds'],
     key: ['user_key', 'date_key', 'source'],
   },
 });

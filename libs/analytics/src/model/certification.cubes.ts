@@ -93,8 +93,8 @@ export const CERTIFICATION = factCube({
   drill: {
     order: ['Learner.fullName'],
     columns: [
-      'Learner.userId',
       'Learner.fullName',
+      'Learner.userId',
       'Learner.organisationName',
       'Certification.certificationName',
       'Certification.state',

@@ -61,8 +61,8 @@ export const COURSE_PROGRESS = factCube({
   drill: {
     order: ['Learner.fullName'],
     columns: [
-      'Learner.userId',
       'Learner.fullName',
+      'Learner.userId',
       'Learner.organisationName',
       'CourseProgress.courseName',
       'CourseProgress.status',

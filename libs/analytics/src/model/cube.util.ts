@@ -55,6 +55,6 @@ export function historyCube(def: HistoryCubeInput): CubeDef {
       ),
       ...cube.dimensions,
     },
-    drill: { order: ['Learner.fullName'], columns: ['Learner.userId', 'Learner.fullName', `${def.name}.fiscalYear`, ...drillColumns], key: ['fiscal_year', 'user_id', ...itemIds] },
+    drill: { order: ['Learner.fullName'], columns: ['Learner.fullName', 'Learner.userId', `${def.name}.fiscalYear`, ...drillColumns], key: ['fiscal_year', 'user_id', ...itemIds] },
   });
 }

@@ -143,7 +143,7 @@ export const LEARNER: CubeDef = {
   ],
   drill: {
     order: ['Learner.fullName'],
-    columns: ['Learner.userId', 'Learner.fullName', 'Learner.email', 'Learner.organisationName', 'Learner.positionName', 'Learner.managerName'],
+    columns: ['Learner.fullName', 'Learner.userId', 'Learner.email', 'Learner.organisationName', 'Learner.positionName', 'Learner.managerName'],
     key: ['user_key'],
   },
   joins: [],

@@ -56,8 +56,8 @@ export const PROGRAM_PROGRESS = factCube({
   drill: {
     order: ['Learner.fullName'],
     columns: [
-      'Learner.userId',
       'Learner.fullName',
+      'Learner.userId',
       'Learner.organisationName',
       'ProgramProgress.programName',
       'ProgramProgress.status',
