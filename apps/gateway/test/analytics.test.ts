@@ -345,6 +345,33 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
         expect(board.tiles.summary!.result.rollup).toBeNull();
       });
 
+      it("a manager's 'Completed' keeps their own reports' completions in the period, direct ones only when asked", async () => {
+        const range = await someDays('fact_course_progress', 'completed_date_key');
+        const filters = [{ member: 'CourseProgress.completedDate', ...inRange(range) }];
+        const completedBy = async (relationships: string) =>
+          (
+            await sql<{ n: number }>(
+              acme,
+              `select count(*) as n from gold.fact_course_progress f join gold.dim_user u on u.user_key = f.user_key
+               where u.is_active and f.completed_date_key between ${keysOf(range)} and f.user_key in (
+                 select r.user_key from gold.dim_manager_relationship r join gold.dim_user m on m.user_key = r.manager_user_key
+                 where m.user_id = ? and r.relationship in (${relationships}))`,
+              [managerUserId],
+            )
+          )[0]!.n;
+        const all = Number(await completedBy("'direct', 'indirect'"));
+        const direct = Number(await completedBy("'direct'"));
+        expect(all).toBeGreaterThan(0);
+        expect((await dashboard('manager', 'course-completion', filters)).tiles.summary!.result.rows[0]).toMatchObject({ 'CourseProgress.completed': all });
+        const reply = await graphql<{ dashboard: { tiles: { id: string; result: Result }[] } }>(
+          app,
+          'query ($filters: [AnalyticsFilterInput!]) { dashboard(id: "course-completion", filters: $filters, reach: direct) { tiles { id result { rows } } } }',
+          as('manager'),
+          { filters },
+        );
+        expect(reply.body.data!.dashboard.tiles.find((t) => t.id === 'summary')!.result.rows[0]).toMatchObject({ 'CourseProgress.completed': direct });
+      });
+
       it("'Activity on' cuts SCORM, seminars and learning time each by its own date", async () => {
         const scormDays = await someDays('fact_scorm', 'last_accessed_date_key');
         const seminarDays = await someDays('fact_seminar_signup', 'status_date_key');

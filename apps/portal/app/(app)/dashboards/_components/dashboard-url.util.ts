@@ -9,7 +9,7 @@ import type { AnalyticsFilterInput, Reach } from './analytics.types';
  */
 export const INACTIVE_PARAM = 'inactive';
 export const REACH_PARAM = 'reach';
-const ACTIVE_MEMBER = 'Learner.isActive';
+export const ACTIVE_MEMBER = 'Learner.isActive';
 /** "Organisation and below": the parameter's value is the organisation's id as a path segment, `/5/`. */
 export const TREE_MEMBER = 'Learner.organisationTree';
 

@@ -7,7 +7,7 @@ import { OperationError, runOperation } from '@/app/_client/graphql-client';
 import { rowsOf, cellOf, isAnswered, type Dashboard, type Row, type Tile } from './analytics.types';
 import { ChartTile } from './chart-tile';
 import { DashboardQuery } from './dashboard.operations';
-import { filtersFromParams, hrefWith, reachFromParams, viewParams, withParams, type ParamValue, type PeriodContext } from './dashboard-url.util';
+import { ACTIVE_MEMBER, filtersFromParams, hrefWith, reachFromParams, viewParams, withParams, type ParamValue, type PeriodContext } from './dashboard-url.util';
 import { FilterBar } from './filter-bar';
 import { formatAsOf } from './format.util';
 import { KpiTile } from './kpi-tile';
@@ -45,10 +45,11 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
   const params = useMemo(() => new URLSearchParams(searchParams.toString()), [searchParams]);
   const locale = useLocale();
   const periods = usePeriodContext();
-  const { data, error, isPending, isFetching, refetch } = useQuery({ ...dashboardQueryOptions(id, params, periods), placeholderData: (previous) => previous });
+  const options = dashboardQueryOptions(id, params, periods);
+  const { data, error, isPending, isFetching, refetch } = useQuery({ ...options, placeholderData: (previous) => previous });
   const reach = reachFromParams(params);
   // The view is cut by a filter, a period or "Direct reports only" (including inactive learners only widens it).
-  const narrowed = filtersFromParams(params, periods).some((f) => f.member !== 'Learner.isActive') || reach === 'direct';
+  const narrowed = options.queryKey[2].some((f) => f.member !== ACTIVE_MEMBER) || reach === 'direct';
 
   const setParams = (changes: readonly (readonly [string, ParamValue])[]) => router.replace(hrefWith(pathname, withParams(params, changes)), { scroll: false });
   const learnersHref = (tile: Tile, cell: Row, measure?: string) => {

@@ -7,6 +7,7 @@ import { useOrganisations } from '@/app/_client/organisations';
 import type { Dashboard, Reach } from './analytics.types';
 import { rowsOf } from './analytics.types';
 import { AnalyticsRowsQuery } from './dashboard.operations';
+import { DayRangeInputs, isBackwards, type DayRange } from './day-range-inputs';
 import { formatPeriod } from './format.util';
 import { EARLIEST, INACTIVE_PARAM, isCalendarDay, LATEST, PERIOD_PRESETS, periodRange, REACH_PARAM, TREE_MEMBER, type ParamValue, type PeriodContext } from './dashboard-url.util';
 
@@ -231,9 +232,9 @@ function PeriodField({ period, value, today, locale, onChange }: { period: Perio
   const [customChosen, setCustomChosen] = useState(false);
   const custom = customChosen || (range !== null && !preset);
   // A custom range being typed: its ends as entered, applied once they make a range.
-  const [draft, setDraft] = useState<{ from: string; to: string } | null>(null);
+  const [draft, setDraft] = useState<DayRange | null>(null);
   const ends = draft ?? { from: range && !preset && range[0] !== EARLIEST ? range[0] : '', to: range && !preset && range[1] !== LATEST ? range[1] : '' };
-  const backwards = ends.from !== '' && ends.to !== '' && ends.from > ends.to;
+  const backwards = isBackwards(ends);
 
   const choose = (choice: string) => {
     setDraft(null);
@@ -246,7 +247,7 @@ function PeriodField({ period, value, today, locale, onChange }: { period: Perio
     setCustomChosen(false);
     onChange(choice || null);
   };
-  const typed = (end: 'from' | 'to', day: string) => {
+  const typed = (end: keyof DayRange, day: string) => {
     const next = { ...ends, [end]: day };
     setDraft(next);
     const valid = (d: string) => d === '' || isCalendarDay(d);
@@ -266,23 +267,8 @@ function PeriodField({ period, value, today, locale, onChange }: { period: Perio
         ))}
         <option value={CUSTOM}>Custom range…</option>
       </select>
-      {custom ? (
-        <div className="period-custom">
-          <label>
-            From
-            <input type="date" value={ends.from} max={ends.to || undefined} aria-label={`${period.title} from`} onChange={(e) => typed('from', e.target.value)} />
-          </label>
-          <label>
-            To
-            <input type="date" value={ends.to} min={ends.from || undefined} aria-label={`${period.title} to`} onChange={(e) => typed('to', e.target.value)} />
-          </label>
-        </div>
-      ) : null}
-      {backwards ? (
-        <p className="field-error" role="alert">
-          “From” is after “To”: the period is not applied until it ends on or after its first day.
-        </p>
-      ) : range ? (
+      {custom ? <DayRangeInputs name={period.title} what="period" ends={ends} onChange={typed} /> : null}
+      {range && !backwards ? (
         <p className="period-days" data-testid={`period-days-${period.title}`}>
           {formatPeriod(range, locale)}
         </p>

@@ -8,6 +8,7 @@ import { rowsOf, type AnalyticsFilterInput, type AnalyticsQueryInput, type Tile 
 import { ChartTile } from '../../dashboards/_components/chart-tile';
 import { AnalyticsRowsQuery } from '../../dashboards/_components/dashboard.operations';
 import { isCalendarDay } from '../../dashboards/_components/dashboard-url.util';
+import { DayRangeInputs, type DayRange } from '../../dashboards/_components/day-range-inputs';
 import { DataTable } from '../../dashboards/_components/data-table';
 import { useMemberValues } from '../../dashboards/_components/filter-bar';
 import { ExportButtons } from '../../dashboards/_components/export-buttons';
@@ -264,8 +265,7 @@ function DateRangeChoice({ range, onChange }: { range: [string, string] | undefi
     setShown(given);
     setEnds({ from: range?.[0] ?? '', to: range?.[1] ?? '' });
   }
-  const backwards = ends.from !== '' && ends.to !== '' && ends.from > ends.to;
-  const typed = (end: 'from' | 'to', day: string) => {
+  const typed = (end: keyof DayRange, day: string) => {
     const next = { ...ends, [end]: day };
     setEnds(next);
     if (next.from === '' || next.to === '') {
@@ -279,21 +279,7 @@ function DateRangeChoice({ range, onChange }: { range: [string, string] | undefi
       <span id="explore-between" className="field-title">
         Between
       </span>
-      <div className="period-custom">
-        <label>
-          From
-          <input type="date" value={ends.from} max={ends.to || undefined} aria-label="Over time from" onChange={(e) => typed('from', e.target.value)} />
-        </label>
-        <label>
-          To
-          <input type="date" value={ends.to} min={ends.from || undefined} aria-label="Over time to" onChange={(e) => typed('to', e.target.value)} />
-        </label>
-      </div>
-      {backwards ? (
-        <p className="field-error" role="alert">
-          “From” is after “To”: the range is not applied until it ends on or after its first day.
-        </p>
-      ) : null}
+      <DayRangeInputs name="Over time" what="range" ends={ends} onChange={typed} />
     </div>
   );
 }
