@@ -1330,6 +1330,75 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       await cut.close();
     }
   });
+  it('with DuckDB in a reader process of its own, answers every dashboard and export as in process; when the reader dies mid-dashboard its tiles say to try again, and the next request answers', async () => {
+    // Uncached, so every tile is read by the reader process.
+    const apart = await startGateway(stack, { DUCKDB_READER: 'child-process', ANALYTICS_CACHE_ENABLED: 'false' });
+    // This process's reader processes (the gateway runs in it); its warehouse may be wrapped by tracing.
+    const readers = () =>
+      fs.readdirSync('/proc').filter((entry) => {
+        if (!/^\d+$/.test(entry)) return false;
+        try {
+          const parent = Number(fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+          return parent === process.pid && fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('child-reader.main.js');
+        } catch {
+          return false; // gone meanwhile
+        }
+      }).map(Number);
+    type Tile = { id: string; error: { code: string; message: string } | null; result: { rows: Row[]; cached: boolean } | null };
+    const ask = async (id: string) => {
+      const reply = await graphql<{ dashboard: { dataVersion: number; tiles: Tile[] } }>(
+        apart,
+        'query ($id: String!) { dashboard(id: $id) { dataVersion tiles { id error { code message } result { rows cached } } } }',
+        as('acmeAdmin'),
+        { id },
+      );
+      expect(reply.body.errors).toBeUndefined();
+      return reply.body.data!.dashboard;
+    };
+    try {
+      for (const { id } of DASHBOARDS) {
+        const inProcess = await dashboard('acmeAdmin', id);
+        const answered = await ask(id);
+        expect({ id, version: answered.dataVersion }).toEqual({ id, version: inProcess.dataVersion });
+        for (const tile of answered.tiles) {
+          expect({ tile: `${id}/${tile.id}`, error: tile.error, cached: tile.result?.cached, rows: tile.result?.rows }).toEqual({
+            tile: `${id}/${tile.id}`,
+            error: null,
+            cached: false,
+            rows: inProcess.tiles[tile.id].result.rows,
+          });
+        }
+      }
+      const query = { measures: ['Learner.count'], dimensions: ['Learner.userId', 'Learner.fullName'], order: [{ member: 'Learner.userId', direction: 'asc' }] };
+      const exported = (gateway: NestFastifyApplication) => gateway.inject({ method: 'POST', url: '/exports', headers: as('acmeAdmin'), payload: { format: 'csv', query } });
+      const streamed = await exported(apart);
+      expect(streamed.statusCode).toBe(200);
+      expect(streamed.body).toBe((await exported(app)).body);
+      expect(streamed.body.split('\n').length).toBeGreaterThan(10);
+
+      // The reader is held (stopped) while a dashboard's tiles wait on it, then killed.
+      const [pid, ...others] = readers();
+      expect(others).toEqual([]);
+      process.kill(pid, 'SIGSTOP');
+      const pending = ask('course-completion');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      process.kill(pid, 'SIGKILL');
+      const refused = await pending;
+      expect(refused.tiles.length).toBeGreaterThan(0);
+      for (const tile of refused.tiles) {
+        expect(tile).toMatchObject({ result: null, error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/^The service is temporarily unavailable; try again shortly \(request id .+\)\.$/) } });
+      }
+      const again = await ask('course-completion');
+      expect(again.tiles.map((t) => t.error)).toEqual(again.tiles.map(() => null));
+      expect(readers()).toEqual([expect.any(Number)]);
+      expect(readers()).not.toContain(pid);
+    } finally {
+      await apart.close();
+    }
+    // Closing the gateway stops its reader.
+    expect(readers()).toEqual([]);
+  });
+
   describe('traces (OpenTelemetry, to a local OTLP receiver)', () => {
     const spansNamed = (name: string, service: string) => collector.spans.filter((s) => s.name === name && s.service === service);
     const childrenOf = (parent: ReceivedSpan) => collector.spans.filter((s) => s.traceId === parent.traceId && s.parentSpanId === parent.spanId);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { SecretStore, Settings } from '@kineo/config';
 import { createDatabricksWarehouse } from './databricks/factory';
-import { DuckDbWarehouse } from './duckdb';
+import { ChildReaderWarehouse, DuckDbWarehouse, type DuckDbWarehouseOptions } from './duckdb';
 import { isTracing } from '@kineo/telemetry';
 import { tracedWarehouse } from './traced-warehouse';
 import type { Warehouse } from './types';
@@ -26,7 +26,7 @@ export async function createWarehouse(settings: Settings, secrets: SecretStore, 
 async function engineWarehouse(settings: Settings, secrets: SecretStore, role: WarehouseRole, options: WarehouseOptions): Promise<Warehouse> {
   const statementTimeoutMs = statementTimeoutFor(settings, role);
   if (settings.WAREHOUSE_ENGINE === 'duckdb') {
-    return new DuckDbWarehouse({
+    const duckdb: DuckDbWarehouseOptions = {
       ...duckdbDirectories(settings),
       threads: settings.DUCKDB_THREADS,
       memoryLimit: role === 'reader' ? (settings.DUCKDB_READER_MEMORY_LIMIT ?? settings.DUCKDB_MEMORY_LIMIT) : settings.DUCKDB_MEMORY_LIMIT,
@@ -37,7 +37,10 @@ async function engineWarehouse(settings: Settings, secrets: SecretStore, role: W
       warn: options.warn,
       idleMs: role === 'worker' ? 5_000 : 300_000,
       statementTimeoutMs,
-    });
+    };
+    // A reader process idle as long as its snapshots' handles stops with them: the next request starts it again.
+    if (role === 'reader' && settings.DUCKDB_READER === 'child-process') return new ChildReaderWarehouse({ ...duckdb, idleExitMs: duckdb.idleMs });
+    return new DuckDbWarehouse(duckdb);
   }
   return createDatabricksWarehouse(settings, secrets, statementTimeoutMs);
 }

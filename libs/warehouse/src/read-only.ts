@@ -1,4 +1,5 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { duckdbNodeApi } from './duckdb/node-api.loader';
 import { WarehouseError } from './errors';
 import { textValue } from './text-value.util';
 import type { Layer } from './types';
@@ -71,7 +72,7 @@ interface Parser {
 
 /** An in-memory DuckDB used only to parse SQL: it has no files and no tables. */
 async function openParser(): Promise<Parser> {
-  const instance = await DuckDBInstance.create(':memory:', { enable_external_access: 'false', threads: '1' });
+  const instance = await duckdbNodeApi().DuckDBInstance.create(':memory:', { enable_external_access: 'false', threads: '1' });
   let connection: DuckDBConnection | undefined;
   try {
     connection = await instance.connect();

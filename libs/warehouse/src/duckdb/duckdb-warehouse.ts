@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader } from '@duckdb/node-api';
 import { dialectFor } from '../dialect';
 import { WarehouseError } from '../errors';
 import { HandleCache, type HandleClosedReason } from '../handle-cache';
@@ -25,6 +25,7 @@ import {
   type WarehouseSession,
 } from '../types';
 import { localTableFiles } from './local-table-files';
+import { duckdbNodeApi } from './node-api.loader';
 import { SnapshotReader, WaitingSnapshots, type KeptConnection } from './snapshot-reader';
 import { bindable, normaliseRows } from './values';
 
@@ -284,7 +285,7 @@ export class DuckDbWarehouse implements Warehouse {
     // Readers open snapshots read-only, so the file does not change while it is copied.
     fs.copyFileSync(source, staging);
     try {
-      const instance = await DuckDBInstance.create(staging, this.instanceSettings());
+      const instance = await duckdbNodeApi().DuckDBInstance.create(staging, this.instanceSettings());
       try {
         const c = await instance.connect();
         try {
@@ -436,7 +437,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   /** DuckDB runs in this process: an in-memory database answering proves the engine loads and runs. */
   async ping(): Promise<void> {
-    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const instance = await duckdbNodeApi().DuckDBInstance.create(':memory:', { threads: '1' });
     try {
       const c = await instance.connect();
       try {
@@ -494,7 +495,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   private async openWork(tenant: TenantNamespace): Promise<DuckDBInstance> {
     // Opening is where another process's write lock shows (the worker's, mid-build): WAREHOUSE_BUSY.
-    const instance = await DuckDBInstance.create(this.workFile(tenant), this.instanceSettings()).catch((error: unknown) => {
+    const instance = await duckdbNodeApi().DuckDBInstance.create(this.workFile(tenant), this.instanceSettings()).catch((error: unknown) => {
       throw asWarehouseError(error);
     });
     const allowed = [this.tenantDir(tenant) + path.sep, this.landingDir(tenant) + path.sep];
@@ -507,7 +508,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   private async openSnapshot(key: string, file: string): Promise<SnapshotReader> {
-    const instance = await DuckDBInstance.create(file, { ...this.instanceSettings(), access_mode: 'READ_ONLY' });
+    const instance = await duckdbNodeApi().DuckDBInstance.create(file, { ...this.instanceSettings(), access_mode: 'READ_ONLY' });
     const idle = this.options.idleSnapshotMemory;
     let busy: string | undefined;
     await setUp(instance, async (c) => {
@@ -602,7 +603,7 @@ export class DuckDbWarehouse implements Warehouse {
           throw asWarehouseError(e);
         });
         if (!chunk || chunk.rowCount === 0) break;
-        const objects = chunk.convertRows(JSDuckDBValueConverter).map((values) =>
+        const objects = chunk.convertRows(duckdbNodeApi().JSDuckDBValueConverter).map((values) =>
           Object.fromEntries(names.map((name, i) => [name, values[i]])),
         );
         const rows = normaliseRows(objects, names, types);

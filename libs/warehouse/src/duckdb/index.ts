@@ -1,1 +1,2 @@
 export * from './duckdb-warehouse';
+export * from './child-reader';

@@ -13,8 +13,10 @@ export const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
 /**
  * Domain errors written for operators (the CLI prints them): their messages name hosts, secrets and
  * commands, so a client gets a generic code and message instead, and the log gets the original.
+ * The same for the warehouse being away for a moment (closing, or its reader process stopped and
+ * starting again): the client is told the service is unavailable and to try again shortly.
  */
-export const OPERATOR_ONLY_CODES: ReadonlySet<string> = new Set(['DATABASE_UNAVAILABLE', 'AUTH_SECRET_INVALID']);
+export const OPERATOR_ONLY_CODES: ReadonlySet<string> = new Set(['DATABASE_UNAVAILABLE', 'AUTH_SECRET_INVALID', 'WAREHOUSE_UNAVAILABLE']);
 
 /**
  * Codes the libs the gateway calls raise for the person making the request. Every error of the

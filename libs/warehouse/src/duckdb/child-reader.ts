@@ -1,0 +1,366 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { dialectFor } from '../dialect';
+import { WarehouseError } from '../errors';
+import { assertTenant } from '../namespace';
+import type {
+  BulkStorageChoices,
+  DerivedVersion,
+  Layer,
+  ProvisionReport,
+  QueryOptions,
+  QueryResult,
+  Row,
+  SqlParam,
+  StreamOptions,
+  TableCount,
+  TableVersions,
+  TenantNamespace,
+  Warehouse,
+  WarehouseSession,
+} from '../types';
+import { fromWire, type ChildMessage, type ForwardedMethod, type Request } from './child-reader.protocol';
+import type { DuckDbWarehouseOptions } from './duckdb-warehouse';
+import { localTableFiles } from './local-table-files';
+
+export interface ChildReaderWarehouseOptions extends DuckDbWarehouseOptions {
+  /**
+   * Stop the reader process after this long without a request (its DuckDBs close with it); the
+   * next request starts it again. Unset: it runs until close().
+   */
+  idleExitMs?: number;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+interface Child {
+  proc: ChildProcess;
+  ready: Promise<void>;
+  pending: Map<number, Pending>;
+  exited: boolean;
+}
+
+/** How long a reader process asked to stop may take to close its DuckDBs before it is killed. */
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * The DuckDB engine in a process of its own: every call goes to a DuckDbWarehouse in a child
+ * process (child-reader.main.ts) over Node's IPC channel, so this process never loads DuckDB.
+ * What it buys: the caller's memory no longer holds libduckdb, the read-only guard's parser or any
+ * open snapshot, and a crash inside DuckDB's native code ends the reader, not the caller. What it
+ * costs: each call's arguments and rows are copied between the processes, and the reader is a
+ * Node process of its own (about 45 MiB before any DuckDB).
+ *
+ * The reader starts at the first call. If it stops (a crash, or killed), the calls in flight fail
+ * with WAREHOUSE_UNAVAILABLE, a warning says why, and the next call starts a new one. Streams are
+ * pulled a chunk at a time, so the reader holds one chunk of a stream, never the result.
+ */
+export class ChildReaderWarehouse implements Warehouse {
+  readonly engine = 'duckdb' as const;
+  readonly dialect = dialectFor('duckdb');
+  private child?: Child;
+  private nextId = 1;
+  private active = 0;
+  private idleTimer?: NodeJS.Timeout;
+  private closing?: Promise<void>;
+  private readonly rootDir: string;
+
+  constructor(private readonly options: ChildReaderWarehouseOptions) {
+    this.rootDir = path.resolve(options.rootDir);
+  }
+
+  /** The running reader process's pid (none before the first call or after it stopped), for tests and benchmarks. */
+  get readerPid(): number | undefined {
+    return this.child && !this.child.exited ? this.child.proc.pid : undefined;
+  }
+
+  provision(tenant: TenantNamespace): Promise<ProvisionReport> {
+    return this.call('provision', [tenant]);
+  }
+
+  isProvisioned(tenant: TenantNamespace): Promise<boolean> {
+    return this.call('isProvisioned', [tenant]);
+  }
+
+  drop(tenant: TenantNamespace): Promise<void> {
+    return this.call('drop', [tenant]);
+  }
+
+  execute(tenant: TenantNamespace, sql: string, params?: SqlParam[], options?: QueryOptions): Promise<void> {
+    return this.call('execute', [tenant, sql, params, options]);
+  }
+
+  query<R extends Row = Row>(tenant: TenantNamespace, sql: string, params?: SqlParam[], options?: QueryOptions): Promise<QueryResult<R>> {
+    return this.call('query', [tenant, sql, params, options]);
+  }
+
+  stream(tenant: TenantNamespace, sql: string, params?: SqlParam[], options?: StreamOptions): AsyncGenerator<Row[]> {
+    return this.streamOf('stream', [tenant, sql, params, options]);
+  }
+
+  async session<T>(tenant: TenantNamespace, fn: (session: WarehouseSession) => Promise<T>): Promise<T> {
+    return this.tracked(async (child) => {
+      const session = await this.open(child, (id) => ({ id, kind: 'session', tenant }));
+      const run = (method: 'execute' | 'query', args: unknown[]) => this.request(child, (id) => ({ id, kind: 'session-call', session, method, args }));
+      try {
+        return await fn({
+          execute: async (sql, params, options) => {
+            await run('execute', [sql, params, options]);
+          },
+          query: <R extends Row = Row>(sql: string, params?: SqlParam[], options?: QueryOptions) => run('query', [sql, params, options]) as Promise<QueryResult<R>>,
+        });
+      } finally {
+        await this.request(child, (id) => ({ id, kind: 'end-session', session })).catch(() => undefined);
+      }
+    });
+  }
+
+  tableCounts(tenant: TenantNamespace, layer: Layer): Promise<TableCount[]> {
+    return this.call('tableCounts', [tenant, layer]);
+  }
+
+  tableVersions(tenant: TenantNamespace, layer: Layer, tables: readonly string[]): Promise<TableVersions | null> {
+    return this.call('tableVersions', [tenant, layer, tables]);
+  }
+
+  prepareVersion(tenant: TenantNamespace, version: number, built?: TableVersions): Promise<void> {
+    return this.call('prepareVersion', [tenant, version, built]);
+  }
+
+  deriveVersion(tenant: TenantNamespace, from: number, version: number, statements: readonly string[]): Promise<DerivedVersion> {
+    return this.call('deriveVersion', [tenant, from, version, statements]);
+  }
+
+  publish(tenant: TenantNamespace, version: number): Promise<void> {
+    return this.call('publish', [tenant, version]);
+  }
+
+  publishedVersion(tenant: TenantNamespace): Promise<number | null> {
+    return this.call('publishedVersion', [tenant]);
+  }
+
+  queryPublished<R extends Row = Row>(
+    tenant: TenantNamespace,
+    sql: string,
+    params?: SqlParam[],
+    options?: QueryOptions & { version?: number },
+  ): Promise<QueryResult<R>> {
+    return this.call('queryPublished', [tenant, sql, params, options]);
+  }
+
+  streamPublished(tenant: TenantNamespace, sql: string, params?: SqlParam[], options?: StreamOptions & { version?: number }): AsyncGenerator<Row[]> {
+    return this.streamOf('streamPublished', [tenant, sql, params, options]);
+  }
+
+  stageFile(tenant: TenantNamespace, localPath: string, name: string): Promise<string> {
+    return this.call('stageFile', [tenant, localPath, name]);
+  }
+
+  removeStaged(tenant: TenantNamespace, location: string): Promise<void> {
+    return this.call('removeStaged', [tenant, location]);
+  }
+
+  /** The tenant's folders are files on this machine: the caller writes them itself, as with the driver in process. */
+  bulkStorage<T>(tenant: TenantNamespace, choices: BulkStorageChoices<T>): T {
+    return choices.localFiles(localTableFiles(path.join(this.rootDir, assertTenant(tenant).namespace)));
+  }
+
+  pruneSnapshots(tenant: TenantNamespace, keep: number): Promise<number[]> {
+    return this.call('pruneSnapshots', [tenant, keep]);
+  }
+
+  release(tenant: TenantNamespace): Promise<void> {
+    return this.call('release', [tenant]);
+  }
+
+  /** The reader process answers, and DuckDB runs in it. */
+  ping(): Promise<void> {
+    return this.call('ping', []);
+  }
+
+  /**
+   * Closes every DuckDB the reader opened and stops it; requests arriving meanwhile get
+   * WAREHOUSE_UNAVAILABLE. The next request after it starts a reader again.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      clearTimeout(this.idleTimer);
+      const child = this.child;
+      if (!child) return;
+      await this.request(child, (id) => ({ id, kind: 'close' })).catch(() => undefined);
+      await this.stop(child);
+    })().finally(() => {
+      this.closing = undefined;
+    });
+    return this.closing;
+  }
+
+  private call<T>(method: ForwardedMethod, args: unknown[]): Promise<T> {
+    return this.tracked((child) => this.request(child, (id) => ({ id, kind: 'call', method, args })) as Promise<T>);
+  }
+
+  private async *streamOf(method: 'stream' | 'streamPublished', args: unknown[]): AsyncGenerator<Row[]> {
+    const child = this.begin();
+    try {
+      const stream = await this.open(child, (id) => ({ id, kind: 'stream', method, args }));
+      let finished = false;
+      try {
+        for (;;) {
+          const rows = (await this.request(child, (id) => ({ id, kind: 'next', stream }))) as Row[] | null;
+          if (rows === null) {
+            finished = true;
+            return;
+          }
+          yield rows;
+        }
+      } catch (error) {
+        finished = true; // the reader ended the stream itself when it failed
+        throw error;
+      } finally {
+        // Left early (the caller stopped reading): the reader ends the query and frees its connection.
+        if (!finished) await this.request(child, (id) => ({ id, kind: 'end-stream', stream })).catch(() => undefined);
+      }
+    } finally {
+      this.end();
+    }
+  }
+
+  /** Sends a request that opens something (a stream, a session) and returns the id it is known by. */
+  private async open(child: Child, make: (id: number) => Request): Promise<number> {
+    let opened = 0;
+    await this.request(child, (id) => {
+      opened = id;
+      return make(id);
+    });
+    return opened;
+  }
+
+  private async tracked<T>(fn: (child: Child) => Promise<T>): Promise<T> {
+    const child = this.begin();
+    try {
+      return await fn(child);
+    } finally {
+      this.end();
+    }
+  }
+
+  /** One more request in flight on the running reader (started if none): the reader does not stop for idleness meanwhile. */
+  private begin(): Child {
+    if (this.closing) throw new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The warehouse is closing: this request was not run; try again.');
+    const child = this.start();
+    this.active++;
+    clearTimeout(this.idleTimer);
+    return child;
+  }
+
+  private end(): void {
+    this.active--;
+    const idleExitMs = this.options.idleExitMs;
+    if (this.active > 0 || idleExitMs === undefined) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      const child = this.child;
+      if (this.active > 0 || !child) return;
+      this.child = undefined;
+      void this.stop(child);
+    }, idleExitMs);
+    this.idleTimer.unref();
+  }
+
+  private async request(child: Child, make: (id: number) => Request): Promise<unknown> {
+    await child.ready;
+    if (child.exited) throw stopped();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      child.pending.set(id, { resolve, reject });
+      child.proc.send(make(id), (error) => {
+        if (!error) return;
+        child.pending.delete(id);
+        reject(new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The warehouse reader process could not be reached: this request was not run; try again.', { cause: error }));
+      });
+    });
+  }
+
+  private start(): Child {
+    if (this.child && !this.child.exited) return this.child;
+    const { warn: _warn, idleExitMs: _idle, ...options } = this.options;
+    const proc = fork(entryFile(), [], { serialization: 'advanced', execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let ready!: () => void;
+    let failed!: (error: Error) => void;
+    const child: Child = {
+      proc,
+      pending: new Map(),
+      exited: false,
+      ready: new Promise<void>((resolve, reject) => {
+        ready = resolve;
+        failed = reject;
+      }),
+    };
+    // Nobody may be waiting yet; a request that is gets the rejection through its own await.
+    child.ready.catch(() => undefined);
+    proc.on('message', (message: ChildMessage) => {
+      if (!('id' in message)) {
+        if (message.kind === 'ready') ready();
+        else this.warn(message.message);
+        return;
+      }
+      const pending = child.pending.get(message.id);
+      if (!pending) return;
+      child.pending.delete(message.id);
+      if (message.ok) pending.resolve(message.value);
+      else pending.reject(fromWire(message.error));
+    });
+    const gone = (why: string) => {
+      if (child.exited) return;
+      child.exited = true;
+      if (this.child === child) this.child = undefined;
+      const refused = child.pending.size;
+      const error = stopped();
+      failed(error);
+      for (const pending of child.pending.values()) pending.reject(error);
+      child.pending.clear();
+      if (refused > 0 || why !== 'exit code 0') {
+        this.warn(`The DuckDB reader process ${proc.pid ?? ''} stopped (${why}); ${refused} request(s) in flight were refused. The next request starts it again.`);
+      }
+    };
+    proc.on('exit', (code, signal) => gone(signal ? `signal ${signal}` : `exit code ${code}`));
+    proc.on('error', (error) => gone(error.message));
+    proc.send({ kind: 'init', options });
+    this.child = child;
+    return child;
+  }
+
+  /** Closes the channel (the reader closes its DuckDBs and exits), and kills it if it has not gone within the grace. */
+  private async stop(child: Child): Promise<void> {
+    if (child.exited) return;
+    const exited = new Promise<void>((resolve) => child.proc.once('exit', () => resolve()));
+    if (child.proc.connected) child.proc.disconnect();
+    const kill = setTimeout(() => child.proc.kill('SIGKILL'), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(kill);
+  }
+
+  private warn(message: string): void {
+    if (this.options.warn) this.options.warn(message);
+    else process.stderr.write(`kineo warehouse: ${message}\n`);
+  }
+}
+
+/** Why it stopped goes to the warning (the operator's), not to the caller. */
+function stopped(): WarehouseError {
+  return new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The warehouse reader process stopped while this request ran; try again.');
+}
+
+/** The reader's entry, built beside this file; from the sources (a test), the package's build of it. */
+function entryFile(): string {
+  const beside = path.join(__dirname, 'child-reader.main.js');
+  if (fs.existsSync(beside)) return beside;
+  const built = path.resolve(__dirname, '..', '..', 'dist', 'duckdb', 'child-reader.main.js');
+  if (fs.existsSync(built)) return built;
+  throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `The DuckDB reader process is not built (${built} is missing): run the build first.`);
+}

@@ -1,0 +1,174 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ChildReaderWarehouse, DuckDbWarehouse, WarehouseError, namespaceForTenantSeq } from '../src';
+import { warehouseContract } from './contract';
+
+// Every behaviour of a driver, with DuckDB in a reader process of its own.
+warehouseContract('duckdb in a reader process', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-wh-child-'));
+  return {
+    warehouse: new ChildReaderWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1, memoryLimit: '256MB' }),
+    landingRoot: path.join(dir, 'landing'),
+    cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+const tenant = { tenantId: 'a', namespace: namespaceForTenantSeq(1) };
+/** Long enough to be caught running (minutes), light enough to stop at once. */
+const LONG_QUERY = 'select count(*) as n from range(100000000000) t(i) where i % 7 = 3';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, check: () => boolean, withinMs = 10_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`still waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<WarehouseError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WarehouseError);
+  return error as WarehouseError;
+}
+
+describe('the DuckDB reader process', () => {
+  let dir: string;
+  let rootDir: string;
+  let warnings: string[];
+  let wh: ChildReaderWarehouse;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-child-reader-'));
+    rootDir = path.join(dir, 'warehouse');
+    // The published data is written by a worker-side driver in this process, as the worker would.
+    const worker = new DuckDbWarehouse({ rootDir, threads: 1 });
+    await worker.provision(tenant);
+    await worker.execute(tenant, "create table gold.people as select * from (values (1, 'Ada', date '2026-03-01', 9007199254740993::bigint), (2, 'Grace', null, 2::bigint)) t(id, name, joined, big)");
+    await worker.publish(tenant, 1);
+    await worker.close();
+  });
+
+  beforeEach(() => {
+    warnings = [];
+    wh = new ChildReaderWarehouse({ rootDir, threads: 1, warn: (message) => warnings.push(message) });
+  });
+
+  afterEach(async () => {
+    await wh.close();
+  });
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('answers with the values the driver gives in process: dates as days, integers too large for a number as bigint, NULL as null', async () => {
+    const sql = 'select id, name, joined, big from gold.people order by id';
+    const inProcess = new DuckDbWarehouse({ rootDir, threads: 1 });
+    try {
+      const expected = await inProcess.queryPublished(tenant, sql);
+      const answer = await wh.queryPublished(tenant, sql);
+      expect(answer).toEqual(expected);
+      expect(answer.rows).toEqual([
+        { id: 1, name: 'Ada', joined: '2026-03-01', big: 9007199254740993n },
+        { id: 2, name: 'Grace', joined: null, big: 2 },
+      ]);
+    } finally {
+      await inProcess.close();
+    }
+  });
+
+  it('keeps DuckDB out of the calling process: only the reader maps libduckdb', () => {
+    // A fresh Node process (not this test's, which loaded DuckDB for the set-up) reads through a reader process.
+    const script = `
+      const fs = require('node:fs');
+      const { ChildReaderWarehouse } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist'))});
+      const maps = (pid) => fs.readFileSync('/proc/' + pid + '/maps', 'utf8').includes('libduckdb');
+      (async () => {
+        const wh = new ChildReaderWarehouse({ rootDir: ${JSON.stringify(rootDir)}, threads: 1 });
+        const answer = await wh.queryPublished(${JSON.stringify(tenant)}, 'select count(*) as n from gold.people');
+        const result = { n: answer.rows[0].n, callerMapsDuckDb: maps(process.pid), readerMapsDuckDb: maps(wh.readerPid) };
+        await wh.close();
+        process.stdout.write(JSON.stringify(result));
+      })().catch((error) => { console.error(error); process.exit(1); });`;
+    const output = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(JSON.parse(output)).toEqual({ n: 2, callerMapsDuckDb: false, readerMapsDuckDb: true });
+  });
+
+  it('refuses what the driver refuses, with the same codes: SQL that is not a read of gold, a statement past its timeout', async () => {
+    expect((await errorOf(wh.queryPublished(tenant, 'delete from gold.people'))).code).toBe('WAREHOUSE_READ_ONLY');
+    expect((await errorOf(wh.queryPublished(tenant, "select * from read_csv('/etc/passwd')"))).code).toBe('WAREHOUSE_READ_ONLY');
+    const timedOut = await errorOf(wh.queryPublished(tenant, LONG_QUERY, [], { timeoutMs: 300 }));
+    expect(timedOut.code).toBe('WAREHOUSE_TIMEOUT');
+    expect(timedOut.message).toBe('The statement was stopped after 300 ms.');
+    expect((await wh.queryPublished(tenant, 'select count(*) as n from gold.people')).rows).toEqual([{ n: 2 }]);
+  });
+
+  it('when the reader dies mid-query, refuses the queries in flight as unavailable, says why, and the next query starts a new reader', async () => {
+    await wh.ping();
+    const first = wh.readerPid;
+    expect(first).toBeDefined();
+    const running = errorOf(wh.queryPublished(tenant, LONG_QUERY));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.kill(first as number, 'SIGKILL');
+    const refused = await running;
+    expect(refused.code).toBe('WAREHOUSE_UNAVAILABLE');
+    expect(refused.message).toBe('The warehouse reader process stopped while this request ran; try again.');
+    expect(warnings).toEqual([`The DuckDB reader process ${first} stopped (signal SIGKILL); 1 request(s) in flight were refused. The next request starts it again.`]);
+
+    expect((await wh.queryPublished(tenant, 'select name from gold.people order by id')).rows).toEqual([{ name: 'Ada' }, { name: 'Grace' }]);
+    expect(wh.readerPid).toBeDefined();
+    expect(wh.readerPid).not.toBe(first);
+  });
+
+  it('streams a chunk at a time, and a stream left early ends its query in the reader', async () => {
+    const chunks: number[] = [];
+    for await (const rows of wh.streamPublished(tenant, 'select i from range(25) t(i)', [], { chunkSize: 10 })) chunks.push(rows.length);
+    expect(chunks).toEqual([10, 10, 5]);
+
+    for await (const rows of wh.streamPublished(tenant, LONG_QUERY.replace('count(*) as n', 'i'), [], { chunkSize: 1 })) {
+      expect(rows).toHaveLength(1);
+      break;
+    }
+    // Were the query still running, the reader could not close its snapshot promptly.
+    const started = Date.now();
+    await wh.close();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await wh.queryPublished(tenant, 'select count(*) as n from gold.people')).rows).toEqual([{ n: 2 }]);
+  });
+
+  it('stops a reader left idle, and the next query starts one again', async () => {
+    const idle = new ChildReaderWarehouse({ rootDir, threads: 1, idleExitMs: 200 });
+    try {
+      await idle.queryPublished(tenant, 'select 1 as x from gold.people limit 1');
+      const pid = idle.readerPid as number;
+      await until('the idle reader to stop', () => idle.readerPid === undefined && !alive(pid));
+      expect((await idle.queryPublished(tenant, 'select count(*) as n from gold.people')).rows).toEqual([{ n: 2 }]);
+      expect(idle.readerPid).not.toBe(pid);
+    } finally {
+      await idle.close();
+    }
+  });
+
+  it('closing stops the reader process; a request after it starts a new one', async () => {
+    await wh.ping();
+    const pid = wh.readerPid as number;
+    await wh.close();
+    expect(wh.readerPid).toBeUndefined();
+    await until('the reader to exit', () => !alive(pid));
+    await wh.ping();
+    expect(wh.readerPid).not.toBe(pid);
+    expect(warnings).toEqual([]);
+  });
+});
