@@ -132,6 +132,29 @@ describe('the DuckDB reader process', () => {
     expect(wh.readerPid).not.toBe(first);
   });
 
+  it('kills a reader that does not answer a statement within its time limit and the grace, refuses what waited on it, and starts another', async () => {
+    const watched = new ChildReaderWarehouse({ rootDir, threads: 1, statementTimeoutMs: 300, stuckGraceMs: 200, warn: (message) => warnings.push(message) });
+    try {
+      await watched.ping();
+      const pid = watched.readerPid as number;
+      // Stopped, it answers nothing: not even DuckDB's own interrupt at 300 ms can reply.
+      process.kill(pid, 'SIGSTOP');
+      const started = Date.now();
+      const refused = await errorOf(watched.queryPublished(tenant, 'select count(*) as n from gold.people'));
+      expect(refused.code).toBe('WAREHOUSE_UNAVAILABLE');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+      expect(warnings).toEqual([
+        `The DuckDB reader process ${pid} did not answer a statement within its 300 ms limit and 200 ms more; killing it.`,
+        `The DuckDB reader process ${pid} stopped (signal SIGKILL); 1 request(s) in flight were refused. The next request starts it again.`,
+      ]);
+      expect(alive(pid)).toBe(false);
+      expect((await watched.queryPublished(tenant, 'select count(*) as n from gold.people')).rows).toEqual([{ n: 2 }]);
+      expect(watched.readerPid).not.toBe(pid);
+    } finally {
+      await watched.close();
+    }
+  });
+
   it('streams a chunk at a time, and a stream left early ends its query in the reader', async () => {
     const chunks: number[] = [];
     for await (const rows of wh.streamPublished(tenant, 'select i from range(25) t(i)', [], { chunkSize: 10 })) chunks.push(rows.length);

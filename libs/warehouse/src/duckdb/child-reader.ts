@@ -30,6 +30,11 @@ export interface ChildReaderWarehouseOptions extends DuckDbWarehouseOptions {
    * next request starts it again. Unset: it runs until close().
    */
   idleExitMs?: number;
+  /**
+   * How long past a statement's time limit the reader may take to answer before it is taken for
+   * stuck (its event loop blocked, DuckDB not returning) and killed; default 10 s.
+   */
+  stuckGraceMs?: number;
 }
 
 interface Pending {
@@ -46,6 +51,7 @@ interface Child {
 
 /** How long a reader process asked to stop may take to close its DuckDBs before it is killed. */
 const STOP_GRACE_MS = 5_000;
+const STUCK_GRACE_MS = 10_000;
 
 /**
  * The DuckDB engine in a process of its own: every call goes to a DuckDbWarehouse in a child
@@ -56,7 +62,9 @@ const STOP_GRACE_MS = 5_000;
  * Node process of its own (about 45 MiB before any DuckDB).
  *
  * The reader starts at the first call. If it stops (a crash, or killed), the calls in flight fail
- * with WAREHOUSE_UNAVAILABLE, a warning says why, and the next call starts a new one. Streams are
+ * with WAREHOUSE_UNAVAILABLE, a warning says why, and the next call starts a new one. A statement
+ * not answered within its time limit and a grace (the reader enforces the limit itself, so only a
+ * reader that is stuck misses it) gets the reader killed, with the same outcome. Streams are
  * pulled a chunk at a time, so the reader holds one chunk of a stream, never the result.
  */
 export class ChildReaderWarehouse implements Warehouse {
@@ -105,7 +113,8 @@ export class ChildReaderWarehouse implements Warehouse {
   async session<T>(tenant: TenantNamespace, fn: (session: WarehouseSession) => Promise<T>): Promise<T> {
     return this.tracked(async (child) => {
       const session = await this.open(child, (id) => ({ id, kind: 'session', tenant }));
-      const run = (method: 'execute' | 'query', args: unknown[]) => this.request(child, (id) => ({ id, kind: 'session-call', session, method, args }));
+      const run = (method: 'execute' | 'query', args: unknown[]) =>
+        this.request(child, (id) => ({ id, kind: 'session-call', session, method, args }), this.limitOf(args[2] as QueryOptions | undefined));
       try {
         return await fn({
           execute: async (sql, params, options) => {
@@ -201,17 +210,24 @@ export class ChildReaderWarehouse implements Warehouse {
   }
 
   private call<T>(method: ForwardedMethod, args: unknown[]): Promise<T> {
-    return this.tracked((child) => this.request(child, (id) => ({ id, kind: 'call', method, args })) as Promise<T>);
+    const limit = STATEMENT_METHODS.has(method) ? this.limitOf(args[3] as QueryOptions | undefined) : undefined;
+    return this.tracked((child) => this.request(child, (id) => ({ id, kind: 'call', method, args }), limit) as Promise<T>);
+  }
+
+  /** The time limit a statement runs under in the reader: its own, or the driver's default. */
+  private limitOf(options: QueryOptions | undefined): number | undefined {
+    return options?.timeoutMs ?? this.options.statementTimeoutMs;
   }
 
   private async *streamOf(method: 'stream' | 'streamPublished', args: unknown[]): AsyncGenerator<Row[]> {
     const child = this.begin();
     try {
       const stream = await this.open(child, (id) => ({ id, kind: 'stream', method, args }));
+      const limit = this.limitOf(args[3] as QueryOptions | undefined);
       let finished = false;
       try {
         for (;;) {
-          const rows = (await this.request(child, (id) => ({ id, kind: 'next', stream }))) as Row[] | null;
+          const rows = (await this.request(child, (id) => ({ id, kind: 'next', stream }), limit)) as Row[] | null;
           if (rows === null) {
             finished = true;
             return;
@@ -272,23 +288,37 @@ export class ChildReaderWarehouse implements Warehouse {
     this.idleTimer.unref();
   }
 
-  private async request(child: Child, make: (id: number) => Request): Promise<unknown> {
+  /** Sends a request and waits for its reply; with `limitMs`, a reply later than that and the grace means the reader is stuck. */
+  private async request(child: Child, make: (id: number) => Request, limitMs?: number): Promise<unknown> {
     await child.ready;
     if (child.exited) throw stopped();
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      child.pending.set(id, { resolve, reject });
-      child.proc.send(make(id), (error) => {
-        if (!error) return;
-        child.pending.delete(id);
-        reject(new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The warehouse reader process could not be reached: this request was not run; try again.', { cause: error }));
+    const grace = this.options.stuckGraceMs ?? STUCK_GRACE_MS;
+    const watchdog = limitMs === undefined ? undefined : setTimeout(() => this.stuck(child, limitMs, grace), limitMs + grace).unref();
+    try {
+      return await new Promise((resolve, reject) => {
+        child.pending.set(id, { resolve, reject });
+        child.proc.send(make(id), (error) => {
+          if (!error) return;
+          child.pending.delete(id);
+          reject(new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The warehouse reader process could not be reached: this request was not run; try again.', { cause: error }));
+        });
       });
-    });
+    } finally {
+      clearTimeout(watchdog);
+    }
+  }
+
+  /** A reader that let a statement run past its limit and the grace is not answering anything: it is killed, and the next call starts another. */
+  private stuck(child: Child, limitMs: number, grace: number): void {
+    if (child.exited) return;
+    this.warn(`The DuckDB reader process ${child.proc.pid ?? ''} did not answer a statement within its ${limitMs} ms limit and ${grace} ms more; killing it.`);
+    child.proc.kill('SIGKILL');
   }
 
   private start(): Child {
     if (this.child && !this.child.exited) return this.child;
-    const { warn: _warn, idleExitMs: _idle, ...options } = this.options;
+    const { warn: _warn, idleExitMs: _idle, stuckGraceMs: _grace, ...options } = this.options;
     const proc = fork(entryFile(), [], { serialization: 'advanced', execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let ready!: () => void;
     let failed!: (error: Error) => void;
@@ -352,6 +382,9 @@ export class ChildReaderWarehouse implements Warehouse {
 }
 
 /** Why it stopped goes to the warning (the operator's), not to the caller. */
+/** Calls that run a statement under a time limit (their options are the fourth argument). */
+const STATEMENT_METHODS: ReadonlySet<ForwardedMethod> = new Set(['execute', 'query', 'queryPublished']);
+
 function stopped(): WarehouseError {
   return new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The warehouse reader process stopped while this request ran; try again.');
 }
