@@ -115,7 +115,7 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 }
 
 /**
- * The gateway's own processes: its DuckDB reader when DUCKDB_READER=child-process (none before its
+ * The gateway's own processes: its warehouse reader when WAREHOUSE_READER=child-process (none before its
  * first query). Their memory is reported beside the gateway's, and with it.
  */
 function childrenOf(pid: number): number[] {
@@ -244,7 +244,8 @@ async function main() {
           const image = gatewayImageEnv();
           console.log(`gateway environment from its image: NODE_OPTIONS=${image.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '(none)'}, DUCKDB_JE_MALLOC_CONF=${image.DUCKDB_JE_MALLOC_CONF ?? process.env.DUCKDB_JE_MALLOC_CONF ?? "(DuckDB's default)"}, GLIBC_TUNABLES=${image.GLIBC_TUNABLES ?? process.env.GLIBC_TUNABLES ?? "(glibc's default)"}`);
           console.log(`node ${process.version}, load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}${Object.keys(gatewayEnv).length ? `; KINEO_BENCH_GATEWAY_ENV: ${process.env.KINEO_BENCH_GATEWAY_ENV}` : ''}`);
-          if (engine === 'duckdb') console.log(`reader settings: DUCKDB_READER=${settings.DUCKDB_READER}, DUCKDB_MAX_OPEN_SNAPSHOTS=${settings.DUCKDB_MAX_OPEN_SNAPSHOTS}, DUCKDB_IDLE_SNAPSHOT_MEMORY=${settings.DUCKDB_IDLE_SNAPSHOT_MEMORY}, DUCKDB_READER_MEMORY_LIMIT=${settings.DUCKDB_READER_MEMORY_LIMIT ?? `unset (${settings.DUCKDB_MEMORY_LIMIT})`}, DUCKDB_THREADS=${settings.DUCKDB_THREADS}`);
+          console.log(`warehouse reader: WAREHOUSE_READER=${settings.WAREHOUSE_READER}`);
+          if (engine === 'duckdb') console.log(`reader settings: DUCKDB_MAX_OPEN_SNAPSHOTS=${settings.DUCKDB_MAX_OPEN_SNAPSHOTS}, DUCKDB_IDLE_SNAPSHOT_MEMORY=${settings.DUCKDB_IDLE_SNAPSHOT_MEMORY}, DUCKDB_READER_MEMORY_LIMIT=${settings.DUCKDB_READER_MEMORY_LIMIT ?? `unset (${settings.DUCKDB_MEMORY_LIMIT})`}, DUCKDB_THREADS=${settings.DUCKDB_THREADS}`);
           console.log(`gateway resident memory, started:           ${mib(idle.rss)}`);
           const dashboards = DASHBOARDS.filter((d) => d.roles.includes('org_admin'));
           for (let round = 1; round <= ROUNDS; round++) {
@@ -270,7 +271,7 @@ async function main() {
           console.log(`gateway peak resident memory:               ${mib(end.peak)}; load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
           if (readers.count > 0) {
             // Peaks of two processes need not coincide, so their sum bounds the pair's peak from above.
-            console.log(`its DuckDB reader process (DUCKDB_READER=child-process): ${mib(readers.rss)} at the end, peak ${mib(readers.peak)}; gateway and reader together ${mib(end.rss + readers.rss)} at the end, at most ${mib(end.peak + readers.peak)} at the peak`);
+            console.log(`its warehouse reader process (WAREHOUSE_READER=child-process): ${mib(readers.rss)} at the end, peak ${mib(readers.peak)}; gateway and reader together ${mib(end.rss + readers.rss)} at the end, at most ${mib(end.peak + readers.peak)} at the peak`);
           }
           console.log('');
           console.log(`against the ${TARGET_MIB} MiB target:`);

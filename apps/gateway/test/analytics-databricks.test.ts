@@ -258,6 +258,45 @@ describe('analytics over GraphQL on a Databricks tenant', () => {
     expect(cells.length).toBe(expected.rows.length);
     expect(cells.length).toBeGreaterThan(1);
   });
+
+  it('with its warehouse in a reader process of its own, answers every dashboard as the gateway with the driver inside, and streams an export', async () => {
+    const env = {
+      WAREHOUSE_ENGINE: 'databricks',
+      DATABRICKS_HOST: server.host,
+      DATABRICKS_PORT: String(server.port),
+      DATABRICKS_HTTP_PATH: server.path,
+      DATABRICKS_CA_CERT_FILE: path.join(stack.dir, 'databricks-ca.pem'),
+      DATABRICKS_AUTH: 'token',
+    };
+    // Uncached, so every tile is read through the reader process.
+    const apart = await startGateway(stack, { ...env, WAREHOUSE_READER: 'child-process', ANALYTICS_CACHE_ENABLED: 'false' });
+    const ask = async (gateway: NestFastifyApplication, id: string) => {
+      const reply = await graphql<{ dashboard: { dataVersion: number; tiles: { id: string; error: unknown; result: { rows: Row[]; cached: boolean } | null }[] } }>(
+        gateway,
+        'query ($id: String!) { dashboard(id: $id) { dataVersion tiles { id error { code message } result { rows cached } } } }',
+        as('admin'),
+        { id },
+      );
+      expect(reply.body.errors).toBeUndefined();
+      return reply.body.data!.dashboard;
+    };
+    try {
+      for (const { id } of DASHBOARDS) {
+        const [inside, answered] = [await ask(app, id), await ask(apart, id)];
+        expect(answered.dataVersion).toBe(inside.dataVersion);
+        const rows = (d: typeof inside) => d.tiles.map((t) => ({ tile: `${id}/${t.id}`, error: t.error, rows: t.result?.rows }));
+        expect(rows(answered)).toEqual(rows(inside));
+        expect(answered.tiles.every((t) => t.result?.cached === false)).toBe(true);
+      }
+      const payload = { format: 'csv', query: { measures: ['Learner.count'], dimensions: ['Learner.userId'], order: [{ member: 'Learner.userId', direction: 'asc' }] } };
+      const [inside, streamed] = await Promise.all([app, apart].map((gateway) => gateway.inject({ method: 'POST', url: '/exports', headers: as('admin'), payload })));
+      expect(streamed.statusCode).toBe(200);
+      expect(streamed.body).toBe(inside.body);
+      expect(streamed.body.trimEnd().split('\n').length).toBeGreaterThan(10);
+    } finally {
+      await apart.close();
+    }
+  });
 });
 
 /** A workbook cell as the CSV writes it: empty for none; every cell here is text or a number. */

@@ -1332,7 +1332,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
   });
   it('with DuckDB in a reader process of its own, answers every dashboard and export as in process; when the reader dies mid-dashboard its tiles say to try again, and the next request answers', async () => {
     // Uncached, so every tile is read by the reader process.
-    const apart = await startGateway(stack, { DUCKDB_READER: 'child-process', ANALYTICS_CACHE_ENABLED: 'false' });
+    const apart = await startGateway(stack, { WAREHOUSE_READER: 'child-process', ANALYTICS_CACHE_ENABLED: 'false' });
     // This process's reader processes (the gateway runs in it); its warehouse may be wrapped by tracing.
     const readers = () =>
       fs.readdirSync('/proc').filter((entry) => {

@@ -30,6 +30,10 @@ export const settingsSchema = z.object({
   GATEWAY_PORT: port.default(4000),
   PORTAL_PORT: port.default(3000),
   WAREHOUSE_ENGINE: z.enum(['duckdb', 'databricks']).default('duckdb'),
+  // Where a reader (the gateway) runs its warehouse driver: in its own process, or in a reader
+  // process it starts (the gateway then loads neither engine's driver nor the read-only guard's
+  // parser; a crash in DuckDB stops only the reader).
+  WAREHOUSE_READER: z.enum(['in-process', 'child-process']).default('in-process'),
   WAREHOUSE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(300_000),
   // Loads and builds (the worker): one statement of a 100M-row tenant's load runs for many minutes.
   WAREHOUSE_BUILD_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(6 * 3_600_000),
@@ -45,9 +49,6 @@ export const settingsSchema = z.object({
   // Only the snapshot read last waits, so this is how long a person may read one screen before the
   // next one's queries read the tenant's blocks again (10-60 % of a heavy uncached answer).
   DUCKDB_IDLE_SNAPSHOT_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
-  // Where a reader's (the gateway's) DuckDB runs: in its own process, or in a reader process of its
-  // own that it starts (the gateway then never loads DuckDB; a crash in DuckDB stops only the reader).
-  DUCKDB_READER: z.enum(['in-process', 'child-process']).default('in-process'),
   DATABRICKS_HOST: z.string().min(1).optional(),
   DATABRICKS_HTTP_PATH: z.string().min(1).optional(),
   // A workspace (or private endpoint, or the local test server) on another port than 443.

@@ -1,12 +1,16 @@
 import path from 'node:path';
 import type { SecretStore, Settings } from '@kineo/config';
 import { createDatabricksWarehouse } from './databricks/factory';
-import { ChildReaderWarehouse, DuckDbWarehouse, type DuckDbWarehouseOptions } from './duckdb';
+import { ChildReaderWarehouse } from './child-reader';
+import { DuckDbWarehouse, type DuckDbWarehouseOptions } from './duckdb';
 import { isTracing } from '@kineo/telemetry';
 import { tracedWarehouse } from './traced-warehouse';
 import type { Warehouse } from './types';
 
 export type WarehouseRole = 'worker' | 'reader';
+
+/** How long a reader keeps an idle snapshot (DuckDB) open, and an idle reader process running. */
+const READER_IDLE_MS = 300_000;
 
 export interface WarehouseOptions {
   /** Where the driver reports what it recovered from by itself (the process's logger); stderr unless set. */
@@ -25,6 +29,12 @@ export async function createWarehouse(settings: Settings, secrets: SecretStore, 
 
 async function engineWarehouse(settings: Settings, secrets: SecretStore, role: WarehouseRole, options: WarehouseOptions): Promise<Warehouse> {
   const statementTimeoutMs = statementTimeoutFor(settings, role);
+  if (role === 'reader' && settings.WAREHOUSE_READER === 'child-process') {
+    // The reader process runs what the lines below would run here. Idle as long as a snapshot's
+    // handle may stay open idle, it stops; the next request starts it again.
+    const rootDir = settings.WAREHOUSE_ENGINE === 'duckdb' ? duckdbDirectories(settings).rootDir : undefined;
+    return ChildReaderWarehouse.fromSettings(settings, { rootDir, statementTimeoutMs }, { warn: options.warn, idleExitMs: READER_IDLE_MS });
+  }
   if (settings.WAREHOUSE_ENGINE === 'duckdb') {
     const duckdb: DuckDbWarehouseOptions = {
       ...duckdbDirectories(settings),
@@ -35,11 +45,9 @@ async function engineWarehouse(settings: Settings, secrets: SecretStore, role: W
       idleSnapshotMemory: role === 'reader' && settings.DUCKDB_IDLE_SNAPSHOT_MEMORY !== 'off' ? settings.DUCKDB_IDLE_SNAPSHOT_MEMORY : undefined,
       idleSnapshotDelayMs: settings.DUCKDB_IDLE_SNAPSHOT_DELAY_MS,
       warn: options.warn,
-      idleMs: role === 'worker' ? 5_000 : 300_000,
+      idleMs: role === 'worker' ? 5_000 : READER_IDLE_MS,
       statementTimeoutMs,
     };
-    // A reader process idle as long as its snapshots' handles stops with them: the next request starts it again.
-    if (role === 'reader' && settings.DUCKDB_READER === 'child-process') return new ChildReaderWarehouse({ ...duckdb, idleExitMs: duckdb.idleMs });
     return new DuckDbWarehouse(duckdb);
   }
   return createDatabricksWarehouse(settings, secrets, statementTimeoutMs);

@@ -6,6 +6,7 @@ export * from './read-only';
 export { assertReadOnlyDatabricksSelect, databricksSqlForParser } from './databricks/read-only-text.util';
 export * from './handle-cache';
 export * from './duckdb';
+export * from './child-reader';
 export * from './factory';
 export * from './databricks';
 export * from './traced-warehouse';

@@ -2,14 +2,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ChildReaderWarehouse, DuckDbWarehouse, WarehouseError, namespaceForTenantSeq } from '../src';
+import { loadSettings } from '@kineo/config';
+import { ChildReaderWarehouse, createWarehouse, DuckDbWarehouse, WarehouseError, namespaceForTenantSeq } from '../src';
 import { warehouseContract } from './contract';
 
 // Every behaviour of a driver, with DuckDB in a reader process of its own.
 warehouseContract('duckdb in a reader process', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-wh-child-'));
   return {
-    warehouse: new ChildReaderWarehouse({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1, memoryLimit: '256MB' }),
+    warehouse: ChildReaderWarehouse.duckdb({ rootDir: path.join(dir, 'warehouse'), landingRoot: path.join(dir, 'landing'), threads: 1, memoryLimit: '256MB' }),
     landingRoot: path.join(dir, 'landing'),
     cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }),
   };
@@ -64,7 +65,7 @@ describe('the DuckDB reader process', () => {
 
   beforeEach(() => {
     warnings = [];
-    wh = new ChildReaderWarehouse({ rootDir, threads: 1, warn: (message) => warnings.push(message) });
+    wh = ChildReaderWarehouse.duckdb({ rootDir, threads: 1, warn: (message) => warnings.push(message) });
   });
 
   afterEach(async () => {
@@ -96,7 +97,7 @@ describe('the DuckDB reader process', () => {
       const { ChildReaderWarehouse } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist'))});
       const maps = (pid) => fs.readFileSync('/proc/' + pid + '/maps', 'utf8').includes('libduckdb');
       (async () => {
-        const wh = new ChildReaderWarehouse({ rootDir: ${JSON.stringify(rootDir)}, threads: 1 });
+        const wh = ChildReaderWarehouse.duckdb({ rootDir: ${JSON.stringify(rootDir)}, threads: 1 });
         const answer = await wh.queryPublished(${JSON.stringify(tenant)}, 'select count(*) as n from gold.people');
         const result = { n: answer.rows[0].n, callerMapsDuckDb: maps(process.pid), readerMapsDuckDb: maps(wh.readerPid) };
         await wh.close();
@@ -125,7 +126,7 @@ describe('the DuckDB reader process', () => {
     const refused = await running;
     expect(refused.code).toBe('WAREHOUSE_UNAVAILABLE');
     expect(refused.message).toBe('The warehouse reader process stopped while this request ran; try again.');
-    expect(warnings).toEqual([`The DuckDB reader process ${first} stopped (signal SIGKILL); 1 request(s) in flight were refused. The next request starts it again.`]);
+    expect(warnings).toEqual([`The warehouse reader process ${first} stopped (signal SIGKILL); 1 request(s) in flight were refused. The next request starts it again.`]);
 
     expect((await wh.queryPublished(tenant, 'select name from gold.people order by id')).rows).toEqual([{ name: 'Ada' }, { name: 'Grace' }]);
     expect(wh.readerPid).toBeDefined();
@@ -133,7 +134,7 @@ describe('the DuckDB reader process', () => {
   });
 
   it('kills a reader that does not answer a statement within its time limit and the grace, refuses what waited on it, and starts another', async () => {
-    const watched = new ChildReaderWarehouse({ rootDir, threads: 1, statementTimeoutMs: 300, stuckGraceMs: 200, warn: (message) => warnings.push(message) });
+    const watched = ChildReaderWarehouse.duckdb({ rootDir, threads: 1, statementTimeoutMs: 300, stuckGraceMs: 200, warn: (message) => warnings.push(message) });
     try {
       await watched.ping();
       const pid = watched.readerPid as number;
@@ -144,8 +145,8 @@ describe('the DuckDB reader process', () => {
       expect(refused.code).toBe('WAREHOUSE_UNAVAILABLE');
       expect(Date.now() - started).toBeGreaterThanOrEqual(500);
       expect(warnings).toEqual([
-        `The DuckDB reader process ${pid} did not answer a statement within its 300 ms limit and 200 ms more; killing it.`,
-        `The DuckDB reader process ${pid} stopped (signal SIGKILL); 1 request(s) in flight were refused. The next request starts it again.`,
+        `The warehouse reader process ${pid} did not answer a statement within its 300 ms limit and 200 ms more; killing it.`,
+        `The warehouse reader process ${pid} stopped (signal SIGKILL); 1 request(s) in flight were refused. The next request starts it again.`,
       ]);
       expect(alive(pid)).toBe(false);
       expect((await watched.queryPublished(tenant, 'select count(*) as n from gold.people')).rows).toEqual([{ n: 2 }]);
@@ -172,7 +173,7 @@ describe('the DuckDB reader process', () => {
   });
 
   it('stops a reader left idle, and the next query starts one again', async () => {
-    const idle = new ChildReaderWarehouse({ rootDir, threads: 1, idleExitMs: 200 });
+    const idle = ChildReaderWarehouse.duckdb({ rootDir, threads: 1, idleExitMs: 200 });
     try {
       await idle.queryPublished(tenant, 'select 1 as x from gold.people limit 1');
       const pid = idle.readerPid as number;
@@ -181,6 +182,38 @@ describe('the DuckDB reader process', () => {
       expect(idle.readerPid).not.toBe(pid);
     } finally {
       await idle.close();
+    }
+  });
+
+  it('runs the reader warehouse the settings select when the settings ask for a reader process', async () => {
+    const dataDir = path.dirname(rootDir);
+    const settings = loadSettings({ KINEO_DATA_DIR: dataDir, WAREHOUSE_READER: 'child-process', SECRET_STORE: 'env' });
+    const reader = await createWarehouse(settings, { get: async () => undefined, set: async () => undefined } as never, 'reader');
+    try {
+      expect(reader).toBeInstanceOf(ChildReaderWarehouse);
+      expect(reader.engine).toBe('duckdb');
+      expect((await reader.queryPublished(tenant, 'select name from gold.people order by id')).rows).toEqual([{ name: 'Ada' }, { name: 'Grace' }]);
+      expect((reader as ChildReaderWarehouse).readerPid).toBeDefined();
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('says why when the reader cannot open its warehouse, stops it, and the next call tries again', async () => {
+    // Databricks with a token that the secret store does not have.
+    const settings = loadSettings({ KINEO_DATA_DIR: path.dirname(rootDir), WAREHOUSE_ENGINE: 'databricks', DATABRICKS_HOST: 'example.invalid', DATABRICKS_HTTP_PATH: '/sql/1.0/warehouses/x', SECRET_STORE: 'env' });
+    const reader = ChildReaderWarehouse.fromSettings(settings, {}, { warn: (message) => warnings.push(message) });
+    try {
+      expect(reader.engine).toBe('databricks');
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const refused = await errorOf(reader.publishedVersion(tenant));
+        expect(refused.code).toBe('WAREHOUSE_UNAVAILABLE');
+        expect(refused.message).toBe('DATABRICKS_AUTH=token needs the secret "databricks-token" in the secret store (env).');
+        await until('the reader to stop', () => reader.readerPid === undefined);
+      }
+      expect(warnings).toEqual([]);
+    } finally {
+      await reader.close();
     }
   });
 

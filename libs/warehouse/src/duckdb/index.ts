@@ -1,2 +1,1 @@
 export * from './duckdb-warehouse';
-export * from './child-reader';

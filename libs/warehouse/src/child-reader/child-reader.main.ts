@@ -1,10 +1,13 @@
-import type { Row, TenantNamespace, WarehouseSession } from '../types';
-import { toWire, type ChildMessage, type ChildReaderOptions, type Request } from './child-reader.protocol';
-import { DuckDbWarehouse } from './duckdb-warehouse';
+import { createSecretStore } from '@kineo/config';
+import { DuckDbWarehouse } from '../duckdb';
+import { createWarehouse } from '../factory';
+import type { Row, TenantNamespace, Warehouse, WarehouseSession } from '../types';
+import { toWire, type ChildMessage, type ReaderInit, type Request } from './child-reader.protocol';
 
 /**
- * The DuckDB reader process: one DuckDbWarehouse answering its parent (child-reader.ts) over the
- * IPC channel. It exits when the channel closes, so it never outlives the process that started it.
+ * The warehouse reader process: one reader warehouse (DuckDB, or whichever the settings select)
+ * answering its parent (child-reader.ts) over the IPC channel. It exits when the channel closes, so
+ * it never outlives the process that started it.
  */
 
 interface OpenSession {
@@ -17,11 +20,11 @@ const send = (message: ChildMessage): void => {
   if (process.connected) process.send?.(message);
 };
 
-let warehouse: DuckDbWarehouse | undefined;
+let warehouse: Warehouse | undefined;
 const streams = new Map<number, AsyncGenerator<Row[]>>();
 const sessions = new Map<number, OpenSession>();
 
-function started(): DuckDbWarehouse {
+function started(): Warehouse {
   if (!warehouse) throw new Error('The reader process was asked before it was given its options.');
   return warehouse;
 }
@@ -76,7 +79,7 @@ async function answer(request: Request): Promise<unknown> {
 }
 
 /** The session's connection stays open, inside the driver's session(), until its end-session arrives. */
-async function openSession(w: DuckDbWarehouse, id: number, tenant: TenantNamespace): Promise<null> {
+async function openSession(w: Warehouse, id: number, tenant: TenantNamespace): Promise<null> {
   let end!: () => void;
   const ended = new Promise<void>((resolve) => (end = resolve));
   let opened!: (s: WarehouseSession) => void;
@@ -97,10 +100,23 @@ async function openSession(w: DuckDbWarehouse, id: number, tenant: TenantNamespa
   return null;
 }
 
-process.on('message', (message: Request | { kind: 'init'; options: ChildReaderOptions }) => {
+const warn = (text: string) => send({ kind: 'warn', message: text });
+
+async function open(init: ReaderInit): Promise<Warehouse> {
+  if (init.driver === 'duckdb') return new DuckDbWarehouse({ ...init.options, warn });
+  // In process here: this is the reader.
+  return createWarehouse({ ...init.settings, WAREHOUSE_READER: 'in-process' }, createSecretStore(init.settings), 'reader', { warn });
+}
+
+process.on('message', (message: Request | { kind: 'init'; init: ReaderInit }) => {
   if (message.kind === 'init') {
-    warehouse = new DuckDbWarehouse({ ...message.options, warn: (text) => send({ kind: 'warn', message: text }) });
-    send({ kind: 'ready' });
+    open(message.init).then(
+      (opened) => {
+        warehouse = opened;
+        send({ kind: 'ready' });
+      },
+      (error: unknown) => send({ kind: 'failed', error: toWire(error) }),
+    );
     return;
   }
   answer(message).then(

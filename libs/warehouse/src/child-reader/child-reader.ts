@@ -1,10 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Settings } from '@kineo/config';
 import { dialectFor } from '../dialect';
+import type { DuckDbWarehouseOptions } from '../duckdb';
+import { localTableFiles } from '../duckdb/local-table-files';
 import { WarehouseError } from '../errors';
 import { assertTenant } from '../namespace';
 import type {
+  Engine,
   BulkStorageChoices,
   DerivedVersion,
   Layer,
@@ -20,11 +24,12 @@ import type {
   Warehouse,
   WarehouseSession,
 } from '../types';
-import { fromWire, type ChildMessage, type ForwardedMethod, type Request } from './child-reader.protocol';
-import type { DuckDbWarehouseOptions } from './duckdb-warehouse';
-import { localTableFiles } from './local-table-files';
+import { fromWire, type ChildMessage, type ForwardedMethod, type ReaderInit, type Request } from './child-reader.protocol';
 
-export interface ChildReaderWarehouseOptions extends DuckDbWarehouseOptions {
+/** How the calling process watches its reader. */
+export interface ReaderControl {
+  /** Where the reader's warnings and its stops are reported (the process's logger); stderr unless set. */
+  warn?: (message: string) => void;
   /**
    * Stop the reader process after this long without a request (its DuckDBs close with it); the
    * next request starts it again. Unset: it runs until close().
@@ -35,6 +40,15 @@ export interface ChildReaderWarehouseOptions extends DuckDbWarehouseOptions {
    * stuck (its event loop blocked, DuckDB not returning) and killed; default 10 s.
    */
   stuckGraceMs?: number;
+}
+
+/** What the caller must know of the warehouse the reader runs, without running it. */
+interface ReaderShape {
+  engine: Engine;
+  /** DuckDB: the tenants' folders (bulk writers write their files themselves). */
+  rootDir?: string;
+  /** The driver's default statement time limit, which the watchdog allows for. */
+  statementTimeoutMs?: number;
 }
 
 interface Pending {
@@ -54,12 +68,13 @@ const STOP_GRACE_MS = 5_000;
 const STUCK_GRACE_MS = 10_000;
 
 /**
- * The DuckDB engine in a process of its own: every call goes to a DuckDbWarehouse in a child
- * process (child-reader.main.ts) over Node's IPC channel, so this process never loads DuckDB.
- * What it buys: the caller's memory no longer holds libduckdb, the read-only guard's parser or any
- * open snapshot, and a crash inside DuckDB's native code ends the reader, not the caller. What it
- * costs: each call's arguments and rows are copied between the processes, and the reader is a
- * Node process of its own (about 45 MiB before any DuckDB).
+ * The warehouse in a process of its own: every call goes to a warehouse in a child process
+ * (child-reader.main.ts) over Node's IPC channel, so this process never loads the engine's driver.
+ * On DuckDB the caller's memory then holds no libduckdb, read-only guard's parser or open snapshot,
+ * and a crash inside DuckDB's native code ends the reader, not the caller; on Databricks it holds no
+ * driver (Thrift, Arrow), no guard's parser and none of the result path's garbage. What it costs:
+ * each call's arguments and rows are copied between the processes, and the reader is a Node process
+ * of its own (about 45 MiB before any engine).
  *
  * The reader starts at the first call. If it stops (a crash, or killed), the calls in flight fail
  * with WAREHOUSE_UNAVAILABLE, a warning says why, and the next call starts a new one. A statement
@@ -68,17 +83,36 @@ const STUCK_GRACE_MS = 10_000;
  * pulled a chunk at a time, so the reader holds one chunk of a stream, never the result.
  */
 export class ChildReaderWarehouse implements Warehouse {
-  readonly engine = 'duckdb' as const;
-  readonly dialect = dialectFor('duckdb');
+  readonly engine: Engine;
+  readonly dialect: Warehouse['dialect'];
   private child?: Child;
   private nextId = 1;
   private active = 0;
   private idleTimer?: NodeJS.Timeout;
   private closing?: Promise<void>;
-  private readonly rootDir: string;
 
-  constructor(private readonly options: ChildReaderWarehouseOptions) {
-    this.rootDir = path.resolve(options.rootDir);
+  /** A reader running the DuckDB driver with these options. */
+  static duckdb(options: DuckDbWarehouseOptions & ReaderControl): ChildReaderWarehouse {
+    const { warn, idleExitMs, stuckGraceMs, ...sent } = options;
+    return new ChildReaderWarehouse(
+      { driver: 'duckdb', options: sent },
+      { engine: 'duckdb', rootDir: path.resolve(sent.rootDir), statementTimeoutMs: sent.statementTimeoutMs },
+      { warn, idleExitMs, stuckGraceMs },
+    );
+  }
+
+  /** A reader running the reader warehouse these settings select (either engine), as createWarehouse would in process. */
+  static fromSettings(settings: Settings, shape: Omit<ReaderShape, 'engine'>, control: ReaderControl = {}): ChildReaderWarehouse {
+    return new ChildReaderWarehouse({ driver: 'settings', settings }, { ...shape, engine: settings.WAREHOUSE_ENGINE }, control);
+  }
+
+  private constructor(
+    private readonly init: ReaderInit,
+    private readonly shape: ReaderShape,
+    private readonly options: ReaderControl,
+  ) {
+    this.engine = shape.engine;
+    this.dialect = dialectFor(shape.engine);
   }
 
   /** The running reader process's pid (none before the first call or after it stopped), for tests and benchmarks. */
@@ -173,9 +207,11 @@ export class ChildReaderWarehouse implements Warehouse {
     return this.call('removeStaged', [tenant, location]);
   }
 
-  /** The tenant's folders are files on this machine: the caller writes them itself, as with the driver in process. */
+  /** As the driver in process: DuckDB's tenant folders are files on this machine, which the caller writes itself; Databricks' are its tables. */
   bulkStorage<T>(tenant: TenantNamespace, choices: BulkStorageChoices<T>): T {
-    return choices.localFiles(localTableFiles(path.join(this.rootDir, assertTenant(tenant).namespace)));
+    if (this.shape.engine === 'databricks') return choices.engineTables();
+    if (!this.shape.rootDir) throw new WarehouseError('WAREHOUSE_UNAVAILABLE', 'This reader was not told where the tenants\' folders are.');
+    return choices.localFiles(localTableFiles(path.join(this.shape.rootDir, assertTenant(tenant).namespace)));
   }
 
   pruneSnapshots(tenant: TenantNamespace, keep: number): Promise<number[]> {
@@ -216,7 +252,7 @@ export class ChildReaderWarehouse implements Warehouse {
 
   /** The time limit a statement runs under in the reader: its own, or the driver's default. */
   private limitOf(options: QueryOptions | undefined): number | undefined {
-    return options?.timeoutMs ?? this.options.statementTimeoutMs;
+    return options?.timeoutMs ?? this.shape.statementTimeoutMs;
   }
 
   private async *streamOf(method: 'stream' | 'streamPublished', args: unknown[]): AsyncGenerator<Row[]> {
@@ -312,13 +348,12 @@ export class ChildReaderWarehouse implements Warehouse {
   /** A reader that let a statement run past its limit and the grace is not answering anything: it is killed, and the next call starts another. */
   private stuck(child: Child, limitMs: number, grace: number): void {
     if (child.exited) return;
-    this.warn(`The DuckDB reader process ${child.proc.pid ?? ''} did not answer a statement within its ${limitMs} ms limit and ${grace} ms more; killing it.`);
+    this.warn(`The warehouse reader process ${child.proc.pid ?? ''} did not answer a statement within its ${limitMs} ms limit and ${grace} ms more; killing it.`);
     child.proc.kill('SIGKILL');
   }
 
   private start(): Child {
     if (this.child && !this.child.exited) return this.child;
-    const { warn: _warn, idleExitMs: _idle, stuckGraceMs: _grace, ...options } = this.options;
     const proc = fork(entryFile(), [], { serialization: 'advanced', execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let ready!: () => void;
     let failed!: (error: Error) => void;
@@ -336,6 +371,11 @@ export class ChildReaderWarehouse implements Warehouse {
     proc.on('message', (message: ChildMessage) => {
       if (!('id' in message)) {
         if (message.kind === 'ready') ready();
+        else if (message.kind === 'failed') {
+          // It could not open its warehouse (the settings, a secret): it goes, and the next call tries again.
+          failed(fromWire(message.error));
+          void this.stop(child);
+        }
         else this.warn(message.message);
         return;
       }
@@ -355,12 +395,12 @@ export class ChildReaderWarehouse implements Warehouse {
       for (const pending of child.pending.values()) pending.reject(error);
       child.pending.clear();
       if (refused > 0 || why !== 'exit code 0') {
-        this.warn(`The DuckDB reader process ${proc.pid ?? ''} stopped (${why}); ${refused} request(s) in flight were refused. The next request starts it again.`);
+        this.warn(`The warehouse reader process ${proc.pid ?? ''} stopped (${why}); ${refused} request(s) in flight were refused. The next request starts it again.`);
       }
     };
     proc.on('exit', (code, signal) => gone(signal ? `signal ${signal}` : `exit code ${code}`));
     proc.on('error', (error) => gone(error.message));
-    proc.send({ kind: 'init', options });
+    proc.send({ kind: 'init', init: this.init });
     this.child = child;
     return child;
   }
@@ -393,7 +433,7 @@ function stopped(): WarehouseError {
 function entryFile(): string {
   const beside = path.join(__dirname, 'child-reader.main.js');
   if (fs.existsSync(beside)) return beside;
-  const built = path.resolve(__dirname, '..', '..', 'dist', 'duckdb', 'child-reader.main.js');
+  const built = path.resolve(__dirname, '..', '..', 'dist', 'child-reader', 'child-reader.main.js');
   if (fs.existsSync(built)) return built;
-  throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `The DuckDB reader process is not built (${built} is missing): run the build first.`);
+  throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `The warehouse reader process is not built (${built} is missing): run the build first.`);
 }

@@ -1,9 +1,10 @@
+import type { Settings } from '@kineo/config';
 import { isDomainError } from '@kineo/errors';
+import type { DuckDbWarehouseOptions } from '../duckdb';
 import { WarehouseError, type WarehouseErrorCode } from '../errors';
-import type { DuckDbWarehouseOptions } from './duckdb-warehouse';
 
 /**
- * The messages between a process and its DuckDB reader process (child-reader.ts), sent over Node's
+ * The messages between a process and its warehouse reader process (child-reader.ts), sent over Node's
  * IPC channel with the `advanced` serialization (structured clone: bigint, Date and nested rows
  * arrive as they were sent). Every request carries an id its reply repeats.
  */
@@ -30,8 +31,11 @@ export const FORWARDED_METHODS = [
 ] as const;
 export type ForwardedMethod = (typeof FORWARDED_METHODS)[number];
 
-/** The child's options: the driver's, less the callback (its warnings come back as messages). */
-export type ChildReaderOptions = Omit<DuckDbWarehouseOptions, 'warn'>;
+/**
+ * What the reader process runs: a DuckDB driver with these options (less the callback: its
+ * warnings come back as messages), or the reader warehouse these settings select, either engine.
+ */
+export type ReaderInit = { driver: 'duckdb'; options: Omit<DuckDbWarehouseOptions, 'warn'> } | { driver: 'settings'; settings: Settings };
 
 export type Request =
   | { id: number; kind: 'call'; method: ForwardedMethod; args: unknown[] }
@@ -52,8 +56,8 @@ export type WireError =
 
 export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError };
 
-/** Sent by the child unasked. */
-export type Notice = { kind: 'ready' } | { kind: 'warn'; message: string };
+/** Sent by the child unasked: it is ready (or could not open its warehouse), or it warns. */
+export type Notice = { kind: 'ready' } | { kind: 'failed'; error: WireError } | { kind: 'warn'; message: string };
 
 export type ChildMessage = Reply | Notice;
 
