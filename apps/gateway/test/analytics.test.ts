@@ -1392,6 +1392,10 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect(again.tiles.map((t) => t.error)).toEqual(again.tiles.map(() => null));
       expect(readers()).toEqual([expect.any(Number)]);
       expect(readers()).not.toContain(pid);
+      // Operators see the crash, and the new reader's memory beside the gateway's own.
+      const metrics = (await apart.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/^warehouse_reader_stops_total\{reason="crashed"\} 1$/m);
+      expect(Number(/^warehouse_reader_resident_memory_bytes (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(20 * 1024 ** 2);
     } finally {
       await apart.close();
     }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { SecretStore, Settings } from '@kineo/config';
 import { createDatabricksWarehouse } from './databricks/factory';
-import { ChildReaderWarehouse } from './child-reader';
+import { ChildReaderWarehouse, type ReaderEvent } from './child-reader';
 import { DuckDbWarehouse, type DuckDbWarehouseOptions } from './duckdb';
 import { isTracing } from '@kineo/telemetry';
 import { tracedWarehouse } from './traced-warehouse';
@@ -15,6 +15,8 @@ const READER_IDLE_MS = 300_000;
 export interface WarehouseOptions {
   /** Where the driver reports what it recovered from by itself (the process's logger); stderr unless set. */
   warn?: (message: string) => void;
+  /** With WAREHOUSE_READER=child-process: told each time the reader process starts or stops. */
+  readerEvents?: (event: ReaderEvent) => void;
 }
 
 /**
@@ -33,7 +35,7 @@ async function engineWarehouse(settings: Settings, secrets: SecretStore, role: W
     // The reader process runs what the lines below would run here. Idle as long as a snapshot's
     // handle may stay open idle, it stops; the next request starts it again.
     const rootDir = settings.WAREHOUSE_ENGINE === 'duckdb' ? duckdbDirectories(settings).rootDir : undefined;
-    return ChildReaderWarehouse.fromSettings(settings, { rootDir, statementTimeoutMs }, { warn: options.warn, idleExitMs: READER_IDLE_MS });
+    return ChildReaderWarehouse.fromSettings(settings, { rootDir, statementTimeoutMs }, { warn: options.warn, events: options.readerEvents, idleExitMs: READER_IDLE_MS });
   }
   if (settings.WAREHOUSE_ENGINE === 'duckdb') {
     const duckdb: DuckDbWarehouseOptions = {

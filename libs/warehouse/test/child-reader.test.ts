@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSettings } from '@kineo/config';
-import { ChildReaderWarehouse, createWarehouse, DuckDbWarehouse, WarehouseError, namespaceForTenantSeq } from '../src';
+import { ChildReaderWarehouse, createWarehouse, DuckDbWarehouse, WarehouseError, namespaceForTenantSeq, type ReaderEvent } from '../src';
 import { warehouseContract } from './contract';
 
 // Every behaviour of a driver, with DuckDB in a reader process of its own.
@@ -50,6 +50,7 @@ describe('the DuckDB reader process', () => {
   let dir: string;
   let rootDir: string;
   let warnings: string[];
+  let events: ReaderEvent[];
   let wh: ChildReaderWarehouse;
 
   beforeAll(async () => {
@@ -65,7 +66,8 @@ describe('the DuckDB reader process', () => {
 
   beforeEach(() => {
     warnings = [];
-    wh = ChildReaderWarehouse.duckdb({ rootDir, threads: 1, warn: (message) => warnings.push(message) });
+    events = [];
+    wh = ChildReaderWarehouse.duckdb({ rootDir, threads: 1, warn: (message) => warnings.push(message), events: (event) => events.push(event) });
   });
 
   afterEach(async () => {
@@ -131,10 +133,15 @@ describe('the DuckDB reader process', () => {
     expect((await wh.queryPublished(tenant, 'select name from gold.people order by id')).rows).toEqual([{ name: 'Ada' }, { name: 'Grace' }]);
     expect(wh.readerPid).toBeDefined();
     expect(wh.readerPid).not.toBe(first);
+    expect(events).toEqual([
+      { kind: 'started', pid: first },
+      { kind: 'stopped', pid: first, reason: 'crashed' },
+      { kind: 'started', pid: wh.readerPid },
+    ]);
   });
 
   it('kills a reader that does not answer a statement within its time limit and the grace, refuses what waited on it, and starts another', async () => {
-    const watched = ChildReaderWarehouse.duckdb({ rootDir, threads: 1, statementTimeoutMs: 300, stuckGraceMs: 200, warn: (message) => warnings.push(message) });
+    const watched = ChildReaderWarehouse.duckdb({ rootDir, threads: 1, statementTimeoutMs: 300, stuckGraceMs: 200, warn: (message) => warnings.push(message), events: (event) => events.push(event) });
     try {
       await watched.ping();
       const pid = watched.readerPid as number;
@@ -149,6 +156,10 @@ describe('the DuckDB reader process', () => {
         `The warehouse reader process ${pid} stopped (signal SIGKILL); 1 request(s) in flight were refused. The next request starts it again.`,
       ]);
       expect(alive(pid)).toBe(false);
+      expect(events).toEqual([
+        { kind: 'started', pid },
+        { kind: 'stopped', pid, reason: 'stuck' },
+      ]);
       expect((await watched.queryPublished(tenant, 'select count(*) as n from gold.people')).rows).toEqual([{ n: 2 }]);
       expect(watched.readerPid).not.toBe(pid);
     } finally {
@@ -173,11 +184,15 @@ describe('the DuckDB reader process', () => {
   });
 
   it('stops a reader left idle, and the next query starts one again', async () => {
-    const idle = ChildReaderWarehouse.duckdb({ rootDir, threads: 1, idleExitMs: 200 });
+    const idle = ChildReaderWarehouse.duckdb({ rootDir, threads: 1, idleExitMs: 200, events: (event) => events.push(event) });
     try {
       await idle.queryPublished(tenant, 'select 1 as x from gold.people limit 1');
       const pid = idle.readerPid as number;
       await until('the idle reader to stop', () => idle.readerPid === undefined && !alive(pid));
+      expect(events).toEqual([
+        { kind: 'started', pid },
+        { kind: 'stopped', pid, reason: 'idle' },
+      ]);
       expect((await idle.queryPublished(tenant, 'select count(*) as n from gold.people')).rows).toEqual([{ n: 2 }]);
       expect(idle.readerPid).not.toBe(pid);
     } finally {
@@ -226,5 +241,9 @@ describe('the DuckDB reader process', () => {
     await wh.ping();
     expect(wh.readerPid).not.toBe(pid);
     expect(warnings).toEqual([]);
+    expect(events.slice(0, 2)).toEqual([
+      { kind: 'started', pid },
+      { kind: 'stopped', pid, reason: 'closed' },
+    ]);
   });
 });

@@ -26,8 +26,19 @@ import type {
 } from '../types';
 import { fromWire, type ChildMessage, type ForwardedMethod, type ReaderInit, type Request } from './child-reader.protocol';
 
+/**
+ * Why a reader process stopped: it died (`crashed`), was killed for not answering (`stuck`), could
+ * not open its warehouse (`failed`), or was stopped for idleness (`idle`) or by close() (`closed`).
+ */
+export type ReaderStopReason = 'crashed' | 'stuck' | 'failed' | 'idle' | 'closed';
+
+/** A reader process started or stopped, for whoever counts them (the gateway's /metrics). */
+export type ReaderEvent = { kind: 'started'; pid: number } | { kind: 'stopped'; pid: number; reason: ReaderStopReason };
+
 /** How the calling process watches its reader. */
 export interface ReaderControl {
+  /** Told each time a reader process starts or stops. */
+  events?: (event: ReaderEvent) => void;
   /** Where the reader's warnings and its stops are reported (the process's logger); stderr unless set. */
   warn?: (message: string) => void;
   /**
@@ -61,6 +72,8 @@ interface Child {
   ready: Promise<void>;
   pending: Map<number, Pending>;
   exited: boolean;
+  /** Set when this side stops it; a reader that goes without one crashed. */
+  stopping?: ReaderStopReason;
 }
 
 /** How long a reader process asked to stop may take to close its DuckDBs before it is killed. */
@@ -93,11 +106,11 @@ export class ChildReaderWarehouse implements Warehouse {
 
   /** A reader running the DuckDB driver with these options. */
   static duckdb(options: DuckDbWarehouseOptions & ReaderControl): ChildReaderWarehouse {
-    const { warn, idleExitMs, stuckGraceMs, ...sent } = options;
+    const { warn, events, idleExitMs, stuckGraceMs, ...sent } = options;
     return new ChildReaderWarehouse(
       { driver: 'duckdb', options: sent },
       { engine: 'duckdb', rootDir: path.resolve(sent.rootDir), statementTimeoutMs: sent.statementTimeoutMs },
-      { warn, idleExitMs, stuckGraceMs },
+      { warn, events, idleExitMs, stuckGraceMs },
     );
   }
 
@@ -238,7 +251,7 @@ export class ChildReaderWarehouse implements Warehouse {
       const child = this.child;
       if (!child) return;
       await this.request(child, (id) => ({ id, kind: 'close' })).catch(() => undefined);
-      await this.stop(child);
+      await this.stop(child, 'closed');
     })().finally(() => {
       this.closing = undefined;
     });
@@ -319,7 +332,7 @@ export class ChildReaderWarehouse implements Warehouse {
       const child = this.child;
       if (this.active > 0 || !child) return;
       this.child = undefined;
-      void this.stop(child);
+      void this.stop(child, 'idle');
     }, idleExitMs);
     this.idleTimer.unref();
   }
@@ -349,6 +362,7 @@ export class ChildReaderWarehouse implements Warehouse {
   private stuck(child: Child, limitMs: number, grace: number): void {
     if (child.exited) return;
     this.warn(`The warehouse reader process ${child.proc.pid ?? ''} did not answer a statement within its ${limitMs} ms limit and ${grace} ms more; killing it.`);
+    child.stopping = 'stuck';
     child.proc.kill('SIGKILL');
   }
 
@@ -374,7 +388,7 @@ export class ChildReaderWarehouse implements Warehouse {
         else if (message.kind === 'failed') {
           // It could not open its warehouse (the settings, a secret): it goes, and the next call tries again.
           failed(fromWire(message.error));
-          void this.stop(child);
+          void this.stop(child, 'failed');
         }
         else this.warn(message.message);
         return;
@@ -397,17 +411,20 @@ export class ChildReaderWarehouse implements Warehouse {
       if (refused > 0 || why !== 'exit code 0') {
         this.warn(`The warehouse reader process ${proc.pid ?? ''} stopped (${why}); ${refused} request(s) in flight were refused. The next request starts it again.`);
       }
+      if (proc.pid !== undefined) this.options.events?.({ kind: 'stopped', pid: proc.pid, reason: child.stopping ?? 'crashed' });
     };
     proc.on('exit', (code, signal) => gone(signal ? `signal ${signal}` : `exit code ${code}`));
     proc.on('error', (error) => gone(error.message));
     proc.send({ kind: 'init', init: this.init });
     this.child = child;
+    if (proc.pid !== undefined) this.options.events?.({ kind: 'started', pid: proc.pid });
     return child;
   }
 
   /** Closes the channel (the reader closes its DuckDBs and exits), and kills it if it has not gone within the grace. */
-  private async stop(child: Child): Promise<void> {
+  private async stop(child: Child, reason: ReaderStopReason): Promise<void> {
     if (child.exited) return;
+    child.stopping ??= reason;
     const exited = new Promise<void>((resolve) => child.proc.once('exit', () => resolve()));
     if (child.proc.connected) child.proc.disconnect();
     const kill = setTimeout(() => child.proc.kill('SIGKILL'), STOP_GRACE_MS);
@@ -421,10 +438,10 @@ export class ChildReaderWarehouse implements Warehouse {
   }
 }
 
-/** Why it stopped goes to the warning (the operator's), not to the caller. */
 /** Calls that run a statement under a time limit (their options are the fourth argument). */
 const STATEMENT_METHODS: ReadonlySet<ForwardedMethod> = new Set(['execute', 'query', 'queryPublished']);
 
+/** Why it stopped goes to the warning (the operator's), not to the caller. */
 function stopped(): WarehouseError {
   return new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The warehouse reader process stopped while this request ran; try again.');
 }

@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import { Injectable } from '@nestjs/common';
+import type { ReaderEvent } from '@kineo/warehouse';
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Requests Fastify matched to no route (404s), so arbitrary URLs cannot blow up label cardinality. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -48,8 +50,37 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly readerStops = new Counter<'reason'>({
+    name: 'warehouse_reader_stops_total',
+    help: 'Times the warehouse reader process (WAREHOUSE_READER=child-process) stopped, by reason: crashed (it died; its requests in flight were refused), stuck (killed for not answering within a statement\'s time limit and a grace), failed (could not open its warehouse), idle, closed.',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
+  /** The running reader process, if any (WAREHOUSE_READER=child-process). */
+  private readerPid?: number;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    const readerPid = () => this.readerPid;
+    new Gauge({
+      name: 'warehouse_reader_resident_memory_bytes',
+      help: 'Resident memory of the warehouse reader process (WAREHOUSE_READER=child-process), 0 when none runs; process_resident_memory_bytes is the gateway\'s own.',
+      registers: [this.registry],
+      collect() {
+        this.set(residentBytes(readerPid()));
+      },
+    });
+  }
+
+  /** Counts the reader process's stops and follows which one runs. */
+  readerEvent(event: ReaderEvent): void {
+    if (event.kind === 'started') {
+      this.readerPid = event.pid;
+      return;
+    }
+    if (this.readerPid === event.pid) this.readerPid = undefined;
+    this.readerStops.inc({ reason: event.reason });
   }
 
   /** Counts every request Fastify serves: Nest controllers, Mercurius and 404s alike. */
@@ -80,5 +111,16 @@ export class MetricsService {
 
   render(): Promise<string> {
     return this.registry.metrics();
+  }
+}
+
+/** A process's VmRSS from /proc (Linux), 0 when it is not running or cannot be read. */
+function residentBytes(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
   }
 }

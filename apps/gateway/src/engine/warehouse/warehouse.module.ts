@@ -2,6 +2,7 @@ import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nes
 import { createSecretStore, type Settings } from '@kineo/config';
 import { createWarehouse, type Warehouse } from '@kineo/warehouse';
 import { SETTINGS } from '../config/settings.module';
+import { MetricsService } from '../metrics/metrics.service';
 import { PublishedVersions } from './published-versions.service';
 
 /** The reader side of the warehouse: published gold snapshots only, kept open between queries. */
@@ -14,10 +15,13 @@ export const InjectWarehouse = (): ParameterDecorator => Inject(WAREHOUSE);
   providers: [
     {
       provide: WAREHOUSE,
-      inject: [SETTINGS],
-      useFactory: (settings: Settings): Promise<Warehouse> => {
+      inject: [SETTINGS, { token: MetricsService, optional: true }],
+      useFactory: (settings: Settings, metrics?: MetricsService): Promise<Warehouse> => {
         const logger = new Logger('Warehouse');
-        return createWarehouse(settings, createSecretStore(settings), 'reader', { warn: (message) => logger.warn(message) });
+        return createWarehouse(settings, createSecretStore(settings), 'reader', {
+          warn: (message) => logger.warn(message),
+          readerEvents: metrics ? (event) => metrics.readerEvent(event) : undefined,
+        });
       },
     },
     PublishedVersions,
