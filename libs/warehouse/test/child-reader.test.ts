@@ -214,19 +214,35 @@ describe('the DuckDB reader process', () => {
     }
   });
 
-  it('says why when the reader cannot open its warehouse, stops it, and the next call tries again', async () => {
+  it('says why when the reader cannot open its warehouse and stops it; one that keeps stopping is not started for every call', async () => {
     // Databricks with a token that the secret store does not have.
     const settings = loadSettings({ KINEO_DATA_DIR: path.dirname(rootDir), WAREHOUSE_ENGINE: 'databricks', DATABRICKS_HOST: 'example.invalid', DATABRICKS_HTTP_PATH: '/sql/1.0/warehouses/x', SECRET_STORE: 'env' });
-    const reader = ChildReaderWarehouse.fromSettings(settings, {}, { warn: (message) => warnings.push(message) });
+    const reader = ChildReaderWarehouse.fromSettings(settings, {}, { warn: (message) => warnings.push(message), events: (event) => events.push(event) });
+    const why = async () => {
+      const refused = await errorOf(reader.publishedVersion(tenant));
+      expect({ code: refused.code, message: refused.message }).toEqual({
+        code: 'WAREHOUSE_UNAVAILABLE',
+        message: 'DATABRICKS_AUTH=token needs the secret "databricks-token" in the secret store (env).',
+      });
+    };
+    const started = () => events.filter((e) => e.kind === 'started').length;
     try {
       expect(reader.engine).toBe('databricks');
+      // The first two calls each start a reader, which says why and stops.
       for (let attempt = 1; attempt <= 2; attempt++) {
-        const refused = await errorOf(reader.publishedVersion(tenant));
-        expect(refused.code).toBe('WAREHOUSE_UNAVAILABLE');
-        expect(refused.message).toBe('DATABRICKS_AUTH=token needs the secret "databricks-token" in the secret store (env).');
-        await until('the reader to stop', () => reader.readerPid === undefined);
+        await why();
+        await until('the reader to stop', () => reader.readerPid === undefined && events.length === attempt * 2);
       }
-      expect(warnings).toEqual([]);
+      expect(events.map((e) => (e.kind === 'stopped' ? e.reason : e.kind))).toEqual(['started', 'failed', 'started', 'failed']);
+      expect(warnings).toEqual(['The warehouse reader process stopped 2 times in a row soon after starting; the next one starts in 500 ms at the earliest.']);
+      // Within the half second, calls get the same answer without a reader being started.
+      await why();
+      await why();
+      expect(started()).toBe(2);
+      // After it, the next call starts one again.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await why();
+      expect(started()).toBe(3);
     } finally {
       await reader.close();
     }

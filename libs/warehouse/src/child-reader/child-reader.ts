@@ -74,11 +74,19 @@ interface Child {
   exited: boolean;
   /** Set when this side stops it; a reader that goes without one crashed. */
   stopping?: ReaderStopReason;
+  startedAt: number;
+  /** Why it could not open its warehouse, when that is why it stopped. */
+  failure?: Error;
 }
 
 /** How long a reader process asked to stop may take to close its DuckDBs before it is killed. */
 const STOP_GRACE_MS = 5_000;
 const STUCK_GRACE_MS = 10_000;
+/** A reader that stops by itself sooner than this after starting counts towards a crash loop. */
+const QUICK_STOP_MS = 10_000;
+/** After the second quick stop in a row, no reader starts for this long, doubling each time up to the cap. */
+const RESTART_BACKOFF_MS = 500;
+const RESTART_BACKOFF_CAP_MS = 30_000;
 
 /**
  * The warehouse in a process of its own: every call goes to a warehouse in a child process
@@ -103,6 +111,10 @@ export class ChildReaderWarehouse implements Warehouse {
   private active = 0;
   private idleTimer?: NodeJS.Timeout;
   private closing?: Promise<void>;
+  /** Readers in a row that stopped by themselves soon after starting (a crash loop), and what the last one said. */
+  private quickStops = 0;
+  private restartAt = 0;
+  private lastStop?: Error;
 
   /** A reader running the DuckDB driver with these options. */
   static duckdb(options: DuckDbWarehouseOptions & ReaderControl): ChildReaderWarehouse {
@@ -317,6 +329,8 @@ export class ChildReaderWarehouse implements Warehouse {
   /** One more request in flight on the running reader (started if none): the reader does not stop for idleness meanwhile. */
   private begin(): Child {
     if (this.closing) throw new WarehouseError('WAREHOUSE_UNAVAILABLE', 'The warehouse is closing: this request was not run; try again.');
+    // A reader that keeps stopping is not started for every call (a fork each): the calls meanwhile get what the last one said.
+    if (!this.child && Date.now() < this.restartAt && this.lastStop) throw this.lastStop;
     const child = this.start();
     this.active++;
     clearTimeout(this.idleTimer);
@@ -375,6 +389,7 @@ export class ChildReaderWarehouse implements Warehouse {
       proc,
       pending: new Map(),
       exited: false,
+      startedAt: Date.now(),
       ready: new Promise<void>((resolve, reject) => {
         ready = resolve;
         failed = reject;
@@ -387,7 +402,8 @@ export class ChildReaderWarehouse implements Warehouse {
         if (message.kind === 'ready') ready();
         else if (message.kind === 'failed') {
           // It could not open its warehouse (the settings, a secret): it goes, and the next call tries again.
-          failed(fromWire(message.error));
+          child.failure = fromWire(message.error);
+          failed(child.failure);
           void this.stop(child, 'failed');
         }
         else this.warn(message.message);
@@ -411,7 +427,9 @@ export class ChildReaderWarehouse implements Warehouse {
       if (refused > 0 || why !== 'exit code 0') {
         this.warn(`The warehouse reader process ${proc.pid ?? ''} stopped (${why}); ${refused} request(s) in flight were refused. The next request starts it again.`);
       }
-      if (proc.pid !== undefined) this.options.events?.({ kind: 'stopped', pid: proc.pid, reason: child.stopping ?? 'crashed' });
+      const reason = child.stopping ?? 'crashed';
+      this.afterStop(child, reason, child.failure ?? error);
+      if (proc.pid !== undefined) this.options.events?.({ kind: 'stopped', pid: proc.pid, reason });
     };
     proc.on('exit', (code, signal) => gone(signal ? `signal ${signal}` : `exit code ${code}`));
     proc.on('error', (error) => gone(error.message));
@@ -419,6 +437,21 @@ export class ChildReaderWarehouse implements Warehouse {
     this.child = child;
     if (proc.pid !== undefined) this.options.events?.({ kind: 'started', pid: proc.pid });
     return child;
+  }
+
+  /** Counts a crash loop: from the second reader in a row that stopped by itself soon after starting, the next waits. */
+  private afterStop(child: Child, reason: ReaderStopReason, error: Error): void {
+    if (reason === 'idle' || reason === 'closed') return;
+    if (Date.now() - child.startedAt >= QUICK_STOP_MS) {
+      this.quickStops = 0;
+      return;
+    }
+    this.quickStops++;
+    this.lastStop = error;
+    if (this.quickStops < 2) return;
+    const wait = Math.min(RESTART_BACKOFF_CAP_MS, RESTART_BACKOFF_MS * 2 ** (this.quickStops - 2));
+    this.restartAt = Date.now() + wait;
+    this.warn(`The warehouse reader process stopped ${this.quickStops} times in a row soon after starting; the next one starts in ${wait} ms at the earliest.`);
   }
 
   /** Closes the channel (the reader closes its DuckDBs and exits), and kills it if it has not gone within the grace. */
