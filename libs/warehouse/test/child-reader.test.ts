@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSettings } from '@kineo/config';
-import { ChildReaderWarehouse, createWarehouse, DuckDbWarehouse, WarehouseError, namespaceForTenantSeq, type ReaderEvent } from '../src';
-import { warehouseContract } from './contract';
+import { ChildReaderWarehouse, createWarehouse, DuckDbWarehouse, namespaceForTenantSeq, type ReaderEvent } from '../src';
+import { expectWarehouseError, warehouseContract } from './contract';
 
 // Every behaviour of a driver, with DuckDB in a reader process of its own.
 warehouseContract('duckdb in a reader process', async () => {
@@ -35,15 +35,6 @@ async function until(what: string, check: () => boolean, withinMs = 10_000): Pro
     if (Date.now() > deadline) throw new Error(`still waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<WarehouseError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WarehouseError);
-  return error as WarehouseError;
 }
 
 describe('the DuckDB reader process', () => {
@@ -110,10 +101,9 @@ describe('the DuckDB reader process', () => {
   });
 
   it('refuses what the driver refuses, with the same codes: SQL that is not a read of gold, a statement past its timeout', async () => {
-    expect((await errorOf(wh.queryPublished(tenant, 'delete from gold.people'))).code).toBe('WAREHOUSE_READ_ONLY');
-    expect((await errorOf(wh.queryPublished(tenant, "select * from read_csv('/etc/passwd')"))).code).toBe('WAREHOUSE_READ_ONLY');
-    const timedOut = await errorOf(wh.queryPublished(tenant, LONG_QUERY, [], { timeoutMs: 300 }));
-    expect(timedOut.code).toBe('WAREHOUSE_TIMEOUT');
+    await expectWarehouseError(wh.queryPublished(tenant, 'delete from gold.people'), 'WAREHOUSE_READ_ONLY');
+    await expectWarehouseError(wh.queryPublished(tenant, "select * from read_csv('/etc/passwd')"), 'WAREHOUSE_READ_ONLY');
+    const timedOut = await expectWarehouseError(wh.queryPublished(tenant, LONG_QUERY, [], { timeoutMs: 300 }), 'WAREHOUSE_TIMEOUT');
     expect(timedOut.message).toBe('The statement was stopped after 300 ms.');
     expect((await wh.queryPublished(tenant, 'select count(*) as n from gold.people')).rows).toEqual([{ n: 2 }]);
   });
@@ -122,11 +112,10 @@ describe('the DuckDB reader process', () => {
     await wh.ping();
     const first = wh.readerPid;
     expect(first).toBeDefined();
-    const running = errorOf(wh.queryPublished(tenant, LONG_QUERY));
+    const running = expectWarehouseError(wh.queryPublished(tenant, LONG_QUERY), 'WAREHOUSE_UNAVAILABLE');
     await new Promise((resolve) => setTimeout(resolve, 300));
     process.kill(first as number, 'SIGKILL');
     const refused = await running;
-    expect(refused.code).toBe('WAREHOUSE_UNAVAILABLE');
     expect(refused.message).toBe('The warehouse reader process stopped while this request ran; try again.');
     expect(warnings).toEqual([`The warehouse reader process ${first} stopped (signal SIGKILL); 1 request(s) in flight were refused. The next request starts it again.`]);
 
@@ -148,8 +137,7 @@ describe('the DuckDB reader process', () => {
       // Stopped, it answers nothing: not even DuckDB's own interrupt at 300 ms can reply.
       process.kill(pid, 'SIGSTOP');
       const started = Date.now();
-      const refused = await errorOf(watched.queryPublished(tenant, 'select count(*) as n from gold.people'));
-      expect(refused.code).toBe('WAREHOUSE_UNAVAILABLE');
+      await expectWarehouseError(watched.queryPublished(tenant, 'select count(*) as n from gold.people'), 'WAREHOUSE_UNAVAILABLE');
       expect(Date.now() - started).toBeGreaterThanOrEqual(500);
       expect(warnings).toEqual([
         `The warehouse reader process ${pid} did not answer a statement within its 300 ms limit and 200 ms more; killing it.`,
@@ -219,11 +207,8 @@ describe('the DuckDB reader process', () => {
     const settings = loadSettings({ KINEO_DATA_DIR: path.dirname(rootDir), WAREHOUSE_ENGINE: 'databricks', DATABRICKS_HOST: 'example.invalid', DATABRICKS_HTTP_PATH: '/sql/1.0/warehouses/x', SECRET_STORE: 'env' });
     const reader = ChildReaderWarehouse.fromSettings(settings, {}, { warn: (message) => warnings.push(message), events: (event) => events.push(event) });
     const why = async () => {
-      const refused = await errorOf(reader.publishedVersion(tenant));
-      expect({ code: refused.code, message: refused.message }).toEqual({
-        code: 'WAREHOUSE_UNAVAILABLE',
-        message: 'DATABRICKS_AUTH=token needs the secret "databricks-token" in the secret store (env).',
-      });
+      const refused = await expectWarehouseError(reader.publishedVersion(tenant), 'WAREHOUSE_UNAVAILABLE');
+      expect(refused.message).toBe('DATABRICKS_AUTH=token needs the secret "databricks-token" in the secret store (env).');
     };
     const started = () => events.filter((e) => e.kind === 'started').length;
     try {

@@ -16,7 +16,8 @@ export const tenantB: TenantNamespace = { tenantId: '00000000-0000-4000-8000-000
 /** Provisioned and dropped by the case on prepared and derived versions. */
 export const tenantC: TenantNamespace = { tenantId: '00000000-0000-4000-8000-00000000000c', namespace: 't_00000c' };
 
-async function expectWarehouseError(promise: Promise<unknown>, code: string) {
+/** The WarehouseError `promise` rejects with, once it is one and has `code`. */
+export async function expectWarehouseError(promise: Promise<unknown>, code: string) {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,

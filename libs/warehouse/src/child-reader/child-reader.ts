@@ -247,13 +247,13 @@ export class ChildReaderWarehouse implements Warehouse {
     return this.call('release', [tenant]);
   }
 
-  /** The reader process answers, and DuckDB runs in it. */
+  /** The reader process answers, and its engine runs in it. */
   ping(): Promise<void> {
     return this.call('ping', []);
   }
 
   /**
-   * Closes every DuckDB the reader opened and stops it; requests arriving meanwhile get
+   * Closes what the reader's engine opened and stops it; requests arriving meanwhile get
    * WAREHOUSE_UNAVAILABLE. The next request after it starts a reader again.
    */
   async close(): Promise<void> {
