@@ -1345,24 +1345,30 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
         }
       }).map(Number);
     type Tile = { id: string; error: { code: string; message: string } | null; result: { rows: Row[]; cached: boolean } | null };
-    const ask = async (id: string) => {
+    const ask = async (id: string, who = 'acmeAdmin') => {
       const reply = await graphql<{ dashboard: { dataVersion: number; tiles: Tile[] } }>(
         apart,
         'query ($id: String!) { dashboard(id: $id) { dataVersion tiles { id error { code message } result { rows cached } } } }',
-        as('acmeAdmin'),
+        as(who),
         { id },
       );
       expect(reply.body.errors).toBeUndefined();
       return reply.body.data!.dashboard;
     };
     try {
-      for (const { id } of DASHBOARDS) {
-        const inProcess = await dashboard('acmeAdmin', id);
-        const answered = await ask(id);
-        expect({ id, version: answered.dataVersion }).toEqual({ id, version: inProcess.dataVersion });
+      // An org admin's dashboards, and a manager's, whose scope (their reports) reaches the reader as values.
+      const asked = [
+        ...DASHBOARDS.map(({ id }) => ({ id, who: 'acmeAdmin' })),
+        ...DASHBOARDS.filter((d) => d.roles.includes('manager')).map(({ id }) => ({ id, who: 'manager' })),
+      ];
+      expect(asked.filter((a) => a.who === 'manager').length).toBeGreaterThan(0);
+      for (const { id, who } of asked) {
+        const inProcess = await dashboard(who, id);
+        const answered = await ask(id, who);
+        expect({ id, who, version: answered.dataVersion }).toEqual({ id, who, version: inProcess.dataVersion });
         for (const tile of answered.tiles) {
-          expect({ tile: `${id}/${tile.id}`, error: tile.error, cached: tile.result?.cached, rows: tile.result?.rows }).toEqual({
-            tile: `${id}/${tile.id}`,
+          expect({ tile: `${who}: ${id}/${tile.id}`, error: tile.error, cached: tile.result?.cached, rows: tile.result?.rows }).toEqual({
+            tile: `${who}: ${id}/${tile.id}`,
             error: null,
             cached: false,
             rows: inProcess.tiles[tile.id].result.rows,
