@@ -185,6 +185,32 @@ test.describe('dashboards', () => {
     await expect(result.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').first()).toHaveText(/^\d[\d,]*$/);
   });
 
+  test('a chart that draws the first 50 of more says so, and exports every row in the order drawn', async ({ page, signIn }) => {
+    // This tenant's 4,800 users sit in organisations of 79 names; the chart by organisation draws the 50 with the most enrolments.
+    await signIn('noCertsAdmin');
+    await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
+    const byOrganisation = tile(page, 'by-organisation');
+    const cut = byOrganisation.getByTestId('cut-chart');
+    await expect(cut).toContainText('Showing the first 50 by Enrolments, largest first; there are more.');
+    await byOrganisation.getByText('Data table').click();
+    const drawn = await allRowHeaders(byOrganisation.getByRole('table'), byOrganisation);
+    expect(drawn).toHaveLength(50);
+    await expectNoSeriousA11yViolations(page);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), cut.getByRole('button', { name: 'Export CSV' }).click()]);
+    const { header, rows } = await readCsvDownload(download);
+    expect(rows.length).toBeGreaterThan(50);
+    expect(rows.slice(0, 50).map((r) => r[header.indexOf('Organisation')])).toEqual(drawn);
+    const counts = rows.map((r) => Number(r[header.indexOf('Enrolments')]));
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    // Every organisation's enrolments: together, the dashboard's own count of them.
+    const enrolments = tile(page, 'summary').locator('.kpi').filter({ has: page.locator('dt', { hasText: /^Enrolments$/ }) }).locator('dd');
+    expect(counts.reduce((a, b) => a + b, 0).toLocaleString('en-GB')).toBe(await enrolments.textContent());
+
+    // A chart that draws all it has says nothing of the kind.
+    await expect(tile(page, 'by-course-type').getByTestId('cut-chart')).toHaveCount(0);
+  });
+
   test('a filter change updates the chart and the URL, reloading the URL restores it, and a filter takes several values', async ({ page, signIn }) => {
     await signIn('admin');
     await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
@@ -347,6 +373,12 @@ test.describe('dashboards', () => {
     await period.selectOption({ label: 'Next 30 days' });
     const nothing = page.getByRole('status').filter({ hasText: 'Nothing matches these filters' });
     await expect(nothing).toBeVisible();
+    // The period begins after the last load's day, and the dashboard says so, with both days.
+    const next30 = (await page.getByTestId('period-days-Completed').textContent()) ?? '';
+    expect(next30).toContain(said(iso(today)));
+    await expect(nothing.getByTestId('period-after-data')).toHaveText(
+      `Completed is ${next30}, after the data's last day, 30 June 2026: the figures run to the date the last load was taken on.`,
+    );
     await expect(page.getByText('No course completions loaded yet')).toHaveCount(0);
     await nothing.getByRole('button', { name: 'Clear the filters' }).click();
     await expect(page).toHaveURL(/\/dashboards\/course-completion$/);

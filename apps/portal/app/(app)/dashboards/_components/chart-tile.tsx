@@ -4,8 +4,9 @@ import { useRouter } from 'next/navigation';
 import { useId, useMemo, useState, type ReactElement, type ReactNode } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell as ShapeCell, Legend, Line, LineChart, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ValueTone } from '@/generated/browser/graphql';
-import { dimensionColumns, measureColumns, queryOf, rowsOf, type Cell, type Column, type Row, type Tile } from './analytics.types';
+import { dimensionColumns, measureColumns, queryOf, rowsOf, type AnalyticsQueryInput, type Cell, type Column, type Reach, type Row, type Tile } from './analytics.types';
 import { DataTable, sortRows, type SortState } from './data-table';
+import { ExportButtons } from './export-buttons';
 import { formatCell, formatShare } from './format.util';
 
 // Calm, distinguishable hues, each at least 3:1 against white (WCAG non-text contrast).
@@ -61,13 +62,18 @@ interface ChartTileProps {
   tile: Tile;
   locale?: string;
   drillHref: (row: Row) => string;
+  /**
+   * A dashboard's chart: what its export of every row is named after and scoped to (the dashboard's
+   * title and the caller's reach) when it is cut. Explore says so of its answers itself.
+   */
+  cut?: { exportLabel: string; reach: Reach };
 }
 
 /**
  * A chart and, under it, the same rows as a table: the table is how a keyboard or screen-reader
  * user reads the chart and opens its drill lists; a click on a bar or slice opens the same list.
  */
-export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
+export function ChartTile({ tile, locale, drillHref, cut }: ChartTileProps) {
   const router = useRouter();
   const rows = rowsOf(tile.result.rows);
   const dims = dimensionColumns(tile);
@@ -125,6 +131,7 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
           {partial.label}: {partial.note}, so its figures are not a whole {partial.period}&apos;s{markOf(tile.chart, plotted.length)}.
         </p>
       ) : null}
+      {cut && tile.result.hasMore ? <CutChart tile={tile} locale={locale} {...cut} /> : null}
       <figcaption className="visually-hidden">{tile.title}: the table below holds the same figures.</figcaption>
       <details className="chart-data">
         <summary>Data table</summary>
@@ -139,6 +146,30 @@ export function ChartTile({ tile, locale, drillHref }: ChartTileProps) {
         />
       </details>
     </figure>
+  );
+}
+
+/**
+ * A ranked chart draws its first `limit` rows (the 50 organisations with the most enrolments): when
+ * there are more, it says so and offers them all, the same query without its limit, in the same
+ * order and scope, as a file (the export of a query keeps a limit it asks for, so it is taken off).
+ */
+function CutChart({ tile, locale, exportLabel, reach }: { tile: Tile; locale?: string; exportLabel: string; reach: Reach }) {
+  const query = queryOf(tile);
+  const shown = rowsOf(tile.result.rows).length;
+  const [first] = query.order ?? [];
+  const by = first ? tile.result.columns.find((c) => c.member === first.member) : undefined;
+  const { limit: _limit, offset: _offset, ...every } = query;
+  const whole: AnalyticsQueryInput = every;
+  const ranking = by ? ` by ${by.title}, ${first.direction === 'asc' ? 'smallest' : 'largest'} first` : '';
+  return (
+    <div className="chart-note cut-chart" role="status" data-testid="cut-chart">
+      <p>
+        Showing the first {shown.toLocaleString(locale)}
+        {ranking}; there are more. Export all of them, in this order:
+      </p>
+      <ExportButtons label={`${exportLabel} ${tile.title}`} request={{ query: whole, reach }} />
+    </div>
   );
 }
 

@@ -4,12 +4,12 @@ import { useQuery } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useMemo } from 'react';
 import { OperationError, runOperation } from '@/app/_client/graphql-client';
-import { rowsOf, cellOf, isAnswered, type Dashboard, type Row, type Tile } from './analytics.types';
+import { rowsOf, cellOf, isAnswered, type AnalyticsFilterInput, type Dashboard, type Row, type Tile } from './analytics.types';
 import { ChartTile } from './chart-tile';
 import { DashboardQuery } from './dashboard.operations';
 import { ACTIVE_MEMBER, filtersFromParams, hrefWith, reachFromParams, viewParams, withParams, type ParamValue, type PeriodContext } from './dashboard-url.util';
 import { FilterBar } from './filter-bar';
-import { formatAsOf } from './format.util';
+import { formatAsOf, formatPeriod } from './format.util';
 import { KpiTile } from './kpi-tile';
 import { DashboardSkeleton } from './skeleton';
 import { TableTile } from './table-tile';
@@ -33,6 +33,22 @@ function isEmpty(dashboard: Dashboard): boolean {
     if (tile.chart !== 'kpi') return rows.length === 0;
     return rows.every((row) => Object.values(row).every((v) => v === null || v === 0));
   });
+}
+
+/**
+ * The periods set that begin after the data's last day (a preset counts from today, and the last
+ * load may be older): why a period leaves nothing, said beside "Nothing matches these filters".
+ */
+function periodsAfterData(dashboard: Dashboard, filters: readonly AnalyticsFilterInput[]): { title: string; range: [string, string] }[] {
+  const lastDay = String(dashboard.asOf).slice(0, 10);
+  const after = new Map<string, [string, string]>();
+  for (const f of filters) {
+    // A period of several members (Activity on) sets each to the same days: said once.
+    const period = dashboard.periods.find((p) => p.members.includes(f.member));
+    const [from, to] = (f.values ?? []).map(String);
+    if (period && f.operator === 'inDateRange' && from && to && from > lastDay) after.set(period.title, [from, to]);
+  }
+  return [...after].map(([title, range]) => ({ title, range }));
 }
 
 /** A tile with neither answer nor error: a reply the portal cannot read, so worth asking again. */
@@ -99,6 +115,12 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
         // Filtered to nothing: the data is there, the filters leave none of it (not "upload a file").
         <div className="empty-state" role="status">
           <p>Nothing matches these filters: no {reach === 'direct' ? 'direct report' : 'learner'} has anything in them.</p>
+          {periodsAfterData(dashboard, options.queryKey[2]).map(({ title, range }) => (
+            <p key={title} data-testid="period-after-data">
+              {title} is {formatPeriod(range, locale)}, after the data&apos;s last day, {formatAsOf(dashboard.asOf, locale)}: the figures run to the
+              date the last load was taken on.
+            </p>
+          ))}
           <button type="button" className="button" onClick={() => router.replace(hrefWith(pathname, new URLSearchParams()), { scroll: false })}>
             Clear the filters
           </button>
@@ -119,7 +141,7 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
               ) : tile.chart === 'table' ? (
                 <TableTile tile={tile} dashboardTitle={dashboard.title} locale={locale} reach={reach} drillHref={(row) => learnersHref(tile, cellOf(tile, row))} />
               ) : (
-                <ChartTile tile={tile} locale={locale} drillHref={(row) => learnersHref(tile, cellOf(tile, row))} />
+                <ChartTile tile={tile} locale={locale} cut={{ exportLabel: dashboard.title, reach }} drillHref={(row) => learnersHref(tile, cellOf(tile, row))} />
               )}
             </section>
           ))}
