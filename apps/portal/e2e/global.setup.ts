@@ -12,7 +12,7 @@ const TENANT = { slug: 'acme-health', name: 'Acme Health Trust' };
 /**
  * Loaded without certifications: its Certification compliance dashboard says what to load. Over a
  * thousand active learners, so its org admin's Reports list runs past what one answer used to hold,
- * and in organisations of about 80 names, so a chart by organisation draws the first 50 of them.
+ * and in over 100 organisations (some sharing a name), so a chart by organisation draws the first 50.
  */
 const NO_CERTS_TENANT = { slug: 'globex-retail', name: 'Globex Retail' };
 const NO_CERTS_USERS = 4800;

@@ -45,7 +45,7 @@ describe('compiling a query', () => {
   it('emits Databricks SQL with backquoted aliases, date_trunc to a DATE and every value bound', () => {
     const compiled = compileQuery(query, { kind: 'manager', managerUserId: 42, reach: 'direct' }, databricksDialect, options);
     expect(compiled.sql).toBe(
-      'select learner_org.name as `Learner.organisationName`, ' +
+      'select learner_org.label as `Learner.organisationName`, ' +
         "cast(date_trunc('month', d_completed_date.date) as date) as `CourseProgress.completedDate.month`, " +
         'cast(count(case when f.is_complete then 1 end) as double) / nullif(count(*), 0) as `CourseProgress.completionRate`, ' +
         'count(*) as `CourseProgress.count` ' +
@@ -59,7 +59,7 @@ describe('compiling a query', () => {
         'and (course.course_type in (?, ?)) ' +
         'and (f.completed_date_key <> -1) ' +
         'and (f.completed_date_key between ? and ?) ' +
-        "group by learner_org.name, cast(date_trunc('month', d_completed_date.date) as date) " +
+        "group by learner_org.label, cast(date_trunc('month', d_completed_date.date) as date) " +
         'order by `CourseProgress.completedDate.month` asc nulls last, `Learner.organisationName` asc nulls last ' +
         'limit 21',
     );

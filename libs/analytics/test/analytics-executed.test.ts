@@ -166,9 +166,10 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       {
         dashboard: 'course-completion',
         tile: 'by-organisation',
-        expected: `select o.name as "Learner.organisationName", count(*) filter (where f.is_complete) / count(*) as "CourseProgress.completionRate",
+        // One row per organisation, each named by its label (two of one name are never summed as one).
+        expected: `select o.label as "Learner.organisationName", count(*) filter (where f.is_complete) / count(*) as "CourseProgress.completionRate",
           count(*) filter (where f.is_complete) as "CourseProgress.completed", count(*) as "CourseProgress.count"
-          from gold.fact_course_progress f ${ACTIVE} join gold.dim_organisation o on o.organisation_key = u.organisation_key group by o.name`,
+          from gold.fact_course_progress f ${ACTIVE} join gold.dim_organisation o on o.organisation_key = u.organisation_key group by o.organisation_key, o.label`,
       },
       {
         dashboard: 'course-completion',
@@ -515,7 +516,7 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       expect(rows.every((r) => r['Learner.organisationName'] === cell['Learner.organisationName'])).toBe(true);
       const expected = await gold.sql(
         `select f.completion_id from gold.fact_course_progress f join gold.dim_user u on u.user_key = f.user_key
-         join gold.dim_organisation o on o.organisation_key = u.organisation_key where o.name = ? order by coalesce(u.full_name, ''), f.completion_id`,
+         join gold.dim_organisation o on o.organisation_key = u.organisation_key where o.label = ? order by coalesce(u.full_name, ''), f.completion_id`,
         [cell['Learner.organisationName'] as string],
       );
       expect(ids).toEqual(expected.map((r) => r.completion_id));

@@ -59,7 +59,7 @@ describe('gold dimensions', () => {
   });
 
   it('organisations and positions carry their path, parent (-1 at the top or when missing) and depth', async () => {
-    expect(await t.rows('select organisation_key, name, path, parent_key, depth from gold.dim_organisation where organisation_key <> -1 order by 1')).toEqual([
+    expect(await t.rows('select organisation_key, name, path, parent_key, depth from gold.dim_organisation where organisation_key <> -1 and organisation_key < 13 order by 1')).toEqual([
       { organisation_key: 10, name: 'Head office', path: '/10', parent_key: -1, depth: 1 },
       { organisation_key: 11, name: 'Operations', path: '/10/11', parent_key: 10, depth: 2 },
       { organisation_key: 12, name: 'Lost branch', path: '/99/12', parent_key: -1, depth: 2 }, // depth counted from the path
@@ -67,6 +67,19 @@ describe('gold dimensions', () => {
     expect(await t.row('select name, path, parent_key, depth from gold.dim_position where position_key = 21')).toEqual({
       name: 'Engineer', path: '/20/21', parent_key: 20, depth: 2,
     });
+  });
+
+  it('an organisation is labelled by its name, told apart from another of the same name by its parent, then by its LMS id', async () => {
+    expect(await t.rows('select organisation_key, name, label from gold.dim_organisation order by 1')).toEqual([
+      { organisation_key: -1, name: 'Unknown', label: 'Unknown' },
+      { organisation_key: 10, name: 'Head office', label: 'Head office' },
+      { organisation_key: 11, name: 'Operations', label: 'Operations' },
+      { organisation_key: 12, name: 'Lost branch', label: 'Lost branch' },
+      { organisation_key: 13, name: 'Payroll', label: 'Payroll (Head office)' },
+      { organisation_key: 14, name: 'Payroll', label: 'Payroll (Operations)' },
+      { organisation_key: 15, name: 'Team', label: 'Team (#15)' },
+      { organisation_key: 16, name: 'Team', label: 'Team (#16)' },
+    ]);
   });
 
   it('courses are typed elearning, blended or seminar, and hidden courses are left out of dashboards', async () => {

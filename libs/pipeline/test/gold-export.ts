@@ -39,6 +39,11 @@ export const GOLD_EXPORT: LmsExport = {
     { id: 10, parentid: 0, path: '/10', depthlevel: 1, shortname: 'HQ', fullname: 'Head office' }, // top
     { id: 11, parentid: 10, path: '/10/11', depthlevel: 2, shortname: 'OPS', fullname: 'Operations' }, // child
     { id: 12, parentid: 99, path: '/99/12', shortname: 'LOST', fullname: 'Lost branch' }, // parent missing, no depthlevel
+    // One name under two parents, then twice under one: told apart by the parent's name, then by the id.
+    { id: 13, parentid: 10, path: '/10/13', depthlevel: 2, shortname: 'PAY1', fullname: 'Payroll' },
+    { id: 14, parentid: 11, path: '/10/11/14', depthlevel: 3, shortname: 'PAY2', fullname: 'Payroll' },
+    { id: 15, parentid: 11, path: '/10/11/15', depthlevel: 3, shortname: 'T1', fullname: 'Team' },
+    { id: 16, parentid: 11, path: '/10/11/16', depthlevel: 3, shortname: 'T2', fullname: 'Team' },
   ],
   positions: [
     { id: 20, parentid: 0, path: '/20', depthlevel: 1, fullname: 'Manager' },

@@ -26,7 +26,12 @@ const LEARNER_DIMENSIONS: Record<string, DimensionDef> = {
   country: learnerColumn('string', 'Country', 'The country code of the user record.', 'country'),
   isActive: learnerColumn('boolean', 'Active', 'Neither deleted nor suspended (dashboards show active learners by default).', 'is_active'),
   organisationId: dimension('number', 'Organisation id', "The LMS id of the learner's current primary organisation.", (n) => `${n.learner_org}.organisation_id`),
-  organisationName: dimension('string', 'Organisation', "The learner's current primary organisation.", (n) => `${n.learner_org}.name`),
+  organisationName: dimension(
+    'string',
+    'Organisation',
+    "The learner's current primary organisation: its LMS name, with its parent's in brackets where another organisation has the same name ('Payroll (Finance South)'), or its LMS id where the parent's is shared too ('Payroll (#42)').",
+    (n) => `${n.learner_org}.label`,
+  ),
   organisationPath: dimension(
     'string',
     'Organisation path',
