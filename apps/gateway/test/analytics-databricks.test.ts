@@ -188,18 +188,18 @@ describe('analytics over GraphQL on a Databricks tenant', () => {
   });
 
   it('narrows a dashboard by a filter as SQL written here does', async () => {
-    const [course] = await sql("select c.name from gold.fact_course_progress f join gold.dim_course c on c.course_key = f.course_key group by c.name order by count(*) desc, c.name limit 1");
+    const [course] = await sql("select c.label from gold.fact_course_progress f join gold.dim_course c on c.course_key = f.course_key group by c.label order by count(*) desc, c.label limit 1");
     const reply = await graphql<{ dashboard: { tiles: { id: string; result: Result }[] } }>(
       app,
       'query ($filters: [AnalyticsFilterInput!]) { dashboard(id: "course-completion", filters: $filters) { tiles { id result { rows dataVersion rollup } } } }',
       as('admin'),
-      { filters: [{ member: 'CourseProgress.courseName', operator: 'equals', values: [course.name] }] },
+      { filters: [{ member: 'CourseProgress.courseName', operator: 'equals', values: [course.label] }] },
     );
     expect(reply.body.errors).toBeUndefined();
     const summary = reply.body.data!.dashboard.tiles.find((t) => t.id === 'summary')!.result.rows[0];
     const [expected] = await sql(
-      'select count(*) as n from gold.fact_course_progress f join gold.dim_user u on u.user_key = f.user_key and u.is_active join gold.dim_course c on c.course_key = f.course_key where c.name = ?',
-      [String(course.name)],
+      'select count(*) as n from gold.fact_course_progress f join gold.dim_user u on u.user_key = f.user_key and u.is_active join gold.dim_course c on c.course_key = f.course_key where c.label = ?',
+      [String(course.label)],
     );
     expect(Number(summary['CourseProgress.count'])).toBe(Number(expected.n));
     expect(Number(expected.n)).toBeGreaterThan(0);

@@ -530,7 +530,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
         );
         const learners = new Map(own.map((r) => [Number(r.organisation_id), Number(r.n)]));
         const onPaths = new Set(own.flatMap((r) => r.path.split('/').filter(Boolean).map(Number)));
-        const all = await sql<{ organisation_id: number; name: string; path: string; depth: number }>(acme, 'select organisation_id, name, path, depth from gold.dim_organisation where organisation_key > 0');
+        const all = await sql<{ organisation_id: number; name: string; path: string; depth: number }>(acme, 'select organisation_id, label as name, path, depth from gold.dim_organisation where organisation_key > 0');
         return all
           .filter((r) => onPaths.has(Number(r.organisation_id)))
           .map((r) => ({ id: Number(r.organisation_id), name: r.name, path: r.path, depth: Number(r.depth), learners: learners.get(Number(r.organisation_id)) ?? 0 }));

@@ -55,7 +55,7 @@ describe('compiling a query', () => {
         'left join gold.dim_date d_completed_date on d_completed_date.date_key = f.completed_date_key ' +
         'left join gold.dim_course course on course.course_key = f.course_key ' +
         "where (f.user_key in (select r.user_key from gold.dim_manager_relationship r where r.manager_user_key = ? and r.relationship = 'direct')) " +
-        'and ((instr(lower(course.name), ?) > 0)) ' +
+        'and ((instr(lower(course.label), ?) > 0)) ' +
         'and (course.course_type in (?, ?)) ' +
         'and (f.completed_date_key <> -1) ' +
         'and (f.completed_date_key between ? and ?) ' +

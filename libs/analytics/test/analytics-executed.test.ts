@@ -211,9 +211,9 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       {
         dashboard: 'program-progress',
         tile: 'by-program',
-        expected: `select p.name as "ProgramProgress.programName", count(*) filter (where f.is_overdue) as "ProgramProgress.overdue",
+        expected: `select p.label as "ProgramProgress.programName", count(*) filter (where f.is_overdue) as "ProgramProgress.overdue",
           count(*) filter (where not f.is_complete and cast(f.due_at as date) between date '${AS_OF}' and ${asOfPlus(30)}) as "ProgramProgress.dueIn30Days"
-          from gold.fact_program_progress f ${ACTIVE} join gold.dim_program p on p.program_key = f.program_key group by 1`,
+          from gold.fact_program_progress f ${ACTIVE} join gold.dim_program p on p.program_key = f.program_key group by p.program_key, p.label`,
       },
       {
         dashboard: 'learning-activity',

@@ -82,8 +82,28 @@ describe('gold dimensions', () => {
     ]);
   });
 
+  it('a course, program or certification is labelled by its name, told apart from another of the same name by its short name, then by its LMS id', async () => {
+    expect(await t.rows('select course_key, label from gold.dim_course order by 1')).toEqual([
+      { course_key: -1, label: 'Unknown' },
+      { course_key: 100, label: 'Fire safety (FS)' },
+      { course_key: 101, label: 'First aid' },
+      { course_key: 102, label: 'Evacuation drill' },
+      { course_key: 103, label: 'Old course' },
+      { course_key: 104, label: 'Fire safety (FS-2)' },
+      { course_key: 105, label: 'Fire safety (#105)' },
+    ]);
+    expect(await t.rows('select program_key, label from gold.dim_program order by 1')).toEqual([
+      { program_key: -1, label: 'Unknown' },
+      { program_key: 300, label: 'Induction' },
+    ]);
+    expect(await t.rows('select certification_key, label from gold.dim_certification order by 1')).toEqual([
+      { certification_key: -1, label: 'Unknown' },
+      { certification_key: 40, label: 'Fire warden' },
+    ]);
+  });
+
   it('courses are typed elearning, blended or seminar, and hidden courses are left out of dashboards', async () => {
-    expect(await t.rows('select course_key, course_id, name, course_type, include_in_dashboard from gold.dim_course where course_key <> -1 order by 1')).toEqual([
+    expect(await t.rows('select course_key, course_id, name, course_type, include_in_dashboard from gold.dim_course where course_key between 0 and 103 order by 1')).toEqual([
       { course_key: 100, course_id: 100, name: 'Fire safety', course_type: 'elearning', include_in_dashboard: true },
       { course_key: 101, course_id: 101, name: 'First aid', course_type: 'blended', include_in_dashboard: true },
       { course_key: 102, course_id: 102, name: 'Evacuation drill', course_type: 'seminar', include_in_dashboard: true },

@@ -54,6 +54,9 @@ export const GOLD_EXPORT: LmsExport = {
     { id: 101, fullname: 'First aid', shortname: 'FA', coursetype: 1, visible: 1 }, // blended
     { id: 102, fullname: 'Evacuation drill', shortname: 'ED', coursetype: 2, visible: 1 }, // seminar
     { id: 103, fullname: 'Old course', shortname: 'OC', coursetype: 0, visible: 0 }, // hidden from dashboards
+    // Two more named 'Fire safety': told apart by the short name, or, without one, by the id.
+    { id: 104, fullname: 'Fire safety', shortname: 'FS-2', coursetype: 0, visible: 1 },
+    { id: 105, fullname: 'Fire safety', shortname: '', coursetype: 0, visible: 1 },
   ],
   course_completions: [
     // complete: started 2025-01-03 09:00, completed 2025-01-10 09:00 -> 7 days

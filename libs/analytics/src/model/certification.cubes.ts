@@ -12,7 +12,12 @@ const CERTIFICATION_NODE: JoinNode = {
 
 const CERTIFICATION_DIMENSIONS: Record<string, DimensionDef> = {
   certificationId: dimension('number', 'Certification id', 'The LMS certification id (certifid).', (n) => `${n.certification}.certification_id`),
-  certificationName: dimension('string', 'Certification', 'The certification name.', (n) => `${n.certification}.name`),
+  certificationName: dimension(
+    'string',
+    'Certification',
+    'The certification name, with its short name in brackets where another certification has the same name, or its LMS id where that is shared too.',
+    (n) => `${n.certification}.label`,
+  ),
   activePeriod: dimension('string', 'Active period', "How long a certification stays valid ('1 year').", (n) => `${n.certification}.active_period`),
   windowPeriod: dimension('string', 'Window period', 'How long before expiry recertification opens.', (n) => `${n.certification}.window_period`),
 };

@@ -8,7 +8,12 @@ export const COURSE_NODE: JoinNode = { table: 'dim_course', on: (n) => `${n.cour
 
 export const COURSE_DIMENSIONS: Record<string, DimensionDef> = {
   courseId: dimension('number', 'Course id', 'The LMS course id.', (n) => `${n.course}.course_id`),
-  courseName: dimension('string', 'Course', 'The course name.', (n) => `${n.course}.name`),
+  courseName: dimension(
+    'string',
+    'Course',
+    "The course name, with its short name in brackets where another course has the same name ('Fire safety (FS-2025)'), or its LMS id where that is shared too.",
+    (n) => `${n.course}.label`,
+  ),
   courseShortName: dimension('string', 'Course short name', 'The course short name.', (n) => `${n.course}.short_name`),
   courseType: coded(dimension('string', 'Course type', "'elearning', 'blended', 'seminar' or 'N/A'.", (n) => `${n.course}.course_type`), COURSE_TYPE),
 };

@@ -8,7 +8,12 @@ const PROGRAM_NODE: JoinNode = { table: 'dim_program', on: (n) => `${n.program}.
 
 const PROGRAM_DIMENSIONS: Record<string, DimensionDef> = {
   programId: dimension('number', 'Program id', 'The LMS program id.', (n) => `${n.program}.program_id`),
-  programName: dimension('string', 'Program', 'The program name.', (n) => `${n.program}.name`),
+  programName: dimension(
+    'string',
+    'Program',
+    'The program name, with its short name in brackets where another program has the same name, or its LMS id where that is shared too.',
+    (n) => `${n.program}.label`,
+  ),
 };
 
 /** Not complete, due on or after the build's day and within `days` of it (inactive learners are never due, as never overdue). */

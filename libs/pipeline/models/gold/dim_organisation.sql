@@ -26,11 +26,7 @@ with named as (
 )
 select
   organisation_key, organisation_id, name, short_name, idnumber, path, parent_key, depth, framework_id, is_visible,
-  case
-    when count(*) over (partition by name) = 1 and name <> 'Unknown' then name
-    when parent_name is not null and count(*) over (partition by name, parent_name) = 1 then name || ' (' || parent_name || ')'
-    else name || ' (#' || cast(organisation_id as string) || ')'
-  end as label
+  {{distinctLabel(name, parent_name, organisation_id)}} as label
 from named
 union all
 select -1, -1, 'Unknown', 'N/A', 'N/A', 'N/A', -1, cast(null as int), cast(null as bigint), true, 'Unknown'

@@ -51,6 +51,22 @@ const PLACEHOLDERS: Record<string, Expand> = {
   now: (d, args) => (arity('now', args, 0), d.now()),
   dimDateFirst: (_d, args) => (arity('dimDateFirst', args, 0), `date '${DIM_DATE_FIRST}'`),
   dimDateLast: (_d, args) => (arity('dimDateLast', args, 0), `date '${DIM_DATE_LAST}'`),
+  /**
+   * The name a dimension row is grouped, filtered and listed by (the same SQL on both engines,
+   * written once): its name where no other row of the table has it (and it is not the unknown
+   * member's 'Unknown'); else the name with `qualifier` in brackets where that pair is the only one
+   * ('Payroll (Finance South)'); else the name with the LMS id ('Payroll (#42)'). So two rows of one
+   * name are never summed as one. A window over the table: the model selects it from a CTE or
+   * subquery that names `name`, `qualifier` and `id` as columns.
+   */
+  distinctLabel: (_d, args) => {
+    const [name, qualifier, id] = arity('distinctLabel', args, 3);
+    return (
+      `case when count(*) over (partition by ${name}) = 1 and ${name} <> 'Unknown' then ${name} ` +
+      `when ${qualifier} is not null and count(*) over (partition by ${name}, ${qualifier}) = 1 then ${name} || ' (' || ${qualifier} || ')' ` +
+      `else ${name} || ' (#' || cast(${id} as string) || ')' end`
+    );
+  },
   /** The gold date key of a date or timestamp: -1 when it is NULL or outside gold.dim_date. */
   dimDateKey: (d, args) => {
     const [expr] = arity('dimDateKey', args, 1);

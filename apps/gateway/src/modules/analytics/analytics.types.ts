@@ -396,7 +396,10 @@ export class OrganisationType {
   @Field(() => Int, { description: 'Its LMS id.' })
   id!: number;
 
-  @Field()
+  @Field({
+    description:
+      "Its name as the dashboards give it (`Learner.organisationName`): the LMS name, with its parent's in brackets where another organisation has the same name ('Payroll (Finance South)'), or its LMS id where that is shared too.",
+  })
   name!: string;
 
   @Field({ description: "Its LMS ids from the top ('/1/5/9'); filter `Learner.organisationTree` with contains '/<id>/' to take it and everything under it." })

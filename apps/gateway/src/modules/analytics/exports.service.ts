@@ -187,13 +187,14 @@ export class ExportsService {
   private async organisationNamesOf(ref: TenantNamespace, version: number, ids: number[], timeoutMs: number): Promise<Map<number, string>> {
     if (ids.length === 0) return new Map();
     try {
-      const { rows } = await this.warehouse.queryPublished<{ organisation_id: number | bigint; name: string }>(
+      // Every column: `label` (as the dashboards name an organisation) where the version has it, else the name.
+      const { rows } = await this.warehouse.queryPublished<{ organisation_id: number | bigint; name: string; label?: string | null }>(
         ref,
-        `select organisation_id, name from gold.dim_organisation where organisation_id in (${ids.map(() => '?').join(', ')})`,
+        `select * from gold.dim_organisation where organisation_id in (${ids.map(() => '?').join(', ')})`,
         ids,
         { version, timeoutMs },
       );
-      return new Map(rows.map((r) => [Number(r.organisation_id), r.name]));
+      return new Map(rows.map((r) => [Number(r.organisation_id), r.label ?? r.name]));
     } catch (error) {
       this.logger.warn(`Could not read the organisations' names for an export's About sheet: ${(error as Error).message}`);
       return new Map();

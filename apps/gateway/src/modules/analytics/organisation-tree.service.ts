@@ -7,6 +7,7 @@ import { AnalyticsService, type AnalyticsTenant } from './analytics.service';
 /** An organisation of the LMS hierarchy as the filters and a viewer's grants list it. */
 export interface OrganisationNode {
   id: number;
+  /** As the dashboards name it: `dim_organisation.label` (the name only on a version built before it). */
   name: string;
   /** Its LMS ids from the top ('/1/5/9'): an organisation's descendants are those whose path runs through it. */
   path: string;
@@ -16,7 +17,8 @@ export interface OrganisationNode {
   learners: number;
 }
 
-type OrganisationRow = { organisation_id: number | bigint; name: string; path: string; depth: number | null };
+/** `label` (the name told apart from another organisation's of the same name) is there from the release that added it; older versions have the name alone. */
+type OrganisationRow = { organisation_id: number | bigint; name: string; label?: string | null; path: string; depth: number | null };
 
 /**
  * The part of the organisation hierarchy a caller's learners sit in: each organisation with
@@ -46,14 +48,15 @@ export class OrganisationTreeService {
     }
     if (learners.size === 0) return [];
     // The whole dimension, one fixed statement: an organisation list is thousands of rows at most.
+    // Every column, so a version built before `label` existed still lists its organisations by name.
     const { rows } = await this.warehouse.queryPublished<OrganisationRow>(
       { tenantId: tenant.tenantId, namespace: tenant.namespace },
-      'select organisation_id, name, path, depth from gold.dim_organisation where organisation_key > 0',
+      'select * from gold.dim_organisation where organisation_key > 0',
     );
     return rows
       .map((r) => ({ ...r, id: Number(r.organisation_id) }))
       .filter((r) => learners.has(r.id) || above.has(r.id))
-      .map((r) => ({ id: r.id, name: r.name, path: r.path, depth: r.depth ?? idsOf(r.path).length, learners: learners.get(r.id) ?? 0 }))
+      .map((r) => ({ id: r.id, name: r.label ?? r.name, path: r.path, depth: r.depth ?? idsOf(r.path).length, learners: learners.get(r.id) ?? 0 }))
       .sort((a, b) => comparePaths(a.path, b.path));
   }
 }
