@@ -385,7 +385,7 @@ test.describe('dashboards', () => {
     const next30 = (await page.getByTestId('period-days-Completed').textContent()) ?? '';
     expect(next30).toContain(said(iso(today)));
     await expect(nothing.getByTestId('period-after-data')).toHaveText(
-      `Completed is ${next30}, after the data's last day, 30 June 2026: the figures run to the date the last load was taken on.`,
+      `Completed: ${next30}. That begins after the data's last day, 30 June 2026: the figures run to the date the last load was taken on.`,
     );
     await expect(page.getByText('No course completions loaded yet')).toHaveCount(0);
     await nothing.getByRole('button', { name: 'Clear the filters' }).click();

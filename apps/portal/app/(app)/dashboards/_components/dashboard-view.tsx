@@ -117,8 +117,8 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
           <p>Nothing matches these filters: no {reach === 'direct' ? 'direct report' : 'learner'} has anything in them.</p>
           {periodsAfterData(dashboard, options.queryKey[2]).map(({ title, range }) => (
             <p key={title} data-testid="period-after-data">
-              {title} is {formatPeriod(range, locale)}, after the data&apos;s last day, {formatAsOf(dashboard.asOf, locale)}: the figures run to the
-              date the last load was taken on.
+              {title}: {formatPeriod(range, locale)}. That begins after the data&apos;s last day, {formatAsOf(dashboard.asOf, locale)}: the figures
+              run to the date the last load was taken on.
             </p>
           ))}
           <button type="button" className="button" onClick={() => router.replace(hrefWith(pathname, new URLSearchParams()), { scroll: false })}>
