@@ -82,7 +82,7 @@ describe('gold dimensions', () => {
     ]);
   });
 
-  it('a course, program or certification is labelled by its name, told apart from another of the same name by its short name, then by its LMS id', async () => {
+  it('a course, program, certification or SCORM package is labelled by its name, told apart from another of the same name by its short name (a package: its course), then by its LMS id', async () => {
     expect(await t.rows('select course_key, label from gold.dim_course order by 1')).toEqual([
       { course_key: -1, label: 'Unknown' },
       { course_key: 100, label: 'Fire safety (FS)' },
@@ -99,6 +99,13 @@ describe('gold dimensions', () => {
     expect(await t.rows('select certification_key, label from gold.dim_certification order by 1')).toEqual([
       { certification_key: -1, label: 'Unknown' },
       { certification_key: 40, label: 'Fire warden' },
+    ]);
+    // A SCORM package by its course's name.
+    expect(await t.rows('select scorm_key, label from gold.dim_scorm order by 1')).toEqual([
+      { scorm_key: -1, label: 'Unknown' },
+      { scorm_key: 500, label: 'Fire safety 1.2' },
+      { scorm_key: 501, label: 'Fire safety 2004 (Fire safety)' },
+      { scorm_key: 509, label: 'Fire safety 2004 (First aid)' },
     ]);
   });
 
@@ -119,7 +126,7 @@ describe('gold dimensions', () => {
   });
 
   it('a SCORM package carries its course and version', async () => {
-    expect(await t.rows('select scorm_key, course_key, version, scorm_version, grading_method from gold.dim_scorm where scorm_key <> -1 order by 1')).toEqual([
+    expect(await t.rows('select scorm_key, course_key, version, scorm_version, grading_method from gold.dim_scorm where scorm_key in (500, 501) order by 1')).toEqual([
       { scorm_key: 500, course_key: 100, version: 'SCORM_12', scorm_version: '1.2', grading_method: 'highest' },
       { scorm_key: 501, course_key: 100, version: 'SCORM_13', scorm_version: '2004', grading_method: 'last' },
     ]);

@@ -117,6 +117,7 @@ export const GOLD_EXPORT: LmsExport = {
   scorm: [
     { id: 500, course: 100, name: 'Fire safety 1.2', version: 'SCORM_12', whatgrade: 0, maxattempt: 0 },
     { id: 501, course: 100, name: 'Fire safety 2004', version: 'SCORM_13', whatgrade: 3, maxattempt: 2 },
+    { id: 509, course: 101, name: 'Fire safety 2004', version: 'SCORM_13', whatgrade: 3, maxattempt: 2 }, // the same name in another course
   ],
   scorm_tracks: [
     // 1.2 passed: complete and passed, 10:30.5

@@ -25,7 +25,12 @@ export const SCORM = factCube({
   dimensions: {
     ...COURSE_DIMENSIONS,
     scormId: dimension('number', 'SCORM id', 'The LMS SCORM package id.', (n) => `${n.scorm}.scorm_id`),
-    scormName: dimension('string', 'SCORM package', 'The package name.', (n) => `${n.scorm}.name`),
+    scormName: dimension(
+      'string',
+      'SCORM package',
+      "The package name, with its course's name in brackets where another package has the same name ('Module 1 (Fire safety)'), or its id where that is shared too.",
+      (n) => `${n.scorm}.label`,
+    ),
     scormVersion: column('string', 'SCORM version', "'1.2' or '2004'.", 'scorm_version'),
     status: coded(column('string', 'Status', 'The lesson or completion status as the package reported it.', 'status'), SCORM_STATUS),
     successStatus: coded(column('string', 'Success status', 'SCORM 2004 success status.', 'success_status'), SCORM_SUCCESS_STATUS),
