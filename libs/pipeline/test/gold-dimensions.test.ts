@@ -82,7 +82,7 @@ describe('gold dimensions', () => {
     ]);
   });
 
-  it('a course, program, certification or SCORM package is labelled by its name, told apart from another of the same name by its short name (a package: its course), then by its LMS id', async () => {
+  it('a course, program, certification, SCORM package or seminar is labelled by its name, told apart from another of the same name by its short name (a package or seminar: its course), then by its LMS id', async () => {
     expect(await t.rows('select course_key, label from gold.dim_course order by 1')).toEqual([
       { course_key: -1, label: 'Unknown' },
       { course_key: 100, label: 'Fire safety (FS)' },
@@ -106,6 +106,13 @@ describe('gold dimensions', () => {
       { scorm_key: 500, label: 'Fire safety 1.2' },
       { scorm_key: 501, label: 'Fire safety 2004 (Fire safety)' },
       { scorm_key: 509, label: 'Fire safety 2004 (First aid)' },
+    ]);
+    // A seminar by its course's name, the same label on each of its events.
+    expect(await t.rows('select event_key, seminar_id, seminar_label from gold.dim_seminar_event order by 1')).toEqual([
+      { event_key: -1, seminar_id: null, seminar_label: 'Unknown' },
+      { event_key: 600, seminar_id: 60, seminar_label: 'Evacuation drill (Evacuation drill)' },
+      { event_key: 601, seminar_id: 60, seminar_label: 'Evacuation drill (Evacuation drill)' },
+      { event_key: 609, seminar_id: 69, seminar_label: 'Evacuation drill (First aid)' },
     ]);
   });
 

@@ -147,6 +147,8 @@ export const GOLD_EXPORT: LmsExport = {
     { sessionid: 600, facetofaceid: 60, seminarname: 'Evacuation drill', courseid: 102, capacity: 10, cancelledstatus: 0, timestart: '2025-02-10T09:00:00Z', timefinish: '2025-02-10T12:00:00Z' },
     { sessionid: 600, facetofaceid: 60, seminarname: 'Evacuation drill', courseid: 102, capacity: 10, cancelledstatus: 0, timestart: '2025-02-11T09:00:00Z', timefinish: '2025-02-11T11:30:00Z' },
     { sessionid: 601, facetofaceid: 60, seminarname: 'Evacuation drill', courseid: 102, capacity: 10, cancelledstatus: 0, timestart: '2025-02-20T10:00:00Z', timefinish: '2025-02-20T11:00:00Z' },
+    // Another seminar of the same name, in another course.
+    { sessionid: 609, facetofaceid: 69, seminarname: 'Evacuation drill', courseid: 101, capacity: 5, cancelledstatus: 0, timestart: '2025-03-10T09:00:00Z', timefinish: '2025-03-10T10:00:00Z' },
   ],
   seminar_signups: [
     // booked, then attended: attended, 3 h + 2.5 h on the two session days

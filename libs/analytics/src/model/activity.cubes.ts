@@ -79,7 +79,12 @@ export const SEMINAR_SIGNUP = factCube({
   },
   dimensions: {
     ...COURSE_DIMENSIONS,
-    seminarName: dimension('string', 'Seminar', 'The seminar name.', (n) => `${n.event}.seminar_name`),
+    seminarName: dimension(
+      'string',
+      'Seminar',
+      "The seminar name, with its course's name in brackets where another seminar has the same name, or its id where that is shared too.",
+      (n) => `${n.event}.seminar_label`,
+    ),
     eventId: dimension('number', 'Seminar event id', 'The LMS session id of the event.', (n) => `${n.event}.session_id`),
     status: coded(column('string', 'Status', "'booked', 'waitlisted', 'attended', 'no_show', 'cancelled', 'requested', 'declined', 'approved' or 'unknown'.", 'status'), SEMINAR_STATUS),
     attended: column('boolean', 'Attended', 'Fully or partially attended.', 'attended'),

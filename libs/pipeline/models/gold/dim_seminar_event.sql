@@ -20,6 +20,19 @@ with events as (
       then {{toUnixSeconds(s.timefinish)}} - {{toUnixSeconds(s.timestart)}} end) as scheduled_seconds
   from silver.seminar_sessions s
   group by s.sessionid
+),
+-- One row per seminar (facetofaceid), for its label: the name, told apart from another seminar's of
+-- the same name by its course's name, then by its id (distinctLabel). Its events share it.
+seminars as (
+  select e.seminar_id, coalesce(min(e.seminar_name), 'N/A') as name, min(c.name) as qualifier
+  from events e
+  left join gold.dim_course c on c.course_key = e.course_id and c.course_key <> -1
+  where e.seminar_id is not null
+  group by e.seminar_id
+),
+labelled as (
+  select seminar_id, {{distinctLabel(name, qualifier, seminar_id)}} as seminar_label
+  from seminars
 )
 select
   e.sessionid as event_key,
@@ -34,8 +47,10 @@ select
   e.ends_at,
   {{dimDateKey(e.starts_at)}} as start_date_key,
   {{dimDateKey(e.ends_at)}} as end_date_key,
-  cast(coalesce(e.scheduled_seconds, 0) as double) as scheduled_seconds
+  cast(coalesce(e.scheduled_seconds, 0) as double) as scheduled_seconds,
+  coalesce(l.seminar_label, e.seminar_name, 'N/A') as seminar_label
 from events e
 left join gold.dim_course c on c.course_key = e.course_id and c.course_key <> -1
+left join labelled l on l.seminar_id = e.seminar_id
 union all
-select -1, -1, cast(null as bigint), 'Unknown', -1, cast(null as bigint), false, 0, cast(null as timestamp), cast(null as timestamp), -1, -1, cast(0 as double)
+select -1, -1, cast(null as bigint), 'Unknown', -1, cast(null as bigint), false, 0, cast(null as timestamp), cast(null as timestamp), -1, -1, cast(0 as double), 'Unknown'
