@@ -333,6 +333,29 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       const [total] = await gold.sql('select count(*) as n from gold.fact_course_progress f join gold.dim_user u on u.user_key = f.user_key where u.user_key <> -1');
       expect(all['CourseProgress.count']).toBe(total.n);
     });
+
+    it("the Manager filter takes one manager's learners by the name it lists, even where another user has that manager's name", async () => {
+      // The filter's values: one per manager (the learners' managers as at the build), each their label.
+      const listed = await run({ measures: ['Learner.count'], dimensions: ['Learner.managerName'], order: [{ member: 'Learner.managerName', direction: 'asc' }], limit: 500 });
+      const managers = await gold.sql(
+        `select m.user_key, m.label, count(*) as n from gold.dim_user u join gold.dim_user m on m.user_key = u.manager_user_key
+         where u.user_key <> -1 and m.user_key <> -1 group by m.user_key, m.label order by m.label`,
+      );
+      expect(managers.length).toBeGreaterThan(5);
+      expect(listed.filter((r) => r['Learner.managerName'] !== 'Unknown').map((r) => [r['Learner.managerName'], r['Learner.count']])).toEqual(
+        managers.map((m) => [m.label, m.n]),
+      );
+      // A label names one user: a namesake gets their username (or id) beside the name.
+      const [namesakes] = await gold.sql('select count(*) as n from gold.dim_user group by full_name order by n desc limit 1');
+      expect(namesakes.n).toBeGreaterThan(1);
+      const [labels] = await gold.sql('select count(distinct label) as labels, count(*) as users from gold.dim_user');
+      expect(labels.labels).toBe(labels.users);
+      for (const m of managers) {
+        const filtered = await run({ measures: ['Learner.count'], dimensions: ['Learner.userId'], filters: [{ member: 'Learner.managerName', operator: 'equals', values: [m.label] }], limit: 500 });
+        const expected = await gold.sql('select user_id from gold.dim_user where manager_user_key = ? and user_key <> -1 order by 1', [m.user_key]);
+        expect(filtered.map((r) => r['Learner.userId']).sort((a, b) => Number(a) - Number(b))).toEqual(expected.map((r) => r.user_id));
+      }
+    });
   });
 
   describe('scope', () => {

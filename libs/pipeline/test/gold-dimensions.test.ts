@@ -35,6 +35,17 @@ describe('gold dimensions', () => {
     });
   });
 
+  it('a user is labelled by their full name, told apart from another of the same name by their username, then by their LMS id', async () => {
+    expect(await t.rows('select user_key, full_name, label from gold.dim_user where user_key in (-1, 1, 5, 13, 14, 15) order by 1')).toEqual([
+      { user_key: -1, full_name: 'Unknown', label: 'Unknown' },
+      { user_key: 1, full_name: 'Ada Test', label: 'Ada Test (ada)' },
+      { user_key: 5, full_name: 'Eve Test', label: 'Eve Test' },
+      { user_key: 13, full_name: 'Ada Test', label: 'Ada Test (ada2)' },
+      { user_key: 14, full_name: 'Sam Test', label: 'Sam Test (#14)' },
+      { user_key: 15, full_name: 'Sam Test', label: 'Sam Test (#15)' },
+    ]);
+  });
+
   it('a user whose manager was deleted has manager_user_key -1', async () => {
     expect(await t.row('select manager_user_key from gold.dim_user where user_key = 4')).toEqual({ manager_user_key: -1 });
   });

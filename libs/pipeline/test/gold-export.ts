@@ -27,6 +27,10 @@ export const GOLD_EXPORT: LmsExport = {
     user(10, 'jo'),
     user(11, 'kai'),
     { id: 12, username: 'noname', suspended: 0, deleted: 0 }, // no names, no email
+    // A second 'Ada Test', told apart by the username; two 'Sam Test' without one, by the id.
+    { ...user(13, 'ada'), username: 'ada2', email: 'ada2@example.org' },
+    { ...user(14, 'sam'), username: '' },
+    { ...user(15, 'sam'), username: ' ' },
   ],
   job_assignments: [
     { id: 101, userid: 1, sortorder: 1, organisationid: 11, positionid: 20 },

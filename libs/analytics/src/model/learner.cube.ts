@@ -48,7 +48,12 @@ const LEARNER_DIMENSIONS: Record<string, DimensionDef> = {
   positionId: dimension('number', 'Position id', "The LMS id of the learner's current primary position.", (n) => `${n.learner_pos}.position_id`),
   positionName: dimension('string', 'Position', "The learner's current primary position.", (n) => `${n.learner_pos}.name`),
   managerUserId: dimension('number', 'Manager id', "The LMS user id of the learner's manager as at the build (-1: none).", (n) => `${n.learner_mgr}.user_id`),
-  managerName: dimension('string', 'Manager', "The learner's manager as at the build ('Unknown': none).", (n) => `${n.learner_mgr}.full_name`),
+  managerName: dimension(
+    'string',
+    'Manager',
+    "The learner's manager as at the build ('Unknown': none): their full name, with their username in brackets where another user has the same name ('David Jones (djones2)').",
+    (n) => `${n.learner_mgr}.label`,
+  ),
 };
 
 // Per-learner totals of the other facts, for "each of my reports with their overdue, expiring and
