@@ -141,6 +141,29 @@ test.describe('explore', () => {
     await expect(filters.getByRole('listitem').nth(1)).toContainText(`Learners: Organisation = ${organisations[0]}`);
   });
 
+  test('a field with more values than its list holds is searched as you type, and a value found is filtered by', async ({ page, signIn }) => {
+    // 4,800 learners: more names than a list holds.
+    await signIn('noCertsAdmin');
+    await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify({ measures: ['Learner.count'] }), chart: 'table' }).toString()}`);
+    const filters = page.getByRole('group', { name: 'Filters' });
+    await filters.getByLabel('Where').selectOption({ label: 'Learners: Learner' });
+    const note = page.locator('#explore-filter-value-search-note');
+    await expect(note).toHaveText('The first 500 are listed: type to find others.');
+    const is = filters.getByLabel('Is', { exact: true });
+    await expect(is.locator('option')).toHaveCount(501);
+    await filters.getByLabel('Find Learners: Learner').fill('Zofia');
+    await expect(note).toHaveText(/^\d+ contains? \u201cZofia\u201d\.$/);
+    const found = (await is.locator('option').allTextContents()).slice(1);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((name) => name.toLowerCase().includes('zofia'))).toBe(true);
+    await is.selectOption({ label: found[0] });
+    await filters.getByRole('button', { name: 'Add filter' }).click();
+    await expect(filters.getByRole('listitem')).toHaveText([`Learners: Learner = ${found[0]}Remove`]);
+    // Learners of that name: at least the one found.
+    await expect(page.locator('section[data-tile="explore"]').locator('tbody th')).toHaveText([/^[1-9]\d*$/]);
+    await expectNoSeriousA11yViolations(page);
+  });
+
   test('an answer the row limit cut says so beside its table, and its export holds every row', async ({ page, signIn }) => {
     await signIn('admin');
     // One row per learner and course: thousands, more than one answer holds unless a limit is set.

@@ -215,6 +215,53 @@ test.describe('dashboards', () => {
     await expect(tile(page, 'by-course-type').getByTestId('cut-chart')).toHaveCount(0);
   });
 
+  test('a filter with more values than its list holds says so and finds the others as you type; a manager, told apart from a namesake, narrows the figures to their team', async ({
+    page,
+    signIn,
+  }) => {
+    // This tenant's 4,800 users have over 700 managers, many of them sharing a name with another user.
+    await signIn('noCertsAdmin');
+    await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
+    const enrolments = tile(page, 'summary').locator('.kpi').filter({ has: page.locator('dt', { hasText: /^Enrolments$/ }) }).locator('dd');
+    await expect(enrolments).toHaveText(/\d/);
+    const everyone = Number((await enrolments.textContent())!.replace(/,/g, ''));
+
+    const select = page.getByLabel('Manager', { exact: true });
+    const find = page.getByLabel('Find Manager');
+    const note = page.locator('#filter-Learner-managerName-search-note');
+    await expect(note).toHaveText('The first 500 are listed: type to find others.');
+    await expect(select.locator('option')).toHaveCount(501); // "All" and the first 500, in order
+    const listed = (await select.locator('option').allTextContents()).slice(1);
+    expect(listed).toEqual([...listed].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(new Set(listed).size).toBe(500);
+    // A manager whose name another user has is listed with their username, so the two are never taken as one.
+    expect(listed.filter((m) => /^[^(]+ \([a-z0-9.]+\)$/.test(m)).length).toBeGreaterThan(0);
+    await expectNoSeriousA11yViolations(page);
+
+    // Names at the end of the alphabet are past the first 500: typing finds them.
+    await find.fill('zofia');
+    await expect(note).toHaveText(/^\d+ contains? \u201czofia\u201d\.$/);
+    const found = (await select.locator('option').allTextContents()).slice(1);
+    expect(found.length).toBeGreaterThan(0);
+    for (const name of found) {
+      expect(name.toLowerCase()).toContain('zofia');
+      expect(listed).not.toContain(name);
+    }
+    await find.fill('zofiaqq');
+    await expect(note).toHaveText('None contains \u201czofiaqq\u201d.');
+    await expect(select.locator('option')).toHaveCount(1);
+    await find.fill('zofia');
+    await expect(select.locator('option')).toHaveCount(found.length + 1);
+
+    await select.selectOption(found[0]);
+    await expect(page.getByRole('list', { name: 'Manager: chosen' }).getByRole('listitem')).toHaveText([`${found[0]}×`]);
+    expect(new URL(page.url()).searchParams.getAll('Learner.managerName')).toEqual([found[0]]);
+    await expect(tile(page, 'summary').locator('[aria-busy]')).toHaveCount(0);
+    await expect.poll(async () => Number((await enrolments.textContent())!.replace(/,/g, ''))).toBeLessThan(everyone);
+    // A short list (course types) has no search box.
+    await expect(page.getByLabel('Find Course type')).toHaveCount(0);
+  });
+
   test('a filter change updates the chart and the URL, reloading the URL restores it, and a filter takes several values', async ({ page, signIn }) => {
     await signIn('admin');
     await expect(page).toHaveURL(/\/dashboards\/course-completion$/);

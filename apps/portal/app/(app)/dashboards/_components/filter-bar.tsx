@@ -1,7 +1,7 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useEffect, useId, useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { useOrganisations } from '@/app/_client/organisations';
 import type { Dashboard, Reach } from './analytics.types';
@@ -122,33 +122,126 @@ export interface MemberValue {
   label: string;
 }
 
+/** How many values a filter lists at once: past it, the list says so and is searched. */
+export const LISTED_VALUES = 500;
+
 /**
  * The values of a text member the caller can see, from the same scope as the dashboard (at most
- * 500, in order), each with its label: what a filter offers to choose from.
+ * 500, in order), each with its label: what a filter offers to choose from. With `search`, only
+ * those that contain it (any case); `hasMore` says there were more than were listed.
  */
-export function useMemberValues(member: string, reach: Reach, enabled = true) {
+export function useMemberValues(member: string, reach: Reach, enabled = true, search = '') {
   const cube = member.slice(0, member.indexOf('.'));
   const { data, isPending, isError } = useQuery({
-    queryKey: ['filter-values', member, reach],
+    queryKey: ['filter-values', member, reach, search],
     queryFn: () =>
       runOperation(AnalyticsRowsQuery, {
-        query: { measures: [COUNTED_BY[cube] ?? `${cube}.count`], dimensions: [member], order: [{ member, direction: 'asc' }], limit: 500 },
+        query: {
+          measures: [COUNTED_BY[cube] ?? `${cube}.count`],
+          dimensions: [member],
+          ...(search ? { filters: [{ member, operator: 'contains', values: [search] }] } : {}),
+          order: [{ member, direction: 'asc' }],
+          limit: LISTED_VALUES,
+        },
         reach,
       }),
     staleTime: 5 * 60_000,
     enabled: enabled && member.includes('.'),
+    // While the next search answers, the last one's values stay listed.
+    placeholderData: search ? keepPreviousData : undefined,
   });
   const column = data?.analytics.columns.find((c) => c.member === member);
   const key = column?.key ?? member;
   const codes = [...new Set(rowsOf(data?.analytics.rows).map((r) => r[key]).filter((v): v is string | number => v !== null && v !== ''))].map(String);
   const values: MemberValue[] = codes.map((value) => ({ value, label: column?.values?.find((coded) => coded.value === value)?.label ?? value }));
-  return { values, isPending, isError };
+  return { values, isPending, isError, hasMore: Boolean(data?.analytics.hasMore) };
+}
+
+/** What a search box beside a cut list needs: what was typed, and what the list it gave holds. */
+export interface ValueSearch {
+  typed: string;
+  setTyped: (typed: string) => void;
+  /** The trimmed text the list was asked for ('' while nothing is typed). */
+  searched: string;
+  /** The list shown (the first 500, or those containing what was typed) has more than it lists. */
+  hasMore: boolean;
+}
+
+/**
+ * A member's values, searchable when there are more than one list holds (a tenant's 3,000 managers):
+ * the first 500 in order, and once something is typed (a quarter of a second after the last key)
+ * those that contain it. A short list is never searched.
+ */
+export function useSearchableValues(member: string, reach: Reach, enabled = true) {
+  const first = useMemberValues(member, reach, enabled);
+  const [typed, setTyped] = useState('');
+  const [searched, setSearched] = useState('');
+  useEffect(() => {
+    const next = typed.trim();
+    const timer = setTimeout(() => setSearched(next), next ? 250 : 0);
+    return () => clearTimeout(timer);
+  }, [typed]);
+  useEffect(() => setTyped(''), [member]);
+  const searching = first.hasMore && searched !== '';
+  const found = useMemberValues(member, reach, enabled && searching, searched);
+  const shown = searching ? found : first;
+  const search: ValueSearch | undefined = first.hasMore ? { typed, setTyped, searched: searching ? searched : '', hasMore: shown.hasMore } : undefined;
+  return { ...shown, search };
 }
 
 function FilterSelect({ member, chosen, reach, onChange }: { member: string; chosen: string[]; reach: Reach; onChange: (values: string[]) => void }) {
   // The values a filter offers are the ones the caller can see, from the same scope as the dashboard.
-  const { values, isPending, isError } = useMemberValues(member, reach);
-  return <ChoiceField id={`filter-${member.replace(/\W/g, '-')}`} label={titleOf(member)} chosen={chosen} choices={values} isPending={isPending} isError={isError} onChange={onChange} />;
+  const { values, isPending, isError, search } = useSearchableValues(member, reach);
+  return (
+    <ChoiceField
+      id={`filter-${member.replace(/\W/g, '-')}`}
+      label={titleOf(member)}
+      chosen={chosen}
+      choices={values}
+      isPending={isPending}
+      isError={isError}
+      search={search}
+      onChange={onChange}
+    />
+  );
+}
+
+/**
+ * The box that finds a value a cut list does not hold, and (`ValueSearchNote`, under the list) what
+ * the list holds: "The first 500 are listed: type to find others", "More than 500 contain "smi":
+ * type more", "None contains "xq"".
+ */
+export function ValueSearchBox({ id, label, search }: { id: string; label: string; search: ValueSearch }) {
+  return (
+    <input
+      id={`${id}-search`}
+      type="search"
+      className="value-search"
+      value={search.typed}
+      onChange={(e) => search.setTyped(e.target.value)}
+      placeholder="Type to find…"
+      aria-label={`Find ${label}`}
+      aria-describedby={`${id}-search-note`}
+      autoComplete="off"
+    />
+  );
+}
+
+export function ValueSearchNote({ id, search, found }: { id: string; search: ValueSearch; found: number }) {
+  const { searched, hasMore } = search;
+  const quoted = `\u201c${searched}\u201d`;
+  const note = !searched
+    ? `The first ${LISTED_VALUES} are listed: type to find others.`
+    : found === 0
+      ? `None contains ${quoted}.`
+      : hasMore
+        ? `More than ${LISTED_VALUES} contain ${quoted}: type more.`
+        : `${found} contain${found === 1 ? 's' : ''} ${quoted}.`;
+  return (
+    <p id={`${id}-search-note`} className="hint value-search-note" aria-live="polite">
+      {note}
+    </p>
+  );
 }
 
 /**
@@ -185,13 +278,16 @@ function ChoiceField(props: {
   choices: (MemberValue & { indent?: number })[];
   isPending: boolean;
   isError: boolean;
+  /** Present when the list is cut: a box that finds the values it does not hold. */
+  search?: ValueSearch;
   onChange: (values: string[]) => void;
 }) {
-  const { id, label, chosen, choices, isPending, isError, onChange } = props;
+  const { id, label, chosen, choices, isPending, isError, search, onChange } = props;
   const labelOf = (value: string) => choices.find((c) => c.value === value)?.label ?? value;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
+      {search ? <ValueSearchBox id={id} label={label} search={search} /> : null}
       <select id={id} value="" onChange={(e) => e.target.value && onChange([...chosen, e.target.value])} aria-busy={isPending || undefined}>
         <option value="">{isError ? 'All (values unavailable)' : chosen.length ? 'Add another…' : 'All'}</option>
         {choices
@@ -202,6 +298,7 @@ function ChoiceField(props: {
             </option>
           ))}
       </select>
+      {search ? <ValueSearchNote id={id} search={search} found={choices.length} /> : null}
       {chosen.length ? (
         <ul className="chosen" aria-label={`${label}: chosen`}>
           {chosen.map((value) => (

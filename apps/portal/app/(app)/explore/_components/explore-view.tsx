@@ -10,7 +10,7 @@ import { AnalyticsRowsQuery } from '../../dashboards/_components/dashboard.opera
 import { isCalendarDay } from '../../dashboards/_components/dashboard-url.util';
 import { DayRangeInputs, type DayRange } from '../../dashboards/_components/day-range-inputs';
 import { DataTable } from '../../dashboards/_components/data-table';
-import { useMemberValues } from '../../dashboards/_components/filter-bar';
+import { useSearchableValues, ValueSearchBox, ValueSearchNote } from '../../dashboards/_components/filter-bar';
 import { ExportButtons } from '../../dashboards/_components/export-buttons';
 import { formatAsOf } from '../../dashboards/_components/format.util';
 import { useLocale } from '../../dashboards/_components/use-locale';
@@ -291,8 +291,9 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
   const [value, setValue] = useState('');
   const title = (name: string) => members.find((m) => m.name === name)?.label ?? name;
   // A field's values are chosen from a list (a coded one's by label; the filter sends the code), as
-  // a dashboard's filters offer them; typed only when the list cannot be had.
-  const choices = useMemberValues(member, 'all', Boolean(member));
+  // a dashboard's filters offer them (searched when there are more than it lists); typed only when
+  // the list cannot be had.
+  const choices = useSearchableValues(member, 'all', Boolean(member));
   const shown = (name: string, v: unknown) => members.find((m) => m.name === name)?.values?.find((c) => c.value === v)?.label ?? String(v);
   return (
     <fieldset>
@@ -331,6 +332,7 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
       </div>
       <div className="field">
         <label htmlFor="explore-filter-value">Is</label>
+        {member && !choices.isError && choices.search ? <ValueSearchBox id="explore-filter-value" label={title(member)} search={choices.search} /> : null}
         {member && !choices.isError ? (
           <select id="explore-filter-value" value={value} onChange={(e) => setValue(e.target.value)} aria-busy={choices.isPending || undefined}>
             <option value="">{choices.isPending ? 'Loading values…' : 'Choose a value'}</option>
@@ -343,6 +345,7 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
         ) : (
           <input id="explore-filter-value" value={value} onChange={(e) => setValue(e.target.value)} />
         )}
+        {member && !choices.isError && choices.search ? <ValueSearchNote id="explore-filter-value" search={choices.search} found={choices.values.length} /> : null}
       </div>
       <button
         type="button"
