@@ -45,7 +45,12 @@ export interface ServerPage {
   /** Rows exist past this page. */
   hasMore: boolean;
   onPage: (page: number) => void;
+  /** "Rows per page", when given: the size chosen (the page shown may still be of the size before) and how to ask for another. */
+  sizeChoice?: { pageSize: number; onPageSize: (pageSize: number) => void };
 }
+
+/** What "Rows per page" offers a list paged by the server. */
+export const PAGE_SIZES = [25, 50, 100] as const;
 
 interface DataTableProps {
   caption: string;
@@ -188,6 +193,9 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
                 ? `Showing ${count(rows.length)} of ${count(total)} rows`
                 : `${count(rows.length)} rows`}
         </span>
+        {serverPage?.sizeChoice && (pager?.page !== 0 || pager.canNext || serverPage.sizeChoice.pageSize > PAGE_SIZES[0]) ? (
+          <PageSizeSelect caption={caption} {...serverPage.sizeChoice} />
+        ) : null}
         {pager && (pager.page > 0 || pager.canNext) ? (
           <nav className="pager" aria-label={`Pages of ${caption}`}>
             <button type="button" className="button small" onClick={() => pager.go(pager.page - 1)} disabled={pager.page === 0}>
@@ -205,5 +213,21 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
         {footer}
       </div>
     </div>
+  );
+}
+
+function PageSizeSelect({ caption, pageSize, onPageSize }: { caption: string; pageSize: number; onPageSize: (pageSize: number) => void }) {
+  const sizes: number[] = PAGE_SIZES.includes(pageSize as (typeof PAGE_SIZES)[number]) ? [...PAGE_SIZES] : [...PAGE_SIZES, pageSize].sort((a, b) => a - b);
+  return (
+    <label className="page-size">
+      Rows per page
+      <select value={pageSize} onChange={(e) => onPageSize(Number(e.target.value))} aria-label={`Rows per page of ${caption}`}>
+        {sizes.map((size) => (
+          <option key={size} value={size}>
+            {size}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

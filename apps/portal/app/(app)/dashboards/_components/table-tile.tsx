@@ -29,13 +29,20 @@ export function TableTile({
   drillHref: (row: Row) => string;
 }) {
   const base = queryOf(tile);
-  const pageSize = tile.pageSize ?? null;
+  // "Rows per page": the tile's own size until another is chosen, kept across filter changes.
+  const [chosenSize, setChosenSize] = useState<number | null>(null);
+  const pageSize = tile.pageSize != null ? (chosenSize ?? tile.pageSize) : null;
   const [sort, setSort] = useState<SortState | null>(null);
   // The page belongs to the list it was chosen in: new filters or reach start again at the first.
   const list = JSON.stringify([base, reach]);
   const [paging, setPaging] = useState({ list, page: 0 });
   const page = pageSize !== null && paging.list === list ? paging.page : 0;
   const setPage = (next: number) => setPaging({ list, page: next });
+  // Another size keeps the first row shown on the page shown.
+  const setPageSize = (next: number) => {
+    setPaging({ list, page: pageSize ? Math.floor((page * pageSize) / next) : 0 });
+    setChosenSize(next);
+  };
 
   const sortedBy = sort ? tile.result.columns.find((c) => c.key === sort.key) : undefined;
   const whole: AnalyticsQueryInput = sortedBy
@@ -45,17 +52,17 @@ export function TableTile({
         order: [{ member: sortedBy.member, direction: sort!.direction }, ...(base.order ?? []).filter((o) => o.member !== sortedBy.member)],
       }
     : base;
-  // The dashboard's answer is the first page in the tile's order: no second request for it.
-  const ownAnswer = !sortedBy && page === 0;
+  // The dashboard's answer is the first page in the tile's order and size: no second request for it.
+  const ownAnswer = !sortedBy && page === 0 && pageSize === (tile.pageSize ?? null);
   const query: AnalyticsQueryInput = pageSize !== null ? { ...whole, limit: pageSize, offset: page * pageSize } : whole;
   const fetched = useQuery({
     queryKey: ['tile-rows', query, reach],
-    // The page travels with its rows, so while the next one loads the footer still describes the rows shown.
-    queryFn: async () => ({ page, answer: (await runOperation(AnalyticsRowsQuery, { query, reach })).analytics }),
+    // The page and its size travel with its rows, so while the next one loads the footer still describes the rows shown.
+    queryFn: async () => ({ page, pageSize, answer: (await runOperation(AnalyticsRowsQuery, { query, reach })).analytics }),
     enabled: !ownAnswer,
     placeholderData: keepPreviousData,
   });
-  const shown = !ownAnswer && fetched.data ? fetched.data : { page: 0, answer: tile.result };
+  const shown = !ownAnswer && fetched.data ? fetched.data : { page: 0, pageSize: tile.pageSize ?? null, answer: tile.result };
 
   return (
     <div aria-busy={fetched.isFetching || undefined}>
@@ -72,7 +79,7 @@ export function TableTile({
         serverPage={
           pageSize !== null
             ? // Sorting does not change how many rows the list has: the dashboard's count holds for every order.
-              { page: shown.page, pageSize, total: tile.result.total ?? null, hasMore: shown.answer.hasMore, onPage: setPage }
+              { page: shown.page, pageSize: shown.pageSize ?? pageSize, total: tile.result.total ?? null, hasMore: shown.answer.hasMore, onPage: setPage, sizeChoice: { pageSize, onPageSize: setPageSize } }
             : undefined
         }
         drillHref={tile.drill ? drillHref : undefined}
