@@ -448,6 +448,26 @@ describe('rollups on Databricks (compiled, not executed)', () => {
     expect(build.sql).toContain('cast(sum(coalesce(program_totals.overdue, 0) + coalesce(certification_totals.overdue, 0)) as bigint) as m__overdue_items__s');
   });
 
+  it("reads a period's whole months from a rollup by month and its part months' days from the facts, every value bound", () => {
+    const period = [{ member: 'CourseProgress.enrolledDate', operator: 'inDateRange' as const, values: ['2024-07-16', '2025-06-15'] }];
+    const query = dashboardQueries('course-completion', period).find((t) => t.tile.id === 'by-organisation')!.query;
+    const compiled = compileQuery(query, TENANT, databricksDialect, { ...options, rollups: manifest });
+    expect(compiled.rollup).toBe('CourseProgress.byOrganisationEnrolledMonth');
+    expect(compiled.sql).toContain(
+      'from (select * from gold.rollup_course_progress_by_organisation_enrolled_month where time_key between ? and ? ' +
+        'union all select learner.is_active as d__learner__is_active, learner_org.organisation_id as d__learner__organisation_id, ',
+    );
+    expect(compiled.sql).toContain(
+      'where (f.enrolled_date_key between ? and ? or f.enrolled_date_key between ? and ?) ' +
+        'group by learner.is_active, learner_org.organisation_id, learner_org.label, learner_org.path, ',
+    );
+    expect(compiled.sql).not.toMatch(/between \d/);
+    // The whole months, the days of the first part month and of the last, then the tile's own filters.
+    expect(compiled.params).toEqual([20240801, 20250501, 20240716, 20240731, 20250601, 20250615, true]);
+    // The period's predicate is the union's: the outer query does not filter the month keys by days.
+    expect(compiled.sql).not.toContain('f.time_key between');
+  });
+
   it("binds a viewer's organisations and never reads a rollup for a manager", () => {
     const query: AnalyticsQuery = { measures: ['CourseProgress.count'], dimensions: ['Learner.organisationName'] };
     const viewer = compileQuery(query, { kind: 'viewer', organisationIds: [9, 4] }, databricksDialect, { ...options, rollups: manifest });
@@ -490,6 +510,16 @@ describe('the read-only guard passes what the compiler emits, on both engines', 
               await expect(guard(sql, ['gold']).then(() => where)).resolves.toBe(where);
               checked += 1;
             }
+          }
+        }
+        // Cut by each period over part months: a rollup by month read with the facts' days beside it.
+        for (const period of dashboard.periods) {
+          const filters = period.members.map((member) => ({ member, operator: 'inDateRange' as const, values: ['2024-07-16', '2025-06-15'] }));
+          for (const { tile, query } of dashboardQueries(dashboard.id, filters)) {
+            const { sql } = compileQuery(query, TENANT, dialect, { ...options, rollups: manifest });
+            const where = `${dialect.engine} ${dashboard.id}/${tile.id} ${period.title}`;
+            await expect(guard(sql, ['gold']).then(() => where)).resolves.toBe(where);
+            checked += 1;
           }
         }
       }

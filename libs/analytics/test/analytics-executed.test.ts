@@ -351,8 +351,8 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       const [labels] = await gold.sql('select count(distinct label) as labels, count(*) as users from gold.dim_user');
       expect(labels.labels).toBe(labels.users);
       for (const m of managers) {
-        const filtered = await run({ measures: ['Learner.count'], dimensions: ['Learner.userId'], filters: [{ member: 'Learner.managerName', operator: 'equals', values: [m.label] }], limit: 500 });
-        const expected = await gold.sql('select user_id from gold.dim_user where manager_user_key = ? and user_key <> -1 order by 1', [m.user_key]);
+        const filtered = await run({ measures: ['Learner.count'], dimensions: ['Learner.userId'], filters: [{ member: 'Learner.managerName', operator: 'equals', values: [String(m.label)] }], limit: 500 });
+        const expected = await gold.sql('select user_id from gold.dim_user where manager_user_key = ? and user_key <> -1 order by 1', [Number(m.user_key)]);
         expect(filtered.map((r) => r['Learner.userId']).sort((a, b) => Number(a) - Number(b))).toEqual(expected.map((r) => r.user_id));
       }
     });
@@ -737,6 +737,56 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       }
       const { rollup } = await sameAnswer(tileQuery('course-completion', 'by-course', [{ member: 'CourseProgress.status', operator: 'notEquals', values: ['complete'] }]));
       expect(rollup).toBe('CourseProgress.byCourse');
+    });
+
+    it("a period on a date kept by month reads its whole months from the rollup and its part months' days from the facts, with the facts' numbers", async () => {
+      // [from, to, whole months only]
+      const ranges: [string, string, boolean][] = [
+        ['2024-07-01', '2025-06-30', true],
+        ['2024-07-16', '2025-06-15', false], // part months at both ends ("the last 12 months" to a mid-month day)
+        ['2024-07-01', '2025-06-15', false],
+        ['2024-07-16', '2025-06-30', false],
+        ['2025-03-05', '2025-03-20', false], // inside one month
+        ['2025-03-01', '2025-03-31', true],
+        ['2025-02-10', '2025-03-09', false], // two part months, none whole
+        ['1900-01-01', '2024-12-31', true], // open start, as the portal sends it
+        ['2024-01-15', '9999-12-31', false], // open end
+        ['2025-06-30', '2025-06-30', false], // one day
+        ['1990-01-01', '1990-12-31', true], // before any data
+      ];
+      const answeredBy = new Set<string>();
+      for (const member of ['CourseProgress.enrolledDate', 'CourseProgress.completedDate']) {
+        for (const [from, to, wholeMonths] of ranges) {
+          for (const { tile, query } of dashboardQueries('course-completion', [{ member, operator: 'inDateRange', values: [from, to] }])) {
+            const fromRollup = withRollups(query);
+            const fromFacts = facts(query);
+            const [a, b] = [await gold.run(fromRollup), await gold.run(fromFacts)];
+            expect({ tile: tile.id, member, from, to, rows: rowsOf(a) }).toEqual({ tile: tile.id, member, from, to, rows: rowsOf(b) });
+            if (!fromRollup.rollup) continue;
+            answeredBy.add(`${tile.id} ${member.split('.')[1]}: ${fromRollup.rollup}`);
+            // A rollup by month reads the facts only for the days of part months.
+            if (/Month$/.test(fromRollup.rollup)) expect(/gold\.fact_/.test(fromRollup.sql)).toBe(!wholeMonths);
+          }
+        }
+      }
+      // The organisation and course tiles (and the rest but the distinct learners) no longer scan the facts' every row.
+      expect([...answeredBy].sort()).toEqual(
+        expect.arrayContaining([
+          'by-organisation enrolledDate: CourseProgress.byOrganisationEnrolledMonth',
+          'by-course enrolledDate: CourseProgress.byCourseEnrolledMonth',
+          'by-organisation completedDate: CourseProgress.byOrganisationCompletedMonth',
+          'by-course completedDate: CourseProgress.byCourseCompletedMonth',
+          'by-status enrolledDate: CourseProgress.byEnrolledMonth',
+          'by-status completedDate: CourseProgress.byCompletedDay',
+          'by-course-type enrolledDate: CourseProgress.byCourseEnrolledMonth',
+          // A rollup by day needs no facts at all: it comes first.
+          'completions-by-month completedDate: CourseProgress.byCompletedDay',
+        ]),
+      );
+      const mid = withRollups(tileQuery('course-completion', 'by-organisation', [{ member: 'CourseProgress.enrolledDate', operator: 'inDateRange', values: ['2024-07-16', '2025-06-15'] }]));
+      expect(mid.sql).toContain('from (select * from gold.rollup_course_progress_by_organisation_enrolled_month where time_key between ? and ? union all select ');
+      expect(mid.sql).toContain('(f.enrolled_date_key between ? and ? or f.enrolled_date_key between ? and ?)');
+      expect(mid.params.slice(0, 6)).toEqual([20240801, 20250501, 20240716, 20240731, 20250601, 20250615]);
     });
 
     const ACTIVE_FILTER = { member: 'Learner.isActive', operator: 'equals' as const, values: [true] };

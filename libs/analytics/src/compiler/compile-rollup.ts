@@ -1,11 +1,11 @@
 import type { Dialect } from '@kineo/warehouse';
 import type { AnalyticsScope, CompiledColumn, CompiledQuery, Granularity } from '../analytics.types';
 import type { Nodes } from '../model';
-import { rollupSignature, rollupsOf, type ResolvedRollup, type RollupManifestEntry } from '../rollups/rollups';
+import { rollupRowsStatement, rollupSignature, rollupsOf, type ResolvedRollup, type RollupManifestEntry } from '../rollups/rollups';
 import { dimensionPredicate, grainValue, measurePredicate } from './filters';
 import { dateNodeOf } from './join-planner';
 import { dimensionColumnOf, type QueryPlan, type ResolvedFilter } from './resolve';
-import { dateKeyOf, fragment, type CompileEnv, type Fragment, type ParamSink } from './sql-context';
+import { dateKeyOf, fragment, parseIsoDay, type CompileEnv, type Fragment, type ParamSink } from './sql-context';
 
 /** Grains a query may group by from a rollup kept at each grain. */
 const DERIVABLE: Record<'day' | 'month', ReadonlySet<Granularity>> = {
@@ -20,6 +20,49 @@ const isFirstOfMonth = (d: Date) => d.getUTCDate() === 1;
 const isLastOfMonth = (d: Date) => new Date(d.getTime() + 86_400_000).getUTCDate() === 1;
 
 const ownerOf = (member: string) => member.slice(0, member.indexOf('.'));
+
+const DAY_MS = 86_400_000;
+const firstOfMonth = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+const lastOfMonth = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0));
+
+/**
+ * A period (an `inDateRange` filter, a dashboard's "Completed: last 12 months") on the date a month
+ * rollup keeps by month: the whole months it covers are read from the rollup, and the days of the
+ * months it covers in part (its first and last) are summed from the facts as the rollup's build
+ * sums them, into rows of the rollup's shape. So "the 12 months to 15 June" reads 11 months of
+ * rollup rows and 30 days of facts, not 365 days of facts.
+ */
+export interface MonthPeriod {
+  /** The filter's place in the plan (its predicate is the union's, not the outer query's). */
+  index: number;
+  /** The first and last month read whole from the rollup (date keys of their first days), when any. */
+  months?: [number, number];
+  /** Runs of days read from the facts, each [first, last] as date keys. */
+  days: [number, number][];
+}
+
+function monthPeriodOf(rollup: ResolvedRollup, plan: QueryPlan): MonthPeriod | 'none' | 'unusable' {
+  const time = rollup.time;
+  if (!time || time.granularity !== 'month' || rollup.dimensions.has(time.dimension.member)) return 'none';
+  const on = plan.filters.map((f, index) => ({ f, index })).filter(({ f }) => f.dimension?.member === time.dimension.member);
+  if (on.length === 0) return 'none';
+  const [{ f, index }] = on;
+  const values = f.filter.values ?? [];
+  const [from, to] = values.map((v) => (typeof v === 'string' ? parseIsoDay(v) : undefined));
+  // One period of two days, in order; anything else on the date is the facts' to answer (and to refuse).
+  if (on.length > 1 || f.filter.operator !== 'inDateRange' || values.length !== 2 || !from || !to || from > to) return 'unusable';
+  const sameMonth = firstOfMonth(from).getTime() === firstOfMonth(to).getTime();
+  const wholeFirst = isFirstOfMonth(from) ? from : new Date(lastOfMonth(from).getTime() + DAY_MS);
+  const wholeLast = isLastOfMonth(to) ? firstOfMonth(to) : firstOfMonth(new Date(firstOfMonth(to).getTime() - DAY_MS));
+  const days: [number, number][] = [];
+  if (sameMonth && !(isFirstOfMonth(from) && isLastOfMonth(to))) days.push([dateKeyOf(from), dateKeyOf(to)]);
+  else {
+    if (!isFirstOfMonth(from)) days.push([dateKeyOf(from), dateKeyOf(lastOfMonth(from))]);
+    if (!isLastOfMonth(to)) days.push([dateKeyOf(firstOfMonth(to)), dateKeyOf(to)]);
+  }
+  const months: [number, number] | undefined = wholeFirst <= wholeLast ? [dateKeyOf(wholeFirst), dateKeyOf(wholeLast)] : undefined;
+  return { index, months, days };
+}
 
 /**
  * Whether each group of the query is exactly one row of the rollup: the query groups by a dimension
@@ -41,9 +84,11 @@ function mismatch(rollup: ResolvedRollup, plan: QueryPlan, scope: AnalyticsScope
   const measures = [...plan.measures.map((m) => m.member), ...plan.filters.flatMap((f) => (f.measure ? [f.measure.member] : []))];
   if (!measures.every((m) => rollup.measures.has(m))) return 'a measure is not kept';
   if (!plan.dimensions.every((d) => rollup.dimensions.has(d.member))) return 'a dimension is not kept';
+  const period = monthPeriodOf(rollup, plan);
+  if (period === 'unusable') return 'a filter on the date kept by month is not one period';
   for (const f of plan.filters) {
     if (!f.dimension || rollup.dimensions.has(f.dimension.member)) continue;
-    if (!(rollup.time?.granularity === 'day' && f.dimension.member === rollup.time.dimension.member)) return 'a filter is on a member not kept';
+    if (f.dimension.member !== rollup.time?.dimension.member) return 'a filter is on a member not kept';
   }
   const time = plan.time;
   if (time) {
@@ -68,8 +113,9 @@ function mismatch(rollup: ResolvedRollup, plan: QueryPlan, scope: AnalyticsScope
 
 /**
  * The rollup that answers the plan exactly as the facts would, among those the published version
- * holds (same definition, and built at the query's as_of when its figures depend on it); the
- * smallest wins. None: the facts answer.
+ * holds (same definition, and built at the query's as_of when its figures depend on it); one that
+ * needs no days from the facts (a period's part months) before one that does, then the smallest.
+ * None: the facts answer.
  */
 export function chooseRollup(
   plan: QueryPlan,
@@ -79,7 +125,7 @@ export function chooseRollup(
   available: readonly RollupManifestEntry[],
 ): { rollup: ResolvedRollup; entry: RollupManifestEntry } | undefined {
   const asOfKey = dateKeyOf(env.asOf);
-  let best: { rollup: ResolvedRollup; entry: RollupManifestEntry } | undefined;
+  let best: { rollup: ResolvedRollup; entry: RollupManifestEntry; factDays: number } | undefined;
   for (const rollup of rollupsOf(plan.cube)) {
     const entry = available.find((e) => e.rollup === rollup.id);
     if (!entry) continue;
@@ -87,9 +133,11 @@ export function chooseRollup(
     if (entry.signature !== signature || entry.table !== rollup.table) continue;
     if (asOfBound && entry.asOfKey !== asOfKey) continue;
     if (mismatch(rollup, plan, scope) !== undefined) continue;
-    if (!best || entry.rows < best.entry.rows) best = { rollup, entry };
+    const period = monthPeriodOf(rollup, plan);
+    const factDays = typeof period === 'object' && period.days.length > 0 ? 1 : 0;
+    if (!best || factDays < best.factDays || (factDays === best.factDays && entry.rows < best.entry.rows)) best = { rollup, entry, factDays };
   }
-  return best;
+  return best && { rollup: best.rollup, entry: best.entry };
 }
 
 /** The plan over a rollup table: its kept dimensions grouped again, measures recombined from their parts. */
@@ -106,6 +154,8 @@ export function compileRollupPlan(
   const partColumn = (member: string, part: string) => `f.${rollup.parts.find((p) => p.measure === member && p.part === part)!.column}`;
   // A group of one rollup row: its parts are the group's totals already (a sum of one value, or none).
   const single = oneRowPerGroup(rollup, plan);
+  const found = monthPeriodOf(rollup, plan);
+  const period = typeof found === 'object' ? found : undefined;
   const measureSql = (member: string) =>
     rollup.measures.get(member)!.combine(
       single
@@ -157,7 +207,7 @@ export function compileRollupPlan(
       }
     }
     plan.filters.forEach((f, i) => {
-      if (!f.dimension) return;
+      if (!f.dimension || i === period?.index) return;
       const kept = rollup.dimensions.get(f.dimension.member);
       const sql = kept ? `f.${kept.column}` : `f.${rollup.time!.column}`;
       const onColumn: ResolvedFilter = { ...f, dimension: { member: f.dimension.member, def: { ...f.dimension.def, sql: () => sql } } };
@@ -186,10 +236,19 @@ export function compileRollupPlan(
     const conditions = single ? [] : measureConditions(c);
     return conditions.length ? `having ${conditions.join(' and ')}` : '';
   });
-  const from: Fragment = {
-    sql: `from ${env.gold(rollup.table)} f${joinCalendar ? ` left join ${env.gold('dim_date')} ${calendar} on ${calendar}.date_key = f.${rollup.time!.column}` : ''}`,
-    params: [],
-  };
+  const from = fragment(env, (c) => {
+    let rows = env.gold(rollup.table);
+    if (period) {
+      // The period's whole months as kept, and its part months' days summed from the facts into rows of the same shape.
+      const parts: string[] = [];
+      if (period.months) parts.push(`select * from ${env.gold(rollup.table)} where ${rollup.time!.column} between ${c.param(period.months[0])} and ${c.param(period.months[1])}`);
+      if (period.days.length > 0) {
+        parts.push(rollupRowsStatement(rollup, dialect, env, (key) => period.days.map(([a, b]) => `${key} between ${c.param(a)} and ${c.param(b)}`).join(' or ')));
+      }
+      rows = `(${parts.join(' union all ')})`;
+    }
+    return `from ${rows} f${joinCalendar ? ` left join ${env.gold('dim_date')} ${calendar} on ${calendar}.date_key = f.${rollup.time!.column}` : ''}`;
+  });
   const groupBy: Fragment = { sql: dims.length && !single ? `group by ${dims.map((d) => d.sql).join(', ')}` : '', params: [] };
   const parts = [select, from, where, groupBy, having, ...tail(dims.map((d) => d.column.key))];
   const present = parts.filter((p) => p.sql !== '');

@@ -19,6 +19,9 @@ export const COURSE_DIMENSIONS: Record<string, DimensionDef> = {
 };
 
 const ADDITIVE = ['count', 'completed', 'completedRpl', 'inProgress', 'notStarted', 'completionRate', 'averageDaysToComplete'];
+const BY_COURSE = ['Learner.isActive', 'CourseProgress.courseId', 'CourseProgress.courseName', 'CourseProgress.courseType', 'CourseProgress.status'];
+/** A period ("Enrolled", "Completed") cuts the organisation and course tiles by one of these dates: kept by month (whole months from here, the part months' days from the facts). */
+const byMonthOf = (date: 'enrolledDate' | 'completedDate') => ({ dimension: `CourseProgress.${date}`, granularity: 'month' as const });
 
 export const COURSE_PROGRESS = factCube({
   name: 'CourseProgress',
@@ -54,14 +57,18 @@ export const COURSE_PROGRESS = factCube({
   rollups: [
     { name: 'summary', measures: [...ADDITIVE, 'learners'], dimensions: ['Learner.isActive'] },
     { name: 'byOrganisation', measures: ADDITIVE, dimensions: [...BY_ORGANISATION, 'CourseProgress.status'] },
-    { name: 'byCourse', measures: ADDITIVE, dimensions: ['Learner.isActive', 'CourseProgress.courseId', 'CourseProgress.courseName', 'CourseProgress.courseType', 'CourseProgress.status'] },
+    { name: 'byCourse', measures: ADDITIVE, dimensions: BY_COURSE },
     {
       name: 'byCompletedDay',
       measures: ADDITIVE,
       dimensions: ['Learner.isActive', 'CourseProgress.courseType', 'CourseProgress.status'],
       timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'day' },
     },
-    { name: 'byEnrolledMonth', measures: ADDITIVE, dimensions: ['Learner.isActive', 'CourseProgress.status'], timeDimension: { dimension: 'CourseProgress.enrolledDate', granularity: 'month' } },
+    { name: 'byEnrolledMonth', measures: ADDITIVE, dimensions: ['Learner.isActive', 'CourseProgress.status'], timeDimension: byMonthOf('enrolledDate') },
+    { name: 'byOrganisationEnrolledMonth', measures: ADDITIVE, dimensions: [...BY_ORGANISATION, 'CourseProgress.status'], timeDimension: byMonthOf('enrolledDate') },
+    { name: 'byCourseEnrolledMonth', measures: ADDITIVE, dimensions: BY_COURSE, timeDimension: byMonthOf('enrolledDate') },
+    { name: 'byOrganisationCompletedMonth', measures: ADDITIVE, dimensions: [...BY_ORGANISATION, 'CourseProgress.status'], timeDimension: byMonthOf('completedDate') },
+    { name: 'byCourseCompletedMonth', measures: ADDITIVE, dimensions: BY_COURSE, timeDimension: byMonthOf('completedDate') },
   ],
   drill: {
     order: ['Learner.fullName'],

@@ -93,11 +93,12 @@ export function rollupsOf(cube: CubeDef): ResolvedRollup[] {
 const monthKey = (key: string) => `case when ${key} = -1 then -1 else ${key} - ${key} % 100 + 1 end`;
 
 /**
- * The rollup's `create or replace table ... as select`: the cube's rows (its own `where`, no scope)
- * grouped by the rollup's dimensions and date, each measure's parts aggregated. Everything inline:
- * the only values are the build's as_of keys, which the model computes.
+ * The rollup's rows from the cube's: `select ... group by` over the cube's rows (its own `where`, no
+ * scope), grouped by the rollup's dimensions and date, each measure's parts aggregated. Everything
+ * inline (the only values are the build's as_of keys, which the model computes) but `onDays`: given,
+ * only the rows whose date (the rollup's date key) it accepts, a predicate whose values the caller binds.
  */
-function buildStatement(rollup: ResolvedRollup, dialect: Dialect, env: CompileEnv): string {
+export function rollupRowsStatement(rollup: ResolvedRollup, dialect: Dialect, env: CompileEnv, onDays?: (dateKey: string) => string): string {
   const inlineEnv: CompileEnv = { ...env, inline: dialect };
   const planner = new JoinPlanner(rollup.cube, inlineEnv);
   const groups: string[] = [];
@@ -117,11 +118,18 @@ function buildStatement(rollup: ResolvedRollup, dialect: Dialect, env: CompileEn
     for (const part of rollup.parts) columns.push(`${planner.render(part.sql, c)} as ${part.column}`);
     return `select ${columns.join(', ')}`;
   });
-  const where = fragment(inlineEnv, (c) => (rollup.cube.where ? `where ${planner.render(rollup.cube.where, c)}` : ''));
+  const where = fragment(inlineEnv, (c) => {
+    const conditions = rollup.cube.where ? [planner.render(rollup.cube.where, c)] : [];
+    if (onDays && rollup.time) conditions.push(`(${onDays(planner.render(rollup.time.dimension.def.sql, c))})`);
+    return conditions.length ? `where ${conditions.join(' and ')}` : '';
+  });
   const from = planner.from();
-  return [`create or replace table ${env.gold(rollup.table)} as`, select.sql, from.sql, where.sql, groups.length ? `group by ${groups.join(', ')}` : '']
-    .filter(Boolean)
-    .join(' ');
+  return [select.sql, from.sql, where.sql, groups.length ? `group by ${groups.join(', ')}` : ''].filter(Boolean).join(' ');
+}
+
+/** The rollup's `create or replace table ... as select` of its rows. */
+function buildStatement(rollup: ResolvedRollup, dialect: Dialect, env: CompileEnv): string {
+  return `create or replace table ${env.gold(rollup.table)} as ${rollupRowsStatement(rollup, dialect, env)}`;
 }
 
 /** The gold tables a rollup reads (what its build waits for). */
