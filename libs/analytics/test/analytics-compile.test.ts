@@ -453,13 +453,15 @@ describe('rollups on Databricks (compiled, not executed)', () => {
     const query = dashboardQueries('course-completion', period).find((t) => t.tile.id === 'by-organisation')!.query;
     const compiled = compileQuery(query, TENANT, databricksDialect, { ...options, rollups: manifest });
     expect(compiled.rollup).toBe('CourseProgress.byOrganisationEnrolledMonth');
+    // Both sides in the columns the tile reads only (not the rollup's organisation id, path and status), so the facts' days are grouped by no more.
     expect(compiled.sql).toContain(
-      'from (select * from gold.rollup_course_progress_by_organisation_enrolled_month where time_key between ? and ? ' +
-        'union all select learner.is_active as d__learner__is_active, learner_org.organisation_id as d__learner__organisation_id, ',
+      'from (select d__learner__is_active, d__learner__organisation_name, time_key, m__count__n, m__completed__n, m__completion_rate__num, m__completion_rate__den ' +
+        'from gold.rollup_course_progress_by_organisation_enrolled_month where time_key between ? and ? ' +
+        'union all select learner.is_active as d__learner__is_active, learner_org.label as d__learner__organisation_name, ',
     );
     expect(compiled.sql).toContain(
       'where (f.enrolled_date_key between ? and ? or f.enrolled_date_key between ? and ?) ' +
-        'group by learner.is_active, learner_org.organisation_id, learner_org.label, learner_org.path, ',
+        'group by learner.is_active, learner_org.label, case when f.enrolled_date_key = -1 then -1 else f.enrolled_date_key - f.enrolled_date_key % 100 + 1 end) f ',
     );
     expect(compiled.sql).not.toMatch(/between \d/);
     // The whole months, the days of the first part month and of the last, then the tile's own filters.

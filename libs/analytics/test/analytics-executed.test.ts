@@ -778,13 +778,13 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
           'by-course completedDate: CourseProgress.byCourseCompletedMonth',
           'by-status enrolledDate: CourseProgress.byEnrolledMonth',
           'by-status completedDate: CourseProgress.byCompletedDay',
-          'by-course-type enrolledDate: CourseProgress.byCourseEnrolledMonth',
+          'by-course-type enrolledDate: CourseProgress.byEnrolledDay',
           // A rollup by day needs no facts at all: it comes first.
           'completions-by-month completedDate: CourseProgress.byCompletedDay',
         ]),
       );
       const mid = withRollups(tileQuery('course-completion', 'by-organisation', [{ member: 'CourseProgress.enrolledDate', operator: 'inDateRange', values: ['2024-07-16', '2025-06-15'] }]));
-      expect(mid.sql).toContain('from (select * from gold.rollup_course_progress_by_organisation_enrolled_month where time_key between ? and ? union all select ');
+      expect(mid.sql).toContain('from gold.rollup_course_progress_by_organisation_enrolled_month where time_key between ? and ? union all select ');
       expect(mid.sql).toContain('(f.enrolled_date_key between ? and ? or f.enrolled_date_key between ? and ?)');
       expect(mid.params.slice(0, 6)).toEqual([20240801, 20250501, 20240716, 20240731, 20250601, 20250615]);
     });
@@ -823,13 +823,27 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
         rollup: 'CourseProgress.byEnrolledMonth',
       },
       {
-        name: 'enrolments over part of a month: the facts',
+        name: 'enrolments over part of a month (from days)',
         query: { measures: ['CourseProgress.count'], timeDimension: { dimension: 'CourseProgress.enrolledDate', granularity: 'month', dateRange: ['2024-02-10', '2024-09-30'] } },
+        rollup: 'CourseProgress.byEnrolledDay',
+      },
+      {
+        name: 'enrolments by organisation over part of a month: a rollup by month does not split one, the facts',
+        query: {
+          measures: ['CourseProgress.count'],
+          dimensions: ['Learner.organisationName'],
+          timeDimension: { dimension: 'CourseProgress.enrolledDate', granularity: 'month', dateRange: ['2024-02-10', '2024-09-30'] },
+        },
         rollup: undefined,
       },
       {
-        name: 'enrolments by fiscal year: months do not give fiscal years, the facts do',
+        name: 'enrolments by fiscal year (from days)',
         query: { measures: ['CourseProgress.count'], timeDimension: { dimension: 'CourseProgress.enrolledDate', granularity: 'fiscalYear' } },
+        rollup: 'CourseProgress.byEnrolledDay',
+      },
+      {
+        name: 'enrolments by organisation and fiscal year: months do not give fiscal years, the facts do',
+        query: { measures: ['CourseProgress.count'], dimensions: ['Learner.organisationName'], timeDimension: { dimension: 'CourseProgress.enrolledDate', granularity: 'fiscalYear' } },
         rollup: undefined,
       },
       {
@@ -903,6 +917,13 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       expect((await sameAnswer(tileQuery('course-completion', 'summary'), viewer)).rollup).toBeUndefined();
       expect((await sameAnswer(tileQuery('my-team', 'reports'), viewer)).rollup).toBe('Learner.reports');
       for (const empty of [await gold.run(withRollups(tileQuery('course-completion', 'by-status'), { kind: 'viewer', organisationIds: [] }))]) expect(empty).toEqual([]);
+      // Cut by a period over part months too: the month rollup's rows and the facts' days, both within the subtrees.
+      const period = [{ member: 'CourseProgress.enrolledDate', operator: 'inDateRange' as const, values: ['2024-07-16', '2025-06-15'] }];
+      const cut = withRollups(tileQuery('course-completion', 'by-organisation', period), viewer);
+      expect(cut.rollup).toBe('CourseProgress.byOrganisationEnrolledMonth');
+      const [fromRollup, fromFacts] = [await gold.run(cut), await gold.run(facts(tileQuery('course-completion', 'by-organisation', period), viewer))];
+      expect(rowsOf(fromRollup)).toEqual(rowsOf(fromFacts));
+      expect(fromRollup.length).toBeGreaterThan(0);
     });
 
     it("a manager's queries never read a rollup", async () => {

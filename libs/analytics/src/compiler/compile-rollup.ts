@@ -1,7 +1,7 @@
 import type { Dialect } from '@kineo/warehouse';
 import type { AnalyticsScope, CompiledColumn, CompiledQuery, Granularity } from '../analytics.types';
 import type { Nodes } from '../model';
-import { rollupRowsStatement, rollupSignature, rollupsOf, type ResolvedRollup, type RollupManifestEntry } from '../rollups/rollups';
+import { rollupColumns, rollupRowsStatement, rollupSignature, rollupsOf, type ResolvedRollup, type RollupManifestEntry } from '../rollups/rollups';
 import { dimensionPredicate, grainValue, measurePredicate } from './filters';
 import { dateNodeOf } from './join-planner';
 import { dimensionColumnOf, type QueryPlan, type ResolvedFilter } from './resolve';
@@ -35,8 +35,8 @@ const lastOfMonth = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCM
 export interface MonthPeriod {
   /** The filter's place in the plan (its predicate is the union's, not the outer query's). */
   index: number;
-  /** The first and last month read whole from the rollup (date keys of their first days), when any. */
-  months?: [number, number];
+  /** The first and last month read whole from the rollup (date keys of their first days). */
+  months: [number, number];
   /** Runs of days read from the facts, each [first, last] as date keys. */
   days: [number, number][];
 }
@@ -60,8 +60,9 @@ function monthPeriodOf(rollup: ResolvedRollup, plan: QueryPlan): MonthPeriod | '
     if (!isFirstOfMonth(from)) days.push([dateKeyOf(from), dateKeyOf(lastOfMonth(from))]);
     if (!isLastOfMonth(to)) days.push([dateKeyOf(firstOfMonth(to)), dateKeyOf(to)]);
   }
-  const months: [number, number] | undefined = wholeFirst <= wholeLast ? [dateKeyOf(wholeFirst), dateKeyOf(wholeLast)] : undefined;
-  return { index, months, days };
+  // Without a whole month, the union would be the facts' own query and more: the facts answer.
+  if (wholeFirst > wholeLast) return 'unusable';
+  return { index, months: [dateKeyOf(wholeFirst), dateKeyOf(wholeLast)], days };
 }
 
 /**
@@ -85,7 +86,7 @@ function mismatch(rollup: ResolvedRollup, plan: QueryPlan, scope: AnalyticsScope
   if (!measures.every((m) => rollup.measures.has(m))) return 'a measure is not kept';
   if (!plan.dimensions.every((d) => rollup.dimensions.has(d.member))) return 'a dimension is not kept';
   const period = monthPeriodOf(rollup, plan);
-  if (period === 'unusable') return 'a filter on the date kept by month is not one period';
+  if (period === 'unusable') return 'a filter on the date kept by month is not one period of at least one whole month';
   for (const f of plan.filters) {
     if (!f.dimension || rollup.dimensions.has(f.dimension.member)) continue;
     if (f.dimension.member !== rollup.time?.dimension.member) return 'a filter is on a member not kept';
@@ -239,11 +240,21 @@ export function compileRollupPlan(
   const from = fragment(env, (c) => {
     let rows = env.gold(rollup.table);
     if (period) {
-      // The period's whole months as kept, and its part months' days summed from the facts into rows of the same shape.
-      const parts: string[] = [];
-      if (period.months) parts.push(`select * from ${env.gold(rollup.table)} where ${rollup.time!.column} between ${c.param(period.months[0])} and ${c.param(period.months[1])}`);
+      // The period's whole months as kept, and its part months' days summed from the facts into rows of the same
+      // shape; both only in the columns this query reads, so the facts' days are grouped by no more than it needs.
+      const kept = rollupColumns(
+        rollup,
+        new Set([
+          ...plan.dimensions.map((d) => d.member),
+          ...plan.filters.flatMap((f) => (f.dimension ? [f.dimension.member] : [])),
+          ...(scope.kind === 'viewer' ? [ORGANISATION_ID] : []),
+        ]),
+        new Set([...plan.measures.map((m) => m.member), ...plan.filters.flatMap((f) => (f.measure ? [f.measure.member] : []))]),
+      );
+      const columns = [...kept.dimensions.map((d) => d.column), rollup.time!.column, ...kept.parts.map((p) => p.column)].join(', ');
+      const parts = [`select ${columns} from ${env.gold(rollup.table)} where ${rollup.time!.column} between ${c.param(period.months[0])} and ${c.param(period.months[1])}`];
       if (period.days.length > 0) {
-        parts.push(rollupRowsStatement(rollup, dialect, env, (key) => period.days.map(([a, b]) => `${key} between ${c.param(a)} and ${c.param(b)}`).join(' or ')));
+        parts.push(rollupRowsStatement(rollup, dialect, env, (key) => period.days.map(([a, b]) => `${key} between ${c.param(a)} and ${c.param(b)}`).join(' or '), kept));
       }
       rows = `(${parts.join(' union all ')})`;
     }

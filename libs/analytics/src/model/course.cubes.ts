@@ -65,6 +65,12 @@ export const COURSE_PROGRESS = factCube({
       timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'day' },
     },
     { name: 'byEnrolledMonth', measures: ADDITIVE, dimensions: ['Learner.isActive', 'CourseProgress.status'], timeDimension: byMonthOf('enrolledDate') },
+    {
+      name: 'byEnrolledDay',
+      measures: ADDITIVE,
+      dimensions: ['Learner.isActive', 'CourseProgress.courseType', 'CourseProgress.status'],
+      timeDimension: { dimension: 'CourseProgress.enrolledDate', granularity: 'day' },
+    },
     { name: 'byOrganisationEnrolledMonth', measures: ADDITIVE, dimensions: [...BY_ORGANISATION, 'CourseProgress.status'], timeDimension: byMonthOf('enrolledDate') },
     { name: 'byCourseEnrolledMonth', measures: ADDITIVE, dimensions: BY_COURSE, timeDimension: byMonthOf('enrolledDate') },
     { name: 'byOrganisationCompletedMonth', measures: ADDITIVE, dimensions: [...BY_ORGANISATION, 'CourseProgress.status'], timeDimension: byMonthOf('completedDate') },

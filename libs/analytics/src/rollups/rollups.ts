@@ -98,13 +98,14 @@ const monthKey = (key: string) => `case when ${key} = -1 then -1 else ${key} - $
  * inline (the only values are the build's as_of keys, which the model computes) but `onDays`: given,
  * only the rows whose date (the rollup's date key) it accepts, a predicate whose values the caller binds.
  */
-export function rollupRowsStatement(rollup: ResolvedRollup, dialect: Dialect, env: CompileEnv, onDays?: (dateKey: string) => string): string {
+export function rollupRowsStatement(rollup: ResolvedRollup, dialect: Dialect, env: CompileEnv, onDays?: (dateKey: string) => string, only?: RollupColumns): string {
   const inlineEnv: CompileEnv = { ...env, inline: dialect };
   const planner = new JoinPlanner(rollup.cube, inlineEnv);
   const groups: string[] = [];
+  const { dimensions, parts } = only ?? { dimensions: [...rollup.dimensions.values()], parts: rollup.parts };
   const select = fragment(inlineEnv, (c) => {
     const columns: string[] = [];
-    for (const { dimension, column } of rollup.dimensions.values()) {
+    for (const { dimension, column } of dimensions) {
       const sql = planner.render(dimension.def.sql, c);
       groups.push(sql);
       columns.push(`${sql} as ${column}`);
@@ -115,7 +116,7 @@ export function rollupRowsStatement(rollup: ResolvedRollup, dialect: Dialect, en
       groups.push(sql);
       columns.push(`${sql} as ${rollup.time.column}`);
     }
-    for (const part of rollup.parts) columns.push(`${planner.render(part.sql, c)} as ${part.column}`);
+    for (const part of parts) columns.push(`${planner.render(part.sql, c)} as ${part.column}`);
     return `select ${columns.join(', ')}`;
   });
   const where = fragment(inlineEnv, (c) => {
@@ -125,6 +126,20 @@ export function rollupRowsStatement(rollup: ResolvedRollup, dialect: Dialect, en
   });
   const from = planner.from();
   return [select.sql, from.sql, where.sql, groups.length ? `group by ${groups.join(', ')}` : ''].filter(Boolean).join(' ');
+}
+
+/** Some of a rollup's columns, in the table's order (its date, when it keeps one, always). */
+export interface RollupColumns {
+  dimensions: { dimension: ResolvedDimension; column: string }[];
+  parts: RollupPart[];
+}
+
+/** The columns of a rollup a query reads: those of the dimensions and measures named, in the table's order. */
+export function rollupColumns(rollup: ResolvedRollup, dimensions: ReadonlySet<string>, measures: ReadonlySet<string>): RollupColumns {
+  return {
+    dimensions: [...rollup.dimensions.entries()].filter(([member]) => dimensions.has(member)).map(([, kept]) => kept),
+    parts: rollup.parts.filter((p) => measures.has(p.measure)),
+  };
 }
 
 /** The rollup's `create or replace table ... as select` of its rows. */
