@@ -739,7 +739,7 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       expect(rollup).toBe('CourseProgress.byCourse');
     });
 
-    it("a period on a date kept by month reads its whole months from the rollup and its part months' days from the facts, with the facts' numbers", async () => {
+    it("a period on a date kept by month reads its whole months from the rollup and its part months' days from the facts, with the facts' numbers, on every dashboard", async () => {
       // [from, to, whole months only]
       const ranges: [string, string, boolean][] = [
         ['2024-07-01', '2025-06-30', true],
@@ -755,32 +755,41 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
         ['1990-01-01', '1990-12-31', true], // before any data
       ];
       const answeredBy = new Set<string>();
-      for (const member of ['CourseProgress.enrolledDate', 'CourseProgress.completedDate']) {
-        for (const [from, to, wholeMonths] of ranges) {
-          for (const { tile, query } of dashboardQueries('course-completion', [{ member, operator: 'inDateRange', values: [from, to] }])) {
-            const fromRollup = withRollups(query);
-            const fromFacts = facts(query);
-            const [a, b] = [await gold.run(fromRollup), await gold.run(fromFacts)];
-            expect({ tile: tile.id, member, from, to, rows: rowsOf(a) }).toEqual({ tile: tile.id, member, from, to, rows: rowsOf(b) });
-            if (!fromRollup.rollup) continue;
-            answeredBy.add(`${tile.id} ${member.split('.')[1]}: ${fromRollup.rollup}`);
-            // A rollup by month reads the facts only for the days of part months.
-            if (/Month$/.test(fromRollup.rollup)) expect(/gold\.fact_/.test(fromRollup.sql)).toBe(!wholeMonths);
+      // Every dashboard's every period (each of its members cut alike, as the portal sends it).
+      for (const dashboard of DASHBOARDS.filter((d) => d.roles.includes('org_admin'))) {
+        for (const period of dashboard.periods) {
+          for (const [from, to, wholeMonths] of ranges) {
+            const filters = period.members.map((member) => ({ member, operator: 'inDateRange' as const, values: [from, to] }));
+            for (const { tile, query } of dashboardQueries(dashboard.id, filters)) {
+              const fromRollup = withRollups(query);
+              const fromFacts = facts(query);
+              const [a, b] = [await gold.run(fromRollup), await gold.run(fromFacts)];
+              const where = { tile: `${dashboard.id}/${tile.id}`, period: period.title, from, to };
+              expect({ ...where, rows: rowsOf(a) }).toEqual({ ...where, rows: rowsOf(b) });
+              if (!fromRollup.rollup) continue;
+              answeredBy.add(`${tile.id} ${period.title}: ${fromRollup.rollup}`);
+              // A rollup by month reads the facts only for the days of part months.
+              if (/Month$/.test(fromRollup.rollup)) expect(/gold\.fact_/.test(fromRollup.sql)).toBe(!wholeMonths);
+            }
           }
         }
       }
       // The organisation and course tiles (and the rest but the distinct learners) no longer scan the facts' every row.
       expect([...answeredBy].sort()).toEqual(
         expect.arrayContaining([
-          'by-organisation enrolledDate: CourseProgress.byOrganisationEnrolledMonth',
-          'by-course enrolledDate: CourseProgress.byCourseEnrolledMonth',
-          'by-organisation completedDate: CourseProgress.byOrganisationCompletedMonth',
-          'by-course completedDate: CourseProgress.byCourseCompletedMonth',
-          'by-status enrolledDate: CourseProgress.byEnrolledMonth',
-          'by-status completedDate: CourseProgress.byCompletedDay',
-          'by-course-type enrolledDate: CourseProgress.byEnrolledDay',
+          'by-organisation Enrolled: CourseProgress.byOrganisationEnrolledMonth',
+          'by-course Enrolled: CourseProgress.byCourseEnrolledMonth',
+          'by-organisation Completed: CourseProgress.byOrganisationCompletedMonth',
+          'by-course Completed: CourseProgress.byCourseCompletedMonth',
+          'by-status Enrolled: CourseProgress.byEnrolledMonth',
+          'by-status Completed: CourseProgress.byCompletedDay',
+          'by-course-type Enrolled: CourseProgress.byEnrolledDay',
           // A rollup by day needs no facts at all: it comes first.
-          'completions-by-month completedDate: CourseProgress.byCompletedDay',
+          'completions-by-month Completed: CourseProgress.byCompletedDay',
+          'scorm-by-package Activity on: Scorm.byPackageLastAccessedMonth',
+          'seminar-summary Activity on: SeminarSignup.byStatusDay',
+          'seminars Activity on: SeminarSignup.bySeminarStatusMonth',
+          'hours-by-month Activity on: LearningTime.byDay',
         ]),
       );
       const mid = withRollups(tileQuery('course-completion', 'by-organisation', [{ member: 'CourseProgress.enrolledDate', operator: 'inDateRange', values: ['2024-07-16', '2025-06-15'] }]));

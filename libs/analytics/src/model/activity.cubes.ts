@@ -43,6 +43,13 @@ export const SCORM = factCube({
   rollups: [
     { name: 'summary', measures: [...SCORM_ADDITIVE, 'learners'], dimensions: ['Learner.isActive'] },
     { name: 'byPackage', measures: SCORM_ADDITIVE, dimensions: ['Learner.isActive', 'Scorm.scormId', 'Scorm.scormName', 'Scorm.courseName'] },
+    // "Activity on" cuts the packages chart by the day an attempt was last accessed: whole months from here, part months from the facts.
+    {
+      name: 'byPackageLastAccessedMonth',
+      measures: SCORM_ADDITIVE,
+      dimensions: ['Learner.isActive', 'Scorm.scormId', 'Scorm.scormName', 'Scorm.courseName'],
+      timeDimension: { dimension: 'Scorm.lastAccessedDate', granularity: 'month' },
+    },
   ],
   drill: {
     order: ['Learner.fullName'],
@@ -95,6 +102,14 @@ export const SEMINAR_SIGNUP = factCube({
   rollups: [
     { name: 'summary', measures: [...SEMINAR_ADDITIVE, 'learners'], dimensions: ['Learner.isActive'] },
     { name: 'bySeminar', measures: SEMINAR_ADDITIVE, dimensions: ['Learner.isActive', 'SeminarSignup.seminarName', 'SeminarSignup.courseName', 'SeminarSignup.status'] },
+    // "Activity on" cuts sign-ups by the day their status was set: the summary by day, the seminars by month (part months from the facts).
+    { name: 'byStatusDay', measures: SEMINAR_ADDITIVE, dimensions: ['Learner.isActive'], timeDimension: { dimension: 'SeminarSignup.statusDate', granularity: 'day' } },
+    {
+      name: 'bySeminarStatusMonth',
+      measures: SEMINAR_ADDITIVE,
+      dimensions: ['Learner.isActive', 'SeminarSignup.seminarName', 'SeminarSignup.courseName', 'SeminarSignup.status'],
+      timeDimension: { dimension: 'SeminarSignup.statusDate', granularity: 'month' },
+    },
   ],
   drill: {
     order: ['Learner.fullName'],
