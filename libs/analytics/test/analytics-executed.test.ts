@@ -790,6 +790,13 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
           'seminar-summary Activity on: SeminarSignup.byStatusDay',
           'seminars Activity on: SeminarSignup.bySeminarStatusMonth',
           'hours-by-month Activity on: LearningTime.byDay',
+          'summary Assigned: ProgramProgress.byAssignedDay',
+          'by-organisation Due: ProgramProgress.byOrganisationDueMonth',
+          'by-program-table Assigned: ProgramProgress.byProgramAssignedMonth',
+          // Figures as at the build's as_of (expiring in 30 days) too: the facts' days are summed at the same as_of.
+          'summary Expires: Certification.byExpiresDay',
+          'by-organisation Expires: Certification.byOrganisationExpiresMonth',
+          'by-certification Expires: Certification.byCertificationExpiresMonth',
         ]),
       );
       const mid = withRollups(tileQuery('course-completion', 'by-organisation', [{ member: 'CourseProgress.enrolledDate', operator: 'inDateRange', values: ['2024-07-16', '2025-06-15'] }]));

@@ -2,7 +2,7 @@ import { factCube, historyCube, yearEndRate } from './cube.util';
 import { COURSE_DIMENSIONS, COURSE_NODE } from './course.cubes';
 import { column, count, countWhere, dateKey, dimension, distinctLearners, rate, sum } from './measures.util';
 import type { DimensionDef, JoinNode, MeasureDef } from './model.types';
-import { BY_ORGANISATION, historyRollups } from './rollups.util';
+import { BY_ORGANISATION, historyRollups, periodRollups } from './rollups.util';
 import { coded, CERTIFICATION_COURSE_STATUS, CERTIFICATION_PATH, CERTIFICATION_STATE, RAG } from './values.util';
 
 const CERTIFICATION_NODE: JoinNode = {
@@ -48,6 +48,7 @@ const ADDITIVE = [
   'amber',
   'green',
 ];
+const BY_CERTIFICATION = ['Learner.isActive', 'Certification.certificationId', 'Certification.certificationName', 'Certification.state', 'Certification.rag'];
 
 export const CERTIFICATION = factCube({
   name: 'Certification',
@@ -89,11 +90,12 @@ export const CERTIFICATION = factCube({
   rollups: [
     { name: 'summary', measures: [...ADDITIVE, 'learners'], dimensions: ['Learner.isActive'] },
     { name: 'byOrganisation', measures: ADDITIVE, dimensions: [...BY_ORGANISATION, 'Certification.state', 'Certification.rag'] },
-    {
-      name: 'byCertification',
-      measures: ADDITIVE,
-      dimensions: ['Learner.isActive', 'Certification.certificationId', 'Certification.certificationName', 'Certification.state', 'Certification.rag'],
-    },
+    { name: 'byCertification', measures: ADDITIVE, dimensions: BY_CERTIFICATION },
+    // What Certification compliance's period ("Expires") cuts.
+    ...periodRollups('Certification', 'expiresDate', ADDITIVE, ['Learner.isActive', 'Certification.state', 'Certification.rag'], {
+      Organisation: [...BY_ORGANISATION, 'Certification.state', 'Certification.rag'],
+      Certification: BY_CERTIFICATION,
+    }),
   ],
   drill: {
     order: ['Learner.fullName'],

@@ -1,7 +1,7 @@
 import { factCube, historyCube, yearEndRate } from './cube.util';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate } from './measures.util';
 import type { DimensionDef, JoinNode } from './model.types';
-import { BY_ORGANISATION, historyRollups } from './rollups.util';
+import { BY_ORGANISATION, historyRollups, periodRollups } from './rollups.util';
 import { coded, COURSE_STATUS, COURSE_TYPE } from './values.util';
 
 export const COURSE_NODE: JoinNode = { table: 'dim_course', on: (n) => `${n.course}.course_key = ${n.f}.course_key` };
@@ -20,8 +20,12 @@ export const COURSE_DIMENSIONS: Record<string, DimensionDef> = {
 
 const ADDITIVE = ['count', 'completed', 'completedRpl', 'inProgress', 'notStarted', 'completionRate', 'averageDaysToComplete'];
 const BY_COURSE = ['Learner.isActive', 'CourseProgress.courseId', 'CourseProgress.courseName', 'CourseProgress.courseType', 'CourseProgress.status'];
-/** A period ("Enrolled", "Completed") cuts the organisation and course tiles by one of these dates: kept by month (whole months from here, the part months' days from the facts). */
-const byMonthOf = (date: 'enrolledDate' | 'completedDate') => ({ dimension: `CourseProgress.${date}`, granularity: 'month' as const });
+/** What Course completion's periods ("Enrolled", "Completed") cut, kept by each of the two dates. */
+const periodOf = (date: string) =>
+  periodRollups('CourseProgress', date, ADDITIVE, ['Learner.isActive', 'CourseProgress.courseType', 'CourseProgress.status'], {
+    Organisation: [...BY_ORGANISATION, 'CourseProgress.status'],
+    Course: BY_COURSE,
+  });
 
 export const COURSE_PROGRESS = factCube({
   name: 'CourseProgress',
@@ -58,23 +62,9 @@ export const COURSE_PROGRESS = factCube({
     { name: 'summary', measures: [...ADDITIVE, 'learners'], dimensions: ['Learner.isActive'] },
     { name: 'byOrganisation', measures: ADDITIVE, dimensions: [...BY_ORGANISATION, 'CourseProgress.status'] },
     { name: 'byCourse', measures: ADDITIVE, dimensions: BY_COURSE },
-    {
-      name: 'byCompletedDay',
-      measures: ADDITIVE,
-      dimensions: ['Learner.isActive', 'CourseProgress.courseType', 'CourseProgress.status'],
-      timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'day' },
-    },
-    { name: 'byEnrolledMonth', measures: ADDITIVE, dimensions: ['Learner.isActive', 'CourseProgress.status'], timeDimension: byMonthOf('enrolledDate') },
-    {
-      name: 'byEnrolledDay',
-      measures: ADDITIVE,
-      dimensions: ['Learner.isActive', 'CourseProgress.courseType', 'CourseProgress.status'],
-      timeDimension: { dimension: 'CourseProgress.enrolledDate', granularity: 'day' },
-    },
-    { name: 'byOrganisationEnrolledMonth', measures: ADDITIVE, dimensions: [...BY_ORGANISATION, 'CourseProgress.status'], timeDimension: byMonthOf('enrolledDate') },
-    { name: 'byCourseEnrolledMonth', measures: ADDITIVE, dimensions: BY_COURSE, timeDimension: byMonthOf('enrolledDate') },
-    { name: 'byOrganisationCompletedMonth', measures: ADDITIVE, dimensions: [...BY_ORGANISATION, 'CourseProgress.status'], timeDimension: byMonthOf('completedDate') },
-    { name: 'byCourseCompletedMonth', measures: ADDITIVE, dimensions: BY_COURSE, timeDimension: byMonthOf('completedDate') },
+    { name: 'byEnrolledMonth', measures: ADDITIVE, dimensions: ['Learner.isActive', 'CourseProgress.status'], timeDimension: { dimension: 'CourseProgress.enrolledDate', granularity: 'month' } },
+    ...periodOf('enrolledDate'),
+    ...periodOf('completedDate'),
   ],
   drill: {
     order: ['Learner.fullName'],

@@ -1,7 +1,7 @@
 import { factCube, historyCube, yearEndRate } from './cube.util';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate } from './measures.util';
 import type { DimensionDef, JoinNode, SqlOf } from './model.types';
-import { BY_ORGANISATION, historyRollups } from './rollups.util';
+import { BY_ORGANISATION, historyRollups, periodRollups } from './rollups.util';
 import { coded, PROGRAM_STATUS } from './values.util';
 
 const PROGRAM_NODE: JoinNode = { table: 'dim_program', on: (n) => `${n.program}.program_key = ${n.f}.program_key` };
@@ -23,6 +23,13 @@ const dueWithin =
     `not ${n.f}.is_complete and ${n.f}.is_user_active and ${n.f}.due_date_key >= ${c.asOfKey(0)} and ${n.f}.due_date_key <= ${c.asOfKey(days)}`;
 
 const ADDITIVE = ['count', 'completed', 'inProgress', 'notStarted', 'completionRate', 'overdue', 'overdueRate', 'dueIn30Days', 'averageDaysOverdue'];
+const BY_PROGRAM = ['Learner.isActive', 'ProgramProgress.programId', 'ProgramProgress.programName', 'ProgramProgress.status', 'ProgramProgress.isOverdue'];
+/** What Program progress's periods ("Assigned", "Due") cut, kept by each of the two dates. */
+const periodOf = (date: string) =>
+  periodRollups('ProgramProgress', date, ADDITIVE, ['Learner.isActive', 'ProgramProgress.status', 'ProgramProgress.isOverdue'], {
+    Organisation: [...BY_ORGANISATION, 'ProgramProgress.status', 'ProgramProgress.isOverdue'],
+    Program: BY_PROGRAM,
+  });
 
 export const PROGRAM_PROGRESS = factCube({
   name: 'ProgramProgress',
@@ -56,7 +63,9 @@ export const PROGRAM_PROGRESS = factCube({
   rollups: [
     { name: 'summary', measures: [...ADDITIVE, 'learners'], dimensions: ['Learner.isActive'] },
     { name: 'byOrganisation', measures: ADDITIVE, dimensions: [...BY_ORGANISATION, 'ProgramProgress.status', 'ProgramProgress.isOverdue'] },
-    { name: 'byProgram', measures: ADDITIVE, dimensions: ['Learner.isActive', 'ProgramProgress.programId', 'ProgramProgress.programName', 'ProgramProgress.status', 'ProgramProgress.isOverdue'] },
+    { name: 'byProgram', measures: ADDITIVE, dimensions: BY_PROGRAM },
+    ...periodOf('assignedDate'),
+    ...periodOf('dueDate'),
   ],
   drill: {
     order: ['Learner.fullName'],

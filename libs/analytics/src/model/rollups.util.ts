@@ -10,3 +10,18 @@ export const BY_ORGANISATION = ['Learner.isActive', 'Learner.organisationId', 'L
 export function historyRollups(cube: string, measures: string[]): RollupDef[] {
   return [{ name: 'byFiscalYear', measures: [...measures, 'learners'], dimensions: ['Learner.isActive', `${cube}.fiscalYear`, `${cube}.isYearClosed`, `${cube}.yearEndNote`] }];
 }
+
+/**
+ * A dashboard period's rollups on one of a cube's dates (`enrolledDate`): its small tiles' groups by
+ * day (`byEnrolledDay`: status, type, the active flag; a few rows a day, read with no facts), and
+ * each of its organisation and item tiles' groups by month (`byOrganisationEnrolledMonth`), whose
+ * whole months a period reads from the rollup and whose part months' days from the facts.
+ */
+export function periodRollups(cube: string, date: string, measures: string[], byDay: string[], byMonth: Record<string, string[]>): RollupDef[] {
+  const title = date[0].toUpperCase() + date.slice(1).replace(/Date$/, '');
+  const dimension = `${cube}.${date}`;
+  return [
+    { name: `by${title}Day`, measures, dimensions: byDay, timeDimension: { dimension, granularity: 'day' } },
+    ...Object.entries(byMonth).map(([what, dimensions]): RollupDef => ({ name: `by${what}${title}Month`, measures, dimensions, timeDimension: { dimension, granularity: 'month' } })),
+  ];
+}
