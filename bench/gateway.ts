@@ -5,7 +5,8 @@
 // own driver, which keeps statements prepared (also in parallel, median of 5), the cached p95 (overall and
 // per dashboard), the p95 of 30 concurrent users on mixed dashboards on loopback (autocannon, bounded in
 // time), and the gateway's memory. Each dashboard with periods is also measured cut by each of them over
-// the 12 months to the data's as-of day (what "Last 12 months" sends; KINEO_BENCH_PERIODS=0 leaves them out).
+// the 12 months to the data's as-of day (what "Last 12 months" sends) and over the 12 months to the 15th of its month
+// (part months at both ends); KINEO_BENCH_PERIODS=0 leaves them out.
 // Run: npm run bench:gateway [-- <users>]
 // KINEO_BENCH_CACHE=<folder> keeps the built tenant there (Postgres, warehouse) and reuses it on the next
 // run with the same folder, so a 10M-row tenant is generated and built once.
@@ -209,9 +210,13 @@ const filtersLiteral = (filters: AnalyticsFilter[]) =>
 const dashboardQuery = (id: string, filters: AnalyticsFilter[] = []) =>
   `{ dashboard(id: ${JSON.stringify(id)}${filtersLiteral(filters)}) { dataVersion tiles { id result { rows cached rollup } error { code message } } } }`;
 
-/** A dashboard's period over the 12 months to the data's as-of day, on each of its members: what "Last 12 months" sends. */
-function lastYearTo(asOf: string, members: string[]): AnalyticsFilter[] {
-  const to = new Date(`${asOf.slice(0, 10)}T00:00:00Z`);
+/**
+ * A dashboard's period over the 12 months to the data's as-of day, on each of its members: what "Last 12 months" sends.
+ * With `midMonth`, the 12 months to the 15th of the as-of's month instead: a period that begins and ends inside a
+ * month, as "Last 12 months" does on most days, whose part months a rollup by month cannot hold.
+ */
+function lastYearTo(asOf: string, members: string[], midMonth = false): AnalyticsFilter[] {
+  const to = new Date(`${asOf.slice(0, midMonth ? 8 : 10)}${midMonth ? '15' : ''}T00:00:00Z`);
   const from = new Date(Date.UTC(to.getUTCFullYear() - 1, to.getUTCMonth(), to.getUTCDate() + 1));
   return members.map((member) => ({ member, operator: 'inDateRange', values: [from.toISOString().slice(0, 10), to.toISOString().slice(0, 10)] }));
 }
@@ -274,7 +279,12 @@ async function main() {
             const { dashboard: dated } = (await post(uncached.url, `{ dashboard(id: ${JSON.stringify(dashboards[0]!.id)}) { asOf } }`, session.token)) as { dashboard: { asOf: string } };
             const views = dashboards.flatMap((d) => [
               { d, label: d.id, filters: [] as AnalyticsFilter[] },
-              ...(process.env.KINEO_BENCH_PERIODS === '0' ? [] : d.periods.map((p) => ({ d, label: `  · ${p.title}, 12 months`, filters: lastYearTo(dated.asOf, p.members) }))),
+              ...(process.env.KINEO_BENCH_PERIODS === '0'
+                ? []
+                : d.periods.flatMap((p) => [
+                    { d, label: `  · ${p.title}, 12 months`, filters: lastYearTo(dated.asOf, p.members) },
+                    { d, label: `  · ${p.title}, to the 15th`, filters: lastYearTo(dated.asOf, p.members, true) },
+                  ])),
             ]);
             for (const { d, label, filters } of views) {
               // Compiled as the gateway compiles it: the org admin's scope, the published version's as-of and (rollups on) its
