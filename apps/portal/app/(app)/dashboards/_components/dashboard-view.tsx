@@ -90,6 +90,12 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
             {error.message}
           </p>
         )}
+        {code === 'INVALID_QUERY' && params.size > 0 ? (
+          // A link written for another dashboard, or edited by hand: the way back is this dashboard without its filters.
+          <button type="button" className="button" onClick={() => router.replace(hrefWith(pathname, new URLSearchParams()), { scroll: false })}>
+            Clear the filters
+          </button>
+        ) : null}
       </>
     );
   }
