@@ -576,6 +576,19 @@ test.describe('dashboards', () => {
     await expect(tile(page, 'by-state').locator('.recharts-legend-item-text .legend-figure')).toHaveText([/^[\d,]+ · 100%$/]);
   });
 
+  test('a value from a link that the data does not hold (an organisation renamed since) is said to be not found beside nothing matching', async ({ page, signIn }) => {
+    await signIn('admin');
+    await page.goto('/dashboards/course-completion?Learner.organisationName=Renamed+since');
+    const chosen = page.getByRole('list', { name: 'Organisation: chosen' });
+    await expect(chosen.getByRole('listitem')).toHaveText(['Renamed since (not found)×']);
+    await expect(page.getByRole('status').filter({ hasText: 'Nothing matches these filters' })).toBeVisible();
+    // A value the list holds is not marked.
+    await chosen.getByRole('button', { name: 'Remove Renamed since from Organisation' }).click();
+    const organisation = (await page.getByLabel('Organisation', { exact: true }).locator('option').nth(1).textContent())!;
+    await page.getByLabel('Organisation', { exact: true }).selectOption(organisation);
+    await expect(chosen.getByRole('listitem')).toHaveText([`${organisation}×`]);
+  });
+
   test("a link with a filter this dashboard does not take says which and what it takes, and clears to the dashboard", async ({ page, signIn }) => {
     await signIn('admin');
     // Learning activity's period, on Course completion (a link written for the other dashboard, or edited by hand).

@@ -269,7 +269,7 @@ function OrganisationTreeSelect({ chosen, reach, onChange }: { chosen: string[];
 /**
  * One filter: its values chosen so far, each with a button that takes it off, and a list that adds
  * another ("All" while none is chosen). Several values of one filter are any of them; a value from the
- * URL that is not among the choices is kept, shown as it is.
+ * URL that is not among the choices is kept, shown as it is, and "(not found)" when the whole list was read.
  */
 function ChoiceField(props: {
   id: string;
@@ -284,6 +284,8 @@ function ChoiceField(props: {
 }) {
   const { id, label, chosen, choices, isPending, isError, search, onChange } = props;
   const labelOf = (value: string) => choices.find((c) => c.value === value)?.label ?? value;
+  // A value from a link that the whole list does not hold (renamed in the LMS since, or told apart from a namesake): said, not hidden.
+  const notFound = (value: string) => !isPending && !isError && !search && !choices.some((c) => c.value === value);
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -304,6 +306,7 @@ function ChoiceField(props: {
           {chosen.map((value) => (
             <li key={value}>
               {labelOf(value)}
+              {notFound(value) ? <span className="chip-note"> (not found)</span> : null}
               <button type="button" className="chip-remove" aria-label={`Remove ${labelOf(value)} from ${label}`} onClick={() => onChange(chosen.filter((v) => v !== value))}>
                 ×
               </button>
