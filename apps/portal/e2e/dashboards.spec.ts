@@ -315,7 +315,7 @@ test.describe('dashboards', () => {
 
   test('"Organisation and below" takes an organisation with everything under it, and the link keeps it', async ({ page, signIn }) => {
     await signIn('admin');
-    const tree = page.getByLabel('Organisation and below');
+    const tree = page.getByLabel('Organisation and below', { exact: true });
     // The hierarchy in order, each organisation indented under its parent.
     await expect
       .poll(async () => (await tree.locator('option').allTextContents()).some((label) => label.startsWith('\u00a0')), { message: 'organisations indented under their parents' })
@@ -349,9 +349,29 @@ test.describe('dashboards', () => {
     await expect(page.getByRole('list', { name: 'Organisation and below: chosen' }).getByRole('listitem')).toHaveText([`${subtree[0]}×`]);
   });
 
+  test('a long hierarchy in "Organisation and below" is narrowed as you type, and what is chosen from it takes its subtree', async ({ page, signIn }) => {
+    // This tenant's learners sit in over 100 organisations, some sharing a name ("Payroll").
+    await signIn('noCertsAdmin');
+    const tree = page.getByLabel('Organisation and below', { exact: true });
+    const note = page.locator('#filter-organisation-tree-search-note');
+    await expect(note).toHaveText(/^All [\d,]+ are listed: type to narrow them\.$/);
+    const all = Number(/All ([\d,]+)/.exec((await note.textContent())!)![1].replace(/,/g, ''));
+    expect(all).toBeGreaterThan(100);
+    await expect(tree.locator('option')).toHaveCount(all + 1);
+    await page.getByLabel('Find Organisation and below').fill('payroll');
+    await expect(note).toHaveText(/^\d+ contains? \u201cpayroll\u201d\.$/);
+    const found = (await tree.locator('option').allTextContents()).slice(1);
+    expect(found.length).toBeGreaterThan(1);
+    expect(found.every((name) => name.toLowerCase().includes('payroll'))).toBe(true);
+    await tree.selectOption({ label: found[0] });
+    await expect(page.getByRole('list', { name: 'Organisation and below: chosen' }).getByRole('listitem')).toHaveText([`${found[0]}×`]);
+    await expect(page).toHaveURL(/Learner\.organisationTree=%2F\d+%2F/);
+    await expectNoSeriousA11yViolations(page);
+  });
+
   test('"Organisation and below" follows a manager\'s Reports: direct reports only lists the organisations they sit in and those above, fewer than everyone below', async ({ page, signIn }) => {
     await signIn('manager');
-    const tree = page.getByLabel('Organisation and below');
+    const tree = page.getByLabel('Organisation and below', { exact: true });
     const listed = async () => (await tree.locator('option').allTextContents()).slice(1).map((label) => label.trim());
     await expect.poll(async () => (await listed()).length).toBeGreaterThan(0);
     const everyone = await listed();

@@ -165,6 +165,8 @@ export interface ValueSearch {
   searched: string;
   /** The list shown (the first 500, or those containing what was typed) has more than it lists. */
   hasMore: boolean;
+  /** Set when the whole list is in the browser (the organisation tree) and only narrowed by what is typed: how many it holds. */
+  whole?: number;
 }
 
 /**
@@ -231,7 +233,9 @@ export function ValueSearchNote({ id, search, found }: { id: string; search: Val
   const { searched, hasMore } = search;
   const quoted = `\u201c${searched}\u201d`;
   const note = !searched
-    ? `The first ${LISTED_VALUES} are listed: type to find others.`
+    ? search.whole !== undefined
+      ? `All ${search.whole.toLocaleString()} are listed: type to narrow them.`
+      : `The first ${LISTED_VALUES} are listed: type to find others.`
     : found === 0
       ? `None contains ${quoted}.`
       : hasMore
@@ -253,18 +257,28 @@ function OrganisationTreeSelect({ chosen, reach, onChange }: { chosen: string[];
   // Of the learners the dashboard shows: a manager's direct reports only when "Reports" says so.
   const organisations = useOrganisations(reach);
   const choices = (organisations.data ?? []).map((o) => ({ value: `/${o.id}/`, label: o.name, indent: o.depth - 1 }));
+  // A long hierarchy is narrowed in the browser (it is all there): the organisations whose name holds what is typed, unindented.
+  const [typed, setTyped] = useState('');
+  const needle = typed.trim().toLowerCase();
+  const long = choices.length > TREE_SEARCHED_FROM;
+  const shown = long && needle ? choices.filter((c) => c.label.toLowerCase().includes(needle)).map((c) => ({ ...c, indent: 0 })) : choices;
   return (
     <ChoiceField
       id="filter-organisation-tree"
       label="Organisation and below"
       chosen={chosen}
-      choices={choices}
+      choices={shown}
+      allChoices={choices}
       isPending={organisations.isPending}
       isError={organisations.isError}
+      search={long ? { typed, setTyped, searched: needle ? typed.trim() : '', hasMore: false, whole: choices.length } : undefined}
       onChange={onChange}
     />
   );
 }
+
+/** From how many organisations "Organisation and below" offers a box to narrow them. */
+const TREE_SEARCHED_FROM = 100;
 
 /**
  * One filter: its values chosen so far, each with a button that takes it off, and a list that adds
@@ -278,14 +292,17 @@ function ChoiceField(props: {
   choices: (MemberValue & { indent?: number })[];
   isPending: boolean;
   isError: boolean;
-  /** Present when the list is cut: a box that finds the values it does not hold. */
+  /** Every value when `choices` are some of them (narrowed by what was typed): what chosen values are named by. */
+  allChoices?: (MemberValue & { indent?: number })[];
+  /** Present when the list is cut or long: a box that finds the values it does not hold, or narrows it. */
   search?: ValueSearch;
   onChange: (values: string[]) => void;
 }) {
-  const { id, label, chosen, choices, isPending, isError, search, onChange } = props;
-  const labelOf = (value: string) => choices.find((c) => c.value === value)?.label ?? value;
+  const { id, label, chosen, choices, allChoices = choices, isPending, isError, search, onChange } = props;
+  const labelOf = (value: string) => allChoices.find((c) => c.value === value)?.label ?? value;
   // A value from a link that the whole list does not hold (renamed in the LMS since, or told apart from a namesake): said, not hidden.
-  const notFound = (value: string) => !isPending && !isError && !search && !choices.some((c) => c.value === value);
+  const wholeList = !search || search.whole !== undefined;
+  const notFound = (value: string) => !isPending && !isError && wholeList && !allChoices.some((c) => c.value === value);
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
