@@ -235,3 +235,30 @@ test.describe('onboarding an organisation', () => {
     await expectNoSeriousA11yViolations(page);
   });
 });
+
+test.describe('users of a large organisation', () => {
+  test("a long hierarchy in a viewer's organisations is narrowed as you type, what is ticked staying in sight", async ({ page, signIn }) => {
+    // This tenant's learners sit in over 100 organisations, some sharing a name ("Payroll").
+    await signIn('noCertsAdmin');
+    await page.goto('/users');
+    await page.getByLabel('Role').selectOption('viewer');
+    const picker = page.getByRole('group', { name: 'Organisations this viewer sees' });
+    const labels = picker.locator('.org-list label');
+    await expect(labels.first()).toBeVisible();
+    const all = await labels.count();
+    expect(all).toBeGreaterThan(100);
+    await picker.getByLabel('Find an organisation').fill('payroll');
+    await expect(picker.locator('[aria-live]')).toHaveText(/^\d+ of [\d,]+ shown/);
+    const found = await labels.allTextContents();
+    expect(found.length).toBeGreaterThan(1);
+    expect(found.every((name) => name.toLowerCase().includes('payroll'))).toBe(true);
+    await labels.first().getByRole('checkbox').check();
+    // Another search: the ticked one stays listed beside what the new text finds.
+    await picker.getByLabel('Find an organisation').fill('sales');
+    await expect(picker.getByRole('checkbox', { name: found[0].trim(), exact: true })).toBeChecked();
+    expect((await labels.allTextContents()).filter((name) => !name.toLowerCase().includes('sales'))).toEqual([found[0]]);
+    await picker.getByLabel('Find an organisation').fill('');
+    await expect(labels).toHaveCount(all);
+    await expectNoSeriousA11yViolations(page);
+  });
+});
