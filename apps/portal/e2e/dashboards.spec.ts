@@ -273,6 +273,10 @@ test.describe('dashboards', () => {
     await expect.poll(async () => Number((await enrolments.textContent())!.replace(/,/g, ''))).toBeLessThan(everyone);
     // A short list (course types) has no search box.
     await expect(page.getByLabel('Find Course type')).toHaveCount(0);
+
+    // A link to a manager past the first 500 is taken as theirs (asked for by name), and one to nobody says so.
+    await page.goto(`/dashboards/course-completion?${new URLSearchParams([['Learner.managerName', found[0]], ['Learner.managerName', 'Nobody Here']]).toString()}`);
+    await expect(page.getByRole('list', { name: 'Manager: chosen' }).getByRole('listitem')).toHaveText([`${found[0]}×`, 'Nobody Here (not found)×']);
   });
 
   test('a filter change updates the chart and the URL, reloading the URL restores it, and a filter takes several values', async ({ page, signIn }) => {

@@ -130,16 +130,17 @@ export const LISTED_VALUES = 500;
  * 500, in order), each with its label: what a filter offers to choose from. With `search`, only
  * those that contain it (any case); `hasMore` says there were more than were listed.
  */
-export function useMemberValues(member: string, reach: Reach, enabled = true, search = '') {
+export function useMemberValues(member: string, reach: Reach, enabled = true, search = '', only: string[] = []) {
   const cube = member.slice(0, member.indexOf('.'));
   const { data, isPending, isError } = useQuery({
-    queryKey: ['filter-values', member, reach, search],
+    queryKey: ['filter-values', member, reach, search, only],
     queryFn: () =>
       runOperation(AnalyticsRowsQuery, {
         query: {
           measures: [COUNTED_BY[cube] ?? `${cube}.count`],
           dimensions: [member],
-          ...(search ? { filters: [{ member, operator: 'contains', values: [search] }] } : {}),
+          // Those of `only` that exist, or those that contain what was typed, or the first 500.
+          ...(only.length > 0 ? { filters: [{ member, operator: 'in', values: only }] } : search ? { filters: [{ member, operator: 'contains', values: [search] }] } : {}),
           order: [{ member, direction: 'asc' }],
           limit: LISTED_VALUES,
         },
@@ -194,6 +195,10 @@ export function useSearchableValues(member: string, reach: Reach, enabled = true
 function FilterSelect({ member, chosen, reach, onChange }: { member: string; chosen: string[]; reach: Reach; onChange: (values: string[]) => void }) {
   // The values a filter offers are the ones the caller can see, from the same scope as the dashboard.
   const { values, isPending, isError, search } = useSearchableValues(member, reach);
+  // On a cut list, chosen values it does not show (from a link) are asked for by name: which of them exist.
+  const unlisted = search ? chosen.filter((v) => !values.some((c) => c.value === v)) : [];
+  const check = useMemberValues(member, reach, unlisted.length > 0, '', unlisted);
+  const confirmed = unlisted.length > 0 && !check.isPending && !check.isError ? new Set(check.values.map((v) => v.value)) : undefined;
   return (
     <ChoiceField
       id={`filter-${member.replace(/\W/g, '-')}`}
@@ -203,6 +208,7 @@ function FilterSelect({ member, chosen, reach, onChange }: { member: string; cho
       isPending={isPending}
       isError={isError}
       search={search}
+      confirmed={confirmed}
       onChange={onChange}
     />
   );
@@ -283,7 +289,7 @@ const TREE_SEARCHED_FROM = 100;
 /**
  * One filter: its values chosen so far, each with a button that takes it off, and a list that adds
  * another ("All" while none is chosen). Several values of one filter are any of them; a value from the
- * URL that is not among the choices is kept, shown as it is, and "(not found)" when the whole list was read.
+ * URL that is not among the choices is kept, shown as it is, and "(not found)" when the data does not hold it.
  */
 function ChoiceField(props: {
   id: string;
@@ -296,13 +302,17 @@ function ChoiceField(props: {
   allChoices?: (MemberValue & { indent?: number })[];
   /** Present when the list is cut or long: a box that finds the values it does not hold, or narrows it. */
   search?: ValueSearch;
+  /** On a cut list, which of the chosen values it does not show were found when asked for by name. */
+  confirmed?: ReadonlySet<string>;
   onChange: (values: string[]) => void;
 }) {
-  const { id, label, chosen, choices, allChoices = choices, isPending, isError, search, onChange } = props;
+  const { id, label, chosen, choices, allChoices = choices, isPending, isError, search, confirmed, onChange } = props;
   const labelOf = (value: string) => allChoices.find((c) => c.value === value)?.label ?? value;
-  // A value from a link that the whole list does not hold (renamed in the LMS since, or told apart from a namesake): said, not hidden.
+  // A value from a link that the data does not hold (renamed in the LMS since, or told apart from a namesake): said, not hidden.
+  // Known from the whole list when it is all there, else from asking for the value by name.
   const wholeList = !search || search.whole !== undefined;
-  const notFound = (value: string) => !isPending && !isError && wholeList && !allChoices.some((c) => c.value === value);
+  const notFound = (value: string) =>
+    !isPending && !isError && !allChoices.some((c) => c.value === value) && (wholeList || (confirmed !== undefined && !confirmed.has(value)));
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
