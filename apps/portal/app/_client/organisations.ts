@@ -39,3 +39,14 @@ export function useOrganisations(reach: Reach = 'all') {
     retry: false,
   });
 }
+
+/** From how many organisations a list of them offers a box that narrows it as you type. */
+export const ORGANISATIONS_NARROWED_FROM = 100;
+
+/**
+ * What is typed, as the text a long list of organisations is narrowed by ('' for a short list, or
+ * nothing typed): the whole hierarchy is in the browser, so narrowing asks nothing of the gateway.
+ */
+export function narrowingText(organisations: number, typed: string): string {
+  return organisations > ORGANISATIONS_NARROWED_FROM ? typed.trim().toLowerCase() : '';
+}

@@ -79,13 +79,12 @@ export function oneRowPerGroup(rollup: ResolvedRollup, plan: QueryPlan): boolean
 }
 
 /** Why a rollup cannot answer the plan, or undefined when it gives the facts' answer. */
-function mismatch(rollup: ResolvedRollup, plan: QueryPlan, scope: AnalyticsScope): string | undefined {
+function mismatch(rollup: ResolvedRollup, plan: QueryPlan, scope: AnalyticsScope, period: ReturnType<typeof monthPeriodOf>): string | undefined {
   if (scope.kind === 'manager') return 'a manager scope is a set of learners';
   if (scope.kind === 'viewer' && !rollup.dimensions.has(ORGANISATION_ID)) return 'a viewer scope needs the organisation';
   const measures = [...plan.measures.map((m) => m.member), ...plan.filters.flatMap((f) => (f.measure ? [f.measure.member] : []))];
   if (!measures.every((m) => rollup.measures.has(m))) return 'a measure is not kept';
   if (!plan.dimensions.every((d) => rollup.dimensions.has(d.member))) return 'a dimension is not kept';
-  const period = monthPeriodOf(rollup, plan);
   if (period === 'unusable') return 'a filter on the date kept by month is not one period of at least one whole month';
   for (const f of plan.filters) {
     if (!f.dimension || rollup.dimensions.has(f.dimension.member)) continue;
@@ -133,8 +132,8 @@ export function chooseRollup(
     const { signature, asOfBound } = rollupSignature(rollup, dialect);
     if (entry.signature !== signature || entry.table !== rollup.table) continue;
     if (asOfBound && entry.asOfKey !== asOfKey) continue;
-    if (mismatch(rollup, plan, scope) !== undefined) continue;
     const period = monthPeriodOf(rollup, plan);
+    if (mismatch(rollup, plan, scope, period) !== undefined) continue;
     const factDays = typeof period === 'object' && period.days.length > 0 ? 1 : 0;
     if (!best || factDays < best.factDays || (factDays === best.factDays && entry.rows < best.entry.rows)) best = { rollup, entry, factDays };
   }

@@ -3,7 +3,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
-import { useOrganisations } from '@/app/_client/organisations';
+import { narrowingText, ORGANISATIONS_NARROWED_FROM, useOrganisations } from '@/app/_client/organisations';
 import type { Dashboard, Reach } from './analytics.types';
 import { rowsOf } from './analytics.types';
 import { AnalyticsRowsQuery } from './dashboard.operations';
@@ -265,9 +265,9 @@ function OrganisationTreeSelect({ chosen, reach, onChange }: { chosen: string[];
   const choices = (organisations.data ?? []).map((o) => ({ value: `/${o.id}/`, label: o.name, indent: o.depth - 1 }));
   // A long hierarchy is narrowed in the browser (it is all there): the organisations whose name holds what is typed, unindented.
   const [typed, setTyped] = useState('');
-  const needle = typed.trim().toLowerCase();
-  const long = choices.length > TREE_SEARCHED_FROM;
-  const shown = long && needle ? choices.filter((c) => c.label.toLowerCase().includes(needle)).map((c) => ({ ...c, indent: 0 })) : choices;
+  const needle = narrowingText(choices.length, typed);
+  const long = choices.length > ORGANISATIONS_NARROWED_FROM;
+  const shown = needle ? choices.filter((c) => c.label.toLowerCase().includes(needle)).map((c) => ({ ...c, indent: 0 })) : choices;
   return (
     <ChoiceField
       id="filter-organisation-tree"
@@ -282,9 +282,6 @@ function OrganisationTreeSelect({ chosen, reach, onChange }: { chosen: string[];
     />
   );
 }
-
-/** From how many organisations "Organisation and below" offers a box to narrow them. */
-const TREE_SEARCHED_FROM = 100;
 
 /**
  * One filter: its values chosen so far, each with a button that takes it off, and a list that adds

@@ -1,10 +1,7 @@
 'use client';
 
 import { useId, useState } from 'react';
-import { useOrganisations } from '@/app/_client/organisations';
-
-/** From how many organisations the picker offers a box that narrows the list. */
-const NARROWED_FROM = 100;
+import { narrowingText, ORGANISATIONS_NARROWED_FROM, useOrganisations } from '@/app/_client/organisations';
 
 /**
  * Checkboxes of the organisations a viewer may see; each one brings everything below it. A long
@@ -21,7 +18,7 @@ export function OrganisationPicker({ selected, onChange }: { selected: number[];
     return <p className="hint">No organisations to choose from yet: they come from the published data. Load an export first.</p>;
   }
   const all = organisations.data;
-  const needle = all.length > NARROWED_FROM ? typed.trim().toLowerCase() : '';
+  const needle = narrowingText(all.length, typed);
   const shown = needle ? all.filter((o) => selected.includes(o.id) || o.name.toLowerCase().includes(needle)) : all;
   return (
     <fieldset className="org-picker" aria-describedby={legendId}>
@@ -29,7 +26,7 @@ export function OrganisationPicker({ selected, onChange }: { selected: number[];
       <p id={legendId} className="hint">
         Each organisation includes everything below it.
       </p>
-      {all.length > NARROWED_FROM ? (
+      {all.length > ORGANISATIONS_NARROWED_FROM ? (
         <div className="field">
           <label htmlFor={findId}>Find an organisation</label>
           <input id={findId} type="search" value={typed} onChange={(e) => setTyped(e.target.value)} placeholder="Type part of a name…" autoComplete="off" />
