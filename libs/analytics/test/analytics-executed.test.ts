@@ -799,6 +799,13 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
           'by-certification Expires: Certification.byCertificationExpiresMonth',
         ]),
       );
+      // A day that is no day is refused with where and what, as the facts refuse it; a range that ends before it starts
+      // is no month of any rollup: the facts answer it, with nothing.
+      const period = (values: string[]) => tileQuery('course-completion', 'by-organisation', [{ member: 'CourseProgress.enrolledDate', operator: 'inDateRange', values }]);
+      expect(() => withRollups(period(['2025-02-30', '2025-06-30']))).toThrow(/CourseProgress\.enrolledDate inDateRange\): "2025-02-30" is not an ISO date/);
+      const backwards = withRollups(period(['2025-06-30', '2024-07-01']));
+      expect(backwards.rollup).toBeUndefined();
+      expect(await gold.run(backwards)).toEqual([]);
       const mid = withRollups(tileQuery('course-completion', 'by-organisation', [{ member: 'CourseProgress.enrolledDate', operator: 'inDateRange', values: ['2024-07-16', '2025-06-15'] }]));
       expect(mid.sql).toContain('from gold.rollup_course_progress_by_organisation_enrolled_month where time_key between ? and ? union all select ');
       expect(mid.sql).toContain('(f.enrolled_date_key between ? and ? or f.enrolled_date_key between ? and ?)');
