@@ -395,10 +395,17 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
         for (const row of bySource) expect(hours[row.source]).toBeCloseTo(Number(row.hours), 6);
       });
 
-      it('refuses a day that is not a date, naming the filter', async () => {
-        const reply = await graphql(app, '{ dashboard(id: "course-completion", filters: [{ member: "CourseProgress.enrolledDate", operator: inDateRange, values: ["2026-02-30", "2026-03-31"] }]) { tiles { error { code message } } } }', as('acmeAdmin'));
+      it('refuses a day that is not a date, naming the filter by its place in what was sent', async () => {
+        // The tiles' own filters and the dashboard's default (active learners) come first in each tile's
+        // query; the message counts only the caller's filters, so the bad one is filters[1].
+        const filters =
+          '[{ member: "Learner.organisationName", operator: equals, values: ["Sales"] }, { member: "CourseProgress.enrolledDate", operator: inDateRange, values: ["2026-02-30", "2026-03-31"] }]';
+        const reply = await graphql(app, `{ dashboard(id: "course-completion", filters: ${filters}) { tiles { error { code message } } } }`, as('acmeAdmin'));
         expect(reply.body.errors).toEqual([
-          expect.objectContaining({ message: expect.stringMatching(/\(CourseProgress\.enrolledDate inDateRange\): "2026-02-30" is not an ISO date 'YYYY-MM-DD'\.$/), extensions: { code: 'INVALID_QUERY' } }),
+          expect.objectContaining({
+            message: expect.stringMatching(/^filters\[1\] \(CourseProgress\.enrolledDate inDateRange\): "2026-02-30" is not an ISO date 'YYYY-MM-DD'\.$/),
+            extensions: { code: 'INVALID_QUERY' },
+          }),
         ]);
       });
     });

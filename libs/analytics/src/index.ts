@@ -8,7 +8,7 @@ export { describeModel } from './describe-model';
 export { queryIdentity } from './identity.util';
 export { modelFingerprint } from './model-fingerprint.util';
 export { DASHBOARDS, TABLE_PAGE_SIZE } from './dashboards/dashboards';
-export { dashboardQueries, type DashboardTileQuery } from './dashboards/dashboard-queries';
+export { dashboardQueries, inCallersFilters, type DashboardTileQuery } from './dashboards/dashboard-queries';
 export { rollupModels, rollupRefreshStatements, rollupModelKey, publishedRollups, parseRollupManifest, staleRollups, ROLLUP_MANIFEST_QUERY, ROLLUP_MANIFEST_TABLE, type RollupManifestEntry, type RollupModel, type PublishedRollups } from './rollups/rollups';
 export { goldColumnsRead, goldColumnsKey, goldColumnsOfQuery, goldColumnsRecord, publishedGoldColumns, recordedGoldColumns, missingGoldColumns, type PublishedGoldColumns } from './gold-columns.util';
 export { asOfPeriods, asOfPeriodsStatement, partialPeriodOf, type AsOfPeriods, type PartialPeriod } from './partial-period.util';

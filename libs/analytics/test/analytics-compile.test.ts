@@ -4,6 +4,7 @@ import {
   compileDrill,
   compileQuery,
   dashboardQueries,
+  inCallersFilters,
   DASHBOARDS,
   TABLE_PAGE_SIZE,
   describeModel,
@@ -381,6 +382,17 @@ describe('dashboard periods', () => {
     expect(errorOf(() => dashboardQueries('certification-compliance', [range('CourseProgress.completedDate')])).message).toMatch(/cannot be filtered by "CourseProgress\.completedDate"/);
     const [summary] = dashboardQueries('course-completion', [{ member: 'CourseProgress.completedDate', operator: 'inDateRange', values: ['2026-02-30', '2026-03-31'] }]);
     expect(errorOf(() => compileQuery(summary!.query, TENANT, duckdbDialect, options)).message).toMatch(/CourseProgress\.completedDate inDateRange\): "2026-02-30" is not an ISO date/);
+    // Named by its place among the caller's filters, not in the tile's query (where the default filter comes first).
+    const [tile] = dashboardQueries('course-completion', [
+      { member: 'CourseProgress.status', operator: 'equals', values: ['complete'] },
+      { member: 'CourseProgress.completedDate', operator: 'inDateRange', values: ['2026-02-30', '2026-03-31'] },
+    ]);
+    expect(tile!.filterOrigins).toEqual([...(tile!.tile.query.filters ?? []).map(() => null), null, 0, 1]);
+    expect(errorOf(() => inCallersFilters(tile!.filterOrigins, () => compileQuery(tile!.query, TENANT, duckdbDialect, options))).message).toMatch(
+      /^filters\[1\] \(CourseProgress\.completedDate inDateRange\): "2026-02-30" is not an ISO date/,
+    );
+    // A list of values the schema refuses is numbered the same way, planned or compiled.
+    expect(errorOf(() => dashboardQueries('course-completion', [{ member: 'CourseProgress.status', operator: 'equals', values: [] }, { member: 'CourseProgress.status', operator: 'in', values: [{}] as never }])).message).toMatch(/filters\.1\b/);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
   dashboardQueries,
+  inCallersFilters,
   describeModel,
   goldColumnsOfQuery,
   missingGoldColumns,
@@ -140,6 +141,8 @@ interface PlannedTile {
   query: AnalyticsQuery;
   /** What the tile runs and is cached as: the query, or a table's first page with the list's total. */
   run: AnalyticsQuery;
+  /** Where each of the query's filters came from (dashboardQueries), so a refusal names the caller's filter. */
+  filterOrigins?: (number | null)[];
   scopeHash: string;
   queryHash: string;
   /**
@@ -257,10 +260,11 @@ export class AnalyticsService implements OnModuleInit {
     const memo = JSON.stringify([id, filters, scope]);
     const known = this.plans.get(memo);
     if (known) return known;
-    const planned = this.translated(() => dashboardQueries(id, filters)).map(({ tile, query, run }) => ({
+    const planned = this.translated(() => dashboardQueries(id, filters)).map(({ tile, query, run, filterOrigins }) => ({
       tile,
       query,
       run,
+      filterOrigins,
       ...keyHashes(scope, queryIdentity(run, scope), this.model),
     }));
     // Oldest first out: a Map iterates in insertion order.
@@ -339,7 +343,7 @@ export class AnalyticsService implements OnModuleInit {
     scope: AnalyticsScope,
     query: AnalyticsQuery,
     published: PublishedVersion,
-    plan: Pick<PlannedTile, 'scopeHash' | 'queryHash' | 'compiled'>,
+    plan: Pick<PlannedTile, 'scopeHash' | 'queryHash' | 'compiled' | 'filterOrigins'>,
     prefetched?: Prefetched,
   ): Promise<Answer> {
     // Read beside the answer, not after it; never a reason for the answer to fail.
@@ -352,7 +356,9 @@ export class AnalyticsService implements OnModuleInit {
         const rollups = await this.rollupsOf(tenant, published);
         let compiled = plan.compiled?.asOf === published.asOf && plan.compiled.rollups === rollups.key ? plan.compiled.query : undefined;
         if (!compiled) {
-          compiled = this.translated(() => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf, rollups: rollups.entries }));
+          compiled = this.translated(() =>
+            inCallersFilters(plan.filterOrigins ?? [], () => compileQuery(query, scope, this.warehouse.dialect, { asOf: published.asOf, rollups: rollups.entries })),
+          );
           plan.compiled = { asOf: published.asOf, rollups: rollups.key, query: compiled };
         }
         const asked = { query, scope };

@@ -5,6 +5,7 @@ import {
   compileDrill,
   compileQuery,
   dashboardQueries,
+  inCallersFilters,
   MAX_PAGE_SIZE,
   type AnalyticsFilter,
   type AnalyticsQuery,
@@ -246,7 +247,7 @@ export class ExportsService {
           `The dashboard "${request.dashboardId}" has no tile "${request.tileId}"; it has ${tiles.map((t) => `"${t.tile.id}"`).join(', ')}.`,
         );
       }
-      const compiled = this.analytics.translated(() => compileQuery(found.query, scope, dialect, options));
+      const compiled = this.analytics.translated(() => inCallersFilters(found.filterOrigins, () => compileQuery(found.query, scope, dialect, options)));
       return { compiled, query: found.query, what: `${request.dashboardId} ${found.tile.id}`, source: { dashboardId: request.dashboardId, tileId: found.tile.id, filters: request.filters ?? [] } };
     }
     const query: AnalyticsQuery = this.analytics.validated(request.query);
