@@ -181,6 +181,30 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     expect(actions).toEqual(['tenant.suspended', 'tenant.resumed']);
   });
 
+  it("invites a tenant's admin (its first, after provisioning): the link works once and makes them its org admin; audited, refused to an org admin", async () => {
+    type Sent = { inviteTenantAdmin: { email: string; role: string; link: string; delivery: string } };
+    const sent = await ops<Sent>('mutation { inviteTenantAdmin(slug: "umbrella", email: "First.Admin@Umbrella.test") { email role link delivery } }');
+    expect(sent.body.data?.inviteTenantAdmin).toMatchObject({ email: 'first.admin@umbrella.test', role: 'org_admin', delivery: 'logged' });
+    const token = new URL(sent.body.data!.inviteTenantAdmin.link).searchParams.get('token');
+    const accepted = await graphql<{ acceptInvitation: { token: string } }>(
+      app,
+      `mutation { acceptInvitation(token: "${token}", password: "a long first admin password") { token } }`,
+    );
+    const me = await graphql<{ me: { role: string; tenant: { slug: string } } }>(app, '{ me { role tenant { slug } } }', { authorization: `Bearer ${accepted.body.data!.acceptInvitation.token}` });
+    expect(me.body.data).toEqual({ me: { role: 'org_admin', tenant: { slug: 'umbrella' } } });
+
+    const umbrella = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'umbrella' } });
+    const event = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: umbrella.id, action: 'user.invited' } });
+    expect(event).toMatchObject({ actor: opsUserId, details: { source: 'ops', invitations: [{ email: 'first.admin@umbrella.test', role: 'org_admin' }] } });
+    // Already a member: said so, no second invitation. An unknown tenant and an org admin are refused.
+    const again = await ops('mutation { inviteTenantAdmin(slug: "umbrella", email: "first.admin@umbrella.test") { link } }');
+    const nowhere = await ops('mutation { inviteTenantAdmin(slug: "nowhere", email: "x@y.test") { link } }');
+    const byAdmin = await graphql(app, 'mutation { inviteTenantAdmin(slug: "umbrella", email: "x@y.test") { link } }', as('admin'));
+    expect(codes(again.body.errors)).toEqual(['USER_EXISTS']);
+    expect(codes(nowhere.body.errors)).toEqual(['TENANT_NOT_FOUND']);
+    expect(codes(byAdmin.body.errors)).toEqual(['FORBIDDEN']);
+  });
+
   it('changes the plan (ending the old subscription) and refuses an unknown or unchanged one', async () => {
     const changed = await ops<{ changePlan: { plan: { code: string; seatLimit: number } } }>('mutation { changePlan(slug: "globex", plan: "professional") { plan { code seatLimit } } }');
     const same = await ops('mutation { changePlan(slug: "globex", plan: "professional") { slug } }');

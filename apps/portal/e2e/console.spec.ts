@@ -59,6 +59,13 @@ test.describe('ops console', () => {
     await page.getByLabel('Tenant slug').fill(world.tenant.slug.toUpperCase());
     await expect(offboard).toBeDisabled();
     await expect(page.getByRole('button', { name: 'Suspend' })).toBeEnabled();
+    // Suspending signs everyone out: it is asked first, saying so, and can be called off.
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    const confirmSuspend = page.getByRole('form', { name: `Suspend ${world.tenant.name}` });
+    await expect(confirmSuspend).toContainText(`signs out every one of ${world.tenant.name}`);
+    await confirmSuspend.getByRole('button', { name: 'Cancel' }).click();
+    await expect(confirmSuspend).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Suspend', exact: true })).toBeEnabled();
     // A plan change shows at once, and back again (other tests keep the tenant's plan).
     const plan = page.locator('dt:text-is("Plan") + dd');
     await expect(plan).toHaveText(/^Starter \(/);
@@ -70,6 +77,40 @@ test.describe('ops console', () => {
     }
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, 'ops-tenant');
+  });
+});
+
+test.describe('a new organisation', () => {
+  test('ops give a tenant they provisioned its first admin, who accepts the link and is taken to load its export', async ({ page, signIn, browser, world }) => {
+    await signIn('ops');
+    const form = page.getByRole('form', { name: 'Provision a tenant' });
+    await form.getByLabel('Slug').fill('contoso-care');
+    await form.getByLabel('Organisation name').fill('Contoso Care');
+    await form.getByRole('button', { name: 'Provision' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Tenant contoso-care is provisioning' })).toBeVisible();
+    await page.goto('/platform/tenants/contoso-care');
+    const invite = page.getByRole('form', { name: 'Invite an admin of Contoso Care' });
+    await invite.getByLabel('Their e-mail').fill('first.admin@contoso-care.example');
+    await invite.getByRole('button', { name: 'Invite as organisation admin' }).click();
+    await expect(invite.getByRole('status')).toContainText('first.admin@contoso-care.example is invited as organisation admin of Contoso Care.');
+    const link = (await invite.getByTestId('admin-invitation-link').textContent()) ?? '';
+    expect(link).toContain('/accept-invitation?token=');
+    await expectNoSeriousA11yViolations(page);
+
+    const context = await browser.newContext({ locale: 'en-GB', baseURL: world.portalUrl });
+    try {
+      const admin = await context.newPage();
+      await admin.goto(link);
+      await admin.getByLabel('Password (at least 12 characters)', { exact: true }).fill('contoso care first admin');
+      await admin.getByLabel('Password again').fill('contoso care first admin');
+      await admin.getByRole('button', { name: 'Accept and sign in' }).click();
+      await expect(admin.getByTestId('tenant-name')).toHaveText('Contoso Care');
+      await expect(admin.getByRole('status').filter({ hasText: /load an LMS export/ })).toBeVisible();
+      await admin.getByRole('link', { name: 'Load your LMS export' }).click();
+      await expect(admin.getByRole('heading', { level: 1, name: 'Onboarding' })).toBeVisible();
+    } finally {
+      await context.close();
+    }
   });
 });
 

@@ -116,6 +116,12 @@ test.describe('dashboards', () => {
     await expect(pager).toContainText(`Page ${n(longPages)} of ${n(longPages)}`);
     await expect(table.locator('tbody tr')).toHaveCount(last);
     await expect(pager.getByRole('button', { name: 'Next' })).toBeDisabled();
+
+    // The choice stays with this browser: the next visit lists a hundred a page from the first.
+    await page.reload();
+    await expect(reports.getByLabel('Rows per page of Reports')).toHaveValue('100');
+    await expect(footer).toHaveText(`Rows 1–100 of ${n(learners)}`);
+    await expect(table.locator(LEARNER_IDS)).toHaveCount(100);
   });
 
   test("sorting an org admin's Reports orders the whole list in the warehouse, from its first page, and the CSV holds every learner in that order", async ({ page, world, signIn }) => {
@@ -149,7 +155,8 @@ test.describe('dashboards', () => {
   test('a bar chart of names writes every name down its side, scrolling inside its tile when they are many; one of months keeps them along the bottom', async ({ page, signIn }) => {
     await signIn('admin');
     // Every name the chart's data table lists (every page, in the chart's order) is written on its
-    // axis, whole or cut with an ellipsis where longer than the column (the table has it whole). A
+    // axis, whole or cut with an ellipsis where longer than the column (the table has it whole): at
+    // its end, or in its middle for a label ending in what tells it from a namesake ("(... East)"). A
     // label recharts breaks over lines is one tspan a line, and an SVG label is one line of words, so
     // a name holding a line break, as LMS names may, is read as spaces.
     const expectEveryNameWritten = async (chart: Locator): Promise<number> => {
@@ -162,7 +169,9 @@ test.describe('dashboards', () => {
       expect(ticks).toHaveLength(names.length);
       ticks.forEach((tick, i) => {
         const [shown, whole] = [tick, names[i]].map((text) => text.replace(/\s+/g, ' ').trim());
-        expect(shown === whole || (shown.endsWith('…') && whole.startsWith(shown.slice(0, -1))), `${tick} for ${names[i]}`).toBe(true);
+        const cut = shown.indexOf('…');
+        const [head, tail] = [shown.slice(0, cut), shown.slice(cut + 1)];
+        expect(shown === whole || (cut >= 0 && whole.startsWith(head) && whole.endsWith(tail) && (tail === '' || whole.endsWith(')'))), `${tick} for ${names[i]}`).toBe(true);
       });
       return names.length;
     };
@@ -208,6 +217,10 @@ test.describe('dashboards', () => {
     await byOrganisation.getByText('Data table').click();
     const drawn = await allRowHeaders(byOrganisation.getByRole('table'), byOrganisation);
     expect(drawn).toHaveLength(50);
+    // Fifty bars, fifty different names down the side, however many are cut to fit.
+    const written = await byOrganisation.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
+    expect(written).toHaveLength(50);
+    expect(new Set(written).size).toBe(50);
     await expectNoSeriousA11yViolations(page);
 
     const [download] = await Promise.all([page.waitForEvent('download'), cut.getByRole('button', { name: 'Export CSV' }).click()]);
@@ -613,6 +626,31 @@ test.describe('dashboards', () => {
     await expect(chosen.getByRole('listitem')).toHaveText([`${organisation}×`]);
   });
 
+  test('a filter from a link that no list sets is shown and can be taken off; Overdue is a list of its own', async ({ page, signIn }) => {
+    await signIn('admin');
+    const kpi = (name: string) => tile(page, 'summary').locator('.kpi').filter({ has: page.locator('dt', { hasText: new RegExp(`^${name}$`) }) }).locator('dd');
+    await page.goto('/dashboards/program-progress');
+    const everyone = await kpi('Assignments').textContent();
+    // An older or hand-edited link: inactive learners only, which no control of the bar sets.
+    await page.goto('/dashboards/program-progress?Learner.isActive=false');
+    const others = page.getByRole('list', { name: 'Also filtered by' });
+    await expect(others.getByRole('listitem')).toHaveText(['Active: no×']);
+    await expect(kpi('Assignments')).not.toHaveText(everyone!);
+    await others.getByRole('button', { name: 'Remove Active: no' }).click();
+    await expect(page).toHaveURL(/\/dashboards\/program-progress$/);
+    await expect(page.getByRole('list', { name: 'Also filtered by' })).toHaveCount(0);
+    await expect(kpi('Assignments')).toHaveText(everyone!);
+
+    // Overdue: only the assignments past their due date, so every one counted is overdue.
+    await page.getByLabel('Overdue', { exact: true }).selectOption('true');
+    await expect(page).toHaveURL(/ProgramProgress\.isOverdue=true/);
+    await expect(kpi('Assignments')).not.toHaveText(everyone!);
+    await expect(kpi('Assignments')).toHaveText((await kpi('Overdue').textContent())!);
+    await page.getByLabel('Overdue', { exact: true }).selectOption('false');
+    await expect(kpi('Overdue')).toHaveText('0');
+    await expectNoSeriousA11yViolations(page);
+  });
+
   test("a link with a filter this dashboard does not take says which and what it takes, and clears to the dashboard", async ({ page, signIn }) => {
     await signIn('admin');
     // Learning activity's period, on Course completion (a link written for the other dashboard, or edited by hand).
@@ -659,7 +697,63 @@ test.describe('dashboards', () => {
   test('an organisation with nothing loaded is told what to load', async ({ page, signIn }) => {
     await signIn('emptyAdmin');
     await expect(page.getByRole('status').filter({ hasText: /load an LMS export/ })).toBeVisible();
+    // Its admin is taken to where the export is loaded.
+    await page.getByRole('link', { name: 'Load your LMS export' }).click();
+    await expect(page).toHaveURL(/\/onboarding$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Onboarding' })).toBeVisible();
+    await page.goBack();
     await expectNoSeriousA11yViolations(page);
+  });
+
+  test("a dashboard prints (or saves as a PDF) as its figures and the filters set, every column on the paper's width", async ({ page, signIn }) => {
+    await signIn('manager');
+    // The browser's print dialog cannot open headless: the button's call is counted instead.
+    await page.addInitScript(() => {
+      const counted = window as unknown as { printed: number };
+      counted.printed = 0;
+      window.print = () => void counted.printed++;
+    });
+    await page.goto('/dashboards/my-team');
+    const reports = tile(page, 'reports');
+    await expect(reports.getByRole('table')).toBeVisible();
+    await page.getByRole('button', { name: 'Print or save as PDF' }).click();
+    expect(await page.evaluate(() => (window as unknown as { printed: number }).printed)).toBe(1);
+
+    // On A4 sideways (297 mm less 12 mm margins each side, 96 px an inch): what is on paper.
+    await page.setViewportSize({ width: Math.floor(((297 - 24) / 25.4) * 96), height: 700 });
+    await page.emulateMedia({ media: 'print' });
+    await expect(page.getByRole('heading', { level: 1, name: 'My team' })).toBeVisible();
+    await expect(page.getByTestId('as-of')).toBeVisible();
+    await expect(page.getByTestId('print-no-filters')).toHaveText('No filters: every active learner below you.');
+    for (const screenOnly of [
+      page.getByRole('navigation', { name: 'Main' }),
+      page.getByRole('button', { name: 'Sign out' }),
+      page.getByRole('button', { name: 'Print or save as PDF' }),
+      reports.getByRole('button', { name: 'Export CSV' }),
+      reports.getByRole('button', { name: 'Next' }),
+      page.getByLabel('Organisation', { exact: true }),
+      page.locator('#filter-reach'),
+    ]) {
+      await expect(screenOnly).toBeHidden();
+    }
+    // Every column of the widest table on the page's width: none cut off at the right edge.
+    const wrap = reports.locator('.table-wrap');
+    expect(await wrap.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(1);
+    await expect(reports.getByRole('columnheader', { name: /Completed items/ })).toBeVisible();
+
+    // A filter that is set prints as its value; the others do not print at all.
+    await page.emulateMedia({ media: 'screen' });
+    await page.locator('#filter-reach').selectOption('direct');
+    await expect(page).toHaveURL(/reach=direct/);
+    await page.emulateMedia({ media: 'print' });
+    await expect(page.getByTestId('print-no-filters')).toBeHidden();
+    await expect(page.locator('.filters [data-set]')).toHaveCount(1);
+    await expect(page.locator('.filters [data-set]')).toHaveText(/^Reports\s*Direct reports only$/, { useInnerText: true });
+
+    // The PDF the browser saves: A4 pages of it.
+    const pdf = await page.pdf({ preferCSSPageSize: true });
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(pdf.toString('latin1').match(/\/Type\s*\/Page\b(?!s)/g)?.length).toBeGreaterThanOrEqual(1);
   });
 
   test('the platform page for Kineo ops has no serious accessibility problem', async ({ page, signIn }) => {

@@ -134,7 +134,7 @@ test.describe('onboarding an organisation', () => {
       await expectNoSeriousA11yViolations(invitee);
       await saveScreenshot(invitee, 'accept-invitation');
       await invitee.getByLabel('Your name (optional)').fill('Nia Viewer');
-      await invitee.getByLabel('Password', { exact: true }).fill(INVITEE_PASSWORD);
+      await invitee.getByLabel('Password (at least 12 characters)', { exact: true }).fill(INVITEE_PASSWORD);
       await invitee.getByLabel('Password again').fill(INVITEE_PASSWORD);
       await invitee.getByRole('button', { name: 'Accept and sign in' }).click();
       await expect(invitee).toHaveURL(/\/dashboards\/course-completion$/);
@@ -176,7 +176,7 @@ test.describe('onboarding an organisation', () => {
     await page.getByRole('button', { name: 'Send the reset link' }).click();
     await expect(page.getByRole('status')).toContainText('If nobody@hooli.example has an account');
     await page.goto('/reset-password?token=not-a-real-token');
-    await page.getByLabel('New password', { exact: true }).fill('another long password');
+    await page.getByLabel('New password (at least 12 characters)', { exact: true }).fill('another long password');
     await page.getByLabel('New password again').fill('another long password');
     await page.getByRole('button', { name: 'Set the new password' }).click();
     await expect(page.locator('form').getByRole('alert')).toContainText(/link/i);

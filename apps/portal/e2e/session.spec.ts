@@ -47,7 +47,39 @@ test.describe('sign-in and sign-out', () => {
     await expect(page).toHaveURL(/\/sign-in$/);
     expect((await context.cookies()).map((c) => c.name)).not.toContain('kineo_session');
     await page.goto('/dashboards/course-completion');
-    await expect(page).toHaveURL(/\/sign-in$/);
+    await expect(page).toHaveURL(/\/sign-in\?next=%2Fdashboards%2Fcourse-completion$/);
+  });
+
+  test('a link opened without a session, or a page whose session ends, opens again once signed in, filters and all', async ({ page, world, context }) => {
+    const signInHere = async () => {
+      await page.getByLabel('Email').fill(world.logins.admin);
+      await page.getByLabel('Password').fill(world.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    };
+    // A colleague's link to a cut dashboard, opened before signing in.
+    const link = '/dashboards/certification-compliance?Certification.expiresDate=next-90-days&inactive=include';
+    await page.goto(link);
+    await expect(page).toHaveURL(/\/sign-in\?next=%2Fdashboards%2Fcertification-compliance%3F/);
+    await signInHere();
+    await expect(page).toHaveURL((url) => `${url.pathname}${url.search}` === link);
+    await expect(page.getByRole('heading', { level: 1, name: 'Certification compliance' })).toBeVisible();
+    await expect(page.getByTestId('period-days-Expires')).toBeVisible();
+
+    // The session ends while the page is open: the next thing done there goes to sign-in, and back.
+    await context.clearCookies();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Program progress' }).click();
+    await expect(page).toHaveURL(/\/sign-in\?(expired=1&)?next=%2Fdashboards%2Fprogram-progress/);
+    await signInHere();
+    await expect(page).toHaveURL(/\/dashboards\/program-progress$/);
+
+    // Only the portal's own pages: a link that would leave the portal lands on the role's first page.
+    await context.clearCookies();
+    for (const elsewhere of ['//evil.example/dashboards/x', '/\\evil.example', 'https://evil.example/dashboards', '/sign-in']) {
+      await page.goto(`/sign-in?next=${encodeURIComponent(elsewhere)}`);
+      await signInHere();
+      await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
+      await context.clearCookies();
+    }
   });
 
   test('a signed-in user whose organisation is suspended is told so, on the next thing they do and on reload', async ({ page, signIn, browser, world }) => {
@@ -63,17 +95,19 @@ test.describe('sign-in and sign-out', () => {
     await expect(opsPage.getByRole('button', { name: 'Sign out' })).toBeVisible();
     await opsPage.goto(`/platform/tenants/${slug}`);
     await opsPage.getByRole('button', { name: 'Suspend', exact: true }).click();
+    await opsPage.getByLabel('Reason (kept in the audit log; optional)').fill('checking that its people are signed out');
+    await opsPage.getByRole('button', { name: /^Suspend .+/ }).click();
     await expect(opsPage.getByRole('button', { name: 'Resume', exact: true })).toBeVisible();
     try {
       // A query from the page the user is on.
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Learning activity' }).click();
-      await expect(page).toHaveURL(/\/sign-in\?suspended=1$/);
+      await expect(page).toHaveURL(/\/sign-in\?suspended=1&next=%2Fdashboards%2F/);
       await expect(page.getByTestId('tenant-suspended')).toContainText('Your organisation’s access to Kineo Analytics is suspended');
       await expect(page.getByText('Your session has ended')).toHaveCount(0);
       await expectNoSeriousA11yViolations(page);
       // A page rendered by the server says the same.
       await page.goto('/dashboards/course-completion');
-      await expect(page).toHaveURL(/\/sign-in\?suspended=1$/);
+      await expect(page).toHaveURL(/\/sign-in\?suspended=1&next=%2Fdashboards%2Fcourse-completion$/);
       await expect(page.getByTestId('tenant-suspended')).toBeVisible();
     } finally {
       await opsPage.getByRole('button', { name: 'Resume', exact: true }).click();

@@ -69,6 +69,18 @@ describe('loading export files into bronze on Databricks', () => {
     expect(fs.readdirSync(path.join(volumeFolder(), report.batchId))).toEqual([]);
   });
 
+  it('quarantines a row whose key the file repeats, naming the line loaded instead, as on DuckDB', async () => {
+    const landing = newLanding();
+    writeMinimalExport(landing);
+    writeCsv(landing, 'courses.csv', [header('courses'), '100,Fire safety,FS,C100,1,0,1,1700000000,1', '0100,Fire safety again,FS2,C100,1,0,1,1700000000,1']);
+    const report = await ingestFiles(wh, tenant, inFolder(landing), nextBatch());
+    expect(report.files.find((f) => f.table === 'courses')).toMatchObject({ rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1 });
+    expect(await rows(`select _source_line, reason from bronze._quarantine where _batch_id = '${report.batchId}'`)).toEqual([
+      { _source_line: 2, reason: 'id 100 is on line 3 too, which is loaded: a file holds one row per id' },
+    ]);
+    expect(await rows(`select fullname from bronze.courses where _batch_id = '${report.batchId}'`)).toEqual([{ fullname: 'Fire safety again' }]);
+  });
+
   it('matches headers case-insensitively, accepts a BOM and CRLF, and keeps unknown columns in bronze', async () => {
     const landing = newLanding();
     fs.mkdirSync(landing, { recursive: true });

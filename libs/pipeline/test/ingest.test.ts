@@ -62,6 +62,37 @@ describe('loading export files into bronze', () => {
     ]);
   });
 
+  it('quarantines a row whose key the file repeats, naming the line loaded instead, so the count of rows read still adds up', async () => {
+    writeMinimalExport(landing);
+    writeCsv(landing, 'users.csv', [
+      header('users'),
+      '1,ada,E1,Ada,Lovelace,ada@example.com,Eng,London,GB,99,0,0,1700000000,1710000000',
+      '2,grace,E2,Grace,Hopper,grace@example.com,Eng,NYC,US,99,0,0,2023-11-14,2024-03-09T16:00:00Z',
+      '002,grace2,E2,Grace,Hopper,grace@example.com,Eng,NYC,US,99,0,0,2023-11-14,2024-03-09T16:00:00Z',
+      'x,bad,E9,Bad,Row,bad@example.com,Eng,NYC,US,99,0,0,2023-11-14,2024-03-09T16:00:00Z',
+      '2,grace3,E2,Grace,Hopper,grace@example.com,Eng,NYC,US,99,0,0,2023-11-14,2024-03-09T16:00:00Z',
+    ]);
+    // A completion is one row per learner and course: the same pair twice under two ids.
+    writeCsv(landing, 'course_completions.csv', [header('course_completions'), '1000,1,100,1700000000,1700100000,1700200000,50,,,', '1001,1,100,1700000000,0,0,10,,,']);
+    const report = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
+    const users = report.files.find((f) => f.table === 'users')!;
+    expect([users.rowsRead, users.rowsLoaded, users.rowsQuarantined]).toEqual([5, 2, 3]);
+    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'users' order by _source_line")).toEqual([
+      { _source_line: 3, reason: 'id 2 is on line 6 too, which is loaded: a file holds one row per id' },
+      { _source_line: 4, reason: 'id 002 is on line 6 too, which is loaded: a file holds one row per id' },
+      { _source_line: 5, reason: 'id is not a whole number: "x"' },
+    ]);
+    expect(await rows('select id, username from bronze.users order by id')).toEqual([
+      { id: '1', username: 'ada' },
+      { id: '2', username: 'grace3' },
+    ]);
+    const completions = report.files.find((f) => f.table === 'course_completions')!;
+    expect([completions.rowsRead, completions.rowsLoaded, completions.rowsQuarantined]).toEqual([2, 1, 1]);
+    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'course_completions'")).toEqual([
+      { _source_line: 2, reason: 'userid 1, course 100 is on line 3 too, which is loaded: a file holds one row per userid and course' },
+    ]);
+  });
+
   it('matches headers case-insensitively, accepts a BOM and CRLF, and keeps unknown columns in bronze', async () => {
     writeMinimalExport(landing);
     const cols = header('courses').toUpperCase();
@@ -121,6 +152,18 @@ describe('loading export files into bronze', () => {
     const stray = writeCsv(landing, 'user.csv', ['id', '1']);
     const report = await ingestFiles(wh, tenant, files([...paths, stray]), nextBatch());
     expect(report.files.find((f) => f.file === 'user.csv')).toMatchObject({ status: 'ignored', note: expect.stringMatching(/not a file of the export contract/) });
+    // An export file saved from Excel says what to do with it: only the fiscal calendar is read as a workbook.
+    const workbook = path.join(landing, 'later', 'courses.xlsx');
+    fs.mkdirSync(path.dirname(workbook), { recursive: true });
+    fs.writeFileSync(workbook, 'not read');
+    const again = await ingestFiles(wh, tenant, files([workbook]), nextBatch());
+    expect(again.files).toEqual([
+      expect.objectContaining({
+        file: 'courses.xlsx',
+        status: 'ignored',
+        note: 'only dimdates may be an Excel file: save courses as CSV (UTF-8) from the LMS or from Excel, and load courses.csv',
+      }),
+    ]);
   });
 
   it('loads the fiscal calendar workbook', async () => {
@@ -146,7 +189,8 @@ describe('loading export files into bronze', () => {
     // About 20 MB: several of DuckDB's read ranges, so both threads parse parts of the file at once,
     // with records DuckDB rejects (which it leaves out of its count) in several of them.
     const lines = [header('course_completions')];
-    for (let i = 0; i < 400_000; i++) lines.push(`${1000 + i},1,100,1700000000,1700100000,1700200000,50,,,`);
+    // One completion per learner of course 100 (a learner and a course are one row of the file).
+    for (let i = 0; i < 400_000; i++) lines.push(`${1000 + i},${1 + i},100,1700000000,1700100000,1700200000,50,,,`);
     const bad: [number, string, string][] = [
       [2, '7,1,100,1700000000,0,0', 'the row has fewer columns than the header'],
       [123_458, '9999999,x,100,1700000000,0,0,10,,,', 'userid is not a whole number: "x"'],

@@ -18,6 +18,7 @@ const OPS_ONLY: Record<string, string> = {
   changePlan: 'mutation { changePlan(slug: "acme", plan: "enterprise") { slug } }',
   setTenantLocale: 'mutation { setTenantLocale(slug: "acme", locale: "en-US") { slug } }',
   refreshRollups: 'mutation { refreshRollups(slug: "acme") { jobId } }',
+  inviteTenantAdmin: 'mutation { inviteTenantAdmin(slug: "acme", email: "someone@evil.test") { link } }',
 };
 /** Take the id of something that belongs to a tenant: another tenant's id must find nothing. */
 const BY_ID: Record<string, (w: World) => string> = {

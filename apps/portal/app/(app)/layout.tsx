@@ -1,8 +1,10 @@
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { readMyDashboards, readSession, signInPath } from '../_server/session';
 import { LocaleProvider } from '../_client/locale-context';
 import { navigationFor, ROLE_LABELS } from '../_shared/navigation';
+import { RETURN_TO_HEADER } from '../_shared/return-to';
 import { NavLinks } from './nav-links';
 import { ServiceFooter } from './service-footer';
 import { SignOutButton } from './sign-out-button';
@@ -10,7 +12,8 @@ import { SignOutButton } from './sign-out-button';
 /** Every signed-in screen: the session is checked with the gateway before anything renders. */
 export default async function AppLayout({ children }: { children: ReactNode }) {
   const session = await readSession();
-  if (session.state === 'signed-out') redirect(signInPath(session.reason));
+  // Signed in again, they come back to the page they asked for (proxy.ts passes it on).
+  if (session.state === 'signed-out') redirect(signInPath(session.reason, (await headers()).get(RETURN_TO_HEADER) ?? undefined));
   if (session.state === 'unavailable') {
     return (
       <main className="page">

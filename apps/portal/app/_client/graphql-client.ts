@@ -1,4 +1,5 @@
 import type { TypedDocumentString } from '@/generated/browser/graphql';
+import { signInPath } from '@/app/_shared/return-to';
 
 export class OperationError extends Error {
   constructor(
@@ -39,7 +40,7 @@ export async function runOperation<TResult, TVariables>(
     // A query still in flight when the user signed out answers UNAUTHENTICATED too: only a page that is
     // not already the sign-in page is sent there, or it would race the user's next navigation.
     const ended = code === 'UNAUTHENTICATED' ? 'expired' : code === 'TENANT_SUSPENDED' ? 'suspended' : undefined;
-    if (ended && !window.location.pathname.startsWith('/sign-in')) window.location.assign(`/sign-in?${ended}=1`);
+    if (ended && !window.location.pathname.startsWith('/sign-in')) window.location.assign(signInPath(ended, `${window.location.pathname}${window.location.search}`));
     throw new OperationError(first.message, code, res.status, first.extensions ?? {});
   }
   if (!res.ok || !body.data) throw new OperationError(`The portal answered HTTP ${res.status}.`, 'INTERNAL', res.status);

@@ -40,10 +40,7 @@ export const readSession = cache(async (): Promise<SessionState> => {
   }
 });
 
-/** The sign-in page, saying why the user landed there. */
-export function signInPath(reason?: 'expired' | 'suspended'): string {
-  return reason ? `/sign-in?${reason}=1` : '/sign-in';
-}
+export { signInPath } from '../_shared/return-to';
 
 /** Where each role starts: a manager on their team, an org admin on course completion. */
 export function landingPath(role: Role): string {

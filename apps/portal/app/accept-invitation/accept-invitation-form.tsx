@@ -36,8 +36,9 @@ export function AcceptInvitationForm({ token }: { token: string }) {
       <FormAlert problem={problem} id={errorId} />
       <label htmlFor="displayName">Your name (optional)</label>
       <input id="displayName" name="displayName" type="text" autoComplete="name" />
-      <label htmlFor="password">Password</label>
-      <input id="password" name="password" type="password" autoComplete="new-password" required minLength={8} aria-describedby={describedBy(problem, errorId, 'password')} />
+      {/* The gateway's rule (libs/auth PASSWORD_MIN_LENGTH), said before it refuses. */}
+      <label htmlFor="password">Password (at least 12 characters)</label>
+      <input id="password" name="password" type="password" autoComplete="new-password" required minLength={12} aria-describedby={describedBy(problem, errorId, 'password')} />
       <label htmlFor="confirm">Password again</label>
       <input id="confirm" name="confirm" type="password" autoComplete="new-password" required aria-describedby={describedBy(problem, errorId, 'confirm')} />
       <button className="button primary" type="submit" disabled={pending}>

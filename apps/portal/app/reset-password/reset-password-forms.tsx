@@ -74,8 +74,9 @@ export function SetPasswordForm({ token }: { token: string }) {
   return (
     <form className="card form" onSubmit={(event) => void submit(event)}>
       <FormAlert problem={problem} id={errorId} />
-      <label htmlFor="newPassword">New password</label>
-      <input id="newPassword" name="newPassword" type="password" autoComplete="new-password" required minLength={8} autoFocus aria-describedby={describedBy(problem, errorId, 'newPassword')} />
+      {/* The gateway's rule (libs/auth PASSWORD_MIN_LENGTH), said before it refuses. */}
+      <label htmlFor="newPassword">New password (at least 12 characters)</label>
+      <input id="newPassword" name="newPassword" type="password" autoComplete="new-password" required minLength={12} autoFocus aria-describedby={describedBy(problem, errorId, 'newPassword')} />
       <label htmlFor="confirm">New password again</label>
       <input id="confirm" name="confirm" type="password" autoComplete="new-password" required aria-describedby={describedBy(problem, errorId, 'confirm')} />
       <button className="button primary" type="submit" disabled={pending}>

@@ -5,6 +5,7 @@ import { gatewayRequest } from '../_server/gateway';
 import { gatewayPublicUrl } from '../_server/gateway-health';
 import { SignInOptionsQuery } from '../_server/session.operations';
 import { landingPath, readSession } from '../_server/session';
+import { safeReturnPath } from '../_shared/return-to';
 import { SignInForm } from './sign-in-form';
 
 export const metadata: Metadata = { title: 'Sign in' };
@@ -22,10 +23,12 @@ async function microsoftFor(tenant: string | undefined): Promise<boolean> {
   }
 }
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ expired?: string; suspended?: string; tenant?: string }> }) {
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ expired?: string; suspended?: string; tenant?: string; next?: string }> }) {
   const session = await readSession();
-  if (session.state === 'signed-in') redirect(landingPath(session.me.role));
-  const { expired, suspended, tenant } = await searchParams;
+  const { expired, suspended, tenant, next } = await searchParams;
+  // The page the link or the ended session was on, if it is one of the portal's.
+  const returnTo = safeReturnPath(next);
+  if (session.state === 'signed-in') redirect(returnTo ?? landingPath(session.me.role));
   const microsoft = await microsoftFor(tenant);
   return (
     <main className="sign-in">
@@ -53,7 +56,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           </a>
         </p>
       ) : null}
-      <SignInForm tenant={tenant && SLUG.test(tenant) ? tenant : undefined} />
+      <SignInForm tenant={tenant && SLUG.test(tenant) ? tenant : undefined} returnTo={returnTo} />
       <p className="hint">
         <Link href="/reset-password">Forgot your password?</Link>
       </p>

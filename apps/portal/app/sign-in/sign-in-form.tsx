@@ -8,8 +8,11 @@ interface Problem {
   field?: 'email' | 'password' | 'tenant';
 }
 
-/** `tenant`: the organisation named in the sign-in link, sent with the password so a member of several need not type it. */
-export function SignInForm({ tenant }: { tenant?: string }) {
+/**
+ * `tenant`: the organisation named in the sign-in link, sent with the password so a member of several need not type it.
+ * `returnTo`: the portal page the user was sent here from (checked by the page), opened instead of the role's landing page.
+ */
+export function SignInForm({ tenant, returnTo }: { tenant?: string; returnTo?: string }) {
   const router = useRouter();
   const [problem, setProblem] = useState<Problem | null>(null);
   const [pending, setPending] = useState(false);
@@ -30,7 +33,7 @@ export function SignInForm({ tenant }: { tenant?: string }) {
       });
       const body = (await res.json().catch(() => ({}))) as { landing?: string; message?: string; code?: string; field?: Problem['field'] };
       if (res.ok && body.landing) {
-        router.replace(body.landing);
+        router.replace(returnTo ?? body.landing);
         router.refresh();
         return;
       }

@@ -1,6 +1,6 @@
 import type { Dialect, WarehouseSession } from '@kineo/warehouse';
 import type { LoadFileCounts, LoadFileInput } from './load-file.types';
-import { rowProblems } from './validation';
+import { repeatedKeyProblem, rowProblems } from './validation';
 
 const CORRUPT = '_corrupt_record';
 const RESCUED = '_rescued_data';
@@ -61,8 +61,9 @@ export async function loadCsvFileDatabricks(session: WarehouseSession, dialect: 
       when instr(concat_ws('', ${lowerHeader.map(q).join(', ')}), ${lit('\ufffd')}) > 0 then ${lit(NOT_UTF8)}
       when ${RESCUED} is not null then ${lit(RESCUED_DATA)}
       else ${rowProblems(spec, dialect, sentinelList)} end`;
-  const rows = `(select *, ${problem} as _problem from (
-      select *, monotonically_increasing_id() + 2 as _source_line from ${read}) numbered) checked`;
+  // A key the file repeats: the earlier row is quarantined, saying where the one loaded is (as on DuckDB).
+  const rows = `(select *, ${repeatedKeyProblem(spec, dialect, '_checked')} as _problem from (select *, ${problem} as _checked from (
+      select *, monotonically_increasing_id() + 2 as _source_line from ${read}) numbered) unchecked) checked`;
   const ingestedAt = `cast(${lit(input.ingestedAt.toISOString())} as timestamp)`;
   const table = `bronze.${spec.name}`;
 

@@ -1,7 +1,7 @@
 import type { Dialect, WarehouseSession } from '@kineo/warehouse';
 import { bronzeColumns, ident } from './bronze';
 import type { LoadFileCounts, LoadFileInput } from './load-file.types';
-import { screenedRowProblems } from './validation';
+import { keyValue, repeatedKeyProblem, screenedRowProblems } from './validation';
 
 const REJECT_REASONS: Record<string, string> = {
   'TOO MANY COLUMNS': 'the row has more columns than the header',
@@ -75,14 +75,28 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
       from _load l asof left join _rejpos r on l.rowid + 1 > r.accepted_before)`;
   }
 
+  // Two rows of one file with the same key (an id twice): silver would keep the later and drop the
+  // other without a word, so the earlier is quarantined here, saying where the one loaded is. Only
+  // a file that has such a pair pays for the window that finds them (a count of distinct keys first).
+  const screened = screenedRowProblems(spec, dialect, sentinelList);
+  const keys = spec.key.map((k) => keyValue(spec, k, dialect));
+  const keyOfRow = keys.length === 1 ? keys[0] : `hash(${keys.join(', ')})`;
+  const repeated = await session.query<{ n: number }>(`select count(${keyOfRow}) - count(distinct ${keyOfRow}) as n from _load`);
+  let rows = `${numbered} numbered`;
+  let problem = screened;
+  if (Number(repeated.rows[0].n) > 0) {
+    rows = `(select *, ${screened} as _screened from ${numbered} n0) numbered`;
+    problem = repeatedKeyProblem(spec, dialect, '_screened');
+  }
+
   // Every row goes into the load's Parquet file, those with a problem too (bronze's view leaves
   // them out), so the quarantine below reads them back from the file instead of deleting them.
   const values: Record<string, string> = {
     _extra: extra, _batch_id: dialect.literal(input.batchId), _batch_seq: String(input.batchSeq), _source_file: dialect.literal(input.sourceFile),
-    _source_line: '_source_line', _ingested_at: ingestedAt, _content_sha256: dialect.literal(sha256), _problem: screenedRowProblems(spec, dialect, sentinelList),
+    _source_line: '_source_line', _ingested_at: ingestedAt, _content_sha256: dialect.literal(sha256), _problem: problem,
   };
   const select = bronzeColumns(spec).map((c) => `cast(${values[c.name] ?? ident(c.name)} as ${c.type}) as ${ident(c.name)}`);
-  await session.execute(`copy (select ${select.join(', ')} from ${numbered} numbered) to ${dialect.literal(file)} (format parquet)`);
+  await session.execute(`copy (select ${select.join(', ')} from ${rows}) to ${dialect.literal(file)} (format parquet)`);
   await session.execute('drop table if exists _load; drop table if exists _rej; drop table if exists _rejpos');
 
   const written = `read_parquet(${dialect.literal(file)})`;

@@ -64,7 +64,11 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
     const match = /^(.*)\.(csv|xlsx)$/i.exec(name);
     const spec = match ? ALL_FILES.find((s) => s.name === match[1].toLowerCase()) : undefined;
     const isXlsx = match?.[2].toLowerCase() === 'xlsx';
-    if (!spec || (isXlsx && spec !== FISCAL_CALENDAR)) {
+    if (spec && isXlsx && spec !== FISCAL_CALENDAR) {
+      ignored.push(ignoredReport(name, `only ${FISCAL_CALENDAR.name} may be an Excel file: save ${spec.name} as CSV (UTF-8) from the LMS or from Excel, and load ${spec.name}.csv`));
+      continue;
+    }
+    if (!spec) {
       ignored.push(ignoredReport(name, `not a file of the export contract (expected one of ${ALL_FILES.map((s) => s.name).join(', ')})`));
       continue;
     }

@@ -85,3 +85,34 @@ export function screenedRowProblems(spec: SourceFileSpec, dialect: Dialect, sent
   const sure = columns.map((c) => `coalesce(${surelyValid(c, dialect)}, false)`).join(' and ');
   return `case when ${sure} then cast(null as varchar) else ${rowProblems(spec, dialect, sentinels)} end`;
 }
+
+/**
+ * A row's problem given `checked` (the column holding its other problems, NULL for none): those, or
+ * for a good row that a later good row of the file repeats by key, where the one loaded is ("id 2
+ * is on line 6 too, which is loaded: a file holds one row per id"). Both loaders use it, over rows
+ * that carry `_source_line`.
+ */
+export function repeatedKeyProblem(spec: SourceFileSpec, dialect: Dialect, checked: string): string {
+  const sameKey = `partition by ${spec.key.map((k) => keyValue(spec, k, dialect)).join(', ')}, (${checked} is null)`;
+  const named = spec.key.map((k) => dialect.concatNullSafe(dialect.literal(`${k} `), `trim(${dialect.ident(k)})`)).join(", ', ', ");
+  const where = dialect.concatNullSafe(
+    named,
+    `' is on line '`,
+    `cast(max(_source_line) over (${sameKey}) as string)`,
+    dialect.literal(` too, which is loaded: a file holds one row per ${spec.key.join(' and ')}`),
+  );
+  return `case when ${checked} is null and row_number() over (${sameKey} order by _source_line desc) > 1 then ${where} else ${checked} end`;
+}
+
+/**
+ * A key column's value as silver compares it when it keeps one row per key: numbers as numbers
+ * ('007' and '7' are one id), text as written. Rows whose value is no number
+ * have a problem of their own and are never taken for a repeat.
+ */
+export function keyValue(spec: SourceFileSpec, name: string, dialect: Dialect): string {
+  const column = spec.columns.find((c) => c.name === name);
+  const value = dialect.ident(name);
+  if (column?.kind === 'id' || column?.kind === 'int' || column?.kind === 'code') return `try_cast(trim(${value}) as bigint)`;
+  // Silver keeps text as written; a date is compared as written too (a file writes its dates one way).
+  return column?.kind === 'time' ? `trim(${value})` : value;
+}

@@ -9,11 +9,12 @@ import { LmsPeopleService } from './lms-people.service';
 import { ManagerInvitationsService } from './manager-invitations.service';
 import { OidcController } from './oidc.controller';
 import { PeopleResolver } from './people.resolver';
+import { TenantAdminInvitationsResolver } from './tenant-admin-invitations.resolver';
 
 const logger = new Logger('Identity');
 const log = (message: string, fields: Record<string, unknown>) => logger.log({ ...fields, msg: message });
 
-/** Invitations, password resets, the org admin's user management and Microsoft sign-in. */
+/** Invitations (an org admin's, and ops' of a tenant's admin), password resets, the org admin's user management and Microsoft sign-in. */
 @Module({
   controllers: [OidcController],
   providers: [
@@ -47,6 +48,7 @@ const log = (message: string, fields: Record<string, unknown>) => logger.log({ .
     LmsPeopleService,
     PeopleResolver,
     AccountResolver,
+    TenantAdminInvitationsResolver,
   ],
 })
 export class IdentityModule implements OnApplicationShutdown {

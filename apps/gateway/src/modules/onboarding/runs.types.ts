@@ -114,6 +114,9 @@ export class LoadFileView {
 
   @Field(() => Float, { nullable: true, description: 'Rows set aside with a reason; see `quarantine`.' })
   rowsQuarantined!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Why a file was ignored, or which earlier file a duplicate repeats; null otherwise.' })
+  note!: string | null;
 }
 
 @ObjectType('Load', { description: 'A load of export files and the build it started.' })
@@ -240,6 +243,7 @@ interface FileRecord {
   rowsRead?: number;
   rowsLoaded?: number;
   rowsQuarantined?: number;
+  note?: string;
 }
 
 export function toLoadView(run: LoadRun): LoadView {
@@ -255,6 +259,7 @@ export function toLoadView(run: LoadRun): LoadView {
       rowsRead: f.rowsRead ?? null,
       rowsLoaded: f.rowsLoaded ?? null,
       rowsQuarantined: f.rowsQuarantined ?? null,
+      note: f.note ?? null,
     })),
     rowsRead: Number(run.rowsRead),
     rowsLoaded: Number(run.rowsLoaded),

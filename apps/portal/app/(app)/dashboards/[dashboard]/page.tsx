@@ -13,9 +13,10 @@ export default async function DashboardPage({ params }: { params: Promise<{ dash
   const { dashboard } = await params;
   const session = await readSession();
   const isManager = session.state === 'signed-in' && session.me.role === 'manager';
+  const isAdmin = session.state === 'signed-in' && session.me.role === 'org_admin';
   return (
     <Suspense fallback={<DashboardSkeleton />}>
-      <DashboardView id={dashboard} isManager={isManager} />
+      <DashboardView id={dashboard} isManager={isManager} isAdmin={isAdmin} />
     </Suspense>
   );
 }

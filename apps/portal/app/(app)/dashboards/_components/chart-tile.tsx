@@ -527,10 +527,20 @@ function chartHeight(tile: Tile, rows: Row[], category: Column, plotted: Column[
   return Math.max(280, rows.length * (BAR_BAND * plotted.length + 10) + AXES_HEIGHT);
 }
 
-/** A name longer than its column ends in an ellipsis; the bar's tooltip and the data table give it whole. */
-function shortened(name: string, width: number): string {
-  const fits = Math.floor((width - LABEL_PADDING) / LABEL_CHAR_WIDTH);
-  return name.length <= fits ? name : `${name.slice(0, Math.max(1, fits - 1)).trimEnd()}…`;
+/**
+ * A name longer than its column is cut with an ellipsis; the bar's tooltip and the data table give it
+ * whole. A label that ends in what tells it from a namesake ("Logistics (People & Culture East)" and
+ * "... West", the labels' qualifier in brackets) keeps its end and loses its middle, so two bars never
+ * read alike; any other name keeps its start.
+ */
+export function shortened(name: string, width: number): string {
+  const fits = Math.max(2, Math.floor((width - LABEL_PADDING) / LABEL_CHAR_WIDTH));
+  if (name.length <= fits) return name;
+  if (name.endsWith(')')) {
+    const tail = Math.floor((fits - 1) / 2);
+    return `${name.slice(0, fits - 1 - tail).trimEnd()}…${name.slice(name.length - tail).trimStart()}`;
+  }
+  return `${name.slice(0, fits - 1).trimEnd()}…`;
 }
 
 /**

@@ -1,6 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useMemo } from 'react';
 import { OperationError, runOperation } from '@/app/_client/graphql-client';
@@ -54,7 +55,7 @@ function periodsAfterData(dashboard: Dashboard, filters: readonly AnalyticsFilte
 /** A tile with neither answer nor error: a reply the portal cannot read, so worth asking again. */
 const UNANSWERED = { code: 'INTERNAL', message: 'This figure did not come back with the dashboard.', retryAfterSeconds: null };
 
-export function DashboardView({ id, isManager }: { id: string; isManager: boolean }) {
+export function DashboardView({ id, isManager, isAdmin = false }: { id: string; isManager: boolean; isAdmin?: boolean }) {
   const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
@@ -82,9 +83,15 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
       <>
         <h1>Dashboard</h1>
         {code === 'NO_DATA' ? (
-          <p className="empty-state" role="status">
-            {error.message}
-          </p>
+          <div className="empty-state" role="status">
+            <p>{error.message}</p>
+            {/* The one who can load it is taken to where it is loaded. */}
+            {isAdmin ? (
+              <Link className="button primary" href="/onboarding">
+                Load your LMS export
+              </Link>
+            ) : null}
+          </div>
         ) : (
           <p className="notice error" role="alert">
             {error.message}
@@ -109,9 +116,15 @@ export function DashboardView({ id, isManager }: { id: string; isManager: boolea
           {dashboard ? <p className="lede">{dashboard.description}</p> : null}
         </div>
         {dashboard ? (
-          <p className="as-of" data-testid="as-of">
-            Data as of <strong>{formatAsOf(dashboard.asOf, locale)}</strong> · version {dashboard.dataVersion}
-          </p>
+          <div className="dashboard-actions">
+            <p className="as-of" data-testid="as-of">
+              Data as of <strong>{formatAsOf(dashboard.asOf, locale)}</strong> · version {dashboard.dataVersion}
+            </p>
+            {/* The browser's print, which also saves a PDF: the page prints as the figures and the filters set (globals.css, @media print). */}
+            <button type="button" className="button small no-print" onClick={() => window.print()} disabled={isPending || isFetching}>
+              Print or save as PDF
+            </button>
+          </div>
         ) : null}
       </div>
       {dashboard ? <FilterBar members={dashboard.filters} periods={dashboard.periods} params={params} reach={reach} showReach={isManager} today={periods} locale={locale} onChange={setParams} /> : null}

@@ -152,7 +152,7 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
               </th>
             ))}
             {drillHref ? (
-              <th scope="col">
+              <th scope="col" className="drill-cell">
                 <span className="visually-hidden">Learners</span>
               </th>
             ) : null}
@@ -173,7 +173,7 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
                 ),
               )}
               {drillHref ? (
-                <td>
+                <td className="drill-cell">
                   <Link href={drillHref(row)} className="drill-link">
                     Learners<span className="visually-hidden"> for {formatCell(row[columns[0].key], columns[0], locale)}</span>
                   </Link>

@@ -14,7 +14,13 @@ import { EARLIEST, INACTIVE_PARAM, isCalendarDay, LATEST, PERIOD_PRESETS, period
 /** Filters with a value list; the boolean and tree-path ones are set another way (or not from here). */
 const LISTED = /\.(organisationName|positionName|managerName|department|country|courseName|courseType|status|certificationName|state|rag|programName|scormName|seminarName|source)$/;
 
+/** Yes-or-no filters set by a list of their own: All, only those, none of those. */
+const FLAG = /\.(isOverdue)$/;
+
 const TITLES: Record<string, string> = {
+  isOverdue: 'Overdue',
+  isActive: 'Active',
+  organisationTree: 'Organisation and below',
   organisationName: 'Organisation',
   positionName: 'Position',
   managerName: 'Manager',
@@ -63,16 +69,24 @@ interface FilterBarProps {
 /**
  * The dashboard's filters. On a phone they fold behind a "Filters" button that says how many are
  * set, so the figures come first on the screen (globals.css, `.filter-panel`); wider screens show
- * them open and never the button.
+ * them open and never the button. Each field that is set carries `data-set`: a printed dashboard
+ * shows those and only those, as what its figures are cut by (globals.css, `@media print`).
  */
 export function FilterBar({ members, periods, params, reach, showReach, today, locale, onChange: change }: FilterBarProps) {
   const listed = members.filter((m) => LISTED.test(m));
+  const flags = members.filter((m) => FLAG.test(m));
   const [open, setOpen] = useState(false);
   const formId = useId();
   const tree = members.includes(TREE_MEMBER);
   const onChange = (key: string, value: ParamValue) => change([[key, value]]);
+  // A filter the dashboard takes from the URL that no control above sets (a hand-edited or an older
+  // link: "Learner.isActive=false"): it cuts every figure, so it is shown, and can be taken off.
+  const periodMembers = new Set(periods.flatMap((p) => p.members));
+  const others = [...new Set(params.keys())].filter(
+    (key) => members.includes(key) && !LISTED.test(key) && !FLAG.test(key) && key !== TREE_MEMBER && !periodMembers.has(key) && params.get(key),
+  );
   const set =
-    [...listed, ...(tree ? [TREE_MEMBER] : [])].filter((m) => params.get(m)).length +
+    [...listed, ...flags, ...others, ...(tree ? [TREE_MEMBER] : [])].filter((m) => params.get(m)).length +
     periods.filter((p) => periodRange(params.get(p.members[0]) ?? '', today)).length +
     (params.get(INACTIVE_PARAM) === 'include' ? 1 : 0) +
     (showReach && reach === 'direct' ? 1 : 0);
@@ -82,6 +96,11 @@ export function FilterBar({ members, periods, params, reach, showReach, today, l
         {set ? `Filters · ${set} set` : 'Filters'}
       </button>
       <form id={formId} className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+        {set === 0 ? (
+          <p className="print-only" data-testid="print-no-filters">
+            No filters: {members.includes('Learner.isActive') ? 'every active learner' : 'everything'}{showReach ? ' below you' : ''}.
+          </p>
+        ) : null}
         {periods.map((period) => (
           <PeriodField
             key={period.title}
@@ -96,22 +115,79 @@ export function FilterBar({ members, periods, params, reach, showReach, today, l
         {listed.map((member) => (
           <FilterSelect key={member} member={member} chosen={params.getAll(member)} reach={reach} onChange={(values) => onChange(member, values)} />
         ))}
+        {flags.map((member) => (
+          <FlagSelect key={member} member={member} value={params.get(member)} onChange={(value) => onChange(member, value)} />
+        ))}
+        {others.length ? <OtherFilters members={others} params={params} onChange={onChange} /> : null}
         {members.includes('Learner.isActive') ? (
-          <label className="check">
+          <label className="check" data-set={params.get(INACTIVE_PARAM) === 'include' ? '' : undefined}>
             <input type="checkbox" checked={params.get(INACTIVE_PARAM) === 'include'} onChange={(e) => onChange(INACTIVE_PARAM, e.target.checked ? 'include' : null)} />
             Include inactive learners
           </label>
         ) : null}
         {showReach ? (
-          <div className="field">
+          <div className="field" data-set={reach === 'direct' ? '' : undefined}>
             <label htmlFor="filter-reach">Reports</label>
             <select id="filter-reach" value={reach} onChange={(e) => onChange(REACH_PARAM, e.target.value === 'direct' ? 'direct' : null)}>
               <option value="all">Everyone below me</option>
               <option value="direct">Direct reports only</option>
             </select>
+            <span className="print-only">Direct reports only</span>
           </div>
         ) : null}
       </form>
+    </div>
+  );
+}
+
+/** A yes-or-no filter ("Overdue"): all, only those that are, or only those that are not. */
+function FlagSelect({ member, value, onChange }: { member: string; value: string | null; onChange: (value: string | null) => void }) {
+  const id = `filter-${member.replace(/\W/g, '-')}`;
+  const title = titleOf(member);
+  const words: Record<string, string> = { true: `${title} only`, false: `Not ${title.toLowerCase()}` };
+  const chosen = value === 'true' || value === 'false' ? value : '';
+  return (
+    <div className="field" data-set={value ? '' : undefined}>
+      <label htmlFor={id}>{title}</label>
+      <select id={id} value={chosen} onChange={(e) => onChange(e.target.value || null)}>
+        <option value="">All</option>
+        <option value="true">{words.true}</option>
+        <option value="false">{words.false}</option>
+      </select>
+      {/* On paper the list does not print: its choice does. */}
+      {value ? <span className="print-only">{words[value] ?? value}</span> : null}
+    </div>
+  );
+}
+
+/** A yes-or-no member's value as a word ("Active: no"); any other value as it is. */
+const flagWord = (member: string, value: string) => (/\.is[A-Z]/.test(member) ? ({ true: 'yes', false: 'no' }[value] ?? value) : value);
+
+/** The filters of the link that no control sets, each a chip that takes it off. */
+function OtherFilters({ members, params, onChange }: { members: string[]; params: URLSearchParams; onChange: (key: string, value: ParamValue) => void }) {
+  const id = useId();
+  return (
+    <div className="field" data-set="">
+      <span className="field-title" id={id}>
+        Also filtered by
+      </span>
+      <ul className="chosen" aria-labelledby={id}>
+        {members.flatMap((member) =>
+          params.getAll(member).map((value) => (
+            <li key={`${member}=${value}`}>
+              {titleOf(member)}: {flagWord(member, value)}
+              <button
+                type="button"
+                className="chip-remove"
+                aria-label={`Remove ${titleOf(member)}: ${flagWord(member, value)}`}
+                onClick={() => onChange(member, params.getAll(member).filter((v) => v !== value))}
+              >
+                ×
+              </button>
+            </li>
+          )),
+        )}
+      </ul>
     </div>
   );
 }
@@ -311,7 +387,7 @@ function ChoiceField(props: {
   const notFound = (value: string) =>
     !isPending && !isError && !allChoices.some((c) => c.value === value) && (wholeList || (confirmed !== undefined && !confirmed.has(value)));
   return (
-    <div className="field">
+    <div className="field" data-set={chosen.length ? '' : undefined}>
       <label htmlFor={id}>{label}</label>
       {search ? <ValueSearchBox id={id} label={label} search={search} /> : null}
       <select id={id} value="" onChange={(e) => e.target.value && onChange([...chosen, e.target.value])} aria-busy={isPending || undefined}>
@@ -380,7 +456,7 @@ function PeriodField({ period, value, today, locale, onChange }: { period: Perio
   };
 
   return (
-    <div className="field period">
+    <div className="field period" data-set={range ? '' : undefined}>
       <label htmlFor={id}>{period.title}</label>
       <select id={id} value={custom ? CUSTOM : preset ? preset.id : ''} onChange={(e) => choose(e.target.value)} aria-describedby={`${id}-about`}>
         <option value="">Any time</option>

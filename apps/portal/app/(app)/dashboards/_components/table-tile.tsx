@@ -1,10 +1,10 @@
 'use client';
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { queryOf, rowsOf, type AnalyticsQueryInput, type Reach, type Row, type Tile } from './analytics.types';
-import { DataTable, type SortState } from './data-table';
+import { DataTable, PAGE_SIZES, type SortState } from './data-table';
 import { AnalyticsRowsQuery } from './dashboard.operations';
 import { ExportButtons } from './export-buttons';
 
@@ -29,8 +29,10 @@ export function TableTile({
   drillHref: (row: Row) => string;
 }) {
   const base = queryOf(tile);
-  // "Rows per page": the tile's own size until another is chosen, kept across filter changes.
+  // "Rows per page": the tile's own size until another is chosen, then the one chosen last in this
+  // browser (kept across filter changes, dashboards and visits).
   const [chosenSize, setChosenSize] = useState<number | null>(null);
+  useEffect(() => setChosenSize(rememberedPageSize()), []);
   const pageSize = tile.pageSize != null ? (chosenSize ?? tile.pageSize) : null;
   const [sort, setSort] = useState<SortState | null>(null);
   // The page belongs to the list it was chosen in: new filters or reach start again at the first.
@@ -42,6 +44,7 @@ export function TableTile({
   const setPageSize = (next: number) => {
     setPaging({ list, page: pageSize ? Math.floor((page * pageSize) / next) : 0 });
     setChosenSize(next);
+    rememberPageSize(next);
   };
 
   const sortedBy = sort ? tile.result.columns.find((c) => c.key === sort.key) : undefined;
@@ -92,4 +95,24 @@ export function TableTile({
       ) : null}
     </div>
   );
+}
+
+const PAGE_SIZE_KEY = 'kineo.rowsPerPage';
+
+/** The rows per page chosen last in this browser, if it is one offered; null when none was (or storage is off). */
+function rememberedPageSize(): number | null {
+  try {
+    const size = Number(window.localStorage.getItem(PAGE_SIZE_KEY));
+    return (PAGE_SIZES as readonly number[]).includes(size) ? size : null;
+  } catch {
+    return null;
+  }
+}
+
+function rememberPageSize(size: number): void {
+  try {
+    window.localStorage.setItem(PAGE_SIZE_KEY, String(size));
+  } catch {
+    // Private browsing with storage off: the choice lasts while the page is open.
+  }
 }

@@ -19,7 +19,7 @@ const STAGE_LABELS: Record<string, string> = {
 const FILE_STATUS: Record<string, string> = {
   loaded: 'Loaded',
   duplicate: 'Already loaded before (same content)',
-  ignored: 'Ignored (not an export file)',
+  ignored: 'Ignored',
 };
 
 /** Whether the load and its build have nothing more to do. */
@@ -61,7 +61,11 @@ export function LoadReport({ load }: { load: LoadFieldsFragment }) {
             {load.files.map((f) => (
               <tr key={f.file} data-file={f.file}>
                 <th scope="row">{f.file}</th>
-                <td>{f.status ? (FILE_STATUS[f.status] ?? f.status) : 'Waiting to be read'}</td>
+                <td>
+                  {f.status ? (FILE_STATUS[f.status] ?? f.status) : 'Waiting to be read'}
+                  {/* Why it was ignored ("only dimdates may be an Excel file: save users as CSV"), or what it repeats. */}
+                  {f.note ? <span className="file-note">: {f.note}</span> : null}
+                </td>
                 <td>{n(f.rowsRead)}</td>
                 <td>{n(f.rowsLoaded)}</td>
                 <td className={f.rowsQuarantined ? 'error-text' : undefined}>{n(f.rowsQuarantined)}</td>

@@ -6,7 +6,7 @@ import { runOperation } from '@/app/_client/graphql-client';
 import { FiscalYearStep } from './fiscal-year-step';
 import { InviteManagersStep } from './invite-managers-step';
 import { isSettled, LoadReport } from './load-report';
-import { LatestLoadQuery, LoadQuery } from './onboarding.operations';
+import { LatestLoadQuery, LoadQuery, TenantSettingsQuery } from './onboarding.operations';
 import { UploadStep } from './upload-step';
 
 const POLL_MS = 1500;
@@ -26,7 +26,10 @@ export function OnboardingView() {
     refetchInterval: (query) => (query.state.data && isSettled(query.state.data.load) ? false : POLL_MS),
   });
   const shown = load.data?.load;
-  const published = latest.data?.loads.items[0]?.build?.status === 'succeeded' || shown?.build?.status === 'succeeded';
+  // Data is published once any build has published (a later load that failed leaves it as it was).
+  const settings = useQuery({ queryKey: ['tenantSettings'], queryFn: () => runOperation(TenantSettingsQuery) });
+  const published =
+    (settings.data?.tenantSettings.dataVersion ?? 0) > 0 || latest.data?.loads.items[0]?.build?.status === 'succeeded' || shown?.build?.status === 'succeeded';
 
   return (
     <div className="steps">

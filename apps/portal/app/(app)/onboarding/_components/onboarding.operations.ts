@@ -36,6 +36,7 @@ export const LoadFields = graphql(`
       rowsRead
       rowsLoaded
       rowsQuarantined
+      note
     }
     build {
       ...BuildRunFields

@@ -73,7 +73,8 @@ export function UploadStep({ onUploaded }: { onUploaded: (receipt: UploadReceipt
         data-testid="dropzone"
       >
         <p id={hintId}>
-          Drop the export files here (users, organisations, positions, courses, completions… as <code>.csv</code> or <code>.xlsx</code>), or
+          Drop the export files here (users, organisations, positions, courses, completions… as <code>.csv</code>; the fiscal calendar <code>dimdates</code> also as{' '}
+          <code>.xlsx</code>), or
         </p>
         <label htmlFor={inputId} className="button">
           Choose files…

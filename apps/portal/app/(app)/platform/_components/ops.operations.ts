@@ -150,6 +150,17 @@ export const SuspendTenantMutation = graphql(`
   }
 `);
 
+export const InviteTenantAdminMutation = graphql(`
+  mutation InviteTenantAdmin($slug: String!, $email: String!) {
+    inviteTenantAdmin(slug: $slug, email: $email) {
+      email
+      link
+      delivery
+      expiresAt
+    }
+  }
+`);
+
 export const ResumeTenantMutation = graphql(`
   mutation ResumeTenant($slug: String!) {
     resumeTenant(slug: $slug) {

@@ -4,8 +4,9 @@ import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-q
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
+import { InvitationSent } from '@/app/_client/invitation-sent';
 import { useTenantLocale } from '@/app/_client/locale-context';
-import { ChangePlanMutation, OffboardTenantMutation, OpsTenantQuery, RefreshRollupsMutation, ResumeTenantMutation, SetTenantLocaleMutation, SuspendTenantMutation } from './ops.operations';
+import { ChangePlanMutation, InviteTenantAdminMutation, OffboardTenantMutation, OpsTenantQuery, RefreshRollupsMutation, ResumeTenantMutation, SetTenantLocaleMutation, SuspendTenantMutation } from './ops.operations';
 import { formatBytes, formatCount, formatWhen, goldRebuildDetail, LOCALES, MONTHS, PLANS } from './ops-format.util';
 import { StageWarnings } from '../../onboarding/_components/stage-warnings';
 import { StatusBadge } from './status-badge';
@@ -31,7 +32,17 @@ export function TenantDetail({ slug }: { slug: string }) {
     refetchInterval: (query) => (query.state.data?.pages.some((p) => p.tenant.runs.items.some((r) => inFlight(r.status))) ? POLL_MS : false),
   });
   const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['ops-tenant', slug] }), queryClient.invalidateQueries({ queryKey: ['fleet'] })]);
-  const suspend = useMutation({ mutationFn: () => runOperation(SuspendTenantMutation, { slug, reason: null }), onSuccess: refresh });
+  // Suspending signs every one of the organisation's people out at once: asked twice, with a reason for the audit log.
+  const [confirmingSuspend, setConfirmingSuspend] = useState(false);
+  const [suspendReason, setSuspendReason] = useState('');
+  const suspend = useMutation({
+    mutationFn: () => runOperation(SuspendTenantMutation, { slug, reason: suspendReason.trim() || null }),
+    onSuccess: () => {
+      setConfirmingSuspend(false);
+      setSuspendReason('');
+      return refresh();
+    },
+  });
   const resume = useMutation({ mutationFn: () => runOperation(ResumeTenantMutation, { slug }), onSuccess: refresh });
   const refreshRollups = useMutation({ mutationFn: () => runOperation(RefreshRollupsMutation, { slug }), onSuccess: refresh });
 
@@ -90,9 +101,9 @@ export function TenantDetail({ slug }: { slug: string }) {
           <section className="tile" aria-labelledby="tenant-actions">
             <h2 id="tenant-actions">Actions</h2>
             <div className="actions-row">
-              {tenant.status === 'active' ? (
-                <button type="button" className="button" onClick={() => suspend.mutate()} disabled={suspend.isPending}>
-                  {suspend.isPending ? 'Suspending…' : 'Suspend'}
+              {tenant.status === 'active' && !confirmingSuspend ? (
+                <button type="button" className="button" onClick={() => setConfirmingSuspend(true)}>
+                  Suspend
                 </button>
               ) : null}
               {tenant.status === 'suspended' ? (
@@ -112,6 +123,30 @@ export function TenantDetail({ slug }: { slug: string }) {
                 </button>
               ) : null}
             </div>
+            {tenant.status === 'active' && confirmingSuspend ? (
+              <form
+                className="boxed-form"
+                aria-label={`Suspend ${tenant.name}`}
+                onSubmit={(event) => {
+                  event.preventDefault();
+                  suspend.mutate();
+                }}
+              >
+                <p>
+                  Suspending signs out every one of {tenant.name}&rsquo;s people at once and refuses their sign-in until it is resumed. Their data is kept.
+                </p>
+                <label htmlFor="suspend-reason">Reason (kept in the audit log; optional)</label>
+                <input id="suspend-reason" type="text" value={suspendReason} maxLength={500} onChange={(e) => setSuspendReason(e.target.value)} />
+                <div className="actions-row">
+                  <button type="submit" className="button danger" disabled={suspend.isPending}>
+                    {suspend.isPending ? 'Suspending…' : `Suspend ${tenant.name}`}
+                  </button>
+                  <button type="button" className="button" onClick={() => setConfirmingSuspend(false)} disabled={suspend.isPending}>
+                    Cancel
+                  </button>
+                </div>
+              </form>
+            ) : null}
             {tenant.status === 'active' && tenant.dataVersion > 0 ? (
               <p id="refresh-rollups-hint" className="hint">
                 Refresh rollups builds the stale ones on the published data and publishes them as the next data version; with none stale it publishes nothing.
@@ -149,6 +184,7 @@ export function TenantDetail({ slug }: { slug: string }) {
                 />
               </>
             ) : null}
+            {tenant.status === 'active' || tenant.status === 'provisioning' ? <InviteAdminForm slug={slug} name={tenant.name} /> : null}
             {tenant.status !== 'offboarded' ? <OffboardForm slug={slug} onOffboarded={refresh} /> : null}
           </section>
         </>
@@ -318,4 +354,39 @@ function rollupsDetail(rollups: { state: string; version: number | null; stale: 
 function runStep(stages: readonly { stage: string; status: string }[]): string {
   const at = stages.find((s) => s.status !== 'succeeded');
   return at ? `${at.stage}…` : '';
+}
+
+/**
+ * The organisation's admin, invited by Kineo ops: a tenant provisioned here has nobody who can sign
+ * in until its first admin accepts. The link is mailed when a mail server is set, and shown here
+ * to pass on when not (it works once).
+ */
+function InviteAdminForm({ slug, name }: { slug: string; name: string }) {
+  const [email, setEmail] = useState('');
+  const invite = useMutation({ mutationFn: () => runOperation(InviteTenantAdminMutation, { slug, email: email.trim() }) });
+  const sent = invite.data?.inviteTenantAdmin;
+  return (
+    <form
+      className="boxed-form"
+      aria-label={`Invite an admin of ${name}`}
+      onSubmit={(event: FormEvent<HTMLFormElement>) => {
+        event.preventDefault();
+        invite.mutate();
+      }}
+    >
+      <h3>Organisation admin</h3>
+      <p className="hint">Invite the person who will run {name}&rsquo;s account: load its LMS export, invite its managers and people.</p>
+      <label htmlFor="tenant-admin-email">Their e-mail</label>
+      <input id="tenant-admin-email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="off" />
+      <button type="submit" className="button" disabled={invite.isPending || email.trim() === ''}>
+        {invite.isPending ? 'Inviting…' : 'Invite as organisation admin'}
+      </button>
+      {invite.error ? (
+        <p className="notice error" role="alert">
+          {invite.error.message}
+        </p>
+      ) : null}
+      {sent ? <InvitationSent sent={sent} as={`organisation admin of ${name}`} linkTestId="admin-invitation-link" /> : null}
+    </form>
+  );
 }

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
+import { InvitationSent } from '@/app/_client/invitation-sent';
 import type { InviteUserMutationVariables, MemberFieldsFragment } from '@/generated/browser/graphql';
 import { useLocale } from '../../dashboards/_components/use-locale';
 import { useOrganisations } from '@/app/_client/organisations';
@@ -140,21 +141,7 @@ function InviteForm() {
           {invite.isPending ? 'Inviting…' : 'Send the invitation'}
         </button>
       </form>
-      {sent ? (
-        <div className="notice" role="status">
-          <p>
-            {sent.email} is invited as {roleLabel(sent.role).toLowerCase()}.{' '}
-            {sent.delivery === 'mailed' ? 'The link is on its way by e-mail.' : 'No mail server is set up: pass this link on yourself (it works once):'}
-          </p>
-          {sent.delivery === 'logged' ? (
-            <p>
-              <code className="raw" data-testid="invitation-link">
-                {sent.link}
-              </code>
-            </p>
-          ) : null}
-        </div>
-      ) : null}
+      {sent ? <InvitationSent sent={sent} as={roleLabel(sent.role).toLowerCase()} /> : null}
     </section>
   );
 }

@@ -1,0 +1,39 @@
+/**
+ * Where someone sent to sign in was going: a link to a filtered dashboard opened without a session,
+ * or a page whose session ended, brings them back there once they have signed in.
+ */
+
+/** The request header `proxy.ts` sets on every signed-in page's request: its path and query. */
+export const RETURN_TO_HEADER = 'x-kineo-return-to';
+
+/** The sign-in page's parameter holding it. */
+export const RETURN_TO_PARAM = 'next';
+
+const PAGES = /^\/(dashboards|explore|onboarding|users|platform)(\/|\?|$)/;
+
+/**
+ * A page of this portal to return to, or undefined: a path of one of the signed-in pages only, never
+ * another site ('//host', '/\\host', 'https:...' are what a browser would read as one), at most 2,000 characters.
+ */
+export function safeReturnPath(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 2000 || !PAGES.test(value)) return undefined;
+  // Control characters, or a backslash a browser reads as a slash, have no place in a path the portal wrote.
+  if ([...value].some((ch) => ch < ' ' || ch === '\\')) return undefined;
+  try {
+    const base = 'http://portal.invalid';
+    const url = new URL(value, base);
+    return url.origin === base ? `${url.pathname}${url.search}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The sign-in page, saying why the user landed there, and where to go back to once signed in. */
+export function signInPath(reason?: 'expired' | 'suspended', returnTo?: string): string {
+  const params = new URLSearchParams();
+  if (reason) params.set(reason, '1');
+  const back = safeReturnPath(returnTo);
+  if (back) params.set(RETURN_TO_PARAM, back);
+  const query = params.toString();
+  return query ? `/sign-in?${query}` : '/sign-in';
+}
