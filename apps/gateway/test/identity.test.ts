@@ -446,12 +446,15 @@ describe('identity: sessions, invitations, password resets, user management and 
       expect(byEmail.get('admin@acme.test')).toMatchObject({ lmsUserId: null, lmsUserName: null });
     });
 
-    it("names each pending invitation's LMS person the same way: null when not linked or not in the published data", async () => {
+    it("names each pending invitation's LMS person the same way: null when not linked; an id the published data lacks is refused", async () => {
       const admin = bearer((await signIn('admin@acme.test')).token);
       const sent = await graphql<{ inviteUser: { lmsUserName: string | null } }>(app, 'mutation { inviteUser(email: "r102@acme.test", role: manager, lmsUserId: 102) { lmsUserName } }', admin);
       expect(sent.body).toEqual({ data: { inviteUser: { lmsUserName: 'Person 102' } } });
+      // A typo would link the manager to no one, and their dashboards would be empty: refused, naming the id.
       const unknown = await graphql(app, 'mutation { inviteUser(email: "not-in-lms@acme.test", role: manager, lmsUserId: 9999) { id } }', admin);
-      expect(unknown.body.errors).toBeUndefined();
+      expect(unknown.body.errors).toEqual([
+        expect.objectContaining({ message: expect.stringMatching(/^There is no LMS user 9999 in the published data \(version \d+\)\. A manager is linked to their LMS user id/), extensions: expect.objectContaining({ code: 'USER_INPUT_INVALID' }) }),
+      ]);
 
       const reply = await graphql<{ pendingInvitations: { email: string; lmsUserId: number | null; lmsUserName: string | null }[] }>(
         app,
@@ -461,7 +464,7 @@ describe('identity: sessions, invitations, password resets, user management and 
       expect(reply.body.errors).toBeUndefined();
       const byEmail = new Map(reply.body.data!.pendingInvitations.map((i) => [i.email, i]));
       expect(byEmail.get('r102@acme.test')).toEqual({ email: 'r102@acme.test', lmsUserId: 102, lmsUserName: 'Person 102' });
-      expect(byEmail.get('not-in-lms@acme.test')).toEqual({ email: 'not-in-lms@acme.test', lmsUserId: 9999, lmsUserName: null });
+      expect(byEmail.has('not-in-lms@acme.test')).toBe(false);
       expect(byEmail.get('pending@acme.test')).toEqual({ email: 'pending@acme.test', lmsUserId: null, lmsUserName: null });
       // Invited before the first publish, named once there is one.
       expect(byEmail.get('early@acme.test')).toEqual({ email: 'early@acme.test', lmsUserId: 7, lmsUserName: 'Mona Manager' });

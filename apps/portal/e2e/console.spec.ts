@@ -148,6 +148,20 @@ test.describe('explore', () => {
     await expect(page.getByRole('group', { name: 'Measures' }).getByLabel('Completion rate')).toBeChecked();
     await page.reload();
     await expect(result.locator('.recharts-bar-rectangle')).toHaveCount(bars);
+
+    // The same name again asks before it replaces the view (saying what changes); deleting asks too.
+    await page.getByLabel('View name').fill('Completion by organisation');
+    await expect(page.getByLabel('Share with my organisation')).not.toBeChecked();
+    await page.getByRole('button', { name: 'Save view' }).click();
+    const replace = page.getByTestId('replace-view');
+    await expect(replace).toContainText('You already have a view named “Completion by organisation”, shared with your organisation. Saving replaces it with this one, no longer shared.');
+    await replace.getByRole('button', { name: 'Keep it' }).click();
+    await expect(replace).toHaveCount(0);
+    await page.getByRole('button', { name: 'Delete view Completion by organisation' }).click();
+    const confirmDelete = page.getByRole('group', { name: 'Delete view Completion by organisation?' });
+    await expect(confirmDelete).toContainText('Delete it for everyone it is shared with?');
+    await confirmDelete.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('list', { name: 'Saved views' }).getByRole('link', { name: 'Completion by organisation' })).toBeVisible();
   });
 
   test('a coded field is filtered by choosing its label, and its values read as words in the chart and its table', async ({ page, signIn }) => {
@@ -221,8 +235,15 @@ test.describe('explore', () => {
     expect((await readCsvDownload(download)).rows.length).toBeGreaterThan(1000);
 
     // A limit of the person's own: the export keeps to it, so the way to more is a higher limit.
-    await page.getByLabel('Rows at most').fill('10');
+    // Cleared to be typed again, the field waits (and says what it takes) rather than jumping back.
+    const limit = page.getByLabel('Rows at most');
+    await limit.fill('');
+    await expect(page.getByRole('alert').filter({ hasText: 'A whole number from 1 to 50,000.' })).toBeVisible();
+    await expect(limit).toHaveValue('');
+    await limit.fill('10');
+    await limit.press('Enter');
     await expect(cut).toHaveText('Showing the first 10 rows; more match. Narrow the query, or raise “Rows at most”.');
+    await expect(limit).toHaveValue('10');
 
     // An answer that is whole says nothing of the kind.
     const whole = { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.status'] };

@@ -651,6 +651,22 @@ test.describe('dashboards', () => {
     await expectNoSeriousA11yViolations(page);
   });
 
+  test('a filter that cuts only some tiles says so on the others (a SCORM package on Learning activity)', async ({ page, signIn }) => {
+    await signIn('admin');
+    await page.goto('/dashboards/learning-activity');
+    const scorm = page.getByLabel('SCORM package', { exact: true });
+    await expect(scorm.locator('option')).not.toHaveCount(1);
+    await scorm.selectOption(await scorm.locator('option').nth(1).innerText());
+    await expect(page).toHaveURL(/Scorm\.scormName=/);
+    const note = 'Not filtered by SCORM package: it does not apply to these figures.';
+    for (const id of ['seminar-summary', 'seminars', 'hours-by-source', 'hours-by-month']) await expect(tile(page, id).getByTestId('not-filtered')).toHaveText(note);
+    for (const id of ['scorm-summary', 'scorm-by-package']) await expect(tile(page, id).getByTestId('not-filtered')).toHaveCount(0);
+    // A period is one filter, whichever of its dates a tile takes: every tile here is cut by "Activity on".
+    await page.getByLabel('Activity on', { exact: true }).selectOption('last-12-months');
+    await expect(page.getByTestId('not-filtered').filter({ hasText: 'Activity on' })).toHaveCount(0);
+    await expectNoSeriousA11yViolations(page);
+  });
+
   test("a link with a filter this dashboard does not take says which and what it takes, and clears to the dashboard", async ({ page, signIn }) => {
     await signIn('admin');
     // Learning activity's period, on Course completion (a link written for the other dashboard, or edited by hand).

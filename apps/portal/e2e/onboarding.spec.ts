@@ -104,6 +104,27 @@ test.describe('onboarding an organisation', () => {
     await expect(step.getByRole('status')).toContainText('Saved: the fiscal year starts in July from the next build.');
   });
 
+  test('a file saved with semicolons refuses the load, said once with what to do; nothing of it is kept and the published data stays', async ({ page, world, signIn }, testInfo) => {
+    await signIn('onboardAdmin');
+    await page.goto('/onboarding');
+    // courses.csv as a spreadsheet in a semicolon locale saves it.
+    const [head, ...rest] = fs.readFileSync(path.join(world.onboard.exportDir, 'courses.csv'), 'utf8').trimEnd().split('\n');
+    const semicolons = testInfo.outputPath('courses.csv');
+    fs.writeFileSync(semicolons, `${[head.replace(/,/g, ';'), ...rest.slice(0, 3)].join('\n')}\n`);
+    await page.getByLabel('Choose files…').setInputFiles([semicolons]);
+    await page.getByRole('button', { name: /^Upload 1 file/ }).click();
+
+    const report = page.getByTestId('load-report');
+    const refusal = report.getByRole('alert').filter({ hasText: 'The load was refused' });
+    await expect(refusal).toContainText('courses.csv: the columns are separated by semicolons, not commas: save it again as "CSV UTF-8 (comma delimited)"', { timeout: 60_000 });
+    await expect(report.getByText(/separated by semicolons/)).toHaveCount(1);
+    await expect(report.locator('tr[data-file="courses.csv"] td').first()).toHaveText('Not loaded');
+    await expect(page.getByTestId('build').getByRole('status')).toContainText('The dashboards still show the data published before.');
+    // The data published before is still there: its managers can still be invited.
+    await expect(page.getByRole('button', { name: 'Invite every manager in the hierarchy' })).toBeEnabled();
+    await expectNoSeriousA11yViolations(page);
+  });
+
   test('an org admin invites a viewer, and the invitation link accepted in the browser signs them in', async ({ page, world, signIn, browser }) => {
     await signIn('onboardAdmin');
     await page.goto('/users');

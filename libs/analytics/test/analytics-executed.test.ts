@@ -549,6 +549,19 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       expect(completed.rows.every((r) => ['complete', 'complete_rpl'].includes(r['CourseProgress.status'] as string))).toBe(true);
     });
 
+    it("a learner total's drill lists each learner with their own count, adding up to the figure (My team's Overdue items)", async () => {
+      const manager = await busiestManager();
+      const scope: AnalyticsScope = { kind: 'manager', managerUserId: manager, reach: 'all' };
+      const query = tileQuery('my-team', 'summary');
+      const [figures] = await run(query, scope);
+      for (const measure of ['Learner.overdueItems', 'Learner.completedItems']) {
+        const { rows } = await allPages({ query, cell: {}, measure, pageSize: 7 }, scope);
+        const counts = rows.map((r) => r[measure] as number);
+        expect({ measure, everyOne: counts.every((n) => n > 0), sum: counts.reduce((a, b) => a + b, 0) }).toEqual({ measure, everyOne: true, sum: figures[measure] });
+        expect(rows.length).toBeLessThan(figures[measure] as number);
+      }
+    });
+
     it('a drill on a month of the time axis lists that month, within the caller scope', async () => {
       const manager = await busiestManager();
       const scope: AnalyticsScope = { kind: 'manager', managerUserId: manager, reach: 'all' };

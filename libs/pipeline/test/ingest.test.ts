@@ -117,6 +117,11 @@ describe('loading export files into bronze', () => {
     ['a file is empty', (d: string) => fs.writeFileSync(path.join(d, 'users.csv'), ''), /users\.csv: the file is empty/],
     ['a file has only blank lines', (d: string) => fs.writeFileSync(path.join(d, 'users.csv'), '\n\n'), /users\.csv: the file has no header row/],
     ['a header lacks columns', (d: string) => fs.writeFileSync(path.join(d, 'courses.csv'), 'id,name\n1,x\n'), /courses\.csv: the header lacks fullname, shortname, idnumber, category, coursetype, visible, startdate, enablecompletion\n\s+expected columns: id, fullname/],
+    [
+      'a file is separated by semicolons',
+      (d: string) => fs.writeFileSync(path.join(d, 'courses.csv'), `${header('courses').replace(/,/g, ';')}\n100;Fire safety;FS;C100;1;0;1;1700000000;1\n`),
+      /courses\.csv: the columns are separated by semicolons, not commas: save it again as "CSV UTF-8 \(comma delimited\)"/,
+    ],
   ])('rejects the whole load when %s, naming the file and the expected columns, and changes nothing', async (_case, spoil, message) => {
     writeMinimalExport(landing);
     spoil(landing);

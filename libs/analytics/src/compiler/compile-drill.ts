@@ -98,6 +98,9 @@ export function compileDrill(req: DrillRequest, scope: AnalyticsScope, dialect: 
   const drillColumns = drillMembers.map((member) => resolveDimension(member, `drill columns of ${plan.cube.name}`));
   const keyNames = drillKey.map((_, i) => `_k${i}`);
   const columns: CompiledColumn[] = drillColumns.map(dimensionColumnOf);
+  // A measure whose rows each hold part of it (a learner's overdue items) lists that part too.
+  const valued = rows?.def.drillValue ? rows : undefined;
+  if (valued) columns.push({ key: valued.member, member: valued.member, title: valued.def.title, type: 'number', format: valued.def.format });
 
   const orderDims = plan.cube.drill.order.map((member) => {
     const d = resolveDimension(member, `drill order of ${plan.cube.name}`);
@@ -112,6 +115,7 @@ export function compileDrill(req: DrillRequest, scope: AnalyticsScope, dialect: 
   const select = fragment(env, (c) => {
     keys = drillKey.map((k) => `${planner.n.f}.${k}`);
     const values = drillColumns.map((d) => `${dimensionValue(d, planner.n, c)} as ${q(d.member)}`);
+    if (valued) values.push(`${planner.render(valued.def.drillValue!, c)} as ${q(valued.member)}`);
     const ordered = orderValues(c).map((v, i) => `${v} as ${q(orderNames[i])}`);
     return `select ${perLearner ? 'distinct ' : ''}${[...values, ...ordered, ...keys.map((k, i) => `${k} as ${q(keyNames[i])}`)].join(', ')}`;
   });

@@ -89,6 +89,8 @@ const LEARNER_TOTALS: Record<string, JoinNode> = {
 const total = (title: string, description: string, expr: (n: Record<string, string>) => string): MeasureDef => ({
   ...sum(title, description, 'integer', (n) => expr(n)),
   rows: (n) => `coalesce(${expr(n)}, 0) > 0`,
+  // Each learner's own count beside them: "77 overdue items" opens 64 learners whose counts add up to 77.
+  drillValue: (n) => `coalesce(${expr(n)}, 0)`,
 });
 
 const LEARNER_MEASURES = [

@@ -51,6 +51,11 @@ export interface MeasureDef {
   rows?: SqlOf;
   /** A count of distinct learners: its drill list has one row per learner, not per fact row. */
   drillsLearners?: boolean;
+  /**
+   * Each drill row's own share of the figure (a learner's overdue items), listed as a column of the
+   * measure's drill list, so the list adds up to the figure it opens from.
+   */
+  drillValue?: SqlOf;
   /** How a rollup keeps this measure; a measure without it is only ever computed from the facts. */
   rollup?: MeasureRollup;
 }

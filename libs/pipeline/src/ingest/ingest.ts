@@ -105,6 +105,18 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
       continue;
     }
     const missing = expected.filter((c) => !lower.includes(c));
+    // One column holding the whole header cut by another separator: a spreadsheet's "CSV" in a
+    // locale that separates with semicolons (or tabs). Said as such, not as every column missing.
+    const separator = header.names.length === 1 ? ([';', '\t', '|'] as const).find((sep) => header.names[0].split(sep).length > 2) : undefined;
+    if (missing.length > 0 && separator) {
+      const called = separator === '\t' ? 'tabs' : separator === ';' ? 'semicolons' : 'vertical bars';
+      problems.push({
+        file: name,
+        problem: `the columns are separated by ${called}, not commas: save it again as "CSV UTF-8 (comma delimited)", or export it from the LMS as CSV`,
+        expectedColumns: expected,
+      });
+      continue;
+    }
     if (missing.length > 0) {
       problems.push({ file: name, problem: `the header lacks ${missing.join(', ')}`, expectedColumns: expected });
       continue;

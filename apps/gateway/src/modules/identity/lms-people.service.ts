@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { TenantContext } from '@kineo/auth';
+import { AuthError, type TenantContext } from '@kineo/auth';
 import type { Warehouse } from '@kineo/warehouse';
 import { WAREHOUSE } from '../../engine/warehouse/warehouse.module';
 
@@ -35,6 +35,33 @@ export class LmsPeopleService {
       this.logger.warn({ msg: 'LMS names unavailable; the people page shows ids', tenantId: tenant.tenantId, error: error instanceof Error ? error.message : String(error) });
     }
     return names;
+  }
+
+  /**
+   * Refuses an LMS user id the published data does not hold (a typo links a manager to no one, whose
+   * dashboards would then be empty): USER_INPUT_INVALID naming the id and the version looked in.
+   * Before the first publish, or when the warehouse cannot answer, the id is taken as given.
+   */
+  async assertInPublishedData(tenant: Pick<TenantContext, 'tenantId' | 'namespace'>, lmsUserId: number): Promise<void> {
+    const ref = { tenantId: tenant.tenantId, namespace: tenant.namespace };
+    let version: number | null;
+    let found: number;
+    try {
+      version = await this.warehouse.publishedVersion(ref);
+      if (version === null) return;
+      const { rows } = await this.warehouse.queryPublished<{ n: number | bigint }>(ref, 'select count(*) as n from gold.dim_user where user_key > 0 and user_id = ?', [lmsUserId]);
+      found = Number(rows[0]?.n ?? 0);
+    } catch (error) {
+      this.logger.warn({ msg: 'LMS user ids unchecked: the published data is unreadable', tenantId: tenant.tenantId, error: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    if (found === 0) {
+      throw new AuthError(
+        'USER_INPUT_INVALID',
+        `There is no LMS user ${lmsUserId} in the published data (version ${version}). A manager is linked to their LMS user id, the id on their LMS profile: check it, or load an export that has them first.`,
+        { field: 'lmsUserId' },
+      );
+    }
   }
 
   /** Each of `people` with `lmsUserName`: its LMS user's name, or null (see namesOf). */

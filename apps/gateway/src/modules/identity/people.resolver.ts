@@ -44,6 +44,7 @@ export class PeopleResolver {
     @Args('lmsUserId', { type: () => Int, nullable: true }) lmsUserId: number | null,
     @Args('organisationIds', { type: () => [Int], nullable: true }) organisationIds: number[] | null,
   ): Promise<InvitationType> {
+    if (role === 'manager' && lmsUserId !== null) await this.lmsPeople.assertInPublishedData(tenant, lmsUserId);
     const sent = await this.invitations.invite(actorOf(tenant), { email, role, lmsUserId: lmsUserId ?? undefined, organisationIds: organisationIds ?? [] });
     const [named] = await this.lmsPeople.withNames(tenant, [{ ...sent, lmsUserId }]);
     return named;
@@ -67,12 +68,13 @@ export class PeopleResolver {
 
   @Mutation(() => TenantMemberType, { description: 'Changes a member\'s role (a manager needs an LMS user id, given here or already linked). Takes effect on their next request.' })
   @Roles('org_admin')
-  changeRole(
+  async changeRole(
     @CurrentTenant() tenant: TenantContext,
     @Args('membershipId', { type: () => ID }) membershipId: string,
     @Args('role', { type: () => TenantRoleEnum }) role: TenantRole,
     @Args('lmsUserId', { type: () => Int, nullable: true }) lmsUserId: number | null,
   ): Promise<TenantMemberType> {
+    if (role === 'manager' && lmsUserId !== null) await this.lmsPeople.assertInPublishedData(tenant, lmsUserId);
     return this.members.changeRole(actorOf(tenant), membershipId, role, lmsUserId ?? undefined);
   }
 

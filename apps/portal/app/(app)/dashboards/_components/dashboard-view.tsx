@@ -5,11 +5,11 @@ import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useMemo } from 'react';
 import { OperationError, runOperation } from '@/app/_client/graphql-client';
-import { rowsOf, cellOf, isAnswered, type AnalyticsFilterInput, type Dashboard, type Row, type Tile } from './analytics.types';
+import { rowsOf, cellOf, isAnswered, queryOf, type AnalyticsFilterInput, type Dashboard, type Row, type Tile } from './analytics.types';
 import { ChartTile } from './chart-tile';
 import { DashboardQuery } from './dashboard.operations';
 import { ACTIVE_MEMBER, filtersFromParams, hrefWith, reachFromParams, viewParams, withParams, type ParamValue, type PeriodContext } from './dashboard-url.util';
-import { FilterBar } from './filter-bar';
+import { FilterBar, titleOf } from './filter-bar';
 import { formatAsOf, formatPeriod } from './format.util';
 import { KpiTile } from './kpi-tile';
 import { DashboardSkeleton } from './skeleton';
@@ -50,6 +50,24 @@ function periodsAfterData(dashboard: Dashboard, filters: readonly AnalyticsFilte
     if (period && f.operator === 'inDateRange' && from && to && from > lastDay) after.set(period.title, [from, to]);
   }
   return [...after].map(([title, range]) => ({ title, range }));
+}
+
+/**
+ * The filters set that a tile's figures are not cut by (a SCORM package on the seminars' tiles: a
+ * filter goes only to the tiles whose facts it can cut). A period counts as one filter, whichever of
+ * its members the tile takes.
+ */
+function filtersNotApplied(tile: Parameters<typeof queryOf>[0], sent: readonly AnalyticsFilterInput[], periods: Dashboard['periods']): string[] {
+  const taken = new Set((queryOf(tile).filters ?? []).map((f) => f.member));
+  const names = new Map<string, boolean>();
+  for (const f of sent) {
+    if (f.member === ACTIVE_MEMBER) continue;
+    const period = periods.find((p) => p.members.includes(f.member));
+    const name = period ? period.title : titleOf(f.member);
+    const applied = period ? period.members.some((m) => taken.has(m)) : taken.has(f.member);
+    names.set(name, (names.get(name) ?? false) || applied);
+  }
+  return [...names].filter(([, applied]) => !applied).map(([name]) => name);
 }
 
 /** A tile with neither answer nor error: a reply the portal cannot read, so worth asking again. */
@@ -153,6 +171,11 @@ export function DashboardView({ id, isManager, isAdmin = false }: { id: string; 
           {dashboard.tiles.map((tile) => (
             <section key={tile.id} className={`tile tile-${tile.chart}`} aria-labelledby={`tile-${tile.id}`} data-tile={tile.id}>
               <h2 id={`tile-${tile.id}`}>{tile.title}</h2>
+              {filtersNotApplied(tile, options.queryKey[2], dashboard.periods).map((name) => (
+                <p key={name} className="tile-note" data-testid="not-filtered">
+                  Not filtered by {name}: it does not apply to these figures.
+                </p>
+              ))}
               {!isAnswered(tile) ? (
                 <TileProblem error={tile.error ?? UNANSWERED} onRetry={() => void refetch()} retrying={isFetching} />
               ) : tile.chart === 'kpi' ? (

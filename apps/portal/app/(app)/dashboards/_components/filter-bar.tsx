@@ -45,7 +45,8 @@ const COUNTED_BY: Record<string, string> = {
   LearningTime: 'LearningTime.hours',
 };
 
-function titleOf(member: string): string {
+/** How the filter bar names a member's filter ("SCORM package"). */
+export function titleOf(member: string): string {
   const name = member.slice(member.indexOf('.') + 1);
   return TITLES[name] ?? name;
 }

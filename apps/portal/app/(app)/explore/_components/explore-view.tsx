@@ -118,17 +118,7 @@ export function ExploreView() {
                   ))}
                 </select>
               </div>
-              <div className="field">
-                <label htmlFor="explore-limit">Rows at most</label>
-                <input
-                  id="explore-limit"
-                  type="number"
-                  min={1}
-                  max={MAX_LIMIT}
-                  value={query.limit ?? DEFAULT_LIMIT}
-                  onChange={(e) => setQuery({ limit: Math.min(MAX_LIMIT, Math.max(1, Number(e.target.value) || DEFAULT_LIMIT)) })}
-                />
-              </div>
+              <RowLimitField limit={query.limit ?? DEFAULT_LIMIT} onChange={(limit) => setQuery({ limit })} />
             </>
           ) : null}
         </form>
@@ -359,5 +349,49 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
         Add filter
       </button>
     </fieldset>
+  );
+}
+
+/**
+ * "Rows at most": typed freely (cleared and typed again, "50" stays 50), applied when the field is
+ * left or Enter pressed; anything but a whole number from 1 to the most an answer holds is said to be
+ * so and not applied.
+ */
+function RowLimitField({ limit, onChange }: { limit: number; onChange: (limit: number) => void }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const text = draft ?? String(limit);
+  const value = Number(text);
+  const valid = /^\d+$/.test(text.trim()) && value >= 1 && value <= MAX_LIMIT;
+  const apply = () => {
+    if (!valid) return;
+    setDraft(null);
+    if (value !== limit) onChange(value);
+  };
+  return (
+    <div className="field">
+      <label htmlFor="explore-limit">Rows at most</label>
+      <input
+        id="explore-limit"
+        type="number"
+        min={1}
+        max={MAX_LIMIT}
+        value={text}
+        aria-invalid={valid ? undefined : true}
+        aria-describedby={valid ? undefined : 'explore-limit-error'}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={apply}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            apply();
+          }
+        }}
+      />
+      {valid ? null : (
+        <p id="explore-limit-error" className="field-error" role="alert">
+          A whole number from 1 to {MAX_LIMIT.toLocaleString('en-GB')}.
+        </p>
+      )}
+    </div>
   );
 }

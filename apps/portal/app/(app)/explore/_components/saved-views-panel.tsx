@@ -20,24 +20,44 @@ export function SavedViewsPanel({ state, canSave }: SavedViewsPanelProps) {
   const [name, setName] = useState('');
   const [shared, setShared] = useState(false);
   const [nameProblem, setNameProblem] = useState<string | null>(null);
+  // A name the caller already has replaces that view: asked first. A deletion is asked first too.
+  const [replacing, setReplacing] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<string | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['saved-views'] });
   const save = useMutation({
     mutationFn: () => runOperation(SaveViewMutation, { input: { name: name.trim(), query: state.query, chart: state.chart, shared } }),
-    onSuccess: refresh,
+    onSuccess: () => {
+      // The next view starts unshared and unnamed: sharing is chosen for each view, never carried over.
+      setName('');
+      setShared(false);
+      setReplacing(null);
+      return refresh();
+    },
   });
-  const remove = useMutation({ mutationFn: (id: string) => runOperation(DeleteViewMutation, { id }), onSuccess: refresh });
+  const remove = useMutation({
+    mutationFn: (id: string) => runOperation(DeleteViewMutation, { id }),
+    onSuccess: () => {
+      setDeleting(null);
+      return refresh();
+    },
+  });
 
+  const list = views.data?.savedViews ?? [];
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (!name.trim()) {
+    const trimmed = name.trim();
+    if (!trimmed) {
       setNameProblem('Name the view to save it.');
       return;
     }
     setNameProblem(null);
+    if (replacing !== trimmed && list.some((v) => v.mine && v.name === trimmed)) {
+      setReplacing(trimmed);
+      return;
+    }
     save.mutate();
   }
-
-  const list = views.data?.savedViews ?? [];
+  const replaced = replacing === null ? undefined : list.find((v) => v.mine && v.name === replacing);
   return (
     <section className="tile" aria-labelledby="saved-views-heading">
       <h2 id="saved-views-heading">Saved views</h2>
@@ -68,6 +88,22 @@ export function SavedViewsPanel({ state, canSave }: SavedViewsPanelProps) {
           </button>
         </div>
       </form>
+      {replaced && replacing === name.trim() ? (
+        <div className="notice" role="alert" data-testid="replace-view">
+          <p>
+            You already have a view named “{replaced.name}”{replaced.shared ? ', shared with your organisation' : ''}. Saving replaces it with this one
+            {replaced.shared && !shared ? ', no longer shared' : !replaced.shared && shared ? ', shared with your organisation' : ''}.
+          </p>
+          <div className="actions-row">
+            <button type="button" className="button primary" onClick={() => save.mutate()} disabled={save.isPending}>
+              Replace “{replaced.name}”
+            </button>
+            <button type="button" className="button" onClick={() => setReplacing(null)}>
+              Keep it
+            </button>
+          </div>
+        </div>
+      ) : null}
       {save.data ? (
         <p className="notice" role="status">
           Saved “{save.data.saveView.name}”{save.data.saveView.shared ? ', shared with your organisation' : ''}.
@@ -92,10 +128,21 @@ export function SavedViewsPanel({ state, canSave }: SavedViewsPanelProps) {
               <li key={view.id}>
                 <Link href={exploreHref({ query: view.query as AnalyticsQueryInput, chart })}>{view.name}</Link>
                 <span className="muted">{view.mine ? (view.shared ? 'yours, shared' : 'yours') : `shared by ${view.ownerName}`}</span>
-                {view.mine ? (
-                  <button type="button" className="button small" onClick={() => remove.mutate(view.id)} disabled={remove.isPending} aria-label={`Delete view ${view.name}`}>
+                {view.mine && deleting !== view.id ? (
+                  <button type="button" className="button small" onClick={() => setDeleting(view.id)} aria-label={`Delete view ${view.name}`}>
                     Delete
                   </button>
+                ) : null}
+                {view.mine && deleting === view.id ? (
+                  <span className="confirm-inline" role="group" aria-label={`Delete view ${view.name}?`}>
+                    {view.shared ? 'Delete it for everyone it is shared with?' : 'Delete it?'}{' '}
+                    <button type="button" className="button small danger" onClick={() => remove.mutate(view.id)} disabled={remove.isPending}>
+                      Delete “{view.name}”
+                    </button>
+                    <button type="button" className="button small" onClick={() => setDeleting(null)}>
+                      Cancel
+                    </button>
+                  </span>
                 ) : null}
               </li>
             );

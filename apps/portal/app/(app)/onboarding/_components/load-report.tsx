@@ -28,8 +28,11 @@ export function isSettled(load: LoadFieldsFragment): boolean {
   return load.status === 'failed' || load.status === 'cancelled' || (done(load.status) && (!load.build || done(load.build.status)));
 }
 
-/** Step 2: what became of each file's rows, the rows set aside and why, and the build as it goes. */
-export function LoadReport({ load }: { load: LoadFieldsFragment }) {
+/**
+ * Step 2: what became of each file's rows, the rows set aside and why, and the build as it goes.
+ * `publishedBefore`: whether the dashboards show data from an earlier load (what a failure leaves them with).
+ */
+export function LoadReport({ load, publishedBefore = true }: { load: LoadFieldsFragment; publishedBefore?: boolean }) {
   const locale = useLocale();
   const n = (value: number | null | undefined) => (value === null || value === undefined ? '—' : new Intl.NumberFormat(locale).format(value));
   const build = load.build;
@@ -41,8 +44,9 @@ export function LoadReport({ load }: { load: LoadFieldsFragment }) {
         {n(load.rowsLoaded)} loaded, {n(load.rowsQuarantined)} quarantined.
       </p>
       {load.error ? (
-        <p className="notice error" role="alert">
-          The load failed: {load.error}
+        // Said once, here, its lines as written (a refusal lists each file's problem and its expected columns).
+        <p className="notice error load-error" role="alert">
+          The load was refused, and nothing of it was loaded: {load.error}
         </p>
       ) : null}
       <div className="table-wrap">
@@ -62,7 +66,7 @@ export function LoadReport({ load }: { load: LoadFieldsFragment }) {
               <tr key={f.file} data-file={f.file}>
                 <th scope="row">{f.file}</th>
                 <td>
-                  {f.status ? (FILE_STATUS[f.status] ?? f.status) : 'Waiting to be read'}
+                  {f.status ? (FILE_STATUS[f.status] ?? f.status) : load.status === 'failed' ? 'Not loaded' : 'Waiting to be read'}
                   {/* Why it was ignored ("only dimdates may be an Excel file: save users as CSV"), or what it repeats. */}
                   {f.note ? <span className="file-note">: {f.note}</span> : null}
                 </td>
@@ -85,14 +89,14 @@ export function LoadReport({ load }: { load: LoadFieldsFragment }) {
       {build ? (
         <div data-testid="build">
           <p>
-            <progress max={1} value={build.progress} aria-label="Build progress" /> <span role="status">{buildSummary(build, n)}</span>
+            <progress max={1} value={build.progress} aria-label="Build progress" /> <span role="status">{buildSummary(build, n, publishedBefore, Boolean(load.error))}</span>
           </p>
           <ol className="stages">
             {build.stages.map((s) => (
               <li key={s.stage} data-status={s.status}>
                 <span className={`stage-mark ${s.status}`} aria-hidden="true" />
                 {STAGE_LABELS[s.stage] ?? s.stage}: <strong>{s.status}</strong>
-                {s.error ? <span className="error-text"> — {s.error}</span> : null}
+                {s.error && s.error !== load.error ? <span className="error-text"> — {s.error}</span> : null}
                 <StageWarnings stage={STAGE_LABELS[s.stage] ?? s.stage} warnings={s.warnings} />
               </li>
             ))}
@@ -105,12 +109,15 @@ export function LoadReport({ load }: { load: LoadFieldsFragment }) {
   );
 }
 
-function buildSummary(build: NonNullable<LoadFieldsFragment['build']>, n: (v: number | null | undefined) => string): string {
+function buildSummary(build: NonNullable<LoadFieldsFragment['build']>, n: (v: number | null | undefined) => string, publishedBefore: boolean, refused: boolean): string {
+  const left = publishedBefore ? 'The dashboards still show the data published before.' : 'Nothing is published yet: the dashboards fill once a load builds.';
   switch (build.status) {
     case 'succeeded':
       return `Published: the dashboards show data version ${n(build.dataVersion)} (${build.checksPassed} checks passed).`;
     case 'failed':
-      return `The build failed${build.error ? `: ${build.error}` : ''}. The dashboards still show the previous data.`;
+      // A refused load's reason is said above, once.
+      if (refused) return `Not built: the load was refused. ${left}`;
+      return `The build failed${build.error ? `: ${build.error}` : ''}. ${left}`;
     case 'queued':
       return 'Waiting for the builder…';
     default:

@@ -40,7 +40,7 @@ export function OnboardingView() {
         </p>
       ) : null}
       {shown ? (
-        <LoadReport load={shown} />
+        <LoadReport load={shown} publishedBefore={(settings.data?.tenantSettings.dataVersion ?? 0) > 0} />
       ) : shownId ? (
         <p className="muted" role="status">
           Reading the load…

@@ -25,6 +25,8 @@ export function FleetConsole() {
     queryKey: ['fleet', search, after],
     queryFn: () => runOperation(FleetQuery, { first: PAGE_SIZE, after, search: search || null }),
     placeholderData: keepPreviousData,
+    // A tenant being provisioned turns active (with its storage) by itself: the list follows it.
+    refetchInterval: (query) => (query.state.data?.fleet.items.some((t) => t.status === 'provisioning') ? 2000 : false),
   });
   const page = fleet.data?.fleet;
 
