@@ -278,6 +278,28 @@ test.describe('explore', () => {
     await expectNoSeriousA11yViolations(page);
   });
 
+  test('a pie or bars of two groupings show the table instead, saying why; a line draws one line per value along the time', async ({ page, signIn }) => {
+    await signIn('admin');
+    const query = {
+      measures: ['CourseProgress.count'],
+      dimensions: ['CourseProgress.courseType'],
+      timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'month' },
+    };
+    await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify(query), chart: 'pie' }).toString()}`);
+    const result = page.locator('section[data-tile="explore"]');
+    await expect(result.getByTestId('chart-unfit')).toHaveText(
+      'A pie chart shows one grouping, and this has 2: shown as a table. Group by one thing only, or choose a line chart (one line per value, along the time).',
+    );
+    await expect(result.getByRole('table')).toBeVisible();
+    await expect(result.locator('.recharts-pie')).toHaveCount(0);
+    await page.getByLabel('Show as').selectOption('bar');
+    await expect(result.getByTestId('chart-unfit')).toContainText('A bar chart shows one grouping, and this has 2');
+    await page.getByLabel('Show as').selectOption('line');
+    await expect(result.getByTestId('chart-unfit')).toHaveCount(0);
+    await expect(result.locator('.recharts-legend-item')).toHaveCount(3);
+    await expectNoSeriousA11yViolations(page);
+  });
+
   test("the bar of the month the data ends in is hatched and said to be the month to date, not read as a drop", async ({ page, signIn }) => {
     await signIn('admin');
     const query = { measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'month' } };

@@ -65,7 +65,8 @@ test.describe('sign-in and sign-out', () => {
     await expect(page.getByRole('heading', { level: 1, name: 'Certification compliance' })).toBeVisible();
     await expect(page.getByTestId('period-days-Expires')).toBeVisible();
 
-    // The session ends while the page is open: the next thing done there goes to sign-in, and back.
+    // The session ends while the page is open (once it has asked all it asks): the next thing done there goes to sign-in, and back.
+    await page.waitForLoadState('networkidle');
     await context.clearCookies();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Program progress' }).click();
     await expect(page).toHaveURL(/\/sign-in\?(expired=1&)?next=%2Fdashboards%2Fprogram-progress/);
@@ -73,12 +74,17 @@ test.describe('sign-in and sign-out', () => {
     await expect(page).toHaveURL(/\/dashboards\/program-progress$/);
 
     // Only the portal's own pages: a link that would leave the portal lands on the role's first page.
-    await context.clearCookies();
+    // (Each time off the page first: its queries in flight would meet the cleared cookie and go to sign-in themselves.)
+    const signOutHere = async () => {
+      await page.goto('about:blank');
+      await context.clearCookies();
+    };
+    await signOutHere();
     for (const elsewhere of ['//evil.example/dashboards/x', '/\\evil.example', 'https://evil.example/dashboards', '/sign-in']) {
       await page.goto(`/sign-in?next=${encodeURIComponent(elsewhere)}`);
       await signInHere();
       await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
-      await context.clearCookies();
+      await signOutHere();
     }
   });
 

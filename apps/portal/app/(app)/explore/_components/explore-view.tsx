@@ -57,6 +57,13 @@ export function ExploreView() {
     placeholderData: keepPreviousData,
   });
   const result = ready ? answer.data?.analytics : undefined;
+  // A pie is the shares of one grouping, and bars go along one: with two (a group and a time grain),
+  // each name would come back once per month, so the answer is shown as its table, saying why.
+  const groupings = (query.dimensions ?? []).length + (query.timeDimension?.granularity ? 1 : 0);
+  const unfit =
+    groupings > 1 && (chart === 'pie' || chart === 'bar')
+      ? `A ${chart === 'pie' ? 'pie' : 'bar'} chart shows one grouping, and this has ${groupings}: shown as a table. Group by one thing only, or choose a line chart${query.timeDimension?.granularity ? ' (one line per value, along the time)' : ''}.`
+      : undefined;
   const tile: Tile | undefined = result && {
     id: 'explore',
     title: 'Explore',
@@ -148,7 +155,12 @@ export function ExploreView() {
                   Data as of <strong>{formatAsOf(result.asOf, locale)}</strong> · version {result.dataVersion}
                 </p>
                 {result.hasMore ? <CutAnswer shown={rowsOf(result.rows).length} limit={query.limit} locale={locale} /> : null}
-                {chart === 'table' || (query.dimensions ?? []).length + (query.timeDimension?.granularity ? 1 : 0) === 0 ? (
+                {unfit ? (
+                  <p className="notice" role="status" data-testid="chart-unfit">
+                    {unfit}
+                  </p>
+                ) : null}
+                {chart === 'table' || groupings === 0 || unfit ? (
                   <DataTable caption="Result" columns={result.columns} rows={rowsOf(result.rows)} locale={locale} />
                 ) : (
                   <ChartTile tile={tile} locale={locale} drillHref={() => ''} />
