@@ -112,7 +112,8 @@ export function repeatedKeyProblem(spec: SourceFileSpec, dialect: Dialect, check
 export function keyValue(spec: SourceFileSpec, name: string, dialect: Dialect): string {
   const column = spec.columns.find((c) => c.name === name);
   const value = dialect.ident(name);
-  if (column?.kind === 'id' || column?.kind === 'int' || column?.kind === 'code') return `try_cast(trim(${value}) as bigint)`;
+  // A cast to a number skips the spaces around it on both engines, as silver's trim-then-cast does.
+  if (column?.kind === 'id' || column?.kind === 'int' || column?.kind === 'code') return `try_cast(${value} as bigint)`;
   // Silver keeps text as written; a date is compared as written too (a file writes its dates one way).
   return column?.kind === 'time' ? `trim(${value})` : value;
 }
