@@ -238,7 +238,10 @@ describe('identity: sessions, invitations, password resets, user management and 
 
       expect(codeOf(await me(manager.token))).toBe('UNAUTHENTICATED');
       expect(codeOf(await refresh(manager.refreshToken))).toBe('UNAUTHENTICATED');
-      expect(codeOf(await login(app, 'manager@acme.test'))).toBe('FORBIDDEN');
+      const refused = await login(app, 'manager@acme.test');
+      expect(codeOf(refused)).toBe('FORBIDDEN');
+      // Told what happened, and whom to ask (the password was right).
+      expect(refused.body.errors?.[0]?.message).toMatch(/^Your access to .+ was turned off by its administrator\. Ask them to let you back in\.$/);
 
       const on = await graphql<{ reactivateUser: Member }>(app, `mutation { reactivateUser(membershipId: ${q(id)}) { status } }`, await asAdmin());
       expect(on.body.data!.reactivateUser.status).toBe('active');

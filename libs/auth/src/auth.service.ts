@@ -141,12 +141,24 @@ export class AuthService {
     if (!(await verifyPassword(user.passwordHash, password))) return fail('wrong_password', badCredentials());
 
     const isOps = user.platformRole === OPS_ROLE;
+    // Someone whose access an org admin turned off is told so (their password was right): not
+    // "no access" or "no organisation yet", which would send them asking the wrong question.
+    const turnedOff = async (): Promise<AuthError | undefined> => {
+      const off = await dbCall(() =>
+        this.prisma.membership.findFirst({ where: { userId: user.id, deactivatedAt: { not: null }, ...(slug ? { tenant: { slug } } : {}) }, include: { tenant: true } }),
+      );
+      return off ? new AuthError('FORBIDDEN', `Your access to ${off.tenant.name} was turned off by its administrator. Ask them to let you back in.`, { tenant: off.tenant.slug }) : undefined;
+    };
     let membership = slug ? user.memberships.find((m) => m.tenant.slug === slug) : undefined;
     if (slug && !membership) {
+      const off = await turnedOff();
+      if (off) return fail('membership_deactivated', off);
       return fail('not_a_member', new AuthError('FORBIDDEN', `You have no access to the organisation "${slug}".`, { tenant: slug }));
     }
     if (!slug && !isOps) {
       if (user.memberships.length === 0) {
+        const off = await turnedOff();
+        if (off) return fail('membership_deactivated', off);
         return fail('no_membership', new AuthError('FORBIDDEN', 'Your account is not part of any organisation yet. Ask your administrator.'));
       }
       if (user.memberships.length > 1) {

@@ -118,7 +118,7 @@ export const settingsSchema = z.object({
   /** How long a refresh token stays usable (seconds); each refresh hands out a new one. 30 days unless set. */
   AUTH_REFRESH_TTL_SECONDS: z.coerce.number().int().min(60).max(365 * 24 * 3600).default(30 * 24 * 3600),
   /** Where people open the portal; invitation and password-reset links point here. */
-  PORTAL_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+  PORTAL_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000'),
   /** The gateway's address as browsers reach it; Microsoft sign-in redirects back to it. Unset: taken from the request. */
   GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** SMTP server for invitation and reset e-mails (smtp://user:pass@host:587); unset: links are logged and returned to the admin. */

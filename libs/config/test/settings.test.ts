@@ -74,7 +74,7 @@ describe('loadSettings', () => {
 
   it('has identity defaults (no mail server, a local portal) and refuses a mail server or portal that is not a URL of its kind', () => {
     const settings = loadSettings({});
-    expect(settings).toMatchObject({ PORTAL_URL: 'http://localhost:3000', AUTH_REFRESH_TTL_SECONDS: 30 * 24 * 3600 });
+    expect(settings).toMatchObject({ PORTAL_URL: 'http://127.0.0.1:3000', AUTH_REFRESH_TTL_SECONDS: 30 * 24 * 3600 });
     expect(settings.SMTP_URL).toBeUndefined();
     expect(loadSettings({ SMTP_URL: 'smtp://mail.example.com:587' }).SMTP_URL).toBe('smtp://mail.example.com:587');
 
