@@ -73,8 +73,9 @@ export function dimensionPredicate(f: ResolvedFilter, index: number, n: Nodes, c
   const isTime = d.def.type === 'time';
   const needValues = (min: number, max = Infinity) => {
     if (values.length < min || values.length > max) {
-      const expected = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-      throw invalid(`${where}: expects ${expected} value(s), got ${values.length}.`);
+      const count = (n: number) => (n === 1 ? 'one value' : `${n} values`);
+      const expected = min === max ? count(min) : max === Infinity ? `at least ${count(min)}` : `${min} to ${count(max)}`;
+      throw invalid(`${where}: expects ${expected}, got ${values.length}.`);
     }
   };
   // A time dimension is filtered on its integer date key: no join, no timestamp casts; -1 is unknown.
@@ -140,7 +141,7 @@ export function measurePredicate(f: ResolvedFilter, index: number, n: Nodes, c: 
     case 'in':
     case 'notEquals':
     case 'notIn': {
-      if (values.length === 0) throw invalid(`${where}: expects at least 1 value.`);
+      if (values.length === 0) throw invalid(`${where}: expects at least one value.`);
       const negate = filter.operator === 'notEquals' || filter.operator === 'notIn';
       return `${expr} ${negate ? 'not in' : 'in'} (${values.map(num).join(', ')})`;
     }

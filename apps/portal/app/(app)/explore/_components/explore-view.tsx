@@ -80,6 +80,8 @@ export function ExploreView() {
         <div>
           <h1>Explore</h1>
           <p className="lede">Pick what to count and how to cut it; save what you find as a view for yourself or your organisation.</p>
+          {/* Why a figure here can differ from a dashboard's: the dashboards leave out inactive learners unless asked. */}
+          <p className="hint">Explore counts every learner, active or not; filter by &ldquo;Active&rdquo; to count as the dashboards do.</p>
         </div>
       </div>
       <div className="explore">
