@@ -355,7 +355,7 @@ function renderChart(
           data={data}
           dataKey="value"
           nameKey="name"
-          outerRadius={100}
+          outerRadius="80%"
           isAnimationActive={false}
           onClick={(entry) => open((entry as { payload?: { row?: Row } }).payload?.row)}
           style={clickable}
@@ -439,7 +439,10 @@ function renderChart(
   const across = barsAcross(tile, category);
   // Names (programs, organisations) down the side, every one of them written out, where a row of
   // vertical bars had room under it for one name in three; periods along the bottom, in time's order.
-  const labelWidth = across ? Math.min(MAX_LABEL_WIDTH, Math.max(60, Math.ceil(Math.max(...data.map((d) => d.name.length)) * LABEL_CHAR_WIDTH) + LABEL_PADDING)) : 0;
+  // On a phone the names' column is narrower, so the bars keep room to be compared (charts draw in the browser only).
+  const widest = typeof window !== 'undefined' && window.innerWidth < NARROW_SCREEN ? NARROW_LABEL_WIDTH : MAX_LABEL_WIDTH;
+  const labelWidth = across ? Math.min(widest, Math.max(60, Math.ceil(Math.max(...data.map((d) => d.name.length)) * LABEL_CHAR_WIDTH) + LABEL_PADDING)) : 0;
+  const labels = shortLabels(data.map((d) => d.name), labelWidth);
   return (
     <BarChart data={data} layout={across ? 'vertical' : 'horizontal'}>
       {partialAt >= 0 ? <defs>{plotted.map((_, i) => hatch(`${hatchId}-${i}`, PALETTE[i % PALETTE.length]))}</defs> : null}
@@ -448,7 +451,7 @@ function renderChart(
         <>
           {/* A chart that scrolls keeps its scale at the top, in sight as the names begin. */}
           <XAxis type="number" tickFormatter={(v) => tick(v, plotted[0])} orientation={chartHeight(tile, rows, category, plotted) > MAX_CHART_HEIGHT ? 'top' : 'bottom'} />
-          <YAxis type="category" dataKey="name" width={labelWidth} interval={0} tick={{ fontSize: 12 }} tickFormatter={(name: string) => shortened(name, labelWidth)} />
+          <YAxis type="category" dataKey="name" width={labelWidth} interval={0} tick={{ fontSize: 12 }} tickFormatter={(name: string) => labels.get(name) ?? name} />
         </>
       ) : (
         <>
@@ -510,6 +513,9 @@ function ChartFrame({ height, title, children }: { height: number; title: string
  * keeps beside the names for its tick marks.
  */
 const MAX_LABEL_WIDTH = 240;
+/** Below this screen width (a phone), the name column is at most NARROW_LABEL_WIDTH. */
+const NARROW_SCREEN = 640;
+const NARROW_LABEL_WIDTH = 130;
 const LABEL_CHAR_WIDTH = 7.5;
 const LABEL_PADDING = 24;
 /** Rows of bars drawn across, each this high (px) per measure, past the axes' own height. */
@@ -533,14 +539,45 @@ function chartHeight(tile: Tile, rows: Row[], category: Column, plotted: Column[
  * "... West", the labels' qualifier in brackets) keeps its end and loses its middle, so two bars never
  * read alike; any other name keeps its start.
  */
-export function shortened(name: string, width: number): string {
+export function shortened(name: string, width: number, middle = name.endsWith(')')): string {
   const fits = Math.max(2, Math.floor((width - LABEL_PADDING) / LABEL_CHAR_WIDTH));
   if (name.length <= fits) return name;
-  if (name.endsWith(')')) {
+  if (middle) {
     const tail = Math.floor((fits - 1) / 2);
     return `${name.slice(0, fits - 1 - tail).trimEnd()}…${name.slice(name.length - tail).trimStart()}`;
   }
   return `${name.slice(0, fits - 1).trimEnd()}…`;
+}
+
+/**
+ * Each name of a chart as its axis writes it (`shortened`); names that would then read alike ("People
+ * & Cult…" for "People & Culture East" and "... West", on a phone's narrow column) are cut in the
+ * middle instead, keeping the ends that tell them apart.
+ */
+function shortLabels(names: string[], width: number): Map<string, string> {
+  const fits = Math.max(2, Math.floor((width - LABEL_PADDING) / LABEL_CHAR_WIDTH));
+  const first = new Map(names.map((name) => [name, shortened(name, width)]));
+  const times = new Map<string, number>();
+  for (const short of first.values()) times.set(short, (times.get(short) ?? 0) + 1);
+  const used = new Set([...first.values()].filter((short) => times.get(short) === 1));
+  const out = new Map<string, string>();
+  for (const name of names) {
+    let label = first.get(name)!;
+    if (times.get(label)! > 1) {
+      // Cut in the middle, then with more of the end ("Brand (…Finance South)"), then a little
+      // longer each time: the first of these no other bar reads as; the whole name at worst.
+      const variants: string[] = [];
+      for (let budget = fits; budget < name.length; budget++) {
+        for (const head of [Math.ceil((budget - 1) / 2), Math.min(5, budget - 2)]) {
+          variants.push(`${name.slice(0, head).trimEnd()}…${name.slice(name.length - (budget - 1 - head)).trimStart()}`);
+        }
+      }
+      label = variants.find((v) => !used.has(v)) ?? name;
+    }
+    used.add(label);
+    out.set(name, label);
+  }
+  return out;
 }
 
 /**
