@@ -16,17 +16,21 @@ import { InvitationType } from './identity.types';
 @Resolver()
 @OpsOnly()
 export class TenantAdminInvitationsResolver {
+  private readonly tenants: TenantService;
+
   constructor(
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PRISMA) prisma: PrismaClient,
     private readonly invitations: InvitationService,
-  ) {}
+  ) {
+    this.tenants = new TenantService(prisma);
+  }
 
   @Mutation(() => InvitationType, {
     description:
       "Invites someone as an organisation admin of the tenant (its first, after provisioning). The accept link is mailed when a mail server is configured, and always returned here. Fails with PLAN_LIMIT when the plan has no seat left, USER_EXISTS when they are in the organisation already.",
   })
   async inviteTenantAdmin(@Args('slug') slug: string, @Args('email') email: string, @CurrentPrincipal() principal: Principal): Promise<InvitationType> {
-    const tenant = await new TenantService(this.prisma).get(parseInput(slugArgumentSchema, slug, 'slug'));
+    const tenant = await this.tenants.get(parseInput(slugArgumentSchema, slug, 'slug'));
     const [sent] = await this.invitations.inviteMany({ userId: principal.userId, tenantId: tenant.id }, [{ email, role: 'org_admin' }], 'ops');
     return { ...sent, lmsUserId: null, lmsUserName: null };
   }

@@ -539,15 +539,18 @@ function chartHeight(tile: Tile, rows: Row[], category: Column, plotted: Column[
  * "... West", the labels' qualifier in brackets) keeps its end and loses its middle, so two bars never
  * read alike; any other name keeps its start.
  */
-export function shortened(name: string, width: number, middle = name.endsWith(')')): string {
-  const fits = Math.max(2, Math.floor((width - LABEL_PADDING) / LABEL_CHAR_WIDTH));
+function shortened(name: string, width: number): string {
+  const fits = charactersIn(width);
   if (name.length <= fits) return name;
-  if (middle) {
-    const tail = Math.floor((fits - 1) / 2);
-    return `${name.slice(0, fits - 1 - tail).trimEnd()}…${name.slice(name.length - tail).trimStart()}`;
-  }
-  return `${name.slice(0, fits - 1).trimEnd()}…`;
+  return name.endsWith(')') ? cutMiddle(name, fits) : `${name.slice(0, fits - 1).trimEnd()}…`;
 }
+
+/** How many characters of a 12px label its names' column of `width` px holds. */
+const charactersIn = (width: number) => Math.max(2, Math.floor((width - LABEL_PADDING) / LABEL_CHAR_WIDTH));
+
+/** `name` in `length` characters: its first `head`, an ellipsis, and as much of its end as is left. */
+const cutMiddle = (name: string, length: number, head = Math.ceil((length - 1) / 2)) =>
+  `${name.slice(0, head).trimEnd()}…${name.slice(name.length - (length - 1 - head)).trimStart()}`;
 
 /**
  * Each name of a chart as its axis writes it (`shortened`); names that would then read alike ("People
@@ -555,7 +558,7 @@ export function shortened(name: string, width: number, middle = name.endsWith(')
  * middle instead, keeping the ends that tell them apart.
  */
 function shortLabels(names: string[], width: number): Map<string, string> {
-  const fits = Math.max(2, Math.floor((width - LABEL_PADDING) / LABEL_CHAR_WIDTH));
+  const fits = charactersIn(width);
   const first = new Map(names.map((name) => [name, shortened(name, width)]));
   const times = new Map<string, number>();
   for (const short of first.values()) times.set(short, (times.get(short) ?? 0) + 1);
@@ -567,11 +570,7 @@ function shortLabels(names: string[], width: number): Map<string, string> {
       // Cut in the middle, then with more of the end ("Brand (…Finance South)"), then a little
       // longer each time: the first of these no other bar reads as; the whole name at worst.
       const variants: string[] = [];
-      for (let budget = fits; budget < name.length; budget++) {
-        for (const head of [Math.ceil((budget - 1) / 2), Math.min(5, budget - 2)]) {
-          variants.push(`${name.slice(0, head).trimEnd()}…${name.slice(name.length - (budget - 1 - head)).trimStart()}`);
-        }
-      }
+      for (let length = fits; length < name.length; length++) variants.push(cutMiddle(name, length), cutMiddle(name, length, Math.min(5, length - 2)));
       label = variants.find((v) => !used.has(v)) ?? name;
     }
     used.add(label);
