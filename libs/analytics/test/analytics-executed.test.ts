@@ -560,6 +560,19 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
         expect({ measure, everyOne: counts.every((n) => n > 0), sum: counts.reduce((a, b) => a + b, 0) }).toEqual({ measure, everyOne: true, sum: figures[measure] });
         expect(rows.length).toBeLessThan(figures[measure] as number);
       }
+      // Each learner's overdue count, against SQL written here: the manager's reports with one.
+      const { rows: overdue } = await allPages({ query, cell: {}, measure: 'Learner.overdueItems', pageSize: 50 }, scope);
+      const expected = await gold.sql(
+        `select u.user_id, (select count(*) from gold.fact_program_progress p where p.user_key = u.user_key and p.is_overdue)
+             + (select count(*) from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_overdue) as overdue
+         from gold.dim_manager_relationship r join gold.dim_user u on u.user_key = r.user_key
+         where r.manager_user_key = ? and r.relationship <> 'self' and u.is_active`,
+        [manager],
+      );
+      const byLearner = (pairs: [unknown, unknown][]) => pairs.map(([id, n]) => `${Number(id)}:${Number(n)}`).sort();
+      expect(byLearner(overdue.map((r) => [r['Learner.userId'], r['Learner.overdueItems']]))).toEqual(
+        byLearner(expected.filter((r) => Number(r.overdue) > 0).map((r) => [r.user_id, r.overdue])),
+      );
     });
 
     it('a drill on a month of the time axis lists that month, within the caller scope', async () => {
