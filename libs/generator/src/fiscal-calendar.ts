@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FISCAL_CALENDAR } from '@kineo/contract';
-import { Workbook } from 'exceljs';
+import { createRequire } from 'node:module';
+import type ExcelJS from 'exceljs';
 import { fixZipTimestamps } from './zip.util';
 
 export const FISCAL_CALENDAR_FIRST_DAY = '2012-01-01';
@@ -34,6 +35,8 @@ export async function writeFiscalCalendar(dir: string, startMonth: number, stamp
   if (columns.join(',') !== 'date,fiscal_year,fiscal_quarter,fiscal_period') {
     throw new Error(`The contract's dimdates columns are ${columns.join(',')}, not the ones the generator writes`);
   }
+  // exceljs loads with the first workbook written, not with every command that imports the generator.
+  const { Workbook } = createRequire(__filename)('exceljs') as typeof ExcelJS;
   const workbook = new Workbook();
   workbook.creator = 'kineo generate';
   workbook.created = stamp;

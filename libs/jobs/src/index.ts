@@ -7,4 +7,5 @@ export * from './lost-operations';
 export * from './tenant-operations';
 export * from './run-wait';
 export * from './row-count.util';
+export { bullMq } from './bullmq.loader';
 export { RedisOutageLog, isRedisUnreachableError, jobGoneFromRedis, type OutageLogger, type ReadyEmitter } from './redis-outage.util';

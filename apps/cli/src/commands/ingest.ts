@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import { assertFilesWithinUploadLimit, TenantService, uploadLimitOf, type StageRecord } from '@kineo/db';
-import { bullConnection, LOAD_STAGES, pollUntil, QUEUE_PREFIX, requestLoad, type LoadTicket } from '@kineo/jobs';
+import { bullConnection, bullMq, LOAD_STAGES, pollUntil, QUEUE_PREFIX, requestLoad, type LoadTicket } from '@kineo/jobs';
 import { createLandingStore } from '@kineo/landing';
 import type { FileReport } from '@kineo/pipeline';
 import type { CliContext } from '../context';
@@ -149,7 +149,7 @@ export interface LoadOutcome {
  */
 export async function followLoad(ctx: CliContext, ingestionRunId: string, buildRunId: string, ingestJobId: string, draw: boolean): Promise<LoadOutcome> {
   const progress = new ProgressLine(draw && process.stderr.isTTY === true, draw);
-  const events = new QueueEvents('ingest', { connection: bullConnection(ctx.settings.REDIS_URL), prefix: QUEUE_PREFIX });
+  const events = new (bullMq().QueueEvents)('ingest', { connection: bullConnection(ctx.settings.REDIS_URL), prefix: QUEUE_PREFIX });
   // While Redis is away the events just stop; the wait goes on from Postgres.
   events.on('error', () => undefined);
   events.on('progress', ({ jobId, data }) => {

@@ -1,7 +1,13 @@
 import fs from 'node:fs';
-import ExcelJS from 'exceljs';
+import { createRequire } from 'node:module';
+import type ExcelJS from 'exceljs';
 import { csvField, FISCAL_CALENDAR } from '@kineo/contract';
 import { LoadRejectedError } from './errors';
+
+/** exceljs and the zip libraries under it (about 400 modules) load with the first workbook, not with every process that imports the pipeline. */
+function exceljs(): typeof ExcelJS {
+  return createRequire(__filename)('exceljs') as typeof ExcelJS;
+}
 
 /**
  * Turns the customer's fiscal calendar workbook into a CSV beside it, so it is loaded (and
@@ -9,7 +15,7 @@ import { LoadRejectedError } from './errors';
  * columns is used.
  */
 export async function fiscalCalendarToCsv(xlsxPath: string, csvPath: string, fileName: string): Promise<void> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (exceljs().Workbook)();
   try {
     await workbook.xlsx.readFile(xlsxPath);
   } catch (error) {
