@@ -24,9 +24,10 @@ export default tseslint.config(
     },
   },
   {
-    // Tests read response bodies and parsed JSON as `any` on purpose (the expectations are the type
-    // check), and spell out the shapes they expect with assertions even where TypeScript infers them.
-    files: ['**/test/**'],
+    // Tests and the faults suites read response bodies and parsed JSON as `any` on purpose (the
+    // expectations are the type check), and spell out the shapes they expect with assertions even
+    // where TypeScript infers them.
+    files: ['**/test/**', '**/faults/**'],
     rules: {
       '@typescript-eslint/no-unnecessary-type-assertion': 'off',
       '@typescript-eslint/restrict-template-expressions': 'off',

@@ -7,8 +7,8 @@ import { bullConnection, enqueuePendingLoadsJob, JOB_DEFINITIONS, JobQueues, LOA
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import { startRedis, startTestStack, type TestStack } from '@kineo/testkit';
 import { buildRegistry, JobHandlerRegistry, startWorker, type JobHandler } from '../src';
-import { spawnWorkerMain, until } from './support/lost-work';
-import { requestLandedLoad } from './support/valid-load';
+import { spawnWorkerMain, until } from '../test/support/lost-work';
+import { requestLandedLoad } from '../test/support/valid-load';
 
 // A load (or rebuild) the queue accepted and then lost (Redis back without its data) is started
 // again by the worker's sweep once no handler can still be running it, and ends published with no

@@ -20,8 +20,8 @@ import {
 } from '@kineo/jobs';
 import { DuckDbWarehouse } from '@kineo/warehouse';
 import { startRedis, startTestStack, type RedisServer, type TestStack } from '@kineo/testkit';
-import { spawnWorkerMain, until, type WorkerProcess } from './support/lost-work';
-import { requestLandedLoad } from './support/valid-load';
+import { spawnWorkerMain, until, type WorkerProcess } from '../test/support/lost-work';
+import { requestLandedLoad } from '../test/support/valid-load';
 
 // A provisioning, an offboarding or a rollups refresh whose job the queue lost (Redis emptied in
 // place before a worker took it) is queued again by the worker's sweep and ends done with no
