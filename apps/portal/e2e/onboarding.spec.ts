@@ -204,7 +204,7 @@ test.describe('onboarding an organisation', () => {
     await expectNoSeriousA11yViolations(page);
   });
 
-  test('"Sign in with Microsoft" shows for an organisation that has it, and completes into the cookie session', async ({ page, world, context }) => {
+  test('"Sign in with Microsoft" shows for an organisation that has it, completes into the cookie session, and returns to the link that sent the person to sign in', async ({ page, world, context }) => {
     const idp = new FakeOidcProvider();
     await idp.start();
     const q = JSON.stringify;
@@ -218,19 +218,22 @@ test.describe('onboarding an organisation', () => {
         `mutation { configureMicrosoftSignIn(issuer: ${q(idp.issuer)}, clientId: ${q(idp.clientId)}, clientSecret: ${q(idp.clientSecret)}) }`,
         login.token,
       );
-      // The browser's visit to the directory: the gateway's start redirects to its authorize page, where the
-      // person signs in and is sent back with a code. Playwright routes only the first request of a redirect
-      // chain, so the start request is taken from the gateway here (its state cookie included) and answered
+      // The browser's visit to the directory: the portal's step sends it to the gateway's start, which
+      // redirects to the directory's authorize page, where the person signs in and is sent back with a
+      // code. Playwright routes only the first request of a redirect chain, so both steps are taken here
+      // (their cookies included: the portal's note of where to return, the gateway's state) and answered
       // with the directory's redirect back to the gateway's callback, which the browser then follows itself.
       await page.route(
-        (url) => url.origin === world.gatewayUrl && url.pathname.endsWith('/start'),
+        (url) => url.pathname === '/api/session/microsoft',
         async (route) => {
-          const started = await route.fetch({ maxRedirects: 0 });
+          const portalStep = await route.fetch({ maxRedirects: 0 });
+          const started = await route.fetch({ url: portalStep.headers()['location'], maxRedirects: 0 });
           const authorize = started.headers()['location'] ?? '';
           const { code, state } = idp.authorize(authorize, { email: world.logins.onboardAdmin });
           const back = new URL(new URL(authorize).searchParams.get('redirect_uri') ?? '');
           back.search = new URLSearchParams({ code, state }).toString();
-          await route.fulfill({ status: 302, headers: { location: back.toString(), 'set-cookie': started.headers()['set-cookie'] ?? '' } });
+          const cookies = [portalStep.headers()['set-cookie'], started.headers()['set-cookie']].filter(Boolean).join('\n');
+          await route.fulfill({ status: 302, headers: { location: back.toString(), 'set-cookie': cookies } });
         },
       );
 
@@ -243,6 +246,22 @@ test.describe('onboarding an organisation', () => {
       const [cookie] = (await context.cookies()).filter((c) => c.name === 'kineo_session');
       expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
       expect(await page.evaluate(() => window.location.hash)).toBe('');
+
+      // A filtered dashboard's link opened without a session comes back to that page, filters and all,
+      // through Microsoft's round trip too; the note of where to return is used once and gone.
+      // The browser remembers the organisation, so the sign-in page the link leads to offers Microsoft without ?tenant=.
+      await context.clearCookies({ name: 'kineo_session' });
+      const link = '/dashboards/program-progress?Learner.isActive=false';
+      await page.goto(link);
+      await expect(page).toHaveURL(/\/sign-in\?next=/);
+      await page.getByRole('link', { name: 'Sign in with Microsoft' }).click();
+      await expect(page).toHaveURL((url) => `${url.pathname}${url.search}` === link);
+      expect((await context.cookies()).filter((c) => c.name === 'kineo_return_to')).toEqual([]);
+      // A return path to another site is not followed: the role's own first page instead.
+      await context.clearCookies();
+      await page.goto(`/sign-in?tenant=${world.onboard.tenant.slug}&next=${encodeURIComponent('//elsewhere.example/dashboards')}`);
+      await page.getByRole('link', { name: 'Sign in with Microsoft' }).click();
+      await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
     } finally {
       await gateway(world.gatewayUrl, 'mutation { disableMicrosoftSignIn }', login.token);
       await idp.stop();

@@ -6,6 +6,7 @@ import type { MeQuery } from '@/generated/server/graphql';
 import { MeQuery as MeDocument, MyDashboardsQuery } from './session.operations';
 import { errorCode, gatewayRequest, type GraphqlReply } from './gateway';
 import { isHttps } from './same-origin';
+import { safeReturnPath } from '../_shared/return-to';
 
 /**
  * The gateway's bearer token lives only in this cookie: httpOnly (no script reads it), SameSite=Lax
@@ -93,8 +94,12 @@ export function refusal(reply: GraphqlReply<unknown>, fallback: string, field?: 
   return problem(status[code] ?? 403, code, message, field?.(code));
 }
 
-/** Opens the portal session for a token the gateway just issued: it goes only into the httpOnly cookie. */
-export async function openSession(request: NextRequest, session: { token: string; expiresAt: string; role: Role }): Promise<Response> {
+/**
+ * Opens the portal session for a token the gateway just issued: it goes only into the httpOnly cookie.
+ * `landing` is where to go next: `returnTo` when it is one of the portal's pages, else the role's first page.
+ */
+export async function openSession(request: NextRequest, session: { token: string; expiresAt: string; role: Role }, returnTo?: string): Promise<Response> {
   (await cookies()).set(SESSION_COOKIE, session.token, sessionCookieOptions(isHttps(request), new Date(session.expiresAt)));
-  return Response.json({ role: session.role, landing: landingPath(session.role) }, { headers: { 'cache-control': 'no-store' } });
+  const landing = safeReturnPath(returnTo) ?? landingPath(session.role);
+  return Response.json({ role: session.role, landing }, { headers: { 'cache-control': 'no-store' } });
 }

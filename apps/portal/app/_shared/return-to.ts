@@ -9,6 +9,12 @@ export const RETURN_TO_HEADER = 'x-kineo-return-to';
 /** The sign-in page's parameter holding it. */
 export const RETURN_TO_PARAM = 'next';
 
+/** The cookie holding it across "Sign in with Microsoft" (the round trip through Microsoft cannot carry it). */
+export const RETURN_TO_COOKIE = 'kineo_return_to';
+
+/** The organisation this browser last signed in to with Microsoft, so the sign-in page offers it again. */
+export const SIGN_IN_TENANT_COOKIE = 'kineo_sign_in_tenant';
+
 const PAGES = /^\/(dashboards|explore|onboarding|users|platform)(\/|\?|$)/;
 
 /**

@@ -1,11 +1,11 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { gatewayRequest } from '../_server/gateway';
-import { gatewayPublicUrl } from '../_server/gateway-health';
 import { SignInOptionsQuery } from '../_server/session.operations';
 import { landingPath, readSession } from '../_server/session';
-import { safeReturnPath } from '../_shared/return-to';
+import { RETURN_TO_PARAM, safeReturnPath, SIGN_IN_TENANT_COOKIE } from '../_shared/return-to';
 import { SignInForm } from './sign-in-form';
 
 export const metadata: Metadata = { title: 'Sign in' };
@@ -23,9 +23,18 @@ async function microsoftFor(tenant: string | undefined): Promise<boolean> {
   }
 }
 
+/** Microsoft sign-in's first step, through the portal so the page to return to survives the round trip. */
+function microsoftStart(tenant: string, returnTo: string | undefined): string {
+  const params = new URLSearchParams({ tenant });
+  if (returnTo) params.set(RETURN_TO_PARAM, returnTo);
+  return `/api/session/microsoft?${params.toString()}`;
+}
+
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ expired?: string; suspended?: string; tenant?: string; next?: string }> }) {
   const session = await readSession();
-  const { expired, suspended, tenant, next } = await searchParams;
+  const { expired, suspended, next } = await searchParams;
+  // The organisation in the link, or the one this browser last signed in to with Microsoft.
+  const tenant = (await searchParams).tenant ?? (await cookies()).get(SIGN_IN_TENANT_COOKIE)?.value;
   // The page the link or the ended session was on, if it is one of the portal's.
   const returnTo = safeReturnPath(next);
   if (session.state === 'signed-in') redirect(returnTo ?? landingPath(session.me.role));
@@ -50,8 +59,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       ) : null}
       {microsoft && tenant ? (
         <p>
-          {/* A plain link: the gateway sends the browser on to the organisation's Microsoft sign-in. */}
-          <a className="button microsoft" href={`${gatewayPublicUrl()}/auth/oidc/${encodeURIComponent(tenant)}/start`}>
+          {/* A plain link: the portal notes where to come back to, and the gateway sends the browser on to the organisation's Microsoft sign-in. */}
+          <a className="button microsoft" href={microsoftStart(tenant, returnTo)}>
             Sign in with Microsoft
           </a>
         </p>

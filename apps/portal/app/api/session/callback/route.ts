@@ -1,3 +1,4 @@
+import { cookies } from 'next/headers';
 import type { NextRequest } from 'next/server';
 import { clientHeaders } from '@/app/_server/client-headers';
 import { readFields } from '@/app/_server/form-body.util';
@@ -5,6 +6,7 @@ import { gatewayRequest } from '@/app/_server/gateway';
 import { isSameOrigin, refuseCrossSite } from '@/app/_server/same-origin';
 import { MeQuery } from '@/app/_server/session.operations';
 import { openSession, problem, refusal } from '@/app/_server/session';
+import { RETURN_TO_COOKIE } from '@/app/_shared/return-to';
 
 /**
  * Completes "Sign in with Microsoft": the gateway hands the new session to /auth/callback in the URL's
@@ -25,5 +27,8 @@ export async function POST(request: NextRequest) {
   }
   const me = reply.data?.me;
   if (!me) return refusal(reply, 'The Microsoft sign-in was not accepted.');
-  return openSession(request, { token: body.token!, expiresAt: expiresAt.toISOString(), role: me.role });
+  // Where the person was going before Microsoft sign-in (/api/session/microsoft), once only.
+  const returnTo = request.cookies.get(RETURN_TO_COOKIE)?.value;
+  if (returnTo !== undefined) (await cookies()).delete(RETURN_TO_COOKIE);
+  return openSession(request, { token: body.token!, expiresAt: expiresAt.toISOString(), role: me.role }, returnTo);
 }
