@@ -533,6 +533,31 @@ test.describe('dashboards', () => {
     await expect(page.getByTestId('drill-context')).toContainText(`Organisation: ${organisation}`);
   });
 
+  test("a click on a line's point opens the learners behind that month, as its table's link does", async ({ page, signIn }) => {
+    await signIn('admin');
+    const byMonth = tile(page, 'completions-by-month');
+    await expect(byMonth.locator('.recharts-line').first()).toBeVisible();
+    await byMonth.getByText('Data table').click();
+    const months = await byMonth.locator('tbody th').allTextContents();
+    expect(months.length).toBeGreaterThan(2);
+    // The point drawn second: its month is the second row of the chart's table.
+    // The solid line's dots are drawn first (the dashed part into the month to date has its own after them).
+    const dots = byMonth.locator('.recharts-line-dots').first().locator('.recharts-line-dot');
+    await expect(dots.nth(1)).toBeVisible();
+    const box = (await dots.nth(1).boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await expect(page).toHaveURL(/\/dashboards\/course-completion\/learners\?/);
+    await expect(page.getByTestId('drill-context')).toContainText(months[1]);
+    const fromPoint = await page.getByTestId('drill-total').textContent();
+    // The table's link for that month opens the same list.
+    await page.getByRole('link', { name: /Back to Course completion/ }).click();
+    await tile(page, 'completions-by-month').getByText('Data table').click();
+    await tile(page, 'completions-by-month').getByRole('link', { name: `Learners for ${months[1]}` }).click();
+    await expect(page.getByTestId('drill-context')).toContainText(months[1]);
+    await expect(page.getByTestId('drill-total')).toHaveText(fromPoint!);
+  });
+
   test('learning hours by month run along the months, one line per source', async ({ page, signIn }) => {
     await signIn('admin');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Learning activity' }).click();

@@ -415,8 +415,11 @@ function renderChart(
     const points = rows.map((row) => ({ name: label(row), row, ...Object.fromEntries(plotted.map((m) => [m.key, plotValue(row[m.key])])) }));
     const partialAt = partial ? rows.findIndex((row) => String(row[category.key]) === partial.value) : -1;
     const measureOf = (key: string) => plotted.find((m) => m.key === key) ?? plotted[0];
+    // A click anywhere over a point's month (or year) opens the learners behind it, as a bar's does:
+    // the point the tooltip shows, so the target is the column under the pointer, not a 6 px dot.
+    const pointAt = (state: { activeTooltipIndex?: unknown }) => points[Number(state.activeTooltipIndex)]?.row;
     return (
-      <LineChart data={splitAtPartial(points, plotted.map((m) => m.key), partialAt)}>
+      <LineChart data={splitAtPartial(points, plotted.map((m) => m.key), partialAt)} onClick={(state) => open(pointAt(state))} style={clickable}>
         <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
         <XAxis dataKey="name" />
         <YAxis tickFormatter={(v) => tick(v, plotted[0])} width={70} />
