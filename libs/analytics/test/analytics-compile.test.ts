@@ -249,7 +249,7 @@ describe('drill lists', () => {
     expect(first.params).toEqual([INJECTION, 20250730]);
     const cursor = first.cursorOf({ _o0: "O'Brien", _k0: 981 });
     const next = compileDrill({ query, cell: {}, after: cursor }, TENANT, databricksDialect, options);
-    expect(next.sql).toContain("((coalesce(learner.full_name, '') > ?) or (coalesce(learner.full_name, '') = ? and f.completion_id > ?))");
+    expect(next.sql).toContain("((coalesce(learner.label, '') > ?) or (coalesce(learner.label, '') = ? and f.completion_id > ?))");
     expect(next.params).toEqual(["O'Brien", "O'Brien", 981]);
   });
 

@@ -292,7 +292,7 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       const scope: AnalyticsScope = { kind: 'manager', managerUserId: manager, reach: 'all' };
       const actual = await run(tileQuery('my-team', 'reports'), scope);
       const expected = await gold.sql(
-        `select u.user_id, u.full_name,
+        `select u.user_id, u.label,
            (select count(*) from gold.fact_program_progress p where p.user_key = u.user_key and p.is_overdue)
              + (select count(*) from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_overdue) as overdue,
            (select count(*) from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_compliant and cast(c.expires_at as date) <= ${asOfPlus(30)}) as expiring,
@@ -307,7 +307,8 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       expect(actual.length).toBeGreaterThan(5);
       const pick = (r: Row, keys: string[]) => keys.map((k) => r[k]);
       expect(actual.map((r) => pick(r, ['Learner.userId', 'Learner.fullName', 'Learner.overdueItems', 'Learner.expiringCertifications', 'Learner.completedItems'])).sort()).toEqual(
-        expected.map((r) => pick(r, ['user_id', 'full_name', 'overdue', 'expiring', 'completed'])).sort(),
+        // A report's name as dim_user labels it: their username beside it where another user shares the name.
+        expected.map((r) => pick(r, ['user_id', 'label', 'overdue', 'expiring', 'completed'])).sort(),
       );
       // Worst first: the table is ordered by overdue items.
       const overdue = actual.map((r) => r['Learner.overdueItems'] as number);
@@ -332,6 +333,29 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       const [all] = await run(everyone.find((q) => q.tile.id === 'summary')!.query);
       const [total] = await gold.sql('select count(*) as n from gold.fact_course_progress f join gold.dim_user u on u.user_key = f.user_key where u.user_key <> -1');
       expect(all['CourseProgress.count']).toBe(total.n);
+    });
+
+    it('grouping by Learner keeps two people of one name apart: a row each, with its own figures, each named so it can be told apart', async () => {
+      const [namesake] = await gold.sql(
+        `select u.full_name from gold.dim_user u join gold.fact_course_progress f on f.user_key = u.user_key
+         where u.user_key <> -1 group by u.full_name having count(distinct u.user_key) > 1 order by u.full_name limit 1`,
+      );
+      expect(namesake).toBeDefined();
+      const rows = await run({
+        measures: ['CourseProgress.count'],
+        dimensions: ['Learner.fullName'],
+        filters: [{ member: 'Learner.fullName', operator: 'contains', values: [String(namesake.full_name)] }],
+        limit: 100,
+      });
+      const expected = await gold.sql(
+        `select u.label, count(*) as n from gold.fact_course_progress f join gold.dim_user u on u.user_key = f.user_key
+         where u.full_name = ? group by u.label order by u.label`,
+        [namesake.full_name],
+      );
+      expect(expected.length).toBeGreaterThan(1);
+      const named = rows.filter((r) => expected.some((e) => e.label === r['Learner.fullName']));
+      expect(named.map((r) => [r['Learner.fullName'], r['CourseProgress.count']]).sort()).toEqual(expected.map((e) => [e.label, e.n]).sort());
+      expect(new Set(named.map((r) => r['Learner.fullName'])).size).toBe(expected.length);
     });
 
     it("the Manager filter takes one manager's learners by the name it lists, even where another user has that manager's name", async () => {

@@ -17,7 +17,13 @@ const learnerColumn = (type: DimensionDef['type'], title: string, description: s
 
 const LEARNER_DIMENSIONS: Record<string, DimensionDef> = {
   userId: { ...learnerColumn('number', 'Learner id', 'The LMS user id.', 'user_id'), identifies: true },
-  fullName: learnerColumn('string', 'Learner', 'First and last name (the username when both are empty).', 'full_name'),
+  // The label, not full_name: two learners of one name are two rows of a grouping, each told apart.
+  fullName: learnerColumn(
+    'string',
+    'Learner',
+    "First and last name (the username when both are empty), with the username in brackets where another user has the same name ('David Jones (djones2)').",
+    'label',
+  ),
   username: learnerColumn('string', 'Username', 'The LMS username.', 'username'),
   email: learnerColumn('string', 'Email', "The learner's email address.", 'email'),
   idnumber: learnerColumn('string', 'Learner ID number', "The LMS idnumber (often the HR system's employee number).", 'idnumber'),
