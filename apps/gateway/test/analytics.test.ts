@@ -588,8 +588,9 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
         filters: [{ member: 'Learner.userId', operator: 'equals', values: [Number(globexOnly!.user_id)] }],
       });
       expect(byId.rows).toEqual([]);
-      const acmeNames = new Set((await sql<{ full_name: string }>(acme, 'select full_name from gold.dim_user')).map((r) => r.full_name));
-      const globexName = (await sql<{ full_name: string }>(globex, 'select full_name from gold.dim_user where user_key <> -1')).find((r) => !acmeNames.has(r.full_name));
+      // A learner's name as the model gives it (dim_user's label: the username beside it where a namesake exists).
+      const acmeNames = new Set((await sql<{ full_name: string }>(acme, 'select label as full_name from gold.dim_user')).map((r) => r.full_name));
+      const globexName = (await sql<{ full_name: string }>(globex, 'select label as full_name from gold.dim_user where user_key <> -1')).find((r) => !acmeNames.has(r.full_name));
       const byName = await answer('acmeAdmin', {
         measures: ['Learner.count'],
         filters: [{ member: 'Learner.fullName', operator: 'equals', values: [globexName!.full_name] }],

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
+import { spreadsheetSafe } from '../../engine/http/spreadsheet-safe.util';
 import type ExcelJS from 'exceljs';
 
 export const EXPORT_FORMATS = ['csv', 'xlsx'] as const;
@@ -42,13 +43,20 @@ export async function writeExport(
   return format === 'csv' ? writeCsv(columns, chunks, out) : writeXlsx(columns, chunks, out, about);
 }
 
+/**
+ * A CSV opens in Excel for most of the people who export one: it starts with a byte-order mark, without
+ * which Excel reads UTF-8 as the machine's code page ('ZoÃ«' for 'Zoë'), and a text value that Excel
+ * would run as a formula (=, +, -, @, a tab or a carriage return first: a learner named '=HYPERLINK(…)'
+ * in the LMS) is written with a leading apostrophe, as OWASP advises, so it shows as the text it is.
+ * Numbers, booleans and dates are never prefixed: a negative number stays a number.
+ */
 async function writeCsv(columns: ExportColumn[], chunks: AsyncIterable<Record<string, unknown>[]>, out: Writable): Promise<number> {
-  const csv = stringify({ header: true, columns: columns.map((c) => ({ key: c.key, header: c.title })), cast: { boolean: (v) => (v ? 'true' : 'false') } });
+  const csv = stringify({ bom: true, header: true, columns: columns.map((c) => ({ key: c.key, header: c.title })), cast: { boolean: (v) => (v ? 'true' : 'false') } });
   csv.pipe(out);
   let rows = 0;
   for await (const chunk of chunks) {
     for (const row of chunk) {
-      if (!csv.write(columns.map((c) => csvValue(row[c.key])))) await once(csv, 'drain');
+      if (!csv.write(columns.map((c) => csvValue(row[c.key], c.type)))) await once(csv, 'drain');
       rows += 1;
     }
   }
@@ -57,9 +65,11 @@ async function writeCsv(columns: ExportColumn[], chunks: AsyncIterable<Record<st
   return rows;
 }
 
-function csvValue(value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
+function csvValue(value: unknown, type: ExportColumn['type']): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  return type === 'string' ? spreadsheetSafe(value) : value;
 }
+
 
 /** Flushed to the zip stream every this many rows, so the sheet is never held whole. */
 const XLSX_COMMIT_EVERY = 1000;

@@ -1,5 +1,6 @@
 import type { SqlParam, TenantNamespace, Warehouse } from '@kineo/warehouse';
 import { stringify } from 'csv-stringify/sync';
+import { spreadsheetSafe } from '../../engine/http/spreadsheet-safe.util';
 
 export interface QuarantineRow {
   file: string;
@@ -51,6 +52,9 @@ export async function readQuarantine(warehouse: Warehouse, tenant: TenantNamespa
   }
 }
 
+/** The report's first line, after the byte-order mark Excel needs to read it as UTF-8. */
+export const QUARANTINE_CSV_HEADER = '\uFEFFfile,line,reason,raw\r\n';
+
 /**
  * The same rows as CSV text (a header, then one record per row), a batch at a time. The first batch
  * is read before the header is yielded, so a warehouse that cannot be read (the worker holds it)
@@ -61,11 +65,12 @@ export async function* quarantineCsv(warehouse: Warehouse, tenant: TenantNamespa
   try {
     const batches = warehouse.stream(tenant, `${COLUMNS}${sql}`, params)[Symbol.asyncIterator]();
     let next = await batches.next();
-    yield 'file,line,reason,raw\r\n';
+    yield QUARANTINE_CSV_HEADER;
     while (next.done !== true) {
       yield stringify(
-        // The columns selected are text and an integer line number.
-        next.value.map((r) => [r.file, r.line, r.reason, r.raw].map((v) => (v === null || v === undefined ? '' : String(v as string | number | bigint)))),
+        // The columns selected are text and an integer line number; the row as the file held it is
+        // the customer's own text, which Excel must not run as a formula.
+        next.value.map((r) => [r.file, r.line, r.reason, spreadsheetSafe(r.raw)].map((v) => (v === null || v === undefined ? '' : String(v as string | number | bigint)))),
         { record_delimiter: '\r\n' },
       );
       next = await batches.next();

@@ -3,7 +3,7 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
 import { createSecretStore, type Settings } from '@kineo/config';
 import { AuditLog, decodeCursor, pageSize, PaginationError, TenantActivityService, toPage, type PageRequest, type PrismaClient } from '@kineo/db';
-import { quarantineCsv, readQuarantine, type QuarantineRow } from './quarantine-reader.util';
+import { QUARANTINE_CSV_HEADER, quarantineCsv, readQuarantine, type QuarantineRow } from './quarantine-reader.util';
 import { createWarehouse, type Warehouse } from '@kineo/warehouse';
 import { InjectSettings } from '../../engine/config/settings.module';
 import { InjectPrisma } from '../../engine/database/database.module';
@@ -48,7 +48,7 @@ export class QuarantineService implements OnApplicationShutdown {
     const load = await this.activity.load(tenant.tenantId, loadId);
     if (load.status !== 'succeeded') {
       await this.recordDownload(tenant, load.id);
-      return Readable.from(['file,line,reason,raw\r\n']);
+      return Readable.from([QUARANTINE_CSV_HEADER]);
     }
     const chunks = quarantineCsv(await this.reader(), tenant, { loadId: load.id });
     const first = await chunks.next();
