@@ -1,8 +1,11 @@
 import fs from 'node:fs';
-import type { Download } from '@playwright/test';
+import { expect, type Download } from '@playwright/test';
 
 /** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and line breaks. */
-export function parseCsv(text: string): string[][] {
+export function parseCsv(csv: string): string[][] {
+  // An export starts with a byte-order mark (for Excel); it is not part of the first column's name.
+  expect(csv.startsWith('\uFEFF')).toBe(true);
+  const text = csv.slice(1);
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';

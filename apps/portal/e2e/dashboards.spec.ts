@@ -293,7 +293,7 @@ test.describe('dashboards', () => {
     await expect(page.getByRole('list', { name: 'Manager: chosen' }).getByRole('listitem')).toHaveText([`${found[0]}×`, 'Nobody Here (not found)×']);
   });
 
-  test('a filter change updates the chart and the URL, reloading the URL restores it, and a filter takes several values', async ({ page, signIn }) => {
+  test('a filter change updates the chart and the URL, reloading the URL restores it, a filter takes several values, and Back takes a change off', async ({ page, signIn }) => {
     await signIn('admin');
     await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
     const byOrganisation = tile(page, 'by-organisation');
@@ -329,6 +329,16 @@ test.describe('dashboards', () => {
     await expect(chosen.getByRole('listitem')).toHaveText([`${second}×`]);
     expect(new URL(page.url()).searchParams.getAll('Learner.organisationName')).toEqual([second]);
     await expect(tile(page, 'by-organisation').locator('.recharts-bar-rectangle')).toHaveCount(1);
+
+    // Back takes the last change off, one at a time, and Forward puts it back: each change is a step of the history.
+    await page.goBack();
+    await expect(chosen.getByRole('listitem')).toHaveText([`${organisation}×`, `${second}×`]);
+    await expect(tile(page, 'by-organisation').locator('.recharts-bar-rectangle')).toHaveCount(2);
+    await page.goBack();
+    await expect(chosen.getByRole('listitem')).toHaveText([`${organisation}×`]);
+    await page.goForward();
+    await expect(chosen.getByRole('listitem')).toHaveText([`${organisation}×`, `${second}×`]);
+    await expect(page).toHaveURL(/\/dashboards\/course-completion\?/);
   });
 
   test('"Organisation and below" takes an organisation with everything under it, and the link keeps it', async ({ page, signIn }) => {
@@ -733,6 +743,15 @@ test.describe('dashboards', () => {
     await expect(page).toHaveURL(/\/dashboards\/certification-compliance$/);
     await expect(page.getByRole('status').filter({ hasText: 'No certifications loaded yet' })).toContainText('cert_completions.csv');
     await expect(page.getByTestId('as-of')).toContainText('version 1');
+    await expectNoSeriousA11yViolations(page);
+  });
+
+  test('a viewer granted no organisation yet is told why they see nothing, and whom to ask, not which file to load', async ({ page, signIn }) => {
+    await signIn('ungrantedViewer');
+    await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
+    const empty = page.getByRole('status').filter({ hasText: 'Nothing here yet for the organisations you can see' });
+    await expect(empty).toContainText("Your organisation's Kineo administrator chooses which organisations you see");
+    await expect(page.getByText(/upload|\.csv/)).toHaveCount(0);
     await expectNoSeriousA11yViolations(page);
   });
 

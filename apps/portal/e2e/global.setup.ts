@@ -66,6 +66,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       emptyAdmin: `admin@${EMPTY_TENANT.slug}.example`,
       onboardAdmin: `admin@${ONBOARD_TENANT.slug}.example`,
       staleGoldAdmin: `admin@${STALE_GOLD_TENANT.slug}.example`,
+      ungrantedViewer: `viewer@${TENANT.slug}.example`,
     };
     await kineo(['user', 'create', logins.ops, '--ops', '--password', PASSWORD], env);
     await kineo(['user', 'create', logins.admin, '--tenant', TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
@@ -73,6 +74,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       ['user', 'create', logins.manager, '--tenant', TENANT.slug, '--role', 'manager', '--lms-user-id', String(manager.userKey), '--password', PASSWORD],
       env,
     );
+    await kineo(['user', 'create', logins.ungrantedViewer, '--tenant', TENANT.slug, '--role', 'viewer', '--password', PASSWORD], env);
 
     await kineo(['tenant', 'create', NO_CERTS_TENANT.slug, '--name', NO_CERTS_TENANT.name, '--wait'], env);
     const noCertsDir = path.join(stack.dir, 'export-no-certs');

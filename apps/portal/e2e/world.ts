@@ -18,6 +18,8 @@ export interface World {
     onboardAdmin: string;
     /** Org admin of an organisation whose published gold an earlier release built (one Fiscal-year history tile fails). */
     staleGoldAdmin: string;
+    /** A viewer of the main organisation whose admin has granted them no organisation yet. */
+    ungrantedViewer: string;
   };
   /** The manager's LMS user key and everyone they manage, read from published gold by `kineo sql`. */
   manager: { userKey: number; reportKeys: number[] };

@@ -26,6 +26,13 @@ export function dashboardQueryOptions(id: string, params: URLSearchParams, perio
   };
 }
 
+// The dashboard's own empty state says which export file to load: its org admin's business. A manager
+// or viewer with nothing to see is told why in terms of their own access, and whom to ask.
+const MANAGER_EMPTY =
+  "Nothing here yet for your reports. Your reports are the people the LMS records you as the manager of; if someone is missing, ask your organisation's Kineo administrator.";
+const VIEWER_EMPTY =
+  "Nothing here yet for the organisations you can see. Your organisation's Kineo administrator chooses which organisations you see; if this looks wrong, ask them.";
+
 /** Nothing to show: every tile answered no rows, or only zero counts (a failed tile has its message to show). */
 function isEmpty(dashboard: Dashboard): boolean {
   return dashboard.tiles.every((tile) => {
@@ -86,7 +93,8 @@ export function DashboardView({ id, isManager, isAdmin = false }: { id: string; 
   // The view is cut by a filter, a period or "Direct reports only" (including inactive learners only widens it).
   const narrowed = options.queryKey[2].some((f) => f.member !== ACTIVE_MEMBER) || reach === 'direct';
 
-  const setParams = (changes: readonly (readonly [string, ParamValue])[]) => router.replace(hrefWith(pathname, withParams(params, changes)), { scroll: false });
+  // Each filter change is a step of the browser's history: Back takes the last one off, as on any site.
+  const setParams = (changes: readonly (readonly [string, ParamValue])[]) => router.push(hrefWith(pathname, withParams(params, changes)), { scroll: false });
   const learnersHref = (tile: Tile, cell: Row, measure?: string) => {
     const next = viewParams(params);
     next.set('tile', tile.id);
@@ -117,7 +125,7 @@ export function DashboardView({ id, isManager, isAdmin = false }: { id: string; 
         )}
         {code === 'INVALID_QUERY' && params.size > 0 ? (
           // A link written for another dashboard, or edited by hand: the way back is this dashboard without its filters.
-          <button type="button" className="button" onClick={() => router.replace(hrefWith(pathname, new URLSearchParams()), { scroll: false })}>
+          <button type="button" className="button" onClick={() => router.push(hrefWith(pathname, new URLSearchParams()), { scroll: false })}>
             Clear the filters
           </button>
         ) : null}
@@ -158,13 +166,13 @@ export function DashboardView({ id, isManager, isAdmin = false }: { id: string; 
               run to the date the last load was taken on.
             </p>
           ))}
-          <button type="button" className="button" onClick={() => router.replace(hrefWith(pathname, new URLSearchParams()), { scroll: false })}>
+          <button type="button" className="button" onClick={() => router.push(hrefWith(pathname, new URLSearchParams()), { scroll: false })}>
             Clear the filters
           </button>
         </div>
       ) : isEmpty(dashboard) ? (
         <p className="empty-state" role="status">
-          {dashboard.emptyState}
+          {isAdmin ? dashboard.emptyState : isManager ? MANAGER_EMPTY : VIEWER_EMPTY}
         </p>
       ) : (
         <div className="tiles" aria-busy={isFetching || undefined}>

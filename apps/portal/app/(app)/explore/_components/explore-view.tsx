@@ -42,7 +42,8 @@ export function ExploreView() {
   const joined = cubes?.filter((c) => cube?.joins.includes(c.name)) ?? [];
   const { query, chart } = state;
 
-  const navigate = (next: ExploreState) => router.replace(exploreHref(next), { scroll: false });
+  // Each change of the query is a step of the browser's history: Back takes the last one off.
+  const navigate = (next: ExploreState) => router.push(exploreHref(next), { scroll: false });
   const setQuery = (changes: Partial<AnalyticsQueryInput>) => navigate({ query: { ...query, ...changes }, chart });
   const toggle = (list: string[] | null | undefined, member: string) => {
     const current = list ?? [];
@@ -149,7 +150,8 @@ export function ExploreView() {
               </div>
             ) : rowsOf(result.rows).length === 0 ? (
               <p className="empty-state" role="status">
-                No rows match: widen the filters or load data for this subject.
+                No rows match: widen the filters. Explore counts only the learners your access covers (a manager&rsquo;s reports, a viewer&rsquo;s
+                organisations), and only what has been loaded for this subject.
               </p>
             ) : (
               <div aria-busy={answer.isFetching || undefined}>
