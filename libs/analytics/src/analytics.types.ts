@@ -34,6 +34,17 @@ export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 export const GRANULARITIES = ['day', 'week', 'month', 'quarter', 'year', 'fiscalYear', 'fiscalQuarter'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
 
+/** Each granularity as a column title and a menu say it ('Enrolled (fiscal year)'). */
+export const GRANULARITY_TITLES: Record<Granularity, string> = {
+  day: 'day',
+  week: 'week',
+  month: 'month',
+  quarter: 'quarter',
+  year: 'year',
+  fiscalYear: 'fiscal year',
+  fiscalQuarter: 'fiscal quarter',
+};
+
 export type FilterValue = string | number | boolean;
 
 export interface AnalyticsFilter {

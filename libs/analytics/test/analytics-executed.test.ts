@@ -350,7 +350,7 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       const expected = await gold.sql(
         `select u.label, count(*) as n from gold.fact_course_progress f join gold.dim_user u on u.user_key = f.user_key
          where u.full_name = ? group by u.label order by u.label`,
-        [namesake.full_name],
+        [String(namesake.full_name)],
       );
       expect(expected.length).toBeGreaterThan(1);
       const named = rows.filter((r) => expected.some((e) => e.label === r['Learner.fullName']));

@@ -1,5 +1,5 @@
 import type { Dialect, SqlParam } from '@kineo/warehouse';
-import type { AnalyticsQuery, AnalyticsScope, CompiledColumn, CompiledQuery, CompileOptions } from '../analytics.types';
+import { GRANULARITY_TITLES, type AnalyticsQuery, type AnalyticsScope, type CompiledColumn, type CompiledQuery, type CompileOptions } from '../analytics.types';
 import { dimensionPredicate, dimensionValue, grainValue, measurePredicate } from './filters';
 import { JoinPlanner } from './join-planner';
 import { dimensionColumnOf, planQuery, type QueryPlan } from './resolve';
@@ -47,7 +47,7 @@ export function dimensionColumns(plan: QueryPlan, planner: JoinPlanner, c: Param
     const grain = grainValue(plan.time.dimension, plan.time.granularity, planner.n);
     out.push({
       sql: grain.sql,
-      column: { key: plan.time.key!, member: plan.time.dimension.member, title: `${plan.time.dimension.def.title} (${plan.time.granularity})`, type: grain.type },
+      column: { key: plan.time.key!, member: plan.time.dimension.member, title: `${plan.time.dimension.def.title} (${GRANULARITY_TITLES[plan.time.granularity]})`, type: grain.type },
     });
   }
   return out;

@@ -1,5 +1,5 @@
 import type { Dialect } from '@kineo/warehouse';
-import type { AnalyticsScope, CompiledColumn, CompiledQuery, Granularity } from '../analytics.types';
+import { GRANULARITY_TITLES, type AnalyticsScope, type CompiledColumn, type CompiledQuery, type Granularity } from '../analytics.types';
 import type { Nodes } from '../model';
 import { rollupColumns, rollupRowsStatement, rollupSignature, rollupsOf, type ResolvedRollup, type RollupManifestEntry } from '../rollups/rollups';
 import { dimensionPredicate, grainValue, measurePredicate } from './filters';
@@ -175,7 +175,7 @@ export function compileRollupPlan(
     joinCalendar = true;
     dims.push({
       sql: grain.sql,
-      column: { key: plan.time.key!, member: plan.time.dimension.member, title: `${plan.time.dimension.def.title} (${plan.time.granularity})`, type: grain.type },
+      column: { key: plan.time.key!, member: plan.time.dimension.member, title: `${plan.time.dimension.def.title} (${GRANULARITY_TITLES[plan.time.granularity]})`, type: grain.type },
     });
   }
   const columns: CompiledColumn[] = [

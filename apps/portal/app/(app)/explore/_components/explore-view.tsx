@@ -246,7 +246,7 @@ function TimeChoice({ cube, query, onChange }: { cube: Cube; query: AnalyticsQue
           >
             {(current.granularities ?? []).map((g) => (
               <option key={g} value={g}>
-                {g}
+                {GRAIN_TITLES[g] ?? g}
               </option>
             ))}
           </select>
@@ -290,17 +290,39 @@ function DateRangeChoice({ range, onChange }: { range: [string, string] | undefi
   );
 }
 
-/** One "equals" filter at a time, on any text member the subject can be cut by. */
+/** A time grain as the menu says it. */
+const GRAIN_TITLES: Record<string, string> = {
+  day: 'Day',
+  week: 'Week',
+  month: 'Month',
+  quarter: 'Quarter',
+  year: 'Year',
+  fiscalYear: 'Fiscal year',
+  fiscalQuarter: 'Fiscal quarter',
+};
+
+/** A yes-or-no field's two values as the filter offers them. */
+const YES_NO = [
+  { value: 'true', label: 'Yes' },
+  { value: 'false', label: 'No' },
+];
+
+/** One "equals" filter at a time, on any text or yes-or-no member the subject can be cut by ("Active: Yes" counts as the dashboards do). */
 function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: AnalyticsFilterInput[]; onChange: (f: AnalyticsFilterInput[]) => void }) {
-  const members = cubes.flatMap((c) => c.dimensions.filter((d) => d.type === 'string').map((d) => ({ ...d, label: `${c.title}: ${d.title}` })));
+  const members = cubes.flatMap((c) =>
+    c.dimensions.filter((d) => d.type === 'string' || d.type === 'boolean').map((d) => ({ ...d, label: `${c.title}: ${d.title}` })),
+  );
   const [member, setMember] = useState('');
   const [value, setValue] = useState('');
   const title = (name: string) => members.find((m) => m.name === name)?.label ?? name;
+  const isYesNo = members.find((m) => m.name === member)?.type === 'boolean';
   // A field's values are chosen from a list (a coded one's by label; the filter sends the code), as
   // a dashboard's filters offer them (searched when there are more than it lists); typed only when
-  // the list cannot be had.
-  const choices = useSearchableValues(member, 'all', Boolean(member));
-  const shown = (name: string, v: unknown) => members.find((m) => m.name === name)?.values?.find((c) => c.value === v)?.label ?? String(v);
+  // the list cannot be had. A yes-or-no field has its two.
+  const searched = useSearchableValues(member, 'all', Boolean(member) && !isYesNo);
+  const choices = isYesNo ? { ...searched, values: YES_NO, isPending: false, isError: false, search: undefined } : searched;
+  const shown = (name: string, v: unknown) =>
+    typeof v === 'boolean' ? (v ? 'Yes' : 'No') : (members.find((m) => m.name === name)?.values?.find((c) => c.value === v)?.label ?? String(v));
   return (
     <fieldset>
       <legend>Filters</legend>
@@ -358,7 +380,7 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
         className="button small"
         disabled={!member || !value.trim()}
         onClick={() => {
-          onChange([...filters, { member, operator: 'equals', values: [value.trim()] }]);
+          onChange([...filters, { member, operator: 'equals', values: [isYesNo ? value === 'true' : value.trim()] }]);
           setValue('');
         }}
       >
