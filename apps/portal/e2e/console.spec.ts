@@ -307,7 +307,7 @@ test.describe('explore', () => {
     await expectNoSeriousA11yViolations(page);
   });
 
-  test('a pie or bars of two groupings show the table instead, saying why; a line draws one line per value along the time', async ({ page, signIn }) => {
+  test('a pie or bars of two groupings, a pie of dozens of slices or dozens of lines show the table instead, saying why; a line draws one line per value along the time', async ({ page, signIn }) => {
     await signIn('admin');
     const query = {
       measures: ['CourseProgress.count'],
@@ -327,6 +327,16 @@ test.describe('explore', () => {
     await expect(result.getByTestId('chart-unfit')).toHaveCount(0);
     await expect(result.locator('.recharts-legend-item')).toHaveCount(3);
     await expectNoSeriousA11yViolations(page);
+
+    // Dozens of courses: a pie's legend, or a line per course, would outgrow the tile; the table says so.
+    const byCourse = { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.courseName'] };
+    await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify(byCourse), chart: 'pie' }).toString()}`);
+    await expect(result.getByTestId('chart-unfit')).toContainText(/^A pie chart shows at most 12 shares, and this has \d+: shown as a table\./);
+    await expect(result.locator('.recharts-pie')).toHaveCount(0);
+    const overTime = { ...byCourse, timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'quarter' } };
+    await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify(overTime), chart: 'line' }).toString()}`);
+    await expect(result.getByTestId('chart-unfit')).toContainText(/^A line chart draws at most 10 lines, and this has \d+: shown as a table\./);
+    await expect(result.getByRole('table')).toBeVisible();
   });
 
   test("the bar of the month the data ends in is hatched and said to be the month to date, not read as a drop", async ({ page, signIn }) => {

@@ -61,10 +61,17 @@ export function ExploreView() {
   // A pie is the shares of one grouping, and bars go along one: with two (a group and a time grain),
   // each name would come back once per month, so the answer is shown as its table, saying why.
   const groupings = (query.dimensions ?? []).length + (query.timeDimension?.granularity ? 1 : 0);
+  // A pie of dozens of slices, or dozens of lines, is a legend taller than the chart: a table reads better.
+  const rows = result ? rowsOf(result.rows) : [];
+  const lines = chart === 'line' && query.timeDimension?.granularity ? distinctOf(rows, query.dimensions?.[0]) : 0;
   const unfit =
     groupings > 1 && (chart === 'pie' || chart === 'bar')
       ? `A ${chart === 'pie' ? 'pie' : 'bar'} chart shows one grouping, and this has ${groupings}: shown as a table. Group by one thing only, or choose a line chart${query.timeDimension?.granularity ? ' (one line per value, along the time)' : ''}.`
-      : undefined;
+      : chart === 'pie' && rows.length > MOST_SLICES
+        ? `A pie chart shows at most ${MOST_SLICES} shares, and this has ${rows.length.toLocaleString(locale)}: shown as a table. Choose a bar chart, or filter to fewer.`
+        : lines > MOST_LINES
+          ? `A line chart draws at most ${MOST_LINES} lines, and this has ${lines.toLocaleString(locale)}: shown as a table. Filter to fewer, or group by time only.`
+          : undefined;
   const tile: Tile | undefined = result && {
     id: 'explore',
     title: 'Explore',
@@ -178,6 +185,15 @@ export function ExploreView() {
       </div>
     </>
   );
+}
+
+/** The most slices a pie, and lines a line chart, draws before its legend outgrows it. */
+const MOST_SLICES = 12;
+const MOST_LINES = 10;
+
+/** How many different values the rows hold in a column (0 without one). */
+function distinctOf(rows: Record<string, unknown>[], key: string | undefined): number {
+  return key ? new Set(rows.map((row) => row[key])).size : 0;
 }
 
 /**
