@@ -176,6 +176,27 @@ test.describe('onboarding an organisation', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await expect(sees).toContainText(granted);
     await expect(sees).toContainText(grantedLater);
+    await expect(page.getByTestId('member-changed')).toHaveText("Saved Nia Viewer's role and access.");
+
+    // Deactivating asks first, naming them; Escape keeps them; once confirmed, the page says what happened.
+    const status = row.locator('td').nth(2);
+    await row.getByRole('button', { name: `Change ${INVITEE}` }).click();
+    await page.getByRole('button', { name: 'Deactivate', exact: true }).click();
+    const confirm = page.getByRole('group', { name: 'Deactivate Nia Viewer?' });
+    await expect(confirm).toContainText('They are signed out at once');
+    await expect(confirm.getByRole('button', { name: 'Deactivate Nia Viewer' })).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(confirm).toHaveCount(0);
+    await expect(status).toHaveText('Active');
+    await page.getByRole('button', { name: 'Deactivate', exact: true }).click();
+    await confirm.getByRole('button', { name: 'Deactivate Nia Viewer' }).click();
+    await expect(page.getByTestId('member-changed')).toHaveText('Nia Viewer is deactivated: signed out, and their seat is free. Reactivate them from Change.');
+    await expect(status).toHaveText('Deactivated');
+    await expectNoSeriousA11yViolations(page);
+    await row.getByRole('button', { name: `Change ${INVITEE}` }).click();
+    await page.getByRole('button', { name: 'Reactivate' }).click();
+    await expect(page.getByTestId('member-changed')).toHaveText('Nia Viewer is active again and can sign in.');
+    await expect(status).toHaveText('Active');
   });
 
   test("the users page names a manager's LMS person, with the id beside it", async ({ page, world, signIn }) => {
@@ -250,6 +271,8 @@ test.describe('onboarding an organisation', () => {
       // A filtered dashboard's link opened without a session comes back to that page, filters and all,
       // through Microsoft's round trip too; the note of where to return is used once and gone.
       // The browser remembers the organisation, so the sign-in page the link leads to offers Microsoft without ?tenant=.
+      // Off the signed-in page first, so its own reaction to the lost session cannot race the next navigation.
+      await page.goto('about:blank');
       await context.clearCookies({ name: 'kineo_session' });
       const link = '/dashboards/program-progress?Learner.isActive=false';
       await page.goto(link);
@@ -258,6 +281,7 @@ test.describe('onboarding an organisation', () => {
       await expect(page).toHaveURL((url) => `${url.pathname}${url.search}` === link);
       expect((await context.cookies()).filter((c) => c.name === 'kineo_return_to')).toEqual([]);
       // A return path to another site is not followed: the role's own first page instead.
+      await page.goto('about:blank');
       await context.clearCookies();
       await page.goto(`/sign-in?tenant=${world.onboard.tenant.slug}&next=${encodeURIComponent('//elsewhere.example/dashboards')}`);
       await page.getByRole('link', { name: 'Sign in with Microsoft' }).click();

@@ -24,6 +24,8 @@ const NEW_CHOICE: RoleChoice = { role: 'manager', lmsUserId: '', organisationIds
 export function UsersView() {
   const users = useQuery({ queryKey: ['users'], queryFn: () => runOperation(UsersQuery) });
   const [editing, setEditing] = useState<string | null>(null);
+  // What the last change did, said once the editor closes (a deactivation leaves no other trace on screen).
+  const [changed, setChanged] = useState<string | null>(null);
   const locale = useLocale();
   const date = (iso: string | null | undefined) => (iso ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(new Date(iso)) : 'Never');
   const organisations = useOrganisations();
@@ -79,7 +81,10 @@ export function UsersView() {
                       className="button"
                       aria-expanded={editing === m.membershipId}
                       aria-controls={`edit-${m.membershipId}`}
-                      onClick={() => setEditing(editing === m.membershipId ? null : m.membershipId)}
+                      onClick={() => {
+                        setChanged(null);
+                        setEditing(editing === m.membershipId ? null : m.membershipId);
+                      }}
                       aria-label={`Change ${m.email}`}
                     >
                       Change
@@ -90,8 +95,20 @@ export function UsersView() {
             </tbody>
           </table>
         </div>
+        {changed ? (
+          <p className="notice" role="status" data-testid="member-changed">
+            {changed}
+          </p>
+        ) : null}
         {editing && users.data ? (
-          <MemberEditor key={editing} member={users.data.users.find((m) => m.membershipId === editing)!} onDone={() => setEditing(null)} />
+          <MemberEditor
+            key={editing}
+            member={users.data.users.find((m) => m.membershipId === editing)!}
+            onDone={(what) => {
+              setEditing(null);
+              setChanged(what ?? null);
+            }}
+          />
         ) : null}
       </section>
       <PendingInvitations invitations={users.data?.pendingInvitations ?? []} date={date} orgName={orgName} />
@@ -146,14 +163,17 @@ function InviteForm() {
   );
 }
 
-function MemberEditor({ member, onDone }: { member: MemberFieldsFragment; onDone: () => void }) {
+function MemberEditor({ member, onDone }: { member: MemberFieldsFragment; onDone: (what?: string) => void }) {
   const client = useQueryClient();
   const [choice, setChoice] = useState<RoleChoice>({ role: member.role, lmsUserId: member.lmsUserId?.toString() ?? '', organisationIds: member.organisationIds });
   const [problem, setProblem] = useState<string | null>(null);
+  // Deactivating signs someone out at once: asked first, naming them.
+  const [confirming, setConfirming] = useState(false);
   const errorId = useId();
-  const done = async () => {
+  const name = member.displayName ?? member.email;
+  const done = async (what?: string) => {
     await client.invalidateQueries({ queryKey: ['users'] });
-    onDone();
+    onDone(what);
   };
   const save = useMutation({
     mutationFn: async (lmsUserId: number | null) => {
@@ -162,7 +182,7 @@ function MemberEditor({ member, onDone }: { member: MemberFieldsFragment; onDone
       }
       if (choice.role === 'viewer') await runOperation(GrantViewerOrganisationsMutation, { membershipId: member.membershipId, organisationIds: choice.organisationIds });
     },
-    onSuccess: done,
+    onSuccess: () => done(`Saved ${name}'s role and access.`),
     onError: (error) => setProblem(error.message),
   });
   const toggle = useMutation({
@@ -170,8 +190,12 @@ function MemberEditor({ member, onDone }: { member: MemberFieldsFragment; onDone
       if (member.status === 'active') await runOperation(DeactivateUserMutation, { membershipId: member.membershipId });
       else await runOperation(ReactivateUserMutation, { membershipId: member.membershipId });
     },
-    onSuccess: done,
-    onError: (error) => setProblem(error.message),
+    onSuccess: () =>
+      done(member.status === 'active' ? `${name} is deactivated: signed out, and their seat is free. Reactivate them from Change.` : `${name} is active again and can sign in.`),
+    onError: (error) => {
+      setConfirming(false);
+      setProblem(error.message);
+    },
   });
 
   function submit(event: FormEvent) {
@@ -195,14 +219,41 @@ function MemberEditor({ member, onDone }: { member: MemberFieldsFragment; onDone
         <button type="submit" className="button primary" disabled={save.isPending}>
           Save
         </button>
-        <button type="button" className="button" onClick={onDone}>
+        <button type="button" className="button" onClick={() => onDone()}>
           Cancel
         </button>
-        <button type="button" className="button danger" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
-          {member.status === 'active' ? 'Deactivate' : 'Reactivate'}
-        </button>
+        {member.status === 'active' ? (
+          <button type="button" className="button danger" onClick={() => setConfirming(true)} disabled={confirming} aria-expanded={confirming}>
+            Deactivate
+          </button>
+        ) : (
+          <button type="button" className="button" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
+            Reactivate
+          </button>
+        )}
       </div>
-      {member.status === 'active' ? <p className="hint">Deactivating signs them out at once and frees their seat; you can reactivate them later.</p> : null}
+      {member.status === 'active' && confirming ? (
+        <div
+          className="notice confirm"
+          role="group"
+          aria-label={`Deactivate ${name}?`}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') setConfirming(false);
+          }}
+        >
+          <p>Deactivate {name}? They are signed out at once and cannot sign in until you reactivate them; their seat is freed.</p>
+          <div className="actions">
+            <button type="button" className="button danger" onClick={() => toggle.mutate()} disabled={toggle.isPending} autoFocus>
+              {toggle.isPending ? 'Deactivating…' : `Deactivate ${name}`}
+            </button>
+            <button type="button" className="button" onClick={() => setConfirming(false)}>
+              Keep them
+            </button>
+          </div>
+        </div>
+      ) : member.status === 'active' ? (
+        <p className="hint">Deactivating signs them out at once and frees their seat; you can reactivate them later.</p>
+      ) : null}
     </form>
   );
 }
