@@ -122,8 +122,17 @@ test('the landing page still renders, showing down and a hint, when the gateway 
   assert.match(html, /KINEO_GATEWAY_URL/);
 });
 
-async function page(path) {
-  const res = await fetch(`${portalUrl}${path}`);
+test('a signed-in page says the service is not answering, offers to try again now, and says it tries again every 5 seconds', async () => {
+  if (gateway.listening) await stopGateway();
+  const html = await page('/dashboards/course-completion', { cookie: 'kineo_session=abc' });
+  assert.match(html, /Kineo Analytics is unavailable/);
+  assert.match(html, /The analytics service is not answering/);
+  assert.match(html, /Try again now/);
+  assert.match(html, /This page tries again every 5 seconds/);
+});
+
+async function page(path, headers = {}) {
+  const res = await fetch(`${portalUrl}${path}`, { headers });
   const body = await res.text();
   assert.equal(res.status, 200, `GET ${path} answered ${res.status}\n${portalLog}`);
   // React splits adjacent text nodes with comment markers; the user sees them as one line.

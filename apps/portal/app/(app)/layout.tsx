@@ -8,6 +8,7 @@ import { RETURN_TO_HEADER } from '../_shared/return-to';
 import { NavLinks } from './nav-links';
 import { ServiceFooter } from './service-footer';
 import { SignOutButton } from './sign-out-button';
+import { UnavailableRetry } from './unavailable-retry';
 
 /** Every signed-in screen: the session is checked with the gateway before anything renders. */
 export default async function AppLayout({ children }: { children: ReactNode }) {
@@ -21,6 +22,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
         <p className="notice error" role="alert">
           The analytics service is not answering ({session.message}). Try again in a moment.
         </p>
+        <UnavailableRetry />
       </main>
     );
   }

@@ -18,14 +18,15 @@ export interface GraphqlReply<TResult> {
   errors?: GraphqlError[];
 }
 
+/** Long enough for an uncached dashboard of a large tenant (the gateway's own warehouse limit ends a longer one with a clear error). */
 const TIMEOUT_MS = 30_000;
 
 /** Posts a document to the gateway's /graphql, with the caller's session token when there is one. */
-export async function postToGateway(query: string, variables: unknown, token?: string, headers: Record<string, string> = {}): Promise<Response> {
+export async function postToGateway(query: string, variables: unknown, token?: string, headers: Record<string, string> = {}, timeoutMs = TIMEOUT_MS): Promise<Response> {
   return fetch(`${gatewayUrl()}/graphql`, {
     method: 'POST',
     cache: 'no-store',
-    signal: AbortSignal.timeout(TIMEOUT_MS),
+    signal: AbortSignal.timeout(timeoutMs),
     headers: {
       'content-type': 'application/json',
       accept: 'application/json',
@@ -41,8 +42,9 @@ export async function gatewayRequest<TResult, TVariables>(
   variables: TVariables,
   token?: string,
   headers: Record<string, string> = {},
+  timeoutMs?: number,
 ): Promise<GraphqlReply<TResult>> {
-  const res = await postToGateway(document.toString(), variables, token, headers);
+  const res = await postToGateway(document.toString(), variables, token, headers, timeoutMs);
   const body = (await res.json().catch(() => ({}))) as { data?: TResult | null; errors?: GraphqlError[] };
   return { status: res.status, data: body.data, errors: body.errors };
 }

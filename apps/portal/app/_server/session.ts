@@ -22,12 +22,16 @@ export type SessionState =
   | { state: 'signed-out'; reason?: 'expired' | 'suspended' }
   | { state: 'unavailable'; message: string };
 
+const SESSION_CHECK_TIMEOUT_MS = 5_000;
+
 /** Who the cookie belongs to, asked of the gateway once per request (a disabled user is out at once). */
 export const readSession = cache(async (): Promise<SessionState> => {
   const token = (await cookies()).get(SESSION_COOKIE)?.value;
   if (!token) return { state: 'signed-out' };
   try {
-    const reply = await gatewayRequest(MeDocument, {}, token);
+    // Who the caller is takes the gateway a few milliseconds: a gateway that has not answered in 5 s is
+    // not answering, and every page says so then rather than after the 30 s a dashboard may take.
+    const reply = await gatewayRequest(MeDocument, {}, token, {}, SESSION_CHECK_TIMEOUT_MS);
     if (reply.data?.me) return { state: 'signed-in', me: reply.data.me };
     const code = errorCode(reply);
     // Signing in again would not help: the sign-in page says why instead of "your session has ended".
