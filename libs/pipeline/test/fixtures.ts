@@ -81,3 +81,65 @@ export const COMPLETIONS_QUARANTINED = [
   },
   { _source_file: 'course_completions.csv', _source_line: 10, reason: 'the row is not valid UTF-8' },
 ];
+
+/**
+ * courses.csv with quoted course names over two and three lines, then a row whose id a later row
+ * repeats, a ragged row, a ragged row with a two-line name, a non-number id, another good row over
+ * two lines, the repeat and a last good row. Lines end with `eol`, inside quotes too, except one
+ * name broken by a lone LF (a spreadsheet writes a cell's line break so into a CRLF file).
+ */
+export function writeCoursesOverSeveralLines(dir: string, eol: '\n' | '\r\n'): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'courses.csv');
+  const records = [
+    header('courses'),
+    `500,"Fire safety${eol}level 1",FS,C500,1,0,1,1700000000,1`,
+    `501,"First aid${eol}for${eol}beginners",FA,C501,1,0,1,1700000000,1`,
+    '503,Manual handling,MH,C503,1,0,1,1700000000,1',
+    '504,Ragged,RG,C504,1,0,1',
+    `505,"Ragged${eol}over two lines",R2,C505,1,0,1,1700000000,1,extra`,
+    'x506,Bad id,BI,C506,1,0,1,1700000000,1',
+    '507,"Health\nand safety",HS,C507,1,0,1,1700000000,1',
+    '503,Manual handling again,MH2,C503,1,0,1,1700000000,1',
+    '508,Last,LS,C508,1,0,1,1700000000,1',
+  ];
+  fs.writeFileSync(file, records.join(eol) + eol);
+  return file;
+}
+
+/**
+ * The line of `file` (the header is line 1) that starts with `start`, counted as an editor counts
+ * them: a line ends with LF (CRLF ends with LF too).
+ */
+export function lineStarting(file: string, start: string): number {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const found = lines.filter((l) => l.startsWith(start));
+  if (found.length !== 1) throw new Error(`${found.length} lines of ${file} start with ${start}`);
+  return lines.indexOf(found[0]) + 1;
+}
+
+/** What bronze._quarantine and bronze.courses hold of writeCoursesOverSeveralLines' file, each row on the line it starts on. */
+export function coursesOverSeveralLines(file: string) {
+  const line = (start: string) => lineStarting(file, start);
+  const raw = fs.readFileSync(file, 'utf8');
+  // A record's text: from its first line to the next record's, less the line end between them.
+  const from = (start: string) => raw.indexOf(`\n${start}`) + 1;
+  const record = (start: string, next: string) => raw.slice(from(start), from(next)).replace(/\r?\n$/, '');
+  return {
+    quarantined: [
+      { _source_line: line('503,Manual handling,'), reason: `id 503 is on line ${line('503,Manual handling again,')} too, which is loaded: a file holds one row per id` },
+      { _source_line: line('504,'), reason: 'the row has fewer columns than the header' },
+      { _source_line: line('505,'), reason: 'the row has more columns than the header' },
+      { _source_line: line('x506,'), reason: 'id is not a whole number: "x506"' },
+    ],
+    /** The ragged rows as the file has them, line breaks and all. */
+    raggedRaw: [record('504,', '505,'), record('505,', 'x506,')],
+    loaded: [
+      { id: '500', _source_line: line('500,') },
+      { id: '501', _source_line: line('501,') },
+      { id: '503', _source_line: line('503,Manual handling again,') },
+      { id: '507', _source_line: line('507,') },
+      { id: '508', _source_line: line('508,') },
+    ],
+  };
+}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DatabricksWarehouse, namespaceForTenantSeq } from '@kineo/warehouse';
 import { startDatabricksTestServer, type DatabricksTestServer } from '@kineo/warehouse/test/databricks-server';
 import { ingestFiles } from '../src';
-import { header, writeCsv, writeMinimalExport, writeCompletionsWithBadRows, COMPLETIONS_QUARANTINED } from './fixtures';
+import { header, writeCsv, writeMinimalExport, writeCompletionsWithBadRows, writeCoursesOverSeveralLines, coursesOverSeveralLines, COMPLETIONS_QUARANTINED } from './fixtures';
 
 const tenant = { tenantId: 't1', namespace: namespaceForTenantSeq(41) };
 let batch = 0;
@@ -37,6 +37,8 @@ describe('loading export files into bronze on Databricks', () => {
   const rows = async (sql: string) => (await wh.query(tenant, sql)).rows;
   const count = async (table: string) => Number((await rows(`select count(*) as n from ${table}`))[0].n);
   const volumeFolder = () => server.volumes.resolve(`/Volumes/kineo_${tenant.namespace}/bronze/landing`);
+  /** How many statements read the file staged for a load. */
+  const reads = (batchId: string, file: string) => server.recorder.statementsLike(new RegExp(`read_files\\('/Volumes/[^']*/${batchId}/${file.replace('.', '\\.')}'`)).length;
 
   it('stages the files in the tenant volume, loads good rows with audit columns and quarantines bad ones with file, line and reason', async () => {
     const landing = newLanding();
@@ -60,6 +62,8 @@ describe('loading export files into bronze on Databricks', () => {
     const users = await rows('select id, username, lastaccess, _batch_id, _batch_seq, _source_file, _source_line, _content_sha256, _problem from bronze.users order by id');
     expect(users[1]).toMatchObject({ id: '2', username: 'grace', lastaccess: '2024-03-09T16:00:00Z', _batch_id: report.batchId, _batch_seq: 1, _source_file: 'users.csv', _source_line: 3, _problem: null });
     expect(users[1]._content_sha256).toMatch(/^[0-9a-f]{64}$/);
+    // One line per record: read once for the quarantine and once for bronze, never for line breaks.
+    expect(reads(report.batchId, 'course_completions.csv')).toBe(2);
 
     // Every file went through the volume with the driver's staging PUT, and was removed after its load.
     const puts = server.recorder.statementsLike(/^PUT /).map((s) => s.sql);
@@ -79,6 +83,26 @@ describe('loading export files into bronze on Databricks', () => {
       { _source_line: 2, reason: 'id 100 is on line 3 too, which is loaded: a file holds one row per id' },
     ]);
     expect(await rows(`select fullname from bronze.courses where _batch_id = '${report.batchId}'`)).toEqual([{ fullname: 'Fire safety again' }]);
+  });
+
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ] as const)('tells the line each quarantined or loaded row starts on in a %s file whose quoted fields span two and three lines, as on DuckDB', async (_, eol) => {
+    const landing = newLanding();
+    writeMinimalExport(landing);
+    const file = writeCoursesOverSeveralLines(landing, eol);
+    const expected = coursesOverSeveralLines(file);
+    const report = await ingestFiles(wh, tenant, inFolder(landing), nextBatch());
+    const courses = report.files.find((f) => f.table === 'courses')!;
+    expect([courses.rowsRead, courses.rowsLoaded, courses.rowsQuarantined]).toEqual([9, 5, 4]);
+    expect(courses.rowsRead).toBe(courses.rowsLoaded + courses.rowsQuarantined);
+    const batch = `_batch_id = '${report.batchId}' and table_name = 'courses'`;
+    expect(await rows(`select _source_line, reason from bronze._quarantine where ${batch} order by _source_line`)).toEqual(expected.quarantined);
+    expect((await rows(`select raw from bronze._quarantine where ${batch} and reason like 'the row has%' order by _source_line`)).map((r) => r.raw)).toEqual(expected.raggedRaw);
+    expect(await rows(`select id, _source_line from bronze.courses where _batch_id = '${report.batchId}' order by id`)).toEqual(expected.loaded);
+    // More lines than records: read once more for line breaks, and, having some, loaded again by line.
+    expect(reads(report.batchId, 'courses.csv')).toBe(5);
   });
 
   it('matches headers case-insensitively, accepts a BOM and CRLF, and keeps unknown columns in bronze', async () => {

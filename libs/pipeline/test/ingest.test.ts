@@ -6,7 +6,7 @@ import { DuckDbWarehouse, namespaceForTenantSeq } from '@kineo/warehouse';
 import { ALL_FILES } from '@kineo/contract';
 import { buildTenant, ingestFiles, LoadRejectedError } from '../src';
 import { bronzeTableDdl } from '../src/ingest/bronze';
-import { header, writeCsv, writeMinimalExport, writeCompletionsWithBadRows, COMPLETIONS_QUARANTINED } from './fixtures';
+import { header, writeCsv, writeMinimalExport, writeCompletionsWithBadRows, writeCoursesOverSeveralLines, coursesOverSeveralLines, COMPLETIONS_QUARANTINED } from './fixtures';
 
 const tenant = { tenantId: 't1', namespace: namespaceForTenantSeq(1) };
 let batch = 0;
@@ -91,6 +91,22 @@ describe('loading export files into bronze', () => {
     expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'course_completions'")).toEqual([
       { _source_line: 2, reason: 'userid 1, course 100 is on line 3 too, which is loaded: a file holds one row per userid and course' },
     ]);
+  });
+
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ] as const)('tells the line each quarantined or loaded row starts on in a %s file whose quoted fields span two and three lines', async (_, eol) => {
+    writeMinimalExport(landing);
+    const file = writeCoursesOverSeveralLines(landing, eol);
+    const expected = coursesOverSeveralLines(file);
+    const report = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
+    const courses = report.files.find((f) => f.table === 'courses')!;
+    expect([courses.rowsRead, courses.rowsLoaded, courses.rowsQuarantined]).toEqual([9, 5, 4]);
+    expect(courses.rowsRead).toBe(courses.rowsLoaded + courses.rowsQuarantined);
+    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'courses' order by _source_line")).toEqual(expected.quarantined);
+    expect((await rows("select raw from bronze._quarantine where table_name = 'courses' and reason like 'the row has%' order by _source_line")).map((r) => r.raw)).toEqual(expected.raggedRaw);
+    expect(await rows('select id, _source_line from bronze.courses order by id')).toEqual(expected.loaded);
   });
 
   it('matches headers case-insensitively, accepts a BOM and CRLF, and keeps unknown columns in bronze', async () => {
@@ -217,6 +233,40 @@ describe('loading export files into bronze', () => {
     expect(await rows(`select count(*) as n, count(distinct _source_line) as lines from bronze.course_completions
       where _source_line <> cast(id as bigint) - 1000 + 2`)).toEqual([{ n: 0, lines: 0 }]);
     expect(await rows('select count(*) as n from bronze.course_completions')).toEqual([{ n: 399_994 }]);
+  });
+
+  it('numbers rows by the line they start on in a file large enough for DuckDB to read in parallel, with quoted line breaks in several of its read ranges', async () => {
+    const paths = writeMinimalExport(landing);
+    const records = [header('course_completions')];
+    for (let i = 0; i < 400_000; i++) {
+      // Every 4,000th row's RPL grade over two lines (more places where the numbering shifts than
+      // the loader handles with a CASE), and two ragged records over three lines.
+      const rplgrade = i % 4_000 === 7 ? '"passed\nwith merit"' : '';
+      records.push(`${1000 + i},${1 + i},100,1700000000,1700100000,1700200000,50,${rplgrade},,`);
+    }
+    records[150_000] = '9150000,1,100,1700000000,0,0,10,"three\r\nline\r\ngrade",,,x';
+    records[330_000] = '9330000,1,100,1700000000,0,0,"three\nline\nstatus"';
+    records[250_000] = '9250000,x,100,1700000000,0,0,10,,,';
+    const big = writeCsv(landing, 'course_completions.csv', records);
+    // Where each record starts, from the file's text: a record starts on a line that starts with its id.
+    const lineOfId = new Map<string, number>();
+    fs.readFileSync(big, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        const id = /^(\d+),/.exec(line)?.[1];
+        if (id !== undefined) lineOfId.set(id, i + 1);
+      });
+    const report = await ingestFiles(wh, tenant, files([...paths.filter((p) => !p.endsWith('course_completions.csv')), big]), nextBatch());
+    const completions = report.files.find((f) => f.table === 'course_completions')!;
+    expect(completions).toMatchObject({ rowsRead: 400_000, rowsLoaded: 399_997, rowsQuarantined: 3 });
+    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'course_completions' order by 1")).toEqual([
+      { _source_line: lineOfId.get('9150000'), reason: 'the row has more columns than the header' },
+      { _source_line: lineOfId.get('9250000'), reason: 'userid is not a whole number: "x"' },
+      { _source_line: lineOfId.get('9330000'), reason: 'the row has fewer columns than the header' },
+    ]);
+    const loaded = await rows('select id, _source_line from bronze.course_completions');
+    expect(loaded).toHaveLength(399_997);
+    expect(loaded.filter((r) => r._source_line !== lineOfId.get(r.id as string)).slice(0, 5)).toEqual([]);
   });
 
   it('leaves no trace of a load that fails part-way, and a build never sees its rows', async () => {

@@ -1,6 +1,6 @@
 import type { Dialect, WarehouseSession } from '@kineo/warehouse';
 import type { LoadFileCounts, LoadFileInput } from './load-file.types';
-import { repeatedKeyProblem, rowProblems } from './validation';
+import { lineBreakCheck, lineBreaks, repeatedKeyProblem, rowLineBreaks, rowProblems } from './validation';
 
 const CORRUPT = '_corrupt_record';
 const RESCUED = '_rescued_data';
@@ -18,13 +18,18 @@ const RESCUED_DATA = 'the row has values Databricks could not place in the colum
  * `read_files` with the header's own names as an all-STRING schema in file order (so Spark's
  * positional schema and a by-name match agree), PERMISSIVE mode, `_corrupt_record` and
  * `rescuedDataColumn`; then the contract checks of validation.ts in the Databricks dialect.
- * The file is read twice: once for the quarantined rows, once for the loaded ones.
+ * The file is read twice: once for the quarantined rows, once for the loaded ones (a file with
+ * a quoted line break more often, below).
  *
  * What differs from DuckDB, as far as Databricks lets us tell:
- * - `_source_line` is the record's ordinal + 1 (header = line 1) from `monotonically_increasing_id()`
- *   over a `multiLine` read, which keeps the file in one partition so the ids are 0, 1, 2, ... in
- *   file order. `_metadata` has the file but no line or row index for CSV. DuckDB's numbers also
- *   count records, so the two agree unless blank lines or quoted line breaks come before a row.
+ * - `_source_line` is the physical line the record starts on (header = line 1), as on DuckDB, but
+ *   counted from the records: `_metadata` has the file but no line or row index for CSV. The
+ *   record's ordinal comes from `monotonically_increasing_id()` over a `multiLine` read, which
+ *   keeps the file in one partition so the ids are 0, 1, 2, ... in file order. When the file has
+ *   more lines than the header and its records (counted while it was hashed), a read looks for
+ *   quoted line breaks (values keep them; a corrupt record's text too), and a file that has some
+ *   is loaded again, each record numbered past the line breaks of the records before it. Spark
+ *   skips blank lines, as DuckDB does, so neither counts them.
  * - Ragged rows are Spark's corrupt records; "more" or "fewer" columns is told by counting the
  *   delimiters outside quotes in the raw record. A record that still has the header's count is
  *   put down to its quoting. Spark parses some broken quoting leniently where DuckDB rejects it.
@@ -61,38 +66,59 @@ export async function loadCsvFileDatabricks(session: WarehouseSession, dialect: 
       when instr(concat_ws('', ${lowerHeader.map(q).join(', ')}), ${lit('\ufffd')}) > 0 then ${lit(NOT_UTF8)}
       when ${RESCUED} is not null then ${lit(RESCUED_DATA)}
       else ${rowProblems(spec, dialect, sentinelList)} end`;
-  // A key the file repeats: the earlier row is quarantined, saying where the one loaded is (as on DuckDB).
-  const rows = `(select *, ${repeatedKeyProblem(spec, dialect, '_checked')} as _problem from (select *, ${problem} as _checked from (
-      select *, monotonically_increasing_id() + 2 as _source_line from ${read}) numbered) unchecked) checked`;
   const ingestedAt = `cast(${lit(input.ingestedAt.toISOString())} as timestamp)`;
   const table = `bronze.${spec.name}`;
+  const thisFile = [input.batchSeq, input.batchId, input.sourceFile];
 
-  await session.execute(`insert into bronze._quarantine
+  const insert = async (numbered: string) => {
+    // A key the file repeats: the earlier row is quarantined, saying where the one loaded is (as on DuckDB).
+    const rows = `(select *, ${repeatedKeyProblem(spec, dialect, '_checked')} as _problem from (select *, ${problem} as _checked from (
+      ${numbered}) numbered) unchecked) checked`;
+    await session.execute(`insert into bronze._quarantine
       (_batch_id, _batch_seq, table_name, _source_file, _source_line, reason, raw, _ingested_at, _content_sha256)
     select ${lit(input.batchId)}, ${input.batchSeq}, ${lit(spec.name)}, ${lit(input.sourceFile)}, _source_line, _problem,
       coalesce(${CORRUPT}, ${json([...spec.columns.map((c) => c.name), ...extras])}), ${ingestedAt}, ${lit(sha256)}
     from ${rows} where _problem is not null`);
-  await session.execute(`insert into ${table}
+    await session.execute(`insert into ${table}
       (${contractColumns.join(', ')}, _extra, _batch_id, _batch_seq, _source_file, _source_line, _ingested_at, _content_sha256, _problem)
     select ${contractColumns.join(', ')}, ${extras.length > 0 ? json(extras) : 'cast(null as string)'}, ${lit(input.batchId)}, ${input.batchSeq},
       ${lit(input.sourceFile)}, _source_line, ${ingestedAt}, ${lit(sha256)}, cast(null as string)
     from ${rows} where _problem is null`);
+  };
+  const counted = async () => {
+    const loaded = await session.query<{ n: number }>(`select count(*) as n from ${table} where _batch_seq = ? and _batch_id = ? and _source_file = ?`, thisFile);
+    const reasons = await session.query<{ reason: string; n: number }>(
+      `select reason, count(*) as n from bronze._quarantine where _batch_seq = ? and _batch_id = ? and _source_file = ? group by reason order by n desc, reason`,
+      thisFile,
+    );
+    return { rowsLoaded: Number(loaded.rows[0].n), rowsQuarantined: reasons.rows.reduce((n, r) => n + Number(r.n), 0), reasons: reasons.rows };
+  };
 
-  const loaded = await session.query<{ n: number }>(
-    `select count(*) as n from ${table} where _batch_seq = ? and _batch_id = ? and _source_file = ?`,
-    [input.batchSeq, input.batchId, input.sourceFile],
-  );
-  const reasons = await session.query<{ reason: string; n: number }>(
-    `select reason, count(*) as n from bronze._quarantine where _batch_id = ? and _source_file = ? group by reason order by n desc, reason`,
-    [input.batchId, input.sourceFile],
-  );
-  const rowsLoaded = Number(loaded.rows[0].n);
-  const rowsQuarantined = reasons.rows.reduce((n, r) => n + Number(r.n), 0);
+  // Numbered by record, which is the line for nearly every file.
+  await insert(`select *, monotonically_increasing_id() + 2 as _source_line from ${read}`);
+  let { rowsLoaded, rowsQuarantined, reasons } = await counted();
+  // A quoted field over several lines puts the records after it further down the file than their
+  // count says. A file of the header and one line per record has none, told by the lines counted
+  // while it was hashed, at no cost here. Any other (blank lines too) has its records with a line
+  // break counted (one more read of the file); only a file with some is loaded again, each record
+  // numbered past the line breaks of those before it, a running sum in file order (a window over the
+  // whole file). A corrupt record's fields are not the record: Spark keeps its text whole.
+  if ((await input.lines()) !== 1 + rowsLoaded + rowsQuarantined) {
+    const spanning = await session.query<{ n: number }>(`select count(*) as n from ${read} where ${lineBreakCheck([...lowerHeader, CORRUPT], dialect)}`);
+    if (Number(spanning.rows[0].n) > 0) {
+      await session.execute('delete from bronze._quarantine where _batch_seq = ? and _batch_id = ? and _source_file = ?', thisFile);
+      await session.execute(`delete from ${table} where _batch_seq = ? and _batch_id = ? and _source_file = ?`, thisFile);
+      const breaks = `case when ${CORRUPT} is not null then ${lineBreaks(CORRUPT)} else ${rowLineBreaks(lowerHeader, dialect)} end`;
+      await insert(`select *, _record + 2 + coalesce(sum(_breaks) over (order by _record rows between unbounded preceding and 1 preceding), 0) as _source_line
+        from (select *, monotonically_increasing_id() as _record, ${breaks} as _breaks from ${read}) records`);
+      ({ rowsLoaded, rowsQuarantined, reasons } = await counted());
+    }
+  }
   return {
     rowsRead: rowsLoaded + rowsQuarantined,
     rowsLoaded,
     rowsQuarantined,
-    reasons: reasons.rows.slice(0, 10).map((r) => ({ reason: r.reason, rows: Number(r.n) })),
+    reasons: reasons.slice(0, 10).map((r) => ({ reason: r.reason, rows: Number(r.n) })),
   };
 }
 

@@ -1,7 +1,10 @@
 import type { Dialect, WarehouseSession } from '@kineo/warehouse';
 import { bronzeColumns, ident } from './bronze';
 import type { LoadFileCounts, LoadFileInput } from './load-file.types';
-import { keyValue, repeatedKeyProblem, screenedRowProblems } from './validation';
+import { keyValue, lineBreakCheck, lineBreaks, repeatedKeyProblem, rowLineBreaks, screenedRowProblems } from './validation';
+
+/** Up to this many places where the numbering shifts, a row finds its own in a CASE (numberLines). */
+const FEW_SHIFTS = 64;
 
 const REJECT_REASONS: Record<string, string> = {
   'TOO MANY COLUMNS': 'the row has more columns than the header',
@@ -14,8 +17,10 @@ const REJECT_REASONS: Record<string, string> = {
  * Loads one CSV file into bronze with DuckDB's own reader: every column as text, rows DuckDB
  * cannot read (ragged, bad UTF-8, broken quoting) and rows that break the contract (non-numeric
  * ids, impossible dates, unknown codes) go to bronze._quarantine with their line and reason.
- * `_source_line` is the record's line in the file (the header is line 1), counting each record as
- * one line. Its rows carry the load's `_batch_seq`; ingestFiles removes them if the load does not finish.
+ * `_source_line` is the physical line of the file the record starts on (the header is line 1), the
+ * line an editor shows: a quoted field over several lines counts every one of them, a line ending
+ * with LF or CRLF (see numberLines). Blank lines are not counted: DuckDB skips them without a trace. Its rows carry
+ * the load's `_batch_seq`; ingestFiles removes them if the load does not finish.
  * `file` is the load's bronze Parquet file for this table (see parquetBronze). Null when the
  * file's content was loaded before.
  */
@@ -33,9 +38,10 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
   // preserved (DuckDB's default, and a guarantee of its CSV reader and CREATE TABLE AS), the
   // table's rowid is the record's place among the records DuckDB accepted, so numbering costs
   // nothing; a row_number() window here would run on one thread.
-  // Pass two, in parallel: each row's line (shifted past the records DuckDB rejected before it)
-  // and its contract problems (if any), into the load's bronze Parquet file; rows with problems
-  // are then copied to bronze._quarantine, which touches only the (few) rows concerned.
+  // Pass two, in parallel: each row's line (shifted past the records DuckDB rejected before it and
+  // the line breaks inside the records before it, see numberLines) and its contract problems (if
+  // any), into the load's bronze Parquet file; rows with problems are then copied to
+  // bronze._quarantine, which touches only the (few) rows concerned.
   await session.execute('drop table if exists _rejects; drop table if exists _reject_scans; drop table if exists _load');
   await session.execute('set preserve_insertion_order = true');
   await session.execute(`create temp table _load as
@@ -52,39 +58,49 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
   const rejected = await session.query<{ n: number }>('select count(distinct line) as n from _rejects');
   const rejectedRecords = Number(rejected.rows[0].n);
   const ingestedAt = `cast(${dialect.literal(input.ingestedAt.toISOString())} as timestamp)`;
-  // The header is line 1, so the n-th accepted record is on line n + 1 plus the rejected records before it.
-  let numbered = '(select *, rowid + 2 as _source_line from _load)';
   if (rejectedRecords > 0) {
+    // DuckDB's csv_line of a CRLF file starts with the LF that ended the line before; a record
+    // never starts with a line break (that would be a blank line, which DuckDB skips), so it goes.
     await session.execute(`create or replace temp table _rej as
       select line, arg_min(error_type, column_idx) as error_type, arg_min(error_message, column_idx) as error_message,
-        any_value(csv_line) as csv_line
+        case when starts_with(any_value(csv_line), chr(10)) then substr(any_value(csv_line), 2) else any_value(csv_line) end as csv_line
       from _rejects group by line`);
-    // The k-th rejected record (in line order) on line L has L - 1 - k accepted records before it.
-    await session.execute(`create or replace temp table _rejpos as
-      select accepted_before, max(rank) as rank from (
-        select line - 1 - row_number() over (order by line) as accepted_before, row_number() over (order by line) as rank from _rej
-      ) group by accepted_before`);
+  }
+  // Two rows of one file with the same key (an id twice): silver would keep the later and drop the
+  // other without a word, so the earlier is quarantined here, saying where the one loaded is. Only
+  // a file that has such a pair pays for the window that finds them (a count of distinct keys first).
+  const keys = spec.key.map((k) => keyValue(spec, k, dialect));
+  const keyOfRow = keys.length === 1 ? keys[0] : `hash(${keys.join(', ')})`;
+  const counted = await session.query<{ accepted: number; repeated: number }>(
+    `select count(*) as accepted, count(${keyOfRow}) - count(distinct ${keyOfRow}) as repeated from _load`,
+  );
+  // A quoted field over several lines puts every later record further down the file than its count
+  // says (see numberLines). A file of the header and one line per record has none: nearly every
+  // file, told by the lines counted while it was hashed. Any other (blank lines too) has its rows
+  // with a line break found, in a parallel scan, and only a file with some pays for them.
+  let spanningRows = 0;
+  if ((await input.lines()) !== 1 + Number(counted.rows[0].accepted) + rejectedRecords) {
+    await session.execute(`create or replace temp table _spanning as
+      select rowid as place, ${rowLineBreaks(lowerHeader, dialect)} as lines from _load where ${lineBreakCheck(lowerHeader, dialect)}`);
+    const spanning = await session.query<{ n: number }>('select count(*) as n from _spanning');
+    spanningRows = Number(spanning.rows[0].n);
+  }
+  const numbered = await numberLines(session, rejectedRecords, spanningRows);
+  if (rejectedRecords > 0) {
     const rejectCase = Object.entries(REJECT_REASONS)
       .map(([type, reason]) => `when ${dialect.literal(type)} then ${dialect.literal(reason)}`)
       .join(' ');
     await session.execute(`insert into bronze._quarantine
-      select ${dialect.literal(input.batchId)}, ${input.batchSeq}, ${dialect.literal(spec.name)}, ${dialect.literal(input.sourceFile)}, line,
+      select ${dialect.literal(input.batchId)}, ${input.batchSeq}, ${dialect.literal(spec.name)}, ${dialect.literal(input.sourceFile)}, source_line,
         case error_type ${rejectCase} else error_message end, csv_line, ${ingestedAt}, ${dialect.literal(sha256)}
       from _rej`);
-    numbered = `(select l.*, l.rowid + 2 + coalesce(r.rank, 0) as _source_line
-      from _load l asof left join _rejpos r on l.rowid + 1 > r.accepted_before)`;
   }
 
-  // Two rows of one file with the same key (an id twice): silver would keep the later and drop the
-  // other without a word, so the earlier is quarantined here, saying where the one loaded is. Only
-  // a file that has such a pair pays for the window that finds them (a count of distinct keys first).
+  // A file with a repeated key (counted above) runs the window that names the one loaded.
   const screened = screenedRowProblems(spec, dialect, sentinelList);
-  const keys = spec.key.map((k) => keyValue(spec, k, dialect));
-  const keyOfRow = keys.length === 1 ? keys[0] : `hash(${keys.join(', ')})`;
-  const repeated = await session.query<{ n: number }>(`select count(${keyOfRow}) - count(distinct ${keyOfRow}) as n from _load`);
   let rows = `${numbered} numbered`;
   let problem = screened;
-  if (Number(repeated.rows[0].n) > 0) {
+  if (Number(counted.rows[0].repeated) > 0) {
     rows = `(select *, ${screened} as _screened from ${numbered} n0) numbered`;
     problem = repeatedKeyProblem(spec, dialect, '_screened');
   }
@@ -97,7 +113,7 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
   };
   const select = bronzeColumns(spec).map((c) => `cast(${values[c.name] ?? ident(c.name)} as ${c.type}) as ${ident(c.name)}`);
   await session.execute(`copy (select ${select.join(', ')} from ${rows}) to ${dialect.literal(file)} (format parquet)`);
-  await session.execute('drop table if exists _load; drop table if exists _rej; drop table if exists _rejpos');
+  await session.execute('drop table if exists _load; drop table if exists _rej; drop table if exists _spanning; drop table if exists _lines; drop table if exists _shift');
 
   const written = `read_parquet(${dialect.literal(file)})`;
   const inserted = await session.query<{ total: number; bad: number }>(`select count(*) as total, count(_problem) as bad from ${written}`);
@@ -124,4 +140,50 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
     rowsQuarantined: quarantined,
     reasons: reasons.rows.map((r) => ({ reason: r.reason, rows: Number(r.rows) })),
   };
+}
+
+/**
+ * The rows of `_load` with `_source_line`, the physical line the record starts on (the header is
+ * line 1), as a subquery; `_rej` (the rejected records) gets its `source_line` too. `_spanning`
+ * holds the accepted records with a line break (`place` their rowid, `lines` their line breaks).
+ *
+ * DuckDB numbers records, not lines: `_rejects.line` is 1 + the records (and blank lines) before
+ * it, whatever line breaks they hold, and the n-th accepted record is `rowid` n - 1. So the n-th
+ * accepted record is on line n + 1, plus one line for each rejected record before it, plus the
+ * line breaks inside every record before it. Those come from a few records only (the rejected
+ * ones and those with a quoted line break): they go into `_lines`, in file order by the number of
+ * accepted records before each, with a running total of the lines they add; each accepted row
+ * takes the total of the last one before it (a CASE for a few, else an asof join). The running
+ * total is one thread's work but over those few records; a file with neither (nearly all) gets
+ * `rowid + 2`.
+ */
+async function numberLines(session: WarehouseSession, rejectedRecords: number, spanningRows: number): Promise<string> {
+  if (rejectedRecords === 0 && spanningRows === 0) return '(select *, rowid + 2 as _source_line from _load)';
+  // The k-th rejected record (in line order) on DuckDB's line L has L - 1 - k accepted records before it.
+  const rejectedEvents = `select line - 1 - row_number() over (order by line) as accepted_before, 1 as rejected, line as place,
+      1 + ${lineBreaks('csv_line')} as lines from _rej`;
+  // An accepted record over several lines pushes down the records after it: the rows from rowid + 1 on.
+  const spanningEvents = 'select place + 1 as accepted_before, 0 as rejected, place, lines from _spanning';
+  const events = [rejectedRecords > 0 ? rejectedEvents : null, spanningRows > 0 ? spanningEvents : null].filter((e) => e !== null);
+  // At one count of accepted records before, the accepted record (rowid + 1) came before the rejected ones.
+  await session.execute(`create or replace temp table _lines as
+    select *, sum(lines) over (order by accepted_before, rejected, place rows unbounded preceding) as through
+    from (${events.join(' union all ')})`);
+  if (rejectedRecords > 0) {
+    await session.execute(`create or replace temp table _rej as
+      select r.*, l.accepted_before + 2 + l.through - l.lines as source_line
+      from _rej r join _lines l on l.rejected = 1 and l.place = r.line`);
+  }
+  await session.execute('create or replace temp table _shift as select accepted_before, max(through) as through from _lines group by accepted_before');
+  // A few shifts (a handful of bad or multi-line rows in a large file) are a CASE each row runs in
+  // parallel; the asof join sorts every row, which costs the file's load about half again.
+  const shifts = await session.query<{ accepted_before: number; through: number }>(
+    `select accepted_before, through from _shift order by accepted_before desc limit ${FEW_SHIFTS + 1}`,
+  );
+  if (shifts.rows.length <= FEW_SHIFTS) {
+    const whens = shifts.rows.map((s) => `when rowid >= ${Number(s.accepted_before)} then ${Number(s.through)}`).join(' ');
+    return `(select *, rowid + 2 + case ${whens} else 0 end as _source_line from _load)`;
+  }
+  return `(select l.*, l.rowid + 2 + coalesce(s.through, 0) as _source_line
+      from _load l asof left join _shift s on l.rowid >= s.accepted_before)`;
 }

@@ -2,4 +2,4 @@ export * from './errors';
 export * from './header';
 export * from './ingest';
 export * from './bronze';
-export { keyValue } from './validation';
+export { keyValue, lineBreakCheck } from './validation';

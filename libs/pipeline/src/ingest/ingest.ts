@@ -149,12 +149,12 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
       const ordered = ALL_FILES.flatMap((spec) => planned.filter((p) => p.spec === spec));
       for (const [index, file] of ordered.entries()) {
         options.onProgress?.({ file: file.name, index, total: ordered.length });
-        // Hashed while the engine reads the file, so the file is read from disk once.
-        const hashing = sha256Of(file.path);
+        // Hashed (and its lines counted) while the engine reads the file, so the file is read from disk once.
+        const hashing = hashAndCountLines(file.path);
         hashing.catch(() => undefined);
         let previous: { batch_seq: number; source_file: string } | undefined;
         const contentSha256 = async () => {
-          const sha256 = await hashing;
+          const { sha256 } = await hashing;
           const found = await session.query<{ batch_seq: number; source_file: string }>(
             'select batch_seq, source_file from bronze._files where content_sha256 = ? and table_name = ? limit 1',
             [sha256, file.spec.name],
@@ -169,7 +169,7 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
         try {
           staged = await warehouse.stageFile(tenant, file.path, `${options.batchId}/${file.spec.name}.csv`);
           counts = await storage.loadCsvFile(session, warehouse.dialect, {
-            spec: file.spec, path: staged, sourceFile: file.name, header: file.header, contentSha256,
+            spec: file.spec, path: staged, sourceFile: file.name, header: file.header, contentSha256, lines: async () => (await hashing).lines,
             batchId: options.batchId, batchSeq, ingestedAt, sentinels,
           });
         } catch (error) {
@@ -179,7 +179,7 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
           // The landing file stays; a staged copy left behind (cleanup failed) is overwritten by a retry.
           if (staged) await warehouse.removeStaged(tenant, staged).catch(() => undefined);
         }
-        const sha256 = await hashing;
+        const { sha256 } = await hashing;
         if (counts === null) {
           reports.push({
             file: file.name, table: file.spec.name, status: 'duplicate', sha256, rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, reasons: [],
@@ -220,12 +220,24 @@ function sum(reports: FileReport[], key: 'rowsRead' | 'rowsLoaded' | 'rowsQuaran
   return reports.reduce((n, r) => n + r[key], 0);
 }
 
-function sha256Of(file: string): Promise<string> {
+/**
+ * A file's SHA-256 and its lines (its LFs, and one more for a last line without one), from one
+ * read: a loader compares the lines with the records the engine read to know, without looking at a
+ * row, that no record spans lines. Counting is a byte search per line (bench/source-lines.ts).
+ */
+export function hashAndCountLines(file: string): Promise<{ sha256: string; lines: number }> {
   return new Promise((resolve, reject) => {
     const hash = crypto.createHash('sha256');
+    let lines = 0;
+    let last = 0x0a;
     fs.createReadStream(file, { highWaterMark: 1 << 20 })
-      .on('data', (d) => hash.update(d))
+      .on('data', (data) => {
+        const chunk = data as Buffer;
+        hash.update(chunk);
+        for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines++;
+        if (chunk.length > 0) last = chunk[chunk.length - 1];
+      })
       .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
+      .on('end', () => resolve({ sha256: hash.digest('hex'), lines: lines + (last === 0x0a ? 0 : 1) }));
   });
 }

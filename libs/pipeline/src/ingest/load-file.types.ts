@@ -15,6 +15,11 @@ export interface LoadFileInput {
    * this file's load stops with nothing written.
    */
   contentSha256: () => Promise<string | null>;
+  /**
+   * The file's lines (its LFs, and a last line without one), counted in the same read as the hash.
+   * The header and one line per record, as nearly every file has, means no record spans lines.
+   */
+  lines: () => Promise<number>;
   batchId: string;
   batchSeq: number;
   ingestedAt: Date;

@@ -105,6 +105,27 @@ export function repeatedKeyProblem(spec: SourceFileSpec, dialect: Dialect, check
 }
 
 /**
+ * SQL that is true when one of `columns` (text) holds a line break: a quoted field over several
+ * lines, which puts the records after it further down the file than their count says. A line ends
+ * with LF (CRLF ends with one too), as wc, grep and git count lines; a lone CR ends none. A
+ * `contains` per column is a plain byte search, in parallel, and cheaper than joining the columns
+ * first or looking for CR too (bench/source-lines.ts).
+ */
+export function lineBreakCheck(columns: string[], dialect: Dialect): string {
+  return `(${columns.map((c) => `contains(${dialect.ident(c)}, chr(10))`).join(' or ')})`;
+}
+
+/** SQL for the number of line breaks (LFs) in a text; 0 for NULL. */
+export function lineBreaks(text: string): string {
+  return `coalesce(length(${text}) - length(replace(${text}, chr(10), '')), 0)`;
+}
+
+/** SQL for the line breaks in a row's `columns` together: how many lines past its first the record takes. */
+export function rowLineBreaks(columns: string[], dialect: Dialect): string {
+  return `(${columns.map((c) => lineBreaks(dialect.ident(c))).join(' + ')})`;
+}
+
+/**
  * A key column's value as silver compares it when it keeps one row per key: numbers as numbers
  * ('007' and '7' are one id), text as written. Rows whose value is no number
  * have a problem of their own and are never taken for a repeat.

@@ -457,6 +457,9 @@ export class DuckDbDatabricksEngine {
       await c.run(`create temp table ${name('_bad')} as
         select line, csv_line, line - ${h} - row_number() over (order by line) as accepted_before
         from (select line, any_value(csv_line) as csv_line from ${name('_rejects')} group by line)`);
+      // Spark's corrupt record is the record's text; DuckDB's csv_line of a CRLF file starts with
+      // the LF that ended the line before.
+      await c.run(`update ${name('_bad')} set csv_line = substr(csv_line, 2) where starts_with(csv_line, chr(10))`);
       const data = columns.map(duckIdent).join(', ');
       const nulls = columns.map((col) => `cast(null as varchar) as ${duckIdent(col)}`).join(', ');
       const extra = `${keepCorrupt ? `, __corrupt as ${duckIdent(corruptColumn)}` : ''}${rescuedColumn !== undefined ? `, cast(null as varchar) as ${duckIdent(rescuedColumn)}` : ''}`;

@@ -1,0 +1,109 @@
+// bench/source-lines: what the loaders' check for records that span lines costs on a large file.
+//
+// The loaders number a record by the physical line it starts on (libs/pipeline/src/ingest). Only a
+// file with a quoted line break pays for shifting the later records. Every file pays for the first
+// check: its lines are counted in the read that hashes it (ingest.ts), and a file of the header and
+// one line per record needs nothing more. A file with more lines pays for the second check, a
+// parallel scan for rows with an LF in a field (DuckDB). This times, on a kept bench tenant's bronze
+// Parquet file (its rows as text, as the loader has them in `_load`), written out as CSV for the
+// first: the hash alone against the hash and line count; the second check beside two other spellings
+// of it and beside the count of repeated keys every file pays for (bench/repeated-keys.ts); for
+// scale, a running sum over every row in file order (numbering every file by lines without a check)
+// and writing the rows to Parquet, which the loader does anyway.
+//
+//   npm run bench:source-lines -- <bronze table folder or .parquet> <contract file name, e.g. scorm_tracks>
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ALL_FILES } from '@kineo/contract';
+import { hashAndCountLines, keyValue, lineBreakCheck } from '@kineo/pipeline';
+import { duckdbDialect } from '@kineo/warehouse';
+
+const RUNS = Number(process.env.KINEO_BENCH_RUNS ?? 3);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const [source, table] = process.argv.slice(2);
+  const spec = ALL_FILES.find((s) => s.name === table);
+  if (!source || !fs.existsSync(source) || !spec) {
+    throw new Error('usage: npm run bench:source-lines -- <bronze table folder or .parquet file> <contract file name, e.g. scorm_tracks>');
+  }
+  const files = fs.statSync(source).isDirectory() ? path.join(source, '*.parquet') : source;
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '4GB' });
+  const connection = await instance.connect();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-bench-source-lines-'));
+  try {
+    const names = spec.columns.map((c) => c.name);
+    const ident = (name: string) => duckdbDialect.ident(name);
+    await connection.run(`create temp table _load as select ${names.map(ident).join(', ')} from read_parquet(${duckdbDialect.literal(files)})`);
+    const rows = Number((await connection.runAndReadAll('select count(*) from _load')).getRows()[0][0]);
+    // Wall time, and the CPU time of DuckDB's threads (they run in this process), which a busy
+    // machine disturbs less.
+    const time = async (run: (i: number) => Promise<string>) => {
+      const walls: number[] = [];
+      const cpus: number[] = [];
+      let answer = '';
+      for (let i = 0; i < RUNS; i++) {
+        const started = performance.now();
+        const cpu = process.cpuUsage();
+        answer = await run(i);
+        const used = process.cpuUsage(cpu);
+        walls.push(performance.now() - started);
+        cpus.push((used.user + used.system) / 1000);
+      }
+      const s = (ms: number) => (ms / 1000).toFixed(2).padStart(7);
+      return { seconds: `${s(median(walls))} s, CPU ${s(median(cpus))} s`, answer };
+    };
+    const count = (sql: string) => time(async () => String((await connection.runAndReadAll(sql)).getRows()[0]?.[0]));
+    console.log(`${table}: ${rows.toLocaleString('en-GB')} rows, ${names.length} columns; DuckDB, 2 threads; medians of ${RUNS}; load average ${os.loadavg()[0].toFixed(1)}`);
+    const joined = `concat_ws('', ${names.map(ident).join(', ')})`;
+    const keys = spec.key.map((k) => keyValue(spec, k, duckdbDialect));
+    const key = keys.length === 1 ? keys[0] : `hash(${keys.join(', ')})`;
+    const csv = path.join(work, `${table}.csv`);
+    await connection.run(`copy _load to ${duckdbDialect.literal(csv)} (format csv, header true)`);
+    const hashOnly = (file: string) =>
+      new Promise<string>((resolve, reject) => {
+        const hash = crypto.createHash('sha256');
+        fs.createReadStream(file, { highWaterMark: 1 << 20 })
+          .on('data', (d) => hash.update(d))
+          .on('error', reject)
+          .on('end', () => resolve(hash.digest('hex')));
+      });
+    console.log(`  the file as CSV: ${(fs.statSync(csv).size / 1e9).toFixed(2)} GB`);
+    const hashed = await time(async () => (await hashOnly(csv)).slice(0, 8));
+    console.log(`  ${'SHA-256 of the file (before)'.padEnd(50)}${hashed.seconds}`);
+    const hashedAndCounted = await time(async () => `${(await hashAndCountLines(csv)).lines.toLocaleString('en-GB')} lines`);
+    console.log(`  ${'SHA-256 and its lines in one read (the loaders)'.padEnd(50)}${hashedAndCounted.seconds}   (${hashedAndCounted.answer})`);
+    fs.rmSync(csv);
+    const variants: [string, string][] = [
+      ['rows with LF, column by column (the loader)', `select count(*) from _load where ${lineBreakCheck(names, duckdbDialect)}`],
+      ['rows with LF or CR, column by column', `select count(*) from _load where ${names.map((n) => `contains(${ident(n)}, chr(10)) or contains(${ident(n)}, chr(13))`).join(' or ')}`],
+      ['rows with LF, the columns joined', `select count(*) from _load where contains(${joined}, chr(10))`],
+      // The loader's count of rows and repeated keys, as one number (rows + repeats).
+      ['for scale: rows + repeated keys (every file)', `select count(*) + count(${key}) - count(distinct ${key}) from _load`],
+    ];
+    for (const [name, sql] of variants) {
+      const { seconds, answer } = await count(sql);
+      console.log(`  ${name.padEnd(50)}${seconds}   (${answer})`);
+    }
+    // What a file with line breaks would pay on top if the sum ran over every row in file order.
+    const { seconds: summed } = await count(`select max(s) from (select sum(length(${ident(names[0])})) over (order by rowid rows unbounded preceding) as s from _load)`);
+    console.log(`  ${'for scale: a running sum in file order'.padEnd(50)}${summed}`);
+    const { seconds: written } = await time(async (i) => {
+      await connection.run(`copy (select * from _load) to ${duckdbDialect.literal(path.join(work, `copy-${i}.parquet`))} (format parquet)`);
+      return '';
+    });
+    console.log(`  ${'for scale: the rows written to Parquet'.padEnd(50)}${written}`);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
