@@ -1106,6 +1106,8 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect(book.names).toEqual(['Export', 'About this export']);
       expect(book.data.slice(1)).toEqual(expected.rows.map((r) => expected.columns.map((c) => r[c.key])));
       expect(book.about).toMatchObject({
+        // What the file is, in the words of the screens.
+        'Export of': 'Completed, Enrolments',
         'Data version': expected.dataVersion,
         'Data as of': expected.asOf,
         // Named as the portal titles them, with the names the API and the audit event use.
@@ -1181,7 +1183,18 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       const drill = await exportOf('acmeAdmin', { format: 'xlsx', drill: { query: monthly, cell: { 'CourseProgress.completedDate.month': '2025-06-01' } } });
       expect(drill.statusCode).toBe(200);
       expect(drill.headers['x-kineo-partial-period']).toBeUndefined();
-      expect((await workbookOf(drill)).about).toMatchObject({ 'Incomplete period': 'none' });
+      expect((await workbookOf(drill)).about).toMatchObject({
+        'Incomplete period': 'none',
+        'Export of': 'the learners behind Completed',
+        'Learners behind': 'Completed (month) = "2025-06-01"',
+      });
+      // A dashboard tile's file says which dashboard and tile, as the portal titles them.
+      const tileFile = await exportOf('acmeAdmin', { format: 'xlsx', dashboardId: 'course-completion', tileId: 'by-course' });
+      expect(tileFile.statusCode).toBe(200);
+      expect((await workbookOf(tileFile)).about).toMatchObject({
+        'Export of': 'Course completion: Courses',
+        'Dashboard tile': 'Course completion: Courses (course-completion / by-course)',
+      });
     });
 
     it('refuses a request naming no source, with what was wrong', async () => {

@@ -1,4 +1,4 @@
-import { describeModel, type AnalyticsFilter, type AnalyticsQuery, type AnalyticsScope, type Granularity, type MemberMeta, type PartialPeriod } from '@kineo/analytics';
+import { DASHBOARDS, describeModel, GRANULARITY_TITLES, type AnalyticsFilter, type AnalyticsQuery, type AnalyticsScope, type Granularity, type MemberMeta, type PartialPeriod } from '@kineo/analytics';
 
 /** The response header naming an export's incomplete period (absent when it has none). */
 export const PARTIAL_PERIOD_HEADER = 'x-kineo-partial-period';
@@ -68,10 +68,13 @@ export function aboutRows(provenance: ExportProvenance, rows: number, partial: s
   const { query, source, scope } = provenance;
   const names = provenance.organisationNames ?? new Map<number, string>();
   const time = query.timeDimension;
-  const dashboard = typeof source.dashboardId === 'string' ? [['Dashboard tile', `${source.dashboardId} / ${String(source.tileId)}`] as [string, string]] : [];
-  const drill = source.drill ? [['Drill list of the cell', JSON.stringify((source.drill as { cell: unknown }).cell)] as [string, string]] : [];
+  const tile = typeof source.dashboardId === 'string' ? dashboardTileTitle(source.dashboardId, String(source.tileId)) : undefined;
+  const dashboard = tile ? [['Dashboard tile', `${tile} (${String(source.dashboardId)} / ${String(source.tileId)})`] as [string, string]] : [];
+  const cell = source.drill ? ((source.drill as { cell?: Record<string, unknown> }).cell ?? {}) : undefined;
+  const drill = cell ? [['Learners behind', describeCell(cell)] as [string, string]] : [];
+  const measures = query.measures.map((m) => memberOf(m)?.title ?? m).join(', ');
   return [
-    ['Export of', provenance.what],
+    ['Export of', tile ?? (cell ? `the learners behind ${measures}` : measures)],
     ...dashboard,
     ...drill,
     ['Data version', provenance.dataVersion],
@@ -85,6 +88,25 @@ export function aboutRows(provenance: ExportProvenance, rows: number, partial: s
     ['Incomplete period', partial ?? 'none'],
     ['Audit event', provenance.auditEventId],
   ];
+}
+
+/** 'Course completion: Courses', as the portal titles the dashboard and its tile; undefined for one this release does not have. */
+function dashboardTileTitle(dashboardId: string, tileId: string): string | undefined {
+  const dashboard = DASHBOARDS.find((d) => d.id === dashboardId);
+  const tile = dashboard?.tiles.find((t) => t.id === tileId);
+  return dashboard && tile ? `${dashboard.title}: ${tile.title}` : undefined;
+}
+
+/** The figure a drill list opened: each of its cell's values by the title of its column, or the whole figure. */
+function describeCell(cell: Record<string, unknown>): string {
+  const parts = Object.entries(cell).map(([key, value]) => {
+    // A time column's key is its dimension and grain ('CourseProgress.completedDate.month').
+    const [cube, dimension, grain] = key.split('.');
+    const member = memberOf(`${cube}.${dimension}`);
+    const grainTitle = grain ? ` (${GRANULARITY_TITLES[grain as Granularity] ?? grain})` : '';
+    return `${member?.title ?? key}${grainTitle} = ${filterValue(member, value)}`;
+  });
+  return parts.length > 0 ? parts.join('; ') : 'the whole figure (no row or bar of it chosen)';
 }
 
 /** The model's members by name, read once: the sheet names each as the portal titles it. */
