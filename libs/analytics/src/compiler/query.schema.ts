@@ -28,7 +28,12 @@ export const querySchema = z.strictObject({
     })
     .optional(),
   order: z.array(z.strictObject({ member, direction: z.enum(['asc', 'desc']) })).max(20).optional(),
-  limit: z.number().int().min(1).max(MAX_LIMIT).optional(),
+  limit: z
+    .number()
+    .int('a whole number of rows')
+    .min(1, 'at least 1 row')
+    .max(MAX_LIMIT, `at most ${MAX_LIMIT.toLocaleString('en-GB')} rows (an export has every row)`)
+    .optional(),
   offset: z.number().int().min(0).max(MAX_OFFSET).optional(),
   total: z.boolean().optional(),
 });
