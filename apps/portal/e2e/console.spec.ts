@@ -193,6 +193,33 @@ test.describe('explore', () => {
     await expect(result.getByRole('columnheader', { name: /^Enrolled \(fiscal year\)/ })).toBeVisible();
   });
 
+  test('a view saved as the session ends is filled in again after signing in, said not saved, and saves then', async ({ page, world, signIn, context }) => {
+    await signIn('admin');
+    const query = { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.status'] };
+    await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify(query), chart: 'table' }).toString()}`);
+    await expect(page.locator('section[data-tile="explore"]').getByRole('table')).toBeVisible();
+    await page.getByLabel('View name').fill('Enrolments by status');
+    await page.getByLabel('Share with my organisation').check();
+    await context.clearCookies({ name: 'kineo_session' });
+    await page.getByRole('button', { name: 'Save view' }).click();
+    await expect(page).toHaveURL(/\/sign-in\?expired=1&next=%2Fexplore/);
+    await page.getByLabel('Email').fill(world.logins.admin);
+    await page.getByLabel('Password').fill(world.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/explore\?/);
+    await expect(page.getByTestId('pending-save')).toHaveText('You were signed out before “Enrolments by status” was saved, so it was not. It is filled in again: save it now.');
+    await expect(page.getByLabel('View name')).toHaveValue('Enrolments by status');
+    await expect(page.getByLabel('Share with my organisation')).toBeChecked();
+    await page.getByRole('button', { name: 'Save view' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Saved “Enrolments by status”, shared' })).toBeVisible();
+    await expect(page.getByTestId('pending-save')).toHaveCount(0);
+    // Taken once: a reload does not bring it back.
+    await page.reload();
+    await expect(page.getByLabel('View name')).toHaveValue('');
+    await page.getByRole('button', { name: 'Delete view Enrolments by status' }).click();
+    await page.getByRole('group', { name: 'Delete view Enrolments by status?' }).getByRole('button', { name: 'Delete “Enrolments by status”' }).click();
+  });
+
   test('a coded field is filtered by choosing its label, and its values read as words in the chart and its table', async ({ page, signIn }) => {
     await signIn('admin');
     await page.goto('/explore');

@@ -2,8 +2,8 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useState, type FormEvent } from 'react';
-import { runOperation } from '@/app/_client/graphql-client';
+import { useEffect, useState, type FormEvent } from 'react';
+import { OperationError, runOperation } from '@/app/_client/graphql-client';
 import type { AnalyticsQueryInput } from '@/generated/browser/graphql';
 import { DeleteViewMutation, SavedViewsQuery, SaveViewMutation } from './explore.operations';
 import { EXPLORE_CHARTS, exploreHref, type ExploreChart, type ExploreState } from './explore-url.util';
@@ -19,14 +19,36 @@ export function SavedViewsPanel({ state, canSave }: SavedViewsPanelProps) {
   const views = useQuery({ queryKey: ['saved-views'], queryFn: () => runOperation(SavedViewsQuery) });
   const [name, setName] = useState('');
   const [shared, setShared] = useState(false);
+  // A save the session ended under comes back filled in once signed in again (the query is in the
+  // URL); read after the first render, which the server made without the browser's storage.
+  const [pending, setPending] = useState<PendingSave | undefined>(undefined);
+  const here = exploreHref(state);
+  useEffect(() => {
+    const found = takePendingSave(here);
+    if (!found) return;
+    setPending(found);
+    setName(found.name);
+    setShared(found.shared);
+    // Once, on arrival: later changes of the query are not a return from sign-in.
+  }, []);
   const [nameProblem, setNameProblem] = useState<string | null>(null);
   // A name the caller already has replaces that view: asked first. A deletion is asked first too.
   const [replacing, setReplacing] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<string | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['saved-views'] });
   const save = useMutation({
-    mutationFn: () => runOperation(SaveViewMutation, { input: { name: name.trim(), query: state.query, chart: state.chart, shared } }),
+    mutationFn: async () => {
+      // Kept until the gateway answers: a session that ended sends the page to sign in, and back here.
+      notePendingSave({ href: exploreHref(state), name: name.trim(), shared });
+      try {
+        return await runOperation(SaveViewMutation, { input: { name: name.trim(), query: state.query, chart: state.chart, shared } });
+      } catch (error) {
+        if (!(error instanceof OperationError) || error.code !== 'UNAUTHENTICATED') clearPendingSave();
+        throw error;
+      }
+    },
     onSuccess: () => {
+      clearPendingSave();
       // The next view starts unshared and unnamed: sharing is chosen for each view, never carried over.
       setName('');
       setShared(false);
@@ -104,6 +126,11 @@ export function SavedViewsPanel({ state, canSave }: SavedViewsPanelProps) {
           </div>
         </div>
       ) : null}
+      {pending && !save.data ? (
+        <p className="notice" role="status" data-testid="pending-save">
+          You were signed out before “{pending.name}” was saved, so it was not. It is filled in again: save it now.
+        </p>
+      ) : null}
       {save.data ? (
         <p className="notice" role="status">
           Saved “{save.data.saveView.name}”{save.data.saveView.shared ? ', shared with your organisation' : ''}.
@@ -151,4 +178,42 @@ export function SavedViewsPanel({ state, canSave }: SavedViewsPanelProps) {
       )}
     </section>
   );
+}
+
+interface PendingSave {
+  href: string;
+  name: string;
+  shared: boolean;
+}
+
+const PENDING_SAVE_KEY = 'kineo.pendingSave';
+
+function notePendingSave(save: PendingSave) {
+  try {
+    window.sessionStorage.setItem(PENDING_SAVE_KEY, JSON.stringify(save));
+  } catch {
+    // Storage refused (a private window's quota): the save simply is not remembered.
+  }
+}
+
+function clearPendingSave() {
+  try {
+    window.sessionStorage.removeItem(PENDING_SAVE_KEY);
+  } catch {
+    // As above.
+  }
+}
+
+/** The save the session ended under, when it was of this very view; taken once. */
+function takePendingSave(href: string): PendingSave | undefined {
+  if (typeof window === 'undefined') return undefined;
+  try {
+    const raw = window.sessionStorage.getItem(PENDING_SAVE_KEY);
+    if (!raw) return undefined;
+    window.sessionStorage.removeItem(PENDING_SAVE_KEY);
+    const saved = JSON.parse(raw) as Partial<PendingSave>;
+    return saved.href === href && typeof saved.name === 'string' && saved.name ? { href, name: saved.name, shared: saved.shared === true } : undefined;
+  } catch {
+    return undefined;
+  }
 }
