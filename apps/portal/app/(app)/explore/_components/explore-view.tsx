@@ -172,7 +172,15 @@ export function ExploreView() {
                   </p>
                 ) : null}
                 {chart === 'table' || groupings === 0 || unfit ? (
-                  <DataTable caption="Result" columns={result.columns} rows={rowsOf(result.rows)} locale={locale} />
+                  <DataTable
+                    caption="Result"
+                    columns={result.columns}
+                    rows={rowsOf(result.rows)}
+                    locale={locale}
+                    // Sorted by the warehouse (the query's order), so an answer the row limit cuts keeps the top rows of that order.
+                    sort={query.order?.[0] ? { key: query.order[0].member, direction: query.order[0].direction === 'desc' ? 'desc' : 'asc' } : null}
+                    onSort={(next) => setQuery({ order: [{ member: next.key, direction: next.direction }] })}
+                  />
                 ) : (
                   <ChartTile tile={tile} locale={locale} drillHref={() => ''} />
                 )}
