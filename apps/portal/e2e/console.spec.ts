@@ -160,6 +160,12 @@ test.describe('explore', () => {
     await page.getByRole('button', { name: 'Delete view Completion by organisation' }).click();
     const confirmDelete = page.getByRole('group', { name: 'Delete view Completion by organisation?' });
     await expect(confirmDelete).toContainText('Delete it for everyone it is shared with?');
+    // By keyboard: the question takes the focus, Escape keeps the view and gives the focus back to its Delete.
+    await expect(confirmDelete.getByRole('button', { name: 'Delete “Completion by organisation”' })).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(confirmDelete).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Delete view Completion by organisation' })).toBeFocused();
+    await page.getByRole('button', { name: 'Delete view Completion by organisation' }).click();
     await confirmDelete.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByRole('list', { name: 'Saved views' }).getByRole('link', { name: 'Completion by organisation' })).toBeVisible();
   });
@@ -181,6 +187,8 @@ test.describe('explore', () => {
     await page.getByLabel('Is', { exact: true }).selectOption({ label: 'Yes' });
     await page.getByRole('button', { name: 'Add filter' }).click();
     await expect(page.getByRole('group', { name: 'Filters' })).toContainText('Learners: Active = Yes');
+    // The keyboard goes on from "Where" (the button is disabled until the next value), not from the page's top.
+    await expect(page.getByLabel('Where')).toBeFocused();
     await expect(figure).toHaveText(onDashboard);
     expect(Number(everyone.replace(/\D/g, ''))).toBeGreaterThanOrEqual(Number(onDashboard.replace(/\D/g, '')));
 
@@ -238,6 +246,8 @@ test.describe('explore', () => {
     await expect(page.getByLabel('View name')).toHaveValue('');
     await page.getByRole('button', { name: 'Delete view Enrolments by status' }).click();
     await page.getByRole('group', { name: 'Delete view Enrolments by status?' }).getByRole('button', { name: 'Delete “Enrolments by status”' }).click();
+    // The deleted view's buttons are gone: the keyboard goes on from the list's heading.
+    await expect(page.getByRole('heading', { name: 'Saved views' })).toBeFocused();
   });
 
   test('a coded field is filtered by choosing its label, and its values read as words in the chart and its table', async ({ page, signIn }) => {

@@ -314,6 +314,11 @@ function DateRangeChoice({ range, onChange }: { range: [string, string] | undefi
   );
 }
 
+/** Moves the keyboard to an element once the change's navigation has drawn the page again. */
+function keepFocusOn(id: string) {
+  requestAnimationFrame(() => document.getElementById(id)?.focus());
+}
+
 /** A time grain as the menu says it. */
 const GRAIN_TITLES: Record<string, string> = {
   day: 'Day',
@@ -357,7 +362,16 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
               <span>
                 {title(f.member)} = {(f.values ?? []).map((v) => shown(f.member, v)).join(', ')}
               </span>
-              <button type="button" className="button small" onClick={() => onChange(filters.filter((_, j) => j !== i))} aria-label={`Remove filter ${title(f.member)}`}>
+              <button
+                type="button"
+                className="button small"
+                onClick={() => {
+                  onChange(filters.filter((_, j) => j !== i));
+                  // The button goes with its filter: the keyboard goes on from "Where", not the page's top.
+                  keepFocusOn('explore-filter-member');
+                }}
+                aria-label={`Remove filter ${title(f.member)}`}
+              >
                 Remove
               </button>
             </li>
@@ -406,6 +420,8 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
         onClick={() => {
           onChange([...filters, { member, operator: 'equals', values: [isYesNo ? value === 'true' : value.trim()] }]);
           setValue('');
+          // "Add filter" is disabled until the next value: the keyboard goes on from "Where", not the page's top.
+          keepFocusOn('explore-filter-member');
         }}
       >
         Add filter

@@ -58,11 +58,17 @@ export function SavedViewsPanel({ state, canSave }: SavedViewsPanelProps) {
   });
   const remove = useMutation({
     mutationFn: (id: string) => runOperation(DeleteViewMutation, { id }),
-    onSuccess: () => {
+    onSuccess: async () => {
       setDeleting(null);
-      return refresh();
+      await refresh();
+      // The button pressed is gone with its view: the keyboard goes on from the list's heading, not the page's top.
+      focusById('saved-views-heading');
     },
   });
+  const cancelDelete = (id: string) => {
+    setDeleting(null);
+    focusById(`delete-view-${id}`);
+  };
 
   const list = views.data?.savedViews ?? [];
   function submit(event: FormEvent) {
@@ -82,7 +88,9 @@ export function SavedViewsPanel({ state, canSave }: SavedViewsPanelProps) {
   const replaced = replacing === null ? undefined : list.find((v) => v.mine && v.name === replacing);
   return (
     <section className="tile" aria-labelledby="saved-views-heading">
-      <h2 id="saved-views-heading">Saved views</h2>
+      <h2 id="saved-views-heading" tabIndex={-1}>
+        Saved views
+      </h2>
       <form className="form-grid" onSubmit={submit} aria-label="Save this view">
         <div className="field">
           <label htmlFor="view-name">View name</label>
@@ -156,17 +164,24 @@ export function SavedViewsPanel({ state, canSave }: SavedViewsPanelProps) {
                 <Link href={exploreHref({ query: view.query as AnalyticsQueryInput, chart })}>{view.name}</Link>
                 <span className="muted">{view.mine ? (view.shared ? 'yours, shared' : 'yours') : `shared by ${view.ownerName}`}</span>
                 {view.mine && deleting !== view.id ? (
-                  <button type="button" className="button small" onClick={() => setDeleting(view.id)} aria-label={`Delete view ${view.name}`}>
+                  <button type="button" id={`delete-view-${view.id}`} className="button small" onClick={() => setDeleting(view.id)} aria-label={`Delete view ${view.name}`}>
                     Delete
                   </button>
                 ) : null}
                 {view.mine && deleting === view.id ? (
-                  <span className="confirm-inline" role="group" aria-label={`Delete view ${view.name}?`}>
+                  <span
+                    className="confirm-inline"
+                    role="group"
+                    aria-label={`Delete view ${view.name}?`}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Escape') cancelDelete(view.id);
+                    }}
+                  >
                     {view.shared ? 'Delete it for everyone it is shared with?' : 'Delete it?'}{' '}
-                    <button type="button" className="button small danger" onClick={() => remove.mutate(view.id)} disabled={remove.isPending}>
+                    <button type="button" className="button small danger" onClick={() => remove.mutate(view.id)} disabled={remove.isPending} autoFocus>
                       Delete “{view.name}”
                     </button>
-                    <button type="button" className="button small" onClick={() => setDeleting(null)}>
+                    <button type="button" className="button small" onClick={() => cancelDelete(view.id)}>
                       Cancel
                     </button>
                   </span>
@@ -216,4 +231,9 @@ function takePendingSave(href: string): PendingSave | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Moves the keyboard to an element once React has drawn it (it may be the one this change brings back). */
+function focusById(id: string) {
+  requestAnimationFrame(() => document.getElementById(id)?.focus());
 }
