@@ -243,6 +243,15 @@ describe('analytics over GraphQL on a Databricks tenant', () => {
     await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
     const [header, ...cells] = workbook.worksheets[0]!.getSheetValues().slice(1).map((row) => (row as unknown[]).slice(1));
     expect(header).toEqual(columns.map((c) => c.title));
+    // A figure shows as the screens show it, the number kept: a rate as a percentage, a count with thousands.
+    const firstRow = workbook.worksheets[0]!.getRow(2);
+    expect(columns.map((c, i) => [c.key, firstRow.getCell(i + 1).numFmt ?? null])).toEqual([
+      ['Learner.userId', null],
+      ['Learner.fullName', null],
+      ['CourseProgress.status', null],
+      ['CourseProgress.count', '#,##0'],
+      ['CourseProgress.completionRate', '0.0%'],
+    ]);
     // Cells keep their types: ids and counts are numbers, rates the query's doubles.
     // A coded cell (the status) is its label in the workbook, read by people, and its code in the CSV.
     const label = (c: (typeof columns)[number], v: unknown) => c.values?.find((coded) => coded.value === v)?.label ?? v;

@@ -17,6 +17,8 @@ export interface ExportColumn {
   key: string;
   title: string;
   type: 'string' | 'number' | 'boolean' | 'date';
+  /** How the screens show a figure: an XLSX cell keeps the number and shows it so (a rate 0.278 as 27.8%). */
+  format?: 'percent' | 'integer' | 'decimal' | 'hours' | 'days';
   /** A coded column's labels: an XLSX, read by people, shows them; a CSV, read by programs, keeps the codes. */
   values?: readonly { value: string; label: string }[];
 }
@@ -71,6 +73,15 @@ function csvValue(value: unknown, type: ExportColumn['type']): unknown {
 }
 
 
+/** Excel's number formats for the screens' figure formats: the cell holds the number, shown as the portal shows it. */
+const NUMBER_FORMATS: Record<NonNullable<ExportColumn['format']>, string> = {
+  percent: '0.0%',
+  integer: '#,##0',
+  decimal: '#,##0.00',
+  hours: '#,##0.0',
+  days: '#,##0.0',
+};
+
 /** Flushed to the zip stream every this many rows, so the sheet is never held whole. */
 const XLSX_COMMIT_EVERY = 1000;
 
@@ -83,10 +94,13 @@ function exceljs(): typeof ExcelJS {
 }
 
 async function writeXlsx(columns: ExportColumn[], chunks: AsyncIterable<Record<string, unknown>[]>, out: Writable, about?: ExportAbout): Promise<number> {
-  // Inline strings and no styles: a shared-strings table would grow with the export.
-  const workbook = new (exceljs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: false });
+  // Inline strings (a shared-strings table would grow with the export); styles are one per figure format, whatever the rows.
+  const workbook = new (exceljs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: true });
   const sheet = workbook.addWorksheet('Export');
-  sheet.columns = columns.map((c) => ({ key: c.key, header: c.title }));
+  sheet.columns = columns.map((c) => {
+    const numFmt = c.format ? NUMBER_FORMATS[c.format] : undefined;
+    return { key: c.key, header: c.title, ...(numFmt ? { style: { numFmt } } : {}) };
+  });
   const labels = columns.map((c) => (c.values?.length ? new Map<unknown, string>(c.values.map((v) => [v.value, v.label])) : undefined));
   let rows = 0;
   for await (const chunk of chunks) {
