@@ -163,8 +163,8 @@ export function demoCommand(context: () => CliContext): Command {
       for (const login of logins) {
         if (login.query) process.stdout.write(`\n${demoRequest(gateway, login)}\n`);
       }
-      process.stdout.write('\nTry:  npx kineo sql acme-health "select status, count(*) as n from gold.fact_course_progress group by 1 order by 1"\n');
-      process.stdout.write('Stop everything with: npx kineo stack down\n');
+      process.stdout.write('\nTry:  npm run kineo -- sql acme-health "select status, count(*) as n from gold.fact_course_progress group by 1 order by 1"\n');
+      process.stdout.write('Stop everything with: npm run kineo -- stack down\n');
     });
 }
 
