@@ -221,7 +221,7 @@ test.describe('explore', () => {
     expect(Math.min(...descending)).toBeGreaterThanOrEqual(Math.max(...ascending));
   });
 
-  test('a view saved as the session ends is filled in again after signing in, said not saved, and saves then', async ({ page, world, signIn, context }) => {
+  test('a view saved as the session ends is filled in again after signing in, said not saved, and saves then; an export asked for then goes to sign-in and back', async ({ page, world, signIn, context }) => {
     await signIn('admin');
     const query = { measures: ['CourseProgress.count'], dimensions: ['CourseProgress.status'] };
     await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify(query), chart: 'table' }).toString()}`);
@@ -248,6 +248,11 @@ test.describe('explore', () => {
     await page.getByRole('group', { name: 'Delete view Enrolments by status?' }).getByRole('button', { name: 'Delete “Enrolments by status”' }).click();
     // The deleted view's buttons are gone: the keyboard goes on from the list's heading.
     await expect(page.getByRole('heading', { name: 'Saved views' })).toBeFocused();
+
+    // An export asked for as the session ends goes to sign-in too, and back to this view.
+    await context.clearCookies({ name: 'kineo_session' });
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    await expect(page).toHaveURL(/\/sign-in\?expired=1&next=%2Fexplore%3Fq%3D/);
   });
 
   test('a coded field is filtered by choosing its label, and its values read as words in the chart and its table', async ({ page, signIn }) => {

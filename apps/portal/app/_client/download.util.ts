@@ -1,3 +1,5 @@
+import { signInPath } from '@/app/_shared/return-to';
+
 /** `kineo-my-team-reports-v3.csv`: what the person exported, as the screen names it, and the data version. */
 function fileNameFor(name: string, dataVersion: string | null, format: string): string {
   const base = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'export';
@@ -17,7 +19,10 @@ export async function downloadExport(request: Record<string, unknown>, name?: st
     body: JSON.stringify(request),
   });
   if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { message?: string };
+    const body = (await res.json().catch(() => ({}))) as { message?: string; code?: string };
+    // A session that ended (or an organisation suspended) goes to sign-in and back here, as every other request does.
+    const ended = body.code === 'UNAUTHENTICATED' ? 'expired' : body.code === 'TENANT_SUSPENDED' ? 'suspended' : undefined;
+    if (ended) window.location.assign(signInPath(ended, `${window.location.pathname}${window.location.search}`));
     throw new Error(body.message ?? `The export failed (HTTP ${res.status}).`);
   }
   const disposition = res.headers.get('content-disposition') ?? '';
