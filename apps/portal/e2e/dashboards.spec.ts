@@ -124,7 +124,7 @@ test.describe('dashboards', () => {
     await expect(table.locator(LEARNER_IDS)).toHaveCount(100);
   });
 
-  test("sorting an org admin's Reports orders the whole list in the warehouse, from its first page, and the CSV holds every learner in that order", async ({ page, world, signIn }) => {
+  test("sorting an org admin's Reports orders the whole list in the warehouse, from its first page, the link keeps the order, and the CSV holds every learner in that order", async ({ page, world, signIn }) => {
     const learners = world.noCertsLearners;
     await signIn('noCertsAdmin');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My team' }).click();
@@ -142,6 +142,17 @@ test.describe('dashboards', () => {
     await expect(reports.locator('[aria-busy]')).toHaveCount(0);
     const shown = await reports.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr.children[0]?.textContent ?? '').trim()));
     expect(shown).toHaveLength(25);
+    // The order is part of the link: a reload (or the link sent on) shows the table sorted as it was.
+    await expect(page).toHaveURL(/[?&]sort-reports=Learner\.fullName%3Aasc/);
+    await page.reload();
+    await expect(reports.locator('th[aria-sort="ascending"]').getByRole('button', { name: 'Learner', exact: true })).toBeVisible();
+    await expect(reports.locator('[aria-busy]')).toHaveCount(0);
+    await expect(reports.locator('tbody tr').first().locator('th, td').first()).toHaveText(shown[0]);
+    // Back takes the order off, as it takes a filter off.
+    await page.goBack();
+    await expect(reports.locator('th[aria-sort]')).toHaveCount(0);
+    await page.goForward();
+    await expect(reports.locator('th[aria-sort="ascending"]')).toHaveCount(1);
 
     const [download] = await Promise.all([page.waitForEvent('download'), reports.getByRole('button', { name: 'Export CSV' }).click()]);
     const { header, rows } = await readCsvDownload(download);

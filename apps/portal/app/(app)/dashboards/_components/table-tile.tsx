@@ -1,11 +1,13 @@
 'use client';
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { queryOf, rowsOf, type AnalyticsQueryInput, type Reach, type Row, type Tile } from './analytics.types';
 import { DataTable, PAGE_SIZES, type SortState } from './data-table';
 import { AnalyticsRowsQuery } from './dashboard.operations';
+import { hrefWith } from './dashboard-url.util';
 import { ExportButtons } from './export-buttons';
 
 /**
@@ -34,7 +36,25 @@ export function TableTile({
   const [chosenSize, setChosenSize] = useState<number | null>(null);
   useEffect(() => setChosenSize(rememberedPageSize()), []);
   const pageSize = tile.pageSize != null ? (chosenSize ?? tile.pageSize) : null;
-  const [sort, setSort] = useState<SortState | null>(null);
+  // The order chosen is part of the view: in the URL (`sort-<tile>=<column>:<asc|desc>`, no dot, so
+  // never read as a filter), so a link or a reload shows the table sorted as it was, and Back undoes it.
+  const router = useRouter();
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
+  const sortParam = `sort-${tile.id}`;
+  const inUrl = searchParams.get(sortParam);
+  // The order just chosen holds until the URL says otherwise (a second click before the first one's
+  // navigation lands turns that order, not the URL's old one).
+  const [chosen, setChosen] = useState<{ sort: SortState; over: string | null } | null>(null);
+  // Once the URL has moved (the navigation landed, or Back), it is the order again.
+  if (chosen && chosen.over !== inUrl) setChosen(null);
+  const sort = chosen && chosen.over === inUrl ? chosen.sort : sortFromParam(inUrl);
+  const setSort = (next: SortState) => {
+    setChosen({ sort: next, over: inUrl });
+    const params = new URLSearchParams(searchParams.toString());
+    params.set(sortParam, `${next.key}:${next.direction}`);
+    router.push(hrefWith(pathname, params), { scroll: false });
+  };
   // The page belongs to the list it was chosen in: new filters or reach start again at the first.
   const list = JSON.stringify([base, reach]);
   const [paging, setPaging] = useState({ list, page: 0 });
@@ -95,6 +115,14 @@ export function TableTile({
       ) : null}
     </div>
   );
+}
+
+/** 'Learner.overdueItems:desc' -> that column, descending; anything else, no order chosen. */
+function sortFromParam(value: string | null): SortState | null {
+  const at = value?.lastIndexOf(':') ?? -1;
+  if (!value || at <= 0) return null;
+  const direction = value.slice(at + 1);
+  return direction === 'asc' || direction === 'desc' ? { key: value.slice(0, at), direction } : null;
 }
 
 const PAGE_SIZE_KEY = 'kineo.rowsPerPage';
