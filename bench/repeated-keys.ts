@@ -7,27 +7,15 @@
 // written, and beside writing the same rows to Parquet, which the loader does anyway.
 //
 //   npm run bench:repeated-keys -- <bronze table folder or .parquet> <contract file name, e.g. scorm_tracks>
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { ALL_FILES } from '@kineo/contract';
 import { keyValue } from '@kineo/pipeline';
 import { duckdbDialect } from '@kineo/warehouse';
-
-const RUNS = Number(process.env.KINEO_BENCH_RUNS ?? 3);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { median, openBronzeFile, RUNS } from './bronze-file';
 
 async function main() {
-  const [source, table] = process.argv.slice(2);
-  const spec = ALL_FILES.find((s) => s.name === table);
-  if (!source || !fs.existsSync(source) || !spec) {
-    throw new Error('usage: npm run bench:repeated-keys -- <bronze table folder or .parquet file> <contract file name, e.g. scorm_tracks>');
-  }
-  const files = fs.statSync(source).isDirectory() ? path.join(source, '*.parquet') : source;
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '4GB' });
-  const connection = await instance.connect();
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-bench-repeated-keys-'));
+  const bronze = await openBronzeFile('repeated-keys');
+  const { spec, files, connection, work } = bronze;
+  const table = spec.name;
   try {
     const columns = spec.columns.map((c) => duckdbDialect.ident(c.name)).join(', ');
     await connection.run(`create temp table _load as select ${columns} from read_parquet(${duckdbDialect.literal(files)})`);
@@ -59,9 +47,7 @@ async function main() {
     }
     console.log(`  for scale: the same rows written to Parquet, as the loader writes them anyway ${(median(times) / 1000).toFixed(2).padStart(7)} s`);
   } finally {
-    connection.closeSync();
-    instance.closeSync();
-    fs.rmSync(work, { recursive: true, force: true });
+    bronze.close();
   }
 }
 

@@ -16,24 +16,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { ALL_FILES } from '@kineo/contract';
 import { hashAndCountLines, keyValue, lineBreakCheck } from '@kineo/pipeline';
 import { duckdbDialect } from '@kineo/warehouse';
-
-const RUNS = Number(process.env.KINEO_BENCH_RUNS ?? 3);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { median, openBronzeFile, RUNS } from './bronze-file';
 
 async function main() {
-  const [source, table] = process.argv.slice(2);
-  const spec = ALL_FILES.find((s) => s.name === table);
-  if (!source || !fs.existsSync(source) || !spec) {
-    throw new Error('usage: npm run bench:source-lines -- <bronze table folder or .parquet file> <contract file name, e.g. scorm_tracks>');
-  }
-  const files = fs.statSync(source).isDirectory() ? path.join(source, '*.parquet') : source;
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '4GB' });
-  const connection = await instance.connect();
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-bench-source-lines-'));
+  const bronze = await openBronzeFile('source-lines');
+  const { spec, files, connection, work } = bronze;
+  const table = spec.name;
   try {
     const names = spec.columns.map((c) => c.name);
     const ident = (name: string) => duckdbDialect.ident(name);
@@ -97,9 +87,7 @@ async function main() {
     });
     console.log(`  ${'for scale: the rows written to Parquet'.padEnd(50)}${written}`);
   } finally {
-    connection.closeSync();
-    instance.closeSync();
-    fs.rmSync(work, { recursive: true, force: true });
+    bronze.close();
   }
 }
 

@@ -18,7 +18,7 @@ export function partialPeriodHeader(period: PartialPeriod): string {
  */
 export function partialPeriodSentence(period: PartialPeriod, granularity: Granularity, columnTitle: string, locale: string): string {
   // 'fiscalQuarter' is a 'fiscal quarter', as the portal names it.
-  const name = granularity.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
+  const name = GRANULARITY_TITLES[granularity];
   const through = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${period.through}T00:00:00Z`));
   return `${periodLabel(period.value, granularity, locale)}: ${name} to date, to ${through}, so its figures are not a whole ${name}'s (the rows whose "${columnTitle}" is ${String(period.value)}).`;
 }

@@ -7,7 +7,7 @@ import type { ValueTone } from '@/generated/browser/graphql';
 import { dimensionColumns, measureColumns, queryOf, rowsOf, type AnalyticsQueryInput, type Cell, type Column, type Reach, type Row, type Tile } from './analytics.types';
 import { DataTable, sortRows, type SortState } from './data-table';
 import { ExportButtons } from './export-buttons';
-import { formatCell, formatShare } from './format.util';
+import { formatCell, formatShare, PERIOD_NAMES } from './format.util';
 
 // Calm, distinguishable hues, each at least 3:1 against white (WCAG non-text contrast).
 const PALETTE = ['#2f5d8a', '#c26a2e', '#3f7f5b', '#8a4f9e', '#9a7b1c', '#4d6f82', '#b04a5a', '#5a6270'];
@@ -224,16 +224,6 @@ function splitsPoints(rows: Row[], category: Column, dimension: Column): boolean
     return false;
   });
 }
-
-const PERIOD_NAMES: Record<string, string> = {
-  day: 'day',
-  week: 'week',
-  month: 'month',
-  quarter: 'quarter',
-  year: 'year',
-  fiscalYear: 'fiscal year',
-  fiscalQuarter: 'fiscal quarter',
-};
 
 /** The period of the chart's time axis the data's as-of falls inside, as the axis labels it. */
 interface PartialPoint {

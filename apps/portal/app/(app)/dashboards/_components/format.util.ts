@@ -80,3 +80,14 @@ export function formatPeriod([from, to]: readonly [string, string], locale?: str
   if (to === LATEST) return `From ${said(from)}`;
   return `${said(from)} – ${said(to)}`;
 }
+
+/** A time grain as a sentence names it ('fiscal year'); a menu capitalises it. */
+export const PERIOD_NAMES: Record<string, string> = {
+  day: 'day',
+  week: 'week',
+  month: 'month',
+  quarter: 'quarter',
+  year: 'year',
+  fiscalYear: 'fiscal year',
+  fiscalQuarter: 'fiscal quarter',
+};

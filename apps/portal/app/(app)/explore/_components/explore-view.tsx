@@ -12,7 +12,7 @@ import { DayRangeInputs, type DayRange } from '../../dashboards/_components/day-
 import { DataTable } from '../../dashboards/_components/data-table';
 import { useSearchableValues, ValueSearchBox, ValueSearchNote } from '../../dashboards/_components/filter-bar';
 import { ExportButtons } from '../../dashboards/_components/export-buttons';
-import { formatAsOf } from '../../dashboards/_components/format.util';
+import { formatAsOf, PERIOD_NAMES } from '../../dashboards/_components/format.util';
 import { useLocale } from '../../dashboards/_components/use-locale';
 import { ExploreMetaQuery } from './explore.operations';
 import { cubeOf, DEFAULT_LIMIT, EXPLORE_CHARTS, exploreHref, MAX_LIMIT, stateFromParams, type ExploreChart, type ExploreState } from './explore-url.util';
@@ -270,7 +270,7 @@ function TimeChoice({ cube, query, onChange }: { cube: Cube; query: AnalyticsQue
           >
             {(current.granularities ?? []).map((g) => (
               <option key={g} value={g}>
-                {GRAIN_TITLES[g] ?? g}
+                {grainTitle(g)}
               </option>
             ))}
           </select>
@@ -319,15 +319,10 @@ function keepFocusOn(id: string) {
   requestAnimationFrame(() => document.getElementById(id)?.focus());
 }
 
-/** A time grain as the menu says it. */
-const GRAIN_TITLES: Record<string, string> = {
-  day: 'Day',
-  week: 'Week',
-  month: 'Month',
-  quarter: 'Quarter',
-  year: 'Year',
-  fiscalYear: 'Fiscal year',
-  fiscalQuarter: 'Fiscal quarter',
+/** A time grain as the menu says it ('Fiscal year'). */
+const grainTitle = (grain: string) => {
+  const name = PERIOD_NAMES[grain] ?? grain;
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
 };
 
 /** A yes-or-no field's two values as the filter offers them. */
