@@ -15,6 +15,9 @@ export const RETURN_TO_COOKIE = 'kineo_return_to';
 /** The organisation this browser last signed in to with Microsoft, so the sign-in page offers it again. */
 export const SIGN_IN_TENANT_COOKIE = 'kineo_sign_in_tenant';
 
+/** An organisation's slug as a sign-in link names it (`?tenant=`). */
+export const TENANT_SLUG = /^[a-z0-9-]{3,40}$/;
+
 const PAGES = /^\/(dashboards|explore|onboarding|users|platform)(\/|\?|$)/;
 
 /**

@@ -5,16 +5,14 @@ import { redirect } from 'next/navigation';
 import { gatewayRequest } from '../_server/gateway';
 import { SignInOptionsQuery } from '../_server/session.operations';
 import { landingPath, readSession } from '../_server/session';
-import { RETURN_TO_PARAM, safeReturnPath, SIGN_IN_TENANT_COOKIE } from '../_shared/return-to';
+import { RETURN_TO_PARAM, safeReturnPath, SIGN_IN_TENANT_COOKIE, TENANT_SLUG } from '../_shared/return-to';
 import { SignInForm } from './sign-in-form';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
-const SLUG = /^[a-z0-9-]{3,40}$/;
-
 /** Whether the organisation named in the link (?tenant=<slug>) signs in with Microsoft; false when it cannot be told. */
 async function microsoftFor(tenant: string | undefined): Promise<boolean> {
-  if (!tenant || !SLUG.test(tenant)) return false;
+  if (!tenant || !TENANT_SLUG.test(tenant)) return false;
   try {
     const reply = await gatewayRequest(SignInOptionsQuery, { tenant });
     return reply.data?.tenantSignInOptions.microsoft ?? false;
@@ -65,7 +63,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           </a>
         </p>
       ) : null}
-      <SignInForm tenant={tenant && SLUG.test(tenant) ? tenant : undefined} returnTo={returnTo} />
+      <SignInForm tenant={tenant && TENANT_SLUG.test(tenant) ? tenant : undefined} returnTo={returnTo} />
       <p className="hint">
         <Link href="/reset-password">Forgot your password?</Link>
       </p>

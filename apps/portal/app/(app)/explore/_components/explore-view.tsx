@@ -3,6 +3,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useMemo, useState } from 'react';
+import { focusById } from '@/app/_client/focus.util';
 import { runOperation } from '@/app/_client/graphql-client';
 import { rowsOf, type AnalyticsFilterInput, type AnalyticsQueryInput, type Tile } from '../../dashboards/_components/analytics.types';
 import { ChartTile } from '../../dashboards/_components/chart-tile';
@@ -314,11 +315,6 @@ function DateRangeChoice({ range, onChange }: { range: [string, string] | undefi
   );
 }
 
-/** Moves the keyboard to an element once the change's navigation has drawn the page again. */
-function keepFocusOn(id: string) {
-  requestAnimationFrame(() => document.getElementById(id)?.focus());
-}
-
 /** A time grain as the menu says it ('Fiscal year'). */
 const grainTitle = (grain: string) => {
   const name = PERIOD_NAMES[grain] ?? grain;
@@ -363,7 +359,7 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
                 onClick={() => {
                   onChange(filters.filter((_, j) => j !== i));
                   // The button goes with its filter: the keyboard goes on from "Where", not the page's top.
-                  keepFocusOn('explore-filter-member');
+                  focusById('explore-filter-member');
                 }}
                 aria-label={`Remove filter ${title(f.member)}`}
               >
@@ -416,7 +412,7 @@ function FilterChoice({ cubes, filters, onChange }: { cubes: Cube[]; filters: An
           onChange([...filters, { member, operator: 'equals', values: [isYesNo ? value === 'true' : value.trim()] }]);
           setValue('');
           // "Add filter" is disabled until the next value: the keyboard goes on from "Where", not the page's top.
-          keepFocusOn('explore-filter-member');
+          focusById('explore-filter-member');
         }}
       >
         Add filter

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useEffect, useState, type FormEvent } from 'react';
+import { focusById } from '@/app/_client/focus.util';
 import { OperationError, runOperation } from '@/app/_client/graphql-client';
 import type { AnalyticsQueryInput } from '@/generated/browser/graphql';
 import { DeleteViewMutation, SavedViewsQuery, SaveViewMutation } from './explore.operations';
@@ -231,9 +232,4 @@ function takePendingSave(href: string): PendingSave | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Moves the keyboard to an element once React has drawn it (it may be the one this change brings back). */
-function focusById(id: string) {
-  requestAnimationFrame(() => document.getElementById(id)?.focus());
 }

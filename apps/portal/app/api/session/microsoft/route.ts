@@ -1,9 +1,12 @@
+import { cookies } from 'next/headers';
 import type { NextRequest } from 'next/server';
 import { gatewayPublicUrl } from '@/app/_server/gateway-health';
 import { isHttps } from '@/app/_server/same-origin';
-import { RETURN_TO_COOKIE, RETURN_TO_PARAM, safeReturnPath, SIGN_IN_TENANT_COOKIE } from '@/app/_shared/return-to';
+import { RETURN_TO_COOKIE, RETURN_TO_PARAM, safeReturnPath, SIGN_IN_TENANT_COOKIE, TENANT_SLUG } from '@/app/_shared/return-to';
 
-const SLUG = /^[a-z0-9-]{3,40}$/;
+/** Ten minutes: long enough to sign in at Microsoft, short enough not to send a later sign-in somewhere stale. */
+const RETURN_TO_SECONDS = 600;
+const A_YEAR_SECONDS = 365 * 24 * 3600;
 
 /**
  * "Sign in with Microsoft": notes where the person was going (a link opened without a session, a
@@ -11,15 +14,15 @@ const SLUG = /^[a-z0-9-]{3,40}$/;
  * gateway, which takes it to the organisation's Microsoft sign-in. The round trip through Microsoft
  * carries no return path of its own; /api/session/callback reads this cookie once it is back.
  */
-export function GET(request: NextRequest) {
+export async function GET(request: NextRequest) {
   const tenant = request.nextUrl.searchParams.get('tenant') ?? '';
-  if (!SLUG.test(tenant)) return Response.redirect(new URL('/sign-in', request.nextUrl), 303);
-  const headers = new Headers({ location: `${gatewayPublicUrl()}/auth/oidc/${encodeURIComponent(tenant)}/start`, 'cache-control': 'no-store' });
+  if (!TENANT_SLUG.test(tenant)) return Response.redirect(new URL('/sign-in', request.nextUrl), 303);
+  const jar = await cookies();
+  const options = { httpOnly: true, sameSite: 'lax' as const, secure: isHttps(request), path: '/' };
   const back = safeReturnPath(request.nextUrl.searchParams.get(RETURN_TO_PARAM));
-  const secure = isHttps(request) ? '; Secure' : '';
-  // Ten minutes: long enough to sign in at Microsoft, short enough not to send a later sign-in somewhere stale.
-  headers.append('set-cookie', back ? `${RETURN_TO_COOKIE}=${encodeURIComponent(back)}; Path=/; Max-Age=600; HttpOnly; SameSite=Lax${secure}` : `${RETURN_TO_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${secure}`);
+  if (back) jar.set(RETURN_TO_COOKIE, back, { ...options, maxAge: RETURN_TO_SECONDS });
+  else jar.delete(RETURN_TO_COOKIE);
   // The organisation, remembered by this browser: a link opened later without ?tenant= still offers Microsoft sign-in.
-  headers.append('set-cookie', `${SIGN_IN_TENANT_COOKIE}=${tenant}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax${secure}`);
-  return new Response(null, { status: 303, headers });
+  jar.set(SIGN_IN_TENANT_COOKIE, tenant, { ...options, maxAge: A_YEAR_SECONDS });
+  return new Response(null, { status: 303, headers: { location: `${gatewayPublicUrl()}/auth/oidc/${encodeURIComponent(tenant)}/start`, 'cache-control': 'no-store' } });
 }
