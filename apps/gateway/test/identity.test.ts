@@ -360,14 +360,29 @@ describe('identity: sessions, invitations, password resets, user management and 
 
     it("refuses an invitation beyond the plan's seats with PLAN_LIMIT, counting members and pending invitations", async () => {
       const subscription = await prisma.subscription.findFirstOrThrow({ where: { tenantId: acme.id } });
-      const taken = (await prisma.membership.count({ where: { tenantId: acme.id, deactivatedAt: null } })) +
-        (await prisma.invitation.count({ where: { tenantId: acme.id, status: 'pending', expiresAt: { gt: new Date() } } }));
-      await prisma.subscription.update({ where: { id: subscription.id }, data: { seatLimit: taken } });
+      const members = await prisma.membership.count({ where: { tenantId: acme.id, deactivatedAt: null } });
+      const invitations = await prisma.invitation.count({ where: { tenantId: acme.id, status: 'pending', expiresAt: { gt: new Date() } } });
+      const taken = members + invitations;
+      const seats = async (who = 'admin@acme.test') => graphql<{ seats: Record<string, number | null> }>(app, '{ seats { limit used members invitations free } }', bearer((await signIn(who)).token));
+      await prisma.subscription.update({ where: { id: subscription.id }, data: { seatLimit: taken + 1 } });
       try {
+        // What the admin is shown before inviting: one seat left, then none once an invitation takes it.
+        expect((await seats()).body.data!.seats).toEqual({ limit: taken + 1, used: taken, members, invitations, free: 1 });
+        expect((await invite(`email: "last-seat@acme.test", role: viewer`)).body.errors).toBeUndefined();
+        expect((await seats()).body.data!.seats).toEqual({ limit: taken + 1, used: taken + 1, members, invitations: invitations + 1, free: 0 });
         const full = await invite(`email: "one-too-many@acme.test", role: viewer`);
         expect(full.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'PLAN_LIMIT' } })]);
-        expect(full.body.errors![0]!.message).toContain(`The plan allows ${taken} people`);
+        expect(full.body.errors![0]!.message).toBe(
+          `The plan allows ${taken + 1} people (members and pending invitations); ${taken + 1} seats are taken, so 1 more do not fit (0 free). Deactivate someone or withdraw an invitation, or ask Kineo for a plan with more seats.`,
+        );
         expect(await prisma.invitation.count({ where: { email: 'one-too-many@acme.test' } })).toBe(0);
+        // Withdrawing the invitation gives its seat back.
+        const last = await prisma.invitation.findFirstOrThrow({ where: { email: 'last-seat@acme.test', status: 'pending' } });
+        const headers = bearer((await signIn('admin@acme.test')).token);
+        expect((await graphql(app, `mutation { revokeInvitation(invitationId: ${q(last.id)}) }`, headers)).body.errors).toBeUndefined();
+        expect((await seats()).body.data!.seats).toMatchObject({ used: taken, free: 1 });
+        // Only the org admin sees the plan's seats.
+        expect(codeOf(await seats('manager@acme.test'))).toBe('FORBIDDEN');
       } finally {
         await prisma.subscription.update({ where: { id: subscription.id }, data: { seatLimit: null } });
       }

@@ -222,6 +222,37 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     expect(event).toMatchObject({ actor: opsUserId, details: { from: 'starter', to: 'professional' } });
   });
 
+  it('refuses a plan too small for the seats taken, counting pending invitations as the Users page does and not deactivated members', async () => {
+    const globex = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex' } });
+    const { user } = await new UserService(prisma).create({ email: 'seated@globex.test', password: PASSWORD, grant: { tenantSlug: 'globex', role: 'viewer' }, actor: 'test' });
+    const members = await prisma.membership.count({ where: { tenantId: globex.id, deactivatedAt: null } });
+    const pending = await prisma.invitation.count({ where: { tenantId: globex.id, status: 'pending', expiresAt: { gt: new Date() } } });
+    // One seat more than the starter plan's 50, in invitations not accepted yet.
+    const extra = 51 - members - pending;
+    const expiresAt = new Date(Date.now() + 86_400_000);
+    await prisma.invitation.createMany({
+      data: Array.from({ length: extra }, (_, i) => ({ tenantId: globex.id, email: `seat-${i}@globex.test`, role: 'viewer' as const, tokenHash: `seat-test-${i}`, expiresAt })),
+    });
+    try {
+      const refused = await ops('mutation { changePlan(slug: "globex", plan: "starter") { slug } }');
+      expect(refused.body.errors).toEqual([
+        expect.objectContaining({
+          message: 'The starter plan allows 50 people (members and pending invitations) and "globex" has 51; its org admin deactivates people or withdraws invitations before it moves to this plan.',
+          extensions: { code: 'PLAN_LIMIT' },
+        }),
+      ]);
+      // A deactivated member frees their seat, as the Users page tells the org admin.
+      await prisma.membership.updateMany({ where: { tenantId: globex.id, userId: user.id }, data: { deactivatedAt: new Date() } });
+      const moved = await ops<{ changePlan: { plan: { code: string } } }>('mutation { changePlan(slug: "globex", plan: "starter") { plan { code } } }');
+      expect(moved.body.errors).toBeUndefined();
+      expect(moved.body.data!.changePlan.plan.code).toBe('starter');
+    } finally {
+      await prisma.invitation.deleteMany({ where: { tenantId: globex.id, tokenHash: { startsWith: 'seat-test-' } } });
+      await prisma.membership.deleteMany({ where: { userId: user.id } });
+      await prisma.user.delete({ where: { id: user.id } });
+    }
+  });
+
   it('offboards only when the confirmation repeats the slug, suspending the tenant at once and queuing the same job as the CLI', async () => {
     const initech = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'initech' } });
     const wrong = await ops('mutation { offboardTenant(slug: "initech", confirm: "initech-please") { jobId } }');
@@ -310,7 +341,7 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
 
       await expect(
         new UserService(prisma).create({ email: 'second@globex.test', password: PASSWORD, grant: { tenantSlug: 'globex', role: 'viewer' }, actor: 'test' }),
-      ).rejects.toMatchObject({ code: 'PLAN_LIMIT', message: expect.stringContaining('allows 1 users and this organisation has 1') });
+      ).rejects.toMatchObject({ code: 'PLAN_LIMIT', message: expect.stringContaining('allows 1 people (members and pending invitations) and this organisation has 1;') });
       expect(await prisma.user.count({ where: { email: 'second@globex.test' } })).toBe(0);
     });
   });

@@ -86,6 +86,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
     await kineo(['tenant', 'create', EMPTY_TENANT.slug, '--name', EMPTY_TENANT.name, '--wait'], env);
     await kineo(['user', 'create', logins.emptyAdmin, '--tenant', EMPTY_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
+    await fillEverySeat(stack, EMPTY_TENANT.slug);
 
     await kineo(['tenant', 'create', ONBOARD_TENANT.slug, '--name', ONBOARD_TENANT.name, '--wait'], env);
     await kineo(['user', 'create', logins.onboardAdmin, '--tenant', ONBOARD_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
@@ -115,6 +116,18 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   } catch (error) {
     await teardown();
     throw error;
+  }
+}
+
+/** Gives the tenant's subscription exactly the seats its members take now: its Users page has none free. */
+async function fillEverySeat(stack: TestStack, slug: string): Promise<void> {
+  const prisma = createPrismaClient(stack.databaseUrl, { poolSize: 1 });
+  try {
+    const tenant = await prisma.tenant.findUniqueOrThrow({ where: { slug } });
+    const members = await prisma.membership.count({ where: { tenantId: tenant.id, deactivatedAt: null } });
+    await prisma.subscription.updateMany({ where: { tenantId: tenant.id, status: 'active' }, data: { seatLimit: members } });
+  } finally {
+    await prisma.$disconnect();
   }
 }
 

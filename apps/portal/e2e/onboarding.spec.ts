@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FakeOidcProvider } from '@kineo/testkit';
+import type { Page } from '@playwright/test';
 import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './fixtures';
 
 const INVITEE = 'new.viewer@hooli.example';
@@ -130,6 +131,10 @@ test.describe('onboarding an organisation', () => {
     await page.goto('/users');
     await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
     await expect(page.getByTestId('members')).toContainText(world.logins.onboardAdmin);
+    // The plan's seats, above the form; an invitation holds one until it is accepted.
+    const before = await seatsShown(page);
+    expect(before.taken).toBe(before.members + before.invitations);
+    expect(before.free).toBe(before.limit - before.taken);
     await page.getByLabel('Email').fill(INVITEE);
     await page.getByLabel('Role').selectOption('viewer');
     // Granted one organisation with the invitation (with everything below it).
@@ -139,6 +144,7 @@ test.describe('onboarding an organisation', () => {
     await page.getByRole('button', { name: 'Send the invitation' }).click();
     const link = (await page.getByTestId('invitation-link').textContent()) ?? '';
     expect(link).toContain('/accept-invitation?token=');
+    await expect.poll(() => seatsShown(page)).toEqual({ ...before, taken: before.taken + 1, invitations: before.invitations + 1, free: before.free - 1 });
     // The invitation not accepted yet says what the viewer will see: that organisation, by name.
     await expect(page.getByTestId('pending').locator(`tr[data-email="${INVITEE}"]`).locator('td').nth(1)).toHaveText(granted);
     // The managers invited in one action above: each named from the published data, the id under it.
@@ -168,6 +174,9 @@ test.describe('onboarding an organisation', () => {
     // Back on Users: the viewer is a member now, seeing the organisation granted with the invitation,
     // and is granted a second one.
     await page.reload();
+    // Accepted: the seat the invitation held is the member's now.
+    const joined = { ...before, taken: before.taken + 1, members: before.members + 1, free: before.free - 1 };
+    await expect.poll(() => seatsShown(page)).toEqual(joined);
     const row = page.getByTestId('members').locator(`tr[data-email="${INVITEE}"]`);
     const sees = row.locator('td').nth(1);
     await expect(sees).toHaveText(granted);
@@ -192,6 +201,8 @@ test.describe('onboarding an organisation', () => {
     await confirm.getByRole('button', { name: 'Deactivate Nia Viewer' }).click();
     await expect(page.getByTestId('member-changed')).toHaveText('Nia Viewer is deactivated: signed out, and their seat is free. Reactivate them from Change.');
     await expect(status).toHaveText('Deactivated');
+    // As the message says, the seat is free again.
+    await expect.poll(() => seatsShown(page)).toEqual({ ...joined, taken: joined.taken - 1, members: joined.members - 1, free: joined.free + 1 });
     await expectNoSeriousA11yViolations(page);
     await row.getByRole('button', { name: `Change ${INVITEE}` }).click();
     await page.getByRole('button', { name: 'Reactivate' }).click();
@@ -300,6 +311,22 @@ test.describe('onboarding an organisation', () => {
   });
 });
 
+test.describe('an organisation with every seat taken', () => {
+  test('the Users page says so and how to free one, and offers no invitation that would be refused', async ({ page, signIn }) => {
+    await signIn('emptyAdmin');
+    await page.goto('/users');
+    const seats = page.getByTestId('seats');
+    await expect(seats).toHaveText(
+      'Seats: 1 of 1 taken (1 member and 0 invitations pending); 0 free. Every seat is taken: deactivate someone or withdraw an invitation below to invite someone else, or ask Kineo for a plan with more seats.',
+    );
+    const send = page.getByRole('button', { name: 'Send the invitation' });
+    await expect(send).toBeDisabled();
+    // The reason is read with the button.
+    expect(await send.getAttribute('aria-describedby')).toBe(await seats.getAttribute('id'));
+    await expectNoSeriousA11yViolations(page);
+  });
+});
+
 test.describe('users of a large organisation', () => {
   test("a long hierarchy in a viewer's organisations is narrowed as you type, what is ticked staying in sight", async ({ page, signIn }) => {
     // This tenant's learners sit in over 100 organisations, some sharing a name ("Payroll").
@@ -326,3 +353,12 @@ test.describe('users of a large organisation', () => {
     await expectNoSeriousA11yViolations(page);
   });
 });
+
+/** The Users page's seats line, as numbers. */
+async function seatsShown(page: Page): Promise<{ taken: number; limit: number; members: number; invitations: number; free: number }> {
+  const text = (await page.getByTestId('seats').textContent()) ?? '';
+  const match = /^Seats: ([\d,]+) of ([\d,]+) taken \(([\d,]+) members? and ([\d,]+) invitations? pending\); ([\d,]+) free\./.exec(text);
+  if (!match) throw new Error(`The seats line reads "${text}"`);
+  const [taken, limit, members, invitations, free] = match.slice(1).map((n) => Number(n.replace(/,/g, '')));
+  return { taken, limit, members, invitations, free };
+}

@@ -1,26 +1,23 @@
-import { Prisma } from '@kineo/db';
+import { Prisma, seatsTaken, type SeatsTaken } from '@kineo/db';
 import { AuthError } from './auth.exception';
 
 type Db = Prisma.TransactionClient;
 
-export interface SeatUsage {
+export interface SeatUsage extends SeatsTaken {
   /** Null when the tenant has no current subscription (nothing to enforce). */
   limit: number | null;
-  /** Active memberships plus pending, unexpired invitations (each will become a membership). */
-  used: number;
 }
 
 export async function seatUsage(db: Db, tenantId: string, now: Date = new Date()): Promise<SeatUsage> {
-  const [subscription, members, pending] = await Promise.all([
+  const [subscription, taken] = await Promise.all([
     db.subscription.findFirst({
       where: { tenantId, status: { in: ['trialing', 'active', 'past_due'] } },
       include: { plan: true },
       orderBy: { periodStart: 'desc' },
     }),
-    db.membership.count({ where: { tenantId, deactivatedAt: null } }),
-    db.invitation.count({ where: { tenantId, status: 'pending', expiresAt: { gt: now } } }),
+    seatsTaken(db, tenantId, now),
   ]);
-  return { limit: subscription ? (subscription.seatLimit ?? subscription.plan.seatLimit) : null, used: members + pending };
+  return { limit: subscription ? (subscription.seatLimit ?? subscription.plan.seatLimit) : null, ...taken };
 }
 
 /**
@@ -35,7 +32,7 @@ export async function assertSeats(db: Db, tenantId: string, seats: number, alrea
     const free = Math.max(0, limit - (used - alreadyCounted));
     throw new AuthError(
       'PLAN_LIMIT',
-      `The plan allows ${limit} people (members and pending invitations); ${used - alreadyCounted} seats are taken, so ${seats} more do not fit (${free} free). Deactivate someone, revoke an invitation or upgrade the plan.`,
+      `The plan allows ${limit} people (members and pending invitations); ${used - alreadyCounted} seats are taken, so ${seats} more do not fit (${free} free). Deactivate someone or withdraw an invitation, or ask Kineo for a plan with more seats.`,
       { limit, used: used - alreadyCounted, requested: seats },
     );
   }

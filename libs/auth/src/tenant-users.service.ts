@@ -1,7 +1,7 @@
 import { dbCall, type PrismaClient, type TenantRole } from '@kineo/db';
 import { AuthError } from './auth.exception';
 import { assertOrganisationIds, type AdminActor } from './invitation.service';
-import { assertSeats } from './seat-limit.util';
+import { assertSeats, seatUsage, type SeatUsage } from './seat-limit.util';
 import type { SessionStore } from './session-store.service';
 import { assertTenantGrant } from './user.service';
 
@@ -35,6 +35,11 @@ export class TenantUserService {
   async list(tenantId: string): Promise<TenantMember[]> {
     const rows = await dbCall(() => this.prisma.membership.findMany({ where: { tenantId }, include: memberInclude, orderBy: { user: { email: 'asc' } } }));
     return rows.map((m) => this.member(m));
+  }
+
+  /** The seats the organisation's plan has and how many its members and pending invitations take. */
+  async seats(tenantId: string): Promise<SeatUsage> {
+    return dbCall(() => seatUsage(this.prisma, tenantId));
   }
 
   async changeRole(actor: AdminActor, membershipId: string, role: string, lmsUserId?: number): Promise<TenantMember> {

@@ -1,3 +1,4 @@
+import type { Prisma } from '../generated/prisma';
 import type { PrismaClient } from './client';
 import { DomainError } from '@kineo/errors';
 import { dbCall } from './tenants';
@@ -83,17 +84,31 @@ export function formatBytes(bytes: number): string {
   return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
-/**
- * Refuses a new membership when every seat is taken. Call it in the same path that creates the
- * membership (invitations, `kineo user create`); it counts memberships, not pending invitations.
- */
+/** The seats an organisation's people take; one count for every check and screen (invitations, `kineo user create`, plan changes, the Users page). */
+export interface SeatsTaken {
+  /** Memberships not deactivated (deactivating someone frees their seat). */
+  members: number;
+  /** Invitations pending and not expired: each holds a seat until it is accepted, withdrawn or expires. */
+  invitations: number;
+  used: number;
+}
+
+export async function seatsTaken(db: Pick<Prisma.TransactionClient, 'membership' | 'invitation'>, tenantId: string, now: Date = new Date()): Promise<SeatsTaken> {
+  const [members, invitations] = await Promise.all([
+    db.membership.count({ where: { tenantId, deactivatedAt: null } }),
+    db.invitation.count({ where: { tenantId, status: 'pending', expiresAt: { gt: now } } }),
+  ]);
+  return { members, invitations, used: members + invitations };
+}
+
+/** Refuses a new membership when every seat is taken (`seatsTaken`). Call it in the same path that creates the membership. */
 export async function assertSeatAvailable(prisma: PrismaClient, tenantId: string): Promise<void> {
   const limits = await planLimitsOf(prisma, tenantId);
-  const seats = await dbCall(() => prisma.membership.count({ where: { tenantId } }));
-  if (seats >= limits.seatLimit) {
+  const { used } = await dbCall(() => seatsTaken(prisma, tenantId));
+  if (used >= limits.seatLimit) {
     throw new PlanLimitError(
-      `The ${limits.plan} plan allows ${limits.seatLimit} users and this organisation has ${seats}; remove a user or change the plan first.`,
-      { limit: 'seats', seatLimit: limits.seatLimit, seats },
+      `The ${limits.plan} plan allows ${limits.seatLimit} people (members and pending invitations) and this organisation has ${used}; deactivate someone, withdraw an invitation or change the plan first.`,
+      { limit: 'seats', seatLimit: limits.seatLimit, seats: used },
     );
   }
 }

@@ -1,6 +1,6 @@
 import type { PrismaClient } from './client';
 import type { Tenant, TenantStatus } from '../generated/prisma';
-import { PlanLimitError } from './plan-limits';
+import { PlanLimitError, seatsTaken } from './plan-limits';
 import { canonicalLocale, dbCall, TenantError, TenantService, validateNewTenant, type TenantWithSubscription } from './tenants';
 
 /**
@@ -40,10 +40,10 @@ export class TenantLifecycleService {
       if (current?.planCode === plan.code) {
         throw new TenantError('PLAN_UNCHANGED', `Tenant "${slug}" is already on the ${plan.code} plan.`, { slug, planCode });
       }
-      const seats = await this.prisma.membership.count({ where: { tenantId: tenant.id } });
+      const { used: seats } = await seatsTaken(this.prisma, tenant.id);
       if (seats > plan.seatLimit) {
         throw new PlanLimitError(
-          `The ${plan.code} plan allows ${plan.seatLimit} users and "${slug}" has ${seats}; remove users before moving it to this plan.`,
+          `The ${plan.code} plan allows ${plan.seatLimit} people (members and pending invitations) and "${slug}" has ${seats}; its org admin deactivates people or withdraws invitations before it moves to this plan.`,
           { limit: 'seats', seatLimit: plan.seatLimit, seats },
         );
       }

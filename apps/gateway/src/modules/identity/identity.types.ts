@@ -97,6 +97,24 @@ export class InvitationType extends InvitationFields {
   delivery!: LinkDelivery;
 }
 
+@ObjectType('Seats', { description: "The people the organisation's plan allows, and how many seats are taken: members (not deactivated) and invitations still pending." })
+export class SeatsType {
+  @Field(() => Int, { nullable: true, description: 'Null when the organisation has no current plan: nothing limits it.' })
+  limit!: number | null;
+
+  @Field(() => Int, { description: 'Members plus pending invitations.' })
+  used!: number;
+
+  @Field(() => Int)
+  members!: number;
+
+  @Field(() => Int, { description: 'Pending, unexpired invitations: each holds a seat until it is accepted, withdrawn or expires.' })
+  invitations!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Seats left to invite someone to; null when there is no limit.' })
+  free!: number | null;
+}
+
 @ObjectType('PendingInvitation', { description: 'An invitation not accepted yet (its link is not kept, so it is not shown).' })
 export class PendingInvitationType extends InvitationFields {
   @Field(() => GraphQLISODateTime)

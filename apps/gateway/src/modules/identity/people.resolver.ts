@@ -2,7 +2,7 @@ import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { InvitationService, OidcService, TenantUserService, type TenantContext } from '@kineo/auth';
 import type { TenantRole } from '@kineo/db';
 import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
-import { InvitationType, ManagerInvitationsType, PendingInvitationType, TenantMemberType, TenantRoleEnum } from './identity.types';
+import { InvitationType, ManagerInvitationsType, PendingInvitationType, SeatsType, TenantMemberType, TenantRoleEnum } from './identity.types';
 import { LmsPeopleService } from './lms-people.service';
 import { ManagerInvitationsService } from './manager-invitations.service';
 
@@ -23,6 +23,13 @@ export class PeopleResolver {
   @Roles('org_admin')
   async users(@CurrentTenant() tenant: TenantContext): Promise<TenantMemberType[]> {
     return this.lmsPeople.withNames(tenant, await this.members.list(tenant.tenantId));
+  }
+
+  @Query(() => SeatsType, { description: "The plan's seats and how many are taken: what decides whether an invitation fits." })
+  @Roles('org_admin')
+  async seats(@CurrentTenant() tenant: TenantContext): Promise<SeatsType> {
+    const usage = await this.members.seats(tenant.tenantId);
+    return { ...usage, free: usage.limit === null ? null : Math.max(0, usage.limit - usage.used) };
   }
 
   @Query(() => [PendingInvitationType], { description: 'Invitations sent and not accepted yet.' })

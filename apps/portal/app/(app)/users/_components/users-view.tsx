@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { InvitationSent } from '@/app/_client/invitation-sent';
-import type { InviteUserMutationVariables, MemberFieldsFragment } from '@/generated/browser/graphql';
+import type { InviteUserMutationVariables, MemberFieldsFragment, UsersQuery as UsersQueryResult } from '@/generated/browser/graphql';
 import { useLocale } from '../../dashboards/_components/use-locale';
 import { useOrganisations } from '@/app/_client/organisations';
 import { lmsUserIdOf, ROLE_CHOICES, RoleFields, type RoleChoice } from './role-fields';
@@ -33,7 +33,7 @@ export function UsersView() {
 
   return (
     <div className="steps">
-      <InviteForm />
+      <InviteForm seats={users.data?.seats} />
       <section className="card" aria-labelledby="members-title">
         <h2 id="members-title">People</h2>
         {users.error ? (
@@ -116,7 +116,19 @@ export function UsersView() {
   );
 }
 
-function InviteForm() {
+type Seats = UsersQueryResult['seats'];
+
+/** What the plan's seats allow, in words: taken, of which members and invitations, and what is free. */
+export function seatsSentence(seats: Seats, locale: string): string {
+  const count = (n: number) => new Intl.NumberFormat(locale).format(n);
+  const people = (n: number, one: string, many: string) => `${count(n)} ${n === 1 ? one : many}`;
+  const parts = `${people(seats.members, 'member', 'members')} and ${people(seats.invitations, 'invitation', 'invitations')} pending`;
+  if (seats.limit === null || seats.free === null) return `Seats: ${count(seats.used)} taken (${parts}); the plan sets no limit.`;
+  return `Seats: ${count(seats.used)} of ${count(seats.limit)} taken (${parts}); ${count(seats.free)} free.`;
+}
+
+function InviteForm({ seats }: { seats: Seats | undefined }) {
+  const locale = useLocale();
   const client = useQueryClient();
   const [email, setEmail] = useState('');
   const [choice, setChoice] = useState<RoleChoice>(NEW_CHOICE);
@@ -142,9 +154,17 @@ function InviteForm() {
   }
 
   const sent = invite.data?.inviteUser;
+  const full = seats?.free === 0;
+  const seatsId = useId();
   return (
     <section className="card" aria-labelledby="invite-title">
       <h2 id="invite-title">Invite someone</h2>
+      {seats ? (
+        <p id={seatsId} className={full ? 'notice' : 'hint'} data-testid="seats">
+          {seatsSentence(seats, locale)}
+          {full ? ' Every seat is taken: deactivate someone or withdraw an invitation below to invite someone else, or ask Kineo for a plan with more seats.' : null}
+        </p>
+      ) : null}
       <form className="form" onSubmit={submit}>
         {problem ? (
           <p id={errorId} className="notice error" role="alert">
@@ -154,7 +174,7 @@ function InviteForm() {
         <label htmlFor={emailId}>Email</label>
         <input id={emailId} type="email" required value={email} onChange={(event) => setEmail(event.target.value)} aria-describedby={problem ? errorId : undefined} />
         <RoleFields value={choice} onChange={setChoice} errorId={problem ? errorId : undefined} />
-        <button type="submit" className="button primary" disabled={invite.isPending}>
+        <button type="submit" className="button primary" disabled={invite.isPending || full} aria-describedby={seats ? seatsId : undefined}>
           {invite.isPending ? 'Inviting…' : 'Send the invitation'}
         </button>
       </form>

@@ -29,6 +29,13 @@ export const UsersQuery = graphql(`
       organisationIds
       expiresAt
     }
+    seats {
+      limit
+      used
+      members
+      invitations
+      free
+    }
   }
 `);
 
