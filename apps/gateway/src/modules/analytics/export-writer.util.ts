@@ -82,6 +82,13 @@ const NUMBER_FORMATS: Record<NonNullable<ExportColumn['format']>, string> = {
   days: '#,##0.0',
 };
 
+/**
+ * A date column's cells are Excel dates shown as the API and the CSV write them (2025-06-01), so they
+ * sort, filter and group by month in Excel; a value with a time of day shows it too.
+ */
+const DATE_FORMAT = 'yyyy-mm-dd';
+const DATE_TIME_FORMAT = 'yyyy-mm-dd hh:mm:ss';
+
 /** Flushed to the zip stream every this many rows, so the sheet is never held whole. */
 const XLSX_COMMIT_EVERY = 1000;
 
@@ -98,14 +105,18 @@ async function writeXlsx(columns: ExportColumn[], chunks: AsyncIterable<Record<s
   const workbook = new (exceljs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: true });
   const sheet = workbook.addWorksheet('Export');
   sheet.columns = columns.map((c) => {
-    const numFmt = c.format ? NUMBER_FORMATS[c.format] : undefined;
-    return { key: c.key, header: c.title, ...(numFmt ? { style: { numFmt } } : {}) };
+    const numFmt = c.type === 'date' ? DATE_FORMAT : c.format ? NUMBER_FORMATS[c.format] : undefined;
+    return { key: c.key, header: c.title, ...(numFmt ? { style: { numFmt } } : {}), ...(c.type === 'date' ? { width: 12 } : {}) };
   });
   const labels = columns.map((c) => (c.values?.length ? new Map<unknown, string>(c.values.map((v) => [v.value, v.label])) : undefined));
   let rows = 0;
   for await (const chunk of chunks) {
     for (const row of chunk) {
-      sheet.addRow(columns.map((c, i) => xlsxValue(labels[i]?.get(row[c.key]) ?? row[c.key], c.type))).commit();
+      const added = sheet.addRow(columns.map((c, i) => xlsxValue(labels[i]?.get(row[c.key]) ?? row[c.key], c.type)));
+      columns.forEach((c, i) => {
+        if (c.type === 'date' && hasTimeOfDay(added.getCell(i + 1).value)) added.getCell(i + 1).numFmt = DATE_TIME_FORMAT;
+      });
+      added.commit();
       rows += 1;
       if (rows % XLSX_COMMIT_EVERY === 0 && out.writableNeedDrain) await once(out, 'drain');
     }
@@ -128,10 +139,32 @@ async function writeXlsx(columns: ExportColumn[], chunks: AsyncIterable<Record<s
 function xlsxValue(value: unknown, type: ExportColumn['type']): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  // A date stays text (both drivers return dates as ISO text): a Date cell would have Excel shift
-  // the calendar day by the reader's time zone.
-  if (type === 'date') return value instanceof Date ? value.toISOString().slice(0, 10) : value;
+  if (type === 'date') return excelDate(value);
   return value;
+}
+
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * A date as a Date cell. Both drivers return dates as ISO text, which is a calendar day with no time
+ * zone; as a Date at midnight UTC it is a whole day in Excel's serial numbering (exceljs counts from
+ * the UTC time), and an Excel date has no time zone, so every reader sees the same day. Text that is
+ * not an ISO date stays text.
+ */
+function excelDate(value: unknown): unknown {
+  if (value instanceof Date) return value;
+  if (typeof value !== 'string') return value;
+  const day = ISO_DAY.exec(value);
+  if (day) return new Date(Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])));
+  if (!ISO_DATE_TIME.test(value)) return value;
+  // Without an offset, the time is as the warehouse holds it (UTC); with one, converted to UTC.
+  const parsed = new Date(/(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value.replace(' ', 'T') : `${value.replace(' ', 'T')}Z`);
+  return Number.isNaN(parsed.getTime()) ? value : parsed;
+}
+
+function hasTimeOfDay(value: unknown): boolean {
+  return value instanceof Date && value.getTime() % 86_400_000 !== 0;
 }
 
 /** A file name for an export: letters, digits and dashes from what it is, and the data version. */
