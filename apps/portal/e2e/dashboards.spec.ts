@@ -615,6 +615,12 @@ test.describe('dashboards', () => {
     // The chart is not left empty: with no rate in any year it draws the counts, and says so and why.
     await expect(courses.locator('.recharts-line:not(.partial-period) path.recharts-curve')).toHaveCount(2);
     expect(await courses.locator('.recharts-legend-item-text').allTextContents()).toEqual(['Completed', 'Enrolments']);
+    // Where everyone enrolled completed, the two lines are one: Enrolments is drawn thin inside a wide
+    // Completed, so neither hides the other.
+    expect(await courses.locator('.recharts-line:not(.partial-period) path.recharts-curve').evaluateAll((paths) => paths.map((p) => p.getAttribute('stroke-width')))).toEqual([
+      '4',
+      '2',
+    ]);
     await expect(courses.getByTestId('drawn-instead')).toHaveText(
       'Completion rate is empty for every fiscal year shown, so the chart draws Completed and Enrolments instead.',
     );

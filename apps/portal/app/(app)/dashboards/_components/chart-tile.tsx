@@ -418,10 +418,18 @@ function renderChart(
         />
         <Legend itemSorter={inOrderOf(plotted.map((m) => m.title))} />
         {plotted.map((m, i) => (
-          <Line key={m.key} type="monotone" dataKey={m.key} name={m.title} stroke={PALETTE[i % PALETTE.length]} isAnimationActive={false} />
+          <Line
+            key={m.key}
+            type="monotone"
+            dataKey={m.key}
+            name={m.title}
+            stroke={PALETTE[i % PALETTE.length]}
+            strokeWidth={measureLineWidth(i, plotted.length)}
+            isAnimationActive={false}
+          />
         ))}
         {partialAt >= 0
-          ? plotted.map((m, i) => partialLine(`${m.key}${PARTIAL_KEY}`, m.title, PALETTE[i % PALETTE.length]))
+          ? plotted.map((m, i) => partialLine(`${m.key}${PARTIAL_KEY}`, m.title, PALETTE[i % PALETTE.length], undefined, measureLineWidth(i, plotted.length)))
           : null}
       </LineChart>
     );
@@ -586,9 +594,30 @@ function hatch(id: string, colour: string) {
 }
 
 
+/**
+ * The lines of several measures over one axis, each drawn narrower than the one before it, so a line
+ * that equals another (Completed = Enrolments in a year everyone finished) shows as a thin line inside
+ * a wide one rather than hiding it.
+ */
+export function measureLineWidth(index: number, lines: number): number {
+  return lines > 1 ? 2 + 2 * Math.min(lines - 1 - index, 3) : 2;
+}
+
 /** The dashed part of a line, into and out of the incomplete period: not a series of its own in the legend. */
-function partialLine(dataKey: string, name: string, stroke: string, dot?: false) {
+function partialLine(dataKey: string, name: string, stroke: string, dot?: false, strokeWidth = 2) {
   return (
-    <Line key={dataKey} className="partial-period" type="monotone" dataKey={dataKey} name={name} stroke={stroke} strokeDasharray="6 4" legendType="none" dot={dot} isAnimationActive={false} />
+    <Line
+      key={dataKey}
+      className="partial-period"
+      type="monotone"
+      dataKey={dataKey}
+      name={name}
+      stroke={stroke}
+      strokeWidth={strokeWidth}
+      strokeDasharray="6 4"
+      legendType="none"
+      dot={dot}
+      isAnimationActive={false}
+    />
   );
 }
