@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FakeOidcProvider } from '@kineo/testkit';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './fixtures';
 
 const INVITEE = 'new.viewer@hooli.example';
@@ -65,9 +65,18 @@ test.describe('onboarding an organisation', () => {
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, 'onboarding');
 
-    // Every manager of the hierarchy just published, in one action.
+    // Every manager of the hierarchy just published, in one action, the plan's seats in sight: each
+    // invitation takes one.
+    const step = page.getByRole('region', { name: '4. Invite your managers' });
+    const seatsBefore = await seatsShown(step);
     await page.getByRole('button', { name: 'Invite every manager in the hierarchy' }).click();
-    await expect(page.getByRole('status').filter({ hasText: /invited of \d+ managers/ })).toBeVisible();
+    const outcome = page.getByRole('status').filter({ hasText: /invited of \d+ managers/ });
+    await expect(outcome).toBeVisible();
+    const invited = Number(/^(\d+) invited/.exec((await outcome.textContent()) ?? '')?.[1]);
+    expect(invited).toBeGreaterThan(0);
+    await expect
+      .poll(() => seatsShown(step))
+      .toEqual({ ...seatsBefore, taken: seatsBefore.taken + invited, invitations: seatsBefore.invitations + invited, free: seatsBefore.free - invited });
 
     // The fiscal-year step read the settings before the publish, so it sends a new month unconfirmed:
     // the gateway refuses it, and the step asks what it asks of published data instead of showing an error.
@@ -355,7 +364,7 @@ test.describe('users of a large organisation', () => {
 });
 
 /** The Users page's seats line, as numbers. */
-async function seatsShown(page: Page): Promise<{ taken: number; limit: number; members: number; invitations: number; free: number }> {
+async function seatsShown(page: Page | Locator): Promise<{ taken: number; limit: number; members: number; invitations: number; free: number }> {
   const text = (await page.getByTestId('seats').textContent()) ?? '';
   const match = /^Seats: ([\d,]+) of ([\d,]+) taken \(([\d,]+) members? and ([\d,]+) invitations? pending\); ([\d,]+) free\./.exec(text);
   if (!match) throw new Error(`The seats line reads "${text}"`);

@@ -1,21 +1,36 @@
 'use client';
 
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { runOperation } from '@/app/_client/graphql-client';
-import { InviteAllManagersMutation } from './onboarding.operations';
+import { seatsSentence } from '@/app/_client/seats';
+import { useLocale } from '../../dashboards/_components/use-locale';
+import { InviteAllManagersMutation, SeatsQuery } from './onboarding.operations';
 
-/** Step 4: every manager the published hierarchy knows, invited in one action. */
+/** Step 4: every manager the published hierarchy knows, invited in one action, the plan's seats in sight. */
 export function InviteManagersStep({ published }: { published: boolean }) {
-  const invite = useMutation({ mutationFn: () => runOperation(InviteAllManagersMutation) });
+  const client = useQueryClient();
+  const locale = useLocale();
+  const seats = useQuery({ queryKey: ['seats'], queryFn: () => runOperation(SeatsQuery) });
+  const invite = useMutation({
+    mutationFn: () => runOperation(InviteAllManagersMutation),
+    // Whatever the answer, the seats may have changed (or someone else took them): read them again.
+    onSettled: () => client.invalidateQueries({ queryKey: ['seats'] }),
+  });
   const result = invite.data?.inviteAllManagers;
   return (
     <section className="card step" aria-labelledby="step-invite">
       <h2 id="step-invite">4. Invite your managers</h2>
       <p>
         Each manager sees the dashboards of the people below them in the hierarchy. Invite them all at once, or one by one on the{' '}
-        <Link href="/users">Users</Link> page.
+        <Link href="/users">Users</Link> page. Each invitation takes one of the plan&apos;s seats; if they do not all fit, none is sent and the
+        message says how many are free.
       </p>
+      {seats.data ? (
+        <p className="hint" data-testid="seats">
+          {seatsSentence(seats.data.seats, locale)}
+        </p>
+      ) : null}
       <button type="button" className="button primary" onClick={() => invite.mutate()} disabled={!published || invite.isPending}>
         {invite.isPending ? 'Inviting…' : 'Invite every manager in the hierarchy'}
       </button>

@@ -102,6 +102,18 @@ export const RebuildMutation = graphql(`
   }
 `);
 
+export const SeatsQuery = graphql(`
+  query Seats {
+    seats {
+      limit
+      used
+      members
+      invitations
+      free
+    }
+  }
+`);
+
 export const InviteAllManagersMutation = graphql(`
   mutation InviteAllManagers {
     inviteAllManagers {

@@ -4,7 +4,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { InvitationSent } from '@/app/_client/invitation-sent';
-import type { InviteUserMutationVariables, MemberFieldsFragment, UsersQuery as UsersQueryResult } from '@/generated/browser/graphql';
+import type { InviteUserMutationVariables, MemberFieldsFragment } from '@/generated/browser/graphql';
+import { seatsSentence, type Seats } from '@/app/_client/seats';
 import { useLocale } from '../../dashboards/_components/use-locale';
 import { useOrganisations } from '@/app/_client/organisations';
 import { lmsUserIdOf, ROLE_CHOICES, RoleFields, type RoleChoice } from './role-fields';
@@ -114,17 +115,6 @@ export function UsersView() {
       <PendingInvitations invitations={users.data?.pendingInvitations ?? []} date={date} orgName={orgName} />
     </div>
   );
-}
-
-type Seats = UsersQueryResult['seats'];
-
-/** What the plan's seats allow, in words: taken, of which members and invitations, and what is free. */
-export function seatsSentence(seats: Seats, locale: string): string {
-  const count = (n: number) => new Intl.NumberFormat(locale).format(n);
-  const people = (n: number, one: string, many: string) => `${count(n)} ${n === 1 ? one : many}`;
-  const parts = `${people(seats.members, 'member', 'members')} and ${people(seats.invitations, 'invitation', 'invitations')} pending`;
-  if (seats.limit === null || seats.free === null) return `Seats: ${count(seats.used)} taken (${parts}); the plan sets no limit.`;
-  return `Seats: ${count(seats.used)} of ${count(seats.limit)} taken (${parts}); ${count(seats.free)} free.`;
 }
 
 function InviteForm({ seats }: { seats: Seats | undefined }) {
