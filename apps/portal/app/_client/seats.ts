@@ -1,7 +1,18 @@
-import type { SeatsQuery } from '@/generated/browser/graphql';
+import { graphql } from '@/generated/browser';
+import type { SeatFieldsFragment } from '@/generated/browser/graphql';
 
 /** The gateway's `seats`, as the Users page and the onboarding's invitation step read it. */
-export type Seats = SeatsQuery['seats'];
+export const SeatFields = graphql(`
+  fragment SeatFields on Seats {
+    limit
+    used
+    members
+    invitations
+    free
+  }
+`);
+
+export type Seats = SeatFieldsFragment;
 
 /** What the plan's seats allow, in words: taken, of which members and invitations, and what is free. */
 export function seatsSentence(seats: Seats, locale: string): string {

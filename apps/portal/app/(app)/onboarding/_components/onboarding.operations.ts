@@ -105,11 +105,7 @@ export const RebuildMutation = graphql(`
 export const SeatsQuery = graphql(`
   query Seats {
     seats {
-      limit
-      used
-      members
-      invitations
-      free
+      ...SeatFields
     }
   }
 `);

@@ -30,11 +30,7 @@ export const UsersQuery = graphql(`
       expiresAt
     }
     seats {
-      limit
-      used
-      members
-      invitations
-      free
+      ...SeatFields
     }
   }
 `);
