@@ -113,6 +113,20 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     expect(globexView).toEqual({ slug: 'globex', storageBytes: 0, rows: null, dataVersion: 0, lastLoad: null, lastBuild: null });
   });
 
+  it("shows no gold rows for an offboarded tenant, whose data is removed, and its last version's number", async () => {
+    const tenants = new TenantService(prisma);
+    const gone = await tenants.create({ slug: 'soylent', name: 'Soylent', actor: 'test' });
+    await prisma.buildRun.create({
+      data: { tenantId: gone.id, kind: 'build', status: 'succeeded', dataVersion: 2, stages: [{ stage: 'publish', status: 'succeeded', details: { rows: 1234 } }] },
+    });
+    await prisma.tenant.update({ where: { id: gone.id }, data: { dataVersion: 2, status: 'active' } });
+    type Shown = { tenant: { rows: number | null; dataVersion: number; status: string } };
+    const shown = () => ops<Shown>('{ tenant(slug: "soylent") { rows dataVersion status } }');
+    expect((await shown()).body.data!.tenant).toEqual({ rows: 1234, dataVersion: 2, status: 'active' });
+    await prisma.tenant.update({ where: { id: gone.id }, data: { status: 'offboarded' } });
+    expect((await shown()).body.data!.tenant).toEqual({ rows: null, dataVersion: 2, status: 'offboarded' });
+  });
+
   describe('provisionTenant', () => {
     it('creates the tenant as `kineo tenant create` does, queues its provisioning and audits the ops user', async () => {
       const reply = await ops<{ provisionTenant: { jobId: string; tenant: { slug: string; name: string; status: string; fiscalYearStartMonth: number; plan: { code: string } } } }>(

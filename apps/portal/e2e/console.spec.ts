@@ -78,6 +78,25 @@ test.describe('ops console', () => {
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, 'ops-tenant');
   });
+
+  test("an offboarded tenant's data reads as removed in the fleet and on its page, never as rows still held", async ({ page, signIn, world }) => {
+    await signIn('ops');
+    await page.getByLabel('Search tenants').fill(world.offboarded.slug);
+    const row = page.getByTestId('fleet').getByRole('row', { name: new RegExp(world.offboarded.name) });
+    await expect(row).toBeVisible();
+    await expect(row).toContainText('offboarded');
+    // The version and rows columns: what was published is gone.
+    await expect(row.getByRole('cell', { name: 'removed', exact: true })).toBeVisible();
+    await expect(row.getByRole('cell', { name: /^\d[\d,]*$/ })).toHaveCount(0);
+    await row.getByRole('link', { name: world.offboarded.name }).click();
+    await expect(page.getByRole('heading', { level: 1, name: world.offboarded.name })).toBeVisible();
+    await expect(page.getByTestId('data-version')).toHaveText("Removed at offboarding (the last version was 1; the audit log has each table's rows as they were)");
+    await expect(page.locator('dt:text-is("Gold rows") + dd')).toHaveText('—');
+    // Nothing is offered that needs the data or the tenant: no rollups refresh, no second offboarding.
+    await expect(page.getByRole('button', { name: 'Refresh rollups' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: `Offboard ${world.offboarded.slug}` })).toHaveCount(0);
+    await expectNoSeriousA11yViolations(page);
+  });
 });
 
 test.describe('a new organisation', () => {

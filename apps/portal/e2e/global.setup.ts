@@ -20,6 +20,8 @@ const NO_CERTS_USERS = 4800;
 const EMPTY_TENANT = { slug: 'initech', name: 'Initech' };
 /** Nothing loaded either: its org admin goes through onboarding in the browser (upload, report, build, invitations). */
 const ONBOARD_TENANT = { slug: 'hooli', name: 'Hooli Learning' };
+/** Loaded once, then offboarded: its data is removed, which the ops console says. */
+const OFFBOARDED_TENANT = { slug: 'soylent', name: 'Soylent Learning' };
 /** Published by an earlier release: one history fact lacks a column this release reads, so one tile fails. */
 const STALE_GOLD_TENANT = { slug: 'umbrella', name: 'Umbrella Care' };
 const AS_OF = '2026-06-30';
@@ -93,6 +95,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const onboardExport = path.join(stack.dir, 'export-onboard');
     await kineo(['generate', onboardExport, '--users', '50', '--seed', '13', '--years', '1', '--as-of', AS_OF, '--json'], env);
 
+    await kineo(['tenant', 'create', OFFBOARDED_TENANT.slug, '--name', OFFBOARDED_TENANT.name, '--wait'], env);
+    await kineo(['ingest', OFFBOARDED_TENANT.slug, onboardExport, '--as-of', AS_OF, '--json'], env);
+    await kineo(['tenant', 'offboard', OFFBOARDED_TENANT.slug, '--confirm', OFFBOARDED_TENANT.slug, '--json'], env);
+
     await kineo(['tenant', 'create', STALE_GOLD_TENANT.slug, '--name', STALE_GOLD_TENANT.name, '--wait'], env);
     await kineo(['user', 'create', logins.staleGoldAdmin, '--tenant', STALE_GOLD_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
     await publishStaleGold(stack, TENANT.slug, STALE_GOLD_TENANT.slug, AS_OF);
@@ -108,6 +114,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       manager,
       noCertsLearners,
       onboard: { tenant: ONBOARD_TENANT, exportDir: onboardExport },
+      offboarded: OFFBOARDED_TENANT,
     };
     const worldFile = path.join(stack.dir, 'world.json');
     fs.writeFileSync(worldFile, JSON.stringify(world, null, 2));

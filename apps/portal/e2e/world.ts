@@ -27,6 +27,8 @@ export interface World {
   noCertsLearners: number;
   /** The organisation onboarded in the browser, and the generated LMS export its admin uploads. */
   onboard: { tenant: { slug: string; name: string }; exportDir: string };
+  /** An organisation loaded once (version 1) and then offboarded by `kineo tenant offboard`. */
+  offboarded: { slug: string; name: string };
 }
 
 export const WORLD_FILE_ENV = 'KINEO_PORTAL_E2E_WORLD';

@@ -17,7 +17,7 @@ export interface FleetEntry {
   lastLoad: IngestionRun | null;
   lastBuild: BuildRun | null;
   lastBuildChecks: CheckCounts;
-  /** Gold rows of the published version, as recorded at publish; null before a first publish that recorded them. */
+  /** Gold rows of the published version, as recorded at publish; null before a first publish that recorded them, and once offboarded. */
   rows: number | null;
 }
 
@@ -59,7 +59,9 @@ export class FleetService {
           : null,
       ]),
     );
-    return { tenant, lastLoad, lastBuild, lastBuildChecks: checkCounts(lastBuild?.checks), rows: publishedRows(published) };
+    // An offboarded tenant's data is gone (its row counts are in the audit log's evidence): no rows to show.
+    const rows = tenant.status === 'offboarded' ? null : publishedRows(published);
+    return { tenant, lastLoad, lastBuild, lastBuildChecks: checkCounts(lastBuild?.checks), rows };
   }
 }
 

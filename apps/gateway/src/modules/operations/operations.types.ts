@@ -144,7 +144,7 @@ export class FleetTenantView {
   @Field({ description: "BCP 47 tag the portal formats the tenant's numbers and dates in, e.g. en-GB." })
   locale!: string;
 
-  @Field(() => Int, { description: 'The published data version; 0 before the first publish.' })
+  @Field(() => Int, { description: "The published data version; 0 before the first publish. Once offboarded, the last version's number (its data is removed)." })
   dataVersion!: number;
 
   @Field(() => FleetLoadView, { nullable: true })
@@ -153,7 +153,7 @@ export class FleetTenantView {
   @Field(() => BuildRunView, { nullable: true, description: 'The latest load build or rebuild, with its checks.' })
   lastBuild!: BuildRunView | null;
 
-  @Field(() => Float, { nullable: true, description: 'Gold rows of the published version, counted at publish; null before one.' })
+  @Field(() => Float, { nullable: true, description: 'Gold rows of the published version, counted at publish; null before one, and once offboarded (its data is removed).' })
   rows!: number | null;
 
   @Field(() => Float, {

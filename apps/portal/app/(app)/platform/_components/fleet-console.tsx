@@ -108,7 +108,7 @@ export function FleetConsole() {
                     <td>{t.lastBuild ? `${t.lastBuild.checksPassed} passed, ${t.lastBuild.checksFailed} failed` : '—'}</td>
                     <td className="num">{formatCount(t.rows, locale)}</td>
                     <td className="num">
-                      {t.dataVersion}
+                      {t.status === 'offboarded' ? <span title={`Removed at offboarding; the last version was ${t.dataVersion}`}>removed</span> : t.dataVersion}
                       {t.goldRebuild ? (
                         <span className={`badge badge-${t.goldRebuild.state === 'failed' ? 'failed' : 'stale'} block`} title={t.goldRebuild.missing.join(', ')}>
                           {goldRebuildText(t.goldRebuild)}

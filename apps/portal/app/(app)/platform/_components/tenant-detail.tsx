@@ -76,7 +76,11 @@ export function TenantDetail({ slug }: { slug: string }) {
               <dt>Plan</dt>
               <dd>{tenant.plan ? `${tenant.plan.name} (${formatCount(tenant.plan.seatLimit, locale)} seats, ${formatCount(tenant.plan.rowLimit, locale)} rows a load)` : '—'}</dd>
               <dt>Data version</dt>
-              <dd>{tenant.dataVersion}</dd>
+              <dd data-testid="data-version">
+                {tenant.status === 'offboarded'
+                  ? `Removed at offboarding (the last version was ${tenant.dataVersion}; the audit log has each table's rows as they were)`
+                  : tenant.dataVersion}
+              </dd>
               <dt>Rollups</dt>
               <dd data-testid="rollups">{rollupsDetail(tenant.rollups)}</dd>
               {tenant.goldRebuild ? (
