@@ -43,10 +43,11 @@ interface Result {
   rollup: string | null;
   hasMore: boolean;
   total: number | null;
-  partialPeriod: { column: string; value: string | number; through: string } | null;
+  partialPeriod: { column: string; value: string | number; through: string; reason: string } | null;
+  partialStart: { column: string; value: string | number; from: string } | null;
 }
 
-const RESULT = 'columns { key member type values { value label tone } } rows dataVersion asOf cached rollup hasMore total partialPeriod { column value through }';
+const RESULT = 'columns { key member type values { value label tone } } rows dataVersion asOf cached rollup hasMore total partialPeriod { column value through reason } partialStart { column value from }';
 
 
 describe('analytics over GraphQL, on a generated tenant loaded through the real pipeline', () => {
@@ -740,20 +741,41 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       const series = (granularity: string) => ({ measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity } });
       const through = '2025-06-29';
       const month = await answer('acmeAdmin', series('month'));
-      expect(month.partialPeriod).toEqual({ column: 'CourseProgress.completedDate.month', value: '2025-06-01', through });
+      expect(month.partialPeriod).toEqual({ column: 'CourseProgress.completedDate.month', value: '2025-06-01', through, reason: 'asOf' });
       // The mark names a row of the series as the rows carry it.
       expect(month.rows.map((r) => r['CourseProgress.completedDate.month'])).toContain('2025-06-01');
       expect((await answer('acmeAdmin', series('month'))).partialPeriod).toEqual(month.partialPeriod);
-      expect((await answer('acmeAdmin', series('quarter'))).partialPeriod).toEqual({ column: 'CourseProgress.completedDate.quarter', value: '2025-04-01', through });
-      expect((await answer('acmeAdmin', series('fiscalYear'))).partialPeriod).toEqual({ column: 'CourseProgress.completedDate.fiscalYear', value: 2025, through });
+      expect((await answer('acmeAdmin', series('quarter'))).partialPeriod).toEqual({ column: 'CourseProgress.completedDate.quarter', value: '2025-04-01', through, reason: 'asOf' });
+      expect((await answer('acmeAdmin', series('fiscalYear'))).partialPeriod).toEqual({ column: 'CourseProgress.completedDate.fiscalYear', value: 2025, through, reason: 'asOf' });
       expect((await answer('acmeAdmin', series('week'))).partialPeriod).toBeNull();
       expect((await answer('acmeAdmin', series('day'))).partialPeriod).toBeNull();
       expect((await answer('acmeAdmin', { measures: ['CourseProgress.completed'] })).partialPeriod).toBeNull();
       // A manager's series (from the facts, not a rollup) and the dashboard's chart carry it too.
       expect((await answer('manager', series('month'))).partialPeriod).toEqual(month.partialPeriod);
       const board = await dashboard('acmeAdmin', 'learning-activity');
-      expect(board.tiles['hours-by-month']!.result.partialPeriod).toEqual({ column: 'LearningTime.date.month', value: '2025-06-01', through });
+      expect(board.tiles['hours-by-month']!.result.partialPeriod).toEqual({ column: 'LearningTime.date.month', value: '2025-06-01', through, reason: 'asOf' });
       expect(board.tiles['scorm-summary']!.result.partialPeriod).toBeNull();
+      expect(month.partialStart).toBeNull();
+    });
+
+    it('mark the months a chosen period starts and ends inside: "Activity on" from 8 December to 15 June', async () => {
+      const range = [{ member: 'LearningTime.date', operator: 'inDateRange', values: ['2024-12-08', '2025-06-15'] }];
+      const board = await dashboard('acmeAdmin', 'learning-activity', range);
+      const result = board.tiles['hours-by-month']!.result;
+      expect(result.partialStart).toEqual({ column: 'LearningTime.date.month', value: '2024-12-01', from: '2024-12-08' });
+      expect(result.partialPeriod).toEqual({ column: 'LearningTime.date.month', value: '2025-06-01', through: '2025-06-15', reason: 'range' });
+      // Both are rows of the chart: its first month, December from the 8th, and its last, June to the 15th.
+      const months = result.rows.map((r) => r['LearningTime.date.month']);
+      expect(months[0]).toBe('2024-12-01');
+      expect(months[months.length - 1]).toBe('2025-06-01');
+      // A range of whole months marks neither end.
+      const whole = await dashboard('acmeAdmin', 'learning-activity', [{ member: 'LearningTime.date', operator: 'inDateRange', values: ['2024-12-01', '2025-05-31'] }]);
+      expect(whole.tiles['hours-by-month']!.result).toMatchObject({ partialStart: null, partialPeriod: null });
+      // An export of the tile says so in its headers and its About sheet.
+      const exported = await app.inject({ method: 'POST', url: '/exports', headers: as('acmeAdmin'), payload: { format: 'csv', dashboardId: 'learning-activity', tileId: 'hours-by-month', filters: range } });
+      expect(exported.statusCode).toBe(200);
+      expect(exported.headers['x-kineo-partial-start']).toBe('column=LearningTime.date.month;value=2024-12-01;from=2024-12-08');
+      expect(exported.headers['x-kineo-partial-period']).toBe('column=LearningTime.date.month;value=2025-06-01;through=2025-06-15');
     });
 
     it('explain what is wrong with a query the model cannot answer', async () => {
@@ -1096,7 +1118,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect(lines[0]!.split(',')).toHaveLength(expected.columns.length);
       expect(lines.slice(1)).toEqual(expected.rows.map((r) => expected.columns.map((c) => String((r[c.key] as string | number | null) ?? '')).join(',')));
       const audit = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: acme.id, action: 'analytics.exported' }, orderBy: { id: 'desc' } });
-      expect(audit.details).toMatchObject({ format: 'csv', partialPeriod: { column: 'CourseProgress.completedDate.month', value: '2025-06-01', through: '2025-06-29' } });
+      expect(audit.details).toMatchObject({ format: 'csv', partialPeriod: { column: 'CourseProgress.completedDate.month', value: '2025-06-01', through: '2025-06-29', reason: 'asOf' } });
 
       const xlsx = await exportOf('acmeAdmin', { format: 'xlsx', query });
       expect(xlsx.statusCode).toBe(200);

@@ -603,6 +603,24 @@ test.describe('dashboards', () => {
     await expect(byMonth.locator('.recharts-line.partial-period path[stroke-dasharray]').first()).toBeAttached();
   });
 
+  test('a chosen period starting and ending inside months says so of its first and last months, drawn dashed', async ({ page, signIn }) => {
+    await signIn('admin');
+    // "Activity on" from 8 December 2025 to 15 June 2026: December holds 24 of its days, June 15.
+    await page.goto('/dashboards/learning-activity?LearningTime.date=2025-12-08..2026-06-15');
+    const byMonth = tile(page, 'hours-by-month');
+    await expect(byMonth.getByTestId('partial-start')).toHaveText(
+      "Dec 2025: from 8 Dec only, where the chosen period starts, so its figures are not a whole month's (the dashed part of the line).",
+    );
+    await expect(byMonth.getByTestId('partial-period')).toHaveText("Jun 2026: to 15 Jun only, where the chosen period ends, so its figures are not a whole month's (the dashed part of the line).");
+    // Both ends dashed: each line's dashed part runs out of December and into June.
+    const dashed = byMonth.locator('.recharts-line.partial-period path.recharts-curve');
+    await expect(dashed.first()).toBeAttached();
+    // The same months in the chart's table.
+    await byMonth.getByText('Data table').click();
+    await expect(byMonth.getByRole('row').filter({ hasText: 'Dec 2025' }).first()).toBeVisible();
+    await expect(byMonth.getByRole('row').filter({ hasText: 'Jun 2026' }).first()).toBeVisible();
+  });
+
   test('fiscal years that ended before the first load show their completions, no rates, and say why', async ({ page, signIn }) => {
     await signIn('admin');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Fiscal-year history' }).click();

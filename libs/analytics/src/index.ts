@@ -11,4 +11,4 @@ export { DASHBOARDS, TABLE_PAGE_SIZE } from './dashboards/dashboards';
 export { dashboardQueries, inCallersFilters, type DashboardTileQuery } from './dashboards/dashboard-queries';
 export { rollupModels, rollupRefreshStatements, rollupModelKey, publishedRollups, parseRollupManifest, staleRollups, ROLLUP_MANIFEST_QUERY, ROLLUP_MANIFEST_TABLE, type RollupManifestEntry, type RollupModel, type PublishedRollups } from './rollups/rollups';
 export { goldColumnsRead, goldColumnsKey, goldColumnsOfQuery, goldColumnsRecord, publishedGoldColumns, recordedGoldColumns, missingGoldColumns, type PublishedGoldColumns } from './gold-columns.util';
-export { asOfPeriods, asOfPeriodsStatement, partialPeriodOf, type AsOfPeriods, type PartialPeriod } from './partial-period.util';
+export { dayPeriods, edgeDays, periodsOfDaysStatement, seriesEdges, seriesRange, type DayPeriods, type PartialPeriod, type PartialStart, type SeriesEdges } from './partial-period.util';

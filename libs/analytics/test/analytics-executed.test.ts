@@ -1,9 +1,11 @@
 import type { Row } from '@kineo/warehouse';
 import {
   AnalyticsQueryError,
-  asOfPeriods,
-  asOfPeriodsStatement,
-  partialPeriodOf,
+  dayPeriods,
+  edgeDays,
+  periodsOfDaysStatement,
+  seriesEdges,
+  type AnalyticsFilter,
   type Granularity,
   compileDrill,
   compileQuery,
@@ -88,16 +90,14 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
 
   describe("the period of a time series the data's as_of falls inside", () => {
     // The tenant's fiscal year starts in July: FY2025 runs from 1 July 2024 to 30 June 2025.
-    const series = (granularity: Granularity): AnalyticsQuery => ({
+    const series = (granularity: Granularity, filters: AnalyticsFilter[] = []): AnalyticsQuery => ({
       measures: ['CourseProgress.completed'],
       timeDimension: { dimension: 'CourseProgress.completedDate', granularity },
+      filters,
     });
-    const marks = async (asOf: string) => {
-      const statement = asOfPeriodsStatement(asOf);
-      const periods = asOfPeriods(asOf, await gold.run(statement));
-      const all: Granularity[] = ['day', 'week', 'month', 'quarter', 'year', 'fiscalYear', 'fiscalQuarter'];
-      return Object.fromEntries(all.map((g) => [g, partialPeriodOf(series(g), periods)?.value ?? null]));
-    };
+    const edges = async (query: AnalyticsQuery, asOf: string) => seriesEdges(query, asOf, dayPeriods(await gold.run(periodsOfDaysStatement(edgeDays(query, asOf)))));
+    const all: Granularity[] = ['day', 'week', 'month', 'quarter', 'year', 'fiscalYear', 'fiscalQuarter'];
+    const marks = async (asOf: string) => Object.fromEntries(await Promise.all(all.map(async (g) => [g, (await edges(series(g), asOf)).partialPeriod?.value ?? null])));
 
     it("is each period still running on the data's last day, valued as the series' rows are", async () => {
       // As of 30 June at midnight: the data runs through Sunday 29 June, so its week is whole and
@@ -115,6 +115,37 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       expect(rows.map((r) => r['CourseProgress.completedDate.month'])).toContain('2025-06-01');
       const fiscal = await run(series('fiscalQuarter'));
       expect(fiscal.map((r) => r['CourseProgress.completedDate.fiscalQuarter'])).toContain('FY2025 Q4');
+    });
+
+    it('is the period a chosen range ends inside, before the data ends, and the one it starts inside, at the other end', async () => {
+      const asOf = `${AS_OF}T00:00:00.000Z`;
+      // "Completed" from 8 December 2024 to 15 June 2025: December and June hold part of their days.
+      const range: AnalyticsFilter[] = [{ member: 'CourseProgress.completedDate', operator: 'inDateRange', values: ['2024-12-08', '2025-06-15'] }];
+      expect(await edges(series('month', range), asOf)).toEqual({
+        partialPeriod: { column: 'CourseProgress.completedDate.month', value: '2025-06-01', through: '2025-06-15', reason: 'range' },
+        partialStart: { column: 'CourseProgress.completedDate.month', value: '2024-12-01', from: '2024-12-08' },
+      });
+      // The same days as open ends (afterDate and beforeDate leave their own day out); by fiscal
+      // quarter (FY2025 Q2 is October to December 2024), and by day, where no day is split.
+      const open: AnalyticsFilter[] = [
+        { member: 'CourseProgress.completedDate', operator: 'afterDate', values: ['2024-12-07'] },
+        { member: 'CourseProgress.completedDate', operator: 'beforeDate', values: ['2025-06-16'] },
+      ];
+      expect(await edges(series('month', open), asOf)).toEqual(await edges(series('month', range), asOf));
+      expect(await edges(series('fiscalQuarter', range), asOf)).toEqual({
+        partialPeriod: { column: 'CourseProgress.completedDate.fiscalQuarter', value: 'FY2025 Q4', through: '2025-06-15', reason: 'range' },
+        partialStart: { column: 'CourseProgress.completedDate.fiscalQuarter', value: 'FY2025 Q2', from: '2024-12-08' },
+      });
+      expect(await edges(series('day', range), asOf)).toEqual({ partialPeriod: null, partialStart: null });
+      // A range of whole months marks nothing; one ending after the data ends marks the month the data ends in.
+      const whole: AnalyticsFilter[] = [{ member: 'CourseProgress.completedDate', operator: 'inDateRange', values: ['2024-07-01', '2025-05-31'] }];
+      expect(await edges(series('month', whole), asOf)).toEqual({ partialPeriod: null, partialStart: null });
+      const later: AnalyticsFilter[] = [{ member: 'CourseProgress.completedDate', operator: 'inDateRange', values: ['2024-07-01', '2025-12-31'] }];
+      expect((await edges(series('month', later), asOf)).partialPeriod).toEqual({ column: 'CourseProgress.completedDate.month', value: '2025-06-01', through: '2025-06-29', reason: 'asOf' });
+      // The rows of the series hold both marked months.
+      const months = (await run(series('month', range))).map((r) => r['CourseProgress.completedDate.month']);
+      expect(months).toContain('2024-12-01');
+      expect(months).toContain('2025-06-01');
     });
 
     it('is none for a period the as_of ends exactly, and the as_of day itself when the as_of is inside it', async () => {

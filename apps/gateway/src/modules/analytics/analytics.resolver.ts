@@ -164,6 +164,7 @@ function resultOf(answer: Answer, fragment: JsonFragment): AnalyticsResult {
     cached: answer.cached,
     rollup: answer.rollup,
     partialPeriod: answer.partialPeriod ?? null,
+    partialStart: answer.partialStart ?? null,
     hasMore: answer.hasMore,
     total: answer.total,
   };

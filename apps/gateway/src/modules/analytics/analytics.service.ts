@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import {
-  asOfPeriods,
-  asOfPeriodsStatement,
   compileDrill,
   compileQuery,
   DASHBOARDS,
@@ -14,15 +12,17 @@ import {
   goldColumnsOfQuery,
   missingGoldColumns,
   modelFingerprint,
-  partialPeriodOf,
+  dayPeriods,
+  edgeDays,
+  periodsOfDaysStatement,
   publishedGoldColumns,
+  seriesEdges,
   type PublishedGoldColumns,
   queryIdentity,
   validateQuery,
   type AnalyticsFilter,
   type AnalyticsQuery,
   type AnalyticsScope,
-  type AsOfPeriods,
   type CompiledColumn,
   type CompiledQuery,
   type DashboardDefinition,
@@ -30,6 +30,8 @@ import {
   type DrillRequest,
   type ModelMeta,
   type PartialPeriod,
+  type PartialStart,
+  type SeriesEdges,
   parseRollupManifest,
   ROLLUP_MANIFEST_QUERY,
   type RollupManifestEntry,
@@ -48,6 +50,10 @@ import { PublishedVersions, type PublishedVersion } from '../../engine/warehouse
 import { WAREHOUSE } from '../../engine/warehouse/warehouse.module';
 import { needsNextBuild, noDataYet, toAnalyticsError } from './analytics-errors.util';
 
+const NO_EDGES: SeriesEdges = { partialPeriod: null, partialStart: null };
+/** Days of dim_date kept per tenant and version (a few per distinct range asked for). */
+const MAX_PERIOD_DAYS = 2_000;
+
 /** What every answer carries: the data it was computed on. */
 export interface AnswerVersion {
   dataVersion: number;
@@ -62,8 +68,10 @@ export interface Answer extends AnswerVersion {
   cached: boolean;
   /** The rollup (pre-aggregation, 'Cube.rollup') that answered; null when the fact tables did. */
   rollup: string | null;
-  /** The time series' period the as-of falls inside (its figures are incomplete); null for none. */
+  /** The time series' last period, which the data or the asked range ends inside (its figures are incomplete); null for none. */
   partialPeriod?: PartialPeriod | null;
+  /** The time series' first period, which the asked range starts inside; null for none. */
+  partialStart?: PartialStart | null;
   /** Rows past the query's limit exist (the next page, for a query with an offset). */
   hasMore: boolean;
   /** The rows of the whole answer, without limit or offset: only when the query asked (`total`), null otherwise. */
@@ -172,8 +180,12 @@ export class AnalyticsService implements OnModuleInit {
   private readonly rollups = new Map<string, { version: number; read: Promise<VersionRollups>; failedAt?: number }>();
   /** Each tenant's published gold columns, read only after a query on that version failed (one entry per tenant). */
   private readonly goldColumns = new Map<string, { version: number; read: Promise<PublishedGoldColumns> }>();
-  /** What each granularity calls the days around each tenant's as-of, for the version they were read on. */
-  private readonly periods = new Map<string, { version: number; read: Promise<AsOfPeriods | null> }>();
+  /**
+   * What each granularity calls the days a time series' ends need (around the as-of, a range's
+   * first and last days), per tenant for the version they were read on: a version's dim_date never
+   * changes, so each day is read once. Bounded: past MAX_PERIOD_DAYS days a tenant starts afresh.
+   */
+  private readonly periods = new Map<string, { version: number; days: Map<string, Promise<Row | undefined>> }>();
 
   constructor(
     @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
@@ -347,7 +359,7 @@ export class AnalyticsService implements OnModuleInit {
     prefetched?: Prefetched,
   ): Promise<Answer> {
     // Read beside the answer, not after it; never a reason for the answer to fail.
-    const period = query.timeDimension?.granularity ? this.partialPeriod(tenant, published, query).catch(() => null) : null;
+    const edges = query.timeDimension?.granularity ? this.seriesEdges(tenant, published, query).catch(() => NO_EDGES) : NO_EDGES;
     const { value, cached } = await this.cache.getOrCompute<StoredResult>(
       { tenantId: tenant.tenantId, dataVersion: published.version, scopeHash: plan.scopeHash, queryHash: plan.queryHash },
       async () => {
@@ -374,7 +386,7 @@ export class AnalyticsService implements OnModuleInit {
       STORED_RESULT,
       prefetched,
     );
-    const partialPeriod = await period;
+    const { partialPeriod, partialStart } = await edges;
     return {
       columns: value.columns,
       rowsJson: value.rowsJson,
@@ -383,38 +395,47 @@ export class AnalyticsService implements OnModuleInit {
       cached,
       rollup: value.rollup ?? null,
       partialPeriod,
+      partialStart,
       hasMore: value.hasMore ?? false,
       total: value.total ?? null,
     };
   }
 
   /**
-   * The incomplete period of a time series. Which period holds the as-of comes from the version's
-   * own dim_date (a fiscal calendar is the tenant's), read once per tenant and version; unreadable,
-   * the answer goes without the mark rather than failing. Exports mark their files with it too.
+   * The periods at the ends of a time series that hold only part of their days: the last one when
+   * the data (its as-of) or the asked range ends inside it, the first when the range starts inside it.
+   * Which period holds a day comes from the version's own dim_date (a fiscal calendar is the
+   * tenant's), each day read once per tenant and version; unreadable, the answer goes without the
+   * marks rather than failing. Exports mark their files with them too.
    */
-  async partialPeriod(tenant: AnalyticsTenant, published: PublishedVersion, query: AnalyticsQuery): Promise<PartialPeriod | null> {
+  async seriesEdges(tenant: AnalyticsTenant, published: PublishedVersion, query: AnalyticsQuery): Promise<SeriesEdges> {
+    const days = edgeDays(query, published.asOf);
+    if (days.length === 0) return NO_EDGES;
     let known = this.periods.get(tenant.tenantId);
-    if (!known || known.version !== published.version) {
-      const statement = asOfPeriodsStatement(published.asOf);
-      const record = {
-        version: published.version,
-        read: this.warehouse
-          .queryPublished(namespaceOf(tenant), statement.sql, statement.params, { version: published.version, timeoutMs: this.timeoutMs })
-          .then((result) => asOfPeriods(published.asOf, result.rows.map(jsonRow)))
-          .catch((error: Error) => {
-            this.logger.warn(`Tenant ${tenant.tenantId} v${published.version}: the periods around its as-of are unreadable, so no time series is marked incomplete: ${error.message}`);
-            if (this.periods.get(tenant.tenantId) === record) this.periods.delete(tenant.tenantId);
-            return null;
-          }),
-      };
-      known = record;
-      // A request still on an older version reads its own without taking the newer one's place.
-      const current = this.periods.get(tenant.tenantId);
-      if (!current || current.version <= published.version) this.periods.set(tenant.tenantId, record);
+    if (!known || known.version !== published.version || known.days.size > MAX_PERIOD_DAYS) {
+      // A request still on an older version reads its own days without taking the newer one's place.
+      if (known && known.version > published.version) known = { version: published.version, days: new Map() };
+      else this.periods.set(tenant.tenantId, (known = { version: published.version, days: new Map() }));
     }
-    const periods = await known.read;
-    return periods ? partialPeriodOf(query, periods) : null;
+    const record = known;
+    const missing = days.filter((day) => !record.days.has(day));
+    if (missing.length > 0) {
+      const statement = periodsOfDaysStatement(missing);
+      const read = this.warehouse
+        .queryPublished(namespaceOf(tenant), statement.sql, statement.params, { version: published.version, timeoutMs: this.timeoutMs })
+        .then((result) => dayPeriods(result.rows.map(jsonRow)));
+      for (const day of missing) {
+        const row = read.then((rows) => rows.get(day));
+        record.days.set(day, row);
+        // Unreadable now: asked again next time, never cached as a failure.
+        void row.catch(() => record.days.get(day) === row && record.days.delete(day));
+      }
+      void read.catch((error: Error) => {
+        this.logger.warn(`Tenant ${tenant.tenantId} v${published.version}: the periods of ${missing.join(', ')} are unreadable, so no time series is marked incomplete: ${error.message}`);
+      });
+    }
+    const rows = await Promise.all(days.map(async (day) => [day, await record.days.get(day)!] as const));
+    return seriesEdges(query, published.asOf, new Map(rows.filter((entry): entry is readonly [string, Row] => entry[1] !== undefined)));
   }
 
   /**

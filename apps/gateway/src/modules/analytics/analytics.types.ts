@@ -10,6 +10,12 @@ registerEnumType(FilterOperatorEnum, { name: 'FilterOperator', description: 'How
 export const GranularityEnum = enumOf(GRANULARITIES);
 registerEnumType(GranularityEnum, { name: 'Granularity', description: 'The grain a time dimension is grouped by.' });
 
+export const PartialReasonEnum = enumOf(['asOf', 'range'] as const);
+registerEnumType(PartialReasonEnum, {
+  name: 'PartialReason',
+  description: 'Why a period is cut short: the data ends inside it (asOf: the month to date), or the range asked for does (range).',
+});
+
 export const OrderDirectionEnum = enumOf(['asc', 'desc'] as const);
 registerEnumType(OrderDirectionEnum, { name: 'OrderDirection' });
 
@@ -151,7 +157,7 @@ abstract class Versioned {
 
 @ObjectType('PartialPeriod', {
   description:
-    "The period of a time series the data's as-of falls inside: its rows hold only part of it (e.g. the month to date), so its figures are not comparable with whole periods.",
+    "The last period of a time series when the data's as-of, or the end of the range asked for, falls inside it: its rows hold only part of it (e.g. the month to date), so its figures are not comparable with whole periods.",
 })
 export class PartialPeriod {
   @Field({ description: "The result column key of the time dimension ('<dimension>.<granularity>')." })
@@ -160,8 +166,26 @@ export class PartialPeriod {
   @Field(() => GraphQLJSON, { description: "That column's value on the rows of the incomplete period (a date, a year, 'FY2025 Q3')." })
   value!: string | number;
 
-  @Field({ description: "The last day (ISO 'YYYY-MM-DD', UTC) the data covers." })
+  @Field({ description: "The last day (ISO 'YYYY-MM-DD', UTC) the series covers: the data's last day, or the range's when it ends first." })
   through!: string;
+
+  @Field(() => PartialReasonEnum)
+  reason!: 'asOf' | 'range';
+}
+
+@ObjectType('PartialStart', {
+  description:
+    "The first period of a time series when the range asked for starts inside it ('Last 12 months' from 8 December: December holds 24 of its days), so its figures are not comparable with whole periods.",
+})
+export class PartialStart {
+  @Field({ description: "The result column key of the time dimension ('<dimension>.<granularity>')." })
+  column!: string;
+
+  @Field(() => GraphQLJSON, { description: "That column's value on the rows of the period." })
+  value!: string | number;
+
+  @Field({ description: "The range's first day (ISO 'YYYY-MM-DD'), inside the period." })
+  from!: string;
 }
 
 @ObjectType('AnalyticsResult', { description: 'An answer: typed columns, rows as JSON objects keyed by column key.' })
@@ -184,9 +208,16 @@ export class AnalyticsResult extends Versioned {
 
   @Field(() => PartialPeriod, {
     nullable: true,
-    description: 'With a time granularity: the period the as-of falls inside, whose figures are incomplete; null when every period is whole or there is no time series.',
+    description:
+      'With a time granularity: the last period, when the as-of or the end of the range asked for falls inside it (its figures are incomplete); null when it is whole or there is no time series.',
   })
   partialPeriod?: PartialPeriod | null;
+
+  @Field(() => PartialStart, {
+    nullable: true,
+    description: 'With a time granularity: the first period, when the range asked for starts inside it (its figures are incomplete); null when it is whole, or no range is asked for.',
+  })
+  partialStart?: PartialStart | null;
 
   @Field({ description: "True when the answer goes on past these rows (its limit cut it): ask again with `offset`, or export it for every row." })
   hasMore!: boolean;

@@ -1,7 +1,9 @@
-import { DASHBOARDS, describeModel, GRANULARITY_TITLES, type AnalyticsFilter, type AnalyticsQuery, type AnalyticsScope, type Granularity, type MemberMeta, type PartialPeriod } from '@kineo/analytics';
+import { DASHBOARDS, describeModel, GRANULARITY_TITLES, type AnalyticsFilter, type AnalyticsQuery, type AnalyticsScope, type Granularity, type MemberMeta, type PartialPeriod, type PartialStart } from '@kineo/analytics';
 
 /** The response header naming an export's incomplete period (absent when it has none). */
 export const PARTIAL_PERIOD_HEADER = 'x-kineo-partial-period';
+/** The first period's counterpart: `column=…;value=…;from=<YYYY-MM-DD>`. */
+export const PARTIAL_START_HEADER = 'x-kineo-partial-start';
 
 /**
  * `column=<result column>;value=<its value>;through=<YYYY-MM-DD>`, each part percent-encoded
@@ -9,6 +11,10 @@ export const PARTIAL_PERIOD_HEADER = 'x-kineo-partial-period';
  */
 export function partialPeriodHeader(period: PartialPeriod): string {
   return (['column', 'value', 'through'] as const).map((part) => `${part}=${encodeURIComponent(String(period[part]))}`).join(';');
+}
+
+export function partialStartHeader(start: PartialStart): string {
+  return (['column', 'value', 'from'] as const).map((part) => `${part}=${encodeURIComponent(String(start[part]))}`).join(';');
 }
 
 /**
@@ -19,8 +25,20 @@ export function partialPeriodHeader(period: PartialPeriod): string {
 export function partialPeriodSentence(period: PartialPeriod, granularity: Granularity, columnTitle: string, locale: string): string {
   // 'fiscalQuarter' is a 'fiscal quarter', as the portal names it.
   const name = GRANULARITY_TITLES[granularity];
-  const through = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${period.through}T00:00:00Z`));
-  return `${periodLabel(period.value, granularity, locale)}: ${name} to date, to ${through}, so its figures are not a whole ${name}'s (the rows whose "${columnTitle}" is ${String(period.value)}).`;
+  const through = shortDay(period.through, locale);
+  const cut = period.reason === 'range' ? `to ${through} only, where the chosen period ends` : `${name} to date, to ${through}`;
+  return `${periodLabel(period.value, granularity, locale)}: ${cut}, so its figures are not a whole ${name}'s (the rows whose "${columnTitle}" is ${String(period.value)}).`;
+}
+
+/** The first period's sentence, e.g. "Dec 2024: from 8 Dec only, where the chosen period starts, so …". */
+export function partialStartSentence(start: PartialStart, granularity: Granularity, columnTitle: string, locale: string): string {
+  const name = GRANULARITY_TITLES[granularity];
+  return `${periodLabel(start.value, granularity, locale)}: from ${shortDay(start.from, locale)} only, where the chosen period starts, so its figures are not a whole ${name}'s (the rows whose "${columnTitle}" is ${String(start.value)}).`;
+}
+
+/** '29 Jun' in the tenant's locale. */
+function shortDay(day: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
 }
 
 /** As the portal labels a period on its axis: a month 'Jun 2026', a year '2026', another date '1 Apr 2026'. */
@@ -64,7 +82,7 @@ function subtreeIdOf(value: unknown): number | undefined {
  * which scope, so a file passed on still says what it is, and the incomplete period's sentence when
  * the rows hold that period.
  */
-export function aboutRows(provenance: ExportProvenance, rows: number, partial: string | undefined): [string, string | number][] {
+export function aboutRows(provenance: ExportProvenance, rows: number, partial: readonly string[]): [string, string | number][] {
   const { query, source, scope } = provenance;
   const names = provenance.organisationNames ?? new Map<number, string>();
   const time = query.timeDimension;
@@ -85,7 +103,7 @@ export function aboutRows(provenance: ExportProvenance, rows: number, partial: s
     ['Filters', (query.filters ?? []).map((f) => describeFilter(f, names)).join('; ') || 'none'],
     ['Scope', describeScope(scope, names)],
     ['Rows', rows],
-    ['Incomplete period', partial ?? 'none'],
+    ['Incomplete period', partial.length > 0 ? partial.join(' ') : 'none'],
     ['Audit event', provenance.auditEventId],
   ];
 }

@@ -5,15 +5,16 @@ import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
 import { HttpErrorFilter } from '../../engine/errors/http-error.filter';
 import { AnalyticsRateLimit } from './analytics-rate-limit.guard';
-import { PARTIAL_PERIOD_HEADER, partialPeriodHeader } from './export-about.util';
+import { PARTIAL_PERIOD_HEADER, PARTIAL_START_HEADER, partialPeriodHeader, partialStartHeader } from './export-about.util';
 import { ExportsService, parseExportRequest } from './exports.service';
 
 /**
  * `POST /exports`: a CSV or XLSX file of an analytics query, a dashboard tile or a drill list,
  * streamed as it is read. Errors found before the first byte (bad request, scope, a query that
  * fails at once) are the usual JSON error; a failure mid-file cuts the response off, and the audit
- * event records the export as incomplete. A time series whose last period the as-of falls inside
- * says so in `x-kineo-partial-period` (and, in an XLSX, on its "About this export" sheet).
+ * event records the export as incomplete. A time series whose last period the data or the asked
+ * range ends inside says so in `x-kineo-partial-period`, one whose first period the range starts
+ * inside in `x-kineo-partial-start` (and, in an XLSX, on its "About this export" sheet).
  */
 @Controller('exports')
 @UseFilters(HttpErrorFilter)
@@ -31,6 +32,7 @@ export class ExportsController {
     const prepared = await this.exports.prepare(tenant, request, request.format, principal.tenant?.locale);
     const out = new PassThrough();
     if (prepared.partialPeriod) reply.header(PARTIAL_PERIOD_HEADER, partialPeriodHeader(prepared.partialPeriod));
+    if (prepared.partialStart) reply.header(PARTIAL_START_HEADER, partialStartHeader(prepared.partialStart));
     void reply
       .status(200)
       .header('content-type', prepared.contentType)

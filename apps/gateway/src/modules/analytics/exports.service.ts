@@ -13,6 +13,7 @@ import {
   type CompiledQuery,
   type DrillRequest,
   type PartialPeriod,
+  type PartialStart,
 } from '@kineo/analytics';
 import type { TenantContext } from '@kineo/auth';
 import type { Settings } from '@kineo/config';
@@ -26,7 +27,7 @@ import { WAREHOUSE } from '../../engine/warehouse/warehouse.module';
 import { toAnalyticsError } from './analytics-errors.util';
 import { AnalyticsScopeService } from './analytics-scope.service';
 import { AnalyticsService, jsonRow, namespaceOf } from './analytics.service';
-import { aboutRows, organisationIdsOf, partialPeriodSentence, type ExportProvenance } from './export-about.util';
+import { aboutRows, organisationIdsOf, partialPeriodSentence, partialStartSentence, type ExportProvenance } from './export-about.util';
 import { EXPORT_FORMATS, exportFileName, writeExport, type ExportFormat } from './export-writer.util';
 
 /** Rows read from the warehouse at a time while exporting: the most an export holds in memory. */
@@ -79,8 +80,10 @@ export interface PreparedExport {
   contentType: string;
   dataVersion: number;
   asOf: string;
-  /** The period of the exported time series the as-of falls inside (its figures are incomplete); null for none. */
+  /** The exported time series' last period, which the data or the asked range ends inside (its figures are incomplete); null for none. */
   partialPeriod: PartialPeriod | null;
+  /** Its first period, which the asked range starts inside; null for none. */
+  partialStart: PartialStart | null;
   write(out: Writable): Promise<number>;
 }
 
@@ -111,9 +114,10 @@ export class ExportsService {
     // Known before any row flows (the query and the version's dim_date decide it), so a streamed
     // file can carry it in a header. A drill list's rows are learners, with no period column to mark.
     const granularity = drill ? undefined : query.timeDimension?.granularity;
-    const found = granularity ? await this.analytics.partialPeriod(tenant, published, query) : null;
-    const periodColumn = found ? compiled.columns.find((c) => c.key === found.column) : undefined;
-    const partialPeriod = periodColumn ? found : null;
+    const found = granularity ? await this.analytics.seriesEdges(tenant, published, query) : undefined;
+    const periodColumn = found?.partialPeriod ?? found?.partialStart ? compiled.columns.find((c) => c.key === `${query.timeDimension!.dimension}.${granularity}`) : undefined;
+    const partialPeriod = periodColumn ? (found?.partialPeriod ?? null) : null;
+    const partialStart = periodColumn ? (found?.partialStart ?? null) : null;
     const audit = await this.prisma.auditEvent.create({
       data: {
         actor: tenant.userId,
@@ -128,6 +132,7 @@ export class ExportsService {
           asOf: published.asOf,
           role: tenant.role,
           ...(partialPeriod ? { partialPeriod: { ...partialPeriod } } : {}),
+          ...(partialStart ? { partialStart: { ...partialStart } } : {}),
         } as Prisma.InputJsonValue,
       },
       select: { id: true, details: true },
@@ -150,6 +155,7 @@ export class ExportsService {
       dataVersion: published.version,
       asOf: published.asOf,
       partialPeriod,
+      partialStart,
       write: async (out) => {
         // The file goes through `body`, and the response ends only once the audit event has its row
         // count: whoever holds the whole file can find the event saying how many rows it has.
@@ -158,14 +164,24 @@ export class ExportsService {
         const drained = once(body, 'end');
         let rows = 0;
         let completed = false;
-        // As the portal's charts: the sentence only when the rows hold the period (a filter or limit may leave it out).
-        let holdsPeriod = false;
+        // As the portal's charts: a period's sentence only when the rows hold it (a filter or limit may leave it out).
+        const held = new Set<'end' | 'start'>();
         const provenance: ExportProvenance = { what, query, source, scope, dataVersion: published.version, asOf: published.asOf, auditEventId: String(audit.id), organisationNames };
-        const sentence = partialPeriod && periodColumn && granularity ? partialPeriodSentence(partialPeriod, granularity, periodColumn.title, locale) : undefined;
+        const sentences = {
+          start: partialStart && periodColumn && granularity ? partialStartSentence(partialStart, granularity, periodColumn.title, locale) : undefined,
+          end: partialPeriod && periodColumn && granularity ? partialPeriodSentence(partialPeriod, granularity, periodColumn.title, locale) : undefined,
+        };
         try {
           let data = jsonChunks(chunks, timeoutMs, (n) => (rows = n));
-          if (partialPeriod) data = watchedFor(data, partialPeriod, () => (holdsPeriod = true));
-          rows = await writeExport(format, compiled.columns, data, body, (n) => aboutRows(provenance, n, holdsPeriod ? sentence : undefined));
+          if (partialStart) data = watchedFor(data, partialStart, () => held.add('start'));
+          if (partialPeriod) data = watchedFor(data, partialPeriod, () => held.add('end'));
+          const about = (n: number) =>
+            aboutRows(
+              provenance,
+              n,
+              (['start', 'end'] as const).flatMap((edge) => (held.has(edge) && sentences[edge] ? [sentences[edge]] : [])),
+            );
+          rows = await writeExport(format, compiled.columns, data, body, about);
           completed = true;
         } finally {
           const details = { ...(audit.details as Record<string, unknown>), rows, completed } as Prisma.InputJsonValue;
@@ -271,7 +287,7 @@ async function startedStream(stream: AsyncGenerator<Row[]>, failureOf: (error: u
 }
 
 /** The chunks as they are, calling `seen` for each chunk holding a row of the incomplete period. */
-async function* watchedFor(chunks: AsyncGenerator<Row[]>, period: PartialPeriod, seen: () => void): AsyncGenerator<Row[]> {
+async function* watchedFor(chunks: AsyncGenerator<Row[]>, period: Pick<PartialPeriod, 'column' | 'value'>, seen: () => void): AsyncGenerator<Row[]> {
   const value = String(period.value);
   for await (const chunk of chunks) {
     if (chunk.some((row) => String(row[period.column]) === value)) seen();

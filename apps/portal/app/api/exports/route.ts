@@ -10,6 +10,6 @@ export function POST(request: NextRequest) {
     path: '/exports',
     body: 'text',
     requestHeaders: ['content-type'],
-    responseHeaders: ['content-disposition', 'x-kineo-data-version', 'x-kineo-as-of', 'x-kineo-partial-period'],
+    responseHeaders: ['content-disposition', 'x-kineo-data-version', 'x-kineo-as-of', 'x-kineo-partial-period', 'x-kineo-partial-start'],
   });
 }

@@ -102,7 +102,7 @@ export function ChartTile({ tile, locale, drillHref, cut }: ChartTileProps) {
     if (tile.drill && row) router.push(drillHref(row));
   };
   const tableColumns = [...dims, ...measures];
-  const partial = category ? partialPointOf(tile, category, locale) : undefined;
+  const partials = category ? partialPointsOf(tile, category, locale) : [];
   // One tile's hatch patterns must not answer another tile's url(#...) on the same page.
   const hatchId = `hatch-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
 
@@ -111,7 +111,7 @@ export function ChartTile({ tile, locale, drillHref, cut }: ChartTileProps) {
       <div className="chart" aria-hidden={rows.length === 0 ? true : undefined}>
         {category && plotted.length > 0 ? (
           <ChartFrame height={chartHeight(tile, rows, category, plotted)} title={tile.title}>
-            {renderChart(tile, rows, category, series, plotted, locale, open, partial, hatchId)}
+            {renderChart(tile, rows, category, series, plotted, locale, open, partials, hatchId)}
           </ChartFrame>
         ) : null}
       </div>
@@ -126,11 +126,13 @@ export function ChartTile({ tile, locale, drillHref, cut }: ChartTileProps) {
           {note.points}: {note.text}.
         </p>
       ))}
-      {partial && rows.some((row) => String(row[category.key]) === partial.value) ? (
-        <p className="chart-note" data-testid="partial-period">
-          {partial.label}: {partial.note}, so its figures are not a whole {partial.period}&apos;s{markOf(tile.chart, plotted.length)}.
-        </p>
-      ) : null}
+      {partials
+        .filter((partial) => rows.some((row) => String(row[category.key]) === partial.value))
+        .map((partial) => (
+          <p key={partial.edge} className="chart-note" data-testid={partial.edge === 'end' ? 'partial-period' : 'partial-start'}>
+            {partial.label}: {partial.note}, so its figures are not a whole {partial.period}&apos;s{markOf(tile.chart, plotted.length)}.
+          </p>
+        ))}
       {cut && tile.result.hasMore ? <CutChart tile={tile} locale={locale} {...cut} /> : null}
       <figcaption className="visually-hidden">{tile.title}: the table below holds the same figures.</figcaption>
       <details className="chart-data">
@@ -225,8 +227,10 @@ function splitsPoints(rows: Row[], category: Column, dimension: Column): boolean
   });
 }
 
-/** The period of the chart's time axis the data's as-of falls inside, as the axis labels it. */
+/** A period of the chart's time axis holding only part of its days (the data or the chosen period ends or starts inside it), as the axis labels it. */
 interface PartialPoint {
+  /** The series' first period (the chosen period starts inside it) or its last. */
+  edge: 'start' | 'end';
   /** The axis value (as text) of the incomplete period. */
   value: string;
   /** Its axis label, e.g. "Jun 2026". */
@@ -236,14 +240,25 @@ interface PartialPoint {
   note: string;
 }
 
-function partialPointOf(tile: Tile, category: Column, locale: string | undefined): PartialPoint | undefined {
-  const partial = tile.result.partialPeriod;
+function partialPointsOf(tile: Tile, category: Column, locale: string | undefined): PartialPoint[] {
   const granularity = queryOf(tile).timeDimension?.granularity;
-  if (!partial || partial.column !== category.key || !granularity) return undefined;
-  const value = partial.value as Cell;
+  if (!granularity) return [];
   const period = PERIOD_NAMES[granularity] ?? granularity;
-  const through = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${partial.through}T00:00:00Z`));
-  return { value: String(value), label: formatCell(value, category, locale), period, note: `${period} to date, to ${through}` };
+  const day = (iso: string) => new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
+  const point = (edge: PartialPoint['edge'], value: unknown, note: string): PartialPoint => ({
+    edge,
+    value: String(value),
+    label: formatCell(value as Cell, category, locale),
+    period,
+    note,
+  });
+  const points: PartialPoint[] = [];
+  const { partialStart: start, partialPeriod: end } = tile.result;
+  if (start && start.column === category.key) points.push(point('start', start.value, `from ${day(start.from)} only, where the chosen period starts`));
+  if (end && end.column === category.key) {
+    points.push(point('end', end.value, end.reason === 'range' ? `to ${day(end.through)} only, where the chosen period ends` : `${period} to date, to ${day(end.through)}`));
+  }
+  return points;
 }
 
 /** Where the chart draws the incomplete period, said in the note so it is not told by the drawing alone. */
@@ -260,17 +275,25 @@ const PARTIAL_KEY = ' (incomplete)';
  * Splits each line at the incomplete period: the solid line stops at the last whole period and a
  * dashed one runs into (and out of) the partial one, so its low figure does not read as a decline.
  */
-function splitAtPartial(points: Record<string, unknown>[], keys: string[], index: number): Record<string, unknown>[] {
-  if (index < 0) return points;
+function splitAtPartial(points: Record<string, unknown>[], keys: string[], indexes: number[]): Record<string, unknown>[] {
+  if (indexes.length === 0) return points;
   return points.map((point, i) => {
     const copy = { ...point };
     for (const key of keys) {
-      copy[`${key}${PARTIAL_KEY}`] = Math.abs(i - index) <= 1 ? point[key] : null;
-      if (i === index) copy[key] = null;
+      copy[`${key}${PARTIAL_KEY}`] = indexes.some((index) => Math.abs(i - index) <= 1) ? point[key] : null;
+      if (indexes.includes(i)) copy[key] = null;
     }
     return copy;
   });
 }
+
+/** The indexes of the partial periods among the chart's points. */
+function partialIndexes<T>(points: readonly T[], partials: readonly PartialPoint[], matches: (point: T, partial: PartialPoint) => boolean): number[] {
+  return partials.map((partial) => points.findIndex((point) => matches(point, partial))).filter((at) => at >= 0);
+}
+
+/** The partial period labelled `label`, for a tooltip's heading. */
+const partialLabelled = (partials: readonly PartialPoint[], label: unknown) => partials.find((partial) => partial.label === label);
 
 /**
  * The default tooltip's content, each line once (its solid and dashed parts share a name), and the
@@ -280,11 +303,12 @@ interface LineTooltipProps {
   active?: boolean;
   payload?: readonly { name?: unknown; value?: unknown; color?: string; dataKey?: unknown }[];
   label?: unknown;
-  partial?: PartialPoint;
+  partials: readonly PartialPoint[];
   format: (value: unknown, key: string) => string;
 }
 
-function LineTooltip({ active, payload, label, partial, format }: LineTooltipProps) {
+function LineTooltip({ active, payload, label, partials, format }: LineTooltipProps) {
+  const partial = partialLabelled(partials, label);
   if (!active || !payload?.length) return null;
   const seen = new Set<string>();
   const items = payload.filter((item) => {
@@ -297,7 +321,7 @@ function LineTooltip({ active, payload, label, partial, format }: LineTooltipPro
     <div className="chart-tooltip">
       <p className="chart-tooltip-label">
         {String(label)}
-        {partial && label === partial.label ? ` (${partial.note})` : ''}
+        {partial ? ` (${partial.note})` : ''}
       </p>
       <ul>
         {items.map((item) => (
@@ -323,7 +347,7 @@ function renderChart(
   plotted: Column[],
   locale: string | undefined,
   open: (row: Row | undefined) => void,
-  partial: PartialPoint | undefined,
+  partials: readonly PartialPoint[],
   hatchId: string,
 ) {
   const format = (value: unknown, column: Column) => formatCell(value as Row[string], column, locale);
@@ -387,23 +411,23 @@ function renderChart(
         byCategory.set(key, point);
       }
       const points = [...byCategory.values()];
-      const partialAt = partial ? points.findIndex((p) => p.name === partial.label) : -1;
+      const partialAt = partialIndexes(points, partials, (p, partial) => p.name === partial.label);
       return (
         <LineChart data={splitAtPartial(points, names, partialAt)}>
           <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
           <XAxis dataKey="name" />
           <YAxis tickFormatter={(v) => tick(v, measure)} width={70} />
-          <Tooltip content={(props) => <LineTooltip active={props.active} payload={props.payload} label={props.label} partial={partial} format={(value) => format(value, measure)} />} />
+          <Tooltip content={(props) => <LineTooltip active={props.active} payload={props.payload} label={props.label} partials={partials} format={(value) => format(value, measure)} />} />
           <Legend itemSorter={inOrderOf(names)} />
           {names.map((name, i) => (
             <Line key={name} type="monotone" dataKey={name} stroke={colourOf(i)} dot={false} isAnimationActive={false} />
           ))}
-          {partialAt >= 0 ? names.map((name, i) => partialLine(`${name}${PARTIAL_KEY}`, name, colourOf(i), false)) : null}
+          {partialAt.length > 0 ? names.map((name, i) => partialLine(`${name}${PARTIAL_KEY}`, name, colourOf(i), false)) : null}
         </LineChart>
       );
     }
     const points = rows.map((row) => ({ name: label(row), row, ...Object.fromEntries(plotted.map((m) => [m.key, plotValue(row[m.key])])) }));
-    const partialAt = partial ? rows.findIndex((row) => String(row[category.key]) === partial.value) : -1;
+    const partialAt = partialIndexes(rows, partials, (row, partial) => String(row[category.key]) === partial.value);
     const measureOf = (key: string) => plotted.find((m) => m.key === key) ?? plotted[0];
     // A click anywhere over a point's month (or year) opens the learners behind it, as a bar's does:
     // the point the tooltip shows, so the target is the column under the pointer, not a 6 px dot.
@@ -414,7 +438,7 @@ function renderChart(
         <XAxis dataKey="name" />
         <YAxis tickFormatter={(v) => tick(v, plotted[0])} width={70} />
         <Tooltip
-          content={(props) => <LineTooltip active={props.active} payload={props.payload} label={props.label} partial={partial} format={(value, key) => format(value, measureOf(key))} />}
+          content={(props) => <LineTooltip active={props.active} payload={props.payload} label={props.label} partials={partials} format={(value, key) => format(value, measureOf(key))} />}
         />
         <Legend itemSorter={inOrderOf(plotted.map((m) => m.title))} />
         {plotted.map((m, i) => (
@@ -428,7 +452,7 @@ function renderChart(
             isAnimationActive={false}
           />
         ))}
-        {partialAt >= 0
+        {partialAt.length > 0
           ? plotted.map((m, i) => partialLine(`${m.key}${PARTIAL_KEY}`, m.title, PALETTE[i % PALETTE.length], undefined, measureLineWidth(i, plotted.length)))
           : null}
       </LineChart>
@@ -436,7 +460,7 @@ function renderChart(
   }
 
   const data = rows.map((row) => ({ name: label(row), row, ...Object.fromEntries(plotted.map((m) => [m.key, plotValue(row[m.key])])) }));
-  const partialAt = partial ? rows.findIndex((row) => String(row[category.key]) === partial.value) : -1;
+  const partialAt = partialIndexes(rows, partials, (row, partial) => String(row[category.key]) === partial.value);
   const across = barsAcross(tile, category);
   // Names (programs, organisations) down the side, every one of them written out, where a row of
   // vertical bars had room under it for one name in three; periods along the bottom, in time's order.
@@ -446,7 +470,7 @@ function renderChart(
   const labels = shortLabels(data.map((d) => d.name), labelWidth);
   return (
     <BarChart data={data} layout={across ? 'vertical' : 'horizontal'}>
-      {partialAt >= 0 ? <defs>{plotted.map((_, i) => hatch(`${hatchId}-${i}`, PALETTE[i % PALETTE.length]))}</defs> : null}
+      {partialAt.length > 0 ? <defs>{plotted.map((_, i) => hatch(`${hatchId}-${i}`, PALETTE[i % PALETTE.length]))}</defs> : null}
       <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
       {across ? (
         <>
@@ -461,7 +485,10 @@ function renderChart(
         </>
       )}
       <Tooltip
-        labelFormatter={(name: ReactNode) => (partial && name === partial.label ? `${partial.label} (${partial.note})` : name)}
+        labelFormatter={(name: ReactNode) => {
+          const partial = partialLabelled(partials, name);
+          return partial ? `${partial.label} (${partial.note})` : name;
+        }}
         formatter={(value, _name, item) => format(value, plotted.find((m) => m.key === item.dataKey) ?? plotted[0])}
       />
       {plotted.length > 1 ? <Legend itemSorter={inOrderOf(plotted.map((m) => m.title))} /> : null}
@@ -475,9 +502,9 @@ function renderChart(
           onClick={(entry) => open((entry as { payload?: { row?: Row } }).payload?.row)}
           style={clickable}
         >
-          {partialAt >= 0
+          {partialAt.length > 0
             ? data.map((_, at) =>
-                at === partialAt ? (
+                partialAt.includes(at) ? (
                   <ShapeCell key={at} className="partial-period" fill={`url(#${hatchId}-${i})`} stroke={PALETTE[i % PALETTE.length]} strokeWidth={1.5} />
                 ) : (
                   <ShapeCell key={at} fill={PALETTE[i % PALETTE.length]} />

@@ -49,6 +49,12 @@ export const DashboardQuery = graphql(`
             column
             value
             through
+            reason
+          }
+          partialStart {
+            column
+            value
+            from
           }
         }
         error {
@@ -77,6 +83,12 @@ export const AnalyticsRowsQuery = graphql(`
         column
         value
         through
+        reason
+      }
+      partialStart {
+        column
+        value
+        from
       }
     }
   }

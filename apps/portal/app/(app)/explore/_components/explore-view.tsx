@@ -80,7 +80,7 @@ export function ExploreView() {
     drill: false,
     query,
     pageSize: null,
-    result: { columns: result.columns, rows: result.rows, hasMore: result.hasMore, total: result.total, partialPeriod: result.partialPeriod },
+    result: { columns: result.columns, rows: result.rows, hasMore: result.hasMore, total: result.total, partialPeriod: result.partialPeriod, partialStart: result.partialStart },
   };
 
   return (
