@@ -79,6 +79,30 @@ test.describe('ops console', () => {
     await saveScreenshot(page, 'ops-tenant');
   });
 
+  test("ops open the job queues from the portal's navigation; anyone else is refused", async ({ page, signIn, browser, world }) => {
+    await signIn('ops');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Queues' }).click();
+    await expect(page).toHaveURL(/\/ops\/queues/);
+    await expect(page).toHaveTitle(/Kineo queues/);
+    // Each of the worker's queues, read through the portal (the browser never holds the gateway's token).
+    for (const queue of ['provision', 'ingest', 'build', 'maintenance']) await expect(page.getByText(queue, { exact: true }).first()).toBeVisible();
+
+    const context = await browser.newContext();
+    try {
+      const admin = await context.newPage();
+      await admin.goto(`${world.portalUrl}/sign-in`);
+      await admin.getByLabel('Email').fill(world.logins.admin);
+      await admin.getByLabel('Password').fill(world.password);
+      await admin.getByRole('button', { name: 'Sign in' }).click();
+      await expect(admin.getByRole('button', { name: 'Sign out' })).toBeVisible();
+      const refused = await admin.request.get(`${world.portalUrl}/ops/queues`);
+      expect(refused.status()).toBe(403);
+      expect((await refused.json()) as unknown).toMatchObject({ code: 'FORBIDDEN', message: 'The queues screen is for Kineo ops; you are org_admin.' });
+    } finally {
+      await context.close();
+    }
+  });
+
   test("an offboarded tenant's data reads as removed in the fleet and on its page, never as rows still held", async ({ page, signIn, world }) => {
     await signIn('ops');
     await page.getByLabel('Search tenants').fill(world.offboarded.slug);

@@ -10,9 +10,13 @@ export function NavLinks({ items }: { items: NavItem[] }) {
     <ul className="nav">
       {items.map((item) => (
         <li key={item.href}>
-          <Link href={item.href} aria-current={pathname === item.href ? 'page' : undefined}>
-            {item.label}
-          </Link>
+          {item.document ? (
+            <a href={item.href}>{item.label}</a>
+          ) : (
+            <Link href={item.href} aria-current={pathname === item.href ? 'page' : undefined}>
+              {item.label}
+            </Link>
+          )}
         </li>
       ))}
     </ul>

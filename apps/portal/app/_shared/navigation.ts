@@ -3,14 +3,19 @@ import type { Role } from '@/generated/server/graphql';
 export interface NavItem {
   href: string;
   label: string;
+  /** A page the portal relays rather than renders (the gateway's queues screen): a full page load, not the app's router. */
+  document?: boolean;
 }
+
+/** The gateway's queues screen (bull-board), relayed by the portal at the same path (app/ops/queues). */
+export const QUEUES_PATH = '/ops/queues';
 
 /**
  * The dashboards the gateway lists for the caller's role (`meta.dashboards`), a manager's own team
- * first, then Explore; Kineo ops have no dashboards, only the platform's tenants.
+ * first, then Explore; Kineo ops have no dashboards, only the platform's tenants and the job queues.
  */
 export function navigationFor(role: Role, dashboards: { id: string; title: string }[]): NavItem[] {
-  if (role === 'kineo_ops') return [{ href: '/platform', label: 'Tenants' }];
+  if (role === 'kineo_ops') return [{ href: '/platform', label: 'Tenants' }, { href: QUEUES_PATH, label: 'Queues', document: true }];
   const ordered = role === 'manager' ? [...dashboards.filter((d) => d.id === 'my-team'), ...dashboards.filter((d) => d.id !== 'my-team')] : dashboards;
   const items = ordered.map((d) => ({ href: `/dashboards/${d.id}`, label: d.title }));
   // The organisation's account: loading data and managing people.
