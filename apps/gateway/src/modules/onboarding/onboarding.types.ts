@@ -36,7 +36,10 @@ export class QuarantinedRowView {
   @Field()
   reason!: string;
 
-  @Field({ description: 'The line as it was read.' })
+  @Field({
+    description:
+      "The row's fields as read, as JSON by column name (a column the contract does not know included), or the record's text itself where it could not be read into fields (a short or long row, broken quoting).",
+  })
   raw!: string;
 }
 

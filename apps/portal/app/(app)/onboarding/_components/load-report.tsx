@@ -156,7 +156,7 @@ function QuarantinedRows({ loadId }: { loadId: string }) {
               <th scope="col">File</th>
               <th scope="col">Line</th>
               <th scope="col">Reason</th>
-              <th scope="col">Row as read</th>
+              <th scope="col">Fields as read</th>
             </tr>
           </thead>
           <tbody aria-busy={rows.isPending || undefined}>
