@@ -40,6 +40,7 @@ const FROM_SESSION: Record<string, string | null> = {
   me: '{ me { tenant { slug } } }',
   users: '{ users { email } }',
   pendingInvitations: '{ pendingInvitations { email } }',
+  seats: '{ seats { members invitations } }',
   loads: '{ loads { items { id } } }',
   tenantSettings: '{ tenantSettings { fiscalYearStartMonth } }',
   savedViews: '{ savedViews { name ownerName } }',
@@ -111,6 +112,13 @@ export function tenantIsolationCases(world: () => World): void {
         expect(JSON.stringify(reply.body.data)).not.toContain(w.acmeLoadId);
       },
     );
+
+    it("seats, asked by globex's admin with forged tenant headers, counts globex's people only", async () => {
+      const w = world();
+      const globex = await w.prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex' } });
+      const reply = await graphql<{ seats: { members: number } }>(w.app, '{ seats { members } }', { ...bearer(w.tokens.globexAdmin), ...FORGED_HEADERS(w) });
+      expect(reply.body.data!.seats.members).toBe(await w.prisma.membership.count({ where: { tenantId: globex.id, deactivatedAt: null } }));
+    });
 
     it('a forged or unknown id in any id argument is NOT_FOUND, not an internal error', async () => {
       const w = world();
