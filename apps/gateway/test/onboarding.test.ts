@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { UserService } from '@kineo/auth';
 import { createPrismaClient, StageRecorder, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
-import { LOAD_STAGES } from '@kineo/jobs';
+import { BUILD_STAGE_NAMES, LOAD_STAGES } from '@kineo/jobs';
 import { ingestFiles, startTestStack, type TestStack } from '@kineo/testkit';
 import { createSecretStore, loadSettings } from '@kineo/config';
 import { createWarehouse } from '@kineo/warehouse';
@@ -167,10 +167,14 @@ describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
     });
   });
 
-  it('refuses a rebuild before any load has reached bronze, queuing nothing', async () => {
+  it('refuses a rebuild before any load has reached bronze, queuing nothing, and says why in the settings before it is asked for', async () => {
+    type Settings = { tenantSettings: { rebuildUnavailable: string | null; lastRebuild: { id: string } | null } };
+    const before = await graphql<Settings>(app, '{ tenantSettings { rebuildUnavailable lastRebuild { id } } }', as('admin'));
     const reply = await graphql(app, 'mutation { rebuild { buildRunId } }', as('admin'));
 
-    expect(reply.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'NO_DATA' } })]);
+    const why = 'Nothing has been loaded yet, so there is nothing to rebuild; upload the export files first.';
+    expect(before.body.data!.tenantSettings).toEqual({ rebuildUnavailable: why, lastRebuild: null });
+    expect(reply.body.errors).toEqual([expect.objectContaining({ message: why, extensions: { code: 'NO_DATA' } })]);
     expect(await prisma.buildRun.count({ where: { tenantId: acme.id, kind: 'rebuild' } })).toBe(0);
   });
 
@@ -233,6 +237,45 @@ describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
       expect(first.body.data!.quarantine.items[0]!.raw).toContain('abc');
       expect(second.body.data!.quarantine).toEqual({ items: [{ file: 'users.csv', line: 4 }], endCursor: null, hasNextPage: false });
       expect(otherFile.body.data!.quarantine.items).toEqual([]);
+    });
+
+    it('refuses a file the load does not have, naming the argument and the files it has', async () => {
+      const reply = await graphql(app, `{ quarantine(loadId: "${loadId}", file: "nosuch.csv") { items { line } } }`, as('admin'));
+
+      expect(reply.body.errors).toEqual([
+        expect.objectContaining({
+          message: expect.stringMatching(new RegExp(`^"file" names no file of load ${loadId}: "nosuch.csv". Its files are (\\w+\\.csv, ){3}\\w+\\.csv\\.$`)),
+          extensions: { code: 'BAD_USER_INPUT', argument: 'file' },
+        }),
+      ]);
+    });
+
+    it('lets its org admin follow the rebuild they asked for in the settings: queued stage by stage, then why it failed, and the version the next one published', async () => {
+      type Run = { id: string; status: string; dataVersion: number | null; error: string | null; stages: { stage: string; status: string }[] };
+      type Settings = { tenantSettings: { dataVersion: number; rebuildUnavailable: string | null; lastRebuild: Run | null } };
+      const settings = async () =>
+        (await graphql<Settings>(app, '{ tenantSettings { dataVersion rebuildUnavailable lastRebuild { id status dataVersion error stages { stage status } } } }', as('admin'))).body.data!
+          .tenantSettings;
+      const asked = await graphql<{ rebuild: { buildRunId: string } }>(app, 'mutation { rebuild { buildRunId } }', as('admin'));
+      const { buildRunId } = asked.body.data!.rebuild;
+
+      const queued = await settings();
+      expect(queued.rebuildUnavailable).toBeNull();
+      expect(queued.lastRebuild).toMatchObject({ id: buildRunId, status: 'queued', dataVersion: null, error: null });
+      expect(queued.lastRebuild!.stages).toEqual(BUILD_STAGE_NAMES.map((stage) => ({ stage, status: 'pending' })));
+
+      // The worker's record of a failure reaches the page that follows it.
+      const failing = await StageRecorder.resume(prisma, buildRunId);
+      await failing.fail(new Error('gold: the disk is full'));
+      expect((await settings()).lastRebuild).toMatchObject({ id: buildRunId, status: 'failed', error: expect.stringContaining('the disk is full') });
+
+      // Asked again, and published: the settings name the new version and the run that published it.
+      const again = (await graphql<{ rebuild: { buildRunId: string } }>(app, 'mutation { rebuild { buildRunId } }', as('admin'))).body.data!.rebuild.buildRunId;
+      const published = await StageRecorder.resume(prisma, again);
+      await published.finish({ status: 'succeeded', dataVersion: 1 });
+      await prisma.tenant.update({ where: { id: acme.id }, data: { dataVersion: 1 } });
+      expect(await settings()).toMatchObject({ dataVersion: 1, lastRebuild: { id: again, status: 'succeeded', dataVersion: 1 } });
+      await prisma.tenant.update({ where: { id: acme.id }, data: { dataVersion: 0 } });
     });
 
     it("downloads them as CSV to the tenant's org admin only, and audits the download", async () => {

@@ -125,6 +125,47 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     expect((await shown()).body.data!.tenant).toEqual({ rows: 1234, dataVersion: 2, status: 'active' });
     await prisma.tenant.update({ where: { id: gone.id }, data: { status: 'offboarded' } });
     expect((await shown()).body.data!.tenant).toEqual({ rows: null, dataVersion: 2, status: 'offboarded' });
+    // Nobody joins an offboarded tenant: a conflict with its status, not a refused session.
+    const invited = await ops('mutation { inviteTenantAdmin(slug: "soylent", email: "late@soylent.test") { link } }');
+    expect(invited.body.errors).toEqual([
+      expect.objectContaining({
+        message: 'Tenant "soylent" is offboarded and takes no one new; provision a new tenant to bring the organisation back.',
+        extensions: expect.objectContaining({ code: 'TENANT_STATUS_CONFLICT' }),
+      }),
+    ]);
+  });
+
+  it("counts a version's data rows (facts and dimensions) as its build counted them, keeps them across a rollups refresh, and names the run that published it", async () => {
+    const tenants = new TenantService(prisma);
+    const made = await tenants.create({ slug: 'refreshed', name: 'Refreshed', actor: 'test' });
+    await tenants.markActive(made.id, 'test');
+    // Version 1 by a load's build, which counted gold table by table; version 2 by a rollups refresh, which counted nothing.
+    const goldRows = { fact_course_progress: 1200, dim_user: 300, dim_course: 40, dim_date: 7305, rollup_completions_by_month: 96, rollup_manifest: 12 };
+    await prisma.buildRun.create({
+      data: { tenantId: made.id, kind: 'load', status: 'succeeded', dataVersion: 1, finishedAt: new Date('2026-12-07T04:44:00Z'), stages: [{ stage: 'publish', status: 'succeeded', details: { version: 1, rows: 8953, goldRows } }] },
+    });
+    const refresh = await prisma.buildRun.create({
+      data: { tenantId: made.id, kind: 'rollups', status: 'succeeded', dataVersion: 2, finishedAt: new Date('2026-12-07T07:49:00Z'), stages: [{ stage: 'publish', status: 'succeeded', details: { version: 2, from: 1 } }] },
+    });
+    await prisma.tenant.update({ where: { id: made.id }, data: { dataVersion: 2 } });
+
+    type Shown = { rows: number | null; dataVersion: number; lastBuild: { kind: string; dataVersion: number } | null; publishedBy: { id: string; kind: string; dataVersion: number } | null };
+    const fields = 'rows dataVersion lastBuild { kind dataVersion } publishedBy { id kind dataVersion }';
+    const fleet = await ops<{ fleet: { items: Shown[] } }>(`{ fleet(search: "refreshed") { items { ${fields} } } }`);
+    const page = await ops<{ tenant: Shown }>(`{ tenant(slug: "refreshed") { ${fields} } }`);
+
+    const expected = { rows: 1540, dataVersion: 2, lastBuild: { kind: 'load', dataVersion: 1 }, publishedBy: { id: refresh.id, kind: 'rollups', dataVersion: 2 } };
+    expect(fleet.body.data!.fleet.items).toEqual([expected]);
+    expect(page.body.data!.tenant).toEqual(expected);
+  });
+
+  it('searches for "%" and "_" as the characters they are, not as wildcards matching every tenant', async () => {
+    const search = async (text: string) => (await ops<{ fleet: { items: { slug: string }[] } }>(`{ fleet(search: ${JSON.stringify(text)}) { items { slug } } }`)).body.data!.fleet.items;
+
+    expect(await search('%')).toEqual([]);
+    expect(await search('_')).toEqual([]);
+    expect(await search('gl_bex')).toEqual([]);
+    expect(await search('lobe')).toEqual([{ slug: 'globex' }]);
   });
 
   describe('provisionTenant', () => {
@@ -193,6 +234,25 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     expect(afterResume.body.data).toEqual({ me: { email: 'admin@acme.test' } });
     const actions = (await auditActions(acme.id)).filter((a) => a.actor === opsUserId).map((a) => a.action);
     expect(actions).toEqual(['tenant.suspended', 'tenant.resumed']);
+    // Ops read why on the tenant's page: the reason, and who, by e-mail.
+    type Audit = { tenant: { audit: { items: { action: string; actor: string; actorEmail: string | null; details: string }[] } } };
+    const audit = await ops<Audit>('{ tenant(slug: "acme", auditFirst: 2) { audit { items { action actor actorEmail details } } } }');
+    expect(audit.body.data!.tenant.audit.items).toEqual([
+      { action: 'tenant.resumed', actor: opsUserId, actorEmail: 'ops@kineo.test', details: '{}' },
+      { action: 'tenant.suspended', actor: opsUserId, actorEmail: 'ops@kineo.test', details: '{"reason":"unpaid invoice"}' },
+    ]);
+  });
+
+  it('refuses a suspension reason over 500 characters, naming the argument, and suspends nothing', async () => {
+    const long = await ops(`mutation { suspendTenant(slug: "globex", reason: ${JSON.stringify('x'.repeat(100_000))}) { status } }`);
+
+    expect(long.body.errors).toEqual([
+      expect.objectContaining({ message: '"reason" has at most 500 characters; this one has 100000. Shorten it.', extensions: { code: 'BAD_USER_INPUT', argument: 'reason' } }),
+    ]);
+    expect((await prisma.tenant.findUniqueOrThrow({ where: { slug: 'globex' } })).status).toBe('active');
+    const fits = await ops<{ suspendTenant: { status: string } }>(`mutation { suspendTenant(slug: "globex", reason: ${JSON.stringify('y'.repeat(500))}) { status } }`);
+    expect(fits.body.data).toEqual({ suspendTenant: { status: 'suspended' } });
+    await ops('mutation { resumeTenant(slug: "globex") { status } }');
   });
 
   it("invites a tenant's admin (its first, after provisioning): the link works once and makes them its org admin; audited, refused to an org admin", async () => {

@@ -1,5 +1,6 @@
 import { readCsvDownload } from './csv';
 import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './fixtures';
+import { gateway } from './gateway';
 
 test.describe('ops console', () => {
   test('ops provision a tenant through a validated form and see it in the fleet, then open a tenant and its runs', async ({ page, signIn, world }) => {
@@ -31,9 +32,17 @@ test.describe('ops console', () => {
     await expect(row.getByRole('cell', { name: 'Starter' })).toBeVisible();
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, 'ops-fleet');
+    // The notice follows the tenant: once the worker is done it no longer says it is provisioning.
+    await expect(page.getByRole('status').filter({ hasText: 'Tenant northwind-traders is active.' })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByText('Tenant northwind-traders is provisioning')).toHaveCount(0);
 
     // Its rollups were built by this release: current, in the fleet and on its page.
-    await expect(fleet.getByRole('row', { name: new RegExp(world.tenant.name) }).getByText('current', { exact: true })).toBeVisible();
+    const loaded = fleet.getByRole('row', { name: new RegExp(world.tenant.name) });
+    await expect(loaded.getByText('current', { exact: true })).toBeVisible();
+    // Its version says which run published it; its rows say what they count.
+    await expect(loaded).toContainText(/\d+by load build, /);
+    await expect(page.getByRole('columnheader', { name: 'Data rows' })).toBeVisible();
+    await expect(page.getByText('Data rows: the facts and dimensions of the published version').first()).toBeVisible();
     await fleet.getByRole('link', { name: world.tenant.name }).click();
     await expect(page).toHaveURL(new RegExp(`/platform/tenants/${world.tenant.slug}$`));
     await expect(page.getByRole('heading', { level: 1, name: world.tenant.name })).toBeVisible();
@@ -59,10 +68,10 @@ test.describe('ops console', () => {
     await page.getByLabel('Tenant slug').fill(world.tenant.slug.toUpperCase());
     await expect(offboard).toBeDisabled();
     await expect(page.getByRole('button', { name: 'Suspend' })).toBeEnabled();
-    // Suspending signs everyone out: it is asked first, saying so, and can be called off.
+    // Suspending refuses everyone's requests: it is asked first, saying so, and can be called off.
     await page.getByRole('button', { name: 'Suspend' }).click();
     const confirmSuspend = page.getByRole('form', { name: `Suspend ${world.tenant.name}` });
-    await expect(confirmSuspend).toContainText(`signs out every one of ${world.tenant.name}`);
+    await expect(confirmSuspend).toContainText(`Suspending refuses every request of ${world.tenant.name}`);
     await confirmSuspend.getByRole('button', { name: 'Cancel' }).click();
     await expect(confirmSuspend).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Suspend', exact: true })).toBeEnabled();
@@ -115,11 +124,33 @@ test.describe('ops console', () => {
     await row.getByRole('link', { name: world.offboarded.name }).click();
     await expect(page.getByRole('heading', { level: 1, name: world.offboarded.name })).toBeVisible();
     await expect(page.getByTestId('data-version')).toHaveText("Removed at offboarding (the last version was 1; the audit log has each table's rows as they were)");
-    await expect(page.locator('dt:text-is("Gold rows") + dd')).toHaveText('—');
+    await expect(page.locator('dt:text-is("Data rows") + dd')).toHaveText('—');
     // Nothing is offered that needs the data or the tenant: no rollups refresh, no second offboarding.
     await expect(page.getByRole('button', { name: 'Refresh rollups' })).toHaveCount(0);
     await expect(page.getByRole('button', { name: `Offboard ${world.offboarded.slug}` })).toHaveCount(0);
     await expectNoSeriousA11yViolations(page);
+  });
+});
+
+test.describe('runs ops did not start', () => {
+  test('the fleet and a tenant page follow what happens without a reload: a tenant provisioned elsewhere, a run queued by the CLI or another ops user', async ({ page, signIn, world }) => {
+    await signIn('ops');
+    const fleet = page.getByTestId('fleet');
+    await expect(fleet.getByRole('rowheader', { name: new RegExp(world.tenant.name) })).toBeVisible();
+    const token = (await gateway<{ login: { token: string } }>(world.gatewayUrl, `mutation { login(email: "${world.logins.ops}", password: "${world.password}") { token } }`)).login.token;
+    // Provisioned by someone else while this page is open, with no tenant provisioning in sight before.
+    await gateway(world.gatewayUrl, 'mutation { provisionTenant(input: { slug: "fabrikam", name: "Fabrikam" }) { jobId } }', token);
+    await expect(fleet.getByRole('rowheader', { name: /Fabrikam/ })).toBeVisible({ timeout: 15_000 });
+
+    // A tenant page opened with nothing in flight shows a run queued afterwards, and follows it to its end.
+    await fleet.getByRole('link', { name: world.tenant.name }).click();
+    const runs = page.getByTestId('runs').locator('tbody tr');
+    await expect(runs.first()).toContainText('succeeded');
+    const before = await runs.count();
+    await gateway(world.gatewayUrl, `mutation { refreshRollups(slug: "${world.tenant.slug}") { jobId } }`, token);
+    await expect(runs).toHaveCount(before + 1, { timeout: 15_000 });
+    await expect(runs.first().getByRole('cell', { name: 'rollups', exact: true })).toBeVisible();
+    await expect(runs.first()).toContainText('succeeded', { timeout: 30_000 });
   });
 });
 

@@ -3,27 +3,17 @@ import path from 'node:path';
 import { FakeOidcProvider } from '@kineo/testkit';
 import type { Locator, Page } from '@playwright/test';
 import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './fixtures';
+import { gateway } from './gateway';
 
 const INVITEE = 'new.viewer@hooli.example';
 const INVITEE_PASSWORD = 'a viewer with a long password';
 
-/** A GraphQL request straight to the gateway, for setting up what the portal has no screen for. */
-async function gateway<T>(url: string, query: string, token?: string): Promise<T> {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown };
-  if (!body.data) throw new Error(`gateway refused ${query}: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
 
 // One organisation taken from nothing to published in order: each test starts where the last one left it.
 test.describe.configure({ mode: 'serial' });
 
 test.describe('onboarding an organisation', () => {
-  test('an org admin uploads an export with a bad row, sees it quarantined with its reason, watches the build publish, and is asked to confirm a fiscal-year change the page sends as if nothing were published', async ({ page, world, signIn }) => {
+  test('an org admin uploads an export with a bad row, sees it quarantined with its reason, watches the build publish, and is asked to confirm a fiscal-year change, the page having followed the build to its publish', async ({ page, world, signIn }) => {
     await signIn('onboardAdmin');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Onboarding' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Onboarding' })).toBeVisible();
@@ -42,6 +32,17 @@ test.describe('onboarding an organisation', () => {
       },
       { text: `${[...users, badRow].join('\n')}\n` },
     );
+    // Before anything is loaded there is nothing to rebuild: a saved month says so instead of offering it.
+    const fiscal = page.getByRole('region', { name: '3. Fiscal year' });
+    await fiscal.getByLabel('The fiscal year starts in').selectOption('2');
+    await fiscal.getByRole('button', { name: 'Save' }).click();
+    await expect(fiscal.getByRole('status')).toContainText('Saved: the fiscal year starts in February from the next build.');
+    await expect(fiscal.getByTestId('rebuild-unavailable')).toHaveText('Nothing has been loaded yet, so there is nothing to rebuild; upload the export files first.');
+    await expect(fiscal.getByRole('button', { name: 'Rebuild now' })).toHaveCount(0);
+    await fiscal.getByLabel('The fiscal year starts in').selectOption('1');
+    await fiscal.getByRole('button', { name: 'Save' }).click();
+    await expect(fiscal.getByRole('status')).toContainText('Saved: the fiscal year starts in January from the next build.');
+
     await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: dropped });
     await page.getByLabel('Choose files…').setInputFiles(names.filter((n) => n !== 'users.csv').map((n) => path.join(dir, n)));
     const picked = page.locator('table.files tbody tr');
@@ -78,10 +79,8 @@ test.describe('onboarding an organisation', () => {
       .poll(() => seatsShown(step))
       .toEqual({ ...seatsBefore, taken: seatsBefore.taken + invited, invitations: seatsBefore.invitations + invited, free: seatsBefore.free - invited });
 
-    // The fiscal-year step read the settings before the publish, so it sends a new month unconfirmed:
-    // the gateway refuses it, and the step asks what it asks of published data instead of showing an error.
-    const fiscal = page.getByRole('region', { name: '3. Fiscal year' });
-    await expect(fiscal).not.toContainText('already has published fiscal-year history');
+    // The fiscal-year step followed the build to its publish: it asks what it asks of published data.
+    await expect(fiscal).toContainText('already has published fiscal-year history');
     await fiscal.getByLabel('The fiscal year starts in').selectOption('7');
     await fiscal.getByRole('button', { name: 'Save' }).click();
     const confirm = fiscal.getByRole('alert');
@@ -111,7 +110,18 @@ test.describe('onboarding an organisation', () => {
     await month.selectOption('7');
     await step.getByRole('button', { name: 'Save' }).click();
     await step.getByRole('alert').getByRole('button', { name: 'Change to July' }).click();
-    await expect(step.getByRole('status')).toContainText('Saved: the fiscal year starts in July from the next build.');
+    await expect(step.getByRole('status').first()).toContainText('Saved: the fiscal year starts in July from the next build.');
+
+    // The rebuild is followed on the page, stage by stage, to the version it publishes; and after a reload.
+    await step.getByRole('button', { name: 'Rebuild now' }).click();
+    const rebuild = step.getByTestId('rebuild');
+    await expect(rebuild.getByRole('status')).toHaveText('Published: the dashboards show data version 2, with the new fiscal years.', { timeout: 120_000 });
+    await expect(rebuild.locator('li[data-status="succeeded"]')).toHaveCount(5);
+    await page.reload();
+    await expect(rebuild.getByRole('status')).toHaveText('Published: the dashboards show data version 2, with the new fiscal years.');
+    // The load's report says which version it published, and that a later build published over it.
+    await expect(page.getByTestId('build').getByRole('status')).toContainText('Published data version 1');
+    await expect(page.getByTestId('build').getByRole('status')).toContainText('the dashboards now show version 2, from a later build.');
   });
 
   test('a file saved with semicolons refuses the load, said once with what to do; nothing of it is kept and the published data stays', async ({ page, world, signIn }, testInfo) => {
@@ -122,17 +132,36 @@ test.describe('onboarding an organisation', () => {
     const semicolons = testInfo.outputPath('courses.csv');
     fs.writeFileSync(semicolons, `${[head.replace(/,/g, ';'), ...rest.slice(0, 3)].join('\n')}\n`);
     await page.getByLabel('Choose files…').setInputFiles([semicolons]);
+    // A size under a kilobyte reads in bytes, plural.
+    const bytes = fs.statSync(semicolons).size;
+    expect(bytes).toBeLessThan(1000);
+    await expect(page.locator('table.files tbody tr').filter({ hasText: 'courses.csv' })).toContainText(`${bytes} bytes`);
     await page.getByRole('button', { name: /^Upload 1 file/ }).click();
 
     const report = page.getByTestId('load-report');
-    const refusal = report.getByRole('alert').filter({ hasText: 'The load was refused' });
+    const refusal = report.getByRole('alert').filter({ hasText: 'The load was rejected and nothing was changed' });
+    // Said once: not introduced by a sentence saying the same.
+    await expect(refusal).not.toContainText('The load was refused');
     await expect(refusal).toContainText('courses.csv: the columns are separated by semicolons, not commas: save it again as "CSV UTF-8 (comma delimited)"', { timeout: 60_000 });
     await expect(report.getByText(/separated by semicolons/)).toHaveCount(1);
     await expect(report.locator('tr[data-file="courses.csv"] td').first()).toHaveText('Not loaded');
-    await expect(page.getByTestId('build').getByRole('status')).toContainText('The dashboards still show the data published before.');
+    await expect(page.getByTestId('build').getByRole('status')).toContainText('The dashboards still show data version 2.');
     // The data published before is still there: its managers can still be invited.
     await expect(page.getByRole('button', { name: 'Invite every manager in the hierarchy' })).toBeEnabled();
     await expectNoSeriousA11yViolations(page);
+
+    // Ops see the refused load as the admin did: no checks ran (a dash, not "0 passed"), its reason line by line.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn('ops');
+    await page.getByLabel('Search tenants').fill(world.onboard.tenant.slug);
+    const row = page.getByTestId('fleet').getByRole('row', { name: new RegExp(world.onboard.tenant.name) });
+    await expect(row.getByRole('cell').nth(4)).toHaveText('—');
+    await expect(row.getByRole('cell').nth(3)).toContainText('failed');
+    await row.getByRole('link', { name: world.onboard.tenant.name }).click();
+    const refused = page.getByTestId('runs').locator('tbody tr').first();
+    await expect(refused.getByRole('cell').nth(2)).toHaveText('—');
+    await expect(refused.locator('.error-text')).toContainText('separated by semicolons');
+    expect(await refused.locator('.error-text').innerText()).toMatch(/nothing was changed:\n\s*courses\.csv: the columns are separated by semicolons/);
   });
 
   test('an org admin invites a viewer, and the invitation link accepted in the browser signs them in', async ({ page, world, signIn, browser }) => {

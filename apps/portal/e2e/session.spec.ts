@@ -88,7 +88,7 @@ test.describe('sign-in and sign-out', () => {
     }
   });
 
-  test('a signed-in user whose organisation is suspended is told so, on the next thing they do and on reload', async ({ page, signIn, browser, world }) => {
+  test('a signed-in user whose organisation is suspended is told so, on the next thing they do and on reload, and carries on once it is resumed; ops read why in its audit log', async ({ page, signIn, browser, world }) => {
     // Globex: loaded (so active), and used elsewhere only by its admin, who finds it resumed.
     const slug = world.logins.noCertsAdmin.split('@')[1].replace(/\.example$/, '');
     await signIn('noCertsAdmin');
@@ -101,14 +101,25 @@ test.describe('sign-in and sign-out', () => {
     await expect(opsPage.getByRole('button', { name: 'Sign out' })).toBeVisible();
     await opsPage.goto(`/platform/tenants/${slug}`);
     await opsPage.getByRole('button', { name: 'Suspend', exact: true }).click();
-    await opsPage.getByLabel('Reason (kept in the audit log; optional)').fill('checking that its people are signed out');
+    // What suspending does, as it happens: requests refused, sessions kept for the resume.
+    const confirm = opsPage.getByRole('form', { name: /^Suspend / });
+    await expect(confirm).toContainText('refuses every request');
+    await expect(confirm).toContainText('Their sessions are not ended and work again on resume');
+    await expect(confirm).not.toContainText('signs out');
+    await opsPage.getByLabel('Reason (kept in the audit log; optional)').fill('checking that its people are refused');
     await opsPage.getByRole('button', { name: /^Suspend .+/ }).click();
     await expect(opsPage.getByRole('button', { name: 'Resume', exact: true })).toBeVisible();
+    // Why it is suspended, and who did it, is on its page.
+    const suspended = opsPage.getByTestId('audit').locator('tbody tr').filter({ hasText: 'tenant.suspended' }).first();
+    await expect(suspended).toContainText(world.logins.ops);
+    await expect(suspended).toContainText('reason: checking that its people are refused');
     try {
       // A query from the page the user is on.
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Learning activity' }).click();
       await expect(page).toHaveURL(/\/sign-in\?suspended=1&next=%2Fdashboards%2F/);
       await expect(page.getByTestId('tenant-suspended')).toContainText('Your organisation’s access to Kineo Analytics is suspended');
+      await expect(page.getByTestId('tenant-suspended')).toContainText('a session that has not expired works again');
+      await expect(page.getByTestId('tenant-suspended')).not.toContainText('signed out');
       await expect(page.getByText('Your session has ended')).toHaveCount(0);
       await expectNoSeriousA11yViolations(page);
       // A page rendered by the server says the same.
@@ -120,6 +131,9 @@ test.describe('sign-in and sign-out', () => {
       await expect(opsPage.getByRole('button', { name: 'Suspend', exact: true })).toBeVisible();
       await ops.close();
     }
+    // Resumed: the same session works again, without signing in.
+    await page.goto('/dashboards/course-completion');
+    await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
   });
 
   test('a manager lands on My team', async ({ page, signIn }) => {

@@ -102,6 +102,19 @@ export interface RebuildTicket {
 }
 
 /**
+ * Why `requestRebuild` would refuse the tenant now (not active, nothing loaded), or null: asked
+ * before offering a rebuild too, so the offer and the refusal never disagree.
+ */
+export async function rebuildRefusal(prisma: PrismaClient, tenant: { id: string; slug: string; status: string }): Promise<TenantError | null> {
+  if (tenant.status !== 'active') {
+    return new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${tenant.slug}" is ${tenant.status}; only an active tenant can be rebuilt.`, { slug: tenant.slug });
+  }
+  const loaded = await prisma.ingestionRun.count({ where: { tenantId: tenant.id, status: 'succeeded' } });
+  if (loaded === 0) return new TenantError('NO_DATA', 'Nothing has been loaded yet, so there is nothing to rebuild; upload the export files first.', { slug: tenant.slug });
+  return null;
+}
+
+/**
  * Rebuilds silver, gold and the snapshots from what bronze holds, and publishes: how a changed
  * setting (the fiscal-year start) reaches the dashboards without a new load.
  */
@@ -122,15 +135,8 @@ export async function requestRebuild(
   },
 ): Promise<RebuildTicket> {
   const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: request.tenantId } });
-  if (tenant.status !== 'active') {
-    throw new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${tenant.slug}" is ${tenant.status}; only an active tenant can be rebuilt.`, {
-      slug: tenant.slug,
-    });
-  }
-  const loaded = await prisma.ingestionRun.count({ where: { tenantId: tenant.id, status: 'succeeded' } });
-  if (loaded === 0) {
-    throw new TenantError('NO_DATA', 'Nothing has been loaded yet, so there is nothing to rebuild; upload the export files first.', { slug: tenant.slug });
-  }
+  const refusal = await rebuildRefusal(prisma, tenant);
+  if (refusal) throw refusal;
   const asOf = (request.asOf ?? new Date()).toISOString();
   const build = await StageRecorder.start(prisma, {
     tenantId: tenant.id,

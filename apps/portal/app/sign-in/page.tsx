@@ -42,8 +42,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       <h1>Sign in to Kineo Analytics</h1>
       {suspended ? (
         <p className="notice error" role="alert" data-testid="tenant-suspended">
-          Your organisation&rsquo;s access to Kineo Analytics is suspended, so you have been signed out. Your organisation&rsquo;s Kineo administrator can
-          ask Kineo support to restore it; until then signing in is refused.
+          Your organisation&rsquo;s access to Kineo Analytics is suspended: until it is restored, Kineo Analytics refuses every request from your
+          organisation, signing in included. Your organisation&rsquo;s Kineo administrator can ask Kineo support to restore it; once it is, you can
+          carry on where you were (a session that has not expired works again).
         </p>
       ) : expired ? (
         <p className="notice" role="status">

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Args, Mutation, Resolver } from '@nestjs/graphql';
 import { InvitationService, type Principal } from '@kineo/auth';
-import { TenantService, type PrismaClient } from '@kineo/db';
+import { TenantError, TenantService, type PrismaClient } from '@kineo/db';
 import { CurrentPrincipal } from '../../engine/auth/auth.decorators';
 import { OpsOnly } from '../../engine/auth/ops.guard';
 import { PRISMA } from '../../engine/database/database.module';
@@ -31,6 +31,12 @@ export class TenantAdminInvitationsResolver {
   })
   async inviteTenantAdmin(@Args('slug') slug: string, @Args('email') email: string, @CurrentPrincipal() principal: Principal): Promise<InvitationType> {
     const tenant = await this.tenants.get(parseInput(slugArgumentSchema, slug, 'slug'));
+    // Not a session refused (TENANT_SUSPENDED is for its people): ops asked for something its status rules out.
+    if (tenant.status === 'offboarded') {
+      throw new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${tenant.slug}" is offboarded and takes no one new; provision a new tenant to bring the organisation back.`, {
+        slug: tenant.slug,
+      });
+    }
     const [sent] = await this.invitations.inviteMany({ userId: principal.userId, tenantId: tenant.id }, [{ email, role: 'org_admin' }], 'ops');
     return { ...sent, lmsUserId: null, lmsUserName: null };
   }

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
 import { TenantActivityService, TenantLifecycleService, type PageRequest, type PrismaClient, type Tenant } from '@kineo/db';
-import { requestRebuild, type JobQueues } from '@kineo/jobs';
+import { rebuildRefusal, requestRebuild, type JobQueues } from '@kineo/jobs';
 import { InjectPrisma } from '../../engine/database/database.module';
 import { InjectJobQueues } from '../../engine/queue/queue.module';
 import type { RebuildView, TenantSettingsView } from './onboarding.types';
-import { mapPage, toLoadView, type LoadView, type PageView } from './runs.types';
+import { mapPage, toBuildRunView, toLoadView, type LoadView, type PageView } from './runs.types';
 
 /** An org admin's view of their loads and builds, and the settings a build reads. */
 @Injectable()
@@ -30,20 +30,32 @@ export class OnboardingService {
   }
 
   async settings(tenant: TenantContext): Promise<TenantSettingsView> {
-    return settingsOf(await this.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.tenantId } }));
+    return this.settingsOf(await this.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.tenantId } }));
   }
 
   async updateFiscalYearStart(tenant: TenantContext, month: number, confirmHistoryReset: boolean): Promise<TenantSettingsView> {
     const change = await this.lifecycle.updateFiscalYearStart(tenant.tenantId, month, tenant.userId, { confirmHistoryReset });
-    return settingsOf(change.tenant);
+    return this.settingsOf(change.tenant);
   }
 
   async rebuild(tenant: TenantContext): Promise<RebuildView> {
     const ticket = await requestRebuild(this.prisma, this.queues, { tenantId: tenant.tenantId, actor: tenant.userId });
     return { buildRunId: ticket.buildRunId, asOf: new Date(ticket.asOf) };
   }
-}
 
-function settingsOf(tenant: Tenant): TenantSettingsView {
-  return { slug: tenant.slug, name: tenant.name, fiscalYearStartMonth: tenant.fiscalYearStartMonth, dataVersion: tenant.dataVersion };
+  /** The settings, with the latest rebuild to follow and whether one may be asked for now. */
+  private async settingsOf(tenant: Tenant): Promise<TenantSettingsView> {
+    const [lastRebuild, refusal] = await Promise.all([
+      this.prisma.buildRun.findFirst({ where: { tenantId: tenant.id, kind: 'rebuild' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+      rebuildRefusal(this.prisma, tenant),
+    ]);
+    return {
+      slug: tenant.slug,
+      name: tenant.name,
+      fiscalYearStartMonth: tenant.fiscalYearStartMonth,
+      dataVersion: tenant.dataVersion,
+      lastRebuild: lastRebuild && toBuildRunView(lastRebuild),
+      rebuildUnavailable: refusal?.message ?? null,
+    };
+  }
 }

@@ -1,5 +1,5 @@
 import { Field, Float, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
-import { PageOf } from './runs.types';
+import { BuildRunView, PageOf } from './runs.types';
 
 @ObjectType('TenantSettings', { description: "The organisation's settings an org admin may change." })
 export class TenantSettingsView {
@@ -14,9 +14,18 @@ export class TenantSettingsView {
 
   @Field(() => Int, { description: 'The published data version the dashboards show.' })
   dataVersion!: number;
+
+  @Field(() => BuildRunView, {
+    nullable: true,
+    description: "The organisation's latest rebuild (asked for with `rebuild`, or by Kineo): its stages, then the version it published or why it failed; null before one.",
+  })
+  lastRebuild!: BuildRunView | null;
+
+  @Field(() => String, { nullable: true, description: 'Why `rebuild` would be refused now (nothing loaded yet, the organisation not active); null when it can run.' })
+  rebuildUnavailable!: string | null;
 }
 
-@ObjectType('Rebuild', { description: 'A queued rebuild; follow it in `loads` / the run with this id.' })
+@ObjectType('Rebuild', { description: "A queued rebuild; follow it in `tenantSettings.lastRebuild` (the run with this id)." })
 export class RebuildView {
   @Field()
   buildRunId!: string;

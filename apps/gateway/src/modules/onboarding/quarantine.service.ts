@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
 import { createSecretStore, type Settings } from '@kineo/config';
+import { DomainError } from '@kineo/errors';
 import { AuditLog, decodeCursor, pageSize, PaginationError, TenantActivityService, toPage, type PageRequest, type PrismaClient } from '@kineo/db';
 import { QUARANTINE_CSV_HEADER, quarantineCsv, readQuarantine, type QuarantineRow } from './quarantine-reader.util';
 import { createWarehouse, type Warehouse } from '@kineo/warehouse';
@@ -29,6 +30,10 @@ export class QuarantineService implements OnApplicationShutdown {
     const after = decodeCursor(request.after);
     if (after && !/^\d+$/.test(after.id)) throw new PaginationError('"after" is not a cursor from a previous page.', { argument: 'after' });
     const load = await this.activity.load(tenant.tenantId, loadId);
+    const files = (Array.isArray(load.files) ? (load.files as { file?: unknown }[]) : []).map((f) => String(f.file));
+    if (typeof file === 'string' && !files.includes(file)) {
+      throw new DomainError('BAD_USER_INPUT', `"file" names no file of load ${load.id}: ${JSON.stringify(file)}. Its files are ${files.join(', ') || 'none'}.`, { argument: 'file' });
+    }
     // Before its ingest has run, a load has nothing set aside (and bronze may not exist yet).
     if (load.status !== 'succeeded') return { items: [], endCursor: null, hasNextPage: false };
     const rows = await readQuarantine(await this.reader(), tenant, {

@@ -163,6 +163,9 @@ export class AuditEventView {
   @Field({ description: 'A user id, or a system actor such as "worker" or "cli:<user>".' })
   actor!: string;
 
+  @Field(() => String, { nullable: true, description: 'The e-mail of the user the actor is or acts for ("worker:<user id>"); null for a system actor alone.' })
+  actorEmail!: string | null;
+
   @Field()
   action!: string;
 
@@ -271,10 +274,20 @@ export function toLoadView(run: LoadRun): LoadView {
   };
 }
 
-export function toAuditEventView(event: AuditEvent): AuditEventView {
+/** The user id an audit actor names: itself, or the user a system actor acted for ("worker:<id>"). */
+export function actorUserId(actor: string): string | null {
+  const id = actor.slice(actor.lastIndexOf(':') + 1);
+  return UUID.test(id) ? id : null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function toAuditEventView(event: AuditEvent, emails: ReadonlyMap<string, string> = new Map()): AuditEventView {
+  const userId = actorUserId(event.actor);
   return {
     id: String(event.id),
     actor: event.actor,
+    actorEmail: (userId && emails.get(userId)) ?? null,
     action: event.action,
     details: JSON.stringify(event.details, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
     createdAt: event.createdAt,

@@ -2,7 +2,7 @@ import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { Principal } from '@kineo/auth';
 import { CurrentPrincipal } from '../../engine/auth/auth.decorators';
 import { OpsOnly } from '../../engine/auth/ops.guard';
-import { localeSchema, parseInput, provisionTenantSchema, slugArgumentSchema } from './operations.schemas';
+import { localeSchema, parseInput, provisionTenantSchema, slugArgumentSchema, SUSPEND_REASON_MAX, suspendReasonSchema } from './operations.schemas';
 import { OperationsService } from './operations.service';
 import { FleetPage, FleetTenantView, OpsTenantView, ProvisionTenantInput, RollupRefreshView, TenantOperationView } from './operations.types';
 
@@ -40,13 +40,16 @@ export class OperationsResolver {
     return this.operations.provision(parseInput(provisionTenantSchema, { ...input }, 'input'), principal.userId);
   }
 
-  @Mutation(() => FleetTenantView, { description: "Stops an active tenant: its people's sessions are refused at once and nothing loads." })
+  @Mutation(() => FleetTenantView, {
+    description: "Stops an active tenant: every request of its people is refused (their sessions are kept and work again on resume) and nothing loads.",
+  })
   suspendTenant(
     @Args('slug') slug: string,
-    @Args('reason', { type: () => String, nullable: true, description: 'Kept in the audit log.' }) reason: string | null,
+    @Args('reason', { type: () => String, nullable: true, description: `Kept in the audit log; at most ${SUSPEND_REASON_MAX} characters.` }) reason: string | null,
     @CurrentPrincipal() principal: Principal,
   ): Promise<FleetTenantView> {
-    return this.operations.suspend(parseInput(slugArgumentSchema, slug, 'slug'), principal.userId, reason ?? undefined);
+    const why = typeof reason !== 'string' ? undefined : parseInput(suspendReasonSchema, reason, 'reason') || undefined;
+    return this.operations.suspend(parseInput(slugArgumentSchema, slug, 'slug'), principal.userId, why);
   }
 
   @Mutation(() => FleetTenantView, { description: 'Makes a suspended tenant active again.' })

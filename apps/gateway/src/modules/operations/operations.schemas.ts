@@ -18,6 +18,13 @@ export const provisionTenantSchema = z.strictObject({
 
 export const slugArgumentSchema = slug;
 
+/** What the suspend form allows: the reason is kept whole in the audit log and read there by people. */
+export const SUSPEND_REASON_MAX = 500;
+export const suspendReasonSchema = z
+  .string()
+  .trim()
+  .max(SUSPEND_REASON_MAX, { error: (issue) => `"reason" has at most ${SUSPEND_REASON_MAX} characters; this one has ${(issue.input as string).length}. Shorten it.` });
+
 /** `value` as the schema has it, or BAD_USER_INPUT naming the field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, argument: string): z.output<S> {
   const parsed = schema.safeParse(value);

@@ -17,7 +17,7 @@ import type { Settings } from '@kineo/config';
 import { InjectSettings } from '../../engine/config/settings.module';
 import { InjectPrisma } from '../../engine/database/database.module';
 import { InjectJobQueues } from '../../engine/queue/queue.module';
-import { mapPage, toAuditEventView, toBuildRunView, type PageView, type RunStatus } from '../onboarding/runs.types';
+import { actorUserId, mapPage, toAuditEventView, toBuildRunView, type PageView, type RunStatus } from '../onboarding/runs.types';
 import type { FleetTenantView, GoldRebuildState, OpsTenantView, RollupRefreshView, RollupStatusView, TenantOperationView, TenantStatus } from './operations.types';
 import { RollupStatusService } from './rollup-status.service';
 import { TenantStorageService } from './tenant-storage.service';
@@ -57,7 +57,15 @@ export class OperationsService {
       this.activity.runs(tenant.id, runs),
       this.activity.audit(tenant.id, audit),
     ]);
-    return { ...view, runs: mapPage(runPage, toBuildRunView), audit: mapPage(auditPage, toAuditEventView) };
+    const emails = await this.emailsOf(auditPage.items.map((e) => actorUserId(e.actor)).filter((id) => id !== null));
+    return { ...view, runs: mapPage(runPage, toBuildRunView), audit: mapPage(auditPage, (e) => toAuditEventView(e, emails)) };
+  }
+
+  /** Who did it, in words ops read: the actors' e-mails by user id. */
+  private async emailsOf(userIds: string[]): Promise<Map<string, string>> {
+    if (userIds.length === 0) return new Map();
+    const users = await this.prisma.user.findMany({ where: { id: { in: [...new Set(userIds)] } }, select: { id: true, email: true } });
+    return new Map(users.map((u) => [u.id, u.email]));
   }
 
   async provision(input: { slug: string; name: string; plan: string; fiscalStartMonth: number; locale: string }, actor: string): Promise<TenantOperationView> {
@@ -127,6 +135,7 @@ export class OperationsService {
       dataVersion: tenant.dataVersion,
       lastLoad: entry.lastLoad && { id: entry.lastLoad.id, status: entry.lastLoad.status as RunStatus, at: entry.lastLoad.createdAt },
       lastBuild: entry.lastBuild && toBuildRunView(entry.lastBuild),
+      publishedBy: entry.publishedBy && toBuildRunView(entry.publishedBy),
       rows: entry.rows,
       storageBytes: await this.storage.bytes(tenant.namespace),
       landingRetention: landingRetentionOf(tenant, this.settings.LANDING_RETENTION_DAYS),

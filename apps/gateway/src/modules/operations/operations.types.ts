@@ -150,10 +150,20 @@ export class FleetTenantView {
   @Field(() => FleetLoadView, { nullable: true })
   lastLoad!: FleetLoadView | null;
 
-  @Field(() => BuildRunView, { nullable: true, description: 'The latest load build or rebuild, with its checks.' })
+  @Field(() => BuildRunView, { nullable: true, description: 'The latest load build or rebuild, with its checks (a rollups refresh is not one: see publishedBy).' })
   lastBuild!: BuildRunView | null;
 
-  @Field(() => Float, { nullable: true, description: 'Gold rows of the published version, counted at publish; null before one, and once offboarded (its data is removed).' })
+  @Field(() => BuildRunView, {
+    nullable: true,
+    description: 'The run that published the current data version: a load build, a rebuild or a rollups refresh (kind rollups); null before a first publish.',
+  })
+  publishedBy!: BuildRunView | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "Rows of the tenant's data in the published version: its gold facts and dimensions, without the calendar (dim_date) and the rollups, as counted when that data was built (a rollups refresh keeps them). Null before a publish that counted them, and once offboarded (its data is removed).",
+  })
   rows!: number | null;
 
   @Field(() => Float, {

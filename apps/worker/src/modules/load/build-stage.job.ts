@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import { BUILD_STAGE_NAMES, buildStageJob, isTransientDatabaseError, type JobPayload } from '@kineo/jobs';
-import { recordPublishedRollups, StageRecorder, type Prisma, type StageRecord } from '@kineo/db';
+import { goldDataRows, recordPublishedRollups, StageRecorder, type Prisma, type StageRecord } from '@kineo/db';
 import type { TableCount, TableVersions, Warehouse } from '@kineo/warehouse';
 import { goldColumnsRecord, parseRollupManifest, publishedGoldColumns, ROLLUP_MANIFEST_QUERY, rollupModels } from '@kineo/analytics';
 import { buildTenant, runChecks } from '@kineo/pipeline';
@@ -155,7 +155,8 @@ async function publish(
   // Kept with the run so ops see the published size per tenant without opening each warehouse.
   const gold = await publishedGoldCounts(deps, ref, version, built !== undefined);
   const goldRows = Object.fromEntries(gold.map((t) => [t.table, t.rows]));
-  const rows = gold.reduce((n, t) => n + t.rows, 0);
+  // The fleet's "Rows": the tenant's facts and dimensions, which move only with its data.
+  const rows = goldDataRows(goldRows);
   return { result: version, details: { version, checks: checks.length, prunedVersions: pruned, rows, goldRows } };
 }
 

@@ -3,8 +3,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { OperationError, runOperation } from '@/app/_client/graphql-client';
+import type { OnboardingSettingsQuery } from '@/generated/browser/graphql';
 import { useLocale } from '../../dashboards/_components/use-locale';
+import { BuildStages, stillShown } from './load-report';
 import { RebuildMutation, TenantSettingsQuery, UpdateFiscalYearStartMutation } from './onboarding.operations';
+
+/** How often the settings are read again while a rebuild is queued or running, to show it stage by stage. */
+const POLL_MS = 1500;
+const inFlight = (status: string | undefined) => status === 'queued' || status === 'running';
 
 /**
  * Step 3: the month the fiscal year starts; a rebuild applies it to the published data. Once data
@@ -16,7 +22,11 @@ import { RebuildMutation, TenantSettingsQuery, UpdateFiscalYearStartMutation } f
 export function FiscalYearStep() {
   const locale = useLocale();
   const client = useQueryClient();
-  const settings = useQuery({ queryKey: ['tenantSettings'], queryFn: () => runOperation(TenantSettingsQuery) });
+  const settings = useQuery({
+    queryKey: ['tenantSettings'],
+    queryFn: () => runOperation(TenantSettingsQuery),
+    refetchInterval: (query) => (inFlight(query.state.data?.tenantSettings.lastRebuild?.status) ? POLL_MS : false),
+  });
   const [month, setMonth] = useState<number | null>(null);
   const [confirming, setConfirming] = useState(false);
   const selectId = useId();
@@ -33,7 +43,10 @@ export function FiscalYearStep() {
       return client.invalidateQueries({ queryKey: ['tenantSettings'] });
     },
   });
-  const rebuild = useMutation({ mutationFn: () => runOperation(RebuildMutation) });
+  // The settings name the rebuild just queued as the latest, and are followed from there.
+  const rebuild = useMutation({ mutationFn: () => runOperation(RebuildMutation), onSuccess: () => client.invalidateQueries({ queryKey: ['tenantSettings'] }) });
+  const lastRebuild = settings.data?.tenantSettings.lastRebuild ?? null;
+  const rebuildUnavailable = settings.data?.tenantSettings.rebuildUnavailable ?? null;
   const current = settings.data?.tenantSettings.fiscalYearStartMonth;
   const chosen = month ?? current ?? 1;
   const published = (settings.data?.tenantSettings.dataVersion ?? 0) > 0;
@@ -105,18 +118,50 @@ export function FiscalYearStep() {
       {save.isSuccess ? (
         <p className="notice" role="status">
           Saved: the fiscal year starts in {monthName(save.data.updateFiscalYearStart.fiscalYearStartMonth)} from the next build.{' '}
-          <button type="button" className="button" onClick={() => rebuild.mutate()} disabled={rebuild.isPending || rebuild.isSuccess}>
-            Rebuild now
-          </button>
+          {/* Offered only when the gateway would take it; otherwise why not (nothing loaded yet: the first load builds with the new month). */}
+          {rebuildUnavailable ? (
+            <span data-testid="rebuild-unavailable">{rebuildUnavailable}</span>
+          ) : (
+            <button type="button" className="button" onClick={() => rebuild.mutate()} disabled={rebuild.isPending || rebuild.isSuccess || inFlight(lastRebuild?.status)}>
+              Rebuild now
+            </button>
+          )}
         </p>
       ) : null}
-      {rebuild.isSuccess ? (
-        <p className="notice" role="status">
-          Rebuild queued: the dashboards show the new fiscal years once it publishes.
-        </p>
-      ) : null}
+      {lastRebuild ? <RebuildProgress rebuild={lastRebuild} currentVersion={settings.data?.tenantSettings.dataVersion} locale={locale} /> : null}
     </section>
   );
+}
+
+type Rebuild = NonNullable<OnboardingSettingsQuery['tenantSettings']['lastRebuild']>;
+
+/** The latest rebuild as it goes: its stages, then the version it published or why it failed (also after a reload). */
+function RebuildProgress({ rebuild, currentVersion, locale }: { rebuild: Rebuild; currentVersion: number | undefined; locale: string }) {
+  const asked = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(rebuild.createdAt));
+  return (
+    <div data-testid="rebuild">
+      <h3>Rebuild of {asked}</h3>
+      <p>
+        <progress max={1} value={rebuild.progress} aria-label="Rebuild progress" /> <span role="status">{rebuildSummary(rebuild, currentVersion)}</span>
+      </p>
+      <BuildStages build={rebuild} />
+    </div>
+  );
+}
+
+function rebuildSummary(rebuild: Rebuild, currentVersion: number | undefined): string {
+  switch (rebuild.status) {
+    case 'queued':
+      return 'Rebuild queued: waiting for the builder…';
+    case 'running':
+      return `Rebuilding: ${Math.round(rebuild.progress * 100)}% done.`;
+    case 'succeeded':
+      return rebuild.dataVersion === currentVersion
+        ? `Published: the dashboards show data version ${rebuild.dataVersion}, with the new fiscal years.`
+        : `Published data version ${rebuild.dataVersion}; the dashboards now show version ${currentVersion}, from a later build.`;
+    default:
+      return `The rebuild failed${rebuild.error ? `: ${rebuild.error}` : ''}. ${stillShown(currentVersion)}`;
+  }
 }
 
 function needsConfirmation(error: Error): boolean {

@@ -2,7 +2,7 @@
 
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { runOperation } from '@/app/_client/graphql-client';
-import type { LoadFieldsFragment } from '@/generated/browser/graphql';
+import type { BuildRunFieldsFragment, LoadFieldsFragment } from '@/generated/browser/graphql';
 import { useLocale } from '../../dashboards/_components/use-locale';
 import { QuarantineQuery } from './onboarding.operations';
 import { StageWarnings } from './stage-warnings';
@@ -30,9 +30,10 @@ export function isSettled(load: LoadFieldsFragment): boolean {
 
 /**
  * Step 2: what became of each file's rows, the rows set aside and why, and the build as it goes.
- * `publishedBefore`: whether the dashboards show data from an earlier load (what a failure leaves them with).
+ * `currentVersion`: the data version the dashboards show now (an earlier load's after a failure, a
+ * later rebuild's after this load published).
  */
-export function LoadReport({ load, publishedBefore = true }: { load: LoadFieldsFragment; publishedBefore?: boolean }) {
+export function LoadReport({ load, currentVersion }: { load: LoadFieldsFragment; currentVersion: number | undefined }) {
   const locale = useLocale();
   const n = (value: number | null | undefined) => (value === null || value === undefined ? '—' : new Intl.NumberFormat(locale).format(value));
   const build = load.build;
@@ -46,7 +47,7 @@ export function LoadReport({ load, publishedBefore = true }: { load: LoadFieldsF
       {load.error ? (
         // Said once, here, its lines as written (a refusal lists each file's problem and its expected columns).
         <p className="notice error load-error" role="alert">
-          The load was refused, and nothing of it was loaded: {load.error}
+          {refusalText(load.error)}
         </p>
       ) : null}
       <div className="table-wrap">
@@ -89,18 +90,9 @@ export function LoadReport({ load, publishedBefore = true }: { load: LoadFieldsF
       {build ? (
         <div data-testid="build">
           <p>
-            <progress max={1} value={build.progress} aria-label="Build progress" /> <span role="status">{buildSummary(build, n, publishedBefore, Boolean(load.error))}</span>
+            <progress max={1} value={build.progress} aria-label="Build progress" /> <span role="status">{buildSummary(build, n, currentVersion, Boolean(load.error))}</span>
           </p>
-          <ol className="stages">
-            {build.stages.map((s) => (
-              <li key={s.stage} data-status={s.status}>
-                <span className={`stage-mark ${s.status}`} aria-hidden="true" />
-                {STAGE_LABELS[s.stage] ?? s.stage}: <strong>{s.status}</strong>
-                {s.error && s.error !== load.error ? <span className="error-text"> — {s.error}</span> : null}
-                <StageWarnings stage={STAGE_LABELS[s.stage] ?? s.stage} warnings={s.warnings} />
-              </li>
-            ))}
-          </ol>
+          <BuildStages build={build} saidAbove={load.error} />
         </div>
       ) : (
         <p className="muted">The build starts once the files are read.</p>
@@ -109,10 +101,40 @@ export function LoadReport({ load, publishedBefore = true }: { load: LoadFieldsF
   );
 }
 
-function buildSummary(build: NonNullable<LoadFieldsFragment['build']>, n: (v: number | null | undefined) => string, publishedBefore: boolean, refused: boolean): string {
-  const left = publishedBefore ? 'The dashboards still show the data published before.' : 'Nothing is published yet: the dashboards fill once a load builds.';
+/** A build's stages, each with its status and what went wrong (unless `saidAbove` already says it). */
+export function BuildStages({ build, saidAbove }: { build: BuildRunFieldsFragment; saidAbove?: string | null }) {
+  return (
+    <ol className="stages">
+      {build.stages.map((s) => (
+        <li key={s.stage} data-status={s.status}>
+          <span className={`stage-mark ${s.status}`} aria-hidden="true" />
+          {STAGE_LABELS[s.stage] ?? s.stage}: <strong>{s.status}</strong>
+          {s.error && s.error !== saidAbove ? <span className="error-text"> — {s.error}</span> : null}
+          <StageWarnings stage={STAGE_LABELS[s.stage] ?? s.stage} warnings={s.warnings} />
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** A refusal says that nothing was loaded; one that does not say it itself (a plan limit, an error) is introduced. */
+function refusalText(error: string): string {
+  return /^The load was (rejected|refused)/.test(error) ? error : `The load was refused, and nothing of it was loaded: ${error}`;
+}
+
+/** What the dashboards show now, after a build that published nothing. */
+export function stillShown(currentVersion: number | undefined): string {
+  return currentVersion ? `The dashboards still show data version ${currentVersion}.` : 'Nothing is published yet: the dashboards fill once a load builds.';
+}
+
+function buildSummary(build: BuildRunFieldsFragment, n: (v: number | null | undefined) => string, currentVersion: number | undefined, refused: boolean): string {
+  const left = stillShown(currentVersion);
   switch (build.status) {
     case 'succeeded':
+      // A later build (a rebuild after a new fiscal year) may have published over it.
+      if (build.dataVersion !== null && currentVersion !== undefined && currentVersion > build.dataVersion) {
+        return `Published data version ${n(build.dataVersion)} (${build.checksPassed} checks passed); the dashboards now show version ${n(currentVersion)}, from a later build.`;
+      }
       return `Published: the dashboards show data version ${n(build.dataVersion)} (${build.checksPassed} checks passed).`;
     case 'failed':
       // A refused load's reason is said above, once.

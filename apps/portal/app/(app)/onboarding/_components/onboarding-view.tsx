@@ -1,7 +1,7 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { FiscalYearStep } from './fiscal-year-step';
 import { InviteManagersStep } from './invite-managers-step';
@@ -27,7 +27,18 @@ export function OnboardingView() {
   });
   const shown = load.data?.load;
   // Data is published once any build has published (a later load that failed leaves it as it was).
-  const settings = useQuery({ queryKey: ['tenantSettings'], queryFn: () => runOperation(TenantSettingsQuery) });
+  // Read again while the load builds, so the version it publishes is the one said.
+  const settings = useQuery({
+    queryKey: ['tenantSettings'],
+    queryFn: () => runOperation(TenantSettingsQuery),
+    refetchInterval: shown && !isSettled(shown) ? POLL_MS : false,
+  });
+  // Once more when the build has ended, which the last poll may have come just before.
+  const client = useQueryClient();
+  const buildEnded = shown?.build?.status === 'succeeded' || shown?.build?.status === 'failed';
+  useEffect(() => {
+    if (buildEnded) void client.invalidateQueries({ queryKey: ['tenantSettings'] });
+  }, [buildEnded, client]);
   const published =
     (settings.data?.tenantSettings.dataVersion ?? 0) > 0 || latest.data?.loads.items[0]?.build?.status === 'succeeded' || shown?.build?.status === 'succeeded';
 
@@ -40,7 +51,7 @@ export function OnboardingView() {
         </p>
       ) : null}
       {shown ? (
-        <LoadReport load={shown} publishedBefore={(settings.data?.tenantSettings.dataVersion ?? 0) > 0} />
+        <LoadReport load={shown} currentVersion={settings.data?.tenantSettings.dataVersion} />
       ) : shownId ? (
         <p className="muted" role="status">
           Reading the load…

@@ -82,6 +82,11 @@ export const TenantSettingsQuery = graphql(`
     tenantSettings {
       fiscalYearStartMonth
       dataVersion
+      rebuildUnavailable
+      lastRebuild {
+        ...BuildRunFields
+        createdAt
+      }
     }
   }
 `);

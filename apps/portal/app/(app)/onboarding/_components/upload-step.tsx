@@ -1,8 +1,9 @@
 'use client';
 
 import { useId, useRef, useState, type DragEvent } from 'react';
+import { formatBytes } from '@/app/_shared/format-bytes.util';
 import { useLocale } from '../../dashboards/_components/use-locale';
-import { formatBytes, RESUMABLE_THRESHOLD_BYTES, UploadFailure, uploadMultipart, uploadResumable, type UploadReceipt } from './upload.util';
+import { RESUMABLE_THRESHOLD_BYTES, UploadFailure, uploadMultipart, uploadResumable, type UploadReceipt } from './upload.util';
 
 const ACCEPTED = /\.(csv|xlsx)$/i;
 

@@ -109,15 +109,3 @@ export async function uploadResumable(files: File[], asOf: string | undefined, o
   if (!res.ok) throw failureOf(res.status, await res.text());
   return (await res.json()) as UploadReceipt;
 }
-
-/** A size as people read it: 1.2 MB, 340 kB. */
-export function formatBytes(bytes: number, locale: string): string {
-  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return new Intl.NumberFormat(locale, { style: 'unit', unit: units[unit], unitDisplay: 'short', maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value);
-}

@@ -6,7 +6,8 @@ import { useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { useTenantLocale } from '@/app/_client/locale-context';
 import { FleetQuery } from './ops.operations';
-import { formatBytes, formatCount, formatWhen, goldRebuildText, rollupsText } from './ops-format.util';
+import { formatBytes } from '@/app/_shared/format-bytes.util';
+import { checksText, DATA_ROWS_HINT, formatCount, formatWhen, goldRebuildText, OPS_REFRESH_MS, publishedByText, rollupsText } from './ops-format.util';
 import { ProvisionForm } from './provision-form';
 import { StatusBadge } from './status-badge';
 
@@ -25,8 +26,9 @@ export function FleetConsole() {
     queryKey: ['fleet', search, after],
     queryFn: () => runOperation(FleetQuery, { first: PAGE_SIZE, after, search: search || null }),
     placeholderData: keepPreviousData,
-    // A tenant being provisioned turns active (with its storage) by itself: the list follows it.
-    refetchInterval: (query) => (query.state.data?.fleet.items.some((t) => t.status === 'provisioning') ? 2000 : false),
+    // Loads and builds run by themselves, so the list follows them; faster while a tenant is being
+    // provisioned, which turns active (with its storage) within seconds.
+    refetchInterval: (query) => (query.state.data?.fleet.items.some((t) => t.status === 'provisioning') ? 2000 : OPS_REFRESH_MS),
   });
   const page = fleet.data?.fleet;
 
@@ -78,10 +80,10 @@ export function FleetConsole() {
                   <th scope="col">Plan</th>
                   <th scope="col">Status</th>
                   <th scope="col">Last load</th>
-                  <th scope="col">Last build</th>
+                  <th scope="col">Last load build or rebuild</th>
                   <th scope="col">Checks</th>
                   <th scope="col" className="num">
-                    Rows
+                    <abbr title={DATA_ROWS_HINT}>Data rows</abbr>
                   </th>
                   <th scope="col" className="num">
                     Data version
@@ -105,10 +107,11 @@ export function FleetConsole() {
                     </td>
                     <td>{t.lastLoad ? `${t.lastLoad.status}, ${formatWhen(t.lastLoad.at, locale)}` : '—'}</td>
                     <td>{t.lastBuild ? `${t.lastBuild.status}, ${formatWhen(t.lastBuild.finishedAt ?? t.lastBuild.createdAt, locale)}` : '—'}</td>
-                    <td>{t.lastBuild ? `${t.lastBuild.checksPassed} passed, ${t.lastBuild.checksFailed} failed` : '—'}</td>
+                    <td>{t.lastBuild ? checksText(t.lastBuild) : '—'}</td>
                     <td className="num">{formatCount(t.rows, locale)}</td>
                     <td className="num">
                       {t.status === 'offboarded' ? <span title={`Removed at offboarding; the last version was ${t.dataVersion}`}>removed</span> : t.dataVersion}
+                      {t.publishedBy && t.status !== 'offboarded' ? <span className="muted block">{publishedByText(t.publishedBy, locale)}</span> : null}
                       {t.goldRebuild ? (
                         <span className={`badge badge-${t.goldRebuild.state === 'failed' ? 'failed' : 'stale'} block`} title={t.goldRebuild.missing.join(', ')}>
                           {goldRebuildText(t.goldRebuild)}
@@ -125,6 +128,7 @@ export function FleetConsole() {
             </table>
           </div>
         )}
+        {page && page.items.length > 0 ? <p className="hint">{DATA_ROWS_HINT}</p> : null}
         <div className="table-footer">
           <div className="pager">
             <button type="button" className="button small" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>

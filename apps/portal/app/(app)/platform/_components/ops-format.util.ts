@@ -9,17 +9,28 @@ export function formatCount(n: number | null | undefined, locale: string): strin
   return n === null || n === undefined ? '—' : new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(n);
 }
 
-export function formatBytes(n: number | null | undefined, locale: string): string {
-  if (n === null || n === undefined) return '—';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value)} ${units[unit]}`;
+/** A run's checks in a few words; a run that checked nothing (a refused load, a queued build) shows a dash. */
+export function checksText(run: { checksPassed: number; checksFailed: number }): string {
+  return run.checksPassed + run.checksFailed === 0 ? '—' : `${run.checksPassed} passed, ${run.checksFailed} failed`;
 }
+
+const RUN_KINDS: Record<string, string> = { load: 'load build', rebuild: 'rebuild', rollups: 'rollups refresh', build: 'build' };
+
+/** Which run published a data version, and when: "rollups refresh, 7 Dec 2026, 07:49". */
+export function publishedByText(run: { kind: string; finishedAt?: string | null; createdAt: string }, locale: string): string {
+  return `by ${RUN_KINDS[run.kind] ?? run.kind}, ${formatWhen(run.finishedAt ?? run.createdAt, locale)}`;
+}
+
+/** What the Rows of the fleet and the tenant page count. */
+export const DATA_ROWS_HINT =
+  "Data rows: the facts and dimensions of the published version (the calendar and the rollups are not counted, so the figure moves only with the organisation's data).";
+
+/**
+ * How often the fleet and a tenant's page ask again while the tab is visible (react-query stops
+ * interval refetches in a hidden tab): loads and builds run without anyone clicking, and a few
+ * seconds' lag is what ops watching a run can live with, at one small query each.
+ */
+export const OPS_REFRESH_MS = 5000;
 
 export const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 

@@ -65,6 +65,9 @@ export const OpsTenantFields = graphql(`
     lastBuild {
       ...OpsBuildFields
     }
+    publishedBy {
+      ...OpsBuildFields
+    }
     rollups {
       ...OpsRollupFields
     }
@@ -110,6 +113,9 @@ export const OpsTenantQuery = graphql(`
       }
       goldRebuild {
         ...OpsGoldRebuildFields
+      }
+      publishedBy {
+        ...OpsBuildFields
       }
       runs {
         items {
@@ -207,6 +213,25 @@ export const ChangePlanMutation = graphql(`
       plan {
         code
         name
+      }
+    }
+  }
+`);
+
+export const OpsTenantAuditQuery = graphql(`
+  query OpsTenantAudit($slug: String!, $auditFirst: Int, $auditAfter: String) {
+    tenant(slug: $slug, runsFirst: 1, auditFirst: $auditFirst, auditAfter: $auditAfter) {
+      audit {
+        items {
+          id
+          actor
+          actorEmail
+          action
+          details
+          createdAt
+        }
+        endCursor
+        hasNextPage
       }
     }
   }

@@ -1,9 +1,10 @@
 'use client';
 
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { OperationError, runOperation } from '@/app/_client/graphql-client';
-import { ProvisionTenantMutation } from './ops.operations';
+import { FleetQuery, ProvisionTenantMutation } from './ops.operations';
 import { LOCALES, MONTHS, PLANS } from './ops-format.util';
 
 type Field = 'slug' | 'name' | 'plan' | 'fiscalStartMonth' | 'locale';
@@ -40,14 +41,22 @@ export function ProvisionForm({ onProvisioned }: { onProvisioned: () => void }) 
   const queryClient = useQueryClient();
   const [values, setValues] = useState({ slug: '', name: '', plan: 'starter', fiscalStartMonth: 1, locale: 'en-GB' });
   const [problems, setProblems] = useState<Problems>({});
+  // The slug just provisioned: its notice follows the tenant's status until it is active.
   const [done, setDone] = useState<string | null>(null);
+  const made = useQuery({
+    queryKey: ['fleet', done, null],
+    queryFn: () => runOperation(FleetQuery, { first: 20, after: null, search: done }),
+    enabled: done !== null,
+    refetchInterval: (query) => (query.state.data?.fleet.items.find((t) => t.slug === done)?.status === 'active' ? false : 2000),
+  });
+  const madeTenant = made.data?.fleet.items.find((t) => t.slug === done);
   const provision = useMutation({
     mutationFn: () =>
       runOperation(ProvisionTenantMutation, {
         input: { slug: values.slug.trim(), name: values.name.trim(), plan: values.plan, fiscalStartMonth: values.fiscalStartMonth, locale: values.locale },
       }),
     onSuccess: async (data) => {
-      setDone(`Tenant ${data.provisionTenant.tenant.slug} is ${data.provisionTenant.tenant.status}; it turns active when the worker is done.`);
+      setDone(data.provisionTenant.tenant.slug);
       setValues((v) => ({ ...v, slug: '', name: '' }));
       onProvisioned();
       await queryClient.invalidateQueries({ queryKey: ['fleet'] });
@@ -146,7 +155,14 @@ export function ProvisionForm({ onProvisioned }: { onProvisioned: () => void }) 
       </form>
       {done ? (
         <p className="notice" role="status">
-          {done}
+          {madeTenant && madeTenant.status !== 'provisioning' ? (
+            <>
+              Tenant {done} is {madeTenant.status}.{' '}
+              {madeTenant.status === 'active' ? <Link href={`/platform/tenants/${encodeURIComponent(done)}`}>Invite its organisation admin</Link> : null}
+            </>
+          ) : (
+            `Tenant ${done} is provisioning; it turns active when the worker is done.`
+          )}
         </p>
       ) : null}
       {unplaced ? (

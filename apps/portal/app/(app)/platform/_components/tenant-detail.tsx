@@ -7,12 +7,15 @@ import { runOperation } from '@/app/_client/graphql-client';
 import { InvitationSent } from '@/app/_client/invitation-sent';
 import { useTenantLocale } from '@/app/_client/locale-context';
 import { ChangePlanMutation, InviteTenantAdminMutation, OffboardTenantMutation, OpsTenantQuery, RefreshRollupsMutation, ResumeTenantMutation, SetTenantLocaleMutation, SuspendTenantMutation } from './ops.operations';
-import { formatBytes, formatCount, formatWhen, goldRebuildDetail, LOCALES, MONTHS, PLANS } from './ops-format.util';
+import { formatBytes } from '@/app/_shared/format-bytes.util';
+import { AuditLog } from './audit-log';
+import { OlderPageButton } from './older-page-button';
+import { checksText, DATA_ROWS_HINT, formatCount, formatWhen, goldRebuildDetail, LOCALES, MONTHS, OPS_REFRESH_MS, PLANS, publishedByText } from './ops-format.util';
 import { StageWarnings } from '../../onboarding/_components/stage-warnings';
 import { StatusBadge } from './status-badge';
 
 const RUNS_PAGE = 10;
-/** How often the page asks again while a run is queued or running, so its progress shows as it goes. */
+/** How often the page asks again while a run is queued or running, so its progress shows stage by stage. */
 const POLL_MS = 1500;
 const inFlight = (status: string) => status === 'queued' || status === 'running';
 
@@ -29,10 +32,11 @@ export function TenantDetail({ slug }: { slug: string }) {
     initialPageParam: null as string | null,
     queryFn: ({ pageParam }) => runOperation(OpsTenantQuery, { slug, runsFirst: RUNS_PAGE, runsAfter: pageParam }),
     getNextPageParam: (last) => (last.tenant.runs.hasNextPage ? last.tenant.runs.endCursor : undefined),
-    refetchInterval: (query) => (query.state.data?.pages.some((p) => p.tenant.runs.items.some((r) => inFlight(r.status))) ? POLL_MS : false),
+    // Never off: a load or a build may start at any time (an upload, the landing scan, the CLI).
+    refetchInterval: (query) => (query.state.data?.pages.some((p) => p.tenant.runs.items.some((r) => inFlight(r.status))) ? POLL_MS : OPS_REFRESH_MS),
   });
   const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['ops-tenant', slug] }), queryClient.invalidateQueries({ queryKey: ['fleet'] })]);
-  // Suspending signs every one of the organisation's people out at once: asked twice, with a reason for the audit log.
+  // Suspending refuses every one of the organisation's people at once: asked twice, with a reason for the audit log.
   const [confirmingSuspend, setConfirmingSuspend] = useState(false);
   const [suspendReason, setSuspendReason] = useState('');
   const suspend = useMutation({
@@ -79,7 +83,9 @@ export function TenantDetail({ slug }: { slug: string }) {
               <dd data-testid="data-version">
                 {tenant.status === 'offboarded'
                   ? `Removed at offboarding (the last version was ${tenant.dataVersion}; the audit log has each table's rows as they were)`
-                  : tenant.dataVersion}
+                  : tenant.publishedBy
+                    ? `${tenant.dataVersion}, published ${publishedByText(tenant.publishedBy, locale)}`
+                    : tenant.dataVersion}
               </dd>
               <dt>Rollups</dt>
               <dd data-testid="rollups">{rollupsDetail(tenant.rollups)}</dd>
@@ -89,8 +95,8 @@ export function TenantDetail({ slug }: { slug: string }) {
                   <dd data-testid="gold-rebuild">{goldRebuildDetail(tenant.goldRebuild)}</dd>
                 </>
               ) : null}
-              <dt>Gold rows</dt>
-              <dd>{formatCount(tenant.rows, locale)}</dd>
+              <dt>Data rows</dt>
+              <dd aria-describedby="data-rows-hint">{formatCount(tenant.rows, locale)}</dd>
               <dt>Storage</dt>
               <dd>{formatBytes(tenant.storageBytes, locale)}</dd>
               <dt>Fiscal year starts</dt>
@@ -100,6 +106,9 @@ export function TenantDetail({ slug }: { slug: string }) {
               <dt>Created</dt>
               <dd>{formatWhen(tenant.createdAt, locale)}</dd>
             </dl>
+            <p id="data-rows-hint" className="hint">
+              {DATA_ROWS_HINT}
+            </p>
           </section>
 
           <section className="tile" aria-labelledby="tenant-actions">
@@ -137,7 +146,8 @@ export function TenantDetail({ slug }: { slug: string }) {
                 }}
               >
                 <p>
-                  Suspending signs out every one of {tenant.name}&rsquo;s people at once and refuses their sign-in until it is resumed. Their data is kept.
+                  Suspending refuses every request of {tenant.name}&rsquo;s people at once: they cannot sign in, see the dashboards or load data until it is
+                  resumed. Their sessions are not ended and work again on resume (unless expired by then). Their data is kept.
                 </p>
                 <label htmlFor="suspend-reason">Reason (kept in the audit log; optional)</label>
                 <input id="suspend-reason" type="text" value={suspendReason} maxLength={500} onChange={(e) => setSuspendReason(e.target.value)} />
@@ -228,12 +238,13 @@ export function TenantDetail({ slug }: { slug: string }) {
                           <progress max={1} value={run.progress} aria-label={`Progress of the ${run.kind} run`} /> {runStep(run.stages)}
                         </span>
                       ) : null}
-                      {run.error ? <span className="block error-text">{run.error}</span> : null}
+                      {/* Its lines as written: a refused load lists each file's problem on its own line. */}
+                      {run.error ? <span className="block error-text load-error">{run.error}</span> : null}
                       {run.stages.map((s) => (
                         <StageWarnings key={s.stage} stage={s.stage} warnings={s.warnings} />
                       ))}
                     </td>
-                    <td>{run.checksPassed + run.checksFailed === 0 ? '—' : `${run.checksPassed} passed, ${run.checksFailed} failed`}</td>
+                    <td>{checksText(run)}</td>
                     <td className="num">{run.dataVersion ?? '—'}</td>
                     <td>{formatWhen(run.finishedAt, locale)}</td>
                   </tr>
@@ -242,14 +253,10 @@ export function TenantDetail({ slug }: { slug: string }) {
             </table>
           </div>
         )}
-        {detail.hasNextPage ? (
-          <div className="table-footer">
-            <button type="button" className="button small" onClick={() => void detail.fetchNextPage()} disabled={detail.isFetchingNextPage}>
-              {detail.isFetchingNextPage ? 'Loading…' : 'Older runs'}
-            </button>
-          </div>
-        ) : null}
+        <OlderPageButton list={detail} label="Older runs" />
       </section>
+
+      {tenant ? <AuditLog slug={slug} /> : null}
     </>
   );
 }
