@@ -2,9 +2,9 @@ import { loadJwtSecret, oidcClientSecretName, SessionTokens, UserService } from 
 import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
 import { FakeOidcProvider, startTestStack, type TestStack } from '@kineo/testkit';
-import { createWarehouse } from '@kineo/warehouse';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { graphql, LogCapture, startGateway, type GraphqlReply } from './support/gateway';
+import { publishGold } from './support/published-gold';
 import { SmtpSink } from './support/smtp-sink';
 
 const PASSWORD = 'correct horse battery staple';
@@ -373,7 +373,7 @@ describe('identity: sessions, invitations, password resets, user management and 
         const full = await invite(`email: "one-too-many@acme.test", role: viewer`);
         expect(full.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'PLAN_LIMIT' } })]);
         expect(full.body.errors![0]!.message).toBe(
-          `The plan allows ${taken + 1} people (members and pending invitations); ${taken + 1} seats are taken, so 1 more do not fit (0 free). Deactivate someone or withdraw an invitation, or ask Kineo for a plan with more seats.`,
+          `The plan allows ${taken + 1} people (members and pending invitations) and all ${taken + 1} seats are taken: this invitation needs one. Deactivate someone or withdraw an invitation, or ask Kineo for a plan with more seats.`,
         );
         expect(await prisma.invitation.count({ where: { email: 'one-too-many@acme.test' } })).toBe(0);
         // Withdrawing the invitation gives its seat back.
@@ -391,38 +391,24 @@ describe('identity: sessions, invitations, password resets, user management and 
 
   describe('inviteAllManagers: every manager of the published hierarchy, in one action', () => {
     beforeAll(async () => {
-      // Acme's published gold, written the way the worker's build leaves it (only the columns this reads).
-      const settings = loadSettings(stack.env);
-      const warehouse = await createWarehouse(settings, createSecretStore(settings), 'worker');
-      const ref = { tenantId: acme.id, namespace: acme.namespace };
-      try {
-        await warehouse.provision(ref);
-        await warehouse.execute(
-          ref,
-          `create or replace table gold.dim_user as select *, case when user_id = 7 then 'Mona Manager' else 'Person ' || user_id end as full_name from (values
-            (-1, -1, 'N/A', false), (7, 7, 'manager@acme.test', true), (8, 8, 'eight@acme.test', true),
-            (100, 100, 'Boss@Acme.test', true), (101, 101, 'N/A', true), (102, 102, 'r102@acme.test', true), (103, 103, 'r103@acme.test', true),
-            (104, 104, 'viewer@acme.test', true), (105, 105, 'r105@acme.test', true), (106, 106, 'pending@acme.test', true), (107, 107, 'r107@acme.test', true),
-            (108, 108, 'boss@acme.test', true), (109, 109, 'r109@acme.test', true), (110, 110, 'gone@acme.test', false), (111, 111, 'r111@acme.test', true)
-          ) as t(user_key, user_id, email, is_active)`,
-        );
-        await warehouse.execute(
-          ref,
-          `create or replace table gold.dim_manager_relationship as select * from (values
-            (7, 8, 'direct', 1), (100, 101, 'direct', 1), (100, 102, 'direct', 1), (100, 103, 'indirect', 2), (101, 103, 'direct', 1),
-            (104, 105, 'direct', 1), (106, 107, 'direct', 1), (108, 109, 'direct', 1), (110, 111, 'direct', 1)
-          ) as t(manager_user_key, user_key, relationship, depth)`,
-        );
-        await warehouse.publish(ref, 1);
-      } finally {
-        await warehouse.close();
-      }
+      await publishGold(stack, acme, [
+        `create or replace table gold.dim_user as select *, case when user_id = 7 then 'Mona Manager' else 'Person ' || user_id end as full_name from (values
+          (-1, -1, 'N/A', false), (7, 7, 'manager@acme.test', true), (8, 8, 'eight@acme.test', true),
+          (100, 100, 'Boss@Acme.test', true), (101, 101, 'N/A', true), (102, 102, 'r102@acme.test', true), (103, 103, 'r103@acme.test', true),
+          (104, 104, 'viewer@acme.test', true), (105, 105, 'r105@acme.test', true), (106, 106, 'pending@acme.test', true), (107, 107, 'r107@acme.test', true),
+          (108, 108, 'boss@acme.test', true), (109, 109, 'r109@acme.test', true), (110, 110, 'gone@acme.test', false), (111, 111, 'r111@acme.test', true)
+        ) as t(user_key, user_id, email, is_active)`,
+        `create or replace table gold.dim_manager_relationship as select * from (values
+          (7, 8, 'direct', 1), (100, 101, 'direct', 1), (100, 102, 'direct', 1), (100, 103, 'indirect', 2), (101, 103, 'direct', 1),
+          (104, 105, 'direct', 1), (106, 107, 'direct', 1), (108, 109, 'direct', 1), (110, 111, 'direct', 1)
+        ) as t(manager_user_key, user_key, relationship, depth)`,
+      ]);
     });
 
     const inviteAll = async (who: string, tenant?: string) =>
       graphql<{ inviteAllManagers: Record<string, unknown> & { invitations: { email: string; role: string; lmsUserId: number; link: string }[] } }>(
         app,
-        'mutation { inviteAllManagers { managers invited alreadyMembers alreadyInvited withoutEmail sharedEmail invitations { email role lmsUserId lmsUserName link delivery } } }',
+        'mutation { inviteAllManagers { managers invited alreadyMembers membersWithOtherAccess alreadyInvited withoutEmail sharedEmail invitations { email role lmsUserId lmsUserName link delivery } } }',
         bearer((await signIn(who, PASSWORD, app, tenant)).token),
       );
 
@@ -435,7 +421,8 @@ describe('identity: sessions, invitations, password resets, user management and 
       expect(first.body.data!.inviteAllManagers).toEqual({
         managers: 6, // 7, 100, 101, 104, 106, 108 (110 left; 103's indirect manager is 100, already counted)
         invited: 1,
-        alreadyMembers: 2, // 7 by LMS user, 104 by e-mail
+        alreadyMembers: 1, // 7, linked to that LMS user
+        membersWithOtherAccess: 1, // 104's address is a viewer's, who does not see 104's reports
         alreadyInvited: 1, // 106
         withoutEmail: 1, // 101
         sharedEmail: 1, // 108 shares boss@acme.test with 100
@@ -451,8 +438,8 @@ describe('identity: sessions, invitations, password resets, user management and 
       expect(Number((await prisma.membership.findFirstOrThrow({ where: { user: { email: 'boss@acme.test' } } })).lmsUserId)).toBe(100);
 
       const second = await inviteAll('admin@acme.test');
-      // 108 shares the address boss@acme.test, which is a member now.
-      expect(second.body.data!.inviteAllManagers).toMatchObject({ managers: 6, invited: 0, alreadyMembers: 4, alreadyInvited: 1, sharedEmail: 0, invitations: [] });
+      // 108 shares the address boss@acme.test, a member now, but as 100's manager: not 108's.
+      expect(second.body.data!.inviteAllManagers).toMatchObject({ managers: 6, invited: 0, alreadyMembers: 2, membersWithOtherAccess: 2, alreadyInvited: 1, sharedEmail: 0, invitations: [] });
       expect((await audit('user.invite_all_managers')).map((e) => (e.details as { invited: number }).invited)).toEqual([1, 0]);
     });
 

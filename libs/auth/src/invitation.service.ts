@@ -1,11 +1,11 @@
-import { AuditLog, dbCall, Prisma, type PrismaClient, type TenantRole } from '@kineo/db';
+import { AuditLog, dbCall, isUuid, Prisma, type PrismaClient, type TenantRole } from '@kineo/db';
 import { AuthError } from './auth.exception';
 import { assertTenantUsable, type AuthService, type LoginOrigin, type LoginResult } from './auth.service';
 import { assertEmail } from './email.util';
 import type { LinkDelivery, LinkMailer } from './link-mailer.service';
 import { hashOpaqueToken, newOpaqueToken } from './opaque-token.util';
 import { hashPassword, verifyPassword } from './password.util';
-import { assertSeats } from './seat-limit.util';
+import { assertSeats, lockSeats } from './seat-limit.util';
 import { assertTenantGrant } from './user.service';
 
 export const INVITATION_TTL_SECONDS = 7 * 24 * 3600;
@@ -97,8 +97,11 @@ export class InvitationService {
           const what = members.some((m) => m.deactivatedAt) ? 'Reactivate them or change their role' : 'Change their role';
           throw new AuthError('USER_EXISTS', `Already in "${tenant.slug}": ${list}. ${what} instead of inviting them.`, { emails: members.map((m) => m.user.email) });
         }
+        // Counted before the pending invitations they replace are withdrawn: re-sending one takes no new seat, even over the limit.
+        await lockSeats(tx, tenant.id);
+        const replacing = await tx.invitation.count({ where: { tenantId: tenant.id, email: { in: emails }, status: 'pending', expiresAt: { gt: new Date() } } });
+        await assertSeats(tx, tenant.id, { kind: 'invitations', count: checked.length - replacing });
         const replaced = await tx.invitation.updateMany({ where: { tenantId: tenant.id, email: { in: emails }, status: 'pending' }, data: { status: 'revoked' } });
-        await assertSeats(tx, tenant.id, checked.length);
         const rows = [];
         for (const c of checked) {
           const token = newOpaqueToken();
@@ -177,7 +180,7 @@ export class InvitationService {
           // Claimed first, conditionally, so one link cannot be accepted twice at once.
           const claimed = await tx.invitation.updateMany({ where: { id: invitation.id, status: 'pending' }, data: { status: 'accepted', acceptedAt: new Date() } });
           if (claimed.count !== 1) throw invitationInvalid();
-          await assertSeats(tx, invitation.tenantId, 1, 1);
+          await assertSeats(tx, invitation.tenantId, { kind: 'acceptance', organisation: invitation.tenant.name });
           const user = existing
             ? await tx.user.update({
                 where: { id: existing.id },
@@ -215,7 +218,9 @@ export class InvitationService {
   }
 
   async revoke(actor: AdminActor, invitationId: string): Promise<void> {
-    const result = await dbCall(() => this.prisma.invitation.updateMany({ where: { id: invitationId, tenantId: actor.tenantId, status: 'pending' }, data: { status: 'revoked' } }));
+    const result = isUuid(invitationId)
+      ? await dbCall(() => this.prisma.invitation.updateMany({ where: { id: invitationId, tenantId: actor.tenantId, status: 'pending' }, data: { status: 'revoked' } }))
+      : { count: 0 };
     if (result.count !== 1) throw new AuthError('NOT_FOUND', `No pending invitation ${invitationId} in this organisation.`);
     await this.audit.record({ actor: actor.userId, action: 'invitation.revoked', tenantId: actor.tenantId, details: { invitationId } });
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AuthError } from './auth.exception';
+import { EMAIL_MAX_LENGTH } from './email.util';
 
 /** Control characters (NUL among them) have no place in any sign-in field; Postgres refuses NUL outright. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -16,7 +17,7 @@ const bounded = (max: number) =>
  * passphrase or slug, short enough that no one can make the server hash or store megabytes.
  */
 const LOGIN_INPUT = z.object({
-  email: bounded(254),
+  email: bounded(EMAIL_MAX_LENGTH),
   password: bounded(1024),
   tenant: bounded(40)
     .refine((v) => /^[a-z0-9-]*$/.test(v.trim()), { message: 'is not a tenant slug (lower-case letters, digits and hyphens)' })

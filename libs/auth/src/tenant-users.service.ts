@@ -1,4 +1,4 @@
-import { dbCall, type PrismaClient, type TenantRole } from '@kineo/db';
+import { dbCall, isUuid, type PrismaClient, type TenantRole } from '@kineo/db';
 import { AuthError } from './auth.exception';
 import { assertOrganisationIds, type AdminActor } from './invitation.service';
 import { assertSeats, seatUsage, type SeatUsage } from './seat-limit.util';
@@ -45,7 +45,9 @@ export class TenantUserService {
   async changeRole(actor: AdminActor, membershipId: string, role: string, lmsUserId?: number): Promise<TenantMember> {
     const current = await this.find(actor, membershipId);
     this.refuseSelf(actor, current.userId, 'change your own role');
-    const lms = lmsUserId ?? (current.lmsUserId === null ? undefined : Number(current.lmsUserId));
+    // The link is whose reports a manager sees, and means nothing to another role: it goes with the
+    // manager role, so a former manager is no longer taken for that LMS person (inviteAllManagers).
+    const lms = lmsUserId ?? (role === 'manager' && current.lmsUserId !== null ? Number(current.lmsUserId) : undefined);
     assertTenantGrant(role, lms);
     const updated = await dbCall(() =>
       this.prisma.$transaction(async (tx) => {
@@ -81,7 +83,7 @@ export class TenantUserService {
     if (!current.deactivatedAt) return this.member(current);
     const updated = await dbCall(() =>
       this.prisma.$transaction(async (tx) => {
-        await assertSeats(tx, actor.tenantId, 1);
+        await assertSeats(tx, actor.tenantId, { kind: 'reactivation' });
         const saved = await tx.membership.update({ where: { id: membershipId }, data: { deactivatedAt: null }, include: memberInclude });
         await tx.auditEvent.create({ data: { actor: actor.userId, action: 'user.reactivated', tenantId: actor.tenantId, details: { membershipId, email: current.user.email } } });
         return saved;
@@ -116,8 +118,10 @@ export class TenantUserService {
   }
 
   private async find(actor: AdminActor, membershipId: string) {
-    const membership = await dbCall(() => this.prisma.membership.findFirst({ where: { id: membershipId, tenantId: actor.tenantId }, include: memberInclude }));
-    // Another tenant's membership is reported exactly like a missing one.
+    const membership = isUuid(membershipId)
+      ? await dbCall(() => this.prisma.membership.findFirst({ where: { id: membershipId, tenantId: actor.tenantId }, include: memberInclude }))
+      : null;
+    // Another tenant's membership, or an id that cannot be one, is reported exactly like a missing one.
     if (!membership) throw new AuthError('NOT_FOUND', `No member ${membershipId} in this organisation.`, { membershipId });
     return membership;
   }

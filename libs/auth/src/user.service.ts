@@ -53,6 +53,9 @@ export function assertTenantGrant(role: string, lmsUserId: number | undefined): 
   if (role === 'manager' && lmsUserId === undefined) {
     throw new AuthError('USER_INPUT_INVALID', "A manager needs the LMS user id their reports hang under (the LMS's user id).");
   }
+  if (role !== 'manager' && lmsUserId !== undefined) {
+    throw new AuthError('USER_INPUT_INVALID', `Only a manager is linked to an LMS user (the one their reports hang under); a ${role} is not, so leave the LMS user id out.`);
+  }
 }
 
 const withMemberships = { memberships: { include: { tenant: { select: { slug: true } } }, orderBy: { createdAt: 'asc' } } } as const;

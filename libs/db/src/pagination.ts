@@ -3,6 +3,16 @@ import { DomainError } from '@kineo/errors';
 export const PAGE_DEFAULT = 20;
 export const PAGE_MAX = 100;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether `id` can be a row's uuid. A lookup by an id that cannot be one answers "not found" at
+ * once: Postgres would refuse the comparison, and the caller would get an internal error.
+ */
+export function isUuid(id: string): boolean {
+  return UUID.test(id);
+}
+
 export interface PageRequest {
   /** How many items; PAGE_DEFAULT when not given, at most PAGE_MAX. */
   first?: number | null;
@@ -69,6 +79,7 @@ export function toPage<T>(rows: T[], size: number, positionOf: (row: T) => Keyse
 export function olderThan(position: Keyset | undefined): Record<string, unknown> {
   if (!position) return {};
   const createdAt = new Date(position.key);
-  if (Number.isNaN(createdAt.getTime())) throw new PaginationError('"after" is not a cursor from a previous page.', { argument: 'after' });
+  // Postgres refuses a uuid comparison with anything else, which would surface as an internal error.
+  if (Number.isNaN(createdAt.getTime()) || !isUuid(position.id)) throw new PaginationError('"after" is not a cursor from a previous page.', { argument: 'after' });
   return { OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: position.id } }] };
 }

@@ -1,6 +1,6 @@
 import type { PrismaClient } from './client';
 import type { AuditEvent, BuildRun, IngestionRun } from '../generated/prisma';
-import { decodeCursor, olderThan, pageSize, PaginationError, toPage, type Page, type PageRequest } from './pagination';
+import { decodeCursor, isUuid, olderThan, pageSize, PaginationError, toPage, type Page, type PageRequest } from './pagination';
 import { dbCall, TenantError } from './tenants';
 
 export type LoadRun = IngestionRun & { buildRuns: BuildRun[] };
@@ -31,7 +31,7 @@ export class TenantActivityService {
 
   /** One load of this tenant; another tenant's id is not found, exactly like an unknown one. */
   async load(tenantId: string, id: string): Promise<LoadRun> {
-    const run = UUID.test(id)
+    const run = isUuid(id)
       ? await dbCall(() =>
           this.prisma.ingestionRun.findFirst({ where: { id, tenantId }, include: { buildRuns: { orderBy: { createdAt: 'desc' } } } }),
         )
@@ -64,5 +64,3 @@ export class TenantActivityService {
     return toPage(rows, size, (row) => ({ key: row.createdAt.toISOString(), id: String(row.id) }));
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -40,7 +40,7 @@ const FROM_SESSION: Record<string, string | null> = {
   me: '{ me { tenant { slug } } }',
   users: '{ users { email } }',
   pendingInvitations: '{ pendingInvitations { email } }',
-  seats: '{ seats { members invitations } }',
+  seats: '{ seats { limit used members invitations free } }',
   loads: '{ loads { items { id } } }',
   tenantSettings: '{ tenantSettings { fiscalYearStartMonth } }',
   savedViews: '{ savedViews { name ownerName } }',

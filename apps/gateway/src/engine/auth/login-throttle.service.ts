@@ -20,12 +20,13 @@ export class TooManyAttemptsError extends DomainError {
  * the caller does not have to prove they own. Their counts are kept apart from sign-in's.
  */
 export const ANONYMOUS_ACTIONS = {
-  /** Counted per e-mail address too: each request mails that address. */
-  password_reset_request: { what: 'password reset requests', perSubject: 3, perAddress: 20 },
-  password_reset: { what: 'password reset attempts', perSubject: 5, perAddress: 20 },
-  invitation: { what: 'invitation attempts', perSubject: 5, perAddress: 20 },
-  refresh: { what: 'session refresh attempts', perSubject: 5, perAddress: 60 },
-} as const;
+  /** Counted per e-mail address too, success or not: each request mails that address. */
+  password_reset_request: { what: 'password reset requests', perSubject: 3, perAddress: 20, wrong: 'every request' },
+  password_reset: { what: 'password reset attempts', perSubject: 5, perAddress: 20, wrong: ['RESET_TOKEN_INVALID'] },
+  /** A wrong or spent token, or a wrong current password for an existing account. */
+  invitation: { what: 'invitation attempts', perSubject: 5, perAddress: 20, wrong: ['INVITATION_INVALID', 'UNAUTHENTICATED'] },
+  refresh: { what: 'session refresh attempts', perSubject: 5, perAddress: 60, wrong: ['UNAUTHENTICATED'] },
+} as const satisfies Record<string, { what: string; perSubject: number; perAddress: number; wrong: 'every request' | readonly string[] }>;
 export type AnonymousAction = keyof typeof ANONYMOUS_ACTIONS;
 
 export interface ThrottleLimits {
@@ -53,30 +54,51 @@ const REDIS_WAIT_MS = 1_000;
 
 /**
  * Refuses an attempt while any of its lock keys is held, else counts it on each counted key and
- * locks a key that is over its limit, atomically, so parallel attempts cannot all slip in before the
- * first is counted. Returns the longest lock (seconds), 0 if the attempt may go ahead.
+ * lets it go ahead, locking a key whose count has reached its limit against the attempts after it.
+ * Atomic, so parallel attempts cannot all slip in before the first is counted; a refused attempt
+ * is not counted, so the wait it is told is the wait there is, and the first attempt after a lock
+ * has run out goes ahead (locking for twice as long after it).
  * KEYS: n count keys, their n lock keys (same order), then lock keys only checked;
  * ARGV: window, base lock, max lock, n, then one limit per counted key.
+ * Returns { seconds to wait (0: go ahead), longest lock this attempt set }.
  */
 const ATTEMPT_SCRIPT = `
 local n = tonumber(ARGV[4])
 for i = n + 1, #KEYS do
-  local ttl = redis.call('TTL', KEYS[i])
-  if ttl > 0 then return ttl end
+  local ttl = redis.call('PTTL', KEYS[i])
+  if ttl > 0 then return { math.ceil(ttl / 1000), 0 } end
 end
-local wait = 0
+local armed = 0
 for i = 1, n do
   local count = redis.call('INCR', KEYS[i])
   redis.call('EXPIRE', KEYS[i], ARGV[1])
   local limit = tonumber(ARGV[4 + i])
-  if count > limit then
-    local lock = math.min(tonumber(ARGV[2]) * 2 ^ (count - limit - 1), tonumber(ARGV[3]))
+  if count >= limit then
+    local lock = math.min(tonumber(ARGV[2]) * 2 ^ (count - limit), tonumber(ARGV[3]))
     redis.call('SET', KEYS[n + i], '1', 'EX', lock)
-    if lock > wait then wait = lock end
+    if lock > armed then armed = lock end
   end
 end
-return wait
+return { 0, armed }
 `;
+
+/**
+ * Gives an attempt back: takes it off each count and lifts the key's lock once the count is below
+ * its limit again (the lock this attempt set for the ones after it). A limit of 0 forgets the key.
+ * KEYS: count and lock key of each counted key, in pairs; ARGV: one limit per pair.
+ */
+const GIVE_BACK_SCRIPT = `
+for i = 1, #ARGV do
+  local count, lock, limit = KEYS[2 * i - 1], KEYS[2 * i], tonumber(ARGV[i])
+  local left = 0
+  if limit > 0 and redis.call('EXISTS', count) == 1 then left = redis.call('DECR', count) end
+  if left <= 0 then redis.call('DEL', count) end
+  if left < limit or limit == 0 then redis.call('DEL', lock) end
+end
+return 0
+`;
+
+type CountedKey = { count: string; lock: string };
 
 /**
  * Throttles sign-in per account and per client address, in Redis so that every gateway shares the
@@ -108,71 +130,64 @@ export class LoginThrottle {
   async failed(email: string, address: string | undefined): Promise<void> {
     const keys = this.keys('login', normalizeEmail(email), address);
     if (!keys.address) return;
-    const wait = await this.script([keys.address], [this.limits.perAddress - 1], [], 'count a failed sign-in', keys.scope);
-    if (wait > 0) this.logger.warn(`sign-in locked for ${wait} s (address ${address})`);
+    const [, locked] = await this.script([keys.address], [this.limits.perAddress], [], 'count a failed sign-in', keys.scope);
+    if (locked > 0) this.logger.warn(`sign-in locked for ${locked} s (address ${address})`);
   }
 
-  /** A success clears the account's count (the address keeps its failures). */
+  /** A success clears the account's count and lock (the address keeps its failures). */
   async succeeded(email: string, address: string | undefined): Promise<void> {
     const keys = this.keys('login', normalizeEmail(email), address);
-    await this.call('clear attempts', keys.scope, () => this.redis.del(keys.account.count));
+    await this.giveBack([keys.account], [0], keys.scope);
   }
 
   /**
-   * Counts an anonymous `action` on `subject` (the e-mail or token it names) from `address`, or
-   * refuses it; failed attempts pile up until `anonymousSucceeded`.
-   */
-  async attemptAnonymous(action: AnonymousAction, subject: string, address: string | undefined): Promise<void> {
-    const limits = ANONYMOUS_ACTIONS[action];
-    await this.count(this.keys(action, subject, address), limits.perSubject, limits.perAddress, limits.what);
-  }
-
-  /**
-   * Runs an anonymous action under its throttle. A success clears its count, except a reset
-   * request's: every request mails someone, so each one counts.
+   * Runs an anonymous `action` on `subject` (the e-mail or token it names) from `address` under its
+   * throttle, or refuses it with TooManyAttemptsError. Only a wrong attempt counts (a wrong or
+   * spent token, a wrong password: see ANONYMOUS_ACTIONS): a success clears the subject's count, and
+   * any other refusal (no seat free, a weak password, a suspended organisation) is given back, so
+   * people behind one address who did nothing wrong do not lock each other out. A reset request
+   * counts whatever happens: each one mails someone.
    */
   async throttled<T>(action: AnonymousAction, subject: string, address: string | undefined, run: () => Promise<T>): Promise<T> {
-    await this.attemptAnonymous(action, subject, address);
-    const result = await run();
-    if (action !== 'password_reset_request') await this.clear(this.keys(action, subject, address));
+    const { perSubject, perAddress, what, wrong } = ANONYMOUS_ACTIONS[action];
+    const keys = this.keys(action, subject, address);
+    const counted = [keys.account, ...(keys.address ? [keys.address] : [])];
+    await this.run(counted, [perSubject, perAddress].slice(0, counted.length), [], keys, what);
+    if (wrong === 'every request') return run();
+    let result: T;
+    try {
+      result = await run();
+    } catch (error) {
+      const guess = error instanceof DomainError && (wrong as readonly string[]).includes(String(error.code));
+      if (!guess) await this.giveBack(counted, [perSubject, perAddress], keys.scope);
+      throw error;
+    }
+    await this.giveBack(counted, [0, perAddress], keys.scope);
     return result;
   }
 
-  private async count(keys: ReturnType<LoginThrottle['keys']>, perSubject: number, perAddress: number, what: string): Promise<void> {
-    const counted = [keys.account, ...(keys.address ? [keys.address] : [])];
-    await this.run(counted, [perSubject, ...(keys.address ? [perAddress] : [])], [], keys, what);
-  }
-
-  private async run(
-    counted: { count: string; lock: string }[],
-    limits: number[],
-    checkedLocks: string[],
-    keys: ReturnType<LoginThrottle['keys']>,
-    what: string,
-  ): Promise<void> {
-    const wait = await this.script(counted, limits, checkedLocks, `count ${what}`, keys.scope);
+  private async run(counted: CountedKey[], limits: number[], checkedLocks: string[], keys: ReturnType<LoginThrottle['keys']>, what: string): Promise<void> {
+    const [wait] = await this.script(counted, limits, checkedLocks, `count ${what}`, keys.scope);
     if (wait > 0) {
       this.logger.warn(`${what} throttled for ${wait} s (address ${keys.addressValue ?? 'unknown'})`);
       throw new TooManyAttemptsError(wait, what);
     }
   }
 
-  /** Runs ATTEMPT_SCRIPT; 0 (go ahead) when Redis is away. */
-  private async script(counted: { count: string; lock: string }[], limits: number[], checkedLocks: string[], what: string, scope: string): Promise<number> {
+  /** Runs ATTEMPT_SCRIPT: [seconds to wait, lock set]; [0, 0] (go ahead) when Redis is away. */
+  private async script(counted: CountedKey[], limits: number[], checkedLocks: string[], what: string, scope: string): Promise<[number, number]> {
     const { windowSeconds, baseLockSeconds, maxLockSeconds } = this.limits;
     const keys = [...counted.map((k) => k.count), ...counted.map((k) => k.lock), ...checkedLocks];
-    const wait = await this.call(what, scope, () =>
+    const answer = await this.call(what, scope, () =>
       this.redis.eval(ATTEMPT_SCRIPT, keys.length, ...keys, windowSeconds, baseLockSeconds, maxLockSeconds, counted.length, ...limits),
     );
-    return typeof wait === 'number' ? wait : 0;
+    return Array.isArray(answer) ? [Number(answer[0]), Number(answer[1])] : [0, 0];
   }
 
-  private async clear(keys: ReturnType<LoginThrottle['keys']>): Promise<void> {
-    await this.call('clear attempts', keys.scope, async () => {
-      const batch = this.redis.multi().del(keys.account.count);
-      if (keys.address) batch.decr(keys.address.count);
-      await batch.exec();
-    });
+  /** Runs GIVE_BACK_SCRIPT on `counted`, each with its limit (0: forget it). */
+  private async giveBack(counted: CountedKey[], limits: number[], scope: string): Promise<void> {
+    const keys = counted.flatMap((k) => [k.count, k.lock]);
+    await this.call('give an attempt back', scope, () => this.redis.eval(GIVE_BACK_SCRIPT, keys.length, ...keys, ...limits.slice(0, counted.length)));
   }
 
   private keys(action: 'login' | AnonymousAction, subject: string, address: string | undefined) {

@@ -129,10 +129,15 @@ export class ManagerInvitationsType {
   @Field(() => Int)
   invited!: number;
 
-  @Field(() => Int, { description: 'Already members (by LMS user or e-mail).' })
+  @Field(() => Int, { description: "Already see their reports: a manager linked to their LMS user, or an org admin at their e-mail address." })
   alreadyMembers!: number;
 
-  @Field(() => Int, { description: 'Already have a pending invitation.' })
+  @Field(() => Int, {
+    description: "Members at their e-mail address whose role does not give them this manager's reports (a viewer, or a manager linked to another LMS user): not invited; change that member's role instead.",
+  })
+  membersWithOtherAccess!: number;
+
+  @Field(() => Int, { description: 'Already have a pending invitation: to their e-mail address, or as a manager linked to their LMS user under another address.' })
   alreadyInvited!: number;
 
   @Field(() => Int, { description: 'Have no usable e-mail address in the LMS.' })

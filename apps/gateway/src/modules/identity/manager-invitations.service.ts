@@ -24,6 +24,11 @@ function usableEmail(email: string): string | undefined {
   }
 }
 
+/** The LMS user ids that manager memberships or invitations are linked to. */
+function linkedManagers(people: { role: string; lmsUserId: bigint | null }[]): Set<number> {
+  return new Set(people.flatMap((p) => (p.role === 'manager' && p.lmsUserId !== null ? [Number(p.lmsUserId)] : [])));
+}
+
 /** "Give every manager in the hierarchy access": manager invitations from the tenant's published gold. */
 @Injectable()
 export class ManagerInvitationsService {
@@ -40,23 +45,29 @@ export class ManagerInvitationsService {
     }
     const { rows } = await this.warehouse.queryPublished<ManagerRow>(ref, MANAGERS_SQL);
     const [members, pending] = await Promise.all([
-      this.prisma.membership.findMany({ where: { tenantId: tenant.tenantId }, select: { lmsUserId: true, user: { select: { email: true } } } }),
+      this.prisma.membership.findMany({ where: { tenantId: tenant.tenantId }, select: { role: true, lmsUserId: true, user: { select: { email: true } } } }),
       this.invitations.pending(tenant.tenantId),
     ]);
-    const memberLms = new Set(members.flatMap((m) => (m.lmsUserId === null ? [] : [Number(m.lmsUserId)])));
-    const memberEmails = new Set(members.map((m) => m.user.email));
+    // Only a manager's link gives them that LMS person's reports (an org admin sees everyone's); an
+    // invitation under another address for the same person would make a second manager of them.
+    const managing = linkedManagers(members);
+    const invitedManagers = linkedManagers(pending);
+    const memberRoles = new Map(members.map((m) => [m.user.email, m.role]));
     const invitedEmails = new Set(pending.map((i) => i.email));
 
-    const result = { managers: rows.length, alreadyMembers: 0, alreadyInvited: 0, withoutEmail: 0, sharedEmail: 0 };
+    const result = { managers: rows.length, alreadyMembers: 0, membersWithOtherAccess: 0, alreadyInvited: 0, withoutEmail: 0, sharedEmail: 0 };
     const toInvite: InviteInput[] = [];
     const names: (string | null)[] = [];
     const chosen = new Set<string>();
     for (const row of rows) {
       const lmsUserId = Number(row.user_id);
       const email = usableEmail(row.email);
-      if (memberLms.has(lmsUserId) || (email && memberEmails.has(email))) result.alreadyMembers++;
+      const roleAtAddress = email ? memberRoles.get(email) : undefined;
+      if (managing.has(lmsUserId) || roleAtAddress === 'org_admin') result.alreadyMembers++;
+      // A member cannot be invited again: their role is changed instead.
+      else if (roleAtAddress) result.membersWithOtherAccess++;
+      else if (invitedManagers.has(lmsUserId) || (email && invitedEmails.has(email))) result.alreadyInvited++;
       else if (!email) result.withoutEmail++;
-      else if (invitedEmails.has(email)) result.alreadyInvited++;
       else if (chosen.has(email)) result.sharedEmail++;
       else {
         chosen.add(email);

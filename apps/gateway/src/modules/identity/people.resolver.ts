@@ -41,7 +41,7 @@ export class PeopleResolver {
 
   @Mutation(() => InvitationType, {
     description:
-      'Invites someone. The accept link is mailed when a mail server is configured, and always returned here. A manager needs their LMS user id; a viewer may be granted LMS organisations. Fails with PLAN_LIMIT when the plan has no seat left.',
+      'Invites someone. The accept link is mailed when a mail server is configured, and always returned here. A manager needs their LMS user id (no other role has one); a viewer may be granted LMS organisations. Both must be in the published data once there is some. Fails with PLAN_LIMIT when the plan has no seat left (re-sending to an address already invited takes none).',
   })
   @Roles('org_admin')
   async inviteUser(
@@ -52,6 +52,7 @@ export class PeopleResolver {
     @Args('organisationIds', { type: () => [Int], nullable: true }) organisationIds: number[] | null,
   ): Promise<InvitationType> {
     if (role === 'manager' && lmsUserId !== null) await this.lmsPeople.assertInPublishedData(tenant, lmsUserId);
+    if (role === 'viewer' && organisationIds) await this.lmsPeople.assertOrganisationsInPublishedData(tenant, organisationIds);
     const sent = await this.invitations.invite(actorOf(tenant), { email, role, lmsUserId: lmsUserId ?? undefined, organisationIds: organisationIds ?? [] });
     const [named] = await this.lmsPeople.withNames(tenant, [{ ...sent, lmsUserId }]);
     return named;
@@ -73,7 +74,7 @@ export class PeopleResolver {
     return this.managers.inviteAll(tenant);
   }
 
-  @Mutation(() => TenantMemberType, { description: 'Changes a member\'s role (a manager needs an LMS user id, given here or already linked). Takes effect on their next request.' })
+  @Mutation(() => TenantMemberType, { description: 'Changes a member\'s role (a manager needs an LMS user id, given here or already linked; another role drops the link). Takes effect on their next request.' })
   @Roles('org_admin')
   async changeRole(
     @CurrentTenant() tenant: TenantContext,
@@ -97,13 +98,14 @@ export class PeopleResolver {
     return this.members.reactivate(actorOf(tenant), membershipId);
   }
 
-  @Mutation(() => TenantMemberType, { description: 'Sets the LMS organisations a viewer sees, each with everything below it (replaces what they had).' })
+  @Mutation(() => TenantMemberType, { description: 'Sets the LMS organisations a viewer sees, each with everything below it (replaces what they had). Ids the published data lacks are refused.' })
   @Roles('org_admin')
-  grantViewerOrganisations(
+  async grantViewerOrganisations(
     @CurrentTenant() tenant: TenantContext,
     @Args('membershipId', { type: () => ID }) membershipId: string,
     @Args('organisationIds', { type: () => [Int] }) organisationIds: number[],
   ): Promise<TenantMemberType> {
+    await this.lmsPeople.assertOrganisationsInPublishedData(tenant, organisationIds);
     return this.members.grantViewerOrganisations(actorOf(tenant), membershipId, organisationIds);
   }
 

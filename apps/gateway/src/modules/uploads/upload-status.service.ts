@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { TenantContext } from '@kineo/auth';
-import type { PrismaClient, StageRecord } from '@kineo/db';
+import { isUuid, type PrismaClient, type StageRecord } from '@kineo/db';
 import { CUSTOMER_FACING_RUN_FAILURES } from '@kineo/errors';
 import { InjectPrisma } from '../../engine/database/database.module';
 import { UploadError } from './uploads.exception';
 import type { UploadStatus } from './uploads.types';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `GET /uploads/:ingestionRunId`: where a load and its build have got to. */
 @Injectable()
@@ -15,7 +13,7 @@ export class UploadStatusService {
 
   /** A load of the caller's tenant; another tenant's (or no) load is the same 404. */
   async status(tenant: TenantContext, ingestionRunId: string): Promise<UploadStatus> {
-    const run = UUID.test(ingestionRunId)
+    const run = isUuid(ingestionRunId)
       ? await this.prisma.ingestionRun.findFirst({
           where: { id: ingestionRunId, tenantId: tenant.tenantId },
           include: { buildRuns: { orderBy: { createdAt: 'desc' }, take: 1 } },

@@ -44,7 +44,11 @@ export function InviteManagersStep({ published }: { published: boolean }) {
         <div className="notice" role="status">
           <p>
             {result.invited} invited of {result.managers} managers in the hierarchy; {result.alreadyMembers} already members, {result.alreadyInvited} already
-            invited, {result.withoutEmail} without an e-mail address in the LMS{result.sharedEmail ? `, ${result.sharedEmail} sharing an address with another manager` : ''}.
+            invited, {result.withoutEmail} without an e-mail address in the LMS{result.sharedEmail ? `, ${result.sharedEmail} sharing an address with another manager` : ''}
+            {result.membersWithOtherAccess
+              ? `, ${result.membersWithOtherAccess} whose address is a member's with another role or LMS person (change their role on the Users page to make them this manager)`
+              : ''}
+            .
           </p>
           {result.invitations.some((i) => i.delivery === 'logged') ? (
             <details>

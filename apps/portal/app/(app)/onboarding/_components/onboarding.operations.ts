@@ -122,6 +122,7 @@ export const InviteAllManagersMutation = graphql(`
       invited
       alreadyInvited
       alreadyMembers
+      membersWithOtherAccess
       withoutEmail
       sharedEmail
       invitations {
