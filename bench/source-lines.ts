@@ -1,22 +1,24 @@
 // bench/source-lines: what the loaders' check for records that span lines costs on a large file.
 //
 // The loaders number a record by the physical line it starts on (libs/pipeline/src/ingest). Only a
-// file with a quoted line break pays for shifting the later records. Every file pays for the first
-// check: its lines are counted in the read that hashes it (ingest.ts), and a file of the header and
-// one line per record needs nothing more. A file with more lines pays for the second check, a
-// parallel scan for rows with an LF in a field (DuckDB). This times, on a kept bench tenant's bronze
-// Parquet file (its rows as text, as the loader has them in `_load`), written out as CSV for the
-// first: the hash alone against the hash and line count; the second check beside two other spellings
-// of it and beside the count of repeated keys every file pays for (bench/repeated-keys.ts); for
-// scale, a running sum over every row in file order (numbering every file by lines without a check)
-// and writing the rows to Parquet, which the loader does anyway.
+// file with a quoted line break or a blank line pays for shifting the later records. Every file
+// pays for the first check: its lines are counted, and its blank lines listed, in the read that
+// hashes it (ingest.ts), and a file of the header and one line per record (blank lines aside) needs
+// nothing more. A file with more lines pays for the second check, a parallel scan for rows with an
+// LF in a field (DuckDB). This times, on a kept bench tenant's bronze Parquet file (its rows as
+// text, as the loader has them in `_load`), written out as CSV for the first: the hash alone, the
+// hash and line count as it was before blank lines were listed, and as it is, on the file and on
+// copies with blank lines (with the walk that numbers the records past them); the second check
+// beside two other spellings of it and beside the count of repeated keys every file pays for
+// (bench/repeated-keys.ts); for scale, a running sum over every row in file order (numbering every
+// file by lines without a check) and writing the rows to Parquet, which the loader does anyway.
 //
 //   npm run bench:source-lines -- <bronze table folder or .parquet> <contract file name, e.g. scorm_tracks>
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { hashAndCountLines, keyValue, lineBreakCheck } from '@kineo/pipeline';
+import { hashAndCountLines, keyValue, lineBreakCheck, shiftsPastBlankLines } from '@kineo/pipeline';
 import { duckdbDialect } from '@kineo/warehouse';
 import { median, openBronzeFile, RUNS } from './bronze-file';
 
@@ -64,8 +66,42 @@ async function main() {
     console.log(`  the file as CSV: ${(fs.statSync(csv).size / 1e9).toFixed(2)} GB`);
     const hashed = await time(async () => (await hashOnly(csv)).slice(0, 8));
     console.log(`  ${'SHA-256 of the file (before)'.padEnd(50)}${hashed.seconds}`);
-    const hashedAndCounted = await time(async () => `${(await hashAndCountLines(csv)).lines.toLocaleString('en-GB')} lines`);
-    console.log(`  ${'SHA-256 and its lines in one read (the loaders)'.padEnd(50)}${hashedAndCounted.seconds}   (${hashedAndCounted.answer})`);
+    const counted = async (file: string) => {
+      const { lines, blankLines } = await hashAndCountLines(file);
+      return `${lines.toLocaleString('en-GB')} lines, ${blankLines.length.toLocaleString('en-GB')} blank`;
+    };
+    // The loaders' read before blank lines were listed: the hash and a count of LFs.
+    const linesOnly = (file: string) =>
+      new Promise<string>((resolve, reject) => {
+        const hash = crypto.createHash('sha256');
+        let lines = 0;
+        fs.createReadStream(file, { highWaterMark: 1 << 20 })
+          .on('data', (d) => {
+            const chunk = d as Buffer;
+            hash.update(chunk);
+            for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines++;
+          })
+          .on('error', reject)
+          .on('end', () => resolve(`${lines.toLocaleString('en-GB')} lines`));
+      });
+    const hashedAndLines = await time(() => linesOnly(csv));
+    console.log(`  ${'SHA-256 and its lines in one read (before)'.padEnd(50)}${hashedAndLines.seconds}   (${hashedAndLines.answer})`);
+    const hashedAndCounted = await time(() => counted(csv));
+    console.log(`  ${'SHA-256, its lines and blank ones in one read'.padEnd(50)}${hashedAndCounted.seconds}   (${hashedAndCounted.answer})`);
+    // The same file with blank lines: one after every 100,000th record (a few places where the
+    // numbering shifts), and one after every record (the most a file can have), hashed and counted,
+    // and the walk that numbers the records past them (Node; the loaders' only other cost for a file
+    // whose records take one line each is the CASE or the asof join that applies it).
+    for (const every of [100_000, 1]) {
+      const spaced = path.join(work, `${table}-spaced.csv`);
+      await withBlankLines(csv, spaced, every);
+      const hashedSpaced = await time(() => counted(spaced));
+      console.log(`  ${`the same, a blank line after every ${every === 1 ? '' : `${every.toLocaleString('en-GB')}th `}record`.padEnd(50)}${hashedSpaced.seconds}   (${hashedSpaced.answer})`);
+      const { blankLines } = await hashAndCountLines(spaced);
+      fs.rmSync(spaced);
+      const walked = await time(async () => `${shiftsPastBlankLines(blankLines, [], []).acceptedBefore.length.toLocaleString('en-GB')} places`);
+      console.log(`  ${'  the walk past them'.padEnd(50)}${walked.seconds}   (${walked.answer})`);
+    }
     fs.rmSync(csv);
     const variants: [string, string][] = [
       ['rows with LF, column by column (the loader)', `select count(*) from _load where ${lineBreakCheck(names, duckdbDialect)}`],
@@ -89,6 +125,34 @@ async function main() {
   } finally {
     bronze.close();
   }
+}
+
+/** Copies `from` to `to` with a blank line after every `every`-th record (the header is not one). */
+function withBlankLines(from: string, to: string, every: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const out = fs.createWriteStream(to);
+    let seen = -1;
+    const input = fs.createReadStream(from, { highWaterMark: 1 << 20 });
+    input
+      .on('data', (data) => {
+        const chunk = data as Buffer;
+        const parts: Buffer[] = [];
+        let start = 0;
+        for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) {
+          if (++seen > 0 && seen % every === 0) {
+            parts.push(chunk.subarray(start, at + 1), Buffer.from('\n'));
+            start = at + 1;
+          }
+        }
+        parts.push(chunk.subarray(start));
+        if (!out.write(Buffer.concat(parts))) {
+          input.pause();
+          out.once('drain', () => input.resume());
+        }
+      })
+      .on('error', reject)
+      .on('end', () => out.end(() => resolve()));
+  });
 }
 
 main().catch((error: unknown) => {

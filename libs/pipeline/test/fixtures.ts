@@ -143,3 +143,87 @@ export function coursesOverSeveralLines(file: string) {
     ],
   };
 }
+
+/**
+ * courses.csv with blank lines after the header, between records (two in a row), before rejected
+ * records and at the end, a quoted name over two lines and one with a blank line inside it, a line
+ * of spaces (a record of one field, not a blank line), a ragged row, a ragged row over two lines, a
+ * non-number id and a repeated id. Lines end with `eol`, blank ones too; `bom` starts it with a BOM.
+ */
+export function writeCoursesWithBlankLines(dir: string, eol: '\n' | '\r\n', bom = false): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'courses.csv');
+  const records = [
+    header('courses'),
+    '',
+    `500,"Fire safety${eol}level 1",FS,C500,1,0,1,1700000000,1`,
+    '',
+    '',
+    `501,"First aid${eol}${eol}for beginners",FA,C501,1,0,1,1700000000,1`,
+    '502,Ragged,RG,C502,1,0,1',
+    '',
+    '503,Manual handling,MH,C503,1,0,1,1700000000,1',
+    '   ',
+    'x504,Bad id,BI,C504,1,0,1,1700000000,1',
+    '',
+    `505,"Ragged${eol}over two lines",R2,C505,1,0,1,1700000000,1,extra`,
+    '503,Manual handling again,MH2,C503,1,0,1,1700000000,1',
+    '',
+    '506,Last,LS,C506,1,0,1,1700000000,1',
+    '',
+    '',
+  ];
+  fs.writeFileSync(file, (bom ? '\ufeff' : '') + records.join(eol) + eol);
+  return file;
+}
+
+/** What bronze._quarantine and bronze.courses hold of writeCoursesWithBlankLines' file, each row on the line it starts on. */
+export function coursesWithBlankLines(file: string) {
+  const line = (start: string) => lineStarting(file, start);
+  return {
+    quarantined: [
+      { _source_line: line('502,'), reason: 'the row has fewer columns than the header' },
+      { _source_line: line('503,Manual handling,'), reason: `id 503 is on line ${line('503,Manual handling again,')} too, which is loaded: a file holds one row per id` },
+      { _source_line: line('   '), reason: 'the row has fewer columns than the header' },
+      { _source_line: line('x504,'), reason: 'id is not a whole number: "x504"' },
+      { _source_line: line('505,'), reason: 'the row has more columns than the header' },
+    ],
+    loaded: [
+      { id: '500', _source_line: line('500,') },
+      { id: '501', _source_line: line('501,') },
+      { id: '503', _source_line: line('503,Manual handling again,') },
+      { id: '506', _source_line: line('506,') },
+    ],
+  };
+}
+
+/**
+ * courses.csv of `records` records, a blank line after every second one (150 records: more places
+ * where the numbering shifts than Databricks finds in a CASE; 34,000: more than DuckDB does), one
+ * record's name over two lines and one ragged record. Returns the file and the line of each id,
+ * from its text.
+ */
+export function writeCoursesDoubleSpaced(dir: string, records = 150): { file: string; lineOfId: Map<string, number> } {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'courses.csv');
+  const lines = [header('courses')];
+  for (let i = 0; i < records; i++) {
+    const name = i === 40 ? '"Two\nlines"' : `Course ${i}`;
+    lines.push(i === 90 ? `${1000 + i},Ragged,RG,C${i},1,0,1` : `${1000 + i},${name},S${i},C${i},1,0,1,1700000000,1`);
+    if (i % 2 === 1) lines.push('');
+  }
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return { file, lineOfId: linesOfIds(file) };
+}
+
+/** Where each record of `file` starts, from its text: a record starts on a line that starts with its id (digits, then a comma). */
+export function linesOfIds(file: string): Map<string, number> {
+  const lineOfId = new Map<string, number>();
+  fs.readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      const id = /^(\d+),/.exec(line)?.[1];
+      if (id !== undefined) lineOfId.set(id, i + 1);
+    });
+  return lineOfId;
+}

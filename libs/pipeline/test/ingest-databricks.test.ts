@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DatabricksWarehouse, namespaceForTenantSeq } from '@kineo/warehouse';
 import { startDatabricksTestServer, type DatabricksTestServer } from '@kineo/warehouse/test/databricks-server';
 import { ingestFiles } from '../src';
-import { header, writeCsv, writeMinimalExport, writeCompletionsWithBadRows, writeCoursesOverSeveralLines, coursesOverSeveralLines, COMPLETIONS_QUARANTINED } from './fixtures';
+import { header, writeCsv, writeMinimalExport, writeCompletionsWithBadRows, writeCoursesOverSeveralLines, coursesOverSeveralLines, writeCoursesWithBlankLines, coursesWithBlankLines, writeCoursesDoubleSpaced, lineStarting, COMPLETIONS_QUARANTINED } from './fixtures';
 
 const tenant = { tenantId: 't1', namespace: namespaceForTenantSeq(41) };
 let batch = 0;
@@ -103,6 +103,55 @@ describe('loading export files into bronze on Databricks', () => {
     expect(await rows(`select id, _source_line from bronze.courses where _batch_id = '${report.batchId}' order by id`)).toEqual(expected.loaded);
     // More lines than records: read once more for line breaks, and, having some, loaded again by line.
     expect(reads(report.batchId, 'courses.csv')).toBe(5);
+  });
+
+  it.each([
+    ['LF', '\n', false],
+    ['CRLF', '\r\n', false],
+    ['CRLF with a BOM', '\r\n', true],
+  ] as const)('counts the blank lines Spark skips in the line each quarantined or loaded row starts on, in a %s file with values over several lines, as on DuckDB', async (_, eol, bom) => {
+    const landing = newLanding();
+    writeMinimalExport(landing);
+    const file = writeCoursesWithBlankLines(landing, eol, bom);
+    const expected = coursesWithBlankLines(file);
+    const report = await ingestFiles(wh, tenant, inFolder(landing), nextBatch());
+    const courses = report.files.find((f) => f.table === 'courses')!;
+    expect([courses.rowsRead, courses.rowsLoaded, courses.rowsQuarantined]).toEqual([9, 4, 5]);
+    const batch = `_batch_id = '${report.batchId}' and table_name = 'courses'`;
+    expect(await rows(`select _source_line, reason from bronze._quarantine where ${batch} order by _source_line`)).toEqual(expected.quarantined);
+    expect(await rows(`select raw from bronze._quarantine where ${batch} and raw like '502,%'`)).toEqual([{ raw: '502,Ragged,RG,C502,1,0,1' }]);
+    expect(await rows(`select id, _source_line from bronze.courses where _batch_id = '${report.batchId}' order by id`)).toEqual(expected.loaded);
+    // Read once for its records with line breaks, then loaded once by line (quarantine and bronze).
+    expect(reads(report.batchId, 'courses.csv')).toBe(3);
+  });
+
+  it('numbers the rows of a file with a blank line after every second record, past a two-line value and a ragged record', async () => {
+    const landing = newLanding();
+    writeMinimalExport(landing);
+    const { lineOfId } = writeCoursesDoubleSpaced(landing);
+    const report = await ingestFiles(wh, tenant, inFolder(landing), nextBatch());
+    expect(report.files.find((f) => f.table === 'courses')).toMatchObject({ rowsRead: 150, rowsLoaded: 149, rowsQuarantined: 1 });
+    expect(await rows(`select _source_line, reason from bronze._quarantine where table_name = 'courses' and _batch_id = '${report.batchId}'`)).toEqual([
+      { _source_line: lineOfId.get('1090'), reason: 'the row has fewer columns than the header' },
+    ]);
+    const loaded = await rows(`select id, _source_line from bronze.courses where id <> '100' and _batch_id = '${report.batchId}'`);
+    expect(loaded).toHaveLength(149);
+    expect(loaded.filter((r) => r._source_line !== lineOfId.get(r.id as string))).toEqual([]);
+  });
+
+  it('names the line a bad row is on after blank lines in a file of one line per record, as on DuckDB', async () => {
+    const landing = newLanding();
+    writeMinimalExport(landing);
+    const programs = writeCsv(landing, 'programs.csv', [header('programs'), '1,Onboarding,ONB,P1,,1,1,,,,,', '', '', 'zz,Broken,BRK,P2,,1,1,,,,,', '2,Leadership,LDR,P3,,1,1,,,,,']);
+    const report = await ingestFiles(wh, tenant, inFolder(landing), nextBatch());
+    expect(report.files.find((f) => f.table === 'programs')).toMatchObject({ rowsRead: 3, rowsLoaded: 2, rowsQuarantined: 1 });
+    expect(await rows(`select _source_line, reason from bronze._quarantine where table_name = 'programs' and _batch_id = '${report.batchId}'`)).toEqual([
+      { _source_line: 5, reason: 'id is not a whole number: "zz"' },
+    ]);
+    expect(await rows(`select id, _source_line from bronze.programs where _batch_id = '${report.batchId}' order by id`)).toEqual([
+      { id: '1', _source_line: 2 },
+      { id: '2', _source_line: lineStarting(programs, '2,') },
+    ]);
   });
 
   it('matches headers case-insensitively, accepts a BOM and CRLF, and keeps unknown columns in bronze', async () => {

@@ -6,7 +6,7 @@ import { DuckDbWarehouse, namespaceForTenantSeq } from '@kineo/warehouse';
 import { ALL_FILES } from '@kineo/contract';
 import { buildTenant, ingestFiles, LoadRejectedError } from '../src';
 import { bronzeTableDdl } from '../src/ingest/bronze';
-import { header, writeCsv, writeMinimalExport, writeCompletionsWithBadRows, writeCoursesOverSeveralLines, coursesOverSeveralLines, COMPLETIONS_QUARANTINED } from './fixtures';
+import { header, writeCsv, writeMinimalExport, writeCompletionsWithBadRows, writeCoursesOverSeveralLines, coursesOverSeveralLines, writeCoursesWithBlankLines, coursesWithBlankLines, writeCoursesDoubleSpaced, lineStarting, linesOfIds, COMPLETIONS_QUARANTINED } from './fixtures';
 
 const tenant = { tenantId: 't1', namespace: namespaceForTenantSeq(1) };
 let batch = 0;
@@ -109,6 +109,51 @@ describe('loading export files into bronze', () => {
     expect(await rows('select id, _source_line from bronze.courses order by id')).toEqual(expected.loaded);
   });
 
+  it.each([
+    ['LF', '\n', false],
+    ['CRLF', '\r\n', false],
+    ['CRLF with a BOM', '\r\n', true],
+  ] as const)('counts the blank lines DuckDB skips in the line each quarantined or loaded row starts on, in a %s file with values over several lines', async (_, eol, bom) => {
+    writeMinimalExport(landing);
+    const file = writeCoursesWithBlankLines(landing, eol, bom);
+    const expected = coursesWithBlankLines(file);
+    const report = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
+    const courses = report.files.find((f) => f.table === 'courses')!;
+    expect([courses.rowsRead, courses.rowsLoaded, courses.rowsQuarantined]).toEqual([9, 4, 5]);
+    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'courses' order by _source_line")).toEqual(expected.quarantined);
+    // A rejected record's text is its own, without the blank lines before it.
+    expect(await rows("select raw from bronze._quarantine where table_name = 'courses' and raw like '502,%'")).toEqual([{ raw: '502,Ragged,RG,C502,1,0,1' }]);
+    expect(await rows('select id, _source_line from bronze.courses order by id')).toEqual(expected.loaded);
+  });
+
+  it('names the line a bad row is on after blank lines in a file of one line per record', async () => {
+    writeMinimalExport(landing);
+    const programs = writeCsv(landing, 'programs.csv', [header('programs'), '1,Onboarding,ONB,P1,,1,1,,,,,', '', '', 'zz,Broken,BRK,P2,,1,1,,,,,', '2,Leadership,LDR,P3,,1,1,,,,,']);
+    const report = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
+    expect(report.files.find((f) => f.table === 'programs')).toMatchObject({ rowsRead: 3, rowsLoaded: 2, rowsQuarantined: 1 });
+    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'programs'")).toEqual([
+      { _source_line: lineStarting(programs, 'zz,'), reason: 'id is not a whole number: "zz"' },
+    ]);
+    expect(lineStarting(programs, 'zz,')).toBe(5);
+    expect(await rows('select id, _source_line from bronze.programs order by id')).toEqual([
+      { id: '1', _source_line: 2 },
+      { id: '2', _source_line: lineStarting(programs, '2,') },
+    ]);
+  });
+
+  it.each([150, 34_000])('numbers the rows of a file of %i records with a blank line after every second one, past a two-line value and a ragged record', async (records) => {
+    writeMinimalExport(landing);
+    const { lineOfId } = writeCoursesDoubleSpaced(landing, records);
+    const report = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
+    expect(report.files.find((f) => f.table === 'courses')).toMatchObject({ rowsRead: records, rowsLoaded: records - 1, rowsQuarantined: 1 });
+    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'courses'")).toEqual([
+      { _source_line: lineOfId.get('1090'), reason: 'the row has fewer columns than the header' },
+    ]);
+    const loaded = await rows("select id, _source_line from bronze.courses where id <> '100'");
+    expect(loaded).toHaveLength(records - 1);
+    expect(loaded.filter((r) => r._source_line !== lineOfId.get(r.id as string))).toEqual([]);
+  });
+
   it('matches headers case-insensitively, accepts a BOM and CRLF, and keeps unknown columns in bronze', async () => {
     writeMinimalExport(landing);
     const cols = header('courses').toUpperCase();
@@ -126,6 +171,16 @@ describe('loading export files into bronze', () => {
     writeCsv(landing, 'course_completions.csv', [header('course_completions'), '1000,1,100,0000-00-00,0,0,10,,,']);
     const report = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
     expect(report.files.find((f) => f.table === 'course_completions')).toMatchObject({ rowsLoaded: 1, rowsQuarantined: 0 });
+  });
+
+  it('reads a blank line of the one-column null_dates.csv as a row, so the rows after it keep their lines', async () => {
+    writeMinimalExport(landing);
+    writeCsv(landing, 'null_dates.csv', ['value', '0000-00-00', '', '2147483647']);
+    await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
+    expect(await rows("select value, _source_line from bronze.null_dates where value is not null order by _source_line")).toEqual([
+      { value: '0000-00-00', _source_line: 2 },
+      { value: '2147483647', _source_line: 4 },
+    ]);
   });
 
   it.each([
@@ -187,14 +242,14 @@ describe('loading export files into bronze', () => {
     ]);
   });
 
-  it('loads the fiscal calendar workbook', async () => {
+  it('loads the fiscal calendar workbook, each row quarantined or loaded with its row of the sheet past blank rows', async () => {
     const paths = writeMinimalExport(landing);
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('Calendar');
-    sheet.addRow(['date', 'fiscal_year', 'fiscal_quarter', 'fiscal_period']);
-    sheet.addRow([new Date(Date.UTC(2024, 5, 30)), 2024, 4, 12]);
-    sheet.addRow([new Date(Date.UTC(2024, 6, 1)), 2025, 1, 1]);
-    sheet.addRow(['not a date', 2025, 1, 1]);
+    sheet.getRow(1).values = ['date', 'fiscal_year', 'fiscal_quarter', 'fiscal_period'];
+    sheet.getRow(2).values = [new Date(Date.UTC(2024, 5, 30)), 2024, 4, 12];
+    sheet.getRow(5).values = [new Date(Date.UTC(2024, 6, 1)), 2025, 1, 1];
+    sheet.getRow(6).values = ['not a date', 2025, 1, 1];
     const xlsx = path.join(landing, 'dimdates.xlsx');
     await workbook.xlsx.writeFile(xlsx);
     const report = await ingestFiles(wh, tenant, files([...paths, xlsx]), nextBatch());
@@ -203,6 +258,11 @@ describe('loading export files into bronze', () => {
       { date: '2024-06-30', fiscal_year: '2024' },
       { date: '2024-07-01', fiscal_year: '2025' },
     ]);
+    expect(await rows('select date, _source_line from bronze.dimdates order by date')).toEqual([
+      { date: '2024-06-30', _source_line: 2 },
+      { date: '2024-07-01', _source_line: 5 },
+    ]);
+    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'dimdates'")).toEqual([{ _source_line: 6, reason: 'date is not a date: "not a date"' }]);
   });
 
   it('numbers rows by their line in a file large enough for DuckDB to read in parallel', async () => {
@@ -248,14 +308,7 @@ describe('loading export files into bronze', () => {
     records[330_000] = '9330000,1,100,1700000000,0,0,"three\nline\nstatus"';
     records[250_000] = '9250000,x,100,1700000000,0,0,10,,,';
     const big = writeCsv(landing, 'course_completions.csv', records);
-    // Where each record starts, from the file's text: a record starts on a line that starts with its id.
-    const lineOfId = new Map<string, number>();
-    fs.readFileSync(big, 'utf8')
-      .split('\n')
-      .forEach((line, i) => {
-        const id = /^(\d+),/.exec(line)?.[1];
-        if (id !== undefined) lineOfId.set(id, i + 1);
-      });
+    const lineOfId = linesOfIds(big);
     const report = await ingestFiles(wh, tenant, files([...paths.filter((p) => !p.endsWith('course_completions.csv')), big]), nextBatch());
     const completions = report.files.find((f) => f.table === 'course_completions')!;
     expect(completions).toMatchObject({ rowsRead: 400_000, rowsLoaded: 399_997, rowsQuarantined: 3 });

@@ -1,9 +1,13 @@
 import type { Dialect, WarehouseSession } from '@kineo/warehouse';
 import type { LoadFileCounts, LoadFileInput } from './load-file.types';
+import { shiftsPastBlankLines, type LineShifts } from './source-lines';
 import { lineBreakCheck, lineBreaks, repeatedKeyProblem, rowLineBreaks, rowProblems } from './validation';
 
 const CORRUPT = '_corrupt_record';
 const RESCUED = '_rescued_data';
+
+/** Up to this many places where the numbering shifts, a record finds its own in a CASE (byShifts). */
+const FEW_SHIFTS = 64;
 
 /** Worded as the DuckDB loader words DuckDB's reject types, so reports read the same on both engines. */
 const MORE_COLUMNS = 'the row has more columns than the header';
@@ -94,21 +98,38 @@ export async function loadCsvFileDatabricks(session: WarehouseSession, dialect: 
     return { rowsLoaded: Number(loaded.rows[0].n), rowsQuarantined: reasons.rows.reduce((n, r) => n + Number(r.n), 0), reasons: reasons.rows };
   };
 
+  // Line breaks in a record's values (a corrupt record's fields are not the record: Spark keeps its text whole).
+  const breaks = `case when ${CORRUPT} is not null then ${lineBreaks(CORRUPT)} else ${rowLineBreaks(lowerHeader, dialect)} end`;
+  const { lines, blankLines } = await input.lines();
+  // Spark skips a blank line between records as DuckDB does. A one-column file's blank line is taken
+  // for a row, as DuckDB and the test server read it (not checked against Spark).
+  const skippable = lowerHeader.length > 1 ? blankLines : [];
+  if (skippable.length > 0) {
+    // Blank lines push the records after them down the file, and only the walk through them and the
+    // records with line breaks (one read of the file for those) tells which are a value's. Spark
+    // keeps the records in file order, rejected ones too, so each is one of the accepted records the
+    // walk counts. Loaded once, with the lines it gives.
+    const spanning = await session.query<{ place: number; breaks: number }>(
+      `select _record as place, _breaks as breaks from (select monotonically_increasing_id() as _record, ${breaks} as _breaks from ${read}) records where _breaks > 0 order by _record`,
+    );
+    const walked = shiftsPastBlankLines(skippable, spanning.rows.map((r) => ({ place: Number(r.place), breaks: Number(r.breaks) })), []);
+    await insert(byShifts(walked, `(select *, monotonically_increasing_id() as _record from ${read})`));
+    const { rowsLoaded, rowsQuarantined, reasons } = await counted();
+    return { rowsRead: rowsLoaded + rowsQuarantined, rowsLoaded, rowsQuarantined, reasons: reasons.slice(0, 10).map((r) => ({ reason: r.reason, rows: Number(r.n) })) };
+  }
   // Numbered by record, which is the line for nearly every file.
   await insert(`select *, monotonically_increasing_id() + 2 as _source_line from ${read}`);
   let { rowsLoaded, rowsQuarantined, reasons } = await counted();
   // A quoted field over several lines puts the records after it further down the file than their
   // count says. A file of the header and one line per record has none, told by the lines counted
-  // while it was hashed, at no cost here. Any other (blank lines too) has its records with a line
-  // break counted (one more read of the file); only a file with some is loaded again, each record
-  // numbered past the line breaks of those before it, a running sum in file order (a window over the
-  // whole file). A corrupt record's fields are not the record: Spark keeps its text whole.
-  if ((await input.lines()) !== 1 + rowsLoaded + rowsQuarantined) {
+  // while it was hashed, at no cost here. Any other has its records with a line break counted (one
+  // more read of the file); only a file with some is loaded again, each record numbered past the
+  // line breaks of those before it, a running sum in file order (a window over the whole file).
+  if (lines !== 1 + rowsLoaded + rowsQuarantined) {
     const spanning = await session.query<{ n: number }>(`select count(*) as n from ${read} where ${lineBreakCheck([...lowerHeader, CORRUPT], dialect)}`);
     if (Number(spanning.rows[0].n) > 0) {
       await session.execute('delete from bronze._quarantine where _batch_seq = ? and _batch_id = ? and _source_file = ?', thisFile);
       await session.execute(`delete from ${table} where _batch_seq = ? and _batch_id = ? and _source_file = ?`, thisFile);
-      const breaks = `case when ${CORRUPT} is not null then ${lineBreaks(CORRUPT)} else ${rowLineBreaks(lowerHeader, dialect)} end`;
       await insert(`select *, _record + 2 + coalesce(sum(_breaks) over (order by _record rows between unbounded preceding and 1 preceding), 0) as _source_line
         from (select *, monotonically_increasing_id() as _record, ${breaks} as _breaks from ${read}) records`);
       ({ rowsLoaded, rowsQuarantined, reasons } = await counted());
@@ -122,3 +143,20 @@ export async function loadCsvFileDatabricks(session: WarehouseSession, dialect: 
   };
 }
 
+/**
+ * The records of `records` (numbered `_record` in file order) with their `_source_line`, from
+ * shiftsPastBlankLines' places: a CASE for a few (up to FEW_SHIFTS), else the places as an inline
+ * table joined to the records they start at, each record taking the last one before it with a
+ * running max (the lines added only grow), a window over the file as for line breaks. The
+ * statement grows with the places (a file with a blank line after each of very many records).
+ */
+function byShifts(walked: Pick<LineShifts, 'acceptedBefore' | 'through'>, records: string): string {
+  const { acceptedBefore, through } = walked;
+  if (acceptedBefore.length <= FEW_SHIFTS) {
+    const whens = acceptedBefore.map((at, i) => `when _record >= ${at} then ${through[i]}`).reverse();
+    return `select *, _record + 2 + ${whens.length > 0 ? `case ${whens.join(' ')} else 0 end` : '0'} as _source_line from ${records} records`;
+  }
+  const places = acceptedBefore.map((at, i) => `(${at}, ${through[i]})`).join(', ');
+  return `select r.*, r._record + 2 + coalesce(max(s._through) over (order by r._record rows between unbounded preceding and current row), 0) as _source_line
+    from ${records} r left join (values ${places}) as s(_place, _through) on s._place = r._record`;
+}

@@ -1,10 +1,14 @@
 import type { Dialect, WarehouseSession } from '@kineo/warehouse';
 import { bronzeColumns, ident } from './bronze';
 import type { LoadFileCounts, LoadFileInput } from './load-file.types';
+import { shiftsPastBlankLines } from './source-lines';
 import { keyValue, lineBreakCheck, lineBreaks, repeatedKeyProblem, rowLineBreaks, screenedRowProblems } from './validation';
 
 /** Up to this many places where the numbering shifts, a row finds its own in a CASE (numberLines). */
-const FEW_SHIFTS = 64;
+const CASE_SHIFTS = 16384;
+
+/** How many numbers a statement lists, writing the places a walk past blank lines found (numberLines). */
+const LISTED_PER_STATEMENT = 50_000;
 
 const REJECT_REASONS: Record<string, string> = {
   'TOO MANY COLUMNS': 'the row has more columns than the header',
@@ -19,8 +23,8 @@ const REJECT_REASONS: Record<string, string> = {
  * ids, impossible dates, unknown codes) go to bronze._quarantine with their line and reason.
  * `_source_line` is the physical line of the file the record starts on (the header is line 1), the
  * line an editor shows: a quoted field over several lines counts every one of them, a line ending
- * with LF or CRLF (see numberLines). Blank lines are not counted: DuckDB skips them without a trace. Its rows carry
- * the load's `_batch_seq`; ingestFiles removes them if the load does not finish.
+ * with LF or CRLF, and the blank lines DuckDB skips without a trace count too (see numberLines).
+ * Its rows carry the load's `_batch_seq`; ingestFiles removes them if the load does not finish.
  * `file` is the load's bronze Parquet file for this table (see parquetBronze). Null when the
  * file's content was loaded before.
  */
@@ -59,11 +63,12 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
   const rejectedRecords = Number(rejected.rows[0].n);
   const ingestedAt = `cast(${dialect.literal(input.ingestedAt.toISOString())} as timestamp)`;
   if (rejectedRecords > 0) {
-    // DuckDB's csv_line of a CRLF file starts with the LF that ended the line before; a record
-    // never starts with a line break (that would be a blank line, which DuckDB skips), so it goes.
+    // DuckDB's csv_line can start with the line breaks before the record (the LF that ended the
+    // line before in a CRLF file, blank lines); a record never starts with one (that would be a
+    // blank line, which DuckDB skips), so they go.
     await session.execute(`create or replace temp table _rej as
       select line, arg_min(error_type, column_idx) as error_type, arg_min(error_message, column_idx) as error_message,
-        case when starts_with(any_value(csv_line), chr(10)) then substr(any_value(csv_line), 2) else any_value(csv_line) end as csv_line
+        ltrim(any_value(csv_line), chr(13) || chr(10)) as csv_line
       from _rejects group by line`);
   }
   // Two rows of one file with the same key (an id twice): silver would keep the later and drop the
@@ -75,17 +80,21 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
     `select count(*) as accepted, count(${keyOfRow}) - count(distinct ${keyOfRow}) as repeated from _load`,
   );
   // A quoted field over several lines puts every later record further down the file than its count
-  // says (see numberLines). A file of the header and one line per record has none: nearly every
-  // file, told by the lines counted while it was hashed. Any other (blank lines too) has its rows
-  // with a line break found, in a parallel scan, and only a file with some pays for them.
+  // says (see numberLines), and so does a blank line DuckDB skipped. A file of the header and one
+  // line per record has no such field: nearly every file, told by the lines counted while it was
+  // hashed, less its blank lines. Any other has its rows with a line break found, in a parallel
+  // scan, and only a file with some pays for them. DuckDB reads a blank line of a one-column file
+  // as a row (a NULL value): it skips one only between records of several columns.
+  const { lines, blankLines } = await input.lines();
+  const skippable = lowerHeader.length > 1 ? blankLines : [];
   let spanningRows = 0;
-  if ((await input.lines()) !== 1 + Number(counted.rows[0].accepted) + rejectedRecords) {
+  if (lines - skippable.length !== 1 + Number(counted.rows[0].accepted) + rejectedRecords) {
     await session.execute(`create or replace temp table _spanning as
       select rowid as place, ${rowLineBreaks(lowerHeader, dialect)} as lines from _load where ${lineBreakCheck(lowerHeader, dialect)}`);
     const spanning = await session.query<{ n: number }>('select count(*) as n from _spanning');
     spanningRows = Number(spanning.rows[0].n);
   }
-  const numbered = await numberLines(session, rejectedRecords, spanningRows);
+  const numbered = await numberLines(session, rejectedRecords, spanningRows, skippable);
   if (rejectedRecords > 0) {
     const rejectCase = Object.entries(REJECT_REASONS)
       .map(([type, reason]) => `when ${dialect.literal(type)} then ${dialect.literal(reason)}`)
@@ -145,20 +154,49 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
 /**
  * The rows of `_load` with `_source_line`, the physical line the record starts on (the header is
  * line 1), as a subquery; `_rej` (the rejected records) gets its `source_line` too. `_spanning`
- * holds the accepted records with a line break (`place` their rowid, `lines` their line breaks).
+ * holds the accepted records with a line break (`place` their rowid, `lines` their line breaks);
+ * `blankLines` the file's blank lines where DuckDB skips them (the file's own numbers).
  *
- * DuckDB numbers records, not lines: `_rejects.line` is 1 + the records (and blank lines) before
+ * DuckDB numbers records, not lines: `_rejects.line` is 2 + the records and blank lines before
  * it, whatever line breaks they hold, and the n-th accepted record is `rowid` n - 1. So the n-th
  * accepted record is on line n + 1, plus one line for each rejected record before it, plus the
- * line breaks inside every record before it. Those come from a few records only (the rejected
- * ones and those with a quoted line break): they go into `_lines`, in file order by the number of
- * accepted records before each, with a running total of the lines they add; each accepted row
- * takes the total of the last one before it (a CASE for a few, else an asof join). The running
- * total is one thread's work but over those few records; a file with neither (nearly all) gets
- * `rowid + 2`.
+ * line breaks inside every record before it, plus the blank lines before it. Those come from a few
+ * records only (the rejected ones and those with a quoted line break) and the blank lines: each
+ * accepted row takes the lines added before it, a number that changes only at those, from
+ * `_shift` (a CASE nested as a binary search for up to CASE_SHIFTS places, else an asof join). A file with none of them (nearly all)
+ * gets `rowid + 2`. Without blank lines the places come from `_lines`, the few records in file
+ * order by the number of accepted records before each, with a running total of the lines they add
+ * (one thread's work but over those few records). With blank lines, DuckDB's line for a rejected
+ * record no longer tells the accepted records before it alone: a walk through the blank lines and
+ * the few records in file order does (shiftsPastBlankLines), here in Node.
  */
-async function numberLines(session: WarehouseSession, rejectedRecords: number, spanningRows: number): Promise<string> {
-  if (rejectedRecords === 0 && spanningRows === 0) return '(select *, rowid + 2 as _source_line from _load)';
+async function numberLines(session: WarehouseSession, rejectedRecords: number, spanningRows: number, blankLines: number[]): Promise<string> {
+  if (rejectedRecords === 0 && spanningRows === 0 && blankLines.length === 0) return '(select *, rowid + 2 as _source_line from _load)';
+  if (blankLines.length > 0) await shiftPastBlankLines(session, rejectedRecords, spanningRows, blankLines);
+  else await shiftPastRecords(session, rejectedRecords, spanningRows);
+  // Up to some thousands of places (bad, multi-line rows or blank lines in a large file), each row
+  // finds its own in a CASE nested as a binary search, in parallel, a dozen comparisons a row at
+  // most; the asof join sorts every row, which costs the file's load about half again.
+  const shifts = await session.query<{ accepted_before: number; through: number }>(
+    `select accepted_before, through from _shift order by accepted_before limit ${CASE_SHIFTS + 1}`,
+  );
+  if (shifts.rows.length === 0) return '(select *, rowid + 2 as _source_line from _load)';
+  if (shifts.rows.length <= CASE_SHIFTS) {
+    const places = [{ at: 0, through: 0 }, ...shifts.rows.map((s) => ({ at: Number(s.accepted_before), through: Number(s.through) }))];
+    // The shift of a row at or past places[from] and before places[to] (if any).
+    const search = (from: number, to: number): string => {
+      if (to - from === 1) return String(places[from].through);
+      const mid = (from + to) >> 1;
+      return `case when rowid >= ${places[mid].at} then ${search(mid, to)} else ${search(from, mid)} end`;
+    };
+    return `(select *, rowid + 2 + ${search(0, places.length)} as _source_line from _load)`;
+  }
+  return `(select l.*, l.rowid + 2 + coalesce(s.through, 0) as _source_line
+      from _load l asof left join _shift s on l.rowid >= s.accepted_before)`;
+}
+
+/** `_shift` and `_rej.source_line` for a file without blank lines, in SQL (see numberLines). */
+async function shiftPastRecords(session: WarehouseSession, rejectedRecords: number, spanningRows: number): Promise<void> {
   // The k-th rejected record (in line order) on DuckDB's line L has L - 1 - k accepted records before it.
   const rejectedEvents = `select line - 1 - row_number() over (order by line) as accepted_before, 1 as rejected, line as place,
       1 + ${lineBreaks('csv_line')} as lines from _rej`;
@@ -175,15 +213,31 @@ async function numberLines(session: WarehouseSession, rejectedRecords: number, s
       from _rej r join _lines l on l.rejected = 1 and l.place = r.line`);
   }
   await session.execute('create or replace temp table _shift as select accepted_before, max(through) as through from _lines group by accepted_before');
-  // A few shifts (a handful of bad or multi-line rows in a large file) are a CASE each row runs in
-  // parallel; the asof join sorts every row, which costs the file's load about half again.
-  const shifts = await session.query<{ accepted_before: number; through: number }>(
-    `select accepted_before, through from _shift order by accepted_before desc limit ${FEW_SHIFTS + 1}`,
+}
+
+/** `_shift` and `_rej.source_line` for a file with blank lines DuckDB skipped, from a walk in file order (see numberLines). */
+async function shiftPastBlankLines(session: WarehouseSession, rejectedRecords: number, spanningRows: number, blankLines: number[]): Promise<void> {
+  const spanning = spanningRows > 0 ? (await session.query<{ place: number; breaks: number }>('select place, lines as breaks from _spanning order by place')).rows : [];
+  const rejected = rejectedRecords > 0 ? (await session.query<{ line: number; breaks: number }>(`select line, ${lineBreaks('csv_line')} as breaks from _rej order by line`)).rows : [];
+  const walked = shiftsPastBlankLines(
+    blankLines,
+    spanning.map((r) => ({ place: Number(r.place), breaks: Number(r.breaks) })),
+    rejected.map((r) => ({ line: Number(r.line), breaks: Number(r.breaks) })),
   );
-  if (shifts.rows.length <= FEW_SHIFTS) {
-    const whens = shifts.rows.map((s) => `when rowid >= ${Number(s.accepted_before)} then ${Number(s.through)}`).join(' ');
-    return `(select *, rowid + 2 + case ${whens} else 0 end as _source_line from _load)`;
+  // In statements of a bounded size: a file can have a blank line after each of millions of records.
+  const list = (values: number[]) => `[${values.join(', ')}]::bigint[]`;
+  const inserts = async (table: string, columns: [string, string], first: number[], second: number[]) => {
+    await session.execute(`create or replace temp table ${table} (${columns[0]} bigint, ${columns[1]} bigint)`);
+    for (let from = 0; from < first.length; from += LISTED_PER_STATEMENT) {
+      const to = from + LISTED_PER_STATEMENT;
+      await session.execute(`insert into ${table} select unnest(${list(first.slice(from, to))}), unnest(${list(second.slice(from, to))})`);
+    }
+  };
+  await inserts('_shift', ['accepted_before', 'through'], walked.acceptedBefore, walked.through);
+  if (rejectedRecords > 0) {
+    await inserts('_rej_lines', ['line', 'source_line'], [...walked.rejected.keys()], [...walked.rejected.values()]);
+    await session.execute(`create or replace temp table _rej as
+      select r.*, coalesce(w.source_line, r.line) as source_line from _rej r left join _rej_lines w on w.line = r.line`);
+    await session.execute('drop table _rej_lines');
   }
-  return `(select l.*, l.rowid + 2 + coalesce(s.through, 0) as _source_line
-      from _load l asof left join _shift s on l.rowid >= s.accepted_before)`;
 }

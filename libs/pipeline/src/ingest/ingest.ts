@@ -7,7 +7,7 @@ import { layerStorage } from '../storage/layer-storage';
 import { ensureBronze, removeUnfinishedLoad } from './bronze';
 import { LoadRejectedError, type LoadProblem } from './errors';
 import { readCsvHeader } from './header';
-import type { LoadFileCounts } from './load-file.types';
+import type { FileLines, LoadFileCounts } from './load-file.types';
 import { fiscalCalendarToCsv } from './xlsx';
 
 export interface IngestFile {
@@ -169,7 +169,7 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
         try {
           staged = await warehouse.stageFile(tenant, file.path, `${options.batchId}/${file.spec.name}.csv`);
           counts = await storage.loadCsvFile(session, warehouse.dialect, {
-            spec: file.spec, path: staged, sourceFile: file.name, header: file.header, contentSha256, lines: async () => (await hashing).lines,
+            spec: file.spec, path: staged, sourceFile: file.name, header: file.header, contentSha256, lines: async () => await hashing,
             batchId: options.batchId, batchSeq, ingestedAt, sentinels,
           });
         } catch (error) {
@@ -221,23 +221,42 @@ function sum(reports: FileReport[], key: 'rowsRead' | 'rowsLoaded' | 'rowsQuaran
 }
 
 /**
- * A file's SHA-256 and its lines (its LFs, and one more for a last line without one), from one
- * read: a loader compares the lines with the records the engine read to know, without looking at a
- * row, that no record spans lines. Counting is a byte search per line (bench/source-lines.ts).
+ * A file's SHA-256, its lines (its LFs, and one more for a last line without one) and its blank
+ * lines, from one read: a loader compares the lines with the records the engine read to know,
+ * without looking at a row, that no record spans lines. A blank line is empty or a lone CR (a CRLF
+ * file's), by number (the header is line 1); those inside a quoted value are listed too, and a
+ * loader tells them apart. Counting is a byte search per line and a look at the byte after each LF
+ * (bench/source-lines.ts).
  */
-export function hashAndCountLines(file: string): Promise<{ sha256: string; lines: number }> {
+export function hashAndCountLines(file: string, chunkBytes = 1 << 20): Promise<{ sha256: string } & FileLines> {
   return new Promise((resolve, reject) => {
     const hash = crypto.createHash('sha256');
+    const blankLines: number[] = [];
     let lines = 0;
     let last = 0x0a;
-    fs.createReadStream(file, { highWaterMark: 1 << 20 })
+    // What the previous chunk's end leaves to look at: the line after its last LF (1), or that line's
+    // first byte, a CR (2). Line 1 is never blank here: a file starting so has no header.
+    let pending = 0;
+    fs.createReadStream(file, { highWaterMark: chunkBytes })
       .on('data', (data) => {
         const chunk = data as Buffer;
         hash.update(chunk);
-        for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines++;
-        if (chunk.length > 0) last = chunk[chunk.length - 1];
+        if (chunk.length === 0) return;
+        if (pending !== 0) {
+          if (chunk[0] === 0x0a || (pending === 1 && chunk[0] === 0x0d && chunk[1] === 0x0a)) blankLines.push(lines + 1);
+          pending = pending === 1 && chunk.length === 1 && chunk[0] === 0x0d ? 2 : 0;
+        }
+        for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) {
+          lines++;
+          const next = chunk[at + 1];
+          if (next === 0x0a || (next === 0x0d && chunk[at + 2] === 0x0a)) blankLines.push(lines + 1);
+        }
+        const end = chunk.length - 1;
+        if (chunk[end] === 0x0a) pending = 1;
+        else if (end > 0 && chunk[end] === 0x0d && chunk[end - 1] === 0x0a) pending = 2;
+        last = chunk[end];
       })
       .on('error', reject)
-      .on('end', () => resolve({ sha256: hash.digest('hex'), lines: lines + (last === 0x0a ? 0 : 1) }));
+      .on('end', () => resolve({ sha256: hash.digest('hex'), lines: lines + (last === 0x0a ? 0 : 1), blankLines }));
   });
 }

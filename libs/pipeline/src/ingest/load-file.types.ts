@@ -15,11 +15,8 @@ export interface LoadFileInput {
    * this file's load stops with nothing written.
    */
   contentSha256: () => Promise<string | null>;
-  /**
-   * The file's lines (its LFs, and a last line without one), counted in the same read as the hash.
-   * The header and one line per record, as nearly every file has, means no record spans lines.
-   */
-  lines: () => Promise<number>;
+  /** The file's lines and blank lines, counted in the same read as the hash. */
+  lines: () => Promise<FileLines>;
   batchId: string;
   batchSeq: number;
   ingestedAt: Date;
@@ -33,4 +30,17 @@ export interface LoadFileCounts {
   rowsQuarantined: number;
   /** The commonest quarantine reasons, for the report. */
   reasons: { reason: string; rows: number }[];
+}
+
+export interface FileLines {
+  /**
+   * The file's lines (its LFs, and a last line without one). The header and one line per record,
+   * as nearly every file has, means no record spans lines.
+   */
+  lines: number;
+  /**
+   * The numbers of its blank lines (empty, or a CR alone before the LF), in order; a quoted value's
+   * blank lines too. DuckDB and Spark skip a blank line between records without a trace.
+   */
+  blankLines: number[];
 }

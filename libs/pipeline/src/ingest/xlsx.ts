@@ -11,8 +11,9 @@ function exceljs(): typeof ExcelJS {
 
 /**
  * Turns the customer's fiscal calendar workbook into a CSV beside it, so it is loaded (and
- * quarantined row by row) exactly like every other file. The first sheet with the expected
- * columns is used.
+ * quarantined row by row) exactly like every other file, each row on the line of its row in the
+ * sheet (a cell holding a line break would put the rows after it further down). The first sheet
+ * with the expected columns is used.
  */
 export async function fiscalCalendarToCsv(xlsxPath: string, csvPath: string, fileName: string): Promise<void> {
   const workbook = new (exceljs().Workbook)();
@@ -30,8 +31,9 @@ export async function fiscalCalendarToCsv(xlsxPath: string, csvPath: string, fil
     await write(header.map(csvField).join(',') + '\n');
     for (let r = 2; r <= sheet.rowCount; r++) {
       const values = (sheet.getRow(r).values as unknown[]).slice(1);
-      if (values.every((v) => v === null || v === undefined || v === '')) continue;
-      await write(header.map((_, i) => csvField(cellText(values[i]))).join(',') + '\n');
+      // A blank row is a blank line, which the loaders skip but count, so a row's line is its row of the sheet.
+      if (values.every((v) => v === null || v === undefined || v === '')) await write('\n');
+      else await write(header.map((_, i) => csvField(cellText(values[i]))).join(',') + '\n');
     }
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     return;

@@ -454,12 +454,16 @@ export class DuckDbDatabricksEngine {
           delim = ${duckLiteral(delimiter)}, quote = ${duckLiteral(quote)}, escape = ${duckLiteral(escape)}, auto_detect = false,
           strict_mode = true, all_varchar = true, store_rejects = true,
           rejects_table = ${duckLiteral(name('_rejects'))}, rejects_scan = ${duckLiteral(name('_scans'))})`);
+      // DuckDB's line for a rejected record counts the blank lines it skipped before it, which Spark
+      // does not place among the records: each one skipped before it is taken off.
+      const skipped = columns.length > 1 ? skippedBlankLines(text, quote) : [];
+      const skippedBefore = skipped.length > 0 ? `(select count(*) from unnest([${skipped.join(', ')}]::bigint[]) s(l) where s.l < line)` : '0';
       await c.run(`create temp table ${name('_bad')} as
-        select line, csv_line, line - ${h} - row_number() over (order by line) as accepted_before
+        select line, csv_line, line - ${h} - ${skippedBefore} as place, line - ${h} - row_number() over (order by line) - ${skippedBefore} as accepted_before
         from (select line, any_value(csv_line) as csv_line from ${name('_rejects')} group by line)`);
-      // Spark's corrupt record is the record's text; DuckDB's csv_line of a CRLF file starts with
-      // the LF that ended the line before.
-      await c.run(`update ${name('_bad')} set csv_line = substr(csv_line, 2) where starts_with(csv_line, chr(10))`);
+      // Spark's corrupt record is the record's text; DuckDB's csv_line starts with the line breaks
+      // before the record (the LF that ended the line before in a CRLF file, blank lines).
+      await c.run(`update ${name('_bad')} set csv_line = ltrim(csv_line, chr(13) || chr(10))`);
       const data = columns.map(duckIdent).join(', ');
       const nulls = columns.map((col) => `cast(null as varchar) as ${duckIdent(col)}`).join(', ');
       const extra = `${keepCorrupt ? `, __corrupt as ${duckIdent(corruptColumn)}` : ''}${rescuedColumn !== undefined ? `, cast(null as varchar) as ${duckIdent(rescuedColumn)}` : ''}`;
@@ -467,7 +471,7 @@ export class DuckDbDatabricksEngine {
         select ${data}${extra} from (
           select ${data}, cast(null as varchar) as __corrupt, r.__ord + (select count(*) from ${name('_bad')} b where b.accepted_before < r.__ord) as __key
           from ${name('_rows')} r
-          ${keepCorrupt ? `union all select ${nulls}, csv_line, line - ${h} from ${name('_bad')}` : ''}
+          ${keepCorrupt ? `union all select ${nulls}, csv_line, place from ${name('_bad')}` : ''}
         ) order by __key`);
     } finally {
       for (const suffix of ['_rows', '_bad', '_rejects', '_scans']) await c.run(`drop table if exists ${name(suffix)}`).catch(() => undefined);
@@ -729,6 +733,33 @@ function parseStringSchema(schema: string): string[] {
 }
 
 /** The fields of a CSV text's first record. */
+/**
+ * DuckDB's line numbers (the header 1, each record or blank line one more) of the blank lines
+ * between the records of `text` (empty, or a lone CR before the LF), which it skips.
+ */
+function skippedBlankLines(text: string, quote: string): number[] {
+  const skipped: number[] = [];
+  let line = 1;
+  let quoted = false;
+  let start = true;
+  for (let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; i < text.length; i++) {
+    const ch = text[i];
+    if (start && line > 1 && (ch === '\n' || (ch === '\r' && text[i + 1] === '\n'))) {
+      skipped.push(line);
+      line++;
+      if (ch === '\r') i++;
+      continue;
+    }
+    start = false;
+    if (ch === quote) quoted = !quoted;
+    else if (ch === '\n' && !quoted) {
+      line++;
+      start = true;
+    }
+  }
+  return skipped;
+}
+
 function firstRecord(text: string, delimiter: string, quote: string): string[] {
   const fields: string[] = [];
   let field = '';
