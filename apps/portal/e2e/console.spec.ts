@@ -67,11 +67,18 @@ test.describe('ops console', () => {
     await expect(offboard).toBeDisabled();
     await page.getByLabel('Tenant slug').fill(world.tenant.slug.toUpperCase());
     await expect(offboard).toBeDisabled();
+    // Typed exactly, the button is offered, its words readable on its red (not clicked here).
+    await page.getByLabel('Tenant slug').fill(world.tenant.slug);
+    await expect(offboard).toBeEnabled();
+    expect(await offboard.evaluate((b) => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor])).toEqual(['rgb(255, 255, 255)', expect.stringMatching(/^rgb\(/)]);
+    await expectNoSeriousA11yViolations(page);
+    await page.getByLabel('Tenant slug').fill('');
     await expect(page.getByRole('button', { name: 'Suspend' })).toBeEnabled();
     // Suspending refuses everyone's requests: it is asked first, saying so, and can be called off.
     await page.getByRole('button', { name: 'Suspend' }).click();
     const confirmSuspend = page.getByRole('form', { name: `Suspend ${world.tenant.name}` });
     await expect(confirmSuspend).toContainText(`Suspending refuses every request of ${world.tenant.name}`);
+    await expectNoSeriousA11yViolations(page);
     await confirmSuspend.getByRole('button', { name: 'Cancel' }).click();
     await expect(confirmSuspend).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Suspend', exact: true })).toBeEnabled();
