@@ -86,6 +86,9 @@ describe('kineo commands that wait on the worker', () => {
     // published while Redis is away never reach them.
     await prisma.$disconnect();
     await Promise.all([postgres.stop(), redis.stop()]);
+    // Down for a few of the commands' reads (every 300 ms): a small cluster restarts within about
+    // 150 ms, an outage a waiting command may never meet, and rightly says nothing of.
+    await new Promise((r) => setTimeout(r, 2_000));
     await startServers({ postgres: postgres.port, redis: redis.port });
     prisma = createPrismaClient(env.DATABASE_URL, { poolSize: 1 });
     worker = await startWorkerProcess(env);

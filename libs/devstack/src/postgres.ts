@@ -198,13 +198,30 @@ async function stopPostmaster(pid: number, timeoutMs = 60_000): Promise<void> {
   }
 }
 
-/** True while a process with this pid exists (also when it belongs to another user). */
+/**
+ * True while a process with this pid runs (also when it belongs to another user). A process that
+ * has ended but is not yet reaped (a zombie) is not running: a supervisor killed with kill -9 stays
+ * one until its parent, often init, collects it, and some inits (a container's) take seconds.
+ */
 export function isPidAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    // Reaped just now, unless there is no /proc to ask (not Linux): then kill's answer stands.
+    return fs.existsSync('/proc/self/stat');
+  }
+  // "pid (command) state ...": the command may hold spaces and parentheses, the state follows the last ")".
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }

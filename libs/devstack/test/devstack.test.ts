@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { loadSetting } from '@kineo/config';
-import { isPortOpen, startPostgres, startRedis, type StartPostgresOptions } from '../src';
+import { isPidAlive, isPortOpen, startPostgres, startRedis, type StartPostgresOptions } from '../src';
 
 function redisPing(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -96,5 +96,24 @@ describe('the local Postgres and Redis launchers', () => {
       await redis.stop();
     }
     expect(await isPortOpen(redis.port)).toBe(false);
+  });
+});
+
+describe('isPidAlive', () => {
+  it('calls a process that was killed but not yet reaped (a zombie) not alive', async () => {
+    // `sleep 300` becomes the parent of the backgrounded sleep and never reaps it, as a slow init
+    // does not reap a killed supervisor for seconds.
+    const parent = spawn('sh', ['-c', 'sleep 300 & echo $!; exec sleep 300'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+      expect(isPidAlive(pid)).toBe(true);
+      process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 50 && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')).toContain(') Z');
+      expect(isPidAlive(pid)).toBe(false);
+      expect(isPidAlive(parent.pid)).toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });
