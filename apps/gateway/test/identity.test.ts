@@ -545,6 +545,24 @@ describe('identity: sessions, invitations, password resets, user management and 
         expect(codeOf(await reset('not-a-token', NEW_PASSWORD, mailing))).toBe('RESET_TOKEN_INVALID');
         expect((await audit('auth.password_reset')).map((e) => (e.details as { sessionsEnded: number }).sessionsEnded)).toEqual([expect.any(Number)]);
       });
+
+      it("mails the reset link an org admin sends a member, and does not show it to the admin", async () => {
+        const admin = await signIn('admin@globex.test', PASSWORD, mailing, 'globex');
+        const members = await graphql<{ users: { membershipId: string; email: string }[] }>(mailing, '{ users { membershipId email } }', bearer(admin.token));
+        const member = members.body.data!.users.find((m) => m.email === 'member@globex.test')!;
+        const sent = await graphql<{ sendPasswordReset: { delivery: string; link: string | null } }>(
+          mailing,
+          `mutation { sendPasswordReset(membershipId: ${q(member.membershipId)}) { delivery link } }`,
+          bearer(admin.token),
+        );
+        expect(sent.body.data!.sendPasswordReset).toEqual({ delivery: 'mailed', link: null });
+        const mail = await sink.next();
+        expect(mail.to).toEqual(['member@globex.test']);
+        expect(mail.text).toContain('Your administrator sent you a link to choose a new password');
+        const token = new RegExp(`${PORTAL}/reset-password\\?token=([A-Za-z0-9_-]{43})`).exec(mail.text)?.[1];
+        expect((await reset(token!, 'the member chose this one', mailing)).body).toEqual({ data: { resetPassword: true } });
+        expect((await signIn('member@globex.test', 'the member chose this one', mailing)).role).toBe('viewer');
+      });
     });
   });
 

@@ -243,11 +243,75 @@ describe("the org admin's people page: invitations, roles and seats", () => {
     });
   });
 
+  describe('a password reset the org admin sends a member', () => {
+    interface Sent { email: string; delivery: string; link: string | null; expiresAt: string }
+    const send = async (email: string, as = admin) =>
+      graphql<{ sendPasswordReset: Sent }>(app, `mutation { sendPasswordReset(membershipId: ${q((await memberOf(email)).membershipId)}) { email delivery link expiresAt } }`, as);
+    const resetWith = (link: string, password: string) =>
+      graphql<{ resetPassword: boolean }>(app, 'mutation ($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }', {}, { t: tokenOf(link), p: password });
+    const login = (email: string, password: string) => graphql<{ login: { token: string } }>(app, `mutation { login(email: ${q(email)}, password: ${q(password)}) { token } }`);
+    const accounts = () => new UserService(prisma);
+
+    it('without a mail server gives the admin the link to pass on; it sets a new password once, and a newer link replaces it', async () => {
+      await accounts().create({ email: 'forgot@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
+      const first = await send('forgot@acme.test');
+      expect(first.body.errors).toBeUndefined();
+      const sent = first.body.data!.sendPasswordReset;
+      expect(sent).toMatchObject({ email: 'forgot@acme.test', delivery: 'logged', link: expect.stringMatching(/^https:\/\/portal\.kineo\.test\/reset-password\?token=/) });
+      expect(new Date(sent.expiresAt).getTime() - Date.now()).toBeGreaterThan(55 * 60_000);
+      // Until the link is used the old password still works.
+      expect(codeOf(await login('forgot@acme.test', PASSWORD))).toBe('OK');
+
+      const second = (await send('forgot@acme.test')).body.data!.sendPasswordReset;
+      expect(codeOf(await resetWith(sent.link!, 'a brand new passphrase'))).toBe('RESET_TOKEN_INVALID');
+      expect((await resetWith(second.link!, 'a brand new passphrase')).body.data).toEqual({ resetPassword: true });
+      expect(codeOf(await login('forgot@acme.test', 'a brand new passphrase'))).toBe('OK');
+      expect(codeOf(await login('forgot@acme.test', PASSWORD))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await resetWith(second.link!, 'and another passphrase'))).toBe('RESET_TOKEN_INVALID');
+
+      const events = await prisma.auditEvent.findMany({ where: { action: 'user.password_reset_sent', tenantId: acme.id }, orderBy: { id: 'asc' } });
+      expect(events.map((e) => e.details)).toEqual([
+        expect.objectContaining({ email: 'forgot@acme.test', delivery: 'logged', linkShown: true }),
+        expect.objectContaining({ email: 'forgot@acme.test', delivery: 'logged', linkShown: true }),
+      ]);
+    });
+
+    it('shows no link for an account with access beyond the organisation, nor for Kineo ops, and makes none', async () => {
+      await accounts().create({ email: 'both@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
+      await accounts().create({ email: 'both@acme.test', password: PASSWORD, grant: { tenantSlug: 'globex', role: 'org_admin' }, actor: 'test' });
+      await accounts().create({ email: 'kineo-ops@acme.test', password: PASSWORD, grant: { ops: true }, actor: 'test' });
+      await accounts().create({ email: 'kineo-ops@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
+      for (const email of ['both@acme.test', 'kineo-ops@acme.test']) {
+        const refused = await send(email);
+        expect(refused.body.data ?? null).toBeNull();
+        expect(codeOf(refused)).toBe('FORBIDDEN');
+        expect(messageOf(refused)).toContain(`${email} also has access beyond this organisation`);
+        const user = await prisma.user.findUniqueOrThrow({ where: { email } });
+        expect(await prisma.passwordReset.count({ where: { userId: user.id } })).toBe(0);
+      }
+    });
+
+    it('is refused for a deactivated member (saying to reactivate first) and for anyone but an org admin', async () => {
+      await accounts().create({ email: 'gone@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
+      const membershipId = (await memberOf('gone@acme.test')).membershipId;
+      expect(codeOf(await graphql(app, `mutation { deactivateUser(membershipId: ${q(membershipId)}) { status } }`, admin))).toBe('OK');
+      const deactivated = await send('gone@acme.test');
+      expect(codeOf(deactivated)).toBe('FORBIDDEN');
+      expect(messageOf(deactivated)).toBe('gone@acme.test is deactivated in this organisation: reactivate them first, then send the reset.');
+
+      await accounts().create({ email: 'plain@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
+      const byViewer = await send('forgot@acme.test', await signIn('plain@acme.test'));
+      expect(codeOf(byViewer)).toBe('FORBIDDEN');
+      expect(byViewer.body.data ?? null).toBeNull();
+    });
+  });
+
   describe('an id that cannot be one', () => {
     it.each([
       ['changeRole', 'changeRole(membershipId: "nope", role: viewer) { role }', 'No member nope in this organisation.'],
       ['deactivateUser', 'deactivateUser(membershipId: "nope") { status }', 'No member nope in this organisation.'],
       ['reactivateUser', 'reactivateUser(membershipId: "nope") { status }', 'No member nope in this organisation.'],
+      ['sendPasswordReset', 'sendPasswordReset(membershipId: "nope") { link }', 'No member nope in this organisation.'],
       ['grantViewerOrganisations', 'grantViewerOrganisations(membershipId: "nope", organisationIds: [2]) { status }', 'No member nope in this organisation.'],
       ['revokeInvitation', 'revokeInvitation(invitationId: "nope")', 'No pending invitation nope in this organisation.'],
     ])('%s answers NOT_FOUND, as for an unknown member or invitation', async (_name, mutation, message) => {

@@ -164,7 +164,7 @@ test.describe('onboarding an organisation', () => {
     expect(await refused.locator('.error-text').innerText()).toMatch(/nothing was changed:\n\s*courses\.csv: the columns are separated by semicolons/);
   });
 
-  test('an org admin invites a viewer, and the invitation link accepted in the browser signs them in', async ({ page, world, signIn, browser }) => {
+  test('an org admin invites a viewer, and the invitation link accepted in the browser signs them in; a reset link the admin passes on sets her a new password', async ({ page, world, signIn, browser }) => {
     await signIn('onboardAdmin');
     await page.goto('/users');
     await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
@@ -246,6 +246,33 @@ test.describe('onboarding an organisation', () => {
     await page.getByRole('button', { name: 'Reactivate' }).click();
     await expect(page.getByTestId('member-changed')).toHaveText('Nia Viewer is active again and can sign in.');
     await expect(status).toHaveText('Active');
+
+    // She forgot her password: with no mail server, the admin gets the reset link to pass on, and
+    // the link sets a new one, with which she signs in.
+    await row.getByRole('button', { name: `Change ${INVITEE}` }).click();
+    await page.getByRole('button', { name: 'Send a password reset link' }).click();
+    await expect(page.getByTestId('reset-sent')).toContainText(`No mail server is set up: pass this link on to ${INVITEE} yourself. It works once, until`);
+    const resetLink = (await page.getByTestId('reset-link').textContent()) ?? '';
+    expect(resetLink).toContain('/reset-password?token=');
+    await expect(page.getByRole('button', { name: 'Send another password reset link' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    const resetContext = await browser.newContext({ locale: 'en-GB' });
+    try {
+      const invitee = await resetContext.newPage();
+      await invitee.goto(resetLink);
+      await invitee.getByLabel('New password (at least 12 characters)', { exact: true }).fill(`${INVITEE_PASSWORD} anew`);
+      await invitee.getByLabel('New password again').fill(`${INVITEE_PASSWORD} anew`);
+      await invitee.getByRole('button', { name: 'Set the new password' }).click();
+      const changed = invitee.getByRole('status');
+      await expect(changed).toContainText('Your password is changed and every earlier session has ended.');
+      await changed.getByRole('link', { name: 'Sign in' }).click();
+      await invitee.getByLabel('Email').fill(INVITEE);
+      await invitee.getByLabel('Password').fill(`${INVITEE_PASSWORD} anew`);
+      await invitee.getByRole('button', { name: 'Sign in' }).click();
+      await expect(invitee.getByRole('button', { name: 'Sign out' })).toBeVisible();
+    } finally {
+      await resetContext.close();
+    }
   });
 
   test("the users page names a manager's LMS person, with the id beside it", async ({ page, world, signIn }) => {

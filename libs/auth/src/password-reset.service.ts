@@ -1,7 +1,8 @@
-import { AuditLog, dbCall, type PrismaClient } from '@kineo/db';
+import { AuditLog, dbCall, isUuid, type PrismaClient } from '@kineo/db';
 import { AuthError } from './auth.exception';
 import { normalizeEmail } from './email.util';
-import type { LinkLog, LinkMailer } from './link-mailer.service';
+import type { AdminActor } from './invitation.service';
+import type { LinkDelivery, LinkLog, LinkMailer } from './link-mailer.service';
 import { hashOpaqueToken, newOpaqueToken } from './opaque-token.util';
 import { hashPassword } from './password.util';
 import type { SessionStore } from './session-store.service';
@@ -12,7 +13,19 @@ function resetInvalid(): AuthError {
   return new AuthError('RESET_TOKEN_INVALID', 'This password reset link is not valid: it was already used, replaced by a newer one or has expired. Ask for a new one.');
 }
 
-/** "Forgot my password": a one-time link (one hour) by mail or in the log, and the reset it allows. */
+/** A reset an org admin sent for a member: mailed, or its link for the admin to pass on. */
+export interface MemberReset {
+  email: string;
+  delivery: LinkDelivery;
+  /** Only when nothing was mailed: the admin passes it on. Null once it went by mail. */
+  link: string | null;
+  expiresAt: Date;
+}
+
+/**
+ * "Forgot my password": a one-time link (one hour) by mail or in the log, and the reset it allows;
+ * and the same link sent by an org admin for a member who cannot sign in.
+ */
 export class PasswordResetService {
   private readonly audit: AuditLog;
 
@@ -37,16 +50,8 @@ export class PasswordResetService {
       await this.audit.record({ actor: 'anonymous', action: 'auth.password_reset_requested', details: { email: address, sent: false } });
       return;
     }
-    const token = newOpaqueToken();
-    await dbCall(() =>
-      this.prisma.$transaction([
-        // Only the newest link works.
-        this.prisma.passwordReset.updateMany({ where: { userId: user.id, usedAt: null }, data: { usedAt: new Date() } }),
-        this.prisma.passwordReset.create({ data: { userId: user.id, tokenHash: hashOpaqueToken(token), expiresAt: new Date(Date.now() + PASSWORD_RESET_TTL_SECONDS * 1000) } }),
-      ]),
-    );
+    const { link } = await this.newLink(user.id);
     await this.audit.record({ actor: user.id, action: 'auth.password_reset_requested', details: { email: address, sent: true } });
-    const link = `${this.portalUrl.replace(/\/+$/, '')}/reset-password?token=${token}`;
     void this.mailer
       .deliver({
         kind: 'password_reset',
@@ -56,6 +61,72 @@ export class PasswordResetService {
         link,
       })
       .catch((error: unknown) => this.log('Could not mail a password reset link', { to: user.email, error: error instanceof Error ? error.message : String(error) }));
+  }
+
+  /**
+   * An org admin sends a member of their organisation a reset link (they forgot their password, or
+   * never set one). With a mail server it is mailed to the member, as "forgot my password" does.
+   * Without one the link comes back to the admin to pass on, as an invitation's does, but only for
+   * an account that reaches nothing beyond this organisation: the link sets the account's password,
+   * and an admin of one organisation must not be able to take over someone's access to another, or
+   * a Kineo ops account. Audited either way.
+   */
+  async sendForMember(actor: AdminActor, membershipId: string): Promise<MemberReset> {
+    const membership = isUuid(membershipId)
+      ? await dbCall(() =>
+          this.prisma.membership.findFirst({
+            where: { id: membershipId, tenantId: actor.tenantId },
+            include: { user: { include: { memberships: { select: { tenantId: true } } } } },
+          }),
+        )
+      : null;
+    if (!membership) throw new AuthError('NOT_FOUND', `No member ${membershipId} in this organisation.`, { membershipId });
+    const { user } = membership;
+    if (membership.deactivatedAt || user.status !== 'active') {
+      throw new AuthError(
+        'FORBIDDEN',
+        membership.deactivatedAt
+          ? `${user.email} is deactivated in this organisation: reactivate them first, then send the reset.`
+          : `${user.email} cannot sign in to Kineo Analytics at all (their account is ${user.status === 'disabled' ? 'disabled by Kineo' : 'not set up yet'}); a reset would not let them in.`,
+        { membershipId },
+      );
+    }
+    const reachesBeyond = user.platformRole !== 'none' || user.memberships.some((m) => m.tenantId !== actor.tenantId);
+    if (!this.mailer.mails && reachesBeyond) {
+      throw new AuthError(
+        'FORBIDDEN',
+        `No mail server is set up, and ${user.email} also has access beyond this organisation, so their reset link cannot be shown here: it would let you set the password of that access too. They can use "Forgot your password?" on the sign-in page once mail is set up, or ask Kineo support.`,
+        { membershipId },
+      );
+    }
+    const { link, expiresAt } = await this.newLink(user.id);
+    const delivery = await this.mailer.deliver({
+      kind: 'password_reset',
+      to: user.email,
+      subject: 'Reset your Kineo Analytics password',
+      text: `Your administrator sent you a link to choose a new password for ${user.email} on Kineo Analytics (it works once, for an hour):\n${link}\n\nIf you did not expect it, your password stays as it is until the link is used.\n`,
+      link,
+    });
+    await this.audit.record({
+      actor: actor.userId,
+      action: 'user.password_reset_sent',
+      tenantId: actor.tenantId,
+      details: { membershipId, email: user.email, delivery, linkShown: delivery !== 'mailed' },
+    });
+    return { email: user.email, delivery, link: delivery === 'mailed' ? null : link, expiresAt };
+  }
+
+  /** A new one-time link for the account; only the newest works. */
+  private async newLink(userId: string): Promise<{ link: string; expiresAt: Date }> {
+    const token = newOpaqueToken();
+    const expiresAt = new Date(Date.now() + PASSWORD_RESET_TTL_SECONDS * 1000);
+    await dbCall(() =>
+      this.prisma.$transaction([
+        this.prisma.passwordReset.updateMany({ where: { userId, usedAt: null }, data: { usedAt: new Date() } }),
+        this.prisma.passwordReset.create({ data: { userId, tokenHash: hashOpaqueToken(token), expiresAt } }),
+      ]),
+    );
+    return { link: `${this.portalUrl.replace(/\/+$/, '')}/reset-password?token=${token}`, expiresAt };
   }
 
   /** Sets the new password and ends every session of the account (whoever else may be signed in). */

@@ -26,6 +26,7 @@ const BY_ID: Record<string, (w: World) => string> = {
   quarantine: (w) => `{ quarantine(loadId: "${w.acmeLoadId}") { items { raw } } }`,
   changeRole: (w) => `mutation { changeRole(membershipId: "${w.acmeViewerMembershipId}", role: org_admin) { email } }`,
   deactivateUser: (w) => `mutation { deactivateUser(membershipId: "${w.acmeViewerMembershipId}") { email } }`,
+  sendPasswordReset: (w) => `mutation { sendPasswordReset(membershipId: "${w.acmeViewerMembershipId}") { link } }`,
   reactivateUser: (w) => `mutation { reactivateUser(membershipId: "${w.acmeViewerMembershipId}") { email } }`,
   grantViewerOrganisations: (w) => `mutation { grantViewerOrganisations(membershipId: "${w.acmeViewerMembershipId}", organisationIds: [1]) { email } }`,
   revokeInvitation: (w) => `mutation { revokeInvitation(invitationId: "${w.acmeInvitationId}") }`,
@@ -190,12 +191,14 @@ export function tenantIsolationCases(world: () => World): void {
 }
 
 async function acmeState(w: World) {
-  const [memberships, invitations, runs, tenant, savedViews] = await Promise.all([
+  const [memberships, invitations, runs, tenant, savedViews, passwordResets] = await Promise.all([
     w.prisma.membership.findMany({ where: { tenantId: w.acme.id }, include: { viewerGrants: true }, orderBy: { id: 'asc' } }),
     w.prisma.invitation.findMany({ where: { tenantId: w.acme.id }, orderBy: { id: 'asc' } }),
     w.prisma.ingestionRun.findMany({ where: { tenantId: w.acme.id }, orderBy: { id: 'asc' } }),
     w.prisma.tenant.findUniqueOrThrow({ where: { id: w.acme.id } }),
     w.prisma.savedView.findMany({ where: { tenantId: w.acme.id }, orderBy: { id: 'asc' } }),
+    // Reset links of acme's people (sendPasswordReset must make none for another tenant's admin).
+    w.prisma.passwordReset.findMany({ where: { user: { memberships: { some: { tenantId: w.acme.id } } } }, orderBy: { id: 'asc' } }),
   ]);
-  return { memberships, invitations, runs, tenant, savedViews };
+  return { memberships, invitations, runs, tenant, savedViews, passwordResets };
 }

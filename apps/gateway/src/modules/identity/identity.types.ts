@@ -97,6 +97,24 @@ export class InvitationType extends InvitationFields {
   delivery!: LinkDelivery;
 }
 
+@ObjectType('PasswordResetSent', { description: 'A password reset link an org admin sent for a member.' })
+export class PasswordResetSentType {
+  @Field()
+  email!: string;
+
+  @Field(() => LinkDeliveryEnum)
+  delivery!: LinkDelivery;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The link, for the admin to pass on, when no mail server sent it (it works once; only its hash is kept). Null when it was mailed.',
+  })
+  link!: string | null;
+
+  @Field(() => GraphQLISODateTime, { description: 'The link stops working then (an hour after it was made), or once a newer one is made.' })
+  expiresAt!: Date;
+}
+
 @ObjectType('Seats', { description: "The people the organisation's plan allows, and how many seats are taken: members (not deactivated) and invitations still pending." })
 export class SeatsType {
   @Field(() => Int, { nullable: true, description: 'Null when the organisation has no current plan: nothing limits it.' })

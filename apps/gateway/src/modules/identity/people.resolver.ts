@@ -1,8 +1,8 @@
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { InvitationService, OidcService, TenantUserService, type TenantContext } from '@kineo/auth';
+import { InvitationService, OidcService, PasswordResetService, TenantUserService, type TenantContext } from '@kineo/auth';
 import type { TenantRole } from '@kineo/db';
 import { CurrentTenant, Roles } from '../../engine/auth/auth.decorators';
-import { InvitationType, ManagerInvitationsType, PendingInvitationType, SeatsType, TenantMemberType, TenantRoleEnum } from './identity.types';
+import { InvitationType, ManagerInvitationsType, PasswordResetSentType, PendingInvitationType, SeatsType, TenantMemberType, TenantRoleEnum } from './identity.types';
 import { LmsPeopleService } from './lms-people.service';
 import { ManagerInvitationsService } from './manager-invitations.service';
 
@@ -17,6 +17,7 @@ export class PeopleResolver {
     private readonly managers: ManagerInvitationsService,
     private readonly oidc: OidcService,
     private readonly lmsPeople: LmsPeopleService,
+    private readonly resets: PasswordResetService,
   ) {}
 
   @Query(() => [TenantMemberType], { description: 'Everyone in the organisation, with role, status and last sign-in.' })
@@ -90,6 +91,15 @@ export class PeopleResolver {
   @Roles('org_admin')
   deactivateUser(@CurrentTenant() tenant: TenantContext, @Args('membershipId', { type: () => ID }) membershipId: string): Promise<TenantMemberType> {
     return this.members.deactivate(actorOf(tenant), membershipId);
+  }
+
+  @Mutation(() => PasswordResetSentType, {
+    description:
+      "Sends an active member a link to choose a new password (one hour, once; any earlier link stops working; their password and sessions stay until it is used). Mailed when a mail server is configured; otherwise returned here to pass on, except for an account with access beyond this organisation (FORBIDDEN: the link would set that access's password too).",
+  })
+  @Roles('org_admin')
+  sendPasswordReset(@CurrentTenant() tenant: TenantContext, @Args('membershipId', { type: () => ID }) membershipId: string): Promise<PasswordResetSentType> {
+    return this.resets.sendForMember(actorOf(tenant), membershipId);
   }
 
   @Mutation(() => TenantMemberType, { description: 'Lets a deactivated member back in (needs a free seat).' })

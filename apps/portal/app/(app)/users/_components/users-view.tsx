@@ -16,6 +16,7 @@ import {
   InviteUserMutation,
   ReactivateUserMutation,
   RevokeInvitationMutation,
+  SendPasswordResetMutation,
   UsersQuery,
 } from './users.operations';
 
@@ -242,6 +243,7 @@ function MemberEditor({ member, onDone }: { member: MemberFieldsFragment; onDone
           </button>
         )}
       </div>
+      {member.status === 'active' ? <PasswordReset member={member} onProblem={setProblem} /> : null}
       {member.status === 'active' && confirming ? (
         <div
           className="notice confirm"
@@ -265,6 +267,51 @@ function MemberEditor({ member, onDone }: { member: MemberFieldsFragment; onDone
         <p className="hint">Deactivating signs them out at once and frees their seat; you can reactivate them later.</p>
       ) : null}
     </form>
+  );
+}
+
+/**
+ * A link for a member to choose a new password (forgotten, or never set): mailed when the gateway
+ * has a mail server, otherwise shown here to pass on, as an invitation's is. Their password and
+ * sessions stay as they are until the link is used.
+ */
+function PasswordReset({ member, onProblem }: { member: MemberFieldsFragment; onProblem: (problem: string | null) => void }) {
+  const locale = useLocale();
+  const send = useMutation({
+    mutationFn: () => runOperation(SendPasswordResetMutation, { membershipId: member.membershipId }),
+    onMutate: () => onProblem(null),
+    onError: (error) => onProblem(error.message),
+  });
+  const sent = send.data?.sendPasswordReset;
+  const until = sent ? new Intl.DateTimeFormat(locale, { timeStyle: 'short' }).format(new Date(sent.expiresAt)) : '';
+  return (
+    <>
+      <div className="actions">
+        <button type="button" className="button" onClick={() => send.mutate()} disabled={send.isPending}>
+          {send.isPending ? 'Sending…' : sent ? 'Send another password reset link' : 'Send a password reset link'}
+        </button>
+      </div>
+      {sent ? (
+        <div className="notice" role="status" data-testid="reset-sent">
+          {sent.delivery === 'mailed' || !sent.link ? (
+            <p>
+              A link to choose a new password is on its way to {sent.email} by e-mail. It works once, until {until}; their current password works until it is used.
+            </p>
+          ) : (
+            <>
+              <p>
+                No mail server is set up: pass this link on to {sent.email} yourself. It works once, until {until}; their current password works until it is used.
+              </p>
+              <p>
+                <code className="raw" data-testid="reset-link">
+                  {sent.link}
+                </code>
+              </p>
+            </>
+          )}
+        </div>
+      ) : null}
+    </>
   );
 }
 

@@ -85,3 +85,14 @@ export const RevokeInvitationMutation = graphql(`
     revokeInvitation(invitationId: $invitationId)
   }
 `);
+
+export const SendPasswordResetMutation = graphql(`
+  mutation SendPasswordReset($membershipId: ID!) {
+    sendPasswordReset(membershipId: $membershipId) {
+      email
+      delivery
+      link
+      expiresAt
+    }
+  }
+`);
