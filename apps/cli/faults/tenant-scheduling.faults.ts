@@ -40,8 +40,10 @@ describe('loads of one tenant and of different tenants at once', () => {
   async function ingest(slug: string, dir: string): Promise<string> {
     const result = await runCli(['ingest', slug, dir, '--as-of', '2025-06-30', '--json'], stack.env);
     expect(result.stderr).toBe('');
-    const out = JSON.parse(result.stdout) as { ingestionRunId: string; status: string };
-    expect(out.status).toBe('succeeded');
+    const out = JSON.parse(result.stdout) as { ingestionRunId: string; status: string; error?: string; stages?: { stage: string; status: string; error?: string }[] };
+    // The failure's reason and stages beside the status, so a failure says why.
+    const failed = (out.stages ?? []).filter((s) => s.status !== 'succeeded').map((s) => ({ stage: s.stage, status: s.status, error: s.error }));
+    expect({ status: out.status, error: out.error ?? null, failed }).toEqual({ status: 'succeeded', error: null, failed: [] });
     return out.ingestionRunId;
   }
 
