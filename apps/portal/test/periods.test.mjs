@@ -1,7 +1,7 @@
 // The days each period of a dashboard's URL means (dashboard-url.util.ts, loaded as TypeScript by Node's type stripping).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { filtersFromParams, periodRange } from '../app/(app)/dashboards/_components/dashboard-url.util.ts';
+import { filtersFromParams, PERIOD_PRESETS, periodRange } from '../app/(app)/dashboards/_components/dashboard-url.util.ts';
 
 const july = { today: '2026-12-06', fiscalYearStartMonth: 7 };
 const january = { today: '2026-12-06', fiscalYearStartMonth: 1 };
@@ -26,6 +26,26 @@ test('days before and after today count today in, across month and year ends', (
   assert.deepEqual(periodRange('last-12-months', { ...july, today: '2028-02-29' }), ['2027-03-01', '2028-02-29']);
   assert.deepEqual(periodRange('this-month', { ...july, today: '2028-02-10' }), ['2028-02-01', '2028-02-29']);
   assert.deepEqual(periodRange('last-month', { ...july, today: '2027-01-10' }), ['2026-12-01', '2026-12-31']);
+});
+
+test('the next 30 or 90 days are as many days as the last 30 or 90: today and the 29 or 89 after it, as "Due in 30 days" and "Expiring in 30/90 days" count them', () => {
+  const days = ([from, to]) => (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
+  for (const today of ['2026-12-07', '2026-02-28', '2028-02-28', '2026-12-31']) {
+    const context = { ...july, today };
+    for (const n of [30, 90]) {
+      const next = periodRange(`next-${n}-days`, context);
+      const last = periodRange(`last-${n}-days`, context);
+      assert.equal(next[0], today);
+      assert.equal(last[1], today);
+      assert.deepEqual([days(next), days(last)], [n, n], `${today} ${n}`);
+      const caption = PERIOD_PRESETS.find((p) => p.id === `next-${n}-days`).caption;
+      assert.match(caption, new RegExp(`^Today and the ${n - 1} days after it`));
+      assert.match(caption, new RegExp(`"Expiring in ${n} days"`));
+    }
+  }
+  // QA's case: built and read on 7 Dec 2026, "Next 30 days" ends on 5 Jan 2027, so a program due on 6 Jan 2027 is in neither it nor "Due in 30 days".
+  assert.deepEqual(periodRange('next-30-days', { ...july, today: '2026-12-07' }), ['2026-12-07', '2027-01-05']);
+  assert.equal(PERIOD_PRESETS.every((p) => p.caption.length > 0), true);
 });
 
 test('a range of days takes either end open, and anything else is no period', () => {

@@ -127,7 +127,8 @@ describe('compiling a query', () => {
       asOf: '2024-12-15',
     });
     expect(compiled.sql).not.toMatch(/now\(|current_/i);
-    expect(compiled.params).toEqual([20250114, 20250213]);
+    // The next 30 (60) days: the build's day and the 29 (59) after it.
+    expect(compiled.params).toEqual([20250113, 20250212]);
   });
 
   it('names gold tables the way the caller asks, scope and per-learner totals included', () => {
@@ -246,7 +247,7 @@ describe('drill lists', () => {
     expect(first.sql).toContain('(f.rag is null)');
     // The declared order (the learner's name), then the unique key: a total order to page along.
     expect(first.sql).toMatch(/order by `_o0` asc, f\.completion_id asc limit 3$/);
-    expect(first.params).toEqual([INJECTION, 20250730]);
+    expect(first.params).toEqual([INJECTION, 20250729]);
     const cursor = first.cursorOf({ _o0: "O'Brien", _k0: 981 });
     const next = compileDrill({ query, cell: {}, after: cursor }, TENANT, databricksDialect, options);
     expect(next.sql).toContain("((coalesce(learner.label, '') > ?) or (coalesce(learner.label, '') = ? and f.completion_id > ?))");
@@ -417,7 +418,7 @@ describe('rollups on Databricks (compiled, not executed)', () => {
     );
     expect(day.depends.sort()).toEqual(['gold.dim_course', 'gold.dim_user', 'gold.fact_course_progress']);
     const certification = models.find((m) => m.name === 'gold.rollup_certification_summary')!;
-    expect(certification.sql).toContain('count(case when f.is_compliant and f.expires_date_key <= 20250730 then 1 end) as m__expiring_in30_days__n');
+    expect(certification.sql).toContain('count(case when f.is_compliant and f.expires_date_key <= 20250729 then 1 end) as m__expiring_in30_days__n');
     for (const m of models) {
       expect(m.sql).not.toContain('?');
       expect(m.sql).not.toMatch(/["`]/);

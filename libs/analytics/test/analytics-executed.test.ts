@@ -51,6 +51,8 @@ function tileQuery(dashboard: string, tile: string, filters: AnalyticsQuery['fil
 // Independent answers: SQL over the gold tables written here, not produced by the compiler.
 const ACTIVE = 'join gold.dim_user u on u.user_key = f.user_key and u.is_active';
 const asOfPlus = (days: number) => `date '${AS_OF}' + interval ${days} day`;
+/** The last day of "the next N days": the as-of day and the N - 1 days after it, as the Next 30 days period (today and the 29 after). */
+const lastOfNext = (days: number) => asOfPlus(days - 1);
 
 describe('analytics over a generated tenant (DuckDB, published gold)', () => {
   let gold: GoldTenant;
@@ -215,9 +217,9 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
           count(*) filter (where f.completed_at is not null and f.expires_at > timestamp '${AS_OF}') / count(*) as "Certification.complianceRate",
           count(*) filter (where f.rag = 'red' and f.state <> 'expired') as "Certification.overdue",
           count(*) filter (where f.state = 'expired') as "Certification.expired", count(*) filter (where f.state = 'window_open') as "Certification.windowOpen",
-          count(*) filter (where f.is_compliant and cast(f.expires_at as date) <= ${asOfPlus(30)}) as "Certification.expiringIn30Days",
-          count(*) filter (where f.is_compliant and cast(f.expires_at as date) <= ${asOfPlus(60)}) as "Certification.expiringIn60Days",
-          count(*) filter (where f.is_compliant and cast(f.expires_at as date) <= ${asOfPlus(90)}) as "Certification.expiringIn90Days"
+          count(*) filter (where f.is_compliant and cast(f.expires_at as date) <= ${lastOfNext(30)}) as "Certification.expiringIn30Days",
+          count(*) filter (where f.is_compliant and cast(f.expires_at as date) <= ${lastOfNext(60)}) as "Certification.expiringIn60Days",
+          count(*) filter (where f.is_compliant and cast(f.expires_at as date) <= ${lastOfNext(90)}) as "Certification.expiringIn90Days"
           from gold.fact_certification_progress f ${ACTIVE}`,
       },
       {
@@ -236,14 +238,14 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
         expected: `select count(*) as "ProgramProgress.count", count(*) filter (where f.status = 'complete') as "ProgramProgress.completed",
           count(*) filter (where f.status = 'complete') / count(*) as "ProgramProgress.completionRate",
           count(*) filter (where f.status <> 'complete' and f.due_at < timestamp '${AS_OF}') as "ProgramProgress.overdue",
-          count(*) filter (where f.status <> 'complete' and cast(f.due_at as date) between date '${AS_OF}' and ${asOfPlus(30)}) as "ProgramProgress.dueIn30Days"
+          count(*) filter (where f.status <> 'complete' and cast(f.due_at as date) between date '${AS_OF}' and ${lastOfNext(30)}) as "ProgramProgress.dueIn30Days"
           from gold.fact_program_progress f ${ACTIVE}`,
       },
       {
         dashboard: 'program-progress',
         tile: 'by-program',
         expected: `select p.label as "ProgramProgress.programName", count(*) filter (where f.is_overdue) as "ProgramProgress.overdue",
-          count(*) filter (where not f.is_complete and cast(f.due_at as date) between date '${AS_OF}' and ${asOfPlus(30)}) as "ProgramProgress.dueIn30Days"
+          count(*) filter (where not f.is_complete and cast(f.due_at as date) between date '${AS_OF}' and ${lastOfNext(30)}) as "ProgramProgress.dueIn30Days"
           from gold.fact_program_progress f ${ACTIVE} join gold.dim_program p on p.program_key = f.program_key group by p.program_key, p.label`,
       },
       {
@@ -271,7 +273,7 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
         tile: 'courses',
         expected: `select f.fiscal_year as "CourseHistory.fiscalYear", case when f.year_end_basis = 'observed' then null else 'before the first load: completions only' end as "CourseHistory.yearEndNote",
           count(*) filter (where f.year_end_basis = 'observed' and f.status in ('complete', 'complete_rpl')) / nullif(count(*) filter (where f.year_end_basis = 'observed'), 0) as "CourseHistory.completionRate",
-          count(*) filter (where f.status in ('complete', 'complete_rpl')) as "CourseHistory.completed", count(*) as "CourseHistory.count"
+          count(*) filter (where f.status in ('complete', 'complete_rpl')) as "CourseHistory.completed", case when count(*) filter (where f.year_end_basis = 'observed') = 0 then null else count(*) filter (where f.year_end_basis = 'observed') end as "CourseHistory.count"
           from gold.fact_course_history f ${ACTIVE} where f.is_year_closed group by 1, 2`,
       },
       {
@@ -279,7 +281,7 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
         tile: 'programs',
         expected: `select f.fiscal_year as "ProgramHistory.fiscalYear", case when f.year_end_basis = 'observed' then null else 'before the first load: completions only' end as "ProgramHistory.yearEndNote",
           avg(case when f.is_complete then 1 else 0 end) filter (where f.year_end_basis = 'observed') as "ProgramHistory.completionRate",
-          avg(case when f.is_overdue then 1 else 0 end) filter (where f.year_end_basis = 'observed') as "ProgramHistory.overdueRate", count(*) filter (where f.is_overdue) as "ProgramHistory.overdue", count(*) as "ProgramHistory.count"
+          avg(case when f.is_overdue then 1 else 0 end) filter (where f.year_end_basis = 'observed') as "ProgramHistory.overdueRate", case when count(*) filter (where f.year_end_basis = 'observed') = 0 then null else count(*) filter (where f.year_end_basis = 'observed' and f.is_overdue) end as "ProgramHistory.overdue", case when count(*) filter (where f.year_end_basis = 'observed') = 0 then null else count(*) filter (where f.year_end_basis = 'observed') end as "ProgramHistory.count"
           from gold.fact_program_history f ${ACTIVE} where f.is_year_closed group by 1, 2`,
       },
       {
@@ -287,7 +289,7 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
         tile: 'certifications',
         expected: `select f.fiscal_year as "CertificationHistory.fiscalYear", case when f.year_end_basis = 'observed' then null else 'before the first load: completions only' end as "CertificationHistory.yearEndNote",
           avg(case when f.is_compliant then 1 else 0 end) filter (where f.year_end_basis = 'observed') as "CertificationHistory.complianceRate",
-          count(*) filter (where f.is_overdue) as "CertificationHistory.overdue", count(*) filter (where f.state = 'expired') as "CertificationHistory.expired", count(*) as "CertificationHistory.count"
+          case when count(*) filter (where f.year_end_basis = 'observed') = 0 then null else count(*) filter (where f.year_end_basis = 'observed' and f.is_overdue) end as "CertificationHistory.overdue", case when count(*) filter (where f.year_end_basis = 'observed') = 0 then null else count(*) filter (where f.year_end_basis = 'observed' and f.state = 'expired') end as "CertificationHistory.expired", case when count(*) filter (where f.year_end_basis = 'observed') = 0 then null else count(*) filter (where f.year_end_basis = 'observed') end as "CertificationHistory.count"
           from gold.fact_certification_history f ${ACTIVE} where f.is_year_closed group by 1, 2`,
       },
     ];
@@ -297,6 +299,35 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       const independent = await gold.sql(expected);
       expect(actual.length).toBeGreaterThan(0);
       expect(normalise(actual)).toEqual(normalise(independent));
+    });
+
+    it('"Due in 30 days" and "Expiring in 30/90 days" count the days the "Next 30/90 days" periods keep: the as-of day and the 29 (89) days after it', async () => {
+      // The presets' days, as the portal's periodRange gives them for "today" = the build's day.
+      const nextDays = (n: number) => [AS_OF, new Date(Date.parse(`${AS_OF}T00:00:00Z`) + (n - 1) * 86_400_000).toISOString().slice(0, 10)];
+      const active = { member: 'Learner.isActive', operator: 'equals' as const, values: [true] };
+      const figures: [string, string, number][] = [
+        ['ProgramProgress.dueIn30Days', 'ProgramProgress.dueDate', 30],
+        ['Certification.expiringIn30Days', 'Certification.expiresDate', 30],
+        ['Certification.expiringIn90Days', 'Certification.expiresDate', 90],
+      ];
+      for (const [measure, date, n] of figures) {
+        const [whole] = await run({ measures: [measure], filters: [active] });
+        const [inPeriod] = await run({ measures: [measure], filters: [active, { member: date, operator: 'inDateRange', values: nextDays(n) }] });
+        expect([measure, Number(inPeriod[measure])]).toEqual([measure, Number(whole[measure])]);
+      }
+      // Counted independently over the same days: due (or expiring) on or after the as-of day, no later than its 29th (89th) day after.
+      const [counted] = await gold.sql(
+        `select count(*) filter (where not f.is_complete and cast(f.due_at as date) between date '${AS_OF}' and ${lastOfNext(30)}) as due
+         from gold.fact_program_progress f ${ACTIVE}`,
+      );
+      const [expiring] = await gold.sql(
+        `select count(*) filter (where f.is_compliant and cast(f.expires_at as date) between date '${AS_OF}' and ${lastOfNext(30)}) as in30,
+           count(*) filter (where f.is_compliant and cast(f.expires_at as date) between date '${AS_OF}' and ${lastOfNext(90)}) as in90
+         from gold.fact_certification_progress f ${ACTIVE}`,
+      );
+      const answers = await Promise.all(figures.map(async ([m]) => Number((await run({ measures: [m], filters: [active] }))[0][m])));
+      expect(answers).toEqual([counted.due, expiring.in30, expiring.in90].map(Number));
+      expect(Number(counted.due) + Number(expiring.in30)).toBeGreaterThan(0);
     });
 
     it('the fiscal-year history has closed years to show (the generated tenant has three years)', async () => {
@@ -318,6 +349,52 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
       expect(current['CourseHistory.completionRate']).toEqual(expect.any(Number));
     });
 
+    it('years that ended before the first load show no enrolments, assignments, learners, overdue, expired or compliant counts ("—", not 0 nor their completions)', async () => {
+      const closed = [{ member: 'CourseHistory.isYearClosed', operator: 'equals' as const, values: [true] }];
+      const courses = await run({ measures: ['CourseHistory.count', 'CourseHistory.completed'], dimensions: ['CourseHistory.fiscalYear'], filters: closed });
+      expect(courses.length).toBeGreaterThan(0);
+      for (const r of courses) expect([r['CourseHistory.count'], Number(r['CourseHistory.completed']) > 0]).toEqual([null, true]);
+      for (const [cube, measures] of [
+        ['CourseHistory', ['count', 'learners']],
+        ['ProgramHistory', ['count', 'overdue', 'learners']],
+        ['CertificationHistory', ['count', 'overdue', 'expired', 'compliant', 'learners']],
+        ['CourseToCertHistory', ['count', 'learners']],
+      ] as const) {
+        const rows = await run({
+          measures: [...measures].map((m) => `${cube}.${m}`),
+          dimensions: [`${cube}.fiscalYear`],
+          filters: [{ member: `${cube}.isYearClosed`, operator: 'equals', values: [true] }],
+        });
+        expect(rows.length).toBeGreaterThan(0);
+        for (const r of rows) for (const m of measures) expect([cube, r[`${cube}.fiscalYear`], m, r[`${cube}.${m}`]]).toEqual([cube, r[`${cube}.fiscalYear`], m, null]);
+      }
+    });
+
+    it('the current year, observed by a load, counts every record; over all years only the observed ones count', async () => {
+      const expected = await gold.sql(
+        `select f.is_year_closed, count(*) filter (where f.year_end_basis = 'observed') as n, count(*) filter (where f.year_end_basis = 'observed' and f.is_overdue) as overdue,
+           count(*) filter (where f.year_end_basis = 'observed' and f.state = 'expired') as expired, count(*) filter (where f.year_end_basis = 'observed' and f.is_compliant) as compliant
+         from gold.fact_certification_history f ${ACTIVE} group by rollup (1) order by 1 nulls last`,
+      );
+      const asked = {
+        measures: ['CertificationHistory.count', 'CertificationHistory.overdue', 'CertificationHistory.expired', 'CertificationHistory.compliant'],
+        filters: [{ member: 'Learner.isActive', operator: 'equals' as const, values: [true] }],
+      };
+      const counts = (r: Record<string, unknown>) => asked.measures.map((m) => (r[m] === null ? null : Number(r[m])));
+      const byClosed = await run({ ...asked, dimensions: ['CertificationHistory.isYearClosed'], order: [{ member: 'CertificationHistory.isYearClosed', direction: 'asc' }] });
+      const [all] = await run(asked);
+      const current = expected.find((r) => r.is_year_closed === false)!;
+      expect(Number(current.n)).toBeGreaterThan(0);
+      expect(byClosed.map(counts)).toEqual([counts(byClosed[0]), [null, null, null, null]]);
+      expect(counts(byClosed[0])).toEqual([current.n, current.overdue, current.expired, current.compliant].map(Number));
+      const [learners] = await gold.sql(
+        `select count(distinct f.user_key) as n from gold.fact_certification_history f ${ACTIVE} where f.year_end_basis = 'observed' and f.user_key <> -1`,
+      );
+      expect(Number((await run({ measures: ['CertificationHistory.learners'], filters: asked.filters }))[0]['CertificationHistory.learners'])).toBe(Number(learners.n));
+      const total = expected.find((r) => r.is_year_closed === null)!;
+      expect(counts(all)).toEqual([total.n, total.overdue, total.expired, total.compliant].map(Number));
+    });
+
     it("my team: each of a manager's reports with their overdue, expiring and completed items", async () => {
       const manager = await busiestManager();
       const scope: AnalyticsScope = { kind: 'manager', managerUserId: manager, reach: 'all' };
@@ -326,7 +403,7 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
         `select u.user_id, u.label,
            (select count(*) from gold.fact_program_progress p where p.user_key = u.user_key and p.is_overdue)
              + (select count(*) from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_overdue) as overdue,
-           (select count(*) from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_compliant and cast(c.expires_at as date) <= ${asOfPlus(30)}) as expiring,
+           (select count(*) from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_compliant and cast(c.expires_at as date) <= ${lastOfNext(30)}) as expiring,
            (select count(*) from gold.fact_course_progress p where p.user_key = u.user_key and p.is_complete)
              + (select count(*) from gold.fact_program_progress p where p.user_key = u.user_key and p.is_complete)
              + (select count(*) from gold.fact_certification_progress c where c.user_key = u.user_key and c.completed_at is not null) as completed
@@ -669,7 +746,7 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
         },
         {
           measure: 'Learner.expiringCertifications',
-          having: `exists (select 1 from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_compliant and cast(c.expires_at as date) <= ${asOfPlus(30)})`,
+          having: `exists (select 1 from gold.fact_certification_progress c where c.user_key = u.user_key and c.is_compliant and cast(c.expires_at as date) <= ${lastOfNext(30)})`,
         },
       ];
       const everyone = (await gold.sql(`select u.user_id ${team}`, [manager])).length;
@@ -981,6 +1058,17 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
         rollup: undefined,
       },
       { name: 'programs by organisation, overdue', query: { measures: ['ProgramProgress.overdue', 'ProgramProgress.dueIn30Days'], dimensions: ['Learner.organisationId'], filters: [{ member: 'ProgramProgress.isOverdue', operator: 'equals', values: [true] }] }, rollup: 'ProgramProgress.byOrganisation' },
+      {
+        name: 'history learners by fiscal year (exact): none known before the first load',
+        query: { measures: ['ProgramHistory.learners', 'ProgramHistory.completed'], dimensions: ['ProgramHistory.fiscalYear', 'ProgramHistory.isYearClosed', 'ProgramHistory.yearEndNote'], filters: [ACTIVE_FILTER] },
+        rollup: 'ProgramHistory.byFiscalYear',
+      },
+      { name: 'history counts over every year, the years before the first load left out', query: { measures: ['ProgramHistory.count', 'ProgramHistory.overdue', 'ProgramHistory.completed'] }, rollup: 'ProgramHistory.byFiscalYear' },
+      {
+        name: 'history counts over the closed years before the first load alone: empty',
+        query: { measures: ['CertificationHistory.count', 'CertificationHistory.compliant', 'CertificationHistory.recertifications'], filters: [{ member: 'CertificationHistory.isYearClosed', operator: 'equals', values: [true] }] },
+        rollup: 'CertificationHistory.byFiscalYear',
+      },
       { name: 'history by fiscal year, the current year too', query: { measures: ['CertificationHistory.complianceRate', 'CertificationHistory.recertifications'], dimensions: ['CertificationHistory.fiscalYear', 'CertificationHistory.isYearClosed'] }, rollup: 'CertificationHistory.byFiscalYear' },
       { name: 'learners by organisation (my team, tenant-wide)', query: { measures: ['Learner.count', 'Learner.overdueItems'], dimensions: ['Learner.organisationName'], filters: [ACTIVE_FILTER] }, rollup: 'Learner.reports' },
       // Grouped by the learner: each group is one row of the per-learner rollup, read without regrouping.

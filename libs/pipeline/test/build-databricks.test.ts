@@ -58,6 +58,19 @@ describe('a small tenant built on DuckDB and through the Databricks driver', () 
     expect(await goldDifferences(duck, dbx, tenant)).toEqual([]);
   });
 
+  it('reads a multi-SCO package passed only when every SCO passed, the same on both engines', async () => {
+    const disagreeing = `
+      select count(*) as n from gold.fact_scorm
+      where (scorm_version = '1.2' and lower(status) = 'passed' and not passed)
+         or (lower(status) in ('passed', 'completed') and not is_complete)`;
+    for (const wh of [duck, dbx]) {
+      const [multi] = (await wh.query(tenant, 'select count(*) as n from gold.fact_scorm where scos > 1')).rows;
+      expect(Number(multi.n)).toBeGreaterThan(0);
+      const [bad] = (await wh.query(tenant, disagreeing)).rows;
+      expect(Number(bad.n)).toBe(0);
+    }
+  });
+
   it('sent the models to the server in the Databricks dialect', () => {
     const statements = server.recorder.statementsLike(/^create or replace table gold\.dim_date\b/).map((s) => s.sql);
     expect(statements).toHaveLength(1);

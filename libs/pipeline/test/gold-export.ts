@@ -144,6 +144,23 @@ export const GOLD_EXPORT: LmsExport = {
     { userid: 4, scormid: 501, scoid: 1, attempt: 1, element: 'cmi.total_time', value: 'PT45M0.5S', timemodified: '2025-03-03T09:00:00Z' },
     // 2004 with a 1.2-style lesson_status element: the 2004 elements decide, so not complete
     { userid: 5, scormid: 501, scoid: 1, attempt: 1, element: 'cmi.core.lesson_status', value: 'completed', timemodified: '2025-03-03T09:00:00Z' },
+    // Two-SCO packages: the SCO touched last is the more advanced one, yet the package reads as the
+    // SCO holding it back. 1.2, attempt 1: passed + completed; 2: passed + incomplete; 3: both passed.
+    { userid: 6, scormid: 500, scoid: 1, attempt: 1, element: 'cmi.core.lesson_status', value: 'completed', timemodified: '2025-04-01T10:00:00Z' },
+    { userid: 6, scormid: 500, scoid: 2, attempt: 1, element: 'cmi.core.lesson_status', value: 'passed', timemodified: '2025-04-01T11:00:00Z' },
+    { userid: 6, scormid: 500, scoid: 1, attempt: 2, element: 'cmi.core.lesson_status', value: 'incomplete', timemodified: '2025-04-02T10:00:00Z' },
+    { userid: 6, scormid: 500, scoid: 2, attempt: 2, element: 'cmi.core.lesson_status', value: 'passed', timemodified: '2025-04-02T11:00:00Z' },
+    { userid: 6, scormid: 500, scoid: 1, attempt: 3, element: 'cmi.core.lesson_status', value: 'passed', timemodified: '2025-04-03T10:00:00Z' },
+    { userid: 6, scormid: 500, scoid: 2, attempt: 3, element: 'cmi.core.lesson_status', value: 'Passed', timemodified: '2025-04-03T11:00:00Z' },
+    // 2004, attempt 1: completed and passed + incomplete and failed; 2: both completed and passed.
+    { userid: 6, scormid: 501, scoid: 1, attempt: 1, element: 'cmi.completion_status', value: 'incomplete', timemodified: '2025-04-01T10:00:00Z' },
+    { userid: 6, scormid: 501, scoid: 1, attempt: 1, element: 'cmi.success_status', value: 'failed', timemodified: '2025-04-01T10:00:00Z' },
+    { userid: 6, scormid: 501, scoid: 2, attempt: 1, element: 'cmi.completion_status', value: 'completed', timemodified: '2025-04-01T11:00:00Z' },
+    { userid: 6, scormid: 501, scoid: 2, attempt: 1, element: 'cmi.success_status', value: 'passed', timemodified: '2025-04-01T11:00:00Z' },
+    { userid: 6, scormid: 501, scoid: 1, attempt: 2, element: 'cmi.completion_status', value: 'completed', timemodified: '2025-04-02T10:00:00Z' },
+    { userid: 6, scormid: 501, scoid: 1, attempt: 2, element: 'cmi.success_status', value: 'passed', timemodified: '2025-04-02T10:00:00Z' },
+    { userid: 6, scormid: 501, scoid: 2, attempt: 2, element: 'cmi.completion_status', value: 'completed', timemodified: '2025-04-02T11:00:00Z' },
+    { userid: 6, scormid: 501, scoid: 2, attempt: 2, element: 'cmi.success_status', value: 'passed', timemodified: '2025-04-02T11:00:00Z' },
     // a package not in scorm.csv, read as 1.2 from its elements
     { userid: 5, scormid: 502, scoid: 1, attempt: 1, element: 'cmi.core.lesson_status', value: 'passed', timemodified: '2025-03-03T09:00:00Z' },
   ],

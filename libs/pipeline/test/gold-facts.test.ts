@@ -162,6 +162,24 @@ describe('gold facts, as at the build', () => {
       expect((await attempt(4, 501)).total_seconds).toBe(2700.5); // PT45M0.5S
     });
 
+    it('a package of two SCOs reads the status of the SCO holding it back, agreeing with its complete and passed flags', async () => {
+      const six = (scormId: number, n: number) =>
+        t.row('select status, success_status, is_complete, passed, scos from gold.fact_scorm where user_id = 6 and scorm_id = ? and attempt = ?', [scormId, n]);
+      expect(await six(500, 1)).toMatchObject({ scos: 2, status: 'completed', is_complete: true, passed: false });
+      expect(await six(500, 2)).toMatchObject({ scos: 2, status: 'incomplete', is_complete: false, passed: false });
+      expect(await six(500, 3)).toMatchObject({ scos: 2, status: 'passed', is_complete: true, passed: true });
+      expect(await six(501, 1)).toMatchObject({ scos: 2, status: 'incomplete', success_status: 'failed', is_complete: false, passed: false });
+      expect(await six(501, 2)).toMatchObject({ scos: 2, status: 'completed', success_status: 'passed', is_complete: true, passed: true });
+    });
+
+    it('no attempt reads passed or completed while its flags say otherwise', async () => {
+      expect(await t.rows(`
+        select user_id, scorm_id, attempt, status from gold.fact_scorm
+        where (scorm_version = '1.2' and lower(status) = 'passed' and not passed)
+           or (lower(status) in ('passed', 'completed') and not is_complete)
+           or (scorm_version = '2004' and lower(success_status) = 'passed' and not passed)`)).toEqual([]);
+    });
+
     it('keeps the tracks of a package not in the export, pointing to -1 and read by their elements', async () => {
       expect(await attempt(5, 502)).toMatchObject({ scorm_key: -1, scorm_version: '1.2', is_complete: true, passed: true });
     });

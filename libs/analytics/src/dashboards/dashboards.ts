@@ -116,7 +116,11 @@ const DEFINITIONS: DashboardDefinition[] = [
     ],
     filters: [...LEARNER_FILTERS, ...certification('certificationName', 'state', 'rag')],
     defaultFilters: ACTIVE_ONLY,
-    periods: [period('Expires', 'Only certifications whose current cycle expires (or expired) in the period.', 'Certification.expiresDate')],
+    periods: [period(
+        'Expires',
+        'Only certifications whose current cycle expires (or expired) in the period. The next 30 (90) days are today and the 29 (89) after it, the days "Expiring in 30 (90) days" counts.',
+        'Certification.expiresDate',
+      )],
     roles: EVERYONE,
     emptyState: 'No certifications loaded yet: upload cert_completions.csv (with programs.csv) to see certification compliance.',
   },
@@ -144,7 +148,7 @@ const DEFINITIONS: DashboardDefinition[] = [
     defaultFilters: ACTIVE_ONLY,
     periods: [
       period('Assigned', 'Programs assigned in the period, and how far each has got since.', 'ProgramProgress.assignedDate'),
-      period('Due', 'Only programs due in the period.', 'ProgramProgress.dueDate'),
+      period('Due', 'Only programs due in the period. The next 30 days are today and the 29 after it, the days "Due in 30 days" counts.', 'ProgramProgress.dueDate'),
     ],
     roles: EVERYONE,
     emptyState: 'No programs loaded yet: upload prog_completions.csv (with programs.csv) to see program progress.',
@@ -240,7 +244,7 @@ const DEFINITIONS: DashboardDefinition[] = [
 
 export const DASHBOARDS: DashboardDefinition[] = DEFINITIONS.map(withPeriodFilters);
 
-/** A cube's measures per closed fiscal year, oldest first; a year before the first load has counts, no rates, and a note why. */
+/** A cube's measures per closed fiscal year, oldest first; a year before the first load has its completions, no rates or other counts, and a note why. */
 function historyTile(id: string, title: string, cube: string, measures: string[]): DashboardTile {
   return tile(id, title, 'line', {
     measures: members(cube, ...measures),

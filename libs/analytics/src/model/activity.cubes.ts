@@ -32,8 +32,16 @@ export const SCORM = factCube({
       (n) => `${n.scorm}.label`,
     ),
     scormVersion: column('string', 'SCORM version', "'1.2' or '2004'.", 'scorm_version'),
-    status: coded(column('string', 'Status', 'The lesson or completion status as the package reported it.', 'status'), SCORM_STATUS),
-    successStatus: coded(column('string', 'Success status', 'SCORM 2004 success status.', 'success_status'), SCORM_SUCCESS_STATUS),
+    status: coded(
+      column(
+        'string',
+        'Status',
+        "The lesson or completion status as the package reported it; for a package of several SCOs, the least advanced SCO's, so it reads passed only when every SCO passed and completed only when every SCO is complete.",
+        'status',
+      ),
+      SCORM_STATUS,
+    ),
+    successStatus: coded(column('string', 'Success status', "SCORM 2004 success status (of several SCOs, the least advanced SCO's).", 'success_status'), SCORM_SUCCESS_STATUS),
     isComplete: column('boolean', 'Complete', 'The attempt is complete.', 'is_complete'),
     passed: column('boolean', 'Passed', 'The attempt passed.', 'passed'),
     attempt: column('number', 'Attempt', 'The attempt number.', 'attempt'),

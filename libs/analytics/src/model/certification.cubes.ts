@@ -1,4 +1,4 @@
-import { factCube, historyCube, yearEndRate } from './cube.util';
+import { factCube, historyCube, yearEndCount, yearEndRate } from './cube.util';
 import { COURSE_DIMENSIONS, COURSE_NODE } from './course.cubes';
 import { column, count, countWhere, dateKey, dimension, distinctLearners, rate, sum } from './measures.util';
 import type { DimensionDef, JoinNode, MeasureDef } from './model.types';
@@ -22,12 +22,15 @@ const CERTIFICATION_DIMENSIONS: Record<string, DimensionDef> = {
   windowPeriod: dimension('string', 'Window period', 'How long before expiry recertification opens.', (n) => `${n.certification}.window_period`),
 };
 
-/** Valid at the build (compliant) and expiring within `days` of it. */
+/**
+ * Valid at the build (compliant) and expiring in the next `days` days: the build's day and the
+ * days - 1 after it, the days of the "Next 30 days" / "Next 90 days" periods (see dueWithin).
+ */
 const expiringIn = (days: number): MeasureDef =>
   countWhere(
     `Expiring in ${days} days`,
-    `Compliant at the build and expiring within ${days} days of it.`,
-    (n, c) => `${n.f}.is_compliant and ${n.f}.expires_date_key <= ${c.asOfKey(days)}`,
+    `Compliant at the build and expiring in the next ${days} days: the build's day and the ${days - 1} days after it${days === 60 ? '' : `, the days of the "Next ${days} days" period`}.`,
+    (n, c) => `${n.f}.is_compliant and ${n.f}.expires_date_key <= ${c.asOfKey(days - 1)}`,
   );
 
 const ADDITIVE = [
@@ -120,11 +123,12 @@ export const CERTIFICATION_HISTORY = historyCube({
   table: 'fact_certification_history',
   nodes: { certification: CERTIFICATION_NODE },
   measures: {
-    count: count('Assignments', 'Learner x certification records at the fiscal year end.'),
-    compliant: countWhere('Compliant', 'Compliant at the fiscal year end.', (n) => `${n.f}.is_compliant`),
+    count: yearEndCount('Assignments', 'Learner x certification records at the fiscal year end.'),
+    // A cycle since renewed is not in the facts, so a year before the first load cannot tell who was compliant.
+    compliant: yearEndCount('Compliant', 'Compliant at the fiscal year end.', (n) => `${n.f}.is_compliant`),
     complianceRate: yearEndRate('Compliance rate', 'Share of assignments compliant at the fiscal year end.', (n) => `${n.f}.is_compliant`),
-    overdue: countWhere('Overdue', 'Overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
-    expired: countWhere('Expired', 'Expired at the fiscal year end.', (n) => `${n.f}.state = 'expired'`),
+    overdue: yearEndCount('Overdue', 'Overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
+    expired: yearEndCount('Expired', 'Expired at the fiscal year end.', (n) => `${n.f}.state = 'expired'`),
     recertifications: sum('Recertifications', 'Certification cycles completed after the first, by the fiscal year end.', 'integer', (n) => `${n.f}.recertifications`),
   },
   dimensions: {
@@ -148,7 +152,7 @@ export const COURSE_TO_CERTIFICATION_HISTORY = historyCube({
   table: 'fact_course_to_cert_history',
   nodes: { certification: CERTIFICATION_NODE, course: COURSE_NODE },
   measures: {
-    count: count('Courses', 'Learner x certification x course records at the fiscal year end.'),
+    count: yearEndCount('Courses', 'Learner x certification x course records at the fiscal year end.'),
     completed: countWhere('Completed', 'Complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
     completionRate: yearEndRate('Completion rate', 'Share of certification courses complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
   },

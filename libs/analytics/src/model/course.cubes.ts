@@ -1,4 +1,4 @@
-import { factCube, historyCube, yearEndRate } from './cube.util';
+import { factCube, historyCube, yearEndCount, yearEndRate } from './cube.util';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate } from './measures.util';
 import type { DimensionDef, JoinNode } from './model.types';
 import { BY_ORGANISATION, historyRollups, periodRollups } from './rollups.util';
@@ -89,7 +89,7 @@ export const COURSE_HISTORY = historyCube({
   table: 'fact_course_history',
   nodes: { course: COURSE_NODE },
   measures: {
-    count: count('Enrolments', 'Learner x course records at the fiscal year end.'),
+    count: yearEndCount('Enrolments', 'Learner x course records at the fiscal year end.'),
     completed: countWhere('Completed', 'Complete (or by RPL) at the fiscal year end.', (n) => `${n.f}.is_complete`),
     completionRate: yearEndRate('Completion rate', 'Share of records complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
   },

@@ -1,4 +1,4 @@
-import { column, dateKey, dimension, distinctLearners, rate } from './measures.util';
+import { column, dateKey, dimension, knownLearners, rate, yearEndKnownCount } from './measures.util';
 import type { CubeDef, MeasureDef, SqlOf } from './model.types';
 
 /** What a history row's year end is labelled when it was reconstructed from completion dates. */
@@ -13,6 +13,15 @@ const yearEndObserved: SqlOf = (n) => `${n.f}.year_end_basis = 'observed'`;
  */
 export const yearEndRate = (title: string, description: string, rows: SqlOf): MeasureDef =>
   rate(title, `${description} Empty for a fiscal year that ended before the first load (completions only).`, rows, yearEndObserved);
+
+/**
+ * A count at the fiscal year end that only a load can know (records, overdue, expired, compliant):
+ * a year that ended before the tenant's first load holds its completed items alone, so its records
+ * are its completions and nothing in it is overdue. Over the years a load observed only; empty
+ * (null) for a group of such years alone. Completions are counted with countWhere: they stay.
+ */
+export const yearEndCount = (title: string, description: string, rows?: SqlOf): MeasureDef =>
+  yearEndKnownCount(title, `${description} Empty for a fiscal year that ended before the first load (completions only).`, yearEndObserved, rows);
 
 export type FactCubeInput = Omit<CubeDef, 'userKey' | 'joins'>;
 
@@ -36,7 +45,10 @@ export function historyCube(def: HistoryCubeInput): CubeDef {
   const { itemIds, drillColumns, ...cube } = def;
   return factCube({
     ...cube,
-    measures: { learners: distinctLearners('Learners with at least one record.'), ...cube.measures },
+    measures: {
+      learners: knownLearners('Learners with at least one record at the fiscal year end. Empty for a fiscal year that ended before the first load (completions only).', yearEndObserved),
+      ...cube.measures,
+    },
     dimensions: {
       fiscalYear: column('number', 'Fiscal year', 'Named by the calendar year in which it ends.', 'fiscal_year'),
       isYearClosed: column('boolean', 'Year closed', 'False for the current fiscal year so far.', 'is_year_closed'),
@@ -50,7 +62,7 @@ export function historyCube(def: HistoryCubeInput): CubeDef {
       yearEndNote: dimension(
         'string',
         'Year end note',
-        `Why a year's rates are empty ("${COMPLETIONS_ONLY_NOTE}"); empty for a year a load observed.`,
+        `Why a year's rates and counts other than completions are empty ("${COMPLETIONS_ONLY_NOTE}"); empty for a year a load observed.`,
         (n) => `case when ${n.f}.year_end_basis = 'observed' then null else '${COMPLETIONS_ONLY_NOTE}' end`,
       ),
       ...cube.dimensions,

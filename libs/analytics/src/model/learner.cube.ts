@@ -63,7 +63,8 @@ const LEARNER_DIMENSIONS: Record<string, DimensionDef> = {
 };
 
 // Per-learner totals of the other facts, for "each of my reports with their overdue, expiring and
-// completed items": one aggregate per fact, joined on the learner, so nothing fans out.
+// completed items": one aggregate per fact, joined on the learner, so nothing fans out. Due and
+// expiring "in 30 days" are the build's day and the 29 after it, as the cubes' measures (dueWithin).
 const LEARNER_TOTALS: Record<string, JoinNode> = {
   course_totals: {
     table: (c) =>
@@ -74,7 +75,7 @@ const LEARNER_TOTALS: Record<string, JoinNode> = {
   program_totals: {
     table: (c) =>
       `(select user_key, count(case when is_complete then 1 end) as completed, count(case when is_overdue then 1 end) as overdue, ` +
-      `count(case when not is_complete and is_user_active and due_date_key >= ${c.asOfKey(0)} and due_date_key <= ${c.asOfKey(30)} then 1 end) as due_soon ` +
+      `count(case when not is_complete and is_user_active and due_date_key >= ${c.asOfKey(0)} and due_date_key <= ${c.asOfKey(29)} then 1 end) as due_soon ` +
       `from ${c.gold('fact_program_progress')} group by user_key)`,
     reads: { fact_program_progress: ['user_key', 'is_complete', 'is_overdue', 'is_user_active', 'due_date_key'] },
     on: (n) => `${n.program_totals}.user_key = ${n.f}.user_key`,
@@ -83,7 +84,7 @@ const LEARNER_TOTALS: Record<string, JoinNode> = {
     table: (c) =>
       `(select user_key, count(case when is_completed then 1 end) as completed, count(case when is_overdue then 1 end) as overdue, ` +
       `count(case when state = 'expired' then 1 end) as expired, ` +
-      `count(case when is_compliant and expires_date_key <= ${c.asOfKey(30)} then 1 end) as expiring ` +
+      `count(case when is_compliant and expires_date_key <= ${c.asOfKey(29)} then 1 end) as expiring ` +
       `from ${c.gold('fact_certification_progress')} group by user_key)`,
     reads: { fact_certification_progress: ['user_key', 'is_completed', 'is_overdue', 'state', 'is_compliant', 'expires_date_key'] },
     on: (n) => `${n.certification_totals}.user_key = ${n.f}.user_key`,
@@ -140,10 +141,10 @@ export const LEARNER: CubeDef = {
       'Programs and certifications overdue as at the build.',
       (n) => `coalesce(${n.program_totals}.overdue, 0) + coalesce(${n.certification_totals}.overdue, 0)`,
     ),
-    programsDueIn30Days: total('Programs due in 30 days', 'Programs not complete and due within 30 days of the build.', (n) => `${n.program_totals}.due_soon`),
+    programsDueIn30Days: total('Programs due in 30 days', 'Programs not complete and due in the next 30 days: the build\'s day and the 29 days after it.', (n) => `${n.program_totals}.due_soon`),
     expiringCertifications: total(
       'Certifications expiring in 30 days',
-      'Certifications valid at the build that expire within 30 days of it.',
+      'Certifications valid at the build that expire in the next 30 days: the build\'s day and the 29 days after it.',
       (n) => `${n.certification_totals}.expiring`,
     ),
     expiredCertifications: total('Expired certifications', 'Certifications whose state is expired.', (n) => `${n.certification_totals}.expired`),

@@ -19,6 +19,46 @@ export const countWhere = (title: string, description: string, rows: SqlOf): Mea
   return { title, description, format: 'integer', sql, rows, rollup: summedCount(sql) };
 };
 
+/**
+ * A count of the `known` rows (that are also `rows`, when given); null for a group that has rows but
+ * none known, where a count would read 0 for what is not known. Over no rows at all it is 0, as a count is.
+ */
+export const yearEndKnownCount = (title: string, description: string, known: SqlOf, rows?: SqlOf): MeasureDef => {
+  const counted: SqlOf = (n, c) => (rows ? `${known(n, c)} and ${rows(n, c)}` : known(n, c));
+  return {
+    title,
+    description,
+    format: 'integer',
+    sql: (n, c) => `case when count(*) > 0 and count(case when ${known(n, c)} then 1 end) = 0 then null else count(case when ${counted(n, c)} then 1 end) end`,
+    rows: counted,
+    rollup: {
+      parts: { n: (n, c) => `count(case when ${counted(n, c)} then 1 end)`, known: (n, c) => `count(case when ${known(n, c)} then 1 end)`, all: () => 'count(*)' },
+      combine: ({ total }) => `case when ${total('all')} > 0 and ${total('known')} = 0 then null else cast(${total('n')} as bigint) end`,
+    },
+  };
+};
+
+/** Learners with a `known` row; null for a group that has rows but none known (as yearEndKnownCount). */
+export const knownLearners = (description: string, known: SqlOf): MeasureDef => {
+  const sql: SqlOf = (n, c) =>
+    `case when count(*) > 0 and count(case when ${known(n, c)} then 1 end) = 0 then null ` +
+    `else count(distinct case when ${known(n, c)} and ${n.f}.user_key <> -1 then ${n.f}.user_key end) end`;
+  return {
+    title: 'Learners',
+    description,
+    format: 'integer',
+    sql,
+    rows: known,
+    drillsLearners: true,
+    // Exact, as every distinct count; a group with no rollup row counted none (0), one whose row holds null knows none.
+    rollup: {
+      parts: { v: sql, all: () => 'count(*)' },
+      combine: ({ one }) => `case when ${one('all')} is null then cast(0 as bigint) else ${one('v')} end`,
+      exact: true,
+    },
+  };
+};
+
 /** A value that does not add up across groups: kept only for a rollup whose rows are the query's groups. */
 export const exactly = (sql: SqlOf, zero?: string): MeasureRollup => ({
   parts: { v: sql },

@@ -1,4 +1,4 @@
-import { factCube, historyCube, yearEndRate } from './cube.util';
+import { factCube, historyCube, yearEndCount, yearEndRate } from './cube.util';
 import { average, column, count, countWhere, dateKey, dimension, distinctLearners, rate } from './measures.util';
 import type { DimensionDef, JoinNode, SqlOf } from './model.types';
 import { BY_ORGANISATION, historyRollups, periodRollups } from './rollups.util';
@@ -16,11 +16,15 @@ const PROGRAM_DIMENSIONS: Record<string, DimensionDef> = {
   ),
 };
 
-/** Not complete, due on or after the build's day and within `days` of it (inactive learners are never due, as never overdue). */
+/**
+ * Not complete and due in the next `days` days (inactive learners are never due, as never overdue).
+ * The next N days are the build's day and the N - 1 days after it, as the "Next 30 days" period is
+ * today and the 29 after, and "Last 30 days" today and the 29 before: the same words, the same days.
+ */
 const dueWithin =
   (days: number): SqlOf =>
   (n, c) =>
-    `not ${n.f}.is_complete and ${n.f}.is_user_active and ${n.f}.due_date_key >= ${c.asOfKey(0)} and ${n.f}.due_date_key <= ${c.asOfKey(days)}`;
+    `not ${n.f}.is_complete and ${n.f}.is_user_active and ${n.f}.due_date_key >= ${c.asOfKey(0)} and ${n.f}.due_date_key <= ${c.asOfKey(days - 1)}`;
 
 const ADDITIVE = ['count', 'completed', 'inProgress', 'notStarted', 'completionRate', 'overdue', 'overdueRate', 'dueIn30Days', 'averageDaysOverdue'];
 const BY_PROGRAM = ['Learner.isActive', 'ProgramProgress.programId', 'ProgramProgress.programName', 'ProgramProgress.status', 'ProgramProgress.isOverdue'];
@@ -46,7 +50,11 @@ export const PROGRAM_PROGRESS = factCube({
     completionRate: rate('Completion rate', 'Share of assignments complete.', (n) => `${n.f}.is_complete`),
     overdue: countWhere('Overdue', 'Not complete and past the due date as at the build (active learners).', (n) => `${n.f}.is_overdue`),
     overdueRate: rate('Overdue rate', 'Share of assignments overdue.', (n) => `${n.f}.is_overdue`),
-    dueIn30Days: countWhere('Due in 30 days', 'Not complete and due within 30 days of the build.', dueWithin(30)),
+    dueIn30Days: countWhere(
+      'Due in 30 days',
+      'Not complete and due in the next 30 days: the build\'s day and the 29 days after it, the days of the "Next 30 days" period.',
+      dueWithin(30),
+    ),
     averageDaysOverdue: average('Average days overdue', 'Over overdue assignments.', 'days', (n) => `${n.f}.days_overdue`, (n) => `${n.f}.is_overdue`),
   },
   dimensions: {
@@ -90,10 +98,10 @@ export const PROGRAM_HISTORY = historyCube({
   table: 'fact_program_history',
   nodes: { program: PROGRAM_NODE },
   measures: {
-    count: count('Assignments', 'Learner x program records at the fiscal year end.'),
+    count: yearEndCount('Assignments', 'Learner x program records at the fiscal year end.'),
     completed: countWhere('Completed', 'Complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
     completionRate: yearEndRate('Completion rate', 'Share of assignments complete at the fiscal year end.', (n) => `${n.f}.is_complete`),
-    overdue: countWhere('Overdue', 'Overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
+    overdue: yearEndCount('Overdue', 'Overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
     overdueRate: yearEndRate('Overdue rate', 'Share of assignments overdue at the fiscal year end.', (n) => `${n.f}.is_overdue`),
   },
   dimensions: {

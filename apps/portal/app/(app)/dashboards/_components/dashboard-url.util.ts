@@ -16,19 +16,23 @@ export const TREE_MEMBER = 'Learner.organisationTree';
 /** A member of a dashboard's period (a time dimension): 'CourseProgress.completedDate', 'LearningTime.date'. */
 export const isDateMember = (member: string) => /\.(\w*Date|date)$/.test(member);
 
-/** What a period's URL value may be besides a custom range 'YYYY-MM-DD..YYYY-MM-DD' (either end may be left open). */
+/**
+ * What a period's URL value may be besides a custom range 'YYYY-MM-DD..YYYY-MM-DD' (either end may be
+ * left open), with a caption of the days each keeps. The last and next N days are N days, today one
+ * of them: the days the measures "Due in 30 days" and "Expiring in 30/90 days" count from the build's day.
+ */
 export const PERIOD_PRESETS = [
-  { id: 'last-30-days', label: 'Last 30 days' },
-  { id: 'last-90-days', label: 'Last 90 days' },
-  { id: 'last-12-months', label: 'Last 12 months' },
-  { id: 'next-30-days', label: 'Next 30 days' },
-  { id: 'next-90-days', label: 'Next 90 days' },
-  { id: 'this-month', label: 'This month' },
-  { id: 'last-month', label: 'Last month' },
-  { id: 'this-fiscal-year', label: 'This fiscal year' },
-  { id: 'last-fiscal-year', label: 'Last fiscal year' },
-  { id: 'this-year', label: 'This calendar year' },
-  { id: 'last-year', label: 'Last calendar year' },
+  { id: 'last-30-days', label: 'Last 30 days', caption: 'Today and the 29 days before it' },
+  { id: 'last-90-days', label: 'Last 90 days', caption: 'Today and the 89 days before it' },
+  { id: 'last-12-months', label: 'Last 12 months', caption: 'From the day after this date a year ago to today' },
+  { id: 'next-30-days', label: 'Next 30 days', caption: 'Today and the 29 days after it, the days "Due in 30 days" and "Expiring in 30 days" count' },
+  { id: 'next-90-days', label: 'Next 90 days', caption: 'Today and the 89 days after it, the days "Expiring in 90 days" counts' },
+  { id: 'this-month', label: 'This month', caption: 'The calendar month of today' },
+  { id: 'last-month', label: 'Last month', caption: 'The calendar month before this one' },
+  { id: 'this-fiscal-year', label: 'This fiscal year', caption: "The organisation's fiscal year holding today" },
+  { id: 'last-fiscal-year', label: 'Last fiscal year', caption: "The organisation's fiscal year before this one" },
+  { id: 'this-year', label: 'This calendar year', caption: 'January to December of this year' },
+  { id: 'last-year', label: 'Last calendar year', caption: 'January to December of last year' },
 ] as const;
 
 /** What "today" and "fiscal year" mean for the periods in a URL: the day in the browser, the organisation's start month. */
@@ -73,6 +77,7 @@ export function periodRange(value: string, context: PeriodContext): [string, str
   const start = context.fiscalYearStartMonth - 1;
   const fiscalYear = month >= start ? y : y - 1;
   switch (value) {
+    // N days, today one of them, before or after it (the measures' "in the next 30 days" too).
     case 'last-30-days':
       return [iso(day(y, month, d - 29)), context.today];
     case 'last-90-days':
