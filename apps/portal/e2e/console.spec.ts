@@ -450,6 +450,25 @@ test.describe('explore', () => {
     await expectNoSeriousA11yViolations(page);
   });
 
+  for (const width of [1280, 390]) {
+    test(`the From and To days of a series fit their panel at ${width} px, each with its calendar button`, async ({ page, signIn }) => {
+      await page.setViewportSize({ width, height: 860 });
+      await signIn('admin');
+      const query = { measures: ['CourseProgress.completed'], timeDimension: { dimension: 'CourseProgress.completedDate', granularity: 'month', dateRange: ['2026-01-01', '2026-03-31'] } };
+      await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify(query), chart: 'table' }).toString()}`);
+      const to = page.getByLabel('Over time to');
+      await expect(to).toHaveValue('2026-03-31');
+      const panel = page.getByRole('group', { name: 'Over time' });
+      const box = (await panel.boundingBox())!;
+      for (const end of [page.getByLabel('Over time from'), to]) {
+        const input = (await end.boundingBox())!;
+        expect(input.x).toBeGreaterThanOrEqual(box.x);
+        expect(input.x + input.width).toBeLessThanOrEqual(box.x + box.width);
+      }
+      await panel.screenshot({ path: `/tmp/h-drill/explore-range-${width}.png` });
+    });
+  }
+
   test('a pie or bars of two groupings, a pie of dozens of slices or dozens of lines show the table instead, saying why; a line draws one line per value along the time', async ({ page, signIn }) => {
     await signIn('admin');
     const query = {

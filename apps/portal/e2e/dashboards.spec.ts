@@ -554,6 +554,124 @@ test.describe('dashboards', () => {
     await expect(page.getByTestId('drill-context')).toContainText(`Organisation: ${organisation}`);
   });
 
+  test("a click on one of a row's several bars lists the learners behind that bar's figure, not the whole row; its figure in the chart's table opens the same list by keyboard", async ({ page, signIn }) => {
+    await signIn('admin');
+    await page.goto('/dashboards/program-progress');
+    const byProgram = tile(page, 'by-program');
+    await expect(byProgram.locator('.recharts-bar-rectangle').first()).toBeVisible();
+    await byProgram.getByText('Data table').click();
+    const headers = await byProgram.locator('thead th').allTextContents();
+    const overdueAt = headers.findIndex((h) => h.startsWith('Overdue'));
+    expect(overdueAt).toBeGreaterThan(0);
+    // The first program drawn (the most overdue) and its Overdue figure as the chart's table gives it.
+    const firstRow = byProgram.locator('tbody tr').first();
+    const program = (await firstRow.locator('th').textContent())!;
+    const overdue = (await firstRow.locator('th, td').nth(overdueAt).textContent())!.trim();
+    expect(Number(overdue.replace(/\D/g, ''))).toBeGreaterThan(0);
+
+    // The Overdue series is drawn first: its first bar is the first program's.
+    await byProgram.locator('.recharts-bar').first().locator('.recharts-bar-rectangle').first().click();
+    await expect(page).toHaveURL(/\/dashboards\/program-progress\/learners\?.*measure=ProgramProgress\.overdue/);
+    await expect(page.getByTestId('drill-context')).toContainText('Overdue and due soon by program · Overdue · ');
+    await expect(page.getByTestId('drill-context')).toContainText(program);
+    await expect(page.getByTestId('drill-total').locator('strong')).toHaveText(overdue);
+
+    // The row's own link lists every assignment of the program: more than the bar counts.
+    await page.getByRole('link', { name: /Back to Program progress/ }).click();
+    const again = tile(page, 'by-program');
+    await again.getByText('Data table').click();
+    await again.getByRole('link', { name: `Learners for ${program}`, exact: true }).click();
+    await expect(page.getByTestId('drill-total')).toBeVisible();
+    const whole = (await page.getByTestId('drill-total').locator('strong').textContent())!;
+    expect(Number(whole.replace(/\D/g, ''))).toBeGreaterThan(Number(overdue.replace(/\D/g, '')));
+
+    // By keyboard: the Overdue figure in the table is a link to the same list as the bar.
+    await page.getByRole('link', { name: /Back to Program progress/ }).click();
+    const table = tile(page, 'by-program');
+    await table.getByText('Data table').click();
+    const figure = table.getByRole('link', { name: `Overdue for ${program}: ${overdue}, open the learners` });
+    await figure.focus();
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/measure=ProgramProgress\.overdue/);
+    await expect(page.getByTestId('drill-total').locator('strong')).toHaveText(overdue);
+  });
+
+  test('a chart of two measures names both colours above its bars, in sight without scrolling, even when its bars scroll in the tile', async ({ page, signIn }) => {
+    await signIn('admin');
+    await page.goto('/dashboards/program-progress');
+    const byOrganisation = tile(page, 'by-organisation');
+    await expect(byOrganisation.locator('.recharts-bar-rectangle').first()).toBeVisible();
+    await byOrganisation.scrollIntoViewIfNeeded();
+    const items = byOrganisation.locator('.recharts-legend-item');
+    await expect(items).toHaveCount(2);
+    await expect(byOrganisation.locator('.recharts-legend-item-text')).toHaveText([/\w/, /\w/]);
+    for (const item of await items.all()) await expect(item).toBeInViewport();
+    // Above the bars and outside any box they scroll in: nothing to scroll to read it.
+    const legend = (await byOrganisation.locator('.recharts-legend-wrapper').boundingBox())!;
+    const bars = (await byOrganisation.locator('.recharts-wrapper').boundingBox())!;
+    expect(legend.y + legend.height).toBeLessThanOrEqual(bars.y + 1);
+    await expect(byOrganisation.locator('.chart-scroll .recharts-legend-wrapper')).toHaveCount(0);
+  });
+
+  test("what a figure counts is a button away beside its name, in the headline figures and in a table's headers", async ({ page, signIn }) => {
+    await signIn('admin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Learning activity' }).click();
+    const seminars = tile(page, 'seminar-summary');
+    const attendance = seminars.getByRole('button', { name: 'What Attendance rate means' });
+    await expect(attendance).toHaveAttribute('aria-expanded', 'false');
+    await attendance.focus();
+    await page.keyboard.press('Enter');
+    await expect(attendance).toHaveAttribute('aria-expanded', 'true');
+    await expect(seminars.getByRole('note')).toHaveText('Attendance rate: Attended over attended plus no-shows.');
+    await page.keyboard.press('Escape');
+    await expect(seminars.getByRole('note')).toBeHidden();
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Course completion' }).click();
+    const courses = tile(page, 'by-course');
+    await expect(courses.getByRole('table')).toBeVisible();
+    await courses.getByRole('button', { name: 'What Completion rate means' }).click();
+    await expect(courses.getByRole('note').filter({ hasText: 'Completion rate:' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+  });
+
+  test("a list of learners says every filter and the reach that shaped it, as the filter bar names them", async ({ page, signIn }) => {
+    await signIn('admin');
+    await page.goto('/dashboards/course-completion?CourseProgress.courseType=seminar&CourseProgress.completedDate=last-12-months&inactive=include');
+    await tile(page, 'summary').getByRole('link', { name: /^Completed: .*open the learners$/ }).click();
+    const context = page.getByTestId('drill-context');
+    await expect(context).toContainText('Course completion · Completed');
+    await expect(context).toContainText('Completed: ');
+    await expect(context).toContainText('Course type: Seminar');
+    await expect(context).toContainText('Inactive learners included');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn('manager');
+    await page.goto('/dashboards/course-completion?CourseProgress.courseType=seminar&reach=direct');
+    await tile(page, 'summary').getByRole('link', { name: /^Enrolments: .*open the learners$/ }).click();
+    await expect(context).toContainText('Course type: Seminar');
+    await expect(context).toContainText('Direct reports only');
+  });
+
+  test('a link to a list asking for a figure the chart does not have says so plainly and leads back to the dashboard', async ({ page, signIn }) => {
+    await signIn('admin');
+    const link = new URLSearchParams({ tile: 'by-course', cell: '{}', measure: 'CourseProgress.bogus' });
+    await page.goto(`/dashboards/course-completion/learners?${link.toString()}`);
+    const alert = page.getByRole('alert').filter({ hasText: 'This link' });
+    await expect(alert).toContainText('This link asks for a figure this chart does not have; open the chart again and choose a cell.');
+    await expect(alert).not.toContainText('CourseProgress');
+    await alert.getByRole('link', { name: 'Back to Course completion' }).click();
+    await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
+  });
+
+  test("My team says whose learners it lists: an org admin's are everyone, not a manager's reports", async ({ page, signIn }) => {
+    await signIn('admin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My team' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'My team' })).toBeVisible();
+    const lede = page.locator('.dashboard-head .lede');
+    await expect(lede).toContainText('an administrator everyone in the organisation');
+    await expect(lede).not.toHaveText(/^A manager's reports/);
+  });
+
   test("a click on a line's point opens the learners behind that month, as its table's link does", async ({ page, signIn }) => {
     await signIn('admin');
     const byMonth = tile(page, 'completions-by-month');
@@ -577,6 +695,25 @@ test.describe('dashboards', () => {
     await tile(page, 'completions-by-month').getByRole('link', { name: `Learners for ${months[1]}` }).click();
     await expect(page.getByTestId('drill-context')).toContainText(months[1]);
     await expect(page.getByTestId('drill-total')).toHaveText(fromPoint!);
+  });
+
+  test("a click on a point of a chart of several lines opens the learners behind that line's figure for that year", async ({ page, signIn }) => {
+    await signIn('admin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Fiscal-year history' }).click();
+    const courses = tile(page, 'courses');
+    await expect(courses.locator('.recharts-line').first()).toBeVisible();
+    await courses.getByText('Data table').click();
+    const year = (await courses.locator('tbody th').first().textContent())!;
+    // Over the first year's point the tooltip's enlarged dots show, one a line: the one on top opens its line's list.
+    const dot = courses.locator('.recharts-line-dots').first().locator('.recharts-line-dot').first();
+    const box = (await dot.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await courses.locator('.recharts-active-dot circle').last().click();
+    await expect(page).toHaveURL(/\/dashboards\/fiscal-year-history\/learners\?.*measure=CourseHistory\.(completed|count)/);
+    const measure = new URL(page.url()).searchParams.get('measure')!;
+    const title = measure.endsWith('.completed') ? 'Completed' : 'Enrolments';
+    await expect(page.getByTestId('drill-context')).toContainText(`Course completion by fiscal year · ${title} · `);
+    await expect(page.getByTestId('drill-context')).toContainText(year);
   });
 
   test('learning hours by month run along the months, one line per source', async ({ page, signIn }) => {
@@ -909,10 +1046,20 @@ test.describe('on a phone', () => {
     const names = (await bars.locator('.recharts-yAxis').boundingBox())!;
     const chart = (await bars.locator('svg.recharts-surface').first().boundingBox())!;
     expect(names.width).toBeLessThan(chart.width / 2);
-    // The pie's legend sits under it, not over it.
+    // The pie's legend sits above it, not over it.
     const pie = tile(page, 'by-status');
     const slices = (await pie.locator('.recharts-pie').boundingBox())!;
     const legend = (await pie.locator('.recharts-legend-wrapper').boundingBox())!;
-    expect(slices.y + slices.height).toBeLessThanOrEqual(legend.y + 1);
+    expect(legend.y + legend.height).toBeLessThanOrEqual(slices.y + 1);
+  });
+
+  test("a list of learners shows first, beside each learner, the figure it was opened from", async ({ page, signIn }) => {
+    await signIn('manager');
+    await tile(page, 'summary').getByRole('link', { name: /^Overdue items: .*open the learners$/ }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Learners' })).toBeVisible();
+    const headers = page.getByRole('table').locator('thead th');
+    await expect(headers.first()).toHaveText(/^Learner\b/);
+    await expect(headers.nth(1)).toHaveText(/^Overdue items/);
+    await expect(headers.nth(1)).toBeInViewport();
   });
 });

@@ -196,7 +196,7 @@ const DEFINITIONS: DashboardDefinition[] = [
   {
     id: 'my-team',
     title: 'My team',
-    description: "A manager's reports, each with their overdue, expiring and completed items.",
+    description: 'The learners you see, each with their overdue, expiring and completed items: a manager their reports, an administrator everyone in the organisation.',
     tiles: [
       tile('summary', 'My team', 'kpi', { measures: members('Learner', 'count', 'overdueItems', 'expiringCertifications', 'completedItems') }),
       tile('reports', 'Reports', 'table', {

@@ -6,6 +6,7 @@ import { Bar, BarChart, CartesianGrid, Cell as ShapeCell, Legend, Line, LineChar
 import type { ValueTone } from '@/generated/browser/graphql';
 import { dimensionColumns, measureColumns, queryOf, rowsOf, type AnalyticsQueryInput, type Cell, type Column, type Reach, type Row, type Tile } from './analytics.types';
 import { DataTable, sortRows, type SortState } from './data-table';
+import { useDefinitions } from './definition';
 import { ExportButtons } from './export-buttons';
 import { formatCell, formatShare, PERIOD_NAMES } from './format.util';
 
@@ -61,7 +62,8 @@ function inCodeOrder(rows: Row[], column: Column): Row[] {
 interface ChartTileProps {
   tile: Tile;
   locale?: string;
-  drillHref: (row: Row) => string;
+  /** The list behind a row's figure of `measure` (a bar, a point); without one, behind the whole row. */
+  drillHref: (row: Row, measure?: string) => string;
   /**
    * A dashboard's chart: what its export of every row is named after and scoped to (the dashboard's
    * title and the caller's reach) when it is cut. Explore says so of its answers itself.
@@ -80,6 +82,7 @@ export function ChartTile({ tile, locale, drillHref, cut }: ChartTileProps) {
   const measures = measureColumns(tile);
   const [sort, setSort] = useState<SortState | null>(null);
   const sorted = useMemo(() => sortRows(rows, sort), [rows, sort]);
+  const definitions = useDefinitions();
   // One axis per chart: the measures sharing the first one's format (a rate is not drawn on a count's
   // scale). When those are empty on every row (a fiscal year before the first load has counts and no
   // rates), the next format that has figures is drawn, and a note says so, rather than an empty chart.
@@ -98,9 +101,12 @@ export function ChartTile({ tile, locale, drillHref, cut }: ChartTileProps) {
   const series = dims.find((d) => d !== category && splitsPoints(rows, category, d));
   // What the other dimensions say of some points (why a year has no rates), said beside the chart too.
   const notes = category ? pointNotes(rows, category, dims.filter((d) => d !== category && d !== series), locale) : [];
-  const open = (row: Row | undefined) => {
-    if (tile.drill && row) router.push(drillHref(row));
+  // The bar or point clicked is one measure's figure: its list is that measure's rows, not the whole row's.
+  const open = (row: Row | undefined, measure: string) => {
+    if (tile.drill && row) router.push(drillHref(row, measure));
   };
+  // Drawn outside the chart's scrolling box, above it, so every colour is named however far the bars run.
+  const [legend, setLegend] = useState<HTMLDivElement | null>(null);
   const tableColumns = [...dims, ...measures];
   const partials = category ? partialPointsOf(tile, category, locale) : [];
   // One tile's hatch patterns must not answer another tile's url(#...) on the same page.
@@ -109,9 +115,10 @@ export function ChartTile({ tile, locale, drillHref, cut }: ChartTileProps) {
   return (
     <figure className="chart-figure">
       <div className="chart" aria-hidden={rows.length === 0 ? true : undefined}>
+        <div className="chart-legend" ref={setLegend} />
         {category && plotted.length > 0 ? (
           <ChartFrame height={chartHeight(tile, rows, category, plotted)} title={tile.title}>
-            {renderChart(tile, rows, category, series, plotted, locale, open, partials, hatchId)}
+            {renderChart(tile, rows, category, series, plotted, locale, open, partials, hatchId, legend)}
           </ChartFrame>
         ) : null}
       </div>
@@ -145,6 +152,8 @@ export function ChartTile({ tile, locale, drillHref, cut }: ChartTileProps) {
           sort={sort}
           onSort={setSort}
           drillHref={tile.drill ? drillHref : undefined}
+          measures={measures}
+          definitions={definitions}
         />
       </details>
     </figure>
@@ -346,10 +355,13 @@ function renderChart(
   series: Column | undefined,
   plotted: Column[],
   locale: string | undefined,
-  open: (row: Row | undefined) => void,
+  open: (row: Row | undefined, measure: string) => void,
   partials: readonly PartialPoint[],
   hatchId: string,
+  legend: HTMLElement | null,
 ) {
+  // Null until the tile's legend box is in the page: recharts then draws the legend in the chart.
+  const portal = legend ?? undefined;
   const format = (value: unknown, column: Column) => formatCell(value as Row[string], column, locale);
   const tick = (value: unknown, column: Column) => formatCell(value as Row[string], column, locale, 'axis');
   const label = (row: Row) => format(row[category.key], category);
@@ -371,7 +383,7 @@ function renderChart(
           nameKey="name"
           outerRadius="80%"
           isAnimationActive={false}
-          onClick={(entry) => open((entry as { payload?: { row?: Row } }).payload?.row)}
+          onClick={(entry) => open((entry as { payload?: { row?: Row } }).payload?.row, measure.member)}
           style={clickable}
         >
           {data.map((slice, i) => (
@@ -381,6 +393,7 @@ function renderChart(
         <Tooltip formatter={(value) => format(value, measure)} />
         {/* The slices' order (a coded dimension's: Red, Amber, Green), not the labels' alphabet. */}
         <Legend
+          portal={portal}
           itemSorter={inOrderOf(data.map((slice) => slice.name))}
           formatter={(name: string) => (
             <>
@@ -418,7 +431,7 @@ function renderChart(
           <XAxis dataKey="name" />
           <YAxis tickFormatter={(v) => tick(v, measure)} width={70} />
           <Tooltip content={(props) => <LineTooltip active={props.active} payload={props.payload} label={props.label} partials={partials} format={(value) => format(value, measure)} />} />
-          <Legend itemSorter={inOrderOf(names)} />
+          <Legend portal={portal} itemSorter={inOrderOf(names)} />
           {names.map((name, i) => (
             <Line key={name} type="monotone" dataKey={name} stroke={colourOf(i)} dot={false} isAnimationActive={false} />
           ))}
@@ -432,15 +445,22 @@ function renderChart(
     // A click anywhere over a point's month (or year) opens the learners behind it, as a bar's does:
     // the point the tooltip shows, so the target is the column under the pointer, not a 6 px dot.
     const pointAt = (state: { activeTooltipIndex?: unknown }) => points[Number(state.activeTooltipIndex)]?.row;
+    // With several lines, the month alone does not say whose figure was meant: the point under the
+    // pointer (the enlarged dot the tooltip shows) opens its own line's list.
+    const onePoint = plotted.length === 1 ? plotted[0].member : undefined;
     return (
-      <LineChart data={splitAtPartial(points, plotted.map((m) => m.key), partialAt)} onClick={(state) => open(pointAt(state))} style={clickable}>
+      <LineChart
+        data={splitAtPartial(points, plotted.map((m) => m.key), partialAt)}
+        onClick={onePoint ? (state) => open(pointAt(state), onePoint) : undefined}
+        style={clickable}
+      >
         <CartesianGrid strokeDasharray="3 3" stroke="#d5d9e0" />
         <XAxis dataKey="name" />
         <YAxis tickFormatter={(v) => tick(v, plotted[0])} width={70} />
         <Tooltip
           content={(props) => <LineTooltip active={props.active} payload={props.payload} label={props.label} partials={partials} format={(value, key) => format(value, measureOf(key))} />}
         />
-        <Legend itemSorter={inOrderOf(plotted.map((m) => m.title))} />
+        <Legend portal={portal} itemSorter={inOrderOf(plotted.map((m) => m.title))} />
         {plotted.map((m, i) => (
           <Line
             key={m.key}
@@ -450,6 +470,7 @@ function renderChart(
             stroke={PALETTE[i % PALETTE.length]}
             strokeWidth={measureLineWidth(i, plotted.length)}
             isAnimationActive={false}
+            activeDot={onePoint ? true : (dot: ActiveDot) => <circle cx={dot.cx} cy={dot.cy} r={6} fill={dot.fill} stroke="#fff" strokeWidth={2} style={clickable} onClick={() => open(dot.payload?.row, m.member)} />}
           />
         ))}
         {partialAt.length > 0
@@ -491,7 +512,7 @@ function renderChart(
         }}
         formatter={(value, _name, item) => format(value, plotted.find((m) => m.key === item.dataKey) ?? plotted[0])}
       />
-      {plotted.length > 1 ? <Legend itemSorter={inOrderOf(plotted.map((m) => m.title))} /> : null}
+      {plotted.length > 1 ? <Legend portal={portal} itemSorter={inOrderOf(plotted.map((m) => m.title))} /> : null}
       {plotted.map((m, i) => (
         <Bar
           key={m.key}
@@ -499,7 +520,7 @@ function renderChart(
           name={m.title}
           fill={PALETTE[i % PALETTE.length]}
           isAnimationActive={false}
-          onClick={(entry) => open((entry as { payload?: { row?: Row } }).payload?.row)}
+          onClick={(entry) => open((entry as { payload?: { row?: Row } }).payload?.row, m.member)}
           style={clickable}
         >
           {partialAt.length > 0
@@ -515,6 +536,14 @@ function renderChart(
       ))}
     </BarChart>
   );
+}
+
+/** What recharts gives a line's enlarged dot under the pointer: where to draw it, and its point. */
+interface ActiveDot {
+  cx?: number;
+  cy?: number;
+  fill?: string;
+  payload?: { row?: Row };
 }
 
 /** Past this height (px) a chart scrolls inside its tile, so one tile of many names does not stretch its row of the grid. */

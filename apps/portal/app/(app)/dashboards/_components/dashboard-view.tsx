@@ -189,9 +189,9 @@ export function DashboardView({ id, isManager, isAdmin = false }: { id: string; 
               ) : tile.chart === 'kpi' ? (
                 <KpiTile tile={tile} locale={locale} drillHref={(measure) => learnersHref(tile, {}, measure)} />
               ) : tile.chart === 'table' ? (
-                <TableTile tile={tile} dashboardTitle={dashboard.title} locale={locale} reach={reach} drillHref={(row) => learnersHref(tile, cellOf(tile, row))} />
+                <TableTile tile={tile} dashboardTitle={dashboard.title} locale={locale} reach={reach} drillHref={(row, measure) => learnersHref(tile, cellOf(tile, row), measure)} />
               ) : (
-                <ChartTile tile={tile} locale={locale} cut={{ exportLabel: dashboard.title, reach }} drillHref={(row) => learnersHref(tile, cellOf(tile, row))} />
+                <ChartTile tile={tile} locale={locale} cut={{ exportLabel: dashboard.title, reach }} drillHref={(row, measure) => learnersHref(tile, cellOf(tile, row), measure)} />
               )}
             </section>
           ))}

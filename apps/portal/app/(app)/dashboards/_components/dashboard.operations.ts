@@ -108,3 +108,18 @@ export const DrillQuery = graphql(`
     }
   }
 `);
+
+/** Each measure's definition, shown beside its name on the dashboards (the model's description). */
+export const MeasureDefinitionsQuery = graphql(`
+  query MeasureDefinitions {
+    meta {
+      cubes {
+        name
+        measures {
+          name
+          description
+        }
+      }
+    }
+  }
+`);

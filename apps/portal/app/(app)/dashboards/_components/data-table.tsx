@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { useMemo, useState, type ReactNode } from 'react';
 import type { Column, Row } from './analytics.types';
+import { Definition, type Definitions } from './definition';
 import { formatCell } from './format.util';
 
 export interface SortState {
@@ -60,8 +61,15 @@ interface DataTableProps {
   /** Without these the headers are plain: a list paged by the server cannot be sorted in the browser. */
   sort?: SortState | null;
   onSort?: (sort: SortState) => void;
-  /** The drill list a row opens, when the table's rows can be drilled. */
-  drillHref?: (row: Row) => string;
+  /** The drill list a row opens (of one measure's figure, when given), when the table's rows can be drilled. */
+  drillHref?: (row: Row, measure?: string) => string;
+  /**
+   * The table's measure columns, when its rows are drilled: a table of one measure opens that
+   * measure's list from each row; one of several opens each count's own list from its cell.
+   */
+  measures?: readonly Column[];
+  /** What each measure counts, shown behind a button beside its header. */
+  definitions?: Definitions;
   /** Pages through the rows in the browser; a drill list pages on the server instead. */
   paginate?: boolean;
   /** `rows` are one page of a longer list the server pages (a table tile): the pager asks the owner for another. */
@@ -100,7 +108,7 @@ function serverPager({ page, pageSize, total, hasMore, onPage }: ServerPage, sho
  * A table of an answer: sortable by any column (keyboard: the header buttons), paginated (in the
  * browser, or by the server for a table tile), each row drillable.
  */
-export function DataTable({ caption, columns, rows, locale, sort, onSort, drillHref, paginate = true, serverPage, footer, total }: DataTableProps) {
+export function DataTable({ caption, columns, rows, locale, sort, onSort, drillHref, measures = [], definitions, paginate = true, serverPage, footer, total }: DataTableProps) {
   const [page, setPage] = useState(0);
   const browserPaged = paginate && !serverPage;
   const pages = browserPaged ? Math.max(1, Math.ceil(rows.length / PAGE_SIZE)) : 1;
@@ -120,6 +128,11 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
         }
       : null;
   const count = (n: number) => n.toLocaleString(locale);
+  // One measure: the row's link is its figure's list. Several: the row's link lists every record of
+  // the row, and each count opens its own (a rate or an average has no list of its own).
+  const rowMeasure = measures.length === 1 ? measures[0].member : undefined;
+  const cellDrills = new Set(measures.length > 1 ? measures.filter((m) => m.format === 'integer').map((m) => m.key) : []);
+  const rowName = (row: Row) => formatCell(row[columns[0].key], columns[0], locale);
 
   function toggle(key: string) {
     onSort?.({ key, direction: sort?.key === key && sort.direction === 'asc' ? 'desc' : 'asc' });
@@ -149,6 +162,7 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
                 ) : (
                   <span className="plain-header">{c.title}</span>
                 )}
+                <Definition term={c.title} text={definitions?.get(c.member)} />
               </th>
             ))}
             {drillHref ? (
@@ -168,14 +182,20 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
                   </th>
                 ) : (
                   <td key={c.key} className={c.type === 'number' ? 'num' : undefined}>
-                    {formatCell(row[c.key], c, locale)}
+                    {drillHref && cellDrills.has(c.key) && Number(row[c.key] ?? 0) > 0 ? (
+                      <Link href={drillHref(row, c.member)} aria-label={`${c.title} for ${rowName(row)}: ${formatCell(row[c.key], c, locale)}, open the learners`}>
+                        {formatCell(row[c.key], c, locale)}
+                      </Link>
+                    ) : (
+                      formatCell(row[c.key], c, locale)
+                    )}
                   </td>
                 ),
               )}
               {drillHref ? (
                 <td className="drill-cell">
-                  <Link href={drillHref(row)} className="drill-link">
-                    Learners<span className="visually-hidden"> for {formatCell(row[columns[0].key], columns[0], locale)}</span>
+                  <Link href={drillHref(row, rowMeasure)} className="drill-link">
+                    Learners<span className="visually-hidden"> for {rowName(row)}</span>
                   </Link>
                 </td>
               ) : null}

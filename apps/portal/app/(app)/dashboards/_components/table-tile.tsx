@@ -4,8 +4,9 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
-import { queryOf, rowsOf, type AnalyticsQueryInput, type Reach, type Row, type Tile } from './analytics.types';
+import { measureColumns, queryOf, rowsOf, type AnalyticsQueryInput, type Reach, type Row, type Tile } from './analytics.types';
 import { DataTable, PAGE_SIZES, type SortState } from './data-table';
+import { useDefinitions } from './definition';
 import { AnalyticsRowsQuery } from './dashboard.operations';
 import { hrefWith } from './dashboard-url.util';
 import { ExportButtons } from './export-buttons';
@@ -28,8 +29,9 @@ export function TableTile({
   dashboardTitle: string;
   locale?: string;
   reach: Reach;
-  drillHref: (row: Row) => string;
+  drillHref: (row: Row, measure?: string) => string;
 }) {
+  const definitions = useDefinitions();
   const base = queryOf(tile);
   // "Rows per page": the tile's own size until another is chosen, then the one chosen last in this
   // browser (kept across filter changes, dashboards and visits).
@@ -106,6 +108,8 @@ export function TableTile({
             : undefined
         }
         drillHref={tile.drill ? drillHref : undefined}
+        measures={measureColumns(tile)}
+        definitions={definitions}
         footer={<ExportButtons label={`${dashboardTitle} ${tile.title}`} request={{ query: whole, reach }} />}
       />
       {fetched.error ? (
