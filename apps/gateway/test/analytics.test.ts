@@ -540,57 +540,112 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect(board.tiles.summary!.result.rows[0]).toMatchObject({ 'CourseProgress.count': 0 });
     });
 
-    it("organisations lists the organisations each caller's learners sit in and every one above them, a parent before its children", async () => {
-      interface Org { id: number; name: string; path: string; depth: number; learners: number }
+    describe('organisations', () => {
+      interface Org { id: number; name: string; path: string; depth: number; learners: number; selectable: boolean }
+      interface Expected { own: Map<number, number>; all: { organisation_id: number; name: string; path: string; depth: number }[] }
       // Written here from gold: the organisations of the caller's learners, then every one on their paths.
-      const expectedFor = async (learnersSql: string, params: unknown[] = []): Promise<Org[]> => {
-        const own = await sql<{ organisation_id: number; path: string; n: number }>(
+      const learnersOf = async (learnersSql: string, params: unknown[] = []): Promise<Expected> => {
+        const own = await sql<{ organisation_id: number; n: number }>(
           acme,
-          `select o.organisation_id, o.path, count(*) as n from (${learnersSql}) s join gold.dim_user u on u.user_id = s.user_id and u.user_key <> -1
-           join gold.dim_organisation o on o.organisation_key = u.organisation_key where o.organisation_key > 0 group by o.organisation_id, o.path`,
+          `select o.organisation_id, count(*) as n from (${learnersSql}) s join gold.dim_user u on u.user_id = s.user_id and u.user_key <> -1
+           join gold.dim_organisation o on o.organisation_key = u.organisation_key where o.organisation_key > 0 group by o.organisation_id`,
           params,
         );
-        const learners = new Map(own.map((r) => [Number(r.organisation_id), Number(r.n)]));
-        const onPaths = new Set(own.flatMap((r) => r.path.split('/').filter(Boolean).map(Number)));
         const all = await sql<{ organisation_id: number; name: string; path: string; depth: number }>(acme, 'select organisation_id, label as name, path, depth from gold.dim_organisation where organisation_key > 0');
+        return { own: new Map(own.map((r) => [Number(r.organisation_id), Number(r.n)])), all };
+      };
+      /** The organisations listed for those learners; `withinReach` says which the caller may choose. */
+      const expectedFor = ({ own, all }: Expected, withinReach: (org: { id: number; path: string; learners: number }) => boolean): Org[] => {
+        const pathOf = new Map(all.map((r) => [Number(r.organisation_id), r.path]));
+        const onPaths = new Set([...own.keys()].flatMap((id) => pathOf.get(id)!.split('/').filter(Boolean).map(Number)));
         return all
           .filter((r) => onPaths.has(Number(r.organisation_id)))
-          .map((r) => ({ id: Number(r.organisation_id), name: r.name, path: r.path, depth: Number(r.depth), learners: learners.get(Number(r.organisation_id)) ?? 0 }));
+          .map((r) => {
+            const org = { id: Number(r.organisation_id), name: r.name, path: r.path, depth: Number(r.depth), learners: own.get(Number(r.organisation_id)) ?? 0 };
+            return { ...org, selectable: withinReach(org) };
+          });
       };
-      const listed = async (who: string): Promise<Org[]> => {
-        const reply = await graphql<{ organisations: Org[] }>(app, '{ organisations { id name path depth learners } }', as(who));
+      /** Within a granted organisation's subtree: it, or below it. */
+      const under = (grantPaths: string[]) => (org: { path: string }) => grantPaths.some((g) => org.path === g || org.path.startsWith(`${g}/`));
+      const pathsOf = async (organisationIds: number[]) =>
+        (await sql<{ path: string }>(acme, `select path from gold.dim_organisation where organisation_id in (${organisationIds.map(() => '?').join(', ')})`, organisationIds)).map((r) => r.path);
+      const reportsSql = (relationships: string) =>
+        `select u.user_id from gold.dim_manager_relationship r join gold.dim_user m on m.user_key = r.manager_user_key
+         join gold.dim_user u on u.user_key = r.user_key where m.user_id = ? and r.relationship in (${relationships})`;
+      const grantedSql = `select u.user_id from gold.dim_user u join gold.dim_organisation o on o.organisation_key = u.organisation_key
+         join gold.dim_organisation g on o.path = g.path or o.path like g.path || '/%' where g.organisation_id = ?`;
+
+      const listed = async (who: string, reach?: 'all' | 'direct'): Promise<Org[]> => {
+        const reply = await graphql<{ organisations: Org[] }>(app, 'query ($reach: Reach) { organisations(reach: $reach) { id name path depth learners selectable } }', as(who), reach ? { reach } : {});
         expect(reply.body.errors).toBeUndefined();
         const list = reply.body.data!.organisations;
         // Hierarchy order: each one's parent before it, and everything under it right after it.
         list.forEach((org, i) => {
           const parent = org.path.slice(0, org.path.lastIndexOf('/'));
           if (parent) expect(list.slice(0, i).map((o) => o.path)).toContain(parent);
-          const under = list.map((o, j) => (o.path.startsWith(`${org.path}/`) ? j : -1)).filter((j) => j >= 0);
-          expect(under).toEqual(under.map((_, k) => i + 1 + k));
+          const below = list.map((o, j) => (o.path.startsWith(`${org.path}/`) ? j : -1)).filter((j) => j >= 0);
+          expect(below).toEqual(below.map((_, k) => i + 1 + k));
         });
         return list;
       };
       const byId = (list: Org[]) => [...list].sort((a, b) => a.id - b.id);
 
-      const everyone = await expectedFor('select user_id from gold.dim_user');
-      expect(byId(await listed('acmeAdmin'))).toEqual(byId(everyone));
-      const reports = await expectedFor(
-        `select u.user_id from gold.dim_manager_relationship r join gold.dim_user m on m.user_key = r.manager_user_key
-         join gold.dim_user u on u.user_key = r.user_key where m.user_id = ? and r.relationship in ('direct', 'indirect')`,
-        [managerUserId],
-      );
-      // An organisation above the manager's reports with none of them in it is listed, with 0 learners.
-      expect(reports.some((o) => o.learners === 0)).toBe(true);
-      expect(byId(await listed('manager'))).toEqual(byId(reports));
-      const granted = await expectedFor(
-        `select u.user_id from gold.dim_user u join gold.dim_organisation o on o.organisation_key = u.organisation_key
-         join gold.dim_organisation g on o.path = g.path or o.path like g.path || '/%' where g.organisation_id = ?`,
-        [grantedOrganisationId],
-      );
-      expect(byId(await listed('viewer'))).toEqual(byId(granted));
-      expect(await listed('nogrant')).toEqual([]);
-      // Another tenant's admin lists their own hierarchy, none of it from this one's.
-      expect((await listed('globexAdmin')).length).toBeGreaterThan(0);
+      it("lists the organisations each caller's learners sit in and every one above them, a parent before its children", async () => {
+        const everyone = expectedFor(await learnersOf('select user_id from gold.dim_user'), () => true);
+        expect(byId(await listed('acmeAdmin'))).toEqual(byId(everyone));
+        const reports = expectedFor(await learnersOf(reportsSql("'direct', 'indirect'"), [managerUserId]), (o) => o.learners > 0);
+        // An organisation above the manager's reports with none of them in it is listed, with 0 learners.
+        expect(reports.some((o) => o.learners === 0)).toBe(true);
+        expect(byId(await listed('manager'))).toEqual(byId(reports));
+        const granted = expectedFor(await learnersOf(grantedSql, [grantedOrganisationId]), under(await pathsOf([grantedOrganisationId])));
+        expect(byId(await listed('viewer'))).toEqual(byId(granted));
+        expect(await listed('nogrant')).toEqual([]);
+        // Another tenant's admin lists their own hierarchy, none of it from this one's.
+        expect((await listed('globexAdmin')).length).toBeGreaterThan(0);
+      });
+
+      it('a viewer granted a department may choose it and what is below it, and sees the company above it only as its heading', async () => {
+        // A department two levels down with learners below it, granted by the org admin as on the Users page.
+        const [department] = await sql<{ organisation_id: number; path: string }>(
+          acme,
+          `select g.organisation_id, g.path from gold.dim_organisation g join gold.dim_organisation o on o.path = g.path or o.path like g.path || '/%'
+           join gold.dim_user u on u.organisation_key = o.organisation_key
+           where g.organisation_key > 0 and g.depth = 2 and u.user_key <> -1
+           group by g.organisation_id, g.path having count(distinct o.organisation_key) > 1 order by count(distinct u.user_key) desc, g.organisation_id limit 1`,
+        );
+        const departmentId = Number(department!.organisation_id);
+        await new UserService(prisma).create({ email: 'department-viewer@acme.test', password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
+        const members = await graphql<{ users: { membershipId: string; email: string }[] }>(app, '{ users { membershipId email } }', as('acmeAdmin'));
+        const membershipId = members.body.data!.users.find((u) => u.email === 'department-viewer@acme.test')!.membershipId;
+        const granting = await graphql(app, `mutation { grantViewerOrganisations(membershipId: ${JSON.stringify(membershipId)}, organisationIds: [${departmentId}]) { organisationIds } }`, as('acmeAdmin'));
+        expect(granting.body.errors).toBeUndefined();
+        tokens.departmentViewer = await login('department-viewer@acme.test');
+
+        const list = await listed('departmentViewer');
+        expect(byId(list)).toEqual(byId(expectedFor(await learnersOf(grantedSql, [departmentId]), under([department!.path]))));
+        // The company above the department is there, so the tree reads, and cannot be chosen.
+        const top = list.find((o) => o.depth === 1)!;
+        expect(department!.path.startsWith(`${top.path}/`)).toBe(true);
+        expect(top).toMatchObject({ selectable: false, learners: 0 });
+        expect(list.filter((o) => o.selectable).map((o) => o.id)).toContain(departmentId);
+        expect(list.filter((o) => !o.selectable).every((o) => department!.path.startsWith(`${o.path}/`))).toBe(true);
+        // The org admin, granting, may still choose any organisation of the tenant.
+        expect((await listed('acmeAdmin')).every((o) => o.selectable)).toBe(true);
+      });
+
+      it('a manager may choose the organisations their reports sit in and those above some of them, and sees those above all of them only as headings; direct reports narrow both', async () => {
+        for (const [reach, relationships] of [['all', "'direct', 'indirect'"], ['direct', "'direct'"]] as const) {
+          const reports = await learnersOf(reportsSql(relationships), [managerUserId]);
+          const pathOf = new Map(reports.all.map((r) => [Number(r.organisation_id), r.path]));
+          const team = [...reports.own.values()].reduce((sum, n) => sum + n, 0);
+          // The manager's reports in the organisation or below it.
+          const below = (org: { path: string }) =>
+            [...reports.own].filter(([id]) => under([org.path])({ path: pathOf.get(id)! })).reduce((sum, [, n]) => sum + n, 0);
+          const expected = expectedFor(reports, (o) => o.learners > 0 || (below(o) > 0 && below(o) < team));
+          expect(expected.some((o) => !o.selectable)).toBe(true);
+          expect(byId(await listed('manager', reach))).toEqual(byId(expected));
+        }
+      });
     });
 
     it('a user of one tenant gets nothing of another, whatever ids or names they send', async () => {

@@ -414,6 +414,8 @@ test.describe('dashboards', () => {
     const listed = async () => (await tree.locator('option').allTextContents()).slice(1).map((label) => label.trim());
     await expect.poll(async () => (await listed()).length).toBeGreaterThan(0);
     const everyone = await listed();
+    // Those above the manager's reports are headings of the tree, not choices: the company is one.
+    await expect(tree.locator('option', { hasText: /^Northwind Group$/ })).toBeDisabled();
     await page.getByRole('form', { name: 'Filters' }).getByLabel('Reports').selectOption('direct');
     await expect(page).toHaveURL(/[?&]reach=direct(&|$)/);
     await expect.poll(async () => (await listed()).length).toBeLessThan(everyone.length);
@@ -433,6 +435,45 @@ test.describe('dashboards', () => {
       )
       .toEqual([]);
     expect((await listed()).length).toBeLessThan(everyone.length);
+  });
+
+  test('a viewer granted a division sees the company above it only as a heading, and a link to the company says the figures cover the division alone', async ({ page, world, signIn }) => {
+    const division = world.grantedDivision;
+    const companyId = Number(division.path.split('/')[1]);
+    await signIn('divisionViewer');
+    await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
+    const tree = page.getByLabel('Organisation and below', { exact: true });
+    // The company heads the tree, so the division reads as part of it, and cannot be chosen; the division can.
+    const company = tree.locator(`option[value="/${companyId}/"]`);
+    await expect(company).toHaveText('Northwind Group');
+    await expect(company).toBeDisabled();
+    const own = tree.locator(`option[value="/${division.id}/"]`);
+    await expect(own).toHaveText(`\u00a0\u00a0${division.name}`);
+    await expect(own).toBeEnabled();
+    const enrolments = tile(page, 'summary').locator('.kpi').filter({ has: page.locator('dt', { hasText: /^Enrolments$/ }) }).locator('dd');
+    await expect(enrolments).toHaveText(/^[1-9][\d,]*$/);
+    const unfiltered = (await enrolments.textContent())!;
+
+    // An old or a hand-edited link to the company: what it covers is said, and the figures are the division's as they were.
+    await page.goto(`/dashboards/course-completion?Learner.organisationTree=${encodeURIComponent(`/${companyId}/`)}`);
+    const said = `You see only ${division.name} and what is below it: the figures cover only those.`;
+    const treeField = page.locator('.field').filter({ has: tree });
+    await expect(page.getByRole('list', { name: 'Organisation and below: chosen' }).getByRole('listitem')).toHaveText(['Northwind Group (outside what you see)×']);
+    await expect(treeField.getByRole('status')).toHaveText(said);
+    // Chosen by the link, the company still heads the list, still not a choice.
+    await expect(company).toBeDisabled();
+    await expect(enrolments).toHaveText(unfiltered);
+    await expectNoSeriousA11yViolations(page);
+
+    // "Organisation" (the company's own learners alone) says the same; none of them is the viewer's to count.
+    await page.goto('/dashboards/course-completion?Learner.organisationName=Northwind+Group');
+    const nameField = page.locator('.field').filter({ has: page.getByLabel('Organisation', { exact: true }) });
+    await expect(page.getByRole('list', { name: 'Organisation: chosen' }).getByRole('listitem')).toHaveText(['Northwind Group (outside what you see)×']);
+    await expect(nameField.getByRole('status')).toHaveText(said);
+
+    // Taken off, the note goes with it.
+    await page.getByRole('button', { name: 'Remove Northwind Group from Organisation' }).click();
+    await expect(page.getByText(said)).toHaveCount(0);
   });
 
   test("a period keeps what happened in it: 'Completed' in one month gives that month's completions, the link keeps it, and a preset counts from today", async ({ page, signIn }) => {
@@ -829,6 +870,8 @@ test.describe('dashboards', () => {
     await expect(page.getByRole('status').filter({ hasText: 'Nothing matches these filters' })).toBeVisible();
     // A value the list holds is not marked.
     await chosen.getByRole('button', { name: 'Remove Renamed since from Organisation' }).click();
+    // Taken off (the link changed) before the next is chosen: a choice made sooner would add to the old link's values.
+    await expect(chosen).toHaveCount(0);
     const organisation = (await page.getByLabel('Organisation', { exact: true }).locator('option').nth(1).textContent())!;
     await page.getByLabel('Organisation', { exact: true }).selectOption(organisation);
     await expect(chosen.getByRole('listitem')).toHaveText([`${organisation}×`]);

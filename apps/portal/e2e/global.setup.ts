@@ -4,6 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { createPrismaClient } from '@kineo/db';
 import { startTestStack, type TestStack } from '@kineo/testkit';
 import { DuckDbWarehouse } from '@kineo/warehouse';
+import { gateway } from './gateway';
 import { freePort, kineo, repoRoot, startPortal, startService, stopService, type Service } from './stack.harness';
 import { WORLD_FILE_ENV, type World } from './world';
 
@@ -69,6 +70,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       onboardAdmin: `admin@${ONBOARD_TENANT.slug}.example`,
       staleGoldAdmin: `admin@${STALE_GOLD_TENANT.slug}.example`,
       ungrantedViewer: `viewer@${TENANT.slug}.example`,
+      divisionViewer: `division.viewer@${TENANT.slug}.example`,
     };
     await kineo(['user', 'create', logins.ops, '--ops', '--password', PASSWORD], env);
     await kineo(['user', 'create', logins.admin, '--tenant', TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
@@ -77,6 +79,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       env,
     );
     await kineo(['user', 'create', logins.ungrantedViewer, '--tenant', TENANT.slug, '--role', 'viewer', '--password', PASSWORD], env);
+    await kineo(['user', 'create', logins.divisionViewer, '--tenant', TENANT.slug, '--role', 'viewer', '--password', PASSWORD], env);
+    const grantedDivision = await grantDivision(env, gatewayUrl, logins.admin, logins.divisionViewer, 'People & Culture');
 
     await kineo(['tenant', 'create', NO_CERTS_TENANT.slug, '--name', NO_CERTS_TENANT.name, '--wait'], env);
     const noCertsDir = path.join(stack.dir, 'export-no-certs');
@@ -112,6 +116,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       tenant: TENANT,
       logins,
       manager,
+      grantedDivision,
       noCertsLearners,
       onboard: { tenant: ONBOARD_TENANT, exportDir: onboardExport },
       offboarded: OFFBOARDED_TENANT,
@@ -124,6 +129,21 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await teardown();
     throw error;
   }
+}
+
+/** Grants the viewer a division of the main tenant's hierarchy (with everything below it), as its org admin does on Users. */
+async function grantDivision(env: Record<string, string>, gatewayUrl: string, admin: string, viewer: string, name: string): Promise<World['grantedDivision']> {
+  const found = await kineo(
+    ['sql', TENANT.slug, `select organisation_id, label, path from gold.dim_organisation where name = '${name.replace(/'/g, "''")}' and depth = 2 order by organisation_id limit 1`, '--json'],
+    env,
+  );
+  const division = JSON.parse(found.trim()) as { organisation_id: number | string; label: string; path: string };
+  const q = JSON.stringify;
+  const { login } = await gateway<{ login: { token: string } }>(gatewayUrl, `mutation { login(email: ${q(admin)}, password: ${q(PASSWORD)}) { token } }`);
+  const { users } = await gateway<{ users: { membershipId: string; email: string }[] }>(gatewayUrl, '{ users { membershipId email } }', login.token);
+  const membershipId = users.find((u) => u.email === viewer)!.membershipId;
+  await gateway(gatewayUrl, `mutation { grantViewerOrganisations(membershipId: ${q(membershipId)}, organisationIds: [${Number(division.organisation_id)}]) { organisationIds } }`, login.token);
+  return { id: Number(division.organisation_id), name: division.label, path: division.path };
 }
 
 /** Gives the tenant's subscription exactly the seats its members take now: its Users page has none free. */

@@ -20,7 +20,11 @@ export interface World {
     staleGoldAdmin: string;
     /** A viewer of the main organisation whose admin has granted them no organisation yet. */
     ungrantedViewer: string;
+    /** A viewer of the main organisation granted one division (`grantedDivision`) by its org admin. */
+    divisionViewer: string;
   };
+  /** The division granted to `divisionViewer` ("People & Culture", below the company), as the published gold names it. */
+  grantedDivision: { id: number; name: string; path: string };
   /** The manager's LMS user key and everyone they manage, read from published gold by `kineo sql`. */
   manager: { userKey: number; reportKeys: number[] };
   /** The active learners of the organisation without certifications (over a thousand), read from published gold by `kineo sql`. */

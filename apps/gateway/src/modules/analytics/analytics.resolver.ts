@@ -55,7 +55,7 @@ export class AnalyticsResolver {
 
   @Query(() => [OrganisationType], {
     description:
-      "The organisations the caller's learners sit in, and every organisation above them, in hierarchy order (a parent before its children): what a dashboard's 'Organisation and below' filter and a viewer's grants choose from. An organisation with learners only below it is listed.",
+      "The organisations the caller's learners sit in, and every organisation above them, in hierarchy order (a parent before its children): what a dashboard's 'Organisation and below' filter and a viewer's grants choose from. An organisation with learners only below it is listed. Those above the caller's reach are listed as context only (`selectable` false).",
   })
   @Roles('org_admin', 'manager', 'viewer')
   @AnalyticsRateLimit()

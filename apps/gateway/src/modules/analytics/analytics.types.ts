@@ -441,4 +441,10 @@ export class OrganisationType {
 
   @Field(() => Int, { description: "The caller's learners whose own organisation this is; 0 for one with learners only below it." })
   learners!: number;
+
+  @Field({
+    description:
+      "Within the caller's reach, so a filter may offer it: always for an org admin; for a viewer, an organisation granted to them or below one; for a manager, one their reports sit in, or one above some of their reports but not all. False for one listed only as the heading of those below it (the company above a viewer's grant, or above all of a manager's reports): filtering by it would show only the caller's part under its name.",
+  })
+  selectable!: boolean;
 }

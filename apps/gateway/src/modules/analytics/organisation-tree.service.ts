@@ -15,6 +15,11 @@ export interface OrganisationNode {
   depth: number;
   /** The caller's learners whose own organisation this is (0 for one that only has learners below it). */
   learners: number;
+  /**
+   * Within the caller's reach, so a filter may offer it: false for one listed only as the context of
+   * those below it (the company above a viewer's grant), whose name would claim more than the figures hold.
+   */
+  selectable: boolean;
 }
 
 /** `label` (the name told apart from another organisation's of the same name) is there from the release that added it; older versions have the name alone. */
@@ -26,6 +31,11 @@ type OrganisationRow = { organisation_id: number | bigint; name: string; label?:
  * alone), and every organisation above one, named from the published `gold.dim_organisation`. The
  * ones above matter: a division or a directorate often has no learners of its own, only below it,
  * and is what "Organisation and below" and a viewer's grants most need to offer.
+ *
+ * Only those within the caller's reach are selectable: every one for an org admin, a viewer's granted
+ * organisations and those below them, and for a manager those their reports sit in. The others stay
+ * listed (the tree does not read without them) but as headings: filtering by the company above a
+ * viewer's grant would show the grant's figures under the company's name.
  */
 @Injectable()
 export class OrganisationTreeService {
@@ -53,11 +63,47 @@ export class OrganisationTreeService {
       { tenantId: tenant.tenantId, namespace: tenant.namespace },
       'select * from gold.dim_organisation where organisation_key > 0',
     );
+    const withinReach = reachOf(scope, learners, rows.map((r) => idsOf(r.path)).filter((path) => learners.has(path[path.length - 1])));
     return rows
       .map((r) => ({ ...r, id: Number(r.organisation_id) }))
       .filter((r) => learners.has(r.id) || above.has(r.id))
-      .map((r) => ({ id: r.id, name: r.label ?? r.name, path: r.path, depth: r.depth ?? idsOf(r.path).length, learners: learners.get(r.id) ?? 0 }))
+      .map((r) => ({
+        id: r.id,
+        name: r.label ?? r.name,
+        path: r.path,
+        depth: r.depth ?? idsOf(r.path).length,
+        learners: learners.get(r.id) ?? 0,
+        selectable: withinReach(r.id, idsOf(r.path)),
+      }))
       .sort((a, b) => comparePaths(a.path, b.path));
+  }
+}
+
+/**
+ * Whether an organisation (its id and the ids of its path) is within the scope's reach. `occupied`
+ * are the paths of the organisations the caller's learners sit in.
+ */
+function reachOf(scope: AnalyticsScope, learners: ReadonlyMap<number, number>, occupied: number[][]): (id: number, path: number[]) => boolean {
+  switch (scope.kind) {
+    case 'tenant':
+      return () => true;
+    case 'viewer': {
+      const granted = new Set(scope.organisationIds);
+      return (_, path) => path.some((id) => granted.has(id));
+    }
+    case 'manager': {
+      // A manager's reach is people, not a subtree. An organisation their reports sit in is theirs to
+      // choose, and so is one above some of them (a division of a manager whose reports span two):
+      // it narrows to those. One above all of them would only restate the whole team under a larger
+      // name (the company), so it is a heading, as the company above a viewer's grant is.
+      const below = new Map<number, number>();
+      for (const path of occupied) {
+        const n = learners.get(path[path.length - 1]) ?? 0;
+        for (const id of path) below.set(id, (below.get(id) ?? 0) + n);
+      }
+      const team = [...learners.values()].reduce((sum, n) => sum + n, 0);
+      return (id) => (learners.get(id) ?? 0) > 0 || ((below.get(id) ?? 0) > 0 && (below.get(id) ?? 0) < team);
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
-import { narrowingText, ORGANISATIONS_NARROWED_FROM, useOrganisations } from '@/app/_client/organisations';
+import { narrowingText, ORGANISATIONS_NARROWED_FROM, reachSentence, useOrganisations, type Organisation } from '@/app/_client/organisations';
 import type { Dashboard, Reach } from './analytics.types';
 import { rowsOf } from './analytics.types';
 import { AnalyticsRowsQuery } from './dashboard.operations';
@@ -13,6 +13,9 @@ import { EARLIEST, INACTIVE_PARAM, isCalendarDay, LATEST, PERIOD_PRESETS, period
 
 /** Filters with a value list; the boolean and tree-path ones are set another way (or not from here). */
 const LISTED = /\.(organisationName|positionName|managerName|department|country|courseName|courseType|status|certificationName|state|rag|programName|scormName|seminarName|source)$/;
+
+/** The "Organisation" filter (one organisation alone), which names organisations as the hierarchy does. */
+const ORGANISATION_NAME = /\.organisationName$/;
 
 /** Yes-or-no filters set by a list of their own: All, only those, none of those. */
 const FLAG = /\.(isOverdue)$/;
@@ -112,10 +115,14 @@ export function FilterBar({ members, periods, params, reach, showReach, today, l
             onChange={(value) => change(period.members.map((m) => [m, value] as const))}
           />
         ))}
-        {tree ? <OrganisationTreeSelect chosen={params.getAll(TREE_MEMBER)} reach={reach} onChange={(values) => onChange(TREE_MEMBER, values)} /> : null}
-        {listed.map((member) => (
-          <FilterSelect key={member} member={member} chosen={params.getAll(member)} reach={reach} onChange={(values) => onChange(member, values)} />
-        ))}
+        {tree ? <OrganisationTreeSelect chosen={params.getAll(TREE_MEMBER)} reach={reach} isManager={showReach} onChange={(values) => onChange(TREE_MEMBER, values)} /> : null}
+        {listed.map((member) =>
+          ORGANISATION_NAME.test(member) ? (
+            <OrganisationSelect key={member} member={member} chosen={params.getAll(member)} reach={reach} isManager={showReach} onChange={(values) => onChange(member, values)} />
+          ) : (
+            <FilterSelect key={member} member={member} chosen={params.getAll(member)} reach={reach} onChange={(values) => onChange(member, values)} />
+          ),
+        )}
         {flags.map((member) => (
           <FlagSelect key={member} member={member} value={params.get(member)} onChange={(value) => onChange(member, value)} />
         ))}
@@ -269,9 +276,10 @@ export function useSearchableValues(member: string, reach: Reach, enabled = true
   return { ...shown, search };
 }
 
-function FilterSelect({ member, chosen, reach, onChange }: { member: string; chosen: string[]; reach: Reach; onChange: (values: string[]) => void }) {
+function FilterSelect({ member, chosen, reach, onChange, limits, waiting = false }: { member: string; chosen: string[]; reach: Reach; onChange: (values: string[]) => void; limits?: Limits; waiting?: boolean }) {
   // The values a filter offers are the ones the caller can see, from the same scope as the dashboard.
-  const { values, isPending, isError, search } = useSearchableValues(member, reach);
+  const { values, isPending: valuesPending, isError, search } = useSearchableValues(member, reach);
+  const isPending = valuesPending || waiting;
   // On a cut list, chosen values it does not show (from a link) are asked for by name: which of them exist.
   const unlisted = search ? chosen.filter((v) => !values.some((c) => c.value === v)) : [];
   const check = useMemberValues(member, reach, unlisted.length > 0, '', unlisted);
@@ -286,9 +294,34 @@ function FilterSelect({ member, chosen, reach, onChange }: { member: string; cho
       isError={isError}
       search={search}
       confirmed={confirmed}
+      limits={limits}
       onChange={onChange}
     />
   );
+}
+
+/**
+ * "Organisation": learners of one organisation alone. Its values are those the caller's learners sit
+ * in; one from a link that is outside the caller's reach is said to be, with what they do see.
+ */
+function OrganisationSelect(props: { member: string; chosen: string[]; reach: Reach; isManager: boolean; onChange: (values: string[]) => void }) {
+  const organisations = useOrganisations(props.reach);
+  const limits = limitsOf(organisations.data, props.isManager, (o) => o.name);
+  return <FilterSelect {...props} limits={limits} waiting={props.chosen.length > 0 && organisations.isPending} />;
+}
+
+/** What a caller who sees less than the whole tenant may choose of a filter's values, and that in words. */
+interface Limits {
+  within: (value: string) => boolean;
+  sentence: string;
+}
+
+/** The caller's limits from the organisations listed for them (each named as the filter's values are); none for one who may choose any. */
+function limitsOf(organisations: readonly Organisation[] | undefined, isManager: boolean, valueOf: (o: Organisation) => string): Limits | undefined {
+  const sentence = organisations ? reachSentence(organisations, isManager) : undefined;
+  if (!organisations || !sentence) return undefined;
+  const within = new Set(organisations.filter((o) => o.selectable).map(valueOf));
+  return { within: (value) => within.has(value), sentence };
 }
 
 /**
@@ -336,15 +369,18 @@ export function ValueSearchNote({ id, search, found }: { id: string; search: Val
  * Organisation filter beside it takes learners of that one organisation only). Listed in hierarchy
  * order, indented by depth; the value sent is its id as a path segment (`/5/`).
  */
-function OrganisationTreeSelect({ chosen, reach, onChange }: { chosen: string[]; reach: Reach; onChange: (values: string[]) => void }) {
+function OrganisationTreeSelect({ chosen, reach, isManager, onChange }: { chosen: string[]; reach: Reach; isManager: boolean; onChange: (values: string[]) => void }) {
   // Of the learners the dashboard shows: a manager's direct reports only when "Reports" says so.
   const organisations = useOrganisations(reach);
-  const choices = (organisations.data ?? []).map((o) => ({ value: `/${o.id}/`, label: o.name, indent: o.depth - 1 }));
+  const valueOf = (o: Organisation) => `/${o.id}/`;
+  // Those above the caller's reach are headings: there so the tree reads, not to be chosen (the figures would be the caller's part alone).
+  const choices = (organisations.data ?? []).map((o) => ({ value: valueOf(o), label: o.name, indent: o.depth - 1, disabled: !o.selectable }));
+  const selectable = choices.filter((c) => !c.disabled).length;
   // A long hierarchy is narrowed in the browser (it is all there): the organisations whose name holds what is typed, unindented.
   const [typed, setTyped] = useState('');
-  const needle = narrowingText(choices.length, typed);
-  const long = choices.length > ORGANISATIONS_NARROWED_FROM;
-  const shown = needle ? choices.filter((c) => c.label.toLowerCase().includes(needle)).map((c) => ({ ...c, indent: 0 })) : choices;
+  const needle = narrowingText(selectable, typed);
+  const long = selectable > ORGANISATIONS_NARROWED_FROM;
+  const shown = needle ? choices.filter((c) => !c.disabled && c.label.toLowerCase().includes(needle)).map((c) => ({ ...c, indent: 0 })) : choices;
   return (
     <ChoiceField
       id="filter-organisation-tree"
@@ -354,39 +390,51 @@ function OrganisationTreeSelect({ chosen, reach, onChange }: { chosen: string[];
       allChoices={choices}
       isPending={organisations.isPending}
       isError={organisations.isError}
-      search={long ? { typed, setTyped, searched: needle ? typed.trim() : '', hasMore: false, whole: choices.length } : undefined}
+      search={long ? { typed, setTyped, searched: needle ? typed.trim() : '', hasMore: false, whole: selectable } : undefined}
+      limits={limitsOf(organisations.data, isManager, valueOf)}
       onChange={onChange}
     />
   );
 }
 
+/** A value a filter lists: indented under its parent in a hierarchy, or there only as a heading (`disabled`). */
+type Choice = MemberValue & { indent?: number; disabled?: boolean };
+
 /**
  * One filter: its values chosen so far, each with a button that takes it off, and a list that adds
  * another ("All" while none is chosen). Several values of one filter are any of them; a value from the
- * URL that is not among the choices is kept, shown as it is, and "(not found)" when the data does not hold it.
+ * URL that is not among the choices is kept, shown as it is, and "(not found)" when the data does not hold it,
+ * or, for a caller who sees part of the tenant, "(outside what you see)" with what they do see.
  */
 function ChoiceField(props: {
   id: string;
   label: string;
   chosen: string[];
-  choices: (MemberValue & { indent?: number })[];
+  choices: Choice[];
   isPending: boolean;
   isError: boolean;
   /** Every value when `choices` are some of them (narrowed by what was typed): what chosen values are named by. */
-  allChoices?: (MemberValue & { indent?: number })[];
+  allChoices?: Choice[];
   /** Present when the list is cut or long: a box that finds the values it does not hold, or narrows it. */
   search?: ValueSearch;
   /** On a cut list, which of the chosen values it does not show were found when asked for by name. */
   confirmed?: ReadonlySet<string>;
+  /** Set when the caller sees part of the tenant: which values are theirs, and what they see. */
+  limits?: Limits;
   onChange: (values: string[]) => void;
 }) {
-  const { id, label, chosen, choices, allChoices = choices, isPending, isError, search, confirmed, onChange } = props;
+  const { id, label, chosen, choices, allChoices = choices, isPending, isError, search, confirmed, limits, onChange } = props;
   const labelOf = (value: string) => allChoices.find((c) => c.value === value)?.label ?? value;
   // A value from a link that the data does not hold (renamed in the LMS since, or told apart from a namesake): said, not hidden.
   // Known from the whole list when it is all there, else from asking for the value by name.
   const wholeList = !search || search.whole !== undefined;
-  const notFound = (value: string) =>
-    !isPending && !isError && !allChoices.some((c) => c.value === value) && (wholeList || (confirmed !== undefined && !confirmed.has(value)));
+  const notListed = (value: string) =>
+    !isPending && !isError && !allChoices.some((c) => c.value === value && !c.disabled) && (wholeList || (confirmed !== undefined && !confirmed.has(value)));
+  // For a caller who sees part of the tenant, one outside it (the company above a viewer's grant, from an old or a
+  // hand-edited link) is not what the figures cover: they are of the caller's part alone, which is said under it.
+  const outside = (value: string) => limits !== undefined && notListed(value) && !limits.within(value);
+  const notFound = (value: string) => limits === undefined && notListed(value);
+  const anyOutside = chosen.some(outside);
   return (
     <div className="field" data-set={chosen.length ? '' : undefined}>
       <label htmlFor={id}>{label}</label>
@@ -394,9 +442,10 @@ function ChoiceField(props: {
       <select id={id} value="" onChange={(e) => e.target.value && onChange([...chosen, e.target.value])} aria-busy={isPending || undefined}>
         <option value="">{isError ? 'All (values unavailable)' : chosen.length ? 'Add another…' : 'All'}</option>
         {choices
-          .filter((c) => !chosen.includes(c.value))
+          // A heading stays where it is (even chosen by a link) so the organisations under it read as its.
+          .filter((c) => c.disabled || !chosen.includes(c.value))
           .map((c) => (
-            <option key={c.value} value={c.value}>
+            <option key={c.value} value={c.value} disabled={c.disabled}>
               {`${'\u00a0\u00a0'.repeat(c.indent ?? 0)}${c.label}`}
             </option>
           ))}
@@ -408,12 +457,18 @@ function ChoiceField(props: {
             <li key={value}>
               {labelOf(value)}
               {notFound(value) ? <span className="chip-note"> (not found)</span> : null}
+              {outside(value) ? <span className="chip-note"> (outside what you see)</span> : null}
               <button type="button" className="chip-remove" aria-label={`Remove ${labelOf(value)} from ${label}`} onClick={() => onChange(chosen.filter((v) => v !== value))}>
                 ×
               </button>
             </li>
           ))}
         </ul>
+      ) : null}
+      {anyOutside ? (
+        <p className="hint reach-note" role="status">
+          {limits?.sentence}
+        </p>
       ) : null}
     </div>
   );
@@ -462,7 +517,7 @@ function PeriodField({ period, value, today, locale, onChange }: { period: Perio
       <select id={id} value={custom ? CUSTOM : preset ? preset.id : ''} onChange={(e) => choose(e.target.value)} aria-describedby={`${id}-about`}>
         <option value="">Any time</option>
         {PERIOD_PRESETS.map((p) => (
-          <option key={p.id} value={p.id}>
+          <option key={p.id} value={p.id} title={p.caption}>
             {p.label}
           </option>
         ))}
