@@ -520,6 +520,8 @@ test.describe('dashboards', () => {
     await kpi('Completed').getByRole('link').click();
     await expect(page.getByTestId('drill-context')).toContainText(`Completed: ${said(from)} – ${said(to)}`);
     await expect(page.getByTestId('drill-total').locator('strong')).toHaveText(completed);
+    // The list is a page of its dashboard: the navigation still marks Course completion, and only it.
+    await expect(page.getByRole('navigation', { name: 'Main' }).locator('a[aria-current]')).toHaveText(['Course completion']);
     await page.getByRole('link', { name: /Back to Course completion/ }).click();
     await expect(page.getByLabel('Completed to')).toHaveValue(to);
 

@@ -13,7 +13,8 @@ export function NavLinks({ items }: { items: NavItem[] }) {
           {item.document ? (
             <a href={item.href}>{item.label}</a>
           ) : (
-            <Link href={item.href} aria-current={pathname === item.href ? 'page' : undefined}>
+            // A dashboard's learners list is a page of that dashboard: its item stays marked there.
+            <Link href={item.href} aria-current={pathname === item.href ? 'page' : pathname.startsWith(`${item.href}/`) ? 'true' : undefined}>
               {item.label}
             </Link>
           )}
