@@ -1068,6 +1068,21 @@ test.describe('on a phone', () => {
     // Folded, the summary's figures are on the first screen, not under ten filters.
     await expect(tile(page, 'summary').getByRole('link').first()).toBeInViewport();
 
+    // The navigation folds too, behind a button naming the page; a link followed folds it again.
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    const menu = nav.getByRole('button', { name: 'Menu · My team' });
+    await expect(menu).toHaveAttribute('aria-expanded', 'false');
+    await expect(nav.getByRole('link', { name: 'Course completion' })).toBeHidden();
+    await expect(page.getByRole('heading', { level: 1, name: 'My team' })).toBeInViewport();
+    await saveScreenshot(page, 'phone-my-team');
+    await menu.click();
+    await nav.getByRole('link', { name: 'Course completion' }).click();
+    await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
+    await expect(nav.getByRole('button', { name: 'Menu · Course completion' })).toHaveAttribute('aria-expanded', 'false');
+    await expect(nav.getByRole('link', { name: 'My team' })).toBeHidden();
+    await page.goBack();
+    await expect(page).toHaveURL(/\/dashboards\/my-team$/);
+
     await toggle.click();
     await expect(filters).toBeVisible();
     await filters.getByLabel('Reports').selectOption('direct');
