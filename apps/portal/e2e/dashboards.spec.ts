@@ -772,6 +772,16 @@ test.describe('dashboards', () => {
     expect((await byMonth.locator('.recharts-legend-item-text').allTextContents()).sort()).toEqual(sources.sort());
     const labels = await byMonth.locator('svg text').allTextContents();
     expect(labels.filter((t) => /^[A-Z][a-z]+ \d{4}$/.test(t)).length).toBeGreaterThan(1);
+
+    // A line's dot under the pointer opens that source's hours for that month: both in the list's cell.
+    await byMonth.locator('.recharts-cartesian-grid').scrollIntoViewIfNeeded();
+    const plot = (await byMonth.locator('.recharts-cartesian-grid').boundingBox())!;
+    await page.mouse.move(plot.x + plot.width * 0.6, plot.y + plot.height / 2);
+    await byMonth.locator('.recharts-active-dot circle').first().click();
+    await expect(page).toHaveURL(/\/dashboards\/learning-activity\/learners\?.*measure=LearningTime\.hours/);
+    const cell = JSON.parse(new URL(page.url()).searchParams.get('cell')!) as Record<string, unknown>;
+    expect(Object.keys(cell).sort()).toEqual(['LearningTime.date.month', 'LearningTime.source'].sort());
+    await expect(page.getByTestId('drill-context')).toContainText('Learning hours by month · Hours · ');
   });
 
   test('the month the data ends in is drawn dashed and said to be the month to date, not read as a drop', async ({ page, signIn }) => {

@@ -414,6 +414,9 @@ function renderChart(
       const names = codes.map((code) => format(code, series));
       const colourOf = (i: number) => colours.get(codes[i]) ?? PALETTE[i % PALETTE.length];
       const byCategory = new Map<string, Record<string, unknown>>();
+      // Each point's row, by its month and its line: what a click on that line's dot lists.
+      const rowAt = new Map<string, Row>();
+      const at = (point: unknown, line: string) => `${String(point)}\u0000${line}`;
       // Points in the axis's order (ISO dates and numbers compare as they read), not the rows'.
       const along = sortRows(rows, { key: category.key, direction: 'asc' });
       for (const row of along) {
@@ -422,6 +425,7 @@ function renderChart(
         const point = byCategory.get(key) ?? { name: key, ...Object.fromEntries(names.map((name) => [name, 0])) };
         point[format(row[series.key], series)] = Number(row[measure.key] ?? 0);
         byCategory.set(key, point);
+        rowAt.set(at(key, format(row[series.key], series)), row);
       }
       const points = [...byCategory.values()];
       const partialAt = partialIndexes(points, partials, (p, partial) => p.name === partial.label);
@@ -433,7 +437,22 @@ function renderChart(
           <Tooltip content={(props) => <LineTooltip active={props.active} payload={props.payload} label={props.label} partials={partials} format={(value) => format(value, measure)} />} />
           <Legend portal={portal} itemSorter={inOrderOf(names)} />
           {names.map((name, i) => (
-            <Line key={name} type="monotone" dataKey={name} stroke={colourOf(i)} dot={false} isAnimationActive={false} />
+            <Line
+              key={name}
+              type="monotone"
+              dataKey={name}
+              stroke={colourOf(i)}
+              dot={false}
+              isAnimationActive={false}
+              // The enlarged dot under the pointer opens that line's figure for that month (none for a
+              // month the line has no rows in: its 0 is drawn, not counted).
+              activeDot={(dot: ActiveDot) => {
+                const row = rowAt.get(at(dot.payload?.name, name));
+                return (
+                  <circle key={`${name}-${String(dot.payload?.name)}`} cx={dot.cx} cy={dot.cy} r={6} fill={dot.fill} stroke="#fff" strokeWidth={2} style={row ? clickable : undefined} onClick={() => open(row, measure.member)} />
+                );
+              }}
+            />
           ))}
           {partialAt.length > 0 ? names.map((name, i) => partialLine(`${name}${PARTIAL_KEY}`, name, colourOf(i), false)) : null}
         </LineChart>
@@ -543,7 +562,7 @@ interface ActiveDot {
   cx?: number;
   cy?: number;
   fill?: string;
-  payload?: { row?: Row };
+  payload?: { row?: Row; name?: unknown };
 }
 
 /** Past this height (px) a chart scrolls inside its tile, so one tile of many names does not stretch its row of the grid. */
