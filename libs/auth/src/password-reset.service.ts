@@ -1,8 +1,9 @@
-import { AuditLog, dbCall, isUuid, type PrismaClient } from '@kineo/db';
+import { AuditLog, dbCall, type PrismaClient } from '@kineo/db';
 import { AuthError } from './auth.exception';
 import { normalizeEmail } from './email.util';
 import type { AdminActor } from './invitation.service';
 import type { LinkDelivery, LinkLog, LinkMailer } from './link-mailer.service';
+import type { MemberAccount } from './tenant-users.service';
 import { hashOpaqueToken, newOpaqueToken } from './opaque-token.util';
 import { hashPassword } from './password.util';
 import type { SessionStore } from './session-store.service';
@@ -71,49 +72,39 @@ export class PasswordResetService {
    * and an admin of one organisation must not be able to take over someone's access to another, or
    * a Kineo ops account. Audited either way.
    */
-  async sendForMember(actor: AdminActor, membershipId: string): Promise<MemberReset> {
-    const membership = isUuid(membershipId)
-      ? await dbCall(() =>
-          this.prisma.membership.findFirst({
-            where: { id: membershipId, tenantId: actor.tenantId },
-            include: { user: { include: { memberships: { select: { tenantId: true } } } } },
-          }),
-        )
-      : null;
-    if (!membership) throw new AuthError('NOT_FOUND', `No member ${membershipId} in this organisation.`, { membershipId });
-    const { user } = membership;
-    if (membership.deactivatedAt || user.status !== 'active') {
+  async sendForMember(actor: AdminActor, member: MemberAccount): Promise<MemberReset> {
+    const { membershipId, email } = member;
+    if (member.deactivated || member.accountStatus !== 'active') {
       throw new AuthError(
         'FORBIDDEN',
-        membership.deactivatedAt
-          ? `${user.email} is deactivated in this organisation: reactivate them first, then send the reset.`
-          : `${user.email} cannot sign in to Kineo Analytics at all (their account is ${user.status === 'disabled' ? 'disabled by Kineo' : 'not set up yet'}); a reset would not let them in.`,
+        member.deactivated
+          ? `${email} is deactivated in this organisation: reactivate them first, then send the reset.`
+          : `${email} cannot sign in to Kineo Analytics at all (their account is ${member.accountStatus === 'disabled' ? 'disabled by Kineo' : 'not set up yet'}); a reset would not let them in.`,
         { membershipId },
       );
     }
-    const reachesBeyond = user.platformRole !== 'none' || user.memberships.some((m) => m.tenantId !== actor.tenantId);
-    if (!this.mailer.mails && reachesBeyond) {
+    if (!this.mailer.mails && member.reachesBeyond) {
       throw new AuthError(
         'FORBIDDEN',
-        `No mail server is set up, and ${user.email} also has access beyond this organisation, so their reset link cannot be shown here: it would let you set the password of that access too. They can use "Forgot your password?" on the sign-in page once mail is set up, or ask Kineo support.`,
+        `No mail server is set up, and ${email} also has access beyond this organisation, so their reset link cannot be shown here: it would let you set the password of that access too. They can use "Forgot your password?" on the sign-in page once mail is set up, or ask Kineo support.`,
         { membershipId },
       );
     }
-    const { link, expiresAt } = await this.newLink(user.id);
+    const { link, expiresAt } = await this.newLink(member.userId);
     const delivery = await this.mailer.deliver({
       kind: 'password_reset',
-      to: user.email,
+      to: email,
       subject: 'Reset your Kineo Analytics password',
-      text: `Your administrator sent you a link to choose a new password for ${user.email} on Kineo Analytics (it works once, for an hour):\n${link}\n\nIf you did not expect it, your password stays as it is until the link is used.\n`,
+      text: `Your administrator sent you a link to choose a new password for ${email} on Kineo Analytics (it works once, for an hour):\n${link}\n\nIf you did not expect it, your password stays as it is until the link is used.\n`,
       link,
     });
     await this.audit.record({
       actor: actor.userId,
       action: 'user.password_reset_sent',
       tenantId: actor.tenantId,
-      details: { membershipId, email: user.email, delivery, linkShown: delivery !== 'mailed' },
+      details: { membershipId, email, delivery, linkShown: delivery !== 'mailed' },
     });
-    return { email: user.email, delivery, link: delivery === 'mailed' ? null : link, expiresAt };
+    return { email, delivery, link: delivery === 'mailed' ? null : link, expiresAt };
   }
 
   /** A new one-time link for the account; only the newest works. */

@@ -23,6 +23,19 @@ export interface TenantMember {
   memberSince: Date;
 }
 
+/** A member's account as `TenantUserService.account` reads it. */
+export interface MemberAccount {
+  membershipId: string;
+  userId: string;
+  email: string;
+  /** The account's own status ('active', 'invited', 'disabled'), whatever the membership's. */
+  accountStatus: string;
+  /** Deactivated in this organisation by its admin. */
+  deactivated: boolean;
+  /** Another organisation's membership, or Kineo ops. */
+  reachesBeyond: boolean;
+}
+
 const memberInclude = { user: true, viewerGrants: { orderBy: { organisationId: 'asc' } } } as const;
 
 /** What an org admin does to the people of their own organisation; every change is audited. */
@@ -35,6 +48,23 @@ export class TenantUserService {
   async list(tenantId: string): Promise<TenantMember[]> {
     const rows = await dbCall(() => this.prisma.membership.findMany({ where: { tenantId }, include: memberInclude, orderBy: { user: { email: 'asc' } } }));
     return rows.map((m) => this.member(m));
+  }
+
+  /**
+   * A member's account, for what acts on the account itself rather than the membership (a password
+   * reset): its status, and whether it reaches beyond this organisation (another membership, Kineo ops).
+   */
+  async account(actor: AdminActor, membershipId: string): Promise<MemberAccount> {
+    const m = await this.find(actor, membershipId);
+    const elsewhere = await dbCall(() => this.prisma.membership.count({ where: { userId: m.userId, tenantId: { not: actor.tenantId } } }));
+    return {
+      membershipId: m.id,
+      userId: m.userId,
+      email: m.user.email,
+      accountStatus: m.user.status,
+      deactivated: m.deactivatedAt !== null,
+      reachesBeyond: m.user.platformRole !== 'none' || elsewhere > 0,
+    };
   }
 
   /** The seats the organisation's plan has and how many its members and pending invitations take. */

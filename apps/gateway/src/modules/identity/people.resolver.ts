@@ -98,8 +98,8 @@ export class PeopleResolver {
       "Sends an active member a link to choose a new password (one hour, once; any earlier link stops working; their password and sessions stay until it is used). Mailed when a mail server is configured; otherwise returned here to pass on, except for an account with access beyond this organisation (FORBIDDEN: the link would set that access's password too).",
   })
   @Roles('org_admin')
-  sendPasswordReset(@CurrentTenant() tenant: TenantContext, @Args('membershipId', { type: () => ID }) membershipId: string): Promise<PasswordResetSentType> {
-    return this.resets.sendForMember(actorOf(tenant), membershipId);
+  async sendPasswordReset(@CurrentTenant() tenant: TenantContext, @Args('membershipId', { type: () => ID }) membershipId: string): Promise<PasswordResetSentType> {
+    return this.resets.sendForMember(actorOf(tenant), await this.members.account(actorOf(tenant), membershipId));
   }
 
   @Mutation(() => TenantMemberType, { description: 'Lets a deactivated member back in (needs a free seat).' })
