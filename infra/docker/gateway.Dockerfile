@@ -23,7 +23,7 @@ RUN npx turbo run build --filter=@kineo/gateway... \
 # It needs the prisma CLI, a dev dependency of @kineo/db, so it starts from the build stage.
 FROM build AS migrate
 USER node
-CMD ["node", "libs/db/scripts/prisma.js", "migrate", "deploy"]
+CMD ["node", "libs/db/scripts/migrate.js"]
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /repo

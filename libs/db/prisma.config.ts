@@ -43,6 +43,8 @@ export default defineConfig({
   schema: path.join(__dirname, 'prisma', 'schema.prisma'),
   migrations: { path: path.join(__dirname, 'prisma', 'migrations') },
   async adapter() {
-    return new PrismaPg(connection());
+    // The CLI exits once its work is done rather than when the pool's idle connections time out (10 s
+    // by default). The schema engine's own 10-second timer is dealt with in unref-engine-timers.cjs.
+    return new PrismaPg({ ...connection(), allowExitOnIdle: true });
   },
 });

@@ -7,11 +7,13 @@ const packageRoot = path.join(__dirname, '..');
 
 /**
  * Applies every committed migration (`prisma migrate deploy`); idempotent. The CLI runs in this
- * package's folder so it reads prisma.config.ts, which keeps it off native engines.
+ * package's folder so it reads prisma.config.ts, which keeps it off native engines, with
+ * prisma/unref-engine-timers.cjs preloaded so it exits when its work is done (1 s, not 11).
  */
 export function migrateDatabase(databaseUrl: string): Promise<void> {
+  const preload = path.join(packageRoot, 'prisma', 'unref-engine-timers.cjs');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve('prisma/build/index.js'), 'migrate', 'deploy'], {
+    const child = spawn(process.execPath, ['--require', preload, require.resolve('prisma/build/index.js'), 'migrate', 'deploy'], {
       cwd: packageRoot,
       env: { ...process.env, DATABASE_URL: databaseUrl },
       stdio: ['ignore', 'pipe', 'pipe'],

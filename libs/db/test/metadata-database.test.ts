@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,14 +112,24 @@ describe('the metadata database', () => {
       { code: 'starter', seat_limit: expect.any(Number) },
     ]);
 
-    await migrateDatabase(postgres.url('kineo'));
+    // Again, as the migrations image runs it (infra/docker/gateway.Dockerfile, stage `migrate`).
+    const again = spawnSync(process.execPath, [path.join(__dirname, '..', 'scripts', 'migrate.js')], {
+      env: { ...process.env, DATABASE_URL: postgres.url('kineo') },
+      encoding: 'utf8',
+    });
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toMatch(/^Migrations applied to kineo \(\d+ ms\)\.\n$/);
+    expect(again.status).toBe(0);
     expect(await query('kineo', 'select count(*)::int as n from _prisma_migrations')).toEqual([{ n: MIGRATIONS.length }]);
     expect(await query('kineo', 'select count(*)::int as n from plan')).toEqual([{ n: 3 }]);
   });
 
   it('reports a migration that cannot reach the database with the reason', async () => {
     const nowhere = `postgresql://postgres:postgres@127.0.0.1:${await freePort()}/kineo`;
-    await expect(migrateDatabase(nowhere)).rejects.toThrow(/^database migration failed \(exit \d+\):/);
+    await expect(migrateDatabase(nowhere)).rejects.toThrow(/^database migration failed \(exit \d+\):[\s\S]*Can't reach database server/);
+    const script = path.join(__dirname, '..', 'scripts', 'migrate.js');
+    const unset = spawnSync(process.execPath, [script], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    expect([unset.status, unset.stderr]).toEqual([2, 'DATABASE_URL is not set: it names the Postgres database to migrate.\n']);
   });
 
   describe('TenantService', () => {

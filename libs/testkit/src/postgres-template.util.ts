@@ -26,7 +26,7 @@ let markers = 0;
 /**
  * A stopped Postgres cluster holding the `kineo` database with every migration applied, made once
  * per machine and per fingerprint (migrations, Prisma, Postgres binaries, password), for suites to
- * start from a copy of it: `prisma migrate deploy` takes 10-15 s a suite on a loaded machine,
+ * start from a copy of it: `prisma migrate deploy` takes 1-3 s a suite on a loaded machine,
  * copying the cluster well under one. Returns its data directory, marked in use until `release()`,
  * or undefined when it cannot be made where a copy would work (the suite then migrates its own
  * cluster as before). Making one removes the other fingerprints' templates no suite has used for
