@@ -55,12 +55,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     );
     started.push(await startService('gateway', [path.join(repoRoot, 'apps/gateway/dist/main.js')], env, { url: `${gatewayUrl}/health/live` }, logDir));
 
-    await kineo(['tenant', 'create', TENANT.slug, '--name', TENANT.name, '--wait'], env);
-    const exportDir = path.join(stack.dir, 'export');
-    await kineo(['generate', exportDir, '--users', '300', '--seed', '11', '--years', '2', '--as-of', AS_OF, '--json'], env);
-    await kineo(['ingest', TENANT.slug, exportDir, '--as-of', AS_OF, '--json'], env);
-
-    const manager = await busiestManager(env);
     const logins = {
       admin: `admin@${TENANT.slug}.example`,
       manager: `manager@${TENANT.slug}.example`,
@@ -72,42 +66,58 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       ungrantedViewer: `viewer@${TENANT.slug}.example`,
       divisionViewer: `division.viewer@${TENANT.slug}.example`,
     };
-    await kineo(['user', 'create', logins.ops, '--ops', '--password', PASSWORD], env);
-    await kineo(['user', 'create', logins.admin, '--tenant', TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
-    await kineo(
-      ['user', 'create', logins.manager, '--tenant', TENANT.slug, '--role', 'manager', '--lms-user-id', String(manager.userKey), '--password', PASSWORD],
-      env,
-    );
-    await kineo(['user', 'create', logins.ungrantedViewer, '--tenant', TENANT.slug, '--role', 'viewer', '--password', PASSWORD], env);
-    await kineo(['user', 'create', logins.divisionViewer, '--tenant', TENANT.slug, '--role', 'viewer', '--password', PASSWORD], env);
-    const grantedDivision = await grantDivision(env, gatewayUrl, logins.admin, logins.divisionViewer, 'People & Culture');
-
-    await kineo(['tenant', 'create', NO_CERTS_TENANT.slug, '--name', NO_CERTS_TENANT.name, '--wait'], env);
-    const noCertsDir = path.join(stack.dir, 'export-no-certs');
-    await kineo(['generate', noCertsDir, '--users', String(NO_CERTS_USERS), '--seed', '12', '--years', '1', '--as-of', AS_OF, '--json'], env);
-    fs.rmSync(path.join(noCertsDir, 'cert_completions.csv'));
-    await kineo(['ingest', NO_CERTS_TENANT.slug, noCertsDir, '--as-of', AS_OF, '--json'], env);
-    const noCertsLearners = await activeLearners(env, NO_CERTS_TENANT.slug);
-    await kineo(['user', 'create', logins.noCertsAdmin, '--tenant', NO_CERTS_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
-
-    await kineo(['tenant', 'create', EMPTY_TENANT.slug, '--name', EMPTY_TENANT.name, '--wait'], env);
-    await kineo(['user', 'create', logins.emptyAdmin, '--tenant', EMPTY_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
-    await fillEverySeat(stack, EMPTY_TENANT.slug);
-
-    await kineo(['tenant', 'create', ONBOARD_TENANT.slug, '--name', ONBOARD_TENANT.name, '--wait'], env);
-    await kineo(['user', 'create', logins.onboardAdmin, '--tenant', ONBOARD_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
     const onboardExport = path.join(stack.dir, 'export-onboard');
-    await kineo(['generate', onboardExport, '--users', '50', '--seed', '13', '--years', '1', '--as-of', AS_OF, '--json'], env);
+    const testStack = stack;
+    // Four independent chains at once (each tenant's loads queue on the worker as a customer's
+    // would); the stale-gold tenant copies the main tenant's published data, so it comes after.
+    const [main, noCertsLearners] = await settleAll([
+      (async () => {
+        await kineo(['tenant', 'create', TENANT.slug, '--name', TENANT.name, '--wait'], env);
+        const exportDir = path.join(testStack.dir, 'export');
+        await kineo(['generate', exportDir, '--users', '300', '--seed', '11', '--years', '2', '--as-of', AS_OF, '--json'], env);
+        await kineo(['ingest', TENANT.slug, exportDir, '--as-of', AS_OF, '--json'], env);
+        const manager = await busiestManager(env);
+        await kineo(['user', 'create', logins.admin, '--tenant', TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
+        await kineo(
+          ['user', 'create', logins.manager, '--tenant', TENANT.slug, '--role', 'manager', '--lms-user-id', String(manager.userKey), '--password', PASSWORD],
+          env,
+        );
+        await kineo(['user', 'create', logins.ungrantedViewer, '--tenant', TENANT.slug, '--role', 'viewer', '--password', PASSWORD], env);
+        await kineo(['user', 'create', logins.divisionViewer, '--tenant', TENANT.slug, '--role', 'viewer', '--password', PASSWORD], env);
+        const grantedDivision = await grantDivision(env, gatewayUrl, logins.admin, logins.divisionViewer, 'People & Culture');
+        return { manager, grantedDivision };
+      })(),
+      (async () => {
+        await kineo(['tenant', 'create', NO_CERTS_TENANT.slug, '--name', NO_CERTS_TENANT.name, '--wait'], env);
+        const noCertsDir = path.join(testStack.dir, 'export-no-certs');
+        await kineo(['generate', noCertsDir, '--users', String(NO_CERTS_USERS), '--seed', '12', '--years', '1', '--as-of', AS_OF, '--json'], env);
+        fs.rmSync(path.join(noCertsDir, 'cert_completions.csv'));
+        await kineo(['ingest', NO_CERTS_TENANT.slug, noCertsDir, '--as-of', AS_OF, '--json'], env);
+        await kineo(['user', 'create', logins.noCertsAdmin, '--tenant', NO_CERTS_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
+        return activeLearners(env, NO_CERTS_TENANT.slug);
+      })(),
+      (async () => {
+        await kineo(['user', 'create', logins.ops, '--ops', '--password', PASSWORD], env);
+        await kineo(['tenant', 'create', EMPTY_TENANT.slug, '--name', EMPTY_TENANT.name, '--wait'], env);
+        await kineo(['user', 'create', logins.emptyAdmin, '--tenant', EMPTY_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
+        await fillEverySeat(testStack, EMPTY_TENANT.slug);
 
-    await kineo(['tenant', 'create', OFFBOARDED_TENANT.slug, '--name', OFFBOARDED_TENANT.name, '--wait'], env);
-    await kineo(['ingest', OFFBOARDED_TENANT.slug, onboardExport, '--as-of', AS_OF, '--json'], env);
-    await kineo(['tenant', 'offboard', OFFBOARDED_TENANT.slug, '--confirm', OFFBOARDED_TENANT.slug, '--json'], env);
+        await kineo(['tenant', 'create', ONBOARD_TENANT.slug, '--name', ONBOARD_TENANT.name, '--wait'], env);
+        await kineo(['user', 'create', logins.onboardAdmin, '--tenant', ONBOARD_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
+        await kineo(['generate', onboardExport, '--users', '50', '--seed', '13', '--years', '1', '--as-of', AS_OF, '--json'], env);
 
-    await kineo(['tenant', 'create', STALE_GOLD_TENANT.slug, '--name', STALE_GOLD_TENANT.name, '--wait'], env);
-    await kineo(['user', 'create', logins.staleGoldAdmin, '--tenant', STALE_GOLD_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
+        await kineo(['tenant', 'create', OFFBOARDED_TENANT.slug, '--name', OFFBOARDED_TENANT.name, '--wait'], env);
+        await kineo(['ingest', OFFBOARDED_TENANT.slug, onboardExport, '--as-of', AS_OF, '--json'], env);
+        await kineo(['tenant', 'offboard', OFFBOARDED_TENANT.slug, '--confirm', OFFBOARDED_TENANT.slug, '--json'], env);
+        await kineo(['tenant', 'create', STALE_GOLD_TENANT.slug, '--name', STALE_GOLD_TENANT.name, '--wait'], env);
+        await kineo(['user', 'create', logins.staleGoldAdmin, '--tenant', STALE_GOLD_TENANT.slug, '--role', 'org_admin', '--password', PASSWORD], env);
+      })(),
+      (async () => {
+        started.push((await startPortal(env, gatewayUrl, logDir, portalPort)).service);
+      })(),
+    ] as const);
+    const { manager, grantedDivision } = main;
     await publishStaleGold(stack, TENANT.slug, STALE_GOLD_TENANT.slug, AS_OF);
-
-    started.push((await startPortal(env, gatewayUrl, logDir, portalPort)).service);
 
     const world: World = {
       portalUrl,
@@ -129,6 +139,17 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await teardown();
     throw error;
   }
+}
+
+/**
+ * Waits for every chain, then fails with the first failure (not at the first, which would tear the
+ * stack down under the chains still running).
+ */
+async function settleAll<T extends readonly Promise<unknown>[]>(chains: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(chains);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
 /** Grants the viewer a division of the main tenant's hierarchy (with everything below it), as its org admin does on Users. */

@@ -30,7 +30,7 @@ test.describe('sign-in and sign-out', () => {
   });
 
   test('an org admin lands on Course completion, sees their organisation, and signs out', async ({ page, world, context, signIn }) => {
-    await signIn('admin');
+    await signIn('admin', { form: true });
     await expect(page).toHaveURL(/\/dashboards\/course-completion$/);
     await expect(page.getByTestId('tenant-name')).toHaveText(world.tenant.name);
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Course completion' })).toHaveAttribute('aria-current', 'page');
@@ -137,12 +137,12 @@ test.describe('sign-in and sign-out', () => {
   });
 
   test('a manager lands on My team', async ({ page, signIn }) => {
-    await signIn('manager');
+    await signIn('manager', { form: true });
     await expect(page).toHaveURL(/\/dashboards\/my-team$/);
   });
 
   test('Kineo ops land on the platform page, with no organisation', async ({ page, signIn }) => {
-    await signIn('ops');
+    await signIn('ops', { form: true });
     await expect(page).toHaveURL(/\/platform$/);
     await expect(page.getByTestId('tenant-name')).toHaveText('Kineo platform');
   });
