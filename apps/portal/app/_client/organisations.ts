@@ -18,16 +18,9 @@ export const OrganisationsQuery = graphql(`
   }
 `);
 
-export interface Organisation {
-  id: number;
-  name: string;
-  /** Its LMS ids from the top ('/1/5/9'). */
-  path: string;
-  /** How deep it sits (1 at the top), for indenting the list. */
-  depth: number;
-  /** Within the caller's reach; one that is not is there only as the heading of those below it. */
-  selectable: boolean;
-}
+import type { Organisation } from './organisation-reach.util';
+
+export { reachSentence, type Organisation, type Reader } from './organisation-reach.util';
 
 /**
  * The organisations of the published data the caller's learners sit in, and every one above them (a
@@ -44,32 +37,6 @@ export function useOrganisations(reach: Reach = 'all') {
     staleTime: 5 * 60_000,
     retry: false,
   });
-}
-
-/**
- * What the caller's reach is, in words, when it is less than the whole tenant: a viewer's granted
- * organisations (the topmost of those they may choose), a manager's reports and where they sit.
- * Undefined while the list loads, and for a caller who may choose every organisation listed.
- */
-export function reachSentence(organisations: readonly Organisation[], isManager: boolean): string | undefined {
-  const chosen = organisations.filter((o) => o.selectable);
-  if (isManager) {
-    return chosen.length
-      ? `You see only your reports (in ${someOf(chosen.map((o) => o.name))}): the figures cover only them.`
-      : 'You see only your reports: the figures cover only them.';
-  }
-  if (chosen.length === organisations.length) return undefined;
-  const selectable = new Set(chosen.map((o) => o.path));
-  const tops = chosen.filter((o) => !selectable.has(o.path.slice(0, o.path.lastIndexOf('/')))).map((o) => o.name);
-  return tops.length
-    ? `You see only ${someOf(tops)} and what is below ${tops.length === 1 ? 'it' : 'them'}: the figures cover only those.`
-    : 'You see only the organisations granted to you: the figures cover only those.';
-}
-
-/** 'A', 'A and B', 'A, B and C', 'A, B, C and 4 others'. */
-function someOf(names: readonly string[]): string {
-  const [shown, rest] = names.length > 4 ? [names.slice(0, 3), `${names.length - 3} others`] : [names.slice(0, -1), names[names.length - 1]];
-  return shown.length ? `${shown.join(', ')} and ${rest}` : rest;
 }
 
 /** From how many organisations a list of them offers a box that narrows it as you type. */

@@ -3,7 +3,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
-import { narrowingText, ORGANISATIONS_NARROWED_FROM, reachSentence, useOrganisations, type Organisation } from '@/app/_client/organisations';
+import { narrowingText, ORGANISATIONS_NARROWED_FROM, reachSentence, useOrganisations, type Organisation, type Reader } from '@/app/_client/organisations';
 import type { Dashboard, Reach } from './analytics.types';
 import { rowsOf } from './analytics.types';
 import { AnalyticsRowsQuery } from './dashboard.operations';
@@ -62,7 +62,8 @@ interface FilterBarProps {
   periods: Period[];
   params: URLSearchParams;
   reach: Reach;
-  showReach: boolean;
+  /** Whose dashboard: a manager chooses their reach (direct reports or all); a viewer's and a manager's organisations are limited. */
+  reader: Reader;
   /** What today and the fiscal year are, for the periods. */
   today: PeriodContext;
   locale: string;
@@ -76,7 +77,8 @@ interface FilterBarProps {
  * them open and never the button. Each field that is set carries `data-set`: a printed dashboard
  * shows those and only those, as what its figures are cut by (globals.css, `@media print`).
  */
-export function FilterBar({ members, periods, params, reach, showReach, today, locale, onChange: change }: FilterBarProps) {
+export function FilterBar({ members, periods, params, reach, reader, today, locale, onChange: change }: FilterBarProps) {
+  const showReach = reader === 'manager';
   const listed = members.filter((m) => LISTED.test(m));
   const flags = members.filter((m) => FLAG.test(m));
   const [open, setOpen] = useState(false);
@@ -115,10 +117,10 @@ export function FilterBar({ members, periods, params, reach, showReach, today, l
             onChange={(value) => change(period.members.map((m) => [m, value] as const))}
           />
         ))}
-        {tree ? <OrganisationTreeSelect chosen={params.getAll(TREE_MEMBER)} reach={reach} isManager={showReach} onChange={(values) => onChange(TREE_MEMBER, values)} /> : null}
+        {tree ? <OrganisationTreeSelect chosen={params.getAll(TREE_MEMBER)} reach={reach} reader={reader} onChange={(values) => onChange(TREE_MEMBER, values)} /> : null}
         {listed.map((member) =>
           ORGANISATION_NAME.test(member) ? (
-            <OrganisationSelect key={member} member={member} chosen={params.getAll(member)} reach={reach} isManager={showReach} onChange={(values) => onChange(member, values)} />
+            <OrganisationSelect key={member} member={member} chosen={params.getAll(member)} reach={reach} reader={reader} onChange={(values) => onChange(member, values)} />
           ) : (
             <FilterSelect key={member} member={member} chosen={params.getAll(member)} reach={reach} onChange={(values) => onChange(member, values)} />
           ),
@@ -304,9 +306,9 @@ function FilterSelect({ member, chosen, reach, onChange, limits, waiting = false
  * "Organisation": learners of one organisation alone. Its values are those the caller's learners sit
  * in; one from a link that is outside the caller's reach is said to be, with what they do see.
  */
-function OrganisationSelect(props: { member: string; chosen: string[]; reach: Reach; isManager: boolean; onChange: (values: string[]) => void }) {
+function OrganisationSelect(props: { member: string; chosen: string[]; reach: Reach; reader: Reader; onChange: (values: string[]) => void }) {
   const organisations = useOrganisations(props.reach);
-  const limits = limitsOf(organisations.data, props.isManager, (o) => o.name);
+  const limits = limitsOf(organisations.data, props.reader, (o) => o.name);
   return <FilterSelect {...props} limits={limits} waiting={props.chosen.length > 0 && organisations.isPending} />;
 }
 
@@ -317,8 +319,8 @@ interface Limits {
 }
 
 /** The caller's limits from the organisations listed for them (each named as the filter's values are); none for one who may choose any. */
-function limitsOf(organisations: readonly Organisation[] | undefined, isManager: boolean, valueOf: (o: Organisation) => string): Limits | undefined {
-  const sentence = organisations ? reachSentence(organisations, isManager) : undefined;
+function limitsOf(organisations: readonly Organisation[] | undefined, reader: Reader, valueOf: (o: Organisation) => string): Limits | undefined {
+  const sentence = organisations ? reachSentence(organisations, reader) : undefined;
   if (!organisations || !sentence) return undefined;
   const within = new Set(organisations.filter((o) => o.selectable).map(valueOf));
   return { within: (value) => within.has(value), sentence };
@@ -369,7 +371,7 @@ export function ValueSearchNote({ id, search, found }: { id: string; search: Val
  * Organisation filter beside it takes learners of that one organisation only). Listed in hierarchy
  * order, indented by depth; the value sent is its id as a path segment (`/5/`).
  */
-function OrganisationTreeSelect({ chosen, reach, isManager, onChange }: { chosen: string[]; reach: Reach; isManager: boolean; onChange: (values: string[]) => void }) {
+function OrganisationTreeSelect({ chosen, reach, reader, onChange }: { chosen: string[]; reach: Reach; reader: Reader; onChange: (values: string[]) => void }) {
   // Of the learners the dashboard shows: a manager's direct reports only when "Reports" says so.
   const organisations = useOrganisations(reach);
   const valueOf = (o: Organisation) => `/${o.id}/`;
@@ -391,7 +393,7 @@ function OrganisationTreeSelect({ chosen, reach, isManager, onChange }: { chosen
       isPending={organisations.isPending}
       isError={organisations.isError}
       search={long ? { typed, setTyped, searched: needle ? typed.trim() : '', hasMore: false, whole: selectable } : undefined}
-      limits={limitsOf(organisations.data, isManager, valueOf)}
+      limits={limitsOf(organisations.data, reader, valueOf)}
       onChange={onChange}
     />
   );
