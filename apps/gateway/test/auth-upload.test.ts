@@ -349,6 +349,21 @@ describe('signing in and uploading export files', () => {
       expect(fs.existsSync(path.join(landingOf(acme), '..', 'etc'))).toBe(false);
     });
 
+    it("names a file as it was sent, 'users (1).csv', in the receipt, the load's files and its job, though it lands as users__1_.csv", async () => {
+      const response = await upload([{ field: 'files', filename: 'users (1).csv', content: USERS_CSV }], tokens['admin@acme.test']);
+
+      expect(response.statusCode).toBe(202);
+      const { ingestionRunId, files } = response.json() as { ingestionRunId: string; files: { name: string }[] };
+      expect(files).toEqual([{ name: 'users (1).csv', bytes: Buffer.byteLength(USERS_CSV) }]);
+      const folder = path.join(landingOf(acme), ingestionRunId);
+      expect(fs.readdirSync(folder)).toEqual(['users__1_.csv']);
+      const status = await app.inject({ method: 'GET', url: `/uploads/${ingestionRunId}`, headers: { authorization: `Bearer ${tokens['admin@acme.test']}` } });
+      expect(status.json()).toMatchObject({ files: [{ file: 'users (1).csv' }] });
+      // The worker reads it where it landed and reports it by the name sent (its refusal: libs/pipeline's ingest tests).
+      const ingest = await queues.queue('ingest').getJob(`${ingestionRunId}-ingest`);
+      expect(ingest!.data.data.files).toEqual([{ name: 'users__1_.csv', path: path.join(folder, 'users__1_.csv'), uploadedAs: 'users (1).csv' }]);
+    });
+
     it('refuses a file that is not .csv or .xlsx with 400 naming it, keeping nothing', async () => {
       const foldersBefore = runFolders(acme);
       const response = await upload(

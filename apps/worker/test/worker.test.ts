@@ -228,6 +228,28 @@ describe('the worker', () => {
       }
       const next = await prisma.buildRun.findFirstOrThrow({ where: { tenantId: tenant.id, status: 'succeeded', dataVersion: 2 } });
       expect(snapshotWarnings(next)).toEqual([expect.stringMatching(/^fiscal calendar changed \(FY\d{4} ran .*\): fiscal-year history rebuilt from completion dates/)]);
+
+      // A browser's second download of users.csv, uploaded alone (it lands as users__1_.csv): refused
+      // by the name the org admin knows, and the published version stays.
+      const ingestionRunId = randomUUID();
+      const folder = path.join(stack.env.KINEO_DATA_DIR, 'landing', tenant.namespace, ingestionRunId);
+      fs.mkdirSync(folder, { recursive: true });
+      fs.writeFileSync(path.join(folder, 'users__1_.csv'), files['users.csv']!);
+      const landed = { name: 'users__1_.csv', path: path.join(folder, 'users__1_.csv'), uploadedAs: 'users (1).csv' };
+      const refusal = await requestLoad(prisma, queues, { tenantId: tenant.id, ingestionRunId, files: [landed], source: 'upload', requestedBy: 'test' });
+      let refused;
+      for (let i = 0; i < 200 && refused?.status !== 'failed'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        refused = await prisma.buildRun.findUniqueOrThrow({ where: { id: refusal.buildRunId }, include: { ingestionRun: true } });
+      }
+      expect(refused!.ingestionRun).toMatchObject({
+        status: 'failed',
+        failureCode: 'LOAD_REJECTED',
+        error: expect.stringContaining('users (1).csv: not a file of the export; did you mean users.csv? Rename it and upload again.\n  the file received is not a file of the export'),
+        files: [expect.objectContaining({ file: 'users (1).csv' })],
+      });
+      expect(refused!.dataVersion).toBeNull();
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).dataVersion).toBe(2);
     } finally {
       await close();
     }

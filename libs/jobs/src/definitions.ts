@@ -45,8 +45,10 @@ const landedFile = z
   .object({
     /** Absolute path inside the tenant's landing area. */
     path: z.string().min(1),
-    /** The name the file arrived with. */
+    /** The name the file landed with, in the run's folder or the landing store. */
     name: z.string().min(1).max(255),
+    /** The name the customer sent it with ("users (1).csv"), where it differs from `name` ("users__1_.csv"): what the load's report and messages say. */
+    uploadedAs: z.string().min(1).max(1024).optional(),
   })
   .strict();
 

@@ -16,7 +16,7 @@ export interface LoadRequest {
    * `measured`: the file's bytes and rows, for a file not on this disk (a blob in the landing
    * store, counted while it was read there); any other file is measured at `path`.
    */
-  files: { path: string; name: string; measured?: MeasuredFile }[];
+  files: { path: string; name: string; measured?: MeasuredFile; uploadedAs?: string }[];
   source: (typeof LOAD_SOURCES)[number];
   requestedBy: string;
   /** The build's reference time; the load time when not given. */
@@ -56,7 +56,7 @@ export async function requestLoad(
   let rows = 0;
   for (const file of request.files) rows += file.measured?.rows ?? (await countCsvRows(file.path));
   await assertRowsWithinLimit(prisma, request.tenantId, rows);
-  const files = request.files.map(({ name, path }) => ({ name, path }));
+  const files = request.files.map(({ name, path, uploadedAs }) => ({ name, path, ...(uploadedAs ? { uploadedAs } : {}) }));
   const asOf = (request.asOf ?? new Date()).toISOString();
   const buildRunId = await prisma.$transaction(async (tx) => {
     await tx.ingestionRun.create({
@@ -66,7 +66,7 @@ export async function requestLoad(
         status: 'queued',
         source: request.source,
         requestedBy: request.requestedBy,
-        files: files.map((f) => ({ file: f.name, path: f.path })),
+        files: files.map(recordedFile),
       },
     });
     const build = await tx.buildRun.create({
@@ -84,7 +84,7 @@ export async function requestLoad(
         actor: request.requestedBy,
         action: 'load.requested',
         tenantId: request.tenantId,
-        details: { ingestionRunId: request.ingestionRunId, source: request.source, files: request.files.map((f) => f.name), asOf },
+        details: { ingestionRunId: request.ingestionRunId, source: request.source, files: files.map((f) => recordedFile(f).file), asOf },
       },
     });
     return build.id;
@@ -301,18 +301,29 @@ export function loadJobIds(ingestionRunId: string): Record<string, string> {
   return Object.fromEntries(LOAD_STAGES.map((s) => [s, `${ingestionRunId}-${s}`]));
 }
 
+/** A file as a load's record lists it until it is read: by the name the customer knows, and where it landed (under `landedAs` when that differs). */
+type RecordedFile = {
+  file: string;
+  path?: string;
+  landedAs?: string;
+};
+
+function recordedFile(f: { name: string; path: string; uploadedAs?: string }): RecordedFile {
+  return f.uploadedAs ? { file: f.uploadedAs, path: f.path, landedAs: f.name } : { file: f.name, path: f.path };
+}
+
 /** The flow a recorded load was (or is to be) enqueued with; none for a run without its files' landed paths. */
 function loadFlowOf(
   run: { id: string; tenantId: string; files: unknown; source: string; createdAt: Date },
   build: { id: string; asOf: Date | null },
 ): Parameters<JobQueues['enqueueLoadFlow']>[0] | undefined {
-  const files = (run.files as { file: string; path?: string }[]).filter((f): f is { file: string; path: string } => typeof f.path === 'string');
+  const files = (run.files as RecordedFile[]).filter((f): f is RecordedFile & { path: string } => typeof f.path === 'string');
   if (files.length === 0) return undefined;
   return {
     tenantId: run.tenantId,
     ingestionRunId: run.id,
     buildRunId: build.id,
-    files: files.map((f) => ({ name: f.file, path: f.path })),
+    files: files.map((f) => (f.landedAs ? { name: f.landedAs, path: f.path, uploadedAs: f.file } : { name: f.file, path: f.path })),
     source: run.source as LoadRequest['source'],
     asOf: (build.asOf ?? run.createdAt).toISOString(),
   };

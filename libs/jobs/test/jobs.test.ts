@@ -139,9 +139,10 @@ describe('queues on real Redis', () => {
     // requestLoad counts the files' rows against the plan, so they must exist.
     const folder = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-jobs-')), tenant.namespace, ingestionRunId);
     fs.mkdirSync(folder, { recursive: true });
-    const files = ['users.csv', 'courses.csv'].map((name) => {
-      fs.writeFileSync(path.join(folder, name), 'id\n1\n2\n');
-      return { path: path.join(folder, name), name };
+    // courses.csv as a browser names its second download, landed under a safe name: the record and the audit say the name sent.
+    const files = [{ name: 'users.csv' }, { name: 'courses__1_.csv', uploadedAs: 'courses (1).csv' }].map((file) => {
+      fs.writeFileSync(path.join(folder, file.name), 'id\n1\n2\n');
+      return { path: path.join(folder, file.name), ...file };
     });
     const asOf = new Date('2025-06-30T00:00:00Z');
     const ticket = await requestLoad(prisma, queues, { tenantId: tenant.id, ingestionRunId, files, source: 'cli', requestedBy: 'cli:root', asOf });
@@ -154,12 +155,12 @@ describe('queues on real Redis', () => {
       enqueued: true,
     });
     const run = await prisma.ingestionRun.findUniqueOrThrow({ where: { id: ingestionRunId } });
-    expect(run).toMatchObject({ tenantId: tenant.id, status: 'queued', source: 'cli', requestedBy: 'cli:root', files: [{ file: 'users.csv' }, { file: 'courses.csv' }], enqueuedAt: expect.any(Date) });
+    expect(run).toMatchObject({ tenantId: tenant.id, status: 'queued', source: 'cli', requestedBy: 'cli:root', files: [{ file: 'users.csv' }, { file: 'courses (1).csv' }], enqueuedAt: expect.any(Date) });
     const build = await prisma.buildRun.findUniqueOrThrow({ where: { id: ticket.buildRunId } });
     expect(build).toMatchObject({ kind: 'load', status: 'queued', ingestionRunId, asOf, startedAt: null });
     expect(build.stages).toEqual(LOAD_STAGES.map((stage) => ({ stage, status: 'pending' })));
     const audit = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: tenant.id, action: 'load.requested' } });
-    expect(audit.details).toEqual({ ingestionRunId, source: 'cli', files: ['users.csv', 'courses.csv'], asOf: asOf.toISOString() });
+    expect(audit.details).toEqual({ ingestionRunId, source: 'cli', files: ['users.csv', 'courses (1).csv'], asOf: asOf.toISOString() });
 
     // Only the ingest job can run; every build stage waits for the step before it.
     const ingest = await queues.queue('ingest').getJob(ticket.jobIds.ingest);

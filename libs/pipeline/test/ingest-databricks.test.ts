@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabricksWarehouse, namespaceForTenantSeq } from '@kineo/warehouse';
 import { startDatabricksTestServer, type DatabricksTestServer } from '@kineo/warehouse/test/databricks-server';
-import { ingestFiles } from '../src';
+import { ingestFiles, LoadRejectedError } from '../src';
 import { header, writeCsv, writeMinimalExport, writeCompletionsWithBadRows, writeCoursesOverSeveralLines, coursesOverSeveralLines, writeCoursesWithBlankLines, coursesWithBlankLines, writeCoursesDoubleSpaced, lineStarting, COMPLETIONS_QUARANTINED } from './fixtures';
 
 const tenant = { tenantId: 't1', namespace: namespaceForTenantSeq(41) };
@@ -161,6 +161,17 @@ describe('loading export files into bronze on Databricks', () => {
     const report = await ingestFiles(wh, tenant, inFolder(landing), nextBatch());
     expect(report.files[0]).toMatchObject({ status: 'loaded', rowsRead: 1, rowsLoaded: 1, rowsQuarantined: 0 });
     expect(await rows("select fullname, _extra from bronze.courses where id = '101'")).toEqual([{ fullname: 'First aid', _extra: '{"owner":"Sam"}' }]);
+  });
+
+  it('refuses a file with blank lines before its header row, saying to remove them, and changes nothing (DuckDB skips them)', async () => {
+    const loads = await count('bronze._loads');
+    const landing = newLanding();
+    writeMinimalExport(landing);
+    writeCsv(landing, 'courses.csv', ['', '', header('courses'), '100,Fire safety,FS,C100,1,0,1,1700000000,1']);
+    const error = await ingestFiles(wh, tenant, inFolder(landing), nextBatch()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LoadRejectedError);
+    expect((error as Error).message).toContain('courses.csv: the file has 2 blank line(s) before its header row: remove them, so that the header is line 1, and load it again');
+    expect(await count('bronze._loads')).toBe(loads);
   });
 
   it('changes nothing when the same files are loaded again', async () => {

@@ -141,6 +141,44 @@ describe('loading export files into bronze', () => {
     ]);
   });
 
+  it('skips blank lines before the header, and names the lines of the rows after them as the file has them', async () => {
+    writeMinimalExport(landing);
+    const courses = writeCsv(landing, 'courses.csv', ['', '  ', header('courses'), '100,Fire safety,FS,C100,1,0,1,1700000000,1', '', '501,Ragged,RG', 'x1,Bad id,BI,C1,1,0,1,1700000000,1', '101,First aid,FA,C101,1,0,1,1700000000,1']);
+    const report = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
+    expect(report.files.find((f) => f.table === 'courses')).toMatchObject({ rowsRead: 4, rowsLoaded: 2, rowsQuarantined: 2 });
+    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'courses' order by _source_line")).toEqual([
+      { _source_line: lineStarting(courses, '501,'), reason: 'the row has fewer columns than the header' },
+      { _source_line: lineStarting(courses, 'x1,'), reason: 'id is not a whole number: "x1"' },
+    ]);
+    expect(await rows('select id, _source_line from bronze.courses order by id')).toEqual([
+      { id: '100', _source_line: lineStarting(courses, '100,') },
+      { id: '101', _source_line: lineStarting(courses, '101,') },
+    ]);
+    expect(lineStarting(courses, '100,')).toBe(4);
+  });
+
+  it('loads a file whose lines end with a carriage return alone (old Mac line endings), numbering its rows by those lines', async () => {
+    writeMinimalExport(landing);
+    fs.writeFileSync(path.join(landing, 'courses.csv'), [header('courses'), '100,Fire safety,FS,C100,1,0,1,1700000000,1', 'x1,Bad id,BI,C1,1,0,1,1700000000,1', '101,First aid,FA,C101,1,0,1,1700000000,1', ''].join('\r'));
+    const report = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
+    expect(report.files.find((f) => f.table === 'courses')).toMatchObject({ rowsRead: 3, rowsLoaded: 2, rowsQuarantined: 1 });
+    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'courses'")).toEqual([{ _source_line: 3, reason: 'id is not a whole number: "x1"' }]);
+    expect(await rows('select id, _source_line from bronze.courses order by id')).toEqual([
+      { id: '100', _source_line: 2 },
+      { id: '101', _source_line: 4 },
+    ]);
+  });
+
+  it('refuses a file with a carriage return alone among its LF line breaks, naming the file, the line and how to fix it, and changes nothing', async () => {
+    writeMinimalExport(landing);
+    fs.writeFileSync(path.join(landing, 'courses.csv'), `${header('courses')}\n100,"Fire\rsafety",FS,C100,1,0,1,1700000000,1\n101,First aid,FA,C101,1,0,1,1700000000,1\r102,Manual handling,MH,C102,1,0,1,1700000000,1\n`);
+    const error = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch()).catch((e) => e);
+    expect(error).toBeInstanceOf(LoadRejectedError);
+    expect(error.message).toMatch(/^The load was rejected and nothing was changed:\n {2}courses\.csv: line 3 ends with a carriage return \(CR\) alone, where the file's other lines end with LF \(after "101,First aid,FA,C101,1,0,1,1700000000,1"\): .* save the file again with one kind of line ending \(Windows CRLF or Unix LF\)/);
+    expect(await rows('select count(*) as n from bronze._loads')).toEqual([{ n: 0 }]);
+    expect(await rows('select count(*) as n from bronze.users')).toEqual([{ n: 0 }]);
+  });
+
   it.each([150, 34_000])('numbers the rows of a file of %i records with a blank line after every second one, past a two-line value and a ragged record', async (records) => {
     writeMinimalExport(landing);
     const { lineOfId } = writeCoursesDoubleSpaced(landing, records);
@@ -227,19 +265,39 @@ describe('loading export files into bronze', () => {
     const paths = writeMinimalExport(landing);
     const stray = writeCsv(landing, 'user.csv', ['id', '1']);
     const report = await ingestFiles(wh, tenant, files([...paths, stray]), nextBatch());
-    expect(report.files.find((f) => f.file === 'user.csv')).toMatchObject({ status: 'ignored', note: expect.stringMatching(/not a file of the export contract/) });
+    expect(report.files.find((f) => f.file === 'user.csv')).toMatchObject({ status: 'ignored', note: expect.stringMatching(/^not a file of the export \(its files are named null_dates\.csv, dimdates\.csv \(or \.xlsx\), users\.csv, /) });
     // An export file saved from Excel says what to do with it: only the fiscal calendar is read as a workbook.
-    const workbook = path.join(landing, 'later', 'courses.xlsx');
-    fs.mkdirSync(path.dirname(workbook), { recursive: true });
+    const later = path.join(landing, 'later');
+    const workbook = path.join(later, 'courses.xlsx');
+    fs.mkdirSync(later, { recursive: true });
     fs.writeFileSync(workbook, 'not read');
-    const again = await ingestFiles(wh, tenant, files([workbook]), nextBatch());
-    expect(again.files).toEqual([
+    // A browser's second download of an export file is named for what it copies, not taken for it.
+    const download = writeCsv(later, 'users (1).csv', [header('users')]);
+    const again = await ingestFiles(wh, tenant, files([workbook, download, ...paths]), nextBatch());
+    expect(again.files.filter((f) => f.status === 'ignored')).toEqual([
       expect.objectContaining({
         file: 'courses.xlsx',
-        status: 'ignored',
         note: 'only dimdates may be an Excel file: save courses as CSV (UTF-8) from the LMS or from Excel, and load courses.csv',
       }),
+      expect.objectContaining({ file: 'users (1).csv', note: 'not a file of the export; did you mean users.csv? Rename it and upload again.' }),
     ]);
+  });
+
+  it.each([
+    [['users (1).csv'], /^ {2}users \(1\)\.csv: not a file of the export; did you mean users\.csv\? Rename it and upload again\.\n {2}the file received is not a file of the export, so there is nothing to load; the export's files are named null_dates\.csv, dimdates\.csv \(or \.xlsx\), users\.csv, /m],
+    [
+      ['users(2).csv', 'Courses - Copy.csv', 'course completions.csv', 'empty.csv'],
+      /users\(2\)\.csv: .*did you mean users\.csv\?.*\n.*Courses - Copy\.csv: .*did you mean courses\.csv\?.*\n.*course completions\.csv: .*did you mean course_completions\.csv\?.*\n {2}empty\.csv: not a file of the export\n {2}none of the files received is a file of the export/,
+    ],
+  ])('refuses a load of %j, none of them a file of the export, saying which and what they should be called, and changes nothing', async (names, message) => {
+    await ingestFiles(wh, tenant, files(writeMinimalExport(landing)), nextBatch());
+    const later = path.join(wh.landingDir(tenant), 'later');
+    const sent = names.map((name) => (name === 'empty.csv' ? writeCsv(later, name, []) : writeCsv(later, name, [header('users')])));
+    const error = await ingestFiles(wh, tenant, files(sent), nextBatch()).catch((e) => e);
+    expect(error).toBeInstanceOf(LoadRejectedError);
+    expect(error.message).toMatch(/^The load was rejected and nothing was changed:\n/);
+    expect(error.message).toMatch(message);
+    expect(await rows('select count(*) as n from bronze._loads')).toEqual([{ n: 1 }]);
   });
 
   it('loads the fiscal calendar workbook, each row quarantined or loaded with its row of the sheet past blank rows', async () => {

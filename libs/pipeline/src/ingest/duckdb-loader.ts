@@ -1,7 +1,8 @@
 import type { Dialect, WarehouseSession } from '@kineo/warehouse';
 import { bronzeColumns, ident } from './bronze';
 import type { LoadFileCounts, LoadFileInput } from './load-file.types';
-import { shiftsPastBlankLines } from './source-lines';
+import { LoadRejectedError } from './errors';
+import { firstLoneCarriageReturn, shiftsPastBlankLines } from './source-lines';
 import { keyValue, lineBreakCheck, lineBreaks, repeatedKeyProblem, rowLineBreaks, screenedRowProblems } from './validation';
 
 /** Up to this many places where the numbering shifts, a row finds its own in a CASE (numberLines). */
@@ -48,11 +49,17 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
   // bronze._quarantine, which touches only the (few) rows concerned.
   await session.execute('drop table if exists _rejects; drop table if exists _reject_scans; drop table if exists _load');
   await session.execute('set preserve_insertion_order = true');
+  // Blank lines before the header are skipped; every line number below is first reckoned as if the
+  // header were line 1 (DuckDB's own for a rejected record counts the skipped lines: taken off),
+  // and the skipped lines are added back to each row's line at the end.
+  const before = input.linesBeforeHeader;
   await session.execute(`create temp table _load as
     select *
     from read_csv([${dialect.literal(input.path)}], columns = ${columnsArg}, header = true, delim = ',', quote = '"',
-      escape = '"', auto_detect = false, strict_mode = true, all_varchar = true,
-      store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans')`);
+      escape = '"', auto_detect = false, strict_mode = true, all_varchar = true,${before > 0 ? ` skip = ${before},` : ''}
+      store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans')`).catch(async (error: unknown) => {
+    throw (await loneCarriageReturnRefusal(input)) ?? error;
+  });
 
   const sha256 = await input.contentSha256();
   if (sha256 === null) {
@@ -67,7 +74,7 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
     // line before in a CRLF file, blank lines); a record never starts with one (that would be a
     // blank line, which DuckDB skips), so they go.
     await session.execute(`create or replace temp table _rej as
-      select line, arg_min(error_type, column_idx) as error_type, arg_min(error_message, column_idx) as error_message,
+      select line - ${before} as line, arg_min(error_type, column_idx) as error_type, arg_min(error_message, column_idx) as error_message,
         ltrim(any_value(csv_line), chr(13) || chr(10)) as csv_line
       from _rejects group by line`);
   }
@@ -85,7 +92,10 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
   // hashed, less its blank lines. Any other has its rows with a line break found, in a parallel
   // scan, and only a file with some pays for them. DuckDB reads a blank line of a one-column file
   // as a row (a NULL value): it skips one only between records of several columns.
-  const { lines, blankLines } = await input.lines();
+  const fileLines = await input.lines();
+  const lines = fileLines.lines - before;
+  // Copied only for a file with blank lines before its header: another can list millions.
+  const blankLines = before > 0 ? fileLines.blankLines.filter((line) => line > before + 1).map((line) => line - before) : fileLines.blankLines;
   const skippable = lowerHeader.length > 1 ? blankLines : [];
   let spanningRows = 0;
   if (lines - skippable.length !== 1 + Number(counted.rows[0].accepted) + rejectedRecords) {
@@ -94,7 +104,11 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
     const spanning = await session.query<{ n: number }>('select count(*) as n from _spanning');
     spanningRows = Number(spanning.rows[0].n);
   }
-  const numbered = await numberLines(session, rejectedRecords, spanningRows, skippable);
+  let numbered = await numberLines(session, rejectedRecords, spanningRows, skippable);
+  if (before > 0) {
+    numbered = `(select * replace (_source_line + ${before} as _source_line) from ${numbered})`;
+    if (rejectedRecords > 0) await session.execute(`create or replace temp table _rej as select * replace (source_line + ${before} as source_line) from _rej`);
+  }
   if (rejectedRecords > 0) {
     const rejectCase = Object.entries(REJECT_REASONS)
       .map(([type, reason]) => `when ${dialect.literal(type)} then ${dialect.literal(reason)}`)
@@ -149,6 +163,20 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
     rowsQuarantined: quarantined,
     reasons: reasons.rows.map((r) => ({ reason: r.reason, rows: Number(r.rows) })),
   };
+}
+
+/**
+ * Why DuckDB could not read a file, said for the customer, when it is a carriage return alone among
+ * LF line breaks (DuckDB's own error names its parser's state); undefined for any other failure.
+ */
+async function loneCarriageReturnRefusal(input: LoadFileInput): Promise<LoadRejectedError | undefined> {
+  const cr = await firstLoneCarriageReturn(input.path);
+  if (!cr) return undefined;
+  return new LoadRejectedError([{
+    file: input.sourceFile,
+    problem: `line ${cr.line} ends with a carriage return (CR) alone, where the file's other lines end with LF (after ${JSON.stringify(cr.before)}): ` +
+      'a stray CR, or lines with old Mac line endings pasted in. Remove that CR, or save the file again with one kind of line ending (Windows CRLF or Unix LF), and load it again',
+  }]);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { DomainError, LOAD_REJECTED } from '@kineo/errors';
 
 export interface LoadProblem {
-  file: string;
+  /** The file as it was uploaded; none for a problem of the load as a whole. */
+  file?: string;
   problem: string;
   expectedColumns?: readonly string[];
 }
@@ -16,7 +17,7 @@ export class LoadRejectedError extends DomainError {
       LOAD_REJECTED,
       `The load was rejected and nothing was changed:\n` +
         problems
-          .map((p) => `  ${p.file}: ${p.problem}${p.expectedColumns ? `\n    expected columns: ${p.expectedColumns.join(', ')}` : ''}`)
+          .map((p) => `  ${p.file ? `${p.file}: ` : ''}${p.problem}${p.expectedColumns ? `\n    expected columns: ${p.expectedColumns.join(', ')}` : ''}`)
           .join('\n'),
     );
   }

@@ -10,6 +10,8 @@ import { readCsvHeader } from './header';
 import type { FileLines, LoadFileCounts } from './load-file.types';
 import { fiscalCalendarToCsv } from './xlsx';
 
+const NOT_EXPORT_FILE = 'not a file of the export';
+
 export interface IngestFile {
   /** Where the file is, inside the tenant's landing area. */
   path: string;
@@ -47,16 +49,19 @@ export interface IngestOptions {
 }
 
 /**
- * Loads a set of export files into the tenant's bronze layer, all or nothing: a load with a
- * missing required file, an empty file or a wrong header is rejected before anything is written;
+ * Loads a set of export files into the tenant's bronze layer, all or nothing: a load with no file
+ * of the export (only files by other names), a missing required file, an empty file or a wrong
+ * header is rejected before anything is written;
  * otherwise every row ends up in bronze or in bronze._quarantine, and each file's report says
  * rows read = rows loaded + rows quarantined. A file already loaded (same content) is skipped.
  */
 export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace, files: IngestFile[], options: IngestOptions): Promise<LoadReport> {
   const storage = layerStorage(warehouse, tenant);
   const problems: LoadProblem[] = [];
-  const ignored: FileReport[] = [];
-  const planned: { spec: SourceFileSpec; path: string; name: string; header: string[] }[] = [];
+  // Each ignored file's report, and its problem should the load have nothing else (said shorter: the refusal names the export's files once).
+  const ignored: { report: FileReport; problem: string }[] = [];
+  const ignore = (file: string, problem: string, note = problem) => ignored.push({ report: ignoredReport(file, note), problem });
+  const planned: { spec: SourceFileSpec; path: string; name: string; header: string[]; linesBeforeHeader: number }[] = [];
   const seen = new Map<string, string>();
 
   for (const file of files) {
@@ -65,11 +70,13 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
     const spec = match ? ALL_FILES.find((s) => s.name === match[1].toLowerCase()) : undefined;
     const isXlsx = match?.[2].toLowerCase() === 'xlsx';
     if (spec && isXlsx && spec !== FISCAL_CALENDAR) {
-      ignored.push(ignoredReport(name, `only ${FISCAL_CALENDAR.name} may be an Excel file: save ${spec.name} as CSV (UTF-8) from the LMS or from Excel, and load ${spec.name}.csv`));
+      ignore(name, `only ${FISCAL_CALENDAR.name} may be an Excel file: save ${spec.name} as CSV (UTF-8) from the LMS or from Excel, and load ${spec.name}.csv`);
       continue;
     }
     if (!spec) {
-      ignored.push(ignoredReport(name, `not a file of the export contract (expected one of ${ALL_FILES.map((s) => s.name).join(', ')})`));
+      const hint = renameHint(name);
+      if (hint) ignore(name, `${NOT_EXPORT_FILE}; ${hint}`);
+      else ignore(name, NOT_EXPORT_FILE, `${NOT_EXPORT_FILE} (its files are named ${exportFileNames().join(', ')})`);
       continue;
     }
     if (seen.has(spec.name)) {
@@ -121,7 +128,14 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
       problems.push({ file: name, problem: `the header lacks ${missing.join(', ')}`, expectedColumns: expected });
       continue;
     }
-    planned.push({ spec, path: csvPath, name, header: header.names });
+    planned.push({ spec, path: csvPath, name, header: header.names, linesBeforeHeader: header.linesBefore });
+  }
+  // Nothing of the export to read: a build would publish the same data again as a new version.
+  if (seen.size === 0) {
+    throw new LoadRejectedError([
+      ...ignored.map(({ report, problem }) => ({ file: report.file, problem })),
+      { problem: `${files.length === 1 ? 'the file received is not' : 'none of the files received is'} a file of the export, so there is nothing to load; the export's files are named ${exportFileNames().join(', ')}` },
+    ]);
   }
 
   return warehouse.session(tenant, async (session) => {
@@ -169,7 +183,7 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
         try {
           staged = await warehouse.stageFile(tenant, file.path, `${options.batchId}/${file.spec.name}.csv`);
           counts = await storage.loadCsvFile(session, warehouse.dialect, {
-            spec: file.spec, path: staged, sourceFile: file.name, header: file.header, contentSha256, lines: async () => await hashing,
+            spec: file.spec, path: staged, sourceFile: file.name, header: file.header, linesBeforeHeader: file.linesBeforeHeader, contentSha256, lines: async () => await hashing,
             batchId: options.batchId, batchSeq, ingestedAt, sentinels,
           });
         } catch (error) {
@@ -196,7 +210,7 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
       await session.execute('insert into bronze._loads values (?, ?, ?, ?, ?)', [
         options.batchId, batchSeq, options.source, ingestedAt, options.asOf ?? null,
       ]);
-      const all = [...reports, ...ignored];
+      const all = [...reports, ...ignored.map((i) => i.report)];
       return {
         batchId: options.batchId,
         batchSeq,
@@ -214,6 +228,27 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
 
 function ignoredReport(file: string, note: string): FileReport {
   return { file, table: null, status: 'ignored', sha256: null, rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, reasons: [], note };
+}
+
+/** The names a load's files may have: a file of the export by its contract name. */
+function exportFileNames(): string[] {
+  return ALL_FILES.map((s) => (s === FISCAL_CALENDAR ? `${s.name}.csv (or .xlsx)` : `${s.name}.csv`));
+}
+
+/**
+ * The export file a file's name nearly is, said as a question: a browser names a second download
+ * of a file "users (1).csv" (or "users(2).csv"), Windows a copy "users - Copy.csv", and a name may
+ * have spaces for underscores ("course completions.csv"). Such a file is not taken for the export
+ * file (a copy may be an older download); the customer is asked to rename it.
+ */
+function renameHint(name: string): string | undefined {
+  const parts = /^\s*(.*?)\s*(?:\(\d+\)|-\s*copy(?:\s*\(\d+\))?)?\s*\.(csv|xlsx)$/i.exec(name);
+  if (!parts) return undefined;
+  const base = parts[1].toLowerCase().replace(/[\s-]+/g, '_');
+  const meant = ALL_FILES.find((s) => s.name === base);
+  if (!meant) return undefined;
+  const extension = meant === FISCAL_CALENDAR ? parts[2].toLowerCase() : 'csv';
+  return `did you mean ${meant.name}.${extension}? Rename it and upload again.`;
 }
 
 function sum(reports: FileReport[], key: 'rowsRead' | 'rowsLoaded' | 'rowsQuarantined'): number {
@@ -235,7 +270,8 @@ export function hashAndCountLines(file: string, chunkBytes = 1 << 20): Promise<{
     let lines = 0;
     let last = 0x0a;
     // What the previous chunk's end leaves to look at: the line after its last LF (1), or that line's
-    // first byte, a CR (2). Line 1 is never blank here: a file starting so has no header.
+    // first byte, a CR (2). Line 1 is never listed: blank lines before the header are skipped by the
+    // reader, and a loader leaves them out (linesBeforeHeader).
     let pending = 0;
     fs.createReadStream(file, { highWaterMark: chunkBytes })
       .on('data', (data) => {

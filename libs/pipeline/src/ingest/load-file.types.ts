@@ -9,6 +9,8 @@ export interface LoadFileInput {
   sourceFile: string;
   /** The header as written in the file, in file order. */
   header: string[];
+  /** Blank lines before the header row: the reader skips them, and a row's line counts them. */
+  linesBeforeHeader: number;
   /**
    * The file's SHA-256, asked for once the engine has read the file (the hash is computed while it
    * reads, from the same pages); null when a file of that content was loaded before, and then

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 /** A record DuckDB rejected: its `line` as DuckDB numbers it (2 + the records and blank lines before it) and the line breaks it holds. */
 export interface RejectedRecord {
   line: number;
@@ -80,4 +82,66 @@ export function shiftsPastBlankLines(blankLines: readonly number[], spanning: re
     }
   }
   return { acceptedBefore, through: throughs, rejected: rejectedLines };
+}
+
+/** A carriage return alone among a file's LF line breaks: the line it is on (by LFs, as `_source_line`) and the text before it on that line. */
+export interface LoneCarriageReturn {
+  line: number;
+  before: string;
+}
+
+/**
+ * The first carriage return (CR) outside quotes that is not part of a CRLF, in a file whose lines
+ * end with LF: DuckDB reads such a file's line breaks as LF and cannot read the CR (a file of CRs
+ * alone, old Mac line endings, it reads). Read only after DuckDB refused a file, to say where.
+ */
+export function firstLoneCarriageReturn(file: string, chunkBytes = 1 << 20): Promise<LoneCarriageReturn | undefined> {
+  return new Promise((resolve, reject) => {
+    let line = 1;
+    let lineStart = 0;
+    let offset = 0;
+    let quoted = false;
+    let sawLf = false;
+    // A CR outside quotes whose next byte is yet to be read (the chunk ended with it): its offset.
+    let pendingCr = -1;
+    let found: { line: number; lineStart: number; at: number } | undefined;
+    const stream = fs.createReadStream(file, { highWaterMark: chunkBytes });
+    stream
+      .on('data', (data) => {
+        const chunk = data as Buffer;
+        let i = 0;
+        for (; i < chunk.length && !found; i++) {
+          const byte = chunk[i];
+          if (pendingCr !== -1) {
+            if (byte !== 0x0a) found = { line, lineStart, at: pendingCr };
+            pendingCr = -1;
+          }
+          if (byte === 0x22) quoted = !quoted;
+          else if (byte === 0x0a) {
+            sawLf = true;
+            line++;
+            lineStart = offset + i + 1;
+          } else if (byte === 0x0d && !quoted) pendingCr = offset + i;
+        }
+        offset += chunk.length;
+        // Found: what is left to know is whether the file's lines end with LF at all.
+        if (found && !sawLf) sawLf = chunk.indexOf(0x0a, i) !== -1;
+        if (found && sawLf) stream.destroy();
+      })
+      .on('error', reject)
+      .on('close', () => {
+        // A CR that ends the file with LFs before it is a lone one too.
+        if (!found && pendingCr !== -1) found = { line, lineStart, at: pendingCr };
+        if (!found || !sawLf) return resolve(undefined);
+        const from = Math.max(found.lineStart, found.at - 40);
+        const fd = fs.openSync(file, 'r');
+        try {
+          const text = Buffer.alloc(found.at - from);
+          fs.readSync(fd, text, 0, text.length, from);
+          resolve({ line: found.line, before: `${from > found.lineStart ? '…' : ''}${text.toString('utf8')}` });
+        } finally {
+          fs.closeSync(fd);
+        }
+      });
+  });
 }

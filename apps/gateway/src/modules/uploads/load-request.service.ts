@@ -16,6 +16,8 @@ export interface LandedFile {
   name: string;
   path: string;
   bytes: number;
+  /** The name as the customer sent it ("users (1).csv"), where it is not `name` ("users__1_.csv"). */
+  uploadedAs?: string;
   /** Set for a file already in the landing store (a resumable upload's blob), counted as it was read there. */
   measured?: MeasuredFile;
 }
@@ -74,7 +76,7 @@ export class LoadRequestService {
       ticket = await requestLoad(this.prisma, this.queues, {
         tenantId: tenant.tenantId,
         ingestionRunId,
-        files: files.map((f) => ({ name: f.name, path: f.path, measured: f.measured })),
+        files: files.map((f) => ({ name: f.name, path: f.path, measured: f.measured, uploadedAs: f.uploadedAs })),
         source: 'upload',
         requestedBy: tenant.userId,
         asOf,
@@ -88,6 +90,6 @@ export class LoadRequestService {
     await this.landing.releaseLocalCopy(tenant.namespace, ingestionRunId).catch((error: unknown) => {
       this.logger.warn(`Could not remove this gateway's copy of load ${ingestionRunId}: ${error instanceof Error ? error.message : String(error)}`);
     });
-    return { ingestionRunId, buildRunId: ticket.buildRunId, asOf: ticket.asOf, files: files.map(({ name, bytes }) => ({ name, bytes })) };
+    return { ingestionRunId, buildRunId: ticket.buildRunId, asOf: ticket.asOf, files: files.map(({ name, uploadedAs, bytes }) => ({ name: uploadedAs ?? name, bytes })) };
   }
 }

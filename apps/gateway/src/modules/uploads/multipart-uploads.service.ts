@@ -7,7 +7,7 @@ import { UploadTooLargeError, type UploadLimit } from '@kineo/db';
 import { InjectSettings } from '../../engine/config/settings.module';
 import { LandingRepository } from './landing.repository';
 import { LoadRequestService, type LandedFile } from './load-request.service';
-import { safeUploadName } from './upload-file-name.util';
+import { safeUploadName, uploadedAs } from './upload-file-name.util';
 import { assertDeclaredWithinPlan, MAX_UPLOAD_FILES } from './upload-limits.util';
 import { UploadError } from './uploads.exception';
 import { parseRequest, uploadFormFieldSchema } from './uploads.schemas';
@@ -61,7 +61,7 @@ export class MultipartUploadsService {
         part.file.once('limit', () => part.file.destroy(new UploadTooLargeError(part.filename, limit)));
         const bytes = await this.landing.write(dir, name, part.file);
         if (part.file.truncated) throw new UploadTooLargeError(part.filename, limit);
-        files.push({ name, path: path.join(dir, name), bytes });
+        files.push({ name, path: path.join(dir, name), bytes, ...uploadedAs(part.filename, name) });
       }
       if (files.length === 0) {
         throw new UploadError('UPLOAD_EMPTY', 'The upload has no files; attach the LMS export files (.csv or .xlsx).');

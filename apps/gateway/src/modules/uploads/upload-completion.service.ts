@@ -5,7 +5,7 @@ import { LandingRepository } from './landing.repository';
 import { LoadRequestService, type LandedFile } from './load-request.service';
 import { ResumableUploadsRepository, type ResumableUpload } from './resumable-uploads.repository';
 import { ResumableUploadsService } from './resumable-uploads.service';
-import { safeUploadName } from './upload-file-name.util';
+import { safeUploadName, uploadedAs } from './upload-file-name.util';
 import { UploadError } from './uploads.exception';
 import { completionSchema, parseRequest } from './uploads.schemas';
 import type { UploadReceipt } from './uploads.types';
@@ -48,7 +48,7 @@ export class UploadCompletionService {
         for (const { upload, name } of uploads) {
           const { path, measured, restore } = await this.resumableUploads.takeInto(upload, { namespace: tenant.namespace, ingestionRunId }, name);
           taken.push(restore);
-          files.push({ name, path, bytes: upload.size, measured });
+          files.push({ name, path, bytes: upload.size, measured, ...uploadedAs(upload.fileName, name) });
         }
       } catch (error) {
         await undo();

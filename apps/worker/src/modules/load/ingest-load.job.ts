@@ -44,7 +44,9 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
       const report = await build.stage(
         'ingest',
         async () => {
-          const files = await deps.landing.fetchRun(tenant.namespace, payload.ingestionRunId, payload.files);
+          const fetched = await deps.landing.fetchRun(tenant.namespace, payload.ingestionRunId, payload.files);
+          // Read from where they landed, reported by the names the customer sent (fetchRun keeps the order).
+          const files = fetched.map((f, i) => ({ path: f.path, name: payload.files[i]?.uploadedAs ?? f.name }));
           const r = await ingestFiles(deps.warehouse, ref, files, {
             batchId: payload.ingestionRunId,
             source: payload.source,
