@@ -164,6 +164,8 @@ describe('identity: sessions, invitations, password resets, user management and 
       try {
         for (const reply of [await me(session.token), await refresh(session.refreshToken), await login(app, 'member@globex.test')]) {
           expect(codeOf(reply)).toBe('TENANT_SUSPENDED');
+          // Named as its people know it, not by its slug.
+          expect(reply.body.errors?.[0]?.message).toBe('Globex is suspended on Kineo Analytics. Contact Kineo support.');
         }
       } finally {
         await prisma.tenant.update({ where: { id: globex.id }, data: { status: 'active' } });
@@ -339,7 +341,7 @@ describe('identity: sessions, invitations, password resets, user management and 
 
     it('refuses inviting a member, a manager without LMS user, organisations for a non-viewer, and a non-admin inviter', async () => {
       const member = await invite(`email: "manager@acme.test", role: viewer`);
-      expect(member.body.errors).toEqual([expect.objectContaining({ message: 'Already in "acme": manager@acme.test (manager). Change their role instead of inviting them.', extensions: { code: 'USER_EXISTS' } })]);
+      expect(member.body.errors).toEqual([expect.objectContaining({ message: 'Already in Acme Health: manager@acme.test (manager). Change their role instead of inviting them.', extensions: { code: 'USER_EXISTS' } })]);
       expect(codeOf(await invite(`email: "m@acme.test", role: manager`))).toBe('USER_INPUT_INVALID');
       expect(codeOf(await invite(`email: "m@acme.test", role: org_admin, organisationIds: [1]`))).toBe('USER_INPUT_INVALID');
       expect(codeOf(await invite(`email: "not an address", role: viewer`))).toBe('EMAIL_INVALID');
@@ -396,11 +398,12 @@ describe('identity: sessions, invitations, password resets, user management and 
           (-1, -1, 'N/A', false), (7, 7, 'manager@acme.test', true), (8, 8, 'eight@acme.test', true),
           (100, 100, 'Boss@Acme.test', true), (101, 101, 'N/A', true), (102, 102, 'r102@acme.test', true), (103, 103, 'r103@acme.test', true),
           (104, 104, 'viewer@acme.test', true), (105, 105, 'r105@acme.test', true), (106, 106, 'pending@acme.test', true), (107, 107, 'r107@acme.test', true),
-          (108, 108, 'boss@acme.test', true), (109, 109, 'r109@acme.test', true), (110, 110, 'gone@acme.test', false), (111, 111, 'r111@acme.test', true)
+          (108, 108, 'boss@acme.test', true), (109, 109, 'r109@acme.test', true), (110, 110, 'gone@acme.test', false), (111, 111, 'r111@acme.test', true),
+          (112, 112, 'm112@acme.test', true), (113, 113, 'r113@acme.test', true)
         ) as t(user_key, user_id, email, is_active)`,
         `create or replace table gold.dim_manager_relationship as select * from (values
           (7, 8, 'direct', 1), (100, 101, 'direct', 1), (100, 102, 'direct', 1), (100, 103, 'indirect', 2), (101, 103, 'direct', 1),
-          (104, 105, 'direct', 1), (106, 107, 'direct', 1), (108, 109, 'direct', 1), (110, 111, 'direct', 1)
+          (104, 105, 'direct', 1), (106, 107, 'direct', 1), (108, 109, 'direct', 1), (110, 111, 'direct', 1), (112, 113, 'direct', 1)
         ) as t(manager_user_key, user_key, relationship, depth)`,
       ]);
     });
@@ -408,20 +411,31 @@ describe('identity: sessions, invitations, password resets, user management and 
     const inviteAll = async (who: string, tenant?: string) =>
       graphql<{ inviteAllManagers: Record<string, unknown> & { invitations: { email: string; role: string; lmsUserId: number; link: string }[] } }>(
         app,
-        'mutation { inviteAllManagers { managers invited alreadyMembers membersWithOtherAccess alreadyInvited withoutEmail sharedEmail invitations { email role lmsUserId lmsUserName link delivery } } }',
+        'mutation { inviteAllManagers { managers invited alreadyMembers deactivatedMembers membersWithOtherAccess alreadyInvited withoutEmail sharedEmail invitations { email role lmsUserId lmsUserName link delivery } } }',
         bearer((await signIn(who, PASSWORD, app, tenant)).token),
       );
 
     it('invites, linked to their LMS user, the active managers with an address who are neither members nor invited; a second run invites nobody', async () => {
-      const pending = await graphql(app, 'mutation { inviteUser(email: "pending@acme.test", role: viewer) { id } }', bearer((await signIn('admin@acme.test')).token));
+      const admin = bearer((await signIn('admin@acme.test')).token);
+      const pending = await graphql(app, 'mutation { inviteUser(email: "pending@acme.test", role: viewer) { id } }', admin);
       expect(pending.body.errors).toBeUndefined();
+      // 112's manager, under a private address, deactivated: they cannot sign in, and letting them back is the admin's call.
+      const formerManager = await graphql<{ inviteUser: { link: string } }>(app, 'mutation { inviteUser(email: "m112@example.test", role: manager, lmsUserId: 112) { link } }', admin);
+      const joined = await graphql(
+        app,
+        `mutation { acceptInvitation(token: ${q(new URL(formerManager.body.data!.inviteUser.link).searchParams.get('token')!)}, password: ${q(PASSWORD)}) { role } }`,
+      );
+      expect(joined.body.data).toEqual({ acceptInvitation: { role: 'manager' } });
+      const membershipId = (await prisma.membership.findFirstOrThrow({ where: { user: { email: 'm112@example.test' } } })).id;
+      expect((await graphql(app, `mutation { deactivateUser(membershipId: ${q(membershipId)}) { status } }`, admin)).body.data).toEqual({ deactivateUser: { status: 'deactivated' } });
 
       const first = await inviteAll('admin@acme.test');
       expect(first.body.errors).toBeUndefined();
       expect(first.body.data!.inviteAllManagers).toEqual({
-        managers: 6, // 7, 100, 101, 104, 106, 108 (110 left; 103's indirect manager is 100, already counted)
+        managers: 7, // 7, 100, 101, 104, 106, 108, 112 (110 left; 103's indirect manager is 100, already counted)
         invited: 1,
         alreadyMembers: 1, // 7, linked to that LMS user
+        deactivatedMembers: 1, // 112, linked to a deactivated member: neither counted as seeing their reports nor invited again
         membersWithOtherAccess: 1, // 104's address is a viewer's, who does not see 104's reports
         alreadyInvited: 1, // 106
         withoutEmail: 1, // 101
@@ -439,7 +453,7 @@ describe('identity: sessions, invitations, password resets, user management and 
 
       const second = await inviteAll('admin@acme.test');
       // 108 shares the address boss@acme.test, a member now, but as 100's manager: not 108's.
-      expect(second.body.data!.inviteAllManagers).toMatchObject({ managers: 6, invited: 0, alreadyMembers: 2, membersWithOtherAccess: 2, alreadyInvited: 1, sharedEmail: 0, invitations: [] });
+      expect(second.body.data!.inviteAllManagers).toMatchObject({ managers: 7, invited: 0, alreadyMembers: 2, deactivatedMembers: 1, membersWithOtherAccess: 2, alreadyInvited: 1, sharedEmail: 0, invitations: [] });
       expect((await audit('user.invite_all_managers')).map((e) => (e.details as { invited: number }).invited)).toEqual([1, 0]);
     });
 
@@ -632,12 +646,12 @@ describe('identity: sessions, invitations, password resets, user management and 
 
     it('creates no account for an address that is not a member, and refuses a domain that is not allowed', async () => {
       const stranger = await flow('globex', { email: 'stranger@globex.test' });
-      expect(stranger.fragment).toEqual({ error: 'FORBIDDEN', message: 'stranger@globex.test has no access to "globex". Ask your administrator for an invitation, then sign in with Microsoft again.' });
+      expect(stranger.fragment).toEqual({ error: 'FORBIDDEN', message: 'stranger@globex.test has no access to Globex. Ask your administrator for an invitation, then sign in with Microsoft again.' });
       expect(await prisma.user.count({ where: { email: 'stranger@globex.test' } })).toBe(0);
 
       // The domain rule is checked before membership, and named in the answer.
       const domain = await flow('globex', { email: 'admin@acme.test' });
-      expect(domain.fragment).toEqual({ error: 'FORBIDDEN', message: 'admin@acme.test may not sign in to "globex" with Microsoft: only globex.test addresses may.' });
+      expect(domain.fragment).toEqual({ error: 'FORBIDDEN', message: 'admin@acme.test may not sign in to Globex with Microsoft: only globex.test addresses may.' });
     });
 
     it.each([

@@ -165,6 +165,27 @@ describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
       expect(await month()).toBe(4);
       expect(await fiscalEvents(globex.id)).toEqual([expect.objectContaining({ actor: globexAdminId, details: { from: 1, to: 4, historyResetConfirmed: true } })]);
     });
+
+    it('refuses a change confirmed from a month that is no longer the start (a second tab still showing January), saying what it is now, and changes nothing', async () => {
+      const rebuilds = () => prisma.buildRun.count({ where: { tenantId: globex.id, kind: 'rebuild' } });
+      const rebuildsBefore = await rebuilds();
+      const stale = await graphql(app, 'mutation { updateFiscalYearStart(month: 6, confirmHistoryReset: true, fromMonth: 1) { fiscalYearStartMonth } }', as('globex'));
+      const current = await graphql(app, 'mutation { updateFiscalYearStart(month: 4, fromMonth: 1) { fiscalYearStartMonth } }', as('globex'));
+
+      const message = 'The fiscal year start was changed to April since this page loaded (by someone else, or in another tab); nothing was changed. Review it and confirm again.';
+      expect(stale.body.data).toBeNull();
+      expect(stale.body.errors).toEqual([expect.objectContaining({ message, extensions: { code: 'CHANGED_MEANWHILE' } })]);
+      // Even asking for the month it now is: the admin confirmed a change from January, which is not what would happen.
+      expect(current.body.errors).toEqual([expect.objectContaining({ message, extensions: { code: 'CHANGED_MEANWHILE' } })]);
+      expect(await month()).toBe(4);
+      expect(await fiscalEvents(globex.id)).toHaveLength(1);
+      expect(await rebuilds()).toBe(rebuildsBefore);
+
+      // Read again, the change from April goes through.
+      const confirmed = await graphql(app, 'mutation { updateFiscalYearStart(month: 6, confirmHistoryReset: true, fromMonth: 4) { fiscalYearStartMonth } }', as('globex'));
+      expect(confirmed.body).toEqual({ data: { updateFiscalYearStart: { fiscalYearStartMonth: 6 } } });
+      expect((await fiscalEvents(globex.id)).map((e) => e.details)).toEqual([expect.objectContaining({ from: 1, to: 4 }), expect.objectContaining({ from: 4, to: 6 })]);
+    });
   });
 
   it('refuses a rebuild before any load has reached bronze, queuing nothing, and says why in the settings before it is asked for', async () => {

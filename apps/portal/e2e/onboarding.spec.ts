@@ -73,6 +73,8 @@ test.describe('onboarding an organisation', () => {
     await page.getByRole('button', { name: 'Invite every manager in the hierarchy' }).click();
     const outcome = page.getByRole('status').filter({ hasText: /invited of \d+ managers/ });
     await expect(outcome).toBeVisible();
+    // Each count agrees with its noun ("1 already a member", "2 already members").
+    await expect(outcome).toHaveText(/^\d+ invited of \d+ managers in the hierarchy; (1 already a member|(?!1 )\d+ already members), \d+ already invited, \d+ without an e-mail address in the LMS/);
     const invited = Number(/^(\d+) invited/.exec((await outcome.textContent()) ?? '')?.[1]);
     expect(invited).toBeGreaterThan(0);
     await expect
@@ -107,8 +109,28 @@ test.describe('onboarding an organisation', () => {
     await page.reload();
     await expect(month).toHaveValue('1');
 
+    // A second tab changes it to March while this one still shows January: confirming "from January"
+    // here is refused, says what it is now, and the step shows it.
+    const otherTab = await page.context().newPage();
+    await otherTab.goto('/onboarding');
+    const otherStep = otherTab.getByRole('region', { name: '3. Fiscal year' });
+    await otherStep.getByLabel('The fiscal year starts in').selectOption('3');
+    await otherStep.getByRole('button', { name: 'Save' }).click();
+    await otherStep.getByRole('alert').getByRole('button', { name: 'Change to March' }).click();
+    await expect(otherStep.getByRole('status').first()).toContainText('Saved: the fiscal year starts in March from the next build.');
+    await otherTab.close();
     await month.selectOption('7');
     await step.getByRole('button', { name: 'Save' }).click();
+    await expect(step.getByRole('alert')).toContainText('Change the fiscal year start from January to July?');
+    await step.getByRole('alert').getByRole('button', { name: 'Change to July' }).click();
+    await expect(step.getByRole('alert')).toHaveText(
+      'The fiscal year start was changed to March since this page loaded (by someone else, or in another tab); nothing was changed. Review it and confirm again.',
+    );
+    await expect(month).toHaveValue('3');
+
+    await month.selectOption('7');
+    await step.getByRole('button', { name: 'Save' }).click();
+    await expect(step.getByRole('alert')).toContainText('Change the fiscal year start from March to July?');
     await step.getByRole('alert').getByRole('button', { name: 'Change to July' }).click();
     await expect(step.getByRole('status').first()).toContainText('Saved: the fiscal year starts in July from the next build.');
 
@@ -148,7 +170,14 @@ test.describe('onboarding an organisation', () => {
     await expect(page.getByTestId('build').getByRole('status')).toContainText('The dashboards still show data version 2.');
     // The data published before is still there: its managers can still be invited.
     await expect(page.getByRole('button', { name: 'Invite every manager in the hierarchy' })).toBeEnabled();
+    // The rows the first load quarantined are still to be fixed: its report, and their download, are one click away.
+    const others = page.getByRole('region', { name: 'Other recent loads' });
+    const first = others.getByRole('listitem').filter({ hasText: 'published version 1, 1 row quarantined' });
     await expectNoSeriousA11yViolations(page);
+    await first.getByRole('button', { name: /^Show its report/ }).click();
+    await expect(report.getByTestId('quarantine').locator('tbody tr')).toContainText('not-a-number');
+    await expect(report.getByRole('link', { name: /Download all quarantined rows/ })).toBeVisible();
+    await expect(others.getByRole('listitem').filter({ hasText: 'refused' })).toHaveCount(1);
 
     // Ops see the refused load as the admin did: no checks ran (a dash, not "0 passed"), its reason line by line.
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -68,13 +68,16 @@ interface TenantSessionRow {
 
 type MembershipWithTenant = { role: TenantRole; deactivatedAt: Date | null; tenant: { id: string; slug: string; name: string; status: TenantStatus } };
 
-/** Refuses a tenant that may not be used; provisioning tenants are allowed so an admin can start onboarding. */
-export function assertTenantUsable(tenant: { slug: string; status: TenantStatus }): void {
+/**
+ * Refuses a tenant that may not be used; provisioning tenants are allowed so an admin can start onboarding.
+ * The message names the organisation as its people know it; the slug stays in the details for machines.
+ */
+export function assertTenantUsable(tenant: { slug: string; name: string; status: TenantStatus }): void {
   if (tenant.status === 'suspended') {
-    throw new AuthError('TENANT_SUSPENDED', `The organisation "${tenant.slug}" is suspended. Contact Kineo support.`, { tenant: tenant.slug });
+    throw new AuthError('TENANT_SUSPENDED', `${tenant.name} is suspended on Kineo Analytics. Contact Kineo support.`, { tenant: tenant.slug });
   }
   if (tenant.status === 'offboarded') {
-    throw new AuthError('TENANT_SUSPENDED', `The organisation "${tenant.slug}" no longer uses Kineo Analytics.`, { tenant: tenant.slug });
+    throw new AuthError('TENANT_SUSPENDED', `${tenant.name} no longer uses Kineo Analytics.`, { tenant: tenant.slug });
   }
 }
 
@@ -269,7 +272,7 @@ export class AuthService {
 
     const row = await this.tenantSessionRow(sessionId, claims.userId, claims.tenantId);
     if (!row || row.revoked_at !== null || row.role === null || row.deactivated_at !== null || row.user_status !== 'active') throw sessionInvalid();
-    assertTenantUsable({ slug: row.tenant_slug!, status: row.tenant_status! });
+    assertTenantUsable({ slug: row.tenant_slug!, name: row.tenant_name!, status: row.tenant_status! });
     const context: TenantContext = {
       tenantId: row.tenant_id!,
       namespace: assertIdentifier(row.tenant_namespace!),

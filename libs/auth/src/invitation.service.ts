@@ -95,7 +95,7 @@ export class InvitationService {
         if (members.length > 0) {
           const list = members.map((m) => `${m.user.email} (${m.role}${m.deactivatedAt ? ', deactivated' : ''})`).join(', ');
           const what = members.some((m) => m.deactivatedAt) ? 'Reactivate them or change their role' : 'Change their role';
-          throw new AuthError('USER_EXISTS', `Already in "${tenant.slug}": ${list}. ${what} instead of inviting them.`, { emails: members.map((m) => m.user.email) });
+          throw new AuthError('USER_EXISTS', `Already in ${tenant.name}: ${list}. ${what} instead of inviting them.`, { emails: members.map((m) => m.user.email) });
         }
         // Counted before the pending invitations they replace are withdrawn: re-sending one takes no new seat, even over the limit.
         await lockSeats(tx, tenant.id);
@@ -204,7 +204,7 @@ export class InvitationService {
         });
       } catch (error) {
         if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-          throw new AuthError('USER_EXISTS', `${invitation.email} is already a member of "${invitation.tenant.slug}"; sign in instead.`);
+          throw new AuthError('USER_EXISTS', `${invitation.email} is already a member of ${invitation.tenant.name}; sign in instead.`);
         }
         throw error;
       }

@@ -184,13 +184,13 @@ export class OidcService {
       throw new AuthError('FORBIDDEN', message, { email });
     };
     if (provider.allowedDomains.length > 0 && !provider.allowedDomains.includes(domain)) {
-      return refuse('domain_not_allowed', `${email} may not sign in to "${tenant.slug}" with Microsoft: only ${provider.allowedDomains.join(', ')} addresses may.`);
+      return refuse('domain_not_allowed', `${email} may not sign in to ${tenant.name} with Microsoft: only ${provider.allowedDomains.join(', ')} addresses may.`);
     }
     const membership = await dbCall(() =>
       this.prisma.membership.findFirst({ where: { tenantId: tenant.id, deactivatedAt: null, user: { email, status: 'active' } }, include: { tenant: true } }),
     );
     if (!membership) {
-      return refuse('not_a_member', `${email} has no access to "${tenant.slug}". Ask your administrator for an invitation, then sign in with Microsoft again.`);
+      return refuse('not_a_member', `${email} has no access to ${tenant.name}. Ask your administrator for an invitation, then sign in with Microsoft again.`);
     }
     return this.auth.openSession(membership.userId, membership, 'oidc', origin);
   }

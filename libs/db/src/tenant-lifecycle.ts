@@ -67,8 +67,15 @@ export class TenantLifecycleService {
    * data is published, a new month makes that build reset the kept fiscal-year history (see
    * silver.history_resets), so the change is refused with CONFIRMATION_REQUIRED unless the caller
    * confirms it: the gateway and the CLI both come here, so neither can change it silently.
+   * `expectedFrom` is the month the caller confirmed a change from: when someone changed it since,
+   * the change is refused (CHANGED_MEANWHILE) rather than applied to a month nobody confirmed it for.
    */
-  async updateFiscalYearStart(tenantId: string, month: number, actor: string, options: { confirmHistoryReset?: boolean } = {}): Promise<FiscalYearStartChange> {
+  async updateFiscalYearStart(
+    tenantId: string,
+    month: number,
+    actor: string,
+    options: { confirmHistoryReset?: boolean; expectedFrom?: number } = {},
+  ): Promise<FiscalYearStartChange> {
     validateNewTenant({ slug: 'fiscal', name: 'fiscal', fiscalYearStartMonth: month });
     return dbCall(() =>
       this.prisma.$transaction(async (tx) => {
@@ -78,6 +85,13 @@ export class TenantLifecycleService {
         const before = await tx.tenant.findUniqueOrThrow({ where: { id: tenantId } });
         const from = before.fiscalYearStartMonth;
         if (before.status === 'offboarded') throw notChangeable(before, 'change its fiscal-year start');
+        if (options.expectedFrom !== undefined && options.expectedFrom !== from) {
+          throw new TenantError(
+            'CHANGED_MEANWHILE',
+            `The fiscal year start was changed to ${monthName(from)} since this page loaded (by someone else, or in another tab); nothing was changed. Review it and confirm again.`,
+            { slug: before.slug, expectedFrom: options.expectedFrom, from, to: month },
+          );
+        }
         if (from === month) return { tenant: before, from, historyReset: false };
         const historyReset = before.dataVersion > 0;
         if (historyReset && options.confirmHistoryReset !== true) {

@@ -52,6 +52,8 @@ const CLIENT_CODES: ReadonlySet<string> = new Set<string>([
   'CONFIRMATION_MISMATCH',
   // A fiscal-year start change that would reset published history, sent without confirmHistoryReset.
   'CONFIRMATION_REQUIRED',
+  // A fiscal-year start change asked of a month that someone else changed since the caller read it.
+  'CHANGED_MEANWHILE',
   'TENANT_STATUS_CONFLICT',
   // Identity: inviting every manager needs published data.
   'NO_PUBLISHED_DATA',

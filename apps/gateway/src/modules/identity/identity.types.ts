@@ -147,8 +147,14 @@ export class ManagerInvitationsType {
   @Field(() => Int)
   invited!: number;
 
-  @Field(() => Int, { description: "Already see their reports: a manager linked to their LMS user, or an org admin at their e-mail address." })
+  @Field(() => Int, { description: "Already see their reports: an active manager linked to their LMS user, or an active org admin at their e-mail address." })
   alreadyMembers!: number;
+
+  @Field(() => Int, {
+    description:
+      "Deactivated members linked to their LMS user or at their e-mail address: they cannot sign in, so do not see their reports. Not invited again; an org admin reactivates them on the Users page.",
+  })
+  deactivatedMembers!: number;
 
   @Field(() => Int, {
     description: "Members at their e-mail address whose role does not give them this manager's reports (a viewer, or a manager linked to another LMS user): not invited; change that member's role instead.",

@@ -45,17 +45,22 @@ export class ManagerInvitationsService {
     }
     const { rows } = await this.warehouse.queryPublished<ManagerRow>(ref, MANAGERS_SQL);
     const [members, pending] = await Promise.all([
-      this.prisma.membership.findMany({ where: { tenantId: tenant.tenantId }, select: { role: true, lmsUserId: true, user: { select: { email: true } } } }),
+      this.prisma.membership.findMany({ where: { tenantId: tenant.tenantId }, select: { role: true, lmsUserId: true, deactivatedAt: true, user: { select: { email: true } } } }),
       this.invitations.pending(tenant.tenantId),
     ]);
-    // Only a manager's link gives them that LMS person's reports (an org admin sees everyone's); an
+    // Only an active manager's link gives them that LMS person's reports (an org admin sees everyone's); an
     // invitation under another address for the same person would make a second manager of them.
-    const managing = linkedManagers(members);
+    const active = members.filter((m) => m.deactivatedAt === null);
+    const deactivated = members.filter((m) => m.deactivatedAt !== null);
+    const managing = linkedManagers(active);
+    // A deactivated member cannot sign in, yet is not invited again: letting them back is the admin's call.
+    const managingWhenReactivated = linkedManagers(deactivated);
+    const deactivatedEmails = new Set(deactivated.map((m) => m.user.email));
     const invitedManagers = linkedManagers(pending);
-    const memberRoles = new Map(members.map((m) => [m.user.email, m.role]));
+    const memberRoles = new Map(active.map((m) => [m.user.email, m.role]));
     const invitedEmails = new Set(pending.map((i) => i.email));
 
-    const result = { managers: rows.length, alreadyMembers: 0, membersWithOtherAccess: 0, alreadyInvited: 0, withoutEmail: 0, sharedEmail: 0 };
+    const result = { managers: rows.length, alreadyMembers: 0, deactivatedMembers: 0, membersWithOtherAccess: 0, alreadyInvited: 0, withoutEmail: 0, sharedEmail: 0 };
     const toInvite: InviteInput[] = [];
     const names: (string | null)[] = [];
     const chosen = new Set<string>();
@@ -64,6 +69,7 @@ export class ManagerInvitationsService {
       const email = usableEmail(row.email);
       const roleAtAddress = email ? memberRoles.get(email) : undefined;
       if (managing.has(lmsUserId) || roleAtAddress === 'org_admin') result.alreadyMembers++;
+      else if (managingWhenReactivated.has(lmsUserId) || (email && deactivatedEmails.has(email))) result.deactivatedMembers++;
       // A member cannot be invited again: their role is changed instead.
       else if (roleAtAddress) result.membersWithOtherAccess++;
       else if (invitedManagers.has(lmsUserId) || (email && invitedEmails.has(email))) result.alreadyInvited++;

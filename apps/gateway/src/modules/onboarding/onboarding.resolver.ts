@@ -47,7 +47,7 @@ export class OnboardingResolver {
 
   @Mutation(() => TenantSettingsView, {
     description:
-      'Sets the month the fiscal year starts; `rebuild` applies it to the published data. Once data is published, the next build then rebuilds the fiscal-year history from completion dates (the previous history is archived), so a new month is refused with CONFIRMATION_REQUIRED unless `confirmHistoryReset` is true. Sending the current month changes nothing.',
+      'Sets the month the fiscal year starts; `rebuild` applies it to the published data. Once data is published, the next build then rebuilds the fiscal-year history from completion dates (the previous history is archived), so a new month is refused with CONFIRMATION_REQUIRED unless `confirmHistoryReset` is true. Sending the current month changes nothing. With `fromMonth`, a start that is no longer that month (changed by someone else meanwhile) is refused with CHANGED_MEANWHILE and nothing changes.',
   })
   updateFiscalYearStart(
     @Args('month', { type: () => Int }) month: number,
@@ -58,8 +58,14 @@ export class OnboardingResolver {
     })
     confirmHistoryReset: boolean,
     @CurrentTenant() tenant: TenantContext,
+    @Args('fromMonth', {
+      type: () => Int,
+      nullable: true,
+      description: 'The start month the change is confirmed from, as the caller last read it; the portal always sends it. Without it, the change applies to whatever the month is.',
+    })
+    fromMonth?: number | null,
   ): Promise<TenantSettingsView> {
-    return this.onboarding.updateFiscalYearStart(tenant, month, confirmHistoryReset);
+    return this.onboarding.updateFiscalYearStart(tenant, month, { confirmHistoryReset, expectedFrom: fromMonth ?? undefined });
   }
 
   @Mutation(() => RebuildView, { description: 'Rebuilds silver, gold and the snapshots from the loaded data with the current settings, and publishes.' })

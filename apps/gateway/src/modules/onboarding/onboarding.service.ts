@@ -33,8 +33,8 @@ export class OnboardingService {
     return this.settingsOf(await this.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.tenantId } }));
   }
 
-  async updateFiscalYearStart(tenant: TenantContext, month: number, confirmHistoryReset: boolean): Promise<TenantSettingsView> {
-    const change = await this.lifecycle.updateFiscalYearStart(tenant.tenantId, month, tenant.userId, { confirmHistoryReset });
+  async updateFiscalYearStart(tenant: TenantContext, month: number, options: { confirmHistoryReset: boolean; expectedFrom?: number }): Promise<TenantSettingsView> {
+    const change = await this.lifecycle.updateFiscalYearStart(tenant.tenantId, month, tenant.userId, options);
     return this.settingsOf(change.tenant);
   }
 

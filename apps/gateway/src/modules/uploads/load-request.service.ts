@@ -41,9 +41,9 @@ export class LoadRequestService {
   }
 
   async assertActive(tenant: TenantContext): Promise<void> {
-    const { status, slug } = await this.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.tenantId }, select: { status: true, slug: true } });
+    const { status, name } = await this.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.tenantId }, select: { status: true, name: true } });
     if (status !== 'active') {
-      throw new UploadError('TENANT_NOT_READY', `The organisation "${slug}" is still being set up; uploads open once it is active.`);
+      throw new UploadError('TENANT_NOT_READY', `${name} is still being set up; uploads open once it is active.`);
     }
   }
 

@@ -18,6 +18,8 @@ const inFlight = (status: string | undefined) => status === 'queued' || status =
  * rebuilds that history from completion dates: the org admin is told so and confirms first. The
  * gateway refuses such a change unconfirmed (CONFIRMATION_REQUIRED), which is also how the step
  * learns that data was published after it read the settings: it then asks, as it would have.
+ * Each change names the month it is confirmed from: one changed meanwhile (another tab, another
+ * admin) is refused (CHANGED_MEANWHILE), and the step reads the settings again to show the month it is.
  */
 export function FiscalYearStep() {
   const locale = useLocale();
@@ -32,14 +34,18 @@ export function FiscalYearStep() {
   const selectId = useId();
   const warningId = useId();
   const save = useMutation({
-    mutationFn: (change: { month: number; confirmHistoryReset: boolean }) => runOperation(UpdateFiscalYearStartMutation, change),
+    mutationFn: (change: { month: number; confirmHistoryReset: boolean; fromMonth: number }) => runOperation(UpdateFiscalYearStartMutation, change),
     onSuccess: () => {
       setConfirming(false);
       return client.invalidateQueries({ queryKey: ['tenantSettings'] });
     },
     onError: (error) => {
-      if (!needsConfirmation(error)) return;
-      setConfirming(true);
+      if (changedMeanwhile(error)) {
+        // The message says what the month is now; the form shows it, to be chosen from again.
+        setConfirming(false);
+        setMonth(null);
+      } else if (needsConfirmation(error)) setConfirming(true);
+      else return;
       return client.invalidateQueries({ queryKey: ['tenantSettings'] });
     },
   });
@@ -63,7 +69,7 @@ export function FiscalYearStep() {
           event.preventDefault();
           // Only "Change to <month>" confirms: submitting the form (Enter) never does.
           if (published) setConfirming(true);
-          else save.mutate({ month: chosen, confirmHistoryReset: false });
+          else if (current !== undefined) save.mutate({ month: chosen, confirmHistoryReset: false, fromMonth: current });
         }}
       >
         <label htmlFor={selectId}>The fiscal year starts in</label>
@@ -73,6 +79,8 @@ export function FiscalYearStep() {
           onChange={(event) => {
             setMonth(Number(event.target.value));
             setConfirming(false);
+            // A refusal was about the month chosen before (one changed meanwhile, say): not this one.
+            if (save.error) save.reset();
           }}
           disabled={!settings.data}
           aria-describedby={published ? warningId : undefined}
@@ -102,7 +110,7 @@ export function FiscalYearStep() {
             Change the fiscal year start from {monthName(current)} to {monthName(chosen)}? The fiscal-year history is rebuilt from completion
             dates at the next build.
           </p>
-          <button type="button" className="button danger" onClick={() => save.mutate({ month: chosen, confirmHistoryReset: true })} disabled={save.isPending}>
+          <button type="button" className="button danger" onClick={() => save.mutate({ month: chosen, confirmHistoryReset: true, fromMonth: current })} disabled={save.isPending}>
             Change to {monthName(chosen)}
           </button>{' '}
           <button type="button" className="button" onClick={() => setConfirming(false)} disabled={save.isPending}>
@@ -166,4 +174,8 @@ function rebuildSummary(rebuild: Rebuild, currentVersion: number | undefined): s
 
 function needsConfirmation(error: Error): boolean {
   return error instanceof OperationError && error.code === 'CONFIRMATION_REQUIRED';
+}
+
+function changedMeanwhile(error: Error): boolean {
+  return error instanceof OperationError && error.code === 'CHANGED_MEANWHILE';
 }

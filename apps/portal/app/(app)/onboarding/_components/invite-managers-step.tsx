@@ -4,8 +4,30 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { runOperation } from '@/app/_client/graphql-client';
 import { seatsSentence } from '@/app/_client/seats';
+import { countOf } from '@/app/_shared/count-of.util';
+import type { InviteAllManagersMutation as InviteAllManagersResult } from '@/generated/browser/graphql';
 import { useLocale } from '../../dashboards/_components/use-locale';
 import { InviteAllManagersMutation, SeatsQuery } from './onboarding.operations';
+
+type Outcome = InviteAllManagersResult['inviteAllManagers'];
+
+/** What inviting every manager did, in words: each manager of the hierarchy counted once, under the first reason that applies. */
+function outcomeSentence(result: Outcome, locale: string): string {
+  const number = (n: number) => new Intl.NumberFormat(locale).format(n);
+  const counted = [
+    countOf(result.alreadyMembers, 'already a member', 'already members', locale),
+    // Counted apart from the members: they cannot sign in, and were not invited again either.
+    result.deactivatedMembers ? `${number(result.deactivatedMembers)} deactivated (reactivate them on the Users page to give them access)` : '',
+    `${number(result.alreadyInvited)} already invited`,
+    `${number(result.withoutEmail)} without an e-mail address in the LMS`,
+    result.sharedEmail ? `${number(result.sharedEmail)} sharing an address with another manager` : '',
+    result.membersWithOtherAccess
+      ? `${number(result.membersWithOtherAccess)} whose address is a member's with another role or LMS person (change their role on the Users page to make them this manager)`
+      : '',
+  ];
+  const managers = countOf(result.managers, 'manager', 'managers', locale);
+  return `${number(result.invited)} invited of ${managers} in the hierarchy; ${counted.filter(Boolean).join(', ')}.`;
+}
 
 /** Step 4: every manager the published hierarchy knows, invited in one action, the plan's seats in sight. */
 export function InviteManagersStep({ published }: { published: boolean }) {
@@ -42,14 +64,7 @@ export function InviteManagersStep({ published }: { published: boolean }) {
       ) : null}
       {result ? (
         <div className="notice" role="status">
-          <p>
-            {result.invited} invited of {result.managers} managers in the hierarchy; {result.alreadyMembers} already members, {result.alreadyInvited} already
-            invited, {result.withoutEmail} without an e-mail address in the LMS{result.sharedEmail ? `, ${result.sharedEmail} sharing an address with another manager` : ''}
-            {result.membersWithOtherAccess
-              ? `, ${result.membersWithOtherAccess} whose address is a member's with another role or LMS person (change their role on the Users page to make them this manager)`
-              : ''}
-            .
-          </p>
+          <p>{outcomeSentence(result, locale)}</p>
           {result.invitations.some((i) => i.delivery === 'logged') ? (
             <details>
               <summary>No mail server is set up: the links to pass on</summary>

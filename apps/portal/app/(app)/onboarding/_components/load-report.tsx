@@ -22,6 +22,11 @@ const FILE_STATUS: Record<string, string> = {
   ignored: 'Ignored',
 };
 
+/** When a load was asked for, as its report and the list of recent loads name it. */
+export function loadWhen(load: LoadFieldsFragment, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(load.createdAt));
+}
+
 /** Whether the load and its build have nothing more to do. */
 export function isSettled(load: LoadFieldsFragment): boolean {
   const done = (status: string | undefined) => status === 'succeeded' || status === 'failed' || status === 'cancelled';
@@ -41,7 +46,7 @@ export function LoadReport({ load, currentVersion }: { load: LoadFieldsFragment;
     <section className="card step" aria-labelledby="step-report" data-testid="load-report">
       <h2 id="step-report">2. Validation report</h2>
       <p className="muted">
-        Load of {new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(load.createdAt))}: {n(load.rowsRead)} rows read,{' '}
+        Load of {loadWhen(load, locale)}: {n(load.rowsRead)} rows read,{' '}
         {n(load.rowsLoaded)} loaded, {n(load.rowsQuarantined)} quarantined.
       </p>
       {load.error ? (

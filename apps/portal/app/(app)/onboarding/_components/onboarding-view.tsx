@@ -6,17 +6,20 @@ import { runOperation } from '@/app/_client/graphql-client';
 import { FiscalYearStep } from './fiscal-year-step';
 import { InviteManagersStep } from './invite-managers-step';
 import { isSettled, LoadReport } from './load-report';
-import { LatestLoadQuery, LoadQuery, TenantSettingsQuery } from './onboarding.operations';
+import { LoadQuery, RecentLoadsQuery, TenantSettingsQuery } from './onboarding.operations';
+import { OtherLoads } from './other-loads';
 import { UploadStep } from './upload-step';
 
 const POLL_MS = 1500;
 
 /** The org admin's first run, in order: upload, read the report, set the fiscal year, invite managers. */
 export function OnboardingView() {
+  const client = useQueryClient();
   const [loadId, setLoadId] = useState<string | null>(null);
-  // Coming back to the page shows the last load's report.
-  const latest = useQuery({ queryKey: ['loads', 'latest'], queryFn: () => runOperation(LatestLoadQuery), enabled: loadId === null });
-  const shownId = loadId ?? latest.data?.loads.items[0]?.id ?? null;
+  // Coming back to the page shows the last load's report; the others are listed under it.
+  const recent = useQuery({ queryKey: ['loads', 'recent'], queryFn: () => runOperation(RecentLoadsQuery) });
+  const recentLoads = recent.data?.loads.items ?? [];
+  const shownId = loadId ?? recentLoads.at(0)?.id ?? null;
   const load = useQuery({
     queryKey: ['load', shownId],
     queryFn: () => runOperation(LoadQuery, { id: shownId! }),
@@ -34,20 +37,27 @@ export function OnboardingView() {
     refetchInterval: shown && !isSettled(shown) ? POLL_MS : false,
   });
   // Once more when the build has ended, which the last poll may have come just before.
-  const client = useQueryClient();
   const buildEnded = shown?.build?.status === 'succeeded' || shown?.build?.status === 'failed';
   useEffect(() => {
-    if (buildEnded) void client.invalidateQueries({ queryKey: ['tenantSettings'] });
+    if (!buildEnded) return;
+    void client.invalidateQueries({ queryKey: ['tenantSettings'] });
+    void client.invalidateQueries({ queryKey: ['loads', 'recent'] });
   }, [buildEnded, client]);
   const published =
-    (settings.data?.tenantSettings.dataVersion ?? 0) > 0 || latest.data?.loads.items[0]?.build?.status === 'succeeded' || shown?.build?.status === 'succeeded';
+    (settings.data?.tenantSettings.dataVersion ?? 0) > 0 || recentLoads.some((l) => l.build?.status === 'succeeded') || shown?.build?.status === 'succeeded';
+  const otherLoads = recentLoads.filter((l) => l.id !== shownId);
 
   return (
     <div className="steps">
-      <UploadStep onUploaded={(receipt) => setLoadId(receipt.ingestionRunId)} />
-      {latest.error || load.error ? (
+      <UploadStep
+        onUploaded={(receipt) => {
+          setLoadId(receipt.ingestionRunId);
+          void client.invalidateQueries({ queryKey: ['loads', 'recent'] });
+        }}
+      />
+      {recent.error || load.error ? (
         <p className="notice error" role="alert">
-          {(latest.error ?? load.error)!.message}
+          {(recent.error ?? load.error)!.message}
         </p>
       ) : null}
       {shown ? (
@@ -57,6 +67,7 @@ export function OnboardingView() {
           Reading the load…
         </p>
       ) : null}
+      {otherLoads.length > 0 ? <OtherLoads loads={otherLoads} onShow={setLoadId} /> : null}
       <FiscalYearStep />
       <InviteManagersStep published={published} />
     </div>

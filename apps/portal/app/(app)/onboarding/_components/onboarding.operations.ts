@@ -52,9 +52,10 @@ export const LoadQuery = graphql(`
   }
 `);
 
-export const LatestLoadQuery = graphql(`
-  query LatestLoad {
-    loads(first: 1) {
+/** The latest loads: the newest is shown, the others can be opened (a refused load leaves an earlier one's quarantine to fix). */
+export const RecentLoadsQuery = graphql(`
+  query RecentLoads {
+    loads(first: 6) {
       items {
         ...LoadFields
       }
@@ -92,8 +93,8 @@ export const TenantSettingsQuery = graphql(`
 `);
 
 export const UpdateFiscalYearStartMutation = graphql(`
-  mutation UpdateFiscalYearStart($month: Int!, $confirmHistoryReset: Boolean!) {
-    updateFiscalYearStart(month: $month, confirmHistoryReset: $confirmHistoryReset) {
+  mutation UpdateFiscalYearStart($month: Int!, $confirmHistoryReset: Boolean!, $fromMonth: Int!) {
+    updateFiscalYearStart(month: $month, confirmHistoryReset: $confirmHistoryReset, fromMonth: $fromMonth) {
       fiscalYearStartMonth
     }
   }
@@ -122,6 +123,7 @@ export const InviteAllManagersMutation = graphql(`
       invited
       alreadyInvited
       alreadyMembers
+      deactivatedMembers
       membersWithOtherAccess
       withoutEmail
       sharedEmail

@@ -7,7 +7,7 @@ import { runOperation } from '@/app/_client/graphql-client';
 import { useTenantLocale } from '@/app/_client/locale-context';
 import { FleetQuery } from './ops.operations';
 import { formatBytes } from '@/app/_shared/format-bytes.util';
-import { checksText, DATA_ROWS_HINT, formatCount, formatWhen, goldRebuildText, OPS_REFRESH_MS, publishedByText, rollupsText } from './ops-format.util';
+import { checksText, DATA_ROWS_HINT, formatCount, formatWhen, goldRebuildText, offboardedVersionText, OPS_REFRESH_MS, publishedByText, rollupsText } from './ops-format.util';
 import { ProvisionForm } from './provision-form';
 import { StatusBadge } from './status-badge';
 
@@ -110,7 +110,7 @@ export function FleetConsole() {
                     <td>{t.lastBuild ? checksText(t.lastBuild) : '—'}</td>
                     <td className="num">{formatCount(t.rows, locale)}</td>
                     <td className="num">
-                      {t.status === 'offboarded' ? <span title={`Removed at offboarding; the last version was ${t.dataVersion}`}>removed</span> : t.dataVersion}
+                      {t.status === 'offboarded' ? <span title={`Removed at offboarding; ${offboardedVersionText(t.dataVersion)}`}>removed</span> : t.dataVersion}
                       {t.publishedBy && t.status !== 'offboarded' ? <span className="muted block">{publishedByText(t.publishedBy, locale)}</span> : null}
                       {t.goldRebuild ? (
                         <span className={`badge badge-${t.goldRebuild.state === 'failed' ? 'failed' : 'stale'} block`} title={t.goldRebuild.missing.join(', ')}>

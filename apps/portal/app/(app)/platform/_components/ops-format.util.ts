@@ -21,6 +21,11 @@ export function publishedByText(run: { kind: string; finishedAt?: string | null;
   return `by ${RUN_KINDS[run.kind] ?? run.kind}, ${formatWhen(run.finishedAt ?? run.createdAt, locale)}`;
 }
 
+/** What an offboarded tenant had published, its data removed: version 0 was never a version, so it is not named as one. */
+export function offboardedVersionText(dataVersion: number): string {
+  return dataVersion > 0 ? `the last version was ${dataVersion}` : 'it never published data';
+}
+
 /** What the Rows of the fleet and the tenant page count. */
 export const DATA_ROWS_HINT =
   "Data rows: the facts and dimensions of the published version (the calendar and the rollups are not counted, so the figure moves only with the organisation's data).";

@@ -10,7 +10,7 @@ import { ChangePlanMutation, InviteTenantAdminMutation, OffboardTenantMutation, 
 import { formatBytes } from '@/app/_shared/format-bytes.util';
 import { AuditLog } from './audit-log';
 import { OlderPageButton } from './older-page-button';
-import { checksText, DATA_ROWS_HINT, formatCount, formatWhen, goldRebuildDetail, LOCALES, MONTHS, OPS_REFRESH_MS, PLANS, publishedByText } from './ops-format.util';
+import { checksText, DATA_ROWS_HINT, formatCount, formatWhen, goldRebuildDetail, LOCALES, MONTHS, offboardedVersionText, OPS_REFRESH_MS, PLANS, publishedByText } from './ops-format.util';
 import { StageWarnings } from '../../onboarding/_components/stage-warnings';
 import { StatusBadge } from './status-badge';
 
@@ -82,7 +82,7 @@ export function TenantDetail({ slug }: { slug: string }) {
               <dt>Data version</dt>
               <dd data-testid="data-version">
                 {tenant.status === 'offboarded'
-                  ? `Removed at offboarding (the last version was ${tenant.dataVersion}; the audit log has each table's rows as they were)`
+                  ? `Removed at offboarding (${offboardedVersionText(tenant.dataVersion)}; the audit log has each table's rows as they were)`
                   : tenant.publishedBy
                     ? `${tenant.dataVersion}, published ${publishedByText(tenant.publishedBy, locale)}`
                     : tenant.dataVersion}
