@@ -544,7 +544,7 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       interface Org { id: number; name: string; path: string; depth: number; learners: number; selectable: boolean }
       interface Expected { own: Map<number, number>; all: { organisation_id: number; name: string; path: string; depth: number }[] }
       // Written here from gold: the organisations of the caller's learners, then every one on their paths.
-      const learnersOf = async (learnersSql: string, params: unknown[] = []): Promise<Expected> => {
+      const learnersOf = async (learnersSql: string, params: (string | number | boolean)[] = []): Promise<Expected> => {
         const own = await sql<{ organisation_id: number; n: number }>(
           acme,
           `select o.organisation_id, count(*) as n from (${learnersSql}) s join gold.dim_user u on u.user_id = s.user_id and u.user_key <> -1

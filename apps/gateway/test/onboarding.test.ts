@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { UserService } from '@kineo/auth';
 import { createPrismaClient, StageRecorder, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
-import { BUILD_STAGE_NAMES, LOAD_STAGES } from '@kineo/jobs';
+import { BUILD_STAGE_NAMES, buildStageJob, JobQueues, LOAD_STAGES } from '@kineo/jobs';
 import { ingestFiles, startTestStack, type TestStack } from '@kineo/testkit';
 import { createSecretStore, loadSettings } from '@kineo/config';
 import { createWarehouse } from '@kineo/warehouse';
@@ -271,6 +271,20 @@ describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
       ]);
     });
 
+    it("answers a rebuild asked for while a load's build is under way with that build, queuing nothing", async () => {
+      type Asked = { rebuild: { buildRunId: string; alreadyUnderWay: boolean; kind: string; queuedAt: string; asOf: string } };
+      const loadBuild = await prisma.buildRun.findFirstOrThrow({ where: { ingestionRunId: loadId } });
+      const asked = await graphql<Asked>(app, 'mutation { rebuild { buildRunId alreadyUnderWay kind queuedAt asOf } }', as('admin'));
+
+      expect(asked.body).toEqual({
+        data: { rebuild: { buildRunId: loadBuild.id, alreadyUnderWay: true, kind: 'load', queuedAt: loadBuild.createdAt.toISOString(), asOf: loadBuild.asOf!.toISOString() } },
+      });
+      expect(await prisma.buildRun.count({ where: { tenantId: acme.id, kind: 'rebuild' } })).toBe(0);
+      expect(await prisma.auditEvent.count({ where: { tenantId: acme.id, action: 'build.requested' } })).toBe(0);
+      // No worker here: the loads' builds are ended by hand, after which a rebuild is queued.
+      await prisma.buildRun.updateMany({ where: { tenantId: acme.id, kind: 'load' }, data: { status: 'failed', finishedAt: new Date() } });
+    });
+
     it('lets its org admin follow the rebuild they asked for in the settings: queued stage by stage, then why it failed, and the version the next one published', async () => {
       type Run = { id: string; status: string; dataVersion: number | null; error: string | null; stages: { stage: string; status: string }[] };
       type Settings = { tenantSettings: { dataVersion: number; rebuildUnavailable: string | null; lastRebuild: Run | null } };
@@ -297,6 +311,38 @@ describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
       await prisma.tenant.update({ where: { id: acme.id }, data: { dataVersion: 1 } });
       expect(await settings()).toMatchObject({ dataVersion: 1, lastRebuild: { id: again, status: 'succeeded', dataVersion: 1 } });
       await prisma.tenant.update({ where: { id: acme.id }, data: { dataVersion: 0 } });
+    });
+
+    it('queues one rebuild for requests at once (two tabs, a double-click), answering each with it, and the same while it is queued or running', async () => {
+      type Asked = { rebuild: { buildRunId: string; alreadyUnderWay: boolean; kind: string } };
+      const ask = () => graphql<Asked>(app, 'mutation { rebuild { buildRunId alreadyUnderWay kind } }', as('admin'));
+      const rebuilds = () => prisma.buildRun.findMany({ where: { tenantId: acme.id, kind: 'rebuild' }, orderBy: { createdAt: 'asc' } });
+      const queues = new JobQueues(stack.redisUrl);
+      try {
+        for (let round = 0; round < 3; round++) {
+          const before = (await rebuilds()).length;
+          const answers = await Promise.all(Array.from({ length: 4 }, () => ask()));
+
+          const runs = await rebuilds();
+          expect(runs).toHaveLength(before + 1);
+          const run = runs[runs.length - 1]!;
+          expect(answers.every((a) => a.body.errors === undefined && a.body.data!.rebuild.buildRunId === run.id && a.body.data!.rebuild.kind === 'rebuild')).toBe(true);
+          // One queued it; the others were told it was already under way.
+          expect(answers.map((a) => a.body.data!.rebuild.alreadyUnderWay).sort()).toEqual([false, true, true, true]);
+          expect(await prisma.auditEvent.count({ where: { tenantId: acme.id, action: 'build.requested', details: { path: ['buildRunId'], equals: run.id } } })).toBe(1);
+          // Its flow, stage by stage.
+          const jobs = await queues.queue(buildStageJob.queue).getJobs(['waiting', 'waiting-children', 'prioritized', 'delayed', 'active']);
+          expect(jobs.map((j) => j.id).filter((id) => id!.startsWith(run.id)).sort()).toEqual(BUILD_STAGE_NAMES.map((stage) => `${run.id}-${stage}`).sort());
+
+          // Running: asked again, the same run.
+          await StageRecorder.resume(prisma, run.id);
+          expect((await ask()).body.data!.rebuild).toEqual({ buildRunId: run.id, alreadyUnderWay: true, kind: 'rebuild' });
+          // Ended: the next request queues the next rebuild.
+          await (await StageRecorder.resume(prisma, run.id)).fail(new Error('ended by the test'));
+        }
+      } finally {
+        await queues.close();
+      }
     });
 
     it("downloads them as CSV to the tenant's org admin only, and audits the download", async () => {

@@ -220,7 +220,7 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     });
   });
 
-  it("suspends a tenant, which refuses its people's live sessions, and resumes it; both audited", async () => {
+  it("suspends a tenant, which refuses its people's live sessions, and resumes it; both audited, once each", async () => {
     const suspended = await ops<{ suspendTenant: { status: string } }>('mutation { suspendTenant(slug: "acme", reason: "unpaid invoice") { status } }');
     const whileSuspended = await graphql(app, '{ me { email } }', as('admin'));
     const again = await ops('mutation { suspendTenant(slug: "acme") { status } }');
@@ -229,7 +229,8 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
 
     expect(suspended.body.data).toEqual({ suspendTenant: { status: 'suspended' } });
     expect(codes(whileSuspended.body.errors)).toEqual(['TENANT_SUSPENDED']);
-    expect(again.body.errors).toEqual([expect.objectContaining({ message: 'Tenant "acme" is suspended; only a active tenant can be made suspended.', extensions: { code: 'TENANT_STATUS_CONFLICT' } })]);
+    // Asked again, it answers the tenant as it is and records nothing more.
+    expect(again.body).toEqual({ data: { suspendTenant: { status: 'suspended' } } });
     expect(resumed.body.data).toEqual({ resumeTenant: { status: 'active' } });
     expect(afterResume.body.data).toEqual({ me: { email: 'admin@acme.test' } });
     const actions = (await auditActions(acme.id)).filter((a) => a.actor === opsUserId).map((a) => a.action);
@@ -253,6 +254,32 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     const fits = await ops<{ suspendTenant: { status: string } }>(`mutation { suspendTenant(slug: "globex", reason: ${JSON.stringify('y'.repeat(500))}) { status } }`);
     expect(fits.body.data).toEqual({ suspendTenant: { status: 'suspended' } });
     await ops('mutation { resumeTenant(slug: "globex") { status } }');
+  });
+
+  it('suspends and resumes once however many ask at once: each caller gets the same answer, one audit event each; a move its status does not allow is still refused', async () => {
+    // A tenant of its own: the audit log of the others is paged by the tests below.
+    const tenants = new TenantService(prisma);
+    const oscorp = await tenants.create({ slug: 'oscorp', name: 'Oscorp', actor: 'test' });
+    await tenants.markActive(oscorp.id, 'test');
+    const events = async (action: string) => prisma.auditEvent.count({ where: { tenantId: oscorp.id, action } });
+    for (let round = 1; round <= 3; round++) {
+      const suspended = await Promise.all([1, 2, 3].map(() => ops<{ suspendTenant: { status: string } }>('mutation { suspendTenant(slug: "oscorp", reason: "three at once") { status } }')));
+      expect(suspended.map((r) => r.body)).toEqual(Array(3).fill({ data: { suspendTenant: { status: 'suspended' } } }));
+      // A double-click on Resume.
+      const resumed = await Promise.all([1, 2].map(() => ops<{ resumeTenant: { status: string } }>('mutation { resumeTenant(slug: "oscorp") { status } }')));
+      expect(resumed.map((r) => r.body)).toEqual(Array(2).fill({ data: { resumeTenant: { status: 'active' } } }));
+      expect([await events('tenant.suspended'), await events('tenant.resumed')]).toEqual([round, round]);
+    }
+    await tenants.create({ slug: 'stark', name: 'Stark Industries', actor: 'test' });
+    const provisioning = await Promise.all([1, 2].map(() => ops('mutation { suspendTenant(slug: "stark") { status } }')));
+    for (const refused of provisioning) {
+      expect(refused.body.errors).toEqual([
+        expect.objectContaining({ message: 'Tenant "stark" is provisioning; only a active tenant can be made suspended.', extensions: { code: 'TENANT_STATUS_CONFLICT' } }),
+      ]);
+    }
+    const stark = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'stark' } });
+    expect(stark.status).toBe('provisioning');
+    expect(await prisma.auditEvent.count({ where: { tenantId: stark.id, action: 'tenant.suspended' } })).toBe(0);
   });
 
   it("invites a tenant's admin (its first, after provisioning): the link works once and makes them its org admin; audited, refused to an org admin", async () => {
@@ -327,6 +354,55 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     }
   });
 
+  it("never leaves a tenant over its seats when ops move it to a smaller plan while its org admin invites someone: one of the two is refused with PLAN_LIMIT", async () => {
+    // A tenant of its own, on professional (500 seats) with 50 taken: starter's 50 fit until one more is invited.
+    const tenants = new TenantService(prisma);
+    await tenants.markActive((await tenants.create({ slug: 'cyberdyne', name: 'Cyberdyne', actor: 'test' })).id, 'test');
+    const cyberdyne = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'cyberdyne' } });
+    await new UserService(prisma).create({ email: 'admin@cyberdyne.test', password: PASSWORD, grant: { tenantSlug: 'cyberdyne', role: 'org_admin' }, actor: 'test' });
+    const login = await graphql<{ login: { token: string } }>(app, `mutation { login(email: "admin@cyberdyne.test", password: "${PASSWORD}") { token } }`);
+    const admin = { authorization: `Bearer ${login.body.data!.login.token}` };
+    const expiresAt = new Date(Date.now() + 86_400_000);
+    await prisma.invitation.createMany({
+      data: Array.from({ length: 49 }, (_, i) => ({ tenantId: cyberdyne.id, email: `held-${i}@cyberdyne.test`, role: 'viewer' as const, tokenHash: `cyberdyne-held-${i}`, expiresAt })),
+    });
+    type Seats = { seats: { limit: number; used: number } };
+    const winners: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const plan = await ops<{ changePlan: { plan: { code: string } } }>('mutation { changePlan(slug: "cyberdyne", plan: "professional") { plan { code } } }');
+      if (round > 0 && codes(plan.body.errors)[0] !== 'PLAN_UNCHANGED') expect(plan.body.errors).toBeUndefined();
+      // The previous round's invitation withdrawn: 50 seats taken again.
+      await prisma.invitation.deleteMany({ where: { tenantId: cyberdyne.id, email: { startsWith: 'race-' } } });
+      expect((await graphql<Seats>(app, '{ seats { limit used } }', admin)).body.data!.seats).toEqual({ limit: 500, used: 50 });
+
+      const [changed, invited] = await Promise.all([
+        ops<{ changePlan: { plan: { code: string } } }>('mutation { changePlan(slug: "cyberdyne", plan: "starter") { plan { code } } }'),
+        graphql<{ inviteUser: { id: string } }>(app, `mutation { inviteUser(email: "race-${round}@cyberdyne.test", role: viewer) { id } }`, admin),
+      ]);
+
+      const seats = (await graphql<Seats>(app, '{ seats { limit used } }', admin)).body.data!.seats;
+      expect(seats.used).toBeLessThanOrEqual(seats.limit);
+      // Exactly one wins; the other is told why, as when they come one after the other.
+      const refused = [codes(changed.body.errors), codes(invited.body.errors)];
+      expect(refused.flat()).toEqual(['PLAN_LIMIT']);
+      if (changed.body.errors) {
+        expect(seats).toEqual({ limit: 500, used: 51 });
+        expect(changed.body.errors[0]!.message).toBe(
+          'The starter plan allows 50 people (members and pending invitations) and "cyberdyne" has 51; its org admin deactivates people or withdraws invitations before it moves to this plan.',
+        );
+        winners.push('invitation');
+      } else {
+        expect(changed.body.data!.changePlan.plan.code).toBe('starter');
+        expect(seats).toEqual({ limit: 50, used: 50 });
+        expect(invited.body.errors![0]!.message).toMatch(/^The plan allows 50 people \(members and pending invitations\) and all 50 seats are taken: this invitation needs one\./);
+        winners.push('plan change');
+      }
+    }
+    // One live subscription however the rounds went.
+    expect(await prisma.subscription.count({ where: { tenantId: cyberdyne.id, status: { not: 'cancelled' } } })).toBe(1);
+    expect(winners).toHaveLength(6);
+  });
+
   it('offboards only when the confirmation repeats the slug, suspending the tenant at once and queuing the same job as the CLI', async () => {
     const initech = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'initech' } });
     const wrong = await ops('mutation { offboardTenant(slug: "initech", confirm: "initech-please") { jobId } }');
@@ -345,6 +421,37 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     // Closed before the job runs (no worker here): nothing can be uploaded or signed in after the request.
     expect(right.body.data!.offboardTenant.tenant).toEqual({ slug: 'initech', status: 'suspended' });
     expect((await prisma.tenant.findUniqueOrThrow({ where: { id: initech.id } })).status).toBe('suspended');
+  });
+
+  it('records one offboarding however many ask at once (a double-click): the same answer, one audit event, one job; asked again once the worker gave up, it runs again', async () => {
+    const tenants = new TenantService(prisma);
+    const tyrell = await tenants.create({ slug: 'tyrell', name: 'Tyrell', actor: 'test' });
+    await tenants.markActive(tyrell.id, 'test');
+    type Offboarded = { offboardTenant: { jobId: string; tenant: { slug: string; status: string } } };
+    const offboard = () => ops<Offboarded>('mutation { offboardTenant(slug: "tyrell", confirm: "tyrell") { jobId tenant { slug status } } }');
+    const requested = () => prisma.auditEvent.findMany({ where: { tenantId: tyrell.id, action: 'tenant.offboard_requested' }, orderBy: { id: 'asc' } });
+    const queue = queues.queue(offboardTenantJob.queue);
+    const jobsOf = async () => (await queue.getJobs(['waiting', 'delayed', 'active', 'prioritized'])).filter((j) => (j.data as { data: { tenantId: string } }).data.tenantId === tyrell.id);
+
+    const answers = await Promise.all([1, 2, 3].map(() => offboard()));
+    const expected = { data: { offboardTenant: { jobId: `offboard-${tyrell.id}`, tenant: { slug: 'tyrell', status: 'suspended' } } } };
+    expect(answers.map((a) => a.body)).toEqual([expected, expected, expected]);
+    const [event] = await requested();
+    expect(await requested()).toEqual([expect.objectContaining({ actor: opsUserId, details: { slug: 'tyrell', suspendedFrom: 'active' } })]);
+    expect((await jobsOf()).map((j) => j.id)).toEqual([`offboard-${tyrell.id}`]);
+    // Later, while it waits for a worker: the same answer, nothing more recorded.
+    expect((await offboard()).body).toEqual(expected);
+    expect(await requested()).toHaveLength(1);
+    const asked = (await prisma.tenant.findUniqueOrThrow({ where: { id: tyrell.id } })).offboardRequestedAt;
+
+    // The worker gave up (a failed run per attempt): asking again is a new request.
+    await prisma.buildRun.createMany({ data: Array.from({ length: offboardTenantJob.attempts }, () => ({ tenantId: tyrell.id, kind: 'offboard', status: 'failed' as const })) });
+    const again = await Promise.all([1, 2].map(() => offboard()));
+    expect(again.map((a) => a.body)).toEqual([expected, expected]);
+    expect((await requested()).map((e) => e.id)).toEqual([event!.id, expect.anything()]);
+    expect((await requested())[1]).toMatchObject({ details: { slug: 'tyrell', suspendedFrom: null } });
+    expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tyrell.id } })).offboardRequestedAt!.getTime()).toBeGreaterThan(asked!.getTime());
+    expect(await jobsOf()).toHaveLength(1);
   });
 
   it("shows each tenant's landing retention: the setting's period, or the tenant's own", async () => {

@@ -23,6 +23,7 @@ import {
   landingScanJob,
   landingRetentionJob,
   enqueuePendingLoadsJob,
+  buildUnderWay,
   requestLoad,
   sweepCredentialsJob,
   queueRollupRefresh,
@@ -250,6 +251,30 @@ describe('the worker', () => {
       });
       expect(refused!.dataVersion).toBeNull();
       expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).dataVersion).toBe(2);
+
+      // A load queued before ops suspended the organisation ends failed, saying why, not "queued" for
+      // ever: once resumed, a rebuild is not answered with it as a build under way.
+      await prisma.tenant.update({ where: { id: tenant.id }, data: { status: 'suspended' } });
+      const queuedRunId = randomUUID();
+      const queuedFolder = path.join(stack.env.KINEO_DATA_DIR, 'landing', tenant.namespace, queuedRunId);
+      fs.mkdirSync(queuedFolder, { recursive: true });
+      fs.writeFileSync(path.join(queuedFolder, 'users.csv'), files['users.csv']!);
+      const queued = await requestLoad(prisma, queues, {
+        tenantId: tenant.id,
+        ingestionRunId: queuedRunId,
+        files: [{ name: 'users.csv', path: path.join(queuedFolder, 'users.csv') }],
+        source: 'upload',
+        requestedBy: 'test',
+      });
+      let ended;
+      for (let i = 0; i < 200 && ended?.status !== 'failed'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        ended = await prisma.buildRun.findUniqueOrThrow({ where: { id: queued.buildRunId }, include: { ingestionRun: true } });
+      }
+      const reason = 'Dropbox Co was suspended before this load ran, so nothing of it was loaded: upload the files again once it is active.';
+      expect(ended).toMatchObject({ status: 'failed', error: reason, failureCode: 'TENANT_NOT_ACTIVE', ingestionRun: { status: 'failed', error: reason } });
+      await prisma.tenant.update({ where: { id: tenant.id }, data: { status: 'active' } });
+      expect(await buildUnderWay(prisma, tenant.id)).toBeNull();
     } finally {
       await close();
     }

@@ -1,11 +1,11 @@
-import { AuditLog, dbCall, isUuid, Prisma, type PrismaClient, type TenantRole } from '@kineo/db';
+import { AuditLog, dbCall, isUuid, lockSeats, Prisma, type PrismaClient, type TenantRole } from '@kineo/db';
 import { AuthError } from './auth.exception';
 import { assertTenantUsable, type AuthService, type LoginOrigin, type LoginResult } from './auth.service';
 import { assertEmail } from './email.util';
 import type { LinkDelivery, LinkMailer } from './link-mailer.service';
 import { hashOpaqueToken, newOpaqueToken } from './opaque-token.util';
 import { hashPassword, verifyPassword } from './password.util';
-import { assertSeats, lockSeats } from './seat-limit.util';
+import { assertSeats } from './seat-limit.util';
 import { assertTenantGrant } from './user.service';
 
 export const INVITATION_TTL_SECONDS = 7 * 24 * 3600;

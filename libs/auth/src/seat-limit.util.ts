@@ -1,4 +1,4 @@
-import { Prisma, seatsTaken, type SeatsTaken } from '@kineo/db';
+import { lockSeats, Prisma, seatsTaken, type SeatsTaken } from '@kineo/db';
 import { AuthError } from './auth.exception';
 
 type Db = Prisma.TransactionClient;
@@ -55,15 +55,7 @@ export function seatLimitError(limit: number | null, used: number, need: SeatNee
   return new AuthError('PLAN_LIMIT', `${plan}: ${short}. ${ADMIN_WAYS_OUT}`, details);
 }
 
-/**
- * Holds the tenant's seats to the end of the caller's transaction, so two admins inviting at once
- * cannot both take the last seat. Taken again by the same transaction, it is already held.
- */
-export async function lockSeats(db: Db, tenantId: string): Promise<void> {
-  await db.$executeRaw`select pg_advisory_xact_lock(hashtext(${`seats:${tenantId}`}))`;
-}
-
-/** Refuses `need` when it does not fit in the plan's seats (see seatLimitError). */
+/** Refuses `need` when it does not fit in the plan's seats (see seatLimitError), under the tenant's seat lock (`lockSeats`). */
 export async function assertSeats(db: Db, tenantId: string, need: SeatNeed): Promise<void> {
   await lockSeats(db, tenantId);
   const { limit, used } = await seatUsage(db, tenantId);

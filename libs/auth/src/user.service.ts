@@ -94,7 +94,6 @@ export class UserService {
     if (tenant?.status === 'offboarded') {
       throw new AuthError('USER_INPUT_INVALID', `The tenant "${tenant.slug}" is offboarded; it takes no new users.`);
     }
-    if (tenant) await assertSeatAvailable(this.prisma, tenant.id);
     const passwordHash = await hashPassword(input.password);
     const details = {
       email,
@@ -104,6 +103,9 @@ export class UserService {
     return dbCall(async () => {
       try {
         return await this.prisma.$transaction(async (tx) => {
+          // Under the tenant's seat lock to the commit, as every seat check: a plan change or an
+          // invitation at the same time cannot count the seats before this one is taken.
+          if (tenant) await assertSeatAvailable(tx, tenant.id);
           const existing = await tx.user.findUnique({ where: { email }, include: withMemberships });
           if (existing) {
             if (tenant && existing.memberships.some((m) => m.tenantId === tenant.id)) {

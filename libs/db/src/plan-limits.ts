@@ -19,7 +19,7 @@ export interface PlanLimits {
 }
 
 /** The tenant's current limits: the live subscription's overrides, else its plan's. */
-export async function planLimitsOf(prisma: PrismaClient, tenantId: string): Promise<PlanLimits> {
+export async function planLimitsOf(prisma: Pick<Prisma.TransactionClient, 'subscription'>, tenantId: string): Promise<PlanLimits> {
   const subscription = await dbCall(() =>
     prisma.subscription.findFirst({
       where: { tenantId, status: { in: ['active', 'trialing', 'past_due'] } },
@@ -101,10 +101,25 @@ export async function seatsTaken(db: Pick<Prisma.TransactionClient, 'membership'
   return { members, invitations, used: members + invitations };
 }
 
-/** Refuses a new membership when every seat is taken (`seatsTaken`). Call it in the same path that creates the membership. */
-export async function assertSeatAvailable(prisma: PrismaClient, tenantId: string): Promise<void> {
-  const limits = await planLimitsOf(prisma, tenantId);
-  const { used } = await dbCall(() => seatsTaken(prisma, tenantId));
+/**
+ * Holds the tenant's seats to the end of the caller's transaction: every path that counts seats to
+ * change them (an invitation, an acceptance, a reactivation, `kineo user create`, a plan change)
+ * takes it before counting, so two of them at once cannot both fit in the last seat, nor a plan
+ * change and a new seat both pass against counts the other has made stale. Taken again by the same
+ * transaction, it is already held.
+ */
+export async function lockSeats(db: Pick<Prisma.TransactionClient, '$executeRaw'>, tenantId: string): Promise<void> {
+  await db.$executeRaw`select pg_advisory_xact_lock(hashtext(${`seats:${tenantId}`}))`;
+}
+
+/**
+ * Refuses a new membership when every seat is taken (`seatsTaken`). Call it in the transaction that
+ * creates the membership: it takes the tenant's seat lock (`lockSeats`) before counting.
+ */
+export async function assertSeatAvailable(tx: Prisma.TransactionClient, tenantId: string): Promise<void> {
+  await lockSeats(tx, tenantId);
+  const limits = await planLimitsOf(tx, tenantId);
+  const { used } = await seatsTaken(tx, tenantId);
   if (used >= limits.seatLimit) {
     throw new PlanLimitError(
       `The ${limits.plan} plan allows ${limits.seatLimit} people (members and pending invitations) and this organisation has ${used}; deactivate someone, withdraw an invitation or change the plan first.`,

@@ -1,6 +1,6 @@
 import type { PrismaClient } from './client';
 import type { Tenant, TenantStatus } from '../generated/prisma';
-import { PlanLimitError, seatsTaken } from './plan-limits';
+import { lockSeats, PlanLimitError, seatsTaken } from './plan-limits';
 import { canonicalLocale, dbCall, TenantError, TenantService, validateNewTenant, type TenantWithSubscription } from './tenants';
 
 /**
@@ -26,38 +26,41 @@ export class TenantLifecycleService {
   /**
    * Ends the live subscription and starts one on the new plan (its limits, no overrides). A plan
    * with fewer seats than the tenant already uses is refused rather than leaving it over its limit.
+   * The seats are counted and the subscription written in one transaction holding the tenant's seat
+   * lock (`lockSeats`), as every seat check does: an invitation (or an acceptance, a reactivation, a
+   * new user) at the same time is counted by this change or counts the new plan's seats, never
+   * neither, so one of the two is refused with PLAN_LIMIT when they do not both fit.
    */
   async changePlan(slug: string, planCode: string, actor: string): Promise<TenantWithSubscription> {
     const tenant = await this.tenants.get(slug);
     if (tenant.status === 'offboarded') throw notChangeable(tenant, 'change its plan');
-    const current = tenant.subscriptions.find((s) => s.status !== 'cancelled');
     return dbCall(async () => {
       const plan = await this.prisma.plan.findUnique({ where: { code: planCode } });
       if (!plan) {
         const plans = await this.prisma.plan.findMany({ select: { code: true }, orderBy: { code: 'asc' } });
         throw new TenantError('PLAN_UNKNOWN', `Unknown plan "${planCode}". Plans: ${plans.map((p) => p.code).join(', ')}.`, { planCode });
       }
-      if (current?.planCode === plan.code) {
-        throw new TenantError('PLAN_UNCHANGED', `Tenant "${slug}" is already on the ${plan.code} plan.`, { slug, planCode });
-      }
-      const { used: seats } = await seatsTaken(this.prisma, tenant.id);
-      if (seats > plan.seatLimit) {
-        throw new PlanLimitError(
-          `The ${plan.code} plan allows ${plan.seatLimit} people (members and pending invitations) and "${slug}" has ${seats}; its org admin deactivates people or withdraws invitations before it moves to this plan.`,
-          { limit: 'seats', seatLimit: plan.seatLimit, seats },
-        );
-      }
-      const now = new Date();
-      await this.prisma.$transaction([
-        this.prisma.subscription.updateMany({
-          where: { tenantId: tenant.id, status: { not: 'cancelled' } },
-          data: { status: 'cancelled', periodEnd: now },
-        }),
-        this.prisma.subscription.create({ data: { tenantId: tenant.id, planCode: plan.code, status: 'active', periodStart: now } }),
-        this.prisma.auditEvent.create({
+      await this.prisma.$transaction(async (tx) => {
+        await lockSeats(tx, tenant.id);
+        // Read under the lock: two plan changes at once end the same subscription, not one each.
+        const current = await tx.subscription.findFirst({ where: { tenantId: tenant.id, status: { not: 'cancelled' } }, orderBy: { periodStart: 'desc' } });
+        if (current?.planCode === plan.code) {
+          throw new TenantError('PLAN_UNCHANGED', `Tenant "${slug}" is already on the ${plan.code} plan.`, { slug, planCode });
+        }
+        const { used: seats } = await seatsTaken(tx, tenant.id);
+        if (seats > plan.seatLimit) {
+          throw new PlanLimitError(
+            `The ${plan.code} plan allows ${plan.seatLimit} people (members and pending invitations) and "${slug}" has ${seats}; its org admin deactivates people or withdraws invitations before it moves to this plan.`,
+            { limit: 'seats', seatLimit: plan.seatLimit, seats },
+          );
+        }
+        const now = new Date();
+        await tx.subscription.updateMany({ where: { tenantId: tenant.id, status: { not: 'cancelled' } }, data: { status: 'cancelled', periodEnd: now } });
+        await tx.subscription.create({ data: { tenantId: tenant.id, planCode: plan.code, status: 'active', periodStart: now } });
+        await tx.auditEvent.create({
           data: { actor, action: 'tenant.plan_changed', tenantId: tenant.id, details: { from: current?.planCode ?? null, to: plan.code } },
-        }),
-      ]);
+        });
+      });
       return this.tenants.get(slug);
     });
   }
@@ -126,6 +129,11 @@ export class TenantLifecycleService {
     return this.tenants.get(slug);
   }
 
+  /**
+   * Moves the tenant from `from` to `to` and audits it, once: a repeat (a double-click, two ops at
+   * once) that finds the tenant already `to` answers it as it is and writes nothing; from any other
+   * status the move is refused (TENANT_STATUS_CONFLICT).
+   */
   private async move(
     slug: string,
     actor: string,
@@ -135,22 +143,28 @@ export class TenantLifecycleService {
     details: Record<string, string>,
   ): Promise<TenantWithSubscription> {
     const tenant = await this.tenants.get(slug);
-    if (tenant.status !== from) {
-      throw new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${slug}" is ${tenant.status}; only a ${from} tenant can be made ${to}.`, {
-        slug,
-        status: tenant.status,
-      });
-    }
-    await dbCall(() =>
-      this.prisma.$transaction([
-        // The status in the where clause makes two concurrent requests resolve to one change.
+    if (tenant.status === to) return tenant;
+    if (tenant.status !== from) throw moveRefused(slug, tenant.status, from, to);
+    const moved = await dbCall(() =>
+      this.prisma.$transaction(async (tx) => {
+        // The status in the where clause makes two concurrent requests resolve to one change, and
+        // only the request that made it writes the audit event.
         // A resumed tenant is no longer being offboarded: its lost offboarding must not be queued again.
-        this.prisma.tenant.updateMany({ where: { id: tenant.id, status: from }, data: { status: to, ...(to === 'active' ? { offboardRequestedAt: null } : {}) } }),
-        this.prisma.auditEvent.create({ data: { actor, action, tenantId: tenant.id, details } }),
-      ]),
+        const changed = await tx.tenant.updateMany({ where: { id: tenant.id, status: from }, data: { status: to, ...(to === 'active' ? { offboardRequestedAt: null } : {}) } });
+        if (changed.count === 0) return false;
+        await tx.auditEvent.create({ data: { actor, action, tenantId: tenant.id, details } });
+        return true;
+      }),
     );
-    return this.tenants.get(slug);
+    const now = await this.tenants.get(slug);
+    // Another request moved it first (to `to`: the same answer), or elsewhere in between.
+    if (!moved && now.status !== to) throw moveRefused(slug, now.status, from, to);
+    return now;
   }
+}
+
+function moveRefused(slug: string, status: TenantStatus, from: TenantStatus, to: TenantStatus): TenantError {
+  return new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${slug}" is ${status}; only a ${from} tenant can be made ${to}.`, { slug, status });
 }
 
 /** What the fiscal-year start change has done, or nothing when the month was already the one asked for. */

@@ -1,7 +1,8 @@
 import type { Queue } from 'bullmq';
-import { GOLD_REBUILD_MAX_ATTEMPTS, StageRecorder, TenantError, TenantService, type CreateTenantInput, type PrismaClient, type TenantWithSubscription } from '@kineo/db';
+import { dbCall, GOLD_REBUILD_MAX_ATTEMPTS, StageRecorder, TenantError, TenantService, type CreateTenantInput, type Prisma, type PrismaClient, type TenantWithSubscription } from '@kineo/db';
 import { BUILD_STAGE_NAMES, buildStageJob, offboardTenantJob, provisionTenantJob, refreshRollupsJob, REFRESH_ROLLUPS_PRIORITY } from './definitions';
 import type { JobQueues } from './queues';
+import { withTimeout } from './queue-probe.util';
 
 /**
  * The tenant operations that need the worker (provisioning, offboarding, rebuilding): the CLI and
@@ -70,9 +71,29 @@ export function offboardingCalledOff(tenant: { status: string; offboardRequested
 }
 
 /**
+ * Whether the worker gave up on the offboarding asked for at `requestedAt`: its job failed as many
+ * runs (recorded from that request on) as it has attempts. Until then the offboarding stands (queued,
+ * running or retrying; one the queue lost is queued again by `recoverLostOperations`); after, ops ask again.
+ */
+export async function offboardingGaveUp(db: Pick<Prisma.TransactionClient, 'buildRun'>, tenantId: string, requestedAt: Date): Promise<boolean> {
+  const failed = await db.buildRun.count({ where: { tenantId, kind: 'offboard', status: 'failed', createdAt: { gte: requestedAt } } });
+  return failed >= offboardTenantJob.attempts;
+}
+
+/**
  * Checks the typed confirmation, records who asked, suspends the tenant and queues the offboarding.
  * Suspending first closes the tenant from the moment ops ask: its sessions, sign-ins and uploads are
  * refused, so no file can land after the job has counted and deleted the landing store's.
+ *
+ * One request, one audit event, one job: asked again while its offboarding stands (a double-click,
+ * two ops at once, the CLI while the console's request waits in the queue), it answers that request
+ * (the tenant as it is, the same job id) and records nothing. The tenant's row is locked from the
+ * check to the commit, so of requests at once only the first records one. Asked again once it has
+ * failed for good, it is a new request and runs again, as it always has: the worker gave up
+ * (`offboardingGaveUp`), or the queue holds its job failed (or finished) and queued since the
+ * request. A finished job queued before the request is an earlier request's: the repeat queues the
+ * standing request's job under the same id too (one job still), in case the request that recorded it
+ * stopped before queuing it.
  */
 export async function requestOffboard(prisma: PrismaClient, queues: JobQueues, request: OffboardRequest): Promise<OffboardTicket> {
   if (request.confirm !== request.slug) {
@@ -80,68 +101,139 @@ export async function requestOffboard(prisma: PrismaClient, queues: JobQueues, r
       slug: request.slug,
     });
   }
-  const tenant = await new TenantService(prisma).get(request.slug);
-  if (tenant.status === 'offboarded') {
-    throw new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${request.slug}" is already offboarded.`, { slug: request.slug });
-  }
-  const suspend = tenant.status === 'active' || tenant.status === 'provisioning';
-  await prisma.$transaction([
-    // Recorded with the request: the worker's sweep queues the offboarding again if the queue loses it.
-    prisma.tenant.update({ where: { id: tenant.id }, data: { ...(suspend ? { status: 'suspended' as const } : {}), offboardRequestedAt: new Date(), operationMissingSince: null } }),
-    prisma.auditEvent.create({
-      data: { actor: request.actor, action: 'tenant.offboard_requested', tenantId: tenant.id, details: { slug: tenant.slug, suspendedFrom: suspend ? tenant.status : null } },
+  const tenants = new TenantService(prisma);
+  const found = await tenants.get(request.slug);
+  const jobId = tenantOperationJobId('offboard', found.id);
+  // Read before the lock (Redis is not waited on while the row is held); an unanswered queue is no finished job.
+  const job = await withTimeout(finishedJob(queues.queue(offboardTenantJob.queue), jobId), JOB_LOOKUP_TIMEOUT_MS).catch(() => null);
+  const outcome = await dbCall(() =>
+    prisma.$transaction(async (tx): Promise<'recorded' | 'standing' | 'unqueued'> => {
+      await tx.$queryRaw`select 1 from tenant where id = ${found.id}::uuid for update`;
+      const tenant = await tx.tenant.findUniqueOrThrow({ where: { id: found.id } });
+      if (tenant.status === 'offboarded') {
+        throw new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${request.slug}" is already offboarded.`, { slug: request.slug });
+      }
+      const asked = tenant.offboardRequestedAt;
+      const failed = asked !== null && ((job !== null && job.queuedAt >= asked.getTime()) || (await offboardingGaveUp(tx, tenant.id, asked)));
+      // It stands. A finished job queued before it is an earlier request's, which the request that
+      // recorded it replaces just after its commit, or never did (its process stopped in between).
+      if (tenant.status === 'suspended' && asked && !failed) return job ? 'unqueued' : 'standing';
+      const suspend = tenant.status === 'active' || tenant.status === 'provisioning';
+      // Recorded with the request: the worker's sweep queues the offboarding again if the queue loses it.
+      await tx.tenant.update({ where: { id: tenant.id }, data: { ...(suspend ? { status: 'suspended' as const } : {}), offboardRequestedAt: new Date(), operationMissingSince: null } });
+      await tx.auditEvent.create({
+        data: { actor: request.actor, action: 'tenant.offboard_requested', tenantId: tenant.id, details: { slug: tenant.slug, suspendedFrom: suspend ? tenant.status : null } },
+      });
+      return 'recorded';
     }),
-  ]);
-  const jobId = await queueOffboarding(queues, { tenantId: tenant.id, requestedBy: request.actor });
-  return { tenant: suspend ? { ...tenant, status: 'suspended' } : tenant, jobId };
+  );
+  // Under its fixed id: queued once however many requests (and sweeps) ask at once.
+  if (outcome !== 'standing') await queueOffboarding(queues, { tenantId: found.id, requestedBy: request.actor });
+  return { tenant: await tenants.get(request.slug), jobId };
+}
+
+/** How long `requestOffboard` waits to read the queue, as a request waits for it to accept a load (DEFAULT_ENQUEUE_TIMEOUT_MS). */
+const JOB_LOOKUP_TIMEOUT_MS = 5_000;
+
+/** The job under `jobId` if it has finished (failed or completed), with when it was queued (BullMQ's timestamp); null otherwise. */
+async function finishedJob(queue: Queue, jobId: string): Promise<{ queuedAt: number } | null> {
+  const job = await queue.getJob(jobId);
+  if (!job) return null;
+  const state = await job.getState();
+  return state === 'failed' || state === 'completed' ? { queuedAt: job.timestamp } : null;
 }
 
 export interface RebuildTicket {
   buildRunId: string;
   asOf: string;
+  /** When the run was asked for (recorded, queued). */
+  queuedAt: string;
+  /**
+   * Set when this request queued nothing: the tenant's build already queued or running (a rebuild,
+   * or a load's build), which `buildRunId` names and which the request was answered with.
+   */
+  underWay?: BuildUnderWay;
+}
+
+/** A build of a tenant queued or running: a rebuild, or the build of a load. */
+export interface BuildUnderWay {
+  kind: 'rebuild' | 'load';
+  status: 'queued' | 'running';
 }
 
 /**
  * Why `requestRebuild` would refuse the tenant now (not active, nothing loaded), or null: asked
  * before offering a rebuild too, so the offer and the refusal never disagree.
  */
-export async function rebuildRefusal(prisma: PrismaClient, tenant: { id: string; slug: string; status: string }): Promise<TenantError | null> {
+export async function rebuildRefusal(db: Pick<Prisma.TransactionClient, 'ingestionRun'>, tenant: { id: string; slug: string; status: string }): Promise<TenantError | null> {
   if (tenant.status !== 'active') {
     return new TenantError('TENANT_STATUS_CONFLICT', `Tenant "${tenant.slug}" is ${tenant.status}; only an active tenant can be rebuilt.`, { slug: tenant.slug });
   }
-  const loaded = await prisma.ingestionRun.count({ where: { tenantId: tenant.id, status: 'succeeded' } });
+  const loaded = await db.ingestionRun.count({ where: { tenantId: tenant.id, status: 'succeeded' } });
   if (loaded === 0) return new TenantError('NO_DATA', 'Nothing has been loaded yet, so there is nothing to rebuild; upload the export files first.', { slug: tenant.slug });
   return null;
+}
+
+/** The tenant's latest rebuild or load's build that is queued or running, as a ticket naming it, or null: what a rebuild asked for now is answered with. */
+export async function buildUnderWay(db: Pick<Prisma.TransactionClient, 'buildRun'>, tenantId: string): Promise<RebuildTicket | null> {
+  const run = await db.buildRun.findFirst({
+    where: { tenantId, kind: { in: ['rebuild', 'load'] }, status: { in: ['queued', 'running'] } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
+  if (!run) return null;
+  return {
+    buildRunId: run.id,
+    asOf: (run.asOf ?? run.createdAt).toISOString(),
+    queuedAt: run.createdAt.toISOString(),
+    underWay: { kind: run.kind === 'load' ? 'load' : 'rebuild', status: run.status === 'running' ? 'running' : 'queued' },
+  };
 }
 
 /**
  * Rebuilds silver, gold and the snapshots from what bronze holds, and publishes: how a changed
  * setting (the fiscal-year start) reaches the dashboards without a new load.
+ *
+ * One build at a time is asked for: while a rebuild or a load's build of the tenant is queued or
+ * running, the request queues nothing and is answered with that run (`underWay`), the way the
+ * portal follows the one under way instead of offering another. Rebuilds queued side by side would
+ * publish in whatever order their stages finish, a later request's version under an earlier one's.
+ * Requests take turns on a per-tenant Postgres lock from the check to the commit of the run they
+ * record, so of requests at once (two tabs, the CLI and the portal) exactly one records and queues a
+ * run and the others are answered with it.
  */
 export async function requestRebuild(
   prisma: PrismaClient,
   queues: JobQueues,
   /** asOf: the reference time for overdue, expiry and compliance; now unless given (ops rebuilding a tenant as at its last load's day). */
-  request: {
-    tenantId: string;
-    actor: string;
-    asOf?: Date;
-    /** Names the stage jobs (`<prefix>-<stage>`) so callers that may race queue one; the run's id unless given. */
-    jobIdPrefix?: string;
-    /** BullMQ priority (a deploy's rebuilds go behind loads); none for an operator's. */
-    priority?: number;
-    /** Why it was asked for, kept in its audit event. */
-    reason?: Record<string, unknown>;
-  },
+  request: { tenantId: string; actor: string; asOf?: Date },
 ): Promise<RebuildTicket> {
-  const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: request.tenantId } });
-  const refusal = await rebuildRefusal(prisma, tenant);
-  if (refusal) throw refusal;
   const asOf = (request.asOf ?? new Date()).toISOString();
+  const outcome = await dbCall(() =>
+    prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`builds:${request.tenantId}`}))`;
+      const tenant = await tx.tenant.findUniqueOrThrow({ where: { id: request.tenantId } });
+      const refusal = await rebuildRefusal(tx, tenant);
+      if (refusal) throw refusal;
+      const running = await buildUnderWay(tx, tenant.id);
+      if (running) return { ticket: running, enqueue: false };
+      return { ticket: await recordRebuild(tx as unknown as PrismaClient, tenant, { actor: request.actor, asOf }), enqueue: true };
+    }),
+  );
+  // Queued once recorded: a flow the queue never takes is started by the worker's lost-flows sweep.
+  if (outcome.enqueue) await queues.enqueueBuildFlow({ tenantId: request.tenantId, buildRunId: outcome.ticket.buildRunId, asOf });
+  return outcome.ticket;
+}
+
+/** Records a queued rebuild run and its audit event (`build.requested`); the caller has asked `rebuildRefusal` first, and queues its flow. */
+async function recordRebuild(
+  prisma: PrismaClient,
+  tenant: { id: string; fiscalYearStartMonth: number },
+  request: { actor: string; asOf: string; reason?: Record<string, unknown> },
+): Promise<RebuildTicket> {
   const build = await StageRecorder.start(prisma, {
     tenantId: tenant.id,
     kind: 'rebuild',
-    asOf: new Date(asOf),
+    asOf: new Date(request.asOf),
     planned: [...BUILD_STAGE_NAMES],
     status: 'queued',
   });
@@ -150,11 +242,11 @@ export async function requestRebuild(
       actor: request.actor,
       action: 'build.requested',
       tenantId: tenant.id,
-      details: { buildRunId: build.runId, asOf, fiscalYearStartMonth: tenant.fiscalYearStartMonth, ...(request.reason ?? {}) },
+      details: { buildRunId: build.runId, asOf: request.asOf, fiscalYearStartMonth: tenant.fiscalYearStartMonth, ...(request.reason ?? {}) },
     },
   });
-  await queues.enqueueBuildFlow({ tenantId: tenant.id, buildRunId: build.runId, asOf }, { idPrefix: request.jobIdPrefix, priority: request.priority });
-  return { buildRunId: build.runId, asOf };
+  const { createdAt } = await prisma.buildRun.findUniqueOrThrow({ where: { id: build.runId }, select: { createdAt: true } });
+  return { buildRunId: build.runId, asOf: request.asOf, queuedAt: createdAt.toISOString() };
 }
 
 export interface QueuedGoldRebuild {
@@ -222,12 +314,15 @@ export async function queueGoldRebuild(
       // Not removable now (a process holds it): the next scan or sweep tries again.
       if (job && !replaced) return { jobIdPrefix, buildRunId: null, attempt: made };
       const attempt = made + 1;
-      const ticket = await requestRebuild(tx as unknown as PrismaClient, queues, {
-        tenantId: request.tenantId,
+      const tenant = await tx.tenant.findUniqueOrThrow({ where: { id: request.tenantId } });
+      const refusal = await rebuildRefusal(tx, tenant);
+      if (refusal) throw refusal;
+      const asOf = (request.asOf ?? new Date()).toISOString();
+      // Its own run even beside an operator's rebuild under way: its job ids, attempts and record
+      // (gold_rebuild, which the lost-flows sweep reads) are this release's.
+      const ticket = await recordRebuild(tx as unknown as PrismaClient, tenant, {
         actor: 'worker',
-        asOf: request.asOf,
-        jobIdPrefix,
-        priority: REFRESH_ROLLUPS_PRIORITY,
+        asOf,
         reason: {
           reason: 'gold_columns_missing',
           fromVersion: request.version,
@@ -238,6 +333,7 @@ export async function queueGoldRebuild(
           ...(replaced ? { replaced: { ...replaced } } : {}),
         },
       });
+      await queues.enqueueBuildFlow({ tenantId: tenant.id, buildRunId: ticket.buildRunId, asOf }, { idPrefix: jobIdPrefix, priority: REFRESH_ROLLUPS_PRIORITY });
       const fields = { fromVersion: request.version, releaseKey: request.releaseKey, missing: request.missing, attempts: attempt, buildRunId: ticket.buildRunId, gaveUpAt: null };
       await tx.goldRebuild.upsert({
         where: { tenantId: request.tenantId },

@@ -83,7 +83,7 @@ describe('the sweep for provisionings and offboardings whose job the queue lost'
     expect(await waitForTenantOperation(prisma, { tenantId: created.id, kind: 'offboard', attempts: 3 }, { intervalMs: 50 })).toMatchObject({ status: 'called-off', error: expect.stringContaining('it is suspended now') });
   });
 
-  it('queues an offboarding asked for again after a failed one, although the failed job still holds its id', async () => {
+  it('queues an offboarding asked for again after a failed one, although the failed job still holds its id, and records it once however many ask', async () => {
     const tenants = new TenantService(prisma);
     const created = await tenants.create({ slug: 'offboard-again', name: 'Again', actor: 'ops@test' });
     const first = await requestOffboard(prisma, queues, { slug: 'offboard-again', confirm: 'offboard-again', actor: 'ops@test' });
@@ -100,9 +100,15 @@ describe('the sweep for provisionings and offboardings whose job the queue lost'
     }
     const queue = queues.queue('provision');
     expect(await (await queue.getJob(first.jobId))?.getState()).toBe('failed');
-    const second = await requestOffboard(prisma, queues, { slug: 'offboard-again', confirm: 'offboard-again', actor: 'ops@test' });
-    expect(second.jobId).toBe(first.jobId);
-    expect(await (await queue.getJob(second.jobId))?.getState()).toBe('waiting');
+    // Asked again with a double-click: one more request, recorded and queued once.
+    const again = await Promise.all([1, 2].map(() => requestOffboard(prisma, queues, { slug: 'offboard-again', confirm: 'offboard-again', actor: 'ops@test' })));
+    for (const second of again) expect(second.jobId).toBe(first.jobId);
+    expect(await (await queue.getJob(first.jobId))?.getState()).toBe('waiting');
     expect((await prisma.tenant.findUniqueOrThrow({ where: { id: created.id } })).offboardRequestedAt).not.toBeNull();
+    expect(await prisma.auditEvent.count({ where: { tenantId: created.id, action: 'tenant.offboard_requested' } })).toBe(2);
+    // And again while that one waits: the same answer, nothing more.
+    await requestOffboard(prisma, queues, { slug: 'offboard-again', confirm: 'offboard-again', actor: 'ops@test' });
+    expect(await (await queue.getJob(first.jobId))?.getState()).toBe('waiting');
+    expect(await prisma.auditEvent.count({ where: { tenantId: created.id, action: 'tenant.offboard_requested' } })).toBe(2);
   });
 });

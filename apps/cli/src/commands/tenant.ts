@@ -209,17 +209,23 @@ export function tenantCommand(context: () => CliContext): Command {
       const ctx = context();
       const found = await new TenantService(ctx.prisma).get(slug);
       const ticket = await requestRebuild(ctx.prisma, await ctx.queues(), { tenantId: found.id, actor: ctx.actor, asOf: options.asOf });
+      // One build at a time: the one under way answers the request (and is what --wait waits for).
+      const underWay = ticket.underWay
+        ? `${ticket.underWay.kind === 'load' ? "A load's build" : 'A rebuild'} of ${slug} is already under way (${ticket.underWay.status}, queued at ${ticket.queuedAt}, as of ${ticket.asOf}): run ${ticket.buildRunId}; nothing more was queued. Ask again once it has finished for a rebuild after it.`
+        : null;
       if (!options.wait) {
-        if (options.json) return printJson({ ...ticket, status: 'queued' });
-        process.stdout.write(`Rebuild ${ticket.buildRunId} of ${slug} queued (as of ${ticket.asOf}); follow it with "kineo tenant show ${slug}".\n`);
+        if (options.json) return printJson({ ...ticket, status: ticket.underWay?.status ?? 'queued' });
+        process.stdout.write(underWay ? `${underWay}\n` : `Rebuild ${ticket.buildRunId} of ${slug} queued (as of ${ticket.asOf}); follow it with "kineo tenant show ${slug}".\n`);
         return;
       }
+      if (underWay && !options.json) process.stdout.write(`${underWay} Waiting for it.\n`);
       const build = await pollUntil(async () => {
         const run = await ctx.prisma.buildRun.findUniqueOrThrow({ where: { id: ticket.buildRunId } });
         return run.status === 'succeeded' || run.status === 'failed' ? run : undefined;
       });
       const outcome = {
         buildRunId: build.id,
+        ...(ticket.underWay ? { underWay: ticket.underWay } : {}),
         status: build.status,
         dataVersion: build.dataVersion ?? null,
         asOf: build.asOf?.toISOString() ?? null,

@@ -68,7 +68,10 @@ export class OnboardingResolver {
     return this.onboarding.updateFiscalYearStart(tenant, month, { confirmHistoryReset, expectedFrom: fromMonth ?? undefined });
   }
 
-  @Mutation(() => RebuildView, { description: 'Rebuilds silver, gold and the snapshots from the loaded data with the current settings, and publishes.' })
+  @Mutation(() => RebuildView, {
+    description:
+      "Rebuilds silver, gold and the snapshots from the loaded data with the current settings, and publishes. While a rebuild or a load's build of the organisation is queued or running, queues nothing and answers with that run (`alreadyUnderWay`), so requests at once queue one rebuild.",
+  })
   rebuild(@CurrentTenant() tenant: TenantContext): Promise<RebuildView> {
     return this.onboarding.rebuild(tenant);
   }

@@ -38,9 +38,16 @@ export class OnboardingService {
     return this.settingsOf(change.tenant);
   }
 
+  /** Queues a rebuild, or answers with the rebuild or load's build already under way (`requestRebuild`). */
   async rebuild(tenant: TenantContext): Promise<RebuildView> {
     const ticket = await requestRebuild(this.prisma, this.queues, { tenantId: tenant.tenantId, actor: tenant.userId });
-    return { buildRunId: ticket.buildRunId, asOf: new Date(ticket.asOf) };
+    return {
+      buildRunId: ticket.buildRunId,
+      asOf: new Date(ticket.asOf),
+      alreadyUnderWay: ticket.underWay !== undefined,
+      kind: ticket.underWay?.kind ?? 'rebuild',
+      queuedAt: new Date(ticket.queuedAt),
+    };
   }
 
   /** The settings, with the latest rebuild to follow and whether one may be asked for now. */

@@ -25,13 +25,28 @@ export class TenantSettingsView {
   rebuildUnavailable!: string | null;
 }
 
-@ObjectType('Rebuild', { description: "A queued rebuild; follow it in `tenantSettings.lastRebuild` (the run with this id)." })
+@ObjectType('Rebuild', {
+  description:
+    "The rebuild asked for, or the build already under way that answered the request (`alreadyUnderWay`); follow a rebuild in `tenantSettings.lastRebuild` and a load's build in its load (the run with this id).",
+})
 export class RebuildView {
   @Field()
   buildRunId!: string;
 
   @Field(() => GraphQLISODateTime)
   asOf!: Date;
+
+  @Field({
+    description:
+      "True when this request queued nothing: a rebuild or a load's build of the organisation was already queued or running, and `buildRunId` names it. One build is asked for at a time, so versions publish in the order they were asked for.",
+  })
+  alreadyUnderWay!: boolean;
+
+  @Field({ description: "`rebuild`, or `load` for a load's build under way." })
+  kind!: string;
+
+  @Field(() => GraphQLISODateTime, { description: 'When the run was asked for (queued).' })
+  queuedAt!: Date;
 }
 
 @ObjectType('QuarantinedRow', { description: 'A row a load set aside instead of loading, and why.' })

@@ -32,7 +32,15 @@ export interface IngestLoadDeps extends TenantJobDeps {
 export function ingestLoadHandler(deps: IngestLoadDeps) {
   return async (payload: IngestLoadJobData, context: JobContext) => {
     const tenant = await deps.prisma.tenant.findUniqueOrThrow({ where: { id: payload.tenantId } });
-    if (tenant.status !== 'active') throw new UnrecoverableError(`tenant ${tenant.slug} is ${tenant.status}, not active`);
+    if (tenant.status !== 'active') {
+      // Suspended (or offboarded) after the load was queued: it ends failed, saying why, rather than
+      // staying "queued" for ever (a queued build is what a rebuild asked for later is answered with).
+      const reason = `${tenant.name} was ${tenant.status} before this load ran, so nothing of it was loaded: upload the files again once it is active.`;
+      const now = new Date();
+      await deps.prisma.ingestionRun.update({ where: { id: payload.ingestionRunId }, data: { status: 'failed', error: reason, failureCode: 'TENANT_NOT_ACTIVE', finishedAt: now } });
+      await deps.prisma.buildRun.update({ where: { id: payload.buildRunId }, data: { status: 'failed', error: reason, failureCode: 'TENANT_NOT_ACTIVE', finishedAt: now } });
+      throw new UnrecoverableError(reason);
+    }
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
     await deps.prisma.ingestionRun.update({
       where: { id: payload.ingestionRunId },

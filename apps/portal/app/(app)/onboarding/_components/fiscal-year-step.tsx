@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { OperationError, runOperation } from '@/app/_client/graphql-client';
+import { useSingleFlightMutation } from '@/app/_client/single-flight';
 import type { OnboardingSettingsQuery } from '@/generated/browser/graphql';
 import { useLocale } from '../../dashboards/_components/use-locale';
 import { BuildStages, stillShown } from './load-report';
@@ -49,8 +50,11 @@ export function FiscalYearStep() {
       return client.invalidateQueries({ queryKey: ['tenantSettings'] });
     },
   });
-  // The settings name the rebuild just queued as the latest, and are followed from there.
-  const rebuild = useMutation({ mutationFn: () => runOperation(RebuildMutation), onSuccess: () => client.invalidateQueries({ queryKey: ['tenantSettings'] }) });
+  // The settings name the rebuild just queued as the latest, and are followed from there. One at a
+  // time: while a rebuild (or a load's build) is under way the gateway answers with it instead, also
+  // to another tab, and that is said here.
+  const rebuild = useSingleFlightMutation({ mutationFn: () => runOperation(RebuildMutation), onSuccess: () => client.invalidateQueries({ queryKey: ['tenantSettings'] }) });
+  const underWay = rebuild.data?.rebuild.alreadyUnderWay ? rebuild.data.rebuild : null;
   const lastRebuild = settings.data?.tenantSettings.lastRebuild ?? null;
   const rebuildUnavailable = settings.data?.tenantSettings.rebuildUnavailable ?? null;
   const current = settings.data?.tenantSettings.fiscalYearStartMonth;
@@ -130,10 +134,23 @@ export function FiscalYearStep() {
           {rebuildUnavailable ? (
             <span data-testid="rebuild-unavailable">{rebuildUnavailable}</span>
           ) : (
-            <button type="button" className="button" onClick={() => rebuild.mutate()} disabled={rebuild.isPending || rebuild.isSuccess || inFlight(lastRebuild?.status)}>
+            // Offered again after a load's build answered it: once that build has ended, a rebuild is queued.
+            <button
+              type="button"
+              className="button"
+              onClick={() => rebuild.mutate()}
+              disabled={rebuild.isPending || (rebuild.isSuccess && underWay?.kind !== 'load') || inFlight(lastRebuild?.status)}
+            >
               Rebuild now
             </button>
           )}
+        </p>
+      ) : null}
+      {underWay ? (
+        <p className="notice" role="status" data-testid="rebuild-under-way">
+          {underWay.kind === 'load'
+            ? `A load's build is already under way (queued at ${formatTime(underWay.queuedAt, locale)}), so no rebuild was queued: it publishes the next version, and its progress is in the load report above. Rebuild once it has finished if it started before you saved.`
+            : `A rebuild is already under way (queued at ${formatTime(underWay.queuedAt, locale)}); its progress is below.`}
         </p>
       ) : null}
       {lastRebuild ? <RebuildProgress rebuild={lastRebuild} currentVersion={settings.data?.tenantSettings.dataVersion} locale={locale} /> : null}
@@ -141,11 +158,15 @@ export function FiscalYearStep() {
   );
 }
 
+function formatTime(iso: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
 type Rebuild = NonNullable<OnboardingSettingsQuery['tenantSettings']['lastRebuild']>;
 
 /** The latest rebuild as it goes: its stages, then the version it published or why it failed (also after a reload). */
 function RebuildProgress({ rebuild, currentVersion, locale }: { rebuild: Rebuild; currentVersion: number | undefined; locale: string }) {
-  const asked = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(rebuild.createdAt));
+  const asked = formatTime(rebuild.createdAt, locale);
   return (
     <div data-testid="rebuild">
       <h3>Rebuild of {asked}</h3>

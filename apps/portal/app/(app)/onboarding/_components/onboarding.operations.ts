@@ -104,6 +104,9 @@ export const RebuildMutation = graphql(`
   mutation Rebuild {
     rebuild {
       buildRunId
+      alreadyUnderWay
+      kind
+      queuedAt
     }
   }
 `);

@@ -1,10 +1,11 @@
 'use client';
 
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { InvitationSent } from '@/app/_client/invitation-sent';
+import { useSingleFlightMutation } from '@/app/_client/single-flight';
 import { useTenantLocale } from '@/app/_client/locale-context';
 import { ChangePlanMutation, InviteTenantAdminMutation, OffboardTenantMutation, OpsTenantQuery, RefreshRollupsMutation, ResumeTenantMutation, SetTenantLocaleMutation, SuspendTenantMutation } from './ops.operations';
 import { formatBytes } from '@/app/_shared/format-bytes.util';
@@ -22,7 +23,9 @@ const inFlight = (status: string) => status === 'queued' || status === 'running'
 /**
  * One tenant for Kineo ops: what it is, its runs newest first (a page at a time along the gateway's
  * cursor, followed while one is in flight), and what ops may do to it: suspend or resume, refresh
- * its stale rollups, change its plan or locale, offboard it after typing its slug.
+ * its stale rollups, change its plan or locale, offboard it after typing its slug. Each action is
+ * sent once however fast its button is clicked again (`useSingleFlightMutation`): a double-click on
+ * Resume or Offboard is one request.
  */
 export function TenantDetail({ slug }: { slug: string }) {
   const locale = useTenantLocale();
@@ -39,7 +42,7 @@ export function TenantDetail({ slug }: { slug: string }) {
   // Suspending refuses every one of the organisation's people at once: asked twice, with a reason for the audit log.
   const [confirmingSuspend, setConfirmingSuspend] = useState(false);
   const [suspendReason, setSuspendReason] = useState('');
-  const suspend = useMutation({
+  const suspend = useSingleFlightMutation({
     mutationFn: () => runOperation(SuspendTenantMutation, { slug, reason: suspendReason.trim() || null }),
     onSuccess: () => {
       setConfirmingSuspend(false);
@@ -47,8 +50,8 @@ export function TenantDetail({ slug }: { slug: string }) {
       return refresh();
     },
   });
-  const resume = useMutation({ mutationFn: () => runOperation(ResumeTenantMutation, { slug }), onSuccess: refresh });
-  const refreshRollups = useMutation({ mutationFn: () => runOperation(RefreshRollupsMutation, { slug }), onSuccess: refresh });
+  const resume = useSingleFlightMutation({ mutationFn: () => runOperation(ResumeTenantMutation, { slug }), onSuccess: refresh });
+  const refreshRollups = useSingleFlightMutation({ mutationFn: () => runOperation(RefreshRollupsMutation, { slug }), onSuccess: refresh });
 
   const tenant = detail.data?.pages[0]?.tenant;
   const runs = detail.data?.pages.flatMap((p) => p.tenant.runs.items) ?? [];
@@ -280,7 +283,7 @@ function ChoiceForm({
   onChanged: () => Promise<unknown>;
 }) {
   const [value, setValue] = useState(current);
-  const mutation = useMutation({ mutationFn: () => change(value), onSuccess: onChanged });
+  const mutation = useSingleFlightMutation({ mutationFn: () => change(value), onSuccess: onChanged });
   // A value the list does not know (set outside the portal) is still shown as it is.
   const choices = options.some((o) => o.value === current) ? options : [{ value: current, label: current }, ...options];
   return (
@@ -316,7 +319,7 @@ function ChoiceForm({
 /** Offboarding drops the tenant's warehouse data: the button stays disabled until the slug is typed exactly. */
 function OffboardForm({ slug, onOffboarded }: { slug: string; onOffboarded: () => Promise<unknown> }) {
   const [confirm, setConfirm] = useState('');
-  const offboard = useMutation({ mutationFn: () => runOperation(OffboardTenantMutation, { slug, confirm }), onSuccess: onOffboarded });
+  const offboard = useSingleFlightMutation({ mutationFn: () => runOperation(OffboardTenantMutation, { slug, confirm }), onSuccess: onOffboarded });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (confirm === slug) offboard.mutate();
@@ -374,7 +377,7 @@ function runStep(stages: readonly { stage: string; status: string }[]): string {
  */
 function InviteAdminForm({ slug, name }: { slug: string; name: string }) {
   const [email, setEmail] = useState('');
-  const invite = useMutation({ mutationFn: () => runOperation(InviteTenantAdminMutation, { slug, email: email.trim() }) });
+  const invite = useSingleFlightMutation({ mutationFn: () => runOperation(InviteTenantAdminMutation, { slug, email: email.trim() }) });
   const sent = invite.data?.inviteTenantAdmin;
   return (
     <form
