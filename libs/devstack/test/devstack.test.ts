@@ -107,6 +107,10 @@ describe('isPidAlive', () => {
     try {
       const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
       expect(isPidAlive(pid)).toBe(true);
+      // Killed only once the shell has become `sleep`: a shell still running would reap it at once.
+      const comm = () => fs.readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim();
+      for (let i = 0; i < 250 && comm() !== 'sleep'; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(comm()).toBe('sleep');
       process.kill(pid, 'SIGKILL');
       for (let i = 0; i < 50 && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'); i++) await new Promise((r) => setTimeout(r, 20));
       expect(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')).toContain(') Z');
