@@ -11,8 +11,13 @@ export interface JobDefinition<S extends z.ZodType = z.ZodType> {
   /** Unique across the platform, e.g. "tenant.provision". */
   name: string;
   queue: QueueName;
-  /** Bumped when the payload changes shape incompatibly. */
+  /**
+   * Bumped when a payload this release queues may not be read by the release before (a new field in
+   * a strict schema): a worker hands a payload newer than it knows back to its queue for a newer one.
+   */
   version: number;
+  /** Older versions whose payloads `schema` still reads, so jobs the release before queued run after a deploy. */
+  reads?: readonly number[];
   schema: S;
   attempts: number;
 }
@@ -58,7 +63,10 @@ export const LOAD_SOURCES = ['cli', 'upload', 'landing'] as const;
 export const ingestLoadJob = defineJob({
   name: 'load.ingest',
   queue: 'ingest',
-  version: 1,
+  // 2: a file may carry `uploadedAs`, which a version-1 worker's strict schema refuses (it hands the
+  // job back until a worker of this release takes it); a version-1 payload reads as it is.
+  version: 2,
+  reads: [1],
   attempts: 3,
   schema: z
     .object({

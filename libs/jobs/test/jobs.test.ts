@@ -77,6 +77,17 @@ describe('a job payload as the worker reads it back', () => {
     );
   });
 
+  it("is read when the release before queued it, in a version the job's schema still reads, and refused in one it does not", () => {
+    // A load queued before a deploy (its files without `uploadedAs`) runs on the worker after it.
+    const files = [{ path: '/landing/t/run/users.csv', name: 'users.csv' }];
+    const load = { tenantId, ingestionRunId: tenantId, buildRunId: tenantId, files, source: 'upload' };
+    expect(ingestLoadJob.version).toBe(2);
+    expect(parsePayload(ingestLoadJob, { v: 1, data: load })).toMatchObject({ files });
+    expect(() => parsePayload(ingestLoadJob, { v: 3, data: load })).toThrow(
+      'Invalid payload for job "load.ingest": version 3 is not the supported 2 (nor the older 1 it still reads)',
+    );
+  });
+
   it('is read as the current version when it has no envelope', () => {
     expect(parsePayload(provisionTenantJob, { tenantId, requestedBy: 'ops' })).toEqual({ tenantId, requestedBy: 'ops' });
   });
