@@ -15,5 +15,8 @@ export const LOAD_FLOW_LOST = 'LOAD_FLOW_LOST';
 /** A tenant operation's run whose worker stopped mid-run; the job's next attempt took it over in a run of its own. */
 export const RUN_INTERRUPTED = 'RUN_INTERRUPTED';
 
+/** The organisation was suspended or offboarded between the load's request and its turn on the worker. */
+export const TENANT_NOT_ACTIVE = 'TENANT_NOT_ACTIVE';
+
 /** Failures whose stored text was written for the customer; any other failure's text stays with Kineo. */
-export const CUSTOMER_FACING_RUN_FAILURES: ReadonlySet<string> = new Set([LOAD_REJECTED]);
+export const CUSTOMER_FACING_RUN_FAILURES: ReadonlySet<string> = new Set([LOAD_REJECTED, TENANT_NOT_ACTIVE]);

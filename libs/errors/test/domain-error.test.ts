@@ -1,4 +1,4 @@
-import { CUSTOMER_FACING_RUN_FAILURES, DomainError, errorCode, LOAD_REJECTED } from '../src';
+import { CUSTOMER_FACING_RUN_FAILURES, DomainError, errorCode, LOAD_REJECTED, TENANT_NOT_ACTIVE } from '../src';
 
 class LimitError extends DomainError {
   constructor(limit: number, cause?: unknown) {
@@ -24,7 +24,7 @@ describe('the platform error base', () => {
     expect(errorCode('a string', 'UNKNOWN')).toBe('UNKNOWN');
   });
 
-  it('lists a contract rejection as the one run failure whose text the customer may see', () => {
-    expect([...CUSTOMER_FACING_RUN_FAILURES]).toEqual([LOAD_REJECTED]);
+  it('lists a contract rejection and a load its suspended organisation never ran as the run failures whose text the customer may see', () => {
+    expect([...CUSTOMER_FACING_RUN_FAILURES]).toEqual([LOAD_REJECTED, TENANT_NOT_ACTIVE]);
   });
 });

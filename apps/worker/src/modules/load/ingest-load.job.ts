@@ -3,7 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { LandingStore } from '@kineo/landing';
 import { ingestLoadJob, isTransientDatabaseError, type JobPayload } from '@kineo/jobs';
 import { StageRecorder, type Prisma } from '@kineo/db';
-import { errorCode } from '@kineo/errors';
+import { DomainError, errorCode, TENANT_NOT_ACTIVE } from '@kineo/errors';
 import { ingestFiles, LoadRejectedError } from '@kineo/pipeline';
 import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
@@ -35,11 +35,9 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
     if (tenant.status !== 'active') {
       // Suspended (or offboarded) after the load was queued: it ends failed, saying why, rather than
       // staying "queued" for ever (a queued build is what a rebuild asked for later is answered with).
-      const reason = `${tenant.name} was ${tenant.status} before this load ran, so nothing of it was loaded: upload the files again once it is active.`;
-      const now = new Date();
-      await deps.prisma.ingestionRun.update({ where: { id: payload.ingestionRunId }, data: { status: 'failed', error: reason, failureCode: 'TENANT_NOT_ACTIVE', finishedAt: now } });
-      await deps.prisma.buildRun.update({ where: { id: payload.buildRunId }, data: { status: 'failed', error: reason, failureCode: 'TENANT_NOT_ACTIVE', finishedAt: now } });
-      throw new UnrecoverableError(reason);
+      const error = new DomainError(TENANT_NOT_ACTIVE, `${tenant.name} was ${tenant.status} before this load ran, so nothing of it was loaded: upload the files again once it is active.`);
+      await recordFailure(deps, payload, await StageRecorder.resume(deps.prisma, payload.buildRunId), error);
+      throw new UnrecoverableError(error.message);
     }
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
     await deps.prisma.ingestionRun.update({
@@ -93,11 +91,7 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
       // An unreachable Postgres is waited out by the worker (it spends no attempt), and could not record a failure anyway;
       // a stopping worker hands the job back: that attempt is not the load's failure.
       if ((rejected || diskFull || (lastAttempt && !(error instanceof WorkerStoppingError))) && !isTransientDatabaseError(error)) {
-        await deps.prisma.ingestionRun.update({
-          where: { id: payload.ingestionRunId },
-          data: { status: 'failed', error: message, failureCode: errorCode(error), finishedAt: new Date() },
-        });
-        await build.fail(error);
+        await recordFailure(deps, payload, build, error);
       }
       if (rejected || diskFull) throw new UnrecoverableError(message);
       throw error;
@@ -107,6 +101,15 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
       });
     }
   };
+}
+
+/** Ends the load and its build failed, with the error's message and code (what the load's report shows). */
+async function recordFailure(deps: IngestLoadDeps, payload: IngestLoadJobData, build: StageRecorder, error: unknown): Promise<void> {
+  await deps.prisma.ingestionRun.update({
+    where: { id: payload.ingestionRunId },
+    data: { status: 'failed', error: error instanceof Error ? error.message : String(error), failureCode: errorCode(error), finishedAt: new Date() },
+  });
+  await build.fail(error);
 }
 
 /** Removes the load's own landing folder, and only that: every file of the load must be in it. */
