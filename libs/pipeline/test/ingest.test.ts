@@ -271,7 +271,8 @@ describe('loading export files into bronze', () => {
     const workbook = path.join(later, 'courses.xlsx');
     fs.mkdirSync(later, { recursive: true });
     fs.writeFileSync(workbook, 'not read');
-    // A browser's second download of an export file is named for what it copies, not taken for it.
+    // A browser's second download of an export file is named for what it copies, not taken for it;
+    // beside the file it copies, it is said to be the copy that was not read.
     const download = writeCsv(later, 'users (1).csv', [header('users')]);
     const again = await ingestFiles(wh, tenant, files([workbook, download, ...paths]), nextBatch());
     expect(again.files.filter((f) => f.status === 'ignored')).toEqual([
@@ -279,8 +280,15 @@ describe('loading export files into bronze', () => {
         file: 'courses.xlsx',
         note: 'only dimdates may be an Excel file: save courses as CSV (UTF-8) from the LMS or from Excel, and load courses.csv',
       }),
-      expect.objectContaining({ file: 'users (1).csv', note: 'not a file of the export; did you mean users.csv? Rename it and upload again.' }),
+      expect.objectContaining({
+        file: 'users (1).csv',
+        note: 'not a file of the export; it looks like a copy of users.csv, which this load has by its own name: that one was read, not this copy.',
+      }),
     ]);
+    // Beside an export file refused for its form (only dimdates may be a workbook), a copy is still asked to be renamed.
+    const copy = writeCsv(later, 'Courses - Copy.csv', [header('courses')]);
+    const third = await ingestFiles(wh, tenant, files([workbook, copy, ...paths.filter((p) => path.basename(p) !== 'courses.csv')]), nextBatch());
+    expect(third.files.find((f) => f.file === 'Courses - Copy.csv')).toMatchObject({ status: 'ignored', note: 'not a file of the export; did you mean courses.csv? Rename it and upload again.' });
   });
 
   it.each([

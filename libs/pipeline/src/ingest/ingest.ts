@@ -63,6 +63,12 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
   const ignore = (file: string, problem: string, note = problem) => ignored.push({ report: ignoredReport(file, note), problem });
   const planned: { spec: SourceFileSpec; path: string; name: string; header: string[]; linesBeforeHeader: number }[] = [];
   const seen = new Map<string, string>();
+  // The export files this load has by their own names: a copy beside one is said to be a copy, not to be renamed.
+  const named = new Set(files.flatMap((f) => {
+    const match = /^(.*)\.(csv|xlsx)$/i.exec(f.name ?? path.basename(f.path));
+    const spec = match ? ALL_FILES.find((s) => s.name === match[1].toLowerCase()) : undefined;
+    return spec && (match![2].toLowerCase() === 'csv' || spec === FISCAL_CALENDAR) ? [spec.name] : [];
+  }));
 
   for (const file of files) {
     const name = file.name ?? path.basename(file.path);
@@ -74,7 +80,7 @@ export async function ingestFiles(warehouse: Warehouse, tenant: TenantNamespace,
       continue;
     }
     if (!spec) {
-      const hint = renameHint(name);
+      const hint = renameHint(name, named);
       if (hint) ignore(name, `${NOT_EXPORT_FILE}; ${hint}`);
       else ignore(name, NOT_EXPORT_FILE, `${NOT_EXPORT_FILE} (its files are named ${exportFileNames().join(', ')})`);
       continue;
@@ -239,15 +245,17 @@ function exportFileNames(): string[] {
  * The export file a file's name nearly is, said as a question: a browser names a second download
  * of a file "users (1).csv" (or "users(2).csv"), Windows a copy "users - Copy.csv", and a name may
  * have spaces for underscores ("course completions.csv"). Such a file is not taken for the export
- * file (a copy may be an older download); the customer is asked to rename it.
+ * file (a copy may be an older download); the customer is asked to rename it, or, when the load
+ * has the export file by its own name too (`named`), told that that one was read instead.
  */
-function renameHint(name: string): string | undefined {
+function renameHint(name: string, named: ReadonlySet<string>): string | undefined {
   const parts = /^\s*(.*?)\s*(?:\(\d+\)|-\s*copy(?:\s*\(\d+\))?)?\s*\.(csv|xlsx)$/i.exec(name);
   if (!parts) return undefined;
   const base = parts[1].toLowerCase().replace(/[\s-]+/g, '_');
   const meant = ALL_FILES.find((s) => s.name === base);
   if (!meant) return undefined;
   const extension = meant === FISCAL_CALENDAR ? parts[2].toLowerCase() : 'csv';
+  if (named.has(meant.name)) return `it looks like a copy of ${meant.name}.${extension}, which this load has by its own name: that one was read, not this copy.`;
   return `did you mean ${meant.name}.${extension}? Rename it and upload again.`;
 }
 
