@@ -680,4 +680,80 @@ describe('identity: sessions, invitations, password resets, user management and 
       expect(fragment.error).toBe('OIDC_NOT_CONFIGURED');
     });
   });
+
+  // Last: the people it adds would be counted by the tests of members and logged links above.
+  describe("a signed-in person's own account: their password and their other sign-ins", () => {
+    type AccountReply = { account: { hasPassword: boolean; otherSessions: number } };
+    const account = (token: string) => graphql<AccountReply>(app, '{ account { hasPassword otherSessions } }', bearer(token));
+    const change = (token: string, current: string, next: string) =>
+      graphql<{ changePassword: { sessionsEnded: number } }>(app, `mutation { changePassword(currentPassword: ${q(current)}, newPassword: ${q(next)}) { sessionsEnded } }`, bearer(token));
+    const person = async (email: string) => {
+      await new UserService(prisma).create({ email, password: PASSWORD, grant: { tenantSlug: 'acme', role: 'viewer' }, actor: 'test' });
+    };
+
+    it('changes the password once the current one is given: the other sign-ins end, this one goes on, and a reset link asked for before stops working', async () => {
+      await person('changer@acme.test');
+      const laptop = await signIn('changer@acme.test');
+      const phone = await signIn('changer@acme.test');
+      const here = await signIn('changer@acme.test');
+      expect((await account(here.token)).body).toEqual({ data: { account: { hasPassword: true, otherSessions: 2 } } });
+      // Signed out elsewhere already: not counted.
+      await graphql(app, 'mutation { logout }', bearer(laptop.token));
+      expect((await account(here.token)).body.data?.account.otherSessions).toBe(1);
+      await graphql(app, `mutation { requestPasswordReset(email: ${q('changer@acme.test')}) }`);
+      const resetLink = logs.lines.map((line) => JSON.stringify(line)).reverse().find((line) => line.includes('changer@acme.test') && line.includes('/reset-password?token='));
+      const resetToken = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(resetLink ?? '')?.[1];
+      expect(resetToken).toBeDefined();
+
+      const wrong = await change(here.token, 'not my password at all', NEW_PASSWORD);
+      expect(codeOf(wrong)).toBe('CURRENT_PASSWORD_WRONG');
+      expect(wrong.body.errors?.[0]?.message).toBe('Your current password is not right, so nothing was changed.');
+      // A wrong guess is not a signed-out session: the portal keeps the person on the page.
+      expect((await me(here.token)).body.data?.me.email).toBe('changer@acme.test');
+      expect(codeOf(await change(here.token, PASSWORD, PASSWORD))).toBe('PASSWORD_WEAK');
+      expect(codeOf(await change(here.token, PASSWORD, 'short'))).toBe('PASSWORD_WEAK');
+      expect((await login(app, 'changer@acme.test', PASSWORD)).body.errors).toBeUndefined();
+
+      const changed = await change(here.token, PASSWORD, NEW_PASSWORD);
+      expect(changed.body).toEqual({ data: { changePassword: { sessionsEnded: 2 } } });
+      expect(codeOf(await me(phone.token))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await refresh(phone.refreshToken))).toBe('UNAUTHENTICATED');
+      expect((await me(here.token)).body.data?.me.email).toBe('changer@acme.test');
+      expect((await refresh(here.refreshToken)).body.errors).toBeUndefined();
+      expect(codeOf(await login(app, 'changer@acme.test', PASSWORD))).toBe('UNAUTHENTICATED');
+      expect((await login(app, 'changer@acme.test', NEW_PASSWORD)).body.errors).toBeUndefined();
+      const reset = await graphql(app, `mutation { resetPassword(token: ${q(resetToken!)}, newPassword: ${q('set back by an old link')}) }`);
+      expect(codeOf(reset)).toBe('RESET_TOKEN_INVALID');
+      const user = await prisma.user.findUniqueOrThrow({ where: { email: 'changer@acme.test' } });
+      expect((await audit('auth.password_changed')).filter((e) => e.actor === user.id).map((e) => (e.details as { sessionsEnded: number }).sessionsEnded)).toEqual([2]);
+      expect((await audit('auth.password_change_failed')).filter((e) => e.actor === user.id)).toHaveLength(1);
+    });
+
+    it('throttles wrong current passwords like sign-ins: after five, even the right one waits', async () => {
+      await person('guesser@acme.test');
+      const session = await signIn('guesser@acme.test');
+      for (let i = 0; i < 5; i++) expect(codeOf(await change(session.token, `wrong guess number ${i}`, NEW_PASSWORD))).toBe('CURRENT_PASSWORD_WRONG');
+      const locked = await change(session.token, PASSWORD, NEW_PASSWORD);
+      expect(codeOf(locked)).toBe('TOO_MANY_ATTEMPTS');
+      expect(locked.body.errors?.[0]?.message).toMatch(/^Too many password change attempts; try again in \d+ seconds\.$/);
+      expect((await login(app, 'guesser@acme.test', PASSWORD)).body.errors).toBeUndefined();
+    });
+
+    it("says there is no password to change for someone who signs in with Microsoft only, and ends the other sign-ins on request", async () => {
+      await person('entra.only@acme.test');
+      const other = await signIn('entra.only@acme.test');
+      const here = await signIn('entra.only@acme.test');
+      await prisma.user.update({ where: { email: 'entra.only@acme.test' }, data: { passwordHash: null } });
+      expect((await account(here.token)).body).toEqual({ data: { account: { hasPassword: false, otherSessions: 1 } } });
+      const refused = await change(here.token, PASSWORD, NEW_PASSWORD);
+      expect(codeOf(refused)).toBe('FORBIDDEN');
+      expect(refused.body.errors?.[0]?.message).toMatch(/^Your account has no Kineo Analytics password to change: you sign in with your organisation's Microsoft account\./);
+
+      expect((await graphql(app, 'mutation { signOutOtherSessions }', bearer(here.token))).body).toEqual({ data: { signOutOtherSessions: 1 } });
+      expect(codeOf(await me(other.token))).toBe('UNAUTHENTICATED');
+      expect((await me(here.token)).body.data?.me.email).toBe('entra.only@acme.test');
+      expect((await account(here.token)).body.data?.account.otherSessions).toBe(0);
+      expect(codeOf(await account('not a token'))).toBe('UNAUTHENTICATED');
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import type { Locator, Page } from '@playwright/test';
 import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './fixtures';
+import { gateway } from './gateway';
 
 /**
  * A double-click as a quick hand makes it: both clicks and the dblclick in one go, before React has
@@ -205,5 +206,61 @@ test.describe('sign-in and sign-out', () => {
     expect(await unknown.text()).not.toContain('token');
     const signOutCrossSite = await page.request.delete('/api/session', { headers: { origin: 'https://evil.example' } });
     expect(signOutCrossSite.status()).toBe(403);
+  });
+});
+
+test.describe('your account', () => {
+  test('a person changes their password from their account page: a wrong current one is said, their other sign-in ends, this one goes on, and the new password signs in', async ({ page, world, browser }) => {
+    const q = JSON.stringify;
+    const email = 'password.changer@globex-retail.example';
+    const first = 'the first passphrase of mine';
+    const next = 'a second passphrase, changed';
+    // A viewer of an organisation whose seats no other test counts, invited and accepted through the gateway.
+    const { login: admin } = await gateway<{ login: { token: string } }>(world.gatewayUrl, `mutation { login(email: ${q(world.logins.noCertsAdmin)}, password: ${q(world.password)}) { token } }`);
+    const { inviteUser } = await gateway<{ inviteUser: { link: string } }>(world.gatewayUrl, `mutation { inviteUser(email: ${q(email)}, role: viewer) { link } }`, admin.token);
+    const token = new URL(inviteUser.link).searchParams.get('token') ?? '';
+    const { acceptInvitation } = await gateway<{ acceptInvitation: { token: string } }>(world.gatewayUrl, `mutation { acceptInvitation(token: ${q(token)}, password: ${q(first)}) { token } }`);
+    // Accepting signs in; that sign-in is done with.
+    await gateway(world.gatewayUrl, 'mutation { logout }', acceptInvitation.token);
+    // Signed in elsewhere too: another browser.
+    const elsewhere = await browser.newContext({ baseURL: world.portalUrl });
+    try {
+      const other = await elsewhere.newPage();
+      expect((await other.request.post('/api/session', { headers: { origin: world.portalUrl }, data: { email, password: first } })).ok()).toBe(true);
+      expect((await page.request.post('/api/session', { headers: { origin: world.portalUrl }, data: { email, password: first } })).ok()).toBe(true);
+      await page.goto('/');
+      await page.getByRole('link', { name: 'password.changer@globex-retail.example Viewer (your account)' }).click();
+      await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
+      await expect(page.getByTestId('account-email')).toHaveText(email);
+      await expect(page.getByTestId('other-sessions')).toHaveText('Besides this one, you have 1 other sign-in (other browsers or devices) that can still be used.');
+      await expectNoSeriousA11yViolations(page);
+
+      const form = page.getByRole('form', { name: 'Change your password' });
+      await form.getByLabel('Current password').fill('not my password at all');
+      await form.getByLabel('New password (at least 12 characters)').fill(next);
+      await form.getByLabel('New password again').fill(next);
+      await form.getByRole('button', { name: 'Change the password' }).click();
+      await expect(form.getByRole('alert')).toHaveText('Your current password is not right, so nothing was changed.');
+      // Tied to the field it is about, for a screen reader.
+      await expect(form.getByLabel('Current password')).toHaveAccessibleDescription('Your current password is not right, so nothing was changed.');
+      await expect(page).toHaveURL(/\/account$/);
+
+      await form.getByLabel('Current password').fill(first);
+      await form.getByRole('button', { name: 'Change the password' }).click();
+      await expect(page.getByRole('status').filter({ hasText: 'Your password is changed.' })).toHaveText('Your password is changed. Your 1 other sign-in ended; this one goes on.');
+      await expect(page.getByTestId('other-sessions')).toHaveText('You are signed in here only.');
+      await expect(form.getByLabel('Current password')).toHaveValue('');
+
+      // The other browser's session has ended: its next page asks it to sign in.
+      await other.goto('/dashboards/course-completion');
+      await expect(other).toHaveURL(/\/sign-in/);
+      // This one goes on, and only the new password signs in.
+      await page.reload();
+      await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
+      expect((await other.request.post('/api/session', { headers: { origin: world.portalUrl }, data: { email, password: first } })).status()).toBe(401);
+      expect((await other.request.post('/api/session', { headers: { origin: world.portalUrl }, data: { email, password: next } })).ok()).toBe(true);
+    } finally {
+      await elsewhere.close();
+    }
   });
 });

@@ -13,6 +13,8 @@ export const AUTH_ERROR_CODES = [
   'AUTH_SECRET_INVALID',
   'INVITATION_INVALID',
   'RESET_TOKEN_INVALID',
+  /** A signed-in person's current password, asked again to change it, was wrong. */
+  'CURRENT_PASSWORD_WRONG',
   'PLAN_LIMIT',
   'NOT_FOUND',
   'OIDC_FAILED',

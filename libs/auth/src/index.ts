@@ -15,3 +15,4 @@ export * from './session-store.service';
 export * from './tenant-users.service';
 export * from './oidc.service';
 export * from './credential-sweep.util';
+export * from './account.service';

@@ -107,15 +107,28 @@ export class SessionStore {
     return session !== null && session.userId === userId && session.revokedAt === null;
   }
 
+  /**
+   * A user's sign-ins that can still be used: not revoked, with a refresh token neither spent nor
+   * expired. `except`: one not to count (the caller's own).
+   */
+  async countLiveOf(userId: string, options: { except?: string } = {}): Promise<number> {
+    const now = this.now();
+    return dbCall(() =>
+      this.prisma.session.count({
+        where: { userId, revokedAt: null, ...(options.except ? { id: { not: options.except } } : {}), refreshTokens: { some: { rotatedAt: null, expiresAt: { gt: now } } } },
+      }),
+    );
+  }
+
   async revoke(sessionId: string, reason: string): Promise<void> {
     await dbCall(() => this.prisma.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: this.now(), revokedReason: reason } }));
   }
 
-  /** Ends every live sign-in of a user, or only those in one tenant; returns how many. */
-  async revokeAllOf(userId: string, reason: string, tenantId?: string): Promise<number> {
+  /** Ends every live sign-in of a user, or only those in one tenant, but for `except` (the caller's own); returns how many. */
+  async revokeAllOf(userId: string, reason: string, tenantId?: string, options: { except?: string } = {}): Promise<number> {
     const result = await dbCall(() =>
       this.prisma.session.updateMany({
-        where: { userId, revokedAt: null, ...(tenantId ? { tenantId } : {}) },
+        where: { userId, revokedAt: null, ...(tenantId ? { tenantId } : {}), ...(options.except ? { id: { not: options.except } } : {}) },
         data: { revokedAt: this.now(), revokedReason: reason },
       }),
     );

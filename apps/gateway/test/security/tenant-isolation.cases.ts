@@ -58,6 +58,10 @@ const FROM_SESSION: Record<string, string | null> = {
   configureMicrosoftSignIn: null,
   disableMicrosoftSignIn: null,
   logout: null,
+  // The caller's own account: the session's user, whatever tenant a header names.
+  account: '{ account { hasPassword otherSessions } }',
+  changePassword: null,
+  signOutOtherSessions: null,
 };
 
 /** Headers a client might hope the gateway takes a tenant from. */

@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
@@ -44,10 +45,12 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
           <NavLinks items={navigationFor(me.role, dashboards)} />
         </nav>
         <div className="account">
-          <span className="who">
+          {/* Who is signed in, and the way to their account page (password, other sign-ins). */}
+          <Link className="who" href="/account">
             <span className="email">{me.displayName ?? me.email}</span>
             <span className="role">{ROLE_LABELS[me.role]}</span>
-          </span>
+            <span className="visually-hidden">(your account)</span>
+          </Link>
           <SignOutButton />
         </div>
       </header>

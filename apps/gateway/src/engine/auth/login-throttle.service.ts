@@ -26,6 +26,11 @@ export const ANONYMOUS_ACTIONS = {
   /** A wrong or spent token, or a wrong current password for an existing account. */
   invitation: { what: 'invitation attempts', perSubject: 5, perAddress: 20, wrong: ['INVITATION_INVALID', 'UNAUTHENTICATED'] },
   refresh: { what: 'session refresh attempts', perSubject: 5, perAddress: 60, wrong: ['UNAUTHENTICATED'] },
+  /**
+   * Not anonymous, but a guess all the same: someone at a computer left signed in trying current
+   * passwords to take the account. Counted per account (its user id).
+   */
+  password_change: { what: 'password change attempts', perSubject: 5, perAddress: 20, wrong: ['CURRENT_PASSWORD_WRONG'] },
 } as const satisfies Record<string, { what: string; perSubject: number; perAddress: number; wrong: 'every request' | readonly string[] }>;
 export type AnonymousAction = keyof typeof ANONYMOUS_ACTIONS;
 

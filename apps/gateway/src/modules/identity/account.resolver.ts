@@ -1,12 +1,15 @@
-import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { InvitationService, normalizeEmail, OidcService, PasswordResetService, type LoginOrigin } from '@kineo/auth';
-import { Public, RequestOrigin } from '../../engine/auth/auth.decorators';
+import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { AccountService, InvitationService, normalizeEmail, OidcService, PasswordResetService, type LoginOrigin, type Principal } from '@kineo/auth';
+import { CurrentPrincipal, Public, RequestOrigin, SignedIn } from '../../engine/auth/auth.decorators';
 import { LoginThrottle } from '../../engine/auth/login-throttle.service';
 import { sessionPayload } from '../../engine/auth/auth.resolver';
 import { SessionPayload } from '../../engine/auth/auth.types';
-import { SignInOptionsType } from './identity.types';
+import { AccountType, PasswordChangeType, SignInOptionsType } from './identity.types';
 
-/** What people do before they have a session: accept an invitation, reset a password, see how to sign in. */
+/**
+ * A person's own account: what they do before they have a session (accept an invitation, reset a
+ * password, see how to sign in), and once signed in (change their password, end their other sign-ins).
+ */
 @Resolver()
 export class AccountResolver {
   constructor(
@@ -14,7 +17,34 @@ export class AccountResolver {
     private readonly resets: PasswordResetService,
     private readonly oidc: OidcService,
     private readonly throttle: LoginThrottle,
+    private readonly accounts: AccountService,
   ) {}
+
+  @Query(() => AccountType, { description: "The signed-in person's own account: whether it has a password here, and their other sign-ins." })
+  @SignedIn()
+  account(@CurrentPrincipal() principal: Principal): Promise<AccountType> {
+    return this.accounts.summary(principal);
+  }
+
+  @Mutation(() => PasswordChangeType, {
+    description:
+      'Changes the signed-in person\'s password once their current one is given (CURRENT_PASSWORD_WRONG otherwise; wrong guesses are throttled as sign-ins are). Their other sign-ins end; this one goes on.',
+  })
+  @SignedIn()
+  async changePassword(
+    @CurrentPrincipal() principal: Principal,
+    @Args('currentPassword') currentPassword: string,
+    @Args('newPassword') newPassword: string,
+    @RequestOrigin() origin: LoginOrigin,
+  ): Promise<PasswordChangeType> {
+    return this.throttle.throttled('password_change', principal.userId, origin.ip, () => this.accounts.changePassword(principal, currentPassword, newPassword, origin));
+  }
+
+  @Mutation(() => Int, { description: "Ends the signed-in person's other sign-ins (other browsers or devices); this one goes on. Answers how many ended." })
+  @SignedIn()
+  signOutOtherSessions(@CurrentPrincipal() principal: Principal, @RequestOrigin() origin: LoginOrigin): Promise<number> {
+    return this.accounts.signOutOtherSessions(principal, origin);
+  }
 
   @Mutation(() => SessionPayload, {
     description:

@@ -1,5 +1,5 @@
 import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { AuthService, InvitationService, LinkMailer, OidcService, PasswordResetService, TenantUserService } from '@kineo/auth';
+import { AccountService, AuthService, InvitationService, LinkMailer, OidcService, PasswordResetService, TenantUserService } from '@kineo/auth';
 import { createSecretStore, secretsRequired, type Settings } from '@kineo/config';
 import type { PrismaClient } from '@kineo/db';
 import { SETTINGS } from '../../engine/config/settings.module';
@@ -33,6 +33,11 @@ const log = (message: string, fields: Record<string, unknown>) => logger.log({ .
       inject: [PRISMA, AuthService, LinkMailer, SETTINGS],
       useFactory: (prisma: PrismaClient, auth: AuthService, mailer: LinkMailer, settings: Settings) =>
         new PasswordResetService(prisma, auth.sessions, mailer, settings.PORTAL_URL, log),
+    },
+    {
+      provide: AccountService,
+      inject: [PRISMA, AuthService],
+      useFactory: (prisma: PrismaClient, auth: AuthService) => new AccountService(prisma, auth.sessions),
     },
     {
       provide: TenantUserService,

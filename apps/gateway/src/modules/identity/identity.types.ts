@@ -182,3 +182,18 @@ export class SignInOptionsType {
   @Field({ description: 'Microsoft Entra ID sign-in: send the browser to GET /auth/oidc/<tenant>/start.' })
   microsoft!: boolean;
 }
+
+@ObjectType('Account', { description: "The signed-in person's own account, for their account page." })
+export class AccountType {
+  @Field({ description: "False when they sign in only with their organisation's Microsoft account: there is no password here to change." })
+  hasPassword!: boolean;
+
+  @Field(() => Int, { description: 'Their other sign-ins that can still be used (other browsers or devices), not counting this one.' })
+  otherSessions!: number;
+}
+
+@ObjectType('PasswordChange')
+export class PasswordChangeType {
+  @Field(() => Int, { description: 'How many of their other sign-ins ended with the change; this one goes on.' })
+  sessionsEnded!: number;
+}
