@@ -146,6 +146,35 @@ describe('kineo tenant', () => {
     );
   });
 
+  it('queues a rebuild after a build that started before the fiscal year was changed, says so, and answers the next request with it', async () => {
+    const prisma = createPrismaClient(stack.env.DATABASE_URL, { poolSize: 1 });
+    try {
+      const tenant = await new TenantService(prisma).create({ slug: 'fy-follow', name: 'FY Follow', actor: 'test', fiscalYearStartMonth: 1 });
+      await prisma.tenant.update({ where: { id: tenant.id }, data: { status: 'active' } });
+      await prisma.ingestionRun.create({ data: { tenantId: tenant.id, status: 'succeeded', source: 'cli', requestedBy: 'test' } });
+      // A build whose first stage fixed January, still running when March is saved.
+      const running = await prisma.buildRun.create({ data: { tenantId: tenant.id, kind: 'rebuild', status: 'running', fiscalYearStartMonth: 1, asOf: new Date('2026-01-31T00:00:00Z') } });
+      await prisma.tenant.update({ where: { id: tenant.id }, data: { fiscalYearStartMonth: 3 } });
+
+      const asked = await runCli(['tenant', 'rebuild', 'fy-follow'], stack.env);
+      expect(asked.stderr).toBe('');
+      const follower = await prisma.buildRun.findFirstOrThrow({ where: { tenantId: tenant.id, followsBuildRunId: running.id } });
+      expect(follower.status).toBe('queued');
+      expect(asked.stdout).toBe(
+        `A build of fy-follow that started with the fiscal year starting in January, before it was changed, is under way (run ${running.id}, running); ` +
+          `rebuild ${follower.id} with the fiscal year starting in March (as of ${follower.asOf!.toISOString()}) is queued to run after it (queued at ${follower.createdAt.toISOString()}).\n`,
+      );
+      const again = await runCli(['tenant', 'rebuild', 'fy-follow'], stack.env);
+      expect(again.stdout).toContain(`is queued to run after it (queued at ${follower.createdAt.toISOString()}); nothing more was queued.\n`);
+      expect(await prisma.buildRun.count({ where: { tenantId: tenant.id, kind: 'rebuild' } })).toBe(2);
+      const shown = await runCli(['tenant', 'show', 'fy-follow'], stack.env);
+      expect(shown.stdout).toMatch(/FYSTART/);
+      expect(shown.stdout).toMatch(new RegExp(`rebuild\\s+running\\s+.*January.*\n`));
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+
   it('shows the rebuild a tenant waits for because its published gold lacks columns this release reads: its state, attempts, the columns and the run', async () => {
     const prisma = createPrismaClient(stack.databaseUrl);
     const missing = ['fact_course_history.year_end_basis'];

@@ -345,6 +345,52 @@ describe("an org admin's loads, settings and rebuilds over GraphQL", () => {
       }
     });
 
+    it('queues a rebuild that follows a build started before the fiscal year was changed, says which, and answers a further request with it', async () => {
+      type Asked = {
+        rebuild: {
+          buildRunId: string;
+          alreadyUnderWay: boolean;
+          kind: string;
+          fiscalYearStartMonth: number;
+          follows: { buildRunId: string; kind: string; status: string; fiscalYearStartMonth: number | null } | null;
+        };
+      };
+      const ask = () => graphql<Asked>(app, 'mutation { rebuild { buildRunId alreadyUnderWay kind fiscalYearStartMonth follows { buildRunId kind status fiscalYearStartMonth } } }', as('admin'));
+      const { fiscalYearStartMonth: before } = await prisma.tenant.findUniqueOrThrow({ where: { id: acme.id } });
+      const changed = before === 3 ? 4 : 3;
+      const queues = new JobQueues(stack.redisUrl);
+      try {
+        // A rebuild whose first stage has started, fixing the start as it was.
+        const running = (await ask()).body.data!.rebuild;
+        expect(running).toEqual({ buildRunId: expect.any(String), alreadyUnderWay: false, kind: 'rebuild', fiscalYearStartMonth: before, follows: null });
+        const recorder = await StageRecorder.resume(prisma, running.buildRunId);
+        expect(await recorder.fixFiscalYearStart(before)).toBe(before);
+        await prisma.tenant.update({ where: { id: acme.id }, data: { fiscalYearStartMonth: changed } });
+
+        const follower = (await ask()).body.data!.rebuild;
+        expect(follower).toEqual({
+          buildRunId: expect.any(String),
+          alreadyUnderWay: false,
+          kind: 'rebuild',
+          fiscalYearStartMonth: changed,
+          follows: { buildRunId: running.buildRunId, kind: 'rebuild', status: 'running', fiscalYearStartMonth: before },
+        });
+        expect(follower.buildRunId).not.toBe(running.buildRunId);
+        // Queued to run after it, not beside it.
+        const jobs = await queues.queue(buildStageJob.queue).getJobs(['waiting', 'waiting-children', 'prioritized', 'delayed', 'active']);
+        expect(jobs.filter((j) => j.id!.startsWith(follower.buildRunId))).toEqual([]);
+        // Asked again while it waits: the follower answers.
+        expect((await ask()).body.data!.rebuild).toEqual({ ...follower, alreadyUnderWay: true });
+        type Settings = { tenantSettings: { lastRebuild: { id: string; status: string; followsBuildRunId: string | null; fiscalYearStartMonth: number | null } } };
+        const settings = await graphql<Settings>(app, '{ tenantSettings { lastRebuild { id status followsBuildRunId fiscalYearStartMonth } } }', as('admin'));
+        expect(settings.body.data!.tenantSettings.lastRebuild).toEqual({ id: follower.buildRunId, status: 'queued', followsBuildRunId: running.buildRunId, fiscalYearStartMonth: null });
+      } finally {
+        await prisma.buildRun.updateMany({ where: { tenantId: acme.id, kind: 'rebuild', status: { in: ['queued', 'running'] } }, data: { status: 'failed', finishedAt: new Date() } });
+        await prisma.tenant.update({ where: { id: acme.id }, data: { fiscalYearStartMonth: before } });
+        await queues.close();
+      }
+    });
+
     it("downloads them as CSV to the tenant's org admin only, and audits the download", async () => {
       const response = await app.inject({ method: 'GET', url: `/loads/${loadId}/quarantine.csv`, headers: as('admin') });
       const otherTenant = await app.inject({ method: 'GET', url: `/loads/${loadId}/quarantine.csv`, headers: as('globex') });

@@ -146,6 +146,54 @@ test.describe('onboarding an organisation', () => {
     await expect(page.getByTestId('build').getByRole('status')).toContainText('the dashboards now show version 2, from a later build.');
   });
 
+  test('a rebuild asked for while a build that started before the fiscal-year change runs is said to be queued after it', async ({ page, signIn }) => {
+    await signIn('onboardAdmin');
+    await page.goto('/onboarding');
+    const step = page.getByRole('region', { name: '3. Fiscal year' });
+    const month = step.getByLabel('The fiscal year starts in');
+    await expect(month).toHaveValue('7');
+    await month.selectOption('4');
+    await step.getByRole('button', { name: 'Save' }).click();
+    await step.getByRole('alert').getByRole('button', { name: 'Change to April' }).click();
+    await expect(step.getByRole('status').first()).toContainText('Saved: the fiscal year starts in April from the next build.');
+
+    // The gateway's answer while a build started under July still runs (gateway and worker tests make
+    // that answer for real): here no build is started, so the data published stays as it is.
+    const documents = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'generated', 'browser', 'persisted-documents.json'), 'utf8')) as Record<string, string>;
+    const rebuildDocument = Object.keys(documents).find((id) => documents[id].includes('mutation Rebuild'));
+    const queuedAt = '2026-12-07T16:30:00.000Z';
+    await page.route('**/api/graphql', (route) =>
+      (route.request().postDataJSON() as { documentId?: string }).documentId === rebuildDocument
+        ? route.fulfill({
+            json: {
+              data: {
+                rebuild: {
+                  buildRunId: '00000000-0000-4000-8000-000000000002',
+                  alreadyUnderWay: false,
+                  kind: 'rebuild',
+                  queuedAt,
+                  fiscalYearStartMonth: 4,
+                  follows: { buildRunId: '00000000-0000-4000-8000-000000000001', kind: 'rebuild', status: 'running' },
+                },
+              },
+            },
+          })
+        : route.fallback(),
+    );
+    await step.getByRole('button', { name: 'Rebuild now' }).click();
+    const said = step.getByTestId('rebuild-follows');
+    await expect(said).toContainText('A build that started before the fiscal year was changed is under way; a rebuild with the year starting in April is queued to run after it (queued at ');
+    await expect(step).not.toContainText('Rebuild once it has finished');
+    await expect(step.getByRole('button', { name: 'Rebuild now' })).toBeDisabled();
+    await page.unroute('**/api/graphql');
+
+    // Back to July, as the tests after this one expect it.
+    await month.selectOption('7');
+    await step.getByRole('button', { name: 'Save' }).click();
+    await step.getByRole('alert').getByRole('button', { name: 'Change to July' }).click();
+    await expect(step.getByRole('status').first()).toContainText('Saved: the fiscal year starts in July from the next build.');
+  });
+
   test('a file saved with semicolons refuses the load, said once with what to do; nothing of it is kept and the published data stays', async ({ page, world, signIn }, testInfo) => {
     await signIn('onboardAdmin');
     await page.goto('/onboarding');

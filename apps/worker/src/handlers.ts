@@ -66,8 +66,10 @@ export function buildRegistry(options: HandlerDeps): JobHandlerRegistry {
       for (const r of lost.recovered) {
         const what = r.ingestionRunId ? `load ${r.ingestionRunId}` : r.kind === 'rollups' ? `rollups refresh ${r.buildRunId}` : `rebuild ${r.buildRunId}`;
         context.log.warn(
-          { tenantId: r.tenantId, ingestionRunId: r.ingestionRunId, buildRunId: r.buildRunId, missingSince: r.missingSince, restartedFrom: r.restartedFrom },
-          `${what} of tenant ${r.tenantId}: none of its jobs were in the queue (Redis lost its data?); its flow is started again from ${r.restartedFrom}`,
+          { tenantId: r.tenantId, ingestionRunId: r.ingestionRunId, buildRunId: r.buildRunId, missingSince: r.missingSince, restartedFrom: r.restartedFrom, follows: r.follows },
+          r.follows
+            ? `${what} of tenant ${r.tenantId}: it follows run ${r.follows}, which has ended, and its jobs were not in the queue; its flow is started from ${r.restartedFrom}`
+            : `${what} of tenant ${r.tenantId}: none of its jobs were in the queue (Redis lost its data?); its flow is started again from ${r.restartedFrom}`,
         );
       }
       // Provisionings and offboardings whose job the queue lost, the same way (not while Redis is unreachable).

@@ -32,7 +32,7 @@ export class StageRecorder {
   /** Creates a run; `planned` stages are listed as pending so watchers see the whole plan. */
   static async start(
     prisma: PrismaClient,
-    data: { tenantId: string; kind: string; ingestionRunId?: string; asOf?: Date; planned?: string[]; status?: 'queued' | 'running' },
+    data: { tenantId: string; kind: string; ingestionRunId?: string; asOf?: Date; planned?: string[]; status?: 'queued' | 'running'; followsBuildRunId?: string },
   ): Promise<StageRecorder> {
     const { planned = [], status = 'running', ...fields } = data;
     const stages: StageRecord[] = planned.map((stage) => ({ stage, status: 'pending' }));
@@ -72,6 +72,18 @@ export class StageRecorder {
       await prisma.buildRun.update({ where: { id: runId }, data: { status: 'running', startedAt: new Date() } });
     }
     return new StageRecorder(prisma, runId, (run.stages as unknown as StageRecord[]) ?? []);
+  }
+
+  /**
+   * The fiscal-year start this build builds with: the one recorded on the run, or, for the first build
+   * stage to start, `current` (the tenant's setting now), recorded first. The first writer wins, so
+   * every later stage, retry and recovery of the run builds with the same start, whatever the tenant
+   * saved meanwhile, and a build still queued picks up a change saved before it starts.
+   */
+  async fixFiscalYearStart(current: number): Promise<number> {
+    await this.prisma.buildRun.updateMany({ where: { id: this.runId, fiscalYearStartMonth: null }, data: { fiscalYearStartMonth: current } });
+    const run = await this.prisma.buildRun.findUniqueOrThrow({ where: { id: this.runId }, select: { fiscalYearStartMonth: true } });
+    return run.fiscalYearStartMonth ?? current;
   }
 
   /** Runs one stage, recording its start, end, duration, details, warnings and any error. */

@@ -6,7 +6,7 @@ import { countCsvRows, type MeasuredFile } from './row-count.util';
 import { BUILD_STAGE_NAMES, buildStageJob, ingestLoadJob, REFRESH_ROLLUPS_PRIORITY, refreshRollupsJob, type LOAD_SOURCES, type QueueName } from './definitions';
 import type { JobQueues } from './queues';
 import { anyJobExists, missingWorkVerdict, withTimeout } from './queue-probe.util';
-import { queueRollupRefresh } from './tenant-operations';
+import { queueFollowers, queueRollupRefresh } from './tenant-operations';
 
 export interface LoadRequest {
   tenantId: string;
@@ -130,6 +130,8 @@ export interface RecoveredFlow {
   missingSince: string;
   /** The first step started again: `ingest`, the first build stage (a rebuild; a load bronze already holds), or `rollups` (a refresh). */
   restartedFrom: string;
+  /** A rebuild that follows a run (see `requestRebuild`): that run, which had ended. */
+  follows?: string;
 }
 
 /** What one recovery sweep did; `unreachable` when Redis did not answer, so it recovered nothing more. */
@@ -168,6 +170,11 @@ type UnfinishedRun = Awaited<ReturnType<typeof unfinishedRuns>>[number];
  * succeeded are run again rather than skipped. Each recovery is audited (`load.recovered`,
  * `build.recovered`) once, whatever the number of sweeps running: a sweep takes a run by clearing
  * the `flow_missing_since` it saw.
+ *
+ * A rebuild that follows another run (`requestRebuild`) has no jobs until that run ends: it is left
+ * alone while that run is unfinished, and once it has ended is started like any lost rebuild after
+ * the grace, when nothing queued it (the worker that ended the run stopped before `queueFollowers`).
+ * Its stages build with the fiscal-year start its run recorded, if one had started, like any restart.
  */
 export async function recoverLostFlows(
   prisma: PrismaClient,
@@ -181,16 +188,30 @@ export async function recoverLostFlows(
   const goldRebuilds = new Map(
     (await prisma.goldRebuild.findMany({ where: { buildRunId: { in: unfinished.map((b) => b.id) } } })).map((g) => [g.buildRunId, g]),
   );
+  // A rebuild that follows a run is queued when that run ends: never while it is unfinished.
+  const followed = unfinished.flatMap((b) => (b.followsBuildRunId ? [b.followsBuildRunId] : []));
+  const unfinishedFollowed = new Set(
+    followed.length === 0
+      ? []
+      : (await prisma.buildRun.findMany({ where: { id: { in: followed }, status: { in: ['queued', 'running'] } }, select: { id: true } })).map((r) => r.id),
+  );
   // One clock for every process sweeping: a worker's own may be off.
   const [{ now }] = await prisma.$queryRaw<{ now: Date }[]>`select now() as now`;
   for (const build of unfinished) {
+    if (build.followsBuildRunId && unfinishedFollowed.has(build.followsBuildRunId)) continue;
     const gold = goldRebuilds.get(build.id);
     const plan = restartPlan(prisma, build, gold ? { prefix: `gold-${gold.tenantId}-v${gold.fromVersion}-${gold.releaseKey}`, priority: REFRESH_ROLLUPS_PRIORITY } : undefined);
     const found = await missingWorkVerdict({ missingSince: build.flowMissingSince, present: () => anyJobExists(queues, plan.jobs) }, { now, graceMs: options.graceMs, timeoutMs }, {
       mark: (seen, to) => prisma.buildRun.updateMany({ where: { id: build.id, flowMissingSince: seen }, data: { flowMissingSince: to } }),
       // Taken by this sweep alone, and only while still unfinished.
       take: async (seen) =>
-        (await prisma.buildRun.updateMany({ where: { id: build.id, flowMissingSince: seen, status: { in: ['queued', 'running'] } }, data: { flowMissingSince: null } })).count === 1,
+        (
+          await prisma.buildRun.updateMany({
+            where: { id: build.id, flowMissingSince: seen, status: { in: ['queued', 'running'] } },
+            // A follower started here is not queued again by a worker ending the run it follows late.
+            data: { flowMissingSince: null, ...(build.followsBuildRunId && !build.followerQueuedAt ? { followerQueuedAt: now } : {}) },
+          })
+        ).count === 1,
     });
     if (found.verdict === 'unreachable') {
       sweep.unreachable = found.error;
@@ -201,6 +222,8 @@ export async function recoverLostFlows(
     const missingSince = found.missingSince;
     if (!plan.start) {
       await failUnrecoverable(prisma, build.id, build.ingestionRunId, "its flow was lost from the queue and the run does not record where its files were landed, so it cannot be started again: upload the files again");
+      // A rebuild waiting for it is queued now (or by a later sweep, if the queue does not take it).
+      await withTimeout(queueFollowers(prisma, queues, { buildRunId: build.id, tenantId: build.tenantId }), timeoutMs).catch(() => undefined);
       continue;
     }
     try {
@@ -218,6 +241,7 @@ export async function recoverLostFlows(
       ...(build.ingestionRunId ? { ingestionRunId: build.ingestionRunId } : {}),
       missingSince: missingSince.toISOString(),
       restartedFrom: plan.restartedFrom,
+      ...(build.followsBuildRunId ? { follows: build.followsBuildRunId } : {}),
     };
     const { kind: _kind, tenantId: _tenantId, ...details } = recovered;
     await prisma.auditEvent.create({
@@ -227,7 +251,10 @@ export async function recoverLostFlows(
         tenantId: build.tenantId,
         details: {
           ...details,
-          reason: `none of its jobs were in the queue for ${Math.round(options.graceMs / 1000)} s or more (Redis lost its data?), and it was not finished`,
+          reason:
+            build.followsBuildRunId && !build.followerQueuedAt
+              ? `it follows run ${build.followsBuildRunId}, which has ended, and nothing queued it for ${Math.round(options.graceMs / 1000)} s or more (the worker that ended that run stopped first?)`
+              : `none of its jobs were in the queue for ${Math.round(options.graceMs / 1000)} s or more (Redis lost its data?), and it was not finished`,
         },
       },
     });

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { dbCall, GOLD_REBUILD_MAX_ATTEMPTS, StageRecorder, TenantError, TenantService, type CreateTenantInput, type Prisma, type PrismaClient, type TenantWithSubscription } from '@kineo/db';
+import { dbCall, GOLD_REBUILD_MAX_ATTEMPTS, monthName, StageRecorder, TenantError, TenantService, type CreateTenantInput, type Prisma, type PrismaClient, type TenantWithSubscription } from '@kineo/db';
 import { BUILD_STAGE_NAMES, buildStageJob, offboardTenantJob, provisionTenantJob, refreshRollupsJob, REFRESH_ROLLUPS_PRIORITY } from './definitions';
 import type { JobQueues } from './queues';
 import { withTimeout } from './queue-probe.util';
@@ -149,16 +149,35 @@ export interface RebuildTicket {
   /** When the run was asked for (recorded, queued). */
   queuedAt: string;
   /**
-   * Set when this request queued nothing: the tenant's build already queued or running (a rebuild,
-   * or a load's build), which `buildRunId` names and which the request was answered with.
+   * Set when this request queued nothing new: the tenant's build already queued or running (a
+   * rebuild, or a load's build), which `buildRunId` names and which the request was answered with.
    */
   underWay?: BuildUnderWay;
+  /**
+   * Set when the rebuild named waits for a build under way that would not build what was asked (it
+   * started under another fiscal-year start, or builds another as-of): that build. The rebuild's flow
+   * is queued once that build has ended, however it ends.
+   */
+  follows?: FollowedBuild;
+  /** The fiscal-year start the rebuild builds with: the one its first stage fixed, or the tenant's now while none has started. */
+  fiscalYearStartMonth: number;
 }
 
 /** A build of a tenant queued or running: a rebuild, or the build of a load. */
 export interface BuildUnderWay {
   kind: 'rebuild' | 'load';
   status: 'queued' | 'running';
+}
+
+/** The build a rebuild follows (see `requestRebuild`), as it is now. */
+export interface FollowedBuild {
+  buildRunId: string;
+  kind: 'rebuild' | 'load';
+  /** queued, running, or how it ended (succeeded, failed, cancelled). */
+  status: string;
+  asOf: string;
+  /** The fiscal-year start its first stage fixed; null before one started. */
+  fiscalYearStartMonth: number | null;
 }
 
 /**
@@ -174,32 +193,79 @@ export async function rebuildRefusal(db: Pick<Prisma.TransactionClient, 'ingesti
   return null;
 }
 
-/** The tenant's latest rebuild or load's build that is queued or running, as a ticket naming it, or null: what a rebuild asked for now is answered with. */
-export async function buildUnderWay(db: Pick<Prisma.TransactionClient, 'buildRun'>, tenantId: string): Promise<RebuildTicket | null> {
-  const run = await db.buildRun.findFirst({
+type BuildRunRow = Prisma.BuildRunGetPayload<object>;
+type BuildsDb = Pick<Prisma.TransactionClient, 'buildRun' | 'tenant'>;
+
+/** The tenant's latest rebuild or load's build that is queued or running. */
+function latestBuildUnderWay(db: Pick<Prisma.TransactionClient, 'buildRun'>, tenantId: string): Promise<BuildRunRow | null> {
+  return db.buildRun.findFirst({
     where: { tenantId, kind: { in: ['rebuild', 'load'] }, status: { in: ['queued', 'running'] } },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
   });
-  if (!run) return null;
+}
+
+function followedBuild(run: BuildRunRow): FollowedBuild {
+  return {
+    buildRunId: run.id,
+    kind: run.kind === 'load' ? 'load' : 'rebuild',
+    status: run.status,
+    asOf: (run.asOf ?? run.createdAt).toISOString(),
+    fiscalYearStartMonth: run.fiscalYearStartMonth,
+  };
+}
+
+/** A run as the ticket that answers a request; `underWay` when the request is answered with it rather than recording it. */
+async function ticketOf(db: BuildsDb, run: BuildRunRow, tenant: { fiscalYearStartMonth: number }, underWay: boolean): Promise<RebuildTicket> {
+  const follows = run.followsBuildRunId ? await db.buildRun.findUnique({ where: { id: run.followsBuildRunId } }) : null;
   return {
     buildRunId: run.id,
     asOf: (run.asOf ?? run.createdAt).toISOString(),
     queuedAt: run.createdAt.toISOString(),
-    underWay: { kind: run.kind === 'load' ? 'load' : 'rebuild', status: run.status === 'running' ? 'running' : 'queued' },
+    ...(underWay ? { underWay: { kind: run.kind === 'load' ? ('load' as const) : ('rebuild' as const), status: run.status === 'running' ? ('running' as const) : ('queued' as const) } } : {}),
+    ...(follows ? { follows: followedBuild(follows) } : {}),
+    fiscalYearStartMonth: run.fiscalYearStartMonth ?? tenant.fiscalYearStartMonth,
   };
+}
+
+/** The tenant's latest rebuild or load's build that is queued or running, as a ticket naming it, or null. */
+export async function buildUnderWay(db: BuildsDb, tenantId: string): Promise<RebuildTicket | null> {
+  const run = await latestBuildUnderWay(db, tenantId);
+  if (!run) return null;
+  return ticketOf(db, run, await db.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { fiscalYearStartMonth: true } }), true);
+}
+
+/**
+ * Why the build under way would not build what a rebuild asked for now builds, or null when it
+ * would: it builds another as-of than the one asked for, or its first stage fixed another
+ * fiscal-year start than the tenant's now. A build none of whose stages has started fixes the start
+ * when its first does, so it builds the tenant's current one.
+ */
+function wouldNotBuildAsked(run: BuildRunRow, tenant: { fiscalYearStartMonth: number }, asOf: Date | undefined): string | null {
+  const runAsOf = run.asOf ?? run.createdAt;
+  if (asOf && runAsOf.getTime() !== asOf.getTime()) return `it builds as of ${runAsOf.toISOString()}, not ${asOf.toISOString()}`;
+  if (run.fiscalYearStartMonth !== null && run.fiscalYearStartMonth !== tenant.fiscalYearStartMonth) {
+    return `it started with the fiscal year starting in ${monthName(run.fiscalYearStartMonth)}, and the fiscal year now starts in ${monthName(tenant.fiscalYearStartMonth)}`;
+  }
+  return null;
 }
 
 /**
  * Rebuilds silver, gold and the snapshots from what bronze holds, and publishes: how a changed
  * setting (the fiscal-year start) reaches the dashboards without a new load.
  *
- * One build at a time is asked for: while a rebuild or a load's build of the tenant is queued or
- * running, the request queues nothing and is answered with that run (`underWay`), the way the
- * portal follows the one under way instead of offering another. Rebuilds queued side by side would
- * publish in whatever order their stages finish, a later request's version under an earlier one's.
- * Requests take turns on a per-tenant Postgres lock from the check to the commit of the run they
- * record, so of requests at once (two tabs, the CLI and the portal) exactly one records and queues a
- * run and the others are answered with it.
+ * One build at a time is asked for. While a rebuild or a load's build of the tenant is queued or
+ * running and would build what is asked (none of its stages has started, or its first stage fixed
+ * the tenant's current fiscal-year start; and the as-of asked for, when one is), the request queues
+ * nothing and is answered with that run (`underWay`), the way the portal follows the one under way
+ * instead of offering another. A build under way that would not (it started before the fiscal year
+ * was changed, or builds another as-of) is followed: the request records a rebuild, queued, that
+ * names it (`follows`), and its flow is queued only once that build has ended, however it ends
+ * (`queueFollowers`, from the worker; the lost-flows sweep if the worker died in between). A request
+ * while that follower is still queued is answered with the follower. Rebuilds queued side by side
+ * would publish in whatever order their stages finish, a later request's version under an earlier
+ * one's. Requests take turns on a per-tenant Postgres lock from the check to the commit of the run
+ * they record, so of requests at once (two tabs, the CLI and the portal) exactly one records a run
+ * and the others are answered with it.
  */
 export async function requestRebuild(
   prisma: PrismaClient,
@@ -210,13 +276,22 @@ export async function requestRebuild(
   const asOf = (request.asOf ?? new Date()).toISOString();
   const outcome = await dbCall(() =>
     prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`builds:${request.tenantId}`}))`;
+      await lockBuilds(tx, request.tenantId);
       const tenant = await tx.tenant.findUniqueOrThrow({ where: { id: request.tenantId } });
       const refusal = await rebuildRefusal(tx, tenant);
       if (refusal) throw refusal;
-      const running = await buildUnderWay(tx, tenant.id);
-      if (running) return { ticket: running, enqueue: false };
-      return { ticket: await recordRebuild(tx as unknown as PrismaClient, tenant, { actor: request.actor, asOf }), enqueue: true };
+      const running = await latestBuildUnderWay(tx, tenant.id);
+      if (!running) return { ticket: await recordRebuild(tx as unknown as PrismaClient, tenant, { actor: request.actor, asOf }), enqueue: true };
+      const why = wouldNotBuildAsked(running, tenant, request.asOf);
+      if (!why) return { ticket: await ticketOf(tx, running, tenant, true), enqueue: false };
+      const follows = followedBuild(running);
+      const ticket = await recordRebuild(tx as unknown as PrismaClient, tenant, {
+        actor: request.actor,
+        asOf,
+        follows: running.id,
+        reason: { reason: 'follows_build_under_way', follows: { ...follows }, why },
+      });
+      return { ticket: { ...ticket, follows }, enqueue: false };
     }),
   );
   // Queued once recorded: a flow the queue never takes is started by the worker's lost-flows sweep.
@@ -224,11 +299,38 @@ export async function requestRebuild(
   return outcome.ticket;
 }
 
-/** Records a queued rebuild run and its audit event (`build.requested`); the caller has asked `rebuildRefusal` first, and queues its flow. */
+/** The per-tenant lock rebuild requests and the queuing of followers take turns on. */
+async function lockBuilds(tx: Prisma.TransactionClient, tenantId: string): Promise<void> {
+  await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`builds:${tenantId}`}))`;
+}
+
+/**
+ * Queues the flow of each rebuild that follows `ended` (see `requestRebuild`), once that run has
+ * ended: called by whoever ends a build run (the worker, the lost-flows sweep). Once however many
+ * call it: under the tenant's builds lock, a follower is taken by setting its `followerQueuedAt`.
+ * A flow the queue does not take (Redis away) is started by the lost-flows sweep. Returns the ids of
+ * the followers queued.
+ */
+export async function queueFollowers(prisma: PrismaClient, queues: JobQueues, ended: { buildRunId: string; tenantId: string }): Promise<string[]> {
+  const followers = await dbCall(() =>
+    prisma.$transaction(async (tx) => {
+      await lockBuilds(tx, ended.tenantId);
+      const run = await tx.buildRun.findUnique({ where: { id: ended.buildRunId }, select: { status: true } });
+      if (!run || run.status === 'queued' || run.status === 'running') return [];
+      const waiting = await tx.buildRun.findMany({ where: { followsBuildRunId: ended.buildRunId, status: 'queued', followerQueuedAt: null } });
+      if (waiting.length > 0) await tx.buildRun.updateMany({ where: { id: { in: waiting.map((w) => w.id) }, followerQueuedAt: null }, data: { followerQueuedAt: new Date() } });
+      return waiting;
+    }),
+  );
+  for (const f of followers) await queues.enqueueBuildFlow({ tenantId: f.tenantId, buildRunId: f.id, asOf: (f.asOf ?? f.createdAt).toISOString() });
+  return followers.map((f) => f.id);
+}
+
+/** Records a queued rebuild run and its audit event (`build.requested`); the caller has asked `rebuildRefusal` first, and queues its flow (unless it `follows` a run). */
 async function recordRebuild(
   prisma: PrismaClient,
   tenant: { id: string; fiscalYearStartMonth: number },
-  request: { actor: string; asOf: string; reason?: Record<string, unknown> },
+  request: { actor: string; asOf: string; follows?: string; reason?: Record<string, unknown> },
 ): Promise<RebuildTicket> {
   const build = await StageRecorder.start(prisma, {
     tenantId: tenant.id,
@@ -236,6 +338,7 @@ async function recordRebuild(
     asOf: new Date(request.asOf),
     planned: [...BUILD_STAGE_NAMES],
     status: 'queued',
+    ...(request.follows ? { followsBuildRunId: request.follows } : {}),
   });
   await prisma.auditEvent.create({
     data: {
@@ -246,7 +349,7 @@ async function recordRebuild(
     },
   });
   const { createdAt } = await prisma.buildRun.findUniqueOrThrow({ where: { id: build.runId }, select: { createdAt: true } });
-  return { buildRunId: build.runId, asOf: request.asOf, queuedAt: createdAt.toISOString() };
+  return { buildRunId: build.runId, asOf: request.asOf, queuedAt: createdAt.toISOString(), fiscalYearStartMonth: tenant.fiscalYearStartMonth };
 }
 
 export interface QueuedGoldRebuild {

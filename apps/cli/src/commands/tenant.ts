@@ -27,6 +27,7 @@ import {
   requestRollupRefresh,
   waitForTenantOperation,
   type JobQueues,
+  type RebuildTicket,
   type TenantOperationOutcome,
 } from '@kineo/jobs';
 import type { CliContext } from '../context';
@@ -181,8 +182,9 @@ export function tenantCommand(context: () => CliContext): Command {
       printTable(ingestions, ['createdAt', 'status', 'source', 'rowsRead', 'rowsLoaded', 'rowsQuarantined']);
       process.stdout.write(`\nRecent builds${shown(builds.length, totalBuilds, '--runs N')}\n`);
       printTable(
-        builds.map((b) => ({ ...b, checks: checkSummary(b.checks) })),
-        ['createdAt', 'kind', 'status', 'dataVersion', 'asOf', 'checks'],
+        // fyStart: the month its first build stage fixed (every stage builds with it); follows: the run a rebuild waits for.
+        builds.map((b) => ({ ...b, checks: checkSummary(b.checks), fyStart: b.fiscalYearStartMonth ? monthName(b.fiscalYearStartMonth) : null, follows: b.followsBuildRunId })),
+        ['createdAt', 'kind', 'status', 'dataVersion', 'asOf', 'fyStart', 'checks', 'follows'],
       );
       const latest = builds.find((b) => Array.isArray(b.checks) && (b.checks as unknown[]).length > 0);
       const failedChecks = latest ? (latest.checks as unknown as Check[]).filter((c) => c.status === 'failed') : [];
@@ -209,16 +211,15 @@ export function tenantCommand(context: () => CliContext): Command {
       const ctx = context();
       const found = await new TenantService(ctx.prisma).get(slug);
       const ticket = await requestRebuild(ctx.prisma, await ctx.queues(), { tenantId: found.id, actor: ctx.actor, asOf: options.asOf });
-      // One build at a time: the one under way answers the request (and is what --wait waits for).
-      const underWay = ticket.underWay
-        ? `${ticket.underWay.kind === 'load' ? "A load's build" : 'A rebuild'} of ${slug} is already under way (${ticket.underWay.status}, queued at ${ticket.queuedAt}, as of ${ticket.asOf}): run ${ticket.buildRunId}; nothing more was queued. Ask again once it has finished for a rebuild after it.`
-        : null;
+      // One build at a time: the one under way answers the request when it builds what is asked, or
+      // the rebuild queued to follow it (either is what --wait waits for).
+      const underWay = rebuildAnswerText(slug, ticket);
       if (!options.wait) {
         if (options.json) return printJson({ ...ticket, status: ticket.underWay?.status ?? 'queued' });
-        process.stdout.write(underWay ? `${underWay}\n` : `Rebuild ${ticket.buildRunId} of ${slug} queued (as of ${ticket.asOf}); follow it with "kineo tenant show ${slug}".\n`);
+        process.stdout.write(underWay ? `${underWay}\n` : `Rebuild ${ticket.buildRunId} of ${slug} queued (as of ${ticket.asOf}, with the fiscal year starting in ${monthName(ticket.fiscalYearStartMonth)}); follow it with "kineo tenant show ${slug}".\n`);
         return;
       }
-      if (underWay && !options.json) process.stdout.write(`${underWay} Waiting for it.\n`);
+      if (underWay && !options.json) process.stdout.write(`${underWay} Waiting for ${ticket.follows ? `rebuild ${ticket.buildRunId}` : 'it'}.\n`);
       const build = await pollUntil(async () => {
         const run = await ctx.prisma.buildRun.findUniqueOrThrow({ where: { id: ticket.buildRunId } });
         return run.status === 'succeeded' || run.status === 'failed' ? run : undefined;
@@ -226,6 +227,7 @@ export function tenantCommand(context: () => CliContext): Command {
       const outcome = {
         buildRunId: build.id,
         ...(ticket.underWay ? { underWay: ticket.underWay } : {}),
+        ...(ticket.follows ? { follows: ticket.follows } : {}),
         status: build.status,
         dataVersion: build.dataVersion ?? null,
         asOf: build.asOf?.toISOString() ?? null,
@@ -472,6 +474,24 @@ async function rollupState(ctx: CliContext, t: TenantWithSubscription): Promise<
   } catch (error) {
     return { version: t.dataVersion, stale: null, error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** What `kineo tenant rebuild` says when the request queued nothing at once: the build under way that answered it, or the rebuild that follows one. */
+function rebuildAnswerText(slug: string, ticket: RebuildTicket): string | null {
+  const starting = (month: number) => `the fiscal year starting in ${monthName(month)}`;
+  const follows = ticket.follows;
+  if (follows) {
+    const what = follows.kind === 'load' ? "A load's build" : 'A build';
+    const why =
+      follows.fiscalYearStartMonth !== null && follows.fiscalYearStartMonth !== ticket.fiscalYearStartMonth
+        ? `that started with ${starting(follows.fiscalYearStartMonth)}, before it was changed,`
+        : `as of ${follows.asOf}`;
+    const rebuild = `rebuild ${ticket.buildRunId} with ${starting(ticket.fiscalYearStartMonth)} (as of ${ticket.asOf}) is queued to run after it (queued at ${ticket.queuedAt})`;
+    return `${what} of ${slug} ${why} is under way (run ${follows.buildRunId}, ${follows.status}); ${rebuild}${ticket.underWay ? '; nothing more was queued' : ''}.`;
+  }
+  if (!ticket.underWay) return null;
+  const what = ticket.underWay.kind === 'load' ? "A load's build" : 'A rebuild';
+  return `${what} of ${slug} with ${starting(ticket.fiscalYearStartMonth)} is already under way (${ticket.underWay.status}, queued at ${ticket.queuedAt}, as of ${ticket.asOf}): run ${ticket.buildRunId}; nothing more was queued.`;
 }
 
 /** The rebuild a release queued because the published gold lacks columns it reads, if the tenant waits for one. */

@@ -70,7 +70,7 @@ export class OnboardingResolver {
 
   @Mutation(() => RebuildView, {
     description:
-      "Rebuilds silver, gold and the snapshots from the loaded data with the current settings, and publishes. While a rebuild or a load's build of the organisation is queued or running, queues nothing and answers with that run (`alreadyUnderWay`), so requests at once queue one rebuild.",
+      "Rebuilds silver, gold and the snapshots from the loaded data with the current settings, and publishes. While a rebuild or a load's build of the organisation is queued, or running with the fiscal-year start as it is now, queues nothing and answers with that run (`alreadyUnderWay`), so requests at once queue one rebuild. While one that started before the fiscal year was changed runs, queues a rebuild to run after it (`follows` names it), and a request while that rebuild waits is answered with it.",
   })
   rebuild(@CurrentTenant() tenant: TenantContext): Promise<RebuildView> {
     return this.onboarding.rebuild(tenant);

@@ -38,7 +38,7 @@ export class OnboardingService {
     return this.settingsOf(change.tenant);
   }
 
-  /** Queues a rebuild, or answers with the rebuild or load's build already under way (`requestRebuild`). */
+  /** Queues a rebuild, answers with the build under way that builds what is asked, or records one that follows it (`requestRebuild`). */
   async rebuild(tenant: TenantContext): Promise<RebuildView> {
     const ticket = await requestRebuild(this.prisma, this.queues, { tenantId: tenant.tenantId, actor: tenant.userId });
     return {
@@ -47,6 +47,8 @@ export class OnboardingService {
       alreadyUnderWay: ticket.underWay !== undefined,
       kind: ticket.underWay?.kind ?? 'rebuild',
       queuedAt: new Date(ticket.queuedAt),
+      fiscalYearStartMonth: ticket.fiscalYearStartMonth,
+      follows: ticket.follows ? { ...ticket.follows, asOf: new Date(ticket.follows.asOf) } : null,
     };
   }
 

@@ -25,6 +25,24 @@ export class TenantSettingsView {
   rebuildUnavailable!: string | null;
 }
 
+@ObjectType('FollowedBuild', { description: 'The build under way that a rebuild waits for: it is queued once that build has ended, however it ends.' })
+export class FollowedBuildView {
+  @Field()
+  buildRunId!: string;
+
+  @Field({ description: "`rebuild`, or `load` for a load's build." })
+  kind!: string;
+
+  @Field({ description: 'queued, running, or how it ended (succeeded, failed, cancelled).' })
+  status!: string;
+
+  @Field(() => GraphQLISODateTime)
+  asOf!: Date;
+
+  @Field(() => Int, { nullable: true, description: 'The month its fiscal year starts in, fixed when its first stage started; null before.' })
+  fiscalYearStartMonth!: number | null;
+}
+
 @ObjectType('Rebuild', {
   description:
     "The rebuild asked for, or the build already under way that answered the request (`alreadyUnderWay`); follow a rebuild in `tenantSettings.lastRebuild` and a load's build in its load (the run with this id).",
@@ -38,7 +56,7 @@ export class RebuildView {
 
   @Field({
     description:
-      "True when this request queued nothing: a rebuild or a load's build of the organisation was already queued or running, and `buildRunId` names it. One build is asked for at a time, so versions publish in the order they were asked for.",
+      "True when this request queued nothing new: a rebuild or a load's build of the organisation that builds what was asked (with the fiscal-year start as it is now) was already queued or running, and `buildRunId` names it. One build is asked for at a time, so versions publish in the order they were asked for.",
   })
   alreadyUnderWay!: boolean;
 
@@ -47,6 +65,16 @@ export class RebuildView {
 
   @Field(() => GraphQLISODateTime, { description: 'When the run was asked for (queued).' })
   queuedAt!: Date;
+
+  @Field(() => Int, { description: 'The month the fiscal year of this build starts in: the one its first stage fixed, or the current setting while none has started.' })
+  fiscalYearStartMonth!: number;
+
+  @Field(() => FollowedBuildView, {
+    nullable: true,
+    description:
+      'Set when the rebuild named waits for a build under way that started before the fiscal year was changed (or builds another as-of): that build. The rebuild is queued to run once it has ended, however it ends; null otherwise.',
+  })
+  follows!: FollowedBuildView | null;
 }
 
 @ObjectType('QuarantinedRow', { description: 'A row a load set aside instead of loading, and why.' })

@@ -85,6 +85,18 @@ export class BuildRunView {
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'The reference time of the build.' })
   asOf!: Date | null;
 
+  @Field(() => Int, {
+    nullable: true,
+    description: "The month (1-12) the build's fiscal year starts in, fixed when its first build stage started (every later stage builds with it); null before then, and for runs that are no builds.",
+  })
+  fiscalYearStartMonth!: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'A rebuild asked for while a build that would not build what was asked was under way (another fiscal-year start or as-of): that build, which it runs after.',
+  })
+  followsBuildRunId!: string | null;
+
   @Field(() => String, { nullable: true })
   error!: string | null;
 
@@ -233,6 +245,8 @@ export function toBuildRunView(run: BuildRun): BuildRunView {
     checksFailed: counts.failed,
     dataVersion: run.dataVersion,
     asOf: run.asOf,
+    fiscalYearStartMonth: run.fiscalYearStartMonth,
+    followsBuildRunId: run.followsBuildRunId,
     error: run.error,
     createdAt: run.createdAt,
     startedAt: run.startedAt,

@@ -1,5 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
-import { BUILD_STAGE_NAMES, buildStageJob, isTransientDatabaseError, type JobPayload } from '@kineo/jobs';
+import type { Logger } from 'pino';
+import { BUILD_STAGE_NAMES, buildStageJob, isTransientDatabaseError, queueFollowers, type JobPayload, type JobQueues } from '@kineo/jobs';
 import { goldDataRows, recordPublishedRollups, StageRecorder, type Prisma, type StageRecord } from '@kineo/db';
 import type { TableCount, TableVersions, Warehouse } from '@kineo/warehouse';
 import { goldColumnsRecord, parseRollupManifest, publishedGoldColumns, ROLLUP_MANIFEST_QUERY, rollupModels } from '@kineo/analytics';
@@ -25,8 +26,25 @@ export interface BuildDeps extends TenantJobDeps {
 /** Published gold versions kept on disk, so readers still on an older one finish their queries. */
 const KEEP_VERSIONS = 3;
 
-/** One build stage (silver, hierarchy, gold, snapshots, publish) of a tenant's layers, as a step of a load's flow. */
-export function buildStageHandler(deps: BuildDeps) {
+/**
+ * Queues the rebuilds that follow a build run the worker has just ended (`queueFollowers`). One the
+ * queue does not take now is started by the lost-flows sweep, so this never fails the job.
+ */
+export async function queueFollowersOf(deps: { prisma: BuildDeps['prisma']; queues: JobQueues }, run: { buildRunId: string; tenantId: string }, log: Logger): Promise<void> {
+  try {
+    const queued = await queueFollowers(deps.prisma, deps.queues, run);
+    if (queued.length > 0) log.info({ buildRunId: run.buildRunId, followers: queued }, 'queued the rebuild that followed this build');
+  } catch (err) {
+    log.warn({ buildRunId: run.buildRunId, err }, 'could not queue the rebuild that follows this build; the lost-flows sweep starts it');
+  }
+}
+
+/**
+ * One build stage (silver, hierarchy, gold, snapshots, publish) of a tenant's layers, as a step of a
+ * load's flow. The build's fiscal-year start is the one its first stage fixed on the run (see
+ * `StageRecorder.fixFiscalYearStart`), never the tenant's setting as each later stage finds it.
+ */
+export function buildStageHandler(deps: BuildDeps & { queues: JobQueues }) {
   return async (payload: BuildStageJobData, context: JobContext) => {
     const tenant = await deps.prisma.tenant.findUniqueOrThrow({ where: { id: payload.tenantId } });
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
@@ -37,16 +55,18 @@ export function buildStageHandler(deps: BuildDeps) {
       if (payload.stage === 'publish') {
         const version = await build.stage('publish', () => publish(deps, build, ref, payload, context).catch(rethrowDiskFull), context.job.attemptsMade + 1);
         await build.finish({ status: 'succeeded', dataVersion: version });
+        await queueFollowersOf(deps, { buildRunId: build.runId, tenantId: tenant.id }, context.log);
         return { stage: 'publish', version };
       }
       const stage = payload.stage;
+      const fiscalYearStartMonth = await build.fixFiscalYearStart(tenant.fiscalYearStartMonth);
       const results = await build.stage(
         stage,
         async () => {
           const warnings: string[] = [];
           const out = await buildTenant(deps.warehouse, ref, {
             asOf,
-            fiscalYearStartMonth: tenant.fiscalYearStartMonth,
+            fiscalYearStartMonth,
             stages: [stage],
             // A retried stage then finds what its earlier attempt did (the history reset of a calendar change).
             buildId: build.runId,
@@ -69,7 +89,10 @@ export function buildStageHandler(deps: BuildDeps) {
         context.job.attemptsMade + 1,
       );
       context.signal.throwIfAborted();
-      if (payload.stage === BUILD_STAGE_NAMES[BUILD_STAGE_NAMES.length - 1]) await build.finish({ status: 'succeeded' });
+      if (payload.stage === BUILD_STAGE_NAMES[BUILD_STAGE_NAMES.length - 1]) {
+        await build.finish({ status: 'succeeded' });
+        await queueFollowersOf(deps, { buildRunId: build.runId, tenantId: tenant.id }, context.log);
+      }
       return { stage: payload.stage, models: results.length };
     } catch (caught) {
       const diskFull = asDiskFull(caught);
@@ -82,6 +105,7 @@ export function buildStageHandler(deps: BuildDeps) {
         await build.fail(error);
         // The line Azure Monitor's failed-build alert counts (terraform/modules/platform/alerts.tf).
         context.log.error({ buildRunId: build.runId, stage: payload.stage, err: error }, 'build failed');
+        await queueFollowersOf(deps, { buildRunId: build.runId, tenantId: tenant.id }, context.log);
       }
       if (diskFull) throw new UnrecoverableError(diskFull.message);
       throw error;

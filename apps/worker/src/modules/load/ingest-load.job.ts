@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import type { LandingStore } from '@kineo/landing';
-import { ingestLoadJob, isTransientDatabaseError, type JobPayload } from '@kineo/jobs';
+import { ingestLoadJob, isTransientDatabaseError, type JobPayload, type JobQueues } from '@kineo/jobs';
 import { StageRecorder, type Prisma } from '@kineo/db';
 import { DomainError, errorCode, TENANT_NOT_ACTIVE } from '@kineo/errors';
 import { ingestFiles, LoadRejectedError } from '@kineo/pipeline';
@@ -9,6 +9,7 @@ import { asDiskFull, rethrowDiskFull } from '../../engine/disk-full.util';
 import type { JobContext } from '../../engine/job-handler.registry';
 import { WorkerStoppingError } from '../../engine/worker-stopping.error';
 import type { TenantJobDeps } from '../tenant/provision-tenant.job';
+import { queueFollowersOf } from './build-stage.job';
 
 export type IngestLoadJobData = JobPayload<typeof ingestLoadJob>;
 
@@ -17,6 +18,8 @@ export interface IngestLoadDeps extends TenantJobDeps {
   dataDir: string;
   /** Where the gateway or CLI left the load's files (LANDING_STORE); fetched into the folder above when elsewhere. */
   landing: LandingStore;
+  /** To queue a rebuild that followed the load's build, once the load fails. */
+  queues: JobQueues;
 }
 
 /**
@@ -37,6 +40,7 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
       // staying "queued" for ever (a queued build is what a rebuild asked for later is answered with).
       const error = new DomainError(TENANT_NOT_ACTIVE, `${tenant.name} was ${tenant.status} before this load ran, so nothing of it was loaded: upload the files again once it is active.`);
       await recordFailure(deps, payload, await StageRecorder.resume(deps.prisma, payload.buildRunId), error);
+      await queueFollowersOf(deps, { buildRunId: payload.buildRunId, tenantId: tenant.id }, context.log);
       throw new UnrecoverableError(error.message);
     }
     const ref = { tenantId: tenant.id, namespace: tenant.namespace };
@@ -92,6 +96,7 @@ export function ingestLoadHandler(deps: IngestLoadDeps) {
       // a stopping worker hands the job back: that attempt is not the load's failure.
       if ((rejected || diskFull || (lastAttempt && !(error instanceof WorkerStoppingError))) && !isTransientDatabaseError(error)) {
         await recordFailure(deps, payload, build, error);
+        await queueFollowersOf(deps, { buildRunId: payload.buildRunId, tenantId: tenant.id }, context.log);
       }
       if (rejected || diskFull) throw new UnrecoverableError(message);
       throw error;

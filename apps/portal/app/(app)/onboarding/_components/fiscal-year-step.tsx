@@ -51,10 +51,13 @@ export function FiscalYearStep() {
     },
   });
   // The settings name the rebuild just queued as the latest, and are followed from there. One at a
-  // time: while a rebuild (or a load's build) is under way the gateway answers with it instead, also
-  // to another tab, and that is said here.
+  // time: while a rebuild (or a load's build) that builds the fiscal year as it is now is under way,
+  // the gateway answers with it instead, also to another tab; while one that started before the
+  // change runs, it queues a rebuild to run after it (`follows`). Either is said here.
   const rebuild = useSingleFlightMutation({ mutationFn: () => runOperation(RebuildMutation), onSuccess: () => client.invalidateQueries({ queryKey: ['tenantSettings'] }) });
-  const underWay = rebuild.data?.rebuild.alreadyUnderWay ? rebuild.data.rebuild : null;
+  const answer = rebuild.data?.rebuild ?? null;
+  const underWay = answer?.alreadyUnderWay && !answer.follows ? answer : null;
+  const following = answer?.follows ? { ...answer, follows: answer.follows } : null;
   const lastRebuild = settings.data?.tenantSettings.lastRebuild ?? null;
   const rebuildUnavailable = settings.data?.tenantSettings.rebuildUnavailable ?? null;
   const current = settings.data?.tenantSettings.fiscalYearStartMonth;
@@ -62,7 +65,7 @@ export function FiscalYearStep() {
   const published = (settings.data?.tenantSettings.dataVersion ?? 0) > 0;
   // The refusal of an unconfirmed change is answered by the confirmation above, not shown as an error.
   const saveError = save.error && !needsConfirmation(save.error) ? save.error : null;
-  const monthName = (m: number) => new Intl.DateTimeFormat(locale, { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, m - 1, 1)));
+  const monthName = (m: number) => monthNameIn(m, locale);
 
   return (
     <section className="card step" aria-labelledby="step-fiscal">
@@ -134,13 +137,8 @@ export function FiscalYearStep() {
           {rebuildUnavailable ? (
             <span data-testid="rebuild-unavailable">{rebuildUnavailable}</span>
           ) : (
-            // Offered again after a load's build answered it: once that build has ended, a rebuild is queued.
-            <button
-              type="button"
-              className="button"
-              onClick={() => rebuild.mutate()}
-              disabled={rebuild.isPending || (rebuild.isSuccess && underWay?.kind !== 'load') || inFlight(lastRebuild?.status)}
-            >
+            // Once answered, not offered again: the build named builds the month saved, or a rebuild queued after it does.
+            <button type="button" className="button" onClick={() => rebuild.mutate()} disabled={rebuild.isPending || rebuild.isSuccess || inFlight(lastRebuild?.status)}>
               Rebuild now
             </button>
           )}
@@ -149,13 +147,22 @@ export function FiscalYearStep() {
       {underWay ? (
         <p className="notice" role="status" data-testid="rebuild-under-way">
           {underWay.kind === 'load'
-            ? `A load's build is already under way (queued at ${formatTime(underWay.queuedAt, locale)}), so no rebuild was queued: it publishes the next version, and its progress is in the load report above. Rebuild once it has finished if it started before you saved.`
-            : `A rebuild is already under way (queued at ${formatTime(underWay.queuedAt, locale)}); its progress is below.`}
+            ? `A load's build with the year starting in ${monthName(underWay.fiscalYearStartMonth)} is already under way (queued at ${formatTime(underWay.queuedAt, locale)}), so no rebuild was queued: it publishes the next version, and its progress is in the load report above.`
+            : `A rebuild with the year starting in ${monthName(underWay.fiscalYearStartMonth)} is already under way (queued at ${formatTime(underWay.queuedAt, locale)}); its progress is below.`}
+        </p>
+      ) : null}
+      {following ? (
+        <p className="notice" role="status" data-testid="rebuild-follows">
+          {`A ${following.follows.kind === 'load' ? "load's build" : 'build'} that started before the fiscal year was changed is under way; a rebuild with the year starting in ${monthName(following.fiscalYearStartMonth)} is queued to run after it (queued at ${formatTime(following.queuedAt, locale)}).`}
         </p>
       ) : null}
       {lastRebuild ? <RebuildProgress rebuild={lastRebuild} currentVersion={settings.data?.tenantSettings.dataVersion} locale={locale} /> : null}
     </section>
   );
+}
+
+function monthNameIn(m: number, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, m - 1, 1)));
 }
 
 function formatTime(iso: string, locale: string): string {
@@ -173,6 +180,7 @@ function RebuildProgress({ rebuild, currentVersion, locale }: { rebuild: Rebuild
       <p>
         <progress max={1} value={rebuild.progress} aria-label="Rebuild progress" /> <span role="status">{rebuildSummary(rebuild, currentVersion)}</span>
       </p>
+      {rebuild.fiscalYearStartMonth ? <p className="muted">Built with the fiscal year starting in {monthNameIn(rebuild.fiscalYearStartMonth, locale)}.</p> : null}
       <BuildStages build={rebuild} />
     </div>
   );
@@ -181,7 +189,7 @@ function RebuildProgress({ rebuild, currentVersion, locale }: { rebuild: Rebuild
 function rebuildSummary(rebuild: Rebuild, currentVersion: number | undefined): string {
   switch (rebuild.status) {
     case 'queued':
-      return 'Rebuild queued: waiting for the builder…';
+      return rebuild.followsBuildRunId ? 'Rebuild queued: it runs once the build under way has finished…' : 'Rebuild queued: waiting for the builder…';
     case 'running':
       return `Rebuilding: ${Math.round(rebuild.progress * 100)}% done.`;
     case 'succeeded':

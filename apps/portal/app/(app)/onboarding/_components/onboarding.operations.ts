@@ -9,6 +9,8 @@ export const BuildRunFields = graphql(`
     error
     checksPassed
     checksFailed
+    fiscalYearStartMonth
+    followsBuildRunId
     stages {
       stage
       status
@@ -107,6 +109,12 @@ export const RebuildMutation = graphql(`
       alreadyUnderWay
       kind
       queuedAt
+      fiscalYearStartMonth
+      follows {
+        buildRunId
+        kind
+        status
+      }
     }
   }
 `);
