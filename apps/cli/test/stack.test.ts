@@ -99,3 +99,13 @@ describe('kineo stack', () => {
   });
 });
 
+
+describe("the stack's gateway believes the portal beside it", () => {
+  // The built CLI's own choice (as the other tests run the built CLI), without starting anything.
+  it('trusts the loopback portal for client addresses when the portal runs, keeps a setting made by hand, and trusts nobody without a portal', async () => {
+    const { stackTrustedProxies } = await import('../dist/stack/supervisor.js');
+    expect(stackTrustedProxies({ TRUSTED_PROXIES: [] }, { portal: true })).toBe('127.0.0.1,::1');
+    expect(stackTrustedProxies({ TRUSTED_PROXIES: ['10.0.0.0/24'] }, { portal: true })).toBe('10.0.0.0/24');
+    expect(stackTrustedProxies({ TRUSTED_PROXIES: [] }, { portal: false })).toBeUndefined();
+  });
+});

@@ -739,6 +739,18 @@ describe('identity: sessions, invitations, password resets, user management and 
       expect((await login(app, 'guesser@acme.test', PASSWORD)).body.errors).toBeUndefined();
     });
 
+    it("lets the owner of an account someone keeps locked with wrong passwords back in through a reset link", async () => {
+      await person('locked.out@acme.test');
+      for (let i = 0; i < 5; i++) expect(codeOf(await login(app, 'locked.out@acme.test', `a wrong guess ${i}`))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await login(app, 'locked.out@acme.test', PASSWORD))).toBe('TOO_MANY_ATTEMPTS');
+      await graphql(app, `mutation { requestPasswordReset(email: ${q('locked.out@acme.test')}) }`);
+      const line = logs.lines.map((l) => JSON.stringify(l)).reverse().find((l) => l.includes('locked.out@acme.test') && l.includes('/reset-password?token='));
+      const token = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(line ?? '')?.[1];
+      expect((await graphql(app, `mutation { resetPassword(token: ${q(token!)}, newPassword: ${q(NEW_PASSWORD)}) }`)).body).toEqual({ data: { resetPassword: true } });
+      // At once, not when the lock runs out.
+      expect((await login(app, 'locked.out@acme.test', NEW_PASSWORD)).body.errors).toBeUndefined();
+    });
+
     it("says there is no password to change for someone who signs in with Microsoft only, and ends the other sign-ins on request", async () => {
       await person('entra.only@acme.test');
       const other = await signIn('entra.only@acme.test');

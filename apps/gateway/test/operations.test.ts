@@ -300,13 +300,26 @@ describe('Kineo ops over GraphQL: the fleet and the life of a tenant', () => {
     const wayne = await prisma.tenant.findUniqueOrThrow({ where: { slug: 'wayne' } });
     const event = await prisma.auditEvent.findFirstOrThrow({ where: { tenantId: wayne.id, action: 'user.invited' } });
     expect(event).toMatchObject({ actor: opsUserId, details: { source: 'ops', invitations: [{ email: 'first.admin@wayne.test', role: 'org_admin' }] } });
-    // Already a member: said so, no second invitation. An unknown tenant and an org admin are refused.
-    const again = await ops('mutation { inviteTenantAdmin(slug: "wayne", email: "first.admin@wayne.test") { link } }');
+    // Once it has an active admin, ops invite no one more (not even themselves): its admin invites
+    // its people. An unknown tenant and an org admin are refused.
+    for (const email of ['first.admin@wayne.test', 'ops.self@kineo.test']) {
+      const more = await ops(`mutation { inviteTenantAdmin(slug: "wayne", email: "${email}") { link } }`);
+      expect(more.body.errors).toEqual([
+        expect.objectContaining({
+          message: 'Wayne Enterprises has an organisation admin already, who invites its people; Kineo ops give an organisation its first admin only (or a new one once none is active).',
+          extensions: expect.objectContaining({ code: 'TENANT_STATUS_CONFLICT' }),
+        }),
+      ]);
+    }
+    expect(await prisma.invitation.count({ where: { tenantId: wayne.id, email: 'ops.self@kineo.test' } })).toBe(0);
     const nowhere = await ops('mutation { inviteTenantAdmin(slug: "nowhere", email: "x@y.test") { link } }');
     const byAdmin = await graphql(app, 'mutation { inviteTenantAdmin(slug: "wayne", email: "x@y.test") { link } }', as('admin'));
-    expect(codes(again.body.errors)).toEqual(['USER_EXISTS']);
     expect(codes(nowhere.body.errors)).toEqual(['TENANT_NOT_FOUND']);
     expect(codes(byAdmin.body.errors)).toEqual(['FORBIDDEN']);
+    // Its admin gone (deactivated), ops can give it a new one.
+    await prisma.membership.updateMany({ where: { tenantId: wayne.id, role: 'org_admin' }, data: { deactivatedAt: new Date() } });
+    const next = await ops<Sent>('mutation { inviteTenantAdmin(slug: "wayne", email: "next.admin@wayne.test") { email role link delivery } }');
+    expect(next.body.data?.inviteTenantAdmin).toMatchObject({ email: 'next.admin@wayne.test', role: 'org_admin' });
   });
 
   it('changes the plan (ending the old subscription) and refuses an unknown or unchanged one', async () => {

@@ -194,6 +194,10 @@ test.describe('a new organisation', () => {
     } finally {
       await context.close();
     }
+    // From now on its admin invites its people: ops are offered no second admin invitation.
+    await page.reload();
+    await expect(page.getByTestId('admins-invite')).toHaveText('Contoso Care has an organisation admin, who invites its people; Kineo ops invite an admin only while it has none.');
+    await expect(page.getByRole('form', { name: 'Invite an admin of Contoso Care' })).toHaveCount(0);
   });
 });
 

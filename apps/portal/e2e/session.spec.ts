@@ -31,6 +31,24 @@ function answersTo(page: Page, ...fields: string[]): string[] {
 }
 
 test.describe('sign-in and sign-out', () => {
+  test('every page tells the browser not to let another site frame it, sniff it or learn its address', async ({ page, signIn }) => {
+    const expected = {
+      'content-security-policy': "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+      'x-frame-options': 'DENY',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'same-origin',
+    };
+    const signInPage = await page.goto('/sign-in');
+    expect(signInPage?.headers()).toMatchObject(expected);
+    // Not over plain HTTP: HSTS is for the HTTPS ingress only.
+    expect(signInPage?.headers()['strict-transport-security']).toBeUndefined();
+    await signIn('admin');
+    const dashboard = await page.goto('/dashboards/course-completion');
+    expect(dashboard?.headers()).toMatchObject(expected);
+    const behindTls = await page.request.get('/sign-in', { headers: { 'x-forwarded-proto': 'https' } });
+    expect(behindTls.headers()['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+  });
+
   test('the sign-in page has labelled fields and no serious accessibility problem', async ({ page }) => {
     const missing: string[] = [];
     page.on('response', (response) => {
@@ -78,6 +96,9 @@ test.describe('sign-in and sign-out', () => {
     expect((await context.cookies()).map((c) => c.name)).not.toContain('kineo_session');
     await page.goto('/dashboards/course-completion');
     await expect(page).toHaveURL(/\/sign-in\?next=%2Fdashboards%2Fcourse-completion$/);
+    // The session ended at the gateway too: a copy of the cookie taken before is worth nothing.
+    const copied = await gateway(world.gatewayUrl, '{ me { email } }', cookie.value).catch((error: Error) => error.message);
+    expect(copied).toContain('UNAUTHENTICATED');
   });
 
   test('a link opened without a session, or a page whose session ends, opens again once signed in, filters and all', async ({ page, world, context }) => {
@@ -110,7 +131,8 @@ test.describe('sign-in and sign-out', () => {
       await context.clearCookies();
     };
     await signOutHere();
-    for (const elsewhere of ['//evil.example/dashboards/x', '/\\evil.example', 'https://evil.example/dashboards', '/sign-in']) {
+    // '/dashboards/..//evil.example' is '//evil.example' once the browser resolves its dots.
+    for (const elsewhere of ['//evil.example/dashboards/x', '/\\evil.example', 'https://evil.example/dashboards', '/sign-in', '/dashboards/..//evil.example/phish', '/dashboards/%2e%2e//evil.example']) {
       await page.goto(`/sign-in?next=${encodeURIComponent(elsewhere)}`);
       await signInHere();
       await expect(page).toHaveURL(/\/dashboards\/course-completion$/);

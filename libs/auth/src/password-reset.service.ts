@@ -120,8 +120,8 @@ export class PasswordResetService {
     return { link: `${this.portalUrl.replace(/\/+$/, '')}/reset-password?token=${token}`, expiresAt };
   }
 
-  /** Sets the new password and ends every session of the account (whoever else may be signed in). */
-  async reset(token: string, newPassword: string): Promise<void> {
+  /** Sets the new password and ends every session of the account (whoever else may be signed in); returns the account's address. */
+  async reset(token: string, newPassword: string): Promise<{ email: string }> {
     const row = await dbCall(() => this.prisma.passwordReset.findUnique({ where: { tokenHash: hashOpaqueToken(token) }, include: { user: true } }));
     if (!row || row.usedAt || row.expiresAt <= new Date() || row.user.status !== 'active') throw resetInvalid();
     const passwordHash = await hashPassword(newPassword);
@@ -136,5 +136,6 @@ export class PasswordResetService {
     if (!used) throw resetInvalid();
     const ended = await this.sessions.revokeAllOf(row.userId, 'password_reset');
     await this.audit.record({ actor: row.userId, action: 'auth.password_reset', details: { sessionsEnded: ended } });
+    return { email: row.user.email };
   }
 }

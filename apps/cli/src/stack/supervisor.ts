@@ -231,10 +231,22 @@ function redisService(settings: Settings, dataDir: string, port: number, logsDir
   };
 }
 
+/**
+ * TRUSTED_PROXIES for the stack's gateway: with the portal beside it on this machine, the portal's
+ * loopback address, so the gateway believes the browser's address the portal passes on (Next sets
+ * X-Forwarded-For to the socket's peer when a browser sends none). Without it every sign-in through
+ * the portal would come from 127.0.0.1, and 20 wrong passwords by anyone would lock everyone out of
+ * the portal. One set by hand is kept.
+ */
+export function stackTrustedProxies(settings: Pick<Settings, 'TRUSTED_PROXIES'>, options: { portal: boolean }): string | undefined {
+  if (settings.TRUSTED_PROXIES.length > 0) return settings.TRUSTED_PROXIES.join(',');
+  return options.portal ? '127.0.0.1,::1' : undefined;
+}
+
 /** The worker, the gateway and the portal: node processes whose output goes to their own log. */
 function appServices(settings: Settings, dataDir: string, logsDir: string, options: { portal: boolean }): Service[] {
   const root = repoRoot();
-  const env = {
+  const env: Record<string, string> = {
     ...stringEnv(process.env),
     NODE_ENV: settings.NODE_ENV,
     DATABASE_URL: settings.DATABASE_URL,
@@ -244,6 +256,8 @@ function appServices(settings: Settings, dataDir: string, logsDir: string, optio
     GATEWAY_PORT: String(settings.GATEWAY_PORT),
     NEXT_TELEMETRY_DISABLED: '1',
   };
+  const trusted = stackTrustedProxies(settings, options);
+  if (trusted) env.TRUSTED_PROXIES = trusted;
   const gatewayUrl = `http://${settings.GATEWAY_HOST}:${settings.GATEWAY_PORT}`;
   const apps = [
     // The worker serves no HTTP; it is up once it says so in its log.

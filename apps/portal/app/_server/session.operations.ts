@@ -21,6 +21,13 @@ export const SignInMutation = graphql(`
   }
 `);
 
+/** Signing out ends the session at the gateway too: a copy of the cookie stops working with it. */
+export const SignOutMutation = graphql(`
+  mutation SignOut {
+    logout
+  }
+`);
+
 export const MeQuery = graphql(`
   query Me {
     me {

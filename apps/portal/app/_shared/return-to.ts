@@ -18,7 +18,7 @@ export const SIGN_IN_TENANT_COOKIE = 'kineo_sign_in_tenant';
 /** An organisation's slug as a sign-in link names it (`?tenant=`). */
 export const TENANT_SLUG = /^[a-z0-9-]{3,40}$/;
 
-const PAGES = /^\/(dashboards|explore|onboarding|users|platform)(\/|\?|$)/;
+const PAGES = /^\/(dashboards|explore|onboarding|users|platform|account)(\/|\?|$)/;
 
 /**
  * A page of this portal to return to, or undefined: a path of one of the signed-in pages only, never
@@ -31,7 +31,10 @@ export function safeReturnPath(value: unknown): string | undefined {
   try {
     const base = 'http://portal.invalid';
     const url = new URL(value, base);
-    return url.origin === base ? `${url.pathname}${url.search}` : undefined;
+    // Checked again as the browser will read it: '/dashboards/..//evil.example' is '//evil.example',
+    // another site, once its dots are resolved.
+    const path = `${url.pathname}${url.search}`;
+    return url.origin === base && PAGES.test(path) && !path.startsWith('//') ? path : undefined;
   } catch {
     return undefined;
   }

@@ -69,10 +69,15 @@ export class AccountResolver {
     return true;
   }
 
-  @Mutation(() => Boolean, { description: 'Sets a new password with the token from a reset link; every session of the account ends.' })
+  @Mutation(() => Boolean, {
+    description: "Sets a new password with the token from a reset link; every session of the account ends, and the account's sign-in lock (wrong passwords by anyone) is cleared.",
+  })
   @Public()
   async resetPassword(@Args('token') token: string, @Args('newPassword') newPassword: string, @RequestOrigin() origin: LoginOrigin): Promise<boolean> {
-    await this.throttle.throttled('password_reset', token, origin.ip, () => this.resets.reset(token, newPassword));
+    const { email } = await this.throttle.throttled('password_reset', token, origin.ip, () => this.resets.reset(token, newPassword));
+    // The owner's way back in when someone has kept their account's sign-in locked with wrong passwords:
+    // proving the mailbox clears the account's count and lock (not the guessing addresses').
+    await this.throttle.succeeded(email, origin.ip);
     return true;
   }
 

@@ -21,6 +21,7 @@ import { actorUserId, mapPage, toAuditEventView, toBuildRunView, type PageView, 
 import type { FleetTenantView, GoldRebuildState, OpsTenantView, RollupRefreshView, RollupStatusView, TenantOperationView, TenantStatus } from './operations.types';
 import { RollupStatusService } from './rollup-status.service';
 import { TenantStorageService } from './tenant-storage.service';
+import { activeOrgAdmins } from '../identity/org-admins.util';
 
 /** The fleet and the tenant operations of Kineo ops, over the same services as `kineo tenant`. */
 @Injectable()
@@ -52,13 +53,14 @@ export class OperationsService {
 
   async tenant(slug: string, runs: PageRequest, audit: PageRequest): Promise<OpsTenantView> {
     const tenant = await this.tenants.get(slug);
-    const [view, runPage, auditPage] = await Promise.all([
+    const [view, runPage, auditPage, activeAdmins] = await Promise.all([
       this.viewOf(tenant),
       this.activity.runs(tenant.id, runs),
       this.activity.audit(tenant.id, audit),
+      activeOrgAdmins(this.prisma, tenant.id),
     ]);
     const emails = await this.emailsOf(auditPage.items.map((e) => actorUserId(e.actor)).filter((id) => id !== null));
-    return { ...view, runs: mapPage(runPage, toBuildRunView), audit: mapPage(auditPage, (e) => toAuditEventView(e, emails)) };
+    return { ...view, activeAdmins, runs: mapPage(runPage, toBuildRunView), audit: mapPage(auditPage, (e) => toAuditEventView(e, emails)) };
   }
 
   /** Who did it, in words ops read: the actors' e-mails by user id. */

@@ -193,6 +193,9 @@ export type FleetPage = PageView<FleetTenantView>;
 
 @ObjectType('OpsTenant', { description: 'One tenant in full: the fleet view, plus its runs and audit log a page at a time.' })
 export class OpsTenantView extends FleetTenantView {
+  @Field(() => Int, { description: 'Its organisation admins who can act (active accounts, not deactivated). Ops invite an admin only while there are none.' })
+  activeAdmins!: number;
+
   @Field(() => BuildRunPage, { description: 'Runs newest first (arguments on the query: runsFirst, runsAfter).' })
   runs!: PageView<BuildRunView>;
 

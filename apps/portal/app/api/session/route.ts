@@ -3,7 +3,7 @@ import type { NextRequest } from 'next/server';
 import { clientHeaders } from '@/app/_server/client-headers';
 import { gatewayRequest } from '@/app/_server/gateway';
 import { isHttps, isSameOrigin, refuseCrossSite } from '@/app/_server/same-origin';
-import { SignInMutation } from '@/app/_server/session.operations';
+import { SignInMutation, SignOutMutation } from '@/app/_server/session.operations';
 import { landingPath, problem, refusal, SESSION_COOKIE, sessionCookieOptions } from '@/app/_server/session';
 
 interface SignInBody {
@@ -43,9 +43,28 @@ export async function POST(request: NextRequest) {
   return Response.json({ role: session.role, tenant: session.tenant, expiresAt: session.expiresAt, landing: landingPath(session.role) });
 }
 
-/** Sign out: the cookie goes; the token was never anywhere else in the browser. */
+/**
+ * Sign out: the gateway ends the session (its access and refresh tokens stop working, so a copy of
+ * the cookie taken from this browser, a shared computer or a proxy's log is worth nothing), and the
+ * cookie goes. If the gateway does not answer, the cookie goes all the same and the answer says the
+ * session may live on until it expires.
+ */
 export async function DELETE(request: NextRequest) {
   if (!isSameOrigin(request)) return refuseCrossSite();
-  (await cookies()).set(SESSION_COOKIE, '', sessionCookieOptions(isHttps(request)));
-  return new Response(null, { status: 204 });
+  const jar = await cookies();
+  const token = jar.get(SESSION_COOKIE)?.value;
+  let ended = true;
+  if (token) {
+    // A session already ended or expired is as good as signed out.
+    ended = await gatewayRequest(SignOutMutation, {}, token, clientHeaders(request)).then(
+      (reply) => reply.data?.logout === true || reply.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED',
+      () => false,
+    );
+  }
+  jar.set(SESSION_COOKIE, '', sessionCookieOptions(isHttps(request)));
+  if (ended) return new Response(null, { status: 204 });
+  return Response.json(
+    { code: 'SIGN_OUT_INCOMPLETE', message: 'You are signed out of this browser, but the analytics service did not answer, so the session may stay valid elsewhere until it expires.' },
+    { status: 202 },
+  );
 }

@@ -94,6 +94,7 @@ export const OpsTenantQuery = graphql(`
     tenant(slug: $slug, runsFirst: $runsFirst, runsAfter: $runsAfter) {
       slug
       name
+      activeAdmins
       namespace
       status
       locale

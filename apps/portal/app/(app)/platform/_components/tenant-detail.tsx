@@ -201,7 +201,14 @@ export function TenantDetail({ slug }: { slug: string }) {
                 />
               </>
             ) : null}
-            {tenant.status === 'active' || tenant.status === 'provisioning' ? <InviteAdminForm slug={slug} name={tenant.name} /> : null}
+            {tenant.status !== 'active' && tenant.status !== 'provisioning' ? null : tenant.activeAdmins === 0 ? (
+              <InviteAdminForm slug={slug} name={tenant.name} />
+            ) : (
+              // Ops give an organisation its first admin only: from then on its admins invite its people.
+              <p className="hint" data-testid="admins-invite">
+                {tenant.name} has {tenant.activeAdmins === 1 ? 'an organisation admin, who invites' : `${tenant.activeAdmins} organisation admins, who invite`} its people; Kineo ops invite an admin only while it has none.
+              </p>
+            )}
             {tenant.status !== 'offboarded' ? <OffboardForm slug={slug} onOffboarded={refresh} /> : null}
           </section>
         </>
