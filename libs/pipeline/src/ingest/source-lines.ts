@@ -84,61 +84,96 @@ export function shiftsPastBlankLines(blankLines: readonly number[], spanning: re
   return { acceptedBefore, through: throughs, rejected: rejectedLines };
 }
 
-/** A carriage return alone among a file's LF line breaks: the line it is on (by LFs, as `_source_line`) and the text before it on that line. */
-export interface LoneCarriageReturn {
+/** A line break of another kind than the file's own (its first line's), outside quotes: the line it ends (by LFs, as `_source_line`) and the text before it on that line. */
+export interface StrayLineBreak {
+  /** The stray line break: a carriage return alone (CR) or a line feed alone (LF). */
+  kind: 'CR' | 'LF';
+  /** The file's own line breaks, those of its first line. */
+  fileEnds: 'LF' | 'CRLF';
   line: number;
   before: string;
 }
 
 /**
- * The first carriage return (CR) outside quotes that is not part of a CRLF, in a file whose lines
- * end with LF: DuckDB reads such a file's line breaks as LF and cannot read the CR (a file of CRs
- * alone, old Mac line endings, it reads). Read only after DuckDB refused a file, to say where.
+ * The first line break outside quotes that is not of the kind the file's first line ends with:
+ * a carriage return (CR) alone in a file whose lines end with LF or CRLF, or a line feed (LF) alone
+ * in a file whose lines end with CRLF. DuckDB takes a file's line breaks from its first lines and
+ * cannot read another kind outside quotes (a file of CRs alone, old Mac line endings, it reads).
+ * A quote opens a quoted value only at the start of a value, as DuckDB reads it (`5'11"` is text).
+ * Read only after DuckDB refused a file, to say where.
  */
-export function firstLoneCarriageReturn(file: string, chunkBytes = 1 << 20): Promise<LoneCarriageReturn | undefined> {
+export function firstStrayLineBreak(file: string, chunkBytes = 1 << 20): Promise<StrayLineBreak | undefined> {
   return new Promise((resolve, reject) => {
     let line = 1;
     let lineStart = 0;
     let offset = 0;
-    let quoted = false;
-    let sawLf = false;
+    // Where the reader is: at the start of a value, in a value without quotes, in quotes, just after a quote in quotes.
+    let state: 'start' | 'plain' | 'quoted' | 'quote' = 'start';
+    let fileEnds: 'LF' | 'CRLF' | 'CR' | undefined;
     // A CR outside quotes whose next byte is yet to be read (the chunk ended with it): its offset.
     let pendingCr = -1;
-    let found: { line: number; lineStart: number; at: number } | undefined;
+    let found: { kind: 'CR' | 'LF'; fileEnds: 'LF' | 'CRLF'; line: number; lineStart: number; at: number } | undefined;
+    const lineBreak = (ends: 'LF' | 'CRLF' | 'CR', at: number) => {
+      fileEnds ??= ends;
+      if (ends === fileEnds || fileEnds === 'CR') return;
+      if (ends === 'CRLF') return; // Only CRs alone and LFs alone are read wrong.
+      found = { kind: ends === 'CR' ? 'CR' : 'LF', fileEnds, line, lineStart, at };
+    };
     const stream = fs.createReadStream(file, { highWaterMark: chunkBytes });
     stream
       .on('data', (data) => {
         const chunk = data as Buffer;
-        let i = 0;
-        for (; i < chunk.length && !found; i++) {
+        for (let i = 0; i < chunk.length && !found; i++) {
           const byte = chunk[i];
           if (pendingCr !== -1) {
-            if (byte !== 0x0a) found = { line, lineStart, at: pendingCr };
+            const at = pendingCr;
             pendingCr = -1;
+            lineBreak(byte === 0x0a ? 'CRLF' : 'CR', at);
+            if (found) break;
+            state = 'start';
+            if (byte === 0x0a) {
+              line++;
+              lineStart = offset + i + 1;
+              continue;
+            }
           }
-          if (byte === 0x22) quoted = !quoted;
+          if (state === 'quoted') {
+            if (byte === 0x22) state = 'quote';
+            else if (byte === 0x0a) {
+              line++;
+              lineStart = offset + i + 1;
+            }
+            continue;
+          }
+          if (state === 'quote' && byte === 0x22) {
+            state = 'quoted';
+            continue;
+          }
+          if (byte === 0x0d) pendingCr = offset + i;
           else if (byte === 0x0a) {
-            sawLf = true;
+            lineBreak('LF', offset + i);
+            if (found) break;
             line++;
             lineStart = offset + i + 1;
-          } else if (byte === 0x0d && !quoted) pendingCr = offset + i;
+            state = 'start';
+          } else if (byte === 0x2c) state = 'start';
+          else if (byte === 0x22 && state === 'start') state = 'quoted';
+          else state = 'plain';
         }
         offset += chunk.length;
-        // Found: what is left to know is whether the file's lines end with LF at all.
-        if (found && !sawLf) sawLf = chunk.indexOf(0x0a, i) !== -1;
-        if (found && sawLf) stream.destroy();
+        if (found) stream.destroy();
       })
       .on('error', reject)
       .on('close', () => {
-        // A CR that ends the file with LFs before it is a lone one too.
-        if (!found && pendingCr !== -1) found = { line, lineStart, at: pendingCr };
-        if (!found || !sawLf) return resolve(undefined);
+        // A CR that ends the file is alone too.
+        if (!found && pendingCr !== -1) lineBreak('CR', pendingCr);
+        if (!found) return resolve(undefined);
         const from = Math.max(found.lineStart, found.at - 40);
         const fd = fs.openSync(file, 'r');
         try {
           const text = Buffer.alloc(found.at - from);
           fs.readSync(fd, text, 0, text.length, from);
-          resolve({ line: found.line, before: `${from > found.lineStart ? '…' : ''}${text.toString('utf8')}` });
+          resolve({ kind: found.kind, fileEnds: found.fileEnds, line: found.line, before: `${from > found.lineStart ? '…' : ''}${text.toString('utf8')}` });
         } finally {
           fs.closeSync(fd);
         }
