@@ -1,6 +1,8 @@
 import { loadJwtSecret, oidcClientSecretName, SessionTokens, UserService } from '@kineo/auth';
 import { createSecretStore, loadSettings } from '@kineo/config';
 import { createPrismaClient, TenantService, type PrismaClient, type Tenant } from '@kineo/db';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { FakeOidcProvider, startTestStack, type TestStack } from '@kineo/testkit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { graphql, LogCapture, startGateway, type GraphqlReply } from './support/gateway';
@@ -599,9 +601,19 @@ describe('identity: sessions, invitations, password resets, user management and 
     const options = (tenant: string) => graphql<{ tenantSignInOptions: { password: boolean; microsoft: boolean } }>(app, `{ tenantSignInOptions(tenant: ${q(tenant)}) { password microsoft } }`);
     const fragmentOf = (location: string) => Object.fromEntries(new URLSearchParams(location.slice(location.indexOf('#') + 1)));
 
+    /** What the portal's /api/session/microsoft passes to the start, and expects back with the session. */
+    const PORTAL_NONCE = 'the-portal-nonce-of-this-browser-0123456789';
+
+    /** The portal's server redeeming the code the browser came back with, with the nonce from its cookie. */
+    const complete = async (code: string, nonce: string) => {
+      const reply = await app.inject({ method: 'POST', url: '/auth/oidc/complete', payload: { code, nonce } });
+      return { status: reply.statusCode, body: reply.json<{ token?: string; expiresAt?: string; role?: string; tenant?: string; code?: string; message?: string }>() };
+    };
+
     /** The browser's round trip: start, sign in at the provider, come back to the callback with the state cookie. */
-    async function flow(tenant: string, claims: Parameters<FakeOidcProvider['authorize']>[1], tamper: { cookie?: string; state?: string } = {}) {
-      const start = await app.inject({ method: 'GET', url: `/auth/oidc/${tenant}/start` });
+    async function flow(tenant: string, claims: Parameters<FakeOidcProvider['authorize']>[1], tamper: { cookie?: string; state?: string; nonce?: string | null } = {}) {
+      const nonce = tamper.nonce === undefined ? PORTAL_NONCE : tamper.nonce;
+      const start = await app.inject({ method: 'GET', url: `/auth/oidc/${tenant}/start${nonce === null ? '' : `?nonce=${encodeURIComponent(nonce)}`}` });
       expect(start.statusCode).toBe(302);
       const location = String(start.headers.location);
       if (!location.startsWith(idp.base)) return { start: location, location, fragment: fragmentOf(location) };
@@ -637,21 +649,49 @@ describe('identity: sessions, invitations, password resets, user management and 
       expect(authorize.searchParams.get('redirect_uri')).toBe('http://localhost:80/auth/oidc/globex/callback');
       expect(authorize.searchParams.get('scope')).toBe('openid email profile');
       expect(location.startsWith(`${PORTAL}/auth/callback#`)).toBe(true);
-      expect(fragment).toMatchObject({ tenant: 'globex', role: 'org_admin', token: expect.any(String), refreshToken: expect.any(String) });
-      expect((await me(fragment.token!)).body.data).toEqual({ me: { email: 'admin@globex.test', role: 'org_admin' } });
-      expect((await refresh(fragment.refreshToken!)).body.errors).toBeUndefined();
-      const session = await prisma.session.findUniqueOrThrow({ where: { id: claimsOf(fragment.token!).sid as string } });
+      // No token in the URL: a code, which opens the session only with the nonce the portal started it with.
+      expect(Object.keys(fragment)).toEqual(['code']);
+      expect(location).not.toContain(PORTAL_NONCE);
+      const sessions = await prisma.session.count({ where: { method: 'oidc' } });
+      const done = await complete(fragment.code!, PORTAL_NONCE);
+      expect(done).toEqual({ status: 200, body: { token: expect.any(String), expiresAt: expect.any(String), role: 'org_admin', tenant: 'globex' } });
+      expect((await me(done.body.token!)).body.data).toEqual({ me: { email: 'admin@globex.test', role: 'org_admin' } });
+      const session = await prisma.session.findUniqueOrThrow({ where: { id: claimsOf(done.body.token!).sid as string } });
       expect(session.method).toBe('oidc');
+      // The code is used once: the same answer (a reload, a copy of the link) opens no second session.
+      expect(await complete(fragment.code!, PORTAL_NONCE)).toEqual({
+        status: 400,
+        body: { code: 'OIDC_FAILED', message: 'Microsoft sign-in failed: this sign-in code was used already; start again.' },
+      });
+      expect(await prisma.session.count({ where: { method: 'oidc' } })).toBe(sessions + 1);
+    });
+
+    it("opens no session for a code redeemed without the nonce of the browser that started the sign-in (a link with the attacker's own code)", async () => {
+      // The attacker signs in themselves, with a nonce of their own, and sends the code they got back as a link.
+      const { fragment } = await flow('globex', { email: 'admin@globex.test' }, { nonce: 'the-attackers-own-nonce-0123456789abcdef' });
+      const sessions = await prisma.session.count();
+      // The victim's portal redeems it with the victim's nonce.
+      expect(await complete(fragment.code!, PORTAL_NONCE)).toEqual({
+        status: 403,
+        body: { code: 'SIGN_IN_NOT_STARTED_HERE', message: 'This sign-in was not started in this browser; sign in again.' },
+      });
+      expect(await complete(`${fragment.code!.slice(0, -4)}AAAA`, 'the-attackers-own-nonce-0123456789abcdef')).toMatchObject({ status: 400, body: { code: 'OIDC_FAILED' } });
+      expect((await complete('not-a-code', PORTAL_NONCE)).body.code).toBe('OIDC_FAILED');
+      expect((await app.inject({ method: 'POST', url: '/auth/oidc/complete', payload: { code: fragment.code } })).statusCode).toBe(400);
+      expect(await prisma.session.count()).toBe(sessions);
     });
 
     it('creates no account for an address that is not a member, and refuses a domain that is not allowed', async () => {
+      // The portal is told the code and why; it has its own words for them (a link's text is never shown).
       const stranger = await flow('globex', { email: 'stranger@globex.test' });
-      expect(stranger.fragment).toEqual({ error: 'FORBIDDEN', message: 'stranger@globex.test has no access to Globex. Ask your administrator for an invitation, then sign in with Microsoft again.' });
+      expect(stranger.fragment).toEqual({ error: 'FORBIDDEN', reason: 'not_a_member' });
       expect(await prisma.user.count({ where: { email: 'stranger@globex.test' } })).toBe(0);
 
-      // The domain rule is checked before membership, and named in the answer.
+      // The domain rule is checked before membership.
       const domain = await flow('globex', { email: 'admin@acme.test' });
-      expect(domain.fragment).toEqual({ error: 'FORBIDDEN', message: 'admin@acme.test may not sign in to Globex with Microsoft: only globex.test addresses may.' });
+      expect(domain.fragment).toEqual({ error: 'FORBIDDEN', reason: 'domain_not_allowed' });
+      const logged = logs.lines.map((line) => JSON.stringify(line));
+      expect(logged.some((line) => line.includes('admin@acme.test may not sign in to Globex with Microsoft: only globex.test addresses may.'))).toBe(true);
     });
 
     it.each([
@@ -662,22 +702,110 @@ describe('identity: sessions, invitations, password resets, user management and 
       ['an expired ID token', { expiresInSeconds: -3600 }],
     ])('refuses an ID token with %s', async (_what, forged) => {
       const { fragment } = await flow('globex', { email: 'admin@globex.test', ...forged });
-      expect(fragment.error).toBe('OIDC_FAILED');
-      expect(fragment.token).toBeUndefined();
+      expect(fragment).toEqual({ error: 'OIDC_FAILED' });
     });
 
     it('refuses an answer without the state cookie, or with a state from another sign-in', async () => {
       const noCookie = await flow('globex', { email: 'admin@globex.test' }, { cookie: '' });
-      expect(noCookie.fragment).toMatchObject({ error: 'OIDC_FAILED' });
-      expect(noCookie.fragment.message).toContain('no sign-in in progress');
+      expect(noCookie.fragment).toEqual({ error: 'OIDC_FAILED' });
       const otherState = await flow('globex', { email: 'admin@globex.test' }, { state: 'not-the-state' });
-      expect(otherState.fragment.message).toContain('state mismatch');
+      expect(otherState.fragment).toEqual({ error: 'OIDC_FAILED' });
+      const logged = logs.lines.map((line) => JSON.stringify(line));
+      expect(logged.some((line) => line.includes('no sign-in in progress'))).toBe(true);
+      expect(logged.some((line) => line.includes('state mismatch'))).toBe(true);
+    });
+
+    it("starts no sign-in without the portal's nonce: nothing comes back that the portal would complete", async () => {
+      for (const nonce of [null, 'short', 'not a nonce at all, spaces and all']) {
+        const { start, fragment } = await flow('globex', { email: 'admin@globex.test' }, { nonce });
+        expect(start.startsWith(idp.base)).toBe(false);
+        expect(fragment).toEqual({ error: 'OIDC_FAILED' });
+      }
+    });
+
+    describe("an identity provider the gateway should not or cannot read (it is fetched for anyone who opens the sign-in link)", () => {
+      /** A loopback service that is not an identity provider, like the QA's Redis or /metrics: it counts what it is asked. */
+      let hits: string[];
+      let answer: (path: string) => { status: number; body: string };
+      let server: http.Server;
+      let base = '';
+      beforeAll(async () => {
+        hits = [];
+        server = http.createServer((request, response) => {
+          hits.push(request.url ?? '');
+          const { status, body } = answer(request.url ?? '');
+          response.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+        });
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      });
+      afterAll(async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        // Back to the working provider for the tests after these.
+        expect((await configure(idp.issuer)).body).toEqual({ data: { configureMicrosoftSignIn: true } });
+      });
+
+      it('is refused when the org admin saves it, with what is wrong (and nothing is saved)', async () => {
+        answer = () => ({ status: 404, body: '# HELP http_requests_total secret metrics' });
+        const notFound = await configure(`${base}/metrics-1`);
+        expect(codeOf(notFound)).toBe('USER_INPUT_INVALID');
+        expect(notFound.body.errors?.[0]?.message).toBe(
+          `Microsoft sign-in was not turned on: could not read the identity provider's configuration at ${base}/metrics-1/.well-known/openid-configuration (HTTP 404).`,
+        );
+        answer = () => ({ status: 200, body: '# HELP http_requests_total secret metrics' });
+        const notJson = await configure(`${base}/metrics-2`);
+        expect(notJson.body.errors?.[0]?.message).toBe(
+          `Microsoft sign-in was not turned on: the answer at ${base}/metrics-2/.well-known/openid-configuration is not an OpenID configuration (not JSON).`,
+        );
+        expect(notJson.body.errors?.[0]?.message).not.toContain('HELP');
+        expect((await prisma.oidcProvider.findFirstOrThrow({ where: { tenantId: globex.id } })).issuer).toBe(idp.issuer);
+      });
+
+      it('is refused when its discovery document sends the token endpoint or the keys somewhere the gateway may not fetch', async () => {
+        const issuer = `${base}/directory-9/v2.0`;
+        for (const [field, where] of [
+          ['token_endpoint', 'http://169.254.169.254/metadata/identity/oauth2/token'],
+          ['jwks_uri', 'http://10.0.0.7/keys'],
+          ['authorization_endpoint', 'http://intranet.example/authorize'],
+        ] as const) {
+          answer = () => ({
+            status: 200,
+            body: JSON.stringify({
+              issuer,
+              authorization_endpoint: `${base}/directory-9/authorize`,
+              token_endpoint: `${base}/directory-9/token`,
+              jwks_uri: `${base}/directory-9/keys`,
+              [field]: where,
+            }),
+          });
+          const refused = await configure(issuer);
+          expect(codeOf(refused)).toBe('USER_INPUT_INVALID');
+          expect(refused.body.errors?.[0]?.message).toContain(`names a ${field} (${where}) that must use https`);
+        }
+      });
+
+      it('tells an anonymous visitor only that Microsoft sign-in is not working, and does not fetch again at every visit', async () => {
+        // Saved before these checks, or the directory went away since: the start fails.
+        answer = () => ({ status: 404, body: '# HELP http_requests_total secret metrics' });
+        const issuer = `${base}/gone/v2.0`;
+        await prisma.oidcProvider.update({ where: { tenantId: globex.id }, data: { issuer } });
+        hits.length = 0;
+        for (let i = 0; i < 3; i++) {
+          const { location, fragment } = await flow('globex', { email: 'admin@globex.test' });
+          expect(location).toBe(`${PORTAL}/auth/callback#error=OIDC_UNAVAILABLE`);
+          expect(fragment).toEqual({ error: 'OIDC_UNAVAILABLE' });
+        }
+        expect(hits).toEqual(['/gone/v2.0/.well-known/openid-configuration']);
+        // The detail is in the gateway's log.
+        const logged = logs.lines.map((line) => JSON.stringify(line));
+        expect(logged.some((line) => line.includes(`${issuer}/.well-known/openid-configuration (HTTP 404)`))).toBe(true);
+      });
     });
 
     it('sends a tenant without Microsoft sign-in back to the portal with OIDC_NOT_CONFIGURED', async () => {
       const { location, fragment } = await flow('acme', {});
       expect(location.startsWith(`${PORTAL}/auth/callback#`)).toBe(true);
-      expect(fragment.error).toBe('OIDC_NOT_CONFIGURED');
+      expect(fragment).toEqual({ error: 'OIDC_NOT_CONFIGURED' });
     });
   });
 

@@ -420,6 +420,8 @@ test.describe('onboarding an organisation', () => {
       const [cookie] = (await context.cookies()).filter((c) => c.name === 'kineo_session');
       expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
       expect(await page.evaluate(() => window.location.hash)).toBe('');
+      // The nonce that tied the sign-in to this browser is spent.
+      expect((await context.cookies()).filter((c) => c.name === 'kineo_oidc_nonce')).toEqual([]);
 
       // A filtered dashboard's link opened without a session comes back to that page, filters and all,
       // through Microsoft's round trip too; the note of where to return is used once and gone.
@@ -445,11 +447,90 @@ test.describe('onboarding an organisation', () => {
     }
   });
 
-  test('the callback page says why when Microsoft sign-in was refused', async ({ page }) => {
-    await page.goto(`/auth/callback#${new URLSearchParams({ error: 'FORBIDDEN', message: 'x@y.example has no access to "hooli".' }).toString()}`);
-    await expect(page.getByRole('main').getByRole('alert')).toContainText('has no access to "hooli"');
+  test("a link carrying someone else's Microsoft sign-in (or their token) does not change who is signed in", async ({ page, world, signIn, context }) => {
+    const q = JSON.stringify;
+    const slug = world.onboard.tenant.slug;
+    const { login } = await gateway<{ login: { token: string; expiresAt: string } }>(
+      world.gatewayUrl,
+      `mutation { login(email: ${q(world.logins.onboardAdmin)}, password: ${q(world.password)}) { token expiresAt } }`,
+    );
+    const idp = new FakeOidcProvider();
+    await idp.start();
+    try {
+      await gateway(
+        world.gatewayUrl,
+        `mutation { configureMicrosoftSignIn(issuer: ${q(idp.issuer)}, clientId: ${q(idp.clientId)}, clientSecret: ${q(idp.clientSecret)}) }`,
+        login.token,
+      );
+      // The attacker, an org admin of another organisation, signs in with Microsoft themselves (their
+      // own browser, their own nonce) and sends the address they land on as a link.
+      const started = await fetch(`${world.gatewayUrl}/auth/oidc/${slug}/start?nonce=the-attackers-own-nonce-0123456789abcdef`, { redirect: 'manual' });
+      const authorize = started.headers.get('location') ?? '';
+      const { code, state } = idp.authorize(authorize, { email: world.logins.onboardAdmin });
+      const back = await fetch(`${world.gatewayUrl}/auth/oidc/${slug}/callback?${new URLSearchParams({ code, state }).toString()}`, {
+        redirect: 'manual',
+        headers: { cookie: (started.headers.get('set-cookie') ?? '').split(';')[0] },
+      });
+      const link = new URL(back.headers.get('location') ?? '');
+      expect(link.hash).toMatch(/^#code=/);
+
+      // The victim, signed in to their own organisation, with a Microsoft sign-in of their own under way.
+      await signIn('admin');
+      const landing = new URL(page.url()).pathname;
+      const tenantName = await page.getByTestId('tenant-name').textContent();
+      expect(tenantName).not.toBe(world.onboard.tenant.name);
+      const session = (await context.cookies()).find((c) => c.name === 'kineo_session')?.value;
+      const host = new URL(world.portalUrl).hostname;
+      const ownNonce = { name: 'kineo_oidc_nonce', value: 'this-browsers-own-nonce-0123456789abcdef', domain: host, path: '/api/session/callback', httpOnly: true, sameSite: 'Lax' as const };
+      await context.addCookies([ownNonce]);
+      const alert = page.getByRole('main').getByRole('alert');
+      await page.goto(`/auth/callback${link.hash}`);
+      await expect(alert).toHaveText('This sign-in was not started in this browser; sign in again.');
+      await expect(page.getByRole('link', { name: 'Back to sign in' })).toBeVisible();
+      // Nor with no sign-in under way in this browser.
+      await context.clearCookies({ name: 'kineo_oidc_nonce' });
+      await page.goto('about:blank');
+      await page.goto(`/auth/callback${link.hash}`);
+      await expect(alert).toHaveText('This sign-in was not started in this browser; sign in again.');
+      // A bare token in the link (what the callback took before) is no sign-in result at all.
+      await page.goto('about:blank');
+      await page.goto(`/auth/callback#${new URLSearchParams({ token: login.token, expiresAt: login.expiresAt }).toString()}`);
+      await expect(alert).toHaveText('Microsoft sign-in did not complete: this page was opened without a sign-in result.');
+
+      expect((await context.cookies()).find((c) => c.name === 'kineo_session')?.value).toBe(session);
+      await page.goto(landing);
+      await expect(page.getByTestId('tenant-name')).toHaveText(tenantName!);
+
+      // The portal's completion itself refuses the attacker's code with this browser's nonce.
+      await context.addCookies([ownNonce]);
+      const refused = await page.request.post('/api/session/callback', { headers: { origin: world.portalUrl }, data: { code: link.hash.slice('#code='.length) } });
+      expect(refused.status()).toBe(403);
+      expect(await refused.json()).toEqual({ code: 'SIGN_IN_NOT_STARTED_HERE', message: 'This sign-in was not started in this browser; sign in again.' });
+      expect((await context.cookies()).find((c) => c.name === 'kineo_session')?.value).toBe(session);
+    } finally {
+      await gateway(world.gatewayUrl, 'mutation { disableMicrosoftSignIn }', login.token);
+      await idp.stop();
+    }
+  });
+
+  test('the callback page says why when Microsoft sign-in was refused, in its own words only (never text from the link)', async ({ page }) => {
+    const alert = page.getByRole('main').getByRole('alert');
+    await page.goto(`/auth/callback#${new URLSearchParams({ error: 'FORBIDDEN', reason: 'not_a_member', message: 'x@y.example has no access to "hooli".' }).toString()}`);
+    await expect(alert).toHaveText('Your Microsoft account has no access to this organisation. Ask your administrator for an invitation, then sign in with Microsoft again.');
     await expect(page.getByRole('link', { name: 'Back to sign in' })).toBeVisible();
     await expectNoSeriousA11yViolations(page);
+
+    const spoof = 'Your Kineo account is locked. Call the Kineo security desk on +44 20 0000 0000 or sign in again at https://kineo-support.example to unlock it.';
+    for (const [error, expected] of [
+      ['X', 'Microsoft sign-in did not complete; try again or ask your administrator.'],
+      ['constructor', 'Microsoft sign-in did not complete; try again or ask your administrator.'],
+      ['OIDC_UNAVAILABLE', 'Microsoft sign-in is not working for this organisation at the moment. Ask your administrator, or sign in with your e-mail and password.'],
+    ]) {
+      await page.goto('about:blank');
+      await page.goto(`/auth/callback#${new URLSearchParams({ error, message: spoof }).toString()}`);
+      await expect(alert).toHaveText(expected);
+      await expect(page.getByRole('main')).not.toContainText('+44');
+    }
   });
 });
 

@@ -19,6 +19,8 @@ export const AUTH_ERROR_CODES = [
   'NOT_FOUND',
   'OIDC_FAILED',
   'OIDC_NOT_CONFIGURED',
+  /** Microsoft sign-in is configured but its identity provider cannot be used (unreachable, or not where it may be). */
+  'OIDC_UNAVAILABLE',
 ] as const;
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 

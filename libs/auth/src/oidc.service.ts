@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SecretStore } from '@kineo/config';
 import { AuditLog, dbCall, type PrismaClient } from '@kineo/db';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, EncryptJWT, errors as joseErrors, jwtDecrypt, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { AuthError } from './auth.exception';
 import { assertTenantUsable, type AuthService, type LoginOrigin, type LoginResult } from './auth.service';
@@ -32,9 +32,30 @@ export interface OidcStart {
   stateCookie: string;
 }
 
+/** Where an organisation's identity provider, and the endpoints its discovery document names, may be. */
+export interface IssuerPolicy {
+  /** Development and tests: https anywhere, and http to this machine (a local identity provider). */
+  allowLocal: boolean;
+  /** Otherwise (production): https on these hosts only. */
+  allowedHosts: readonly string[];
+}
+
+/** Entra ID's sign-in host: the only one allowed in production unless OIDC_ALLOWED_ISSUER_HOSTS adds more. */
+export const ENTRA_ISSUER_HOSTS: readonly string[] = ['login.microsoftonline.com'];
+const PRODUCTION_POLICY: IssuerPolicy = { allowLocal: false, allowedHosts: ENTRA_ISSUER_HOSTS };
+
 export const OIDC_STATE_TTL_SECONDS = 600;
 const STATE_AUDIENCE = 'kineo-oidc-state';
+const COMPLETION_AUDIENCE = 'kineo-oidc-completion';
+/** How long the portal's server has to redeem a finished sign-in's code. */
+export const OIDC_COMPLETION_TTL_SECONDS = 60;
+/** Said when a sign-in's code comes back without the nonce of the browser that started it. */
+export const NOT_STARTED_HERE = 'This sign-in was not started in this browser; sign in again.';
 const DISCOVERY_TTL_MS = 3600_000;
+/** A failed discovery is not fetched again for this long: anonymous sign-in starts cannot make the gateway fetch at will. */
+export const DISCOVERY_FAILURE_TTL_MS = 60_000;
+/** The portal's nonce for one sign-in, handed back with the session (base64url, at least 128 bits). */
+const PORTAL_NONCE = /^[A-Za-z0-9_-]{22,128}$/;
 
 export function oidcClientSecretName(tenantId: string): string {
   return `oidc-client-secret-${tenantId}`;
@@ -48,24 +69,51 @@ const discoverySchema = z.object({
 });
 type Discovery = z.infer<typeof discoverySchema>;
 
-const stateSchema = z.object({ tenant: z.string(), state: z.string(), nonce: z.string(), verifier: z.string() });
+const completionSchema = z.object({ membershipId: z.string(), userId: z.string(), portalNonce: z.string(), jti: z.string() });
+
+/** Marks a key used, for `ttlSeconds`; false when it was already (Redis SET NX in the gateway). */
+export type SpendOnce = (key: string, ttlSeconds: number) => Promise<boolean>;
+const stateSchema = z.object({ tenant: z.string(), state: z.string(), nonce: z.string(), verifier: z.string(), portalNonce: z.string() });
 
 function oidcFailed(message: string, details: Record<string, unknown> = {}): AuthError {
   return new AuthError('OIDC_FAILED', `Microsoft sign-in failed: ${message}`, details);
 }
 
-/** https, or http to this machine only (a development or test identity provider). */
-export function assertIssuerUrl(issuer: string): string {
+/** Microsoft sign-in cannot work because of how it is configured or where its identity provider is; the detail is for the log and the org admin. */
+function oidcUnavailable(message: string): AuthError {
+  return new AuthError('OIDC_UNAVAILABLE', `Microsoft sign-in is not working: ${message}`);
+}
+
+/** Why the gateway may not fetch this identity provider URL under the policy, or undefined when it may. */
+export function endpointProblem(url: URL, policy: IssuerPolicy): string | undefined {
+  if (url.username || url.password) return 'must not carry a user name or password';
+  if (policy.allowLocal) {
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return undefined;
+    return 'must use https (http only to this machine, for a development identity provider)';
+  }
+  if (url.protocol !== 'https:') return 'must use https';
+  if (!policy.allowedHosts.includes(url.host.toLowerCase())) {
+    return `must be on ${policy.allowedHosts.join(' or ')} (Kineo's operators can allow more hosts with OIDC_ALLOWED_ISSUER_HOSTS)`;
+  }
+  return undefined;
+}
+
+/**
+ * The issuer an org admin typed, as the gateway will use it. In production: https on an allowed host
+ * (Entra ID's login.microsoftonline.com unless OIDC_ALLOWED_ISSUER_HOSTS says more). In development
+ * and tests: https, or http to this machine only (a local identity provider).
+ */
+export function assertIssuerUrl(issuer: string, policy: IssuerPolicy = PRODUCTION_POLICY): string {
   let url: URL;
   try {
     url = new URL(issuer);
   } catch {
     throw new AuthError('USER_INPUT_INVALID', `The issuer "${issuer}" is not a URL; Entra ID's is https://login.microsoftonline.com/<directory id>/v2.0.`);
   }
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new AuthError('USER_INPUT_INVALID', `The issuer "${issuer}" must use https.`);
-  }
+  const problem = endpointProblem(url, policy);
+  if (problem) throw new AuthError('USER_INPUT_INVALID', `The issuer "${issuer}" ${problem}; Entra ID's is https://login.microsoftonline.com/<directory id>/v2.0.`);
+  if (url.search || url.hash) throw new AuthError('USER_INPUT_INVALID', `The issuer "${issuer}" must not have a query or fragment; Entra ID's is https://login.microsoftonline.com/<directory id>/v2.0.`);
   return issuer.replace(/\/+$/, '');
 }
 
@@ -84,7 +132,7 @@ function assertDomains(domains: string[]): string[] {
  */
 export class OidcService {
   private readonly audit: AuditLog;
-  private readonly discovery = new Map<string, { at: number; value: Promise<Discovery> }>();
+  private readonly discovery = new Map<string, { at: number; ttl: number; value: Promise<Discovery> }>();
   private readonly keySets = new Map<string, JWTVerifyGetKey>();
   private stateKey?: Promise<Uint8Array>;
 
@@ -92,15 +140,27 @@ export class OidcService {
     private readonly prisma: PrismaClient,
     private readonly secrets: SecretStore,
     private readonly auth: AuthService,
+    private readonly policy: IssuerPolicy = PRODUCTION_POLICY,
+    /** Makes each finished sign-in's code single-use; without it a code can be redeemed again within its minute. */
+    private readonly spendOnce?: SpendOnce,
   ) {
     this.audit = new AuditLog(prisma);
   }
 
   async configure(actor: AdminActor, input: OidcConfigInput): Promise<void> {
-    const issuer = assertIssuerUrl(input.issuer.trim());
+    const issuer = assertIssuerUrl(input.issuer.trim(), this.policy);
     const clientId = input.clientId.trim();
     if (!clientId) throw new AuthError('USER_INPUT_INVALID', "The client id is empty; it is the app registration's Application (client) ID.");
     const allowedDomains = assertDomains(input.allowedDomains);
+    // Read the directory's configuration now, afresh: the org admin learns what is wrong, and a sign-in page never has to say.
+    try {
+      await this.discover(issuer, true);
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'OIDC_UNAVAILABLE') {
+        throw new AuthError('USER_INPUT_INVALID', `Microsoft sign-in was not turned on: ${error.message.replace(/^Microsoft sign-in is not working: /, '')}`);
+      }
+      throw error;
+    }
     if (input.clientSecret !== undefined) await this.secrets.set(oidcClientSecretName(actor.tenantId), input.clientSecret);
     await dbCall(() =>
       this.prisma.oidcProvider.upsert({
@@ -128,8 +188,13 @@ export class OidcService {
     return { password: true, microsoft: provider !== null };
   }
 
-  /** The Entra ID authorize URL to send the browser to, and the state cookie to set with it. */
-  async start(tenantSlug: string, redirectUri: string): Promise<OidcStart> {
+  /**
+   * The Entra ID authorize URL to send the browser to, and the state cookie to set with it.
+   * `portalNonce` is the portal's proof that this browser started the sign-in: kept in the state and
+   * handed back with the session, so the portal completes only a sign-in it started in this browser.
+   */
+  async start(tenantSlug: string, redirectUri: string, portalNonce: string | undefined): Promise<OidcStart> {
+    if (!portalNonce || !PORTAL_NONCE.test(portalNonce)) throw oidcFailed('the sign-in was not started from the portal (no nonce); start again from the sign-in page.');
     const { provider } = await this.providerOf(tenantSlug);
     const discovery = await this.discover(provider.issuer);
     const state = newOpaqueToken();
@@ -147,7 +212,7 @@ export class OidcService {
       code_challenge: createHash('sha256').update(verifier).digest('base64url'),
       code_challenge_method: 'S256',
     }).toString();
-    const stateCookie = await new SignJWT({ tenant: tenantSlug, state, nonce, verifier })
+    const stateCookie = await new SignJWT({ tenant: tenantSlug, state, nonce, verifier, portalNonce })
       .setProtectedHeader({ alg: 'HS256' })
       .setAudience(STATE_AUDIENCE)
       .setIssuedAt()
@@ -156,14 +221,18 @@ export class OidcService {
     return { url: url.toString(), stateCookie };
   }
 
-  /** Finishes a sign-in from the authorize redirect: exchanges the code, checks the ID token, signs the member in. */
+  /**
+   * Finishes a sign-in from the authorize redirect: exchanges the code, checks the ID token, finds
+   * the member. Opens no session: the answer is a code (encrypted, a minute long) naming the member
+   * and the portal's nonce from the start; `complete` opens the session for it, given that nonce.
+   */
   async finish(
     tenantSlug: string,
     answer: { code?: string; state?: string; error?: string; errorDescription?: string },
     stateCookie: string | undefined,
     redirectUri: string,
     origin: LoginOrigin = {},
-  ): Promise<LoginResult> {
+  ): Promise<string> {
     if (answer.error) throw oidcFailed(`Microsoft answered "${answer.error}"${answer.errorDescription ? `: ${answer.errorDescription}` : ''}.`);
     const saved = await this.readState(stateCookie);
     if (!answer.state || saved.state !== answer.state || saved.tenant !== tenantSlug) {
@@ -181,7 +250,7 @@ export class OidcService {
     const domain = email.slice(email.lastIndexOf('@') + 1);
     const refuse = async (reason: string, message: string): Promise<never> => {
       await this.audit.record({ actor: 'anonymous', action: 'auth.login_failed', tenantId: tenant.id, details: { method: 'oidc', email, reason, ...origin } });
-      throw new AuthError('FORBIDDEN', message, { email });
+      throw new AuthError('FORBIDDEN', message, { email, reason });
     };
     if (provider.allowedDomains.length > 0 && !provider.allowedDomains.includes(domain)) {
       return refuse('domain_not_allowed', `${email} may not sign in to ${tenant.name} with Microsoft: only ${provider.allowedDomains.join(', ')} addresses may.`);
@@ -192,6 +261,38 @@ export class OidcService {
     if (!membership) {
       return refuse('not_a_member', `${email} has no access to ${tenant.name}. Ask your administrator for an invitation, then sign in with Microsoft again.`);
     }
+    return new EncryptJWT({ membershipId: membership.id, userId: membership.userId, portalNonce: saved.portalNonce })
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .setAudience(COMPLETION_AUDIENCE)
+      .setJti(newOpaqueToken())
+      .setIssuedAt()
+      .setExpirationTime(`${OIDC_COMPLETION_TTL_SECONDS}s`)
+      .encrypt(await this.completionKey());
+  }
+
+  /**
+   * Opens the session for a finished sign-in's code, only with the nonce the portal started it with
+   * (its cookie in the browser that started it): a code taken to another browser opens nothing.
+   * The member is looked up again: one deactivated in the meantime is refused.
+   */
+  async complete(code: string, portalNonce: string, origin: LoginOrigin = {}): Promise<LoginResult> {
+    let saved: z.infer<typeof completionSchema>;
+    try {
+      const { payload } = await jwtDecrypt(code, await this.completionKey(), { audience: COMPLETION_AUDIENCE });
+      saved = completionSchema.parse(payload);
+    } catch {
+      throw oidcFailed('the sign-in code is not valid or older than a minute; start again.');
+    }
+    const a = Buffer.from(saved.portalNonce);
+    const b = Buffer.from(portalNonce);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) throw new AuthError('FORBIDDEN', NOT_STARTED_HERE, { reason: 'not_started_here' });
+    if (this.spendOnce && !(await this.spendOnce(`oidc-completion:${saved.jti}`, OIDC_COMPLETION_TTL_SECONDS + 5))) {
+      throw oidcFailed('this sign-in code was used already; start again.');
+    }
+    const membership = await dbCall(() =>
+      this.prisma.membership.findFirst({ where: { id: saved.membershipId, userId: saved.userId, deactivatedAt: null, user: { status: 'active' } }, include: { tenant: true } }),
+    );
+    if (!membership) throw new AuthError('FORBIDDEN', 'Your access to this organisation ended while you were signing in. Ask your administrator.', { reason: 'not_a_member' });
     return this.auth.openSession(membership.userId, membership, 'oidc', origin);
   }
 
@@ -205,27 +306,45 @@ export class OidcService {
     return { tenant, provider };
   }
 
-  private discover(issuer: string): Promise<Discovery> {
+  /**
+   * The issuer's discovery document, cached for an hour; a failure is cached for a minute, so
+   * anonymous sign-in starts do not make the gateway fetch again and again. `fresh`: fetch now
+   * (an org admin saving the configuration).
+   */
+  private discover(issuer: string, fresh = false): Promise<Discovery> {
     const cached = this.discovery.get(issuer);
-    if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.value;
+    if (!fresh && cached && Date.now() - cached.at < cached.ttl) return cached.value;
     const value = (async () => {
+      const problem = endpointProblem(new URL(issuer), this.policy);
+      if (problem) throw oidcUnavailable(`the issuer ${issuer} ${problem}.`);
       const url = `${issuer}/.well-known/openid-configuration`;
-      let body: unknown;
+      let response: Response;
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        body = await response.json();
+        response = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'error' });
       } catch (error) {
-        throw oidcFailed(`could not read the identity provider's configuration at ${url} (${error instanceof Error ? error.message : String(error)}).`);
+        throw oidcUnavailable(`could not read the identity provider's configuration at ${url} (${error instanceof Error ? error.message : String(error)}).`);
       }
+      if (!response.ok) throw oidcUnavailable(`could not read the identity provider's configuration at ${url} (HTTP ${response.status}).`);
+      const body: unknown = await response.json().catch(() => undefined);
+      if (body === undefined) throw oidcUnavailable(`the answer at ${url} is not an OpenID configuration (not JSON).`);
       const parsed = discoverySchema.safeParse(body);
-      if (!parsed.success) throw oidcFailed(`the configuration at ${url} lacks ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}.`);
+      if (!parsed.success) throw oidcUnavailable(`the configuration at ${url} lacks ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}.`);
       // Entra's v2.0 document states its issuer exactly; a different one is a wrong or spoofed configuration.
-      if (parsed.data.issuer.replace(/\/+$/, '') !== issuer) throw oidcFailed(`the configuration at ${url} names the issuer "${parsed.data.issuer}", not "${issuer}".`);
+      if (parsed.data.issuer.replace(/\/+$/, '') !== issuer) throw oidcUnavailable(`the configuration at ${url} names the issuer "${parsed.data.issuer}", not "${issuer}".`);
+      // The gateway fetches the token endpoint and the keys, and sends browsers to the authorize
+      // endpoint: each under the same rule as the issuer, so the document cannot point them elsewhere.
+      for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
+        const bad = endpointProblem(new URL(parsed.data[field]), this.policy);
+        if (bad) throw oidcUnavailable(`the configuration at ${url} names a ${field} (${parsed.data[field]}) that ${bad}.`);
+      }
       return parsed.data;
     })();
-    value.catch(() => this.discovery.delete(issuer));
-    this.discovery.set(issuer, { at: Date.now(), value });
+    const entry = { at: Date.now(), ttl: DISCOVERY_TTL_MS, value };
+    value.catch(() => {
+      entry.at = Date.now();
+      entry.ttl = DISCOVERY_FAILURE_TTL_MS;
+    });
+    this.discovery.set(issuer, entry);
     return value;
   }
 
@@ -234,7 +353,7 @@ export class OidcService {
     if (clientSecret) form.set('client_secret', clientSecret);
     let response: Response;
     try {
-      response = await fetch(discovery.token_endpoint, { method: 'POST', body: form, headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+      response = await fetch(discovery.token_endpoint, { method: 'POST', body: form, headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000), redirect: 'error' });
     } catch (error) {
       throw oidcFailed(`could not reach the token endpoint ${discovery.token_endpoint} (${error instanceof Error ? error.message : String(error)}).`);
     }
@@ -268,6 +387,11 @@ export class OidcService {
       throw error;
     });
     return this.stateKey;
+  }
+
+  /** The key that seals a finished sign-in's code: derived from the session key, for this use only. */
+  private async completionKey(): Promise<Uint8Array> {
+    return new Uint8Array(createHash('sha256').update('kineo-oidc-completion\0').update(await this.key()).digest());
   }
 
   private async readState(cookie: string | undefined) {

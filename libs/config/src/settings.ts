@@ -155,6 +155,16 @@ export const settingsSchema = z.object({
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()])))
     .default([]),
+  /**
+   * Hosts (comma-separated) an organisation's Microsoft sign-in issuer, and the endpoints its
+   * discovery document names, may be on when NODE_ENV=production (https only there).
+   * Entra ID's login.microsoftonline.com unless set; add a sovereign cloud's host here.
+   */
+  OIDC_ALLOWED_ISSUER_HOSTS: z
+    .string()
+    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?$/, 'must be host names such as login.microsoftonline.com')).min(1))
+    .default(['login.microsoftonline.com']),
   /** The largest GraphQL request body (bytes); 1 MiB unless set. */
   GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 ** 2),
   /** The gateway the portal's server side calls. */

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -160,6 +162,41 @@ export function tokenCases(world: () => World): void {
         expect(codeOf(await graphql(production, '{ platform { environment } }'))).toBe('OK');
       } finally {
         await production?.close();
+      }
+    });
+
+    it("in production, Microsoft sign-in's issuer is Entra ID's host over https only: a loopback one is refused when saved, and never fetched for an anonymous start", async () => {
+      const w = world();
+      // A loopback service an org admin would like the gateway to read (the QA's Redis, /metrics).
+      const hits: string[] = [];
+      const server = http.createServer((request, response) => {
+        hits.push(request.url ?? '');
+        response.writeHead(404).end('# HELP secret');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      let production: NestFastifyApplication | undefined;
+      try {
+        production = await createGateway(loadSettings({ ...w.stack.env, NODE_ENV: 'production' }));
+        const configure = (issuer: string) =>
+          graphql(production!, `mutation { configureMicrosoftSignIn(issuer: ${JSON.stringify(issuer)}, clientId: "c", allowedDomains: []) }`, bearer(w.tokens.globexAdmin));
+        const loopback = await configure(`${base}/directory/v2.0`);
+        expect(codeOf(loopback)).toBe('USER_INPUT_INVALID');
+        expect(loopback.body.errors?.[0]?.message).toBe(`The issuer "${base}/directory/v2.0" must use https; Entra ID's is https://login.microsoftonline.com/<directory id>/v2.0.`);
+        const elsewhere = await configure('https://localhost/directory/v2.0');
+        expect(elsewhere.body.errors?.[0]?.message).toContain("must be on login.microsoftonline.com (Kineo's operators can allow more hosts with OIDC_ALLOWED_ISSUER_HOSTS)");
+        expect(await w.prisma.oidcProvider.count({ where: { tenantId: w.globex.id } })).toBe(0);
+
+        // One saved before this rule (or written behind the gateway's back) is not fetched either.
+        await w.prisma.oidcProvider.create({ data: { tenantId: w.globex.id, issuer: `${base}/directory/v2.0`, clientId: 'c', allowedDomains: [] } });
+        const start = await production.inject({ method: 'GET', url: '/auth/oidc/globex/start?nonce=a-portal-nonce-0123456789abcdef' });
+        expect(start.statusCode).toBe(302);
+        expect(String(start.headers.location)).toMatch(/\/auth\/callback#error=OIDC_UNAVAILABLE$/);
+        expect(hits).toEqual([]);
+      } finally {
+        await w.prisma.oidcProvider.deleteMany({ where: { tenantId: w.globex.id } });
+        await production?.close();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
       }
     });
   });

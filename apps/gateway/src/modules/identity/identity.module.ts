@@ -2,8 +2,10 @@ import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/comm
 import { AccountService, AuthService, InvitationService, LinkMailer, OidcService, PasswordResetService, TenantUserService } from '@kineo/auth';
 import { createSecretStore, secretsRequired, type Settings } from '@kineo/config';
 import type { PrismaClient } from '@kineo/db';
+import type { Redis } from 'ioredis';
 import { SETTINGS } from '../../engine/config/settings.module';
 import { PRISMA } from '../../engine/database/database.module';
+import { REDIS } from '../../engine/redis/redis.module';
 import { AccountResolver } from './account.resolver';
 import { LmsPeopleService } from './lms-people.service';
 import { ManagerInvitationsService } from './manager-invitations.service';
@@ -46,8 +48,25 @@ const log = (message: string, fields: Record<string, unknown>) => logger.log({ .
     },
     {
       provide: OidcService,
-      inject: [PRISMA, AuthService, SETTINGS],
-      useFactory: (prisma: PrismaClient, auth: AuthService, settings: Settings) => new OidcService(prisma, createSecretStore(settings), auth),
+      inject: [PRISMA, AuthService, SETTINGS, REDIS],
+      // Local (http, loopback) identity providers only outside production: the tests' and the demo's stand-in for Entra ID.
+      useFactory: (prisma: PrismaClient, auth: AuthService, settings: Settings, redis: Redis) =>
+        new OidcService(
+          prisma,
+          createSecretStore(settings),
+          auth,
+          { allowLocal: settings.NODE_ENV !== 'production', allowedHosts: settings.OIDC_ALLOWED_ISSUER_HOSTS },
+          // Each finished sign-in's code is redeemed once. With Redis away sign-in goes on (like the
+          // sign-in throttle): a code could then be redeemed twice, only with its browser's nonce.
+          async (key, ttlSeconds) => {
+            try {
+              return (await redis.set(`kineo:${key}`, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+            } catch (error) {
+              logger.warn(`Microsoft sign-in code not marked used (Redis: ${error instanceof Error ? error.message : String(error)})`);
+              return true;
+            }
+          },
+        ),
     },
     ManagerInvitationsService,
     LmsPeopleService,

@@ -1,6 +1,7 @@
 import { cookies } from 'next/headers';
 import type { NextRequest } from 'next/server';
 import { gatewayPublicUrl } from '@/app/_server/gateway-health';
+import { MICROSOFT_NONCE_COOKIE, MICROSOFT_NONCE_PATH, MICROSOFT_NONCE_SECONDS, newMicrosoftNonce } from '@/app/_server/microsoft-sign-in';
 import { isHttps } from '@/app/_server/same-origin';
 import { RETURN_TO_COOKIE, RETURN_TO_PARAM, safeReturnPath, SIGN_IN_TENANT_COOKIE, TENANT_SLUG } from '@/app/_shared/return-to';
 
@@ -13,6 +14,8 @@ const A_YEAR_SECONDS = 365 * 24 * 3600;
  * page whose session ended) in a short-lived httpOnly cookie, then sends the browser on to the
  * gateway, which takes it to the organisation's Microsoft sign-in. The round trip through Microsoft
  * carries no return path of its own; /api/session/callback reads this cookie once it is back.
+ * It also keeps a new random nonce in an httpOnly cookie and gives it to the gateway's start: the
+ * sign-in is completed only in a browser holding the nonce it comes back with.
  */
 export async function GET(request: NextRequest) {
   const tenant = request.nextUrl.searchParams.get('tenant') ?? '';
@@ -24,5 +27,8 @@ export async function GET(request: NextRequest) {
   else jar.delete(RETURN_TO_COOKIE);
   // The organisation, remembered by this browser: a link opened later without ?tenant= still offers Microsoft sign-in.
   jar.set(SIGN_IN_TENANT_COOKIE, tenant, { ...options, maxAge: A_YEAR_SECONDS });
-  return new Response(null, { status: 303, headers: { location: `${gatewayPublicUrl()}/auth/oidc/${encodeURIComponent(tenant)}/start`, 'cache-control': 'no-store' } });
+  const nonce = newMicrosoftNonce();
+  jar.set(MICROSOFT_NONCE_COOKIE, nonce, { ...options, path: MICROSOFT_NONCE_PATH, maxAge: MICROSOFT_NONCE_SECONDS });
+  const start = `${gatewayPublicUrl()}/auth/oidc/${encodeURIComponent(tenant)}/start?${new URLSearchParams({ nonce }).toString()}`;
+  return new Response(null, { status: 303, headers: { location: start, 'cache-control': 'no-store' } });
 }
