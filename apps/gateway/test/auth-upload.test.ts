@@ -190,7 +190,10 @@ describe('signing in and uploading export files', () => {
         ingestionRunId: receipt.ingestionRunId,
         status: 'queued',
         source: 'upload',
-        files: [{ file: 'users.csv' }, { file: 'courses.csv' }],
+        files: [
+          { file: 'users.csv', status: null, rowsRead: null, rowsLoaded: null, rowsQuarantined: null },
+          { file: 'courses.csv', status: null, rowsRead: null, rowsLoaded: null, rowsQuarantined: null },
+        ],
         build: {
           buildRunId: receipt.buildRunId,
           status: 'queued',
@@ -198,6 +201,9 @@ describe('signing in and uploading export files', () => {
           stages: LOAD_STAGES.map((stage) => ({ stage, status: 'pending' })),
         },
       });
+      // The server's folders (its data directory, the tenant's namespace) stay inside.
+      expect(status.body).not.toContain(folder);
+      expect(status.body).not.toContain(acme.namespace);
     });
 
     it('refuses a file over UPLOAD_MAX_BYTES with 413 naming the file and the limit, keeping nothing', async () => {

@@ -785,6 +785,35 @@ describe('analytics over a generated tenant (DuckDB, published gold)', () => {
     it('a forged cursor is refused', () => {
       expect(() => compileDrill({ query: byOrganisation, cell: {}, after: 'not-a-cursor' }, TENANT, dialect, options)).toThrow(/cursor/);
     });
+
+    it('a forged cursor with values its columns cannot hold is INVALID_CURSOR, not a failure of the warehouse', async () => {
+      const cursor = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
+      const first = compileDrill({ query: byOrganisation, cell: {}, pageSize: 3 }, TENANT, dialect, options);
+      const page = await gold.run(first);
+      // The list's own cursor still pages on.
+      const next = await gold.run(compileDrill({ query: byOrganisation, cell: {}, pageSize: 3, after: first.cursorOf(page[2]) }, TENANT, dialect, options));
+      expect(next).toHaveLength(3);
+      // A name then the key (a whole number): out of range, a fraction, text for the key, a number for the name.
+      for (const forged of [[1e308, 'x'], ['x', 1e308], ['x', 1.5], ['x', { big: '99999999999999999999' }], ['x', 'abc'], [7, 1]]) {
+        let refused: unknown;
+        try {
+          await gold.run(compileDrill({ query: byOrganisation, cell: {}, after: cursor(forged) }, TENANT, dialect, options));
+        } catch (error) {
+          refused = error;
+        }
+        expect(refused).toMatchObject({ code: 'INVALID_CURSOR', message: 'The drill cursor is not one this list gave out: start again from the first page.' });
+      }
+    });
+
+    it("a list keyed partly by text (learning time's source) pages on its own cursor", async () => {
+      const byDay: AnalyticsQuery = { measures: ['LearningTime.hours'], dimensions: [] };
+      const first = compileDrill({ query: byDay, cell: {}, pageSize: 2 }, TENANT, dialect, options);
+      const page = await gold.run(first);
+      expect(page).toHaveLength(2);
+      const next = await gold.run(compileDrill({ query: byDay, cell: {}, pageSize: 2, after: first.cursorOf(page[1]) }, TENANT, dialect, options));
+      expect(next.length).toBeGreaterThan(0);
+      expect(next[0]).not.toEqual(page[1]);
+    });
   });
 
   describe('rollups (pre-aggregations built with the published version)', () => {

@@ -135,6 +135,10 @@ export const settingsSchema = z.object({
   ANALYTICS_RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).default(300),
   /** Analytics requests all users of one tenant together may make per minute. */
   ANALYTICS_RATE_LIMIT_PER_TENANT: z.coerce.number().int().min(1).default(3000),
+  /** Exports one user may have running at once (each is a file the gateway writes); one more is refused (429) until one ends. */
+  EXPORTS_IN_FLIGHT_PER_USER: z.coerce.number().int().min(1).default(2),
+  /** Exports all users of one tenant together may have running at once. */
+  EXPORTS_IN_FLIGHT_PER_TENANT: z.coerce.number().int().min(1).default(6),
   /**
    * Refuse to start without the secrets a deployment must bring (the session signing key) instead
    * of generating one; always on when NODE_ENV=production.

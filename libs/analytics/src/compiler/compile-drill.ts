@@ -21,7 +21,18 @@ export function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(json), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string, length: number): SqlParam[] {
+/** What one place of a cursor must hold: text (the order's names, a text key) or a whole number (a numeric key). */
+export type CursorKind = 'text' | 'integer';
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A cursor's values, each checked against the column it is compared with: a forged value the
+ * warehouse could not compare (1e308 against a whole-number key, text against a number) is
+ * INVALID_CURSOR here, not an error of the warehouse.
+ */
+export function decodeCursor(cursor: string, kinds: readonly CursorKind[]): SqlParam[] {
   const bad = () => new AnalyticsQueryError('INVALID_CURSOR', 'The drill cursor is not one this list gave out: start again from the first page.');
   let parsed: unknown;
   try {
@@ -29,10 +40,17 @@ export function decodeCursor(cursor: string, length: number): SqlParam[] {
   } catch {
     throw bad();
   }
-  if (!Array.isArray(parsed) || parsed.length !== length) throw bad();
-  return parsed.map((v: unknown) => {
-    if (typeof v === 'number' || typeof v === 'string') return v;
-    if (v && typeof v === 'object' && 'big' in v && typeof v.big === 'string' && /^-?\d+$/.test(v.big)) return BigInt(v.big);
+  if (!Array.isArray(parsed) || parsed.length !== kinds.length) throw bad();
+  return parsed.map((v: unknown, i) => {
+    if (kinds[i] === 'text') {
+      if (typeof v === 'string') return v;
+      throw bad();
+    }
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+    if (v && typeof v === 'object' && 'big' in v && typeof v.big === 'string' && /^-?\d{1,20}$/.test(v.big)) {
+      const big = BigInt(v.big);
+      if (big >= INT64_MIN && big <= INT64_MAX) return big;
+    }
     throw bad();
   });
 }
@@ -126,7 +144,8 @@ export function compileDrill(req: DrillRequest, scope: AnalyticsScope, dialect: 
     if (perLearner) conditions.push(`${planner.n.f}.user_key <> -1`);
     if (req.after !== undefined) {
       const columns = [...orderValues(c), ...keys];
-      const after = decodeCursor(req.after, columns.length);
+      const textKeys = perLearner ? [] : (plan.cube.drill.textKeys ?? []);
+      const after = decodeCursor(req.after, [...orderDims.map((): CursorKind => 'text'), ...drillKey.map((k): CursorKind => (textKeys.includes(k) ? 'text' : 'integer'))]);
       // (o0, ..., k0, ...) > (v0, ...) spelled out: row-value comparison is not portable.
       const branches = columns.map((k, i) => [...columns.slice(0, i).map((prev, j) => `${prev} = ${c.param(after[j])}`), `${k} > ${c.param(after[i])}`].join(' and '));
       conditions.push(`(${branches.map((b) => `(${b})`).join(' or ')})`);

@@ -159,5 +159,6 @@ export const LEARNING_TIME = factCube({
     order: ['Learner.fullName'],
     columns: ['Learner.fullName', 'Learner.userId', 'LearningTime.date', 'LearningTime.source', 'LearningTime.seconds'],
     key: ['user_key', 'date_key', 'source'],
+    textKeys: ['source'],
   },
 });

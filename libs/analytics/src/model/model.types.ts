@@ -141,6 +141,8 @@ export interface CubeDef {
     columns: string[];
     /** Columns of the cube's table that together are a unique, non-null key of a row, in keyset order. */
     key: string[];
+    /** Key columns holding text; the others hold whole numbers (a cursor's values are checked against them). */
+    textKeys?: string[];
   };
   /** Other cubes whose dimensions a query over this one may use (Learner for every cube). */
   joins: string[];

@@ -42,6 +42,7 @@ const CLIENT_CODES: ReadonlySet<string> = new Set<string>([
   'NEEDS_NEXT_BUILD',
   'QUERY_TIMEOUT',
   'RATE_LIMITED',
+  'TOO_MANY_EXPORTS',
   // Explore's saved views: one the caller cannot see.
   'VIEW_NOT_FOUND',
   // Onboarding and operations: paging, plan limits, tenant lifecycle.

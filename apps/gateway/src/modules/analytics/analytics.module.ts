@@ -6,6 +6,7 @@ import { AnalyticsResolver } from './analytics.resolver';
 import { AnalyticsService } from './analytics.service';
 import { OrganisationTreeService } from './organisation-tree.service';
 import { ExportsController } from './exports.controller';
+import { ExportsInFlightService } from './exports-in-flight.service';
 import { ExportsService } from './exports.service';
 import { SavedViewsResolver } from './saved-views.resolver';
 import { SavedViewsService } from './saved-views.service';
@@ -14,7 +15,7 @@ import { SavedViewsService } from './saved-views.service';
 @Module({
   imports: [CacheModule],
   controllers: [ExportsController],
-  providers: [AnalyticsScopeService, AnalyticsService, OrganisationTreeService, AnalyticsResolver, ExportsService, AnalyticsRateLimitGuard, SavedViewsService, SavedViewsResolver],
+  providers: [AnalyticsScopeService, AnalyticsService, OrganisationTreeService, AnalyticsResolver, ExportsService, ExportsInFlightService, AnalyticsRateLimitGuard, SavedViewsService, SavedViewsResolver],
   exports: [AnalyticsService],
 })
 export class AnalyticsModule {}

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
@@ -30,6 +31,34 @@ export type ExportAbout = (rows: number) => [string, string | number][];
 export const ABOUT_SHEET = 'About this export';
 
 /**
+ * How much one export writes before it gives the event loop a turn: 250 rows or 10 ms, whichever
+ * comes first. Every other request waits while a file is being written, and waiting on a full
+ * stream or on the next chunk of rows does not always let it in (a reader that keeps up, rows
+ * already read): so /health/live and other tenants' requests wait a few milliseconds per export
+ * running, whatever a row costs (an XLSX row costs several times a CSV row).
+ */
+const TURN_ROWS = 250;
+const TURN_MS = 10;
+
+/** Says when this export has held the event loop for its share, and gives it up. */
+class Turns {
+  private rows = 0;
+  private since = performance.now();
+
+  /** Counts a row written; true when the export should give a turn now. */
+  due(): boolean {
+    this.rows += 1;
+    return this.rows >= TURN_ROWS || performance.now() - this.since >= TURN_MS;
+  }
+
+  async take(): Promise<void> {
+    await nextTurn();
+    this.rows = 0;
+    this.since = performance.now();
+  }
+}
+
+/**
  * Writes chunks of rows as CSV or XLSX to `out` as they come, waiting whenever `out` is full, so an
  * export of millions of rows holds one chunk in memory. Returns the number of data rows written.
  * `about` fills the XLSX's second sheet; a CSV stays data only (its reader would take a note for a row).
@@ -56,10 +85,12 @@ async function writeCsv(columns: ExportColumn[], chunks: AsyncIterable<Record<st
   const csv = stringify({ bom: true, header: true, columns: columns.map((c) => ({ key: c.key, header: c.title })), cast: { boolean: (v) => (v ? 'true' : 'false') } });
   csv.pipe(out);
   let rows = 0;
+  const turns = new Turns();
   for await (const chunk of chunks) {
     for (const row of chunk) {
       if (!csv.write(columns.map((c) => csvValue(row[c.key], c.type)))) await once(csv, 'drain');
       rows += 1;
+      if (turns.due()) await turns.take();
     }
   }
   csv.end();
@@ -110,6 +141,7 @@ async function writeXlsx(columns: ExportColumn[], chunks: AsyncIterable<Record<s
   });
   const labels = columns.map((c) => (c.values?.length ? new Map<unknown, string>(c.values.map((v) => [v.value, v.label])) : undefined));
   let rows = 0;
+  const turns = new Turns();
   for await (const chunk of chunks) {
     for (const row of chunk) {
       const added = sheet.addRow(columns.map((c, i) => xlsxValue(labels[i]?.get(row[c.key]) ?? row[c.key], c.type)));
@@ -119,6 +151,7 @@ async function writeXlsx(columns: ExportColumn[], chunks: AsyncIterable<Record<s
       added.commit();
       rows += 1;
       if (rows % XLSX_COMMIT_EVERY === 0 && out.writableNeedDrain) await once(out, 'drain');
+      if (turns.due()) await turns.take();
     }
   }
   sheet.commit();

@@ -13,6 +13,20 @@ export interface UploadReceipt {
   files: { name: string; bytes: number }[];
 }
 
+/** One file of a load: its name as sent; its status and rows once ingested (null before). */
+export interface UploadFileStatus {
+  file: string;
+  /** loaded, duplicate (same content loaded before) or ignored; null until ingested. */
+  status: string | null;
+  rowsRead: number | null;
+  rowsLoaded: number | null;
+  rowsQuarantined: number | null;
+  /** Why rows were set aside, with how many each. */
+  reasons?: { reason: string; rows: number }[];
+  /** Why a file was ignored, or which earlier file a duplicate repeats. */
+  note?: string;
+}
+
 export interface UploadStatus {
   ingestionRunId: string;
   status: string;
@@ -24,8 +38,8 @@ export interface UploadStatus {
   rowsRead: number;
   rowsLoaded: number;
   rowsQuarantined: number;
-  /** Per file: the name before ingestion, then the ingest report (table, rows, quarantine reasons). */
-  files: unknown[];
+  /** Per file: the name it was sent with, then what became of its rows (never where it is on the server). */
+  files: UploadFileStatus[];
   build: {
     buildRunId: string;
     status: string;
