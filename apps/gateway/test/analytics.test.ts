@@ -1335,6 +1335,27 @@ describe('analytics over GraphQL, on a generated tenant loaded through the real 
       expect((await list('manager')).map((v) => v.name)).not.toContain('Broken');
     });
 
+    it('refuses a view whose query is larger than a view may hold, and a view past the most one person may keep', async () => {
+      const names = Array.from({ length: 700 }, (_, i) => `An organisation name long enough to add up quickly, number ${i}`);
+      const huge = await save('viewer', { name: 'Huge', query: { ...byOrganisation, filters: [{ member: 'Learner.organisationName', operator: 'equals', values: names }] }, chart: 'table', shared: true });
+      expect(huge.body.errors).toEqual([
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }), message: expect.stringMatching(/^The view's query is \d+ KB, more than a saved view may hold \(32 KB\)/) }),
+      ]);
+      // A person at the cap: a new name is refused, saving over one of their names is not.
+      const viewer = await prisma.user.findUniqueOrThrow({ where: { email: 'viewer@acme.test' } });
+      await prisma.savedView.createMany({
+        data: Array.from({ length: 200 }, (_, i) => ({ tenantId: acme.id, ownerId: viewer.id, name: `Filler ${i}`, query: byOrganisation, chart: 'bar' })),
+      });
+      try {
+        const more = await save('viewer', { name: 'One more', query: byOrganisation, chart: 'bar' });
+        expect(more.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^You have 200 saved views, the most one person may keep/) })]);
+        expect((await save('viewer', { name: 'Filler 7', query: byOrganisation, chart: 'line' })).body.errors).toBeUndefined();
+      } finally {
+        await prisma.savedView.deleteMany({ where: { tenantId: acme.id, ownerId: viewer.id } });
+      }
+      expect((await list('viewer')).map((v) => v.name)).not.toContain('Huge');
+    });
+
     it("deletes only the caller's own views; another tenant's is not found", async () => {
       const [shared] = (await list('manager')).filter((v) => !v.mine);
       const refused = await graphql(app, 'mutation ($id: ID!) { deleteView(id: $id) }', as('manager'), { id: shared!.id });

@@ -879,6 +879,17 @@ describe('identity: sessions, invitations, password resets, user management and 
       expect((await login(app, 'locked.out@acme.test', NEW_PASSWORD)).body.errors).toBeUndefined();
     });
 
+    it("counts wrong passwords given to accept an invitation against that account's sign-in lock, as sign-in's are", async () => {
+      await new UserService(prisma).create({ email: 'guessed@globex.test', password: PASSWORD, grant: { tenantSlug: 'globex', role: 'viewer' }, actor: 'test' });
+      const admin = bearer((await signIn('admin@acme.test')).token);
+      const sent = await graphql<{ inviteUser: { link: string } }>(app, 'mutation { inviteUser(email: "guessed@globex.test", role: viewer) { link } }', admin);
+      const token = new URL(sent.body.data!.inviteUser.link).searchParams.get('token')!;
+      const accept = (password: string) => graphql(app, `mutation { acceptInvitation(token: ${q(token)}, password: ${q(password)}) { token } }`);
+      for (let i = 0; i < 5; i++) expect(codeOf(await accept(`a wrong guess ${i}`))).toBe('UNAUTHENTICATED');
+      // The account is locked for sign-in as five wrong sign-ins would lock it.
+      expect(codeOf(await login(app, 'guessed@globex.test', PASSWORD))).toBe('TOO_MANY_ATTEMPTS');
+    });
+
     it("says there is no password to change for someone who signs in with Microsoft only, and ends the other sign-ins on request", async () => {
       await person('entra.only@acme.test');
       const other = await signIn('entra.only@acme.test');

@@ -154,6 +154,19 @@ export class InvitationService {
    * Accepts an invitation: creates the account (or, for an address that already has one, links it
    * after checking its current password), the membership and a viewer's grants, then signs in.
    */
+  /**
+   * The address of the account an acceptance of this link must give the current password of: the
+   * invitation's, when it is pending and an account with a password has it; null otherwise (a new
+   * account, or a link that is no good). The gateway counts wrong passwords given here against that
+   * account's sign-in lock, as it does sign-in's, so an invitation is no way round it.
+   */
+  async existingAccountFor(token: string): Promise<string | null> {
+    const invitation = await dbCall(() => this.prisma.invitation.findUnique({ where: { tokenHash: hashOpaqueToken(token) }, select: { email: true, status: true } }));
+    if (!invitation || invitation.status !== 'pending') return null;
+    const user = await dbCall(() => this.prisma.user.findUnique({ where: { email: invitation.email }, select: { passwordHash: true } }));
+    return user?.passwordHash ? invitation.email : null;
+  }
+
   async accept(token: string, password: string, displayName: string | undefined, origin: LoginOrigin = {}): Promise<LoginResult> {
     const invitation = await dbCall(() => this.prisma.invitation.findUnique({ where: { tokenHash: hashOpaqueToken(token) }, include: { tenant: true } }));
     if (!invitation || invitation.status !== 'pending') throw invitationInvalid();

@@ -12,6 +12,14 @@ import { ChartKindEnum } from './analytics.types';
 import type { SavedViewChart, SavedViewType } from './saved-views.types';
 
 const NAME_MAX = 100;
+/**
+ * What one view's query may hold, as JSON: a view's measures, dimensions and a few filters are some
+ * hundred bytes, a filter of a few hundred values some KB. Every member receives every shared view
+ * with its query on Explore, so one person's views must not grow without end.
+ */
+export const VIEW_QUERY_MAX_BYTES = 32 * 1024;
+/** Views one person may keep in an organisation (saving one again under its name replaces it). */
+export const VIEWS_PER_PERSON_MAX = 200;
 
 const saveViewSchema = z.object({
   name: z
@@ -56,9 +64,26 @@ export class SavedViewsService {
       throw new DomainError('BAD_USER_INPUT', issue.message, { argument: `input.${issue.path.join('.')}` });
     }
     const query = this.checked(input.query);
+    const bytes = Buffer.byteLength(JSON.stringify(query));
+    if (bytes > VIEW_QUERY_MAX_BYTES) {
+      throw new DomainError(
+        'BAD_USER_INPUT',
+        `The view's query is ${Math.ceil(bytes / 1024)} KB, more than a saved view may hold (${VIEW_QUERY_MAX_BYTES / 1024} KB): filter by fewer values, or by a broader field (an organisation rather than its learners).`,
+        { argument: 'input.query', bytes, limit: VIEW_QUERY_MAX_BYTES },
+      );
+    }
     const { name, chart, shared } = parsed.data;
     const data = { query: query as unknown as Prisma.InputJsonValue, chart, shared };
     const saved = await this.prisma.$transaction(async (tx) => {
+      // Counted under a lock of the person's views, so saves at once cannot pass the cap together.
+      await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${`views:${tenant.tenantId}:${tenant.userId}`}))`;
+      const replaces = await tx.savedView.count({ where: { tenantId: tenant.tenantId, ownerId: tenant.userId, name } });
+      if (replaces === 0 && (await tx.savedView.count({ where: { tenantId: tenant.tenantId, ownerId: tenant.userId } })) >= VIEWS_PER_PERSON_MAX) {
+        throw new DomainError('BAD_USER_INPUT', `You have ${VIEWS_PER_PERSON_MAX} saved views, the most one person may keep: delete one you no longer use, or save this one under the name of one it replaces.`, {
+          argument: 'input.name',
+          limit: VIEWS_PER_PERSON_MAX,
+        });
+      }
       const view = await tx.savedView.upsert({
         where: { tenantId_ownerId_name: { tenantId: tenant.tenantId, ownerId: tenant.userId, name } },
         create: { tenantId: tenant.tenantId, ownerId: tenant.userId, name, ...data },

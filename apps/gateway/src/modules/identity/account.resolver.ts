@@ -1,3 +1,4 @@
+import { DomainError } from '@kineo/errors';
 import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AccountService, InvitationService, normalizeEmail, OidcService, PasswordResetService, type LoginOrigin, type Principal } from '@kineo/auth';
 import { CurrentPrincipal, Public, RequestOrigin, SignedIn } from '../../engine/auth/auth.decorators';
@@ -57,7 +58,19 @@ export class AccountResolver {
     @Args('displayName', { type: () => String, nullable: true }) displayName: string | null,
     @RequestOrigin() origin: LoginOrigin,
   ): Promise<SessionPayload> {
-    return sessionPayload(await this.throttle.throttled('invitation', token, origin.ip, () => this.invitations.accept(token, password, displayName ?? undefined, origin)));
+    // An address with an account gives its current password here: counted against that account's
+    // sign-in lock as a sign-in is, so invitations to someone's address cannot be used to guess it.
+    const account = await this.invitations.existingAccountFor(token);
+    if (account) await this.throttle.attempt(account, origin.ip);
+    let session;
+    try {
+      session = await this.throttle.throttled('invitation', token, origin.ip, () => this.invitations.accept(token, password, displayName ?? undefined, origin));
+    } catch (error) {
+      if (account && error instanceof DomainError && error.code === 'UNAUTHENTICATED') await this.throttle.failed(account, origin.ip);
+      throw error;
+    }
+    if (account) await this.throttle.succeeded(account, origin.ip);
+    return sessionPayload(session);
   }
 
   @Mutation(() => Boolean, {
