@@ -1,12 +1,11 @@
 import path from 'node:path';
-import { QueueEvents } from 'bullmq';
 import pino from 'pino';
 import { FileSecretStore } from '@kineo/config';
-import { createPrismaClient, TenantService, type PrismaClient, type StageRecord } from '@kineo/db';
-import { bullConnection, JOB_DEFINITIONS, JobQueues, provisionTenantJob, QUEUE_PREFIX } from '@kineo/jobs';
+import { createPrismaClient, type PrismaClient, type StageRecord } from '@kineo/db';
+import { JobQueues } from '@kineo/jobs';
 import { DuckDbWarehouse, type TenantNamespace, type WarehouseSession } from '@kineo/warehouse';
 import { startTestStack, type TestStack } from '@kineo/testkit';
-import { buildRegistry, startWorker, type RunningWorker } from '../src';
+import { provisionedTenantWithWorker } from './support/tenant-worker';
 import { requestLandedLoad } from './support/valid-load';
 
 /**
@@ -65,7 +64,7 @@ describe('a build stage that fails part-way', () => {
   let prisma: PrismaClient;
   let queues: JobQueues;
   let warehouse: FaultyWarehouse;
-  let worker: RunningWorker;
+  let closeWorker: (() => Promise<void>) | undefined;
   let tenant: TenantNamespace & { id: string };
   const announced: { tenantId: string; version: number }[] = [];
 
@@ -79,26 +78,14 @@ describe('a build stage that fails part-way', () => {
       threads: 1,
     });
     const secrets = new FileSecretStore(path.join(stack.env.KINEO_DATA_DIR, 'secrets'));
-    const created = await new TenantService(prisma).create({ slug: 'fragile', name: 'Fragile Co', actor: 'test' });
-    tenant = { id: created.id, tenantId: created.id, namespace: created.namespace };
-    worker = await startWorker({
-      redisUrl: stack.redisUrl,
-      registry: buildRegistry({ prisma, warehouse, secrets, queues, announce: async (e) => void announced.push(e), dataDir: stack.env.KINEO_DATA_DIR }),
-      definitions: JOB_DEFINITIONS,
-      log,
-      afterTenantJob: async () => warehouse.release(tenant),
-    });
-    const events = new QueueEvents('provision', { connection: bullConnection(stack.redisUrl), prefix: QUEUE_PREFIX });
-    try {
-      await events.waitUntilReady();
-      await (await queues.enqueue(provisionTenantJob, { tenantId: tenant.id, requestedBy: 'test' })).waitUntilFinished(events, 30_000);
-    } finally {
-      await events.close();
-    }
+    const harness = { stack, prisma, queues, secrets, announce: async (e: { tenantId: string; version: number }) => void announced.push(e), log };
+    const started = await provisionedTenantWithWorker(harness, 'fragile', 'Fragile Co', warehouse);
+    tenant = { id: started.tenant.id, tenantId: started.tenant.id, namespace: started.tenant.namespace };
+    closeWorker = started.close;
   });
 
   afterAll(async () => {
-    await worker?.close();
+    await closeWorker?.();
     await warehouse?.close();
     await queues?.close();
     await prisma?.$disconnect();

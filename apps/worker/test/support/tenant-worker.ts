@@ -21,8 +21,8 @@ export interface WorkerHarness {
 }
 
 /** A new tenant, provisioned by a worker that runs every job; with the maintenance queue's events. */
-export async function provisionedTenantWithWorker(h: WorkerHarness, slug: string, name: string, wh: Warehouse) {
-  const tenant = await new TenantService(h.prisma).create({ slug, name, actor: 'test' });
+export async function provisionedTenantWithWorker(h: WorkerHarness, slug: string, name: string, wh: Warehouse, options: { fiscalYearStartMonth?: number } = {}) {
+  const tenant = await new TenantService(h.prisma).create({ slug, name, actor: 'test', ...options });
   const ref = { tenantId: tenant.id, namespace: tenant.namespace };
   const worker = await startWorker({
     redisUrl: h.stack.redisUrl,
