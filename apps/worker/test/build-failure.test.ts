@@ -3,8 +3,9 @@ import pino from 'pino';
 import { FileSecretStore } from '@kineo/config';
 import { createPrismaClient, type PrismaClient, type StageRecord } from '@kineo/db';
 import { JobQueues } from '@kineo/jobs';
-import { DuckDbWarehouse, type TenantNamespace, type WarehouseSession } from '@kineo/warehouse';
+import type { TenantNamespace } from '@kineo/warehouse';
 import { startTestStack, type TestStack } from '@kineo/testkit';
+import { InterceptingWarehouse } from './support/intercepting-warehouse';
 import { provisionedTenantWithWorker } from './support/tenant-worker';
 import { requestLandedLoad } from './support/valid-load';
 
@@ -12,7 +13,7 @@ import { requestLandedLoad } from './support/valid-load';
  * The real DuckDB warehouse, except that while a fault is armed the statement that builds one
  * model fails, the way a model does when the engine gives out under it half way through a stage.
  */
-class FaultyWarehouse extends DuckDbWarehouse {
+class FaultyWarehouse extends InterceptingWarehouse {
   private fault?: { model: string; failures: number; message: string };
   tripped = 0;
 
@@ -25,20 +26,12 @@ class FaultyWarehouse extends DuckDbWarehouse {
     this.fault = undefined;
   }
 
-  override session<T>(tenant: TenantNamespace, fn: (session: WarehouseSession) => Promise<T>): Promise<T> {
-    return super.session(tenant, (session) =>
-      fn({
-        execute: async (sql, params, options) => {
-          const fault = this.fault;
-          if (fault && this.tripped < fault.failures && new RegExp(`^create or replace table ${fault.model.replace('.', '\\.')}\\b`, 'i').test(sql.trim())) {
-            this.tripped++;
-            throw new Error(fault.message);
-          }
-          return session.execute(sql, params, options);
-        },
-        query: (sql, params, options) => session.query(sql, params, options),
-      }),
-    );
+  protected async beforeExecute(sql: string): Promise<void> {
+    const fault = this.fault;
+    if (fault && this.tripped < fault.failures && new RegExp(`^create or replace table ${fault.model.replace('.', '\\.')}\\b`, 'i').test(sql)) {
+      this.tripped++;
+      throw new Error(fault.message);
+    }
   }
 }
 

@@ -3,8 +3,9 @@ import pino from 'pino';
 import { FileSecretStore } from '@kineo/config';
 import { createPrismaClient, type PrismaClient, type StageRecord } from '@kineo/db';
 import { JobQueues, requestRebuild, type RebuildTicket } from '@kineo/jobs';
-import { DuckDbWarehouse, type TenantNamespace, type WarehouseSession } from '@kineo/warehouse';
+import type { TenantNamespace } from '@kineo/warehouse';
 import { startTestStack, type TestStack } from '@kineo/testkit';
+import { InterceptingWarehouse } from './support/intercepting-warehouse';
 import { provisionedTenantWithWorker } from './support/tenant-worker';
 import { requestLandedLoad } from './support/valid-load';
 
@@ -12,27 +13,19 @@ import { requestLandedLoad } from './support/valid-load';
  * The real DuckDB warehouse; while armed, the first statement of a build stage (its silver._build)
  * calls back once, in the middle of that stage, the way an org admin's save lands while a build runs.
  */
-class WatchedWarehouse extends DuckDbWarehouse {
+class WatchedWarehouse extends InterceptingWarehouse {
   private armed?: () => Promise<void>;
 
   onNextStage(fn: () => Promise<void>): void {
     this.armed = fn;
   }
 
-  override session<T>(tenant: TenantNamespace, fn: (session: WarehouseSession) => Promise<T>): Promise<T> {
-    return super.session(tenant, (session) =>
-      fn({
-        execute: async (sql, params, options) => {
-          const armed = this.armed;
-          if (armed && /^create or replace table silver\._build\b/i.test(sql.trim())) {
-            this.armed = undefined;
-            await armed();
-          }
-          return session.execute(sql, params, options);
-        },
-        query: (sql, params, options) => session.query(sql, params, options),
-      }),
-    );
+  protected async beforeExecute(sql: string): Promise<void> {
+    const armed = this.armed;
+    if (armed && /^create or replace table silver\._build\b/i.test(sql)) {
+      this.armed = undefined;
+      await armed();
+    }
   }
 }
 
