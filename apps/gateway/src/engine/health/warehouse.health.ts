@@ -6,6 +6,12 @@ import { InjectPrisma } from '../database/database.module';
 import { InjectWarehouse } from '../warehouse/warehouse.module';
 
 const TIMEOUT_MS = 2_000;
+/**
+ * Until the warehouse has answered once: the first check loads DuckDB's bindings (the gateway starts
+ * without them) and opens an engine, which on a busy machine takes longer than a check of a warm one.
+ * A gateway just started is not reported down for that.
+ */
+const FIRST_TIMEOUT_MS = 15_000;
 
 /**
  * Healthy when the warehouse answers the way the gateway reads it: `select 1` on the published gold
@@ -20,6 +26,8 @@ export class WarehouseHealthIndicator {
     @InjectWarehouse() private readonly warehouse: Warehouse,
   ) {}
 
+  private answered = false;
+
   check<const Key extends string>(key: Key): HealthCheckAttempt<Key> {
     return this.indicators
       .check(key)
@@ -28,10 +36,12 @@ export class WarehouseHealthIndicator {
         try {
           if (!tenant) {
             await this.warehouse.ping();
+            this.answered = true;
             return { checked: 'engine' };
           }
           const result = await this.warehouse.queryPublished(tenant, 'select 1 as ok');
           if (Number(result.rows[0]?.ok) !== 1) throw new Error('unexpected answer to select 1');
+          this.answered = true;
           return { checked: 'published gold' };
         } catch (error) {
           // /health is public: the kind of failure, not which tenant or where the warehouse lives.
@@ -39,7 +49,7 @@ export class WarehouseHealthIndicator {
           throw new Error(`${tenant ? 'published gold' : 'engine'} did not answer${code ? ` (${code})` : ''}`, { cause: error });
         }
       })
-      .withTimeout(TIMEOUT_MS);
+      .withTimeout(this.answered ? TIMEOUT_MS : FIRST_TIMEOUT_MS);
   }
 
   /** The tenant that published last, if any; none when Postgres cannot say (its own check reports that). */
