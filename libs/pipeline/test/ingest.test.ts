@@ -63,6 +63,20 @@ describe('loading export files into bronze', () => {
     ]);
   });
 
+  it('quarantines a row longer than a row may hold with that said, and loads the rest', async () => {
+    const [users, ...others] = writeMinimalExport(landing);
+    const long = writeCsv(path.dirname(users!), 'users.csv', [
+      header('users'),
+      `3,long,E3,${'L'.repeat(3_000_000)},Name,long@example.com,Eng,London,GB,99,0,0,1700000000,1710000000`,
+      '1,ada,E1,Ada,Lovelace,ada@example.com,Eng,London,GB,99,0,0,1700000000,1710000000',
+    ]);
+    const report = await ingestFiles(wh, tenant, files([long, ...others]), nextBatch());
+    expect(report.files.find((f) => f.table === 'users')).toMatchObject({ rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1 });
+    expect(await rows("select _source_line, reason from bronze._quarantine where table_name = 'users'")).toEqual([
+      { _source_line: 2, reason: 'the row is longer than the 2,000,000 bytes a row may hold (a value of megabytes is not one the LMS exports)' },
+    ]);
+  });
+
   it('quarantines a row whose key the file repeats, naming the line loaded instead, so the count of rows read still adds up', async () => {
     writeMinimalExport(landing);
     writeCsv(landing, 'users.csv', [

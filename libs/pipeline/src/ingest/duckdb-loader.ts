@@ -16,7 +16,11 @@ const REJECT_REASONS: Record<string, string> = {
   'MISSING COLUMNS': 'the row has fewer columns than the header',
   'INVALID ENCODING': 'the row is not valid UTF-8',
   'UNQUOTED VALUE': 'a quote is not closed, or stray text follows a closing quote',
+  'LINE SIZE OVER MAXIMUM': 'the row is longer than the 2,000,000 bytes a row may hold (a value of megabytes is not one the LMS exports)',
 };
+
+/** Said of a row DuckDB rejected for a reason not listed above and without a message of its own. */
+const REJECTED_UNREAD = 'the row could not be read as CSV';
 
 /**
  * Loads one CSV file into bronze with DuckDB's own reader: every column as text, rows DuckDB
@@ -74,7 +78,8 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
     // line before in a CRLF file, blank lines); a record never starts with one (that would be a
     // blank line, which DuckDB skips), so they go.
     await session.execute(`create or replace temp table _rej as
-      select line - ${before} as line, arg_min(error_type, column_idx) as error_type, arg_min(error_message, column_idx) as error_message,
+      -- A rejection of the whole line (one too long) has no column: arg_min would skip it and give null.
+      select line - ${before} as line, arg_min(error_type, coalesce(column_idx, -1)) as error_type, arg_min(error_message, coalesce(column_idx, -1)) as error_message,
         ltrim(any_value(csv_line), chr(13) || chr(10)) as csv_line
       from _rejects group by line`);
   }
@@ -115,7 +120,7 @@ export async function loadCsvFile(session: WarehouseSession, dialect: Dialect, i
       .join(' ');
     await session.execute(`insert into bronze._quarantine
       select ${dialect.literal(input.batchId)}, ${input.batchSeq}, ${dialect.literal(spec.name)}, ${dialect.literal(input.sourceFile)}, source_line,
-        case error_type ${rejectCase} else error_message end, csv_line, ${ingestedAt}, ${dialect.literal(sha256)}
+        coalesce(case error_type ${rejectCase} else error_message end, ${dialect.literal(REJECTED_UNREAD)}), csv_line, ${ingestedAt}, ${dialect.literal(sha256)}
       from _rej`);
   }
 

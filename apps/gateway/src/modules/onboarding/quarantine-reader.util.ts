@@ -18,7 +18,8 @@ export interface QuarantineQuery {
   limit?: number;
 }
 
-const COLUMNS = 'select _source_file as file, _source_line as line, reason, raw from bronze._quarantine';
+// A load before every rejection had its reason (a line over DuckDB's size limit) stored none: said, not an internal error.
+const COLUMNS = "select _source_file as file, _source_line as line, coalesce(reason, 'the row could not be read as CSV') as reason, raw from bronze._quarantine";
 
 function where(query: QuarantineQuery): { sql: string; params: SqlParam[] } {
   const clauses = ['_batch_id = ?'];
