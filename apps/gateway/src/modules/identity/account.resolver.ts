@@ -60,16 +60,20 @@ export class AccountResolver {
   ): Promise<SessionPayload> {
     // An address with an account gives its current password here: counted against that account's
     // sign-in lock as a sign-in is, so invitations to someone's address cannot be used to guess it.
-    const account = await this.invitations.existingAccountFor(token);
-    if (account) await this.throttle.attempt(account, origin.ip);
-    let session;
-    try {
-      session = await this.throttle.throttled('invitation', token, origin.ip, () => this.invitations.accept(token, password, displayName ?? undefined, origin));
-    } catch (error) {
-      if (account && error instanceof DomainError && error.code === 'UNAUTHENTICATED') await this.throttle.failed(account, origin.ip);
-      throw error;
-    }
-    if (account) await this.throttle.succeeded(account, origin.ip);
+    // The link's own count first (its wait is the one told while it is locked), then the account's.
+    const session = await this.throttle.throttled('invitation', token, origin.ip, async () => {
+      const account = await this.invitations.existingAccountFor(token);
+      if (!account) return this.invitations.accept(token, password, displayName ?? undefined, origin);
+      await this.throttle.attempt(account, origin.ip);
+      try {
+        const accepted = await this.invitations.accept(token, password, displayName ?? undefined, origin);
+        await this.throttle.succeeded(account, origin.ip);
+        return accepted;
+      } catch (error) {
+        if (error instanceof DomainError && error.code === 'UNAUTHENTICATED') await this.throttle.failed(account, origin.ip);
+        throw error;
+      }
+    });
     return sessionPayload(session);
   }
 
