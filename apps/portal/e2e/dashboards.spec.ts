@@ -1044,8 +1044,21 @@ test.describe('dashboards', () => {
     expect(pdf.toString('latin1').match(/\/Type\s*\/Page\b(?!s)/g)?.length).toBeGreaterThanOrEqual(1);
   });
 
-  test('the platform page for Kineo ops has no serious accessibility problem', async ({ page, signIn }) => {
+  test('the platform page for Kineo ops has no serious accessibility problem, while the fleet loads and once it has', async ({ page, signIn }) => {
     await signIn('ops');
+    // The fleet's answer held back: the page as it is while it loads.
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/graphql', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.reload();
+    await expect(page.getByRole('status', { name: 'Loading the fleet' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    // Let go: this and every later request goes on at once.
+    release();
+    await expect(page.getByRole('status', { name: 'Loading the fleet' })).toHaveCount(0);
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, 'platform');
   });

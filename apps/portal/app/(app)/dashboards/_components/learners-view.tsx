@@ -143,7 +143,7 @@ export function LearnersView({ id }: { id: string }) {
           {problem === NOT_THIS_CHART ? <Link href={backHref}>Back to {dashboard.data?.dashboard.title ?? 'the dashboard'}</Link> : null}
         </div>
       ) : !first ? (
-        <div className="tile skeleton" aria-busy="true" aria-label="Loading the learners">
+        <div className="tile skeleton" role="status" aria-busy="true" aria-label="Loading the learners">
           <div className="skeleton-block" />
         </div>
       ) : rows.length === 0 ? (

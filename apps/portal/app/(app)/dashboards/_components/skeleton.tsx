@@ -1,7 +1,7 @@
 /** Placeholders shaped like the tiles, so the page does not jump when the answer arrives. */
 export function DashboardSkeleton() {
   return (
-    <div className="tiles" aria-busy="true" aria-label="Loading the dashboard">
+    <div className="tiles" aria-busy="true">
       {[0, 1, 2, 3].map((i) => (
         <section key={i} className="tile skeleton">
           <div className="skeleton-line wide" />

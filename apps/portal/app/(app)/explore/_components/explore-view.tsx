@@ -153,7 +153,7 @@ export function ExploreView() {
                 {answer.error.message}
               </p>
             ) : !tile || !result ? (
-              <div className="skeleton" aria-busy="true" aria-label="Loading the answer">
+              <div className="skeleton" role="status" aria-busy="true" aria-label="Loading the answer">
                 <div className="skeleton-block" />
               </div>
             ) : rowsOf(result.rows).length === 0 ? (

@@ -63,7 +63,7 @@ export function FleetConsole() {
             {fleet.error.message}
           </p>
         ) : !page ? (
-          <div className="skeleton" aria-busy="true" aria-label="Loading the fleet">
+          <div className="skeleton" role="status" aria-busy="true" aria-label="Loading the fleet">
             <div className="skeleton-block" />
           </div>
         ) : page.items.length === 0 ? (
