@@ -4,17 +4,20 @@ import { GraphQLSchemaHost } from '@nestjs/graphql';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SCHEMA_FILE, schemaSdl } from '../src/engine/graphql/schema-file.util';
 import { FailingModule, RAW_FAILURE } from './support/failing.module';
-import { graphql, startGateway } from './support/gateway';
+import { graphql, LogCapture, type LogLine, startGateway } from './support/gateway';
 
 const gatewayVersion = (JSON.parse(fs.readFileSync(`${__dirname}/../package.json`, 'utf8')) as { version: string }).version;
 
 describe('the GraphQL API', () => {
   let stack: TestStack;
   let app: NestFastifyApplication;
+  const logs = new LogCapture();
+  const errorsLoggedSince = (from: number): LogLine[] =>
+    logs.lines.slice(from).filter((line) => line.level === 'error' || Number(line.level) >= 50);
 
   beforeAll(async () => {
     stack = await startTestStack();
-    app = await startGateway(stack, {}, { modules: [FailingModule] });
+    app = await startGateway(stack, { LOG_LEVEL: 'info' }, { modules: [FailingModule], logDestination: logs });
   });
 
   afterAll(async () => {
@@ -36,7 +39,8 @@ describe('the GraphQL API', () => {
     expect(Date.parse(platform.time)).toBeGreaterThanOrEqual(before - 1000);
   });
 
-  it('passes a domain error to the client with its code and safe message', async () => {
+  it('passes a domain error to the client with its code and safe message, and logs no error for it', async () => {
+    const logged = logs.lines.length;
     const reply = await graphql(app, '{ failsWithDomainError }');
 
     expect(reply.status).toBe(200);
@@ -48,9 +52,13 @@ describe('the GraphQL API', () => {
         extensions: { code: 'TENANT_SUSPENDED' },
       },
     ]);
+    // The caller's own mistake (or state) is no fault of the service: an error-level line with a stack
+    // for each would bury the real failures ops look for.
+    expect(errorsLoggedSince(logged)).toEqual([]);
   });
 
-  it('hides an unexpected error behind INTERNAL and the request id, never its message', async () => {
+  it('hides an unexpected error behind INTERNAL and the request id, never its message, and logs it once with the id', async () => {
+    const logged = logs.lines.length;
     const reply = await graphql(app, '{ failsUnexpectedly }', { 'x-request-id': 'support-ticket-42' });
 
     expect(reply.status).toBe(200);
@@ -68,6 +76,9 @@ describe('the GraphQL API', () => {
     expect(raw).not.toContain('hunter2');
     expect(raw).not.toContain('10.20.30.40');
     expect(raw).not.toContain(RAW_FAILURE);
+    const errors = errorsLoggedSince(logged);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ reqId: 'support-ticket-42', err: expect.objectContaining({ message: RAW_FAILURE }) });
   });
 
   it('rejects a query the schema does not allow with 400 and GRAPHQL_VALIDATION_FAILED', async () => {
