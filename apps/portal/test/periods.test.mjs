@@ -21,6 +21,7 @@ test('days before and after today count today in, across month and year ends', (
   assert.deepEqual(periodRange('last-30-days', july), ['2026-11-07', '2026-12-06']);
   assert.deepEqual(periodRange('last-90-days', { ...july, today: '2026-01-15' }), ['2025-10-18', '2026-01-15']);
   assert.deepEqual(periodRange('next-30-days', july), ['2026-12-06', '2027-01-04']);
+  assert.deepEqual(periodRange('next-60-days', july), ['2026-12-06', '2027-02-03']);
   assert.deepEqual(periodRange('next-90-days', july), ['2026-12-06', '2027-03-05']);
   assert.deepEqual(periodRange('last-12-months', july), ['2025-12-07', '2026-12-06']);
   assert.deepEqual(periodRange('last-12-months', { ...july, today: '2028-02-29' }), ['2027-03-01', '2028-02-29']);
