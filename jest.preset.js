@@ -22,4 +22,9 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 120000,
+  // Jest's default is one worker fewer than the cores: on CI's two cores, one file at a time. Most of
+  // a suite's time is waiting on its own Postgres, Redis and DuckDB, so two files at once take the
+  // second core: the CLI's 72 tests went from 213 s to 152 s. Each file starts its own stack on free
+  // ports, so files never share a server.
+  maxWorkers: 2,
 };
