@@ -115,6 +115,8 @@ test.describe('sign-in and sign-out', () => {
     await expect(page).toHaveURL((url) => `${url.pathname}${url.search}` === link);
     await expect(page.getByRole('heading', { level: 1, name: 'Certification compliance' })).toBeVisible();
     await expect(page.getByTestId('period-days-Expires')).toBeVisible();
+    // Counted from today, while "Expiring in 90 days" counts from the data's day: the page says which.
+    await expect(page.getByTestId('period-data-day-Expires')).toHaveText('Counted from today. The data is as of 30 June 2026: its figures \u201cin 90 days\u201d count from that day.');
 
     // The session ends while the page is open (once it has asked all it asks): the next thing done there goes to sign-in, and back.
     await page.waitForLoadState('networkidle');

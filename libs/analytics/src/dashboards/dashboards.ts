@@ -118,7 +118,7 @@ const DEFINITIONS: DashboardDefinition[] = [
     defaultFilters: ACTIVE_ONLY,
     periods: [period(
         'Expires',
-        'Only certifications whose current cycle expires (or expired) in the period. The next 30 (90) days are today and the 29 (89) after it, the days "Expiring in 30 (90) days" counts.',
+        'Only certifications whose current cycle expires (or expired) in the period. The next 30 (60, 90) days are today and the 29 (59, 89) after it; "Expiring in 30 (60, 90) days" counts as many days from the day the data is as of.',
         'Certification.expiresDate',
       )],
     roles: EVERYONE,
@@ -148,7 +148,7 @@ const DEFINITIONS: DashboardDefinition[] = [
     defaultFilters: ACTIVE_ONLY,
     periods: [
       period('Assigned', 'Programs assigned in the period, and how far each has got since.', 'ProgramProgress.assignedDate'),
-      period('Due', 'Only programs due in the period. The next 30 days are today and the 29 after it, the days "Due in 30 days" counts.', 'ProgramProgress.dueDate'),
+      period('Due', 'Only programs due in the period. The next 30 days are today and the 29 after it; "Due in 30 days" counts as many days from the day the data is as of.', 'ProgramProgress.dueDate'),
     ],
     roles: EVERYONE,
     emptyState: 'No programs loaded yet: upload prog_completions.csv (with programs.csv) to see program progress.',

@@ -19,15 +19,16 @@ export const isDateMember = (member: string) => /\.(\w*Date|date)$/.test(member)
 /**
  * What a period's URL value may be besides a custom range 'YYYY-MM-DD..YYYY-MM-DD' (either end may be
  * left open), with a caption of the days each keeps. The last and next N days are N days, today one
- * of them: the days the measures "Due in 30 days" and "Expiring in 30/60/90 days" count from the build's day.
+ * of them; the measures "Due in 30 days" and "Expiring in 30/60/90 days" count as many days from the data's day
+ * (the build's), the same days when the data is as of today.
  */
 export const PERIOD_PRESETS = [
   { id: 'last-30-days', label: 'Last 30 days', caption: 'Today and the 29 days before it' },
   { id: 'last-90-days', label: 'Last 90 days', caption: 'Today and the 89 days before it' },
   { id: 'last-12-months', label: 'Last 12 months', caption: 'From the day after this date a year ago to today' },
-  { id: 'next-30-days', label: 'Next 30 days', caption: 'Today and the 29 days after it, the days "Due in 30 days" and "Expiring in 30 days" count' },
-  { id: 'next-60-days', label: 'Next 60 days', caption: 'Today and the 59 days after it, the days "Expiring in 60 days" counts' },
-  { id: 'next-90-days', label: 'Next 90 days', caption: 'Today and the 89 days after it, the days "Expiring in 90 days" counts' },
+  { id: 'next-30-days', label: 'Next 30 days', caption: 'Today and the 29 days after it ("Due in 30 days" and "Expiring in 30 days" count 30 days from the data\'s day)' },
+  { id: 'next-60-days', label: 'Next 60 days', caption: 'Today and the 59 days after it ("Expiring in 60 days" counts 60 days from the data\'s day)' },
+  { id: 'next-90-days', label: 'Next 90 days', caption: 'Today and the 89 days after it ("Expiring in 90 days" counts 90 days from the data\'s day)' },
   { id: 'this-month', label: 'This month', caption: 'The calendar month of today' },
   { id: 'last-month', label: 'Last month', caption: 'The calendar month before this one' },
   { id: 'this-fiscal-year', label: 'This fiscal year', caption: "The organisation's fiscal year holding today" },

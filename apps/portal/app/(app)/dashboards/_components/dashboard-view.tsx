@@ -153,7 +153,7 @@ export function DashboardView({ id, isManager, isAdmin = false }: { id: string; 
           </div>
         ) : null}
       </div>
-      {dashboard ? <FilterBar members={dashboard.filters} periods={dashboard.periods} params={params} reach={reach} reader={isAdmin ? 'admin' : isManager ? 'manager' : 'viewer'} today={periods} locale={locale} onChange={setParams} /> : null}
+      {dashboard ? <FilterBar members={dashboard.filters} periods={dashboard.periods} params={params} reach={reach} reader={isAdmin ? 'admin' : isManager ? 'manager' : 'viewer'} today={periods} dataDay={String(dashboard.asOf).slice(0, 10)} locale={locale} onChange={setParams} /> : null}
       {isPending || !dashboard ? (
         <DashboardSkeleton />
       ) : isEmpty(dashboard) && narrowed ? (

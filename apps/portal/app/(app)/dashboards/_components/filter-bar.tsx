@@ -8,7 +8,7 @@ import type { Dashboard, Reach } from './analytics.types';
 import { rowsOf } from './analytics.types';
 import { AnalyticsRowsQuery } from './dashboard.operations';
 import { DayRangeInputs, isBackwards, type DayRange } from './day-range-inputs';
-import { formatPeriod } from './format.util';
+import { formatAsOf, formatPeriod } from './format.util';
 import { EARLIEST, INACTIVE_PARAM, isCalendarDay, LATEST, PERIOD_PRESETS, periodRange, REACH_PARAM, TREE_MEMBER, type ParamValue, type PeriodContext } from './dashboard-url.util';
 
 /** Filters with a value list; the boolean and tree-path ones are set another way (or not from here). */
@@ -66,6 +66,8 @@ interface FilterBarProps {
   reader: Reader;
   /** What today and the fiscal year are, for the periods. */
   today: PeriodContext;
+  /** The day the data is as of ('YYYY-MM-DD'), which the measures "in the next N days" count from. */
+  dataDay: string;
   locale: string;
   /** Parameters set at once: one filter's values, or each member of a period (none: cleared). */
   onChange: (changes: readonly (readonly [string, ParamValue])[]) => void;
@@ -77,7 +79,7 @@ interface FilterBarProps {
  * them open and never the button. Each field that is set carries `data-set`: a printed dashboard
  * shows those and only those, as what its figures are cut by (globals.css, `@media print`).
  */
-export function FilterBar({ members, periods, params, reach, reader, today, locale, onChange: change }: FilterBarProps) {
+export function FilterBar({ members, periods, params, reach, reader, today, dataDay, locale, onChange: change }: FilterBarProps) {
   const showReach = reader === 'manager';
   const listed = members.filter((m) => LISTED.test(m));
   const flags = members.filter((m) => FLAG.test(m));
@@ -113,6 +115,7 @@ export function FilterBar({ members, periods, params, reach, reader, today, loca
             period={period}
             value={params.get(period.members[0]) ?? ''}
             today={today}
+            dataDay={dataDay}
             locale={locale}
             onChange={(value) => change(period.members.map((m) => [m, value] as const))}
           />
@@ -483,10 +486,27 @@ const CUSTOM = 'custom';
  * of days, with the days it means written under it. The URL keeps a preset as its name, so a link
  * saved today means the same words tomorrow; a range as 'YYYY-MM-DD..YYYY-MM-DD'.
  */
-function PeriodField({ period, value, today, locale, onChange }: { period: Period; value: string; today: PeriodContext; locale: string; onChange: (value: string | null) => void }) {
+function PeriodField({
+  period,
+  value,
+  today,
+  dataDay,
+  locale,
+  onChange,
+}: {
+  period: Period;
+  value: string;
+  today: PeriodContext;
+  dataDay: string;
+  locale: string;
+  onChange: (value: string | null) => void;
+}) {
   const id = useId();
   const range = periodRange(value, today);
   const preset = PERIOD_PRESETS.find((p) => p.id === value);
+  // "Next 30 days" counts from today; "Due in 30 days" and "Expiring in 30 days" from the data's day:
+  // on a due or expiry date's period, said when the two days differ.
+  const ahead = period.members.some((m) => /\.(dueDate|expiresDate)$/.test(m)) ? /^next-(\d+)-days$/.exec(preset?.id ?? '')?.[1] : undefined;
   const [customChosen, setCustomChosen] = useState(false);
   const custom = customChosen || (range !== null && !preset);
   // A custom range being typed: its ends as entered, applied once they make a range.
@@ -529,6 +549,11 @@ function PeriodField({ period, value, today, locale, onChange }: { period: Perio
       {range && !backwards ? (
         <p className="period-days" data-testid={`period-days-${period.title}`}>
           {formatPeriod(range, locale)}
+        </p>
+      ) : null}
+      {ahead && isCalendarDay(dataDay) && dataDay !== today.today ? (
+        <p className="period-note" data-testid={`period-data-day-${period.title}`}>
+          Counted from today. The data is as of {formatAsOf(dataDay, locale)}: its figures &ldquo;in {ahead} days&rdquo; count from that day.
         </p>
       ) : null}
       {/* What the period keeps, said once it is set (a list's description before). */}
