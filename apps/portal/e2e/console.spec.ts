@@ -348,8 +348,7 @@ test.describe('explore', () => {
   });
 
   test('a coded field is filtered by choosing its label, and its values read as words in the chart and its table', async ({ page, signIn }) => {
-    await signIn('admin');
-    await page.goto('/explore');
+    await signIn('admin', { to: '/explore' });
     const measure = page.getByRole('group', { name: 'Measures' }).getByLabel('Enrolments');
     await measure.click();
     await expect(measure).toBeChecked();
@@ -381,8 +380,7 @@ test.describe('explore', () => {
 
   test('a field with more values than its list holds is searched as you type, and a value found is filtered by', async ({ page, signIn }) => {
     // 4,800 learners: more names than a list holds.
-    await signIn('noCertsAdmin');
-    await page.goto(`/explore?${new URLSearchParams({ q: JSON.stringify({ measures: ['Learner.count'] }), chart: 'table' }).toString()}`);
+    await signIn('noCertsAdmin', { to: `/explore?${new URLSearchParams({ q: JSON.stringify({ measures: ['Learner.count'] }), chart: 'table' }).toString()}` });
     const filters = page.getByRole('group', { name: 'Filters' });
     await filters.getByLabel('Where').selectOption({ label: 'Learners: Learner' });
     const note = page.locator('#explore-filter-value-search-note');

@@ -598,8 +598,7 @@ test.describe('dashboards', () => {
   });
 
   test("a click on one of a row's several bars lists the learners behind that bar's figure, not the whole row; its figure in the chart's table opens the same list by keyboard", async ({ page, signIn }) => {
-    await signIn('admin');
-    await page.goto('/dashboards/program-progress');
+    await signIn('admin', { to: '/dashboards/program-progress' });
     const byProgram = tile(page, 'by-program');
     await expect(byProgram.locator('.recharts-bar-rectangle').first()).toBeVisible();
     await byProgram.getByText('Data table').click();
@@ -640,8 +639,7 @@ test.describe('dashboards', () => {
   });
 
   test('a chart of two measures names both colours above its bars, in sight without scrolling, even when its bars scroll in the tile', async ({ page, signIn }) => {
-    await signIn('admin');
-    await page.goto('/dashboards/program-progress');
+    await signIn('admin', { to: '/dashboards/program-progress' });
     const byOrganisation = tile(page, 'by-organisation');
     await expect(byOrganisation.locator('.recharts-bar-rectangle').first()).toBeVisible();
     await byOrganisation.scrollIntoViewIfNeeded();
@@ -678,8 +676,7 @@ test.describe('dashboards', () => {
   });
 
   test("a list of learners says every filter and the reach that shaped it, as the filter bar names them", async ({ page, signIn }) => {
-    await signIn('admin');
-    await page.goto('/dashboards/course-completion?CourseProgress.courseType=seminar&CourseProgress.completedDate=last-12-months&inactive=include');
+    await signIn('admin', { to: '/dashboards/course-completion?CourseProgress.courseType=seminar&CourseProgress.completedDate=last-12-months&inactive=include' });
     await tile(page, 'summary').getByRole('link', { name: /^Completed: .*open the learners$/ }).click();
     const context = page.getByTestId('drill-context');
     await expect(context).toContainText('Course completion · Completed');
@@ -688,8 +685,7 @@ test.describe('dashboards', () => {
     await expect(context).toContainText('Inactive learners included');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await signIn('manager');
-    await page.goto('/dashboards/course-completion?CourseProgress.courseType=seminar&reach=direct');
+    await signIn('manager', { to: '/dashboards/course-completion?CourseProgress.courseType=seminar&reach=direct' });
     await tile(page, 'summary').getByRole('link', { name: /^Enrolments: .*open the learners$/ }).click();
     await expect(context).toContainText('Course type: Seminar');
     await expect(context).toContainText('Direct reports only');
@@ -875,8 +871,7 @@ test.describe('dashboards', () => {
   });
 
   test('a value from a link that the data does not hold (an organisation renamed since) is said to be not found beside nothing matching', async ({ page, signIn }) => {
-    await signIn('admin');
-    await page.goto('/dashboards/course-completion?Learner.organisationName=Renamed+since');
+    await signIn('admin', { to: '/dashboards/course-completion?Learner.organisationName=Renamed+since' });
     const chosen = page.getByRole('list', { name: 'Organisation: chosen' });
     await expect(chosen.getByRole('listitem')).toHaveText(['Renamed since (not found)×']);
     await expect(page.getByRole('status').filter({ hasText: 'Nothing matches these filters' })).toBeVisible();
@@ -915,8 +910,7 @@ test.describe('dashboards', () => {
   });
 
   test('a filter that cuts only some tiles says so on the others (a SCORM package on Learning activity)', async ({ page, signIn }) => {
-    await signIn('admin');
-    await page.goto('/dashboards/learning-activity');
+    await signIn('admin', { to: '/dashboards/learning-activity' });
     const scorm = page.getByLabel('SCORM package', { exact: true });
     await expect(scorm.locator('option')).not.toHaveCount(1);
     await scorm.selectOption(await scorm.locator('option').nth(1).innerText());
@@ -1061,6 +1055,38 @@ test.describe('dashboards', () => {
     await expect(page.getByRole('status', { name: 'Loading the fleet' })).toHaveCount(0);
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, 'platform');
+  });
+});
+
+test.describe('the header on a laptop (1280 px)', () => {
+  /** The top of each link of the main navigation, and of the Sign out button, in the page. */
+  async function headerTops(page: Page): Promise<{ links: number[]; signOut: number; header: { top: number; bottom: number } }> {
+    const links = await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link')
+      .evaluateAll((as) => as.map((a) => Math.round(a.getBoundingClientRect().top)));
+    const signOut = (await page.getByRole('button', { name: 'Sign out' }).boundingBox())!;
+    const header = (await page.getByRole('banner').boundingBox())!;
+    return { links, signOut: Math.round(signOut.y), header: { top: header.y, bottom: header.y + header.height } };
+  }
+
+  test("an org admin's nine links sit on one line under the name and the account, the header two lines high; Kineo ops' two links sit beside them on one", async ({ page, signIn }) => {
+    await signIn('admin');
+    const admin = await headerTops(page);
+    expect(admin.links).toHaveLength(9);
+    // Every link on one line: none left alone on a second.
+    expect(new Set(admin.links).size).toBe(1);
+    // The account beside the organisation's name, above the links, not on a line of its own under them.
+    expect(admin.signOut).toBeLessThan(admin.links[0]);
+    const height = admin.header.bottom - admin.header.top;
+    await signIn('ops');
+    const ops = await headerTops(page);
+    expect(ops.links).toHaveLength(2);
+    // Ops' links on the account's line: tops within a few pixels (a link is a little taller than the button).
+    expect(Math.abs(ops.links[0] - ops.signOut)).toBeLessThan(12);
+    // One line for ops, two for the admin: about twice as high, never three lines.
+    const opsHeight = ops.header.bottom - ops.header.top;
+    expect(height).toBeLessThan(opsHeight * 2.2);
   });
 });
 

@@ -93,8 +93,7 @@ test.describe('onboarding an organisation', () => {
   });
 
   test('with data published, a new fiscal-year start is saved only once the admin confirms what it does to the history', async ({ page, signIn }) => {
-    await signIn('onboardAdmin');
-    await page.goto('/onboarding');
+    await signIn('onboardAdmin', { to: '/onboarding' });
     const step = page.getByRole('region', { name: '3. Fiscal year' });
     const month = step.getByLabel('The fiscal year starts in');
     await expect(month).toHaveValue('1');
@@ -147,8 +146,7 @@ test.describe('onboarding an organisation', () => {
   });
 
   test('a rebuild asked for while a build that started before the fiscal-year change runs is said to be queued after it', async ({ page, signIn }) => {
-    await signIn('onboardAdmin');
-    await page.goto('/onboarding');
+    await signIn('onboardAdmin', { to: '/onboarding' });
     const step = page.getByRole('region', { name: '3. Fiscal year' });
     const month = step.getByLabel('The fiscal year starts in');
     await expect(month).toHaveValue('7');
@@ -195,8 +193,7 @@ test.describe('onboarding an organisation', () => {
   });
 
   test('a file saved with semicolons refuses the load, said once with what to do; nothing of it is kept and the published data stays', async ({ page, world, signIn }, testInfo) => {
-    await signIn('onboardAdmin');
-    await page.goto('/onboarding');
+    await signIn('onboardAdmin', { to: '/onboarding' });
     // courses.csv as a spreadsheet in a semicolon locale saves it.
     const [head, ...rest] = fs.readFileSync(path.join(world.onboard.exportDir, 'courses.csv'), 'utf8').trimEnd().split('\n');
     const semicolons = testInfo.outputPath('courses.csv');
@@ -242,8 +239,7 @@ test.describe('onboarding an organisation', () => {
   });
 
   test('an org admin invites a viewer, and the invitation link accepted in the browser signs them in; a reset link the admin passes on sets her a new password', async ({ page, world, signIn, browser }) => {
-    await signIn('onboardAdmin');
-    await page.goto('/users');
+    await signIn('onboardAdmin', { to: '/users' });
     await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
     await expect(page.getByTestId('members')).toContainText(world.logins.onboardAdmin);
     // The plan's seats, above the form; an invitation holds one until it is accepted.
@@ -353,8 +349,7 @@ test.describe('onboarding an organisation', () => {
   });
 
   test("the users page names a manager's LMS person, with the id beside it", async ({ page, world, signIn }) => {
-    await signIn('admin');
-    await page.goto('/users');
+    await signIn('admin', { to: '/users' });
     const row = page.locator(`tr[data-email="${world.logins.manager}"]`);
     const access = row.locator('td').nth(1);
     await expect(access.locator('.muted')).toHaveText(`LMS user ${world.manager.userKey}`);
@@ -536,8 +531,7 @@ test.describe('onboarding an organisation', () => {
 
 test.describe('an organisation with every seat taken', () => {
   test('the Users page says so and how to free one, and offers no invitation that would be refused', async ({ page, signIn }) => {
-    await signIn('emptyAdmin');
-    await page.goto('/users');
+    await signIn('emptyAdmin', { to: '/users' });
     const seats = page.getByTestId('seats');
     await expect(seats).toHaveText(
       'Seats: 1 of 1 taken (1 member and 0 invitations pending); 0 free. Every seat is taken: deactivate someone or withdraw an invitation below to invite someone else, or ask Kineo for a plan with more seats.',
@@ -553,8 +547,7 @@ test.describe('an organisation with every seat taken', () => {
 test.describe('users of a large organisation', () => {
   test("a long hierarchy in a viewer's organisations is narrowed as you type, what is ticked staying in sight", async ({ page, signIn }) => {
     // This tenant's learners sit in over 100 organisations, some sharing a name ("Payroll").
-    await signIn('noCertsAdmin');
-    await page.goto('/users');
+    await signIn('noCertsAdmin', { to: '/users' });
     await page.getByLabel('Role').selectOption('viewer');
     const picker = page.getByRole('group', { name: 'Organisations this viewer sees' });
     const labels = picker.locator('.org-list label');

@@ -4,7 +4,7 @@ import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { readMyDashboards, readSession, signInPath } from '../_server/session';
 import { LocaleProvider } from '../_client/locale-context';
-import { navigationFor, ROLE_LABELS } from '../_shared/navigation';
+import { navigationFor, navigationOnItsOwnLine, ROLE_LABELS } from '../_shared/navigation';
 import { RETURN_TO_HEADER } from '../_shared/return-to';
 import { NavLinks } from './nav-links';
 import { ServiceFooter } from './service-footer';
@@ -29,12 +29,13 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   }
   const { me } = session;
   const dashboards = await readMyDashboards(me.role);
+  const navigation = navigationFor(me.role, dashboards);
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className="topbar">
+      <header className="topbar" data-nav={navigationOnItsOwnLine(navigation) ? 'own-line' : 'beside'}>
         <div className="brand">
           <span className="product">Kineo Analytics</span>
           <span className="tenant" data-testid="tenant-name">
@@ -42,7 +43,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
           </span>
         </div>
         <nav aria-label="Main">
-          <NavLinks items={navigationFor(me.role, dashboards)} />
+          <NavLinks items={navigation} />
         </nav>
         <div className="account">
           {/* Who is signed in, and the way to their account page (password, other sign-ins). */}

@@ -23,6 +23,16 @@ export function navigationFor(role: Role, dashboards: { id: string; title: strin
   return [...items, { href: '/explore', label: 'Explore' }];
 }
 
+/**
+ * Whether the navigation takes a line of its own under the brand and the account (on a screen wider
+ * than a phone's). Beside them at 1280 px there is room for about 40 characters of link names: Kineo
+ * ops' two links fit; a manager's seven and an org admin's nine do not, and wrapped beside them they
+ * pushed the account to a third line.
+ */
+export function navigationOnItsOwnLine(items: NavItem[]): boolean {
+  return items.reduce((chars, item) => chars + item.label.length, 0) > 40;
+}
+
 export const ROLE_LABELS: Record<Role, string> = {
   kineo_ops: 'Kineo ops',
   org_admin: 'Organisation admin',

@@ -43,12 +43,17 @@ function isEmpty(dashboard: Dashboard): boolean {
   });
 }
 
+/** The data's last day (the build's as-of), as a period's days are written: YYYY-MM-DD. */
+function dataDayOf(dashboard: Dashboard): string {
+  return String(dashboard.asOf).slice(0, 10);
+}
+
 /**
  * The periods set that begin after the data's last day (a preset counts from today, and the last
  * load may be older): why a period leaves nothing, said beside "Nothing matches these filters".
  */
 function periodsAfterData(dashboard: Dashboard, filters: readonly AnalyticsFilterInput[]): { title: string; range: [string, string] }[] {
-  const lastDay = String(dashboard.asOf).slice(0, 10);
+  const lastDay = dataDayOf(dashboard);
   const after = new Map<string, [string, string]>();
   for (const f of filters) {
     // A period of several members (Activity on) sets each to the same days: said once.
@@ -153,7 +158,7 @@ export function DashboardView({ id, isManager, isAdmin = false }: { id: string; 
           </div>
         ) : null}
       </div>
-      {dashboard ? <FilterBar members={dashboard.filters} periods={dashboard.periods} params={params} reach={reach} reader={isAdmin ? 'admin' : isManager ? 'manager' : 'viewer'} today={periods} dataDay={String(dashboard.asOf).slice(0, 10)} locale={locale} onChange={setParams} /> : null}
+      {dashboard ? <FilterBar members={dashboard.filters} periods={dashboard.periods} params={params} reach={reach} reader={isAdmin ? 'admin' : isManager ? 'manager' : 'viewer'} today={periods} dataDay={dataDayOf(dashboard)} locale={locale} onChange={setParams} /> : null}
       {isPending || !dashboard ? (
         <DashboardSkeleton />
       ) : isEmpty(dashboard) && narrowed ? (
