@@ -10,10 +10,10 @@ interface Fixtures {
   /**
    * Signs `who` in and opens their landing page. Through the portal's own sign-in request (what the
    * form sends) unless `form` is set, when the form is filled in as a person would: the tests of
-   * signing in use it; the rest start from a signed-in page without the form's page load. `to` opens
-   * that page instead of the landing page (without loading the landing page first).
+   * signing in use it; the rest start from a signed-in page without the form's page load, and `to`
+   * opens that page instead of the landing page (without loading the landing page first).
    */
-  signIn: (who: Persona, options?: { form?: boolean; to?: string }) => Promise<void>;
+  signIn: (who: Persona, options?: { form: true } | { to?: string }) => Promise<void>;
 }
 
 /* eslint-disable no-empty-pattern -- Playwright reads a fixture's dependencies from its first parameter's destructuring pattern */
@@ -23,15 +23,11 @@ export const test = base.extend<Fixtures>({
   /* eslint-enable no-empty-pattern */
   signIn: async ({ page, world }, use) => {
     await use(async (who, options) => {
-      if (options?.form) {
+      if (options && 'form' in options) {
         await page.goto('/sign-in');
         await page.getByLabel('Email').fill(world.logins[who]);
         await page.getByLabel('Password').fill(world.password);
         await page.getByRole('button', { name: 'Sign in' }).click();
-        if (options.to) {
-          await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
-          await page.goto(options.to);
-        }
       } else {
         // The page's own request context: the session cookie it sets is the browser's.
         const reply = await page.request.post('/api/session', {
