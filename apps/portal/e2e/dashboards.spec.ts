@@ -2,16 +2,22 @@ import type { Locator, Page } from '@playwright/test';
 import { readCsvDownload } from './csv';
 import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './fixtures';
 
-/** Every row of a paginated table: its first column (the row header), or the cells `cells` picks, on each page. */
-async function allRowHeaders(table: Locator, tile: Locator, cells = 'tbody th'): Promise<string[]> {
+/**
+ * Every row of a paginated table: its first column (the row header), or the cells `cells` picks, on
+ * each page. The table and its pager are found by CSS, each page's cells read in one call: a role
+ * query walks every element of the tile for accessible names each time it is resolved, which was
+ * most of a long walk's time (a page of a hundred rows, hundreds of links).
+ */
+async function allRowHeaders(tile: Locator, cells = 'tbody th'): Promise<string[]> {
   const seen: string[] = [];
+  const shown = tile.locator(`table ${cells}`);
+  const next = tile.locator('nav.pager').getByRole('button', { name: 'Next' });
   for (;;) {
-    seen.push(...(await table.locator(cells).allTextContents()));
-    const next = tile.getByRole('button', { name: 'Next' });
+    const page = await shown.allTextContents();
+    seen.push(...page);
     if (!(await next.isVisible()) || (await next.isDisabled())) return seen;
-    const before = await table.locator(cells).first().textContent();
     await next.click();
-    await expect(table.locator(cells).first()).not.toHaveText(before ?? '');
+    await expect(shown.first()).not.toHaveText(page[0] ?? '');
   }
 }
 
@@ -35,7 +41,7 @@ test.describe('dashboards', () => {
     await saveScreenshot(page, 'my-team');
     await expect(reports.locator('thead th').nth(0)).toHaveText(/^Learner\b/);
     await expect(reports.locator('thead th').nth(1)).toHaveText(/^Learner id/);
-    const ids = await allRowHeaders(reports.getByRole('table'), reports, LEARNER_IDS);
+    const ids = await allRowHeaders(reports, LEARNER_IDS);
     expect(ids.map((id) => Number(id.replace(/\D/g, ''))).sort((a, b) => a - b)).toEqual(world.manager.reportKeys);
   });
 
@@ -68,6 +74,11 @@ test.describe('dashboards', () => {
     expect(learners).toBeGreaterThan(1000);
     const pages = Math.ceil(learners / 25);
     const n = (value: number) => value.toLocaleString('en-GB');
+    // The pages the table's links open, fetched ahead by the browser (Next's prefetch).
+    const fetchedAhead: string[] = [];
+    page.on('request', (request) => {
+      if (request.headers()['next-router-prefetch'] && new URL(request.url()).pathname.endsWith('/learners')) fetchedAhead.push(request.url());
+    });
     await signIn('noCertsAdmin');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My team' }).click();
     await expect(page).toHaveURL(/\/dashboards\/my-team$/);
@@ -107,7 +118,7 @@ test.describe('dashboards', () => {
     await expectNoSeriousA11yViolations(page);
 
     // Page after page to the end: each learner exactly once, and the last page holds the remainder.
-    const ids = await allRowHeaders(table, reports, LEARNER_IDS);
+    const ids = await allRowHeaders(reports, LEARNER_IDS);
     expect(ids).toHaveLength(learners);
     expect(new Set(ids).size).toBe(learners);
     expect(ids.slice(0, 50)).toEqual([...first, ...second]);
@@ -116,6 +127,18 @@ test.describe('dashboards', () => {
     await expect(pager).toContainText(`Page ${n(longPages)} of ${n(longPages)}`);
     await expect(table.locator('tbody tr')).toHaveCount(last);
     await expect(pager.getByRole('button', { name: 'Next' })).toBeDisabled();
+    // Thousands of figures went by, each a link to the learners behind it: none was fetched
+    // unasked. A figure pointed at is fetched ahead, so the click that follows is quick.
+    expect(fetchedAhead).toEqual([]);
+    const figure = table.locator('tbody td a').first();
+    const href = await figure.getAttribute('href');
+    await figure.hover();
+    const withoutRsc = (url: string) => {
+      const u = new URL(url, page.url());
+      u.searchParams.delete('_rsc');
+      return u.pathname + u.search;
+    };
+    await expect.poll(() => fetchedAhead.map(withoutRsc)).toContain(withoutRsc(href!));
 
     // The choice stays with this browser: the next visit lists a hundred a page from the first.
     await page.reload();
@@ -174,7 +197,7 @@ test.describe('dashboards', () => {
     const expectEveryNameWritten = async (chart: Locator): Promise<number> => {
       await expect(chart.locator('.recharts-bar-rectangle').first()).toBeVisible();
       await chart.getByText('Data table').click();
-      const names = await allRowHeaders(chart.getByRole('table'), chart);
+      const names = await allRowHeaders(chart);
       const ticks = await chart
         .locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value')
         .evaluateAll((texts) => texts.map((t) => [...t.querySelectorAll('tspan')].map((line) => line.textContent).join(' ')));
@@ -227,7 +250,7 @@ test.describe('dashboards', () => {
     const cut = byOrganisation.getByTestId('cut-chart');
     await expect(cut).toContainText('Showing the first 50 by Enrolments, largest first; there are more.');
     await byOrganisation.getByText('Data table').click();
-    const drawn = await allRowHeaders(byOrganisation.getByRole('table'), byOrganisation);
+    const drawn = await allRowHeaders(byOrganisation);
     expect(drawn).toHaveLength(50);
     // Fifty bars, fifty different names down the side, however many are cut to fit.
     const written = await byOrganisation.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();

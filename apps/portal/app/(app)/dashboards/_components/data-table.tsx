@@ -1,6 +1,6 @@
 'use client';
 
-import Link from 'next/link';
+import { IntentLink } from '@/app/_client/intent-link';
 import { useMemo, useState, type ReactNode } from 'react';
 import type { Column, Row } from './analytics.types';
 import { Definition, type Definitions } from './definition';
@@ -183,9 +183,9 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
                 ) : (
                   <td key={c.key} className={c.type === 'number' ? 'num' : undefined}>
                     {drillHref && cellDrills.has(c.key) && Number(row[c.key] ?? 0) > 0 ? (
-                      <Link href={drillHref(row, c.member)} aria-label={`${c.title} for ${rowName(row)}: ${formatCell(row[c.key], c, locale)}, open the learners`}>
+                      <IntentLink href={drillHref(row, c.member)} aria-label={`${c.title} for ${rowName(row)}: ${formatCell(row[c.key], c, locale)}, open the learners`}>
                         {formatCell(row[c.key], c, locale)}
-                      </Link>
+                      </IntentLink>
                     ) : (
                       formatCell(row[c.key], c, locale)
                     )}
@@ -194,9 +194,9 @@ export function DataTable({ caption, columns, rows, locale, sort, onSort, drillH
               )}
               {drillHref ? (
                 <td className="drill-cell">
-                  <Link href={drillHref(row, rowMeasure)} className="drill-link">
+                  <IntentLink href={drillHref(row, rowMeasure)} className="drill-link">
                     Learners<span className="visually-hidden"> for {rowName(row)}</span>
-                  </Link>
+                  </IntentLink>
                 </td>
               ) : null}
             </tr>

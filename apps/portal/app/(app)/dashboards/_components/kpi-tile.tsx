@@ -1,6 +1,6 @@
 'use client';
 
-import Link from 'next/link';
+import { IntentLink } from '@/app/_client/intent-link';
 import { measureColumns, rowsOf, type Tile } from './analytics.types';
 import { Definition, useDefinitions } from './definition';
 import { formatCell } from './format.util';
@@ -19,9 +19,9 @@ export function KpiTile({ tile, locale, drillHref }: { tile: Tile; locale?: stri
           </dt>
           <dd>
             {tile.drill && m.format === 'integer' && Number(row[m.key] ?? 0) > 0 ? (
-              <Link href={drillHref(m.member)} aria-label={`${m.title}: ${formatCell(row[m.key], m, locale)}, open the learners`}>
+              <IntentLink href={drillHref(m.member)} aria-label={`${m.title}: ${formatCell(row[m.key], m, locale)}, open the learners`}>
                 {formatCell(row[m.key], m, locale)}
-              </Link>
+              </IntentLink>
             ) : (
               formatCell(row[m.key], m, locale)
             )}

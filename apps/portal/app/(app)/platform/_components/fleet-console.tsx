@@ -1,7 +1,7 @@
 'use client';
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import Link from 'next/link';
+import { IntentLink } from '@/app/_client/intent-link';
 import { useState } from 'react';
 import { runOperation } from '@/app/_client/graphql-client';
 import { useTenantLocale } from '@/app/_client/locale-context';
@@ -98,7 +98,7 @@ export function FleetConsole() {
                 {page.items.map((t) => (
                   <tr key={t.id}>
                     <th scope="row">
-                      <Link href={`/platform/tenants/${encodeURIComponent(t.slug)}`}>{t.name}</Link>
+                      <IntentLink href={`/platform/tenants/${encodeURIComponent(t.slug)}`}>{t.name}</IntentLink>
                       <span className="muted block">{t.slug}</span>
                     </th>
                     <td>{t.plan?.name ?? '—'}</td>
