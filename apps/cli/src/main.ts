@@ -1,19 +1,20 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { loadSetting, loadSettings, type Settings } from '@kineo/config';
 import { ATTR, startTracing, withSpan, type Tracing, type TracingSettings } from '@kineo/telemetry';
 import { CliContext } from './context';
-import { demoCommand } from './commands/demo';
-import { sqlCommand } from './commands/sql';
-import { stackCommand } from './commands/stack';
-import { tenantCommand } from './commands/tenant';
+import type * as Backup from './commands/backup';
+import type * as Demo from './commands/demo';
+import type * as Generate from './commands/generate';
+import type * as Ingest from './commands/ingest';
+import type * as Sql from './commands/sql';
+import type * as Stack from './commands/stack';
+import type * as Tenant from './commands/tenant';
+import type * as User from './commands/user';
 import { flushed, reportError, watchStdout } from './output';
 import { resolveDataDir } from './stack/state';
-import { ingestCommand } from './commands/ingest';
-import { generateCommand } from './commands/generate';
-import { userCommand } from './commands/user';
-import { backupCommand, restoreCommand } from './commands/backup';
 
 // Read when a command first needs them, so `kineo --help` or `kineo generate` work whatever the environment holds.
 let settings: Settings | undefined;
@@ -37,15 +38,27 @@ const program = new Command('kineo')
   .showHelpAfterError()
   .exitOverride();
 
-program.addCommand(stackCommand(getSettings));
-program.addCommand(tenantCommand(getContext));
-program.addCommand(userCommand(getContext));
-program.addCommand(generateCommand());
-program.addCommand(ingestCommand(getContext));
-program.addCommand(sqlCommand(getContext));
-program.addCommand(demoCommand(getContext));
-program.addCommand(backupCommand(getContext));
-program.addCommand(restoreCommand(getContext));
+const load = createRequire(__filename);
+/**
+ * Each top-level command, its module required only when it is the one asked for: `kineo tenant list`
+ * never loads the generator, argon2 or the demo's code. Help, a usage error and an unknown command
+ * load them all, so commander lists every command and suggests the nearest. In the order help lists them.
+ */
+const COMMANDS: [name: string, make: () => Command][] = [
+  ['stack', () => (load('./commands/stack') as typeof Stack).stackCommand(getSettings)],
+  ['tenant', () => (load('./commands/tenant') as typeof Tenant).tenantCommand(getContext)],
+  ['user', () => (load('./commands/user') as typeof User).userCommand(getContext)],
+  ['generate', () => (load('./commands/generate') as typeof Generate).generateCommand()],
+  ['ingest', () => (load('./commands/ingest') as typeof Ingest).ingestCommand(getContext)],
+  ['sql', () => (load('./commands/sql') as typeof Sql).sqlCommand(getContext)],
+  ['demo', () => (load('./commands/demo') as typeof Demo).demoCommand(getContext)],
+  ['backup', () => (load('./commands/backup') as typeof Backup).backupCommand(getContext)],
+  ['restore', () => (load('./commands/backup') as typeof Backup).restoreCommand(getContext)],
+];
+// No option of `kineo` itself takes a value, so the first word that is not an option is the command.
+const asked = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+const known = COMMANDS.some(([name]) => name === asked);
+for (const [name, make] of COMMANDS) if (!known || name === asked) program.addCommand(make());
 
 // Usage errors anywhere in the tree exit with 2 and the help hint, not a stack trace.
 const applyToTree = (command: Command) => {

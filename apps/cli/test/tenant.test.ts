@@ -298,6 +298,21 @@ describe('kineo tenant', () => {
     expect(result.stderr).toContain('DATABASE_URL');
   });
 
+  // Only the command asked for is loaded (src/main.ts): help and a mistyped command still see them all.
+  it('lists every command in its help, and names the nearest to a mistyped one', async () => {
+    const help = await runCli(['--help'], stack.env);
+    expect(help.code).toBe(0);
+    for (const name of ['stack', 'tenant', 'user', 'generate', 'ingest', 'sql', 'demo', 'backup', 'restore']) {
+      expect(help.stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+    }
+    const typo = await runCli(['tenat', 'list'], stack.env);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("unknown command 'tenat'");
+    expect(typo.stderr).toContain('(Did you mean tenant?)');
+    const restore = await runCli(['restore', '--help'], stack.env);
+    expect(restore.stdout).toContain('Usage: kineo restore [options] <folder>');
+  });
+
   it('exits 2 with help on a usage error', async () => {
     const result = await runCli(['tenant', 'create', 'no-name'], stack.env);
     expect(result.code).toBe(2);

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
-import { publishedRollups } from '@kineo/analytics';
+import type * as Analytics from '@kineo/analytics';
 import {
   formatBytes,
   goldRebuildsOf,
@@ -465,11 +466,14 @@ function checkSummary(checks: unknown): string {
   return `${passed}/${list.length} passed`;
 }
 
+/** The semantic layer, which only `tenant show`'s rollup check needs: loaded there, not by every tenant command. */
+const analytics = () => createRequire(__filename)('@kineo/analytics') as typeof Analytics;
+
 /** A tenant's published rollups against this release's model: stale ones listed; null before anything is published. */
 async function rollupState(ctx: CliContext, t: TenantWithSubscription): Promise<{ version: number | null; stale: string[] | null; error?: string }> {
   if (t.dataVersion < 1 || t.status === 'offboarded') return { version: null, stale: null };
   try {
-    const state = await publishedRollups(await ctx.warehouse(), { tenantId: t.id, namespace: t.namespace }, t.dataVersion);
+    const state = await analytics().publishedRollups(await ctx.warehouse(), { tenantId: t.id, namespace: t.namespace }, t.dataVersion);
     return { version: state.version, stale: state.stale };
   } catch (error) {
     return { version: t.dataVersion, stale: null, error: error instanceof Error ? error.message : String(error) };
