@@ -4,9 +4,8 @@ import { expect, expectNoSeriousA11yViolations, saveScreenshot, test } from './f
 
 /**
  * Every row of a paginated table: its first column (the row header), or the cells `cells` picks, on
- * each page. The table and its pager are found by CSS, each page's cells read in one call: a role
- * query walks every element of the tile for accessible names each time it is resolved, which was
- * most of a long walk's time (a page of a hundred rows, hundreds of links).
+ * each page. The cells are read once a page, and the Next button is looked for in the pager alone,
+ * not among the hundreds of links of a page of a hundred rows.
  */
 async function allRowHeaders(tile: Locator, cells = 'tbody th'): Promise<string[]> {
   const seen: string[] = [];
