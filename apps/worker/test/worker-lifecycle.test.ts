@@ -8,7 +8,7 @@ import path from 'node:path';
 import { FileSecretStore, loadSetting } from '@kineo/config';
 import type { PrismaClient } from '@kineo/db';
 import { DuckDbWarehouse, type Warehouse } from '@kineo/warehouse';
-import { bullConnection, defineJob, JOB_DEFINITIONS, JobQueues, provisionTenantJob, QUEUE_PREFIX, JobPayloadError, landingScanJob, landingRetentionJob, enqueuePendingLoadsJob, requestLoad, sweepCredentialsJob, queueRollupRefresh, refreshRollupsJob } from '@kineo/jobs';
+import { bullConnection, defineJob, JOB_DEFINITIONS, type QueueName, JobQueues, provisionTenantJob, QUEUE_PREFIX, JobPayloadError, landingScanJob, landingRetentionJob, enqueuePendingLoadsJob, requestLoad, sweepCredentialsJob, queueRollupRefresh, refreshRollupsJob } from '@kineo/jobs';
 import fs from 'node:fs';
 import { freePort, startRedis, type TestStack } from '@kineo/testkit';
 import { JobHandlerRegistry, startWorker } from '../src';
@@ -17,6 +17,10 @@ import { VALID_LOAD_FILES } from './support/valid-load';
 import { startWorkerSuite, stopWorkerSuite } from './support/worker-suite';
 
 const log = pino({ level: 'silent' });
+
+/** A job of the tests' own, on one tenant, as the product's tenant jobs are. */
+const tenantTestJob = (name: string, queue: QueueName, attempts: number) =>
+  defineJob({ name, queue, version: 1, attempts, schema: z.object({ tenantId: z.uuid() }) });
 
 const files = VALID_LOAD_FILES;
 
@@ -162,7 +166,7 @@ describe('the worker\'s queues and lifecycle', () => {
 
   it('rides out a rolling deploy: a job an older worker has no handler for goes back to its queue until a worker that knows it runs it; one no worker takes within the bound fails naming it, and queueing its refresh again replaces the failed job', async () => {
     // The older release: a worker on the build queue whose registry has no rollups.refresh handler.
-    const olderJob = defineJob({ name: 'test.older-build', queue: 'build', version: 1, attempts: 1, schema: z.object({ tenantId: z.uuid() }) });
+    const olderJob = tenantTestJob('test.older-build', 'build', 1);
     const said: { msg: string; job?: string }[] = [];
     const olderLog = pino({ level: 'warn' }, { write: (line: string) => void said.push(JSON.parse(line) as { msg: string; job?: string }) });
     const older = await startWorker({
@@ -246,13 +250,7 @@ describe('the worker\'s queues and lifecycle', () => {
   });
 
   it('finishes the job in hand before it shuts down', async () => {
-    const slowJob = defineJob({
-      name: 'test.slow',
-      queue: 'maintenance',
-      version: 1,
-      attempts: 1,
-      schema: z.object({ tenantId: z.uuid() }),
-    });
+    const slowJob = tenantTestJob('test.slow', 'maintenance', 1);
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
@@ -279,13 +277,7 @@ describe('the worker\'s queues and lifecycle', () => {
   it('stops a job whose tenant lock expired under it, so a second writer cannot overlap, and retries it', async () => {
     const tenantId = '00000000-0000-4000-8000-000000000002';
     const lockKey = `kineo:lock:tenant:${tenantId}`;
-    const writerJob = defineJob({
-      name: 'test.writer',
-      queue: 'maintenance',
-      version: 1,
-      attempts: 2,
-      schema: z.object({ tenantId: z.uuid() }),
-    });
+    const writerJob = tenantTestJob('test.writer', 'maintenance', 2);
     const redis = new Redis(stack.redisUrl);
     const attempts: { attempt: number; stoppedBecause?: string }[] = [];
     let firstStarted!: () => void;
